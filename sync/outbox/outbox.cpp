@@ -1,0 +1,249 @@
+#include "sync/outbox/outbox.hpp"
+
+#include "sync/sqlite/migrations.hpp"
+
+#include <array>
+
+namespace edsync::outbox {
+
+namespace {
+
+constexpr std::string_view kSchemaV1 = R"sql(
+CREATE TABLE outbox (
+  resource          TEXT NOT NULL,
+  natural_key       TEXT NOT NULL,
+  body              TEXT NOT NULL,
+  local_version     INTEGER NOT NULL CHECK (local_version >= 1),
+  synced_version    INTEGER NOT NULL DEFAULT 0,
+  in_flight_version INTEGER,
+  seq               INTEGER NOT NULL,
+  first_queued_at   TEXT NOT NULL,
+  updated_at        TEXT NOT NULL,
+  attempts          INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at   INTEGER NOT NULL DEFAULT 0,
+  last_status       INTEGER,
+  last_error        TEXT,
+  attention_version INTEGER,
+  PRIMARY KEY (resource, natural_key)
+) WITHOUT ROWID;
+CREATE INDEX outbox_queue ON outbox (seq) WHERE local_version > synced_version;
+)sql";
+
+constexpr std::array kMigrations{
+    sqlite::Migration{1, kSchemaV1},
+};
+
+constexpr std::string_view kNow = "strftime('%Y-%m-%dT%H:%M:%fZ','now')";
+
+// Shared predicate fragments, so counts and claims agree on what each state is.
+#define OUTBOX_ATTENTION "(attention_version IS NOT NULL AND attention_version = local_version)"
+#define OUTBOX_WAITING "(local_version > synced_version)"
+
+} // namespace
+
+std::string_view toString(State s) {
+    switch (s) {
+    case State::Pending: return "pending";
+    case State::InFlight: return "in flight";
+    case State::Synced: return "synced";
+    case State::NeedsAttention: return "needs attention";
+    }
+    return "?";
+}
+
+Result<int> migrate(Database& db) { return sqlite::migrate(db, "sync", kMigrations); }
+
+Result<std::int64_t> put(Database& db, std::string_view resource, std::string_view naturalKey, std::string_view json,
+                         std::int64_t seq) {
+    // first_queued_at restarts only when the row goes from synced to waiting.
+    auto stmt = db.prepare(std::string(
+        "INSERT INTO outbox (resource, natural_key, body, local_version, seq, first_queued_at, updated_at)"
+        " VALUES (?1, ?2, ?3, 1, ?4, ") + std::string(kNow) + ", " + std::string(kNow) + ")"
+        " ON CONFLICT (resource, natural_key) DO UPDATE SET"
+        "  body = excluded.body,"
+        "  local_version = outbox.local_version + 1,"
+        "  seq = excluded.seq,"
+        "  first_queued_at = CASE WHEN outbox.local_version > outbox.synced_version"
+        "                    THEN outbox.first_queued_at ELSE excluded.first_queued_at END,"
+        "  updated_at = excluded.updated_at,"
+        "  next_attempt_at = 0,"
+        "  attention_version = NULL"
+        " RETURNING local_version;");
+    if (!stmt) return fail(stmt.error());
+    stmt->bind(1, resource).bind(2, naturalKey).bind(3, json).bind(4, seq);
+    auto row = stmt->step();
+    if (!row) return fail(row.error());
+    std::int64_t version = stmt->getInt(0);
+    if (auto s = stmt->run(); !s) return fail(s.error());
+    return version;
+}
+
+namespace {
+
+constexpr std::string_view kCountColumns =
+    " coalesce(sum(" OUTBOX_WAITING " AND NOT " OUTBOX_ATTENTION "), 0),"
+    " coalesce(sum(" OUTBOX_WAITING " AND in_flight_version IS NOT NULL AND NOT " OUTBOX_ATTENTION "), 0),"
+    " coalesce(sum(NOT " OUTBOX_WAITING "), 0),"
+    " coalesce(sum(" OUTBOX_WAITING " AND " OUTBOX_ATTENTION "), 0)";
+
+Counts readCounts(const sqlite::Statement& s, int first) {
+    Counts c;
+    c.pending = s.getInt(first);
+    c.inFlight = s.getInt(first + 1);
+    c.synced = s.getInt(first + 2);
+    c.needsAttention = s.getInt(first + 3);
+    return c;
+}
+
+} // namespace
+
+Result<Counts> counts(Database& db) {
+    auto stmt = db.prepare("SELECT" + std::string(kCountColumns) + " FROM outbox;");
+    if (!stmt) return fail(stmt.error());
+    auto row = stmt->step();
+    if (!row) return fail(row.error());
+    return readCounts(*stmt, 0);
+}
+
+Result<std::map<std::string, Counts>> countsByResource(Database& db) {
+    auto stmt = db.prepare("SELECT resource," + std::string(kCountColumns) + " FROM outbox GROUP BY resource ORDER BY resource;");
+    if (!stmt) return fail(stmt.error());
+    std::map<std::string, Counts> out;
+    for (;;) {
+        auto row = stmt->step();
+        if (!row) return fail(row.error());
+        if (!*row) break;
+        out[stmt->getText(0)] = readCounts(*stmt, 1);
+    }
+    return out;
+}
+
+Result<std::optional<RecordStatus>> status(Database& db, std::string_view resource, std::string_view naturalKey) {
+    auto stmt = db.prepare(
+        "SELECT local_version, synced_version, in_flight_version, attempts, last_status, last_error,"
+        " " OUTBOX_ATTENTION " FROM outbox WHERE resource = ?1 AND natural_key = ?2;");
+    if (!stmt) return fail(stmt.error());
+    stmt->bind(1, resource).bind(2, naturalKey);
+    auto row = stmt->step();
+    if (!row) return fail(row.error());
+    if (!*row) return std::optional<RecordStatus>{};
+    RecordStatus r;
+    r.localVersion = stmt->getInt(0);
+    r.syncedVersion = stmt->getInt(1);
+    r.attempts = stmt->getInt(3);
+    if (auto v = stmt->getOptionalInt(4)) r.lastHttpStatus = static_cast<int>(*v);
+    r.lastError = stmt->getOptionalText(5);
+    if (r.syncedVersion >= r.localVersion) r.state = State::Synced;
+    else if (stmt->getInt(6) != 0) r.state = State::NeedsAttention;
+    else if (!stmt->isNull(2)) r.state = State::InFlight;
+    else r.state = State::Pending;
+    return std::optional<RecordStatus>{r};
+}
+
+Result<std::vector<Claim>> claimDue(Database& db, std::int64_t nowUnixMs, int limit) {
+    auto select = db.prepare(
+        "SELECT resource, natural_key, body, local_version, attempts FROM outbox"
+        " WHERE " OUTBOX_WAITING " AND in_flight_version IS NULL AND NOT " OUTBOX_ATTENTION
+        "   AND next_attempt_at <= ?1"
+        " ORDER BY seq LIMIT ?2;");
+    if (!select) return fail(select.error());
+    select->bind(1, nowUnixMs).bind(2, limit);
+    std::vector<Claim> claims;
+    for (;;) {
+        auto row = select->step();
+        if (!row) return fail(row.error());
+        if (!*row) break;
+        Claim c;
+        c.resource = select->getText(0);
+        c.naturalKey = select->getText(1);
+        c.json = select->getText(2);
+        c.version = select->getInt(3);
+        c.attempts = select->getInt(4);
+        claims.push_back(std::move(c));
+    }
+    auto mark = db.prepare(
+        "UPDATE outbox SET in_flight_version = ?3, attempts = attempts + 1 WHERE resource = ?1 AND natural_key = ?2;");
+    if (!mark) return fail(mark.error());
+    for (const Claim& c : claims) {
+        mark->reset();
+        mark->bind(1, c.resource).bind(2, c.naturalKey).bind(3, c.version);
+        if (auto s = mark->run(); !s) return fail(s.error());
+    }
+    return claims;
+}
+
+Status acknowledge(Database& db, std::string_view resource, std::string_view naturalKey, std::int64_t version) {
+    auto stmt = db.prepare(
+        "UPDATE outbox SET synced_version = max(synced_version, ?3), in_flight_version = NULL,"
+        " attempts = CASE WHEN local_version <= ?3 THEN 0 ELSE attempts END,"
+        " last_status = NULL, last_error = NULL, next_attempt_at = 0"
+        " WHERE resource = ?1 AND natural_key = ?2;");
+    if (!stmt) return fail(stmt.error());
+    stmt->bind(1, resource).bind(2, naturalKey).bind(3, version);
+    return stmt->run();
+}
+
+Status retryLater(Database& db, std::string_view resource, std::string_view naturalKey, std::int64_t version,
+                  std::int64_t retryAtUnixMs, std::optional<int> httpStatus, std::string_view cause) {
+    auto stmt = db.prepare(
+        "UPDATE outbox SET in_flight_version = NULL, next_attempt_at = ?4, last_status = ?5, last_error = ?6"
+        " WHERE resource = ?1 AND natural_key = ?2 AND in_flight_version = ?3;");
+    if (!stmt) return fail(stmt.error());
+    stmt->bind(1, resource).bind(2, naturalKey).bind(3, version).bind(4, retryAtUnixMs).bind(5, httpStatus).bind(6, cause);
+    return stmt->run();
+}
+
+Status needsAttention(Database& db, std::string_view resource, std::string_view naturalKey, std::int64_t version,
+                      int httpStatus, std::string_view serverMessage) {
+    auto stmt = db.prepare(
+        "UPDATE outbox SET in_flight_version = NULL, attention_version = ?3, last_status = ?4, last_error = ?5"
+        " WHERE resource = ?1 AND natural_key = ?2;");
+    if (!stmt) return fail(stmt.error());
+    stmt->bind(1, resource).bind(2, naturalKey).bind(3, version).bind(4, httpStatus).bind(5, serverMessage);
+    return stmt->run();
+}
+
+Status retry(Database& db, std::string_view resource, std::string_view naturalKey) {
+    auto stmt = db.prepare(
+        "UPDATE outbox SET attention_version = NULL, next_attempt_at = 0, attempts = 0"
+        " WHERE resource = ?1 AND natural_key = ?2;");
+    if (!stmt) return fail(stmt.error());
+    stmt->bind(1, resource).bind(2, naturalKey);
+    return stmt->run();
+}
+
+Status releaseInFlight(Database& db) { return db.exec("UPDATE outbox SET in_flight_version = NULL WHERE in_flight_version IS NOT NULL;"); }
+
+Result<std::vector<AttentionItem>> attentionList(Database& db, int limit) {
+    auto stmt = db.prepare(
+        "SELECT resource, natural_key, attention_version, coalesce(last_status, 0), coalesce(last_error, '')"
+        " FROM outbox WHERE " OUTBOX_WAITING " AND " OUTBOX_ATTENTION " ORDER BY seq LIMIT ?1;");
+    if (!stmt) return fail(stmt.error());
+    stmt->bind(1, limit);
+    std::vector<AttentionItem> out;
+    for (;;) {
+        auto row = stmt->step();
+        if (!row) return fail(row.error());
+        if (!*row) break;
+        out.push_back({stmt->getText(0), stmt->getText(1), stmt->getInt(2), static_cast<int>(stmt->getInt(3)), stmt->getText(4)});
+    }
+    return out;
+}
+
+Result<std::vector<Waiting>> oldestWaiting(Database& db, int limit) {
+    auto stmt = db.prepare(
+        "SELECT resource, natural_key, first_queued_at, attempts FROM outbox WHERE " OUTBOX_WAITING
+        " ORDER BY first_queued_at, seq LIMIT ?1;");
+    if (!stmt) return fail(stmt.error());
+    stmt->bind(1, limit);
+    std::vector<Waiting> out;
+    for (;;) {
+        auto row = stmt->step();
+        if (!row) return fail(row.error());
+        if (!*row) break;
+        out.push_back({stmt->getText(0), stmt->getText(1), stmt->getText(2), stmt->getInt(3)});
+    }
+    return out;
+}
+
+} // namespace edsync::outbox

@@ -1,0 +1,107 @@
+#pragma once
+// The durable, state-based upload queue (DESIGN.md §3).
+//
+// One row per (resource, natural key) holding the record's current JSON and
+// its local version. Writers call put() inside their own transaction, so the
+// record, its event and its outbox row commit together. The uploader claims
+// due rows, sends the version it claimed, and acknowledges exactly that
+// version: a change written while a request is in flight stays pending.
+#include "sync/sqlite/database.hpp"
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace edsync::outbox {
+
+using sqlite::Database;
+using sqlite::Result;
+using sqlite::Status;
+
+// Creates or upgrades the outbox tables (component "sync").
+Result<int> migrate(Database& db);
+
+// Within the caller's transaction: replace the record's JSON and bump its
+// local version. `seq` is the writer's monotonic sequence (orders uploads;
+// wall clocks on lab machines lie). Returns the new local version.
+Result<std::int64_t> put(Database& db, std::string_view resource, std::string_view naturalKey,
+                         std::string_view json, std::int64_t seq);
+
+enum class State { Pending, InFlight, Synced, NeedsAttention };
+std::string_view toString(State s);
+
+struct Counts {
+    std::int64_t pending = 0;  // waiting to go, including in flight
+    std::int64_t inFlight = 0;
+    std::int64_t synced = 0;
+    std::int64_t needsAttention = 0;
+    std::int64_t waiting() const { return pending + needsAttention; }
+};
+
+Result<Counts> counts(Database& db);
+Result<std::map<std::string, Counts>> countsByResource(Database& db);
+
+struct RecordStatus {
+    State state = State::Pending;
+    std::int64_t localVersion = 0;
+    std::int64_t syncedVersion = 0;
+    std::int64_t attempts = 0;
+    std::optional<int> lastHttpStatus;
+    std::optional<std::string> lastError;
+};
+Result<std::optional<RecordStatus>> status(Database& db, std::string_view resource, std::string_view naturalKey);
+
+// --- uploader side -------------------------------------------------------
+
+struct Claim {
+    std::string resource;
+    std::string naturalKey;
+    std::string json;
+    std::int64_t version = 0;
+    std::int64_t attempts = 0;
+};
+
+// Marks up to `limit` due rows in flight at their current version, oldest
+// sequence first, skipping rows waiting on a retry time or needing attention.
+Result<std::vector<Claim>> claimDue(Database& db, std::int64_t nowUnixMs, int limit);
+
+// The server stored `version`. Marks only that version synced.
+Status acknowledge(Database& db, std::string_view resource, std::string_view naturalKey, std::int64_t version);
+
+// A transient failure: retry at `retryAtUnixMs`, keeping the cause.
+Status retryLater(Database& db, std::string_view resource, std::string_view naturalKey, std::int64_t version,
+                  std::int64_t retryAtUnixMs, std::optional<int> httpStatus, std::string_view cause);
+
+// A permanent refusal of `version` (400 validation, namespace 403): kept with
+// the server's message; never blocks other rows. Writing a new version or
+// calling retry() puts it back in the queue.
+Status needsAttention(Database& db, std::string_view resource, std::string_view naturalKey, std::int64_t version,
+                      int httpStatus, std::string_view serverMessage);
+
+Status retry(Database& db, std::string_view resource, std::string_view naturalKey);
+
+// After a restart nothing is really in flight: return claims to the queue.
+Status releaseInFlight(Database& db);
+
+struct AttentionItem {
+    std::string resource;
+    std::string naturalKey;
+    std::int64_t version = 0;
+    int httpStatus = 0;
+    std::string message;
+};
+Result<std::vector<AttentionItem>> attentionList(Database& db, int limit);
+
+// Pending records by age, oldest first (for the technician's status).
+struct Waiting {
+    std::string resource;
+    std::string naturalKey;
+    std::string firstQueuedAt;
+    std::int64_t attempts = 0;
+};
+Result<std::vector<Waiting>> oldestWaiting(Database& db, int limit);
+
+} // namespace edsync::outbox
