@@ -1,0 +1,115 @@
+#pragma once
+// One student's attendance at one assessment session, rebuilt from events.
+// Rules only: no storage, no UI. A refused transition says why, in words a
+// proctor can act on, and changes nothing.
+#include "kiosk/domain/descriptors.hpp"
+#include "kiosk/domain/time.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kiosk::domain {
+
+enum class Presence { Expected, Present, OnBreak, CheckedOut, NoShow };
+std::string_view presenceCode(Presence p);  // "expected", "present", ...
+
+enum class EventKind {
+    CheckedIn,
+    IdChecked,
+    SeatAssigned,
+    BreakOut,
+    BreakIn,
+    AccommodationDelivered,
+    Irregularity,
+    CheckedOut,
+    NoShow,
+    WalkInAdded,
+    Corrected,
+};
+std::string_view eventKindCode(EventKind k);
+std::optional<EventKind> eventKindFromCode(std::string_view code);
+
+// What happened; fields unused by a kind stay empty.
+struct AttendanceEvent {
+    std::string id;            // UUIDv7
+    std::int64_t seq = 0;      // per-kiosk order: replay follows it, never the wall clock
+    EventKind kind = EventKind::CheckedIn;
+    Timestamp at{};            // when it was recorded
+    std::string proctor;
+    std::optional<IdMethod> idMethod;
+    std::string idVerifiedBy;
+    std::string seat;
+    std::string accommodation;  // AccommodationDescriptor
+    std::string circumstance;   // EventCircumstanceDescriptor
+    std::string reason;         // ReasonNotTested, late-admission or correction reason
+    std::string description;    // irregularity text
+    std::optional<Timestamp> occurredAt;  // irregularity time, when not "now"
+    std::string correctsEventId;
+};
+
+struct Irregularity {
+    std::string eventId;
+    std::string circumstance;
+    std::string description;
+    Timestamp occurredAt{};
+    std::string reportedBy;
+};
+
+struct DeliveredAccommodation {
+    std::string eventId;
+    std::string accommodation;
+    Timestamp at{};
+};
+
+struct SessionRules {
+    Timestamp scheduledStart{};
+    Minutes lateAfter{15};    // arriving later than start + this is late
+    Minutes noShowAfter{30};  // from start + this, absentees may be marked no-show
+    bool signedOff = false;
+};
+
+struct Attendance {
+    Presence presence = Presence::Expected;
+    bool walkIn = false;
+    bool late = false;
+    std::string lateReason;
+    std::optional<Timestamp> checkedInAt;
+    std::optional<Timestamp> checkedOutAt;
+    std::optional<IdMethod> idMethod;
+    std::string idVerifiedBy;
+    bool idRefused = false;  // a refusal or mismatch was recorded at some point
+    std::string seat;
+    int breaks = 0;
+    std::optional<Timestamp> breakStartedAt;
+    Minutes minutesOnBreak{0};
+    std::vector<DeliveredAccommodation> accommodations;
+    std::vector<Irregularity> irregularities;
+    std::string noShowReason;
+    int eventCount = 0;  // live (not withdrawn) events
+
+    // Minutes in the room, for Ed-Fi assessedMinutes (breaks excluded).
+    std::optional<int> assessedMinutes() const;
+};
+
+struct Refusal {
+    std::string message;
+};
+
+// Applies one event; on refusal `state` is untouched.
+std::optional<Refusal> apply(Attendance& state, const AttendanceEvent& event, const SessionRules& rules);
+
+// Rebuilds the state from all events (any order; sorted by seq), skipping
+// events withdrawn by corrections. Refuses when the remaining history is not
+// a valid sequence (e.g. withdrawing a check-in that a check-out depends on).
+struct Replay {
+    Attendance state;
+    std::optional<Refusal> refusal;
+};
+Replay replay(std::vector<AttendanceEvent> events, const SessionRules& rules);
+
+bool isLate(Timestamp arrival, const SessionRules& rules);
+bool noShowAllowed(Timestamp now, const SessionRules& rules);
+
+} // namespace kiosk::domain

@@ -1,0 +1,18 @@
+#pragma once
+// Folding for search: lower case, Latin diacritics removed ("Zoë Ñúñez" ->
+// "zoe nunez"), everything that is not a letter or digit becomes a space.
+#include <string>
+#include <string_view>
+
+namespace kiosk::domain {
+
+std::string foldForSearch(std::string_view utf8);
+
+// Decodes one UTF-8 code point at `pos`, advancing it. Invalid bytes yield
+// U+FFFD and advance by one, so hostile input never loops or overreads.
+char32_t decodeUtf8(std::string_view s, std::size_t& pos);
+
+// True when the bytes are well-formed UTF-8 (roster import checks this).
+bool isValidUtf8(std::string_view s);
+
+} // namespace kiosk::domain

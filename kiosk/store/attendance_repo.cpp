@@ -1,0 +1,48 @@
+#include "kiosk/store/attendance_repo.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace kiosk::store {
+
+using nlohmann::json;
+
+json attendanceDetail(const domain::Attendance& a) {
+    json d;
+    d["walkIn"] = a.walkIn;
+    d["lateReason"] = a.lateReason;
+    d["idMethod"] = a.idMethod ? std::string(domain::idMethodCode(*a.idMethod)) : std::string();
+    d["idVerifiedBy"] = a.idVerifiedBy;
+    d["idRefused"] = a.idRefused;
+    d["breaks"] = a.breaks;
+    d["minutesOnBreak"] = a.minutesOnBreak.count();
+    d["noShowReason"] = a.noShowReason;
+    json acc = json::array();
+    for (const auto& x : a.accommodations) acc.push_back({{"accommodation", x.accommodation}, {"at", domain::formatUtc(x.at)}});
+    d["accommodations"] = acc;
+    json irr = json::array();
+    for (const auto& x : a.irregularities)
+        irr.push_back({{"circumstance", x.circumstance}, {"description", x.description},
+                       {"at", domain::formatUtc(x.occurredAt)}, {"reportedBy", x.reportedBy}});
+    d["irregularities"] = irr;
+    return d;
+}
+
+Status writeAttendance(Database& db, std::string_view sessionId, std::string_view studentUniqueId,
+                       const domain::Attendance& a, std::int64_t lastSeq, std::string_view edfiKey) {
+    auto stmt = db.prepare(
+        "INSERT INTO attendance (session_id, student_unique_id, presence, late, seat, checked_in_at, checked_out_at, detail,"
+        " last_seq, edfi_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+        " ON CONFLICT (session_id, student_unique_id) DO UPDATE SET presence = excluded.presence, late = excluded.late,"
+        " seat = excluded.seat, checked_in_at = excluded.checked_in_at, checked_out_at = excluded.checked_out_at,"
+        " detail = excluded.detail, last_seq = excluded.last_seq, edfi_key = excluded.edfi_key;");
+    if (!stmt) return edsync::fail(stmt.error());
+    auto time = [](const std::optional<domain::Timestamp>& t) {
+        return t ? std::optional<std::string>(domain::formatUtc(*t)) : std::nullopt;
+    };
+    stmt->bind(1, sessionId).bind(2, studentUniqueId).bind(3, domain::presenceCode(a.presence)).bind(4, a.late ? 1 : 0);
+    stmt->bind(5, a.seat).bind(6, time(a.checkedInAt)).bind(7, time(a.checkedOutAt));
+    stmt->bind(8, attendanceDetail(a).dump()).bind(9, lastSeq).bind(10, edfiKey);
+    return stmt->run();
+}
+
+} // namespace kiosk::store

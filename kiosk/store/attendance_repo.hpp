@@ -1,0 +1,17 @@
+#pragma once
+// The attendance projection: one row per registered student who has events.
+#include "kiosk/store/store.hpp"
+#include "kiosk/domain/attendance.hpp"
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace kiosk::store {
+
+Status writeAttendance(Database& db, std::string_view sessionId, std::string_view studentUniqueId,
+                       const domain::Attendance& a, std::int64_t lastSeq, std::string_view edfiKey);
+
+// The projection's detail (accommodations, irregularities, ID check ...) as
+// stored, for reports.
+nlohmann::json attendanceDetail(const domain::Attendance& a);
+
+} // namespace kiosk::store

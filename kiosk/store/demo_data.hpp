@@ -1,0 +1,21 @@
+#pragma once
+// A demo site, two sessions and a generated roster, so the kiosk runs with no
+// server. Deterministic for a given seed.
+#include "kiosk/store/roster_import.hpp"
+
+namespace kiosk::store {
+
+struct DemoOptions {
+    int students = 300;
+    unsigned seed = 2026;
+    domain::Timestamp now{};  // session times are placed around it
+};
+
+RosterData makeDemoRoster(const DemoOptions& options);
+// Writes the demo site and roster (upserts: running it twice changes nothing).
+Status loadDemo(Store& store, const DemoOptions& options);
+
+inline constexpr std::string_view kDemoNamespace = "uri://testsite.example.org/assessment";
+inline constexpr std::string_view kDemoAccommodationNs = "uri://testsite.example.org/AccommodationDescriptor#";
+
+} // namespace kiosk::store

@@ -1,0 +1,113 @@
+#include "kiosk/store/event_log.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <set>
+
+namespace kiosk::store {
+
+using edsync::fail;
+using nlohmann::json;
+
+namespace {
+
+json payloadOf(const domain::AttendanceEvent& e) {
+    json p = json::object();
+    if (e.idMethod) p["idMethod"] = domain::idMethodCode(*e.idMethod);
+    if (!e.idVerifiedBy.empty()) p["idVerifiedBy"] = e.idVerifiedBy;
+    if (!e.seat.empty()) p["seat"] = e.seat;
+    if (!e.accommodation.empty()) p["accommodation"] = e.accommodation;
+    if (!e.circumstance.empty()) p["circumstance"] = e.circumstance;
+    if (!e.reason.empty()) p["reason"] = e.reason;
+    if (!e.description.empty()) p["description"] = e.description;
+    if (e.occurredAt) p["occurredAt"] = domain::formatUtc(*e.occurredAt);
+    return p;
+}
+
+std::string str(const json& p, const char* key) {
+    auto it = p.find(key);
+    return it != p.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+} // namespace
+
+Status appendEvent(Database& db, const EventContext& ctx, const domain::AttendanceEvent& e) {
+    auto stmt = db.prepare(
+        "INSERT INTO event (seq, event_id, kiosk_id, site_id, session_id, student_unique_id, kind, proctor, recorded_at,"
+        " local_utc_offset_min, payload, corrects_event_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12);");
+    if (!stmt) return fail(stmt.error());
+    stmt->bind(1, e.seq).bind(2, e.id).bind(3, ctx.kioskId).bind(4, ctx.siteId).bind(5, ctx.sessionId);
+    stmt->bind(6, ctx.studentUniqueId).bind(7, domain::eventKindCode(e.kind)).bind(8, e.proctor);
+    stmt->bind(9, domain::formatUtc(e.at)).bind(10, ctx.localUtcOffsetMinutes).bind(11, payloadOf(e).dump());
+    if (e.correctsEventId.empty()) stmt->bind(12, nullptr);
+    else stmt->bind(12, e.correctsEventId);
+    return stmt->run();
+}
+
+Status appendSessionEvent(Database& db, const EventContext& ctx, std::string_view kind, std::int64_t seq,
+                          std::string_view eventId, domain::Timestamp at, std::string_view proctor) {
+    auto stmt = db.prepare(
+        "INSERT INTO event (seq, event_id, kiosk_id, site_id, session_id, student_unique_id, kind, proctor, recorded_at,"
+        " local_utc_offset_min, payload) VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6, ?7, ?8, ?9, '{}');");
+    if (!stmt) return fail(stmt.error());
+    stmt->bind(1, seq).bind(2, eventId).bind(3, ctx.kioskId).bind(4, ctx.siteId).bind(5, ctx.sessionId);
+    stmt->bind(6, kind).bind(7, proctor).bind(8, domain::formatUtc(at)).bind(9, ctx.localUtcOffsetMinutes);
+    return stmt->run();
+}
+
+Result<std::vector<domain::AttendanceEvent>> eventsFor(Database& db, std::string_view sessionId, std::string_view studentUniqueId) {
+    auto stmt = db.prepare(
+        "SELECT seq, event_id, kind, proctor, recorded_at, payload, corrects_event_id FROM event"
+        " WHERE session_id = ?1 AND student_unique_id = ?2 ORDER BY seq;");
+    if (!stmt) return fail(stmt.error());
+    stmt->bind(1, sessionId).bind(2, studentUniqueId);
+    std::vector<domain::AttendanceEvent> out;
+    for (;;) {
+        auto row = stmt->step();
+        if (!row) return fail(row.error());
+        if (!*row) break;
+        auto kind = domain::eventKindFromCode(stmt->getText(2));
+        if (!kind) continue;  // a kind from a newer build: kept in the log, not interpreted
+        domain::AttendanceEvent e;
+        e.seq = stmt->getInt(0);
+        e.id = stmt->getText(1);
+        e.kind = *kind;
+        e.proctor = stmt->getText(3);
+        e.at = domain::parseIso8601(stmt->getText(4)).value_or(domain::Timestamp{});
+        json p = json::parse(stmt->getText(5), nullptr, false);
+        if (p.is_object()) {
+            e.idMethod = domain::idMethodFromCode(str(p, "idMethod"));
+            e.idVerifiedBy = str(p, "idVerifiedBy");
+            e.seat = str(p, "seat");
+            e.accommodation = str(p, "accommodation");
+            e.circumstance = str(p, "circumstance");
+            e.reason = str(p, "reason");
+            e.description = str(p, "description");
+            if (auto t = str(p, "occurredAt"); !t.empty()) e.occurredAt = domain::parseIso8601(t);
+        }
+        e.correctsEventId = stmt->getOptionalText(6).value_or("");
+        out.push_back(std::move(e));
+    }
+    return out;
+}
+
+std::vector<HistoryItem> history(const std::vector<domain::AttendanceEvent>& events) {
+    std::set<std::string> withdrawn;
+    for (const auto& e : events)
+        if (e.kind == domain::EventKind::Corrected) withdrawn.insert(e.correctsEventId);
+    std::vector<HistoryItem> out;
+    out.reserve(events.size());
+    for (const auto& e : events) out.push_back({e, withdrawn.count(e.id) > 0});
+    return out;
+}
+
+Result<std::int64_t> eventCount(Database& db) {
+    auto stmt = db.prepare("SELECT count(*) FROM event;");
+    if (!stmt) return fail(stmt.error());
+    auto row = stmt->step();
+    if (!row) return fail(row.error());
+    return stmt->getInt(0);
+}
+
+} // namespace kiosk::store

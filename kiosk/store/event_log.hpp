@@ -1,0 +1,38 @@
+#pragma once
+// The append-only event table. Rows are never updated or deleted (triggers
+// refuse it); a correction is a new event pointing at the old one.
+#include "kiosk/store/store.hpp"
+#include "kiosk/domain/attendance.hpp"
+
+#include <vector>
+
+namespace kiosk::store {
+
+struct EventContext {
+    std::string kioskId;
+    std::string siteId;
+    std::string sessionId;
+    std::optional<std::string> studentUniqueId;  // none for session-level events
+    int localUtcOffsetMinutes = 0;
+};
+
+// Session-level kinds live beside the per-student domain kinds.
+inline constexpr std::string_view kSessionOpened = "session_opened";
+inline constexpr std::string_view kSessionSignedOff = "session_signed_off";
+
+Status appendEvent(Database& db, const EventContext& ctx, const domain::AttendanceEvent& e);
+Status appendSessionEvent(Database& db, const EventContext& ctx, std::string_view kind, std::int64_t seq,
+                          std::string_view eventId, domain::Timestamp at, std::string_view proctor);
+
+Result<std::vector<domain::AttendanceEvent>> eventsFor(Database& db, std::string_view sessionId, std::string_view studentUniqueId);
+
+// For the history list: each event, and whether a correction withdrew it.
+struct HistoryItem {
+    domain::AttendanceEvent event;
+    bool withdrawn = false;
+};
+std::vector<HistoryItem> history(const std::vector<domain::AttendanceEvent>& events);
+
+Result<std::int64_t> eventCount(Database& db);
+
+} // namespace kiosk::store

@@ -1,0 +1,22 @@
+#pragma once
+#include "kiosk/domain/time.hpp"
+
+#include <functional>
+#include <string>
+
+namespace kiosk::store {
+
+// RFC 9562 UUIDv7: 48-bit Unix milliseconds, then random bits (libsodium).
+std::string uuidV7(domain::Timestamp now);
+
+// The kiosk's clock, injectable so tests control time.
+using Clock = std::function<domain::Timestamp()>;
+domain::Timestamp systemNow();
+// This machine's offset from UTC right now, in minutes (for people, not order).
+int localUtcOffsetMinutes();
+
+// Deterministic Ed-Fi natural key: the same inputs always give the same
+// 36-character identifier (BLAKE2b), so a replay upserts, never duplicates.
+std::string deterministicKey(std::string_view prefix, std::initializer_list<std::string_view> parts);
+
+} // namespace kiosk::store

@@ -1,0 +1,49 @@
+#pragma once
+// Roster import from a JSON file in Ed-Fi shapes (reference/edfi.md):
+//   {"assessmentAdministrations": [...], "students": [...],
+//    "studentAssessmentRegistrations": [...]}
+// Each malformed item is reported with its position ($.students[17]) and
+// skipped; the rest is written in one transaction; nothing stored is lost.
+#include "kiosk/store/records.hpp"
+#include "kiosk/store/store.hpp"
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace kiosk::store {
+
+struct RosterData {
+    std::vector<SessionInfo> sessions;
+    std::vector<Student> students;
+    std::vector<Registration> registrations;
+};
+
+struct ImportProblem {
+    std::string where;    // JSON path of the item, e.g. "$.students[17]"
+    std::string message;  // what is wrong with it
+};
+
+struct ImportReport {
+    int sessions = 0;
+    int students = 0;
+    int registrations = 0;
+    std::vector<ImportProblem> problems;
+    std::string fileError;  // set when nothing could be read at all
+    bool ok() const { return fileError.empty(); }
+};
+
+// Parses and validates; never touches the database. Pure, so it is fuzzed.
+ImportReport parseRoster(std::string_view jsonText, RosterData& out);
+
+// Writes validated data in one transaction (upserts; never deletes).
+Status writeRoster(Database& db, const RosterData& data);
+
+// Reads, validates against the file and the store, writes. `report.fileError`
+// holds a database failure too, in which case nothing was written.
+ImportReport importRosterFile(Store& store, const std::filesystem::path& file);
+ImportReport importRosterText(Store& store, std::string_view jsonText);
+
+inline constexpr std::size_t kMaxRosterFileBytes = 256u * 1024u * 1024u;
+
+} // namespace kiosk::store

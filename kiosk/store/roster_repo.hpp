@@ -1,0 +1,28 @@
+#pragma once
+// Sessions, students and registrations: reference data the proctor works from.
+#include "kiosk/store/records.hpp"
+#include "kiosk/store/store.hpp"
+
+#include <vector>
+
+namespace kiosk::store {
+
+Status upsertSession(Database& db, const SessionInfo& s);
+Result<std::vector<SessionInfo>> listSessions(Database& db);
+Result<std::optional<SessionInfo>> findSession(Database& db, std::string_view sessionId);
+Status markSessionOpened(Database& db, std::string_view sessionId, domain::Timestamp at, std::string_view proctor);
+Status markSessionSignedOff(Database& db, std::string_view sessionId, domain::Timestamp at, std::string_view proctor);
+
+Status upsertStudent(Database& db, const Student& s);
+Result<std::optional<Student>> findStudent(Database& db, std::string_view studentUniqueId);
+
+// Keeps the walk-in flag once set: a later roster import does not hide it.
+Status upsertRegistration(Database& db, const Registration& r);
+Result<std::optional<Registration>> findRegistration(Database& db, std::string_view sessionId, std::string_view studentUniqueId);
+
+// The whole roster of a session with each student's current state, sorted
+// by surname then first name.
+Result<std::vector<RosterRow>> rosterForSession(Database& db, std::string_view sessionId);
+Result<SessionCounts> countsForSession(Database& db, std::string_view sessionId);
+
+} // namespace kiosk::store

@@ -1,0 +1,103 @@
+#include "kiosk/store/schema.hpp"
+
+#include "sync/outbox/outbox.hpp"
+#include "sync/sqlite/migrations.hpp"
+
+#include <array>
+
+namespace kiosk::store {
+
+namespace {
+
+// Version 1: roster, sessions, the append-only event log, projections.
+constexpr std::string_view kV1 = R"sql(
+CREATE TABLE kiosk_meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE assessment_session (
+  session_id            TEXT PRIMARY KEY,
+  assessment_identifier TEXT NOT NULL,
+  namespace             TEXT NOT NULL,
+  assigning_ed_org_id   INTEGER NOT NULL,
+  school_id             INTEGER,
+  title                 TEXT NOT NULL,
+  room                  TEXT NOT NULL DEFAULT '',
+  scheduled_start       TEXT NOT NULL,
+  late_after_min        INTEGER NOT NULL DEFAULT 15 CHECK (late_after_min >= 0),
+  no_show_after_min     INTEGER NOT NULL DEFAULT 30 CHECK (no_show_after_min >= 0),
+  opened_at             TEXT,
+  opened_by             TEXT,
+  signed_off_at         TEXT,
+  signed_off_by         TEXT
+);
+
+CREATE TABLE student (
+  student_unique_id TEXT PRIMARY KEY,
+  first_name        TEXT NOT NULL,
+  middle_name       TEXT NOT NULL DEFAULT '',
+  last_surname      TEXT NOT NULL,
+  birth_date        TEXT NOT NULL DEFAULT ''
+) WITHOUT ROWID;
+
+CREATE TABLE registration (
+  session_id               TEXT NOT NULL REFERENCES assessment_session (session_id),
+  student_unique_id        TEXT NOT NULL REFERENCES student (student_unique_id),
+  scheduled_accommodations TEXT NOT NULL DEFAULT '[]',
+  walk_in                  INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (session_id, student_unique_id)
+) WITHOUT ROWID;
+
+-- Every fact, once. seq is the kiosk's own monotonic order.
+CREATE TABLE event (
+  seq                  INTEGER PRIMARY KEY,
+  event_id             TEXT NOT NULL UNIQUE,
+  kiosk_id             TEXT NOT NULL,
+  site_id              TEXT NOT NULL,
+  session_id           TEXT NOT NULL REFERENCES assessment_session (session_id),
+  student_unique_id    TEXT,
+  kind                 TEXT NOT NULL,
+  proctor              TEXT NOT NULL,
+  recorded_at          TEXT NOT NULL,
+  local_utc_offset_min INTEGER NOT NULL,
+  payload              TEXT NOT NULL,
+  corrects_event_id    TEXT REFERENCES event (event_id)
+);
+CREATE INDEX event_by_student ON event (session_id, student_unique_id, seq);
+CREATE TRIGGER event_no_update BEFORE UPDATE ON event
+  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+CREATE TRIGGER event_no_delete BEFORE DELETE ON event
+  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+
+-- Current state per student, rebuilt from events in the same transaction.
+CREATE TABLE attendance (
+  session_id        TEXT NOT NULL,
+  student_unique_id TEXT NOT NULL,
+  presence          TEXT NOT NULL,
+  late              INTEGER NOT NULL DEFAULT 0,
+  seat              TEXT NOT NULL DEFAULT '',
+  checked_in_at     TEXT,
+  checked_out_at    TEXT,
+  detail            TEXT NOT NULL,
+  last_seq          INTEGER NOT NULL,
+  edfi_key          TEXT NOT NULL,
+  PRIMARY KEY (session_id, student_unique_id),
+  FOREIGN KEY (session_id, student_unique_id) REFERENCES registration (session_id, student_unique_id)
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::array kMigrations{
+    edsync::sqlite::Migration{1, kV1},
+};
+
+} // namespace
+
+int latestSchemaVersion() { return kMigrations.back().version; }
+
+edsync::sqlite::Result<int> migrateAll(edsync::sqlite::Database& db) {
+    if (auto r = edsync::outbox::migrate(db); !r) return r;
+    return edsync::sqlite::migrate(db, "kiosk", kMigrations);
+}
+
+} // namespace kiosk::store

@@ -1,0 +1,78 @@
+#include "kiosk/store/store.hpp"
+
+#include "kiosk/store/ids.hpp"
+#include "kiosk/store/schema.hpp"
+
+namespace kiosk::store {
+
+Result<std::optional<std::string>> getMeta(Database& db, std::string_view key) {
+    auto stmt = db.prepare("SELECT value FROM kiosk_meta WHERE key = ?1;");
+    if (!stmt) return edsync::fail(stmt.error());
+    stmt->bind(1, key);
+    auto row = stmt->step();
+    if (!row) return edsync::fail(row.error());
+    if (!*row) return std::optional<std::string>{};
+    return std::optional<std::string>{stmt->getText(0)};
+}
+
+Status setMeta(Database& db, std::string_view key, std::string_view value) {
+    auto stmt = db.prepare("INSERT INTO kiosk_meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value;");
+    if (!stmt) return edsync::fail(stmt.error());
+    stmt->bind(1, key).bind(2, value);
+    return stmt->run();
+}
+
+Result<Store> Store::open(const std::filesystem::path& file) {
+    auto db = Database::open(file);
+    if (!db) return edsync::fail(db.error());
+    Store store(std::move(*db));
+    if (auto s = store.initialise(); !s) return edsync::fail(s.error());
+    return store;
+}
+
+Result<Store> Store::openInMemory() {
+    auto db = Database::openInMemory();
+    if (!db) return edsync::fail(db.error());
+    Store store(std::move(*db));
+    if (auto s = store.initialise(); !s) return edsync::fail(s.error());
+    return store;
+}
+
+Status Store::initialise() {
+    auto version = migrateAll(m_db);
+    if (!version) return edsync::fail(version.error());
+    m_schemaVersion = *version;
+    auto id = getMeta(m_db, "kiosk_id");
+    if (!id) return edsync::fail(id.error());
+    if (*id) {
+        m_kioskId = **id;
+    } else {
+        m_kioskId = uuidV7(systemNow());
+        if (auto s = setMeta(m_db, "kiosk_id", m_kioskId); !s) return s;
+    }
+    auto site = getMeta(m_db, "site_id");
+    if (!site) return edsync::fail(site.error());
+    m_siteId = site->value_or("");
+    auto name = getMeta(m_db, "site_name");
+    if (!name) return edsync::fail(name.error());
+    m_siteName = name->value_or("");
+    return {};
+}
+
+Status Store::setSite(const std::string& siteId, const std::string& siteName) {
+    if (auto s = setMeta(m_db, "site_id", siteId); !s) return s;
+    if (auto s = setMeta(m_db, "site_name", siteName); !s) return s;
+    m_siteId = siteId;
+    m_siteName = siteName;
+    return {};
+}
+
+Result<std::int64_t> Store::nextSeq() {
+    auto stmt = m_db.prepare("SELECT coalesce(max(seq), 0) + 1 FROM event;");
+    if (!stmt) return edsync::fail(stmt.error());
+    auto row = stmt->step();
+    if (!row) return edsync::fail(row.error());
+    return stmt->getInt(0);
+}
+
+} // namespace kiosk::store
