@@ -41,7 +41,7 @@ constexpr std::string_view kNow = "strftime('%Y-%m-%dT%H:%M:%fZ','now')";
 
 } // namespace
 
-std::string_view toString(State s) {
+std::string_view stateName(State s) {
     switch (s) {
     case State::Pending: return "pending";
     case State::InFlight: return "in flight";

@@ -31,7 +31,7 @@ Result<std::int64_t> put(Database& db, std::string_view resource, std::string_vi
                          std::string_view json, std::int64_t seq);
 
 enum class State { Pending, InFlight, Synced, NeedsAttention };
-std::string_view toString(State s);
+std::string_view stateName(State s);
 
 struct Counts {
     std::int64_t pending = 0;  // waiting to go, including in flight

@@ -1,0 +1,294 @@
+#include "kiosk/service/attendance_service.hpp"
+
+#include "kiosk/store/attendance_repo.hpp"
+#include "kiosk/store/edfi_mapping.hpp"
+#include "kiosk/store/event_log.hpp"
+#include "kiosk/store/roster_repo.hpp"
+#include "sync/outbox/outbox.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace kiosk::service {
+
+using domain::AttendanceEvent;
+using domain::EventKind;
+using edsync::sqlite::Transaction;
+
+AttendanceService::AttendanceService(store::Store& store, store::Clock clock) : m_store(store), m_clock(std::move(clock)) {}
+
+void AttendanceService::committed() {
+    if (m_onCommitted) m_onCommitted();
+}
+
+std::optional<std::string> AttendanceService::writeStudentState(const store::SessionInfo& session, const std::string& studentId,
+                                                                const std::vector<AttendanceEvent>& events, std::int64_t seq) {
+    auto& db = m_store.db();
+    auto result = domain::replay(events, session.rules());
+    if (result.refusal) return result.refusal->message;
+    std::string key = store::studentAssessmentKey(session, studentId);
+    if (auto s = store::writeAttendance(db, session.sessionId, studentId, result.state, seq, key); !s) return s.error().describe();
+    auto body = store::studentAssessmentJson(session, studentId, result.state).dump();
+    if (auto v = edsync::outbox::put(db, store::kStudentAssessments, key, body, seq); !v) return v.error().describe();
+    return std::nullopt;
+}
+
+ActionResult AttendanceService::record(const std::string& sessionId, const std::string& studentId, AttendanceEvent draft,
+                                       const Prepare& before) {
+    auto& db = m_store.db();
+    auto tx = Transaction::begin(db);
+    if (!tx) return ActionResult::refused(tx.error().describe());
+    auto session = store::findSession(db, sessionId);
+    if (!session) return ActionResult::refused(session.error().describe());
+    if (!*session) return ActionResult::refused("That session is not on this kiosk.");
+    const store::SessionInfo& info = **session;
+    if (info.signedOffAt) return ActionResult::refused("This session has been signed off; nothing more can be recorded in it.");
+    if (!info.openedAt) return ActionResult::refused("Open the session before recording anything in it.");
+    if (before)
+        if (auto problem = before()) return ActionResult::refused(*problem);
+
+    auto reg = store::findRegistration(db, sessionId, studentId);
+    if (!reg) return ActionResult::refused(reg.error().describe());
+    if (!*reg) return ActionResult::refused("This student is not on this session's roster. Add them as a walk-in instead.");
+    auto events = store::eventsFor(db, sessionId, studentId);
+    if (!events) return ActionResult::refused(events.error().describe());
+    auto seq = m_store.nextSeq();
+    if (!seq) return ActionResult::refused(seq.error().describe());
+
+    domain::Timestamp now = m_clock();
+    draft.id = store::uuidV7(now);
+    draft.seq = *seq;
+    draft.at = now;
+
+    if (draft.kind != EventKind::Corrected) {
+        // Check the step against the current state for a plain message.
+        domain::Attendance current = domain::replay(*events, info.rules()).state;
+        if (auto refusal = domain::apply(current, draft, info.rules())) return ActionResult::refused(refusal->message);
+    }
+    events->push_back(draft);
+
+    store::EventContext ctx{m_store.kioskId(), m_store.siteId(), sessionId, studentId, store::localUtcOffsetMinutes()};
+    if (auto s = store::appendEvent(db, ctx, draft); !s) return ActionResult::refused(s.error().describe());
+    if (auto problem = writeStudentState(info, studentId, *events, *seq)) return ActionResult::refused(*problem);
+    if (auto s = tx->commit(); !s) return ActionResult::refused(s.error().describe());
+    committed();
+    return ActionResult::ok(draft.id);
+}
+
+ActionResult AttendanceService::openSession(const std::string& sessionId, const std::string& proctor) {
+    if (proctor.empty()) return ActionResult::refused("Enter the proctor's name to open the session.");
+    auto& db = m_store.db();
+    auto tx = Transaction::begin(db);
+    if (!tx) return ActionResult::refused(tx.error().describe());
+    auto session = store::findSession(db, sessionId);
+    if (!session) return ActionResult::refused(session.error().describe());
+    if (!*session) return ActionResult::refused("That session is not on this kiosk.");
+    if ((*session)->signedOffAt) return ActionResult::refused("This session has been signed off; it can be viewed, not changed.");
+    auto seq = m_store.nextSeq();
+    if (!seq) return ActionResult::refused(seq.error().describe());
+    domain::Timestamp now = m_clock();
+    std::string id = store::uuidV7(now);
+    store::EventContext ctx{m_store.kioskId(), m_store.siteId(), sessionId, std::nullopt, store::localUtcOffsetMinutes()};
+    if (auto s = store::appendSessionEvent(db, ctx, store::kSessionOpened, *seq, id, now, proctor); !s)
+        return ActionResult::refused(s.error().describe());
+    if (auto s = store::markSessionOpened(db, sessionId, now, proctor); !s) return ActionResult::refused(s.error().describe());
+    if (auto s = tx->commit(); !s) return ActionResult::refused(s.error().describe());
+    return ActionResult::ok(id);
+}
+
+ActionResult AttendanceService::signOff(const std::string& sessionId, const std::string& proctor) {
+    if (proctor.empty()) return ActionResult::refused("Enter the proctor's name to sign the session off.");
+    auto& db = m_store.db();
+    auto tx = Transaction::begin(db);
+    if (!tx) return ActionResult::refused(tx.error().describe());
+    auto session = store::findSession(db, sessionId);
+    if (!session) return ActionResult::refused(session.error().describe());
+    if (!*session) return ActionResult::refused("That session is not on this kiosk.");
+    if ((*session)->signedOffAt) return ActionResult::refused("This session is already signed off.");
+    auto counts = store::countsForSession(db, sessionId);
+    if (!counts) return ActionResult::refused(counts.error().describe());
+    if (int inRoom = counts->present + counts->onBreak; inRoom > 0)
+        return ActionResult::refused(std::to_string(inRoom) + " student(s) are still checked in or on a break. Check them out first.");
+    if (counts->expected > 0)
+        return ActionResult::refused(std::to_string(counts->expected) + " student(s) have not arrived. Mark them as no-shows first.");
+    auto seq = m_store.nextSeq();
+    if (!seq) return ActionResult::refused(seq.error().describe());
+    domain::Timestamp now = m_clock();
+    std::string id = store::uuidV7(now);
+    store::EventContext ctx{m_store.kioskId(), m_store.siteId(), sessionId, std::nullopt, store::localUtcOffsetMinutes()};
+    if (auto s = store::appendSessionEvent(db, ctx, store::kSessionSignedOff, *seq, id, now, proctor); !s)
+        return ActionResult::refused(s.error().describe());
+    if (auto s = store::markSessionSignedOff(db, sessionId, now, proctor); !s) return ActionResult::refused(s.error().describe());
+    if (auto s = tx->commit(); !s) return ActionResult::refused(s.error().describe());
+    return ActionResult::ok(id);
+}
+
+ActionResult AttendanceService::checkIn(const std::string& sessionId, const std::string& studentId, const std::string& proctor,
+                                        const CheckInDetails& d) {
+    AttendanceEvent e;
+    e.kind = EventKind::CheckedIn;
+    e.proctor = proctor;
+    e.idMethod = d.idMethod;
+    e.idVerifiedBy = d.idVerifiedBy.empty() ? proctor : d.idVerifiedBy;
+    e.seat = d.seat;
+    e.reason = d.lateReason;
+    return record(sessionId, studentId, e);
+}
+
+ActionResult AttendanceService::recordIdCheck(const std::string& sessionId, const std::string& studentId, const std::string& proctor,
+                                              domain::IdMethod method, const std::string& verifiedBy) {
+    AttendanceEvent e;
+    e.kind = EventKind::IdChecked;
+    e.proctor = proctor;
+    e.idMethod = method;
+    e.idVerifiedBy = verifiedBy.empty() ? proctor : verifiedBy;
+    return record(sessionId, studentId, e);
+}
+
+ActionResult AttendanceService::assignSeat(const std::string& sessionId, const std::string& studentId, const std::string& proctor,
+                                           const std::string& seat) {
+    AttendanceEvent e;
+    e.kind = EventKind::SeatAssigned;
+    e.proctor = proctor;
+    e.seat = seat;
+    return record(sessionId, studentId, e);
+}
+
+ActionResult AttendanceService::breakOut(const std::string& sessionId, const std::string& studentId, const std::string& proctor) {
+    AttendanceEvent e;
+    e.kind = EventKind::BreakOut;
+    e.proctor = proctor;
+    return record(sessionId, studentId, e);
+}
+
+ActionResult AttendanceService::breakIn(const std::string& sessionId, const std::string& studentId, const std::string& proctor) {
+    AttendanceEvent e;
+    e.kind = EventKind::BreakIn;
+    e.proctor = proctor;
+    return record(sessionId, studentId, e);
+}
+
+ActionResult AttendanceService::deliverAccommodation(const std::string& sessionId, const std::string& studentId,
+                                                     const std::string& proctor, const std::string& accommodation) {
+    AttendanceEvent e;
+    e.kind = EventKind::AccommodationDelivered;
+    e.proctor = proctor;
+    e.accommodation = accommodation;
+    return record(sessionId, studentId, e);
+}
+
+ActionResult AttendanceService::recordIrregularity(const std::string& sessionId, const std::string& studentId,
+                                                   const std::string& proctor, const IrregularityDetails& d) {
+    AttendanceEvent e;
+    e.kind = EventKind::Irregularity;
+    e.proctor = proctor;
+    e.circumstance = d.circumstance;
+    e.description = d.description;
+    e.occurredAt = d.occurredAt;
+    return record(sessionId, studentId, e);
+}
+
+ActionResult AttendanceService::checkOut(const std::string& sessionId, const std::string& studentId, const std::string& proctor) {
+    AttendanceEvent e;
+    e.kind = EventKind::CheckedOut;
+    e.proctor = proctor;
+    return record(sessionId, studentId, e);
+}
+
+ActionResult AttendanceService::markNoShow(const std::string& sessionId, const std::string& studentId, const std::string& proctor,
+                                           const std::string& reason) {
+    AttendanceEvent e;
+    e.kind = EventKind::NoShow;
+    e.proctor = proctor;
+    e.reason = reason;
+    return record(sessionId, studentId, e);
+}
+
+BulkResult AttendanceService::markNoShowsAtCutoff(const std::string& sessionId, const std::string& proctor) {
+    auto& db = m_store.db();
+    auto tx = Transaction::begin(db);
+    if (!tx) return {0, tx.error().describe()};
+    auto session = store::findSession(db, sessionId);
+    if (!session || !*session) return {0, "That session is not on this kiosk."};
+    const store::SessionInfo& info = **session;
+    if (info.signedOffAt) return {0, "This session has been signed off; nothing more can be recorded in it."};
+    if (!info.openedAt) return {0, "Open the session before recording anything in it."};
+    domain::Timestamp now = m_clock();
+    if (!domain::noShowAllowed(now, info.rules())) {
+        auto cutoff = info.scheduledStart + domain::Minutes{info.noShowAfterMinutes};
+        return {0, "No-shows can be marked from " + domain::formatClock(cutoff, store::localUtcOffsetMinutes()) + ", the cut-off."};
+    }
+    auto roster = store::rosterForSession(db, sessionId);
+    if (!roster) return {0, roster.error().describe()};
+    store::EventContext ctx{m_store.kioskId(), m_store.siteId(), sessionId, std::nullopt, store::localUtcOffsetMinutes()};
+    int marked = 0;
+    for (const auto& row : *roster) {
+        if (row.presence != domain::Presence::Expected) continue;
+        const std::string& studentId = row.student.studentUniqueId;
+        auto events = store::eventsFor(db, sessionId, studentId);
+        if (!events) return {0, events.error().describe()};
+        auto seq = m_store.nextSeq();
+        if (!seq) return {0, seq.error().describe()};
+        AttendanceEvent e;
+        e.kind = EventKind::NoShow;
+        e.proctor = proctor;
+        e.reason = "Absent";
+        e.id = store::uuidV7(now);
+        e.seq = *seq;
+        e.at = now;
+        domain::Attendance current = domain::replay(*events, info.rules()).state;
+        if (domain::apply(current, e, info.rules())) continue;  // e.g. a withdrawn history; leave it to the proctor
+        events->push_back(e);
+        ctx.studentUniqueId = studentId;
+        if (auto s = store::appendEvent(db, ctx, e); !s) return {0, s.error().describe()};
+        if (auto problem = writeStudentState(info, studentId, *events, *seq)) return {0, *problem};
+        ++marked;
+    }
+    if (auto s = tx->commit(); !s) return {0, s.error().describe()};
+    if (marked > 0) committed();
+    return {marked, {}};
+}
+
+ActionResult AttendanceService::addWalkIn(const std::string& sessionId, const store::Student& student, const std::string& proctor) {
+    if (student.studentUniqueId.empty()) return ActionResult::refused("Enter the walk-in's student ID.");
+    if (student.firstName.empty() || student.lastSurname.empty()) return ActionResult::refused("Enter the walk-in's first and last name.");
+    auto& db = m_store.db();
+    auto prepare = [&]() -> std::optional<std::string> {
+        auto reg = store::findRegistration(db, sessionId, student.studentUniqueId);
+        if (!reg) return reg.error().describe();
+        if (*reg) return "This student is already on this session's roster.";
+        auto existing = store::findStudent(db, student.studentUniqueId);
+        if (!existing) return existing.error().describe();
+        if (!*existing)
+            if (auto s = store::upsertStudent(db, student); !s) return s.error().describe();
+        store::Registration r{sessionId, student.studentUniqueId, {}, true};
+        if (auto s = store::upsertRegistration(db, r); !s) return s.error().describe();
+        return std::nullopt;
+    };
+    AttendanceEvent e;
+    e.kind = EventKind::WalkInAdded;
+    e.proctor = proctor;
+    return record(sessionId, student.studentUniqueId, e, prepare);
+}
+
+ActionResult AttendanceService::correct(const std::string& sessionId, const std::string& studentId, const std::string& proctor,
+                                        const std::string& eventId, const std::string& reason) {
+    if (reason.empty()) return ActionResult::refused("Give a reason for the correction.");
+    auto events = store::eventsFor(m_store.db(), sessionId, studentId);
+    if (!events) return ActionResult::refused(events.error().describe());
+    const AttendanceEvent* target = nullptr;
+    for (const auto& e : *events)
+        if (e.id == eventId) target = &e;
+    if (!target) return ActionResult::refused("That entry is not in this student's record.");
+    if (target->kind == EventKind::Corrected) return ActionResult::refused("A correction cannot itself be withdrawn.");
+    if (target->kind == EventKind::WalkInAdded) return ActionResult::refused("A walk-in flag stays on the record; mark them as no-show instead.");
+    for (const auto& e : *events)
+        if (e.kind == EventKind::Corrected && e.correctsEventId == eventId) return ActionResult::refused("That entry was already withdrawn.");
+    AttendanceEvent e;
+    e.kind = EventKind::Corrected;
+    e.proctor = proctor;
+    e.correctsEventId = eventId;
+    e.reason = reason;
+    return record(sessionId, studentId, e);
+}
+
+} // namespace kiosk::service

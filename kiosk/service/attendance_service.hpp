@@ -1,0 +1,81 @@
+#pragma once
+// Proctor actions. Each one reads the student's history, asks the domain
+// whether the step is allowed, and writes the event, the projection and the
+// outbox row in ONE transaction. Nothing is edited in place.
+#include "kiosk/domain/attendance.hpp"
+#include "kiosk/service/action_result.hpp"
+#include "kiosk/store/ids.hpp"
+#include "kiosk/store/records.hpp"
+#include "kiosk/store/store.hpp"
+
+#include <functional>
+#include <optional>
+#include <string>
+
+namespace kiosk::service {
+
+struct CheckInDetails {
+    domain::IdMethod idMethod = domain::IdMethod::PhotoId;
+    std::string idVerifiedBy;
+    std::string seat;
+    std::string lateReason;
+};
+
+struct IrregularityDetails {
+    std::string circumstance;  // EventCircumstanceDescriptor URI
+    std::string description;
+    std::optional<domain::Timestamp> occurredAt;  // defaults to now
+};
+
+struct BulkResult {
+    int saved = 0;
+    std::string message;
+};
+
+class AttendanceService {
+public:
+    AttendanceService(store::Store& store, store::Clock clock);
+
+    // Called after every successful commit (the sync worker's wake-up).
+    void setOnCommitted(std::function<void()> callback) { m_onCommitted = std::move(callback); }
+
+    ActionResult openSession(const std::string& sessionId, const std::string& proctor);
+    ActionResult signOff(const std::string& sessionId, const std::string& proctor);
+
+    ActionResult checkIn(const std::string& sessionId, const std::string& studentId, const std::string& proctor,
+                         const CheckInDetails& details);
+    ActionResult recordIdCheck(const std::string& sessionId, const std::string& studentId, const std::string& proctor,
+                               domain::IdMethod method, const std::string& verifiedBy);
+    ActionResult assignSeat(const std::string& sessionId, const std::string& studentId, const std::string& proctor,
+                            const std::string& seat);
+    ActionResult breakOut(const std::string& sessionId, const std::string& studentId, const std::string& proctor);
+    ActionResult breakIn(const std::string& sessionId, const std::string& studentId, const std::string& proctor);
+    ActionResult deliverAccommodation(const std::string& sessionId, const std::string& studentId, const std::string& proctor,
+                                      const std::string& accommodation);
+    ActionResult recordIrregularity(const std::string& sessionId, const std::string& studentId, const std::string& proctor,
+                                    const IrregularityDetails& details);
+    ActionResult checkOut(const std::string& sessionId, const std::string& studentId, const std::string& proctor);
+    ActionResult markNoShow(const std::string& sessionId, const std::string& studentId, const std::string& proctor,
+                            const std::string& reason = "Absent");
+    // Marks every student who has not arrived, in one transaction.
+    BulkResult markNoShowsAtCutoff(const std::string& sessionId, const std::string& proctor);
+    // A student not on the roster: flagged as a walk-in, never silently added.
+    ActionResult addWalkIn(const std::string& sessionId, const store::Student& student, const std::string& proctor);
+    // Withdraws a mistaken entry with a reason; the entry itself stays in the log.
+    ActionResult correct(const std::string& sessionId, const std::string& studentId, const std::string& proctor,
+                         const std::string& eventId, const std::string& reason);
+
+private:
+    using Prepare = std::function<std::optional<std::string>()>;  // extra writes inside the transaction
+    ActionResult record(const std::string& sessionId, const std::string& studentId, domain::AttendanceEvent draft,
+                        const Prepare& before = {});
+    std::optional<std::string> writeStudentState(const store::SessionInfo& session, const std::string& studentId,
+                                                 const std::vector<domain::AttendanceEvent>& events, std::int64_t seq);
+    void committed();
+
+    store::Store& m_store;
+    store::Clock m_clock;
+    std::function<void()> m_onCommitted;
+};
+
+} // namespace kiosk::service

@@ -1,0 +1,121 @@
+#include "kiosk/service/session_queries.hpp"
+
+#include "kiosk/store/edfi_mapping.hpp"
+#include "kiosk/store/roster_repo.hpp"
+#include "kiosk/store/session_report.hpp"
+
+#include <cstdio>
+#include <fstream>
+
+namespace kiosk::service {
+
+using edsync::fail;
+
+namespace {
+
+StateCopy toStateCopy(const std::optional<edsync::outbox::RecordStatus>& st) {
+    if (!st) return StateCopy::NoRecord;
+    switch (st->state) {
+    case edsync::outbox::State::Synced: return StateCopy::Synced;
+    case edsync::outbox::State::NeedsAttention: return StateCopy::NeedsAttention;
+    default: return StateCopy::Pending;
+    }
+}
+
+} // namespace
+
+store::Result<std::vector<SessionSummary>> SessionQueries::sessions() {
+    auto list = store::listSessions(m_store.db());
+    if (!list) return fail(list.error());
+    std::vector<SessionSummary> out;
+    for (auto& s : *list) {
+        auto counts = store::countsForSession(m_store.db(), s.sessionId);
+        if (!counts) return fail(counts.error());
+        out.push_back({std::move(s), *counts});
+    }
+    return out;
+}
+
+store::Result<SessionSnapshot> SessionQueries::session(const std::string& sessionId) {
+    auto info = store::findSession(m_store.db(), sessionId);
+    if (!info) return fail(info.error());
+    if (!*info) {
+        store::Error e;
+        e.code = 12;
+        e.message = "no such session";
+        return fail(e);
+    }
+    auto roster = store::rosterForSession(m_store.db(), sessionId);
+    if (!roster) return fail(roster.error());
+    auto counts = store::countsForSession(m_store.db(), sessionId);
+    if (!counts) return fail(counts.error());
+    return SessionSnapshot{std::move(**info), std::move(*roster), *counts};
+}
+
+store::Result<StudentDetail> SessionQueries::student(const std::string& sessionId, const std::string& studentId) {
+    auto snapshotInfo = store::findSession(m_store.db(), sessionId);
+    if (!snapshotInfo) return fail(snapshotInfo.error());
+    if (!*snapshotInfo) {
+        store::Error e;
+        e.code = 12;
+        e.message = "no such session";
+        return fail(e);
+    }
+    const store::SessionInfo& info = **snapshotInfo;
+    StudentDetail d;
+    auto roster = store::rosterForSession(m_store.db(), sessionId);  // small; keeps one source of row data
+    if (!roster) return fail(roster.error());
+    for (auto& r : *roster)
+        if (r.student.studentUniqueId == studentId) d.row = r;
+    auto events = store::eventsFor(m_store.db(), sessionId, studentId);
+    if (!events) return fail(events.error());
+    d.attendance = domain::replay(*events, info.rules()).state;
+    d.history = store::history(*events);
+    auto st = edsync::outbox::status(m_store.db(), store::kStudentAssessments, store::studentAssessmentKey(info, studentId));
+    if (!st) return fail(st.error());
+    d.stateCopy = toStateCopy(*st);
+    if (*st && (*st)->lastError) d.stateMessage = *(*st)->lastError;
+    return d;
+}
+
+store::Result<edsync::outbox::Counts> SessionQueries::outbox() { return edsync::outbox::counts(m_store.db()); }
+
+store::Result<std::vector<StateCopy>> SessionQueries::stateCopies(const SessionSnapshot& snapshot) {
+    std::vector<StateCopy> out;
+    out.reserve(snapshot.roster.size());
+    for (const auto& row : snapshot.roster) {
+        if (!row.hasRecord) {
+            out.push_back(StateCopy::NoRecord);
+            continue;
+        }
+        auto st = edsync::outbox::status(m_store.db(), store::kStudentAssessments,
+                                         store::studentAssessmentKey(snapshot.info, row.student.studentUniqueId));
+        if (!st) return fail(st.error());
+        out.push_back(toStateCopy(*st));
+    }
+    return out;
+}
+
+std::optional<std::string> SessionQueries::exportReport(const std::string& sessionId, const std::filesystem::path& file) {
+    auto csv = store::sessionReportCsv(m_store.db(), sessionId);
+    if (!csv) return csv.error().message;
+    std::filesystem::path tmp = file;
+    tmp += ".part";
+    {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        if (!out) return "cannot write " + tmp.string();
+        out << *csv;
+        out.flush();
+        if (!out) {
+            std::error_code ignored;
+            std::filesystem::remove(tmp, ignored);
+            return "could not write the whole report (disk full?) to " + file.string();
+        }
+    }
+    std::error_code ec;
+    std::filesystem::rename(tmp, file, ec);
+    if (ec) return "cannot move the report into place: " + ec.message();
+    return std::nullopt;
+}
+
+} // namespace kiosk::service

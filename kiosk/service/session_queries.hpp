@@ -1,0 +1,57 @@
+#pragma once
+// Read side for screens and the CLI: snapshots built from the store, so the
+// UI never touches SQL.
+#include "kiosk/store/event_log.hpp"
+#include "kiosk/store/records.hpp"
+#include "kiosk/store/store.hpp"
+#include "sync/outbox/outbox.hpp"
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kiosk::service {
+
+struct SessionSummary {
+    store::SessionInfo info;
+    store::SessionCounts counts;
+};
+
+struct SessionSnapshot {
+    store::SessionInfo info;
+    std::vector<store::RosterRow> roster;
+    store::SessionCounts counts;
+};
+
+// Whether the state holds the latest version of a student's record.
+enum class StateCopy { NoRecord, Pending, Synced, NeedsAttention };
+
+struct StudentDetail {
+    store::RosterRow row;
+    domain::Attendance attendance;
+    std::vector<store::HistoryItem> history;
+    StateCopy stateCopy = StateCopy::NoRecord;
+    std::string stateMessage;  // the server's words when it needs attention
+};
+
+class SessionQueries {
+public:
+    explicit SessionQueries(store::Store& store) : m_store(store) {}
+
+    store::Result<std::vector<SessionSummary>> sessions();
+    store::Result<SessionSnapshot> session(const std::string& sessionId);
+    store::Result<StudentDetail> student(const std::string& sessionId, const std::string& studentId);
+    store::Result<edsync::outbox::Counts> outbox();
+    // Per student in a session: does the state have the latest version?
+    store::Result<std::vector<StateCopy>> stateCopies(const SessionSnapshot& snapshot);
+
+    // Writes the session report CSV atomically (temp file + rename).
+    // Returns an error message, or nothing on success.
+    std::optional<std::string> exportReport(const std::string& sessionId, const std::filesystem::path& file);
+
+private:
+    store::Store& m_store;
+};
+
+} // namespace kiosk::service

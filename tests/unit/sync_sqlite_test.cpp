@@ -1,0 +1,137 @@
+#include "support/temp_dir.hpp"
+#include "sync/outbox/outbox.hpp"
+#include "sync/sqlite/migrations.hpp"
+
+#include <doctest/doctest.h>
+
+#include <array>
+#include <sys/stat.h>
+
+using namespace edsync;
+
+TEST_CASE("a database file is created 0600 with WAL and foreign keys on") {
+    kiosk::test::TempDir dir;
+    auto db = sqlite::Database::open(dir / "k.db");
+    REQUIRE(db.ok());
+    struct stat st{};
+    REQUIRE(::stat((dir / "k.db").c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0600);
+    auto mode = db->prepare("PRAGMA journal_mode;");
+    REQUIRE(mode.ok());
+    REQUIRE(*mode->step());
+    CHECK(mode->getText(0) == "wal");
+    auto fk = db->prepare("PRAGMA foreign_keys;");
+    REQUIRE(*fk->step());
+    CHECK(fk->getInt(0) == 1);
+    auto sync = db->prepare("PRAGMA synchronous;");
+    REQUIRE(*sync->step());
+    CHECK(sync->getInt(0) == 2);  // FULL
+}
+
+TEST_CASE("a transaction that is not committed leaves no trace") {
+    auto db = sqlite::Database::openInMemory();
+    REQUIRE(db.ok());
+    REQUIRE(db->exec("CREATE TABLE t (x INTEGER);").ok());
+    {
+        auto tx = sqlite::Transaction::begin(*db);
+        REQUIRE(tx.ok());
+        REQUIRE(db->exec("INSERT INTO t VALUES (1);").ok());
+    }  // destroyed without commit
+    auto count = db->prepare("SELECT count(*) FROM t;");
+    REQUIRE(*count->step());
+    CHECK(count->getInt(0) == 0);
+}
+
+TEST_CASE("migrations apply once, in order, and refuse a newer database") {
+    auto db = sqlite::Database::openInMemory();
+    REQUIRE(db.ok());
+    constexpr std::array two{sqlite::Migration{1, "CREATE TABLE a (x);"}, sqlite::Migration{2, "CREATE TABLE b (y);"}};
+    auto v = sqlite::migrate(*db, "test", two);
+    REQUIRE(v.ok());
+    CHECK(*v == 2);
+    auto again = sqlite::migrate(*db, "test", two);
+    REQUIRE(again.ok());
+    CHECK(*again == 2);
+    constexpr std::array one{sqlite::Migration{1, "CREATE TABLE a (x);"}};
+    auto older = sqlite::migrate(*db, "test", one);
+    REQUIRE_FALSE(older.ok());
+    CHECK(older.error().message.find("newer version") != std::string::npos);
+}
+
+TEST_CASE("a failing migration rolls back and keeps the old version") {
+    auto db = sqlite::Database::openInMemory();
+    REQUIRE(db.ok());
+    constexpr std::array good{sqlite::Migration{1, "CREATE TABLE a (x);"}};
+    REQUIRE(sqlite::migrate(*db, "test", good).ok());
+    constexpr std::array bad{sqlite::Migration{1, "CREATE TABLE a (x);"},
+                             sqlite::Migration{2, "CREATE TABLE c (z); THIS IS NOT SQL;"}};
+    CHECK_FALSE(sqlite::migrate(*db, "test", bad).ok());
+    auto v = sqlite::schemaVersion(*db, "test");
+    REQUIRE(v.ok());
+    CHECK(*v == 1);
+    auto c = db->prepare("SELECT count(*) FROM sqlite_master WHERE name = 'c';");
+    REQUIRE(*c->step());
+    CHECK(c->getInt(0) == 0);
+}
+
+TEST_CASE("outbox: an acknowledgement marks only the version that was sent") {
+    auto db = sqlite::Database::openInMemory();
+    REQUIRE(db.ok());
+    REQUIRE(outbox::migrate(*db).ok());
+    REQUIRE(outbox::put(*db, "studentAssessments", "k1", R"({"v":1})", 1).ok());
+    auto claims = outbox::claimDue(*db, 0, 10);
+    REQUIRE(claims.ok());
+    REQUIRE(claims->size() == 1);
+    CHECK((*claims)[0].version == 1);
+    // A change while the request is in flight.
+    auto v2 = outbox::put(*db, "studentAssessments", "k1", R"({"v":2})", 2);
+    REQUIRE(v2.ok());
+    CHECK(*v2 == 2);
+    REQUIRE(outbox::acknowledge(*db, "studentAssessments", "k1", 1).ok());
+    auto st = outbox::status(*db, "studentAssessments", "k1");
+    REQUIRE(st.ok());
+    REQUIRE(st->has_value());
+    CHECK((*st)->state == outbox::State::Pending);
+    CHECK((*st)->syncedVersion == 1);
+    auto again = outbox::claimDue(*db, 0, 10);
+    REQUIRE(again->size() == 1);
+    CHECK((*again)[0].json == R"({"v":2})");
+    REQUIRE(outbox::acknowledge(*db, "studentAssessments", "k1", 2).ok());
+    auto counts = outbox::counts(*db);
+    CHECK(counts->pending == 0);
+    CHECK(counts->synced == 1);
+}
+
+TEST_CASE("outbox: a permanent refusal needs attention and does not block others") {
+    auto db = sqlite::Database::openInMemory();
+    REQUIRE(outbox::migrate(*db).ok());
+    REQUIRE(outbox::put(*db, "r", "bad", "{}", 1).ok());
+    REQUIRE(outbox::put(*db, "r", "good", "{}", 2).ok());
+    auto claims = outbox::claimDue(*db, 0, 1);
+    REQUIRE(claims->size() == 1);
+    CHECK((*claims)[0].naturalKey == "bad");
+    REQUIRE(outbox::needsAttention(*db, "r", "bad", 1, 400, "studentReference is required").ok());
+    auto next = outbox::claimDue(*db, 0, 10);
+    REQUIRE(next->size() == 1);
+    CHECK((*next)[0].naturalKey == "good");
+    auto list = outbox::attentionList(*db, 10);
+    REQUIRE(list->size() == 1);
+    CHECK(list->front().message == "studentReference is required");
+    CHECK(outbox::counts(*db)->needsAttention == 1);
+    REQUIRE(outbox::retry(*db, "r", "bad").ok());
+    CHECK(outbox::counts(*db)->needsAttention == 0);
+}
+
+TEST_CASE("outbox: retry later waits for its time and keeps the cause") {
+    auto db = sqlite::Database::openInMemory();
+    REQUIRE(outbox::migrate(*db).ok());
+    REQUIRE(outbox::put(*db, "r", "k", "{}", 1).ok());
+    auto c = outbox::claimDue(*db, 1000, 10);
+    REQUIRE(c->size() == 1);
+    REQUIRE(outbox::retryLater(*db, "r", "k", 1, 5000, 503, "service unavailable").ok());
+    CHECK(outbox::claimDue(*db, 4999, 10)->empty());
+    CHECK(outbox::claimDue(*db, 5000, 10)->size() == 1);
+    auto st = outbox::status(*db, "r", "k");
+    CHECK((*st)->lastHttpStatus == 503);
+    CHECK((*st)->attempts == 2);
+}
