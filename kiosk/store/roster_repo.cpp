@@ -1,6 +1,10 @@
 #include "kiosk/store/roster_repo.hpp"
 
+#include "kiosk/domain/text_fold.hpp"
+
 #include <nlohmann/json.hpp>
+
+#include <algorithm>
 
 namespace kiosk::store {
 
@@ -167,7 +171,7 @@ Result<std::vector<RosterRow>> rosterForSession(Database& db, std::string_view s
         " r.scheduled_accommodations, r.walk_in, a.presence, a.late, a.seat, a.checked_in_at, a.checked_out_at"
         " FROM registration r JOIN student s ON s.student_unique_id = r.student_unique_id"
         " LEFT JOIN attendance a ON a.session_id = r.session_id AND a.student_unique_id = r.student_unique_id"
-        " WHERE r.session_id = ?1 ORDER BY s.last_surname, s.first_name, s.student_unique_id;");
+        " WHERE r.session_id = ?1;");
     if (!stmt) return fail(stmt.error());
     stmt->bind(1, sessionId);
     std::vector<RosterRow> out;
@@ -192,7 +196,18 @@ Result<std::vector<RosterRow>> rosterForSession(Database& db, std::string_view s
         }
         out.push_back(std::move(r));
     }
-    return out;
+    // People look for "Ñúñez" under N: sort by the folded name, not by bytes.
+    std::vector<std::pair<std::string, std::size_t>> keys;
+    keys.reserve(out.size());
+    for (std::size_t i = 0; i < out.size(); ++i)
+        keys.emplace_back(domain::foldForSearch(out[i].student.lastSurname) + '\x01' + domain::foldForSearch(out[i].student.firstName) +
+                              '\x01' + out[i].student.studentUniqueId,
+                          i);
+    std::sort(keys.begin(), keys.end());
+    std::vector<RosterRow> sorted;
+    sorted.reserve(out.size());
+    for (const auto& k : keys) sorted.push_back(std::move(out[k.second]));
+    return sorted;
 }
 
 Result<SessionCounts> countsForSession(Database& db, std::string_view sessionId) {

@@ -1,0 +1,84 @@
+#include "accessibility/strings.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <sstream>
+
+namespace kiosk::accessibility {
+
+std::pair<Strings, std::string> Strings::parse(std::string_view text, const std::string& lang) {
+    Strings s;
+    s.m_language = lang;
+    auto doc = nlohmann::json::parse(text, nullptr, false);
+    if (doc.is_discarded() || !doc.is_object()) return {std::move(s), "strings file for \"" + lang + "\" is not a JSON object"};
+    std::string problems;
+    for (const auto& [key, value] : doc.items()) {
+        if (!value.is_string()) {
+            problems += (problems.empty() ? "" : "; ") + ("\"" + key + "\" is not text");
+            continue;
+        }
+        s.m_text.emplace(key, value.get<std::string>());
+    }
+    return {std::move(s), problems};
+}
+
+std::pair<Strings, std::string> Strings::load(const std::filesystem::path& dir, const std::string& lang) {
+    std::ifstream in(dir / (lang + ".json"));
+    if (!in) {
+        Strings s;
+        s.m_language = lang;
+        return {std::move(s), "cannot read " + (dir / (lang + ".json")).string()};
+    }
+    std::stringstream buf;
+    buf << in.rdbuf();
+    return parse(buf.str(), lang);
+}
+
+const std::string& Strings::get(std::string_view key) const {
+    auto it = m_text.find(std::string(key));
+    if (it != m_text.end()) return it->second;
+    m_missing = std::string(key);
+    return m_missing;
+}
+
+bool Strings::has(std::string_view key) const { return m_text.count(std::string(key)) > 0; }
+
+std::string Strings::format(std::string_view key, std::initializer_list<std::pair<std::string_view, std::string>> args) const {
+    return substitute(get(key), args);
+}
+
+std::vector<std::string> Strings::keys() const {
+    std::vector<std::string> out;
+    out.reserve(m_text.size());
+    for (const auto& [k, v] : m_text) out.push_back(k);
+    return out;
+}
+
+std::string substitute(std::string_view pattern, std::initializer_list<std::pair<std::string_view, std::string>> args) {
+    std::string out;
+    out.reserve(pattern.size() + 16);
+    for (std::size_t i = 0; i < pattern.size();) {
+        if (pattern[i] == '{') {
+            auto close = pattern.find('}', i);
+            if (close != std::string_view::npos) {
+                std::string_view name = pattern.substr(i + 1, close - i - 1);
+                bool replaced = false;
+                for (const auto& [k, v] : args)
+                    if (k == name) {
+                        out += v;
+                        replaced = true;
+                        break;
+                    }
+                if (replaced) {
+                    i = close + 1;
+                    continue;
+                }
+            }
+        }
+        out.push_back(pattern[i++]);
+    }
+    return out;
+}
+
+} // namespace kiosk::accessibility

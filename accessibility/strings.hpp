@@ -1,0 +1,36 @@
+#pragma once
+// Every word on screen comes from assets/strings/<lang>.json: a flat object
+// of key -> text, with {name} placeholders.
+#include <filesystem>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace kiosk::accessibility {
+
+class Strings {
+public:
+    // Loads `lang` (e.g. "en", "es"); problems are returned, never thrown.
+    static std::pair<Strings, std::string> load(const std::filesystem::path& stringsDir, const std::string& lang);
+    static std::pair<Strings, std::string> parse(std::string_view jsonText, const std::string& lang);
+
+    const std::string& language() const { return m_language; }
+    // The text for `key`; the key itself when missing, so a gap is visible.
+    const std::string& get(std::string_view key) const;
+    bool has(std::string_view key) const;
+    std::string format(std::string_view key, std::initializer_list<std::pair<std::string_view, std::string>> args) const;
+    std::vector<std::string> keys() const;
+
+private:
+    std::string m_language;
+    std::unordered_map<std::string, std::string> m_text;
+    mutable std::string m_missing;
+};
+
+// Replaces {name} with its value; unknown placeholders stay as written.
+std::string substitute(std::string_view pattern, std::initializer_list<std::pair<std::string_view, std::string>> args);
+
+} // namespace kiosk::accessibility

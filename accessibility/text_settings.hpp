@@ -1,0 +1,36 @@
+#pragma once
+// Text size, face and spacing (WCAG 1.4.4, 1.4.12). The UI rebuilds its font
+// atlas at pixelSize() whenever these change, so text is re-rasterised crisp.
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <vector>
+
+namespace kiosk::accessibility {
+
+enum class FontFace { AtkinsonHyperlegible, OpenDyslexic };
+
+struct TextSettings {
+    int scalePercent = 100;      // 100 .. 300
+    FontFace face = FontFace::AtkinsonHyperlegible;
+    float lineSpacing = 1.0f;    // multiple of the normal line gap, up to 2.0
+    float letterSpacing = 0.0f;  // extra space per glyph, in em (WCAG asks 0.12)
+    bool operator==(const TextSettings&) const = default;
+};
+
+// At 100% the body text is 20 px: with padding, targets reach 44 px.
+inline constexpr float kBasePixelSize = 20.0f;
+float pixelSize(const TextSettings& t);
+std::span<const int> scaleSteps();  // 100, 125, 150, 175, 200, 250, 300
+int nextScale(int current, int direction);
+
+struct FontFile {
+    std::filesystem::path path;
+    bool mergeIntoPrevious = false;
+    const std::uint16_t* glyphRanges = nullptr;  // zero-terminated pairs, as ImGui takes them
+};
+// The main face, then a fallback merged in for any Latin-script glyph it lacks.
+std::vector<FontFile> fontStack(const std::filesystem::path& assetsDir, FontFace face);
+const std::uint16_t* latinGlyphRanges();
+
+} // namespace kiosk::accessibility

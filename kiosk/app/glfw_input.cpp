@@ -1,0 +1,55 @@
+#include "kiosk/app/glfw_input.hpp"
+
+#include <GLFW/glfw3.h>
+#include <backends/imgui_impl_glfw.h>
+
+#include <deque>
+
+namespace kiosk::app {
+
+namespace {
+
+struct InputEvent {
+    bool isChar = false;
+    int key = 0, scancode = 0, action = 0, mods = 0;
+    unsigned int codepoint = 0;
+};
+
+std::deque<InputEvent> g_queue;  // touched only on the main thread (GLFW callbacks run there)
+
+void onKey(GLFWwindow*, int key, int scancode, int action, int mods) { g_queue.push_back({false, key, scancode, action, mods, 0}); }
+void onChar(GLFWwindow*, unsigned int c) { g_queue.push_back({true, 0, 0, 0, 0, c}); }
+
+} // namespace
+
+void installInputQueue(GLFWwindow* window) {
+    glfwSetKeyCallback(window, onKey);
+    glfwSetCharCallback(window, onChar);
+    // Mouse and window events need no queue: the backend latches quick clicks.
+    glfwSetMouseButtonCallback(window, ImGui_ImplGlfw_MouseButtonCallback);
+    glfwSetScrollCallback(window, ImGui_ImplGlfw_ScrollCallback);
+    glfwSetWindowFocusCallback(window, ImGui_ImplGlfw_WindowFocusCallback);
+    glfwSetCursorEnterCallback(window, ImGui_ImplGlfw_CursorEnterCallback);
+    glfwSetMonitorCallback(ImGui_ImplGlfw_MonitorCallback);
+}
+
+void drainInputQueue(GLFWwindow* window) {
+    bool pressedThisFrame = false;
+    while (!g_queue.empty()) {
+        const InputEvent& e = g_queue.front();
+        if (e.isChar) {
+            if (pressedThisFrame) break;  // text typed after a key waits for that key's frame
+            ImGui_ImplGlfw_CharCallback(window, e.codepoint);
+        } else {
+            bool press = e.action == GLFW_PRESS || e.action == GLFW_REPEAT;
+            if (pressedThisFrame) break;  // one key change per frame once a key went down
+            ImGui_ImplGlfw_KeyCallback(window, e.key, e.scancode, e.action, e.mods);
+            if (press) pressedThisFrame = true;
+        }
+        g_queue.pop_front();
+    }
+}
+
+bool inputPending() { return !g_queue.empty(); }
+
+} // namespace kiosk::app

@@ -1,0 +1,16 @@
+#pragma once
+// Dear ImGui 1.86 reads key state once per frame, so a press and release
+// that arrive in one poll (a quick typist, a barcode scanner, xdotool) would
+// be lost. These callbacks queue keyboard events and hand them to the GLFW
+// backend so that every press is visible for at least one frame.
+struct GLFWwindow;
+
+namespace kiosk::app {
+
+// Installs the callbacks; call after ImGui_ImplGlfw_InitForOpenGL(window, false).
+void installInputQueue(GLFWwindow* window);
+// Feeds queued events for this frame; call before ImGui_ImplGlfw_NewFrame().
+void drainInputQueue(GLFWwindow* window);
+bool inputPending();
+
+} // namespace kiosk::app

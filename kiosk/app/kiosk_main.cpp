@@ -1,0 +1,172 @@
+// testsite-kiosk: the window and the frame loop. Everything else lives in
+// the libraries; this file only wires them to GLFW and OpenGL.
+#include "accessibility/assets.hpp"
+#include "kiosk/app/data_dir.hpp"
+#include "kiosk/app/glfw_input.hpp"
+#include "kiosk/service/attendance_service.hpp"
+#include "kiosk/service/session_queries.hpp"
+#include "kiosk/store/demo_data.hpp"
+#include "kiosk/store/roster_repo.hpp"
+#include "kiosk/ui/kiosk_ui.hpp"
+#include "kiosk/ui/style.hpp"
+
+#include <CLI/CLI.hpp>
+#include <GLFW/glfw3.h>
+#include <backends/imgui_impl_glfw.h>
+#include <backends/imgui_impl_opengl3.h>
+#include <imgui.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+void onSignal(int) { g_stop = true; }
+
+enum Exit { Ok = 0, Usage = 1, DataError = 3, DisplayError = 4 };
+
+} // namespace
+
+int main(int argc, char** argv) {
+    CLI::App cli{"TestSite Kiosk: check students in to assessment sessions, offline first.\n"
+                 "With an empty data directory it starts with demo data (a demo site, two sessions, a roster)."};
+    std::optional<std::filesystem::path> dataDirArg;
+    std::string proctor;
+    int demoStudents = 300;
+    bool fullscreen = false;
+    int exitAfterFrames = 0;
+    cli.add_option("--data-dir", dataDirArg, "Data directory (default $XDG_DATA_HOME/testsite-kiosk)");
+    cli.add_option("--proctor", proctor, "Proctor name to prefill");
+    cli.add_option("--demo-students", demoStudents, "Roster size of the demo data loaded into an empty store")->check(CLI::Range(1, 200000));
+    cli.add_flag("--fullscreen", fullscreen, "Take the whole screen (kiosk mode)");
+    cli.add_option("--exit-after-frames", exitAfterFrames, "Quit after N frames (tests and benchmarks)");
+    try {
+        cli.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return cli.exit(e);
+    }
+
+    std::string error;
+    auto dataDir = kiosk::app::prepareDataDir(dataDirArg, error);
+    if (!dataDir) {
+        std::cerr << "testsite-kiosk: " << error << "\n";
+        return DataError;
+    }
+    auto store = kiosk::store::Store::open(dataDir->database());
+    if (!store) {
+        std::cerr << "testsite-kiosk: " << store.error().describe() << "\n";
+        return DataError;
+    }
+    auto sessions = kiosk::store::listSessions(store->db());
+    if (sessions && sessions->empty()) {
+        // The embedded default: demo data, so the kiosk runs with no server.
+        kiosk::store::DemoOptions demo;
+        demo.students = demoStudents;
+        demo.now = kiosk::store::systemNow();
+        if (auto s = kiosk::store::loadDemo(*store, demo); !s) {
+            std::cerr << "testsite-kiosk: cannot load demo data: " << s.error().describe() << "\n";
+            return DataError;
+        }
+    }
+
+    std::signal(SIGTERM, onSignal);
+    std::signal(SIGINT, onSignal);
+
+    if (!glfwInit()) {
+        std::cerr << "testsite-kiosk: cannot open a window (is a display available?)\n";
+        return DisplayError;
+    }
+    glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+    glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
+    GLFWmonitor* monitor = glfwGetPrimaryMonitor();
+    const GLFWvidmode* mode = monitor ? glfwGetVideoMode(monitor) : nullptr;
+    int width = mode ? mode->width : 1280, height = mode ? mode->height : 800;
+    glfwWindowHint(GLFW_MAXIMIZED, GLFW_TRUE);
+    if (fullscreen) glfwWindowHint(GLFW_DECORATED, GLFW_FALSE);
+    GLFWwindow* window = glfwCreateWindow(width, height, "TestSite Kiosk", fullscreen ? monitor : nullptr, nullptr);
+    if (!window) {
+        std::cerr << "testsite-kiosk: cannot create an OpenGL 3 window\n";
+        glfwTerminate();
+        return DisplayError;
+    }
+    glfwMakeContextCurrent(window);
+    glfwSwapInterval(1);
+
+    IMGUI_CHECKVERSION();
+    ImGui::CreateContext();
+    ImGuiIO& io = ImGui::GetIO();
+    io.IniFilename = nullptr;  // a kiosk keeps no window layout between runs
+    io.ConfigFlags |= ImGuiConfigFlags_NavEnableKeyboard;
+    io.ConfigInputTextCursorBlink = false;  // no redraws while idle
+    ImGui_ImplGlfw_InitForOpenGL(window, false);
+    kiosk::app::installInputQueue(window);
+    ImGui_ImplOpenGL3_Init("#version 130");
+    io.KeyMap[ImGuiKey_Tab] = -1;  // the widget layer owns Tab order
+
+    auto clock = kiosk::store::Clock(kiosk::store::systemNow);
+    kiosk::service::AttendanceService attendance(*store, clock);
+    kiosk::service::SessionQueries queries(*store);
+    std::vector<std::string> problems;
+    auto assets = kiosk::accessibility::findAssetsDir();
+    auto resources = kiosk::ui::loadResources(assets, "en", problems);
+    for (const auto& p : problems) std::cerr << "testsite-kiosk: " << p << "\n";
+    kiosk::ui::UiOptions options;
+    options.defaultProctor = proctor;
+    options.siteName = store->siteName();
+    options.exportDir = dataDir->exports();
+    options.clock = clock;
+    options.utcOffsetMinutes = kiosk::store::localUtcOffsetMinutes();
+    kiosk::ui::KioskUi ui({attendance, queries}, std::move(resources), options);
+
+    // Render on demand: after input, a few frames let ImGui settle; idle, the
+    // loop wakes four times a second to check for a stop and redraws once a
+    // second for the clock and the outbox count.
+    using Clock = std::chrono::steady_clock;
+    int settleFrames = 3;
+    auto lastFrame = Clock::now() - std::chrono::seconds(2);
+    int frames = 0;
+    while (!glfwWindowShouldClose(window) && !g_stop) {
+        auto before = Clock::now();
+        if (settleFrames > 0) glfwPollEvents();
+        else glfwWaitEventsTimeout(0.25);
+        bool woke = Clock::now() - before < std::chrono::milliseconds(240);
+        if ((woke || kiosk::app::inputPending()) && settleFrames == 0) settleFrames = 3;
+        if (settleFrames == 0 && Clock::now() - lastFrame < std::chrono::seconds(1)) continue;
+
+        if (ui.fontsDirty()) {
+            kiosk::ui::buildFontAtlas(*io.Fonts, ui.assetsDir(), ui.textSettings());
+            ImGui_ImplOpenGL3_DestroyFontsTexture();
+            ImGui_ImplOpenGL3_CreateFontsTexture();
+            ui.fontsRebuilt();
+        }
+        kiosk::app::drainInputQueue(window);
+        if (kiosk::app::inputPending()) settleFrames = std::max(settleFrames, 2);
+        ImGui_ImplOpenGL3_NewFrame();
+        ImGui_ImplGlfw_NewFrame();
+        ImGui::NewFrame();
+        ui.frame();
+        ImGui::Render();
+        int fbw = 0, fbh = 0;
+        glfwGetFramebufferSize(window, &fbw, &fbh);
+        glViewport(0, 0, fbw, fbh);
+        glClearColor(0, 0, 0, 1);
+        glClear(GL_COLOR_BUFFER_BIT);
+        ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+        glfwSwapBuffers(window);
+        lastFrame = Clock::now();
+        if (settleFrames > 0) --settleFrames;
+        if (exitAfterFrames > 0 && ++frames >= exitAfterFrames) break;
+    }
+
+    ImGui_ImplOpenGL3_Shutdown();
+    ImGui_ImplGlfw_Shutdown();
+    ImGui::DestroyContext();
+    glfwDestroyWindow(window);
+    glfwTerminate();
+    return Ok;
+}

@@ -1,0 +1,383 @@
+#include "kiosk/ui/check_in_screen.hpp"
+
+#include "kiosk/ui/keys.hpp"
+
+#include <imgui.h>
+#include <imgui_internal.h>
+
+#include <algorithm>
+#include <set>
+
+namespace kiosk::ui {
+
+namespace {
+constexpr std::size_t kMaxResults = 50;
+constexpr int kSeatsPerRow = 6;
+} // namespace
+
+bool CheckInScreen::open(const std::string& sessionId) {
+    m_sessionId = sessionId;
+    m_query.clear();
+    m_lastQuery = "\x01";  // force a search on the first frame
+    m_selectedId.reset();
+    m_detail.reset();
+    m_cursor = 0;
+    m_indexedRosterSize = 0;
+    m_focusSearch = true;
+    refresh();
+    return !m_snapshot.info.sessionId.empty();
+}
+
+void CheckInScreen::refresh() {
+    auto snap = m_ui.services.queries.session(m_sessionId);
+    if (!snap) {
+        m_ui.feedback = Feedback{false, snap.error().describe()};
+        return;
+    }
+    m_snapshot = std::move(*snap);
+    auto copies = m_ui.services.queries.stateCopies(m_snapshot);
+    m_stateCopies = copies ? std::move(*copies) : std::vector<service::StateCopy>(m_snapshot.roster.size(), service::StateCopy::NoRecord);
+    // Names change only with imports and walk-ins; rebuild the index then.
+    if (m_snapshot.roster.size() != m_indexedRosterSize) {
+        std::vector<domain::RosterEntry> entries;
+        entries.reserve(m_snapshot.roster.size());
+        for (const auto& r : m_snapshot.roster)
+            entries.push_back({r.student.studentUniqueId, r.student.firstName + " " + r.student.middleName + " " + r.student.lastSurname});
+        m_index.build(entries);
+        m_indexedRosterSize = m_snapshot.roster.size();
+        m_lastQuery = "\x01";
+    }
+    if (m_selectedId) {
+        auto d = m_ui.services.queries.student(m_sessionId, *m_selectedId);
+        if (d) m_detail = std::move(*d);
+    }
+}
+
+void CheckInScreen::runSearch() {
+    if (m_query == m_lastQuery) return;
+    m_lastQuery = m_query;
+    m_results.clear();
+    if (m_query.empty()) {
+        m_results.resize(m_snapshot.roster.size());
+        for (std::uint32_t i = 0; i < m_results.size(); ++i) m_results[i] = i;
+    } else {
+        m_results = m_index.search(m_query, kMaxResults);
+    }
+    m_cursor = 0;
+}
+
+void CheckInScreen::select(std::size_t rosterPos) {
+    if (rosterPos >= m_snapshot.roster.size()) return;
+    m_selectedId = m_snapshot.roster[rosterPos].student.studentUniqueId;
+    auto d = m_ui.services.queries.student(m_sessionId, *m_selectedId);
+    if (d) m_detail = std::move(*d);
+    else m_ui.feedback = Feedback{false, d.error().describe()};
+}
+
+std::string CheckInScreen::nextFreeSeat() const {
+    std::set<std::string> used;
+    for (const auto& r : m_snapshot.roster)
+        if (!r.seat.empty() && (r.presence == domain::Presence::Present || r.presence == domain::Presence::OnBreak)) used.insert(r.seat);
+    for (int i = 0; i < 26 * kSeatsPerRow; ++i) {
+        std::string seat = std::string(1, static_cast<char>('A' + i / kSeatsPerRow)) + std::to_string(i % kSeatsPerRow + 1);
+        if (!used.count(seat)) return seat;
+    }
+    return {};
+}
+
+void CheckInScreen::primaryAction() {
+    if (m_results.empty() || m_snapshot.info.signedOffAt) return;
+    std::size_t pos = m_results[std::min(m_cursor, m_results.size() - 1)];
+    select(pos);
+    const auto& row = m_snapshot.roster[pos];
+    if (row.presence == domain::Presence::Expected) m_dialogs.openCheckIn(row, m_snapshot.info, nextFreeSeat());
+}
+
+void CheckInScreen::afterAction(bool saved, bool backToSearch) {
+    if (saved) refresh();
+    if (backToSearch) {
+        m_query.clear();
+        m_focusSearch = true;
+    }
+}
+
+std::string CheckInScreen::rowStatus(const store::RosterRow& row) const {
+    std::string s = m_ui.tr("presence." + std::string(domain::presenceCode(row.presence)));
+    if (row.late) s += " · " + m_ui.tr("status.late");
+    if (!row.seat.empty() && row.presence != domain::Presence::CheckedOut) s += " · " + m_ui.fmt("status.seat", {{"seat", row.seat}});
+    if (row.walkIn) s += " · " + m_ui.tr("status.walkIn");
+    return s;
+}
+
+bool CheckInScreen::draw(float width, float height) {
+    float em = m_ui.em();
+    drawHeader();
+    float footerHeight = ImGui::GetFrameHeightWithSpacing() * 2.2f;
+    float bodyHeight = std::max(6.0f * em, height - ImGui::GetCursorPosY() - footerHeight);
+    // Side by side when there is room for both; stacked (one scroll direction) otherwise.
+    bool twoColumns = width >= 44.0f * em;
+    if (twoColumns) {
+        float left = std::floor(width * 0.46f);
+        drawSearchPane(left, bodyHeight);
+        ImGui::SameLine();
+        drawDetailPane(width - left - ImGui::GetStyle().ItemSpacing.x - 2.0f * ImGui::GetStyle().WindowPadding.x, bodyHeight);
+    } else {
+        drawSearchPane(width, bodyHeight * 0.5f);
+        drawDetailPane(width, bodyHeight * 0.5f);
+    }
+    bool stay = true;
+    ImGui::Separator();
+    if (m_ui.widgets.button(m_ui.tr("checkin.walkIn"), Emphasis::Normal, ImVec2(0, 0), !m_snapshot.info.signedOffAt)) m_dialogs.openWalkIn();
+    ImGui::SameLine();
+    bool cutoffPassed = domain::noShowAllowed(m_ui.options.clock(), m_snapshot.info.rules());
+    if (m_ui.widgets.button(m_ui.tr("checkin.markNoShows"), Emphasis::Normal, ImVec2(0, 0),
+                            !m_snapshot.info.signedOffAt && m_snapshot.counts.expected > 0)) {
+        if (cutoffPassed) m_dialogs.openBulkNoShow(m_snapshot.counts.expected);
+        else {
+            auto cutoff = m_snapshot.info.scheduledStart + domain::Minutes{m_snapshot.info.noShowAfterMinutes};
+            m_ui.feedback = Feedback{false, m_ui.fmt("checkin.noShowTooEarly", {{"time", m_ui.clock(cutoff)}})};
+        }
+    }
+    ImGui::SameLine();
+    if (m_ui.widgets.button(m_ui.tr("checkin.export"))) {
+        auto stamp = domain::formatUtc(m_ui.options.clock()).substr(0, 19);
+        std::replace(stamp.begin(), stamp.end(), ':', '-');
+        std::error_code ec;
+        std::filesystem::create_directories(m_ui.options.exportDir, ec);
+        auto file = m_ui.options.exportDir / (m_sessionId + "-report-" + stamp + ".csv");
+        if (auto err = m_ui.services.queries.exportReport(m_sessionId, file)) m_ui.feedback = Feedback{false, *err};
+        else m_ui.feedback = Feedback{true, m_ui.fmt("feedback.exported", {{"file", file.string()}})};
+    }
+    ImGui::SameLine();
+    if (m_ui.widgets.button(m_ui.tr("checkin.signOff"), Emphasis::Normal, ImVec2(0, 0), !m_snapshot.info.signedOffAt))
+        m_dialogs.openSignOff(m_snapshot.counts);
+    ImGui::SameLine();
+    if (m_ui.widgets.button(m_ui.tr("checkin.back"))) stay = false;
+
+    DialogOutcome outcome = m_dialogs.draw(m_sessionId);
+    if (outcome.saved) {
+        refresh();
+        if (!outcome.walkInStudentId.empty()) {
+            // A walk-in goes straight on to check-in, flagged.
+            for (std::size_t i = 0; i < m_snapshot.roster.size(); ++i)
+                if (m_snapshot.roster[i].student.studentUniqueId == outcome.walkInStudentId) {
+                    select(i);
+                    m_dialogs.openCheckIn(m_snapshot.roster[i], m_snapshot.info, nextFreeSeat());
+                }
+        } else {
+            afterAction(true, true);
+        }
+    } else if (outcome.closed) {
+        m_focusSearch = true;
+    }
+    return stay;
+}
+
+void CheckInScreen::drawHeader() {
+    const auto& info = m_snapshot.info;
+    auto lateAt = info.scheduledStart + domain::Minutes{info.lateAfterMinutes};
+    auto noShowAt = info.scheduledStart + domain::Minutes{info.noShowAfterMinutes};
+    m_ui.widgets.heading(info.title + " · " + info.room);
+    m_ui.widgets.text(m_ui.fmt("checkin.times", {{"start", m_ui.clock(info.scheduledStart)},
+                                                 {"late", m_ui.clock(lateAt)},
+                                                 {"noShow", m_ui.clock(noShowAt)},
+                                                 {"proctor", m_ui.proctor}}));
+    const auto& c = m_snapshot.counts;
+    m_ui.widgets.text(m_ui.fmt("checkin.counts", {{"expected", std::to_string(c.expected)},
+                                                  {"present", std::to_string(c.present)},
+                                                  {"onBreak", std::to_string(c.onBreak)},
+                                                  {"out", std::to_string(c.checkedOut)},
+                                                  {"noShow", std::to_string(c.noShow)}}));
+    if (info.signedOffAt)
+        m_ui.widgets.textColoured(m_ui.fmt("checkin.signedOff", {{"who", info.signedOffBy}, {"time", m_ui.clock(*info.signedOffAt)}}),
+                                  m_ui.palette.success);
+}
+
+void CheckInScreen::drawSearchPane(float width, float height) {
+    float em = m_ui.em();
+    ImGui::BeginChild("search-pane", ImVec2(width, height), true);
+    m_ui.widgets.text(m_ui.tr("checkin.searchLabel"));
+    if (m_focusSearch && !m_dialogs.isOpen()) {
+        m_ui.widgets.focus(m_ui.tr("checkin.searchLabel"));
+        m_focusSearch = false;
+    }
+    bool enter = m_ui.widgets.textField(m_ui.tr("checkin.searchLabel"), m_query, m_ui.tr("checkin.searchHint"), true, 0.0f, 100);
+    bool searchActive = ImGui::IsItemActive();
+    if (searchActive) {
+        // Up/Down move through results while typing, not focus out of the field.
+        GImGui->ActiveIdUsingNavDirMask |= (1u << ImGuiDir_Up) | (1u << ImGuiDir_Down);
+    }
+    runSearch();
+    if (searchActive && !m_results.empty()) {
+        if (ImGui::IsKeyPressed(keys::Down) && m_cursor + 1 < m_results.size()) {
+            ++m_cursor;
+            m_scrollToCursor = true;
+        }
+        if (ImGui::IsKeyPressed(keys::Up) && m_cursor > 0) {
+            --m_cursor;
+            m_scrollToCursor = true;
+        }
+    }
+    // Enter acts on the highlighted match; with nothing typed there is none.
+    if (enter && !m_query.empty() && !m_results.empty()) primaryAction();
+    else if (enter) m_focusSearch = true;
+
+    if (!m_query.empty())
+        m_ui.widgets.text(m_results.empty() ? m_ui.tr("checkin.noMatch") : m_ui.fmt("checkin.matches", {{"count", std::to_string(m_results.size())}}),
+                          accessibility::Role::Status);
+    ImGui::BeginChild("results", ImVec2(0, 0), false);
+    float rowHeight = ImGui::GetTextLineHeight() * 2.0f + ImGui::GetStyle().FramePadding.y;
+    ImGuiListClipper clipper;
+    clipper.Begin(static_cast<int>(m_results.size()), rowHeight + ImGui::GetStyle().ItemSpacing.y);
+    if (m_scrollToCursor) clipper.ForceDisplayRangeByIndices(static_cast<int>(m_cursor), static_cast<int>(m_cursor) + 1);
+    while (clipper.Step()) {
+        for (int i = clipper.DisplayStart; i < clipper.DisplayEnd; ++i) {
+            std::size_t pos = m_results[static_cast<std::size_t>(i)];
+            const auto& row = m_snapshot.roster[pos];
+            bool isCursor = static_cast<std::size_t>(i) == m_cursor && !m_query.empty();
+            bool isSelected = m_selectedId && *m_selectedId == row.student.studentUniqueId;
+            std::string label = row.student.displayName() + "  ·  " + row.student.studentUniqueId + "\n" + rowStatus(row);
+            if (m_ui.widgets.listItem(row.student.studentUniqueId, label, rowStatus(row), isCursor || isSelected, rowHeight)) {
+                m_cursor = static_cast<std::size_t>(i);
+                select(pos);
+            }
+            if (isCursor && m_scrollToCursor) {
+                ImGui::SetScrollHereY(0.5f);
+                m_scrollToCursor = false;
+            }
+        }
+    }
+    (void)em;
+    ImGui::EndChild();
+    ImGui::EndChild();
+}
+
+void CheckInScreen::drawDetailPane(float width, float height) {
+    ImGui::BeginChild("detail-pane", ImVec2(width, height), true);
+    if (!m_detail) {
+        m_ui.widgets.wrappedText(m_ui.tr("checkin.pickStudent"));
+        ImGui::EndChild();
+        return;
+    }
+    const auto& d = *m_detail;
+    const auto& s = d.row.student;
+    m_ui.widgets.heading(s.displayName() + " · " + s.studentUniqueId);
+    std::string status = rowStatus(d.row);
+    if (d.attendance.checkedInAt) status += " · " + m_ui.fmt("status.inAt", {{"time", m_ui.clock(*d.attendance.checkedInAt)}});
+    if (d.attendance.checkedOutAt) status += " · " + m_ui.fmt("status.outAt", {{"time", m_ui.clock(*d.attendance.checkedOutAt)}});
+    m_ui.widgets.text(status, accessibility::Role::Status);
+    if (d.attendance.idMethod)
+        m_ui.widgets.text(m_ui.fmt("status.id", {{"method", m_ui.tr("idMethod." + std::string(domain::idMethodCode(*d.attendance.idMethod)))},
+                                                 {"who", d.attendance.idVerifiedBy}}));
+    if (d.attendance.idRefused) m_ui.widgets.textColoured(m_ui.tr("status.idRefused"), m_ui.palette.danger);
+    switch (d.stateCopy) {
+    case service::StateCopy::NoRecord: m_ui.widgets.text(m_ui.tr("state.none"), accessibility::Role::Status); break;
+    case service::StateCopy::Pending: m_ui.widgets.textColoured(m_ui.tr("state.pending"), m_ui.palette.warning); break;
+    case service::StateCopy::Synced: m_ui.widgets.textColoured(m_ui.tr("state.synced"), m_ui.palette.success); break;
+    case service::StateCopy::NeedsAttention:
+        m_ui.widgets.textColoured(m_ui.fmt("state.attention", {{"message", d.stateMessage}}), m_ui.palette.danger, accessibility::Role::Alert);
+        break;
+    }
+    ImGui::Separator();
+    drawActions(d);
+    ImGui::Separator();
+    drawAccommodations(d);
+    ImGui::Separator();
+    drawHistory(d);
+    ImGui::EndChild();
+}
+
+void CheckInScreen::drawActions(const service::StudentDetail& d) {
+    using domain::Presence;
+    Presence p = d.attendance.presence;
+    bool open = !m_snapshot.info.signedOffAt;
+    const auto& row = d.row;
+    float avail = ImGui::GetContentRegionAvail().x;
+    auto sameLineIfFits = [&](const std::string& nextLabel) {
+        float next = ImGui::CalcTextSize(nextLabel.c_str()).x + 2.0f * ImGui::GetStyle().FramePadding.x;
+        float used = ImGui::GetItemRectMax().x - ImGui::GetWindowPos().x + ImGui::GetStyle().ItemSpacing.x;
+        if (used + next < avail + ImGui::GetStyle().WindowPadding.x) ImGui::SameLine();
+    };
+    std::vector<std::pair<std::string, bool>> actions{
+        {m_ui.tr("action.checkIn"), open && p == Presence::Expected},
+        {m_ui.tr("action.breakOut"), open && p == Presence::Present},
+        {m_ui.tr("action.breakIn"), open && p == Presence::OnBreak},
+        {m_ui.tr("action.checkOut"), open && p == Presence::Present},
+        {m_ui.tr("action.seat"), open && (p == Presence::Present || p == Presence::OnBreak)},
+        {m_ui.tr("action.idCheck"), open && p != Presence::CheckedOut && p != Presence::NoShow},
+        {m_ui.tr("action.irregularity"), open && (p == Presence::Present || p == Presence::OnBreak || p == Presence::CheckedOut)},
+        {m_ui.tr("action.noShow"), open && p == Presence::Expected},
+        {m_ui.tr("action.correct"), open && d.attendance.eventCount > 0},
+    };
+    for (std::size_t i = 0; i < actions.size(); ++i) {
+        if (i > 0) sameLineIfFits(actions[i].first);
+        if (!m_ui.widgets.button(actions[i].first, i == 0 ? Emphasis::Primary : Emphasis::Normal, ImVec2(0, 0), actions[i].second)) continue;
+        const std::string& id = row.student.studentUniqueId;
+        std::string who = row.student.firstName + " " + row.student.lastSurname;
+        switch (i) {
+        case 0: m_dialogs.openCheckIn(row, m_snapshot.info, nextFreeSeat()); break;
+        case 1: afterAction(m_ui.report(m_ui.services.attendance.breakOut(m_sessionId, id, m_ui.proctor), m_ui.fmt("feedback.breakOut", {{"name", who}})), false); break;
+        case 2: afterAction(m_ui.report(m_ui.services.attendance.breakIn(m_sessionId, id, m_ui.proctor), m_ui.fmt("feedback.breakIn", {{"name", who}})), false); break;
+        case 3: afterAction(m_ui.report(m_ui.services.attendance.checkOut(m_sessionId, id, m_ui.proctor), m_ui.fmt("feedback.checkedOut", {{"name", who}})), true); break;
+        case 4: m_dialogs.openSeat(row, d.attendance.seat); break;
+        case 5: m_dialogs.openIdCheck(row); break;
+        case 6: m_dialogs.openIrregularity(row); break;
+        case 7: m_dialogs.openNoShow(row); break;
+        case 8: m_dialogs.openCorrect(row, d.history); break;
+        default: break;
+        }
+    }
+}
+
+void CheckInScreen::drawAccommodations(const service::StudentDetail& d) {
+    using domain::Presence;
+    m_ui.widgets.text(m_ui.tr("accommodations.title"));
+    bool canRecord = !m_snapshot.info.signedOffAt && (d.attendance.presence == Presence::Present || d.attendance.presence == Presence::OnBreak ||
+                                                      d.attendance.presence == Presence::CheckedOut);
+    // Scheduled ones first, then Ed-Fi's categories for anything unplanned.
+    std::vector<std::string> options = d.row.scheduledAccommodations;
+    for (auto c : domain::accommodationCategories()) options.push_back(std::string(domain::kAccommodationNs) + std::string(c));
+    if (d.row.scheduledAccommodations.empty()) m_ui.widgets.text(m_ui.tr("accommodations.noneScheduled"));
+    for (std::size_t i = 0; i < options.size(); ++i) {
+        const std::string& acc = options[i];
+        auto delivered = std::find_if(d.attendance.accommodations.begin(), d.attendance.accommodations.end(),
+                                      [&](const auto& a) { return a.accommodation == acc; });
+        bool isScheduled = i < d.row.scheduledAccommodations.size();
+        if (!isScheduled && delivered == d.attendance.accommodations.end() && !m_showAllAccommodations) continue;
+        bool checked = delivered != d.attendance.accommodations.end();
+        std::string label = std::string(domain::descriptorCodeValue(acc));
+        if (isScheduled) label += " " + m_ui.tr("accommodations.scheduledMark");
+        if (checked) label += " · " + m_ui.fmt("accommodations.deliveredAt", {{"time", m_ui.clock(delivered->at)}});
+        label += "##acc" + std::to_string(i);
+        bool value = checked;
+        if (m_ui.widgets.checkbox(label, value, canRecord && !checked) && value) {
+            auto r = m_ui.services.attendance.deliverAccommodation(m_sessionId, d.row.student.studentUniqueId, m_ui.proctor, acc);
+            afterAction(m_ui.report(r, m_ui.fmt("feedback.accommodation", {{"what", std::string(domain::descriptorCodeValue(acc))}})), false);
+            return;  // the detail was reloaded; draw it next frame
+        }
+    }
+    if (m_ui.widgets.button(m_showAllAccommodations ? m_ui.tr("accommodations.fewer") : m_ui.tr("accommodations.more")))
+        m_showAllAccommodations = !m_showAllAccommodations;
+}
+
+void CheckInScreen::drawHistory(const service::StudentDetail& d) {
+    m_ui.widgets.text(m_ui.tr("history.title"));
+    if (d.history.empty()) {
+        m_ui.widgets.text(m_ui.tr("history.empty"));
+        return;
+    }
+    for (const auto& h : d.history) {
+        const auto& e = h.event;
+        std::string line = m_ui.clock(e.at) + "  " + m_ui.tr("event." + std::string(domain::eventKindCode(e.kind)));
+        if (!e.seat.empty()) line += " · " + e.seat;
+        if (!e.accommodation.empty()) line += " · " + std::string(domain::descriptorCodeValue(e.accommodation));
+        if (!e.circumstance.empty()) line += " · " + std::string(domain::descriptorCodeValue(e.circumstance)) + ": " + e.description;
+        if (!e.reason.empty()) line += " · " + e.reason;
+        line += " · " + e.proctor;
+        if (h.withdrawn) line += "  " + m_ui.tr("history.withdrawn");
+        if (h.withdrawn) m_ui.widgets.textColoured(line, m_ui.palette.textMuted, accessibility::Role::StaticText);
+        else m_ui.widgets.wrappedText(line);
+    }
+}
+
+} // namespace kiosk::ui

@@ -1,0 +1,419 @@
+#include "kiosk/ui/dialogs.hpp"
+
+#include "kiosk/ui/keys.hpp"
+
+#include <imgui.h>
+
+#include <algorithm>
+#include <charconv>
+
+namespace kiosk::ui {
+
+namespace {
+
+std::string idMethodKey(domain::IdMethod m) { return "idMethod." + std::string(domain::idMethodCode(m)); }
+
+// "14:05" typed by the proctor, as a time today in the kiosk's zone.
+std::optional<domain::Timestamp> parseClock(const std::string& text, domain::Timestamp now, int offsetMinutes) {
+    if (text.size() != 5 || text[2] != ':') return std::nullopt;
+    int h = 0, m = 0;
+    if (std::from_chars(text.data(), text.data() + 2, h).ec != std::errc{} ||
+        std::from_chars(text.data() + 3, text.data() + 5, m).ec != std::errc{} || h > 23 || m > 59)
+        return std::nullopt;
+    using namespace std::chrono;
+    auto localNow = now + minutes{offsetMinutes};
+    auto localMidnight = floor<days>(localNow);
+    return time_point_cast<milliseconds>(localMidnight + hours{h} + minutes{m} - minutes{offsetMinutes});
+}
+
+} // namespace
+
+void Dialogs::open(DialogKind kind, std::string title, std::string firstFocus) {
+    m_kind = kind;
+    m_title = std::move(title) + "##modal";
+    m_firstFocus = std::move(firstFocus);
+    m_justOpened = true;
+    m_openedFrame = ImGui::GetFrameCount();
+    m_error.clear();
+    m_choice = 0;
+    m_description.clear();
+    m_time.clear();
+    m_reason.clear();
+    m_lateReason.clear();
+}
+
+void Dialogs::close() { m_kind = DialogKind::None; }
+
+bool Dialogs::enterPressed() const {
+    if (ImGui::GetFrameCount() == m_openedFrame) return false;  // the Enter that opened it
+    return ImGui::IsKeyPressed(keys::Enter, false) || ImGui::IsKeyPressed(keys::KeypadEnter, false);
+}
+
+void Dialogs::openCheckIn(const store::RosterRow& row, const store::SessionInfo& session, std::string suggestedSeat) {
+    m_row = row;
+    m_session = session;
+    m_idMethod = domain::IdMethod::PhotoId;
+    m_verifiedBy = m_ui.proctor;
+    m_seat = std::move(suggestedSeat);
+    open(DialogKind::CheckIn, m_ui.tr("checkin.title"), m_ui.tr("checkin.confirm"));
+}
+
+void Dialogs::openIdCheck(const store::RosterRow& row) {
+    m_row = row;
+    m_idMethod = domain::IdMethod::PhotoId;
+    m_verifiedBy = m_ui.proctor;
+    open(DialogKind::IdCheck, m_ui.tr("idcheck.title"), m_ui.tr("idcheck.confirm"));
+}
+
+void Dialogs::openSeat(const store::RosterRow& row, std::string current) {
+    m_row = row;
+    m_seat = std::move(current);
+    open(DialogKind::Seat, m_ui.tr("seat.title"), m_ui.tr("seat.field"));
+}
+
+void Dialogs::openIrregularity(const store::RosterRow& row) {
+    m_row = row;
+    open(DialogKind::Irregularity, m_ui.tr("irregularity.title"), m_ui.tr("irregularity.description"));
+}
+
+void Dialogs::openNoShow(const store::RosterRow& row) {
+    m_row = row;
+    open(DialogKind::NoShow, m_ui.tr("noshow.title"), m_ui.tr("noshow.confirm"));
+}
+
+void Dialogs::openBulkNoShow(int expected) {
+    m_expected = expected;
+    open(DialogKind::BulkNoShow, m_ui.tr("bulkNoshow.title"), m_ui.tr("bulkNoshow.confirm"));
+}
+
+void Dialogs::openWalkIn() {
+    m_walkInId.clear();
+    m_walkInFirst.clear();
+    m_walkInLast.clear();
+    open(DialogKind::WalkIn, m_ui.tr("walkin.title"), m_ui.tr("walkin.studentId"));
+}
+
+void Dialogs::openCorrect(const store::RosterRow& row, std::vector<store::HistoryItem> history) {
+    m_row = row;
+    m_history.clear();
+    for (auto& h : history)
+        if (!h.withdrawn && h.event.kind != domain::EventKind::Corrected && h.event.kind != domain::EventKind::WalkInAdded)
+            m_history.push_back(std::move(h));
+    open(DialogKind::Correct, m_ui.tr("correct.title"), m_ui.tr("correct.reason"));
+}
+
+void Dialogs::openSignOff(const store::SessionCounts& counts) {
+    m_counts = counts;
+    m_verifiedBy = m_ui.proctor;
+    open(DialogKind::SignOff, m_ui.tr("signoff.title"), m_ui.tr("signoff.confirm"));
+}
+
+DialogOutcome Dialogs::draw(const std::string& sessionId) {
+    if (m_kind == DialogKind::None) return {};
+    if (m_justOpened) ImGui::OpenPopup(m_title.c_str());
+    const ImGuiIO& io = ImGui::GetIO();
+    float em = m_ui.em();
+    float width = std::min(40.0f * em, io.DisplaySize.x - 2.0f * em);
+    ImGui::SetNextWindowPos(ImVec2(io.DisplaySize.x * 0.5f, io.DisplaySize.y * 0.5f), ImGuiCond_Always, ImVec2(0.5f, 0.5f));
+    ImGui::SetNextWindowSizeConstraints(ImVec2(width, 0), ImVec2(width, io.DisplaySize.y - 2.0f * em));
+    DialogOutcome out;
+    if (!ImGui::BeginPopupModal(m_title.c_str(), nullptr, ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoMove)) {
+        m_kind = DialogKind::None;
+        out.closed = true;
+        return out;
+    }
+    m_ui.widgets.setModalScope(m_title);
+    if (m_justOpened) {
+        m_ui.widgets.focus(m_firstFocus);
+        m_justOpened = false;
+    }
+    switch (m_kind) {
+    case DialogKind::CheckIn: out = drawCheckIn(sessionId); break;
+    case DialogKind::IdCheck: out = drawIdCheck(sessionId); break;
+    case DialogKind::Seat: out = drawSeat(sessionId); break;
+    case DialogKind::Irregularity: out = drawIrregularity(sessionId); break;
+    case DialogKind::NoShow: out = drawNoShow(sessionId); break;
+    case DialogKind::BulkNoShow: out = drawBulkNoShow(sessionId); break;
+    case DialogKind::WalkIn: out = drawWalkIn(sessionId); break;
+    case DialogKind::Correct: out = drawCorrect(sessionId); break;
+    case DialogKind::SignOff: out = drawSignOff(sessionId); break;
+    case DialogKind::None: break;
+    }
+    if (ImGui::IsKeyPressed(keys::Escape, false) && m_kind != DialogKind::None) {
+        close();
+        out.closed = true;
+    }
+    m_ui.widgets.setModalScope("");
+    if (m_kind == DialogKind::None) ImGui::CloseCurrentPopup();
+    ImGui::EndPopup();
+    return out;
+}
+
+bool Dialogs::footer(const std::string& primary, bool enabled, DialogOutcome& out) {
+    if (!m_error.empty()) m_ui.widgets.textColoured(m_error, m_ui.palette.danger, accessibility::Role::Alert);
+    ImGui::Spacing();
+    bool submit = m_ui.widgets.button(primary, Emphasis::Primary, ImVec2(0, 0), enabled);
+    ImGui::SameLine();
+    bool cancel = m_ui.widgets.button(m_ui.tr("common.cancel"));
+    bool cancelFocused = ImGui::IsItemFocused();
+    if (!submit && enabled && !cancelFocused && enterPressed()) submit = true;
+    if (cancel) {
+        close();
+        out.closed = true;
+        return false;
+    }
+    return submit;
+}
+
+bool Dialogs::idMethodChoice() {
+    m_ui.widgets.text(m_ui.tr("checkin.idHow"));
+    bool changed = false;
+    for (domain::IdMethod m : domain::allIdMethods()) {
+        if (m_ui.widgets.radio(m_ui.tr(idMethodKey(m)), m_idMethod == m)) {
+            m_idMethod = m;
+            changed = true;
+        }
+    }
+    m_ui.widgets.text(m_ui.tr("checkin.verifiedBy"));
+    m_ui.widgets.textField(m_ui.tr("checkin.verifiedBy"), m_verifiedBy, {}, false, 0.0f, 120);
+    return changed;
+}
+
+DialogOutcome Dialogs::drawCheckIn(const std::string& sessionId) {
+    DialogOutcome out;
+    m_ui.widgets.heading(m_row.student.displayName() + " · " + m_row.student.studentUniqueId);
+    if (m_row.walkIn) m_ui.widgets.textColoured(m_ui.tr("student.walkIn"), m_ui.palette.warning);
+    domain::Timestamp now = m_ui.options.clock();
+    bool late = domain::isLate(now, m_session.rules());
+    if (late) {
+        auto cutoff = m_session.scheduledStart + domain::Minutes{m_session.lateAfterMinutes};
+        m_ui.widgets.textColoured(m_ui.fmt("checkin.late", {{"time", m_ui.clock(cutoff)}}), m_ui.palette.warning, accessibility::Role::Alert);
+        m_ui.widgets.text(m_ui.tr("checkin.lateReason"));
+        m_ui.widgets.textField(m_ui.tr("checkin.lateReason"), m_lateReason, m_ui.tr("checkin.lateReasonHint"), false, 0.0f, 300);
+    }
+    if (!m_row.scheduledAccommodations.empty()) {
+        std::string list;
+        for (const auto& a : m_row.scheduledAccommodations) list += (list.empty() ? "" : ", ") + std::string(domain::descriptorCodeValue(a));
+        m_ui.widgets.wrappedText(m_ui.fmt("checkin.scheduled", {{"list", list}}));
+    }
+    idMethodChoice();
+    bool refused = !domain::idAccepted(m_idMethod);
+    if (!refused) {
+        m_ui.widgets.text(m_ui.tr("checkin.seat"));
+        m_ui.widgets.textField(m_ui.tr("checkin.seat"), m_seat, {}, false, 8.0f, 16);
+    } else {
+        m_ui.widgets.textColoured(m_ui.tr("checkin.refusedNote"), m_ui.palette.danger, accessibility::Role::Alert);
+    }
+    std::string primary = refused ? m_ui.tr("checkin.recordRefusal") : m_ui.tr("checkin.confirm");
+    if (footer(primary, true, out)) {
+        const std::string& id = m_row.student.studentUniqueId;
+        std::string who = m_row.student.firstName + " " + m_row.student.lastSurname;
+        if (refused) {
+            auto r = m_ui.services.attendance.recordIdCheck(sessionId, id, m_ui.proctor, m_idMethod, m_verifiedBy);
+            out.saved = m_ui.report(r, m_ui.fmt("feedback.idRefused", {{"name", who}}));
+            if (!out.saved) m_error = r.message;
+        } else {
+            service::CheckInDetails d{m_idMethod, m_verifiedBy, m_seat, m_lateReason};
+            auto r = m_ui.services.attendance.checkIn(sessionId, id, m_ui.proctor, d);
+            std::string what = m_ui.fmt("feedback.checkedIn", {{"name", who}, {"time", m_ui.clock(now)}});
+            if (!m_seat.empty()) what += " · " + m_ui.fmt("feedback.seat", {{"seat", m_seat}});
+            if (late) what += " · " + m_ui.tr("status.late");
+            out.saved = m_ui.report(r, what);
+            if (!out.saved) m_error = r.message;
+        }
+        if (out.saved) {
+            close();
+            out.closed = true;
+        }
+    }
+    return out;
+}
+
+DialogOutcome Dialogs::drawIdCheck(const std::string& sessionId) {
+    DialogOutcome out;
+    m_ui.widgets.heading(m_row.student.displayName() + " · " + m_row.student.studentUniqueId);
+    idMethodChoice();
+    if (footer(m_ui.tr("idcheck.confirm"), true, out)) {
+        auto r = m_ui.services.attendance.recordIdCheck(sessionId, m_row.student.studentUniqueId, m_ui.proctor, m_idMethod, m_verifiedBy);
+        out.saved = m_ui.report(r, m_ui.fmt("feedback.idChecked", {{"name", m_row.student.firstName + " " + m_row.student.lastSurname}}));
+        if (out.saved) {
+            close();
+            out.closed = true;
+        } else {
+            m_error = r.message;
+        }
+    }
+    return out;
+}
+
+DialogOutcome Dialogs::drawSeat(const std::string& sessionId) {
+    DialogOutcome out;
+    m_ui.widgets.heading(m_row.student.displayName());
+    m_ui.widgets.text(m_ui.tr("seat.field"));
+    m_ui.widgets.textField(m_ui.tr("seat.field"), m_seat, {}, false, 8.0f, 16);
+    if (footer(m_ui.tr("seat.confirm"), !m_seat.empty(), out)) {
+        auto r = m_ui.services.attendance.assignSeat(sessionId, m_row.student.studentUniqueId, m_ui.proctor, m_seat);
+        out.saved = m_ui.report(r, m_ui.fmt("feedback.seatAssigned", {{"name", m_row.student.firstName}, {"seat", m_seat}}));
+        if (out.saved) {
+            close();
+            out.closed = true;
+        } else {
+            m_error = r.message;
+        }
+    }
+    return out;
+}
+
+DialogOutcome Dialogs::drawIrregularity(const std::string& sessionId) {
+    DialogOutcome out;
+    m_ui.widgets.heading(m_row.student.displayName() + " · " + m_row.student.studentUniqueId);
+    m_ui.widgets.text(m_ui.tr("irregularity.kind"));
+    auto kinds = domain::eventCircumstances();
+    for (std::size_t i = 0; i < kinds.size(); ++i)
+        if (m_ui.widgets.radio(m_ui.tr("circumstance." + std::string(kinds[i])), m_choice == i)) m_choice = i;
+    m_ui.widgets.text(m_ui.tr("irregularity.description"));
+    m_ui.widgets.textField(m_ui.tr("irregularity.description"), m_description, m_ui.tr("irregularity.descriptionHint"), false, 0.0f, 1000);
+    m_ui.widgets.text(m_ui.tr("irregularity.time"));
+    m_ui.widgets.textField(m_ui.tr("irregularity.time"), m_time, m_ui.tr("irregularity.timeHint"), false, 8.0f, 5);
+    if (footer(m_ui.tr("irregularity.confirm"), true, out)) {
+        service::IrregularityDetails d;
+        d.circumstance = std::string(domain::kEventCircumstanceNs) + std::string(kinds[std::min(m_choice, kinds.size() - 1)]);
+        d.description = m_description;
+        if (!m_time.empty()) {
+            d.occurredAt = parseClock(m_time, m_ui.options.clock(), m_ui.options.utcOffsetMinutes);
+            if (!d.occurredAt) {
+                m_error = m_ui.tr("irregularity.badTime");
+                return out;
+            }
+        }
+        auto r = m_ui.services.attendance.recordIrregularity(sessionId, m_row.student.studentUniqueId, m_ui.proctor, d);
+        out.saved = m_ui.report(r, m_ui.fmt("feedback.irregularity", {{"name", m_row.student.firstName + " " + m_row.student.lastSurname}}));
+        if (out.saved) {
+            close();
+            out.closed = true;
+        } else {
+            m_error = r.message;
+        }
+    }
+    return out;
+}
+
+DialogOutcome Dialogs::drawNoShow(const std::string& sessionId) {
+    DialogOutcome out;
+    m_ui.widgets.heading(m_row.student.displayName() + " · " + m_row.student.studentUniqueId);
+    m_ui.widgets.text(m_ui.tr("noshow.reason"));
+    auto reasons = domain::reasonsNotTested();
+    // The reasons a proctor can know at the door; the rest come from the state.
+    constexpr std::size_t kShown[] = {0, 13, 12, 6, 9};
+    for (std::size_t i : kShown)
+        if (m_ui.widgets.radio(m_ui.tr("reasonNotTested." + std::string(reasons[i])), m_choice == i)) m_choice = i;
+    if (footer(m_ui.tr("noshow.confirm"), true, out)) {
+        std::size_t pick = std::find(std::begin(kShown), std::end(kShown), m_choice) != std::end(kShown) ? m_choice : 0;
+        auto r = m_ui.services.attendance.markNoShow(sessionId, m_row.student.studentUniqueId, m_ui.proctor, std::string(reasons[pick]));
+        out.saved = m_ui.report(r, m_ui.fmt("feedback.noShow", {{"name", m_row.student.firstName + " " + m_row.student.lastSurname}}));
+        if (out.saved) {
+            close();
+            out.closed = true;
+        } else {
+            m_error = r.message;
+        }
+    }
+    return out;
+}
+
+DialogOutcome Dialogs::drawBulkNoShow(const std::string& sessionId) {
+    DialogOutcome out;
+    m_ui.widgets.wrappedText(m_ui.fmt("bulkNoshow.body", {{"count", std::to_string(m_expected)}}));
+    if (footer(m_ui.tr("bulkNoshow.confirm"), m_expected > 0, out)) {
+        auto r = m_ui.services.attendance.markNoShowsAtCutoff(sessionId, m_ui.proctor);
+        if (!r.message.empty()) {
+            m_error = r.message;
+            m_ui.feedback = Feedback{false, r.message};
+        } else {
+            out.saved = true;
+            m_ui.feedback = Feedback{true, m_ui.fmt("feedback.saved", {{"what", m_ui.fmt("feedback.bulkNoShow", {{"count", std::to_string(r.saved)}})}})};
+            close();
+            out.closed = true;
+        }
+    }
+    return out;
+}
+
+DialogOutcome Dialogs::drawWalkIn(const std::string& sessionId) {
+    DialogOutcome out;
+    m_ui.widgets.wrappedText(m_ui.tr("walkin.body"));
+    m_ui.widgets.text(m_ui.tr("walkin.studentId"));
+    m_ui.widgets.textField(m_ui.tr("walkin.studentId"), m_walkInId, {}, false, 0.0f, 32);
+    m_ui.widgets.text(m_ui.tr("walkin.firstName"));
+    m_ui.widgets.textField(m_ui.tr("walkin.firstName"), m_walkInFirst, {}, false, 0.0f, 75);
+    m_ui.widgets.text(m_ui.tr("walkin.lastName"));
+    m_ui.widgets.textField(m_ui.tr("walkin.lastName"), m_walkInLast, {}, false, 0.0f, 75);
+    if (footer(m_ui.tr("walkin.confirm"), true, out)) {
+        store::Student s{m_walkInId, m_walkInFirst, "", m_walkInLast, ""};
+        auto r = m_ui.services.attendance.addWalkIn(sessionId, s, m_ui.proctor);
+        out.saved = m_ui.report(r, m_ui.fmt("feedback.walkIn", {{"name", m_walkInFirst + " " + m_walkInLast}}));
+        if (out.saved) {
+            out.walkInStudentId = m_walkInId;
+            close();
+            out.closed = true;
+        } else {
+            m_error = r.message;
+        }
+    }
+    return out;
+}
+
+DialogOutcome Dialogs::drawCorrect(const std::string& sessionId) {
+    DialogOutcome out;
+    m_ui.widgets.heading(m_row.student.displayName());
+    if (m_history.empty()) {
+        m_ui.widgets.wrappedText(m_ui.tr("correct.nothing"));
+    } else {
+        m_ui.widgets.text(m_ui.tr("correct.which"));
+        for (std::size_t i = 0; i < m_history.size(); ++i) {
+            const auto& e = m_history[i].event;
+            std::string label = m_ui.clock(e.at) + " " + m_ui.tr("event." + std::string(domain::eventKindCode(e.kind))) + " · " + e.proctor +
+                                "##h" + std::to_string(i);
+            if (m_ui.widgets.radio(label, m_choice == i)) m_choice = i;
+        }
+    }
+    m_ui.widgets.text(m_ui.tr("correct.reason"));
+    m_ui.widgets.textField(m_ui.tr("correct.reason"), m_reason, m_ui.tr("correct.reasonHint"), false, 0.0f, 300);
+    if (footer(m_ui.tr("correct.confirm"), !m_history.empty(), out)) {
+        const auto& target = m_history[std::min(m_choice, m_history.size() - 1)].event;
+        auto r = m_ui.services.attendance.correct(sessionId, m_row.student.studentUniqueId, m_ui.proctor, target.id, m_reason);
+        out.saved = m_ui.report(r, m_ui.fmt("feedback.corrected", {{"name", m_row.student.firstName + " " + m_row.student.lastSurname}}));
+        if (out.saved) {
+            close();
+            out.closed = true;
+        } else {
+            m_error = r.message;
+        }
+    }
+    return out;
+}
+
+DialogOutcome Dialogs::drawSignOff(const std::string& sessionId) {
+    DialogOutcome out;
+    const auto& c = m_counts;
+    m_ui.widgets.wrappedText(m_ui.fmt("signoff.summary", {{"checkedOut", std::to_string(c.checkedOut)},
+                                                          {"noShow", std::to_string(c.noShow)},
+                                                          {"walkIns", std::to_string(c.walkIns)},
+                                                          {"late", std::to_string(c.late)}}));
+    m_ui.widgets.wrappedText(m_ui.tr("signoff.body"));
+    m_ui.widgets.text(m_ui.tr("signoff.name"));
+    m_ui.widgets.textField(m_ui.tr("signoff.name"), m_verifiedBy, {}, false, 0.0f, 120);
+    if (footer(m_ui.tr("signoff.confirm"), !m_verifiedBy.empty(), out)) {
+        auto r = m_ui.services.attendance.signOff(sessionId, m_verifiedBy);
+        out.saved = m_ui.report(r, m_ui.tr("feedback.signedOff"));
+        if (out.saved) {
+            close();
+            out.closed = true;
+        } else {
+            m_error = r.message;
+        }
+    }
+    return out;
+}
+
+} // namespace kiosk::ui

@@ -1,0 +1,73 @@
+#pragma once
+// The check-in screen's dialogs. One modal at a time; Escape closes it,
+// Enter does its main action, Tab stays inside it.
+#include "kiosk/ui/ui_context.hpp"
+
+#include <string>
+#include <vector>
+
+namespace kiosk::ui {
+
+enum class DialogKind { None, CheckIn, IdCheck, Seat, Irregularity, NoShow, BulkNoShow, WalkIn, Correct, SignOff };
+
+struct DialogOutcome {
+    bool saved = false;          // something was committed
+    bool closed = false;         // the dialog went away (saved or cancelled)
+    std::string walkInStudentId; // a walk-in was added: check them in next
+};
+
+class Dialogs {
+public:
+    explicit Dialogs(UiContext& ui) : m_ui(ui) {}
+
+    void openCheckIn(const store::RosterRow& row, const store::SessionInfo& session, std::string suggestedSeat);
+    void openIdCheck(const store::RosterRow& row);
+    void openSeat(const store::RosterRow& row, std::string current);
+    void openIrregularity(const store::RosterRow& row);
+    void openNoShow(const store::RosterRow& row);
+    void openBulkNoShow(int expected);
+    void openWalkIn();
+    void openCorrect(const store::RosterRow& row, std::vector<store::HistoryItem> history);
+    void openSignOff(const store::SessionCounts& counts);
+
+    bool isOpen() const { return m_kind != DialogKind::None; }
+    DialogKind kind() const { return m_kind; }
+    DialogOutcome draw(const std::string& sessionId);
+
+private:
+    void open(DialogKind kind, std::string title, std::string firstFocus);
+    void close();
+    bool enterPressed() const;
+    DialogOutcome drawCheckIn(const std::string& sessionId);
+    DialogOutcome drawIdCheck(const std::string& sessionId);
+    DialogOutcome drawSeat(const std::string& sessionId);
+    DialogOutcome drawIrregularity(const std::string& sessionId);
+    DialogOutcome drawNoShow(const std::string& sessionId);
+    DialogOutcome drawBulkNoShow(const std::string& sessionId);
+    DialogOutcome drawWalkIn(const std::string& sessionId);
+    DialogOutcome drawCorrect(const std::string& sessionId);
+    DialogOutcome drawSignOff(const std::string& sessionId);
+    bool idMethodChoice();
+    bool footer(const std::string& primary, bool enabled, DialogOutcome& out);
+
+    UiContext& m_ui;
+    DialogKind m_kind = DialogKind::None;
+    bool m_justOpened = false;
+    int m_openedFrame = -1;
+    std::string m_title;
+    std::string m_firstFocus;
+    std::string m_error;
+
+    // Fields of whichever dialog is open; cleared on every open.
+    store::RosterRow m_row;
+    store::SessionInfo m_session;
+    domain::IdMethod m_idMethod = domain::IdMethod::PhotoId;
+    std::string m_verifiedBy, m_seat, m_lateReason, m_description, m_time, m_reason;
+    std::string m_walkInId, m_walkInFirst, m_walkInLast;
+    std::size_t m_choice = 0;
+    int m_expected = 0;
+    store::SessionCounts m_counts;
+    std::vector<store::HistoryItem> m_history;
+};
+
+} // namespace kiosk::ui

@@ -1,0 +1,23 @@
+#pragma once
+// Applies a theme and text settings to Dear ImGui: colours from the theme
+// file, sizes in font units, always rebuilt from an unscaled style (scaling
+// an already scaled style compounds).
+#include "accessibility/text_settings.hpp"
+#include "accessibility/theme.hpp"
+#include "kiosk/ui/palette.hpp"
+
+#include <filesystem>
+
+struct ImFontAtlas;
+struct ImFont;
+
+namespace kiosk::ui {
+
+Palette applyTheme(const accessibility::Theme& theme, const accessibility::TextSettings& text);
+
+// Rebuilds the atlas at the settings' pixel size: the main face with the
+// fallback merged in. Returns false (and keeps ImGui's default font) when a
+// font file is missing, so the kiosk still starts.
+bool buildFontAtlas(ImFontAtlas& atlas, const std::filesystem::path& assetsDir, const accessibility::TextSettings& text);
+
+} // namespace kiosk::ui

@@ -1,0 +1,64 @@
+#pragma once
+// What every screen shares for one frame: words, colours, the widget layer,
+// the services it may call, and the proctor's feedback line.
+#include "accessibility/strings.hpp"
+#include "accessibility/text_settings.hpp"
+#include "accessibility/theme.hpp"
+#include "kiosk/service/action_result.hpp"
+#include "kiosk/service/attendance_service.hpp"
+#include "kiosk/service/session_queries.hpp"
+#include "kiosk/ui/palette.hpp"
+#include "kiosk/ui/widgets.hpp"
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace kiosk::ui {
+
+struct Feedback {
+    bool ok = true;
+    std::string text;
+};
+
+struct UiServices {
+    service::AttendanceService& attendance;
+    service::SessionQueries& queries;
+};
+
+struct UiOptions {
+    std::string defaultProctor;
+    std::string siteName;
+    std::filesystem::path exportDir;
+    store::Clock clock = store::systemNow;
+    int utcOffsetMinutes = 0;
+};
+
+struct UiContext {
+    UiContext(UiServices s, UiOptions o) : services(s), options(std::move(o)) {}
+
+    UiServices services;
+    UiOptions options;
+    const accessibility::Strings* strings = nullptr;
+    Palette palette{};
+    Widgets widgets;
+    accessibility::Tree tree;
+    std::string proctor;
+    Feedback feedback;
+
+    const std::string& tr(std::string_view key) const { return strings->get(key); }
+    std::string fmt(std::string_view key, std::initializer_list<std::pair<std::string_view, std::string>> args) const {
+        return strings->format(key, args);
+    }
+    float em() const { return widgets.em(); }
+    ImVec2 ems(float w, float h) const { return ImVec2(w * em(), h * em()); }
+    std::string clock(domain::Timestamp t) const { return domain::formatClock(t, options.utcOffsetMinutes); }
+
+    // Shows the outcome: "saved" only when the service says it committed.
+    bool report(const service::ActionResult& r, const std::string& savedText) {
+        feedback = r.saved ? Feedback{true, fmt("feedback.saved", {{"what", savedText}})} : Feedback{false, r.message};
+        return r.saved;
+    }
+};
+
+} // namespace kiosk::ui

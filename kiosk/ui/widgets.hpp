@@ -1,0 +1,67 @@
+#pragma once
+// The one thin layer every interactive widget is drawn through. Each call
+// draws the ImGui widget, records a node in the accessibility tree (role,
+// label, value, state, rectangle, focus), draws a thick focus ring, and makes
+// Enter act on a focused control. Tab order is the order widgets are drawn.
+#include "accessibility/a11y_tree.hpp"
+
+#include <imgui.h>
+
+#include <string>
+
+namespace kiosk::ui {
+
+struct Palette;
+
+enum class Emphasis { Normal, Primary, Danger };
+
+class Widgets {
+public:
+    // Call once per frame before drawing, and end() after the last widget.
+    void begin(accessibility::Tree& tree, const Palette& palette, float em);
+    void end();
+
+    // The scope (dialog) that Tab cycles within; empty for the main screen.
+    void setModalScope(const std::string& scope) { m_modalScope = scope; }
+    const std::string& modalScope() const { return m_modalScope; }
+
+    bool button(const std::string& label, Emphasis emphasis = Emphasis::Normal, ImVec2 size = ImVec2(0, 0), bool enabled = true);
+    bool textField(const std::string& label, std::string& value, const std::string& hint = {}, bool enterReturnsTrue = false,
+                   float widthEm = 0.0f, std::size_t maxBytes = 200);
+    bool checkbox(const std::string& label, bool& value, bool enabled = true);
+    bool radio(const std::string& label, bool active);
+    // A selectable row; `value` is what read-aloud says after the label.
+    bool listItem(const std::string& id, const std::string& label, const std::string& value, bool selected, float height = 0.0f);
+    void heading(const std::string& text);
+    void text(const std::string& text, accessibility::Role role = accessibility::Role::StaticText);
+    void textColoured(const std::string& text, ImVec4 colour, accessibility::Role role = accessibility::Role::Status);
+    void wrappedText(const std::string& text);
+
+    // Focus requests land when the widget with that label is next drawn.
+    void focus(const std::string& label) { m_pendingFocusLabel = label; }
+    bool hasPendingFocus() const { return m_pendingFocus != 0 || !m_pendingFocusLabel.empty(); }
+    // True on the frame Tab moved focus (screens leave it alone then).
+    bool tabbed() const { return m_tabbed; }
+
+    float em() const { return m_em; }
+
+private:
+    void record(accessibility::Role role, const std::string& label, const std::string& value, bool focusable, bool checked = false,
+                bool selected = false, bool disabled = false);
+    void drawFocusRing();
+    bool takeFocusRequest(ImGuiID id, const std::string& label);
+    void applyPendingFocus(const std::string& label);
+    ImGuiID m_focusedThisFrame = 0;  // its Enter belongs to whatever moved focus here
+    bool enterOnFocused() const;
+
+    accessibility::Tree* m_tree = nullptr;
+    const Palette* m_palette = nullptr;
+    float m_em = 20.0f;
+    ImGuiID m_pendingFocus = 0;
+    std::string m_pendingFocusLabel;
+    std::string m_modalScope;
+    bool m_tabbed = false;
+    bool m_textFieldWasActive = false;
+};
+
+} // namespace kiosk::ui

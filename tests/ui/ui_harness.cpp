@@ -1,0 +1,114 @@
+#include "ui/ui_harness.hpp"
+
+#include "accessibility/assets.hpp"
+#include "kiosk/ui/keys.hpp"
+#include "kiosk/ui/style.hpp"
+
+#include <imgui.h>
+
+#include <stdexcept>
+
+namespace kiosk::test {
+
+UiHarness::UiHarness(store::Store& store, store::Clock clock, float width, float height)
+    : m_attendance(store, clock), m_queries(store) {
+    m_context = ImGui::CreateContext();
+    ImGuiIO& io = ImGui::GetIO();
+    io.IniFilename = nullptr;
+    io.DisplaySize = ImVec2(width, height);
+    io.DeltaTime = 1.0f / 60.0f;
+    io.ConfigFlags |= ImGuiConfigFlags_NavEnableKeyboard;
+    io.ConfigInputTextCursorBlink = false;
+    // The same key codes the GLFW backend uses; Tab belongs to the widget layer.
+    io.KeyMap[ImGuiKey_Enter] = ui::keys::Enter;
+    io.KeyMap[ImGuiKey_KeyPadEnter] = ui::keys::KeypadEnter;
+    io.KeyMap[ImGuiKey_Escape] = ui::keys::Escape;
+    io.KeyMap[ImGuiKey_Space] = ui::keys::Space;
+    io.KeyMap[ImGuiKey_UpArrow] = ui::keys::Up;
+    io.KeyMap[ImGuiKey_DownArrow] = ui::keys::Down;
+    io.KeyMap[ImGuiKey_PageUp] = ui::keys::PageUp;
+    io.KeyMap[ImGuiKey_PageDown] = ui::keys::PageDown;
+    io.KeyMap[ImGuiKey_Backspace] = 259;
+    io.KeyMap[ImGuiKey_Delete] = 261;
+    io.KeyMap[ImGuiKey_LeftArrow] = 263;
+    io.KeyMap[ImGuiKey_RightArrow] = 262;
+    io.KeyMap[ImGuiKey_Home] = 268;
+    io.KeyMap[ImGuiKey_End] = 269;
+    io.KeyMap[ImGuiKey_A] = 65;
+    io.KeyMap[ImGuiKey_Tab] = -1;
+
+    std::vector<std::string> problems;
+    auto resources = ui::loadResources(accessibility::findAssetsDir(), "en", problems);
+    if (!problems.empty()) throw std::runtime_error("assets: " + problems.front());
+    ui::UiOptions options;
+    options.defaultProctor = "";
+    options.siteName = store.siteName();
+    options.clock = clock;
+    options.exportDir = std::filesystem::temp_directory_path();
+    m_ui = std::make_unique<ui::KioskUi>(ui::UiServices{m_attendance, m_queries}, std::move(resources), options);
+    frames(2);
+}
+
+UiHarness::~UiHarness() {
+    m_ui.reset();
+    ImGui::DestroyContext(m_context);
+}
+
+void UiHarness::frame() {
+    ImGui::SetCurrentContext(m_context);
+    ImGuiIO& io = ImGui::GetIO();
+    if (m_ui->fontsDirty()) {
+        ui::buildFontAtlas(*io.Fonts, m_ui->assetsDir(), m_ui->textSettings());
+        unsigned char* pixels = nullptr;
+        int w = 0, h = 0;
+        io.Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);  // built, never uploaded
+        m_ui->fontsRebuilt();
+    }
+    ImGui::NewFrame();
+    m_ui->frame();
+    ImGui::Render();
+}
+
+void UiHarness::frames(int n) {
+    for (int i = 0; i < n; ++i) frame();
+}
+
+void UiHarness::type(std::string_view utf8) {
+    ImGui::SetCurrentContext(m_context);
+    ImGui::GetIO().AddInputCharactersUTF8(std::string(utf8).c_str());
+    frame();
+}
+
+void UiHarness::press(int key, bool shift) {
+    ImGui::SetCurrentContext(m_context);
+    ImGuiIO& io = ImGui::GetIO();
+    io.KeyShift = shift;
+    io.KeysDown[key] = true;
+    frame();
+    io.KeysDown[key] = false;
+    io.KeyShift = false;
+    frame();
+}
+
+void UiHarness::resize(float width, float height) {
+    ImGui::SetCurrentContext(m_context);
+    ImGui::GetIO().DisplaySize = ImVec2(width, height);
+    frames(2);
+}
+
+const accessibility::Node* UiHarness::findContaining(std::string_view text) const {
+    for (const auto& n : tree().nodes())
+        if (n.label.find(text) != std::string::npos) return &n;
+    return nullptr;
+}
+
+bool UiHarness::tabTo(std::string_view label, int limit) {
+    for (int i = 0; i < limit; ++i) {
+        if (const auto* f = focused(); f && f->label.find(label) != std::string::npos) return true;
+        press(ui::keys::Tab);
+    }
+    const auto* f = focused();
+    return f && f->label.find(label) != std::string::npos;
+}
+
+} // namespace kiosk::test

@@ -1,0 +1,45 @@
+#pragma once
+// Headless Dear ImGui for UI tests: a real context with a fixed display size
+// and a built font atlas, no window and no renderer. Input is injected the way
+// the GLFW backend would (1.86 API: io.KeysDown[], io.AddInputCharacter).
+#include "kiosk/service/attendance_service.hpp"
+#include "kiosk/service/session_queries.hpp"
+#include "kiosk/ui/kiosk_ui.hpp"
+
+#include <memory>
+#include <string_view>
+
+struct ImGuiContext;
+
+namespace kiosk::test {
+
+class UiHarness {
+public:
+    UiHarness(store::Store& store, store::Clock clock, float width = 1280, float height = 800);
+    ~UiHarness();
+    UiHarness(const UiHarness&) = delete;
+    UiHarness& operator=(const UiHarness&) = delete;
+
+    void frames(int n = 1);
+    void type(std::string_view utf8);      // characters, one frame
+    void press(int key, bool shift = false);  // down for a frame, then up for a frame
+    void resize(float width, float height);
+
+    ui::KioskUi& ui() { return *m_ui; }
+    const accessibility::Tree& tree() const { return m_ui->tree(); }
+    const accessibility::Node* focused() const { return tree().focused(); }
+    // The first node whose label contains `text`, or null.
+    const accessibility::Node* findContaining(std::string_view text) const;
+    // Tabs until `label` is focused (at most `limit` presses); true when reached.
+    bool tabTo(std::string_view label, int limit = 60);
+
+private:
+    void frame();
+
+    ImGuiContext* m_context = nullptr;
+    service::AttendanceService m_attendance;
+    service::SessionQueries m_queries;
+    std::unique_ptr<ui::KioskUi> m_ui;
+};
+
+} // namespace kiosk::test
