@@ -331,6 +331,7 @@ DialogOutcome Dialogs::drawBulkNoShow(const std::string& sessionId) {
             m_ui.feedback = Feedback{false, r.message};
         } else {
             out.saved = true;
+            m_ui.dataChanged = true;
             m_ui.feedback = Feedback{true, m_ui.fmt("feedback.saved", {{"what", m_ui.fmt("feedback.bulkNoShow", {{"count", std::to_string(r.saved)}})}})};
             close();
             out.closed = true;

@@ -142,6 +142,11 @@ void KioskUi::frame() {
     }
     m_ui.widgets.end();
     ImGui::End();
+    if (m_ui.dataChanged) {
+        // The outbox count on screen is never older than the last save.
+        if (auto counts = m_ui.services.queries.outbox()) m_outbox = *counts;
+        m_ui.dataChanged = false;
+    }
 }
 
 } // namespace kiosk::ui

@@ -45,6 +45,7 @@ struct UiContext {
     accessibility::Tree tree;
     std::string proctor;
     Feedback feedback;
+    bool dataChanged = false;  // something was committed this frame: refresh counts
 
     const std::string& tr(std::string_view key) const { return strings->get(key); }
     std::string fmt(std::string_view key, std::initializer_list<std::pair<std::string_view, std::string>> args) const {
@@ -57,6 +58,7 @@ struct UiContext {
     // Shows the outcome: "saved" only when the service says it committed.
     bool report(const service::ActionResult& r, const std::string& savedText) {
         feedback = r.saved ? Feedback{true, fmt("feedback.saved", {{"what", savedText}})} : Feedback{false, r.message};
+        dataChanged = dataChanged || r.saved;
         return r.saved;
     }
 };

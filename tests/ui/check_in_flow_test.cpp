@@ -72,3 +72,98 @@ TEST_CASE("typing a name and pressing Enter checks the right student in") {
     REQUIRE(h.focused() != nullptr);
     CHECK(h.focused()->label == "Find a student (name or ID)");
 }
+
+TEST_CASE("the top bar shows the real outbox count as soon as a check-in is saved") {
+    Fixture f;
+    test::UiHarness h(f.store, f.clock());
+    CHECK(h.findContaining("Waiting to go to the state: 0") != nullptr);
+    openFirstSession(h);
+    h.type("S100002");
+    h.press(keys::Enter);
+    h.frames(2);
+    h.press(keys::Enter);
+    h.frames(1);
+    REQUIRE(f.events("S100002").size() == 1);
+    CHECK(h.findContaining("Waiting to go to the state: 1") != nullptr);
+}
+
+TEST_CASE("no-shows: refused before the cut-off, then every absentee marked at it") {
+    Fixture f;
+    test::UiHarness h(f.store, f.clock());
+    openFirstSession(h);
+    // 14:00 is 10 minutes after the start; the no-show cut-off is 30 minutes.
+    REQUIRE(h.tabTo("Mark no-shows"));
+    h.press(keys::Enter);
+    h.frames(1);
+    CHECK_FALSE(h.ui().feedback().ok);
+    CHECK(h.ui().feedback().text.find("No-shows can be marked from") == 0);
+    auto none = f.store.db().prepare("SELECT count(*) FROM event WHERE kind = 'no_show';");
+    REQUIRE(none.value().step().value());
+    CHECK(none->getInt(0) == 0);
+
+    // One student arrives first; the rest are marked at the cut-off.
+    h.press(keys::Escape);
+    REQUIRE(h.tabTo("Find a student"));
+    h.type("lukasz dvo");
+    h.press(keys::Enter);
+    h.frames(2);
+    h.press(keys::Enter);
+    h.frames(1);
+    REQUIRE(f.events("S100002").size() == 1);
+
+    f.now += std::chrono::minutes(25);  // 14:25, past the cut-off at 14:20
+    REQUIRE(h.tabTo("Mark no-shows"));
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(h.focused() != nullptr);
+    CHECK(h.focused()->label == "Mark no-shows");
+    h.press(keys::Enter);
+    h.frames(1);
+    CHECK(h.ui().feedback().ok);
+    auto counted = f.store.db().prepare("SELECT count(*) FROM attendance WHERE session_id = 'RHS-2026-WK-AM-114' AND presence = 'no_show';");
+    REQUIRE(counted.value().step().value());
+    CHECK(counted->getInt(0) == 199);  // 200 on the roster, one arrived
+    auto lukasz = f.events("S100002");
+    CHECK(lukasz.back().kind == domain::EventKind::CheckedIn);  // not touched
+    CHECK(edsync::outbox::counts(f.store.db()).value().pending == 200);
+}
+
+TEST_CASE("the irregularity form records an Ed-Fi circumstance, a description and the proctor") {
+    Fixture f;
+    test::UiHarness h(f.store, f.clock());
+    openFirstSession(h);
+    h.type("zoe nun");
+    h.press(keys::Enter);
+    h.frames(2);
+    h.press(keys::Enter);  // checked in
+    h.frames(1);
+    REQUIRE(f.events("S100001").size() == 1);
+    h.type("zoe nun");
+    h.press(keys::Enter);  // already present: Enter selects her record
+    h.frames(1);
+    REQUIRE(h.tabTo("Irregularity"));
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(h.focused() != nullptr);
+    CHECK(h.focused()->label == "Description");
+    // An empty description is refused, and nothing is written.
+    h.press(keys::Enter);
+    h.frames(1);
+    CHECK(h.findContaining("Describe what happened") != nullptr);
+    CHECK(f.events("S100001").size() == 1);
+
+    REQUIRE(h.tabTo("Fire alarm"));
+    h.press(keys::Space);
+    REQUIRE(h.tabTo("Description"));
+    h.type("Alarm rang at 14:05; room evacuated for 12 minutes");
+    h.press(keys::Enter);
+    h.frames(1);
+    auto events = f.events("S100001");
+    REQUIRE(events.size() == 2);
+    CHECK(events[1].kind == domain::EventKind::Irregularity);
+    CHECK(events[1].circumstance == "uri://ed-fi.org/EventCircumstanceDescriptor#Fire alarm");
+    CHECK(events[1].description == "Alarm rang at 14:05; room evacuated for 12 minutes");
+    CHECK(events[1].proctor == "Ms. Rivera");
+    // The dialog closed and the record shows the irregularity.
+    CHECK(h.findContaining("Irregularity · Fire alarm: Alarm rang") != nullptr);
+}

@@ -106,6 +106,7 @@ bool UiHarness::tabTo(std::string_view label, int limit) {
     for (int i = 0; i < limit; ++i) {
         if (const auto* f = focused(); f && f->label.find(label) != std::string::npos) return true;
         press(ui::keys::Tab);
+        frame();  // a text field takes keyboard focus one frame after the request
     }
     const auto* f = focused();
     return f && f->label.find(label) != std::string::npos;
