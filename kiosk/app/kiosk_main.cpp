@@ -77,6 +77,7 @@ int main(int argc, char** argv) {
     std::signal(SIGTERM, onSignal);
     std::signal(SIGINT, onSignal);
 
+    glfwSetErrorCallback([](int code, const char* description) { std::fprintf(stderr, "testsite-kiosk: GLFW error %d: %s\n", code, description); });
     if (!glfwInit()) {
         std::cerr << "testsite-kiosk: cannot open a window (is a display available?)\n";
         return DisplayError;

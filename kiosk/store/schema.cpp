@@ -87,8 +87,80 @@ CREATE TABLE attendance (
 ) WITHOUT ROWID;
 )sql";
 
+// Version 2: students on shared machines — credentials (hashes only), the
+// hash-chained audit log, proctors, work-readiness entries.
+constexpr std::string_view kV2 = R"sql(
+CREATE TABLE proctor (
+  proctor_id TEXT PRIMARY KEY,
+  name       TEXT NOT NULL,
+  active     INTEGER NOT NULL DEFAULT 1
+) WITHOUT ROWID;
+
+-- PINs and second factors, as Argon2id hashes only; lock-out survives restarts.
+CREATE TABLE credential (
+  kind         TEXT NOT NULL CHECK (kind IN ('proctor_pin', 'student_pin', 'student_birth_date')),
+  subject_id   TEXT NOT NULL,
+  hash         TEXT NOT NULL,
+  failures     INTEGER NOT NULL DEFAULT 0,
+  locked_until TEXT,
+  updated_at   TEXT NOT NULL,
+  PRIMARY KEY (kind, subject_id)
+) WITHOUT ROWID;
+
+-- Append-only; each row holds the hash of the one before.
+CREATE TABLE audit_log (
+  seq       INTEGER PRIMARY KEY,
+  at        TEXT NOT NULL,
+  kiosk_id  TEXT NOT NULL,
+  actor     TEXT NOT NULL,
+  action    TEXT NOT NULL,
+  detail    TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash      TEXT NOT NULL
+);
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit_log
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit_log
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+
+CREATE TABLE work_event (
+  seq         INTEGER PRIMARY KEY,
+  event_id    TEXT NOT NULL UNIQUE,
+  kiosk_id    TEXT NOT NULL,
+  entry_id    TEXT NOT NULL,
+  student_id  TEXT NOT NULL REFERENCES student (student_unique_id),
+  kind        TEXT NOT NULL,
+  actor       TEXT NOT NULL,
+  recorded_at TEXT NOT NULL,
+  payload     TEXT NOT NULL
+);
+CREATE INDEX work_event_by_entry ON work_event (entry_id, seq);
+CREATE TRIGGER work_event_no_update BEFORE UPDATE ON work_event
+  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+CREATE TRIGGER work_event_no_delete BEFORE DELETE ON work_event
+  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+
+CREATE TABLE work_entry (
+  entry_id         TEXT PRIMARY KEY,
+  student_id       TEXT NOT NULL REFERENCES student (student_unique_id),
+  task_id          TEXT NOT NULL,
+  work_date        TEXT NOT NULL,
+  minutes          INTEGER NOT NULL,
+  place            TEXT NOT NULL,
+  reflection       TEXT NOT NULL,
+  status           TEXT NOT NULL,
+  reviewer         TEXT NOT NULL DEFAULT '',
+  reviewer_comment TEXT NOT NULL DEFAULT '',
+  reviewed_at      TEXT,
+  last_seq         INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX work_entry_by_student ON work_entry (student_id, work_date);
+CREATE INDEX work_entry_by_status ON work_entry (status);
+)sql";
+
 constexpr std::array kMigrations{
     edsync::sqlite::Migration{1, kV1},
+    edsync::sqlite::Migration{2, kV2},
 };
 
 } // namespace

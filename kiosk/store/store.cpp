@@ -68,7 +68,8 @@ Status Store::setSite(const std::string& siteId, const std::string& siteName) {
 }
 
 Result<std::int64_t> Store::nextSeq() {
-    auto stmt = m_db.prepare("SELECT coalesce(max(seq), 0) + 1 FROM event;");
+    // One sequence across every kind of event this kiosk records.
+    auto stmt = m_db.prepare("SELECT max(coalesce((SELECT max(seq) FROM event), 0), coalesce((SELECT max(seq) FROM work_event), 0)) + 1;");
     if (!stmt) return edsync::fail(stmt.error());
     auto row = stmt->step();
     if (!row) return edsync::fail(row.error());

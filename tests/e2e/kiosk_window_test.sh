@@ -18,14 +18,15 @@ step() { echo "step: $*"; }
 fail() { echo "FAILED at step: $*" >&2; exit 1; }
 
 step "start Xvfb"
-for n in $(seq 90 140); do
-  [ -e "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ] && continue
-  display=":$n"; break
-done
-Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
+# Xvfb picks a free display itself and writes its number: no races with
+# other X servers on the machine.
+Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$work/display" >"$work/xvfb.log" 2>&1 &
 xvfb_pid=$!
+for _ in $(seq 1 100); do [ -s "$work/display" ] && break; sleep 0.1; done
+[ -s "$work/display" ] || { cat "$work/xvfb.log"; fail "Xvfb did not start"; }
+display=":$(head -n1 "$work/display")"
 for _ in $(seq 1 50); do xdpyinfo -display "$display" >/dev/null 2>&1 && break; sleep 0.1; done
-xdpyinfo -display "$display" >/dev/null 2>&1 || fail "Xvfb did not start"
+xdpyinfo -display "$display" >/dev/null 2>&1 || fail "Xvfb on $display does not answer"
 export DISPLAY="$display"
 
 step "start the kiosk on an empty data directory (demo data)"

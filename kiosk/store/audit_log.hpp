@@ -1,0 +1,43 @@
+#pragma once
+// The append-only, hash-chained audit log: who did what, when, on which
+// machine. Each entry's hash covers the previous entry's hash, so an edited,
+// deleted or reordered row breaks the chain where it happened; the chain's
+// head is kept in kiosk_meta too, so a deleted last row is caught as well.
+#include "kiosk/domain/time.hpp"
+#include "kiosk/store/store.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kiosk::store {
+
+struct AuditEntry {
+    std::int64_t seq = 0;
+    std::string at;
+    std::string kioskId;
+    std::string actor;   // "proctor:P001", "student:S100001", "technician", "system"
+    std::string action;  // "student.sign_in", "pin.failure", "kiosk.exit", ...
+    std::string detail;  // JSON object
+    std::string prevHash;
+    std::string hash;
+};
+
+// Within the caller's transaction.
+Status appendAudit(Database& db, const std::string& kioskId, domain::Timestamp at, std::string_view actor, std::string_view action,
+                   std::string_view detailJson);
+
+struct AuditVerdict {
+    bool intact = true;
+    std::int64_t entries = 0;
+    std::optional<std::int64_t> brokenAtSeq;  // first entry that does not fit
+    std::string problem;                      // what is wrong there
+};
+Result<AuditVerdict> verifyAudit(Database& db);
+
+Result<std::vector<AuditEntry>> recentAudit(Database& db, int limit);
+
+// The hash an entry must have (hex BLAKE2b-256); exposed for tests.
+std::string auditHash(const AuditEntry& e);
+
+} // namespace kiosk::store

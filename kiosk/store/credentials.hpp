@@ -1,0 +1,46 @@
+#pragma once
+// PINs and second factors: stored only as Argon2id hashes (libsodium),
+// compared in constant time, locked out after five failures with a growing
+// back-off that survives a restart.
+#include "kiosk/domain/time.hpp"
+#include "kiosk/store/store.hpp"
+
+#include <optional>
+#include <string>
+
+namespace kiosk::store {
+
+enum class CredentialKind { ProctorPin, StudentPin, StudentBirthDate };
+std::string_view credentialKindCode(CredentialKind k);
+
+// Interactive cost for PINs; a lighter cost for roster second factors, which
+// are hashed in bulk at import (their entropy is low either way: the
+// lock-out, not the hash, is what stops guessing).
+enum class HashCost { Interactive, Bulk };
+std::optional<std::string> hashSecret(std::string_view secret, HashCost cost);
+bool verifySecret(const std::string& hash, std::string_view secret);
+
+// A PIN is 4 to 8 digits.
+bool validPin(std::string_view pin);
+
+Status setCredential(Database& db, CredentialKind kind, std::string_view subject, std::string_view secret, HashCost cost,
+                     domain::Timestamp now);
+Result<bool> hasCredential(Database& db, CredentialKind kind, std::string_view subject);
+
+enum class CheckOutcome { Accepted, Wrong, LockedOut, Unknown };
+
+struct CheckResult {
+    CheckOutcome outcome = CheckOutcome::Unknown;
+    int failures = 0;
+    std::optional<domain::Timestamp> lockedUntil;
+};
+
+inline constexpr int kFailuresBeforeLockout = 5;
+// 30 s after the fifth failure, doubling with each further one, at most an hour.
+std::chrono::seconds lockoutFor(int failures);
+
+// Within the caller's transaction (the failure count must persist).
+Result<CheckResult> checkCredential(Database& db, CredentialKind kind, std::string_view subject, std::string_view secret,
+                                    domain::Timestamp now);
+
+} // namespace kiosk::store
