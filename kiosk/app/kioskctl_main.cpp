@@ -9,15 +9,57 @@
 #include "kiosk/store/session_report.hpp"
 #include "sync/outbox/outbox.hpp"
 
+#include "kiosk/service/security_service.hpp"
+#include "kiosk/service/work_service.hpp"
+#include "kiosk/store/audit_log.hpp"
+
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <fstream>
 #include <iostream>
+#include <sstream>
+#include <termios.h>
+#include <unistd.h>
 
 namespace {
 
 // Exit codes say what happened, for scripts.
-enum Exit { Ok = 0, Usage = 1, Partial = 2, InputError = 3, DataError = 4 };
+enum Exit { Ok = 0, Usage = 1, Partial = 2, InputError = 3, DataError = 4, AuditBroken = 5 };
+
+// Reads a secret from the terminal without echo, or one line from a pipe.
+std::string readSecret(const std::string& prompt) {
+    std::string line;
+    if (::isatty(STDIN_FILENO)) {
+        std::cerr << prompt << std::flush;
+        termios old{};
+        ::tcgetattr(STDIN_FILENO, &old);
+        termios quiet = old;
+        quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+        ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+        std::getline(std::cin, line);
+        ::tcsetattr(STDIN_FILENO, TCSANOW, &old);
+        std::cerr << "\n";
+    } else {
+        std::getline(std::cin, line);
+    }
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    return line;
+}
+
+int verifyAudit(kiosk::store::Store& store) {
+    auto verdict = kiosk::store::verifyAudit(store.db());
+    if (!verdict) {
+        std::cerr << "verify-audit: " << verdict.error().describe() << "\n";
+        return DataError;
+    }
+    if (verdict->intact) {
+        std::cout << "audit chain intact: " << verdict->entries << " entries\n";
+        return Ok;
+    }
+    std::cout << "audit chain BROKEN at entry " << *verdict->brokenAtSeq << ": " << verdict->problem << "\n";
+    return AuditBroken;
+}
 
 std::optional<kiosk::store::Store> openStore(const std::optional<std::filesystem::path>& dir, int& exitCode) {
     std::string error;
@@ -124,7 +166,8 @@ int exportSession(kiosk::store::Store& store, const std::string& sessionId, cons
 
 int main(int argc, char** argv) {
     CLI::App cli{"testsite-kioskctl: manage a TestSite Kiosk's data from the command line.\n"
-                 "Exit codes: 0 done, 1 usage, 2 done with items skipped, 3 bad input, 4 data directory or database error."};
+                 "Exit codes: 0 done, 1 usage, 2 done with items skipped, 3 bad input, 4 data directory or database error,\n"
+                 "5 audit chain broken."};
     cli.require_subcommand(1);
     std::optional<std::filesystem::path> dataDir;
     cli.add_option("--data-dir", dataDir, "Data directory (default $XDG_DATA_HOME/testsite-kiosk)");
@@ -145,6 +188,29 @@ int main(int argc, char** argv) {
     auto* exportCmd = cli.add_subcommand("export-session", "Write a session report (CSV): attendance, times, seats, accommodations, irregularities");
     exportCmd->add_option("SESSION", sessionId, "Session (administration) identifier; see `status`")->required();
     exportCmd->add_option("-o,--output", output, "Output file (default: standard output)");
+
+    auto* verifyCmd = cli.add_subcommand("verify-audit", "Check the audit log's hash chain; says where it breaks (exit 5)");
+
+    int lastN = 50;
+    auto* auditCmd = cli.add_subcommand("audit-log", "Show the most recent audit log entries");
+    auditCmd->add_option("--last", lastN, "How many entries")->check(CLI::Range(1, 100000));
+
+    std::string proctorId, proctorName;
+    auto* proctorPin = cli.add_subcommand("set-proctor-pin", "Add a proctor or change their PIN (read without echo, or from a pipe)");
+    proctorPin->add_option("PROCTOR_ID", proctorId, "The proctor's staff ID")->required();
+    proctorPin->add_option("--name", proctorName, "The proctor's name as shown on the kiosk")->required();
+
+    std::string studentId;
+    auto* studentPin = cli.add_subcommand("set-student-pin", "Set a student's sign-in PIN (when the site uses PINs)");
+    studentPin->add_option("STUDENT_ID", studentId, "Student unique ID")->required();
+
+    std::string factor;
+    auto* factorCmd = cli.add_subcommand("second-factor", "Choose the students' second sign-in factor");
+    factorCmd->add_option("FACTOR", factor, "birth_date or pin")->required()->check(CLI::IsMember({"birth_date", "pin"}));
+
+    std::filesystem::path tasksFile;
+    auto* tasksCmd = cli.add_subcommand("import-tasks", "Install a work-readiness task catalogue (JSON; see assets/tasks/)");
+    tasksCmd->add_option("FILE", tasksFile, "Catalogue file")->required();
 
     try {
         cli.parse(argc, argv);
@@ -168,6 +234,52 @@ int main(int argc, char** argv) {
         return Ok;
     }
     if (*statusCmd) return status(*store, asJson);
+    if (*verifyCmd) return verifyAudit(*store);
+    if (*auditCmd) {
+        auto entries = kiosk::store::recentAudit(store->db(), lastN);
+        if (!entries) return DataError;
+        for (auto it = entries->rbegin(); it != entries->rend(); ++it)
+            std::cout << it->seq << "  " << it->at << "  " << it->actor << "  " << it->action << "  " << it->detail << "\n";
+        return Ok;
+    }
+    kiosk::service::SecurityService security(*store, kiosk::store::systemNow);
+    if (*proctorPin) {
+        std::string pin = readSecret("PIN for " + proctorId + " (4-8 digits): ");
+        auto r = security.setProctor(proctorId, proctorName, pin);
+        std::cerr << (r.saved ? r.message : "set-proctor-pin: " + r.message) << "\n";
+        return r.saved ? Ok : InputError;
+    }
+    if (*studentPin) {
+        std::string pin = readSecret("PIN for the student (4-8 digits): ");
+        auto r = security.setStudentPin(studentId, pin);
+        if (!r.saved) std::cerr << "set-student-pin: " << r.message << "\n";
+        return r.saved ? Ok : InputError;
+    }
+    if (*factorCmd) {
+        auto s = security.setSecondFactor(factor == "pin" ? kiosk::service::SecondFactor::Pin : kiosk::service::SecondFactor::BirthDate);
+        if (!s) return DataError;
+        security.audit("technician", "settings.second_factor", nlohmann::json{{"factor", factor}}.dump());
+        std::cout << "students sign in with their ID and " << (factor == "pin" ? "PIN" : "date of birth") << "\n";
+        return Ok;
+    }
+    if (*tasksCmd) {
+        std::ifstream in(tasksFile);
+        if (!in) {
+            std::cerr << "import-tasks: cannot read " << tasksFile.string() << "\n";
+            return InputError;
+        }
+        std::stringstream buf;
+        buf << in.rdbuf();
+        kiosk::service::WorkService work(*store, kiosk::store::systemNow, security);
+        if (auto err = work.importCatalogue(buf.str())) {
+            std::cerr << "import-tasks: " << *err << "\n";
+            return InputError;
+        }
+        security.audit("technician", "settings.task_catalogue", "{}");
+        std::cout << "task catalogue installed: " << work.catalogue()->catalogue.title << ", " << work.catalogue()->catalogue.tasks.size()
+                  << " tasks in " << work.catalogue()->catalogue.areas.size() << " areas\n";
+        return Ok;
+    }
     if (*exportCmd) return exportSession(*store, sessionId, output);
     return Usage;
 }

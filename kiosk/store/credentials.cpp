@@ -21,7 +21,7 @@ std::optional<std::string> hashSecret(std::string_view secret, HashCost cost) {
     if (sodium_init() < 0) return std::nullopt;
     char out[crypto_pwhash_STRBYTES];
     unsigned long long ops = cost == HashCost::Interactive ? crypto_pwhash_OPSLIMIT_INTERACTIVE : 1;
-    std::size_t mem = cost == HashCost::Interactive ? crypto_pwhash_MEMLIMIT_INTERACTIVE : 1024 * 1024;
+    std::size_t mem = cost == HashCost::Interactive ? crypto_pwhash_MEMLIMIT_INTERACTIVE : 64 * 1024;
     if (crypto_pwhash_str_alg(out, secret.data(), secret.size(), ops, mem, crypto_pwhash_ALG_ARGON2ID13) != 0) return std::nullopt;
     return std::string(out);
 }

@@ -1,5 +1,7 @@
 #include "kiosk/store/demo_data.hpp"
 
+#include "kiosk/store/credentials.hpp"
+
 #include <array>
 #include <cstdio>
 #include <random>
@@ -94,7 +96,16 @@ RosterData makeDemoRoster(const DemoOptions& options) {
 
 Status loadDemo(Store& store, const DemoOptions& options) {
     if (auto s = store.setSite("255901001", "Riverbend High School"); !s) return s;
-    return writeRoster(store.db(), makeDemoRoster(options));
+    if (auto s = writeRoster(store.db(), makeDemoRoster(options)); !s) return s;
+    // A demo proctor, so verification and kiosk exit can be tried (README).
+    auto stmt = store.db().prepare("INSERT OR IGNORE INTO proctor (proctor_id, name) VALUES (?1, ?2);");
+    if (!stmt) return edsync::fail(stmt.error());
+    stmt->bind(1, kDemoProctorId).bind(2, kDemoProctorName);
+    if (auto s = stmt->run(); !s) return s;
+    auto has = hasCredential(store.db(), CredentialKind::ProctorPin, kDemoProctorId);
+    if (!has) return edsync::fail(has.error());
+    if (*has) return {};
+    return setCredential(store.db(), CredentialKind::ProctorPin, kDemoProctorId, kDemoProctorPin, HashCost::Interactive, options.now);
 }
 
 } // namespace kiosk::store

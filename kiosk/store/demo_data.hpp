@@ -16,6 +16,9 @@ RosterData makeDemoRoster(const DemoOptions& options);
 Status loadDemo(Store& store, const DemoOptions& options);
 
 inline constexpr std::string_view kDemoNamespace = "uri://testsite.example.org/assessment";
+inline constexpr std::string_view kDemoProctorId = "P001";
+inline constexpr std::string_view kDemoProctorName = "Ms. Rivera";
+inline constexpr std::string_view kDemoProctorPin = "2468";  // demo data only; README says so
 inline constexpr std::string_view kDemoAccommodationNs = "uri://testsite.example.org/AccommodationDescriptor#";
 
 } // namespace kiosk::store

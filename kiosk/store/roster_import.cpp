@@ -1,6 +1,8 @@
 #include "kiosk/store/roster_import.hpp"
 
 #include "kiosk/domain/text_fold.hpp"
+#include "kiosk/store/credentials.hpp"
+#include "kiosk/store/ids.hpp"
 #include "kiosk/store/roster_repo.hpp"
 
 #include <nlohmann/json.hpp>
@@ -312,8 +314,16 @@ Status writeRoster(Database& db, const RosterData& data) {
     if (!tx) return edsync::fail(tx.error());
     for (const auto& s : data.sessions)
         if (auto st = upsertSession(db, s); !st) return st;
-    for (const auto& s : data.students)
-        if (auto st = upsertStudent(db, s); !st) return st;
+    domain::Timestamp now = systemNow();
+    for (const auto& s : data.students) {
+        // The birth date is a sign-in factor: it is kept only as a hash.
+        Student stored = s;
+        stored.birthDate.clear();
+        if (auto st = upsertStudent(db, stored); !st) return st;
+        if (!s.birthDate.empty())
+            if (auto st = setCredential(db, CredentialKind::StudentBirthDate, s.studentUniqueId, s.birthDate, HashCost::Bulk, now); !st)
+                return st;
+    }
     for (const auto& r : data.registrations)
         if (auto st = upsertRegistration(db, r); !st) return st;
     return tx->commit();

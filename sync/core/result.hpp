@@ -37,6 +37,7 @@ public:
     const T& operator*() const& { return value(); }
 
     const E& error() const { assert(!ok()); return std::get<1>(m_v); }
+    T value_or(T fallback) const& { return ok() ? std::get<0>(m_v) : std::move(fallback); }
 
 private:
     std::variant<T, E> m_v;

@@ -1,0 +1,223 @@
+#include "kiosk/service/security_service.hpp"
+
+#include "kiosk/store/audit_log.hpp"
+#include "kiosk/store/roster_repo.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <set>
+
+namespace kiosk::service {
+
+using edsync::sqlite::Transaction;
+using nlohmann::json;
+
+std::optional<std::string> normaliseBirthDate(std::string_view t) {
+    std::string digits;
+    for (char c : t)
+        if (c >= '0' && c <= '9') digits.push_back(c);
+        else if (c != '-' && c != '/' && c != '.' && c != ' ') return std::nullopt;
+    std::string iso;
+    if (t.size() == 10 && t[4] == '-') iso = std::string(t);  // YYYY-MM-DD
+    else if (digits.size() == 8) iso = digits.substr(4, 4) + "-" + digits.substr(0, 2) + "-" + digits.substr(2, 2);  // US order
+    else return std::nullopt;
+    if (!domain::parseIso8601(iso)) return std::nullopt;
+    return iso;
+}
+
+SecondFactor SecurityService::secondFactor() {
+    auto v = store::getMeta(m_store.db(), "second_factor");
+    return v && *v && **v == "pin" ? SecondFactor::Pin : SecondFactor::BirthDate;
+}
+
+store::Status SecurityService::setSecondFactor(SecondFactor f) {
+    return store::setMeta(m_store.db(), "second_factor", f == SecondFactor::Pin ? "pin" : "birth_date");
+}
+
+void SecurityService::audit(const std::string& actor, const std::string& action, const std::string& detailJson) {
+    auto tx = Transaction::begin(m_store.db());
+    if (!tx) return;
+    if (store::appendAudit(m_store.db(), m_store.kioskId(), m_clock(), actor, action, detailJson)) (void)tx->commit();
+}
+
+SignIn SecurityService::signIn(const std::string& studentId, const std::string& secret) {
+    SignIn r;
+    const std::string generic = "That student ID and " + std::string(secondFactor() == SecondFactor::Pin ? "PIN" : "date of birth") +
+                                " do not match. Check them, or ask the proctor.";
+    auto& db = m_store.db();
+    auto tx = Transaction::begin(db);
+    if (!tx) {
+        r.message = tx.error().describe();
+        return r;
+    }
+    domain::Timestamp now = m_clock();
+    SecondFactor factor = secondFactor();
+    std::string typed = secret;
+    if (factor == SecondFactor::BirthDate) typed = normaliseBirthDate(secret).value_or(secret);
+    auto kind = factor == SecondFactor::Pin ? store::CredentialKind::StudentPin : store::CredentialKind::StudentBirthDate;
+    auto check = store::checkCredential(db, kind, studentId, typed, now);
+    if (!check) {
+        r.message = check.error().describe();
+        return r;
+    }
+    std::string actor = "student:" + studentId;
+    switch (check->outcome) {
+    case store::CheckOutcome::Accepted: {
+        auto student = store::findStudent(db, studentId);
+        if (!student || !*student) {
+            r.message = generic;
+            return r;
+        }
+        auto stmt = db.prepare("SELECT scheduled_accommodations FROM registration WHERE student_unique_id = ?1;");
+        std::set<std::string> acc;
+        if (stmt) {
+            stmt->bind(1, studentId);
+            while (stmt->step().value_or(false)) {
+                auto list = json::parse(stmt->getText(0), nullptr, false);
+                if (list.is_array())
+                    for (const auto& a : list)
+                        if (a.is_string()) acc.insert(a.get<std::string>());
+            }
+        }
+        r.ok = true;
+        r.student = **student;
+        r.scheduledAccommodations.assign(acc.begin(), acc.end());
+        (void)store::appendAudit(db, m_store.kioskId(), now, actor, "student.sign_in", "{}");
+        break;
+    }
+    case store::CheckOutcome::Wrong:
+        r.message = generic;
+        (void)store::appendAudit(db, m_store.kioskId(), now, actor, "student.sign_in_failed",
+                                 json{{"failures", check->failures}}.dump());
+        break;
+    case store::CheckOutcome::LockedOut:
+        r.message = "Too many tries. Sign-in for this ID is paused until " + domain::formatClock(*check->lockedUntil, store::localUtcOffsetMinutes()) +
+                    "; ask the proctor.";
+        (void)store::appendAudit(db, m_store.kioskId(), now, actor, "student.locked_out",
+                                 json{{"failures", check->failures}, {"until", domain::formatUtc(*check->lockedUntil)}}.dump());
+        break;
+    case store::CheckOutcome::Unknown:
+        r.message = generic;
+        (void)store::appendAudit(db, m_store.kioskId(), now, "unknown", "student.sign_in_failed", json{{"reason", "unknown id"}}.dump());
+        break;
+    }
+    if (auto s = tx->commit(); !s) {
+        r.ok = false;
+        r.message = s.error().describe();
+    }
+    return r;
+}
+
+void SecurityService::signOut(const std::string& studentId, bool timedOut) {
+    audit("student:" + studentId, timedOut ? "student.timed_out" : "student.sign_out", "{}");
+}
+
+PinCheck SecurityService::checkProctorPin(const std::string& proctorId, const std::string& pin, const std::string& purpose,
+                                          const std::string& reason) {
+    PinCheck r;
+    auto& db = m_store.db();
+    auto tx = Transaction::begin(db);
+    if (!tx) {
+        r.message = tx.error().describe();
+        return r;
+    }
+    domain::Timestamp now = m_clock();
+    auto check = store::checkCredential(db, store::CredentialKind::ProctorPin, proctorId, pin, now);
+    if (!check) {
+        r.message = check.error().describe();
+        return r;
+    }
+    std::string actor = "proctor:" + proctorId;
+    json detail{{"purpose", purpose}};
+    if (!reason.empty()) detail["reason"] = reason;
+    switch (check->outcome) {
+    case store::CheckOutcome::Accepted: {
+        r.ok = true;
+        auto stmt = db.prepare("SELECT name FROM proctor WHERE proctor_id = ?1 AND active = 1;");
+        if (stmt) {
+            stmt->bind(1, proctorId);
+            if (stmt->step().value_or(false)) r.proctorName = stmt->getText(0);
+        }
+        (void)store::appendAudit(db, m_store.kioskId(), now, actor, "proctor." + purpose, detail.dump());
+        break;
+    }
+    case store::CheckOutcome::LockedOut:
+        r.message = "This proctor's PIN is locked until " + domain::formatClock(*check->lockedUntil, store::localUtcOffsetMinutes()) +
+                    " after too many wrong tries.";
+        detail["failures"] = check->failures;
+        (void)store::appendAudit(db, m_store.kioskId(), now, actor, "pin.locked_out", detail.dump());
+        break;
+    case store::CheckOutcome::Wrong:
+    case store::CheckOutcome::Unknown:
+        r.message = "Proctor ID or PIN not recognised.";
+        detail["failures"] = check->failures;
+        (void)store::appendAudit(db, m_store.kioskId(), now, check->outcome == store::CheckOutcome::Unknown ? "unknown" : actor,
+                                 "pin.failure", detail.dump());
+        break;
+    }
+    if (auto s = tx->commit(); !s) {
+        r.ok = false;
+        r.message = s.error().describe();
+    }
+    return r;
+}
+
+ActionResult SecurityService::setProctor(const std::string& proctorId, const std::string& name, const std::string& pin) {
+    if (proctorId.empty() || proctorId.size() > 32 || name.empty() || name.size() > 120)
+        return ActionResult::refused("Give a proctor ID (up to 32 characters) and a name.");
+    if (!store::validPin(pin)) return ActionResult::refused("A PIN is 4 to 8 digits.");
+    auto& db = m_store.db();
+    auto tx = Transaction::begin(db);
+    if (!tx) return ActionResult::refused(tx.error().describe());
+    auto stmt = db.prepare("INSERT INTO proctor (proctor_id, name, active) VALUES (?1, ?2, 1)"
+                           " ON CONFLICT (proctor_id) DO UPDATE SET name = excluded.name, active = 1;");
+    if (!stmt) return ActionResult::refused(stmt.error().describe());
+    stmt->bind(1, proctorId).bind(2, name);
+    if (auto s = stmt->run(); !s) return ActionResult::refused(s.error().describe());
+    if (auto s = store::setCredential(db, store::CredentialKind::ProctorPin, proctorId, pin, store::HashCost::Interactive, m_clock()); !s)
+        return ActionResult::refused(s.error().describe());
+    if (auto s = store::appendAudit(db, m_store.kioskId(), m_clock(), "technician", "proctor.pin_set", json{{"proctor", proctorId}}.dump()); !s)
+        return ActionResult::refused(s.error().describe());
+    if (auto s = tx->commit(); !s) return ActionResult::refused(s.error().describe());
+    return ActionResult::ok({}, "PIN set for " + proctorId);
+}
+
+ActionResult SecurityService::setStudentPin(const std::string& studentId, const std::string& pin) {
+    if (!store::validPin(pin)) return ActionResult::refused("A PIN is 4 to 8 digits.");
+    auto& db = m_store.db();
+    auto tx = Transaction::begin(db);
+    if (!tx) return ActionResult::refused(tx.error().describe());
+    auto student = store::findStudent(db, studentId);
+    if (!student || !*student) return ActionResult::refused("No student with that ID is on this kiosk.");
+    if (auto s = store::setCredential(db, store::CredentialKind::StudentPin, studentId, pin, store::HashCost::Bulk, m_clock()); !s)
+        return ActionResult::refused(s.error().describe());
+    if (auto s = store::appendAudit(db, m_store.kioskId(), m_clock(), "technician", "student.pin_set", "{}"); !s)
+        return ActionResult::refused(s.error().describe());
+    if (auto s = tx->commit(); !s) return ActionResult::refused(s.error().describe());
+    return ActionResult::ok({});
+}
+
+store::Result<int> SecurityService::hashBirthDates() {
+    auto& db = m_store.db();
+    auto tx = Transaction::begin(db);
+    if (!tx) return edsync::fail(tx.error());
+    auto stmt = db.prepare("SELECT student_unique_id, birth_date FROM student WHERE birth_date <> '';");
+    if (!stmt) return edsync::fail(stmt.error());
+    std::vector<std::pair<std::string, std::string>> pending;
+    for (;;) {
+        auto row = stmt->step();
+        if (!row) return edsync::fail(row.error());
+        if (!*row) break;
+        pending.emplace_back(stmt->getText(0), stmt->getText(1));
+    }
+    domain::Timestamp now = m_clock();
+    for (const auto& [id, date] : pending)
+        if (auto s = store::setCredential(db, store::CredentialKind::StudentBirthDate, id, date, store::HashCost::Bulk, now); !s)
+            return edsync::fail(s.error());
+    if (auto s = db.exec("UPDATE student SET birth_date = '' WHERE birth_date <> '';"); !s) return edsync::fail(s.error());
+    if (auto s = tx->commit(); !s) return edsync::fail(s.error());
+    return static_cast<int>(pending.size());
+}
+
+} // namespace kiosk::service

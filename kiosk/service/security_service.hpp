@@ -1,0 +1,62 @@
+#pragma once
+// Who is at the kiosk: student sign-in with a second factor, proctor PINs for
+// verification, admin screens and leaving kiosk mode. Every check, success or
+// failure, lands in the audit log; lock-outs persist across restarts.
+#include "kiosk/service/action_result.hpp"
+#include "kiosk/store/credentials.hpp"
+#include "kiosk/store/ids.hpp"
+#include "kiosk/store/records.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kiosk::service {
+
+enum class SecondFactor { BirthDate, Pin };
+
+struct SignIn {
+    bool ok = false;
+    std::string message;  // the same words for an unknown ID and a wrong factor
+    std::optional<store::Student> student;
+    std::vector<std::string> scheduledAccommodations;  // across the student's registrations
+};
+
+struct PinCheck {
+    bool ok = false;
+    std::string message;
+    std::string proctorName;
+};
+
+class SecurityService {
+public:
+    SecurityService(store::Store& store, store::Clock clock) : m_store(store), m_clock(std::move(clock)) {}
+
+    SecondFactor secondFactor();
+    store::Status setSecondFactor(SecondFactor f);
+
+    SignIn signIn(const std::string& studentId, const std::string& secret);
+    void signOut(const std::string& studentId, bool timedOut);
+
+    // purpose: "verify", "admin", "proctor_mode", "kiosk_exit"; reason is free text kept in the audit log.
+    PinCheck checkProctorPin(const std::string& proctorId, const std::string& pin, const std::string& purpose,
+                             const std::string& reason = {});
+
+    // Set-up (technician): proctors and their PINs, student PINs.
+    ActionResult setProctor(const std::string& proctorId, const std::string& name, const std::string& pin);
+    ActionResult setStudentPin(const std::string& studentId, const std::string& pin);
+    // Hashes every roster birth date that has no credential yet, then blanks
+    // the plain copy (second factors are stored only as hashes).
+    store::Result<int> hashBirthDates();
+
+    void audit(const std::string& actor, const std::string& action, const std::string& detailJson);
+
+private:
+    store::Store& m_store;
+    store::Clock m_clock;
+};
+
+// "2009-04-02", "04/02/2009" or "04022009" -> "2009-04-02"; nullopt otherwise.
+std::optional<std::string> normaliseBirthDate(std::string_view typed);
+
+} // namespace kiosk::service

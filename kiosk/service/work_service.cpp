@@ -1,0 +1,142 @@
+#include "kiosk/service/work_service.hpp"
+
+#include "kiosk/store/audit_log.hpp"
+#include "kiosk/store/roster_repo.hpp"
+#include "sync/outbox/outbox.hpp"
+
+#include <fstream>
+#include <sstream>
+
+namespace kiosk::service {
+
+using edsync::sqlite::Transaction;
+using nlohmann::json;
+
+WorkService::WorkService(store::Store& store, store::Clock clock, SecurityService& security)
+    : m_store(store), m_clock(std::move(clock)), m_security(security) {}
+
+std::optional<std::string> WorkService::importCatalogue(std::string_view text) {
+    auto loaded = store::parseCatalogue(text);
+    if (!loaded.document) return "task catalogue: " + loaded.error;
+    if (auto s = store::saveCatalogue(m_store.db(), text); !s) return s.error().describe();
+    m_catalogue = std::move(loaded.document);
+    return std::nullopt;
+}
+
+std::optional<std::string> WorkService::loadCatalogue(const std::filesystem::path& defaultFile) {
+    auto saved = store::savedCatalogue(m_store.db());
+    if (!saved) return saved.error().describe();
+    if (*saved) {
+        auto loaded = store::parseCatalogue(**saved);
+        if (loaded.document) {
+            m_catalogue = std::move(loaded.document);
+            return std::nullopt;
+        }
+    }
+    std::ifstream in(defaultFile);
+    if (!in) return "no task catalogue: cannot read " + defaultFile.string();
+    std::stringstream buf;
+    buf << in.rdbuf();
+    return importCatalogue(buf.str());
+}
+
+ActionResult WorkService::apply(const std::string& entryId, const std::string& expectedStudent, const std::string& actor,
+                                const std::string& kind, const std::string& payload, const Step& step, bool createIfMissing,
+                                const std::string& studentForNew) {
+    if (!m_catalogue) return ActionResult::refused("No task catalogue is loaded on this kiosk.");
+    auto& db = m_store.db();
+    auto tx = Transaction::begin(db);
+    if (!tx) return ActionResult::refused(tx.error().describe());
+    domain::Timestamp now = m_clock();
+    domain::WorkEntry entry;
+    auto found = entryId.empty() ? store::Result<std::optional<domain::WorkEntry>>(std::optional<domain::WorkEntry>{})
+                                 : store::findWorkEntry(db, entryId);
+    if (!found) return ActionResult::refused(found.error().describe());
+    if (*found) {
+        entry = **found;
+        if (!expectedStudent.empty() && entry.studentId != expectedStudent) return ActionResult::refused("That entry belongs to another student.");
+    } else if (createIfMissing) {
+        auto student = store::findStudent(db, studentForNew);
+        if (!student || !*student) return ActionResult::refused("That student is not on this kiosk.");
+        entry.entryId = store::uuidV7(now);
+        entry.studentId = studentForNew;
+    } else {
+        return ActionResult::refused("That entry is not on this kiosk.");
+    }
+    if (auto refusal = step(entry)) return ActionResult::refused(refusal->message);
+
+    auto seq = m_store.nextSeq();
+    if (!seq) return ActionResult::refused(seq.error().describe());
+    store::WorkEventRecord ev{store::uuidV7(now), *seq, entry.entryId, entry.studentId, kind, actor, now, payload};
+    if (auto s = store::appendWorkEvent(db, m_store.kioskId(), ev); !s) return ActionResult::refused(s.error().describe());
+    if (auto s = store::writeWorkEntry(db, entry, *seq); !s) return ActionResult::refused(s.error().describe());
+
+    if (kind == "approved") {
+        // The state gets one record per student and day, with every approved task of that day.
+        auto all = store::workEntriesForStudent(db, entry.studentId);
+        if (!all) return ActionResult::refused(all.error().describe());
+        std::vector<domain::WorkEntry> day;
+        for (const auto& e : *all)
+            if (e.status == domain::EntryStatus::Approved && e.date == entry.date) day.push_back(e);
+        auto key = store::programEvaluationKey(*m_catalogue, entry.studentId, entry.date);
+        auto body = store::studentProgramEvaluationJson(*m_catalogue, entry.studentId, entry.date, day).dump();
+        if (auto v = edsync::outbox::put(db, store::kStudentProgramEvaluations, key, body, *seq); !v)
+            return ActionResult::refused(v.error().describe());
+    }
+    if (kind == "approved" || kind == "sent_back" || kind == "rejected" || kind == "submitted")
+        if (auto s = store::appendAudit(db, m_store.kioskId(), now, actor, "work." + kind, json{{"entry", entry.entryId}}.dump()); !s)
+            return ActionResult::refused(s.error().describe());
+    if (auto s = tx->commit(); !s) return ActionResult::refused(s.error().describe());
+    if (m_onCommitted) m_onCommitted();
+    return ActionResult::ok(entry.entryId);
+}
+
+ActionResult WorkService::saveDraft(const std::string& studentId, const std::string& entryId, const domain::EntryFields& fields) {
+    json payload{{"taskId", fields.taskId}, {"date", fields.date}, {"minutes", fields.minutes}, {"place", fields.place},
+                 {"reflection", fields.reflection}};
+    return apply(entryId, studentId, "student:" + studentId, "draft_saved", payload.dump(),
+                 [&](domain::WorkEntry& e) { return domain::saveDraft(e, fields, m_catalogue->catalogue); }, true, studentId);
+}
+
+ActionResult WorkService::submit(const std::string& studentId, const std::string& entryId) {
+    domain::Timestamp now = m_clock();
+    return apply(entryId, studentId, "student:" + studentId, "submitted", "{}",
+                 [&](domain::WorkEntry& e) { return domain::submit(e, m_catalogue->catalogue, now); }, false, {});
+}
+
+ActionResult WorkService::review(const std::string& entryId, Review decision, const std::string& proctorId, const std::string& pin,
+                                 const std::string& comment) {
+    // The PIN check commits on its own, so a failure counts even when the review does not happen.
+    auto pinCheck = m_security.checkProctorPin(proctorId, pin, "verify");
+    if (!pinCheck.ok) return ActionResult::refused(pinCheck.message);
+    domain::Timestamp now = m_clock();
+    std::string kind = decision == Review::Approve ? "approved" : decision == Review::SendBack ? "sent_back" : "rejected";
+    json payload{{"comment", comment}};
+    return apply(entryId, {}, "proctor:" + proctorId, kind, payload.dump(),
+                 [&](domain::WorkEntry& e) {
+                     switch (decision) {
+                     case Review::Approve: return domain::approve(e, proctorId, now);
+                     case Review::SendBack: return domain::sendBack(e, proctorId, comment, now);
+                     case Review::Reject: return domain::reject(e, proctorId, comment, now);
+                     }
+                     return std::optional<domain::Refusal>{};
+                 },
+                 false, {});
+}
+
+store::Result<std::vector<domain::WorkEntry>> WorkService::entries(const std::string& studentId) {
+    return store::workEntriesForStudent(m_store.db(), studentId);
+}
+
+store::Result<std::vector<domain::WorkEntry>> WorkService::awaitingReview() {
+    return store::workEntriesWithStatus(m_store.db(), domain::EntryStatus::Submitted);
+}
+
+store::Result<domain::Progress> WorkService::progress(const std::string& studentId) {
+    auto list = store::workEntriesForStudent(m_store.db(), studentId);
+    if (!list) return edsync::fail(list.error());
+    if (!m_catalogue) return domain::Progress{};
+    return domain::progressOf(*list, m_catalogue->catalogue);
+}
+
+} // namespace kiosk::service

@@ -1,0 +1,54 @@
+#pragma once
+// Work-readiness task logging: students save drafts and submit; a proctor or
+// supervisor approves, sends back or rejects with their PIN. Each step is one
+// transaction (event + entry + outbox); approved work goes to the state as
+// studentProgramEvaluations.
+#include "kiosk/domain/work_entry.hpp"
+#include "kiosk/service/action_result.hpp"
+#include "kiosk/service/security_service.hpp"
+#include "kiosk/store/ids.hpp"
+#include "kiosk/store/work_repo.hpp"
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kiosk::service {
+
+enum class Review { Approve, SendBack, Reject };
+
+class WorkService {
+public:
+    WorkService(store::Store& store, store::Clock clock, SecurityService& security);
+
+    // The catalogue saved in the store, else the file given (first run).
+    std::optional<std::string> loadCatalogue(const std::filesystem::path& defaultFile);
+    std::optional<std::string> importCatalogue(std::string_view jsonText);  // error message, or nothing
+    const store::CatalogueDocument* catalogue() const { return m_catalogue ? &*m_catalogue : nullptr; }
+
+    void setOnCommitted(std::function<void()> callback) { m_onCommitted = std::move(callback); }
+
+    // Creates the entry when entryId is empty; returns its id in eventId.
+    ActionResult saveDraft(const std::string& studentId, const std::string& entryId, const domain::EntryFields& fields);
+    ActionResult submit(const std::string& studentId, const std::string& entryId);
+    ActionResult review(const std::string& entryId, Review decision, const std::string& proctorId, const std::string& pin,
+                        const std::string& comment);
+
+    store::Result<std::vector<domain::WorkEntry>> entries(const std::string& studentId);
+    store::Result<std::vector<domain::WorkEntry>> awaitingReview();
+    store::Result<domain::Progress> progress(const std::string& studentId);
+
+private:
+    using Step = std::function<std::optional<domain::Refusal>(domain::WorkEntry&)>;
+    ActionResult apply(const std::string& entryId, const std::string& expectedStudent, const std::string& actor, const std::string& kind,
+                       const std::string& payload, const Step& step, bool createIfMissing, const std::string& studentForNew);
+
+    store::Store& m_store;
+    store::Clock m_clock;
+    SecurityService& m_security;
+    std::optional<store::CatalogueDocument> m_catalogue;
+    std::function<void()> m_onCommitted;
+};
+
+} // namespace kiosk::service
