@@ -1,0 +1,211 @@
+#include "kiosk/service/security_service.hpp"
+#include "kiosk/store/audit_log.hpp"
+#include "kiosk/store/demo_data.hpp"
+#include "support/temp_dir.hpp"
+
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <iterator>
+
+using namespace kiosk;
+
+namespace {
+
+domain::Timestamp at(const char* iso) { return domain::parseIso8601(iso).value(); }
+
+struct Site {
+    test::TempDir dir;
+    domain::Timestamp now = at("2026-11-23T14:00:00Z");
+    std::optional<store::Store> store;
+    Site() { reopen(); }
+    void reopen() {
+        store.reset();
+        store.emplace(std::move(store::Store::open(dir / "kiosk.db").value()));
+    }
+    store::Clock clock() {
+        return [this] { return now; };
+    }
+    void loadRoster() {
+        store::RosterData data;
+        store::SessionInfo s;
+        s.sessionId = "ADM-1";
+        s.assessmentIdentifier = "WK";
+        s.assessmentNamespace = "uri://x";
+        s.assigningEdOrgId = 1;
+        s.title = "WK";
+        s.scheduledStart = now;
+        data.sessions = {s};
+        data.students = {store::Student{"S1", "Zoë", "", "Ñúñez", "2009-04-02"}, store::Student{"S2", "Łukasz", "", "Dvořák", "2008-12-31"}};
+        data.registrations = {store::Registration{"ADM-1", "S1", {"uri://x/AccommodationDescriptor#Large print"}, false},
+                              store::Registration{"ADM-1", "S2", {}, false}};
+        REQUIRE(store::writeRoster(store->db(), data).ok());
+    }
+    std::vector<std::string> actions() {
+        auto all = store::recentAudit(store->db(), 1000).value();
+        std::vector<std::string> out;
+        for (auto it = all.rbegin(); it != all.rend(); ++it) out.push_back(it->action);
+        return out;
+    }
+};
+
+std::string fileBytes(const std::filesystem::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+} // namespace
+
+TEST_CASE("a student signs in with the right date of birth in any common format, and not with a wrong one") {
+    Site site;
+    site.loadRoster();
+    service::SecurityService security(*site.store, site.clock());
+    CHECK(security.signIn("S1", "2009-04-02").ok);
+    CHECK(security.signIn("S1", "04/02/2009").ok);
+    auto ok = security.signIn("S1", "04022009");
+    REQUIRE(ok.ok);
+    CHECK(ok.student->firstName == "Zoë");
+    CHECK(ok.scheduledAccommodations == std::vector<std::string>{"uri://x/AccommodationDescriptor#Large print"});
+    auto wrong = security.signIn("S1", "2009-04-03");
+    CHECK_FALSE(wrong.ok);
+    auto unknown = security.signIn("S999", "2009-04-02");
+    CHECK_FALSE(unknown.ok);
+    // The same words for an unknown ID and a wrong factor: no enumeration of IDs.
+    CHECK(wrong.message == unknown.message);
+}
+
+TEST_CASE("with PINs as the second factor, the PIN signs in and the birth date does not") {
+    Site site;
+    site.loadRoster();
+    service::SecurityService security(*site.store, site.clock());
+    REQUIRE(security.setSecondFactor(service::SecondFactor::Pin).ok());
+    CHECK_FALSE(security.setStudentPin("S1", "12a4").saved);
+    REQUIRE(security.setStudentPin("S1", "4321").saved);
+    CHECK(security.signIn("S1", "4321").ok);
+    CHECK_FALSE(security.signIn("S1", "2009-04-02").ok);
+}
+
+TEST_CASE("five wrong PINs lock a proctor out, the lock-out grows, and it survives a restart") {
+    Site site;
+    site.loadRoster();
+    {
+        service::SecurityService security(*site.store, site.clock());
+        REQUIRE(security.setProctor("P7", "Ms. Rivera", "2468").saved);
+        for (int i = 0; i < 4; ++i) CHECK_FALSE(security.checkProctorPin("P7", "0000", "verify").ok);
+        auto fifth = security.checkProctorPin("P7", "0000", "verify");
+        CHECK_FALSE(fifth.ok);
+        CHECK(fifth.message.find("locked") != std::string::npos);
+        // Even the right PIN is refused while locked.
+        CHECK_FALSE(security.checkProctorPin("P7", "2468", "verify").ok);
+    }
+    site.reopen();  // a restart does not lift the lock
+    service::SecurityService security(*site.store, site.clock());
+    CHECK_FALSE(security.checkProctorPin("P7", "2468", "verify").ok);
+    site.now += std::chrono::seconds(31);
+    // After 30 s one more wrong try locks again, for longer (60 s).
+    CHECK_FALSE(security.checkProctorPin("P7", "1111", "verify").ok);
+    site.now += std::chrono::seconds(31);
+    CHECK_FALSE(security.checkProctorPin("P7", "2468", "verify").ok);
+    site.now += std::chrono::seconds(30);
+    auto ok = security.checkProctorPin("P7", "2468", "verify");
+    CHECK(ok.ok);
+    CHECK(ok.proctorName == "Ms. Rivera");
+    CHECK(store::lockoutFor(5) == std::chrono::seconds(30));
+    CHECK(store::lockoutFor(6) == std::chrono::seconds(60));
+    CHECK(store::lockoutFor(40) == std::chrono::seconds(3600));
+}
+
+TEST_CASE("PINs and birth dates are never stored in clear: the database file does not contain them") {
+    Site site;
+    site.loadRoster();
+    service::SecurityService security(*site.store, site.clock());
+    REQUIRE(security.setProctor("P7", "Ms. Rivera", "97531").saved);
+    REQUIRE(security.setStudentPin("S2", "86420").saved);
+    REQUIRE(site.store->db().exec("PRAGMA wal_checkpoint(TRUNCATE);").ok());
+    std::string bytes = fileBytes(site.dir / "kiosk.db") + fileBytes(site.dir / "kiosk.db-wal");
+    CHECK(bytes.find("97531") == std::string::npos);
+    CHECK(bytes.find("86420") == std::string::npos);
+    CHECK(bytes.find("2009-04-02") == std::string::npos);
+    CHECK(bytes.find("$argon2id$") != std::string::npos);
+}
+
+TEST_CASE("kiosk exit: refused without the PIN, allowed and logged with who and why") {
+    Site site;
+    site.loadRoster();
+    service::SecurityService security(*site.store, site.clock());
+    REQUIRE(security.setProctor("P7", "Ms. Rivera", "2468").saved);
+    CHECK_FALSE(security.checkProctorPin("P7", "", "kiosk_exit", "maintenance").ok);
+    CHECK_FALSE(security.checkProctorPin("P7", "1234", "kiosk_exit", "maintenance").ok);
+    CHECK(security.checkProctorPin("P7", "2468", "kiosk_exit", "installing updates").ok);
+    auto log = store::recentAudit(site.store->db(), 1).value();
+    REQUIRE(log.size() == 1);
+    CHECK(log[0].actor == "proctor:P7");
+    CHECK(log[0].action == "proctor.kiosk_exit");
+    CHECK(log[0].detail.find("installing updates") != std::string::npos);
+    auto actions = site.actions();
+    CHECK(std::count(actions.begin(), actions.end(), "pin.failure") == 2);
+}
+
+namespace {
+
+// Tampering needs the triggers gone, as an attacker with the file would do.
+void tamper(store::Store& s, const char* sql) {
+    REQUIRE(s.db().exec("DROP TRIGGER IF EXISTS audit_no_update; DROP TRIGGER IF EXISTS audit_no_delete;").ok());
+    REQUIRE(s.db().exec(sql).ok());
+}
+
+void fiveEntries(Site& site) {
+    service::SecurityService security(*site.store, site.clock());
+    for (int i = 0; i < 5; ++i) security.audit("proctor:P" + std::to_string(i), "test.entry", "{}");
+    auto v = store::verifyAudit(site.store->db()).value();
+    REQUIRE(v.intact);
+    REQUIRE(v.entries == 5);
+}
+
+} // namespace
+
+TEST_CASE("the audit log is append-only through SQL") {
+    Site site;
+    fiveEntries(site);
+    CHECK_FALSE(site.store->db().exec("UPDATE audit_log SET actor = 'x' WHERE seq = 2;").ok());
+    CHECK_FALSE(site.store->db().exec("DELETE FROM audit_log WHERE seq = 2;").ok());
+}
+
+TEST_CASE("an edited audit entry is detected and located") {
+    Site site;
+    fiveEntries(site);
+    tamper(*site.store, "UPDATE audit_log SET actor = 'proctor:SOMEONE-ELSE' WHERE seq = 3;");
+    auto v = store::verifyAudit(site.store->db()).value();
+    CHECK_FALSE(v.intact);
+    CHECK(v.brokenAtSeq == 3);
+    CHECK(v.problem.find("changed") != std::string::npos);
+}
+
+TEST_CASE("a deleted audit entry is detected and located, also at the end") {
+    Site site;
+    fiveEntries(site);
+    tamper(*site.store, "DELETE FROM audit_log WHERE seq = 2;");
+    auto v = store::verifyAudit(site.store->db()).value();
+    CHECK_FALSE(v.intact);
+    CHECK(v.brokenAtSeq == 2);
+
+    Site tail;
+    fiveEntries(tail);
+    tamper(*tail.store, "DELETE FROM audit_log WHERE seq = 5;");
+    auto t = store::verifyAudit(tail.store->db()).value();
+    CHECK_FALSE(t.intact);
+    CHECK(t.brokenAtSeq == 5);
+}
+
+TEST_CASE("reordered audit entries are detected") {
+    Site site;
+    fiveEntries(site);
+    // Swap the contents of entries 2 and 3 (each keeps its own valid hash).
+    tamper(*site.store,
+           "CREATE TEMP TABLE t AS SELECT * FROM audit_log WHERE seq IN (2, 3);"
+           "DELETE FROM audit_log WHERE seq IN (2, 3);"
+           "INSERT INTO audit_log SELECT CASE seq WHEN 2 THEN 3 ELSE 2 END, at, kiosk_id, actor, action, detail, prev_hash, hash FROM t;");
+    auto v = store::verifyAudit(site.store->db()).value();
+    CHECK_FALSE(v.intact);
+    CHECK(v.brokenAtSeq == 2);
+}

@@ -1,0 +1,133 @@
+#include "kiosk/service/work_service.hpp"
+#include "kiosk/store/roster_import.hpp"
+#include "kiosk/store/store.hpp"
+#include "sync/outbox/outbox.hpp"
+
+#include <doctest/doctest.h>
+
+#include <nlohmann/json.hpp>
+
+using namespace kiosk;
+
+namespace {
+
+struct Lab {
+    domain::Timestamp now = domain::parseIso8601("2026-11-23T15:00:00Z").value();
+    store::Store store = std::move(store::Store::openInMemory().value());
+    service::SecurityService security{store, [this] { return now; }};
+    service::WorkService work{store, [this] { return now; }, security};
+    Lab() {
+        store::RosterData data;
+        data.students = {store::Student{"S1", "Zoë", "", "Ñúñez", ""}};
+        REQUIRE(store::writeRoster(store.db(), data).ok());
+        REQUIRE_FALSE(work.loadCatalogue(std::filesystem::path(KIOSK_ASSETS_DIR) / "tasks" / "work-readiness.json").has_value());
+        REQUIRE(security.setProctor("P1", "Mr. Okafor", "2468").saved);
+    }
+    std::string logged(const std::string& task, int minutes, const std::string& date = "2026-11-20") {
+        auto r = work.saveDraft("S1", "", {task, date, minutes, "Riverbend Hardware", "Restocked shelves and helped customers."});
+        REQUIRE(r.saved);
+        REQUIRE(work.submit("S1", r.eventId).saved);
+        return r.eventId;
+    }
+};
+
+} // namespace
+
+TEST_CASE("a draft may be incomplete, but submitting needs every field") {
+    Lab lab;
+    auto draft = lab.work.saveDraft("S1", "", {"comm-customer", "", 0, "", ""});
+    REQUIRE(draft.saved);
+    auto refused = lab.work.submit("S1", draft.eventId);
+    CHECK_FALSE(refused.saved);
+    CHECK(refused.message.find("minutes") != std::string::npos);
+    REQUIRE(lab.work.saveDraft("S1", draft.eventId, {"comm-customer", "2026-11-30", 45, "Library", "Helped"}).saved);
+    auto future = lab.work.submit("S1", draft.eventId);
+    CHECK_FALSE(future.saved);
+    CHECK(future.message.find("future") != std::string::npos);
+    REQUIRE(lab.work.saveDraft("S1", draft.eventId, {"comm-customer", "2026-11-22", 45, "Library", "Helped"}).saved);
+    CHECK(lab.work.submit("S1", draft.eventId).saved);
+    // Submitted entries cannot be edited any more.
+    CHECK_FALSE(lab.work.saveDraft("S1", draft.eventId, {"comm-customer", "2026-11-22", 600, "x", "y"}).saved);
+    CHECK_FALSE(lab.work.saveDraft("S1", "", {"no-such-task", "", 0, "", ""}).saved);
+}
+
+TEST_CASE("review needs a proctor's PIN; approve, send back and reject each do what they say") {
+    Lab lab;
+    auto a = lab.logged("comm-customer", 50);
+    auto b = lab.logged("comm-written", 40);
+    auto c = lab.logged("ps-measure", 30);
+    CHECK(lab.work.awaitingReview().value().size() == 3);
+    CHECK_FALSE(lab.work.review(a, service::Review::Approve, "P1", "0000", "").saved);
+    CHECK(lab.work.review(a, service::Review::Approve, "P1", "2468", "").saved);
+    CHECK_FALSE(lab.work.review(b, service::Review::SendBack, "P1", "2468", "").saved);  // needs a comment
+    CHECK(lab.work.review(b, service::Review::SendBack, "P1", "2468", "Say which customer system you used").saved);
+    CHECK(lab.work.review(c, service::Review::Reject, "P1", "2468", "Not a work task").saved);
+    CHECK_FALSE(lab.work.review(a, service::Review::Reject, "P1", "2468", "too late").saved);  // already approved
+    auto entries = lab.work.entries("S1").value();
+    auto statusOf = [&](const std::string& id) {
+        for (const auto& e : entries)
+            if (e.entryId == id) return e.status;
+        return domain::EntryStatus::Draft;
+    };
+    CHECK(statusOf(a) == domain::EntryStatus::Approved);
+    CHECK(statusOf(b) == domain::EntryStatus::SentBack);
+    CHECK(statusOf(c) == domain::EntryStatus::Rejected);
+    // A sent-back entry can be corrected and submitted again.
+    CHECK(lab.work.saveDraft("S1", b, {"comm-written", "2026-11-20", 40, "Riverbend Hardware", "Used the POS system."}).saved);
+    CHECK(lab.work.submit("S1", b).saved);
+}
+
+TEST_CASE("only approved entries count, and hours round the catalogue's way (down to 15 minutes)") {
+    Lab lab;
+    auto a = lab.logged("comm-customer", 50);
+    auto b = lab.logged("comm-written", 44);
+    lab.logged("comm-meeting", 120);  // submitted, never reviewed
+    REQUIRE(lab.work.review(a, service::Review::Approve, "P1", "2468", "").saved);
+    REQUIRE(lab.work.review(b, service::Review::Approve, "P1", "2468", "").saved);
+    auto p = lab.work.progress("S1").value();
+    const domain::AreaProgress* comm = nullptr;
+    for (const auto& area : p.areas)
+        if (area.areaId == "communication") comm = &area;
+    REQUIRE(comm != nullptr);
+    CHECK(comm->approvedMinutes == 94);
+    CHECK(comm->hours == doctest::Approx(1.5));  // 94 min -> 90 min
+    CHECK(comm->tasksDone == 2);
+    CHECK(comm->requiredTasks == 3);
+    CHECK_FALSE(comm->complete());
+    CHECK_FALSE(p.certificateReady());
+    domain::TaskCatalogue nearest = lab.work.catalogue()->catalogue;
+    nearest.rounding = domain::Rounding::Nearest;
+    CHECK(domain::roundedHours(94, nearest) == doctest::Approx(1.5));
+    CHECK(domain::roundedHours(98, nearest) == doctest::Approx(1.75));
+}
+
+TEST_CASE("approved work goes to the outbox as one StudentProgramEvaluation per student and day") {
+    Lab lab;
+    auto a = lab.logged("comm-customer", 50);
+    auto b = lab.logged("ps-measure", 30);
+    CHECK(edsync::outbox::counts(lab.store.db()).value().pending == 0);  // nothing verified yet
+    REQUIRE(lab.work.review(a, service::Review::Approve, "P1", "2468", "").saved);
+    REQUIRE(lab.work.review(b, service::Review::Approve, "P1", "2468", "").saved);
+    auto claims = edsync::outbox::claimDue(lab.store.db(), 0, 10).value();
+    REQUIRE(claims.size() == 1);
+    CHECK(claims[0].resource == "studentProgramEvaluations");
+    CHECK(claims[0].version == 2);
+    auto j = nlohmann::json::parse(claims[0].json);
+    CHECK(j["evaluationDate"] == "2026-11-20");
+    CHECK(j["studentReference"]["studentUniqueId"] == "S1");
+    CHECK(j["programEvaluationReference"]["programName"] == "Career Readiness");
+    CHECK(j["staffEvaluatorStaffReference"]["staffUniqueId"] == "P1");
+    CHECK(j["studentEvaluationElements"].size() == 2);
+}
+
+TEST_CASE("a malformed task catalogue is refused with a clear error and the old one stays") {
+    Lab lab;
+    CHECK(lab.work.importCatalogue("not json").value().find("not a JSON object") != std::string::npos);
+    CHECK(lab.work.importCatalogue(R"({"title": "x"})").has_value());
+    CHECK(lab.work.importCatalogue(R"({"title":"x","programEvaluation":{"programEducationOrganizationId":1,"programEvaluationPeriodDescriptor":"a",
+        "programEvaluationTitle":"b","programEvaluationTypeDescriptor":"c","programName":"d","programTypeDescriptor":"e"},
+        "areas":[{"id":"a","title":"A","requiredHours":1,"requiredTasks":1,"tasks":[{"id":"t","title":"T"},{"id":"t","title":"dup"}]}]})")
+              .value()
+              .find("duplicate task id") != std::string::npos);
+    CHECK(lab.work.catalogue()->catalogue.tasks.size() == 15);
+}
