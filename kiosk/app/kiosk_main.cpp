@@ -22,6 +22,7 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <vector>
 
 namespace {
 
@@ -40,11 +41,13 @@ int main(int argc, char** argv) {
     int demoStudents = 300;
     bool fullscreen = false;
     int exitAfterFrames = 0;
+    bool benchReport = false;
     cli.add_option("--data-dir", dataDirArg, "Data directory (default $XDG_DATA_HOME/testsite-kiosk)");
     cli.add_option("--proctor", proctor, "Proctor name to prefill");
     cli.add_option("--demo-students", demoStudents, "Roster size of the demo data loaded into an empty store")->check(CLI::Range(1, 200000));
     cli.add_flag("--fullscreen", fullscreen, "Take the whole screen (kiosk mode)");
     cli.add_option("--exit-after-frames", exitAfterFrames, "Quit after N frames (tests and benchmarks)");
+    cli.add_flag("--bench-report", benchReport, "Print the first frame's time and per-frame CPU times on exit (benchmarks)");
     try {
         cli.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -131,6 +134,7 @@ int main(int argc, char** argv) {
     int settleFrames = 3;
     auto lastFrame = Clock::now() - std::chrono::seconds(2);
     int frames = 0;
+    std::vector<double> frameMs;  // CPU time from NewFrame to swap, for --bench-report
     while (!glfwWindowShouldClose(window) && !g_stop) {
         auto before = Clock::now();
         if (settleFrames > 0) glfwPollEvents();
@@ -147,6 +151,7 @@ int main(int argc, char** argv) {
         }
         kiosk::app::drainInputQueue(window);
         if (kiosk::app::inputPending()) settleFrames = std::max(settleFrames, 2);
+        auto frameStart = Clock::now();
         ImGui_ImplOpenGL3_NewFrame();
         ImGui_ImplGlfw_NewFrame();
         ImGui::NewFrame();
@@ -160,10 +165,23 @@ int main(int argc, char** argv) {
         ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
         glfwSwapBuffers(window);
         lastFrame = Clock::now();
+        if (benchReport) {
+            if (frames == 0)
+                std::printf("first-frame-epoch-ms %lld\n", static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                                   std::chrono::system_clock::now().time_since_epoch()).count()));
+            frameMs.push_back(std::chrono::duration<double, std::milli>(lastFrame - frameStart).count());
+            std::fflush(stdout);
+        }
         if (settleFrames > 0) --settleFrames;
-        if (exitAfterFrames > 0 && ++frames >= exitAfterFrames) break;
+        ++frames;
+        if (exitAfterFrames > 0 && frames >= exitAfterFrames) break;
     }
 
+    if (benchReport && !frameMs.empty()) {
+        std::sort(frameMs.begin(), frameMs.end());
+        auto pct = [&](double p) { return frameMs[std::min(frameMs.size() - 1, static_cast<std::size_t>(p * static_cast<double>(frameMs.size())))]; };
+        std::printf("frames %zu frame-ms-p50 %.2f frame-ms-p95 %.2f\n", frameMs.size(), pct(0.50), pct(0.95));
+    }
     ImGui_ImplOpenGL3_Shutdown();
     ImGui_ImplGlfw_Shutdown();
     ImGui::DestroyContext();
