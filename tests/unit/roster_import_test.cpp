@@ -57,10 +57,10 @@ json registration(const std::string& admin, const std::string& studentId, const 
 // File A: one session, three students, three registrations.
 json fileA() {
     return {
-        {"assessmentAdministrations", {administration("ADM-1")}},
-        {"students", {student("S1", "Zoë", "Ñúñez"), student("S2", "Łukasz", "Dvořák"), student("S3", "Siobhán", "O'Brien")}},
-        {"studentAssessmentRegistrations",
-         {registration("ADM-1", "S1", {"Scheduling"}), registration("ADM-1", "S2"), registration("ADM-1", "S3", {"Settings", "Test material"})}},
+        {"assessmentAdministrations", json::array({administration("ADM-1")})},
+        {"students", json::array({student("S1", "Zoë", "Ñúñez"), student("S2", "Łukasz", "Dvořák"), student("S3", "Siobhán", "O'Brien")})},
+        {"studentAssessmentRegistrations", json::array({registration("ADM-1", "S1", {"Scheduling"}), registration("ADM-1", "S2"),
+                                                        registration("ADM-1", "S3", {"Settings", "Test material"})})},
     };
 }
 
@@ -196,7 +196,7 @@ TEST_CASE("a session may give its start in periods[0].beginDate; defaults apply 
     json admin = administration("ADM-2");
     admin.erase("_ext");
     admin["periods"] = json::array({{{"beginDate", "2026-11-24"}}});
-    auto report = importJson(s, {{"assessmentAdministrations", {admin}}});
+    auto report = importJson(s, {{"assessmentAdministrations", json::array({admin})}});
     INFO(describeProblems(report));
     REQUIRE(report.ok());
     CHECK(report.problems.empty());
@@ -210,7 +210,7 @@ TEST_CASE("a session may give its start in periods[0].beginDate; defaults apply 
 
     json noStart = administration("ADM-3");
     noStart.erase("_ext");
-    auto bad = importJson(s, {{"assessmentAdministrations", {noStart}}});
+    auto bad = importJson(s, {{"assessmentAdministrations", json::array({noStart})}});
     CHECK(hasProblem(bad, "$.assessmentAdministrations[0]", "start time"));
 }
 
@@ -257,7 +257,7 @@ TEST_CASE("each bad row is reported with its position and skipped; the rest is i
     json j = fileA();
     json missingFirst = student("S4", "x", "Kowalski");
     missingFirst.erase("firstName");
-    j["students"] = {
+    j["students"] = json::array({
         student("S1", "Zoë", "Ñúñez"),                 // 0 good
         missingFirst,                                  // 1 missing firstName
         student("S2", "Łukasz", "Dvořák"),             // 2 good
@@ -265,7 +265,7 @@ TEST_CASE("each bad row is reported with its position and skipped; the rest is i
         42,                                            // 4 not an object
         student("S3", "Siobhán", "O'Brien"),           // 5 good
         student("S6", "", "Empty"),                    // 6 empty first name
-    };
+    });
     j["studentAssessmentRegistrations"].push_back(registration("ADM-1", "S4"));       // [3] the skipped student
     j["studentAssessmentRegistrations"].push_back(registration("ADM-9", "S1"));       // [4] unknown administration
     j["studentAssessmentRegistrations"].push_back(registration("ADM-1", "NOBODY"));   // [5] unknown student
@@ -324,7 +324,7 @@ TEST_CASE("10 MB strings are refused per field, not by the whole file") {
 TEST_CASE("wrong types are reported, never crash") {
     auto s = memoryStore();
     json j = fileA();
-    j["students"] = {
+    j["students"] = json::array({
         {{"studentUniqueId", 42}, {"firstName", "A"}, {"lastSurname", "B"}},                      // 0
         {{"studentUniqueId", "S10"}, {"firstName", json::array({"A"})}, {"lastSurname", "B"}},  // 1
         {{"studentUniqueId", "S11"}, {"firstName", true}, {"lastSurname", "B"}},                // 2
@@ -332,7 +332,7 @@ TEST_CASE("wrong types are reported, never crash") {
         {{"studentUniqueId", "S13"}, {"firstName", "A"}, {"lastSurname", nullptr}},             // 4
         {{"studentUniqueId", "S14"}, {"firstName", "A"}, {"lastSurname", "B"}, {"birthDate", 20090412}},  // 5
         student("S1", "Zoë", "Ñúñez"),                                                          // 6
-    };
+    });
     json badRef = administration("ADM-2");
     badRef["assessmentReference"] = "WK-APPLIED-MATH";
     json badOrg = administration("ADM-3");
@@ -347,7 +347,7 @@ TEST_CASE("wrong types are reported, never crash") {
     json badPeriods = administration("ADM-8");
     badPeriods["_ext"].erase("testsite");
     badPeriods["periods"] = json::array({{{"beginDate", 17}}});
-    j["assessmentAdministrations"] = {administration("ADM-1"), badRef, badOrg, floatOrg, negative, tooLate, badStart, badPeriods};
+    j["assessmentAdministrations"] = json::array({administration("ADM-1"), badRef, badOrg, floatOrg, negative, tooLate, badStart, badPeriods});
     json accObject = registration("ADM-1", "S1");
     accObject["assessmentAccommodations"] = {{"accommodationDescriptor", "x"}};
     json accStrings = registration("ADM-1", "S1");
@@ -359,7 +359,7 @@ TEST_CASE("wrong types are reported, never crash") {
     noStudentRef.erase("studentSchoolAssociationReference");
     json refAsString = registration("ADM-1", "S1");
     refAsString["assessmentAdministrationReference"] = "ADM-1";
-    j["studentAssessmentRegistrations"] = {accObject, accStrings, accMany, noStudentRef, refAsString};
+    j["studentAssessmentRegistrations"] = json::array({accObject, accStrings, accMany, noStudentRef, refAsString});
 
     auto report = importJson(s, j);
     INFO(describeProblems(report));
@@ -466,7 +466,7 @@ TEST_CASE("duplicates in the file: the first is kept, the rest reported") {
 TEST_CASE("control characters and bad lengths in names are refused") {
     auto s = memoryStore();
     json j = fileA();
-    j["students"] = {
+    j["students"] = json::array({
         student("S1", "Zo\x01" "e", "Ñúñez"),             // 0 SOH
         student("S2", "Łukasz\n", "Dvořák"),              // 1 newline
         student("S3", "Siobhán", "O'\tBrien"),            // 2 tab
@@ -476,7 +476,7 @@ TEST_CASE("control characters and bad lengths in names are refused") {
         student("S6", std::string(76, 'a'), "Long"),      // 6 name longer than 75
         student("S7", "Ana", "Ruiz", "2009-04-12T00:00"), // 7 birth date with a time
         student("S8", "Emma", "Smith"),                   // 8 good
-    };
+    });
     j["studentAssessmentRegistrations"] = json::array();
     auto report = importJson(s, j);
     INFO(describeProblems(report));
@@ -527,9 +527,9 @@ TEST_CASE("importing a bad or partly bad file after a good one loses nothing of 
         noFirst.erase("firstName");
         json badAdmin = administration("ADM-1");
         badAdmin["assessmentReference"] = nullptr;
-        b["students"] = {noFirst, student("S2", "Łukasz\x07", "Dvořák"), student("S9", "Ana", "Ruiz")};
-        b["assessmentAdministrations"] = {badAdmin};
-        b["studentAssessmentRegistrations"] = {registration("ADM-1", "S9"), registration("ADM-1", "S1", {"Bogus\x01"})};
+        b["students"] = json::array({noFirst, student("S2", "Łukasz\x07", "Dvořák"), student("S9", "Ana", "Ruiz")});
+        b["assessmentAdministrations"] = json::array({badAdmin});
+        b["studentAssessmentRegistrations"] = json::array({registration("ADM-1", "S9"), registration("ADM-1", "S1", {"Bogus\x01"})});
         auto report = importJson(s, b);
         INFO(describeProblems(report));
         REQUIRE(report.ok());
@@ -542,7 +542,7 @@ TEST_CASE("importing a bad or partly bad file after a good one loses nothing of 
     }
     SUBCASE("a registration may name a student who is only in the store") {
         json b;
-        b["studentAssessmentRegistrations"] = {registration("ADM-1", "S1", {"Scheduling", "Settings"})};
+        b["studentAssessmentRegistrations"] = json::array({registration("ADM-1", "S1", {"Scheduling", "Settings"})});
         auto report = importJson(s, b);
         INFO(describeProblems(report));
         CHECK(report.problems.empty());
