@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <fstream>
 #include <set>
+#include <sys/stat.h>
 
 using namespace kiosk;
 using namespace kiosk::test;
@@ -195,6 +196,18 @@ TEST_CASE("reopening a store keeps its data, its kiosk id and its schema version
     }
     auto other = openStore(dir / "other.db");
     CHECK(other.kioskId() != kioskId);  // each machine its own identity
+}
+
+TEST_CASE("the database and its WAL files are readable by the kiosk user only") {
+    TempDir dir;
+    auto s = openStore(dir / "kiosk.db");
+    loadSmallRoster(s);  // a write, so the WAL holds student names
+    for (const char* name : {"kiosk.db", "kiosk.db-wal", "kiosk.db-shm"}) {
+        CAPTURE(name);
+        struct stat st {};
+        REQUIRE(::stat((dir / name).c_str(), &st) == 0);
+        CHECK((st.st_mode & 0777) == 0600);
+    }
 }
 
 TEST_CASE("a database written by a newer build is refused, not downgraded") {
