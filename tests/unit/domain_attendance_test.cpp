@@ -343,7 +343,7 @@ TEST_CASE("check-out while on a break is refused") {
     CHECK(s.presence == Presence::CheckedOut);
 }
 
-TEST_CASE("check-out records the time once; a second check-out is refused") {
+TEST_CASE("check-out records the time once - a second check-out is refused") {
     Attendance s = present();
     accept(s, event(EventKind::CheckedOut, minute(75)));
     CHECK(s.presence == Presence::CheckedOut);
@@ -404,7 +404,7 @@ TEST_CASE("accommodations are recorded only after arrival") {
     CHECK(o.accommodations.size() == 1);
 }
 
-TEST_CASE("the same accommodation is not recorded twice; different ones are") {
+TEST_CASE("the same accommodation is not recorded twice - different ones are") {
     Attendance s = present();
     accept(s, accommodation(minute(1), kExtendedTime));
     CHECK(contains(refuse(s, accommodation(minute(2), kExtendedTime)), "already recorded"));
@@ -620,7 +620,7 @@ TEST_CASE("replay refuses a history that is not a valid sequence") {
 
 // --- corrections ------------------------------------------------------------
 
-TEST_CASE("a correction withdraws an entry; the rest of the history stands") {
+TEST_CASE("a correction withdraws an entry - the rest of the history stands") {
     auto in = checkIn(minute(0));
     auto acc = accommodation(minute(1), kExtendedTime);
     auto irr = irregularity(minute(5), kFireAlarm, "wrong student");

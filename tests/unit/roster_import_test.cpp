@@ -191,7 +191,7 @@ TEST_CASE("a good roster file imports completely") {
     CHECK(roster->front().student.lastSurname == "Dvořák");  // sorted by surname
 }
 
-TEST_CASE("a session may give its start in periods[0].beginDate; defaults apply without _ext") {
+TEST_CASE("a session may give its start in periods.beginDate - defaults apply without _ext") {
     auto s = memoryStore();
     json admin = administration("ADM-2");
     admin.erase("_ext");
@@ -214,7 +214,7 @@ TEST_CASE("a session may give its start in periods[0].beginDate; defaults apply 
     CHECK(hasProblem(bad, "$.assessmentAdministrations[0]", "start time"));
 }
 
-TEST_CASE("a roster file is read from disk; a missing file is reported") {
+TEST_CASE("a roster file is read from disk - a missing file is reported") {
     auto s = memoryStore();
     TempDir dir;
     {
@@ -252,7 +252,7 @@ TEST_CASE("an empty object imports nothing and is not an error") {
 
 // --- partly bad files -------------------------------------------------------
 
-TEST_CASE("each bad row is reported with its position and skipped; the rest is imported") {
+TEST_CASE("each bad row is reported with its position and skipped - the rest is imported") {
     auto s = memoryStore();
     json j = fileA();
     json missingFirst = student("S4", "x", "Kowalski");

@@ -295,7 +295,7 @@ TEST_CASE("a refused action writes nothing: no event, no projection change, no o
     k.checkConsistent();
 }
 
-TEST_CASE("a refused ID check is kept; the student can still check in with a good ID") {
+TEST_CASE("a refused ID check is kept - the student can still check in with a good ID") {
     Kiosk k;
     k.open();
     k.must(k.svc.recordIdCheck(kMathSession, "S100003", kProctor, domain::IdMethod::RefusedOrMismatch, "Mr. Okafor"));
@@ -508,7 +508,7 @@ TEST_CASE("a walk-in who never arrives is marked a no-show at the cut-off") {
 
 // --- corrections ------------------------------------------------------------
 
-TEST_CASE("a correction is a new event; the projection and the outbox reflect the withdrawal") {
+TEST_CASE("a correction is a new event - the projection and the outbox reflect the withdrawal") {
     Kiosk k;
     k.open();
     k.clock.setMinute(-3);
