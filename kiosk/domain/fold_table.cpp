@@ -304,6 +304,7 @@ const FoldEntry kFoldTable[] = {
     {0x0249, "j"},
     {0x024D, "r"},
     {0x024F, "y"},
+    {0x02BC, "'"},
     {0x1E00, "a"},
     {0x1E01, "a"},
     {0x1E02, "b"},
@@ -555,7 +556,6 @@ const FoldEntry kFoldTable[] = {
     {0x2013, "-"},
     {0x2018, "'"},
     {0x2019, "'"},
-    {0x02BC, "'"},
 };
 
 const std::size_t kFoldTableSize = sizeof(kFoldTable) / sizeof(kFoldTable[0]);

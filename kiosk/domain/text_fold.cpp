@@ -63,6 +63,9 @@ std::string foldForSearch(std::string_view utf8) {
             else pushSpace();
             continue;
         }
+        // Combining diacritical marks: a decomposed (NFD) "n" + U+0303 folds
+        // like the composed "ñ" instead of splitting the word in two.
+        if (cp >= 0x0300 && cp <= 0x036F) continue;
         const auto* begin = detail::kFoldTable;
         const auto* end = detail::kFoldTable + detail::kFoldTableSize;
         const auto* it = std::lower_bound(begin, end, cp, [](const detail::FoldEntry& e, char32_t v) { return e.codepoint < v; });

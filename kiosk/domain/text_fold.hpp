@@ -1,5 +1,6 @@
 #pragma once
-// Folding for search: lower case, Latin diacritics removed ("Zoë Ñúñez" ->
+// Folding for search: lower case, Latin diacritics removed, composed or
+// decomposed ("Zoë Ñúñez" ->
 // "zoe nunez"), everything that is not a letter or digit becomes a space.
 #include <string>
 #include <string_view>

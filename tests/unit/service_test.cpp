@@ -1,0 +1,657 @@
+// kiosk::service::AttendanceService: one action = one event + projection +
+// outbox bump in one transaction; refusals write nothing; session rules
+// (open, cut-off, sign-off); walk-ins; corrections; a full disk.
+#include "kiosk/service/attendance_service.hpp"
+#include "kiosk/service/session_queries.hpp"
+#include "kiosk/store/edfi_mapping.hpp"
+#include "kiosk/store/event_log.hpp"
+#include "kiosk/store/roster_repo.hpp"
+#include "support/kiosk_fixture.hpp"
+#include "support/temp_dir.hpp"
+#include "sync/outbox/outbox.hpp"
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include <functional>
+
+using namespace kiosk;
+using namespace kiosk::test;
+using nlohmann::json;
+using service::ActionResult;
+
+namespace {
+
+const std::string kScheduling = "uri://ed-fi.org/AccommodationDescriptor#Scheduling";
+const std::string kTestMaterial = "uri://ed-fi.org/AccommodationDescriptor#Test material";
+const std::string kFireAlarm = "uri://ed-fi.org/EventCircumstanceDescriptor#Fire alarm";
+
+store::Store openOrFail(const std::filesystem::path* file) {
+    auto s = file ? store::Store::open(*file) : store::Store::openInMemory();
+    REQUIRE_MESSAGE(s.ok(), (s.ok() ? std::string() : s.error().describe()));
+    return std::move(s).value();
+}
+
+struct Kiosk {
+    explicit Kiosk(const std::filesystem::path* file = nullptr) : store(openOrFail(file)), svc(store, clock.clock()) {
+        REQUIRE(store.setSite("255901001", "Riverbend High School").ok());
+        REQUIRE(store::writeRoster(store.db(), smallRoster()).ok());
+        svc.setOnCommitted([this] { ++commits; });
+    }
+
+    ManualClock clock{atMinute(-10)};
+    store::Store store;
+    service::AttendanceService svc;
+    int commits = 0;
+
+    store::Database& db() { return store.db(); }
+    std::int64_t events() { return queryInt(db(), "SELECT count(*) FROM event;"); }
+    std::int64_t studentEvents(const std::string& id) {
+        return queryInt(db(), "SELECT count(*) FROM event WHERE student_unique_id = " + sqlQuote(id) + ";");
+    }
+    store::SessionInfo session(const std::string& id = kMathSession) {
+        auto s = store::findSession(db(), id);
+        REQUIRE(s.ok());
+        REQUIRE(s->has_value());
+        return **s;
+    }
+    std::string key(const std::string& student, const std::string& sessionId = kMathSession) {
+        return store::studentAssessmentKey(session(sessionId), student);
+    }
+    std::int64_t version(const std::string& student, const std::string& sessionId = kMathSession) {
+        auto st = edsync::outbox::status(db(), store::kStudentAssessments, key(student, sessionId));
+        REQUIRE(st.ok());
+        return *st ? (*st)->localVersion : 0;
+    }
+    json body(const std::string& student, const std::string& sessionId = kMathSession) {
+        return json::parse(queryText(db(), "SELECT body FROM outbox WHERE natural_key = " + sqlQuote(key(student, sessionId)) + ";"));
+    }
+    edsync::outbox::Counts outbox() {
+        auto c = edsync::outbox::counts(db());
+        REQUIRE(c.ok());
+        return *c;
+    }
+    std::string presence(const std::string& student, const std::string& sessionId = kMathSession) {
+        auto stmt = db().prepare("SELECT presence FROM attendance WHERE session_id = ?1 AND student_unique_id = ?2;");
+        REQUIRE(stmt.ok());
+        stmt->bind(1, sessionId).bind(2, student);
+        auto row = stmt->step();
+        REQUIRE(row.ok());
+        return *row ? stmt->getText(0) : std::string("(none)");
+    }
+    json detail(const std::string& student) {
+        return json::parse(queryText(db(), "SELECT detail FROM attendance WHERE student_unique_id = " + sqlQuote(student) + ";"));
+    }
+    store::SessionCounts counts(const std::string& sessionId = kMathSession) {
+        auto c = store::countsForSession(db(), sessionId);
+        REQUIRE(c.ok());
+        return *c;
+    }
+
+    // Everything the service may write, as text: "nothing changed" is then
+    // one comparison.
+    std::string everything() {
+        std::string out;
+        for (const char* sql : {
+                 "SELECT group_concat(seq || ':' || event_id || ':' || kind || ':' || coalesce(student_unique_id, '-'), ';') FROM event;",
+                 "SELECT group_concat(student_unique_id || ':' || presence || ':' || last_seq || ':' || detail, ';') FROM attendance;",
+                 "SELECT group_concat(natural_key || ':' || local_version || ':' || body, ';') FROM outbox;",
+                 "SELECT group_concat(session_id || ':' || student_unique_id || ':' || walk_in, ';') FROM registration;",
+                 "SELECT group_concat(student_unique_id || ':' || first_name, ';') FROM student;",
+                 "SELECT group_concat(session_id || ':' || coalesce(opened_at, '') || ':' || coalesce(signed_off_at, ''), ';')"
+                 " FROM assessment_session;",
+             }) {
+            auto stmt = db().prepare(sql);
+            REQUIRE(stmt.ok());
+            REQUIRE(*stmt->step());
+            out += stmt->getOptionalText(0).value_or("") + "\n";
+        }
+        return out;
+    }
+
+    // Invariants of one-action-one-transaction, for every student with a
+    // record: the projection is at the student's last event, and the outbox
+    // row was bumped once per event.
+    void checkConsistent() {
+        auto stmt = db().prepare(
+            "SELECT a.student_unique_id, a.last_seq, (SELECT max(seq) FROM event e WHERE e.session_id = a.session_id AND"
+            " e.student_unique_id = a.student_unique_id), (SELECT count(*) FROM event e WHERE e.session_id = a.session_id AND"
+            " e.student_unique_id = a.student_unique_id), o.local_version, o.seq"
+            " FROM attendance a LEFT JOIN outbox o ON o.natural_key = a.edfi_key;");
+        REQUIRE(stmt.ok());
+        for (;;) {
+            auto row = stmt->step();
+            REQUIRE(row.ok());
+            if (!*row) break;
+            CAPTURE(stmt->getText(0));
+            CHECK(stmt->getInt(1) == stmt->getInt(2));
+            CHECK(stmt->getInt(4) == stmt->getInt(3));
+            CHECK(stmt->getInt(5) == stmt->getInt(1));
+        }
+        // No student event without a projection row.
+        CHECK(queryInt(db(), "SELECT count(*) FROM event e WHERE e.student_unique_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM"
+                             " attendance a WHERE a.session_id = e.session_id AND a.student_unique_id = e.student_unique_id);") == 0);
+    }
+
+    void open() {
+        auto r = svc.openSession(kMathSession, kProctor);
+        REQUIRE_MESSAGE(r.saved, r.message);
+    }
+    void must(const ActionResult& r) { REQUIRE_MESSAGE(r.saved, r.message); }
+    ActionResult checkIn(const std::string& student, domain::IdMethod method = domain::IdMethod::PhotoId) {
+        return svc.checkIn(kMathSession, student, kProctor, {method, "", "", ""});
+    }
+};
+
+// Checks a refused action: not saved, says why, and writes nothing at all.
+void refused(Kiosk& k, const std::function<ActionResult()>& action, const std::string& words = {}) {
+    const std::string before = k.everything();
+    const int commits = k.commits;
+    ActionResult r = action();
+    CAPTURE(r.message);
+    CHECK_FALSE(r.saved);
+    CHECK(r.eventId.empty());
+    CHECK_FALSE(r.message.empty());
+    if (!words.empty()) CHECK(r.message.find(words) != std::string::npos);
+    CHECK(k.everything() == before);
+    CHECK(k.commits == commits);
+}
+
+} // namespace
+
+// --- opening ----------------------------------------------------------------
+
+TEST_CASE("nothing is recorded in a session that has not been opened") {
+    Kiosk k;
+    refused(k, [&] { return k.checkIn("S100001"); }, "Open the session");
+    refused(k, [&] { return k.svc.addWalkIn(kMathSession, {"S900", "Kwame", "", "Okafor", ""}, kProctor); }, "Open the session");
+    k.clock.setMinute(45);
+    const auto before = k.everything();
+    auto bulk = k.svc.markNoShowsAtCutoff(kMathSession, kProctor);
+    CHECK(bulk.saved == 0);
+    CHECK(bulk.message.find("Open the session") != std::string::npos);
+    CHECK(k.everything() == before);
+}
+
+TEST_CASE("opening a session writes one session event and no outbox record") {
+    Kiosk k;
+    refused(k, [&] { return k.svc.openSession(kMathSession, ""); }, "proctor");
+    refused(k, [&] { return k.svc.openSession("NO-SUCH-SESSION", kProctor); }, "not on this kiosk");
+    auto r = k.svc.openSession(kMathSession, kProctor);
+    REQUIRE(r.saved);
+    CHECK(k.events() == 1);
+    CHECK(queryText(k.db(), "SELECT kind FROM event;") == "session_opened");
+    CHECK(queryText(k.db(), "SELECT event_id FROM event;") == r.eventId);
+    CHECK(queryInt(k.db(), "SELECT count(*) FROM event WHERE student_unique_id IS NULL;") == 1);
+    CHECK(k.outbox().pending == 0);
+    auto info = k.session();
+    REQUIRE(info.openedAt.has_value());
+    CHECK(*info.openedAt == atMinute(-10));
+    CHECK(info.openedBy == kProctor);
+    // The other session stays closed.
+    CHECK_FALSE(k.session(kDocsSession).openedAt.has_value());
+}
+
+// --- one action, one transaction -------------------------------------------
+
+TEST_CASE("each action writes exactly one event, updates the projection and bumps the outbox row") {
+    Kiosk k;
+    k.open();
+    struct Step {
+        const char* name;
+        int minute;
+        std::function<ActionResult()> action;
+        const char* presence;
+        const char* kind;
+    };
+    const std::string s = "S100001";
+    std::vector<Step> steps{
+        {"id check", -8, [&] { return k.svc.recordIdCheck(kMathSession, s, kProctor, domain::IdMethod::SchoolId, "Mr. Okafor"); },
+         "expected", "id_checked"},
+        {"check in", -5, [&] { return k.checkIn(s); }, "present", "checked_in"},
+        {"seat", -4, [&] { return k.svc.assignSeat(kMathSession, s, kProctor, "B7"); }, "present", "seat_assigned"},
+        {"accommodation", 0, [&] { return k.svc.deliverAccommodation(kMathSession, s, kProctor, kScheduling); }, "present",
+         "accommodation_delivered"},
+        {"break out", 30, [&] { return k.svc.breakOut(kMathSession, s, kProctor); }, "on_break", "break_out"},
+        {"break in", 38, [&] { return k.svc.breakIn(kMathSession, s, kProctor); }, "present", "break_in"},
+        {"irregularity", 50,
+         [&] { return k.svc.recordIrregularity(kMathSession, s, kProctor, {kFireAlarm, "Alarm test, 5 minutes", std::nullopt}); },
+         "present", "irregularity"},
+        {"check out", 95, [&] { return k.svc.checkOut(kMathSession, s, kProctor); }, "checked_out", "checked_out"},
+    };
+    std::int64_t events = k.events();
+    std::int64_t version = 0;
+    int commits = 0;
+    for (const auto& step : steps) {
+        CAPTURE(step.name);
+        k.clock.setMinute(step.minute);
+        ActionResult r = step.action();
+        REQUIRE_MESSAGE(r.saved, r.message);
+        CHECK(k.events() == ++events);
+        CHECK(k.version(s) == ++version);
+        CHECK(k.commits == ++commits);
+        CHECK(k.presence(s) == step.presence);
+        // The event is the one reported to the UI, written as this kiosk at this time.
+        auto stmt = k.db().prepare("SELECT event_id, kind, kiosk_id, site_id, proctor, recorded_at, seq FROM event ORDER BY seq DESC LIMIT 1;");
+        REQUIRE(*stmt->step());
+        CHECK(stmt->getText(0) == r.eventId);
+        CHECK(stmt->getText(1) == step.kind);
+        CHECK(stmt->getText(2) == k.store.kioskId());
+        CHECK(stmt->getText(3) == "255901001");
+        CHECK(stmt->getText(4) == kProctor);
+        CHECK(stmt->getText(5) == domain::formatUtc(atMinute(step.minute)));
+        CHECK(r.eventId[14] == '7');
+        CHECK(queryInt(k.db(), "SELECT last_seq FROM attendance;") == stmt->getInt(6));
+        k.checkConsistent();
+    }
+    CHECK(k.outbox().pending == 1);  // one record per student, not one per event
+    json b = k.body(s);
+    CHECK(b["administrationDate"] == domain::formatUtc(atMinute(-5)));
+    CHECK(b["administrationEndDate"] == domain::formatUtc(atMinute(95)));
+    CHECK(b["assessedMinutes"] == 100 - 8);
+    REQUIRE(b["accommodations"].size() == 1);
+    CHECK(b["accommodations"][0]["accommodationDescriptor"] == kScheduling);
+    CHECK(b["eventCircumstanceDescriptor"] == kFireAlarm);
+    json d = k.detail(s);
+    CHECK(d["idVerifiedBy"] == kProctor);  // the check-in's own verification
+    CHECK(d["breaks"] == 1);
+    CHECK(d["minutesOnBreak"] == 8);
+    CHECK(queryText(k.db(), "SELECT seat FROM attendance;") == "B7");
+
+    // A second student is a second outbox record.
+    k.clock.setMinute(96);
+    k.must(k.checkIn("S100002"));
+    CHECK(k.outbox().pending == 2);
+    CHECK(k.version("S100002") == 1);
+    k.checkConsistent();
+}
+
+TEST_CASE("a refused action writes nothing: no event, no projection change, no outbox change") {
+    Kiosk k;
+    k.open();
+    k.clock.setMinute(-5);
+    k.must(k.checkIn("S100001"));
+    k.must(k.svc.deliverAccommodation(kMathSession, "S100001", kProctor, kScheduling));
+    const auto outboxBefore = k.outbox();
+
+    refused(k, [&] { return k.checkIn("S100001"); }, "already checked in");
+    refused(k, [&] { return k.svc.checkOut(kMathSession, "S100002", kProctor); }, "not been checked in");
+    refused(k, [&] { return k.svc.breakIn(kMathSession, "S100002", kProctor); }, "not on a break");
+    refused(k, [&] { return k.svc.assignSeat(kMathSession, "S100001", kProctor, ""); }, "seat");
+    refused(k, [&] { return k.svc.deliverAccommodation(kMathSession, "S100001", kProctor, kScheduling); }, "already recorded");
+    refused(k, [&] { return k.svc.deliverAccommodation(kMathSession, "S100002", kProctor, kScheduling); }, "Check the student in");
+    refused(k, [&] { return k.svc.recordIrregularity(kMathSession, "S100001", kProctor, {kFireAlarm, "", std::nullopt}); }, "Describe");
+    refused(k, [&] { return k.checkIn("S100002", domain::IdMethod::RefusedOrMismatch); }, "refused");
+    refused(k, [&] { return k.svc.markNoShow(kMathSession, "S100002", kProctor); }, "cut-off");
+    refused(k, [&] { return k.checkIn("S999999"); }, "not on this session's roster");
+    refused(k, [&] { return k.checkIn("S100006"); }, "not on this session's roster");  // in the other session
+    refused(k, [&] { return k.svc.checkIn("NO-SUCH-SESSION", "S100001", kProctor, {}); }, "not on this kiosk");
+    refused(k, [&] { return k.svc.checkIn(kDocsSession, "S100006", kProctor, {}); }, "Open the session");
+
+    auto outboxAfter = k.outbox();
+    CHECK(outboxAfter.pending == outboxBefore.pending);
+    CHECK(k.version("S100001") == 2);
+    CHECK(k.commits == 2);
+    k.checkConsistent();
+}
+
+TEST_CASE("a refused ID check is kept - the student can still check in with a good ID") {
+    Kiosk k;
+    k.open();
+    k.must(k.svc.recordIdCheck(kMathSession, "S100003", kProctor, domain::IdMethod::RefusedOrMismatch, "Mr. Okafor"));
+    CHECK(k.detail("S100003")["idRefused"] == true);
+    CHECK(k.presence("S100003") == "expected");
+    k.must(k.checkIn("S100003", domain::IdMethod::StaffVouched));
+    CHECK(k.presence("S100003") == "present");
+    CHECK(k.detail("S100003")["idRefused"] == true);
+    CHECK(k.detail("S100003")["idMethod"] == "staff_vouched");
+}
+
+TEST_CASE("late arrival is flagged against the session's own cut-off") {
+    Kiosk k;
+    k.open();
+    k.clock.setMinute(15);
+    k.must(k.checkIn("S100001"));
+    k.clock.setMinute(16);
+    k.must(k.svc.checkIn(kMathSession, "S100002", kProctor, {domain::IdMethod::PhotoId, "", "", "bus broke down"}));
+    CHECK(queryInt(k.db(), "SELECT late FROM attendance WHERE student_unique_id = 'S100001';") == 0);
+    CHECK(queryInt(k.db(), "SELECT late FROM attendance WHERE student_unique_id = 'S100002';") == 1);
+    CHECK(k.detail("S100002")["lateReason"] == "bus broke down");
+    auto c = k.counts();
+    CHECK(c.present == 2);
+    CHECK(c.late == 1);
+    CHECK(c.expected == 3);
+}
+
+// --- sign-off ---------------------------------------------------------------
+
+TEST_CASE("sign-off is refused while students are in the room or not yet arrived, allowed after") {
+    Kiosk k;
+    k.open();
+    k.clock.setMinute(-2);
+    k.must(k.checkIn("S100001"));
+    k.must(k.checkIn("S100002"));
+    k.clock.setMinute(40);
+    k.must(k.svc.breakOut(kMathSession, "S100002", kProctor));
+    refused(k, [&] { return k.svc.signOff(kMathSession, kProctor); }, "still checked in or on a break");
+    k.must(k.svc.checkOut(kMathSession, "S100001", kProctor));
+    refused(k, [&] { return k.svc.signOff(kMathSession, kProctor); }, "1 student(s) are still checked in");
+    k.must(k.svc.breakIn(kMathSession, "S100002", kProctor));
+    k.must(k.svc.checkOut(kMathSession, "S100002", kProctor));
+    refused(k, [&] { return k.svc.signOff(kMathSession, kProctor); }, "3 student(s) have not arrived");
+    auto bulk = k.svc.markNoShowsAtCutoff(kMathSession, kProctor);
+    CHECK(bulk.saved == 3);
+    refused(k, [&] { return k.svc.signOff(kMathSession, ""); }, "proctor");
+
+    const auto events = k.events();
+    const auto outboxBefore = k.everything();
+    k.clock.setMinute(120);
+    auto r = k.svc.signOff(kMathSession, kProctor);
+    REQUIRE_MESSAGE(r.saved, r.message);
+    CHECK(k.events() == events + 1);
+    CHECK(queryText(k.db(), "SELECT kind FROM event ORDER BY seq DESC LIMIT 1;") == "session_signed_off");
+    auto info = k.session();
+    REQUIRE(info.signedOffAt.has_value());
+    CHECK(*info.signedOffAt == atMinute(120));
+    CHECK(info.signedOffBy == kProctor);
+    CHECK(k.outbox().pending == 5);  // sign-off itself sends nothing new
+    k.checkConsistent();
+}
+
+TEST_CASE("after sign-off nothing more can be recorded in the session") {
+    Kiosk k;
+    k.open();
+    k.clock.setMinute(-1);
+    k.must(k.checkIn("S100001"));
+    auto checkInId = queryText(k.db(), "SELECT event_id FROM event WHERE kind = 'checked_in';");
+    k.clock.setMinute(31);
+    k.must(k.svc.checkOut(kMathSession, "S100001", kProctor));
+    REQUIRE(k.svc.markNoShowsAtCutoff(kMathSession, kProctor).saved == 4);
+    k.must(k.svc.signOff(kMathSession, kProctor));
+
+    refused(k, [&] { return k.checkIn("S100002"); }, "signed off");
+    refused(k, [&] { return k.svc.deliverAccommodation(kMathSession, "S100001", kProctor, kScheduling); }, "signed off");
+    refused(k, [&] { return k.svc.recordIrregularity(kMathSession, "S100001", kProctor, {kFireAlarm, "late report", std::nullopt}); },
+            "signed off");
+    refused(k, [&] { return k.svc.correct(kMathSession, "S100001", kProctor, checkInId, "mistake"); }, "signed off");
+    refused(k, [&] { return k.svc.addWalkIn(kMathSession, {"S900", "Kwame", "", "Okafor", ""}, kProctor); }, "signed off");
+    refused(k, [&] { return k.svc.openSession(kMathSession, kProctor); }, "signed off");
+    refused(k, [&] { return k.svc.signOff(kMathSession, kProctor); }, "already signed off");
+    const auto before = k.everything();
+    auto bulk = k.svc.markNoShowsAtCutoff(kMathSession, kProctor);
+    CHECK(bulk.saved == 0);
+    CHECK(bulk.message.find("signed off") != std::string::npos);
+    CHECK(k.everything() == before);
+}
+
+// --- no-shows ---------------------------------------------------------------
+
+TEST_CASE("markNoShowsAtCutoff is refused before the cut-off and marks every absentee after") {
+    Kiosk k;
+    k.open();
+    k.clock.setMinute(5);
+    k.must(k.checkIn("S100001"));
+    k.must(k.checkIn("S100002"));
+    k.clock.setMinute(25);
+    k.must(k.svc.checkOut(kMathSession, "S100002", kProctor));
+
+    k.clock.set(atMinute(30) - std::chrono::milliseconds{1});
+    const auto before = k.everything();
+    auto early = k.svc.markNoShowsAtCutoff(kMathSession, kProctor);
+    CHECK(early.saved == 0);
+    CHECK(early.message.find("cut-off") != std::string::npos);
+    CHECK(k.everything() == before);
+
+    k.clock.setMinute(30);
+    const auto events = k.events();
+    const int commits = k.commits;
+    auto bulk = k.svc.markNoShowsAtCutoff(kMathSession, kProctor);
+    CHECK(bulk.saved == 3);
+    CHECK(bulk.message.empty());
+    CHECK(k.events() == events + 3);
+    CHECK(k.commits == commits + 1);  // one transaction for all of them
+    for (const char* s : {"S100003", "S100004", "S100005"}) {
+        CAPTURE(s);
+        CHECK(k.presence(s) == "no_show");
+        CHECK(k.version(s) == 1);
+        json b = k.body(s);
+        CHECK(b["reasonNotTestedDescriptor"] == "uri://ed-fi.org/ReasonNotTestedDescriptor#Absent");
+        CHECK(b["administrationDate"] == domain::formatUtc(sessionStart()));
+    }
+    CHECK(k.presence("S100001") == "present");
+    CHECK(k.presence("S100002") == "checked_out");
+    auto c = k.counts();
+    CHECK(c.noShow == 3);
+    CHECK(c.expected == 0);
+    k.checkConsistent();
+
+    // Nobody left to mark.
+    auto again = k.svc.markNoShowsAtCutoff(kMathSession, kProctor);
+    CHECK(again.saved == 0);
+    CHECK(k.events() == events + 3);
+    // A no-show cannot then check in, until the no-show is corrected.
+    refused(k, [&] { return k.checkIn("S100003"); }, "no-show");
+    auto noShowId = queryText(k.db(), "SELECT event_id FROM event WHERE kind = 'no_show' AND student_unique_id = 'S100003';");
+    k.clock.setMinute(41);
+    k.must(k.svc.correct(kMathSession, "S100003", kProctor, noShowId, "arrived at the wrong room"));
+    k.must(k.checkIn("S100003"));
+    CHECK(k.presence("S100003") == "present");
+    CHECK(queryInt(k.db(), "SELECT late FROM attendance WHERE student_unique_id = 'S100003';") == 1);
+    CHECK_FALSE(k.body("S100003").contains("reasonNotTestedDescriptor"));
+    k.checkConsistent();
+}
+
+TEST_CASE("a single no-show with a reason") {
+    Kiosk k;
+    k.open();
+    k.clock.setMinute(31);
+    k.must(k.svc.markNoShow(kMathSession, "S100004", kProctor, "Medical waiver"));
+    CHECK(k.body("S100004")["reasonNotTestedDescriptor"] == "uri://ed-fi.org/ReasonNotTestedDescriptor#Medical waiver");
+    refused(k, [&] { return k.svc.markNoShow(kMathSession, "S100004", kProctor); }, "already");
+}
+
+// --- walk-ins ---------------------------------------------------------------
+
+TEST_CASE("a walk-in is flagged, added to the roster, and can then check in") {
+    Kiosk k;
+    k.open();
+    store::Student walkIn{"S900001", "Kwame", "", "Okafor", "2009-05-05"};
+    refused(k, [&] { return k.svc.addWalkIn(kMathSession, {"", "Kwame", "", "Okafor", ""}, kProctor); }, "student ID");
+    refused(k, [&] { return k.svc.addWalkIn(kMathSession, {"S900001", "", "", "Okafor", ""}, kProctor); }, "name");
+    refused(k, [&] { return k.svc.addWalkIn(kMathSession, {"S900001", "Kwame", "", "", ""}, kProctor); }, "name");
+    refused(k, [&] { return k.svc.addWalkIn(kMathSession, {"S100001", "Zoë", "", "Ñúñez", ""}, kProctor); }, "already on");
+    refused(k, [&] { return k.svc.addWalkIn("NO-SUCH-SESSION", walkIn, kProctor); }, "not on this kiosk");
+    CHECK_FALSE(store::findStudent(k.db(), "S900001")->has_value());  // the refused attempt left no student behind
+
+    const auto events = k.events();
+    auto r = k.svc.addWalkIn(kMathSession, walkIn, kProctor);
+    REQUIRE_MESSAGE(r.saved, r.message);
+    CHECK(k.events() == events + 1);
+    CHECK(queryText(k.db(), "SELECT kind FROM event ORDER BY seq DESC LIMIT 1;") == "walk_in_added");
+    auto reg = store::findRegistration(k.db(), kMathSession, "S900001");
+    REQUIRE(reg->has_value());
+    CHECK((*reg)->walkIn);
+    CHECK((*store::findStudent(k.db(), "S900001"))->firstName == "Kwame");
+    CHECK(k.presence("S900001") == "expected");
+    CHECK(k.detail("S900001")["walkIn"] == true);
+    CHECK(k.counts().walkIns == 1);
+    k.checkConsistent();
+
+    refused(k, [&] { return k.svc.addWalkIn(kMathSession, walkIn, kProctor); }, "already on");
+    k.must(k.checkIn("S900001"));
+    CHECK(k.presence("S900001") == "present");
+    CHECK(k.version("S900001") == 2);
+    auto roster = store::rosterForSession(k.db(), kMathSession);
+    REQUIRE(roster->size() == 6);
+    k.checkConsistent();
+}
+
+TEST_CASE("a walk-in who is known from another session keeps the stored name") {
+    Kiosk k;
+    k.open();
+    k.must(k.svc.addWalkIn(kMathSession, {"S100006", "Soren", "", "Overgard", ""}, kProctor));
+    auto st = store::findStudent(k.db(), "S100006");
+    CHECK((*st)->firstName == "Søren");
+    CHECK(store::findRegistration(k.db(), kDocsSession, "S100006")->has_value());
+    CHECK((*store::findRegistration(k.db(), kMathSession, "S100006"))->walkIn);
+}
+
+TEST_CASE("a walk-in who never arrives is marked a no-show at the cut-off") {
+    Kiosk k;
+    k.open();
+    k.must(k.svc.addWalkIn(kMathSession, {"S900002", "Aroha", "", "Ngata", ""}, kProctor));
+    k.clock.setMinute(30);
+    CHECK(k.svc.markNoShowsAtCutoff(kMathSession, kProctor).saved == 6);
+    CHECK(k.presence("S900002") == "no_show");
+    CHECK(k.detail("S900002")["walkIn"] == true);
+}
+
+// --- corrections ------------------------------------------------------------
+
+TEST_CASE("a correction is a new event - the projection and the outbox reflect the withdrawal") {
+    Kiosk k;
+    k.open();
+    k.clock.setMinute(-3);
+    k.must(k.checkIn("S100001"));
+    auto wrong = k.svc.deliverAccommodation(kMathSession, "S100001", kProctor, kTestMaterial);
+    REQUIRE(wrong.saved);
+    k.must(k.svc.deliverAccommodation(kMathSession, "S100001", kProctor, kScheduling));
+    REQUIRE(k.body("S100001")["accommodations"].size() == 2);
+    const auto events = k.events();
+    const auto version = k.version("S100001");
+
+    refused(k, [&] { return k.svc.correct(kMathSession, "S100001", kProctor, wrong.eventId, ""); }, "reason");
+    refused(k, [&] { return k.svc.correct(kMathSession, "S100001", kProctor, "not-an-event", "x"); }, "not in this student's record");
+    refused(k, [&] { return k.svc.correct(kMathSession, "S100002", kProctor, wrong.eventId, "x"); }, "not in this student's record");
+
+    k.clock.setMinute(1);
+    auto fix = k.svc.correct(kMathSession, "S100001", kProctor, wrong.eventId, "large print was not given after all");
+    REQUIRE_MESSAGE(fix.saved, fix.message);
+    CHECK(fix.eventId != wrong.eventId);
+    CHECK(k.events() == events + 1);
+    CHECK(k.version("S100001") == version + 1);
+    CHECK(queryText(k.db(), "SELECT kind FROM event WHERE event_id = " + sqlQuote(fix.eventId) + ";") == "corrected");
+    CHECK(queryText(k.db(), "SELECT corrects_event_id FROM event WHERE event_id = " + sqlQuote(fix.eventId) + ";") == wrong.eventId);
+    CHECK(queryText(k.db(), "SELECT json_extract(payload, '$.reason') FROM event WHERE event_id = " + sqlQuote(fix.eventId) + ";") ==
+          "large print was not given after all");
+    // The original entry is still in the log, unchanged.
+    CHECK(queryText(k.db(), "SELECT kind FROM event WHERE event_id = " + sqlQuote(wrong.eventId) + ";") == "accommodation_delivered");
+
+    json b = k.body("S100001");
+    REQUIRE(b["accommodations"].size() == 1);
+    CHECK(b["accommodations"][0]["accommodationDescriptor"] == kScheduling);
+    CHECK(k.detail("S100001")["accommodations"].size() == 1);
+    k.checkConsistent();
+
+    service::SessionQueries queries(k.store);
+    auto detail = queries.student(kMathSession, "S100001");
+    REQUIRE(detail.ok());
+    CHECK(detail->attendance.accommodations.size() == 1);
+    int withdrawn = 0;
+    for (const auto& h : detail->history)
+        if (h.withdrawn) {
+            ++withdrawn;
+            CHECK(h.event.id == wrong.eventId);
+        }
+    CHECK(withdrawn == 1);
+    CHECK(detail->stateCopy == service::StateCopy::Pending);
+
+    refused(k, [&] { return k.svc.correct(kMathSession, "S100001", kProctor, wrong.eventId, "again"); }, "already withdrawn");
+    refused(k, [&] { return k.svc.correct(kMathSession, "S100001", kProctor, fix.eventId, "undo"); }, "cannot itself be withdrawn");
+}
+
+TEST_CASE("withdrawing a check-in that a check-out depends on is refused and writes nothing") {
+    Kiosk k;
+    k.open();
+    k.clock.setMinute(-3);
+    auto in = k.checkIn("S100001");
+    REQUIRE(in.saved);
+    k.clock.setMinute(60);
+    auto out = k.svc.checkOut(kMathSession, "S100001", kProctor);
+    REQUIRE(out.saved);
+    refused(k, [&] { return k.svc.correct(kMathSession, "S100001", kProctor, in.eventId, "wrong student"); }, "inconsistent");
+    CHECK(k.presence("S100001") == "checked_out");
+
+    // Withdrawing the check-out puts the student back in the room.
+    k.must(k.svc.correct(kMathSession, "S100001", kProctor, out.eventId, "left for the nurse, came back"));
+    CHECK(k.presence("S100001") == "present");
+    CHECK_FALSE(k.body("S100001").contains("administrationEndDate"));
+    // Now the check-in itself may go.
+    k.must(k.svc.correct(kMathSession, "S100001", kProctor, in.eventId, "wrong student"));
+    CHECK(k.presence("S100001") == "expected");
+    CHECK(k.version("S100001") == 4);
+    k.checkConsistent();
+}
+
+TEST_CASE("a walk-in flag cannot be withdrawn") {
+    Kiosk k;
+    k.open();
+    auto r = k.svc.addWalkIn(kMathSession, {"S900003", "Dara", "", "Begay", ""}, kProctor);
+    REQUIRE(r.saved);
+    refused(k, [&] { return k.svc.correct(kMathSession, "S900003", kProctor, r.eventId, "oops"); }, "walk-in");
+}
+
+// --- a full disk ------------------------------------------------------------
+
+TEST_CASE("a write that fails for lack of space says so, writes nothing, and works again once there is room") {
+    TempDir dir;
+    const auto file = dir / "kiosk.db";
+    Kiosk k(&file);
+    k.open();
+    k.clock.setMinute(-5);
+    for (const char* s : {"S100001", "S100002", "S100003"}) k.must(k.checkIn(s));
+    const auto pages = queryInt(k.db(), "PRAGMA page_count;");
+    REQUIRE(k.db().exec("PRAGMA max_page_count = " + std::to_string(pages) + ";").ok());
+
+    // Irregularity reports with long descriptions until the file cannot grow.
+    const std::string longText(3000, 'x');
+    const auto eventsAtLimit = k.events();
+    const auto versionAtLimit = k.version("S100001");
+    int saved = 0;
+    ActionResult failed;
+    std::string before;
+    for (int i = 0; i < 100; ++i) {
+        before = k.everything();
+        k.clock.setMinute(i);
+        failed = k.svc.recordIrregularity(kMathSession, "S100001", kProctor, {kFireAlarm, longText + std::to_string(i), std::nullopt});
+        if (!failed.saved) break;
+        ++saved;
+    }
+    REQUIRE_FALSE(failed.saved);
+    CAPTURE(saved);
+    CHECK(failed.message.find("disk is full") != std::string::npos);
+    CHECK(failed.message.find("Everything saved before is safe") != std::string::npos);
+    CHECK(failed.eventId.empty());
+    // Nothing half-written: the failed action left no trace at all.
+    CHECK(k.everything() == before);
+    CHECK(k.events() == eventsAtLimit + saved);
+    CHECK(k.version("S100001") == versionAtLimit + saved);
+    CHECK_FALSE(k.db().inTransaction());
+    k.checkConsistent();
+    // Earlier data is intact.
+    CHECK(queryText(k.db(), "PRAGMA integrity_check;") == "ok");
+    for (const char* s : {"S100001", "S100002", "S100003"}) CHECK(k.presence(s) == "present");
+    // Another student's record fails the same clean way: 20 KB cannot fit
+    // without new pages when no page is free.
+    REQUIRE(queryInt(k.db(), "PRAGMA freelist_count;") == 0);
+    const auto beforeOther = k.everything();
+    auto alsoFull = k.svc.recordIrregularity(kMathSession, "S100002", kProctor, {kFireAlarm, std::string(20000, 'y'), std::nullopt});
+    CHECK_FALSE(alsoFull.saved);
+    CHECK(alsoFull.message.find("disk is full") != std::string::npos);
+    CHECK(k.everything() == beforeOther);
+
+    // Room again: the same connection writes again.
+    REQUIRE(k.db().exec("PRAGMA max_page_count = 1073741823;").ok());
+    auto retry = k.svc.recordIrregularity(kMathSession, "S100001", kProctor, {kFireAlarm, longText + "retry", std::nullopt});
+    REQUIRE_MESSAGE(retry.saved, retry.message);
+    k.must(k.svc.recordIrregularity(kMathSession, "S100002", kProctor, {kFireAlarm, std::string(20000, 'y'), std::nullopt}));
+    k.must(k.checkIn("S100004"));
+    CHECK(k.presence("S100004") == "present");
+    k.checkConsistent();
+    CHECK(queryText(k.db(), "PRAGMA integrity_check;") == "ok");
+    // And what was written survives a reopen.
+    const auto events = k.events();
+    auto reopened = store::Store::open(file);
+    REQUIRE(reopened.ok());
+    CHECK(queryInt(reopened->db(), "SELECT count(*) FROM event;") == events);
+}
