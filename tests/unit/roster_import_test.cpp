@@ -2,6 +2,7 @@
 // lost by an import; the demo roster generator.
 #include "kiosk/domain/text_fold.hpp"
 #include "kiosk/service/attendance_service.hpp"
+#include "kiosk/store/credentials.hpp"
 #include "kiosk/store/demo_data.hpp"
 #include "kiosk/store/roster_import.hpp"
 #include "kiosk/store/roster_repo.hpp"
@@ -179,7 +180,11 @@ TEST_CASE("a good roster file imports completely") {
     REQUIRE(zoe->has_value());
     CHECK((*zoe)->firstName == "Zoë");
     CHECK((*zoe)->lastSurname == "Ñúñez");
-    CHECK((*zoe)->birthDate == "2009-04-12");
+    // The birth date is a sign-in factor: kept only as an Argon2id hash.
+    CHECK((*zoe)->birthDate.empty());
+    auto check = store::checkCredential(s.db(), store::CredentialKind::StudentBirthDate, "S1", "2009-04-12", sessionStart());
+    REQUIRE(check.ok());
+    CHECK(check->outcome == store::CheckOutcome::Accepted);
     auto reg = store::findRegistration(s.db(), "ADM-1", "S3");
     REQUIRE(reg->has_value());
     CHECK((*reg)->scheduledAccommodations == std::vector<std::string>{kAcc + "Settings", kAcc + "Test material"});

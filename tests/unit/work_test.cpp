@@ -51,7 +51,7 @@ TEST_CASE("a draft may be incomplete, but submitting needs every field") {
     CHECK_FALSE(lab.work.saveDraft("S1", "", {"no-such-task", "", 0, "", ""}).saved);
 }
 
-TEST_CASE("review needs a proctor's PIN; approve, send back and reject each do what they say") {
+TEST_CASE("review needs a proctor PIN, and approve, send back and reject each do what they say") {
     Lab lab;
     auto a = lab.logged("comm-customer", 50);
     auto b = lab.logged("comm-written", 40);
