@@ -100,12 +100,18 @@ std::optional<Refusal> apply(Attendance& s, const AttendanceEvent& e, const Sess
             return refuse("That accommodation is already recorded for this student.");
         next.accommodations.push_back({e.id, e.accommodation, e.at});
         break;
-    case EventKind::Irregularity:
+    case EventKind::Irregularity: {
         if (e.circumstance.empty()) return refuse("Choose the kind of irregularity.");
+        auto kinds = eventCircumstances();
+        bool known = e.circumstance.rfind(kEventCircumstanceNs, 0) == 0 &&
+                     std::find(kinds.begin(), kinds.end(), descriptorCodeValue(e.circumstance)) != kinds.end();
+        if (!known) return refuse("That kind of irregularity is not one the state accepts; choose one from the list.");
         if (e.description.empty()) return refuse("Describe what happened.");
+        if (e.description.size() > kMaxDescriptionBytes) return refuse("The description is too long; keep it under 1,000 characters.");
         if (!arrived(s.presence)) return refuse("Irregularities are recorded for students who have arrived.");
         next.irregularities.push_back({e.id, e.circumstance, e.description, e.occurredAt.value_or(e.at), e.proctor});
         break;
+    }
     case EventKind::CheckedOut:
         if (s.presence == Presence::OnBreak) return refuse("This student is on a break. Record the return first.");
         if (s.presence == Presence::CheckedOut) return refuse("This student is already checked out.");
@@ -117,6 +123,11 @@ std::optional<Refusal> apply(Attendance& s, const AttendanceEvent& e, const Sess
         if (s.presence == Presence::NoShow) return refuse("This student is already marked as a no-show.");
         if (s.presence != Presence::Expected) return refuse("This student has arrived, so cannot be a no-show.");
         if (!noShowAllowed(e.at, rules)) return refuse("No-shows can be marked only from the cut-off time.");
+        if (!e.reason.empty()) {
+            auto reasons = reasonsNotTested();
+            if (std::find(reasons.begin(), reasons.end(), e.reason) == reasons.end())
+                return refuse("That reason is not one the state accepts; choose one from the list.");
+        }
         next.presence = Presence::NoShow;
         next.noShowReason = e.reason.empty() ? std::string("Absent") : e.reason;
         break;

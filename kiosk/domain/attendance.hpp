@@ -93,6 +93,8 @@ struct Attendance {
     std::optional<int> assessedMinutes() const;
 };
 
+inline constexpr std::size_t kMaxDescriptionBytes = 1000;
+
 struct Refusal {
     std::string message;
 };

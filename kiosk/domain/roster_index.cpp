@@ -38,17 +38,22 @@ void RosterIndex::build(const std::vector<RosterEntry>& entries) {
     for (std::uint32_t i = 0; i < entries.size(); ++i) {
         std::string id = foldForSearch(entries[i].studentId);
         std::string folded = foldForSearch(entries[i].displayName) + " " + id;
-        for (std::string_view w : splitWords(folded)) m_tokens.push_back({std::string(w), i});
+        std::uint8_t position = 0;
+        for (std::string_view w : splitWords(folded)) {
+            m_tokens.push_back({std::string(w), i, position});
+            if (position < 255) ++position;
+        }
         // The ID without separators too, so "S0012" finds "S-0012".
         std::string compactId;
         for (char c : id)
             if (c != ' ') compactId.push_back(c);
-        if (compactId != id) m_tokens.push_back({compactId, i});
+        if (compactId != id) m_tokens.push_back({compactId, i, 255});
         m_folded.push_back(std::move(folded));
         m_foldedIds.push_back(std::move(compactId));
     }
     std::sort(m_tokens.begin(), m_tokens.end(), [](const Token& a, const Token& b) {
-        return a.text != b.text ? a.text < b.text : a.entry < b.entry;
+        if (a.text != b.text) return a.text < b.text;
+        return a.position != b.position ? a.position < b.position : a.entry < b.entry;
     });
 }
 
@@ -57,47 +62,51 @@ std::vector<std::uint32_t> RosterIndex::search(std::string_view query, std::size
     std::vector<std::string_view> words = splitWords(folded);
     if (words.empty() || limit == 0) return {};
 
-    // The longest word is usually the most selective one to look up.
-    std::string_view key = *std::max_element(words.begin(), words.end(),
-                                             [](std::string_view a, std::string_view b) { return a.size() < b.size(); });
-    auto lo = std::lower_bound(m_tokens.begin(), m_tokens.end(), key,
-                               [](const Token& t, std::string_view k) { return t.text < k; });
+    auto prefixRange = [&](std::string_view prefix) {
+        auto lo = std::lower_bound(m_tokens.begin(), m_tokens.end(), prefix, [](const Token& t, std::string_view k) { return t.text < k; });
+        auto hi = lo;
+        // Past the prefix range: the first token that does not start with it.
+        hi = std::partition_point(lo, m_tokens.end(), [&](const Token& t) { return t.text.compare(0, prefix.size(), prefix) == 0; });
+        return std::pair{lo, hi};
+    };
+    // Walk the most selective word's range; check the others per candidate.
+    std::size_t keyIndex = 0;
+    auto [lo, hi] = prefixRange(words[0]);
+    for (std::size_t i = 1; i < words.size(); ++i) {
+        auto r = prefixRange(words[i]);
+        if (r.second - r.first < hi - lo) {
+            lo = r.first;
+            hi = r.second;
+            keyIndex = i;
+        }
+    }
+    auto matchesOthers = [&](std::uint32_t e) {
+        for (std::size_t i = 0; i < words.size(); ++i)
+            if (i != keyIndex && !hasWordWithPrefix(m_folded[e], words[i])) return false;
+        return true;
+    };
 
-    std::vector<std::uint32_t> candidates;
-    for (auto it = lo; it != m_tokens.end() && it->text.compare(0, key.size(), key) == 0; ++it)
-        candidates.push_back(it->entry);
-    std::sort(candidates.begin(), candidates.end());
-    candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
-
+    std::vector<std::uint32_t> out;
+    out.reserve(std::min<std::size_t>(limit, 64));
+    auto add = [&](std::uint32_t e) {
+        if (std::find(out.begin(), out.end(), e) != out.end()) return;
+        out.push_back(e);
+    };
+    // A whole ID typed or scanned comes first.
     std::string compactQuery;
     for (char c : folded)
         if (c != ' ') compactQuery.push_back(c);
-
-    struct Hit {
-        int rank;
-        std::uint32_t entry;
-    };
-    std::vector<Hit> hits;
-    for (std::uint32_t e : candidates) {
-        bool all = true;
-        for (std::string_view w : words) {
-            if (w == key) continue;
-            if (!hasWordWithPrefix(m_folded[e], w)) {
-                all = false;
-                break;
-            }
-        }
-        if (!all) continue;
-        int rank = m_foldedIds[e] == compactQuery ? 0 : m_folded[e].compare(0, words[0].size(), words[0]) == 0 ? 1 : 2;
-        hits.push_back({rank, e});
-    }
-    std::size_t n = std::min(limit, hits.size());
-    std::partial_sort(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(n), hits.end(), [&](const Hit& a, const Hit& b) {
-        return a.rank != b.rank ? a.rank < b.rank : a.entry < b.entry;
-    });
-    std::vector<std::uint32_t> out;
-    out.reserve(n);
-    for (std::size_t i = 0; i < n; ++i) out.push_back(hits[i].entry);
+    auto exact = std::equal_range(m_tokens.begin(), m_tokens.end(), compactQuery,
+                                  [](const auto& a, const auto& b) {
+                                      if constexpr (std::is_same_v<std::decay_t<decltype(a)>, Token>) return a.text < std::string_view(b);
+                                      else return std::string_view(a) < b.text;
+                                  });
+    for (auto it = exact.first; it != exact.second && out.size() < limit; ++it)
+        if (m_foldedIds[it->entry] == compactQuery) add(it->entry);
+    // Then matches in the order of the word they matched (tokens are sorted by
+    // text, then word position, then roster order), stopping once there are enough.
+    for (auto it = lo; it != hi && out.size() < limit; ++it)
+        if (matchesOthers(it->entry)) add(it->entry);
     return out;
 }
 

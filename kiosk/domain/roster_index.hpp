@@ -12,7 +12,7 @@ namespace kiosk::domain {
 
 struct RosterEntry {
     std::string studentId;
-    std::string displayName;  // as the roster spells it, diacritics kept
+    std::string displayName;  // "Surname, First Middle", as the roster spells it, diacritics kept
 };
 
 class RosterIndex {
@@ -27,6 +27,7 @@ private:
     struct Token {
         std::string text;
         std::uint32_t entry;
+        std::uint8_t position;  // word number in the display name: "Kim, Lee" ranks a surname match first
     };
     std::vector<Token> m_tokens;           // sorted by text
     std::vector<std::string> m_folded;     // whole folded name + id per entry, space separated

@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 namespace kiosk::service {
 
 using domain::AttendanceEvent;
@@ -169,6 +171,15 @@ ActionResult AttendanceService::breakIn(const std::string& sessionId, const std:
 
 ActionResult AttendanceService::deliverAccommodation(const std::string& sessionId, const std::string& studentId,
                                                      const std::string& proctor, const std::string& accommodation) {
+    auto reg = store::findRegistration(m_store.db(), sessionId, studentId);
+    bool scheduled = reg && *reg &&
+                     std::find((*reg)->scheduledAccommodations.begin(), (*reg)->scheduledAccommodations.end(), accommodation) !=
+                         (*reg)->scheduledAccommodations.end();
+    auto categories = domain::accommodationCategories();
+    bool category = accommodation.rfind(domain::kAccommodationNs, 0) == 0 &&
+                    std::find(categories.begin(), categories.end(), domain::descriptorCodeValue(accommodation)) != categories.end();
+    if (!scheduled && !category)
+        return ActionResult::refused("That accommodation is neither scheduled for this student nor an Ed-Fi category; choose one from the list.");
     AttendanceEvent e;
     e.kind = EventKind::AccommodationDelivered;
     e.proctor = proctor;
@@ -208,7 +219,8 @@ BulkResult AttendanceService::markNoShowsAtCutoff(const std::string& sessionId, 
     auto tx = Transaction::begin(db);
     if (!tx) return {0, tx.error().describe()};
     auto session = store::findSession(db, sessionId);
-    if (!session || !*session) return {0, "That session is not on this kiosk."};
+    if (!session) return {0, session.error().describe()};
+    if (!*session) return {0, "That session is not on this kiosk."};
     const store::SessionInfo& info = **session;
     if (info.signedOffAt) return {0, "This session has been signed off; nothing more can be recorded in it."};
     if (!info.openedAt) return {0, "Open the session before recording anything in it."};

@@ -10,7 +10,7 @@ namespace kiosk::store {
 std::string csvField(std::string_view text) {
     std::string v(text);
     // A cell starting with = + - @ would run as a formula in a spreadsheet.
-    if (!v.empty() && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@')) v.insert(v.begin(), '\'');
+    if (!v.empty() && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@' || v[0] == '\t' || v[0] == '\r')) v.insert(v.begin(), '\'');
     bool quote = v.find_first_of(",\"\r\n") != std::string::npos;
     if (!quote) return v;
     std::string out = "\"";

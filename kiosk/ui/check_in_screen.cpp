@@ -42,7 +42,7 @@ void CheckInScreen::refresh() {
         std::vector<domain::RosterEntry> entries;
         entries.reserve(m_snapshot.roster.size());
         for (const auto& r : m_snapshot.roster)
-            entries.push_back({r.student.studentUniqueId, r.student.firstName + " " + r.student.middleName + " " + r.student.lastSurname});
+            entries.push_back({r.student.studentUniqueId, r.student.displayName()});
         m_index.build(entries);
         m_indexedRosterSize = m_snapshot.roster.size();
         m_lastQuery = "\x01";

@@ -37,6 +37,9 @@ Error errorFrom(sqlite3* db, int code) {
 
 Status applyPragmas(Database& db, Durability durability) {
     if (auto s = db.exec("PRAGMA foreign_keys = ON;"); !s) return s;
+    // REPLACE deletes the old row; with recursive triggers that delete fires
+    // the append-only triggers instead of silently overwriting history.
+    if (auto s = db.exec("PRAGMA recursive_triggers = ON;"); !s) return s;
     if (auto s = db.exec("PRAGMA journal_mode = WAL;"); !s) return s;
     if (auto s = db.exec(durability == Durability::Full ? "PRAGMA synchronous = FULL;" : "PRAGMA synchronous = NORMAL;"); !s)
         return s;
@@ -84,7 +87,7 @@ Result<Database> Database::openInMemory() {
     }
     sqlite3_extended_result_codes(raw, 1);
     Database db(raw, ":memory:");
-    if (auto s = db.exec("PRAGMA foreign_keys = ON;"); !s) return fail(s.error());
+    if (auto s = db.exec("PRAGMA foreign_keys = ON; PRAGMA recursive_triggers = ON;"); !s) return fail(s.error());
     return db;
 }
 

@@ -471,9 +471,16 @@ TEST_CASE("eventDescription is cut at 1024 bytes without splitting a UTF-8 chara
             CAPTURE(pad);
             auto irr = ev(domain::EventKind::Irregularity, 10, 2);
             irr.circumstance = kCircumstanceNs + "Other";
+            // Each description stays under the 1,000-byte limit; together they pass 1,024.
             irr.description = std::string(static_cast<std::size_t>(pad), 'x');
-            for (int i = 0; i < 800; ++i) irr.description += ch;
-            json j = store::studentAssessmentJson(mathSession(), "S100001", build({ev(domain::EventKind::CheckedIn, 0, 1), irr}));
+            for (int i = 0; i < 240; ++i) irr.description += ch;
+            auto irr2 = irr;
+            irr2.id = "irr-2";
+            irr2.seq = 3;
+            auto irr3 = irr;
+            irr3.id = "irr-3";
+            irr3.seq = 4;
+            json j = store::studentAssessmentJson(mathSession(), "S100001", build({ev(domain::EventKind::CheckedIn, 0, 1), irr, irr2, irr3}));
             std::string d = j["eventDescription"];
             CHECK(d.size() <= 1024);
             CHECK(d.size() >= 1024 - 3 - 3);  // at most one character dropped besides the marker

@@ -1,0 +1,70 @@
+// Regressions for bugs found in review: history overwritten by REPLACE,
+// descriptor values the state would refuse, search cost on short prefixes.
+#include "kiosk/domain/roster_index.hpp"
+#include "kiosk/service/attendance_service.hpp"
+#include "kiosk/store/demo_data.hpp"
+#include "kiosk/store/event_log.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace kiosk;
+
+namespace {
+struct Open {
+    domain::Timestamp now = domain::parseIso8601("2026-11-23T14:00:00Z").value();
+    store::Store store = std::move(store::Store::openInMemory().value());
+    service::AttendanceService svc{store, [this] { return now; }};
+    Open() {
+        store::DemoOptions demo;
+        demo.students = 30;
+        demo.now = now;
+        REQUIRE(store::loadDemo(store, demo).ok());
+        REQUIRE(svc.openSession("RHS-2026-WK-AM-114", "Ms. Rivera").saved);
+        REQUIRE(svc.checkIn("RHS-2026-WK-AM-114", "S100001", "Ms. Rivera", {}).saved);
+    }
+};
+} // namespace
+
+TEST_CASE("INSERT OR REPLACE cannot overwrite an event or an audit entry") {
+    Open o;
+    CHECK_FALSE(o.store.db()
+                    .exec("INSERT OR REPLACE INTO event (seq, event_id, kiosk_id, site_id, session_id, student_unique_id, kind, proctor,"
+                          " recorded_at, local_utc_offset_min, payload) SELECT seq, 'forged', kiosk_id, site_id, session_id,"
+                          " student_unique_id, 'no_show', proctor, recorded_at, 0, '{}' FROM event WHERE student_unique_id = 'S100001';")
+                    .ok());
+    auto events = store::eventsFor(o.store.db(), "RHS-2026-WK-AM-114", "S100001").value();
+    REQUIRE(events.size() == 1);
+    CHECK(events[0].kind == domain::EventKind::CheckedIn);
+}
+
+TEST_CASE("descriptor values the state would refuse are refused at the kiosk") {
+    Open o;
+    auto badReason = o.svc.markNoShow("RHS-2026-WK-AM-114", "S100002", "Ms. Rivera", "Sick");
+    o.now += std::chrono::minutes(30);
+    badReason = o.svc.markNoShow("RHS-2026-WK-AM-114", "S100002", "Ms. Rivera", "Sick");
+    CHECK_FALSE(badReason.saved);
+    CHECK(badReason.message.find("reason") != std::string::npos);
+    CHECK(o.svc.markNoShow("RHS-2026-WK-AM-114", "S100002", "Ms. Rivera", "Medical waiver").saved);
+
+    service::IrregularityDetails made{"uri://ed-fi.org/EventCircumstanceDescriptor#Alien abduction", "odd", std::nullopt};
+    CHECK_FALSE(o.svc.recordIrregularity("RHS-2026-WK-AM-114", "S100001", "Ms. Rivera", made).saved);
+    service::IrregularityDetails fire{"uri://ed-fi.org/EventCircumstanceDescriptor#Fire alarm", "evacuated", std::nullopt};
+    CHECK(o.svc.recordIrregularity("RHS-2026-WK-AM-114", "S100001", "Ms. Rivera", fire).saved);
+
+    CHECK_FALSE(o.svc.deliverAccommodation("RHS-2026-WK-AM-114", "S100001", "Ms. Rivera", "uri://x/AccommodationDescriptor#Made up").saved);
+    CHECK(o.svc.deliverAccommodation("RHS-2026-WK-AM-114", "S100001", "Ms. Rivera", "uri://ed-fi.org/AccommodationDescriptor#Settings").saved);
+}
+
+TEST_CASE("short prefixes return at most the limit, the exact ID first, without scanning past it") {
+    domain::RosterIndex index;
+    std::vector<domain::RosterEntry> entries;
+    for (int i = 0; i < 5000; ++i) entries.push_back({"S" + std::to_string(100000 + i), "Smith, Sam"});
+    entries.push_back({"S1", "Kim, Lee"});
+    index.build(entries);
+    auto hits = index.search("s1", 50);
+    REQUIRE(hits.size() == 50);
+    CHECK(entries[hits[0]].studentId == "S1");  // exact ID first, though it was added last
+    auto smith = index.search("sm", 20);
+    CHECK(smith.size() == 20);
+    CHECK(entries[smith[0]].studentId == "S100000");  // roster order among equal words
+}
