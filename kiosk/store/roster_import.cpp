@@ -290,6 +290,10 @@ ImportReport parseWith(std::string_view jsonText, RosterData& out, Database* db)
     } catch (const json::parse_error& e) {
         report.fileError = "the roster is not valid JSON (at byte " + std::to_string(e.byte) + ")";
         return report;
+    } catch (const json::exception&) {
+        // e.g. a number too large for any type: out_of_range, not parse_error
+        report.fileError = "the roster holds a value that cannot be read (a number out of range?)";
+        return report;
     }
     if (!root.is_object()) {
         report.fileError = "the roster must be a JSON object with assessmentAdministrations, students and studentAssessmentRegistrations";

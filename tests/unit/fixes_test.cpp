@@ -4,6 +4,7 @@
 #include "kiosk/service/attendance_service.hpp"
 #include "kiosk/store/demo_data.hpp"
 #include "kiosk/store/event_log.hpp"
+#include "kiosk/store/roster_import.hpp"
 
 #include <doctest/doctest.h>
 
@@ -67,4 +68,12 @@ TEST_CASE("short prefixes return at most the limit, the exact ID first, without 
     auto smith = index.search("sm", 20);
     CHECK(smith.size() == 20);
     CHECK(entries[smith[0]].studentId == "S100000");  // roster order among equal words
+}
+
+TEST_CASE("a roster with a number too large for any type is refused, not a crash (found by fuzzing)") {
+    store::RosterData out;
+    auto report = store::parseRoster(R"({"students": [{"studentUniqueId": "S1", "firstName": 7E777777777}]})", out);
+    CHECK_FALSE(report.ok());
+    CHECK(report.fileError.find("cannot be read") != std::string::npos);
+    CHECK(out.students.empty());
 }
