@@ -27,9 +27,9 @@ HttpResponse Api::testControl(const HttpRequest& request, const std::string& act
     if (!resource) return controlError(400, "add ?resource=<name>, e.g. ?resource=studentAssessments");
     return jsonResponse(200, m_store.received(*resource));
   }
-  if (!isPost) return action == "expire-tokens" || action == "seed" || action == "delete" || action == "reset"
-                        ? methodNotAllowed("POST")
-                        : notFound("Unknown test-control action '" + action + "'.");
+  const bool known = action == "expire-tokens" || action == "seed" || action == "delete" || action == "reset";
+  if (!known) return notFound("Unknown test-control action '" + action + "'.");
+  if (!isPost) return methodNotAllowed("POST");
 
   if (action == "expire-tokens") {
     return jsonResponse(200, {{"expired", m_tokens.expireAll()}});
