@@ -81,7 +81,10 @@ std::optional<std::string> FaultPlan::applyMode(const nlohmann::json& mode) {
     }
     std::uint64_t seed = m_defaultSeed;
     if (auto given = mode.find("seed"); given != mode.end()) {
-      if (!given->is_number_unsigned()) return "'seed' must be a non-negative integer";
+      // JSON parsers store 7 as signed; any non-negative integer will do.
+      if (!given->is_number_integer() || (!given->is_number_unsigned() && given->get<long long>() < 0)) {
+        return "'seed' must be a non-negative integer";
+      }
       seed = given->get<std::uint64_t>();
     }
     std::lock_guard lock(m_mutex);
