@@ -230,7 +230,7 @@ TEST_CASE("change queries: available versions, windows, deletes and key changes"
   CHECK(parseBody(server.get("/changeQueries/v1/availableChangeVersions"))["newestChangeVersion"] == newest + 2);
 }
 
-TEST_CASE("registrations carry scheduled accommodations; DS 5.1 has no registrations") {
+TEST_CASE("registrations carry scheduled accommodations, DS 5.1 has no registrations") {
   SUBCASE("Data Standard 5.2") {
     SeededApi server;
     auto registrations = parseBody(server.get("/data/v3/ed-fi/studentAssessmentRegistrations"));

@@ -20,7 +20,7 @@ TEST_CASE("a token is valid until its lifetime has passed") {
   CHECK_FALSE(tokens.clientFor("never-issued").has_value());
 }
 
-TEST_CASE("at most 15 live tokens per client; expiry frees the slots") {
+TEST_CASE("at most 15 live tokens per client, expiry frees the slots") {
   FakeClock time;
   TokenTable tokens(std::chrono::seconds(60), TokenTable::kDefaultMaxLivePerClient, time.clock());
   for (int i = 0; i < 15; ++i) REQUIRE(tokens.issue("kiosk").has_value());

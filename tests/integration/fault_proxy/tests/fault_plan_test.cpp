@@ -45,7 +45,7 @@ TEST_CASE("fault mode hits the next N requests, then passes") {
   CHECK(stats["injectedTotal"] == 2);
 }
 
-TEST_CASE("count defaults to one; stallSeconds and retryAfter travel with the decision") {
+TEST_CASE("count defaults to one, stallSeconds and retryAfter travel with the decision") {
   FaultPlan plan(1);
   REQUIRE_FALSE(plan.applyMode({{"mode", "fault"}, {"fault", "stall"}, {"stallSeconds", 4}}).has_value());
   auto decision = plan.next();

@@ -26,7 +26,7 @@ TEST_CASE("a request with a Content-Length body, fed a byte at a time") {
   CHECK(request.keepAlive());
 }
 
-TEST_CASE("chunked bodies are de-chunked; pipelined requests stay apart") {
+TEST_CASE("chunked bodies are de-chunked, pipelined requests stay apart") {
   RequestParser parser;
   auto state = parser.feed(
       "POST /a HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n4;ext=1\r\nWiki\r\n5\r\npedia\r\n0\r\nX-Trailer: y\r\n\r\n"

@@ -96,7 +96,7 @@ TEST_CASE("reset as an HTTP client sees it: no response at all") {
   CHECK_FALSE(result);
 }
 
-TEST_CASE("stall: the connection is held past the client's timeout, then closed; nothing is forwarded") {
+TEST_CASE("stall: the connection is held past the client's timeout, then closed, nothing is forwarded") {
   TestStack stack;
   const std::string token = stack.token();
   stack.setMode({{"mode", "fault"}, {"fault", "stall"}, {"count", 1}, {"stallSeconds", 2}});
