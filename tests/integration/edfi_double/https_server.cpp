@@ -63,6 +63,10 @@ HttpsServer::HttpsServer(Api& api, const std::string& certFile, const std::strin
                    reply.status);
     }
   };
+  // Api::handle dates its own replies; this covers what httplib answers itself.
+  m_server->set_post_routing_handler([](const httplib::Request&, httplib::Response& response) {
+    if (!response.has_header("Date")) response.set_header("Date", httpDate(systemNow()));
+  });
   const std::string everything = "(.*)";
   m_server->Get(everything, handler);
   m_server->Post(everything, handler);

@@ -79,6 +79,45 @@ std::vector<ResourceSpec> buildCatalog() {
     specs.push_back(std::move(spec));
   }
 
+  // The task catalogue: a "Work Readiness" program evaluation, one element per task.
+  {
+    ResourceSpec spec;
+    spec.name = "programEvaluations";
+    spec.entityName = "ProgramEvaluation";
+    spec.required = {"programEvaluationPeriodDescriptor", "programEvaluationTypeDescriptor", "programEvaluationTitle",
+                     "programReference", "programReference.educationOrganizationId", "programReference.programName",
+                     "programReference.programTypeDescriptor"};
+    spec.key = {{"programReference.educationOrganizationId", "programEducationOrganizationId"},
+                {"programEvaluationPeriodDescriptor", "programEvaluationPeriodDescriptor"},
+                {"programEvaluationTitle", "programEvaluationTitle"},
+                {"programEvaluationTypeDescriptor", "programEvaluationTypeDescriptor"},
+                {"programReference.programName", "programName"},
+                {"programReference.programTypeDescriptor", "programTypeDescriptor"}};
+    specs.push_back(std::move(spec));
+  }
+
+  {
+    ResourceSpec spec;
+    spec.name = "programEvaluationElements";
+    spec.entityName = "ProgramEvaluationElement";
+    spec.required = {"programEvaluationElementTitle",
+                     "programEvaluationReference",
+                     "programEvaluationReference.programEducationOrganizationId",
+                     "programEvaluationReference.programEvaluationPeriodDescriptor",
+                     "programEvaluationReference.programEvaluationTitle",
+                     "programEvaluationReference.programEvaluationTypeDescriptor",
+                     "programEvaluationReference.programName",
+                     "programEvaluationReference.programTypeDescriptor"};
+    spec.key = {{"programEvaluationElementTitle", "programEvaluationElementTitle"},
+                {"programEvaluationReference.programEducationOrganizationId", "programEducationOrganizationId"},
+                {"programEvaluationReference.programEvaluationPeriodDescriptor", "programEvaluationPeriodDescriptor"},
+                {"programEvaluationReference.programEvaluationTitle", "programEvaluationTitle"},
+                {"programEvaluationReference.programEvaluationTypeDescriptor", "programEvaluationTypeDescriptor"},
+                {"programEvaluationReference.programName", "programName"},
+                {"programEvaluationReference.programTypeDescriptor", "programTypeDescriptor"}};
+    specs.push_back(std::move(spec));
+  }
+
   {
     ResourceSpec spec;
     spec.name = "studentAssessments";

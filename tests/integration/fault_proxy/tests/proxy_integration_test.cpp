@@ -310,6 +310,10 @@ TEST_CASE("the double plays Data Standard 5.1: no registrations, no administrati
   REQUIRE(students);
   CHECK(students->status == 200);
   CHECK(students->get_header_value("Total-Count") == "5");
+  // The task catalogue is there in either Data Standard.
+  auto tasks = stack.viaProxy()->Get("/data/v3/ed-fi/programEvaluationElements", bearer(token));
+  REQUIRE(tasks);
+  CHECK(nlohmann::json::parse(tasks->body).size() == 4);
   auto discovery = stack.direct()->Get("/");
   REQUIRE(discovery);
   CHECK(nlohmann::json::parse(discovery->body)["dataModels"][0]["version"] == "5.1.0");
