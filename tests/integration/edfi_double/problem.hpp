@@ -26,12 +26,12 @@ using ValidationErrors = std::map<std::string, std::vector<std::string>>;
 
 // RFC 9457 problem details in the shape Ed-Fi sends them.
 struct Problem {
-  int status = 400;
-  std::string type;
-  std::string title;
-  std::string detail;
-  ValidationErrors validationErrors;
-  std::vector<std::string> errors;
+    int status = 400;
+    std::string type;
+    std::string title;
+    std::string detail;
+    ValidationErrors validationErrors;
+    std::vector<std::string> errors;
 };
 
 HttpResponse problemResponse(const Problem& problem);

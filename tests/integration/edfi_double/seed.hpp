@@ -11,12 +11,12 @@
 namespace edfi_double {
 
 struct SeedApplied {
-  std::size_t records = 0;
-  std::size_t descriptors = 0;
+    std::size_t records = 0;
+    std::size_t descriptors = 0;
 };
 
 struct SeedError {
-  std::string message;
+    std::string message;
 };
 
 // Seed document:

@@ -13,11 +13,11 @@ namespace edfi_double::testing {
 // A clock tests move by hand, so nothing waits on real time.
 class FakeClock {
 public:
-  TimePoint now = TimePoint{} + std::chrono::hours(24 * 365 * 55);
-  Clock clock() {
-    return [this] { return now; };
-  }
-  void advance(std::chrono::seconds by) { now += by; }
+    TimePoint now = TimePoint{} + std::chrono::hours(24 * 365 * 55);
+    Clock clock() {
+        return [this] { return now; };
+    }
+    void advance(std::chrono::seconds by) { now += by; }
 };
 
 // "GET", "/data/v3/ed-fi/students?offset=0" -> request with parsed query.

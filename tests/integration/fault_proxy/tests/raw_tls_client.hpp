@@ -6,18 +6,18 @@ namespace fault_proxy::testing {
 
 // How the server ended the stream, as seen on the wire.
 enum class StreamEnd {
-  CloseNotify, // an orderly TLS close
-  Eof,         // TCP FIN without close_notify
-  Reset,       // TCP RST (ECONNRESET)
-  Timeout,     // nothing more within the read timeout
-  Error,       // anything else, including a failed handshake
+    CloseNotify, // an orderly TLS close
+    Eof,         // TCP FIN without close_notify
+    Reset,       // TCP RST (ECONNRESET)
+    Timeout,     // nothing more within the read timeout
+    Error,       // anything else, including a failed handshake
 };
 
 const char* toString(StreamEnd end);
 
 struct RawExchange {
-  std::string received; // every byte of the reply that arrived
-  StreamEnd end = StreamEnd::Error;
+    std::string received; // every byte of the reply that arrived
+    StreamEnd end = StreamEnd::Error;
 };
 
 // Sends `request` as is over a verified TLS connection to 127.0.0.1:port and
