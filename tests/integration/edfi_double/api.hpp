@@ -42,8 +42,6 @@ public:
     // Applies the startup seed; returns an error message on a bad seed.
     std::optional<std::string> applyStartupSeed();
 
-    Store& store() { return m_store; }
-    TokenTable& tokens() { return m_tokens; }
 
 private:
     HttpResponse route(const HttpRequest& request, const std::vector<std::string>& segments);

@@ -145,7 +145,8 @@ HttpResponse Api::postResource(const HttpRequest& request, const ResourceSpec& s
     checkDescriptors(m_descriptors, body, errors);
     if (!errors.empty()) {
         m_store.recordRejectedPost(spec.name);
-        return badRequest("Data validation failed. See 'validationErrors' for details.", std::move(errors));
+        return badRequest("Validation of '" + spec.entityName + "' failed. See 'validationErrors' for details.",
+                          std::move(errors));
     }
 
     if (spec.namespacePath) {
