@@ -1,0 +1,41 @@
+#pragma once
+#include <map>
+#include <string>
+#include <vector>
+
+#include "edfi_double/http_types.hpp"
+
+namespace edfi_double {
+
+// Problem type URNs the ODS/API 7.x uses (reference/edfi.md).
+namespace problem_type {
+inline constexpr const char* kBadRequest = "urn:ed-fi:api:bad-request";
+inline constexpr const char* kDataValidationFailed = "urn:ed-fi:api:bad-request:data-validation-failed";
+inline constexpr const char* kAuthentication = "urn:ed-fi:api:security:authentication";
+inline constexpr const char* kTooManyTokens = "urn:ed-fi:api:security:authentication:too-many-tokens";
+inline constexpr const char* kNamespaceMismatch =
+    "urn:ed-fi:api:security:authorization:namespace:access-denied:namespace-mismatch";
+inline constexpr const char* kUnresolvedReference = "urn:ed-fi:api:data-conflict:unresolved-reference";
+inline constexpr const char* kOptimisticLockFailed = "urn:ed-fi:api:optimistic-lock-failed";
+inline constexpr const char* kNotFound = "urn:ed-fi:api:not-found";
+inline constexpr const char* kMethodNotAllowed = "urn:ed-fi:api:method-not-allowed";
+inline constexpr const char* kUnsupportedMediaType = "urn:ed-fi:api:unsupported-media-type";
+} // namespace problem_type
+
+using ValidationErrors = std::map<std::string, std::vector<std::string>>;
+
+// RFC 9457 problem details in the shape Ed-Fi sends them.
+struct Problem {
+  int status = 400;
+  std::string type;
+  std::string title;
+  std::string detail;
+  ValidationErrors validationErrors;
+  std::vector<std::string> errors;
+};
+
+HttpResponse problemResponse(const Problem& problem);
+HttpResponse notFound(const std::string& detail);
+HttpResponse methodNotAllowed(const std::string& allowed);
+
+} // namespace edfi_double
