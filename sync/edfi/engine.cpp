@@ -306,7 +306,7 @@ void SyncEngine::run(sqlite::Database db) {
             }
             probeFailures = 0;
             noteContact(std::nullopt);
-            setConnection(Connection::Online, std::nullopt);
+            setConnection(Connection::Online, std::string());  // the outage's cause is history now
             // The network is back: what waited on a connectivity backoff goes now.
             (void)outbox::expediteNoResponseRetries(db, clock.unixMs());
         }

@@ -63,7 +63,7 @@ struct SyncStatus {
     bool clockWarning = false;                      // |offset| > 5 minutes
     double drainRatePerSecond = 0;                  // records acknowledged, last 10 s
     outbox::Counts counts;
-    std::string lastError;                          // the latest cause, for a person
+    std::string lastError;                          // the latest cause, for a person; cleared when the server is reached again
     std::optional<std::int64_t> lastPullUnixMs;     // last complete change-query pass
     std::string dataModelVersion;                   // from discovery, e.g. "5.2.0"
     std::optional<std::int64_t> nextAttemptUnixMs;  // earliest retry time in the outbox

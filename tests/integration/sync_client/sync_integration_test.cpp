@@ -342,7 +342,7 @@ TEST_CASE("a 10,000-record backlog written offline drains without a restart") {
     auto file = site.dir.path / "kiosk.db";
     Kiosk kiosk(file);
     // The network is gone: every request through the proxy is reset.
-    site.proxyMode({{"mode", "fault"}, {"fault", "reset"}, {"count", 100000000}});
+    site.proxyMode({{"mode", "fault"}, {"fault", "reset"}, {"count", 1000000}});
     auto engine = SyncEngine::create(site.config(site.proxyUrl()), file, nullptr);
     REQUIRE(engine.ok());
     REQUIRE((*engine)->start().ok());
