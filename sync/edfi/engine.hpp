@@ -63,7 +63,10 @@ struct SyncStatus {
     bool clockWarning = false;                      // |offset| > 5 minutes
     double drainRatePerSecond = 0;                  // records acknowledged, last 10 s
     outbox::Counts counts;
-    std::string lastError;                          // the latest cause, for a person; cleared when the server is reached again
+    // The latest cause, for a person; cleared when the server is reached again.
+    // It may quote the server's own message (which can name a student ID):
+    // show it, never log it.
+    std::string lastError;
     std::optional<std::int64_t> lastPullUnixMs;     // last complete change-query pass
     std::string dataModelVersion;                   // from discovery, e.g. "5.2.0"
     std::optional<std::int64_t> nextAttemptUnixMs;  // earliest retry time in the outbox
