@@ -217,7 +217,10 @@ struct CurlTransport::Impl {
         TransportError err;
         err.curlCode = static_cast<int>(result);
         err.kind = (result == CURLE_WRITE_ERROR && slot.tooLarge) ? FailureKind::TooLarge : kindOf(result);
-        err.message = slot.errorBuffer[0] != '\0' ? std::string(slot.errorBuffer) : std::string(curl_easy_strerror(result));
+        // The error buffer can still hold the text of an earlier internal attempt (a
+        // retry on a reused connection that had died); for a timeout it misleads.
+        const bool useBuffer = slot.errorBuffer[0] != '\0' && result != CURLE_OPERATION_TIMEDOUT;
+        err.message = useBuffer ? std::string(slot.errorBuffer) : std::string(curl_easy_strerror(result));
         slot.response = Response{};
         return fail(std::move(err));
     }
