@@ -139,7 +139,12 @@ ApiResult<RoundStats> Uploader::runRound(Database& db, std::optional<std::int64_
     }
 
     std::vector<std::size_t> unauthorized;  // claim indexes
+    std::vector<bool> settled(claims.size(), false);
+    for (std::size_t i = 0; i < claims.size(); ++i) settled[i] = true;
+    for (std::size_t ci : sent) settled[ci] = false;
     auto onDone = [&](std::size_t index, transport::Outcome&& outcome) {
+        if (index >= sent.size() || settled[sent[index]]) return;  // a transport reporting twice
+        settled[sent[index]] = true;
         const outbox::Claim& claim = claims[sent[index]];
         if (outcome) {
             if (auto offset = clockOffsetMs(*outcome, m_clock.unixMs())) stats.clockOffsetMs = offset;
@@ -176,7 +181,10 @@ ApiResult<RoundStats> Uploader::runRound(Database& db, std::optional<std::int64_
                 sent.push_back(ci);
             }
             bool refusedAgain = false;
+            for (std::size_t ci : sent) settled[ci] = false;
             m_http.perform(requests, [&](std::size_t index, transport::Outcome&& outcome) {
+                if (index >= sent.size() || settled[sent[index]]) return;
+                settled[sent[index]] = true;
                 const outbox::Claim& claim = claims[sent[index]];
                 Disposition d = classifyUpsert(outcome, m_clock.unixMs(), maxRetryAfter);
                 if (d.verdict == Verdict::Unauthorized) {
@@ -189,6 +197,16 @@ ApiResult<RoundStats> Uploader::runRound(Database& db, std::optional<std::int64_
             });
             if (refusedAgain) m_session.refreshDidNotHelp();
         }
+    }
+
+    // A transport that never reported some request must not strand its row in flight.
+    for (std::size_t i = 0; i < claims.size(); ++i) {
+        if (settled[i]) continue;
+        Disposition d;
+        d.verdict = Verdict::RetryLater;
+        d.immediate = true;
+        d.cause = "no outcome was reported for the request";
+        keep(record(db, claims[i], d, stats));
     }
 
     if (dbError) {

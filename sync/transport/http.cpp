@@ -62,7 +62,10 @@ std::string TransportError::describe() const {
 
 std::vector<Outcome> HttpClient::performAll(std::span<const Request> batch) {
     std::vector<std::optional<Outcome>> slots(batch.size());
-    perform(batch, [&](std::size_t index, Outcome&& outcome) { slots[index].emplace(std::move(outcome)); });
+    perform(batch, [&](std::size_t index, Outcome&& outcome) {
+        // The first report counts; an out-of-range or repeated one is a transport bug, ignored.
+        if (index < slots.size() && !slots[index]) slots[index].emplace(std::move(outcome));
+    });
     std::vector<Outcome> out;
     out.reserve(batch.size());
     for (auto& slot : slots) {

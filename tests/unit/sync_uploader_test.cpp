@@ -333,3 +333,38 @@ TEST_CASE("a 429 from the token endpoint (too many live tokens) is waited out") 
     (void)rig.uploader.runRound(rig.db);  // inside the backoff: no new request
     CHECK(static_cast<int>(rig.http.count("/oauth/token")) == before);
 }
+
+TEST_CASE("a transport that loses an outcome does not strand the row in flight") {
+    FakeClock clock;
+    FakeEdfi server;
+    // Reports every request except the second of each batch.
+    struct Lossy final : transport::HttpClient {
+        FakeEdfi* server = nullptr;
+        void perform(std::span<const transport::Request> batch, const transport::Completion& done) override {
+            for (std::size_t i = 0; i < batch.size(); ++i) {
+                auto outcome = server->handle(batch[i]);
+                if (i == 1 && batch[i].url.find("/data/") != std::string::npos) continue;
+                done(i, std::move(outcome));
+                if (i == 0) done(i, respond(500));  // and one reported twice: ignored
+            }
+        }
+        void interrupt() override {}
+        void resume() override {}
+    } lossy;
+    lossy.server = &server;
+    auto db = sqlite::Database::openInMemory().value();
+    REQUIRE(outbox::migrate(db).ok());
+    for (int i = 0; i < 3; ++i)
+        REQUIRE(outbox::put(db, "studentAssessments", "k" + std::to_string(i),
+                            nlohmann::json{{"naturalKey", "k" + std::to_string(i)}}.dump(), i + 1).ok());
+    Session session(FakeEdfi::kBase, {"kiosk", "kiosk-secret"}, lossy, clock);
+    Uploader uploader(session, lossy, clock, UploadOptions{});
+    auto r = uploader.runRound(db);
+    REQUIRE(r.ok());
+    CHECK(r->synced == 2);
+    CHECK(r->retried == 1);
+    auto c = outbox::counts(db).value();
+    CHECK(c.inFlight == 0);
+    CHECK(c.pending == 1);
+    CHECK(outbox::status(db, "studentAssessments", "k0").value()->state == outbox::State::Synced);
+}
