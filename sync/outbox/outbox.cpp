@@ -214,6 +214,26 @@ Status retry(Database& db, std::string_view resource, std::string_view naturalKe
 
 Status releaseInFlight(Database& db) { return db.exec("UPDATE outbox SET in_flight_version = NULL WHERE in_flight_version IS NOT NULL;"); }
 
+Result<std::optional<std::int64_t>> nextDueAt(Database& db) {
+    auto stmt = db.prepare("SELECT min(next_attempt_at) FROM outbox"
+                           " WHERE " OUTBOX_WAITING " AND in_flight_version IS NULL AND NOT " OUTBOX_ATTENTION ";");
+    if (!stmt) return fail(stmt.error());
+    auto row = stmt->step();
+    if (!row) return fail(row.error());
+    return stmt->getOptionalInt(0);
+}
+
+Result<int> expediteNoResponseRetries(Database& db, std::int64_t nowUnixMs) {
+    // last_status IS NULL with a cause recorded: the failure had no HTTP answer.
+    auto stmt = db.prepare("UPDATE outbox SET next_attempt_at = 0"
+                           " WHERE " OUTBOX_WAITING " AND in_flight_version IS NULL AND NOT " OUTBOX_ATTENTION
+                           "   AND next_attempt_at > ?1 AND last_status IS NULL AND last_error IS NOT NULL;");
+    if (!stmt) return fail(stmt.error());
+    stmt->bind(1, nowUnixMs);
+    if (auto s = stmt->run(); !s) return fail(s.error());
+    return db.changes();
+}
+
 Result<std::vector<AttentionItem>> attentionList(Database& db, int limit) {
     auto stmt = db.prepare(
         "SELECT resource, natural_key, attention_version, coalesce(last_status, 0), coalesce(last_error, '')"

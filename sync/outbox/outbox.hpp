@@ -86,6 +86,15 @@ Status retry(Database& db, std::string_view resource, std::string_view naturalKe
 // After a restart nothing is really in flight: return claims to the queue.
 Status releaseInFlight(Database& db);
 
+// The earliest due time among rows waiting to be claimed (not in flight, not
+// needing attention); nullopt when nothing waits. 0 or a past time: due now.
+Result<std::optional<std::int64_t>> nextDueAt(Database& db);
+
+// The network is back: rows waiting on a backoff after a failure that got no
+// HTTP response at all become due now, so the backlog drains at once rather
+// than after each row's long backoff. Returns how many rows were moved.
+Result<int> expediteNoResponseRetries(Database& db, std::int64_t nowUnixMs);
+
 struct AttentionItem {
     std::string resource;
     std::string naturalKey;

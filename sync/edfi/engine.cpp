@@ -1,0 +1,507 @@
+#include "sync/edfi/engine.hpp"
+
+#include "sync/edfi/store.hpp"
+#include "sync/transport/curl_transport.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+
+namespace edsync::edfi {
+
+namespace {
+
+constexpr std::int64_t kRateWindowMs = 10'000;
+constexpr std::int64_t kCountsRefreshMs = 500;
+constexpr std::int64_t kContactSaveMs = 10'000;
+
+ApiError dbError(const sqlite::Error& e) { return ApiError{ApiError::Kind::Database, std::nullopt, 0, e.describe(), std::nullopt}; }
+
+// Records acknowledged over the last few seconds.
+class DrainRate {
+public:
+    void add(std::int64_t steadyMs, int synced) {
+        if (synced > 0) m_samples.emplace_back(steadyMs, synced);
+        trim(steadyMs);
+    }
+    double perSecond(std::int64_t steadyMs) {
+        trim(steadyMs);
+        if (m_samples.empty()) return 0;
+        std::int64_t total = 0;
+        for (const auto& s : m_samples) total += s.second;
+        std::int64_t span = std::clamp<std::int64_t>(steadyMs - m_samples.front().first, 1'000, kRateWindowMs);
+        return static_cast<double>(total) * 1000.0 / static_cast<double>(span);
+    }
+
+private:
+    void trim(std::int64_t now) {
+        while (!m_samples.empty() && now - m_samples.front().first > kRateWindowMs) m_samples.pop_front();
+    }
+    std::deque<std::pair<std::int64_t, int>> m_samples;
+};
+
+} // namespace
+
+std::string_view toString(SyncStatus::Connection connection) {
+    switch (connection) {
+    case SyncStatus::Connection::Unknown: return "not yet connected";
+    case SyncStatus::Connection::Online: return "online";
+    case SyncStatus::Connection::Offline: return "offline";
+    case SyncStatus::Connection::AuthFailed: return "credentials refused";
+    }
+    return "?";
+}
+
+int exitCode(PassResult result) {
+    switch (result) {
+    case PassResult::AllSynced: return 0;
+    case PassResult::SomePending: return 3;
+    case PassResult::NeedsAttention: return 4;
+    case PassResult::Offline: return 5;
+    case PassResult::AuthFailure: return 6;
+    }
+    return 1;
+}
+
+std::string_view toString(PassResult result) {
+    switch (result) {
+    case PassResult::AllSynced: return "all records synced";
+    case PassResult::SomePending: return "some records still waiting";
+    case PassResult::NeedsAttention: return "some records need attention";
+    case PassResult::Offline: return "the server could not be reached";
+    case PassResult::AuthFailure: return "the server refused the kiosk's credentials";
+    }
+    return "?";
+}
+
+edsync::Result<std::unique_ptr<SyncEngine>, ApiError> SyncEngine::create(SyncConfig config, std::filesystem::path databaseFile,
+                                                                          PullSink* sink) {
+    transport::TransportOptions options;
+    options.caBundle = config.caBundle;
+    options.connectTimeout = config.connectTimeout;
+    options.totalTimeout = config.requestTimeout;
+    options.maxInFlight = std::max(1, config.concurrency);
+    auto curl = transport::CurlTransport::create(std::move(options));
+    if (!curl) {
+        ApiError e = fromTransport(curl.error());
+        e.kind = ApiError::Kind::Refused;
+        return fail(std::move(e));
+    }
+    auto http = std::make_unique<transport::CurlTransport>(std::move(*curl));
+    return std::make_unique<SyncEngine>(std::move(config), std::move(databaseFile), sink, std::move(http));
+}
+
+SyncEngine::SyncEngine(SyncConfig config, std::filesystem::path databaseFile, PullSink* sink,
+                       std::unique_ptr<transport::HttpClient> http, std::unique_ptr<Clock> clock)
+    : m_config(std::move(config)), m_databaseFile(std::move(databaseFile)), m_sink(sink), m_http(std::move(http)),
+      m_clock(clock ? std::move(clock) : std::make_unique<SystemClock>()) {
+    if (m_config.concurrency < 1) m_config.concurrency = 1;
+    if (m_config.batchSize < 1) m_config.batchSize = 4 * m_config.concurrency;
+}
+
+SyncEngine::~SyncEngine() { stop(); }
+
+edsync::Result<sqlite::Database, ApiError> SyncEngine::openDatabase() {
+    if (!m_config.baseUrl.starts_with("https://"))
+        return fail(ApiError{ApiError::Kind::Refused, std::nullopt, 0, "the server address must start with https://", std::nullopt});
+    if (m_config.clientKey.empty() || m_config.clientSecret.empty())
+        return fail(ApiError{ApiError::Kind::AuthRejected, std::nullopt, 0, "no client key or secret is configured", std::nullopt});
+    auto db = sqlite::Database::open(m_databaseFile, m_config.durability);
+    if (!db) return fail(dbError(db.error()));
+    if (auto v = outbox::migrate(*db); !v) return fail(dbError(v.error()));
+    if (auto v = migrate(*db); !v) return fail(dbError(v.error()));
+    // Nothing is really in flight after a restart (or before a CLI pass).
+    if (auto s = outbox::releaseInFlight(*db); !s) return fail(dbError(s.error()));
+    return std::move(*db);
+}
+
+edsync::Result<void, ApiError> SyncEngine::start() {
+    if (m_thread.joinable()) return {};
+    auto db = openDatabase();
+    if (!db) return fail(db.error());
+    {
+        std::lock_guard lock(m_mutex);
+        m_stop = false;
+        m_status.running = true;
+    }
+    m_http->resume();
+    m_thread = std::thread([this, database = std::move(*db)]() mutable { run(std::move(database)); });
+    return {};
+}
+
+void SyncEngine::stop() {
+    if (!m_thread.joinable()) return;
+    {
+        std::lock_guard lock(m_mutex);
+        m_stop = true;
+    }
+    m_cv.notify_all();
+    m_http->interrupt();
+    m_thread.join();
+    m_http->resume();
+    updateStatus([](SyncStatus& s) { s.running = false; });
+}
+
+bool SyncEngine::running() const {
+    std::lock_guard lock(m_mutex);
+    return m_status.running;
+}
+
+void SyncEngine::wake() {
+    {
+        std::lock_guard lock(m_mutex);
+        m_woken = true;
+    }
+    m_cv.notify_all();
+}
+
+void SyncEngine::syncNow() {
+    {
+        std::lock_guard lock(m_mutex);
+        m_woken = true;
+        m_urgent = true;
+    }
+    m_cv.notify_all();
+}
+
+void SyncEngine::requestPull() {
+    {
+        std::lock_guard lock(m_mutex);
+        m_pullRequested = true;
+        m_woken = true;
+    }
+    m_cv.notify_all();
+}
+
+SyncStatus SyncEngine::status() const {
+    std::lock_guard lock(m_mutex);
+    return m_status;
+}
+
+void SyncEngine::updateStatus(const std::function<void(SyncStatus&)>& change) {
+    std::lock_guard lock(m_mutex);
+    change(m_status);
+}
+
+// Returns false when stopping. New outbox work ends the wait only when
+// `wakeOnNewWork`; while offline only syncNow()/stop() do.
+bool SyncEngine::waitFor(std::chrono::milliseconds duration, bool wakeOnNewWork) {
+    std::unique_lock lock(m_mutex);
+    if (duration.count() > 0) {
+        m_cv.wait_for(lock, duration, [&] { return m_stop || m_urgent || (wakeOnNewWork && (m_woken || m_pullRequested)); });
+    }
+    if (wakeOnNewWork) m_woken = false;
+    return !m_stop;
+}
+
+void SyncEngine::run(sqlite::Database db) {
+    const Clock& clock = *m_clock;
+    std::random_device seeder;
+    Session session(m_config.baseUrl, Credentials{m_config.clientKey, m_config.clientSecret}, *m_http, clock, m_config.backoff,
+                    seeder());
+    Uploader uploader(session, *m_http, clock, UploadOptions{m_config.batchSize, m_config.backoff}, seeder());
+    Puller puller(session, *m_http);
+    std::mt19937_64 rng(seeder());
+
+    using Connection = SyncStatus::Connection;
+    Connection connection = Connection::Unknown;
+    int probeFailures = 0;
+    std::int64_t probeAt = 0;  // steady ms
+    int pullFailures = 0;
+    std::int64_t nextPullAt = 0;  // steady ms
+    std::int64_t countsRefreshedAt = -kCountsRefreshMs;
+    std::int64_t contactSavedAt = -kContactSaveMs;
+    DrainRate rate;
+
+    ContactRecord contact;
+    if (auto c = loadContact(db)) contact = *c;
+    updateStatus([&](SyncStatus& s) {
+        s.lastContactUnixMs = contact.lastSuccessUnixMs;
+        s.clockOffsetMs = contact.clockOffsetMs;
+        s.clockWarning = contact.clockOffsetMs && std::llabs(*contact.clockOffsetMs) > kClockWarningMs;
+        s.lastPullUnixMs = contact.lastPullUnixMs;
+        s.dataModelVersion = contact.dataModelVersion;
+    });
+
+    auto setConnection = [&](Connection c, std::optional<std::string> cause) {
+        connection = c;
+        updateStatus([&](SyncStatus& s) {
+            s.connection = c;
+            if (cause) s.lastError = *cause;
+        });
+    };
+    auto noteContact = [&](std::optional<std::int64_t> offset) {
+        contact.lastSuccessUnixMs = clock.unixMs();
+        if (offset) contact.clockOffsetMs = offset;
+        if (!session.dataModelVersion().empty()) contact.dataModelVersion = session.dataModelVersion();
+        updateStatus([&](SyncStatus& s) {
+            s.lastContactUnixMs = contact.lastSuccessUnixMs;
+            s.clockOffsetMs = contact.clockOffsetMs;
+            s.clockWarning = contact.clockOffsetMs && std::llabs(*contact.clockOffsetMs) > kClockWarningMs;
+            s.dataModelVersion = contact.dataModelVersion;
+        });
+        if (clock.steadyMs() - contactSavedAt >= kContactSaveMs) {
+            contactSavedAt = clock.steadyMs();
+            (void)saveContact(db, contact);
+        }
+    };
+    auto refreshCounts = [&](bool force) {
+        std::int64_t now = clock.steadyMs();
+        if (!force && now - countsRefreshedAt < kCountsRefreshMs) return;
+        countsRefreshedAt = now;
+        auto counts = outbox::counts(db);
+        auto next = outbox::nextDueAt(db);
+        double perSecond = rate.perSecond(now);
+        updateStatus([&](SyncStatus& s) {
+            if (counts) s.counts = *counts;
+            if (next) s.nextAttemptUnixMs = *next;
+            s.drainRatePerSecond = perSecond;
+        });
+    };
+    auto unreachable = [&](Connection c, const ApiError& e) {
+        std::int64_t delay = fullJitterDelayMs(c == Connection::Offline ? m_config.probeBackoff : m_config.backoff, probeFailures++, rng);
+        if (e.retryAfterMs) delay = std::max(delay, *e.retryAfterMs);
+        probeAt = clock.steadyMs() + delay;
+        setConnection(c, e.describe());
+    };
+
+    while (true) {
+        bool urgent = false;
+        bool pullRequested = false;
+        {
+            std::lock_guard lock(m_mutex);
+            if (m_stop) break;
+            std::swap(urgent, m_urgent);
+            pullRequested = m_pullRequested;
+        }
+        if (urgent) {
+            session.clearBackoff();
+            probeAt = 0;
+        }
+        refreshCounts(false);
+
+        // 1. Not known to be online: look for the server (cheap, touches no record).
+        if (connection != Connection::Online) {
+            std::int64_t now = clock.steadyMs();
+            if (now < probeAt) {
+                if (!waitFor(std::chrono::milliseconds(probeAt - now), false)) break;
+                continue;
+            }
+            auto found = session.discover();
+            if (!found && found.error().kind == ApiError::Kind::Cancelled) break;
+            if (!found && found.error().kind == ApiError::Kind::Offline) {
+                unreachable(Connection::Offline, found.error());
+                continue;
+            }
+            // Any HTTP answer means the network is there; a token says we may talk.
+            auto token = session.token();
+            if (!token) {
+                const ApiError& e = token.error();
+                if (e.kind == ApiError::Kind::Cancelled) break;
+                unreachable(e.kind == ApiError::Kind::Offline ? Connection::Offline
+                            : e.kind == ApiError::Kind::AuthRejected ? Connection::AuthFailed
+                                                                     : connection == Connection::Unknown ? Connection::Offline
+                                                                                                         : connection,
+                            e);
+                continue;
+            }
+            probeFailures = 0;
+            noteContact(std::nullopt);
+            setConnection(Connection::Online, std::string());  // the outage's cause is history now
+            // The network is back: what waited on a connectivity backoff goes now.
+            (void)outbox::expediteNoResponseRetries(db, clock.unixMs());
+        }
+
+        // 2. Upload one round.
+        auto round = uploader.runRound(db);
+        if (!round) {
+            const ApiError& e = round.error();
+            if (e.kind == ApiError::Kind::Cancelled) break;
+            if (e.kind == ApiError::Kind::Database) {
+                updateStatus([&](SyncStatus& s) { s.lastError = e.describe(); });
+                if (!waitFor(std::chrono::milliseconds(fullJitterDelayMs(m_config.probeBackoff, 2, rng)), true)) break;
+                continue;
+            }
+            unreachable(e.kind == ApiError::Kind::AuthRejected ? Connection::AuthFailed : Connection::Offline, e);
+            continue;
+        }
+        rate.add(clock.steadyMs(), round->synced);
+        if (round->answered > 0) noteContact(round->clockOffsetMs);
+        if (round->lastCause) {
+            std::string cause = *round->lastCause;
+            updateStatus([&](SyncStatus& s) { s.lastError = cause; });
+        }
+        if (round->offline()) {
+            unreachable(Connection::Offline, ApiError{ApiError::Kind::Offline, std::nullopt, 0, round->lastCause.value_or(""), std::nullopt});
+            continue;
+        }
+        if (round->claimed >= m_config.batchSize) {
+            refreshCounts(false);
+            continue;  // more is probably due: keep draining
+        }
+
+        // 3. Pull reference data when due (after the backlog, never instead of it).
+        if (m_sink && !m_config.pullResources.empty() && (pullRequested || clock.steadyMs() >= nextPullAt)) {
+            {
+                std::lock_guard lock(m_mutex);
+                m_pullRequested = false;
+            }
+            auto pulled = puller.pull(db, m_config.pullResources, *m_sink);
+            std::optional<ApiError> problem;
+            if (!pulled) problem = pulled.error();
+            else if (pulled->stoppedBy) problem = pulled->stoppedBy;
+            else
+                for (const ResourcePull& r : pulled->resources)
+                    if (r.error) problem = r.error;
+            if (problem && problem->kind == ApiError::Kind::Cancelled) break;
+            if (!problem) {
+                pullFailures = 0;
+                nextPullAt = clock.steadyMs() + m_config.pullInterval.count();
+                contact.lastPullUnixMs = clock.unixMs();
+                (void)saveContact(db, contact);
+                updateStatus([&](SyncStatus& s) { s.lastPullUnixMs = contact.lastPullUnixMs; });
+            } else {
+                nextPullAt = clock.steadyMs() + fullJitterDelayMs(m_config.backoff, pullFailures++, rng);
+                if (problem->kind == ApiError::Kind::Offline) {
+                    unreachable(Connection::Offline, *problem);
+                    continue;
+                }
+                if (problem->kind == ApiError::Kind::AuthRejected) {
+                    unreachable(Connection::AuthFailed, *problem);
+                    continue;
+                }
+                std::string cause = "download: " + problem->describe();
+                updateStatus([&](SyncStatus& s) { s.lastError = cause; });
+            }
+        }
+
+        // 4. Sleep until the earliest retry time, the next pull, or wake().
+        refreshCounts(true);
+        std::int64_t sleepMs = m_config.idleRecheck.count();
+        if (auto next = outbox::nextDueAt(db); next && *next) sleepMs = std::min(sleepMs, std::max<std::int64_t>(0, **next - clock.unixMs()));
+        if (m_sink && !m_config.pullResources.empty()) sleepMs = std::min(sleepMs, std::max<std::int64_t>(0, nextPullAt - clock.steadyMs()));
+        if (!waitFor(std::chrono::milliseconds(sleepMs), true)) break;
+    }
+
+    // Unfinished claims go back to the queue; progress was saved per record.
+    (void)outbox::releaseInFlight(db);
+    (void)saveContact(db, contact);
+    refreshCounts(true);
+}
+
+PassReport SyncEngine::runOnePass(const PassProgressFn& progress) {
+    PassReport report;
+    if (m_thread.joinable()) {
+        report.message = "the sync worker is running; stop it before a manual pass";
+        return report;
+    }
+    auto db = openDatabase();
+    if (!db) {
+        report.result = db.error().kind == ApiError::Kind::AuthRejected ? PassResult::AuthFailure : PassResult::SomePending;
+        report.message = db.error().describe();
+        return report;
+    }
+    const Clock& clock = *m_clock;
+    std::random_device seeder;
+    m_http->resume();
+    Session session(m_config.baseUrl, Credentials{m_config.clientKey, m_config.clientSecret}, *m_http, clock, m_config.backoff,
+                    seeder());
+    Uploader uploader(session, *m_http, clock, UploadOptions{m_config.batchSize, m_config.backoff}, seeder());
+    Puller puller(session, *m_http);
+    PassProgress p;
+    auto tell = [&] {
+        if (progress) progress(p);
+    };
+    auto finish = [&](std::optional<PassResult> forced, std::string message) {
+        if (auto counts = outbox::counts(*db)) report.counts = *counts;
+        if (forced) report.result = *forced;
+        else if (report.counts.needsAttention > 0) report.result = PassResult::NeedsAttention;
+        else if (report.counts.pending > 0) report.result = PassResult::SomePending;
+        else report.result = PassResult::AllSynced;
+        if (message.empty() && report.result == PassResult::NeedsAttention)
+            message = std::to_string(report.counts.needsAttention) + " record(s) were refused by the server";
+        if (message.empty() && report.result == PassResult::SomePending)
+            message = std::to_string(report.counts.pending) + " record(s) wait for a later retry";
+        report.message = std::move(message);
+        p.phase = PassProgress::Phase::Done;
+        tell();
+        return report;
+    };
+    auto failureResult = [](const ApiError& e) {
+        switch (e.kind) {
+        case ApiError::Kind::Offline:
+        case ApiError::Kind::Cancelled: return PassResult::Offline;
+        case ApiError::Kind::AuthRejected: return PassResult::AuthFailure;
+        default: return PassResult::SomePending;
+        }
+    };
+
+    p.phase = PassProgress::Phase::Connecting;
+    tell();
+    auto found = session.discover();
+    if (!found && found.error().kind == ApiError::Kind::Offline) return finish(PassResult::Offline, found.error().describe());
+    auto token = session.token();
+    if (!token) return finish(failureResult(token.error()), token.error().describe());
+    (void)outbox::expediteNoResponseRetries(*db, clock.unixMs());
+    ContactRecord contact;
+    if (auto c = loadContact(*db)) contact = *c;
+    contact.lastSuccessUnixMs = clock.unixMs();
+    contact.dataModelVersion = session.dataModelVersion();
+
+    // Everything due when the pass began; rows retried during the pass wait for the worker.
+    const std::int64_t passStart = clock.unixMs();
+    p.phase = PassProgress::Phase::Uploading;
+    std::optional<std::string> lastCause;
+    for (;;) {
+        auto round = uploader.runRound(*db, passStart);
+        if (!round) {
+            (void)saveContact(*db, contact);
+            return finish(failureResult(round.error()), round.error().describe());
+        }
+        p.sent += round->claimed;
+        p.synced += round->synced;
+        p.retried += round->retried;
+        p.attention += round->attention;
+        report.sent = p.sent;
+        report.synced = p.synced;
+        report.retried = p.retried;
+        report.attention = p.attention;
+        if (round->lastCause) lastCause = round->lastCause;
+        if (round->clockOffsetMs) contact.clockOffsetMs = round->clockOffsetMs;
+        if (round->claimed > 0) tell();
+        if (round->offline()) {
+            (void)saveContact(*db, contact);
+            return finish(PassResult::Offline, round->lastCause.value_or("the server stopped answering"));
+        }
+        if (round->claimed == 0) break;
+    }
+
+    if (m_sink && !m_config.pullResources.empty()) {
+        p.phase = PassProgress::Phase::Downloading;
+        tell();
+        auto pulled = puller.pull(*db, m_config.pullResources, *m_sink, [&](const PullProgress& pp) {
+            p.resource = pp.resource;
+            p.downloaded = pp.itemsSoFar;
+            tell();
+        });
+        p.resource = {};
+        if (!pulled) {
+            (void)saveContact(*db, contact);
+            return finish(failureResult(pulled.error()), "download: " + pulled.error().describe());
+        }
+        report.pull = *pulled;
+        if (pulled->complete()) {
+            contact.lastPullUnixMs = clock.unixMs();
+        } else {
+            (void)saveContact(*db, contact);
+            std::optional<ApiError> problem = pulled->stoppedBy;
+            for (const ResourcePull& r : pulled->resources)
+                if (!problem && r.error) problem = r.error;
+            PassResult forced = problem ? failureResult(*problem) : PassResult::SomePending;
+            return finish(forced, problem ? "download: " + problem->describe() : std::string("download incomplete"));
+        }
+    }
+    (void)saveContact(*db, contact);
+    return finish(std::nullopt, lastCause.value_or(""));
+}
+
+} // namespace edsync::edfi

@@ -1,0 +1,166 @@
+#pragma once
+// The sync engine: a worker thread with its own SQLite connection to the
+// kiosk's database file (WAL; the kiosk writes on another connection) that
+// drains the outbox to Ed-Fi and pulls reference data with change queries.
+//
+// Loop: claim due rows -> send them in parallel -> save each outcome as it
+// arrives -> sleep until the earliest retry time, the next pull, or wake().
+// While the server is unreachable it probes GET {base}/ with a short backoff
+// instead of churning records; when the server answers again, rows that were
+// waiting on a connectivity backoff become due at once.
+//
+// Thread use: construct, start(), then wake()/syncNow()/requestPull()/status()
+// from any thread; stop() (or the destructor) joins. runOnePass() is the
+// synchronous form for the CLI and must not run while the worker runs.
+#include "sync/edfi/backoff.hpp"
+#include "sync/edfi/clock.hpp"
+#include "sync/edfi/puller.hpp"
+#include "sync/edfi/session.hpp"
+#include "sync/edfi/uploader.hpp"
+#include "sync/outbox/outbox.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace edsync::edfi {
+
+struct SyncConfig {
+    std::string baseUrl;       // https://host/... (the ODS/API root that serves discovery)
+    std::string clientKey;
+    std::string clientSecret;
+    std::optional<std::filesystem::path> caBundle;  // a site's own CA (PEM); absent: system store
+    std::chrono::milliseconds connectTimeout{10'000};
+    std::chrono::milliseconds requestTimeout{60'000};
+    int concurrency = 8;        // requests in flight at once
+    int batchSize = 0;          // rows claimed per round; 0: 4 x concurrency
+    BackoffPolicy backoff;      // per record: ~1 s doubling to ~1 h, full jitter, never giving up
+    // While the server cannot be reached: how often to look for it again.
+    BackoffPolicy probeBackoff{std::chrono::milliseconds{1'000}, std::chrono::milliseconds{60'000}, std::chrono::milliseconds{250}};
+    std::vector<PullResource> pullResources;        // empty: upload only
+    std::chrono::milliseconds pullInterval{300'000};
+    std::chrono::milliseconds idleRecheck{60'000};  // look at the outbox at least this often
+    sqlite::Durability durability = sqlite::Durability::Full;
+};
+
+// What the status screen shows. A copy; safe to keep.
+struct SyncStatus {
+    enum class Connection { Unknown, Online, Offline, AuthFailed };
+    Connection connection = Connection::Unknown;
+    bool running = false;
+    std::optional<std::int64_t> lastContactUnixMs;  // last HTTP answer of any kind
+    std::optional<std::int64_t> clockOffsetMs;      // server Date minus this machine's clock
+    bool clockWarning = false;                      // |offset| > 5 minutes
+    double drainRatePerSecond = 0;                  // records acknowledged, last 10 s
+    outbox::Counts counts;
+    // The latest cause, for a person; cleared when the server is reached again.
+    // It may quote the server's own message (which can name a student ID):
+    // show it, never log it.
+    std::string lastError;
+    std::optional<std::int64_t> lastPullUnixMs;     // last complete change-query pass
+    std::string dataModelVersion;                   // from discovery, e.g. "5.2.0"
+    std::optional<std::int64_t> nextAttemptUnixMs;  // earliest retry time in the outbox
+};
+std::string_view toString(SyncStatus::Connection connection);
+
+inline constexpr std::int64_t kClockWarningMs = 5 * 60 * 1000;
+
+// runOnePass's verdict; exitCode() gives testsite-kioskctl's exit status.
+enum class PassResult {
+    AllSynced,       // 0: nothing waiting
+    SomePending,     // 3: records wait for a retry time (409, 429, 5xx) or the pass was cut short
+    NeedsAttention,  // 4: a person must look at refused records
+    Offline,         // 5: the server could not be reached
+    AuthFailure,     // 6: the server refused the client key/secret
+};
+int exitCode(PassResult result);
+std::string_view toString(PassResult result);
+
+struct PassProgress {
+    enum class Phase { Connecting, Uploading, Downloading, Done };
+    Phase phase = Phase::Connecting;
+    int sent = 0;
+    int synced = 0;
+    int retried = 0;
+    int attention = 0;
+    std::string_view resource;   // while downloading
+    std::int64_t downloaded = 0; // items of that resource part so far
+};
+using PassProgressFn = std::function<void(const PassProgress&)>;
+
+struct PassReport {
+    PassResult result = PassResult::SomePending;
+    outbox::Counts counts;
+    int sent = 0;
+    int synced = 0;
+    int retried = 0;
+    int attention = 0;
+    std::optional<PullReport> pull;
+    std::string message;  // the cause when not AllSynced
+};
+
+class SyncEngine {
+public:
+    // With the real libcurl transport built from the config.
+    static edsync::Result<std::unique_ptr<SyncEngine>, ApiError> create(SyncConfig config, std::filesystem::path databaseFile,
+                                                                         PullSink* sink);
+    // With any transport and clock (tests). `sink` may be null (no pull).
+    SyncEngine(SyncConfig config, std::filesystem::path databaseFile, PullSink* sink,
+               std::unique_ptr<transport::HttpClient> http, std::unique_ptr<Clock> clock = nullptr);
+    ~SyncEngine();
+    SyncEngine(const SyncEngine&) = delete;
+    SyncEngine& operator=(const SyncEngine&) = delete;
+
+    // Opens the engine's own connection, migrates, returns claims a crash
+    // left in flight to the queue, and starts the worker.
+    edsync::Result<void, ApiError> start();
+    // Interrupts network work, joins the worker, hands back unfinished claims.
+    void stop();
+    bool running() const;
+
+    // The kiosk committed new outbox rows: send them now (cheap; any thread).
+    void wake();
+    // A person asked to sync: also cut short offline/credential waits.
+    void syncNow();
+    // Run a change-query pass soon.
+    void requestPull();
+
+    SyncStatus status() const;
+
+    // One synchronous pass on the calling thread: connect, send every row
+    // due now, pull, and report. For `testsite-kioskctl sync`.
+    PassReport runOnePass(const PassProgressFn& progress = {});
+
+private:
+    void run(sqlite::Database db);
+    bool waitFor(std::chrono::milliseconds duration, bool wakeOnNewWork);
+    void updateStatus(const std::function<void(SyncStatus&)>& change);
+    edsync::Result<sqlite::Database, ApiError> openDatabase();
+
+    SyncConfig m_config;
+    std::filesystem::path m_databaseFile;
+    PullSink* m_sink;
+    std::unique_ptr<transport::HttpClient> m_http;
+    std::unique_ptr<Clock> m_clock;
+
+    std::thread m_thread;
+    mutable std::mutex m_mutex;  // guards the flags below and m_status
+    std::condition_variable m_cv;
+    bool m_stop = false;
+    bool m_woken = false;
+    bool m_urgent = false;
+    bool m_pullRequested = false;
+    SyncStatus m_status;
+};
+
+} // namespace edsync::edfi

@@ -1,0 +1,289 @@
+#include "sync/edfi/parsers.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <limits>
+
+namespace edsync::edfi {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr std::size_t kMaxFieldBytes = 1000;
+constexpr std::size_t kMaxListEntries = 50;
+constexpr std::size_t kMaxMessagesPerField = 10;
+constexpr std::int64_t kDefaultTokenSeconds = 300;
+constexpr std::int64_t kMaxTokenSeconds = 7 * 24 * 3600;
+constexpr std::size_t kMaxTokenBytes = 4096;
+
+struct TooDeep {};
+
+ParseError error(std::string_view what, std::string_view why) {
+    return ParseError{std::string(what) + " " + std::string(why)};
+}
+
+// The only place JSON text becomes a json value: size and depth are capped
+// first, and every exception the library can throw stops here.
+Parsed<json> parseBounded(std::string_view body, std::size_t maxBytes, int maxDepth, std::string_view what) {
+    if (body.size() > maxBytes)
+        return fail(error(what, "is too large (" + std::to_string(body.size()) + " bytes, limit " + std::to_string(maxBytes) + ")"));
+    if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) return fail(error(what, "is empty"));
+    try {
+        json::parser_callback_t guard = [maxDepth](int depth, json::parse_event_t, json&) {
+            if (depth > maxDepth) throw TooDeep{};
+            return true;
+        };
+        return json::parse(body.begin(), body.end(), guard, /*allow_exceptions=*/true, /*ignore_comments=*/false);
+    } catch (const TooDeep&) {
+        return fail(error(what, "is nested deeper than " + std::to_string(maxDepth) + " levels"));
+    } catch (const json::parse_error& e) {
+        // Position only: the library's own message quotes the input, which may hold personal data.
+        return fail(error(what, "is not valid JSON (error at byte " + std::to_string(e.byte) + ")"));
+    } catch (const json::exception& e) {
+        return fail(error(what, "could not be read as JSON (code " + std::to_string(e.id) + ")"));
+    } catch (const std::exception&) {
+        return fail(error(what, "could not be read"));
+    }
+}
+
+std::optional<std::string> stringField(const json& obj, const char* key, std::size_t maxBytes) {
+    auto it = obj.find(key);
+    if (it == obj.end() || !it->is_string()) return std::nullopt;
+    return sanitizeText(it->get_ref<const std::string&>(), maxBytes);
+}
+
+std::optional<std::int64_t> integerField(const json& value) {
+    if (value.is_number_unsigned()) {
+        auto v = value.get<std::uint64_t>();
+        if (v > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) return std::nullopt;
+        return static_cast<std::int64_t>(v);
+    }
+    if (value.is_number_integer()) return value.get<std::int64_t>();
+    return std::nullopt;
+}
+
+bool equalsIgnoreCase(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
+} // namespace
+
+std::string sanitizeText(std::string_view text, std::size_t maxBytes) {
+    std::string out;
+    out.reserve(std::min(text.size(), maxBytes));
+    for (char c : text) {
+        unsigned char u = static_cast<unsigned char>(c);
+        out.push_back(u < 0x20 || u == 0x7f ? ' ' : c);
+    }
+    if (out.size() > maxBytes) {
+        std::size_t cut = maxBytes;
+        // Never split a UTF-8 sequence: step back over continuation bytes.
+        while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;
+        out.resize(cut);
+        if (maxBytes >= 3 && cut + 3 <= maxBytes) out += "...";
+    }
+    return out;
+}
+
+// --- problem details ---------------------------------------------------------
+
+std::string ProblemDetails::summary() const {
+    std::string out = !detail.empty() ? detail : title;
+    auto add = [&out](std::string_view piece) {
+        if (piece.empty()) return;
+        if (!out.empty()) out += "; ";
+        out += piece;
+    };
+    for (const auto& [field, messages] : validationErrors) {
+        std::string line = field + ":";
+        for (std::size_t i = 0; i < messages.size(); ++i) line += (i ? ", " : " ") + messages[i];
+        add(line);
+    }
+    for (const std::string& e : errors) add(e);
+    if (out.empty() && !type.empty()) out = type;
+    return sanitizeText(out, kMaxMessageChars);
+}
+
+Parsed<ProblemDetails> parseProblemDetails(std::string_view body) {
+    auto parsed = parseBounded(body, kMaxSmallBody, kMaxSmallDepth, "the error response");
+    if (!parsed) return fail(parsed.error());
+    const json& doc = *parsed;
+    if (!doc.is_object()) return fail(error("the error response", "is not a problem-details object"));
+
+    ProblemDetails p;
+    if (auto it = doc.find("status"); it != doc.end())
+        if (auto v = integerField(*it); v && *v >= 100 && *v <= 599) p.status = static_cast<int>(*v);
+    p.type = stringField(doc, "type", kMaxFieldBytes).value_or("");
+    p.title = stringField(doc, "title", kMaxFieldBytes).value_or("");
+    p.detail = stringField(doc, "detail", kMaxFieldBytes).value_or("");
+    p.correlationId = stringField(doc, "correlationId", 200).value_or("");
+
+    if (auto it = doc.find("validationErrors"); it != doc.end() && it->is_object()) {
+        for (auto field = it->begin(); field != it->end() && p.validationErrors.size() < kMaxListEntries; ++field) {
+            std::vector<std::string> messages;
+            if (field->is_string()) {
+                messages.push_back(sanitizeText(field->get_ref<const std::string&>(), kMaxFieldBytes));
+            } else if (field->is_array()) {
+                for (const json& m : *field) {
+                    if (messages.size() >= kMaxMessagesPerField) break;
+                    if (m.is_string()) messages.push_back(sanitizeText(m.get_ref<const std::string&>(), kMaxFieldBytes));
+                }
+            }
+            p.validationErrors.emplace_back(sanitizeText(field.key(), 200), std::move(messages));
+        }
+    }
+    if (auto it = doc.find("errors"); it != doc.end() && it->is_array()) {
+        for (const json& e : *it) {
+            if (p.errors.size() >= kMaxListEntries) break;
+            if (e.is_string()) p.errors.push_back(sanitizeText(e.get_ref<const std::string&>(), kMaxFieldBytes));
+        }
+    }
+    return p;
+}
+
+// --- OAuth -------------------------------------------------------------------
+
+Parsed<TokenResponse> parseTokenResponse(std::string_view body) {
+    auto parsed = parseBounded(body, kMaxSmallBody, kMaxSmallDepth, "the token response");
+    if (!parsed) return fail(parsed.error());
+    const json& doc = *parsed;
+    if (!doc.is_object()) return fail(error("the token response", "is not a JSON object"));
+
+    TokenResponse t;
+    auto token = doc.find("access_token");
+    if (token == doc.end() || !token->is_string()) return fail(error("the token response", "has no access_token string"));
+    const auto& text = token->get_ref<const std::string&>();
+    if (text.empty() || text.size() > kMaxTokenBytes) return fail(error("the token response", "has an access_token of unusable length"));
+    // The token is pasted into an Authorization header: visible ASCII only.
+    if (!std::all_of(text.begin(), text.end(), [](char c) { return c > 0x20 && c < 0x7f; }))
+        return fail(error("the token response", "has an access_token with characters a header cannot carry"));
+    t.accessToken = text;
+
+    t.tokenType = "bearer";
+    if (auto it = doc.find("token_type"); it != doc.end()) {
+        if (!it->is_string() || !equalsIgnoreCase(it->get_ref<const std::string&>(), "bearer"))
+            return fail(error("the token response", "names a token type other than bearer"));
+    }
+
+    t.expiresInSeconds = kDefaultTokenSeconds;
+    if (auto it = doc.find("expires_in"); it != doc.end() && !it->is_null()) {
+        std::optional<std::int64_t> seconds = integerField(*it);
+        if (!seconds && it->is_number_float()) {
+            double d = it->get<double>();
+            if (d >= 1 && d < static_cast<double>(kMaxTokenSeconds)) seconds = static_cast<std::int64_t>(d);
+            else if (d >= static_cast<double>(kMaxTokenSeconds)) seconds = kMaxTokenSeconds;
+        }
+        if (!seconds && it->is_string()) {
+            const auto& s = it->get_ref<const std::string&>();
+            if (!s.empty() && s.size() <= 9 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }))
+                seconds = std::stoll(s);
+        }
+        if (!seconds || *seconds <= 0) return fail(error("the token response", "has an unusable expires_in"));
+        t.expiresInSeconds = std::min(*seconds, kMaxTokenSeconds);
+    }
+    return t;
+}
+
+Parsed<OAuthError> parseOAuthError(std::string_view body) {
+    auto parsed = parseBounded(body, kMaxSmallBody, kMaxSmallDepth, "the token error");
+    if (!parsed) return fail(parsed.error());
+    const json& doc = *parsed;
+    if (!doc.is_object()) return fail(error("the token error", "is not a JSON object"));
+    auto code = stringField(doc, "error", 100);
+    if (!code) return fail(error("the token error", "has no error code"));
+    return OAuthError{*code, stringField(doc, "error_description", kMaxFieldBytes).value_or("")};
+}
+
+// --- change queries and lists -------------------------------------------------
+
+Parsed<ChangeVersions> parseAvailableChangeVersions(std::string_view body) {
+    auto parsed = parseBounded(body, kMaxSmallBody, kMaxSmallDepth, "availableChangeVersions");
+    if (!parsed) return fail(parsed.error());
+    const json& doc = *parsed;
+    if (!doc.is_object()) return fail(error("availableChangeVersions", "is not a JSON object"));
+    auto read = [&doc](const char* key) -> std::optional<std::int64_t> {
+        auto it = doc.find(key);
+        if (it == doc.end()) return std::nullopt;
+        auto v = integerField(*it);
+        if (!v || *v < 0) return std::nullopt;
+        return v;
+    };
+    auto oldest = read("oldestChangeVersion");
+    auto newest = read("newestChangeVersion");
+    if (!oldest || !newest) return fail(error("availableChangeVersions", "lacks non-negative integer change versions"));
+    if (*newest < *oldest) return fail(error("availableChangeVersions", "has newest below oldest"));
+    return ChangeVersions{*oldest, *newest};
+}
+
+Parsed<std::vector<json>> parseListPage(std::string_view body, std::size_t maxItems) {
+    auto parsed = parseBounded(body, kMaxPageBody, kMaxPageDepth, "the list page");
+    if (!parsed) return fail(parsed.error());
+    json& doc = *parsed;
+    if (!doc.is_array()) return fail(error("the list page", "is not a JSON array"));
+    if (doc.size() > maxItems)
+        return fail(error("the list page", "holds " + std::to_string(doc.size()) + " items, more than the " + std::to_string(maxItems) + " asked for"));
+    std::vector<json> items;
+    items.reserve(doc.size());
+    for (json& item : doc) {
+        if (!item.is_object()) return fail(error("the list page", "holds an item that is not an object"));
+        items.push_back(std::move(item));
+    }
+    return items;
+}
+
+// --- discovery -----------------------------------------------------------------
+
+std::optional<std::string> Discovery::url(std::string_view key) const {
+    for (const auto& [k, v] : urls)
+        if (k == key) return v;
+    return std::nullopt;
+}
+
+std::optional<std::string> Discovery::edfiDataModelVersion() const {
+    for (const DataModel& m : dataModels)
+        if (equalsIgnoreCase(m.name, "Ed-Fi")) return m.version;
+    return std::nullopt;
+}
+
+int Discovery::dataStandardMajor() const {
+    auto v = edfiDataModelVersion();
+    if (!v) return 0;
+    int major = 0;
+    for (char c : *v) {
+        if (c < '0' || c > '9') break;
+        major = major * 10 + (c - '0');
+        if (major > 1000) return 0;
+    }
+    return major;
+}
+
+Parsed<Discovery> parseDiscovery(std::string_view body) {
+    auto parsed = parseBounded(body, kMaxSmallBody, kMaxSmallDepth, "the discovery document");
+    if (!parsed) return fail(parsed.error());
+    const json& doc = *parsed;
+    if (!doc.is_object()) return fail(error("the discovery document", "is not a JSON object"));
+    Discovery d;
+    d.version = stringField(doc, "version", 100).value_or("");
+    if (auto it = doc.find("dataModels"); it != doc.end() && it->is_array()) {
+        for (const json& m : *it) {
+            if (d.dataModels.size() >= kMaxListEntries) break;
+            if (!m.is_object()) continue;
+            auto name = stringField(m, "name", 100);
+            auto version = stringField(m, "version", 100);
+            if (name && version) d.dataModels.push_back({*name, *version});
+        }
+    }
+    if (auto it = doc.find("urls"); it != doc.end() && it->is_object()) {
+        for (auto u = it->begin(); u != it->end() && d.urls.size() < kMaxListEntries; ++u)
+            if (u->is_string() && u->get_ref<const std::string&>().size() <= 2048)
+                d.urls.emplace_back(u.key(), u->get<std::string>());
+    }
+    return d;
+}
+
+} // namespace edsync::edfi

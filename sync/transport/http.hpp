@@ -1,0 +1,98 @@
+#pragma once
+// HTTP value types and the injectable client interface the Ed-Fi layer talks
+// to. No curl types here: the libcurl owner lives in curl_transport.hpp, and
+// tests substitute a fake that implements HttpClient.
+#include "sync/core/result.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace edsync::transport {
+
+enum class Method { Get, Post };
+
+struct Header {
+    std::string name;
+    std::string value;
+};
+
+struct Request {
+    Method method = Method::Get;
+    std::string url;
+    std::vector<Header> headers;  // e.g. Authorization, Content-Type
+    std::string body;             // sent as-is for Post
+};
+
+struct Response {
+    int status = 0;
+    std::vector<Header> headers;  // names lower-cased; only the final response's headers
+    std::string body;
+
+    // Case-insensitive lookup of the first header with that name.
+    std::optional<std::string_view> header(std::string_view name) const;
+};
+
+// Why a request produced no HTTP response. Every kind is worth retrying
+// later; Tls and Config usually need a person (wrong CA bundle, bad URL).
+enum class FailureKind {
+    Resolve,    // host name not found
+    Connect,    // refused, unreachable
+    Timeout,    // connect or total timeout
+    Tls,        // handshake failed or certificate not trusted
+    Reset,      // connection reset, nothing or garbage received
+    Truncated,  // the body ended early
+    TooLarge,   // the response exceeded the size cap
+    Cancelled,  // interrupt() was called
+    Config,     // malformed URL, unsupported scheme
+    Other,
+};
+std::string_view toString(FailureKind kind);
+
+struct TransportError {
+    FailureKind kind = FailureKind::Other;
+    int curlCode = 0;     // raw CURLcode (0 when the failure is ours, e.g. Cancelled)
+    std::string message;  // readable; never contains a body or credentials
+
+    // A sentence for the status screen.
+    std::string describe() const;
+};
+
+using Outcome = edsync::Result<Response, TransportError>;
+
+// Called once per request, on the thread that called perform(), as soon as
+// that request completes (so its result can be saved before the others end).
+using Completion = std::function<void(std::size_t index, Outcome&& outcome)>;
+
+class HttpClient {
+public:
+    virtual ~HttpClient() = default;
+    // Runs every request of the batch, several at a time, and returns when
+    // all have completed. `done` receives each outcome with its index.
+    virtual void perform(std::span<const Request> batch, const Completion& done) = 0;
+    // Thread-safe: makes a running perform() finish promptly, completing the
+    // outstanding requests with FailureKind::Cancelled.
+    virtual void interrupt() = 0;
+    // Clears a previous interrupt() so perform() runs normally again.
+    virtual void resume() = 0;
+
+    // Convenience: the outcomes in request order.
+    std::vector<Outcome> performAll(std::span<const Request> batch);
+    Outcome performOne(const Request& request);
+};
+
+// Parses an HTTP date (IMF-fixdate, RFC 850 or asctime) to Unix seconds.
+std::optional<std::int64_t> parseHttpDate(std::string_view text);
+
+// The URL `serverUrl` names, moved onto the scheme, host and port of
+// `configuredBase`. Discovery documents name absolute URLs; we keep their
+// paths but never send credentials to a host the configuration did not name
+// (and a site's pinned CA or a proxy in front of the server stays in play).
+std::optional<std::string> onConfiguredOrigin(std::string_view configuredBase, std::string_view serverUrl);
+
+} // namespace edsync::transport

@@ -1,0 +1,366 @@
+// The sync engine's worker and its one-pass form, against the in-memory
+// Ed-Fi model over a real database file (WAL, two connections).
+#include "sync/edfi/engine.hpp"
+#include "sync/edfi/store.hpp"
+#include "sync_fakes.hpp"
+
+#include "sync_doctest.hpp"
+
+#include <chrono>
+#include <cstdlib>
+#include <thread>
+
+using namespace edsync;
+using namespace edsync::edfi;
+using namespace edsync::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct TempDir {
+    std::filesystem::path path;
+    TempDir() {
+        std::string pattern = (std::filesystem::temp_directory_path() / "sync-engine-XXXXXX").string();
+        REQUIRE(mkdtemp(pattern.data()) != nullptr);
+        path = pattern;
+    }
+    ~TempDir() {
+        std::error_code ec;
+        std::filesystem::remove_all(path, ec);
+    }
+};
+
+// Polls; the deadline only stops a broken test from hanging (no timing assertions).
+template <class Pred>
+bool eventually(Pred pred, std::chrono::seconds limit = 30s) {
+    auto end = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < end) {
+        if (pred()) return true;
+        std::this_thread::sleep_for(5ms);
+    }
+    return pred();
+}
+
+SyncConfig testConfig() {
+    SyncConfig c;
+    c.baseUrl = FakeEdfi::kBase;
+    c.clientKey = "kiosk";
+    c.clientSecret = "kiosk-secret";
+    c.concurrency = 4;
+    c.idleRecheck = 3'600'000ms;  // only wake() or a due time may start a round
+    c.probeBackoff = BackoffPolicy{20ms, 100ms, 10ms};
+    c.durability = sqlite::Durability::Normal;
+    return c;
+}
+
+struct Kiosk {
+    sqlite::Database db;
+    std::int64_t seq = 0;
+    explicit Kiosk(const std::filesystem::path& file) : db(sqlite::Database::open(file, sqlite::Durability::Normal).value()) {
+        REQUIRE(outbox::migrate(db).ok());
+    }
+    void write(const std::string& key, int v, bool invalid = false) {
+        nlohmann::json doc{{"naturalKey", key}, {"v", v}};
+        if (invalid) doc["invalid"] = true;
+        auto tx = sqlite::Transaction::begin(db);
+        REQUIRE(tx.ok());
+        REQUIRE(outbox::put(db, "studentAssessments", key, doc.dump(), ++seq).ok());
+        REQUIRE(tx->commit().ok());
+    }
+    outbox::Counts counts() { return *outbox::counts(db); }
+};
+
+} // namespace
+
+TEST_CASE("the worker drains what the kiosk commits, woken after each commit") {
+    TempDir dir;
+    auto file = dir.path / "kiosk.db";
+    Kiosk kiosk(file);
+    FakeEdfi server;
+    auto http = std::make_unique<FakeHttp>(server.handler());
+    SyncEngine engine(testConfig(), file, nullptr, std::move(http));
+    REQUIRE(engine.start().ok());
+    for (int i = 0; i < 50; ++i) {
+        kiosk.write("k" + std::to_string(i), 1);
+        engine.wake();
+    }
+    CHECK(eventually([&] { return kiosk.counts().synced == 50; }));
+    CHECK(server.storedCount("studentAssessments") == 50);
+    CHECK(eventually([&] { return engine.status().counts.synced == 50; }));
+    auto s = engine.status();
+    CHECK(s.connection == SyncStatus::Connection::Online);
+    CHECK(s.running);
+    CHECK(s.lastContactUnixMs.has_value());
+    CHECK(server.tokensIssued() == 1);
+    engine.stop();
+    CHECK_FALSE(engine.status().running);
+}
+
+TEST_CASE("the status snapshot reports clock skew from the server's Date header") {
+    TempDir dir;
+    auto file = dir.path / "kiosk.db";
+    Kiosk kiosk(file);
+    SystemClock realClock;
+    FakeEdfi server;
+    server.clock = &realClock;
+    server.dateSkewMs = 10 * 60 * 1000;  // the server is 10 minutes ahead
+    SyncEngine engine(testConfig(), file, nullptr, std::make_unique<FakeHttp>(server.handler()));
+    REQUIRE(engine.start().ok());
+    kiosk.write("k", 1);
+    engine.wake();
+    REQUIRE(eventually([&] { return engine.status().clockOffsetMs.has_value(); }));
+    auto s = engine.status();
+    CHECK(*s.clockOffsetMs > 9 * 60 * 1000);
+    CHECK(*s.clockOffsetMs < 11 * 60 * 1000);
+    CHECK(s.clockWarning);
+    engine.stop();
+
+    // Remembered across restarts (the contact table).
+    auto db = sqlite::Database::open(file);
+    REQUIRE(db.ok());
+    auto contact = loadContact(*db);
+    REQUIRE(contact.ok());
+    CHECK(contact->clockOffsetMs.has_value());
+}
+
+TEST_CASE("when the network returns, the backlog drains at once rather than after each backoff") {
+    TempDir dir;
+    auto file = dir.path / "kiosk.db";
+    Kiosk kiosk(file);
+    FakeEdfi server;
+    std::atomic<bool> offline{false};
+    server.before = [&](const transport::Request&) -> std::optional<transport::Outcome> {
+        if (offline) return noAnswer(transport::FailureKind::Connect, 7);
+        return std::nullopt;
+    };
+    SyncConfig config = testConfig();
+    // Records back off for at least five minutes: only the expedite can send them sooner.
+    config.backoff = BackoffPolicy{600'000ms, 3'600'000ms, 300'000ms};
+    SyncEngine engine(config, file, nullptr, std::make_unique<FakeHttp>(server.handler()));
+    REQUIRE(engine.start().ok());
+    kiosk.write("first", 1);
+    engine.wake();
+    REQUIRE(eventually([&] { return kiosk.counts().synced == 1; }));
+
+    offline = true;
+    for (int i = 0; i < 20; ++i) kiosk.write("k" + std::to_string(i), 1);
+    engine.wake();
+    REQUIRE(eventually([&] { return engine.status().connection == SyncStatus::Connection::Offline; }));
+    auto waiting = outbox::status(kiosk.db, "studentAssessments", "k0");
+    REQUIRE(waiting.ok());
+    CHECK((*waiting)->attempts >= 1);  // it was tried, and now waits on a long backoff
+    CHECK(engine.status().lastError.find("cannot connect") != std::string::npos);
+
+    offline = false;
+    CHECK(eventually([&] { return kiosk.counts().synced == 21; }));
+    CHECK(engine.status().connection == SyncStatus::Connection::Online);
+    engine.stop();
+}
+
+TEST_CASE("a 10,000-record backlog written offline drains without a restart") {
+    TempDir dir;
+    auto file = dir.path / "kiosk.db";
+    Kiosk kiosk(file);
+    FakeEdfi server;
+    std::atomic<bool> offline{true};
+    server.before = [&](const transport::Request&) -> std::optional<transport::Outcome> {
+        if (offline) return noAnswer(transport::FailureKind::Resolve, 6);
+        return std::nullopt;
+    };
+    SyncConfig config = testConfig();
+    config.concurrency = 8;
+    SyncEngine engine(config, file, nullptr, std::make_unique<FakeHttp>(server.handler()));
+    REQUIRE(engine.start().ok());
+    {
+        auto tx = sqlite::Transaction::begin(kiosk.db);
+        for (int i = 0; i < 10'000; ++i)
+            REQUIRE(outbox::put(kiosk.db, "studentAssessments", "k" + std::to_string(i),
+                                nlohmann::json{{"naturalKey", "k" + std::to_string(i)}, {"v", 1}}.dump(), ++kiosk.seq).ok());
+        REQUIRE(tx->commit().ok());
+    }
+    engine.wake();
+    REQUIRE(eventually([&] { return engine.status().connection == SyncStatus::Connection::Offline; }));
+    offline = false;
+    CHECK(eventually([&] { return kiosk.counts().synced == 10'000; }, 120s));
+    CHECK(server.storedCount("studentAssessments") == 10'000);
+    CHECK(kiosk.counts().pending == 0);
+    engine.stop();
+}
+
+TEST_CASE("after a crash, claims left in flight are handed back and sent") {
+    TempDir dir;
+    auto file = dir.path / "kiosk.db";
+    Kiosk kiosk(file);
+    for (int i = 0; i < 10; ++i) kiosk.write("k" + std::to_string(i), 1);
+    REQUIRE(outbox::claimDue(kiosk.db, INT64_MAX, 100).ok());  // a worker claimed them, then died
+    CHECK(kiosk.counts().inFlight == 10);
+    FakeEdfi server;
+    SyncEngine engine(testConfig(), file, nullptr, std::make_unique<FakeHttp>(server.handler()));
+    REQUIRE(engine.start().ok());
+    CHECK(eventually([&] { return kiosk.counts().synced == 10; }));
+    engine.stop();
+}
+
+TEST_CASE("stop() mid-drain leaves nothing in flight and a restart finishes the job") {
+    TempDir dir;
+    auto file = dir.path / "kiosk.db";
+    Kiosk kiosk(file);
+    for (int i = 0; i < 200; ++i) kiosk.write("k" + std::to_string(i), 1);
+    FakeEdfi server;
+    server.before = [](const transport::Request&) -> std::optional<transport::Outcome> {
+        std::this_thread::sleep_for(2ms);
+        return std::nullopt;
+    };
+    {
+        SyncEngine engine(testConfig(), file, nullptr, std::make_unique<FakeHttp>(server.handler()));
+        REQUIRE(engine.start().ok());
+        engine.wake();
+        REQUIRE(eventually([&] { return kiosk.counts().synced >= 20; }));
+        engine.stop();
+    }
+    auto c = kiosk.counts();
+    CHECK(c.inFlight == 0);
+    CHECK(c.synced + c.pending == 200);
+    SyncEngine again(testConfig(), file, nullptr, std::make_unique<FakeHttp>(server.handler()));
+    REQUIRE(again.start().ok());
+    CHECK(eventually([&] { return kiosk.counts().synced == 200; }));
+    again.stop();
+    for (int i = 0; i < 200; ++i) CHECK(server.posts("studentAssessments", "k" + std::to_string(i)) >= 1);
+}
+
+TEST_CASE("refused credentials show as such in the status") {
+    TempDir dir;
+    auto file = dir.path / "kiosk.db";
+    Kiosk kiosk(file);
+    kiosk.write("k", 1);
+    FakeEdfi server;
+    server.rejectCredentials = true;
+    SyncEngine engine(testConfig(), file, nullptr, std::make_unique<FakeHttp>(server.handler()));
+    REQUIRE(engine.start().ok());
+    REQUIRE(eventually([&] { return engine.status().connection == SyncStatus::Connection::AuthFailed; }));
+    CHECK(engine.status().lastError.find("invalid_client") != std::string::npos);
+    CHECK(kiosk.counts().pending == 1);
+    engine.stop();
+}
+
+TEST_CASE("runOnePass maps outcomes to exit codes") {
+    TempDir dir;
+    auto file = dir.path / "kiosk.db";
+    Kiosk kiosk(file);
+    FakeEdfi server;
+    std::atomic<bool> offline{false};
+    std::atomic<bool> conflict{false};
+    server.before = [&](const transport::Request& r) -> std::optional<transport::Outcome> {
+        if (offline) return noAnswer();
+        if (conflict && r.method == transport::Method::Post && r.url.find("/data/") != std::string::npos)
+            return respond(409, R"({"type":"urn:ed-fi:api:data-conflict:unresolved-reference","detail":"missing Student"})");
+        return std::nullopt;
+    };
+    SyncEngine engine(testConfig(), file, nullptr, std::make_unique<FakeHttp>(server.handler()));
+
+    SUBCASE("all synced") {
+        for (int i = 0; i < 40; ++i) kiosk.write("k" + std::to_string(i), 1);
+        std::vector<PassProgress::Phase> phases;
+        auto report = engine.runOnePass([&](const PassProgress& p) { phases.push_back(p.phase); });
+        CHECK(report.result == PassResult::AllSynced);
+        CHECK(exitCode(report.result) == 0);
+        CHECK(report.synced == 40);
+        CHECK(phases.front() == PassProgress::Phase::Connecting);
+        CHECK(phases.back() == PassProgress::Phase::Done);
+        CHECK(std::count(phases.begin(), phases.end(), PassProgress::Phase::Uploading) >= 2);
+    }
+    SUBCASE("needs attention") {
+        kiosk.write("good", 1);
+        kiosk.write("bad", 1, true);
+        auto report = engine.runOnePass();
+        CHECK(report.result == PassResult::NeedsAttention);
+        CHECK(exitCode(report.result) == 4);
+        CHECK(report.counts.needsAttention == 1);
+        CHECK(report.counts.synced == 1);
+    }
+    SUBCASE("some pending") {
+        conflict = true;
+        kiosk.write("k", 1);
+        auto report = engine.runOnePass();
+        CHECK(report.result == PassResult::SomePending);
+        CHECK(exitCode(report.result) == 3);
+        CHECK(report.message.find("missing Student") != std::string::npos);
+    }
+    SUBCASE("offline") {
+        offline = true;
+        kiosk.write("k", 1);
+        auto report = engine.runOnePass();
+        CHECK(report.result == PassResult::Offline);
+        CHECK(exitCode(report.result) == 5);
+    }
+    SUBCASE("auth failure") {
+        server.rejectCredentials = true;
+        kiosk.write("k", 1);
+        auto report = engine.runOnePass();
+        CHECK(report.result == PassResult::AuthFailure);
+        CHECK(exitCode(report.result) == 6);
+    }
+    SUBCASE("refuses to run beside the worker") {
+        REQUIRE(engine.start().ok());
+        auto report = engine.runOnePass();
+        CHECK(report.message.find("running") != std::string::npos);
+        engine.stop();
+    }
+}
+
+TEST_CASE("runOnePass also pulls, and the configuration is checked") {
+    TempDir dir;
+    auto file = dir.path / "kiosk.db";
+    Kiosk kiosk(file);
+    FakeEdfi server;
+    for (int i = 0; i < 30; ++i) server.upsertItem("students", "s" + std::to_string(i), {{"v", 1}});
+    struct CountingSink final : PullSink {
+        int items = 0;
+        sqlite::Status apply(sqlite::Database&, std::string_view, const std::vector<nlohmann::json>& page) override {
+            items += static_cast<int>(page.size());
+            return {};
+        }
+        sqlite::Status applyDeletes(sqlite::Database&, std::string_view, const std::vector<nlohmann::json>&) override { return {}; }
+    } sink;
+    SyncConfig config = testConfig();
+    config.pullResources = {{"students"}};
+    SyncEngine engine(config, file, &sink, std::make_unique<FakeHttp>(server.handler()));
+    auto report = engine.runOnePass();
+    CHECK(report.result == PassResult::AllSynced);
+    REQUIRE(report.pull.has_value());
+    CHECK(report.pull->complete());
+    CHECK(sink.items == 30);
+
+    SyncConfig plain = testConfig();
+    plain.baseUrl = "http://edfi.test/api";
+    SyncEngine insecure(plain, file, nullptr, std::make_unique<FakeHttp>(server.handler()));
+    auto refused = insecure.start();
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().message.find("https://") != std::string::npos);
+}
+
+TEST_CASE("the worker pulls on start and when asked") {
+    TempDir dir;
+    auto file = dir.path / "kiosk.db";
+    Kiosk kiosk(file);
+    FakeEdfi server;
+    for (int i = 0; i < 10; ++i) server.upsertItem("students", "s" + std::to_string(i), {{"v", 1}});
+    struct CountingSink final : PullSink {
+        std::atomic<int> items{0};
+        sqlite::Status apply(sqlite::Database&, std::string_view, const std::vector<nlohmann::json>& page) override {
+            items += static_cast<int>(page.size());
+            return {};
+        }
+        sqlite::Status applyDeletes(sqlite::Database&, std::string_view, const std::vector<nlohmann::json>&) override { return {}; }
+    } sink;
+    SyncConfig config = testConfig();
+    config.pullResources = {{"students"}};
+    SyncEngine engine(config, file, &sink, std::make_unique<FakeHttp>(server.handler()));
+    REQUIRE(engine.start().ok());
+    CHECK(eventually([&] { return sink.items.load() == 10; }));
+    CHECK(eventually([&] { return engine.status().lastPullUnixMs.has_value(); }));
+    server.upsertItem("students", "s99", {{"v", 1}});
+    engine.requestPull();
+    CHECK(eventually([&] { return sink.items.load() == 11; }));
+    engine.stop();
+}
