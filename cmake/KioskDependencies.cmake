@@ -6,6 +6,7 @@ pkg_check_modules(Sodium REQUIRED IMPORTED_TARGET libsodium)
 find_package(CURL REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(CLI11 REQUIRED)
+pkg_check_modules(TomlPlusPlus REQUIRED IMPORTED_TARGET tomlplusplus)
 
 if(KIOSK_BUILD_GUI OR KIOSK_BUILD_TESTS)
   # Debian's libimgui.a holds the core, the GLFW/OpenGL3 backends and the FreeType builder.

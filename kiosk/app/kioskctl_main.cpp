@@ -1,6 +1,9 @@
 // testsite-kioskctl: the technician's and coordinator's command line. Thin:
 // every command is a call into the store and service libraries.
+#include "kiosk/app/config.hpp"
 #include "kiosk/app/data_dir.hpp"
+#include "kiosk/app/sync_wiring.hpp"
+#include "sync/edfi/store.hpp"
 #include "kiosk/service/session_queries.hpp"
 #include "kiosk/store/demo_data.hpp"
 #include "kiosk/store/ids.hpp"
@@ -25,6 +28,8 @@
 namespace {
 
 // Exit codes say what happened, for scripts.
+std::optional<kiosk::app::DataDir> g_dataDir;  // set by openStore
+
 enum Exit { Ok = 0, Usage = 1, Partial = 2, InputError = 3, DataError = 4, AuditBroken = 5 };
 
 // Reads a secret from the terminal without echo, or one line from a pipe.
@@ -47,6 +52,49 @@ std::string readSecret(const std::string& prompt) {
     return line;
 }
 
+int syncOnce(kiosk::store::Store& store, const std::optional<std::filesystem::path>& configArg) {
+    auto file = kiosk::app::findConfig(configArg, g_dataDir->root);
+    if (!file) {
+        std::cerr << "sync: this kiosk is not enrolled (no kiosk.toml); see README, Install at a site\n";
+        return Usage;
+    }
+    auto loaded = kiosk::app::loadConfig(*file);
+    if (!loaded.config) {
+        std::cerr << "sync: " << loaded.error << "\n";
+        return InputError;
+    }
+    auto setup = kiosk::app::makeSyncEngine(*loaded.config, store.db().path());
+    if (!setup.engine) {
+        std::cerr << "sync: " << setup.error << "\n";
+        return InputError;
+    }
+    using Phase = edsync::edfi::PassProgress::Phase;
+    auto report = setup.engine->runOnePass([](const edsync::edfi::PassProgress& p) {
+        switch (p.phase) {
+        case Phase::Connecting: std::cerr << "\rconnecting...                                  "; break;
+        case Phase::Uploading:
+            std::cerr << "\ruploading: " << p.sent << " sent, " << p.synced << " stored, " << p.retried << " to retry, " << p.attention
+                      << " refused   ";
+            break;
+        case Phase::Downloading: std::cerr << "\rdownloading " << p.resource << ": " << p.downloaded << "            "; break;
+        case Phase::Done: std::cerr << "\r"; break;
+        }
+        std::cerr << std::flush;
+    });
+    std::cerr << "\n";
+    std::cout << "sync: " << edsync::edfi::toString(report.result) << " · sent " << report.sent << ", stored " << report.synced << ", retry later "
+              << report.retried << ", needs attention " << report.attention << "\n";
+    std::cout << "waiting " << report.counts.pending << " · needs attention " << report.counts.needsAttention << " · synced "
+              << report.counts.synced << "\n";
+    if (report.pull)
+        for (const auto& r : report.pull->resources)
+            std::cout << "  " << r.resource << ": " << (r.complete ? "up to date" : "incomplete") << ", " << r.changed << " changed, "
+                      << r.deleted << " deleted\n";
+    if (setup.sink->skipped() > 0) std::cout << "  " << setup.sink->skipped() << " downloaded roster item(s) failed validation and were skipped\n";
+    if (!report.message.empty()) std::cout << report.message << "\n";
+    return edsync::edfi::exitCode(report.result);
+}
+
 int verifyAudit(kiosk::store::Store& store) {
     auto verdict = kiosk::store::verifyAudit(store.db());
     if (!verdict) {
@@ -64,6 +112,7 @@ int verifyAudit(kiosk::store::Store& store) {
 std::optional<kiosk::store::Store> openStore(const std::optional<std::filesystem::path>& dir, int& exitCode) {
     std::string error;
     auto dataDir = kiosk::app::prepareDataDir(dir, error);
+    g_dataDir = dataDir;
     if (!dataDir) {
         std::cerr << "testsite-kioskctl: " << error << "\n";
         exitCode = DataError;
@@ -167,7 +216,7 @@ int exportSession(kiosk::store::Store& store, const std::string& sessionId, cons
 int main(int argc, char** argv) {
     CLI::App cli{"testsite-kioskctl: manage a TestSite Kiosk's data from the command line.\n"
                  "Exit codes: 0 done, 1 usage, 2 done with items skipped, 3 bad input, 4 data directory or database error,\n"
-                 "5 audit chain broken."};
+                 "5 audit chain broken. sync: 0 all synced, 3 some pending, 4 needs attention, 5 offline, 6 credentials refused."};
     cli.require_subcommand(1);
     std::optional<std::filesystem::path> dataDir;
     cli.add_option("--data-dir", dataDir, "Data directory (default $XDG_DATA_HOME/testsite-kiosk)");
@@ -188,6 +237,10 @@ int main(int argc, char** argv) {
     auto* exportCmd = cli.add_subcommand("export-session", "Write a session report (CSV): attendance, times, seats, accommodations, irregularities");
     exportCmd->add_option("SESSION", sessionId, "Session (administration) identifier; see `status`")->required();
     exportCmd->add_option("-o,--output", output, "Output file (default: standard output)");
+
+    std::optional<std::filesystem::path> configFile;
+    cli.add_option("--config", configFile, "Site configuration (default /etc/testsite-kiosk/kiosk.toml, then <data dir>/kiosk.toml)");
+    auto* syncCmd = cli.add_subcommand("sync", "Run one sync pass with the state's Ed-Fi API (upload, then roster download)");
 
     auto* verifyCmd = cli.add_subcommand("verify-audit", "Check the audit log's hash chain; says where it breaks (exit 5)");
 
@@ -235,6 +288,7 @@ int main(int argc, char** argv) {
     }
     if (*statusCmd) return status(*store, asJson);
     if (*verifyCmd) return verifyAudit(*store);
+    if (*syncCmd) return syncOnce(*store, configFile);
     if (*auditCmd) {
         auto entries = kiosk::store::recentAudit(store->db(), lastN);
         if (!entries) return DataError;

@@ -149,6 +149,8 @@ void parseAdministrations(const json& root, RosterData& out, ImportReport& repor
             if (auto b = r.text((*periods)[0], "beginDate", 40, false)) {
                 start = domain::parseIso8601(*b);
                 if (!start) r.problem("periods[0].beginDate is not a date");
+                else if (b->size() == 10)  // a date only: the school day's usual start, 08:00 here
+                    *start += std::chrono::hours{8} - std::chrono::minutes{localUtcOffsetMinutes()};
             }
         }
         const json* ext = nullptr;
@@ -299,6 +301,13 @@ ImportReport parseWith(std::string_view jsonText, RosterData& out, Database* db)
         report.fileError = "the roster must be a JSON object with assessmentAdministrations, students and studentAssessmentRegistrations";
         return report;
     }
+    return parseRosterDocument(root, out, db);
+}
+
+} // namespace
+
+ImportReport parseRosterDocument(const json& root, RosterData& out, Database* db) {
+    ImportReport report;
     std::set<std::string> sessionIds, studentIds;
     parseAdministrations(root, out, report, sessionIds);
     parseStudents(root, out, report, studentIds);
@@ -309,13 +318,16 @@ ImportReport parseWith(std::string_view jsonText, RosterData& out, Database* db)
     return report;
 }
 
-} // namespace
-
 ImportReport parseRoster(std::string_view jsonText, RosterData& out) { return parseWith(jsonText, out, nullptr); }
 
 Status writeRoster(Database& db, const RosterData& data) {
     auto tx = edsync::sqlite::Transaction::begin(db);
     if (!tx) return edsync::fail(tx.error());
+    if (auto s = writeRosterRows(db, data); !s) return s;
+    return tx->commit();
+}
+
+Status writeRosterRows(Database& db, const RosterData& data) {
     for (const auto& s : data.sessions)
         if (auto st = upsertSession(db, s); !st) return st;
     domain::Timestamp now = systemNow();
@@ -330,7 +342,7 @@ Status writeRoster(Database& db, const RosterData& data) {
     }
     for (const auto& r : data.registrations)
         if (auto st = upsertRegistration(db, r); !st) return st;
-    return tx->commit();
+    return {};
 }
 
 ImportReport importRosterText(Store& store, std::string_view jsonText) {

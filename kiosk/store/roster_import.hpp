@@ -7,6 +7,8 @@
 #include "kiosk/store/records.hpp"
 #include "kiosk/store/store.hpp"
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -35,9 +37,14 @@ struct ImportReport {
 
 // Parses and validates; never touches the database. Pure, so it is fuzzed.
 ImportReport parseRoster(std::string_view jsonText, RosterData& out);
+// The same on a parsed document; with `db`, references may also point at
+// what is already stored (the sync pull hands over one resource at a time).
+ImportReport parseRosterDocument(const nlohmann::json& root, RosterData& out, Database* db);
 
 // Writes validated data in one transaction (upserts; never deletes).
 Status writeRoster(Database& db, const RosterData& data);
+// The same rows inside the caller's transaction.
+Status writeRosterRows(Database& db, const RosterData& data);
 
 // Reads, validates against the file and the store, writes. `report.fileError`
 // holds a database failure too, in which case nothing was written.

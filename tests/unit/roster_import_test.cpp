@@ -4,6 +4,7 @@
 #include "kiosk/service/attendance_service.hpp"
 #include "kiosk/store/credentials.hpp"
 #include "kiosk/store/demo_data.hpp"
+#include "kiosk/store/ids.hpp"
 #include "kiosk/store/roster_import.hpp"
 #include "kiosk/store/roster_repo.hpp"
 #include "support/kiosk_fixture.hpp"
@@ -207,7 +208,9 @@ TEST_CASE("a session may give its start in periods.beginDate - defaults apply wi
     CHECK(report.problems.empty());
     auto session = store::findSession(s.db(), "ADM-2");
     REQUIRE(session->has_value());
-    CHECK((*session)->scheduledStart == *domain::parseIso8601("2026-11-24"));
+    // A date alone means the school day's usual start: 08:00 on this machine's clock.
+    CHECK((*session)->scheduledStart ==
+          *domain::parseIso8601("2026-11-24") + std::chrono::hours{8} - std::chrono::minutes{store::localUtcOffsetMinutes()});
     CHECK((*session)->title == "WK-APPLIED-MATH");
     CHECK((*session)->lateAfterMinutes == 15);
     CHECK((*session)->noShowAfterMinutes == 30);

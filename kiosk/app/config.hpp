@@ -1,0 +1,51 @@
+#pragma once
+// The site configuration (TOML): where the state's Ed-Fi API is, where its
+// credentials are, and an optional pinned CA bundle. Without a [state]
+// section the kiosk runs offline only (demo and unenrolled machines).
+//
+//   [state]
+//   base_url = "https://edfi.state.example/api"
+//   credentials_file = "/etc/testsite-kiosk/credentials"   # key=... / secret=..., mode 0600
+//   ca_bundle = "/etc/testsite-kiosk/state-ca.pem"          # optional
+//   [kiosk]
+//   name = "RHS lab 114 #3"
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace kiosk::app {
+
+struct StateConfig {
+    std::string baseUrl;
+    std::filesystem::path credentialsFile;
+    std::optional<std::filesystem::path> caBundle;
+};
+
+struct KioskConfig {
+    std::optional<StateConfig> state;
+    std::string kioskName;
+    std::filesystem::path source;  // the file it came from
+};
+
+struct ConfigLoad {
+    std::optional<KioskConfig> config;
+    std::string error;
+};
+
+ConfigLoad parseConfig(std::string_view tomlText);
+ConfigLoad loadConfig(const std::filesystem::path& file);
+
+// --config, else $TESTSITE_KIOSK_CONFIG, else /etc/testsite-kiosk/kiosk.toml,
+// else <data dir>/kiosk.toml; nothing when none exists.
+std::optional<std::filesystem::path> findConfig(const std::optional<std::filesystem::path>& explicitFile,
+                                                const std::filesystem::path& dataDir);
+
+struct Credentials {
+    std::string key;
+    std::string secret;
+};
+// Refuses a file others can read: the secret is the site's key to the state.
+std::optional<Credentials> readCredentials(const std::filesystem::path& file, std::string& error);
+std::optional<Credentials> parseCredentials(std::string_view text, std::string& error);
+
+} // namespace kiosk::app

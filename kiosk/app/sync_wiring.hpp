@@ -1,0 +1,22 @@
+#pragma once
+// Builds the sync engine from the site configuration: credentials read from
+// their 0600 file, the optional pinned CA, the roster resources to pull, and
+// the kiosk's roster sink.
+#include "kiosk/app/config.hpp"
+#include "kiosk/store/edfi_roster_sink.hpp"
+#include "sync/edfi/engine.hpp"
+
+#include <memory>
+#include <string>
+
+namespace kiosk::app {
+
+struct SyncSetup {
+    std::unique_ptr<store::EdfiRosterSink> sink;  // outlives the engine (declared first)
+    std::unique_ptr<edsync::edfi::SyncEngine> engine;
+    std::string error;  // why there is no engine (not configured, bad credentials ...)
+};
+
+SyncSetup makeSyncEngine(const KioskConfig& config, const std::filesystem::path& databaseFile);
+
+} // namespace kiosk::app

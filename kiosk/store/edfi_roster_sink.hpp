@@ -1,0 +1,27 @@
+#pragma once
+// Applies what the sync pull downloads (assessmentAdministrations, students,
+// studentAssessmentRegistrations) to the kiosk's roster tables, through the
+// same validation as a roster file. Runs inside the puller's transaction.
+#include "kiosk/store/roster_import.hpp"
+#include "sync/edfi/puller.hpp"
+
+#include <atomic>
+
+namespace kiosk::store {
+
+class EdfiRosterSink final : public edsync::edfi::PullSink {
+public:
+    Status apply(Database& db, std::string_view resource, const std::vector<nlohmann::json>& items) override;
+    Status applyDeletes(Database& db, std::string_view resource, const std::vector<nlohmann::json>& items) override;
+
+    // Items refused by validation so far (counted, not logged: they hold names).
+    std::int64_t skipped() const { return m_skipped.load(); }
+
+private:
+    std::atomic<std::int64_t> m_skipped{0};
+};
+
+// The resources to pull, in an order that lets references resolve.
+std::vector<edsync::edfi::PullResource> rosterPullResources();
+
+} // namespace kiosk::store
