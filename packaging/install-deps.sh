@@ -9,7 +9,7 @@ packages=(
   libsqlite3-dev sqlite3 libcurl4-openssl-dev nlohmann-json3-dev doctest-dev
   libsodium-dev libespeak-ng-dev espeak-ng libfreetype-dev libsystemd-dev
   libcli11-dev libtomlplusplus-dev libcpp-httplib-dev libssl-dev openssl
-  xvfb xauth x11-apps x11-utils xdotool imagemagick sox wrk python3
+  xvfb xauth x11-apps x11-utils xdotool imagemagick sox wrk python3 curl
   fonts-dejavu-core
   clang-14 libclang-rt-14-dev
   dpkg-dev fakeroot

@@ -1,7 +1,9 @@
 // testsite-kiosk: the window and the frame loop. Everything else lives in
 // the libraries; this file only wires them to GLFW and OpenGL.
 #include "accessibility/assets.hpp"
+#include "kiosk/app/config.hpp"
 #include "kiosk/app/data_dir.hpp"
+#include "kiosk/app/sync_wiring.hpp"
 #include "kiosk/app/glfw_input.hpp"
 #include "kiosk/service/attendance_service.hpp"
 #include "kiosk/service/session_queries.hpp"
@@ -37,12 +39,14 @@ int main(int argc, char** argv) {
     CLI::App cli{"TestSite Kiosk: check students in to assessment sessions, offline first.\n"
                  "With an empty data directory it starts with demo data (a demo site, two sessions, a roster)."};
     std::optional<std::filesystem::path> dataDirArg;
+    std::optional<std::filesystem::path> configArg;
     std::string proctor;
     int demoStudents = 300;
     bool fullscreen = false;
     int exitAfterFrames = 0;
     bool benchReport = false;
     cli.add_option("--data-dir", dataDirArg, "Data directory (default $XDG_DATA_HOME/testsite-kiosk)");
+    cli.add_option("--config", configArg, "Site configuration (default /etc/testsite-kiosk/kiosk.toml, then <data dir>/kiosk.toml)");
     cli.add_option("--proctor", proctor, "Proctor name to prefill");
     cli.add_option("--demo-students", demoStudents, "Roster size of the demo data loaded into an empty store")->check(CLI::Range(1, 200000));
     cli.add_flag("--fullscreen", fullscreen, "Take the whole screen (kiosk mode)");
@@ -65,8 +69,9 @@ int main(int argc, char** argv) {
         std::cerr << "testsite-kiosk: " << store.error().describe() << "\n";
         return DataError;
     }
+    auto configFile = kiosk::app::findConfig(configArg, dataDir->root);
     auto sessions = kiosk::store::listSessions(store->db());
-    if (sessions && sessions->empty()) {
+    if (sessions && sessions->empty() && !configFile) {
         // The embedded default: demo data, so the kiosk runs with no server.
         kiosk::store::DemoOptions demo;
         demo.students = demoStudents;
@@ -114,6 +119,24 @@ int main(int argc, char** argv) {
 
     auto clock = kiosk::store::Clock(kiosk::store::systemNow);
     kiosk::service::AttendanceService attendance(*store, clock);
+
+    // Sync with the state runs on its own thread when the kiosk is enrolled;
+    // without a configuration the kiosk works offline (and says so).
+    kiosk::app::SyncSetup sync;
+    if (configFile) {
+        auto loaded = kiosk::app::loadConfig(*configFile);
+        if (!loaded.config) {
+            std::cerr << "testsite-kiosk: " << loaded.error << "\n";
+        } else {
+            sync = kiosk::app::makeSyncEngine(*loaded.config, dataDir->database());
+            if (!sync.engine) std::cerr << "testsite-kiosk: sync is off: " << sync.error << "\n";
+            else if (auto started = sync.engine->start(); !started) {
+                std::cerr << "testsite-kiosk: sync is off: " << started.error().message << "\n";
+                sync.engine.reset();
+            }
+        }
+    }
+    if (sync.engine) attendance.setOnCommitted([engine = sync.engine.get()] { engine->wake(); });
     kiosk::service::SessionQueries queries(*store);
     std::vector<std::string> problems;
     auto assets = kiosk::accessibility::findAssetsDir();
@@ -182,6 +205,7 @@ int main(int argc, char** argv) {
         auto pct = [&](double p) { return frameMs[std::min(frameMs.size() - 1, static_cast<std::size_t>(p * static_cast<double>(frameMs.size())))]; };
         std::printf("frames %zu frame-ms-p50 %.2f frame-ms-p95 %.2f\n", frameMs.size(), pct(0.50), pct(0.95));
     }
+    if (sync.engine) sync.engine->stop();  // unfinished claims go back to the queue
     ImGui_ImplOpenGL3_Shutdown();
     ImGui_ImplGlfw_Shutdown();
     ImGui::DestroyContext();
