@@ -1,0 +1,57 @@
+#include "kiosk/service/attendance_service.hpp"
+#include "kiosk/service/sync_view.hpp"
+#include "kiosk/store/demo_data.hpp"
+#include "kiosk/store/edfi_mapping.hpp"
+#include "kiosk/store/roster_repo.hpp"
+#include "sync/outbox/outbox.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace kiosk;
+
+TEST_CASE("a refused record is listed with the student's name and the server's words, and can be sent again") {
+    domain::Timestamp now = domain::parseIso8601("2026-11-23T14:00:00Z").value();
+    auto s = std::move(store::Store::openInMemory().value());
+    store::DemoOptions demo;
+    demo.students = 10;
+    demo.now = now;
+    REQUIRE(store::loadDemo(s, demo).ok());
+    service::AttendanceService svc(s, [&] { return now; });
+    REQUIRE(svc.openSession("RHS-2026-WK-AM-114", "Ms. Rivera").saved);
+    REQUIRE(svc.checkIn("RHS-2026-WK-AM-114", "S100001", "Ms. Rivera", {}).saved);
+    auto session = store::findSession(s.db(), "RHS-2026-WK-AM-114").value().value();
+    std::string key = store::studentAssessmentKey(session, "S100001");
+    auto claims = edsync::outbox::claimDue(s.db(), 0, 10).value();
+    REQUIRE(claims.size() == 1);
+    REQUIRE(edsync::outbox::needsAttention(s.db(), "studentAssessments", key, claims[0].version, 400,
+                                           "AccommodationDescriptor value does not exist").ok());
+
+    service::SyncQueries q(s);
+    auto list = q.needsAttention().value();
+    REQUIRE(list.size() == 1);
+    CHECK(list[0].who == "Ñúñez, Zoë (S100001) · WorkKeys Applied Math");
+    CHECK(list[0].httpStatus == 400);
+    CHECK(list[0].message == "AccommodationDescriptor value does not exist");
+    CHECK(service::offlineSummary(s).needsAttention == 1);
+
+    REQUIRE(q.retry("studentAssessments", key).ok());
+    CHECK(q.needsAttention().value().empty());
+    CHECK(edsync::outbox::claimDue(s.db(), 0, 10).value().size() == 1);
+}
+
+TEST_CASE("the summary turns the engine's status into what the proctor reads") {
+    edsync::edfi::SyncStatus st;
+    st.connection = edsync::edfi::SyncStatus::Connection::Online;
+    st.lastContactUnixMs = 1'795'000'000'000;
+    st.clockOffsetMs = -400'000;
+    st.clockWarning = true;
+    st.drainRatePerSecond = 50;
+    st.counts.pending = 1000;
+    auto sum = service::summarise(st);
+    CHECK(sum.connection == service::SyncSummary::Connection::Online);
+    CHECK(sum.clockOffsetSeconds == -400);
+    CHECK(sum.clockWarning);
+    CHECK(sum.secondsLeft == 21);
+    st.drainRatePerSecond = 0;
+    CHECK_FALSE(service::summarise(st).secondsLeft.has_value());
+}
