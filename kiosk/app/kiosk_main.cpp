@@ -40,11 +40,16 @@ int main(int argc, char** argv) {
     int demoStudents = 300;
     bool fullscreen = false;
     int exitAfterFrames = 0;
+    std::string theme, language = "en";
+    int textSize = 100;
     cli.add_option("--data-dir", dataDirArg, "Data directory (default $XDG_DATA_HOME/testsite-kiosk)");
     cli.add_option("--proctor", proctor, "Proctor name to prefill");
     cli.add_option("--demo-students", demoStudents, "Roster size of the demo data loaded into an empty store")->check(CLI::Range(1, 200000));
     cli.add_flag("--fullscreen", fullscreen, "Take the whole screen (kiosk mode)");
     cli.add_option("--exit-after-frames", exitAfterFrames, "Quit after N frames (tests and benchmarks)");
+    cli.add_option("--theme", theme, "Site default colours: a theme id from assets/themes (default: the first)");
+    cli.add_option("--text-size", textSize, "Site default text size in percent")->check(CLI::Range(100, 300));
+    cli.add_option("--language", language, "Site default interface language (en, es)");
     try {
         cli.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -113,7 +118,7 @@ int main(int argc, char** argv) {
     kiosk::service::SessionQueries queries(*store);
     std::vector<std::string> problems;
     auto assets = kiosk::accessibility::findAssetsDir();
-    auto resources = kiosk::ui::loadResources(assets, "en", problems);
+    auto resources = kiosk::ui::loadResources(assets, language, problems);
     for (const auto& p : problems) std::cerr << "testsite-kiosk: " << p << "\n";
     kiosk::ui::UiOptions options;
     options.defaultProctor = proctor;
@@ -121,7 +126,17 @@ int main(int argc, char** argv) {
     options.exportDir = dataDir->exports();
     options.clock = clock;
     options.utcOffsetMinutes = kiosk::store::localUtcOffsetMinutes();
+    kiosk::accessibility::OnDemandSpeaker speaker;  // espeak-ng starts at the first utterance, on its own thread
+    options.speech = &speaker;
     kiosk::ui::KioskUi ui({attendance, queries}, std::move(resources), options);
+    {
+        auto site = ui.siteDefault();
+        if (!theme.empty()) site.themeId = theme;
+        site.text.scalePercent = textSize;
+        site.language = language;
+        ui.setSiteDefault(site);
+        if (!theme.empty() && ui.preferences().themeId != theme) std::cerr << "testsite-kiosk: no theme \"" << theme << "\"\n";
+    }
 
     // Render on demand: after input, a few frames let ImGui settle; idle, the
     // loop wakes four times a second to check for a stop and redraws once a

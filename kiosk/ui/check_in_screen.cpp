@@ -125,19 +125,25 @@ bool CheckInScreen::draw(float width, float height) {
     drawHeader();
     const ImGuiStyle& st = ImGui::GetStyle();
     float footerHeight = ImGui::GetFrameHeightWithSpacing() * 2.2f;
-    float remaining = height - ImGui::GetCursorPosY() + ImGui::GetScrollY() - footerHeight;
+    float remaining = height - ImGui::GetCursorPosY() - footerHeight;  // page coordinates: never changes with scrolling
     // Side by side when there is room for both; stacked otherwise. Panes keep a
     // usable height however large the text: the page scrolls (only up and down).
     bool twoColumns = width >= 44.0f * em;
+    // Minimum heights in lines and controls (not em): with wide line spacing a
+    // line is taller than its font size, and each pane must still show its
+    // field and at least two result rows or a few actions.
+    float line = ImGui::GetTextLineHeightWithSpacing(), control = ImGui::GetFrameHeightWithSpacing();
+    float minSearch = 2.0f * st.WindowPadding.y + 2.0f * line + control + 2.0f * (3.0f * ImGui::GetTextLineHeight() + st.FramePadding.y + st.ItemSpacing.y);
+    float minDetail = 2.0f * st.WindowPadding.y + 3.0f * line + 3.0f * control;
     if (twoColumns) {
-        float bodyHeight = std::max(16.0f * em, remaining);
+        float bodyHeight = std::max({minSearch, minDetail, remaining});
         float left = std::floor(width * 0.46f);
         drawSearchPane(left, bodyHeight);
         ImGui::SameLine();
         drawDetailPane(width - left - st.ItemSpacing.x, bodyHeight);
     } else {
-        drawSearchPane(width, std::max(12.0f * em, remaining * 0.45f));
-        drawDetailPane(width, std::max(16.0f * em, remaining * 0.55f));
+        drawSearchPane(width, std::max(minSearch, remaining * 0.45f));
+        drawDetailPane(width, std::max(minDetail, remaining * 0.55f));
     }
     bool stay = !backOut;
     ImGui::Separator();
@@ -209,7 +215,7 @@ void CheckInScreen::drawHeader() {
 
 void CheckInScreen::drawSearchPane(float width, float height) {
     float em = m_ui.em();
-    ImGui::BeginChild("search-pane", ImVec2(width, height), true);
+    m_ui.widgets.beginRegion("search-pane", ImVec2(width, height), true);
     m_ui.widgets.text(m_ui.tr("checkin.searchLabel"));
     if (m_focusSearch && !m_dialogs.isOpen()) {
         m_ui.widgets.focus(m_ui.tr("checkin.searchLabel"));
@@ -240,7 +246,7 @@ void CheckInScreen::drawSearchPane(float width, float height) {
     if (!m_query.empty())
         m_ui.widgets.text(m_results.empty() ? m_ui.tr("checkin.noMatch") : m_ui.fmt("checkin.matches", {{"count", std::to_string(m_results.size())}}),
                           accessibility::Role::Status);
-    ImGui::BeginChild("results", ImVec2(0, 0), false);
+    m_ui.widgets.beginRegion("results", ImVec2(0, 0), false);
     // Two lines a row (name · ID, then status); three when the pane is narrow
     // (large text), so long names wrap instead of being cut.
     int rowLines = ImGui::GetContentRegionAvail().x >= 22.0f * em ? 2 : 3;
@@ -271,15 +277,15 @@ void CheckInScreen::drawSearchPane(float width, float height) {
         }
     }
     (void)em;
-    ImGui::EndChild();
-    ImGui::EndChild();
+    m_ui.widgets.endRegion();
+    m_ui.widgets.endRegion();
 }
 
 void CheckInScreen::drawDetailPane(float width, float height) {
-    ImGui::BeginChild("detail-pane", ImVec2(width, height), true);
+    m_ui.widgets.beginRegion("detail-pane", ImVec2(width, height), true);
     if (!m_detail) {
         m_ui.widgets.wrappedText(m_ui.tr("checkin.pickStudent"));
-        ImGui::EndChild();
+        m_ui.widgets.endRegion();
         return;
     }
     const auto& d = *m_detail;
@@ -307,7 +313,7 @@ void CheckInScreen::drawDetailPane(float width, float height) {
     drawAccommodations(d);
     ImGui::Separator();
     drawHistory(d);
-    ImGui::EndChild();
+    m_ui.widgets.endRegion();
 }
 
 void CheckInScreen::drawActions(const service::StudentDetail& d) {

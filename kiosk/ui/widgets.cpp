@@ -7,6 +7,7 @@
 #include <imgui_stdlib.h>
 
 #include <algorithm>
+#include <cmath>
 
 namespace kiosk::ui {
 
@@ -134,11 +135,19 @@ void Widgets::record(Role role, const std::string& label, const std::string& val
 
 void Widgets::drawFocusRing() {
     if (!(ImGui::IsItemFocused() && keyboardFocusVisible())) return;
+    ringAround(ImGui::GetItemRectMin(), ImGui::GetItemRectMax());
+}
+
+void Widgets::ringAround(ImVec2 a, ImVec2 b) {
     float thickness = ringThickness(m_em);
     float gap = thickness * 0.5f + 1.0f;
-    ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
-    ImGui::GetWindowDrawList()->AddRect(ImVec2(a.x - gap, a.y - gap), ImVec2(b.x + gap, b.y + gap),
-                                        ImGui::GetColorU32(m_palette->focusRing), 0.2f * m_em, 0, thickness);
+    // Outside the control where there is room; pulled inside where the
+    // window's edge would cut it (a list row spans its list's full width).
+    const ImRect& clip = ImGui::GetCurrentWindow()->ClipRect;
+    float half = thickness * 0.5f;
+    ImVec2 ra(std::max(a.x - gap, clip.Min.x + half), std::max(a.y - gap, clip.Min.y + half));
+    ImVec2 rb(std::min(b.x + gap, clip.Max.x - half), std::min(b.y + gap, clip.Max.y - half));
+    ImGui::GetWindowDrawList()->AddRect(ra, rb, ImGui::GetColorU32(m_palette->focusRing), 0.2f * m_em, 0, thickness);
 }
 
 void Widgets::showFullText(const std::string& text, bool truncated) {
@@ -206,6 +215,17 @@ bool Widgets::enterOnFocused() const {
 float Widgets::buttonWidth(const std::string& label) const {
     return ImGui::CalcTextSize(visibleLabel(label).c_str()).x + 2.0f * ImGui::GetStyle().FramePadding.x;
 }
+
+void Widgets::beginRegion(const char* id, ImVec2 size, bool border) {
+    ImGui::BeginChild(id, size, border);
+    // Dear ImGui skips the items of a child window that is wholly clipped;
+    // laid out anyway, they keep their ids and places (for Tab and the tree)
+    // and are simply not rendered.
+    ImGuiWindow* w = ImGui::GetCurrentWindow();
+    if (w->SkipItems && w->Active && !w->Collapsed) w->SkipItems = false;
+}
+
+void Widgets::endRegion() { ImGui::EndChild(); }
 
 float Widgets::radioWidth(const std::string& label) const {
     return ImGui::GetFrameHeight() + ImGui::GetStyle().ItemInnerSpacing.x + ImGui::CalcTextSize(visibleLabel(label).c_str()).x;
@@ -282,13 +302,7 @@ bool Widgets::textField(const std::string& label, std::string& value, const std:
     }
     if (requested) bringIntoView();
     bool focused = ImGui::IsItemFocused() || ImGui::IsItemActive();
-    if (focused) {
-        float thickness = ringThickness(m_em);
-        float gap = thickness * 0.5f + 1.0f;
-        ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
-        ImGui::GetWindowDrawList()->AddRect(ImVec2(a.x - gap, a.y - gap), ImVec2(b.x + gap, b.y + gap),
-                                            ImGui::GetColorU32(m_palette->focusRing), 0.2f * m_em, 0, thickness);
-    }
+    if (focused) ringAround(ImGui::GetItemRectMin(), ImGui::GetItemRectMax());
     record(Role::TextField, label, value, true);
     return result;
 }
@@ -348,7 +362,15 @@ bool Widgets::listItem(const std::string& id, const std::string& label, const st
     drawFocusRing();
     bool truncated = textSize.x > room + 0.5f || (height > 0 && textSize.y > height + 0.5f);
     record(accessibility::Role::ListItem, label, value, true, false, selected, false, truncated);
-    m_tree->lastNode().tabStop = tabStop;
+    auto& node = m_tree->lastNode();
+    node.tabStop = tabStop;
+    // Dear ImGui widens a selectable's box by half the item spacing each way
+    // so rows touch; the row itself is the box without that margin.
+    const ImVec2 spacing = ImGui::GetStyle().ItemSpacing;
+    float left = std::floor(spacing.x * 0.5f), up = std::floor(spacing.y * 0.5f);
+    node.rect = {node.rect.x + left, node.rect.y + up, node.rect.w - spacing.x, node.rect.h - spacing.y};
+    node.truncated = truncated || node.rect.x + node.rect.w > node.clip.x + node.clip.w + 0.5f;
+    node.fullTextOnFocus = node.truncated;
     showFullText(shown, m_tree->nodes().back().truncated);
     ImGui::PopID();
     return pressed;

@@ -46,6 +46,12 @@ public:
     void textColoured(const std::string& text, ImVec4 colour, accessibility::Role role = accessibility::Role::Status);
     void wrappedText(const std::string& text);
 
+    // A scrolling region (BeginChild/EndChild). Unlike a bare child window it
+    // lays its widgets out even while scrolled out of sight, so the tree, Tab
+    // and read-aloud still know them (they are not drawn).
+    void beginRegion(const char* id, ImVec2 size, bool border);
+    void endRegion();
+
     // Puts the next button on this line when it fits, else starts a new one.
     void sameLineIfFits(const std::string& nextButtonLabel);
     void sameLineIfFitsRadio(const std::string& nextRadioLabel);
@@ -73,6 +79,7 @@ private:
     void record(accessibility::Role role, const std::string& label, const std::string& value, bool focusable, bool checked = false,
                 bool selected = false, bool disabled = false, bool truncated = false);
     void drawFocusRing();
+    void ringAround(ImVec2 min, ImVec2 max);
     void showFullText(const std::string& text, bool truncated);
     bool takeFocusRequest(ImGuiID id, const std::string& label);
     void applyPendingFocus(const std::string& label);
