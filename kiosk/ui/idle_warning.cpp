@@ -32,11 +32,11 @@ void IdleWarning::stop() {
     m_warningOpen = false;
 }
 
-IdleEvent IdleWarning::draw(accessibility::Millis now) {
+IdleEvent IdleWarning::draw(accessibility::Millis now, bool input) {
     if (!m_timer) return IdleEvent::None;
     using accessibility::IdlePhase;
     IdleEvent event = IdleEvent::None;
-    if (m_timer->phase(now) == IdlePhase::Active && inputThisFrame()) m_timer->activity(now);
+    if (m_timer->phase(now) == IdlePhase::Active && input) m_timer->activity(now);
     IdlePhase phase = m_timer->phase(now);
     if (phase == IdlePhase::Expired) {
         if (m_warningOpen && ImGui::BeginPopupModal(kPopupId, nullptr, ImGuiWindowFlags_NoTitleBar)) {

@@ -22,11 +22,12 @@ public:
     bool warningShowing() const { return m_warningOpen; }
     const accessibility::IdleTimer* timer() const { return m_timer ? &*m_timer : nullptr; }
 
-    // Once a frame, inside the main window after the screen. Input seen this
-    // frame counts as activity (before the warning); the warning's button or
-    // Enter extends. Reports what happened this frame; after Expired the
-    // watch stops.
-    IdleEvent draw(accessibility::Millis now);
+    // Once a frame, inside the main window after the screen. `input`: whether
+    // the student did anything this frame (read with inputThisFrame() before
+    // widgets consume it); it counts as activity before the warning. The
+    // warning's button or Enter extends. Reports what happened this frame;
+    // after Expired the watch stops.
+    IdleEvent draw(accessibility::Millis now, bool input);
 
 private:
     UiContext& m_ui;
@@ -34,7 +35,8 @@ private:
     bool m_warningOpen = false;
 };
 
-// Any key, character, click, wheel or pointer movement this frame.
+// Any key, character, click, wheel or pointer movement this frame. Call it
+// before drawing: a text field consumes the characters it reads.
 bool inputThisFrame();
 
 } // namespace kiosk::ui

@@ -310,6 +310,7 @@ void KioskUi::frame() {
         m_lastRefresh = m_ui.options.clock();
     }
     m_ui.escapeConsumed = false;
+    bool input = inputThisFrame();  // before any text field consumes the characters
     const ImGuiIO& io = ImGui::GetIO();
     ImGui::SetNextWindowPos(ImVec2(0, 0));
     ImGui::SetNextWindowSize(io.DisplaySize);
@@ -339,7 +340,7 @@ void KioskUi::frame() {
         m_picker.refresh();
         m_picker.focusFirst();
     }
-    if (m_idle.draw(steadyNow()) == IdleEvent::Expired) {
+    if (m_idle.draw(steadyNow(), input) == IdleEvent::Expired) {
         // The student's session is over: nothing of theirs stays on screen.
         resetToSiteDefault();
         auto done = std::move(m_onIdleExpired);
