@@ -212,7 +212,8 @@ void KioskUi::drawTopBar() {
     float bottom = ImGui::GetItemRectMax().y + pad;
     dl->ChannelsSetCurrent(0);
     ImVec2 wp = ImGui::GetWindowPos();
-    dl->AddRectFilled(ImVec2(wp.x, top.y), ImVec2(wp.x + ImGui::GetWindowWidth(), bottom), ImGui::GetColorU32(p.banner));
+    // From the window's top edge (the banner scrolls with the page).
+    dl->AddRectFilled(ImVec2(wp.x, top.y - st.WindowPadding.y), ImVec2(wp.x + ImGui::GetWindowWidth(), bottom), ImGui::GetColorU32(p.banner));
     dl->ChannelsMerge();
     ImGui::SetCursorScreenPos(ImVec2(top.x, bottom + st.ItemSpacing.y));
     ImGui::Dummy(ImVec2(0, 0));
@@ -319,6 +320,10 @@ void KioskUi::frame() {
     ImGuiWindowFlags flags = ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoMove |
                              ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBringToFrontOnFocus;
     ImGui::Begin("kiosk", nullptr, flags);
+    if (m_screenChanged) {
+        ImGui::SetScrollY(0.0f);  // a new screen starts at its top, not where the last one was scrolled
+        m_screenChanged = false;
+    }
     m_ui.widgets.begin(m_ui.tree, m_ui.palette, accessibility::pixelSize(m_prefs.text));
     handleShortcuts();
     drawTopBar();
@@ -332,11 +337,13 @@ void KioskUi::frame() {
         if (auto opened = m_picker.draw()) {
             if (m_checkIn.open(*opened)) {
                 m_screen = Screen::CheckIn;
+                m_screenChanged = true;
                 m_ui.feedback = {};
             }
         }
     } else if (!m_checkIn.draw(width, height)) {
         m_screen = Screen::Picker;
+        m_screenChanged = true;
         m_picker.refresh();
         m_picker.focusFirst();
     }

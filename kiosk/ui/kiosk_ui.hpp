@@ -108,6 +108,7 @@ private:
     bool m_settingsOpen = false;
     bool m_focusSettingsButton = false;
     Screen m_screen = Screen::Picker;
+    bool m_screenChanged = false;
     SessionPickerScreen m_picker;
     CheckInScreen m_checkIn;
     IdleWarning m_idle;

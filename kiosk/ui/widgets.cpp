@@ -113,6 +113,7 @@ void Widgets::end() {
 
 void Widgets::record(Role role, const std::string& label, const std::string& value, bool focusable, bool checked, bool selected,
                      bool disabled, bool truncated) {
+    if (focusable) scrollIfTarget();
     accessibility::Node n;
     n.id = focusable ? ImGui::GetItemID() : 0;
     n.role = role;
@@ -186,13 +187,34 @@ bool Widgets::takeFocusRequest(ImGuiID id, const std::string& label) {
     return true;
 }
 
+namespace {
+
+// On the frame a screen or pane first appears its geometry is provisional:
+// scrolling to an item there scrolls the page to the wrong place.
+bool windowSettled() {
+    for (ImGuiWindow* w = ImGui::GetCurrentWindow(); w; w = (w->Flags & ImGuiWindowFlags_ChildWindow) ? w->ParentWindow : nullptr)
+        if (w->Appearing || w->HiddenFramesCannotSkipItems > 0) return false;
+    return true;
+}
+
+} // namespace
+
 void Widgets::bringIntoView() {
+    if (!windowSettled()) {
+        m_scrollTarget = ImGui::GetItemID();  // done when the item is next drawn in a settled window
+        return;
+    }
+    m_scrollTarget = 0;
     // The ring is drawn outside the item: keep it in view too. Scrolls every
     // enclosing window as needed (a list inside a pane inside the page).
     float margin = ringThickness(m_em) + 2.0f;
     ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
     ImRect r(ImVec2(a.x - margin, a.y - margin), ImVec2(b.x + margin, b.y + margin));
     ImGui::ScrollToRectEx(ImGui::GetCurrentWindow(), r, ImGuiScrollFlags_KeepVisibleEdgeY);
+}
+
+void Widgets::scrollIfTarget() {
+    if (m_scrollTarget != 0 && ImGui::GetItemID() == m_scrollTarget) bringIntoView();
 }
 
 void Widgets::applyPendingFocus(const std::string& label) {

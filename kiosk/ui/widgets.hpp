@@ -84,6 +84,8 @@ private:
     bool takeFocusRequest(ImGuiID id, const std::string& label);
     void applyPendingFocus(const std::string& label);
     void bringIntoView();
+    void scrollIfTarget();
+    ImGuiID m_scrollTarget = 0;  // focused while its window was appearing: scrolled to once it settles
     ImGuiID m_focusedThisFrame = 0;  // its Enter belongs to whatever moved focus here
     bool enterOnFocused() const;
 
