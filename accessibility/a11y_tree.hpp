@@ -23,13 +23,16 @@ struct Node {
     std::string label;
     std::string value;
     bool focusable = false;
+    bool tabStop = true;     // false for the rows of a list other than its current one: arrows move within a list, Tab leaves it
     bool focused = false;
     bool checked = false;
     bool selected = false;
     bool disabled = false;
-    bool truncated = false;  // label drawn shorter than its text (tooltip/read-aloud has it whole)
+    bool truncated = false;  // label drawn shorter than its text, or cut off at its window's edge
+    bool fullTextOnFocus = false;  // the whole label is shown (tooltip) while it is focused or hovered
     Rect rect;
     Rect clip;               // the visible region of its window
+    Rect reach;              // where scrolling (vertical only) can bring it into view
     std::string scope;       // window or dialog it belongs to
 };
 
@@ -41,6 +44,7 @@ public:
         for (auto& n : m_nodes) n.focused = false;
     }
     const std::vector<Node>& nodes() const { return m_nodes; }
+    Node& lastNode() { return m_nodes.back(); }
     const Node* focused() const;
     const Node* find(std::string_view label) const;
     std::vector<const Node*> focusable() const;

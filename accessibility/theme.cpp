@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <fstream>
 #include <sstream>
+#include <tuple>
 
 namespace kiosk::accessibility {
 
@@ -19,6 +20,26 @@ const std::vector<std::string>& requiredColourRoles() {
     return roles;
 }
 
+const std::vector<RolePair>& requiredTextPairs() {
+    static const std::vector<RolePair> pairs{
+        {"text", "background"},      {"text", "surface"},          {"text", "surfaceAlt"},        {"text", "inputBackground"},
+        {"textMuted", "background"}, {"textMuted", "surface"},     {"textMuted", "inputBackground"}, {"buttonText", "button"},
+        {"buttonText", "buttonHover"}, {"buttonText", "buttonActive"}, {"accentText", "accent"},   {"selectionText", "selection"},
+        {"bannerText", "banner"},    {"success", "surface"},       {"warning", "surface"},        {"danger", "surface"},
+        {"success", "background"},   {"warning", "background"},    {"danger", "background"},
+    };
+    return pairs;
+}
+
+const std::vector<RolePair>& requiredNonTextPairs() {
+    static const std::vector<RolePair> pairs{
+        {"focusRing", "background"}, {"focusRing", "surface"},  {"focusRing", "surfaceAlt"}, {"focusRing", "button"},
+        {"focusRing", "inputBackground"}, {"border", "background"}, {"border", "surface"},   {"border", "inputBackground"},
+        {"scrollbar", "surface"},    {"scrollbar", "surfaceAlt"},
+    };
+    return pairs;
+}
+
 Rgb8 Theme::colour(const std::string& role) const {
     auto it = colours.find(role);
     return it == colours.end() ? Rgb8{255, 0, 255, 255} : it->second;
@@ -26,8 +47,8 @@ Rgb8 Theme::colour(const std::string& role) const {
 
 namespace {
 
-bool readPairs(const json& doc, const char* key, const std::map<std::string, Rgb8>& colours,
-               std::vector<std::pair<std::string, std::string>>& out, std::string& error) {
+bool readPairs(const json& doc, const char* key, const std::map<std::string, Rgb8>& colours, const std::vector<RolePair>& required,
+               std::vector<RolePair>& out, std::string& error) {
     auto it = doc.find(key);
     if (it == doc.end() || !it->is_array()) {
         error = std::string("\"") + key + "\" must be a list of [foreground, background] pairs";
@@ -45,6 +66,11 @@ bool readPairs(const json& doc, const char* key, const std::map<std::string, Rgb
         }
         out.emplace_back(fg, bg);
     }
+    for (const auto& pair : required)
+        if (std::find(out.begin(), out.end(), pair) == out.end()) {
+            error = std::string("\"") + key + "\" must list [\"" + pair.first + "\", \"" + pair.second + "\"]: the UI draws that pair";
+            return false;
+        }
     return true;
 }
 
@@ -54,7 +80,7 @@ ThemeLoad parseTheme(std::string_view text) {
     ThemeLoad out;
     json doc = json::parse(text, nullptr, false);
     if (doc.is_discarded() || !doc.is_object()) {
-        out.error = "not a JSON object";
+        out.error = "not a JSON object (check for a missing comma or brace)";
         return out;
     }
     Theme t;
@@ -77,8 +103,15 @@ ThemeLoad parseTheme(std::string_view text) {
         return out;
     }
     if (auto o = doc.find("order"); o != doc.end() && o->is_number_integer()) t.order = o->get<int>();
-    if (auto m = doc.find("minimumTextContrast"); m != doc.end() && m->is_number()) t.minimumTextContrast = m->get<double>();
-    if (auto m = doc.find("minimumNonTextContrast"); m != doc.end() && m->is_number()) t.minimumNonTextContrast = m->get<double>();
+    for (const char* key : {"minimumTextContrast", "minimumNonTextContrast"}) {
+        auto m = doc.find(key);
+        if (m == doc.end()) continue;
+        if (!m->is_number()) {
+            out.error = std::string("\"") + key + "\" must be a number";
+            return out;
+        }
+        (std::string_view(key) == "minimumTextContrast" ? t.minimumTextContrast : t.minimumNonTextContrast) = m->get<double>();
+    }
     // The bar a kind must meet cannot be lowered by the file itself.
     double floor = t.kind == ThemeKind::HighContrast ? 7.0 : 4.5;
     t.minimumTextContrast = std::max(t.minimumTextContrast, floor);
@@ -91,8 +124,8 @@ ThemeLoad parseTheme(std::string_view text) {
     }
     for (const auto& [role, value] : colours->items()) {
         auto c = value.is_string() ? parseHexColour(value.get<std::string>()) : std::nullopt;
-        if (!c) {
-            out.error = "colour \"" + role + "\" is not #RRGGBB";
+        if (!c || c->a != 255) {
+            out.error = "colour \"" + role + "\" must be an opaque \"#RRGGBB\"";
             return out;
         }
         t.colours[role] = *c;
@@ -102,26 +135,58 @@ ThemeLoad parseTheme(std::string_view text) {
             out.error = "missing colour role \"" + role + "\"";
             return out;
         }
-    if (!readPairs(doc, "textPairs", t.colours, t.textPairs, out.error)) return out;
-    if (!readPairs(doc, "nonTextPairs", t.colours, t.nonTextPairs, out.error)) return out;
+    if (!readPairs(doc, "textPairs", t.colours, requiredTextPairs(), t.textPairs, out.error)) return out;
+    if (!readPairs(doc, "nonTextPairs", t.colours, requiredNonTextPairs(), t.nonTextPairs, out.error)) return out;
     out.theme = std::move(t);
+    return out;
+}
+
+std::vector<ContrastFailure> contrastFailures(const Theme& t) {
+    std::vector<ContrastFailure> out;
+    auto check = [&](const std::vector<RolePair>& pairs, double required) {
+        for (const auto& p : pairs) {
+            double ratio = contrastRatio(t.colour(p.first), t.colour(p.second));
+            if (ratio < required) out.push_back({p, ratio, required});
+        }
+    };
+    check(t.textPairs, t.minimumTextContrast);
+    check(t.nonTextPairs, t.minimumNonTextContrast);
     return out;
 }
 
 std::vector<Theme> loadThemes(const std::filesystem::path& dir, std::vector<std::string>* problems) {
     std::vector<Theme> themes;
     std::error_code ec;
-    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-        if (entry.path().extension() != ".json") continue;
-        std::ifstream in(entry.path());
+    // In name order, so which of two files with one id wins never depends on the disk.
+    std::vector<std::filesystem::path> files;
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec))
+        if (entry.path().extension() == ".json") files.push_back(entry.path());
+    std::sort(files.begin(), files.end());
+    for (const auto& path : files) {
+        std::ifstream in(path);
         std::stringstream buf;
         buf << in.rdbuf();
         auto loaded = parseTheme(buf.str());
-        if (loaded.theme) themes.push_back(std::move(*loaded.theme));
-        else if (problems) problems->push_back(entry.path().filename().string() + ": " + loaded.error);
+        std::string file = path.filename().string();
+        if (!loaded.theme) {
+            if (problems) problems->push_back(file + ": " + loaded.error);
+            continue;
+        }
+        if (auto failures = contrastFailures(*loaded.theme); !failures.empty()) {
+            const auto& f = failures.front();
+            if (problems)
+                problems->push_back(file + ": " + f.pair.first + " on " + f.pair.second + " has contrast " + std::to_string(f.ratio) +
+                                    ", below " + std::to_string(f.required));
+            continue;
+        }
+        if (std::any_of(themes.begin(), themes.end(), [&](const Theme& t) { return t.id == loaded.theme->id; })) {
+            if (problems) problems->push_back(file + ": another theme already has the id \"" + loaded.theme->id + "\"");
+            continue;
+        }
+        themes.push_back(std::move(*loaded.theme));
     }
     if (ec && problems) problems->push_back("cannot read " + dir.string() + ": " + ec.message());
-    std::sort(themes.begin(), themes.end(), [](const Theme& a, const Theme& b) { return a.order < b.order; });
+    std::sort(themes.begin(), themes.end(), [](const Theme& a, const Theme& b) { return std::tie(a.order, a.id) < std::tie(b.order, b.id); });
     return themes;
 }
 

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -13,6 +14,7 @@
 namespace kiosk::accessibility {
 
 enum class ThemeKind { Default, HighContrast, Overlay };
+using RolePair = std::pair<std::string, std::string>;
 
 struct Theme {
     std::string id;       // "high-contrast-dark"
@@ -22,21 +24,37 @@ struct Theme {
     double minimumTextContrast = 4.5;
     double minimumNonTextContrast = 3.0;
     std::map<std::string, Rgb8> colours;
-    std::vector<std::pair<std::string, std::string>> textPairs;     // (foreground, background)
-    std::vector<std::pair<std::string, std::string>> nonTextPairs;  // focus ring, borders
+    std::vector<RolePair> textPairs;     // (foreground, background)
+    std::vector<RolePair> nonTextPairs;  // focus ring, borders
 
     Rgb8 colour(const std::string& role) const;  // magenta when missing: visible, never a crash
 };
 
 // The roles every theme must define (the UI draws with exactly these).
 const std::vector<std::string>& requiredColourRoles();
+// The (foreground, background) pairs the UI actually draws. A theme file must
+// list each of them, so the contrast test can never skip one the screen shows.
+const std::vector<RolePair>& requiredTextPairs();
+const std::vector<RolePair>& requiredNonTextPairs();
 
 struct ThemeLoad {
     std::optional<Theme> theme;
-    std::string error;
+    std::string error;  // what is wrong, in words a site technician can act on
 };
+// Refuses (with an error, never a throw) anything but a complete theme: JSON
+// object, id, name key, kind, every required colour role as opaque #RRGGBB,
+// and every required pair listed.
 ThemeLoad parseTheme(std::string_view jsonText);
-// Every *.json in `dir`, sorted by `order`; problems are collected, not fatal.
+struct ContrastFailure {
+    RolePair pair;
+    double ratio = 0;
+    double required = 0;
+};
+// Pairs below the theme's own bar (text pairs) or below 3:1 (non-text pairs).
+std::vector<ContrastFailure> contrastFailures(const Theme& theme);
+
+// Every *.json in `dir`, sorted by `order` then id; problems are collected,
+// not fatal. A theme that fails its contrast bar or repeats an id is refused.
 std::vector<Theme> loadThemes(const std::filesystem::path& dir, std::vector<std::string>* problems = nullptr);
 
 } // namespace kiosk::accessibility

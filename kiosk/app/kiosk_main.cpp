@@ -45,6 +45,8 @@ int main(int argc, char** argv) {
     bool fullscreen = false;
     int exitAfterFrames = 0;
     bool benchReport = false;
+    std::string theme, language = "en";
+    int textSize = 100;
     cli.add_option("--data-dir", dataDirArg, "Data directory (default $XDG_DATA_HOME/testsite-kiosk)");
     cli.add_option("--config", configArg, "Site configuration (default /etc/testsite-kiosk/kiosk.toml, then <data dir>/kiosk.toml)");
     cli.add_option("--proctor", proctor, "Proctor name to prefill");
@@ -52,6 +54,9 @@ int main(int argc, char** argv) {
     cli.add_flag("--fullscreen", fullscreen, "Take the whole screen (kiosk mode)");
     cli.add_option("--exit-after-frames", exitAfterFrames, "Quit after N frames (tests and benchmarks)");
     cli.add_flag("--bench-report", benchReport, "Print the first frame's time and per-frame CPU times on exit (benchmarks)");
+    cli.add_option("--theme", theme, "Site default colours: a theme id from assets/themes (default: the first)");
+    cli.add_option("--text-size", textSize, "Site default text size in percent")->check(CLI::Range(100, 300));
+    cli.add_option("--language", language, "Site default interface language (en, es)");
     try {
         cli.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -140,7 +145,7 @@ int main(int argc, char** argv) {
     kiosk::service::SessionQueries queries(*store);
     std::vector<std::string> problems;
     auto assets = kiosk::accessibility::findAssetsDir();
-    auto resources = kiosk::ui::loadResources(assets, "en", problems);
+    auto resources = kiosk::ui::loadResources(assets, language, problems);
     for (const auto& p : problems) std::cerr << "testsite-kiosk: " << p << "\n";
     kiosk::ui::UiOptions options;
     options.defaultProctor = proctor;
@@ -148,7 +153,17 @@ int main(int argc, char** argv) {
     options.exportDir = dataDir->exports();
     options.clock = clock;
     options.utcOffsetMinutes = kiosk::store::localUtcOffsetMinutes();
+    kiosk::accessibility::OnDemandSpeaker speaker;  // espeak-ng starts at the first utterance, on its own thread
+    options.speech = &speaker;
     kiosk::ui::KioskUi ui({attendance, queries}, std::move(resources), options);
+    {
+        auto site = ui.siteDefault();
+        if (!theme.empty()) site.themeId = theme;
+        site.text.scalePercent = textSize;
+        site.language = language;
+        ui.setSiteDefault(site);
+        if (!theme.empty() && ui.preferences().themeId != theme) std::cerr << "testsite-kiosk: no theme \"" << theme << "\"\n";
+    }
 
     // Render on demand: after input, a few frames let ImGui settle; idle, the
     // loop wakes four times a second to check for a stop and redraws once a

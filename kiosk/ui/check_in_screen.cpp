@@ -111,24 +111,44 @@ std::string CheckInScreen::rowStatus(const store::RosterRow& row) const {
 
 bool CheckInScreen::draw(float width, float height) {
     float em = m_ui.em();
+    // Escape backs out one level: from anywhere to the search field, from a
+    // search to an empty field, from the empty field to the session list.
+    // (Dear ImGui reverts a text field on Escape, so look before it runs.)
+    bool escape = ImGui::IsKeyPressed(keys::Escape, false) && !m_dialogs.isOpen() && !m_ui.escapeConsumed;
+    bool backOut = false;
+    if (escape) {
+        m_ui.escapeConsumed = true;
+        if (m_searchFocused && m_query.empty()) backOut = true;
+        m_query.clear();
+        m_focusSearch = true;
+    }
     drawHeader();
+    const ImGuiStyle& st = ImGui::GetStyle();
     float footerHeight = ImGui::GetFrameHeightWithSpacing() * 2.2f;
-    float bodyHeight = std::max(6.0f * em, height - ImGui::GetCursorPosY() - footerHeight);
-    // Side by side when there is room for both; stacked (one scroll direction) otherwise.
+    float remaining = height - ImGui::GetCursorPosY() - footerHeight;  // page coordinates: never changes with scrolling
+    // Side by side when there is room for both; stacked otherwise. Panes keep a
+    // usable height however large the text: the page scrolls (only up and down).
     bool twoColumns = width >= 44.0f * em;
+    // Minimum heights in lines and controls (not em): with wide line spacing a
+    // line is taller than its font size, and each pane must still show its
+    // field and at least two result rows or a few actions.
+    float line = ImGui::GetTextLineHeightWithSpacing(), control = ImGui::GetFrameHeightWithSpacing();
+    float minSearch = 2.0f * st.WindowPadding.y + 2.0f * line + control + 2.0f * (3.0f * ImGui::GetTextLineHeight() + st.FramePadding.y + st.ItemSpacing.y);
+    float minDetail = 2.0f * st.WindowPadding.y + 3.0f * line + 3.0f * control;
     if (twoColumns) {
+        float bodyHeight = std::max({minSearch, minDetail, remaining});
         float left = std::floor(width * 0.46f);
         drawSearchPane(left, bodyHeight);
         ImGui::SameLine();
-        drawDetailPane(width - left - ImGui::GetStyle().ItemSpacing.x - 2.0f * ImGui::GetStyle().WindowPadding.x, bodyHeight);
+        drawDetailPane(width - left - st.ItemSpacing.x, bodyHeight);
     } else {
-        drawSearchPane(width, bodyHeight * 0.5f);
-        drawDetailPane(width, bodyHeight * 0.5f);
+        drawSearchPane(width, std::max(minSearch, remaining * 0.45f));
+        drawDetailPane(width, std::max(minDetail, remaining * 0.55f));
     }
-    bool stay = true;
+    bool stay = !backOut;
     ImGui::Separator();
     if (m_ui.widgets.button(m_ui.tr("checkin.walkIn"), Emphasis::Normal, ImVec2(0, 0), !m_snapshot.info.signedOffAt)) m_dialogs.openWalkIn();
-    ImGui::SameLine();
+    m_ui.widgets.sameLineIfFits(m_ui.tr("checkin.markNoShows"));
     bool cutoffPassed = domain::noShowAllowed(m_ui.options.clock(), m_snapshot.info.rules());
     if (m_ui.widgets.button(m_ui.tr("checkin.markNoShows"), Emphasis::Normal, ImVec2(0, 0),
                             !m_snapshot.info.signedOffAt && m_snapshot.counts.expected > 0)) {
@@ -138,7 +158,7 @@ bool CheckInScreen::draw(float width, float height) {
             m_ui.feedback = Feedback{false, m_ui.fmt("checkin.noShowTooEarly", {{"time", m_ui.clock(cutoff)}})};
         }
     }
-    ImGui::SameLine();
+    m_ui.widgets.sameLineIfFits(m_ui.tr("checkin.export"));
     if (m_ui.widgets.button(m_ui.tr("checkin.export"))) {
         auto stamp = domain::formatUtc(m_ui.options.clock()).substr(0, 19);
         std::replace(stamp.begin(), stamp.end(), ':', '-');
@@ -148,10 +168,10 @@ bool CheckInScreen::draw(float width, float height) {
         if (auto err = m_ui.services.queries.exportReport(m_sessionId, file)) m_ui.feedback = Feedback{false, *err};
         else m_ui.feedback = Feedback{true, m_ui.fmt("feedback.exported", {{"file", file.string()}})};
     }
-    ImGui::SameLine();
+    m_ui.widgets.sameLineIfFits(m_ui.tr("checkin.signOff"));
     if (m_ui.widgets.button(m_ui.tr("checkin.signOff"), Emphasis::Normal, ImVec2(0, 0), !m_snapshot.info.signedOffAt))
         m_dialogs.openSignOff(m_snapshot.counts);
-    ImGui::SameLine();
+    m_ui.widgets.sameLineIfFits(m_ui.tr("checkin.back"));
     if (m_ui.widgets.button(m_ui.tr("checkin.back"))) stay = false;
 
     DialogOutcome outcome = m_dialogs.draw(m_sessionId);
@@ -195,7 +215,7 @@ void CheckInScreen::drawHeader() {
 
 void CheckInScreen::drawSearchPane(float width, float height) {
     float em = m_ui.em();
-    ImGui::BeginChild("search-pane", ImVec2(width, height), true);
+    m_ui.widgets.beginRegion("search-pane", ImVec2(width, height), true);
     m_ui.widgets.text(m_ui.tr("checkin.searchLabel"));
     if (m_focusSearch && !m_dialogs.isOpen()) {
         m_ui.widgets.focus(m_ui.tr("checkin.searchLabel"));
@@ -203,6 +223,7 @@ void CheckInScreen::drawSearchPane(float width, float height) {
     }
     bool enter = m_ui.widgets.textField(m_ui.tr("checkin.searchLabel"), m_query, m_ui.tr("checkin.searchHint"), true, 0.0f, 100);
     bool searchActive = ImGui::IsItemActive();
+    m_searchFocused = searchActive || ImGui::IsItemFocused();
     if (searchActive) {
         // Up/Down move through results while typing, not focus out of the field.
         GImGui->ActiveIdUsingNavDirMask |= (1u << ImGuiDir_Up) | (1u << ImGuiDir_Down);
@@ -225,22 +246,30 @@ void CheckInScreen::drawSearchPane(float width, float height) {
     if (!m_query.empty())
         m_ui.widgets.text(m_results.empty() ? m_ui.tr("checkin.noMatch") : m_ui.fmt("checkin.matches", {{"count", std::to_string(m_results.size())}}),
                           accessibility::Role::Status);
-    ImGui::BeginChild("results", ImVec2(0, 0), false);
-    float rowHeight = ImGui::GetTextLineHeight() * 2.0f + ImGui::GetStyle().FramePadding.y;
+    m_ui.widgets.beginRegion("results", ImVec2(0, 0), false);
+    // Two lines a row (name · ID, then status); three when the pane is narrow
+    // (large text), so long names wrap instead of being cut.
+    int rowLines = ImGui::GetContentRegionAvail().x >= 22.0f * em ? 2 : 3;
+    float rowHeight = ImGui::GetTextLineHeight() * static_cast<float>(rowLines) + ImGui::GetStyle().FramePadding.y;
+    if (m_cursor >= m_results.size()) m_cursor = 0;
     ImGuiListClipper clipper;
     clipper.Begin(static_cast<int>(m_results.size()), rowHeight + ImGui::GetStyle().ItemSpacing.y);
-    if (m_scrollToCursor) clipper.ForceDisplayRangeByIndices(static_cast<int>(m_cursor), static_cast<int>(m_cursor) + 1);
+    // The current row is always drawn: it is the list's Tab stop, even when scrolled away.
+    if (!m_results.empty()) clipper.ForceDisplayRangeByIndices(static_cast<int>(m_cursor), static_cast<int>(m_cursor) + 1);
     while (clipper.Step()) {
         for (int i = clipper.DisplayStart; i < clipper.DisplayEnd; ++i) {
             std::size_t pos = m_results[static_cast<std::size_t>(i)];
             const auto& row = m_snapshot.roster[pos];
-            bool isCursor = static_cast<std::size_t>(i) == m_cursor && !m_query.empty();
+            bool isCursor = static_cast<std::size_t>(i) == m_cursor;
             bool isSelected = m_selectedId && *m_selectedId == row.student.studentUniqueId;
-            std::string label = row.student.displayName() + "  ·  " + row.student.studentUniqueId + "\n" + rowStatus(row);
-            if (m_ui.widgets.listItem(row.student.studentUniqueId, label, rowStatus(row), isCursor || isSelected, rowHeight)) {
+            std::string label = row.student.displayName() + "  ·  " + row.student.studentUniqueId;
+            if (m_ui.widgets.listItem(row.student.studentUniqueId, label, rowStatus(row), (isCursor && !m_query.empty()) || isSelected,
+                                      rowHeight, isCursor)) {
                 m_cursor = static_cast<std::size_t>(i);
                 select(pos);
             }
+            // Up/Down move focus between rows (Dear ImGui's navigation): the Tab stop follows.
+            if (ImGui::IsItemFocused() && !isCursor) m_cursor = static_cast<std::size_t>(i);
             if (isCursor && m_scrollToCursor) {
                 ImGui::SetScrollHereY(0.5f);
                 m_scrollToCursor = false;
@@ -248,15 +277,15 @@ void CheckInScreen::drawSearchPane(float width, float height) {
         }
     }
     (void)em;
-    ImGui::EndChild();
-    ImGui::EndChild();
+    m_ui.widgets.endRegion();
+    m_ui.widgets.endRegion();
 }
 
 void CheckInScreen::drawDetailPane(float width, float height) {
-    ImGui::BeginChild("detail-pane", ImVec2(width, height), true);
+    m_ui.widgets.beginRegion("detail-pane", ImVec2(width, height), true);
     if (!m_detail) {
         m_ui.widgets.wrappedText(m_ui.tr("checkin.pickStudent"));
-        ImGui::EndChild();
+        m_ui.widgets.endRegion();
         return;
     }
     const auto& d = *m_detail;
@@ -284,7 +313,7 @@ void CheckInScreen::drawDetailPane(float width, float height) {
     drawAccommodations(d);
     ImGui::Separator();
     drawHistory(d);
-    ImGui::EndChild();
+    m_ui.widgets.endRegion();
 }
 
 void CheckInScreen::drawActions(const service::StudentDetail& d) {
@@ -292,12 +321,6 @@ void CheckInScreen::drawActions(const service::StudentDetail& d) {
     Presence p = d.attendance.presence;
     bool open = !m_snapshot.info.signedOffAt;
     const auto& row = d.row;
-    float avail = ImGui::GetContentRegionAvail().x;
-    auto sameLineIfFits = [&](const std::string& nextLabel) {
-        float next = ImGui::CalcTextSize(nextLabel.c_str()).x + 2.0f * ImGui::GetStyle().FramePadding.x;
-        float used = ImGui::GetItemRectMax().x - ImGui::GetWindowPos().x + ImGui::GetStyle().ItemSpacing.x;
-        if (used + next < avail + ImGui::GetStyle().WindowPadding.x) ImGui::SameLine();
-    };
     std::vector<std::pair<std::string, bool>> actions{
         {m_ui.tr("action.checkIn"), open && p == Presence::Expected},
         {m_ui.tr("action.breakOut"), open && p == Presence::Present},
@@ -310,7 +333,7 @@ void CheckInScreen::drawActions(const service::StudentDetail& d) {
         {m_ui.tr("action.correct"), open && d.attendance.eventCount > 0},
     };
     for (std::size_t i = 0; i < actions.size(); ++i) {
-        if (i > 0) sameLineIfFits(actions[i].first);
+        if (i > 0) m_ui.widgets.sameLineIfFits(actions[i].first);
         if (!m_ui.widgets.button(actions[i].first, i == 0 ? Emphasis::Primary : Emphasis::Normal, ImVec2(0, 0), actions[i].second)) continue;
         const std::string& id = row.student.studentUniqueId;
         std::string who = row.student.firstName + " " + row.student.lastSurname;

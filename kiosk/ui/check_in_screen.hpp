@@ -22,6 +22,7 @@ public:
     void refresh();  // reload after outside changes (sync, another action)
 
     const std::string& sessionId() const { return m_sessionId; }
+    bool dialogOpen() const { return m_dialogs.isOpen(); }
     const std::string& query() const { return m_query; }
     const std::vector<std::uint32_t>& results() const { return m_results; }
 
@@ -53,6 +54,7 @@ private:
     std::optional<std::string> m_selectedId;
     std::optional<service::StudentDetail> m_detail;
     bool m_focusSearch = true;
+    bool m_searchFocused = false;
     bool m_scrollToCursor = false;
     bool m_showAllAccommodations = false;
 };

@@ -28,10 +28,12 @@ std::optional<domain::Timestamp> parseClock(const std::string& text, domain::Tim
 
 } // namespace
 
-void Dialogs::open(DialogKind kind, std::string title, std::string firstFocus) {
+void Dialogs::open(DialogKind kind, std::string titleKey, std::string firstFocusKey) {
     m_kind = kind;
-    m_title = std::move(title) + "##modal";
-    m_firstFocus = std::move(firstFocus);
+    // Keys, not words: the popup's id stays put and its words follow a language switch.
+    m_titleKey = std::move(titleKey);
+    m_title = m_titleKey + "##modal";
+    m_firstFocus = std::move(firstFocusKey);
     m_justOpened = true;
     m_openedFrame = ImGui::GetFrameCount();
     m_error.clear();
@@ -55,42 +57,42 @@ void Dialogs::openCheckIn(const store::RosterRow& row, const store::SessionInfo&
     m_idMethod = domain::IdMethod::PhotoId;
     m_verifiedBy = m_ui.proctor;
     m_seat = std::move(suggestedSeat);
-    open(DialogKind::CheckIn, m_ui.tr("checkin.title"), m_ui.tr("checkin.confirm"));
+    open(DialogKind::CheckIn, "checkin.title", "checkin.confirm");
 }
 
 void Dialogs::openIdCheck(const store::RosterRow& row) {
     m_row = row;
     m_idMethod = domain::IdMethod::PhotoId;
     m_verifiedBy = m_ui.proctor;
-    open(DialogKind::IdCheck, m_ui.tr("idcheck.title"), m_ui.tr("idcheck.confirm"));
+    open(DialogKind::IdCheck, "idcheck.title", "idcheck.confirm");
 }
 
 void Dialogs::openSeat(const store::RosterRow& row, std::string current) {
     m_row = row;
     m_seat = std::move(current);
-    open(DialogKind::Seat, m_ui.tr("seat.title"), m_ui.tr("seat.field"));
+    open(DialogKind::Seat, "seat.title", "seat.field");
 }
 
 void Dialogs::openIrregularity(const store::RosterRow& row) {
     m_row = row;
-    open(DialogKind::Irregularity, m_ui.tr("irregularity.title"), m_ui.tr("irregularity.description"));
+    open(DialogKind::Irregularity, "irregularity.title", "irregularity.description");
 }
 
 void Dialogs::openNoShow(const store::RosterRow& row) {
     m_row = row;
-    open(DialogKind::NoShow, m_ui.tr("noshow.title"), m_ui.tr("noshow.confirm"));
+    open(DialogKind::NoShow, "noshow.title", "noshow.confirm");
 }
 
 void Dialogs::openBulkNoShow(int expected) {
     m_expected = expected;
-    open(DialogKind::BulkNoShow, m_ui.tr("bulkNoshow.title"), m_ui.tr("bulkNoshow.confirm"));
+    open(DialogKind::BulkNoShow, "bulkNoshow.title", "bulkNoshow.confirm");
 }
 
 void Dialogs::openWalkIn() {
     m_walkInId.clear();
     m_walkInFirst.clear();
     m_walkInLast.clear();
-    open(DialogKind::WalkIn, m_ui.tr("walkin.title"), m_ui.tr("walkin.studentId"));
+    open(DialogKind::WalkIn, "walkin.title", "walkin.studentId");
 }
 
 void Dialogs::openCorrect(const store::RosterRow& row, std::vector<store::HistoryItem> history) {
@@ -99,13 +101,13 @@ void Dialogs::openCorrect(const store::RosterRow& row, std::vector<store::Histor
     for (auto& h : history)
         if (!h.withdrawn && h.event.kind != domain::EventKind::Corrected && h.event.kind != domain::EventKind::WalkInAdded)
             m_history.push_back(std::move(h));
-    open(DialogKind::Correct, m_ui.tr("correct.title"), m_ui.tr("correct.reason"));
+    open(DialogKind::Correct, "correct.title", "correct.reason");
 }
 
 void Dialogs::openSignOff(const store::SessionCounts& counts) {
     m_counts = counts;
     m_verifiedBy = m_ui.proctor;
-    open(DialogKind::SignOff, m_ui.tr("signoff.title"), m_ui.tr("signoff.confirm"));
+    open(DialogKind::SignOff, "signoff.title", "signoff.confirm");
 }
 
 DialogOutcome Dialogs::draw(const std::string& sessionId) {
@@ -117,14 +119,17 @@ DialogOutcome Dialogs::draw(const std::string& sessionId) {
     ImGui::SetNextWindowPos(ImVec2(io.DisplaySize.x * 0.5f, io.DisplaySize.y * 0.5f), ImGuiCond_Always, ImVec2(0.5f, 0.5f));
     ImGui::SetNextWindowSizeConstraints(ImVec2(width, 0), ImVec2(width, io.DisplaySize.y - 2.0f * em));
     DialogOutcome out;
-    if (!ImGui::BeginPopupModal(m_title.c_str(), nullptr, ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoMove)) {
+    // The title is drawn as wrapped text (a title bar would run off a narrow dialog at large text sizes).
+    if (!ImGui::BeginPopupModal(m_title.c_str(), nullptr, ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoTitleBar)) {
         m_kind = DialogKind::None;
         out.closed = true;
         return out;
     }
     m_ui.widgets.setModalScope(m_title);
+    m_ui.widgets.dialogTitle(m_ui.tr(m_titleKey));
+    ImGui::Separator();
     if (m_justOpened) {
-        m_ui.widgets.focus(m_firstFocus);
+        m_ui.widgets.focus(m_ui.tr(m_firstFocus));
         m_justOpened = false;
     }
     switch (m_kind) {
@@ -139,7 +144,8 @@ DialogOutcome Dialogs::draw(const std::string& sessionId) {
     case DialogKind::SignOff: out = drawSignOff(sessionId); break;
     case DialogKind::None: break;
     }
-    if (ImGui::IsKeyPressed(keys::Escape, false) && m_kind != DialogKind::None) {
+    if (ImGui::IsKeyPressed(keys::Escape, false) && m_kind != DialogKind::None && !m_ui.escapeConsumed) {
+        m_ui.escapeConsumed = true;
         close();
         out.closed = true;
     }
@@ -153,7 +159,7 @@ bool Dialogs::footer(const std::string& primary, bool enabled, DialogOutcome& ou
     if (!m_error.empty()) m_ui.widgets.textColoured(m_error, m_ui.palette.danger, accessibility::Role::Alert);
     ImGui::Spacing();
     bool submit = m_ui.widgets.button(primary, Emphasis::Primary, ImVec2(0, 0), enabled);
-    ImGui::SameLine();
+    m_ui.widgets.sameLineIfFits(m_ui.tr("common.cancel"));
     bool cancel = m_ui.widgets.button(m_ui.tr("common.cancel"));
     bool cancelFocused = ImGui::IsItemFocused();
     if (!submit && enabled && !cancelFocused && enterPressed()) submit = true;

@@ -35,7 +35,7 @@ public:
     DialogOutcome draw(const std::string& sessionId);
 
 private:
-    void open(DialogKind kind, std::string title, std::string firstFocus);
+    void open(DialogKind kind, std::string titleKey, std::string firstFocusKey);
     void close();
     bool enterPressed() const;
     DialogOutcome drawCheckIn(const std::string& sessionId);
@@ -54,8 +54,9 @@ private:
     DialogKind m_kind = DialogKind::None;
     bool m_justOpened = false;
     int m_openedFrame = -1;
-    std::string m_title;
-    std::string m_firstFocus;
+    std::string m_titleKey;
+    std::string m_title;       // the popup's id
+    std::string m_firstFocus;  // string key of the control focused on opening
     std::string m_error;
 
     // Fields of whichever dialog is open; cleared on every open.

@@ -19,5 +19,6 @@ inline constexpr int F3 = 292;
 inline constexpr int F4 = 293;
 inline constexpr int F5 = 294;
 inline constexpr int F6 = 295;
+inline constexpr int F7 = 296;
 inline constexpr int F8 = 297;
 } // namespace kiosk::ui::keys

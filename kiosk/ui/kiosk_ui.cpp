@@ -1,21 +1,35 @@
 #include "kiosk/ui/kiosk_ui.hpp"
 
+#include "accessibility/spoken_text.hpp"
 #include "kiosk/ui/keys.hpp"
 #include "kiosk/ui/style.hpp"
 
 #include <imgui.h>
+
+#include <algorithm>
 
 namespace kiosk::ui {
 
 UiResources loadResources(const std::filesystem::path& assetsDir, const std::string& language, std::vector<std::string>& problems) {
     UiResources r;
     r.assetsDir = assetsDir;
-    auto [strings, error] = accessibility::Strings::load(assetsDir / "strings", language);
-    if (!error.empty()) problems.push_back(error);
-    r.strings = std::move(strings);
+    // Every language on disk, the requested one first.
+    std::vector<std::string> codes{language};
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(assetsDir / "strings", ec))
+        if (e.path().extension() == ".json" && e.path().stem() != language) codes.push_back(e.path().stem().string());
+    std::sort(codes.begin() + 1, codes.end());
+    for (const auto& code : codes) {
+        auto [strings, error] = accessibility::Strings::load(assetsDir / "strings", code);
+        if (!error.empty()) {
+            problems.push_back(error);
+            if (code != language) continue;  // a broken extra language is left out; the starting one is kept as is
+        }
+        r.languages.push_back(std::move(strings));
+    }
     r.themes = accessibility::loadThemes(assetsDir / "themes", &problems);
     if (r.themes.empty()) {
-        // Never start without colours: a built-in copy of the default theme's roles.
+        // Never start without colours: black on white, every role defined.
         problems.push_back("no themes found; using built-in colours");
         accessibility::Theme t;
         t.id = "built-in";
@@ -30,27 +44,131 @@ UiResources loadResources(const std::filesystem::path& assetsDir, const std::str
 }
 
 KioskUi::KioskUi(UiServices services, UiResources resources, UiOptions options)
-    : m_resources(std::move(resources)), m_ui(services, std::move(options)), m_picker(m_ui), m_checkIn(m_ui) {
-    m_ui.strings = &m_resources.strings;
+    : m_resources(std::move(resources)), m_ui(services, std::move(options)), m_picker(m_ui), m_checkIn(m_ui), m_idle(m_ui) {
+    if (m_resources.languages.empty()) m_resources.languages.emplace_back();  // keys shown as written: visible, never a crash
+    m_ui.strings = &strings();
     m_ui.proctor = m_ui.options.defaultProctor;
+    if (!m_ui.options.steadyClock)
+        m_ui.options.steadyClock = [] {
+            return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch());
+        };
+    m_prefs.themeId = m_resources.themes.front().id;
+    m_prefs.language = strings().language();
+    m_siteDefault = m_prefs;
     applyStyle();
     m_picker.refresh();
     refresh();
 }
 
-void KioskUi::applyStyle() { m_ui.palette = applyTheme(m_resources.themes[m_themeIndex], m_text); }
+accessibility::Millis KioskUi::steadyNow() const { return m_ui.options.steadyClock(); }
+
+void KioskUi::applyStyle() { m_ui.palette = applyTheme(m_resources.themes[m_themeIndex], m_prefs.text); }
+
+void KioskUi::setPreferences(const accessibility::DisplayPreferences& prefs) {
+    if (!setThemeById(prefs.themeId)) m_prefs.themeId = m_resources.themes[m_themeIndex].id;
+    if (!setLanguage(prefs.language)) m_prefs.language = strings().language();
+    if (!(prefs.text == m_prefs.text)) {
+        m_prefs.text = prefs.text;
+        m_prefs.text.scalePercent = std::clamp(m_prefs.text.scalePercent, 100, 300);
+        m_fontsDirty = true;  // the atlas is rebuilt between frames, never stretched
+        applyStyle();
+    }
+    setReadAloud(prefs.readAloud);
+    setSpeechRate(prefs.speechRate);
+}
 
 void KioskUi::setTheme(std::size_t index) {
     m_themeIndex = index % m_resources.themes.size();
+    m_prefs.themeId = m_resources.themes[m_themeIndex].id;
     applyStyle();
+}
+
+bool KioskUi::setThemeById(const std::string& id) {
+    for (std::size_t i = 0; i < m_resources.themes.size(); ++i)
+        if (m_resources.themes[i].id == id) {
+            setTheme(i);
+            return true;
+        }
+    return false;
 }
 
 void KioskUi::setTextScale(int percent) {
     int clamped = std::clamp(percent, 100, 300);
-    if (clamped == m_text.scalePercent) return;
-    m_text.scalePercent = clamped;
-    m_fontsDirty = true;  // the atlas is rebuilt between frames, never stretched
+    if (clamped == m_prefs.text.scalePercent) return;
+    m_prefs.text.scalePercent = clamped;
+    m_fontsDirty = true;
     applyStyle();
+}
+
+void KioskUi::setTextSpacing(float lineSpacing, float letterSpacing) {
+    lineSpacing = std::clamp(lineSpacing, 1.0f, 2.0f);
+    letterSpacing = std::clamp(letterSpacing, 0.0f, 0.25f);
+    if (lineSpacing == m_prefs.text.lineSpacing && letterSpacing == m_prefs.text.letterSpacing) return;
+    m_prefs.text.lineSpacing = lineSpacing;
+    m_prefs.text.letterSpacing = letterSpacing;
+    m_fontsDirty = true;
+    applyStyle();
+}
+
+bool KioskUi::setLanguage(const std::string& code) {
+    for (std::size_t i = 0; i < m_resources.languages.size(); ++i)
+        if (m_resources.languages[i].language() == code) {
+            if (i != m_languageIndex && m_focusIndex >= 0) {
+                m_refocusIndex = m_focusIndex;
+                m_refocusFrames = 2;
+            }
+            m_languageIndex = i;
+            m_ui.strings = &strings();
+            m_prefs.language = code;
+            return true;
+        }
+    return false;
+}
+
+void KioskUi::setReadAloud(bool on) {
+    if (m_prefs.readAloud == on) return;
+    m_prefs.readAloud = on;
+    if (!m_ui.options.speech) return;
+    if (on) m_lastFocusId = 0;  // say what has focus now
+    else m_ui.options.speech->stop();
+}
+
+void KioskUi::setSpeechRate(int wordsPerMinute) {
+    m_prefs.speechRate = std::clamp(wordsPerMinute, accessibility::kMinSpeechRate, accessibility::kMaxSpeechRate);
+}
+
+void KioskUi::openSettings(bool open) {
+    if (m_settingsOpen == open) return;
+    m_settingsOpen = open;
+    if (open) m_ui.widgets.focus(m_ui.tr(m_resources.themes[m_themeIndex].nameKey));
+    else m_focusSettingsButton = true;
+}
+
+void KioskUi::setSiteDefault(const accessibility::DisplayPreferences& prefs) {
+    m_siteDefault = prefs;
+    setPreferences(prefs);
+    m_timeStretch = 1.0;
+}
+
+void KioskUi::applyProfile(const accessibility::AccommodationProfile& profile) {
+    setPreferences(accessibility::applyProfile(m_siteDefault, profile));
+    m_timeStretch = profile.time.stretch();
+}
+
+void KioskUi::resetToSiteDefault() {
+    setPreferences(m_siteDefault);
+    m_timeStretch = 1.0;
+}
+
+void KioskUi::watchIdle(accessibility::IdlePolicy sitePolicy, std::function<void()> onExpired) {
+    sitePolicy.stretch = std::max(sitePolicy.stretch, 1.0) * m_timeStretch;
+    m_idle.start(sitePolicy, steadyNow());
+    m_onIdleExpired = std::move(onExpired);
+}
+
+void KioskUi::stopWatchingIdle() {
+    m_idle.stop();
+    m_onIdleExpired = {};
 }
 
 void KioskUi::refresh() {
@@ -62,50 +180,127 @@ void KioskUi::refresh() {
 }
 
 void KioskUi::drawTopBar() {
+    // The banner's height follows its text: at large sizes the status wraps
+    // onto a second line instead of being cut off. The background is drawn
+    // behind the text once its size is known.
     const Palette& p = m_ui.palette;
-    ImGui::PushStyleColor(ImGuiCol_ChildBg, p.banner);
+    const ImGuiStyle& st = ImGui::GetStyle();
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    dl->ChannelsSplit(2);
+    dl->ChannelsSetCurrent(1);
+    float pad = 0.35f * m_ui.em();
+    ImVec2 top = ImGui::GetCursorScreenPos();
+    ImGui::SetCursorScreenPos(ImVec2(top.x, top.y + pad));
     ImGui::PushStyleColor(ImGuiCol_Text, p.bannerText);
-    float height = ImGui::GetTextLineHeightWithSpacing() + 2.0f * ImGui::GetStyle().WindowPadding.y * 0.5f;
-    ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(ImGui::GetStyle().WindowPadding.x, ImGui::GetStyle().WindowPadding.y * 0.5f));
-    ImGui::BeginChild("top-bar", ImVec2(0, height), false, ImGuiWindowFlags_NoScrollbar);
+    ImGui::BeginGroup();
     std::string left = m_ui.options.siteName.empty() ? m_ui.tr("app.name") : m_ui.tr("app.name") + " · " + m_ui.options.siteName;
     m_ui.widgets.text(left);
-    ImGui::SameLine();
     std::string outbox = m_outbox.waiting() == 0 && m_outbox.synced > 0 ? m_ui.tr("outbox.allSent")
                                                                          : m_ui.fmt("outbox.waiting", {{"count", std::to_string(m_outbox.waiting())}});
     if (m_outbox.needsAttention > 0) outbox += " · " + m_ui.fmt("outbox.attention", {{"count", std::to_string(m_outbox.needsAttention)}});
     std::string right = outbox + "  ·  " + m_ui.clock(m_ui.options.clock());
     float w = ImGui::CalcTextSize(right.c_str()).x;
+    float lineRight = ImGui::GetItemRectMax().x + 2.0f * st.ItemSpacing.x;
     float x = ImGui::GetWindowContentRegionMax().x - w;
-    if (x > ImGui::GetCursorPosX()) ImGui::SetCursorPosX(x);
-    else ImGui::NewLine();
+    if (lineRight - ImGui::GetWindowPos().x < x) {
+        ImGui::SameLine();
+        ImGui::SetCursorPosX(x);
+    }
     m_ui.widgets.text(right, accessibility::Role::Status);
-    ImGui::EndChild();
-    ImGui::PopStyleVar();
-    ImGui::PopStyleColor(2);
+    ImGui::EndGroup();
+    ImGui::PopStyleColor();
+    float bottom = ImGui::GetItemRectMax().y + pad;
+    dl->ChannelsSetCurrent(0);
+    ImVec2 wp = ImGui::GetWindowPos();
+    // From the window's top edge (the banner scrolls with the page).
+    dl->AddRectFilled(ImVec2(wp.x, top.y - st.WindowPadding.y), ImVec2(wp.x + ImGui::GetWindowWidth(), bottom), ImGui::GetColorU32(p.banner));
+    dl->ChannelsMerge();
+    ImGui::SetCursorScreenPos(ImVec2(top.x, bottom + st.ItemSpacing.y));
+    ImGui::Dummy(ImVec2(0, 0));
 }
 
 void KioskUi::drawSettingsBar() {
-    const auto& theme = m_resources.themes[m_themeIndex];
-    if (m_ui.widgets.button(m_ui.fmt("settings.theme", {{"name", m_ui.tr(theme.nameKey)}}))) setTheme(m_themeIndex + 1);
-    ImGui::SameLine();
-    if (m_ui.widgets.button(m_ui.tr("settings.smaller"), Emphasis::Normal, ImVec2(0, 0), m_text.scalePercent > 100))
-        setTextScale(accessibility::nextScale(m_text.scalePercent, -1));
-    ImGui::SameLine();
-    if (m_ui.widgets.button(m_ui.tr("settings.larger"), Emphasis::Normal, ImVec2(0, 0), m_text.scalePercent < 300))
-        setTextScale(accessibility::nextScale(m_text.scalePercent, +1));
-    ImGui::SameLine();
-    m_ui.widgets.text(m_ui.fmt("settings.size", {{"percent", std::to_string(m_text.scalePercent)}}));
-    // Shortcuts work on every screen: F2 theme, F3/F4 text size.
+    auto& w = m_ui.widgets;
+    if (m_focusSettingsButton) {
+        w.focus(m_ui.tr("settings.open"));
+        m_focusSettingsButton = false;
+    }
+    if (w.button(m_ui.tr("settings.open"), m_settingsOpen ? Emphasis::Primary : Emphasis::Normal)) openSettings(!m_settingsOpen);
+    w.sameLineIfFits(m_ui.tr("settings.smaller"));
+    if (w.button(m_ui.tr("settings.smaller"), Emphasis::Normal, ImVec2(0, 0), m_prefs.text.scalePercent > 100))
+        setTextScale(accessibility::nextScale(m_prefs.text.scalePercent, -1));
+    w.sameLineIfFits(m_ui.tr("settings.larger"));
+    if (w.button(m_ui.tr("settings.larger"), Emphasis::Normal, ImVec2(0, 0), m_prefs.text.scalePercent < 300))
+        setTextScale(accessibility::nextScale(m_prefs.text.scalePercent, +1));
+    std::string size = m_ui.fmt("settings.size", {{"percent", std::to_string(m_prefs.text.scalePercent)}});
+    w.sameLineIfFitsWidth(ImGui::CalcTextSize(size.c_str()).x);
+    ImGui::AlignTextToFramePadding();
+    w.text(size);
+    if (m_resources.languages.size() > 1) {
+        w.sameLineIfFits(m_ui.tr("settings.switchLanguage"));
+        if (w.button(m_ui.tr("settings.switchLanguage"))) setLanguage(m_resources.languages[(m_languageIndex + 1) % m_resources.languages.size()].language());
+    }
+}
+
+void KioskUi::handleShortcuts() {
+    // The same keys on every screen: F1 settings, F2 colours, F3/F4 text size,
+    // F5 read-aloud, F6 read the screen, F7 stop reading, F8 language.
+    if (ImGui::IsKeyPressed(keys::F1, false)) openSettings(!m_settingsOpen);
     if (ImGui::IsKeyPressed(keys::F2, false)) setTheme(m_themeIndex + 1);
-    if (ImGui::IsKeyPressed(keys::F3, false)) setTextScale(accessibility::nextScale(m_text.scalePercent, -1));
-    if (ImGui::IsKeyPressed(keys::F4, false)) setTextScale(accessibility::nextScale(m_text.scalePercent, +1));
+    if (ImGui::IsKeyPressed(keys::F3, false)) setTextScale(accessibility::nextScale(m_prefs.text.scalePercent, -1));
+    if (ImGui::IsKeyPressed(keys::F4, false)) setTextScale(accessibility::nextScale(m_prefs.text.scalePercent, +1));
+    if (ImGui::IsKeyPressed(keys::F5, false)) setReadAloud(!m_prefs.readAloud);
+    if (ImGui::IsKeyPressed(keys::F6, false)) m_readScreen = true;
+    if (ImGui::IsKeyPressed(keys::F7, false) && m_ui.options.speech) m_ui.options.speech->stop();
+    if (ImGui::IsKeyPressed(keys::F8, false) && m_resources.languages.size() > 1)
+        setLanguage(m_resources.languages[(m_languageIndex + 1) % m_resources.languages.size()].language());
+    // The idle warning is above everything: its Escape is its own.
+    if (m_idle.warningShowing() && ImGui::IsKeyPressed(keys::Escape, false)) m_ui.escapeConsumed = true;
+    // Escape closes the settings panel, unless a dialog above it takes it first.
+    if (!m_ui.escapeConsumed && m_settingsOpen && !m_checkIn.dialogOpen() && ImGui::IsKeyPressed(keys::Escape, false)) {
+        m_ui.escapeConsumed = true;
+        openSettings(false);
+    }
 }
 
 void KioskUi::drawFeedback() {
     if (m_ui.feedback.text.empty()) return;
     m_ui.widgets.textColoured(m_ui.feedback.text, m_ui.feedback.ok ? m_ui.palette.success : m_ui.palette.danger,
                               m_ui.feedback.ok ? accessibility::Role::Status : accessibility::Role::Alert);
+}
+
+void KioskUi::speakAfterFrame() {
+    accessibility::SpeechSink* speech = m_ui.options.speech;
+    if (!speech) return;
+    const accessibility::Node* f = m_ui.tree.focused();
+    std::uint32_t id = f ? f->id : 0;
+    if (m_readScreen) {
+        m_readScreen = false;
+        speech->speak({accessibility::describeScreen(m_ui.tree, strings()), strings().language(), m_prefs.speechRate},
+                      accessibility::Interrupt::Yes);
+        m_lastFocusId = id;
+        return;
+    }
+    if (!m_prefs.readAloud || id == m_lastFocusId) return;
+    m_lastFocusId = id;
+    if (!f) return;
+    // New focus interrupts whatever was being said: the newest place is what matters.
+    m_lastFocusText = accessibility::describeNode(*f, strings());
+    speech->speak({m_lastFocusText, strings().language(), m_prefs.speechRate}, accessibility::Interrupt::Yes);
+}
+
+void KioskUi::keepFocusAcrossLanguages() {
+    std::vector<const accessibility::Node*> order;
+    for (const auto& n : m_ui.tree.nodes())
+        if (n.focusable && !n.disabled && (n.tabStop || n.focused)) order.push_back(&n);
+    m_focusIndex = -1;
+    for (std::size_t i = 0; i < order.size(); ++i)
+        if (order[i]->focused) m_focusIndex = static_cast<int>(i);
+    if (m_refocusFrames > 0 && --m_refocusFrames == 0) {
+        if (m_refocusIndex >= 0 && static_cast<std::size_t>(m_refocusIndex) < order.size())
+            m_ui.widgets.focusId(order[static_cast<std::size_t>(m_refocusIndex)]->id);
+        m_refocusIndex = -1;
+    }
 }
 
 void KioskUi::frame() {
@@ -115,15 +310,25 @@ void KioskUi::frame() {
         if (counts) m_outbox = *counts;
         m_lastRefresh = m_ui.options.clock();
     }
+    m_ui.escapeConsumed = false;
+    bool input = inputThisFrame();  // before any text field consumes the characters
     const ImGuiIO& io = ImGui::GetIO();
     ImGui::SetNextWindowPos(ImVec2(0, 0));
     ImGui::SetNextWindowSize(io.DisplaySize);
-    ImGuiWindowFlags flags = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
-                             ImGuiWindowFlags_NoBringToFrontOnFocus;
+    // The page scrolls up and down when large text makes it taller than the
+    // screen; it never scrolls sideways (WCAG 1.4.10).
+    ImGuiWindowFlags flags = ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoMove |
+                             ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBringToFrontOnFocus;
     ImGui::Begin("kiosk", nullptr, flags);
-    m_ui.widgets.begin(m_ui.tree, m_ui.palette, accessibility::pixelSize(m_text));
+    if (m_screenChanged) {
+        ImGui::SetScrollY(0.0f);  // a new screen starts at its top, not where the last one was scrolled
+        m_screenChanged = false;
+    }
+    m_ui.widgets.begin(m_ui.tree, m_ui.palette, accessibility::pixelSize(m_prefs.text));
+    handleShortcuts();
     drawTopBar();
     drawSettingsBar();
+    if (m_settingsOpen) drawSettingsPanel();
     drawFeedback();
     ImGui::Separator();
     float width = ImGui::GetContentRegionAvail().x;
@@ -132,16 +337,27 @@ void KioskUi::frame() {
         if (auto opened = m_picker.draw()) {
             if (m_checkIn.open(*opened)) {
                 m_screen = Screen::CheckIn;
+                m_screenChanged = true;
                 m_ui.feedback = {};
             }
         }
     } else if (!m_checkIn.draw(width, height)) {
         m_screen = Screen::Picker;
+        m_screenChanged = true;
         m_picker.refresh();
         m_picker.focusFirst();
     }
+    if (m_idle.draw(steadyNow(), input) == IdleEvent::Expired) {
+        // The student's session is over: nothing of theirs stays on screen.
+        resetToSiteDefault();
+        auto done = std::move(m_onIdleExpired);
+        m_onIdleExpired = {};
+        if (done) done();
+    }
     m_ui.widgets.end();
     ImGui::End();
+    keepFocusAcrossLanguages();
+    speakAfterFrame();
     if (m_ui.dataChanged) {
         // The outbox count on screen is never older than the last save.
         if (auto counts = m_ui.services.queries.outbox()) m_outbox = *counts;

@@ -2,22 +2,32 @@
 // The whole kiosk UI for one frame: top bars (site, state sync, display
 // settings), the current screen, and the feedback line. Owns no window and
 // no renderer: the executable or a headless test drives it.
+//
+// Display preferences (colours, text size and spacing, font, language,
+// read-aloud) apply to every screen at once. A student's accommodation
+// profile is laid over the site default at sign-in and taken off at sign-out.
+#include "accessibility/accommodation_profile.hpp"
+#include "accessibility/idle_timer.hpp"
+#include "accessibility/speech.hpp"
 #include "kiosk/ui/check_in_screen.hpp"
+#include "kiosk/ui/idle_warning.hpp"
 #include "kiosk/ui/session_picker_screen.hpp"
 #include "kiosk/ui/ui_context.hpp"
 
 #include <filesystem>
+#include <functional>
 #include <vector>
 
 namespace kiosk::ui {
 
 struct UiResources {
     std::filesystem::path assetsDir;
-    accessibility::Strings strings;
+    std::vector<accessibility::Strings> languages;  // every assets/strings/*.json; the first is the starting one
     std::vector<accessibility::Theme> themes;
 };
 
-// Loads strings and themes from the assets folder; `problems` says what was missing.
+// Loads every language (starting with `language`) and every theme from the
+// assets folder; `problems` says what was missing or refused.
 UiResources loadResources(const std::filesystem::path& assetsDir, const std::string& language, std::vector<std::string>& problems);
 
 class KioskUi {
@@ -32,12 +42,42 @@ public:
     // Text settings changed: the font atlas must be rebuilt before the next frame.
     bool fontsDirty() const { return m_fontsDirty; }
     void fontsRebuilt() { m_fontsDirty = false; }
-    const accessibility::TextSettings& textSettings() const { return m_text; }
+    const accessibility::TextSettings& textSettings() const { return m_prefs.text; }
+    const std::filesystem::path& assetsDir() const { return m_resources.assetsDir; }
+
+    // --- Display preferences (all apply at once, to every screen) ---
+    const accessibility::DisplayPreferences& preferences() const { return m_prefs; }
+    void setPreferences(const accessibility::DisplayPreferences& prefs);
     void setTextScale(int percent);
+    void setTextSpacing(float lineSpacing, float letterSpacing);
     void setTheme(std::size_t index);
+    bool setThemeById(const std::string& id);
     std::size_t themeIndex() const { return m_themeIndex; }
     const std::vector<accessibility::Theme>& themes() const { return m_resources.themes; }
-    const std::filesystem::path& assetsDir() const { return m_resources.assetsDir; }
+    bool setLanguage(const std::string& code);
+    const std::string& language() const { return strings().language(); }
+    void setReadAloud(bool on);
+    void setSpeechRate(int wordsPerMinute);
+    bool settingsOpen() const { return m_settingsOpen; }
+    void openSettings(bool open);
+
+    // --- Accommodations (the student screens call these) ---
+    // The site's own settings: what resetToSiteDefault() returns to.
+    const accessibility::DisplayPreferences& siteDefault() const { return m_siteDefault; }
+    void setSiteDefault(const accessibility::DisplayPreferences& prefs);
+    // At sign-in: the student's scheduled accommodations over the site default.
+    void applyProfile(const accessibility::AccommodationProfile& profile);
+    // At sign-out: back to the site default; nothing of the student stays.
+    void resetToSiteDefault();
+    // The active profile's time multiplier (1 when none): task timers use it too.
+    double timeStretch() const { return m_timeStretch; }
+
+    // --- Idle time-out of a student session (WCAG 2.2.1) ---
+    // Starts watching with the site's policy stretched by the active profile's
+    // multiplier. When it runs out, the profile is reset and `onExpired` runs.
+    void watchIdle(accessibility::IdlePolicy sitePolicy, std::function<void()> onExpired = {});
+    void stopWatchingIdle();
+    const accessibility::IdleTimer* idleTimer() const { return m_idle.timer(); }
 
     const accessibility::Tree& tree() const { return m_ui.tree; }
     const Feedback& feedback() const { return m_ui.feedback; }
@@ -46,21 +86,45 @@ public:
 
 private:
     enum class Screen { Picker, CheckIn };
+    const accessibility::Strings& strings() const { return m_resources.languages[m_languageIndex]; }
     void applyStyle();
     void drawTopBar();
     void drawSettingsBar();
+    void drawSettingsPanel();
     void drawFeedback();
+    void handleShortcuts();
+    void speakAfterFrame();
+    void keepFocusAcrossLanguages();
+    accessibility::Millis steadyNow() const;
 
     UiResources m_resources;
     UiContext m_ui;
-    accessibility::TextSettings m_text;
+    accessibility::DisplayPreferences m_prefs;
+    accessibility::DisplayPreferences m_siteDefault;
+    double m_timeStretch = 1.0;
     std::size_t m_themeIndex = 0;
+    std::size_t m_languageIndex = 0;
     bool m_fontsDirty = true;
+    bool m_settingsOpen = false;
+    bool m_focusSettingsButton = false;
     Screen m_screen = Screen::Picker;
+    bool m_screenChanged = false;
     SessionPickerScreen m_picker;
     CheckInScreen m_checkIn;
+    IdleWarning m_idle;
+    std::function<void()> m_onIdleExpired;
     edsync::outbox::Counts m_outbox;
     domain::Timestamp m_lastRefresh{};
+
+    // Read-aloud: what had focus last frame, and a whole-screen reading asked for this frame.
+    std::uint32_t m_lastFocusId = 0;
+    std::string m_lastFocusText;
+    bool m_readScreen = false;
+    // A language switch renames (and so re-identifies) every control: focus
+    // goes back to the same place in the Tab order once the new words are drawn.
+    int m_focusIndex = -1;
+    int m_refocusIndex = -1;
+    int m_refocusFrames = 0;
 };
 
 } // namespace kiosk::ui

@@ -4,6 +4,7 @@
 #include <imgui_freetype.h>
 
 #include <algorithm>
+#include <cmath>
 
 namespace kiosk::ui {
 
@@ -98,6 +99,7 @@ bool buildFontAtlas(ImFontAtlas& atlas, const std::filesystem::path& assetsDir, 
     atlas.FontBuilderIO = ImGuiFreeType::GetBuilderForFreeType();
     atlas.FontBuilderFlags = ImGuiFreeTypeBuilderFlags_LightHinting;
     float px = accessibility::pixelSize(text);
+    float lineHeight = std::clamp(text.lineSpacing, 1.0f, 2.0f);
     bool complete = true;
     for (const auto& f : accessibility::fontStack(assetsDir, text.face)) {
         std::error_code ec;
@@ -108,6 +110,8 @@ bool buildFontAtlas(ImFontAtlas& atlas, const std::filesystem::path& assetsDir, 
         ImFontConfig cfg;
         cfg.MergeMode = f.mergeIntoPrevious && !atlas.Fonts.empty();
         cfg.GlyphExtraSpacing = ImVec2(text.letterSpacing * px, 0);
+        // Taller lines: glyphs sit in the middle of the added space (see below).
+        cfg.GlyphOffset = ImVec2(0, std::round(px * (lineHeight - 1.0f) * 0.5f));
         cfg.OversampleH = 1;
         cfg.OversampleV = 1;
         cfg.PixelSnapH = true;
@@ -119,7 +123,21 @@ bool buildFontAtlas(ImFontAtlas& atlas, const std::filesystem::path& assetsDir, 
         atlas.AddFontDefault(&cfg);
         complete = false;
     }
-    return atlas.Build() && complete;
+    bool built = atlas.Build();
+    if (built) {
+        for (ImFont* font : atlas.Fonts) {
+            // WCAG 1.4.12 line height: Dear ImGui lays text out in lines of
+            // FontSize, so a larger FontSize (same glyphs) spaces every line,
+            // wrapped text included, with no blur.
+            font->FontSize = std::round(px * lineHeight);
+            // Word spacing follows letter spacing (0.16 em for 0.12 em).
+            float extraWord = std::round(text.letterSpacing * px * 4.0f / 3.0f);
+            for (ImFontGlyph& g : font->Glyphs)
+                if (g.Codepoint == ' ') g.AdvanceX += extraWord;
+            if (font->IndexAdvanceX.Size > ' ') font->IndexAdvanceX[' '] += extraWord;
+        }
+    }
+    return built && complete;
 }
 
 } // namespace kiosk::ui

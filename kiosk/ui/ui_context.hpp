@@ -1,6 +1,7 @@
 #pragma once
 // What every screen shares for one frame: words, colours, the widget layer,
 // the services it may call, and the proctor's feedback line.
+#include "accessibility/speech.hpp"
 #include "accessibility/strings.hpp"
 #include "accessibility/text_settings.hpp"
 #include "accessibility/theme.hpp"
@@ -10,7 +11,9 @@
 #include "kiosk/ui/palette.hpp"
 #include "kiosk/ui/widgets.hpp"
 
+#include <chrono>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -32,6 +35,10 @@ struct UiOptions {
     std::filesystem::path exportDir;
     store::Clock clock = store::systemNow;
     int utcOffsetMinutes = 0;
+    // A monotonic clock for time-outs (wall time can jump); tests inject one.
+    std::function<std::chrono::milliseconds()> steadyClock;
+    // Read-aloud; none means the kiosk stays silent (and says so in settings).
+    accessibility::SpeechSink* speech = nullptr;
 };
 
 struct UiContext {
@@ -46,6 +53,7 @@ struct UiContext {
     std::string proctor;
     Feedback feedback;
     bool dataChanged = false;  // something was committed this frame: refresh counts
+    bool escapeConsumed = false;  // Escape already backed out of something this frame (reset every frame)
 
     const std::string& tr(std::string_view key) const { return strings->get(key); }
     std::string fmt(std::string_view key, std::initializer_list<std::pair<std::string_view, std::string>> args) const {

@@ -7,6 +7,7 @@
 #include <imgui_stdlib.h>
 
 #include <algorithm>
+#include <cmath>
 
 namespace kiosk::ui {
 
@@ -14,26 +15,69 @@ using accessibility::Role;
 
 namespace {
 
-// "Check in##dialog" is shown and spoken as "Check in".
-std::string visibleLabel(const std::string& label) {
-    auto hash = label.find("##");
-    return hash == std::string::npos ? label : label.substr(0, hash);
-}
+accessibility::Rect toRect(ImVec2 a, ImVec2 b) { return {a.x, a.y, b.x - a.x, b.y - a.y}; }
 
-accessibility::Rect lastItemRect() {
-    ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
-    return {a.x, a.y, b.x - a.x, b.y - a.y};
-}
+accessibility::Rect lastItemRect() { return toRect(ImGui::GetItemRectMin(), ImGui::GetItemRectMax()); }
 
 accessibility::Rect windowClip() {
+    const ImRect& r = ImGui::GetCurrentWindow()->ClipRect;
+    return toRect(r.Min, r.Max);
+}
+
+// Where the item can be brought by scrolling: across, only what is visible
+// now (the kiosk never scrolls sideways); down, the window's inner area
+// stretched by how far it and each window around it can still scroll.
+accessibility::Rect windowReach() {
     ImGuiWindow* w = ImGui::GetCurrentWindow();
-    const ImRect& r = w->ClipRect;
-    return {r.Min.x, r.Min.y, r.Max.x - r.Min.x, r.Max.y - r.Min.y};
+    const ImRect& clip = w->ClipRect;
+    float top = w->InnerRect.Min.y, bottom = w->InnerRect.Max.y;
+    for (ImGuiWindow* v = w; v; v = (v->Flags & ImGuiWindowFlags_ChildWindow) ? v->ParentWindow : nullptr) {
+        top -= v->Scroll.y;
+        bottom += v->ScrollMax.y - v->Scroll.y;
+    }
+    return {clip.Min.x, top, clip.Max.x - clip.Min.x, bottom - top};
 }
 
 bool keyboardFocusVisible() { return !GImGui->NavDisableHighlight; }
 
+float ringThickness(float em) { return std::max(3.0f, 0.15f * em); }
+
 } // namespace
+
+std::string Widgets::visibleLabel(const std::string& label) {
+    auto hash = label.find("##");
+    return hash == std::string::npos ? label : label.substr(0, hash);
+}
+
+std::string Widgets::wrapToWidth(const std::string& text, float width) {
+    std::string out;
+    std::size_t lineStart = 0;
+    while (lineStart <= text.size()) {
+        std::size_t lineEnd = text.find('\n', lineStart);
+        if (lineEnd == std::string::npos) lineEnd = text.size();
+        std::string_view line(text.data() + lineStart, lineEnd - lineStart);
+        std::string current;
+        std::size_t i = 0;
+        while (i < line.size()) {
+            std::size_t space = line.find(' ', i);
+            std::size_t wordEnd = space == std::string_view::npos ? line.size() : space;
+            std::string_view word = line.substr(i, wordEnd - i);
+            std::string candidate = current.empty() ? std::string(word) : current + " " + std::string(word);
+            if (!current.empty() && ImGui::CalcTextSize(candidate.c_str()).x > width) {
+                out += current + "\n";
+                current = std::string(word);
+            } else {
+                current = std::move(candidate);
+            }
+            i = wordEnd + 1;
+        }
+        out += current;
+        if (lineEnd == text.size()) break;
+        out += "\n";
+        lineStart = lineEnd + 1;
+    }
+    return out;
+}
 
 void Widgets::begin(accessibility::Tree& tree, const Palette& palette, float em) {
     m_tree = &tree;
@@ -54,7 +98,7 @@ void Widgets::end() {
     for (const auto& n : m_tree->nodes())
         if (n.focusable && !n.disabled && !n.scope.empty() && n.scope != "main") modal = true;
     for (const auto& n : m_tree->nodes()) {
-        if (!n.focusable || n.disabled) continue;
+        if (!n.focusable || n.disabled || !(n.tabStop || n.focused)) continue;
         bool inModal = !n.scope.empty() && n.scope != "main";
         if (modal == inModal) order.push_back(&n);
     }
@@ -68,7 +112,8 @@ void Widgets::end() {
 }
 
 void Widgets::record(Role role, const std::string& label, const std::string& value, bool focusable, bool checked, bool selected,
-                     bool disabled) {
+                     bool disabled, bool truncated) {
+    if (focusable) scrollIfTarget();
     accessibility::Node n;
     n.id = focusable ? ImGui::GetItemID() : 0;
     n.role = role;
@@ -81,26 +126,58 @@ void Widgets::record(Role role, const std::string& label, const std::string& val
     n.disabled = disabled;
     n.rect = lastItemRect();
     n.clip = windowClip();
+    n.reach = windowReach();
     n.scope = m_modalScope.empty() ? "main" : m_modalScope;
-    if (focusable && !n.label.empty()) {
-        float textWidth = ImGui::CalcTextSize(n.label.c_str()).x;
-        n.truncated = textWidth > n.rect.w + 1.0f && role != Role::TextField && role != Role::Checkbox && role != Role::RadioButton;
-    }
+    // Anything running past its window's right edge is cut off there.
+    n.truncated = truncated || n.rect.x + n.rect.w > n.clip.x + n.clip.w + 0.5f;
+    n.fullTextOnFocus = n.truncated && focusable;  // showFullText() draws it for every focusable widget
     m_tree->add(std::move(n));
 }
 
 void Widgets::drawFocusRing() {
     if (!(ImGui::IsItemFocused() && keyboardFocusVisible())) return;
-    float thickness = std::max(3.0f, 0.15f * m_em);
+    ringAround(ImGui::GetItemRectMin(), ImGui::GetItemRectMax());
+}
+
+void Widgets::ringAround(ImVec2 a, ImVec2 b) {
+    float thickness = ringThickness(m_em);
     float gap = thickness * 0.5f + 1.0f;
-    ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
-    ImGui::GetWindowDrawList()->AddRect(ImVec2(a.x - gap, a.y - gap), ImVec2(b.x + gap, b.y + gap),
-                                        ImGui::GetColorU32(m_palette->focusRing), 0.2f * m_em, 0, thickness);
+    // Outside the control where there is room; pulled inside where the
+    // window's edge would cut it (a list row spans its list's full width).
+    const ImRect& clip = ImGui::GetCurrentWindow()->ClipRect;
+    float half = thickness * 0.5f;
+    ImVec2 ra(std::max(a.x - gap, clip.Min.x + half), std::max(a.y - gap, clip.Min.y + half));
+    ImVec2 rb(std::min(b.x + gap, clip.Max.x - half), std::min(b.y + gap, clip.Max.y - half));
+    ImGui::GetWindowDrawList()->AddRect(ra, rb, ImGui::GetColorU32(m_palette->focusRing), 0.2f * m_em, 0, thickness);
+}
+
+void Widgets::showFullText(const std::string& text, bool truncated) {
+    if (!truncated || !(ImGui::IsItemFocused() || ImGui::IsItemActive() || ImGui::IsItemHovered())) return;
+    // Next to the control (not at the mouse), so keyboard users see it too.
+    const ImGuiIO& io = ImGui::GetIO();
+    ImVec2 at(std::max(0.0f, ImGui::GetItemRectMin().x), ImGui::GetItemRectMax().y + 0.3f * m_em);
+    float width = std::max(10.0f * m_em, io.DisplaySize.x - at.x - m_em);
+    if (width > io.DisplaySize.x - m_em) width = io.DisplaySize.x - m_em;
+    at.x = std::min(at.x, io.DisplaySize.x - width - 0.5f * m_em);
+    ImGui::SetNextWindowPos(at);
+    ImGui::BeginTooltip();
+    ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + width - 2.0f * ImGui::GetStyle().WindowPadding.x);
+    ImGui::TextUnformatted(text.c_str());
+    ImGui::PopTextWrapPos();
+    accessibility::Node n;
+    n.role = Role::Status;
+    n.label = text;
+    n.rect = lastItemRect();
+    n.clip = windowClip();
+    n.reach = windowReach();
+    n.scope = "tooltip";
+    m_tree->add(std::move(n));
+    ImGui::EndTooltip();
 }
 
 bool Widgets::takeFocusRequest(ImGuiID id, const std::string& label) {
     bool byId = m_pendingFocus != 0 && m_pendingFocus == id;
-    bool byLabel = !m_pendingFocusLabel.empty() && m_pendingFocusLabel == label;
+    bool byLabel = !m_pendingFocusLabel.empty() && m_pendingFocusLabel == visibleLabel(label);
     if (!byId && !byLabel) return false;
     m_pendingFocus = 0;
     m_pendingFocusLabel.clear();
@@ -108,6 +185,36 @@ bool Widgets::takeFocusRequest(ImGuiID id, const std::string& label) {
     // Focus moves this frame: what was recorded as focused earlier no longer is.
     m_tree->clearFocus();
     return true;
+}
+
+namespace {
+
+// On the frame a screen or pane first appears its geometry is provisional:
+// scrolling to an item there scrolls the page to the wrong place.
+bool windowSettled() {
+    for (ImGuiWindow* w = ImGui::GetCurrentWindow(); w; w = (w->Flags & ImGuiWindowFlags_ChildWindow) ? w->ParentWindow : nullptr)
+        if (w->Appearing || w->HiddenFramesCannotSkipItems > 0) return false;
+    return true;
+}
+
+} // namespace
+
+void Widgets::bringIntoView() {
+    if (!windowSettled()) {
+        m_scrollTarget = ImGui::GetItemID();  // done when the item is next drawn in a settled window
+        return;
+    }
+    m_scrollTarget = 0;
+    // The ring is drawn outside the item: keep it in view too. Scrolls every
+    // enclosing window as needed (a list inside a pane inside the page).
+    float margin = ringThickness(m_em) + 2.0f;
+    ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
+    ImRect r(ImVec2(a.x - margin, a.y - margin), ImVec2(b.x + margin, b.y + margin));
+    ImGui::ScrollToRectEx(ImGui::GetCurrentWindow(), r, ImGuiScrollFlags_KeepVisibleEdgeY);
+}
+
+void Widgets::scrollIfTarget() {
+    if (m_scrollTarget != 0 && ImGui::GetItemID() == m_scrollTarget) bringIntoView();
 }
 
 void Widgets::applyPendingFocus(const std::string& label) {
@@ -118,7 +225,7 @@ void Widgets::applyPendingFocus(const std::string& label) {
     ImGui::SetItemDefaultFocus();  // a window that just appeared would otherwise focus its first item
     GImGui->NavDisableHighlight = false;
     GImGui->NavDisableMouseHover = true;
-    if (!ImGui::IsItemVisible()) ImGui::SetScrollHereY(0.5f);
+    bringIntoView();
 }
 
 bool Widgets::enterOnFocused() const {
@@ -127,7 +234,46 @@ bool Widgets::enterOnFocused() const {
     return ImGui::IsItemFocused() && (ImGui::IsKeyPressed(keys::Enter, false) || ImGui::IsKeyPressed(keys::KeypadEnter, false));
 }
 
+float Widgets::buttonWidth(const std::string& label) const {
+    return ImGui::CalcTextSize(visibleLabel(label).c_str()).x + 2.0f * ImGui::GetStyle().FramePadding.x;
+}
+
+void Widgets::beginRegion(const char* id, ImVec2 size, bool border) {
+    ImGui::BeginChild(id, size, border);
+    // Dear ImGui skips the items of a child window that is wholly clipped;
+    // laid out anyway, they keep their ids and places (for Tab and the tree)
+    // and are simply not rendered.
+    ImGuiWindow* w = ImGui::GetCurrentWindow();
+    if (w->SkipItems && w->Active && !w->Collapsed) w->SkipItems = false;
+}
+
+void Widgets::endRegion() { ImGui::EndChild(); }
+
+float Widgets::radioWidth(const std::string& label) const {
+    return ImGui::GetFrameHeight() + ImGui::GetStyle().ItemInnerSpacing.x + ImGui::CalcTextSize(visibleLabel(label).c_str()).x;
+}
+
+void Widgets::sameLineIfFitsWidth(float nextWidth) {
+    // Room for the focus ring between neighbours, so rings never overlap the next control.
+    float right = ImGui::GetItemRectMax().x + std::max(ImGui::GetStyle().ItemSpacing.x, 2.0f * ringThickness(m_em)) + nextWidth;
+    float limit = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
+    if (right <= limit) ImGui::SameLine(0.0f, std::max(ImGui::GetStyle().ItemSpacing.x, 2.0f * ringThickness(m_em)));
+}
+
+void Widgets::sameLineIfFits(const std::string& nextButtonLabel) { sameLineIfFitsWidth(buttonWidth(nextButtonLabel)); }
+
+void Widgets::sameLineIfFitsRadio(const std::string& nextRadioLabel) { sameLineIfFitsWidth(radioWidth(nextRadioLabel)); }
+
 bool Widgets::button(const std::string& label, Emphasis emphasis, ImVec2 size, bool enabled) {
+    const ImGuiStyle& st = ImGui::GetStyle();
+    std::string shown = visibleLabel(label);
+    float avail = ImGui::GetContentRegionAvail().x;
+    float box = size.x > 0 ? size.x : size.x < 0 ? std::max(4.0f, avail + size.x) : avail;
+    float room = box - 2.0f * st.FramePadding.x;
+    std::string lines = ImGui::CalcTextSize(shown.c_str()).x > room ? wrapToWidth(shown, room) : shown;
+    ImVec2 textSize = ImGui::CalcTextSize(lines.c_str());
+    if (size.y > 0) size.y = std::max(size.y, textSize.y + 2.0f * st.FramePadding.y);
+
     int colours = 0;
     if (emphasis != Emphasis::Normal) {
         ImVec4 base = emphasis == Emphasis::Primary ? m_palette->accent : m_palette->danger;
@@ -139,13 +285,18 @@ bool Widgets::button(const std::string& label, Emphasis emphasis, ImVec2 size, b
         colours = 4;
     }
     if (!enabled) ImGui::BeginDisabled();
-    bool pressed = ImGui::Button(label.c_str(), size);
+    ImGui::PushID(label.c_str());
+    bool pressed = ImGui::Button((lines + "###button").c_str(), size);
+    ImGui::PopID();
     if (!enabled) ImGui::EndDisabled();
     if (colours) ImGui::PopStyleColor(colours);
     applyPendingFocus(label);
     if (enabled && enterOnFocused()) pressed = true;
     drawFocusRing();
-    record(Role::Button, label, {}, true, false, false, !enabled);
+    bool truncated = textSize.x > ImGui::GetItemRectSize().x - 2.0f * st.FramePadding.x + 0.5f ||
+                     textSize.y > ImGui::GetItemRectSize().y - 2.0f * st.FramePadding.y + 0.5f;
+    record(Role::Button, label, {}, true, false, false, !enabled, truncated);
+    showFullText(shown, m_tree->nodes().back().truncated);
     return pressed && enabled;
 }
 
@@ -153,13 +304,15 @@ bool Widgets::textField(const std::string& label, std::string& value, const std:
                         std::size_t maxBytes) {
     std::string visible = "##" + label;
     ImGuiID id = ImGui::GetID(visible.c_str());
-    if (takeFocusRequest(id, label)) {
+    bool requested = takeFocusRequest(id, label);
+    if (requested) {
         // Focus requested before drawing so typing goes straight in.
         if (GImGui->ActiveId != 0 && GImGui->ActiveId != id) ImGui::ClearActiveID();
         ImGui::SetKeyboardFocusHere();
         GImGui->NavDisableHighlight = false;
     }
-    ImGui::SetNextItemWidth(widthEm > 0 ? widthEm * m_em : -FLT_MIN);
+    float avail = ImGui::GetContentRegionAvail().x;
+    ImGui::SetNextItemWidth(widthEm > 0 ? std::min(widthEm * m_em, avail) : -FLT_MIN);
     ImGuiInputTextFlags flags = enterReturnsTrue ? ImGuiInputTextFlags_EnterReturnsTrue : 0;
     bool result = hint.empty() ? ImGui::InputText(visible.c_str(), &value, flags)
                                : ImGui::InputTextWithHint(visible.c_str(), hint.c_str(), &value, flags);
@@ -169,21 +322,22 @@ bool Widgets::textField(const std::string& label, std::string& value, const std:
         while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80) --cut;
         value.resize(cut);
     }
+    if (requested) bringIntoView();
     bool focused = ImGui::IsItemFocused() || ImGui::IsItemActive();
-    if (focused) {
-        float thickness = std::max(3.0f, 0.15f * m_em);
-        float gap = thickness * 0.5f + 1.0f;
-        ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
-        ImGui::GetWindowDrawList()->AddRect(ImVec2(a.x - gap, a.y - gap), ImVec2(b.x + gap, b.y + gap),
-                                            ImGui::GetColorU32(m_palette->focusRing), 0.2f * m_em, 0, thickness);
-    }
+    if (focused) ringAround(ImGui::GetItemRectMin(), ImGui::GetItemRectMax());
     record(Role::TextField, label, value, true);
     return result;
 }
 
 bool Widgets::checkbox(const std::string& label, bool& value, bool enabled) {
+    const ImGuiStyle& st = ImGui::GetStyle();
+    std::string shown = visibleLabel(label);
+    float room = ImGui::GetContentRegionAvail().x - ImGui::GetFrameHeight() - st.ItemInnerSpacing.x;
+    std::string lines = ImGui::CalcTextSize(shown.c_str()).x > room ? wrapToWidth(shown, room) : shown;
     if (!enabled) ImGui::BeginDisabled();
-    bool changed = ImGui::Checkbox(label.c_str(), &value);
+    ImGui::PushID(label.c_str());
+    bool changed = ImGui::Checkbox((lines + "###check").c_str(), &value);
+    ImGui::PopID();
     if (!enabled) ImGui::EndDisabled();
     applyPendingFocus(label);
     if (enabled && !changed && enterOnFocused()) {
@@ -191,28 +345,55 @@ bool Widgets::checkbox(const std::string& label, bool& value, bool enabled) {
         changed = true;
     }
     drawFocusRing();
-    record(Role::Checkbox, label, {}, true, value, false, !enabled);
+    record(Role::Checkbox, label, {}, true, value, false, !enabled, ImGui::CalcTextSize(lines.c_str()).x > room + 0.5f);
+    showFullText(shown, m_tree->nodes().back().truncated);
     return changed && enabled;
 }
 
 bool Widgets::radio(const std::string& label, bool active) {
-    bool pressed = ImGui::RadioButton(label.c_str(), active);
+    const ImGuiStyle& st = ImGui::GetStyle();
+    std::string shown = visibleLabel(label);
+    float room = ImGui::GetContentRegionAvail().x - ImGui::GetFrameHeight() - st.ItemInnerSpacing.x;
+    std::string lines = ImGui::CalcTextSize(shown.c_str()).x > room ? wrapToWidth(shown, room) : shown;
+    ImGui::PushID(label.c_str());
+    bool pressed = ImGui::RadioButton((lines + "###radio").c_str(), active);
+    ImGui::PopID();
     applyPendingFocus(label);
     if (enterOnFocused()) pressed = true;
     drawFocusRing();
-    record(Role::RadioButton, label, {}, true, active, active);
+    record(Role::RadioButton, label, {}, true, active, active, false, ImGui::CalcTextSize(lines.c_str()).x > room + 0.5f);
+    showFullText(shown, m_tree->nodes().back().truncated);
     return pressed;
 }
 
-bool Widgets::listItem(const std::string& id, const std::string& label, const std::string& value, bool selected, float height) {
+bool Widgets::listItem(const std::string& id, const std::string& label, const std::string& value, bool selected, float height,
+                       bool tabStop) {
+    float room = ImGui::GetContentRegionAvail().x;
+    std::string shown = value.empty() ? label : label + "\n" + value;
+    std::string lines = ImGui::CalcTextSize(shown.c_str()).x > room ? wrapToWidth(shown, room) : shown;
+    ImVec2 textSize = ImGui::CalcTextSize(lines.c_str());
     ImGui::PushID(id.c_str());
-    if (selected) ImGui::PushStyleColor(ImGuiCol_Text, m_palette->selectionText);
-    bool pressed = ImGui::Selectable((label + "##row").c_str(), selected, ImGuiSelectableFlags_None, ImVec2(0, height));
-    if (selected) ImGui::PopStyleColor();
+    if (selected) {
+        ImGui::PushStyleColor(ImGuiCol_Text, m_palette->selectionText);
+        ImGui::PushStyleColor(ImGuiCol_HeaderHovered, m_palette->selection);  // hovering never lowers the contrast
+    }
+    bool pressed = ImGui::Selectable((lines + "###row").c_str(), selected, ImGuiSelectableFlags_None, ImVec2(0, height));
+    if (selected) ImGui::PopStyleColor(2);
     applyPendingFocus(label);
     if (enterOnFocused()) pressed = true;
     drawFocusRing();
-    record(accessibility::Role::ListItem, label, value, true, false, selected);
+    bool truncated = textSize.x > room + 0.5f || (height > 0 && textSize.y > height + 0.5f);
+    record(accessibility::Role::ListItem, label, value, true, false, selected, false, truncated);
+    auto& node = m_tree->lastNode();
+    node.tabStop = tabStop;
+    // Dear ImGui widens a selectable's box by half the item spacing each way
+    // so rows touch; the row itself is the box without that margin.
+    const ImVec2 spacing = ImGui::GetStyle().ItemSpacing;
+    float left = std::floor(spacing.x * 0.5f), up = std::floor(spacing.y * 0.5f);
+    node.rect = {node.rect.x + left, node.rect.y + up, node.rect.w - spacing.x, node.rect.h - spacing.y};
+    node.truncated = truncated || node.rect.x + node.rect.w > node.clip.x + node.clip.w + 0.5f;
+    node.fullTextOnFocus = node.truncated;
+    showFullText(shown, m_tree->nodes().back().truncated);
     ImGui::PopID();
     return pressed;
 }
@@ -224,8 +405,15 @@ void Widgets::heading(const std::string& text) {
     record(Role::Heading, text, {}, false);
 }
 
+void Widgets::dialogTitle(const std::string& text) {
+    ImGui::PushStyleColor(ImGuiCol_Text, m_palette->text);
+    ImGui::TextWrapped("%s", text.c_str());
+    ImGui::PopStyleColor();
+    record(Role::Dialog, text, {}, false);
+}
+
 void Widgets::text(const std::string& text, Role role) {
-    ImGui::TextUnformatted(text.c_str());
+    ImGui::TextWrapped("%s", text.c_str());
     record(role, text, {}, false);
 }
 

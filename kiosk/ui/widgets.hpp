@@ -1,8 +1,14 @@
 #pragma once
 // The one thin layer every interactive widget is drawn through. Each call
 // draws the ImGui widget, records a node in the accessibility tree (role,
-// label, value, state, rectangle, focus), draws a thick focus ring, and makes
-// Enter act on a focused control. Tab order is the order widgets are drawn.
+// label, value, state, rectangle, focus, what can be scrolled into view),
+// draws a thick focus ring, and makes Enter act on a focused control. Tab
+// order is the order widgets are drawn.
+//
+// Labels reflow: a button, check box or radio label wider than the room left
+// breaks onto more lines instead of running off the edge (WCAG 1.4.10), and
+// text wraps. Whatever still cannot fit is marked truncated in the tree and
+// shown whole in a tooltip while the control is focused or hovered.
 #include "accessibility/a11y_tree.hpp"
 
 #include <imgui.h>
@@ -30,27 +36,56 @@ public:
                    float widthEm = 0.0f, std::size_t maxBytes = 200);
     bool checkbox(const std::string& label, bool& value, bool enabled = true);
     bool radio(const std::string& label, bool active);
-    // A selectable row; `value` is what read-aloud says after the label.
-    bool listItem(const std::string& id, const std::string& label, const std::string& value, bool selected, float height = 0.0f);
+    // A selectable row: `label` on the first line(s), `value` (its state) under it.
+    // Only a list's current row is a Tab stop; Up/Down move between rows.
+    bool listItem(const std::string& id, const std::string& label, const std::string& value, bool selected, float height = 0.0f,
+                  bool tabStop = true);
     void heading(const std::string& text);
+    void dialogTitle(const std::string& text);
     void text(const std::string& text, accessibility::Role role = accessibility::Role::StaticText);
     void textColoured(const std::string& text, ImVec4 colour, accessibility::Role role = accessibility::Role::Status);
     void wrappedText(const std::string& text);
 
+    // A scrolling region (BeginChild/EndChild). Unlike a bare child window it
+    // lays its widgets out even while scrolled out of sight, so the tree, Tab
+    // and read-aloud still know them (they are not drawn).
+    void beginRegion(const char* id, ImVec2 size, bool border);
+    void endRegion();
+
+    // Puts the next button on this line when it fits, else starts a new one.
+    void sameLineIfFits(const std::string& nextButtonLabel);
+    void sameLineIfFitsRadio(const std::string& nextRadioLabel);
+    void sameLineIfFitsWidth(float nextWidth);
+    // Width a button (radio button) with this label takes, before any wrapping.
+    float buttonWidth(const std::string& label) const;
+    float radioWidth(const std::string& label) const;
+
     // Focus requests land when the widget with that label is next drawn.
     void focus(const std::string& label) { m_pendingFocusLabel = label; }
+    void focusId(std::uint32_t id) { m_pendingFocus = id; }
     bool hasPendingFocus() const { return m_pendingFocus != 0 || !m_pendingFocusLabel.empty(); }
     // True on the frame Tab moved focus (screens leave it alone then).
     bool tabbed() const { return m_tabbed; }
 
     float em() const { return m_em; }
 
+    // "Check in##dialog" is shown and spoken as "Check in".
+    static std::string visibleLabel(const std::string& label);
+    // Breaks `text` at spaces so no line is wider than `width` (existing line
+    // breaks are kept); a single word wider than that stays whole.
+    static std::string wrapToWidth(const std::string& text, float width);
+
 private:
     void record(accessibility::Role role, const std::string& label, const std::string& value, bool focusable, bool checked = false,
-                bool selected = false, bool disabled = false);
+                bool selected = false, bool disabled = false, bool truncated = false);
     void drawFocusRing();
+    void ringAround(ImVec2 min, ImVec2 max);
+    void showFullText(const std::string& text, bool truncated);
     bool takeFocusRequest(ImGuiID id, const std::string& label);
     void applyPendingFocus(const std::string& label);
+    void bringIntoView();
+    void scrollIfTarget();
+    ImGuiID m_scrollTarget = 0;  // focused while its window was appearing: scrolled to once it settles
     ImGuiID m_focusedThisFrame = 0;  // its Enter belongs to whatever moved focus here
     bool enterOnFocused() const;
 

@@ -10,7 +10,8 @@
 
 namespace kiosk::test {
 
-UiHarness::UiHarness(store::Store& store, store::Clock clock, float width, float height)
+UiHarness::UiHarness(store::Store& store, store::Clock clock, float width, float height, accessibility::SpeechSink* speech,
+                     const std::string& language)
     : m_attendance(store, clock), m_queries(store) {
     m_context = ImGui::CreateContext();
     ImGuiIO& io = ImGui::GetIO();
@@ -38,13 +39,16 @@ UiHarness::UiHarness(store::Store& store, store::Clock clock, float width, float
     io.KeyMap[ImGuiKey_Tab] = -1;
 
     std::vector<std::string> problems;
-    auto resources = ui::loadResources(accessibility::findAssetsDir(), "en", problems);
+    auto resources = ui::loadResources(accessibility::findAssetsDir(), language, problems);
     if (!problems.empty()) throw std::runtime_error("assets: " + problems.front());
     ui::UiOptions options;
     options.defaultProctor = "";
     options.siteName = store.siteName();
     options.clock = clock;
     options.exportDir = std::filesystem::temp_directory_path();
+    // Time-outs read the same injected clock, so a test moves both at once.
+    options.steadyClock = [clock] { return std::chrono::duration_cast<std::chrono::milliseconds>(clock().time_since_epoch()); };
+    options.speech = speech;
     m_ui = std::make_unique<ui::KioskUi>(ui::UiServices{m_attendance, m_queries}, std::move(resources), options);
     frames(2);
 }

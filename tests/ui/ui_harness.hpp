@@ -15,7 +15,8 @@ namespace kiosk::test {
 
 class UiHarness {
 public:
-    UiHarness(store::Store& store, store::Clock clock, float width = 1280, float height = 800);
+    UiHarness(store::Store& store, store::Clock clock, float width = 1280, float height = 800,
+              accessibility::SpeechSink* speech = nullptr, const std::string& language = "en");
     ~UiHarness();
     UiHarness(const UiHarness&) = delete;
     UiHarness& operator=(const UiHarness&) = delete;
@@ -28,6 +29,8 @@ public:
     ui::KioskUi& ui() { return *m_ui; }
     const accessibility::Tree& tree() const { return m_ui->tree(); }
     const accessibility::Node* focused() const { return tree().focused(); }
+    // The first node with exactly this label, or null.
+    const accessibility::Node* find(std::string_view label) const { return tree().find(label); }
     // The first node whose label contains `text`, or null.
     const accessibility::Node* findContaining(std::string_view text) const;
     // Tabs until `label` is focused (at most `limit` presses); true when reached.

@@ -266,7 +266,7 @@ TEST_CASE("hostile pages fail the resource without saving its cursor") {
     CHECK(bad.error().kind == ApiError::Kind::BadResponse);
 }
 
-TEST_CASE("a missing resource (older data standard) fails alone; the rest completes") {
+TEST_CASE("a missing resource (older data standard) fails alone, the rest completes") {
     Rig rig;
     rig.server.upsertItem("students", id(1), {{"v", 1}});
     TableSink sink(rig.db);

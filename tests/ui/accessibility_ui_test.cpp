@@ -1,0 +1,438 @@
+// Accessibility features of the real screens, driven headless: read-aloud
+// from the tree (and through espeak-ng), the theme chooser, text size and
+// spacing, the language switch, accommodation profiles, the idle warning,
+// and truncated labels shown whole.
+#include "accessibility/assets.hpp"
+#include "accessibility/spoken_text.hpp"
+#include "kiosk/ui/keys.hpp"
+#include "support/temp_dir.hpp"
+#include "ui/demo_fixture.hpp"
+#include "ui/layout_checks.hpp"
+
+#include <doctest/doctest.h>
+#include <imgui.h>
+
+#include <cstdio>
+
+using namespace kiosk;
+using namespace std::chrono_literals;
+namespace keys = kiosk::ui::keys;
+using accessibility::Role;
+
+namespace {
+
+// Keeps what the UI asked to be said, in order.
+struct RecordingSpeech final : accessibility::SpeechSink {
+    struct Said {
+        accessibility::Utterance u;
+        accessibility::Interrupt interrupt;
+    };
+    std::vector<Said> said;
+    int stops = 0;
+    void speak(accessibility::Utterance u, accessibility::Interrupt i) override { said.push_back({std::move(u), i}); }
+    void stop() override { ++stops; }
+};
+
+accessibility::Strings strings(const std::string& lang) {
+    auto [s, error] = accessibility::Strings::load(accessibility::findAssetsDir() / "strings", lang);
+    REQUIRE(error.empty());
+    return s;
+}
+
+void openFirstSession(test::UiHarness& h) {
+    h.type("Ms. Rivera");
+    REQUIRE(h.tabTo("WorkKeys Applied Math"));
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(h.ui().onCheckInScreen());
+}
+
+std::vector<std::string> demoDescriptors(std::initializer_list<const char*> codes) {
+    std::vector<std::string> out;
+    for (const char* c : codes) out.push_back(std::string(store::kDemoAccommodationNs) + c);
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("read-aloud: each focus change says exactly what the tree says about the focused control") {
+    test::DemoFixture f;
+    RecordingSpeech speech;
+    test::UiHarness h(f.store, f.clock(), 1280, 800, &speech);
+    auto en = strings("en");
+    h.frames(2);
+    CHECK(speech.said.empty());  // off by default
+    h.press(keys::F5);           // read-aloud on: what has focus now is said
+    h.frames(1);
+    REQUIRE(speech.said.size() == 1);
+    REQUIRE(h.focused() != nullptr);
+    CHECK(speech.said.back().u.text == accessibility::describeNode(*h.focused(), en));
+    CHECK(speech.said.back().u.text == "Proctor (your name), text field, blank");
+    h.type("Ms. Rivera");
+    CHECK(speech.said.size() == 1);  // typing is not a focus change
+    for (int i = 0; i < 6; ++i) {
+        std::size_t before = speech.said.size();
+        h.press(keys::Tab);
+        h.frames(2);
+        REQUIRE(h.focused() != nullptr);
+        INFO("focused: " << h.focused()->label);
+        CHECK(speech.said.size() == before + 1);  // once per change, not once per frame
+        CHECK(speech.said.back().u.text == accessibility::describeNode(*h.focused(), en));
+        CHECK(speech.said.back().u.language == "en");
+        CHECK(speech.said.back().u.rate == h.ui().preferences().speechRate);
+        CHECK(speech.said.back().interrupt == accessibility::Interrupt::Yes);
+    }
+    // A button says its role; a disabled one says it is unavailable.
+    REQUIRE(h.tabTo("WorkKeys Applied Math"));
+    h.frames(1);
+    CHECK(speech.said.back().u.text.find(", button") != std::string::npos);
+
+    // F7 stops speech; F5 again turns it off, and nothing more is said.
+    h.press(keys::F7);
+    CHECK(speech.stops == 1);
+    h.press(keys::F5);
+    std::size_t count = speech.said.size();
+    h.press(keys::Tab);
+    h.frames(2);
+    CHECK(speech.said.size() == count);
+}
+
+TEST_CASE("read-aloud: F6 reads the whole screen in reading order, even with read-aloud of focus off") {
+    test::DemoFixture f;
+    RecordingSpeech speech;
+    test::UiHarness h(f.store, f.clock(), 1280, 800, &speech);
+    openFirstSession(h);
+    h.press(keys::F6);
+    REQUIRE(speech.said.size() == 1);
+    const std::string& all = speech.said.back().u.text;
+    CHECK(all == accessibility::describeScreen(h.tree(), strings("en")));
+    auto at = [&](const std::string& s) { return all.find(s); };
+    REQUIRE(at("TestSite Kiosk, Riverbend High School") != std::string::npos);
+    REQUIRE(at("WorkKeys Applied Math, Room 114, heading") != std::string::npos);
+    REQUIRE(at("Find a student (name or ID), text field") != std::string::npos);
+    REQUIRE(at("Sessions, button") != std::string::npos);
+    CHECK(at("TestSite Kiosk") < at("WorkKeys Applied Math, Room 114"));
+    CHECK(at("WorkKeys Applied Math, Room 114") < at("Find a student"));
+    CHECK(at("Find a student") < at("Sessions, button"));
+    // With a dialog open, only the dialog is read.
+    h.type("zoe nun");
+    h.press(keys::Enter);
+    h.frames(2);
+    h.press(keys::F6);
+    const std::string& dialog = speech.said.back().u.text;
+    CHECK(dialog.rfind("Check in, dialog.", 0) == 0);
+    CHECK(dialog.find("Sessions, button") == std::string::npos);
+}
+
+TEST_CASE("read-aloud through espeak-ng: a focus change in the UI becomes speech, not silence") {
+    test::DemoFixture f;
+    accessibility::Speaker speaker(accessibility::SpeechOutput::Capture);
+    REQUIRE(speaker.waitUntilIdle());
+    INFO(speaker.error());
+    REQUIRE(speaker.available());
+    test::UiHarness h(f.store, f.clock(), 1280, 800, &speaker);
+    h.type("Ms. Rivera");
+    h.press(keys::F5);
+    REQUIRE(speaker.waitUntilIdle());
+    speaker.takeCaptured();
+    h.press(keys::Tab);  // to the first session's button
+    h.frames(2);
+    REQUIRE(h.focused() != nullptr);
+    REQUIRE(speaker.waitUntilIdle());
+    auto samples = speaker.takeCaptured();
+    int rate = speaker.sampleRate();
+    auto level = accessibility::measure(samples, rate);
+    CHECK(samples.size() > static_cast<std::size_t>(rate));  // a long label: more than a second
+    CHECK(level.peak > 0.1);
+    CHECK(level.voicedShare > 0.3);
+    test::TempDir dir;
+    REQUIRE(accessibility::writeWav(dir / "focus.wav", samples, rate));
+    std::string cmd = "sox '" + (dir / "focus.wav").string() + "' -n stat 2>&1";
+    FILE* p = popen(cmd.c_str(), "r");
+    REQUIRE(p != nullptr);
+    std::string out;
+    char buf[256];
+    while (fgets(buf, sizeof buf, p)) out += buf;
+    CHECK(pclose(p) == 0);
+    CHECK(out.find("Maximum amplitude") != std::string::npos);
+    CHECK(out.find("Maximum amplitude:     0.000000") == std::string::npos);
+    // The Spanish interface speaks with a Spanish voice.
+    h.press(keys::F8);
+    h.frames(2);
+    h.press(keys::Tab);
+    h.frames(2);
+    REQUIRE(speaker.waitUntilIdle());
+    CHECK(speaker.lastVoiceLanguage().rfind("es", 0) == 0);
+    CHECK(accessibility::measure(speaker.takeCaptured(), rate).peak > 0.1);
+}
+
+TEST_CASE("the theme chooser lists every theme, is reached with Tab, and applies at once everywhere") {
+    test::DemoFixture f;
+    test::UiHarness h(f.store, f.clock());
+    REQUIRE(h.tabTo("Display, speech and language"));
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(h.ui().settingsOpen());
+    // Focus lands on the current theme; every theme is offered by name.
+    REQUIRE(h.focused() != nullptr);
+    CHECK(h.focused()->label == "Standard");
+    CHECK(h.focused()->role == Role::RadioButton);
+    CHECK(h.focused()->checked);
+    for (const char* name : {"Standard", "High contrast, light on dark", "High contrast, dark on light", "Black on rose", "Yellow on blue",
+                             "Grey on grey", "Reverse contrast"}) {
+        const auto* n = h.find(name);
+        INFO(name);
+        REQUIRE(n != nullptr);
+        CHECK(n->role == Role::RadioButton);
+    }
+    REQUIRE(h.tabTo("Yellow on blue"));
+    h.press(keys::Space);
+    h.frames(1);
+    CHECK(h.ui().preferences().themeId == "yellow-on-blue");
+    CHECK(h.find("Yellow on blue")->checked);
+    CHECK_FALSE(h.find("Standard")->checked);
+    ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
+    auto expected = h.ui().themes()[h.ui().themeIndex()].colour("background");
+    CHECK(bg.x == doctest::Approx(expected.r / 255.0));
+    CHECK(bg.z == doctest::Approx(expected.b / 255.0));
+    // Escape closes the panel and puts focus back on the button that opened it.
+    h.press(keys::Escape);
+    h.frames(2);
+    CHECK_FALSE(h.ui().settingsOpen());
+    CHECK(h.focused() != nullptr);
+    CHECK(h.focused()->label == "Display, speech and language… (F1)");
+    // The choice holds on the next screen; F2 cycles from it.
+    REQUIRE(h.tabTo("Proctor (your name)"));
+    openFirstSession(h);
+    CHECK(h.ui().preferences().themeId == "yellow-on-blue");
+    h.press(keys::F2);
+    CHECK(h.ui().preferences().themeId != "yellow-on-blue");
+}
+
+TEST_CASE("text size and spacing: chosen by keyboard, fonts rebuilt at the new size, layout follows") {
+    test::DemoFixture f;
+    test::UiHarness h(f.store, f.clock());
+    auto buttonHeight = [&] {
+        const auto* b = h.find("Display, speech and language… (F1)");
+        REQUIRE(b != nullptr);
+        return b->rect.h;
+    };
+    CHECK(buttonHeight() == doctest::Approx(44.0f));  // 20 px text + 2 x 12 px padding
+    CHECK(ImGui::GetFontSize() == doctest::Approx(20.0f));
+    h.press(keys::F1);
+    h.frames(2);
+    REQUIRE(h.tabTo("Text 200%"));
+    h.press(keys::Space);
+    h.frames(2);
+    CHECK(h.ui().textSettings().scalePercent == 200);
+    CHECK_FALSE(h.ui().fontsDirty());  // rebuilt between frames...
+    CHECK(ImGui::GetFontSize() == doctest::Approx(40.0f));  // ...at the new pixel size, not stretched
+    CHECK(ImGui::GetIO().FontGlobalScale == 1.0f);
+    CHECK(buttonHeight() == doctest::Approx(88.0f));
+
+    // Line spacing 2: every line is twice as tall, glyphs unchanged.
+    REQUIRE(h.tabTo("Line spacing 2"));
+    h.press(keys::Space);
+    h.frames(2);
+    CHECK(h.ui().textSettings().lineSpacing == 2.0f);
+    CHECK(ImGui::GetFontSize() == doctest::Approx(80.0f));
+    CHECK(buttonHeight() == doctest::Approx(128.0f));
+    // Letter spacing: the same words take more room.
+    const auto* label = h.find("Letter spacing wide (0.12 em)");
+    REQUIRE(label != nullptr);
+    float before = label->rect.w;
+    REQUIRE(h.tabTo("Letter spacing wide (0.12 em)"));
+    h.press(keys::Space);
+    h.frames(2);
+    CHECK(h.ui().textSettings().letterSpacing == doctest::Approx(0.12f));
+    CHECK(h.find("Letter spacing wide (0.12 em)")->rect.w > before * 1.05f);
+    // F3/F4 step the size on any screen, and stop at 100% and 300%.
+    for (int i = 0; i < 10; ++i) h.press(keys::F4);
+    CHECK(h.ui().textSettings().scalePercent == 300);
+    for (int i = 0; i < 10; ++i) h.press(keys::F3);
+    CHECK(h.ui().textSettings().scalePercent == 100);
+    const auto* smaller = h.find("Text smaller (F3)");
+    REQUIRE(smaller != nullptr);
+    CHECK(smaller->disabled);
+}
+
+TEST_CASE("the language switch changes every word at once and keeps focus in its place") {
+    test::DemoFixture f;
+    RecordingSpeech speech;
+    test::UiHarness h(f.store, f.clock(), 1280, 800, &speech);
+    h.type("Ms. Rivera");
+    REQUIRE(h.tabTo("WorkKeys Applied Math"));
+    REQUIRE(h.find("Choose a testing session") != nullptr);
+    h.press(keys::F8);
+    h.frames(3);
+    CHECK(h.ui().language() == "es");
+    CHECK(h.find("Choose a testing session") == nullptr);
+    CHECK(h.find("Elija una sesión de examen") != nullptr);
+    CHECK(h.find("Supervisor (su nombre)") != nullptr);
+    CHECK(h.findContaining("Pendientes de enviar al estado") != nullptr);
+    CHECK(h.find("English (F8)") != nullptr);  // the way back, in its own language
+    REQUIRE(h.focused() != nullptr);
+    CHECK(h.focused()->label.rfind("WorkKeys Applied Math", 0) == 0);
+    CHECK(h.focused()->label.find("empieza") != std::string::npos);
+    // Spoken words follow: role names in Spanish, a Spanish voice asked for.
+    h.press(keys::F5);
+    h.press(keys::Tab);
+    h.frames(2);
+    REQUIRE_FALSE(speech.said.empty());
+    CHECK(speech.said.back().u.language == "es");
+    CHECK(speech.said.back().u.text.find("botón") != std::string::npos);
+    // The dialogs too, on the next screen.
+    REQUIRE(h.tabTo("WorkKeys Applied Math"));
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(h.ui().onCheckInScreen());
+    CHECK(h.find("Buscar estudiante (nombre o ID)") != nullptr);
+    h.type("zoe nun");
+    h.press(keys::Enter);
+    h.frames(2);
+    CHECK(h.find("Registrar entrada") != nullptr);
+    // Switching while the dialog is open renames it in place.
+    h.press(keys::F8);
+    h.frames(3);
+    const auto* title = h.find("Check in");
+    REQUIRE(title != nullptr);
+    CHECK(h.findContaining("How was the student's ID verified?") != nullptr);
+}
+
+TEST_CASE("a student's accommodations apply at sign-in and are removed at sign-out") {
+    test::DemoFixture f;
+    test::UiHarness h(f.store, f.clock());
+    auto site = h.ui().siteDefault();
+    CHECK(site.themeId == "default");
+    CHECK(site.text.scalePercent == 100);
+    CHECK(site.language == "en");
+    auto profile = accessibility::profileFromDescriptors(
+        demoDescriptors({"Large print", "Color contrast", "Read aloud", "Spanish directions", "Extended time 1.5x", "Breaks as needed"}));
+    h.ui().applyProfile(profile);
+    h.frames(2);
+    const auto& p = h.ui().preferences();
+    CHECK(p.text.scalePercent == 200);
+    CHECK(p.themeId == "high-contrast-dark");
+    CHECK(p.readAloud);
+    CHECK(p.language == "es");
+    CHECK(h.ui().timeStretch() == 1.5);
+    CHECK(ImGui::GetFontSize() == doctest::Approx(40.0f));
+    CHECK(h.find("Elija una sesión de examen") != nullptr);
+    CHECK(h.ui().themes()[h.ui().themeIndex()].id == "high-contrast-dark");
+
+    h.ui().resetToSiteDefault();
+    h.frames(2);
+    CHECK(h.ui().preferences() == site);
+    CHECK(h.ui().timeStretch() == 1.0);
+    CHECK(ImGui::GetFontSize() == doctest::Approx(20.0f));
+    CHECK(h.find("Choose a testing session") != nullptr);
+
+    // A site whose default is already large keeps it: a profile never shrinks text.
+    auto bigSite = site;
+    bigSite.text.scalePercent = 250;
+    bigSite.themeId = "yellow-on-blue";
+    h.ui().setSiteDefault(bigSite);
+    h.ui().applyProfile(accessibility::profileFromDescriptors(demoDescriptors({"Large print"})));
+    CHECK(h.ui().preferences().text.scalePercent == 250);
+    CHECK(h.ui().preferences().themeId == "yellow-on-blue");
+    h.ui().resetToSiteDefault();
+    CHECK(h.ui().preferences() == bigSite);
+}
+
+TEST_CASE("idle warning: shown at least 20 s ahead, extended by keyboard, stretched by the student's multiplier") {
+    test::DemoFixture f;
+    RecordingSpeech speech;
+    test::UiHarness h(f.store, f.clock(), 1280, 800, &speech);
+    h.ui().applyProfile(accessibility::profileFromDescriptors(demoDescriptors({"Extended time 2x", "Read aloud"})));
+    int expired = 0;
+    h.ui().watchIdle({.timeout = 1min, .warning = 20s}, [&] { ++expired; });
+    h.frames(1);
+    const auto* timer = h.ui().idleTimer();
+    REQUIRE(timer != nullptr);
+    CHECK(timer->timeout() == accessibility::Millis(2min));  // stretched by 2
+    CHECK(timer->warningLead() == accessibility::Millis(40s));
+
+    // Input before the warning restarts the time-out.
+    f.now += 70s;
+    h.type("M");
+    f.now += 75s;  // 75 s since the input: 45 s left, no warning yet
+    h.frames(2);
+    CHECK(h.find("Are you still there?") == nullptr);
+    f.now += 10s;  // 35 s left
+    h.frames(2);
+
+    const auto* title = h.find("Are you still there?");
+    REQUIRE(title != nullptr);
+    CHECK(title->role == Role::Dialog);
+    CHECK(h.findContaining("ends in 35 seconds") != nullptr);
+    REQUIRE(h.focused() != nullptr);
+    CHECK(h.focused()->label == "I need more time");
+    CHECK(speech.said.back().u.text == "I need more time, button");  // the warning is heard too
+    // The rest of the screen is out of Tab's reach while the warning is up.
+    h.press(keys::Tab);
+    h.frames(1);
+    CHECK(h.focused()->label == "I need more time");
+    h.press(keys::Enter);
+    h.frames(2);
+    CHECK(h.find("Are you still there?") == nullptr);
+    CHECK(h.ui().idleTimer()->extensionsUsed() == 1);
+    CHECK(h.ui().idleTimer()->remaining(accessibility::Millis(std::chrono::duration_cast<std::chrono::milliseconds>(f.now.time_since_epoch()))) ==
+          accessibility::Millis(2min));
+    CHECK(expired == 0);
+
+    // Ignored, it runs out: the student's settings go, and the screen is told.
+    f.now += 100s;
+    h.frames(2);
+    REQUIRE(h.find("Are you still there?") != nullptr);
+    f.now += 21s;
+    h.frames(2);
+    CHECK(expired == 1);
+    CHECK(h.ui().idleTimer() == nullptr);
+    CHECK(h.find("Are you still there?") == nullptr);
+    CHECK(h.ui().preferences() == h.ui().siteDefault());
+}
+
+TEST_CASE("a label too long to fit is marked truncated and shown whole while it has focus") {
+    test::DemoFixture f;
+    test::UiHarness h(f.store, f.clock());
+    h.ui().setTextScale(300);
+    h.frames(2);
+    openFirstSession(h);
+    // A walk-in whose surname is one unbreakable 70-letter word.
+    const std::string surname = "Wolfeschlegelsteinhausenbergerdorffvoralternwarengewissenhaftschaferswe";
+    REQUIRE(h.tabTo("Walk-in (not on roster)…"));
+    h.press(keys::Enter);
+    h.frames(2);
+    CHECK(h.focused()->label == "Student ID");
+    h.type("W900001");
+    REQUIRE(h.tabTo("First name"));
+    h.type("Hubert");
+    REQUIRE(h.tabTo("Last name"));
+    h.type(surname);
+    h.press(keys::Enter);  // added; the check-in dialog follows
+    h.frames(2);
+    h.press(keys::Escape);
+    h.frames(2);
+    if (!h.ui().checkInScreen().query().empty()) h.press(keys::Escape);
+    h.type("W900001");
+    h.frames(1);
+    REQUIRE(h.tabTo(surname));
+    h.frames(1);
+    const auto* row = h.focused();
+    REQUIRE(row != nullptr);
+    CHECK(row->role == Role::ListItem);
+    CHECK(row->truncated);
+    CHECK(row->fullTextOnFocus);
+    // The tooltip holds the whole label, inside the screen.
+    const accessibility::Node* tip = nullptr;
+    for (const auto& n : h.tree().nodes())
+        if (n.scope == "tooltip") tip = &n;
+    REQUIRE(tip != nullptr);
+    CHECK(tip->label.find(surname) != std::string::npos);
+    CHECK(tip->rect.x >= 0);
+    CHECK(tip->rect.x + tip->rect.w <= 1280);
+    // And the layout rules accept it: truncated, but with a way to read it.
+    auto problems = test::layoutProblems(h.tree(), 1280, 300);
+    INFO(test::joined(problems));
+    for (const auto& p : problems) CHECK(p.find("truncated") == std::string::npos);
+}

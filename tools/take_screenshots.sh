@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Screenshots of the real kiosk window under Xvfb (1280x800): the check-in
+# screen with a student selected, in every theme, at 100% and 200% text.
+# Usage: tools/take_screenshots.sh BUILD_DIR OUT_DIR [THEME...]
+set -euo pipefail
+build="$1"; out="$2"; shift 2
+kiosk="$build/kiosk/app/testsite-kiosk"
+themes=("$@")
+[ ${#themes[@]} -gt 0 ] || themes=(default high-contrast-dark high-contrast-light black-on-rose yellow-on-blue grey-on-grey reverse-contrast)
+sizes=(${SIZES:-100 200})
+mkdir -p "$out"
+work=$(mktemp -d)
+xvfb_pid=""; kiosk_pid=""
+cleanup() {
+  [ -n "$kiosk_pid" ] && kill "$kiosk_pid" 2>/dev/null || true
+  [ -n "$xvfb_pid" ] && kill "$xvfb_pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+for n in $(seq 150 199); do
+  [ -e "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ] && continue
+  display=":$n"; break
+done
+Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
+xvfb_pid=$!
+for _ in $(seq 1 50); do xdpyinfo -display "$display" >/dev/null 2>&1 && break; sleep 0.1; done
+export DISPLAY="$display"
+for theme in "${themes[@]}"; do
+  for size in "${sizes[@]}"; do
+    rm -rf "$work/data"
+    "$kiosk" --data-dir "$work/data" --proctor "Ms. Rivera" --theme "$theme" --text-size "$size" --fullscreen >"$work/kiosk.log" 2>&1 &
+    kiosk_pid=$!
+    for _ in $(seq 1 100); do xdotool search --name "TestSite Kiosk" >/dev/null 2>&1 && break; sleep 0.1; done
+    sleep 1
+    # Open the first session, find Zoë, open her record (Enter opens check-in; Escape keeps her selected).
+    xdotool key Tab; sleep 0.3; xdotool key Return; sleep 0.8
+    xdotool type --delay 40 "zoe nun"; sleep 0.5
+    xdotool key Return; sleep 0.8
+    xdotool key Escape; sleep 0.8
+    xwd -root -silent | convert xwd:- "$out/check-in-$theme-$size.png"
+    kill -TERM "$kiosk_pid"; wait "$kiosk_pid" || true; kiosk_pid=""
+  done
+done
+echo "screenshots in $out"
