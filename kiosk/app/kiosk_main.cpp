@@ -43,15 +43,17 @@ int main(int argc, char** argv) {
     std::string proctor;
     int demoStudents = 300;
     bool fullscreen = false;
+    bool studentStation = false;
     int exitAfterFrames = 0;
     bool benchReport = false;
     std::string theme, language = "en";
     int textSize = 100;
     cli.add_option("--data-dir", dataDirArg, "Data directory (default $XDG_DATA_HOME/testsite-kiosk)");
     cli.add_option("--config", configArg, "Site configuration (default /etc/testsite-kiosk/kiosk.toml, then <data dir>/kiosk.toml)");
-    cli.add_option("--proctor", proctor, "Proctor name to prefill");
+    cli.add_option("--proctor", proctor, "Proctor ID to prefill on the sign-in");
     cli.add_option("--demo-students", demoStudents, "Roster size of the demo data loaded into an empty store")->check(CLI::Range(1, 200000));
-    cli.add_flag("--fullscreen", fullscreen, "Take the whole screen (kiosk mode)");
+    cli.add_flag("--fullscreen", fullscreen, "Kiosk mode: the whole screen, no decorations; leaving needs a proctor PIN");
+    cli.add_flag("--student-station", studentStation, "A shared student machine: start at the student sign-in");
     cli.add_option("--exit-after-frames", exitAfterFrames, "Quit after N frames (tests and benchmarks)");
     cli.add_flag("--bench-report", benchReport, "Print the first frame's time and per-frame CPU times on exit (benchmarks)");
     cli.add_option("--theme", theme, "Site default colours: a theme id from assets/themes (default: the first)");
@@ -155,7 +157,16 @@ int main(int argc, char** argv) {
     options.utcOffsetMinutes = kiosk::store::localUtcOffsetMinutes();
     kiosk::accessibility::OnDemandSpeaker speaker;  // espeak-ng starts at the first utterance, on its own thread
     options.speech = &speaker;
-    kiosk::ui::KioskUi ui({attendance, queries}, std::move(resources), options);
+    kiosk::service::SecurityService security(*store, clock);
+    kiosk::service::WorkService work(*store, clock, security);
+    if (auto err = work.loadCatalogue(assets / "tasks" / "work-readiness.json")) std::cerr << "testsite-kiosk: " << *err << "\n";
+    if (sync.engine) work.setOnCommitted([engine = sync.engine.get()] { engine->wake(); });
+    kiosk::service::SyncQueries syncQueries(*store);
+    if (sync.engine)
+        options.syncStatus = [engine = sync.engine.get()] { return kiosk::service::summarise(engine->status()); };
+    options.studentStation = studentStation;
+    options.kioskMode = fullscreen;
+    kiosk::ui::KioskUi ui({attendance, queries, security, work, syncQueries}, std::move(resources), options);
     {
         auto site = ui.siteDefault();
         if (!theme.empty()) site.themeId = theme;
@@ -173,7 +184,14 @@ int main(int argc, char** argv) {
     auto lastFrame = Clock::now() - std::chrono::seconds(2);
     int frames = 0;
     std::vector<double> frameMs;  // CPU time from NewFrame to swap, for --bench-report
-    while (!glfwWindowShouldClose(window) && !g_stop) {
+    for (;;) {
+        if (g_stop || ui.exitApproved()) break;  // SIGTERM (systemd stop) or a proctor's PIN
+        if (glfwWindowShouldClose(window)) {
+            if (!fullscreen) break;
+            glfwSetWindowShouldClose(window, GLFW_FALSE);
+            ui.requestExit();
+            settleFrames = 3;
+        }
         auto before = Clock::now();
         if (settleFrames > 0) glfwPollEvents();
         else glfwWaitEventsTimeout(0.25);

@@ -44,10 +44,20 @@ UiResources loadResources(const std::filesystem::path& assetsDir, const std::str
 }
 
 KioskUi::KioskUi(UiServices services, UiResources resources, UiOptions options)
-    : m_resources(std::move(resources)), m_ui(services, std::move(options)), m_picker(m_ui), m_checkIn(m_ui), m_idle(m_ui) {
+    : m_resources(std::move(resources)), m_ui(services, std::move(options)), m_picker(m_ui), m_checkIn(m_ui),
+      m_student(m_ui, StudentHooks{[this](const std::vector<std::string>& accommodations) {
+                                       // The student's scheduled accommodations apply at once, and
+                                       // their time multiplier stretches the idle time-out.
+                                       applyProfile(accessibility::profileFromDescriptors(accommodations));
+                                       watchIdle(accessibility::IdlePolicy{}, [this] { m_student.endSession(true); });
+                                   },
+                                   [this] {
+                                       stopWatchingIdle();
+                                       resetToSiteDefault();
+                                   }}),
+      m_review(m_ui), m_sync(m_ui), m_idle(m_ui) {
     if (m_resources.languages.empty()) m_resources.languages.emplace_back();  // keys shown as written: visible, never a crash
     m_ui.strings = &strings();
-    m_ui.proctor = m_ui.options.defaultProctor;
     if (!m_ui.options.steadyClock)
         m_ui.options.steadyClock = [] {
             return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch());
@@ -58,6 +68,89 @@ KioskUi::KioskUi(UiServices services, UiResources resources, UiOptions options)
     applyStyle();
     m_picker.refresh();
     refresh();
+    if (m_ui.options.studentStation) goTo(Screen::Student);
+}
+
+void KioskUi::goTo(Screen screen) {
+    m_screen = screen;
+    m_screenChanged = true;
+    switch (screen) {
+    case Screen::Picker:
+        m_picker.refresh();
+        m_picker.focusFirst();
+        break;
+    case Screen::Student: m_student.start(); break;
+    case Screen::Review: m_review.refresh(); break;
+    case Screen::Sync: m_sync.refresh(); break;
+    case Screen::CheckIn: break;
+    }
+}
+
+void KioskUi::requestExit() {
+    if (m_exitRequested) return;
+    m_exitRequested = true;
+    m_exitId = m_ui.proctorId;
+    m_exitPin.clear();
+    m_exitReason.clear();
+}
+
+void KioskUi::drawExitDialog() {
+    if (!m_exitRequested) return;
+    const char* title = "##exit-kiosk";
+    std::string name = m_ui.tr("exit.title") + title;
+    if (!ImGui::IsPopupOpen(name.c_str())) {
+        ImGui::OpenPopup(name.c_str());
+        m_ui.widgets.focus(m_exitId.empty() ? m_ui.tr("picker.proctorId") : m_ui.tr("picker.pin"));
+    }
+    const ImGuiIO& io = ImGui::GetIO();
+    float width = std::min(32.0f * m_ui.em(), io.DisplaySize.x - 2.0f * m_ui.em());
+    ImGui::SetNextWindowPos(ImVec2(io.DisplaySize.x * 0.5f, io.DisplaySize.y * 0.5f), ImGuiCond_Always, ImVec2(0.5f, 0.5f));
+    ImGui::SetNextWindowSizeConstraints(ImVec2(width, 0), ImVec2(width, io.DisplaySize.y - 2.0f * m_ui.em()));
+    if (!ImGui::BeginPopupModal(name.c_str(), nullptr, ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoMove)) return;
+    m_ui.widgets.setModalScope(name);
+    m_ui.widgets.wrappedText(m_ui.tr("exit.body"));
+    m_ui.widgets.text(m_ui.tr("picker.proctorId"));
+    m_ui.widgets.textField(m_ui.tr("picker.proctorId"), m_exitId, {}, false, 16.0f, 32);
+    m_ui.widgets.text(m_ui.tr("picker.pin"));
+    m_ui.widgets.secretField(m_ui.tr("picker.pin"), m_exitPin, false);
+    m_ui.widgets.text(m_ui.tr("exit.reason"));
+    m_ui.widgets.textField(m_ui.tr("exit.reason"), m_exitReason, m_ui.tr("exit.reasonHint"), false, 0.0f, 200);
+    bool leave = m_ui.widgets.button(m_ui.tr("exit.confirm"), Emphasis::Danger);
+    m_ui.widgets.sameLineIfFits(m_ui.tr("common.cancel"));
+    bool cancel = m_ui.widgets.button(m_ui.tr("common.cancel")) || ImGui::IsKeyPressed(keys::Escape, false);
+    if (leave) {
+        if (m_exitReason.empty()) {
+            m_ui.feedback = Feedback{false, m_ui.tr("exit.needReason")};
+        } else {
+            auto check = m_ui.services.security.checkProctorPin(m_exitId, m_exitPin, "kiosk_exit", m_exitReason);
+            m_exitPin.clear();
+            if (check.ok) m_exitApproved = true;
+            else m_ui.feedback = Feedback{false, check.message};
+        }
+    }
+    if (cancel || m_exitApproved) {
+        m_exitRequested = false;
+        m_exitPin.clear();
+        ImGui::CloseCurrentPopup();
+    }
+    m_ui.widgets.setModalScope("");
+    ImGui::EndPopup();
+}
+
+void KioskUi::drawSyncProgress() {
+    // A draining backlog shows how far it has got, how fast, and how long is left.
+    const auto& s = m_syncSummary;
+    if (!s.secondsLeft || s.waiting <= 0) return;
+    float total = static_cast<float>(s.waiting + std::max<std::int64_t>(1, static_cast<std::int64_t>(s.ratePerSecond * 10)));
+    float fraction = 1.0f - static_cast<float>(s.waiting) / total;
+    char rate[32];
+    std::snprintf(rate, sizeof rate, "%.0f", s.ratePerSecond);
+    std::int64_t minutes = (*s.secondsLeft + 59) / 60;
+    std::string text = m_ui.fmt("sync.draining", {{"count", std::to_string(s.waiting)}, {"rate", rate}, {"minutes", std::to_string(minutes)}});
+    ImGui::PushStyleColor(ImGuiCol_PlotHistogram, m_ui.palette.accent);
+    ImGui::ProgressBar(fraction, ImVec2(-FLT_MIN, 0.5f * m_ui.em()), "");
+    ImGui::PopStyleColor();
+    m_ui.widgets.text(text, accessibility::Role::Status);
 }
 
 accessibility::Millis KioskUi::steadyNow() const { return m_ui.options.steadyClock(); }
@@ -175,6 +268,8 @@ void KioskUi::refresh() {
     auto counts = m_ui.services.queries.outbox();
     if (counts) m_outbox = *counts;
     if (m_screen == Screen::CheckIn) m_checkIn.refresh();
+    else if (m_screen == Screen::Review) m_review.refresh();
+    else if (m_screen == Screen::Sync) m_sync.refresh();
     else m_picker.refresh();
     m_lastRefresh = m_ui.options.clock();
 }
@@ -195,9 +290,16 @@ void KioskUi::drawTopBar() {
     ImGui::BeginGroup();
     std::string left = m_ui.options.siteName.empty() ? m_ui.tr("app.name") : m_ui.tr("app.name") + " · " + m_ui.options.siteName;
     m_ui.widgets.text(left);
-    std::string outbox = m_outbox.waiting() == 0 && m_outbox.synced > 0 ? m_ui.tr("outbox.allSent")
-                                                                         : m_ui.fmt("outbox.waiting", {{"count", std::to_string(m_outbox.waiting())}});
-    if (m_outbox.needsAttention > 0) outbox += " · " + m_ui.fmt("outbox.attention", {{"count", std::to_string(m_outbox.needsAttention)}});
+    std::string outbox;
+    if (m_ui.options.syncStatus) {
+        outbox = syncLine(m_ui, m_syncSummary);
+    } else {
+        outbox = m_outbox.waiting() == 0 && m_outbox.synced > 0 ? m_ui.tr("outbox.allSent")
+                                                                : m_ui.fmt("outbox.waiting", {{"count", std::to_string(m_outbox.waiting())}});
+        if (m_outbox.needsAttention > 0) outbox += " · " + m_ui.fmt("outbox.attention", {{"count", std::to_string(m_outbox.needsAttention)}});
+    }
+    if (m_syncSummary.clockWarning && m_syncSummary.clockOffsetSeconds)
+        outbox += " · " + m_ui.fmt("sync.clockShort", {{"minutes", std::to_string(std::abs(*m_syncSummary.clockOffsetSeconds) / 60)}});
     std::string right = outbox + "  ·  " + m_ui.clock(m_ui.options.clock());
     float w = ImGui::CalcTextSize(right.c_str()).x;
     float lineRight = ImGui::GetItemRectMax().x + 2.0f * st.ItemSpacing.x;
@@ -308,6 +410,7 @@ void KioskUi::frame() {
     if (m_ui.options.clock() - m_lastRefresh >= std::chrono::seconds(1)) {
         auto counts = m_ui.services.queries.outbox();
         if (counts) m_outbox = *counts;
+        if (m_ui.options.syncStatus) m_syncSummary = m_ui.options.syncStatus();
         m_lastRefresh = m_ui.options.clock();
     }
     m_ui.escapeConsumed = false;
@@ -329,24 +432,40 @@ void KioskUi::frame() {
     drawTopBar();
     drawSettingsBar();
     if (m_settingsOpen) drawSettingsPanel();
+    drawSyncProgress();
     drawFeedback();
     ImGui::Separator();
     float width = ImGui::GetContentRegionAvail().x;
     float height = io.DisplaySize.y;
-    if (m_screen == Screen::Picker) {
-        if (auto opened = m_picker.draw()) {
-            if (m_checkIn.open(*opened)) {
-                m_screen = Screen::CheckIn;
-                m_screenChanged = true;
-                m_ui.feedback = {};
-            }
+    switch (m_screen) {
+    case Screen::Picker: {
+        PickerAction action = m_picker.draw();
+        if (action.kind == PickerAction::Kind::OpenSession && m_checkIn.open(action.sessionId)) {
+            goTo(Screen::CheckIn);
+            m_ui.feedback = {};
+        } else if (action.kind == PickerAction::Kind::StudentSignIn) {
+            goTo(Screen::Student);
+        } else if (action.kind == PickerAction::Kind::Review) {
+            goTo(Screen::Review);
+        } else if (action.kind == PickerAction::Kind::Sync) {
+            goTo(Screen::Sync);
         }
-    } else if (!m_checkIn.draw(width, height)) {
-        m_screen = Screen::Picker;
-        m_screenChanged = true;
-        m_picker.refresh();
-        m_picker.focusFirst();
+        break;
     }
+    case Screen::CheckIn:
+        if (!m_checkIn.draw(width, height)) goTo(Screen::Picker);
+        break;
+    case Screen::Student:
+        if (m_student.draw() == StudentScreen::Result::ToProctor) goTo(Screen::Picker);
+        break;
+    case Screen::Review:
+        if (!m_review.draw()) goTo(Screen::Picker);
+        break;
+    case Screen::Sync:
+        if (!m_sync.draw()) goTo(Screen::Picker);
+        break;
+    }
+    drawExitDialog();
     if (m_idle.draw(steadyNow(), input) == IdleEvent::Expired) {
         // The student's session is over: nothing of theirs stays on screen.
         resetToSiteDefault();

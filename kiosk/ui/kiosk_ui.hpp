@@ -11,7 +11,9 @@
 #include "accessibility/speech.hpp"
 #include "kiosk/ui/check_in_screen.hpp"
 #include "kiosk/ui/idle_warning.hpp"
+#include "kiosk/ui/review_screen.hpp"
 #include "kiosk/ui/session_picker_screen.hpp"
+#include "kiosk/ui/student_screen.hpp"
 #include "kiosk/ui/ui_context.hpp"
 
 #include <filesystem>
@@ -82,10 +84,20 @@ public:
     const accessibility::Tree& tree() const { return m_ui.tree; }
     const Feedback& feedback() const { return m_ui.feedback; }
     bool onCheckInScreen() const { return m_screen == Screen::CheckIn; }
+    bool onStudentScreen() const { return m_screen == Screen::Student; }
+    const StudentScreen& studentScreen() const { return m_student; }
+
+    // Kiosk mode: the window was asked to close. Leaving needs a proctor PIN
+    // and a reason; exitApproved() turns true once both were given (audited).
+    void requestExit();
+    bool exitApproved() const { return m_exitApproved; }
     const CheckInScreen& checkInScreen() const { return m_checkIn; }
 
 private:
-    enum class Screen { Picker, CheckIn };
+    enum class Screen { Picker, CheckIn, Student, Review, Sync };
+    void goTo(Screen screen);
+    void drawExitDialog();
+    void drawSyncProgress();
     const accessibility::Strings& strings() const { return m_resources.languages[m_languageIndex]; }
     void applyStyle();
     void drawTopBar();
@@ -111,6 +123,13 @@ private:
     bool m_screenChanged = false;
     SessionPickerScreen m_picker;
     CheckInScreen m_checkIn;
+    StudentScreen m_student;
+    ReviewScreen m_review;
+    SyncScreen m_sync;
+    service::SyncSummary m_syncSummary;
+    bool m_exitRequested = false;
+    bool m_exitApproved = false;
+    std::string m_exitId, m_exitPin, m_exitReason;
     IdleWarning m_idle;
     std::function<void()> m_onIdleExpired;
     edsync::outbox::Counts m_outbox;

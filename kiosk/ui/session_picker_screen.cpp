@@ -8,17 +8,61 @@ void SessionPickerScreen::refresh() {
     auto list = m_ui.services.queries.sessions();
     if (list) m_sessions = std::move(*list);
     else m_ui.feedback = Feedback{false, list.error().describe()};
+    auto waiting = m_ui.services.work.awaitingReview();
+    m_awaitingReview = waiting ? static_cast<int>(waiting->size()) : 0;
 }
 
-std::optional<std::string> SessionPickerScreen::draw() {
-    std::optional<std::string> opened;
-    m_ui.widgets.heading(m_ui.tr("picker.title"));
-    m_ui.widgets.text(m_ui.tr("picker.proctor"));
+bool SessionPickerScreen::signInProctor() {
+    auto check = m_ui.services.security.checkProctorPin(m_proctorIdField, m_pin, "proctor_mode");
+    m_pin.clear();
+    if (!check.ok) {
+        m_ui.feedback = Feedback{false, check.message};
+        m_focusFirst = true;
+        return false;
+    }
+    m_ui.proctorId = m_proctorIdField;
+    m_ui.proctor = check.proctorName.empty() ? m_proctorIdField : check.proctorName;
+    m_ui.feedback = {};
+    m_focusFirstSession = true;  // the proctor's next step
+    return true;
+}
+
+void SessionPickerScreen::drawProctorSignIn() {
+    if (!m_ui.proctorId.empty()) {
+        m_ui.widgets.text(m_ui.fmt("picker.signedInAs", {{"name", m_ui.proctor}, {"id", m_ui.proctorId}}), accessibility::Role::Status);
+        if (m_ui.widgets.button(m_ui.tr("picker.signOut"))) {
+            m_ui.services.security.audit("proctor:" + m_ui.proctorId, "proctor.sign_out", "{}");
+            m_ui.proctor.clear();
+            m_ui.proctorId.clear();
+            m_focusFirst = true;
+        }
+        return;
+    }
+    m_ui.widgets.text(m_ui.tr("picker.proctorId"));
     if (m_focusFirst) {
-        m_ui.widgets.focus(m_ui.tr("picker.proctor"));
+        // A prefilled ID (--proctor) leaves only the PIN to type.
+        m_ui.widgets.focus(m_proctorIdField.empty() ? m_ui.tr("picker.proctorId") : m_ui.tr("picker.pin"));
         m_focusFirst = false;
     }
-    m_ui.widgets.textField(m_ui.tr("picker.proctor"), m_ui.proctor, m_ui.tr("picker.proctorHint"), false, 24.0f, 120);
+    m_ui.widgets.textField(m_ui.tr("picker.proctorId"), m_proctorIdField, m_ui.tr("picker.proctorIdHint"), false, 16.0f, 32);
+    m_ui.widgets.text(m_ui.tr("picker.pin"));
+    bool enter = m_ui.widgets.secretField(m_ui.tr("picker.pin"), m_pin);
+    bool pressed = m_ui.widgets.button(m_ui.tr("picker.signIn"), Emphasis::Primary);
+    if (enter || pressed) signInProctor();
+}
+
+PickerAction SessionPickerScreen::draw() {
+    PickerAction action;
+    m_ui.widgets.heading(m_ui.tr("picker.title"));
+    drawProctorSignIn();
+    ImGui::Spacing();
+    if (m_ui.widgets.button(m_ui.tr("picker.studentSignIn"))) action.kind = PickerAction::Kind::StudentSignIn;
+    m_ui.widgets.sameLineIfFits(m_ui.fmt("picker.review", {{"count", std::to_string(m_awaitingReview)}}));
+    if (m_ui.widgets.button(m_ui.fmt("picker.review", {{"count", std::to_string(m_awaitingReview)}}), Emphasis::Normal, ImVec2(0, 0),
+                            !m_ui.proctorId.empty()))
+        action.kind = PickerAction::Kind::Review;
+    m_ui.widgets.sameLineIfFits(m_ui.tr("picker.sync"));
+    if (m_ui.widgets.button(m_ui.tr("picker.sync"))) action.kind = PickerAction::Kind::Sync;
     ImGui::Spacing();
     m_ui.widgets.text(m_ui.tr("picker.sessions"));
     if (m_sessions.empty()) m_ui.widgets.wrappedText(m_ui.tr("picker.none"));
@@ -31,20 +75,24 @@ std::optional<std::string> SessionPickerScreen::draw() {
                                                               {"noShow", std::to_string(c.noShow)}}) +
                             " · " + state + "##" + s.info.sessionId;
         float height = ImGui::GetTextLineHeightWithSpacing() * 2.0f + 2.0f * ImGui::GetStyle().FramePadding.y;
+        if (m_focusFirstSession) {
+            m_ui.widgets.focus(Widgets::visibleLabel(label));
+            m_focusFirstSession = false;
+        }
         if (m_ui.widgets.button(label, Emphasis::Normal, ImVec2(-FLT_MIN, height))) {
-            if (m_ui.proctor.empty()) {
+            if (m_ui.proctorId.empty()) {
                 m_ui.feedback = Feedback{false, m_ui.tr("picker.needProctor")};
                 m_focusFirst = true;
             } else if (s.info.signedOffAt) {
-                opened = s.info.sessionId;  // viewing a signed-off session is allowed; changes are refused
+                action = {PickerAction::Kind::OpenSession, s.info.sessionId};  // viewing is allowed; changes are refused
             } else {
                 auto r = m_ui.services.attendance.openSession(s.info.sessionId, m_ui.proctor);
-                if (r.saved) opened = s.info.sessionId;
+                if (r.saved) action = {PickerAction::Kind::OpenSession, s.info.sessionId};
                 else m_ui.feedback = Feedback{false, r.message};
             }
         }
     }
-    return opened;
+    return action;
 }
 
 } // namespace kiosk::ui

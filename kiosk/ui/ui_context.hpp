@@ -7,7 +7,10 @@
 #include "accessibility/theme.hpp"
 #include "kiosk/service/action_result.hpp"
 #include "kiosk/service/attendance_service.hpp"
+#include "kiosk/service/security_service.hpp"
 #include "kiosk/service/session_queries.hpp"
+#include "kiosk/service/sync_view.hpp"
+#include "kiosk/service/work_service.hpp"
 #include "kiosk/ui/palette.hpp"
 #include "kiosk/ui/widgets.hpp"
 
@@ -27,6 +30,9 @@ struct Feedback {
 struct UiServices {
     service::AttendanceService& attendance;
     service::SessionQueries& queries;
+    service::SecurityService& security;
+    service::WorkService& work;
+    service::SyncQueries& sync;
 };
 
 struct UiOptions {
@@ -39,6 +45,12 @@ struct UiOptions {
     std::function<std::chrono::milliseconds()> steadyClock;
     // Read-aloud; none means the kiosk stays silent (and says so in settings).
     accessibility::SpeechSink* speech = nullptr;
+    // The state sync as the proctor sees it; empty when the kiosk is not enrolled.
+    service::SyncSummaryProvider syncStatus;
+    // A shared student machine starts at the student sign-in.
+    bool studentStation = false;
+    // Kiosk mode: leaving the app needs a proctor PIN and a reason.
+    bool kioskMode = false;
 };
 
 struct UiContext {
@@ -50,7 +62,8 @@ struct UiContext {
     Palette palette{};
     Widgets widgets;
     accessibility::Tree tree;
-    std::string proctor;
+    std::string proctor;    // name of the proctor signed in with their PIN
+    std::string proctorId;  // empty until a PIN was accepted
     Feedback feedback;
     bool dataChanged = false;  // something was committed this frame: refresh counts
     bool escapeConsumed = false;  // Escape already backed out of something this frame (reset every frame)

@@ -300,8 +300,12 @@ bool Widgets::button(const std::string& label, Emphasis emphasis, ImVec2 size, b
     return pressed && enabled;
 }
 
+bool Widgets::secretField(const std::string& label, std::string& value, bool enterReturnsTrue, float widthEm, std::size_t maxBytes) {
+    return textField(label, value, {}, enterReturnsTrue, widthEm, maxBytes, true);
+}
+
 bool Widgets::textField(const std::string& label, std::string& value, const std::string& hint, bool enterReturnsTrue, float widthEm,
-                        std::size_t maxBytes) {
+                        std::size_t maxBytes, bool secret) {
     std::string visible = "##" + label;
     ImGuiID id = ImGui::GetID(visible.c_str());
     bool requested = takeFocusRequest(id, label);
@@ -314,6 +318,7 @@ bool Widgets::textField(const std::string& label, std::string& value, const std:
     float avail = ImGui::GetContentRegionAvail().x;
     ImGui::SetNextItemWidth(widthEm > 0 ? std::min(widthEm * m_em, avail) : -FLT_MIN);
     ImGuiInputTextFlags flags = enterReturnsTrue ? ImGuiInputTextFlags_EnterReturnsTrue : 0;
+    if (secret) flags |= ImGuiInputTextFlags_Password;
     bool result = hint.empty() ? ImGui::InputText(visible.c_str(), &value, flags)
                                : ImGui::InputTextWithHint(visible.c_str(), hint.c_str(), &value, flags);
     if (value.size() > maxBytes) {
@@ -325,7 +330,7 @@ bool Widgets::textField(const std::string& label, std::string& value, const std:
     if (requested) bringIntoView();
     bool focused = ImGui::IsItemFocused() || ImGui::IsItemActive();
     if (focused) ringAround(ImGui::GetItemRectMin(), ImGui::GetItemRectMax());
-    record(Role::TextField, label, value, true);
+    record(Role::TextField, label, secret ? std::string(value.size(), '*') : value, true);
     return result;
 }
 

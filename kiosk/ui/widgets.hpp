@@ -33,7 +33,11 @@ public:
 
     bool button(const std::string& label, Emphasis emphasis = Emphasis::Normal, ImVec2 size = ImVec2(0, 0), bool enabled = true);
     bool textField(const std::string& label, std::string& value, const std::string& hint = {}, bool enterReturnsTrue = false,
-                   float widthEm = 0.0f, std::size_t maxBytes = 200);
+                   float widthEm = 0.0f, std::size_t maxBytes = 200, bool secret = false);
+    // A PIN or date of birth: drawn masked, and its value never enters the
+    // accessibility tree (read-aloud says how many characters, not which).
+    bool secretField(const std::string& label, std::string& value, bool enterReturnsTrue = true, float widthEm = 12.0f,
+                     std::size_t maxBytes = 32);
     bool checkbox(const std::string& label, bool& value, bool enabled = true);
     bool radio(const std::string& label, bool active);
     // A selectable row: `label` on the first line(s), `value` (its state) under it.

@@ -42,10 +42,11 @@ kill "$kiosk_pid"; wait "$kiosk_pid" || true; kiosk_pid=""
 # Frame times on the check-in screen: open the first session (a 2,000-student
 # session when STUDENTS is 3,000), then scroll and type.
 "$kioskctl" --data-dir "$work/mid" demo --students 3000 >/dev/null
-"$kiosk" --data-dir "$work/mid" --proctor "Bench" --bench-report >"$work/frames.log" 2>&1 &
+"$kiosk" --data-dir "$work/mid" --proctor P001 --bench-report >"$work/frames.log" 2>&1 &
 kiosk_pid=$!
 sleep 2
-xdotool key Tab; sleep 0.3; xdotool key Return; sleep 1
+xdotool type --delay 40 "2468"; xdotool key Return; sleep 1.5
+xdotool key Return; sleep 1
 for q in a an and ande s su sm smi; do xdotool key ctrl+a; xdotool type --delay 30 "$q"; sleep 0.2; done
 for _ in $(seq 1 20); do xdotool key Down; done
 sleep 1

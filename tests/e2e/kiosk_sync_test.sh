@@ -33,18 +33,22 @@ step "kioskctl sync pulls the roster"
 "$kioskctl" --data-dir "$work/data" --config "$work/kiosk.toml" sync >"$work/sync1.log" 2>&1 || { cat "$work/sync1.log"; fail "first sync"; }
 grep -q "students: up to date, 5 changed" "$work/sync1.log" || { cat "$work/sync1.log"; fail "roster not pulled"; }
 
+step "a proctor and PIN for this site"
+echo 2468 | "$kioskctl" --data-dir "$work/data" set-proctor-pin P001 --name "Ms. Rivera" >/dev/null 2>&1 || fail "set-proctor-pin"
+
 step "start Xvfb and the kiosk"
 Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$work/display" >/dev/null 2>&1 &
 pids+=($!)
 for _ in $(seq 1 100); do [ -s "$work/display" ] && break; sleep 0.1; done
 export DISPLAY=":$(head -n1 "$work/display")"
-"$kiosk" --data-dir "$work/data" --config "$work/kiosk.toml" --proctor "Ms. Rivera" >"$work/kiosk.log" 2>&1 &
+"$kiosk" --data-dir "$work/data" --config "$work/kiosk.toml" --proctor P001 >"$work/kiosk.log" 2>&1 &
 kiosk_pid=$!; pids+=($kiosk_pid)
 for _ in $(seq 1 100); do xdotool search --name "TestSite Kiosk" >/dev/null 2>&1 && break; sleep 0.1; done
 sleep 1
 
 step "check José Núñez in by keyboard"
-xdotool key Tab; sleep 0.3; xdotool key Return; sleep 0.8
+xdotool type --delay 40 "2468"; xdotool key Return; sleep 1.5   # PIN of the prefilled proctor: focus moves to the first session
+xdotool key Return; sleep 0.8
 xdotool type --delay 40 "jose nu"; sleep 0.5
 xdotool key Return; sleep 0.8
 xdotool key Return; sleep 0.5

@@ -30,7 +30,7 @@ xdpyinfo -display "$display" >/dev/null 2>&1 || fail "Xvfb on $display does not 
 export DISPLAY="$display"
 
 step "start the kiosk on an empty data directory (demo data)"
-"$kiosk" --data-dir "$work/data" --proctor "Ms. Rivera" >"$work/kiosk.log" 2>&1 &
+"$kiosk" --data-dir "$work/data" --proctor P001 >"$work/kiosk.log" 2>&1 &
 kiosk_pid=$!
 for _ in $(seq 1 100); do xdotool search --name "TestSite Kiosk" >/dev/null 2>&1 && break; sleep 0.1; done
 xdotool search --name "TestSite Kiosk" >/dev/null 2>&1 || { cat "$work/kiosk.log"; fail "no window appeared"; }
@@ -42,7 +42,8 @@ colours=$(convert "$artefacts/01-sessions.png" -format "%k" info:)
 [ "$colours" -gt 8 ] || fail "first frame looks blank ($colours colours)"
 
 step "open the first session and check Zoë Ñúñez in by keyboard"
-xdotool key Tab; sleep 0.3; xdotool key Return; sleep 0.8
+xdotool type --delay 40 "2468"; xdotool key Return; sleep 1.5   # PIN of the prefilled proctor: focus moves to the first session
+xdotool key Return; sleep 0.8
 xdotool type --delay 40 "zoe nun"; sleep 0.5
 xdotool key Return; sleep 0.8
 xwd -root -silent | convert xwd:- "$artefacts/02-check-in-dialog.png"

@@ -40,7 +40,7 @@ accessibility::Strings strings(const std::string& lang) {
 }
 
 void openFirstSession(test::UiHarness& h) {
-    h.type("Ms. Rivera");
+    h.signInAsProctor();
     REQUIRE(h.tabTo("WorkKeys Applied Math"));
     h.press(keys::Enter);
     h.frames(2);
@@ -67,9 +67,11 @@ TEST_CASE("read-aloud: each focus change says exactly what the tree says about t
     REQUIRE(speech.said.size() == 1);
     REQUIRE(h.focused() != nullptr);
     CHECK(speech.said.back().u.text == accessibility::describeNode(*h.focused(), en));
-    CHECK(speech.said.back().u.text == "Proctor (your name), text field, blank");
-    h.type("Ms. Rivera");
-    CHECK(speech.said.size() == 1);  // typing is not a focus change
+    CHECK(speech.said.back().u.text == "Proctor ID, text field, blank");
+    h.signInAsProctor();
+    // Typing is not a focus change: only Tab to the PIN and the move to the
+    // first session after it are spoken.
+    CHECK(speech.said.size() == 3);
     for (int i = 0; i < 6; ++i) {
         std::size_t before = speech.said.size();
         h.press(keys::Tab);
@@ -131,7 +133,7 @@ TEST_CASE("read-aloud through espeak-ng: a focus change in the UI becomes speech
     INFO(speaker.error());
     REQUIRE(speaker.available());
     test::UiHarness h(f.store, f.clock(), 1280, 800, &speaker);
-    h.type("Ms. Rivera");
+    h.signInAsProctor();
     h.press(keys::F5);
     REQUIRE(speaker.waitUntilIdle());
     speaker.takeCaptured();
@@ -202,7 +204,7 @@ TEST_CASE("the theme chooser lists every theme, is reached with Tab, and applies
     CHECK(h.focused() != nullptr);
     CHECK(h.focused()->label == "Display, speech and language… (F1)");
     // The choice holds on the next screen; F2 cycles from it.
-    REQUIRE(h.tabTo("Proctor (your name)"));
+    REQUIRE(h.tabTo("Proctor ID"));
     openFirstSession(h);
     CHECK(h.ui().preferences().themeId == "yellow-on-blue");
     h.press(keys::F2);
@@ -260,7 +262,7 @@ TEST_CASE("the language switch changes every word at once and keeps focus in its
     test::DemoFixture f;
     RecordingSpeech speech;
     test::UiHarness h(f.store, f.clock(), 1280, 800, &speech);
-    h.type("Ms. Rivera");
+    h.signInAsProctor();
     REQUIRE(h.tabTo("WorkKeys Applied Math"));
     REQUIRE(h.find("Choose a testing session") != nullptr);
     h.press(keys::F8);
@@ -268,7 +270,7 @@ TEST_CASE("the language switch changes every word at once and keeps focus in its
     CHECK(h.ui().language() == "es");
     CHECK(h.find("Choose a testing session") == nullptr);
     CHECK(h.find("Elija una sesión de examen") != nullptr);
-    CHECK(h.find("Supervisor (su nombre)") != nullptr);
+    CHECK(h.find("Cerrar sesión de supervisor") != nullptr);
     CHECK(h.findContaining("Pendientes de enviar al estado") != nullptr);
     CHECK(h.find("English (F8)") != nullptr);  // the way back, in its own language
     REQUIRE(h.focused() != nullptr);

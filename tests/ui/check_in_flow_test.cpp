@@ -33,7 +33,7 @@ struct Fixture {
 
 // Proctor name, then the first session, by keyboard alone.
 void openFirstSession(test::UiHarness& h) {
-    h.type("Ms. Rivera");
+    h.signInAsProctor();
     REQUIRE(h.tabTo("WorkKeys Applied Math"));
     h.press(keys::Enter);
     h.frames(2);

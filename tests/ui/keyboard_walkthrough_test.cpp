@@ -39,16 +39,15 @@ TEST_CASE("keyboard only: a proctor runs a whole session from opening to sign-of
     test::UiHarness h(f.store, f.clock());
     const std::string zoe = "S100001";
 
-    // 1. The first screen starts in the proctor field; Tab order follows the screen.
+    // 1. The first screen starts in the proctor ID field; after the PIN, focus
+    //    moves to the first session; Tab order follows the screen.
     REQUIRE(h.focused() != nullptr);
-    CHECK(focusedLabel(h) == "Proctor (your name)");
-    h.type("Ms. Rivera");
-    h.press(keys::Tab);
+    CHECK(focusedLabel(h) == "Proctor ID");
+    h.signInAsProctor();
+    CHECK(focusedLabel(h).rfind("WorkKeys Applied Math", 0) == 0);
+    h.press(keys::Tab, true);  // Shift+Tab goes back to the control before it
     h.frames(1);
-    CHECK(focusedLabel(h).rfind("WorkKeys Applied Math", 0) == 0);  // the first session, right after the field
-    h.press(keys::Tab, true);                                        // Shift+Tab goes back
-    h.frames(1);
-    CHECK(focusedLabel(h) == "Proctor (your name)");
+    CHECK(focusedLabel(h) == "State sync");
     REQUIRE(h.tabTo("WorkKeys Applied Math"));
     h.press(keys::Enter);
     h.frames(2);
@@ -199,7 +198,7 @@ TEST_CASE("keyboard only: a proctor runs a whole session from opening to sign-of
 TEST_CASE("keyboard only: the results list is one Tab stop and Up and Down move within it") {
     test::DemoFixture f;
     test::UiHarness h(f.store, f.clock());
-    h.type("Ms. Rivera");
+    h.signInAsProctor();
     REQUIRE(h.tabTo("WorkKeys Applied Math"));
     h.press(keys::Enter);
     h.frames(2);

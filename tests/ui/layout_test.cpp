@@ -23,7 +23,7 @@ constexpr int kScales[] = {100, 150, 200, 300};
 
 
 void openFirstSession(test::UiHarness& h) {
-    h.type("Ms. Rivera");
+    h.signInAsProctor();
     REQUIRE(h.tabTo("WorkKeys Applied Math"));
     h.press(keys::Enter);
     h.frames(2);
@@ -218,7 +218,7 @@ TEST_CASE("layout holds in Spanish, and with the widest text spacing at 200% (WC
             h.ui().setTextScale(scale);
             h.ui().setTextSpacing(c.line, c.letter);
             h.frames(2);
-            h.type("Ms. Rivera");
+            h.signInAsProctor();
             h.frames(1);
             auto check = [&](const std::string& what) {
                 auto problems = test::layoutProblems(h.tree(), kWidth, scale);

@@ -8,11 +8,16 @@
 
 #include <stdexcept>
 
+// The harness is used from doctest cases: a failed step stops the case.
+#include <doctest/doctest.h>
+#define REQUIRE_TAB_TO(label) REQUIRE(tabTo(label))
+
 namespace kiosk::test {
 
 UiHarness::UiHarness(store::Store& store, store::Clock clock, float width, float height, accessibility::SpeechSink* speech,
                      const std::string& language)
-    : m_attendance(store, clock), m_queries(store) {
+    : m_attendance(store, clock), m_queries(store), m_security(store, clock), m_work(store, clock, m_security), m_sync(store) {
+    (void)m_work.loadCatalogue(accessibility::findAssetsDir() / "tasks" / "work-readiness.json");
     m_context = ImGui::CreateContext();
     ImGuiIO& io = ImGui::GetIO();
     io.IniFilename = nullptr;
@@ -49,7 +54,7 @@ UiHarness::UiHarness(store::Store& store, store::Clock clock, float width, float
     // Time-outs read the same injected clock, so a test moves both at once.
     options.steadyClock = [clock] { return std::chrono::duration_cast<std::chrono::milliseconds>(clock().time_since_epoch()); };
     options.speech = speech;
-    m_ui = std::make_unique<ui::KioskUi>(ui::UiServices{m_attendance, m_queries}, std::move(resources), options);
+    m_ui = std::make_unique<ui::KioskUi>(ui::UiServices{m_attendance, m_queries, m_security, m_work, m_sync}, std::move(resources), options);
     frames(2);
 }
 
@@ -98,6 +103,14 @@ void UiHarness::resize(float width, float height) {
     ImGui::SetCurrentContext(m_context);
     ImGui::GetIO().DisplaySize = ImVec2(width, height);
     frames(2);
+}
+
+void UiHarness::signInAsProctor() {
+    type("P001");
+    REQUIRE_TAB_TO("PIN");
+    type("2468");
+    press(ui::keys::Enter);
+    frames(1);
 }
 
 const accessibility::Node* UiHarness::findContaining(std::string_view text) const {

@@ -3,7 +3,10 @@
 // and a built font atlas, no window and no renderer. Input is injected the way
 // the GLFW backend would (1.86 API: io.KeysDown[], io.AddInputCharacter).
 #include "kiosk/service/attendance_service.hpp"
+#include "kiosk/service/security_service.hpp"
 #include "kiosk/service/session_queries.hpp"
+#include "kiosk/service/sync_view.hpp"
+#include "kiosk/service/work_service.hpp"
 #include "kiosk/ui/kiosk_ui.hpp"
 
 #include <memory>
@@ -25,6 +28,10 @@ public:
     void type(std::string_view utf8);      // characters, one frame
     void press(int key, bool shift = false);  // down for a frame, then up for a frame
     void resize(float width, float height);
+    // The demo proctor (P001, PIN 2468) signs in on the proctor's start screen.
+    void signInAsProctor();
+    service::WorkService& work() { return m_work; }
+    service::SecurityService& security() { return m_security; }
 
     ui::KioskUi& ui() { return *m_ui; }
     const accessibility::Tree& tree() const { return m_ui->tree(); }
@@ -42,6 +49,9 @@ private:
     ImGuiContext* m_context = nullptr;
     service::AttendanceService m_attendance;
     service::SessionQueries m_queries;
+    service::SecurityService m_security;
+    service::WorkService m_work;
+    service::SyncQueries m_sync;
     std::unique_ptr<ui::KioskUi> m_ui;
 };
 

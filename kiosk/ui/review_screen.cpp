@@ -1,0 +1,106 @@
+#include "kiosk/ui/review_screen.hpp"
+
+#include "kiosk/store/roster_repo.hpp"
+
+#include <imgui.h>
+
+namespace kiosk::ui {
+
+void ReviewScreen::refresh() {
+    auto list = m_ui.services.work.awaitingReview();
+    m_entries = list ? std::move(*list) : std::vector<domain::WorkEntry>{};
+    m_names.clear();
+    for (const auto& e : m_entries) m_names.push_back(e.studentId);
+    if (m_selected >= m_entries.size()) m_selected = 0;
+}
+
+bool ReviewScreen::draw() {
+    m_ui.widgets.heading(m_ui.fmt("review.title", {{"count", std::to_string(m_entries.size())}}));
+    if (m_ui.widgets.button(m_ui.tr("review.back"))) return false;
+    const auto* catalogue = m_ui.services.work.catalogue();
+    if (m_entries.empty()) {
+        m_ui.widgets.wrappedText(m_ui.tr("review.none"));
+        return true;
+    }
+    for (std::size_t i = 0; i < m_entries.size(); ++i) {
+        const auto& e = m_entries[i];
+        const auto* task = catalogue ? catalogue->catalogue.task(e.taskId) : nullptr;
+        std::string label = e.studentId + " · " + e.date + " · " + (task ? task->title : e.taskId);
+        if (m_ui.widgets.listItem(e.entryId, label, m_ui.fmt("student.minutes", {{"minutes", std::to_string(e.minutes)}}), i == m_selected))
+            m_selected = i;
+    }
+    const auto& e = m_entries[m_selected];
+    ImGui::Separator();
+    m_ui.widgets.wrappedText(m_ui.fmt("review.detail", {{"place", e.place}, {"minutes", std::to_string(e.minutes)}, {"date", e.date}}));
+    m_ui.widgets.wrappedText(m_ui.fmt("review.reflection", {{"text", e.reflection}}));
+    m_ui.widgets.text(m_ui.tr("review.comment"));
+    m_ui.widgets.textField(m_ui.tr("review.comment"), m_comment, m_ui.tr("review.commentHint"), false, 0.0f, 1000);
+    m_ui.widgets.text(m_ui.fmt("review.pin", {{"name", m_ui.proctor}}));
+    m_ui.widgets.secretField(m_ui.fmt("review.pin", {{"name", m_ui.proctor}}), m_pin, false);
+    std::optional<service::Review> decision;
+    if (m_ui.widgets.button(m_ui.tr("review.approve"), Emphasis::Primary)) decision = service::Review::Approve;
+    m_ui.widgets.sameLineIfFits(m_ui.tr("review.sendBack"));
+    if (m_ui.widgets.button(m_ui.tr("review.sendBack"))) decision = service::Review::SendBack;
+    m_ui.widgets.sameLineIfFits(m_ui.tr("review.reject"));
+    if (m_ui.widgets.button(m_ui.tr("review.reject"), Emphasis::Danger)) decision = service::Review::Reject;
+    if (decision) {
+        auto r = m_ui.services.work.review(e.entryId, *decision, m_ui.proctorId, m_pin, m_comment);
+        m_pin.clear();
+        if (r.saved) {
+            m_ui.feedback = Feedback{true, m_ui.tr(*decision == service::Review::Approve    ? "review.approved"
+                                                   : *decision == service::Review::SendBack ? "review.sentBack"
+                                                                                            : "review.rejected")};
+            m_ui.dataChanged = true;
+            m_comment.clear();
+            refresh();
+        } else {
+            m_ui.feedback = Feedback{false, r.message};
+        }
+    }
+    return true;
+}
+
+std::string syncLine(const UiContext& ui, const service::SyncSummary& s) {
+    using C = service::SyncSummary::Connection;
+    std::string state = s.connection == C::NotEnrolled ? ui.tr("sync.notEnrolled")
+                        : s.connection == C::Online     ? ui.tr("sync.online")
+                        : s.connection == C::Offline    ? ui.tr("sync.offline")
+                        : s.connection == C::CredentialsRefused ? ui.tr("sync.credentials")
+                                                                : ui.tr("sync.connecting");
+    std::string line = state;
+    if (s.lastContact) line += " · " + ui.fmt("sync.lastContact", {{"time", ui.clock(*s.lastContact)}});
+    line += " · " + ui.fmt("outbox.waiting", {{"count", std::to_string(s.waiting)}});
+    if (s.needsAttention > 0) line += " · " + ui.fmt("outbox.attention", {{"count", std::to_string(s.needsAttention)}});
+    return line;
+}
+
+void SyncScreen::refresh() {
+    auto list = m_ui.services.sync.needsAttention();
+    m_items = list ? std::move(*list) : std::vector<service::AttentionRecord>{};
+}
+
+bool SyncScreen::draw() {
+    m_ui.widgets.heading(m_ui.tr("sync.title"));
+    if (m_ui.widgets.button(m_ui.tr("review.back"))) return false;
+    service::SyncSummary s = m_ui.options.syncStatus ? m_ui.options.syncStatus() : service::SyncSummary{};
+    m_ui.widgets.text(syncLine(m_ui, s), accessibility::Role::Status);
+    if (s.clockOffsetSeconds)
+        m_ui.widgets.textColoured(m_ui.fmt("sync.clock", {{"seconds", std::to_string(*s.clockOffsetSeconds)}}),
+                                  s.clockWarning ? m_ui.palette.warning : m_ui.palette.text, s.clockWarning ? accessibility::Role::Alert : accessibility::Role::Status);
+    if (!s.lastError.empty()) m_ui.widgets.wrappedText(m_ui.fmt("sync.lastError", {{"error", s.lastError}}));
+    if (m_items.empty()) m_ui.widgets.text(m_ui.tr("sync.noneStuck"));
+    else m_ui.widgets.heading(m_ui.fmt("sync.stuckTitle", {{"count", std::to_string(m_items.size())}}));
+    for (std::size_t i = 0; i < m_items.size(); ++i) {
+        const auto& item = m_items[i];
+        m_ui.widgets.wrappedText(item.who + " · HTTP " + std::to_string(item.httpStatus) + " · " + item.message);
+        if (m_ui.widgets.button(m_ui.tr("sync.retry") + "##r" + std::to_string(i))) {
+            if (m_ui.services.sync.retry(item.resource, item.naturalKey)) m_ui.feedback = Feedback{true, m_ui.tr("sync.retried")};
+            m_ui.dataChanged = true;
+            refresh();
+            break;
+        }
+    }
+    return true;
+}
+
+} // namespace kiosk::ui

@@ -1,0 +1,40 @@
+#pragma once
+// A proctor or supervisor verifies submitted work-readiness entries offline,
+// confirming each decision with their PIN: approve, send back with a comment,
+// or reject with a reason. Only approved entries count and go to the state.
+#include "kiosk/ui/ui_context.hpp"
+
+#include <string>
+#include <vector>
+
+namespace kiosk::ui {
+
+class ReviewScreen {
+public:
+    explicit ReviewScreen(UiContext& ui) : m_ui(ui) {}
+    void refresh();
+    bool draw();  // false: back to the proctor's start
+
+private:
+    UiContext& m_ui;
+    std::vector<domain::WorkEntry> m_entries;
+    std::vector<std::string> m_names;
+    std::size_t m_selected = 0;
+    std::string m_comment, m_pin;
+};
+
+class SyncScreen {
+public:
+    explicit SyncScreen(UiContext& ui) : m_ui(ui) {}
+    void refresh();
+    bool draw();  // false: back
+
+private:
+    UiContext& m_ui;
+    std::vector<service::AttentionRecord> m_items;
+};
+
+// "Online · last contact 14:05 · waiting 3 · needs attention 1"
+std::string syncLine(const UiContext& ui, const service::SyncSummary& s);
+
+} // namespace kiosk::ui

@@ -1,0 +1,241 @@
+#include "kiosk/ui/student_screen.hpp"
+
+#include <imgui.h>
+#include <imgui_internal.h>
+
+#include <charconv>
+
+namespace kiosk::ui {
+
+std::vector<const std::string*> StudentScreen::buffers() const {
+    return {&m_idField, &m_secret, &m_entryId, &m_date, &m_minutes, &m_place, &m_reflection};
+}
+
+void StudentScreen::clearForm() {
+    m_editing = false;
+    m_entryId.clear();
+    m_task = 0;
+    m_date.clear();
+    m_minutes.clear();
+    m_place.clear();
+    m_reflection.clear();
+}
+
+void StudentScreen::endSession(bool timedOut) {
+    if (m_student) {
+        // An unfinished entry is kept as a draft, never lost to a time-out.
+        if (m_editing && (!m_place.empty() || !m_reflection.empty() || !m_minutes.empty())) {
+            std::string ignored;
+            (void)m_ui.services.work.saveDraft(m_student->id, m_entryId, fields(ignored));
+        }
+        m_ui.services.security.signOut(m_student->id, timedOut);
+    }
+    m_student.reset();
+    clearForm();
+    m_idField.clear();
+    m_secret.clear();
+    // ImGui keeps the text of the field being edited (and its undo copy): drop it.
+    ImGui::ClearActiveID();
+    GImGui->InputTextState.ClearText();
+    GImGui->InputTextState.ClearFreeMemory();
+    m_ui.feedback = timedOut ? Feedback{true, m_ui.tr("student.timedOut")} : Feedback{true, m_ui.tr("student.signedOut")};
+    if (m_hooks.signedOut) m_hooks.signedOut();
+    m_focus = m_ui.tr("student.id");
+}
+
+void StudentScreen::reload() {
+    if (!m_student) return;
+    if (auto e = m_ui.services.work.entries(m_student->id)) m_student->entries = std::move(*e);
+    if (auto p = m_ui.services.work.progress(m_student->id)) m_student->progress = std::move(*p);
+}
+
+StudentScreen::Result StudentScreen::draw() {
+    if (!m_student) {
+        drawSignIn();
+        ImGui::Spacing();
+        if (m_ui.widgets.button(m_ui.tr("student.proctor"))) return Result::ToProctor;
+        return Result::Stay;
+    }
+    drawHome();
+    return Result::Stay;
+}
+
+void StudentScreen::drawSignIn() {
+    m_ui.widgets.heading(m_ui.tr("student.signInTitle"));
+    bool pin = m_ui.services.security.secondFactor() == service::SecondFactor::Pin;
+    m_ui.widgets.text(m_ui.tr("student.id"));
+    if (!m_focus.empty()) {
+        m_ui.widgets.focus(m_focus);
+        m_focus.clear();
+    }
+    m_ui.widgets.textField(m_ui.tr("student.id"), m_idField, {}, false, 16.0f, 32);
+    std::string factor = pin ? m_ui.tr("student.pin") : m_ui.tr("student.birthDate");
+    m_ui.widgets.text(factor);
+    bool enter = m_ui.widgets.secretField(factor, m_secret, true, 16.0f, 16);
+    bool pressed = m_ui.widgets.button(m_ui.tr("student.signIn"), Emphasis::Primary);
+    if (!enter && !pressed) return;
+    auto r = m_ui.services.security.signIn(m_idField, m_secret);
+    m_secret.clear();
+    if (!r.ok) {
+        m_ui.feedback = Feedback{false, r.message};
+        m_focus = factor;
+        return;
+    }
+    m_idField.clear();
+    m_student = Student{r.student->studentUniqueId, r.student->firstName + " " + r.student->lastSurname, {}, {}};
+    reload();
+    m_ui.feedback = {};
+    if (m_hooks.signedIn) m_hooks.signedIn(r.scheduledAccommodations);
+    m_focus = m_ui.tr("student.logTask");
+}
+
+void StudentScreen::drawHome() {
+    const auto* catalogue = m_ui.services.work.catalogue();
+    // Always visible while a student is signed in.
+    m_ui.widgets.textColoured(m_ui.fmt("student.banner", {{"name", m_student->name}, {"id", m_student->id}}), m_ui.palette.accent,
+                              accessibility::Role::Status);
+    if (m_ui.widgets.button(m_ui.tr("student.signOut"))) {
+        endSession(false);
+        return;
+    }
+    if (m_editing) {
+        drawEntryForm();
+        return;
+    }
+    if (!m_focus.empty()) {
+        m_ui.widgets.focus(m_focus);
+        m_focus.clear();
+    }
+    if (m_ui.widgets.button(m_ui.tr("student.logTask"), Emphasis::Primary, ImVec2(0, 0), catalogue != nullptr)) openEntry(nullptr);
+    if (!catalogue) {
+        m_ui.widgets.wrappedText(m_ui.tr("student.noCatalogue"));
+        return;
+    }
+    m_ui.widgets.heading(m_ui.fmt("student.progressTitle", {{"title", catalogue->catalogue.title}}));
+    for (const auto& a : m_student->progress.areas) {
+        char hours[32], required[32];
+        std::snprintf(hours, sizeof hours, "%.2f", a.hours);
+        std::snprintf(required, sizeof required, "%.2f", a.requiredHours);
+        std::string line = m_ui.fmt("student.area", {{"area", a.title}, {"hours", hours}, {"required", required},
+                                                     {"tasks", std::to_string(a.tasksDone)}, {"requiredTasks", std::to_string(a.requiredTasks)}});
+        if (a.complete()) line += " · " + m_ui.tr("student.areaDone");
+        m_ui.widgets.text(line, accessibility::Role::Status);
+        float fraction = a.requiredHours > 0 ? static_cast<float>(std::min(1.0, a.hours / a.requiredHours)) : 1.0f;
+        ImGui::PushStyleColor(ImGuiCol_PlotHistogram, m_ui.palette.accent);
+        ImGui::ProgressBar(fraction, ImVec2(-FLT_MIN, 0.6f * m_ui.em()), "");
+        ImGui::PopStyleColor();
+    }
+    if (m_student->progress.certificateReady()) m_ui.widgets.textColoured(m_ui.tr("student.certificateReady"), m_ui.palette.success);
+    m_ui.widgets.heading(m_ui.tr("student.entries"));
+    if (m_student->entries.empty()) m_ui.widgets.text(m_ui.tr("student.noEntries"));
+    for (const auto& e : m_student->entries) {
+        const auto* task = catalogue->catalogue.task(e.taskId);
+        std::string label = (e.date.empty() ? m_ui.tr("student.noDate") : e.date) + " · " + (task ? task->title : m_ui.tr("student.noTask")) + " · " +
+                            m_ui.fmt("student.minutes", {{"minutes", std::to_string(e.minutes)}});
+        std::string status = m_ui.tr("entryStatus." + std::string(domain::entryStatusCode(e.status)));
+        if (!e.reviewerComment.empty()) status += " · " + e.reviewerComment;
+        bool editable = e.status == domain::EntryStatus::Draft || e.status == domain::EntryStatus::SentBack;
+        if (m_ui.widgets.listItem(e.entryId, label, status, false) && editable) openEntry(&e);
+    }
+}
+
+void StudentScreen::openEntry(const domain::WorkEntry* e) {
+    clearForm();
+    m_editing = true;
+    const auto* catalogue = m_ui.services.work.catalogue();
+    if (e) {
+        m_entryId = e->entryId;
+        m_date = e->date;
+        m_minutes = e->minutes > 0 ? std::to_string(e->minutes) : "";
+        m_place = e->place;
+        m_reflection = e->reflection;
+        for (std::size_t i = 0; catalogue && i < catalogue->catalogue.tasks.size(); ++i)
+            if (catalogue->catalogue.tasks[i].id == e->taskId) m_task = i;
+    } else {
+        m_date = domain::formatUtc(m_ui.options.clock()).substr(0, 10);
+    }
+    m_focus = m_ui.tr("student.task");
+}
+
+domain::EntryFields StudentScreen::fields(std::string& error) const {
+    domain::EntryFields f;
+    const auto* catalogue = m_ui.services.work.catalogue();
+    if (catalogue && m_task < catalogue->catalogue.tasks.size()) f.taskId = catalogue->catalogue.tasks[m_task].id;
+    f.date = m_date;
+    if (!m_minutes.empty()) {
+        auto r = std::from_chars(m_minutes.data(), m_minutes.data() + m_minutes.size(), f.minutes);
+        if (r.ec != std::errc{} || r.ptr != m_minutes.data() + m_minutes.size()) error = m_ui.tr("student.badMinutes");
+    }
+    f.place = m_place;
+    f.reflection = m_reflection;
+    return f;
+}
+
+void StudentScreen::drawEntryForm() {
+    const auto* catalogue = m_ui.services.work.catalogue();
+    m_ui.widgets.heading(m_ui.tr("student.entryTitle"));
+    m_ui.widgets.text(m_ui.tr("student.task"));
+    std::string lastArea;
+    for (std::size_t i = 0; i < catalogue->catalogue.tasks.size(); ++i) {
+        const auto& t = catalogue->catalogue.tasks[i];
+        if (t.areaId != lastArea) {
+            const auto* area = catalogue->catalogue.area(t.areaId);
+            m_ui.widgets.text(area ? area->title : t.areaId);
+            lastArea = t.areaId;
+        }
+        std::string label = t.title + "##task" + std::to_string(i);
+        if (!m_focus.empty() && i == m_task) {
+            m_ui.widgets.focus(Widgets::visibleLabel(label));
+            m_focus.clear();
+        }
+        if (m_ui.widgets.radio(label, m_task == i)) m_task = i;
+    }
+    m_ui.widgets.text(m_ui.tr("student.date"));
+    m_ui.widgets.textField(m_ui.tr("student.date"), m_date, "2026-11-23", false, 10.0f, 10);
+    m_ui.widgets.text(m_ui.tr("student.minutesField"));
+    m_ui.widgets.textField(m_ui.tr("student.minutesField"), m_minutes, {}, false, 6.0f, 4);
+    m_ui.widgets.text(m_ui.tr("student.place"));
+    m_ui.widgets.textField(m_ui.tr("student.place"), m_place, m_ui.tr("student.placeHint"), false, 0.0f, domain::kMaxPlaceBytes);
+    m_ui.widgets.text(m_ui.tr("student.reflection"));
+    m_ui.widgets.textField(m_ui.tr("student.reflection"), m_reflection, m_ui.tr("student.reflectionHint"), false, 0.0f,
+                           domain::kMaxReflectionBytes);
+    bool draft = m_ui.widgets.button(m_ui.tr("student.saveDraft"));
+    m_ui.widgets.sameLineIfFits(m_ui.tr("student.submit"));
+    bool submit = m_ui.widgets.button(m_ui.tr("student.submit"), Emphasis::Primary);
+    m_ui.widgets.sameLineIfFits(m_ui.tr("common.cancel"));
+    bool cancel = m_ui.widgets.button(m_ui.tr("common.cancel"));
+    if (cancel) {
+        clearForm();
+        return;
+    }
+    if (!draft && !submit) return;
+    std::string error;
+    auto f = fields(error);
+    if (!error.empty()) {
+        m_ui.feedback = Feedback{false, error};
+        return;
+    }
+    auto saved = m_ui.services.work.saveDraft(m_student->id, m_entryId, f);
+    if (!saved.saved) {
+        m_ui.feedback = Feedback{false, saved.message};
+        return;
+    }
+    m_entryId = saved.eventId;
+    if (submit) {
+        auto r = m_ui.services.work.submit(m_student->id, m_entryId);
+        if (!r.saved) {
+            m_ui.feedback = Feedback{false, r.message};  // kept as a draft; the student can fix it
+            reload();
+            return;
+        }
+        m_ui.feedback = Feedback{true, m_ui.tr("student.submitted")};
+    } else {
+        m_ui.feedback = Feedback{true, m_ui.tr("student.draftSaved")};
+    }
+    m_ui.dataChanged = true;
+    clearForm();
+    reload();
+    m_focus = m_ui.tr("student.logTask");
+}
+
+} // namespace kiosk::ui

@@ -1,0 +1,62 @@
+#pragma once
+// A student on a shared lab machine: sign in with ID and second factor, see
+// work-readiness progress, log tasks (drafts and submissions). Signing out or
+// timing out leaves nothing of the student behind: every field, list and
+// ImGui's own text-edit buffer is cleared.
+#include "kiosk/domain/work_entry.hpp"
+#include "kiosk/ui/ui_context.hpp"
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace kiosk::ui {
+
+struct StudentHooks {
+    std::function<void(const std::vector<std::string>& accommodations)> signedIn;  // apply the profile, watch idle
+    std::function<void()> signedOut;                                              // reset to the site default
+};
+
+class StudentScreen {
+public:
+    StudentScreen(UiContext& ui, StudentHooks hooks) : m_ui(ui), m_hooks(std::move(hooks)) {}
+
+    enum class Result { Stay, ToProctor };
+    Result draw();
+    void start() { m_focus = m_ui.tr("student.id"); }
+    // Ends the student's session (sign-out or time-out); a draft being typed is kept.
+    void endSession(bool timedOut);
+    bool signedIn() const { return m_student.has_value(); }
+    // Every text buffer this screen owns (tests check they are empty after sign-out).
+    std::vector<const std::string*> buffers() const;
+
+private:
+    struct Student {
+        std::string id;
+        std::string name;
+        std::vector<domain::WorkEntry> entries;
+        domain::Progress progress;
+    };
+    void drawSignIn();
+    void drawHome();
+    void drawEntryForm();
+    void reload();
+    void openEntry(const domain::WorkEntry* existing);
+    domain::EntryFields fields(std::string& error) const;
+    void clearForm();
+
+    UiContext& m_ui;
+    StudentHooks m_hooks;
+    std::optional<Student> m_student;
+    std::string m_focus;
+    // Sign-in fields.
+    std::string m_idField, m_secret;
+    // The entry being written.
+    bool m_editing = false;
+    std::string m_entryId;
+    std::size_t m_task = 0;
+    std::string m_date, m_minutes, m_place, m_reflection;
+};
+
+} // namespace kiosk::ui
