@@ -1,0 +1,172 @@
+// Headless UI tests of a student on a shared machine: sign-in, task logging,
+// and that nothing of one student is left for the next.
+#include "kiosk/store/audit_log.hpp"
+#include "kiosk/ui/keys.hpp"
+#include "ui/demo_fixture.hpp"
+#include "ui/ui_harness.hpp"
+
+#include <imgui.h>
+#include <imgui_internal.h>
+
+#include <doctest/doctest.h>
+
+using namespace kiosk;
+namespace keys = kiosk::ui::keys;
+
+namespace {
+
+struct Lab {
+    test::DemoFixture f{40};
+    test::UiHarness h{f.store, f.clock()};
+    Lab() {
+        REQUIRE(h.security().setSecondFactor(service::SecondFactor::Pin).ok());
+        REQUIRE(h.security().setStudentPin("S100001", "4321").saved);
+        REQUIRE(h.tabTo("Student sign-in"));
+        h.press(keys::Enter);
+        h.frames(2);
+        REQUIRE(h.ui().onStudentScreen());
+    }
+    void signIn() {
+        REQUIRE(h.focused() != nullptr);
+        REQUIRE(h.focused()->label == "Student ID");
+        h.type("S100001");
+        REQUIRE(h.tabTo("PIN"));
+        h.type("4321");
+        h.press(keys::Enter);
+        h.frames(2);
+        REQUIRE(h.ui().studentScreen().signedIn());
+    }
+    std::vector<std::string> auditActions() {
+        auto all = store::recentAudit(f.store.db(), 1000).value();
+        std::vector<std::string> out;
+        for (auto& e : all) out.push_back(e.action);
+        return out;
+    }
+};
+
+bool treeMentions(const accessibility::Tree& tree, const std::vector<std::string>& needles) {
+    for (const auto& n : tree.nodes())
+        for (const auto& s : needles)
+            if (n.label.find(s) != std::string::npos || n.value.find(s) != std::string::npos) return true;
+    return false;
+}
+
+} // namespace
+
+TEST_CASE("a student signs in with ID and PIN, sees the banner and progress, and a wrong PIN is refused") {
+    Lab lab;
+    lab.h.type("S100001");
+    REQUIRE(lab.h.tabTo("PIN"));
+    lab.h.type("9999");
+    lab.h.press(keys::Enter);
+    lab.h.frames(1);
+    CHECK_FALSE(lab.h.ui().studentScreen().signedIn());
+    CHECK(lab.h.findContaining("do not match") != nullptr);
+    // The PIN typed is never in the tree, not even masked in full.
+    CHECK_FALSE(treeMentions(lab.h.tree(), {"9999"}));
+    REQUIRE(lab.h.tabTo("Student ID"));
+    lab.signIn();
+    CHECK(lab.h.findContaining("Signed in as Zoë Ñúñez (S100001)") != nullptr);
+    CHECK(lab.h.findContaining("Communication: 0.00 of 10.00 hours") != nullptr);
+    auto actions = lab.auditActions();
+    CHECK(std::find(actions.begin(), actions.end(), "student.sign_in") != actions.end());
+    CHECK(std::find(actions.begin(), actions.end(), "student.sign_in_failed") != actions.end());
+}
+
+TEST_CASE("a student logs a task by keyboard and submits it, and it waits for review") {
+    Lab lab;
+    lab.signIn();
+    REQUIRE(lab.h.tabTo("Log a task"));
+    lab.h.press(keys::Enter);
+    lab.h.frames(2);
+    REQUIRE(lab.h.tabTo("Wrote a work email"));
+    lab.h.press(keys::Space);
+    REQUIRE(lab.h.tabTo("Minutes"));
+    lab.h.type("45");
+    REQUIRE(lab.h.tabTo("Where (site or employer)"));
+    lab.h.type("Riverbend Hardware");
+    REQUIRE(lab.h.tabTo("Short reflection"));
+    lab.h.type("Wrote the weekly stock report for the manager.");
+    REQUIRE(lab.h.tabTo("Submit for review"));
+    lab.h.press(keys::Enter);
+    lab.h.frames(2);
+    INFO(lab.h.ui().feedback().text);
+    auto waiting = lab.h.work().awaitingReview().value();
+    REQUIRE(waiting.size() == 1);
+    CHECK(waiting[0].studentId == "S100001");
+    CHECK(waiting[0].taskId == "comm-written");
+    CHECK(waiting[0].minutes == 45);
+    CHECK(waiting[0].date == "2026-11-23");
+    CHECK(treeMentions(lab.h.tree(), {"Waiting for review"}));  // the entry's state, read with it
+}
+
+TEST_CASE("session isolation: after a time-out no field, buffer or tree node keeps student A's input") {
+    Lab lab;
+    lab.signIn();
+    REQUIRE(lab.h.tabTo("Log a task"));
+    lab.h.press(keys::Enter);
+    lab.h.frames(2);
+    const std::vector<std::string> secrets{"ZZPLACE-OF-A", "ZZREFLECTION-OF-A", "S100001", "Ñúñez"};
+    REQUIRE(lab.h.tabTo("Minutes"));
+    lab.h.type("30");
+    REQUIRE(lab.h.tabTo("Where (site or employer)"));
+    lab.h.type("ZZPLACE-OF-A");
+    REQUIRE(lab.h.tabTo("Short reflection"));
+    lab.h.type("ZZREFLECTION-OF-A");  // still being edited when the time-out comes
+    CHECK(treeMentions(lab.h.tree(), {"ZZREFLECTION-OF-A"}));
+
+    // Nobody touches the kiosk: past the warning and the time-out.
+    for (int i = 0; i < 12; ++i) {
+        lab.f.now += std::chrono::seconds(30);
+        lab.h.frames(2);
+    }
+    CHECK_FALSE(lab.h.ui().studentScreen().signedIn());
+    for (const std::string* buffer : lab.h.ui().studentScreen().buffers()) CHECK(buffer->empty());
+    CHECK_FALSE(treeMentions(lab.h.tree(), secrets));
+    // ImGui's own copy of the text being edited is gone too.
+    const auto& state = GImGui->InputTextState;
+    std::string edited;
+    for (int i = 0; i < state.TextW.Size; ++i)
+        if (state.TextW[i] < 128) edited.push_back(static_cast<char>(state.TextW[i]));
+    CHECK(edited.find("ZZREFLECTION") == std::string::npos);
+    CHECK(std::string(state.InitialTextA.Data ? state.InitialTextA.Data : "").find("ZZ") == std::string::npos);
+    // The next student starts at a clean sign-in.
+    REQUIRE(lab.h.focused() != nullptr);
+    CHECK(lab.h.focused()->label == "Student ID");
+    CHECK(lab.h.focused()->value.empty());
+    // The unfinished entry was kept as a draft, never lost to the time-out.
+    auto entries = lab.h.work().entries("S100001").value();
+    REQUIRE(entries.size() == 1);
+    CHECK(entries[0].status == domain::EntryStatus::Draft);
+    CHECK(entries[0].reflection == "ZZREFLECTION-OF-A");
+    auto actions = lab.auditActions();
+    CHECK(std::find(actions.begin(), actions.end(), "student.timed_out") != actions.end());
+}
+
+TEST_CASE("a proctor verifies a submitted entry with their PIN, and only then does it count") {
+    Lab lab;
+    auto draft = lab.h.work().saveDraft("S100001", "", {"comm-customer", "2026-11-22", 60, "Library", "Helped at the desk"});
+    REQUIRE(draft.saved);
+    REQUIRE(lab.h.work().submit("S100001", draft.eventId).saved);
+    REQUIRE(lab.h.tabTo("Proctor screens"));
+    lab.h.press(keys::Enter);
+    lab.h.frames(2);
+    lab.h.signInAsProctor();
+    REQUIRE(lab.h.tabTo("Review work entries (1 waiting)"));
+    lab.h.press(keys::Enter);
+    lab.h.frames(2);
+    REQUIRE(lab.h.tabTo("PIN of Ms. Rivera"));
+    lab.h.type("0000");
+    REQUIRE(lab.h.tabTo("Approve"));
+    lab.h.press(keys::Enter);
+    lab.h.frames(1);
+    CHECK(lab.h.work().awaitingReview().value().size() == 1);  // wrong PIN: nothing changed
+    REQUIRE(lab.h.tabTo("PIN of Ms. Rivera"));
+    lab.h.type("2468");
+    REQUIRE(lab.h.tabTo("Approve"));
+    lab.h.press(keys::Enter);
+    lab.h.frames(1);
+    CHECK(lab.h.work().awaitingReview().value().empty());
+    auto progress = lab.h.work().progress("S100001").value();
+    CHECK(progress.areas[0].approvedMinutes == 60);
+}
