@@ -217,8 +217,9 @@ ServerCheck checkServer(const StateConfig& state, const Credentials& credentials
         using Kind = edsync::edfi::ApiError::Kind;
         if (e.kind == Kind::AuthRejected) {
             out.outcome = CheckOutcome::WrongCredentials;
-            out.message = "the server refused the client key or secret (" + e.describe() +
-                          "); check them with the state and run enrol again";
+            out.message = "the server refused the client key or secret" +
+                          (e.httpStatus ? " (HTTP " + std::to_string(*e.httpStatus) + ")" : std::string()) +
+                          "; check them with the state and run enrol again";
         } else if (e.kind == Kind::Offline) {
             out.outcome = CheckOutcome::Unreachable;
             out.message = "the token endpoint could not be reached: " + e.describe();
