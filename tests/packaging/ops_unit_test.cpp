@@ -6,11 +6,13 @@
 #include "kiosk/app/sd_notify.hpp"
 #include "kiosk/app/site_key.hpp"
 #include "kiosk/app/sync_lock.hpp"
+#include "sync/sqlite/database.hpp"
 #include "support/temp_dir.hpp"
 
 #include <doctest/doctest.h>
 
 #include <cstdlib>
+#include <cstdio>
 #include <set>
 #include <fstream>
 #include <sys/socket.h>
@@ -270,4 +272,38 @@ TEST_CASE("sd_notify: READY, STATUS and WATCHDOG reach the service manager's soc
     CHECK_FALSE(underServiceManager());
     CHECK_FALSE(watchdogInterval());
     ::close(fd);
+}
+
+// Regression: Database::open used to open() and close() an existing file to
+// fix its mode, which drops every POSIX lock the process holds on it; another
+// process then took itself for the last connection, checkpointed and deleted
+// the WAL, and the first connection's later commits went to an unlinked file
+// (seen as a running `serve` whose acknowledgements nobody else could see).
+TEST_CASE("sqlite: a second connection in one process keeps the first one's commits visible to other processes") {
+    kiosk::test::TempDir dir;
+    auto file = dir.path() / "kiosk.db";
+    auto first = edsync::sqlite::Database::open(file);
+    REQUIRE(first);
+    REQUIRE(first->exec("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1);"));
+    auto second = edsync::sqlite::Database::open(file);
+    REQUIRE(second);
+    // Other processes (the sqlite3 shell: no state shared with this one) read
+    // and write, then close.
+    auto shell = [&](const std::string& sql) {
+        std::string command = "sqlite3 '" + file.string() + "' '" + sql + "' 2>&1";
+        FILE* pipe = ::popen(command.c_str(), "r");
+        REQUIRE(pipe);
+        std::string out;
+        char buf[256];
+        while (std::fgets(buf, sizeof buf, pipe)) out += buf;
+        ::pclose(pipe);
+        while (!out.empty() && out.back() == '\n') out.pop_back();
+        return out;
+    };
+    CHECK(shell("SELECT count(*) FROM t;") == "1");
+    CHECK(shell("INSERT INTO t VALUES (10);").empty());
+    REQUIRE(first->exec("INSERT INTO t VALUES (2);"));
+    REQUIRE(second->exec("INSERT INTO t VALUES (3);"));
+    CHECK(shell("SELECT count(*) FROM t;") == "4");
+    CHECK(std::filesystem::exists(dir.path() / "kiosk.db-wal"));
 }
