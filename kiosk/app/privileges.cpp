@@ -3,6 +3,7 @@
 #include "kiosk/app/install_paths.hpp"
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <grp.h>
 #include <pwd.h>
@@ -17,15 +18,31 @@ std::optional<Account> serviceAccount() {
     return Account{pw->pw_uid, pw->pw_gid};
 }
 
+namespace {
+std::optional<Account> g_owner;  // set once becomeOwnerOf switched
+} // namespace
+
 bool becomeOwnerOf(const std::filesystem::path& dataDir, std::string& error) {
     if (::geteuid() != 0) return true;
     struct stat st {};
     if (::stat(dataDir.c_str(), &st) != 0 || st.st_uid == 0) return true;
-    if (::setgroups(0, nullptr) != 0 || ::setgid(st.st_gid) != 0 || ::setuid(st.st_uid) != 0) {
+    if (::setgroups(0, nullptr) != 0 || ::setegid(st.st_gid) != 0 || ::seteuid(st.st_uid) != 0) {
         error = "cannot act as the owner of " + dataDir.string() + ": " + std::strerror(errno);
         return false;
     }
+    g_owner = Account{st.st_uid, st.st_gid};
     return true;
+}
+
+AsInvoker::AsInvoker() {
+    if (!g_owner) return;
+    m_switched = ::seteuid(0) == 0 && ::setegid(0) == 0;
+}
+
+AsInvoker::~AsInvoker() {
+    if (!m_switched) return;
+    // Back to the kiosk user; failing that, stop rather than go on as root.
+    if (::setegid(g_owner->gid) != 0 || ::seteuid(g_owner->uid) != 0) std::abort();
 }
 
 } // namespace kiosk::app

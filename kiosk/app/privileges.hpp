@@ -19,7 +19,22 @@ struct Account {
 std::optional<Account> serviceAccount();
 
 // Root only, and only when `dataDir` exists and belongs to someone else:
-// switches this process to that owner. False with `error` when it could not.
+// switches this process's effective user and group to that owner (the real
+// ids stay root, see AsInvoker). False with `error` when it could not.
 bool becomeOwnerOf(const std::filesystem::path& dataDir, std::string& error);
+
+// While alive, the process acts as the user who ran it again (root), e.g. to
+// write an export onto a USB stick the kiosk user cannot write to. Does
+// nothing when becomeOwnerOf did not switch.
+class AsInvoker {
+public:
+    AsInvoker();
+    ~AsInvoker();
+    AsInvoker(const AsInvoker&) = delete;
+    AsInvoker& operator=(const AsInvoker&) = delete;
+
+private:
+    bool m_switched = false;
+};
 
 } // namespace kiosk::app

@@ -85,4 +85,21 @@ run_expect 0 "$work/export2.log" ctl A export-pending "$work/usb/empty.tsk"
 must_contain "$work/export2.log" "nothing is waiting"
 [ ! -e "$work/usb/empty.tsk" ] || fail "an empty export was written"
 
+step "run by root on a kiosk whose data belongs to the kiosk user: files stay that user's, the stick gets the export"
+if [ "$(id -u)" -ne 0 ] || ! id nobody >/dev/null 2>&1; then
+  echo "SKIPPED: needs root and the user nobody (stands in for testsite-kiosk)"
+else
+  mkdir -p "$work/D/data" "$work/stick" && chown nobody "$work/D/data" && chmod 0700 "$work/D/data" "$work/stick"
+  chmod 0711 "$work"
+  enrol_kiosk D 255901001
+  [ "$(stat -c %U "$work/D/etc/credentials")" = nobody ] || fail "credentials not handed to the data directory's owner"
+  [ "$(stat -c %U "$work/D/etc/site.key")" = nobody ] || fail "site.key not handed to the data directory's owner"
+  run_expect 0 "$work/syncD.log" ctl D sync
+  [ -z "$(find "$work/D/data" ! -user nobody)" ] || { ls -la "$work/D/data"; fail "root left files in the kiosk user's data directory"; }
+  run_expect 0 "$work/importD.log" ctl D import-pending "$work/usb/pending.tsk"
+  cp "$work/usb/pending.tsk" "$work/stick/from-a.tsk" && chmod 0600 "$work/stick/from-a.tsk"
+  run_expect 0 "$work/importD2.log" ctl D import-pending "$work/stick/from-a.tsk"
+  [ -z "$(find "$work/D/data" ! -user nobody)" ] || fail "root left files in the kiosk user's data directory"
+fi
+
 echo "ops usb: 1 passed, 0 failed"

@@ -51,9 +51,11 @@ std::string readFromTerminal(const std::string& prompt, bool echo) {
 std::string readSecret(const std::string& prompt) { return readFromTerminal(prompt, false); }
 std::string readLine(const std::string& prompt) { return readFromTerminal(prompt, true); }
 
+std::optional<std::filesystem::path> Context::wantedDataDir() const { return dataDirArg ? dataDirArg : defaultDataDir(); }
+
 std::optional<DataDir> Context::dataDir(int& exitCode) {
     if (m_dataDir) return m_dataDir;
-    auto wanted = dataDirArg ? dataDirArg : defaultDataDir();
+    auto wanted = wantedDataDir();
     std::string error;
     if (wanted && !becomeOwnerOf(*wanted, error)) {
         std::cerr << "testsite-kioskctl: " << error << "\n";

@@ -25,6 +25,8 @@ public:
     std::optional<std::filesystem::path> configArg;
     std::function<int()> action;  // set by the chosen subcommand
 
+    // Where the data directory is, before anything is created or switched.
+    std::optional<std::filesystem::path> wantedDataDir() const;
     // The data directory (as its owner when run as root), created 0700.
     std::optional<DataDir> dataDir(int& exitCode);
     // The store in it, migrated to this build's schema.

@@ -77,9 +77,14 @@ int enrol(Context& ctx, const EnrolOptions& o) {
 
     // Secrets belong to the kiosk's own account when it exists (root
     // enrolling an installed kiosk): the service reads them as that user.
+    // (the owner of the data directory, else the installed service account).
     std::optional<std::pair<uid_t, gid_t>> owner;
-    if (::geteuid() == 0)
-        if (auto account = serviceAccount()) owner = std::make_pair(account->uid, account->gid);
+    if (::geteuid() == 0) {
+        struct stat st {};
+        auto data = ctx.wantedDataDir();
+        if (data && ::stat(data->c_str(), &st) == 0 && st.st_uid != 0) owner = std::make_pair(st.st_uid, st.st_gid);
+        else if (auto account = serviceAccount()) owner = std::make_pair(account->uid, account->gid);
+    }
 
     auto files = writeEnrolment(request, owner, error);
     sodium_memzero(request.credentials.secret.data(), request.credentials.secret.size());

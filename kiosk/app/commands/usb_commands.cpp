@@ -4,6 +4,7 @@
 
 #include "kiosk/app/bundle_upload.hpp"
 #include "kiosk/app/pending_bundle.hpp"
+#include "kiosk/app/privileges.hpp"
 #include "kiosk/service/security_service.hpp"
 #include "kiosk/store/ids.hpp"
 #include "sync/outbox/outbox.hpp"
@@ -100,7 +101,12 @@ int exportPending(Context& ctx, const std::filesystem::path& file) {
     for (auto& r : *pending) bundle.records.push_back({r.resource, r.naturalKey, r.version, std::move(r.json)});
     std::string sealed = sealBundle(bundle, *key);
     std::string error;
-    if (!writePrivateFile(file, sealed, error)) {
+    bool written = false;
+    {
+        AsInvoker invoker;  // the stick belongs to whoever ran the command, not to the kiosk user
+        written = writePrivateFile(file, sealed, error);
+    }
+    if (!written) {
         std::cerr << "export-pending: " << error << "\n";
         return DataError;
     }
@@ -116,6 +122,24 @@ int exportPending(Context& ctx, const std::filesystem::path& file) {
 
 int importPending(Context& ctx, const std::filesystem::path& file) {
     int code = Ok;
+    auto dir = ctx.dataDir(code);
+    if (!dir) return code;
+    std::string bytes;
+    {
+        AsInvoker invoker;  // the stick belongs to whoever ran the command
+        std::error_code ec;
+        auto size = std::filesystem::file_size(file, ec);
+        if (ec || size > kMaxFileBytes) {
+            std::cerr << "import-pending: cannot read " << file.string() << (ec ? ": " + ec.message() : std::string(": too large")) << "\n";
+            return InputError;
+        }
+        std::ifstream in(file, std::ios::binary);
+        bytes.assign(static_cast<std::size_t>(size), '\0');
+        if (!in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()))) {
+            std::cerr << "import-pending: cannot read " << file.string() << "\n";
+            return InputError;
+        }
+    }
     auto store = ctx.openStore(code);
     if (!store) return code;
     std::string why;
@@ -127,18 +151,6 @@ int importPending(Context& ctx, const std::filesystem::path& file) {
     auto key = siteKeyFor(*config, why);
     if (!key) {
         std::cerr << "import-pending: " << why << "\n";
-        return InputError;
-    }
-    std::error_code ec;
-    auto size = std::filesystem::file_size(file, ec);
-    if (ec || size > kMaxFileBytes) {
-        std::cerr << "import-pending: cannot read " << file.string() << (ec ? ": " + ec.message() : std::string(": too large")) << "\n";
-        return InputError;
-    }
-    std::ifstream in(file, std::ios::binary);
-    std::string bytes(static_cast<std::size_t>(size), '\0');
-    if (!in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()))) {
-        std::cerr << "import-pending: cannot read " << file.string() << "\n";
         return InputError;
     }
     auto opened = openBundle(bytes, *key);
