@@ -179,9 +179,9 @@ int status(Context& ctx, bool asJson) {
     out << "TestSite Kiosk " << version() << " · kiosk " << store->kioskId() << "\n";
     out << "site " << (store->siteName().empty() ? "(none)" : store->siteName()) << " (" << store->siteId() << ")\n";
     if (config && config->state) {
-        out << "enrolled: " << config->kioskName << " → " << config->state->baseUrl << " (config " << config->source.string() << ")\n";
+        out << "enrolment: " << config->kioskName << " → " << config->state->baseUrl << " (config " << config->source.string() << ")\n";
     } else {
-        out << "NOT ENROLLED: " << (config ? "no [state] section in " + config->source.string() : why) << "\n";
+        out << "enrolment: NOT ENROLLED — " << (config ? "no [state] section in " + config->source.string() : why) << "\n";
     }
     if (contact.lastSuccessUnixMs) {
         out << "last contact with the state: " << formatAgo(*contact.lastSuccessUnixMs, now);
