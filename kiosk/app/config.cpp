@@ -22,6 +22,17 @@ ConfigLoad parseConfig(std::string_view text) {
     }
     KioskConfig c;
     if (auto name = t["kiosk"]["name"].value<std::string>()) c.kioskName = *name;
+    if (const toml::table* site = t["site"].as_table()) {
+        SiteConfig s;
+        s.id = (*site)["id"].value<std::string>().value_or("");
+        s.name = (*site)["name"].value<std::string>().value_or("");
+        if (auto key = (*site)["key_file"].value<std::string>(); key && !key->empty()) s.keyFile = *key;
+        if (s.id.empty()) {
+            out.error = "[site] needs id";
+            return out;
+        }
+        c.site = std::move(s);
+    }
     if (const toml::table* state = t["state"].as_table()) {
         StateConfig s;
         auto base = (*state)["base_url"].value<std::string>();

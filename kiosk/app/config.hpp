@@ -9,6 +9,10 @@
 //   ca_bundle = "/etc/testsite-kiosk/state-ca.pem"          # optional
 //   [kiosk]
 //   name = "RHS lab 114 #3"
+//   [site]                                                  # written by `testsite-kioskctl enrol`
+//   id = "255901001"
+//   name = "Riverbend High School"                          # optional
+//   key_file = "/etc/testsite-kiosk/site.key"                # USB export key material, mode 0600
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -21,8 +25,15 @@ struct StateConfig {
     std::optional<std::filesystem::path> caBundle;
 };
 
+struct SiteConfig {
+    std::string id;
+    std::string name;
+    std::optional<std::filesystem::path> keyFile;
+};
+
 struct KioskConfig {
     std::optional<StateConfig> state;
+    std::optional<SiteConfig> site;
     std::string kioskName;
     std::filesystem::path source;  // the file it came from
 };

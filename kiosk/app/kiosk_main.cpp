@@ -3,6 +3,7 @@
 #include "accessibility/assets.hpp"
 #include "kiosk/app/config.hpp"
 #include "kiosk/app/data_dir.hpp"
+#include "kiosk/app/sync_lock.hpp"
 #include "kiosk/app/sync_wiring.hpp"
 #include "kiosk/app/glfw_input.hpp"
 #include "kiosk/service/attendance_service.hpp"
@@ -129,8 +130,20 @@ int main(int argc, char** argv) {
 
     // Sync with the state runs on its own thread when the kiosk is enrolled;
     // without a configuration the kiosk works offline (and says so).
+    // One engine per database: when the background service
+    // (testsite-kiosk-sync) already syncs this data directory, the window
+    // leaves it to the service.
     kiosk::app::SyncSetup sync;
+    std::optional<kiosk::app::SyncLock> syncLock;
     if (configFile) {
+        std::optional<kiosk::app::SyncLock::Holder> holder;
+        std::string lockError;
+        syncLock = kiosk::app::SyncLock::tryAcquire(dataDir->root, "kiosk", holder, lockError);
+        if (!syncLock)
+            std::cerr << "testsite-kiosk: sync runs in another process ("
+                      << (holder ? holder->role + " pid " + std::to_string(holder->pid) : lockError) << ")\n";
+    }
+    if (configFile && syncLock) {
         auto loaded = kiosk::app::loadConfig(*configFile);
         if (!loaded.config) {
             std::cerr << "testsite-kiosk: " << loaded.error << "\n";

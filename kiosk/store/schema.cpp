@@ -163,13 +163,31 @@ constexpr std::array kMigrations{
     edsync::sqlite::Migration{2, kV2},
 };
 
+#ifdef KIOSK_SCHEMA_NEXT_FOR_UPGRADE_TESTS
+// Only in tests/packaging's "next release" build: one migration more than
+// this release, so the upgrade test runs a real migration over queued data.
+constexpr std::string_view kNextForTests = R"sql(
+CREATE TABLE upgrade_probe (id INTEGER PRIMARY KEY, note TEXT NOT NULL);
+ALTER TABLE kiosk_meta ADD COLUMN upgrade_note TEXT;
+INSERT INTO upgrade_probe (note) VALUES ('migrated by the next release');
+)sql";
+constexpr auto kActiveMigrations = [] {
+    std::array<edsync::sqlite::Migration, kMigrations.size() + 1> all{};
+    for (std::size_t i = 0; i < kMigrations.size(); ++i) all[i] = kMigrations[i];
+    all.back() = {kMigrations.back().version + 1, kNextForTests};
+    return all;
+}();
+#else
+constexpr const auto& kActiveMigrations = kMigrations;
+#endif
+
 } // namespace
 
-int latestSchemaVersion() { return kMigrations.back().version; }
+int latestSchemaVersion() { return kActiveMigrations.back().version; }
 
 edsync::sqlite::Result<int> migrateAll(edsync::sqlite::Database& db) {
     if (auto r = edsync::outbox::migrate(db); !r) return r;
-    return edsync::sqlite::migrate(db, "kiosk", kMigrations);
+    return edsync::sqlite::migrate(db, "kiosk", kActiveMigrations);
 }
 
 } // namespace kiosk::store

@@ -266,4 +266,37 @@ Result<std::vector<Waiting>> oldestWaiting(Database& db, int limit) {
     return out;
 }
 
+Result<std::vector<std::int64_t>> waitingByAge(Database& db, std::span<const std::int64_t> boundsSeconds) {
+    // Age from first_queued_at (ISO 8601 UTC) by SQLite's own clock, so the
+    // buckets agree with the times status prints.
+    auto stmt = db.prepare("SELECT CAST((julianday('now') - julianday(first_queued_at)) * 86400 AS INTEGER) FROM outbox WHERE " OUTBOX_WAITING
+                           " AND NOT " OUTBOX_ATTENTION ";");
+    if (!stmt) return fail(stmt.error());
+    std::vector<std::int64_t> out(boundsSeconds.size() + 1, 0);
+    for (;;) {
+        auto row = stmt->step();
+        if (!row) return fail(row.error());
+        if (!*row) break;
+        std::int64_t age = stmt->getInt(0);
+        std::size_t i = 0;
+        while (i < boundsSeconds.size() && age >= boundsSeconds[i]) ++i;
+        ++out[i];
+    }
+    return out;
+}
+
+Result<std::vector<PendingRecord>> pendingRecords(Database& db) {
+    auto stmt = db.prepare("SELECT resource, natural_key, local_version, body, first_queued_at FROM outbox WHERE " OUTBOX_WAITING
+                           " AND NOT " OUTBOX_ATTENTION " ORDER BY seq, resource, natural_key;");
+    if (!stmt) return fail(stmt.error());
+    std::vector<PendingRecord> out;
+    for (;;) {
+        auto row = stmt->step();
+        if (!row) return fail(row.error());
+        if (!*row) break;
+        out.push_back({stmt->getText(0), stmt->getText(1), stmt->getInt(2), stmt->getText(3), stmt->getText(4)});
+    }
+    return out;
+}
+
 } // namespace edsync::outbox

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -112,5 +113,21 @@ struct Waiting {
     std::int64_t attempts = 0;
 };
 Result<std::vector<Waiting>> oldestWaiting(Database& db, int limit);
+
+// Waiting records (not needing attention) counted by how long they have
+// waited, in buckets whose upper bounds in seconds are `boundsSeconds`
+// (ascending); the result has one more entry for everything older.
+Result<std::vector<std::int64_t>> waitingByAge(Database& db, std::span<const std::int64_t> boundsSeconds);
+
+// Every record waiting to go (not needing attention), oldest sequence first,
+// with the body and the local version it holds now (USB export).
+struct PendingRecord {
+    std::string resource;
+    std::string naturalKey;
+    std::int64_t version = 0;
+    std::string json;
+    std::string firstQueuedAt;
+};
+Result<std::vector<PendingRecord>> pendingRecords(Database& db);
 
 } // namespace edsync::outbox

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <cassert>
+#include <cerrno>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -51,16 +52,23 @@ Status applyPragmas(Database& db, Durability durability) {
 Error Database::lastError(int code) const { return errorFrom(m_db, code); }
 
 Result<Database> Database::open(const std::filesystem::path& file, Durability durability) {
-    // Create the file ourselves so it is 0600 from the first byte.
-    int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        Error e;
-        e.code = SQLITE_CANTOPEN;
-        e.extendedCode = SQLITE_CANTOPEN;
-        e.message = "cannot open " + file.string();
-        return fail(e);
+    // Create the file ourselves so it is 0600 from the first byte — only
+    // when it does not exist yet: closing any descriptor of a file drops
+    // every POSIX lock this process holds on it, so opening and closing an
+    // existing database would strip another connection's locks, and another
+    // process could then checkpoint and delete the WAL under it (writes lost).
+    struct stat existing {};
+    if (::stat(file.c_str(), &existing) != 0) {
+        int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0 && errno != EEXIST) {
+            Error e;
+            e.code = SQLITE_CANTOPEN;
+            e.extendedCode = SQLITE_CANTOPEN;
+            e.message = "cannot open " + file.string();
+            return fail(e);
+        }
+        if (fd >= 0) ::close(fd);
     }
-    ::close(fd);
 
     sqlite3* raw = nullptr;
     int rc = sqlite3_open_v2(file.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);

@@ -1,0 +1,49 @@
+// verify-audit, audit-log: the hash-chained audit log.
+#include "kiosk/app/commands/ctl.hpp"
+
+#include "kiosk/store/audit_log.hpp"
+
+#include <iostream>
+#include <memory>
+
+namespace kiosk::app::ctl {
+
+void addAuditCommands(CLI::App& app, Context& ctx) {
+    auto* verify = app.add_subcommand("verify-audit", "Check the audit log's hash chain; says where it breaks (exit 5)");
+    verify->callback([&ctx] {
+        ctx.action = [&ctx] {
+            int code = Ok;
+            auto store = ctx.openStore(code);
+            if (!store) return code;
+            auto verdict = store::verifyAudit(store->db());
+            if (!verdict) {
+                std::cerr << "verify-audit: " << verdict.error().describe() << "\n";
+                return static_cast<int>(DataError);
+            }
+            if (verdict->intact) {
+                std::cout << "audit chain intact: " << verdict->entries << " entries\n";
+                return static_cast<int>(Ok);
+            }
+            std::cout << "audit chain BROKEN at entry " << *verdict->brokenAtSeq << ": " << verdict->problem << "\n";
+            return static_cast<int>(AuditBroken);
+        };
+    });
+
+    auto lastN = std::make_shared<int>(50);
+    auto* log = app.add_subcommand("audit-log", "Show the most recent audit log entries");
+    log->add_option("--last", *lastN, "How many entries")->check(CLI::Range(1, 100000));
+    log->callback([&ctx, lastN] {
+        ctx.action = [&ctx, lastN] {
+            int code = Ok;
+            auto store = ctx.openStore(code);
+            if (!store) return code;
+            auto entries = store::recentAudit(store->db(), *lastN);
+            if (!entries) return static_cast<int>(DataError);
+            for (auto it = entries->rbegin(); it != entries->rend(); ++it)
+                std::cout << it->seq << "  " << it->at << "  " << it->actor << "  " << it->action << "  " << it->detail << "\n";
+            return static_cast<int>(Ok);
+        };
+    });
+}
+
+} // namespace kiosk::app::ctl

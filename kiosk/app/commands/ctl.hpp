@@ -1,0 +1,57 @@
+#pragma once
+// testsite-kioskctl's shared pieces: exit codes, the data directory and
+// store, the site configuration, and how each command family registers.
+// One file per family (data, status, sync, audit, security, enrol, usb);
+// kioskctl_main.cpp only parses and runs the chosen command.
+#include "kiosk/app/config.hpp"
+#include "kiosk/app/data_dir.hpp"
+#include "kiosk/store/store.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+
+namespace kiosk::app::ctl {
+
+// Shared exit codes; commands that talk to the state add their own (see --help).
+enum Exit { Ok = 0, Usage = 1, Partial = 2, InputError = 3, DataError = 4, AuditBroken = 5 };
+
+class Context {
+public:
+    std::optional<std::filesystem::path> dataDirArg;
+    std::optional<std::filesystem::path> configArg;
+    std::function<int()> action;  // set by the chosen subcommand
+
+    // Where the data directory is, before anything is created or switched.
+    std::optional<std::filesystem::path> wantedDataDir() const;
+    // The data directory (as its owner when run as root), created 0700.
+    std::optional<DataDir> dataDir(int& exitCode);
+    // The store in it, migrated to this build's schema.
+    std::optional<store::Store> openStore(int& exitCode);
+    // The site configuration: nothing when not enrolled (`why` says so).
+    std::optional<KioskConfig> config(std::string& why);
+    std::optional<std::filesystem::path> configFile();
+
+private:
+    std::optional<DataDir> m_dataDir;
+};
+
+// Reads a secret from the terminal without echo, or one line from a pipe.
+std::string readSecret(const std::string& prompt);
+// Reads one line (echoed) from the terminal or a pipe.
+std::string readLine(const std::string& prompt);
+
+std::string formatAgo(std::int64_t unixMs, std::int64_t nowUnixMs);
+
+void addDataCommands(CLI::App& app, Context& ctx);      // import-roster, demo, export-session, import-tasks, migrate
+void addStatusCommand(CLI::App& app, Context& ctx);     // status
+void addSyncCommands(CLI::App& app, Context& ctx);      // sync, serve
+void addAuditCommands(CLI::App& app, Context& ctx);     // verify-audit, audit-log
+void addSecurityCommands(CLI::App& app, Context& ctx);  // set-proctor-pin, set-student-pin, second-factor
+void addEnrolCommand(CLI::App& app, Context& ctx);      // enrol
+void addUsbCommands(CLI::App& app, Context& ctx);       // export-pending, import-pending
+
+} // namespace kiosk::app::ctl

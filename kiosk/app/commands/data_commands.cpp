@@ -1,0 +1,149 @@
+// import-roster, demo, export-session, import-tasks, migrate: the site's data.
+#include "kiosk/app/commands/ctl.hpp"
+
+#include "kiosk/service/security_service.hpp"
+#include "kiosk/service/session_queries.hpp"
+#include "kiosk/service/work_service.hpp"
+#include "kiosk/store/demo_data.hpp"
+#include "kiosk/store/ids.hpp"
+#include "kiosk/store/roster_import.hpp"
+#include "kiosk/store/schema.hpp"
+#include "kiosk/store/session_report.hpp"
+
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+namespace kiosk::app::ctl {
+
+namespace {
+
+int importRoster(store::Store& store, const std::filesystem::path& file) {
+    auto report = store::importRosterFile(store, file);
+    if (!report.ok()) {
+        std::cerr << "import-roster: " << report.fileError << "\n";
+        return InputError;
+    }
+    std::cout << "imported " << report.sessions << " session(s), " << report.students << " student(s), " << report.registrations
+              << " registration(s)\n";
+    for (const auto& p : report.problems) std::cerr << "skipped " << p.where << ": " << p.message << "\n";
+    if (!report.problems.empty()) {
+        std::cerr << report.problems.size() << " item(s) skipped; everything else was imported\n";
+        return Partial;
+    }
+    return Ok;
+}
+
+int exportSession(store::Store& store, const std::string& sessionId, const std::string& output) {
+    if (output.empty() || output == "-") {
+        auto csv = store::sessionReportCsv(store.db(), sessionId);
+        if (!csv) {
+            std::cerr << "export-session: " << csv.error().message << "\n";
+            return InputError;
+        }
+        std::cout << *csv;
+        return Ok;
+    }
+    service::SessionQueries queries(store);
+    if (auto err = queries.exportReport(sessionId, output)) {
+        std::cerr << "export-session: " << *err << "\n";
+        return InputError;
+    }
+    std::cerr << "wrote " << output << "\n";
+    return Ok;
+}
+
+int importTasks(store::Store& store, const std::filesystem::path& file) {
+    std::ifstream in(file);
+    if (!in) {
+        std::cerr << "import-tasks: cannot read " << file.string() << "\n";
+        return InputError;
+    }
+    std::stringstream buf;
+    buf << in.rdbuf();
+    service::SecurityService security(store, store::systemNow);
+    service::WorkService work(store, store::systemNow, security);
+    if (auto err = work.importCatalogue(buf.str())) {
+        std::cerr << "import-tasks: " << *err << "\n";
+        return InputError;
+    }
+    security.audit("technician", "settings.task_catalogue", "{}");
+    std::cout << "task catalogue installed: " << work.catalogue()->catalogue.title << ", " << work.catalogue()->catalogue.tasks.size()
+              << " tasks in " << work.catalogue()->catalogue.areas.size() << " areas\n";
+    return Ok;
+}
+
+} // namespace
+
+void addDataCommands(CLI::App& app, Context& ctx) {
+    auto rosterFile = std::make_shared<std::filesystem::path>();
+    auto* import = app.add_subcommand("import-roster", "Import sessions, students and registrations from an Ed-Fi shaped JSON file");
+    import->add_option("FILE", *rosterFile, "JSON file with assessmentAdministrations, students, studentAssessmentRegistrations")->required();
+    import->callback([&ctx, rosterFile] {
+        ctx.action = [&ctx, rosterFile] {
+            int code = Ok;
+            auto store = ctx.openStore(code);
+            return store ? importRoster(*store, *rosterFile) : code;
+        };
+    });
+
+    auto demoStudents = std::make_shared<int>(300);
+    auto* demo = app.add_subcommand("demo", "Load the demo site, two sessions and a generated roster");
+    demo->add_option("--students", *demoStudents, "Number of students to generate")->check(CLI::Range(1, 1000000));
+    demo->callback([&ctx, demoStudents] {
+        ctx.action = [&ctx, demoStudents] {
+            int code = Ok;
+            auto store = ctx.openStore(code);
+            if (!store) return code;
+            store::DemoOptions options;
+            options.students = *demoStudents;
+            options.now = store::systemNow();
+            if (auto s = store::loadDemo(*store, options); !s) {
+                std::cerr << "demo: " << s.error().describe() << "\n";
+                return static_cast<int>(DataError);
+            }
+            std::cout << "loaded demo site with " << *demoStudents << " students in two sessions\n";
+            return static_cast<int>(Ok);
+        };
+    });
+
+    auto sessionId = std::make_shared<std::string>();
+    auto output = std::make_shared<std::string>();
+    auto* exportCmd = app.add_subcommand("export-session", "Write a session report (CSV): attendance, times, seats, accommodations, irregularities");
+    exportCmd->add_option("SESSION", *sessionId, "Session (administration) identifier; see `status`")->required();
+    exportCmd->add_option("-o,--output", *output, "Output file (default: standard output)");
+    exportCmd->callback([&ctx, sessionId, output] {
+        ctx.action = [&ctx, sessionId, output] {
+            int code = Ok;
+            auto store = ctx.openStore(code);
+            return store ? exportSession(*store, *sessionId, *output) : code;
+        };
+    });
+
+    auto tasksFile = std::make_shared<std::filesystem::path>();
+    auto* tasks = app.add_subcommand("import-tasks", "Install a work-readiness task catalogue (JSON; see assets/tasks/)");
+    tasks->add_option("FILE", *tasksFile, "Catalogue file")->required();
+    tasks->callback([&ctx, tasksFile] {
+        ctx.action = [&ctx, tasksFile] {
+            int code = Ok;
+            auto store = ctx.openStore(code);
+            return store ? importTasks(*store, *tasksFile) : code;
+        };
+    });
+
+    auto* migrate = app.add_subcommand("migrate", "Bring the database to this version's schema (the package runs it on upgrade; "
+                                                  "every command does it anyway)");
+    migrate->callback([&ctx] {
+        ctx.action = [&ctx] {
+            int code = Ok;
+            auto store = ctx.openStore(code);
+            if (!store) return code;
+            std::cout << "database " << store->db().path().string() << " at schema version " << store->schemaVersion() << " (this build: "
+                      << store::latestSchemaVersion() << ")\n";
+            return static_cast<int>(Ok);
+        };
+    });
+}
+
+} // namespace kiosk::app::ctl

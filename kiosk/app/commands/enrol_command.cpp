@@ -1,0 +1,178 @@
+// enrol: set a machine up once — configuration, credentials, a server check.
+#include "kiosk/app/commands/ctl.hpp"
+
+#include "kiosk/app/enrolment.hpp"
+#include "kiosk/app/install_paths.hpp"
+#include "kiosk/app/privileges.hpp"
+#include "kiosk/service/security_service.hpp"
+#include "kiosk/store/ids.hpp"
+
+#include <nlohmann/json.hpp>
+#include <sodium.h>
+
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace kiosk::app::ctl {
+
+namespace {
+
+struct EnrolOptions {
+    std::string baseUrl;
+    std::string siteId;
+    std::string siteName;
+    std::string kioskName;
+    std::optional<std::filesystem::path> credentialsFile;
+    std::optional<std::filesystem::path> caBundle;
+    std::optional<std::filesystem::path> siteKeyFile;
+    std::optional<std::filesystem::path> configDir;
+};
+
+int enrol(Context& ctx, const EnrolOptions& o) {
+    EnrolRequest request;
+    request.baseUrl = o.baseUrl;
+    while (request.baseUrl.size() > 8 && request.baseUrl.back() == '/') request.baseUrl.pop_back();
+    request.siteId = o.siteId;
+    request.siteName = o.siteName;
+    request.kioskName = o.kioskName;
+    request.caBundle = o.caBundle;
+    request.configDir = o.configDir.value_or(kSystemConfigDir);
+
+    std::string error;
+    if (o.credentialsFile) {
+        std::ifstream in(*o.credentialsFile);
+        if (!in) {
+            std::cerr << "enrol: cannot read " << o.credentialsFile->string() << "\n";
+            return InputError;
+        }
+        std::stringstream buf;
+        buf << in.rdbuf();
+        std::string text = buf.str();
+        auto creds = parseCredentials(text, error);
+        sodium_memzero(text.data(), text.size());
+        if (!creds) {
+            std::cerr << "enrol: " << o.credentialsFile->string() << ": " << error << "\n";
+            return InputError;
+        }
+        request.credentials = *creds;
+        struct stat st {};
+        if (::stat(o.credentialsFile->c_str(), &st) == 0 && (st.st_mode & 077) != 0)
+            std::cerr << "note: " << o.credentialsFile->string() << " can be read by other users; delete it once the kiosk is enrolled\n";
+    } else {
+        request.credentials.key = readLine("Ed-Fi client key: ");
+        request.credentials.secret = readSecret("Ed-Fi client secret (not shown): ");
+    }
+    if (o.siteKeyFile) {
+        auto key = readSiteKey(*o.siteKeyFile, error);
+        if (!key) {
+            std::cerr << "enrol: " << error << "\n";
+            return InputError;
+        }
+        request.siteKey = *key;
+    }
+
+    // Secrets belong to the kiosk's own account when it exists (root
+    // enrolling an installed kiosk): the service reads them as that user.
+    // (the owner of the data directory, else the installed service account).
+    std::optional<std::pair<uid_t, gid_t>> owner;
+    if (::geteuid() == 0) {
+        struct stat st {};
+        auto data = ctx.wantedDataDir();
+        if (data && ::stat(data->c_str(), &st) == 0 && st.st_uid != 0) owner = std::make_pair(st.st_uid, st.st_gid);
+        else if (auto account = serviceAccount()) owner = std::make_pair(account->uid, account->gid);
+    }
+
+    auto files = writeEnrolment(request, owner, error);
+    sodium_memzero(request.credentials.secret.data(), request.credentials.secret.size());
+    if (!files) {
+        std::cerr << "enrol: " << error << "\n";
+        return error.find("cannot") != std::string::npos ? static_cast<int>(DataError) : static_cast<int>(InputError);
+    }
+    std::cout << "wrote " << files->config.string() << ", " << files->credentials.string() << " (0600), " << files->siteKey.string()
+              << " (0600)" << (files->caBundle ? ", " + files->caBundle->string() : std::string()) << "\n";
+
+    // The kiosk's own records carry the site from now on.
+    int code = Ok;
+    ctx.configArg = files->config;
+    auto store = ctx.openStore(code);
+    if (!store) return code;
+    if (auto s = store->setSite(request.siteId, request.siteName.empty() ? request.siteId : request.siteName); !s) {
+        std::cerr << "enrol: cannot record the site: " << s.error().describe() << "\n";
+        return DataError;
+    }
+
+    std::cout << "checking " << request.baseUrl << " ...\n" << std::flush;
+    auto loaded = loadConfig(files->config);
+    if (!loaded.config || !loaded.config->state) {
+        std::cerr << "enrol: the configuration just written does not read back: " << loaded.error << "\n";
+        return DataError;
+    }
+    auto creds = readCredentials(loaded.config->state->credentialsFile, error);
+    if (!creds) {
+        std::cerr << "enrol: " << error << "\n";
+        return DataError;
+    }
+    auto check = checkServer(*loaded.config->state, *creds);
+    sodium_memzero(creds->secret.data(), creds->secret.size());
+
+    service::SecurityService security(*store, store::systemNow);
+    security.audit("technician", "kiosk.enrol",
+                   nlohmann::json{{"site", request.siteId}, {"kioskName", request.kioskName}, {"baseUrl", request.baseUrl},
+                                  {"check", static_cast<int>(check.outcome)}}
+                       .dump());
+
+    switch (check.outcome) {
+    case CheckOutcome::Ok:
+        std::cout << "enrolled: " << request.kioskName << " at site " << request.siteId << " talks to " << request.baseUrl;
+        if (!check.dataModelVersion.empty()) std::cout << " (Ed-Fi data model " << check.dataModelVersion << ")";
+        std::cout << "; discovery answered and a token was granted.\n";
+        if (check.clockOffsetMs && std::llabs(*check.clockOffsetMs) > 5 * 60 * 1000)
+            std::cout << "warning: this machine's clock is " << std::llabs(*check.clockOffsetMs) / 1000
+                      << " s off the server's; fix it (timedatectl) so records carry the right times\n";
+        std::cout << "next: start the background sync (systemctl restart " << kSyncServiceUnit
+                  << ") and run `testsite-kioskctl sync` to download the roster\n";
+        break;
+    case CheckOutcome::WrongCredentials:
+        std::cerr << "enrol: WRONG KEY OR SECRET: " << check.message << "\n";
+        break;
+    case CheckOutcome::Unreachable:
+        std::cerr << "enrol: SERVER UNREACHABLE: " << check.message << "\n";
+        break;
+    case CheckOutcome::TlsFailure:
+        std::cerr << "enrol: CERTIFICATE NOT TRUSTED: " << check.message << "\n";
+        break;
+    case CheckOutcome::NotEdFi:
+        std::cerr << "enrol: NOT AN ED-FI API: " << check.message << "\n";
+        break;
+    case CheckOutcome::ServerError:
+        std::cerr << "enrol: SERVER ERROR: " << check.message << "\n";
+        break;
+    }
+    if (check.outcome != CheckOutcome::Ok) std::cerr << "The configuration is saved; fix the cause and run enrol again.\n";
+    return exitCode(check.outcome);
+}
+
+} // namespace
+
+void addEnrolCommand(CLI::App& app, Context& ctx) {
+    auto o = std::make_shared<EnrolOptions>();
+    auto* cmd = app.add_subcommand("enrol", "Enrol this machine: write the site configuration and 0600 credentials, then check the server.\n"
+                                            "Exit: 0 enrolled, 3 bad input, 4 cannot write, 5 server unreachable, 6 wrong key or secret,\n"
+                                            "7 certificate not trusted (bad CA), 8 not an Ed-Fi API, 9 server error");
+    cmd->alias("enroll");
+    cmd->add_option("--base-url", o->baseUrl, "The state's Ed-Fi ODS/API root (https://...)")->required();
+    cmd->add_option("--site-id", o->siteId, "The site (school) identifier")->required();
+    cmd->add_option("--site-name", o->siteName, "The site's name as shown on the kiosk");
+    cmd->add_option("--kiosk-name", o->kioskName, "This machine's name, e.g. \"Lab 114 #3\"")->required();
+    cmd->add_option("--credentials-file", o->credentialsFile, "File with key=... and secret=... lines (default: ask, secret not shown)");
+    cmd->add_option("--ca-bundle", o->caBundle, "The state's CA certificate(s), PEM (default: the system's CAs)");
+    cmd->add_option("--site-key-file", o->siteKeyFile, "Another kiosk's site.key (only when kiosks of the site have their own credentials)");
+    cmd->add_option("--config-dir", o->configDir, "Where to write (default /etc/testsite-kiosk)");
+    cmd->callback([&ctx, o] { ctx.action = [&ctx, o] { return enrol(ctx, *o); }; });
+}
+
+} // namespace kiosk::app::ctl

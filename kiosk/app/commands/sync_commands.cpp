@@ -1,0 +1,258 @@
+// sync (one pass now), serve (the background sync service under systemd).
+#include "kiosk/app/commands/ctl.hpp"
+
+#include "kiosk/app/sd_notify.hpp"
+#include "kiosk/app/sync_lock.hpp"
+#include "kiosk/app/sync_wiring.hpp"
+#include "kiosk/app/version.hpp"
+#include "sync/outbox/outbox.hpp"
+
+#include <chrono>
+#include <csignal>
+#include <cstring>
+#include <ctime>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <pthread.h>
+
+namespace kiosk::app::ctl {
+
+namespace {
+
+// sync's own exit codes beyond edsync::edfi::exitCode (0 synced, 3 pending,
+// 4 needs attention, 5 offline, 6 credentials refused).
+constexpr int kSyncBusy = 7;  // the background service holds the database; it was asked to sync now
+
+int syncOnce(Context& ctx) {
+    int code = Ok;
+    auto dir = ctx.dataDir(code);
+    if (!dir) return code;
+    std::string why;
+    auto config = ctx.config(why);
+    if (!config) {
+        std::cerr << "sync: " << why << "\n";
+        return ctx.configFile() ? InputError : Usage;
+    }
+    std::optional<SyncLock::Holder> holder;
+    std::string lockError;
+    auto lock = SyncLock::tryAcquire(dir->root, "kioskctl", holder, lockError);
+    if (!lock) {
+        if (!lockError.empty()) {
+            std::cerr << "sync: " << lockError << "\n";
+            return DataError;
+        }
+        // Only the service takes SIGUSR1 as "sync now" (it would end any other process).
+        if (holder && holder->role == "serve" && ::kill(holder->pid, SIGUSR1) == 0) {
+            std::cout << "sync: the background sync service (pid " << holder->pid
+                      << ") is running and was asked to sync now; `testsite-kioskctl status` shows the result\n";
+        } else {
+                std::cout << "sync: another process (" << (holder ? holder->role + " pid " + std::to_string(holder->pid) : std::string("unknown"))
+                      << ") is syncing this kiosk's data; `testsite-kioskctl status` shows the result\n";
+        }
+        return kSyncBusy;
+    }
+    auto store = ctx.openStore(code);
+    if (!store) return code;
+    auto setup = makeSyncEngine(*config, store->db().path());
+    if (!setup.engine) {
+        std::cerr << "sync: " << setup.error << "\n";
+        return InputError;
+    }
+    using Phase = edsync::edfi::PassProgress::Phase;
+    auto report = setup.engine->runOnePass([](const edsync::edfi::PassProgress& p) {
+        switch (p.phase) {
+        case Phase::Connecting: std::cerr << "\rconnecting...                                  "; break;
+        case Phase::Uploading:
+            std::cerr << "\ruploading: " << p.sent << " sent, " << p.synced << " stored, " << p.retried << " to retry, " << p.attention
+                      << " refused   ";
+            break;
+        case Phase::Downloading: std::cerr << "\rdownloading " << p.resource << ": " << p.downloaded << "            "; break;
+        case Phase::Done: std::cerr << "\r"; break;
+        }
+        std::cerr << std::flush;
+    });
+    std::cerr << "\n";
+    std::cout << "sync: " << edsync::edfi::toString(report.result) << " · sent " << report.sent << ", stored " << report.synced << ", retry later "
+              << report.retried << ", needs attention " << report.attention << "\n";
+    std::cout << "waiting " << report.counts.pending << " · needs attention " << report.counts.needsAttention << " · synced "
+              << report.counts.synced << "\n";
+    if (report.pull)
+        for (const auto& r : report.pull->resources)
+            std::cout << "  " << r.resource << ": " << (r.complete ? "up to date" : "incomplete") << ", " << r.changed << " changed, "
+                      << r.deleted << " deleted\n";
+    if (setup.sink->skipped() > 0) std::cout << "  " << setup.sink->skipped() << " downloaded roster item(s) failed validation and were skipped\n";
+    if (!report.message.empty()) std::cout << report.message << "\n";
+    return edsync::edfi::exitCode(report.result);
+}
+
+// Journal lines: "<N>" is the syslog level systemd reads from stderr
+// (3 error, 4 warning, 5 notice, 6 info). No personal data: only states,
+// counts and kinds of error — never a server message, which may quote a
+// student's ID.
+void journal(int level, const std::string& text) { std::cerr << "<" << level << ">" << text << "\n" << std::flush; }
+
+std::string statusLine(const edsync::edfi::SyncStatus& s) {
+    std::string line = std::string(edsync::edfi::toString(s.connection)) + " · " + std::to_string(s.counts.pending) + " waiting · " +
+                       std::to_string(s.counts.needsAttention) + " need attention · " + std::to_string(s.counts.synced) + " synced";
+    if (s.clockWarning) line += " · CLOCK OFF BY MORE THAN 5 MIN";
+    return line;
+}
+
+int serve(Context& ctx, int standbySeconds) {
+    // Signals are taken synchronously by this thread (sigtimedwait); every
+    // thread started from here inherits the block.
+    sigset_t signals;
+    sigemptyset(&signals);
+    for (int s : {SIGTERM, SIGINT, SIGUSR1, SIGHUP}) sigaddset(&signals, s);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+    int code = Ok;
+    auto dir = ctx.dataDir(code);
+    if (!dir) return code;
+    std::string why;
+    auto config = ctx.config(why);
+    if (!config || !config->state) {
+        journal(3, "serve: " + (config ? "no [state] section in " + config->source.string() : why));
+        return Usage;
+    }
+    {
+        // Migrate before anything else: an upgrade's new schema is in place
+        // before the engine's own connection opens.
+        auto store = ctx.openStore(code);
+        if (!store) return code;
+        journal(6, "serve: TestSite Kiosk " + std::string(version()) + ", database schema " + std::to_string(store->schemaVersion()));
+    }
+    auto setup = makeSyncEngine(*config, dir->database());
+    if (!setup.engine) {
+        journal(3, "serve: " + setup.error);
+        return InputError;
+    }
+    auto maintenance = edsync::sqlite::Database::open(dir->database());
+    if (!maintenance) {
+        journal(3, "serve: cannot open the database: " + maintenance.error().describe());
+        return DataError;
+    }
+
+    const auto watchdog = watchdogInterval();
+    const auto tick = std::chrono::milliseconds(1000);
+    auto watchdogDue = std::chrono::steady_clock::now();
+    auto petWatchdog = [&](bool healthy) {
+        if (!watchdog || !healthy) return;
+        auto now = std::chrono::steady_clock::now();
+        if (now >= watchdogDue) {
+            notifyWatchdog();
+            watchdogDue = now + std::chrono::duration_cast<std::chrono::steady_clock::duration>(*watchdog / 3);
+        }
+    };
+    // Waits up to `wait` for a signal; returns it, or 0 on timeout.
+    auto nextSignal = [&](std::chrono::milliseconds wait) {
+        timespec ts{static_cast<time_t>(wait.count() / 1000), static_cast<long>((wait.count() % 1000) * 1'000'000)};
+        siginfo_t info{};
+        int s = sigtimedwait(&signals, &info, &ts);
+        return s > 0 ? s : 0;
+    };
+
+    // One engine per database: the kiosk window may hold the lock (it syncs
+    // by itself when it started first); wait in standby until it lets go.
+    std::optional<SyncLock> lock;
+    bool announcedStandby = false;
+    bool ready = false;
+    while (!lock) {
+        std::optional<SyncLock::Holder> holder;
+        std::string lockError;
+        lock = SyncLock::tryAcquire(dir->root, "serve", holder, lockError);
+        if (lock) break;
+        if (!lockError.empty()) {
+            journal(3, "serve: " + lockError);
+            return DataError;
+        }
+        std::string standby = "standby: another process (" + (holder ? holder->role + " pid " + std::to_string(holder->pid) : std::string("?")) +
+                              ") is syncing this kiosk's data";
+        if (!announcedStandby) journal(5, "serve: " + standby);
+        announcedStandby = true;
+        if (!ready) notifyReady(standby);
+        else notifyStatus(standby);
+        ready = true;
+        auto until = std::chrono::steady_clock::now() + std::chrono::seconds(standbySeconds);
+        while (std::chrono::steady_clock::now() < until) {
+            petWatchdog(true);
+            int s = nextSignal(tick);
+            if (s == SIGTERM || s == SIGINT) {
+                notifyStopping();
+                journal(6, "serve: stopped");
+                return Ok;
+            }
+        }
+    }
+
+    if (auto started = setup.engine->start(); !started) {
+        journal(3, "serve: cannot start sync: " + std::string(edsync::edfi::toString(started.error().kind)));
+        return DataError;
+    }
+    auto engine = setup.engine.get();
+    auto last = engine->status();
+    if (!ready) notifyReady("starting: " + statusLine(last));
+    else notifyStatus("starting: " + statusLine(last));
+    journal(6, "serve: syncing with " + config->state->baseUrl + (watchdog ? ", watchdog on" : ""));
+
+    auto lastWaitingCount = last.counts.pending;
+    int failedChecks = 0;
+    for (;;) {
+        int s = nextSignal(tick);
+        if (s == SIGTERM || s == SIGINT) break;
+        if (s == SIGUSR1 || s == SIGHUP) {
+            journal(6, "serve: sync requested");
+            engine->syncNow();
+            engine->requestPull();
+        }
+        // New work committed by the kiosk window (another process): wake the engine.
+        auto due = edsync::outbox::nextDueAt(*maintenance);
+        auto counts = edsync::outbox::counts(*maintenance);
+        bool healthy = due.ok() && counts.ok() && engine->running();
+        failedChecks = healthy ? 0 : failedChecks + 1;
+        if (due && *due) {
+            auto nowMs = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+            if (**due <= nowMs) engine->wake();
+        }
+        // The watchdog is fed only while the engine runs and the database answers:
+        // a wedged process is restarted by systemd (Restart=on-failure).
+        petWatchdog(healthy);
+        if (failedChecks == 3) journal(3, "serve: the database or the sync worker stopped answering; the watchdog will restart the service");
+
+        auto now = engine->status();
+        if (now.connection != last.connection) {
+            int level = now.connection == edsync::edfi::SyncStatus::Connection::Online ? 6 : 4;
+            if (now.connection == edsync::edfi::SyncStatus::Connection::AuthFailed) level = 3;
+            journal(level, "serve: " + std::string(edsync::edfi::toString(now.connection)) + " · " + std::to_string(now.counts.pending) +
+                               " waiting");
+        }
+        if (now.counts.needsAttention > last.counts.needsAttention)
+            journal(4, "serve: " + std::to_string(now.counts.needsAttention) + " record(s) need attention (refused by the server)");
+        if (now.counts.pending == 0 && lastWaitingCount > 0) journal(6, "serve: all records synced");
+        lastWaitingCount = now.counts.pending;
+        notifyStatus(statusLine(now));
+        last = now;
+    }
+    notifyStopping();
+    engine->stop();
+    journal(6, "serve: stopped");
+    return Ok;
+}
+
+} // namespace
+
+void addSyncCommands(CLI::App& app, Context& ctx) {
+    auto* syncCmd = app.add_subcommand("sync", "Run one sync pass with the state's Ed-Fi API (upload, then roster download). "
+                                            "With the background service running, asks it to sync now (exit 7)");
+    syncCmd->callback([&ctx] { ctx.action = [&ctx] { return syncOnce(ctx); }; });
+
+    auto standby = std::make_shared<int>(5);
+    auto* serveCmd = app.add_subcommand("serve", "Run the sync engine until SIGTERM (the testsite-kiosk-sync service): notifies systemd "
+                                              "(READY, WATCHDOG, STATUS), logs to the journal; SIGUSR1 syncs now");
+    serveCmd->add_option("--standby-check", *standby, "Seconds between looks at the sync lock while another process syncs")
+        ->check(CLI::Range(1, 3600));
+    serveCmd->callback([&ctx, standby] { ctx.action = [&ctx, standby] { return serve(ctx, *standby); }; });
+}
+
+} // namespace kiosk::app::ctl

@@ -1,0 +1,249 @@
+#include "kiosk/app/enrolment.hpp"
+
+#include "sync/edfi/clock.hpp"
+#include "sync/edfi/session.hpp"
+#include "sync/transport/curl_transport.hpp"
+
+#include <sodium.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <fstream>
+#include <sstream>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace kiosk::app {
+
+namespace {
+
+// A TOML basic string: quotes, backslashes and control characters escaped.
+std::string tomlString(std::string_view s) {
+    std::string out = "\"";
+    for (char c : s) {
+        switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\t': out += "\\t"; break;
+        case '\r': out += "\\r"; break;
+        default:
+            if (static_cast<unsigned char>(c) < 0x20) {
+                char buf[8];
+                std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
+                out += buf;
+            } else {
+                out.push_back(c);
+            }
+        }
+    }
+    return out + "\"";
+}
+
+// Writes `text` to a temporary file beside `target` with `mode`, syncs it and
+// renames it into place, so a crash never leaves half a file.
+bool writeAtomically(const std::filesystem::path& target, std::string_view text, mode_t mode,
+                     std::optional<std::pair<uid_t, gid_t>> owner, std::string& error) {
+    std::filesystem::path temp = target;
+    temp += ".tmp";
+    int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+    if (fd < 0) {
+        error = "cannot write " + target.string() + ": " + std::strerror(errno) +
+                (errno == EACCES ? " (run as root: sudo testsite-kioskctl enrol ..., or pass --config-dir)" : "");
+        return false;
+    }
+    bool ok = ::fchmod(fd, mode) == 0;
+    if (ok && owner) ok = ::fchown(fd, owner->first, owner->second) == 0;
+    std::size_t done = 0;
+    while (ok && done < text.size()) {
+        ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) ok = false;
+        else done += static_cast<std::size_t>(n);
+    }
+    ok = ok && ::fsync(fd) == 0;
+    int saved = errno;
+    ::close(fd);
+    if (!ok || ::rename(temp.c_str(), target.c_str()) != 0) {
+        if (ok) saved = errno;
+        ::unlink(temp.c_str());
+        error = "cannot write " + target.string() + ": " + std::strerror(saved);
+        return false;
+    }
+    return true;
+}
+
+bool validText(std::string_view s) {
+    for (char c : s)
+        if (static_cast<unsigned char>(c) < 0x20) return false;
+    return true;
+}
+
+} // namespace
+
+std::string enrolmentToml(const EnrolRequest& r, const EnrolFiles& files) {
+    std::string out = "# Written by `testsite-kioskctl enrol`. Run it again to change anything here.\n"
+                      "[state]\n";
+    out += "base_url = " + tomlString(r.baseUrl) + "\n";
+    out += "credentials_file = " + tomlString(files.credentials.string()) + "\n";
+    if (files.caBundle) out += "ca_bundle = " + tomlString(files.caBundle->string()) + "\n";
+    out += "\n[site]\nid = " + tomlString(r.siteId) + "\n";
+    if (!r.siteName.empty()) out += "name = " + tomlString(r.siteName) + "\n";
+    out += "key_file = " + tomlString(files.siteKey.string()) + "\n";
+    out += "\n[kiosk]\nname = " + tomlString(r.kioskName) + "\n";
+    return out;
+}
+
+std::optional<EnrolFiles> writeEnrolment(const EnrolRequest& r, std::optional<std::pair<uid_t, gid_t>> secretsOwner, std::string& error) {
+    if (!r.baseUrl.starts_with("https://") || r.baseUrl.size() <= 8) {
+        error = "--base-url must start with https:// (the kiosk talks to the state only over verified TLS)";
+        return std::nullopt;
+    }
+    if (r.siteId.empty() || r.kioskName.empty() || !validText(r.siteId) || !validText(r.kioskName) || !validText(r.siteName) ||
+        !validText(r.baseUrl)) {
+        error = "--site-id and --kiosk-name are needed, on one line each";
+        return std::nullopt;
+    }
+    if (r.credentials.key.empty() || r.credentials.secret.empty() || !validText(r.credentials.key) || !validText(r.credentials.secret)) {
+        error = "both a client key and a client secret are needed";
+        return std::nullopt;
+    }
+    std::error_code ec;
+    std::filesystem::create_directories(r.configDir, ec);
+    if (ec) {
+        error = "cannot create " + r.configDir.string() + ": " + ec.message();
+        return std::nullopt;
+    }
+    EnrolFiles files;
+    files.config = r.configDir / "kiosk.toml";
+    files.credentials = r.configDir / "credentials";
+    files.siteKey = r.configDir / "site.key";
+
+    std::string caText;
+    if (r.caBundle) {
+        std::ifstream in(*r.caBundle);
+        std::stringstream buf;
+        if (in) buf << in.rdbuf();
+        caText = buf.str();
+        if (!in || caText.find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
+            error = "--ca-bundle " + r.caBundle->string() + " is not a readable PEM certificate file";
+            return std::nullopt;
+        }
+        files.caBundle = r.configDir / "ca.pem";
+    }
+
+    std::string creds = "key=" + r.credentials.key + "\nsecret=" + r.credentials.secret + "\n";
+    bool ok = writeAtomically(files.credentials, creds, 0600, secretsOwner, error);
+    sodium_memzero(creds.data(), creds.size());
+    if (!ok) return std::nullopt;
+
+    SiteKey key = r.siteKey ? *r.siteKey : deriveSiteKey(r.siteId, r.credentials.key, r.credentials.secret);
+    std::string keyText = formatSiteKey(key);
+    ok = writeAtomically(files.siteKey, keyText, 0600, secretsOwner, error);
+    sodium_memzero(keyText.data(), keyText.size());
+    if (!ok) return std::nullopt;
+
+    if (files.caBundle && !writeAtomically(*files.caBundle, caText, 0644, std::nullopt, error)) return std::nullopt;
+    if (!writeAtomically(files.config, enrolmentToml(r, files), 0644, std::nullopt, error)) return std::nullopt;
+    return files;
+}
+
+ServerCheck checkServer(const StateConfig& state, const Credentials& credentials, std::chrono::milliseconds connectTimeout) {
+    using edsync::transport::FailureKind;
+    ServerCheck out;
+    edsync::transport::TransportOptions options;
+    options.caBundle = state.caBundle;
+    options.connectTimeout = connectTimeout;
+    options.totalTimeout = connectTimeout * 3;
+    options.maxInFlight = 1;
+    auto made = edsync::transport::CurlTransport::create(std::move(options));
+    if (!made) {
+        out.outcome = made.error().kind == FailureKind::Tls ? CheckOutcome::TlsFailure : CheckOutcome::Unreachable;
+        out.message = made.error().describe();
+        return out;
+    }
+    edsync::transport::CurlTransport http = std::move(*made);
+    const std::string trust = state.caBundle ? "the CA bundle " + state.caBundle->string() : std::string("this machine's trusted CAs");
+
+    // 1. Discovery, classified by what the transport saw.
+    edsync::transport::Request probe;
+    probe.url = edsync::edfi::Endpoints::defaults(state.baseUrl).discovery;
+    probe.headers.push_back({"Accept", "application/json"});
+    auto answer = http.performOne(probe);
+    if (!answer) {
+        const auto& e = answer.error();
+        switch (e.kind) {
+        case FailureKind::Tls:
+            out.outcome = CheckOutcome::TlsFailure;
+            out.message = "TLS verification failed: the server's certificate is not trusted by " + trust + " (" + e.message +
+                          "). Give the state's CA certificate with --ca-bundle, or check the host name in --base-url. "
+                          "Verification cannot be turned off.";
+            return out;
+        case FailureKind::Config:
+            out.outcome = CheckOutcome::Unreachable;
+            out.message = "the address " + state.baseUrl + " cannot be used: " + e.message;
+            return out;
+        default:
+            out.outcome = CheckOutcome::Unreachable;
+            out.message = "cannot reach " + state.baseUrl + ": " + e.describe() +
+                          ". Check the address, the network and any firewall; the configuration is saved and the kiosk "
+                          "keeps trying on its own.";
+            return out;
+        }
+    }
+    edsync::edfi::SystemClock clock;
+    out.clockOffsetMs = edsync::edfi::clockOffsetMs(*answer, clock.unixMs());
+    if (answer->status >= 500 || answer->status == 429) {
+        out.outcome = CheckOutcome::ServerError;
+        out.message = "the server at " + state.baseUrl + " answered HTTP " + std::to_string(answer->status) + "; try again later";
+        return out;
+    }
+
+    // 2. The same discovery through the Ed-Fi session (endpoints), then a token.
+    edsync::edfi::Session session(state.baseUrl, edsync::edfi::Credentials{credentials.key, credentials.secret}, http, clock);
+    auto discovery = session.discover();
+    if (!discovery) {
+        out.outcome = CheckOutcome::NotEdFi;
+        out.message = "the server at " + state.baseUrl + " answered, but not as an Ed-Fi ODS/API (" + discovery.error().describe() +
+                      "); check --base-url (it is the API root that serves the discovery document)";
+        return out;
+    }
+    out.dataModelVersion = session.dataModelVersion();
+    auto token = session.token();
+    if (!token) {
+        const auto& e = token.error();
+        using Kind = edsync::edfi::ApiError::Kind;
+        if (e.kind == Kind::AuthRejected) {
+            out.outcome = CheckOutcome::WrongCredentials;
+            out.message = "the server refused the client key or secret" +
+                          (e.httpStatus ? " (HTTP " + std::to_string(*e.httpStatus) + ")" : std::string()) +
+                          "; check them with the state and run enrol again";
+        } else if (e.kind == Kind::Offline) {
+            out.outcome = CheckOutcome::Unreachable;
+            out.message = "the token endpoint could not be reached: " + e.describe();
+        } else {
+            out.outcome = CheckOutcome::ServerError;
+            out.message = "the token endpoint failed: " + e.describe();
+        }
+        return out;
+    }
+    out.outcome = CheckOutcome::Ok;
+    out.message = "the server answered and granted a token";
+    return out;
+}
+
+int exitCode(CheckOutcome outcome) {
+    switch (outcome) {
+    case CheckOutcome::Ok: return 0;
+    case CheckOutcome::Unreachable: return 5;
+    case CheckOutcome::WrongCredentials: return 6;
+    case CheckOutcome::TlsFailure: return 7;
+    case CheckOutcome::NotEdFi: return 8;
+    case CheckOutcome::ServerError: return 9;
+    }
+    return 1;
+}
+
+} // namespace kiosk::app

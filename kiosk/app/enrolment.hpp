@@ -1,0 +1,65 @@
+#pragma once
+// `testsite-kioskctl enrol`: writes the site configuration and the 0600
+// credentials, then proves the server is usable — discovery answers over
+// verified TLS and the token endpoint grants a token. Each way it can fail has
+// its own outcome, message and exit code. TLS verification is never relaxed.
+#include "kiosk/app/config.hpp"
+#include "kiosk/app/site_key.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <sys/types.h>
+
+namespace kiosk::app {
+
+struct EnrolRequest {
+    std::string baseUrl;
+    std::string siteId;
+    std::string siteName;
+    std::string kioskName;
+    Credentials credentials;
+    std::optional<std::filesystem::path> caBundle;  // copied into the config directory
+    std::optional<SiteKey> siteKey;                 // from --site-key-file; else derived
+    std::filesystem::path configDir;
+};
+
+struct EnrolFiles {
+    std::filesystem::path config;
+    std::filesystem::path credentials;
+    std::filesystem::path siteKey;
+    std::optional<std::filesystem::path> caBundle;
+};
+
+// Checks the request, then writes kiosk.toml (0644), credentials and site.key
+// (0600, handed to `secretsOwner` when given) and ca.pem, each atomically.
+std::optional<EnrolFiles> writeEnrolment(const EnrolRequest& request, std::optional<std::pair<uid_t, gid_t>> secretsOwner,
+                                         std::string& error);
+
+// The exact TOML written (also for tests).
+std::string enrolmentToml(const EnrolRequest& request, const EnrolFiles& files);
+
+enum class CheckOutcome {
+    Ok,                // discovery answered and a token was granted
+    WrongCredentials,  // the token endpoint refused the key/secret
+    Unreachable,       // no answer: name not found, refused, timed out, reset
+    TlsFailure,        // the server's certificate is not trusted (or the CA file is unusable)
+    NotEdFi,           // an answer, but not an Ed-Fi ODS/API discovery document
+    ServerError,       // the server answered with an error (5xx, 429)
+};
+
+struct ServerCheck {
+    CheckOutcome outcome = CheckOutcome::Unreachable;
+    std::string message;
+    std::string dataModelVersion;
+    std::optional<std::int64_t> clockOffsetMs;
+};
+
+ServerCheck checkServer(const StateConfig& state, const Credentials& credentials,
+                        std::chrono::milliseconds connectTimeout = std::chrono::seconds(10));
+
+// testsite-kioskctl enrol's exit status for each outcome.
+int exitCode(CheckOutcome outcome);
+
+} // namespace kiosk::app

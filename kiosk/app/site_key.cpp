@@ -1,0 +1,92 @@
+#include "kiosk/app/site_key.hpp"
+
+#include <sodium.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <sys/stat.h>
+
+namespace kiosk::app {
+
+namespace {
+
+constexpr std::string_view kPrefix = "testsite-site-key-v1 ";
+
+void absorb(crypto_generichash_state& state, std::string_view part) {
+    // Length-prefixed, so ("ab","c") and ("a","bc") differ.
+    unsigned char len[8];
+    std::uint64_t n = part.size();
+    for (int i = 0; i < 8; ++i) len[i] = static_cast<unsigned char>(n >> (8 * i));
+    crypto_generichash_update(&state, len, sizeof len);
+    crypto_generichash_update(&state, reinterpret_cast<const unsigned char*>(part.data()), part.size());
+}
+
+} // namespace
+
+SiteKey::~SiteKey() { sodium_memzero(bytes.data(), bytes.size()); }
+
+SiteKey deriveSiteKey(std::string_view siteId, std::string_view clientKey, std::string_view clientSecret) {
+    if (sodium_init() < 0) std::abort();  // no usable randomness: nothing safe to do
+    SiteKey key;
+    crypto_generichash_state state;
+    crypto_generichash_init(&state, nullptr, 0, key.bytes.size());
+    absorb(state, "testsite-kiosk site key v1");
+    absorb(state, siteId);
+    absorb(state, clientKey);
+    absorb(state, clientSecret);
+    crypto_generichash_final(&state, key.bytes.data(), key.bytes.size());
+    sodium_memzero(&state, sizeof state);
+    return key;
+}
+
+std::string formatSiteKey(const SiteKey& key) {
+    std::string b64(sodium_base64_ENCODED_LEN(key.bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+    sodium_bin2base64(b64.data(), b64.size(), key.bytes.data(), key.bytes.size(), sodium_base64_VARIANT_ORIGINAL);
+    b64.resize(std::char_traits<char>::length(b64.c_str()));
+    return std::string(kPrefix) + b64 + "\n";
+}
+
+std::optional<SiteKey> parseSiteKey(std::string_view text, std::string& error) {
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.remove_suffix(1);
+    if (!text.starts_with(kPrefix)) {
+        error = "not a site key file (it should start with \"testsite-site-key-v1\")";
+        return std::nullopt;
+    }
+    text.remove_prefix(kPrefix.size());
+    SiteKey key;
+    std::size_t len = 0;
+    if (sodium_base642bin(key.bytes.data(), key.bytes.size(), text.data(), text.size(), nullptr, &len, nullptr,
+                          sodium_base64_VARIANT_ORIGINAL) != 0 ||
+        len != key.bytes.size()) {
+        error = "the site key file is damaged (expected 32 bytes in base64)";
+        return std::nullopt;
+    }
+    return key;
+}
+
+std::optional<SiteKey> readSiteKey(const std::filesystem::path& file, std::string& error) {
+    struct stat st {};
+    if (::stat(file.c_str(), &st) != 0) {
+        error = "cannot read the site key " + file.string() + " (is this kiosk enrolled?)";
+        return std::nullopt;
+    }
+    if ((st.st_mode & 077) != 0) {
+        error = "the site key " + file.string() + " can be read by others; make it 0600 (chmod 600)";
+        return std::nullopt;
+    }
+    std::ifstream in(file);
+    if (!in) {
+        error = "cannot read the site key " + file.string();
+        return std::nullopt;
+    }
+    std::stringstream buf;
+    buf << in.rdbuf();
+    std::string text = buf.str();
+    auto key = parseSiteKey(text, error);
+    sodium_memzero(text.data(), text.size());
+    if (!key) error = file.string() + ": " + error;
+    return key;
+}
+
+} // namespace kiosk::app

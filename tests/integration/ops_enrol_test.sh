@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# enrol against the Ed-Fi double over real TLS: success, wrong secret,
+# unreachable host, bad CA — each with its own message and exit code; the
+# secret is read without echo from a pipe when no file is given, never
+# printed, and written 0600.
+kioskctl="$1"; double="$2"; certs_script="$3"; seed="$4"
+source "$(dirname "$0")/ops_common.sh"
+
+start_double
+bash "$certs_script" "$work/other-ca" >/dev/null 2>&1   # a CA the server's certificate does not come from
+printf 'key=kiosk\nsecret=kiosk-secret\n' >"$work/good.creds"
+printf 'key=kiosk\nsecret=not-the-secret\n' >"$work/wrong.creds"
+enrol() { "$kioskctl" --data-dir "$work/data" enrol --site-id 255901001 --site-name "Riverbend High School" --kiosk-name "Lab 114 #3" \
+            --config-dir "$work/etc" "$@"; }
+
+step "success: discovery answers and a token is granted (exit 0)"
+run_expect 0 "$work/ok.log" enrol --base-url "https://127.0.0.1:$port" --credentials-file "$work/good.creds" --ca-bundle "$ca"
+must_contain "$work/ok.log" "enrolled: Lab 114 #3 at site 255901001"
+must_contain "$work/ok.log" "a token was granted"
+must_not_contain "$work/ok.log" "kiosk-secret"
+[ "$(stat -c %a "$work/etc/credentials")" = 600 ] || fail "credentials are not 0600"
+[ "$(stat -c %a "$work/etc/site.key")" = 600 ] || fail "site.key is not 0600"
+[ "$(stat -c %a "$work/etc/kiosk.toml")" = 644 ] || fail "kiosk.toml is not 0644"
+[ "$(stat -c %a "$work/data")" = 700 ] || fail "the data directory is not 0700"
+grep -q '^secret=kiosk-secret$' "$work/etc/credentials" || fail "credentials not written"
+cmp -s "$ca" "$work/etc/ca.pem" || fail "the CA bundle was not copied"
+"$kioskctl" --data-dir "$work/data" --config "$work/etc/kiosk.toml" status --json >"$work/status.json"
+json_check "$work/status.json" 'd["enrolment"]["enrolled"] and d["enrolment"]["baseUrl"].endswith(":'"$port"'") and d["enrolment"]["kioskName"] == "Lab 114 #3"'
+json_check "$work/status.json" 'd["site"]["id"] == "255901001" and d["site"]["name"] == "Riverbend High School"'
+"$kioskctl" --data-dir "$work/data" audit-log >"$work/audit.log"
+must_contain "$work/audit.log" "kiosk.enrol"
+must_not_contain "$work/audit.log" "kiosk-secret"
+
+step "the secret from a pipe when no file is given (exit 0)"
+rm -rf "$work/etc"
+printf 'kiosk\nkiosk-secret\n' | run_expect 0 "$work/piped.log" enrol --base-url "https://127.0.0.1:$port" --ca-bundle "$ca"
+must_contain "$work/piped.log" "enrolled:"
+must_not_contain "$work/piped.log" "kiosk-secret"
+
+step "wrong secret (exit 6)"
+run_expect 6 "$work/wrong.log" enrol --base-url "https://127.0.0.1:$port" --credentials-file "$work/wrong.creds" --ca-bundle "$ca"
+must_contain "$work/wrong.log" "WRONG KEY OR SECRET"
+must_not_contain "$work/wrong.log" "not-the-secret"
+
+step "unreachable host (exit 5)"
+dead=$(closed_port)
+run_expect 5 "$work/dead.log" enrol --base-url "https://127.0.0.1:$dead" --credentials-file "$work/good.creds" --ca-bundle "$ca"
+must_contain "$work/dead.log" "SERVER UNREACHABLE"
+must_contain "$work/dead.log" "cannot reach https://127.0.0.1:$dead"
+
+step "bad CA: the server's certificate is not trusted (exit 7), and nothing offers to skip verification"
+run_expect 7 "$work/badca.log" enrol --base-url "https://127.0.0.1:$port" --credentials-file "$work/good.creds" --ca-bundle "$work/other-ca/ca.pem"
+must_contain "$work/badca.log" "CERTIFICATE NOT TRUSTED"
+must_contain "$work/badca.log" "Verification cannot be turned off"
+for word in insecure --no-verify "-k " skip; do must_not_contain "$work/badca.log" "$word"; done
+"$kioskctl" enrol --help >"$work/help.txt"
+for word in insecure verify=no no-verify skip-verify; do must_not_contain "$work/help.txt" "$word"; done
+
+step "no CA given: the system's CAs do not know the test CA either (exit 7)"
+run_expect 7 "$work/noca.log" enrol --base-url "https://127.0.0.1:$port" --credentials-file "$work/good.creds"
+must_contain "$work/noca.log" "this machine's trusted CAs"
+
+step "every outcome said something different"
+for a in ok wrong dead badca; do for b in ok wrong dead badca; do
+  [ "$a" = "$b" ] || ! cmp -s <(tail -n 2 "$work/$a.log") <(tail -n 2 "$work/$b.log") || fail "$a and $b print the same"
+done; done
+
+step "plain http is refused before anything is written (exit 3)"
+rm -rf "$work/etc"
+run_expect 3 "$work/http.log" enrol --base-url "http://127.0.0.1:$port" --credentials-file "$work/good.creds"
+must_contain "$work/http.log" "https://"
+[ ! -e "$work/etc/kiosk.toml" ] || fail "a configuration was written for plain http"
+
+echo "ops enrol: 1 passed, 0 failed"

@@ -1,0 +1,58 @@
+// ops-queue-records DATA_DIR [--break-out]: a proctor's morning without a
+// window — opens every session in the store and checks in every student on
+// its roster who has not arrived, through AttendanceService (event,
+// projection and outbox row in one transaction each). With --break-out each
+// checked-in student also goes on a break, so their record reaches version 2.
+// Prints "queued N". For the operations tests only.
+#include "kiosk/service/attendance_service.hpp"
+#include "kiosk/store/roster_repo.hpp"
+
+#include <cstring>
+#include <iostream>
+
+int main(int argc, char** argv) {
+    if (argc < 2) {
+        std::cerr << "usage: ops-queue-records DATA_DIR [--break-out]\n";
+        return 1;
+    }
+    bool breakOut = argc > 2 && std::strcmp(argv[2], "--break-out") == 0;
+    auto store = kiosk::store::Store::open(std::filesystem::path(argv[1]) / "kiosk.db");
+    if (!store) {
+        std::cerr << "ops-queue-records: " << store.error().describe() << "\n";
+        return 4;
+    }
+    kiosk::service::AttendanceService service(*store, kiosk::store::systemNow);
+    const std::string proctor = "Ms. Rivera";
+    auto sessions = kiosk::store::listSessions(store->db());
+    if (!sessions) return 4;
+    int queued = 0;
+    for (const auto& s : *sessions) {
+        if (!s.openedAt) {
+            auto r = service.openSession(s.sessionId, proctor);
+            if (!r.saved) {
+                std::cerr << "ops-queue-records: open " << s.sessionId << ": " << r.message << "\n";
+                return 3;
+            }
+        }
+        auto roster = kiosk::store::rosterForSession(store->db(), s.sessionId);
+        if (!roster) return 4;
+        for (const auto& row : *roster) {
+            if (row.presence != kiosk::domain::Presence::Expected) continue;
+            auto r = service.checkIn(s.sessionId, row.student.studentUniqueId, proctor, {});
+            if (!r.saved) {
+                std::cerr << "ops-queue-records: check-in refused: " << r.message << "\n";
+                return 3;
+            }
+            if (breakOut) {
+                r = service.breakOut(s.sessionId, row.student.studentUniqueId, proctor);
+                if (!r.saved) {
+                    std::cerr << "ops-queue-records: break refused: " << r.message << "\n";
+                    return 3;
+                }
+            }
+            ++queued;
+        }
+    }
+    std::cout << "queued " << queued << "\n";
+    return 0;
+}

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# USB fallback, end to end against the Ed-Fi double: kiosk A (no network for
+# the day) exports its waiting records; kiosk B of the same site imports and
+# uploads them; every record arrives exactly once. A flipped byte and a file
+# from another site are refused with their own message and exit code. A's own
+# later sync confirms the same natural keys (upsert, no duplicates).
+kioskctl="$1"; queue="$2"; double="$3"; certs_script="$4"; seed="$5"
+source "$(dirname "$0")/ops_common.sh"
+
+start_double
+printf 'key=kiosk\nsecret=kiosk-secret\n' >"$work/creds"
+# enrol_kiosk NAME SITE
+enrol_kiosk() {
+  run_expect 0 "$work/enrol-$1.log" "$kioskctl" --data-dir "$work/$1/data" enrol --base-url "https://127.0.0.1:$port" \
+    --site-id "$2" --kiosk-name "Kiosk $1" --credentials-file "$work/creds" --ca-bundle "$ca" --config-dir "$work/$1/etc"
+}
+ctl() { local k=$1; shift; "$kioskctl" --data-dir "$work/$k/data" --config "$work/$k/etc/kiosk.toml" "$@"; }
+
+step "kiosk A: enrol, pull the roster, then check students in while offline"
+enrol_kiosk A 255901001
+run_expect 0 "$work/syncA1.log" ctl A sync
+"$queue" "$work/A/data" --break-out >"$work/queue.log"
+must_contain "$work/queue.log" "queued 4"
+ctl A status --json >"$work/A-status.json"
+json_check "$work/A-status.json" 'd["waiting"] == 4 and d["outbox"]["studentAssessments"]["pending"] == 4'
+json_check "$work/A-status.json" 'sum(b["count"] for b in d["waitingByAge"]) == 4 and d["waitingByAge"][0]["count"] == 4'
+
+step "kiosk A: export-pending writes a private, unreadable file"
+mkdir -p "$work/usb"
+run_expect 0 "$work/export.log" ctl A export-pending "$work/usb/pending.tsk"
+must_contain "$work/export.log" "wrote 4 waiting record(s)"
+[ "$(stat -c %a "$work/usb/pending.tsk")" = 600 ] || fail "the export is not 0600"
+for id in 604821 604822 604823 604824 studentAssessmentIdentifier; do
+  if grep -qa "$id" "$work/usb/pending.tsk"; then fail "the export shows $id in the clear"; fi
+done
+received studentAssessments >"$work/r0.json"
+json_check "$work/r0.json" 'len(d["records"]) == 0'
+
+step "kiosk B (same site, online) imports: every record arrives exactly once"
+enrol_kiosk B 255901001
+run_expect 0 "$work/importB.log" ctl B import-pending "$work/usb/pending.tsk"
+must_contain "$work/importB.log" "verified: 4 record(s) from kiosk Kiosk A"
+must_contain "$work/importB.log" "4 stored by the state"
+received studentAssessments >"$work/r1.json"
+json_check "$work/r1.json" 'len(d["records"]) == 4 and all(r["posts"] == 1 for r in d["records"]) and d["totalPosts"] == 4'
+json_check "$work/r1.json" 'len({r["body"]["studentAssessmentIdentifier"] for r in d["records"]}) == 4'
+ctl B audit-log >"$work/B-audit.log"
+must_contain "$work/B-audit.log" "usb.import"
+
+step "a flipped byte is refused (exit 9) and nothing is sent"
+python3 - "$work/usb/pending.tsk" "$work/usb/flipped.tsk" <<'PY'
+import sys
+b = bytearray(open(sys.argv[1], "rb").read())
+b[len(b) // 2] ^= 0x01
+open(sys.argv[2], "wb").write(b)
+PY
+run_expect 9 "$work/flipped.log" ctl B import-pending "$work/usb/flipped.tsk"
+must_contain "$work/flipped.log" "altered or damaged"
+must_contain "$work/flipped.log" "nothing was imported"
+received studentAssessments >"$work/r2.json"
+json_check "$work/r2.json" 'd["totalPosts"] == 4'
+
+step "a file from another site's key is refused (exit 8)"
+enrol_kiosk C 999900001
+run_expect 8 "$work/foreign.log" ctl C import-pending "$work/usb/pending.tsk"
+must_contain "$work/foreign.log" "not made with this site's key"
+must_contain "$work/foreign.log" "site 255901001"
+echo "not an export" >"$work/usb/other.txt"
+run_expect 3 "$work/other.log" ctl B import-pending "$work/usb/other.txt"
+must_contain "$work/other.log" "not a TestSite Kiosk export"
+
+step "importing again is harmless: still four records"
+run_expect 0 "$work/importB2.log" ctl B import-pending "$work/usb/pending.tsk"
+received studentAssessments >"$work/r3.json"
+json_check "$work/r3.json" 'len(d["records"]) == 4 and all(r["posts"] == 2 for r in d["records"])'
+
+step "kiosk A comes online: its own sync confirms the same keys, no duplicates"
+run_expect 0 "$work/syncA2.log" ctl A sync
+must_contain "$work/syncA2.log" "all records synced"
+received studentAssessments >"$work/r4.json"
+json_check "$work/r4.json" 'len(d["records"]) == 4 and all(r["posts"] == 3 for r in d["records"])'
+ctl A status --json >"$work/A-status2.json"
+json_check "$work/A-status2.json" 'd["waiting"] == 0 and d["outbox"]["studentAssessments"]["synced"] == 4'
+run_expect 0 "$work/export2.log" ctl A export-pending "$work/usb/empty.tsk"
+must_contain "$work/export2.log" "nothing is waiting"
+[ ! -e "$work/usb/empty.tsk" ] || fail "an empty export was written"
+
+step "run by root on a kiosk whose data belongs to the kiosk user: files stay that user's, the stick gets the export"
+if [ "$(id -u)" -ne 0 ] || ! id nobody >/dev/null 2>&1; then
+  echo "SKIPPED: needs root and the user nobody (stands in for testsite-kiosk)"
+else
+  mkdir -p "$work/D/data" "$work/stick" && chown nobody "$work/D/data" && chmod 0700 "$work/D/data" "$work/stick"
+  chmod 0711 "$work"
+  enrol_kiosk D 255901001
+  [ "$(stat -c %U "$work/D/etc/credentials")" = nobody ] || fail "credentials not handed to the data directory's owner"
+  [ "$(stat -c %U "$work/D/etc/site.key")" = nobody ] || fail "site.key not handed to the data directory's owner"
+  run_expect 0 "$work/syncD.log" ctl D sync
+  [ -z "$(find "$work/D/data" ! -user nobody)" ] || { ls -la "$work/D/data"; fail "root left files in the kiosk user's data directory"; }
+  run_expect 0 "$work/importD.log" ctl D import-pending "$work/usb/pending.tsk"
+  cp "$work/usb/pending.tsk" "$work/stick/from-a.tsk" && chmod 0600 "$work/stick/from-a.tsk"
+  run_expect 0 "$work/importD2.log" ctl D import-pending "$work/stick/from-a.tsk"
+  [ -z "$(find "$work/D/data" ! -user nobody)" ] || fail "root left files in the kiosk user's data directory"
+fi
+
+echo "ops usb: 1 passed, 0 failed"
