@@ -5,6 +5,7 @@
 #include "kiosk/ui/style.hpp"
 
 #include <imgui.h>
+#include <imgui_internal.h>
 
 #include <algorithm>
 
@@ -212,8 +213,12 @@ void KioskUi::drawTopBar() {
     float bottom = ImGui::GetItemRectMax().y + pad;
     dl->ChannelsSetCurrent(0);
     ImVec2 wp = ImGui::GetWindowPos();
-    // From the window's top edge (the banner scrolls with the page).
-    dl->AddRectFilled(ImVec2(wp.x, top.y - st.WindowPadding.y), ImVec2(wp.x + ImGui::GetWindowWidth(), bottom), ImGui::GetColorU32(p.banner));
+    // Edge to edge and from the window's top (the banner scrolls with the
+    // page), so past the clip rectangle that keeps content off the padding.
+    float edge = wp.x + ImGui::GetWindowWidth() - ImGui::GetCurrentWindow()->ScrollbarSizes.x;
+    dl->PushClipRect(ImVec2(wp.x, wp.y), ImVec2(edge, wp.y + ImGui::GetWindowHeight()), false);
+    dl->AddRectFilled(ImVec2(wp.x, top.y - st.WindowPadding.y), ImVec2(edge, bottom), ImGui::GetColorU32(p.banner));
+    dl->PopClipRect();
     dl->ChannelsMerge();
     ImGui::SetCursorScreenPos(ImVec2(top.x, bottom + st.ItemSpacing.y));
     ImGui::Dummy(ImVec2(0, 0));

@@ -141,7 +141,7 @@ void Widgets::drawFocusRing() {
 
 void Widgets::ringAround(ImVec2 a, ImVec2 b) {
     float thickness = ringThickness(m_em);
-    float gap = thickness * 0.5f + 1.0f;
+    float gap = thickness;  // a clear band of the background between ring and control, whatever the control's colour
     // Outside the control where there is room; pulled inside where the
     // window's edge would cut it (a list row spans its list's full width).
     const ImRect& clip = ImGui::GetCurrentWindow()->ClipRect;
@@ -207,7 +207,7 @@ void Widgets::bringIntoView() {
     m_scrollTarget = 0;
     // The ring is drawn outside the item: keep it in view too. Scrolls every
     // enclosing window as needed (a list inside a pane inside the page).
-    float margin = ringThickness(m_em) + 2.0f;
+    float margin = 2.0f * ringThickness(m_em) + 2.0f;
     ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
     ImRect r(ImVec2(a.x - margin, a.y - margin), ImVec2(b.x + margin, b.y + margin));
     ImGui::ScrollToRectEx(ImGui::GetCurrentWindow(), r, ImGuiScrollFlags_KeepVisibleEdgeY);
