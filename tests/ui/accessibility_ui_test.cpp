@@ -87,6 +87,21 @@ TEST_CASE("read-aloud: each focus change says exactly what the tree says about t
     h.frames(1);
     CHECK(speech.said.back().u.text.find(", button") != std::string::npos);
 
+    // The rate is the reader's: "Speak faster" in the settings, by keyboard, and the next words use it.
+    int rate = h.ui().preferences().speechRate;
+    h.press(keys::F1);
+    h.frames(2);
+    REQUIRE(h.tabTo("Speak faster"));
+    h.press(keys::Enter);
+    h.frames(1);
+    CHECK(h.ui().preferences().speechRate == rate + 25);
+    REQUIRE(h.findContaining("Speech rate: " + std::to_string(rate + 25)) != nullptr);
+    h.press(keys::Tab);
+    h.frames(2);
+    CHECK(speech.said.back().u.rate == rate + 25);
+    h.press(keys::Escape);
+    h.frames(2);
+
     // F7 stops speech; F5 again turns it off, and nothing more is said.
     h.press(keys::F7);
     CHECK(speech.stops == 1);
