@@ -8,6 +8,7 @@
 #include <imgui_internal.h>
 
 #include <algorithm>
+#include <utility>
 
 namespace kiosk::ui {
 
@@ -279,19 +280,49 @@ void KioskUi::speakAfterFrame() {
     if (!speech) return;
     const accessibility::Node* f = m_ui.tree.focused();
     std::uint32_t id = f ? f->id : 0;
+    const std::string& lang = strings().language();
     if (m_readScreen) {
         m_readScreen = false;
-        speech->speak({accessibility::describeScreen(m_ui.tree, strings()), strings().language(), m_prefs.speechRate},
-                      accessibility::Interrupt::Yes);
+        speech->speak({accessibility::describeScreen(m_ui.tree, strings()), lang, m_prefs.speechRate}, accessibility::Interrupt::Yes);
         m_lastFocusId = id;
+        m_lastFeedback = m_ui.feedback.text;
         return;
     }
-    if (!m_prefs.readAloud || id == m_lastFocusId) return;
-    m_lastFocusId = id;
-    if (!f) return;
-    // New focus interrupts whatever was being said: the newest place is what matters.
-    m_lastFocusText = accessibility::describeNode(*f, strings());
-    speech->speak({m_lastFocusText, strings().language(), m_prefs.speechRate}, accessibility::Interrupt::Yes);
+    if (!m_prefs.readAloud) {
+        m_lastFeedback = m_ui.feedback.text;
+        m_pendingStatus.clear();
+        return;
+    }
+    // A status message (saved, refused) is said after the focus announcement,
+    // without cutting it off (WCAG 4.1.3). An action that saves usually moves
+    // focus a frame later, so the message waits a couple of frames for it.
+    if (m_ui.feedback.text != m_lastFeedback) {
+        m_lastFeedback = m_ui.feedback.text;
+        m_pendingStatus = accessibility::speakable(m_lastFeedback);
+        m_pendingStatusFrames = 3;
+    }
+    bool spokeFocus = false;
+    if (id != m_lastFocusId) {
+        m_lastFocusId = id;
+        if (f) {
+            std::string text = accessibility::describeNode(*f, strings());
+            // Focus entering a dialog: its title and any alert in it come first.
+            if (f->scope != m_lastFocusScope && f->scope != "main") {
+                std::string context;
+                for (const auto& n : m_ui.tree.nodes())
+                    if (n.scope == f->scope && (n.role == accessibility::Role::Dialog || n.role == accessibility::Role::Alert))
+                        context += accessibility::describeNode(n, strings()) + ". ";
+                text = context + text;
+            }
+            m_lastFocusScope = f->scope;
+            // New focus interrupts whatever was being said: the newest place is what matters.
+            speech->speak({text, lang, m_prefs.speechRate}, accessibility::Interrupt::Yes);
+            spokeFocus = true;
+        }
+    }
+    if (!m_pendingStatus.empty() && (spokeFocus || --m_pendingStatusFrames <= 0)) {
+        speech->speak({std::exchange(m_pendingStatus, {}), lang, m_prefs.speechRate}, accessibility::Interrupt::No);
+    }
 }
 
 void KioskUi::keepFocusAcrossLanguages() {

@@ -118,7 +118,10 @@ private:
 
     // Read-aloud: what had focus last frame, and a whole-screen reading asked for this frame.
     std::uint32_t m_lastFocusId = 0;
-    std::string m_lastFocusText;
+    std::string m_lastFocusScope = "main";
+    std::string m_lastFeedback;
+    std::string m_pendingStatus;
+    int m_pendingStatusFrames = 0;
     bool m_readScreen = false;
     // A language switch renames (and so re-identifies) every control: focus
     // goes back to the same place in the Tab order once the new words are drawn.

@@ -112,6 +112,26 @@ TEST_CASE("read-aloud: each focus change says exactly what the tree says about t
     CHECK(speech.said.size() == count);
 }
 
+TEST_CASE("read-aloud: a dialog is introduced by its title, and a saved action is announced after the focus") {
+    test::DemoFixture f;
+    RecordingSpeech speech;
+    test::UiHarness h(f.store, f.clock(), 1280, 800, &speech);
+    openFirstSession(h);
+    h.press(keys::F5);
+    h.type("zoe nun");
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE_FALSE(speech.said.empty());
+    CHECK(speech.said.back().u.text == "Check in, dialog. Check in, button");
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(speech.said.size() >= 2);
+    const auto& last = speech.said.back();
+    CHECK(last.u.text.rfind("Saved: Zoë Ñúñez checked in at 14:00", 0) == 0);
+    CHECK(last.interrupt == accessibility::Interrupt::No);  // it waits for the focus announcement
+    CHECK(speech.said[speech.said.size() - 2].u.text == "Find a student (name or ID), text field, blank");
+}
+
 TEST_CASE("read-aloud: F6 reads the whole screen in reading order, even with read-aloud of focus off") {
     test::DemoFixture f;
     RecordingSpeech speech;
@@ -382,7 +402,9 @@ TEST_CASE("idle warning: shown at least 20 s ahead, extended by keyboard, stretc
     CHECK(h.findContaining("ends in 35 seconds") != nullptr);
     REQUIRE(h.focused() != nullptr);
     CHECK(h.focused()->label == "I need more time");
-    CHECK(speech.said.back().u.text == "I need more time, button");  // the warning is heard too
+    // The warning is heard too: its title and its alert, then the focused button.
+    CHECK(speech.said.back().u.text ==
+          "Are you still there?, dialog. For your privacy, this session ends in 35 seconds unless you continue., alert. I need more time, button");
     // The rest of the screen is out of Tab's reach while the warning is up.
     h.press(keys::Tab);
     h.frames(1);
