@@ -356,8 +356,14 @@ void KioskUi::frame() {
     ImGuiWindowFlags flags = ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoMove |
                              ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBringToFrontOnFocus;
     ImGui::Begin("kiosk", nullptr, flags);
-    if (m_screenChanged) {
-        ImGui::SetScrollY(0.0f);  // a new screen starts at its top, not where the last one was scrolled
+    // A new screen starts at its top, not where the last one was scrolled; so
+    // does a resized window (a kiosk's first frames can come before the
+    // window has its full size), keeping what has focus in view.
+    bool resized = io.DisplaySize.x != m_displaySize.x || io.DisplaySize.y != m_displaySize.y;
+    m_displaySize = io.DisplaySize;
+    if (m_screenChanged || resized) {
+        ImGui::SetScrollY(0.0f);
+        if (resized) m_ui.widgets.keepFocusInView();
         m_screenChanged = false;
     }
     m_ui.widgets.begin(m_ui.tree, m_ui.palette, accessibility::pixelSize(m_prefs.text));

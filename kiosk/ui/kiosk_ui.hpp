@@ -109,6 +109,7 @@ private:
     bool m_focusSettingsButton = false;
     Screen m_screen = Screen::Picker;
     bool m_screenChanged = false;
+    ImVec2 m_displaySize{0, 0};
     SessionPickerScreen m_picker;
     CheckInScreen m_checkIn;
     IdleWarning m_idle;

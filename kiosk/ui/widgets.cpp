@@ -42,6 +42,14 @@ bool keyboardFocusVisible() { return !GImGui->NavDisableHighlight; }
 
 float ringThickness(float em) { return std::max(3.0f, 0.15f * em); }
 
+// On the frame a screen or pane first appears its geometry is provisional:
+// scrolling to an item there scrolls the page to the wrong place.
+bool windowSettled() {
+    for (ImGuiWindow* w = ImGui::GetCurrentWindow(); w; w = (w->Flags & ImGuiWindowFlags_ChildWindow) ? w->ParentWindow : nullptr)
+        if (w->Appearing || w->HiddenFramesCannotSkipItems > 0) return false;
+    return true;
+}
+
 } // namespace
 
 std::string Widgets::visibleLabel(const std::string& label) {
@@ -187,17 +195,6 @@ bool Widgets::takeFocusRequest(ImGuiID id, const std::string& label) {
     return true;
 }
 
-namespace {
-
-// On the frame a screen or pane first appears its geometry is provisional:
-// scrolling to an item there scrolls the page to the wrong place.
-bool windowSettled() {
-    for (ImGuiWindow* w = ImGui::GetCurrentWindow(); w; w = (w->Flags & ImGuiWindowFlags_ChildWindow) ? w->ParentWindow : nullptr)
-        if (w->Appearing || w->HiddenFramesCannotSkipItems > 0) return false;
-    return true;
-}
-
-} // namespace
 
 void Widgets::bringIntoView() {
     if (!windowSettled()) {
@@ -212,6 +209,8 @@ void Widgets::bringIntoView() {
     ImRect r(ImVec2(a.x - margin, a.y - margin), ImVec2(b.x + margin, b.y + margin));
     ImGui::ScrollToRectEx(ImGui::GetCurrentWindow(), r, ImGuiScrollFlags_KeepVisibleEdgeY);
 }
+
+void Widgets::keepFocusInView() { m_scrollTarget = GImGui->NavId; }
 
 void Widgets::scrollIfTarget() {
     if (m_scrollTarget != 0 && ImGui::GetItemID() == m_scrollTarget) bringIntoView();
@@ -304,7 +303,9 @@ bool Widgets::textField(const std::string& label, std::string& value, const std:
                         std::size_t maxBytes) {
     std::string visible = "##" + label;
     ImGuiID id = ImGui::GetID(visible.c_str());
-    bool requested = takeFocusRequest(id, label);
+    // Dear ImGui scrolls a window that appears with a field focused by code to
+    // a provisional place: the request waits for the window's second frame.
+    bool requested = windowSettled() && takeFocusRequest(id, label);
     if (requested) {
         // Focus requested before drawing so typing goes straight in.
         if (GImGui->ActiveId != 0 && GImGui->ActiveId != id) ImGui::ClearActiveID();

@@ -63,6 +63,8 @@ public:
     // Focus requests land when the widget with that label is next drawn.
     void focus(const std::string& label) { m_pendingFocusLabel = label; }
     void focusId(std::uint32_t id) { m_pendingFocus = id; }
+    // Scrolls the focused control into view when it is next drawn (after a resize).
+    void keepFocusInView();
     bool hasPendingFocus() const { return m_pendingFocus != 0 || !m_pendingFocusLabel.empty(); }
     // True on the frame Tab moved focus (screens leave it alone then).
     bool tabbed() const { return m_tabbed; }
