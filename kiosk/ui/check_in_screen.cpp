@@ -215,7 +215,7 @@ void CheckInScreen::drawHeader() {
 
 void CheckInScreen::drawSearchPane(float width, float height) {
     float em = m_ui.em();
-    m_ui.widgets.beginRegion("search-pane", ImVec2(width, height), true);
+    m_ui.widgets.beginRegion("search-pane", ImVec2(width, height), RegionBorder::Line);
     m_ui.widgets.text(m_ui.tr("checkin.searchLabel"));
     if (m_focusSearch && !m_dialogs.isOpen()) {
         m_ui.widgets.focus(m_ui.tr("checkin.searchLabel"));
@@ -246,7 +246,7 @@ void CheckInScreen::drawSearchPane(float width, float height) {
     if (!m_query.empty())
         m_ui.widgets.text(m_results.empty() ? m_ui.tr("checkin.noMatch") : m_ui.fmt("checkin.matches", {{"count", std::to_string(m_results.size())}}),
                           accessibility::Role::Status);
-    m_ui.widgets.beginRegion("results", ImVec2(0, 0), false);
+    m_ui.widgets.beginRegion("results", ImVec2(0, 0), RegionBorder::None);
     // Two lines a row (name · ID, then status); three when the pane is narrow
     // (large text), so long names wrap instead of being cut.
     int rowLines = ImGui::GetContentRegionAvail().x >= 22.0f * em ? 2 : 3;
@@ -282,7 +282,7 @@ void CheckInScreen::drawSearchPane(float width, float height) {
 }
 
 void CheckInScreen::drawDetailPane(float width, float height) {
-    m_ui.widgets.beginRegion("detail-pane", ImVec2(width, height), true);
+    m_ui.widgets.beginRegion("detail-pane", ImVec2(width, height), RegionBorder::Line);
     if (!m_detail) {
         m_ui.widgets.wrappedText(m_ui.tr("checkin.pickStudent"));
         m_ui.widgets.endRegion();

@@ -139,7 +139,7 @@ void KioskUi::setSpeechRate(int wordsPerMinute) {
     m_prefs.speechRate = std::clamp(wordsPerMinute, accessibility::kMinSpeechRate, accessibility::kMaxSpeechRate);
 }
 
-void KioskUi::openSettings(bool open) {
+void KioskUi::setSettingsOpen(bool open) {
     if (m_settingsOpen == open) return;
     m_settingsOpen = open;
     if (open) m_ui.widgets.focus(m_ui.tr(m_resources.themes[m_themeIndex].nameKey));
@@ -231,7 +231,7 @@ void KioskUi::drawSettingsBar() {
         w.focus(m_ui.tr("settings.open"));
         m_focusSettingsButton = false;
     }
-    if (w.button(m_ui.tr("settings.open"), m_settingsOpen ? Emphasis::Primary : Emphasis::Normal)) openSettings(!m_settingsOpen);
+    if (w.button(m_ui.tr("settings.open"), m_settingsOpen ? Emphasis::Primary : Emphasis::Normal)) setSettingsOpen(!m_settingsOpen);
     w.sameLineIfFits(m_ui.tr("settings.smaller"));
     if (w.button(m_ui.tr("settings.smaller"), Emphasis::Normal, ImVec2(0, 0), m_prefs.text.scalePercent > 100))
         setTextScale(accessibility::nextScale(m_prefs.text.scalePercent, -1));
@@ -251,7 +251,7 @@ void KioskUi::drawSettingsBar() {
 void KioskUi::handleShortcuts() {
     // The same keys on every screen: F1 settings, F2 colours, F3/F4 text size,
     // F5 read-aloud, F6 read the screen, F7 stop reading, F8 language.
-    if (ImGui::IsKeyPressed(keys::F1, false)) openSettings(!m_settingsOpen);
+    if (ImGui::IsKeyPressed(keys::F1, false)) setSettingsOpen(!m_settingsOpen);
     if (ImGui::IsKeyPressed(keys::F2, false)) setTheme(m_themeIndex + 1);
     if (ImGui::IsKeyPressed(keys::F3, false)) setTextScale(accessibility::nextScale(m_prefs.text.scalePercent, -1));
     if (ImGui::IsKeyPressed(keys::F4, false)) setTextScale(accessibility::nextScale(m_prefs.text.scalePercent, +1));
@@ -265,7 +265,7 @@ void KioskUi::handleShortcuts() {
     // Escape closes the settings panel, unless a dialog above it takes it first.
     if (!m_ui.escapeConsumed && m_settingsOpen && !m_checkIn.dialogOpen() && ImGui::IsKeyPressed(keys::Escape, false)) {
         m_ui.escapeConsumed = true;
-        openSettings(false);
+        setSettingsOpen(false);
     }
 }
 

@@ -59,7 +59,7 @@ public:
     void setReadAloud(bool on);
     void setSpeechRate(int wordsPerMinute);
     bool settingsOpen() const { return m_settingsOpen; }
-    void openSettings(bool open);
+    void setSettingsOpen(bool open);
 
     // --- Accommodations (the student screens call these) ---
     // The site's own settings: what resetToSiteDefault() returns to.

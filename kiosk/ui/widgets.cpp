@@ -237,8 +237,8 @@ float Widgets::buttonWidth(const std::string& label) const {
     return ImGui::CalcTextSize(visibleLabel(label).c_str()).x + 2.0f * ImGui::GetStyle().FramePadding.x;
 }
 
-void Widgets::beginRegion(const char* id, ImVec2 size, bool border) {
-    ImGui::BeginChild(id, size, border);
+void Widgets::beginRegion(const char* id, ImVec2 size, RegionBorder border) {
+    ImGui::BeginChild(id, size, border == RegionBorder::Line);
     // Dear ImGui skips the items of a child window that is wholly clipped;
     // laid out anyway, they keep their ids and places (for Tab and the tree)
     // and are simply not rendered.

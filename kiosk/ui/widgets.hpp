@@ -20,6 +20,7 @@ namespace kiosk::ui {
 struct Palette;
 
 enum class Emphasis { Normal, Primary, Danger };
+enum class RegionBorder { None, Line };
 
 class Widgets {
 public:
@@ -49,7 +50,7 @@ public:
     // A scrolling region (BeginChild/EndChild). Unlike a bare child window it
     // lays its widgets out even while scrolled out of sight, so the tree, Tab
     // and read-aloud still know them (they are not drawn).
-    void beginRegion(const char* id, ImVec2 size, bool border);
+    void beginRegion(const char* id, ImVec2 size, RegionBorder border);
     void endRegion();
 
     // Puts the next button on this line when it fits, else starts a new one.
