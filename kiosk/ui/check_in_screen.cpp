@@ -1,5 +1,6 @@
 #include "kiosk/ui/check_in_screen.hpp"
 
+#include "accessibility/accommodation_profile.hpp"
 #include "kiosk/ui/keys.hpp"
 
 #include <imgui.h>
@@ -361,6 +362,18 @@ void CheckInScreen::drawAccommodations(const service::StudentDetail& d) {
     std::vector<std::string> options = d.row.scheduledAccommodations;
     for (auto c : domain::accommodationCategories()) options.push_back(std::string(domain::kAccommodationNs) + std::string(c));
     if (d.row.scheduledAccommodations.empty()) m_ui.widgets.text(m_ui.tr("accommodations.noneScheduled"));
+    else {
+        // What the student screens will apply by themselves, and what is the proctor's to arrange.
+        auto profile = accessibility::profileFromDescriptors(d.row.scheduledAccommodations);
+        std::string automatic, manual;
+        for (const auto& term : profile.pnpTerms) {
+            std::string& list = term == "environment" || term == "keyword-translation" ? manual : automatic;
+            list += (list.empty() ? "" : ", ") + m_ui.tr("pnp." + term);
+        }
+        for (const auto& u : profile.unrecognised) manual += (manual.empty() ? "" : ", ") + std::string(domain::descriptorCodeValue(u));
+        if (!automatic.empty()) m_ui.widgets.wrappedText(m_ui.fmt("profile.applied", {{"list", automatic}}));
+        if (!manual.empty()) m_ui.widgets.wrappedText(m_ui.fmt("profile.notAutomatic", {{"list", manual}}));
+    }
     for (std::size_t i = 0; i < options.size(); ++i) {
         const std::string& acc = options[i];
         auto delivered = std::find_if(d.attendance.accommodations.begin(), d.attendance.accommodations.end(),

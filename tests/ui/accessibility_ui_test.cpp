@@ -4,6 +4,7 @@
 // and truncated labels shown whole.
 #include "accessibility/assets.hpp"
 #include "accessibility/spoken_text.hpp"
+#include "kiosk/store/roster_repo.hpp"
 #include "kiosk/ui/keys.hpp"
 #include "support/temp_dir.hpp"
 #include "ui/demo_fixture.hpp"
@@ -472,4 +473,28 @@ TEST_CASE("a label too long to fit is marked truncated and shown whole while it 
     auto problems = test::layoutProblems(h.tree(), 1280, 300);
     INFO(test::joined(problems));
     for (const auto& p : problems) CHECK(p.find("truncated") == std::string::npos);
+}
+
+TEST_CASE("the proctor sees which scheduled accommodations the kiosk applies by itself") {
+    test::DemoFixture f;
+    test::UiHarness h(f.store, f.clock());
+    openFirstSession(h);
+    h.type("zoe nun");
+    h.press(keys::Enter);
+    h.frames(2);
+    h.press(keys::Escape);  // close the check-in dialog: her record stays open
+    h.frames(2);
+    auto registration = store::findRegistration(f.store.db(), test::kMathSession, "S100001").value();
+    REQUIRE(registration.has_value());
+    auto profile = accessibility::profileFromDescriptors(registration->scheduledAccommodations);
+    auto en = strings("en");
+    bool anyAutomatic = false;
+    for (const auto& term : profile.pnpTerms) {
+        if (term == "environment" || term == "keyword-translation") continue;
+        anyAutomatic = true;
+        const auto* line = h.findContaining("The kiosk applies these by itself when the student signs in:");
+        REQUIRE(line != nullptr);
+        CHECK(line->label.find(en.get("pnp." + term)) != std::string::npos);
+    }
+    CHECK(anyAutomatic == (h.findContaining("The kiosk applies these by itself") != nullptr));
 }
