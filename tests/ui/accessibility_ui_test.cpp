@@ -282,6 +282,13 @@ TEST_CASE("text size and spacing: chosen by keyboard, fonts rebuilt at the new s
     h.frames(2);
     CHECK(h.ui().textSettings().letterSpacing == doctest::Approx(0.12f));
     CHECK(h.find("Letter spacing wide (0.12 em)")->rect.w > before * 1.05f);
+    // OpenDyslexic on request: the atlas is rebuilt from that face.
+    CHECK(std::string(ImGui::GetIO().Fonts->Fonts[0]->GetDebugName()).find("AtkinsonHyperlegible") != std::string::npos);
+    REQUIRE(h.tabTo("OpenDyslexic"));
+    h.press(keys::Space);
+    h.frames(2);
+    CHECK(h.ui().textSettings().face == accessibility::FontFace::OpenDyslexic);
+    CHECK(std::string(ImGui::GetIO().Fonts->Fonts[0]->GetDebugName()).find("OpenDyslexic") != std::string::npos);
     // F3/F4 step the size on any screen, and stop at 100% and 300%.
     for (int i = 0; i < 10; ++i) h.press(keys::F4);
     CHECK(h.ui().textSettings().scalePercent == 300);
