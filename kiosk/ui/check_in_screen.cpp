@@ -1,5 +1,6 @@
 #include "kiosk/ui/check_in_screen.hpp"
 
+#include "accessibility/accommodation_profile.hpp"
 #include "kiosk/ui/keys.hpp"
 
 #include <imgui.h>
@@ -215,7 +216,7 @@ void CheckInScreen::drawHeader() {
 
 void CheckInScreen::drawSearchPane(float width, float height) {
     float em = m_ui.em();
-    m_ui.widgets.beginRegion("search-pane", ImVec2(width, height), true);
+    m_ui.widgets.beginRegion("search-pane", ImVec2(width, height), RegionBorder::Line);
     m_ui.widgets.text(m_ui.tr("checkin.searchLabel"));
     if (m_focusSearch && !m_dialogs.isOpen()) {
         m_ui.widgets.focus(m_ui.tr("checkin.searchLabel"));
@@ -246,7 +247,7 @@ void CheckInScreen::drawSearchPane(float width, float height) {
     if (!m_query.empty())
         m_ui.widgets.text(m_results.empty() ? m_ui.tr("checkin.noMatch") : m_ui.fmt("checkin.matches", {{"count", std::to_string(m_results.size())}}),
                           accessibility::Role::Status);
-    m_ui.widgets.beginRegion("results", ImVec2(0, 0), false);
+    m_ui.widgets.beginRegion("results", ImVec2(0, 0), RegionBorder::None);
     // Two lines a row (name · ID, then status); three when the pane is narrow
     // (large text), so long names wrap instead of being cut.
     int rowLines = ImGui::GetContentRegionAvail().x >= 22.0f * em ? 2 : 3;
@@ -282,7 +283,7 @@ void CheckInScreen::drawSearchPane(float width, float height) {
 }
 
 void CheckInScreen::drawDetailPane(float width, float height) {
-    m_ui.widgets.beginRegion("detail-pane", ImVec2(width, height), true);
+    m_ui.widgets.beginRegion("detail-pane", ImVec2(width, height), RegionBorder::Line);
     if (!m_detail) {
         m_ui.widgets.wrappedText(m_ui.tr("checkin.pickStudent"));
         m_ui.widgets.endRegion();
@@ -361,6 +362,18 @@ void CheckInScreen::drawAccommodations(const service::StudentDetail& d) {
     std::vector<std::string> options = d.row.scheduledAccommodations;
     for (auto c : domain::accommodationCategories()) options.push_back(std::string(domain::kAccommodationNs) + std::string(c));
     if (d.row.scheduledAccommodations.empty()) m_ui.widgets.text(m_ui.tr("accommodations.noneScheduled"));
+    else {
+        // What the student screens will apply by themselves, and what is the proctor's to arrange.
+        auto profile = accessibility::profileFromDescriptors(d.row.scheduledAccommodations);
+        std::string automatic, manual;
+        for (const auto& term : profile.pnpTerms) {
+            std::string& list = term == "environment" || term == "keyword-translation" ? manual : automatic;
+            list += (list.empty() ? "" : ", ") + m_ui.tr("pnp." + term);
+        }
+        for (const auto& u : profile.unrecognised) manual += (manual.empty() ? "" : ", ") + std::string(domain::descriptorCodeValue(u));
+        if (!automatic.empty()) m_ui.widgets.wrappedText(m_ui.fmt("profile.applied", {{"list", automatic}}));
+        if (!manual.empty()) m_ui.widgets.wrappedText(m_ui.fmt("profile.notAutomatic", {{"list", manual}}));
+    }
     for (std::size_t i = 0; i < options.size(); ++i) {
         const std::string& acc = options[i];
         auto delivered = std::find_if(d.attendance.accommodations.begin(), d.attendance.accommodations.end(),

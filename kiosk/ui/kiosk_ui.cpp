@@ -5,8 +5,10 @@
 #include "kiosk/ui/style.hpp"
 
 #include <imgui.h>
+#include <imgui_internal.h>
 
 #include <algorithm>
+#include <utility>
 
 namespace kiosk::ui {
 
@@ -230,7 +232,7 @@ void KioskUi::setSpeechRate(int wordsPerMinute) {
     m_prefs.speechRate = std::clamp(wordsPerMinute, accessibility::kMinSpeechRate, accessibility::kMaxSpeechRate);
 }
 
-void KioskUi::openSettings(bool open) {
+void KioskUi::setSettingsOpen(bool open) {
     if (m_settingsOpen == open) return;
     m_settingsOpen = open;
     if (open) m_ui.widgets.focus(m_ui.tr(m_resources.themes[m_themeIndex].nameKey));
@@ -314,8 +316,12 @@ void KioskUi::drawTopBar() {
     float bottom = ImGui::GetItemRectMax().y + pad;
     dl->ChannelsSetCurrent(0);
     ImVec2 wp = ImGui::GetWindowPos();
-    // From the window's top edge (the banner scrolls with the page).
-    dl->AddRectFilled(ImVec2(wp.x, top.y - st.WindowPadding.y), ImVec2(wp.x + ImGui::GetWindowWidth(), bottom), ImGui::GetColorU32(p.banner));
+    // Edge to edge and from the window's top (the banner scrolls with the
+    // page), so past the clip rectangle that keeps content off the padding.
+    float edge = wp.x + ImGui::GetWindowWidth() - ImGui::GetCurrentWindow()->ScrollbarSizes.x;
+    dl->PushClipRect(ImVec2(wp.x, wp.y), ImVec2(edge, wp.y + ImGui::GetWindowHeight()), false);
+    dl->AddRectFilled(ImVec2(wp.x, top.y - st.WindowPadding.y), ImVec2(edge, bottom), ImGui::GetColorU32(p.banner));
+    dl->PopClipRect();
     dl->ChannelsMerge();
     ImGui::SetCursorScreenPos(ImVec2(top.x, bottom + st.ItemSpacing.y));
     ImGui::Dummy(ImVec2(0, 0));
@@ -327,7 +333,7 @@ void KioskUi::drawSettingsBar() {
         w.focus(m_ui.tr("settings.open"));
         m_focusSettingsButton = false;
     }
-    if (w.button(m_ui.tr("settings.open"), m_settingsOpen ? Emphasis::Primary : Emphasis::Normal)) openSettings(!m_settingsOpen);
+    if (w.button(m_ui.tr("settings.open"), m_settingsOpen ? Emphasis::Primary : Emphasis::Normal)) setSettingsOpen(!m_settingsOpen);
     w.sameLineIfFits(m_ui.tr("settings.smaller"));
     if (w.button(m_ui.tr("settings.smaller"), Emphasis::Normal, ImVec2(0, 0), m_prefs.text.scalePercent > 100))
         setTextScale(accessibility::nextScale(m_prefs.text.scalePercent, -1));
@@ -347,7 +353,7 @@ void KioskUi::drawSettingsBar() {
 void KioskUi::handleShortcuts() {
     // The same keys on every screen: F1 settings, F2 colours, F3/F4 text size,
     // F5 read-aloud, F6 read the screen, F7 stop reading, F8 language.
-    if (ImGui::IsKeyPressed(keys::F1, false)) openSettings(!m_settingsOpen);
+    if (ImGui::IsKeyPressed(keys::F1, false)) setSettingsOpen(!m_settingsOpen);
     if (ImGui::IsKeyPressed(keys::F2, false)) setTheme(m_themeIndex + 1);
     if (ImGui::IsKeyPressed(keys::F3, false)) setTextScale(accessibility::nextScale(m_prefs.text.scalePercent, -1));
     if (ImGui::IsKeyPressed(keys::F4, false)) setTextScale(accessibility::nextScale(m_prefs.text.scalePercent, +1));
@@ -361,7 +367,7 @@ void KioskUi::handleShortcuts() {
     // Escape closes the settings panel, unless a dialog above it takes it first.
     if (!m_ui.escapeConsumed && m_settingsOpen && !m_checkIn.dialogOpen() && ImGui::IsKeyPressed(keys::Escape, false)) {
         m_ui.escapeConsumed = true;
-        openSettings(false);
+        setSettingsOpen(false);
     }
 }
 
@@ -376,19 +382,49 @@ void KioskUi::speakAfterFrame() {
     if (!speech) return;
     const accessibility::Node* f = m_ui.tree.focused();
     std::uint32_t id = f ? f->id : 0;
+    const std::string& lang = strings().language();
     if (m_readScreen) {
         m_readScreen = false;
-        speech->speak({accessibility::describeScreen(m_ui.tree, strings()), strings().language(), m_prefs.speechRate},
-                      accessibility::Interrupt::Yes);
+        speech->speak({accessibility::describeScreen(m_ui.tree, strings()), lang, m_prefs.speechRate}, accessibility::Interrupt::Yes);
         m_lastFocusId = id;
+        m_lastFeedback = m_ui.feedback.text;
         return;
     }
-    if (!m_prefs.readAloud || id == m_lastFocusId) return;
-    m_lastFocusId = id;
-    if (!f) return;
-    // New focus interrupts whatever was being said: the newest place is what matters.
-    m_lastFocusText = accessibility::describeNode(*f, strings());
-    speech->speak({m_lastFocusText, strings().language(), m_prefs.speechRate}, accessibility::Interrupt::Yes);
+    if (!m_prefs.readAloud) {
+        m_lastFeedback = m_ui.feedback.text;
+        m_pendingStatus.clear();
+        return;
+    }
+    // A status message (saved, refused) is said after the focus announcement,
+    // without cutting it off (WCAG 4.1.3). An action that saves usually moves
+    // focus a frame later, so the message waits a couple of frames for it.
+    if (m_ui.feedback.text != m_lastFeedback) {
+        m_lastFeedback = m_ui.feedback.text;
+        m_pendingStatus = accessibility::speakable(m_lastFeedback);
+        m_pendingStatusFrames = 3;
+    }
+    bool spokeFocus = false;
+    if (id != m_lastFocusId) {
+        m_lastFocusId = id;
+        if (f) {
+            std::string text = accessibility::describeNode(*f, strings());
+            // Focus entering a dialog: its title and any alert in it come first.
+            if (f->scope != m_lastFocusScope && f->scope != "main") {
+                std::string context;
+                for (const auto& n : m_ui.tree.nodes())
+                    if (n.scope == f->scope && (n.role == accessibility::Role::Dialog || n.role == accessibility::Role::Alert))
+                        context += accessibility::describeNode(n, strings()) + ". ";
+                text = context + text;
+            }
+            m_lastFocusScope = f->scope;
+            // New focus interrupts whatever was being said: the newest place is what matters.
+            speech->speak({text, lang, m_prefs.speechRate}, accessibility::Interrupt::Yes);
+            spokeFocus = true;
+        }
+    }
+    if (!m_pendingStatus.empty() && (spokeFocus || --m_pendingStatusFrames <= 0)) {
+        speech->speak({std::exchange(m_pendingStatus, {}), lang, m_prefs.speechRate}, accessibility::Interrupt::No);
+    }
 }
 
 void KioskUi::keepFocusAcrossLanguages() {
@@ -423,8 +459,14 @@ void KioskUi::frame() {
     ImGuiWindowFlags flags = ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoMove |
                              ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBringToFrontOnFocus;
     ImGui::Begin("kiosk", nullptr, flags);
-    if (m_screenChanged) {
-        ImGui::SetScrollY(0.0f);  // a new screen starts at its top, not where the last one was scrolled
+    // A new screen starts at its top, not where the last one was scrolled; so
+    // does a resized window (a kiosk's first frames can come before the
+    // window has its full size), keeping what has focus in view.
+    bool resized = io.DisplaySize.x != m_displaySize.x || io.DisplaySize.y != m_displaySize.y;
+    m_displaySize = io.DisplaySize;
+    if (m_screenChanged || resized) {
+        ImGui::SetScrollY(0.0f);
+        if (resized) m_ui.widgets.keepFocusInView();
         m_screenChanged = false;
     }
     m_ui.widgets.begin(m_ui.tree, m_ui.palette, accessibility::pixelSize(m_prefs.text));

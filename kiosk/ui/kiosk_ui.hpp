@@ -61,7 +61,7 @@ public:
     void setReadAloud(bool on);
     void setSpeechRate(int wordsPerMinute);
     bool settingsOpen() const { return m_settingsOpen; }
-    void openSettings(bool open);
+    void setSettingsOpen(bool open);
 
     // --- Accommodations (the student screens call these) ---
     // The site's own settings: what resetToSiteDefault() returns to.
@@ -121,6 +121,7 @@ private:
     bool m_focusSettingsButton = false;
     Screen m_screen = Screen::Picker;
     bool m_screenChanged = false;
+    ImVec2 m_displaySize{0, 0};
     SessionPickerScreen m_picker;
     CheckInScreen m_checkIn;
     StudentScreen m_student;
@@ -137,7 +138,10 @@ private:
 
     // Read-aloud: what had focus last frame, and a whole-screen reading asked for this frame.
     std::uint32_t m_lastFocusId = 0;
-    std::string m_lastFocusText;
+    std::string m_lastFocusScope = "main";
+    std::string m_lastFeedback;
+    std::string m_pendingStatus;
+    int m_pendingStatusFrames = 0;
     bool m_readScreen = false;
     // A language switch renames (and so re-identifies) every control: focus
     // goes back to the same place in the Tab order once the new words are drawn.

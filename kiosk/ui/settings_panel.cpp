@@ -103,7 +103,7 @@ void KioskUi::drawSettingsPanel() {
     ImGui::Spacing();
     if (w.button(m_ui.tr("settings.siteDefault"))) resetToSiteDefault();
     w.sameLineIfFits(m_ui.tr("settings.close"));
-    if (w.button(m_ui.tr("settings.close"))) openSettings(false);
+    if (w.button(m_ui.tr("settings.close"))) setSettingsOpen(false);
     ImGui::Dummy(ImVec2(0, st.ItemSpacing.y));
 }
 

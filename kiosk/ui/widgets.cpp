@@ -42,6 +42,14 @@ bool keyboardFocusVisible() { return !GImGui->NavDisableHighlight; }
 
 float ringThickness(float em) { return std::max(3.0f, 0.15f * em); }
 
+// On the frame a screen or pane first appears its geometry is provisional:
+// scrolling to an item there scrolls the page to the wrong place.
+bool windowSettled() {
+    for (ImGuiWindow* w = ImGui::GetCurrentWindow(); w; w = (w->Flags & ImGuiWindowFlags_ChildWindow) ? w->ParentWindow : nullptr)
+        if (w->Appearing || w->HiddenFramesCannotSkipItems > 0) return false;
+    return true;
+}
+
 } // namespace
 
 std::string Widgets::visibleLabel(const std::string& label) {
@@ -141,7 +149,7 @@ void Widgets::drawFocusRing() {
 
 void Widgets::ringAround(ImVec2 a, ImVec2 b) {
     float thickness = ringThickness(m_em);
-    float gap = thickness * 0.5f + 1.0f;
+    float gap = thickness;  // a clear band of the background between ring and control, whatever the control's colour
     // Outside the control where there is room; pulled inside where the
     // window's edge would cut it (a list row spans its list's full width).
     const ImRect& clip = ImGui::GetCurrentWindow()->ClipRect;
@@ -187,17 +195,6 @@ bool Widgets::takeFocusRequest(ImGuiID id, const std::string& label) {
     return true;
 }
 
-namespace {
-
-// On the frame a screen or pane first appears its geometry is provisional:
-// scrolling to an item there scrolls the page to the wrong place.
-bool windowSettled() {
-    for (ImGuiWindow* w = ImGui::GetCurrentWindow(); w; w = (w->Flags & ImGuiWindowFlags_ChildWindow) ? w->ParentWindow : nullptr)
-        if (w->Appearing || w->HiddenFramesCannotSkipItems > 0) return false;
-    return true;
-}
-
-} // namespace
 
 void Widgets::bringIntoView() {
     if (!windowSettled()) {
@@ -207,11 +204,13 @@ void Widgets::bringIntoView() {
     m_scrollTarget = 0;
     // The ring is drawn outside the item: keep it in view too. Scrolls every
     // enclosing window as needed (a list inside a pane inside the page).
-    float margin = ringThickness(m_em) + 2.0f;
+    float margin = 2.0f * ringThickness(m_em) + 2.0f;
     ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
     ImRect r(ImVec2(a.x - margin, a.y - margin), ImVec2(b.x + margin, b.y + margin));
     ImGui::ScrollToRectEx(ImGui::GetCurrentWindow(), r, ImGuiScrollFlags_KeepVisibleEdgeY);
 }
+
+void Widgets::keepFocusInView() { m_scrollTarget = GImGui->NavId; }
 
 void Widgets::scrollIfTarget() {
     if (m_scrollTarget != 0 && ImGui::GetItemID() == m_scrollTarget) bringIntoView();
@@ -238,8 +237,8 @@ float Widgets::buttonWidth(const std::string& label) const {
     return ImGui::CalcTextSize(visibleLabel(label).c_str()).x + 2.0f * ImGui::GetStyle().FramePadding.x;
 }
 
-void Widgets::beginRegion(const char* id, ImVec2 size, bool border) {
-    ImGui::BeginChild(id, size, border);
+void Widgets::beginRegion(const char* id, ImVec2 size, RegionBorder border) {
+    ImGui::BeginChild(id, size, border == RegionBorder::Line);
     // Dear ImGui skips the items of a child window that is wholly clipped;
     // laid out anyway, they keep their ids and places (for Tab and the tree)
     // and are simply not rendered.
@@ -308,7 +307,9 @@ bool Widgets::textField(const std::string& label, std::string& value, const std:
                         std::size_t maxBytes, bool secret) {
     std::string visible = "##" + label;
     ImGuiID id = ImGui::GetID(visible.c_str());
-    bool requested = takeFocusRequest(id, label);
+    // Dear ImGui scrolls a window that appears with a field focused by code to
+    // a provisional place: the request waits for the window's second frame.
+    bool requested = windowSettled() && takeFocusRequest(id, label);
     if (requested) {
         // Focus requested before drawing so typing goes straight in.
         if (GImGui->ActiveId != 0 && GImGui->ActiveId != id) ImGui::ClearActiveID();

@@ -20,6 +20,7 @@ namespace kiosk::ui {
 struct Palette;
 
 enum class Emphasis { Normal, Primary, Danger };
+enum class RegionBorder { None, Line };
 
 class Widgets {
 public:
@@ -53,7 +54,7 @@ public:
     // A scrolling region (BeginChild/EndChild). Unlike a bare child window it
     // lays its widgets out even while scrolled out of sight, so the tree, Tab
     // and read-aloud still know them (they are not drawn).
-    void beginRegion(const char* id, ImVec2 size, bool border);
+    void beginRegion(const char* id, ImVec2 size, RegionBorder border);
     void endRegion();
 
     // Puts the next button on this line when it fits, else starts a new one.
@@ -67,6 +68,8 @@ public:
     // Focus requests land when the widget with that label is next drawn.
     void focus(const std::string& label) { m_pendingFocusLabel = label; }
     void focusId(std::uint32_t id) { m_pendingFocus = id; }
+    // Scrolls the focused control into view when it is next drawn (after a resize).
+    void keepFocusInView();
     bool hasPendingFocus() const { return m_pendingFocus != 0 || !m_pendingFocusLabel.empty(); }
     // True on the frame Tab moved focus (screens leave it alone then).
     bool tabbed() const { return m_tabbed; }

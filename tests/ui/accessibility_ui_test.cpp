@@ -4,6 +4,7 @@
 // and truncated labels shown whole.
 #include "accessibility/assets.hpp"
 #include "accessibility/spoken_text.hpp"
+#include "kiosk/store/roster_repo.hpp"
 #include "kiosk/ui/keys.hpp"
 #include "support/temp_dir.hpp"
 #include "ui/demo_fixture.hpp"
@@ -89,6 +90,21 @@ TEST_CASE("read-aloud: each focus change says exactly what the tree says about t
     h.frames(1);
     CHECK(speech.said.back().u.text.find(", button") != std::string::npos);
 
+    // The rate is the reader's: "Speak faster" in the settings, by keyboard, and the next words use it.
+    int rate = h.ui().preferences().speechRate;
+    h.press(keys::F1);
+    h.frames(2);
+    REQUIRE(h.tabTo("Speak faster"));
+    h.press(keys::Enter);
+    h.frames(1);
+    CHECK(h.ui().preferences().speechRate == rate + 25);
+    REQUIRE(h.findContaining("Speech rate: " + std::to_string(rate + 25)) != nullptr);
+    h.press(keys::Tab);
+    h.frames(2);
+    CHECK(speech.said.back().u.rate == rate + 25);
+    h.press(keys::Escape);
+    h.frames(2);
+
     // F7 stops speech; F5 again turns it off, and nothing more is said.
     h.press(keys::F7);
     CHECK(speech.stops == 1);
@@ -97,6 +113,26 @@ TEST_CASE("read-aloud: each focus change says exactly what the tree says about t
     h.press(keys::Tab);
     h.frames(2);
     CHECK(speech.said.size() == count);
+}
+
+TEST_CASE("read-aloud: a dialog is introduced by its title, and a saved action is announced after the focus") {
+    test::DemoFixture f;
+    RecordingSpeech speech;
+    test::UiHarness h(f.store, f.clock(), 1280, 800, &speech);
+    openFirstSession(h);
+    h.press(keys::F5);
+    h.type("zoe nun");
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE_FALSE(speech.said.empty());
+    CHECK(speech.said.back().u.text == "Check in, dialog. Check in, button");
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(speech.said.size() >= 2);
+    const auto& last = speech.said.back();
+    CHECK(last.u.text.rfind("Saved: Zoë Ñúñez checked in at 14:00", 0) == 0);
+    CHECK(last.interrupt == accessibility::Interrupt::No);  // it waits for the focus announcement
+    CHECK(speech.said[speech.said.size() - 2].u.text == "Find a student (name or ID), text field, blank");
 }
 
 TEST_CASE("read-aloud: F6 reads the whole screen in reading order, even with read-aloud of focus off") {
@@ -248,6 +284,13 @@ TEST_CASE("text size and spacing: chosen by keyboard, fonts rebuilt at the new s
     h.frames(2);
     CHECK(h.ui().textSettings().letterSpacing == doctest::Approx(0.12f));
     CHECK(h.find("Letter spacing wide (0.12 em)")->rect.w > before * 1.05f);
+    // OpenDyslexic on request: the atlas is rebuilt from that face.
+    CHECK(std::string(ImGui::GetIO().Fonts->Fonts[0]->GetDebugName()).find("AtkinsonHyperlegible") != std::string::npos);
+    REQUIRE(h.tabTo("OpenDyslexic"));
+    h.press(keys::Space);
+    h.frames(2);
+    CHECK(h.ui().textSettings().face == accessibility::FontFace::OpenDyslexic);
+    CHECK(std::string(ImGui::GetIO().Fonts->Fonts[0]->GetDebugName()).find("OpenDyslexic") != std::string::npos);
     // F3/F4 step the size on any screen, and stop at 100% and 300%.
     for (int i = 0; i < 10; ++i) h.press(keys::F4);
     CHECK(h.ui().textSettings().scalePercent == 300);
@@ -369,7 +412,9 @@ TEST_CASE("idle warning: shown at least 20 s ahead, extended by keyboard, stretc
     CHECK(h.findContaining("ends in 35 seconds") != nullptr);
     REQUIRE(h.focused() != nullptr);
     CHECK(h.focused()->label == "I need more time");
-    CHECK(speech.said.back().u.text == "I need more time, button");  // the warning is heard too
+    // The warning is heard too: its title and its alert, then the focused button.
+    CHECK(speech.said.back().u.text ==
+          "Are you still there?, dialog. For your privacy, this session ends in 35 seconds unless you continue., alert. I need more time, button");
     // The rest of the screen is out of Tab's reach while the warning is up.
     h.press(keys::Tab);
     h.frames(1);
@@ -437,4 +482,28 @@ TEST_CASE("a label too long to fit is marked truncated and shown whole while it 
     auto problems = test::layoutProblems(h.tree(), 1280, 300);
     INFO(test::joined(problems));
     for (const auto& p : problems) CHECK(p.find("truncated") == std::string::npos);
+}
+
+TEST_CASE("the proctor sees which scheduled accommodations the kiosk applies by itself") {
+    test::DemoFixture f;
+    test::UiHarness h(f.store, f.clock());
+    openFirstSession(h);
+    h.type("zoe nun");
+    h.press(keys::Enter);
+    h.frames(2);
+    h.press(keys::Escape);  // close the check-in dialog: her record stays open
+    h.frames(2);
+    auto registration = store::findRegistration(f.store.db(), test::kMathSession, "S100001").value();
+    REQUIRE(registration.has_value());
+    auto profile = accessibility::profileFromDescriptors(registration->scheduledAccommodations);
+    auto en = strings("en");
+    bool anyAutomatic = false;
+    for (const auto& term : profile.pnpTerms) {
+        if (term == "environment" || term == "keyword-translation") continue;
+        anyAutomatic = true;
+        const auto* line = h.findContaining("The kiosk applies these by itself when the student signs in:");
+        REQUIRE(line != nullptr);
+        CHECK(line->label.find(en.get("pnp." + term)) != std::string::npos);
+    }
+    CHECK(anyAutomatic == (h.findContaining("The kiosk applies these by itself") != nullptr));
 }

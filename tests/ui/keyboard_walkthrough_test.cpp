@@ -195,7 +195,7 @@ TEST_CASE("keyboard only: a proctor runs a whole session from opening to sign-of
     CHECK(h.findContaining("signed off") != nullptr);
 }
 
-TEST_CASE("keyboard only: the results list is one Tab stop and Up and Down move within it") {
+TEST_CASE("keyboard only: the results list is one Tab stop, and Up and Down move within it") {
     test::DemoFixture f;
     test::UiHarness h(f.store, f.clock());
     h.signInAsProctor();

@@ -55,7 +55,9 @@ UiHarness::UiHarness(store::Store& store, store::Clock clock, float width, float
     options.steadyClock = [clock] { return std::chrono::duration_cast<std::chrono::milliseconds>(clock().time_since_epoch()); };
     options.speech = speech;
     m_ui = std::make_unique<ui::KioskUi>(ui::UiServices{m_attendance, m_queries, m_security, m_work, m_sync}, std::move(resources), options);
-    frames(2);
+    // The window appears, the first field takes focus on its second frame and
+    // is ready for typing on the third (the real kiosk draws settle frames too).
+    frames(3);
 }
 
 UiHarness::~UiHarness() {

@@ -54,7 +54,7 @@ TEST_CASE("a warning shorter than 20 s is raised to 20 s, and the time-out is ne
     CHECK(tiny.phase(clock.now) == IdlePhase::Warning);  // warned for all of its 20 s
 }
 
-TEST_CASE("input restarts the time-out, nothing brings back an expired session") {
+TEST_CASE("input restarts the time-out, and nothing brings back an expired session") {
     FakeClock clock;
     IdleTimer t({.timeout = 1min, .warning = 20s}, clock.now);
     clock.advance(50s);

@@ -119,7 +119,7 @@ TEST_CASE("state descriptor wording and the Smarter Balanced palettes") {
     CHECK(p.readAloud);
 }
 
-TEST_CASE("several accommodations combine, unknown ones are kept for the proctor, not dropped") {
+TEST_CASE("several accommodations combine, and unknown ones are kept for the proctor, not dropped") {
     auto p = profileOf({"Large print", "Read aloud", "Color contrast", "Extended time 1.5x", "Spanish directions", "Scribe"});
     CHECK(p.textScalePercent == 200);
     CHECK(p.readAloud);

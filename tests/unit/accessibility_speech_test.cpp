@@ -94,7 +94,7 @@ TEST_CASE("labels are made speakable: separators and line breaks become pauses")
     CHECK(speakable("Ends with \xC2\xB7 ") == "Ends with");
 }
 
-TEST_CASE("the whole screen is read in tree order, with a dialog open, only the dialog") {
+TEST_CASE("the whole screen is read in tree order, and with a dialog open only the dialog") {
     auto en = strings("en");
     Tree tree;
     tree.add(node(Role::Heading, "Choose a testing session"));
