@@ -27,12 +27,14 @@ export DISPLAY="$display"
 shoot() {  # theme size: one run of the kiosk, its screenshots; false if the kiosk died
   local theme="$1" size="$2"
   rm -rf "$work/data"
-  "$kiosk" --data-dir "$work/data" --proctor "Ms. Rivera" --theme "$theme" --text-size "$size" --fullscreen >"$work/kiosk.log" 2>&1 &
+  "$kiosk" --data-dir "$work/data" --proctor P001 --theme "$theme" --text-size "$size" --fullscreen >"$work/kiosk.log" 2>&1 &
   kiosk_pid=$!
   for _ in $(seq 1 100); do xdotool search --name "TestSite Kiosk" >/dev/null 2>&1 && break; sleep 0.1; done
   sleep 1
-  # Open the first session, find Zoë, open her record (Enter opens check-in; Escape keeps her selected).
-  xdotool key Tab; sleep 0.3; xdotool key Return; sleep 0.8
+  # The demo proctor's PIN (focus then moves to the first session), open it,
+  # find Zoë, open her record (Enter opens check-in; Escape keeps her selected).
+  xdotool type --delay 40 "2468"; xdotool key Return; sleep 1.5
+  xdotool key Return; sleep 0.8
   xdotool type --delay 40 "zoe nun"; sleep 0.5
   xdotool key Return; sleep 0.8
   xdotool key Escape; sleep 0.8
