@@ -1,6 +1,7 @@
 #include "kiosk/service/attendance_service.hpp"
 
 #include "kiosk/store/attendance_repo.hpp"
+#include "kiosk/store/audit_log.hpp"
 #include "kiosk/store/edfi_mapping.hpp"
 #include "kiosk/store/event_log.hpp"
 #include "kiosk/store/roster_repo.hpp"
@@ -71,6 +72,12 @@ ActionResult AttendanceService::record(const std::string& sessionId, const std::
     store::EventContext ctx{m_store.kioskId(), m_store.siteId(), sessionId, studentId, store::localUtcOffsetMinutes()};
     if (auto s = store::appendEvent(db, ctx, draft); !s) return ActionResult::refused(s.error().describe());
     if (auto problem = writeStudentState(info, studentId, *events, *seq)) return ActionResult::refused(*problem);
+    if (draft.kind == EventKind::Corrected) {
+        // A withdrawn entry is exactly what an auditor looks for: it joins the hash chain too.
+        nlohmann::json detail{{"session", sessionId}, {"student", studentId}, {"withdrawn", draft.correctsEventId}, {"reason", draft.reason}};
+        if (auto s = store::appendAudit(db, m_store.kioskId(), now, "proctor:" + draft.proctor, "attendance.corrected", detail.dump()); !s)
+            return ActionResult::refused(s.error().describe());
+    }
     if (auto s = tx->commit(); !s) return ActionResult::refused(s.error().describe());
     committed();
     return ActionResult::ok(draft.id);
@@ -120,6 +127,9 @@ ActionResult AttendanceService::signOff(const std::string& sessionId, const std:
     if (auto s = store::appendSessionEvent(db, ctx, store::kSessionSignedOff, *seq, id, now, proctor); !s)
         return ActionResult::refused(s.error().describe());
     if (auto s = store::markSessionSignedOff(db, sessionId, now, proctor); !s) return ActionResult::refused(s.error().describe());
+    nlohmann::json detail{{"session", sessionId}, {"checkedOut", counts->checkedOut}, {"noShow", counts->noShow}, {"walkIns", counts->walkIns}};
+    if (auto s = store::appendAudit(db, m_store.kioskId(), now, "proctor:" + proctor, "session.signed_off", detail.dump()); !s)
+        return ActionResult::refused(s.error().describe());
     if (auto s = tx->commit(); !s) return ActionResult::refused(s.error().describe());
     return ActionResult::ok(id);
 }

@@ -3,6 +3,7 @@
 #include "kiosk/domain/roster_index.hpp"
 #include "kiosk/service/attendance_service.hpp"
 #include "kiosk/store/demo_data.hpp"
+#include "kiosk/store/audit_log.hpp"
 #include "kiosk/store/event_log.hpp"
 #include "kiosk/store/roster_import.hpp"
 
@@ -76,4 +77,16 @@ TEST_CASE("a roster with a number too large for any type is refused, not a crash
     CHECK_FALSE(report.ok());
     CHECK(report.fileError.find("cannot be read") != std::string::npos);
     CHECK(out.students.empty());
+}
+
+TEST_CASE("a correction and a sign-off join the audit chain, with who and why") {
+    Open o;
+    auto events = store::eventsFor(o.store.db(), "RHS-2026-WK-AM-114", "S100001").value();
+    REQUIRE(o.svc.correct("RHS-2026-WK-AM-114", "S100001", "Ms. Rivera", events[0].id, "checked in the wrong student").saved);
+    auto log = store::recentAudit(o.store.db(), 10).value();
+    REQUIRE_FALSE(log.empty());
+    CHECK(log[0].action == "attendance.corrected");
+    CHECK(log[0].actor == "proctor:Ms. Rivera");
+    CHECK(log[0].detail.find("checked in the wrong student") != std::string::npos);
+    CHECK(store::verifyAudit(o.store.db()).value().intact);
 }
