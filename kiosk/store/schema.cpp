@@ -167,9 +167,13 @@ constexpr std::array kMigrations{
 
 int latestSchemaVersion() { return kMigrations.back().version; }
 
-edsync::sqlite::Result<int> migrateAll(edsync::sqlite::Database& db) {
+edsync::sqlite::Result<int> migrateAll(edsync::sqlite::Database& db) { return migrateTo(db, latestSchemaVersion()); }
+
+edsync::sqlite::Result<int> migrateTo(edsync::sqlite::Database& db, int kioskVersion) {
     if (auto r = edsync::outbox::migrate(db); !r) return r;
-    return edsync::sqlite::migrate(db, "kiosk", kMigrations);
+    std::size_t count = 0;
+    while (count < kMigrations.size() && kMigrations[count].version <= kioskVersion) ++count;
+    return edsync::sqlite::migrate(db, "kiosk", std::span(kMigrations.data(), count));
 }
 
 } // namespace kiosk::store
