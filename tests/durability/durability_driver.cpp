@@ -18,7 +18,9 @@
 //
 // usage: durability-driver --data-dir DIR --seed N --catalogue FILE
 //          [--base-url URL --ca PEM] [--students N] [--mode auto|thread|pass|none]
-//          [--max-actions N] [--max-seconds S] [--final-sync]
+//          [--max-actions N] [--max-seconds S] [--final-sync] [--lie]
+// --lie (for the checker's own test) also prints committed lines for events
+// that were never written: the harness must then fail.
 #include "durability_common.hpp"
 
 #include "kiosk/service/attendance_service.hpp"
@@ -57,6 +59,7 @@ struct Options {
     long maxActions = 0;     // 0: until killed
     int maxSeconds = 120;    // a safety net if no one kills it
     bool finalSync = false;
+    bool lie = false;  // the checker's own test: claims a commit that never happened
 };
 
 [[noreturn]] void usage(const char* why) {
@@ -82,6 +85,7 @@ Options parse(int argc, char** argv) {
         else if (a == "--max-actions") o.maxActions = std::stol(value());
         else if (a == "--max-seconds") o.maxSeconds = std::stoi(value());
         else if (a == "--final-sync") o.finalSync = true;
+        else if (a == "--lie") o.lie = true;
         else usage(("unknown argument " + a).c_str());
     }
     if (o.dataDir.empty()) usage("--data-dir is required");
@@ -406,6 +410,8 @@ void Driver::run() {
         else if (c < 985) workSubmit();
         else workReview();
         ++m_actions;
+        if (m_options.lie && m_actions % 50 == 0)
+            say("committed event 00000000-0000-7000-8000-" + std::to_string(100000000000 + m_actions) + " " + std::to_string(m_actions));
         maybeSyncPass();
     }
 }

@@ -15,7 +15,7 @@
 //
 // usage: durability-harness --kills N --seed S --driver EXE --double EXE
 //          --certs-script SH --catalogue FILE [--work DIR] [--keep]
-//          [--min-ms 30] [--max-ms 1200] [--students 90]
+//          [--min-ms 30] [--max-ms 1200] [--students 90] [--driver-arg ARG]...
 // Exit status 0 when every check passed. Prints a summary; never asserts time.
 #include "durability_common.hpp"
 
@@ -65,6 +65,7 @@ struct Options {
     int minMs = 30;
     int maxMs = 1200;
     int students = durability::kDefaultStudents;
+    std::vector<std::string> driverExtra;  // --driver-arg, passed to every killed run
 };
 
 [[noreturn]] void usage(const std::string& why) {
@@ -91,6 +92,7 @@ Options parse(int argc, char** argv) {
         else if (a == "--min-ms") o.minMs = std::stoi(value());
         else if (a == "--max-ms") o.maxMs = std::stoi(value());
         else if (a == "--students") o.students = std::stoi(value());
+        else if (a == "--driver-arg") o.driverExtra.push_back(value());
         else usage("unknown argument " + a);
     }
     if (o.driver.empty() || o.edfiDouble.empty() || o.certsScript.empty() || o.catalogue.empty())
@@ -169,6 +171,15 @@ public:
             m_out = -1;
         }
         return m_status.value_or(0);
+    }
+    // SIGTERM, then SIGKILL if it has not gone within `limit`.
+    int stopWithin(std::chrono::milliseconds limit) {
+        if (m_pid > 0) {
+            kill(m_pid, SIGTERM);
+            auto end = std::chrono::steady_clock::now() + limit;
+            while (!exited() && std::chrono::steady_clock::now() < end) std::this_thread::sleep_for(10ms);
+        }
+        return stop(SIGKILL);
     }
     int wait() {
         if (m_pid > 0) {
@@ -472,12 +483,13 @@ int main(int argc, char** argv) {
     const int port = edfiDouble.port();
     if (port <= 0) usage("the Ed-Fi double did not start: " + tail(o.work / "double.stderr"));
     const std::string base = "https://127.0.0.1:" + std::to_string(port);
-    Control control(certs / "ca.pem", base);
+    auto control = std::make_unique<Control>(certs / "ca.pem", base);
 
     std::mt19937_64 rng(o.seed);
     std::printf("durability: %d kills, seed %llu, work %s, double %s\n", o.kills, static_cast<unsigned long long>(o.seed),
                 o.work.c_str(), base.c_str());
     std::fflush(stdout);
+    const auto started = std::chrono::steady_clock::now();
     int killed = 0, exitedEarly = 0;
     std::vector<std::string> driverArgs{o.driver,       "--data-dir",  data.string(),         "--catalogue", o.catalogue,
                                         "--base-url",   base,          "--ca",                (certs / "ca.pem").string(),
@@ -486,8 +498,9 @@ int main(int argc, char** argv) {
         // A killed process's token dies with it; the double allows 15 live
         // tokens per client, and a kiosk killed 1,000 times in 30 minutes is
         // not what that limit is about (see README).
-        (void)control.call(edsync::transport::Method::Post, "/_test/expire-tokens");
+        (void)control->call(edsync::transport::Method::Post, "/_test/expire-tokens");
         auto args = driverArgs;
+        args.insert(args.end(), o.driverExtra.begin(), o.driverExtra.end());
         args.push_back("--seed");
         args.push_back(std::to_string(o.seed * 100'003 + static_cast<std::uint64_t>(i)));
         const int delayMs = std::uniform_int_distribution<int>(o.minMs, o.maxMs)(rng);
@@ -516,11 +529,16 @@ int main(int argc, char** argv) {
         }
     }
 
-    (void)control.call(edsync::transport::Method::Post, "/_test/expire-tokens");
+    const auto killsDone = std::chrono::steady_clock::now();
+    std::printf("  kill phase took %.1f s; final sync...\n", std::chrono::duration<double>(killsDone - started).count());
+    std::fflush(stdout);
+    (void)control->call(edsync::transport::Method::Post, "/_test/expire-tokens");
     Child finalRun({o.driver, "--data-dir", data.string(), "--base-url", base, "--ca", (certs / "ca.pem").string(), "--final-sync"},
                    log, errLog, false);
     int finalStatus = finalRun.wait();
     bool finalOk = WIFEXITED(finalStatus) && WEXITSTATUS(finalStatus) == 0;
+    std::printf("  final sync took %.1f s; checking...\n", std::chrono::duration<double>(std::chrono::steady_clock::now() - killsDone).count());
+    std::fflush(stdout);
 
     Verdict v;
     if (exitedEarly) v.fail("a driver run ended by itself instead of being killed");
@@ -536,10 +554,11 @@ int main(int argc, char** argv) {
         } else {
             checkStoreAgainstLog(s->db(), committed, rep, v);
             checkProjections(s->db(), rep, v);
-            if (finalOk) checkServer(s->db(), control, rep, v);
+            if (finalOk) checkServer(s->db(), *control, rep, v);
         }
     }
-    edfiDouble.stop(SIGTERM);
+    control.reset();  // its keep-alive connection would hold the double's shutdown
+    edfiDouble.stopWithin(5s);
 
     std::printf("durability summary\n");
     std::printf("  kills (SIGKILL)                   %d\n", killed);
