@@ -209,6 +209,7 @@ void SyncEngine::run(sqlite::Database db) {
     int pullFailures = 0;
     std::int64_t nextPullAt = 0;  // steady ms
     std::int64_t countsRefreshedAt = -kCountsRefreshMs;
+    std::int64_t countsCostMs = 0;  // what the last refresh took
     std::int64_t contactSavedAt = -kContactSaveMs;
     DrainRate rate;
 
@@ -246,10 +247,15 @@ void SyncEngine::run(sqlite::Database db) {
     };
     auto refreshCounts = [&](bool force) {
         std::int64_t now = clock.steadyMs();
-        if (!force && now - countsRefreshedAt < kCountsRefreshMs) return;
+        // The counts and the next due time read every waiting row: with a
+        // backlog of 100,000 that takes longer than kCountsRefreshMs, and a
+        // drain would spend nearly all its time refreshing the status screen.
+        // So between rounds, spend at most about a tenth of the time on it.
+        if (!force && now - countsRefreshedAt < std::max(kCountsRefreshMs, 10 * countsCostMs)) return;
         countsRefreshedAt = now;
         auto counts = outbox::counts(db);
         auto next = outbox::nextDueAt(db);
+        countsCostMs = clock.steadyMs() - now;
         double perSecond = rate.perSecond(now);
         updateStatus([&](SyncStatus& s) {
             if (counts) s.counts = *counts;
