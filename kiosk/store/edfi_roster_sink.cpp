@@ -28,8 +28,10 @@ Status EdfiRosterSink::applyDeletes(Database& db, std::string_view resource, con
     if (!stmt) return edsync::fail(stmt.error());
     for (const auto& item : items) {
         if (!item.is_object()) continue;
-        const auto admin = item.value("assessmentAdministrationReference", nlohmann::json::object());
-        std::string session = admin.is_object() ? admin.value("administrationIdentifier", "") : "";
+        // The server's data: a member of the wrong type is skipped, never thrown.
+        std::string session;
+        if (auto admin = item.find("assessmentAdministrationReference"); admin != item.end() && admin->is_object())
+            if (auto id = admin->find("administrationIdentifier"); id != admin->end() && id->is_string()) session = id->get<std::string>();
         std::string student;
         for (const char* key : {"studentSchoolAssociationReference", "studentEducationOrganizationAssociationReference"}) {
             auto ref = item.find(key);

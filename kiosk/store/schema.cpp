@@ -185,9 +185,13 @@ constexpr const auto& kActiveMigrations = kMigrations;
 
 int latestSchemaVersion() { return kActiveMigrations.back().version; }
 
-edsync::sqlite::Result<int> migrateAll(edsync::sqlite::Database& db) {
+edsync::sqlite::Result<int> migrateAll(edsync::sqlite::Database& db) { return migrateTo(db, latestSchemaVersion()); }
+
+edsync::sqlite::Result<int> migrateTo(edsync::sqlite::Database& db, int kioskVersion) {
     if (auto r = edsync::outbox::migrate(db); !r) return r;
-    return edsync::sqlite::migrate(db, "kiosk", kActiveMigrations);
+    std::size_t count = 0;
+    while (count < kActiveMigrations.size() && kActiveMigrations[count].version <= kioskVersion) ++count;
+    return edsync::sqlite::migrate(db, "kiosk", std::span(kActiveMigrations.data(), count));
 }
 
 } // namespace kiosk::store

@@ -121,6 +121,10 @@ ApiResult<RoundStats> Uploader::runRound(Database& db, std::optional<std::int64_
     auto keep = [&dbError](sqlite::Status s) {
         if (!s && !dbError) dbError = s.error();
     };
+    // Outcomes are kept here and saved together once the round is over (see
+    // the end of this function).
+    std::vector<std::pair<std::size_t, Disposition>> outcomes;  // claim index, outcome
+    auto settle = [&outcomes](std::size_t claimIndex, Disposition d) { outcomes.emplace_back(claimIndex, std::move(d)); };
     const std::int64_t maxRetryAfter = m_options.backoff.cap.count();
 
     // Build requests; a resource name that cannot be a URL is refused locally.
@@ -131,7 +135,7 @@ ApiResult<RoundStats> Uploader::runRound(Database& db, std::optional<std::int64_
             Disposition d;
             d.verdict = Verdict::NeedsAttention;
             d.cause = "\"" + sanitizeText(claims[i].resource, 100) + "\" is not an Ed-Fi resource name";
-            keep(record(db, claims[i], d, stats));
+            settle(i, std::move(d));
             continue;
         }
         requests.push_back(m_session.upsertRequest(claims[i].resource, claims[i].json, tokenUsed));
@@ -145,7 +149,6 @@ ApiResult<RoundStats> Uploader::runRound(Database& db, std::optional<std::int64_
     auto onDone = [&](std::size_t index, transport::Outcome&& outcome) {
         if (index >= sent.size() || settled[sent[index]]) return;  // a transport reporting twice
         settled[sent[index]] = true;
-        const outbox::Claim& claim = claims[sent[index]];
         if (outcome) {
             if (auto offset = clockOffsetMs(*outcome, m_clock.unixMs())) stats.clockOffsetMs = offset;
         }
@@ -155,7 +158,7 @@ ApiResult<RoundStats> Uploader::runRound(Database& db, std::optional<std::int64_
             return;
         }
         if (d.verdict == Verdict::Synced) m_session.tokenAccepted();
-        keep(record(db, claim, d, stats));
+        settle(sent[index], std::move(d));
     };
     m_http.perform(requests, onDone);
 
@@ -170,7 +173,7 @@ ApiResult<RoundStats> Uploader::runRound(Database& db, std::optional<std::int64_
                 d.verdict = Verdict::RetryLater;
                 d.httpStatus = 401;
                 d.cause = "HTTP 401, and no new token: " + fresh.error().describe();
-                keep(record(db, claims[ci], d, stats));
+                settle(ci, std::move(d));
             }
         } else {
             ++stats.tokenRefreshes;
@@ -185,7 +188,6 @@ ApiResult<RoundStats> Uploader::runRound(Database& db, std::optional<std::int64_
             m_http.perform(requests, [&](std::size_t index, transport::Outcome&& outcome) {
                 if (index >= sent.size() || settled[sent[index]]) return;
                 settled[sent[index]] = true;
-                const outbox::Claim& claim = claims[sent[index]];
                 Disposition d = classifyUpsert(outcome, m_clock.unixMs(), maxRetryAfter);
                 if (d.verdict == Verdict::Unauthorized) {
                     refusedAgain = true;
@@ -193,7 +195,7 @@ ApiResult<RoundStats> Uploader::runRound(Database& db, std::optional<std::int64_
                     d.cause = "HTTP 401 again with a new token; waiting before asking for another";
                 }
                 if (d.verdict == Verdict::Synced) m_session.tokenAccepted();
-                keep(record(db, claim, d, stats));
+                settle(sent[index], std::move(d));
             });
             if (refusedAgain) m_session.refreshDidNotHelp();
         }
@@ -206,7 +208,25 @@ ApiResult<RoundStats> Uploader::runRound(Database& db, std::optional<std::int64_
         d.verdict = Verdict::RetryLater;
         d.immediate = true;
         d.cause = "no outcome was reported for the request";
-        keep(record(db, claims[i], d, stats));
+        settle(i, std::move(d));
+    }
+
+    // Every outcome of the round in ONE transaction: one fsync per round
+    // instead of one per record, which capped a backlog drain near the disk's
+    // fsync rate. Until it commits the rows stay claimed; after a crash the
+    // next start hands them back and they are sent again, which an Ed-Fi
+    // upsert makes harmless (at-least-once delivery, exactly-once effect).
+    // The transaction opens only now, never across network waits, so the
+    // kiosk's own writes are not held up by a slow server.
+    if (!outcomes.empty()) {
+        auto tx = sqlite::Transaction::begin(db);
+        if (!tx) {
+            keep(edsync::fail(tx.error()));
+        } else {
+            for (const auto& [claimIndex, d] : outcomes) keep(record(db, claims[claimIndex], d, stats));
+            if (!dbError) keep(tx->commit());
+            // On an error the transaction rolls back as it goes out of scope.
+        }
     }
 
     if (dbError) {

@@ -52,22 +52,21 @@ Status applyPragmas(Database& db, Durability durability) {
 Error Database::lastError(int code) const { return errorFrom(m_db, code); }
 
 Result<Database> Database::open(const std::filesystem::path& file, Durability durability) {
-    // Create the file ourselves so it is 0600 from the first byte — only
-    // when it does not exist yet: closing any descriptor of a file drops
-    // every POSIX lock this process holds on it, so opening and closing an
-    // existing database would strip another connection's locks, and another
-    // process could then checkpoint and delete the WAL under it (writes lost).
-    struct stat existing {};
-    if (::stat(file.c_str(), &existing) != 0) {
-        int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-        if (fd < 0 && errno != EEXIST) {
-            Error e;
-            e.code = SQLITE_CANTOPEN;
-            e.extendedCode = SQLITE_CANTOPEN;
-            e.message = "cannot open " + file.string();
-            return fail(e);
-        }
-        if (fd >= 0) ::close(fd);
+    // Create the file ourselves so it is 0600 from the first byte (SQLite
+    // gives its -wal and -shm files the same mode). Only when it does not
+    // exist yet: closing a descriptor of a database file that this process
+    // already has open would drop every POSIX lock the process holds on it,
+    // and another process closing its own connection would then think it
+    // was the last one and delete the WAL this process is still writing.
+    int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        ::close(fd);  // a brand-new inode: no connection can hold locks on it
+    } else if (errno != EEXIST) {
+        Error e;
+        e.code = SQLITE_CANTOPEN;
+        e.extendedCode = SQLITE_CANTOPEN;
+        e.message = "cannot open " + file.string();
+        return fail(e);
     }
 
     sqlite3* raw = nullptr;

@@ -125,5 +125,9 @@ int main(int argc, char** argv) {
     const double rate = totalSeconds > 0 ? measured / totalSeconds : 0;
     const bool rateWithin = rate >= 1000.0;
     row("sustained rate (whole batch)", fixed(rate, "/s", 0), ">= 1,000/s sustained", &rateWithin);
+    metric("checkin_p50_ms", percentile(latencyMs, 50), "ms");
+    metric("checkin_p99_ms", p99, "ms");
+    metric("checkin_rate_per_s", rate, "/s");
+    metric("disk_fdatasync_p50_ms", percentile(syncBefore, 50), "ms");
     return 0;
 }

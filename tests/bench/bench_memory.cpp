@@ -56,6 +56,7 @@ int coldStart(const std::filesystem::path& file) {
     const long peak = procStatusKb("VmHWM");
     const bool within = peak < 100 * 1024;
     row("cold start (new process): peak RSS (VmHWM)", mb(peak), "< 100 MB", &within);
+    metric("memory_store_index_peak_mb", static_cast<double>(peak) / 1024.0, "MB");
     row("cold start: RSS with the index built", mb(procStatusKb("VmRSS")), "", nullptr);
     row("cold start: open + read " + std::to_string(index.size()) + " + build index", fixed(coldMs, "ms"),
         "first frame < 500 ms (part of)", nullptr);

@@ -110,6 +110,8 @@ int main(int argc, char** argv) {
     row("search p90 per keystroke", fixed(p90, "us"), "", nullptr);
     const bool p99Within = p99 < 2000.0;
     row("search p99 per keystroke", fixed(p99, "us"), "p99 < 2 ms (2000 us)", &p99Within);
+    metric("search_p50_us", p50, "us");
+    metric("search_p99_us", p99, "us");
     row("search p99, from the second character on", fixed(percentile(samplesTwoPlus, 99), "us"), "", nullptr);
     row("search max per keystroke", fixed(percentile(samples, 100), "us"), "", nullptr);
     std::vector<std::pair<double, std::string>> slowest;

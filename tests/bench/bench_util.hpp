@@ -57,6 +57,12 @@ inline void row(const std::string& figure, const std::string& measured, const st
                 within ? (*within ? "within budget" : "OVER BUDGET") : "");
 }
 
+// A machine-readable copy of a figure for tests/bench/run-all.sh:
+// "@metric <id> <value> <unit>" on its own line.
+inline void metric(const char* id, double value, const char* unit) {
+    std::printf("@metric %s %.4f %s\n", id, value, unit);
+}
+
 inline std::string fixed(double value, const char* unit, int decimals = 1) {
     char buf[64];
     std::snprintf(buf, sizeof buf, "%.*f %s", decimals, value, unit);
