@@ -46,6 +46,17 @@ void Dialogs::open(DialogKind kind, std::string titleKey, std::string firstFocus
 
 void Dialogs::close() { m_kind = DialogKind::None; }
 
+void Dialogs::finish(const service::ActionResult& r, const std::string& savedText, DialogOutcome& out) {
+    // "Saved" only after the commit; otherwise the dialog stays open with the reason.
+    out.saved = m_ui.report(r, savedText);
+    if (out.saved) {
+        close();
+        out.closed = true;
+    } else {
+        m_error = r.message;
+    }
+}
+
 bool Dialogs::enterPressed() const {
     if (ImGui::GetFrameCount() == m_openedFrame) return false;  // the Enter that opened it
     return ImGui::IsKeyPressed(keys::Enter, false) || ImGui::IsKeyPressed(keys::KeypadEnter, false);
@@ -241,13 +252,7 @@ DialogOutcome Dialogs::drawIdCheck(const std::string& sessionId) {
     idMethodChoice();
     if (footer(m_ui.tr("idcheck.confirm"), true, out)) {
         auto r = m_ui.services.attendance.recordIdCheck(sessionId, m_row.student.studentUniqueId, m_ui.proctor, m_idMethod, m_verifiedBy);
-        out.saved = m_ui.report(r, m_ui.fmt("feedback.idChecked", {{"name", m_row.student.firstName + " " + m_row.student.lastSurname}}));
-        if (out.saved) {
-            close();
-            out.closed = true;
-        } else {
-            m_error = r.message;
-        }
+        finish(r, m_ui.fmt("feedback.idChecked", {{"name", m_row.student.firstName + " " + m_row.student.lastSurname}}), out);
     }
     return out;
 }
@@ -259,13 +264,7 @@ DialogOutcome Dialogs::drawSeat(const std::string& sessionId) {
     m_ui.widgets.textField(m_ui.tr("seat.field"), m_seat, {}, false, 8.0f, 16);
     if (footer(m_ui.tr("seat.confirm"), !m_seat.empty(), out)) {
         auto r = m_ui.services.attendance.assignSeat(sessionId, m_row.student.studentUniqueId, m_ui.proctor, m_seat);
-        out.saved = m_ui.report(r, m_ui.fmt("feedback.seatAssigned", {{"name", m_row.student.firstName}, {"seat", m_seat}}));
-        if (out.saved) {
-            close();
-            out.closed = true;
-        } else {
-            m_error = r.message;
-        }
+        finish(r, m_ui.fmt("feedback.seatAssigned", {{"name", m_row.student.firstName}, {"seat", m_seat}}), out);
     }
     return out;
 }
@@ -293,13 +292,7 @@ DialogOutcome Dialogs::drawIrregularity(const std::string& sessionId) {
             }
         }
         auto r = m_ui.services.attendance.recordIrregularity(sessionId, m_row.student.studentUniqueId, m_ui.proctor, d);
-        out.saved = m_ui.report(r, m_ui.fmt("feedback.irregularity", {{"name", m_row.student.firstName + " " + m_row.student.lastSurname}}));
-        if (out.saved) {
-            close();
-            out.closed = true;
-        } else {
-            m_error = r.message;
-        }
+        finish(r, m_ui.fmt("feedback.irregularity", {{"name", m_row.student.firstName + " " + m_row.student.lastSurname}}), out);
     }
     return out;
 }
@@ -316,13 +309,7 @@ DialogOutcome Dialogs::drawNoShow(const std::string& sessionId) {
     if (footer(m_ui.tr("noshow.confirm"), true, out)) {
         std::size_t pick = std::find(std::begin(kShown), std::end(kShown), m_choice) != std::end(kShown) ? m_choice : 0;
         auto r = m_ui.services.attendance.markNoShow(sessionId, m_row.student.studentUniqueId, m_ui.proctor, std::string(reasons[pick]));
-        out.saved = m_ui.report(r, m_ui.fmt("feedback.noShow", {{"name", m_row.student.firstName + " " + m_row.student.lastSurname}}));
-        if (out.saved) {
-            close();
-            out.closed = true;
-        } else {
-            m_error = r.message;
-        }
+        finish(r, m_ui.fmt("feedback.noShow", {{"name", m_row.student.firstName + " " + m_row.student.lastSurname}}), out);
     }
     return out;
 }
@@ -389,13 +376,7 @@ DialogOutcome Dialogs::drawCorrect(const std::string& sessionId) {
     if (footer(m_ui.tr("correct.confirm"), !m_history.empty(), out)) {
         const auto& target = m_history[std::min(m_choice, m_history.size() - 1)].event;
         auto r = m_ui.services.attendance.correct(sessionId, m_row.student.studentUniqueId, m_ui.proctor, target.id, m_reason);
-        out.saved = m_ui.report(r, m_ui.fmt("feedback.corrected", {{"name", m_row.student.firstName + " " + m_row.student.lastSurname}}));
-        if (out.saved) {
-            close();
-            out.closed = true;
-        } else {
-            m_error = r.message;
-        }
+        finish(r, m_ui.fmt("feedback.corrected", {{"name", m_row.student.firstName + " " + m_row.student.lastSurname}}), out);
     }
     return out;
 }
@@ -412,13 +393,7 @@ DialogOutcome Dialogs::drawSignOff(const std::string& sessionId) {
     m_ui.widgets.textField(m_ui.tr("signoff.name"), m_verifiedBy, {}, false, 0.0f, 120);
     if (footer(m_ui.tr("signoff.confirm"), !m_verifiedBy.empty(), out)) {
         auto r = m_ui.services.attendance.signOff(sessionId, m_verifiedBy);
-        out.saved = m_ui.report(r, m_ui.tr("feedback.signedOff"));
-        if (out.saved) {
-            close();
-            out.closed = true;
-        } else {
-            m_error = r.message;
-        }
+        finish(r, m_ui.tr("feedback.signedOff"), out);
     }
     return out;
 }

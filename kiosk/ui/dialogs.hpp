@@ -37,6 +37,7 @@ public:
 private:
     void open(DialogKind kind, std::string titleKey, std::string firstFocusKey);
     void close();
+    void finish(const service::ActionResult& r, const std::string& savedText, DialogOutcome& out);
     bool enterPressed() const;
     DialogOutcome drawCheckIn(const std::string& sessionId);
     DialogOutcome drawIdCheck(const std::string& sessionId);
