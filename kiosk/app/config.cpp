@@ -50,6 +50,11 @@ ConfigLoad parseConfig(std::string_view text) {
             return out;
         }
         while (!base->empty() && base->back() == '/') base->pop_back();
+        // A host must follow the scheme ("https://" alone names no server).
+        if (base->size() <= std::string_view("https://").size() || (*base)[8] == '/' || (*base)[8] == ':') {
+            out.error = "[state] base_url has no host name (e.g. https://edfi.state.example/api)";
+            return out;
+        }
         s.baseUrl = *base;
         s.credentialsFile = *creds;
         if (auto ca = (*state)["ca_bundle"].value<std::string>(); ca && !ca->empty()) s.caBundle = *ca;

@@ -13,11 +13,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         // and knows where its credentials are.
         if (r.config->state) {
             const auto& s = *r.config->state;
-            // FIXME: base_url = "https://" (no host) is accepted and trimmed to
-            // "https:" (seed known-bare-https.toml, found by this target); the
-            // engine then refuses it with a less helpful message. Until
-            // parseConfig requires a host, only "https:" is held here.
-            if (s.baseUrl.rfind("https:", 0) != 0 || s.credentialsFile.empty()) __builtin_trap();
+            // A host follows the scheme (seed known-bare-https.toml was found by this target).
+            if (s.baseUrl.rfind("https://", 0) != 0 || s.baseUrl.size() <= 8 || s.credentialsFile.empty()) __builtin_trap();
             if (!s.baseUrl.empty() && s.baseUrl.back() == '/') __builtin_trap();
         }
         if (!r.error.empty()) __builtin_trap();

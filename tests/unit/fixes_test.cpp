@@ -1,5 +1,6 @@
 // Regressions for bugs found in review: history overwritten by REPLACE,
 // descriptor values the state would refuse, search cost on short prefixes.
+#include "kiosk/app/config.hpp"
 #include "kiosk/domain/roster_index.hpp"
 #include "kiosk/service/attendance_service.hpp"
 #include "kiosk/store/demo_data.hpp"
@@ -89,4 +90,14 @@ TEST_CASE("a correction and a sign-off join the audit chain, with who and why") 
     CHECK(log[0].actor == "proctor:Ms. Rivera");
     CHECK(log[0].detail.find("checked in the wrong student") != std::string::npos);
     CHECK(store::verifyAudit(o.store.db()).value().intact);
+}
+
+TEST_CASE("a base URL with no host is refused with a clear message (found by fuzzing)") {
+    for (const char* url : {"https://", "https:///api", "https://:443/api"}) {
+        auto r = kiosk::app::parseConfig(std::string("[state]\nbase_url = \"") + url + "\"\ncredentials_file = \"/etc/x\"\n");
+        CHECK_FALSE(r.config.has_value());
+        CHECK(r.error.find("no host") != std::string::npos);
+    }
+    CHECK(kiosk::app::parseConfig("[state]\nbase_url = \"https://edfi.example/api/\"\ncredentials_file = \"/etc/x\"\n").config->state->baseUrl ==
+          "https://edfi.example/api");
 }
