@@ -210,7 +210,11 @@ int main(int argc, char** argv) {
         else glfwWaitEventsTimeout(0.25);
         bool woke = Clock::now() - before < std::chrono::milliseconds(240);
         if ((woke || kiosk::app::inputPending()) && settleFrames == 0) settleFrames = 3;
-        if (settleFrames == 0 && Clock::now() - lastFrame < std::chrono::seconds(1)) continue;
+        // Idle, one frame every 5 s keeps the clock (minutes) and the outbox count
+        // current (every full-screen redraw costs CPU on a software renderer);
+        // once a second while a student's idle time-out counts down.
+        auto idleFrame = ui.idleTimer() ? std::chrono::seconds(1) : std::chrono::seconds(5);
+        if (settleFrames == 0 && Clock::now() - lastFrame < idleFrame) continue;
 
         if (ui.fontsDirty()) {
             kiosk::ui::buildFontAtlas(*io.Fonts, ui.assetsDir(), ui.textSettings());
