@@ -208,7 +208,8 @@ void parseStudents(const json& root, RosterData& out, ImportReport& report, std:
             continue;
         }
         if (!ids.insert(*id).second) {
-            report.problems.push_back({where, "duplicate studentUniqueId \"" + *id + "\"; the first one was kept"});
+            // The position names the row; the ID itself stays out of reports and logs.
+            report.problems.push_back({where, "duplicate studentUniqueId (an earlier row has the same one); the first one was kept"});
             continue;
         }
         out.students.push_back(Student{*id, *first, middle.value_or(""), *last, birth.value_or("")});
