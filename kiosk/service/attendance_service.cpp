@@ -83,55 +83,55 @@ ActionResult AttendanceService::record(const std::string& sessionId, const std::
     return ActionResult::ok(draft.id);
 }
 
-ActionResult AttendanceService::openSession(const std::string& sessionId, const std::string& proctor) {
-    if (proctor.empty()) return ActionResult::refused("Enter the proctor's name to open the session.");
+ActionResult AttendanceService::sessionEvent(const std::string& sessionId, const std::string& proctor, std::string_view kind,
+                                             const SessionStep& step) {
     auto& db = m_store.db();
     auto tx = Transaction::begin(db);
     if (!tx) return ActionResult::refused(tx.error().describe());
     auto session = store::findSession(db, sessionId);
     if (!session) return ActionResult::refused(session.error().describe());
     if (!*session) return ActionResult::refused("That session is not on this kiosk.");
-    if ((*session)->signedOffAt) return ActionResult::refused("This session has been signed off; it can be viewed, not changed.");
     auto seq = m_store.nextSeq();
     if (!seq) return ActionResult::refused(seq.error().describe());
     domain::Timestamp now = m_clock();
     std::string id = store::uuidV7(now);
     store::EventContext ctx{m_store.kioskId(), m_store.siteId(), sessionId, std::nullopt, store::localUtcOffsetMinutes()};
-    if (auto s = store::appendSessionEvent(db, ctx, store::kSessionOpened, *seq, id, now, proctor); !s)
-        return ActionResult::refused(s.error().describe());
-    if (auto s = store::markSessionOpened(db, sessionId, now, proctor); !s) return ActionResult::refused(s.error().describe());
+    // The step checks what it must and writes its own rows, all in this transaction.
+    if (auto problem = step(**session, now)) return ActionResult::refused(*problem);
+    if (auto s = store::appendSessionEvent(db, ctx, kind, *seq, id, now, proctor); !s) return ActionResult::refused(s.error().describe());
     if (auto s = tx->commit(); !s) return ActionResult::refused(s.error().describe());
     return ActionResult::ok(id);
 }
 
+ActionResult AttendanceService::openSession(const std::string& sessionId, const std::string& proctor) {
+    if (proctor.empty()) return ActionResult::refused("Enter the proctor's name to open the session.");
+    return sessionEvent(sessionId, proctor, store::kSessionOpened,
+                        [&](const store::SessionInfo& info, domain::Timestamp now) -> std::optional<std::string> {
+                            if (info.signedOffAt) return "This session has been signed off; it can be viewed, not changed.";
+                            if (auto s = store::markSessionOpened(m_store.db(), sessionId, now, proctor); !s) return s.error().describe();
+                            return std::nullopt;
+                        });
+}
+
 ActionResult AttendanceService::signOff(const std::string& sessionId, const std::string& proctor) {
     if (proctor.empty()) return ActionResult::refused("Enter the proctor's name to sign the session off.");
-    auto& db = m_store.db();
-    auto tx = Transaction::begin(db);
-    if (!tx) return ActionResult::refused(tx.error().describe());
-    auto session = store::findSession(db, sessionId);
-    if (!session) return ActionResult::refused(session.error().describe());
-    if (!*session) return ActionResult::refused("That session is not on this kiosk.");
-    if ((*session)->signedOffAt) return ActionResult::refused("This session is already signed off.");
-    auto counts = store::countsForSession(db, sessionId);
-    if (!counts) return ActionResult::refused(counts.error().describe());
-    if (int inRoom = counts->present + counts->onBreak; inRoom > 0)
-        return ActionResult::refused(std::to_string(inRoom) + " student(s) are still checked in or on a break. Check them out first.");
-    if (counts->expected > 0)
-        return ActionResult::refused(std::to_string(counts->expected) + " student(s) have not arrived. Mark them as no-shows first.");
-    auto seq = m_store.nextSeq();
-    if (!seq) return ActionResult::refused(seq.error().describe());
-    domain::Timestamp now = m_clock();
-    std::string id = store::uuidV7(now);
-    store::EventContext ctx{m_store.kioskId(), m_store.siteId(), sessionId, std::nullopt, store::localUtcOffsetMinutes()};
-    if (auto s = store::appendSessionEvent(db, ctx, store::kSessionSignedOff, *seq, id, now, proctor); !s)
-        return ActionResult::refused(s.error().describe());
-    if (auto s = store::markSessionSignedOff(db, sessionId, now, proctor); !s) return ActionResult::refused(s.error().describe());
-    nlohmann::json detail{{"session", sessionId}, {"checkedOut", counts->checkedOut}, {"noShow", counts->noShow}, {"walkIns", counts->walkIns}};
-    if (auto s = store::appendAudit(db, m_store.kioskId(), now, "proctor:" + proctor, "session.signed_off", detail.dump()); !s)
-        return ActionResult::refused(s.error().describe());
-    if (auto s = tx->commit(); !s) return ActionResult::refused(s.error().describe());
-    return ActionResult::ok(id);
+    return sessionEvent(sessionId, proctor, store::kSessionSignedOff,
+                        [&](const store::SessionInfo& info, domain::Timestamp now) -> std::optional<std::string> {
+                            auto& db = m_store.db();
+                            if (info.signedOffAt) return "This session is already signed off.";
+                            auto counts = store::countsForSession(db, sessionId);
+                            if (!counts) return counts.error().describe();
+                            if (int inRoom = counts->present + counts->onBreak; inRoom > 0)
+                                return std::to_string(inRoom) + " student(s) are still checked in or on a break. Check them out first.";
+                            if (counts->expected > 0)
+                                return std::to_string(counts->expected) + " student(s) have not arrived. Mark them as no-shows first.";
+                            if (auto s = store::markSessionSignedOff(db, sessionId, now, proctor); !s) return s.error().describe();
+                            nlohmann::json detail{{"session", sessionId}, {"checkedOut", counts->checkedOut}, {"noShow", counts->noShow},
+                                                  {"walkIns", counts->walkIns}};
+                            if (auto s = store::appendAudit(db, m_store.kioskId(), now, "proctor:" + proctor, "session.signed_off", detail.dump()); !s)
+                                return s.error().describe();
+                            return std::nullopt;
+                        });
 }
 
 ActionResult AttendanceService::checkIn(const std::string& sessionId, const std::string& studentId, const std::string& proctor,

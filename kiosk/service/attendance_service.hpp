@@ -67,6 +67,9 @@ public:
 
 private:
     using Prepare = std::function<std::optional<std::string>()>;  // extra writes inside the transaction
+    using SessionStep = std::function<std::optional<std::string>(const store::SessionInfo&, domain::Timestamp)>;
+    // A session-level event (opened, signed off): one transaction, `step` checks and writes its rows.
+    ActionResult sessionEvent(const std::string& sessionId, const std::string& proctor, std::string_view kind, const SessionStep& step);
     ActionResult record(const std::string& sessionId, const std::string& studentId, domain::AttendanceEvent draft,
                         const Prepare& before = {});
     std::optional<std::string> writeStudentState(const store::SessionInfo& session, const std::string& studentId,
