@@ -50,7 +50,12 @@ struct SyncConfig {
     std::vector<PullResource> pullResources;        // empty: upload only
     std::chrono::milliseconds pullInterval{300'000};
     std::chrono::milliseconds idleRecheck{60'000};  // look at the outbox at least this often
-    sqlite::Durability durability = sqlite::Durability::Full;
+    // synchronous= of the engine's own connection. Its writes are claims,
+    // acknowledgements, retry times, cursors and pulled reference data: all of
+    // them can be redone, so a power cut can cost a resend (an idempotent
+    // upsert) or a re-download, never a record. The kiosk's own connection
+    // stays FULL. NORMAL spares two fsyncs per upload round.
+    sqlite::Durability durability = sqlite::Durability::Normal;
 };
 
 // What the status screen shows. A copy; safe to keep.

@@ -127,7 +127,7 @@ std::optional<edsync::edfi::SyncConfig> syncConfig(const Options& o) {
     c.backoff = edsync::edfi::BackoffPolicy{100ms, 2'000ms, 50ms};
     c.probeBackoff = edsync::edfi::BackoffPolicy{100ms, 1'000ms, 50ms};
     c.idleRecheck = 1'000ms;
-    c.durability = edsync::sqlite::Durability::Full;
+    // c.durability: the product default (the engine connection NORMAL, the kiosk FULL).
     return c;
 }
 
