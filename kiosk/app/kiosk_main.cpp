@@ -78,6 +78,8 @@ int main(int argc, char** argv) {
         return DataError;
     }
     auto configFile = kiosk::app::findConfig(configArg, dataDir->root);
+    // Birth dates left in clear by a schema-1 release become hashes (no-op otherwise).
+    (void)kiosk::service::SecurityService(*store, kiosk::store::systemNow).hashBirthDates();
     auto sessions = kiosk::store::listSessions(store->db());
     if (sessions && sessions->empty() && !configFile) {
         // The embedded default: demo data, so the kiosk runs with no server.

@@ -139,6 +139,9 @@ void addDataCommands(CLI::App& app, Context& ctx) {
             int code = Ok;
             auto store = ctx.openStore(code);
             if (!store) return code;
+            // Birth dates stored in clear by a schema-1 release become hashes now.
+            if (auto hashed = service::SecurityService(*store, store::systemNow).hashBirthDates(); hashed && *hashed > 0)
+                std::cout << *hashed << " birth date(s) now kept only as hashes\n";
             std::cout << "database " << store->db().path().string() << " at schema version " << store->schemaVersion() << " (this build: "
                       << store::latestSchemaVersion() << ")\n";
             return static_cast<int>(Ok);
