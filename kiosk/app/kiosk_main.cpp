@@ -198,6 +198,7 @@ int main(int argc, char** argv) {
     int settleFrames = 3;
     auto lastFrame = Clock::now() - std::chrono::seconds(2);
     int frames = 0;
+    std::string title = "TestSite Kiosk";
     std::vector<double> frameMs;  // CPU time from NewFrame to swap, for --bench-report
     for (;;) {
         if (g_stop || ui.exitApproved()) break;  // SIGTERM (systemd stop) or a proctor's PIN
@@ -240,6 +241,10 @@ int main(int argc, char** argv) {
         ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
         glfwSwapBuffers(window);
         lastFrame = Clock::now();
+        if (auto now = ui.windowTitle(); now != title) {  // screen readers and task switchers read it
+            title = now;
+            glfwSetWindowTitle(window, title.c_str());
+        }
         if (benchReport) {
             if (frames == 0)
                 std::printf("first-frame-epoch-ms %lld\n", static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -23,6 +23,8 @@ public:
 
     const std::string& sessionId() const { return m_sessionId; }
     bool dialogOpen() const { return m_dialogs.isOpen(); }
+    const std::string& dialogTitleKey() const { return m_dialogs.titleKey(); }
+    const std::string& sessionTitle() const { return m_snapshot.info.title; }
     const std::string& query() const { return m_query; }
     const std::vector<std::uint32_t>& results() const { return m_results; }
 

@@ -44,7 +44,10 @@ void Dialogs::open(DialogKind kind, std::string titleKey, std::string firstFocus
     m_lateReason.clear();
 }
 
-void Dialogs::close() { m_kind = DialogKind::None; }
+void Dialogs::close() {
+    m_kind = DialogKind::None;
+    m_titleKey.clear();
+}
 
 void Dialogs::finish(const service::ActionResult& r, const std::string& savedText, DialogOutcome& out) {
     // "Saved" only after the commit; otherwise the dialog stays open with the reason.

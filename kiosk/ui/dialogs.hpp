@@ -32,6 +32,8 @@ public:
 
     bool isOpen() const { return m_kind != DialogKind::None; }
     DialogKind kind() const { return m_kind; }
+    // String key of the open dialog's title (the window title names it).
+    const std::string& titleKey() const { return m_titleKey; }
     DialogOutcome draw(const std::string& sessionId);
 
 private:

@@ -155,6 +155,29 @@ void KioskUi::drawSyncProgress() {
     m_ui.widgets.text(text, accessibility::Role::Status);
 }
 
+std::string KioskUi::windowTitle() const {
+    std::vector<std::string> parts;
+    if (m_exitRequested && !m_exitApproved) parts.push_back(m_ui.tr("exit.title"));
+    if (m_idle.warningShowing()) parts.push_back(m_ui.tr("idle.title"));
+    switch (m_screen) {
+    case Screen::Picker: parts.push_back(m_ui.tr(m_ui.proctorId.empty() ? "window.proctorSignIn" : "picker.title")); break;
+    case Screen::CheckIn:
+        if (!m_checkIn.dialogTitleKey().empty()) parts.push_back(m_ui.tr(m_checkIn.dialogTitleKey()));
+        parts.push_back(m_ui.fmt("window.checkIn", {{"session", m_checkIn.sessionTitle()}}));
+        break;
+    case Screen::Student:
+        if (m_student.editing()) parts.push_back(m_ui.tr("student.entryTitle"));
+        parts.push_back(m_ui.tr(m_student.signedIn() ? "window.student" : "student.signInTitle"));
+        break;
+    case Screen::Review: parts.push_back(m_ui.tr("window.review")); break;
+    case Screen::Sync: parts.push_back(m_ui.tr("sync.title")); break;
+    }
+    parts.push_back(m_ui.tr("app.name"));
+    std::string title;
+    for (const auto& p : parts) title += (title.empty() ? "" : " — ") + p;
+    return title;
+}
+
 accessibility::Millis KioskUi::steadyNow() const { return m_ui.options.steadyClock(); }
 
 void KioskUi::applyStyle() { m_ui.palette = applyTheme(m_resources.themes[m_themeIndex], m_prefs.text); }

@@ -81,6 +81,10 @@ public:
     void stopWatchingIdle();
     const accessibility::IdleTimer* idleTimer() const { return m_idle.timer(); }
 
+    // What the window's title bar says (WCAG 2.4.2): the open dialog, the
+    // screen, the app. Names no student: the title shows in task switchers.
+    std::string windowTitle() const;
+
     const accessibility::Tree& tree() const { return m_ui.tree; }
     const Feedback& feedback() const { return m_ui.feedback; }
     bool onCheckInScreen() const { return m_screen == Screen::CheckIn; }

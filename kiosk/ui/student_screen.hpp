@@ -28,6 +28,7 @@ public:
     // Ends the student's session (sign-out or time-out); a draft being typed is kept.
     void endSession(bool timedOut);
     bool signedIn() const { return m_student.has_value(); }
+    bool editing() const { return m_editing; }
     // Every text buffer this screen owns (tests check they are empty after sign-out).
     std::vector<const std::string*> buffers() const;
 

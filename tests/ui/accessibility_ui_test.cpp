@@ -507,3 +507,28 @@ TEST_CASE("the proctor sees which scheduled accommodations the kiosk applies by 
     }
     CHECK(anyAutomatic == (h.findContaining("The kiosk applies these by itself") != nullptr));
 }
+
+TEST_CASE("the window title names the open dialog and the screen, never a student (WCAG 2.4.2)") {
+    test::DemoFixture f;
+    test::UiHarness h(f.store, f.clock());
+    CHECK(h.ui().windowTitle() == "Proctor sign-in — TestSite Kiosk");
+    h.signInAsProctor();
+    CHECK(h.ui().windowTitle() == "Choose a testing session — TestSite Kiosk");
+    REQUIRE(h.tabTo("WorkKeys Applied Math"));
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(h.ui().onCheckInScreen());
+    std::string screen = "Check-in: WorkKeys Applied Math — TestSite Kiosk";
+    CHECK(h.ui().windowTitle() == screen);
+    h.type("zoe nun");
+    h.press(keys::Enter);
+    h.frames(2);
+    CHECK(h.ui().windowTitle() == "Check in — " + screen);
+    CHECK(h.ui().windowTitle().find("Zo") == std::string::npos);
+    h.press(keys::Escape);
+    h.frames(2);
+    CHECK(h.ui().windowTitle() == screen);
+    h.press(keys::F8);  // the title follows the language
+    h.frames(2);
+    CHECK(h.ui().windowTitle() == "Registro de entrada: WorkKeys Applied Math — TestSite Kiosk");
+}
