@@ -188,7 +188,9 @@ void StudentScreen::drawEntryForm() {
             m_ui.widgets.focus(Widgets::visibleLabel(label));
             m_focus.clear();
         }
-        if (m_ui.widgets.radio(label, m_task == i)) m_task = i;
+        // One Tab stop for the whole list; Up and Down choose another task.
+        if (m_ui.widgets.radio(label, m_task == i, m_task == i)) m_task = i;
+        if (ImGui::IsItemFocused() && m_task != i) m_task = i;
     }
     m_ui.widgets.text(m_ui.tr("student.date"));
     m_ui.widgets.textField(m_ui.tr("student.date"), m_date, "2026-11-23", false, 10.0f, 10);

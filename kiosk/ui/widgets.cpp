@@ -356,7 +356,7 @@ bool Widgets::checkbox(const std::string& label, bool& value, bool enabled) {
     return changed && enabled;
 }
 
-bool Widgets::radio(const std::string& label, bool active) {
+bool Widgets::radio(const std::string& label, bool active, bool tabStop) {
     const ImGuiStyle& st = ImGui::GetStyle();
     std::string shown = visibleLabel(label);
     float room = ImGui::GetContentRegionAvail().x - ImGui::GetFrameHeight() - st.ItemInnerSpacing.x;
@@ -368,6 +368,7 @@ bool Widgets::radio(const std::string& label, bool active) {
     if (enterOnFocused()) pressed = true;
     drawFocusRing();
     record(Role::RadioButton, label, {}, true, active, active, false, ImGui::CalcTextSize(lines.c_str()).x > room + 0.5f);
+    m_tree->lastNode().tabStop = tabStop;
     showFullText(shown, m_tree->nodes().back().truncated);
     return pressed;
 }

@@ -40,7 +40,9 @@ public:
     bool secretField(const std::string& label, std::string& value, bool enterReturnsTrue = true, float widthEm = 12.0f,
                      std::size_t maxBytes = 32);
     bool checkbox(const std::string& label, bool& value, bool enabled = true);
-    bool radio(const std::string& label, bool active);
+    // A radio button. In a group only the chosen one is a Tab stop (tabStop);
+    // the arrow keys move between the others (WAI-ARIA radio group).
+    bool radio(const std::string& label, bool active, bool tabStop = true);
     // A selectable row: `label` on the first line(s), `value` (its state) under it.
     // Only a list's current row is a Tab stop; Up/Down move between rows.
     bool listItem(const std::string& id, const std::string& label, const std::string& value, bool selected, float height = 0.0f,
