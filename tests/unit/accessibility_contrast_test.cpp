@@ -86,12 +86,16 @@ TEST_CASE("every theme file meets its contrast bar: text 4.5:1 (7:1 high contras
         for (const auto& p : requiredTextPairs()) CHECK(std::find(t.textPairs.begin(), t.textPairs.end(), p) != t.textPairs.end());
         for (const auto& p : requiredNonTextPairs())
             CHECK(std::find(t.nonTextPairs.begin(), t.nonTextPairs.end(), p) != t.nonTextPairs.end());
-        for (const auto& [fg, bg] : t.textPairs) {
+        for (const auto& pair : t.textPairs) {
+            const auto& fg = pair.first;  // not a structured binding: INFO captures it in a lambda
+            const auto& bg = pair.second;
             double ratio = contrastRatio(t.colour(fg), t.colour(bg));
             INFO(fg << " " << toHex(t.colour(fg)) << " on " << bg << " " << toHex(t.colour(bg)) << " = " << ratio);
             CHECK(ratio >= textBar);
         }
-        for (const auto& [fg, bg] : t.nonTextPairs) {
+        for (const auto& pair : t.nonTextPairs) {
+            const auto& fg = pair.first;  // not a structured binding: INFO captures it in a lambda
+            const auto& bg = pair.second;
             double ratio = contrastRatio(t.colour(fg), t.colour(bg));
             INFO(fg << " " << toHex(t.colour(fg)) << " on " << bg << " " << toHex(t.colour(bg)) << " = " << ratio);
             CHECK(ratio >= 3.0);
