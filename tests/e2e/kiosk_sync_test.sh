@@ -10,6 +10,7 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -r
 trap cleanup EXIT
 step() { echo "step: $*"; }
 fail() { echo "FAILED at step: $*" >&2; exit 1; }
+source "$(dirname "$0")/xvfb.sh"
 
 step "start the Ed-Fi double with throwaway certificates"
 bash "$certs_script" "$work/certs" >/dev/null 2>&1
@@ -37,22 +38,21 @@ step "a proctor and PIN for this site"
 echo 2468 | "$kioskctl" --data-dir "$work/data" set-proctor-pin P001 --name "Ms. Rivera" >/dev/null 2>&1 || fail "set-proctor-pin"
 
 step "start Xvfb and the kiosk"
-Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$work/display" >/dev/null 2>&1 &
-pids+=($!)
-for _ in $(seq 1 100); do [ -s "$work/display" ] && break; sleep 0.1; done
-export DISPLAY=":$(head -n1 "$work/display")"
-"$kiosk" --data-dir "$work/data" --config "$work/kiosk.toml" --proctor P001 >"$work/kiosk.log" 2>&1 &
-kiosk_pid=$!; pids+=($kiosk_pid)
-for _ in $(seq 1 100); do xdotool search --name "TestSite Kiosk" >/dev/null 2>&1 && break; sleep 0.1; done
-sleep 1
+start_xvfb
+start_kiosk "$kiosk" --data-dir "$work/data" --config "$work/kiosk.toml" --proctor P001
 
 step "check José Núñez in by keyboard"
-xdotool type --delay 40 "2468"; xdotool key Return; sleep 1.5   # PIN of the prefilled proctor: focus moves to the first session
-xdotool key Return; sleep 0.8
+wait_title "Proctor sign-in"
+xdotool type --delay 40 "2468"; xdotool key Return   # PIN of the prefilled proctor: focus moves to the first session
+wait_title "Choose a testing session"
+xdotool key Return
+wait_title "Check-in:"
 xdotool type --delay 40 "jose nu"; sleep 0.5
-xdotool key Return; sleep 0.8
-xdotool key Return; sleep 0.5
-xwd -root -silent | convert xwd:- "$artefacts/sync-01-checked-in.png"
+xdotool key Return
+wait_title "Check in — "
+xdotool key Return
+wait_title "Check-in:"
+screenshot sync-01-checked-in
 
 step "the record reaches the state by itself within seconds"
 ok=""
@@ -74,10 +74,10 @@ assert "administrationDate" in b, b
 assert b["studentAssessmentIdentifier"].startswith("tsk-"), b
 PY
 sleep 1
-xwd -root -silent | convert xwd:- "$artefacts/sync-02-synced.png"
+screenshot sync-02-synced
 
 step "quit, and the outbox says synced"
-kill -TERM "$kiosk_pid"; wait "$kiosk_pid" || true
+stop_kiosk
 "$kioskctl" --data-dir "$work/data" status --json >"$work/status.json"
 python3 - "$work/status.json" <<'PY' || fail "outbox not synced"
 import json, sys
