@@ -119,7 +119,8 @@ void replay(test::UiHarness& h, const std::filesystem::path& file) {
 
 std::vector<EventKind> kinds(store::Store& s, const std::string& student) {
     std::vector<EventKind> out;
-    for (const auto& e : store::eventsFor(s.db(), kSession, student).value()) out.push_back(e.kind);
+    auto events = store::eventsFor(s.db(), kSession, student).value();  // a copy: the Result is a temporary
+    for (const auto& e : events) out.push_back(e.kind);
     return out;
 }
 

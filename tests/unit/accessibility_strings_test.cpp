@@ -24,10 +24,11 @@ std::vector<std::string> languages() {
 }
 
 Strings load(const std::string& lang) {
-    auto [s, error] = Strings::load(kAssets / "strings", lang);
+    auto loaded = Strings::load(kAssets / "strings", lang);
+    const std::string& error = loaded.second;  // INFO captures it: no structured binding (clang-14)
     INFO(lang << ": " << error);
     REQUIRE(error.empty());
-    return s;
+    return loaded.first;
 }
 
 // "{name}" placeholders, as a set.
