@@ -212,6 +212,15 @@ Status retry(Database& db, std::string_view resource, std::string_view naturalKe
     return stmt->run();
 }
 
+Status unclaim(Database& db, std::string_view resource, std::string_view naturalKey, std::int64_t version) {
+    auto stmt = db.prepare(
+        "UPDATE outbox SET in_flight_version = NULL, attempts = max(0, attempts - 1)"
+        " WHERE resource = ?1 AND natural_key = ?2 AND in_flight_version = ?3;");
+    if (!stmt) return fail(stmt.error());
+    stmt->bind(1, resource).bind(2, naturalKey).bind(3, version);
+    return stmt->run();
+}
+
 Status releaseInFlight(Database& db) { return db.exec("UPDATE outbox SET in_flight_version = NULL WHERE in_flight_version IS NOT NULL;"); }
 
 Result<std::optional<std::int64_t>> nextDueAt(Database& db) {

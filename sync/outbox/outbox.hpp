@@ -84,6 +84,10 @@ Status needsAttention(Database& db, std::string_view resource, std::string_view 
 
 Status retry(Database& db, std::string_view resource, std::string_view naturalKey);
 
+// A claim of `version` that was never sent goes back to the queue as if it
+// had not been taken (its attempt is not counted).
+Status unclaim(Database& db, std::string_view resource, std::string_view naturalKey, std::int64_t version);
+
 // After a restart nothing is really in flight: return claims to the queue.
 Status releaseInFlight(Database& db);
 
