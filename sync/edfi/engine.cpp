@@ -12,6 +12,7 @@ namespace {
 
 constexpr std::int64_t kRateWindowMs = 10'000;
 constexpr std::int64_t kCountsRefreshMs = 500;
+constexpr std::int64_t kDrainCountsRefreshMs = 2'000;
 constexpr std::int64_t kContactSaveMs = 10'000;
 
 ApiError dbError(const sqlite::Error& e) { return ApiError{ApiError::Kind::Database, std::nullopt, 0, e.describe(), std::nullopt}; }
@@ -258,13 +259,14 @@ void SyncEngine::run(sqlite::Database db) {
             (void)saveContact(db, contact);
         }
     };
-    auto refreshCounts = [&](bool force) {
+    // The counts and the next due time read every waiting row: with a
+    // backlog of 100,000 that takes longer than kCountsRefreshMs, and a drain
+    // would spend much of its time refreshing the status screen. So spend at
+    // most about a tenth of the time on it between drains, and a twentieth
+    // during one (where the drain's own outcomes keep the counts current).
+    auto refreshCounts = [&](bool force, std::int64_t minIntervalMs = kCountsRefreshMs, std::int64_t costFactor = 10) {
         std::int64_t now = clock.steadyMs();
-        // The counts and the next due time read every waiting row: with a
-        // backlog of 100,000 that takes longer than kCountsRefreshMs, and a
-        // drain would spend nearly all its time refreshing the status screen.
-        // So between rounds, spend at most about a tenth of the time on it.
-        if (!force && now - countsRefreshedAt < std::max(kCountsRefreshMs, 10 * countsCostMs)) return;
+        if (!force && now - countsRefreshedAt < std::max(minIntervalMs, costFactor * countsCostMs)) return;
         countsRefreshedAt = now;
         auto counts = outbox::counts(db);
         auto next = outbox::nextDueAt(db);
@@ -332,17 +334,27 @@ void SyncEngine::run(sqlite::Database db) {
 
         // 2. Upload: stream every due row; the status follows each save.
         int seenSynced = 0;
+        int seenAttention = 0;
         int seenAnswered = 0;
         auto account = [&](const RoundStats& total) {
-            rate.add(clock.steadyMs(), total.synced - seenSynced);
+            const int synced = total.synced - seenSynced;
+            const int attention = total.attention - seenAttention;
             seenSynced = total.synced;
+            seenAttention = total.attention;
+            const std::int64_t now = clock.steadyMs();
+            rate.add(now, synced);
             if (total.answered > seenAnswered) noteContact(total.clockOffsetMs);
             seenAnswered = total.answered;
-            if (total.lastCause) {
-                const std::string& cause = *total.lastCause;
-                updateStatus([&](SyncStatus& s) { s.lastError = cause; });
-            }
-            refreshCounts(false);
+            const double perSecond = rate.perSecond(now);
+            updateStatus([&](SyncStatus& s) {
+                // What this drain settled, until the next full count.
+                s.counts.synced += synced;
+                s.counts.needsAttention += attention;
+                s.counts.pending = std::max<std::int64_t>(0, s.counts.pending - synced - attention);
+                s.drainRatePerSecond = perSecond;
+                if (total.lastCause) s.lastError = *total.lastCause;
+            });
+            refreshCounts(false, kDrainCountsRefreshMs, 20);
         };
         DrainOptions drainOptions;
         drainOptions.onSaved = account;

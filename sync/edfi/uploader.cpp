@@ -1,7 +1,11 @@
 #include "sync/edfi/uploader.hpp"
 
 #include <algorithm>
+#include <limits>
+#include <condition_variable>
 #include <deque>
+#include <mutex>
+#include <thread>
 #include <span>
 #include <unordered_map>
 
@@ -80,31 +84,34 @@ Uploader::Uploader(Session& session, transport::HttpClient& http, const Clock& c
     if (m_options.offlineAfter < 1) m_options.offlineAfter = 1;
 }
 
-sqlite::Status Uploader::record(Database& db, const outbox::Claim& claim, const Disposition& d, RoundStats& stats) {
+sqlite::Status Uploader::record(outbox::Uploads& out, const outbox::Claim& claim, const Disposition& d, RoundStats& stats) {
     if (d.httpStatus) ++stats.answered;
     if (d.noResponse) ++stats.noResponse;
     switch (d.verdict) {
     case Verdict::Synced:
         ++stats.synced;
-        return outbox::acknowledge(db, claim.resource, claim.naturalKey, claim.version);
+        return out.acknowledge(claim.resource, claim.naturalKey, claim.version);
     case Verdict::NeedsAttention:
         ++stats.attention;
         stats.lastCause = d.cause;
-        return outbox::needsAttention(db, claim.resource, claim.naturalKey, claim.version, d.httpStatus.value_or(0), d.cause);
+        return out.needsAttention(claim.resource, claim.naturalKey, claim.version, d.httpStatus.value_or(0), d.cause);
     case Verdict::RetryLater:
     case Verdict::Unauthorized: {
         ++stats.retried;
         if (!d.immediate) stats.lastCause = d.cause;
         const std::int64_t now = m_clock.unixMs();
         const std::int64_t at = d.immediate ? now : retryAtUnixMs(m_options.backoff, claim.attempts, d.retryAfterMs, now, m_rng);
-        return outbox::retryLater(db, claim.resource, claim.naturalKey, claim.version, at, d.httpStatus, d.cause);
+        return out.retryLater(claim.resource, claim.naturalKey, claim.version, at, d.httpStatus, d.cause);
     }
     }
     return {};
 }
 
-// One drain's state. Everything runs on the caller's thread: the transport
-// calls next() whenever a slot is free and done() as each answer arrives.
+// One drain's state, on two threads. The caller's thread sends: the
+// transport calls next() whenever a slot is free and done() as each answer
+// arrives, and neither waits for the database. A saver thread owns the
+// database connection for the drain: it saves outcomes in batches and claims
+// the next chunk before the queue runs out. They meet only in `m`.
 struct Uploader::Run {
     struct Entry {
         outbox::Claim claim;
@@ -113,72 +120,157 @@ struct Uploader::Run {
 
     Uploader& up;
     Database& db;
+    outbox::Uploads out;
     const DrainOptions& options;
-    RoundStats stats;
-    std::string token;
 
-    std::deque<Entry> queue;                            // claimed, not yet sent
-    std::unordered_map<std::size_t, Entry> inFlight;    // stream index -> entry
-    std::size_t handedOut = 0;                          // requests given to the current stream
+    // --- shared, guarded by m ---
+    std::mutex m;
+    std::condition_variable toSaver;
+    std::condition_variable toSender;
+    std::deque<Entry> queue;                                     // claimed, not yet sent
     std::vector<std::pair<outbox::Claim, Disposition>> unsaved;  // outcomes waiting for the next save
-    std::vector<Entry> authRetry;                       // answered 401 with the first token
-    int taken = 0;                                      // rows taken from the outbox
-    bool dry = false;                                   // nothing more is due (or the limit is reached)
+    std::chrono::steady_clock::time_point firstUnsavedAt;  // when the oldest unsaved outcome arrived
+    bool dry = false;        // nothing more is due (or the limit is reached)
+    bool finishing = false;  // the sender is done: the last save, then the saver ends
+    std::optional<sqlite::Error> dbError;
+    RoundStats sent;         // the sender's counters: claimed, tokenRefreshes, clockOffsetMs, noAnswerStreak, cancelled
+
+    // --- saver thread only ---
+    RoundStats saved;  // what record() counts: synced, retried, attention, answered, noResponse, lastCause
+    int taken = 0;     // rows taken from the outbox
+    std::int64_t claimedUpToSeq = std::numeric_limits<std::int64_t>::min();
+
+    // --- sender (caller) thread only ---
+    std::string token;
+    std::unordered_map<std::size_t, Entry> inFlight;  // stream index -> entry
+    std::size_t handedOut = 0;                        // requests given to the current stream
+    std::vector<Entry> authRetry;                     // answered 401 with the first token
+    std::string lastDate;  // the last Date header read for the clock offset
     int noAnswerRun = 0;
     int refreshes = 0;
-    std::int64_t lastSaveSteadyMs = 0;
-    std::optional<sqlite::Error> dbError;
-
-    // Reasons to hand out no more requests in this stream.
     bool pausedFor401 = false;
     bool renewToken = false;
     bool refusedAgain = false;
 
-    Run(Uploader& u, Database& d, const DrainOptions& o) : up(u), db(d), options(o) {}
+    Run(Uploader& u, Database& d, outbox::Uploads statements, const DrainOptions& o)
+        : up(u), db(d), out(std::move(statements)), options(o) {}
 
-    bool halted() const {
-        return pausedFor401 || renewToken || refusedAgain || stats.noAnswerStreak || stats.cancelled || dbError.has_value();
+    // Caller holds m.
+    RoundStats totalLocked() const {
+        RoundStats t = saved;
+        t.claimed = sent.claimed;
+        t.tokenRefreshes = sent.tokenRefreshes;
+        t.clockOffsetMs = sent.clockOffsetMs;
+        t.noAnswerStreak = sent.noAnswerStreak;
+        t.cancelled = sent.cancelled;
+        return t;
     }
 
-    void settle(const outbox::Claim& claim, Disposition d) { unsaved.emplace_back(claim, std::move(d)); }
+    std::size_t lowWater() const { return static_cast<std::size_t>(up.m_options.batchSize); }
 
-    // One transaction: the outcomes so far and, when asked, the next chunk of claims.
-    void save(bool claimMore) {
-        if (dbError) return;
-        int want = 0;
-        if (claimMore && !dry) {
-            want = up.m_options.batchSize;
-            if (options.maxRecords) want = std::min(want, *options.maxRecords - taken);
-            if (want <= 0) {
-                dry = true;
-                want = 0;
+    // --- the saver -----------------------------------------------------
+
+    void saver() {
+        std::unique_lock lock(m);
+        for (;;) {
+            auto due = [&] {
+                return finishing || static_cast<int>(unsaved.size()) >= up.m_options.saveEvery ||
+                       (!dry && !dbError && queue.size() < lowWater());
+            };
+            // Wait for a reason to write: enough outcomes, the oldest unsaved
+            // outcome's interval over, claims running low, or the end.
+            while (!due()) {
+                if (!unsaved.empty() && up.m_options.saveInterval.count() > 0) {
+                    if (toSaver.wait_until(lock, firstUnsavedAt + up.m_options.saveInterval) == std::cv_status::timeout) break;
+                } else {
+                    toSaver.wait(lock);
+                }
             }
+            if (dbError) {
+                // Nothing more is written; the caller hands every claim back.
+                toSaver.wait(lock, [&] { return finishing; });
+                return;
+            }
+            const bool last = finishing;
+            auto batch = std::move(unsaved);
+            unsaved.clear();
+            int want = 0;
+            if (!last && !dry && queue.size() < lowWater()) {
+                want = up.m_options.batchSize;
+                if (options.maxRecords) want = std::min(want, *options.maxRecords - taken);
+                if (want <= 0) {
+                    want = 0;
+                    dry = true;
+                    toSender.notify_all();
+                }
+            }
+            std::deque<Entry> giveBack;
+            if (last) giveBack.swap(queue);  // claims never sent go back to the queue
+            if (batch.empty() && want == 0 && giveBack.empty()) {
+                if (last) return;
+                continue;
+            }
+            lock.unlock();
+
+            std::vector<outbox::Claim> claimed;
+            auto status = saveAndClaim(batch, want, giveBack, claimed);
+
+            lock.lock();
+            if (!status) {
+                dbError = status.error();
+                toSender.notify_all();
+                if (last) return;
+                continue;
+            }
+            if (want > 0) {
+                if (claimed.empty()) dry = true;
+                taken += static_cast<int>(claimed.size());
+                for (auto& c : claimed) queue.push_back(Entry{std::move(c), false});
+                toSender.notify_all();
+            }
+            if (!batch.empty() && options.onSaved) {
+                RoundStats total = totalLocked();
+                lock.unlock();
+                options.onSaved(total);
+                lock.lock();
+            }
+            if (last) return;
         }
-        if (unsaved.empty() && want == 0) return;
-        auto fault = [&](const sqlite::Error& e) {
-            dbError = e;
-            unsaved.clear();  // rolled back: those rows stay claimed and go back to the queue at the end
-        };
+    }
+
+    // One transaction: the outcomes, the next chunk of claims, the claims handed back.
+    sqlite::Status saveAndClaim(const std::vector<std::pair<outbox::Claim, Disposition>>& batch, int want,
+                                const std::deque<Entry>& giveBack, std::vector<outbox::Claim>& claimed) {
         auto tx = sqlite::Transaction::begin(db);
-        if (!tx) return fault(tx.error());
-        for (const auto& [claim, d] : unsaved)
-            if (auto s = up.record(db, claim, d, stats); !s) return fault(s.error());
-        std::vector<outbox::Claim> claimed;
+        if (!tx) return edsync::fail(tx.error());
+        for (const auto& [claim, d] : batch)
+            if (auto s = up.record(out, claim, d, saved); !s) return s;
+        for (const Entry& e : giveBack)
+            if (auto s = out.unclaim(e.claim.resource, e.claim.naturalKey, e.claim.version); !s) return s;
         if (want > 0) {
-            auto c = outbox::claimDue(db, options.dueByUnixMs.value_or(up.m_clock.unixMs()), want);
-            if (!c) return fault(c.error());
+            auto c = out.claimDue(options.dueByUnixMs.value_or(up.m_clock.unixMs()), want, claimedUpToSeq);
+            if (!c) return edsync::fail(c.error());
             claimed = std::move(*c);
+            // The next claim starts past these rows instead of stepping over
+            // every row still in flight. A row rewritten meanwhile gets a
+            // larger seq and is still found; one missed goes in the next drain.
+            if (!claimed.empty()) claimedUpToSeq = claimed.back().seq;
         }
-        if (auto s = tx->commit(); !s) return fault(s.error());
-        const bool savedOutcomes = !unsaved.empty();
-        unsaved.clear();
-        lastSaveSteadyMs = up.m_clock.steadyMs();
-        if (want > 0) {
-            if (claimed.empty()) dry = true;
-            taken += static_cast<int>(claimed.size());
-            for (auto& c : claimed) queue.push_back(Entry{std::move(c), false});
+        return tx->commit();
+    }
+
+    // --- the sender ----------------------------------------------------
+
+    bool halted() const { return pausedFor401 || renewToken || refusedAgain || sent.noAnswerStreak || sent.cancelled; }
+
+    void settle(const outbox::Claim& claim, Disposition d) {
+        std::lock_guard lock(m);
+        if (unsaved.empty()) {
+            firstUnsavedAt = std::chrono::steady_clock::now();
+            toSaver.notify_one();  // the saver starts the interval's clock
         }
-        if (savedOutcomes && options.onSaved) options.onSaved(stats);
+        unsaved.emplace_back(claim, std::move(d));
+        if (static_cast<int>(unsaved.size()) >= up.m_options.saveEvery) toSaver.notify_one();
     }
 
     std::optional<transport::Request> next() {
@@ -188,12 +280,17 @@ struct Uploader::Run {
                 renewToken = true;  // renewed between streams: token() may need the network
                 return std::nullopt;
             }
-            // The queue ran out: save what has arrived and claim the next chunk together.
-            if (queue.empty()) save(/*claimMore=*/true);
-            if (queue.empty() || dbError) return std::nullopt;
-            Entry e = std::move(queue.front());
-            queue.pop_front();
-            if (!e.resentAfter401) ++stats.claimed;
+            Entry e;
+            {
+                std::unique_lock lock(m);
+                // Waits only when the saver has not claimed ahead fast enough (or at the start).
+                toSender.wait(lock, [&] { return !queue.empty() || dry || dbError; });
+                if (queue.empty() || dbError) return std::nullopt;
+                e = std::move(queue.front());
+                queue.pop_front();
+                if (!e.resentAfter401) ++sent.claimed;
+                if (queue.size() < lowWater() && !dry) toSaver.notify_one();
+            }
             if (!isValidResourceName(e.claim.resource)) {
                 // Refused locally: a resource name that cannot be a URL.
                 Disposition d;
@@ -214,8 +311,13 @@ struct Uploader::Run {
         Entry e = std::move(it->second);
         inFlight.erase(it);
         const std::int64_t now = up.m_clock.unixMs();
+        std::optional<std::int64_t> offset;
         if (outcome) {
-            if (auto offset = clockOffsetMs(*outcome, now)) stats.clockOffsetMs = offset;
+            // The Date header changes once a second: parse it only then.
+            if (auto date = outcome->header("date"); date && *date != lastDate) {
+                lastDate = std::string(*date);
+                offset = clockOffsetMs(*outcome, now);
+            }
         }
         Disposition d = classifyUpsert(outcome, now, up.m_options.backoff.cap.count());
         if (d.verdict == Verdict::Unauthorized) {
@@ -234,12 +336,13 @@ struct Uploader::Run {
         }
         if (d.verdict == Verdict::Synced) up.m_session.tokenAccepted();
         if (d.httpStatus) noAnswerRun = 0;
-        if (d.noResponse && ++noAnswerRun >= up.m_options.offlineAfter) stats.noAnswerStreak = true;
-        if (d.immediate) stats.cancelled = true;
+        {
+            std::lock_guard lock(m);
+            if (offset) sent.clockOffsetMs = offset;
+            if (d.noResponse && ++noAnswerRun >= up.m_options.offlineAfter) sent.noAnswerStreak = true;
+            if (d.immediate) sent.cancelled = true;
+        }
         settle(e.claim, std::move(d));
-        if (static_cast<int>(unsaved.size()) >= up.m_options.saveEvery ||
-            up.m_clock.steadyMs() - lastSaveSteadyMs >= up.m_options.saveInterval.count())
-            save(/*claimMore=*/false);
     }
 
     // A transport that never reported some request must not strand its row in flight.
@@ -261,34 +364,9 @@ struct Uploader::Run {
         settleUnreported();
     }
 
-    // The last save: every outcome, and every claim never sent handed back.
-    void finish() {
-        if (dbError) return;
-        auto tx = sqlite::Transaction::begin(db);
-        if (!tx) {
-            dbError = tx.error();
-            return;
-        }
-        for (const auto& [claim, d] : unsaved) {
-            if (auto s = up.record(db, claim, d, stats); !s) {
-                dbError = s.error();
-                return;
-            }
-        }
-        for (const Entry& e : queue) {
-            if (auto s = outbox::unclaim(db, e.claim.resource, e.claim.naturalKey, e.claim.version); !s) {
-                dbError = s.error();
-                return;
-            }
-        }
-        if (auto s = tx->commit(); !s) {
-            dbError = s.error();
-            return;
-        }
-        const bool savedOutcomes = !unsaved.empty();
-        unsaved.clear();
-        queue.clear();
-        if (savedOutcomes && options.onSaved) options.onSaved(stats);
+    bool failed() {
+        std::lock_guard lock(m);
+        return dbError.has_value();
     }
 };
 
@@ -296,13 +374,15 @@ ApiResult<RoundStats> Uploader::drain(Database& db, const DrainOptions& options)
     // A token first: claiming rows we cannot send would only churn them.
     auto first = m_session.token();
     if (!first) return fail(first.error());
+    auto statements = outbox::Uploads::prepare(db);
+    if (!statements) return fail(ApiError{ApiError::Kind::Database, std::nullopt, 0, statements.error().describe(), std::nullopt});
 
-    Run run(*this, db, options);
+    Run run(*this, db, std::move(*statements), options);
     run.token = *first;
-    run.lastSaveSteadyMs = m_clock.steadyMs();
+    std::thread saver([&run] { run.saver(); });
     for (;;) {
         run.stream();
-        if (run.dbError || run.stats.cancelled || run.stats.noAnswerStreak || run.refusedAgain) break;
+        if (run.failed() || run.sent.cancelled || run.sent.noAnswerStreak || run.refusedAgain) break;
         if (!run.authRetry.empty()) {
             // One new token and one resend of what the old one was refused for.
             run.pausedFor401 = false;
@@ -319,9 +399,10 @@ ApiResult<RoundStats> Uploader::drain(Database& db, const DrainOptions& options)
                 run.authRetry.clear();
                 break;
             }
-            ++run.stats.tokenRefreshes;
-            ++run.refreshes;
             run.token = *fresh;
+            std::lock_guard lock(run.m);
+            ++run.sent.tokenRefreshes;
+            ++run.refreshes;
             for (auto it = run.authRetry.rbegin(); it != run.authRetry.rend(); ++it) {
                 it->resentAfter401 = true;
                 run.queue.push_front(std::move(*it));
@@ -341,17 +422,22 @@ ApiResult<RoundStats> Uploader::drain(Database& db, const DrainOptions& options)
         break;  // nothing more is due
     }
     if (run.refusedAgain) m_session.refreshDidNotHelp();
-    // Stopped before their resend (interrupt, offline, a database error): back to the queue.
-    for (auto it = run.authRetry.rbegin(); it != run.authRetry.rend(); ++it) run.queue.push_front(std::move(*it));
-    run.authRetry.clear();
-    run.finish();
+    {
+        std::lock_guard lock(run.m);
+        // Stopped before their resend (interrupt, offline, a database error): back to the queue.
+        for (auto it = run.authRetry.rbegin(); it != run.authRetry.rend(); ++it) run.queue.push_front(std::move(*it));
+        run.authRetry.clear();
+        run.finishing = true;
+    }
+    run.toSaver.notify_all();
+    saver.join();  // every outcome is saved (or the save failed) before we return
 
     if (run.dbError) {
         // Rows whose outcome could not be saved stay claimed; hand them back.
         (void)outbox::releaseInFlight(db);
         return fail(ApiError{ApiError::Kind::Database, std::nullopt, 0, run.dbError->describe(), std::nullopt});
     }
-    return run.stats;
+    return run.totalLocked();
 }
 
 ApiResult<RoundStats> Uploader::runRound(Database& db, std::optional<std::int64_t> dueByUnixMs) {

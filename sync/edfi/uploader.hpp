@@ -94,7 +94,7 @@ public:
 
 private:
     struct Run;  // one drain's state (uploader.cpp)
-    sqlite::Status record(Database& db, const outbox::Claim& claim, const Disposition& d, RoundStats& stats);
+    sqlite::Status record(outbox::Uploads& out, const outbox::Claim& claim, const Disposition& d, RoundStats& stats);
 
     Session& m_session;
     transport::HttpClient& m_http;
