@@ -12,6 +12,7 @@ namespace {
 
 constexpr std::int64_t kRateWindowMs = 10'000;
 constexpr std::int64_t kCountsRefreshMs = 500;
+constexpr std::int64_t kDrainCountsRefreshMs = 2'000;
 constexpr std::int64_t kContactSaveMs = 10'000;
 
 ApiError dbError(const sqlite::Error& e) { return ApiError{ApiError::Kind::Database, std::nullopt, 0, e.describe(), std::nullopt}; }
@@ -95,7 +96,16 @@ SyncEngine::SyncEngine(SyncConfig config, std::filesystem::path databaseFile, Pu
     : m_config(std::move(config)), m_databaseFile(std::move(databaseFile)), m_sink(sink), m_http(std::move(http)),
       m_clock(clock ? std::move(clock) : std::make_unique<SystemClock>()) {
     if (m_config.concurrency < 1) m_config.concurrency = 1;
-    if (m_config.batchSize < 1) m_config.batchSize = 4 * m_config.concurrency;
+    if (m_config.batchSize < 1) m_config.batchSize = 16 * m_config.concurrency;
+}
+
+UploadOptions SyncEngine::uploadOptions() const {
+    UploadOptions o;
+    o.batchSize = m_config.batchSize;
+    o.backoff = m_config.backoff;
+    o.saveEvery = 4 * m_config.concurrency;
+    o.offlineAfter = m_config.concurrency;  // every slot failed with no answer, one after another
+    return o;
 }
 
 SyncEngine::~SyncEngine() { stop(); }
@@ -202,7 +212,7 @@ void SyncEngine::run(sqlite::Database db) {
     std::random_device seeder;
     Session session(m_config.baseUrl, Credentials{m_config.clientKey, m_config.clientSecret}, *m_http, clock, m_config.backoff,
                     seeder());
-    Uploader uploader(session, *m_http, clock, UploadOptions{m_config.batchSize, m_config.backoff}, seeder());
+    Uploader uploader(session, *m_http, clock, uploadOptions(), seeder());
     Puller puller(session, *m_http);
     std::mt19937_64 rng(seeder());
 
@@ -249,13 +259,14 @@ void SyncEngine::run(sqlite::Database db) {
             (void)saveContact(db, contact);
         }
     };
-    auto refreshCounts = [&](bool force) {
+    // The counts and the next due time read every waiting row: with a
+    // backlog of 100,000 that takes longer than kCountsRefreshMs, and a drain
+    // would spend much of its time refreshing the status screen. So spend at
+    // most about a tenth of the time on it between drains, and a twentieth
+    // during one (where the drain's own outcomes keep the counts current).
+    auto refreshCounts = [&](bool force, std::int64_t minIntervalMs = kCountsRefreshMs, std::int64_t costFactor = 10) {
         std::int64_t now = clock.steadyMs();
-        // The counts and the next due time read every waiting row: with a
-        // backlog of 100,000 that takes longer than kCountsRefreshMs, and a
-        // drain would spend nearly all its time refreshing the status screen.
-        // So between rounds, spend at most about a tenth of the time on it.
-        if (!force && now - countsRefreshedAt < std::max(kCountsRefreshMs, 10 * countsCostMs)) return;
+        if (!force && now - countsRefreshedAt < std::max(minIntervalMs, costFactor * countsCostMs)) return;
         countsRefreshedAt = now;
         auto counts = outbox::counts(db);
         auto next = outbox::nextDueAt(db);
@@ -321,8 +332,33 @@ void SyncEngine::run(sqlite::Database db) {
             (void)outbox::expediteNoResponseRetries(db, clock.unixMs());
         }
 
-        // 2. Upload one round.
-        auto round = uploader.runRound(db);
+        // 2. Upload: stream every due row; the status follows each save.
+        int seenSynced = 0;
+        int seenAttention = 0;
+        int seenAnswered = 0;
+        auto account = [&](const RoundStats& total) {
+            const int synced = total.synced - seenSynced;
+            const int attention = total.attention - seenAttention;
+            seenSynced = total.synced;
+            seenAttention = total.attention;
+            const std::int64_t now = clock.steadyMs();
+            rate.add(now, synced);
+            if (total.answered > seenAnswered) noteContact(total.clockOffsetMs);
+            seenAnswered = total.answered;
+            const double perSecond = rate.perSecond(now);
+            updateStatus([&](SyncStatus& s) {
+                // What this drain settled, until the next full count.
+                s.counts.synced += synced;
+                s.counts.needsAttention += attention;
+                s.counts.pending = std::max<std::int64_t>(0, s.counts.pending - synced - attention);
+                s.drainRatePerSecond = perSecond;
+                if (total.lastCause) s.lastError = *total.lastCause;
+            });
+            refreshCounts(false, kDrainCountsRefreshMs, 20);
+        };
+        DrainOptions drainOptions;
+        drainOptions.onSaved = account;
+        auto round = uploader.drain(db, drainOptions);
         if (!round) {
             const ApiError& e = round.error();
             if (e.kind == ApiError::Kind::Cancelled) break;
@@ -334,20 +370,12 @@ void SyncEngine::run(sqlite::Database db) {
             unreachable(e.kind == ApiError::Kind::AuthRejected ? Connection::AuthFailed : Connection::Offline, e);
             continue;
         }
-        rate.add(clock.steadyMs(), round->synced);
-        if (round->answered > 0) noteContact(round->clockOffsetMs);
-        if (round->lastCause) {
-            std::string cause = *round->lastCause;
-            updateStatus([&](SyncStatus& s) { s.lastError = cause; });
-        }
+        account(*round);
         if (round->offline()) {
             unreachable(Connection::Offline, ApiError{ApiError::Kind::Offline, std::nullopt, 0, round->lastCause.value_or(""), std::nullopt});
             continue;
         }
-        if (round->claimed >= m_config.batchSize) {
-            refreshCounts(false);
-            continue;  // more is probably due: keep draining
-        }
+        if (round->cancelled) continue;  // stop() or an interrupt: the top of the loop decides
 
         // 3. Pull reference data when due (after the backlog, never instead of it).
         if (m_sink && !m_config.pullResources.empty() && (pullRequested || clock.steadyMs() >= nextPullAt)) {
@@ -392,7 +420,8 @@ void SyncEngine::run(sqlite::Database db) {
         if (!waitFor(std::chrono::milliseconds(sleepMs), true)) break;
     }
 
-    // Unfinished claims go back to the queue; progress was saved per record.
+    // Unfinished claims go back to the queue (the uploader already returned
+    // what it had not sent); every outcome was saved before the drain returned.
     (void)outbox::releaseInFlight(db);
     (void)saveContact(db, contact);
     refreshCounts(true);
@@ -415,7 +444,7 @@ PassReport SyncEngine::runOnePass(const PassProgressFn& progress) {
     m_http->resume();
     Session session(m_config.baseUrl, Credentials{m_config.clientKey, m_config.clientSecret}, *m_http, clock, m_config.backoff,
                     seeder());
-    Uploader uploader(session, *m_http, clock, UploadOptions{m_config.batchSize, m_config.backoff}, seeder());
+    Uploader uploader(session, *m_http, clock, uploadOptions(), seeder());
     Puller puller(session, *m_http);
     PassProgress p;
     auto tell = [&] {
@@ -461,28 +490,41 @@ PassReport SyncEngine::runOnePass(const PassProgressFn& progress) {
     const std::int64_t passStart = clock.unixMs();
     p.phase = PassProgress::Phase::Uploading;
     std::optional<std::string> lastCause;
-    for (;;) {
-        auto round = uploader.runRound(*db, passStart);
-        if (!round) {
-            (void)saveContact(*db, contact);
-            return finish(failureResult(round.error()), round.error().describe());
-        }
-        p.sent += round->claimed;
-        p.synced += round->synced;
-        p.retried += round->retried;
-        p.attention += round->attention;
+    RoundStats before;  // totals of the drains already finished
+    auto account = [&](const RoundStats& total) {
+        p.sent = before.claimed + total.claimed;
+        p.synced = before.synced + total.synced;
+        p.retried = before.retried + total.retried;
+        p.attention = before.attention + total.attention;
         report.sent = p.sent;
         report.synced = p.synced;
         report.retried = p.retried;
         report.attention = p.attention;
-        if (round->lastCause) lastCause = round->lastCause;
-        if (round->clockOffsetMs) contact.clockOffsetMs = round->clockOffsetMs;
-        if (round->claimed > 0) tell();
+        if (total.lastCause) lastCause = total.lastCause;
+        if (total.clockOffsetMs) contact.clockOffsetMs = total.clockOffsetMs;
+        if (total.claimed > 0) tell();
+    };
+    DrainOptions drainOptions;
+    drainOptions.dueByUnixMs = passStart;
+    drainOptions.onSaved = account;
+    for (;;) {
+        auto round = uploader.drain(*db, drainOptions);
+        if (!round) {
+            (void)saveContact(*db, contact);
+            return finish(failureResult(round.error()), round.error().describe());
+        }
+        account(*round);
+        before.claimed += round->claimed;
+        before.synced += round->synced;
+        before.retried += round->retried;
+        before.attention += round->attention;
         if (round->offline()) {
             (void)saveContact(*db, contact);
             return finish(PassResult::Offline, round->lastCause.value_or("the server stopped answering"));
         }
-        if (round->claimed == 0) break;
+        // A drain ends when nothing more is due; another one only says why
+        // (e.g. a token refused after a drain that stopped on a second 401).
+        if (round->claimed == 0 || round->cancelled) break;
     }
 
     if (m_sink && !m_config.pullResources.empty()) {

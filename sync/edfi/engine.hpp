@@ -3,8 +3,9 @@
 // kiosk's database file (WAL; the kiosk writes on another connection) that
 // drains the outbox to Ed-Fi and pulls reference data with change queries.
 //
-// Loop: claim due rows -> send them in parallel -> save each outcome as it
-// arrives -> sleep until the earliest retry time, the next pull, or wake().
+// Loop: drain the outbox as a stream (`concurrency` requests always in flight,
+// claims taken ahead, outcomes saved in batches; the status follows each save)
+// -> pull when due -> sleep until the earliest retry time, the next pull, or wake().
 // While the server is unreachable it probes GET {base}/ with a short backoff
 // instead of churning records; when the server answers again, rows that were
 // waiting on a connectivity backoff become due at once.
@@ -43,7 +44,7 @@ struct SyncConfig {
     std::chrono::milliseconds connectTimeout{10'000};
     std::chrono::milliseconds requestTimeout{60'000};
     int concurrency = 8;        // requests in flight at once
-    int batchSize = 0;          // rows claimed per round; 0: 4 x concurrency
+    int batchSize = 0;          // rows claimed ahead per claim transaction; 0: 16 x concurrency
     BackoffPolicy backoff;      // per record: ~1 s doubling to ~1 h, full jitter, never giving up
     // While the server cannot be reached: how often to look for it again.
     BackoffPolicy probeBackoff{std::chrono::milliseconds{1'000}, std::chrono::milliseconds{60'000}, std::chrono::milliseconds{250}};
@@ -151,6 +152,7 @@ private:
     bool waitFor(std::chrono::milliseconds duration, bool wakeOnNewWork);
     void updateStatus(const std::function<void(SyncStatus&)>& change);
     edsync::Result<sqlite::Database, ApiError> openDatabase();
+    UploadOptions uploadOptions() const;
 
     SyncConfig m_config;
     std::filesystem::path m_databaseFile;

@@ -215,6 +215,10 @@ ApiResult<std::string> Session::token() {
     return fail(tokenFailure(std::move(e)));
 }
 
+bool Session::tokenStillValid(std::string_view token) const {
+    return !m_token.empty() && token == m_token && m_clock.steadyMs() < m_tokenValidUntilSteadyMs;
+}
+
 void Session::tokenRejected(std::string_view tokenUsed) {
     if (!m_token.empty() && tokenUsed == m_token) {
         sodium_memzero(m_token.data(), m_token.size());

@@ -82,6 +82,8 @@ public:
 
     // A valid access token, from the cache when it has time left.
     ApiResult<std::string> token();
+    // Whether `token` is the cached token and still has time left (no network).
+    bool tokenStillValid(std::string_view token) const;
     // A data call using `tokenUsed` was answered 401: forget that token so
     // the next token() asks for a new one (many 401s of one batch: once).
     void tokenRejected(std::string_view tokenUsed);

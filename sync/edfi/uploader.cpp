@@ -1,6 +1,13 @@
 #include "sync/edfi/uploader.hpp"
 
+#include <algorithm>
+#include <limits>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
 #include <span>
+#include <unordered_map>
 
 namespace edsync::edfi {
 
@@ -73,168 +80,371 @@ Disposition classifyUpsert(const transport::Outcome& outcome, std::int64_t nowUn
 Uploader::Uploader(Session& session, transport::HttpClient& http, const Clock& clock, UploadOptions options, std::uint64_t seed)
     : m_session(session), m_http(http), m_clock(clock), m_options(options), m_rng(seed) {
     if (m_options.batchSize < 1) m_options.batchSize = 1;
+    if (m_options.saveEvery < 1) m_options.saveEvery = 1;
+    if (m_options.offlineAfter < 1) m_options.offlineAfter = 1;
 }
 
-sqlite::Status Uploader::record(Database& db, const outbox::Claim& claim, const Disposition& d, RoundStats& stats) {
+sqlite::Status Uploader::record(outbox::Uploads& out, const outbox::Claim& claim, const Disposition& d, RoundStats& stats) {
     if (d.httpStatus) ++stats.answered;
     if (d.noResponse) ++stats.noResponse;
     switch (d.verdict) {
     case Verdict::Synced:
         ++stats.synced;
-        return outbox::acknowledge(db, claim.resource, claim.naturalKey, claim.version);
+        return out.acknowledge(claim.resource, claim.naturalKey, claim.version);
     case Verdict::NeedsAttention:
         ++stats.attention;
         stats.lastCause = d.cause;
-        return outbox::needsAttention(db, claim.resource, claim.naturalKey, claim.version, d.httpStatus.value_or(0), d.cause);
+        return out.needsAttention(claim.resource, claim.naturalKey, claim.version, d.httpStatus.value_or(0), d.cause);
     case Verdict::RetryLater:
     case Verdict::Unauthorized: {
         ++stats.retried;
         if (!d.immediate) stats.lastCause = d.cause;
         const std::int64_t now = m_clock.unixMs();
         const std::int64_t at = d.immediate ? now : retryAtUnixMs(m_options.backoff, claim.attempts, d.retryAfterMs, now, m_rng);
-        return outbox::retryLater(db, claim.resource, claim.naturalKey, claim.version, at, d.httpStatus, d.cause);
+        return out.retryLater(claim.resource, claim.naturalKey, claim.version, at, d.httpStatus, d.cause);
     }
     }
     return {};
 }
 
-ApiResult<RoundStats> Uploader::runRound(Database& db, std::optional<std::int64_t> dueByUnixMs) {
-    RoundStats stats;
-    // A token first: claiming rows we cannot send would only churn them.
-    auto token = m_session.token();
-    if (!token) return fail(token.error());
-    std::string tokenUsed = *token;
+// One drain's state, on two threads. The caller's thread sends: the
+// transport calls next() whenever a slot is free and done() as each answer
+// arrives, and neither waits for the database. A saver thread owns the
+// database connection for the drain: it saves outcomes in batches and claims
+// the next chunk before the queue runs out. They meet only in `m`.
+struct Uploader::Run {
+    struct Entry {
+        outbox::Claim claim;
+        bool resentAfter401 = false;
+    };
 
-    std::vector<outbox::Claim> claims;
-    {
-        auto tx = sqlite::Transaction::begin(db);
-        if (!tx) return fail(ApiError{ApiError::Kind::Database, std::nullopt, 0, tx.error().describe(), std::nullopt});
-        auto claimed = outbox::claimDue(db, dueByUnixMs.value_or(m_clock.unixMs()), m_options.batchSize);
-        if (!claimed) return fail(ApiError{ApiError::Kind::Database, std::nullopt, 0, claimed.error().describe(), std::nullopt});
-        if (auto s = tx->commit(); !s) return fail(ApiError{ApiError::Kind::Database, std::nullopt, 0, s.error().describe(), std::nullopt});
-        claims = std::move(*claimed);
-    }
-    stats.claimed = static_cast<int>(claims.size());
-    if (claims.empty()) return stats;
+    Uploader& up;
+    Database& db;
+    outbox::Uploads out;
+    const DrainOptions& options;
 
+    // --- shared, guarded by m ---
+    std::mutex m;
+    std::condition_variable toSaver;
+    std::condition_variable toSender;
+    std::deque<Entry> queue;                                     // claimed, not yet sent
+    std::vector<std::pair<outbox::Claim, Disposition>> unsaved;  // outcomes waiting for the next save
+    std::chrono::steady_clock::time_point firstUnsavedAt;  // when the oldest unsaved outcome arrived
+    bool dry = false;        // nothing more is due (or the limit is reached)
+    bool finishing = false;  // the sender is done: the last save, then the saver ends
     std::optional<sqlite::Error> dbError;
-    auto keep = [&dbError](sqlite::Status s) {
-        if (!s && !dbError) dbError = s.error();
-    };
-    // Outcomes are kept here and saved together once the round is over (see
-    // the end of this function).
-    std::vector<std::pair<std::size_t, Disposition>> outcomes;  // claim index, outcome
-    auto settle = [&outcomes](std::size_t claimIndex, Disposition d) { outcomes.emplace_back(claimIndex, std::move(d)); };
-    const std::int64_t maxRetryAfter = m_options.backoff.cap.count();
+    RoundStats sent;         // the sender's counters: claimed, tokenRefreshes, clockOffsetMs, noAnswerStreak, cancelled
 
-    // Build requests; a resource name that cannot be a URL is refused locally.
-    std::vector<transport::Request> requests;
-    std::vector<std::size_t> sent;  // request index -> claim index
-    for (std::size_t i = 0; i < claims.size(); ++i) {
-        if (!isValidResourceName(claims[i].resource)) {
-            Disposition d;
-            d.verdict = Verdict::NeedsAttention;
-            d.cause = "\"" + sanitizeText(claims[i].resource, 100) + "\" is not an Ed-Fi resource name";
-            settle(i, std::move(d));
-            continue;
-        }
-        requests.push_back(m_session.upsertRequest(claims[i].resource, claims[i].json, tokenUsed));
-        sent.push_back(i);
+    // --- saver thread only ---
+    RoundStats saved;  // what record() counts: synced, retried, attention, answered, noResponse, lastCause
+    int taken = 0;     // rows taken from the outbox
+    std::int64_t claimedUpToSeq = std::numeric_limits<std::int64_t>::min();
+
+    // --- sender (caller) thread only ---
+    std::string token;
+    std::unordered_map<std::size_t, Entry> inFlight;  // stream index -> entry
+    std::size_t handedOut = 0;                        // requests given to the current stream
+    std::vector<Entry> authRetry;                     // answered 401 with the first token
+    std::string lastDate;  // the last Date header read for the clock offset
+    int noAnswerRun = 0;
+    int refreshes = 0;
+    bool pausedFor401 = false;
+    bool renewToken = false;
+    bool refusedAgain = false;
+
+    Run(Uploader& u, Database& d, outbox::Uploads statements, const DrainOptions& o)
+        : up(u), db(d), out(std::move(statements)), options(o) {}
+
+    // Caller holds m.
+    RoundStats totalLocked() const {
+        RoundStats t = saved;
+        t.claimed = sent.claimed;
+        t.tokenRefreshes = sent.tokenRefreshes;
+        t.clockOffsetMs = sent.clockOffsetMs;
+        t.noAnswerStreak = sent.noAnswerStreak;
+        t.cancelled = sent.cancelled;
+        return t;
     }
 
-    std::vector<std::size_t> unauthorized;  // claim indexes
-    std::vector<bool> settled(claims.size(), false);
-    for (std::size_t i = 0; i < claims.size(); ++i) settled[i] = true;
-    for (std::size_t ci : sent) settled[ci] = false;
-    auto onDone = [&](std::size_t index, transport::Outcome&& outcome) {
-        if (index >= sent.size() || settled[sent[index]]) return;  // a transport reporting twice
-        settled[sent[index]] = true;
-        if (outcome) {
-            if (auto offset = clockOffsetMs(*outcome, m_clock.unixMs())) stats.clockOffsetMs = offset;
-        }
-        Disposition d = classifyUpsert(outcome, m_clock.unixMs(), maxRetryAfter);
-        if (d.verdict == Verdict::Unauthorized) {
-            unauthorized.push_back(sent[index]);  // counted once its final outcome is recorded
-            return;
-        }
-        if (d.verdict == Verdict::Synced) m_session.tokenAccepted();
-        settle(sent[index], std::move(d));
-    };
-    m_http.perform(requests, onDone);
+    std::size_t lowWater() const { return static_cast<std::size_t>(up.m_options.batchSize); }
 
-    if (!unauthorized.empty()) {
-        // The token died (expired early, revoked, server restarted): one new
-        // token and one resend; if that is refused too, back off.
-        m_session.tokenRejected(tokenUsed);
-        auto fresh = m_session.token();
-        if (!fresh) {
-            for (std::size_t ci : unauthorized) {
-                Disposition d;
-                d.verdict = Verdict::RetryLater;
-                d.httpStatus = 401;
-                d.cause = "HTTP 401, and no new token: " + fresh.error().describe();
-                settle(ci, std::move(d));
-            }
-        } else {
-            ++stats.tokenRefreshes;
-            requests.clear();
-            sent.clear();
-            for (std::size_t ci : unauthorized) {
-                requests.push_back(m_session.upsertRequest(claims[ci].resource, claims[ci].json, *fresh));
-                sent.push_back(ci);
-            }
-            bool refusedAgain = false;
-            for (std::size_t ci : sent) settled[ci] = false;
-            m_http.perform(requests, [&](std::size_t index, transport::Outcome&& outcome) {
-                if (index >= sent.size() || settled[sent[index]]) return;
-                settled[sent[index]] = true;
-                Disposition d = classifyUpsert(outcome, m_clock.unixMs(), maxRetryAfter);
-                if (d.verdict == Verdict::Unauthorized) {
-                    refusedAgain = true;
-                    d.verdict = Verdict::RetryLater;
-                    d.cause = "HTTP 401 again with a new token; waiting before asking for another";
+    // --- the saver -----------------------------------------------------
+
+    void saver() {
+        std::unique_lock lock(m);
+        for (;;) {
+            auto due = [&] {
+                return finishing || static_cast<int>(unsaved.size()) >= up.m_options.saveEvery ||
+                       (!dry && !dbError && queue.size() < lowWater());
+            };
+            // Wait for a reason to write: enough outcomes, the oldest unsaved
+            // outcome's interval over, claims running low, or the end.
+            while (!due()) {
+                if (!unsaved.empty() && up.m_options.saveInterval.count() > 0) {
+                    if (toSaver.wait_until(lock, firstUnsavedAt + up.m_options.saveInterval) == std::cv_status::timeout) break;
+                } else {
+                    toSaver.wait(lock);
                 }
-                if (d.verdict == Verdict::Synced) m_session.tokenAccepted();
-                settle(sent[index], std::move(d));
-            });
-            if (refusedAgain) m_session.refreshDidNotHelp();
+            }
+            if (dbError) {
+                // Nothing more is written; the caller hands every claim back.
+                toSaver.wait(lock, [&] { return finishing; });
+                return;
+            }
+            const bool last = finishing;
+            auto batch = std::move(unsaved);
+            unsaved.clear();
+            int want = 0;
+            if (!last && !dry && queue.size() < lowWater()) {
+                want = up.m_options.batchSize;
+                if (options.maxRecords) want = std::min(want, *options.maxRecords - taken);
+                if (want <= 0) {
+                    want = 0;
+                    dry = true;
+                    toSender.notify_all();
+                }
+            }
+            std::deque<Entry> giveBack;
+            if (last) giveBack.swap(queue);  // claims never sent go back to the queue
+            if (batch.empty() && want == 0 && giveBack.empty()) {
+                if (last) return;
+                continue;
+            }
+            lock.unlock();
+
+            std::vector<outbox::Claim> claimed;
+            auto status = saveAndClaim(batch, want, giveBack, claimed);
+
+            lock.lock();
+            if (!status) {
+                dbError = status.error();
+                toSender.notify_all();
+                if (last) return;
+                continue;
+            }
+            if (want > 0) {
+                if (claimed.empty()) dry = true;
+                taken += static_cast<int>(claimed.size());
+                for (auto& c : claimed) queue.push_back(Entry{std::move(c), false});
+                toSender.notify_all();
+            }
+            if (!batch.empty() && options.onSaved) {
+                RoundStats total = totalLocked();
+                lock.unlock();
+                options.onSaved(total);
+                lock.lock();
+            }
+            if (last) return;
         }
+    }
+
+    // One transaction: the outcomes, the next chunk of claims, the claims handed back.
+    sqlite::Status saveAndClaim(const std::vector<std::pair<outbox::Claim, Disposition>>& batch, int want,
+                                const std::deque<Entry>& giveBack, std::vector<outbox::Claim>& claimed) {
+        auto tx = sqlite::Transaction::begin(db);
+        if (!tx) return edsync::fail(tx.error());
+        for (const auto& [claim, d] : batch)
+            if (auto s = up.record(out, claim, d, saved); !s) return s;
+        for (const Entry& e : giveBack)
+            if (auto s = out.unclaim(e.claim.resource, e.claim.naturalKey, e.claim.version); !s) return s;
+        if (want > 0) {
+            auto c = out.claimDue(options.dueByUnixMs.value_or(up.m_clock.unixMs()), want, claimedUpToSeq);
+            if (!c) return edsync::fail(c.error());
+            claimed = std::move(*c);
+            // The next claim starts past these rows instead of stepping over
+            // every row still in flight. A row rewritten meanwhile gets a
+            // larger seq and is still found; one missed goes in the next drain.
+            if (!claimed.empty()) claimedUpToSeq = claimed.back().seq;
+        }
+        return tx->commit();
+    }
+
+    // --- the sender ----------------------------------------------------
+
+    bool halted() const { return pausedFor401 || renewToken || refusedAgain || sent.noAnswerStreak || sent.cancelled; }
+
+    void settle(const outbox::Claim& claim, Disposition d) {
+        std::lock_guard lock(m);
+        if (unsaved.empty()) {
+            firstUnsavedAt = std::chrono::steady_clock::now();
+            toSaver.notify_one();  // the saver starts the interval's clock
+        }
+        unsaved.emplace_back(claim, std::move(d));
+        if (static_cast<int>(unsaved.size()) >= up.m_options.saveEvery) toSaver.notify_one();
+    }
+
+    std::optional<transport::Request> next() {
+        for (;;) {
+            if (halted()) return std::nullopt;
+            if (!up.m_session.tokenStillValid(token)) {
+                renewToken = true;  // renewed between streams: token() may need the network
+                return std::nullopt;
+            }
+            Entry e;
+            {
+                std::unique_lock lock(m);
+                // Waits only when the saver has not claimed ahead fast enough (or at the start).
+                toSender.wait(lock, [&] { return !queue.empty() || dry || dbError; });
+                if (queue.empty() || dbError) return std::nullopt;
+                e = std::move(queue.front());
+                queue.pop_front();
+                if (!e.resentAfter401) ++sent.claimed;
+                if (queue.size() < lowWater() && !dry) toSaver.notify_one();
+            }
+            if (!isValidResourceName(e.claim.resource)) {
+                // Refused locally: a resource name that cannot be a URL.
+                Disposition d;
+                d.verdict = Verdict::NeedsAttention;
+                d.cause = "\"" + sanitizeText(e.claim.resource, 100) + "\" is not an Ed-Fi resource name";
+                settle(e.claim, std::move(d));
+                continue;
+            }
+            transport::Request request = up.m_session.upsertRequest(e.claim.resource, e.claim.json, token);
+            inFlight.emplace(handedOut++, std::move(e));
+            return request;
+        }
+    }
+
+    void done(std::size_t index, transport::Outcome&& outcome) {
+        auto it = inFlight.find(index);
+        if (it == inFlight.end()) return;  // a transport reporting twice, or an index it was never given
+        Entry e = std::move(it->second);
+        inFlight.erase(it);
+        const std::int64_t now = up.m_clock.unixMs();
+        std::optional<std::int64_t> offset;
+        if (outcome) {
+            // The Date header changes once a second: parse it only then.
+            if (auto date = outcome->header("date"); date && *date != lastDate) {
+                lastDate = std::string(*date);
+                offset = clockOffsetMs(*outcome, now);
+            }
+        }
+        Disposition d = classifyUpsert(outcome, now, up.m_options.backoff.cap.count());
+        if (d.verdict == Verdict::Unauthorized) {
+            if (refreshes == 0 && !e.resentAfter401) {
+                // The token died (expired early, revoked, server restarted): send
+                // nothing more with it; once the stream is empty, one new token.
+                authRetry.push_back(std::move(e));
+                pausedFor401 = true;
+                noAnswerRun = 0;
+                return;
+            }
+            // A fresh token was refused too: back off rather than burn tokens.
+            refusedAgain = true;
+            d.verdict = Verdict::RetryLater;
+            d.cause = "HTTP 401 again with a new token; waiting before asking for another";
+        }
+        if (d.verdict == Verdict::Synced) up.m_session.tokenAccepted();
+        if (d.httpStatus) noAnswerRun = 0;
+        {
+            std::lock_guard lock(m);
+            if (offset) sent.clockOffsetMs = offset;
+            if (d.noResponse && ++noAnswerRun >= up.m_options.offlineAfter) sent.noAnswerStreak = true;
+            if (d.immediate) sent.cancelled = true;
+        }
+        settle(e.claim, std::move(d));
     }
 
     // A transport that never reported some request must not strand its row in flight.
-    for (std::size_t i = 0; i < claims.size(); ++i) {
-        if (settled[i]) continue;
-        Disposition d;
-        d.verdict = Verdict::RetryLater;
-        d.immediate = true;
-        d.cause = "no outcome was reported for the request";
-        settle(i, std::move(d));
-    }
-
-    // Every outcome of the round in ONE transaction: one fsync per round
-    // instead of one per record, which capped a backlog drain near the disk's
-    // fsync rate. Until it commits the rows stay claimed; after a crash the
-    // next start hands them back and they are sent again, which an Ed-Fi
-    // upsert makes harmless (at-least-once delivery, exactly-once effect).
-    // The transaction opens only now, never across network waits, so the
-    // kiosk's own writes are not held up by a slow server.
-    if (!outcomes.empty()) {
-        auto tx = sqlite::Transaction::begin(db);
-        if (!tx) {
-            keep(edsync::fail(tx.error()));
-        } else {
-            for (const auto& [claimIndex, d] : outcomes) keep(record(db, claims[claimIndex], d, stats));
-            if (!dbError) keep(tx->commit());
-            // On an error the transaction rolls back as it goes out of scope.
+    void settleUnreported() {
+        for (auto& [index, e] : inFlight) {
+            Disposition d;
+            d.verdict = Verdict::RetryLater;
+            d.immediate = true;
+            d.cause = "no outcome was reported for the request";
+            settle(e.claim, std::move(d));
         }
+        inFlight.clear();
     }
 
-    if (dbError) {
+    void stream() {
+        handedOut = 0;
+        up.m_http.performStream([this] { return next(); },
+                                [this](std::size_t index, transport::Outcome&& outcome) { done(index, std::move(outcome)); });
+        settleUnreported();
+    }
+
+    bool failed() {
+        std::lock_guard lock(m);
+        return dbError.has_value();
+    }
+};
+
+ApiResult<RoundStats> Uploader::drain(Database& db, const DrainOptions& options) {
+    // A token first: claiming rows we cannot send would only churn them.
+    auto first = m_session.token();
+    if (!first) return fail(first.error());
+    auto statements = outbox::Uploads::prepare(db);
+    if (!statements) return fail(ApiError{ApiError::Kind::Database, std::nullopt, 0, statements.error().describe(), std::nullopt});
+
+    Run run(*this, db, std::move(*statements), options);
+    run.token = *first;
+    std::thread saver([&run] { run.saver(); });
+    for (;;) {
+        run.stream();
+        if (run.failed() || run.sent.cancelled || run.sent.noAnswerStreak || run.refusedAgain) break;
+        if (!run.authRetry.empty()) {
+            // One new token and one resend of what the old one was refused for.
+            run.pausedFor401 = false;
+            m_session.tokenRejected(run.token);
+            auto fresh = m_session.token();
+            if (!fresh) {
+                for (Run::Entry& e : run.authRetry) {
+                    Disposition d;
+                    d.verdict = Verdict::RetryLater;
+                    d.httpStatus = 401;
+                    d.cause = "HTTP 401, and no new token: " + fresh.error().describe();
+                    run.settle(e.claim, std::move(d));
+                }
+                run.authRetry.clear();
+                break;
+            }
+            run.token = *fresh;
+            std::lock_guard lock(run.m);
+            ++run.sent.tokenRefreshes;
+            ++run.refreshes;
+            for (auto it = run.authRetry.rbegin(); it != run.authRetry.rend(); ++it) {
+                it->resentAfter401 = true;
+                run.queue.push_front(std::move(*it));
+            }
+            run.authRetry.clear();
+            continue;
+        }
+        if (run.renewToken) {
+            // The token is near its end during a long drain: renew it between streams.
+            run.renewToken = false;
+            if (run.handedOut == 0) break;  // not even a fresh token lasted one request: let the caller look
+            auto fresh = m_session.token();
+            if (!fresh) break;  // the caller's next drain reports why
+            run.token = *fresh;
+            continue;
+        }
+        break;  // nothing more is due
+    }
+    if (run.refusedAgain) m_session.refreshDidNotHelp();
+    {
+        std::lock_guard lock(run.m);
+        // Stopped before their resend (interrupt, offline, a database error): back to the queue.
+        for (auto it = run.authRetry.rbegin(); it != run.authRetry.rend(); ++it) run.queue.push_front(std::move(*it));
+        run.authRetry.clear();
+        run.finishing = true;
+    }
+    run.toSaver.notify_all();
+    saver.join();  // every outcome is saved (or the save failed) before we return
+
+    if (run.dbError) {
         // Rows whose outcome could not be saved stay claimed; hand them back.
         (void)outbox::releaseInFlight(db);
-        return fail(ApiError{ApiError::Kind::Database, std::nullopt, 0, dbError->describe(), std::nullopt});
+        return fail(ApiError{ApiError::Kind::Database, std::nullopt, 0, run.dbError->describe(), std::nullopt});
     }
-    return stats;
+    return run.totalLocked();
+}
+
+ApiResult<RoundStats> Uploader::runRound(Database& db, std::optional<std::int64_t> dueByUnixMs) {
+    DrainOptions options;
+    options.dueByUnixMs = dueByUnixMs;
+    options.maxRecords = m_options.batchSize;
+    return drain(db, options);
 }
 
 } // namespace edsync::edfi

@@ -1,12 +1,17 @@
 #pragma once
-// Drains the outbox: claims due rows, POSTs each row's JSON (an Ed-Fi upsert
-// on the natural key) several at a time, and records every outcome as soon
-// as it arrives — acknowledge the version sent, retry later with backoff, or
-// needs attention with the server's own words. Progress is saved per record.
+// Drains the outbox as a stream: claims due rows ahead in chunks (held in
+// memory), keeps the transport's requests in flight all the time (a slot that
+// answers is refilled at once, never waiting for a slower answer), POSTs each
+// row's JSON (an Ed-Fi upsert on the natural key) and records every outcome —
+// acknowledge the version sent, retry later with backoff, or needs attention
+// with the server's own words. Outcomes are saved in batched transactions
+// (every few ms or every N outcomes) and always before the drain returns.
 #include "sync/edfi/session.hpp"
 #include "sync/outbox/outbox.hpp"
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <random>
 #include <string>
@@ -35,8 +40,11 @@ struct Disposition {
 Disposition classifyUpsert(const transport::Outcome& outcome, std::int64_t nowUnixMs, std::int64_t maxRetryAfterMs);
 
 struct UploadOptions {
-    int batchSize = 32;  // rows claimed per round; the transport runs `concurrency` of them at once
+    int batchSize = 32;  // rows claimed per claim transaction, taken ahead and held in memory
     BackoffPolicy backoff;
+    int saveEvery = 32;                            // outcomes saved per transaction ...
+    std::chrono::milliseconds saveInterval{20};    // ... or at least this often while answers arrive
+    int offlineAfter = 8;  // this many requests in a row with no answer at all: the network is gone
 };
 
 struct RoundStats {
@@ -49,9 +57,23 @@ struct RoundStats {
     int tokenRefreshes = 0;
     std::optional<std::string> lastCause;      // of the last failure in this round
     std::optional<std::int64_t> clockOffsetMs;  // from the last Date header seen
+    bool noAnswerStreak = false;  // stopped after `offlineAfter` requests in a row got no answer
+    bool cancelled = false;       // interrupt(): unsent claims went back to the queue
 
-    // Every request of the round failed without an answer: the network is gone.
-    bool offline() const { return noResponse > 0 && answered == 0; }
+    // Every request failed without an answer, or the last `offlineAfter` did:
+    // the network is gone.
+    bool offline() const { return (noResponse > 0 && answered == 0) || noAnswerStreak; }
+};
+
+struct DrainOptions {
+    // Only rows due by then (a CLI pass: those due when it began). Default:
+    // the clock at each claim, so rows committed during the drain go too.
+    std::optional<std::int64_t> dueByUnixMs;
+    // Take no more than this many rows (runRound); default: until none is due.
+    std::optional<int> maxRecords;
+    // After each save, on the calling thread, with the totals so far (for a
+    // status screen during a long drain). It must not use the HttpClient.
+    std::function<void(const RoundStats& total)> onSaved;
 };
 
 class Uploader {
@@ -59,14 +81,20 @@ public:
     Uploader(Session& session, transport::HttpClient& http, const Clock& clock, UploadOptions options,
              std::uint64_t seed = std::random_device{}());
 
-    // One round: a token (cached), claim up to batchSize rows due by
-    // `dueByUnixMs` (default: now), send them together, save each outcome.
-    // A 401 triggers one token refresh and one resend of those rows.
-    // Fails without claiming anything when no token can be had.
+    // Sends every due row, `concurrency` at a time without a barrier, until
+    // none is due, the network is gone (`offlineAfter` no-answers in a row),
+    // a fresh token is refused, or interrupt(). A token first (cached); one
+    // 401 triggers one token refresh and one resend of the rows refused.
+    // Every outcome is saved before it returns; claims never sent go back
+    // to the queue. Fails without claiming anything when no token can be had.
+    ApiResult<RoundStats> drain(Database& db, const DrainOptions& options = {});
+
+    // A bounded drain: at most batchSize rows due by `dueByUnixMs` (default: now).
     ApiResult<RoundStats> runRound(Database& db, std::optional<std::int64_t> dueByUnixMs = std::nullopt);
 
 private:
-    sqlite::Status record(Database& db, const outbox::Claim& claim, const Disposition& d, RoundStats& stats);
+    struct Run;  // one drain's state (uploader.cpp)
+    sqlite::Status record(outbox::Uploads& out, const outbox::Claim& claim, const Disposition& d, RoundStats& stats);
 
     Session& m_session;
     transport::HttpClient& m_http;

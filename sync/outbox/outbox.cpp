@@ -3,6 +3,7 @@
 #include "sync/sqlite/migrations.hpp"
 
 #include <array>
+#include <limits>
 
 namespace edsync::outbox {
 
@@ -140,67 +141,124 @@ Result<std::optional<RecordStatus>> status(Database& db, std::string_view resour
     return std::optional<RecordStatus>{r};
 }
 
-Result<std::vector<Claim>> claimDue(Database& db, std::int64_t nowUnixMs, int limit) {
-    auto select = db.prepare(
-        "SELECT resource, natural_key, body, local_version, attempts FROM outbox"
-        " WHERE " OUTBOX_WAITING " AND in_flight_version IS NULL AND NOT " OUTBOX_ATTENTION
-        "   AND next_attempt_at <= ?1"
-        " ORDER BY seq LIMIT ?2;");
-    if (!select) return fail(select.error());
-    select->bind(1, nowUnixMs).bind(2, limit);
+namespace {
+
+constexpr const char* kClaimSelect =
+    "SELECT resource, natural_key, body, local_version, attempts, seq FROM outbox"
+    " WHERE " OUTBOX_WAITING " AND seq > ?3 AND in_flight_version IS NULL AND NOT " OUTBOX_ATTENTION
+    "   AND next_attempt_at <= ?1"
+    " ORDER BY seq LIMIT ?2;";
+constexpr const char* kClaimMark =
+    "UPDATE outbox SET in_flight_version = ?3, attempts = attempts + 1 WHERE resource = ?1 AND natural_key = ?2;";
+constexpr const char* kAcknowledge =
+    "UPDATE outbox SET synced_version = max(synced_version, ?3), in_flight_version = NULL,"
+    " attempts = CASE WHEN local_version <= ?3 THEN 0 ELSE attempts END,"
+    " last_status = NULL, last_error = NULL, next_attempt_at = 0"
+    " WHERE resource = ?1 AND natural_key = ?2;";
+constexpr const char* kRetryLater =
+    "UPDATE outbox SET in_flight_version = NULL, next_attempt_at = ?4, last_status = ?5, last_error = ?6"
+    " WHERE resource = ?1 AND natural_key = ?2 AND in_flight_version = ?3;";
+constexpr const char* kNeedsAttention =
+    "UPDATE outbox SET in_flight_version = NULL, attention_version = ?3, last_status = ?4, last_error = ?5"
+    " WHERE resource = ?1 AND natural_key = ?2;";
+constexpr const char* kUnclaim =
+    "UPDATE outbox SET in_flight_version = NULL, attempts = max(0, attempts - 1)"
+    " WHERE resource = ?1 AND natural_key = ?2 AND in_flight_version = ?3;";
+
+Result<std::vector<Claim>> claimWith(sqlite::Statement& select, sqlite::Statement& mark, std::int64_t nowUnixMs, int limit,
+                                     std::int64_t afterSeq) {
+    select.reset();
+    select.bind(1, nowUnixMs).bind(2, limit).bind(3, afterSeq);
     std::vector<Claim> claims;
     for (;;) {
-        auto row = select->step();
-        if (!row) return fail(row.error());
+        auto row = select.step();
+        if (!row) {
+            select.reset();
+            return fail(row.error());
+        }
         if (!*row) break;
         Claim c;
-        c.resource = select->getText(0);
-        c.naturalKey = select->getText(1);
-        c.json = select->getText(2);
-        c.version = select->getInt(3);
-        c.attempts = select->getInt(4);
+        c.resource = select.getText(0);
+        c.naturalKey = select.getText(1);
+        c.json = select.getText(2);
+        c.version = select.getInt(3);
+        c.attempts = select.getInt(4);
+        c.seq = select.getInt(5);
         claims.push_back(std::move(c));
     }
-    auto mark = db.prepare(
-        "UPDATE outbox SET in_flight_version = ?3, attempts = attempts + 1 WHERE resource = ?1 AND natural_key = ?2;");
-    if (!mark) return fail(mark.error());
+    select.reset();
     for (const Claim& c : claims) {
-        mark->reset();
-        mark->bind(1, c.resource).bind(2, c.naturalKey).bind(3, c.version);
-        if (auto s = mark->run(); !s) return fail(s.error());
+        mark.reset();
+        mark.bind(1, c.resource).bind(2, c.naturalKey).bind(3, c.version);
+        Status status = mark.run();
+        mark.reset();
+        if (!status) return fail(status.error());
     }
     return claims;
 }
 
+Status acknowledgeWith(sqlite::Statement& stmt, std::string_view resource, std::string_view naturalKey, std::int64_t version) {
+    stmt.reset();
+    stmt.bind(1, resource).bind(2, naturalKey).bind(3, version);
+    Status status = stmt.run();
+    stmt.reset();  // holds nothing between uses
+    return status;
+}
+
+Status retryLaterWith(sqlite::Statement& stmt, std::string_view resource, std::string_view naturalKey, std::int64_t version,
+                      std::int64_t retryAtUnixMs, std::optional<int> httpStatus, std::string_view cause) {
+    stmt.reset();
+    stmt.bind(1, resource).bind(2, naturalKey).bind(3, version).bind(4, retryAtUnixMs).bind(5, httpStatus).bind(6, cause);
+    Status status = stmt.run();
+    stmt.reset();  // holds nothing between uses
+    return status;
+}
+
+Status needsAttentionWith(sqlite::Statement& stmt, std::string_view resource, std::string_view naturalKey, std::int64_t version,
+                          int httpStatus, std::string_view serverMessage) {
+    stmt.reset();
+    stmt.bind(1, resource).bind(2, naturalKey).bind(3, version).bind(4, httpStatus).bind(5, serverMessage);
+    Status status = stmt.run();
+    stmt.reset();  // holds nothing between uses
+    return status;
+}
+
+Status unclaimWith(sqlite::Statement& stmt, std::string_view resource, std::string_view naturalKey, std::int64_t version) {
+    stmt.reset();
+    stmt.bind(1, resource).bind(2, naturalKey).bind(3, version);
+    Status status = stmt.run();
+    stmt.reset();  // holds nothing between uses
+    return status;
+}
+
+} // namespace
+
+Result<std::vector<Claim>> claimDue(Database& db, std::int64_t nowUnixMs, int limit) {
+    auto select = db.prepare(kClaimSelect);
+    if (!select) return fail(select.error());
+    auto mark = db.prepare(kClaimMark);
+    if (!mark) return fail(mark.error());
+    return claimWith(*select, *mark, nowUnixMs, limit, std::numeric_limits<std::int64_t>::min());
+}
+
 Status acknowledge(Database& db, std::string_view resource, std::string_view naturalKey, std::int64_t version) {
-    auto stmt = db.prepare(
-        "UPDATE outbox SET synced_version = max(synced_version, ?3), in_flight_version = NULL,"
-        " attempts = CASE WHEN local_version <= ?3 THEN 0 ELSE attempts END,"
-        " last_status = NULL, last_error = NULL, next_attempt_at = 0"
-        " WHERE resource = ?1 AND natural_key = ?2;");
+    auto stmt = db.prepare(kAcknowledge);
     if (!stmt) return fail(stmt.error());
-    stmt->bind(1, resource).bind(2, naturalKey).bind(3, version);
-    return stmt->run();
+    return acknowledgeWith(*stmt, resource, naturalKey, version);
 }
 
 Status retryLater(Database& db, std::string_view resource, std::string_view naturalKey, std::int64_t version,
                   std::int64_t retryAtUnixMs, std::optional<int> httpStatus, std::string_view cause) {
-    auto stmt = db.prepare(
-        "UPDATE outbox SET in_flight_version = NULL, next_attempt_at = ?4, last_status = ?5, last_error = ?6"
-        " WHERE resource = ?1 AND natural_key = ?2 AND in_flight_version = ?3;");
+    auto stmt = db.prepare(kRetryLater);
     if (!stmt) return fail(stmt.error());
-    stmt->bind(1, resource).bind(2, naturalKey).bind(3, version).bind(4, retryAtUnixMs).bind(5, httpStatus).bind(6, cause);
-    return stmt->run();
+    return retryLaterWith(*stmt, resource, naturalKey, version, retryAtUnixMs, httpStatus, cause);
 }
 
 Status needsAttention(Database& db, std::string_view resource, std::string_view naturalKey, std::int64_t version,
                       int httpStatus, std::string_view serverMessage) {
-    auto stmt = db.prepare(
-        "UPDATE outbox SET in_flight_version = NULL, attention_version = ?3, last_status = ?4, last_error = ?5"
-        " WHERE resource = ?1 AND natural_key = ?2;");
+    auto stmt = db.prepare(kNeedsAttention);
     if (!stmt) return fail(stmt.error());
-    stmt->bind(1, resource).bind(2, naturalKey).bind(3, version).bind(4, httpStatus).bind(5, serverMessage);
-    return stmt->run();
+    return needsAttentionWith(*stmt, resource, naturalKey, version, httpStatus, serverMessage);
 }
 
 Status retry(Database& db, std::string_view resource, std::string_view naturalKey) {
@@ -210,6 +268,59 @@ Status retry(Database& db, std::string_view resource, std::string_view naturalKe
     if (!stmt) return fail(stmt.error());
     stmt->bind(1, resource).bind(2, naturalKey);
     return stmt->run();
+}
+
+Status unclaim(Database& db, std::string_view resource, std::string_view naturalKey, std::int64_t version) {
+    auto stmt = db.prepare(kUnclaim);
+    if (!stmt) return fail(stmt.error());
+    return unclaimWith(*stmt, resource, naturalKey, version);
+}
+
+struct Uploads::Statements {
+    sqlite::Statement select, mark, acknowledge, retryLater, needsAttention, unclaim;
+};
+
+Result<Uploads> Uploads::prepare(Database& db) {
+    std::optional<sqlite::Error> error;
+    auto get = [&](const char* sql) -> std::optional<sqlite::Statement> {
+        auto stmt = db.prepare(sql);
+        if (!stmt) {
+            if (!error) error = stmt.error();
+            return std::nullopt;
+        }
+        return std::move(*stmt);
+    };
+    auto select = get(kClaimSelect);
+    auto mark = get(kClaimMark);
+    auto ack = get(kAcknowledge);
+    auto retry = get(kRetryLater);
+    auto attention = get(kNeedsAttention);
+    auto back = get(kUnclaim);
+    if (error) return fail(*error);
+    return Uploads(std::make_shared<Statements>(
+        Statements{std::move(*select), std::move(*mark), std::move(*ack), std::move(*retry), std::move(*attention), std::move(*back)}));
+}
+
+Result<std::vector<Claim>> Uploads::claimDue(std::int64_t nowUnixMs, int limit, std::int64_t afterSeq) {
+    return claimWith(m_s->select, m_s->mark, nowUnixMs, limit, afterSeq);
+}
+
+Status Uploads::acknowledge(std::string_view resource, std::string_view naturalKey, std::int64_t version) {
+    return acknowledgeWith(m_s->acknowledge, resource, naturalKey, version);
+}
+
+Status Uploads::retryLater(std::string_view resource, std::string_view naturalKey, std::int64_t version, std::int64_t retryAtUnixMs,
+                           std::optional<int> httpStatus, std::string_view cause) {
+    return retryLaterWith(m_s->retryLater, resource, naturalKey, version, retryAtUnixMs, httpStatus, cause);
+}
+
+Status Uploads::needsAttention(std::string_view resource, std::string_view naturalKey, std::int64_t version, int httpStatus,
+                               std::string_view serverMessage) {
+    return needsAttentionWith(m_s->needsAttention, resource, naturalKey, version, httpStatus, serverMessage);
+}
+
+Status Uploads::unclaim(std::string_view resource, std::string_view naturalKey, std::int64_t version) {
+    return unclaimWith(m_s->unclaim, resource, naturalKey, version);
 }
 
 Status releaseInFlight(Database& db) { return db.exec("UPDATE outbox SET in_flight_version = NULL WHERE in_flight_version IS NOT NULL;"); }

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -63,6 +64,7 @@ struct Claim {
     std::string json;
     std::int64_t version = 0;
     std::int64_t attempts = 0;
+    std::int64_t seq = 0;  // the writer's sequence: claims come oldest first
 };
 
 // Marks up to `limit` due rows in flight at their current version, oldest
@@ -83,6 +85,31 @@ Status needsAttention(Database& db, std::string_view resource, std::string_view 
                       int httpStatus, std::string_view serverMessage);
 
 Status retry(Database& db, std::string_view resource, std::string_view naturalKey);
+
+// A claim of `version` that was never sent goes back to the queue as if it
+// had not been taken (its attempt is not counted).
+Status unclaim(Database& db, std::string_view resource, std::string_view naturalKey, std::int64_t version);
+
+// The uploader's side with its statements prepared once: a drain runs
+// thousands of them, and preparing each one anew cost more than running it.
+// The same SQL as the free functions above. Lives no longer than `db`.
+class Uploads {
+public:
+    static Result<Uploads> prepare(Database& db);
+    // As claimDue(), only rows with a sequence after `afterSeq`.
+    Result<std::vector<Claim>> claimDue(std::int64_t nowUnixMs, int limit, std::int64_t afterSeq);
+    Status acknowledge(std::string_view resource, std::string_view naturalKey, std::int64_t version);
+    Status retryLater(std::string_view resource, std::string_view naturalKey, std::int64_t version, std::int64_t retryAtUnixMs,
+                      std::optional<int> httpStatus, std::string_view cause);
+    Status needsAttention(std::string_view resource, std::string_view naturalKey, std::int64_t version, int httpStatus,
+                          std::string_view serverMessage);
+    Status unclaim(std::string_view resource, std::string_view naturalKey, std::int64_t version);
+
+private:
+    struct Statements;
+    explicit Uploads(std::shared_ptr<Statements> s) : m_s(std::move(s)) {}
+    std::shared_ptr<Statements> m_s;
+};
 
 // After a restart nothing is really in flight: return claims to the queue.
 Status releaseInFlight(Database& db);

@@ -75,6 +75,7 @@ struct CurlTransport::Impl {
         std::size_t maxBytes = 0;
         bool busy = false;
         bool tooLarge = false;
+        Request owned;  // a streamed request lives here while it runs
         Response response;
         char errorBuffer[CURL_ERROR_SIZE] = {};
     };
@@ -202,6 +203,9 @@ struct CurlTransport::Impl {
         return std::nullopt;
     }
 
+    template <class Next>
+    void run(Next&& next, const Completion& done);
+
     Outcome finish(Slot& slot, CURLcode result) {
         curl_multi_remove_handle(multi, slot.easy);
         slot.busy = false;
@@ -267,61 +271,109 @@ void CurlTransport::resume() {
 
 int CurlTransport::lastHttpVersion() const { return m_impl ? m_impl->lastHttpVersion : 0; }
 
-void CurlTransport::perform(std::span<const Request> batch, const Completion& done) {
-    Impl& impl = *m_impl;
-    std::size_t next = 0;
+// The transfer loop shared by perform() and performStream(). `next(slot)`
+// gives the request to start in a free slot (kept alive until it completes)
+// and its index, or nullptr when there is nothing more to start.
+template <class Next>
+void CurlTransport::Impl::run(Next&& next, const Completion& done) {
+    bool exhausted = false;
     int active = 0;
     auto cancelled = [] { return TransportError{FailureKind::Cancelled, 0, "stopped before it completed"}; };
 
     for (;;) {
-        if (impl.interrupted.load()) {
-            for (auto& slot : impl.slots) {
+        if (interrupted.load()) {
+            for (auto& slot : slots) {
                 if (!slot->busy) continue;
-                curl_multi_remove_handle(impl.multi, slot->easy);
+                curl_multi_remove_handle(multi, slot->easy);
                 slot->busy = false;
+                slot->owned = Request{};
                 done(slot->index, fail(cancelled()));
             }
-            for (; next < batch.size(); ++next) done(next, fail(cancelled()));
+            // What was never started is cancelled too (batch mode; a stream is simply not asked again).
+            while (!exhausted) {
+                std::size_t index = 0;
+                Slot scratch;
+                if (!next(scratch, index, /*cancel=*/true)) break;
+                done(index, fail(cancelled()));
+            }
             return;
         }
-        while (next < batch.size()) {
-            Impl::Slot* slot = impl.freeSlot();
+        while (!exhausted) {
+            Slot* slot = freeSlot();
             if (!slot) break;
-            std::size_t index = next++;
-            if (auto err = impl.start(*slot, batch[index], index)) done(index, fail(std::move(*err)));
-            else ++active;
+            std::size_t index = 0;
+            const Request* request = next(*slot, index, /*cancel=*/false);
+            if (!request) {
+                exhausted = true;
+                break;
+            }
+            if (auto err = start(*slot, *request, index)) {
+                slot->owned = Request{};
+                done(index, fail(std::move(*err)));
+            } else {
+                ++active;
+            }
         }
-        if (active == 0 && next >= batch.size()) return;
+        if (active == 0 && exhausted) return;
 
         int running = 0;
-        CURLMcode mc = curl_multi_perform(impl.multi, &running);
+        CURLMcode mc = curl_multi_perform(multi, &running);
         bool completed = false;
         int queued = 0;
-        while (CURLMsg* msg = curl_multi_info_read(impl.multi, &queued)) {
+        while (CURLMsg* msg = curl_multi_info_read(multi, &queued)) {
             if (msg->msg != CURLMSG_DONE) continue;
             void* priv = nullptr;
             curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
-            auto* slot = static_cast<Impl::Slot*>(priv);
+            auto* slot = static_cast<Slot*>(priv);
             CURLcode result = msg->data.result;
             std::size_t index = slot->index;
-            Outcome outcome = impl.finish(*slot, result);
+            Outcome outcome = finish(*slot, result);
+            slot->owned = Request{};
             --active;
             completed = true;
             done(index, std::move(outcome));
         }
         if (mc != CURLM_OK) {
             // The multi handle itself broke: fail what is running rather than spin.
-            for (auto& slot : impl.slots) {
+            for (auto& slot : slots) {
                 if (!slot->busy) continue;
-                curl_multi_remove_handle(impl.multi, slot->easy);
+                curl_multi_remove_handle(multi, slot->easy);
                 slot->busy = false;
+                slot->owned = Request{};
                 --active;
                 done(slot->index, fail(TransportError{FailureKind::Other, 0, curl_multi_strerror(mc)}));
             }
             continue;
         }
-        if (!completed && active > 0) curl_multi_poll(impl.multi, nullptr, 0, 1000, nullptr);
+        // A completion frees a slot: refill it at once rather than wait in poll.
+        if (!completed && active > 0) curl_multi_poll(multi, nullptr, 0, 1000, nullptr);
     }
+}
+
+void CurlTransport::perform(std::span<const Request> batch, const Completion& done) {
+    std::size_t next = 0;
+    m_impl->run(
+        [&](Impl::Slot&, std::size_t& index, bool) -> const Request* {
+            if (next >= batch.size()) return nullptr;
+            index = next;
+            return &batch[next++];
+        },
+        done);
+}
+
+void CurlTransport::performStream(const NextRequest& nextRequest, const Completion& done) {
+    std::size_t counter = 0;
+    m_impl->run(
+        [&](Impl::Slot& slot, std::size_t& index, bool cancel) -> const Request* {
+            if (cancel) return nullptr;  // a stream's unasked requests do not exist yet
+            std::optional<Request> request = nextRequest();
+            if (!request) return nullptr;
+            // libcurl keeps a pointer to the body (CURLOPT_POSTFIELDS): the slot owns it until completion.
+            slot.owned = std::move(*request);
+            index = counter++;
+            return &slot.owned;
+        },
+        done);
 }
 
 } // namespace edsync::transport

@@ -38,6 +38,7 @@ public:
     ~CurlTransport() override;
 
     void perform(std::span<const Request> batch, const Completion& done) override;
+    void performStream(const NextRequest& next, const Completion& done) override;
     void interrupt() override;
     void resume() override;
 

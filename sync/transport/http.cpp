@@ -75,6 +75,31 @@ std::vector<Outcome> HttpClient::performAll(std::span<const Request> batch) {
     return out;
 }
 
+void HttpClient::performStream(const NextRequest& next, const Completion& done) {
+    std::size_t base = 0;
+    bool more = true;
+    std::vector<Request> batch;
+    while (more) {
+        batch.clear();
+        while (batch.size() < kFallbackStreamBatch) {
+            std::optional<Request> r = next();
+            if (!r) {
+                more = false;
+                break;
+            }
+            batch.push_back(std::move(*r));
+        }
+        if (batch.empty()) break;
+        bool cancelled = false;
+        perform(batch, [&](std::size_t index, Outcome&& outcome) {
+            if (!outcome && outcome.error().kind == FailureKind::Cancelled) cancelled = true;
+            done(base + index, std::move(outcome));
+        });
+        base += batch.size();
+        if (cancelled) break;  // interrupted: ask for nothing more
+    }
+}
+
 Outcome HttpClient::performOne(const Request& request) {
     auto all = performAll(std::span<const Request>(&request, 1));
     return std::move(all.front());

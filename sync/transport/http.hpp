@@ -69,12 +69,32 @@ using Outcome = edsync::Result<Response, TransportError>;
 // that request completes (so its result can be saved before the others end).
 using Completion = std::function<void(std::size_t index, Outcome&& outcome)>;
 
+// Asked for the next request of a stream whenever a transfer slot is free, on
+// the thread that called performStream(); nullopt: nothing more to send (it
+// is not asked again in that stream).
+using NextRequest = std::function<std::optional<Request>()>;
+
+// How many requests the fallback performStream() gathers per batch.
+inline constexpr std::size_t kFallbackStreamBatch = 8;
+
 class HttpClient {
 public:
     virtual ~HttpClient() = default;
     // Runs every request of the batch, several at a time, and returns when
     // all have completed. `done` receives each outcome with its index.
     virtual void perform(std::span<const Request> batch, const Completion& done) = 0;
+    // Keeps the client's limit of requests in flight for as long as `next`
+    // has requests: as soon as one completes, the next one starts; no request
+    // waits for a slower one. Outcomes go to `done` with the request's index
+    // in the order `next` handed them out (0, 1, 2, ...), each exactly once.
+    // Returns when `next` said nothing more and every request handed out has
+    // completed, or promptly after interrupt() (outstanding requests complete
+    // as Cancelled and `next` is not asked again). Callbacks may do other
+    // work (e.g. save outcomes) but must not call this client again.
+    // The default, for clients that can only run batches, gathers up to
+    // kFallbackStreamBatch requests and runs them with perform(): correct,
+    // with a barrier per batch.
+    virtual void performStream(const NextRequest& next, const Completion& done);
     // Thread-safe: makes a running perform() finish promptly, completing the
     // outstanding requests with FailureKind::Cancelled.
     virtual void interrupt() = 0;

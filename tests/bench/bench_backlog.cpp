@@ -106,7 +106,7 @@ int drain(const std::filesystem::path& dir, const std::string& baseUrl, const st
     config.clientKey = "kiosk";
     config.clientSecret = "kiosk-secret";
     config.caBundle = ca;
-    // Experiments only (run-all.sh leaves them unset): BACKLOG_BATCH rows per round, BACKLOG_CONCURRENCY in flight.
+    // Experiments only (run-all.sh leaves them unset): BACKLOG_BATCH rows claimed ahead per claim, BACKLOG_CONCURRENCY in flight.
     if (const char* b = std::getenv("BACKLOG_BATCH")) config.batchSize = std::atoi(b);
     if (const char* c = std::getenv("BACKLOG_CONCURRENCY")) config.concurrency = std::atoi(c);
     auto engine = edsync::edfi::SyncEngine::create(config, file, nullptr);
@@ -132,8 +132,8 @@ int drain(const std::filesystem::path& dir, const std::string& baseUrl, const st
 
     header("bench_backlog: drain a backlog of studentAssessments to the Ed-Fi double over TLS (SyncEngine)");
     row("records in the outbox", std::to_string(records), "100,000", nullptr);
-    row("requests in flight / rows per round", std::to_string(config.concurrency) + " / " +
-        std::to_string(config.batchSize > 0 ? config.batchSize : 4 * config.concurrency), "", nullptr);
+    row("requests in flight / rows claimed ahead per claim", std::to_string(config.concurrency) + " / " +
+        std::to_string(config.batchSize > 0 ? config.batchSize : 16 * config.concurrency), "", nullptr);
     row("drained", drained ? "yes" : "NO (timed out)", "", nullptr);
     row("synced afterwards", std::to_string(after ? after->synced : -1), "", nullptr);
     row("time to drain", fixed(seconds, "s", 2), "", nullptr);

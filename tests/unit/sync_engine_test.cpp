@@ -187,6 +187,40 @@ TEST_CASE("a 10,000-record backlog written offline drains without a restart") {
     engine.stop();
 }
 
+TEST_CASE("the status follows a long drain: counts and rate move before it ends") {
+    TempDir dir;
+    auto file = dir.path / "kiosk.db";
+    Kiosk kiosk(file);
+    {
+        auto tx = sqlite::Transaction::begin(kiosk.db);
+        for (int i = 0; i < 3'000; ++i)
+            REQUIRE(outbox::put(kiosk.db, "studentAssessments", "k" + std::to_string(i),
+                                nlohmann::json{{"naturalKey", "k" + std::to_string(i)}, {"v", 1}}.dump(), ++kiosk.seq).ok());
+        REQUIRE(tx->commit().ok());
+    }
+    FakeEdfi server;
+    std::atomic<int> posts{0};
+    std::atomic<bool> seenMidDrain{false};
+    SyncEngine* engine = nullptr;
+    server.before = [&](const transport::Request& r) -> std::optional<transport::Outcome> {
+        // Two thirds through, the drain waits here until a status reader sees its progress.
+        if (r.method == transport::Method::Post && r.url.find("/data/") != std::string::npos && ++posts == 2'000)
+            seenMidDrain = eventually([&] {
+                auto s = engine->status();
+                return s.counts.synced >= 1'000 && s.counts.pending > 0 && s.drainRatePerSecond > 0;
+            });
+        return std::nullopt;
+    };
+    SyncEngine e(testConfig(), file, nullptr, std::make_unique<FakeHttp>(server.handler()));
+    engine = &e;
+    REQUIRE(e.start().ok());
+    e.wake();
+    CHECK(eventually([&] { return kiosk.counts().synced == 3'000; }));
+    CHECK(seenMidDrain.load());
+    CHECK(eventually([&] { return e.status().counts.synced == 3'000 && e.status().counts.pending == 0; }));
+    e.stop();
+}
+
 TEST_CASE("after a crash, claims left in flight are handed back and sent") {
     TempDir dir;
     auto file = dir.path / "kiosk.db";

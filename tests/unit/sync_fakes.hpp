@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <functional>
 #include <map>
@@ -68,6 +69,22 @@ public:
             done(i, m_handler(batch[i]));
         }
     }
+    // One request at a time, answered before the next is asked for.
+    void performStream(const transport::NextRequest& next, const transport::Completion& done) override {
+        for (std::size_t i = 0; !m_interrupted.load(); ++i) {
+            std::optional<Request> request = next();
+            if (!request) return;
+            if (m_interrupted.load()) {
+                done(i, fail(transport::TransportError{transport::FailureKind::Cancelled, 0, "interrupted"}));
+                return;
+            }
+            {
+                std::lock_guard lock(m_mutex);
+                m_log.push_back(*request);
+            }
+            done(i, m_handler(*request));
+        }
+    }
     void interrupt() override { m_interrupted = true; }
     void resume() override { m_interrupted = false; }
 
@@ -88,6 +105,79 @@ private:
     mutable std::mutex m_mutex;
     std::vector<Request> m_log;
     std::atomic<bool> m_interrupted{false};
+};
+
+// A streaming client that keeps up to `window` requests in flight and answers
+// them out of order: each time its slots are full (or nothing more comes) it
+// answers the in-flight request `pick` chooses — by default the newest, so the
+// first request of a stream waits the longest. It records when each request
+// started and finished, so a test can see whether slots were refilled before
+// a slow answer arrived. Single-threaded; interrupt() from a handler or a
+// completion callback cancels what is in flight.
+class ReorderingHttp final : public transport::HttpClient {
+public:
+    using Handler = std::function<Outcome(const Request&)>;
+    struct Event {
+        bool started = false;  // false: completed
+        std::size_t index = 0;
+    };
+    struct Pending {
+        std::size_t index = 0;
+        Request request;
+    };
+    // Index into `inFlight` of the request to answer next.
+    using Pick = std::function<std::size_t(const std::vector<Pending>& inFlight)>;
+
+    ReorderingHttp(Handler handler, std::size_t window) : m_handler(std::move(handler)), m_window(window) {}
+    Pick pick = [](const std::vector<Pending>& inFlight) { return inFlight.size() - 1; };
+
+    void perform(std::span<const Request> batch, const transport::Completion& done) override {
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            if (m_interrupted) done(i, fail(transport::TransportError{transport::FailureKind::Cancelled, 0, "interrupted"}));
+            else done(i, m_handler(batch[i]));
+        }
+    }
+    void performStream(const transport::NextRequest& next, const transport::Completion& done) override {
+        std::vector<Pending> inFlight;
+        std::size_t counter = 0;
+        bool more = true;
+        for (;;) {
+            if (m_interrupted) {
+                for (auto& p : inFlight) done(p.index, fail(transport::TransportError{transport::FailureKind::Cancelled, 0, "interrupted"}));
+                return;
+            }
+            while (more && inFlight.size() < m_window) {
+                std::optional<Request> r = next();
+                if (!r) {
+                    more = false;
+                    break;
+                }
+                events.push_back({true, counter});
+                requests.push_back(*r);
+                inFlight.push_back({counter++, std::move(*r)});
+                maxInFlight = std::max(maxInFlight, inFlight.size());
+            }
+            if (inFlight.empty()) return;
+            std::size_t chosen = std::min(pick(inFlight), inFlight.size() - 1);
+            Pending p = std::move(inFlight[chosen]);
+            inFlight.erase(inFlight.begin() + static_cast<std::ptrdiff_t>(chosen));
+            Outcome outcome = m_handler(p.request);
+            if (m_interrupted) outcome = fail(transport::TransportError{transport::FailureKind::Cancelled, 0, "interrupted"});
+            events.push_back({false, p.index});
+            done(p.index, std::move(outcome));
+        }
+    }
+    void interrupt() override { m_interrupted = true; }
+    void resume() override { m_interrupted = false; }
+
+    std::vector<Event> events;
+    std::vector<Request> requests;  // in the order they started
+    std::size_t maxInFlight = 0;
+
+private:
+    Handler m_handler;
+    std::size_t m_window;
+    bool m_interrupted = false;
 };
 
 // The Ed-Fi behaviour the client relies on, in memory. Thread-safe.

@@ -5,8 +5,11 @@
 
 #include "sync_doctest.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <thread>
 
 using namespace edsync;
 using namespace edsync::edfi;
@@ -372,37 +375,250 @@ TEST_CASE("a transport that loses an outcome does not strand the row in flight")
     CHECK(outbox::status(db, "studentAssessments", "k0").value()->state == outbox::State::Synced);
 }
 
-TEST_CASE("a round saves all its outcomes in one transaction, after the last answer") {
-    // One fsync per round rather than one per record (the backlog benchmark's
-    // bottleneck): while answers arrive nothing is written; then all at once.
+namespace {
+
+struct TempFile {
+    std::filesystem::path dir;
+    TempFile() {
+        char pattern[] = "/tmp/uploader-stream-XXXXXX";
+        REQUIRE(mkdtemp(pattern) != nullptr);
+        dir = pattern;
+    }
+    ~TempFile() {
+        std::error_code ec;
+        std::filesystem::remove_all(dir, ec);
+    }
+    std::filesystem::path file() const { return dir / "kiosk.db"; }
+};
+
+void queueRows(sqlite::Database& db, int n, int firstSeq = 1) {
+    auto tx = sqlite::Transaction::begin(db);
+    REQUIRE(tx.ok());
+    for (int i = 0; i < n; ++i)
+        REQUIRE(outbox::put(db, "studentAssessments", "k" + std::to_string(i), nlohmann::json{{"naturalKey", "k" + std::to_string(i)}, {"v", 1}}.dump(),
+                            firstSeq + i)
+                    .ok());
+    REQUIRE(tx->commit().ok());
+}
+
+std::string keyOf(const transport::Request& r) { return nlohmann::json::parse(r.body).at("naturalKey").get<std::string>(); }
+
+// Polls; the deadline only stops a broken test from hanging (no timing assertions).
+template <class Pred>
+bool eventually(Pred pred) {
+    auto end = std::chrono::steady_clock::now() + 30s;
+    while (std::chrono::steady_clock::now() < end) {
+        if (pred()) return true;
+        std::this_thread::sleep_for(2ms);
+    }
+    return pred();
+}
+
+} // namespace
+
+TEST_CASE("a drain refills each slot as soon as it answers, never waiting for the slowest answer") {
     FakeClock clock;
     FakeEdfi server;
-    char pattern[] = "/tmp/uploader-round-XXXXXX";
-    REQUIRE(mkdtemp(pattern) != nullptr);
-    const std::filesystem::path file = std::filesystem::path(pattern) / "kiosk.db";
-    auto db = sqlite::Database::open(file, sqlite::Durability::Normal).value();
+    auto db = sqlite::Database::openInMemory().value();
     REQUIRE(outbox::migrate(db).ok());
-    for (int i = 0; i < 6; ++i)
-        REQUIRE(outbox::put(db, "studentAssessments", "k" + std::to_string(i), nlohmann::json{{"naturalKey", "k" + std::to_string(i)}}.dump(),
-                            i + 1)
-                    .ok());
-    auto observer = sqlite::Database::open(file, sqlite::Durability::Normal).value();
-    std::vector<std::int64_t> syncedSeenDuringRound;
+    queueRows(db, 20);
+    // Four in flight; the newest answers first, so the first request is the slowest of all.
+    ReorderingHttp http(server.handler(), 4);
+    Session session(FakeEdfi::kBase, {"kiosk", "kiosk-secret"}, http, clock);
+    Uploader uploader(session, http, clock, UploadOptions{8, BackoffPolicy{}});
+    auto r = uploader.drain(db);
+    REQUIRE(r.ok());
+    CHECK(r->claimed == 20);
+    CHECK(r->synced == 20);
+    CHECK(http.maxInFlight == 4);
+
+    // Every upsert started (19 of them answered) while the first was still waiting:
+    // a round with a barrier would have started at most 4 before it answered.
+    std::vector<ReorderingHttp::Event> posts;
+    std::size_t tokenRequests = 0;
+    for (const auto& e : http.events) {
+        if (http.requests[e.index].url.find("/oauth/") != std::string::npos) {
+            ++tokenRequests;
+            continue;
+        }
+        posts.push_back(e);
+    }
+    REQUIRE(tokenRequests == 0);  // the token went through perform(), not the stream
+    REQUIRE(posts.size() == 40);
+    std::size_t startedBeforeFirstAnswered = 0;
+    for (const auto& e : posts) {
+        if (!e.started && e.index == 0) break;
+        if (e.started) ++startedBeforeFirstAnswered;
+    }
+    CHECK(startedBeforeFirstAnswered == 20);
+    CHECK(posts.back().index == 0);
+    CHECK_FALSE(posts.back().started);
+    CHECK(outbox::counts(db).value().synced == 20);
+    CHECK(outbox::counts(db).value().inFlight == 0);
+}
+
+TEST_CASE("acknowledgements are saved in batches while answers arrive, and all before the drain returns") {
+    FakeClock clock;
+    FakeEdfi server;
+    TempFile tmp;
+    auto db = sqlite::Database::open(tmp.file(), sqlite::Durability::Normal).value();
+    REQUIRE(outbox::migrate(db).ok());
+    queueRows(db, 23);
+    auto observer = sqlite::Database::open(tmp.file(), sqlite::Durability::Normal).value();
+    std::vector<std::int64_t> seen;  // synced rows another connection sees at each upsert
+    bool savedDuringDrain = false;
+    int posts = 0;
     FakeHttp http([&](const transport::Request& r) {
         auto outcome = server.handle(r);
-        if (r.url.find("/data/") != std::string::npos) syncedSeenDuringRound.push_back(outbox::counts(observer).value().synced);
+        if (r.url.find("/data/") != std::string::npos) {
+            if (++posts == 15)  // ten answered by now: two batches of five are saved while the drain goes on
+                savedDuringDrain = eventually([&] { return outbox::counts(observer).value().synced >= 10; });
+            seen.push_back(outbox::counts(observer).value().synced);
+        }
         return outcome;
     });
     Session session(FakeEdfi::kBase, {"kiosk", "kiosk-secret"}, http, clock);
-    Uploader uploader(session, http, clock, UploadOptions{});
-    auto r = uploader.runRound(db);
+    UploadOptions options;
+    options.batchSize = 100;  // one claim: the saves here are the outcomes'
+    options.saveEvery = 5;
+    options.saveInterval = std::chrono::milliseconds{3'600'000};  // only the count (and the end) trigger a save here
+    Uploader uploader(session, http, clock, options);
+    std::vector<std::int64_t> savedTotals;  // synced after each save, as the uploader reports it
+    DrainOptions drainOptions;
+    drainOptions.onSaved = [&](const RoundStats& total) { savedTotals.push_back(total.synced); };
+    auto r = uploader.drain(db, drainOptions);
     REQUIRE(r.ok());
+    CHECK(r->synced == 23);
+    CHECK(savedDuringDrain);
+    CHECK(savedTotals.size() >= 2);
+    CHECK(savedTotals.size() <= 8);  // batches, not a transaction per record
+    // Another connection only ever sees whole saves.
+    for (std::int64_t n : seen) CHECK((n == 0 || std::find(savedTotals.begin(), savedTotals.end(), n) != savedTotals.end()));
+    CHECK(std::is_sorted(seen.begin(), seen.end()));
+    CHECK(seen.back() < 23);  // the last answers were not saved before the last upsert ...
+    auto after = outbox::counts(observer).value();
+    CHECK(after.synced == 23);  // ... but all of them before drain() returned
+    CHECK(after.inFlight == 0);
+    CHECK(savedTotals.back() == 23);
+}
+
+TEST_CASE("a version written while its request is in flight stays pending when answers come out of order") {
+    FakeClock clock;
+    FakeEdfi server;
+    auto db = sqlite::Database::openInMemory().value();
+    REQUIRE(outbox::migrate(db).ok());
+    queueRows(db, 6);
+    std::int64_t seq = 100;
+    ReorderingHttp* self = nullptr;
+    bool wrote = false;
+    ReorderingHttp http(
+        [&](const transport::Request& r) {
+            // When k5 is answered, k0 (sent first, answered last) is still on the wire.
+            if (r.url.find("/data/") != std::string::npos && keyOf(r) == "k5" && !wrote) {
+                wrote = true;
+                REQUIRE(outbox::put(db, "studentAssessments", "k0", nlohmann::json{{"naturalKey", "k0"}, {"v", 2}}.dump(), ++seq).ok());
+            }
+            return server.handle(r);
+        },
+        6);
+    self = &http;
+    Session session(FakeEdfi::kBase, {"kiosk", "kiosk-secret"}, http, clock);
+    Uploader uploader(session, http, clock, UploadOptions{16, BackoffPolicy{}});
+    auto r = uploader.drain(db);
+    REQUIRE(r.ok());
+    REQUIRE(wrote);
     CHECK(r->synced == 6);
-    CHECK(syncedSeenDuringRound == std::vector<std::int64_t>(6, 0));
-    CHECK(outbox::counts(observer).value().synced == 6);
-    CHECK(outbox::counts(observer).value().inFlight == 0);
-    std::error_code ec;
-    std::filesystem::remove_all(pattern, ec);
+    auto k0 = outbox::status(db, "studentAssessments", "k0").value().value();
+    CHECK(k0.syncedVersion == 1);
+    CHECK(k0.localVersion == 2);
+    CHECK(k0.state == outbox::State::Pending);
+    CHECK(server.stored("studentAssessments", "k0")->at("v") == 1);
+    CHECK(self->requests.size() == 6);  // v2 was not sent beside v1
+
+    auto again = uploader.drain(db);
+    REQUIRE(again.ok());
+    CHECK(again->synced == 1);
+    CHECK(outbox::status(db, "studentAssessments", "k0").value()->state == outbox::State::Synced);
+    CHECK(server.stored("studentAssessments", "k0")->at("v") == 2);
+    CHECK(server.posts("studentAssessments", "k0") == 2);
+}
+
+TEST_CASE("interrupt mid-stream: answered rows are saved, the rest go back to the queue") {
+    FakeClock clock;
+    FakeEdfi server;
+    auto db = sqlite::Database::openInMemory().value();
+    REQUIRE(outbox::migrate(db).ok());
+    queueRows(db, 300);
+    int answered = 0;
+    ReorderingHttp* self = nullptr;
+    ReorderingHttp http(
+        [&](const transport::Request& r) {
+            auto outcome = server.handle(r);
+            if (r.url.find("/data/") != std::string::npos && ++answered == 10) self->interrupt();  // stop() from the engine
+            return outcome;
+        },
+        4);
+    self = &http;
+    Session session(FakeEdfi::kBase, {"kiosk", "kiosk-secret"}, http, clock);
+    REQUIRE(session.token().ok());
+    Uploader uploader(session, http, clock, UploadOptions{64, BackoffPolicy{}});
+    auto r = uploader.drain(db);
+    REQUIRE(r.ok());
+    CHECK(r->cancelled);
+    CHECK(r->synced == 9);   // the tenth was answered, but interrupted before it was read
+    CHECK(r->retried == 4);  // the tenth and the three others in flight: due again at once
+    CHECK(http.requests.size() == 13);  // none started after the interrupt (the token went through perform())
+    auto c = outbox::counts(db).value();
+    CHECK(c.inFlight == 0);
+    CHECK(c.synced == 9);
+    CHECK(c.pending == 291);
+    // Claimed ahead but never sent: not counted as an attempt.
+    int untouched = 0;
+    for (int i = 0; i < 300; ++i) {
+        auto st = outbox::status(db, "studentAssessments", "k" + std::to_string(i)).value().value();
+        if (st.state == outbox::State::Pending && st.attempts == 0) ++untouched;
+    }
+    CHECK(untouched == 300 - 13);
+    auto due = outbox::nextDueAt(db).value();
+    REQUIRE(due.has_value());
+    CHECK(*due <= clock.unixMs());
+
+    http.resume();
+    auto rest = uploader.drain(db);
+    REQUIRE(rest.ok());
+    CHECK(outbox::counts(db).value().synced == 300);
+    for (int i = 0; i < 300; ++i) CHECK(server.posts("studentAssessments", "k" + std::to_string(i)) >= 1);
+}
+
+TEST_CASE("a stream stops when every slot in a row gets no answer: offline, and the unsent rows are not touched") {
+    FakeClock clock;
+    FakeEdfi server;
+    auto db = sqlite::Database::openInMemory().value();
+    REQUIRE(outbox::migrate(db).ok());
+    queueRows(db, 100);
+    int posts = 0;
+    ReorderingHttp http(
+        [&](const transport::Request& r) -> transport::Outcome {
+            if (r.url.find("/data/") != std::string::npos && ++posts > 10) return noAnswer(transport::FailureKind::Connect, 7);
+            return server.handle(r);
+        },
+        4);
+    Session session(FakeEdfi::kBase, {"kiosk", "kiosk-secret"}, http, clock);
+    UploadOptions options;
+    options.batchSize = 16;
+    options.offlineAfter = 4;
+    Uploader uploader(session, http, clock, options);
+    auto r = uploader.drain(db);
+    REQUIRE(r.ok());
+    CHECK(r->offline());
+    CHECK(r->noAnswerStreak);
+    CHECK(r->synced == 10);
+    CHECK(posts < 20);  // it did not go on through the backlog
+    CHECK(r->retried == posts - 10);
+    auto c = outbox::counts(db).value();
+    CHECK(c.inFlight == 0);
+    CHECK(c.synced == 10);
+    CHECK(c.pending == 90);
 }
 
 TEST_CASE("when a round's outcomes cannot be saved, every claim goes back to the queue") {
