@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cassert>
 #include <cerrno>
 #include <fcntl.h>
@@ -112,6 +113,18 @@ Database& Database::operator=(Database&& other) noexcept {
 
 Database::~Database() {
     if (m_db) sqlite3_close_v2(m_db);
+}
+
+Status Database::deferCheckpoints(int safetyPages) {
+    if (int rc = sqlite3_wal_autocheckpoint(m_db, std::max(safetyPages, 1)); rc != SQLITE_OK) return fail(errorFrom(m_db, rc));
+    return {};
+}
+
+Result<int> Database::checkpoint() {
+    int walFrames = 0, copied = 0;
+    int rc = sqlite3_wal_checkpoint_v2(m_db, nullptr, SQLITE_CHECKPOINT_PASSIVE, &walFrames, &copied);
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY) return fail(errorFrom(m_db, rc));
+    return walFrames < 0 ? 0 : walFrames - copied;
 }
 
 Status Database::exec(std::string_view sql) {

@@ -35,6 +35,16 @@ public:
     bool inTransaction() const;
     const std::filesystem::path& path() const { return m_path; }
 
+    // Takes WAL checkpoints off the commit path. SQLite's automatic checkpoint
+    // runs inside the COMMIT that pushes the WAL past its threshold (1,000
+    // pages), adding two or three fsyncs to that one action; after this call
+    // it does so only past `safetyPages`, and the owner calls checkpoint()
+    // when nobody is waiting (the kiosk: when idle).
+    Status deferCheckpoints(int safetyPages = 10000);
+    // A passive checkpoint: copies what it can without waiting for readers
+    // or writers. Returns the WAL frames still not copied.
+    Result<int> checkpoint();
+
     sqlite3* handle() const { return m_db; }
     Error lastError(int code) const;
 

@@ -28,6 +28,34 @@ TEST_CASE("a database file is created 0600 with WAL and foreign keys on") {
     CHECK(sync->getInt(0) == 2);  // FULL
 }
 
+TEST_CASE("deferred checkpoints: commits leave the WAL to grow past 1,000 pages, and checkpoint() copies it all") {
+    kiosk::test::TempDir dir;
+    auto walFrames = [](sqlite::Database& db) {
+        auto pageSize = db.prepare("PRAGMA page_size;");
+        REQUIRE(*pageSize->step());
+        auto bytes = std::filesystem::file_size(db.path().string() + "-wal");
+        return static_cast<std::int64_t>((bytes - 32) / static_cast<std::uintmax_t>(pageSize->getInt(0) + 24));
+    };
+    auto fill = [](sqlite::Database& db) {
+        REQUIRE(db.exec("CREATE TABLE t (x BLOB);").ok());
+        for (int i = 0; i < 1500; ++i) REQUIRE(db.exec("INSERT INTO t VALUES (zeroblob(3000));").ok());  // a commit each
+    };
+    auto automatic = sqlite::Database::open(dir / "automatic.db", sqlite::Durability::Normal);
+    REQUIRE(automatic.ok());
+    fill(*automatic);
+    CHECK(walFrames(*automatic) < 1200);  // SQLite checkpointed inside a commit near 1,000 and reused the WAL
+
+    auto deferred = sqlite::Database::open(dir / "deferred.db", sqlite::Durability::Normal);
+    REQUIRE(deferred.ok());
+    REQUIRE(deferred->deferCheckpoints(10000).ok());
+    fill(*deferred);
+    CHECK(walFrames(*deferred) > 1500);  // no commit paid for a checkpoint
+    auto left = deferred->checkpoint();
+    REQUIRE(left.ok());
+    CHECK(*left == 0);
+    CHECK(std::filesystem::file_size(dir / "deferred.db") > 1500u * 3000u);  // the rows are in the database file now
+}
+
 TEST_CASE("a transaction that is not committed leaves no trace") {
     auto db = sqlite::Database::openInMemory();
     REQUIRE(db.ok());
