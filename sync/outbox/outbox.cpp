@@ -165,6 +165,18 @@ constexpr const char* kUnclaim =
     "UPDATE outbox SET in_flight_version = NULL, attempts = max(0, attempts - 1)"
     " WHERE resource = ?1 AND natural_key = ?2 AND in_flight_version = ?3;";
 
+// Binds the arguments to ?1, ?2, ... in order, runs a kept statement once and
+// resets it, so it holds nothing between uses.
+template <typename... Args>
+Status runOnce(sqlite::Statement& stmt, const Args&... args) {
+    stmt.reset();
+    int index = 0;
+    (stmt.bind(++index, args), ...);
+    Status status = stmt.run();
+    stmt.reset();
+    return status;
+}
+
 Result<std::vector<Claim>> claimWith(sqlite::Statement& select, sqlite::Statement& mark, std::int64_t nowUnixMs, int limit,
                                      std::int64_t afterSeq) {
     select.reset();
@@ -187,48 +199,27 @@ Result<std::vector<Claim>> claimWith(sqlite::Statement& select, sqlite::Statemen
         claims.push_back(std::move(c));
     }
     select.reset();
-    for (const Claim& c : claims) {
-        mark.reset();
-        mark.bind(1, c.resource).bind(2, c.naturalKey).bind(3, c.version);
-        Status status = mark.run();
-        mark.reset();
-        if (!status) return fail(status.error());
-    }
+    for (const Claim& c : claims)
+        if (Status status = runOnce(mark, c.resource, c.naturalKey, c.version); !status) return fail(status.error());
     return claims;
 }
 
 Status acknowledgeWith(sqlite::Statement& stmt, std::string_view resource, std::string_view naturalKey, std::int64_t version) {
-    stmt.reset();
-    stmt.bind(1, resource).bind(2, naturalKey).bind(3, version);
-    Status status = stmt.run();
-    stmt.reset();  // holds nothing between uses
-    return status;
+    return runOnce(stmt, resource, naturalKey, version);
 }
 
 Status retryLaterWith(sqlite::Statement& stmt, std::string_view resource, std::string_view naturalKey, std::int64_t version,
                       std::int64_t retryAtUnixMs, std::optional<int> httpStatus, std::string_view cause) {
-    stmt.reset();
-    stmt.bind(1, resource).bind(2, naturalKey).bind(3, version).bind(4, retryAtUnixMs).bind(5, httpStatus).bind(6, cause);
-    Status status = stmt.run();
-    stmt.reset();  // holds nothing between uses
-    return status;
+    return runOnce(stmt, resource, naturalKey, version, retryAtUnixMs, httpStatus, cause);
 }
 
 Status needsAttentionWith(sqlite::Statement& stmt, std::string_view resource, std::string_view naturalKey, std::int64_t version,
                           int httpStatus, std::string_view serverMessage) {
-    stmt.reset();
-    stmt.bind(1, resource).bind(2, naturalKey).bind(3, version).bind(4, httpStatus).bind(5, serverMessage);
-    Status status = stmt.run();
-    stmt.reset();  // holds nothing between uses
-    return status;
+    return runOnce(stmt, resource, naturalKey, version, httpStatus, serverMessage);
 }
 
 Status unclaimWith(sqlite::Statement& stmt, std::string_view resource, std::string_view naturalKey, std::int64_t version) {
-    stmt.reset();
-    stmt.bind(1, resource).bind(2, naturalKey).bind(3, version);
-    Status status = stmt.run();
-    stmt.reset();  // holds nothing between uses
-    return status;
+    return runOnce(stmt, resource, naturalKey, version);
 }
 
 } // namespace

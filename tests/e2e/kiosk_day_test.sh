@@ -10,13 +10,7 @@
 set -euo pipefail
 kiosk="$1"; kioskctl="$2"; day="$3"; artefacts="$4"
 here="$(cd "$(dirname "$0")" && pwd)"
-mkdir -p "$artefacts"
-work=$(mktemp -d); pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
-step() { echo "step: $*"; }
-fail() { echo "FAILED at step: $*" >&2; exit 1; }
-source "$here/xvfb.sh"
+source "$here/lib.sh"
 ctl() { "$kioskctl" --data-dir "$work/data" "$@"; }
 json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$work/status.json"; }
 

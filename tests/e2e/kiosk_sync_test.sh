@@ -4,13 +4,7 @@
 # the record reaches the double by itself, once. Screenshots are artefacts.
 set -euo pipefail
 kiosk="$1"; kioskctl="$2"; double="$3"; certs_script="$4"; seed="$5"; artefacts="$6"
-mkdir -p "$artefacts"
-work=$(mktemp -d); pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
-step() { echo "step: $*"; }
-fail() { echo "FAILED at step: $*" >&2; exit 1; }
-source "$(dirname "$0")/xvfb.sh"
+source "$(dirname "$0")/lib.sh"
 
 step "start the Ed-Fi double with throwaway certificates"
 bash "$certs_script" "$work/certs" >/dev/null 2>&1

@@ -401,6 +401,14 @@ void queueRows(sqlite::Database& db, int n, int firstSeq = 1) {
     REQUIRE(tx->commit().ok());
 }
 
+// An in-memory outbox holding k0..k(n-1), version 1 each.
+sqlite::Database queuedOutbox(int n) {
+    auto db = sqlite::Database::openInMemory().value();
+    REQUIRE(outbox::migrate(db).ok());
+    queueRows(db, n);
+    return db;
+}
+
 std::string keyOf(const transport::Request& r) { return nlohmann::json::parse(r.body).at("naturalKey").get<std::string>(); }
 
 // Polls; the deadline only stops a broken test from hanging (no timing assertions).
@@ -419,9 +427,7 @@ bool eventually(Pred pred) {
 TEST_CASE("a drain refills each slot as soon as it answers, never waiting for the slowest answer") {
     FakeClock clock;
     FakeEdfi server;
-    auto db = sqlite::Database::openInMemory().value();
-    REQUIRE(outbox::migrate(db).ok());
-    queueRows(db, 20);
+    auto db = queuedOutbox(20);
     // Four in flight; the newest answers first, so the first request is the slowest of all.
     ReorderingHttp http(server.handler(), 4);
     Session session(FakeEdfi::kBase, {"kiosk", "kiosk-secret"}, http, clock);
@@ -505,9 +511,7 @@ TEST_CASE("acknowledgements are saved in batches while answers arrive, and all b
 TEST_CASE("a version written while its request is in flight stays pending when answers come out of order") {
     FakeClock clock;
     FakeEdfi server;
-    auto db = sqlite::Database::openInMemory().value();
-    REQUIRE(outbox::migrate(db).ok());
-    queueRows(db, 6);
+    auto db = queuedOutbox(6);
     std::int64_t seq = 100;
     ReorderingHttp* self = nullptr;
     bool wrote = false;
@@ -546,9 +550,7 @@ TEST_CASE("a version written while its request is in flight stays pending when a
 TEST_CASE("interrupt mid-stream: answered rows are saved, the rest go back to the queue") {
     FakeClock clock;
     FakeEdfi server;
-    auto db = sqlite::Database::openInMemory().value();
-    REQUIRE(outbox::migrate(db).ok());
-    queueRows(db, 300);
+    auto db = queuedOutbox(300);
     int answered = 0;
     ReorderingHttp* self = nullptr;
     ReorderingHttp http(
@@ -593,9 +595,7 @@ TEST_CASE("interrupt mid-stream: answered rows are saved, the rest go back to th
 TEST_CASE("a stream stops when every slot in a row gets no answer: offline, and the unsent rows are not touched") {
     FakeClock clock;
     FakeEdfi server;
-    auto db = sqlite::Database::openInMemory().value();
-    REQUIRE(outbox::migrate(db).ok());
-    queueRows(db, 100);
+    auto db = queuedOutbox(100);
     int posts = 0;
     ReorderingHttp http(
         [&](const transport::Request& r) -> transport::Outcome {

@@ -1,5 +1,12 @@
-# Sourced by the end-to-end tests: an Xvfb of its own and the kiosk window.
-# Expects `work` (a scratch dir), `pids` (an array) and `fail` to exist.
+# Sourced by the end-to-end tests (after they set `artefacts`): a scratch
+# dir, steps that name a failure, an Xvfb of its own and the kiosk window;
+# every process started here is stopped on exit.
+mkdir -p "$artefacts"
+work=$(mktemp -d); pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+step() { echo "step: $*"; }
+fail() { echo "FAILED at step: $*" >&2; exit 1; }
 
 # Xvfb picks a free display itself and writes its number: no races with
 # other X servers on the machine. Exports DISPLAY.
