@@ -1,5 +1,7 @@
 #include "kiosk/app/glfw_input.hpp"
 
+#include "kiosk/app/input_batch.hpp"
+
 #include <GLFW/glfw3.h>
 #include <backends/imgui_impl_glfw.h>
 
@@ -8,12 +10,6 @@
 namespace kiosk::app {
 
 namespace {
-
-struct InputEvent {
-    bool isChar = false;
-    int key = 0, scancode = 0, action = 0, mods = 0;
-    unsigned int codepoint = 0;
-};
 
 std::deque<InputEvent> g_queue;  // touched only on the main thread (GLFW callbacks run there)
 
@@ -34,18 +30,10 @@ void installInputQueue(GLFWwindow* window) {
 }
 
 void drainInputQueue(GLFWwindow* window) {
-    bool pressedThisFrame = false;
-    while (!g_queue.empty()) {
+    for (std::size_t n = eventsForThisFrame(g_queue); n > 0; --n) {
         const InputEvent& e = g_queue.front();
-        if (e.isChar) {
-            if (pressedThisFrame) break;  // text typed after a key waits for that key's frame
-            ImGui_ImplGlfw_CharCallback(window, e.codepoint);
-        } else {
-            bool press = e.action == GLFW_PRESS || e.action == GLFW_REPEAT;
-            if (pressedThisFrame) break;  // one key change per frame once a key went down
-            ImGui_ImplGlfw_KeyCallback(window, e.key, e.scancode, e.action, e.mods);
-            if (press) pressedThisFrame = true;
-        }
+        if (e.isChar) ImGui_ImplGlfw_CharCallback(window, e.codepoint);
+        else ImGui_ImplGlfw_KeyCallback(window, e.key, e.scancode, e.action, e.mods);
         g_queue.pop_front();
     }
 }

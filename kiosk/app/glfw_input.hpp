@@ -2,7 +2,8 @@
 // Dear ImGui 1.86 reads key state once per frame, so a press and release
 // that arrive in one poll (a quick typist, a barcode scanner, xdotool) would
 // be lost. These callbacks queue keyboard events and hand them to the GLFW
-// backend so that every press is visible for at least one frame.
+// backend one key change per frame (input_batch.hpp), so that every press is
+// visible for at least one frame.
 struct GLFWwindow;
 
 namespace kiosk::app {

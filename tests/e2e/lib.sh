@@ -35,7 +35,7 @@ wait_title() {
   local title=""
   for _ in $(seq 1 150); do
     title=$(xdotool getwindowname "$(xdotool search --name 'TestSite Kiosk' | head -n1)" 2>/dev/null || true)
-    case "$title" in "$1"*) sleep 0.3; return 0 ;; esac  # then focus settles
+    case "$title" in "$1"*) sleep 0.6; return 0 ;; esac  # then focus settles
     sleep 0.1
   done
   fail "the window title is \"$title\", expected \"$1…\""

@@ -13,7 +13,8 @@ import subprocess
 import sys
 import time
 
-KEY_PAUSE = 0.25   # the kiosk takes one key per frame, then settles
+KEY_PAUSE = 0.35   # the kiosk takes one key change per frame, then settles
+SCREEN_SETTLE = 0.6  # after a new screen or dialog: its first focus lands a few frames later
 TITLE_WAIT = 15.0  # seconds a screen may take to appear on a loaded machine
 
 
@@ -67,7 +68,7 @@ def main():
                     print(f"FAILED at step: {step} ({where}): the window title is \"{seen}\", expected \"{text}…\"",
                           file=sys.stderr)
                     return 1
-                time.sleep(KEY_PAUSE)  # the new screen's focus settles
+                time.sleep(SCREEN_SETTLE)
             elif word == "shot":
                 time.sleep(0.3)  # let the last frame reach the screen
                 shot(artefacts, text)

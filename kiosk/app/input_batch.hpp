@@ -1,0 +1,22 @@
+#pragma once
+// Which queued keyboard events one frame may take. Dear ImGui 1.86 reads key
+// state once per frame, so every key change (press or release) needs a frame
+// of its own: a release and the next press of the same key in one frame would
+// look like a key held down, and that press would be lost (two quick Tabs
+// become one). Characters typed after a key wait for that key's frame.
+#include <cstddef>
+#include <deque>
+
+namespace kiosk::app {
+
+struct InputEvent {
+    bool isChar = false;
+    int key = 0, scancode = 0, action = 0, mods = 0;  // GLFW's key callback arguments
+    unsigned int codepoint = 0;
+};
+
+// How many events from the front of `queue` belong to this frame: any
+// characters, then at most one key change.
+std::size_t eventsForThisFrame(const std::deque<InputEvent>& queue);
+
+} // namespace kiosk::app
