@@ -20,6 +20,7 @@ enum class Method { Get, Post };
 struct Header {
     std::string name;
     std::string value;
+    bool operator==(const Header&) const = default;
 };
 
 struct Request {
