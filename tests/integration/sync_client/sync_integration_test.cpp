@@ -266,6 +266,46 @@ TEST_CASE("TLS is verified: the site CA is trusted, nothing else is") {
     CHECK(byName.ok());
 }
 
+TEST_CASE("one handle reused request after request carries each request's own method, headers and body") {
+    // The transport keeps the options every request shares on its handles and
+    // rebuilds the header list only when the headers change: one slot, so each
+    // request below reuses the same handle after a different one.
+    Site site;
+    transport::TransportOptions options;
+    options.caBundle = site.ca;
+    options.maxInFlight = 1;
+    auto t = transport::CurlTransport::create(options);
+    REQUIRE(t.ok());
+    const std::string tokenUrl = site.doubleUrl() + "/oauth/token";
+    const transport::Header basic{"Authorization", "Basic a2lvc2s6a2lvc2stc2VjcmV0"};  // kiosk:kiosk-secret
+    const transport::Header form{"Content-Type", "application/x-www-form-urlencoded"};
+
+    auto granted = t->performOne({transport::Method::Post, tokenUrl, {basic, form}, "grant_type=client_credentials"});
+    REQUIRE(granted.ok());
+    REQUIRE(granted->status == 200);
+    const std::string token = nlohmann::json::parse(granted->body).at("access_token").get<std::string>();
+    const std::string students = site.doubleUrl() + "/data/v3/ed-fi/students";
+
+    // A GET after a POST, with another Authorization header: refused for that header.
+    auto wrong = t->performOne({transport::Method::Get, students, {{"Authorization", "Bearer not-" + token}}, {}});
+    REQUIRE(wrong.ok());
+    CHECK(wrong->status == 401);
+    // The right token: a GET (a list comes back, not a refused POST).
+    auto listed = t->performOne({transport::Method::Get, students, {{"Authorization", "Bearer " + token}}, {}});
+    REQUIRE(listed.ok());
+    CHECK(listed->status == 200);
+    CHECK(nlohmann::json::parse(listed->body).is_array());
+    // A POST after the GETs sends its own body, not the first POST's.
+    auto badGrant = t->performOne({transport::Method::Post, tokenUrl, {basic, form}, "grant_type=password"});
+    REQUIRE(badGrant.ok());
+    CHECK(badGrant->status == 400);
+    CHECK(badGrant->body.find("unsupported_grant_type") != std::string::npos);
+    // The same headers again: the kept list still carries them.
+    auto again = t->performOne({transport::Method::Post, tokenUrl, {basic, form}, "grant_type=client_credentials"});
+    REQUIRE(again.ok());
+    CHECK(again->status == 200);
+}
+
 TEST_CASE("one pass uploads and pulls the roster over TLS, through a clean proxy") {
     Site site;
     Kiosk kiosk(site.dir.path / "kiosk.db");
