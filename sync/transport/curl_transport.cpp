@@ -72,7 +72,6 @@ struct CurlTransport::Impl {
         CURL* easy = nullptr;
         curl_slist* headers = nullptr;
         std::vector<Header> headerSource;  // what `headers` was built from
-        bool configured = false;           // the shared options are set on `easy`
         std::size_t index = 0;
         std::size_t maxBytes = 0;
         bool busy = false;
@@ -134,6 +133,65 @@ struct CurlTransport::Impl {
         return nullptr;
     }
 
+    // What every request of this transport shares, set once when the handle is
+    // made: options persist across transfers (the connection cache lives in
+    // the multi handle), so a request sets only its URL, headers and body.
+    std::optional<TransportError> configure(Slot& slot) {
+        CURL* e = slot.easy;
+        CURLcode rc = CURLE_OK;
+        auto set = [&](CURLoption opt, auto value) {
+            if (rc == CURLE_OK) rc = curl_easy_setopt(e, opt, value);
+        };
+        set(CURLOPT_PROTOCOLS_STR, "https");
+        set(CURLOPT_REDIR_PROTOCOLS_STR, "https");
+        set(CURLOPT_FOLLOWLOCATION, 0L);
+        // Verification stays on whatever else is set; these are libcurl's defaults, restated on purpose.
+        set(CURLOPT_SSL_VERIFYPEER, 1L);
+        set(CURLOPT_SSL_VERIFYHOST, 2L);
+        set(CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
+        if (options.caBundle) set(CURLOPT_CAINFO, options.caBundle->c_str());
+        set(CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
+        set(CURLOPT_PIPEWAIT, 1L);  // wait for an HTTP/2 connection rather than open another
+        set(CURLOPT_NOSIGNAL, 1L);  // we run on a worker thread
+        set(CURLOPT_TCP_KEEPALIVE, 1L);
+        set(CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options.connectTimeout.count()));
+        set(CURLOPT_TIMEOUT_MS, static_cast<long>(options.totalTimeout.count()));
+        set(CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(options.maxResponseBytes));
+        set(CURLOPT_ACCEPT_ENCODING, "");
+        set(CURLOPT_USERAGENT, options.userAgent.c_str());
+        set(CURLOPT_WRITEFUNCTION, &Impl::onBody);
+        set(CURLOPT_WRITEDATA, static_cast<void*>(&slot));
+        set(CURLOPT_HEADERFUNCTION, &Impl::onHeader);
+        set(CURLOPT_HEADERDATA, static_cast<void*>(&slot));
+        set(CURLOPT_ERRORBUFFER, slot.errorBuffer);
+        set(CURLOPT_PRIVATE, static_cast<void*>(&slot));
+        if (rc != CURLE_OK) return TransportError{kindOf(rc), static_cast<int>(rc), curl_easy_strerror(rc)};
+        return std::nullopt;
+    }
+
+    // Replaces the slot's header list; on failure the slot holds none, so the
+    // next request builds it again rather than reusing half a list.
+    static std::optional<TransportError> buildHeaders(Slot& slot, const std::vector<Header>& headers) {
+        if (slot.headers) curl_slist_free_all(slot.headers);
+        slot.headers = nullptr;
+        slot.headerSource.clear();
+        auto append = [&](const std::string& line) {
+            curl_slist* next = curl_slist_append(slot.headers, line.c_str());
+            if (next) slot.headers = next;
+            return next != nullptr;
+        };
+        bool ok = true;
+        for (const Header& h : headers) ok = ok && append(h.name + ": " + h.value);
+        ok = ok && append("Expect:");  // no "Expect: 100-continue" round trip for larger bodies
+        if (!ok) {
+            curl_slist_free_all(slot.headers);
+            slot.headers = nullptr;
+            return TransportError{FailureKind::Other, 0, "out of memory"};
+        }
+        slot.headerSource = headers;
+        return std::nullopt;
+    }
+
     // Prepares and adds one request; an error means it never started.
     std::optional<TransportError> start(Slot& slot, const Request& request, std::size_t index) {
         for (const Header& h : request.headers)
@@ -151,54 +209,13 @@ struct CurlTransport::Impl {
         // The same headers as the slot's last request (a drain sends thousands
         // with one token): keep the list libcurl already has.
         if (!slot.headers || slot.headerSource != request.headers) {
-            if (slot.headers) curl_slist_free_all(slot.headers);
-            slot.headers = nullptr;
-            slot.headerSource.clear();
-            for (const Header& h : request.headers) {
-                std::string line = h.name + ": " + h.value;
-                curl_slist* next = curl_slist_append(slot.headers, line.c_str());
-                if (!next) return TransportError{FailureKind::Other, 0, "out of memory"};
-                slot.headers = next;
-            }
-            // No "Expect: 100-continue" round trip for larger bodies.
-            if (curl_slist* next = curl_slist_append(slot.headers, "Expect:")) slot.headers = next;
-            slot.headerSource = request.headers;
+            if (auto err = buildHeaders(slot, request.headers)) return err;
         }
 
         CURLcode rc = CURLE_OK;
         auto set = [&](CURLoption opt, auto value) {
             if (rc == CURLE_OK) rc = curl_easy_setopt(e, opt, value);
         };
-        if (!slot.configured) {
-            // What every request of this transport shares, set once per handle
-            // (options persist across transfers; the connection cache lives in
-            // the multi handle).
-            set(CURLOPT_PROTOCOLS_STR, "https");
-            set(CURLOPT_REDIR_PROTOCOLS_STR, "https");
-            set(CURLOPT_FOLLOWLOCATION, 0L);
-            // Verification stays on whatever else is set; these are libcurl's defaults, restated on purpose.
-            set(CURLOPT_SSL_VERIFYPEER, 1L);
-            set(CURLOPT_SSL_VERIFYHOST, 2L);
-            set(CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
-            if (options.caBundle) set(CURLOPT_CAINFO, options.caBundle->c_str());
-            set(CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
-            set(CURLOPT_PIPEWAIT, 1L);  // wait for an HTTP/2 connection rather than open another
-            set(CURLOPT_NOSIGNAL, 1L);  // we run on a worker thread
-            set(CURLOPT_TCP_KEEPALIVE, 1L);
-            set(CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options.connectTimeout.count()));
-            set(CURLOPT_TIMEOUT_MS, static_cast<long>(options.totalTimeout.count()));
-            set(CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(options.maxResponseBytes));
-            set(CURLOPT_ACCEPT_ENCODING, "");
-            set(CURLOPT_USERAGENT, options.userAgent.c_str());
-            set(CURLOPT_WRITEFUNCTION, &Impl::onBody);
-            set(CURLOPT_WRITEDATA, static_cast<void*>(&slot));
-            set(CURLOPT_HEADERFUNCTION, &Impl::onHeader);
-            set(CURLOPT_HEADERDATA, static_cast<void*>(&slot));
-            set(CURLOPT_ERRORBUFFER, slot.errorBuffer);
-            set(CURLOPT_PRIVATE, static_cast<void*>(&slot));
-            if (rc != CURLE_OK) return TransportError{kindOf(rc), static_cast<int>(rc), curl_easy_strerror(rc)};
-            slot.configured = true;
-        }
         set(CURLOPT_URL, request.url.c_str());
         set(CURLOPT_HTTPHEADER, slot.headers);
         if (request.method == Method::Post) {
@@ -268,6 +285,7 @@ edsync::Result<CurlTransport, TransportError> CurlTransport::create(TransportOpt
         auto slot = std::make_unique<Impl::Slot>();
         slot->easy = curl_easy_init();
         if (!slot->easy) return fail(TransportError{FailureKind::Other, 0, "curl_easy_init failed"});
+        if (auto err = impl->configure(*slot)) return fail(std::move(*err));
         impl->slots.push_back(std::move(slot));
     }
     return CurlTransport(std::move(impl));
