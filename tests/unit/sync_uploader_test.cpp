@@ -2,6 +2,7 @@
 #include "sync/edfi/store.hpp"
 #include "sync/edfi/uploader.hpp"
 #include "sync_fakes.hpp"
+#include "support/temp_dir.hpp"
 
 #include "sync_doctest.hpp"
 
@@ -22,19 +23,26 @@ struct Rig {
     FakeClock clock;
     FakeEdfi server;
     FakeHttp http{server.handler()};
-    sqlite::Database db = sqlite::Database::openInMemory().value();
+    sqlite::Database db;
     Session session{FakeEdfi::kBase, Credentials{"kiosk", "kiosk-secret"}, http, clock, BackoffPolicy{}, 11};
     Uploader uploader{session, http, clock, UploadOptions{16, BackoffPolicy{1000ms, 3'600'000ms, 250ms}}, 12};
     std::int64_t seq = 0;
 
-    Rig() {
+    Rig() : Rig(sqlite::Database::openInMemory().value()) {}
+    // On a file, for tests where the kiosk writes through a connection of its own.
+    explicit Rig(const std::filesystem::path& file) : Rig(sqlite::Database::open(file).value()) {}
+    explicit Rig(sqlite::Database database) : db(std::move(database)) {
         REQUIRE(outbox::migrate(db).ok());
         REQUIRE(edfi::migrate(db).ok());
     }
     std::int64_t put(const std::string& key, int v, bool invalid = false, const std::string& resource = "studentAssessments") {
+        return putThrough(db, key, v, invalid, resource);
+    }
+    std::int64_t putThrough(sqlite::Database& conn, const std::string& key, int v, bool invalid = false,
+                            const std::string& resource = "studentAssessments") {
         nlohmann::json doc{{"naturalKey", key}, {"v", v}};
         if (invalid) doc["invalid"] = true;
-        auto version = outbox::put(db, resource, key, doc.dump(), ++seq);
+        auto version = outbox::put(conn, resource, key, doc.dump(), ++seq);
         REQUIRE(version.ok());
         return *version;
     }
@@ -103,13 +111,18 @@ TEST_CASE("a round sends due rows and acknowledges each version") {
 }
 
 TEST_CASE("only the version sent is acknowledged when a newer one is written in flight") {
-    Rig rig;
+    // The change comes from the kiosk's own connection, as in the product: the
+    // uploader's connection belongs to its saver thread during a drain.
+    kiosk::test::TempDir dir;
+    Rig rig(dir / "outbox.db");
+    auto kioskDb = sqlite::Database::open(dir / "outbox.db");
+    REQUIRE(kioskDb.ok());
     rig.put("k", 1);
     bool wrote = false;
     rig.server.before = [&](const transport::Request& r) -> std::optional<transport::Outcome> {
         if (r.method == transport::Method::Post && r.url.find("/data/") != std::string::npos && !wrote) {
             wrote = true;
-            rig.put("k", 2);  // the kiosk commits a change while the POST is on the wire
+            rig.putThrough(*kioskDb, "k", 2);  // the kiosk commits a change while the POST is on the wire
         }
         return std::nullopt;
     };
