@@ -9,6 +9,8 @@ packages=(
   libsqlite3-dev sqlite3 libcurl4-openssl-dev nlohmann-json3-dev doctest-dev
   libsodium-dev libespeak-ng-dev espeak-ng libfreetype-dev libsystemd-dev
   libcli11-dev libtomlplusplus-dev libcpp-httplib-dev libssl-dev openssl
+  nats-server libnats-dev libhowardhinnant-date-dev
+  libcairo2-dev libpango1.0-dev libcups2-dev poppler-utils
   xvfb xauth x11-apps x11-utils xdotool imagemagick sox wrk python3 curl
   fonts-dejavu-core
   clang-14 libclang-rt-14-dev
