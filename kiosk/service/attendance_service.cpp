@@ -1,5 +1,6 @@
 #include "kiosk/service/attendance_service.hpp"
 
+#include "kiosk/service/projections.hpp"
 #include "kiosk/store/attendance_repo.hpp"
 #include "kiosk/store/audit_log.hpp"
 #include "kiosk/store/edfi_mapping.hpp"
@@ -24,15 +25,15 @@ void AttendanceService::committed() {
 }
 
 std::optional<std::string> AttendanceService::writeStudentState(const store::SessionInfo& session, const std::string& studentId,
-                                                                const std::vector<AttendanceEvent>& events, std::int64_t seq) {
-    auto& db = m_store.db();
-    auto result = domain::replay(events, session.rules());
-    if (result.refusal) return result.refusal->message;
-    std::string key = store::studentAssessmentKey(session, studentId);
-    if (auto s = store::writeAttendance(db, session.sessionId, studentId, result.state, seq, key); !s) return s.error().describe();
-    auto body = store::studentAssessmentJson(session, studentId, result.state).dump();
-    if (auto v = edsync::outbox::put(db, store::kStudentAssessments, key, body, seq); !v) return v.error().describe();
-    return std::nullopt;
+                                                                const AttendanceEvent& written) {
+    if (written.kind == EventKind::Corrected) {
+        // A correction must leave a history that still makes sense here.
+        auto events = store::eventsFor(m_store.db(), session.sessionId, studentId);
+        if (!events) return events.error().describe();
+        if (auto result = domain::replay(*events, session.rules()); result.refusal) return result.refusal->message;
+    }
+    if (auto s = m_store.shareAttendanceFact(written.id); !s) return s.error().describe();
+    return rebuildAttendance(m_store, session, studentId, written.seq);
 }
 
 ActionResult AttendanceService::record(const std::string& sessionId, const std::string& studentId, AttendanceEvent draft,
@@ -64,14 +65,14 @@ ActionResult AttendanceService::record(const std::string& sessionId, const std::
 
     if (draft.kind != EventKind::Corrected) {
         // Check the step against the current state for a plain message.
-        domain::Attendance current = domain::replay(*events, info.rules()).state;
+        domain::Attendance current = currentAttendance(*events, info.rules());
         if (auto refusal = domain::apply(current, draft, info.rules())) return ActionResult::refused(refusal->message);
     }
-    events->push_back(draft);
 
     store::EventContext ctx{m_store.kioskId(), m_store.siteId(), sessionId, studentId, store::localUtcOffsetMinutes()};
-    if (auto s = store::appendEvent(db, ctx, draft); !s) return ActionResult::refused(s.error().describe());
-    if (auto problem = writeStudentState(info, studentId, *events, *seq)) return ActionResult::refused(*problem);
+    if (auto s = store::appendEvent(db, ctx, draft, m_store.nextHlc(now.time_since_epoch().count())); !s)
+        return ActionResult::refused(s.error().describe());
+    if (auto problem = writeStudentState(info, studentId, draft)) return ActionResult::refused(*problem);
     if (draft.kind == EventKind::Corrected) {
         // A withdrawn entry is exactly what an auditor looks for: it joins the hash chain too.
         nlohmann::json detail{{"session", sessionId}, {"student", studentId}, {"withdrawn", draft.correctsEventId}, {"reason", draft.reason}};
@@ -98,8 +99,11 @@ ActionResult AttendanceService::sessionEvent(const std::string& sessionId, const
     store::EventContext ctx{m_store.kioskId(), m_store.siteId(), sessionId, std::nullopt, store::localUtcOffsetMinutes()};
     // The step checks what it must and writes its own rows, all in this transaction.
     if (auto problem = step(**session, now)) return ActionResult::refused(*problem);
-    if (auto s = store::appendSessionEvent(db, ctx, kind, *seq, id, now, proctor); !s) return ActionResult::refused(s.error().describe());
+    if (auto s = store::appendSessionEvent(db, ctx, kind, *seq, id, now, proctor, m_store.nextHlc(now.time_since_epoch().count())); !s)
+        return ActionResult::refused(s.error().describe());
+    if (auto s = m_store.shareAttendanceFact(id); !s) return ActionResult::refused(s.error().describe());
     if (auto s = tx->commit(); !s) return ActionResult::refused(s.error().describe());
+    committed();
     return ActionResult::ok(id);
 }
 
@@ -257,12 +261,11 @@ BulkResult AttendanceService::markNoShowsAtCutoff(const std::string& sessionId, 
         e.id = store::uuidV7(now);
         e.seq = *seq;
         e.at = now;
-        domain::Attendance current = domain::replay(*events, info.rules()).state;
+        domain::Attendance current = currentAttendance(*events, info.rules());
         if (domain::apply(current, e, info.rules())) continue;  // e.g. a withdrawn history; leave it to the proctor
-        events->push_back(e);
         ctx.studentUniqueId = studentId;
-        if (auto s = store::appendEvent(db, ctx, e); !s) return {0, s.error().describe()};
-        if (auto problem = writeStudentState(info, studentId, *events, *seq)) return {0, *problem};
+        if (auto s = store::appendEvent(db, ctx, e, m_store.nextHlc(now.time_since_epoch().count())); !s) return {0, s.error().describe()};
+        if (auto problem = writeStudentState(info, studentId, e)) return {0, *problem};
         ++marked;
     }
     if (auto s = tx->commit(); !s) return {0, s.error().describe()};

@@ -72,8 +72,9 @@ private:
     ActionResult sessionEvent(const std::string& sessionId, const std::string& proctor, std::string_view kind, const SessionStep& step);
     ActionResult record(const std::string& sessionId, const std::string& studentId, domain::AttendanceEvent draft,
                         const Prepare& before = {});
+    // After the event row is written: shares it with the site and rebuilds the projections.
     std::optional<std::string> writeStudentState(const store::SessionInfo& session, const std::string& studentId,
-                                                 const std::vector<domain::AttendanceEvent>& events, std::int64_t seq);
+                                                 const domain::AttendanceEvent& written);
     void committed();
 
     store::Store& m_store;

@@ -1,5 +1,6 @@
 #include "kiosk/service/work_service.hpp"
 
+#include "kiosk/service/projections.hpp"
 #include "kiosk/store/audit_log.hpp"
 #include "kiosk/store/roster_repo.hpp"
 #include "sync/outbox/outbox.hpp"
@@ -67,22 +68,12 @@ ActionResult WorkService::apply(const std::string& entryId, const std::string& e
 
     auto seq = m_store.nextSeq();
     if (!seq) return ActionResult::refused(seq.error().describe());
-    store::WorkEventRecord ev{store::uuidV7(now), *seq, entry.entryId, entry.studentId, kind, actor, now, payload};
+    store::WorkEventRecord ev{store::uuidV7(now), *seq, entry.entryId, entry.studentId, kind, actor, now, payload, m_store.kioskId(),
+                              m_store.nextHlc(now.time_since_epoch().count())};
     if (auto s = store::appendWorkEvent(db, m_store.kioskId(), ev); !s) return ActionResult::refused(s.error().describe());
-    if (auto s = store::writeWorkEntry(db, entry, *seq); !s) return ActionResult::refused(s.error().describe());
-
-    if (kind == "approved") {
-        // The state gets one record per student and day, with every approved task of that day.
-        auto all = store::workEntriesForStudent(db, entry.studentId);
-        if (!all) return ActionResult::refused(all.error().describe());
-        std::vector<domain::WorkEntry> day;
-        for (const auto& e : *all)
-            if (e.status == domain::EntryStatus::Approved && e.date == entry.date) day.push_back(e);
-        auto key = store::programEvaluationKey(*m_catalogue, entry.studentId, entry.date);
-        auto body = store::studentProgramEvaluationJson(*m_catalogue, entry.studentId, entry.date, day).dump();
-        if (auto v = edsync::outbox::put(db, store::kStudentProgramEvaluations, key, body, *seq); !v)
-            return ActionResult::refused(v.error().describe());
-    }
+    if (auto s = m_store.shareWorkFact(ev.eventId); !s) return ActionResult::refused(s.error().describe());
+    // The entry and the day's record are folded from every machine's events for it.
+    if (auto problem = rebuildWorkEntry(m_store, *m_catalogue, entry.entryId, *seq)) return ActionResult::refused(*problem);
     if (kind == "approved" || kind == "sent_back" || kind == "rejected" || kind == "submitted")
         if (auto s = store::appendAudit(db, m_store.kioskId(), now, actor, "work." + kind, json{{"entry", entry.entryId}}.dump()); !s)
             return ActionResult::refused(s.error().describe());

@@ -32,34 +32,35 @@ std::string str(const json& p, const char* key) {
 
 } // namespace
 
-Status appendEvent(Database& db, const EventContext& ctx, const domain::AttendanceEvent& e) {
+Status appendEvent(Database& db, const EventContext& ctx, const domain::AttendanceEvent& e, std::string_view hlc) {
     auto stmt = db.prepare(
         "INSERT INTO event (seq, event_id, kiosk_id, site_id, session_id, student_unique_id, kind, proctor, recorded_at,"
-        " local_utc_offset_min, payload, corrects_event_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12);");
+        " local_utc_offset_min, payload, corrects_event_id, hlc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13);");
     if (!stmt) return fail(stmt.error());
     stmt->bind(1, e.seq).bind(2, e.id).bind(3, ctx.kioskId).bind(4, ctx.siteId).bind(5, ctx.sessionId);
     stmt->bind(6, ctx.studentUniqueId).bind(7, domain::eventKindCode(e.kind)).bind(8, e.proctor);
     stmt->bind(9, domain::formatUtc(e.at)).bind(10, ctx.localUtcOffsetMinutes).bind(11, payloadOf(e).dump());
     if (e.correctsEventId.empty()) stmt->bind(12, nullptr);
     else stmt->bind(12, e.correctsEventId);
+    stmt->bind(13, hlc);
     return stmt->run();
 }
 
 Status appendSessionEvent(Database& db, const EventContext& ctx, std::string_view kind, std::int64_t seq,
-                          std::string_view eventId, domain::Timestamp at, std::string_view proctor) {
+                          std::string_view eventId, domain::Timestamp at, std::string_view proctor, std::string_view hlc) {
     auto stmt = db.prepare(
         "INSERT INTO event (seq, event_id, kiosk_id, site_id, session_id, student_unique_id, kind, proctor, recorded_at,"
-        " local_utc_offset_min, payload) VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6, ?7, ?8, ?9, '{}');");
+        " local_utc_offset_min, payload, hlc) VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6, ?7, ?8, ?9, '{}', ?10);");
     if (!stmt) return fail(stmt.error());
     stmt->bind(1, seq).bind(2, eventId).bind(3, ctx.kioskId).bind(4, ctx.siteId).bind(5, ctx.sessionId);
-    stmt->bind(6, kind).bind(7, proctor).bind(8, domain::formatUtc(at)).bind(9, ctx.localUtcOffsetMinutes);
+    stmt->bind(6, kind).bind(7, proctor).bind(8, domain::formatUtc(at)).bind(9, ctx.localUtcOffsetMinutes).bind(10, hlc);
     return stmt->run();
 }
 
 Result<std::vector<domain::AttendanceEvent>> eventsFor(Database& db, std::string_view sessionId, std::string_view studentUniqueId) {
     auto stmt = db.prepare(
         "SELECT seq, event_id, kind, proctor, recorded_at, payload, corrects_event_id FROM event"
-        " WHERE session_id = ?1 AND student_unique_id = ?2 ORDER BY seq;");
+        " WHERE session_id = ?1 AND student_unique_id = ?2 ORDER BY hlc, kiosk_id, seq;");
     if (!stmt) return fail(stmt.error());
     stmt->bind(1, sessionId).bind(2, studentUniqueId);
     std::vector<domain::AttendanceEvent> out;

@@ -20,9 +20,13 @@ struct EventContext {
 inline constexpr std::string_view kSessionOpened = "session_opened";
 inline constexpr std::string_view kSessionSignedOff = "session_signed_off";
 
-Status appendEvent(Database& db, const EventContext& ctx, const domain::AttendanceEvent& e);
+// `hlc`: the event's place in the site-wide order (Store::nextHlc).
+Status appendEvent(Database& db, const EventContext& ctx, const domain::AttendanceEvent& e, std::string_view hlc = {});
 Status appendSessionEvent(Database& db, const EventContext& ctx, std::string_view kind, std::int64_t seq,
-                          std::string_view eventId, domain::Timestamp at, std::string_view proctor);
+                          std::string_view eventId, domain::Timestamp at, std::string_view proctor, std::string_view hlc = {});
+
+// A student's events from every machine of the site, in the site-wide order
+// (hybrid logical clock, then kiosk, then the kiosk's own sequence).
 
 Result<std::vector<domain::AttendanceEvent>> eventsFor(Database& db, std::string_view sessionId, std::string_view studentUniqueId);
 

@@ -158,9 +158,24 @@ CREATE INDEX work_entry_by_student ON work_entry (student_id, work_date);
 CREATE INDEX work_entry_by_status ON work_entry (status);
 )sql";
 
+// Version 3: one site, many machines. Each event carries its hybrid logical
+// clock (the site-wide order, docs/architecture.md); facts from the site log
+// that cannot be applied yet wait in site_parked.
+constexpr std::string_view kV3 = R"sql(
+ALTER TABLE event ADD COLUMN hlc TEXT NOT NULL DEFAULT '';
+ALTER TABLE work_event ADD COLUMN hlc TEXT NOT NULL DEFAULT '';
+CREATE TABLE site_parked (
+  event_id    TEXT PRIMARY KEY,
+  payload     TEXT NOT NULL,
+  waiting_for TEXT NOT NULL,
+  parked_at   TEXT NOT NULL
+) WITHOUT ROWID;
+)sql";
+
 constexpr std::array kMigrations{
     edsync::sqlite::Migration{1, kV1},
     edsync::sqlite::Migration{2, kV2},
+    edsync::sqlite::Migration{3, kV3},
 };
 
 #ifdef KIOSK_SCHEMA_NEXT_FOR_UPGRADE_TESTS

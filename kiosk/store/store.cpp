@@ -2,6 +2,9 @@
 
 #include "kiosk/store/ids.hpp"
 #include "kiosk/store/schema.hpp"
+#include "kiosk/store/site_facts.hpp"
+
+#include <cstdio>
 
 namespace kiosk::store {
 
@@ -50,6 +53,13 @@ Status Store::initialise() {
         m_kioskId = uuidV7(systemNow());
         if (auto s = setMeta(m_db, "kiosk_id", m_kioskId); !s) return s;
     }
+    {
+        auto stmt = m_db.prepare("SELECT max(coalesce((SELECT max(hlc) FROM event), ''), coalesce((SELECT max(hlc) FROM work_event), ''));");
+        if (!stmt) return edsync::fail(stmt.error());
+        auto row = stmt->step();
+        if (!row) return edsync::fail(row.error());
+        if (*row) observeHlc(stmt->getText(0));
+    }
     auto site = getMeta(m_db, "site_id");
     if (!site) return edsync::fail(site.error());
     m_siteId = site->value_or("");
@@ -74,6 +84,49 @@ Result<std::int64_t> Store::nextSeq() {
     auto row = stmt->step();
     if (!row) return edsync::fail(row.error());
     return stmt->getInt(0);
+}
+
+namespace {
+// "wall ms (13 digits)-counter (6 digits)": text order is clock order.
+std::string formatHlc(std::int64_t wallMs, std::int64_t counter) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%013lld-%06lld", static_cast<long long>(wallMs), static_cast<long long>(counter));
+    return buf;
+}
+} // namespace
+
+std::string Store::nextHlc(std::int64_t nowUnixMs) {
+    if (nowUnixMs > m_hlcWallMs) {
+        m_hlcWallMs = nowUnixMs;
+        m_hlcCounter = 0;
+    } else {
+        ++m_hlcCounter;
+    }
+    return formatHlc(m_hlcWallMs, m_hlcCounter);
+}
+
+void Store::observeHlc(std::string_view remote) {
+    long long wall = 0, counter = 0;
+    std::string text(remote.substr(0, 40));
+    if (std::sscanf(text.c_str(), "%13lld-%6lld", &wall, &counter) != 2 || wall < 0 || counter < 0) return;
+    if (wall > m_hlcWallMs || (wall == m_hlcWallMs && counter > m_hlcCounter)) {
+        m_hlcWallMs = wall;
+        m_hlcCounter = counter;
+    }
+}
+
+Status Store::shareAttendanceFact(std::string_view eventId) {
+    if (!m_factSink) return {};
+    auto fact = attendanceFact(m_db, eventId);
+    if (!fact) return edsync::fail(fact.error());
+    return m_factSink(m_db, *fact);
+}
+
+Status Store::shareWorkFact(std::string_view eventId) {
+    if (!m_factSink) return {};
+    auto fact = workFact(m_db, eventId);
+    if (!fact) return edsync::fail(fact.error());
+    return m_factSink(m_db, *fact);
 }
 
 } // namespace kiosk::store

@@ -3,6 +3,7 @@
 #include "sync/sqlite/database.hpp"
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -12,6 +13,8 @@ using edsync::sqlite::Database;
 using edsync::sqlite::Error;
 using edsync::sqlite::Result;
 using edsync::sqlite::Status;
+
+struct SiteFact;  // site_facts.hpp
 
 class Store {
 public:
@@ -31,6 +34,22 @@ public:
     // Within a transaction: the next per-kiosk sequence number.
     Result<std::int64_t> nextSeq();
 
+    // This kiosk's hybrid logical clock (docs/architecture.md, "One site,
+    // many machines"): the next stamp for a local event at `now`, and the
+    // stamps of events received from other machines, so that anything
+    // recorded here afterwards sorts after what this kiosk has seen.
+    std::string nextHlc(std::int64_t nowUnixMs);
+    void observeHlc(std::string_view remote);
+
+    // Where this kiosk's committed facts go for the rest of the site (the
+    // site log's publish outbox), inside the writer's transaction. Unset on a
+    // kiosk without a site log: it publishes nothing.
+    using FactSink = std::function<Status(Database&, const SiteFact&)>;
+    void setFactSink(FactSink sink) { m_factSink = std::move(sink); }
+    // Within the writer's transaction, after the event row was written.
+    Status shareAttendanceFact(std::string_view eventId);
+    Status shareWorkFact(std::string_view eventId);
+
 private:
     explicit Store(Database db) : m_db(std::move(db)) {}
     Status initialise();
@@ -40,6 +59,9 @@ private:
     std::string m_siteId;
     std::string m_siteName;
     int m_schemaVersion = 0;
+    FactSink m_factSink;
+    std::int64_t m_hlcWallMs = 0;
+    std::int64_t m_hlcCounter = 0;
 };
 
 Result<std::optional<std::string>> getMeta(Database& db, std::string_view key);

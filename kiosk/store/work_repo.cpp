@@ -132,11 +132,11 @@ Result<std::optional<std::string>> savedCatalogue(Database& db) { return getMeta
 
 Status appendWorkEvent(Database& db, const std::string& kioskId, const WorkEventRecord& e) {
     auto stmt = db.prepare(
-        "INSERT INTO work_event (seq, event_id, kiosk_id, entry_id, student_id, kind, actor, recorded_at, payload)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9);");
+        "INSERT INTO work_event (seq, event_id, kiosk_id, entry_id, student_id, kind, actor, recorded_at, payload, hlc)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10);");
     if (!stmt) return fail(stmt.error());
     stmt->bind(1, e.seq).bind(2, e.eventId).bind(3, kioskId).bind(4, e.entryId).bind(5, e.studentId).bind(6, e.kind);
-    stmt->bind(7, e.actor).bind(8, domain::formatUtc(e.at)).bind(9, e.payloadJson.empty() ? "{}" : e.payloadJson);
+    stmt->bind(7, e.actor).bind(8, domain::formatUtc(e.at)).bind(9, e.payloadJson.empty() ? "{}" : e.payloadJson).bind(10, e.hlc);
     return stmt->run();
 }
 
@@ -190,6 +190,25 @@ Result<std::vector<domain::WorkEntry>> readAll(edsync::sqlite::Statement& s) {
 }
 
 } // namespace
+
+Result<std::vector<WorkEventRecord>> workEventsFor(Database& db, std::string_view entryId) {
+    auto stmt = db.prepare(
+        "SELECT event_id, seq, entry_id, student_id, kind, actor, recorded_at, payload, kiosk_id, hlc FROM work_event"
+        " WHERE entry_id = ?1 ORDER BY hlc, kiosk_id, seq;");
+    if (!stmt) return fail(stmt.error());
+    stmt->bind(1, entryId);
+    std::vector<WorkEventRecord> out;
+    for (;;) {
+        auto row = stmt->step();
+        if (!row) return fail(row.error());
+        if (!*row) break;
+        WorkEventRecord e{stmt->getText(0), stmt->getInt(1), stmt->getText(2), stmt->getText(3), stmt->getText(4), stmt->getText(5),
+                          domain::parseIso8601(stmt->getText(6)).value_or(domain::Timestamp{}), stmt->getText(7), stmt->getText(8),
+                          stmt->getText(9)};
+        out.push_back(std::move(e));
+    }
+    return out;
+}
 
 Result<std::optional<domain::WorkEntry>> findWorkEntry(Database& db, std::string_view entryId) {
     auto stmt = db.prepare("SELECT " + std::string(kEntryColumns) + " FROM work_entry WHERE entry_id = ?1;");

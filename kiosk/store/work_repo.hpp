@@ -37,9 +37,13 @@ struct WorkEventRecord {
     std::string actor;
     domain::Timestamp at{};
     std::string payloadJson;
+    std::string kioskId;  // read back: the machine that recorded it
+    std::string hlc;
 };
 Status appendWorkEvent(Database& db, const std::string& kioskId, const WorkEventRecord& e);
 Status writeWorkEntry(Database& db, const domain::WorkEntry& entry, std::int64_t lastSeq);
+// Every event of one entry, whatever machine recorded it, in the site-wide order.
+Result<std::vector<WorkEventRecord>> workEventsFor(Database& db, std::string_view entryId);
 Result<std::optional<domain::WorkEntry>> findWorkEntry(Database& db, std::string_view entryId);
 Result<std::vector<domain::WorkEntry>> workEntriesForStudent(Database& db, std::string_view studentId);
 Result<std::vector<domain::WorkEntry>> workEntriesWithStatus(Database& db, domain::EntryStatus status);

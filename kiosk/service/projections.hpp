@@ -1,0 +1,34 @@
+#pragma once
+// What follows from the events, rebuilt in the caller's transaction: a
+// student's attendance row and StudentAssessment, a work entry, and the day's
+// StudentProgramEvaluation. Local actions and facts from other machines of
+// the site go through the same functions, so every kiosk holding the same
+// events holds the same projections and the same records for the state.
+#include "kiosk/store/records.hpp"
+#include "kiosk/store/store.hpp"
+#include "kiosk/store/work_repo.hpp"
+
+#include <optional>
+#include <string>
+
+namespace kiosk::service {
+
+// The state the site's events give, for checking a new step against.
+domain::Attendance currentAttendance(std::vector<domain::AttendanceEvent> events, const domain::SessionRules& rules);
+
+// Folds every event of (session, student), whatever machine recorded it,
+// writes the attendance row and puts the StudentAssessment in the outbox.
+// Returns a problem in words, or nothing.
+std::optional<std::string> rebuildAttendance(store::Store& store, const store::SessionInfo& session, const std::string& studentId,
+                                             std::int64_t seq);
+
+// Folds every event of a work entry and writes the entry. When the entry is
+// (or was) approved, the day's StudentProgramEvaluation is rebuilt from every
+// approved entry of that student and day.
+std::optional<std::string> rebuildWorkEntry(store::Store& store, const store::CatalogueDocument& catalogue, const std::string& entryId,
+                                            std::int64_t seq);
+
+std::optional<std::string> rebuildDayEvaluation(store::Store& store, const store::CatalogueDocument& catalogue,
+                                                const std::string& studentId, const std::string& date, std::int64_t seq);
+
+} // namespace kiosk::service

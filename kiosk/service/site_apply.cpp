@@ -1,0 +1,134 @@
+#include "kiosk/service/site_apply.hpp"
+
+#include "kiosk/service/projections.hpp"
+#include "kiosk/store/roster_repo.hpp"
+
+#include <vector>
+
+namespace kiosk::service {
+
+using edsync::sqlite::Transaction;
+
+namespace {
+
+constexpr std::string_view kRefusedPrefix = "refused: ";
+
+store::Status park(store::Database& db, std::string_view eventId, std::string_view payload, std::string_view waitingFor) {
+    auto stmt = db.prepare(
+        "INSERT INTO site_parked (event_id, payload, waiting_for, parked_at) VALUES (?1, ?2, ?3, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))"
+        " ON CONFLICT (event_id) DO UPDATE SET waiting_for = excluded.waiting_for;");
+    if (!stmt) return edsync::fail(stmt.error());
+    stmt->bind(1, eventId).bind(2, payload).bind(3, waitingFor);
+    return stmt->run();
+}
+
+store::Status unpark(store::Database& db, std::string_view eventId) {
+    auto stmt = db.prepare("DELETE FROM site_parked WHERE event_id = ?1;");
+    if (!stmt) return edsync::fail(stmt.error());
+    stmt->bind(1, eventId);
+    return stmt->run();
+}
+
+// Session-level facts change the session row; the earliest opening and
+// sign-off seen anywhere stand.
+std::optional<std::string> applySessionFact(store::Database& db, const store::DecodedFact& f) {
+    auto at = domain::parseIso8601(f.recordedAt);
+    if (f.kind == "session_opened") {
+        if (auto s = store::markSessionOpened(db, f.sessionId, *at, f.actor); !s) return s.error().describe();
+    } else if (f.kind == "session_signed_off") {
+        auto stmt = db.prepare(
+            "UPDATE assessment_session SET signed_off_at = ?2, signed_off_by = ?3"
+            " WHERE session_id = ?1 AND (signed_off_at IS NULL OR signed_off_at > ?2);");
+        if (!stmt) return stmt.error().describe();
+        stmt->bind(1, f.sessionId).bind(2, f.recordedAt).bind(3, f.actor);
+        if (auto s = stmt->run(); !s) return s.error().describe();
+    }
+    return std::nullopt;
+}
+
+} // namespace
+
+ApplyOutcome SiteApplier::apply(std::string_view payload, const InTransaction& inTx) {
+    auto& db = m_store.db();
+    auto tx = Transaction::begin(db);
+    if (!tx) return {ApplyOutcome::What::Failed, tx.error().describe()};
+    ApplyOutcome out = applyInTransaction(payload, false);
+    if (!out.ok()) return out;  // the transaction rolls back
+    if (inTx)
+        if (auto s = inTx(db); !s) return {ApplyOutcome::What::Failed, s.error().describe()};
+    if (auto s = tx->commit(); !s) return {ApplyOutcome::What::Failed, s.error().describe()};
+    return out;
+}
+
+ApplyOutcome SiteApplier::applyInTransaction(std::string_view payload, bool fromParking) {
+    auto& db = m_store.db();
+    auto decoded = store::decodeFact(payload);
+    if (!decoded.fact) {
+        // Kept where a technician can see it, never silently dropped; an id is
+        // needed to keep it, so a fact too broken to have one is only counted.
+        std::string id = "malformed-" + std::to_string(std::hash<std::string_view>{}(payload));
+        if (auto s = park(db, id, payload.substr(0, store::kMaxFactBytes), std::string(kRefusedPrefix) + decoded.error); !s)
+            return {ApplyOutcome::What::Failed, s.error().describe()};
+        return {ApplyOutcome::What::Refused, decoded.error};
+    }
+    const store::DecodedFact& f = *decoded.fact;
+    m_store.observeHlc(f.hlc);  // what this kiosk records next sorts after what it has seen
+    auto seq = m_store.nextSeq();
+    if (!seq) return {ApplyOutcome::What::Failed, seq.error().describe()};
+    auto inserted = store::insertFact(db, f, *seq);
+    if (!inserted) return {ApplyOutcome::What::Failed, inserted.error().describe()};
+    switch (inserted->what) {
+    case store::Inserted::What::AlreadyKnown:
+        if (fromParking)
+            if (auto s = unpark(db, f.eventId); !s) return {ApplyOutcome::What::Failed, s.error().describe()};
+        return {ApplyOutcome::What::Duplicate, {}};
+    case store::Inserted::What::Waiting:
+        if (auto s = park(db, f.eventId, payload, inserted->waitingFor); !s) return {ApplyOutcome::What::Failed, s.error().describe()};
+        return {ApplyOutcome::What::Parked, inserted->waitingFor};
+    case store::Inserted::What::New:
+        break;
+    }
+    if (fromParking)
+        if (auto s = unpark(db, f.eventId); !s) return {ApplyOutcome::What::Failed, s.error().describe()};
+
+    if (f.type == store::FactType::Work) {
+        const store::CatalogueDocument* catalogue = m_catalogue ? m_catalogue() : nullptr;
+        if (!catalogue) return {ApplyOutcome::What::Failed, "no task catalogue on this kiosk yet"};
+        if (auto p = rebuildWorkEntry(m_store, *catalogue, f.entryId, *seq)) return {ApplyOutcome::What::Failed, *p};
+        return {};
+    }
+    if (!f.studentId) {
+        if (auto p = applySessionFact(db, f)) return {ApplyOutcome::What::Failed, *p};
+        return {};
+    }
+    auto session = store::findSession(db, f.sessionId);
+    if (!session) return {ApplyOutcome::What::Failed, session.error().describe()};
+    if (auto p = rebuildAttendance(m_store, **session, *f.studentId, *seq)) return {ApplyOutcome::What::Failed, *p};
+    return {};
+}
+
+int SiteApplier::retryParked() {
+    auto& db = m_store.db();
+    std::vector<std::string> payloads;
+    {
+        auto stmt = db.prepare("SELECT payload FROM site_parked WHERE waiting_for NOT LIKE 'refused: %' ORDER BY parked_at, event_id;");
+        if (!stmt) return 0;
+        for (;;) {
+            auto row = stmt->step();
+            if (!row || !*row) break;
+            payloads.push_back(stmt->getText(0));
+        }
+    }
+    int applied = 0;
+    for (const auto& p : payloads) {
+        auto tx = Transaction::begin(db);
+        if (!tx) return applied;
+        auto out = applyInTransaction(p, true);
+        if (!out.ok()) continue;  // rolled back; it stays parked
+        if (auto s = tx->commit(); !s) return applied;
+        if (out.what == ApplyOutcome::What::Applied) ++applied;
+    }
+    return applied;
+}
+
+} // namespace kiosk::service

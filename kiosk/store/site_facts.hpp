@@ -1,0 +1,68 @@
+#pragma once
+// A committed fact as it travels on the site log (docs/architecture.md,
+// "One site, many machines"): the event row exactly as this kiosk stored it,
+// as JSON. Every kiosk of the site stores every fact once, under its event id,
+// and rebuilds its projections from the union.
+#include "kiosk/store/store.hpp"
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace kiosk::store {
+
+enum class FactType { Attendance, Work };
+
+struct SiteFact {
+    FactType type = FactType::Attendance;
+    std::string eventId;
+    std::string subject;  // "att" or "work": never a student's name or ID
+    std::string json;
+};
+
+// Where a committed fact goes for the rest of the site: the site log's
+// publish outbox, called inside the writer's transaction. A kiosk without a
+// site log has none, and publishes nothing.
+using FactSink = std::function<Status(Database&, const SiteFact&)>;
+
+// Reads back the row just written (inside the same transaction) and encodes it.
+Result<SiteFact> attendanceFact(Database& db, std::string_view eventId);
+Result<SiteFact> workFact(Database& db, std::string_view eventId);
+
+// A fact as received, checked field by field; nothing unchecked reaches SQL.
+struct DecodedFact {
+    FactType type = FactType::Attendance;
+    std::string eventId;
+    std::string kioskId;
+    std::string siteId;
+    std::string sessionId;               // attendance
+    std::optional<std::string> studentId;  // attendance: none for session-level events
+    std::string entryId;                 // work
+    std::string kind;
+    std::string actor;  // proctor (attendance) or actor (work)
+    std::string recordedAt;
+    int utcOffsetMinutes = 0;
+    std::string payload;  // the event's own JSON object, re-serialised
+    std::string correctsEventId;
+    std::string hlc;
+    std::optional<std::string> walkInStudentJson;  // a walk-in carries the student it adds
+};
+struct DecodeResult {
+    std::optional<DecodedFact> fact;
+    std::string error;
+};
+inline constexpr std::size_t kMaxFactBytes = 64 * 1024;
+DecodeResult decodeFact(std::string_view json);
+
+struct Inserted {
+    enum class What { New, AlreadyKnown, Waiting } what = What::New;
+    std::string waitingFor;  // what is missing here, e.g. "session" (no personal data)
+};
+// Stores a received fact under a fresh local seq, unless its event id is
+// already here. When a row it refers to is missing (a session from a roster
+// this kiosk has not received yet, the event a correction withdraws), it
+// writes nothing and says what it waits for; the caller parks it.
+Result<Inserted> insertFact(Database& db, const DecodedFact& fact, std::int64_t localSeq);
+
+} // namespace kiosk::store

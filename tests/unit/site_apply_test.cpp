@@ -1,0 +1,214 @@
+// Several machines of one site, without the network: each kiosk's committed
+// facts are collected as the site log would carry them and applied to the
+// others in various orders. Every kiosk must end with the same projections
+// and the same records for the state.
+#include "kiosk/service/attendance_service.hpp"
+#include "kiosk/service/site_apply.hpp"
+#include "kiosk/service/work_service.hpp"
+#include "kiosk/store/site_facts.hpp"
+#include "sync/outbox/outbox.hpp"
+#include "support/kiosk_fixture.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <map>
+#include <random>
+
+using namespace kiosk;
+using kiosk::test::kMathSession;
+using kiosk::test::ManualClock;
+
+namespace {
+
+struct Machine {
+    ManualClock clock;
+    store::Store store = std::move(store::Store::openInMemory().value());
+    service::AttendanceService attendance{store, clock.clock()};
+    service::SecurityService security{store, clock.clock()};
+    service::WorkService work{store, clock.clock(), security};
+    service::SiteApplier applier{store, [this] { return work.catalogue(); }};
+    std::vector<std::string> published;  // what this machine gave the site log, in order
+
+    Machine() {
+        REQUIRE(store::writeRoster(store.db(), test::smallRoster()).ok());
+        REQUIRE_FALSE(work.loadCatalogue(std::filesystem::path(KIOSK_ASSETS_DIR) / "tasks" / "work-readiness.json").has_value());
+        REQUIRE(security.setProctor("P1", "Mr. Okafor", "2468").saved);
+        store.setFactSink([this](store::Database&, const store::SiteFact& f) -> store::Status {
+            published.push_back(f.json);
+            return {};
+        });
+    }
+    void receive(const std::vector<std::string>& facts) {
+        for (const auto& f : facts) REQUIRE(applier.apply(f).ok());
+    }
+    // Every record for the state, by key: what the uploader would send.
+    std::map<std::string, std::string> outboxBodies() {
+        std::map<std::string, std::string> out;
+        auto stmt = store.db().prepare("SELECT resource || ' ' || natural_key, body FROM outbox;");
+        REQUIRE(stmt.ok());
+        for (;;) {
+            auto row = stmt->step();
+            REQUIRE(row.ok());
+            if (!*row) break;
+            out[stmt->getText(0)] = stmt->getText(1);
+        }
+        return out;
+    }
+    std::string presenceOf(const std::string& student) {
+        return test::queryText(store.db(), "SELECT presence FROM attendance WHERE session_id = " + test::sqlQuote(kMathSession) +
+                                               " AND student_unique_id = " + test::sqlQuote(student) + ";");
+    }
+};
+
+void exchange(Machine& a, Machine& b) {
+    auto fromA = a.published;
+    auto fromB = b.published;
+    b.receive(fromA);
+    a.receive(fromB);
+}
+
+} // namespace
+
+TEST_CASE("two door stations: the site log carries each check-in to the other station") {
+    Machine x, y;
+    x.clock.setMinute(-10);
+    y.clock.setMinute(-10);
+    REQUIRE(x.attendance.openSession(kMathSession, "Ms. Rivera").saved);
+    y.receive(x.published);
+    REQUIRE(x.attendance.checkIn(kMathSession, "S100001", "Ms. Rivera", {}).saved);
+    REQUIRE(x.attendance.checkIn(kMathSession, "S100002", "Ms. Rivera", {}).saved);
+    REQUIRE(y.attendance.checkIn(kMathSession, "S100003", "Mr. Okafor", {}).saved);
+    y.receive(std::vector<std::string>(x.published.begin() + 1, x.published.end()));
+    // Y already knows A and B are in the room: it refuses a second check-in and never marks them absent.
+    CHECK_FALSE(y.attendance.checkIn(kMathSession, "S100001", "Mr. Okafor", {}).saved);
+    y.clock.setMinute(31);
+    auto marked = y.attendance.markNoShowsAtCutoff(kMathSession, "Mr. Okafor");
+    CHECK(marked.saved == 2);
+    x.receive(y.published);
+    for (Machine* m : {&x, &y}) {
+        CHECK(m->presenceOf("S100001") == "present");
+        CHECK(m->presenceOf("S100002") == "present");
+        CHECK(m->presenceOf("S100003") == "present");
+        CHECK(m->presenceOf("S100004") == "no_show");
+        CHECK(m->presenceOf("S100005") == "no_show");
+    }
+    CHECK(x.outboxBodies() == y.outboxBodies());
+    CHECK(x.outboxBodies().size() == 5);
+}
+
+TEST_CASE("two door stations cut off from each other all session: a check-in seen anywhere beats the no-show") {
+    Machine x, y;
+    x.clock.setMinute(-10);
+    y.clock.setMinute(-10);
+    REQUIRE(x.attendance.openSession(kMathSession, "Ms. Rivera").saved);
+    REQUIRE(y.attendance.openSession(kMathSession, "Mr. Okafor").saved);
+    REQUIRE(x.attendance.checkIn(kMathSession, "S100001", "Ms. Rivera", {}).saved);
+    REQUIRE(x.attendance.checkIn(kMathSession, "S100002", "Ms. Rivera", {}).saved);
+    REQUIRE(y.attendance.checkIn(kMathSession, "S100003", "Mr. Okafor", {}).saved);
+    y.clock.setMinute(31);
+    CHECK(y.attendance.markNoShowsAtCutoff(kMathSession, "Mr. Okafor").saved == 4);  // Y never saw A and B arrive
+    exchange(x, y);
+    for (Machine* m : {&x, &y}) {
+        CHECK(m->presenceOf("S100001") == "present");
+        CHECK(m->presenceOf("S100002") == "present");
+        CHECK(m->presenceOf("S100003") == "present");
+        CHECK(m->presenceOf("S100004") == "no_show");
+        CHECK(m->presenceOf("S100005") == "no_show");
+    }
+    auto bodies = x.outboxBodies();
+    CHECK(bodies == y.outboxBodies());
+    int notTested = 0;
+    for (const auto& kv : bodies) notTested += nlohmann::json::parse(kv.second).contains("reasonNotTestedDescriptor") ? 1 : 0;
+    CHECK(notTested == 2);
+}
+
+TEST_CASE("a student on two lab machines: the day's record for the state holds every approved task") {
+    Machine m3, m7;
+    m3.clock.set(*domain::parseIso8601("2026-11-23T15:00:00Z"));
+    m7.clock.set(*domain::parseIso8601("2026-11-23T19:00:00Z"));
+    auto morning = m3.work.saveDraft("S100001", "", {"comm-customer", "2026-11-23", 50, "Riverbend Hardware", "Helped customers."});
+    REQUIRE(morning.saved);
+    REQUIRE(m3.work.submit("S100001", morning.eventId).saved);
+    auto approved = m3.work.review(morning.eventId, service::Review::Approve, "P1", "2468", "");
+    INFO(approved.message);
+    REQUIRE(approved.saved);
+    auto afternoon = m7.work.saveDraft("S100001", "", {"ps-measure", "2026-11-23", 40, "Riverbend Hardware", "Measured stock."});
+    REQUIRE(afternoon.saved);
+    REQUIRE(m7.work.submit("S100001", afternoon.eventId).saved);
+    REQUIRE(m7.work.review(afternoon.eventId, service::Review::Approve, "P1", "2468", "").saved);
+    exchange(m3, m7);
+
+    auto bodies = m3.outboxBodies();
+    CHECK(bodies == m7.outboxBodies());
+    int evaluations = 0;
+    for (const auto& [key, body] : bodies) {
+        if (key.rfind("studentProgramEvaluations", 0) != 0) continue;
+        ++evaluations;
+        CHECK(nlohmann::json::parse(body)["studentEvaluationElements"].size() == 2);
+    }
+    CHECK(evaluations == 1);
+    auto p3 = m3.work.progress("S100001").value();
+    auto p7 = m7.work.progress("S100001").value();
+    CHECK(p3.totalHours == p7.totalHours);
+    CHECK(m3.work.entries("S100001").value().size() == 2);
+    CHECK(m7.work.entries("S100001").value().size() == 2);
+}
+
+TEST_CASE("facts applied twice or in any order give the same projections") {
+    Machine x, y;
+    x.clock.setMinute(-10);
+    y.clock.setMinute(-10);
+    REQUIRE(x.attendance.openSession(kMathSession, "Ms. Rivera").saved);
+    REQUIRE(x.attendance.checkIn(kMathSession, "S100001", "Ms. Rivera", {}).saved);
+    x.clock.setMinute(5);
+    REQUIRE(x.attendance.breakOut(kMathSession, "S100001", "Ms. Rivera").saved);
+    x.clock.setMinute(9);
+    REQUIRE(x.attendance.breakIn(kMathSession, "S100001", "Ms. Rivera").saved);
+    REQUIRE(x.attendance.checkIn(kMathSession, "S100002", "Ms. Rivera", {}).saved);
+    auto seatId = x.attendance.assignSeat(kMathSession, "S100002", "Ms. Rivera", "B4");
+    REQUIRE(seatId.saved);
+    REQUIRE(x.attendance.correct(kMathSession, "S100002", "Ms. Rivera", seatId.eventId, "wrong seat").saved);
+    const auto reference = x.outboxBodies();
+
+    std::mt19937 rng(20261202);
+    for (int round = 0; round < 12; ++round) {
+        CAPTURE(round);
+        Machine z;
+        auto facts = x.published;
+        facts.insert(facts.end(), x.published.begin(), x.published.begin() + round % static_cast<int>(x.published.size()));
+        std::shuffle(facts.begin(), facts.end(), rng);
+        z.receive(facts);
+        z.applier.retryParked();  // a correction that came before the event it withdraws
+        CHECK(z.outboxBodies() == reference);
+        CHECK(z.presenceOf("S100001") == "present");
+    }
+}
+
+TEST_CASE("a fact about a session this kiosk has not received yet waits, then applies") {
+    Machine x;
+    x.clock.setMinute(-10);
+    REQUIRE(x.attendance.openSession(kMathSession, "Ms. Rivera").saved);
+    REQUIRE(x.attendance.checkIn(kMathSession, "S100001", "Ms. Rivera", {}).saved);
+
+    auto fresh = std::move(store::Store::openInMemory().value());
+    service::SiteApplier applier{fresh, [] { return nullptr; }};
+    for (const auto& f : x.published) CHECK(applier.apply(f).what == service::ApplyOutcome::What::Parked);
+    CHECK(test::queryInt(fresh.db(), "SELECT count(*) FROM site_parked;") == 2);
+    REQUIRE(store::writeRoster(fresh.db(), test::smallRoster()).ok());
+    CHECK(applier.retryParked() == 2);
+    CHECK(test::queryInt(fresh.db(), "SELECT count(*) FROM site_parked;") == 0);
+    CHECK(test::queryText(fresh.db(), "SELECT presence FROM attendance;") == "present");
+}
+
+TEST_CASE("a malformed fact is refused and kept for a technician, never applied") {
+    Machine x;
+    for (std::string bad : {std::string("not json"), std::string(R"({"v":1,"fact":"attendance"})"),
+                            std::string(R"({"v":9,"fact":"attendance","eventId":"e1"})"), std::string(70000, '{')}) {
+        auto out = x.applier.apply(bad);
+        CHECK(out.what == service::ApplyOutcome::What::Refused);
+        CHECK_FALSE(out.detail.empty());
+    }
+    CHECK(test::queryInt(x.store.db(), "SELECT count(*) FROM site_parked WHERE waiting_for LIKE 'refused: %';") == 4);
+    CHECK(test::queryInt(x.store.db(), "SELECT count(*) FROM event;") == 0);
+}
