@@ -24,7 +24,7 @@ namespace {
 
 SiteError local(const sqlite::Error& e) { return SiteError{-1, 0, e.describe()}; }
 
-constexpr std::int64_t kRetryDelayNs = 5'000'000'000;  // a refused apply comes back after 5 s
+constexpr std::int64_t kRetryDelayMs = 5000;  // a refused apply comes back after 5 s
 
 std::string header(natsMsg* msg, const char* key) {
     const char* v = nullptr;
@@ -133,7 +133,7 @@ Result<FetchReport> Consumer::fetch(const ApplyFn& apply) {
             ++report.failed;
             report.lastFailure = "event " + m.eventId + " (stream seq " + std::to_string(m.streamSeq) +
                                  "): " + r.error();
-            natsMsg_NakWithDelay(msg, kRetryDelayNs, nullptr);
+            natsMsg_NakWithDelay(msg, kRetryDelayMs, nullptr);
         }
     }
     natsMsgList_Destroy(&list);

@@ -13,6 +13,10 @@ Result<PublishReport> Publisher::publishPending(int maxRows) {
     const std::string prefix = subjectPrefix(h.config);
     PublishReport report;
     std::int64_t afterSeq = 0;
+    // Without the stream a publish finds no responder: make sure it exists once per connection.
+    if (m_conn.streamCreatedNs() == 0 && m_conn.connected()) {
+        if (auto s = m_conn.ensureStream(); !s) return fail(s.error());
+    }
     while (report.sent < maxRows) {
         if (!m_conn.connected()) return fail(SiteError{NATS_CONNECTION_DISCONNECTED, 0, "the site hub is not reachable"});
         int limit = std::min(h.config.publishBatch, maxRows - report.sent);
