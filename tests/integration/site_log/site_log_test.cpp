@@ -191,7 +191,7 @@ TEST_CASE("the same event published twice (two kiosks, or a resend) is consumed 
     CHECK(edsync::site::cursor(b)->value().lastSeq == 50);  // the stream holds each event once
 }
 
-TEST_CASE("hub down: commits keep queueing, rows stay; hub back: published and consumed") {
+TEST_CASE("hub down: commits keep queueing and rows stay, then hub back: published and consumed") {
     TempDir dir;
     NatsHub hub(dir / "hub");
     REQUIRE_MESSAGE(hub.start(), hub.error());
@@ -343,7 +343,7 @@ TEST_CASE("SIGKILL of a publishing kiosk mid-publish: run again, every event arr
     }));
 }
 
-TEST_CASE("uploader lease: three kiosks, at most one holder at a time; a dead holder's lease lapses") {
+TEST_CASE("uploader lease: three kiosks, at most one holder at a time, and a dead holder's lease lapses") {
     TempDir dir;
     NatsHub hub(dir / "hub");
     REQUIRE_MESSAGE(hub.start(), hub.error());
@@ -483,7 +483,7 @@ TEST_CASE("site link: live events between two kiosks, lease holder and machine l
     CHECK_FALSE((*linkA)->status().running);
 }
 
-TEST_CASE("TLS and a password from a generated hub config; a wrong password is refused clearly") {
+TEST_CASE("TLS and a password from a generated hub config, and a wrong password is refused clearly") {
     TempDir dir;
     kiosk::test::NatsHubOptions opts;
     opts.tls = true;
