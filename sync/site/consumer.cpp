@@ -1,0 +1,158 @@
+#include "sync/site/consumer.hpp"
+
+#include "sync/site/nats_handles.hpp"
+
+#include <nats/nats.h>
+
+#include <chrono>
+#include <exception>
+
+namespace edsync::site {
+
+struct Consumer::Sub {
+    natsSubscription* sub = nullptr;
+    ~Sub() {
+        // Unsubscribe only: the durable consumer stays on the hub.
+        if (sub != nullptr) natsSubscription_Destroy(sub);
+    }
+};
+
+Consumer::Consumer(SiteConnection& connection, Database& db) : m_conn(connection), m_db(db) {}
+Consumer::~Consumer() = default;
+
+namespace {
+
+SiteError local(const sqlite::Error& e) { return SiteError{-1, 0, e.describe()}; }
+
+constexpr std::int64_t kRetryDelayMs = 5000;  // a refused apply comes back after 5 s
+
+std::string header(natsMsg* msg, const char* key) {
+    const char* v = nullptr;
+    if (natsMsgHeader_Get(msg, key, &v) == NATS_OK && v != nullptr) return v;
+    return {};
+}
+
+} // namespace
+
+Result<std::unique_ptr<Consumer>> Consumer::open(SiteConnection& connection, Database& db) {
+    if (auto s = connection.ensureStream(); !s) return fail(s.error());
+    const SiteLogConfig& cfg = connection.config();
+    const std::string stream = streamName(cfg);
+    if (auto b = bindStream(db, stream, connection.streamCreatedNs()); !b) return fail(local(b.error()));
+
+    std::unique_ptr<Consumer> c(new Consumer(connection, db));
+    c->m_sub = std::make_unique<Sub>();
+    const std::string durable = consumerName(cfg);
+    const std::string filter = subjectPrefix(cfg) + ">";
+    jsSubOptions so;
+    jsSubOptions_Init(&so);
+    so.Stream = stream.c_str();
+    so.Config.Durable = durable.c_str();
+    so.Config.Description = "TestSite Kiosk: this kiosk's view of the site log";
+    so.Config.DeliverPolicy = js_DeliverAll;
+    so.Config.AckPolicy = js_AckExplicit;
+    so.Config.AckWait = std::chrono::duration_cast<std::chrono::nanoseconds>(cfg.ackWait).count();
+    so.Config.MaxAckPending = 20000;
+    jsErrCode jerr = static_cast<jsErrCode>(0);
+    natsStatus s = js_PullSubscribe(&c->m_sub->sub, connection.nats().js, filter.c_str(), durable.c_str(), nullptr,
+                                    &so, &jerr);
+    if (s != NATS_OK) {
+        c->m_sub->sub = nullptr;
+        return fail(natsError(s, jerr, "opening this kiosk's consumer"));
+    }
+    connection.noteContact();
+    return c;
+}
+
+Result<FetchReport> Consumer::fetch(const ApplyFn& apply) {
+    const SiteLogConfig& cfg = m_conn.config();
+    const std::string prefix = subjectPrefix(cfg);
+    FetchReport report;
+    natsMsgList list{};
+    jsErrCode jerr = static_cast<jsErrCode>(0);
+    natsStatus s = natsSubscription_Fetch(&list, m_sub->sub, cfg.fetchBatch, cfg.fetchWait.count(), &jerr);
+    if (s == NATS_TIMEOUT) {
+        // Nothing new; the hub answered only if we are still connected.
+        if (m_conn.connected()) m_conn.noteContact();
+        return report;
+    }
+    if (s != NATS_OK) return fail(natsError(s, jerr, "fetching from the site log"));
+    m_conn.noteContact();
+
+    for (int i = 0; i < list.Count; ++i) {
+        natsMsg* msg = list.Msgs[i];
+        ++report.received;
+        SiteMessage m;
+        jsMsgMetaData* meta = nullptr;
+        if (natsMsg_GetMetaData(&meta, msg) != NATS_OK) {
+            // Not a JetStream delivery (cannot happen on a pull consumer): leave it.
+            ++report.failed;
+            report.lastFailure = "a message without JetStream metadata";
+            continue;
+        }
+        m.streamSeq = meta->Sequence.Stream;
+        jsMsgMetaData_Destroy(meta);
+        m.eventId = header(msg, "Nats-Msg-Id");
+        m.originKioskId = header(msg, kOriginHeader);
+        m.fromThisKiosk = m.originKioskId == cfg.kioskId;
+        std::string_view subject = natsMsg_GetSubject(msg);
+        m.subjectSuffix = std::string(subject.substr(subject.rfind(prefix, 0) == 0 ? prefix.size() : 0));
+        const char* data = natsMsg_GetData(msg);
+        m.payload.assign(data != nullptr ? data : "", static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
+
+        auto seen = wasApplied(m_db, m.streamSeq);
+        if (!seen) {
+            natsMsgList_Destroy(&list);
+            return fail(local(seen.error()));
+        }
+        if (*seen) {
+            ++report.alreadyApplied;
+            natsMsg_Ack(msg, nullptr);
+            continue;
+        }
+        ApplyResult r = fail(std::string("not applied"));
+        try {
+            r = apply(m_db, m);
+        } catch (const std::exception& e) {
+            r = fail(std::string("apply threw: ") + e.what());
+        } catch (...) {
+            r = fail(std::string("apply threw"));
+        }
+        if (r) {
+            // A callback that forgot recordApplied still moves the cursor,
+            // though not atomically with its own change.
+            auto recorded = wasApplied(m_db, m.streamSeq);
+            if (recorded && !*recorded) {
+                if (auto tx = sqlite::Transaction::begin(m_db)) {
+                    if (recordApplied(m_db, m.streamSeq)) (void)tx->commit();
+                }
+            }
+            ++report.applied;
+            natsMsg_Ack(msg, nullptr);
+        } else {
+            ++report.failed;
+            report.lastFailure = "event " + m.eventId + " (stream seq " + std::to_string(m.streamSeq) +
+                                 "): " + r.error();
+            natsMsg_NakWithDelay(msg, kRetryDelayMs, nullptr);
+        }
+    }
+    natsMsgList_Destroy(&list);
+    return report;
+}
+
+Result<ConsumerLag> Consumer::lag() {
+    jsConsumerInfo* ci = nullptr;
+    jsErrCode jerr = static_cast<jsErrCode>(0);
+    natsStatus s = natsSubscription_GetConsumerInfo(&ci, m_sub->sub, nullptr, &jerr);
+    if (s != NATS_OK) return fail(natsError(s, jerr, "asking the hub how far behind this kiosk is"));
+    ConsumerLag l;
+    l.pending = ci->NumPending;
+    l.ackPending = ci->NumAckPending;
+    l.ackFloor = ci->AckFloor.Stream;
+    jsConsumerInfo_Destroy(ci);
+    m_conn.noteContact();
+    if (auto p = pruneApplied(m_db, l.ackFloor); !p) return fail(local(p.error()));
+    return l;
+}
+
+} // namespace edsync::site

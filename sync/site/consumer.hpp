@@ -1,0 +1,72 @@
+#pragma once
+// This kiosk's durable pull consumer on the site stream (kiosk-<kiosk>,
+// deliver all, explicit ack). Each fetched message goes to an injected
+// apply callback; it is acked only after the callback succeeded, which
+// includes recordApplied() in the callback's own transaction, so "applied"
+// and "cursor moved" commit together. A failed apply is not acked: it comes
+// back later and is counted in the report (never dropped silently). A
+// redelivered message already applied is acked without calling back.
+#include "sync/site/connection.hpp"
+#include "sync/site/site_store.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace edsync::site {
+
+struct SiteMessage {
+    std::uint64_t streamSeq = 0;
+    std::string eventId;        // the Nats-Msg-Id it was published with
+    std::string originKioskId;  // the publishing kiosk
+    std::string subjectSuffix;  // after site.<site>.ev.
+    std::string payload;
+    bool fromThisKiosk = false;  // our own event coming back: skip it, but record it
+};
+
+using ApplyResult = edsync::Result<void, std::string>;
+// Applies one message in its own transaction and calls recordApplied(db,
+// message.streamSeq) inside it. `db` is the consumer's connection.
+using ApplyFn = std::function<ApplyResult(Database& db, const SiteMessage& message)>;
+
+struct FetchReport {
+    int received = 0;
+    int applied = 0;
+    int alreadyApplied = 0;  // redeliveries, acked without a call
+    int failed = 0;          // apply refused: not acked, retried later
+    std::string lastFailure;
+};
+
+struct ConsumerLag {
+    std::uint64_t pending = 0;     // in the stream, not yet delivered to this kiosk
+    std::int64_t ackPending = 0;   // delivered, not yet acknowledged
+    std::uint64_t ackFloor = 0;    // every stream sequence up to here is acknowledged
+    std::uint64_t behind() const { return pending + static_cast<std::uint64_t>(ackPending); }
+};
+
+class Consumer {
+public:
+    // Ensures the stream, binds the cursor to it (a replaced hub store
+    // republishes the outbox) and opens the durable consumer.
+    static Result<std::unique_ptr<Consumer>> open(SiteConnection& connection, Database& db);
+    ~Consumer();
+    Consumer(const Consumer&) = delete;
+    Consumer& operator=(const Consumer&) = delete;
+
+    // Fetches up to config.fetchBatch messages, waiting at most
+    // config.fetchWait for the first, and applies them in order.
+    Result<FetchReport> fetch(const ApplyFn& apply);
+
+    // How far behind this kiosk is; forgets applied sequences below the ack floor.
+    Result<ConsumerLag> lag();
+
+private:
+    Consumer(SiteConnection& connection, Database& db);
+    SiteConnection& m_conn;
+    Database& m_db;
+    struct Sub;
+    std::unique_ptr<Sub> m_sub;
+};
+
+} // namespace edsync::site

@@ -1,0 +1,311 @@
+#include "sync/site/site_link.hpp"
+
+#include "sync/site/connection.hpp"
+#include "sync/site/lease.hpp"
+#include "sync/site/nats_handles.hpp"
+#include "sync/site/publisher.hpp"
+#include "sync/site/site_store.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+namespace edsync::site {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+struct SiteLink::Impl {
+    SiteLogConfig config;
+    ApplyFn apply;
+    std::optional<Database> pubDb;
+    std::optional<Database> conDb;
+
+    mutable std::mutex mutex;
+    std::condition_variable wake;      // the publisher thread
+    std::condition_variable conWake;   // the consumer thread
+    bool stopping = false;
+    bool notified = false;
+    bool wantLease = false;
+    std::string announcement = "{}";
+    // The current connection; replaced when the library gives up on one.
+    std::shared_ptr<SiteConnection> conn;
+    std::uint64_t generation = 0;
+    SiteLinkStatus st;
+    std::atomic<bool> holdsLease{false};
+
+    std::thread pubThread, conThread;
+
+    bool waitFor(std::condition_variable& cv, milliseconds d, bool* flag = nullptr) {
+        std::unique_lock lock(mutex);
+        cv.wait_for(lock, d, [&] { return stopping || (flag != nullptr && *flag); });
+        if (flag != nullptr) *flag = false;
+        return !stopping;
+    }
+    bool stopRequested() const {
+        std::lock_guard lock(mutex);
+        return stopping;
+    }
+    void setError(std::string e) {
+        std::lock_guard lock(mutex);
+        st.lastError = std::move(e);
+    }
+
+    void refreshOutbox() {
+        auto o = outboxStatus(*pubDb);
+        std::lock_guard lock(mutex);
+        if (o) {
+            st.unpublished = o->unpublished;
+            st.oldestUnpublishedUnixMs = o->oldestQueuedUnixMs;
+        }
+    }
+
+    void publisherLoop();
+    void consumerLoop();
+};
+
+SiteLink::SiteLink() : m(std::make_unique<Impl>()) {}
+SiteLink::~SiteLink() { stop(); }
+
+edsync::Result<std::unique_ptr<SiteLink>, std::string> SiteLink::create(const SiteLogConfig& config,
+                                                                        const std::filesystem::path& dbFile,
+                                                                        ApplyFn apply) {
+    std::unique_ptr<SiteLink> link(new SiteLink());
+    link->m->config = config;
+    link->m->apply = std::move(apply);
+    auto a = Database::open(dbFile);
+    if (!a) return fail(a.error().describe());
+    if (auto v = migrate(*a); !v) return fail(v.error().describe());
+    auto b = Database::open(dbFile);
+    if (!b) return fail(b.error().describe());
+    link->m->pubDb.emplace(std::move(*a));
+    link->m->conDb.emplace(std::move(*b));
+    link->m->refreshOutbox();
+    return link;
+}
+
+void SiteLink::start() {
+    std::lock_guard lock(m->mutex);
+    if (m->pubThread.joinable()) return;
+    m->stopping = false;
+    m->st.running = true;
+    m->pubThread = std::thread([this] { m->publisherLoop(); });
+    m->conThread = std::thread([this] { m->consumerLoop(); });
+}
+
+void SiteLink::interrupt() {
+    std::lock_guard lock(m->mutex);
+    m->stopping = true;
+    m->wake.notify_all();
+    m->conWake.notify_all();
+}
+
+void SiteLink::stop() {
+    interrupt();
+    if (m->pubThread.joinable()) m->pubThread.join();
+    if (m->conThread.joinable()) m->conThread.join();
+    std::lock_guard lock(m->mutex);
+    m->conn.reset();
+    m->st.running = false;
+    m->st.connected = false;
+}
+
+void SiteLink::notify() {
+    std::lock_guard lock(m->mutex);
+    m->notified = true;
+    m->wake.notify_all();
+}
+
+void SiteLink::setWantLease(bool want) {
+    std::lock_guard lock(m->mutex);
+    m->wantLease = want;
+    m->wake.notify_all();
+}
+
+void SiteLink::setAnnouncement(std::string json) {
+    std::lock_guard lock(m->mutex);
+    m->announcement = std::move(json);
+}
+
+SiteLinkStatus SiteLink::status() const {
+    std::lock_guard lock(m->mutex);
+    SiteLinkStatus s = m->st;
+    if (m->conn) {
+        s.connected = m->conn->connected();
+        s.lastContactUnixMs = m->conn->lastContactUnixMs();
+    } else {
+        s.connected = false;
+    }
+    s.holdsLease = m->holdsLease.load();
+    return s;
+}
+
+bool SiteLink::holdsLease() const { return m->holdsLease.load(); }
+
+void SiteLink::Impl::publisherLoop() {
+    milliseconds backoff{0};
+    std::unique_ptr<Lease> lease;
+    std::unique_ptr<Machines> machines;
+    Publisher* publisher = nullptr;
+    std::unique_ptr<Publisher> publisherOwner;
+    std::shared_ptr<SiteConnection> c;
+    auto lastLeaseTry = Clock::time_point{};
+    auto lastAnnounce = Clock::time_point{};
+    const auto leaseEvery = std::chrono::duration_cast<milliseconds>(config.leaseTtl) / 4;
+
+    while (!stopRequested()) {
+        if (c && c->closed()) {  // the library gave up (e.g. the password changed): start again
+            lease.reset();
+            machines.reset();
+            publisherOwner.reset();
+            publisher = nullptr;
+            holdsLease = false;
+            std::lock_guard lock(mutex);
+            conn.reset();
+            c.reset();
+        }
+        if (!c) {
+            auto made = SiteConnection::connect(config);
+            if (!made) {
+                setError(made.error().message);
+                backoff = std::min(std::max(backoff * 2, milliseconds(500)), milliseconds(15000));
+                waitFor(wake, backoff);
+                continue;
+            }
+            c = std::shared_ptr<SiteConnection>(std::move(*made));
+            if (auto s = c->ensureStream(); !s) setError(s.error().message);
+            publisherOwner = std::make_unique<Publisher>(*c, *pubDb);
+            publisher = publisherOwner.get();
+            std::lock_guard lock(mutex);
+            conn = c;
+            ++generation;
+            conWake.notify_all();
+        }
+
+        bool ok = true;
+        if (c->connected()) {
+            auto r = publisher->publishPending(config.publishBatch * 8);
+            if (!r) {
+                ok = false;
+                setError(r.error().message);
+            } else {
+                std::lock_guard lock(mutex);
+                st.published += r->acknowledged;
+                if (r->failed > 0) {
+                    ok = false;
+                    st.lastError = r->lastError;
+                } else {
+                    st.lastError.clear();
+                }
+            }
+            refreshOutbox();
+
+            const auto now = Clock::now();
+            bool want;
+            std::string json;
+            {
+                std::lock_guard lock(mutex);
+                want = wantLease;
+                json = announcement;
+            }
+            if (!lease) {
+                if (auto l = Lease::open(*c)) lease = std::move(*l);
+                else setError(l.error().message);
+            }
+            if (lease && (now - lastLeaseTry >= leaseEvery || want != holdsLease.load())) {
+                lastLeaseTry = now;
+                if (want) {
+                    auto got = lease->tryAcquire(config.kioskId);
+                    if (!got) setError(got.error().message);
+                } else if (lease->heldLocally()) {
+                    (void)lease->release(config.kioskId);
+                }
+                auto h = lease->holder();
+                if (h) {
+                    std::lock_guard lock(mutex);
+                    st.leaseHolder = *h;
+                }
+            }
+            holdsLease = lease && want && lease->heldLocally();
+            if (now - lastAnnounce >= std::chrono::seconds(5)) {
+                lastAnnounce = now;
+                if (!machines) {
+                    if (auto mm = Machines::open(*c)) machines = std::move(*mm);
+                }
+                if (machines) (void)machines->announce(config.kioskId, json);
+            }
+        } else {
+            ok = false;
+            holdsLease = lease && lease->heldLocally();
+        }
+        // After a failure back off (a notify still wakes us); otherwise wait for work.
+        backoff = ok ? milliseconds(0) : std::min(std::max(backoff * 2, milliseconds(250)), milliseconds(5000));
+        bool* flag = &notified;
+        waitFor(wake, ok ? std::min(leaseEvery, milliseconds(1000)) : backoff, flag);
+    }
+    // Leave the lease to others at once rather than after its TTL.
+    if (lease && lease->heldLocally() && c && c->connected()) (void)lease->release(config.kioskId);
+    holdsLease = false;
+}
+
+void SiteLink::Impl::consumerLoop() {
+    std::shared_ptr<SiteConnection> c;
+    std::unique_ptr<Consumer> consumer;
+    std::uint64_t gen = 0;
+    milliseconds backoff{0};
+    auto lastLag = Clock::time_point{};
+    while (!stopRequested()) {
+        {
+            std::lock_guard lock(mutex);
+            if (!conn || generation != gen) {
+                consumer.reset();
+                c = conn;
+                gen = generation;
+            }
+        }
+        if (!c || !c->connected()) {
+            waitFor(conWake, milliseconds(250));
+            continue;
+        }
+        if (!consumer) {
+            auto opened = Consumer::open(*c, *conDb);
+            if (!opened) {
+                setError(opened.error().message);
+                backoff = std::min(std::max(backoff * 2, milliseconds(250)), milliseconds(5000));
+                waitFor(conWake, backoff);
+                continue;
+            }
+            consumer = std::move(*opened);
+        }
+        auto r = consumer->fetch(apply);
+        if (!r) {
+            // The consumer may be gone (hub store replaced): open it again.
+            consumer.reset();
+            setError(r.error().message);
+            backoff = std::min(std::max(backoff * 2, milliseconds(250)), milliseconds(5000));
+            waitFor(conWake, backoff);
+            continue;
+        }
+        backoff = milliseconds(0);
+        {
+            std::lock_guard lock(mutex);
+            st.applied += r->applied;
+            st.applyFailures += r->failed;
+            if (r->failed > 0) st.lastApplyFailure = r->lastFailure;
+        }
+        const auto now = Clock::now();
+        if (r->received == 0 || now - lastLag >= std::chrono::seconds(2)) {
+            if (now - lastLag >= milliseconds(500)) {
+                lastLag = now;
+                if (auto l = consumer->lag()) {
+                    std::lock_guard lock(mutex);
+                    st.consumerPending = l->behind();
+                }
+            }
+        }
+    }
+}
+
+} // namespace edsync::site

@@ -1,0 +1,193 @@
+#include "sync/site/site_store.hpp"
+
+#include "sync/site/site_config.hpp"
+#include "sync/sqlite/migrations.hpp"
+
+#include <array>
+#include <cassert>
+#include <chrono>
+
+namespace edsync::site {
+
+namespace {
+
+constexpr std::string_view kSchemaV1 = R"sql(
+CREATE TABLE site_outbox (
+  seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+  event_id       TEXT NOT NULL UNIQUE,
+  subject_suffix TEXT NOT NULL,
+  payload        TEXT NOT NULL,
+  queued_at      INTEGER NOT NULL,
+  published_at   INTEGER,
+  stream_seq     INTEGER
+);
+CREATE INDEX site_outbox_unpublished ON site_outbox (seq) WHERE published_at IS NULL;
+CREATE TABLE site_cursor (
+  id             INTEGER PRIMARY KEY CHECK (id = 1),
+  stream         TEXT NOT NULL,
+  stream_created INTEGER NOT NULL,
+  last_seq       INTEGER NOT NULL DEFAULT 0,
+  applied        INTEGER NOT NULL DEFAULT 0,
+  updated_at     INTEGER NOT NULL
+);
+CREATE TABLE site_applied (
+  stream_seq INTEGER PRIMARY KEY
+);
+)sql";
+
+constexpr std::array kMigrations{
+    sqlite::Migration{1, kSchemaV1},
+};
+
+std::int64_t nowMs() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+sqlite::Error localError(std::string message) {
+    sqlite::Error e;
+    e.code = 1;  // SQLITE_ERROR: a refusal before reaching SQLite
+    e.message = std::move(message);
+    return e;
+}
+
+} // namespace
+
+sqlite::Result<int> migrate(Database& db) { return sqlite::migrate(db, "site", kMigrations); }
+
+sqlite::Result<bool> enqueue(Database& db, std::string_view eventId, std::string_view subjectSuffix,
+                             std::string_view payload) {
+    assert(db.inTransaction() && "site::enqueue belongs in the caller's transaction");
+    if (eventId.empty()) return fail(localError("site log: an event needs an id"));
+    if (!validSubjectSuffix(subjectSuffix)) return fail(localError("site log: invalid subject suffix"));
+    auto stmt = db.prepare(
+        "INSERT INTO site_outbox (event_id, subject_suffix, payload, queued_at) VALUES (?1, ?2, ?3, ?4)"
+        " ON CONFLICT (event_id) DO NOTHING;");
+    if (!stmt) return fail(stmt.error());
+    stmt->bind(1, eventId).bind(2, subjectSuffix).bind(3, payload).bind(4, nowMs());
+    if (auto s = stmt->run(); !s) return fail(s.error());
+    return db.changes() > 0;
+}
+
+sqlite::Result<std::vector<OutboxRow>> unpublished(Database& db, int limit, std::int64_t afterSeq) {
+    auto stmt = db.prepare(
+        "SELECT seq, event_id, subject_suffix, payload FROM site_outbox"
+        " WHERE published_at IS NULL AND seq > ?1 ORDER BY seq LIMIT ?2;");
+    if (!stmt) return fail(stmt.error());
+    stmt->bind(1, afterSeq).bind(2, limit);
+    std::vector<OutboxRow> out;
+    for (;;) {
+        auto row = stmt->step();
+        if (!row) return fail(row.error());
+        if (!*row) break;
+        out.push_back({stmt->getInt(0), stmt->getText(1), stmt->getText(2), stmt->getText(3)});
+    }
+    return out;
+}
+
+sqlite::Status markPublished(Database& db, const std::vector<Published>& acks, std::int64_t nowUnixMs) {
+    if (acks.empty()) return {};
+    auto tx = sqlite::Transaction::begin(db);
+    if (!tx) return fail(tx.error());
+    auto stmt = db.prepare(
+        "UPDATE site_outbox SET published_at = ?2, stream_seq = ?3 WHERE event_id = ?1 AND published_at IS NULL;");
+    if (!stmt) return fail(stmt.error());
+    for (const Published& a : acks) {
+        stmt->reset();
+        stmt->bind(1, a.eventId).bind(2, nowUnixMs).bind(3, static_cast<std::int64_t>(a.streamSeq));
+        if (auto s = stmt->run(); !s) return fail(s.error());
+    }
+    return tx->commit();
+}
+
+sqlite::Result<OutboxStatus> outboxStatus(Database& db) {
+    auto stmt = db.prepare(
+        "SELECT coalesce(sum(published_at IS NULL), 0), min(CASE WHEN published_at IS NULL THEN queued_at END),"
+        " count(*) FROM site_outbox;");
+    if (!stmt) return fail(stmt.error());
+    auto row = stmt->step();
+    if (!row) return fail(row.error());
+    OutboxStatus st;
+    st.unpublished = stmt->getInt(0);
+    st.oldestQueuedUnixMs = stmt->getOptionalInt(1);
+    st.total = stmt->getInt(2);
+    return st;
+}
+
+sqlite::Result<int> markAllUnpublished(Database& db) {
+    auto stmt = db.prepare("UPDATE site_outbox SET published_at = NULL, stream_seq = NULL WHERE published_at IS NOT NULL;");
+    if (!stmt) return fail(stmt.error());
+    if (auto s = stmt->run(); !s) return fail(s.error());
+    return db.changes();
+}
+
+sqlite::Result<bool> recordApplied(Database& db, std::uint64_t streamSeq) {
+    assert(db.inTransaction() && "site::recordApplied belongs in the apply transaction");
+    auto ins = db.prepare("INSERT INTO site_applied (stream_seq) VALUES (?1) ON CONFLICT DO NOTHING;");
+    if (!ins) return fail(ins.error());
+    ins->bind(1, static_cast<std::int64_t>(streamSeq));
+    if (auto s = ins->run(); !s) return fail(s.error());
+    if (db.changes() == 0) return false;
+    auto upd = db.prepare(
+        "UPDATE site_cursor SET last_seq = max(last_seq, ?1), applied = applied + 1, updated_at = ?2 WHERE id = 1;");
+    if (!upd) return fail(upd.error());
+    upd->bind(1, static_cast<std::int64_t>(streamSeq)).bind(2, nowMs());
+    if (auto s = upd->run(); !s) return fail(s.error());
+    return true;
+}
+
+sqlite::Result<bool> wasApplied(Database& db, std::uint64_t streamSeq) {
+    auto stmt = db.prepare("SELECT 1 FROM site_applied WHERE stream_seq = ?1;");
+    if (!stmt) return fail(stmt.error());
+    stmt->bind(1, static_cast<std::int64_t>(streamSeq));
+    auto row = stmt->step();
+    if (!row) return fail(row.error());
+    return *row;
+}
+
+sqlite::Result<std::optional<Cursor>> cursor(Database& db) {
+    auto stmt = db.prepare("SELECT stream, stream_created, last_seq, applied, updated_at FROM site_cursor WHERE id = 1;");
+    if (!stmt) return fail(stmt.error());
+    auto row = stmt->step();
+    if (!row) return fail(row.error());
+    if (!*row) return std::optional<Cursor>{};
+    Cursor c;
+    c.stream = stmt->getText(0);
+    c.streamCreatedNs = stmt->getInt(1);
+    c.lastSeq = static_cast<std::uint64_t>(stmt->getInt(2));
+    c.applied = stmt->getInt(3);
+    c.updatedUnixMs = stmt->getInt(4);
+    return std::optional<Cursor>{c};
+}
+
+sqlite::Result<bool> bindStream(Database& db, std::string_view stream, std::int64_t createdNs) {
+    auto current = cursor(db);
+    if (!current) return fail(current.error());
+    if (*current && (*current)->stream == stream && (*current)->streamCreatedNs == createdNs) return false;
+    auto tx = sqlite::Transaction::begin(db);
+    if (!tx) return fail(tx.error());
+    if (auto s = db.exec("DELETE FROM site_applied;"); !s) return fail(s.error());
+    auto stmt = db.prepare(
+        "INSERT OR REPLACE INTO site_cursor (id, stream, stream_created, last_seq, applied, updated_at)"
+        " VALUES (1, ?1, ?2, 0, 0, ?3);");
+    if (!stmt) return fail(stmt.error());
+    stmt->bind(1, stream).bind(2, createdNs).bind(3, nowMs());
+    if (auto s = stmt->run(); !s) return fail(s.error());
+    // A first binding is not a replaced store: only a change of stream is.
+    bool replaced = current->has_value();
+    if (replaced) {
+        auto n = markAllUnpublished(db);
+        if (!n) return fail(n.error());
+    }
+    if (auto s = tx->commit(); !s) return fail(s.error());
+    return replaced;
+}
+
+sqlite::Status pruneApplied(Database& db, std::uint64_t ackFloor) {
+    auto stmt = db.prepare("DELETE FROM site_applied WHERE stream_seq <= ?1;");
+    if (!stmt) return fail(stmt.error());
+    stmt->bind(1, static_cast<std::int64_t>(ackFloor));
+    return stmt->run();
+}
+
+} // namespace edsync::site

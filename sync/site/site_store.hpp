@@ -1,0 +1,81 @@
+#pragma once
+// The site log's tables in the kiosk's SQLite (component "site"):
+//   site_outbox  — every local event to publish, kept until the hub's PubAck
+//                  and afterwards (the hub is never the only copy);
+//   site_cursor  — one row: which stream this kiosk consumes (its creation
+//                  time tells a replaced hub store apart) and how far it got;
+//   site_applied — stream sequences applied, so a redelivery is not applied
+//                  twice; pruned below the consumer's ack floor.
+#include "sync/sqlite/database.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace edsync::site {
+
+using sqlite::Database;
+
+// Creates or upgrades the tables (component "site").
+sqlite::Result<int> migrate(Database& db);
+
+// Inside the caller's transaction (the kiosk's event + projection + this row
+// commit together). `subjectSuffix` must pass validSubjectSuffix(). Returns
+// false when the event id was already queued (nothing changed).
+sqlite::Result<bool> enqueue(Database& db, std::string_view eventId, std::string_view subjectSuffix,
+                             std::string_view payload);
+
+struct OutboxRow {
+    std::int64_t seq = 0;
+    std::string eventId;
+    std::string subjectSuffix;
+    std::string payload;
+};
+// Unpublished rows in local order, after `afterSeq`.
+sqlite::Result<std::vector<OutboxRow>> unpublished(Database& db, int limit, std::int64_t afterSeq = 0);
+
+// The hub acknowledged these events (stream sequence from its PubAck).
+struct Published {
+    std::string eventId;
+    std::uint64_t streamSeq = 0;
+};
+sqlite::Status markPublished(Database& db, const std::vector<Published>& acks, std::int64_t nowUnixMs);
+
+struct OutboxStatus {
+    std::int64_t unpublished = 0;
+    std::optional<std::int64_t> oldestQueuedUnixMs;  // of the unpublished rows
+    std::int64_t total = 0;
+};
+sqlite::Result<OutboxStatus> outboxStatus(Database& db);
+
+// The hub's store was replaced (a new stream): every row goes again.
+sqlite::Result<int> markAllUnpublished(Database& db);
+
+// --- consumer side --------------------------------------------------------
+
+// Inside the apply callback's transaction: this stream sequence is applied.
+// Returns false if it already was (the caller should roll back).
+sqlite::Result<bool> recordApplied(Database& db, std::uint64_t streamSeq);
+sqlite::Result<bool> wasApplied(Database& db, std::uint64_t streamSeq);
+
+struct Cursor {
+    std::string stream;
+    std::int64_t streamCreatedNs = 0;
+    std::uint64_t lastSeq = 0;   // highest sequence applied
+    std::int64_t applied = 0;    // messages applied from this stream
+    std::int64_t updatedUnixMs = 0;
+};
+sqlite::Result<std::optional<Cursor>> cursor(Database& db);
+
+// Binds the cursor to a stream. A different stream or creation time (a new
+// hub store) starts the cursor afresh, marks the whole outbox to be published
+// again (the new hub lacks it) and returns true.
+sqlite::Result<bool> bindStream(Database& db, std::string_view stream, std::int64_t createdNs);
+
+// Forgets applied sequences at or below the consumer's ack floor: the hub
+// never redelivers those.
+sqlite::Status pruneApplied(Database& db, std::uint64_t ackFloor);
+
+} // namespace edsync::site

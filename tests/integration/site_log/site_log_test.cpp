@@ -1,0 +1,550 @@
+// The site event log against real nats-server processes on loopback.
+#include "site_test_util.hpp"
+#include "support/nats_hub.hpp"
+#include "support/temp_dir.hpp"
+#include "sync/site/connection.hpp"
+#include "sync/site/consumer.hpp"
+#include "sync/site/hub_config.hpp"
+#include "sync/site/lease.hpp"
+#include "sync/site/publisher.hpp"
+#include "sync/site/site_link.hpp"
+
+#include <doctest/doctest.h>
+
+#include <csignal>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <memory>
+#include <set>
+#include <vector>
+
+extern char** environ;
+
+using namespace site_test;
+using edsync::site::Consumer;
+using edsync::site::Lease;
+using edsync::site::Publisher;
+using edsync::site::SiteConnection;
+using edsync::site::SiteLink;
+using edsync::site::SiteLogConfig;
+using kiosk::test::NatsHub;
+using kiosk::test::TempDir;
+
+namespace {
+
+SiteLogConfig configFor(const NatsHub& hub, const std::string& kiosk) {
+    SiteLogConfig c;
+    c.servers = {hub.url()};
+    c.siteId = "site.42 north";  // dots and a space: must be sanitised
+    c.kioskId = kiosk;
+    c.fetchWait = std::chrono::milliseconds(200);
+    c.requestTimeout = std::chrono::milliseconds(2000);
+    c.connectTimeout = std::chrono::milliseconds(1000);
+    return c;
+}
+
+Database openKiosk(const std::filesystem::path& file) {
+    auto db = Database::open(file);
+    REQUIRE(db.ok());
+    REQUIRE(prepareKiosk(*db));
+    return std::move(*db);
+}
+
+std::unique_ptr<SiteConnection> connectOrFail(const SiteLogConfig& c) {
+    auto conn = SiteConnection::connect(c);
+    if (!conn) FAIL("connect: " << conn.error().message);
+    return std::move(*conn);
+}
+
+// Fetches until `done` or the limit; returns whether `done` became true.
+bool consumeUntil(Consumer& consumer, const edsync::site::ApplyFn& apply, const std::function<bool()>& done) {
+    return waitUntil([&] {
+        auto r = consumer.fetch(apply);
+        return done();
+    });
+}
+
+} // namespace
+
+TEST_CASE("site ids become NATS tokens and subject suffixes are checked") {
+    using edsync::site::natsToken;
+    CHECK(natsToken("north-42") == "north-42");
+    CHECK(natsToken("a.b c") == "a_2Eb_20c");
+    CHECK(natsToken("a_b") != natsToken("a.b"));
+    CHECK(natsToken("") == "_");
+    CHECK(edsync::site::validSubjectSuffix("attendance.check_in"));
+    CHECK_FALSE(edsync::site::validSubjectSuffix(""));
+    CHECK_FALSE(edsync::site::validSubjectSuffix("a..b"));
+    CHECK_FALSE(edsync::site::validSubjectSuffix("a.>"));
+    CHECK_FALSE(edsync::site::validSubjectSuffix("a.*"));
+    CHECK_FALSE(edsync::site::validSubjectSuffix("a b"));
+}
+
+TEST_CASE("enqueue rides in the caller's transaction and is idempotent by event id") {
+    TempDir dir;
+    Database db = openKiosk(dir / "k.db");
+    {
+        auto tx = Transaction::begin(db);
+        REQUIRE(tx.ok());
+        auto first = edsync::site::enqueue(db, "ev-1", "attendance.checkin", "{}");
+        REQUIRE(first.ok());
+        CHECK(*first);
+        // Rolled back with the caller's transaction: nothing queued.
+    }
+    CHECK(edsync::site::outboxStatus(db)->unpublished == 0);
+    REQUIRE(commitEvent(db, "ev-1", "attendance.checkin", "{}"));
+    auto tx = Transaction::begin(db);
+    REQUIRE(tx.ok());
+    auto again = edsync::site::enqueue(db, "ev-1", "attendance.checkin", "{}");
+    REQUIRE(again.ok());
+    CHECK_FALSE(*again);
+    CHECK_FALSE(edsync::site::enqueue(db, "ev-2", "bad subject", "{}").ok());
+    REQUIRE(tx->commit().ok());
+    auto st = edsync::site::outboxStatus(db);
+    REQUIRE(st.ok());
+    CHECK(st->unpublished == 1);
+    CHECK(st->oldestQueuedUnixMs.has_value());
+}
+
+TEST_CASE("round trip: kiosk A publishes, kiosk B applies each event once, A sees its own flagged") {
+    TempDir dir;
+    NatsHub hub(dir / "hub");
+    REQUIRE_MESSAGE(hub.start(), hub.error());
+    Database a = openKiosk(dir / "a.db");
+    Database b = openKiosk(dir / "b.db");
+    auto ca = connectOrFail(configFor(hub, "kiosk-A"));
+    auto cb = connectOrFail(configFor(hub, "kiosk-B"));
+
+    const int n = 600;  // more than one publish batch
+    for (int i = 0; i < n; ++i)
+        REQUIRE(commitEvent(a, eventId("A", i), i % 2 ? "attendance.checkin" : "work.draft", "{\"i\":" + std::to_string(i) + "}"));
+    Publisher pa(*ca, a);
+    auto report = pa.publishPending();
+    REQUIRE_MESSAGE(report.ok(), report.error().message);
+    CHECK(report->acknowledged == n);
+    CHECK(edsync::site::outboxStatus(a)->unpublished == 0);
+
+    auto consumerB = Consumer::open(*cb, b);
+    REQUIRE_MESSAGE(consumerB.ok(), consumerB.error().message);
+    ApplyCounters countersB;
+    auto applyB = applier(countersB);
+    CHECK(consumeUntil(**consumerB, applyB, [&] { return countersB.applied == n; }));
+    CHECK(count(b, "SELECT count(*) FROM applied") == n);
+    CHECK(count(b, "SELECT count(*) FROM applied WHERE origin = 'kiosk-A'") == n);
+    CHECK(count(b, "SELECT count(*) FROM applied WHERE suffix = 'attendance.checkin'") == n / 2);
+    CHECK(count(b, "SELECT count(*) FROM applied WHERE event_id = 'A-ev-7' AND payload = '{\"i\":7}'") == 1);
+    CHECK(countersB.duplicates == 0);
+    auto cursor = edsync::site::cursor(b);
+    REQUIRE(cursor.ok());
+    REQUIRE(cursor->has_value());
+    CHECK((*cursor)->applied == n);
+    CHECK((*cursor)->lastSeq == static_cast<std::uint64_t>(n));
+    auto lag = (*consumerB)->lag();
+    REQUIRE(lag.ok());
+    CHECK(lag->pending == 0);
+
+    auto consumerA = Consumer::open(*ca, a);
+    REQUIRE(consumerA.ok());
+    ApplyCounters countersA;
+    auto applyA = applier(countersA);
+    CHECK(consumeUntil(**consumerA, applyA, [&] { return countersA.own == n; }));
+    CHECK(countersA.applied == 0);
+    CHECK(edsync::site::cursor(a)->value().lastSeq == static_cast<std::uint64_t>(n));
+}
+
+TEST_CASE("the same event published twice (two kiosks, or a resend) is consumed once") {
+    TempDir dir;
+    NatsHub hub(dir / "hub");
+    REQUIRE_MESSAGE(hub.start(), hub.error());
+    Database a = openKiosk(dir / "a.db");
+    Database usb = openKiosk(dir / "usb.db");  // an imported copy of A's events
+    Database b = openKiosk(dir / "b.db");
+    auto ca = connectOrFail(configFor(hub, "kiosk-A"));
+    auto cu = connectOrFail(configFor(hub, "kiosk-U"));
+    auto cb = connectOrFail(configFor(hub, "kiosk-B"));
+    for (int i = 0; i < 50; ++i) {
+        REQUIRE(commitEvent(a, eventId("A", i), "attendance.checkin", "{}"));
+        REQUIRE(commitEvent(usb, eventId("A", i), "attendance.checkin", "{}"));
+    }
+    Publisher pa(*ca, a), pu(*cu, usb);
+    REQUIRE(pa.publishPending().ok());
+    auto second = pu.publishPending();
+    REQUIRE(second.ok());
+    CHECK(second->acknowledged == 50);  // the hub acknowledges a duplicate without storing it
+    // A resend of rows already published (as after a lost PubAck).
+    REQUIRE(edsync::site::markAllUnpublished(a).ok());
+    REQUIRE(pa.publishPending().ok());
+
+    auto consumerB = Consumer::open(*cb, b);
+    REQUIRE(consumerB.ok());
+    ApplyCounters counters;
+    auto apply = applier(counters);
+    CHECK(consumeUntil(**consumerB, apply, [&] { return counters.applied >= 50; }));
+    // Acks travel asynchronously: wait for the hub to have them all.
+    CHECK(waitUntil([&] {
+        auto lag = (*consumerB)->lag();
+        return lag.ok() && lag->behind() == 0;
+    }));
+    CHECK(counters.applied == 50);
+    CHECK(counters.duplicates == 0);
+    CHECK(edsync::site::cursor(b)->value().lastSeq == 50);  // the stream holds each event once
+}
+
+TEST_CASE("hub down: commits keep queueing and rows stay, then hub back: published and consumed") {
+    TempDir dir;
+    NatsHub hub(dir / "hub");
+    REQUIRE_MESSAGE(hub.start(), hub.error());
+    Database a = openKiosk(dir / "a.db");
+    Database b = openKiosk(dir / "b.db");
+    auto ca = connectOrFail(configFor(hub, "kiosk-A"));
+    REQUIRE(ca->ensureStream().ok());
+    Publisher pa(*ca, a);
+
+    hub.kill();
+    REQUIRE(waitUntil([&] { return !ca->connected(); }));
+    for (int i = 0; i < 100; ++i) REQUIRE(commitEvent(a, eventId("A", i), "work.entry", "{}"));
+    auto offline = pa.publishPending();
+    CHECK_FALSE(offline.ok());
+    CHECK(edsync::site::outboxStatus(a)->unpublished == 100);
+
+    REQUIRE_MESSAGE(hub.start(), hub.error());
+    REQUIRE(waitUntil([&] { return ca->connected(); }));
+    REQUIRE(waitUntil([&] {
+        (void)pa.publishPending();
+        return edsync::site::outboxStatus(a)->unpublished == 0;
+    }));
+    auto cb = connectOrFail(configFor(hub, "kiosk-B"));
+    auto consumerB = Consumer::open(*cb, b);
+    REQUIRE(consumerB.ok());
+    ApplyCounters counters;
+    auto apply = applier(counters);
+    CHECK(consumeUntil(**consumerB, apply, [&] { return counters.applied == 100; }));
+    CHECK(counters.duplicates == 0);
+}
+
+TEST_CASE("a failed apply is not acknowledged, is reported and comes back") {
+    TempDir dir;
+    NatsHub hub(dir / "hub");
+    REQUIRE_MESSAGE(hub.start(), hub.error());
+    Database a = openKiosk(dir / "a.db");
+    Database b = openKiosk(dir / "b.db");
+    auto ca = connectOrFail(configFor(hub, "kiosk-A"));
+    auto cb = connectOrFail(configFor(hub, "kiosk-B"));
+    for (int i = 0; i < 5; ++i) REQUIRE(commitEvent(a, eventId("A", i), "work.entry", "{}"));
+    Publisher pa(*ca, a);
+    REQUIRE(pa.publishPending().ok());
+    auto consumerB = Consumer::open(*cb, b);
+    REQUIRE(consumerB.ok());
+    ApplyCounters counters;
+    auto good = applier(counters);
+    int refusals = 0;
+    edsync::site::ApplyFn flaky = [&](Database& db, const edsync::site::SiteMessage& m) -> edsync::site::ApplyResult {
+        if (m.eventId == "A-ev-2" && refusals < 1) {
+            ++refusals;
+            return edsync::fail(std::string("database busy"));
+        }
+        return good(db, m);
+    };
+    int failedReported = 0;
+    std::string failure;
+    CHECK(waitUntil([&] {
+        auto r = (*consumerB)->fetch(flaky);
+        if (r && r->failed > 0) {
+            failedReported += r->failed;
+            failure = r->lastFailure;
+        }
+        return counters.applied == 5;
+    }));
+    CHECK(failedReported == 1);
+    CHECK(failure.find("A-ev-2") != std::string::npos);
+    CHECK(failure.find("database busy") != std::string::npos);
+    CHECK(counters.duplicates == 0);
+}
+
+TEST_CASE("SIGKILL of the hub mid-stream: nothing lost, nothing applied twice") {
+    TempDir dir;
+    NatsHub hub(dir / "hub");
+    REQUIRE_MESSAGE(hub.start(), hub.error());
+    ApplyCounters countersA, countersB;
+    auto linkA = SiteLink::create(configFor(hub, "kiosk-A"), dir / "a.db", applier(countersA));
+    REQUIRE(linkA.ok());
+    Database a = openKiosk(dir / "a.db");
+    Database b = openKiosk(dir / "b.db");
+    auto linkB = SiteLink::create(configFor(hub, "kiosk-B"), dir / "b.db", applier(countersB));
+    REQUIRE(linkB.ok());
+    (*linkA)->start();
+    (*linkB)->start();
+
+    const int n = 1500;
+    for (int i = 0; i < n; ++i) {
+        REQUIRE(commitEvent(a, eventId("A", i), "attendance.checkin", "{}"));
+        (*linkA)->notify();
+        if (i == 500) hub.kill();
+        if (i == 1000) REQUIRE_MESSAGE(hub.start(), hub.error());
+    }
+    CHECK(waitUntil([&] { return countersB.applied == n; }, std::chrono::seconds(120)));
+    CHECK(count(b, "SELECT count(*) FROM applied") == n);
+    CHECK(countersB.duplicates == 0);
+    CHECK(waitUntil([&] { return (*linkA)->status().unpublished == 0; }));
+    auto st = (*linkA)->status();
+    CHECK(st.connected);
+    CHECK(st.lastContactUnixMs > 0);
+    (*linkA)->stop();
+    (*linkB)->stop();
+}
+
+TEST_CASE("SIGKILL of a publishing kiosk mid-publish: run again, every event arrives once") {
+    TempDir dir;
+    NatsHub hub(dir / "hub");
+    REQUIRE_MESSAGE(hub.start(), hub.error());
+    const SiteLogConfig cfg = configFor(hub, "kiosk-P");
+    const std::string dbFile = (dir / "p.db").string();
+    const int n = 2000;
+    auto spawnPublisher = [&]() {
+        std::vector<std::string> args{SITE_PUBLISHER_EXE, dbFile, hub.url(), cfg.siteId, cfg.kioskId, std::to_string(n)};
+        std::vector<char*> argv;
+        for (auto& s : args) argv.push_back(s.data());
+        argv.push_back(nullptr);
+        pid_t pid = -1;
+        REQUIRE(posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ) == 0);
+        return pid;
+    };
+    Database p = openKiosk(dir / "p.db");
+    pid_t pid = spawnPublisher();
+    // Kill it once some events are in the log and more are on their way.
+    bool midway = waitUntil([&] { return count(p, "SELECT count(*) FROM site_outbox WHERE published_at IS NOT NULL") >= 300; });
+    ::kill(pid, SIGKILL);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    CHECK(midway);
+    CHECK(WIFSIGNALED(status));
+    const auto publishedAtKill = count(p, "SELECT count(*) FROM site_outbox WHERE published_at IS NOT NULL");
+    CHECK(publishedAtKill < n);
+
+    pid = spawnPublisher();
+    ::waitpid(pid, &status, 0);
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+    CHECK(count(p, "SELECT count(*) FROM site_outbox") == n);
+
+    Database b = openKiosk(dir / "b.db");
+    auto cb = connectOrFail(configFor(hub, "kiosk-B"));
+    auto consumerB = Consumer::open(*cb, b);
+    REQUIRE(consumerB.ok());
+    ApplyCounters counters;
+    auto apply = applier(counters);
+    CHECK(consumeUntil(**consumerB, apply, [&] { return counters.applied == n; }));
+    CHECK(count(b, "SELECT count(DISTINCT event_id) FROM applied") == n);
+    CHECK(counters.duplicates == 0);
+    CHECK(waitUntil([&] {
+        auto lag = (*consumerB)->lag();
+        return lag.ok() && lag->behind() == 0;
+    }));
+}
+
+TEST_CASE("uploader lease: three kiosks, at most one holder at a time, and a dead holder's lease lapses") {
+    TempDir dir;
+    NatsHub hub(dir / "hub");
+    REQUIRE_MESSAGE(hub.start(), hub.error());
+    struct Client {
+        std::string id;
+        std::unique_ptr<SiteConnection> conn;
+        std::unique_ptr<Lease> lease;
+    };
+    std::vector<Client> clients;
+    for (std::string id : {"kiosk-1", "kiosk-2", "kiosk-3"}) {
+        SiteLogConfig c = configFor(hub, id);
+        c.leaseTtl = std::chrono::seconds(4);
+        Client cl{id, connectOrFail(c), nullptr};
+        auto l = Lease::open(*cl.conn);
+        REQUIRE_MESSAGE(l.ok(), l.error().message);
+        cl.lease = std::move(*l);
+        clients.push_back(std::move(cl));
+    }
+    auto holdersNow = [&] {
+        int n = 0;
+        for (auto& c : clients)
+            if (c.lease && c.lease->heldLocally()) ++n;
+        return n;
+    };
+    // Everyone competes; exactly one wins and the hub names it.
+    int overlaps = 0;
+    std::string first;
+    REQUIRE(waitUntil([&] {
+        for (auto& c : clients) {
+            auto got = c.lease->tryAcquire(c.id);
+            REQUIRE(got.ok());
+            if (*got) first = c.id;
+            if (holdersNow() > 1) ++overlaps;
+        }
+        return !first.empty();
+    }));
+    CHECK(holdersNow() == 1);
+    auto h = clients[0].lease->holder();
+    REQUIRE(h.ok());
+    CHECK(h->value_or("") == first);
+    // Renewals keep it; the others keep being refused.
+    for (int round = 0; round < 20; ++round) {
+        for (auto& c : clients) {
+            auto got = c.lease->tryAcquire(c.id);
+            REQUIRE(got.ok());
+            CHECK(*got == (c.id == first));
+        }
+        CHECK(holdersNow() == 1);
+    }
+
+    // The holder dies without releasing: another takes over after the TTL.
+    for (auto& c : clients)
+        if (c.id == first) {
+            c.lease.reset();
+            c.conn.reset();
+        }
+    std::string second;
+    REQUIRE(waitUntil([&] {
+        for (auto& c : clients) {
+            if (!c.lease) continue;
+            auto got = c.lease->tryAcquire(c.id);
+            REQUIRE(got.ok());
+            if (*got) second = c.id;
+            if (holdersNow() > 1) ++overlaps;
+        }
+        return !second.empty();
+    }, std::chrono::seconds(60)));
+    CHECK(second != first);
+    CHECK(overlaps == 0);
+    CHECK(holdersNow() == 1);
+
+    // Released: the third takes it at once.
+    for (auto& c : clients)
+        if (c.id == second) REQUIRE(c.lease->release(c.id).ok());
+    for (auto& c : clients) {
+        if (!c.lease || c.id == second) continue;
+        auto got = c.lease->tryAcquire(c.id);
+        REQUIRE(got.ok());
+        CHECK(*got);
+        CHECK(c.lease->holder()->value_or("") == c.id);
+    }
+}
+
+TEST_CASE("site link: live events between two kiosks, lease holder and machine list in the status") {
+    TempDir dir;
+    NatsHub hub(dir / "hub");
+    REQUIRE_MESSAGE(hub.start(), hub.error());
+    Database a = openKiosk(dir / "a.db");
+    Database b = openKiosk(dir / "b.db");
+    ApplyCounters countersA, countersB;
+    auto linkA = SiteLink::create(configFor(hub, "kiosk-A"), dir / "a.db", applier(countersA));
+    auto linkB = SiteLink::create(configFor(hub, "kiosk-B"), dir / "b.db", applier(countersB));
+    REQUIRE(linkA.ok());
+    REQUIRE(linkB.ok());
+    (*linkB)->setWantLease(true);
+    (*linkA)->setAnnouncement("{\"role\":\"lab\"}");
+    (*linkA)->start();
+    (*linkB)->start();
+    for (int i = 0; i < 20; ++i) {
+        REQUIRE(commitEvent(a, eventId("A", i), "work.submit", "{}"));
+        (*linkA)->notify();
+    }
+    bool arrived = waitUntil([&] { return countersB.applied == 20 && countersA.own == 20; });
+    if (!arrived) {
+        auto sa = (*linkA)->status();
+        auto sb = (*linkB)->status();
+        MESSAGE("A: " << sa.lastError << " / " << sa.lastApplyFailure << " unpublished " << sa.unpublished << " own " << countersA.own.load());
+        MESSAGE("B: " << sb.lastError << " / " << sb.lastApplyFailure << " applied " << countersB.applied.load());
+    }
+    CHECK(arrived);
+    CHECK(waitUntil([&] { return (*linkB)->holdsLease(); }));
+    CHECK(waitUntil([&] { return (*linkA)->status().leaseHolder.value_or("") == "kiosk-B"; }));
+    CHECK_FALSE((*linkA)->holdsLease());
+    CHECK(waitUntil([&] { return (*linkA)->status().unpublished == 0 && (*linkB)->status().consumerPending == 0; }));
+
+    auto viewer = connectOrFail(configFor(hub, "kiosk-V"));
+    auto machines = edsync::site::Machines::open(*viewer);
+    REQUIRE(machines.ok());
+    std::vector<edsync::site::MachineInfo> list;
+    CHECK(waitUntil([&] {
+        auto m = (*machines)->machines();
+        if (m) list = *m;
+        return list.size() == 2;
+    }));
+    REQUIRE(list.size() == 2);
+    CHECK(list[0].kioskId == "kiosk-A");
+    CHECK(list[0].json == "{\"role\":\"lab\"}");
+    CHECK(list[0].updatedUnixMs > 0);
+    CHECK(list[1].kioskId == "kiosk-B");
+
+    // Stopping the holder gives the lease back at once.
+    (*linkB)->stop();
+    auto lease = Lease::open(*viewer);
+    REQUIRE(lease.ok());
+    CHECK(!(*lease)->holder()->has_value());
+    (*linkA)->stop();
+    CHECK_FALSE((*linkA)->status().running);
+}
+
+TEST_CASE("TLS and a password from a generated hub config, and a wrong password is refused clearly") {
+    TempDir dir;
+    kiosk::test::NatsHubOptions opts;
+    opts.tls = true;
+    opts.user = "kiosk";
+    opts.password = "derived-from-the-site-key";
+    NatsHub hub(dir / "hub", opts);
+    REQUIRE_MESSAGE(hub.start(), hub.error());
+    SiteLogConfig good = configFor(hub, "kiosk-A");
+    good.caFile = hub.caFile().string();
+    good.user = "kiosk";
+    good.password = opts.password;
+
+    Database a = openKiosk(dir / "a.db");
+    Database b = openKiosk(dir / "b.db");
+    auto ca = connectOrFail(good);
+    SiteLogConfig goodB = good;
+    goodB.kioskId = "kiosk-B";
+    auto cb = connectOrFail(goodB);
+    for (int i = 0; i < 10; ++i) REQUIRE(commitEvent(a, eventId("A", i), "session.open", "{}"));
+    Publisher pa(*ca, a);
+    auto r = pa.publishPending();
+    REQUIRE_MESSAGE(r.ok(), r.error().message);
+    CHECK(r->acknowledged == 10);
+    auto consumerB = Consumer::open(*cb, b);
+    REQUIRE(consumerB.ok());
+    ApplyCounters counters;
+    auto apply = applier(counters);
+    CHECK(consumeUntil(**consumerB, apply, [&] { return counters.applied == 10; }));
+
+    SiteLogConfig wrong = good;
+    wrong.password = "guess";
+    auto refused = SiteConnection::connect(wrong);
+    REQUIRE_FALSE(refused.ok());
+    INFO(refused.error().message);
+    CHECK(refused.error().authFailed());
+    CHECK(refused.error().message.find("Authorization") != std::string::npos);
+
+    // Without the hub's certificate as CA the connection is refused, not trusted blindly.
+    SiteLogConfig untrusted = good;
+    untrusted.caFile = (dir / "other-ca.pem").string();
+    REQUIRE(edsync::site::makeSelfSignedCert(untrusted.caFile, dir / "other-key.pem", "someone else", {"localhost"},
+                                             {"127.0.0.1"}).ok());
+    CHECK_FALSE(SiteConnection::connect(untrusted).ok());
+}
+
+TEST_CASE("hub config: the file names the store, TLS, the user and the limits, and is private") {
+    TempDir dir;
+    edsync::site::HubConfig c;
+    c.dataDir = dir.path();
+    c.port = 4333;
+    c.certFile = dir / "c.pem";
+    c.keyFile = dir / "k.pem";
+    c.password = "p\"w";
+    REQUIRE(edsync::site::writeHubConfig(c, dir / "hub.conf").ok());
+    CHECK((std::filesystem::status(dir / "hub.conf").permissions() & std::filesystem::perms::group_read) ==
+          std::filesystem::perms::none);
+    const std::string text = edsync::site::hubConfigText(c);
+    CHECK(text.find("store_dir: \"" + (dir.path() / "hub").string() + "\"") != std::string::npos);
+    CHECK(text.find("password: \"p\\\"w\"") != std::string::npos);
+    CHECK(text.find("cert_file:") != std::string::npos);
+    CHECK(text.find("listen: \"0.0.0.0:4333\"") != std::string::npos);
+    c.password.clear();
+    CHECK_FALSE(edsync::site::writeHubConfig(c, dir / "none.conf").ok());
+}
