@@ -33,6 +33,34 @@ ConfigLoad parseConfig(std::string_view text) {
         }
         c.site = std::move(s);
     }
+    if (const toml::table* hub = t["hub"].as_table()) {
+        HubConfig h;
+        if (auto one = (*hub)["servers"].value<std::string>()) h.servers.push_back(*one);
+        if (const toml::array* many = (*hub)["servers"].as_array())
+            for (const auto& v : *many)
+                if (auto sv = v.value<std::string>()) h.servers.push_back(*sv);
+        if (auto ca = (*hub)["ca_file"].value<std::string>(); ca && !ca->empty()) h.caFile = *ca;
+        if (h.servers.empty()) {
+            out.error = "[hub] needs servers (e.g. [\"tls://lab-hub.local:4222\"])";
+            return out;
+        }
+        for (const auto& url : h.servers) {
+            bool loopback = url.rfind("nats://127.", 0) == 0 || url.rfind("nats://localhost:", 0) == 0;
+            if (url.rfind("tls://", 0) != 0 && !loopback) {
+                out.error = "[hub] servers must start with tls:// (the site's facts cross the LAN only over verified TLS)";
+                return out;
+            }
+            if (url.rfind("tls://", 0) == 0 && !h.caFile) {
+                out.error = "[hub] needs ca_file, the hub's certificate made at enrolment";
+                return out;
+            }
+        }
+        if (!c.site) {
+            out.error = "[hub] needs a [site] section: the hub's password is derived from the site key";
+            return out;
+        }
+        c.hub = std::move(h);
+    }
     if (const toml::table* state = t["state"].as_table()) {
         StateConfig s;
         auto base = (*state)["base_url"].value<std::string>();

@@ -13,9 +13,13 @@
 //   id = "255901001"
 //   name = "Riverbend High School"                          # optional
 //   key_file = "/etc/testsite-kiosk/site.key"                # USB export key material, mode 0600
+//   [hub]                                                   # a site of several machines (`enrol --hub ...`)
+//   servers = ["tls://lab-hub.local:4222"]                   # the site hub's NATS address(es)
+//   ca_file = "/etc/testsite-kiosk/hub-ca.pem"               # the hub's certificate, made at enrolment
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace kiosk::app {
 
@@ -31,9 +35,17 @@ struct SiteConfig {
     std::optional<std::filesystem::path> keyFile;
 };
 
+// The site hub (NATS JetStream) that shares every fact between the site's
+// machines; absent on a site of one machine. docs/architecture.md.
+struct HubConfig {
+    std::vector<std::string> servers;
+    std::optional<std::filesystem::path> caFile;
+};
+
 struct KioskConfig {
     std::optional<StateConfig> state;
     std::optional<SiteConfig> site;
+    std::optional<HubConfig> hub;
     std::string kioskName;
     std::filesystem::path source;  // the file it came from
 };

@@ -148,20 +148,24 @@ int main(int argc, char** argv) {
             std::cerr << "testsite-kiosk: sync runs in another process ("
                       << (holder ? holder->role + " pid " + std::to_string(holder->pid) : lockError) << ")\n";
     }
-    if (configFile && syncLock) {
+    if (configFile) {
         auto loaded = kiosk::app::loadConfig(*configFile);
         if (!loaded.config) {
             std::cerr << "testsite-kiosk: " << loaded.error << "\n";
         } else {
-            sync = kiosk::app::makeSyncEngine(*loaded.config, dataDir->database());
-            if (!sync.engine) std::cerr << "testsite-kiosk: sync is off: " << sync.error << "\n";
-            else if (auto started = sync.engine->start(); !started) {
-                std::cerr << "testsite-kiosk: sync is off: " << started.error().message << "\n";
-                sync.engine.reset();
+            // Every fact this window commits is shared with the site, whichever process runs the link.
+            if (loaded.config->hub) kiosk::app::publishToSite(*store);
+            if (syncLock) {
+                sync = kiosk::app::makeSyncEngine(*loaded.config, dataDir->database(), store->kioskId());
+                if (!sync.engine) std::cerr << "testsite-kiosk: sync is off: " << sync.error << "\n";
+                else if (!sync.start()) {
+                    std::cerr << "testsite-kiosk: sync is off: " << sync.error << "\n";
+                    sync.engine.reset();
+                }
             }
         }
     }
-    if (sync.engine) attendance.setOnCommitted([engine = sync.engine.get()] { engine->wake(); });
+    if (sync.engine) attendance.setOnCommitted([s = &sync] { s->wake(); });
     kiosk::service::SessionQueries queries(*store);
     std::vector<std::string> problems;
     auto assets = kiosk::accessibility::findAssetsDir();
@@ -178,7 +182,7 @@ int main(int argc, char** argv) {
     kiosk::service::SecurityService security(*store, clock);
     kiosk::service::WorkService work(*store, clock, security);
     if (auto err = work.loadCatalogue(assets / "tasks" / "work-readiness.json")) std::cerr << "testsite-kiosk: " << *err << "\n";
-    if (sync.engine) work.setOnCommitted([engine = sync.engine.get()] { engine->wake(); });
+    if (sync.engine) work.setOnCommitted([s = &sync] { s->wake(); });
     kiosk::service::SyncQueries syncQueries(*store);
     if (sync.engine)
         options.syncStatus = [engine = sync.engine.get()] { return kiosk::service::summarise(engine->status()); };

@@ -2,7 +2,25 @@
 
 namespace kiosk::app {
 
-SyncSetup makeSyncEngine(const KioskConfig& config, const std::filesystem::path& databaseFile) {
+bool SyncSetup::start() {
+    if (site.link) {
+        site.link->setWantLease(true);
+        site.link->start();
+    }
+    if (!engine) return false;
+    if (auto started = engine->start(); !started) {
+        error = started.error().describe();
+        return false;
+    }
+    return true;
+}
+
+void SyncSetup::wake() {
+    if (site.link) site.link->notify();
+    if (engine) engine->wake();
+}
+
+SyncSetup makeSyncEngine(const KioskConfig& config, const std::filesystem::path& databaseFile, const std::string& kioskId) {
     SyncSetup setup;
     if (!config.state) {
         setup.error = "not enrolled: no [state] section in " + config.source.string();
@@ -20,6 +38,18 @@ SyncSetup makeSyncEngine(const KioskConfig& config, const std::filesystem::path&
     cfg.clientSecret = creds->secret;
     cfg.caBundle = config.state->caBundle;
     cfg.pullResources = store::rosterPullResources();
+    if (config.hub) {
+        setup.site = makeSiteLink(config, databaseFile, kioskId);
+        if (!setup.site.link) {
+            setup.error = setup.site.error;
+            return setup;
+        }
+        // Only the lease holder uploads, and only once it holds the site's whole picture.
+        cfg.mayUpload = [link = setup.site.link.get()] {
+            auto st = link->status();
+            return st.holdsLease && st.connected && st.consumerPending == 0 && st.unpublished == 0;
+        };
+    }
     setup.sink = std::make_unique<store::EdfiRosterSink>();
     auto engine = edsync::edfi::SyncEngine::create(cfg, databaseFile, setup.sink.get());
     if (!engine) {

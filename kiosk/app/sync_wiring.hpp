@@ -3,6 +3,7 @@
 // their 0600 file, the optional pinned CA, the roster resources to pull, and
 // the kiosk's roster sink.
 #include "kiosk/app/config.hpp"
+#include "kiosk/app/site_wiring.hpp"
 #include "kiosk/store/edfi_roster_sink.hpp"
 #include "sync/edfi/engine.hpp"
 
@@ -13,10 +14,18 @@ namespace kiosk::app {
 
 struct SyncSetup {
     std::unique_ptr<store::EdfiRosterSink> sink;  // outlives the engine (declared first)
+    SiteSetup site;                               // a site with a hub: the link the engine's gate asks (outlives it)
     std::unique_ptr<edsync::edfi::SyncEngine> engine;
     std::string error;  // why there is no engine (not configured, bad credentials ...)
+
+    // Starts the site link (if any) and the engine; false with `error` set on failure.
+    bool start();
+    // After a local commit: publish to the site and upload now.
+    void wake();
 };
 
-SyncSetup makeSyncEngine(const KioskConfig& config, const std::filesystem::path& databaseFile);
+// On a site with a hub the engine uploads only while this machine holds the
+// site's uploader lease and has caught up with the site log.
+SyncSetup makeSyncEngine(const KioskConfig& config, const std::filesystem::path& databaseFile, const std::string& kioskId = {});
 
 } // namespace kiosk::app

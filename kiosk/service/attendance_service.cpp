@@ -103,7 +103,6 @@ ActionResult AttendanceService::sessionEvent(const std::string& sessionId, const
         return ActionResult::refused(s.error().describe());
     if (auto s = m_store.shareAttendanceFact(id); !s) return ActionResult::refused(s.error().describe());
     if (auto s = tx->commit(); !s) return ActionResult::refused(s.error().describe());
-    committed();
     return ActionResult::ok(id);
 }
 

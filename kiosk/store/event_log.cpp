@@ -42,7 +42,7 @@ Status appendEvent(Database& db, const EventContext& ctx, const domain::Attendan
     stmt->bind(9, domain::formatUtc(e.at)).bind(10, ctx.localUtcOffsetMinutes).bind(11, payloadOf(e).dump());
     if (e.correctsEventId.empty()) stmt->bind(12, nullptr);
     else stmt->bind(12, e.correctsEventId);
-    stmt->bind(13, hlc);
+    stmt->bind(13, hlc.empty() ? std::string_view("") : hlc);  // never NULL: a default view has no data
     return stmt->run();
 }
 
@@ -53,7 +53,7 @@ Status appendSessionEvent(Database& db, const EventContext& ctx, std::string_vie
         " local_utc_offset_min, payload, hlc) VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6, ?7, ?8, ?9, '{}', ?10);");
     if (!stmt) return fail(stmt.error());
     stmt->bind(1, seq).bind(2, eventId).bind(3, ctx.kioskId).bind(4, ctx.siteId).bind(5, ctx.sessionId);
-    stmt->bind(6, kind).bind(7, proctor).bind(8, domain::formatUtc(at)).bind(9, ctx.localUtcOffsetMinutes).bind(10, hlc);
+    stmt->bind(6, kind).bind(7, proctor).bind(8, domain::formatUtc(at)).bind(9, ctx.localUtcOffsetMinutes).bind(10, hlc.empty() ? std::string_view("") : hlc);
     return stmt->run();
 }
 

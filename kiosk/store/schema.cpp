@@ -1,6 +1,7 @@
 #include "kiosk/store/schema.hpp"
 
 #include "sync/outbox/outbox.hpp"
+#include "sync/site/site_store.hpp"
 #include "sync/sqlite/migrations.hpp"
 
 #include <array>
@@ -204,6 +205,7 @@ edsync::sqlite::Result<int> migrateAll(edsync::sqlite::Database& db) { return mi
 
 edsync::sqlite::Result<int> migrateTo(edsync::sqlite::Database& db, int kioskVersion) {
     if (auto r = edsync::outbox::migrate(db); !r) return r;
+    if (auto r = edsync::site::migrate(db); !r) return r;
     std::size_t count = 0;
     while (count < kActiveMigrations.size() && kActiveMigrations[count].version <= kioskVersion) ++count;
     return edsync::sqlite::migrate(db, "kiosk", std::span(kActiveMigrations.data(), count));

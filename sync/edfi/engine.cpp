@@ -59,6 +59,7 @@ int exitCode(PassResult result) {
     case PassResult::NeedsAttention: return 4;
     case PassResult::Offline: return 5;
     case PassResult::AuthFailure: return 6;
+    case PassResult::Standby: return 8;
     }
     return 1;
 }
@@ -70,6 +71,7 @@ std::string_view toString(PassResult result) {
     case PassResult::NeedsAttention: return "some records need attention";
     case PassResult::Offline: return "the server could not be reached";
     case PassResult::AuthFailure: return "the server refused the kiosk's credentials";
+    case PassResult::Standby: return "another machine of the site uploads its records";
     }
     return "?";
 }
@@ -300,6 +302,14 @@ void SyncEngine::run(sqlite::Database db) {
         }
         refreshCounts(false);
 
+        // 0. One machine of a site uploads: the lease holder, caught up with the site log.
+        if (m_config.mayUpload && !m_config.mayUpload()) {
+            updateStatus([&](SyncStatus& s) { s.standby = true; });
+            if (!waitFor(std::chrono::milliseconds(1'000), true)) break;
+            continue;
+        }
+        updateStatus([&](SyncStatus& s) { s.standby = false; });
+
         // 1. Not known to be online: look for the server (cheap, touches no record).
         if (connection != Connection::Online) {
             std::int64_t now = clock.steadyMs();
@@ -441,6 +451,13 @@ PassReport SyncEngine::runOnePass(const PassProgressFn& progress) {
     }
     const Clock& clock = *m_clock;
     std::random_device seeder;
+    if (m_config.mayUpload && !m_config.mayUpload()) {
+        // A partial picture never goes to the state: the site's uploader sends the union.
+        if (auto counts = outbox::counts(*db)) report.counts = *counts;
+        report.result = PassResult::Standby;
+        report.message = "another machine of the site holds the uploader lease, or this kiosk has not caught up with the site log";
+        return report;
+    }
     m_http->resume();
     Session session(m_config.baseUrl, Credentials{m_config.clientKey, m_config.clientSecret}, *m_http, clock, m_config.backoff,
                     seeder());

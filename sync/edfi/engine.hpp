@@ -57,6 +57,10 @@ struct SyncConfig {
     // upsert) or a re-download, never a record. The kiosk's own connection
     // stays FULL. NORMAL spares two fsyncs per upload round.
     sqlite::Durability durability = sqlite::Durability::Normal;
+    // On a site of several machines one uploads at a time: this says whether
+    // this machine may now (it holds the site's uploader lease and has caught
+    // up with the site log). Unset: always (a site of one machine).
+    std::function<bool()> mayUpload;
 };
 
 // What the status screen shows. A copy; safe to keep.
@@ -76,6 +80,7 @@ struct SyncStatus {
     std::optional<std::int64_t> lastPullUnixMs;     // last complete change-query pass
     std::string dataModelVersion;                   // from discovery, e.g. "5.2.0"
     std::optional<std::int64_t> nextAttemptUnixMs;  // earliest retry time in the outbox
+    bool standby = false;  // another machine of the site uploads (SyncConfig::mayUpload said no)
 };
 std::string_view toString(SyncStatus::Connection connection);
 
@@ -88,6 +93,7 @@ enum class PassResult {
     NeedsAttention,  // 4: a person must look at refused records
     Offline,         // 5: the server could not be reached
     AuthFailure,     // 6: the server refused the client key/secret
+    Standby,         // 8: another machine of the site holds the uploader lease
 };
 int exitCode(PassResult result);
 std::string_view toString(PassResult result);

@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <pthread.h>
+#include <thread>
 
 namespace kiosk::app::ctl {
 
@@ -23,6 +24,24 @@ namespace {
 // sync's own exit codes beyond edsync::edfi::exitCode (0 synced, 3 pending,
 // 4 needs attention, 5 offline, 6 credentials refused).
 constexpr int kSyncBusy = 7;  // the background service holds the database; it was asked to sync now
+
+// A kiosk of a site with a hub uploads only as the site's uploader, with the
+// site's whole picture: join, catch up, and ask for the lease before a pass.
+void waitForSiteLink(edsync::site::SiteLink& link) {
+    link.setWantLease(true);
+    link.start();
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+    edsync::site::SiteLinkStatus st;
+    for (;;) {
+        st = link.status();
+        bool caughtUp = st.connected && st.consumerPending == 0 && st.unpublished == 0;
+        bool otherHolder = st.leaseHolder && !st.leaseHolder->empty() && !st.holdsLease;
+        if ((caughtUp && st.holdsLease) || otherHolder || std::chrono::steady_clock::now() >= until) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));  // polling a status snapshot, bounded above
+    }
+    std::cout << "site hub: " << (st.connected ? "reachable" : "NOT reachable") << " · " << st.unpublished
+              << " event(s) of this kiosk not yet in the site log · " << st.consumerPending << " of the site's not yet applied here\n";
+}
 
 int syncOnce(Context& ctx) {
     int code = Ok;
@@ -54,11 +73,12 @@ int syncOnce(Context& ctx) {
     }
     auto store = ctx.openStore(code);
     if (!store) return code;
-    auto setup = makeSyncEngine(*config, store->db().path());
+    auto setup = makeSyncEngine(*config, store->db().path(), store->kioskId());
     if (!setup.engine) {
         std::cerr << "sync: " << setup.error << "\n";
         return InputError;
     }
+    if (setup.site.link) waitForSiteLink(*setup.site.link);
     using Phase = edsync::edfi::PassProgress::Phase;
     auto report = setup.engine->runOnePass([](const edsync::edfi::PassProgress& p) {
         switch (p.phase) {
@@ -116,14 +136,16 @@ int serve(Context& ctx, int standbySeconds) {
         journal(3, "serve: " + (config ? "no [state] section in " + config->source.string() : why));
         return Usage;
     }
+    std::string kioskId;
     {
         // Migrate before anything else: an upgrade's new schema is in place
         // before the engine's own connection opens.
         auto store = ctx.openStore(code);
         if (!store) return code;
+        kioskId = store->kioskId();
         journal(6, "serve: TestSite Kiosk " + std::string(version()) + ", database schema " + std::to_string(store->schemaVersion()));
     }
-    auto setup = makeSyncEngine(*config, dir->database());
+    auto setup = makeSyncEngine(*config, dir->database(), kioskId);
     if (!setup.engine) {
         journal(3, "serve: " + setup.error);
         return InputError;
@@ -186,8 +208,8 @@ int serve(Context& ctx, int standbySeconds) {
         }
     }
 
-    if (auto started = setup.engine->start(); !started) {
-        journal(3, "serve: cannot start sync: " + std::string(edsync::edfi::toString(started.error().kind)));
+    if (!setup.start()) {
+        journal(3, "serve: cannot start sync: " + setup.error);
         return DataError;
     }
     auto engine = setup.engine.get();

@@ -1,0 +1,122 @@
+#include "kiosk/app/site_wiring.hpp"
+
+#include "kiosk/service/site_apply.hpp"
+#include "kiosk/store/site_facts.hpp"
+#include "kiosk/store/work_repo.hpp"
+#include "sync/site/site_store.hpp"
+
+#include <sodium.h>
+
+#include <array>
+#include <mutex>
+#include <optional>
+
+namespace kiosk::app {
+
+namespace {
+
+constexpr char kHubKdfContext[crypto_kdf_CONTEXTBYTES + 1] = "TSKHUB01";
+
+// Everything the consumer thread needs, owned by its callback: its own
+// connection to the kiosk's database and the applier on it.
+struct ApplyContext {
+    store::Store store;
+    std::optional<store::CatalogueDocument> catalogue;
+    std::optional<std::string> catalogueText;
+    std::shared_ptr<std::atomic<std::uint64_t>> applied;
+    std::unique_ptr<service::SiteApplier> applier;
+
+    explicit ApplyContext(store::Store s) : store(std::move(s)) {
+        applier = std::make_unique<service::SiteApplier>(store, [this]() -> const store::CatalogueDocument* { return currentCatalogue(); });
+    }
+    // The catalogue may arrive or change while the link runs.
+    const store::CatalogueDocument* currentCatalogue() {
+        auto saved = store::savedCatalogue(store.db());
+        if (!saved || !*saved) return catalogue ? &*catalogue : nullptr;
+        if (!catalogueText || *catalogueText != **saved) {
+            auto loaded = store::parseCatalogue(**saved);
+            if (loaded.document) {
+                catalogue = std::move(loaded.document);
+                catalogueText = **saved;
+            }
+        }
+        return catalogue ? &*catalogue : nullptr;
+    }
+};
+
+} // namespace
+
+std::string hubPassword(const SiteKey& key) {
+    std::array<unsigned char, 32> sub{};
+    crypto_kdf_derive_from_key(sub.data(), sub.size(), 1, kHubKdfContext, key.bytes.data());
+    std::array<char, 65> hex{};
+    sodium_bin2hex(hex.data(), hex.size(), sub.data(), sub.size());
+    sodium_memzero(sub.data(), sub.size());
+    return std::string(hex.data());
+}
+
+void publishToSite(store::Store& store) {
+    store.setFactSink([](store::Database& db, const store::SiteFact& fact) -> store::Status {
+        auto queued = edsync::site::enqueue(db, fact.eventId, fact.subject, fact.json);
+        if (!queued) return edsync::fail(queued.error());
+        return {};
+    });
+}
+
+SiteSetup makeSiteLink(const KioskConfig& config, const std::filesystem::path& databaseFile, const std::string& kioskId) {
+    SiteSetup setup;
+    if (!config.hub) {
+        setup.error = "no site hub configured (a site of one machine)";
+        return setup;
+    }
+    if (!config.site) {
+        setup.error = "[hub] needs a [site] section";
+        return setup;
+    }
+    std::filesystem::path keyFile = config.site->keyFile ? *config.site->keyFile : config.source.parent_path() / "site.key";
+    std::string why;
+    auto key = readSiteKey(keyFile, why);
+    if (!key) {
+        setup.error = "cannot join the site hub: " + why;
+        return setup;
+    }
+    edsync::site::SiteLogConfig cfg;
+    cfg.servers = config.hub->servers;
+    if (config.hub->caFile) cfg.caFile = config.hub->caFile->string();
+    cfg.user = kHubUser;
+    cfg.password = hubPassword(*key);
+    cfg.siteId = config.site->id;
+    cfg.kioskId = kioskId;
+
+    auto store = store::Store::open(databaseFile);
+    if (!store) {
+        setup.error = "cannot open the store for the site link: " + store.error().describe();
+        return setup;
+    }
+    auto ctx = std::make_shared<ApplyContext>(std::move(*store));
+    setup.applied = std::make_shared<std::atomic<std::uint64_t>>(0);
+    ctx->applied = setup.applied;
+    // Runs on the link's consumer thread only: the context is that thread's.
+    auto apply = [ctx](edsync::site::Database&, const edsync::site::SiteMessage& m) -> edsync::site::ApplyResult {
+        auto out = ctx->applier->apply(m.payload, [&](store::Database& db) -> store::Status {
+            auto recorded = edsync::site::recordApplied(db, m.streamSeq);
+            if (!recorded) return edsync::fail(recorded.error());
+            return {};
+        });
+        if (!out.ok()) return edsync::fail("site fact not applied: " + out.detail);
+        if (out.what == service::ApplyOutcome::What::Applied) {
+            ctx->applier->retryParked();
+            ctx->applied->fetch_add(1);
+        }
+        return {};
+    };
+    auto link = edsync::site::SiteLink::create(cfg, databaseFile, apply);
+    if (!link) {
+        setup.error = "cannot set up the site link: " + link.error();
+        return setup;
+    }
+    setup.link = std::move(*link);
+    return setup;
+}
+
+} // namespace kiosk::app
