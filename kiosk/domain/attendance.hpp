@@ -50,6 +50,8 @@ struct AttendanceEvent {
     std::string description;    // irregularity text
     std::optional<Timestamp> occurredAt;  // irregularity time, when not "now"
     std::string correctsEventId;
+
+    bool operator==(const AttendanceEvent&) const = default;
 };
 
 struct Irregularity {

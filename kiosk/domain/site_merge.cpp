@@ -35,7 +35,7 @@ bool wellFormedCheckIn(const AttendanceEvent& e, const SessionRules& open) {
 SiteAttendance mergeAttendance(std::vector<AttendanceEvent> input, const SessionRules& rules) {
     SiteAttendance m;
     std::vector<AttendanceEvent> events = detail::dedupeById(input, m.conflicts);
-    std::sort(events.begin(), events.end(), [](const auto& a, const auto& b) { return keyOf(a) < keyOf(b); });
+    std::sort(events.begin(), events.end(), detail::keyLess<AttendanceEvent>);
 
     std::map<std::string, const AttendanceEvent*> byId;
     for (const auto& e : events) byId.emplace(e.id, &e);

@@ -25,7 +25,7 @@ std::optional<Refusal> step(WorkEntry& entry, const WorkEvent& e, const TaskCata
 }
 
 void sortByKey(std::vector<WorkEvent>& events) {
-    std::sort(events.begin(), events.end(), [](const auto& a, const auto& b) { return keyOf(a) < keyOf(b); });
+    std::sort(events.begin(), events.end(), detail::keyLess<WorkEvent>);
 }
 
 } // namespace

@@ -48,6 +48,8 @@ struct WorkEvent {
     Timestamp at{};        // when it was recorded: submit checks the work date against it
     EntryFields fields;    // DraftSaved: what the student typed
     std::string comment;   // SentBack: what to change; Rejected: the reason
+
+    bool operator==(const WorkEvent&) const = default;
 };
 EventKey keyOf(const WorkEvent& e);
 

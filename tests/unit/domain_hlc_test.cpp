@@ -112,7 +112,7 @@ TEST_CASE("hlc: observe moves past the remote stamp (the standard rules)") {
     CHECK(clock.last() == Hlc{3000, 0});
 }
 
-TEST_CASE("hlc: a remote stamp more than 24 h ahead is not followed; the clock stays as it was") {
+TEST_CASE("hlc: a remote stamp more than 24 h ahead is not followed and the clock stays as it was") {
     const std::int64_t now = 1764680000000;
     HlcClock clock(Hlc{now, 1});
     auto o = clock.observe({now + kHlcMaxDriftMs + 1, 0}, now);

@@ -204,7 +204,7 @@ TEST_CASE("merge: a correction withdraws the event it names, wherever it sits in
     }
 }
 
-TEST_CASE("merge: copies of an event count once; a differing copy under the same id is reported, and the same copy wins everywhere") {
+TEST_CASE("merge: copies of an event count once and a differing copy under the same id is reported, and the same copy wins everywhere") {
     auto in = event("x1", "X", EventKind::CheckedIn, 0);
     auto m = mergeAttendance({in, in, in}, rules());
     CHECK(m.state.eventCount == 1);
@@ -280,7 +280,7 @@ WorkEntryMerge mergeWorkEveryOrder(std::vector<WorkEvent> events) {
 
 } // namespace
 
-TEST_CASE("work merge: drafts edited on two machines, the later edit by key wins; submit and approve elsewhere") {
+TEST_CASE("work merge: drafts edited on two machines, the later edit by key wins, then submit and approve elsewhere") {
     auto draft = work("w1", "lab3", WorkEventKind::DraftSaved, 0);
     auto edit = work("w2", "lab7", WorkEventKind::DraftSaved, 10);
     edit.fields.minutes = 90;
@@ -315,7 +315,7 @@ TEST_CASE("work merge: concurrent reviews: the first by key wins, the later one 
     }
 }
 
-TEST_CASE("work merge: an edit after the entry was submitted elsewhere is a conflict; a stray student or entry is left out") {
+TEST_CASE("work merge: an edit after the entry was submitted elsewhere is a conflict and a stray student or entry is left out") {
     auto draft = work("w1", "lab3", WorkEventKind::DraftSaved, 0);
     auto sub = work("w2", "lab3", WorkEventKind::Submitted, 1);
     auto lateEdit = work("w3", "lab7", WorkEventKind::DraftSaved, 2);
