@@ -40,10 +40,24 @@ private:
     std::mt19937_64 m_g;
 };
 
+// Under ASan a quarter of the cases: that suite looks for memory errors, which
+// the first few hundred cases already walk through.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr int kCaseDivisor = 4;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr int kCaseDivisor = 4;
+#else
+constexpr int kCaseDivisor = 1;
+#endif
+#else
+constexpr int kCaseDivisor = 1;
+#endif
+
 // The cases to run: KIOSK_PROPERTY_SEED runs one, KIOSK_PROPERTY_CASES sets how many.
 std::vector<std::uint64_t> seeds(std::uint64_t base, int defaultCases) {
     if (const char* one = std::getenv("KIOSK_PROPERTY_SEED")) return {std::strtoull(one, nullptr, 10)};
-    int cases = defaultCases;
+    int cases = defaultCases / kCaseDivisor;
     if (const char* n = std::getenv("KIOSK_PROPERTY_CASES")) cases = std::max(1, std::atoi(n));
     std::vector<std::uint64_t> out;
     for (int i = 0; i < cases; ++i) out.push_back(base + static_cast<std::uint64_t>(i));
@@ -156,8 +170,8 @@ AttendanceCase simulateAttendance(std::uint64_t seed) {
         } else if (roll < 32) {
             e.kind = EventKind::NoShow;  // "Mark no-shows" at the cut-off
             e.reason = rng.chance(80) ? "Absent" : "Medical waiver";
-            if (!noShowAllowed(local, rules)) {
-                now = kStart + rules.noShowAfter + std::chrono::milliseconds(rng.below(120000));
+            if (!noShowAllowed(local, rules)) {  // the station waits for its own clock to reach the cut-off
+                now = std::max(now, kStart + rules.noShowAfter + std::chrono::milliseconds(rng.below(120000) - m.skewMs));
                 e.at = now + std::chrono::milliseconds(m.skewMs);
             }
         } else if (roll < 42) {
@@ -409,9 +423,9 @@ TEST_CASE("property: any order and any copies of a site's attendance events fold
         corrected += !reference.withdrawn.empty();
     }
     // The generator must reach the rules it is meant to exercise.
-    if (cases >= 1000) {
+    if (cases >= 200) {
         CHECK(withConflicts > cases / 10);
-        CHECK(overruled > 20);
+        CHECK(overruled > cases / 50);
         CHECK(corrected > cases / 20);
     }
     MESSAGE(cases << " attendance cases x " << kOrdersPerCase << " orders; " << withConflicts << " with conflicts, " << overruled
@@ -467,7 +481,7 @@ TEST_CASE("property: any order and any copies of a site's work events give the s
         withConflicts += !reference.conflicts.empty();
         approvedDays += static_cast<int>(evaluationDays(reference.entries).size());
     }
-    if (cases >= 1000) {
+    if (cases >= 200) {
         CHECK(withConflicts > cases / 10);
         CHECK(approvedDays > cases / 5);
     }
