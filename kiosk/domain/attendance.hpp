@@ -3,6 +3,7 @@
 // Rules only: no storage, no UI. A refused transition says why, in words a
 // proctor can act on, and changes nothing.
 #include "kiosk/domain/descriptors.hpp"
+#include "kiosk/domain/hlc.hpp"
 #include "kiosk/domain/time.hpp"
 
 #include <cstdint>
@@ -34,7 +35,9 @@ std::optional<EventKind> eventKindFromCode(std::string_view code);
 // What happened; fields unused by a kind stay empty.
 struct AttendanceEvent {
     std::string id;            // UUIDv7
-    std::int64_t seq = 0;      // per-kiosk order: replay follows it, never the wall clock
+    std::int64_t seq = 0;      // per-kiosk order: replay() follows it, never the wall clock
+    std::string kioskId;       // the machine that recorded it
+    Hlc hlc;                   // site order: mergeAttendance() sorts by (hlc, kioskId, id)
     EventKind kind = EventKind::CheckedIn;
     Timestamp at{};            // when it was recorded
     std::string proctor;
@@ -47,6 +50,8 @@ struct AttendanceEvent {
     std::string description;    // irregularity text
     std::optional<Timestamp> occurredAt;  // irregularity time, when not "now"
     std::string correctsEventId;
+
+    bool operator==(const AttendanceEvent&) const = default;
 };
 
 struct Irregularity {
@@ -105,6 +110,9 @@ std::optional<Refusal> apply(Attendance& state, const AttendanceEvent& event, co
 // Rebuilds the state from all events (any order; sorted by seq), skipping
 // events withdrawn by corrections. Refuses when the remaining history is not
 // a valid sequence (e.g. withdrawing a check-in that a check-out depends on).
+// Strict and one kiosk's: events from several kiosks are folded by
+// mergeAttendance() (site_merge.hpp), which skips what cannot apply; a new
+// local step is then checked with apply() against the merged state.
 struct Replay {
     Attendance state;
     std::optional<Refusal> refusal;

@@ -66,6 +66,8 @@ struct EntryFields {
     int minutes = 0;
     std::string place;
     std::string reflection;
+
+    bool operator==(const EntryFields&) const = default;
 };
 
 inline constexpr std::size_t kMaxReflectionBytes = 2000;

@@ -1,5 +1,7 @@
 #include "kiosk/service/projections.hpp"
 
+#include "kiosk/domain/site_merge.hpp"
+#include "kiosk/domain/work_merge.hpp"
 #include "kiosk/store/attendance_repo.hpp"
 #include "kiosk/store/edfi_mapping.hpp"
 #include "kiosk/store/event_log.hpp"
@@ -8,62 +10,37 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <set>
 
 namespace kiosk::service {
 
 namespace {
 
-// Interim site-wide folds until the domain's merge rules replace them.
-struct Merged {
-    domain::Attendance state;
-};
-Merged mergedAttendance(std::vector<domain::AttendanceEvent> events, const domain::SessionRules& rules) {
-    // `events` come in the site-wide order (store::eventsFor).
-    std::set<std::string> withdrawn;
-    bool checkedIn = false;
-    for (const auto& e : events)
-        if (e.kind == domain::EventKind::Corrected) withdrawn.insert(e.correctsEventId);
-    for (const auto& e : events)
-        if (e.kind == domain::EventKind::CheckedIn && !withdrawn.count(e.id)) checkedIn = true;
-    Merged m;
-    for (const auto& e : events) {
-        if (e.kind == domain::EventKind::Corrected || withdrawn.count(e.id)) continue;
-        if (e.kind == domain::EventKind::NoShow && checkedIn) continue;  // a check-in anywhere beats a no-show
-        (void)domain::apply(m.state, e, rules);  // a step that no longer fits the merged history is left out
+// A stored work event as the domain's merge reads it.
+domain::WorkEvent toDomain(const store::WorkEventRecord& r) {
+    domain::WorkEvent e;
+    e.id = r.eventId;
+    e.kioskId = r.kioskId;
+    e.hlc = domain::parseHlc(r.hlc).value_or(domain::Hlc{std::max<std::int64_t>(0, r.at.time_since_epoch().count()),
+                                                          static_cast<std::uint32_t>(r.seq & 0xffffffff)});
+    e.entryId = r.entryId;
+    e.studentId = r.studentId;
+    e.kind = domain::workEventKindFromCode(r.kind).value_or(domain::WorkEventKind::DraftSaved);
+    e.reviewer = r.actor.rfind("proctor:", 0) == 0 ? r.actor.substr(8) : r.actor;
+    e.at = r.at;
+    auto p = nlohmann::json::parse(r.payloadJson, nullptr, false);
+    if (p.is_object()) {
+        auto text = [&](const char* k) { return p.contains(k) && p[k].is_string() ? p[k].get<std::string>() : std::string(); };
+        e.fields = {text("taskId"), text("date"), p.contains("minutes") && p["minutes"].is_number_integer() ? p["minutes"].get<int>() : 0,
+                    text("place"), text("reflection")};
+        e.comment = text("comment");
     }
-    return m;
-}
-
-domain::WorkEntry mergedWorkEntry(std::vector<store::WorkEventRecord> events, const domain::TaskCatalogue& catalogue) {
-    domain::WorkEntry entry;
-    entry.entryId = events.front().entryId;
-    entry.studentId = events.front().studentId;
-    for (const auto& e : events) {
-        auto p = nlohmann::json::parse(e.payloadJson, nullptr, false);
-        if (!p.is_object()) p = nlohmann::json::object();
-        std::string reviewer = e.actor.rfind("proctor:", 0) == 0 ? e.actor.substr(8) : e.actor;
-        if (e.kind == "draft_saved") {
-            domain::EntryFields f{p.value("taskId", ""), p.value("date", ""), p.value("minutes", 0), p.value("place", ""),
-                                  p.value("reflection", "")};
-            (void)domain::saveDraft(entry, f, catalogue);
-        } else if (e.kind == "submitted") {
-            (void)domain::submit(entry, catalogue, e.at);
-        } else if (e.kind == "approved") {
-            (void)domain::approve(entry, reviewer, e.at);
-        } else if (e.kind == "sent_back") {
-            (void)domain::sendBack(entry, reviewer, p.value("comment", ""), e.at);
-        } else if (e.kind == "rejected") {
-            (void)domain::reject(entry, reviewer, p.value("comment", ""), e.at);
-        }
-    }
-    return entry;
+    return e;
 }
 
 } // namespace
 
 domain::Attendance currentAttendance(std::vector<domain::AttendanceEvent> events, const domain::SessionRules& rules) {
-    return mergedAttendance(std::move(events), rules).state;
+    return domain::mergeAttendance(std::move(events), rules).state;
 }
 
 std::optional<std::string> rebuildAttendance(store::Store& store, const store::SessionInfo& session, const std::string& studentId,
@@ -71,7 +48,7 @@ std::optional<std::string> rebuildAttendance(store::Store& store, const store::S
     auto& db = store.db();
     auto events = store::eventsFor(db, session.sessionId, studentId);
     if (!events) return events.error().describe();
-    auto merged = mergedAttendance(std::move(*events), session.rules());
+    auto merged = domain::mergeAttendance(std::move(*events), session.rules());
     std::string key = store::studentAssessmentKey(session, studentId);
     if (auto s = store::writeAttendance(db, session.sessionId, studentId, merged.state, seq, key); !s) return s.error().describe();
     auto body = store::studentAssessmentJson(session, studentId, merged.state).dump();
@@ -87,7 +64,13 @@ std::optional<std::string> rebuildWorkEntry(store::Store& store, const store::Ca
     auto events = store::workEventsFor(db, entryId);
     if (!events) return events.error().describe();
     if (events->empty()) return std::nullopt;
-    domain::WorkEntry entry = mergedWorkEntry(std::move(*events), catalogue.catalogue);
+    std::vector<domain::WorkEvent> merged;
+    merged.reserve(events->size());
+    for (const auto& r : *events)
+        if (domain::workEventKindFromCode(r.kind)) merged.push_back(toDomain(r));  // a kind from a newer build stays in the log
+    auto folded = domain::mergeWorkEntry(std::move(merged), catalogue.catalogue);
+    if (!folded.entry) return std::nullopt;
+    const domain::WorkEntry& entry = *folded.entry;
     if (auto s = store::writeWorkEntry(db, entry, seq); !s) return s.error().describe();
     // The day's record follows any change of an entry that is or was approved.
     bool wasApproved = *before && (*before)->status == domain::EntryStatus::Approved;
@@ -104,14 +87,10 @@ std::optional<std::string> rebuildDayEvaluation(store::Store& store, const store
     auto& db = store.db();
     auto all = store::workEntriesForStudent(db, studentId);
     if (!all) return all.error().describe();
-    std::vector<domain::WorkEntry> day;
-    for (const auto& e : *all)
-        if (e.status == domain::EntryStatus::Approved && e.date == date) day.push_back(e);
-    if (day.empty()) return std::nullopt;
-    // One order for every kiosk, whatever order the entries arrived in.
-    std::sort(day.begin(), day.end(), [](const auto& a, const auto& b) { return a.entryId < b.entryId; });
+    auto day = domain::dayEvaluation(*all, studentId, date);
+    if (day.approved.empty()) return std::nullopt;
     auto key = store::programEvaluationKey(catalogue, studentId, date);
-    auto body = store::studentProgramEvaluationJson(catalogue, studentId, date, day).dump();
+    auto body = store::studentProgramEvaluationJson(catalogue, day).dump();
     if (auto v = edsync::outbox::put(db, store::kStudentProgramEvaluations, key, body, seq); !v) return v.error().describe();
     return std::nullopt;
 }

@@ -25,6 +25,12 @@ json payloadOf(const domain::AttendanceEvent& e) {
     return p;
 }
 
+// Events recorded before schema 3 have no stamp: their recorded time and
+// per-kiosk seq order one kiosk's events as seq does.
+domain::Hlc provisionalHlc(domain::Timestamp at, std::int64_t seq) {
+    return {std::max<std::int64_t>(0, at.time_since_epoch().count()), static_cast<std::uint32_t>(seq & 0xffffffff)};
+}
+
 std::string str(const json& p, const char* key) {
     auto it = p.find(key);
     return it != p.end() && it->is_string() ? it->get<std::string>() : std::string();
@@ -59,7 +65,7 @@ Status appendSessionEvent(Database& db, const EventContext& ctx, std::string_vie
 
 Result<std::vector<domain::AttendanceEvent>> eventsFor(Database& db, std::string_view sessionId, std::string_view studentUniqueId) {
     auto stmt = db.prepare(
-        "SELECT seq, event_id, kind, proctor, recorded_at, payload, corrects_event_id FROM event"
+        "SELECT seq, event_id, kind, proctor, recorded_at, payload, corrects_event_id, kiosk_id, hlc FROM event"
         " WHERE session_id = ?1 AND student_unique_id = ?2 ORDER BY hlc, kiosk_id, seq;");
     if (!stmt) return fail(stmt.error());
     stmt->bind(1, sessionId).bind(2, studentUniqueId);
@@ -88,6 +94,8 @@ Result<std::vector<domain::AttendanceEvent>> eventsFor(Database& db, std::string
             if (auto t = str(p, "occurredAt"); !t.empty()) e.occurredAt = domain::parseIso8601(t);
         }
         e.correctsEventId = stmt->getOptionalText(6).value_or("");
+        e.kioskId = stmt->getText(7);
+        e.hlc = domain::parseHlc(stmt->getText(8)).value_or(provisionalHlc(e.at, e.seq));
         out.push_back(std::move(e));
     }
     return out;

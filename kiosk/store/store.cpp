@@ -4,7 +4,8 @@
 #include "kiosk/store/schema.hpp"
 #include "kiosk/store/site_facts.hpp"
 
-#include <cstdio>
+#include <algorithm>
+#include <chrono>
 
 namespace kiosk::store {
 
@@ -86,33 +87,16 @@ Result<std::int64_t> Store::nextSeq() {
     return stmt->getInt(0);
 }
 
-namespace {
-// "wall ms (13 digits)-counter (6 digits)": text order is clock order.
-std::string formatHlc(std::int64_t wallMs, std::int64_t counter) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%013lld-%06lld", static_cast<long long>(wallMs), static_cast<long long>(counter));
-    return buf;
-}
-} // namespace
-
 std::string Store::nextHlc(std::int64_t nowUnixMs) {
-    if (nowUnixMs > m_hlcWallMs) {
-        m_hlcWallMs = nowUnixMs;
-        m_hlcCounter = 0;
-    } else {
-        ++m_hlcCounter;
-    }
-    return formatHlc(m_hlcWallMs, m_hlcCounter);
+    return domain::encodeHlc(m_hlc.tick(std::clamp<std::int64_t>(nowUnixMs, 0, domain::kHlcMaxWallMs)));
 }
 
 void Store::observeHlc(std::string_view remote) {
-    long long wall = 0, counter = 0;
-    std::string text(remote.substr(0, 40));
-    if (std::sscanf(text.c_str(), "%13lld-%6lld", &wall, &counter) != 2 || wall < 0 || counter < 0) return;
-    if (wall > m_hlcWallMs || (wall == m_hlcWallMs && counter > m_hlcCounter)) {
-        m_hlcWallMs = wall;
-        m_hlcCounter = counter;
-    }
+    auto stamp = domain::parseHlc(remote);
+    if (!stamp) return;
+    auto physical = std::chrono::duration_cast<std::chrono::milliseconds>(systemNow().time_since_epoch()).count();
+    // A stamp far ahead of this machine's clock is not followed (HlcClock's drift cap).
+    (void)m_hlc.observe(*stamp, std::clamp<std::int64_t>(physical, 0, domain::kHlcMaxWallMs));
 }
 
 Status Store::shareAttendanceFact(std::string_view eventId) {

@@ -1,5 +1,6 @@
 #pragma once
 // The kiosk's database: opened, migrated, and identified (kiosk id, site).
+#include "kiosk/domain/hlc.hpp"
 #include "sync/sqlite/database.hpp"
 
 #include <filesystem>
@@ -60,8 +61,7 @@ private:
     std::string m_siteName;
     int m_schemaVersion = 0;
     FactSink m_factSink;
-    std::int64_t m_hlcWallMs = 0;
-    std::int64_t m_hlcCounter = 0;
+    domain::HlcClock m_hlc;
 };
 
 Result<std::optional<std::string>> getMeta(Database& db, std::string_view key);

@@ -238,19 +238,13 @@ std::string programEvaluationKey(const CatalogueDocument& doc, std::string_view 
     return deterministicKey("spe-", {doc.programEvaluation.dump(), studentId, date});
 }
 
-json studentProgramEvaluationJson(const CatalogueDocument& doc, std::string_view studentId, std::string_view date,
-                                  const std::vector<domain::WorkEntry>& approved) {
+json studentProgramEvaluationJson(const CatalogueDocument& doc, const domain::DayEvaluation& day) {
     json j;
-    j["evaluationDate"] = std::string(date);
+    j["evaluationDate"] = day.date;
     j["programEvaluationReference"] = doc.programEvaluation;
-    j["studentReference"] = {{"studentUniqueId", std::string(studentId)}};
-    std::map<std::string, int> minutesByTask;
-    std::string reviewer;
-    for (const auto& e : approved) {
-        minutesByTask[e.taskId] += e.minutes;
-        reviewer = e.reviewer;
-    }
-    if (!reviewer.empty()) j["staffEvaluatorStaffReference"] = {{"staffUniqueId", reviewer}};
+    j["studentReference"] = {{"studentUniqueId", day.studentId}};
+    const std::map<std::string, int>& minutesByTask = day.minutesByTask;
+    if (!day.evaluator.empty()) j["staffEvaluatorStaffReference"] = {{"staffUniqueId", day.evaluator}};
     json elements = json::array();
     for (const auto& [taskId, minutes] : minutesByTask) {
         const auto* task = doc.catalogue.task(taskId);
@@ -259,7 +253,7 @@ json studentProgramEvaluationJson(const CatalogueDocument& doc, std::string_view
         elements.push_back({{"programEvaluationElementReference", ref}, {"evaluationElementNumericRating", minutes}});
     }
     j["studentEvaluationElements"] = elements;
-    j["summaryEvaluationComment"] = std::to_string(approved.size()) + " verified work-readiness task(s), minutes per task";
+    j["summaryEvaluationComment"] = std::to_string(day.approved.size()) + " verified work-readiness task(s), minutes per task";
     return j;
 }
 

@@ -3,6 +3,7 @@
 // the task catalogue, and what approved entries mean in Ed-Fi
 // (studentProgramEvaluations, reference/edfi.md).
 #include "kiosk/domain/work_entry.hpp"
+#include "kiosk/domain/work_merge.hpp"
 #include "kiosk/store/store.hpp"
 
 #include <nlohmann/json.hpp>
@@ -52,7 +53,7 @@ Result<std::vector<domain::WorkEntry>> workEntriesWithStatus(Database& db, domai
 // (evaluationDate, programEvaluation, student), so a day's approved tasks are
 // its elements, each rated in minutes.
 std::string programEvaluationKey(const CatalogueDocument& doc, std::string_view studentId, std::string_view date);
-nlohmann::json studentProgramEvaluationJson(const CatalogueDocument& doc, std::string_view studentId, std::string_view date,
-                                            const std::vector<domain::WorkEntry>& approvedThatDay);
+// `day`: every approved entry of that student and day, from every machine (domain::dayEvaluation).
+nlohmann::json studentProgramEvaluationJson(const CatalogueDocument& doc, const domain::DayEvaluation& day);
 
 } // namespace kiosk::store

@@ -387,11 +387,9 @@ void checkProjections(store::Database& db, CheckReport& rep, Verdict& v) {
         std::string date = body.value("evaluationDate", "");
         auto all = store::workEntriesForStudent(db, student);
         if (!all) return v.fail(all.error().describe());
-        std::vector<domain::WorkEntry> day;
-        for (const auto& e : *all)
-            if (e.status == domain::EntryStatus::Approved && e.date == date) day.push_back(e);
+        auto day = domain::dayEvaluation(*all, student, date);
         if (store::programEvaluationKey(*doc.document, student, date) != evals->getText(0)) v.fail("a program evaluation has a foreign key");
-        if (body != store::studentProgramEvaluationJson(*doc.document, student, date, day))
+        if (body != store::studentProgramEvaluationJson(*doc.document, day))
             v.fail("program evaluation body differs from the approved entries for " + evals->getText(0));
         ++rep.evaluationsChecked;
     }

@@ -306,6 +306,13 @@ TEST_CASE("events read back with every field, in seq order") {
     const auto& b2 = (*back)[2];
     CHECK(b2.kind == domain::EventKind::Corrected);
     CHECK(b2.correctsEventId == irr.id);
+    // The site merge keys: the recording kiosk, and until the site-log schema
+    // stores stamps, a provisional one from the recorded time and seq.
+    for (const auto& b : *back) {
+        CHECK(b.kioskId == s.kioskId());
+        CHECK(b.hlc.wallMs == b.at.time_since_epoch().count());
+        CHECK(b.hlc.counter == static_cast<std::uint32_t>(b.seq));
+    }
 
     auto h = store::history(*back);
     REQUIRE(h.size() == 3);
