@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <exception>
+#include <vector>
 
 namespace edsync::site {
 
@@ -64,34 +65,35 @@ Result<std::unique_ptr<Consumer>> Consumer::open(SiteConnection& connection, Dat
     return c;
 }
 
-Result<FetchReport> Consumer::fetch(const ApplyFn& apply) {
+// A fetched batch: the library's messages (acked or not by the caller) and their decoding.
+struct Consumer::Fetched {
+    natsMsgList list{};
+    std::vector<SiteMessage> messages;  // parallel to list.Msgs; streamSeq 0 = undecodable
+    ~Fetched() { natsMsgList_Destroy(&list); }
+};
+
+Result<std::unique_ptr<Consumer::Fetched>> Consumer::fetchRaw(FetchReport& report) {
     const SiteLogConfig& cfg = m_conn.config();
     const std::string prefix = subjectPrefix(cfg);
-    FetchReport report;
-    natsMsgList list{};
+    auto f = std::make_unique<Fetched>();
     jsErrCode jerr = static_cast<jsErrCode>(0);
-    natsStatus s = natsSubscription_Fetch(&list, m_sub->sub, cfg.fetchBatch, cfg.fetchWait.count(), &jerr);
+    natsStatus s = natsSubscription_Fetch(&f->list, m_sub->sub, cfg.fetchBatch, cfg.fetchWait.count(), &jerr);
     if (s == NATS_TIMEOUT) {
         // Nothing new; the hub answered only if we are still connected.
         if (m_conn.connected()) m_conn.noteContact();
-        return report;
+        return f;
     }
     if (s != NATS_OK) return fail(natsError(s, jerr, "fetching from the site log"));
     m_conn.noteContact();
-
-    for (int i = 0; i < list.Count; ++i) {
-        natsMsg* msg = list.Msgs[i];
+    for (int i = 0; i < f->list.Count; ++i) {
+        natsMsg* msg = f->list.Msgs[i];
         ++report.received;
         SiteMessage m;
         jsMsgMetaData* meta = nullptr;
-        if (natsMsg_GetMetaData(&meta, msg) != NATS_OK) {
-            // Not a JetStream delivery (cannot happen on a pull consumer): leave it.
-            ++report.failed;
-            report.lastFailure = "a message without JetStream metadata";
-            continue;
+        if (natsMsg_GetMetaData(&meta, msg) == NATS_OK) {
+            m.streamSeq = meta->Sequence.Stream;
+            jsMsgMetaData_Destroy(meta);
         }
-        m.streamSeq = meta->Sequence.Stream;
-        jsMsgMetaData_Destroy(meta);
         m.eventId = header(msg, "Nats-Msg-Id");
         m.originKioskId = header(msg, kOriginHeader);
         m.fromThisKiosk = m.originKioskId == cfg.kioskId;
@@ -99,25 +101,50 @@ Result<FetchReport> Consumer::fetch(const ApplyFn& apply) {
         m.subjectSuffix = std::string(subject.substr(subject.rfind(prefix, 0) == 0 ? prefix.size() : 0));
         const char* data = natsMsg_GetData(msg);
         m.payload.assign(data != nullptr ? data : "", static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
+        f->messages.push_back(std::move(m));
+    }
+    return f;
+}
 
-        auto seen = wasApplied(m_db, m.streamSeq);
-        if (!seen) {
-            natsMsgList_Destroy(&list);
-            return fail(local(seen.error()));
+namespace {
+
+ApplyResult callApply(const ApplyFn& apply, Database& db, const SiteMessage& m) {
+    try {
+        return apply(db, m);
+    } catch (const std::exception& e) {
+        return fail(std::string("apply threw: ") + e.what());
+    } catch (...) {
+        return fail(std::string("apply threw"));
+    }
+}
+
+void noteFailure(FetchReport& report, const SiteMessage& m, const std::string& why) {
+    ++report.failed;
+    report.lastFailure = "event " + m.eventId + " (stream seq " + std::to_string(m.streamSeq) + "): " + why;
+}
+
+} // namespace
+
+Result<FetchReport> Consumer::fetch(const ApplyFn& apply) {
+    FetchReport report;
+    auto f = fetchRaw(report);
+    if (!f) return fail(f.error());
+    Fetched& batch = **f;
+    for (std::size_t i = 0; i < batch.messages.size(); ++i) {
+        natsMsg* msg = batch.list.Msgs[i];
+        const SiteMessage& m = batch.messages[i];
+        if (m.streamSeq == 0) {  // not a JetStream delivery (cannot happen on a pull consumer): leave it
+            noteFailure(report, m, "no JetStream metadata");
+            continue;
         }
+        auto seen = wasApplied(m_db, m.streamSeq);
+        if (!seen) return fail(local(seen.error()));
         if (*seen) {
             ++report.alreadyApplied;
             natsMsg_Ack(msg, nullptr);
             continue;
         }
-        ApplyResult r = fail(std::string("not applied"));
-        try {
-            r = apply(m_db, m);
-        } catch (const std::exception& e) {
-            r = fail(std::string("apply threw: ") + e.what());
-        } catch (...) {
-            r = fail(std::string("apply threw"));
-        }
+        ApplyResult r = callApply(apply, m_db, m);
         if (r) {
             // A callback that forgot recordApplied still moves the cursor,
             // though not atomically with its own change.
@@ -130,13 +157,61 @@ Result<FetchReport> Consumer::fetch(const ApplyFn& apply) {
             ++report.applied;
             natsMsg_Ack(msg, nullptr);
         } else {
-            ++report.failed;
-            report.lastFailure = "event " + m.eventId + " (stream seq " + std::to_string(m.streamSeq) +
-                                 "): " + r.error();
+            noteFailure(report, m, r.error());
             natsMsg_NakWithDelay(msg, kRetryDelayMs, nullptr);
         }
     }
-    natsMsgList_Destroy(&list);
+    return report;
+}
+
+Result<FetchReport> Consumer::fetchInTransaction(const ApplyFn& applyWithin) {
+    FetchReport report;
+    auto f = fetchRaw(report);
+    if (!f) return fail(f.error());
+    Fetched& batch = **f;
+    if (batch.messages.empty()) return report;
+    enum class Fate { Leave, Ack, Nak };
+    std::vector<Fate> fate(batch.messages.size(), Fate::Leave);
+    {
+        auto tx = sqlite::Transaction::begin(m_db);
+        if (!tx) return fail(local(tx.error()));
+        for (std::size_t i = 0; i < batch.messages.size(); ++i) {
+            const SiteMessage& m = batch.messages[i];
+            if (m.streamSeq == 0) {
+                noteFailure(report, m, "no JetStream metadata");
+                continue;
+            }
+            auto seen = wasApplied(m_db, m.streamSeq);
+            if (!seen) return fail(local(seen.error()));
+            if (*seen) {
+                ++report.alreadyApplied;
+                fate[i] = Fate::Ack;
+                continue;
+            }
+            if (auto s = m_db.exec("SAVEPOINT site_apply;"); !s) return fail(local(s.error()));
+            ApplyResult r = callApply(applyWithin, m_db, m);
+            if (r) {
+                auto rec = recordApplied(m_db, m.streamSeq);
+                if (!rec) r = fail(rec.error().describe());
+            }
+            if (r) {
+                if (auto s = m_db.exec("RELEASE site_apply;"); !s) return fail(local(s.error()));
+                ++report.applied;
+                fate[i] = Fate::Ack;
+            } else {
+                if (auto s = m_db.exec("ROLLBACK TO site_apply; RELEASE site_apply;"); !s) return fail(local(s.error()));
+                noteFailure(report, m, r.error());
+                fate[i] = Fate::Nak;
+            }
+        }
+        // Nothing is acked unless the batch is durable; if the commit fails
+        // every message comes back after the ack wait.
+        if (auto s = tx->commit(); !s) return fail(local(s.error()));
+    }
+    for (std::size_t i = 0; i < fate.size(); ++i) {
+        if (fate[i] == Fate::Ack) natsMsg_Ack(batch.list.Msgs[i], nullptr);
+        else if (fate[i] == Fate::Nak) natsMsg_NakWithDelay(batch.list.Msgs[i], kRetryDelayMs, nullptr);
+    }
     return report;
 }
 

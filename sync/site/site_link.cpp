@@ -20,6 +20,7 @@ using std::chrono::milliseconds;
 struct SiteLink::Impl {
     SiteLogConfig config;
     ApplyFn apply;
+    ApplyMode mode = ApplyMode::CallbackTransaction;
     std::optional<Database> pubDb;
     std::optional<Database> conDb;
 
@@ -71,10 +72,11 @@ SiteLink::~SiteLink() { stop(); }
 
 edsync::Result<std::unique_ptr<SiteLink>, std::string> SiteLink::create(const SiteLogConfig& config,
                                                                         const std::filesystem::path& dbFile,
-                                                                        ApplyFn apply) {
+                                                                        ApplyFn apply, ApplyMode mode) {
     std::unique_ptr<SiteLink> link(new SiteLink());
     link->m->config = config;
     link->m->apply = std::move(apply);
+    link->m->mode = mode;
     auto a = Database::open(dbFile);
     if (!a) return fail(a.error().describe());
     if (auto v = migrate(*a); !v) return fail(v.error().describe());
@@ -279,7 +281,7 @@ void SiteLink::Impl::consumerLoop() {
             }
             consumer = std::move(*opened);
         }
-        auto r = consumer->fetch(apply);
+        auto r = mode == ApplyMode::BatchTransaction ? consumer->fetchInTransaction(apply) : consumer->fetch(apply);
         if (!r) {
             // The consumer may be gone (hub store replaced): open it again.
             consumer.reset();
