@@ -4,6 +4,7 @@
 
 #include <nats/nats.h>
 
+#include <algorithm>
 #include <chrono>
 #include <exception>
 #include <vector>
@@ -175,34 +176,62 @@ Result<FetchReport> Consumer::fetchInTransaction(const ApplyFn& applyWithin) {
     {
         auto tx = sqlite::Transaction::begin(m_db);
         if (!tx) return fail(local(tx.error()));
+        // Statements prepared once per batch: a catching-up kiosk runs
+        // thousands of these, and preparing each anew cost more than running it.
+        auto seen = m_db.prepare("SELECT 1 FROM site_applied WHERE stream_seq = ?1;");
+        auto mark = m_db.prepare("INSERT INTO site_applied (stream_seq) VALUES (?1) ON CONFLICT DO NOTHING;");
+        auto savepoint = m_db.prepare("SAVEPOINT site_apply;");
+        auto release = m_db.prepare("RELEASE site_apply;");
+        auto rollback = m_db.prepare("ROLLBACK TO site_apply;");
+        if (!seen || !mark || !savepoint || !release || !rollback) return fail(SiteError{-1, 0, "preparing the apply batch"});
+        std::uint64_t maxSeq = 0;
+        std::int64_t applied = 0;
         for (std::size_t i = 0; i < batch.messages.size(); ++i) {
             const SiteMessage& m = batch.messages[i];
             if (m.streamSeq == 0) {
                 noteFailure(report, m, "no JetStream metadata");
                 continue;
             }
-            auto seen = wasApplied(m_db, m.streamSeq);
-            if (!seen) return fail(local(seen.error()));
-            if (*seen) {
+            seen->reset();
+            seen->bind(1, static_cast<std::int64_t>(m.streamSeq));
+            auto row = seen->step();
+            if (!row) return fail(local(row.error()));
+            if (*row) {
                 ++report.alreadyApplied;
                 fate[i] = Fate::Ack;
                 continue;
             }
-            if (auto s = m_db.exec("SAVEPOINT site_apply;"); !s) return fail(local(s.error()));
+            savepoint->reset();
+            if (auto s = savepoint->run(); !s) return fail(local(s.error()));
             ApplyResult r = callApply(applyWithin, m_db, m);
             if (r) {
-                auto rec = recordApplied(m_db, m.streamSeq);
-                if (!rec) r = fail(rec.error().describe());
+                mark->reset();
+                mark->bind(1, static_cast<std::int64_t>(m.streamSeq));
+                if (auto s = mark->run(); !s) r = fail(s.error().describe());
             }
             if (r) {
-                if (auto s = m_db.exec("RELEASE site_apply;"); !s) return fail(local(s.error()));
+                release->reset();
+                if (auto s = release->run(); !s) return fail(local(s.error()));
                 ++report.applied;
+                ++applied;
+                maxSeq = std::max(maxSeq, m.streamSeq);
                 fate[i] = Fate::Ack;
             } else {
-                if (auto s = m_db.exec("ROLLBACK TO site_apply; RELEASE site_apply;"); !s) return fail(local(s.error()));
+                rollback->reset();
+                release->reset();
+                if (auto s = rollback->run(); !s) return fail(local(s.error()));
+                if (auto s = release->run(); !s) return fail(local(s.error()));
                 noteFailure(report, m, r.error());
                 fate[i] = Fate::Nak;
             }
+        }
+        if (applied > 0) {
+            auto cur = m_db.prepare(
+                "UPDATE site_cursor SET last_seq = max(last_seq, ?1), applied = applied + ?2,"
+                " updated_at = ?3 WHERE id = 1;");
+            if (!cur) return fail(local(cur.error()));
+            cur->bind(1, static_cast<std::int64_t>(maxSeq)).bind(2, applied).bind(3, unixMsNow());
+            if (auto s = cur->run(); !s) return fail(local(s.error()));
         }
         // Nothing is acked unless the batch is durable; if the commit fails
         // every message comes back after the ack wait.
