@@ -172,6 +172,7 @@ void SiteLink::Impl::publisherLoop() {
             auto made = SiteConnection::connect(config);
             if (!made) {
                 setError(made.error().message);
+                refreshOutbox();
                 backoff = std::min(std::max(backoff * 2, milliseconds(500)), milliseconds(15000));
                 waitFor(wake, backoff);
                 continue;
@@ -239,7 +240,9 @@ void SiteLink::Impl::publisherLoop() {
                 if (machines) (void)machines->announce(config.kioskId, json);
             }
         } else {
+            // Offline: the kiosk still commits, and its status must say how much waits.
             ok = false;
+            refreshOutbox();
             holdsLease = lease && lease->heldLocally();
         }
         // After a failure back off (a notify still wakes us); otherwise wait for work.

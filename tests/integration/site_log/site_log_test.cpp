@@ -519,6 +519,31 @@ TEST_CASE("site link: live events between two kiosks, lease holder and machine l
     CHECK_FALSE((*linkA)->status().running);
 }
 
+TEST_CASE("site link with the hub gone: commits still queue, the status says so, stop returns") {
+    TempDir dir;
+    NatsHub hub(dir / "hub");
+    REQUIRE_MESSAGE(hub.start(), hub.error());
+    Database a = openKiosk(dir / "a.db");
+    ApplyCounters counters;
+    auto link = SiteLink::create(configFor(hub, "kiosk-A"), dir / "a.db", applier(counters));
+    REQUIRE(link.ok());
+    (*link)->start();
+    REQUIRE(waitUntil([&] { return (*link)->status().connected; }));
+    hub.kill();
+    REQUIRE(waitUntil([&] { return !(*link)->status().connected; }));
+    for (int i = 0; i < 10; ++i) {
+        REQUIRE(commitEvent(a, eventId("A", i), "work.entry", "{}"));
+        (*link)->notify();
+    }
+    CHECK(waitUntil([&] { return (*link)->status().unpublished == 10; }));
+    auto st = (*link)->status();
+    CHECK(st.oldestUnpublishedUnixMs.has_value());
+    CHECK(st.lastContactUnixMs > 0);
+    (*link)->stop();  // must not hang on a hub that is not there
+    CHECK_FALSE((*link)->status().running);
+    CHECK(edsync::site::outboxStatus(a)->unpublished == 10);
+}
+
 TEST_CASE("TLS and a password from a generated hub config, and a wrong password is refused clearly") {
     TempDir dir;
     kiosk::test::NatsHubOptions opts;
