@@ -4,8 +4,10 @@
 
 #include <nats/nats.h>
 
+#include <algorithm>
 #include <chrono>
 #include <exception>
+#include <vector>
 
 namespace edsync::site {
 
@@ -64,34 +66,35 @@ Result<std::unique_ptr<Consumer>> Consumer::open(SiteConnection& connection, Dat
     return c;
 }
 
-Result<FetchReport> Consumer::fetch(const ApplyFn& apply) {
+// A fetched batch: the library's messages (acked or not by the caller) and their decoding.
+struct Consumer::Fetched {
+    natsMsgList list{};
+    std::vector<SiteMessage> messages;  // parallel to list.Msgs; streamSeq 0 = undecodable
+    ~Fetched() { natsMsgList_Destroy(&list); }
+};
+
+Result<std::unique_ptr<Consumer::Fetched>> Consumer::fetchRaw(FetchReport& report) {
     const SiteLogConfig& cfg = m_conn.config();
     const std::string prefix = subjectPrefix(cfg);
-    FetchReport report;
-    natsMsgList list{};
+    auto f = std::make_unique<Fetched>();
     jsErrCode jerr = static_cast<jsErrCode>(0);
-    natsStatus s = natsSubscription_Fetch(&list, m_sub->sub, cfg.fetchBatch, cfg.fetchWait.count(), &jerr);
+    natsStatus s = natsSubscription_Fetch(&f->list, m_sub->sub, cfg.fetchBatch, cfg.fetchWait.count(), &jerr);
     if (s == NATS_TIMEOUT) {
         // Nothing new; the hub answered only if we are still connected.
         if (m_conn.connected()) m_conn.noteContact();
-        return report;
+        return f;
     }
     if (s != NATS_OK) return fail(natsError(s, jerr, "fetching from the site log"));
     m_conn.noteContact();
-
-    for (int i = 0; i < list.Count; ++i) {
-        natsMsg* msg = list.Msgs[i];
+    for (int i = 0; i < f->list.Count; ++i) {
+        natsMsg* msg = f->list.Msgs[i];
         ++report.received;
         SiteMessage m;
         jsMsgMetaData* meta = nullptr;
-        if (natsMsg_GetMetaData(&meta, msg) != NATS_OK) {
-            // Not a JetStream delivery (cannot happen on a pull consumer): leave it.
-            ++report.failed;
-            report.lastFailure = "a message without JetStream metadata";
-            continue;
+        if (natsMsg_GetMetaData(&meta, msg) == NATS_OK) {
+            m.streamSeq = meta->Sequence.Stream;
+            jsMsgMetaData_Destroy(meta);
         }
-        m.streamSeq = meta->Sequence.Stream;
-        jsMsgMetaData_Destroy(meta);
         m.eventId = header(msg, "Nats-Msg-Id");
         m.originKioskId = header(msg, kOriginHeader);
         m.fromThisKiosk = m.originKioskId == cfg.kioskId;
@@ -99,25 +102,50 @@ Result<FetchReport> Consumer::fetch(const ApplyFn& apply) {
         m.subjectSuffix = std::string(subject.substr(subject.rfind(prefix, 0) == 0 ? prefix.size() : 0));
         const char* data = natsMsg_GetData(msg);
         m.payload.assign(data != nullptr ? data : "", static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
+        f->messages.push_back(std::move(m));
+    }
+    return f;
+}
 
-        auto seen = wasApplied(m_db, m.streamSeq);
-        if (!seen) {
-            natsMsgList_Destroy(&list);
-            return fail(local(seen.error()));
+namespace {
+
+ApplyResult callApply(const ApplyFn& apply, Database& db, const SiteMessage& m) {
+    try {
+        return apply(db, m);
+    } catch (const std::exception& e) {
+        return fail(std::string("apply threw: ") + e.what());
+    } catch (...) {
+        return fail(std::string("apply threw"));
+    }
+}
+
+void noteFailure(FetchReport& report, const SiteMessage& m, const std::string& why) {
+    ++report.failed;
+    report.lastFailure = "event " + m.eventId + " (stream seq " + std::to_string(m.streamSeq) + "): " + why;
+}
+
+} // namespace
+
+Result<FetchReport> Consumer::fetch(const ApplyFn& apply) {
+    FetchReport report;
+    auto f = fetchRaw(report);
+    if (!f) return fail(f.error());
+    Fetched& batch = **f;
+    for (std::size_t i = 0; i < batch.messages.size(); ++i) {
+        natsMsg* msg = batch.list.Msgs[i];
+        const SiteMessage& m = batch.messages[i];
+        if (m.streamSeq == 0) {  // not a JetStream delivery (cannot happen on a pull consumer): leave it
+            noteFailure(report, m, "no JetStream metadata");
+            continue;
         }
+        auto seen = wasApplied(m_db, m.streamSeq);
+        if (!seen) return fail(local(seen.error()));
         if (*seen) {
             ++report.alreadyApplied;
             natsMsg_Ack(msg, nullptr);
             continue;
         }
-        ApplyResult r = fail(std::string("not applied"));
-        try {
-            r = apply(m_db, m);
-        } catch (const std::exception& e) {
-            r = fail(std::string("apply threw: ") + e.what());
-        } catch (...) {
-            r = fail(std::string("apply threw"));
-        }
+        ApplyResult r = callApply(apply, m_db, m);
         if (r) {
             // A callback that forgot recordApplied still moves the cursor,
             // though not atomically with its own change.
@@ -130,13 +158,89 @@ Result<FetchReport> Consumer::fetch(const ApplyFn& apply) {
             ++report.applied;
             natsMsg_Ack(msg, nullptr);
         } else {
-            ++report.failed;
-            report.lastFailure = "event " + m.eventId + " (stream seq " + std::to_string(m.streamSeq) +
-                                 "): " + r.error();
+            noteFailure(report, m, r.error());
             natsMsg_NakWithDelay(msg, kRetryDelayMs, nullptr);
         }
     }
-    natsMsgList_Destroy(&list);
+    return report;
+}
+
+Result<FetchReport> Consumer::fetchInTransaction(const ApplyFn& applyWithin) {
+    FetchReport report;
+    auto f = fetchRaw(report);
+    if (!f) return fail(f.error());
+    Fetched& batch = **f;
+    if (batch.messages.empty()) return report;
+    enum class Fate { Leave, Ack, Nak };
+    std::vector<Fate> fate(batch.messages.size(), Fate::Leave);
+    {
+        auto tx = sqlite::Transaction::begin(m_db);
+        if (!tx) return fail(local(tx.error()));
+        // Statements prepared once per batch: a catching-up kiosk runs
+        // thousands of these, and preparing each anew cost more than running it.
+        auto seen = m_db.prepare("SELECT 1 FROM site_applied WHERE stream_seq = ?1;");
+        auto mark = m_db.prepare("INSERT INTO site_applied (stream_seq) VALUES (?1) ON CONFLICT DO NOTHING;");
+        auto savepoint = m_db.prepare("SAVEPOINT site_apply;");
+        auto release = m_db.prepare("RELEASE site_apply;");
+        auto rollback = m_db.prepare("ROLLBACK TO site_apply;");
+        if (!seen || !mark || !savepoint || !release || !rollback) return fail(SiteError{-1, 0, "preparing the apply batch"});
+        std::uint64_t maxSeq = 0;
+        std::int64_t applied = 0;
+        for (std::size_t i = 0; i < batch.messages.size(); ++i) {
+            const SiteMessage& m = batch.messages[i];
+            if (m.streamSeq == 0) {
+                noteFailure(report, m, "no JetStream metadata");
+                continue;
+            }
+            seen->reset();
+            seen->bind(1, static_cast<std::int64_t>(m.streamSeq));
+            auto row = seen->step();
+            if (!row) return fail(local(row.error()));
+            if (*row) {
+                ++report.alreadyApplied;
+                fate[i] = Fate::Ack;
+                continue;
+            }
+            savepoint->reset();
+            if (auto s = savepoint->run(); !s) return fail(local(s.error()));
+            ApplyResult r = callApply(applyWithin, m_db, m);
+            if (r) {
+                mark->reset();
+                mark->bind(1, static_cast<std::int64_t>(m.streamSeq));
+                if (auto s = mark->run(); !s) r = fail(s.error().describe());
+            }
+            if (r) {
+                release->reset();
+                if (auto s = release->run(); !s) return fail(local(s.error()));
+                ++report.applied;
+                ++applied;
+                maxSeq = std::max(maxSeq, m.streamSeq);
+                fate[i] = Fate::Ack;
+            } else {
+                rollback->reset();
+                release->reset();
+                if (auto s = rollback->run(); !s) return fail(local(s.error()));
+                if (auto s = release->run(); !s) return fail(local(s.error()));
+                noteFailure(report, m, r.error());
+                fate[i] = Fate::Nak;
+            }
+        }
+        if (applied > 0) {
+            auto cur = m_db.prepare(
+                "UPDATE site_cursor SET last_seq = max(last_seq, ?1), applied = applied + ?2,"
+                " updated_at = ?3 WHERE id = 1;");
+            if (!cur) return fail(local(cur.error()));
+            cur->bind(1, static_cast<std::int64_t>(maxSeq)).bind(2, applied).bind(3, unixMsNow());
+            if (auto s = cur->run(); !s) return fail(local(s.error()));
+        }
+        // Nothing is acked unless the batch is durable; if the commit fails
+        // every message comes back after the ack wait.
+        if (auto s = tx->commit(); !s) return fail(local(s.error()));
+    }
+    for (std::size_t i = 0; i < fate.size(); ++i) {
+        if (fate[i] == Fate::Ack) natsMsg_Ack(batch.list.Msgs[i], nullptr);
+        else if (fate[i] == Fate::Nak) natsMsg_NakWithDelay(batch.list.Msgs[i], kRetryDelayMs, nullptr);
+    }
     return report;
 }
 

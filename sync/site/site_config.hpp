@@ -29,7 +29,7 @@ struct SiteLogConfig {
     std::chrono::seconds leaseTtl{20};
     std::chrono::seconds ackWait{30};  // an applied-but-unacked message comes back after this
     int publishBatch = 256;            // async publishes in flight at most
-    int fetchBatch = 256;
+    int fetchBatch = 512;
     std::chrono::milliseconds fetchWait{500};  // long poll of one fetch (bounds shutdown)
 };
 

@@ -20,6 +20,7 @@ using std::chrono::milliseconds;
 struct SiteLink::Impl {
     SiteLogConfig config;
     ApplyFn apply;
+    ApplyMode mode = ApplyMode::CallbackTransaction;
     std::optional<Database> pubDb;
     std::optional<Database> conDb;
 
@@ -71,10 +72,11 @@ SiteLink::~SiteLink() { stop(); }
 
 edsync::Result<std::unique_ptr<SiteLink>, std::string> SiteLink::create(const SiteLogConfig& config,
                                                                         const std::filesystem::path& dbFile,
-                                                                        ApplyFn apply) {
+                                                                        ApplyFn apply, ApplyMode mode) {
     std::unique_ptr<SiteLink> link(new SiteLink());
     link->m->config = config;
     link->m->apply = std::move(apply);
+    link->m->mode = mode;
     auto a = Database::open(dbFile);
     if (!a) return fail(a.error().describe());
     if (auto v = migrate(*a); !v) return fail(v.error().describe());
@@ -170,6 +172,7 @@ void SiteLink::Impl::publisherLoop() {
             auto made = SiteConnection::connect(config);
             if (!made) {
                 setError(made.error().message);
+                refreshOutbox();
                 backoff = std::min(std::max(backoff * 2, milliseconds(500)), milliseconds(15000));
                 waitFor(wake, backoff);
                 continue;
@@ -237,7 +240,9 @@ void SiteLink::Impl::publisherLoop() {
                 if (machines) (void)machines->announce(config.kioskId, json);
             }
         } else {
+            // Offline: the kiosk still commits, and its status must say how much waits.
             ok = false;
+            refreshOutbox();
             holdsLease = lease && lease->heldLocally();
         }
         // After a failure back off (a notify still wakes us); otherwise wait for work.
@@ -279,7 +284,7 @@ void SiteLink::Impl::consumerLoop() {
             }
             consumer = std::move(*opened);
         }
-        auto r = consumer->fetch(apply);
+        auto r = mode == ApplyMode::BatchTransaction ? consumer->fetchInTransaction(apply) : consumer->fetch(apply);
         if (!r) {
             // The consumer may be gone (hub store replaced): open it again.
             consumer.reset();

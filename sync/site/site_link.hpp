@@ -37,10 +37,12 @@ struct SiteLinkStatus {
 class SiteLink {
 public:
     // Opens two connections to `dbFile` and migrates the site tables. The
-    // apply callback runs on the consumer thread.
+    // apply callback runs on the consumer thread, in its own transaction or
+    // inside the consumer's batch transaction (`mode`, see Consumer).
     static edsync::Result<std::unique_ptr<SiteLink>, std::string> create(const SiteLogConfig& config,
                                                                           const std::filesystem::path& dbFile,
-                                                                          ApplyFn apply);
+                                                                          ApplyFn apply,
+                                                                          ApplyMode mode = ApplyMode::CallbackTransaction);
     ~SiteLink();  // stops
     SiteLink(const SiteLink&) = delete;
     SiteLink& operator=(const SiteLink&) = delete;

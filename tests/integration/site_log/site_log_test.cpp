@@ -262,6 +262,42 @@ TEST_CASE("a failed apply is not acknowledged, is reported and comes back") {
     CHECK(counters.duplicates == 0);
 }
 
+TEST_CASE("batch transaction: a refused event is rolled back alone, the rest commit with the cursor") {
+    TempDir dir;
+    NatsHub hub(dir / "hub");
+    REQUIRE_MESSAGE(hub.start(), hub.error());
+    Database a = openKiosk(dir / "a.db");
+    Database b = openKiosk(dir / "b.db");
+    auto ca = connectOrFail(configFor(hub, "kiosk-A"));
+    auto cb = connectOrFail(configFor(hub, "kiosk-B"));
+    for (int i = 0; i < 300; ++i) REQUIRE(commitEvent(a, eventId("A", i), "work.entry", "{}"));
+    Publisher pa(*ca, a);
+    REQUIRE(pa.publishPending().ok());
+    auto consumerB = Consumer::open(*cb, b);
+    REQUIRE(consumerB.ok());
+    ApplyCounters counters;
+    auto within = applierWithin(counters);
+    bool refused = false;
+    edsync::site::ApplyFn flaky = [&](Database& db, const edsync::site::SiteMessage& m) -> edsync::site::ApplyResult {
+        auto r = within(db, m);  // writes its row, then refuses once: the savepoint must undo the row
+        if (m.eventId == "A-ev-10" && !refused) {
+            refused = true;
+            --counters.applied;
+            return edsync::fail(std::string("merge rule refused"));
+        }
+        return r;
+    };
+    int failures = 0;
+    CHECK(waitUntil([&] {
+        auto r = (*consumerB)->fetchInTransaction(flaky);
+        if (r) failures += r->failed;
+        return count(b, "SELECT count(*) FROM applied") == 300 && count(b, "SELECT count(*) FROM site_applied") == 300;
+    }));
+    CHECK(failures == 1);
+    CHECK(counters.duplicates == 0);
+    CHECK(edsync::site::cursor(b)->value().applied == 300);
+}
+
 TEST_CASE("SIGKILL of the hub mid-stream: nothing lost, nothing applied twice") {
     TempDir dir;
     NatsHub hub(dir / "hub");
@@ -481,6 +517,31 @@ TEST_CASE("site link: live events between two kiosks, lease holder and machine l
     CHECK(!(*lease)->holder()->has_value());
     (*linkA)->stop();
     CHECK_FALSE((*linkA)->status().running);
+}
+
+TEST_CASE("site link with the hub gone: commits still queue, the status says so, stop returns") {
+    TempDir dir;
+    NatsHub hub(dir / "hub");
+    REQUIRE_MESSAGE(hub.start(), hub.error());
+    Database a = openKiosk(dir / "a.db");
+    ApplyCounters counters;
+    auto link = SiteLink::create(configFor(hub, "kiosk-A"), dir / "a.db", applier(counters));
+    REQUIRE(link.ok());
+    (*link)->start();
+    REQUIRE(waitUntil([&] { return (*link)->status().connected; }));
+    hub.kill();
+    REQUIRE(waitUntil([&] { return !(*link)->status().connected; }));
+    for (int i = 0; i < 10; ++i) {
+        REQUIRE(commitEvent(a, eventId("A", i), "work.entry", "{}"));
+        (*link)->notify();
+    }
+    CHECK(waitUntil([&] { return (*link)->status().unpublished == 10; }));
+    auto st = (*link)->status();
+    CHECK(st.oldestUnpublishedUnixMs.has_value());
+    CHECK(st.lastContactUnixMs > 0);
+    (*link)->stop();  // must not hang on a hub that is not there
+    CHECK_FALSE((*link)->status().running);
+    CHECK(edsync::site::outboxStatus(a)->unpublished == 10);
 }
 
 TEST_CASE("TLS and a password from a generated hub config, and a wrong password is refused clearly") {

@@ -77,6 +77,27 @@ inline edsync::site::ApplyFn applier(ApplyCounters& counters) {
     };
 }
 
+// The same writes inside the consumer's batch transaction (ApplyMode::BatchTransaction):
+// no BEGIN/COMMIT, no recordApplied (the consumer does both).
+inline edsync::site::ApplyFn applierWithin(ApplyCounters& counters) {
+    return [&counters](Database& db, const edsync::site::SiteMessage& m) -> edsync::site::ApplyResult {
+        if (m.fromThisKiosk) {
+            ++counters.own;
+            return {};
+        }
+        auto ins = db.prepare(
+            "INSERT INTO applied (event_id, origin, suffix, payload, stream_seq) VALUES (?1, ?2, ?3, ?4, ?5)"
+            " ON CONFLICT DO NOTHING;");
+        if (!ins) return edsync::fail(ins.error().describe());
+        ins->bind(1, m.eventId).bind(2, m.originKioskId).bind(3, m.subjectSuffix).bind(4, m.payload)
+            .bind(5, static_cast<std::int64_t>(m.streamSeq));
+        if (auto s = ins->run(); !s) return edsync::fail(s.error().describe());
+        if (db.changes() == 0) ++counters.duplicates;
+        ++counters.applied;
+        return {};
+    };
+}
+
 inline std::int64_t count(Database& db, const std::string& sql) {
     auto s = db.prepare(sql);
     if (!s || !s->step()) return -1;
