@@ -39,8 +39,8 @@ must_not_contain "$work/piped.log" "kiosk-secret"
 
 step "wrong secret (exit 6): the working enrolment is left exactly as it was"
 mkdir -p "$work/before" && cp -p "$work/etc/kiosk.toml" "$work/etc/credentials" "$work/etc/site.key" "$work/before/"
-run_expect 6 "$work/wrong.log" enrol --base-url "https://127.0.0.1:$port" --credentials-file "$work/wrong.creds" --ca-bundle "$ca" \
-  --kiosk-name "Renamed by mistake"
+run_expect 6 "$work/wrong.log" "$kioskctl" --data-dir "$work/data" enrol --site-id 255901001 --kiosk-name "Renamed by mistake" \
+  --config-dir "$work/etc" --base-url "https://127.0.0.1:$port" --credentials-file "$work/wrong.creds" --ca-bundle "$ca"
 must_contain "$work/wrong.log" "WRONG KEY OR SECRET"
 must_contain "$work/wrong.log" "Nothing was changed"
 must_not_contain "$work/wrong.log" "not-the-secret"
