@@ -2,6 +2,7 @@
 // identifiers, the Ed-Fi StudentAssessment mapping and the session report.
 #include "kiosk/domain/text_fold.hpp"
 #include "kiosk/service/attendance_service.hpp"
+#include "kiosk/service/session_queries.hpp"
 #include "kiosk/store/edfi_mapping.hpp"
 #include "kiosk/store/event_log.hpp"
 #include "kiosk/store/ids.hpp"
@@ -19,6 +20,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
+#include <iterator>
 #include <set>
 #include <sys/stat.h>
 
@@ -637,4 +639,22 @@ TEST_CASE("local times follow the zone's rules at each instant, across a DST cha
     if (saved) ::setenv("TZ", before.c_str(), 1);
     else ::unsetenv("TZ");
     ::tzset();
+}
+
+TEST_CASE("the session report file is written 0600, whole, over an older one") {
+    auto s = memoryStore();
+    loadSmallRoster(s);
+    test::TempDir dir;
+    auto file = dir / "report.csv";
+    std::ofstream(file) << "an older, readable report";
+    ::chmod(file.c_str(), 0644);
+    service::SessionQueries queries(s);
+    REQUIRE_FALSE(queries.exportReport(kMathSession, file).has_value());
+    struct stat st {};
+    REQUIRE(::stat(file.c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0600);  // it names students
+    std::ifstream in(file);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    CHECK(text == store::sessionReportCsv(s.db(), kMathSession).value());
+    CHECK(std::distance(std::filesystem::directory_iterator(dir.path()), std::filesystem::directory_iterator()) == 1);
 }
