@@ -1,11 +1,18 @@
 #include "accessibility/strings.hpp"
 
+#include "sync/core/files.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <fstream>
 #include <sstream>
 
 namespace kiosk::accessibility {
+
+namespace {
+// A theme or a language file is a few KiB; anything near this is not one.
+constexpr std::size_t kMaxAssetFileBytes = 1u << 20;
+} // namespace
 
 std::pair<Strings, std::string> Strings::parse(std::string_view text, const std::string& lang) {
     Strings s;
@@ -24,15 +31,13 @@ std::pair<Strings, std::string> Strings::parse(std::string_view text, const std:
 }
 
 std::pair<Strings, std::string> Strings::load(const std::filesystem::path& dir, const std::string& lang) {
-    std::ifstream in(dir / (lang + ".json"));
-    if (!in) {
+    auto text = edsync::files::readBounded(dir / (lang + ".json"), {.maxBytes = kMaxAssetFileBytes, .magic = {}, .jsonObject = true});
+    if (!text) {
         Strings s;
         s.m_language = lang;
-        return {std::move(s), "cannot read " + (dir / (lang + ".json")).string()};
+        return {std::move(s), text.error()};
     }
-    std::stringstream buf;
-    buf << in.rdbuf();
-    return parse(buf.str(), lang);
+    return parse(text.value(), lang);
 }
 
 const std::string& Strings::get(std::string_view key) const {

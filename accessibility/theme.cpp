@@ -1,5 +1,7 @@
 #include "accessibility/theme.hpp"
 
+#include "sync/core/files.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -8,6 +10,11 @@
 #include <tuple>
 
 namespace kiosk::accessibility {
+
+namespace {
+// A theme or a language file is a few KiB; anything near this is not one.
+constexpr std::size_t kMaxAssetFileBytes = 1u << 20;
+} // namespace
 
 using nlohmann::json;
 
@@ -163,11 +170,13 @@ std::vector<Theme> loadThemes(const std::filesystem::path& dir, std::vector<std:
         if (entry.path().extension() == ".json") files.push_back(entry.path());
     std::sort(files.begin(), files.end());
     for (const auto& path : files) {
-        std::ifstream in(path);
-        std::stringstream buf;
-        buf << in.rdbuf();
-        auto loaded = parseTheme(buf.str());
         std::string file = path.filename().string();
+        auto text = edsync::files::readBounded(path, {.maxBytes = kMaxAssetFileBytes, .magic = {}, .jsonObject = true});
+        if (!text) {
+            if (problems) problems->push_back(text.error());
+            continue;
+        }
+        auto loaded = parseTheme(text.value());
         if (!loaded.theme) {
             if (problems) problems->push_back(file + ": " + loaded.error);
             continue;

@@ -1,12 +1,13 @@
 #include "kiosk/app/config.hpp"
 
+#include "kiosk/app/printable.hpp"
+#include "sync/core/files.hpp"
+
+#include <sodium.h>
 #include <toml++/toml.h>
 
 #include <cstdlib>
-#include <fstream>
 #include <sstream>
-#include <sys/stat.h>
-#include <unistd.h>
 
 namespace kiosk::app {
 
@@ -17,7 +18,7 @@ ConfigLoad parseConfig(std::string_view text) {
         t = toml::parse(text);
     } catch (const toml::parse_error& err) {
         out.error = "the configuration is not valid TOML (line " + std::to_string(err.source().begin.line) + "): " +
-                    std::string(err.description());
+                    printable(err.description());
         return out;
     }
     KioskConfig c;
@@ -89,7 +90,7 @@ ConfigLoad parseConfig(std::string_view text) {
         for (const auto& [key, value] : *state) {
             std::string_view k = key.str();
             if (k != "base_url" && k != "credentials_file" && k != "ca_bundle") {
-                out.error = "[state] has an unknown setting \"" + std::string(k) + "\"";
+                out.error = "[state] has an unknown setting \"" + printable(k) + "\"";
                 return out;
             }
         }
@@ -100,11 +101,10 @@ ConfigLoad parseConfig(std::string_view text) {
 }
 
 ConfigLoad loadConfig(const std::filesystem::path& file) {
-    std::ifstream in(file);
-    if (!in) return {std::nullopt, "cannot read " + file.string()};
-    std::stringstream buf;
-    buf << in.rdbuf();
-    ConfigLoad r = parseConfig(buf.str());
+    // A site configuration is a few hundred bytes; 1 MiB is generous.
+    auto text = edsync::files::readBounded(file, {.maxBytes = 1u << 20, .magic = {}, .jsonObject = false});
+    if (!text) return {std::nullopt, printable(text.error())};
+    ConfigLoad r = parseConfig(text.value());
     if (r.config) r.config->source = file;
     else r.error = file.string() + ": " + r.error;
     return r;
@@ -121,24 +121,31 @@ std::optional<std::filesystem::path> findConfig(const std::optional<std::filesys
 }
 
 std::optional<Credentials> parseCredentials(std::string_view text, std::string& error) {
+    // Errors name the line by its number only: a secret pasted on a line of
+    // its own must never be echoed to a terminal or the journal.
     Credentials c;
     std::istringstream in{std::string(text)};
     std::string line;
+    int number = 0;
     while (std::getline(in, line)) {
+        ++number;
         while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
         if (line.empty() || line[0] == '#') continue;
         auto eq = line.find('=');
-        if (eq == std::string::npos) {
-            error = "credentials: each line is key=... or secret=...";
+        std::string name = eq == std::string::npos ? std::string() : line.substr(0, eq);
+        std::string value = eq == std::string::npos ? std::string() : line.substr(eq + 1);
+        if (name != "key" && name != "secret") {
+            error = "credentials: line " + std::to_string(number) + " is not key=... or secret=... (its text is not shown: it may be a secret)";
             return std::nullopt;
         }
-        std::string name = line.substr(0, eq), value = line.substr(eq + 1);
-        if (name == "key") c.key = value;
-        else if (name == "secret") c.secret = value;
-        else {
-            error = "credentials: unknown line \"" + name + "\"";
-            return std::nullopt;
+        for (char ch : value) {
+            if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) {
+                error = "credentials: the " + name + " on line " + std::to_string(number) +
+                        " holds a control character (a NUL byte?); write it again without one";
+                return std::nullopt;
+            }
         }
+        (name == "key" ? c.key : c.secret) = std::move(value);
     }
     if (c.key.empty() || c.secret.empty()) {
         error = "credentials: both key and secret are needed";
@@ -148,23 +155,14 @@ std::optional<Credentials> parseCredentials(std::string_view text, std::string& 
 }
 
 std::optional<Credentials> readCredentials(const std::filesystem::path& file, std::string& error) {
-    struct stat st {};
-    if (::stat(file.c_str(), &st) != 0) {
-        error = "cannot read the credentials file " + file.string();
+    auto text = edsync::files::readSecretFile(file, "the credentials file");
+    if (!text) {
+        error = printable(text.error());
         return std::nullopt;
     }
-    if ((st.st_mode & 077) != 0) {
-        error = "the credentials file " + file.string() + " can be read by others; make it 0600 (chmod 600)";
-        return std::nullopt;
-    }
-    std::ifstream in(file);
-    if (!in) {
-        error = "cannot read the credentials file " + file.string();
-        return std::nullopt;
-    }
-    std::stringstream buf;
-    buf << in.rdbuf();
-    return parseCredentials(buf.str(), error);
+    auto creds = parseCredentials(text.value(), error);
+    sodium_memzero(text.value().data(), text.value().size());
+    return creds;
 }
 
 } // namespace kiosk::app

@@ -1,5 +1,6 @@
 #include "kiosk/app/enrolment.hpp"
 
+#include "sync/core/files.hpp"
 #include "sync/edfi/clock.hpp"
 #include "sync/edfi/session.hpp"
 #include "sync/transport/curl_transport.hpp"
@@ -10,8 +11,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
-#include <fstream>
-#include <sstream>
+#include <vector>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -42,39 +42,6 @@ std::string tomlString(std::string_view s) {
     return out + "\"";
 }
 
-// Writes `text` to a temporary file beside `target` with `mode`, syncs it and
-// renames it into place, so a crash never leaves half a file.
-bool writeAtomically(const std::filesystem::path& target, std::string_view text, mode_t mode,
-                     std::optional<std::pair<uid_t, gid_t>> owner, std::string& error) {
-    std::filesystem::path temp = target;
-    temp += ".tmp";
-    int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-    if (fd < 0) {
-        error = "cannot write " + target.string() + ": " + std::strerror(errno) +
-                (errno == EACCES ? " (run as root: sudo testsite-kioskctl enrol ..., or pass --config-dir)" : "");
-        return false;
-    }
-    bool ok = ::fchmod(fd, mode) == 0;
-    if (ok && owner) ok = ::fchown(fd, owner->first, owner->second) == 0;
-    std::size_t done = 0;
-    while (ok && done < text.size()) {
-        ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) ok = false;
-        else done += static_cast<std::size_t>(n);
-    }
-    ok = ok && ::fsync(fd) == 0;
-    int saved = errno;
-    ::close(fd);
-    if (!ok || ::rename(temp.c_str(), target.c_str()) != 0) {
-        if (ok) saved = errno;
-        ::unlink(temp.c_str());
-        error = "cannot write " + target.string() + ": " + std::strerror(saved);
-        return false;
-    }
-    return true;
-}
-
 bool validText(std::string_view s) {
     for (char c : s)
         if (static_cast<unsigned char>(c) < 0x20) return false;
@@ -96,20 +63,25 @@ std::string enrolmentToml(const EnrolRequest& r, const EnrolFiles& files) {
     return out;
 }
 
-std::optional<EnrolFiles> writeEnrolment(const EnrolRequest& r, std::optional<std::pair<uid_t, gid_t>> secretsOwner, std::string& error) {
+bool validateEnrolment(const EnrolRequest& r, std::string& error) {
     if (!r.baseUrl.starts_with("https://") || r.baseUrl.size() <= 8) {
         error = "--base-url must start with https:// (the kiosk talks to the state only over verified TLS)";
-        return std::nullopt;
+        return false;
     }
     if (r.siteId.empty() || r.kioskName.empty() || !validText(r.siteId) || !validText(r.kioskName) || !validText(r.siteName) ||
         !validText(r.baseUrl)) {
         error = "--site-id and --kiosk-name are needed, on one line each";
-        return std::nullopt;
+        return false;
     }
     if (r.credentials.key.empty() || r.credentials.secret.empty() || !validText(r.credentials.key) || !validText(r.credentials.secret)) {
-        error = "both a client key and a client secret are needed";
-        return std::nullopt;
+        error = "both a client key and a client secret are needed, each on one line without control characters";
+        return false;
     }
+    return true;
+}
+
+std::optional<EnrolFiles> writeEnrolment(const EnrolRequest& r, std::optional<std::pair<uid_t, gid_t>> secretsOwner, std::string& error) {
+    if (!validateEnrolment(r, error)) return std::nullopt;
     std::error_code ec;
     std::filesystem::create_directories(r.configDir, ec);
     if (ec) {
@@ -123,30 +95,50 @@ std::optional<EnrolFiles> writeEnrolment(const EnrolRequest& r, std::optional<st
 
     std::string caText;
     if (r.caBundle) {
-        std::ifstream in(*r.caBundle);
-        std::stringstream buf;
-        if (in) buf << in.rdbuf();
-        caText = buf.str();
-        if (!in || caText.find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
+        auto ca = edsync::files::readBounded(*r.caBundle, {.maxBytes = 4u << 20, .magic = {}, .jsonObject = false});
+        if (ca) caText = std::move(ca.value());
+        if (!ca || caText.find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
             error = "--ca-bundle " + r.caBundle->string() + " is not a readable PEM certificate file";
             return std::nullopt;
         }
         files.caBundle = r.configDir / "ca.pem";
     }
+    std::optional<edsync::files::Owner> owner;
+    if (secretsOwner) owner = edsync::files::Owner{secretsOwner->first, secretsOwner->second};
 
+    // Every file is written beside its target first; only when all four are
+    // on disk are they renamed into place, so a failure (a full disk, a
+    // read-only /etc) leaves the previous enrolment whole.
+    std::vector<edsync::files::StagedFile> staged;
+    auto stage = [&](const std::filesystem::path& target, std::string_view text, mode_t mode, std::optional<edsync::files::Owner> who) {
+        auto s = edsync::files::stageFile(target, text, mode, who);
+        if (!s) {
+            error = s.error() + (s.error().find("Permission denied") != std::string::npos ? " (run as root: sudo testsite-kioskctl enrol ..., or pass --config-dir)" : "");
+            return false;
+        }
+        staged.push_back(std::move(s.value()));
+        return true;
+    };
     std::string creds = "key=" + r.credentials.key + "\nsecret=" + r.credentials.secret + "\n";
-    bool ok = writeAtomically(files.credentials, creds, 0600, secretsOwner, error);
+    bool ok = stage(files.credentials, creds, 0600, owner);
     sodium_memzero(creds.data(), creds.size());
     if (!ok) return std::nullopt;
 
     SiteKey key = r.siteKey ? *r.siteKey : deriveSiteKey(r.siteId, r.credentials.key, r.credentials.secret);
     std::string keyText = formatSiteKey(key);
-    ok = writeAtomically(files.siteKey, keyText, 0600, secretsOwner, error);
+    ok = stage(files.siteKey, keyText, 0600, owner);
     sodium_memzero(keyText.data(), keyText.size());
     if (!ok) return std::nullopt;
 
-    if (files.caBundle && !writeAtomically(*files.caBundle, caText, 0644, std::nullopt, error)) return std::nullopt;
-    if (!writeAtomically(files.config, enrolmentToml(r, files), 0644, std::nullopt, error)) return std::nullopt;
+    if (files.caBundle && !stage(*files.caBundle, caText, 0644, std::nullopt)) return std::nullopt;
+    if (!stage(files.config, enrolmentToml(r, files), 0644, std::nullopt)) return std::nullopt;
+    // kiosk.toml goes last: it names the other files.
+    for (auto& f : staged) {
+        if (auto c = f.commit(); !c) {
+            error = c.error();
+            return std::nullopt;
+        }
+    }
     return files;
 }
 
@@ -177,6 +169,11 @@ ServerCheck checkServer(const StateConfig& state, const Credentials& credentials
         switch (e.kind) {
         case FailureKind::Tls:
             out.outcome = CheckOutcome::TlsFailure;
+            if (edsync::transport::isCertificateDateFailure(e.message)) {
+                out.message = "TLS verification failed on the certificate's dates (" + e.message +
+                              "). Verification cannot be turned off.";
+                return out;
+            }
             out.message = "TLS verification failed: the server's certificate is not trusted by " + trust + " (" + e.message +
                           "). Give the state's CA certificate with --ca-bundle, or check the host name in --base-url. "
                           "Verification cannot be turned off.";
@@ -232,18 +229,6 @@ ServerCheck checkServer(const StateConfig& state, const Credentials& credentials
     out.outcome = CheckOutcome::Ok;
     out.message = "the server answered and granted a token";
     return out;
-}
-
-int exitCode(CheckOutcome outcome) {
-    switch (outcome) {
-    case CheckOutcome::Ok: return 0;
-    case CheckOutcome::Unreachable: return 5;
-    case CheckOutcome::WrongCredentials: return 6;
-    case CheckOutcome::TlsFailure: return 7;
-    case CheckOutcome::NotEdFi: return 8;
-    case CheckOutcome::ServerError: return 9;
-    }
-    return 1;
 }
 
 } // namespace kiosk::app

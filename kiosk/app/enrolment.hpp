@@ -32,8 +32,14 @@ struct EnrolFiles {
     std::optional<std::filesystem::path> caBundle;
 };
 
+// Whether the request can be written: https, names on one line, a key and a
+// secret without control characters (a NUL byte included).
+bool validateEnrolment(const EnrolRequest& request, std::string& error);
+
 // Checks the request, then writes kiosk.toml (0644), credentials and site.key
-// (0600, handed to `secretsOwner` when given) and ca.pem, each atomically.
+// (0600, handed to `secretsOwner` when given) and ca.pem: all are written
+// beside their targets first and renamed into place only when every one is,
+// so a failure leaves the previous enrolment as it was.
 std::optional<EnrolFiles> writeEnrolment(const EnrolRequest& request, std::optional<std::pair<uid_t, gid_t>> secretsOwner,
                                          std::string& error);
 
@@ -58,8 +64,5 @@ struct ServerCheck {
 
 ServerCheck checkServer(const StateConfig& state, const Credentials& credentials,
                         std::chrono::milliseconds connectTimeout = std::chrono::seconds(10));
-
-// testsite-kioskctl enrol's exit status for each outcome.
-int exitCode(CheckOutcome outcome);
 
 } // namespace kiosk::app

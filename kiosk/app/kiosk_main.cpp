@@ -81,7 +81,8 @@ int main(int argc, char** argv) {
     // the frame loop checkpoints while nobody is typing.
     if (auto s = store->db().deferCheckpoints(); !s) std::cerr << "testsite-kiosk: " << s.error().describe() << "\n";
     auto configFile = kiosk::app::findConfig(configArg, dataDir->root);
-    // Birth dates left in clear by a schema-1 release become hashes (no-op otherwise).
+    // Birth dates left in clear by a schema-1 release become hashes (no-op
+    // otherwise); a failure leaves them for `testsite-kioskctl migrate`, which reports it.
     (void)kiosk::service::SecurityService(*store, kiosk::store::systemNow).hashBirthDates();
     auto sessions = kiosk::store::listSessions(store->db());
     if (sessions && sessions->empty() && !configFile) {
@@ -176,7 +177,8 @@ int main(int argc, char** argv) {
     options.siteName = store->siteName();
     options.exportDir = dataDir->exports();
     options.clock = clock;
-    options.utcOffsetMinutes = kiosk::store::localUtcOffsetMinutes();
+    // Asked per instant, not once at start: after a DST change the times shown move with it.
+    options.utcOffsetAt = [](kiosk::domain::Timestamp t) { return kiosk::store::localUtcOffsetMinutes(t); };
     kiosk::accessibility::OnDemandSpeaker speaker;  // espeak-ng starts at the first utterance, on its own thread
     options.speech = &speaker;
     kiosk::service::SecurityService security(*store, clock);

@@ -8,9 +8,7 @@
 int main(int argc, char** argv) {
     using namespace kiosk::app::ctl;
     CLI::App cli{"testsite-kioskctl: set up, check and look after a TestSite Kiosk from the command line.\n"
-                 "Exit codes: 0 done, 1 usage, 2 done with items skipped, 3 bad input, 4 data directory or database error,\n"
-                 "5 audit chain broken. sync: 0 all synced, 3 some pending, 4 needs attention, 5 offline, 6 credentials refused,\n"
-                 "7 the background service is syncing (asked to sync now). enrol, import-pending: see their --help."};
+                 "Exit codes (one table for every command; README.md lists it):\n" + exitCodeSummary()};
     cli.require_subcommand(1);
     cli.set_version_flag("--version", kiosk::app::version());
     Context ctx;
@@ -30,7 +28,10 @@ int main(int argc, char** argv) {
     try {
         cli.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        return cli.exit(e);
+        // CLI11 has its own codes (105 for a failed check, 106 for a missing
+        // option...); every command line it refuses is a usage error here.
+        int code = cli.exit(e);
+        return code == 0 ? static_cast<int>(Ok) : static_cast<int>(Usage);
     }
     return ctx.action ? ctx.action() : static_cast<int>(Usage);
 }

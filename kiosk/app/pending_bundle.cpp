@@ -10,7 +10,7 @@ namespace kiosk::app {
 
 namespace {
 
-constexpr std::string_view kMagic = "TSKUSB01";
+constexpr std::string_view kMagic = kBundleMagic;
 constexpr char kKdfContext[crypto_kdf_CONTEXTBYTES + 1] = "TSKUSB01";
 constexpr std::string_view kFormat = "testsite-kiosk pending records";
 constexpr int kVersion = 1;

@@ -28,6 +28,9 @@
 
 namespace kiosk::app {
 
+// The first bytes of every export file (checked before the rest is read).
+inline constexpr std::string_view kBundleMagic = "TSKUSB01";
+
 struct BundleRecord {
     std::string resource;
     std::string naturalKey;

@@ -10,6 +10,7 @@ namespace kiosk::app {
 
 namespace {
 
+// Not run by systemd (a developer's shell) is normal, not an error: nothing to report.
 void send(const std::string& message) { (void)sd_notify(0, message.c_str()); }
 
 std::string statusLine(std::string_view status) {

@@ -2,10 +2,9 @@
 
 #include <sodium.h>
 
+#include "sync/core/files.hpp"
+
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
-#include <sys/stat.h>
 
 namespace kiosk::app {
 
@@ -66,23 +65,12 @@ std::optional<SiteKey> parseSiteKey(std::string_view text, std::string& error) {
 }
 
 std::optional<SiteKey> readSiteKey(const std::filesystem::path& file, std::string& error) {
-    struct stat st {};
-    if (::stat(file.c_str(), &st) != 0) {
-        error = "cannot read the site key " + file.string() + " (is this kiosk enrolled?)";
+    auto read = edsync::files::readSecretFile(file, "the site key", 4096);
+    if (!read) {
+        error = read.error() + (read.error().find("No such file") != std::string::npos ? " (is this kiosk enrolled?)" : "");
         return std::nullopt;
     }
-    if ((st.st_mode & 077) != 0) {
-        error = "the site key " + file.string() + " can be read by others; make it 0600 (chmod 600)";
-        return std::nullopt;
-    }
-    std::ifstream in(file);
-    if (!in) {
-        error = "cannot read the site key " + file.string();
-        return std::nullopt;
-    }
-    std::stringstream buf;
-    buf << in.rdbuf();
-    std::string text = buf.str();
+    std::string text = std::move(read.value());
     auto key = parseSiteKey(text, error);
     sodium_memzero(text.data(), text.size());
     if (!key) error = file.string() + ": " + error;

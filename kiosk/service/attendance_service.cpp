@@ -240,7 +240,7 @@ BulkResult AttendanceService::markNoShowsAtCutoff(const std::string& sessionId, 
     domain::Timestamp now = m_clock();
     if (!domain::noShowAllowed(now, info.rules())) {
         auto cutoff = info.scheduledStart + domain::Minutes{info.noShowAfterMinutes};
-        return {0, "No-shows can be marked from " + domain::formatClock(cutoff, store::localUtcOffsetMinutes()) + ", the cut-off."};
+        return {0, "No-shows can be marked from " + domain::formatClock(cutoff, store::localUtcOffsetMinutes(cutoff)) + ", the cut-off."};
     }
     auto roster = store::rosterForSession(db, sessionId);
     if (!roster) return {0, roster.error().describe()};

@@ -35,11 +35,20 @@ store::Status SecurityService::setSecondFactor(SecondFactor f) {
     return store::setMeta(m_store.db(), "second_factor", f == SecondFactor::Pin ? "pin" : "birth_date");
 }
 
-void SecurityService::audit(const std::string& actor, const std::string& action, const std::string& detailJson) {
+store::Status SecurityService::audit(const std::string& actor, const std::string& action, const std::string& detailJson) {
     auto tx = Transaction::begin(m_store.db());
-    if (!tx) return;
-    if (store::appendAudit(m_store.db(), m_store.kioskId(), m_clock(), actor, action, detailJson)) (void)tx->commit();
+    if (!tx) return edsync::fail(tx.error());
+    if (auto a = store::appendAudit(m_store.db(), m_store.kioskId(), m_clock(), actor, action, detailJson); !a) return a;
+    return tx->commit();
 }
+
+namespace {
+// An action whose audit entry cannot be written is not done: the words a
+// person sees, with the database's reason.
+std::string notRecorded(const edsync::sqlite::Error& e) {
+    return "This could not be recorded in the audit log, so it was not done (" + e.describe() + ").";
+}
+} // namespace
 
 SignIn SecurityService::signIn(const std::string& studentId, const std::string& secret) {
     SignIn r;
@@ -62,6 +71,7 @@ SignIn SecurityService::signIn(const std::string& studentId, const std::string& 
         return r;
     }
     std::string actor = "student:" + studentId;
+    store::Status audited;
     switch (check->outcome) {
     case store::CheckOutcome::Accepted: {
         auto student = store::findStudent(db, studentId);
@@ -83,24 +93,36 @@ SignIn SecurityService::signIn(const std::string& studentId, const std::string& 
         r.ok = true;
         r.student = **student;
         r.scheduledAccommodations.assign(acc.begin(), acc.end());
-        (void)store::appendAudit(db, m_store.kioskId(), now, actor, "student.sign_in", "{}");
+        audited = store::appendAudit(db, m_store.kioskId(), now, actor, "student.sign_in", "{}");
         break;
     }
     case store::CheckOutcome::Wrong:
         r.message = generic;
-        (void)store::appendAudit(db, m_store.kioskId(), now, actor, "student.sign_in_failed",
-                                 json{{"failures", check->failures}}.dump());
+        audited = store::appendAudit(db, m_store.kioskId(), now, actor, "student.sign_in_failed", json{{"failures", check->failures}}.dump());
         break;
     case store::CheckOutcome::LockedOut:
-        r.message = "Too many tries. Sign-in for this ID is paused until " + domain::formatClock(*check->lockedUntil, store::localUtcOffsetMinutes()) +
+        r.message = "Too many tries. Sign-in for this ID is paused until " + domain::formatClock(*check->lockedUntil, store::localUtcOffsetMinutes(*check->lockedUntil)) +
                     "; ask the proctor.";
-        (void)store::appendAudit(db, m_store.kioskId(), now, actor, "student.locked_out",
-                                 json{{"failures", check->failures}, {"until", domain::formatUtc(*check->lockedUntil)}}.dump());
+        audited = store::appendAudit(db, m_store.kioskId(), now, actor, "student.locked_out",
+                                     json{{"failures", check->failures}, {"until", domain::formatUtc(*check->lockedUntil)}}.dump());
         break;
     case store::CheckOutcome::Unknown:
         r.message = generic;
-        (void)store::appendAudit(db, m_store.kioskId(), now, "unknown", "student.sign_in_failed", json{{"reason", "unknown id"}}.dump());
+        audited = store::appendAudit(db, m_store.kioskId(), now, "unknown", "student.sign_in_failed", json{{"reason", "unknown id"}}.dump());
         break;
+    }
+    if (!audited) {
+        // A refused try still counts toward the lock-out (its counter is in
+        // this transaction); an accepted one is undone.
+        r.message = notRecorded(audited.error());
+        r.student.reset();
+        r.scheduledAccommodations.clear();
+        if (r.ok) {
+            r.ok = false;
+            return r;
+        }
+        if (auto s = tx->commit(); !s) r.message = s.error().describe();
+        return r;
     }
     if (auto s = tx->commit(); !s) {
         r.ok = false;
@@ -109,8 +131,8 @@ SignIn SecurityService::signIn(const std::string& studentId, const std::string& 
     return r;
 }
 
-void SecurityService::signOut(const std::string& studentId, bool timedOut) {
-    audit("student:" + studentId, timedOut ? "student.timed_out" : "student.sign_out", "{}");
+store::Status SecurityService::signOut(const std::string& studentId, bool timedOut) {
+    return audit("student:" + studentId, timedOut ? "student.timed_out" : "student.sign_out", "{}");
 }
 
 PinCheck SecurityService::checkProctorPin(const std::string& proctorId, const std::string& pin, const std::string& purpose,
@@ -131,6 +153,7 @@ PinCheck SecurityService::checkProctorPin(const std::string& proctorId, const st
     std::string actor = "proctor:" + proctorId;
     json detail{{"purpose", purpose}};
     if (!reason.empty()) detail["reason"] = reason;
+    store::Status audited;
     switch (check->outcome) {
     case store::CheckOutcome::Accepted: {
         r.ok = true;
@@ -139,22 +162,33 @@ PinCheck SecurityService::checkProctorPin(const std::string& proctorId, const st
             stmt->bind(1, proctorId);
             if (stmt->step().value_or(false)) r.proctorName = stmt->getText(0);
         }
-        (void)store::appendAudit(db, m_store.kioskId(), now, actor, "proctor." + purpose, detail.dump());
+        audited = store::appendAudit(db, m_store.kioskId(), now, actor, "proctor." + purpose, detail.dump());
         break;
     }
     case store::CheckOutcome::LockedOut:
-        r.message = "This proctor's PIN is locked until " + domain::formatClock(*check->lockedUntil, store::localUtcOffsetMinutes()) +
+        r.message = "This proctor's PIN is locked until " + domain::formatClock(*check->lockedUntil, store::localUtcOffsetMinutes(*check->lockedUntil)) +
                     " after too many wrong tries.";
         detail["failures"] = check->failures;
-        (void)store::appendAudit(db, m_store.kioskId(), now, actor, "pin.locked_out", detail.dump());
+        audited = store::appendAudit(db, m_store.kioskId(), now, actor, "pin.locked_out", detail.dump());
         break;
     case store::CheckOutcome::Wrong:
     case store::CheckOutcome::Unknown:
         r.message = "Proctor ID or PIN not recognised.";
         detail["failures"] = check->failures;
-        (void)store::appendAudit(db, m_store.kioskId(), now, check->outcome == store::CheckOutcome::Unknown ? "unknown" : actor,
-                                 "pin.failure", detail.dump());
+        audited = store::appendAudit(db, m_store.kioskId(), now, check->outcome == store::CheckOutcome::Unknown ? "unknown" : actor,
+                                     "pin.failure", detail.dump());
         break;
+    }
+    if (!audited) {
+        // A wrong PIN still counts toward the lock-out; an accepted one is undone.
+        r.message = notRecorded(audited.error());
+        r.proctorName.clear();
+        if (r.ok) {
+            r.ok = false;
+            return r;
+        }
+        if (auto s = tx->commit(); !s) r.message = s.error().describe();
+        return r;
     }
     if (auto s = tx->commit(); !s) {
         r.ok = false;

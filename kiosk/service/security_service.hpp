@@ -36,7 +36,8 @@ public:
     store::Status setSecondFactor(SecondFactor f);
 
     SignIn signIn(const std::string& studentId, const std::string& secret);
-    void signOut(const std::string& studentId, bool timedOut);
+    // Sign-out always happens (the screen is cleared); the result says whether it was recorded.
+    [[nodiscard]] store::Status signOut(const std::string& studentId, bool timedOut);
 
     // purpose: "verify", "admin", "proctor_mode", "kiosk_exit"; reason is free text kept in the audit log.
     PinCheck checkProctorPin(const std::string& proctorId, const std::string& pin, const std::string& purpose,
@@ -49,7 +50,9 @@ public:
     // the plain copy (second factors are stored only as hashes).
     store::Result<int> hashBirthDates();
 
-    void audit(const std::string& actor, const std::string& action, const std::string& detailJson);
+    // One audit entry in its own transaction. A caller whose action is not
+    // done without its entry checks the result before it acts.
+    [[nodiscard]] store::Status audit(const std::string& actor, const std::string& action, const std::string& detailJson);
 
 private:
     store::Store& m_store;

@@ -1,5 +1,7 @@
 #include "kiosk/service/session_queries.hpp"
 
+#include "sync/core/files.hpp"
+
 #include "kiosk/store/edfi_mapping.hpp"
 #include "kiosk/store/roster_repo.hpp"
 #include "kiosk/store/session_report.hpp"
@@ -99,22 +101,8 @@ store::Result<std::vector<StateCopy>> SessionQueries::stateCopies(const SessionS
 std::optional<std::string> SessionQueries::exportReport(const std::string& sessionId, const std::filesystem::path& file) {
     auto csv = store::sessionReportCsv(m_store.db(), sessionId);
     if (!csv) return csv.error().message;
-    std::filesystem::path tmp = file;
-    tmp += ".part";
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        if (!out) return "cannot write " + tmp.string();
-        out << *csv;
-        out.flush();
-        if (!out) {
-            std::error_code ignored;
-            std::filesystem::remove(tmp, ignored);
-            return "could not write the whole report (disk full?) to " + file.string();
-        }
-    }
-    std::error_code ec;
-    std::filesystem::rename(tmp, file, ec);
-    if (ec) return "cannot move the report into place: " + ec.message();
+    // 0600: the report names students. Written whole or not at all.
+    if (auto w = edsync::files::writeAtomically(file, *csv, 0600); !w) return w.error() + " (disk full or read-only?)";
     return std::nullopt;
 }
 

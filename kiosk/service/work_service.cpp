@@ -4,6 +4,7 @@
 #include "kiosk/store/audit_log.hpp"
 #include "kiosk/store/roster_repo.hpp"
 #include "sync/outbox/outbox.hpp"
+#include "sync/core/files.hpp"
 
 #include <fstream>
 #include <sstream>
@@ -34,11 +35,9 @@ std::optional<std::string> WorkService::loadCatalogue(const std::filesystem::pat
             return std::nullopt;
         }
     }
-    std::ifstream in(defaultFile);
-    if (!in) return "no task catalogue: cannot read " + defaultFile.string();
-    std::stringstream buf;
-    buf << in.rdbuf();
-    return importCatalogue(buf.str());
+    auto text = edsync::files::readBounded(defaultFile, {.maxBytes = 4u << 20, .magic = {}, .jsonObject = true});
+    if (!text) return "no task catalogue: " + text.error();
+    return importCatalogue(text.value());
 }
 
 ActionResult WorkService::apply(const std::string& entryId, const std::string& expectedStudent, const std::string& actor,

@@ -80,7 +80,7 @@ Result<CheckResult> checkCredential(Database& db, CredentialKind kind, std::stri
     if (!*row) {
         // Spend the same effort as a real check, so an unknown ID is not faster.
         static const std::optional<std::string> decoy = hashSecret("decoy", HashCost::Bulk);
-        if (decoy) (void)verifySecret(*decoy, secret);
+        if (decoy) (void)verifySecret(*decoy, secret);  // only the time it takes matters
         return result;  // Unknown
     }
     std::string hash = stmt->getText(0);

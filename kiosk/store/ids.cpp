@@ -42,10 +42,13 @@ domain::Timestamp systemNow() {
     return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
 }
 
-int localUtcOffsetMinutes() {
-    std::time_t t = std::time(nullptr);
+int localUtcOffsetMinutes() { return localUtcOffsetMinutes(systemNow()); }
+
+int localUtcOffsetMinutes(domain::Timestamp at) {
+    auto secs = std::chrono::floor<std::chrono::seconds>(at.time_since_epoch()).count();
+    std::time_t t = static_cast<std::time_t>(secs);
     std::tm local{};
-    localtime_r(&t, &local);
+    if (!localtime_r(&t, &local)) return 0;
     return static_cast<int>(local.tm_gmtoff / 60);
 }
 

@@ -14,6 +14,10 @@ using Clock = std::function<domain::Timestamp()>;
 domain::Timestamp systemNow();
 // This machine's offset from UTC right now, in minutes (for people, not order).
 int localUtcOffsetMinutes();
+// The offset the zone's rules give at that instant (the system's tz database,
+// through localtime_r): a time after a DST change is shown in the new offset
+// even by a process started before it.
+int localUtcOffsetMinutes(domain::Timestamp at);
 
 // Deterministic Ed-Fi natural key: the same inputs always give the same
 // 36-character identifier (BLAKE2b), so a replay upserts, never duplicates.

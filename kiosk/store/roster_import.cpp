@@ -4,6 +4,7 @@
 #include "kiosk/store/credentials.hpp"
 #include "kiosk/store/ids.hpp"
 #include "kiosk/store/roster_repo.hpp"
+#include "sync/core/files.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -358,27 +359,14 @@ ImportReport importRosterText(Store& store, std::string_view jsonText) {
 }
 
 ImportReport importRosterFile(Store& store, const std::filesystem::path& file) {
-    std::error_code ec;
-    auto size = std::filesystem::file_size(file, ec);
-    if (ec) {
+    // Size and the opening '{' are checked before the body is read.
+    auto text = edsync::files::readBounded(file, {.maxBytes = kMaxRosterFileBytes, .magic = {}, .jsonObject = true});
+    if (!text) {
         ImportReport r;
-        r.fileError = "cannot read " + file.string() + ": " + ec.message();
+        r.fileError = text.error();
         return r;
     }
-    if (size > kMaxRosterFileBytes) {
-        ImportReport r;
-        r.fileError = "the roster file is larger than 256 MB";
-        return r;
-    }
-    std::ifstream in(file, std::ios::binary);
-    std::ostringstream buf;
-    buf << in.rdbuf();
-    if (!in && !in.eof()) {
-        ImportReport r;
-        r.fileError = "cannot read " + file.string();
-        return r;
-    }
-    return importRosterText(store, buf.str());
+    return importRosterText(store, text.value());
 }
 
 } // namespace kiosk::store

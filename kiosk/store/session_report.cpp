@@ -8,10 +8,24 @@
 namespace kiosk::store {
 
 std::string csvField(std::string_view text) {
-    std::string v(text);
-    // A cell starting with = + - @ would run as a formula in a spreadsheet.
-    if (!v.empty() && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@' || v[0] == '\t' || v[0] == '\r')) v.insert(v.begin(), '\'');
-    bool quote = v.find_first_of(",\"\r\n") != std::string::npos;
+    // A spreadsheet runs a cell starting with = + - @ (or a tab or CR before
+    // one) as a formula. A spreadsheet set to split on ';' (or ',') makes a
+    // new cell after each separator, so every such start is defused with a
+    // leading apostrophe, not just the first: "a;=cmd" becomes "a;'=cmd".
+    auto risky = [](char c) { return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r'; };
+    std::string v;
+    v.reserve(text.size() + 2);
+    bool cellStart = true;
+    for (char c : text) {
+        if (cellStart && c == ' ') {
+            v.push_back(c);
+            continue;
+        }
+        if (cellStart && risky(c)) v.push_back('\'');
+        v.push_back(c);
+        cellStart = c == ';' || c == ',' || c == '\n';
+    }
+    bool quote = v.find_first_of(",;\"\r\n") != std::string::npos;
     if (!quote) return v;
     std::string out = "\"";
     for (char c : v) {

@@ -288,7 +288,7 @@ DialogOutcome Dialogs::drawIrregularity(const std::string& sessionId) {
         d.circumstance = std::string(domain::kEventCircumstanceNs) + std::string(kinds[std::min(m_choice, kinds.size() - 1)]);
         d.description = m_description;
         if (!m_time.empty()) {
-            d.occurredAt = parseClock(m_time, m_ui.options.clock(), m_ui.options.utcOffsetMinutes);
+            d.occurredAt = parseClock(m_time, m_ui.options.clock(), m_ui.options.offsetAt(m_ui.options.clock()));
             if (!d.occurredAt) {
                 m_error = m_ui.tr("irregularity.badTime");
                 return out;

@@ -26,9 +26,12 @@ void StudentScreen::endSession(bool timedOut) {
         // An unfinished entry is kept as a draft, never lost to a time-out.
         if (m_editing && (!m_place.empty() || !m_reflection.empty() || !m_minutes.empty())) {
             std::string ignored;
+            // Nobody is left to tell at a time-out; a draft that cannot be saved is what the student had not submitted.
             (void)m_ui.services.work.saveDraft(m_student->id, m_entryId, fields(ignored));
         }
-        m_ui.services.security.signOut(m_student->id, timedOut);
+        // The student's screen is cleared whatever the audit log says:
+        // refusing a sign-out would leave their data showing.
+        (void)m_ui.services.security.signOut(m_student->id, timedOut);
     }
     m_student.reset();
     clearForm();

@@ -40,7 +40,10 @@ struct UiOptions {
     std::string siteName;
     std::filesystem::path exportDir;
     store::Clock clock = store::systemNow;
-    int utcOffsetMinutes = 0;
+    int utcOffsetMinutes = 0;  // a fixed offset (tests), used when utcOffsetAt is not set
+    // The offset at each instant shown (the zone's rules, DST included): set by the kiosk.
+    std::function<int(domain::Timestamp)> utcOffsetAt;
+    int offsetAt(domain::Timestamp t) const { return utcOffsetAt ? utcOffsetAt(t) : utcOffsetMinutes; }
     // A monotonic clock for time-outs (wall time can jump); tests inject one.
     std::function<std::chrono::milliseconds()> steadyClock;
     // Read-aloud; none means the kiosk stays silent (and says so in settings).
@@ -74,7 +77,7 @@ struct UiContext {
     }
     float em() const { return widgets.em(); }
     ImVec2 ems(float w, float h) const { return ImVec2(w * em(), h * em()); }
-    std::string clock(domain::Timestamp t) const { return domain::formatClock(t, options.utcOffsetMinutes); }
+    std::string clock(domain::Timestamp t) const { return domain::formatClock(t, options.offsetAt(t)); }
 
     // Shows the outcome: "saved" only when the service says it committed.
     bool report(const service::ActionResult& r, const std::string& savedText) {

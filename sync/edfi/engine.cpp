@@ -10,6 +10,11 @@ namespace edsync::edfi {
 
 namespace {
 
+// The last contact is shown to people and never needed for correctness: a
+// save that fails (database busy or full) keeps the previous time, and the
+// next pass saves again. So its result is dropped here, in one place.
+void keepContact(Database& db, const ContactRecord& contact) { (void)saveContact(db, contact); }
+
 constexpr std::int64_t kRateWindowMs = 10'000;
 constexpr std::int64_t kCountsRefreshMs = 500;
 constexpr std::int64_t kDrainCountsRefreshMs = 2'000;
@@ -50,18 +55,6 @@ std::string_view toString(SyncStatus::Connection connection) {
     case SyncStatus::Connection::AuthFailed: return "credentials refused";
     }
     return "?";
-}
-
-int exitCode(PassResult result) {
-    switch (result) {
-    case PassResult::AllSynced: return 0;
-    case PassResult::SomePending: return 3;
-    case PassResult::NeedsAttention: return 4;
-    case PassResult::Offline: return 5;
-    case PassResult::AuthFailure: return 6;
-    case PassResult::Standby: return 8;
-    }
-    return 1;
 }
 
 std::string_view toString(PassResult result) {
@@ -258,7 +251,7 @@ void SyncEngine::run(sqlite::Database db) {
         });
         if (clock.steadyMs() - contactSavedAt >= kContactSaveMs) {
             contactSavedAt = clock.steadyMs();
-            (void)saveContact(db, contact);
+            keepContact(db, contact);
         }
     };
     // The counts and the next due time read every waiting row: with a
@@ -338,7 +331,8 @@ void SyncEngine::run(sqlite::Database db) {
             probeFailures = 0;
             noteContact(std::nullopt);
             setConnection(Connection::Online, std::string());  // the outage's cause is history now
-            // The network is back: what waited on a connectivity backoff goes now.
+            // The network is back: what waited on a connectivity backoff goes now
+            // (if this write fails they go at their own retry time: later, not lost).
             (void)outbox::expediteNoResponseRetries(db, clock.unixMs());
         }
 
@@ -405,7 +399,7 @@ void SyncEngine::run(sqlite::Database db) {
                 pullFailures = 0;
                 nextPullAt = clock.steadyMs() + m_config.pullInterval.count();
                 contact.lastPullUnixMs = clock.unixMs();
-                (void)saveContact(db, contact);
+                keepContact(db, contact);
                 updateStatus([&](SyncStatus& s) { s.lastPullUnixMs = contact.lastPullUnixMs; });
             } else {
                 nextPullAt = clock.steadyMs() + fullJitterDelayMs(m_config.backoff, pullFailures++, rng);
@@ -432,8 +426,9 @@ void SyncEngine::run(sqlite::Database db) {
 
     // Unfinished claims go back to the queue (the uploader already returned
     // what it had not sent); every outcome was saved before the drain returned.
+    // A failure leaves rows in flight, which the next start releases anyway.
     (void)outbox::releaseInFlight(db);
-    (void)saveContact(db, contact);
+    keepContact(db, contact);
     refreshCounts(true);
 }
 
@@ -497,6 +492,7 @@ PassReport SyncEngine::runOnePass(const PassProgressFn& progress) {
     if (!found && found.error().kind == ApiError::Kind::Offline) return finish(PassResult::Offline, found.error().describe());
     auto token = session.token();
     if (!token) return finish(failureResult(token.error()), token.error().describe());
+    // Best effort: on failure those rows go at their own retry time, later, not lost.
     (void)outbox::expediteNoResponseRetries(*db, clock.unixMs());
     ContactRecord contact;
     if (auto c = loadContact(*db)) contact = *c;
@@ -527,7 +523,7 @@ PassReport SyncEngine::runOnePass(const PassProgressFn& progress) {
     for (;;) {
         auto round = uploader.drain(*db, drainOptions);
         if (!round) {
-            (void)saveContact(*db, contact);
+            keepContact(*db, contact);
             return finish(failureResult(round.error()), round.error().describe());
         }
         account(*round);
@@ -536,7 +532,7 @@ PassReport SyncEngine::runOnePass(const PassProgressFn& progress) {
         before.retried += round->retried;
         before.attention += round->attention;
         if (round->offline()) {
-            (void)saveContact(*db, contact);
+            keepContact(*db, contact);
             return finish(PassResult::Offline, round->lastCause.value_or("the server stopped answering"));
         }
         // A drain ends when nothing more is due; another one only says why
@@ -554,14 +550,14 @@ PassReport SyncEngine::runOnePass(const PassProgressFn& progress) {
         });
         p.resource = {};
         if (!pulled) {
-            (void)saveContact(*db, contact);
+            keepContact(*db, contact);
             return finish(failureResult(pulled.error()), "download: " + pulled.error().describe());
         }
         report.pull = *pulled;
         if (pulled->complete()) {
             contact.lastPullUnixMs = clock.unixMs();
         } else {
-            (void)saveContact(*db, contact);
+            keepContact(*db, contact);
             std::optional<ApiError> problem = pulled->stoppedBy;
             for (const ResourcePull& r : pulled->resources)
                 if (!problem && r.error) problem = r.error;
@@ -569,7 +565,7 @@ PassReport SyncEngine::runOnePass(const PassProgressFn& progress) {
             return finish(forced, problem ? "download: " + problem->describe() : std::string("download incomplete"));
         }
     }
-    (void)saveContact(*db, contact);
+    keepContact(*db, contact);
     return finish(std::nullopt, lastCause.value_or(""));
 }
 

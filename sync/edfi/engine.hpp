@@ -86,16 +86,15 @@ std::string_view toString(SyncStatus::Connection connection);
 
 inline constexpr std::int64_t kClockWarningMs = 5 * 60 * 1000;
 
-// runOnePass's verdict; exitCode() gives testsite-kioskctl's exit status.
+// runOnePass's verdict (testsite-kioskctl maps it to its exit code table).
 enum class PassResult {
-    AllSynced,       // 0: nothing waiting
-    SomePending,     // 3: records wait for a retry time (409, 429, 5xx) or the pass was cut short
-    NeedsAttention,  // 4: a person must look at refused records
-    Offline,         // 5: the server could not be reached
-    AuthFailure,     // 6: the server refused the client key/secret
-    Standby,         // 8: another machine of the site holds the uploader lease
+    AllSynced,       // nothing waiting
+    SomePending,     // records wait for a retry time (409, 429, 5xx) or the pass was cut short
+    NeedsAttention,  // a person must look at refused records
+    Offline,         // the server could not be reached
+    AuthFailure,     // the server refused the client key/secret
+    Standby,         // another machine of the site holds the uploader lease
 };
-int exitCode(PassResult result);
 std::string_view toString(PassResult result);
 
 struct PassProgress {

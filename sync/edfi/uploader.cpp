@@ -433,7 +433,8 @@ ApiResult<RoundStats> Uploader::drain(Database& db, const DrainOptions& options)
     saver.join();  // every outcome is saved (or the save failed) before we return
 
     if (run.dbError) {
-        // Rows whose outcome could not be saved stay claimed; hand them back.
+        // Rows whose outcome could not be saved stay claimed; hand them back
+        // (if even that fails, the next start releases them: sent again, an upsert).
         (void)outbox::releaseInFlight(db);
         return fail(ApiError{ApiError::Kind::Database, std::nullopt, 0, run.dbError->describe(), std::nullopt});
     }

@@ -336,6 +336,16 @@ Result<int> expediteNoResponseRetries(Database& db, std::int64_t nowUnixMs) {
     return db.changes();
 }
 
+Result<int> expediteAllRetries(Database& db, std::int64_t nowUnixMs) {
+    auto stmt = db.prepare("UPDATE outbox SET next_attempt_at = 0"
+                           " WHERE " OUTBOX_WAITING " AND in_flight_version IS NULL AND NOT " OUTBOX_ATTENTION
+                           "   AND next_attempt_at > ?1;");
+    if (!stmt) return fail(stmt.error());
+    stmt->bind(1, nowUnixMs);
+    if (auto s = stmt->run(); !s) return fail(s.error());
+    return db.changes();
+}
+
 Result<std::vector<AttentionItem>> attentionList(Database& db, int limit) {
     auto stmt = db.prepare(
         "SELECT resource, natural_key, attention_version, coalesce(last_status, 0), coalesce(last_error, '')"

@@ -123,6 +123,11 @@ Result<std::optional<std::int64_t>> nextDueAt(Database& db);
 // than after each row's long backoff. Returns how many rows were moved.
 Result<int> expediteNoResponseRetries(Database& db, std::int64_t nowUnixMs);
 
+// A person says the outage is over (`testsite-kioskctl sync --now`): every
+// waiting row, whatever retry time a server's Retry-After set, is due now.
+// Rows that need attention stay as they are. Returns how many were moved.
+Result<int> expediteAllRetries(Database& db, std::int64_t nowUnixMs);
+
 struct AttentionItem {
     std::string resource;
     std::string naturalKey;

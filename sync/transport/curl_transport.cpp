@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 
 #include <algorithm>
+#include <chrono>
 #include <atomic>
 #include <cctype>
 #include <cstring>
@@ -256,6 +257,10 @@ struct CurlTransport::Impl {
         // retry on a reused connection that had died); for a timeout it misleads.
         const bool useBuffer = slot.errorBuffer[0] != '\0' && result != CURLE_OPERATION_TIMEDOUT;
         err.message = useBuffer ? std::string(slot.errorBuffer) : std::string(curl_easy_strerror(result));
+        if (err.kind == FailureKind::Tls)
+            err.message = withClockHint(std::move(err.message), std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                                    std::chrono::system_clock::now().time_since_epoch())
+                                                                    .count());
         slot.response = Response{};
         return fail(std::move(err));
     }

@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 
 #include <algorithm>
+#include <ctime>
 #include <cctype>
 #include <memory>
 
@@ -51,6 +52,24 @@ std::string_view toString(FailureKind kind) {
     case FailureKind::Other: return "network error";
     }
     return "network error";
+}
+
+bool isCertificateDateFailure(std::string_view m) {
+    std::string lower(m);
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    for (std::string_view needle : {"not yet valid", "has expired", "certificate expired", "not yet activated", "expired certificate"})
+        if (lower.find(needle) != std::string::npos) return true;
+    return false;
+}
+
+std::string withClockHint(std::string message, std::int64_t nowUnixMs) {
+    if (!isCertificateDateFailure(message)) return message;
+    std::time_t secs = static_cast<std::time_t>(nowUnixMs / 1000);
+    std::tm utc{};
+    char date[32] = "?";
+    if (::gmtime_r(&secs, &utc)) std::strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", &utc);
+    return message + " — this machine's clock says " + date +
+           "; if that is wrong, set the clock (timedatectl set-time, or NTP) and try again: a certificate is valid only between two dates";
 }
 
 std::string TransportError::describe() const {

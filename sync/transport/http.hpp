@@ -64,6 +64,13 @@ struct TransportError {
     std::string describe() const;
 };
 
+// A certificate refused for its dates ("not yet valid", "has expired") is
+// most often this machine's clock, years off after a dead CMOS battery.
+bool isCertificateDateFailure(std::string_view tlsMessage);
+// The TLS message, with the machine's own date and a word about the clock
+// added when the failure is about dates; unchanged otherwise.
+std::string withClockHint(std::string tlsMessage, std::int64_t nowUnixMs);
+
 using Outcome = edsync::Result<Response, TransportError>;
 
 // Called once per request, on the thread that called perform(), as soon as

@@ -37,27 +37,70 @@ printf 'kiosk\nkiosk-secret\n' | run_expect 0 "$work/piped.log" enrol --base-url
 must_contain "$work/piped.log" "enrolled:"
 must_not_contain "$work/piped.log" "kiosk-secret"
 
-step "wrong secret (exit 6)"
-run_expect 6 "$work/wrong.log" enrol --base-url "https://127.0.0.1:$port" --credentials-file "$work/wrong.creds" --ca-bundle "$ca"
+step "wrong secret (exit 6): the working enrolment is left exactly as it was"
+mkdir -p "$work/before" && cp -p "$work/etc/kiosk.toml" "$work/etc/credentials" "$work/etc/site.key" "$work/before/"
+run_expect 6 "$work/wrong.log" "$kioskctl" --data-dir "$work/data" enrol --site-id 255901001 --kiosk-name "Renamed by mistake" \
+  --config-dir "$work/etc" --base-url "https://127.0.0.1:$port" --credentials-file "$work/wrong.creds" --ca-bundle "$ca"
 must_contain "$work/wrong.log" "WRONG KEY OR SECRET"
+must_contain "$work/wrong.log" "Nothing was changed"
 must_not_contain "$work/wrong.log" "not-the-secret"
+for f in kiosk.toml credentials site.key; do
+  cmp -s "$work/before/$f" "$work/etc/$f" || fail "a failed re-enrol changed $f"
+done
+[ -z "$(find "$work/etc" -name '.*')" ] || fail "a failed re-enrol left temporary files in $work/etc"
+"$kioskctl" --data-dir "$work/data" --config "$work/etc/kiosk.toml" status --json >"$work/status2.json"
+json_check "$work/status2.json" 'd["enrolment"]["kioskName"] == "Lab 114 #3"'
 
-step "unreachable host (exit 5)"
+step "sync refuses a NUL byte in the secret the way enrol does (exit 3)"
+printf 'key=kiosk\nsecret=kiosk\0secret\n' >"$work/nul.creds" && chmod 600 "$work/nul.creds"
+run_expect 3 "$work/nul-enrol.log" enrol --base-url "https://127.0.0.1:$port" --credentials-file "$work/nul.creds" --ca-bundle "$ca"
+must_contain "$work/nul-enrol.log" "control character"
+sed 's|^credentials_file = .*|credentials_file = "'"$work/nul.creds"'"|' "$work/etc/kiosk.toml" >"$work/nul.toml"
+run_expect 3 "$work/nul-sync.log" "$kioskctl" --data-dir "$work/data" --config "$work/nul.toml" sync
+must_contain "$work/nul-sync.log" "control character"
+
+step "a secret pasted alone on a line is never echoed"
+printf 'key=kiosk\nPASTED-SECRET-XYZ\n' >"$work/pasted.creds" && chmod 600 "$work/pasted.creds"
+sed 's|^credentials_file = .*|credentials_file = "'"$work/pasted.creds"'"|' "$work/etc/kiosk.toml" >"$work/pasted.toml"
+run_expect 3 "$work/pasted.log" "$kioskctl" --data-dir "$work/data" --config "$work/pasted.toml" sync
+must_contain "$work/pasted.log" "line 2"
+must_not_contain "$work/pasted.log" "PASTED-SECRET-XYZ"
+
+step "--data-dir on a shared directory (mode 1777) is refused and left as it was (exit 4)"
+mkdir "$work/shared" && chmod 1777 "$work/shared"
+run_expect 4 "$work/shared.log" "$kioskctl" --data-dir "$work/shared" status
+must_contain "$work/shared.log" "$work/shared"
+must_contain "$work/shared.log" "--data-dir"
+[ "$(stat -c %a "$work/shared")" = 1777 ] || fail "the shared directory was re-moded"
+[ ! -e "$work/shared/kiosk.db" ] || fail "a database was made in a shared directory"
+
+step "demo on an enrolled kiosk is refused without --force (exit 1)"
+run_expect 1 "$work/demo.log" "$kioskctl" --data-dir "$work/data" --config "$work/etc/kiosk.toml" demo --students 5
+must_contain "$work/demo.log" "--force"
+"$kioskctl" --data-dir "$work/data" --config "$work/etc/kiosk.toml" status --json >"$work/status3.json"
+json_check "$work/status3.json" 'len(d["sessions"]) == 0'   # no demo sessions were loaded
+
+step "a command line CLI11 refuses is a usage error (exit 1), not its own 105/106"
+run_expect 1 "$work/usage1.log" "$kioskctl" --data-dir "$work/data" import-pending "$work/no-such-file"
+run_expect 1 "$work/usage2.log" "$kioskctl" --data-dir "$work/data" demo --students 0
+run_expect 1 "$work/usage3.log" "$kioskctl" --data-dir "$work/data" enrol
+
+step "unreachable host (exit 9)"
 dead=$(closed_port)
-run_expect 5 "$work/dead.log" enrol --base-url "https://127.0.0.1:$dead" --credentials-file "$work/good.creds" --ca-bundle "$ca"
+run_expect 9 "$work/dead.log" enrol --base-url "https://127.0.0.1:$dead" --credentials-file "$work/good.creds" --ca-bundle "$ca"
 must_contain "$work/dead.log" "SERVER UNREACHABLE"
 must_contain "$work/dead.log" "cannot reach https://127.0.0.1:$dead"
 
-step "bad CA: the server's certificate is not trusted (exit 7), and nothing offers to skip verification"
-run_expect 7 "$work/badca.log" enrol --base-url "https://127.0.0.1:$port" --credentials-file "$work/good.creds" --ca-bundle "$work/other-ca/ca.pem"
+step "bad CA: the server's certificate is not trusted (exit 11), and nothing offers to skip verification"
+run_expect 11 "$work/badca.log" enrol --base-url "https://127.0.0.1:$port" --credentials-file "$work/good.creds" --ca-bundle "$work/other-ca/ca.pem"
 must_contain "$work/badca.log" "CERTIFICATE NOT TRUSTED"
 must_contain "$work/badca.log" "Verification cannot be turned off"
 for word in insecure --no-verify "-k " skip; do must_not_contain "$work/badca.log" "$word"; done
 "$kioskctl" enrol --help >"$work/help.txt"
 for word in insecure verify=no no-verify skip-verify; do must_not_contain "$work/help.txt" "$word"; done
 
-step "no CA given: the system's CAs do not know the test CA either (exit 7)"
-run_expect 7 "$work/noca.log" enrol --base-url "https://127.0.0.1:$port" --credentials-file "$work/good.creds"
+step "no CA given: the system's CAs do not know the test CA either (exit 11)"
+run_expect 11 "$work/noca.log" enrol --base-url "https://127.0.0.1:$port" --credentials-file "$work/good.creds"
 must_contain "$work/noca.log" "this machine's trusted CAs"
 
 step "every outcome said something different"

@@ -41,11 +41,11 @@ json_check "$work/r.json" 'all(r["posts"] == 1 for r in d["records"])'
 for _ in $(seq 1 100); do grep -q 'STATUS=online · 0 waiting · 0 need attention · 4 synced' "$work/notify.log" && break; sleep 0.1; done
 must_contain "$work/notify.log" "STATUS=online · 0 waiting · 0 need attention · 4 synced"
 
-step "status sees the service; sync asks it to sync now instead of running a second engine (exit 7)"
+step "status sees the service; sync asks it to sync now instead of running a second engine (exit 10)"
 ctl status --json >"$work/status.json"
 json_check "$work/status.json" 'd["sync"]["running"] and d["sync"]["by"] == "serve" and d["sync"]["pid"] == '"$serve_pid"
 json_check "$work/status.json" 'd["contact"]["lastContactUnixMs"] is not None and d["waiting"] == 0 and d["outbox"]["studentAssessments"]["synced"] == 4'
-run_expect 7 "$work/sync2.log" ctl sync
+run_expect 10 "$work/sync2.log" ctl sync
 must_contain "$work/sync2.log" "asked to sync now"
 for _ in $(seq 1 50); do grep -q 'sync requested' "$work/serve.err" && break; sleep 0.1; done
 must_contain "$work/serve.err" "<6>serve: sync requested"

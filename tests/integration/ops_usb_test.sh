@@ -47,27 +47,43 @@ json_check "$work/r1.json" 'len({r["body"]["studentAssessmentIdentifier"] for r 
 ctl B audit-log >"$work/B-audit.log"
 must_contain "$work/B-audit.log" "usb.import"
 
-step "a flipped byte is refused (exit 9) and nothing is sent"
+step "a flipped byte is refused (exit 15) and nothing is sent"
 python3 - "$work/usb/pending.tsk" "$work/usb/flipped.tsk" <<'PY'
 import sys
 b = bytearray(open(sys.argv[1], "rb").read())
 b[len(b) // 2] ^= 0x01
 open(sys.argv[2], "wb").write(b)
 PY
-run_expect 9 "$work/flipped.log" ctl B import-pending "$work/usb/flipped.tsk"
+run_expect 15 "$work/flipped.log" ctl B import-pending "$work/usb/flipped.tsk"
 must_contain "$work/flipped.log" "altered or damaged"
 must_contain "$work/flipped.log" "nothing was imported"
 received studentAssessments >"$work/r2.json"
 json_check "$work/r2.json" 'd["totalPosts"] == 4'
 
-step "a file from another site's key is refused (exit 8)"
+step "a file from another site's key is refused (exit 14)"
 enrol_kiosk C 999900001
-run_expect 8 "$work/foreign.log" ctl C import-pending "$work/usb/pending.tsk"
+run_expect 14 "$work/foreign.log" ctl C import-pending "$work/usb/pending.tsk"
 must_contain "$work/foreign.log" "not made with this site's key"
 must_contain "$work/foreign.log" "site 255901001"
 echo "not an export" >"$work/usb/other.txt"
 run_expect 3 "$work/other.log" ctl B import-pending "$work/usb/other.txt"
 must_contain "$work/other.log" "not a TestSite Kiosk export"
+
+step "a 1 GiB file with the right header is refused by its size (exit 3), without being read"
+printf 'TSKUSB01' >"$work/usb/huge.tsk" && truncate -s 1G "$work/usb/huge.tsk"
+run_expect 3 "$work/huge.log" ctl B import-pending "$work/usb/huge.tsk"
+must_contain "$work/huge.log" "too large"
+
+step "a forged header's words are printed escaped, never as terminal codes (exit 14)"
+python3 - "$work/usb/forged.tsk" <<'PY'
+import json, struct, sys
+header = json.dumps({"format": "x", "siteId": "\u001b]0;owned\u0007\u001b[2J", "kioskId": "k\u001b[31m", "keyId": "0000"}).encode()
+body = b"TSKUSB01" + struct.pack("<I", len(header)) + header + bytes(24 + 16 + 64)
+open(sys.argv[1], "wb").write(body)
+PY
+run_expect 14 "$work/forged.log" ctl B import-pending "$work/usb/forged.tsk"
+must_contain "$work/forged.log" '\x1b]0;owned\x07'
+if grep -q $'\x1b' "$work/forged.log"; then fail "an escape character reached the terminal"; fi
 
 step "importing again is harmless: still four records"
 run_expect 0 "$work/importB2.log" ctl B import-pending "$work/usb/pending.tsk"
@@ -75,7 +91,7 @@ received studentAssessments >"$work/r3.json"
 json_check "$work/r3.json" 'len(d["records"]) == 4 and all(r["posts"] == 2 for r in d["records"])'
 
 step "kiosk A comes online: its own sync confirms the same keys, no duplicates"
-run_expect 0 "$work/syncA2.log" ctl A sync
+run_expect 0 "$work/syncA2.log" ctl A sync --now   # --now: nothing is held back, the pass runs as usual
 must_contain "$work/syncA2.log" "all records synced"
 received studentAssessments >"$work/r4.json"
 json_check "$work/r4.json" 'len(d["records"]) == 4 and all(r["posts"] == 3 for r in d["records"])'

@@ -206,15 +206,6 @@ TEST_CASE("enrolment: refuses plain http, a missing secret and a CA file that is
     CHECK_FALSE(std::filesystem::exists(dir.path() / "kiosk.toml"));
 }
 
-TEST_CASE("enrolment: every outcome has its own exit code") {
-    std::set<int> codes;
-    for (auto o : {CheckOutcome::Ok, CheckOutcome::WrongCredentials, CheckOutcome::Unreachable, CheckOutcome::TlsFailure,
-                   CheckOutcome::NotEdFi, CheckOutcome::ServerError})
-        codes.insert(exitCode(o));
-    CHECK(codes.size() == 6);
-    CHECK(exitCode(CheckOutcome::Ok) == 0);
-}
-
 TEST_CASE("config: a [site] section needs an id") {
     auto r = parseConfig("[site]\nname = \"x\"\n");
     CHECK_FALSE(r.config);

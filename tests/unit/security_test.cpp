@@ -156,7 +156,7 @@ void tamper(store::Store& s, const char* sql) {
 
 void fiveEntries(Site& site) {
     service::SecurityService security(*site.store, site.clock());
-    for (int i = 0; i < 5; ++i) security.audit("proctor:P" + std::to_string(i), "test.entry", "{}");
+    for (int i = 0; i < 5; ++i) REQUIRE(security.audit("proctor:P" + std::to_string(i), "test.entry", "{}").ok());
     auto v = store::verifyAudit(site.store->db()).value();
     REQUIRE(v.intact);
     REQUIRE(v.entries == 5);
@@ -208,4 +208,31 @@ TEST_CASE("reordered audit entries are detected") {
     auto v = store::verifyAudit(site.store->db()).value();
     CHECK_FALSE(v.intact);
     CHECK(v.brokenAtSeq == 2);
+}
+
+TEST_CASE("an action whose audit entry cannot be written is not done") {
+    Site site;
+    site.loadRoster();
+    service::SecurityService security(*site.store, site.clock());
+    REQUIRE(security.hashBirthDates().ok());
+    REQUIRE(security.setProctor("P7", "Ms. Rivera", "2468").saved);
+    REQUIRE(security.signIn("S1", "2009-04-02").ok);
+    // The audit log refuses every new entry (a full disk, a damaged table...).
+    REQUIRE(site.store->db().exec("CREATE TEMP TRIGGER audit_refuses BEFORE INSERT ON main.audit_log "
+                                  "BEGIN SELECT RAISE(ABORT, 'audit log unavailable'); END;").ok());
+    auto student = security.signIn("S1", "2009-04-02");
+    CHECK_FALSE(student.ok);
+    CHECK_FALSE(student.student.has_value());
+    CHECK(student.message.find("audit log") != std::string::npos);
+    auto proctor = security.checkProctorPin("P7", "2468", "kiosk_exit", "end of day");
+    CHECK_FALSE(proctor.ok);
+    CHECK(proctor.proctorName.empty());
+    CHECK(security.audit("technician", "settings.x", "{}").ok() == false);
+    CHECK_FALSE(security.signOut("S1", false).ok());
+
+    // Once entries can be written again, the same actions go through.
+    REQUIRE(site.store->db().exec("DROP TRIGGER temp.audit_refuses;").ok());
+    CHECK(security.signIn("S1", "2009-04-02").ok);
+    CHECK(security.checkProctorPin("P7", "2468", "kiosk_exit", "end of day").ok);
+    CHECK(store::verifyAudit(site.store->db()).value().intact);
 }

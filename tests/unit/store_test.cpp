@@ -2,6 +2,7 @@
 // identifiers, the Ed-Fi StudentAssessment mapping and the session report.
 #include "kiosk/domain/text_fold.hpp"
 #include "kiosk/service/attendance_service.hpp"
+#include "kiosk/service/session_queries.hpp"
 #include "kiosk/store/edfi_mapping.hpp"
 #include "kiosk/store/event_log.hpp"
 #include "kiosk/store/ids.hpp"
@@ -16,7 +17,10 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cstdlib>
+#include <ctime>
 #include <fstream>
+#include <iterator>
 #include <set>
 #include <sys/stat.h>
 
@@ -521,6 +525,25 @@ TEST_CASE("csvField quotes what needs quoting and defuses formulas") {
     CHECK(store::csvField("a=b") == "a=b");  // only a leading sign is a formula
 }
 
+TEST_CASE("csvField defuses a formula after every separator a spreadsheet may split on") {
+    CHECK(store::csvField(";=1+1") == "\";'=1+1\"");
+    CHECK(store::csvField("a;=cmd") == "\"a;'=cmd\"");
+    CHECK(store::csvField("a,@x") == "\"a,'@x\"");
+    CHECK(store::csvField("a; -1") == "\"a; '-1\"");
+    CHECK(store::csvField(" =1") == " '=1");
+    CHECK(store::csvField("\t=1") == "'\t=1");
+    CHECK(store::csvField("a;b") == "\"a;b\"");  // quoted, nothing to defuse
+    // No cell of the output starts with a formula sign, whichever separator splits it.
+    for (std::string_view in : {";=A1", "x,+1", "y;;@z", "=a;=b,=c"}) {
+        std::string out = store::csvField(in);
+        if (out.front() == '"') out = out.substr(1, out.size() - 2);
+        for (std::size_t i = 0; i < out.size(); ++i) {
+            bool start = i == 0 || out[i - 1] == ';' || out[i - 1] == ',';
+            CHECK_FALSE((start && (out[i] == '=' || out[i] == '+' || out[i] == '-' || out[i] == '@')));
+        }
+    }
+}
+
 TEST_CASE("the session report has a header and one row per student, quoted and defused") {
     auto s = memoryStore();
     auto roster = smallRoster();
@@ -600,4 +623,45 @@ TEST_CASE("the session report has a header and one row per student, quoted and d
         for (const auto& cell : r) CHECK((cell.empty() || std::string("=+@").find(cell[0]) == std::string::npos));
 
     CHECK_FALSE(store::sessionReportCsv(s.db(), "NO-SUCH-SESSION").ok());
+}
+
+TEST_CASE("local times follow the zone's rules at each instant, across a DST change") {
+    // A fixed zone, whatever this machine's own: America/Chicago moved from
+    // CST (-6 h) to CDT (-5 h) at 2026-03-08 08:00 UTC and back at
+    // 2026-11-01 07:00 UTC.
+    const char* saved = std::getenv("TZ");
+    std::string before = saved ? saved : "";
+    ::setenv("TZ", "America/Chicago", 1);
+    ::tzset();
+    auto at = [](const char* iso) { return *kiosk::domain::parseIso8601(iso); };
+    CHECK(store::localUtcOffsetMinutes(at("2026-03-08T07:59:00Z")) == -360);
+    CHECK(store::localUtcOffsetMinutes(at("2026-03-08T08:00:00Z")) == -300);
+    CHECK(store::localUtcOffsetMinutes(at("2026-11-01T06:59:00Z")) == -300);
+    CHECK(store::localUtcOffsetMinutes(at("2026-11-01T07:00:00Z")) == -360);
+    // One process, both sides of the change: each time shown in its own offset.
+    auto shown = [&](const char* iso) { return kiosk::domain::formatClock(at(iso), store::localUtcOffsetMinutes(at(iso))); };
+    CHECK(shown("2026-03-08T07:59:00Z") == "01:59");
+    CHECK(shown("2026-03-08T08:00:00Z") == "03:00");
+    CHECK(shown("2026-11-23T14:30:00Z") == "08:30");
+    if (saved) ::setenv("TZ", before.c_str(), 1);
+    else ::unsetenv("TZ");
+    ::tzset();
+}
+
+TEST_CASE("the session report file is written 0600, whole, over an older one") {
+    auto s = memoryStore();
+    loadSmallRoster(s);
+    test::TempDir dir;
+    auto file = dir / "report.csv";
+    std::ofstream(file) << "an older, readable report";
+    ::chmod(file.c_str(), 0644);
+    service::SessionQueries queries(s);
+    REQUIRE_FALSE(queries.exportReport(kMathSession, file).has_value());
+    struct stat st {};
+    REQUIRE(::stat(file.c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0600);  // it names students
+    std::ifstream in(file);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    CHECK(text == store::sessionReportCsv(s.db(), kMathSession).value());
+    CHECK(std::distance(std::filesystem::directory_iterator(dir.path()), std::filesystem::directory_iterator()) == 1);
 }

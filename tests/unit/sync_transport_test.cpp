@@ -16,6 +16,19 @@ TEST_CASE("HTTP dates in the three legal formats") {
     CHECK_FALSE(parseHttpDate(std::string(1000, '1')).has_value());
 }
 
+TEST_CASE("a certificate refused for its dates points at this machine's clock") {
+    const std::int64_t at = 1'950'000'000'000;  // 2031-10-17, a clock years ahead
+    auto notYet = withClockHint("SSL certificate problem: certificate is not yet valid", at);
+    CHECK(notYet.find("not yet valid") != std::string::npos);
+    CHECK(notYet.find("clock says 2031-10-17") != std::string::npos);
+    CHECK(notYet.find("timedatectl") != std::string::npos);
+    CHECK(withClockHint("SSL certificate problem: certificate has expired", at).find("set the clock") != std::string::npos);
+    // Any other TLS failure is about trust, not time: unchanged.
+    const std::string untrusted = "SSL certificate problem: unable to get local issuer certificate";
+    CHECK(withClockHint(untrusted, at) == untrusted);
+    CHECK_FALSE(isCertificateDateFailure(untrusted));
+}
+
 TEST_CASE("discovery URLs keep their path but move onto the configured origin") {
     CHECK(onConfiguredOrigin("https://proxy.local:8443/api/", "https://internal-host/api/data/v3/") ==
           "https://proxy.local:8443/api/data/v3/");

@@ -307,6 +307,24 @@ TEST_CASE("5xx is retried and not mistaken for offline") {
     CHECK(*moved == 0);  // it had an answer: its backoff stands
 }
 
+TEST_CASE("a far Retry-After holds a row until a person says the outage is over") {
+    Rig rig;
+    rig.put("a", 1);
+    rig.server.before = [](const transport::Request& r) -> std::optional<transport::Outcome> {
+        if (r.url.find("/data/") != std::string::npos) return respond(429, "", {{"retry-after", "999999999"}});
+        return std::nullopt;
+    };
+    auto first = rig.round();
+    CHECK(first.retried == 1);
+    rig.server.before = nullptr;
+    CHECK(rig.round().synced == 0);  // not due: the server asked for a long wait
+    auto moved = outbox::expediteAllRetries(rig.db, rig.clock.unixMs());
+    REQUIRE(moved.ok());
+    CHECK(*moved == 1);
+    CHECK(rig.round().synced == 1);
+    CHECK(rig.status("a").state == outbox::State::Synced);
+}
+
 TEST_CASE("a resource name that cannot be a URL is refused locally") {
     Rig rig;
     rig.put("k", 1, false, "../../oauth/token");

@@ -1,5 +1,6 @@
 // verify-audit, audit-log: the hash-chained audit log.
 #include "kiosk/app/commands/ctl.hpp"
+#include "kiosk/app/printable.hpp"
 
 #include "kiosk/store/audit_log.hpp"
 
@@ -24,7 +25,7 @@ void addAuditCommands(CLI::App& app, Context& ctx) {
                 std::cout << "audit chain intact: " << verdict->entries << " entries\n";
                 return static_cast<int>(Ok);
             }
-            std::cout << "audit chain BROKEN at entry " << *verdict->brokenAtSeq << ": " << verdict->problem << "\n";
+            std::cout << "audit chain BROKEN at entry " << *verdict->brokenAtSeq << ": " << printable(verdict->problem) << "\n";
             return static_cast<int>(AuditBroken);
         };
     });
@@ -40,7 +41,8 @@ void addAuditCommands(CLI::App& app, Context& ctx) {
             auto entries = store::recentAudit(store->db(), *lastN);
             if (!entries) return static_cast<int>(DataError);
             for (auto it = entries->rbegin(); it != entries->rend(); ++it)
-                std::cout << it->seq << "  " << it->at << "  " << it->actor << "  " << it->action << "  " << it->detail << "\n";
+                std::cout << it->seq << "  " << printable(it->at) << "  " << printable(it->actor) << "  " << printable(it->action) << "  "
+                          << printable(it->detail) << "\n";
             return static_cast<int>(Ok);
         };
     });

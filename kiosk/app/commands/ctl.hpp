@@ -3,6 +3,7 @@
 // store, the site configuration, and how each command family registers.
 // One file per family (data, status, sync, audit, security, enrol, usb);
 // kioskctl_main.cpp only parses and runs the chosen command.
+#include "kiosk/app/commands/exit_codes.hpp"
 #include "kiosk/app/config.hpp"
 #include "kiosk/app/data_dir.hpp"
 #include "kiosk/store/store.hpp"
@@ -15,9 +16,6 @@
 #include <string>
 
 namespace kiosk::app::ctl {
-
-// Shared exit codes; commands that talk to the state add their own (see --help).
-enum Exit { Ok = 0, Usage = 1, Partial = 2, InputError = 3, DataError = 4, AuditBroken = 5 };
 
 class Context {
 public:

@@ -1,5 +1,7 @@
 // import-roster, demo, export-session, import-tasks, migrate: the site's data.
 #include "kiosk/app/commands/ctl.hpp"
+#include "kiosk/app/printable.hpp"
+#include "sync/core/files.hpp"
 
 #include "kiosk/service/security_service.hpp"
 #include "kiosk/service/session_queries.hpp"
@@ -19,15 +21,17 @@ namespace kiosk::app::ctl {
 
 namespace {
 
+constexpr std::size_t kMaxCatalogueBytes = 4u << 20;
+
 int importRoster(store::Store& store, const std::filesystem::path& file) {
     auto report = store::importRosterFile(store, file);
     if (!report.ok()) {
-        std::cerr << "import-roster: " << report.fileError << "\n";
+        std::cerr << "import-roster: " << printable(report.fileError) << "\n";
         return InputError;
     }
     std::cout << "imported " << report.sessions << " session(s), " << report.students << " student(s), " << report.registrations
               << " registration(s)\n";
-    for (const auto& p : report.problems) std::cerr << "skipped " << p.where << ": " << p.message << "\n";
+    for (const auto& p : report.problems) std::cerr << "skipped " << printable(p.where) << ": " << printable(p.message) << "\n";
     if (!report.problems.empty()) {
         std::cerr << report.problems.size() << " item(s) skipped; everything else was imported\n";
         return Partial;
@@ -39,7 +43,7 @@ int exportSession(store::Store& store, const std::string& sessionId, const std::
     if (output.empty() || output == "-") {
         auto csv = store::sessionReportCsv(store.db(), sessionId);
         if (!csv) {
-            std::cerr << "export-session: " << csv.error().message << "\n";
+            std::cerr << "export-session: " << printable(csv.error().message) << "\n";
             return InputError;
         }
         std::cout << *csv;
@@ -47,7 +51,7 @@ int exportSession(store::Store& store, const std::string& sessionId, const std::
     }
     service::SessionQueries queries(store);
     if (auto err = queries.exportReport(sessionId, output)) {
-        std::cerr << "export-session: " << *err << "\n";
+        std::cerr << "export-session: " << printable(*err) << "\n";
         return InputError;
     }
     std::cerr << "wrote " << output << "\n";
@@ -55,21 +59,23 @@ int exportSession(store::Store& store, const std::string& sessionId, const std::
 }
 
 int importTasks(store::Store& store, const std::filesystem::path& file) {
-    std::ifstream in(file);
-    if (!in) {
-        std::cerr << "import-tasks: cannot read " << file.string() << "\n";
+    auto text = edsync::files::readBounded(file, {.maxBytes = kMaxCatalogueBytes, .magic = {}, .jsonObject = true});
+    if (!text) {
+        std::cerr << "import-tasks: " << printable(text.error()) << "\n";
         return InputError;
     }
-    std::stringstream buf;
-    buf << in.rdbuf();
     service::SecurityService security(store, store::systemNow);
     service::WorkService work(store, store::systemNow, security);
-    if (auto err = work.importCatalogue(buf.str())) {
-        std::cerr << "import-tasks: " << *err << "\n";
+    // Recorded first: a change the audit log cannot hold is not made.
+    if (auto a = security.audit("technician", "settings.task_catalogue", nlohmann::json{{"file", file.filename().string()}}.dump()); !a) {
+        std::cerr << "import-tasks: not installed, the audit log cannot be written: " << a.error().describe() << "\n";
+        return DataError;
+    }
+    if (auto err = work.importCatalogue(text.value())) {
+        std::cerr << "import-tasks: " << printable(*err) << "\n";
         return InputError;
     }
-    security.audit("technician", "settings.task_catalogue", "{}");
-    std::cout << "task catalogue installed: " << work.catalogue()->catalogue.title << ", " << work.catalogue()->catalogue.tasks.size()
+    std::cout << "task catalogue installed: " << printable(work.catalogue()->catalogue.title) << ", " << work.catalogue()->catalogue.tasks.size()
               << " tasks in " << work.catalogue()->catalogue.areas.size() << " areas\n";
     return Ok;
 }
@@ -89,11 +95,21 @@ void addDataCommands(CLI::App& app, Context& ctx) {
     });
 
     auto demoStudents = std::make_shared<int>(300);
+    auto demoForce = std::make_shared<bool>(false);
     auto* demo = app.add_subcommand("demo", "Load the demo site, two sessions and a generated roster");
     demo->add_option("--students", *demoStudents, "Number of students to generate")->check(CLI::Range(1, 1000000));
-    demo->callback([&ctx, demoStudents] {
-        ctx.action = [&ctx, demoStudents] {
+    demo->add_flag("--force", *demoForce, "Load it even on an enrolled kiosk (replaces its site with the demo site)");
+    demo->callback([&ctx, demoStudents, demoForce] {
+        ctx.action = [&ctx, demoStudents, demoForce] {
             int code = Ok;
+            std::string why;
+            if (auto config = ctx.config(why); config && (config->site || config->state) && !*demoForce) {
+                std::cerr << "demo: this kiosk is enrolled"
+                          << (config->site ? " for site " + printable(config->site->id) : std::string()) << " (" << config->source.string()
+                          << "); the demo would replace its site with the demo site and mix made-up students into its roster.\n"
+                             "Nothing was changed. Use --force only on a machine that is not in service.\n";
+                return static_cast<int>(Usage);
+            }
             auto store = ctx.openStore(code);
             if (!store) return code;
             store::DemoOptions options;

@@ -3,17 +3,17 @@
 
 #include "kiosk/app/enrolment.hpp"
 #include "kiosk/app/install_paths.hpp"
+#include "kiosk/app/printable.hpp"
 #include "kiosk/app/privileges.hpp"
 #include "kiosk/service/security_service.hpp"
 #include "kiosk/store/ids.hpp"
+#include "sync/core/files.hpp"
 
 #include <nlohmann/json.hpp>
 #include <sodium.h>
 
-#include <fstream>
 #include <iostream>
 #include <memory>
-#include <sstream>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -44,24 +44,24 @@ int enrol(Context& ctx, const EnrolOptions& o) {
 
     std::string error;
     if (o.credentialsFile) {
-        std::ifstream in(*o.credentialsFile);
-        if (!in) {
-            std::cerr << "enrol: cannot read " << o.credentialsFile->string() << "\n";
+        // The technician's own file: it may be 0644 (a note says to delete
+        // it), but it is read once and bounded.
+        auto text = edsync::files::readBounded(*o.credentialsFile, {.maxBytes = 64 * 1024, .magic = {}, .jsonObject = false});
+        if (!text) {
+            std::cerr << "enrol: " << printable(text.error()) << "\n";
             return InputError;
         }
-        std::stringstream buf;
-        buf << in.rdbuf();
-        std::string text = buf.str();
-        auto creds = parseCredentials(text, error);
-        sodium_memzero(text.data(), text.size());
+        auto creds = parseCredentials(text.value(), error);
+        sodium_memzero(text.value().data(), text.value().size());
         if (!creds) {
-            std::cerr << "enrol: " << o.credentialsFile->string() << ": " << error << "\n";
+            std::cerr << "enrol: " << printable(o.credentialsFile->string()) << ": " << printable(error) << "\n";
             return InputError;
         }
         request.credentials = *creds;
         struct stat st {};
         if (::stat(o.credentialsFile->c_str(), &st) == 0 && (st.st_mode & 077) != 0)
-            std::cerr << "note: " << o.credentialsFile->string() << " can be read by other users; delete it once the kiosk is enrolled\n";
+            std::cerr << "note: " << printable(o.credentialsFile->string())
+                      << " can be read by other users; delete it once the kiosk is enrolled\n";
     } else {
         request.credentials.key = readLine("Ed-Fi client key: ");
         request.credentials.secret = readSecret("Ed-Fi client secret (not shown): ");
@@ -69,14 +69,31 @@ int enrol(Context& ctx, const EnrolOptions& o) {
     if (o.siteKeyFile) {
         auto key = readSiteKey(*o.siteKeyFile, error);
         if (!key) {
-            std::cerr << "enrol: " << error << "\n";
+            std::cerr << "enrol: " << printable(error) << "\n";
             return InputError;
         }
         request.siteKey = *key;
     }
+    if (!validateEnrolment(request, error)) {
+        sodium_memzero(request.credentials.secret.data(), request.credentials.secret.size());
+        std::cerr << "enrol: " << error << "\n";
+        return InputError;
+    }
+
+    // The server first: nothing on disk changes until it has answered, so a
+    // mistyped secret cannot break a kiosk that works.
+    std::cout << "checking " << printable(request.baseUrl) << " ...\n" << std::flush;
+    StateConfig state{request.baseUrl, {}, request.caBundle};
+    auto check = checkServer(state, request.credentials);
+    const std::filesystem::path configFile = request.configDir / "kiosk.toml";
+    std::error_code ec;
+    const bool firstEnrolment = !std::filesystem::exists(configFile, ec);
+    // Offline at the first enrolment there is nothing to break: the files are
+    // written and the kiosk keeps trying by itself.
+    const bool write = check.outcome == CheckOutcome::Ok || (check.outcome == CheckOutcome::Unreachable && firstEnrolment);
 
     // Secrets belong to the kiosk's own account when it exists (root
-    // enrolling an installed kiosk): the service reads them as that user.
+    // enrolling an installed kiosk): the service reads them as that user
     // (the owner of the data directory, else the installed service account).
     std::optional<std::pair<uid_t, gid_t>> owner;
     if (::geteuid() == 0) {
@@ -86,49 +103,45 @@ int enrol(Context& ctx, const EnrolOptions& o) {
         else if (auto account = serviceAccount()) owner = std::make_pair(account->uid, account->gid);
     }
 
-    auto files = writeEnrolment(request, owner, error);
-    sodium_memzero(request.credentials.secret.data(), request.credentials.secret.size());
-    if (!files) {
-        std::cerr << "enrol: " << error << "\n";
-        return error.find("cannot") != std::string::npos ? static_cast<int>(DataError) : static_cast<int>(InputError);
+    std::optional<EnrolFiles> files;
+    if (write) {
+        files = writeEnrolment(request, owner, error);
+        if (!files) {
+            sodium_memzero(request.credentials.secret.data(), request.credentials.secret.size());
+            std::cerr << "enrol: " << printable(error) << "\n";
+            return DataError;
+        }
+        std::cout << "wrote " << files->config.string() << ", " << files->credentials.string() << " (0600), " << files->siteKey.string()
+                  << " (0600)" << (files->caBundle ? ", " + files->caBundle->string() : std::string()) << "\n";
     }
-    std::cout << "wrote " << files->config.string() << ", " << files->credentials.string() << " (0600), " << files->siteKey.string()
-              << " (0600)" << (files->caBundle ? ", " + files->caBundle->string() : std::string()) << "\n";
+    sodium_memzero(request.credentials.secret.data(), request.credentials.secret.size());
 
-    // The kiosk's own records carry the site from now on.
+    // The kiosk's own records carry the site from now on; the audit keeps every attempt.
     int code = Ok;
-    ctx.configArg = files->config;
+    if (files) ctx.configArg = files->config;
     auto store = ctx.openStore(code);
     if (!store) return code;
-    if (auto s = store->setSite(request.siteId, request.siteName.empty() ? request.siteId : request.siteName); !s) {
-        std::cerr << "enrol: cannot record the site: " << s.error().describe() << "\n";
-        return DataError;
+    if (files) {
+        if (auto s = store->setSite(request.siteId, request.siteName.empty() ? request.siteId : request.siteName); !s) {
+            std::cerr << "enrol: cannot record the site: " << s.error().describe() << "\n";
+            return DataError;
+        }
     }
-
-    std::cout << "checking " << request.baseUrl << " ...\n" << std::flush;
-    auto loaded = loadConfig(files->config);
-    if (!loaded.config || !loaded.config->state) {
-        std::cerr << "enrol: the configuration just written does not read back: " << loaded.error << "\n";
-        return DataError;
-    }
-    auto creds = readCredentials(loaded.config->state->credentialsFile, error);
-    if (!creds) {
-        std::cerr << "enrol: " << error << "\n";
-        return DataError;
-    }
-    auto check = checkServer(*loaded.config->state, *creds);
-    sodium_memzero(creds->secret.data(), creds->secret.size());
-
     service::SecurityService security(*store, store::systemNow);
-    security.audit("technician", "kiosk.enrol",
-                   nlohmann::json{{"site", request.siteId}, {"kioskName", request.kioskName}, {"baseUrl", request.baseUrl},
-                                  {"check", static_cast<int>(check.outcome)}}
-                       .dump());
+    if (!security.audit("technician", "kiosk.enrol",
+                        nlohmann::json{{"site", request.siteId}, {"kioskName", request.kioskName}, {"baseUrl", request.baseUrl},
+                                       {"check", static_cast<int>(check.outcome)}, {"written", files.has_value()}}
+                            .dump())) {
+        std::cerr << "enrol: the audit log cannot be written; see `testsite-kioskctl verify-audit`\n";
+        return DataError;
+    }
 
+    const std::string message = printable(check.message);
     switch (check.outcome) {
     case CheckOutcome::Ok:
-        std::cout << "enrolled: " << request.kioskName << " at site " << request.siteId << " talks to " << request.baseUrl;
-        if (!check.dataModelVersion.empty()) std::cout << " (Ed-Fi data model " << check.dataModelVersion << ")";
+        std::cout << "enrolled: " << printable(request.kioskName) << " at site " << printable(request.siteId) << " talks to "
+                  << printable(request.baseUrl);
+        if (!check.dataModelVersion.empty()) std::cout << " (Ed-Fi data model " << printable(check.dataModelVersion) << ")";
         std::cout << "; discovery answered and a token was granted.\n";
         if (check.clockOffsetMs && std::llabs(*check.clockOffsetMs) > 5 * 60 * 1000)
             std::cout << "warning: this machine's clock is " << std::llabs(*check.clockOffsetMs) / 1000
@@ -136,24 +149,18 @@ int enrol(Context& ctx, const EnrolOptions& o) {
         std::cout << "next: start the background sync (systemctl restart " << kSyncServiceUnit
                   << ") and run `testsite-kioskctl sync` to download the roster\n";
         break;
-    case CheckOutcome::WrongCredentials:
-        std::cerr << "enrol: WRONG KEY OR SECRET: " << check.message << "\n";
-        break;
-    case CheckOutcome::Unreachable:
-        std::cerr << "enrol: SERVER UNREACHABLE: " << check.message << "\n";
-        break;
-    case CheckOutcome::TlsFailure:
-        std::cerr << "enrol: CERTIFICATE NOT TRUSTED: " << check.message << "\n";
-        break;
-    case CheckOutcome::NotEdFi:
-        std::cerr << "enrol: NOT AN ED-FI API: " << check.message << "\n";
-        break;
-    case CheckOutcome::ServerError:
-        std::cerr << "enrol: SERVER ERROR: " << check.message << "\n";
-        break;
+    case CheckOutcome::WrongCredentials: std::cerr << "enrol: WRONG KEY OR SECRET: " << message << "\n"; break;
+    case CheckOutcome::Unreachable: std::cerr << "enrol: SERVER UNREACHABLE: " << message << "\n"; break;
+    case CheckOutcome::TlsFailure: std::cerr << "enrol: CERTIFICATE NOT TRUSTED: " << message << "\n"; break;
+    case CheckOutcome::NotEdFi: std::cerr << "enrol: NOT AN ED-FI API: " << message << "\n"; break;
+    case CheckOutcome::ServerError: std::cerr << "enrol: SERVER ERROR: " << message << "\n"; break;
     }
-    if (check.outcome != CheckOutcome::Ok) std::cerr << "The configuration is saved; fix the cause and run enrol again.\n";
-    return exitCode(check.outcome);
+    if (check.outcome != CheckOutcome::Ok) {
+        if (files) std::cerr << "This first enrolment is saved; the kiosk keeps trying. Fix the cause and run enrol again to check.\n";
+        else if (firstEnrolment) std::cerr << "Nothing was written. Fix the cause and run enrol again.\n";
+        else std::cerr << "Nothing was changed: the kiosk keeps its working configuration. Fix the cause and run enrol again.\n";
+    }
+    return exitFor(check.outcome);
 }
 
 } // namespace
@@ -161,8 +168,8 @@ int enrol(Context& ctx, const EnrolOptions& o) {
 void addEnrolCommand(CLI::App& app, Context& ctx) {
     auto o = std::make_shared<EnrolOptions>();
     auto* cmd = app.add_subcommand("enrol", "Enrol this machine: write the site configuration and 0600 credentials, then check the server.\n"
-                                            "Exit: 0 enrolled, 3 bad input, 4 cannot write, 5 server unreachable, 6 wrong key or secret,\n"
-                                            "7 certificate not trusted (bad CA), 8 not an Ed-Fi API, 9 server error");
+                                            "Exit: 0 enrolled, 3 bad input, 4 cannot write, 6 wrong key or secret, 9 server unreachable,\n"
+                                            "11 certificate not trusted (bad CA), 12 not an Ed-Fi API, 13 server error");
     cmd->alias("enroll");
     cmd->add_option("--base-url", o->baseUrl, "The state's Ed-Fi ODS/API root (https://...)")->required();
     cmd->add_option("--site-id", o->siteId, "The site (school) identifier")->required();

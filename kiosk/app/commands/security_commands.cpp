@@ -55,9 +55,16 @@ void addSecurityCommands(CLI::App& app, Context& ctx) {
             auto store = ctx.openStore(code);
             if (!store) return code;
             service::SecurityService security(*store, store::systemNow);
+            // Recorded first: a change the audit log cannot hold is not made.
+            if (auto a = security.audit("technician", "settings.second_factor", nlohmann::json{{"factor", *factor}}.dump()); !a) {
+                std::cerr << "second-factor: not changed, the audit log cannot be written: " << a.error().describe() << "\n";
+                return static_cast<int>(DataError);
+            }
             auto s = security.setSecondFactor(*factor == "pin" ? service::SecondFactor::Pin : service::SecondFactor::BirthDate);
-            if (!s) return static_cast<int>(DataError);
-            security.audit("technician", "settings.second_factor", nlohmann::json{{"factor", *factor}}.dump());
+            if (!s) {
+                std::cerr << "second-factor: " << s.error().describe() << "\n";
+                return static_cast<int>(DataError);
+            }
             std::cout << "students sign in with their ID and " << (*factor == "pin" ? "PIN" : "date of birth") << "\n";
             return static_cast<int>(Ok);
         };

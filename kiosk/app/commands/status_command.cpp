@@ -1,5 +1,6 @@
 // status: the whole picture for a technician, or for a script (--json).
 #include "kiosk/app/commands/ctl.hpp"
+#include "kiosk/app/printable.hpp"
 
 #include "kiosk/app/sync_lock.hpp"
 #include "kiosk/app/version.hpp"
@@ -177,11 +178,12 @@ int status(Context& ctx, bool asJson) {
 
     auto& out = std::cout;
     out << "TestSite Kiosk " << version() << " · kiosk " << store->kioskId() << "\n";
-    out << "site " << (store->siteName().empty() ? "(none)" : store->siteName()) << " (" << store->siteId() << ")\n";
+    out << "site " << (store->siteName().empty() ? "(none)" : printable(store->siteName())) << " (" << printable(store->siteId()) << ")\n";
     if (config && config->state) {
-        out << "enrolment: " << config->kioskName << " → " << config->state->baseUrl << " (config " << config->source.string() << ")\n";
+        out << "enrolment: " << printable(config->kioskName) << " → " << printable(config->state->baseUrl) << " (config "
+            << printable(config->source.string()) << ")\n";
     } else {
-        out << "enrolment: NOT ENROLLED — " << (config ? "no [state] section in " + config->source.string() : why) << "\n";
+        out << "enrolment: NOT ENROLLED — " << printable(config ? "no [state] section in " + config->source.string() : why) << "\n";
     }
     if (contact.lastSuccessUnixMs) {
         out << "last contact with the state: " << formatAgo(*contact.lastSuccessUnixMs, now);
@@ -204,27 +206,27 @@ int status(Context& ctx, bool asJson) {
         out << "disk: " << humanBytes(disk["freeBytes"].get<std::uint64_t>()) << " free of " << humanBytes(disk["totalBytes"].get<std::uint64_t>())
             << "\n";
     if (audit && audit->intact) out << "audit chain: intact, " << audit->entries << " entries\n";
-    else out << "audit chain: BROKEN " << auditJson.value("problem", "") << " (run verify-audit)\n";
+    else out << "audit chain: BROKEN " << printable(auditJson.value("problem", "")) << " (run verify-audit)\n";
 
     out << "\nrecords waiting for the state: " << totals->pending << " · needs attention: " << totals->needsAttention << "\n";
     for (std::size_t i = 0; i < byAge->size(); ++i)
         if ((*byAge)[i] > 0) out << "  waiting " << kAgeNames[i] << ": " << (*byAge)[i] << "\n";
     if (!oldest->empty()) {
         out << "oldest waiting:\n";
-        for (const auto& w : *oldest) out << "  " << w.resource << " since " << w.firstQueuedAt << " (" << w.attempts << " attempt(s))\n";
+        for (const auto& w : *oldest) out << "  " << printable(w.resource) << " since " << w.firstQueuedAt << " (" << w.attempts << " attempt(s))\n";
     }
     if (!attention->empty()) {
         out << "needs attention (the server refused them; see the kiosk's sync screen):\n";
-        for (const auto& a : *attention) out << "  " << a.resource << " " << a.naturalKey << " HTTP " << a.httpStatus << "\n";
+        for (const auto& a : *attention) out << "  " << printable(a.resource) << " " << printable(a.naturalKey) << " HTTP " << a.httpStatus << "\n";
     }
     out << "\nrecords for the state (pending / in flight / synced / needs attention):\n";
     if (byResource->empty()) out << "  none yet\n";
     for (const auto& [resource, c] : *byResource)
-        out << "  " << resource << ": " << c.pending << " / " << c.inFlight << " / " << c.synced << " / " << c.needsAttention << "\n";
+        out << "  " << printable(resource) << ": " << c.pending << " / " << c.inFlight << " / " << c.synced << " / " << c.needsAttention << "\n";
     out << "\nsessions:\n";
     if (sessions->empty()) out << "  none\n";
     for (const auto& s : *sessions)
-        out << "  " << s.info.sessionId << "  " << s.info.title << " · " << s.info.room << " · " << s.counts.total() << " students, "
+        out << "  " << printable(s.info.sessionId) << "  " << printable(s.info.title) << " · " << printable(s.info.room) << " · " << s.counts.total() << " students, "
             << s.counts.present << " present, " << s.counts.checkedOut << " checked out, " << s.counts.noShow << " no-show"
             << (s.info.signedOffAt ? " · signed off" : "") << "\n";
     return Ok;

@@ -1,6 +1,7 @@
 // sync (one pass now), serve (the background sync service under systemd).
 #include "kiosk/app/commands/ctl.hpp"
 
+#include "kiosk/app/printable.hpp"
 #include "kiosk/app/sd_notify.hpp"
 #include "kiosk/app/sync_lock.hpp"
 #include "kiosk/app/sync_wiring.hpp"
@@ -21,9 +22,9 @@ namespace kiosk::app::ctl {
 
 namespace {
 
-// sync's own exit codes beyond edsync::edfi::exitCode (0 synced, 3 pending,
-// 4 needs attention, 5 offline, 6 credentials refused).
-constexpr int kSyncBusy = 7;  // the background service holds the database; it was asked to sync now
+std::int64_t nowUnixMs() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
 
 // A kiosk of a site with a hub uploads only as the site's uploader, with the
 // site's whole picture: join, catch up, and ask for the lease before a pass.
@@ -43,16 +44,33 @@ void waitForSiteLink(edsync::site::SiteLink& link) {
               << " event(s) of this kiosk not yet in the site log · " << st.consumerPending << " of the site's not yet applied here\n";
 }
 
-int syncOnce(Context& ctx) {
+// `sync --now`: records a server's Retry-After put off go at once (the
+// technician knows the outage is over). Written to the database, so a
+// running service picks them up too.
+bool expediteWaiting(Context& ctx, int& code) {
+    auto store = ctx.openStore(code);
+    if (!store) return false;
+    auto moved = edsync::outbox::expediteAllRetries(store->db(), nowUnixMs());
+    if (!moved) {
+        std::cerr << "sync: " << moved.error().describe() << "\n";
+        code = DataError;
+        return false;
+    }
+    if (*moved > 0) std::cout << "sync: " << *moved << " record(s) held back by the server's Retry-After are due now\n";
+    return true;
+}
+
+int syncOnce(Context& ctx, bool now) {
     int code = Ok;
     auto dir = ctx.dataDir(code);
     if (!dir) return code;
     std::string why;
     auto config = ctx.config(why);
     if (!config) {
-        std::cerr << "sync: " << why << "\n";
+        std::cerr << "sync: " << printable(why) << "\n";
         return ctx.configFile() ? InputError : Usage;
     }
+    if (now && !expediteWaiting(ctx, code)) return code;
     std::optional<SyncLock::Holder> holder;
     std::string lockError;
     auto lock = SyncLock::tryAcquire(dir->root, "kioskctl", holder, lockError);
@@ -69,13 +87,13 @@ int syncOnce(Context& ctx) {
                 std::cout << "sync: another process (" << (holder ? holder->role + " pid " + std::to_string(holder->pid) : std::string("unknown"))
                       << ") is syncing this kiosk's data; `testsite-kioskctl status` shows the result\n";
         }
-        return kSyncBusy;
+        return ServiceAsked;
     }
     auto store = ctx.openStore(code);
     if (!store) return code;
     auto setup = makeSyncEngine(*config, store->db().path(), store->kioskId());
     if (!setup.engine) {
-        std::cerr << "sync: " << setup.error << "\n";
+        std::cerr << "sync: " << printable(setup.error) << "\n";
         return InputError;
     }
     if (setup.site.link) waitForSiteLink(*setup.site.link);
@@ -102,15 +120,16 @@ int syncOnce(Context& ctx) {
             std::cout << "  " << r.resource << ": " << (r.complete ? "up to date" : "incomplete") << ", " << r.changed << " changed, "
                       << r.deleted << " deleted\n";
     if (setup.sink->skipped() > 0) std::cout << "  " << setup.sink->skipped() << " downloaded roster item(s) failed validation and were skipped\n";
-    if (!report.message.empty()) std::cout << report.message << "\n";
-    return edsync::edfi::exitCode(report.result);
+    if (!report.message.empty()) std::cout << printable(report.message) << "\n";
+    return exitFor(report.result);
 }
 
 // Journal lines: "<N>" is the syslog level systemd reads from stderr
 // (3 error, 4 warning, 5 notice, 6 info). No personal data: only states,
 // counts and kinds of error — never a server message, which may quote a
 // student's ID.
-void journal(int level, const std::string& text) { std::cerr << "<" << level << ">" << text << "\n" << std::flush; }
+// Escaped whole, so no text can end the line early and forge another.
+void journal(int level, const std::string& text) { std::cerr << "<" << level << ">" << printable(text) << "\n" << std::flush; }
 
 std::string statusLine(const edsync::edfi::SyncStatus& s) {
     std::string line = std::string(edsync::edfi::toString(s.connection)) + " · " + std::to_string(s.counts.pending) + " waiting · " +
@@ -266,8 +285,10 @@ int serve(Context& ctx, int standbySeconds) {
 
 void addSyncCommands(CLI::App& app, Context& ctx) {
     auto* syncCmd = app.add_subcommand("sync", "Run one sync pass with the state's Ed-Fi API (upload, then roster download). "
-                                            "With the background service running, asks it to sync now (exit 7)");
-    syncCmd->callback([&ctx] { ctx.action = [&ctx] { return syncOnce(ctx); }; });
+                                            "With the background service running, asks it to sync now (exit 10)");
+    auto now = std::make_shared<bool>(false);
+    syncCmd->add_flag("--now", *now, "Also send records a server's Retry-After put off (after an outage is over)");
+    syncCmd->callback([&ctx, now] { ctx.action = [&ctx, now] { return syncOnce(ctx, *now); }; });
 
     auto standby = std::make_shared<int>(5);
     auto* serveCmd = app.add_subcommand("serve", "Run the sync engine until SIGTERM (the testsite-kiosk-sync service): notifies systemd "

@@ -4,68 +4,30 @@
 
 #include "kiosk/app/bundle_upload.hpp"
 #include "kiosk/app/pending_bundle.hpp"
+#include "kiosk/app/printable.hpp"
 #include "kiosk/app/privileges.hpp"
 #include "kiosk/service/security_service.hpp"
 #include "kiosk/store/ids.hpp"
+#include "sync/core/files.hpp"
 #include "sync/outbox/outbox.hpp"
 
 #include <nlohmann/json.hpp>
 #include <sodium.h>
 
-#include <cerrno>
-#include <cstring>
-#include <fcntl.h>
-#include <fstream>
 #include <iostream>
 #include <memory>
-#include <sstream>
-#include <unistd.h>
 
 namespace kiosk::app::ctl {
 
 namespace {
 
-// import-pending's exit codes beyond the shared ones.
-constexpr int kSomeNotStored = 3;   // run import-pending again later
-constexpr int kSomeRefused = 4;     // the server refused some records for good
-constexpr int kOffline = 5;
-constexpr int kCredentials = 6;
-constexpr int kForeign = 8;         // made under another site's key
-constexpr int kTampered = 9;        // altered or damaged
-
-constexpr std::uintmax_t kMaxFileBytes = 1ull << 30;
+// 100,000 waiting records of a few KiB each fit many times over; a bigger
+// file is refused before its body is read.
+constexpr std::size_t kMaxFileBytes = 256u << 20;
 
 std::optional<SiteKey> siteKeyFor(const KioskConfig& config, std::string& why) {
     std::filesystem::path file = config.site && config.site->keyFile ? *config.site->keyFile : config.source.parent_path() / "site.key";
     return readSiteKey(file, why);
-}
-
-bool writePrivateFile(const std::filesystem::path& target, const std::string& bytes, std::string& error) {
-    std::filesystem::path temp = target;
-    temp += ".partial";
-    int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        error = "cannot write " + target.string() + ": " + std::strerror(errno);
-        return false;
-    }
-    std::size_t done = 0;
-    bool ok = true;
-    while (ok && done < bytes.size()) {
-        ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) ok = false;
-        else done += static_cast<std::size_t>(n);
-    }
-    ok = ok && ::fsync(fd) == 0;  // a USB stick may be pulled right after
-    int saved = errno;
-    ::close(fd);
-    if (!ok || ::rename(temp.c_str(), target.c_str()) != 0) {
-        if (ok) saved = errno;
-        ::unlink(temp.c_str());
-        error = "cannot write " + target.string() + ": " + std::strerror(saved);
-        return false;
-    }
-    return true;
 }
 
 int exportPending(Context& ctx, const std::filesystem::path& file) {
@@ -104,14 +66,26 @@ int exportPending(Context& ctx, const std::filesystem::path& file) {
     bool written = false;
     {
         AsInvoker invoker;  // the stick belongs to whoever ran the command, not to the kiosk user
-        written = writePrivateFile(file, sealed, error);
+        // fsynced before the rename: a USB stick may be pulled right after.
+        auto w = edsync::files::writeAtomically(file, sealed, 0600);
+        written = w.ok();
+        if (!w) error = w.error();
     }
     if (!written) {
-        std::cerr << "export-pending: " << error << "\n";
+        std::cerr << "export-pending: " << printable(error) << "\n";
         return DataError;
     }
     service::SecurityService security(*store, store::systemNow);
-    security.audit("technician", "usb.export", nlohmann::json{{"records", bundle.records.size()}, {"file", file.filename().string()}}.dump());
+    if (auto a = security.audit("technician", "usb.export",
+                                nlohmann::json{{"records", bundle.records.size()}, {"file", file.filename().string()}}.dump());
+        !a) {
+        // Records leaving the kiosk unrecorded is what the audit log is for: the file goes.
+        AsInvoker invoker;
+        std::error_code ignored;
+        std::filesystem::remove(file, ignored);
+        std::cerr << "export-pending: no file written, the audit log cannot be written: " << a.error().describe() << "\n";
+        return DataError;
+    }
     std::cout << "wrote " << bundle.records.size() << " waiting record(s) to " << file.string() << " (signed and encrypted for site "
               << bundle.manifest.siteId << ")\n"
               << "Take it to another enrolled kiosk of this site with a network and run: testsite-kioskctl import-pending "
@@ -127,18 +101,13 @@ int importPending(Context& ctx, const std::filesystem::path& file) {
     std::string bytes;
     {
         AsInvoker invoker;  // the stick belongs to whoever ran the command
-        std::error_code ec;
-        auto size = std::filesystem::file_size(file, ec);
-        if (ec || size > kMaxFileBytes) {
-            std::cerr << "import-pending: cannot read " << file.string() << (ec ? ": " + ec.message() : std::string(": too large")) << "\n";
+        auto read = edsync::files::readBounded(file, {.maxBytes = kMaxFileBytes, .magic = kBundleMagic, .jsonObject = false,
+                                                     .kind = "a TestSite Kiosk export of pending records; refused"});
+        if (!read) {
+            std::cerr << "import-pending: " << printable(read.error()) << "\n";
             return InputError;
         }
-        std::ifstream in(file, std::ios::binary);
-        bytes.assign(static_cast<std::size_t>(size), '\0');
-        if (!in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()))) {
-            std::cerr << "import-pending: cannot read " << file.string() << "\n";
-            return InputError;
-        }
+        bytes = std::move(read.value());
     }
     auto store = ctx.openStore(code);
     if (!store) return code;
@@ -157,19 +126,19 @@ int importPending(Context& ctx, const std::filesystem::path& file) {
     service::SecurityService security(*store, store::systemNow);
     if (!opened) {
         const auto& e = opened.error();
-        std::cerr << "import-pending: " << file.filename().string() << ": " << e.message << "\n";
-        security.audit("technician", "usb.import_refused",
-                       nlohmann::json{{"file", file.filename().string()}, {"reason", static_cast<int>(e.kind)}}.dump());
-        switch (e.kind) {
-        case BundleError::Kind::NotABundle: return InputError;
-        case BundleError::Kind::Foreign: return kForeign;
-        case BundleError::Kind::Tampered: return kTampered;
-        }
-        return kTampered;
+        std::cerr << "import-pending: " << printable(file.filename().string()) << ": " << printable(e.message) << "\n";
+        // Nothing was done, so there is nothing to undo; a refusal the log
+        // cannot hold is still a refusal.
+        if (auto a = security.audit("technician", "usb.import_refused",
+                                    nlohmann::json{{"file", file.filename().string()}, {"reason", static_cast<int>(e.kind)}}.dump());
+            !a)
+            std::cerr << "import-pending: the audit log cannot be written: " << a.error().describe() << "\n";
+        return exitFor(e.kind);
     }
     const auto& m = opened->manifest;
-    std::cout << "verified: " << opened->records.size() << " record(s) from kiosk " << (m.kioskName.empty() ? m.kioskId : m.kioskName)
-              << " (" << m.kioskId << ") of site " << m.siteId << ", exported " << m.createdAt << "; every record matches its hash\n";
+    std::cout << "verified: " << opened->records.size() << " record(s) from kiosk " << printable(m.kioskName.empty() ? m.kioskId : m.kioskName)
+              << " (" << printable(m.kioskId) << ") of site " << printable(m.siteId) << ", exported " << printable(m.createdAt)
+              << "; every record matches its hash\n";
 
     auto creds = readCredentials(config->state->credentialsFile, why);
     if (!creds) {
@@ -178,25 +147,31 @@ int importPending(Context& ctx, const std::filesystem::path& file) {
     }
     auto tally = uploadBundle(*config->state, *creds, opened->records);
     sodium_memzero(creds->secret.data(), creds->secret.size());
-    security.audit("technician", "usb.import",
-                   nlohmann::json{{"fromKiosk", m.kioskId}, {"site", m.siteId}, {"records", opened->records.size()}, {"stored", tally.stored},
-                                  {"retry", tally.retry}, {"refused", tally.refused}}
-                       .dump());
+    // The upload cannot be taken back; an entry that cannot be written is
+    // said loudly and ends the command with DataError.
+    auto audited = security.audit("technician", "usb.import",
+                                  nlohmann::json{{"fromKiosk", m.kioskId}, {"site", m.siteId}, {"records", opened->records.size()},
+                                                 {"stored", tally.stored}, {"retry", tally.retry}, {"refused", tally.refused}}
+                                      .dump());
+    if (!audited) {
+        std::cerr << "import-pending: the upload was not recorded in the audit log: " << audited.error().describe() << "\n";
+        return DataError;
+    }
     if (tally.fatal) {
         using Kind = edsync::edfi::ApiError::Kind;
-        std::cerr << "import-pending: nothing was uploaded: " << tally.fatal->describe() << "\n";
-        return tally.fatal->kind == Kind::AuthRejected ? kCredentials : kOffline;
+        std::cerr << "import-pending: nothing was uploaded: " << printable(tally.fatal->describe()) << "\n";
+        return tally.fatal->kind == Kind::AuthRejected ? CredentialsRefused : Offline;
     }
     std::cout << "uploaded: " << tally.stored << " stored by the state, " << tally.retry << " to try again, " << tally.refused
               << " refused\n";
-    for (const auto& p : tally.problems) std::cout << "  " << p << "\n";
+    for (const auto& p : tally.problems) std::cout << "  " << printable(p) << "\n";
     if (tally.refused > 0) {
         std::cout << "Refused records will stay refused from any kiosk; they show under \"needs attention\" on the kiosk that made them.\n";
-        return kSomeRefused;
+        return NeedsAttention;
     }
     if (tally.retry > 0) {
         std::cout << "Run import-pending again later for the rest; records already stored are not duplicated.\n";
-        return kSomeNotStored;
+        return Pending;
     }
     std::cout << "all records reached the state; the kiosk that made the file confirms them when it is next online (no duplicates)\n";
     return Ok;
@@ -213,8 +188,8 @@ void addUsbCommands(CLI::App& app, Context& ctx) {
 
     auto importFile = std::make_shared<std::filesystem::path>();
     auto* importCmd = app.add_subcommand("import-pending", "Check a file from export-pending (same site only) and upload its records to "
-                                                           "the state.\nExit: 0 all stored, 3 some to retry, 4 some refused, "
-                                                           "5 offline, 6 credentials refused, 8 another site's file, 9 altered or damaged");
+                                                           "the state.\nExit: 0 all stored, 7 some to retry, 8 some refused, "
+                                                           "9 offline, 6 credentials refused, 14 another site's file, 15 altered or damaged");
     importCmd->add_option("FILE", *importFile, "The file from export-pending")->required()->check(CLI::ExistingFile);
     importCmd->callback([&ctx, importFile] { ctx.action = [&ctx, importFile] { return importPending(ctx, *importFile); }; });
 }
