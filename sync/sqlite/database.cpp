@@ -258,7 +258,13 @@ Result<std::vector<std::string>> Database::checkIntegrity(Check check, int limit
         }
         if (!*row) break;
         auto line = stmt->getText(0);
-        if (line != "ok") findings.push_back(line);
+        if (line == "ok") continue;
+        // The first finding comes as "*** in database main ***\n<finding>".
+        if (line.rfind("*** in database", 0) == 0) {
+            auto nl = line.find('\n');
+            line = nl == std::string::npos ? std::string() : line.substr(nl + 1);
+        }
+        findings.push_back(line.empty() ? std::string("damaged") : line);
     }
     return findings;
 }
@@ -286,7 +292,7 @@ Database::Database(Database&& other) noexcept
 
 Database& Database::operator=(Database&& other) noexcept {
     if (this != &other) {
-        this->~Database();
+        close();
         m_db = other.m_db;
         m_path = std::move(other.m_path);
         m_readOnly = other.m_readOnly;
@@ -298,7 +304,9 @@ Database& Database::operator=(Database&& other) noexcept {
     return *this;
 }
 
-Database::~Database() {
+Database::~Database() { close(); }
+
+void Database::close() noexcept {
     if (m_db) sqlite3_close_v2(m_db);
     m_db = nullptr;
     if (!m_scratch.empty()) {

@@ -71,6 +71,7 @@ public:
 private:
     explicit Database(sqlite3* db, std::filesystem::path path) : m_db(db), m_path(std::move(path)) {}
     static Result<Database> openReadOnlyUri(const std::filesystem::path& file, const std::string& query);
+    void close() noexcept;  // the connection, then a private copy's folder
     sqlite3* m_db = nullptr;
     std::filesystem::path m_path;
     bool m_readOnly = false;

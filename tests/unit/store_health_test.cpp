@@ -155,8 +155,11 @@ TEST_CASE("a kiosk.db cut to half is refused") {
     const auto file = dir / "kiosk.db";
     makeStore(file, 400, 50);
     std::string bytes = readAll(file);
-    writeAll(file, bytes.substr(0, bytes.size() / 2));
+    writeAll(file, bytes.substr(0, bytes.size() / 2 + 100));
     requireDamaged(file, "cut short");
+    // Cut at a page boundary: the page count in its header still tells.
+    writeAll(file, bytes.substr(0, (bytes.size() / 4096 / 2) * 4096));
+    requireDamaged(file, "pages are there");
 }
 
 TEST_CASE("a missing kiosk.db where kiosk.db.id says a store was is refused, not silently recreated") {

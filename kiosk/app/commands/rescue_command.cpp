@@ -1,10 +1,10 @@
 // rescue: salvage what can still be read from a damaged kiosk.db into a new
-// store. libsqlite3 3.40 does not export SQLite's recovery API (sqlite3_recover_*
-// lives in the sqlite3 shell only), so when the sqlite3 program is installed
-// its `.recover` reads every page directly, rows a b-tree walk cannot reach
-// included, into a scratch database; the rows are then copied table by table
-// into a store made by this build's migrations. Without it the damaged copy
-// itself is read row by row. The original files are only ever read (copied).
+// store. Debian 12's libsqlite3 (3.40) exports no recovery API (sqlite3_recover_*
+// is compiled into the sqlite3 shell only), and the shell's `.recover` fails
+// there ("SQL logic error") because the library is built without the
+// sqlite_dbpage table it reads pages through. So a copy of the damaged file is
+// read table by table, row by row (salvage.hpp), into a store made by this
+// build's migrations. The original files are only ever read (copied).
 #include "kiosk/app/commands/ctl.hpp"
 
 #include "kiosk/app/privileges.hpp"
@@ -23,37 +23,12 @@
 #include <fcntl.h>
 #include <iostream>
 #include <memory>
-#include <spawn.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
-
-extern char** environ;
 
 namespace kiosk::app::ctl {
 
 namespace {
-
-constexpr const char* kSqliteShell = "/usr/bin/sqlite3";
-
-// Runs `program args...` with stdin and stdout from/to files; true on exit 0.
-bool runWithFiles(const std::vector<std::string>& argv, const std::filesystem::path& in, const std::filesystem::path& out) {
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, in.c_str(), O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    pid_t pid = 0;
-    int rc = posix_spawn(&pid, argv[0].c_str(), &actions, nullptr, args.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) return false;
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
-}
 
 bool copyFile(const std::filesystem::path& from, const std::filesystem::path& to, std::string& error) {
     std::error_code ec;
@@ -129,23 +104,8 @@ int rescue(Context& ctx, const std::filesystem::path& to, bool withoutWal) {
         }
     }
 
-    // 2. SQLite's own recovery, when its shell is installed.
-    std::filesystem::path readFrom = copy;
-    std::string method = "read row by row from a copy of the damaged file";
-    if (::access(kSqliteShell, X_OK) == 0) {
-        const auto script = work / "recover.sql";
-        const auto recovered = work / "recovered.db";
-        if (runWithFiles({kSqliteShell, "-batch", copy.string(), ".recover"}, "/dev/null", script) &&
-            runWithFiles({kSqliteShell, "-batch", recovered.string()}, script, "/dev/null")) {
-            readFrom = recovered;
-            method = "recovered page by page with SQLite's .recover (" + std::string(kSqliteShell) + ")";
-        } else {
-            std::cout << "SQLite's .recover did not finish; reading the damaged copy row by row instead\n";
-        }
-    } else {
-        std::cout << "note: " << kSqliteShell << " (Debian package sqlite3) is not installed; without its .recover only rows a normal "
-                     "read reaches are saved\n";
-    }
+    const std::filesystem::path readFrom = copy;
+    const std::string method = "read row by row from a copy of the damaged file";
 
     // 3. A new store by this build's migrations, filled table by table.
     auto from = edsync::sqlite::Database::openReadOnly(readFrom);
