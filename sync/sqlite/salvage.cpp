@@ -49,8 +49,34 @@ bool hasRowid(Database& db, const std::string& table) {
 
 // Copies the rows of one table; fails only when the new database does (a
 // damaged source is counted, not failed).
+// Reads `select` (a key order, last first) until it ends or errors; what a
+// forward pass already copied is ignored by the key.
+Status copyBackwards(Database& from, Database& into, const std::string& select, sqlite3_stmt* ins, std::size_t columns, TableSalvage& tally) {
+    sqlite3_stmt* sel = nullptr;
+    if (sqlite3_prepare_v2(from.handle(), select.c_str(), -1, &sel, nullptr) != SQLITE_OK) return {};
+    Status result;
+    while (sqlite3_step(sel) == SQLITE_ROW) {
+        for (std::size_t i = 0; i < columns; ++i) sqlite3_bind_value(ins, static_cast<int>(i + 1), sqlite3_column_value(sel, static_cast<int>(i)));
+        int irc = sqlite3_step(ins);
+        if (irc == SQLITE_DONE) {
+            if (sqlite3_changes(into.handle()) > 0) ++tally.copied;
+            else break;  // reached the rows the forward pass copied
+        } else if ((irc & 0xff) == SQLITE_CONSTRAINT || (irc & 0xff) == SQLITE_MISMATCH) {
+            ++tally.refused;
+        } else {
+            result = fail(into.lastError(irc));
+            sqlite3_reset(ins);
+            break;
+        }
+        sqlite3_reset(ins);
+        sqlite3_clear_bindings(ins);
+    }
+    sqlite3_finalize(sel);
+    return result;
+}
+
 Status copyTable(Database& from, Database& into, const std::string& table, const std::vector<std::string>& columns, bool rowid,
-                 TableSalvage& tally) {
+                 const std::vector<std::string>& key, TableSalvage& tally) {
     std::string list;
     std::string marks;
     for (std::size_t i = 0; i < columns.size(); ++i) {
@@ -64,6 +90,12 @@ Status copyTable(Database& from, Database& into, const std::string& table, const
 
     const std::string select = "SELECT " + (rowid ? std::string("rowid, ") : std::string()) + list + " FROM " + quoted(table) +
                                (rowid ? " WHERE rowid > ?1 ORDER BY rowid;" : ";");
+    std::string backwards;
+    if (!key.empty()) {
+        std::string order;
+        for (std::size_t i = 0; i < key.size(); ++i) order += (i ? ", " : "") + quoted(key[i]) + " DESC";
+        backwards = "SELECT " + list + " FROM " + quoted(table) + " ORDER BY " + order + ";";
+    }
     sqlite3_int64 after = INT64_MIN;
     sqlite3_int64 jump = 1;
     const int offset = rowid ? 1 : 0;
@@ -99,7 +131,12 @@ Status copyTable(Database& from, Database& into, const std::string& table, const
         sqlite3_finalize(sel);
         if (!result || rc == SQLITE_DONE) break;
         ++tally.unreadable;
-        if (!rowid) break;  // no key order to skip ahead by
+        if (!rowid) {
+            // No rowid to skip ahead by: read from the other end of the key
+            // order up to the damage, so only the damaged stretch is lost.
+            if (!backwards.empty()) result = copyBackwards(from, into, backwards, ins, columns.size(), tally);
+            break;
+        }
         // Skip past the damaged page: further each time no row came.
         jump = progressed ? 1 : std::min<sqlite3_int64>(jump * 2, sqlite3_int64{1} << 40);
         if (after > INT64_MAX - jump) break;
@@ -144,7 +181,9 @@ Result<std::vector<TableSalvage>> salvageRows(Database& from, Database& into, co
             continue;
         }
         tally.counted = countRows(from, table);
-        if (auto s = copyTable(from, into, table, columns, hasRowid(from, table), tally); !s) return fail(s.error());
+        auto key = listStrings(from, "SELECT name FROM pragma_table_info(?1) WHERE pk > 0 ORDER BY pk;", table);
+        if (auto s = copyTable(from, into, table, columns, hasRowid(from, table), key ? *key : std::vector<std::string>{}, tally); !s)
+            return fail(s.error());
         out.push_back(tally);
     }
     if (auto s = tx->commit(); !s) return fail(s.error());

@@ -22,8 +22,9 @@ struct TableSalvage {
 // For each table of `into` (but those in `skip`) that `from` also has: the
 // columns both have, every row `from` still yields, in one transaction with
 // foreign keys off (a parent row may be among the lost). A read error skips
-// ahead by rowid where the table has one; a WITHOUT ROWID table keeps what
-// was read before the error. `counted` comes from a separate count(*).
+// ahead by rowid where the table has one; a WITHOUT ROWID table is read
+// again from the far end of its key up to the damage. `counted` comes from a
+// separate count(*).
 Result<std::vector<TableSalvage>> salvageRows(Database& from, Database& into, const std::vector<std::string>& skip);
 
 } // namespace edsync::sqlite
