@@ -1,6 +1,9 @@
 #include "sync/sqlite/file_check.hpp"
 
+#include <sqlite3.h>
+
 #include <array>
+#include <vector>
 #include <cstring>
 #include <fstream>
 
@@ -16,6 +19,30 @@ std::uint32_t le32(const unsigned char* p) {
     return (std::uint32_t{p[3]} << 24) | (std::uint32_t{p[2]} << 16) | (std::uint32_t{p[1]} << 8) | std::uint32_t{p[0]};
 }
 
+// The database file is read through SQLite's own VFS, never a plain
+// open/close: closing any descriptor of a file drops every POSIX lock this
+// process holds on it (a connection's SHARED lock among them), and another
+// process would then take itself for the last connection and delete the
+// -wal. SQLite's unix VFS keeps such a descriptor open until the locks go.
+bool readDatabaseHead(const std::filesystem::path& file, std::array<unsigned char, 100>& into) {
+    sqlite3_vfs* vfs = sqlite3_vfs_find(nullptr);
+    if (!vfs) return false;
+    std::vector<sqlite3_int64> mem(static_cast<std::size_t>(vfs->szOsFile) / sizeof(sqlite3_int64) + 1);
+    auto* f = reinterpret_cast<sqlite3_file*>(mem.data());
+    // A VFS reads URI parameters after the name's terminating NUL: end it with several.
+    std::string name = std::filesystem::absolute(file).string();
+    name.append(4, '\0');
+    int outFlags = 0;
+    if (vfs->xOpen(vfs, name.c_str(), f, SQLITE_OPEN_READONLY | SQLITE_OPEN_MAIN_DB, &outFlags) != SQLITE_OK) {
+        if (f->pMethods) f->pMethods->xClose(f);
+        return false;
+    }
+    int rc = f->pMethods->xRead(f, into.data(), static_cast<int>(into.size()), 0);
+    f->pMethods->xClose(f);
+    return rc == SQLITE_OK;
+}
+
+// The -wal holds no POSIX locks (SQLite locks the -shm), so a plain read is safe.
 template <std::size_t N>
 std::size_t readHead(const std::filesystem::path& file, std::array<unsigned char, N>& into) {
     std::ifstream in(file, std::ios::binary);
@@ -64,7 +91,7 @@ std::optional<FileFinding> inspectDatabaseFiles(const std::filesystem::path& fil
     std::uint32_t pageSize = 0;
     if (files.bytes > 0) {
         std::array<unsigned char, 100> h{};
-        if (readHead(file, h) < h.size()) return FileFinding{file, "is cut short: " + std::to_string(files.bytes) + " bytes, less than a database header"};
+        if (files.bytes < h.size() || !readDatabaseHead(file, h)) return FileFinding{file, "is cut short: " + std::to_string(files.bytes) + " bytes, less than a database header"};
         if (std::memcmp(h.data(), "SQLite format 3", 16) != 0) return FileFinding{file, "is not a database (its first bytes are not SQLite's header)"};
         pageSize = (std::uint32_t{h[16]} << 8) | h[17];
         if (pageSize == 1) pageSize = 65536;

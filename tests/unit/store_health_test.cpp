@@ -136,7 +136,7 @@ TEST_CASE("overwritten pages: refused by every open, file untouched") {
     requireDamaged(file, "kiosk.db");
 }
 
-TEST_CASE("a 0-byte kiosk.db where a store was is refused; with no trace of one it is a new kiosk") {
+TEST_CASE("a 0-byte kiosk.db where a store was is refused, and with no trace of one it is a new kiosk") {
     TempDir dir;
     const auto file = dir / "kiosk.db";
     const auto id = makeStore(file, 20, 3);
