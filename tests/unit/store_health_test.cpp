@@ -19,6 +19,7 @@
 #include <random>
 #include <sstream>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -354,4 +355,39 @@ TEST_CASE("a full disk: the store is still read") {
     auto counts = edsync::outbox::counts(ro->db());
     REQUIRE(counts.ok());
     CHECK(counts->pending == 9);
+}
+
+namespace {
+
+// This process's POSIX locks on `file` (/proc/locks: pid and device:inode).
+int locksHeld(const std::filesystem::path& file) {
+    struct stat st {};
+    REQUIRE(::stat(file.c_str(), &st) == 0);
+    const std::string pid = " " + std::to_string(::getpid()) + " ";
+    const std::string inode = ":" + std::to_string(st.st_ino) + " ";
+    std::ifstream in("/proc/locks");
+    int n = 0;
+    for (std::string line; std::getline(in, line);)
+        if (line.find(pid) != std::string::npos && line.find(inode) != std::string::npos) ++n;
+    return n;
+}
+
+} // namespace
+
+TEST_CASE("the checks at open keep this process's locks on kiosk.db (a plain open/close would drop them)") {
+    TempDir dir;
+    const auto file = dir / "kiosk.db";
+    makeStore(file, 10, 2);
+    auto first = store::Store::open(file);
+    REQUIRE(first.ok());
+    REQUIRE(edsync::outbox::counts(first->db()).ok());
+    const int before = locksHeld(file);
+    REQUIRE(before > 0);  // WAL mode: a shared lock for as long as the connection lives
+    {
+        auto second = store::Store::open(file);
+        REQUIRE(second.ok());
+        auto reader = store::Store::openReadOnly(file);
+        REQUIRE(reader.ok());
+    }
+    CHECK(locksHeld(file) == before);
 }
