@@ -133,6 +133,8 @@ Error cannotOpen(const std::string& message) {
 }
 
 // Copies `from` to `to` (created 0600, fsync not needed: a scratch copy).
+// Only used when no connection of this process can be open on `from` (the
+// read-only fallback), since closing a descriptor drops the process's locks.
 bool copyPrivate(const std::filesystem::path& from, const std::filesystem::path& to, std::string& error) {
     int in = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);
     if (in < 0) {
