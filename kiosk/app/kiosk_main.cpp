@@ -74,7 +74,11 @@ int main(int argc, char** argv) {
     }
     auto store = kiosk::store::Store::open(dataDir->database());
     if (!store) {
-        std::cerr << "testsite-kiosk: " << store.error().describe() << "\n";
+        if (store.error().damaged())
+            std::cerr << "testsite-kiosk: the kiosk's database is damaged: " << store.error().message
+                      << ". Nothing was written to it; a technician runs `testsite-kioskctl rescue --to DIR` (README, \"A damaged database\")\n";
+        else
+            std::cerr << "testsite-kiosk: " << store.error().describe() << "\n";
         return DataError;
     }
     // A proctor's commit pays one fsync, never a WAL checkpoint's two or three:

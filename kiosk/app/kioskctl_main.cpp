@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
     addSecurityCommands(cli, ctx);
     addAuditCommands(cli, ctx);
     addUsbCommands(cli, ctx);
+    addRescueCommand(cli, ctx);
 
     try {
         cli.parse(argc, argv);

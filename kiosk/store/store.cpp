@@ -3,6 +3,8 @@
 #include "kiosk/store/ids.hpp"
 #include "kiosk/store/schema.hpp"
 #include "kiosk/store/site_facts.hpp"
+#include "kiosk/store/store_health.hpp"
+#include "sync/sqlite/file_check.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -27,10 +29,29 @@ Status setMeta(Database& db, std::string_view key, std::string_view value) {
 }
 
 Result<Store> Store::open(const std::filesystem::path& file) {
+    if (auto health = checkStoreFiles(file); !health) return edsync::fail(health.error());
     auto db = Database::open(file);
     if (!db) return edsync::fail(db.error());
     Store store(std::move(*db));
     if (auto s = store.initialise(); !s) return edsync::fail(s.error());
+    if (!store::readIdentity(file)) writeIdentity(file, store.m_kioskId);
+    return store;
+}
+
+Result<Store> Store::openReadOnly(const std::filesystem::path& file) {
+    if (auto finding = edsync::sqlite::inspectDatabaseFiles(file)) return edsync::fail(damagedStore(finding->file, finding->problem));
+    const auto files = edsync::sqlite::statDatabaseFiles(file);
+    if (files.exists && files.bytes == 0) {
+        if (auto marker = store::readIdentity(file))
+            return edsync::fail(damagedStore(file, "is empty, but this folder held the store of kiosk " + *marker + " (" +
+                                                       identityFile(file).filename().string() + ")"));
+        return edsync::fail(damagedStore(file, "is empty: no kiosk has written a store here yet"));
+    }
+    auto db = Database::openReadOnly(file);
+    if (!db) return edsync::fail(db.error().damaged() ? damagedStore(file, "is damaged: " + db.error().message) : db.error());
+    if (auto s = checkOpenStore(*db); !s) return edsync::fail(s.error());
+    Store store(std::move(*db));
+    if (auto s = store.readIdentity(); !s) return edsync::fail(s.error());
     return store;
 }
 
@@ -40,6 +61,25 @@ Result<Store> Store::openInMemory() {
     Store store(std::move(*db));
     if (auto s = store.initialise(); !s) return edsync::fail(s.error());
     return store;
+}
+
+Status Store::readIdentity() {
+    // schemaVersion() would create its table: a reader only reads it.
+    auto version = m_db.prepare("SELECT coalesce(max(version), 0) FROM schema_migrations WHERE component = 'kiosk';");
+    if (!version) return edsync::fail(version.error());
+    auto row = version->step();
+    if (!row) return edsync::fail(row.error());
+    m_schemaVersion = static_cast<int>(version->getInt(0));
+    auto id = getMeta(m_db, "kiosk_id");
+    if (!id) return edsync::fail(id.error());
+    m_kioskId = id->value_or("");
+    auto site = getMeta(m_db, "site_id");
+    if (!site) return edsync::fail(site.error());
+    m_siteId = site->value_or("");
+    auto name = getMeta(m_db, "site_name");
+    if (!name) return edsync::fail(name.error());
+    m_siteName = name->value_or("");
+    return {};
 }
 
 Status Store::initialise() {

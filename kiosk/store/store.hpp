@@ -20,8 +20,13 @@ struct SiteFact;  // site_facts.hpp
 class Store {
 public:
     // Opens or creates `file` (0600), applies migrations, and gives the
-    // kiosk a stable identity on first use.
+    // kiosk a stable identity on first use. A damaged store (store_health.hpp)
+    // is refused before anything is written: a damaged() error that names the
+    // file and the problem.
     static Result<Store> open(const std::filesystem::path& file);
+    // Reads an existing store without writing anything anywhere (a read-only
+    // or full disk): the same health checks, no migration, no identity made.
+    static Result<Store> openReadOnly(const std::filesystem::path& file);
     static Result<Store> openInMemory();
 
     Database& db() { return m_db; }
@@ -54,6 +59,7 @@ public:
 private:
     explicit Store(Database db) : m_db(std::move(db)) {}
     Status initialise();
+    Status readIdentity();
 
     Database m_db;
     std::string m_kioskId;

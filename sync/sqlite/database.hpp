@@ -4,7 +4,9 @@
 #include "sync/sqlite/statement.hpp"
 
 #include <filesystem>
+#include <string>
 #include <string_view>
+#include <vector>
 
 struct sqlite3;
 
@@ -17,6 +19,14 @@ public:
     // Opens (creating if absent) with WAL, foreign keys on and the chosen
     // synchronous level. The file is created 0600.
     static Result<Database> open(const std::filesystem::path& file, Durability durability = Durability::Full);
+    // Opens an existing database for reading only, for a technician on a
+    // read-only or full disk: never creates the file or its folder. When
+    // SQLite cannot read it in place (it needs a -shm beside a WAL database),
+    // an empty or absent -wal means everything is in the file and it is read
+    // as immutable; a -wal holding changes is copied with the file into a
+    // private folder under $TMPDIR (removed on close) and read there, since
+    // immutable would silently skip those changes.
+    static Result<Database> openReadOnly(const std::filesystem::path& file);
     // A private in-memory database, for tests and tools.
     static Result<Database> openInMemory();
 
@@ -34,6 +44,16 @@ public:
     int changes() const;
     bool inTransaction() const;
     const std::filesystem::path& path() const { return m_path; }
+    bool readOnly() const { return m_readOnly; }
+    // How a read-only database was read when not in place (empty otherwise).
+    const std::string& readOnlyNote() const { return m_readOnlyNote; }
+
+    // PRAGMA quick_check (every page and b-tree; linear in the file size) or
+    // integrity_check (also every index entry against its row). Empty when
+    // the file is sound, else SQLite's findings (at most `limit`). A file
+    // too damaged to check at all gives its error as the one finding.
+    enum class Check { Quick, Full };
+    Result<std::vector<std::string>> checkIntegrity(Check check, int limit = 10);
 
     // Takes WAL checkpoints off the commit path. SQLite's automatic checkpoint
     // runs inside the COMMIT that pushes the WAL past its threshold (1,000
@@ -50,8 +70,13 @@ public:
 
 private:
     explicit Database(sqlite3* db, std::filesystem::path path) : m_db(db), m_path(std::move(path)) {}
+    static Result<Database> openReadOnlyUri(const std::filesystem::path& file, const std::string& query);
+    void close() noexcept;  // the connection, then a private copy's folder
     sqlite3* m_db = nullptr;
     std::filesystem::path m_path;
+    bool m_readOnly = false;
+    std::string m_readOnlyNote;
+    std::filesystem::path m_scratch;  // a private copy's folder, removed on close
 };
 
 // RAII write transaction (BEGIN IMMEDIATE): rolls back unless committed.

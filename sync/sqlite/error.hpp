@@ -14,6 +14,14 @@ struct Error {
     bool diskFull() const;
     bool busy() const;
     bool constraint() const;
+    // The file is damaged, not a database, or failed an integrity check.
+    bool damaged() const;
+    // The file or its folder cannot be written (read-only mount, full disk,
+    // permissions): a reader may still open it read-only.
+    bool cannotWrite() const;
+    // A damaged() error for a file found wrong outside SQLite (headers,
+    // identity): `message` names the file and the problem.
+    static Error damagedFile(std::string message);
     // A sentence a proctor or technician can act on.
     std::string describe() const;
 };

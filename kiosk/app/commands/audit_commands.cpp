@@ -14,7 +14,7 @@ void addAuditCommands(CLI::App& app, Context& ctx) {
     verify->callback([&ctx] {
         ctx.action = [&ctx] {
             int code = Ok;
-            auto store = ctx.openStore(code);
+            auto store = ctx.openStoreForReading(code);
             if (!store) return code;
             auto verdict = store::verifyAudit(store->db());
             if (!verdict) {
@@ -36,7 +36,7 @@ void addAuditCommands(CLI::App& app, Context& ctx) {
     log->callback([&ctx, lastN] {
         ctx.action = [&ctx, lastN] {
             int code = Ok;
-            auto store = ctx.openStore(code);
+            auto store = ctx.openStoreForReading(code);
             if (!store) return code;
             auto entries = store::recentAudit(store->db(), *lastN);
             if (!entries) return static_cast<int>(DataError);

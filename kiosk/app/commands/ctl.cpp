@@ -5,7 +5,9 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -70,15 +72,93 @@ std::optional<DataDir> Context::dataDir(int& exitCode) {
     return m_dataDir;
 }
 
+void reportDamagedStore(const std::string& problem) {
+    std::cerr << "testsite-kioskctl: THE KIOSK'S DATABASE IS DAMAGED: " << problem << ".\n"
+              << "Nothing was written to it. To save the records, run\n"
+              << "  testsite-kioskctl rescue --to DIR\n"
+              << "which copies everything that can still be read into a new store in DIR (an empty folder, on another disk if this "
+                 "one is failing), counts what was recovered and lost per table, and leaves the damaged files as they are. Then stop "
+                 "the kiosk and its sync service, move kiosk.db, kiosk.db-wal, kiosk.db-shm and kiosk.db.id aside, and put the new "
+                 "ones from DIR in their place (README, \"A damaged database\").\n";
+}
+
+namespace {
+
+// The directory prepareDataDir would use, without creating or changing it.
+std::optional<std::filesystem::path> userDataDir() {
+    if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg) return std::filesystem::path(xdg) / "testsite-kiosk";
+    if (const char* home = std::getenv("HOME"); home && *home) return std::filesystem::path(home) / ".local" / "share" / "testsite-kiosk";
+    return std::nullopt;
+}
+
+bool folderWritable(const std::filesystem::path& dir) {
+    struct statvfs vfs {};
+    if (::statvfs(dir.c_str(), &vfs) == 0 && (vfs.f_flag & ST_RDONLY)) return false;
+    return ::faccessat(AT_FDCWD, dir.c_str(), W_OK, AT_EACCESS) == 0;
+}
+
+} // namespace
+
 std::optional<store::Store> Context::openStore(int& exitCode) {
     auto dir = dataDir(exitCode);
     if (!dir) return std::nullopt;
     auto store = store::Store::open(dir->database());
     if (!store) {
-        std::cerr << "testsite-kioskctl: " << store.error().describe() << "\n";
+        if (store.error().damaged()) {
+            reportDamagedStore(store.error().message);
+            exitCode = StoreDamaged;
+        } else {
+            std::cerr << "testsite-kioskctl: " << store.error().describe() << "\n";
+            exitCode = DataError;
+        }
+        return std::nullopt;
+    }
+    return std::move(*store);
+}
+
+std::optional<store::Store> Context::openStoreForReading(int& exitCode) {
+    auto wanted = wantedDataDir();
+    auto root = wanted ? wanted : userDataDir();
+    std::error_code ec;
+    // No store yet: the usual path, which makes one.
+    if (!root || !std::filesystem::exists(*root / "kiosk.db", ec)) return openStore(exitCode);
+    std::string error;
+    if (wanted && !becomeOwnerOf(*root, error)) {
+        std::cerr << "testsite-kioskctl: " << error << "\n";
         exitCode = DataError;
         return std::nullopt;
     }
+    const auto file = *root / "kiosk.db";
+    std::string why = "its folder cannot be written";
+    if (folderWritable(*root)) {
+        auto store = store::Store::open(file);
+        if (store) return std::move(*store);
+        if (store.error().damaged()) {
+            reportDamagedStore(store.error().message);
+            exitCode = StoreDamaged;
+            return std::nullopt;
+        }
+        if (!store.error().cannotWrite()) {
+            std::cerr << "testsite-kioskctl: " << store.error().describe() << "\n";
+            exitCode = DataError;
+            return std::nullopt;
+        }
+        why = store.error().diskFull() ? "the disk is full" : "it cannot be written: " + store.error().message;
+    }
+    auto store = store::Store::openReadOnly(file);
+    if (!store) {
+        if (store.error().damaged()) {
+            reportDamagedStore(store.error().message);
+            exitCode = StoreDamaged;
+        } else {
+            std::cerr << "testsite-kioskctl: " << store.error().describe() << "\n";
+            exitCode = DataError;
+        }
+        return std::nullopt;
+    }
+    m_readOnly = true;
+    std::cerr << "testsite-kioskctl: reading " << file.string() << " read-only (" << why << ")"
+              << (store->db().readOnlyNote().empty() ? std::string() : "; " + store->db().readOnlyNote()) << "; nothing is written to it\n";
     return std::move(*store);
 }
 

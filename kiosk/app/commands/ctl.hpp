@@ -27,14 +27,23 @@ public:
     std::optional<std::filesystem::path> wantedDataDir() const;
     // The data directory (as its owner when run as root), created 0700.
     std::optional<DataDir> dataDir(int& exitCode);
-    // The store in it, migrated to this build's schema.
+    // The store in it, migrated to this build's schema. A damaged store is
+    // refused with one message saying which file and what to do.
     std::optional<store::Store> openStore(int& exitCode);
+    // For commands that only read (status, verify-audit, exports): the store
+    // as openStore gives it when its folder can be written; otherwise (a
+    // read-only mount, a full disk, an immutable file) read-only, without
+    // creating or changing anything in the data directory.
+    std::optional<store::Store> openStoreForReading(int& exitCode);
+    // The store came from openStoreForReading read-only.
+    bool storeReadOnly() const { return m_readOnly; }
     // The site configuration: nothing when not enrolled (`why` says so).
     std::optional<KioskConfig> config(std::string& why);
     std::optional<std::filesystem::path> configFile();
 
 private:
     std::optional<DataDir> m_dataDir;
+    bool m_readOnly = false;
 };
 
 // Reads a secret from the terminal without echo, or one line from a pipe.
@@ -51,5 +60,9 @@ void addAuditCommands(CLI::App& app, Context& ctx);     // verify-audit, audit-l
 void addSecurityCommands(CLI::App& app, Context& ctx);  // set-proctor-pin, set-student-pin, second-factor
 void addEnrolCommand(CLI::App& app, Context& ctx);      // enrol
 void addUsbCommands(CLI::App& app, Context& ctx);       // export-pending, import-pending
+void addRescueCommand(CLI::App& app, Context& ctx);     // rescue
+
+// Says what is wrong with a damaged store and what to do, on stderr.
+void reportDamagedStore(const std::string& problem);
 
 } // namespace kiosk::app::ctl

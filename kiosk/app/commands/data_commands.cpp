@@ -132,7 +132,7 @@ void addDataCommands(CLI::App& app, Context& ctx) {
     exportCmd->callback([&ctx, sessionId, output] {
         ctx.action = [&ctx, sessionId, output] {
             int code = Ok;
-            auto store = ctx.openStore(code);
+            auto store = ctx.openStoreForReading(code);
             return store ? exportSession(*store, *sessionId, *output) : code;
         };
     });

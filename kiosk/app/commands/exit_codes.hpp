@@ -32,6 +32,7 @@ enum Exit : int {
     ForeignFile = 14,        // an export file made for another site
     DamagedFile = 15,        // an export file altered or damaged
     SiteStandby = 16,        // another machine of the site uploads (it holds the uploader lease)
+    StoreDamaged = 17,       // the kiosk's database is damaged: nothing was written; `rescue` salvages it
 };
 
 struct ExitCodeInfo {
@@ -58,6 +59,7 @@ inline constexpr std::array kExitCodes{
     ExitCodeInfo{ForeignFile, "ForeignFile", "an export file made for another site"},
     ExitCodeInfo{DamagedFile, "DamagedFile", "an export file that was altered or damaged"},
     ExitCodeInfo{SiteStandby, "SiteStandby", "another machine of the site uploads its records (it holds the uploader lease)"},
+    ExitCodeInfo{StoreDamaged, "StoreDamaged", "the kiosk's database is damaged: nothing was written (see `rescue`)"},
 };
 
 // "0 done, 1 bad command line...": the table for --help.

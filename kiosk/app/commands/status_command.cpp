@@ -54,9 +54,15 @@ std::uint64_t fileSize(const std::filesystem::path& p) {
 
 int status(Context& ctx, bool asJson) {
     int code = Ok;
-    auto store = ctx.openStore(code);
+    auto store = ctx.openStoreForReading(code);
     if (!store) return code;
     auto& db = store->db();
+    // The full check (every index against its rows); opening ran the quick one.
+    auto integrity = db.checkIntegrity(edsync::sqlite::Database::Check::Full);
+    if (integrity && !integrity->empty()) {
+        reportDamagedStore(db.path().string() + " is damaged (SQLite's integrity_check: " + integrity->front() + ")");
+        return StoreDamaged;
+    }
     service::SessionQueries queries(*store);
     auto sessions = queries.sessions();
     auto byResource = edsync::outbox::countsByResource(db);
@@ -70,7 +76,7 @@ int status(Context& ctx, bool asJson) {
         return DataError;
     }
     edsync::edfi::ContactRecord contact;
-    if (edsync::edfi::migrate(db))
+    if (db.readOnly() || edsync::edfi::migrate(db))
         if (auto c = edsync::edfi::loadContact(db)) contact = *c;
     auto audit = store::verifyAudit(db);
     const std::int64_t now = nowUnixMs();
@@ -81,6 +87,7 @@ int status(Context& ctx, bool asJson) {
     j["site"] = {{"id", store->siteId()}, {"name", store->siteName()}};
     j["schemaVersion"] = store->schemaVersion();
     j["database"] = db.path().string();
+    j["databaseCheck"] = {{"integrity", integrity ? "ok" : integrity.error().describe()}, {"readOnly", db.readOnly()}};
     j["events"] = *events;
 
     // Enrolment
@@ -112,9 +119,9 @@ int status(Context& ctx, bool asJson) {
     // Background sync (who holds the database's sync lock)
     std::optional<SyncLock::Holder> holder;
     std::string lockError;
-    nlohmann::json syncJson;
-    if (auto dir = ctx.dataDir(code)) {
-        auto lock = SyncLock::tryAcquire(dir->root, "kioskctl", holder, lockError);
+    nlohmann::json syncJson = nlohmann::json::object();
+    if (!db.readOnly()) {
+        auto lock = SyncLock::tryAcquire(db.path().parent_path(), "kioskctl", holder, lockError);
         syncJson["running"] = !lock && lockError.empty();
         if (holder) {
             syncJson["pid"] = holder->pid;
@@ -205,6 +212,8 @@ int status(Context& ctx, bool asJson) {
     if (disk.contains("freeBytes"))
         out << "disk: " << humanBytes(disk["freeBytes"].get<std::uint64_t>()) << " free of " << humanBytes(disk["totalBytes"].get<std::uint64_t>())
             << "\n";
+    out << "database check: " << (integrity ? "ok (integrity_check)" : "not run: " + integrity.error().describe())
+        << (db.readOnly() ? " · READ-ONLY here: nothing can be saved on this disk" : "") << "\n";
     if (audit && audit->intact) out << "audit chain: intact, " << audit->entries << " entries\n";
     else out << "audit chain: BROKEN " << printable(auditJson.value("problem", "")) << " (run verify-audit)\n";
 

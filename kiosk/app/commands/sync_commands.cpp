@@ -239,6 +239,10 @@ int serve(Context& ctx, int standbySeconds) {
 
     auto lastWaitingCount = last.counts.pending;
     int failedChecks = 0;
+    // A full integrity_check once a day (the open ran the quick one): a store
+    // that went bad under a running service stops it before more is written.
+    const auto checkEvery = std::chrono::hours(24);
+    auto integrityDue = std::chrono::steady_clock::now() + checkEvery;
     for (;;) {
         int s = nextSignal(tick);
         if (s == SIGTERM || s == SIGINT) break;
@@ -246,6 +250,19 @@ int serve(Context& ctx, int standbySeconds) {
             journal(6, "serve: sync requested");
             engine->syncNow();
             engine->requestPull();
+        }
+        if (std::chrono::steady_clock::now() >= integrityDue) {
+            integrityDue = std::chrono::steady_clock::now() + checkEvery;
+            auto findings = maintenance->checkIntegrity(edsync::sqlite::Database::Check::Full, 1);
+            if (findings && !findings->empty()) {
+                // SQLite's finding names pages and tables, never a row's content.
+                journal(2, "serve: the database " + dir->database().string() + " is damaged (integrity_check: " + findings->front() +
+                               "); sync stopped. Run `testsite-kioskctl rescue --to DIR` (README, \"A damaged database\")");
+                notifyStopping();
+                engine->stop();
+                return StoreDamaged;
+            }
+            journal(findings ? 6 : 4, findings ? "serve: daily database check: ok" : "serve: daily database check could not run: " + findings.error().describe());
         }
         // New work committed by the kiosk window (another process): wake the engine.
         auto due = edsync::outbox::nextDueAt(*maintenance);
