@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
     addAuditCommands(cli, ctx);
     addUsbCommands(cli, ctx);
     addRescueCommand(cli, ctx);
+    addSiteCommand(cli, ctx);
 
     try {
         cli.parse(argc, argv);

@@ -5,6 +5,7 @@
 #include "kiosk/store/work_repo.hpp"
 #include "sync/site/site_store.hpp"
 
+#include <nlohmann/json.hpp>
 #include <sodium.h>
 
 #include <array>
@@ -63,22 +64,21 @@ void publishToSite(store::Store& store) {
     });
 }
 
-SiteSetup makeSiteLink(const KioskConfig& config, const std::filesystem::path& databaseFile, const std::string& kioskId) {
-    SiteSetup setup;
+std::optional<edsync::site::SiteLogConfig> siteLogConfig(const KioskConfig& config, const std::string& kioskId, std::string& error) {
     if (!config.hub) {
-        setup.error = "no site hub configured (a site of one machine)";
-        return setup;
+        error = "no site hub configured (a site of one machine)";
+        return std::nullopt;
     }
     if (!config.site) {
-        setup.error = "[hub] needs a [site] section";
-        return setup;
+        error = "[hub] needs a [site] section";
+        return std::nullopt;
     }
     std::filesystem::path keyFile = config.site->keyFile ? *config.site->keyFile : config.source.parent_path() / "site.key";
     std::string why;
     auto key = readSiteKey(keyFile, why);
     if (!key) {
-        setup.error = "cannot join the site hub: " + why;
-        return setup;
+        error = "cannot join the site hub: " + why;
+        return std::nullopt;
     }
     edsync::site::SiteLogConfig cfg;
     cfg.servers = config.hub->servers;
@@ -87,6 +87,13 @@ SiteSetup makeSiteLink(const KioskConfig& config, const std::filesystem::path& d
     cfg.password = hubPassword(*key);
     cfg.siteId = config.site->id;
     cfg.kioskId = kioskId;
+    return cfg;
+}
+
+SiteSetup makeSiteLink(const KioskConfig& config, const std::filesystem::path& databaseFile, const std::string& kioskId) {
+    SiteSetup setup;
+    auto cfg = siteLogConfig(config, kioskId, setup.error);
+    if (!cfg) return setup;
 
     auto store = store::Store::open(databaseFile);
     if (!store) {
@@ -118,12 +125,14 @@ SiteSetup makeSiteLink(const KioskConfig& config, const std::filesystem::path& d
         }
         return {};
     };
-    auto link = edsync::site::SiteLink::create(cfg, databaseFile, apply);
+    auto link = edsync::site::SiteLink::create(*cfg, databaseFile, apply);
     if (!link) {
         setup.error = "cannot set up the site link: " + link.error();
         return setup;
     }
     setup.link = std::move(*link);
+    // What the other machines and `testsite-kioskctl site` see of this one.
+    setup.link->setAnnouncement(nlohmann::json{{"name", config.kioskName}}.dump());
     return setup;
 }
 

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace kiosk::app {
@@ -24,6 +25,9 @@ std::string hubPassword(const SiteKey& key);
 // (a table in the same database, written in the action's own transaction).
 // Called on every process that writes to a kiosk of a site with a hub.
 void publishToSite(store::Store& store);
+
+// How this kiosk reaches its site's hub, from the config and the site key.
+std::optional<edsync::site::SiteLogConfig> siteLogConfig(const KioskConfig& config, const std::string& kioskId, std::string& error);
 
 struct SiteSetup {
     std::unique_ptr<edsync::site::SiteLink> link;

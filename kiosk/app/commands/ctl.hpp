@@ -61,6 +61,7 @@ void addSecurityCommands(CLI::App& app, Context& ctx);  // set-proctor-pin, set-
 void addEnrolCommand(CLI::App& app, Context& ctx);      // enrol
 void addUsbCommands(CLI::App& app, Context& ctx);       // export-pending, import-pending
 void addRescueCommand(CLI::App& app, Context& ctx);     // rescue
+void addSiteCommand(CLI::App& app, Context& ctx);       // site
 
 // Says what is wrong with a damaged store and what to do, on stderr.
 void reportDamagedStore(const std::string& problem);
