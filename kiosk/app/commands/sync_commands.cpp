@@ -21,7 +21,8 @@ namespace kiosk::app::ctl {
 namespace {
 
 // sync's own exit codes beyond edsync::edfi::exitCode (0 synced, 3 pending,
-// 4 needs attention, 5 offline, 6 credentials refused).
+// 4 needs attention, 5 offline, 6 credentials refused, 10 the state refuses
+// more tokens for this client (429), 11 the roster download failed).
 constexpr int kSyncBusy = 7;  // the background service holds the database; it was asked to sync now
 
 int syncOnce(Context& ctx) {
@@ -77,10 +78,15 @@ int syncOnce(Context& ctx) {
               << report.retried << ", needs attention " << report.attention << "\n";
     std::cout << "waiting " << report.counts.pending << " · needs attention " << report.counts.needsAttention << " · synced "
               << report.counts.synced << "\n";
-    if (report.pull)
+    if (report.pull) {
+        std::cout << "download (" << report.pull->mode() << (report.pull->snapshot ? ", snapshot" : "") << "): "
+                  << report.pull->records() << " record(s)\n";
+        if (!report.pull->changeQueries)
+            std::cout << "  the server offers no change queries; every resource was read whole\n";
         for (const auto& r : report.pull->resources)
             std::cout << "  " << r.resource << ": " << (r.complete ? "up to date" : "incomplete") << ", " << r.changed << " changed, "
-                      << r.deleted << " deleted\n";
+                      << r.deleted + r.removed << " deleted" << (r.full ? " (full read)" : "") << "\n";
+    }
     if (setup.sink->skipped() > 0) std::cout << "  " << setup.sink->skipped() << " downloaded roster item(s) failed validation and were skipped\n";
     if (!report.message.empty()) std::cout << report.message << "\n";
     return edsync::edfi::exitCode(report.result);

@@ -3,6 +3,7 @@
 #include "kiosk/app/commands/ctl.hpp"
 
 #include "kiosk/app/bundle_upload.hpp"
+#include "kiosk/app/sync_wiring.hpp"
 #include "kiosk/app/pending_bundle.hpp"
 #include "kiosk/app/privileges.hpp"
 #include "kiosk/service/security_service.hpp"
@@ -176,7 +177,8 @@ int importPending(Context& ctx, const std::filesystem::path& file) {
         std::cerr << "import-pending: " << why << "\n";
         return InputError;
     }
-    auto tally = uploadBundle(*config->state, *creds, opened->records);
+    auto tokens = makeTokenStore(store->db().path());  // the kiosk's one token, shared with sync
+    auto tally = uploadBundle(*config->state, *creds, opened->records, tokens.get());
     sodium_memzero(creds->secret.data(), creds->secret.size());
     security.audit("technician", "usb.import",
                    nlohmann::json{{"fromKiosk", m.kioskId}, {"site", m.siteId}, {"records", opened->records.size()}, {"stored", tally.stored},
