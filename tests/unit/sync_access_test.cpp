@@ -295,7 +295,7 @@ TEST_CASE("no change queries: a full read, and deletions inferred only from a co
     CHECK(download->records == 12);  // 10 read + 2 removed
 }
 
-TEST_CASE("a refused limit is lowered to what the server allows; Next-Page-Token paging is followed") {
+TEST_CASE("a refused limit is lowered to what the server allows and Next-Page-Token paging is followed") {
     Rig rig;
     for (int i = 0; i < 23; ++i) rig.server.upsertItem("students", "s" + std::to_string(100 + i), {{"studentUniqueId", std::to_string(i)}});
     std::vector<std::string> urls;
