@@ -18,7 +18,8 @@ constexpr std::int64_t kMaxRetryAfterMs = 10'000;  // longer waits: run import-p
 
 } // namespace
 
-UploadTally uploadBundle(const StateConfig& state, const Credentials& credentials, const std::vector<BundleRecord>& records) {
+UploadTally uploadBundle(const StateConfig& state, const Credentials& credentials, const std::vector<BundleRecord>& records,
+                         edsync::edfi::TokenStore* tokens) {
     using edsync::edfi::ApiError;
     using edsync::edfi::Verdict;
     UploadTally tally;
@@ -33,6 +34,8 @@ UploadTally uploadBundle(const StateConfig& state, const Credentials& credential
     edsync::transport::CurlTransport http = std::move(*made);
     edsync::edfi::SystemClock clock;
     edsync::edfi::Session session(state.baseUrl, edsync::edfi::Credentials{credentials.key, credentials.secret}, http, clock);
+    session.setRoute(state.route);
+    session.setTokenStore(tokens);
     if (auto d = session.discover(); !d && d.error().kind == ApiError::Kind::Offline) {
         tally.fatal = d.error();
         return tally;

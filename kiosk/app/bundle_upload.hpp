@@ -24,6 +24,8 @@ struct UploadTally {
     std::optional<edsync::edfi::ApiError> fatal;
 };
 
-UploadTally uploadBundle(const StateConfig& state, const Credentials& credentials, const std::vector<BundleRecord>& records);
+// `tokens` (may be null) shares the kiosk's token with its other processes.
+UploadTally uploadBundle(const StateConfig& state, const Credentials& credentials, const std::vector<BundleRecord>& records,
+                         edsync::edfi::TokenStore* tokens = nullptr);
 
 } // namespace kiosk::app

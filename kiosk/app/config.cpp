@@ -4,6 +4,7 @@
 #include "sync/core/files.hpp"
 
 #include <sodium.h>
+#include "sync/edfi/session.hpp"
 #include <toml++/toml.h>
 
 #include <cstdlib>
@@ -87,10 +88,27 @@ ConfigLoad parseConfig(std::string_view text) {
         s.baseUrl = *base;
         s.credentialsFile = *creds;
         if (auto ca = (*state)["ca_bundle"].value<std::string>(); ca && !ca->empty()) s.caBundle = *ca;
+        if (auto route = (*state)["route"].value<std::string>()) {
+            while (!route->empty() && route->front() == '/') route->erase(0, 1);
+            while (!route->empty() && route->back() == '/') route->pop_back();
+            if (!edsync::edfi::isValidRoute(*route)) {
+                out.error = "[state] route must be up to 3 segments of letters, digits, - and _ (e.g. \"2026\" or \"district-a/2026\")";
+                return out;
+            }
+            s.route = *route;
+        }
+        if (auto hours = (*state)["full_resync_hours"].value<std::int64_t>()) {
+            if (*hours < 0 || *hours > 24 * 90) {
+                out.error = "[state] full_resync_hours must be between 0 (never) and 2160";
+                return out;
+            }
+            s.fullResyncHours = static_cast<int>(*hours);
+        }
         for (const auto& [key, value] : *state) {
             std::string_view k = key.str();
             if (k != "base_url" && k != "credentials_file" && k != "ca_bundle") {
                 out.error = "[state] has an unknown setting \"" + printable(k) + "\"";
+#include "sync/edfi/session.hpp"
                 return out;
             }
         }

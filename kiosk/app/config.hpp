@@ -7,6 +7,8 @@
 //   base_url = "https://edfi.state.example/api"
 //   credentials_file = "/etc/testsite-kiosk/credentials"   # key=... / secret=..., mode 0600
 //   ca_bundle = "/etc/testsite-kiosk/state-ca.pem"          # optional
+//   route = "district-a/2026"      # optional: tenant/year segments before data/v3
+//   full_resync_hours = 24         # optional: read the whole roster this often (0: never)
 //   [kiosk]
 //   name = "RHS lab 114 #3"
 //   [site]                                                  # written by `testsite-kioskctl enrol`
@@ -27,6 +29,8 @@ struct StateConfig {
     std::string baseUrl;
     std::filesystem::path credentialsFile;
     std::optional<std::filesystem::path> caBundle;
+    std::string route;               // "" or e.g. "2026", "district-a/2026"
+    int fullResyncHours = 24;
 };
 
 struct SiteConfig {

@@ -1,5 +1,7 @@
 #include "kiosk/app/sync_wiring.hpp"
 
+#include "sync/edfi/token_file.hpp"
+
 namespace kiosk::app {
 
 bool SyncSetup::start() {
@@ -37,6 +39,9 @@ SyncSetup makeSyncEngine(const KioskConfig& config, const std::filesystem::path&
     cfg.clientKey = creds->key;
     cfg.clientSecret = creds->secret;
     cfg.caBundle = config.state->caBundle;
+    cfg.route = config.state->route;
+    cfg.tokenStore = makeTokenStore(databaseFile);
+    cfg.pull.fullResyncIntervalMs = static_cast<std::int64_t>(config.state->fullResyncHours) * 3600 * 1000;
     cfg.pullResources = store::rosterPullResources();
     if (config.hub) {
         setup.site = makeSiteLink(config, databaseFile, kioskId);
@@ -58,6 +63,12 @@ SyncSetup makeSyncEngine(const KioskConfig& config, const std::filesystem::path&
     }
     setup.engine = std::move(*engine);
     return setup;
+}
+
+std::filesystem::path tokenFile(const std::filesystem::path& databaseFile) { return databaseFile.parent_path() / "state-token.json"; }
+
+std::shared_ptr<edsync::edfi::TokenStore> makeTokenStore(const std::filesystem::path& databaseFile) {
+    return std::make_shared<edsync::edfi::FileTokenStore>(tokenFile(databaseFile));
 }
 
 } // namespace kiosk::app

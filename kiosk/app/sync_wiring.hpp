@@ -28,4 +28,9 @@ struct SyncSetup {
 // site's uploader lease and has caught up with the site log.
 SyncSetup makeSyncEngine(const KioskConfig& config, const std::filesystem::path& databaseFile, const std::string& kioskId = {});
 
+// The file every process of this kiosk keeps the state's token in (beside
+// the database, 0600): one token per kiosk, not one per process.
+std::filesystem::path tokenFile(const std::filesystem::path& databaseFile);
+std::shared_ptr<edsync::edfi::TokenStore> makeTokenStore(const std::filesystem::path& databaseFile);
+
 } // namespace kiosk::app

@@ -65,6 +65,8 @@ std::string_view toString(PassResult result) {
     case PassResult::Offline: return "the server could not be reached";
     case PassResult::AuthFailure: return "the server refused the kiosk's credentials";
     case PassResult::Standby: return "another machine of the site uploads its records";
+    case PassResult::TokensRefused: return "the state's server refuses more tokens for this client";
+    case PassResult::DownloadFailed: return "the roster download failed";
     }
     return "?";
 }
@@ -108,6 +110,8 @@ SyncEngine::~SyncEngine() { stop(); }
 edsync::Result<sqlite::Database, ApiError> SyncEngine::openDatabase() {
     if (!m_config.baseUrl.starts_with("https://"))
         return fail(ApiError{ApiError::Kind::Refused, std::nullopt, 0, "the server address must start with https://", std::nullopt});
+    if (!isValidRoute(m_config.route))
+        return fail(ApiError{ApiError::Kind::Refused, std::nullopt, 0, "the route must be up to 3 segments of letters, digits, - and _", std::nullopt});
     if (m_config.clientKey.empty() || m_config.clientSecret.empty())
         return fail(ApiError{ApiError::Kind::AuthRejected, std::nullopt, 0, "no client key or secret is configured", std::nullopt});
     auto db = sqlite::Database::open(m_databaseFile, m_config.durability);
@@ -207,8 +211,10 @@ void SyncEngine::run(sqlite::Database db) {
     std::random_device seeder;
     Session session(m_config.baseUrl, Credentials{m_config.clientKey, m_config.clientSecret}, *m_http, clock, m_config.backoff,
                     seeder());
+    session.setRoute(m_config.route);
+    session.setTokenStore(m_config.tokenStore.get());
     Uploader uploader(session, *m_http, clock, uploadOptions(), seeder());
-    Puller puller(session, *m_http);
+    Puller puller(session, *m_http, m_config.pull);
     std::mt19937_64 rng(seeder());
 
     using Connection = SyncStatus::Connection;
@@ -456,8 +462,10 @@ PassReport SyncEngine::runOnePass(const PassProgressFn& progress) {
     m_http->resume();
     Session session(m_config.baseUrl, Credentials{m_config.clientKey, m_config.clientSecret}, *m_http, clock, m_config.backoff,
                     seeder());
+    session.setRoute(m_config.route);
+    session.setTokenStore(m_config.tokenStore.get());
     Uploader uploader(session, *m_http, clock, uploadOptions(), seeder());
-    Puller puller(session, *m_http);
+    Puller puller(session, *m_http, m_config.pull);
     PassProgress p;
     auto tell = [&] {
         if (progress) progress(p);
@@ -482,8 +490,14 @@ PassReport SyncEngine::runOnePass(const PassProgressFn& progress) {
         case ApiError::Kind::Offline:
         case ApiError::Kind::Cancelled: return PassResult::Offline;
         case ApiError::Kind::AuthRejected: return PassResult::AuthFailure;
-        default: return PassResult::SomePending;
+        default: return e.tokenLimit ? PassResult::TokensRefused : PassResult::SomePending;
         }
+    };
+    // A download that failed for its own reasons (not the network, not the
+    // credentials, not the token limit) says so, whatever the uploads did.
+    auto downloadResult = [&](const ApiError& e) {
+        PassResult r = failureResult(e);
+        return r == PassResult::SomePending ? PassResult::DownloadFailed : r;
     };
 
     p.phase = PassProgress::Phase::Connecting;
@@ -551,7 +565,7 @@ PassReport SyncEngine::runOnePass(const PassProgressFn& progress) {
         p.resource = {};
         if (!pulled) {
             keepContact(*db, contact);
-            return finish(failureResult(pulled.error()), "download: " + pulled.error().describe());
+            return finish(downloadResult(pulled.error()), "download: " + pulled.error().describe());
         }
         report.pull = *pulled;
         if (pulled->complete()) {
@@ -561,7 +575,7 @@ PassReport SyncEngine::runOnePass(const PassProgressFn& progress) {
             std::optional<ApiError> problem = pulled->stoppedBy;
             for (const ResourcePull& r : pulled->resources)
                 if (!problem && r.error) problem = r.error;
-            PassResult forced = problem ? failureResult(*problem) : PassResult::SomePending;
+            PassResult forced = problem ? downloadResult(*problem) : PassResult::DownloadFailed;
             return finish(forced, problem ? "download: " + problem->describe() : std::string("download incomplete"));
         }
     }

@@ -38,6 +38,10 @@ namespace edsync::edfi {
 
 struct SyncConfig {
     std::string baseUrl;       // https://host/... (the ODS/API root that serves discovery)
+    std::string route;         // tenant/year segments before data/v3 ("2026", "district-a/2026"); may be empty
+    // Shares the token with the kiosk's other processes (null: this process only).
+    std::shared_ptr<TokenStore> tokenStore;
+    PullOptions pull;          // page size, snapshots, the periodic full resync
     std::string clientKey;
     std::string clientSecret;
     std::optional<std::filesystem::path> caBundle;  // a site's own CA (PEM); absent: system store
@@ -94,6 +98,8 @@ enum class PassResult {
     Offline,         // the server could not be reached
     AuthFailure,     // the server refused the client key/secret
     Standby,         // another machine of the site holds the uploader lease
+    TokensRefused,   // the token endpoint answered 429: the client holds too many live tokens
+    DownloadFailed,  // the roster download failed (the uploads may all be through)
 };
 std::string_view toString(PassResult result);
 

@@ -18,6 +18,8 @@ constexpr std::size_t kMaxMessagesPerField = 10;
 constexpr std::int64_t kDefaultTokenSeconds = 300;
 constexpr std::int64_t kMaxTokenSeconds = 7 * 24 * 3600;
 constexpr std::size_t kMaxTokenBytes = 4096;
+constexpr std::int64_t kAbsoluteTimeSeconds = 1'000'000'000;  // 2001-09-09 as Unix seconds
+constexpr std::int64_t kAbsoluteTimeMs = 1'000'000'000'000;
 
 struct TooDeep {};
 
@@ -175,18 +177,66 @@ Parsed<TokenResponse> parseTokenResponse(std::string_view body) {
         std::optional<std::int64_t> seconds = integerField(*it);
         if (!seconds && it->is_number_float()) {
             double d = it->get<double>();
-            if (d >= 1 && d < static_cast<double>(kMaxTokenSeconds)) seconds = static_cast<std::int64_t>(d);
-            else if (d >= static_cast<double>(kMaxTokenSeconds)) seconds = kMaxTokenSeconds;
+            if (d >= 1 && d < 1e15) seconds = static_cast<std::int64_t>(d);
         }
         if (!seconds && it->is_string()) {
             const auto& s = it->get_ref<const std::string&>();
-            if (!s.empty() && s.size() <= 9 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }))
+            if (!s.empty() && s.size() <= 15 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }))
                 seconds = std::stoll(s);
+            else if (auto at = parseIsoDateTime(s)) t.expiresAtUnixSeconds = at;
         }
-        if (!seconds || *seconds <= 0) return fail(error("the token response", "has an unusable expires_in"));
-        t.expiresInSeconds = std::min(*seconds, kMaxTokenSeconds);
+        if (!t.expiresAtUnixSeconds) {
+            if (!seconds || *seconds <= 0) return fail(error("the token response", "has an unusable expires_in"));
+            // A lifetime is never a billion seconds: that is a point in time
+            // (epoch seconds, or milliseconds past 10^12).
+            if (*seconds >= kAbsoluteTimeSeconds) t.expiresAtUnixSeconds = *seconds >= kAbsoluteTimeMs ? *seconds / 1000 : *seconds;
+            else t.expiresInSeconds = std::min(*seconds, kMaxTokenSeconds);
+        }
     }
     return t;
+}
+
+std::optional<std::int64_t> parseIsoDateTime(std::string_view text) {
+    // YYYY-MM-DD[T ]HH:MM:SS[.fraction][Z|+HH:MM|-HH:MM]
+    if (text.size() < 19 || text.size() > 40) return std::nullopt;
+    auto digits = [&](std::size_t at, std::size_t n) -> std::optional<int> {
+        int v = 0;
+        for (std::size_t i = at; i < at + n; ++i) {
+            if (i >= text.size() || text[i] < '0' || text[i] > '9') return std::nullopt;
+            v = v * 10 + (text[i] - '0');
+        }
+        return v;
+    };
+    auto year = digits(0, 4), month = digits(5, 2), day = digits(8, 2), hour = digits(11, 2), minute = digits(14, 2), second = digits(17, 2);
+    if (!year || !month || !day || !hour || !minute || !second || text[4] != '-' || text[7] != '-' || (text[10] != 'T' && text[10] != ' ' && text[10] != 't') ||
+        text[13] != ':' || text[16] != ':')
+        return std::nullopt;
+    if (*month < 1 || *month > 12 || *day < 1 || *day > 31 || *hour > 23 || *minute > 59 || *second > 60) return std::nullopt;
+    std::size_t at = 19;
+    if (at < text.size() && text[at] == '.') {
+        ++at;
+        while (at < text.size() && text[at] >= '0' && text[at] <= '9') ++at;
+    }
+    std::int64_t offsetSeconds = 0;
+    if (at < text.size()) {
+        if ((text[at] == 'Z' || text[at] == 'z') && at + 1 == text.size()) {
+        } else if ((text[at] == '+' || text[at] == '-') && at + 6 == text.size() && text[at + 3] == ':') {
+            auto oh = digits(at + 1, 2), om = digits(at + 4, 2);
+            if (!oh || !om || *oh > 23 || *om > 59) return std::nullopt;
+            offsetSeconds = (*oh * 3600 + *om * 60) * (text[at] == '-' ? -1 : 1);
+        } else {
+            return std::nullopt;
+        }
+    }
+    // Days from the civil date (proleptic Gregorian), Howard Hinnant's method.
+    const std::int64_t y = *year - (*month <= 2 ? 1 : 0);
+    const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+    const std::int64_t yoe = y - era * 400;
+    const std::int64_t mp = (*month + 9) % 12;
+    const std::int64_t doy = (153 * mp + 2) / 5 + *day - 1;
+    const std::int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    const std::int64_t days = era * 146097 + doe - 719468;
+    return days * 86400 + *hour * 3600 + *minute * 60 + *second - offsetSeconds;
 }
 
 Parsed<OAuthError> parseOAuthError(std::string_view body) {

@@ -54,6 +54,10 @@ Parsed<ProblemDetails> parseProblemDetails(std::string_view body);
 struct TokenResponse {
     std::string accessToken;       // printable ASCII, no spaces (it goes into a header)
     std::int64_t expiresInSeconds = 0;
+    // Some servers send expires_in as an absolute time (epoch seconds or
+    // milliseconds, or an ISO 8601 date) instead of a lifetime: then this is
+    // set and expiresInSeconds is only the default (see tokenLifetimeSeconds).
+    std::optional<std::int64_t> expiresAtUnixSeconds;
     std::string tokenType;         // "bearer"
 };
 // expires_in absent: a conservative default (300 s) rather than a refusal.
@@ -64,6 +68,10 @@ struct OAuthError {
     std::string description;
 };
 Parsed<OAuthError> parseOAuthError(std::string_view body);
+
+// "2026-03-04T09:00:00Z", "2026-03-04T09:00:00.123+02:00", "2026-03-04 09:00:00"
+// (no zone: UTC) as Unix seconds; nullopt for anything else.
+std::optional<std::int64_t> parseIsoDateTime(std::string_view text);
 
 // --- Change queries and lists ---------------------------------------------
 struct ChangeVersions {

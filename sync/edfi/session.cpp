@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <vector>
 
 namespace edsync::edfi {
 
@@ -47,9 +48,10 @@ std::string_view toString(ApiError::Kind kind) {
 }
 
 std::string ApiError::describe() const {
-    std::string out(toString(kind));
+    std::string out(tokenLimit ? std::string_view("too many tokens") : toString(kind));
     if (httpStatus) out += " (HTTP " + std::to_string(*httpStatus) + ")";
     if (!message.empty()) out += ": " + message;
+    if (!request.empty()) out += " [" + request + "]";
     return out;
 }
 
@@ -61,29 +63,98 @@ ApiError fromTransport(const transport::TransportError& error) {
     return e;
 }
 
-Endpoints Endpoints::defaults(std::string_view baseUrl) {
+Endpoints Endpoints::defaults(std::string_view baseUrl, std::string_view route) {
     std::string base = trimTrailingSlashes(baseUrl);
+    std::string routed = route.empty() ? base : base + "/" + std::string(route);
     Endpoints e;
     e.discovery = base + "/";
     e.oauthToken = base + "/oauth/token";
-    e.dataApi = base + "/data/v3/";
-    e.changeQueries = base + "/changeQueries/v1/";
+    e.dataApi = routed + "/data/v3/";
+    e.changeQueries = routed + "/changeQueries/v1/";
     return e;
 }
 
-Endpoints Endpoints::fromDiscovery(std::string_view baseUrl, const Discovery& discovery) {
-    Endpoints e = defaults(baseUrl);
-    auto take = [&](std::string_view key, std::string& target, bool directory) {
+namespace {
+
+std::vector<std::string_view> routeSegments(std::string_view route) {
+    std::vector<std::string_view> out;
+    while (!route.empty()) {
+        std::size_t slash = route.find('/');
+        out.push_back(route.substr(0, slash));
+        if (slash == std::string_view::npos) break;
+        route.remove_prefix(slash + 1);
+    }
+    return out;
+}
+
+// Fills "{...}" placeholders with the route's segments in order; nullopt
+// when the route has too few segments for them.
+std::optional<std::string> fillPlaceholders(std::string url, std::string_view route) {
+    auto segments = routeSegments(route);
+    std::size_t next = 0;
+    for (std::size_t open = url.find('{'); open != std::string::npos; open = url.find('{', open)) {
+        std::size_t close = url.find('}', open);
+        if (close == std::string::npos || next >= segments.size()) return std::nullopt;
+        url.replace(open, close - open + 1, segments[next]);
+        open += segments[next].size();
+        ++next;
+    }
+    return url;
+}
+
+} // namespace
+
+std::string requestLine(std::string_view method, std::string_view url) {
+    std::string_view path = url;
+    if (auto scheme = path.find("://"); scheme != std::string_view::npos) {
+        path.remove_prefix(scheme + 3);
+        auto slash = path.find('/');
+        path = slash == std::string_view::npos ? std::string_view("/") : path.substr(slash);
+    }
+    return sanitizeText(std::string(method) + " " + std::string(path), 400);
+}
+
+bool isValidRoute(std::string_view route) {
+    if (route.empty()) return true;
+    if (route.size() > 200) return false;
+    auto segments = routeSegments(route);
+    if (segments.size() > 3) return false;
+    return std::all_of(segments.begin(), segments.end(),
+                       [](std::string_view seg) { return !seg.empty() && std::all_of(seg.begin(), seg.end(), isNameChar); });
+}
+
+Endpoints Endpoints::fromDiscovery(std::string_view baseUrl, const Discovery& discovery, std::string_view route) {
+    Endpoints e = defaults(baseUrl, route);
+    const std::string base = trimTrailingSlashes(baseUrl);
+    auto take = [&](std::string_view key, std::string& target, bool directory, bool routed) {
         auto url = discovery.url(key);
         if (!url || url->empty()) return;
-        auto moved = transport::onConfiguredOrigin(e.discovery, *url);
+        auto filled = fillPlaceholders(*url, routed ? route : std::string_view{});
+        if (!filled) return;
+        auto moved = transport::onConfiguredOrigin(e.discovery, *filled);
         if (!moved) return;
+        // A deployment whose discovery lists routeless URLs: put the route
+        // right after the configured base ({base}/data/v3 -> {base}/2026/data/v3).
+        if (routed && !route.empty() && filled->find('{') == std::string::npos && url->find('{') == std::string::npos &&
+            moved->find("/" + std::string(route) + "/") == std::string::npos && moved->starts_with(base + "/"))
+            moved = base + "/" + std::string(route) + moved->substr(base.size());
         target = directory ? withTrailingSlash(std::move(*moved)) : std::move(*moved);
     };
-    take("oauth", e.oauthToken, false);
-    take("dataManagementApi", e.dataApi, true);
-    take("changeQueries", e.changeQueries, true);
+    take("oauth", e.oauthToken, false, false);
+    take("dataManagementApi", e.dataApi, true, true);
+    take("changeQueries", e.changeQueries, true, true);
     return e;
+}
+
+std::int64_t tokenLifetimeSeconds(const TokenResponse& token, std::optional<std::int64_t> serverNowUnixSeconds,
+                                  std::int64_t localNowUnixMs) {
+    std::int64_t lifetime = token.expiresInSeconds;
+    if (token.expiresAtUnixSeconds) {
+        // Measured on the server's clock when it sent one: ours may be off.
+        const std::int64_t now = serverNowUnixSeconds.value_or(localNowUnixMs / 1000);
+        lifetime = *token.expiresAtUnixSeconds - now;
+    }
+    return std::clamp(lifetime, kMinTokenSeconds, kMaxTokenSeconds);
 }
 
 bool isValidResourceName(std::string_view resource) {
@@ -116,6 +187,7 @@ Session::Session(std::string baseUrl, const Credentials& credentials, transport:
     if (sodium_init() < 0) {
         // base64 below needs no initialised state; the call only warms libsodium up.
     }
+    m_clientId = credentials.clientKey;
     std::string pair = credentials.clientKey + ":" + credentials.clientSecret;
     m_basicAuth = "Basic " + base64(pair);
     sodium_memzero(pair.data(), pair.size());
@@ -124,6 +196,12 @@ Session::Session(std::string baseUrl, const Credentials& credentials, transport:
 Session::~Session() {
     sodium_memzero(m_basicAuth.data(), m_basicAuth.size());
     sodium_memzero(m_token.data(), m_token.size());
+    for (auto& t : m_rejectedTokens) sodium_memzero(t.data(), t.size());
+}
+
+void Session::setRoute(std::string route) {
+    m_route = std::move(route);
+    m_endpoints = Endpoints::defaults(m_baseUrl, m_route);
 }
 
 ApiResult<Discovery> Session::discover() {
@@ -142,7 +220,7 @@ ApiResult<Discovery> Session::discover() {
     }
     auto doc = parseDiscovery(outcome->body);
     if (!doc) return fail(ApiError{ApiError::Kind::BadResponse, outcome->status, 0, doc.error().message, std::nullopt});
-    m_endpoints = Endpoints::fromDiscovery(m_baseUrl, *doc);
+    m_endpoints = Endpoints::fromDiscovery(m_baseUrl, *doc, m_route);
     m_dataModelVersion = doc->edfiDataModelVersion().value_or("");
     m_discovered = true;
     return std::move(*doc);
@@ -165,6 +243,22 @@ ApiResult<std::string> Session::token() {
     if (!m_token.empty() && now < m_tokenValidUntilSteadyMs) return m_token;
     if (m_lastTokenError && now < m_tokenRetryAtSteadyMs) return fail(*m_lastTokenError);
 
+    // Another process (the window, `serve`, an earlier `sync`) may hold one
+    // with life left: every live token counts against the client's 15.
+    if (m_tokenStore) {
+        auto stored = m_tokenStore->load(m_endpoints.oauthToken, m_clientId);
+        const std::int64_t nowUnix = m_clock.unixMs();
+        // Issued "in the future" means our clock went back: its times mean nothing.
+        if (stored && !stored->accessToken.empty() && std::find(m_rejectedTokens.begin(), m_rejectedTokens.end(), stored->accessToken) == m_rejectedTokens.end() && nowUnix < stored->reuseUntilUnixMs &&
+            stored->issuedAtUnixMs <= nowUnix + 5 * 60 * 1000) {
+            sodium_memzero(m_token.data(), m_token.size());
+            m_token = std::move(stored->accessToken);
+            m_tokenValidUntilSteadyMs = now + std::min(stored->reuseUntilUnixMs - nowUnix, kMaxTokenSeconds * 1000);
+            return m_token;
+        }
+        if (stored) sodium_memzero(stored->accessToken.data(), stored->accessToken.size());
+    }
+
     transport::Request request;
     request.method = transport::Method::Post;
     request.url = m_endpoints.oauthToken;
@@ -179,6 +273,7 @@ ApiResult<std::string> Session::token() {
     const transport::Response& response = *outcome;
     ApiError e;
     e.httpStatus = response.status;
+    e.request = requestLine("POST", m_endpoints.oauthToken);
     if (response.status == 200) {
         auto parsed = parseTokenResponse(response.body);
         if (!parsed) {
@@ -186,14 +281,21 @@ ApiResult<std::string> Session::token() {
             e.message = parsed.error().message;
             return fail(tokenFailure(std::move(e)));
         }
-        // Renew a little before the server's expiry: a token must not die in flight.
-        const std::int64_t lifetime = parsed->expiresInSeconds;
-        const std::int64_t margin = std::clamp<std::int64_t>(lifetime / 10, 1, 120);
+        std::optional<std::int64_t> serverNow;
+        if (auto date = response.header("date")) serverNow = transport::parseHttpDate(*date);
+        const std::int64_t lifetime = tokenLifetimeSeconds(*parsed, serverNow, m_clock.unixMs());
+        // Reuse for about 90 % of its life: a token must not die in flight.
+        const std::int64_t reuseMs = std::max<std::int64_t>(1, lifetime * 9 / 10) * 1000;
+        sodium_memzero(m_token.data(), m_token.size());
         m_token = std::move(parsed->accessToken);
-        m_tokenValidUntilSteadyMs = now + std::max<std::int64_t>(1, lifetime - margin) * 1000;
+        m_tokenValidUntilSteadyMs = now + reuseMs;
         m_lastTokenError.reset();
         m_tokenRetryAtSteadyMs = 0;
         ++m_tokensIssued;
+        if (m_tokenStore) {
+            const std::int64_t nowUnix = m_clock.unixMs();
+            m_tokenStore->save(m_endpoints.oauthToken, m_clientId, StoredToken{m_token, nowUnix, nowUnix + reuseMs});
+        }
         return m_token;
     }
     if (response.status == 400 || response.status == 401 || response.status == 403) {
@@ -203,7 +305,12 @@ ApiResult<std::string> Session::token() {
                           : "the server refused the kiosk's client key or secret";
     } else if (response.status == 429) {
         e.kind = ApiError::Kind::Throttled;
-        e.message = "the server has too many live tokens for this key; waiting";
+        e.tokenLimit = true;
+        std::string words;
+        if (auto problem = parseProblemDetails(response.body)) words = problem->summary();
+        e.message = "the state's server refuses more tokens for this client: " +
+                    (words.empty() ? std::string("it holds too many live tokens") : words) +
+                    " (each live token counts until it expires; this kiosk reuses one, so another program or machine may share the key)";
         if (auto ra = response.header("retry-after"))
             e.retryAfterMs = parseRetryAfterMs(*ra, m_clock.unixMs(), m_authBackoff.cap.count());
     } else {
@@ -220,6 +327,13 @@ bool Session::tokenStillValid(std::string_view token) const {
 }
 
 void Session::tokenRejected(std::string_view tokenUsed) {
+    if (!tokenUsed.empty() && std::find(m_rejectedTokens.begin(), m_rejectedTokens.end(), tokenUsed) == m_rejectedTokens.end()) {
+        if (m_rejectedTokens.size() >= 4) {
+            sodium_memzero(m_rejectedTokens.front().data(), m_rejectedTokens.front().size());
+            m_rejectedTokens.erase(m_rejectedTokens.begin());
+        }
+        m_rejectedTokens.emplace_back(tokenUsed);
+    }
     if (!m_token.empty() && tokenUsed == m_token) {
         sodium_memzero(m_token.data(), m_token.size());
         m_token.clear();
@@ -229,6 +343,7 @@ void Session::tokenRejected(std::string_view tokenUsed) {
 
 void Session::refreshDidNotHelp() {
     tokenRejected(m_token);
+    if (m_tokenStore) m_tokenStore->forget(m_endpoints.oauthToken, m_clientId);
     tokenFailure(ApiError{ApiError::Kind::AuthRejected, 401, 0,
                           "the server refused a freshly issued token (401); the key may lack permissions", std::nullopt});
 }

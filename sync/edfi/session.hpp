@@ -13,6 +13,7 @@
 #include <random>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace edsync::edfi {
 
@@ -32,6 +33,13 @@ struct ApiError {
     int curlCode = 0;
     std::string message;                    // for a person; never a body or a secret
     std::optional<std::int64_t> retryAfterMs;
+    // The request that failed, "GET /data/v3/ed-fi/students?offset=0&limit=500":
+    // method and path only, never a host's credentials or a token.
+    std::string request = {};
+    // The token endpoint refused a new token with 429: the client holds too
+    // many live tokens (ODS/API allows 15). Not a busy server: waiting for
+    // tokens to expire, or reusing one, is the only cure.
+    bool tokenLimit = false;
 
     std::string describe() const;
 };
@@ -48,15 +56,50 @@ struct Credentials {
 
 struct Endpoints {
     std::string discovery;      // {base}/
-    std::string oauthToken;     // {base}/oauth/token
-    std::string dataApi;        // {base}/data/v3/            (ends with '/')
-    std::string changeQueries;  // {base}/changeQueries/v1/   (ends with '/')
+    std::string oauthToken;     // {base}/oauth/token   (ODS/API 8: discovery's urls.oauth, /connect/token)
+    std::string dataApi;        // {base}/{route}/data/v3/            (ends with '/'; ODS/API 8: .../data/)
+    std::string changeQueries;  // {base}/{route}/changeQueries/v1/   (ends with '/')
 
-    static Endpoints defaults(std::string_view baseUrl);
+    // `route` is the tenant and/or school-year segments a state's deployment
+    // puts before data/v3 and changeQueries/v1 ("2026", "district-a/2026"); empty for none.
+    static Endpoints defaults(std::string_view baseUrl, std::string_view route = {});
     // The server's own paths (multi-tenant and year-specific routes differ),
     // kept on the configured scheme/host/port; missing entries keep defaults.
-    static Endpoints fromDiscovery(std::string_view baseUrl, const Discovery& discovery);
+    // Route placeholders ("{tenantIdentifier}", "{schoolYearFromRoute}") are
+    // filled from `route` in order; a listed URL without the route gets it.
+    static Endpoints fromDiscovery(std::string_view baseUrl, const Discovery& discovery, std::string_view route = {});
 };
+
+// "GET /2026/data/v3/ed-fi/students?offset=0": method and path, no host, for messages.
+std::string requestLine(std::string_view method, std::string_view url);
+
+// A route is up to 3 segments of letters, digits, '-' and '_', e.g. "2026".
+bool isValidRoute(std::string_view route);
+
+// Where a token lives between processes, keyed by (token URL, client id) so
+// a changed enrolment never reuses the old one. Implementations must keep
+// the token secret (0600) and may fail silently: a token not kept is only
+// asked for again.
+struct StoredToken {
+    std::string accessToken;
+    std::int64_t issuedAtUnixMs = 0;
+    std::int64_t reuseUntilUnixMs = 0;  // about 90 % of its life
+};
+class TokenStore {
+public:
+    virtual ~TokenStore() = default;
+    virtual std::optional<StoredToken> load(std::string_view tokenUrl, std::string_view clientId) = 0;
+    virtual void save(std::string_view tokenUrl, std::string_view clientId, const StoredToken& token) = 0;
+    virtual void forget(std::string_view tokenUrl, std::string_view clientId) = 0;
+};
+
+// A token's useful life from the server's answer: relative seconds, or an
+// absolute time measured against the server's Date (else our clock);
+// absurd values are clamped to [kMinTokenSeconds, kMaxTokenSeconds].
+inline constexpr std::int64_t kMinTokenSeconds = 30;
+inline constexpr std::int64_t kMaxTokenSeconds = 7 * 24 * 3600;
+std::int64_t tokenLifetimeSeconds(const TokenResponse& token, std::optional<std::int64_t> serverNowUnixSeconds,
+                                  std::int64_t localNowUnixMs);
 
 // Ed-Fi resource names as the outbox holds them: "studentAssessments" (the
 // ed-fi namespace) or "namespace/resource" for extensions. Anything else is
@@ -73,6 +116,13 @@ public:
     ~Session();
     Session(const Session&) = delete;
     Session& operator=(const Session&) = delete;
+
+    // Tenant/year route segments (see Endpoints::defaults); before discover().
+    void setRoute(std::string route);
+    // Share tokens with other processes through `store` (may be null: this
+    // process only). Not owned; must outlive the session.
+    void setTokenStore(TokenStore* store) { m_tokenStore = store; }
+    const Clock& clock() const { return m_clock; }
 
     // GET {base}/. Any HTTP answer proves the server is reachable; a usable
     // document also updates the endpoints and the data model version.
@@ -101,12 +151,17 @@ public:
     transport::Request upsertRequest(std::string_view resource, std::string_view json, std::string_view token) const;
     transport::Request getRequest(std::string url, std::string_view token) const;
 
+    // Tokens this session obtained from the server (not from the store).
     int tokensIssued() const { return m_tokensIssued; }
 
 private:
     ApiError tokenFailure(ApiError error);
 
     std::string m_baseUrl;
+    std::string m_route;
+    std::string m_clientId;
+    TokenStore* m_tokenStore = nullptr;
+    std::vector<std::string> m_rejectedTokens;  // answered 401 (the last few): never taken from the store again
     std::string m_basicAuth;  // "Basic base64(key:secret)"
     transport::HttpClient& m_http;
     const Clock& m_clock;

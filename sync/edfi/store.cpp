@@ -23,8 +23,35 @@ CREATE TABLE edfi_contact (
 );
 )sql";
 
+// v2: full pulls (servers without change queries, and the daily resync)
+// remember what they saw, and the last download is kept for `status`.
+constexpr std::string_view kSchemaV2 = R"sql(
+CREATE TABLE edfi_pull_state (
+  resource          TEXT PRIMARY KEY,
+  generation        INTEGER NOT NULL CHECK (generation >= 0),
+  last_full_unix_ms INTEGER
+) WITHOUT ROWID;
+CREATE TABLE edfi_pull_seen (
+  resource   TEXT NOT NULL,
+  id         TEXT NOT NULL,
+  generation INTEGER NOT NULL,
+  key_json   TEXT NOT NULL,
+  PRIMARY KEY (resource, id)
+) WITHOUT ROWID;
+CREATE INDEX edfi_pull_seen_generation ON edfi_pull_seen (resource, generation);
+CREATE TABLE edfi_download (
+  id         INTEGER PRIMARY KEY CHECK (id = 1),
+  at_unix_ms INTEGER NOT NULL,
+  mode       TEXT NOT NULL,
+  records    INTEGER NOT NULL,
+  complete   INTEGER NOT NULL,
+  error      TEXT NOT NULL DEFAULT ''
+);
+)sql";
+
 constexpr std::array kMigrations{
     sqlite::Migration{1, kSchemaV1},
+    sqlite::Migration{2, kSchemaV2},
 };
 
 } // namespace
@@ -77,6 +104,83 @@ Status saveContact(Database& db, const ContactRecord& contact) {
         "  data_model_version = excluded.data_model_version;");
     if (!stmt) return fail(stmt.error());
     stmt->bind(1, contact.lastSuccessUnixMs).bind(2, contact.clockOffsetMs).bind(3, contact.lastPullUnixMs).bind(4, contact.dataModelVersion);
+    return stmt->run();
+}
+
+Result<PullState> loadPullState(Database& db, std::string_view resource) {
+    auto stmt = db.prepare("SELECT generation, last_full_unix_ms FROM edfi_pull_state WHERE resource = ?1;");
+    if (!stmt) return fail(stmt.error());
+    stmt->bind(1, resource);
+    auto row = stmt->step();
+    if (!row) return fail(row.error());
+    PullState state;
+    if (!*row) return state;
+    state.generation = stmt->getInt(0);
+    state.lastFullUnixMs = stmt->getOptionalInt(1);
+    return state;
+}
+
+Status savePullState(Database& db, std::string_view resource, const PullState& state) {
+    auto stmt = db.prepare(
+        "INSERT INTO edfi_pull_state (resource, generation, last_full_unix_ms) VALUES (?1, ?2, ?3)"
+        " ON CONFLICT (resource) DO UPDATE SET generation = excluded.generation, last_full_unix_ms = excluded.last_full_unix_ms;");
+    if (!stmt) return fail(stmt.error());
+    stmt->bind(1, resource).bind(2, state.generation).bind(3, state.lastFullUnixMs);
+    return stmt->run();
+}
+
+Status markSeen(Database& db, std::string_view resource, std::string_view id, std::int64_t generation, std::string_view keyJson) {
+    auto stmt = db.prepare(
+        "INSERT INTO edfi_pull_seen (resource, id, generation, key_json) VALUES (?1, ?2, ?3, ?4)"
+        " ON CONFLICT (resource, id) DO UPDATE SET generation = excluded.generation, key_json = excluded.key_json;");
+    if (!stmt) return fail(stmt.error());
+    stmt->bind(1, resource).bind(2, id).bind(3, generation).bind(4, keyJson);
+    return stmt->run();
+}
+
+Status forgetSeen(Database& db, std::string_view resource, std::string_view id) {
+    auto stmt = db.prepare("DELETE FROM edfi_pull_seen WHERE resource = ?1 AND id = ?2;");
+    if (!stmt) return fail(stmt.error());
+    stmt->bind(1, resource).bind(2, id);
+    return stmt->run();
+}
+
+Result<std::vector<SeenRecord>> seenBefore(Database& db, std::string_view resource, std::int64_t generation, int limit) {
+    auto stmt = db.prepare("SELECT id, key_json FROM edfi_pull_seen WHERE resource = ?1 AND generation < ?2 ORDER BY id LIMIT ?3;");
+    if (!stmt) return fail(stmt.error());
+    stmt->bind(1, resource).bind(2, generation).bind(3, static_cast<std::int64_t>(limit));
+    std::vector<SeenRecord> out;
+    for (;;) {
+        auto row = stmt->step();
+        if (!row) return fail(row.error());
+        if (!*row) break;
+        out.push_back({stmt->getText(0), stmt->getText(1)});
+    }
+    return out;
+}
+
+Result<std::optional<DownloadRecord>> loadDownload(Database& db) {
+    auto stmt = db.prepare("SELECT at_unix_ms, mode, records, complete, error FROM edfi_download WHERE id = 1;");
+    if (!stmt) return fail(stmt.error());
+    auto row = stmt->step();
+    if (!row) return fail(row.error());
+    if (!*row) return std::optional<DownloadRecord>{};
+    DownloadRecord d;
+    d.atUnixMs = stmt->getInt(0);
+    d.mode = stmt->getText(1);
+    d.records = stmt->getInt(2);
+    d.complete = stmt->getInt(3) != 0;
+    d.error = stmt->getText(4);
+    return std::optional<DownloadRecord>{std::move(d)};
+}
+
+Status saveDownload(Database& db, const DownloadRecord& record) {
+    auto stmt = db.prepare(
+        "INSERT INTO edfi_download (id, at_unix_ms, mode, records, complete, error) VALUES (1, ?1, ?2, ?3, ?4, ?5)"
+        " ON CONFLICT (id) DO UPDATE SET at_unix_ms = excluded.at_unix_ms, mode = excluded.mode, records = excluded.records,"
+        "  complete = excluded.complete, error = excluded.error;");
+    if (!stmt) return fail(stmt.error());
+    stmt->bind(1, record.atUnixMs).bind(2, record.mode).bind(3, record.records).bind(4, static_cast<std::int64_t>(record.complete ? 1 : 0)).bind(5, record.error);
     return stmt->run();
 }
 

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace edsync::edfi {
 
@@ -32,5 +33,34 @@ struct ContactRecord {
 };
 Result<ContactRecord> loadContact(Database& db);
 Status saveContact(Database& db, const ContactRecord& contact);
+
+// --- Full pulls: what was downloaded, so a complete pass can tell what the
+// server no longer has (v2).
+struct PullState {
+    std::int64_t generation = 0;                 // of the last complete full pass
+    std::optional<std::int64_t> lastFullUnixMs;  // when it finished
+};
+Result<PullState> loadPullState(Database& db, std::string_view resource);
+Status savePullState(Database& db, std::string_view resource, const PullState& state);
+// Records `id` (with its natural-key members, `keyJson`) as present in `generation`.
+Status markSeen(Database& db, std::string_view resource, std::string_view id, std::int64_t generation, std::string_view keyJson);
+Status forgetSeen(Database& db, std::string_view resource, std::string_view id);
+struct SeenRecord {
+    std::string id;
+    std::string keyJson;
+};
+// Up to `limit` records last seen before `generation`.
+Result<std::vector<SeenRecord>> seenBefore(Database& db, std::string_view resource, std::int64_t generation, int limit);
+
+// --- The last download, for `status` (v2).
+struct DownloadRecord {
+    std::int64_t atUnixMs = 0;
+    std::string mode;        // "change queries", "full", "change queries + full"
+    std::int64_t records = 0;  // changed + deleted items applied
+    bool complete = false;
+    std::string error;       // the cause when not complete; may quote the server: show, never log
+};
+Result<std::optional<DownloadRecord>> loadDownload(Database& db);
+Status saveDownload(Database& db, const DownloadRecord& record);
 
 } // namespace edsync::edfi

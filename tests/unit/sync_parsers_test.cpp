@@ -1,5 +1,6 @@
 // Server-response parsers against good, malformed and hostile input.
 #include "sync/edfi/parsers.hpp"
+#include "sync/edfi/session.hpp"
 
 #include "sync_doctest.hpp"
 #include <nlohmann/json.hpp>
@@ -116,7 +117,8 @@ TEST_CASE("token response: good") {
     CHECK(parseTokenResponse(R"({"access_token":"x","expires_in":"900","token_type":"Bearer"})")->expiresInSeconds == 900);
     CHECK(parseTokenResponse(R"({"access_token":"x","expires_in":59.9})")->expiresInSeconds == 59);
     CHECK(parseTokenResponse(R"({"access_token":"x"})")->expiresInSeconds == 300);  // absent: conservative default
-    CHECK(parseTokenResponse(R"({"access_token":"x","expires_in":999999999999})")->expiresInSeconds == 7 * 24 * 3600);
+    // A billion seconds is a point in time (year 33658), not a lifetime: clamped to a week.
+    CHECK(tokenLifetimeSeconds(*parseTokenResponse(R"({"access_token":"x","expires_in":999999999999})"), std::nullopt, 0) == 7 * 24 * 3600);
 }
 
 TEST_CASE("token response: malformed and hostile") {

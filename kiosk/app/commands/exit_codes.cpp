@@ -20,6 +20,8 @@ Exit exitFor(edsync::edfi::PassResult result) {
     case R::Offline: return Offline;
     case R::AuthFailure: return CredentialsRefused;
     case R::Standby: return SiteStandby;
+    case R::TokensRefused: return TokensRefused;
+    case R::DownloadFailed: return DownloadFailed;
     }
     return DataError;
 }

@@ -33,6 +33,8 @@ enum Exit : int {
     DamagedFile = 15,        // an export file altered or damaged
     SiteStandby = 16,        // another machine of the site uploads (it holds the uploader lease)
     StoreDamaged = 17,       // the kiosk's database is damaged: nothing was written; `rescue` salvages it
+    TokensRefused = 18,      // the state's server refuses more tokens for this client (429)
+    DownloadFailed = 19,     // the roster download failed (each failure names its request)
 };
 
 struct ExitCodeInfo {
@@ -60,6 +62,8 @@ inline constexpr std::array kExitCodes{
     ExitCodeInfo{DamagedFile, "DamagedFile", "an export file that was altered or damaged"},
     ExitCodeInfo{SiteStandby, "SiteStandby", "another machine of the site uploads its records (it holds the uploader lease)"},
     ExitCodeInfo{StoreDamaged, "StoreDamaged", "the kiosk's database is damaged: nothing was written (see `rescue`)"},
+    ExitCodeInfo{TokensRefused, "TokensRefused", "the state's server refuses more tokens for this client (429)"},
+    ExitCodeInfo{DownloadFailed, "DownloadFailed", "the roster download failed (the request is named)"},
 };
 
 // "0 done, 1 bad command line...": the table for --help.

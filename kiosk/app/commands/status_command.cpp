@@ -76,8 +76,11 @@ int status(Context& ctx, bool asJson) {
         return DataError;
     }
     edsync::edfi::ContactRecord contact;
-    if (db.readOnly() || edsync::edfi::migrate(db))
+    std::optional<edsync::edfi::DownloadRecord> download;
+    if (db.readOnly() || edsync::edfi::migrate(db)) {
         if (auto c = edsync::edfi::loadContact(db)) contact = *c;
+        if (auto d = edsync::edfi::loadDownload(db)) download = *d;
+    }
     auto audit = store::verifyAudit(db);
     const std::int64_t now = nowUnixMs();
 
@@ -115,6 +118,12 @@ int status(Context& ctx, bool asJson) {
     contactJson["lastPullUnixMs"] = contact.lastPullUnixMs ? nlohmann::json(*contact.lastPullUnixMs) : nlohmann::json();
     contactJson["dataModelVersion"] = contact.dataModelVersion;
     j["contact"] = contactJson;
+    // The last roster download: when, how (change queries / full), how much, and why it failed.
+    if (download)
+        j["download"] = {{"atUnixMs", download->atUnixMs}, {"mode", download->mode}, {"records", download->records},
+                         {"complete", download->complete}, {"error", download->error}};
+    else
+        j["download"] = nullptr;
 
     // Background sync (who holds the database's sync lock)
     std::optional<SyncLock::Holder> holder;
@@ -202,6 +211,15 @@ int status(Context& ctx, bool asJson) {
         out << "\n";
     } else {
         out << "last contact with the state: never\n";
+    }
+    if (download) {
+        // Kept from a server's answer: control characters never reach the terminal.
+        out << "last download: " << formatAgo(download->atUnixMs, now) << " · " << edsync::edfi::sanitizeText(download->mode, 100) << " · "
+            << download->records
+            << " record(s) · " << (download->complete ? "complete" : "INCOMPLETE") << "\n";
+        if (!download->error.empty()) out << "  download error: " << edsync::edfi::sanitizeText(download->error, 2000) << "\n";
+    } else {
+        out << "last download: never\n";
     }
     if (syncJson.value("running", false))
         out << "background sync: running" << (holder ? " (" + holder->role + ", pid " + std::to_string(holder->pid) + ")" : std::string()) << "\n";

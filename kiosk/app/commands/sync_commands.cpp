@@ -115,10 +115,15 @@ int syncOnce(Context& ctx, bool now) {
               << report.retried << ", needs attention " << report.attention << "\n";
     std::cout << "waiting " << report.counts.pending << " · needs attention " << report.counts.needsAttention << " · synced "
               << report.counts.synced << "\n";
-    if (report.pull)
+    if (report.pull) {
+        std::cout << "download (" << report.pull->mode() << (report.pull->snapshot ? ", snapshot" : "") << "): "
+                  << report.pull->records() << " record(s)\n";
+        if (!report.pull->changeQueries)
+            std::cout << "  the server offers no change queries; every resource was read whole\n";
         for (const auto& r : report.pull->resources)
             std::cout << "  " << r.resource << ": " << (r.complete ? "up to date" : "incomplete") << ", " << r.changed << " changed, "
-                      << r.deleted << " deleted\n";
+                      << r.deleted + r.removed << " deleted" << (r.full ? " (full read)" : "") << "\n";
+    }
     if (setup.sink->skipped() > 0) std::cout << "  " << setup.sink->skipped() << " downloaded roster item(s) failed validation and were skipped\n";
     if (!report.message.empty()) std::cout << printable(report.message) << "\n";
     return exitFor(report.result);

@@ -3,6 +3,7 @@
 #include "kiosk/app/commands/ctl.hpp"
 
 #include "kiosk/app/bundle_upload.hpp"
+#include "kiosk/app/sync_wiring.hpp"
 #include "kiosk/app/pending_bundle.hpp"
 #include "kiosk/app/printable.hpp"
 #include "kiosk/app/privileges.hpp"
@@ -151,7 +152,8 @@ int importPending(Context& ctx, const std::filesystem::path& file) {
         std::cerr << "import-pending: " << why << "\n";
         return InputError;
     }
-    auto tally = uploadBundle(*config->state, *creds, opened->records);
+    auto tokens = makeTokenStore(store->db().path());  // the kiosk's one token, shared with sync
+    auto tally = uploadBundle(*config->state, *creds, opened->records, tokens.get());
     sodium_memzero(creds->secret.data(), creds->secret.size());
     // The upload cannot be taken back; an entry that cannot be written is
     // said loudly and ends the command with DataError.

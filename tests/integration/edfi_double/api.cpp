@@ -23,7 +23,7 @@ std::vector<std::string> splitSegments(std::string_view path) {
 
 Api::Api(ApiConfig config, Clock clock)
     : m_config(std::move(config)), m_clock(std::move(clock)),
-      m_tokens(m_config.tokenTtl, m_config.maxLiveTokens, m_clock), m_store(m_clock) {
+      m_tokens(m_config.tokenTtl, m_config.maxLiveTokens, m_clock), m_store(m_clock), m_snapshot(m_clock) {
     m_descriptors.loadBuiltIn(nlohmann::json::parse(builtInDescriptorJson()));
 }
 
@@ -46,16 +46,34 @@ HttpResponse Api::handle(const HttpRequest& request) {
     return response;
 }
 
-HttpResponse Api::route(const HttpRequest& request, const std::vector<std::string>& segments) {
+HttpResponse Api::route(const HttpRequest& request, const std::vector<std::string>& given) {
     const std::string& method = request.method;
-    if (segments.empty()) {
+    if (given.empty()) {
         if (method != "GET") return methodNotAllowed("GET");
         return discovery(request);
     }
-    if (segments[0] == "_test" && segments.size() == 2) return testControl(request, segments[1]);
-    if (segments.size() == 2 && segments[0] == "oauth" && segments[1] == "token") {
+    if (given[0] == "_test" && given.size() == 2) return testControl(request, given[1]);
+    const Behaviour play = behaviour();
+    // ODS/API 8 moved the token endpoint and keeps /oauth/token as a proxy.
+    const bool tokenRoute = given.size() == 2 && ((given[0] == "oauth" && given[1] == "token") ||
+                                                  (play.v8 && given[0] == "connect" && given[1] == "token"));
+    if (tokenRoute) {
         if (method != "POST") return methodNotAllowed("POST");
         return issueToken(request);
+    }
+    // Tenant/year routes: data and change queries only under /{prefix}/.
+    std::vector<std::string> segments = given;
+    const std::vector<std::string> prefix = splitSegments(play.routePrefix);
+    if (!prefix.empty()) {
+        if (segments.size() > prefix.size() && std::equal(prefix.begin(), prefix.end(), segments.begin())) {
+            segments.erase(segments.begin(), segments.begin() + static_cast<std::ptrdiff_t>(prefix.size()));
+        } else if (segments[0] == "data" || segments[0] == "changeQueries") {
+            return notFound("No route matches '" + request.path + "': this API serves /" + play.routePrefix + "/...");
+        }
+    }
+    if (play.v8 && !segments.empty() && segments[0] == "data") {
+        if (segments.size() >= 2 && segments[1] == "v3") return notFound("No route matches '" + request.path + "' (ODS/API 8: /data/ed-fi/...)");
+        segments.insert(segments.begin() + 1, "v3");
     }
     if (segments == std::vector<std::string>{"metadata", "data", "v3", "dependencies"}) {
         if (method != "GET") return methodNotAllowed("GET");
@@ -80,11 +98,13 @@ std::string Api::baseUrl(const HttpRequest& request) const {
     return "https://" + request.header("Host").value_or(m_config.defaultAuthority);
 }
 
-HttpResponse Api::discovery(const HttpRequest& request) const {
+HttpResponse Api::discovery(const HttpRequest& request) {
     const bool ds52 = m_config.dataStandard == DataStandard::V52;
     const std::string base = baseUrl(request);
+    const Behaviour play = behaviour();
+    const std::string root = routeRoot(request);
     nlohmann::json body = {
-        {"version", ds52 ? "7.3" : "7.2"},
+        {"version", play.v8 ? "8.0" : ds52 ? "7.3" : "7.2"},
         {"informationalVersion", ds52 ? "7.3" : "7.2"},
         {"suite", "3"},
         {"build", ds52 ? "7.3.0-edfi-double" : "7.2.0-edfi-double"},
@@ -96,9 +116,9 @@ HttpResponse Api::discovery(const HttpRequest& request) const {
         {"urls",
          {{"dependencies", base + "/metadata/data/v3/dependencies"},
           {"openApiMetadata", base + "/metadata"},
-          {"oauth", base + "/oauth/token"},
-          {"dataManagementApi", base + "/data/v3"},
-          {"changeQueries", base + "/changeQueries/v1"},
+          {"oauth", base + (play.v8 ? "/connect/token" : "/oauth/token")},
+          {"dataManagementApi", root + (play.v8 ? "/data" : "/data/v3")},
+          {"changeQueries", root + "/changeQueries/v1"},
           {"composites", base + "/composites/v1"}}},
     };
     return jsonResponse(200, body);
@@ -117,7 +137,15 @@ HttpResponse Api::dependencies() const {
 
 HttpResponse Api::availableChangeVersions(const HttpRequest& request) {
     if (auto refused = requireBearer(request)) return *refused;
-    return jsonResponse(200, {{"oldestChangeVersion", 0}, {"newestChangeVersion", m_store.newestChangeVersion()}});
+    if (int status = behaviour().changeQueriesStatus; status == 404) {
+        return notFound("Change queries are not enabled on this API.");
+    } else if (status != 0) {
+        return problemResponse({status, "urn:ed-fi:api:system-error", "Internal Server Error",
+                                "An unexpected problem has occurred.", {}, {}});
+    }
+    auto store = readStore(request);
+    if (auto* refused = std::get_if<HttpResponse>(&store)) return *refused;
+    return jsonResponse(200, {{"oldestChangeVersion", 0}, {"newestChangeVersion", std::get<Store*>(store)->newestChangeVersion()}});
 }
 
 } // namespace edfi_double

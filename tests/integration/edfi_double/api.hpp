@@ -2,6 +2,8 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <mutex>
+#include <variant>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -31,6 +33,20 @@ struct ApiConfig {
     std::string defaultAuthority = "127.0.0.1";
 };
 
+// How the double plays a particular state's deployment; switched per test
+// through POST /_test/behaviour (members absent keep their value) and back
+// to these defaults by /_test/reset.
+struct Behaviour {
+    int changeQueriesStatus = 0;          // 0: served; 404 / 500: availableChangeVersions answers that
+    bool snapshots = false;               // Use-Snapshot: true honoured (a copy taken when switched on); else 404
+    int snapshotGoneAfter = -1;           // 410 Gone to the Nth snapshot read from now (then a new snapshot)
+    std::uint64_t maxLimit = 500;         // a larger limit is refused with 400
+    bool pageTokens = false;              // Next-Page-Token paging offered on full lists
+    std::string routePrefix;              // "district-a/2026": data and change queries live under /{prefix}/
+    bool v8 = false;                      // ODS/API 8: data under /data (no /v3), token at /connect/token
+    std::string expiresAs;                // "": seconds; "epoch" / "iso": expires_in as an absolute time
+};
+
 // The whole behaviour of the double: routes one request to a response.
 // HTTP-library-free so unit tests drive it directly. Thread-safe.
 class Api {
@@ -47,7 +63,7 @@ private:
     HttpResponse route(const HttpRequest& request, const std::vector<std::string>& segments);
 
     // discovery and metadata
-    HttpResponse discovery(const HttpRequest& request) const;
+    HttpResponse discovery(const HttpRequest& request);
     HttpResponse dependencies() const;
     // oauth
     HttpResponse issueToken(const HttpRequest& request);
@@ -61,6 +77,12 @@ private:
     HttpResponse availableChangeVersions(const HttpRequest& request);
     // test control
     HttpResponse testControl(const HttpRequest& request, const std::string& action);
+    HttpResponse setBehaviour(const nlohmann::json& body);
+    HttpResponse tokenStats();
+    // Which store serves a read: the snapshot when asked and offered; an
+    // error response when the snapshot is missing or gone.
+    std::variant<Store*, HttpResponse> readStore(const HttpRequest& request);
+    std::string routeRoot(const HttpRequest& request) const;  // base + "/" + prefix
 
     bool isAvailable(const ResourceSpec& spec) const;
     std::string baseUrl(const HttpRequest& request) const;
@@ -70,6 +92,11 @@ private:
     TokenTable m_tokens;
     Store m_store;
     DescriptorCatalog m_descriptors;
+    mutable std::mutex m_behaviourMutex;
+    Behaviour m_behaviour;
+    Store m_snapshot;
+    int m_snapshotReads = 0;
+    Behaviour behaviour();
 };
 
 } // namespace edfi_double

@@ -35,11 +35,17 @@ HttpResponse badRequest(const std::string& detail, ValidationErrors errors = {})
 // Query members that steer paging rather than filter records.
 bool isPagingParameter(std::string_view name) {
     return name == "offset" || name == "limit" || name == "totalCount" || name == "minChangeVersion" ||
-           name == "maxChangeVersion";
+           name == "maxChangeVersion" || name == "pageToken" || name == "pageSize";
 }
 
 // Reads offset/limit/totalCount/min/maxChangeVersion; a 400 response on bad input.
-std::variant<ListQuery, HttpResponse> readListQuery(const HttpRequest& request) {
+// A page token names the offset it continues from ("pt-500"); opaque to clients.
+std::optional<std::uint64_t> offsetFromPageToken(std::string_view token) {
+    if (!token.starts_with("pt-")) return std::nullopt;
+    return parseUnsigned(token.substr(3));
+}
+
+std::variant<ListQuery, HttpResponse> readListQuery(const HttpRequest& request, std::uint64_t maxLimit = kMaxLimit) {
     ListQuery query;
     ValidationErrors errors;
     auto readNumber = [&](std::string_view name) -> std::optional<std::uint64_t> {
@@ -51,11 +57,23 @@ std::variant<ListQuery, HttpResponse> readListQuery(const HttpRequest& request) 
     };
     if (auto offset = readNumber("offset")) query.offset = *offset;
     if (auto limit = readNumber("limit")) {
-        if (*limit > kMaxLimit) {
+        if (*limit > maxLimit) {
             errors["limit"].push_back("Limit must be omitted or set to a value between 0 and " +
-                                      std::to_string(kMaxLimit) + ".");
+                                      std::to_string(maxLimit) + ".");
         }
         query.limit = *limit;
+    }
+    if (auto token = request.queryValue("pageToken")) {
+        auto offset = offsetFromPageToken(*token);
+        if (!offset) errors["pageToken"].push_back("The page token is not valid.");
+        else query.offset = *offset;
+    }
+    if (auto size = readNumber("pageSize")) {
+        if (*size > maxLimit) {
+            errors["pageSize"].push_back("PageSize must be omitted or set to a value between 0 and " +
+                                         std::to_string(maxLimit) + ".");
+        }
+        query.limit = *size;
     }
     query.minChangeVersion = readNumber("minChangeVersion");
     query.maxChangeVersion = readNumber("maxChangeVersion");
@@ -203,15 +221,27 @@ HttpResponse Api::postResource(const HttpRequest& request, const ResourceSpec& s
 }
 
 HttpResponse Api::listResource(const HttpRequest& request, const ResourceSpec& spec) {
-    auto query = readListQuery(request);
+    const Behaviour play = behaviour();
+    auto query = readListQuery(request, play.maxLimit);
     if (auto* refused = std::get_if<HttpResponse>(&query)) return *refused;
-    return pageResponse(request, m_store.list(spec.name, std::get<ListQuery>(query)));
+    auto store = readStore(request);
+    if (auto* refused = std::get_if<HttpResponse>(&store)) return *refused;
+    const ListQuery& q = std::get<ListQuery>(query);
+    const ListPage page = std::get<Store*>(store)->list(spec.name, q);
+    HttpResponse response = pageResponse(request, page);
+    // Cursor paging (ODS/API 7.3) on whole lists, where this deployment offers it.
+    const bool window = q.minChangeVersion || q.maxChangeVersion;
+    if (play.pageTokens && !window && q.offset + page.items.size() < page.totalCount && !page.items.empty())
+        response.setHeader("Next-Page-Token", "pt-" + std::to_string(q.offset + page.items.size()));
+    return response;
 }
 
 HttpResponse Api::listDeletes(const HttpRequest& request, const ResourceSpec& spec) {
-    auto query = readListQuery(request);
+    auto query = readListQuery(request, behaviour().maxLimit);
     if (auto* refused = std::get_if<HttpResponse>(&query)) return *refused;
-    return pageResponse(request, m_store.deletes(spec.name, std::get<ListQuery>(query)));
+    auto store = readStore(request);
+    if (auto* refused = std::get_if<HttpResponse>(&store)) return *refused;
+    return pageResponse(request, std::get<Store*>(store)->deletes(spec.name, std::get<ListQuery>(query)));
 }
 
 HttpResponse Api::listKeyChanges(const HttpRequest& request) {

@@ -1,4 +1,6 @@
 // POST /oauth/token and bearer-token checks of the double's Api.
+#include <ctime>
+
 #include <nlohmann/json.hpp>
 
 #include "edfi_double/api.hpp"
@@ -30,6 +32,15 @@ QueryParams tokenFields(const HttpRequest& request) {
         return fields;
     }
     return parseFormUrlEncoded(request.body);
+}
+
+std::string isoUtc(std::int64_t unixSeconds) {
+    std::time_t t = static_cast<std::time_t>(unixSeconds);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
 }
 
 std::optional<std::string> field(const QueryParams& fields, std::string_view name) {
@@ -69,9 +80,14 @@ HttpResponse Api::issueToken(const HttpRequest& request) {
                                 {},
                                 {}});
     }
-    HttpResponse response = jsonResponse(
-        200,
-        {{"access_token", issued->accessToken}, {"expires_in", issued->expiresIn.count()}, {"token_type", "bearer"}});
+    // Some servers send the expiry as a point in time, not a lifetime.
+    nlohmann::json expiresIn = issued->expiresIn.count();
+    const std::string expiresAs = behaviour().expiresAs;
+    const auto at = std::chrono::duration_cast<std::chrono::seconds>((m_clock() + issued->expiresIn).time_since_epoch()).count();
+    if (expiresAs == "epoch") expiresIn = at;
+    else if (expiresAs == "iso") expiresIn = isoUtc(at);
+    HttpResponse response =
+        jsonResponse(200, {{"access_token", issued->accessToken}, {"expires_in", expiresIn}, {"token_type", "bearer"}});
     response.setHeader("Cache-Control", "no-store");
     return response;
 }

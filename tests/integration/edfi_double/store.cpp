@@ -207,6 +207,14 @@ std::uint64_t Store::newestChangeVersion() const {
     return m_changeVersion;
 }
 
+void Store::copyRecordsFrom(const Store& other) {
+    if (&other == this) return;
+    std::scoped_lock lock(m_mutex, other.m_mutex);
+    m_collections = other.m_collections;
+    m_changeVersion = other.m_changeVersion;
+    m_sequence = other.m_sequence;
+}
+
 void Store::clear() {
     std::lock_guard lock(m_mutex);
     m_collections.clear();

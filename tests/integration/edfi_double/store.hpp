@@ -64,6 +64,8 @@ public:
     nlohmann::json received(const std::string& resource) const;
     std::uint64_t newestChangeVersion() const;
     void clear();
+    // Replaces this store's records with a copy of `other`'s (a snapshot).
+    void copyRecordsFrom(const Store& other);
 
 private:
     struct Item {

@@ -27,7 +27,11 @@ HttpResponse Api::testControl(const HttpRequest& request, const std::string& act
         if (!resource) return controlError(400, "add ?resource=<name>, e.g. ?resource=studentAssessments");
         return jsonResponse(200, m_store.received(*resource));
     }
-    const bool known = action == "expire-tokens" || action == "seed" || action == "delete" || action == "reset";
+    if (action == "tokens") {
+        if (!isGet) return methodNotAllowed("GET");
+        return tokenStats();
+    }
+    const bool known = action == "expire-tokens" || action == "seed" || action == "delete" || action == "reset" || action == "behaviour";
     if (!known) return notFound("Unknown test-control action '" + action + "'.");
     if (!isPost) return methodNotAllowed("POST");
 
@@ -39,6 +43,7 @@ HttpResponse Api::testControl(const HttpRequest& request, const std::string& act
         m_store.clear();
         m_tokens.clear();
         m_descriptors.clearExtras();
+        setBehaviour(nlohmann::json{{"defaults", true}});
         if (auto error = applyStartupSeed()) return controlError(500, "startup seed: " + *error);
         return jsonResponse(200, {{"reset", true}, {"newestChangeVersion", m_store.newestChangeVersion()}});
     }
@@ -46,6 +51,7 @@ HttpResponse Api::testControl(const HttpRequest& request, const std::string& act
     nlohmann::json body = nlohmann::json::parse(request.body, nullptr, false);
     if (body.is_discarded() || !body.is_object()) return controlError(400, "the body must be a JSON object");
 
+    if (action == "behaviour") return setBehaviour(body);
     if (action == "seed") {
         auto outcome = applySeed(body, m_store, m_descriptors);
         if (auto* error = std::get_if<SeedError>(&outcome)) return controlError(400, error->message);

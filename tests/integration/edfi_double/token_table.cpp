@@ -22,6 +22,7 @@ std::optional<IssuedToken> TokenTable::issue(const std::string& clientId) {
     if (live >= m_maxLivePerClient) return std::nullopt;
     std::string token = randomHex(16);
     m_tokens[token] = Entry{clientId, now + m_ttl};
+    ++m_issuedTotal;
     return IssuedToken{token, m_ttl};
 }
 
@@ -51,6 +52,17 @@ std::size_t TokenTable::expireAll() {
 void TokenTable::clear() {
     std::lock_guard lock(m_mutex);
     m_tokens.clear();
+    m_issuedTotal = 0;
+}
+
+std::size_t TokenTable::issuedTotal() {
+    std::lock_guard lock(m_mutex);
+    return m_issuedTotal;
+}
+
+void TokenTable::setMaxLivePerClient(std::size_t max) {
+    std::lock_guard lock(m_mutex);
+    m_maxLivePerClient = max;
 }
 
 } // namespace edfi_double

@@ -28,6 +28,9 @@ public:
     // The client a live token belongs to; nullopt for unknown or expired.
     std::optional<std::string> clientFor(const std::string& token);
     std::size_t liveCount(const std::string& clientId);
+    // Every token issued since start (or clear()), live or not.
+    std::size_t issuedTotal();
+    void setMaxLivePerClient(std::size_t max);
     // Ends every live token now (test control); returns how many there were.
     std::size_t expireAll();
     void clear();
@@ -44,6 +47,7 @@ private:
     Clock m_clock;
     std::mutex m_mutex;
     std::map<std::string, Entry> m_tokens;
+    std::size_t m_issuedTotal = 0;
 };
 
 } // namespace edfi_double

@@ -6,6 +6,7 @@
 
 #include "sync/edfi/engine.hpp"
 #include "sync/edfi/store.hpp"
+#include "sync/edfi/token_file.hpp"
 #include "sync/transport/curl_transport.hpp"
 
 #include <nlohmann/json.hpp>
@@ -413,4 +414,246 @@ TEST_CASE("a 10,000-record backlog written offline drains without a restart") {
     (*engine)->stop();
     CHECK(kiosk.counts().pending == 0);
     checkReceived(site.received("studentAssessments"), latest);
+}
+
+// --- Ed-Fi as states run it: routes, tokens, servers without change queries ---
+
+namespace {
+
+// Switches how the double plays its deployment (POST /_test/behaviour).
+void behave(Site& site, const nlohmann::json& behaviour) {
+    auto r = site.control->performOne({transport::Method::Post, site.doubleUrl() + "/_test/behaviour",
+                                       {{"Content-Type", "application/json"}}, behaviour.dump()});
+    REQUIRE(r.ok());
+    INFO(r->body);
+    REQUIRE(r->status == 200);
+}
+
+int tokensIssued(Site& site) {
+    auto r = site.control->performOne({transport::Method::Get, site.doubleUrl() + "/_test/tokens", {}, {}});
+    REQUIRE(r.ok());
+    REQUIRE(r->status == 200);
+    return nlohmann::json::parse(r->body).at("issued").get<int>();
+}
+
+void removeStudent(Site& site, int i) {
+    auto r = site.control->performOne({transport::Method::Post, site.doubleUrl() + "/_test/delete", {{"Content-Type", "application/json"}},
+                                       nlohmann::json{{"resource", "students"}, {"key", {{"studentUniqueId", studentId(i)}}}}.dump()});
+    REQUIRE(r.ok());
+    REQUIRE(r->status == 200);
+}
+
+// The roster as a set of student IDs; deletions by id, inferred ones included.
+struct RosterSet final : PullSink {
+    std::map<std::string, std::string> byId;  // id -> studentUniqueId
+    std::set<std::string> students() const {
+        std::set<std::string> out;
+        for (const auto& entry : byId) out.insert(entry.second);
+        return out;
+    }
+    sqlite::Status apply(sqlite::Database&, std::string_view, const std::vector<nlohmann::json>& items) override {
+        for (const auto& s : items) byId[s.at("id").get<std::string>()] = s.at("studentUniqueId").get<std::string>();
+        return {};
+    }
+    sqlite::Status applyDeletes(sqlite::Database&, std::string_view, const std::vector<nlohmann::json>& items) override {
+        for (const auto& s : items) byId.erase(s.at("id").get<std::string>());
+        return {};
+    }
+};
+
+std::set<std::string> allStudentsBut(std::set<int> gone) {
+    std::set<std::string> out;
+    for (int i = 0; i < kStudents; ++i)
+        if (!gone.count(i)) out.insert(studentId(i));
+    return out;
+}
+
+// runOnePass until the download is complete (faults cut some passes short).
+PassReport passUntilDownloaded(SyncEngine& engine, int tries = 30) {
+    PassReport report;
+    for (int i = 0; i < tries; ++i) {
+        report = engine.runOnePass();
+        if (report.pull && report.pull->complete()) break;
+    }
+    return report;
+}
+
+} // namespace
+
+TEST_CASE("no change queries (500, then 404): full reads over TLS, deletions inferred after a whole pass, through faults") {
+    for (const char* route : {"direct", "faults"}) {
+        CAPTURE(route);
+        Site site;
+        const bool faults = std::string(route) == "faults";
+        behave(site, {{"changeQueries", 500}});
+        if (faults) site.proxyMode({{"mode", "random"}, {"rate", 0.25}, {"seed", 11}, {"stallSeconds", 3}, {"retryAfter", 1}});
+        RosterSet roster;
+        SyncConfig config = site.config(faults ? site.proxyUrl() : site.doubleUrl());
+        config.pullResources = {{"students"}};
+        config.pull.pageSize = 20;
+        auto engine = SyncEngine::create(config, site.dir.path / "kiosk.db", &roster);
+        REQUIRE(engine.ok());
+        auto first = passUntilDownloaded(**engine);
+        INFO(first.message);
+        REQUIRE(first.pull);
+        CHECK(first.pull->complete());
+        CHECK_FALSE(first.pull->changeQueries);
+        CHECK(roster.students() == allStudentsBut({}));
+
+        removeStudent(site, 3);
+        removeStudent(site, 41);
+        behave(site, {{"changeQueries", 404}});
+        auto second = passUntilDownloaded(**engine);
+        INFO(second.message);
+        REQUIRE(second.pull);
+        CHECK(second.pull->complete());
+        CHECK(second.pull->mode() == "full");
+        CHECK(roster.students() == allStudentsBut({3, 41}));
+        if (!faults) {
+            CHECK(second.result == PassResult::AllSynced);
+            CHECK(second.pull->resources.at(0).removed == 2);
+        }
+        auto db = sqlite::Database::open(site.dir.path / "kiosk.db", sqlite::Durability::Normal);
+        REQUIRE(db.ok());
+        auto download = loadDownload(*db);
+        REQUIRE(download.ok());
+        REQUIRE(download->has_value());
+        CHECK((*download)->complete);
+        CHECK((*download)->mode.starts_with("full"));
+    }
+}
+
+TEST_CASE("snapshots over TLS: Use-Snapshot honoured, 410 mid-pass starts the pass over, 404 falls back") {
+    Site site;
+    behave(site, {{"snapshots", true}, {"snapshotGoneAfter", 2}});
+    RosterSet roster;
+    SyncConfig config = site.config(site.proxyUrl());
+    config.pullResources = {{"students"}};
+    config.pull.pageSize = 20;
+    auto engine = SyncEngine::create(config, site.dir.path / "kiosk.db", &roster);
+    REQUIRE(engine.ok());
+    auto gone = (*engine)->runOnePass();
+    INFO(gone.message);
+    REQUIRE(gone.pull);
+    CHECK(gone.pull->complete());
+    CHECK(gone.pull->snapshot);
+    CHECK(gone.pull->restarts == 1);
+    CHECK(roster.students() == allStudentsBut({}));
+
+    // Read from the snapshot: a student removed after it was taken is still there.
+    removeStudent(site, 7);
+    SyncConfig full = config;
+    full.pull.fullResyncIntervalMs = 1;  // read whole every pass
+    auto fullEngine = SyncEngine::create(full, site.dir.path / "kiosk.db", &roster);
+    REQUIRE(fullEngine.ok());
+    auto fromSnapshot = (*fullEngine)->runOnePass();
+    REQUIRE(fromSnapshot.pull);
+    CHECK(fromSnapshot.pull->snapshot);
+    CHECK(roster.students().count(studentId(7)) == 1);
+
+    // The host drops snapshots: 404 to Use-Snapshot, read without; the removal shows.
+    behave(site, {{"snapshots", false}});
+    auto plain = (*fullEngine)->runOnePass();
+    INFO(plain.message);
+    REQUIRE(plain.pull);
+    CHECK(plain.pull->complete());
+    CHECK_FALSE(plain.pull->snapshot);
+    CHECK(roster.students() == allStudentsBut({7}));
+}
+
+TEST_CASE("a lower limit (400 above it) and Next-Page-Token paging over TLS, through a clean and a faulty proxy") {
+    for (bool faults : {false, true}) {
+        CAPTURE(faults);
+        Site site;
+        behave(site, {{"maxLimit", 7}, {"pageTokens", true}, {"changeQueries", 404}});
+        if (faults) site.proxyMode({{"mode", "random"}, {"rate", 0.2}, {"seed", 5}, {"stallSeconds", 3}, {"retryAfter", 1}});
+        RosterSet roster;
+        SyncConfig config = site.config(site.proxyUrl());
+        config.pullResources = {{"students"}};
+        auto engine = SyncEngine::create(config, site.dir.path / "kiosk.db", &roster);
+        REQUIRE(engine.ok());
+        auto report = passUntilDownloaded(**engine);
+        INFO(report.message);
+        REQUIRE(report.pull);
+        CHECK(report.pull->complete());
+        CHECK(roster.students() == allStudentsBut({}));
+    }
+}
+
+TEST_CASE("tenant/year and ODS/API 8 routes come from discovery; uploads and the roster go through them") {
+    for (const nlohmann::json& play : {nlohmann::json{{"routePrefix", "district-a/2026"}}, nlohmann::json{{"routePrefix", "2026"}, {"v8", true}}}) {
+        CAPTURE(play.dump());
+        Site site;
+        behave(site, play);
+        Kiosk kiosk(site.dir.path / "kiosk.db");
+        std::map<int, int> latest;
+        for (int i = 0; i < 5; ++i) {
+            kiosk.write(i, 1);
+            latest[i] = 1;
+        }
+        RosterSet roster;
+        SyncConfig config = site.config(site.proxyUrl());
+        config.pullResources = {{"students"}};
+        auto engine = SyncEngine::create(config, site.dir.path / "kiosk.db", &roster);
+        REQUIRE(engine.ok());
+        auto report = (*engine)->runOnePass();
+        INFO(report.message);
+        CHECK(report.result == PassResult::AllSynced);
+        CHECK(report.synced == 5);
+        CHECK(roster.students() == allStudentsBut({}));
+        checkReceived(site.received("studentAssessments"), latest);
+    }
+    // The route in the configuration when discovery lists routeless URLs is
+    // covered by unit tests; a route the server does not serve fails the
+    // download and names the request.
+    Site site;
+    behave(site, {{"routePrefix", "district-a/2026"}});
+    RosterSet roster;
+    SyncConfig config = site.config(site.doubleUrl());
+    config.route = "elsewhere";
+    config.pullResources = {{"students"}};
+    auto engine = SyncEngine::create(config, site.dir.path / "kiosk.db", &roster);
+    REQUIRE(engine.ok());
+    auto report = (*engine)->runOnePass();
+    CHECK(report.result == PassResult::DownloadFailed);
+    CHECK(report.result == PassResult::DownloadFailed);
+    CHECK(report.message.find("GET /elsewhere/district-a/2026/data/v3/ed-fi/students?") != std::string::npos);
+}
+
+TEST_CASE("one token per kiosk across passes over TLS; absolute expires_in; the 16th live token is refused with 429") {
+    Site site;
+    auto tokens = std::make_shared<FileTokenStore>(site.dir.path / "state-token.json");
+    behave(site, {{"expiresAs", "iso"}});
+    const int before = tokensIssued(site);
+    for (int i = 0; i < 20; ++i) {
+        // The file holds the kiosk's one token: the direct URL for 10 passes, then the proxy's.
+        SyncConfig config = site.config(i < 10 ? site.doubleUrl() : site.proxyUrl());
+        config.tokenStore = tokens;
+        auto engine = SyncEngine::create(config, site.dir.path / "kiosk.db", nullptr);
+        REQUIRE(engine.ok());
+        auto report = (*engine)->runOnePass();
+        INFO(report.message);
+        REQUIRE(report.result == PassResult::AllSynced);
+    }
+    // Direct and through the proxy are different token URLs: one token each.
+    CHECK(tokensIssued(site) - before == 2);
+    auto stored = tokens->load(site.proxyUrl() + "/oauth/token", "kiosk");  // the last one kept
+    REQUIRE(stored);
+    const std::int64_t life = stored->reuseUntilUnixMs - stored->issuedAtUnixMs;
+    CHECK(life >= 1600'000);
+    CHECK(life <= 1625'000);
+
+    // Without a shared token, each process asks for its own: the server's limit shows.
+    behave(site, {{"maxLiveTokens", 3}, {"expiresAs", ""}});
+    std::optional<PassReport> refused;
+    for (int i = 0; i < 3 && !refused; ++i) {
+        auto engine = SyncEngine::create(site.config(site.proxyUrl()), site.dir.path / "kiosk.db", nullptr);
+        REQUIRE(engine.ok());
+        auto report = (*engine)->runOnePass();
+        if (report.result != PassResult::AllSynced) refused = report;
+    }
+    REQUIRE(refused);
+    CHECK(refused->result == PassResult::TokensRefused);
+    CHECK(refused->result == PassResult::TokensRefused);
+    CHECK(refused->message.find("the state's server refuses more tokens for this client") != std::string::npos);
 }
