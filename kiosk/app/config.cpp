@@ -58,9 +58,17 @@ ConfigLoad parseConfig(std::string_view text) {
         s.baseUrl = *base;
         s.credentialsFile = *creds;
         if (auto ca = (*state)["ca_bundle"].value<std::string>(); ca && !ca->empty()) s.caBundle = *ca;
+        if (const toml::node* cap = state->get("max_in_flight")) {
+            auto n = cap->value_exact<std::int64_t>();
+            if (!n || *n < 1 || *n > 256) {
+                out.error = "[state] max_in_flight must be a whole number from 1 to 256";
+                return out;
+            }
+            s.maxInFlight = static_cast<int>(*n);
+        }
         for (const auto& [key, value] : *state) {
             std::string_view k = key.str();
-            if (k != "base_url" && k != "credentials_file" && k != "ca_bundle") {
+            if (k != "base_url" && k != "credentials_file" && k != "ca_bundle" && k != "max_in_flight") {
                 out.error = "[state] has an unknown setting \"" + std::string(k) + "\"";
                 return out;
             }

@@ -7,6 +7,7 @@
 //   base_url = "https://edfi.state.example/api"
 //   credentials_file = "/etc/testsite-kiosk/credentials"   # key=... / secret=..., mode 0600
 //   ca_bundle = "/etc/testsite-kiosk/state-ca.pem"          # optional
+//   max_in_flight = 16                                      # optional cap of requests at once (1-256, default 32)
 //   [kiosk]
 //   name = "RHS lab 114 #3"
 //   [site]                                                  # written by `testsite-kioskctl enrol`
@@ -23,6 +24,7 @@ struct StateConfig {
     std::string baseUrl;
     std::filesystem::path credentialsFile;
     std::optional<std::filesystem::path> caBundle;
+    std::optional<int> maxInFlight;  // the state's cap on requests in flight; absent: the sync default
 };
 
 struct SiteConfig {

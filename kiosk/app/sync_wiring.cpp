@@ -19,6 +19,7 @@ SyncSetup makeSyncEngine(const KioskConfig& config, const std::filesystem::path&
     cfg.clientKey = creds->key;
     cfg.clientSecret = creds->secret;
     cfg.caBundle = config.state->caBundle;
+    if (config.state->maxInFlight) cfg.concurrency = *config.state->maxInFlight;
     cfg.pullResources = store::rosterPullResources();
     setup.sink = std::make_unique<store::EdfiRosterSink>();
     auto engine = edsync::edfi::SyncEngine::create(cfg, databaseFile, setup.sink.get());
