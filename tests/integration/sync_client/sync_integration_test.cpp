@@ -171,6 +171,7 @@ struct Site {
     }
     nlohmann::json received(const std::string& resource) {
         auto r = control->performOne({transport::Method::Get, doubleUrl() + "/_test/received?resource=" + resource, {}, {}});
+        INFO((r.ok() ? std::string() : r.error().describe()));
         REQUIRE(r.ok());
         REQUIRE(r->status == 200);
         return nlohmann::json::parse(r->body);
@@ -587,4 +588,57 @@ TEST_CASE("an outage mid-drain: offline after a stall and an unanswered probe - 
     auto received = site.received("studentAssessments");
     CHECK(received.at("totalPosts") == 120);
     checkReceived(received, latest);
+}
+
+TEST_CASE("through an HTTP/2 front (nginx) the kiosk negotiates h2 and stores each record once") {
+    if (std::system("command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx") != 0) {
+        MESSAGE("nginx is not installed (packaging/install-deps.sh): skipped");
+        return;
+    }
+    Site site;
+    auto front = std::make_unique<Child>(std::vector<std::string>{"/bin/bash", H2_FRONT, (site.dir.path / "nginx").string(),
+                                                                  (site.dir.path / "certs").string(), std::to_string(site.doublePort)});
+    const int frontPort = front->port();
+    REQUIRE(frontPort > 0);
+    const std::string frontUrl = "https://127.0.0.1:" + std::to_string(frontPort);
+
+    auto file = site.dir.path / "kiosk.db";
+    Kiosk kiosk(file);
+    std::map<int, int> latest;
+    for (int i = 0; i < 200; ++i) {
+        kiosk.write(i, 1);
+        latest[i] = 1;
+    }
+    SyncConfig config = site.config(frontUrl);
+    config.requestTimeout = 30s;
+    transport::TransportOptions options;
+    options.caBundle = site.ca;
+    options.maxInFlight = 32;
+    options.probeUrl = frontUrl + "/";
+    auto made = transport::CurlTransport::create(options);
+    REQUIRE(made.ok());
+    auto http = std::make_unique<transport::CurlTransport>(std::move(*made));
+    transport::CurlTransport* wire = http.get();
+    SyncEngine engine(config, file, nullptr, std::move(http));
+    auto report = engine.runOnePass();
+    INFO(report.message);
+    CHECK(report.result == PassResult::AllSynced);
+    CHECK(report.synced == 200);
+
+    auto stats = wire->stats();
+    MESSAGE("h2 front: connections " << stats.connections << ", window " << stats.window << ", completed " << stats.completed);
+    CHECK(stats.httpVersion == 2);
+    // Streams of one connection, not a connection per request in flight.
+    CHECK(stats.connections <= 2);
+    CHECK(stats.window > 8);  // the window grew past where it starts
+    CHECK(stats.stalls == 0);
+
+    auto received = site.received("studentAssessments");
+    CHECK(received.at("totalPosts") == 200);
+    checkReceived(received, latest);
+
+    // The same double without the front speaks HTTP/1.1: the version is the server's choice, reported as seen.
+    auto direct = site.control->performOne({transport::Method::Get, site.doubleUrl() + "/", {}, {}});
+    REQUIRE(direct.ok());
+    CHECK(site.control->stats().httpVersion == 1);
 }
