@@ -124,6 +124,7 @@ struct CurlTransport::Impl {
     Slot probe;                                // the stall probe's own handle
     bool probing = false;
     std::atomic<bool> interrupted{false};
+    std::mutex multiMutex;  // interrupt() wakes the multi handle from another thread while a stall may replace it
 
     // The adaptive window: grows by one per answer that saw no queueing
     // delay (about doubling per round trip until the pipe is full), halves
@@ -467,9 +468,12 @@ struct CurlTransport::Impl {
             ++s.stalls;
             ++s.probes;
         });
-        curl_multi_cleanup(multi);
-        multi = nullptr;
-        if (auto err = makeMulti()) return err;
+        {
+            std::lock_guard lock(multiMutex);
+            curl_multi_cleanup(multi);
+            multi = nullptr;
+            if (auto err = makeMulti()) return err;
+        }
         if (options.probeUrl) url = *options.probeUrl;
 
         probe.response = Response{};
@@ -571,7 +575,8 @@ edsync::Result<CurlTransport, TransportError> CurlTransport::create(TransportOpt
 void CurlTransport::interrupt() {
     if (!m_impl) return;
     m_impl->interrupted.store(true);
-    curl_multi_wakeup(m_impl->multi);
+    std::lock_guard lock(m_impl->multiMutex);
+    if (m_impl->multi) curl_multi_wakeup(m_impl->multi);
 }
 
 void CurlTransport::resume() {

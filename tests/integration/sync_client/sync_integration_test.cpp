@@ -642,3 +642,28 @@ TEST_CASE("through an HTTP/2 front (nginx) the kiosk negotiates h2 and stores ea
     REQUIRE(direct.ok());
     CHECK(site.control->stats().httpVersion == 1);
 }
+
+TEST_CASE("a 429 goes back to the caller and is counted - the requests after its Retry-After are stored") {
+    Site site;
+    auto http = quickTransport(site);
+    SystemClock clock;
+    Session session(site.proxyUrl(), Credentials{"kiosk", "kiosk-secret"}, *http, clock);
+    auto token = session.token();
+    REQUIRE(token.ok());
+    site.proxyMode({{"mode", "fault"}, {"fault", "429"}, {"count", 1}, {"retryAfter", 1}});
+    auto first = http->performAll(upserts(session, *token, 0, 1));
+    REQUIRE(first[0].ok());
+    CHECK(first[0]->status == 429);
+    auto stats = http->stats();
+    CHECK(stats.throttled == 1);
+    // The caller sends again at once; the transport waits out the Retry-After before starting them.
+    auto again = http->performAll(upserts(session, *token, 0, 4));
+    for (const auto& o : again) {
+        REQUIRE(o.ok());
+        CHECK(o->status == 201);
+    }
+    auto log = proxyLog(site);
+    CHECK(countEntries(log, "POST /data/v3/ed-fi/studentAssessments", "fault 429") == 1);
+    CHECK(countEntries(log, "POST /data/v3/ed-fi/studentAssessments", " 201") == 4);
+    CHECK(http->stats().stalls == 0);
+}
