@@ -2,9 +2,9 @@
 
 #include "kiosk/app/printable.hpp"
 #include "sync/core/files.hpp"
+#include "sync/edfi/session.hpp"
 
 #include <sodium.h>
-#include "sync/edfi/session.hpp"
 #include <toml++/toml.h>
 
 #include <cstdlib>
@@ -104,11 +104,18 @@ ConfigLoad parseConfig(std::string_view text) {
             }
             s.fullResyncHours = static_cast<int>(*hours);
         }
+        if (const toml::node* cap = state->get("max_in_flight")) {
+            auto n = cap->value_exact<std::int64_t>();
+            if (!n || *n < 1 || *n > 256) {
+                out.error = "[state] max_in_flight must be a whole number from 1 to 256";
+                return out;
+            }
+            s.maxInFlight = static_cast<int>(*n);
+        }
         for (const auto& [key, value] : *state) {
             std::string_view k = key.str();
-            if (k != "base_url" && k != "credentials_file" && k != "ca_bundle") {
+            if (k != "base_url" && k != "credentials_file" && k != "ca_bundle" && k != "route" && k != "full_resync_hours" && k != "max_in_flight") {
                 out.error = "[state] has an unknown setting \"" + printable(k) + "\"";
-#include "sync/edfi/session.hpp"
                 return out;
             }
         }

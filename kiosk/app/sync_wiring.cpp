@@ -42,6 +42,7 @@ SyncSetup makeSyncEngine(const KioskConfig& config, const std::filesystem::path&
     cfg.route = config.state->route;
     cfg.tokenStore = makeTokenStore(databaseFile);
     cfg.pull.fullResyncIntervalMs = static_cast<std::int64_t>(config.state->fullResyncHours) * 3600 * 1000;
+    if (config.state->maxInFlight) cfg.concurrency = *config.state->maxInFlight;
     cfg.pullResources = store::rosterPullResources();
     if (config.hub) {
         setup.site = makeSiteLink(config, databaseFile, kioskId);

@@ -78,6 +78,11 @@ edsync::Result<std::unique_ptr<SyncEngine>, ApiError> SyncEngine::create(SyncCon
     options.connectTimeout = config.connectTimeout;
     options.totalTimeout = config.requestTimeout;
     options.maxInFlight = std::max(1, config.concurrency);
+    options.initialInFlight = std::min(8, options.maxInFlight);
+    options.maxConnections = std::min(8, options.maxInFlight);
+    options.stallTimeout = config.stallTimeout;
+    options.probeTimeout = config.probeTimeout;
+    options.probeUrl = Endpoints::defaults(config.baseUrl).discovery;
     auto curl = transport::CurlTransport::create(std::move(options));
     if (!curl) {
         ApiError e = fromTransport(curl.error());
@@ -101,7 +106,7 @@ UploadOptions SyncEngine::uploadOptions() const {
     o.batchSize = m_config.batchSize;
     o.backoff = m_config.backoff;
     o.saveEvery = 4 * m_config.concurrency;
-    o.offlineAfter = m_config.concurrency;  // every slot failed with no answer, one after another
+    o.offlineAfter = std::min(8, m_config.concurrency);  // a run of requests failed with no answer, one after another
     return o;
 }
 
@@ -281,6 +286,9 @@ void SyncEngine::run(sqlite::Database db) {
     };
     auto unreachable = [&](Connection c, const ApiError& e) {
         std::int64_t delay = fullJitterDelayMs(c == Connection::Offline ? m_config.probeBackoff : m_config.backoff, probeFailures++, rng);
+        // Silence (a timeout, a dead link): look again soon; a refusal backs off as before.
+        const BackoffPolicy link{m_config.linkProbeInterval, m_config.linkProbeInterval, m_config.linkProbeInterval / 4};
+        if (c == Connection::Offline && e.curlCode == transport::kCurlTimedOut) delay = std::min(delay, fullJitterDelayMs(link, 0, rng));
         if (e.retryAfterMs) delay = std::max(delay, *e.retryAfterMs);
         probeAt = clock.steadyMs() + delay;
         setConnection(c, e.describe());
@@ -382,7 +390,8 @@ void SyncEngine::run(sqlite::Database db) {
         }
         account(*round);
         if (round->offline()) {
-            unreachable(Connection::Offline, ApiError{ApiError::Kind::Offline, std::nullopt, 0, round->lastCause.value_or(""), std::nullopt});
+            unreachable(Connection::Offline, ApiError{ApiError::Kind::Offline, std::nullopt,
+                                                      round->linkDown ? transport::kCurlTimedOut : 0, round->lastCause.value_or(""), std::nullopt});
             continue;
         }
         if (round->cancelled) continue;  // stop() or an interrupt: the top of the loop decides

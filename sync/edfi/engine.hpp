@@ -47,7 +47,15 @@ struct SyncConfig {
     std::optional<std::filesystem::path> caBundle;  // a site's own CA (PEM); absent: system store
     std::chrono::milliseconds connectTimeout{10'000};
     std::chrono::milliseconds requestTimeout{60'000};
-    int concurrency = 8;        // requests in flight at once
+    int concurrency = 32;       // the cap of requests in flight (the transport's window adapts below it)
+    // A dead link is noticed this fast: no byte for stallTimeout with requests
+    // in flight, then a probe on a fresh connection with probeTimeout.
+    std::chrono::milliseconds stallTimeout{3'000};
+    std::chrono::milliseconds probeTimeout{3'000};
+    // While the link is silent (nothing answers, not even a refusal) look for
+    // it again this often: probes into a dead link cost the server nothing,
+    // and the drain resumes within a beat of the link's return.
+    std::chrono::milliseconds linkProbeInterval{1'000};
     int batchSize = 0;          // rows claimed ahead per claim transaction; 0: 16 x concurrency
     BackoffPolicy backoff;      // per record: ~1 s doubling to ~1 h, full jitter, never giving up
     // While the server cannot be reached: how often to look for it again.

@@ -133,7 +133,7 @@ struct Uploader::Run {
     bool dry = false;        // nothing more is due (or the limit is reached)
     bool finishing = false;  // the sender is done: the last save, then the saver ends
     std::optional<sqlite::Error> dbError;
-    RoundStats sent;         // the sender's counters: claimed, tokenRefreshes, clockOffsetMs, noAnswerStreak, cancelled
+    RoundStats sent;         // the sender's counters: claimed, tokenRefreshes, clockOffsetMs, noAnswerStreak, linkDown, cancelled
 
     // --- saver thread only ---
     RoundStats saved;  // what record() counts: synced, retried, attention, answered, noResponse, lastCause
@@ -162,6 +162,7 @@ struct Uploader::Run {
         t.tokenRefreshes = sent.tokenRefreshes;
         t.clockOffsetMs = sent.clockOffsetMs;
         t.noAnswerStreak = sent.noAnswerStreak;
+        t.linkDown = sent.linkDown;
         t.cancelled = sent.cancelled;
         return t;
     }
@@ -340,6 +341,8 @@ struct Uploader::Run {
             std::lock_guard lock(m);
             if (offset) sent.clockOffsetMs = offset;
             if (d.noResponse && ++noAnswerRun >= up.m_options.offlineAfter) sent.noAnswerStreak = true;
+            // The transport already probed a fresh connection and heard nothing: offline now, not after a run.
+            if (!outcome && outcome.error().kind == transport::FailureKind::LinkDown) sent.noAnswerStreak = sent.linkDown = true;
             if (d.immediate) sent.cancelled = true;
         }
         settle(e.claim, std::move(d));

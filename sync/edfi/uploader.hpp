@@ -58,6 +58,7 @@ struct RoundStats {
     std::optional<std::string> lastCause;      // of the last failure in this round
     std::optional<std::int64_t> clockOffsetMs;  // from the last Date header seen
     bool noAnswerStreak = false;  // stopped after `offlineAfter` requests in a row got no answer
+    bool linkDown = false;        // ... or because the transport found the link dead (LinkDown)
     bool cancelled = false;       // interrupt(): unsent claims went back to the queue
 
     // Every request failed without an answer, or the last `offlineAfter` did:

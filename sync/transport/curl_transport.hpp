@@ -1,7 +1,16 @@
 #pragma once
 // The libcurl owner: one CURLM multi handle and a pool of easy handles, so
-// connections (and TLS sessions) are reused, HTTP/2 streams are multiplexed
-// where the server offers them, and several requests run at once.
+// connections are reused, TLS sessions resumed (a share handle), HTTP/2
+// streams multiplexed where the server agrees (ALPN), and several requests
+// run at once: an adaptive window between 1 and maxInFlight, grown while the
+// answers come back without queueing delay, halved on a 429, paused for a
+// Retry-After.
+//
+// A dead link is noticed in seconds: when no answer byte has moved for
+// stallTimeout while requests are in flight, every connection is dropped and
+// a HEAD of probeUrl goes out on a fresh one. An answer means only the old
+// connections were dead: the stalled requests are sent again (once each). No
+// answer within probeTimeout: they complete as FailureKind::LinkDown.
 //
 // TLS verification is always on; there is deliberately no option to turn it
 // off. A site may name its own CA bundle. Only https:// URLs are accepted.
@@ -21,9 +30,29 @@ struct TransportOptions {
     std::optional<std::filesystem::path> caBundle;  // PEM file; absent: the system store
     std::chrono::milliseconds connectTimeout{10'000};
     std::chrono::milliseconds totalTimeout{60'000};  // per request, connect included
-    int maxInFlight = 8;                              // transfers running at once
+    int maxInFlight = 32;                             // the cap of transfers running at once (a state may lower it)
+    int initialInFlight = 8;                          // where the adaptive window starts
+    int maxConnections = 8;                           // per host, for HTTP/1.1 (HTTP/2 multiplexes on one)
     std::size_t maxResponseBytes = 64u << 20;         // larger bodies fail as TooLarge
-    std::string userAgent = "testsite-kiosk-sync/0.1";
+    std::string userAgent = "testsite-kiosk/1";       // short: it goes out with every request
+    std::chrono::milliseconds stallTimeout{3'000};    // no byte this long with requests in flight: probe
+    std::chrono::milliseconds probeTimeout{3'000};    // the fresh-connection probe's whole budget
+    std::optional<std::string> probeUrl;              // HEAD while stalled; absent: the stalled request's origin "/"
+};
+
+// What the transport has seen since it was made (for tests, benchmarks and
+// the status screen).
+struct TransportStats {
+    int httpVersion = 0;      // of the most recent transfer: 1 (1.x), 2, or 0 if none
+    int window = 0;           // requests it lets run at once now
+    long long completed = 0;  // requests completed with an HTTP answer
+    int stalls = 0;           // times no byte moved for stallTimeout with requests in flight
+    int probes = 0;           // probes sent on a fresh connection
+    int probesAnswered = 0;   // ... that got an HTTP answer (the link was up)
+    int resent = 0;           // stalled requests sent again after an answered probe
+    int linkDowns = 0;        // probes with no answer (requests completed as LinkDown)
+    int throttled = 0;        // 429 answers (the window halved)
+    long long connections = 0;  // connections opened
 };
 
 class CurlTransport final : public HttpClient {
@@ -44,6 +73,7 @@ public:
 
     // The HTTP version the most recent transfer used: 1 (1.x), 2, or 0 if none.
     int lastHttpVersion() const;
+    TransportStats stats() const;
 
 private:
     struct Impl;

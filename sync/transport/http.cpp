@@ -48,6 +48,7 @@ std::string_view toString(FailureKind kind) {
     case FailureKind::Truncated: return "response cut short";
     case FailureKind::TooLarge: return "response too large";
     case FailureKind::Cancelled: return "cancelled";
+    case FailureKind::LinkDown: return "the network link is down";
     case FailureKind::Config: return "bad address";
     case FailureKind::Other: return "network error";
     }

@@ -50,10 +50,16 @@ enum class FailureKind {
     Truncated,  // the body ended early
     TooLarge,   // the response exceeded the size cap
     Cancelled,  // interrupt() was called
+    LinkDown,   // the link stalled and a probe on a fresh connection got no answer either
     Config,     // malformed URL, unsupported scheme
     Other,
 };
 std::string_view toString(FailureKind kind);
+
+// libcurl's code for "no answer in time" (CURLE_OPERATION_TIMEDOUT), also
+// given to LinkDown: callers tell silence (a dead link, where probing often
+// costs nobody anything) from a refusal without including curl.h.
+inline constexpr int kCurlTimedOut = 28;
 
 struct TransportError {
     FailureKind kind = FailureKind::Other;

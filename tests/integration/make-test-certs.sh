@@ -1,17 +1,19 @@
 #!/bin/sh
-# make-test-certs.sh DIR — a throwaway CA and a server certificate for
-# 127.0.0.1/localhost, for tests and local demos only. Nothing here is secret:
+# make-test-certs.sh DIR [EXTRA_SAN] — a throwaway CA and a server certificate
+# for 127.0.0.1/localhost (and EXTRA_SAN, e.g. IP:10.77.0.2, for a link built
+# in network namespaces), for tests and local demos only. Nothing here is secret:
 # the keys live in DIR (created if missing) and die with it.
 #
 # Writes DIR/ca.pem, DIR/ca.key, DIR/server.pem, DIR/server.key.
 # EC P-256 keys keep generation fast enough to run once per test process.
 set -eu
 
-if [ "$#" -ne 1 ]; then
-  echo "usage: $0 DIR" >&2
+if [ "$#" -lt 1 ] || [ "$#" -gt 2 ]; then
+  echo "usage: $0 DIR [EXTRA_SAN]" >&2
   exit 2
 fi
 dir=$1
+san="IP:127.0.0.1,DNS:localhost${2:+,$2}"
 mkdir -p "$dir"
 umask 077
 
@@ -37,7 +39,7 @@ cat > "$ext" <<EXT
 basicConstraints=critical,CA:FALSE
 keyUsage=critical,digitalSignature,keyEncipherment
 extendedKeyUsage=serverAuth
-subjectAltName=IP:127.0.0.1,DNS:localhost
+subjectAltName=$san
 authorityKeyIdentifier=keyid
 subjectKeyIdentifier=hash
 EXT

@@ -101,3 +101,18 @@ TEST_CASE("a base URL with no host is refused with a clear message (found by fuz
     CHECK(kiosk::app::parseConfig("[state]\nbase_url = \"https://edfi.example/api/\"\ncredentials_file = \"/etc/x\"\n").config->state->baseUrl ==
           "https://edfi.example/api");
 }
+
+TEST_CASE("a state may cap the requests in flight with [state] max_in_flight") {
+    const std::string head = "[state]\nbase_url = \"https://edfi.example/api\"\ncredentials_file = \"/etc/x\"\n";
+    auto capped = kiosk::app::parseConfig(head + "max_in_flight = 16\n");
+    REQUIRE(capped.config.has_value());
+    CHECK(capped.config->state->maxInFlight == 16);
+    auto unset = kiosk::app::parseConfig(head);
+    REQUIRE(unset.config.has_value());
+    CHECK_FALSE(unset.config->state->maxInFlight.has_value());
+    for (const char* bad : {"max_in_flight = 0\n", "max_in_flight = 257\n", "max_in_flight = \"8\"\n", "max_in_flight = 2.5\n"}) {
+        auto r = kiosk::app::parseConfig(head + bad);
+        CHECK_FALSE(r.config.has_value());
+        CHECK(r.error.find("max_in_flight") != std::string::npos);
+    }
+}

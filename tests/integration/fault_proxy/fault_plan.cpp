@@ -45,7 +45,7 @@ FaultPlan::FaultPlan(std::uint64_t defaultSeed)
 
 std::optional<std::string> FaultPlan::applyMode(const nlohmann::json& mode) {
     if (!mode.is_object() || !mode.contains("mode") || !mode["mode"].is_string()) {
-        return "expected {\"mode\": \"pass\" | \"fault\" | \"random\", ...}";
+        return "expected {\"mode\": \"pass\" | \"fault\" | \"random\" | \"blackhole\", ...}";
     }
     const std::string name = mode["mode"].get<std::string>();
     std::string error;
@@ -57,6 +57,11 @@ std::optional<std::string> FaultPlan::applyMode(const nlohmann::json& mode) {
     if (name == "pass") {
         std::lock_guard lock(m_mutex);
         m_mode = Mode::Pass;
+        return std::nullopt;
+    }
+    if (name == "blackhole") {
+        std::lock_guard lock(m_mutex);
+        m_mode = Mode::Blackhole;
         return std::nullopt;
     }
     if (name == "fault") {
@@ -115,8 +120,17 @@ FaultDecision FaultPlan::next() {
             decision.fault = kAllFaults[pick(m_random)];
         }
     }
+    if (m_mode == Mode::Blackhole) {
+        decision.hold = true;
+        m_held += 1;
+    }
     if (decision.fault) m_injected[*decision.fault] += 1;
     return decision;
+}
+
+bool FaultPlan::blackholed() const {
+    std::lock_guard lock(m_mutex);
+    return m_mode == Mode::Blackhole;
 }
 
 void FaultPlan::recordForwarded() {
@@ -130,8 +144,9 @@ nlohmann::json FaultPlan::modeLocked() const {
     case Mode::Pass: out = {{"mode", "pass"}}; break;
     case Mode::Fault: out = {{"mode", "fault"}, {"fault", faultName(m_fault)}, {"remaining", m_remaining}}; break;
     case Mode::Random: out = {{"mode", "random"}, {"rate", m_rate}, {"seed", m_seed}}; break;
+    case Mode::Blackhole: out = {{"mode", "blackhole"}}; break;
     }
-    if (m_mode != Mode::Pass) {
+    if (m_mode == Mode::Fault || m_mode == Mode::Random) {
         out["stallSeconds"] = m_stallSeconds;
         out["retryAfter"] = m_retryAfterSeconds;
     }
@@ -157,6 +172,7 @@ nlohmann::json FaultPlan::stats() const {
             {"forwarded", m_forwarded},
             {"injected", injected},
             {"injectedTotal", total},
+            {"held", m_held},
             {"mode", modeLocked()}};
 }
 
@@ -164,6 +180,7 @@ void FaultPlan::resetStats() {
     std::lock_guard lock(m_mutex);
     m_requests = 0;
     m_forwarded = 0;
+    m_held = 0;
     m_injected.clear();
 }
 

@@ -33,7 +33,8 @@ std::string_view faultName(FaultKind kind);
 std::optional<FaultKind> parseFaultName(std::string_view name);
 
 struct FaultDecision {
-    std::optional<FaultKind> fault; // nullopt: pass the request through
+    std::optional<FaultKind> fault; // nullopt: pass the request through (unless held)
+    bool hold = false;              // blackhole: no answer until the mode changes, then a silent close
     int stallSeconds = 10;
     int retryAfterSeconds = 1;
 };
@@ -42,6 +43,7 @@ struct FaultDecision {
 //   {"mode":"pass"}
 //   {"mode":"fault","fault":"reset","count":N}       the next N requests
 //   {"mode":"random","rate":0.3,"seed":7}            each request independently
+//   {"mode":"blackhole"}                             every request, until the mode changes: a dead link
 // with optional "stallSeconds" and "retryAfter" in the last two. Thread-safe.
 class FaultPlan {
 public:
@@ -55,6 +57,7 @@ public:
     // Called once per proxied request; counts what it decides.
     FaultDecision next();
     void recordForwarded();
+    bool blackholed() const;
 
     nlohmann::json mode() const;
     // {"requests", "forwarded", "injected": {"reset": n, ...}, "injectedTotal", "mode"}
@@ -62,7 +65,7 @@ public:
     void resetStats();
 
 private:
-    enum class Mode { Pass, Fault, Random };
+    enum class Mode { Pass, Fault, Random, Blackhole };
 
     nlohmann::json modeLocked() const;
 
@@ -78,6 +81,7 @@ private:
     std::mt19937_64 m_random;
     std::uint64_t m_requests = 0;
     std::uint64_t m_forwarded = 0;
+    std::uint64_t m_held = 0;
     std::map<FaultKind, std::uint64_t> m_injected;
 };
 

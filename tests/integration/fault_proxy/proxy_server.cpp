@@ -164,6 +164,13 @@ ProxyServer::Next ProxyServer::handleRequest(TlsConnection& connection, const Pr
     if (path.starts_with("/_test/")) return reply(connection, forward(request), keepAlive);
 
     const FaultDecision decision = m_plan.next();
+    if (decision.hold) {
+        // A dead link: nothing comes back, and the connection does not outlive the outage.
+        log(request, "held");
+        holdWhileBlackholed();
+        connection.closeWithoutNotify();
+        return Next::Closed;
+    }
     if (!decision.fault) {
         ProxyResponse response = forward(request);
         log(request, std::to_string(response.status));
@@ -208,18 +215,42 @@ ProxyResponse ProxyServer::control(const ProxyRequest& request) {
     if (path == "/_proxy/mode" && request.method == "POST") {
         auto body = nlohmann::json::parse(request.body, nullptr, false);
         if (auto error = m_plan.applyMode(body)) return jsonReply(400, {{"error", *error}});
+        {
+            // Wakes held requests when a blackhole ends (under the lock, so no waiter misses it).
+            std::lock_guard lock(m_mutex);
+            m_stopSignal.notify_all();
+        }
         return jsonReply(200, m_plan.mode());
     }
     if (path == "/_proxy/mode" && request.method == "GET") return jsonReply(200, m_plan.mode());
     if (path == "/_proxy/stats" && request.method == "GET") return jsonReply(200, m_plan.stats());
+    if (path == "/_proxy/log" && request.method == "GET") {
+        std::lock_guard lock(m_mutex);
+        return jsonReply(200, m_requestLog);
+    }
     if (path == "/_proxy/stats/reset" && request.method == "POST") {
         m_plan.resetStats();
+        {
+            std::lock_guard lock(m_mutex);
+            m_requestLog.clear();
+        }
         return jsonReply(200, m_plan.stats());
     }
     return jsonReply(404, {{"error", "unknown control endpoint " + request.method + " " + path}});
 }
 
-void ProxyServer::log(const ProxyRequest& request, std::string_view outcome) const {
+void ProxyServer::holdWhileBlackholed() {
+    std::unique_lock lock(m_mutex);
+    m_stopSignal.wait(lock, [this] { return m_stopping || !m_plan.blackholed(); });
+}
+
+void ProxyServer::log(const ProxyRequest& request, std::string_view outcome) {
+    {
+        constexpr std::size_t kMaxLogEntries = 100000;
+        std::lock_guard lock(m_mutex);
+        if (m_requestLog.size() < kMaxLogEntries)
+            m_requestLog.push_back(request.method + " " + pathOf(request.target) + " " + std::string(outcome));
+    }
     if (!m_config.logRequests) return;
     std::fprintf(stderr, "fault-proxy: %s %s -> %.*s\n", request.method.c_str(), request.target.c_str(),
                  static_cast<int>(outcome.size()), outcome.data());

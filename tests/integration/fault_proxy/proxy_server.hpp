@@ -56,7 +56,9 @@ private:
     // Sleeps up to `seconds`; returns early when the proxy stops.
     void waitOrStop(int seconds);
     void reapFinishedWorkers();
-    void log(const ProxyRequest& request, std::string_view outcome) const;
+    void log(const ProxyRequest& request, std::string_view outcome);
+    // Holds a blackholed request until the mode changes or the proxy stops.
+    void holdWhileBlackholed();
 
     ProxyConfig m_config;
     FaultPlan m_plan;
@@ -73,6 +75,8 @@ private:
     };
     std::vector<Worker> m_workers;
     std::uint64_t m_nextConnectionId = 0;
+    // Every proxied request in arrival order: "METHOD /path outcome" (GET /_proxy/log).
+    std::vector<std::string> m_requestLog;
 };
 
 } // namespace fault_proxy

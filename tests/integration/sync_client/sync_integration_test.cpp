@@ -172,6 +172,7 @@ struct Site {
     }
     nlohmann::json received(const std::string& resource) {
         auto r = control->performOne({transport::Method::Get, doubleUrl() + "/_test/received?resource=" + resource, {}, {}});
+        INFO((r.ok() ? std::string() : r.error().describe()));
         REQUIRE(r.ok());
         REQUIRE(r->status == 200);
         return nlohmann::json::parse(r->body);
@@ -476,6 +477,47 @@ PassReport passUntilDownloaded(SyncEngine& engine, int tries = 30) {
         if (report.pull && report.pull->complete()) break;
     }
     return report;
+
+// --- A rural link: stalls, outages and HTTP/2 (docs/architecture.md, the upload stream) ---
+
+namespace {
+
+// The proxy's request log ("METHOD /path outcome", in arrival order).
+std::vector<std::string> proxyLog(Site& site) {
+    auto r = site.control->performOne({transport::Method::Get, site.proxyUrl() + "/_proxy/log", {}, {}});
+    REQUIRE(r.ok());
+    REQUIRE(r->status == 200);
+    return nlohmann::json::parse(r->body).get<std::vector<std::string>>();
+}
+
+// The first entry at or after `from` that starts with `prefix` and ends with `suffix`; -1 if none.
+long findEntry(const std::vector<std::string>& log, std::string_view prefix, std::string_view suffix, long from = 0) {
+    for (auto i = static_cast<std::size_t>(std::max(0L, from)); i < log.size(); ++i)
+        if (log[i].starts_with(prefix) && log[i].ends_with(suffix)) return static_cast<long>(i);
+    return -1;
+}
+
+long countEntries(const std::vector<std::string>& log, std::string_view prefix, std::string_view suffix) {
+    return std::count_if(log.begin(), log.end(), [&](const std::string& e) { return e.starts_with(prefix) && e.ends_with(suffix); });
+}
+
+// A transport whose stall detector fires quickly (loopback answers in ms).
+std::unique_ptr<transport::CurlTransport> quickTransport(const Site& site) {
+    transport::TransportOptions o;
+    o.caBundle = site.ca;
+    o.stallTimeout = 400ms;
+    o.probeTimeout = 600ms;
+    o.totalTimeout = 60s;  // only the stall detector may end a held request
+    o.probeUrl = site.proxyUrl() + "/";
+    auto t = transport::CurlTransport::create(o);
+    REQUIRE(t.ok());
+    return std::make_unique<transport::CurlTransport>(std::move(*t));
+}
+
+std::vector<transport::Request> upserts(Session& session, const std::string& token, int from, int count) {
+    std::vector<transport::Request> batch;
+    for (int i = from; i < from + count; ++i) batch.push_back(session.upsertRequest("studentAssessments", Kiosk::body(i, 1), token));
+    return batch;
 }
 
 } // namespace
@@ -656,4 +698,211 @@ TEST_CASE("one token per kiosk across passes over TLS; absolute expires_in; the 
     CHECK(refused->result == PassResult::TokensRefused);
     CHECK(refused->result == PassResult::TokensRefused);
     CHECK(refused->message.find("the state's server refuses more tokens for this client") != std::string::npos);
+
+TEST_CASE("a stall on a live link: the probe answers on a new connection and the stalled requests go once more") {
+    Site site;
+    auto http = quickTransport(site);
+    SystemClock clock;
+    Session session(site.proxyUrl(), Credentials{"kiosk", "kiosk-secret"}, *http, clock);
+    auto token = session.token();
+    REQUIRE(token.ok());
+
+    // The next four requests get no answer (a connection that died quietly); the rest pass.
+    site.proxyMode({{"mode", "fault"}, {"fault", "stall"}, {"count", 4}, {"stallSeconds", 60}});
+    auto outcomes = http->performAll(upserts(session, *token, 0, 4));
+    for (const auto& o : outcomes) {
+        REQUIRE(o.ok());
+        CHECK(o->status == 201);
+    }
+    auto stats = http->stats();
+    CHECK(stats.stalls == 1);
+    CHECK(stats.probes == 1);
+    CHECK(stats.probesAnswered == 1);
+    CHECK(stats.resent == 4);
+    CHECK(stats.linkDowns == 0);
+
+    // Order on the wire: four stalled POSTs, then the probe, then the four again.
+    auto log = proxyLog(site);
+    const long probe = findEntry(log, "HEAD / ", "");  // any answer (the double says 405) proves the link
+    INFO("proxy log: " << nlohmann::json(log).dump());
+    REQUIRE(probe >= 0);
+    CHECK(countEntries(log, "POST /data/v3/ed-fi/studentAssessments", "fault stall") == 4);
+    CHECK(findEntry(log, "POST /data/v3/ed-fi/studentAssessments", "fault stall", probe) == -1);
+    CHECK(countEntries(log, "POST /data/v3/ed-fi/studentAssessments", " 201") == 4);
+    CHECK(findEntry(log, "POST /data/v3/ed-fi/studentAssessments", " 201") > probe);
+    // The stalled requests never reached the double: each record stored once.
+    auto received = site.received("studentAssessments");
+    CHECK(received.at("records").size() == 4);
+    CHECK(received.at("totalPosts") == 4);
+}
+
+TEST_CASE("a dead link: the stalled requests fail as LinkDown after an unanswered probe, and the next batch goes through") {
+    Site site;
+    auto http = quickTransport(site);
+    SystemClock clock;
+    Session session(site.proxyUrl(), Credentials{"kiosk", "kiosk-secret"}, *http, clock);
+    auto token = session.token();
+    REQUIRE(token.ok());
+
+    site.proxyMode({{"mode", "blackhole"}});
+    auto outcomes = http->performAll(upserts(session, *token, 0, 3));
+    for (const auto& o : outcomes) {
+        REQUIRE_FALSE(o.ok());
+        CHECK(o.error().kind == transport::FailureKind::LinkDown);
+    }
+    auto stats = http->stats();
+    CHECK(stats.stalls == 1);
+    CHECK(stats.probes == 1);
+    CHECK(stats.probesAnswered == 0);
+    CHECK(stats.linkDowns == 1);
+    auto log = proxyLog(site);
+    const long firstHeld = findEntry(log, "POST /data/v3/ed-fi/studentAssessments", " held");
+    REQUIRE(firstHeld >= 0);
+    CHECK(findEntry(log, "HEAD /", " held", firstHeld) > firstHeld);
+
+    // The link is back: the same transport (its dead connections gone) delivers.
+    site.proxyMode({{"mode", "pass"}});
+    auto again = http->performAll(upserts(session, *token, 0, 3));
+    for (const auto& o : again) {
+        REQUIRE(o.ok());
+        CHECK(o->status == 201);
+    }
+    CHECK(site.received("studentAssessments").at("totalPosts") == 3);
+}
+
+TEST_CASE("an outage mid-drain: offline after a stall and an unanswered probe - after the return every record is stored once") {
+    Site site;
+    auto file = site.dir.path / "kiosk.db";
+    Kiosk kiosk(file);
+    SyncConfig config = site.config(site.proxyUrl());
+    config.requestTimeout = 60s;  // only the stall detector may notice the outage
+    config.stallTimeout = 400ms;
+    config.probeTimeout = 600ms;
+    config.linkProbeInterval = 200ms;
+    config.probeBackoff = BackoffPolicy{5'000ms, 60'000ms, 5'000ms};  // a refusal would wait long: silence must not
+    auto engine = SyncEngine::create(config, file, nullptr);
+    REQUIRE(engine.ok());
+    REQUIRE((*engine)->start().ok());
+
+    std::map<int, int> latest;
+    for (int i = 0; i < 60; ++i) {
+        kiosk.write(i, 1);
+        latest[i] = 1;
+    }
+    (*engine)->wake();
+    REQUIRE(eventually([&] { return kiosk.counts().synced == 60; }, 120s));
+    REQUIRE((*engine)->status().connection == SyncStatus::Connection::Online);
+
+    // The link dies, then the kiosk writes more.
+    site.proxyMode({{"mode", "blackhole"}});
+    for (int i = 60; i < 120; ++i) {
+        kiosk.write(i, 1);
+        latest[i] = 1;
+    }
+    (*engine)->wake();
+    REQUIRE(eventually([&] { return (*engine)->status().connection == SyncStatus::Connection::Offline; }, 120s));
+    auto cut = proxyLog(site);
+    const long firstHeld = findEntry(cut, "POST /data/v3/ed-fi/studentAssessments", " held");
+    REQUIRE(firstHeld >= 0);
+    CHECK(findEntry(cut, "HEAD /", " held", firstHeld) > firstHeld);  // the probe, after the stall
+    CHECK(findEntry(cut, "POST /data/v3/ed-fi/studentAssessments", " 201", firstHeld) == -1);
+    // While offline the kiosk keeps looking for the link, and sends no record.
+    REQUIRE(eventually([&] { return countEntries(proxyLog(site), "", " held") >= countEntries(cut, "", " held") + 2; }, 120s));
+    CHECK(kiosk.counts().synced == 60);
+
+    const std::size_t before = proxyLog(site).size();
+    site.proxyMode({{"mode", "pass"}});
+    REQUIRE(eventually([&] { return kiosk.counts().synced == 120; }, 120s));
+    CHECK((*engine)->status().connection == SyncStatus::Connection::Online);
+    (*engine)->stop();
+
+    // After the return: a look for the server (discovery) before the first record.
+    auto after = proxyLog(site);
+    const long look = findEntry(after, "", " 200", static_cast<long>(before));
+    const long firstStored = findEntry(after, "POST /data/v3/ed-fi/studentAssessments", " 201", static_cast<long>(before));
+    REQUIRE(look >= 0);
+    REQUIRE(firstStored >= 0);
+    CHECK(look < firstStored);
+    // Held requests never reached the double: every record stored exactly once.
+    auto received = site.received("studentAssessments");
+    CHECK(received.at("totalPosts") == 120);
+    checkReceived(received, latest);
+}
+
+TEST_CASE("through an HTTP/2 front (nginx) the kiosk negotiates h2 and stores each record once") {
+    if (std::system("command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx") != 0) {
+        MESSAGE("nginx is not installed (packaging/install-deps.sh): skipped");
+        return;
+    }
+    Site site;
+    auto front = std::make_unique<Child>(std::vector<std::string>{"/bin/bash", H2_FRONT, (site.dir.path / "nginx").string(),
+                                                                  (site.dir.path / "certs").string(), std::to_string(site.doublePort)});
+    const int frontPort = front->port();
+    REQUIRE(frontPort > 0);
+    const std::string frontUrl = "https://127.0.0.1:" + std::to_string(frontPort);
+
+    auto file = site.dir.path / "kiosk.db";
+    Kiosk kiosk(file);
+    std::map<int, int> latest;
+    for (int i = 0; i < 200; ++i) {
+        kiosk.write(i, 1);
+        latest[i] = 1;
+    }
+    SyncConfig config = site.config(frontUrl);
+    config.requestTimeout = 30s;
+    transport::TransportOptions options;
+    options.caBundle = site.ca;
+    options.maxInFlight = 32;
+    options.probeUrl = frontUrl + "/";
+    auto made = transport::CurlTransport::create(options);
+    REQUIRE(made.ok());
+    auto http = std::make_unique<transport::CurlTransport>(std::move(*made));
+    transport::CurlTransport* wire = http.get();
+    SyncEngine engine(config, file, nullptr, std::move(http));
+    auto report = engine.runOnePass();
+    INFO(report.message);
+    CHECK(report.result == PassResult::AllSynced);
+    CHECK(report.synced == 200);
+
+    auto stats = wire->stats();
+    MESSAGE("h2 front: connections " << stats.connections << ", window " << stats.window << ", completed " << stats.completed);
+    CHECK(stats.httpVersion == 2);
+    // Streams of one connection, not a connection per request in flight.
+    CHECK(stats.connections <= 2);
+    CHECK(stats.window > 8);  // the window grew past where it starts
+    CHECK(stats.stalls == 0);
+
+    auto received = site.received("studentAssessments");
+    CHECK(received.at("totalPosts") == 200);
+    checkReceived(received, latest);
+
+    // The same double without the front speaks HTTP/1.1: the version is the server's choice, reported as seen.
+    auto direct = site.control->performOne({transport::Method::Get, site.doubleUrl() + "/", {}, {}});
+    REQUIRE(direct.ok());
+    CHECK(site.control->stats().httpVersion == 1);
+}
+
+TEST_CASE("a 429 goes back to the caller and is counted - the requests after its Retry-After are stored") {
+    Site site;
+    auto http = quickTransport(site);
+    SystemClock clock;
+    Session session(site.proxyUrl(), Credentials{"kiosk", "kiosk-secret"}, *http, clock);
+    auto token = session.token();
+    REQUIRE(token.ok());
+    site.proxyMode({{"mode", "fault"}, {"fault", "429"}, {"count", 1}, {"retryAfter", 1}});
+    auto first = http->performAll(upserts(session, *token, 0, 1));
+    REQUIRE(first[0].ok());
+    CHECK(first[0]->status == 429);
+    auto stats = http->stats();
+    CHECK(stats.throttled == 1);
+    // The caller sends again at once; the transport waits out the Retry-After before starting them.
+    auto again = http->performAll(upserts(session, *token, 0, 4));
+    for (const auto& o : again) {
+        REQUIRE(o.ok());
+        CHECK(o->status == 201);
+    }
+    auto log = proxyLog(site);
+    CHECK(countEntries(log, "POST /data/v3/ed-fi/studentAssessments", "fault 429") == 1);
+    CHECK(countEntries(log, "POST /data/v3/ed-fi/studentAssessments", " 201") == 4);
+    CHECK(http->stats().stalls == 0);
 }

@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# A rural uplink, built for real (issue: "A rural uplink"): two network
+# namespaces joined by a veth pair, tbf on each side for the rate, and a
+# user-space delay proxy (tests/bench/delay_proxy.cpp) for the round trip,
+# in front of the Ed-Fi double behind an HTTP/2 front (nginx,
+# tests/integration/h2-front.sh). For each profile (1 Mbit/s with 300 ms,
+# 256 kbit/s with 600 ms) it prints:
+#   - the drain of 300 StudentAssessments against (bytes ÷ bandwidth + 1 RTT)
+#   - bytes on the wire per record, up and down (the veth's own counters)
+#   - "offline" after a 30 s cut mid-drain, and the first record stored after
+#     the link returns
+#   - lost / duplicated / stale records, from the double itself.
+# A program that prints figures; it never passes or fails on time.
+#
+# Usage (root: namespaces and tc): tests/bench/bench_rural_link.sh [BUILD_DIR] [RECORDS]
+# Traffic stays inside the namespaces it creates; they go when it ends.
+set -euo pipefail
+[ "$(id -u)" = 0 ] || { echo "bench_rural_link: needs root (ip netns, tc)" >&2; exit 2; }
+src=$(cd "$(dirname "$0")/../.." && pwd)
+bin=$(cd "${1:-$src/build/dev}" && pwd)
+records=${2:-300}
+outage_s=${OUTAGE_SECONDS:-30}
+profiles=${PROFILES:-"1mbit:300 256kbit:600"}
+front=${FRONT:-h2}  # h2: nginx in front of the double; h1: the double itself (HTTP/1.1)
+
+work=$(mktemp -d /tmp/rural-link-XXXXXX)
+K=rlk$$ S=rls$$
+server_pids=()
+stop_servers() {
+  for p in "${server_pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${server_pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  server_pids=()
+}
+cleanup() { stop_servers; ip netns del "$K" 2>/dev/null || true; ip netns del "$S" 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+inK() { ip netns exec "$K" "$@"; }
+inS() { ip netns exec "$S" "$@"; }
+
+ip netns add "$K"; ip netns add "$S"
+ip link add k0 netns "$K" type veth peer name s0 netns "$S"
+ip -n "$K" addr add 10.77.0.1/24 dev k0
+ip -n "$S" addr add 10.77.0.2/24 dev s0
+for ns in "$K" "$S"; do ip -n "$ns" link set lo up; done
+ip -n "$K" link set k0 up; ip -n "$S" link set s0 up
+# A fixed neighbour: when the link dies the kiosk's packets vanish silently
+# (as on a real uplink) instead of failing address resolution.
+mac_s=$(ip -n "$S" -br link show s0 | awk '{print $3}')
+ip -n "$K" neigh replace 10.77.0.2 lladdr "$mac_s" dev k0 nud permanent
+
+sh "$src/tests/integration/make-test-certs.sh" "$work/certs" IP:10.77.0.2
+"$bin/tests/bench/bench_backlog" prepare "$work/seed" "$records" 50 >/dev/null
+body_bytes=$(python3 -c 'import sys; print(sum(len(l.rstrip(b"\n")) for l in open(sys.argv[1], "rb")))' "$work/seed/bodies.jsonl")
+
+wait_line() {  # FILE PATTERN: wait until a child has printed its ready line
+  for _ in $(seq 1 200); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done
+  echo "bench_rural_link: no '$2' in $1" >&2; cat "$1" >&2; return 1
+}
+
+start_servers() {  # ONE_WAY_MS
+  rm -rf "$work/srv"; mkdir -p "$work/srv"
+  ip netns exec "$S" "$bin/tests/integration/edfi_double/edfi-double" --port 9443 --cert "$work/certs/server.pem" --key "$work/certs/server.key" \
+      --client-id kiosk --client-secret kiosk-secret --seed "$work/seed/seed.json" --quiet >"$work/srv/double.log" 2>&1 &
+  server_pids+=($!)
+  wait_line "$work/srv/double.log" "listening on"
+  local upstream=9443
+  if [ "$front" = h2 ]; then
+    ip netns exec "$S" bash "$src/tests/integration/h2-front.sh" "$work/srv/nginx" "$work/certs" 9443 127.0.0.1 9444 >"$work/srv/front.log" 2>&1 &
+    server_pids+=($!)
+    wait_line "$work/srv/front.log" "listening on"
+    upstream=9444
+  fi
+  ip netns exec "$S" "$bin/tests/bench/delay-proxy" 10.77.0.2 443 127.0.0.1 "$upstream" "$1" >"$work/srv/delay.log" 2>&1 &
+  server_pids+=($!)
+  wait_line "$work/srv/delay.log" "listening on"
+}
+
+shape() {  # RATE: tbf on both ends, with a queue of 64 KB (a DSL modem's, roughly)
+  tc -n "$K" qdisc replace dev k0 root tbf rate "$1" burst 4kb limit 65536
+  tc -n "$S" qdisc replace dev s0 root tbf rate "$1" burst 4kb limit 65536
+}
+
+counter() { inK cat "/sys/class/net/k0/statistics/$1"; }
+
+check_double() {  # prints lost/duplicated/stale from the double's own log
+  inS curl -s --cacert "$work/certs/ca.pem" "https://127.0.0.1:9443/_test/received?resource=studentAssessments" >"$work/received.json"
+  python3 - "$work/received.json" "$work/seed/bodies.jsonl" <<'PY'
+import json, sys
+got = json.load(open(sys.argv[1]))
+want = {}
+for line in open(sys.argv[2]):
+    b = json.loads(line)
+    want[b["studentAssessmentIdentifier"]] = b
+seen = {}
+for r in got["records"]:
+    seen[r["body"]["studentAssessmentIdentifier"]] = r
+lost = sum(1 for k in want if k not in seen)
+stale = sum(1 for k, r in seen.items() if k in want and r["body"] != want[k])
+extra_posts = got["totalPosts"] - len(seen)
+print(f"lost={lost}\nduplicated={sum(1 for r in got['records'] if r.get('posts', 1) > 1)}\nextra_posts={extra_posts}\nstale={stale}")
+PY
+}
+
+printf '\n== bench_rural_link: %s StudentAssessments (%s B of JSON), front %s ==\n' "$records" "$body_bytes" "$front"
+printf '%-24s %-12s %-10s %-8s %-10s %-10s %-11s %-12s %-12s %-24s %s\n' profile ideal_s drain_s ratio up_B/rec down_B/rec offline_s first_after return_goal lost/dup/stale http/conn/window
+for profile in $profiles; do
+  rate=${profile%%:*} rtt=${profile##*:}
+  shape "$rate"
+  bps=$(python3 -c "import sys; r=sys.argv[1].lower(); print(float(r[:-4]) * (1e6 if r.endswith('mbit') else 1e3))" "$rate")
+  ideal=$(python3 -c "import sys; print(f'{int(sys.argv[1])*8/float(sys.argv[2]) + int(sys.argv[3])/1000:.2f}')" "$body_bytes" "$bps" "$rtt")
+
+  # 1. The drain, with the bytes it put on the link.
+  start_servers $((rtt / 2))
+  rm -rf "$work/run"; cp -r "$work/seed" "$work/run"
+  tx0=$(counter tx_bytes); rx0=$(counter rx_bytes)
+  inK "$bin/tests/bench/bench_rural_link" drain "$work/run" https://10.77.0.2 "$work/certs/ca.pem" >"$work/drain.out" 2>"$work/drain.err" || true
+  tx1=$(counter tx_bytes); rx1=$(counter rx_bytes)
+  drain_s=$(awk -F= '/^drain_seconds=/ {print $2}' "$work/drain.out")
+  http=$(awk -F= '/^http_version=/ {print $2}' "$work/drain.out")
+  conns=$(awk -F= '/^connections=/ {print $2}' "$work/drain.out")
+  window=$(awk -F= '/^window=/ {print $2}' "$work/drain.out")
+  eval "$(check_double)"
+  dls="$lost/$duplicated/$stale"
+  stop_servers
+
+  # 2. A cut mid-drain: offline shown, and the first record stored after the return.
+  start_servers $((rtt / 2))
+  rm -rf "$work/run" "$work/ctl"; cp -r "$work/seed" "$work/run"; mkdir -p "$work/ctl"
+  ip netns exec "$K" "$bin/tests/bench/bench_rural_link" outage "$work/run" https://10.77.0.2 "$work/certs/ca.pem" "$work/ctl" >"$work/outage.out" 2>"$work/outage.err" &
+  runner=$!
+  for _ in $(seq 1 3000); do [ -e "$work/ctl/cut" ] && break; sleep 0.01; done
+  ip -n "$S" link set s0 down
+  date +%s%3N >"$work/ctl/cut-at"
+  sleep "$outage_s"
+  ip -n "$S" link set s0 up
+  date +%s%3N >"$work/ctl/restored-at"
+  wait "$runner" || true
+  off_ms=$(awk -F= '/^offline_after_cut_ms=/ {print $2}' "$work/outage.out")
+  first_ms=$(awk -F= '/^first_stored_after_return_ms=/ {print $2}' "$work/outage.out")
+  eval "$(check_double)"
+  dls="$dls + $lost/$duplicated/$stale"
+  stop_servers
+
+  up=$(python3 -c "print(round(($tx1-$tx0)/$records))"); down=$(python3 -c "print(round(($rx1-$rx0)/$records))")
+  ratio=$(python3 -c "print(f'{float(\"${drain_s:-0}\")/float(\"$ideal\"):.2f}x')")
+  goal=$(python3 -c "print(f'<= {2*$rtt/1000 + 2*$rtt/1000:.1f} s')")
+  printf '%-24s %-12s %-10s %-8s %-10s %-10s %-11s %-12s %-12s %-24s %s\n' "$rate, ${rtt} ms RTT" "$ideal" "${drain_s:-?}" "$ratio" "$up" "$down" \
+    "$(python3 -c "print(f'{int(\"${off_ms:-0}\")/1000:.1f}')")" "$(python3 -c "print(f'{int(\"${first_ms:-0}\")/1000:.2f} s')")" "$goal" "$dls" "h$http/$conns/$window"
+  cat "$work/outage.out" > "$work/last-outage.txt"
+done
+printf '\ngoals: ratio <= 1.5x; up+down <= 700 B/record; offline shown <= 10 s after the cut; first record after the return <= 2 RTT + the TLS handshake (2 RTT); 0/0/0 (drain + outage run)\n'
+printf 'offline_s: from the cut to "offline" on the status; first_after: from the link coming back to the first record acknowledged.\n'
