@@ -83,7 +83,9 @@ int enrol(Context& ctx, const EnrolOptions& o) {
     // The server first: nothing on disk changes until it has answered, so a
     // mistyped secret cannot break a kiosk that works.
     std::cout << "checking " << printable(request.baseUrl) << " ...\n" << std::flush;
-    StateConfig state{request.baseUrl, {}, request.caBundle};
+    StateConfig state;
+    state.baseUrl = request.baseUrl;
+    state.caBundle = request.caBundle;
     auto check = checkServer(state, request.credentials);
     const std::filesystem::path configFile = request.configDir / "kiosk.toml";
     std::error_code ec;

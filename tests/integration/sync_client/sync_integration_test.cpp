@@ -477,47 +477,6 @@ PassReport passUntilDownloaded(SyncEngine& engine, int tries = 30) {
         if (report.pull && report.pull->complete()) break;
     }
     return report;
-
-// --- A rural link: stalls, outages and HTTP/2 (docs/architecture.md, the upload stream) ---
-
-namespace {
-
-// The proxy's request log ("METHOD /path outcome", in arrival order).
-std::vector<std::string> proxyLog(Site& site) {
-    auto r = site.control->performOne({transport::Method::Get, site.proxyUrl() + "/_proxy/log", {}, {}});
-    REQUIRE(r.ok());
-    REQUIRE(r->status == 200);
-    return nlohmann::json::parse(r->body).get<std::vector<std::string>>();
-}
-
-// The first entry at or after `from` that starts with `prefix` and ends with `suffix`; -1 if none.
-long findEntry(const std::vector<std::string>& log, std::string_view prefix, std::string_view suffix, long from = 0) {
-    for (auto i = static_cast<std::size_t>(std::max(0L, from)); i < log.size(); ++i)
-        if (log[i].starts_with(prefix) && log[i].ends_with(suffix)) return static_cast<long>(i);
-    return -1;
-}
-
-long countEntries(const std::vector<std::string>& log, std::string_view prefix, std::string_view suffix) {
-    return std::count_if(log.begin(), log.end(), [&](const std::string& e) { return e.starts_with(prefix) && e.ends_with(suffix); });
-}
-
-// A transport whose stall detector fires quickly (loopback answers in ms).
-std::unique_ptr<transport::CurlTransport> quickTransport(const Site& site) {
-    transport::TransportOptions o;
-    o.caBundle = site.ca;
-    o.stallTimeout = 400ms;
-    o.probeTimeout = 600ms;
-    o.totalTimeout = 60s;  // only the stall detector may end a held request
-    o.probeUrl = site.proxyUrl() + "/";
-    auto t = transport::CurlTransport::create(o);
-    REQUIRE(t.ok());
-    return std::make_unique<transport::CurlTransport>(std::move(*t));
-}
-
-std::vector<transport::Request> upserts(Session& session, const std::string& token, int from, int count) {
-    std::vector<transport::Request> batch;
-    for (int i = from; i < from + count; ++i) batch.push_back(session.upsertRequest("studentAssessments", Kiosk::body(i, 1), token));
-    return batch;
 }
 
 } // namespace
@@ -698,6 +657,51 @@ TEST_CASE("one token per kiosk across passes over TLS; absolute expires_in; the 
     CHECK(refused->result == PassResult::TokensRefused);
     CHECK(refused->result == PassResult::TokensRefused);
     CHECK(refused->message.find("the state's server refuses more tokens for this client") != std::string::npos);
+}
+
+// --- A rural link: stalls, outages and HTTP/2 (docs/architecture.md, the upload stream) ---
+
+namespace {
+
+// The proxy's request log ("METHOD /path outcome", in arrival order).
+std::vector<std::string> proxyLog(Site& site) {
+    auto r = site.control->performOne({transport::Method::Get, site.proxyUrl() + "/_proxy/log", {}, {}});
+    REQUIRE(r.ok());
+    REQUIRE(r->status == 200);
+    return nlohmann::json::parse(r->body).get<std::vector<std::string>>();
+}
+
+// The first entry at or after `from` that starts with `prefix` and ends with `suffix`; -1 if none.
+long findEntry(const std::vector<std::string>& log, std::string_view prefix, std::string_view suffix, long from = 0) {
+    for (auto i = static_cast<std::size_t>(std::max(0L, from)); i < log.size(); ++i)
+        if (log[i].starts_with(prefix) && log[i].ends_with(suffix)) return static_cast<long>(i);
+    return -1;
+}
+
+long countEntries(const std::vector<std::string>& log, std::string_view prefix, std::string_view suffix) {
+    return std::count_if(log.begin(), log.end(), [&](const std::string& e) { return e.starts_with(prefix) && e.ends_with(suffix); });
+}
+
+// A transport whose stall detector fires quickly (loopback answers in ms).
+std::unique_ptr<transport::CurlTransport> quickTransport(const Site& site) {
+    transport::TransportOptions o;
+    o.caBundle = site.ca;
+    o.stallTimeout = 400ms;
+    o.probeTimeout = 600ms;
+    o.totalTimeout = 60s;  // only the stall detector may end a held request
+    o.probeUrl = site.proxyUrl() + "/";
+    auto t = transport::CurlTransport::create(o);
+    REQUIRE(t.ok());
+    return std::make_unique<transport::CurlTransport>(std::move(*t));
+}
+
+std::vector<transport::Request> upserts(Session& session, const std::string& token, int from, int count) {
+    std::vector<transport::Request> batch;
+    for (int i = from; i < from + count; ++i) batch.push_back(session.upsertRequest("studentAssessments", Kiosk::body(i, 1), token));
+    return batch;
+}
+
+} // namespace
 
 TEST_CASE("a stall on a live link: the probe answers on a new connection and the stalled requests go once more") {
     Site site;
