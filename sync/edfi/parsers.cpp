@@ -254,7 +254,9 @@ ServerWords readServerWords(std::string_view body) {
     if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) return w;
     auto parsed = parseBounded(body, kMaxSmallBody, kMaxSmallDepth, "the error response");
     if (!parsed || !parsed->is_object()) {
-        if (parsed) return w;  // JSON, but not an object: nothing a person could read
+        // JSON that is not an object, or broken JSON: nothing a person could read.
+        const char first = body[body.find_first_not_of(" \t\r\n")];
+        if (parsed || first == '{' || first == '[') return w;
         w.shape = ServerWords::Shape::Text;
         w.words = sanitizeText(validUtf8(textOfPage(body)), kMaxWordsBytes);
         return w;
