@@ -1,12 +1,15 @@
 // sync (one pass now), serve (the background sync service under systemd).
 #include "kiosk/app/commands/ctl.hpp"
+#include "kiosk/app/commands/failed_records.hpp"
 
 #include "kiosk/app/sd_notify.hpp"
 #include "kiosk/app/sync_lock.hpp"
 #include "kiosk/app/sync_wiring.hpp"
 #include "kiosk/app/version.hpp"
+#include "sync/edfi/uploader.hpp"
 #include "sync/outbox/outbox.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstring>
@@ -82,7 +85,12 @@ int syncOnce(Context& ctx) {
             std::cout << "  " << r.resource << ": " << (r.complete ? "up to date" : "incomplete") << ", " << r.changed << " changed, "
                       << r.deleted << " deleted\n";
     if (setup.sink->skipped() > 0) std::cout << "  " << setup.sink->skipped() << " downloaded roster item(s) failed validation and were skipped\n";
-    if (!report.message.empty()) std::cout << report.message << "\n";
+    if (auto failed = service::SyncQueries(*store).failedRecords(20); failed && !failed->empty()) {
+        std::cout << "not taken by the state yet:\n";
+        printFailedRecords(std::cout, *failed);
+    }
+    // The message may quote the server: escaped for the terminal.
+    if (!report.message.empty()) std::cout << terminalSafe(report.message) << "\n";
     return edsync::edfi::exitCode(report.result);
 }
 
@@ -197,6 +205,9 @@ int serve(Context& ctx, int standbySeconds) {
     journal(6, "serve: syncing with " + config->state->baseUrl + (watchdog ? ", watchdog on" : ""));
 
     auto lastWaitingCount = last.counts.pending;
+    // Server answers already written to the journal: those up to this time.
+    std::int64_t journalledUpTo =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
     int failedChecks = 0;
     for (;;) {
         int s = nextSignal(tick);
@@ -229,6 +240,18 @@ int serve(Context& ctx, int standbySeconds) {
         }
         if (now.counts.needsAttention > last.counts.needsAttention)
             journal(4, "serve: " + std::to_string(now.counts.needsAttention) + " record(s) need attention (refused by the server)");
+        // Each failed answer once: status, problem type and correlationId only
+        // (the words and the record may name a student; they stay in status).
+        if (auto replies = edsync::outbox::failedRecords(*maintenance, 50, journalledUpTo)) {
+            for (const auto& r : *replies) {
+                journal(r.state == edsync::outbox::State::NeedsAttention ? 4 : 5,
+                        "serve: the server did not take a " + std::string(edsync::outbox::opName(r.op)) + " of " +
+                            edsync::edfi::loggableToken(r.resource, 100) + ": " +
+                            edsync::edfi::journalLine(r.reply.httpStatus, r.reply.problemType, r.reply.correlationId) +
+                            (r.state == edsync::outbox::State::NeedsAttention ? " (needs attention)" : " (will retry)"));
+                if (r.reply.atUnixMs) journalledUpTo = std::max(journalledUpTo, *r.reply.atUnixMs);
+            }
+        }
         if (now.counts.pending == 0 && lastWaitingCount > 0) journal(6, "serve: all records synced");
         lastWaitingCount = now.counts.pending;
         notifyStatus(statusLine(now));

@@ -1,4 +1,5 @@
 #pragma once
+#include <atomic>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -9,6 +10,7 @@
 #include "edfi_double/clock.hpp"
 #include "edfi_double/descriptor_catalog.hpp"
 #include "edfi_double/http_types.hpp"
+#include "edfi_double/problem.hpp"
 #include "edfi_double/resource_catalog.hpp"
 #include "edfi_double/store.hpp"
 #include "edfi_double/token_table.hpp"
@@ -70,6 +72,7 @@ private:
     TokenTable m_tokens;
     Store m_store;
     DescriptorCatalog m_descriptors;
+    std::atomic<ErrorStyle> m_errorStyle{ErrorStyle::Problem};  // how data-call errors are worded
 };
 
 } // namespace edfi_double

@@ -27,7 +27,7 @@ HttpResponse Api::testControl(const HttpRequest& request, const std::string& act
         if (!resource) return controlError(400, "add ?resource=<name>, e.g. ?resource=studentAssessments");
         return jsonResponse(200, m_store.received(*resource));
     }
-    const bool known = action == "expire-tokens" || action == "seed" || action == "delete" || action == "reset";
+    const bool known = action == "expire-tokens" || action == "seed" || action == "delete" || action == "reset" || action == "error-style";
     if (!known) return notFound("Unknown test-control action '" + action + "'.");
     if (!isPost) return methodNotAllowed("POST");
 
@@ -39,6 +39,7 @@ HttpResponse Api::testControl(const HttpRequest& request, const std::string& act
         m_store.clear();
         m_tokens.clear();
         m_descriptors.clearExtras();
+        m_errorStyle = ErrorStyle::Problem;
         if (auto error = applyStartupSeed()) return controlError(500, "startup seed: " + *error);
         return jsonResponse(200, {{"reset", true}, {"newestChangeVersion", m_store.newestChangeVersion()}});
     }
@@ -53,6 +54,13 @@ HttpResponse Api::testControl(const HttpRequest& request, const std::string& act
         return jsonResponse(200, {{"records", applied.records},
                                   {"descriptors", applied.descriptors},
                                   {"newestChangeVersion", m_store.newestChangeVersion()}});
+    }
+    if (action == "error-style") {
+        auto name = body.find("style");
+        auto style = name != body.end() && name->is_string() ? errorStyleFromName(name->get<std::string>()) : std::nullopt;
+        if (!style) return controlError(400, "'style' must be problem, message, error or html");
+        m_errorStyle = *style;
+        return jsonResponse(200, {{"style", name->get<std::string>()}});
     }
     if (action == "delete") {
         auto resource = body.find("resource");
