@@ -194,6 +194,9 @@ int serve(Context& ctx, int standbySeconds) {
         }
     }
 
+    // Server answers already written to the journal: those before this start.
+    std::int64_t journalledUpTo =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
     if (auto started = setup.engine->start(); !started) {
         journal(3, "serve: cannot start sync: " + std::string(edsync::edfi::toString(started.error().kind)));
         return DataError;
@@ -205,9 +208,6 @@ int serve(Context& ctx, int standbySeconds) {
     journal(6, "serve: syncing with " + config->state->baseUrl + (watchdog ? ", watchdog on" : ""));
 
     auto lastWaitingCount = last.counts.pending;
-    // Server answers already written to the journal: those up to this time.
-    std::int64_t journalledUpTo =
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
     int failedChecks = 0;
     for (;;) {
         int s = nextSignal(tick);
@@ -245,8 +245,8 @@ int serve(Context& ctx, int standbySeconds) {
         if (auto replies = edsync::outbox::failedRecords(*maintenance, 50, journalledUpTo)) {
             for (const auto& r : *replies) {
                 journal(r.state == edsync::outbox::State::NeedsAttention ? 4 : 5,
-                        "serve: the server did not take a " + std::string(edsync::outbox::opName(r.op)) + " of " +
-                            edsync::edfi::loggableToken(r.resource, 100) + ": " +
+                        "serve: not taken by the server (" + std::string(edsync::outbox::opName(r.op)) + " of " +
+                            edsync::edfi::loggableToken(r.resource, 100) + "): " +
                             edsync::edfi::journalLine(r.reply.httpStatus, r.reply.problemType, r.reply.correlationId) +
                             (r.state == edsync::outbox::State::NeedsAttention ? " (needs attention)" : " (will retry)"));
                 if (r.reply.atUnixMs) journalledUpTo = std::max(journalledUpTo, *r.reply.atUnixMs);
