@@ -589,7 +589,7 @@ TEST_CASE("withdrawing a check-in that a check-out depends on is refused and wri
     k.checkConsistent();
 }
 
-TEST_CASE("a correction that leaves a sitting nothing to report deletes the state's record; a new check-in re-creates it") {
+TEST_CASE("a correction that leaves a sitting nothing to report deletes the state's record, and a new check-in re-creates it") {
     Kiosk k;
     k.open();
     k.clock.setMinute(-3);
