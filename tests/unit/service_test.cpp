@@ -234,7 +234,10 @@ TEST_CASE("each action writes exactly one event, updates the projection and bump
         ActionResult r = step.action();
         REQUIRE_MESSAGE(r.saved, r.message);
         CHECK(k.events() == ++events);
-        CHECK(k.version(s) == ++version);
+        // An ID check before check-in leaves nothing to report (no
+        // administrationDate): no record is queued until the check-in.
+        if (std::string_view(step.presence) != "expected") ++version;
+        CHECK(k.version(s) == version);
         CHECK(k.commits == ++commits);
         CHECK(k.presence(s) == step.presence);
         // The event is the one reported to the UI, written as this kiosk at this time.
