@@ -211,7 +211,10 @@ nlohmann::json Store::received(const std::string& resource) const {
     if (log == m_received.end()) return out;
     for (const auto& text : log->second.order) {
         const ReceivedRecord& record = log->second.byKey.at(text);
-        out["records"].push_back({{"key", record.key}, {"body", record.body}, {"posts", record.posts}, {"deletes", record.deletes}});
+        auto collection = m_collections.find(resource);
+        const bool present = collection != m_collections.end() && collection->second.byKey.count(text) > 0;
+        out["records"].push_back(
+            {{"key", record.key}, {"body", record.body}, {"posts", record.posts}, {"deletes", record.deletes}, {"present", present}});
     }
     out["totalPosts"] = log->second.totalPosts;
     out["rejectedPosts"] = log->second.rejectedPosts;

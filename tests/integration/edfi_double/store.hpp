@@ -63,7 +63,7 @@ public:
     // and in total) whether or not the record was there.
     bool removeByIdForClient(const std::string& resource, const std::string& id);
 
-    // {"records": [{"key", "body", "posts", "deletes"}], "totalPosts", "rejectedPosts", "totalDeletes", "missedDeletes"}
+    // {"records": [{"key", "body", "posts", "deletes", "present" (held now)}], "totalPosts", "rejectedPosts", "totalDeletes", "missedDeletes"}
     nlohmann::json received(const std::string& resource) const;
     std::uint64_t newestChangeVersion() const;
     void clear();
