@@ -44,7 +44,7 @@ UploadTally uploadBundle(const StateConfig& state, const Credentials& credential
     for (const auto& r : records)
         if (!edsync::edfi::isValidResourceName(r.resource)) {
             ++tally.refused;
-            tally.problems.push_back(r.resource + " " + r.naturalKey + ": not an Ed-Fi resource name; skipped");
+            tally.problems.push_back({&r, true, std::nullopt, {}, "not an Ed-Fi resource name; skipped"});
         }
     std::vector<const BundleRecord*> queue;
     for (const auto& r : records)
@@ -52,7 +52,7 @@ UploadTally uploadBundle(const StateConfig& state, const Credentials& credential
 
     for (int round = 0; round < kRounds && !queue.empty(); ++round) {
         std::vector<const BundleRecord*> again;
-        std::vector<std::string> causes;
+        std::vector<edsync::edfi::Disposition> causes;
         std::int64_t waitMs = 0;
         for (std::size_t start = 0; start < queue.size(); start += kBatch) {
             auto token = session.token();
@@ -63,7 +63,10 @@ UploadTally uploadBundle(const StateConfig& state, const Credentials& credential
                 }
                 for (std::size_t i = start; i < queue.size(); ++i) {
                     again.push_back(queue[i]);
-                    causes.push_back(token.error().describe());
+                    edsync::edfi::Disposition d;
+                    d.httpStatus = token.error().httpStatus;
+                    d.cause = token.error().describe();
+                    causes.push_back(std::move(d));
                 }
                 break;
             }
@@ -79,18 +82,18 @@ UploadTally uploadBundle(const StateConfig& state, const Credentials& credential
                 case Verdict::Synced: ++tally.stored; break;
                 case Verdict::NeedsAttention:
                     ++tally.refused;
-                    tally.problems.push_back(r.resource + " " + r.naturalKey + ": refused" +
-                                             (d.httpStatus ? " (HTTP " + std::to_string(*d.httpStatus) + ")" : std::string()) + ": " + d.cause);
+                    tally.problems.push_back({&r, true, d.httpStatus, d.words, d.cause});
                     break;
                 case Verdict::Unauthorized:
                     tokenRefused = true;
                     again.push_back(&r);
-                    causes.push_back("the token was refused (401)");
+                    d.cause = "the token was refused (401)";
+                    causes.push_back(std::move(d));
                     break;
                 case Verdict::RetryLater:
                     again.push_back(&r);
-                    causes.push_back(d.cause);
                     if (d.retryAfterMs) waitMs = std::max(waitMs, *d.retryAfterMs);
+                    causes.push_back(std::move(d));
                     break;
                 }
             }
@@ -101,7 +104,7 @@ UploadTally uploadBundle(const StateConfig& state, const Credentials& credential
         if (round + 1 == kRounds) {
             tally.retry = static_cast<int>(again.size());
             for (std::size_t i = 0; i < again.size(); ++i)
-                tally.problems.push_back(again[i]->resource + " " + again[i]->naturalKey + ": not stored yet: " + causes[i]);
+                tally.problems.push_back({again[i], false, causes[i].httpStatus, causes[i].words, causes[i].cause});
             break;
         }
         // A short pause before the next round (the server's Retry-After up to 10 s).

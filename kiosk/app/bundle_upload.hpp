@@ -17,9 +17,16 @@ struct UploadTally {
     int stored = 0;   // 2xx: the state holds the record
     int retry = 0;    // 409, 429, 5xx, no answer: run import-pending again later
     int refused = 0;  // 400/403: the server refused the record for good
-    // Per failed record: resource, natural key and the cause. A server's
-    // cause may quote a student ID: shown to the technician, never logged.
-    std::vector<std::string> problems;
+    // Per record not stored: what it is and what the server said. The words
+    // may quote a student ID: shown to the technician, never logged.
+    struct Problem {
+        const BundleRecord* record = nullptr;  // into the records given to uploadBundle
+        bool refused = false;                  // for good; otherwise: try again later
+        std::optional<int> httpStatus;
+        edsync::edfi::ServerWords words;
+        std::string cause;
+    };
+    std::vector<Problem> problems;
     // Nothing could be sent at all (offline, credentials refused, ...).
     std::optional<edsync::edfi::ApiError> fatal;
 };

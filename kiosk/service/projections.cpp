@@ -51,6 +51,14 @@ std::optional<std::string> rebuildAttendance(store::Store& store, const store::S
     auto merged = domain::mergeAttendance(std::move(*events), session.rules());
     std::string key = store::studentAssessmentKey(session, studentId);
     if (auto s = store::writeAttendance(db, session.sessionId, studentId, merged.state, seq, key); !s) return s.error().describe();
+    if (!store::hasSomethingToReport(merged.state)) {
+        // Nothing left to report (a correction withdrew the only check-in): the
+        // state's record goes too, as an outbox entry like any other. A sitting
+        // never queued has nothing at the state and queues nothing.
+        auto identity = store::studentAssessmentIdentity(session, studentId).dump();
+        if (auto v = edsync::outbox::putDeletion(db, store::kStudentAssessments, key, identity, seq); !v) return v.error().describe();
+        return std::nullopt;
+    }
     auto body = store::studentAssessmentJson(session, studentId, merged.state).dump();
     if (auto v = edsync::outbox::put(db, store::kStudentAssessments, key, body, seq); !v) return v.error().describe();
     return std::nullopt;

@@ -1,6 +1,8 @@
 #include "kiosk/service/sync_view.hpp"
 
 #include "kiosk/store/edfi_mapping.hpp"
+#include "kiosk/store/record_subject.hpp"
+#include "kiosk/store/work_repo.hpp"
 #include "sync/outbox/outbox.hpp"
 
 namespace kiosk::service {
@@ -38,26 +40,55 @@ SyncSummary offlineSummary(store::Store& store) {
     return out;
 }
 
-store::Result<std::vector<AttentionRecord>> SyncQueries::needsAttention(int limit) {
-    auto items = edsync::outbox::attentionList(m_store.db(), limit);
-    if (!items) return edsync::fail(items.error());
-    auto name = m_store.db().prepare(
-        "SELECT s.last_surname || ', ' || s.first_name || ' (' || s.student_unique_id || ') · ' || x.title"
-        " FROM attendance a JOIN student s ON s.student_unique_id = a.student_unique_id"
-        " JOIN assessment_session x ON x.session_id = a.session_id WHERE a.edfi_key = ?1;");
-    if (!name) return edsync::fail(name.error());
-    std::vector<AttentionRecord> out;
-    for (const auto& i : *items) {
-        AttentionRecord r{i.resource, i.naturalKey, {}, i.httpStatus, i.message};
-        if (i.resource == store::kStudentAssessments) {
-            name->reset();
-            name->bind(1, i.naturalKey);
-            if (name->step().value_or(false)) r.who = name->getText(0);
-        }
-        if (r.who.empty()) r.who = i.resource == "studentProgramEvaluations" ? "Work-readiness record" : i.resource;
+namespace {
+
+std::string fallbackWho(const std::string& resource) {
+    return resource == store::kStudentProgramEvaluations ? "Work-readiness record" : resource;
+}
+
+} // namespace
+
+std::vector<FailedRecord> describeFailures(store::Database& db, const std::vector<edsync::outbox::FailedRecord>& rows) {
+    store::RecordSubjects subjects(db);
+    std::vector<FailedRecord> out;
+    out.reserve(rows.size());
+    for (const auto& row : rows) {
+        FailedRecord r;
+        r.resource = row.resource;
+        r.naturalKey = row.naturalKey;
+        r.refused = row.state == edsync::outbox::State::NeedsAttention;
+        r.deletion = row.op == edsync::outbox::Op::Delete;
+        r.who = subjects.of(row.resource, row.naturalKey).describe();
+        if (r.who.empty()) r.who = fallbackWho(row.resource);
+        r.httpStatus = row.reply.httpStatus;
+        r.problemType = row.reply.problemType;
+        r.words = row.reply.words;
+        r.correlationId = row.reply.correlationId;
+        r.cause = row.cause;
+        if (row.reply.atUnixMs) r.at = domain::Timestamp{std::chrono::milliseconds{*row.reply.atUnixMs}};
+        r.attempts = row.attempts;
         out.push_back(std::move(r));
     }
     return out;
+}
+
+store::Result<std::vector<AttentionRecord>> SyncQueries::needsAttention(int limit) {
+    auto items = edsync::outbox::attentionList(m_store.db(), limit);
+    if (!items) return edsync::fail(items.error());
+    store::RecordSubjects subjects(m_store.db());
+    std::vector<AttentionRecord> out;
+    for (const auto& i : *items) {
+        AttentionRecord r{i.resource, i.naturalKey, subjects.of(i.resource, i.naturalKey).describe(), i.httpStatus, i.message};
+        if (r.who.empty()) r.who = fallbackWho(i.resource);
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+store::Result<std::vector<FailedRecord>> SyncQueries::failedRecords(int limit) {
+    auto rows = edsync::outbox::failedRecords(m_store.db(), limit);
+    if (!rows) return edsync::fail(rows.error());
+    return describeFailures(m_store.db(), *rows);
 }
 
 store::Status SyncQueries::retry(const std::string& resource, const std::string& naturalKey) {

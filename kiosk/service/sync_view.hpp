@@ -5,6 +5,7 @@
 #include "kiosk/domain/time.hpp"
 #include "kiosk/store/store.hpp"
 #include "sync/edfi/engine.hpp"
+#include "sync/outbox/outbox.hpp"
 
 #include <functional>
 #include <optional>
@@ -43,15 +44,40 @@ struct AttentionRecord {
     std::string message;  // the server's own words
 };
 
+// A record whose last attempt failed — refused for good, or waiting on a
+// retry — with the server's own words and the student and date beside them.
+// Personal data and server text: for the screen and the terminal (escaped
+// there), never for a log; only httpStatus, problemType and correlationId may
+// be logged.
+struct FailedRecord {
+    std::string resource;
+    std::string naturalKey;
+    bool refused = false;      // needs attention; otherwise waiting on a retry
+    bool deletion = false;     // the record is being removed from the state
+    std::string who;           // "Ñúñez, Zoë (S100001) · 2026-03-14 · WorkKeys Applied Math", or the resource
+    std::optional<int> httpStatus;
+    std::string problemType;   // e.g. urn:ed-fi:api:conflict:unresolved-reference
+    std::string words;         // the server's words (detail/title/message, first validation errors)
+    std::string correlationId;
+    std::string cause;         // our own sentence, when the server said nothing
+    std::optional<domain::Timestamp> at;  // when the server answered
+    std::int64_t attempts = 0;
+};
+
 class SyncQueries {
 public:
     explicit SyncQueries(store::Store& store) : m_store(store) {}
     store::Result<std::vector<AttentionRecord>> needsAttention(int limit = 200);
+    // Refused records first, then those waiting on a retry.
+    store::Result<std::vector<FailedRecord>> failedRecords(int limit = 200);
     // The cause was fixed (a descriptor added, an enrolment synced): send it again.
     store::Status retry(const std::string& resource, const std::string& naturalKey);
 
 private:
     store::Store& m_store;
 };
+
+// The outbox's failed rows named for a person, with the kiosk's own tables.
+std::vector<FailedRecord> describeFailures(store::Database& db, const std::vector<edsync::outbox::FailedRecord>& rows);
 
 } // namespace kiosk::service

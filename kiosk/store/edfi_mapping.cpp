@@ -12,6 +12,18 @@ std::string studentAssessmentKey(const SessionInfo& session, std::string_view st
     return deterministicKey("tsk-", {session.sessionId, session.assessmentIdentifier, session.assessmentNamespace, studentUniqueId});
 }
 
+bool hasSomethingToReport(const domain::Attendance& a) {
+    return a.checkedInAt.has_value() || a.presence == domain::Presence::NoShow;
+}
+
+json studentAssessmentIdentity(const SessionInfo& session, std::string_view studentUniqueId) {
+    json j;
+    j["studentAssessmentIdentifier"] = studentAssessmentKey(session, studentUniqueId);
+    j["assessmentReference"] = {{"assessmentIdentifier", session.assessmentIdentifier}, {"namespace", session.assessmentNamespace}};
+    j["studentReference"] = {{"studentUniqueId", std::string(studentUniqueId)}};
+    return j;
+}
+
 json studentAssessmentJson(const SessionInfo& session, std::string_view studentUniqueId, const domain::Attendance& a) {
     json j;
     j["studentAssessmentIdentifier"] = studentAssessmentKey(session, studentUniqueId);

@@ -14,6 +14,15 @@ inline constexpr std::string_view kStudentAssessments = "studentAssessments";
 // student only, so every kiosk computes the same key for the same sitting.
 std::string studentAssessmentKey(const SessionInfo& session, std::string_view studentUniqueId);
 
+// Ed-Fi requires an administrationDate: a sitting with no check-in and no
+// no-show (e.g. its only check-in withdrawn by a correction) has nothing to
+// report, and the state's record of it must be deleted, not left empty.
+bool hasSomethingToReport(const domain::Attendance& a);
+
+// The StudentAssessment's identity (its natural key members, references as
+// objects): what the uploader looks the record up by to delete it.
+nlohmann::json studentAssessmentIdentity(const SessionInfo& session, std::string_view studentUniqueId);
+
 // The whole StudentAssessment (POST is a full replacement).
 nlohmann::json studentAssessmentJson(const SessionInfo& session, std::string_view studentUniqueId,
                                      const domain::Attendance& a);

@@ -75,8 +75,8 @@ std::string syncLine(const UiContext& ui, const service::SyncSummary& s) {
 }
 
 void SyncScreen::refresh() {
-    auto list = m_ui.services.sync.needsAttention();
-    m_items = list ? std::move(*list) : std::vector<service::AttentionRecord>{};
+    auto list = m_ui.services.sync.failedRecords();
+    m_items = list ? std::move(*list) : std::vector<service::FailedRecord>{};
 }
 
 bool SyncScreen::draw() {
@@ -89,10 +89,19 @@ bool SyncScreen::draw() {
                                   s.clockWarning ? m_ui.palette.warning : m_ui.palette.text, s.clockWarning ? accessibility::Role::Alert : accessibility::Role::Status);
     if (!s.lastError.empty()) m_ui.widgets.wrappedText(m_ui.fmt("sync.lastError", {{"error", s.lastError}}));
     if (m_items.empty()) m_ui.widgets.text(m_ui.tr("sync.noneStuck"));
-    else m_ui.widgets.heading(m_ui.fmt("sync.stuckTitle", {{"count", std::to_string(m_items.size())}}));
+    else m_ui.widgets.heading(m_ui.fmt("sync.failedTitle", {{"count", std::to_string(m_items.size())}}));
     for (std::size_t i = 0; i < m_items.size(); ++i) {
         const auto& item = m_items[i];
-        m_ui.widgets.wrappedText(item.who + " · HTTP " + std::to_string(item.httpStatus) + " · " + item.message);
+        const char* kind = item.deletion ? "sync.deletionItem" : item.refused ? "sync.refusedItem" : "sync.waitingItem";
+        m_ui.widgets.wrappedText(m_ui.fmt(kind, {{"who", item.who}}));
+        // The server's own words, then what to quote to the state's help desk.
+        if (!item.words.empty()) m_ui.widgets.wrappedText(m_ui.fmt("sync.serverSaid", {{"words", item.words}}));
+        else m_ui.widgets.wrappedText(m_ui.fmt("sync.noWords", {{"cause", item.cause}}));
+        if (item.httpStatus)
+            m_ui.widgets.wrappedText(m_ui.fmt("sync.reference", {{"status", std::to_string(*item.httpStatus)},
+                                                                 {"type", item.problemType.empty() ? "-" : item.problemType},
+                                                                 {"id", item.correlationId.empty() ? "-" : item.correlationId}}));
+        if (!item.refused) continue;
         if (m_ui.widgets.button(m_ui.tr("sync.retry") + "##r" + std::to_string(i))) {
             if (m_ui.services.sync.retry(item.resource, item.naturalKey)) m_ui.feedback = Feedback{true, m_ui.tr("sync.retried")};
             m_ui.dataChanged = true;

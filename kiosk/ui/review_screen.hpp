@@ -31,7 +31,7 @@ public:
 
 private:
     UiContext& m_ui;
-    std::vector<service::AttentionRecord> m_items;
+    std::vector<service::FailedRecord> m_items;
 };
 
 // "Online · last contact 14:05 · waiting 3 · needs attention 1"

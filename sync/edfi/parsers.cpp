@@ -148,6 +148,166 @@ Parsed<ProblemDetails> parseProblemDetails(std::string_view body) {
     return p;
 }
 
+// --- the server's words -------------------------------------------------------
+
+namespace {
+
+constexpr std::size_t kMaxTextScan = 64u << 10;  // of a text/HTML body, only the start is read
+constexpr std::size_t kFirstValidationErrors = 3;
+
+// Invalid UTF-8 becomes '?', so the words are safe for the UI and JSON output.
+std::string validUtf8(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    std::size_t i = 0;
+    while (i < text.size()) {
+        const auto u = static_cast<unsigned char>(text[i]);
+        std::size_t len = u < 0x80 ? 1 : (u >> 5) == 0x6 ? 2 : (u >> 4) == 0xE ? 3 : (u >> 3) == 0x1E ? 4 : 0;
+        bool ok = len > 0 && i + len <= text.size();
+        for (std::size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
+        if (ok && len == 2 && u < 0xC2) ok = false;  // overlong
+        if (!ok) {
+            out.push_back('?');
+            ++i;
+            continue;
+        }
+        out.append(text.substr(i, len));
+        i += len;
+    }
+    return out;
+}
+
+// Tags dropped (and what script/style hold), a few entities decoded,
+// whitespace collapsed: what a person would read on the page.
+std::string textOfPage(std::string_view body) {
+    body = body.substr(0, kMaxTextScan);
+    std::string out;
+    bool space = false;
+    auto put = [&](char c) {
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+            space = !out.empty();
+            return;
+        }
+        if (space) out.push_back(' ');
+        space = false;
+        out.push_back(c);
+    };
+    auto startsWithCI = [&](std::size_t at, std::string_view word) {
+        return at + word.size() <= body.size() && equalsIgnoreCase(body.substr(at, word.size()), word);
+    };
+    for (std::size_t i = 0; i < body.size() && out.size() < kMaxWordsBytes * 2;) {
+        const char c = body[i];
+        if (c == '<') {
+            const bool skipped = startsWithCI(i, "<script") || startsWithCI(i, "<style");
+            std::size_t close = body.find('>', i);
+            if (close == std::string_view::npos) break;
+            if (skipped) {
+                std::size_t end = body.find("</", close);
+                close = end == std::string_view::npos ? body.size() : body.find('>', end);
+                if (close == std::string_view::npos) break;
+            }
+            i = close + 1;
+            space = !out.empty();
+            continue;
+        }
+        if (c == '&') {
+            static constexpr std::pair<std::string_view, char> kEntities[] = {
+                {"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&#39;", '\''}, {"&nbsp;", ' '}};
+            bool decoded = false;
+            for (const auto& [name, ch] : kEntities)
+                if (startsWithCI(i, name)) {
+                    put(ch);
+                    i += name.size();
+                    decoded = true;
+                    break;
+                }
+            if (decoded) continue;
+        }
+        put(c);
+        ++i;
+    }
+    return out;
+}
+
+std::string joinWords(std::string head, const std::vector<std::string>& more) {
+    for (const std::string& piece : more) {
+        if (piece.empty()) continue;
+        if (!head.empty()) head += "; ";
+        head += piece;
+    }
+    return head;
+}
+
+} // namespace
+
+std::string loggableToken(std::string_view text, std::size_t maxBytes) {
+    std::string out;
+    for (char c : text) {
+        if (out.size() >= maxBytes) break;
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                        std::string_view(":._/-#+=@").find(c) != std::string_view::npos;
+        if (ok) out.push_back(c);
+    }
+    return out;
+}
+
+ServerWords readServerWords(std::string_view body) {
+    ServerWords w;
+    if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) return w;
+    auto parsed = parseBounded(body, kMaxSmallBody, kMaxSmallDepth, "the error response");
+    if (!parsed || !parsed->is_object()) {
+        // JSON that is not an object, or broken JSON: nothing a person could read.
+        const char first = body[body.find_first_not_of(" \t\r\n")];
+        if (parsed || first == '{' || first == '[') return w;
+        w.shape = ServerWords::Shape::Text;
+        w.words = sanitizeText(validUtf8(textOfPage(body)), kMaxWordsBytes);
+        return w;
+    }
+    const json& doc = *parsed;
+    auto field = [&doc](const char* key) { return stringField(doc, key, kMaxFieldBytes).value_or(""); };
+    if (auto it = doc.find("status"); it != doc.end())
+        if (auto v = integerField(*it); v && *v >= 100 && *v <= 599) w.status = static_cast<int>(*v);
+    w.correlationId = loggableToken(field("correlationId"), kMaxCorrelationIdBytes);
+
+    const bool problem = doc.contains("type") || doc.contains("title") || doc.contains("detail") ||
+                         doc.contains("validationErrors") || doc.contains("errors");
+    if (problem) {
+        w.shape = ServerWords::Shape::ProblemDetails;
+        w.type = loggableToken(field("type"), kMaxTypeBytes);
+        auto p = parseProblemDetails(body);
+        std::vector<std::string> first;
+        if (p) {
+            for (const auto& [path, messages] : p->validationErrors) {
+                if (first.size() >= kFirstValidationErrors) break;
+                std::string line = path + ":";
+                for (std::size_t i = 0; i < messages.size() && i < 2; ++i) line += (i ? ", " : " ") + messages[i];
+                first.push_back(line);
+            }
+            for (const std::string& e : p->errors) {
+                if (first.size() >= kFirstValidationErrors) break;
+                first.push_back(e);
+            }
+        }
+        std::string head = field("detail");
+        if (head.empty()) head = field("title");
+        if (head.empty()) head = field("message");
+        w.words = sanitizeText(joinWords(std::move(head), first), kMaxWordsBytes);
+        return w;
+    }
+    if (auto message = field("message"); !message.empty()) {
+        w.shape = ServerWords::Shape::Message;
+        w.words = sanitizeText(message, kMaxWordsBytes);
+        return w;
+    }
+    if (auto code = field("error"); !code.empty()) {
+        w.shape = ServerWords::Shape::OAuthError;
+        auto description = field("error_description");
+        w.words = sanitizeText(description.empty() ? code : code + ": " + description, kMaxWordsBytes);
+        return w;
+    }
+    return w;
+}
+
 // --- OAuth -------------------------------------------------------------------
 
 Parsed<TokenResponse> parseTokenResponse(std::string_view body) {

@@ -50,6 +50,30 @@ struct ProblemDetails {
 };
 Parsed<ProblemDetails> parseProblemDetails(std::string_view body);
 
+// --- The server's words about a refused request ----------------------------
+// Every error body shape a state's server may send: RFC 9457 problem details
+// (ODS/API 7.2+), {"message": ...} (older ODS/API), {"error": ...,
+// "error_description": ...} (OAuth style, some gateways), or text/HTML (a
+// proxy's or load balancer's page). Never fails: what cannot be read stays
+// empty. `words` may quote a student ID: show it, never log it; `type` and
+// `correlationId` are kept to URN/identifier characters, so they may be logged.
+inline constexpr std::size_t kMaxWordsBytes = 600;
+inline constexpr std::size_t kMaxTypeBytes = 200;
+inline constexpr std::size_t kMaxCorrelationIdBytes = 100;
+struct ServerWords {
+    enum class Shape { None, ProblemDetails, Message, OAuthError, Text };
+    Shape shape = Shape::None;
+    std::optional<int> status;  // from the body, when it says
+    std::string type;           // problem type URN, e.g. urn:ed-fi:api:conflict:unresolved-reference
+    std::string words;          // for a person: detail or title or message, then the first validation errors
+    std::string correlationId;  // the server's id for its own log
+    bool empty() const { return type.empty() && words.empty() && correlationId.empty(); }
+};
+ServerWords readServerWords(std::string_view body);
+// Keeps only characters a URN or an identifier uses ([A-Za-z0-9] and :._/-#+=@),
+// at most `maxBytes`: what may go to a log.
+std::string loggableToken(std::string_view text, std::size_t maxBytes);
+
 // --- OAuth2 ---------------------------------------------------------------
 struct TokenResponse {
     std::string accessToken;       // printable ASCII, no spaces (it goes into a header)

@@ -13,14 +13,20 @@ namespace edsync::edfi {
 
 namespace {
 
-std::string problemText(const transport::Response& response, std::string_view fallback) {
-    std::string head = "HTTP " + std::to_string(response.status);
-    auto problem = parseProblemDetails(response.body);
-    if (problem) {
-        std::string summary = problem->summary();
-        if (!summary.empty()) return head + ": " + summary;
-    }
-    return head + ": " + std::string(fallback);
+// "HTTP 409: <the server's words>", or the fallback when it gave none.
+std::string problemText(int status, const ServerWords& words, std::string_view fallback) {
+    return "HTTP " + std::to_string(status) + ": " + (words.words.empty() ? std::string(fallback) : words.words);
+}
+
+outbox::Failure failureOf(const Disposition& d, std::int64_t nowUnixMs) {
+    outbox::Failure f;
+    f.httpStatus = d.httpStatus;
+    f.cause = d.cause;
+    f.problemType = d.words.type;
+    f.words = d.words.words;
+    f.correlationId = d.words.correlationId;
+    f.atUnixMs = nowUnixMs;
+    return f;
 }
 
 std::optional<std::int64_t> retryAfter(const transport::Response& r, std::int64_t now, std::int64_t maxMs) {
@@ -50,8 +56,11 @@ Disposition classifyUpsert(const transport::Outcome& outcome, std::int64_t nowUn
     d.httpStatus = s;
     if (s >= 200 && s < 300) {
         d.verdict = Verdict::Synced;
+        if (auto location = r.header("location")) d.resourceId = resourceIdFromLocation(*location);
         return d;
     }
+    // Every refusal keeps the server's own words, whatever shape its body has.
+    d.words = readServerWords(r.body);
     if (s == 401) {
         d.verdict = Verdict::Unauthorized;
         d.cause = "HTTP 401: the access token was refused";
@@ -62,19 +71,41 @@ Disposition classifyUpsert(const transport::Outcome& outcome, std::int64_t nowUn
     if (s == 408 || s == 409 || s == 412 || s == 423 || s == 425 || s == 429 || s >= 500 || s < 200 || (s >= 300 && s < 400)) {
         d.verdict = Verdict::RetryLater;
         d.retryAfterMs = retryAfter(r, nowUnixMs, maxRetryAfterMs);
-        if (s == 409) d.cause = problemText(r, "conflict or missing reference; will retry");
-        else if (s == 429) d.cause = "HTTP 429: the server asked us to slow down";
-        else d.cause = "HTTP " + std::to_string(s) + ": the server could not take the record now";
+        if (s == 409) d.cause = problemText(s, d.words, "conflict or missing reference; will retry");
+        else if (s == 429) d.cause = problemText(s, d.words, "the server asked us to slow down");
+        else d.cause = problemText(s, d.words, "the server could not take the record now");
         return d;
     }
     // 400 validation, 403 authorization/namespace, 404 no such resource, 413, 415, 422 ...:
     // the same request will be refused again. Keep the server's own explanation.
     d.verdict = Verdict::NeedsAttention;
-    if (s == 400) d.cause = problemText(r, "the server refused the record as invalid");
-    else if (s == 403) d.cause = problemText(r, "this kiosk's key is not allowed to write that record");
-    else if (s == 404) d.cause = problemText(r, "the server does not offer this resource");
-    else d.cause = problemText(r, "the server refused the record");
+    if (s == 400) d.cause = problemText(s, d.words, "the server refused the record as invalid");
+    else if (s == 403) d.cause = problemText(s, d.words, "this kiosk's key is not allowed to write that record");
+    else if (s == 404) d.cause = problemText(s, d.words, "the server does not offer this resource");
+    else d.cause = problemText(s, d.words, "the server refused the record");
     return d;
+}
+
+Disposition classifyDelete(const transport::Outcome& outcome, std::int64_t nowUnixMs, std::int64_t maxRetryAfterMs) {
+    if (outcome && outcome->status == 404) {
+        // Already gone (deleted before, by us or anyone): what we wanted.
+        Disposition d;
+        d.verdict = Verdict::Synced;
+        d.httpStatus = 404;
+        return d;
+    }
+    Disposition d = classifyUpsert(outcome, nowUnixMs, maxRetryAfterMs);
+    d.resourceId.reset();
+    return d;
+}
+
+std::string journalLine(std::optional<int> httpStatus, std::string_view problemType, std::string_view correlationId) {
+    if (!httpStatus) return {};
+    // Re-filtered here too: only URN and identifier characters reach a log.
+    std::string line = "HTTP " + std::to_string(*httpStatus);
+    if (auto type = loggableToken(problemType, kMaxTypeBytes); !type.empty()) line += " type=" + type;
+    if (auto id = loggableToken(correlationId, kMaxCorrelationIdBytes); !id.empty()) line += " correlationId=" + id;
+    return line;
 }
 
 Uploader::Uploader(Session& session, transport::HttpClient& http, const Clock& clock, UploadOptions options, std::uint64_t seed)
@@ -88,20 +119,23 @@ sqlite::Status Uploader::record(outbox::Uploads& out, const outbox::Claim& claim
     if (d.httpStatus) ++stats.answered;
     if (d.noResponse) ++stats.noResponse;
     switch (d.verdict) {
-    case Verdict::Synced:
+    case Verdict::Synced: {
         ++stats.synced;
-        return out.acknowledge(claim.resource, claim.naturalKey, claim.version);
+        std::optional<std::string_view> id;
+        if (d.resourceId) id = *d.resourceId;
+        return out.acknowledge(claim.resource, claim.naturalKey, claim.version, claim.op, id);
+    }
     case Verdict::NeedsAttention:
         ++stats.attention;
         stats.lastCause = d.cause;
-        return out.needsAttention(claim.resource, claim.naturalKey, claim.version, d.httpStatus.value_or(0), d.cause);
+        return out.needsAttention(claim.resource, claim.naturalKey, claim.version, failureOf(d, m_clock.unixMs()));
     case Verdict::RetryLater:
     case Verdict::Unauthorized: {
         ++stats.retried;
         if (!d.immediate) stats.lastCause = d.cause;
         const std::int64_t now = m_clock.unixMs();
         const std::int64_t at = d.immediate ? now : retryAtUnixMs(m_options.backoff, claim.attempts, d.retryAfterMs, now, m_rng);
-        return out.retryLater(claim.resource, claim.naturalKey, claim.version, at, d.httpStatus, d.cause);
+        return out.retryLater(claim.resource, claim.naturalKey, claim.version, at, failureOf(d, now));
     }
     }
     return {};
@@ -116,6 +150,9 @@ struct Uploader::Run {
     struct Entry {
         outbox::Claim claim;
         bool resentAfter401 = false;
+        bool followUp = false;   // a deletion's DELETE after its lookup found the id
+        std::string deleteId;    // the id a DELETE names (the row's, or the lookup's)
+        bool lookup = false;     // this request is the GET that looks for the id
     };
 
     Uploader& up;
@@ -145,6 +182,7 @@ struct Uploader::Run {
     std::unordered_map<std::size_t, Entry> inFlight;  // stream index -> entry
     std::size_t handedOut = 0;                        // requests given to the current stream
     std::vector<Entry> authRetry;                     // answered 401 with the first token
+    std::deque<Entry> followUps;                      // deletions whose lookup found the record: DELETE next
     std::string lastDate;  // the last Date header read for the clock offset
     int noAnswerRun = 0;
     int refreshes = 0;
@@ -226,7 +264,7 @@ struct Uploader::Run {
             if (want > 0) {
                 if (claimed.empty()) dry = true;
                 taken += static_cast<int>(claimed.size());
-                for (auto& c : claimed) queue.push_back(Entry{std::move(c), false});
+                for (auto& c : claimed) queue.push_back(Entry{std::move(c), false, false, {}, false});
                 toSender.notify_all();
             }
             if (!batch.empty() && options.onSaved) {
@@ -282,14 +320,17 @@ struct Uploader::Run {
                 return std::nullopt;
             }
             Entry e;
-            {
+            if (!followUps.empty()) {
+                e = std::move(followUps.front());
+                followUps.pop_front();
+            } else {
                 std::unique_lock lock(m);
                 // Waits only when the saver has not claimed ahead fast enough (or at the start).
                 toSender.wait(lock, [&] { return !queue.empty() || dry || dbError; });
                 if (queue.empty() || dbError) return std::nullopt;
                 e = std::move(queue.front());
                 queue.pop_front();
-                if (!e.resentAfter401) ++sent.claimed;
+                if (!e.resentAfter401 && !e.followUp) ++sent.claimed;
                 if (queue.size() < lowWater() && !dry) toSaver.notify_one();
             }
             if (!isValidResourceName(e.claim.resource)) {
@@ -300,10 +341,51 @@ struct Uploader::Run {
                 settle(e.claim, std::move(d));
                 continue;
             }
-            transport::Request request = up.m_session.upsertRequest(e.claim.resource, e.claim.json, token);
+            std::optional<transport::Request> request;
+            e.lookup = false;
+            if (e.claim.op == outbox::Op::Upsert) {
+                request = up.m_session.upsertRequest(e.claim.resource, e.claim.json, token);
+            } else {
+                if (e.deleteId.empty()) e.deleteId = e.claim.resourceId;
+                if (!e.deleteId.empty()) {
+                    request = deleteRequest(up.m_session, e.claim.resource, e.deleteId, token);
+                } else {
+                    request = lookupRequest(up.m_session, e.claim.resource, e.claim.json, token);
+                    e.lookup = true;
+                }
+                if (!request) {
+                    Disposition d;
+                    d.verdict = Verdict::NeedsAttention;
+                    d.cause = "the record to delete has no natural key to look it up by";
+                    settle(e.claim, std::move(d));
+                    continue;
+                }
+            }
             inFlight.emplace(handedOut++, std::move(e));
             return request;
         }
+    }
+
+    // A deletion's lookup answered: the record's id (DELETE it next), nothing
+    // there (done), or a page we cannot read.
+    Disposition lookedUp(Entry& e, const transport::Outcome& outcome, std::int64_t now) {
+        if (!outcome || outcome->status != 200) return classifyUpsert(outcome, now, up.m_options.backoff.cap.count());
+        Disposition d;
+        d.httpStatus = 200;
+        LookupResult found = idFromLookupPage(outcome->body);
+        if (found.readable && found.id) {
+            Entry next{e.claim, e.resentAfter401, true, *found.id, false};
+            followUps.push_back(std::move(next));
+            d.verdict = Verdict::Synced;  // not saved: the DELETE's outcome is
+            return d;
+        }
+        if (found.readable) {
+            d.verdict = Verdict::Synced;  // the server has no such record: nothing to delete
+            return d;
+        }
+        d.verdict = Verdict::RetryLater;
+        d.cause = "HTTP 200: the answer to the lookup of the record to delete could not be read";
+        return d;
     }
 
     void done(std::size_t index, transport::Outcome&& outcome) {
@@ -320,7 +402,16 @@ struct Uploader::Run {
                 offset = clockOffsetMs(*outcome, now);
             }
         }
-        Disposition d = classifyUpsert(outcome, now, up.m_options.backoff.cap.count());
+        const std::size_t followUpsBefore = followUps.size();
+        Disposition d = e.lookup                          ? lookedUp(e, outcome, now)
+                        : e.claim.op == outbox::Op::Delete ? classifyDelete(outcome, now, up.m_options.backoff.cap.count())
+                                                           : classifyUpsert(outcome, now, up.m_options.backoff.cap.count());
+        if (followUps.size() > followUpsBefore) {
+            // Found: the DELETE that follows settles the row.
+            up.m_session.tokenAccepted();
+            noAnswerRun = 0;
+            return;
+        }
         if (d.verdict == Verdict::Unauthorized) {
             if (refreshes == 0 && !e.resentAfter401) {
                 // The token died (expired early, revoked, server restarted): send
@@ -422,7 +513,8 @@ ApiResult<RoundStats> Uploader::drain(Database& db, const DrainOptions& options)
             run.token = *fresh;
             continue;
         }
-        break;  // nothing more is due
+        if (!run.followUps.empty()) continue;  // deletions whose lookup found the record
+        break;                                 // nothing more is due
     }
     if (run.refusedAgain) m_session.refreshDidNotHelp();
     {
@@ -430,6 +522,8 @@ ApiResult<RoundStats> Uploader::drain(Database& db, const DrainOptions& options)
         // Stopped before their resend (interrupt, offline, a database error): back to the queue.
         for (auto it = run.authRetry.rbegin(); it != run.authRetry.rend(); ++it) run.queue.push_front(std::move(*it));
         run.authRetry.clear();
+        for (auto& e : run.followUps) run.queue.push_front(std::move(e));  // looked up again next time
+        run.followUps.clear();
         run.finishing = true;
     }
     run.toSaver.notify_all();

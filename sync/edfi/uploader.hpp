@@ -2,10 +2,12 @@
 // Drains the outbox as a stream: claims due rows ahead in chunks (held in
 // memory), keeps the transport's requests in flight all the time (a slot that
 // answers is refilled at once, never waiting for a slower answer), POSTs each
-// row's JSON (an Ed-Fi upsert on the natural key) and records every outcome —
+// row's JSON (an Ed-Fi upsert on the natural key) or, for a deletion, DELETEs
+// the record (deletion.hpp: by its id, or found by its key first), and records every outcome —
 // acknowledge the version sent, retry later with backoff, or needs attention
 // with the server's own words. Outcomes are saved in batched transactions
 // (every few ms or every N outcomes) and always before the drain returns.
+#include "sync/edfi/deletion.hpp"
 #include "sync/edfi/session.hpp"
 #include "sync/outbox/outbox.hpp"
 
@@ -30,7 +32,9 @@ enum class Verdict {
 struct Disposition {
     Verdict verdict = Verdict::RetryLater;
     std::optional<int> httpStatus;
-    std::string cause;                         // what the proctor or technician sees
+    std::string cause;                         // what the proctor or technician sees (may quote the server)
+    ServerWords words;                         // the server's own words, parsed from any body shape
+    std::optional<std::string> resourceId;     // a 2xx upsert's Location: the server's id for the record
     std::optional<std::int64_t> retryAfterMs;  // the server's Retry-After
     bool noResponse = false;                   // failed without any HTTP answer
     bool immediate = false;                    // retry at once (we stopped, not the server)
@@ -38,6 +42,13 @@ struct Disposition {
 
 // How one upsert outcome should change its outbox row.
 Disposition classifyUpsert(const transport::Outcome& outcome, std::int64_t nowUnixMs, std::int64_t maxRetryAfterMs);
+// A DELETE by id: 2xx, and 404 (already gone), are done; the rest as for an upsert.
+Disposition classifyDelete(const transport::Outcome& outcome, std::int64_t nowUnixMs, std::int64_t maxRetryAfterMs);
+
+// One line for a journal about a failed attempt: the HTTP status, the
+// problem type and the correlationId only (never the words, which may quote
+// a student ID). Empty when the server gave no answer.
+std::string journalLine(std::optional<int> httpStatus, std::string_view problemType, std::string_view correlationId);
 
 struct UploadOptions {
     int batchSize = 32;  // rows claimed per claim transaction, taken ahead and held in memory

@@ -30,8 +30,21 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_queue ON outbox (seq) WHERE local_version > synced_version;
 )sql";
 
+// Version 2: deletions are rows like any other (op), the id the server gave
+// the record (from a POST's Location: what a DELETE names), and the server's
+// own words about the last failed attempt, kept apart from our cause.
+constexpr std::string_view kSchemaV2 = R"sql(
+ALTER TABLE outbox ADD COLUMN op TEXT NOT NULL DEFAULT 'upsert' CHECK (op IN ('upsert', 'delete'));
+ALTER TABLE outbox ADD COLUMN resource_id TEXT;
+ALTER TABLE outbox ADD COLUMN last_problem_type TEXT;
+ALTER TABLE outbox ADD COLUMN last_words TEXT;
+ALTER TABLE outbox ADD COLUMN last_correlation_id TEXT;
+ALTER TABLE outbox ADD COLUMN last_reply_at INTEGER;
+)sql";
+
 constexpr std::array kMigrations{
     sqlite::Migration{1, kSchemaV1},
+    sqlite::Migration{2, kSchemaV2},
 };
 
 constexpr std::string_view kNow = "strftime('%Y-%m-%dT%H:%M:%fZ','now')";
@@ -68,7 +81,8 @@ Result<std::int64_t> put(Database& db, std::string_view resource, std::string_vi
         "                    THEN outbox.first_queued_at ELSE excluded.first_queued_at END,"
         "  updated_at = excluded.updated_at,"
         "  next_attempt_at = 0,"
-        "  attention_version = NULL"
+        "  attention_version = NULL,"
+        "  op = 'upsert'"
         " RETURNING local_version;");
     if (!stmt) return fail(stmt.error());
     stmt->bind(1, resource).bind(2, naturalKey).bind(3, json).bind(4, seq);
@@ -78,6 +92,27 @@ Result<std::int64_t> put(Database& db, std::string_view resource, std::string_vi
     if (auto s = stmt->run(); !s) return fail(s.error());
     return version;
 }
+
+Result<std::optional<std::int64_t>> putDeletion(Database& db, std::string_view resource, std::string_view naturalKey,
+                                                std::string_view identityJson, std::int64_t seq) {
+    // Only a record that was queued as an upsert can exist at the server;
+    // one already marked for deletion needs nothing more.
+    auto stmt = db.prepare(std::string(
+        "UPDATE outbox SET body = ?3, op = 'delete', local_version = local_version + 1, seq = ?4,"
+        "  first_queued_at = CASE WHEN local_version > synced_version THEN first_queued_at ELSE ") + std::string(kNow) + " END,"
+        "  updated_at = " + std::string(kNow) + ", next_attempt_at = 0, attention_version = NULL"
+        " WHERE resource = ?1 AND natural_key = ?2 AND op = 'upsert' RETURNING local_version;");
+    if (!stmt) return fail(stmt.error());
+    stmt->bind(1, resource).bind(2, naturalKey).bind(3, identityJson).bind(4, seq);
+    auto row = stmt->step();
+    if (!row) return fail(row.error());
+    if (!*row) return std::optional<std::int64_t>{};
+    std::int64_t version = stmt->getInt(0);
+    if (auto s = stmt->run(); !s) return fail(s.error());
+    return std::optional<std::int64_t>{version};
+}
+
+std::string_view opName(Op op) { return op == Op::Delete ? "delete" : "upsert"; }
 
 namespace {
 
@@ -119,10 +154,26 @@ Result<std::map<std::string, Counts>> countsByResource(Database& db) {
     return out;
 }
 
+namespace {
+
+// last_status at `statusCol`; last_problem_type, last_words, last_correlation_id, last_reply_at from `first`.
+LastReply readReply(const sqlite::Statement& s, int statusCol, int first) {
+    LastReply r;
+    if (auto v = s.getOptionalInt(statusCol)) r.httpStatus = static_cast<int>(*v);
+    r.problemType = s.getOptionalText(first).value_or("");
+    r.words = s.getOptionalText(first + 1).value_or("");
+    r.correlationId = s.getOptionalText(first + 2).value_or("");
+    r.atUnixMs = s.getOptionalInt(first + 3);
+    return r;
+}
+
+} // namespace
+
 Result<std::optional<RecordStatus>> status(Database& db, std::string_view resource, std::string_view naturalKey) {
     auto stmt = db.prepare(
         "SELECT local_version, synced_version, in_flight_version, attempts, last_status, last_error,"
-        " " OUTBOX_ATTENTION " FROM outbox WHERE resource = ?1 AND natural_key = ?2;");
+        " " OUTBOX_ATTENTION ", op, resource_id, last_problem_type, last_words, last_correlation_id, last_reply_at"
+        " FROM outbox WHERE resource = ?1 AND natural_key = ?2;");
     if (!stmt) return fail(stmt.error());
     stmt->bind(1, resource).bind(2, naturalKey);
     auto row = stmt->step();
@@ -134,6 +185,9 @@ Result<std::optional<RecordStatus>> status(Database& db, std::string_view resour
     r.attempts = stmt->getInt(3);
     if (auto v = stmt->getOptionalInt(4)) r.lastHttpStatus = static_cast<int>(*v);
     r.lastError = stmt->getOptionalText(5);
+    r.op = stmt->getText(7) == "delete" ? Op::Delete : Op::Upsert;
+    r.resourceId = stmt->getOptionalText(8);
+    r.reply = readReply(*stmt, 4, 9);
     if (r.syncedVersion >= r.localVersion) r.state = State::Synced;
     else if (stmt->getInt(6) != 0) r.state = State::NeedsAttention;
     else if (!stmt->isNull(2)) r.state = State::InFlight;
@@ -144,22 +198,28 @@ Result<std::optional<RecordStatus>> status(Database& db, std::string_view resour
 namespace {
 
 constexpr const char* kClaimSelect =
-    "SELECT resource, natural_key, body, local_version, attempts, seq FROM outbox"
+    "SELECT resource, natural_key, body, local_version, attempts, seq, op, resource_id FROM outbox"
     " WHERE " OUTBOX_WAITING " AND seq > ?3 AND in_flight_version IS NULL AND NOT " OUTBOX_ATTENTION
     "   AND next_attempt_at <= ?1"
     " ORDER BY seq LIMIT ?2;";
 constexpr const char* kClaimMark =
     "UPDATE outbox SET in_flight_version = ?3, attempts = attempts + 1 WHERE resource = ?1 AND natural_key = ?2;";
+// ?4: the op that was acknowledged; ?5: the id a POST's Location named (or NULL).
+// A deletion forgets the id; an upsert keeps the last one known.
 constexpr const char* kAcknowledge =
     "UPDATE outbox SET synced_version = max(synced_version, ?3), in_flight_version = NULL,"
     " attempts = CASE WHEN local_version <= ?3 THEN 0 ELSE attempts END,"
-    " last_status = NULL, last_error = NULL, next_attempt_at = 0"
+    " last_status = NULL, last_error = NULL, next_attempt_at = 0,"
+    " last_problem_type = NULL, last_words = NULL, last_correlation_id = NULL, last_reply_at = NULL,"
+    " resource_id = CASE WHEN ?4 = 'delete' THEN NULL ELSE coalesce(?5, resource_id) END"
     " WHERE resource = ?1 AND natural_key = ?2;";
 constexpr const char* kRetryLater =
-    "UPDATE outbox SET in_flight_version = NULL, next_attempt_at = ?4, last_status = ?5, last_error = ?6"
+    "UPDATE outbox SET in_flight_version = NULL, next_attempt_at = ?4, last_status = ?5, last_error = ?6,"
+    " last_problem_type = ?7, last_words = ?8, last_correlation_id = ?9, last_reply_at = ?10"
     " WHERE resource = ?1 AND natural_key = ?2 AND in_flight_version = ?3;";
 constexpr const char* kNeedsAttention =
-    "UPDATE outbox SET in_flight_version = NULL, attention_version = ?3, last_status = ?4, last_error = ?5"
+    "UPDATE outbox SET in_flight_version = NULL, attention_version = ?3, last_status = ?4, last_error = ?5,"
+    " last_problem_type = ?6, last_words = ?7, last_correlation_id = ?8, last_reply_at = ?9"
     " WHERE resource = ?1 AND natural_key = ?2;";
 constexpr const char* kUnclaim =
     "UPDATE outbox SET in_flight_version = NULL, attempts = max(0, attempts - 1)"
@@ -196,6 +256,8 @@ Result<std::vector<Claim>> claimWith(sqlite::Statement& select, sqlite::Statemen
         c.version = select.getInt(3);
         c.attempts = select.getInt(4);
         c.seq = select.getInt(5);
+        c.op = select.getText(6) == "delete" ? Op::Delete : Op::Upsert;
+        c.resourceId = select.getOptionalText(7).value_or("");
         claims.push_back(std::move(c));
     }
     select.reset();
@@ -204,22 +266,37 @@ Result<std::vector<Claim>> claimWith(sqlite::Statement& select, sqlite::Statemen
     return claims;
 }
 
-Status acknowledgeWith(sqlite::Statement& stmt, std::string_view resource, std::string_view naturalKey, std::int64_t version) {
-    return runOnce(stmt, resource, naturalKey, version);
+std::optional<std::string_view> nullIfEmpty(std::string_view text) {
+    if (text.empty()) return std::nullopt;
+    return text;
+}
+
+Status acknowledgeWith(sqlite::Statement& stmt, std::string_view resource, std::string_view naturalKey, std::int64_t version, Op op,
+                       std::optional<std::string_view> resourceId) {
+    return runOnce(stmt, resource, naturalKey, version, opName(op), resourceId);
 }
 
 Status retryLaterWith(sqlite::Statement& stmt, std::string_view resource, std::string_view naturalKey, std::int64_t version,
-                      std::int64_t retryAtUnixMs, std::optional<int> httpStatus, std::string_view cause) {
-    return runOnce(stmt, resource, naturalKey, version, retryAtUnixMs, httpStatus, cause);
+                      std::int64_t retryAtUnixMs, const Failure& f) {
+    return runOnce(stmt, resource, naturalKey, version, retryAtUnixMs, f.httpStatus, std::string_view(f.cause), nullIfEmpty(f.problemType),
+                   nullIfEmpty(f.words), nullIfEmpty(f.correlationId), f.atUnixMs);
 }
 
 Status needsAttentionWith(sqlite::Statement& stmt, std::string_view resource, std::string_view naturalKey, std::int64_t version,
-                          int httpStatus, std::string_view serverMessage) {
-    return runOnce(stmt, resource, naturalKey, version, httpStatus, serverMessage);
+                          const Failure& f) {
+    return runOnce(stmt, resource, naturalKey, version, f.httpStatus.value_or(0), std::string_view(f.cause), nullIfEmpty(f.problemType),
+                   nullIfEmpty(f.words), nullIfEmpty(f.correlationId), f.atUnixMs);
 }
 
 Status unclaimWith(sqlite::Statement& stmt, std::string_view resource, std::string_view naturalKey, std::int64_t version) {
     return runOnce(stmt, resource, naturalKey, version);
+}
+
+Failure plainFailure(std::optional<int> httpStatus, std::string_view cause) {
+    Failure f;
+    f.httpStatus = httpStatus;
+    f.cause = std::string(cause);
+    return f;
 }
 
 } // namespace
@@ -233,23 +310,38 @@ Result<std::vector<Claim>> claimDue(Database& db, std::int64_t nowUnixMs, int li
 }
 
 Status acknowledge(Database& db, std::string_view resource, std::string_view naturalKey, std::int64_t version) {
+    return acknowledge(db, resource, naturalKey, version, Op::Upsert, std::nullopt);
+}
+
+Status acknowledge(Database& db, std::string_view resource, std::string_view naturalKey, std::int64_t version, Op op,
+                   std::optional<std::string_view> resourceId) {
     auto stmt = db.prepare(kAcknowledge);
     if (!stmt) return fail(stmt.error());
-    return acknowledgeWith(*stmt, resource, naturalKey, version);
+    return acknowledgeWith(*stmt, resource, naturalKey, version, op, resourceId);
 }
 
 Status retryLater(Database& db, std::string_view resource, std::string_view naturalKey, std::int64_t version,
                   std::int64_t retryAtUnixMs, std::optional<int> httpStatus, std::string_view cause) {
+    return retryLater(db, resource, naturalKey, version, retryAtUnixMs, plainFailure(httpStatus, cause));
+}
+
+Status retryLater(Database& db, std::string_view resource, std::string_view naturalKey, std::int64_t version,
+                  std::int64_t retryAtUnixMs, const Failure& failure) {
     auto stmt = db.prepare(kRetryLater);
     if (!stmt) return fail(stmt.error());
-    return retryLaterWith(*stmt, resource, naturalKey, version, retryAtUnixMs, httpStatus, cause);
+    return retryLaterWith(*stmt, resource, naturalKey, version, retryAtUnixMs, failure);
 }
 
 Status needsAttention(Database& db, std::string_view resource, std::string_view naturalKey, std::int64_t version,
                       int httpStatus, std::string_view serverMessage) {
+    return needsAttention(db, resource, naturalKey, version, plainFailure(httpStatus, serverMessage));
+}
+
+Status needsAttention(Database& db, std::string_view resource, std::string_view naturalKey, std::int64_t version,
+                      const Failure& failure) {
     auto stmt = db.prepare(kNeedsAttention);
     if (!stmt) return fail(stmt.error());
-    return needsAttentionWith(*stmt, resource, naturalKey, version, httpStatus, serverMessage);
+    return needsAttentionWith(*stmt, resource, naturalKey, version, failure);
 }
 
 Status retry(Database& db, std::string_view resource, std::string_view naturalKey) {
@@ -296,18 +388,18 @@ Result<std::vector<Claim>> Uploads::claimDue(std::int64_t nowUnixMs, int limit, 
     return claimWith(m_s->select, m_s->mark, nowUnixMs, limit, afterSeq);
 }
 
-Status Uploads::acknowledge(std::string_view resource, std::string_view naturalKey, std::int64_t version) {
-    return acknowledgeWith(m_s->acknowledge, resource, naturalKey, version);
+Status Uploads::acknowledge(std::string_view resource, std::string_view naturalKey, std::int64_t version, Op op,
+                            std::optional<std::string_view> resourceId) {
+    return acknowledgeWith(m_s->acknowledge, resource, naturalKey, version, op, resourceId);
 }
 
 Status Uploads::retryLater(std::string_view resource, std::string_view naturalKey, std::int64_t version, std::int64_t retryAtUnixMs,
-                           std::optional<int> httpStatus, std::string_view cause) {
-    return retryLaterWith(m_s->retryLater, resource, naturalKey, version, retryAtUnixMs, httpStatus, cause);
+                           const Failure& failure) {
+    return retryLaterWith(m_s->retryLater, resource, naturalKey, version, retryAtUnixMs, failure);
 }
 
-Status Uploads::needsAttention(std::string_view resource, std::string_view naturalKey, std::int64_t version, int httpStatus,
-                               std::string_view serverMessage) {
-    return needsAttentionWith(m_s->needsAttention, resource, naturalKey, version, httpStatus, serverMessage);
+Status Uploads::needsAttention(std::string_view resource, std::string_view naturalKey, std::int64_t version, const Failure& failure) {
+    return needsAttentionWith(m_s->needsAttention, resource, naturalKey, version, failure);
 }
 
 Status Uploads::unclaim(std::string_view resource, std::string_view naturalKey, std::int64_t version) {
@@ -362,6 +454,35 @@ Result<std::vector<AttentionItem>> attentionList(Database& db, int limit) {
     return out;
 }
 
+Result<std::vector<FailedRecord>> failedRecords(Database& db, int limit, std::optional<std::int64_t> sinceUnixMs) {
+    auto stmt = db.prepare(
+        "SELECT resource, natural_key, op, " OUTBOX_ATTENTION ", attempts, coalesce(last_error, ''), last_status,"
+        " last_problem_type, last_words, last_correlation_id, last_reply_at, next_attempt_at"
+        " FROM outbox WHERE " OUTBOX_WAITING " AND (last_error IS NOT NULL OR last_status IS NOT NULL)"
+        "   AND (?2 IS NULL OR (last_reply_at > ?2 AND last_status IS NOT NULL))"
+        " ORDER BY CASE WHEN ?2 IS NULL THEN NOT " OUTBOX_ATTENTION " ELSE 0 END,"
+        "          CASE WHEN ?2 IS NULL THEN seq ELSE last_reply_at END LIMIT ?1;");
+    if (!stmt) return fail(stmt.error());
+    stmt->bind(1, limit).bind(2, sinceUnixMs);
+    std::vector<FailedRecord> out;
+    for (;;) {
+        auto row = stmt->step();
+        if (!row) return fail(row.error());
+        if (!*row) break;
+        FailedRecord r;
+        r.resource = stmt->getText(0);
+        r.naturalKey = stmt->getText(1);
+        r.op = stmt->getText(2) == "delete" ? Op::Delete : Op::Upsert;
+        r.state = stmt->getInt(3) != 0 ? State::NeedsAttention : State::Pending;
+        r.attempts = stmt->getInt(4);
+        r.cause = stmt->getText(5);
+        r.reply = readReply(*stmt, 6, 7);
+        r.nextAttemptAtUnixMs = stmt->getInt(11);
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
 Result<std::vector<Waiting>> oldestWaiting(Database& db, int limit) {
     auto stmt = db.prepare(
         "SELECT resource, natural_key, first_queued_at, attempts FROM outbox WHERE " OUTBOX_WAITING
@@ -399,7 +520,7 @@ Result<std::vector<std::int64_t>> waitingByAge(Database& db, std::span<const std
 
 Result<std::vector<PendingRecord>> pendingRecords(Database& db) {
     auto stmt = db.prepare("SELECT resource, natural_key, local_version, body, first_queued_at FROM outbox WHERE " OUTBOX_WAITING
-                           " AND NOT " OUTBOX_ATTENTION " ORDER BY seq, resource, natural_key;");
+                           " AND NOT " OUTBOX_ATTENTION " AND op = 'upsert' ORDER BY seq, resource, natural_key;");
     if (!stmt) return fail(stmt.error());
     std::vector<PendingRecord> out;
     for (;;) {

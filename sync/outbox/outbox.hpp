@@ -32,6 +32,21 @@ Result<int> migrate(Database& db);
 Result<std::int64_t> put(Database& db, std::string_view resource, std::string_view naturalKey,
                          std::string_view json, std::int64_t seq);
 
+// What the uploader does with a row: an upsert POSTs its JSON; a deletion
+// removes the record at the server (DELETE by the id a POST's Location gave,
+// or found by its natural key first) and counts 404 as done.
+enum class Op { Upsert, Delete };
+std::string_view opName(Op op);
+
+// Within the caller's transaction: the record must go from the server.
+// `identityJson` is the record's identity (its natural key members, with
+// references as objects, as in the upsert body): the uploader looks the
+// record up with it when it knows no id. Only a row queued as an upsert
+// becomes a deletion (nothing else can exist at the server); nullopt when
+// there was none, or it is already a deletion. A later put() re-creates it.
+Result<std::optional<std::int64_t>> putDeletion(Database& db, std::string_view resource, std::string_view naturalKey,
+                                                std::string_view identityJson, std::int64_t seq);
+
 enum class State { Pending, InFlight, Synced, NeedsAttention };
 std::string_view stateName(State s);
 
@@ -46,13 +61,37 @@ struct Counts {
 Result<Counts> counts(Database& db);
 Result<std::map<std::string, Counts>> countsByResource(Database& db);
 
+// What the server said about the last failed attempt. Empty when it gave no
+// answer. `words` may quote a student ID: show it, never log it; the status,
+// `problemType` and `correlationId` may be logged.
+struct LastReply {
+    std::optional<int> httpStatus;
+    std::string problemType;    // e.g. urn:ed-fi:api:conflict:unresolved-reference
+    std::string words;          // the server's own explanation, bounded
+    std::string correlationId;  // the server's id for its log
+    std::optional<std::int64_t> atUnixMs;  // when the answer came
+};
+
+// A failed attempt, as the uploader records it.
+struct Failure {
+    std::optional<int> httpStatus;  // none: no HTTP answer at all
+    std::string cause;              // our sentence (may quote the words)
+    std::string problemType;
+    std::string words;
+    std::string correlationId;
+    std::int64_t atUnixMs = 0;
+};
+
 struct RecordStatus {
     State state = State::Pending;
+    Op op = Op::Upsert;
     std::int64_t localVersion = 0;
     std::int64_t syncedVersion = 0;
     std::int64_t attempts = 0;
     std::optional<int> lastHttpStatus;
     std::optional<std::string> lastError;
+    std::optional<std::string> resourceId;  // the server's id for the record, when a POST named it
+    LastReply reply;
 };
 Result<std::optional<RecordStatus>> status(Database& db, std::string_view resource, std::string_view naturalKey);
 
@@ -65,6 +104,8 @@ struct Claim {
     std::int64_t version = 0;
     std::int64_t attempts = 0;
     std::int64_t seq = 0;  // the writer's sequence: claims come oldest first
+    Op op = Op::Upsert;
+    std::string resourceId;  // the server's id, when known (empty: look it up)
 };
 
 // Marks up to `limit` due rows in flight at their current version, oldest
@@ -73,16 +114,24 @@ Result<std::vector<Claim>> claimDue(Database& db, std::int64_t nowUnixMs, int li
 
 // The server stored `version`. Marks only that version synced.
 Status acknowledge(Database& db, std::string_view resource, std::string_view naturalKey, std::int64_t version);
+// The same for an `op`: an upsert keeps `resourceId` (the POST's Location)
+// when given; a deletion forgets the id.
+Status acknowledge(Database& db, std::string_view resource, std::string_view naturalKey, std::int64_t version, Op op,
+                   std::optional<std::string_view> resourceId);
 
 // A transient failure: retry at `retryAtUnixMs`, keeping the cause.
 Status retryLater(Database& db, std::string_view resource, std::string_view naturalKey, std::int64_t version,
                   std::int64_t retryAtUnixMs, std::optional<int> httpStatus, std::string_view cause);
+Status retryLater(Database& db, std::string_view resource, std::string_view naturalKey, std::int64_t version,
+                  std::int64_t retryAtUnixMs, const Failure& failure);
 
 // A permanent refusal of `version` (400 validation, namespace 403): kept with
 // the server's message; never blocks other rows. Writing a new version or
 // calling retry() puts it back in the queue.
 Status needsAttention(Database& db, std::string_view resource, std::string_view naturalKey, std::int64_t version,
                       int httpStatus, std::string_view serverMessage);
+Status needsAttention(Database& db, std::string_view resource, std::string_view naturalKey, std::int64_t version,
+                      const Failure& failure);
 
 Status retry(Database& db, std::string_view resource, std::string_view naturalKey);
 
@@ -98,11 +147,11 @@ public:
     static Result<Uploads> prepare(Database& db);
     // As claimDue(), only rows with a sequence after `afterSeq`.
     Result<std::vector<Claim>> claimDue(std::int64_t nowUnixMs, int limit, std::int64_t afterSeq);
-    Status acknowledge(std::string_view resource, std::string_view naturalKey, std::int64_t version);
+    Status acknowledge(std::string_view resource, std::string_view naturalKey, std::int64_t version, Op op = Op::Upsert,
+                       std::optional<std::string_view> resourceId = std::nullopt);
     Status retryLater(std::string_view resource, std::string_view naturalKey, std::int64_t version, std::int64_t retryAtUnixMs,
-                      std::optional<int> httpStatus, std::string_view cause);
-    Status needsAttention(std::string_view resource, std::string_view naturalKey, std::int64_t version, int httpStatus,
-                          std::string_view serverMessage);
+                      const Failure& failure);
+    Status needsAttention(std::string_view resource, std::string_view naturalKey, std::int64_t version, const Failure& failure);
     Status unclaim(std::string_view resource, std::string_view naturalKey, std::int64_t version);
 
 private:
@@ -137,6 +186,22 @@ struct AttentionItem {
 };
 Result<std::vector<AttentionItem>> attentionList(Database& db, int limit);
 
+// Every waiting record whose last attempt failed (waiting on a retry, or
+// refused and needing attention), refused ones first, then oldest first;
+// with `sinceUnixMs`, only those whose server answer came after it (oldest
+// answer first: what serve has not yet written to the journal).
+struct FailedRecord {
+    std::string resource;
+    std::string naturalKey;
+    Op op = Op::Upsert;
+    State state = State::Pending;
+    std::int64_t attempts = 0;
+    std::string cause;  // our sentence; may quote the server
+    LastReply reply;
+    std::int64_t nextAttemptAtUnixMs = 0;
+};
+Result<std::vector<FailedRecord>> failedRecords(Database& db, int limit, std::optional<std::int64_t> sinceUnixMs = std::nullopt);
+
 // Pending records by age, oldest first (for the technician's status).
 struct Waiting {
     std::string resource;
@@ -151,8 +216,9 @@ Result<std::vector<Waiting>> oldestWaiting(Database& db, int limit);
 // (ascending); the result has one more entry for everything older.
 Result<std::vector<std::int64_t>> waitingByAge(Database& db, std::span<const std::int64_t> boundsSeconds);
 
-// Every record waiting to go (not needing attention), oldest sequence first,
-// with the body and the local version it holds now (USB export).
+// Every upsert waiting to go (not needing attention), oldest sequence first,
+// with the body and the local version it holds now (USB export). Deletions
+// are left to the kiosk's own sync: a file carries records, not removals.
 struct PendingRecord {
     std::string resource;
     std::string naturalKey;

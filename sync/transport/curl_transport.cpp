@@ -362,16 +362,19 @@ struct CurlTransport::Impl {
         set(CURLOPT_URL, request.url.c_str());
         set(CURLOPT_HTTPHEADER, slot.headers);
         if (request.method == Method::Post) {
+            set(CURLOPT_CUSTOMREQUEST, static_cast<const char*>(nullptr));
             set(CURLOPT_POST, 1L);
             set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
             set(CURLOPT_POSTFIELDS, request.body.data());
             // The answer to an upsert has no body worth compressing: no Accept-Encoding.
             set(CURLOPT_ACCEPT_ENCODING, static_cast<const char*>(nullptr));
         } else {
-            // Forget an earlier request's body (it is freed), then back to GET.
+            // Forget an earlier request's body (it is freed), then back to GET;
+            // a DELETE is a GET with its method renamed (no body either way).
             set(CURLOPT_POSTFIELDS, static_cast<const char*>(nullptr));
             set(CURLOPT_HTTPGET, 1L);
             set(CURLOPT_ACCEPT_ENCODING, "");  // whatever this libcurl can decode
+            set(CURLOPT_CUSTOMREQUEST, request.method == Method::Delete ? "DELETE" : static_cast<const char*>(nullptr));
         }
         if (rc != CURLE_OK) return TransportError{kindOf(rc), static_cast<int>(rc), curl_easy_strerror(rc)};
         if (auto err = add(slot)) return err;

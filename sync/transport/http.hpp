@@ -15,7 +15,7 @@
 
 namespace edsync::transport {
 
-enum class Method { Get, Post };
+enum class Method { Get, Post, Delete };
 
 struct Header {
     std::string name;

@@ -280,6 +280,7 @@ std::string identity(std::string_view resource, const json& body) {
 struct CheckReport {
     std::size_t committedLines = 0, events = 0, workEvents = 0, outboxVersions = 0, other = 0;
     std::size_t lost = 0, duplicated = 0, stale = 0, projectionsChecked = 0, evaluationsChecked = 0;
+    std::size_t deletions = 0;  // outbox rows that are deletions, checked gone from the server
     std::map<std::string, std::pair<std::size_t, std::int64_t>> onServer;  // resource -> (records, posts)
     std::string integrity;
 };
@@ -361,7 +362,15 @@ void checkProjections(store::Database& db, CheckReport& rep, Verdict& v) {
         auto body = db.prepare("SELECT body FROM outbox WHERE resource = ?1 AND natural_key = ?2;");
         if (!body) return v.fail(body.error().describe());
         body->bind(1, store::kStudentAssessments).bind(2, key);
-        if (!body->step().value_or(false)) {
+        const bool found = body->step().value_or(false);
+        if (!store::hasSomethingToReport(replayed.state)) {
+            // Nothing to report: never queued, or queued for deletion with the record's identity.
+            if (found && json::parse(body->getText(0), nullptr, false) != store::studentAssessmentIdentity(**info, student))
+                v.fail("a sitting with nothing to report is not queued for deletion: " + key);
+            ++rep.projectionsChecked;
+            continue;
+        }
+        if (!found) {
             v.fail("no outbox row for a student with events");
             continue;
         }
@@ -408,7 +417,7 @@ void checkServer(store::Database& db, Control& control, CheckReport& rep, Verdic
         if ((*received).value("rejectedPosts", 0) != 0)
             v.fail(std::to_string((*received).value("rejectedPosts", 0)) + " " + std::string(resource) + " post(s) were rejected by the double");
 
-        auto rows = db.prepare("SELECT natural_key, body FROM outbox WHERE resource = ?1;");
+        auto rows = db.prepare("SELECT natural_key, body, op FROM outbox WHERE resource = ?1;");
         if (!rows) return v.fail(rows.error().describe());
         rows->bind(1, resource);
         std::set<std::string> seen;
@@ -417,6 +426,20 @@ void checkServer(store::Database& db, Control& control, CheckReport& rep, Verdic
             std::string id = identity(resource, body);
             seen.insert(id);
             auto it = byIdentity.find(id);
+            if (rows->getText(2) == "delete") {
+                // Deleted: never sent, or no longer held (an orphan is a stale record).
+                ++rep.deletions;
+                if (it != byIdentity.end() && it->second.front().value("present", false)) {
+                    ++rep.stale;
+                    v.fail("orphan: the server still holds " + std::string(resource) + " " + rows->getText(0) + ", deleted by the store");
+                }
+                continue;
+            }
+            if (it != byIdentity.end() && !it->second.front().value("present", true)) {
+                ++rep.lost;
+                v.fail("lost: the server deleted " + std::string(resource) + " " + rows->getText(0) + ", which the store still holds");
+                continue;
+            }
             if (it == byIdentity.end()) {
                 ++rep.lost;
                 v.fail("lost on the way: " + std::string(resource) + " " + rows->getText(0) + " is not on the server");
@@ -568,7 +591,7 @@ int main(int argc, char** argv) {
     for (const auto& [resource, counts] : rep.onServer)
         std::printf("  on the double: %-26s %zu records, %lld posts\n", resource.c_str(), counts.first,
                     static_cast<long long>(counts.second));
-    std::printf("  lost %zu, duplicated %zu, stale %zu\n", rep.lost, rep.duplicated, rep.stale);
+    std::printf("  lost %zu, duplicated %zu, stale %zu (deletions checked gone: %zu)\n", rep.lost, rep.duplicated, rep.stale, rep.deletions);
     for (const auto& n : v.notes) std::printf("  FAIL: %s\n", n.c_str());
     const bool ok = v.failures == 0 && rep.committedLines > 0;
     if (rep.committedLines == 0) std::printf("  FAIL: no record was reported committed; the workload did nothing\n");

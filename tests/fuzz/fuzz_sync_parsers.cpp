@@ -1,8 +1,11 @@
 // libFuzzer target for everything the sync client reads from a server:
 // problem details, token and OAuth error bodies, list pages,
 // availableChangeVersions, discovery, Retry-After/Date headers, URL rebasing,
-// and the upsert classifier on arbitrary responses. None may crash or hang.
+// the upsert and delete classifiers on arbitrary responses, the server's words
+// from any error body, and the deletion helpers (Location ids, lookup pages).
+// None may crash or hang.
 #include "sync/edfi/backoff.hpp"
+#include "sync/edfi/deletion.hpp"
 #include "sync/edfi/parsers.hpp"
 #include "sync/edfi/session.hpp"
 #include "sync/edfi/uploader.hpp"
@@ -21,7 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::uint8_t selector = data[0];
     std::string_view input(reinterpret_cast<const char*>(data + 1), size - 1);
 
-    switch (selector % 9) {
+    switch (selector % 11) {
     case 0: {
         auto p = edfi::parseProblemDetails(input);
         if (p) (void)p->summary();
@@ -56,9 +59,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         r.body = std::string(input);
         r.headers.push_back({"retry-after", std::string(input.substr(0, 40))});
         r.headers.push_back({"date", std::string(input.substr(0, 40))});
-        (void)edfi::classifyUpsert(transport::Outcome(std::move(r)), 1'700'000'000'000, 3'600'000);
+        (void)edfi::classifyUpsert(transport::Outcome(r), 1'700'000'000'000, 3'600'000);
+        (void)edfi::classifyDelete(transport::Outcome(std::move(r)), 1'700'000'000'000, 3'600'000);
         break;
     }
+    case 9: {
+        auto w = edfi::readServerWords(input);
+        (void)edfi::journalLine(w.status, w.type, w.correlationId);
+        break;
+    }
+    case 10:
+        (void)edfi::resourceIdFromLocation(input);
+        (void)edfi::idFromLookupPage(input);
+        (void)edfi::percentEncode(input);
+        break;
     }
     (void)edfi::sanitizeText(input, selector);
     return 0;

@@ -3,6 +3,7 @@
 // break out and back, record an accommodation delivered and an irregularity,
 // check out, mark no-shows at the cut-off, sign off, and back out to the
 // session list. Each step is asserted on the accessibility tree and the store.
+#include "kiosk/service/attendance_service.hpp"
 #include "kiosk/store/roster_repo.hpp"
 #include "kiosk/ui/keys.hpp"
 #include "sync/outbox/outbox.hpp"
@@ -230,4 +231,35 @@ TEST_CASE("keyboard only: the results list is one Tab stop, and Up and Down move
     h.press(keys::Enter);
     h.frames(2);
     CHECK(h.findContaining("Find a student on the left") == nullptr);
+}
+
+TEST_CASE("the State-sync screen shows a record waiting on a retry with the student, the date and the server's words") {
+    test::DemoFixture f(20);
+    service::AttendanceService svc(f.store, f.clock());
+    REQUIRE(svc.openSession(test::kMathSession, "Ms. Rivera").saved);
+    REQUIRE(svc.checkIn(test::kMathSession, "S100001", "Ms. Rivera", {}).saved);
+    auto claims = edsync::outbox::claimDue(f.store.db(), 0, 10).value();
+    REQUIRE(claims.size() == 1);
+    edsync::outbox::Failure conflict;
+    conflict.httpStatus = 409;
+    conflict.cause = "HTTP 409: Reference validation failed.";
+    conflict.problemType = "urn:ed-fi:api:conflict:unresolved-reference";
+    conflict.words = "Reference validation failed.; Student S100001 is not known.";
+    conflict.correlationId = "corr-7";
+    conflict.atUnixMs = 1'795'000'000'000;
+    REQUIRE(edsync::outbox::retryLater(f.store.db(), claims[0].resource, claims[0].naturalKey, claims[0].version, 2'000'000'000'000,
+                                       conflict).ok());
+
+    test::UiHarness h(f.store, f.clock());
+    h.signInAsProctor();
+    h.press(keys::Tab, true);
+    h.frames(1);
+    REQUIRE(focusedLabel(h) == "State sync");
+    h.press(keys::Enter);
+    h.frames(2);
+    CHECK(h.findContaining("Records the state has not taken: 1") != nullptr);
+    CHECK(h.findContaining("Waiting to retry: Ñúñez, Zoë (S100001) · 2026-11-23 · WorkKeys Applied Math") != nullptr);
+    CHECK(h.findContaining("The state said: Reference validation failed.; Student S100001 is not known.") != nullptr);
+    CHECK(h.findContaining("HTTP 409 · urn:ed-fi:api:conflict:unresolved-reference · reference corr-7") != nullptr);
+    CHECK(h.find("Send again") == nullptr);  // it goes again by itself; only refused records are sent again by hand
 }

@@ -239,6 +239,16 @@ public:
         auto it = m_posts.find(resource + "|" + key);
         return it == m_posts.end() ? 0 : it->second;
     }
+    int deleteRequests(const std::string& resource, const std::string& key) const {
+        std::lock_guard lock(m_mutex);
+        auto it = m_deleteRequests.find(resource + "|" + key);
+        return it == m_deleteRequests.end() ? 0 : it->second;
+    }
+    int lookups(const std::string& resource, const std::string& key) const {
+        std::lock_guard lock(m_mutex);
+        auto it = m_lookups.find(resource + "|" + key);
+        return it == m_lookups.end() ? 0 : it->second;
+    }
     // Change-query data: set (or replace) an item; bumps the change version.
     void upsertItem(const std::string& resource, const std::string& id, nlohmann::json doc) {
         std::lock_guard lock(m_mutex);
@@ -332,6 +342,8 @@ private:
             rest.resize(rest.size() - 8);
         }
         if (request.method == transport::Method::Post) return upsert(rest, request.body);
+        if (request.method == transport::Method::Delete) return remove(rest);
+        if (params.count("naturalKey")) return lookup(rest, params.at("naturalKey"));
         return list(rest, deletes, params);
     }
 
@@ -351,7 +363,27 @@ private:
         auto& slot = m_upserts[resource];
         bool existed = slot.count(key) > 0;
         slot[key] = doc;
-        return respond(existed ? 200 : 201, "", {{"location", std::string(kBase) + "/x"}, {"etag", "\"1\""}});
+        return respond(existed ? 200 : 201, "",
+                       {{"location", std::string(kBase) + "/data/v3/ed-fi/" + resource + "/id-" + key}, {"etag", "\"1\""}});
+    }
+
+    // DELETE {resource}/id-{key}: the id a POST's Location named.
+    Response remove(const std::string& path) {
+        auto slash = path.rfind('/');
+        if (slash == std::string::npos || path.compare(slash + 1, 3, "id-") != 0) return respond(404);
+        const std::string resource = path.substr(0, slash), key = path.substr(slash + 4);
+        ++m_deleteRequests[resource + "|" + key];
+        auto& slot = m_upserts[resource];
+        if (slot.erase(key) == 0) return problem(404, "urn:ed-fi:api:not-found", "No item has that id.");
+        return respond(204);
+    }
+
+    // GET {resource}?naturalKey=k: the record's id, or nothing.
+    Response lookup(const std::string& resource, const std::string& key) {
+        ++m_lookups[resource + "|" + key];
+        nlohmann::json page = nlohmann::json::array();
+        if (m_upserts[resource].count(key)) page.push_back({{"id", "id-" + key}, {"naturalKey", key}});
+        return respond(200, page.dump());
     }
 
     Response list(const std::string& resource, bool deletes, const std::map<std::string, std::string>& params) {
@@ -382,6 +414,8 @@ private:
     int m_tokensIssued = 0;
     std::map<std::string, std::map<std::string, nlohmann::json>> m_upserts;
     std::map<std::string, int> m_posts;
+    std::map<std::string, int> m_deleteRequests;
+    std::map<std::string, int> m_lookups;
     std::int64_t m_changeVersion = 0;
     std::map<std::string, std::map<std::string, Item>> m_items;
     std::map<std::string, std::map<std::string, std::int64_t>> m_deletes;

@@ -195,3 +195,62 @@ TEST_CASE("discovery document") {
     CHECK(odd->dataStandardMajor() == 0);
     CHECK_FALSE(parseDiscovery("<html/>").ok());
 }
+
+TEST_CASE("server words: ODS/API 7.2 problem details keep type, correlationId and the first validation errors") {
+    auto w = readServerWords(R"({"type":"urn:ed-fi:api:conflict:unresolved-reference","title":"Unresolved Reference",
+      "detail":"Reference validation failed.","status":409,"correlationId":"c0ffee-42",
+      "validationErrors":{"$.a":["a1","a2","a3"],"$.b":["b1"],"$.c":["c1"],"$.d":["d1"]},
+      "errors":["Student S100003 is not known."]})");
+    CHECK(w.shape == ServerWords::Shape::ProblemDetails);
+    CHECK(w.status == 409);
+    CHECK(w.type == "urn:ed-fi:api:conflict:unresolved-reference");
+    CHECK(w.correlationId == "c0ffee-42");
+    CHECK(w.words == "Reference validation failed.; $.a: a1, a2; $.b: b1; $.c: c1");
+    auto titleOnly = readServerWords(R"({"type":"urn:x","title":"Authorization Denied"})");
+    CHECK(titleOnly.words == "Authorization Denied");
+    auto errorsOnly = readServerWords(R"({"status":409,"errors":["Student S100003 is not known."]})");
+    CHECK(errorsOnly.shape == ServerWords::Shape::ProblemDetails);
+    CHECK(errorsOnly.words == "Student S100003 is not known.");
+}
+
+TEST_CASE("server words: older {message} and OAuth-style {error} bodies") {
+    auto m = readServerWords(R"({"message":"The request is invalid.\nStudent S1 not found"})");
+    CHECK(m.shape == ServerWords::Shape::Message);
+    CHECK(m.words == "The request is invalid. Student S1 not found");  // control characters replaced
+    CHECK(m.type.empty());
+    auto e = readServerWords(R"({"error":"invalid_request","error_description":"studentUniqueId is required"})");
+    CHECK(e.shape == ServerWords::Shape::OAuthError);
+    CHECK(e.words == "invalid_request: studentUniqueId is required");
+    auto bare = readServerWords(R"({"error":"server_error"})");
+    CHECK(bare.words == "server_error");
+}
+
+TEST_CASE("server words: HTML and text pages are read as text, bounded and sanitised") {
+    auto h = readServerWords("<html><head><title>502 Bad Gateway</title><style>body{color:red}</style></head>"
+                             "<body><h1>Bad&nbsp;Gateway</h1>\n<script>alert(1)</script><p>nginx &amp; co</p></body></html>");
+    CHECK(h.shape == ServerWords::Shape::Text);
+    CHECK(h.words == "502 Bad Gateway Bad Gateway nginx & co");
+    auto t = readServerWords("Service Unavailable\x1b[31m\r\n");
+    CHECK(t.words == "Service Unavailable [31m");
+    auto big = readServerWords(std::string(1 << 20, 'x'));
+    CHECK(big.words.size() <= kMaxWordsBytes);
+    auto binary = readServerWords(std::string("\xff\xfe\xc3(\x80 ok", 8));
+    CHECK(binary.words == std::string("??") + "?(? ok");  // invalid UTF-8 never reaches a screen
+    CHECK(readServerWords("").empty());
+    CHECK(readServerWords("   ").empty());
+    CHECK(readServerWords("[1,2]").empty());
+    CHECK(readServerWords(std::string(100000, '[')).empty());  // broken JSON is not a page to quote
+    CHECK(readServerWords(R"({"detail": "cut off)").empty());
+}
+
+TEST_CASE("server words: type and correlationId keep only characters a log may carry") {
+    auto w = readServerWords(R"({"type":"urn:ed-fi:api:x\nS100003 Zoë","correlationId":"id 1;\u001b[2J","detail":"d"})");
+    CHECK(w.type == "urn:ed-fi:api:xS100003Zo");
+    CHECK(w.correlationId == "id12J");
+    CHECK(loggableToken(std::string(500, 'a'), kMaxTypeBytes).size() == kMaxTypeBytes);
+    auto wrongTypes = readServerWords(R"({"type":7,"detail":["x"],"correlationId":{"a":1},"status":"409"})");
+    CHECK(wrongTypes.shape == ServerWords::Shape::ProblemDetails);
+    CHECK(wrongTypes.type.empty());
+    CHECK(wrongTypes.words.empty());
+    CHECK_FALSE(wrongTypes.status.has_value());
+}

@@ -689,3 +689,192 @@ TEST_CASE("when a round's outcomes cannot be saved, every claim goes back to the
     CHECK(again->synced == 3);
     CHECK(server.storedCount("studentAssessments") == 3);
 }
+
+TEST_CASE("the server's words, type and correlationId are kept on the row for a retry and for a refusal") {
+    Rig rig;
+    rig.put("conflict", 1);
+    rig.put("refused", 1);
+    rig.put("old", 1);
+    rig.server.before = [&](const transport::Request& r) -> std::optional<transport::Outcome> {
+        if (r.method != transport::Method::Post || r.url.find("/data/") == std::string::npos) return std::nullopt;
+        if (r.body.find("conflict") != std::string::npos)
+            return respond(409, R"({"type":"urn:ed-fi:api:conflict:unresolved-reference","title":"Unresolved Reference",
+                                   "detail":"Reference validation failed.","status":409,"correlationId":"corr-1",
+                                   "errors":["Student S100003 is not known."]})");
+        if (r.body.find("refused") != std::string::npos)
+            return respond(403, R"({"error":"insufficient_scope","error_description":"no claim for studentAssessments"})");
+        return respond(404, R"({"message":"Resource studentProgramEvaluations not found"})");
+    };
+    auto r = rig.round();
+    CHECK(r.retried == 1);
+    CHECK(r.attention == 2);
+
+    auto conflict = rig.status("conflict");
+    CHECK(conflict.state == outbox::State::Pending);
+    CHECK(conflict.reply.httpStatus == 409);
+    CHECK(conflict.reply.problemType == "urn:ed-fi:api:conflict:unresolved-reference");
+    CHECK(conflict.reply.words == "Reference validation failed.; Student S100003 is not known.");
+    CHECK(conflict.reply.correlationId == "corr-1");
+    CHECK(conflict.reply.atUnixMs == rig.clock.unixMs());
+    CHECK(*conflict.lastError == "HTTP 409: Reference validation failed.; Student S100003 is not known.");
+
+    auto refused = rig.status("refused");
+    CHECK(refused.state == outbox::State::NeedsAttention);
+    CHECK(refused.reply.words == "insufficient_scope: no claim for studentAssessments");
+    CHECK(refused.reply.problemType.empty());
+    CHECK(rig.status("old").reply.words == "Resource studentProgramEvaluations not found");
+
+    // Both kinds are listed, refused ones first; the journal's view is since a time.
+    auto failed = outbox::failedRecords(rig.db, 10);
+    REQUIRE(failed.ok());
+    REQUIRE(failed->size() == 3);
+    CHECK(failed->at(0).state == outbox::State::NeedsAttention);
+    CHECK(failed->at(2).naturalKey == "conflict");
+    CHECK(failed->at(2).state == outbox::State::Pending);
+    auto since = outbox::failedRecords(rig.db, 10, rig.clock.unixMs());
+    REQUIRE(since.ok());
+    CHECK(since->empty());
+    CHECK(journalLine(409, conflict.reply.problemType, conflict.reply.correlationId) ==
+          "HTTP 409 type=urn:ed-fi:api:conflict:unresolved-reference correlationId=corr-1");
+    CHECK(journalLine(std::nullopt, "x", "y").empty());
+
+    // Success clears the words.
+    rig.server.before = nullptr;
+    rig.clock.advance(3'600'000);
+    CHECK(rig.round().synced == 1);
+    auto done = rig.status("conflict");
+    CHECK(done.state == outbox::State::Synced);
+    CHECK(done.reply.words.empty());
+    CHECK_FALSE(done.reply.httpStatus.has_value());
+}
+
+namespace {
+
+std::string identity(const std::string& key) { return nlohmann::json{{"naturalKey", key}}.dump(); }
+
+} // namespace
+
+TEST_CASE("a deletion DELETEs by the id the POST's Location gave, exactly once") {
+    Rig rig;
+    rig.put("k", 1);
+    CHECK(rig.round().synced == 1);
+    CHECK(rig.status("k").resourceId == "id-k");
+
+    auto v = outbox::putDeletion(rig.db, "studentAssessments", "k", identity("k"), ++rig.seq);
+    REQUIRE(v.ok());
+    CHECK(*v == 2);
+    CHECK(rig.status("k").op == outbox::Op::Delete);
+    // Already a deletion: nothing more to queue; a key never queued: nothing to delete.
+    CHECK_FALSE(outbox::putDeletion(rig.db, "studentAssessments", "k", identity("k"), ++rig.seq)->has_value());
+    CHECK_FALSE(outbox::putDeletion(rig.db, "studentAssessments", "never", identity("never"), ++rig.seq)->has_value());
+
+    auto r = rig.round();
+    CHECK(r.synced == 1);
+    CHECK(rig.server.deleteRequests("studentAssessments", "k") == 1);
+    CHECK(rig.server.lookups("studentAssessments", "k") == 0);
+    CHECK(rig.server.storedCount("studentAssessments") == 0);
+    auto s = rig.status("k");
+    CHECK(s.state == outbox::State::Synced);
+    CHECK_FALSE(s.resourceId.has_value());
+    CHECK(rig.round().claimed == 0);
+
+    // Something to report again: re-created by a POST.
+    rig.put("k", 3);
+    CHECK(rig.round().synced == 1);
+    CHECK(rig.server.storedCount("studentAssessments") == 1);
+    CHECK(rig.server.posts("studentAssessments", "k") == 2);
+    CHECK(rig.status("k").resourceId == "id-k");
+}
+
+TEST_CASE("a deletion without a known id finds the record by its natural key, then deletes it") {
+    Rig rig;
+    rig.put("k", 1);
+    // The POST's answer is lost after the server stored it: no Location kept.
+    rig.server.before = [&](const transport::Request& r) -> std::optional<transport::Outcome> {
+        if (r.method == transport::Method::Post && r.url.find("/data/") != std::string::npos) {
+            rig.server.before = nullptr;
+            (void)rig.server.handle(r);
+            return noAnswer(transport::FailureKind::Reset, 56);
+        }
+        return std::nullopt;
+    };
+    CHECK(rig.round().retried == 1);
+    CHECK(rig.server.storedCount("studentAssessments") == 1);
+    CHECK_FALSE(rig.status("k").resourceId.has_value());
+
+    REQUIRE(outbox::putDeletion(rig.db, "studentAssessments", "k", identity("k"), ++rig.seq)->has_value());
+    rig.clock.advance(3'600'000);
+    auto r = rig.round();
+    CHECK(r.synced == 1);
+    CHECK(r.claimed == 1);
+    CHECK(rig.server.lookups("studentAssessments", "k") == 1);
+    CHECK(rig.server.deleteRequests("studentAssessments", "k") == 1);
+    CHECK(rig.server.storedCount("studentAssessments") == 0);
+    CHECK(rig.status("k").state == outbox::State::Synced);
+}
+
+TEST_CASE("a deletion the server has already carried out is done: 404 on DELETE, nothing found by key") {
+    Rig rig;
+    rig.put("a", 1);
+    rig.put("b", 1);
+    CHECK(rig.round().synced == 2);
+    // The DELETE of `a` commits, its answer is lost; the retry meets 404.
+    REQUIRE(outbox::putDeletion(rig.db, "studentAssessments", "a", identity("a"), ++rig.seq)->has_value());
+    rig.server.before = [&](const transport::Request& r) -> std::optional<transport::Outcome> {
+        if (r.method == transport::Method::Delete) {
+            rig.server.before = nullptr;
+            (void)rig.server.handle(r);
+            return noAnswer(transport::FailureKind::Reset, 56);
+        }
+        return std::nullopt;
+    };
+    CHECK(rig.round().retried == 1);
+    CHECK(rig.status("a").state == outbox::State::Pending);
+    rig.clock.advance(3'600'000);
+    CHECK(rig.round().synced == 1);
+    CHECK(rig.server.deleteRequests("studentAssessments", "a") == 2);
+    CHECK(rig.status("a").state == outbox::State::Synced);
+
+    // `b` was removed at the server by someone else, and we know no id for it.
+    REQUIRE(outbox::putDeletion(rig.db, "studentAssessments", "b", identity("b"), ++rig.seq)->has_value());
+    REQUIRE(rig.db.exec("UPDATE outbox SET resource_id = NULL WHERE natural_key = 'b';").ok());
+    rig.server.before = [&](const transport::Request& r) -> std::optional<transport::Outcome> {
+        if (r.method == transport::Method::Get && r.url.find("naturalKey=b") != std::string::npos) return respond(200, "[]");
+        return std::nullopt;
+    };
+    CHECK(rig.round().synced == 1);
+    CHECK(rig.server.deleteRequests("studentAssessments", "b") == 0);
+    CHECK(rig.status("b").state == outbox::State::Synced);
+}
+
+TEST_CASE("deletion helpers: Location ids, lookup queries, lookup pages") {
+    CHECK(resourceIdFromLocation("https://h/data/v3/ed-fi/studentAssessments/3f2a9c0d1e") == "3f2a9c0d1e");
+    CHECK(resourceIdFromLocation("/ed-fi/studentAssessments/ab-12_x/") == "ab-12_x");
+    CHECK_FALSE(resourceIdFromLocation("https://h/ed-fi/studentAssessments/a b").has_value());
+    CHECK_FALSE(resourceIdFromLocation("noslash").has_value());
+    CHECK_FALSE(resourceIdFromLocation("https://h/x/" + std::string(200, 'a')).has_value());
+
+    FakeClock clock;
+    FakeEdfi server;
+    FakeHttp http{server.handler()};
+    Session session{FakeEdfi::kBase, Credentials{"kiosk", "kiosk-secret"}, http, clock};
+    auto q = lookupRequest(session, "studentAssessments",
+                           R"({"studentAssessmentIdentifier":"tsk-1","assessmentReference":{"assessmentIdentifier":"WK AM","namespace":"uri://a/b"},
+                               "studentReference":{"studentUniqueId":"S&1"}})",
+                           "t");
+    REQUIRE(q.has_value());
+    CHECK(q->method == transport::Method::Get);
+    CHECK(q->url.ends_with("/ed-fi/studentAssessments?assessmentIdentifier=WK%20AM&namespace=uri%3A%2F%2Fa%2Fb"
+                           "&studentAssessmentIdentifier=tsk-1&studentUniqueId=S%261"));
+    CHECK_FALSE(lookupRequest(session, "studentAssessments", "[]", "t").has_value());
+    CHECK_FALSE(lookupRequest(session, "studentAssessments", "{}", "t").has_value());
+    auto del = deleteRequest(session, "studentAssessments", "abc", "t");
+    CHECK(del.method == transport::Method::Delete);
+    CHECK(del.url.ends_with("/ed-fi/studentAssessments/abc"));
+
+    CHECK(idFromLookupPage(R"([{"id":"x1"}])").id == "x1");
+    CHECK(idFromLookupPage("[]").readable);
+    CHECK_FALSE(idFromLookupPage("[]").id.has_value());
+    CHECK_FALSE(idFromLookupPage(R"([{"noid":1}])").readable);
+    CHECK_FALSE(idFromLookupPage("<html>").readable);
+}

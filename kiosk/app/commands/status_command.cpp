@@ -1,6 +1,7 @@
 // status: the whole picture for a technician, or for a script (--json).
 #include "kiosk/app/commands/ctl.hpp"
 #include "kiosk/app/printable.hpp"
+#include "kiosk/app/commands/failed_records.hpp"
 
 #include "kiosk/app/sync_lock.hpp"
 #include "kiosk/app/version.hpp"
@@ -71,7 +72,8 @@ int status(Context& ctx, bool asJson) {
     auto byAge = edsync::outbox::waitingByAge(db, kAgeBounds);
     auto attention = edsync::outbox::attentionList(db, 5);
     auto events = store::eventCount(db);
-    if (!sessions || !byResource || !totals || !oldest || !byAge || !attention || !events) {
+    auto failed = service::SyncQueries(*store).failedRecords(20);
+    if (!sessions || !byResource || !totals || !oldest || !byAge || !attention || !events || !failed) {
         std::cerr << "status: cannot read the store\n";
         return DataError;
     }
@@ -159,6 +161,8 @@ int status(Context& ctx, bool asJson) {
     j["attention"] = nlohmann::json::array();
     for (const auto& a : *attention)
         j["attention"].push_back({{"resource", a.resource}, {"naturalKey", a.naturalKey}, {"httpStatus", a.httpStatus}});
+    // Refused or waiting on a retry, with the student and date and the server's words.
+    j["failed"] = failedRecordsJson(*failed);
 
     // Disk
     nlohmann::json disk;
@@ -188,7 +192,7 @@ int status(Context& ctx, bool asJson) {
     j["audit"] = auditJson;
 
     if (asJson) {
-        std::cout << j.dump(2) << "\n";
+        std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
         return Ok;
     }
 
@@ -242,9 +246,9 @@ int status(Context& ctx, bool asJson) {
         out << "oldest waiting:\n";
         for (const auto& w : *oldest) out << "  " << printable(w.resource) << " since " << w.firstQueuedAt << " (" << w.attempts << " attempt(s))\n";
     }
-    if (!attention->empty()) {
-        out << "needs attention (the server refused them; see the kiosk's sync screen):\n";
-        for (const auto& a : *attention) out << "  " << printable(a.resource) << " " << printable(a.naturalKey) << " HTTP " << a.httpStatus << "\n";
+    if (!failed->empty()) {
+        out << "not taken by the state yet (refused ones need a person; see also the kiosk's sync screen):\n";
+        printFailedRecords(out, *failed);
     }
     out << "\nrecords for the state (pending / in flight / synced / needs attention):\n";
     if (byResource->empty()) out << "  none yet\n";

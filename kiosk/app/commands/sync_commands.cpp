@@ -1,13 +1,16 @@
 // sync (one pass now), serve (the background sync service under systemd).
 #include "kiosk/app/commands/ctl.hpp"
+#include "kiosk/app/commands/failed_records.hpp"
 
 #include "kiosk/app/printable.hpp"
 #include "kiosk/app/sd_notify.hpp"
 #include "kiosk/app/sync_lock.hpp"
 #include "kiosk/app/sync_wiring.hpp"
 #include "kiosk/app/version.hpp"
+#include "sync/edfi/uploader.hpp"
 #include "sync/outbox/outbox.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstring>
@@ -125,6 +128,11 @@ int syncOnce(Context& ctx, bool now) {
                       << r.deleted + r.removed << " deleted" << (r.full ? " (full read)" : "") << "\n";
     }
     if (setup.sink->skipped() > 0) std::cout << "  " << setup.sink->skipped() << " downloaded roster item(s) failed validation and were skipped\n";
+    if (auto failed = service::SyncQueries(*store).failedRecords(20); failed && !failed->empty()) {
+        std::cout << "not taken by the state yet:\n";
+        printFailedRecords(std::cout, *failed);
+    }
+    // The message may quote the server: escaped for the terminal.
     if (!report.message.empty()) std::cout << printable(report.message) << "\n";
     return exitFor(report.result);
 }
@@ -232,6 +240,9 @@ int serve(Context& ctx, int standbySeconds) {
         }
     }
 
+    // Server answers already written to the journal: those before this start.
+    std::int64_t journalledUpTo =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
     if (!setup.start()) {
         journal(3, "serve: cannot start sync: " + setup.error);
         return DataError;
@@ -292,6 +303,18 @@ int serve(Context& ctx, int standbySeconds) {
         }
         if (now.counts.needsAttention > last.counts.needsAttention)
             journal(4, "serve: " + std::to_string(now.counts.needsAttention) + " record(s) need attention (refused by the server)");
+        // Each failed answer once: status, problem type and correlationId only
+        // (the words and the record may name a student; they stay in status).
+        if (auto replies = edsync::outbox::failedRecords(*maintenance, 50, journalledUpTo)) {
+            for (const auto& r : *replies) {
+                journal(r.state == edsync::outbox::State::NeedsAttention ? 4 : 5,
+                        "serve: not taken by the server (" + std::string(edsync::outbox::opName(r.op)) + " of " +
+                            edsync::edfi::loggableToken(r.resource, 100) + "): " +
+                            edsync::edfi::journalLine(r.reply.httpStatus, r.reply.problemType, r.reply.correlationId) +
+                            (r.state == edsync::outbox::State::NeedsAttention ? " (needs attention)" : " (will retry)"));
+                if (r.reply.atUnixMs) journalledUpTo = std::max(journalledUpTo, *r.reply.atUnixMs);
+            }
+        }
         if (now.counts.pending == 0 && lastWaitingCount > 0) journal(6, "serve: all records synced");
         lastWaitingCount = now.counts.pending;
         notifyStatus(statusLine(now));

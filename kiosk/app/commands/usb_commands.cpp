@@ -1,6 +1,8 @@
 // export-pending, import-pending: the USB fallback for a kiosk that cannot
 // reach the state. See pending_bundle.hpp for the file and its keys.
 #include "kiosk/app/commands/ctl.hpp"
+#include "kiosk/app/commands/failed_records.hpp"
+#include "kiosk/store/record_subject.hpp"
 
 #include "kiosk/app/bundle_upload.hpp"
 #include "kiosk/app/sync_wiring.hpp"
@@ -172,7 +174,26 @@ int importPending(Context& ctx, const std::filesystem::path& file) {
     }
     std::cout << "uploaded: " << tally.stored << " stored by the state, " << tally.retry << " to try again, " << tally.refused
               << " refused\n";
-    for (const auto& p : tally.problems) std::cout << "  " << printable(p) << "\n";
+    if (!tally.problems.empty()) {
+        // Named from this kiosk's tables, else from the record's own JSON.
+        store::RecordSubjects subjects(store->db());
+        std::vector<service::FailedRecord> failed;
+        for (const auto& p : tally.problems) {
+            service::FailedRecord f;
+            f.resource = p.record->resource;
+            f.naturalKey = p.record->naturalKey;
+            f.refused = p.refused;
+            f.who = subjects.of(p.record->resource, p.record->naturalKey, p.record->json).describe();
+            if (f.who.empty()) f.who = p.record->resource + " " + p.record->naturalKey;
+            f.httpStatus = p.httpStatus;
+            f.problemType = p.words.type;
+            f.words = p.words.words;
+            f.correlationId = p.words.correlationId;
+            f.cause = p.cause;
+            failed.push_back(std::move(f));
+        }
+        printFailedRecords(std::cout, failed);
+    }
     if (tally.refused > 0) {
         std::cout << "Refused records will stay refused from any kiosk; they show under \"needs attention\" on the kiosk that made them.\n";
         return NeedsAttention;

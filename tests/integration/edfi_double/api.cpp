@@ -42,6 +42,8 @@ HttpResponse Api::handle(const HttpRequest& request) {
         // A bug in the double must show up as a 500 the test can see, not a hang.
         response = problemResponse({500, "urn:ed-fi:api:system-error", "Internal Server Error", error.what(), {}, {}});
     }
+    // Data calls' errors in the style a test chose (the token endpoint keeps its own).
+    if (request.path.rfind("/data/", 0) == 0) response = restyleError(std::move(response), m_errorStyle.load());
     response.setHeader("Date", httpDate(m_clock()));
     return response;
 }

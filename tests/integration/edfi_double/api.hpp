@@ -1,4 +1,5 @@
 #pragma once
+#include <atomic>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -11,6 +12,7 @@
 #include "edfi_double/clock.hpp"
 #include "edfi_double/descriptor_catalog.hpp"
 #include "edfi_double/http_types.hpp"
+#include "edfi_double/problem.hpp"
 #include "edfi_double/resource_catalog.hpp"
 #include "edfi_double/store.hpp"
 #include "edfi_double/token_table.hpp"
@@ -97,6 +99,7 @@ private:
     Store m_snapshot;
     int m_snapshotReads = 0;
     Behaviour behaviour();
+    std::atomic<ErrorStyle> m_errorStyle{ErrorStyle::Problem};  // how data-call errors are worded
 };
 
 } // namespace edfi_double

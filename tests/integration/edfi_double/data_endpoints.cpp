@@ -133,7 +133,7 @@ HttpResponse Api::dataRequest(const HttpRequest& request, const std::vector<std:
         return response;
     }
     if (method == "DELETE") {
-        if (!m_store.removeById(spec->name, tail)) return notFound("No item has id '" + tail + "'.");
+        if (!m_store.removeByIdForClient(spec->name, tail)) return notFound("No item has id '" + tail + "'.");
         HttpResponse response;
         response.status = 204;
         return response;

@@ -1,5 +1,7 @@
 #pragma once
 #include <map>
+#include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -35,6 +37,14 @@ struct Problem {
 };
 
 HttpResponse problemResponse(const Problem& problem);
+
+// How the double words its errors (POST /_test/error-style): ODS/API 7.2+
+// problem details, older ODS/API {"message"}, OAuth-style {"error",
+// "error_description"}, or a gateway's HTML page.
+enum class ErrorStyle { Problem, Message, Error, Html };
+std::optional<ErrorStyle> errorStyleFromName(std::string_view name);
+// A problem-details response re-worded in `style`; others unchanged.
+HttpResponse restyleError(HttpResponse response, ErrorStyle style);
 HttpResponse notFound(const std::string& detail);
 HttpResponse methodNotAllowed(const std::string& allowed);
 

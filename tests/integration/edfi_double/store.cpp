@@ -187,18 +187,39 @@ bool Store::removeById(const std::string& resource, const std::string& id) {
     return removeLocked(collection->second, text);
 }
 
+bool Store::removeByIdForClient(const std::string& resource, const std::string& id) {
+    std::lock_guard lock(m_mutex);
+    ReceivedLog& log = m_received[resource];
+    auto collection = m_collections.find(resource);
+    auto key = collection == m_collections.end() ? std::map<std::string, std::string>::iterator{} : collection->second.keyById.find(id);
+    if (collection == m_collections.end() || key == collection->second.keyById.end()) {
+        log.missedDeletes += 1;
+        return false;
+    }
+    std::string text = key->second;
+    if (auto record = log.byKey.find(text); record != log.byKey.end()) record->second.deletes += 1;
+    log.totalDeletes += 1;
+    return removeLocked(collection->second, text);
+}
+
 nlohmann::json Store::received(const std::string& resource) const {
     std::lock_guard lock(m_mutex);
     nlohmann::json out = {
-        {"resource", resource}, {"records", nlohmann::json::array()}, {"totalPosts", 0}, {"rejectedPosts", 0}};
+        {"resource", resource}, {"records", nlohmann::json::array()}, {"totalPosts", 0}, {"rejectedPosts", 0},
+        {"totalDeletes", 0}, {"missedDeletes", 0}};
     auto log = m_received.find(resource);
     if (log == m_received.end()) return out;
     for (const auto& text : log->second.order) {
         const ReceivedRecord& record = log->second.byKey.at(text);
-        out["records"].push_back({{"key", record.key}, {"body", record.body}, {"posts", record.posts}});
+        auto collection = m_collections.find(resource);
+        const bool present = collection != m_collections.end() && collection->second.byKey.count(text) > 0;
+        out["records"].push_back(
+            {{"key", record.key}, {"body", record.body}, {"posts", record.posts}, {"deletes", record.deletes}, {"present", present}});
     }
     out["totalPosts"] = log->second.totalPosts;
     out["rejectedPosts"] = log->second.rejectedPosts;
+    out["totalDeletes"] = log->second.totalDeletes;
+    out["missedDeletes"] = log->second.missedDeletes;
     return out;
 }
 

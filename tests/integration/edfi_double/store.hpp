@@ -59,8 +59,11 @@ public:
 
     bool removeByKey(const std::string& resource, const nlohmann::json& key);
     bool removeById(const std::string& resource, const std::string& id);
+    // A client's DELETE {resource}/{id}: counted in the received log (per key
+    // and in total) whether or not the record was there.
+    bool removeByIdForClient(const std::string& resource, const std::string& id);
 
-    // {"records": [{"key", "body", "posts"}], "totalPosts", "rejectedPosts"}
+    // {"records": [{"key", "body", "posts", "deletes", "present" (held now)}], "totalPosts", "rejectedPosts", "totalDeletes", "missedDeletes"}
     nlohmann::json received(const std::string& resource) const;
     std::uint64_t newestChangeVersion() const;
     void clear();
@@ -91,12 +94,15 @@ private:
         nlohmann::json key;
         nlohmann::json body;
         std::uint64_t posts = 0;
+        std::uint64_t deletes = 0;
     };
     struct ReceivedLog {
         std::vector<std::string> order;
         std::map<std::string, ReceivedRecord> byKey;
         std::uint64_t totalPosts = 0;
         std::uint64_t rejectedPosts = 0;
+        std::uint64_t totalDeletes = 0;   // client DELETEs that removed a record
+        std::uint64_t missedDeletes = 0;  // client DELETEs of an unknown id (404)
     };
 
     static std::string etagFor(const Item& item);

@@ -31,7 +31,7 @@ HttpResponse Api::testControl(const HttpRequest& request, const std::string& act
         if (!isGet) return methodNotAllowed("GET");
         return tokenStats();
     }
-    const bool known = action == "expire-tokens" || action == "seed" || action == "delete" || action == "reset" || action == "behaviour";
+    const bool known = action == "expire-tokens" || action == "seed" || action == "delete" || action == "reset" || action == "behaviour" || action == "error-style";
     if (!known) return notFound("Unknown test-control action '" + action + "'.");
     if (!isPost) return methodNotAllowed("POST");
 
@@ -44,6 +44,7 @@ HttpResponse Api::testControl(const HttpRequest& request, const std::string& act
         m_tokens.clear();
         m_descriptors.clearExtras();
         setBehaviour(nlohmann::json{{"defaults", true}});
+        m_errorStyle = ErrorStyle::Problem;
         if (auto error = applyStartupSeed()) return controlError(500, "startup seed: " + *error);
         return jsonResponse(200, {{"reset", true}, {"newestChangeVersion", m_store.newestChangeVersion()}});
     }
@@ -59,6 +60,13 @@ HttpResponse Api::testControl(const HttpRequest& request, const std::string& act
         return jsonResponse(200, {{"records", applied.records},
                                   {"descriptors", applied.descriptors},
                                   {"newestChangeVersion", m_store.newestChangeVersion()}});
+    }
+    if (action == "error-style") {
+        auto name = body.find("style");
+        auto style = name != body.end() && name->is_string() ? errorStyleFromName(name->get<std::string>()) : std::nullopt;
+        if (!style) return controlError(400, "'style' must be problem, message, error or html");
+        m_errorStyle = *style;
+        return jsonResponse(200, {{"style", name->get<std::string>()}});
     }
     if (action == "delete") {
         auto resource = body.find("resource");

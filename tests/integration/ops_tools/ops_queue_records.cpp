@@ -1,10 +1,14 @@
-// ops-queue-records DATA_DIR [--break-out]: a proctor's morning without a
+// ops-queue-records DATA_DIR [--break-out | --withdraw STUDENT]: a proctor's morning without a
 // window — opens every session in the store and checks in every student on
 // its roster who has not arrived, through AttendanceService (event,
 // projection and outbox row in one transaction each). With --break-out each
 // checked-in student also goes on a break, so their record reaches version 2.
-// Prints "queued N". For the operations tests only.
+// Prints "queued N". With --withdraw it does only this: a correction
+// withdraws that student's check-in in every session (the sitting has nothing
+// left to report, so its record is queued for deletion) and prints
+// "withdrew N". For the operations tests only.
 #include "kiosk/service/attendance_service.hpp"
+#include "kiosk/store/event_log.hpp"
 #include "kiosk/store/roster_repo.hpp"
 
 #include <cstring>
@@ -25,6 +29,25 @@ int main(int argc, char** argv) {
     const std::string proctor = "Ms. Rivera";
     auto sessions = kiosk::store::listSessions(store->db());
     if (!sessions) return 4;
+    if (argc > 3 && std::strcmp(argv[2], "--withdraw") == 0) {
+        const std::string student = argv[3];
+        int withdrawn = 0;
+        for (const auto& s : *sessions) {
+            auto events = kiosk::store::eventsFor(store->db(), s.sessionId, student);
+            if (!events) return 4;
+            for (const auto& e : *events) {
+                if (e.kind != kiosk::domain::EventKind::CheckedIn) continue;
+                auto r = service.correct(s.sessionId, student, proctor, e.id, "wrong student");
+                if (!r.saved) {
+                    std::cerr << "ops-queue-records: correction refused: " << r.message << "\n";
+                    return 3;
+                }
+                ++withdrawn;
+            }
+        }
+        std::cout << "withdrew " << withdrawn << "\n";
+        return 0;
+    }
     int queued = 0;
     for (const auto& s : *sessions) {
         if (!s.openedAt) {

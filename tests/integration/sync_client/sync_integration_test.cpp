@@ -910,3 +910,95 @@ TEST_CASE("a 429 goes back to the caller and is counted - the requests after its
     CHECK(countEntries(log, "POST /data/v3/ed-fi/studentAssessments", " 201") == 4);
     CHECK(http->stats().stalls == 0);
 }
+
+
+namespace {
+
+std::string identity(int i) {
+    nlohmann::json doc = nlohmann::json::parse(Kiosk::body(i, 1));
+    doc.erase("administrationDate");
+    doc.erase("serialNumber");
+    return doc.dump();
+}
+
+void queueDeletions(Kiosk& kiosk, const std::vector<int>& which) {
+    auto tx = sqlite::Transaction::begin(kiosk.db);
+    REQUIRE(tx.ok());
+    for (int i : which) {
+        auto v = outbox::putDeletion(kiosk.db, "studentAssessments", "SA-" + std::to_string(i), identity(i), ++kiosk.seq);
+        REQUIRE(v.ok());
+        REQUIRE(v->has_value());
+    }
+    REQUIRE(tx->commit().ok());
+}
+
+const nlohmann::json& receivedRecord(const nlohmann::json& received, int i) {
+    for (const auto& r : received.at("records"))
+        if (r.at("body").at("studentAssessmentIdentifier") == "SA-" + std::to_string(i)) return r;
+    FAIL("no record SA-" << i);
+    throw std::logic_error("unreachable");
+}
+
+} // namespace
+
+TEST_CASE("deletions reach the double exactly once through lost answers and random faults, by id or by natural key") {
+    Site site;
+    auto file = site.dir.path / "kiosk.db";
+    Kiosk kiosk(file);
+    auto engine = SyncEngine::create(site.config(site.proxyUrl()), file, nullptr);
+    REQUIRE(engine.ok());
+    REQUIRE((*engine)->start().ok());
+    auto drained = [&] {
+        return eventually([&] {
+            auto c = kiosk.counts();
+            return c.pending == 0 && c.needsAttention == 0;
+        }, 300s);
+    };
+    for (int i = 0; i < 12; ++i) kiosk.write(i, 1);
+    (*engine)->wake();
+    REQUIRE(drained());
+    // The POSTs' Location ids are kept; two rows lose theirs, as rows synced
+    // before ids were kept have none: those are found by natural key first.
+    auto keptId = [&](int i) {
+        auto st = outbox::status(kiosk.db, "studentAssessments", "SA-" + std::to_string(i));
+        REQUIRE(st.ok());
+        REQUIRE(st->has_value());
+        return (*st)->resourceId.has_value();
+    };
+    REQUIRE(keptId(0));
+    REQUIRE(kiosk.db.exec("UPDATE outbox SET resource_id = NULL WHERE natural_key IN ('SA-4', 'SA-10');").ok());
+
+    // The first three DELETEs (or lookups) are stored by the double, and their answers lost.
+    site.proxyMode({{"mode", "fault"}, {"fault", "commit-drop"}, {"count", 3}});
+    queueDeletions(kiosk, {0, 1, 2, 3, 4});
+    (*engine)->wake();
+    CHECK(drained());
+    CHECK(site.proxyStats().at("injectedTotal") == 3);
+
+    // Random resets, stalls, truncations and 5xx for the rest.
+    site.proxyMode({{"mode", "random"}, {"rate", 0.3}, {"seed", 11}, {"stallSeconds", 3}, {"retryAfter", 1}});
+    queueDeletions(kiosk, {5, 6, 7, 8, 9, 10});
+    (*engine)->wake();
+    CHECK(drained());
+    site.proxyMode({{"mode", "pass"}});
+
+    auto received = site.received("studentAssessments");
+    INFO(received.dump());
+    CHECK(received.at("totalDeletes") == 11);
+    for (int i = 0; i < 12; ++i) {
+        CAPTURE(i);
+        CHECK(receivedRecord(received, i).at("deletes") == (i < 11 ? 1 : 0));
+    }
+    for (int i = 0; i < 11; ++i) CHECK_FALSE(keptId(i));
+
+    // Something to report again: re-created by a POST.
+    kiosk.write(0, 2);
+    (*engine)->wake();
+    CHECK(drained());
+    (*engine)->stop();
+    auto again = site.received("studentAssessments");
+    CHECK(receivedRecord(again, 0).at("posts").get<int>() >= 2);
+    CHECK(receivedRecord(again, 0).at("body").at("serialNumber") == "v2");
+    CHECK(again.at("totalDeletes") == 11);
+    CHECK(keptId(0));
+}

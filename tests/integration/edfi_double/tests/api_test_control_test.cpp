@@ -114,3 +114,59 @@ TEST_CASE("test-control endpoints check their method") {
     CHECK(api.handle(makeRequest("POST", "/_test/received")).status == 405);
     CHECK(api.handle(makeRequest("POST", "/_test/unknown")).status == 404);
 }
+
+TEST_CASE("/_test/error-style words data-call errors as problem details, {message}, {error} or an HTML page") {
+    ApiConfig config;
+    config.startupSeed = sampleSeed();
+    Api api(config);
+    REQUIRE_FALSE(api.applyStartupSeed().has_value());
+    const std::string token = obtainToken(api);
+    const std::string target = "/data/v3/ed-fi/studentAssessments";
+    auto conflict = [&] { return api.handle(postJson(target, studentAssessment("SA-9", "S999"), token)); };
+
+    auto problem = conflict();
+    CHECK(problem.status == 409);
+    CHECK(parseBody(problem)["type"] == "urn:ed-fi:api:data-conflict:unresolved-reference");
+    CHECK(parseBody(problem).contains("correlationId"));
+
+    CHECK(control(api, "/_test/error-style", {{"style", "message"}}).status == 200);
+    auto message = conflict();
+    CHECK(message.status == 409);
+    CHECK(parseBody(message)["message"].get<std::string>().find("S999") != std::string::npos);
+    CHECK_FALSE(parseBody(message).contains("type"));
+
+    CHECK(control(api, "/_test/error-style", {{"style", "error"}}).status == 200);
+    auto error = conflict();
+    CHECK(parseBody(error)["error"] == "invalid_request");
+    CHECK(parseBody(error)["error_description"].get<std::string>().find("S999") != std::string::npos);
+
+    CHECK(control(api, "/_test/error-style", {{"style", "html"}}).status == 200);
+    auto html = conflict();
+    CHECK(html.status == 409);
+    CHECK(html.header("Content-Type").value_or("").find("text/html") == 0);
+    CHECK(html.body.find("<title>409 Unresolved Reference</title>") != std::string::npos);
+
+    CHECK(control(api, "/_test/error-style", {{"style", "xml"}}).status == 400);
+    CHECK(control(api, "/_test/reset").status == 200);
+    CHECK(parseBody(conflict()).contains("type"));
+}
+
+TEST_CASE("client DELETEs by id are counted per record, and an unknown id is a 404 counted apart") {
+    ApiConfig config;
+    config.startupSeed = sampleSeed();
+    Api api(config);
+    REQUIRE_FALSE(api.applyStartupSeed().has_value());
+    const std::string token = obtainToken(api);
+    const std::string target = "/data/v3/ed-fi/studentAssessments";
+    auto created = api.handle(postJson(target, studentAssessment("SA-1", "S001"), token));
+    REQUIRE(created.status == 201);
+    const std::string location = created.header("Location").value_or("");
+    const std::string id = location.substr(location.rfind('/') + 1);
+    CHECK(api.handle(withBearer(makeRequest("DELETE", target + "/" + id), token)).status == 204);
+    CHECK(api.handle(withBearer(makeRequest("DELETE", target + "/" + id), token)).status == 404);
+    auto log = received(api, "studentAssessments");
+    CHECK(log["totalDeletes"] == 1);
+    CHECK(log["missedDeletes"] == 1);
+    CHECK(log["records"][0]["deletes"] == 1);
+    CHECK(api.handle(withBearer(makeRequest("GET", target + "?studentUniqueId=S001"), token)).body == "[]");
+}
