@@ -171,7 +171,7 @@ Result<std::vector<RosterRow>> rosterForSession(Database& db, std::string_view s
         " r.scheduled_accommodations, r.walk_in, a.presence, a.late, a.seat, a.checked_in_at, a.checked_out_at"
         " FROM registration r JOIN student s ON s.student_unique_id = r.student_unique_id"
         " LEFT JOIN attendance a ON a.session_id = r.session_id AND a.student_unique_id = r.student_unique_id"
-        " WHERE r.session_id = ?1;");
+        " WHERE r.session_id = ?1 ORDER BY s.last_surname, s.first_name, s.student_unique_id;");
     if (!stmt) return fail(stmt.error());
     stmt->bind(1, sessionId);
     std::vector<RosterRow> out;

@@ -90,6 +90,11 @@ void Dialogs::openSeat(const store::RosterRow& row, std::string current) {
 void Dialogs::openIrregularity(const store::RosterRow& row) {
     m_row = row;
     open(DialogKind::Irregularity, "irregularity.title", "irregularity.description");
+    // Nothing chosen for the proctor: Enter must not record a category nobody picked.
+    m_choice = kNoChoice;
+    // The time is a real value (now), not a placeholder that looks like one.
+    m_time = m_ui.clock(m_ui.options.clock());
+    m_timeShownAsNow = m_time;
 }
 
 void Dialogs::openNoShow(const store::RosterRow& row) {
@@ -175,8 +180,11 @@ bool Dialogs::footer(const std::string& primary, bool enabled, DialogOutcome& ou
     bool submit = m_ui.widgets.button(primary, Emphasis::Primary, ImVec2(0, 0), enabled);
     m_ui.widgets.sameLineIfFits(m_ui.tr("common.cancel"));
     bool cancel = m_ui.widgets.button(m_ui.tr("common.cancel"));
-    bool cancelFocused = ImGui::IsItemFocused();
-    if (!submit && enabled && !cancelFocused && enterPressed()) submit = true;
+    bool cancelFocused = Widgets::focusedId() == ImGui::GetItemID();
+    if (!submit && enabled && !cancelFocused && enterPressed()) {
+        submit = true;
+        m_ui.widgets.noteDefaultAction(primary);
+    }
     if (cancel) {
         close();
         out.closed = true;
@@ -282,12 +290,18 @@ DialogOutcome Dialogs::drawIrregularity(const std::string& sessionId) {
     m_ui.widgets.text(m_ui.tr("irregularity.description"));
     m_ui.widgets.textField(m_ui.tr("irregularity.description"), m_description, m_ui.tr("irregularity.descriptionHint"), false, 0.0f, 1000);
     m_ui.widgets.text(m_ui.tr("irregularity.time"));
-    m_ui.widgets.textField(m_ui.tr("irregularity.time"), m_time, m_ui.tr("irregularity.timeHint"), false, 8.0f, 5);
+    m_ui.widgets.textField(m_ui.tr("irregularity.time"), m_time, {}, false, 8.0f, 5);
     if (footer(m_ui.tr("irregularity.confirm"), true, out)) {
+        if (m_choice >= kinds.size()) {
+            m_error = m_ui.tr("irregularity.needKind");
+            m_ui.feedback = Feedback{false, m_error};
+            return out;
+        }
         service::IrregularityDetails d;
-        d.circumstance = std::string(domain::kEventCircumstanceNs) + std::string(kinds[std::min(m_choice, kinds.size() - 1)]);
+        d.circumstance = std::string(domain::kEventCircumstanceNs) + std::string(kinds[m_choice]);
         d.description = m_description;
-        if (!m_time.empty()) {
+        // Left at "now": the event's own time (to the second) is when it happened.
+        if (!m_time.empty() && m_time != m_timeShownAsNow) {
             d.occurredAt = parseClock(m_time, m_ui.options.clock(), m_ui.options.utcOffsetMinutes);
             if (!d.occurredAt) {
                 m_error = m_ui.tr("irregularity.badTime");

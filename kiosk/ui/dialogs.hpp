@@ -67,8 +67,10 @@ private:
     store::SessionInfo m_session;
     domain::IdMethod m_idMethod = domain::IdMethod::PhotoId;
     std::string m_verifiedBy, m_seat, m_lateReason, m_description, m_time, m_reason;
+    std::string m_timeShownAsNow;  // the irregularity time as first shown
     std::string m_walkInId, m_walkInFirst, m_walkInLast;
-    std::size_t m_choice = 0;
+    static constexpr std::size_t kNoChoice = static_cast<std::size_t>(-1);
+    std::size_t m_choice = 0;  // kNoChoice: the proctor has not chosen yet
     int m_expected = 0;
     store::SessionCounts m_counts;
     std::vector<store::HistoryItem> m_history;

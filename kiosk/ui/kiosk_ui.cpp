@@ -74,12 +74,15 @@ KioskUi::KioskUi(UiServices services, UiResources resources, UiOptions options)
 }
 
 void KioskUi::goTo(Screen screen) {
+    Screen from = m_screen;
     m_screen = screen;
     m_screenChanged = true;
+    // "Saved" and refusals belong to the screen they were said on.
+    m_ui.feedback = {};
     switch (screen) {
     case Screen::Picker:
         m_picker.refresh();
-        m_picker.focusFirst();
+        m_picker.focusFirst(from == Screen::CheckIn ? m_checkIn.sessionId() : std::string());
         break;
     case Screen::Student: m_student.start(); break;
     case Screen::Review: m_review.refresh(); break;
@@ -395,7 +398,12 @@ void KioskUi::handleShortcuts() {
 }
 
 void KioskUi::drawFeedback() {
-    if (m_ui.feedback.text.empty()) return;
+    // The line keeps its place when empty, so a message coming or going never
+    // moves the screen under the proctor's eyes.
+    if (m_ui.feedback.text.empty()) {
+        ImGui::Dummy(ImVec2(0.0f, ImGui::GetTextLineHeight()));
+        return;
+    }
     m_ui.widgets.textColoured(m_ui.feedback.text, m_ui.feedback.ok ? m_ui.palette.success : m_ui.palette.danger,
                               m_ui.feedback.ok ? accessibility::Role::Status : accessibility::Role::Alert);
 }
@@ -509,6 +517,9 @@ void KioskUi::frame() {
             goTo(Screen::CheckIn);
             m_ui.feedback = {};
         } else if (action.kind == PickerAction::Kind::StudentSignIn) {
+            // A student machine never carries a proctor's sign-in: proctor
+            // screens need ID and PIN again from here.
+            m_picker.signOutProctor(R"({"reason":"student_station"})", SessionPickerScreen::ForgetId::Yes);
             goTo(Screen::Student);
         } else if (action.kind == PickerAction::Kind::Review) {
             goTo(Screen::Review);

@@ -86,6 +86,8 @@ public:
     std::string windowTitle() const;
 
     const accessibility::Tree& tree() const { return m_ui.tree; }
+    // The controls that acted in the last frame (see Widgets::activations).
+    const std::vector<Widgets::Activation>& activations() const { return m_ui.widgets.activations(); }
     const Feedback& feedback() const { return m_ui.feedback; }
     bool onCheckInScreen() const { return m_screen == Screen::CheckIn; }
     bool onStudentScreen() const { return m_screen == Screen::Student; }

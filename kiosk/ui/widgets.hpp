@@ -13,7 +13,9 @@
 
 #include <imgui.h>
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace kiosk::ui {
 
@@ -78,6 +80,24 @@ public:
 
     float em() const { return m_em; }
 
+    // The one focused control: the text field being edited when there is one
+    // (it receives the keys), else keyboard navigation's current item. The
+    // ring, the tree's `focused`, Enter and Space all read this, so the ring
+    // can never sit on one control while the keys go to another.
+    static std::uint32_t focusedId();
+
+    // Every control that acted this frame (pressed, toggled, chosen, Enter in
+    // a field), in drawing order. `byDefault`: a dialog's main button, run by
+    // Enter from anywhere inside the dialog. Tests check these against focus.
+    struct Activation {
+        std::uint32_t id = 0;
+        std::string label;
+        std::string scope;
+        bool byDefault = false;
+    };
+    const std::vector<Activation>& activations() const { return m_activations; }
+    void noteDefaultAction(const std::string& label);
+
     // "Check in##dialog" is shown and spoken as "Check in".
     static std::string visibleLabel(const std::string& label);
     // Breaks `text` at spaces so no line is wider than `width` (existing line
@@ -97,6 +117,10 @@ private:
     ImGuiID m_scrollTarget = 0;  // focused while its window was appearing: scrolled to once it settles
     ImGuiID m_focusedThisFrame = 0;  // its Enter belongs to whatever moved focus here
     bool enterOnFocused() const;
+    void moveFocusOffDisabled();
+    bool itemHasFocus() const;
+    void noteActivation(const std::string& label);
+    std::vector<Activation> m_activations;
 
     accessibility::Tree* m_tree = nullptr;
     const Palette* m_palette = nullptr;
@@ -106,6 +130,7 @@ private:
     std::string m_modalScope;
     bool m_tabbed = false;
     bool m_textFieldWasActive = false;
+    bool m_ringDrawn = false;  // drawFocusRing() drew on the item about to be recorded
 };
 
 } // namespace kiosk::ui

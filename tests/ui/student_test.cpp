@@ -181,3 +181,37 @@ TEST_CASE("a proctor verifies a submitted entry with their PIN, and only then do
     auto progress = lab.h.work().progress("S100001").value();
     CHECK(progress.areas[0].approvedMinutes == 60);
 }
+
+TEST_CASE("switching to the student station signs the proctor out: proctor screens need ID and PIN again") {
+    test::DemoFixture f{40};
+    test::UiHarness h{f.store, f.clock()};
+    h.signInAsProctor();
+    REQUIRE(h.findContaining("Signed in as") != nullptr);
+    REQUIRE(h.tabTo("Student sign-in"));
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(h.ui().onStudentScreen());
+    auto audit = store::recentAudit(f.store.db(), 50).value();
+    REQUIRE(!audit.empty());
+    CHECK(audit.front().action == "proctor.sign_out");  // newest first
+    CHECK(audit.front().detail.find("student_station") != std::string::npos);
+
+    // A student presses "Proctor screens…": the sign-in asks for both again.
+    REQUIRE(h.tabTo("Proctor screens"));
+    h.press(keys::Enter);
+    h.frames(2);
+    CHECK(h.ui().windowTitle().rfind("Proctor sign-in", 0) == 0);
+    CHECK(h.findContaining("Signed in as") == nullptr);
+    REQUIRE(h.focused() != nullptr);
+    CHECK(h.focused()->label == "Proctor ID");
+    CHECK(h.focused()->value.empty());
+    const auto* review = h.findContaining("Review work entries");
+    REQUIRE(review != nullptr);
+    CHECK(review->disabled);
+    // A session cannot be opened without a PIN.
+    REQUIRE(h.tabTo("WorkKeys Applied Math"));
+    h.press(keys::Enter);
+    h.frames(2);
+    CHECK_FALSE(h.ui().onCheckInScreen());
+    CHECK(h.ui().feedback().text.find("proctor") != std::string::npos);
+}

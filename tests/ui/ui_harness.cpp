@@ -78,6 +78,7 @@ void UiHarness::frame() {
     ImGui::NewFrame();
     m_ui->frame();
     ImGui::Render();
+    if (afterFrame) afterFrame();
 }
 
 void UiHarness::frames(int n) {
