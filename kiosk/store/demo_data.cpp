@@ -76,7 +76,7 @@ RosterData makeDemoRoster(const DemoOptions& options) {
         int year = 2008 + static_cast<int>(rng() % 3);
         char birth[16];
         std::snprintf(birth, sizeof birth, "%04d-%02d-%02d", year, 1 + static_cast<int>(rng() % 12), 1 + static_cast<int>(rng() % 28));
-        s.birthDate = birth;
+        s.birthDate = i == 0 ? std::string(kDemoStudentBirthDate) : std::string(birth);
         data.students.push_back(s);
 
         Registration r;
@@ -102,6 +102,13 @@ Status loadDemo(Store& store, const DemoOptions& options) {
     if (!stmt) return edsync::fail(stmt.error());
     stmt->bind(1, kDemoProctorId).bind(2, kDemoProctorName);
     if (auto s = stmt->run(); !s) return s;
+    // The documented student's date of birth is a working second factor at
+    // once (the others are hashed at the kiosk's next start, as for any import).
+    auto student = hasCredential(store.db(), CredentialKind::StudentBirthDate, kDemoStudentId);
+    if (!student) return edsync::fail(student.error());
+    if (!*student)
+        if (auto s = setCredential(store.db(), CredentialKind::StudentBirthDate, kDemoStudentId, kDemoStudentBirthDate, HashCost::Bulk, options.now); !s)
+            return s;
     auto has = hasCredential(store.db(), CredentialKind::ProctorPin, kDemoProctorId);
     if (!has) return edsync::fail(has.error());
     if (*has) return {};

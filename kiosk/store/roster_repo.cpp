@@ -233,6 +233,12 @@ Result<SessionCounts> countsForSession(Database& db, std::string_view sessionId)
         else if (p == "no_show") c.noShow = n;
         else c.expected += n;
     }
+    auto irregular = db.prepare("SELECT count(*) FROM event WHERE session_id = ?1 AND kind = 'irregularity';");
+    if (!irregular) return fail(irregular.error());
+    irregular->bind(1, sessionId);
+    auto row = irregular->step();
+    if (!row) return fail(row.error());
+    if (*row) c.irregularities = static_cast<int>(irregular->getInt(0));
     return c;
 }
 

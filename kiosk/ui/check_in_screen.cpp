@@ -1,6 +1,7 @@
 #include "kiosk/ui/check_in_screen.hpp"
 
 #include "accessibility/accommodation_profile.hpp"
+#include "kiosk/domain/text_fold.hpp"
 #include "kiosk/ui/keys.hpp"
 
 #include <imgui.h>
@@ -14,7 +15,29 @@ namespace kiosk::ui {
 namespace {
 constexpr std::size_t kMaxResults = 50;
 constexpr int kSeatsPerRow = 6;
+
+// Not yet settled for sign-off: not arrived, still in the room, or out on a break.
+bool notAccountedFor(const store::RosterRow& r) {
+    return r.presence == domain::Presence::Expected || r.presence == domain::Presence::Present || r.presence == domain::Presence::OnBreak;
+}
 } // namespace
+
+std::vector<std::string> CheckInScreen::namesakes(const store::RosterRow& row) const {
+    // Same name once accents and case are set aside: "Renée Kowalski" and "Renee Kowalski" are easily confused.
+    std::string name = domain::foldForSearch(row.student.displayName());
+    std::vector<std::string> out;
+    for (const auto& r : m_snapshot.roster)
+        if (r.student.studentUniqueId != row.student.studentUniqueId && domain::foldForSearch(r.student.displayName()) == name)
+            out.push_back(r.student.studentUniqueId);
+    return out;
+}
+
+std::vector<NamedStudent> CheckInScreen::studentsWhere(const std::function<bool(const store::RosterRow&)>& keep) const {
+    std::vector<NamedStudent> out;
+    for (const auto& r : m_snapshot.roster)
+        if (keep(r)) out.push_back({r.student.studentUniqueId, r.student.displayName()});
+    return out;
+}
 
 bool CheckInScreen::open(const std::string& sessionId) {
     m_sessionId = sessionId;
@@ -115,7 +138,7 @@ void CheckInScreen::primaryAction() {
     if (!row) return;
     select(m_cursorId);
     m_returnFocus.clear();
-    if (row->presence == domain::Presence::Expected) m_dialogs.openCheckIn(*row, m_snapshot.info, nextFreeSeat());
+    if (row->presence == domain::Presence::Expected) m_dialogs.openCheckIn(*row, m_snapshot.info, nextFreeSeat(), namesakes(*row));
 }
 
 void CheckInScreen::afterDialog(bool saved) {
@@ -200,12 +223,18 @@ bool CheckInScreen::draw(float width, float height) {
                             !m_snapshot.info.signedOffAt && m_snapshot.counts.expected > 0)) {
         if (cutoffPassed) {
             m_returnFocus = m_ui.tr("checkin.markNoShows");
-            m_dialogs.openBulkNoShow(m_snapshot.counts.expected);
+            m_dialogs.openBulkNoShow(studentsWhere([](const store::RosterRow& r) { return r.presence == domain::Presence::Expected; }));
         }
         else {
             auto cutoff = m_snapshot.info.scheduledStart + domain::Minutes{m_snapshot.info.noShowAfterMinutes};
             m_ui.feedback = Feedback{false, m_ui.fmt("checkin.noShowTooEarly", {{"time", m_ui.clock(cutoff)}})};
         }
+    }
+    m_ui.widgets.sameLineIfFits(m_ui.tr("checkin.checkOutAll"));
+    if (m_ui.widgets.button(m_ui.tr("checkin.checkOutAll"), Emphasis::Normal, ImVec2(0, 0),
+                            !m_snapshot.info.signedOffAt && m_snapshot.counts.present > 0)) {
+        m_returnFocus = m_ui.tr("checkin.checkOutAll");
+        m_dialogs.openBulkCheckOut(studentsWhere([](const store::RosterRow& r) { return r.presence == domain::Presence::Present; }));
     }
     m_ui.widgets.sameLineIfFits(m_ui.tr("checkin.export"));
     if (m_ui.widgets.button(m_ui.tr("checkin.export"))) {
@@ -220,7 +249,7 @@ bool CheckInScreen::draw(float width, float height) {
     m_ui.widgets.sameLineIfFits(m_ui.tr("checkin.signOff"));
     if (m_ui.widgets.button(m_ui.tr("checkin.signOff"), Emphasis::Normal, ImVec2(0, 0), !m_snapshot.info.signedOffAt)) {
         m_returnFocus = m_ui.tr("checkin.signOff");
-        m_dialogs.openSignOff(m_snapshot.counts);
+        m_dialogs.openSignOff(m_snapshot.counts, studentsWhere(notAccountedFor));
     }
     m_ui.widgets.sameLineIfFits(m_ui.tr("checkin.back"));
     if (m_ui.widgets.button(m_ui.tr("checkin.back"))) stay = false;
@@ -232,7 +261,7 @@ bool CheckInScreen::draw(float width, float height) {
             // A walk-in goes straight on to check-in, flagged.
             if (const auto* row = rowById(outcome.walkInStudentId)) {
                 select(outcome.walkInStudentId);
-                m_dialogs.openCheckIn(*row, m_snapshot.info, nextFreeSeat());
+                m_dialogs.openCheckIn(*row, m_snapshot.info, nextFreeSeat(), namesakes(*row));
             }
         } else {
             afterDialog(true);
@@ -258,9 +287,23 @@ void CheckInScreen::drawHeader() {
                                                   {"onBreak", std::to_string(c.onBreak)},
                                                   {"out", std::to_string(c.checkedOut)},
                                                   {"noShow", std::to_string(c.noShow)}}));
-    if (info.signedOffAt)
+    if (info.signedOffAt) {
         m_ui.widgets.textColoured(m_ui.fmt("checkin.signedOff", {{"who", info.signedOffBy}, {"time", m_ui.clock(*info.signedOffAt)}}),
                                   m_ui.palette.success);
+    } else {
+        // The end-of-session checklist, always in view: what is still missing
+        // before sign-off, without pressing anything.
+        std::string irregular = m_ui.fmt("checkin.irregularities", {{"count", std::to_string(c.irregularities)}});
+        if (c.expected + c.present + c.onBreak == 0)
+            m_ui.widgets.textColoured(m_ui.fmt("checkin.checklistReady", {{"irregularities", irregular}}), m_ui.palette.success,
+                                      accessibility::Role::Status);
+        else
+            m_ui.widgets.text(m_ui.fmt("checkin.checklistMissing", {{"expected", std::to_string(c.expected)},
+                                                                    {"present", std::to_string(c.present)},
+                                                                    {"onBreak", std::to_string(c.onBreak)},
+                                                                    {"irregularities", irregular}}),
+                              accessibility::Role::Status);
+    }
 }
 
 void CheckInScreen::drawSearchPane(float width, float height) {
@@ -390,7 +433,7 @@ void CheckInScreen::drawActions(const service::StudentDetail& d) {
         std::string who = row.student.firstName + " " + row.student.lastSurname;
         m_returnFocus = actions[i].first;
         switch (i) {
-        case 0: m_dialogs.openCheckIn(row, m_snapshot.info, nextFreeSeat()); break;
+        case 0: m_dialogs.openCheckIn(row, m_snapshot.info, nextFreeSeat(), namesakes(row)); break;
         case 1:
             // The next thing this student will need: focus never stays on the button just disabled.
             if (m_ui.report(m_ui.services.attendance.breakOut(m_sessionId, id, m_ui.proctor), m_ui.fmt("feedback.breakOut", {{"name", who}}))) {

@@ -5,6 +5,7 @@
 #include "kiosk/ui/dialogs.hpp"
 #include "kiosk/ui/ui_context.hpp"
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -45,6 +46,8 @@ private:
     void afterDialog(bool saved);
     std::string rowStatus(const store::RosterRow& row) const;
     std::string nextFreeSeat() const;
+    std::vector<std::string> namesakes(const store::RosterRow& row) const;
+    std::vector<NamedStudent> studentsWhere(const std::function<bool(const store::RosterRow&)>& keep) const;
 
     UiContext& m_ui;
     Dialogs m_dialogs;

@@ -65,8 +65,10 @@ bool Dialogs::enterPressed() const {
     return ImGui::IsKeyPressed(keys::Enter, false) || ImGui::IsKeyPressed(keys::KeypadEnter, false);
 }
 
-void Dialogs::openCheckIn(const store::RosterRow& row, const store::SessionInfo& session, std::string suggestedSeat) {
+void Dialogs::openCheckIn(const store::RosterRow& row, const store::SessionInfo& session, std::string suggestedSeat,
+                          std::vector<std::string> namesakes) {
     m_row = row;
+    m_namesakes = std::move(namesakes);
     m_session = session;
     m_idMethod = domain::IdMethod::PhotoId;
     m_verifiedBy = m_ui.proctor;
@@ -102,9 +104,20 @@ void Dialogs::openNoShow(const store::RosterRow& row) {
     open(DialogKind::NoShow, "noshow.title", "noshow.confirm");
 }
 
-void Dialogs::openBulkNoShow(int expected) {
-    m_expected = expected;
+void Dialogs::openBulkNoShow(std::vector<NamedStudent> students) {
+    m_students = std::move(students);
     open(DialogKind::BulkNoShow, "bulkNoshow.title", "bulkNoshow.confirm");
+}
+
+void Dialogs::openBulkCheckOut(std::vector<NamedStudent> students) {
+    m_students = std::move(students);
+    open(DialogKind::BulkCheckOut, "bulkCheckout.title", "bulkCheckout.confirm");
+}
+
+std::string Dialogs::namesList(const std::vector<NamedStudent>& students) const {
+    std::string out;
+    for (const auto& s : students) out += (out.empty() ? "" : "; ") + s.name + " (" + s.id + ")";
+    return out;
 }
 
 void Dialogs::openWalkIn() {
@@ -123,8 +136,9 @@ void Dialogs::openCorrect(const store::RosterRow& row, std::vector<store::Histor
     open(DialogKind::Correct, "correct.title", "correct.reason");
 }
 
-void Dialogs::openSignOff(const store::SessionCounts& counts) {
+void Dialogs::openSignOff(const store::SessionCounts& counts, std::vector<NamedStudent> missing) {
     m_counts = counts;
+    m_students = std::move(missing);
     m_verifiedBy = m_ui.proctor;
     open(DialogKind::SignOff, "signoff.title", "signoff.confirm");
 }
@@ -157,7 +171,8 @@ DialogOutcome Dialogs::draw(const std::string& sessionId) {
     case DialogKind::Seat: out = drawSeat(sessionId); break;
     case DialogKind::Irregularity: out = drawIrregularity(sessionId); break;
     case DialogKind::NoShow: out = drawNoShow(sessionId); break;
-    case DialogKind::BulkNoShow: out = drawBulkNoShow(sessionId); break;
+    case DialogKind::BulkNoShow:
+    case DialogKind::BulkCheckOut: out = drawBulk(sessionId); break;
     case DialogKind::WalkIn: out = drawWalkIn(sessionId); break;
     case DialogKind::Correct: out = drawCorrect(sessionId); break;
     case DialogKind::SignOff: out = drawSignOff(sessionId); break;
@@ -210,6 +225,15 @@ bool Dialogs::idMethodChoice() {
 DialogOutcome Dialogs::drawCheckIn(const std::string& sessionId) {
     DialogOutcome out;
     m_ui.widgets.heading(m_row.student.displayName() + " · " + m_row.student.studentUniqueId);
+    // Something to check the ID card against, and a warning when the name alone is not enough.
+    if (!m_row.student.birthDate.empty())
+        m_ui.widgets.text(m_ui.fmt("checkin.birthDate", {{"date", m_ui.date(m_row.student.birthDate)}}));
+    if (!m_namesakes.empty()) {
+        std::string ids;
+        for (const auto& id : m_namesakes) ids += (ids.empty() ? "" : ", ") + id;
+        m_ui.widgets.textColoured(m_ui.fmt("checkin.namesake", {{"id", m_row.student.studentUniqueId}, {"others", ids}}), m_ui.palette.warning,
+                                  accessibility::Role::Alert);
+    }
     if (m_row.walkIn) m_ui.widgets.textColoured(m_ui.tr("student.walkIn"), m_ui.palette.warning);
     domain::Timestamp now = m_ui.options.clock();
     bool late = domain::isLate(now, m_session.rules());
@@ -331,18 +355,27 @@ DialogOutcome Dialogs::drawNoShow(const std::string& sessionId) {
     return out;
 }
 
-DialogOutcome Dialogs::drawBulkNoShow(const std::string& sessionId) {
+DialogOutcome Dialogs::drawBulk(const std::string& sessionId) {
     DialogOutcome out;
-    m_ui.widgets.wrappedText(m_ui.fmt("bulkNoshow.body", {{"count", std::to_string(m_expected)}}));
-    if (footer(m_ui.tr("bulkNoshow.confirm"), m_expected > 0, out)) {
-        auto r = m_ui.services.attendance.markNoShowsAtCutoff(sessionId, m_ui.proctor);
+    bool noShow = m_kind == DialogKind::BulkNoShow;
+    std::string count = std::to_string(m_students.size());
+    // Every student it will touch, by name, before the one confirmation.
+    m_ui.widgets.wrappedText(m_ui.fmt(noShow ? "bulkNoshow.body" : "bulkCheckout.body", {{"count", count}}));
+    m_ui.widgets.wrappedText(namesList(m_students));
+    std::string confirm = m_ui.tr(noShow ? "bulkNoshow.confirm" : "bulkCheckout.confirm");
+    if (footer(confirm, !m_students.empty(), out)) {
+        std::vector<std::string> ids;
+        for (const auto& s : m_students) ids.push_back(s.id);
+        auto r = noShow ? m_ui.services.attendance.markNoShowsAtCutoff(sessionId, m_ui.proctor, ids)
+                        : m_ui.services.attendance.checkOutEveryone(sessionId, m_ui.proctor, ids);
         if (!r.message.empty()) {
             m_error = r.message;
             m_ui.feedback = Feedback{false, r.message};
         } else {
             out.saved = true;
             m_ui.dataChanged = true;
-            m_ui.feedback = Feedback{true, m_ui.fmt("feedback.saved", {{"what", m_ui.fmt("feedback.bulkNoShow", {{"count", std::to_string(r.saved)}})}})};
+            std::string what = m_ui.fmt(noShow ? "feedback.bulkNoShow" : "feedback.bulkCheckOut", {{"count", std::to_string(r.saved)}});
+            m_ui.feedback = Feedback{true, m_ui.fmt("feedback.saved", {{"what", what}})};
             close();
             out.closed = true;
         }
@@ -405,6 +438,10 @@ DialogOutcome Dialogs::drawSignOff(const std::string& sessionId) {
                                                           {"noShow", std::to_string(c.noShow)},
                                                           {"walkIns", std::to_string(c.walkIns)},
                                                           {"late", std::to_string(c.late)}}));
+    m_ui.widgets.text(m_ui.fmt("checkin.irregularities", {{"count", std::to_string(c.irregularities)}}));
+    if (!m_students.empty())
+        m_ui.widgets.textColoured(m_ui.fmt("signoff.missing", {{"count", std::to_string(m_students.size())}, {"names", namesList(m_students)}}),
+                                  m_ui.palette.warning, accessibility::Role::Alert);
     m_ui.widgets.wrappedText(m_ui.tr("signoff.body"));
     m_ui.widgets.text(m_ui.tr("signoff.name"));
     m_ui.widgets.textField(m_ui.tr("signoff.name"), m_verifiedBy, {}, false, 0.0f, 120);

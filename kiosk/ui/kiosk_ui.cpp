@@ -408,6 +408,29 @@ void KioskUi::drawFeedback() {
                               m_ui.feedback.ok ? accessibility::Role::Status : accessibility::Role::Alert);
 }
 
+void KioskUi::drawSpeechProblem() {
+    using accessibility::SpeechProblem;
+    accessibility::SpeechStatus now;
+    if (m_ui.options.speech) now = m_ui.options.speech->status();
+    else if (m_prefs.readAloud) now = {SpeechProblem::NoEngine, {}};
+    if (now.problem != SpeechProblem::None || m_ui.options.speech) m_speechProblem = now;
+    if (m_speechProblem.problem == SpeechProblem::None) return;
+    // Said where it matters: to the student who turned read-aloud on, and on
+    // every proctor screen, so the proctor learns of it too.
+    bool proctorScreen = m_screen != Screen::Student;
+    if (!m_prefs.readAloud && !proctorScreen) return;
+    std::string why;
+    switch (m_speechProblem.problem) {
+    case SpeechProblem::NoEngine: why = m_ui.tr("speech.problemNoEngine"); break;
+    case SpeechProblem::NoDevice: why = m_ui.tr("speech.problemNoDevice"); break;
+    case SpeechProblem::NoVoice: why = m_ui.fmt("speech.problemNoVoice", {{"language", m_speechProblem.detail}}); break;
+    case SpeechProblem::Failed: why = m_ui.tr("speech.problemFailed"); break;
+    case SpeechProblem::None: break;
+    }
+    m_ui.widgets.textColoured(m_ui.fmt(proctorScreen ? "speech.notWorkingProctor" : "speech.notWorking", {{"why", why}}), m_ui.palette.danger,
+                              accessibility::Role::Alert);
+}
+
 void KioskUi::speakAfterFrame() {
     accessibility::SpeechSink* speech = m_ui.options.speech;
     if (!speech) return;
@@ -507,6 +530,7 @@ void KioskUi::frame() {
     if (m_settingsOpen) drawSettingsPanel();
     drawSyncProgress();
     drawFeedback();
+    drawSpeechProblem();
     ImGui::Separator();
     float width = ImGui::GetContentRegionAvail().x;
     float height = io.DisplaySize.y;

@@ -110,6 +110,7 @@ private:
     void drawSettingsBar();
     void drawSettingsPanel();
     void drawFeedback();
+    void drawSpeechProblem();
     void handleShortcuts();
     void speakAfterFrame();
     void keepFocusAcrossLanguages();
@@ -149,6 +150,8 @@ private:
     std::string m_pendingStatus;
     int m_pendingStatusFrames = 0;
     bool m_readScreen = false;
+    // The last thing read-aloud said was wrong; kept for the proctor's screens.
+    accessibility::SpeechStatus m_speechProblem;
     // A language switch renames (and so re-identifies) every control: focus
     // goes back to the same place in the Tab order once the new words are drawn.
     int m_focusIndex = -1;

@@ -131,10 +131,31 @@ void Widgets::moveFocusOffDisabled() {
     }
 }
 
+void Widgets::keepFocusSomewhere() {
+    // Dear ImGui's navigation drops focus altogether on an Escape nothing
+    // else took (and a few other ways): focus stays on the control that had
+    // it while that control is still on screen.
+    const auto& nodes = m_tree->nodes();
+    auto focused = std::find_if(nodes.begin(), nodes.end(), [](const auto& n) { return n.focusable && n.focused; });
+    if (focused != nodes.end()) {
+        m_lastFocused = focused->id;
+        return;
+    }
+    if (hasPendingFocus() || m_lastFocused == 0) return;
+    // Never behind an open dialog.
+    bool modal = std::any_of(nodes.begin(), nodes.end(), [](const auto& n) { return n.focusable && !n.scope.empty() && n.scope != "main"; });
+    bool stillThere = std::any_of(nodes.begin(), nodes.end(), [&](const auto& n) {
+        return n.focusable && !n.disabled && n.id == m_lastFocused && modal == (!n.scope.empty() && n.scope != "main");
+    });
+    if (stillThere) m_pendingFocus = m_lastFocused;
+    else m_lastFocused = 0;
+}
+
 void Widgets::end() {
     bool tab = ImGui::IsKeyPressed(keys::Tab);
     if (!tab) {
         moveFocusOffDisabled();
+        keepFocusSomewhere();
         return;
     }
     // Tab and Shift+Tab move through focusable widgets in drawing order,

@@ -70,8 +70,15 @@ public:
     float radioWidth(const std::string& label) const;
 
     // Focus requests land when the widget with that label is next drawn.
-    void focus(const std::string& label) { m_pendingFocusLabel = label; }
-    void focusId(std::uint32_t id) { m_pendingFocus = id; }
+    // The newest request wins.
+    void focus(const std::string& label) {
+        m_pendingFocusLabel = label;
+        m_pendingFocus = 0;
+    }
+    void focusId(std::uint32_t id) {
+        m_pendingFocus = id;
+        m_pendingFocusLabel.clear();
+    }
     // Scrolls the focused control into view when it is next drawn (after a resize).
     void keepFocusInView();
     bool hasPendingFocus() const { return m_pendingFocus != 0 || !m_pendingFocusLabel.empty(); }
@@ -118,6 +125,8 @@ private:
     ImGuiID m_focusedThisFrame = 0;  // its Enter belongs to whatever moved focus here
     bool enterOnFocused() const;
     void moveFocusOffDisabled();
+    void keepFocusSomewhere();
+    ImGuiID m_lastFocused = 0;
     bool itemHasFocus() const;
     void noteActivation(const std::string& label);
     std::vector<Activation> m_activations;

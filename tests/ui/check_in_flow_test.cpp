@@ -324,3 +324,79 @@ TEST_CASE("Escape clears a failed search for good; a second Escape lands on the 
     // The refusal stayed with the screen it was said on.
     CHECK(h.ui().feedback().text.empty());
 }
+
+TEST_CASE("bulk actions name every student they touch; the checklist shows what is missing before sign-off") {
+    test::DemoFixture f(9);  // six students in the morning session
+    test::UiHarness h(f.store, f.clock());
+    openFirstSession(h);
+    CHECK(h.findContaining("Before sign-off, still to account for: 6 not arrived · 0 in the room · 0 on a break") != nullptr);
+    for (const char* who : {"zoe nun", "lukasz dvo"}) {
+        h.type(who);
+        h.press(keys::Enter);
+        h.frames(2);
+        h.press(keys::Enter);
+        h.frames(2);
+    }
+    REQUIRE(f.events("S100001").size() == 1);
+    REQUIRE(f.events("S100002").size() == 1);
+    CHECK(h.findContaining("still to account for: 4 not arrived · 2 in the room") != nullptr);
+
+    // Check out everyone present: the two are named, one confirmation.
+    REQUIRE(h.tabTo("Check out everyone present"));
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(h.focused() != nullptr);
+    CHECK(h.focused()->label == "Check out everyone");
+    const auto* names = h.findContaining("Ñúñez, Zoë (S100001)");
+    REQUIRE(names != nullptr);
+    CHECK(names->label.find("Dvořák, Łukasz (S100002)") != std::string::npos);
+    h.press(keys::Enter);
+    h.frames(2);
+    CHECK(f.events("S100001").back().kind == domain::EventKind::CheckedOut);
+    CHECK(f.events("S100002").back().kind == domain::EventKind::CheckedOut);
+
+    // No-shows at the cut-off: the four absentees by name.
+    f.now += std::chrono::minutes(25);
+    REQUIRE(h.tabTo("Mark no-shows"));
+    h.press(keys::Enter);
+    h.frames(2);
+    const auto* absentees = h.findContaining("(S100004)");
+    REQUIRE(absentees != nullptr);
+    CHECK(absentees->label.find("S100001") == std::string::npos);
+    CHECK(h.findContaining("These 4 students have not arrived") != nullptr);
+    h.press(keys::Enter);
+    h.frames(2);
+    auto counted = f.store.db().prepare("SELECT count(*) FROM attendance WHERE session_id = 'RHS-2026-WK-AM-114' AND presence = 'no_show';");
+    REQUIRE(counted.value().step().value());
+    CHECK(counted->getInt(0) == 4);
+    CHECK(h.findContaining("Before sign-off: everyone is accounted for") != nullptr);
+}
+
+TEST_CASE("the check-in dialog warns when two students on the roster share a name, and shows a date of birth it has") {
+    Fixture f;
+    auto other = store::findStudent(f.store.db(), "S100004").value();
+    REQUIRE(other.has_value());
+    other->firstName = "Zoe";  // written without the diaeresis: the same name to a proctor's eye
+    other->lastSurname = "Nuñez";
+    REQUIRE(store::upsertStudent(f.store.db(), *other).ok());
+    test::UiHarness h(f.store, f.clock());
+    openFirstSession(h);
+    h.type("S100001");
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(h.focused() != nullptr);
+    REQUIRE(h.focused()->label == "Check in");
+    const auto* warning = h.findContaining("Another student on this roster has the same name");
+    REQUIRE(warning != nullptr);
+    CHECK(warning->role == accessibility::Role::Alert);
+    CHECK(warning->label.find("S100004") != std::string::npos);
+    CHECK(warning->label.find("says S100001") != std::string::npos);
+    CHECK(h.findContaining("Date of birth: 04/02/2009") != nullptr);
+    h.press(keys::Escape);
+    h.frames(2);
+    // A name nobody shares: no warning.
+    h.type("S100002");
+    h.press(keys::Enter);
+    h.frames(2);
+    CHECK(h.findContaining("Another student on this roster has the same name") == nullptr);
+}

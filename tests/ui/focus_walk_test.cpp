@@ -11,6 +11,7 @@
 #include <doctest/doctest.h>
 
 #include <deque>
+#include <iterator>
 #include <random>
 #include <sstream>
 
