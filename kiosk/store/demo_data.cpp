@@ -102,13 +102,6 @@ Status loadDemo(Store& store, const DemoOptions& options) {
     if (!stmt) return edsync::fail(stmt.error());
     stmt->bind(1, kDemoProctorId).bind(2, kDemoProctorName);
     if (auto s = stmt->run(); !s) return s;
-    // The documented student's date of birth is a working second factor at
-    // once (the others are hashed at the kiosk's next start, as for any import).
-    auto student = hasCredential(store.db(), CredentialKind::StudentBirthDate, kDemoStudentId);
-    if (!student) return edsync::fail(student.error());
-    if (!*student)
-        if (auto s = setCredential(store.db(), CredentialKind::StudentBirthDate, kDemoStudentId, kDemoStudentBirthDate, HashCost::Bulk, options.now); !s)
-            return s;
     auto has = hasCredential(store.db(), CredentialKind::ProctorPin, kDemoProctorId);
     if (!has) return edsync::fail(has.error());
     if (*has) return {};

@@ -3,6 +3,7 @@
 #include "kiosk/ui/keys.hpp"
 
 #include <imgui.h>
+#include <imgui_internal.h>
 
 #include <algorithm>
 #include <charconv>
@@ -225,9 +226,8 @@ bool Dialogs::idMethodChoice() {
 DialogOutcome Dialogs::drawCheckIn(const std::string& sessionId) {
     DialogOutcome out;
     m_ui.widgets.heading(m_row.student.displayName() + " · " + m_row.student.studentUniqueId);
-    // Something to check the ID card against, and a warning when the name alone is not enough.
-    if (!m_row.student.birthDate.empty())
-        m_ui.widgets.text(m_ui.fmt("checkin.birthDate", {{"date", m_ui.date(m_row.student.birthDate)}}));
+    // A warning when the name alone is not enough. (No date of birth here:
+    // the store keeps it only as a hash, it being a student's sign-in factor.)
     if (!m_namesakes.empty()) {
         std::string ids;
         for (const auto& id : m_namesakes) ids += (ids.empty() ? "" : ", ") + id;

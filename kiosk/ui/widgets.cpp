@@ -105,6 +105,7 @@ void Widgets::noteDefaultAction(const std::string& label) {
 
 void Widgets::begin(accessibility::Tree& tree, const Palette& palette, float em) {
     m_activations.clear();
+    m_keyboardFocusRequested = false;
     m_tree = &tree;
     m_palette = &palette;
     m_em = em;
@@ -117,7 +118,9 @@ void Widgets::moveFocusOffDisabled() {
     // An action that disables its own button (Break out, No-show…) would
     // leave focus on a control that takes no keys and no Tab from it: focus
     // goes on to the next control that can act, in drawing order.
-    if (hasPendingFocus()) return;
+    // Not in the frame focus was put somewhere on purpose: that control may
+    // only be enabled from the next frame on (Back from break, after Break out).
+    if (hasPendingFocus() || m_keyboardFocusRequested || m_focusedThisFrame != 0) return;
     const auto& nodes = m_tree->nodes();
     auto at = std::find_if(nodes.begin(), nodes.end(), [](const auto& n) { return n.focusable && n.focused; });
     if (at == nodes.end() || !at->disabled) return;
@@ -141,7 +144,9 @@ void Widgets::keepFocusSomewhere() {
         m_lastFocused = focused->id;
         return;
     }
-    if (hasPendingFocus() || m_lastFocused == 0) return;
+    // Only when Dear ImGui holds no focus at all: between a text field's focus
+    // request and its activation, focus is in flight, not lost.
+    if (hasPendingFocus() || m_lastFocused == 0 || focusedId() != 0 || m_keyboardFocusRequested) return;
     // Never behind an open dialog.
     bool modal = std::any_of(nodes.begin(), nodes.end(), [](const auto& n) { return n.focusable && !n.scope.empty() && n.scope != "main"; });
     bool stillThere = std::any_of(nodes.begin(), nodes.end(), [&](const auto& n) {
@@ -374,6 +379,7 @@ bool Widgets::textField(const std::string& label, std::string& value, const std:
     // a provisional place: the request waits for the window's second frame.
     bool requested = windowSettled() && takeFocusRequest(id, label);
     if (requested) {
+        m_keyboardFocusRequested = true;
         // Focus requested before drawing so typing goes straight in.
         if (GImGui->ActiveId != 0 && GImGui->ActiveId != id) ImGui::ClearActiveID();
         ImGui::SetKeyboardFocusHere();

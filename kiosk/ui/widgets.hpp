@@ -127,6 +127,7 @@ private:
     void moveFocusOffDisabled();
     void keepFocusSomewhere();
     ImGuiID m_lastFocused = 0;
+    bool m_keyboardFocusRequested = false;  // a text field asked for keyboard focus this frame
     bool itemHasFocus() const;
     void noteActivation(const std::string& label);
     std::vector<Activation> m_activations;
