@@ -93,7 +93,12 @@ std::uint32_t Widgets::focusedId() {
     return g.ActiveId != 0 ? g.ActiveId : g.NavId;
 }
 
-bool Widgets::itemHasFocus() const { return ImGui::GetItemID() != 0 && ImGui::GetItemID() == focusedId(); }
+bool Widgets::itemHasFocus() const {
+    // While focus is on its way to another control (a request not yet taken
+    // this frame), the control it leaves has neither the ring nor the keys.
+    if (hasPendingFocus()) return false;
+    return ImGui::GetItemID() != 0 && ImGui::GetItemID() == focusedId();
+}
 
 void Widgets::noteActivation(const std::string& label) {
     m_activations.push_back({ImGui::GetItemID(), visibleLabel(label), m_modalScope.empty() ? "main" : m_modalScope, false});
@@ -104,6 +109,13 @@ void Widgets::noteDefaultAction(const std::string& label) {
 }
 
 void Widgets::begin(accessibility::Tree& tree, const Palette& palette, float em) {
+    // A request for a control that never showed up (renamed, gone) is dropped
+    // after a few frames, so the ring cannot stay hidden waiting for it.
+    if (hasPendingFocus() && ++m_pendingAge > 3) {
+        m_pendingFocus = 0;
+        m_pendingFocusLabel.clear();
+    }
+    if (!hasPendingFocus()) m_pendingAge = 0;
     m_activations.clear();
     m_keyboardFocusRequested = false;
     m_tree = &tree;

@@ -114,13 +114,20 @@ private:
             if (acts.empty()) FAIL_CHECK("a record was written with no control acting; last keys:" << trail());
             // Read-aloud announced the control that wrote (for a dialog's
             // default, the control in that dialog the proctor was on).
-            if (m_speech.focus.find(accessibility::speakable(m_focus.label)) == std::string::npos)
+            if (m_announced.find(accessibility::speakable(m_focus.label)) == std::string::npos)
                 FAIL_CHECK("a record was written by \"" << (acts.empty() ? std::string("?") : acts.front().label)
-                                                       << "\" but read-aloud last announced \"" << m_speech.focus << "\"; last keys:" << trail());
+                                                       << "\" but read-aloud last announced \"" << m_announced << "\"; last keys:" << trail());
             m_records = n;
         }
         m_keyFrame = false;  // only the frame the key went down in may act on it
         m_focus = now;
+        m_announced = m_speech.focus;  // what had been said when the next key comes
+        // The walk may switch read-aloud off (F5, the settings panel, a
+        // student's sign-out): on again, so every control is announced.
+        if (!m_h.ui().preferences().readAloud) {
+            m_h.ui().setReadAloud(true);
+            m_announced.clear();  // said again from the next frame on
+        }
     }
 
     test::DemoFixture& m_f;
@@ -128,6 +135,7 @@ private:
     LastAnnouncement& m_speech;
     std::deque<std::string> m_log;
     Focus m_focus;
+    std::string m_announced;
     std::int64_t m_records = 0;
     bool m_keyFrame = false;
     int m_frames = 0;
