@@ -132,4 +132,14 @@ bool UiHarness::tabTo(std::string_view label, int limit) {
     return f && f->label.find(label) != std::string::npos;
 }
 
+bool UiHarness::tabToExactly(std::string_view label, int limit) {
+    for (int i = 0; i < limit; ++i) {
+        if (const auto* f = focused(); f && f->label == label) return true;
+        press(ui::keys::Tab);
+        frame();
+    }
+    const auto* f = focused();
+    return f && f->label == label;
+}
+
 } // namespace kiosk::test

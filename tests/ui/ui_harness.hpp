@@ -43,6 +43,8 @@ public:
     const accessibility::Node* findContaining(std::string_view text) const;
     // Tabs until `label` is focused (at most `limit` presses); true when reached.
     bool tabTo(std::string_view label, int limit = 60);
+    // The same, for a control whose label is exactly `label`.
+    bool tabToExactly(std::string_view label, int limit = 60);
     // Runs after every frame (tests that check an invariant each frame).
     std::function<void()> afterFrame;
 
