@@ -147,9 +147,18 @@ void CheckInScreen::afterDialog(bool saved) {
         if (saved) m_query.clear();
         m_focusSearch = true;
     } else {
-        // Back to the control it was opened from (or, if that cannot act any
-        // more, the next one that can: see Widgets::moveFocusOffDisabled).
-        m_ui.widgets.focus(m_returnFocus);
+        // Back to the control it was opened from; when the save means that
+        // control can no longer act, straight on to the one that can (the
+        // footer's order), rather than resting a frame on a disabled button.
+        // Detail-pane buttons fall back on Widgets::moveFocusOffDisabled.
+        const auto& c = m_snapshot.counts;
+        std::string target = m_returnFocus;
+        if (m_snapshot.info.signedOffAt) target = m_ui.tr("checkin.back");
+        else if (target == m_ui.tr("checkin.markNoShows") && c.expected == 0)
+            target = c.present > 0 ? m_ui.tr("checkin.checkOutAll") : m_ui.tr("checkin.export");
+        else if (target == m_ui.tr("checkin.checkOutAll") && c.present == 0)
+            target = m_ui.tr("checkin.export");
+        m_ui.widgets.focus(target);
     }
     // A refusal shown while the dialog was open is over with it.
     if (!saved && !m_ui.feedback.ok) m_ui.feedback = {};

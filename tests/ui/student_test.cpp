@@ -2,6 +2,7 @@
 // and that nothing of one student is left for the next.
 #include "kiosk/store/audit_log.hpp"
 #include "kiosk/ui/keys.hpp"
+#include "kiosk/ui/local_date.hpp"
 #include "ui/demo_fixture.hpp"
 #include "ui/ui_harness.hpp"
 
@@ -280,4 +281,22 @@ TEST_CASE("the review list names the student, with the ID beside the minutes") {
     REQUIRE(row != nullptr);
     CHECK(row->role == accessibility::Role::ListItem);
     CHECK(row->value.find("S100001") != std::string::npos);
+}
+
+TEST_CASE("dates are shown and read in the language's order, and only real dates are accepted") {
+    using ui::formatLocalDate;
+    using ui::parseLocalDate;
+    CHECK(formatLocalDate("2009-04-02", "mdy") == "04/02/2009");
+    CHECK(formatLocalDate("2009-04-02", "dmy") == "02/04/2009");
+    CHECK(formatLocalDate("not a date", "mdy") == "not a date");
+    CHECK(parseLocalDate("04/02/2009", "mdy") == std::optional<std::string>("2009-04-02"));
+    CHECK(parseLocalDate("4/2/2009", "mdy") == std::optional<std::string>("2009-04-02"));
+    CHECK(parseLocalDate("04022009", "mdy") == std::optional<std::string>("2009-04-02"));
+    CHECK(parseLocalDate("02/04/2009", "dmy") == std::optional<std::string>("2009-04-02"));
+    CHECK(parseLocalDate(" 2009-04-02 ", "dmy") == std::optional<std::string>("2009-04-02"));
+    CHECK_FALSE(parseLocalDate("02/30/2009", "mdy").has_value());
+    CHECK_FALSE(parseLocalDate("13/01/2009", "mdy").has_value());
+    CHECK_FALSE(parseLocalDate("1/2/09", "mdy").has_value());
+    CHECK_FALSE(parseLocalDate("2009-02-30", "mdy").has_value());
+    CHECK_FALSE(parseLocalDate("", "mdy").has_value());
 }
