@@ -236,7 +236,7 @@ TEST_CASE("a roster changed under an open session with a query typed: Enter open
     CHECK(h.ui().checkInScreen().results().empty());
 }
 
-TEST_CASE("after saving a dialog, focus returns to the control it came from; after Break out, to Back from break") {
+TEST_CASE("after saving a dialog focus returns to the control it came from, and after Break out to Back from break") {
     Fixture f;
     test::UiHarness h(f.store, f.clock());
     openFirstSession(h);
@@ -286,7 +286,7 @@ TEST_CASE("after saving a dialog, focus returns to the control it came from; aft
     CHECK(h.focused()->label == "Break out");
 }
 
-TEST_CASE("Escape clears a failed search for good; a second Escape lands on the session just left") {
+TEST_CASE("Escape clears a failed search for good, and a second Escape lands on the session just left") {
     Fixture f;
     test::UiHarness h(f.store, f.clock());
     openFirstSession(h);
@@ -328,7 +328,7 @@ TEST_CASE("Escape clears a failed search for good; a second Escape lands on the 
     CHECK(h.ui().feedback().text.empty());
 }
 
-TEST_CASE("bulk actions name every student they touch; the checklist shows what is missing before sign-off") {
+TEST_CASE("bulk actions name every student they touch, and the checklist shows what is missing before sign-off") {
     test::DemoFixture f(9);  // six students in the morning session
     test::UiHarness h(f.store, f.clock());
     openFirstSession(h);
