@@ -25,6 +25,7 @@ struct Node {
     bool focusable = false;
     bool tabStop = true;     // false for the rows of a list other than its current one: arrows move within a list, Tab leaves it
     bool focused = false;
+    bool ring = false;       // the focus ring was drawn on it (only ever on the focused node)
     bool checked = false;
     bool selected = false;
     bool disabled = false;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <cstdlib>
 #include <fstream>
 #include <utility>
 
@@ -107,12 +108,20 @@ bool Speaker::start() {
             }
         }
     }
+    // espeak-ng plays into nothing, silently, when there is no sound device:
+    // look first, so the screen can say so.
+    std::string noDevice = error.empty() && m_output == SpeechOutput::Device ? audioOutputProblem() : std::string();
     {
         std::lock_guard lock(m_mutex);
         m_error = error;
         m_sampleRate = rate;
         m_started = true;
-        if (!error.empty()) m_queue.clear();
+        if (!error.empty()) {
+            m_queue.clear();
+            m_status = {SpeechProblem::NoEngine, error};
+        } else if (!noDevice.empty()) {
+            m_status = {SpeechProblem::NoDevice, noDevice};
+        }
     }
     m_idle.notify_all();
     return error.empty();
@@ -222,7 +231,14 @@ void Speaker::synthesise(const Utterance& u, std::uint64_t generation) {
         espeak_VOICE spec;
         std::memset(&spec, 0, sizeof spec);
         spec.languages = u.language.c_str();
-        if (espeak_ng_SetVoiceByProperties(&spec) == ENS_OK) m_currentLanguage = u.language;
+        if (espeak_ng_SetVoiceByProperties(&spec) == ENS_OK) {
+            m_currentLanguage = u.language;
+            std::lock_guard lock(m_mutex);
+            if (m_status.problem == SpeechProblem::NoVoice) m_status = {};
+        } else {
+            std::lock_guard lock(m_mutex);
+            if (m_status.problem != SpeechProblem::NoDevice) m_status = {SpeechProblem::NoVoice, u.language};
+        }
         if (const espeak_VOICE* v = espeak_GetCurrentVoice()) {
             std::lock_guard lock(m_mutex);
             m_voiceName = v->name ? v->name : "";
@@ -236,6 +252,10 @@ void Speaker::synthesise(const Utterance& u, std::uint64_t generation) {
     t_target = m_output == SpeechOutput::Capture ? &target : nullptr;
     for (int attempt = 0; attempt < 100; ++attempt) {
         espeak_ng_STATUS status = espeak_ng_Synthesize(u.text.c_str(), u.text.size() + 1, 0, POS_CHARACTER, 0, espeakCHARS_UTF8, nullptr, nullptr);
+        if (status != ENS_OK && status != ENS_FIFO_BUFFER_FULL) {
+            std::lock_guard lock(m_mutex);
+            if (m_status.problem == SpeechProblem::None) m_status = {SpeechProblem::Failed, statusText(status)};
+        }
         if (status != ENS_FIFO_BUFFER_FULL || m_generation.load() != generation) break;
         std::this_thread::sleep_for(std::chrono::milliseconds(20));  // this thread only; the UI never waits
     }
@@ -325,5 +345,28 @@ void OnDemandSpeaker::stop() {
 }
 
 std::string OnDemandSpeaker::error() const { return m_speaker ? m_speaker->error() : std::string(); }
+
+SpeechStatus OnDemandSpeaker::status() const { return m_speaker ? m_speaker->status() : SpeechStatus{}; }
+
+SpeechStatus Speaker::status() const {
+    std::lock_guard lock(m_mutex);
+    return m_status;
+}
+
+std::string audioOutputProblem(const std::filesystem::path& asoundPcm, const std::filesystem::path& runtimeDir) {
+    std::error_code ec;
+    if (!runtimeDir.empty() && (std::filesystem::exists(runtimeDir / "pulse" / "native", ec) || std::filesystem::exists(runtimeDir / "pipewire-0", ec)))
+        return {};
+    std::ifstream pcm(asoundPcm);
+    std::string line;
+    while (std::getline(pcm, line))
+        if (line.find("playback") != std::string::npos) return {};
+    return "no sound device: no ALSA playback device, and no PulseAudio or PipeWire";
+}
+
+std::string audioOutputProblem() {
+    const char* runtime = std::getenv("XDG_RUNTIME_DIR");
+    return audioOutputProblem("/proc/asound/pcm", runtime ? std::filesystem::path(runtime) : std::filesystem::path());
+}
 
 } // namespace kiosk::accessibility

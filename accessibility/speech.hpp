@@ -24,13 +24,30 @@ struct Utterance {
     int rate = 175;              // words per minute, 80..450
 };
 
+// Why nothing can be heard, so the screen can say so instead of staying silent.
+enum class SpeechProblem { None, NoEngine, NoDevice, NoVoice, Failed };
+struct SpeechStatus {
+    SpeechProblem problem = SpeechProblem::None;
+    std::string detail;  // the engine's own words, or the language without a voice
+};
+
 // What the UI talks to: the espeak-ng speaker in the kiosk, a recorder in tests.
 class SpeechSink {
 public:
     virtual ~SpeechSink() = default;
     virtual void speak(Utterance u, Interrupt interrupt) = 0;
     virtual void stop() = 0;
+    // None while speech works as far as the kiosk can tell.
+    virtual SpeechStatus status() const { return {}; }
 };
+
+// Whether this machine has anywhere to play sound: a PulseAudio or PipeWire
+// socket in `runtimeDir`, or an ALSA playback device listed in `asoundPcm`.
+// Empty when there is; otherwise why not. Paths are parameters so it is
+// tested without (or with a pretend) sound device.
+std::string audioOutputProblem(const std::filesystem::path& asoundPcm, const std::filesystem::path& runtimeDir);
+// The same for this machine (/proc/asound/pcm, $XDG_RUNTIME_DIR).
+std::string audioOutputProblem();
 
 enum class SpeechOutput {
     Device,   // the sound card, through espeak-ng's own audio output
@@ -50,6 +67,9 @@ public:
 
     // False once starting espeak-ng failed (error() says why); true while it starts.
     bool available() const;
+    // No engine, no sound device (Device output), no voice for the last
+    // language asked for, or the last synthesis failed.
+    SpeechStatus status() const override;
     std::string error() const;
     int sampleRate() const;  // 0 until started
 
@@ -86,6 +106,7 @@ private:
     std::atomic<std::uint64_t> m_generation{0};  // bumped by an interrupt: the running synthesis stops
     std::vector<std::int16_t> m_captured;
     std::string m_voiceName, m_voiceLanguage, m_currentLanguage;
+    SpeechStatus m_status;  // guarded by m_mutex
     std::thread m_thread;
 };
 
@@ -96,6 +117,7 @@ public:
     void speak(Utterance u, Interrupt interrupt) override;
     void stop() override;
     std::string error() const;
+    SpeechStatus status() const override;
 
 private:
     std::unique_ptr<Speaker> m_speaker;

@@ -228,6 +228,20 @@ ActionResult AttendanceService::markNoShow(const std::string& sessionId, const s
 }
 
 BulkResult AttendanceService::markNoShowsAtCutoff(const std::string& sessionId, const std::string& proctor) {
+    return bulk(sessionId, proctor, EventKind::NoShow, domain::Presence::Expected, nullptr);
+}
+
+BulkResult AttendanceService::markNoShowsAtCutoff(const std::string& sessionId, const std::string& proctor,
+                                                  const std::vector<std::string>& shown) {
+    return bulk(sessionId, proctor, EventKind::NoShow, domain::Presence::Expected, &shown);
+}
+
+BulkResult AttendanceService::checkOutEveryone(const std::string& sessionId, const std::string& proctor, const std::vector<std::string>& shown) {
+    return bulk(sessionId, proctor, EventKind::CheckedOut, domain::Presence::Present, &shown);
+}
+
+BulkResult AttendanceService::bulk(const std::string& sessionId, const std::string& proctor, EventKind kind, domain::Presence presence,
+                                   const std::vector<std::string>* shown) {
     auto& db = m_store.db();
     auto tx = Transaction::begin(db);
     if (!tx) return {0, tx.error().describe()};
@@ -238,7 +252,7 @@ BulkResult AttendanceService::markNoShowsAtCutoff(const std::string& sessionId, 
     if (info.signedOffAt) return {0, "This session has been signed off; nothing more can be recorded in it."};
     if (!info.openedAt) return {0, "Open the session before recording anything in it."};
     domain::Timestamp now = m_clock();
-    if (!domain::noShowAllowed(now, info.rules())) {
+    if (kind == EventKind::NoShow && !domain::noShowAllowed(now, info.rules())) {
         auto cutoff = info.scheduledStart + domain::Minutes{info.noShowAfterMinutes};
         return {0, "No-shows can be marked from " + domain::formatClock(cutoff, store::localUtcOffsetMinutes(cutoff)) + ", the cut-off."};
     }
@@ -247,16 +261,17 @@ BulkResult AttendanceService::markNoShowsAtCutoff(const std::string& sessionId, 
     store::EventContext ctx{m_store.kioskId(), m_store.siteId(), sessionId, std::nullopt, store::localUtcOffsetMinutes()};
     int marked = 0;
     for (const auto& row : *roster) {
-        if (row.presence != domain::Presence::Expected) continue;
+        if (row.presence != presence) continue;
         const std::string& studentId = row.student.studentUniqueId;
+        if (shown && std::find(shown->begin(), shown->end(), studentId) == shown->end()) continue;
         auto events = store::eventsFor(db, sessionId, studentId);
         if (!events) return {0, events.error().describe()};
         auto seq = m_store.nextSeq();
         if (!seq) return {0, seq.error().describe()};
         AttendanceEvent e;
-        e.kind = EventKind::NoShow;
+        e.kind = kind;
         e.proctor = proctor;
-        e.reason = "Absent";
+        if (kind == EventKind::NoShow) e.reason = "Absent";
         e.id = store::uuidV7(now);
         e.seq = *seq;
         e.at = now;

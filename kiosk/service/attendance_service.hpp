@@ -11,6 +11,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace kiosk::service {
 
@@ -59,6 +60,11 @@ public:
                             const std::string& reason = "Absent");
     // Marks every student who has not arrived, in one transaction.
     BulkResult markNoShowsAtCutoff(const std::string& sessionId, const std::string& proctor);
+    // The same for exactly the students the proctor was shown (a student among
+    // them who arrived meanwhile is left alone; nobody else is touched).
+    BulkResult markNoShowsAtCutoff(const std::string& sessionId, const std::string& proctor, const std::vector<std::string>& shown);
+    // Checks out the students shown who are present, in one transaction.
+    BulkResult checkOutEveryone(const std::string& sessionId, const std::string& proctor, const std::vector<std::string>& shown);
     // A student not on the roster: flagged as a walk-in, never silently added.
     ActionResult addWalkIn(const std::string& sessionId, const store::Student& student, const std::string& proctor);
     // Withdraws a mistaken entry with a reason; the entry itself stays in the log.
@@ -76,6 +82,10 @@ private:
     std::optional<std::string> writeStudentState(const store::SessionInfo& session, const std::string& studentId,
                                                  const domain::AttendanceEvent& written);
     void committed();
+    // One transaction: `kind` for each roster student in `presence` (and in
+    // `shown`, when given) that the domain allows.
+    BulkResult bulk(const std::string& sessionId, const std::string& proctor, domain::EventKind kind, domain::Presence presence,
+                    const std::vector<std::string>* shown);
 
     store::Store& m_store;
     store::Clock m_clock;

@@ -24,7 +24,29 @@ StateCopy toStateCopy(const std::optional<edsync::outbox::RecordStatus>& st) {
     }
 }
 
+void mix(std::uint64_t& h, std::string_view text) {
+    for (unsigned char c : text) {
+        h ^= c;
+        h *= 0x100000001b3ULL;
+    }
+    h ^= 0xff;  // field separator: ("ab", "c") and ("a", "bc") differ
+    h *= 0x100000001b3ULL;
+}
+
 } // namespace
+
+std::uint64_t rosterRevision(const std::vector<store::RosterRow>& roster) {
+    std::uint64_t h = 0xcbf29ce484222325ULL;
+    for (const auto& r : roster) {
+        mix(h, r.student.studentUniqueId);
+        mix(h, r.student.firstName);
+        mix(h, r.student.middleName);
+        mix(h, r.student.lastSurname);
+        mix(h, r.student.birthDate);
+        mix(h, r.walkIn ? "w" : "r");
+    }
+    return h;
+}
 
 store::Result<std::vector<SessionSummary>> SessionQueries::sessions() {
     auto list = store::listSessions(m_store.db());
@@ -51,7 +73,8 @@ store::Result<SessionSnapshot> SessionQueries::session(const std::string& sessio
     if (!roster) return fail(roster.error());
     auto counts = store::countsForSession(m_store.db(), sessionId);
     if (!counts) return fail(counts.error());
-    return SessionSnapshot{std::move(**info), std::move(*roster), *counts};
+    std::uint64_t revision = rosterRevision(*roster);
+    return SessionSnapshot{std::move(**info), std::move(*roster), *counts, revision};
 }
 
 store::Result<StudentDetail> SessionQueries::student(const std::string& sessionId, const std::string& studentId) {

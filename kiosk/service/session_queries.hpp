@@ -6,6 +6,7 @@
 #include "kiosk/store/store.hpp"
 #include "sync/outbox/outbox.hpp"
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -22,7 +23,15 @@ struct SessionSnapshot {
     store::SessionInfo info;
     std::vector<store::RosterRow> roster;
     store::SessionCounts counts;
+    // Changes whenever who is on the roster or how they are named changes (a
+    // rename, a registration added or withdrawn, a walk-in): whatever is built
+    // from the roster's names or order (the search index) is keyed to it.
+    std::uint64_t rosterRevision = 0;
 };
+
+// The revision of a roster as listed (FNV-1a over each row's ID, names, birth
+// date and walk-in flag, in order).
+std::uint64_t rosterRevision(const std::vector<store::RosterRow>& roster);
 
 // Whether the state holds the latest version of a student's record.
 enum class StateCopy { NoRecord, Pending, Synced, NeedsAttention };

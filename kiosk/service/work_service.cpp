@@ -122,6 +122,12 @@ store::Result<std::vector<domain::WorkEntry>> WorkService::awaitingReview() {
     return store::workEntriesWithStatus(m_store.db(), domain::EntryStatus::Submitted);
 }
 
+std::string WorkService::studentName(const std::string& studentId) {
+    auto s = store::findStudent(m_store.db(), studentId);
+    if (!s || !*s) return {};
+    return (*s)->firstName + " " + (*s)->lastSurname;
+}
+
 store::Result<domain::Progress> WorkService::progress(const std::string& studentId) {
     auto list = store::workEntriesForStudent(m_store.db(), studentId);
     if (!list) return edsync::fail(list.error());

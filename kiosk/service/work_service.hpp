@@ -37,6 +37,8 @@ public:
 
     store::Result<std::vector<domain::WorkEntry>> entries(const std::string& studentId);
     store::Result<std::vector<domain::WorkEntry>> awaitingReview();
+    // "Zoë Ñúñez" for the review list; empty when the ID is not on this kiosk.
+    std::string studentName(const std::string& studentId);
     store::Result<domain::Progress> progress(const std::string& studentId);
 
 private:

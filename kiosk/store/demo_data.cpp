@@ -76,7 +76,7 @@ RosterData makeDemoRoster(const DemoOptions& options) {
         int year = 2008 + static_cast<int>(rng() % 3);
         char birth[16];
         std::snprintf(birth, sizeof birth, "%04d-%02d-%02d", year, 1 + static_cast<int>(rng() % 12), 1 + static_cast<int>(rng() % 28));
-        s.birthDate = birth;
+        s.birthDate = i == 0 ? std::string(kDemoStudentBirthDate) : std::string(birth);
         data.students.push_back(s);
 
         Registration r;

@@ -19,6 +19,10 @@ inline constexpr std::string_view kDemoNamespace = "uri://testsite.example.org/a
 inline constexpr std::string_view kDemoProctorId = "P001";
 inline constexpr std::string_view kDemoProctorName = "Ms. Rivera";
 inline constexpr std::string_view kDemoProctorPin = "2468";  // demo data only; README says so
+// The documented demo student (README): signs in with this ID and date of
+// birth on the demo data, out of the box (writeRoster keeps it as a hash).
+inline constexpr std::string_view kDemoStudentId = "S100001";
+inline constexpr std::string_view kDemoStudentBirthDate = "2009-04-02";
 inline constexpr std::string_view kDemoAccommodationNs = "uri://testsite.example.org/AccommodationDescriptor#";
 
 } // namespace kiosk::store

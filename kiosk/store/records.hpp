@@ -59,6 +59,7 @@ struct RosterRow {
 
 struct SessionCounts {
     int expected = 0, present = 0, onBreak = 0, checkedOut = 0, noShow = 0, walkIns = 0, late = 0;
+    int irregularities = 0;  // irregularity events recorded in the session (for the sign-off checklist)
     int total() const { return expected + present + onBreak + checkedOut + noShow; }
 };
 

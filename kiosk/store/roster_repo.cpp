@@ -171,7 +171,7 @@ Result<std::vector<RosterRow>> rosterForSession(Database& db, std::string_view s
         " r.scheduled_accommodations, r.walk_in, a.presence, a.late, a.seat, a.checked_in_at, a.checked_out_at"
         " FROM registration r JOIN student s ON s.student_unique_id = r.student_unique_id"
         " LEFT JOIN attendance a ON a.session_id = r.session_id AND a.student_unique_id = r.student_unique_id"
-        " WHERE r.session_id = ?1;");
+        " WHERE r.session_id = ?1 ORDER BY s.last_surname, s.first_name, s.student_unique_id;");
     if (!stmt) return fail(stmt.error());
     stmt->bind(1, sessionId);
     std::vector<RosterRow> out;
@@ -233,6 +233,12 @@ Result<SessionCounts> countsForSession(Database& db, std::string_view sessionId)
         else if (p == "no_show") c.noShow = n;
         else c.expected += n;
     }
+    auto irregular = db.prepare("SELECT count(*) FROM event WHERE session_id = ?1 AND kind = 'irregularity';");
+    if (!irregular) return fail(irregular.error());
+    irregular->bind(1, sessionId);
+    auto row = irregular->step();
+    if (!row) return fail(row.error());
+    if (*row) c.irregularities = static_cast<int>(irregular->getInt(0));
     return c;
 }
 

@@ -21,7 +21,7 @@ Status upsertRegistration(Database& db, const Registration& r);
 Result<std::optional<Registration>> findRegistration(Database& db, std::string_view sessionId, std::string_view studentUniqueId);
 
 // The whole roster of a session with each student's current state, sorted
-// by surname then first name.
+// by folded surname, first name, then ID: a total order, the same every time.
 Result<std::vector<RosterRow>> rosterForSession(Database& db, std::string_view sessionId);
 Result<SessionCounts> countsForSession(Database& db, std::string_view sessionId);
 

@@ -1,6 +1,7 @@
 #include "kiosk/ui/check_in_screen.hpp"
 
 #include "accessibility/accommodation_profile.hpp"
+#include "kiosk/domain/text_fold.hpp"
 #include "kiosk/ui/keys.hpp"
 
 #include <imgui.h>
@@ -14,7 +15,29 @@ namespace kiosk::ui {
 namespace {
 constexpr std::size_t kMaxResults = 50;
 constexpr int kSeatsPerRow = 6;
+
+// Not yet settled for sign-off: not arrived, still in the room, or out on a break.
+bool notAccountedFor(const store::RosterRow& r) {
+    return r.presence == domain::Presence::Expected || r.presence == domain::Presence::Present || r.presence == domain::Presence::OnBreak;
+}
 } // namespace
+
+std::vector<std::string> CheckInScreen::namesakes(const store::RosterRow& row) const {
+    // Same name once accents and case are set aside: "Renée Kowalski" and "Renee Kowalski" are easily confused.
+    std::string name = domain::foldForSearch(row.student.displayName());
+    std::vector<std::string> out;
+    for (const auto& r : m_snapshot.roster)
+        if (r.student.studentUniqueId != row.student.studentUniqueId && domain::foldForSearch(r.student.displayName()) == name)
+            out.push_back(r.student.studentUniqueId);
+    return out;
+}
+
+std::vector<NamedStudent> CheckInScreen::studentsWhere(const std::function<bool(const store::RosterRow&)>& keep) const {
+    std::vector<NamedStudent> out;
+    for (const auto& r : m_snapshot.roster)
+        if (keep(r)) out.push_back({r.student.studentUniqueId, r.student.displayName()});
+    return out;
+}
 
 bool CheckInScreen::open(const std::string& sessionId) {
     m_sessionId = sessionId;
@@ -23,7 +46,8 @@ bool CheckInScreen::open(const std::string& sessionId) {
     m_selectedId.reset();
     m_detail.reset();
     m_cursor = 0;
-    m_indexedRosterSize = 0;
+    m_cursorId.clear();
+    m_indexedRevision.reset();
     m_focusSearch = true;
     refresh();
     return !m_snapshot.info.sessionId.empty();
@@ -38,20 +62,29 @@ void CheckInScreen::refresh() {
     m_snapshot = std::move(*snap);
     auto copies = m_ui.services.queries.stateCopies(m_snapshot);
     m_stateCopies = copies ? std::move(*copies) : std::vector<service::StateCopy>(m_snapshot.roster.size(), service::StateCopy::NoRecord);
-    // Names change only with imports and walk-ins; rebuild the index then.
-    if (m_snapshot.roster.size() != m_indexedRosterSize) {
-        std::vector<domain::RosterEntry> entries;
-        entries.reserve(m_snapshot.roster.size());
-        for (const auto& r : m_snapshot.roster)
-            entries.push_back({r.student.studentUniqueId, r.student.displayName()});
-        m_index.build(entries);
-        m_indexedRosterSize = m_snapshot.roster.size();
-        m_lastQuery = "\x01";
-    }
+    rebuildIndexIfStale();
     if (m_selectedId) {
         auto d = m_ui.services.queries.student(m_sessionId, *m_selectedId);
         if (d) m_detail = std::move(*d);
     }
+}
+
+void CheckInScreen::rebuildIndexIfStale() {
+    // Keyed to the roster's revision, not its size: a rename, or one
+    // registration added and another withdrawn, moves students in the list
+    // without changing how many there are.
+    if (m_indexedRevision == m_snapshot.rosterRevision) return;
+    std::vector<domain::RosterEntry> entries;
+    entries.reserve(m_snapshot.roster.size());
+    for (const auto& r : m_snapshot.roster) entries.push_back({r.student.studentUniqueId, r.student.displayName()});
+    m_index.build(entries);
+    m_indexedRevision = m_snapshot.rosterRevision;
+    // The same query again over the new roster; the highlight stays on the same student.
+    std::string keep = m_cursorId;
+    m_lastQuery = "\x01";
+    runSearch();
+    for (std::size_t i = 0; i < m_results.size(); ++i)
+        if (m_snapshot.roster[m_results[i]].student.studentUniqueId == keep) moveCursor(i);
 }
 
 void CheckInScreen::runSearch() {
@@ -64,12 +97,23 @@ void CheckInScreen::runSearch() {
     } else {
         m_results = m_index.search(m_query, kMaxResults);
     }
-    m_cursor = 0;
+    moveCursor(0);
 }
 
-void CheckInScreen::select(std::size_t rosterPos) {
-    if (rosterPos >= m_snapshot.roster.size()) return;
-    m_selectedId = m_snapshot.roster[rosterPos].student.studentUniqueId;
+void CheckInScreen::moveCursor(std::size_t resultIndex) {
+    m_cursor = resultIndex;
+    m_cursorId = resultIndex < m_results.size() ? m_snapshot.roster[m_results[resultIndex]].student.studentUniqueId : std::string();
+}
+
+const store::RosterRow* CheckInScreen::rowById(const std::string& studentId) const {
+    for (const auto& r : m_snapshot.roster)
+        if (r.student.studentUniqueId == studentId) return &r;
+    return nullptr;
+}
+
+void CheckInScreen::select(const std::string& studentId) {
+    if (!rowById(studentId)) return;
+    m_selectedId = studentId;
     auto d = m_ui.services.queries.student(m_sessionId, *m_selectedId);
     if (d) m_detail = std::move(*d);
     else m_ui.feedback = Feedback{false, d.error().describe()};
@@ -88,10 +132,36 @@ std::string CheckInScreen::nextFreeSeat() const {
 
 void CheckInScreen::primaryAction() {
     if (m_results.empty() || m_snapshot.info.signedOffAt) return;
-    std::size_t pos = m_results[std::min(m_cursor, m_results.size() - 1)];
-    select(pos);
-    const auto& row = m_snapshot.roster[pos];
-    if (row.presence == domain::Presence::Expected) m_dialogs.openCheckIn(row, m_snapshot.info, nextFreeSeat());
+    // By the highlighted student's ID: a position would name someone else
+    // once the roster changed under the query.
+    const store::RosterRow* row = rowById(m_cursorId);
+    if (!row) return;
+    select(m_cursorId);
+    m_returnFocus.clear();
+    if (row->presence == domain::Presence::Expected) m_dialogs.openCheckIn(*row, m_snapshot.info, nextFreeSeat(), namesakes(*row));
+}
+
+void CheckInScreen::afterDialog(bool saved) {
+    if (m_returnFocus.empty()) {
+        // From a search: ready for the next student.
+        if (saved) m_query.clear();
+        m_focusSearch = true;
+    } else {
+        // Back to the control it was opened from; when the save means that
+        // control can no longer act, straight on to the one that can (the
+        // footer's order), rather than resting a frame on a disabled button.
+        // Detail-pane buttons fall back on Widgets::moveFocusOffDisabled.
+        const auto& c = m_snapshot.counts;
+        std::string target = m_returnFocus;
+        if (m_snapshot.info.signedOffAt) target = m_ui.tr("checkin.back");
+        else if (target == m_ui.tr("checkin.markNoShows") && c.expected == 0)
+            target = c.present > 0 ? m_ui.tr("checkin.checkOutAll") : m_ui.tr("checkin.export");
+        else if (target == m_ui.tr("checkin.checkOutAll") && c.present == 0)
+            target = m_ui.tr("checkin.export");
+        m_ui.widgets.focus(target);
+    }
+    // A refusal shown while the dialog was open is over with it.
+    if (!saved && !m_ui.feedback.ok) m_ui.feedback = {};
 }
 
 void CheckInScreen::afterAction(bool saved, bool backToSearch) {
@@ -120,6 +190,10 @@ bool CheckInScreen::draw(float width, float height) {
     if (escape) {
         m_ui.escapeConsumed = true;
         if (m_searchFocused && m_query.empty()) backOut = true;
+        // Dear ImGui would answer this Escape by restoring the field's text
+        // from when it was last activated (the failed search): the field lets
+        // go first, so the search stays cleared.
+        if (GImGui->ActiveId != 0 && GImGui->ActiveId == m_searchFieldId) ImGui::ClearActiveID();
         m_query.clear();
         m_focusSearch = true;
     }
@@ -148,16 +222,28 @@ bool CheckInScreen::draw(float width, float height) {
     }
     bool stay = !backOut;
     ImGui::Separator();
-    if (m_ui.widgets.button(m_ui.tr("checkin.walkIn"), Emphasis::Normal, ImVec2(0, 0), !m_snapshot.info.signedOffAt)) m_dialogs.openWalkIn();
+    if (m_ui.widgets.button(m_ui.tr("checkin.walkIn"), Emphasis::Normal, ImVec2(0, 0), !m_snapshot.info.signedOffAt)) {
+        m_returnFocus.clear();  // a walk-in goes on to check-in, then back to the search
+        m_dialogs.openWalkIn();
+    }
     m_ui.widgets.sameLineIfFits(m_ui.tr("checkin.markNoShows"));
     bool cutoffPassed = domain::noShowAllowed(m_ui.options.clock(), m_snapshot.info.rules());
     if (m_ui.widgets.button(m_ui.tr("checkin.markNoShows"), Emphasis::Normal, ImVec2(0, 0),
                             !m_snapshot.info.signedOffAt && m_snapshot.counts.expected > 0)) {
-        if (cutoffPassed) m_dialogs.openBulkNoShow(m_snapshot.counts.expected);
+        if (cutoffPassed) {
+            m_returnFocus = m_ui.tr("checkin.markNoShows");
+            m_dialogs.openBulkNoShow(studentsWhere([](const store::RosterRow& r) { return r.presence == domain::Presence::Expected; }));
+        }
         else {
             auto cutoff = m_snapshot.info.scheduledStart + domain::Minutes{m_snapshot.info.noShowAfterMinutes};
             m_ui.feedback = Feedback{false, m_ui.fmt("checkin.noShowTooEarly", {{"time", m_ui.clock(cutoff)}})};
         }
+    }
+    m_ui.widgets.sameLineIfFits(m_ui.tr("checkin.checkOutAll"));
+    if (m_ui.widgets.button(m_ui.tr("checkin.checkOutAll"), Emphasis::Normal, ImVec2(0, 0),
+                            !m_snapshot.info.signedOffAt && m_snapshot.counts.present > 0)) {
+        m_returnFocus = m_ui.tr("checkin.checkOutAll");
+        m_dialogs.openBulkCheckOut(studentsWhere([](const store::RosterRow& r) { return r.presence == domain::Presence::Present; }));
     }
     m_ui.widgets.sameLineIfFits(m_ui.tr("checkin.export"));
     if (m_ui.widgets.button(m_ui.tr("checkin.export"))) {
@@ -170,8 +256,10 @@ bool CheckInScreen::draw(float width, float height) {
         else m_ui.feedback = Feedback{true, m_ui.fmt("feedback.exported", {{"file", file.string()}})};
     }
     m_ui.widgets.sameLineIfFits(m_ui.tr("checkin.signOff"));
-    if (m_ui.widgets.button(m_ui.tr("checkin.signOff"), Emphasis::Normal, ImVec2(0, 0), !m_snapshot.info.signedOffAt))
-        m_dialogs.openSignOff(m_snapshot.counts);
+    if (m_ui.widgets.button(m_ui.tr("checkin.signOff"), Emphasis::Normal, ImVec2(0, 0), !m_snapshot.info.signedOffAt)) {
+        m_returnFocus = m_ui.tr("checkin.signOff");
+        m_dialogs.openSignOff(m_snapshot.counts, studentsWhere(notAccountedFor));
+    }
     m_ui.widgets.sameLineIfFits(m_ui.tr("checkin.back"));
     if (m_ui.widgets.button(m_ui.tr("checkin.back"))) stay = false;
 
@@ -180,16 +268,15 @@ bool CheckInScreen::draw(float width, float height) {
         refresh();
         if (!outcome.walkInStudentId.empty()) {
             // A walk-in goes straight on to check-in, flagged.
-            for (std::size_t i = 0; i < m_snapshot.roster.size(); ++i)
-                if (m_snapshot.roster[i].student.studentUniqueId == outcome.walkInStudentId) {
-                    select(i);
-                    m_dialogs.openCheckIn(m_snapshot.roster[i], m_snapshot.info, nextFreeSeat());
-                }
+            if (const auto* row = rowById(outcome.walkInStudentId)) {
+                select(outcome.walkInStudentId);
+                m_dialogs.openCheckIn(*row, m_snapshot.info, nextFreeSeat(), namesakes(*row));
+            }
         } else {
-            afterAction(true, true);
+            afterDialog(true);
         }
     } else if (outcome.closed) {
-        m_focusSearch = true;
+        afterDialog(false);
     }
     return stay;
 }
@@ -209,9 +296,23 @@ void CheckInScreen::drawHeader() {
                                                   {"onBreak", std::to_string(c.onBreak)},
                                                   {"out", std::to_string(c.checkedOut)},
                                                   {"noShow", std::to_string(c.noShow)}}));
-    if (info.signedOffAt)
+    if (info.signedOffAt) {
         m_ui.widgets.textColoured(m_ui.fmt("checkin.signedOff", {{"who", info.signedOffBy}, {"time", m_ui.clock(*info.signedOffAt)}}),
                                   m_ui.palette.success);
+    } else {
+        // The end-of-session checklist, always in view: what is still missing
+        // before sign-off, without pressing anything.
+        std::string irregular = m_ui.fmt("checkin.irregularities", {{"count", std::to_string(c.irregularities)}});
+        if (c.expected + c.present + c.onBreak == 0)
+            m_ui.widgets.textColoured(m_ui.fmt("checkin.checklistReady", {{"irregularities", irregular}}), m_ui.palette.success,
+                                      accessibility::Role::Status);
+        else
+            m_ui.widgets.text(m_ui.fmt("checkin.checklistMissing", {{"expected", std::to_string(c.expected)},
+                                                                    {"present", std::to_string(c.present)},
+                                                                    {"onBreak", std::to_string(c.onBreak)},
+                                                                    {"irregularities", irregular}}),
+                              accessibility::Role::Status);
+    }
 }
 
 void CheckInScreen::drawSearchPane(float width, float height) {
@@ -224,7 +325,8 @@ void CheckInScreen::drawSearchPane(float width, float height) {
     }
     bool enter = m_ui.widgets.textField(m_ui.tr("checkin.searchLabel"), m_query, m_ui.tr("checkin.searchHint"), true, 0.0f, 100);
     bool searchActive = ImGui::IsItemActive();
-    m_searchFocused = searchActive || ImGui::IsItemFocused();
+    m_searchFieldId = ImGui::GetItemID();
+    m_searchFocused = Widgets::focusedId() == m_searchFieldId;
     if (searchActive) {
         // Up/Down move through results while typing, not focus out of the field.
         GImGui->ActiveIdUsingNavDirMask |= (1u << ImGuiDir_Up) | (1u << ImGuiDir_Down);
@@ -232,11 +334,11 @@ void CheckInScreen::drawSearchPane(float width, float height) {
     runSearch();
     if (searchActive && !m_results.empty()) {
         if (ImGui::IsKeyPressed(keys::Down) && m_cursor + 1 < m_results.size()) {
-            ++m_cursor;
+            moveCursor(m_cursor + 1);
             m_scrollToCursor = true;
         }
         if (ImGui::IsKeyPressed(keys::Up) && m_cursor > 0) {
-            --m_cursor;
+            moveCursor(m_cursor - 1);
             m_scrollToCursor = true;
         }
     }
@@ -252,7 +354,7 @@ void CheckInScreen::drawSearchPane(float width, float height) {
     // (large text), so long names wrap instead of being cut.
     int rowLines = ImGui::GetContentRegionAvail().x >= 22.0f * em ? 2 : 3;
     float rowHeight = ImGui::GetTextLineHeight() * static_cast<float>(rowLines) + ImGui::GetStyle().FramePadding.y;
-    if (m_cursor >= m_results.size()) m_cursor = 0;
+    if (m_cursor >= m_results.size()) moveCursor(0);
     ImGuiListClipper clipper;
     clipper.Begin(static_cast<int>(m_results.size()), rowHeight + ImGui::GetStyle().ItemSpacing.y);
     // The current row is always drawn: it is the list's Tab stop, even when scrolled away.
@@ -266,11 +368,11 @@ void CheckInScreen::drawSearchPane(float width, float height) {
             std::string label = row.student.displayName() + "  ·  " + row.student.studentUniqueId;
             if (m_ui.widgets.listItem(row.student.studentUniqueId, label, rowStatus(row), (isCursor && !m_query.empty()) || isSelected,
                                       rowHeight, isCursor)) {
-                m_cursor = static_cast<std::size_t>(i);
-                select(pos);
+                moveCursor(static_cast<std::size_t>(i));
+                select(row.student.studentUniqueId);
             }
             // Up/Down move focus between rows (Dear ImGui's navigation): the Tab stop follows.
-            if (ImGui::IsItemFocused() && !isCursor) m_cursor = static_cast<std::size_t>(i);
+            if (ImGui::IsItemFocused() && !isCursor) moveCursor(static_cast<std::size_t>(i));
             if (isCursor && m_scrollToCursor) {
                 ImGui::SetScrollHereY(0.5f);
                 m_scrollToCursor = false;
@@ -338,10 +440,22 @@ void CheckInScreen::drawActions(const service::StudentDetail& d) {
         if (!m_ui.widgets.button(actions[i].first, i == 0 ? Emphasis::Primary : Emphasis::Normal, ImVec2(0, 0), actions[i].second)) continue;
         const std::string& id = row.student.studentUniqueId;
         std::string who = row.student.firstName + " " + row.student.lastSurname;
+        m_returnFocus = actions[i].first;
         switch (i) {
-        case 0: m_dialogs.openCheckIn(row, m_snapshot.info, nextFreeSeat()); break;
-        case 1: afterAction(m_ui.report(m_ui.services.attendance.breakOut(m_sessionId, id, m_ui.proctor), m_ui.fmt("feedback.breakOut", {{"name", who}})), false); break;
-        case 2: afterAction(m_ui.report(m_ui.services.attendance.breakIn(m_sessionId, id, m_ui.proctor), m_ui.fmt("feedback.breakIn", {{"name", who}})), false); break;
+        case 0: m_dialogs.openCheckIn(row, m_snapshot.info, nextFreeSeat(), namesakes(row)); break;
+        case 1:
+            // The next thing this student will need: focus never stays on the button just disabled.
+            if (m_ui.report(m_ui.services.attendance.breakOut(m_sessionId, id, m_ui.proctor), m_ui.fmt("feedback.breakOut", {{"name", who}}))) {
+                afterAction(true, false);
+                m_ui.widgets.focus(m_ui.tr("action.breakIn"));
+            }
+            break;
+        case 2:
+            if (m_ui.report(m_ui.services.attendance.breakIn(m_sessionId, id, m_ui.proctor), m_ui.fmt("feedback.breakIn", {{"name", who}}))) {
+                afterAction(true, false);
+                m_ui.widgets.focus(m_ui.tr("action.breakOut"));
+            }
+            break;
         case 3: afterAction(m_ui.report(m_ui.services.attendance.checkOut(m_sessionId, id, m_ui.proctor), m_ui.fmt("feedback.checkedOut", {{"name", who}})), true); break;
         case 4: m_dialogs.openSeat(row, d.attendance.seat); break;
         case 5: m_dialogs.openIdCheck(row); break;

@@ -5,6 +5,7 @@
 #include "kiosk/ui/dialogs.hpp"
 #include "kiosk/ui/ui_context.hpp"
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,11 +37,17 @@ private:
     void drawAccommodations(const service::StudentDetail& d);
     void drawHistory(const service::StudentDetail& d);
     void runSearch();
-    void select(std::size_t rosterPos);
+    void rebuildIndexIfStale();
+    void moveCursor(std::size_t resultIndex);
+    const store::RosterRow* rowById(const std::string& studentId) const;
+    void select(const std::string& studentId);
     void primaryAction();
     void afterAction(bool saved, bool backToSearch);
+    void afterDialog(bool saved);
     std::string rowStatus(const store::RosterRow& row) const;
     std::string nextFreeSeat() const;
+    std::vector<std::string> namesakes(const store::RosterRow& row) const;
+    std::vector<NamedStudent> studentsWhere(const std::function<bool(const store::RosterRow&)>& keep) const;
 
     UiContext& m_ui;
     Dialogs m_dialogs;
@@ -48,15 +55,20 @@ private:
     service::SessionSnapshot m_snapshot;
     std::vector<service::StateCopy> m_stateCopies;
     domain::RosterIndex m_index;
-    std::size_t m_indexedRosterSize = 0;
+    std::optional<std::uint64_t> m_indexedRevision;  // the roster revision m_index was built from
     std::string m_query;
     std::string m_lastQuery;
-    std::vector<std::uint32_t> m_results;  // positions in m_snapshot.roster
+    std::vector<std::uint32_t> m_results;  // positions in m_snapshot.roster (valid for m_indexedRevision only)
     std::size_t m_cursor = 0;              // highlighted result
+    std::string m_cursorId;                // the highlighted student: Enter acts on this ID, never on a position
     std::optional<std::string> m_selectedId;
     std::optional<service::StudentDetail> m_detail;
     bool m_focusSearch = true;
+    // The control a dialog was opened from, where focus returns when it closes;
+    // empty: the search field (the dialog came from Enter on a search).
+    std::string m_returnFocus;
     bool m_searchFocused = false;
+    std::uint32_t m_searchFieldId = 0;
     bool m_scrollToCursor = false;
     bool m_showAllAccommodations = false;
 };

@@ -3,6 +3,7 @@
 #include "kiosk/ui/keys.hpp"
 
 #include <imgui.h>
+#include <imgui_internal.h>
 
 #include <algorithm>
 #include <charconv>
@@ -65,8 +66,10 @@ bool Dialogs::enterPressed() const {
     return ImGui::IsKeyPressed(keys::Enter, false) || ImGui::IsKeyPressed(keys::KeypadEnter, false);
 }
 
-void Dialogs::openCheckIn(const store::RosterRow& row, const store::SessionInfo& session, std::string suggestedSeat) {
+void Dialogs::openCheckIn(const store::RosterRow& row, const store::SessionInfo& session, std::string suggestedSeat,
+                          std::vector<std::string> namesakes) {
     m_row = row;
+    m_namesakes = std::move(namesakes);
     m_session = session;
     m_idMethod = domain::IdMethod::PhotoId;
     m_verifiedBy = m_ui.proctor;
@@ -90,6 +93,11 @@ void Dialogs::openSeat(const store::RosterRow& row, std::string current) {
 void Dialogs::openIrregularity(const store::RosterRow& row) {
     m_row = row;
     open(DialogKind::Irregularity, "irregularity.title", "irregularity.description");
+    // Nothing chosen for the proctor: Enter must not record a category nobody picked.
+    m_choice = kNoChoice;
+    // The time is a real value (now), not a placeholder that looks like one.
+    m_time = m_ui.clock(m_ui.options.clock());
+    m_timeShownAsNow = m_time;
 }
 
 void Dialogs::openNoShow(const store::RosterRow& row) {
@@ -97,9 +105,20 @@ void Dialogs::openNoShow(const store::RosterRow& row) {
     open(DialogKind::NoShow, "noshow.title", "noshow.confirm");
 }
 
-void Dialogs::openBulkNoShow(int expected) {
-    m_expected = expected;
+void Dialogs::openBulkNoShow(std::vector<NamedStudent> students) {
+    m_students = std::move(students);
     open(DialogKind::BulkNoShow, "bulkNoshow.title", "bulkNoshow.confirm");
+}
+
+void Dialogs::openBulkCheckOut(std::vector<NamedStudent> students) {
+    m_students = std::move(students);
+    open(DialogKind::BulkCheckOut, "bulkCheckout.title", "bulkCheckout.confirm");
+}
+
+std::string Dialogs::namesList(const std::vector<NamedStudent>& students) const {
+    std::string out;
+    for (const auto& s : students) out += (out.empty() ? "" : "; ") + s.name + " (" + s.id + ")";
+    return out;
 }
 
 void Dialogs::openWalkIn() {
@@ -118,8 +137,9 @@ void Dialogs::openCorrect(const store::RosterRow& row, std::vector<store::Histor
     open(DialogKind::Correct, "correct.title", "correct.reason");
 }
 
-void Dialogs::openSignOff(const store::SessionCounts& counts) {
+void Dialogs::openSignOff(const store::SessionCounts& counts, std::vector<NamedStudent> missing) {
     m_counts = counts;
+    m_students = std::move(missing);
     m_verifiedBy = m_ui.proctor;
     open(DialogKind::SignOff, "signoff.title", "signoff.confirm");
 }
@@ -152,7 +172,8 @@ DialogOutcome Dialogs::draw(const std::string& sessionId) {
     case DialogKind::Seat: out = drawSeat(sessionId); break;
     case DialogKind::Irregularity: out = drawIrregularity(sessionId); break;
     case DialogKind::NoShow: out = drawNoShow(sessionId); break;
-    case DialogKind::BulkNoShow: out = drawBulkNoShow(sessionId); break;
+    case DialogKind::BulkNoShow:
+    case DialogKind::BulkCheckOut: out = drawBulk(sessionId); break;
     case DialogKind::WalkIn: out = drawWalkIn(sessionId); break;
     case DialogKind::Correct: out = drawCorrect(sessionId); break;
     case DialogKind::SignOff: out = drawSignOff(sessionId); break;
@@ -175,8 +196,11 @@ bool Dialogs::footer(const std::string& primary, bool enabled, DialogOutcome& ou
     bool submit = m_ui.widgets.button(primary, Emphasis::Primary, ImVec2(0, 0), enabled);
     m_ui.widgets.sameLineIfFits(m_ui.tr("common.cancel"));
     bool cancel = m_ui.widgets.button(m_ui.tr("common.cancel"));
-    bool cancelFocused = ImGui::IsItemFocused();
-    if (!submit && enabled && !cancelFocused && enterPressed()) submit = true;
+    bool cancelFocused = Widgets::focusedId() == ImGui::GetItemID();
+    if (!submit && enabled && !cancelFocused && enterPressed()) {
+        submit = true;
+        m_ui.widgets.noteDefaultAction(primary);
+    }
     if (cancel) {
         close();
         out.closed = true;
@@ -202,6 +226,14 @@ bool Dialogs::idMethodChoice() {
 DialogOutcome Dialogs::drawCheckIn(const std::string& sessionId) {
     DialogOutcome out;
     m_ui.widgets.heading(m_row.student.displayName() + " · " + m_row.student.studentUniqueId);
+    // A warning when the name alone is not enough. (No date of birth here:
+    // the store keeps it only as a hash, it being a student's sign-in factor.)
+    if (!m_namesakes.empty()) {
+        std::string ids;
+        for (const auto& id : m_namesakes) ids += (ids.empty() ? "" : ", ") + id;
+        m_ui.widgets.textColoured(m_ui.fmt("checkin.namesake", {{"id", m_row.student.studentUniqueId}, {"others", ids}}), m_ui.palette.warning,
+                                  accessibility::Role::Alert);
+    }
     if (m_row.walkIn) m_ui.widgets.textColoured(m_ui.tr("student.walkIn"), m_ui.palette.warning);
     domain::Timestamp now = m_ui.options.clock();
     bool late = domain::isLate(now, m_session.rules());
@@ -282,12 +314,18 @@ DialogOutcome Dialogs::drawIrregularity(const std::string& sessionId) {
     m_ui.widgets.text(m_ui.tr("irregularity.description"));
     m_ui.widgets.textField(m_ui.tr("irregularity.description"), m_description, m_ui.tr("irregularity.descriptionHint"), false, 0.0f, 1000);
     m_ui.widgets.text(m_ui.tr("irregularity.time"));
-    m_ui.widgets.textField(m_ui.tr("irregularity.time"), m_time, m_ui.tr("irregularity.timeHint"), false, 8.0f, 5);
+    m_ui.widgets.textField(m_ui.tr("irregularity.time"), m_time, {}, false, 8.0f, 5);
     if (footer(m_ui.tr("irregularity.confirm"), true, out)) {
+        if (m_choice >= kinds.size()) {
+            m_error = m_ui.tr("irregularity.needKind");
+            m_ui.feedback = Feedback{false, m_error};
+            return out;
+        }
         service::IrregularityDetails d;
-        d.circumstance = std::string(domain::kEventCircumstanceNs) + std::string(kinds[std::min(m_choice, kinds.size() - 1)]);
+        d.circumstance = std::string(domain::kEventCircumstanceNs) + std::string(kinds[m_choice]);
         d.description = m_description;
-        if (!m_time.empty()) {
+        // Left at "now": the event's own time (to the second) is when it happened.
+        if (!m_time.empty() && m_time != m_timeShownAsNow) {
             d.occurredAt = parseClock(m_time, m_ui.options.clock(), m_ui.options.offsetAt(m_ui.options.clock()));
             if (!d.occurredAt) {
                 m_error = m_ui.tr("irregularity.badTime");
@@ -317,18 +355,27 @@ DialogOutcome Dialogs::drawNoShow(const std::string& sessionId) {
     return out;
 }
 
-DialogOutcome Dialogs::drawBulkNoShow(const std::string& sessionId) {
+DialogOutcome Dialogs::drawBulk(const std::string& sessionId) {
     DialogOutcome out;
-    m_ui.widgets.wrappedText(m_ui.fmt("bulkNoshow.body", {{"count", std::to_string(m_expected)}}));
-    if (footer(m_ui.tr("bulkNoshow.confirm"), m_expected > 0, out)) {
-        auto r = m_ui.services.attendance.markNoShowsAtCutoff(sessionId, m_ui.proctor);
+    bool noShow = m_kind == DialogKind::BulkNoShow;
+    std::string count = std::to_string(m_students.size());
+    // Every student it will touch, by name, before the one confirmation.
+    m_ui.widgets.wrappedText(m_ui.fmt(noShow ? "bulkNoshow.body" : "bulkCheckout.body", {{"count", count}}));
+    m_ui.widgets.wrappedText(namesList(m_students));
+    std::string confirm = m_ui.tr(noShow ? "bulkNoshow.confirm" : "bulkCheckout.confirm");
+    if (footer(confirm, !m_students.empty(), out)) {
+        std::vector<std::string> ids;
+        for (const auto& s : m_students) ids.push_back(s.id);
+        auto r = noShow ? m_ui.services.attendance.markNoShowsAtCutoff(sessionId, m_ui.proctor, ids)
+                        : m_ui.services.attendance.checkOutEveryone(sessionId, m_ui.proctor, ids);
         if (!r.message.empty()) {
             m_error = r.message;
             m_ui.feedback = Feedback{false, r.message};
         } else {
             out.saved = true;
             m_ui.dataChanged = true;
-            m_ui.feedback = Feedback{true, m_ui.fmt("feedback.saved", {{"what", m_ui.fmt("feedback.bulkNoShow", {{"count", std::to_string(r.saved)}})}})};
+            std::string what = m_ui.fmt(noShow ? "feedback.bulkNoShow" : "feedback.bulkCheckOut", {{"count", std::to_string(r.saved)}});
+            m_ui.feedback = Feedback{true, m_ui.fmt("feedback.saved", {{"what", what}})};
             close();
             out.closed = true;
         }
@@ -391,6 +438,10 @@ DialogOutcome Dialogs::drawSignOff(const std::string& sessionId) {
                                                           {"noShow", std::to_string(c.noShow)},
                                                           {"walkIns", std::to_string(c.walkIns)},
                                                           {"late", std::to_string(c.late)}}));
+    m_ui.widgets.text(m_ui.fmt("checkin.irregularities", {{"count", std::to_string(c.irregularities)}}));
+    if (!m_students.empty())
+        m_ui.widgets.textColoured(m_ui.fmt("signoff.missing", {{"count", std::to_string(m_students.size())}, {"names", namesList(m_students)}}),
+                                  m_ui.palette.warning, accessibility::Role::Alert);
     m_ui.widgets.wrappedText(m_ui.tr("signoff.body"));
     m_ui.widgets.text(m_ui.tr("signoff.name"));
     m_ui.widgets.textField(m_ui.tr("signoff.name"), m_verifiedBy, {}, false, 0.0f, 120);

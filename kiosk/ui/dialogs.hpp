@@ -8,7 +8,13 @@
 
 namespace kiosk::ui {
 
-enum class DialogKind { None, CheckIn, IdCheck, Seat, Irregularity, NoShow, BulkNoShow, WalkIn, Correct, SignOff };
+enum class DialogKind { None, CheckIn, IdCheck, Seat, Irregularity, NoShow, BulkNoShow, BulkCheckOut, WalkIn, Correct, SignOff };
+
+// A student a bulk action or the sign-off checklist names.
+struct NamedStudent {
+    std::string id;
+    std::string name;  // "Ñúñez, Zoë"
+};
 
 struct DialogOutcome {
     bool saved = false;          // something was committed
@@ -20,15 +26,20 @@ class Dialogs {
 public:
     explicit Dialogs(UiContext& ui) : m_ui(ui) {}
 
-    void openCheckIn(const store::RosterRow& row, const store::SessionInfo& session, std::string suggestedSeat);
+    // `namesakes`: IDs of other students on the roster with the same name (the ID tells them apart).
+    void openCheckIn(const store::RosterRow& row, const store::SessionInfo& session, std::string suggestedSeat,
+                     std::vector<std::string> namesakes = {});
     void openIdCheck(const store::RosterRow& row);
     void openSeat(const store::RosterRow& row, std::string current);
     void openIrregularity(const store::RosterRow& row);
     void openNoShow(const store::RosterRow& row);
-    void openBulkNoShow(int expected);
+    // Bulk actions name every student they will touch; one confirmation.
+    void openBulkNoShow(std::vector<NamedStudent> students);
+    void openBulkCheckOut(std::vector<NamedStudent> students);
     void openWalkIn();
     void openCorrect(const store::RosterRow& row, std::vector<store::HistoryItem> history);
-    void openSignOff(const store::SessionCounts& counts);
+    // `missing`: who is not yet accounted for (expected, present, on a break).
+    void openSignOff(const store::SessionCounts& counts, std::vector<NamedStudent> missing);
 
     bool isOpen() const { return m_kind != DialogKind::None; }
     DialogKind kind() const { return m_kind; }
@@ -46,7 +57,8 @@ private:
     DialogOutcome drawSeat(const std::string& sessionId);
     DialogOutcome drawIrregularity(const std::string& sessionId);
     DialogOutcome drawNoShow(const std::string& sessionId);
-    DialogOutcome drawBulkNoShow(const std::string& sessionId);
+    DialogOutcome drawBulk(const std::string& sessionId);
+    std::string namesList(const std::vector<NamedStudent>& students) const;
     DialogOutcome drawWalkIn(const std::string& sessionId);
     DialogOutcome drawCorrect(const std::string& sessionId);
     DialogOutcome drawSignOff(const std::string& sessionId);
@@ -67,9 +79,12 @@ private:
     store::SessionInfo m_session;
     domain::IdMethod m_idMethod = domain::IdMethod::PhotoId;
     std::string m_verifiedBy, m_seat, m_lateReason, m_description, m_time, m_reason;
+    std::string m_timeShownAsNow;  // the irregularity time as first shown
     std::string m_walkInId, m_walkInFirst, m_walkInLast;
-    std::size_t m_choice = 0;
-    int m_expected = 0;
+    static constexpr std::size_t kNoChoice = static_cast<std::size_t>(-1);
+    std::size_t m_choice = 0;  // kNoChoice: the proctor has not chosen yet
+    std::vector<NamedStudent> m_students;
+    std::vector<std::string> m_namesakes;  // a bulk action's students, or the sign-off's missing ones
     store::SessionCounts m_counts;
     std::vector<store::HistoryItem> m_history;
 };

@@ -74,12 +74,15 @@ KioskUi::KioskUi(UiServices services, UiResources resources, UiOptions options)
 }
 
 void KioskUi::goTo(Screen screen) {
+    Screen from = m_screen;
     m_screen = screen;
     m_screenChanged = true;
+    // "Saved" and refusals belong to the screen they were said on.
+    m_ui.feedback = {};
     switch (screen) {
     case Screen::Picker:
         m_picker.refresh();
-        m_picker.focusFirst();
+        m_picker.focusFirst(from == Screen::CheckIn ? m_checkIn.sessionId() : std::string());
         break;
     case Screen::Student: m_student.start(); break;
     case Screen::Review: m_review.refresh(); break;
@@ -395,9 +398,37 @@ void KioskUi::handleShortcuts() {
 }
 
 void KioskUi::drawFeedback() {
-    if (m_ui.feedback.text.empty()) return;
+    // The line keeps its place when empty, so a message coming or going never
+    // moves the screen under the proctor's eyes.
+    if (m_ui.feedback.text.empty()) {
+        ImGui::Dummy(ImVec2(0.0f, ImGui::GetTextLineHeight()));
+        return;
+    }
     m_ui.widgets.textColoured(m_ui.feedback.text, m_ui.feedback.ok ? m_ui.palette.success : m_ui.palette.danger,
                               m_ui.feedback.ok ? accessibility::Role::Status : accessibility::Role::Alert);
+}
+
+void KioskUi::drawSpeechProblem() {
+    using accessibility::SpeechProblem;
+    accessibility::SpeechStatus now;
+    if (m_ui.options.speech) now = m_ui.options.speech->status();
+    else if (m_prefs.readAloud) now = {SpeechProblem::NoEngine, {}};
+    if (now.problem != SpeechProblem::None || m_ui.options.speech) m_speechProblem = now;
+    if (m_speechProblem.problem == SpeechProblem::None) return;
+    // Said where it matters: to the student who turned read-aloud on, and on
+    // every proctor screen, so the proctor learns of it too.
+    bool proctorScreen = m_screen != Screen::Student;
+    if (!m_prefs.readAloud && !proctorScreen) return;
+    std::string why;
+    switch (m_speechProblem.problem) {
+    case SpeechProblem::NoEngine: why = m_ui.tr("speech.problemNoEngine"); break;
+    case SpeechProblem::NoDevice: why = m_ui.tr("speech.problemNoDevice"); break;
+    case SpeechProblem::NoVoice: why = m_ui.fmt("speech.problemNoVoice", {{"language", m_speechProblem.detail}}); break;
+    case SpeechProblem::Failed: why = m_ui.tr("speech.problemFailed"); break;
+    case SpeechProblem::None: break;
+    }
+    m_ui.widgets.textColoured(m_ui.fmt(proctorScreen ? "speech.notWorkingProctor" : "speech.notWorking", {{"why", why}}), m_ui.palette.danger,
+                              accessibility::Role::Alert);
 }
 
 void KioskUi::speakAfterFrame() {
@@ -499,6 +530,7 @@ void KioskUi::frame() {
     if (m_settingsOpen) drawSettingsPanel();
     drawSyncProgress();
     drawFeedback();
+    drawSpeechProblem();
     ImGui::Separator();
     float width = ImGui::GetContentRegionAvail().x;
     float height = io.DisplaySize.y;
@@ -509,6 +541,9 @@ void KioskUi::frame() {
             goTo(Screen::CheckIn);
             m_ui.feedback = {};
         } else if (action.kind == PickerAction::Kind::StudentSignIn) {
+            // A student machine never carries a proctor's sign-in: proctor
+            // screens need ID and PIN again from here.
+            m_picker.signOutProctor(R"({"reason":"student_station"})", SessionPickerScreen::ForgetId::Yes);
             goTo(Screen::Student);
         } else if (action.kind == PickerAction::Kind::Review) {
             goTo(Screen::Review);

@@ -86,6 +86,8 @@ public:
     std::string windowTitle() const;
 
     const accessibility::Tree& tree() const { return m_ui.tree; }
+    // The controls that acted in the last frame (see Widgets::activations).
+    const std::vector<Widgets::Activation>& activations() const { return m_ui.widgets.activations(); }
     const Feedback& feedback() const { return m_ui.feedback; }
     bool onCheckInScreen() const { return m_screen == Screen::CheckIn; }
     bool onStudentScreen() const { return m_screen == Screen::Student; }
@@ -108,6 +110,7 @@ private:
     void drawSettingsBar();
     void drawSettingsPanel();
     void drawFeedback();
+    void drawSpeechProblem();
     void handleShortcuts();
     void speakAfterFrame();
     void keepFocusAcrossLanguages();
@@ -147,6 +150,8 @@ private:
     std::string m_pendingStatus;
     int m_pendingStatusFrames = 0;
     bool m_readScreen = false;
+    // The last thing read-aloud said was wrong; kept for the proctor's screens.
+    accessibility::SpeechStatus m_speechProblem;
     // A language switch renames (and so re-identifies) every control: focus
     // goes back to the same place in the Tab order once the new words are drawn.
     int m_focusIndex = -1;

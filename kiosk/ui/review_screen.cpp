@@ -1,7 +1,5 @@
 #include "kiosk/ui/review_screen.hpp"
 
-#include "kiosk/store/roster_repo.hpp"
-
 #include <imgui.h>
 
 namespace kiosk::ui {
@@ -10,7 +8,10 @@ void ReviewScreen::refresh() {
     auto list = m_ui.services.work.awaitingReview();
     m_entries = list ? std::move(*list) : std::vector<domain::WorkEntry>{};
     m_names.clear();
-    for (const auto& e : m_entries) m_names.push_back(e.studentId);
+    for (const auto& e : m_entries) {
+        std::string name = m_ui.services.work.studentName(e.studentId);
+        m_names.push_back(name.empty() ? e.studentId : name);
+    }
     if (m_selected >= m_entries.size()) m_selected = 0;
 }
 
@@ -25,13 +26,14 @@ bool ReviewScreen::draw() {
     for (std::size_t i = 0; i < m_entries.size(); ++i) {
         const auto& e = m_entries[i];
         const auto* task = catalogue ? catalogue->catalogue.task(e.taskId) : nullptr;
-        std::string label = e.studentId + " · " + e.date + " · " + (task ? task->title : e.taskId);
-        if (m_ui.widgets.listItem(e.entryId, label, m_ui.fmt("student.minutes", {{"minutes", std::to_string(e.minutes)}}), i == m_selected))
-            m_selected = i;
+        // The student's name first (what a proctor recognises); the ID stays beside the minutes to tell two namesakes apart.
+        std::string label = m_names[i] + " · " + m_ui.date(e.date) + " · " + (task ? task->title : e.taskId);
+        std::string value = m_ui.fmt("student.minutes", {{"minutes", std::to_string(e.minutes)}}) + " · " + e.studentId;
+        if (m_ui.widgets.listItem(e.entryId, label, value, i == m_selected)) m_selected = i;
     }
     const auto& e = m_entries[m_selected];
     ImGui::Separator();
-    m_ui.widgets.wrappedText(m_ui.fmt("review.detail", {{"place", e.place}, {"minutes", std::to_string(e.minutes)}, {"date", e.date}}));
+    m_ui.widgets.wrappedText(m_ui.fmt("review.detail", {{"place", e.place}, {"minutes", std::to_string(e.minutes)}, {"date", m_ui.date(e.date)}}));
     m_ui.widgets.wrappedText(m_ui.fmt("review.reflection", {{"text", e.reflection}}));
     m_ui.widgets.text(m_ui.tr("review.comment"));
     m_ui.widgets.textField(m_ui.tr("review.comment"), m_comment, m_ui.tr("review.commentHint"), false, 0.0f, 1000);

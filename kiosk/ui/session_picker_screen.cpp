@@ -2,6 +2,8 @@
 
 #include <imgui.h>
 
+#include <algorithm>
+
 namespace kiosk::ui {
 
 void SessionPickerScreen::refresh() {
@@ -27,17 +29,22 @@ bool SessionPickerScreen::signInProctor() {
     return true;
 }
 
+void SessionPickerScreen::signOutProctor(const std::string& auditDetail, ForgetId forget) {
+    if (forget == ForgetId::Yes) m_proctorIdField.clear();
+    if (m_ui.proctorId.empty()) return;
+    // Signing out always happens (it only ends access); an entry that cannot
+    // be written shows in verify-audit's count, not here.
+    (void)m_ui.services.security.audit("proctor:" + m_ui.proctorId, "proctor.sign_out", auditDetail);
+    m_ui.proctor.clear();
+    m_ui.proctorId.clear();
+    m_pin.clear();
+    m_focusFirst = true;
+}
+
 void SessionPickerScreen::drawProctorSignIn() {
     if (!m_ui.proctorId.empty()) {
         m_ui.widgets.text(m_ui.fmt("picker.signedInAs", {{"name", m_ui.proctor}, {"id", m_ui.proctorId}}), accessibility::Role::Status);
-        if (m_ui.widgets.button(m_ui.tr("picker.signOut"))) {
-            // Signing out always happens (it only ends access); an entry that
-            // cannot be written shows in verify-audit's count, not here.
-            (void)m_ui.services.security.audit("proctor:" + m_ui.proctorId, "proctor.sign_out", "{}");
-            m_ui.proctor.clear();
-            m_ui.proctorId.clear();
-            m_focusFirst = true;
-        }
+        if (m_ui.widgets.button(m_ui.tr("picker.signOut"))) signOutProctor("{}");
         return;
     }
     m_ui.widgets.text(m_ui.tr("picker.proctorId"));
@@ -55,6 +62,15 @@ void SessionPickerScreen::drawProctorSignIn() {
 
 PickerAction SessionPickerScreen::draw() {
     PickerAction action;
+    if (m_focusFirst && !m_ui.proctorId.empty()) {
+        // Signed in: back to the session just left, never to nowhere.
+        m_focusFirstSession = true;
+        m_focusFirst = false;
+    }
+    if (m_focusFirstSession && m_sessions.empty()) m_focusFirstSession = false;
+    if (m_focusFirstSession && !m_focusSessionId.empty() &&
+        std::none_of(m_sessions.begin(), m_sessions.end(), [&](const auto& s) { return s.info.sessionId == m_focusSessionId; }))
+        m_focusSessionId.clear();
     m_ui.widgets.heading(m_ui.tr("picker.title"));
     drawProctorSignIn();
     ImGui::Spacing();
@@ -77,9 +93,11 @@ PickerAction SessionPickerScreen::draw() {
                                                               {"noShow", std::to_string(c.noShow)}}) +
                             " · " + state + "##" + s.info.sessionId;
         float height = ImGui::GetTextLineHeightWithSpacing() * 2.0f + 2.0f * ImGui::GetStyle().FramePadding.y;
-        if (m_focusFirstSession) {
+        bool focusThis = m_focusFirstSession && (m_focusSessionId.empty() || m_focusSessionId == s.info.sessionId);
+        if (focusThis) {
             m_ui.widgets.focus(Widgets::visibleLabel(label));
             m_focusFirstSession = false;
+            m_focusSessionId.clear();
         }
         if (m_ui.widgets.button(label, Emphasis::Normal, ImVec2(-FLT_MIN, height))) {
             if (m_ui.proctorId.empty()) {

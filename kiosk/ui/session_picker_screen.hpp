@@ -19,7 +19,16 @@ class SessionPickerScreen {
 public:
     explicit SessionPickerScreen(UiContext& ui) : m_ui(ui), m_proctorIdField(ui.options.defaultProctor) {}
     void refresh();
-    void focusFirst() { m_focusFirst = true; }
+    // Where focus lands when the screen shows: the proctor ID (or PIN) when
+    // nobody is signed in, else the given session's card (the first one when empty).
+    void focusFirst(std::string sessionId = {}) {
+        m_focusFirst = true;
+        m_focusSessionId = std::move(sessionId);
+    }
+    // The proctor leaves (sign-out, or the machine turned into a student
+    // station): the next proctor types ID and PIN again.
+    enum class ForgetId { No, Yes };
+    void signOutProctor(const std::string& auditDetail, ForgetId forget = ForgetId::No);
     PickerAction draw();
 
 private:
@@ -32,6 +41,7 @@ private:
     std::string m_pin;  // cleared as soon as it has been checked
     bool m_focusFirst = true;
     bool m_focusFirstSession = false;
+    std::string m_focusSessionId;
     int m_awaitingReview = 0;
 };
 

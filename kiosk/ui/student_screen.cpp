@@ -22,12 +22,12 @@ void StudentScreen::clearForm() {
 }
 
 void StudentScreen::endSession(bool timedOut) {
+    bool draftKept = false;
     if (m_student) {
         // An unfinished entry is kept as a draft, never lost to a time-out.
         if (m_editing && (!m_place.empty() || !m_reflection.empty() || !m_minutes.empty())) {
             std::string ignored;
-            // Nobody is left to tell at a time-out; a draft that cannot be saved is what the student had not submitted.
-            (void)m_ui.services.work.saveDraft(m_student->id, m_entryId, fields(ignored));
+            draftKept = m_ui.services.work.saveDraft(m_student->id, m_entryId, fields(ignored)).saved;
         }
         // The student's screen is cleared whatever the audit log says:
         // refusing a sign-out would leave their data showing.
@@ -41,7 +41,8 @@ void StudentScreen::endSession(bool timedOut) {
     ImGui::ClearActiveID();
     GImGui->InputTextState.ClearText();
     GImGui->InputTextState.ClearFreeMemory();
-    m_ui.feedback = timedOut ? Feedback{true, m_ui.tr("student.timedOut")} : Feedback{true, m_ui.tr("student.signedOut")};
+    // Says a draft was kept only when one was.
+    m_ui.feedback = Feedback{true, m_ui.tr(!timedOut ? "student.signedOut" : draftKept ? "student.timedOutDraft" : "student.timedOut")};
     if (m_hooks.signedOut) m_hooks.signedOut();
     m_focus = m_ui.tr("student.id");
 }
@@ -72,12 +73,14 @@ void StudentScreen::drawSignIn() {
         m_focus.clear();
     }
     m_ui.widgets.textField(m_ui.tr("student.id"), m_idField, {}, false, 16.0f, 32);
-    std::string factor = pin ? m_ui.tr("student.pin") : m_ui.tr("student.birthDate");
+    std::string factor = pin ? m_ui.tr("student.pin") : m_ui.fmt("student.birthDate", {{"format", m_ui.tr("date.format")}});
     m_ui.widgets.text(factor);
     bool enter = m_ui.widgets.secretField(factor, m_secret, true, 16.0f, 16);
     bool pressed = m_ui.widgets.button(m_ui.tr("student.signIn"), Emphasis::Primary);
     if (!enter && !pressed) return;
-    auto r = m_ui.services.security.signIn(m_idField, m_secret);
+    // A date of birth is read in the screen's own date order (the label says which).
+    std::string secret = pin ? m_secret : m_ui.parseDate(m_secret).value_or(m_secret);
+    auto r = m_ui.services.security.signIn(m_idField, secret);
     m_secret.clear();
     if (!r.ok) {
         m_ui.feedback = Feedback{false, r.message};
@@ -116,10 +119,7 @@ void StudentScreen::drawHome() {
     }
     m_ui.widgets.heading(m_ui.fmt("student.progressTitle", {{"title", catalogue->catalogue.title}}));
     for (const auto& a : m_student->progress.areas) {
-        char hours[32], required[32];
-        std::snprintf(hours, sizeof hours, "%.2f", a.hours);
-        std::snprintf(required, sizeof required, "%.2f", a.requiredHours);
-        std::string line = m_ui.fmt("student.area", {{"area", a.title}, {"hours", hours}, {"required", required},
+        std::string line = m_ui.fmt("student.area", {{"area", a.title}, {"hours", m_ui.hours(a.hours)}, {"required", m_ui.hours(a.requiredHours)},
                                                      {"tasks", std::to_string(a.tasksDone)}, {"requiredTasks", std::to_string(a.requiredTasks)}});
         if (a.complete()) line += " · " + m_ui.tr("student.areaDone");
         m_ui.widgets.text(line, accessibility::Role::Status);
@@ -133,7 +133,7 @@ void StudentScreen::drawHome() {
     if (m_student->entries.empty()) m_ui.widgets.text(m_ui.tr("student.noEntries"));
     for (const auto& e : m_student->entries) {
         const auto* task = catalogue->catalogue.task(e.taskId);
-        std::string label = (e.date.empty() ? m_ui.tr("student.noDate") : e.date) + " · " + (task ? task->title : m_ui.tr("student.noTask")) + " · " +
+        std::string label = (e.date.empty() ? m_ui.tr("student.noDate") : m_ui.date(e.date)) + " · " + (task ? task->title : m_ui.tr("student.noTask")) + " · " +
                             m_ui.fmt("student.minutes", {{"minutes", std::to_string(e.minutes)}});
         std::string status = m_ui.tr("entryStatus." + std::string(domain::entryStatusCode(e.status)));
         if (!e.reviewerComment.empty()) status += " · " + e.reviewerComment;
@@ -148,14 +148,15 @@ void StudentScreen::openEntry(const domain::WorkEntry* e) {
     const auto* catalogue = m_ui.services.work.catalogue();
     if (e) {
         m_entryId = e->entryId;
-        m_date = e->date;
+        m_date = m_ui.date(e->date);
         m_minutes = e->minutes > 0 ? std::to_string(e->minutes) : "";
         m_place = e->place;
         m_reflection = e->reflection;
         for (std::size_t i = 0; catalogue && i < catalogue->catalogue.tasks.size(); ++i)
             if (catalogue->catalogue.tasks[i].id == e->taskId) m_task = i;
     } else {
-        m_date = domain::formatUtc(m_ui.options.clock()).substr(0, 10);
+        // Today, in the kiosk's own zone and the screen's date format.
+        m_date = m_ui.date(domain::formatUtc(m_ui.options.clock() + std::chrono::minutes{m_ui.options.utcOffsetMinutes}).substr(0, 10));
     }
     m_focus = m_ui.tr("student.task");
 }
@@ -164,7 +165,14 @@ domain::EntryFields StudentScreen::fields(std::string& error) const {
     domain::EntryFields f;
     const auto* catalogue = m_ui.services.work.catalogue();
     if (catalogue && m_task < catalogue->catalogue.tasks.size()) f.taskId = catalogue->catalogue.tasks[m_task].id;
-    f.date = m_date;
+    if (m_date.empty()) {
+        f.date.clear();
+    } else if (auto iso = m_ui.parseDate(m_date)) {
+        f.date = *iso;
+    } else {
+        f.date = m_date;  // the service refuses it in its own words
+        if (error.empty()) error = m_ui.fmt("student.badDate", {{"format", m_ui.tr("date.format")}, {"example", m_ui.date("2026-11-23")}});
+    }
     if (!m_minutes.empty()) {
         auto r = std::from_chars(m_minutes.data(), m_minutes.data() + m_minutes.size(), f.minutes);
         if (r.ec != std::errc{} || r.ptr != m_minutes.data() + m_minutes.size()) error = m_ui.tr("student.badMinutes");
@@ -195,8 +203,9 @@ void StudentScreen::drawEntryForm() {
         if (m_ui.widgets.radio(label, m_task == i, m_task == i)) m_task = i;
         if (ImGui::IsItemFocused() && m_task != i) m_task = i;
     }
-    m_ui.widgets.text(m_ui.tr("student.date"));
-    m_ui.widgets.textField(m_ui.tr("student.date"), m_date, "2026-11-23", false, 10.0f, 10);
+    std::string dateLabel = m_ui.fmt("student.date", {{"format", m_ui.tr("date.format")}});
+    m_ui.widgets.text(dateLabel);
+    m_ui.widgets.textField(dateLabel, m_date, {}, false, 10.0f, 10);
     m_ui.widgets.text(m_ui.tr("student.minutesField"));
     m_ui.widgets.textField(m_ui.tr("student.minutesField"), m_minutes, {}, false, 6.0f, 4);
     m_ui.widgets.text(m_ui.tr("student.place"));

@@ -11,10 +11,14 @@
 #include "kiosk/service/session_queries.hpp"
 #include "kiosk/service/sync_view.hpp"
 #include "kiosk/service/work_service.hpp"
+#include "kiosk/ui/local_date.hpp"
 #include "kiosk/ui/palette.hpp"
 #include "kiosk/ui/widgets.hpp"
 
 #include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <optional>
 #include <filesystem>
 #include <functional>
 #include <string>
@@ -78,6 +82,16 @@ struct UiContext {
     float em() const { return widgets.em(); }
     ImVec2 ems(float w, float h) const { return ImVec2(w * em(), h * em()); }
     std::string clock(domain::Timestamp t) const { return domain::formatClock(t, options.offsetAt(t)); }
+    // A calendar date (YYYY-MM-DD) as this language writes it; one format on every screen.
+    std::string date(std::string_view iso) const { return formatLocalDate(iso, tr("date.order")); }
+    std::optional<std::string> parseDate(std::string_view typed) const { return parseLocalDate(typed, tr("date.order")); }
+    // "2.5", "10" (Spanish "2,5"): hours as people say them, at most one decimal.
+    std::string hours(double h) const {
+        long tenths = std::lround(h * 10.0);
+        std::string out = std::to_string(tenths / 10);
+        if (tenths % 10 != 0) out += tr("number.decimal") + std::to_string(std::labs(tenths % 10));
+        return out;
+    }
 
     // Shows the outcome: "saved" only when the service says it committed.
     bool report(const service::ActionResult& r, const std::string& savedText) {

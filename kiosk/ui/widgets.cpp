@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 namespace kiosk::ui {
 
@@ -87,7 +88,36 @@ std::string Widgets::wrapToWidth(const std::string& text, float width) {
     return out;
 }
 
+std::uint32_t Widgets::focusedId() {
+    const ImGuiContext& g = *GImGui;
+    return g.ActiveId != 0 ? g.ActiveId : g.NavId;
+}
+
+bool Widgets::itemHasFocus() const {
+    // While focus is on its way to another control (a request not yet taken
+    // this frame), the control it leaves has neither the ring nor the keys.
+    if (hasPendingFocus()) return false;
+    return ImGui::GetItemID() != 0 && ImGui::GetItemID() == focusedId();
+}
+
+void Widgets::noteActivation(const std::string& label) {
+    m_activations.push_back({ImGui::GetItemID(), visibleLabel(label), m_modalScope.empty() ? "main" : m_modalScope, false});
+}
+
+void Widgets::noteDefaultAction(const std::string& label) {
+    m_activations.push_back({0, visibleLabel(label), m_modalScope.empty() ? "main" : m_modalScope, true});
+}
+
 void Widgets::begin(accessibility::Tree& tree, const Palette& palette, float em) {
+    // A request for a control that never showed up (renamed, gone) is dropped
+    // after a few frames, so the ring cannot stay hidden waiting for it.
+    if (hasPendingFocus() && ++m_pendingAge > 3) {
+        m_pendingFocus = 0;
+        m_pendingFocusLabel.clear();
+    }
+    if (!hasPendingFocus()) m_pendingAge = 0;
+    m_activations.clear();
+    m_keyboardFocusRequested = false;
     m_tree = &tree;
     m_palette = &palette;
     m_em = em;
@@ -96,17 +126,65 @@ void Widgets::begin(accessibility::Tree& tree, const Palette& palette, float em)
     m_tree->clear();
 }
 
+void Widgets::moveFocusOffDisabled() {
+    // An action that disables its own button (Break out, No-show…) would
+    // leave focus on a control that takes no keys and no Tab from it: focus
+    // goes on to the next control that can act, in drawing order.
+    // Not in the frame focus was put somewhere on purpose: that control may
+    // only be enabled from the next frame on (Back from break, after Break out).
+    if (hasPendingFocus() || m_keyboardFocusRequested || m_focusedThisFrame != 0) return;
+    const auto& nodes = m_tree->nodes();
+    auto at = std::find_if(nodes.begin(), nodes.end(), [](const auto& n) { return n.focusable && n.focused; });
+    if (at == nodes.end() || !at->disabled) return;
+    auto start = static_cast<std::size_t>(at - nodes.begin());
+    for (std::size_t k = 1; k < nodes.size(); ++k) {
+        const auto& n = nodes[(start + k) % nodes.size()];
+        if (n.focusable && !n.disabled && n.tabStop && n.scope == at->scope) {
+            m_pendingFocus = n.id;
+            return;
+        }
+    }
+}
+
+void Widgets::keepFocusSomewhere() {
+    // Dear ImGui's navigation drops focus altogether on an Escape nothing
+    // else took (and a few other ways): focus stays on the control that had
+    // it while that control is still on screen.
+    const auto& nodes = m_tree->nodes();
+    auto focused = std::find_if(nodes.begin(), nodes.end(), [](const auto& n) { return n.focusable && n.focused; });
+    if (focused != nodes.end()) {
+        m_lastFocused = focused->id;
+        return;
+    }
+    // Only when Dear ImGui holds no focus at all: between a text field's focus
+    // request and its activation, focus is in flight, not lost.
+    if (hasPendingFocus() || m_lastFocused == 0 || focusedId() != 0 || m_keyboardFocusRequested) return;
+    // Never behind an open dialog.
+    bool modal = std::any_of(nodes.begin(), nodes.end(), [](const auto& n) { return n.focusable && !n.scope.empty() && n.scope != "main"; });
+    bool stillThere = std::any_of(nodes.begin(), nodes.end(), [&](const auto& n) {
+        return n.focusable && !n.disabled && n.id == m_lastFocused && modal == (!n.scope.empty() && n.scope != "main");
+    });
+    if (stillThere) m_pendingFocus = m_lastFocused;
+    else m_lastFocused = 0;
+}
+
 void Widgets::end() {
+    bool tab = ImGui::IsKeyPressed(keys::Tab);
+    if (!tab) {
+        moveFocusOffDisabled();
+        keepFocusSomewhere();
+        return;
+    }
     // Tab and Shift+Tab move through focusable widgets in drawing order,
-    // within the open dialog when there is one.
-    if (!ImGui::IsKeyPressed(keys::Tab)) return;
+    // within the open dialog when there is one; from a control that was just
+    // disabled, on from where it stands.
     bool back = ImGui::GetIO().KeyShift;
     std::vector<const accessibility::Node*> order;
     bool modal = false;
     for (const auto& n : m_tree->nodes())
         if (n.focusable && !n.disabled && !n.scope.empty() && n.scope != "main") modal = true;
     for (const auto& n : m_tree->nodes()) {
-        if (!n.focusable || n.disabled || !(n.tabStop || n.focused)) continue;
+        if (!n.focusable || !(n.tabStop || n.focused) || (n.disabled && !n.focused)) continue;
         bool inModal = !n.scope.empty() && n.scope != "main";
         if (modal == inModal) order.push_back(&n);
     }
@@ -128,7 +206,7 @@ void Widgets::record(Role role, const std::string& label, const std::string& val
     n.label = visibleLabel(label);
     n.value = value;
     n.focusable = focusable;
-    n.focused = focusable && (ImGui::IsItemFocused() || ImGui::IsItemActive());
+    n.focused = focusable && itemHasFocus();
     n.checked = checked;
     n.selected = selected;
     n.disabled = disabled;
@@ -136,6 +214,7 @@ void Widgets::record(Role role, const std::string& label, const std::string& val
     n.clip = windowClip();
     n.reach = windowReach();
     n.scope = m_modalScope.empty() ? "main" : m_modalScope;
+    n.ring = focusable && std::exchange(m_ringDrawn, false);
     // Anything running past its window's right edge is cut off there.
     n.truncated = truncated || n.rect.x + n.rect.w > n.clip.x + n.clip.w + 0.5f;
     n.fullTextOnFocus = n.truncated && focusable;  // showFullText() draws it for every focusable widget
@@ -143,8 +222,8 @@ void Widgets::record(Role role, const std::string& label, const std::string& val
 }
 
 void Widgets::drawFocusRing() {
-    if (!(ImGui::IsItemFocused() && keyboardFocusVisible())) return;
-    ringAround(ImGui::GetItemRectMin(), ImGui::GetItemRectMax());
+    m_ringDrawn = itemHasFocus() && keyboardFocusVisible();
+    if (m_ringDrawn) ringAround(ImGui::GetItemRectMin(), ImGui::GetItemRectMax());
 }
 
 void Widgets::ringAround(ImVec2 a, ImVec2 b) {
@@ -230,7 +309,7 @@ void Widgets::applyPendingFocus(const std::string& label) {
 bool Widgets::enterOnFocused() const {
     // Dear ImGui 1.86 activates buttons with Space only; a kiosk user expects Enter too.
     if (ImGui::GetItemID() == m_focusedThisFrame) return false;
-    return ImGui::IsItemFocused() && (ImGui::IsKeyPressed(keys::Enter, false) || ImGui::IsKeyPressed(keys::KeypadEnter, false));
+    return itemHasFocus() && (ImGui::IsKeyPressed(keys::Enter, false) || ImGui::IsKeyPressed(keys::KeypadEnter, false));
 }
 
 float Widgets::buttonWidth(const std::string& label) const {
@@ -296,6 +375,7 @@ bool Widgets::button(const std::string& label, Emphasis emphasis, ImVec2 size, b
                      textSize.y > ImGui::GetItemRectSize().y - 2.0f * st.FramePadding.y + 0.5f;
     record(Role::Button, label, {}, true, false, false, !enabled, truncated);
     showFullText(shown, m_tree->nodes().back().truncated);
+    if (pressed && enabled) noteActivation(label);
     return pressed && enabled;
 }
 
@@ -311,6 +391,7 @@ bool Widgets::textField(const std::string& label, std::string& value, const std:
     // a provisional place: the request waits for the window's second frame.
     bool requested = windowSettled() && takeFocusRequest(id, label);
     if (requested) {
+        m_keyboardFocusRequested = true;
         // Focus requested before drawing so typing goes straight in.
         if (GImGui->ActiveId != 0 && GImGui->ActiveId != id) ImGui::ClearActiveID();
         ImGui::SetKeyboardFocusHere();
@@ -329,9 +410,13 @@ bool Widgets::textField(const std::string& label, std::string& value, const std:
         value.resize(cut);
     }
     if (requested) bringIntoView();
-    bool focused = ImGui::IsItemFocused() || ImGui::IsItemActive();
-    if (focused) ringAround(ImGui::GetItemRectMin(), ImGui::GetItemRectMax());
+    // The field being typed into is navigation's current item too: nothing
+    // else keeps a ring (or takes Enter) while the keys come here.
+    if (ImGui::IsItemActive() && GImGui->NavId != id) ImGui::SetFocusID(id, ImGui::GetCurrentWindow());
+    m_ringDrawn = itemHasFocus();
+    if (m_ringDrawn) ringAround(ImGui::GetItemRectMin(), ImGui::GetItemRectMax());
     record(Role::TextField, label, secret ? std::string(value.size(), '*') : value, true);
+    if (result && enterReturnsTrue) noteActivation(label);
     return result;
 }
 
@@ -353,6 +438,7 @@ bool Widgets::checkbox(const std::string& label, bool& value, bool enabled) {
     drawFocusRing();
     record(Role::Checkbox, label, {}, true, value, false, !enabled, ImGui::CalcTextSize(lines.c_str()).x > room + 0.5f);
     showFullText(shown, m_tree->nodes().back().truncated);
+    if (changed && enabled) noteActivation(label);
     return changed && enabled;
 }
 
@@ -370,6 +456,7 @@ bool Widgets::radio(const std::string& label, bool active, bool tabStop) {
     record(Role::RadioButton, label, {}, true, active, active, false, ImGui::CalcTextSize(lines.c_str()).x > room + 0.5f);
     m_tree->lastNode().tabStop = tabStop;
     showFullText(shown, m_tree->nodes().back().truncated);
+    if (pressed) noteActivation(label);
     return pressed;
 }
 
@@ -401,6 +488,7 @@ bool Widgets::listItem(const std::string& id, const std::string& label, const st
     node.truncated = truncated || node.rect.x + node.rect.w > node.clip.x + node.clip.w + 0.5f;
     node.fullTextOnFocus = node.truncated;
     showFullText(shown, m_tree->nodes().back().truncated);
+    if (pressed) noteActivation(label);
     ImGui::PopID();
     return pressed;
 }

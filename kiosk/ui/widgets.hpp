@@ -13,7 +13,9 @@
 
 #include <imgui.h>
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace kiosk::ui {
 
@@ -68,8 +70,15 @@ public:
     float radioWidth(const std::string& label) const;
 
     // Focus requests land when the widget with that label is next drawn.
-    void focus(const std::string& label) { m_pendingFocusLabel = label; }
-    void focusId(std::uint32_t id) { m_pendingFocus = id; }
+    // The newest request wins.
+    void focus(const std::string& label) {
+        m_pendingFocusLabel = label;
+        m_pendingFocus = 0;
+    }
+    void focusId(std::uint32_t id) {
+        m_pendingFocus = id;
+        m_pendingFocusLabel.clear();
+    }
     // Scrolls the focused control into view when it is next drawn (after a resize).
     void keepFocusInView();
     bool hasPendingFocus() const { return m_pendingFocus != 0 || !m_pendingFocusLabel.empty(); }
@@ -77,6 +86,24 @@ public:
     bool tabbed() const { return m_tabbed; }
 
     float em() const { return m_em; }
+
+    // The one focused control: the text field being edited when there is one
+    // (it receives the keys), else keyboard navigation's current item. The
+    // ring, the tree's `focused`, Enter and Space all read this, so the ring
+    // can never sit on one control while the keys go to another.
+    static std::uint32_t focusedId();
+
+    // Every control that acted this frame (pressed, toggled, chosen, Enter in
+    // a field), in drawing order. `byDefault`: a dialog's main button, run by
+    // Enter from anywhere inside the dialog. Tests check these against focus.
+    struct Activation {
+        std::uint32_t id = 0;
+        std::string label;
+        std::string scope;
+        bool byDefault = false;
+    };
+    const std::vector<Activation>& activations() const { return m_activations; }
+    void noteDefaultAction(const std::string& label);
 
     // "Check in##dialog" is shown and spoken as "Check in".
     static std::string visibleLabel(const std::string& label);
@@ -97,6 +124,14 @@ private:
     ImGuiID m_scrollTarget = 0;  // focused while its window was appearing: scrolled to once it settles
     ImGuiID m_focusedThisFrame = 0;  // its Enter belongs to whatever moved focus here
     bool enterOnFocused() const;
+    void moveFocusOffDisabled();
+    void keepFocusSomewhere();
+    ImGuiID m_lastFocused = 0;
+    bool m_keyboardFocusRequested = false;
+    int m_pendingAge = 0;  // frames a focus request has waited  // a text field asked for keyboard focus this frame
+    bool itemHasFocus() const;
+    void noteActivation(const std::string& label);
+    std::vector<Activation> m_activations;
 
     accessibility::Tree* m_tree = nullptr;
     const Palette* m_palette = nullptr;
@@ -106,6 +141,7 @@ private:
     std::string m_modalScope;
     bool m_tabbed = false;
     bool m_textFieldWasActive = false;
+    bool m_ringDrawn = false;  // drawFocusRing() drew on the item about to be recorded
 };
 
 } // namespace kiosk::ui

@@ -532,3 +532,39 @@ TEST_CASE("the window title names the open dialog and the screen, never a studen
     h.frames(2);
     CHECK(h.ui().windowTitle() == "Registro de entrada: WorkKeys Applied Math — TestSite Kiosk");
 }
+
+TEST_CASE("read-aloud without a sound device says so on the student's screen and on the proctor's") {
+    // The speaker a machine without /dev/snd has: it reports instead of playing.
+    struct NoDevice final : accessibility::SpeechSink {
+        int spoken = 0;
+        void speak(accessibility::Utterance, accessibility::Interrupt) override { ++spoken; }
+        void stop() override {}
+        accessibility::SpeechStatus status() const override {
+            return {accessibility::SpeechProblem::NoDevice, "no sound device: no ALSA playback device, and no PulseAudio or PipeWire"};
+        }
+    } speaker;
+    test::DemoFixture f;
+    test::UiHarness h(f.store, f.clock(), 1280, 800, &speaker);
+    REQUIRE(h.tabTo("Student sign-in"));
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(h.ui().onStudentScreen());
+    CHECK(h.findContaining("Read-aloud is on, but nothing can be heard") == nullptr);  // off: nothing to say
+    h.press(keys::F5);  // the student turns read-aloud on
+    h.frames(2);
+    const auto* alert = h.findContaining("Read-aloud is on, but nothing can be heard: the machine has no sound device");
+    REQUIRE(alert != nullptr);
+    CHECK(alert->role == Role::Alert);
+    h.press(keys::F5);
+    h.frames(2);
+    REQUIRE(h.tabTo("Proctor screens"));
+    h.press(keys::Enter);
+    h.frames(2);
+    // The proctor sees it too, read-aloud on or not.
+    const auto* proctor = h.findContaining("Read-aloud does not work on this machine: the machine has no sound device");
+    REQUIRE(proctor != nullptr);
+    CHECK(proctor->role == Role::Alert);
+    h.ui().setLanguage("es");
+    h.frames(2);
+    CHECK(h.findContaining("La lectura en voz alta no funciona en este equipo: el equipo no tiene dispositivo de sonido") != nullptr);
+}

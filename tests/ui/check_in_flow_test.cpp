@@ -5,6 +5,7 @@
 #include "kiosk/store/roster_repo.hpp"
 #include "kiosk/ui/keys.hpp"
 #include "sync/outbox/outbox.hpp"
+#include "ui/demo_fixture.hpp"
 #include "ui/ui_harness.hpp"
 
 #include <doctest/doctest.h>
@@ -146,14 +147,27 @@ TEST_CASE("the irregularity form records an Ed-Fi circumstance, a description an
     h.frames(2);
     REQUIRE(h.focused() != nullptr);
     CHECK(h.focused()->label == "Description");
-    // An empty description is refused, and nothing is written.
+    // Nothing is chosen for the proctor: Enter refuses and says why; nothing is written.
+    for (const auto& n : h.tree().nodes())
+        if (n.role == accessibility::Role::RadioButton) CHECK_MESSAGE(!n.checked, n.label << " is pre-selected");
+    h.press(keys::Enter);
+    h.frames(1);
+    CHECK(h.findContaining("Choose what happened") != nullptr);
+    CHECK(f.events("S100001").size() == 1);
+    // The time is a real value, now (14:00 at UTC+0), not a hint.
+    const accessibility::Node* time = nullptr;
+    for (const auto& n : h.tree().nodes())
+        if (n.role == accessibility::Role::TextField && n.label == "Time it happened (HH:MM)") time = &n;
+    REQUIRE(time != nullptr);
+    CHECK(time->value == "14:00");
+
+    REQUIRE(h.tabTo("Fire alarm"));
+    h.press(keys::Space);
+    // An empty description is refused too.
     h.press(keys::Enter);
     h.frames(1);
     CHECK(h.findContaining("Describe what happened") != nullptr);
     CHECK(f.events("S100001").size() == 1);
-
-    REQUIRE(h.tabTo("Fire alarm"));
-    h.press(keys::Space);
     REQUIRE(h.tabTo("Description"));
     h.type("Alarm rang at 14:05; room evacuated for 12 minutes");
     h.press(keys::Enter);
@@ -164,6 +178,227 @@ TEST_CASE("the irregularity form records an Ed-Fi circumstance, a description an
     CHECK(events[1].circumstance == "uri://ed-fi.org/EventCircumstanceDescriptor#Fire alarm");
     CHECK(events[1].description == "Alarm rang at 14:05; room evacuated for 12 minutes");
     CHECK(events[1].proctor == "Ms. Rivera");
+    CHECK(!events[1].occurredAt.has_value());  // left at "now": the event's own time stands
     // The dialog closed and the record shows the irregularity.
     CHECK(h.findContaining("Irregularity · Fire alarm: Alarm rang") != nullptr);
+}
+
+TEST_CASE("a roster changed under an open session with a query typed: Enter opens the student shown, by ID") {
+    Fixture f;
+    test::UiHarness h(f.store, f.clock());
+    openFirstSession(h);
+    h.type("zoe nun");
+    h.frames(1);
+    REQUIRE(h.ui().checkInScreen().results().size() == 1);
+
+    // A download renames the last student on the list so they sort first, and
+    // withdraws another registration while adding one: the roster keeps its
+    // size, and everyone from Zoë on moves one place down.
+    auto roster = store::rosterForSession(f.store.db(), "RHS-2026-WK-AM-114").value();
+    REQUIRE(roster.size() > 3);
+    REQUIRE(roster.front().student.lastSurname != "Aaronson");
+    store::Student renamed = roster.back().student;
+    const std::string withdrawnId = roster[roster.size() - 2].student.studentUniqueId;
+    REQUIRE(withdrawnId != "S100001");
+    renamed.firstName = "Abe";
+    renamed.lastSurname = "Aaronson";
+    REQUIRE(store::upsertStudent(f.store.db(), renamed).ok());
+    auto withdraw = f.store.db().prepare("DELETE FROM registration WHERE session_id = ?1 AND student_unique_id = ?2;").value();
+    withdraw.bind(1, "RHS-2026-WK-AM-114").bind(2, withdrawnId);
+    REQUIRE(withdraw.run().ok());
+    REQUIRE(store::upsertRegistration(f.store.db(), store::Registration{"RHS-2026-WK-AM-114", "S100003", {}, false}).ok());
+    auto after = store::rosterForSession(f.store.db(), "RHS-2026-WK-AM-114").value();
+    REQUIRE(after.size() == roster.size());
+    REQUIRE(after.front().student.studentUniqueId == renamed.studentUniqueId);
+
+    h.ui().refresh();  // what the kiosk does after a sync pass
+    h.frames(1);
+    REQUIRE(h.ui().checkInScreen().results().size() == 1);
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(h.focused() != nullptr);
+    CHECK(h.focused()->label == "Check in");
+    CHECK(h.findContaining("Ñúñez, Zoë · S100001") != nullptr);
+    h.press(keys::Enter);
+    h.frames(1);
+    CHECK(f.events("S100001").size() == 1);
+    CHECK(f.events(renamed.studentUniqueId).empty());
+    CHECK(f.events(after[1].student.studentUniqueId).empty());
+
+    // The new name is found; the withdrawn student is not.
+    h.type("aaronson");
+    h.frames(1);
+    REQUIRE(h.ui().checkInScreen().results().size() == 1);
+    CHECK(h.findContaining("Aaronson, Abe") != nullptr);
+    h.press(keys::Escape);
+    h.type(withdrawnId);
+    h.frames(1);
+    CHECK(h.ui().checkInScreen().results().empty());
+}
+
+TEST_CASE("after saving a dialog focus returns to the control it came from, and after Break out to Back from break") {
+    Fixture f;
+    test::UiHarness h(f.store, f.clock());
+    openFirstSession(h);
+    h.type("zoe nun");
+    h.press(keys::Enter);
+    h.frames(2);
+    h.press(keys::Enter);  // checked in; back in the search
+    h.frames(2);
+    h.type("zoe nun");
+    h.press(keys::Enter);  // her record
+    h.frames(1);
+    REQUIRE(h.tabTo("Seat…"));
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(h.focused() != nullptr);
+    CHECK(h.focused()->label == "Seat");
+    h.type("B4");
+    h.press(keys::Enter);
+    h.frames(3);
+    REQUIRE(h.focused() != nullptr);
+    CHECK(h.focused()->label == "Seat…");
+    CHECK(h.focused()->ring);
+    int ringed = 0;
+    for (const auto& n : h.tree().nodes()) ringed += n.ring ? 1 : 0;
+    CHECK(ringed == 1);
+
+    REQUIRE(h.tabTo("Break out"));
+    h.press(keys::Enter);
+    h.frames(3);
+    REQUIRE(f.events("S100001").back().kind == domain::EventKind::BreakOut);
+    REQUIRE(h.focused() != nullptr);
+    CHECK(h.focused()->label == "Back from break");
+    CHECK_FALSE(h.focused()->disabled);
+    // Tab goes on from there, never back to the top of the page.
+    h.press(keys::Tab);
+    h.frames(2);
+    REQUIRE(h.focused() != nullptr);
+    CHECK(h.focused()->label == "Seat…");
+    h.press(keys::Tab, true);
+    h.frames(2);
+    REQUIRE(h.focused() != nullptr);
+    CHECK(h.focused()->label == "Back from break");
+    h.press(keys::Enter);
+    h.frames(3);
+    CHECK(f.events("S100001").back().kind == domain::EventKind::BreakIn);
+    REQUIRE(h.focused() != nullptr);
+    CHECK(h.focused()->label == "Break out");
+}
+
+TEST_CASE("Escape clears a failed search for good, and a second Escape lands on the session just left") {
+    Fixture f;
+    test::UiHarness h(f.store, f.clock());
+    openFirstSession(h);
+    const float searchTop = h.find("Find a student (name or ID)")->rect.y;
+    h.type("qqqzzz");
+    h.frames(1);
+    CHECK(h.findContaining("No student matches") != nullptr);
+    h.press(keys::Escape);
+    h.frames(3);
+    CHECK(h.ui().checkInScreen().query().empty());
+    REQUIRE(h.focused() != nullptr);
+    CHECK(h.focused()->label == "Find a student (name or ID)");
+    CHECK(h.findContaining("No student matches") == nullptr);
+    // Typing again starts from nothing, not from the failed search.
+    h.type("zoe");
+    h.frames(1);
+    CHECK(h.ui().checkInScreen().query() == "zoe");
+    h.press(keys::Escape);
+    h.frames(3);
+    CHECK(h.ui().checkInScreen().query().empty());
+
+    // A refusal is shown in a line that was already there: nothing moves.
+    REQUIRE(h.tabTo("Mark no-shows"));
+    h.press(keys::Enter);
+    h.frames(1);
+    REQUIRE_FALSE(h.ui().feedback().ok);
+    CHECK(h.find("Find a student (name or ID)")->rect.y == doctest::Approx(searchTop));
+    h.press(keys::Escape);  // back to the search
+    h.frames(3);
+    REQUIRE(h.focused() != nullptr);
+    CHECK(h.focused()->label == "Find a student (name or ID)");
+
+    h.press(keys::Escape);  // empty search: back to the sessions
+    h.frames(3);
+    CHECK_FALSE(h.ui().onCheckInScreen());
+    REQUIRE(h.focused() != nullptr);
+    CHECK(h.focused()->label.rfind("WorkKeys Applied Math", 0) == 0);
+    // The refusal stayed with the screen it was said on.
+    CHECK(h.ui().feedback().text.empty());
+}
+
+TEST_CASE("bulk actions name every student they touch, and the checklist shows what is missing before sign-off") {
+    test::DemoFixture f(9);  // six students in the morning session
+    test::UiHarness h(f.store, f.clock());
+    openFirstSession(h);
+    CHECK(h.findContaining("Before sign-off, still to account for: 6 not arrived · 0 in the room · 0 on a break") != nullptr);
+    for (const char* who : {"zoe nun", "lukasz dvo"}) {
+        h.type(who);
+        h.press(keys::Enter);
+        h.frames(2);
+        h.press(keys::Enter);
+        h.frames(2);
+    }
+    REQUIRE(f.events("S100001").size() == 1);
+    REQUIRE(f.events("S100002").size() == 1);
+    CHECK(h.findContaining("still to account for: 4 not arrived · 2 in the room") != nullptr);
+
+    // Check out everyone present: the two are named, one confirmation.
+    REQUIRE(h.tabTo("Check out everyone present"));
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(h.focused() != nullptr);
+    CHECK(h.focused()->label == "Check out everyone");
+    const auto* names = h.findContaining("Ñúñez, Zoë (S100001)");
+    REQUIRE(names != nullptr);
+    CHECK(names->label.find("Dvořák, Łukasz (S100002)") != std::string::npos);
+    h.press(keys::Enter);
+    h.frames(2);
+    CHECK(f.events("S100001").back().kind == domain::EventKind::CheckedOut);
+    CHECK(f.events("S100002").back().kind == domain::EventKind::CheckedOut);
+
+    // No-shows at the cut-off: the four absentees by name.
+    f.now += std::chrono::minutes(25);
+    REQUIRE(h.tabTo("Mark no-shows"));
+    h.press(keys::Enter);
+    h.frames(2);
+    const auto* absentees = h.findContaining("(S100004)");
+    REQUIRE(absentees != nullptr);
+    CHECK(absentees->label.find("S100001") == std::string::npos);
+    CHECK(h.findContaining("These 4 students have not arrived") != nullptr);
+    h.press(keys::Enter);
+    h.frames(2);
+    auto counted = f.store.db().prepare("SELECT count(*) FROM attendance WHERE session_id = 'RHS-2026-WK-AM-114' AND presence = 'no_show';");
+    REQUIRE(counted.value().step().value());
+    CHECK(counted->getInt(0) == 4);
+    CHECK(h.findContaining("Before sign-off: everyone is accounted for") != nullptr);
+}
+
+TEST_CASE("the check-in dialog warns when two students on the roster share a name") {
+    Fixture f;
+    auto other = store::findStudent(f.store.db(), "S100004").value();
+    REQUIRE(other.has_value());
+    other->firstName = "Zoe";  // written without the diaeresis: the same name to a proctor's eye
+    other->lastSurname = "Nuñez";
+    REQUIRE(store::upsertStudent(f.store.db(), *other).ok());
+    test::UiHarness h(f.store, f.clock());
+    openFirstSession(h);
+    h.type("S100001");
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(h.focused() != nullptr);
+    REQUIRE(h.focused()->label == "Check in");
+    const auto* warning = h.findContaining("Another student on this roster has the same name");
+    REQUIRE(warning != nullptr);
+    CHECK(warning->role == accessibility::Role::Alert);
+    CHECK(warning->label.find("S100004") != std::string::npos);
+    CHECK(warning->label.find("says S100001") != std::string::npos);
+    h.press(keys::Escape);
+    h.frames(2);
+    // A name nobody shares: no warning.
+    h.type("S100002");
+    h.press(keys::Enter);
+    h.frames(2);
+    CHECK(h.findContaining("Another student on this roster has the same name") == nullptr);
 }

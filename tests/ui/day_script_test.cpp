@@ -102,7 +102,10 @@ void replay(test::UiHarness& h, const std::filesystem::path& file) {
         case test::DayOp::Focus: {
             std::string label = focusedLabel(h);
             if (label.rfind(line.text, 0) != 0) {
-                std::string next;
+                std::string next = "\n  (every control now:";
+                for (const auto& n : h.tree().nodes())
+                    if (n.focusable) next += " [" + n.label + (n.disabled ? " (disabled)" : "") + (n.tabStop ? "" : " (no tab stop)") + "]";
+                next += ")";
                 for (int i = 0; i < 8; ++i) {
                     h.press(ui::keys::Tab);
                     h.frames(1);

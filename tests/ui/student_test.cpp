@@ -2,6 +2,7 @@
 // and that nothing of one student is left for the next.
 #include "kiosk/store/audit_log.hpp"
 #include "kiosk/ui/keys.hpp"
+#include "kiosk/ui/local_date.hpp"
 #include "ui/demo_fixture.hpp"
 #include "ui/ui_harness.hpp"
 
@@ -67,7 +68,7 @@ TEST_CASE("a student signs in with ID and PIN, sees the banner and progress, and
     REQUIRE(lab.h.tabTo("Student ID"));
     lab.signIn();
     CHECK(lab.h.findContaining("Signed in as Zoë Ñúñez (S100001)") != nullptr);
-    CHECK(lab.h.findContaining("Communication: 0.00 of 10.00 hours") != nullptr);
+    CHECK(lab.h.findContaining("Communication: 0 of 10 hours") != nullptr);
     auto actions = lab.auditActions();
     CHECK(std::find(actions.begin(), actions.end(), "student.sign_in") != actions.end());
     CHECK(std::find(actions.begin(), actions.end(), "student.sign_in_failed") != actions.end());
@@ -91,7 +92,8 @@ TEST_CASE("a student logs a task by keyboard and submits it, and it waits for re
     lab.h.press(keys::Tab);
     lab.h.frames(1);
     REQUIRE(lab.h.focused() != nullptr);
-    CHECK(lab.h.focused()->label == "Date (YYYY-MM-DD)");
+    CHECK(lab.h.focused()->label == "Date (MM/DD/YYYY)");
+    CHECK(lab.h.focused()->value == "11/23/2026");  // one date format everywhere: the language's
     REQUIRE(lab.h.tabTo("Minutes"));
     lab.h.type("45");
     REQUIRE(lab.h.tabTo("Where (site or employer)"));
@@ -152,6 +154,19 @@ TEST_CASE("session isolation: after a time-out no field, buffer or tree node kee
     CHECK(entries[0].reflection == "ZZREFLECTION-OF-A");
     auto actions = lab.auditActions();
     CHECK(std::find(actions.begin(), actions.end(), "student.timed_out") != actions.end());
+    CHECK(lab.h.ui().feedback().text == "The session ended after a time with no activity. Your unfinished entry was kept as a draft.");
+}
+
+TEST_CASE("a time-out with nothing being written says so, and no draft appears") {
+    Lab lab;
+    lab.signIn();
+    for (int i = 0; i < 12; ++i) {
+        lab.f.now += std::chrono::seconds(30);
+        lab.h.frames(2);
+    }
+    REQUIRE_FALSE(lab.h.ui().studentScreen().signedIn());
+    CHECK(lab.h.work().entries("S100001").value().empty());
+    CHECK(lab.h.ui().feedback().text == "The session ended after a time with no activity. Nothing you typed was kept.");
 }
 
 TEST_CASE("a proctor verifies a submitted entry with their PIN, and only then does it count") {
@@ -180,4 +195,108 @@ TEST_CASE("a proctor verifies a submitted entry with their PIN, and only then do
     CHECK(lab.h.work().awaitingReview().value().empty());
     auto progress = lab.h.work().progress("S100001").value();
     CHECK(progress.areas[0].approvedMinutes == 60);
+}
+
+TEST_CASE("switching to the student station signs the proctor out: proctor screens need ID and PIN again") {
+    test::DemoFixture f{40};
+    test::UiHarness h{f.store, f.clock()};
+    h.signInAsProctor();
+    REQUIRE(h.findContaining("Signed in as") != nullptr);
+    REQUIRE(h.tabTo("Student sign-in"));
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(h.ui().onStudentScreen());
+    auto audit = store::recentAudit(f.store.db(), 50).value();
+    REQUIRE(!audit.empty());
+    CHECK(audit.front().action == "proctor.sign_out");  // newest first
+    CHECK(audit.front().detail.find("student_station") != std::string::npos);
+
+    // A student presses "Proctor screens…": the sign-in asks for both again.
+    REQUIRE(h.tabTo("Proctor screens"));
+    h.press(keys::Enter);
+    h.frames(2);
+    CHECK(h.ui().windowTitle().rfind("Proctor sign-in", 0) == 0);
+    CHECK(h.findContaining("Signed in as") == nullptr);
+    REQUIRE(h.focused() != nullptr);
+    CHECK(h.focused()->label == "Proctor ID");
+    CHECK(h.focused()->value.empty());
+    const auto* review = h.findContaining("Review work entries");
+    REQUIRE(review != nullptr);
+    CHECK(review->disabled);
+    // A session cannot be opened without a PIN.
+    REQUIRE(h.tabTo("WorkKeys Applied Math"));
+    h.press(keys::Enter);
+    h.frames(2);
+    CHECK_FALSE(h.ui().onCheckInScreen());
+    CHECK(h.ui().feedback().text.find("proctor") != std::string::npos);
+}
+
+TEST_CASE("the README's demo pair signs in on the demo data, typed in the screen's date format") {
+    test::DemoFixture f{40};
+    test::UiHarness h{f.store, f.clock()};
+    REQUIRE(h.tabTo("Student sign-in"));
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(h.focused() != nullptr);
+    REQUIRE(h.focused()->label == "Student ID");
+    h.type(std::string(store::kDemoStudentId));
+    REQUIRE(h.tabTo("Date of birth (MM/DD/YYYY)"));
+    h.type("04/02/2009");
+    h.press(keys::Enter);
+    h.frames(2);
+    INFO(h.ui().feedback().text);
+    REQUIRE(h.ui().studentScreen().signedIn());
+    CHECK(h.findContaining("Zoë Ñúñez") != nullptr);
+    REQUIRE(h.tabTo("Sign out"));
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE_FALSE(h.ui().studentScreen().signedIn());
+
+    // In Spanish the same date is written day first.
+    REQUIRE(h.ui().setLanguage("es"));
+    h.frames(3);
+    REQUIRE(h.tabTo("ID de estudiante"));
+    h.type(std::string(store::kDemoStudentId));
+    REQUIRE(h.tabTo("Fecha de nacimiento (DD/MM/AAAA)"));
+    h.type("02/04/2009");
+    h.press(keys::Enter);
+    h.frames(2);
+    INFO(h.ui().feedback().text);
+    CHECK(h.ui().studentScreen().signedIn());
+}
+
+TEST_CASE("the review list names the student, with the ID beside the minutes") {
+    Lab lab;
+    auto draft = lab.h.work().saveDraft("S100001", "", {"comm-customer", "2026-11-22", 60, "Library", "Helped at the desk"});
+    REQUIRE(draft.saved);
+    REQUIRE(lab.h.work().submit("S100001", draft.eventId).saved);
+    REQUIRE(lab.h.tabTo("Proctor screens"));
+    lab.h.press(keys::Enter);
+    lab.h.frames(2);
+    lab.h.signInAsProctor();
+    REQUIRE(lab.h.tabTo("Review work entries"));
+    lab.h.press(keys::Enter);
+    lab.h.frames(2);
+    const auto* row = lab.h.findContaining("Zoë Ñúñez · 11/22/2026");
+    REQUIRE(row != nullptr);
+    CHECK(row->role == accessibility::Role::ListItem);
+    CHECK(row->value.find("S100001") != std::string::npos);
+}
+
+TEST_CASE("dates are shown and read in the language's order, and only real dates are accepted") {
+    using ui::formatLocalDate;
+    using ui::parseLocalDate;
+    CHECK(formatLocalDate("2009-04-02", "mdy") == "04/02/2009");
+    CHECK(formatLocalDate("2009-04-02", "dmy") == "02/04/2009");
+    CHECK(formatLocalDate("not a date", "mdy") == "not a date");
+    CHECK(parseLocalDate("04/02/2009", "mdy") == std::optional<std::string>("2009-04-02"));
+    CHECK(parseLocalDate("4/2/2009", "mdy") == std::optional<std::string>("2009-04-02"));
+    CHECK(parseLocalDate("04022009", "mdy") == std::optional<std::string>("2009-04-02"));
+    CHECK(parseLocalDate("02/04/2009", "dmy") == std::optional<std::string>("2009-04-02"));
+    CHECK(parseLocalDate(" 2009-04-02 ", "dmy") == std::optional<std::string>("2009-04-02"));
+    CHECK_FALSE(parseLocalDate("02/30/2009", "mdy").has_value());
+    CHECK_FALSE(parseLocalDate("13/01/2009", "mdy").has_value());
+    CHECK_FALSE(parseLocalDate("1/2/09", "mdy").has_value());
+    CHECK_FALSE(parseLocalDate("2009-02-30", "mdy").has_value());
+    CHECK_FALSE(parseLocalDate("", "mdy").has_value());
 }

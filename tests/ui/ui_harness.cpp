@@ -78,6 +78,7 @@ void UiHarness::frame() {
     ImGui::NewFrame();
     m_ui->frame();
     ImGui::Render();
+    if (afterFrame) afterFrame();
 }
 
 void UiHarness::frames(int n) {
@@ -129,6 +130,16 @@ bool UiHarness::tabTo(std::string_view label, int limit) {
     }
     const auto* f = focused();
     return f && f->label.find(label) != std::string::npos;
+}
+
+bool UiHarness::tabToExactly(std::string_view label, int limit) {
+    for (int i = 0; i < limit; ++i) {
+        if (const auto* f = focused(); f && f->label == label) return true;
+        press(ui::keys::Tab);
+        frame();
+    }
+    const auto* f = focused();
+    return f && f->label == label;
 }
 
 } // namespace kiosk::test

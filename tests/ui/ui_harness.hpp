@@ -9,6 +9,7 @@
 #include "kiosk/service/work_service.hpp"
 #include "kiosk/ui/kiosk_ui.hpp"
 
+#include <functional>
 #include <memory>
 #include <string_view>
 
@@ -42,6 +43,10 @@ public:
     const accessibility::Node* findContaining(std::string_view text) const;
     // Tabs until `label` is focused (at most `limit` presses); true when reached.
     bool tabTo(std::string_view label, int limit = 60);
+    // The same, for a control whose label is exactly `label`.
+    bool tabToExactly(std::string_view label, int limit = 60);
+    // Runs after every frame (tests that check an invariant each frame).
+    std::function<void()> afterFrame;
 
 private:
     void frame();

@@ -9,6 +9,7 @@
 #include <algorithm>
 
 #include <cstdio>
+#include <fstream>
 #include <optional>
 #include <regex>
 
@@ -214,4 +215,28 @@ TEST_CASE("a second speaker in another output mode is refused with a reason, not
     CHECK(other.error().find("another speaker") != std::string::npos);
     other.speak({"nothing", "en", 175}, Interrupt::Yes);  // ignored
     CHECK(other.takeCaptured().empty());
+}
+
+TEST_CASE("no sound device is noticed before anyone waits for speech that never comes") {
+    kiosk::test::TempDir dir;
+    const auto pcm = dir.path() / "pcm";
+    const auto runtime = dir.path() / "run";
+    std::filesystem::create_directories(runtime);
+    // A machine with neither ALSA playback nor a sound server: why, in words.
+    CHECK(audioOutputProblem(pcm, runtime).find("no sound device") == 0);
+    {
+        std::ofstream capture(pcm);
+        capture << "00-00: ALC3246 Analog : ALC3246 Analog : capture 1\n";
+    }
+    CHECK_FALSE(audioOutputProblem(pcm, runtime).empty());  // a microphone plays nothing
+    {
+        std::ofstream both(pcm);
+        both << "00-00: ALC3246 Analog : ALC3246 Analog : playback 1 : capture 1\n";
+    }
+    CHECK(audioOutputProblem(pcm, runtime).empty());
+    // A sound server's socket is enough on its own.
+    std::filesystem::remove(pcm);
+    std::filesystem::create_directories(runtime / "pulse");
+    { std::ofstream socket(runtime / "pulse" / "native"); }
+    CHECK(audioOutputProblem(pcm, runtime).empty());
 }
