@@ -140,9 +140,12 @@ TEST_CASE("a new store file gets the whole schema: kiosk and sync components at 
     CHECK(*kioskVersion == store::latestSchemaVersion());
     auto syncVersion = edsync::sqlite::schemaVersion(s.db(), "sync");
     REQUIRE(syncVersion.ok());
-    CHECK(*syncVersion == 1);
+    CHECK(*syncVersion == 2);
+    auto siteVersion = edsync::sqlite::schemaVersion(s.db(), "site");
+    REQUIRE(siteVersion.ok());
+    CHECK(*siteVersion == 1);
     for (const char* table : {"kiosk_meta", "assessment_session", "student", "registration", "event", "attendance", "outbox",
-                              "schema_migrations"}) {
+                              "schema_migrations", "site_outbox", "site_cursor", "site_parked"}) {
         CAPTURE(table);
         CHECK(queryInt(s.db(), std::string("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ") + sqlQuote(table)) ==
               1);

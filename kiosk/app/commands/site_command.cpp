@@ -5,12 +5,15 @@
 #include "kiosk/app/printable.hpp"
 #include "kiosk/app/site_wiring.hpp"
 #include "sync/site/connection.hpp"
+#include "sync/site/hub_config.hpp"
 #include "sync/site/lease.hpp"
 #include "sync/site/site_store.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <memory>
+#include <vector>
 #include <iostream>
 
 namespace kiosk::app::ctl {
@@ -80,11 +83,73 @@ int showSite(Context& ctx) {
     return Ok;
 }
 
+struct HubOptions {
+    std::string name;
+    std::vector<std::string> ips;
+    int port = 4222;
+    std::string dir;
+};
+
+// Makes this machine the site's hub: a certificate (kiosks pin it), the
+// nats-server configuration with the password derived from the site key, and
+// the lines every kiosk of the site adds to its kiosk.toml.
+int setUpHub(Context& ctx, const HubOptions& o) {
+    int code = Ok;
+    std::string why;
+    auto config = ctx.config(why);
+    if (!config || !config->site) {
+        std::cerr << "hub-setup: enrol this machine first (the hub's password comes from the site key): " << printable(why) << "\n";
+        return Usage;
+    }
+    auto dataDir = ctx.dataDir(code);
+    if (!dataDir) return code;
+    std::filesystem::path dir = o.dir.empty() ? dataDir->root / "hub" : std::filesystem::path(o.dir);
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    std::filesystem::permissions(dir, std::filesystem::perms::owner_all, ec);
+    std::filesystem::path keyFile = config->site->keyFile ? *config->site->keyFile : config->source.parent_path() / "site.key";
+    auto key = readSiteKey(keyFile, why);
+    if (!key) {
+        std::cerr << "hub-setup: " << printable(why) << "\n";
+        return InputError;
+    }
+    edsync::site::HubConfig hub;
+    hub.port = o.port;
+    hub.serverName = o.name;
+    hub.dataDir = dir;
+    hub.certFile = dir / "hub-cert.pem";
+    hub.keyFile = dir / "hub-key.pem";
+    hub.user = kHubUser;
+    hub.password = hubPassword(*key);
+    if (auto made = edsync::site::makeSelfSignedCert(hub.certFile, hub.keyFile, o.name, {o.name}, o.ips); !made) {
+        std::cerr << "hub-setup: cannot make the hub's certificate: " << printable(made.error().message) << "\n";
+        return DataError;
+    }
+    if (auto written = edsync::site::writeHubConfig(hub, dir / "nats.conf"); !written) {
+        std::cerr << "hub-setup: cannot write the hub's configuration: " << printable(written.error().message) << "\n";
+        return DataError;
+    }
+    std::cout << "This machine is the hub of site " << printable(config->site->id) << ".\n"
+              << "Run it with: nats-server -c " << (dir / "nats.conf").string() << "   (the .deb's testsite-kiosk-hub service)\n"
+              << "On every kiosk of the site (this one too), copy " << hub.certFile.string()
+              << " to /etc/testsite-kiosk/hub-ca.pem and add to kiosk.toml:\n\n"
+              << "[hub]\nservers = [\"tls://" << o.name << ":" << o.port << "\"]\nca_file = \"/etc/testsite-kiosk/hub-ca.pem\"\n";
+    return Ok;
+}
+
 } // namespace
 
 void addSiteCommand(CLI::App& app, Context& ctx) {
     auto* cmd = app.add_subcommand("site", "The machines of this kiosk's site, the uploader, and the site log");
     cmd->callback([&ctx] { ctx.action = [&ctx] { return showSite(ctx); }; });
+
+    auto options = std::make_shared<HubOptions>();
+    auto* hub = app.add_subcommand("hub-setup", "Make this machine the site's hub (NATS JetStream): certificate and configuration");
+    hub->add_option("--name", options->name, "The hub's host name on the LAN, as kiosks will reach it")->required();
+    hub->add_option("--ip", options->ips, "The hub's LAN address(es), also named in its certificate");
+    hub->add_option("--port", options->port, "The port kiosks connect to")->check(CLI::Range(1, 65535));
+    hub->add_option("--dir", options->dir, "Where the hub keeps its configuration and store (default: <data dir>/hub)");
+    hub->callback([&ctx, options] { ctx.action = [&ctx, options] { return setUpHub(ctx, *options); }; });
 }
 
 } // namespace kiosk::app::ctl
