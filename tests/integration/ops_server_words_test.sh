@@ -41,7 +41,7 @@ sync_until() {
     # Each `sync` asks for its own token (until one token per kiosk exists):
     # free the double's 15 live-token slots so repeated runs are not refused.
     control expire-tokens '{}' >/dev/null
-    run_expect 3 "$work/sync-$1.log" ctl sync
+    run_expect 7 "$work/sync-$1.log" ctl sync
     grep -qF -- "$2" "$work/sync-$1.log" && return 0
     sleep 1
   done

@@ -22,8 +22,10 @@
 #include "sync/sqlite/migrations.hpp"
 
 #include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
 
 #include <map>
+#include <optional>
 #include <tuple>
 
 using namespace kiosk;
@@ -59,21 +61,40 @@ bool hasTable(Database& db, const std::string& name) {
     return scalar(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '" + name + "';") == 1;
 }
 
-// What a v1 kiosk did for one proctor action.
-void v1Record(Database& db, const store::SessionInfo& session, const std::string& student, domain::AttendanceEvent e) {
+// An event row as release 1 wrote it (its columns, before the site's hlc).
+void v1AppendEvent(Database& db, const std::string& session, const std::optional<std::string>& student, const std::string& kind,
+                   std::int64_t seq, const std::string& id, const std::string& proctor, const std::string& payload) {
+    auto stmt = db.prepare(
+        "INSERT INTO event (seq, event_id, kiosk_id, site_id, session_id, student_unique_id, kind, proctor, recorded_at,"
+        " local_utc_offset_min, payload) VALUES (?1, ?2, 'v1-kiosk-0001', '255901001', ?3, ?4, ?5, ?6, ?7, 0, ?8);");
+    REQUIRE(stmt.ok());
+    stmt->bind(1, seq).bind(2, id).bind(3, session).bind(4, student).bind(5, kind).bind(6, proctor);
+    stmt->bind(7, domain::formatUtc(now())).bind(8, payload);
+    REQUIRE(stmt->run().ok());
+}
+
+// What a v1 kiosk did for one proctor action. `history` holds the student's
+// earlier events (release 1 replayed them from its own table).
+void v1Record(Database& db, const store::SessionInfo& session, const std::string& student, domain::AttendanceEvent e,
+              std::vector<domain::AttendanceEvent>& history) {
     auto tx = edsync::sqlite::Transaction::begin(db);
     REQUIRE(tx.ok());
     std::int64_t seq = scalar(db, "SELECT coalesce(max(seq), 0) + 1 FROM event;");
-    auto history = store::eventsFor(db, session.sessionId, student);
-    REQUIRE(history.ok());
     e.id = store::uuidV7(now());
     e.seq = seq;
     e.at = now();
-    history->push_back(e);
-    auto replayed = domain::replay(*history, session.rules());
+    history.push_back(e);
+    auto replayed = domain::replay(history, session.rules());
     REQUIRE_FALSE(replayed.refusal);
-    store::EventContext ctx{"v1-kiosk-0001", "255901001", session.sessionId, student, 0};
-    REQUIRE(store::appendEvent(db, ctx, e).ok());
+    nlohmann::json payload = nlohmann::json::object();
+    if (e.idMethod) payload["idMethod"] = domain::idMethodCode(*e.idMethod);
+    if (!e.idVerifiedBy.empty()) payload["idVerifiedBy"] = e.idVerifiedBy;
+    if (!e.seat.empty()) payload["seat"] = e.seat;
+    if (!e.circumstance.empty()) payload["circumstance"] = e.circumstance;
+    if (!e.reason.empty()) payload["reason"] = e.reason;
+    if (!e.description.empty()) payload["description"] = e.description;
+    if (e.occurredAt) payload["occurredAt"] = domain::formatUtc(*e.occurredAt);
+    v1AppendEvent(db, session.sessionId, student, std::string(domain::eventKindCode(e.kind)), seq, e.id, e.proctor, payload.dump());
     std::string key = store::studentAssessmentKey(session, student);
     REQUIRE(store::writeAttendance(db, session.sessionId, student, replayed.state, seq, key).ok());
     REQUIRE(edsync::outbox::put(db, store::kStudentAssessments, key, store::studentAssessmentJson(session, student, replayed.state).dump(), seq)
@@ -140,8 +161,7 @@ Database makeV1(const std::filesystem::path& file, std::vector<std::string>& che
     {
         auto tx = edsync::sqlite::Transaction::begin(db);
         REQUIRE(tx.ok());
-        store::EventContext ctx{"v1-kiosk-0001", "255901001", first.sessionId, std::nullopt, 0};
-        REQUIRE(store::appendSessionEvent(db, ctx, store::kSessionOpened, 1, store::uuidV7(now()), now(), "Ms. Rivera").ok());
+        v1AppendEvent(db, first.sessionId, std::nullopt, std::string(store::kSessionOpened), 1, store::uuidV7(now()), "Ms. Rivera", "{}");
         REQUIRE(store::markSessionOpened(db, first.sessionId, now(), "Ms. Rivera").ok());
         REQUIRE(tx->commit().ok());
     }
@@ -151,6 +171,7 @@ Database makeV1(const std::filesystem::path& file, std::vector<std::string>& che
     auto roster = store::rosterForSession(db, first.sessionId);
     REQUIRE(roster.ok());
     REQUIRE(roster->size() >= 12);
+    std::map<std::string, std::vector<domain::AttendanceEvent>> histories;
     for (std::size_t i = 0; i < 10; ++i) {
         const std::string& id = (*roster)[i].student.studentUniqueId;
         domain::AttendanceEvent in;
@@ -159,13 +180,13 @@ Database makeV1(const std::filesystem::path& file, std::vector<std::string>& che
         in.idMethod = domain::IdMethod::PhotoId;
         in.idVerifiedBy = "Ms. Rivera";
         in.seat = "A" + std::to_string(i + 1);
-        v1Record(db, **session, id, in);
+        v1Record(db, **session, id, in, histories[id]);
         checkedIn.push_back(id);
         if (i % 3 == 0) {
             domain::AttendanceEvent out;
             out.kind = domain::EventKind::BreakOut;
             out.proctor = "Ms. Rivera";
-            v1Record(db, **session, id, out);
+            v1Record(db, **session, id, out, histories[id]);
         }
         if (i == 4) {
             domain::AttendanceEvent irr;
@@ -173,7 +194,7 @@ Database makeV1(const std::filesystem::path& file, std::vector<std::string>& che
             irr.proctor = "Ms. Rivera";
             irr.circumstance = std::string(domain::kEventCircumstanceNs) + "Fire alarm";
             irr.description = "Evacuated for 12 minutes; resumed at 09:40.";
-            v1Record(db, **session, id, irr);
+            v1Record(db, **session, id, irr, histories[id]);
         }
     }
     // The first four reached the state before the upgrade; the rest wait.
@@ -194,9 +215,10 @@ void upgradeAndUse(const std::filesystem::path& file, const V1Contents& before, 
     CHECK(s.schemaVersion() == store::latestSchemaVersion());
     CHECK(s.schemaVersion() >= 2);
     CHECK(edsync::sqlite::schemaVersion(db, "kiosk").value() == store::latestSchemaVersion());
-    CHECK(edsync::sqlite::schemaVersion(db, "sync").value() == 1);
+    CHECK(edsync::sqlite::schemaVersion(db, "sync").value() == 2);
+    CHECK(edsync::sqlite::schemaVersion(db, "site").value() == 1);
     CHECK(scalar(db, "SELECT count(*) FROM schema_migrations WHERE component = 'kiosk';") == store::latestSchemaVersion());
-    for (const char* table : {"credential", "audit_log", "proctor", "work_event", "work_entry"}) CHECK(hasTable(db, table));
+    for (const char* table : {"credential", "audit_log", "proctor", "work_event", "work_entry", "site_parked", "site_outbox"}) CHECK(hasTable(db, table));
     CHECK(s.kioskId() == "v1-kiosk-0001");
     CHECK(s.siteId() == "255901001");
 
