@@ -78,7 +78,7 @@ damaged_refused() { # DIR LABEL TEXT: every command refuses with the one message
   must_contain "$work/$l-status.log" "testsite-kioskctl rescue --to DIR"
   run_expect 17 "$work/$l-sync.log" ctl "$d" sync
   must_not_contain "$work/$l-sync.log" "waiting 0"
-  run_expect 17 "$work/$l-demo.log" ctl "$d" demo --students 5
+  run_expect 17 "$work/$l-demo.log" ctl "$d" demo --force --students 5
   run_expect 17 "$work/$l-verify.log" ctl "$d" verify-audit
   must_not_contain "$work/$l-verify.log" "intact"
   [ "$(db_hash "$d")" = "$before" ] || fail "$l: the damaged files were changed"
