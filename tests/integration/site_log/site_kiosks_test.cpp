@@ -85,6 +85,15 @@ bool converged(Station& x, Station& y) {
     return a.size() == 5 && a == y.outboxBodies();
 }
 
+// Both stations open the session; X checks in A and B, Y checks in C.
+void openAndCheckIn(Station& x, Station& y) {
+    REQUIRE(x.attendance.openSession(kMathSession, "Ms. Rivera").saved);
+    REQUIRE(y.attendance.openSession(kMathSession, "Mr. Okafor").saved);
+    REQUIRE(x.attendance.checkIn(kMathSession, "S100001", "Ms. Rivera", {}).saved);
+    REQUIRE(x.attendance.checkIn(kMathSession, "S100002", "Ms. Rivera", {}).saved);
+    REQUIRE(y.attendance.checkIn(kMathSession, "S100003", "Mr. Okafor", {}).saved);
+}
+
 void checkRoom(Station& s) {
     CHECK(s.presenceOf("S100001") == "present");
     CHECK(s.presenceOf("S100002") == "present");
@@ -105,11 +114,7 @@ TEST_CASE("two door stations with the hub up: each sees the other's check-ins an
     Station x(site.dir.path() / "x", site.config);
     Station y(site.dir.path() / "y", site.config);
 
-    REQUIRE(x.attendance.openSession(kMathSession, "Ms. Rivera").saved);
-    REQUIRE(y.attendance.openSession(kMathSession, "Mr. Okafor").saved);
-    REQUIRE(x.attendance.checkIn(kMathSession, "S100001", "Ms. Rivera", {}).saved);
-    REQUIRE(x.attendance.checkIn(kMathSession, "S100002", "Ms. Rivera", {}).saved);
-    REQUIRE(y.attendance.checkIn(kMathSession, "S100003", "Mr. Okafor", {}).saved);
+    openAndCheckIn(x, y);
     REQUIRE(site_test::waitUntil([&] { return y.presenceOf("S100002") == "present"; }));
     y.clock.setMinute(31);
     CHECK(y.attendance.markNoShowsAtCutoff(kMathSession, "Mr. Okafor").saved == 2);
@@ -131,11 +136,7 @@ TEST_CASE("two door stations with the hub down all session: the logs meet afterw
     Station x(site.dir.path() / "x", site.config);
     Station y(site.dir.path() / "y", site.config);
 
-    REQUIRE(x.attendance.openSession(kMathSession, "Ms. Rivera").saved);
-    REQUIRE(y.attendance.openSession(kMathSession, "Mr. Okafor").saved);
-    REQUIRE(x.attendance.checkIn(kMathSession, "S100001", "Ms. Rivera", {}).saved);
-    REQUIRE(x.attendance.checkIn(kMathSession, "S100002", "Ms. Rivera", {}).saved);
-    REQUIRE(y.attendance.checkIn(kMathSession, "S100003", "Mr. Okafor", {}).saved);
+    openAndCheckIn(x, y);
     y.clock.setMinute(31);
     CHECK(y.attendance.markNoShowsAtCutoff(kMathSession, "Mr. Okafor").saved == 4);  // Y never saw A and B arrive
     auto unpublished = edsync::site::outboxStatus(y.store.db());
