@@ -100,11 +100,11 @@ std::string sealBundle(const PendingBundle& bundle, const SiteKey& key) {
         manifest["records"].push_back({{"resource", r.resource}, {"naturalKey", r.naturalKey}, {"version", r.version}, {"hash", recordHash(r)}});
         records.push_back({{"resource", r.resource}, {"naturalKey", r.naturalKey}, {"version", r.version}, {"json", r.json}});
     }
-    std::string payload = nlohmann::json{{"manifest", manifest}, {"records", records}}.dump();
+    std::string payload = nlohmann::json{{"manifest", manifest}, {"records", records}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 
     std::string header = nlohmann::json{{"format", kFormat}, {"version", kVersion}, {"siteId", m.siteId}, {"kioskId", m.kioskId},
                                         {"createdAt", m.createdAt}, {"keyId", keyIdOf(keys)}}
-                             .dump();
+                             .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     std::string out(kMagic);
     auto n = static_cast<std::uint32_t>(header.size());
     for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((n >> (8 * i)) & 0xff));

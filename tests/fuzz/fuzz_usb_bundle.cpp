@@ -2,10 +2,12 @@
 // anyone could have written) and the site key file. Two modes, by the first
 // byte: 0 opens the rest as a file; otherwise the rest names a bundle
 // (manifest fields and one record, split on NUL), which is sealed, opened
-// back whole, then opened again with one byte changed.
+// back whole, then opened again with one byte changed. Only UTF-8 names are
+// sealed: a bundle is made from the kiosk's own rows, which are UTF-8.
 #include "kiosk/app/pending_bundle.hpp"
 #include "kiosk/app/printable.hpp"
 #include "kiosk/app/site_key.hpp"
+#include "kiosk/domain/text_fold.hpp"
 
 #include <cstdint>
 #include <string>
@@ -62,6 +64,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             start = i + 1;
         }
     parts.resize(6);
+    for (const auto& part : parts)
+        if (!kiosk::domain::isValidUtf8(part)) return 0;
     kiosk::app::PendingBundle bundle;
     bundle.manifest = {parts[0], parts[1], parts[2], parts[3], "2026-11-23T08:30:00+00:00"};
     bundle.records.push_back({"studentAssessments", parts[4], static_cast<std::int64_t>(data[0]), parts[5]});

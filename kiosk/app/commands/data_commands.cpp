@@ -67,7 +67,7 @@ int importTasks(store::Store& store, const std::filesystem::path& file) {
     service::SecurityService security(store, store::systemNow);
     service::WorkService work(store, store::systemNow, security);
     // Recorded first: a change the audit log cannot hold is not made.
-    if (auto a = security.audit("technician", "settings.task_catalogue", nlohmann::json{{"file", file.filename().string()}}.dump()); !a) {
+    if (auto a = security.audit("technician", "settings.task_catalogue", nlohmann::json{{"file", file.filename().string()}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)); !a) {
         std::cerr << "import-tasks: not installed, the audit log cannot be written: " << a.error().describe() << "\n";
         return DataError;
     }

@@ -85,7 +85,7 @@ int exportPending(Context& ctx, const std::filesystem::path& file) {
     } else {
         service::SecurityService security(*store, store::systemNow);
         if (auto a = security.audit("technician", "usb.export",
-                                    nlohmann::json{{"records", bundle.records.size()}, {"file", file.filename().string()}}.dump());
+                                    nlohmann::json{{"records", bundle.records.size()}, {"file", file.filename().string()}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
             !a) {
             // Records leaving the kiosk unrecorded is what the audit log is for: the file goes.
             AsInvoker invoker;
@@ -139,7 +139,7 @@ int importPending(Context& ctx, const std::filesystem::path& file) {
         // Nothing was done, so there is nothing to undo; a refusal the log
         // cannot hold is still a refusal.
         if (auto a = security.audit("technician", "usb.import_refused",
-                                    nlohmann::json{{"file", file.filename().string()}, {"reason", static_cast<int>(e.kind)}}.dump());
+                                    nlohmann::json{{"file", file.filename().string()}, {"reason", static_cast<int>(e.kind)}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
             !a)
             std::cerr << "import-pending: the audit log cannot be written: " << a.error().describe() << "\n";
         return exitFor(e.kind);
@@ -162,7 +162,7 @@ int importPending(Context& ctx, const std::filesystem::path& file) {
     auto audited = security.audit("technician", "usb.import",
                                   nlohmann::json{{"fromKiosk", m.kioskId}, {"site", m.siteId}, {"records", opened->records.size()},
                                                  {"stored", tally.stored}, {"retry", tally.retry}, {"refused", tally.refused}}
-                                      .dump());
+                                      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     if (!audited) {
         std::cerr << "import-pending: the upload was not recorded in the audit log: " << audited.error().describe() << "\n";
         return DataError;
