@@ -60,7 +60,8 @@ std::optional<std::string> rebuildAttendance(store::Store& store, const store::S
         return std::nullopt;
     }
     auto body = store::studentAssessmentJson(session, studentId, merged.state).dump();
-    if (auto v = edsync::outbox::put(db, store::kStudentAssessments, key, body, seq); !v) return v.error().describe();
+    auto identity = store::studentAssessmentIdentity(session, studentId).dump();
+    if (auto v = edsync::outbox::put(db, store::kStudentAssessments, key, body, seq, identity); !v) return v.error().describe();
     return std::nullopt;
 }
 
@@ -99,7 +100,8 @@ std::optional<std::string> rebuildDayEvaluation(store::Store& store, const store
     if (day.approved.empty()) return std::nullopt;
     auto key = store::programEvaluationKey(catalogue, studentId, date);
     auto body = store::studentProgramEvaluationJson(catalogue, day).dump();
-    if (auto v = edsync::outbox::put(db, store::kStudentProgramEvaluations, key, body, seq); !v) return v.error().describe();
+    auto identity = store::studentProgramEvaluationIdentity(catalogue, studentId, date).dump();
+    if (auto v = edsync::outbox::put(db, store::kStudentProgramEvaluations, key, body, seq, identity); !v) return v.error().describe();
     return std::nullopt;
 }
 

@@ -238,6 +238,14 @@ std::string programEvaluationKey(const CatalogueDocument& doc, std::string_view 
     return deterministicKey("spe-", {doc.programEvaluation.dump(), studentId, date});
 }
 
+json studentProgramEvaluationIdentity(const CatalogueDocument& doc, std::string_view studentId, std::string_view date) {
+    json j;
+    j["evaluationDate"] = std::string(date);
+    j["programEvaluationReference"] = doc.programEvaluation;
+    j["studentReference"] = {{"studentUniqueId", std::string(studentId)}};
+    return j;
+}
+
 json studentProgramEvaluationJson(const CatalogueDocument& doc, const domain::DayEvaluation& day) {
     json j;
     j["evaluationDate"] = day.date;

@@ -55,5 +55,7 @@ Result<std::vector<domain::WorkEntry>> workEntriesWithStatus(Database& db, domai
 std::string programEvaluationKey(const CatalogueDocument& doc, std::string_view studentId, std::string_view date);
 // `day`: every approved entry of that student and day, from every machine (domain::dayEvaluation).
 nlohmann::json studentProgramEvaluationJson(const CatalogueDocument& doc, const domain::DayEvaluation& day);
+// Its natural key members (the upsert body's, as for a lookup by key).
+nlohmann::json studentProgramEvaluationIdentity(const CatalogueDocument& doc, std::string_view studentId, std::string_view date);
 
 } // namespace kiosk::store

@@ -1,5 +1,7 @@
 #include "sync/edfi/uploader.hpp"
 
+#include "sync/edfi/write_guard.hpp"
+
 #include <algorithm>
 #include <limits>
 #include <condition_variable>
@@ -57,6 +59,7 @@ Disposition classifyUpsert(const transport::Outcome& outcome, std::int64_t nowUn
     if (s >= 200 && s < 300) {
         d.verdict = Verdict::Synced;
         if (auto location = r.header("location")) d.resourceId = resourceIdFromLocation(*location);
+        if (auto tag = r.header("etag"); tag && !ifMatchValue(*tag).empty()) d.etag = ifMatchValue(*tag);
         return d;
     }
     // Every refusal keeps the server's own words, whatever shape its body has.
@@ -68,7 +71,16 @@ Disposition classifyUpsert(const transport::Outcome& outcome, std::int64_t nowUn
     }
     // Worth waiting for: conflicts and unresolved references clear up once the
     // referenced record arrives; 429/5xx are the server's load or health.
-    if (s == 408 || s == 409 || s == 412 || s == 423 || s == 425 || s == 429 || s >= 500 || s < 200 || (s >= 300 && s < 400)) {
+    if (s == 412) {
+        // Our If-Match named the last write we know of; someone wrote since.
+        // Sending again would overwrite their record: a person decides.
+        d.verdict = Verdict::NeedsAttention;
+        // Our sentence, whatever the server's: its words are kept beside it.
+        d.cause = "HTTP 412: another writer changed this record at the state after this kiosk's last write; "
+                  "it was not overwritten";
+        return d;
+    }
+    if (s == 408 || s == 409 || s == 423 || s == 425 || s == 429 || s >= 500 || s < 200 || (s >= 300 && s < 400)) {
         d.verdict = Verdict::RetryLater;
         d.retryAfterMs = retryAfter(r, nowUnixMs, maxRetryAfterMs);
         if (s == 409) d.cause = problemText(s, d.words, "conflict or missing reference; will retry");
@@ -115,15 +127,20 @@ Uploader::Uploader(Session& session, transport::HttpClient& http, const Clock& c
     if (m_options.offlineAfter < 1) m_options.offlineAfter = 1;
 }
 
-sqlite::Status Uploader::record(outbox::Uploads& out, const outbox::Claim& claim, const Disposition& d, RoundStats& stats) {
+sqlite::Status Uploader::record(Database& db, outbox::Uploads& out, const outbox::Claim& claim, const Disposition& d,
+                                RoundStats& stats) {
     if (d.httpStatus) ++stats.answered;
     if (d.noResponse) ++stats.noResponse;
     switch (d.verdict) {
     case Verdict::Synced: {
         ++stats.synced;
-        std::optional<std::string_view> id;
+        std::optional<std::string_view> id, etag;
         if (d.resourceId) id = *d.resourceId;
-        return out.acknowledge(claim.resource, claim.naturalKey, claim.version, claim.op, id);
+        if (d.etag) etag = *d.etag;
+        if (auto s = out.acknowledge(claim.resource, claim.naturalKey, claim.version, claim.op, id, etag); !s) return s;
+        if (claim.op == outbox::Op::Upsert && m_options.onAcknowledged)
+            return m_options.onAcknowledged(db, claim, d.resourceId.value_or(claim.resourceId), d.etag.value_or(""));
+        return {};
     }
     case Verdict::NeedsAttention:
         ++stats.attention;
@@ -152,7 +169,9 @@ struct Uploader::Run {
         bool resentAfter401 = false;
         bool followUp = false;   // a deletion's DELETE after its lookup found the id
         std::string deleteId;    // the id a DELETE names (the row's, or the lookup's)
-        bool lookup = false;     // this request is the GET that looks for the id
+        bool lookup = false;     // this request is a GET by natural key (a deletion's id, or a first write's guard)
+        bool probed = false;     // a first write's lookup found nothing, or a record to update: POST now
+        std::string ifMatch;     // the ETag the lookup found, when the POST may replace that record
     };
 
     Uploader& up;
@@ -264,7 +283,7 @@ struct Uploader::Run {
             if (want > 0) {
                 if (claimed.empty()) dry = true;
                 taken += static_cast<int>(claimed.size());
-                for (auto& c : claimed) queue.push_back(Entry{std::move(c), false, false, {}, false});
+                for (auto& c : claimed) queue.push_back(Entry{std::move(c), false, false, {}, false, false, {}});
                 toSender.notify_all();
             }
             if (!batch.empty() && options.onSaved) {
@@ -283,7 +302,7 @@ struct Uploader::Run {
         auto tx = sqlite::Transaction::begin(db);
         if (!tx) return edsync::fail(tx.error());
         for (const auto& [claim, d] : batch)
-            if (auto s = up.record(out, claim, d, saved); !s) return s;
+            if (auto s = up.record(db, out, claim, d, saved); !s) return s;
         for (const Entry& e : giveBack)
             if (auto s = out.unclaim(e.claim.resource, e.claim.naturalKey, e.claim.version); !s) return s;
         if (want > 0) {
@@ -344,7 +363,13 @@ struct Uploader::Run {
             std::optional<transport::Request> request;
             e.lookup = false;
             if (e.claim.op == outbox::Op::Upsert) {
-                request = up.m_session.upsertRequest(e.claim.resource, e.claim.json, token);
+                const std::string ifMatch = !e.ifMatch.empty() ? e.ifMatch : ifMatchValue(e.claim.etag);
+                if (ifMatch.empty() && !e.probed && !e.claim.acknowledgedBefore && !e.claim.identity.empty())
+                    if ((request = lookupRequest(up.m_session, e.claim.resource, e.claim.identity, token))) e.lookup = true;
+                if (!request) {
+                    request = up.m_session.upsertRequest(e.claim.resource, e.claim.json, token);
+                    if (!ifMatch.empty()) request->headers.push_back({"If-Match", ifMatch});
+                }
             } else {
                 if (e.deleteId.empty()) e.deleteId = e.claim.resourceId;
                 if (!e.deleteId.empty()) {
@@ -366,15 +391,53 @@ struct Uploader::Run {
         }
     }
 
+    // A first write's lookup answered (docs/edfi.md, "Writers"): nothing
+    // there (POST next), this very record (ours, its answer lost: done), or
+    // another writer's record (a person decides; unless this kiosk sent the
+    // record before without hearing back, when it is most likely our own
+    // earlier version: replaced, guarded by the ETag just read).
+    Disposition firstWriteLookedUp(Entry& e, const transport::Response& response) {
+        Disposition d;
+        d.httpStatus = response.status;
+        FoundRecord found = foundInLookupPage(response.body);
+        if (!found.readable) {
+            d.verdict = Verdict::RetryLater;
+            d.cause = "HTTP 200: the answer to the lookup before the first write could not be read";
+            return d;
+        }
+        if (!found.item || (e.claim.attempts > 0 && !sameRecord(e.claim.json, *found.item))) {
+            Entry next = e;
+            next.followUp = true;
+            next.probed = true;
+            next.lookup = false;
+            if (found.item) next.ifMatch = found.etag;
+            followUps.push_back(std::move(next));
+            d.verdict = Verdict::Synced;  // not saved: the POST's outcome is
+            return d;
+        }
+        if (sameRecord(e.claim.json, *found.item)) {
+            d.verdict = Verdict::Synced;
+            if (!found.id.empty()) d.resourceId = found.id;
+            if (!found.etag.empty()) d.etag = found.etag;
+            return d;
+        }
+        d.verdict = Verdict::NeedsAttention;
+        d.words.type = std::string(outbox::kAlreadyAtServer);
+        d.cause = "the state already holds this record, written by another kiosk or system; this kiosk did not overwrite it. "
+                  "Compare the two, then choose Retry to send this kiosk's version";
+        return d;
+    }
+
     // A deletion's lookup answered: the record's id (DELETE it next), nothing
     // there (done), or a page we cannot read.
     Disposition lookedUp(Entry& e, const transport::Outcome& outcome, std::int64_t now) {
         if (!outcome || outcome->status != 200) return classifyUpsert(outcome, now, up.m_options.backoff.cap.count());
+        if (e.claim.op == outbox::Op::Upsert) return firstWriteLookedUp(e, *outcome);
         Disposition d;
         d.httpStatus = 200;
         LookupResult found = idFromLookupPage(outcome->body);
         if (found.readable && found.id) {
-            Entry next{e.claim, e.resentAfter401, true, *found.id, false};
+            Entry next{e.claim, e.resentAfter401, true, *found.id, false, false, {}};
             followUps.push_back(std::move(next));
             d.verdict = Verdict::Synced;  // not saved: the DELETE's outcome is
             return d;

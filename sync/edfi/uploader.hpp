@@ -9,6 +9,7 @@
 // (every few ms or every N outcomes) and always before the drain returns.
 #include "sync/edfi/deletion.hpp"
 #include "sync/edfi/session.hpp"
+#include "sync/edfi/write_guard.hpp"
 #include "sync/outbox/outbox.hpp"
 
 #include <chrono>
@@ -35,6 +36,7 @@ struct Disposition {
     std::string cause;                         // what the proctor or technician sees (may quote the server)
     ServerWords words;                         // the server's own words, parsed from any body shape
     std::optional<std::string> resourceId;     // a 2xx upsert's Location: the server's id for the record
+    std::optional<std::string> etag;           // a 2xx upsert's ETag: the If-Match of the next write
     std::optional<std::int64_t> retryAfterMs;  // the server's Retry-After
     bool noResponse = false;                   // failed without any HTTP answer
     bool immediate = false;                    // retry at once (we stopped, not the server)
@@ -56,6 +58,12 @@ struct UploadOptions {
     int saveEvery = 32;                            // outcomes saved per transaction ...
     std::chrono::milliseconds saveInterval{20};    // ... or at least this often while answers arrive
     int offlineAfter = 8;  // this many requests in a row with no answer at all: the network is gone
+    // Called inside the transaction that saves an upsert's acknowledgement,
+    // with the JSON the server took, its id and ETag: how a site shares what
+    // reached the state (the site log), so the next uploader guards its
+    // writes with them. An error rolls the save back.
+    std::function<sqlite::Status(Database&, const outbox::Claim&, std::string_view resourceId, std::string_view etag)>
+        onAcknowledged = nullptr;
 };
 
 struct RoundStats {
@@ -106,7 +114,7 @@ public:
 
 private:
     struct Run;  // one drain's state (uploader.cpp)
-    sqlite::Status record(outbox::Uploads& out, const outbox::Claim& claim, const Disposition& d, RoundStats& stats);
+    sqlite::Status record(Database& db, outbox::Uploads& out, const outbox::Claim& claim, const Disposition& d, RoundStats& stats);
 
     Session& m_session;
     transport::HttpClient& m_http;

@@ -42,9 +42,20 @@ ALTER TABLE outbox ADD COLUMN last_correlation_id TEXT;
 ALTER TABLE outbox ADD COLUMN last_reply_at INTEGER;
 )sql";
 
+// Version 3: the state never goes backwards (docs/edfi.md, "Writers"). The
+// ETag the server returned for the last acknowledged write (the If-Match of
+// the next), and the record's identity (its natural key members as JSON),
+// looked up before a first write so that one never overwrites a record
+// another writer put there.
+constexpr std::string_view kSchemaV3 = R"sql(
+ALTER TABLE outbox ADD COLUMN etag TEXT;
+ALTER TABLE outbox ADD COLUMN identity TEXT;
+)sql";
+
 constexpr std::array kMigrations{
     sqlite::Migration{1, kSchemaV1},
     sqlite::Migration{2, kSchemaV2},
+    sqlite::Migration{3, kSchemaV3},
 };
 
 constexpr std::string_view kNow = "strftime('%Y-%m-%dT%H:%M:%fZ','now')";
@@ -52,6 +63,9 @@ constexpr std::string_view kNow = "strftime('%Y-%m-%dT%H:%M:%fZ','now')";
 // Shared predicate fragments, so counts and claims agree on what each state is.
 #define OUTBOX_ATTENTION "(attention_version IS NOT NULL AND attention_version = local_version)"
 #define OUTBOX_WAITING "(local_version > synced_version)"
+// Stopped by the write guard: a 412, or a first write that found the record
+// already at the server (kAlreadyAtServer).
+#define OUTBOX_WRITE_GUARD "(attention_version IS NOT NULL AND (last_status = 412 OR last_problem_type = 'urn:testsite-kiosk:already-at-state'))"
 
 } // namespace
 
@@ -68,13 +82,14 @@ std::string_view stateName(State s) {
 Result<int> migrate(Database& db) { return sqlite::migrate(db, "sync", kMigrations); }
 
 Result<std::int64_t> put(Database& db, std::string_view resource, std::string_view naturalKey, std::string_view json,
-                         std::int64_t seq) {
+                         std::int64_t seq, std::string_view identityJson) {
     // first_queued_at restarts only when the row goes from synced to waiting.
     auto stmt = db.prepare(std::string(
-        "INSERT INTO outbox (resource, natural_key, body, local_version, seq, first_queued_at, updated_at)"
-        " VALUES (?1, ?2, ?3, 1, ?4, ") + std::string(kNow) + ", " + std::string(kNow) + ")"
+        "INSERT INTO outbox (resource, natural_key, body, local_version, seq, first_queued_at, updated_at, identity)"
+        " VALUES (?1, ?2, ?3, 1, ?4, ") + std::string(kNow) + ", " + std::string(kNow) + ", ?5)"
         " ON CONFLICT (resource, natural_key) DO UPDATE SET"
         "  body = excluded.body,"
+        "  identity = coalesce(excluded.identity, outbox.identity),"
         "  local_version = outbox.local_version + 1,"
         "  seq = excluded.seq,"
         "  first_queued_at = CASE WHEN outbox.local_version > outbox.synced_version"
@@ -86,6 +101,8 @@ Result<std::int64_t> put(Database& db, std::string_view resource, std::string_vi
         " RETURNING local_version;");
     if (!stmt) return fail(stmt.error());
     stmt->bind(1, resource).bind(2, naturalKey).bind(3, json).bind(4, seq);
+    if (identityJson.empty()) stmt->bind(5, nullptr);
+    else stmt->bind(5, identityJson);
     auto row = stmt->step();
     if (!row) return fail(row.error());
     std::int64_t version = stmt->getInt(0);
@@ -198,20 +215,24 @@ Result<std::optional<RecordStatus>> status(Database& db, std::string_view resour
 namespace {
 
 constexpr const char* kClaimSelect =
-    "SELECT resource, natural_key, body, local_version, attempts, seq, op, resource_id FROM outbox"
+    "SELECT resource, natural_key, body, local_version, attempts, seq, op, resource_id, etag, identity, synced_version > 0"
+    " FROM outbox"
     " WHERE " OUTBOX_WAITING " AND seq > ?3 AND in_flight_version IS NULL AND NOT " OUTBOX_ATTENTION
     "   AND next_attempt_at <= ?1"
     " ORDER BY seq LIMIT ?2;";
 constexpr const char* kClaimMark =
     "UPDATE outbox SET in_flight_version = ?3, attempts = attempts + 1 WHERE resource = ?1 AND natural_key = ?2;";
-// ?4: the op that was acknowledged; ?5: the id a POST's Location named (or NULL).
-// A deletion forgets the id; an upsert keeps the last one known.
+// ?4: the op that was acknowledged; ?5: the id a POST's Location named (or
+// NULL); ?6: the ETag the server returned (or NULL: it gave none, so the next
+// write cannot be guarded). A deletion forgets both; an upsert keeps the
+// last id known.
 constexpr const char* kAcknowledge =
     "UPDATE outbox SET synced_version = max(synced_version, ?3), in_flight_version = NULL,"
     " attempts = CASE WHEN local_version <= ?3 THEN 0 ELSE attempts END,"
     " last_status = NULL, last_error = NULL, next_attempt_at = 0,"
     " last_problem_type = NULL, last_words = NULL, last_correlation_id = NULL, last_reply_at = NULL,"
-    " resource_id = CASE WHEN ?4 = 'delete' THEN NULL ELSE coalesce(?5, resource_id) END"
+    " resource_id = CASE WHEN ?4 = 'delete' THEN NULL ELSE coalesce(?5, resource_id) END,"
+    " etag = CASE WHEN ?4 = 'delete' THEN NULL ELSE ?6 END"
     " WHERE resource = ?1 AND natural_key = ?2;";
 constexpr const char* kRetryLater =
     "UPDATE outbox SET in_flight_version = NULL, next_attempt_at = ?4, last_status = ?5, last_error = ?6,"
@@ -258,6 +279,9 @@ Result<std::vector<Claim>> claimWith(sqlite::Statement& select, sqlite::Statemen
         c.seq = select.getInt(5);
         c.op = select.getText(6) == "delete" ? Op::Delete : Op::Upsert;
         c.resourceId = select.getOptionalText(7).value_or("");
+        c.etag = select.getOptionalText(8).value_or("");
+        c.identity = select.getOptionalText(9).value_or("");
+        c.acknowledgedBefore = select.getInt(10) != 0;
         claims.push_back(std::move(c));
     }
     select.reset();
@@ -272,8 +296,8 @@ std::optional<std::string_view> nullIfEmpty(std::string_view text) {
 }
 
 Status acknowledgeWith(sqlite::Statement& stmt, std::string_view resource, std::string_view naturalKey, std::int64_t version, Op op,
-                       std::optional<std::string_view> resourceId) {
-    return runOnce(stmt, resource, naturalKey, version, opName(op), resourceId);
+                       std::optional<std::string_view> resourceId, std::optional<std::string_view> etag) {
+    return runOnce(stmt, resource, naturalKey, version, opName(op), resourceId, etag);
 }
 
 Status retryLaterWith(sqlite::Statement& stmt, std::string_view resource, std::string_view naturalKey, std::int64_t version,
@@ -314,10 +338,38 @@ Status acknowledge(Database& db, std::string_view resource, std::string_view nat
 }
 
 Status acknowledge(Database& db, std::string_view resource, std::string_view naturalKey, std::int64_t version, Op op,
-                   std::optional<std::string_view> resourceId) {
+                   std::optional<std::string_view> resourceId, std::optional<std::string_view> etag) {
     auto stmt = db.prepare(kAcknowledge);
     if (!stmt) return fail(stmt.error());
-    return acknowledgeWith(*stmt, resource, naturalKey, version, op, resourceId);
+    return acknowledgeWith(*stmt, resource, naturalKey, version, op, resourceId, etag);
+}
+
+Result<bool> adoptWrite(Database& db, std::string_view resource, std::string_view naturalKey, std::string_view json,
+                        std::string_view resourceId, std::string_view etag) {
+    // The id and ETag always: the next write from here is guarded by them.
+    // The row is synced only when it holds exactly what was written and is
+    // not in flight here (a request on its way settles itself).
+    auto stmt = db.prepare(
+        "UPDATE outbox SET resource_id = coalesce(?4, resource_id), etag = ?5,"
+        " synced_version = CASE WHEN body = ?3 AND op = 'upsert' AND in_flight_version IS NULL THEN local_version"
+        "                  ELSE synced_version END,"
+        " attempts = CASE WHEN body = ?3 AND op = 'upsert' AND in_flight_version IS NULL THEN 0 ELSE attempts END,"
+        " attention_version = CASE WHEN body = ?3 AND op = 'upsert' AND in_flight_version IS NULL THEN NULL"
+        "                     ELSE attention_version END"
+        " WHERE resource = ?1 AND natural_key = ?2 AND op = 'upsert'"
+        " RETURNING synced_version >= local_version;");
+    if (!stmt) return fail(stmt.error());
+    stmt->bind(1, resource).bind(2, naturalKey).bind(3, json);
+    if (resourceId.empty()) stmt->bind(4, nullptr);
+    else stmt->bind(4, resourceId);
+    if (etag.empty()) stmt->bind(5, nullptr);
+    else stmt->bind(5, etag);
+    auto row = stmt->step();
+    if (!row) return fail(row.error());
+    if (!*row) return false;
+    bool synced = stmt->getInt(0) != 0;
+    if (auto s = stmt->run(); !s) return fail(s.error());
+    return synced;
 }
 
 Status retryLater(Database& db, std::string_view resource, std::string_view naturalKey, std::int64_t version,
@@ -346,7 +398,11 @@ Status needsAttention(Database& db, std::string_view resource, std::string_view 
 
 Status retry(Database& db, std::string_view resource, std::string_view naturalKey) {
     auto stmt = db.prepare(
-        "UPDATE outbox SET attention_version = NULL, next_attempt_at = 0, attempts = 0"
+        "UPDATE outbox SET attention_version = NULL, next_attempt_at = 0, attempts = 0,"
+        // A person looked and chose this kiosk's version: the next write is
+        // neither guarded by a stale ETag nor looked up first.
+        "  etag = CASE WHEN " OUTBOX_WRITE_GUARD " THEN NULL ELSE etag END,"
+        "  identity = CASE WHEN " OUTBOX_WRITE_GUARD " THEN NULL ELSE identity END"
         " WHERE resource = ?1 AND natural_key = ?2;");
     if (!stmt) return fail(stmt.error());
     stmt->bind(1, resource).bind(2, naturalKey);
@@ -389,8 +445,8 @@ Result<std::vector<Claim>> Uploads::claimDue(std::int64_t nowUnixMs, int limit, 
 }
 
 Status Uploads::acknowledge(std::string_view resource, std::string_view naturalKey, std::int64_t version, Op op,
-                            std::optional<std::string_view> resourceId) {
-    return acknowledgeWith(m_s->acknowledge, resource, naturalKey, version, op, resourceId);
+                            std::optional<std::string_view> resourceId, std::optional<std::string_view> etag) {
+    return acknowledgeWith(m_s->acknowledge, resource, naturalKey, version, op, resourceId, etag);
 }
 
 Status Uploads::retryLater(std::string_view resource, std::string_view naturalKey, std::int64_t version, std::int64_t retryAtUnixMs,

@@ -28,9 +28,12 @@ Result<int> migrate(Database& db);
 
 // Within the caller's transaction: replace the record's JSON and bump its
 // local version. `seq` is the writer's monotonic sequence (orders uploads;
-// wall clocks on lab machines lie). Returns the new local version.
+// wall clocks on lab machines lie). `identityJson`, when given, is the
+// record's identity (as for putDeletion): before the first write of the
+// record the uploader looks it up with it, so that a record another writer
+// put at the server is never overwritten. Returns the new local version.
 Result<std::int64_t> put(Database& db, std::string_view resource, std::string_view naturalKey,
-                         std::string_view json, std::int64_t seq);
+                         std::string_view json, std::int64_t seq, std::string_view identityJson = {});
 
 // What the uploader does with a row: an upsert POSTs its JSON; a deletion
 // removes the record at the server (DELETE by the id a POST's Location gave,
@@ -106,6 +109,9 @@ struct Claim {
     std::int64_t seq = 0;  // the writer's sequence: claims come oldest first
     Op op = Op::Upsert;
     std::string resourceId;  // the server's id, when known (empty: look it up)
+    std::string etag;        // the ETag of the last acknowledged write: sent as If-Match (empty: none known)
+    std::string identity;    // the natural key members as JSON (empty: none kept)
+    bool acknowledgedBefore = false;  // the server took some version of this record from here
 };
 
 // Marks up to `limit` due rows in flight at their current version, oldest
@@ -115,9 +121,17 @@ Result<std::vector<Claim>> claimDue(Database& db, std::int64_t nowUnixMs, int li
 // The server stored `version`. Marks only that version synced.
 Status acknowledge(Database& db, std::string_view resource, std::string_view naturalKey, std::int64_t version);
 // The same for an `op`: an upsert keeps `resourceId` (the POST's Location)
-// when given; a deletion forgets the id.
+// when given and stores `etag` (none: the server gave none); a deletion
+// forgets both.
 Status acknowledge(Database& db, std::string_view resource, std::string_view naturalKey, std::int64_t version, Op op,
-                   std::optional<std::string_view> resourceId);
+                   std::optional<std::string_view> resourceId, std::optional<std::string_view> etag = std::nullopt);
+
+// Another machine of the site wrote `json` for this record and the server
+// answered with `resourceId` and `etag`: this kiosk guards its next write with
+// them, and its row is synced when it holds exactly that JSON. Returns true
+// when the row is now synced. Nothing happens to a row this kiosk never had.
+Result<bool> adoptWrite(Database& db, std::string_view resource, std::string_view naturalKey, std::string_view json,
+                        std::string_view resourceId, std::string_view etag);
 
 // A transient failure: retry at `retryAtUnixMs`, keeping the cause.
 Status retryLater(Database& db, std::string_view resource, std::string_view naturalKey, std::int64_t version,
@@ -133,6 +147,13 @@ Status needsAttention(Database& db, std::string_view resource, std::string_view 
 Status needsAttention(Database& db, std::string_view resource, std::string_view naturalKey, std::int64_t version,
                       const Failure& failure);
 
+// The problem type a row gets when its first write found the record already
+// at the server, written by someone else.
+inline constexpr std::string_view kAlreadyAtServer = "urn:testsite-kiosk:already-at-state";
+
+// A person's "retry" of a row that needed attention also means "this kiosk's
+// version is the right one": its next write is not guarded by the ETag or
+// the lookup that stopped it.
 Status retry(Database& db, std::string_view resource, std::string_view naturalKey);
 
 // A claim of `version` that was never sent goes back to the queue as if it
@@ -148,7 +169,8 @@ public:
     // As claimDue(), only rows with a sequence after `afterSeq`.
     Result<std::vector<Claim>> claimDue(std::int64_t nowUnixMs, int limit, std::int64_t afterSeq);
     Status acknowledge(std::string_view resource, std::string_view naturalKey, std::int64_t version, Op op = Op::Upsert,
-                       std::optional<std::string_view> resourceId = std::nullopt);
+                       std::optional<std::string_view> resourceId = std::nullopt,
+                       std::optional<std::string_view> etag = std::nullopt);
     Status retryLater(std::string_view resource, std::string_view naturalKey, std::int64_t version, std::int64_t retryAtUnixMs,
                       const Failure& failure);
     Status needsAttention(std::string_view resource, std::string_view naturalKey, std::int64_t version, const Failure& failure);

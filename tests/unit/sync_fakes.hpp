@@ -244,6 +244,13 @@ public:
         auto it = m_deleteRequests.find(resource + "|" + key);
         return it == m_deleteRequests.end() ? 0 : it->second;
     }
+    // Another writer (a second kiosk, a district system) stores `doc` under `key`.
+    void writeAsOther(const std::string& resource, const std::string& key, nlohmann::json doc) {
+        std::lock_guard lock(m_mutex);
+        doc["naturalKey"] = key;
+        m_upserts[resource][key] = std::move(doc);
+        m_etags[resource + "|" + key] = ++m_etagCounter;
+    }
     int lookups(const std::string& resource, const std::string& key) const {
         std::lock_guard lock(m_mutex);
         auto it = m_lookups.find(resource + "|" + key);
@@ -341,14 +348,21 @@ private:
             deletes = true;
             rest.resize(rest.size() - 8);
         }
-        if (request.method == transport::Method::Post) return upsert(rest, request.body);
+        if (request.method == transport::Method::Post) return upsert(rest, request);
         if (request.method == transport::Method::Delete) return remove(rest);
         if (params.count("naturalKey")) return lookup(rest, params.at("naturalKey"));
         return list(rest, deletes, params);
     }
 
-    Response upsert(const std::string& resource, const std::string& body) {
-        nlohmann::json doc = nlohmann::json::parse(body, nullptr, false);
+    static std::optional<std::string> header(const Request& r, std::string_view name) {
+        for (const auto& h : r.headers)
+            if (h.name == name) return h.value;
+        return std::nullopt;
+    }
+    std::string etagOf(const std::string& resource, const std::string& key) { return std::to_string(m_etags[resource + "|" + key]); }
+
+    Response upsert(const std::string& resource, const Request& request) {
+        nlohmann::json doc = nlohmann::json::parse(request.body, nullptr, false);
         if (doc.is_discarded() || !doc.is_object() || !doc.contains("naturalKey") || !doc["naturalKey"].is_string())
             return problem(400, "urn:ed-fi:api:bad-request", "The request body could not be read.");
         if (doc.value("invalid", false)) {
@@ -362,9 +376,14 @@ private:
         ++m_posts[resource + "|" + key];
         auto& slot = m_upserts[resource];
         bool existed = slot.count(key) > 0;
+        // As ODS/API: If-Match is checked against an existing record only.
+        if (auto ifMatch = header(request, "If-Match"); ifMatch && existed && *ifMatch != "\"" + etagOf(resource, key) + "\"")
+            return problem(412, "urn:ed-fi:api:optimistic-lock-failed", "The resource item's etag value does not match what was specified in the 'If-Match' request header.");
         slot[key] = doc;
+        m_etags[resource + "|" + key] = ++m_etagCounter;
         return respond(existed ? 200 : 201, "",
-                       {{"location", std::string(kBase) + "/data/v3/ed-fi/" + resource + "/id-" + key}, {"etag", "\"1\""}});
+                       {{"location", std::string(kBase) + "/data/v3/ed-fi/" + resource + "/id-" + key},
+                        {"etag", "\"" + etagOf(resource, key) + "\""}});
     }
 
     // DELETE {resource}/id-{key}: the id a POST's Location named.
@@ -382,7 +401,13 @@ private:
     Response lookup(const std::string& resource, const std::string& key) {
         ++m_lookups[resource + "|" + key];
         nlohmann::json page = nlohmann::json::array();
-        if (m_upserts[resource].count(key)) page.push_back({{"id", "id-" + key}, {"naturalKey", key}});
+        if (auto it = m_upserts[resource].find(key); it != m_upserts[resource].end()) {
+            nlohmann::json item = it->second;
+            item["id"] = "id-" + key;
+            item["_etag"] = etagOf(resource, key);
+            item["_lastModifiedDate"] = "2026-11-23T08:30:00Z";
+            page.push_back(std::move(item));
+        }
         return respond(200, page.dump());
     }
 
@@ -416,6 +441,8 @@ private:
     std::map<std::string, int> m_posts;
     std::map<std::string, int> m_deleteRequests;
     std::map<std::string, int> m_lookups;
+    std::map<std::string, std::int64_t> m_etags;  // resource|key -> the record's current ETag
+    std::int64_t m_etagCounter = 0;
     std::int64_t m_changeVersion = 0;
     std::map<std::string, std::map<std::string, Item>> m_items;
     std::map<std::string, std::map<std::string, std::int64_t>> m_deletes;

@@ -38,6 +38,13 @@ struct Rig {
     std::int64_t put(const std::string& key, int v, bool invalid = false, const std::string& resource = "studentAssessments") {
         return putThrough(db, key, v, invalid, resource);
     }
+    // As the kiosk writes: with the record's identity, so a first write looks it up.
+    std::int64_t putGuarded(const std::string& key, int v) {
+        nlohmann::json doc{{"naturalKey", key}, {"v", v}};
+        auto version = outbox::put(db, "studentAssessments", key, doc.dump(), ++seq, nlohmann::json{{"naturalKey", key}}.dump());
+        REQUIRE(version.ok());
+        return *version;
+    }
     std::int64_t putThrough(sqlite::Database& conn, const std::string& key, int v, bool invalid = false,
                             const std::string& resource = "studentAssessments") {
         nlohmann::json doc{{"naturalKey", key}, {"v", v}};
@@ -72,7 +79,7 @@ TEST_CASE("classification of upsert outcomes") {
     CHECK(verdict(respond(404)) == Verdict::NeedsAttention);
     CHECK(verdict(respond(413)) == Verdict::NeedsAttention);
     CHECK(verdict(respond(409, R"({"type":"urn:ed-fi:api:data-conflict:unresolved-reference"})")) == Verdict::RetryLater);
-    CHECK(verdict(respond(412)) == Verdict::RetryLater);
+    CHECK(verdict(respond(412)) == Verdict::NeedsAttention);  // our If-Match: someone else wrote since
     CHECK(verdict(respond(429)) == Verdict::RetryLater);
     CHECK(verdict(respond(500)) == Verdict::RetryLater);
     CHECK(verdict(respond(502, "<html>bad gateway</html>")) == Verdict::RetryLater);
@@ -877,4 +884,178 @@ TEST_CASE("deletion helpers: Location ids, lookup queries, lookup pages") {
     CHECK_FALSE(idFromLookupPage("[]").id.has_value());
     CHECK_FALSE(idFromLookupPage(R"([{"noid":1}])").readable);
     CHECK_FALSE(idFromLookupPage("<html>").readable);
+}
+
+// --- the write guard: the state never goes backwards ----------------------
+
+namespace {
+std::optional<std::string> headerOf(const transport::Request& r, std::string_view name) {
+    for (const auto& h : r.headers)
+        if (h.name == name) return h.value;
+    return std::nullopt;
+}
+std::vector<transport::Request> dataRequests(const std::vector<transport::Request>& log) {
+    std::vector<transport::Request> out;
+    for (const auto& r : log)
+        if (r.url.find("/data/") != std::string::npos) out.push_back(r);
+    return out;
+}
+} // namespace
+
+TEST_CASE("a first write looks the record up, and never overwrites one another writer put there") {
+    Rig rig;
+    rig.server.writeAsOther("studentAssessments", "k", {{"v", 99}});
+    rig.putGuarded("k", 1);
+    auto r = rig.round();
+    CHECK(r.attention == 1);
+    CHECK(rig.server.lookups("studentAssessments", "k") == 1);
+    CHECK(rig.server.posts("studentAssessments", "k") == 0);
+    CHECK(rig.server.stored("studentAssessments", "k")->at("v") == 99);
+    auto s = rig.status("k");
+    CHECK(s.state == outbox::State::NeedsAttention);
+    CHECK(s.reply.problemType == outbox::kAlreadyAtServer);
+    CHECK(s.lastError->find("did not overwrite") != std::string::npos);
+
+    // A person compared the two and chose this kiosk's version.
+    REQUIRE(outbox::retry(rig.db, "studentAssessments", "k").ok());
+    CHECK(rig.round().synced == 1);
+    CHECK(rig.server.stored("studentAssessments", "k")->at("v") == 1);
+    CHECK(rig.status("k").state == outbox::State::Synced);
+}
+
+TEST_CASE("a first write to an empty place is looked up once, then POSTed, and later writes carry If-Match and no lookup") {
+    Rig rig;
+    rig.putGuarded("k", 1);
+    CHECK(rig.round().synced == 1);
+    CHECK(rig.server.lookups("studentAssessments", "k") == 1);
+    CHECK(rig.server.posts("studentAssessments", "k") == 1);
+
+    rig.putGuarded("k", 2);
+    const std::size_t sentBefore = dataRequests(rig.http.log()).size();
+    CHECK(rig.round().synced == 1);
+    CHECK(rig.server.lookups("studentAssessments", "k") == 1);
+    auto sent = dataRequests(rig.http.log());
+    REQUIRE(sent.size() == sentBefore + 1);
+    auto ifMatch = headerOf(sent.back(), "If-Match");
+    REQUIRE(ifMatch.has_value());
+    CHECK(*ifMatch == "\"1\"");
+    CHECK(rig.server.stored("studentAssessments", "k")->at("v") == 2);
+}
+
+TEST_CASE("an update after another writer changed the record is a 412: not overwritten, needs attention") {
+    Rig rig;
+    rig.putGuarded("k", 1);
+    CHECK(rig.round().synced == 1);
+    rig.server.writeAsOther("studentAssessments", "k", {{"v", 50}});
+    rig.putGuarded("k", 2);
+    auto r = rig.round();
+    CHECK(r.attention == 1);
+    CHECK(rig.server.stored("studentAssessments", "k")->at("v") == 50);
+    auto s = rig.status("k");
+    CHECK(s.state == outbox::State::NeedsAttention);
+    CHECK(s.lastHttpStatus == 412);
+    CHECK(s.reply.problemType == "urn:ed-fi:api:optimistic-lock-failed");
+    CHECK(s.lastError->find("another writer changed this record") != std::string::npos);
+    // Retrying is the person's choice of this kiosk's version: sent without the stale ETag.
+    REQUIRE(outbox::retry(rig.db, "studentAssessments", "k").ok());
+    CHECK(rig.round().synced == 1);
+    CHECK(rig.server.stored("studentAssessments", "k")->at("v") == 2);
+}
+
+TEST_CASE("a first write whose answer was lost is found as sent: adopted with its ETag, not POSTed again") {
+    Rig rig;
+    rig.putGuarded("k", 1);
+    rig.server.before = [&](const transport::Request& r) -> std::optional<transport::Outcome> {
+        if (r.method == transport::Method::Post && r.url.find("/data/") != std::string::npos) {
+            rig.server.before = nullptr;
+            (void)rig.server.handle(r);
+            return noAnswer(transport::FailureKind::Reset, 56);
+        }
+        return std::nullopt;
+    };
+    CHECK(rig.round().retried == 1);
+    rig.clock.advance(3'600'000);
+    CHECK(rig.round().synced == 1);
+    CHECK(rig.server.posts("studentAssessments", "k") == 1);
+    CHECK(rig.status("k").resourceId == "id-k");
+
+    // The ETag read by the lookup guards the next write.
+    rig.putGuarded("k", 2);
+    const std::size_t sentBefore = dataRequests(rig.http.log()).size();
+    CHECK(rig.round().synced == 1);
+    auto sent = dataRequests(rig.http.log());
+    REQUIRE(sent.size() == sentBefore + 1);
+    CHECK(headerOf(sent.back(), "If-Match").has_value());
+}
+
+TEST_CASE("a resend after a lost answer replaces this kiosk's own earlier version, guarded by the ETag it read") {
+    Rig rig;
+    rig.putGuarded("k", 1);
+    rig.server.before = [&](const transport::Request& r) -> std::optional<transport::Outcome> {
+        if (r.method == transport::Method::Post && r.url.find("/data/") != std::string::npos) {
+            rig.server.before = nullptr;
+            (void)rig.server.handle(r);
+            return noAnswer(transport::FailureKind::Reset, 56);
+        }
+        return std::nullopt;
+    };
+    CHECK(rig.round().retried == 1);
+    rig.putGuarded("k", 2);  // changed before the resend: the server holds v1, ours is v2
+    rig.clock.advance(3'600'000);
+    CHECK(rig.round().synced == 1);
+    CHECK(rig.server.stored("studentAssessments", "k")->at("v") == 2);
+    CHECK(rig.status("k").state == outbox::State::Synced);
+}
+
+TEST_CASE("an acknowledgement is offered to the site inside the saving transaction, with the id and the ETag") {
+    Rig rig;
+    std::vector<std::tuple<std::string, std::string, std::string>> shared;
+    UploadOptions options{16, BackoffPolicy{1000ms, 3'600'000ms, 250ms}};
+    options.onAcknowledged = [&](sqlite::Database&, const outbox::Claim& c, std::string_view id, std::string_view etag) -> sqlite::Status {
+        shared.emplace_back(c.naturalKey, std::string(id), std::string(etag));
+        return {};
+    };
+    Uploader uploader{rig.session, rig.http, rig.clock, options, 12};
+    rig.putGuarded("k", 1);
+    REQUIRE(uploader.runRound(rig.db).ok());
+    REQUIRE(shared.size() == 1);
+    CHECK(std::get<0>(shared[0]) == "k");
+    CHECK(std::get<1>(shared[0]) == "id-k");
+    CHECK(std::get<2>(shared[0]) == "\"1\"");
+}
+
+TEST_CASE("another machine's write is adopted: synced when the JSON is the same, and its ETag guards the next write") {
+    Rig rig;
+    rig.putGuarded("same", 1);
+    rig.putGuarded("newer", 2);
+    const std::string sameJson = nlohmann::json{{"naturalKey", "same"}, {"v", 1}}.dump();
+    const std::string olderJson = nlohmann::json{{"naturalKey", "newer"}, {"v", 1}}.dump();
+    CHECK(*outbox::adoptWrite(rig.db, "studentAssessments", "same", sameJson, "id-same", "\"7\""));
+    CHECK_FALSE(*outbox::adoptWrite(rig.db, "studentAssessments", "newer", olderJson, "id-newer", "\"8\""));
+    CHECK_FALSE(*outbox::adoptWrite(rig.db, "studentAssessments", "never-here", sameJson, "id-x", "\"9\""));
+    CHECK(rig.status("same").state == outbox::State::Synced);
+    CHECK(rig.status("newer").state == outbox::State::Pending);
+    const std::size_t sentBefore = dataRequests(rig.http.log()).size();
+    rig.round();
+    auto sent = dataRequests(rig.http.log());
+    REQUIRE(sent.size() == sentBefore + 1);  // no lookup: the site's write is known
+    CHECK(headerOf(sent.back(), "If-Match") == std::optional<std::string>("\"8\""));
+}
+
+TEST_CASE("ETags from a server reach a request header only as visible ASCII") {
+    CHECK(ifMatchValue("abc") == "\"abc\"");
+    CHECK(ifMatchValue("\"abc\"") == "\"abc\"");
+    CHECK(ifMatchValue("W/\"abc\"") == "W/\"abc\"");
+    CHECK(ifMatchValue("a\r\nX-Evil: 1").empty());
+    CHECK(ifMatchValue(std::string(500, 'a')).empty());
+    CHECK(ifMatchValue("").empty());
+}
+
+TEST_CASE("the same record: server members, nulls and empty arrays aside, arrays in any order") {
+    nlohmann::json server{{"id", "x"}, {"_etag", "1"}, {"_lastModifiedDate", "2026"}, {"a", 1}, {"list", {{{"b", 2}}, {{"b", 1}}}},
+                          {"empty", nlohmann::json::array()}, {"gone", nullptr}, {"ref", {{"k", 1}, {"link", {{"rel", "R"}}}}}};
+    CHECK(sameRecord(R"({"a":1,"list":[{"b":1},{"b":2}],"ref":{"k":1}})", server));
+    CHECK_FALSE(sameRecord(R"({"a":2,"list":[{"b":1},{"b":2}],"ref":{"k":1}})", server));
+    CHECK_FALSE(sameRecord(R"({"a":1,"list":[{"b":1}],"ref":{"k":1}})", server));
+    CHECK_FALSE(sameRecord("not json", server));
 }

@@ -1,0 +1,34 @@
+#pragma once
+// The state never goes backwards (docs/edfi.md, "Writers"): an update carries
+// If-Match with the ETag of the last write this kiosk (or its site) had
+// acknowledged, and a first write looks the record up by its natural key
+// before it POSTs, so that a record another writer put there is never
+// overwritten blindly.
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace edsync::edfi {
+
+// An ETag as an If-Match header wants it: quoted, as the server's ETag header
+// gives it; a bare `_etag` from a GET is quoted here. Empty for empty, or
+// for anything that is not visible ASCII (it goes into a request header).
+std::string ifMatchValue(std::string_view etag);
+
+// The record a lookup found: the first item of the page, when there is one.
+struct FoundRecord {
+    bool readable = false;             // the page could be read
+    std::optional<nlohmann::json> item;  // none: the server has no such record
+    std::string id;                    // the item's id ("" when it gave none we can use)
+    std::string etag;                  // its _etag, as If-Match wants it ("" when none)
+};
+FoundRecord foundInLookupPage(std::string_view body);
+
+// True when the server's item holds what `ourJson` says: the server's own
+// members (id, _etag, _lastModifiedDate, link) aside, nulls and empty arrays
+// counted as absent, arrays compared in any order.
+bool sameRecord(std::string_view ourJson, const nlohmann::json& serverItem);
+
+} // namespace edsync::edfi
