@@ -1,6 +1,8 @@
 #include "kiosk/app/sync_wiring.hpp"
 
+#include "kiosk/store/site_facts.hpp"
 #include "sync/edfi/token_file.hpp"
+#include "sync/site/site_store.hpp"
 
 namespace kiosk::app {
 
@@ -54,6 +56,16 @@ SyncSetup makeSyncEngine(const KioskConfig& config, const std::filesystem::path&
         cfg.mayUpload = [link = setup.site.link.get()] {
             auto st = link->status();
             return st.holdsLease && st.connected && st.consumerPending == 0 && st.unpublished == 0;
+        };
+        // What reached the state goes on the site log with the acknowledgement,
+        // so the next lease holder neither sends it again nor writes unguarded.
+        cfg.onAcknowledged = [kioskId](edsync::sqlite::Database& db, const edsync::outbox::Claim& claim, std::string_view resourceId,
+                                       std::string_view etag) -> edsync::sqlite::Status {
+            auto fact = store::ackFact({{}, kioskId, claim.resource, claim.naturalKey, claim.json, std::string(resourceId), std::string(etag)});
+            if (!fact) return {};  // too large to share: the next uploader looks the record up first
+            if (auto queued = edsync::site::enqueue(db, fact->eventId, fact->subject, fact->json); !queued)
+                return edsync::fail(queued.error());
+            return {};
         };
     }
     setup.sink = std::make_unique<store::EdfiRosterSink>();

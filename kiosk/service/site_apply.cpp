@@ -2,6 +2,8 @@
 
 #include "kiosk/service/projections.hpp"
 #include "kiosk/store/roster_repo.hpp"
+#include "kiosk/store/site_facts.hpp"
+#include "sync/outbox/outbox.hpp"
 
 #include <vector>
 
@@ -62,6 +64,19 @@ ApplyOutcome SiteApplier::apply(std::string_view payload, const InTransaction& i
 
 ApplyOutcome SiteApplier::applyInTransaction(std::string_view payload, bool fromParking) {
     auto& db = m_store.db();
+    if (auto ack = store::decodeAck(payload); ack.isAck) {
+        // What reached the state: guards this kiosk's next write of the record.
+        if (!ack.ack) {
+            std::string id = "malformed-" + std::to_string(std::hash<std::string_view>{}(payload));
+            if (auto s = park(db, id, payload.substr(0, store::kMaxFactBytes), std::string(kRefusedPrefix) + ack.error); !s)
+                return {ApplyOutcome::What::Failed, s.error().describe()};
+            return {ApplyOutcome::What::Refused, ack.error};
+        }
+        const store::AckFact& a = *ack.ack;
+        if (auto adopted = edsync::outbox::adoptWrite(db, a.resource, a.naturalKey, a.body, a.resourceId, a.etag); !adopted)
+            return {ApplyOutcome::What::Failed, adopted.error().describe()};
+        return {};
+    }
     auto decoded = store::decodeFact(payload);
     if (!decoded.fact) {
         // Kept where a technician can see it, never silently dropped; an id is

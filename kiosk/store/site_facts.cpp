@@ -245,4 +245,63 @@ Result<Inserted> insertFact(Database& db, const DecodedFact& f, std::int64_t loc
     return Inserted{};
 }
 
+namespace {
+
+// A stable id for one acknowledgement (the same on every machine and every
+// run): FNV-1a over what was acknowledged.
+std::string ackId(const AckFact& a) {
+    std::uint64_t h = 1469598103934665603ull;
+    for (std::string_view part : {std::string_view(a.resource), std::string_view(a.naturalKey), std::string_view(a.body),
+                                  std::string_view(a.etag)}) {
+        for (unsigned char c : part) {
+            h ^= c;
+            h *= 1099511628211ull;
+        }
+        h ^= 0xff;  // a separator no UTF-8 text holds
+        h *= 1099511628211ull;
+    }
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out = "ack-";
+    for (int i = 15; i >= 0; --i) out.push_back(kHex[(h >> (4 * i)) & 0xf]);
+    return out;
+}
+
+} // namespace
+
+std::optional<SiteFact> ackFact(const AckFact& ack) {
+    AckFact a = ack;
+    a.eventId = ackId(a);
+    json j{{"v", kFactVersion}, {"fact", "ack"},        {"eventId", a.eventId}, {"kiosk", a.kioskId}, {"resource", a.resource},
+           {"key", a.naturalKey}, {"body", a.body},     {"id", a.resourceId},   {"etag", a.etag}};
+    std::string text = j.dump(-1, ' ', false, json::error_handler_t::replace);
+    if (text.size() > kMaxFactBytes) return std::nullopt;
+    return SiteFact{FactType::Ack, a.eventId, "ack", std::move(text)};
+}
+
+DecodedAck decodeAck(std::string_view text_) {
+    DecodedAck r;
+    if (text_.size() > kMaxFactBytes) return r;  // decodeFact refuses it
+    json j = json::parse(text_, nullptr, false);
+    if (!j.is_object()) return r;
+    auto type = j.find("fact");
+    if (type == j.end() || !type->is_string() || *type != "ack") return r;
+    r.isAck = true;
+    auto v = j.find("v");
+    if (v == j.end() || !v->is_number_integer() || v->get<int>() != kFactVersion) {
+        r.error = "acknowledgement of an unknown version";
+        return r;
+    }
+    AckFact a;
+    bool ok = text(j, "eventId", a.eventId, 64) && plainId(a.eventId) && text(j, "kiosk", a.kioskId, 64) && plainId(a.kioskId) &&
+              text(j, "resource", a.resource, 100) && plainId(a.resource) && text(j, "key", a.naturalKey, 400) &&
+              plainId(a.naturalKey, 400) && text(j, "body", a.body, kMaxFactBytes) && text(j, "id", a.resourceId, 128, false) &&
+              text(j, "etag", a.etag, 200, false);
+    if (!ok) {
+        r.error = "acknowledgement with a missing or malformed field";
+        return r;
+    }
+    r.ack = std::move(a);
+    return r;
+}
+
 } // namespace kiosk::store

@@ -12,12 +12,12 @@
 
 namespace kiosk::store {
 
-enum class FactType { Attendance, Work };
+enum class FactType { Attendance, Work, Ack };
 
 struct SiteFact {
     FactType type = FactType::Attendance;
     std::string eventId;
-    std::string subject;  // "att" or "work": never a student's name or ID
+    std::string subject;  // "att", "work" or "ack": never a student's name or ID
     std::string json;
 };
 
@@ -64,5 +64,28 @@ struct Inserted {
 // this kiosk has not received yet, the event a correction withdraws), it
 // writes nothing and says what it waits for; the caller parks it.
 Result<Inserted> insertFact(Database& db, const DecodedFact& fact, std::int64_t localSeq);
+
+// What reached the state: the site's uploader wrote `body` for a record and
+// the state answered with `resourceId` and `etag`. Shared through the site
+// log so that whichever machine uploads next guards its writes with them and
+// does not send again what is there (docs/edfi.md, "Writers").
+struct AckFact {
+    std::string eventId;
+    std::string kioskId;
+    std::string resource;
+    std::string naturalKey;
+    std::string body;
+    std::string resourceId;
+    std::string etag;
+};
+// nullopt when the fact would be larger than kMaxFactBytes: the next
+// uploader then looks the record up before writing it.
+std::optional<SiteFact> ackFact(const AckFact& ack);
+struct DecodedAck {
+    bool isAck = false;  // false: some other fact (decodeFact's)
+    std::optional<AckFact> ack;
+    std::string error;  // an acknowledgement that cannot be used
+};
+DecodedAck decodeAck(std::string_view json);
 
 } // namespace kiosk::store

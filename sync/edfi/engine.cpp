@@ -107,6 +107,7 @@ UploadOptions SyncEngine::uploadOptions() const {
     o.backoff = m_config.backoff;
     o.saveEvery = 4 * m_config.concurrency;
     o.offlineAfter = std::min(8, m_config.concurrency);  // a run of requests failed with no answer, one after another
+    o.onAcknowledged = m_config.onAcknowledged;
     return o;
 }
 

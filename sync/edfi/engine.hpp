@@ -73,6 +73,10 @@ struct SyncConfig {
     // this machine may now (it holds the site's uploader lease and has caught
     // up with the site log). Unset: always (a site of one machine).
     std::function<bool()> mayUpload;
+    // Inside the transaction that saves an upsert's acknowledgement: the site
+    // log shares what reached the state (UploadOptions::onAcknowledged).
+    std::function<sqlite::Status(sqlite::Database&, const outbox::Claim&, std::string_view resourceId, std::string_view etag)>
+        onAcknowledged;
 };
 
 // What the status screen shows. A copy; safe to keep.

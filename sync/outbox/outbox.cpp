@@ -346,11 +346,14 @@ Status acknowledge(Database& db, std::string_view resource, std::string_view nat
 
 Result<bool> adoptWrite(Database& db, std::string_view resource, std::string_view naturalKey, std::string_view json,
                         std::string_view resourceId, std::string_view etag) {
-    // The id and ETag always: the next write from here is guarded by them.
     // The row is synced only when it holds exactly what was written and is
-    // not in flight here (a request on its way settles itself).
+    // not in flight here (a request on its way settles itself). The id and
+    // ETag guard the next write from here, unless this kiosk has since had a
+    // newer version of its own acknowledged (an older write's news, late).
     auto stmt = db.prepare(
-        "UPDATE outbox SET resource_id = coalesce(?4, resource_id), etag = ?5,"
+        "UPDATE outbox SET"
+        " resource_id = CASE WHEN body = ?3 OR synced_version < local_version THEN coalesce(?4, resource_id) ELSE resource_id END,"
+        " etag = CASE WHEN body = ?3 OR synced_version < local_version THEN ?5 ELSE etag END,"
         " synced_version = CASE WHEN body = ?3 AND op = 'upsert' AND in_flight_version IS NULL THEN local_version"
         "                  ELSE synced_version END,"
         " attempts = CASE WHEN body = ?3 AND op = 'upsert' AND in_flight_version IS NULL THEN 0 ELSE attempts END,"

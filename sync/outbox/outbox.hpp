@@ -128,7 +128,8 @@ Status acknowledge(Database& db, std::string_view resource, std::string_view nat
 
 // Another machine of the site wrote `json` for this record and the server
 // answered with `resourceId` and `etag`: this kiosk guards its next write with
-// them, and its row is synced when it holds exactly that JSON. Returns true
+// them (unless this kiosk's own newer version was acknowledged since), and
+// its row is synced when it holds exactly that JSON. Returns true
 // when the row is now synced. Nothing happens to a row this kiosk never had.
 Result<bool> adoptWrite(Database& db, std::string_view resource, std::string_view naturalKey, std::string_view json,
                         std::string_view resourceId, std::string_view etag);

@@ -1002,3 +1002,77 @@ TEST_CASE("deletions reach the double exactly once through lost answers and rand
     CHECK(again.at("totalDeletes") == 11);
     CHECK(keptId(0));
 }
+
+namespace {
+
+// As the kiosk writes a sitting: with its identity, so the first write is looked up.
+void writeGuarded(Kiosk& kiosk, int i, const std::string& serial) {
+    nlohmann::json doc = nlohmann::json::parse(Kiosk::body(i, 0));
+    doc["serialNumber"] = serial;
+    auto tx = sqlite::Transaction::begin(kiosk.db);
+    REQUIRE(tx.ok());
+    REQUIRE(outbox::put(kiosk.db, "studentAssessments", "SA-" + std::to_string(i), doc.dump(), ++kiosk.seq, identity(i)).ok());
+    REQUIRE(tx->commit().ok());
+}
+
+outbox::RecordStatus statusOf(Kiosk& kiosk, int i) {
+    auto st = outbox::status(kiosk.db, "studentAssessments", "SA-" + std::to_string(i));
+    REQUIRE(st.ok());
+    REQUIRE(st->has_value());
+    return **st;
+}
+
+} // namespace
+
+TEST_CASE("two kiosks never joined by a hub write the same sittings over TLS: nothing is overwritten at the state") {
+    Site site;
+    Kiosk x(site.dir.path / "x.db");
+    Kiosk y(site.dir.path / "y.db");
+    auto engineX = SyncEngine::create(site.config(site.doubleUrl()), site.dir.path / "x.db", nullptr);
+    auto engineY = SyncEngine::create(site.config(site.doubleUrl()), site.dir.path / "y.db", nullptr);
+    REQUIRE(engineX.ok());
+    REQUIRE(engineY.ok());
+
+    // X writes ten sittings first.
+    for (int i = 0; i < 10; ++i) writeGuarded(x, i, "x1");
+    CHECK((*engineX)->runOnePass().result == PassResult::AllSynced);
+
+    // Y writes the same ten: eight with its own picture, two exactly as X did.
+    for (int i = 0; i < 8; ++i) writeGuarded(y, i, "y1");
+    for (int i = 8; i < 10; ++i) writeGuarded(y, i, "x1");
+    CHECK((*engineY)->runOnePass().result == PassResult::NeedsAttention);
+    auto received = site.received("studentAssessments");
+    INFO(received.dump());
+    CHECK(received.at("records").size() == 10);
+    for (int i = 0; i < 10; ++i) {
+        CAPTURE(i);
+        CHECK(receivedRecord(received, i).at("body").at("serialNumber") == "x1");  // X's, every one
+        CHECK(receivedRecord(received, i).at("posts") == 1);                      // Y sent none
+    }
+    for (int i = 0; i < 8; ++i) {
+        auto st = statusOf(y, i);
+        CHECK(st.state == outbox::State::NeedsAttention);
+        CHECK(st.reply.problemType == outbox::kAlreadyAtServer);
+        CHECK(st.lastError.value_or("").find("did not overwrite") != std::string::npos);
+    }
+    for (int i = 8; i < 10; ++i) CHECK(statusOf(y, i).state == outbox::State::Synced);  // the same record: nothing to send
+
+    // X's later writes carry the ETag of its last one: accepted.
+    writeGuarded(x, 0, "x2");
+    CHECK((*engineX)->runOnePass().result == PassResult::AllSynced);
+    CHECK(receivedRecord(site.received("studentAssessments"), 0).at("body").at("serialNumber") == "x2");
+
+    // A person at Y compares and chooses Y's version of sitting 1; then X's
+    // next write of it is refused by the state itself (412), not written over Y's.
+    REQUIRE(outbox::retry(y.db, "studentAssessments", "SA-1").ok());
+    (void)(*engineY)->runOnePass();
+    CHECK(statusOf(y, 1).state == outbox::State::Synced);
+    writeGuarded(x, 1, "x2");
+    CHECK((*engineX)->runOnePass().result == PassResult::NeedsAttention);
+    auto st = statusOf(x, 1);
+    CHECK(st.state == outbox::State::NeedsAttention);
+    CHECK(st.lastHttpStatus == 412);
+    auto after = site.received("studentAssessments");
+    CHECK(receivedRecord(after, 1).at("body").at("serialNumber") == "y1");
+    CHECK(after.at("records").size() == 10);
+}
