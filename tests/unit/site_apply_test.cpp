@@ -212,3 +212,44 @@ TEST_CASE("a malformed fact is refused and kept for a technician, never applied"
     CHECK(test::queryInt(x.store.db(), "SELECT count(*) FROM site_parked WHERE waiting_for LIKE 'refused: %';") == 4);
     CHECK(test::queryInt(x.store.db(), "SELECT count(*) FROM event;") == 0);
 }
+
+TEST_CASE("what reached the state travels as an acknowledgement: the other station's same record is synced and guarded") {
+    Machine x, y;
+    x.clock.setMinute(-10);
+    y.clock.setMinute(-10);
+    REQUIRE(x.attendance.openSession(kMathSession, "Ms. Rivera").saved);
+    REQUIRE(x.attendance.checkIn(kMathSession, "S100001", "Ms. Rivera", {}).saved);
+    y.receive(x.published);
+    auto bodies = y.outboxBodies();
+    REQUIRE(bodies.size() == 1);
+    const std::string resource = "studentAssessments";
+    const std::string key = bodies.begin()->first.substr(resource.size() + 1);
+    const std::string body = bodies.begin()->second;
+
+    // X uploaded that record; the state answered with an id and an ETag.
+    auto ack = store::ackFact({{}, x.store.kioskId(), resource, key, body, "id-1", "\"e1\""});
+    REQUIRE(ack.has_value());
+    CHECK(ack->subject == "ack");
+    CHECK(ack->json.find("S100001") != std::string::npos);  // the body is the record; the subject names no one
+    REQUIRE(y.applier.apply(ack->json).ok());
+    auto st = edsync::outbox::status(y.store.db(), resource, key);
+    REQUIRE(st.ok());
+    REQUIRE(st->has_value());
+    CHECK((*st)->state == edsync::outbox::State::Synced);
+    CHECK((*st)->resourceId == "id-1");
+    // Applying it again changes nothing; the same acknowledgement has the same id everywhere.
+    REQUIRE(y.applier.apply(ack->json).ok());
+    CHECK(store::ackFact({{}, y.store.kioskId(), resource, key, body, "id-1", "\"e1\""})->eventId.substr(0, 4) == "ack-");
+    CHECK(store::ackFact({{}, x.store.kioskId(), resource, key, body, "id-1", "\"e1\""})->eventId == ack->eventId);
+
+    // A late acknowledgement of an older picture marks nothing synced.
+    REQUIRE(y.attendance.checkOut(kMathSession, "S100001", "Mr. Okafor").saved);
+    REQUIRE(y.applier.apply(ack->json).ok());
+    auto later = edsync::outbox::status(y.store.db(), resource, key);
+    CHECK((*later)->state != edsync::outbox::State::Synced);
+
+    // A broken acknowledgement is refused and kept, like any malformed fact.
+    auto bad = y.applier.apply(R"({"v":1,"fact":"ack","eventId":"ack-1","kiosk":"k"})");
+    CHECK(bad.what == service::ApplyOutcome::What::Refused);
+    CHECK(test::queryInt(y.store.db(), "SELECT count(*) FROM site_parked WHERE waiting_for LIKE 'refused: %';") == 1);
+}

@@ -8,22 +8,15 @@
 #include "sync/edfi/store.hpp"
 #include "sync/edfi/token_file.hpp"
 #include "sync/transport/curl_transport.hpp"
+#include "support/child_process.hpp"
 
 #include <nlohmann/json.hpp>
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <fstream>
 #include <random>
 #include <thread>
-
-extern char** environ;
 
 using namespace edsync;
 using namespace edsync::edfi;
@@ -47,62 +40,7 @@ struct TempDir {
     }
 };
 
-// A child process whose first stdout line names its port; stopped with SIGTERM.
-class Child {
-public:
-    explicit Child(const std::vector<std::string>& args) {
-        int fds[2];
-        REQUIRE(pipe2(fds, O_CLOEXEC) == 0);
-        posix_spawn_file_actions_t actions;
-        posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-        std::vector<char*> argv;
-        for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-        argv.push_back(nullptr);
-        int rc = posix_spawn(&m_pid, argv[0], &actions, nullptr, argv.data(), environ);
-        posix_spawn_file_actions_destroy(&actions);
-        close(fds[1]);
-        m_out = fds[0];
-        REQUIRE(rc == 0);
-    }
-    ~Child() { stop(); }
-    Child(const Child&) = delete;
-    Child& operator=(const Child&) = delete;
-
-    // Reads "listening on https://127.0.0.1:PORT"; -1 if it never comes.
-    int port(std::chrono::seconds limit = 20s) {
-        std::string text;
-        auto end = std::chrono::steady_clock::now() + limit;
-        while (std::chrono::steady_clock::now() < end) {
-            pollfd p{m_out, POLLIN, 0};
-            if (poll(&p, 1, 100) <= 0) continue;
-            char buf[256];
-            ssize_t n = read(m_out, buf, sizeof buf);
-            if (n <= 0) return -1;
-            text.append(buf, static_cast<std::size_t>(n));
-            auto at = text.find("https://127.0.0.1:");
-            if (at != std::string::npos && text.find('\n', at) != std::string::npos)
-                return std::stoi(text.substr(at + 18));
-        }
-        return -1;
-    }
-    void stop() {
-        if (m_pid > 0) {
-            kill(m_pid, SIGTERM);
-            int status = 0;
-            waitpid(m_pid, &status, 0);
-            m_pid = -1;
-        }
-        if (m_out >= 0) {
-            close(m_out);
-            m_out = -1;
-        }
-    }
-
-private:
-    pid_t m_pid = -1;
-    int m_out = -1;
-};
+using Child = kiosk::test::ChildProcess;
 
 template <class Pred>
 bool eventually(Pred pred, std::chrono::seconds limit) {

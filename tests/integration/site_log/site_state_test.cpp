@@ -1,0 +1,178 @@
+// Two door stations of one site, a real hub and the Ed-Fi double over TLS,
+// through the kiosk's own sync wiring: one station uploads at a time; what
+// reached the state travels back on the site log as acknowledgements, so the
+// other station's records are synced without being sent; after a handover
+// the new uploader sends only what changed, guarded by the site's ETags.
+#include "kiosk/app/sync_wiring.hpp"
+#include "kiosk/service/attendance_service.hpp"
+#include "support/child_process.hpp"
+#include "support/kiosk_fixture.hpp"
+#include "support/nats_hub.hpp"
+#include "support/temp_dir.hpp"
+#include "sync/transport/curl_transport.hpp"
+
+#include "site_test_util.hpp"
+
+#include <nlohmann/json.hpp>
+#include <sodium.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <map>
+
+using namespace kiosk;
+using kiosk::test::kMathSession;
+
+namespace {
+
+constexpr const char* kSite = "255901001";
+
+app::SiteKey siteKey() { return app::deriveSiteKey(kSite, "kiosk", "kiosk-secret"); }
+
+void writePrivate(const std::filesystem::path& file, const std::string& text) {
+    std::ofstream(file) << text;
+    std::filesystem::permissions(file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+}
+
+// The state: the Ed-Fi double on a free port with throwaway certificates.
+struct State {
+    std::filesystem::path certs;
+    std::unique_ptr<test::ChildProcess> process;
+    int port = -1;
+    std::unique_ptr<edsync::transport::CurlTransport> control;
+
+    explicit State(const std::filesystem::path& dir) : certs(dir / "certs") {
+        REQUIRE(std::system((std::string("sh '") + MAKE_TEST_CERTS + "' '" + certs.string() + "'").c_str()) == 0);
+        nlohmann::json seed;
+        seed["students"] = nlohmann::json::array();
+        for (int i = 1; i <= 5; ++i)
+            seed["students"].push_back({{"studentUniqueId", "S10000" + std::to_string(i)}, {"firstName", "Zoë"},
+                                        {"lastSurname", "Ñúñez"}, {"birthDate", "2009-04-12"}});
+        std::ofstream(dir / "seed.json") << seed.dump();
+        process = std::make_unique<test::ChildProcess>(std::vector<std::string>{
+            EDFI_DOUBLE_EXE, "--port", "0", "--cert", (certs / "server.pem").string(), "--key", (certs / "server.key").string(),
+            "--client-id", "kiosk", "--client-secret", "kiosk-secret", "--seed", (dir / "seed.json").string(), "--quiet"});
+        port = process->port();
+        REQUIRE(port > 0);
+        edsync::transport::TransportOptions options;
+        options.caBundle = certs / "ca.pem";
+        auto t = edsync::transport::CurlTransport::create(options);
+        REQUIRE(t.ok());
+        control = std::make_unique<edsync::transport::CurlTransport>(std::move(*t));
+    }
+    std::string url() const { return "https://127.0.0.1:" + std::to_string(port); }
+    nlohmann::json received() {
+        auto r = control->performOne({edsync::transport::Method::Get, url() + "/_test/received?resource=studentAssessments", {}, {}});
+        REQUIRE(r.ok());
+        REQUIRE(r->status == 200);
+        return nlohmann::json::parse(r->body);
+    }
+};
+
+struct Station {
+    std::filesystem::path file;
+    test::ManualClock clock;
+    store::Store store;
+    service::AttendanceService attendance{store, clock.clock()};
+    app::SyncSetup sync;
+
+    Station(const std::filesystem::path& dir, const app::KioskConfig& config)
+        : file(dir / "kiosk.db"), store(std::move(store::Store::open(dir / "kiosk.db").value())) {
+        REQUIRE(store.setSite(kSite, "Riverbend High School").ok());
+        REQUIRE(store::writeRoster(store.db(), test::smallRoster()).ok());
+        app::publishToSite(store);
+        sync = app::makeSyncEngine(config, file, store.kioskId());
+        REQUIRE_MESSAGE(sync.engine, sync.error);
+        attendance.setOnCommitted([this] { sync.wake(); });
+        clock.setMinute(-10);
+    }
+    void start() { REQUIRE_MESSAGE(sync.start(), sync.error); }
+    void stop() {
+        sync.engine->stop();
+        sync.site.link->stop();
+    }
+    std::string presenceOf(const std::string& student) {
+        auto stmt = store.db().prepare("SELECT presence FROM attendance WHERE session_id = ?1 AND student_unique_id = ?2;");
+        REQUIRE(stmt.ok());
+        stmt->bind(1, kMathSession).bind(2, student);
+        auto row = stmt->step();
+        REQUIRE(row.ok());
+        return *row ? stmt->getText(0) : std::string("expected");
+    }
+    edsync::outbox::Counts counts() { return edsync::outbox::counts(store.db()).value(); }
+    std::map<std::string, std::string> outboxBodies() {
+        std::map<std::string, std::string> out;
+        auto stmt = store.db().prepare("SELECT natural_key, body FROM outbox;");
+        REQUIRE(stmt.ok());
+        while (stmt->step().value_or(false)) out[stmt->getText(0)] = stmt->getText(1);
+        return out;
+    }
+};
+
+int postsOf(const nlohmann::json& received, const std::string& student) {
+    for (const auto& r : received.at("records"))
+        if (r.at("body").at("studentReference").at("studentUniqueId") == student) return r.at("posts").get<int>();
+    return 0;
+}
+
+} // namespace
+
+TEST_CASE("two stations and the state: one uploads, the other learns what reached the state, a handover sends only what changed") {
+    if (test::natsServerPath().empty()) FAIL("nats-server is not installed (packaging/install-deps.sh installs it)");
+    REQUIRE(sodium_init() >= 0);
+    kiosk::test::TempDir dir;
+    State state(dir.path());
+    test::NatsHub hub(dir.path() / "hub", {true, app::kHubUser, app::hubPassword(siteKey())});
+    REQUIRE_MESSAGE(hub.start(), hub.error());
+
+    app::KioskConfig config;
+    writePrivate(dir.path() / "site.key", app::formatSiteKey(siteKey()) + "\n");
+    writePrivate(dir.path() / "credentials", "key=kiosk\nsecret=kiosk-secret\n");
+    config.site = app::SiteConfig{kSite, "Riverbend High School", dir.path() / "site.key"};
+    config.source = dir.path() / "kiosk.toml";
+    config.hub = app::HubConfig{{hub.url()}, hub.caFile()};
+    config.state = app::StateConfig{state.url(), dir.path() / "credentials", state.certs / "ca.pem", "", 24, std::nullopt};
+    std::filesystem::create_directories(dir.path() / "x");
+    std::filesystem::create_directories(dir.path() / "y");
+    Station x(dir.path() / "x", config);
+    Station y(dir.path() / "y", config);
+    x.start();
+    REQUIRE(site_test::waitUntil([&] { return x.sync.site.link->holdsLease(); }));
+    y.start();
+
+    REQUIRE(x.attendance.openSession(kMathSession, "Ms. Rivera").saved);
+    REQUIRE(y.attendance.openSession(kMathSession, "Mr. Okafor").saved);
+    REQUIRE(x.attendance.checkIn(kMathSession, "S100001", "Ms. Rivera", {}).saved);
+    REQUIRE(x.attendance.checkIn(kMathSession, "S100002", "Ms. Rivera", {}).saved);
+    REQUIRE(y.attendance.checkIn(kMathSession, "S100003", "Mr. Okafor", {}).saved);
+    REQUIRE(site_test::waitUntil([&] { return y.presenceOf("S100002") == "present"; }));
+    y.clock.setMinute(31);
+    CHECK(y.attendance.markNoShowsAtCutoff(kMathSession, "Mr. Okafor").saved == 2);
+
+    // X holds the lease and uploads the site's picture; Y sends nothing and
+    // still ends with nothing waiting: the acknowledgements reached it.
+    REQUIRE(site_test::waitUntil([&] {
+        auto a = x.outboxBodies();
+        return a.size() == 5 && a == y.outboxBodies() && x.counts().waiting() == 0 && y.counts().waiting() == 0;
+    }));
+    auto received = state.received();
+    INFO(received.dump());
+    CHECK(received.at("records").size() == 5);
+    for (const char* s : {"S100001", "S100002", "S100003", "S100004", "S100005"}) CHECK(postsOf(received, s) >= 1);
+
+    // X goes away; Y takes the lease and sends only what changes from now on,
+    // each write guarded by the ETag X's upload got (no 412, no lookup needed).
+    std::map<std::string, int> postsBefore;
+    for (const char* s : {"S100001", "S100002", "S100003", "S100004", "S100005"}) postsBefore[s] = postsOf(received, s);
+    x.stop();
+    REQUIRE(site_test::waitUntil([&] { return y.sync.site.link->holdsLease(); }));
+    y.clock.setMinute(50);
+    REQUIRE(y.attendance.checkOut(kMathSession, "S100001", "Mr. Okafor").saved);
+    REQUIRE(site_test::waitUntil([&] { return y.counts().waiting() == 0; }));
+    CHECK(y.counts().needsAttention == 0);
+    auto after = state.received();
+    INFO(after.dump());
+    CHECK(after.at("records").size() == 5);
+    CHECK(postsOf(after, "S100001") == postsBefore["S100001"] + 1);
+    for (const char* s : {"S100002", "S100003", "S100004", "S100005"}) CHECK(postsOf(after, s) == postsBefore[s]);
+}
