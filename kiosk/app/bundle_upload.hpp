@@ -1,8 +1,11 @@
 #pragma once
 // import-pending's upload: each record of a USB export goes to the state
-// through the same Ed-Fi upsert the sync engine uses (Session::upsertRequest,
-// classifyUpsert). An upsert on the natural key makes a second upload — by
-// this kiosk again, or later by the kiosk that wrote the file — harmless.
+// through the kiosk's one upload loop (edsync::edfi::Uploader), guarded as
+// the kiosk's own writes are: If-Match with the ETag the file carries, and a
+// lookup before a first write. An old file therefore never puts an older
+// picture at the state (a 412, or "already at the state": refused), and a
+// second upload — by this kiosk again, or later by the kiosk that wrote the
+// file — finds the record as sent and changes nothing.
 #include "kiosk/app/config.hpp"
 #include "kiosk/app/pending_bundle.hpp"
 #include "sync/edfi/session.hpp"
@@ -16,7 +19,7 @@ namespace kiosk::app {
 struct UploadTally {
     int stored = 0;   // 2xx: the state holds the record
     int retry = 0;    // 409, 429, 5xx, no answer: run import-pending again later
-    int refused = 0;  // 400/403: the server refused the record for good
+    int refused = 0;  // 400/403, a 412 or a record already at the state: not stored; a person decides
     // Per record not stored: what it is and what the server said. The words
     // may quote a student ID: shown to the technician, never logged.
     struct Problem {

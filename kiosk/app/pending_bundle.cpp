@@ -77,6 +77,11 @@ std::string recordHash(const BundleRecord& r) {
     absorb(state, r.naturalKey);
     absorb(state, std::to_string(r.version));
     absorb(state, r.json);
+    // Files written before the guard existed hash as they always did.
+    if (!r.etag.empty() || !r.identity.empty()) {
+        absorb(state, r.etag);
+        absorb(state, r.identity);
+    }
     std::array<unsigned char, crypto_generichash_BYTES> out{};
     crypto_generichash_final(&state, out.data(), out.size());
     return hex(out.data(), out.size());
@@ -98,7 +103,10 @@ std::string sealBundle(const PendingBundle& bundle, const SiteKey& key) {
     nlohmann::json records = nlohmann::json::array();
     for (const auto& r : bundle.records) {
         manifest["records"].push_back({{"resource", r.resource}, {"naturalKey", r.naturalKey}, {"version", r.version}, {"hash", recordHash(r)}});
-        records.push_back({{"resource", r.resource}, {"naturalKey", r.naturalKey}, {"version", r.version}, {"json", r.json}});
+        nlohmann::json item{{"resource", r.resource}, {"naturalKey", r.naturalKey}, {"version", r.version}, {"json", r.json}};
+        if (!r.etag.empty()) item["etag"] = r.etag;
+        if (!r.identity.empty()) item["identity"] = r.identity;
+        records.push_back(std::move(item));
     }
     std::string payload = nlohmann::json{{"manifest", manifest}, {"records", records}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 
@@ -203,6 +211,8 @@ edsync::Result<PendingBundle, BundleError> openBundle(std::string_view file, con
             r.naturalKey = items[i].at("naturalKey").get<std::string>();
             r.version = items[i].at("version").get<std::int64_t>();
             r.json = items[i].at("json").get<std::string>();
+            r.etag = items[i].value("etag", std::string());
+            r.identity = items[i].value("identity", std::string());
             const auto& entry = listed[i];
             if (entry.at("resource").get<std::string>() != r.resource || entry.at("naturalKey").get<std::string>() != r.naturalKey ||
                 entry.at("version").get<std::int64_t>() != r.version || entry.at("hash").get<std::string>() != recordHash(r))

@@ -16,7 +16,8 @@
 // unreadable on a lost stick.
 //
 // The payload holds a manifest (kiosk, site, count, created at, and a BLAKE2b
-// hash per record over resource, natural key, version and JSON) and the
+// hash per record over resource, natural key, version, JSON and its write
+// guard) and the
 // records themselves; every hash and the count are checked on opening.
 #include "kiosk/app/site_key.hpp"
 #include "sync/core/result.hpp"
@@ -36,6 +37,11 @@ struct BundleRecord {
     std::string naturalKey;
     std::int64_t version = 0;
     std::string json;
+    // The write guard (docs/edfi.md, "Writers"): the ETag of the last write
+    // the state acknowledged to the exporting kiosk, and the record's natural
+    // key members; either may be empty (files from before they were kept).
+    std::string etag{};
+    std::string identity{};
 };
 
 struct BundleManifest {
@@ -51,7 +57,8 @@ struct PendingBundle {
     std::vector<BundleRecord> records;
 };
 
-// Hex BLAKE2b-256 over the record's resource, natural key, version and JSON.
+// Hex BLAKE2b-256 over the record's resource, natural key, version and JSON
+// (and its ETag and identity, when it has them).
 std::string recordHash(const BundleRecord& record);
 
 // The key id a site key gives (hex, 16 characters).

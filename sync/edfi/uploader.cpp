@@ -172,6 +172,8 @@ struct Uploader::Run {
         bool lookup = false;     // this request is a GET by natural key (a deletion's id, or a first write's guard)
         bool probed = false;     // a first write's lookup found nothing, or a record to update: POST now
         std::string ifMatch;     // the ETag the lookup found, when the POST may replace that record
+        bool after412 = false;   // a 412 answered: look at what the state holds before asking a person
+        Disposition refusal;     // ... and that 412, kept for when it holds something else
     };
 
     Uploader& up;
@@ -283,7 +285,7 @@ struct Uploader::Run {
             if (want > 0) {
                 if (claimed.empty()) dry = true;
                 taken += static_cast<int>(claimed.size());
-                for (auto& c : claimed) queue.push_back(Entry{std::move(c), false, false, {}, false, false, {}});
+                for (auto& c : claimed) queue.push_back(Entry{std::move(c), false, false, {}, false, false, {}, false, {}});
                 toSender.notify_all();
             }
             if (!batch.empty() && options.onSaved) {
@@ -362,7 +364,14 @@ struct Uploader::Run {
             }
             std::optional<transport::Request> request;
             e.lookup = false;
-            if (e.claim.op == outbox::Op::Upsert) {
+            if (e.claim.op == outbox::Op::Upsert && e.after412) {
+                request = lookupRequest(up.m_session, e.claim.resource, e.claim.identity, token);
+                if (!request) {
+                    settle(e.claim, e.refusal);
+                    continue;
+                }
+                e.lookup = true;
+            } else if (e.claim.op == outbox::Op::Upsert) {
                 const std::string ifMatch = !e.ifMatch.empty() ? e.ifMatch : ifMatchValue(e.claim.etag);
                 if (ifMatch.empty() && !e.probed && !e.claim.acknowledgedBefore && !e.claim.identity.empty())
                     if ((request = lookupRequest(up.m_session, e.claim.resource, e.claim.identity, token))) e.lookup = true;
@@ -428,16 +437,34 @@ struct Uploader::Run {
         return d;
     }
 
+    // After a 412: the state may hold exactly this record already (another
+    // machine of the site, or a USB import, wrote the same picture); then it
+    // is done, with the state's ETag. Anything else stays the 412.
+    Disposition verifiedAfter412(Entry& e, const transport::Response& response) {
+        FoundRecord found = foundInLookupPage(response.body);
+        if (found.readable && found.item && sameRecord(e.claim.json, *found.item)) {
+            Disposition d;
+            d.verdict = Verdict::Synced;
+            d.httpStatus = response.status;
+            if (!found.id.empty()) d.resourceId = found.id;
+            if (!found.etag.empty()) d.etag = found.etag;
+            return d;
+        }
+        return e.refusal;
+    }
+
     // A deletion's lookup answered: the record's id (DELETE it next), nothing
     // there (done), or a page we cannot read.
     Disposition lookedUp(Entry& e, const transport::Outcome& outcome, std::int64_t now) {
+        if (e.after412 && (!outcome || outcome->status != 200)) return e.refusal;
         if (!outcome || outcome->status != 200) return classifyUpsert(outcome, now, up.m_options.backoff.cap.count());
+        if (e.after412) return verifiedAfter412(e, *outcome);
         if (e.claim.op == outbox::Op::Upsert) return firstWriteLookedUp(e, *outcome);
         Disposition d;
         d.httpStatus = 200;
         LookupResult found = idFromLookupPage(outcome->body);
         if (found.readable && found.id) {
-            Entry next{e.claim, e.resentAfter401, true, *found.id, false, false, {}};
+            Entry next{e.claim, e.resentAfter401, true, *found.id, false, false, {}, false, {}};
             followUps.push_back(std::move(next));
             d.verdict = Verdict::Synced;  // not saved: the DELETE's outcome is
             return d;
@@ -469,6 +496,13 @@ struct Uploader::Run {
         Disposition d = e.lookup                          ? lookedUp(e, outcome, now)
                         : e.claim.op == outbox::Op::Delete ? classifyDelete(outcome, now, up.m_options.backoff.cap.count())
                                                            : classifyUpsert(outcome, now, up.m_options.backoff.cap.count());
+        if (d.verdict == Verdict::NeedsAttention && d.httpStatus == 412 && !e.lookup && !e.claim.identity.empty()) {
+            Entry next = e;
+            next.followUp = true;
+            next.after412 = true;
+            next.refusal = d;
+            followUps.push_back(std::move(next));
+        }
         if (followUps.size() > followUpsBefore) {
             // Found: the DELETE that follows settles the row.
             up.m_session.tokenAccepted();

@@ -399,6 +399,13 @@ Status needsAttention(Database& db, std::string_view resource, std::string_view 
     return needsAttentionWith(*stmt, resource, naturalKey, version, failure);
 }
 
+Status guardWith(Database& db, std::string_view resource, std::string_view naturalKey, std::string_view etag) {
+    auto stmt = db.prepare("UPDATE outbox SET etag = ?3 WHERE resource = ?1 AND natural_key = ?2;");
+    if (!stmt) return fail(stmt.error());
+    stmt->bind(1, resource).bind(2, naturalKey).bind(3, etag);
+    return stmt->run();
+}
+
 Status retry(Database& db, std::string_view resource, std::string_view naturalKey) {
     auto stmt = db.prepare(
         "UPDATE outbox SET attention_version = NULL, next_attempt_at = 0, attempts = 0,"
@@ -578,7 +585,8 @@ Result<std::vector<std::int64_t>> waitingByAge(Database& db, std::span<const std
 }
 
 Result<std::vector<PendingRecord>> pendingRecords(Database& db) {
-    auto stmt = db.prepare("SELECT resource, natural_key, local_version, body, first_queued_at FROM outbox WHERE " OUTBOX_WAITING
+    auto stmt = db.prepare("SELECT resource, natural_key, local_version, body, first_queued_at, coalesce(etag, ''), coalesce(identity, '')"
+                           " FROM outbox WHERE " OUTBOX_WAITING
                            " AND NOT " OUTBOX_ATTENTION " AND op = 'upsert' ORDER BY seq, resource, natural_key;");
     if (!stmt) return fail(stmt.error());
     std::vector<PendingRecord> out;
@@ -586,7 +594,8 @@ Result<std::vector<PendingRecord>> pendingRecords(Database& db) {
         auto row = stmt->step();
         if (!row) return fail(row.error());
         if (!*row) break;
-        out.push_back({stmt->getText(0), stmt->getText(1), stmt->getInt(2), stmt->getText(3), stmt->getText(4)});
+        out.push_back({stmt->getText(0), stmt->getText(1), stmt->getInt(2), stmt->getText(3), stmt->getText(4), stmt->getText(5),
+                       stmt->getText(6)});
     }
     return out;
 }

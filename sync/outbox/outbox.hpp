@@ -152,6 +152,10 @@ Status needsAttention(Database& db, std::string_view resource, std::string_view 
 // at the server, written by someone else.
 inline constexpr std::string_view kAlreadyAtServer = "urn:testsite-kiosk:already-at-state";
 
+// The ETag a record's next write must match (a USB import carries the one
+// the exporting kiosk last had acknowledged).
+Status guardWith(Database& db, std::string_view resource, std::string_view naturalKey, std::string_view etag);
+
 // A person's "retry" of a row that needed attention also means "this kiosk's
 // version is the right one": its next write is not guarded by the ETag or
 // the lookup that stopped it.
@@ -248,6 +252,8 @@ struct PendingRecord {
     std::int64_t version = 0;
     std::string json;
     std::string firstQueuedAt;
+    std::string etag;      // of the last write the server acknowledged ("" when none): guards a USB import
+    std::string identity;  // the natural key members ("" when none kept)
 };
 Result<std::vector<PendingRecord>> pendingRecords(Database& db);
 

@@ -3,7 +3,8 @@
 # the day) exports its waiting records; kiosk B of the same site imports and
 # uploads them; every record arrives exactly once. A flipped byte and a file
 # from another site are refused with their own message and exit code. A's own
-# later sync confirms the same natural keys (upsert, no duplicates).
+# later sync finds its records as sent (no duplicates), and an old file
+# imported after newer versions reached the state changes nothing there.
 kioskctl="$1"; queue="$2"; double="$3"; certs_script="$4"; seed="$5"
 source "$(dirname "$0")/ops_common.sh"
 
@@ -85,18 +86,39 @@ run_expect 14 "$work/forged.log" ctl B import-pending "$work/usb/forged.tsk"
 must_contain "$work/forged.log" '\x1b]0;owned\x07'
 if grep -q $'\x1b' "$work/forged.log"; then fail "an escape character reached the terminal"; fi
 
-step "importing again is harmless: still four records"
+step "importing again is harmless: the records are found as sent, nothing is sent again"
 run_expect 0 "$work/importB2.log" ctl B import-pending "$work/usb/pending.tsk"
+must_contain "$work/importB2.log" "4 stored by the state"
 received studentAssessments >"$work/r3.json"
-json_check "$work/r3.json" 'len(d["records"]) == 4 and all(r["posts"] == 2 for r in d["records"])'
+json_check "$work/r3.json" 'len(d["records"]) == 4 and all(r["posts"] == 1 for r in d["records"])'
 
-step "kiosk A comes online: its own sync confirms the same keys, no duplicates"
+step "kiosk A comes online: its own sync finds its records as sent, no duplicates"
 run_expect 0 "$work/syncA2.log" ctl A sync --now   # --now: nothing is held back, the pass runs as usual
 must_contain "$work/syncA2.log" "all records synced"
 received studentAssessments >"$work/r4.json"
-json_check "$work/r4.json" 'len(d["records"]) == 4 and all(r["posts"] == 3 for r in d["records"])'
+json_check "$work/r4.json" 'len(d["records"]) == 4 and all(r["posts"] == 1 for r in d["records"])'
 ctl A status --json >"$work/A-status2.json"
 json_check "$work/A-status2.json" 'd["waiting"] == 0 and d["outbox"]["studentAssessments"]["synced"] == 4'
+
+step "an old file imported after newer versions reached the state changes nothing at the state"
+"$queue" "$work/A/data" --check-out >"$work/checkout.log"
+must_contain "$work/checkout.log" "checked out 4"
+run_expect 0 "$work/export-v2.log" ctl A export-pending "$work/usb/v2.tsk"   # carries the ETags A had acknowledged
+run_expect 0 "$work/syncA3.log" ctl A sync --now
+received studentAssessments >"$work/r5.json"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(json.dumps(sorted((r["body"]["studentAssessmentIdentifier"], r["body"].get("administrationEndDate")) for r in d["records"])))' "$work/r5.json" >"$work/state-v2.txt"
+json_check "$work/r5.json" 'len(d["records"]) == 4 and all(r["posts"] == 2 for r in d["records"])'
+# The first file (before the check-outs) and the second (whose ETags A's own sync has since moved past).
+run_expect 8 "$work/import-old.log" ctl B import-pending "$work/usb/pending.tsk"
+must_contain "$work/import-old.log" "0 stored by the state"
+must_contain "$work/import-old.log" "did not overwrite"
+must_contain "$work/import-old.log" "newer than this file"
+run_expect 0 "$work/import-v2.log" ctl B import-pending "$work/usb/v2.tsk"
+must_contain "$work/import-v2.log" "4 stored by the state"
+received studentAssessments >"$work/r6.json"
+json_check "$work/r6.json" 'len(d["records"]) == 4 and all(r["posts"] == 2 for r in d["records"])'
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(json.dumps(sorted((r["body"]["studentAssessmentIdentifier"], r["body"].get("administrationEndDate")) for r in d["records"])))' "$work/r6.json" >"$work/state-after.txt"
+cmp -s "$work/state-v2.txt" "$work/state-after.txt" || fail "an old file changed the state"
 run_expect 0 "$work/export2.log" ctl A export-pending "$work/usb/empty.tsk"
 must_contain "$work/export2.log" "nothing is waiting"
 [ ! -e "$work/usb/empty.tsk" ] || fail "an empty export was written"
@@ -112,8 +134,8 @@ else
   [ "$(stat -c %U "$work/D/etc/site.key")" = nobody ] || fail "site.key not handed to the data directory's owner"
   run_expect 0 "$work/syncD.log" ctl D sync
   [ -z "$(find "$work/D/data" ! -user nobody)" ] || { ls -la "$work/D/data"; fail "root left files in the kiosk user's data directory"; }
-  run_expect 0 "$work/importD.log" ctl D import-pending "$work/usb/pending.tsk"
-  cp "$work/usb/pending.tsk" "$work/stick/from-a.tsk" && chmod 0600 "$work/stick/from-a.tsk"
+  run_expect 0 "$work/importD.log" ctl D import-pending "$work/usb/v2.tsk"
+  cp "$work/usb/v2.tsk" "$work/stick/from-a.tsk" && chmod 0600 "$work/stick/from-a.tsk"
   run_expect 0 "$work/importD2.log" ctl D import-pending "$work/stick/from-a.tsk"
   [ -z "$(find "$work/D/data" ! -user nobody)" ] || fail "root left files in the kiosk user's data directory"
 fi

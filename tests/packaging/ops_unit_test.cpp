@@ -105,7 +105,7 @@ TEST_CASE("usb bundle: truncated, empty and unrelated files are refused") {
     CHECK(openBundle(file + "x", siteKey()).error().kind == BundleError::Kind::Tampered);
 }
 
-TEST_CASE("usb bundle: record hashes cover resource, key, version and body") {
+TEST_CASE("usb bundle: record hashes cover resource, key, version, body and write guard") {
     BundleRecord a{"studentAssessments", "k", 1, "{}"};
     auto h = recordHash(a);
     CHECK(h.size() == 64);
@@ -120,6 +120,18 @@ TEST_CASE("usb bundle: record hashes cover resource, key, version and body") {
     CHECK(recordHash(b) != h);
     // Length-prefixed fields: moving a character across a boundary changes the hash.
     CHECK(recordHash({"ab", "c", 1, "{}"}) != recordHash({"a", "bc", 1, "{}"}));
+    // The write guard is covered too, and carried whole through sealing.
+    b = a;
+    b.etag = "\"5\"";
+    CHECK(recordHash(b) != h);
+    b.identity = R"({"studentAssessmentIdentifier":"k"})";
+    PendingBundle bundle = sampleBundle();
+    bundle.records.push_back(b);
+    auto opened = openBundle(sealBundle(bundle, siteKey()), siteKey());
+    REQUIRE(opened.ok());
+    CHECK(opened->records.back().etag == b.etag);
+    CHECK(opened->records.back().identity == b.identity);
+    CHECK(opened->records.front().etag.empty());
 }
 
 TEST_CASE("site key: the same site and credentials give the same key, anything else another one") {

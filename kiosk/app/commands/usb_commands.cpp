@@ -63,7 +63,8 @@ int exportPending(Context& ctx, const std::filesystem::path& file) {
     bundle.manifest.siteId = config->site ? config->site->id : store->siteId();
     bundle.manifest.siteName = store->siteName();
     bundle.manifest.createdAt = domain::formatUtc(store::systemNow());
-    for (auto& r : *pending) bundle.records.push_back({r.resource, r.naturalKey, r.version, std::move(r.json)});
+    for (auto& r : *pending)
+        bundle.records.push_back({r.resource, r.naturalKey, r.version, std::move(r.json), std::move(r.etag), std::move(r.identity)});
     std::string sealed = sealBundle(bundle, *key);
     std::string error;
     bool written = false;
@@ -195,7 +196,14 @@ int importPending(Context& ctx, const std::filesystem::path& file) {
         printFailedRecords(std::cout, failed);
     }
     if (tally.refused > 0) {
-        std::cout << "Refused records will stay refused from any kiosk; they show under \"needs attention\" on the kiosk that made them.\n";
+        int guarded = 0;  // the state holds a newer or another writer's record: the file did not overwrite it
+        for (const auto& p : tally.problems)
+            if (p.refused && (p.httpStatus == 412 || p.words.type == edsync::outbox::kAlreadyAtServer)) ++guarded;
+        if (guarded > 0)
+            std::cout << guarded << " record(s) at the state are newer than this file, or were written by someone else: "
+                      << "the file did not overwrite them. Nothing more is needed if the kiosk that made the file has synced since.\n";
+        if (guarded < tally.refused)
+            std::cout << "Refused records will stay refused from any kiosk; they show under \"needs attention\" on the kiosk that made them.\n";
         return NeedsAttention;
     }
     if (tally.retry > 0) {

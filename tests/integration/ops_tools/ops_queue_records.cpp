@@ -1,4 +1,4 @@
-// ops-queue-records DATA_DIR [--break-out | --withdraw STUDENT]: a proctor's morning without a
+// ops-queue-records DATA_DIR [--break-out | --check-out | --withdraw STUDENT]: a proctor's morning without a
 // window — opens every session in the store and checks in every student on
 // its roster who has not arrived, through AttendanceService (event,
 // projection and outbox row in one transaction each). With --break-out each
@@ -6,7 +6,9 @@
 // Prints "queued N". With --withdraw it does only this: a correction
 // withdraws that student's check-in in every session (the sitting has nothing
 // left to report, so its record is queued for deletion) and prints
-// "withdrew N". For the operations tests only.
+// "withdrew N". With --check-out every student in the room is checked out
+// (a newer version of each record) and it prints "checked out N". For the
+// operations tests only.
 #include "kiosk/service/attendance_service.hpp"
 #include "kiosk/store/event_log.hpp"
 #include "kiosk/store/roster_repo.hpp"
@@ -46,6 +48,22 @@ int main(int argc, char** argv) {
             }
         }
         std::cout << "withdrew " << withdrawn << "\n";
+        return 0;
+    }
+    if (std::strcmp(argc > 2 ? argv[2] : "", "--check-out") == 0) {
+        int out = 0;
+        for (const auto& s : *sessions) {
+            auto roster = kiosk::store::rosterForSession(store->db(), s.sessionId);
+            if (!roster) return 4;
+            for (const auto& row : *roster) {
+                if (row.presence == kiosk::domain::Presence::OnBreak)
+                    if (!service.breakIn(s.sessionId, row.student.studentUniqueId, proctor).saved) return 3;
+                if (row.presence != kiosk::domain::Presence::Present && row.presence != kiosk::domain::Presence::OnBreak) continue;
+                if (!service.checkOut(s.sessionId, row.student.studentUniqueId, proctor).saved) return 3;
+                ++out;
+            }
+        }
+        std::cout << "checked out " << out << "\n";
         return 0;
     }
     int queued = 0;
