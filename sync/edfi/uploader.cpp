@@ -173,6 +173,7 @@ struct Uploader::Run {
         bool probed = false;     // a first write's lookup found nothing, or a record to update: POST now
         std::string ifMatch;     // the ETag the lookup found, when the POST may replace that record
         bool after412 = false;   // a 412 answered: look at what the state holds before asking a person
+        bool replacedAfter412 = false;  // this POST replaces our own unanswered write: a second 412 is final
         Disposition refusal;     // ... and that 412, kept for when it holds something else
     };
 
@@ -285,7 +286,7 @@ struct Uploader::Run {
             if (want > 0) {
                 if (claimed.empty()) dry = true;
                 taken += static_cast<int>(claimed.size());
-                for (auto& c : claimed) queue.push_back(Entry{std::move(c), false, false, {}, false, false, {}, false, {}});
+                for (auto& c : claimed) queue.push_back(Entry{std::move(c), false, false, {}, false, false, {}, false, false, {}});
                 toSender.notify_all();
             }
             if (!batch.empty() && options.onSaved) {
@@ -306,7 +307,7 @@ struct Uploader::Run {
         for (const auto& [claim, d] : batch)
             if (auto s = up.record(db, out, claim, d, saved); !s) return s;
         for (const Entry& e : giveBack)
-            if (auto s = out.unclaim(e.claim.resource, e.claim.naturalKey, e.claim.version); !s) return s;
+            if (auto s = out.unclaim(e.claim.resource, e.claim.naturalKey, e.claim.version, e.claim.maybeDelivered); !s) return s;
         if (want > 0) {
             auto c = out.claimDue(options.dueByUnixMs.value_or(up.m_clock.unixMs()), want, claimedUpToSeq);
             if (!c) return edsync::fail(c.error());
@@ -402,8 +403,8 @@ struct Uploader::Run {
 
     // A first write's lookup answered (docs/edfi.md, "Writers"): nothing
     // there (POST next), this very record (ours, its answer lost: done), or
-    // another writer's record (a person decides; unless this kiosk sent the
-    // record before without hearing back, when it is most likely our own
+    // another writer's record (a person decides; unless a request of ours
+    // may have reached the server unanswered, when it is most likely our own
     // earlier version: replaced, guarded by the ETag just read).
     Disposition firstWriteLookedUp(Entry& e, const transport::Response& response) {
         Disposition d;
@@ -414,7 +415,7 @@ struct Uploader::Run {
             d.cause = "HTTP 200: the answer to the lookup before the first write could not be read";
             return d;
         }
-        if (!found.item || (e.claim.attempts > 0 && !sameRecord(e.claim.json, *found.item))) {
+        if (!found.item || (e.claim.maybeDelivered && !sameRecord(e.claim.json, *found.item))) {
             Entry next = e;
             next.followUp = true;
             next.probed = true;
@@ -439,15 +440,28 @@ struct Uploader::Run {
 
     // After a 412: the state may hold exactly this record already (another
     // machine of the site, or a USB import, wrote the same picture); then it
-    // is done, with the state's ETag. Anything else stays the 412.
+    // is done, with the state's ETag. When a request of ours may have reached
+    // the server unanswered (the kiosk was killed after a POST), what is
+    // there is most likely our own earlier version: replaced once, guarded
+    // by the ETag just read. Anything else stays the 412.
     Disposition verifiedAfter412(Entry& e, const transport::Response& response) {
         FoundRecord found = foundInLookupPage(response.body);
+        Disposition d;
+        d.httpStatus = response.status;
         if (found.readable && found.item && sameRecord(e.claim.json, *found.item)) {
-            Disposition d;
             d.verdict = Verdict::Synced;
-            d.httpStatus = response.status;
             if (!found.id.empty()) d.resourceId = found.id;
             if (!found.etag.empty()) d.etag = found.etag;
+            return d;
+        }
+        if (found.readable && found.item && e.claim.maybeDelivered && !found.etag.empty() && !e.replacedAfter412) {
+            Entry next = e;
+            next.after412 = false;
+            next.replacedAfter412 = true;
+            next.probed = true;
+            next.ifMatch = found.etag;
+            followUps.push_back(std::move(next));
+            d.verdict = Verdict::Synced;  // not saved: the POST's outcome is
             return d;
         }
         return e.refusal;
@@ -464,7 +478,7 @@ struct Uploader::Run {
         d.httpStatus = 200;
         LookupResult found = idFromLookupPage(outcome->body);
         if (found.readable && found.id) {
-            Entry next{e.claim, e.resentAfter401, true, *found.id, false, false, {}, false, {}};
+            Entry next{e.claim, e.resentAfter401, true, *found.id, false, false, {}, false, false, {}};
             followUps.push_back(std::move(next));
             d.verdict = Verdict::Synced;  // not saved: the DELETE's outcome is
             return d;
@@ -496,7 +510,7 @@ struct Uploader::Run {
         Disposition d = e.lookup                          ? lookedUp(e, outcome, now)
                         : e.claim.op == outbox::Op::Delete ? classifyDelete(outcome, now, up.m_options.backoff.cap.count())
                                                            : classifyUpsert(outcome, now, up.m_options.backoff.cap.count());
-        if (d.verdict == Verdict::NeedsAttention && d.httpStatus == 412 && !e.lookup && !e.claim.identity.empty()) {
+        if (d.verdict == Verdict::NeedsAttention && d.httpStatus == 412 && !e.lookup && !e.replacedAfter412 && !e.claim.identity.empty()) {
             Entry next = e;
             next.followUp = true;
             next.after412 = true;

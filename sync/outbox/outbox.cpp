@@ -46,10 +46,13 @@ ALTER TABLE outbox ADD COLUMN last_reply_at INTEGER;
 // ETag the server returned for the last acknowledged write (the If-Match of
 // the next), and the record's identity (its natural key members as JSON),
 // looked up before a first write so that one never overwrites a record
-// another writer put there.
+// another writer put there. maybe_sent: a request for the row may have
+// reached the server without its answer reaching us (claimed, then no HTTP
+// answer, or the process died): what the server holds may be our own.
 constexpr std::string_view kSchemaV3 = R"sql(
 ALTER TABLE outbox ADD COLUMN etag TEXT;
 ALTER TABLE outbox ADD COLUMN identity TEXT;
+ALTER TABLE outbox ADD COLUMN maybe_sent INTEGER NOT NULL DEFAULT 0;
 )sql";
 
 constexpr std::array kMigrations{
@@ -215,13 +218,14 @@ Result<std::optional<RecordStatus>> status(Database& db, std::string_view resour
 namespace {
 
 constexpr const char* kClaimSelect =
-    "SELECT resource, natural_key, body, local_version, attempts, seq, op, resource_id, etag, identity, synced_version > 0"
+    "SELECT resource, natural_key, body, local_version, attempts, seq, op, resource_id, etag, identity, synced_version > 0,"
+    " maybe_sent"
     " FROM outbox"
     " WHERE " OUTBOX_WAITING " AND seq > ?3 AND in_flight_version IS NULL AND NOT " OUTBOX_ATTENTION
     "   AND next_attempt_at <= ?1"
     " ORDER BY seq LIMIT ?2;";
 constexpr const char* kClaimMark =
-    "UPDATE outbox SET in_flight_version = ?3, attempts = attempts + 1 WHERE resource = ?1 AND natural_key = ?2;";
+    "UPDATE outbox SET in_flight_version = ?3, attempts = attempts + 1, maybe_sent = 1 WHERE resource = ?1 AND natural_key = ?2;";
 // ?4: the op that was acknowledged; ?5: the id a POST's Location named (or
 // NULL); ?6: the ETag the server returned (or NULL: it gave none, so the next
 // write cannot be guarded). A deletion forgets both; an upsert keeps the
@@ -232,18 +236,20 @@ constexpr const char* kAcknowledge =
     " last_status = NULL, last_error = NULL, next_attempt_at = 0,"
     " last_problem_type = NULL, last_words = NULL, last_correlation_id = NULL, last_reply_at = NULL,"
     " resource_id = CASE WHEN ?4 = 'delete' THEN NULL ELSE coalesce(?5, resource_id) END,"
-    " etag = CASE WHEN ?4 = 'delete' THEN NULL ELSE ?6 END"
+    " etag = CASE WHEN ?4 = 'delete' THEN NULL ELSE ?6 END, maybe_sent = 0"
     " WHERE resource = ?1 AND natural_key = ?2;";
 constexpr const char* kRetryLater =
     "UPDATE outbox SET in_flight_version = NULL, next_attempt_at = ?4, last_status = ?5, last_error = ?6,"
-    " last_problem_type = ?7, last_words = ?8, last_correlation_id = ?9, last_reply_at = ?10"
+    " last_problem_type = ?7, last_words = ?8, last_correlation_id = ?9, last_reply_at = ?10,"
+    // An HTTP answer that is not a success says the server did not take it.
+    " maybe_sent = CASE WHEN ?5 IS NULL THEN maybe_sent ELSE 0 END"
     " WHERE resource = ?1 AND natural_key = ?2 AND in_flight_version = ?3;";
 constexpr const char* kNeedsAttention =
     "UPDATE outbox SET in_flight_version = NULL, attention_version = ?3, last_status = ?4, last_error = ?5,"
-    " last_problem_type = ?6, last_words = ?7, last_correlation_id = ?8, last_reply_at = ?9"
+    " last_problem_type = ?6, last_words = ?7, last_correlation_id = ?8, last_reply_at = ?9, maybe_sent = 0"
     " WHERE resource = ?1 AND natural_key = ?2;";
 constexpr const char* kUnclaim =
-    "UPDATE outbox SET in_flight_version = NULL, attempts = max(0, attempts - 1)"
+    "UPDATE outbox SET in_flight_version = NULL, attempts = max(0, attempts - 1), maybe_sent = ?4"
     " WHERE resource = ?1 AND natural_key = ?2 AND in_flight_version = ?3;";
 
 // Binds the arguments to ?1, ?2, ... in order, runs a kept statement once and
@@ -282,6 +288,7 @@ Result<std::vector<Claim>> claimWith(sqlite::Statement& select, sqlite::Statemen
         c.etag = select.getOptionalText(8).value_or("");
         c.identity = select.getOptionalText(9).value_or("");
         c.acknowledgedBefore = select.getInt(10) != 0;
+        c.maybeDelivered = select.getInt(11) != 0;
         claims.push_back(std::move(c));
     }
     select.reset();
@@ -312,8 +319,9 @@ Status needsAttentionWith(sqlite::Statement& stmt, std::string_view resource, st
                    nullIfEmpty(f.words), nullIfEmpty(f.correlationId), f.atUnixMs);
 }
 
-Status unclaimWith(sqlite::Statement& stmt, std::string_view resource, std::string_view naturalKey, std::int64_t version) {
-    return runOnce(stmt, resource, naturalKey, version);
+Status unclaimWith(sqlite::Statement& stmt, std::string_view resource, std::string_view naturalKey, std::int64_t version,
+                   bool maybeSentBefore) {
+    return runOnce(stmt, resource, naturalKey, version, static_cast<std::int64_t>(maybeSentBefore ? 1 : 0));
 }
 
 Failure plainFailure(std::optional<int> httpStatus, std::string_view cause) {
@@ -419,10 +427,10 @@ Status retry(Database& db, std::string_view resource, std::string_view naturalKe
     return stmt->run();
 }
 
-Status unclaim(Database& db, std::string_view resource, std::string_view naturalKey, std::int64_t version) {
+Status unclaim(Database& db, std::string_view resource, std::string_view naturalKey, std::int64_t version, bool maybeSentBefore) {
     auto stmt = db.prepare(kUnclaim);
     if (!stmt) return fail(stmt.error());
-    return unclaimWith(*stmt, resource, naturalKey, version);
+    return unclaimWith(*stmt, resource, naturalKey, version, maybeSentBefore);
 }
 
 struct Uploads::Statements {
@@ -468,8 +476,8 @@ Status Uploads::needsAttention(std::string_view resource, std::string_view natur
     return needsAttentionWith(m_s->needsAttention, resource, naturalKey, version, failure);
 }
 
-Status Uploads::unclaim(std::string_view resource, std::string_view naturalKey, std::int64_t version) {
-    return unclaimWith(m_s->unclaim, resource, naturalKey, version);
+Status Uploads::unclaim(std::string_view resource, std::string_view naturalKey, std::int64_t version, bool maybeSentBefore) {
+    return unclaimWith(m_s->unclaim, resource, naturalKey, version, maybeSentBefore);
 }
 
 Status releaseInFlight(Database& db) { return db.exec("UPDATE outbox SET in_flight_version = NULL WHERE in_flight_version IS NOT NULL;"); }

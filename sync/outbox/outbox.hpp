@@ -112,6 +112,7 @@ struct Claim {
     std::string etag;        // the ETag of the last acknowledged write: sent as If-Match (empty: none known)
     std::string identity;    // the natural key members as JSON (empty: none kept)
     bool acknowledgedBefore = false;  // the server took some version of this record from here
+    bool maybeDelivered = false;      // an earlier request may have reached the server unanswered (or we died)
 };
 
 // Marks up to `limit` due rows in flight at their current version, oldest
@@ -162,8 +163,10 @@ Status guardWith(Database& db, std::string_view resource, std::string_view natur
 Status retry(Database& db, std::string_view resource, std::string_view naturalKey);
 
 // A claim of `version` that was never sent goes back to the queue as if it
-// had not been taken (its attempt is not counted).
-Status unclaim(Database& db, std::string_view resource, std::string_view naturalKey, std::int64_t version);
+// had not been taken (its attempt is not counted; `maybeSentBefore` is the
+// claim's maybeDelivered, restored).
+Status unclaim(Database& db, std::string_view resource, std::string_view naturalKey, std::int64_t version,
+               bool maybeSentBefore = false);
 
 // The uploader's side with its statements prepared once: a drain runs
 // thousands of them, and preparing each one anew cost more than running it.
@@ -179,7 +182,7 @@ public:
     Status retryLater(std::string_view resource, std::string_view naturalKey, std::int64_t version, std::int64_t retryAtUnixMs,
                       const Failure& failure);
     Status needsAttention(std::string_view resource, std::string_view naturalKey, std::int64_t version, const Failure& failure);
-    Status unclaim(std::string_view resource, std::string_view naturalKey, std::int64_t version);
+    Status unclaim(std::string_view resource, std::string_view naturalKey, std::int64_t version, bool maybeSentBefore);
 
 private:
     struct Statements;

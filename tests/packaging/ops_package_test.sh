@@ -47,6 +47,7 @@ has -rwxr-xr-x usr/bin/testsite-kioskctl
 if [ "$with_gui" = ON ]; then has -rwxr-xr-x usr/bin/testsite-kiosk; fi
 has -rw-r--r-- usr/lib/systemd/system/testsite-kiosk-sync.service
 has -rw-r--r-- usr/lib/systemd/system/testsite-kiosk-session.service
+has -rw-r--r-- usr/lib/systemd/system/testsite-kiosk-hub.service
 has -rw-r--r-- usr/share/testsite-kiosk/assets/strings/en.json
 has -rw-r--r-- usr/share/testsite-kiosk/assets/themes/default.json
 has -rw-r--r-- usr/share/testsite-kiosk/assets/fonts/AtkinsonHyperlegible-Regular.ttf
@@ -70,6 +71,11 @@ for line in Type=notify WatchdogSec= Restart=on-failure User=testsite-kiosk Prot
             PrivateTmp=yes ReadWritePaths=/var/lib/testsite-kiosk ConditionPathExists=/etc/testsite-kiosk/kiosk.toml " serve"; do
   grep -qF -- "$line" "$unit" || fail "the sync unit lacks $line"
 done
+hubunit="$work/root/usr/lib/systemd/system/testsite-kiosk-hub.service"
+for line in "/usr/sbin/nats-server -c /var/lib/testsite-kiosk/hub/nats.conf" User=testsite-kiosk ProtectSystem=strict \
+            ReadWritePaths=/var/lib/testsite-kiosk/hub ConditionPathExists=/var/lib/testsite-kiosk/hub/nats.conf NoNewPrivileges=yes; do
+  grep -qF -- "$line" "$hubunit" || fail "the hub unit lacks $line"
+done
 session="$work/root/usr/lib/systemd/system/testsite-kiosk-session.service"
 for line in "/usr/bin/cage -- /usr/bin/testsite-kiosk --fullscreen" User=testsite-kiosk Restart=always NoNewPrivileges=yes; do
   grep -qF -- "$line" "$session" || fail "the session unit lacks $line"
@@ -84,8 +90,12 @@ else
   mkdir -p "$work/verify" "$work/root/usr/bin"
   [ -x "$work/root/usr/bin/cage" ] || printf '#!/bin/sh\n' >"$work/root/usr/bin/cage"
   chmod 755 "$work/root/usr/bin/cage"
+  # nats-server is a recommended package, not in ours: a stand-in for verify.
+  mkdir -p "$work/root/usr/sbin"
+  [ -x "$work/root/usr/sbin/nats-server" ] || printf '#!/bin/sh\n' >"$work/root/usr/sbin/nats-server"
+  chmod 755 "$work/root/usr/sbin/nats-server"
   for u in "$work"/root/usr/lib/systemd/system/*.service; do
-    sed "s#/usr/bin/#$work/root/usr/bin/#g" "$u" >"$work/verify/$(basename "$u")"
+    sed "s#/usr/bin/#$work/root/usr/bin/#g; s#/usr/sbin/nats-server#$work/root/usr/sbin/nats-server#g" "$u" >"$work/verify/$(basename "$u")"
   done
   set +e
   systemd-analyze verify --man=no "$work"/verify/*.service >"$work/verify.log" 2>&1

@@ -1077,3 +1077,51 @@ TEST_CASE("a 412 for a record the state already holds exactly as ours (a USB imp
     CHECK(rig.round().synced == 1);
     CHECK(rig.server.stored("studentAssessments", "k")->at("v") == 3);
 }
+
+TEST_CASE("an update that reached the state unanswered (the kiosk died) is our own: the 412 after it replaces it once") {
+    Rig rig;
+    rig.putGuarded("k", 1);
+    CHECK(rig.round().synced == 1);
+    rig.putGuarded("k", 2);
+    rig.server.before = [&](const transport::Request& r) -> std::optional<transport::Outcome> {
+        if (r.method == transport::Method::Post && r.url.find("/data/") != std::string::npos) {
+            rig.server.before = nullptr;
+            (void)rig.server.handle(r);  // stored, with a new ETag; the answer never comes
+            return noAnswer(transport::FailureKind::Reset, 56);
+        }
+        return std::nullopt;
+    };
+    CHECK(rig.round().retried == 1);
+    rig.putGuarded("k", 3);
+    rig.clock.advance(3'600'000);
+    auto r = rig.round();
+    CHECK(r.synced == 1);
+    CHECK(r.attention == 0);
+    CHECK(rig.server.stored("studentAssessments", "k")->at("v") == 3);
+    CHECK(rig.status("k").state == outbox::State::Synced);
+
+    // A 412 with no request of ours unanswered stays a question for a person.
+    rig.server.writeAsOther("studentAssessments", "k", {{"v", 40}});
+    rig.putGuarded("k", 4);
+    CHECK(rig.round().attention == 1);
+    CHECK(rig.server.stored("studentAssessments", "k")->at("v") == 40);
+}
+
+TEST_CASE("a claim handed back unsent keeps what it knew about earlier unanswered requests") {
+    Rig rig;
+    rig.putGuarded("k", 1);
+    auto claims = outbox::claimDue(rig.db, rig.clock.unixMs(), 10);
+    REQUIRE(claims.ok());
+    REQUIRE(claims->size() == 1);
+    CHECK_FALSE((*claims)[0].maybeDelivered);
+    REQUIRE(outbox::unclaim(rig.db, "studentAssessments", "k", (*claims)[0].version, (*claims)[0].maybeDelivered).ok());
+    auto again = outbox::claimDue(rig.db, rig.clock.unixMs(), 10);
+    REQUIRE(again.ok());
+    REQUIRE(again->size() == 1);
+    CHECK_FALSE((*again)[0].maybeDelivered);  // never sent: a record found at the state is not ours
+    REQUIRE(outbox::releaseInFlight(rig.db).ok());  // a restart: it may have gone
+    auto afterRestart = outbox::claimDue(rig.db, rig.clock.unixMs(), 10);
+    REQUIRE(afterRestart.ok());
+    REQUIRE(afterRestart->size() == 1);
+    CHECK((*afterRestart)[0].maybeDelivered);
+}

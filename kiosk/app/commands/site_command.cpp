@@ -130,7 +130,8 @@ int setUpHub(Context& ctx, const HubOptions& o) {
         return DataError;
     }
     std::cout << "This machine is the hub of site " << printable(config->site->id) << ".\n"
-              << "Run it with: nats-server -c " << (dir / "nats.conf").string() << "   (the .deb's testsite-kiosk-hub service)\n"
+              << "Start it with: sudo systemctl enable --now testsite-kiosk-hub   (runs nats-server -c " << (dir / "nats.conf").string()
+              << ")\n"
               << "On every kiosk of the site (this one too), copy " << hub.certFile.string()
               << " to /etc/testsite-kiosk/hub-ca.pem and add to kiosk.toml:\n\n"
               << "[hub]\nservers = [\"tls://" << o.name << ":" << o.port << "\"]\nca_file = \"/etc/testsite-kiosk/hub-ca.pem\"\n";
