@@ -4,6 +4,7 @@
 #include "kiosk/store/record_subject.hpp"
 #include "kiosk/store/work_repo.hpp"
 #include "sync/outbox/outbox.hpp"
+#include "sync/site/site_store.hpp"
 
 namespace kiosk::service {
 
@@ -89,6 +90,23 @@ store::Result<std::vector<FailedRecord>> SyncQueries::failedRecords(int limit) {
     auto rows = edsync::outbox::failedRecords(m_store.db(), limit);
     if (!rows) return edsync::fail(rows.error());
     return describeFailures(m_store.db(), *rows);
+}
+
+store::Result<std::optional<SiteHubSummary>> SyncQueries::siteHub(std::int64_t nowUnixMs) {
+    auto& db = m_store.db();
+    auto report = edsync::site::linkReport(db);
+    if (!report) return edsync::fail(report.error());
+    if (!*report) return std::optional<SiteHubSummary>{};
+    const edsync::site::LinkReport& r = **report;
+    SiteHubSummary s;
+    s.linked = nowUnixMs - r.updatedUnixMs <= edsync::site::kLinkReportStaleMs;
+    s.connected = s.linked && r.connected;
+    if (r.lastContactUnixMs > 0) s.lastContact = domain::Timestamp(std::chrono::milliseconds(r.lastContactUnixMs));
+    s.thisKioskUploads = s.linked && r.holdsLease;
+    s.uploader = r.leaseHolder.value_or("");
+    s.behind = r.consumerPending;
+    if (auto out = edsync::site::outboxStatus(db)) s.unshared = out->unpublished;
+    return std::optional<SiteHubSummary>{s};
 }
 
 store::Status SyncQueries::retry(const std::string& resource, const std::string& naturalKey) {

@@ -64,6 +64,18 @@ struct FailedRecord {
     std::int64_t attempts = 0;
 };
 
+// The site hub as this kiosk's site link last reported it (docs/architecture.md,
+// "One site, many machines"). Nothing when this kiosk never joined a hub.
+struct SiteHubSummary {
+    bool linked = false;     // a process of this kiosk runs the link now (its report is fresh)
+    bool connected = false;  // ... and reaches the hub
+    std::optional<domain::Timestamp> lastContact;
+    bool thisKioskUploads = false;
+    std::string uploader;        // the lease holder's kiosk id ("" none known)
+    std::uint64_t behind = 0;    // site events not applied here yet
+    std::int64_t unshared = 0;   // this kiosk's events not yet in the site log
+};
+
 class SyncQueries {
 public:
     explicit SyncQueries(store::Store& store) : m_store(store) {}
@@ -72,6 +84,8 @@ public:
     store::Result<std::vector<FailedRecord>> failedRecords(int limit = 200);
     // The cause was fixed (a descriptor added, an enrolment synced): send it again.
     store::Status retry(const std::string& resource, const std::string& naturalKey);
+    // `nowUnixMs` decides whether the link's report is fresh.
+    store::Result<std::optional<SiteHubSummary>> siteHub(std::int64_t nowUnixMs);
 
 private:
     store::Store& m_store;

@@ -326,6 +326,7 @@ void KioskUi::drawTopBar() {
                                                                 : m_ui.fmt("outbox.waiting", {{"count", std::to_string(m_outbox.waiting())}});
         if (m_outbox.needsAttention > 0) outbox += " · " + m_ui.fmt("outbox.attention", {{"count", std::to_string(m_outbox.needsAttention)}});
     }
+    if (m_siteHub) outbox += " · " + m_ui.tr(m_siteHub->connected ? "site.hubShort" : "site.hubOfflineShort");
     if (m_syncSummary.clockWarning && m_syncSummary.clockOffsetSeconds)
         outbox += " · " + m_ui.fmt("sync.clockShort", {{"minutes", std::to_string(std::abs(*m_syncSummary.clockOffsetSeconds) / 60)}});
     std::string right = outbox + "  ·  " + m_ui.clock(m_ui.options.clock());
@@ -501,6 +502,8 @@ void KioskUi::frame() {
         auto counts = m_ui.services.queries.outbox();
         if (counts) m_outbox = *counts;
         if (m_ui.options.syncStatus) m_syncSummary = m_ui.options.syncStatus();
+        const auto nowMs = m_ui.options.clock().time_since_epoch().count();
+        if (auto hub = m_ui.services.sync.siteHub(nowMs)) m_siteHub = *hub;
         m_lastRefresh = m_ui.options.clock();
     }
     m_ui.escapeConsumed = false;

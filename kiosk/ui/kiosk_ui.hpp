@@ -135,6 +135,7 @@ private:
     ReviewScreen m_review;
     SyncScreen m_sync;
     service::SyncSummary m_syncSummary;
+    std::optional<service::SiteHubSummary> m_siteHub;  // refreshed with the outbox counts
     bool m_exitRequested = false;
     bool m_exitApproved = false;
     std::string m_exitId, m_exitPin, m_exitReason;

@@ -79,6 +79,22 @@ std::string syncLine(const UiContext& ui, const service::SyncSummary& s) {
 void SyncScreen::refresh() {
     auto list = m_ui.services.sync.failedRecords();
     m_items = list ? std::move(*list) : std::vector<service::FailedRecord>{};
+    auto hub = m_ui.services.sync.siteHub(m_ui.options.clock().time_since_epoch().count());
+    m_hub = hub ? *hub : std::nullopt;
+}
+
+std::vector<std::string> siteHubLines(const UiContext& ui, const service::SiteHubSummary& h) {
+    std::vector<std::string> lines;
+    std::string state = !h.linked ? ui.tr("site.notLinked") : h.connected ? ui.tr("site.connected") : ui.tr("site.unreachable");
+    std::string first = ui.fmt("site.hub", {{"state", state}});
+    if (h.lastContact) first += " · " + ui.fmt("sync.lastContact", {{"time", ui.clock(*h.lastContact)}});
+    lines.push_back(std::move(first));
+    if (h.thisKioskUploads) lines.push_back(ui.tr("site.uploaderThis"));
+    else if (!h.uploader.empty()) lines.push_back(ui.fmt("site.uploaderOther", {{"kiosk", h.uploader}}));
+    else lines.push_back(ui.tr("site.uploaderNone"));
+    lines.push_back(ui.fmt("site.behind", {{"count", std::to_string(h.behind)}}) + " · " +
+                    ui.fmt("site.unshared", {{"count", std::to_string(h.unshared)}}));
+    return lines;
 }
 
 bool SyncScreen::draw() {
@@ -90,6 +106,9 @@ bool SyncScreen::draw() {
         m_ui.widgets.textColoured(m_ui.fmt("sync.clock", {{"seconds", std::to_string(*s.clockOffsetSeconds)}}),
                                   s.clockWarning ? m_ui.palette.warning : m_ui.palette.text, s.clockWarning ? accessibility::Role::Alert : accessibility::Role::Status);
     if (!s.lastError.empty()) m_ui.widgets.wrappedText(m_ui.fmt("sync.lastError", {{"error", s.lastError}}));
+    if (m_hub) {
+        for (const auto& line : siteHubLines(m_ui, *m_hub)) m_ui.widgets.wrappedText(line);
+    }
     if (m_items.empty()) m_ui.widgets.text(m_ui.tr("sync.noneStuck"));
     else m_ui.widgets.heading(m_ui.fmt("sync.failedTitle", {{"count", std::to_string(m_items.size())}}));
     for (std::size_t i = 0; i < m_items.size(); ++i) {

@@ -4,6 +4,7 @@
 // or reject with a reason. Only approved entries count and go to the state.
 #include "kiosk/ui/ui_context.hpp"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,7 +33,12 @@ public:
 private:
     UiContext& m_ui;
     std::vector<service::FailedRecord> m_items;
+    std::optional<service::SiteHubSummary> m_hub;
 };
+
+// The site hub, for the sync screen: how it is reached, who uploads, how far
+// this kiosk is from the rest of the site.
+std::vector<std::string> siteHubLines(const UiContext& ui, const service::SiteHubSummary& hub);
 
 // "Online · last contact 14:05 · waiting 3 · needs attention 1"
 std::string syncLine(const UiContext& ui, const service::SyncSummary& s);

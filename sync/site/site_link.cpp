@@ -63,6 +63,25 @@ struct SiteLink::Impl {
         }
     }
 
+    // What `status` and a window beside the sync service show of the hub.
+    void writeReport(bool linked) {
+        LinkReport r;
+        {
+            std::lock_guard lock(mutex);
+            if (conn) lastContactMs = std::max(lastContactMs, conn->lastContactUnixMs());
+            r.connected = linked && conn && conn->connected();
+            r.lastContactUnixMs = lastContactMs;
+            r.leaseHolder = st.leaseHolder;
+            r.consumerPending = st.consumerPending;
+        }
+        r.holdsLease = linked && holdsLease.load();
+        // Stopping: a report from no time at all, so readers see the link gone at once.
+        r.updatedUnixMs =
+            linked ? std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count() : 0;
+        (void)saveLinkReport(*pubDb, r);  // best effort: a busy or full disk only delays the report
+    }
+    std::int64_t lastContactMs = 0;  // guarded by mutex
+
     void publisherLoop();
     void consumerLoop();
 };
@@ -155,6 +174,7 @@ void SiteLink::Impl::publisherLoop() {
     std::shared_ptr<SiteConnection> c;
     auto lastLeaseTry = Clock::time_point{};
     auto lastAnnounce = Clock::time_point{};
+    auto lastReport = Clock::time_point{};
     const auto leaseEvery = std::chrono::duration_cast<milliseconds>(config.leaseTtl) / 4;
 
     while (!stopRequested()) {
@@ -173,6 +193,10 @@ void SiteLink::Impl::publisherLoop() {
             if (!made) {
                 setError(made.error().message);
                 refreshOutbox();
+                if (Clock::now() - lastReport >= std::chrono::seconds(2)) {
+                    lastReport = Clock::now();
+                    writeReport(true);  // linked, and the hub cannot be reached
+                }
                 backoff = std::min(std::max(backoff * 2, milliseconds(500)), milliseconds(15000));
                 waitFor(wake, backoff);
                 continue;
@@ -245,6 +269,10 @@ void SiteLink::Impl::publisherLoop() {
             refreshOutbox();
             holdsLease = lease && lease->heldLocally();
         }
+        if (Clock::now() - lastReport >= std::chrono::seconds(2)) {
+            lastReport = Clock::now();
+            writeReport(true);
+        }
         // After a failure back off (a notify still wakes us); otherwise wait for work.
         backoff = ok ? milliseconds(0) : std::min(std::max(backoff * 2, milliseconds(250)), milliseconds(5000));
         bool* flag = &notified;
@@ -253,6 +281,7 @@ void SiteLink::Impl::publisherLoop() {
     // Leave the lease to others at once rather than after its TTL.
     if (lease && lease->heldLocally() && c && c->connected()) (void)lease->release(config.kioskId);
     holdsLease = false;
+    writeReport(false);
 }
 
 void SiteLink::Impl::consumerLoop() {

@@ -3,6 +3,7 @@
 #include "sync/site/site_config.hpp"
 #include "sync/sqlite/migrations.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cassert>
 #include <chrono>
@@ -35,8 +36,24 @@ CREATE TABLE site_applied (
 );
 )sql";
 
+// Version 2: what the process running the site link last knew of the hub,
+// for the processes that do not run it (`status`, the window beside the
+// sync service). One row, rewritten every few seconds.
+constexpr std::string_view kSchemaV2 = R"sql(
+CREATE TABLE site_link_report (
+  id               INTEGER PRIMARY KEY CHECK (id = 1),
+  connected        INTEGER NOT NULL,
+  last_contact_ms  INTEGER NOT NULL,
+  lease_holder     TEXT,
+  holds_lease      INTEGER NOT NULL,
+  consumer_pending INTEGER NOT NULL,
+  updated_ms       INTEGER NOT NULL
+);
+)sql";
+
 constexpr std::array kMigrations{
     sqlite::Migration{1, kSchemaV1},
+    sqlite::Migration{2, kSchemaV2},
 };
 
 std::int64_t nowMs() {
@@ -188,6 +205,35 @@ sqlite::Status pruneApplied(Database& db, std::uint64_t ackFloor) {
     if (!stmt) return fail(stmt.error());
     stmt->bind(1, static_cast<std::int64_t>(ackFloor));
     return stmt->run();
+}
+
+sqlite::Status saveLinkReport(Database& db, const LinkReport& r) {
+    auto stmt = db.prepare(
+        "INSERT INTO site_link_report (id, connected, last_contact_ms, lease_holder, holds_lease, consumer_pending, updated_ms)"
+        " VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (id) DO UPDATE SET connected = excluded.connected,"
+        " last_contact_ms = excluded.last_contact_ms, lease_holder = excluded.lease_holder, holds_lease = excluded.holds_lease,"
+        " consumer_pending = excluded.consumer_pending, updated_ms = excluded.updated_ms;");
+    if (!stmt) return fail(stmt.error());
+    stmt->bind(1, r.connected ? 1 : 0).bind(2, r.lastContactUnixMs).bind(3, r.leaseHolder).bind(4, r.holdsLease ? 1 : 0);
+    stmt->bind(5, static_cast<std::int64_t>(r.consumerPending)).bind(6, r.updatedUnixMs);
+    return stmt->run();
+}
+
+sqlite::Result<std::optional<LinkReport>> linkReport(Database& db) {
+    auto stmt = db.prepare(
+        "SELECT connected, last_contact_ms, lease_holder, holds_lease, consumer_pending, updated_ms FROM site_link_report WHERE id = 1;");
+    if (!stmt) return fail(stmt.error());
+    auto row = stmt->step();
+    if (!row) return fail(row.error());
+    if (!*row) return std::optional<LinkReport>{};
+    LinkReport r;
+    r.connected = stmt->getInt(0) != 0;
+    r.lastContactUnixMs = stmt->getInt(1);
+    r.leaseHolder = stmt->getOptionalText(2);
+    r.holdsLease = stmt->getInt(3) != 0;
+    r.consumerPending = static_cast<std::uint64_t>(std::max<std::int64_t>(0, stmt->getInt(4)));
+    r.updatedUnixMs = stmt->getInt(5);
+    return std::optional<LinkReport>{r};
 }
 
 } // namespace edsync::site

@@ -78,4 +78,20 @@ sqlite::Result<bool> bindStream(Database& db, std::string_view stream, std::int6
 // never redelivers those.
 sqlite::Status pruneApplied(Database& db, std::uint64_t ackFloor);
 
+// --- what the link knew, for other processes ------------------------------
+
+// The process that runs the site link writes this every few seconds; a
+// report older than kLinkReportStaleMs means no process is linked now.
+struct LinkReport {
+    bool connected = false;
+    std::int64_t lastContactUnixMs = 0;  // 0: never
+    std::optional<std::string> leaseHolder;  // the uploader, per the hub
+    bool holdsLease = false;             // this kiosk
+    std::uint64_t consumerPending = 0;   // site events not yet applied here
+    std::int64_t updatedUnixMs = 0;
+};
+inline constexpr std::int64_t kLinkReportStaleMs = 30'000;
+sqlite::Status saveLinkReport(Database& db, const LinkReport& report);
+sqlite::Result<std::optional<LinkReport>> linkReport(Database& db);
+
 } // namespace edsync::site

@@ -1,6 +1,7 @@
 // status: the whole picture for a technician, or for a script (--json).
 #include "kiosk/app/commands/ctl.hpp"
 #include "kiosk/app/printable.hpp"
+#include "kiosk/service/sync_view.hpp"
 #include "kiosk/app/commands/failed_records.hpp"
 
 #include "kiosk/app/sync_lock.hpp"
@@ -127,6 +128,26 @@ int status(Context& ctx, bool asJson) {
     else
         j["download"] = nullptr;
 
+    // The site hub (a site of several machines): as the site link last reported it.
+    std::optional<service::SiteHubSummary> hub;
+    if (config && config->hub) {
+        if (auto h = service::SyncQueries(*store).siteHub(now)) hub = *h;
+        nlohmann::json hubJson = {{"servers", config->hub->servers}};
+        if (hub) {
+            hubJson["linked"] = hub->linked;
+            hubJson["connected"] = hub->connected;
+            hubJson["lastContactUnixMs"] =
+                hub->lastContact ? nlohmann::json(hub->lastContact->time_since_epoch().count()) : nlohmann::json();
+            hubJson["uploader"] = hub->uploader.empty() ? nlohmann::json() : nlohmann::json(hub->uploader);
+            hubJson["thisKioskUploads"] = hub->thisKioskUploads;
+            hubJson["eventsBehind"] = hub->behind;
+            hubJson["eventsNotShared"] = hub->unshared;
+        } else {
+            hubJson["linked"] = false;
+        }
+        j["hub"] = hubJson;
+    }
+
     // Background sync (who holds the database's sync lock)
     std::optional<SyncLock::Holder> holder;
     std::string lockError;
@@ -224,6 +245,19 @@ int status(Context& ctx, bool asJson) {
         if (!download->error.empty()) out << "  download error: " << edsync::edfi::sanitizeText(download->error, 2000) << "\n";
     } else {
         out << "last download: never\n";
+    }
+    if (config && config->hub) {
+        out << "site hub " << printable(config->hub->servers.empty() ? std::string("?") : config->hub->servers.front()) << ": ";
+        if (!hub) {
+            out << "no report yet (the sync service links this kiosk to the hub when it runs)\n";
+        } else {
+            out << (!hub->linked ? "NOT LINKED now (no sync process runs the link)" : hub->connected ? "connected" : "NOT REACHABLE (this kiosk keeps working and queueing)");
+            if (hub->lastContact) out << " · last contact " << formatAgo(hub->lastContact->time_since_epoch().count(), now);
+            out << "\n  uploader: "
+                << (hub->thisKioskUploads ? std::string("this kiosk") : hub->uploader.empty() ? std::string("none at the moment") : printable(hub->uploader))
+                << " · site events not applied here: " << hub->behind << " · this kiosk's events not yet shared: " << hub->unshared
+                << "\n  (testsite-kioskctl site lists every machine of the site)\n";
+        }
     }
     if (syncJson.value("running", false))
         out << "background sync: running" << (holder ? " (" + holder->role + ", pid " + std::to_string(holder->pid) + ")" : std::string()) << "\n";

@@ -5,6 +5,7 @@
 // the new uploader sends only what changed, guarded by the site's ETags.
 #include "kiosk/app/sync_wiring.hpp"
 #include "kiosk/service/attendance_service.hpp"
+#include "kiosk/service/sync_view.hpp"
 #include "support/child_process.hpp"
 #include "support/kiosk_fixture.hpp"
 #include "support/nats_hub.hpp"
@@ -155,6 +156,20 @@ TEST_CASE("two stations and the state: one uploads, the other learns what reache
         auto a = x.outboxBodies();
         return a.size() == 5 && a == y.outboxBodies() && x.counts().waiting() == 0 && y.counts().waiting() == 0;
     }));
+    // Both stations see the hub, and who uploads, in what `status` and the window read.
+    auto hubOf = [](Station& s) {
+        const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+        auto h = service::SyncQueries(s.store).siteHub(now);
+        REQUIRE(h.ok());
+        return *h;
+    };
+    REQUIRE(site_test::waitUntil([&] {
+        auto hx = hubOf(x), hy = hubOf(y);
+        return hx && hy && hx->connected && hy->connected && hy->uploader == x.store.kioskId() && hx->thisKioskUploads;
+    }));
+    CHECK_FALSE(hubOf(y)->thisKioskUploads);
+    CHECK(hubOf(y)->unshared == 0);
+
     auto received = state.received();
     INFO(received.dump());
     CHECK(received.at("records").size() == 5);
@@ -165,7 +180,9 @@ TEST_CASE("two stations and the state: one uploads, the other learns what reache
     std::map<std::string, int> postsBefore;
     for (const char* s : {"S100001", "S100002", "S100003", "S100004", "S100005"}) postsBefore[s] = postsOf(received, s);
     x.stop();
+    CHECK_FALSE(hubOf(x)->linked);  // nothing runs X's link now: its status says so at once
     REQUIRE(site_test::waitUntil([&] { return y.sync.site.link->holdsLease(); }));
+    REQUIRE(site_test::waitUntil([&] { return hubOf(y)->thisKioskUploads; }));
     y.clock.setMinute(50);
     REQUIRE(y.attendance.checkOut(kMathSession, "S100001", "Mr. Okafor").saved);
     REQUIRE(site_test::waitUntil([&] { return y.counts().waiting() == 0; }));
