@@ -1,5 +1,7 @@
 #include "accessibility/strings.hpp"
 
+#include "accessibility/assets.hpp"
+
 #include "sync/core/files.hpp"
 
 #include <nlohmann/json.hpp>
@@ -11,7 +13,6 @@ namespace kiosk::accessibility {
 
 namespace {
 // A theme or a language file is a few KiB; anything near this is not one.
-constexpr std::size_t kMaxAssetFileBytes = 1u << 20;
 } // namespace
 
 std::pair<Strings, std::string> Strings::parse(std::string_view text, const std::string& lang) {

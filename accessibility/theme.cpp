@@ -1,5 +1,7 @@
 #include "accessibility/theme.hpp"
 
+#include "accessibility/assets.hpp"
+
 #include "sync/core/files.hpp"
 
 #include <nlohmann/json.hpp>
@@ -13,7 +15,6 @@ namespace kiosk::accessibility {
 
 namespace {
 // A theme or a language file is a few KiB; anything near this is not one.
-constexpr std::size_t kMaxAssetFileBytes = 1u << 20;
 } // namespace
 
 using nlohmann::json;

@@ -23,10 +23,6 @@ UploadTally fatal(edsync::edfi::ApiError error) {
     return tally;
 }
 
-edsync::edfi::ApiError databaseError(const edsync::sqlite::Error& e) {
-    return {edsync::edfi::ApiError::Kind::Database, std::nullopt, 0, e.describe(), std::nullopt};
-}
-
 } // namespace
 
 UploadTally uploadBundle(const StateConfig& state, const Credentials& credentials, const std::vector<BundleRecord>& records,
@@ -50,14 +46,14 @@ UploadTally uploadBundle(const StateConfig& state, const Credentials& credential
     // the same write guard (If-Match with the ETag the file carries, a lookup
     // before a first write) and the same verdicts as the kiosk's own sync.
     auto db = edsync::sqlite::Database::openInMemory();
-    if (!db) return fatal(databaseError(db.error()));
-    if (auto v = outbox::migrate(*db); !v) return fatal(databaseError(v.error()));
-    if (auto v = edsync::edfi::migrate(*db); !v) return fatal(databaseError(v.error()));
+    if (!db) return fatal(edsync::edfi::databaseError(db.error()));
+    if (auto v = outbox::migrate(*db); !v) return fatal(edsync::edfi::databaseError(v.error()));
+    if (auto v = edsync::edfi::migrate(*db); !v) return fatal(edsync::edfi::databaseError(v.error()));
     UploadTally tally;
     std::vector<const BundleRecord*> queued;
     {
         auto tx = edsync::sqlite::Transaction::begin(*db);
-        if (!tx) return fatal(databaseError(tx.error()));
+        if (!tx) return fatal(edsync::edfi::databaseError(tx.error()));
         std::int64_t seq = 0;
         for (const auto& r : records) {
             if (!edsync::edfi::isValidResourceName(r.resource)) {
@@ -65,12 +61,12 @@ UploadTally uploadBundle(const StateConfig& state, const Credentials& credential
                 tally.problems.push_back({&r, true, std::nullopt, {}, "not an Ed-Fi resource name; skipped"});
                 continue;
             }
-            if (auto v = outbox::put(*db, r.resource, r.naturalKey, r.json, ++seq, r.identity); !v) return fatal(databaseError(v.error()));
+            if (auto v = outbox::put(*db, r.resource, r.naturalKey, r.json, ++seq, r.identity); !v) return fatal(edsync::edfi::databaseError(v.error()));
             if (!r.etag.empty())
-                if (auto s = outbox::guardWith(*db, r.resource, r.naturalKey, r.etag); !s) return fatal(databaseError(s.error()));
+                if (auto s = outbox::guardWith(*db, r.resource, r.naturalKey, r.etag); !s) return fatal(edsync::edfi::databaseError(s.error()));
             queued.push_back(&r);
         }
-        if (auto s = tx->commit(); !s) return fatal(databaseError(s.error()));
+        if (auto s = tx->commit(); !s) return fatal(edsync::edfi::databaseError(s.error()));
     }
 
     edsync::edfi::UploadOptions upload;

@@ -1,5 +1,7 @@
 #include "kiosk/app/pending_bundle.hpp"
 
+#include "kiosk/app/hash_parts.hpp"
+
 #include <nlohmann/json.hpp>
 #include <sodium.h>
 
@@ -54,13 +56,6 @@ std::string keyIdOf(const Keys& keys) {
 
 const unsigned char* bytesOf(std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); }
 
-void absorb(crypto_generichash_state& state, std::string_view part) {
-    unsigned char len[8];
-    std::uint64_t n = part.size();
-    for (int i = 0; i < 8; ++i) len[i] = static_cast<unsigned char>(n >> (8 * i));
-    crypto_generichash_update(&state, len, sizeof len);
-    crypto_generichash_update(&state, bytesOf(part), part.size());
-}
 
 BundleError tampered(std::string why) {
     return {BundleError::Kind::Tampered, "refused: the file has been altered or damaged (" + std::move(why) +
@@ -73,14 +68,14 @@ std::string recordHash(const BundleRecord& r) {
     if (sodium_init() < 0) std::abort();  // no usable randomness: nothing safe to do
     crypto_generichash_state state;
     crypto_generichash_init(&state, nullptr, 0, crypto_generichash_BYTES);
-    absorb(state, r.resource);
-    absorb(state, r.naturalKey);
-    absorb(state, std::to_string(r.version));
-    absorb(state, r.json);
+    absorbLengthPrefixed(state, r.resource);
+    absorbLengthPrefixed(state, r.naturalKey);
+    absorbLengthPrefixed(state, std::to_string(r.version));
+    absorbLengthPrefixed(state, r.json);
     // Files written before the guard existed hash as they always did.
     if (!r.etag.empty() || !r.identity.empty()) {
-        absorb(state, r.etag);
-        absorb(state, r.identity);
+        absorbLengthPrefixed(state, r.etag);
+        absorbLengthPrefixed(state, r.identity);
     }
     std::array<unsigned char, crypto_generichash_BYTES> out{};
     crypto_generichash_final(&state, out.data(), out.size());

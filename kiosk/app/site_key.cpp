@@ -1,5 +1,7 @@
 #include "kiosk/app/site_key.hpp"
 
+#include "kiosk/app/hash_parts.hpp"
+
 #include <sodium.h>
 
 #include "sync/core/files.hpp"
@@ -12,14 +14,6 @@ namespace {
 
 constexpr std::string_view kPrefix = "testsite-site-key-v1 ";
 
-void absorb(crypto_generichash_state& state, std::string_view part) {
-    // Length-prefixed, so ("ab","c") and ("a","bc") differ.
-    unsigned char len[8];
-    std::uint64_t n = part.size();
-    for (int i = 0; i < 8; ++i) len[i] = static_cast<unsigned char>(n >> (8 * i));
-    crypto_generichash_update(&state, len, sizeof len);
-    crypto_generichash_update(&state, reinterpret_cast<const unsigned char*>(part.data()), part.size());
-}
 
 } // namespace
 
@@ -30,10 +24,10 @@ SiteKey deriveSiteKey(std::string_view siteId, std::string_view clientKey, std::
     SiteKey key;
     crypto_generichash_state state;
     crypto_generichash_init(&state, nullptr, 0, key.bytes.size());
-    absorb(state, "testsite-kiosk site key v1");
-    absorb(state, siteId);
-    absorb(state, clientKey);
-    absorb(state, clientSecret);
+    absorbLengthPrefixed(state, "testsite-kiosk site key v1");
+    absorbLengthPrefixed(state, siteId);
+    absorbLengthPrefixed(state, clientKey);
+    absorbLengthPrefixed(state, clientSecret);
     crypto_generichash_final(&state, key.bytes.data(), key.bytes.size());
     sodium_memzero(&state, sizeof state);
     return key;

@@ -14,8 +14,6 @@ constexpr std::array<std::string_view, 11> kKindCodes{
     "irregularity", "checked_out", "no_show", "walk_in_added", "corrected",
 };
 
-Refusal refuse(std::string message) { return Refusal{std::move(message)}; }
-
 bool arrived(Presence p) { return p == Presence::Present || p == Presence::OnBreak || p == Presence::CheckedOut; }
 
 } // namespace

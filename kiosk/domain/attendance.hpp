@@ -103,6 +103,7 @@ inline constexpr std::size_t kMaxDescriptionBytes = 1000;
 struct Refusal {
     std::string message;
 };
+inline Refusal refuse(std::string message) { return Refusal{std::move(message)}; }
 
 // Applies one event; on refusal `state` is untouched.
 std::optional<Refusal> apply(Attendance& state, const AttendanceEvent& event, const SessionRules& rules);

@@ -12,8 +12,6 @@ namespace kiosk::domain {
 namespace {
 constexpr std::array<std::string_view, 5> kStatusCodes{"draft", "submitted", "approved", "sent_back", "rejected"};
 
-Refusal refuse(std::string m) { return Refusal{std::move(m)}; }
-
 bool editable(EntryStatus s) { return s == EntryStatus::Draft || s == EntryStatus::SentBack; }
 
 std::optional<Refusal> checkText(const std::string& text, std::size_t max, const char* what) {

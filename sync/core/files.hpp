@@ -29,6 +29,13 @@ struct ReadRules {
     std::string_view kind = "the expected kind of file";  // for the refusal: "... is not <kind>"
 };
 
+// A file's size, or 0 when it has none (missing, unreadable).
+inline std::uintmax_t sizeOr0(const std::filesystem::path& p) {
+    std::error_code ec;
+    auto n = std::filesystem::file_size(p, ec);
+    return ec ? 0 : n;
+}
+
 namespace detail {
 
 class Fd {

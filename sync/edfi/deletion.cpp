@@ -9,7 +9,6 @@ namespace edsync::edfi {
 namespace {
 
 constexpr std::size_t kMaxIdChars = 128;
-constexpr std::size_t kMaxLookupItems = 25;
 
 bool isIdChar(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_'; }
 

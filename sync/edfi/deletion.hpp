@@ -24,6 +24,9 @@ transport::Request deleteRequest(const Session& session, std::string_view resour
 std::optional<transport::Request> lookupRequest(const Session& session, std::string_view resource, std::string_view identityJson,
                                                 std::string_view token);
 
+// A lookup by natural key reads at most this many items (one is expected).
+inline constexpr std::size_t kMaxLookupItems = 25;
+
 // What a lookup found: the id of the first item, none (the record is not
 // there), or a failure to read the page.
 struct LookupResult {

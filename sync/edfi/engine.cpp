@@ -20,7 +20,6 @@ constexpr std::int64_t kCountsRefreshMs = 500;
 constexpr std::int64_t kDrainCountsRefreshMs = 2'000;
 constexpr std::int64_t kContactSaveMs = 10'000;
 
-ApiError dbError(const sqlite::Error& e) { return ApiError{ApiError::Kind::Database, std::nullopt, 0, e.describe(), std::nullopt}; }
 
 // Records acknowledged over the last few seconds.
 class DrainRate {
@@ -121,15 +120,15 @@ edsync::Result<sqlite::Database, ApiError> SyncEngine::openDatabase() {
     if (m_config.clientKey.empty() || m_config.clientSecret.empty())
         return fail(ApiError{ApiError::Kind::AuthRejected, std::nullopt, 0, "no client key or secret is configured", std::nullopt});
     auto db = sqlite::Database::open(m_databaseFile, m_config.durability);
-    if (!db) return fail(dbError(db.error()));
+    if (!db) return fail(databaseError(db.error()));
     // Outbox rows are keyed by a hash, so each row of a round sits on its own
     // page: SQLite's default 2 MB cache re-read most of them from the file on
     // every claim and acknowledgement. 16 MB keeps a large backlog's pages.
-    if (auto s = db->exec("PRAGMA cache_size = -16384;"); !s) return fail(dbError(s.error()));
-    if (auto v = outbox::migrate(*db); !v) return fail(dbError(v.error()));
-    if (auto v = migrate(*db); !v) return fail(dbError(v.error()));
+    if (auto s = db->exec("PRAGMA cache_size = -16384;"); !s) return fail(databaseError(s.error()));
+    if (auto v = outbox::migrate(*db); !v) return fail(databaseError(v.error()));
+    if (auto v = migrate(*db); !v) return fail(databaseError(v.error()));
     // Nothing is really in flight after a restart (or before a CLI pass).
-    if (auto s = outbox::releaseInFlight(*db); !s) return fail(dbError(s.error()));
+    if (auto s = outbox::releaseInFlight(*db); !s) return fail(databaseError(s.error()));
     return std::move(*db);
 }
 

@@ -16,7 +16,6 @@ constexpr std::size_t kMaxFieldBytes = 1000;
 constexpr std::size_t kMaxListEntries = 50;
 constexpr std::size_t kMaxMessagesPerField = 10;
 constexpr std::int64_t kDefaultTokenSeconds = 300;
-constexpr std::int64_t kMaxTokenSeconds = 7 * 24 * 3600;
 constexpr std::size_t kMaxTokenBytes = 4096;
 constexpr std::int64_t kAbsoluteTimeSeconds = 1'000'000'000;  // 2001-09-09 as Unix seconds
 constexpr std::int64_t kAbsoluteTimeMs = 1'000'000'000'000;

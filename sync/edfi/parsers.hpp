@@ -18,6 +18,9 @@
 
 namespace edsync::edfi {
 
+// The longest a token is trusted, whatever expires_in says (a week).
+inline constexpr std::int64_t kMaxTokenSeconds = 7 * 24 * 3600;
+
 struct ParseError {
     std::string message;
 };

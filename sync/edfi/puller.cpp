@@ -15,7 +15,6 @@ namespace {
 constexpr int kMaxLimitLowerings = 8;
 constexpr int kSweepBatch = 500;
 
-ApiError dbError(const sqlite::Error& e) { return ApiError{ApiError::Kind::Database, std::nullopt, 0, e.describe(), std::nullopt}; }
 
 ApiError httpError(const transport::Response& r, std::string_view what) {
     ApiError e;
@@ -250,7 +249,7 @@ ApiResult<std::int64_t> Puller::readPages(Database& db, const PullResource& reso
             }
 
             auto tx = sqlite::Transaction::begin(db);
-            if (!tx) return fail(dbError(tx.error()));
+            if (!tx) return fail(databaseError(tx.error()));
             sqlite::Status appliedOk;
             try {
                 switch (part) {
@@ -280,8 +279,8 @@ ApiResult<std::int64_t> Puller::readPages(Database& db, const PullResource& reso
                 return fail(ApiError{ApiError::Kind::Database, std::nullopt, 0,
                                      "a downloaded " + resource.name + " page could not be stored (unexpected content)", std::nullopt});
             }
-            if (!appliedOk) return fail(dbError(appliedOk.error()));
-            if (auto s = tx->commit(); !s) return fail(dbError(s.error()));
+            if (!appliedOk) return fail(databaseError(appliedOk.error()));
+            if (auto s = tx->commit(); !s) return fail(databaseError(s.error()));
             applied += static_cast<std::int64_t>(items->size());
             if (progress) progress(PullProgress{resource.name, part, applied});
 
@@ -308,7 +307,7 @@ ApiResult<std::int64_t> Puller::removeUnseen(Database& db, const PullResource& r
     std::int64_t removed = 0;
     for (;;) {
         auto batch = seenBefore(db, resource.name, generation, kSweepBatch);
-        if (!batch) return fail(dbError(batch.error()));
+        if (!batch) return fail(databaseError(batch.error()));
         if (batch->empty()) return removed;
         std::vector<nlohmann::json> items;
         items.reserve(batch->size());
@@ -319,7 +318,7 @@ ApiResult<std::int64_t> Puller::removeUnseen(Database& db, const PullResource& r
             items.push_back(std::move(doc));
         }
         auto tx = sqlite::Transaction::begin(db);
-        if (!tx) return fail(dbError(tx.error()));
+        if (!tx) return fail(databaseError(tx.error()));
         sqlite::Status ok;
         try {
             ok = sink.applyDeletes(db, resource.name, items);
@@ -331,8 +330,8 @@ ApiResult<std::int64_t> Puller::removeUnseen(Database& db, const PullResource& r
             if (!ok) break;
             ok = forgetSeen(db, resource.name, r.id);
         }
-        if (!ok) return fail(dbError(ok.error()));
-        if (auto s = tx->commit(); !s) return fail(dbError(s.error()));
+        if (!ok) return fail(databaseError(ok.error()));
+        if (auto s = tx->commit(); !s) return fail(databaseError(s.error()));
         removed += static_cast<std::int64_t>(batch->size());
     }
 }
@@ -377,7 +376,7 @@ ApiResult<PullReport> Puller::pass(Database& db, std::span<const PullResource> r
         auto cursor = loadCursor(db, resource.name);
         auto state = loadPullState(db, resource.name);
         if (!cursor || !state) {
-            report.stoppedBy = dbError(!cursor ? cursor.error() : state.error());
+            report.stoppedBy = databaseError(!cursor ? cursor.error() : state.error());
             break;
         }
         r.fromVersion = *cursor;
@@ -410,7 +409,7 @@ ApiResult<PullReport> Puller::pass(Database& db, std::span<const PullResource> r
                 sqlite::Status ok = tx ? savePullState(db, resource.name, PullState{generation, nowUnix}) : sqlite::Status(fail(tx.error()));
                 if (ok && report.changeQueries) ok = saveCursor(db, resource.name, newest);
                 if (ok) ok = tx->commit();
-                if (!ok) failure = dbError(ok.error());
+                if (!ok) failure = databaseError(ok.error());
                 else r.complete = true;
             }
         } else {
@@ -425,7 +424,7 @@ ApiResult<PullReport> Puller::pass(Database& db, std::span<const PullResource> r
             run(PullPart::Changes, r.changed);
             if (resource.deletes) run(PullPart::Deletes, r.deleted);
             if (!failure) {
-                if (auto s = saveCursor(db, resource.name, newest); !s) failure = dbError(s.error());
+                if (auto s = saveCursor(db, resource.name, newest); !s) failure = databaseError(s.error());
                 else r.complete = true;
             }
         }

@@ -55,6 +55,10 @@ std::string ApiError::describe() const {
     return out;
 }
 
+ApiError databaseError(const sqlite::Error& error) {
+    return ApiError{ApiError::Kind::Database, std::nullopt, 0, error.describe(), std::nullopt};
+}
+
 ApiError fromTransport(const transport::TransportError& error) {
     ApiError e;
     e.kind = error.kind == transport::FailureKind::Cancelled ? ApiError::Kind::Cancelled : ApiError::Kind::Offline;

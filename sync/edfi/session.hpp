@@ -6,6 +6,7 @@
 #include "sync/edfi/backoff.hpp"
 #include "sync/edfi/clock.hpp"
 #include "sync/edfi/parsers.hpp"
+#include "sync/sqlite/error.hpp"
 #include "sync/transport/http.hpp"
 
 #include <cstdint>
@@ -48,6 +49,8 @@ template <class T>
 using ApiResult = edsync::Result<T, ApiError>;
 
 ApiError fromTransport(const transport::TransportError& error);
+// The local database failed (kind Database, its message).
+ApiError databaseError(const sqlite::Error& error);
 
 struct Credentials {
     std::string clientKey;
@@ -97,7 +100,6 @@ public:
 // absolute time measured against the server's Date (else our clock);
 // absurd values are clamped to [kMinTokenSeconds, kMaxTokenSeconds].
 inline constexpr std::int64_t kMinTokenSeconds = 30;
-inline constexpr std::int64_t kMaxTokenSeconds = 7 * 24 * 3600;
 std::int64_t tokenLifetimeSeconds(const TokenResponse& token, std::optional<std::int64_t> serverNowUnixSeconds,
                                   std::int64_t localNowUnixMs);
 

@@ -10,7 +10,6 @@ namespace edsync::edfi {
 
 namespace {
 
-constexpr std::size_t kMaxLookupItems = 25;
 
 bool serverMember(const std::string& name) {
     return name == "id" || name == "_etag" || name == "_lastModifiedDate" || name == "link";

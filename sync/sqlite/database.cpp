@@ -1,5 +1,7 @@
 #include "sync/sqlite/database.hpp"
 
+#include "sync/core/files.hpp"
+
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -118,11 +120,7 @@ std::string fileUri(const std::filesystem::path& file, const std::string& query)
     return uri + "?" + query;
 }
 
-std::uintmax_t sizeOr0(const std::filesystem::path& p) {
-    std::error_code ec;
-    auto n = std::filesystem::file_size(p, ec);
-    return ec ? 0 : n;
-}
+using edsync::files::sizeOr0;
 
 Error cannotOpen(const std::string& message) {
     Error e;

@@ -1,5 +1,7 @@
 #include "sync/sqlite/file_check.hpp"
 
+#include "sync/core/files.hpp"
+
 #include <sqlite3.h>
 
 #include <array>
@@ -51,11 +53,7 @@ std::size_t readHead(const std::filesystem::path& file, std::array<unsigned char
     return static_cast<std::size_t>(in.gcount());
 }
 
-std::uintmax_t sizeOr0(const std::filesystem::path& p) {
-    std::error_code ec;
-    auto n = std::filesystem::file_size(p, ec);
-    return ec ? 0 : n;
-}
+using edsync::files::sizeOr0;
 
 bool validPageSize(std::uint32_t size) { return size >= 512 && size <= 65536 && (size & (size - 1)) == 0; }
 

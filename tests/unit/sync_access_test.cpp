@@ -59,12 +59,12 @@ public:
     std::vector<nlohmann::json> deleted;
 };
 
-struct Rig {
+struct AccessRig {
     FakeClock clock;
     FakeEdfi server;
     FakeHttp http{server.handler()};
     sqlite::Database db = sqlite::Database::openInMemory().value();
-    Rig() {
+    AccessRig() {
         REQUIRE(outbox::migrate(db).ok());
         REQUIRE(edfi::migrate(db).ok());
     }
@@ -178,7 +178,7 @@ TEST_CASE("the token file: 0600, keyed by token URL and client, replaced whole, 
 }
 
 TEST_CASE("sessions share one token through the store until about 90 % of its life") {
-    Rig rig;
+    AccessRig rig;
     MemoryTokenStore store;
     for (int i = 0; i < 20; ++i) {
         Session s(FakeEdfi::kBase, {"kiosk", "kiosk-secret"}, rig.http, rig.clock);
@@ -204,7 +204,7 @@ TEST_CASE("sessions share one token through the store until about 90 % of its li
 }
 
 TEST_CASE("a 401 gets exactly one fresh token, which replaces the stored one") {
-    Rig rig;
+    AccessRig rig;
     MemoryTokenStore store;
     Session first(FakeEdfi::kBase, {"kiosk", "kiosk-secret"}, rig.http, rig.clock);
     first.setTokenStore(&store);
@@ -233,7 +233,7 @@ TEST_CASE("a 401 gets exactly one fresh token, which replaces the stored one") {
 }
 
 TEST_CASE("a 429 on the token request says the server refuses more tokens for this client") {
-    Rig rig;
+    AccessRig rig;
     rig.server.maxLiveTokens = 0;
     Session s(FakeEdfi::kBase, {"kiosk", "kiosk-secret"}, rig.http, rig.clock);
     auto t = s.token();
@@ -245,7 +245,7 @@ TEST_CASE("a 429 on the token request says the server refuses more tokens for th
 }
 
 TEST_CASE("no change queries: a full read, and deletions inferred only from a complete one") {
-    Rig rig;
+    AccessRig rig;
     for (int i = 0; i < 12; ++i) rig.server.upsertItem("students", "s" + std::to_string(i), {{"studentUniqueId", std::to_string(i)}});
     int failListAt = -1, lists = 0;
     rig.server.before = [&](const transport::Request& r) -> std::optional<transport::Outcome> {
@@ -296,7 +296,7 @@ TEST_CASE("no change queries: a full read, and deletions inferred only from a co
 }
 
 TEST_CASE("a refused limit is lowered to what the server allows and Next-Page-Token paging is followed") {
-    Rig rig;
+    AccessRig rig;
     for (int i = 0; i < 23; ++i) rig.server.upsertItem("students", "s" + std::to_string(100 + i), {{"studentUniqueId", std::to_string(i)}});
     std::vector<std::string> urls;
     rig.server.before = [&](const transport::Request& r) -> std::optional<transport::Outcome> {
@@ -331,7 +331,7 @@ TEST_CASE("a refused limit is lowered to what the server allows and Next-Page-To
 }
 
 TEST_CASE("snapshots: asked for, dropped on 404, the pass restarted on 410") {
-    Rig rig;
+    AccessRig rig;
     for (int i = 0; i < 6; ++i) rig.server.upsertItem("students", "s" + std::to_string(i), {{"studentUniqueId", std::to_string(i)}});
     bool hostHasSnapshots = true;
     int goneAt = -1, reads = 0;
@@ -377,7 +377,7 @@ TEST_CASE("snapshots: asked for, dropped on 404, the pass restarted on 410") {
 }
 
 TEST_CASE("with change queries, the periodic full resync infers deletions the change feed missed") {
-    Rig rig;
+    AccessRig rig;
     for (int i = 0; i < 4; ++i) rig.server.upsertItem("students", "s" + std::to_string(i), {{"studentUniqueId", std::to_string(i)}});
     MapSink sink;
     Session session(FakeEdfi::kBase, {"kiosk", "kiosk-secret"}, rig.http, rig.clock);

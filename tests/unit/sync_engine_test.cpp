@@ -30,17 +30,6 @@ struct TempDir {
     }
 };
 
-// Polls; the deadline only stops a broken test from hanging (no timing assertions).
-template <class Pred>
-bool eventually(Pred pred, std::chrono::seconds limit = 30s) {
-    auto end = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < end) {
-        if (pred()) return true;
-        std::this_thread::sleep_for(5ms);
-    }
-    return pred();
-}
-
 SyncConfig testConfig() {
     SyncConfig c;
     c.baseUrl = FakeEdfi::kBase;

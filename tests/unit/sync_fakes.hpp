@@ -13,6 +13,8 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <chrono>
+#include <thread>
 #include <optional>
 #include <set>
 #include <string>
@@ -179,6 +181,17 @@ private:
     std::size_t m_window;
     bool m_interrupted = false;
 };
+
+// Polls; the deadline only stops a broken test from hanging (no timing assertions).
+template <class Pred>
+bool eventually(Pred pred, std::chrono::seconds limit = std::chrono::seconds(30)) {
+    auto end = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < end) {
+        if (pred()) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    return pred();
+}
 
 // The Ed-Fi behaviour the client relies on, in memory. Thread-safe.
 class FakeEdfi {

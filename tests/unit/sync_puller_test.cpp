@@ -59,12 +59,12 @@ public:
     }
 };
 
-struct Rig {
+struct PullRig {
     FakeClock clock;
     FakeEdfi server;
     FakeHttp http{server.handler()};
     sqlite::Database db = sqlite::Database::openInMemory().value();
-    Rig() {
+    PullRig() {
         REQUIRE(outbox::migrate(db).ok());
         REQUIRE(edfi::migrate(db).ok());
     }
@@ -97,7 +97,7 @@ const std::vector<PullResource> kResources{{"students", true, false}, {"studentA
 } // namespace
 
 TEST_CASE("a first pass pages through everything and saves the cursor") {
-    Rig rig;
+    PullRig rig;
     for (int i = 0; i < 1234; ++i) rig.server.upsertItem("students", id(i), {{"studentUniqueId", std::to_string(i)}});
     TableSink sink(rig.db);
     Session session(FakeEdfi::kBase, {"kiosk", "kiosk-secret"}, rig.http, rig.clock);
@@ -121,7 +121,7 @@ TEST_CASE("a first pass pages through everything and saves the cursor") {
 }
 
 TEST_CASE("an incremental pass applies changes and deletes from saved + 1") {
-    Rig rig;
+    PullRig rig;
     for (int i = 0; i < 50; ++i) rig.server.upsertItem("students", id(i), {{"v", 1}});
     TableSink sink(rig.db);
     Session session(FakeEdfi::kBase, {"kiosk", "kiosk-secret"}, rig.http, rig.clock);
@@ -147,7 +147,7 @@ TEST_CASE("an incremental pass applies changes and deletes from saved + 1") {
 
 TEST_CASE("passes cut off at random points resume from the saved cursor and lose nothing") {
     std::mt19937 rng(20240607);
-    Rig rig;
+    PullRig rig;
     rig.server.maxLiveTokens = 1'000'000;  // every simulated restart logs in afresh
     TableSink sink(rig.db);
     int nextId = 0;
@@ -216,7 +216,7 @@ TEST_CASE("passes cut off at random points resume from the saved cursor and lose
 }
 
 TEST_CASE("a record changed mid-pass shifts the pages: the part is read again, nothing skipped") {
-    Rig rig;
+    PullRig rig;
     for (int i = 0; i < 1200; ++i) rig.server.upsertItem("students", id(i), {{"v", 1}});
     TableSink sink(rig.db);
     Session session(FakeEdfi::kBase, {"kiosk", "kiosk-secret"}, rig.http, rig.clock);
@@ -239,7 +239,7 @@ TEST_CASE("a record changed mid-pass shifts the pages: the part is read again, n
 }
 
 TEST_CASE("hostile pages fail the resource without saving its cursor") {
-    Rig rig;
+    PullRig rig;
     for (int i = 0; i < 5; ++i) rig.server.upsertItem("students", id(i), {{"v", 1}});
     TableSink sink(rig.db);
     Session session(FakeEdfi::kBase, {"kiosk", "kiosk-secret"}, rig.http, rig.clock);
@@ -267,7 +267,7 @@ TEST_CASE("hostile pages fail the resource without saving its cursor") {
 }
 
 TEST_CASE("a missing resource (older data standard) fails alone, the rest completes") {
-    Rig rig;
+    PullRig rig;
     rig.server.upsertItem("students", id(1), {{"v", 1}});
     TableSink sink(rig.db);
     Session session(FakeEdfi::kBase, {"kiosk", "kiosk-secret"}, rig.http, rig.clock);
@@ -285,7 +285,7 @@ TEST_CASE("a missing resource (older data standard) fails alone, the rest comple
 }
 
 TEST_CASE("a server restored to older change versions triggers a full download") {
-    Rig rig;
+    PullRig rig;
     for (int i = 0; i < 3; ++i) rig.server.upsertItem("students", id(i), {{"v", 1}});
     TableSink sink(rig.db);
     REQUIRE(saveCursor(rig.db, "students", 1000).ok());
@@ -299,7 +299,7 @@ TEST_CASE("a server restored to older change versions triggers a full download")
 }
 
 TEST_CASE("an expired token during a pull gets one refresh") {
-    Rig rig;
+    PullRig rig;
     for (int i = 0; i < 700; ++i) rig.server.upsertItem("students", id(i), {{"v", 1}});
     TableSink sink(rig.db);
     Session session(FakeEdfi::kBase, {"kiosk", "kiosk-secret"}, rig.http, rig.clock);

@@ -449,17 +449,6 @@ sqlite::Database queuedOutbox(int n) {
 
 std::string keyOf(const transport::Request& r) { return nlohmann::json::parse(r.body).at("naturalKey").get<std::string>(); }
 
-// Polls; the deadline only stops a broken test from hanging (no timing assertions).
-template <class Pred>
-bool eventually(Pred pred) {
-    auto end = std::chrono::steady_clock::now() + 30s;
-    while (std::chrono::steady_clock::now() < end) {
-        if (pred()) return true;
-        std::this_thread::sleep_for(2ms);
-    }
-    return pred();
-}
-
 } // namespace
 
 TEST_CASE("a drain refills each slot as soon as it answers, never waiting for the slowest answer") {

@@ -3,6 +3,7 @@
 #include "kiosk/app/install_paths.hpp"
 #include "kiosk/app/privileges.hpp"
 
+#include <chrono>
 #include <cstdlib>
 #include <iostream>
 #include <fcntl.h>
@@ -179,6 +180,10 @@ std::optional<KioskConfig> Context::config(std::string& why) {
     auto loaded = loadConfig(*file);
     if (!loaded.config) why = loaded.error;
     return loaded.config;
+}
+
+std::int64_t nowUnixMs() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 std::string formatAgo(std::int64_t unixMs, std::int64_t nowUnixMs) {

@@ -52,6 +52,8 @@ std::string readSecret(const std::string& prompt);
 std::string readLine(const std::string& prompt);
 
 std::string formatAgo(std::int64_t unixMs, std::int64_t nowUnixMs);
+// The wall clock, in Unix milliseconds.
+std::int64_t nowUnixMs();
 
 void addDataCommands(CLI::App& app, Context& ctx);      // import-roster, demo, export-session, import-tasks, migrate
 void addStatusCommand(CLI::App& app, Context& ctx);     // status

@@ -20,10 +20,6 @@ namespace kiosk::app::ctl {
 
 namespace {
 
-std::int64_t nowMs() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 int showSite(Context& ctx) {
     int code = Ok;
     std::string why;
@@ -38,7 +34,7 @@ int showSite(Context& ctx) {
     }
     auto store = ctx.openStoreForReading(code);
     if (!store) return code;
-    const auto now = nowMs();
+    const auto now = nowUnixMs();
     std::cout << "site " << printable(config->site ? config->site->id : std::string("?")) << " · this kiosk "
               << printable(store->kioskId()) << "\n";
     if (auto out = edsync::site::outboxStatus(store->db())) {

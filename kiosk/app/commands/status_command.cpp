@@ -31,10 +31,6 @@ namespace {
 constexpr std::array<std::int64_t, 4> kAgeBounds{3600, 86400, 3 * 86400, 7 * 86400};
 constexpr std::array<const char*, 5> kAgeNames{"under 1 hour", "1 hour to 1 day", "1 to 3 days", "3 to 7 days", "over 7 days"};
 
-std::int64_t nowUnixMs() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 std::string humanBytes(std::uint64_t bytes) {
     const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
     double v = static_cast<double>(bytes);

@@ -25,10 +25,6 @@ namespace kiosk::app::ctl {
 
 namespace {
 
-std::int64_t nowUnixMs() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 // A kiosk of a site with a hub uploads only as the site's uploader, with the
 // site's whole picture: join, catch up, and ask for the lease before a pass.
 void waitForSiteLink(edsync::site::SiteLink& link) {
