@@ -17,24 +17,17 @@ bool serverUnreachable(ipp_status_t status) {
     return status == IPP_STATUS_ERROR_SERVICE_UNAVAILABLE || status == IPP_STATUS_ERROR_INTERNAL;
 }
 
-// How many printers CUPS knows, for a message when none is the default.
-int knownPrinters() {
-    cups_dest_t* dests = nullptr;
-    int n = cupsGetDests2(CUPS_HTTP_DEFAULT, &dests);
-    cupsFreeDests(n, dests);
-    return n;
-}
-
+// Asking for one destination only says "none"; listing them tells a missing
+// printer from a print service that cannot be reached.
 std::string whyNoDest(const std::optional<std::string>& printerName) {
-    ipp_status_t status = cupsLastError();
-    if (serverUnreachable(status)) {
-        const char* why = cupsLastErrorString();
-        return std::string("no printer: the print service (CUPS) cannot be reached") + (why && *why ? std::string(" (") + why + ")" : "");
-    }
+    cups_dest_t* dests = nullptr;
+    int known = cupsGetDests2(CUPS_HTTP_DEFAULT, &dests);
+    cupsFreeDests(known, dests);
+    if (known == 0 && serverUnreachable(cupsLastError()))
+        return std::string("no printer: the print service (CUPS) at ") + cupsServer() + " cannot be reached";
     if (printerName) return "no printer named \"" + *printerName + "\" is set up in CUPS";
-    int known = knownPrinters();
     if (known == 0) return "no printer is set up in CUPS";
-    return "no default printer is set; " + std::to_string(known) + " printer(s) are set up: name one";
+    return "no printer: no default printer is set, and " + std::to_string(known) + " printer(s) are set up; name one";
 }
 
 } // namespace

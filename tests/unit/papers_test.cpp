@@ -256,6 +256,7 @@ TEST_CASE("papers: with no print server reachable, printing says no printer and 
     auto outcome = papers::printFile(file, "Sign-in roster", std::nullopt);
     CHECK_FALSE(outcome.printed);
     CHECK_MESSAGE(has(outcome.message, "no printer"), outcome.message);
+    CHECK_MESSAGE(has(outcome.message, "cannot be reached"), outcome.message);
     auto named = papers::printFile(file, "Sign-in roster", std::string("lab-114"));
     CHECK_FALSE(named.printed);
     CHECK_MESSAGE(has(named.message, "no printer"), named.message);
