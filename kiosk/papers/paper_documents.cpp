@@ -40,6 +40,15 @@ std::optional<PaperKind> paperKindFromCode(std::string_view code) {
     return std::nullopt;
 }
 
+std::string paperFileStem(std::string_view sessionId) {
+    std::string out;
+    for (char c : sessionId) {
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_';
+        out.push_back(ok ? c : '_');
+    }
+    return out.empty() || out[0] == '.' ? "_" + out : out;
+}
+
 PaperDocument rosterPaper(const SessionPapers& papers) {
     TableBlock t;
     t.columns = {{"Student", 3}, {"Student ID", 1.4}, {"Seat", 0.8}, {"Time in", 1}, {"Time out", 1.1}, {"Signature", 2.8}};

@@ -43,6 +43,10 @@ struct PaperDocument {
     std::vector<std::variant<TableBlock, SignatureBlock>> blocks;
 };
 
+// A session ID as the start of a file name: letters, digits, - . _ kept,
+// anything else "_" (a session ID may hold any character).
+std::string paperFileStem(std::string_view sessionId);
+
 PaperDocument rosterPaper(const SessionPapers& papers);
 PaperDocument seatingPaper(const SessionPapers& papers);
 PaperDocument irregularityPaper(const SessionPapers& papers);

@@ -25,16 +25,6 @@ struct PapersOptions {
     std::string printer;
 };
 
-// A session ID may hold any character; a file name keeps letters, digits, - . _
-std::string fileSafe(std::string_view text) {
-    std::string out;
-    for (char c : text) {
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_';
-        out.push_back(ok ? c : '_');
-    }
-    return out.empty() || out[0] == '.' ? "_" + out : out;
-}
-
 std::vector<papers::PaperKind> kindsFor(const std::string& kind) {
     if (kind == "all") return {std::begin(papers::kAllPapers), std::end(papers::kAllPapers)};
     return {*papers::paperKindFromCode(kind)};  // CLI11 checked the word
@@ -56,7 +46,7 @@ bool prepareOutDir(const std::filesystem::path& dir) {
 std::optional<std::vector<std::filesystem::path>> writePapers(const papers::SessionPapers& model, const PapersOptions& o) {
     std::vector<std::filesystem::path> files;
     for (auto kind : kindsFor(o.kind)) {
-        auto file = o.out / (fileSafe(o.sessionId) + "-" + std::string(papers::paperKindCode(kind)) + ".pdf");
+        auto file = o.out / (papers::paperFileStem(o.sessionId) + "-" + std::string(papers::paperKindCode(kind)) + ".pdf");
         std::string error;
         auto pages = papers::writePdf(papers::paperFor(kind, model), file, error);
         if (!pages) {
@@ -100,7 +90,11 @@ int runPapers(Context& ctx, PapersOptions o) {
                   << "\n";
         return unknown ? InputError : DataError;
     }
-    if (o.out.empty()) o.out = *ctx.wantedDataDir() / "exports";
+    if (o.out.empty()) {
+        auto dir = ctx.wantedDataDir();
+        if (!dir) return DataError;  // openStoreForReading has said why
+        o.out = *dir / "exports";
+    }
     if (!prepareOutDir(o.out)) return InputError;
     auto files = writePapers(*model, o);
     if (!files) return InputError;
