@@ -4,6 +4,7 @@
 // header on every page; printing without a print server keeps the file.
 #include "kiosk/papers/paper_documents.hpp"
 #include "kiosk/papers/paper_model.hpp"
+#include "kiosk/papers/papers_job.hpp"
 #include "kiosk/papers/pdf_writer.hpp"
 #include "kiosk/papers/printer.hpp"
 #include "kiosk/service/attendance_service.hpp"
@@ -298,4 +299,24 @@ TEST_CASE("papers: the demo site's papers render") {
         std::string name = "papers-" + std::string(papers::paperKindCode(k)) + ".pdf";
         CHECK(has(pdfText(written(papers::paperFor(k, *p), dir / name)), "Riverbend High School"));
     }
+}
+
+TEST_CASE("papers: a session ID becomes a safe file name") {
+    CHECK(papers::paperFileStem("RHS-2026-WK-AM-114") == "RHS-2026-WK-AM-114");
+    CHECK(papers::paperFileStem("../x y") == "_.._x_y");
+    CHECK(papers::paperFileStem("") == "_");
+}
+
+TEST_CASE("papers: writeAndPrint writes all three papers and, with no print server, keeps them and says why") {
+    Morning m;
+    TempDir dir;
+    ::setenv("CUPS_SERVER", "127.0.0.1:9", 1);
+    auto out = papers::writeAndPrint(m.build(), dir / "exports", "S1", true);
+    ::unsetenv("CUPS_SERVER");
+    CHECK(out.error.empty());
+    REQUIRE(out.files.size() == 3);
+    for (const auto& f : out.files) CHECK(std::filesystem::exists(f));
+    CHECK((std::filesystem::status(dir / "exports").permissions() & std::filesystem::perms::all) == std::filesystem::perms::owner_all);
+    CHECK_FALSE(out.printed);
+    CHECK_MESSAGE(has(out.notPrinted, "no printer"), out.notPrinted);
 }
