@@ -7,6 +7,10 @@ find_package(CURL REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(CLI11 REQUIRED)
 pkg_check_modules(TomlPlusPlus REQUIRED IMPORTED_TARGET tomlplusplus)
+# Printable papers (kiosk/papers): cairo's PDF surface, pango for text, CUPS to print.
+pkg_check_modules(PangoCairo REQUIRED IMPORTED_TARGET pangocairo cairo-pdf)
+# Debian 12's libcups2-dev ships cups-config but no cups.pc: CMake's own FindCups.
+find_package(Cups REQUIRED)
 
 if(KIOSK_BUILD_GUI OR KIOSK_BUILD_TESTS)
   # Debian's libimgui.a holds the core, the GLFW/OpenGL3 backends and the FreeType builder.

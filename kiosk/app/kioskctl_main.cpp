@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
     addStatusCommand(cli, ctx);
     addSyncCommands(cli, ctx);
     addDataCommands(cli, ctx);
+    addPapersCommand(cli, ctx);
     addSecurityCommands(cli, ctx);
     addAuditCommands(cli, ctx);
     addUsbCommands(cli, ctx);

@@ -47,6 +47,8 @@ struct StudentDetail {
 class SessionQueries {
 public:
     explicit SessionQueries(store::Store& store) : m_store(store) {}
+    // The store these queries read, for read-side builders such as the papers.
+    store::Store& store() { return m_store; }
 
     store::Result<std::vector<SessionSummary>> sessions();
     store::Result<SessionSnapshot> session(const std::string& sessionId);

@@ -2,6 +2,7 @@
 
 #include "accessibility/accommodation_profile.hpp"
 #include "kiosk/domain/text_fold.hpp"
+#include "kiosk/papers/paper_documents.hpp"
 #include "kiosk/ui/keys.hpp"
 
 #include <imgui.h>
@@ -262,6 +263,9 @@ bool CheckInScreen::draw(float width, float height) {
     }
     m_ui.widgets.sameLineIfFits(m_ui.tr("checkin.back"));
     if (m_ui.widgets.button(m_ui.tr("checkin.back"))) stay = false;
+    m_ui.widgets.sameLineIfFits(m_ui.tr("checkin.papers"));
+    if (m_ui.widgets.button(m_ui.tr("checkin.papers"), Emphasis::Normal, ImVec2(0, 0), !m_papers.running())) startPapers();
+    showPapersOutcome();
 
     DialogOutcome outcome = m_dialogs.draw(m_sessionId);
     if (outcome.saved) {
@@ -279,6 +283,29 @@ bool CheckInScreen::draw(float width, float height) {
         afterDialog(false);
     }
     return stay;
+}
+
+// The model is read here, like a refresh; drawing the PDFs and talking to
+// CUPS happen on the job's thread (docs/architecture.md, "Papers").
+void CheckInScreen::startPapers() {
+    const UiOptions& options = m_ui.options;
+    papers::LocalClock clock{options.clock(), [&options](domain::Timestamp t) { return options.offsetAt(t); }};
+    auto model = papers::buildSessionPapers(m_ui.services.queries.store(), m_sessionId, clock);
+    if (!model) {
+        m_ui.feedback = Feedback{false, model.error().describe()};
+        return;
+    }
+    if (m_papers.start(std::move(model).value(), options.exportDir, papers::paperFileStem(m_sessionId), true))
+        m_ui.feedback = Feedback{true, m_ui.tr("feedback.papersWorking")};
+}
+
+void CheckInScreen::showPapersOutcome() {
+    auto out = m_papers.take();
+    if (!out) return;
+    std::string dir = m_ui.options.exportDir.string();
+    if (!out->error.empty()) m_ui.feedback = Feedback{false, m_ui.fmt("feedback.papersFailed", {{"why", out->error}})};
+    else if (out->printed) m_ui.feedback = Feedback{true, m_ui.fmt("feedback.papersPrinted", {{"printer", out->printer}, {"dir", dir}})};
+    else m_ui.feedback = Feedback{false, m_ui.fmt("feedback.papersNotPrinted", {{"dir", dir}, {"why", out->notPrinted}})};
 }
 
 void CheckInScreen::drawHeader() {

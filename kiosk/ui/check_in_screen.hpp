@@ -2,6 +2,7 @@
 // The proctor's main screen: find a student in a keystroke or two, act on
 // them, and always see what has and has not reached the state.
 #include "kiosk/domain/roster_index.hpp"
+#include "kiosk/papers/papers_job.hpp"
 #include "kiosk/ui/dialogs.hpp"
 #include "kiosk/ui/ui_context.hpp"
 
@@ -48,6 +49,8 @@ private:
     std::string nextFreeSeat() const;
     std::vector<std::string> namesakes(const store::RosterRow& row) const;
     std::vector<NamedStudent> studentsWhere(const std::function<bool(const store::RosterRow&)>& keep) const;
+    void startPapers();
+    void showPapersOutcome();
 
     UiContext& m_ui;
     Dialogs m_dialogs;
@@ -71,6 +74,7 @@ private:
     std::uint32_t m_searchFieldId = 0;
     bool m_scrollToCursor = false;
     bool m_showAllAccommodations = false;
+    papers::PapersJob m_papers;  // "Print papers…": drawn and printed off the render thread
 };
 
 } // namespace kiosk::ui

@@ -109,7 +109,8 @@ TEST_CASE("exit codes: command code returns names from the table, never bare num
     for (const char* file : {"kiosk/app/kioskctl_main.cpp", "kiosk/app/commands/ctl.cpp", "kiosk/app/commands/data_commands.cpp",
                              "kiosk/app/commands/status_command.cpp", "kiosk/app/commands/sync_commands.cpp",
                              "kiosk/app/commands/audit_commands.cpp", "kiosk/app/commands/security_commands.cpp",
-                             "kiosk/app/commands/enrol_command.cpp", "kiosk/app/commands/usb_commands.cpp"}) {
+                             "kiosk/app/commands/enrol_command.cpp", "kiosk/app/commands/usb_commands.cpp",
+                             "kiosk/app/commands/papers_command.cpp"}) {
         std::string text = readSource(file);
         std::smatch m;
         CHECK_MESSAGE(!std::regex_search(text, m, bare), file, ": ", (m.empty() ? std::string() : m[0].str()));

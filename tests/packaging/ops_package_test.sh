@@ -21,7 +21,7 @@ field() { sed -n "s/^ $1: //p" "$work/info"; }
 [ "$(field Version)" = "$version" ] || fail "Version $(field Version) != $version"
 [ "$(field Architecture)" = "$(dpkg --print-architecture)" ] || fail "Architecture"
 depends=$(field Depends)
-for dep in adduser cage ca-certificates libsodium23 libcurl4 libsqlite3-0 libsystemd0; do
+for dep in adduser cage ca-certificates fonts-dejavu-core libsodium23 libcurl4 libsqlite3-0 libsystemd0; do
   case ", $depends," in *", $dep"[\ ,]*) ;; *) fail "Depends lacks $dep: $depends" ;; esac
 done
 dpkg-deb -e "$deb" "$work/control"

@@ -4,11 +4,15 @@
 #include "kiosk/store/event_log.hpp"
 #include "kiosk/store/roster_repo.hpp"
 #include "kiosk/ui/keys.hpp"
+#include "support/temp_dir.hpp"
 #include "sync/outbox/outbox.hpp"
 #include "ui/demo_fixture.hpp"
 #include "ui/ui_harness.hpp"
 
 #include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <thread>
 
 using namespace kiosk;
 namespace keys = kiosk::ui::keys;
@@ -401,4 +405,27 @@ TEST_CASE("the check-in dialog warns when two students on the roster share a nam
     h.press(keys::Enter);
     h.frames(2);
     CHECK(h.findContaining("Another student on this roster has the same name") == nullptr);
+}
+
+TEST_CASE("Print papers… writes the three papers off the render thread and, with no printer, says so and keeps them") {
+    Fixture f;
+    test::TempDir exports;
+    ::setenv("TMPDIR", exports.path().c_str(), 1);  // the harness exports to the temp directory
+    ::setenv("CUPS_SERVER", "127.0.0.1:9", 1);      // nothing listens: no print server
+    test::UiHarness h(f.store, f.clock());
+    ::unsetenv("TMPDIR");
+    openFirstSession(h);
+    REQUIRE(h.tabTo("Print papers…"));
+    h.press(keys::Enter);
+    h.frames(1);
+    CHECK(h.ui().feedback().text.find("Preparing the papers") == 0);
+    for (int i = 0; i < 200 && h.ui().feedback().text.find("Preparing") == 0; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(25));  // the job's thread, not the test's clock
+        h.frames(1);
+    }
+    ::unsetenv("CUPS_SERVER");
+    CHECK_FALSE(h.ui().feedback().ok);
+    CHECK_MESSAGE(h.ui().feedback().text.find("not printed: no printer") != std::string::npos, h.ui().feedback().text);
+    for (const char* kind : {"roster", "seating", "irregularities"})
+        CHECK(std::filesystem::exists(exports.path() / (std::string("RHS-2026-WK-AM-114-") + kind + ".pdf")));
 }

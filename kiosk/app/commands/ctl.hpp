@@ -1,7 +1,7 @@
 #pragma once
 // testsite-kioskctl's shared pieces: exit codes, the data directory and
 // store, the site configuration, and how each command family registers.
-// One file per family (data, status, sync, audit, security, enrol, usb);
+// One file per family (data, status, sync, audit, security, enrol, usb, papers);
 // kioskctl_main.cpp only parses and runs the chosen command.
 #include "kiosk/app/commands/exit_codes.hpp"
 #include "kiosk/app/config.hpp"
@@ -64,6 +64,7 @@ void addEnrolCommand(CLI::App& app, Context& ctx);      // enrol
 void addUsbCommands(CLI::App& app, Context& ctx);       // export-pending, import-pending
 void addRescueCommand(CLI::App& app, Context& ctx);     // rescue
 void addSiteCommand(CLI::App& app, Context& ctx);       // site
+void addPapersCommand(CLI::App& app, Context& ctx);     // papers
 
 // Says what is wrong with a damaged store and what to do, on stderr.
 void reportDamagedStore(const std::string& problem);
