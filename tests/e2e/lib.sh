@@ -9,9 +9,12 @@ step() { echo "step: $*"; }
 fail() { echo "FAILED at step: $*" >&2; exit 1; }
 
 # Xvfb picks a free display itself and writes its number: no races with
-# other X servers on the machine. Exports DISPLAY.
+# other X servers on the machine. -noreset: an X server resets when its last
+# client leaves, and refuses connections meanwhile; xdpyinfo's check below is
+# such a client, so without it the kiosk could meet a server in mid-reset
+# ("Failed to open display", seen under load). Exports DISPLAY.
 start_xvfb() {
-  Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$work/display" >"$work/xvfb.log" 2>&1 &
+  Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp -noreset 3>"$work/display" >"$work/xvfb.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 1 100); do [ -s "$work/display" ] && break; sleep 0.1; done
   [ -s "$work/display" ] || { cat "$work/xvfb.log"; fail "Xvfb did not start"; }
