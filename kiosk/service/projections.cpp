@@ -97,10 +97,17 @@ std::optional<std::string> rebuildDayEvaluation(store::Store& store, const store
     auto all = store::workEntriesForStudent(db, studentId);
     if (!all) return all.error().describe();
     auto day = domain::dayEvaluation(*all, studentId, date);
-    if (day.approved.empty()) return std::nullopt;
     auto key = store::programEvaluationKey(catalogue, studentId, date);
-    auto body = store::studentProgramEvaluationJson(catalogue, day).dump();
     auto identity = store::studentProgramEvaluationIdentity(catalogue, studentId, date).dump();
+    if (day.approved.empty()) {
+        // Nothing approved that day any more (the site's merge left an
+        // approval out, or the entry moved to another day): the state's
+        // record goes too. A day never queued queues nothing.
+        if (auto v = edsync::outbox::putDeletion(db, store::kStudentProgramEvaluations, key, identity, seq); !v)
+            return v.error().describe();
+        return std::nullopt;
+    }
+    auto body = store::studentProgramEvaluationJson(catalogue, day).dump();
     if (auto v = edsync::outbox::put(db, store::kStudentProgramEvaluations, key, body, seq, identity); !v) return v.error().describe();
     return std::nullopt;
 }

@@ -77,7 +77,11 @@ int prepare(const std::filesystem::path& dir, int records, int students) {
             if (i % 7 == 0) a.accommodations.push_back({"e", std::string(domain::kAccommodationNs) + "Test administration", *a.checkedInAt});
             std::string body = store::studentAssessmentJson(session, id, a).dump();
             ++seq;
-            if (auto v = edsync::outbox::put(s->db(), store::kStudentAssessments, store::studentAssessmentKey(session, id), body, seq); !v)
+            // With the identity, as the kiosk writes: each first write is looked up before its POST.
+            const std::string identity = store::studentAssessmentIdentity(session, id).dump();
+            if (auto v = edsync::outbox::put(s->db(), store::kStudentAssessments, store::studentAssessmentKey(session, id), body, seq,
+                                             identity);
+                !v)
                 return fail(v.error().describe());
             bodies << body << '\n';
         }

@@ -253,3 +253,31 @@ TEST_CASE("what reached the state travels as an acknowledgement: the other stati
     CHECK(bad.what == service::ApplyOutcome::What::Refused);
     CHECK(test::queryInt(y.store.db(), "SELECT count(*) FROM site_parked WHERE waiting_for LIKE 'refused: %';") == 1);
 }
+
+TEST_CASE("an approval the site's merge leaves out takes the day's record for the state with it") {
+    Machine a, b;
+    b.clock.set(*domain::parseIso8601("2026-11-23T15:00:00Z"));
+    a.clock.set(*domain::parseIso8601("2026-11-23T15:05:00Z"));
+    auto entry = b.work.saveDraft("S100001", "", {"comm-customer", "2026-11-23", 50, "Riverbend Hardware", "Helped customers."});
+    REQUIRE(entry.saved);
+    REQUIRE(b.work.submit("S100001", entry.eventId).saved);
+    a.receive(b.published);
+    // Both reviewers saw it submitted: B rejects first, A approves later.
+    REQUIRE(b.work.review(entry.eventId, service::Review::Reject, "P1", "2468", "Not a work-readiness task.").saved);
+    REQUIRE(a.work.review(entry.eventId, service::Review::Approve, "P1", "2468", "").saved);
+    bool queued = false;
+    for (const auto& [key, body] : a.outboxBodies()) queued = queued || key.rfind("studentProgramEvaluations", 0) == 0;
+    REQUIRE(queued);  // A queued the day's record with the approved task
+
+    exchange(a, b);
+    // The earlier rejection stands on both: nothing approved that day, so A's record becomes a deletion.
+    CHECK(a.work.entries("S100001").value().front().status == domain::EntryStatus::Rejected);
+    CHECK(b.work.entries("S100001").value().front().status == domain::EntryStatus::Rejected);
+    int upserts = 0, deletions = 0;
+    auto stmt = a.store.db().prepare("SELECT op FROM outbox WHERE resource = 'studentProgramEvaluations';");
+    REQUIRE(stmt.ok());
+    while (stmt->step().value_or(false)) (stmt->getText(0) == "delete" ? deletions : upserts)++;
+    CHECK(upserts == 0);
+    CHECK(deletions == 1);
+    CHECK(test::queryInt(b.store.db(), "SELECT count(*) FROM outbox WHERE resource = 'studentProgramEvaluations' AND op = 'upsert';") == 0);
+}
