@@ -765,9 +765,13 @@ TEST_CASE("an outage mid-drain: offline after a stall and an unanswered probe - 
     REQUIRE(look >= 0);
     REQUIRE(firstStored >= 0);
     CHECK(look < firstStored);
-    // Held requests never reached the double: every record stored exactly once.
+    // Held requests never reached the double (the proxy never forwards them):
+    // every record stored once, at its version. On a loaded machine an answer
+    // after the return can take longer than this test's 400 ms stall limit,
+    // and the stalled request goes once more (harmless: an upsert on the
+    // natural key), so POSTs are counted as at least one per record.
     auto received = site.received("studentAssessments");
-    CHECK(received.at("totalPosts") == 120);
+    CHECK(received.at("totalPosts").get<int>() >= 120);
     checkReceived(received, latest);
 }
 
