@@ -57,6 +57,7 @@ struct State {
         REQUIRE(port > 0);
         edsync::transport::TransportOptions options;
         options.caBundle = certs / "ca.pem";
+        options.stallTimeout = std::chrono::seconds(120);  // the test's own questions: no stall detection
         auto t = edsync::transport::CurlTransport::create(options);
         REQUIRE(t.ok());
         control = std::make_unique<edsync::transport::CurlTransport>(std::move(*t));

@@ -89,6 +89,11 @@ struct Site {
 
         transport::TransportOptions options;
         options.caBundle = ca;
+        // The test's own questions to the double: answering /_test/received
+        // for 10,000 records takes a sanitized double on a loaded machine
+        // longer than the kiosk's 3 s stall limit. No stall detection here.
+        options.stallTimeout = 120s;
+        options.totalTimeout = 180s;
         auto t = transport::CurlTransport::create(options);
         REQUIRE(t.ok());
         control = std::make_unique<transport::CurlTransport>(std::move(*t));
