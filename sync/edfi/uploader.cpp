@@ -366,7 +366,9 @@ struct Uploader::Run {
             std::optional<transport::Request> request;
             e.lookup = false;
             if (e.claim.op == outbox::Op::Upsert && e.after412) {
-                request = lookupRequest(up.m_session, e.claim.resource, e.claim.identity, token);
+                // By its natural key when the row keeps one, else by the id the state gave it.
+                if (!e.claim.identity.empty()) request = lookupRequest(up.m_session, e.claim.resource, e.claim.identity, token);
+                else request = up.m_session.getRequest(up.m_session.resourceUrl(e.claim.resource) + "/" + percentEncode(e.claim.resourceId), token);
                 if (!request) {
                     settle(e.claim, e.refusal);
                     continue;
@@ -445,7 +447,7 @@ struct Uploader::Run {
     // there is most likely our own earlier version: replaced once, guarded
     // by the ETag just read. Anything else stays the 412.
     Disposition verifiedAfter412(Entry& e, const transport::Response& response) {
-        FoundRecord found = foundInLookupPage(response.body);
+        FoundRecord found = foundInAnswer(response.body);
         Disposition d;
         d.httpStatus = response.status;
         if (found.readable && found.item && sameRecord(e.claim.json, *found.item)) {
@@ -510,7 +512,8 @@ struct Uploader::Run {
         Disposition d = e.lookup                          ? lookedUp(e, outcome, now)
                         : e.claim.op == outbox::Op::Delete ? classifyDelete(outcome, now, up.m_options.backoff.cap.count())
                                                            : classifyUpsert(outcome, now, up.m_options.backoff.cap.count());
-        if (d.verdict == Verdict::NeedsAttention && d.httpStatus == 412 && !e.lookup && !e.replacedAfter412 && !e.claim.identity.empty()) {
+        if (d.verdict == Verdict::NeedsAttention && d.httpStatus == 412 && !e.lookup && !e.replacedAfter412 &&
+            (!e.claim.identity.empty() || !e.claim.resourceId.empty())) {
             Entry next = e;
             next.followUp = true;
             next.after412 = true;

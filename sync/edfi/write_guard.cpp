@@ -11,6 +11,8 @@ namespace edsync::edfi {
 namespace {
 
 
+constexpr std::size_t kMaxItemBytes = 1u << 20;  // one record; larger is not a record of ours
+
 bool serverMember(const std::string& name) {
     return name == "id" || name == "_etag" || name == "_lastModifiedDate" || name == "link";
 }
@@ -72,6 +74,14 @@ FoundRecord foundInLookupPage(std::string_view body) {
     }
     if (auto tag = item.find("_etag"); tag != item.end() && tag->is_string()) found.etag = ifMatchValue(tag->get<std::string>());
     return found;
+}
+
+FoundRecord foundInAnswer(std::string_view body) {
+    if (body.size() > kMaxItemBytes) return {};
+    nlohmann::json item = nlohmann::json::parse(body, nullptr, false);
+    if (!item.is_object()) return foundInLookupPage(body);
+    // One item, as GET {resource}/{id} gives it: a page of one.
+    return foundInLookupPage(nlohmann::json::array({std::move(item)}).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 bool sameRecord(std::string_view ourJson, const nlohmann::json& serverItem) {

@@ -25,6 +25,8 @@ struct FoundRecord {
     std::string etag;                  // its _etag, as If-Match wants it ("" when none)
 };
 FoundRecord foundInLookupPage(std::string_view body);
+// The same for any answer: a page (a lookup by key) or one item (GET by id).
+FoundRecord foundInAnswer(std::string_view body);
 
 // True when the server's item holds what `ourJson` says: the server's own
 // members (id, _etag, _lastModifiedDate, link) aside, nulls and empty arrays

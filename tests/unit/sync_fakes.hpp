@@ -364,6 +364,8 @@ private:
         if (request.method == transport::Method::Post) return upsert(rest, request);
         if (request.method == transport::Method::Delete) return remove(rest);
         if (params.count("naturalKey")) return lookup(rest, params.at("naturalKey"));
+        if (auto slash = rest.rfind('/'); slash != std::string::npos && rest.compare(slash + 1, 3, "id-") == 0)
+            return byId(rest.substr(0, slash), rest.substr(slash + 4));
         return list(rest, deletes, params);
     }
 
@@ -422,6 +424,16 @@ private:
             page.push_back(std::move(item));
         }
         return respond(200, page.dump());
+    }
+
+    // GET {resource}/id-{key}: the one item, or 404.
+    Response byId(const std::string& resource, const std::string& key) {
+        auto it = m_upserts[resource].find(key);
+        if (it == m_upserts[resource].end()) return problem(404, "urn:ed-fi:api:not-found", "No item has that id.");
+        nlohmann::json item = it->second;
+        item["id"] = "id-" + key;
+        item["_etag"] = etagOf(resource, key);
+        return respond(200, item.dump());
     }
 
     Response list(const std::string& resource, bool deletes, const std::map<std::string, std::string>& params) {

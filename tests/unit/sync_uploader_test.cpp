@@ -1114,3 +1114,27 @@ TEST_CASE("a claim handed back unsent keeps what it knew about earlier unanswere
     REQUIRE(afterRestart->size() == 1);
     CHECK((*afterRestart)[0].maybeDelivered);
 }
+
+TEST_CASE("a row kept without its identity (from before it was kept) verifies a 412 by the id the state gave it") {
+    Rig rig;
+    rig.put("k", 1);  // no identity: no lookup before the first write
+    CHECK(rig.round().synced == 1);
+    rig.put("k", 2);
+    rig.server.before = [&](const transport::Request& r) -> std::optional<transport::Outcome> {
+        if (r.method == transport::Method::Post && r.url.find("/data/") != std::string::npos) {
+            rig.server.before = nullptr;
+            (void)rig.server.handle(r);  // committed; the answer is lost (a new ETag at the state)
+            return noAnswer(transport::FailureKind::Reset, 56);
+        }
+        return std::nullopt;
+    };
+    CHECK(rig.round().retried == 1);
+    rig.clock.advance(3'600'000);
+    auto r = rig.round();  // If-Match with the old ETag: 412, then GET by id finds our own version 2
+    CHECK(r.synced == 1);
+    CHECK(r.attention == 0);
+    CHECK(rig.status("k").state == outbox::State::Synced);
+    rig.put("k", 3);
+    CHECK(rig.round().synced == 1);  // guarded by the ETag just read
+    CHECK(rig.server.stored("studentAssessments", "k")->at("v") == 3);
+}
