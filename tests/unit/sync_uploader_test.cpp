@@ -59,6 +59,16 @@ struct Rig {
         REQUIRE(s->has_value());
         return **s;
     }
+    // The next data POST is stored by the server and its answer never comes.
+    void loseNextPostAnswer() {
+        server.before = [this](const transport::Request& r) -> std::optional<transport::Outcome> {
+            if (r.method != transport::Method::Post || r.url.find("/data/") == std::string::npos) return std::nullopt;
+            FakeEdfi& edfi = server;  // taken before this closure is released below
+            edfi.before = nullptr;
+            (void)edfi.handle(r);
+            return noAnswer(transport::FailureKind::Reset, 56);
+        };
+    }
     RoundStats round() {
         auto r = uploader.runRound(db);
         REQUIRE(r.ok());
@@ -786,14 +796,7 @@ TEST_CASE("a deletion without a known id finds the record by its natural key, th
     Rig rig;
     rig.put("k", 1);
     // The POST's answer is lost after the server stored it: no Location kept.
-    rig.server.before = [&](const transport::Request& r) -> std::optional<transport::Outcome> {
-        if (r.method == transport::Method::Post && r.url.find("/data/") != std::string::npos) {
-            rig.server.before = nullptr;
-            (void)rig.server.handle(r);
-            return noAnswer(transport::FailureKind::Reset, 56);
-        }
-        return std::nullopt;
-    };
+    rig.loseNextPostAnswer();  // stored by the server, its answer lost
     CHECK(rig.round().retried == 1);
     CHECK(rig.server.storedCount("studentAssessments") == 1);
     CHECK_FALSE(rig.status("k").resourceId.has_value());
@@ -954,14 +957,7 @@ TEST_CASE("an update after another writer changed the record is a 412: not overw
 TEST_CASE("a first write whose answer was lost is found as sent: adopted with its ETag, not POSTed again") {
     Rig rig;
     rig.putGuarded("k", 1);
-    rig.server.before = [&](const transport::Request& r) -> std::optional<transport::Outcome> {
-        if (r.method == transport::Method::Post && r.url.find("/data/") != std::string::npos) {
-            rig.server.before = nullptr;
-            (void)rig.server.handle(r);
-            return noAnswer(transport::FailureKind::Reset, 56);
-        }
-        return std::nullopt;
-    };
+    rig.loseNextPostAnswer();  // stored by the server, its answer lost
     CHECK(rig.round().retried == 1);
     rig.clock.advance(3'600'000);
     CHECK(rig.round().synced == 1);
@@ -980,14 +976,7 @@ TEST_CASE("a first write whose answer was lost is found as sent: adopted with it
 TEST_CASE("a resend after a lost answer replaces this kiosk's own earlier version, guarded by the ETag it read") {
     Rig rig;
     rig.putGuarded("k", 1);
-    rig.server.before = [&](const transport::Request& r) -> std::optional<transport::Outcome> {
-        if (r.method == transport::Method::Post && r.url.find("/data/") != std::string::npos) {
-            rig.server.before = nullptr;
-            (void)rig.server.handle(r);
-            return noAnswer(transport::FailureKind::Reset, 56);
-        }
-        return std::nullopt;
-    };
+    rig.loseNextPostAnswer();  // stored by the server, its answer lost
     CHECK(rig.round().retried == 1);
     rig.putGuarded("k", 2);  // changed before the resend: the server holds v1, ours is v2
     rig.clock.advance(3'600'000);
@@ -1072,14 +1061,7 @@ TEST_CASE("an update that reached the state unanswered (the kiosk died) is our o
     rig.putGuarded("k", 1);
     CHECK(rig.round().synced == 1);
     rig.putGuarded("k", 2);
-    rig.server.before = [&](const transport::Request& r) -> std::optional<transport::Outcome> {
-        if (r.method == transport::Method::Post && r.url.find("/data/") != std::string::npos) {
-            rig.server.before = nullptr;
-            (void)rig.server.handle(r);  // stored, with a new ETag; the answer never comes
-            return noAnswer(transport::FailureKind::Reset, 56);
-        }
-        return std::nullopt;
-    };
+    rig.loseNextPostAnswer();  // stored by the server, its answer lost
     CHECK(rig.round().retried == 1);
     rig.putGuarded("k", 3);
     rig.clock.advance(3'600'000);
@@ -1120,14 +1102,7 @@ TEST_CASE("a row kept without its identity (from before it was kept) verifies a 
     rig.put("k", 1);  // no identity: no lookup before the first write
     CHECK(rig.round().synced == 1);
     rig.put("k", 2);
-    rig.server.before = [&](const transport::Request& r) -> std::optional<transport::Outcome> {
-        if (r.method == transport::Method::Post && r.url.find("/data/") != std::string::npos) {
-            rig.server.before = nullptr;
-            (void)rig.server.handle(r);  // committed; the answer is lost (a new ETag at the state)
-            return noAnswer(transport::FailureKind::Reset, 56);
-        }
-        return std::nullopt;
-    };
+    rig.loseNextPostAnswer();  // stored by the server, its answer lost
     CHECK(rig.round().retried == 1);
     rig.clock.advance(3'600'000);
     auto r = rig.round();  // If-Match with the old ETag: 412, then GET by id finds our own version 2
