@@ -32,11 +32,19 @@ shoot() {  # theme size: one run of the kiosk, its screenshots; false if the kio
   for _ in $(seq 1 100); do xdotool search --name "TestSite Kiosk" >/dev/null 2>&1 && break; sleep 0.1; done
   sleep 1
   # The demo proctor's PIN (focus then moves to the first session), open it,
-  # find Zoë, open her record (Enter opens check-in; Escape keeps her selected).
+  # check four students in (type, Enter opens check-in, Enter confirms) so
+  # the board shows a room in progress, then find Zoë and open her record
+  # (Enter on a student already in selects her; Escape clears the search).
   xdotool type --delay 40 "2468"; xdotool key Return; sleep 1.5
   xdotool key Return; sleep 0.8
+  for who in "anderson ava" "anderson emma" "kwame" "ashworth chloe"; do
+    xdotool type --delay 30 "$who"; sleep 0.4
+    xdotool key Return; sleep 0.6; xdotool key Return; sleep 0.6
+  done
   xdotool type --delay 40 "zoe nun"; sleep 0.5
-  xdotool key Return; sleep 0.8
+  xdotool key Return; sleep 0.6; xdotool key Return; sleep 0.6
+  xdotool type --delay 40 "zoe nun"; sleep 0.5
+  xdotool key Return; sleep 0.6
   xdotool key Escape; sleep 0.8
   kill -0 "$kiosk_pid" 2>/dev/null || { cat "$work/kiosk.log"; kiosk_pid=""; return 1; }
   xwd -root -silent | convert xwd:- "$out/check-in-$theme-$size.png"

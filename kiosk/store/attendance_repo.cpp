@@ -15,6 +15,8 @@ json attendanceDetail(const domain::Attendance& a) {
     d["idRefused"] = a.idRefused;
     d["breaks"] = a.breaks;
     d["minutesOnBreak"] = a.minutesOnBreak.count();
+    // The room board's "on break since".
+    if (a.breakStartedAt) d["breakStartedAt"] = domain::formatUtc(*a.breakStartedAt);
     d["noShowReason"] = a.noShowReason;
     json acc = json::array();
     for (const auto& x : a.accommodations) acc.push_back({{"accommodation", x.accommodation}, {"at", domain::formatUtc(x.at)}});

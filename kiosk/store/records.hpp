@@ -54,6 +54,8 @@ struct RosterRow {
     std::string seat;
     std::optional<domain::Timestamp> checkedInAt;
     std::optional<domain::Timestamp> checkedOutAt;
+    std::optional<domain::Timestamp> breakStartedAt;  // while on a break
+    int accommodationsDelivered = 0;
     bool hasRecord = false;  // an Ed-Fi record exists for it in the outbox
 };
 

@@ -168,7 +168,10 @@ Result<std::optional<Registration>> findRegistration(Database& db, std::string_v
 Result<std::vector<RosterRow>> rosterForSession(Database& db, std::string_view sessionId) {
     auto stmt = db.prepare(
         "SELECT s.student_unique_id, s.first_name, s.middle_name, s.last_surname, s.birth_date,"
-        " r.scheduled_accommodations, r.walk_in, a.presence, a.late, a.seat, a.checked_in_at, a.checked_out_at"
+        " r.scheduled_accommodations, r.walk_in, a.presence, a.late, a.seat, a.checked_in_at, a.checked_out_at,"
+        // A damaged detail must not take the roster down with it: json_valid first.
+        " CASE WHEN json_valid(a.detail) THEN json_extract(a.detail, '$.breakStartedAt') END,"
+        " CASE WHEN json_valid(a.detail) THEN json_array_length(a.detail, '$.accommodations') END"
         " FROM registration r JOIN student s ON s.student_unique_id = r.student_unique_id"
         " LEFT JOIN attendance a ON a.session_id = r.session_id AND a.student_unique_id = r.student_unique_id"
         " WHERE r.session_id = ?1 ORDER BY s.last_surname, s.first_name, s.student_unique_id;");
@@ -193,6 +196,8 @@ Result<std::vector<RosterRow>> rosterForSession(Database& db, std::string_view s
             r.seat = stmt->getText(9);
             r.checkedInAt = optTime(*stmt, 10);
             r.checkedOutAt = optTime(*stmt, 11);
+            if (r.presence == domain::Presence::OnBreak) r.breakStartedAt = optTime(*stmt, 12);
+            r.accommodationsDelivered = static_cast<int>(stmt->getInt(13));
         }
         out.push_back(std::move(r));
     }

@@ -64,6 +64,7 @@ void CheckInScreen::refresh() {
     auto copies = m_ui.services.queries.stateCopies(m_snapshot);
     m_stateCopies = copies ? std::move(*copies) : std::vector<service::StateCopy>(m_snapshot.roster.size(), service::StateCopy::NoRecord);
     rebuildIndexIfStale();
+    rerunKeepingCursor();  // statuses moved rows in or out of the filter
     if (m_selectedId) {
         auto d = m_ui.services.queries.student(m_sessionId, *m_selectedId);
         if (d) m_detail = std::move(*d);
@@ -80,7 +81,11 @@ void CheckInScreen::rebuildIndexIfStale() {
     for (const auto& r : m_snapshot.roster) entries.push_back({r.student.studentUniqueId, r.student.displayName()});
     m_index.build(entries);
     m_indexedRevision = m_snapshot.rosterRevision;
-    // The same query again over the new roster; the highlight stays on the same student.
+    rerunKeepingCursor();
+}
+
+void CheckInScreen::rerunKeepingCursor() {
+    // The same query again over the roster as it is now; the highlight stays on the same student.
     std::string keep = m_cursorId;
     m_lastQuery = "\x01";
     runSearch();
@@ -96,8 +101,10 @@ void CheckInScreen::runSearch() {
         m_results.resize(m_snapshot.roster.size());
         for (std::uint32_t i = 0; i < m_results.size(); ++i) m_results[i] = i;
     } else {
-        m_results = m_index.search(m_query, kMaxResults);
+        m_results = m_index.search(m_query, m_filter == BoardFilter::All ? kMaxResults : m_snapshot.roster.size());
     }
+    std::erase_if(m_results, [&](std::uint32_t pos) { return !boardKeeps(m_filter, m_snapshot.roster[pos]); });
+    if (m_sort != BoardSort::Name || m_sortDescending) sortBoard(m_results, m_snapshot.roster, m_stateCopies, m_sort, m_sortDescending);
     moveCursor(0);
 }
 
@@ -199,8 +206,11 @@ bool CheckInScreen::draw(float width, float height) {
         m_focusSearch = true;
     }
     drawHeader();
+    drawFilterChips();
     const ImGuiStyle& st = ImGui::GetStyle();
-    float footerHeight = ImGui::GetFrameHeightWithSpacing() * 2.2f;
+    // What the footer took last frame (its buttons wrap at large text); a
+    // guess of two rows until it has been drawn once at this size.
+    float footerHeight = m_footerHeight > 0.0f ? m_footerHeight : ImGui::GetFrameHeightWithSpacing() * 2.2f;
     float remaining = height - ImGui::GetCursorPosY() - footerHeight;  // page coordinates: never changes with scrolling
     // Side by side when there is room for both; stacked otherwise. Panes keep a
     // usable height however large the text: the page scrolls (only up and down).
@@ -213,7 +223,7 @@ bool CheckInScreen::draw(float width, float height) {
     float minDetail = 2.0f * st.WindowPadding.y + 3.0f * line + 3.0f * control;
     if (twoColumns) {
         float bodyHeight = std::max({minSearch, minDetail, remaining});
-        float left = std::floor(width * 0.46f);
+        float left = std::floor(width * 0.64f);  // the board is the room; the record sits beside it
         drawSearchPane(left, bodyHeight);
         ImGui::SameLine();
         drawDetailPane(width - left - st.ItemSpacing.x, bodyHeight);
@@ -222,6 +232,7 @@ bool CheckInScreen::draw(float width, float height) {
         drawDetailPane(width, std::max(minDetail, remaining * 0.55f));
     }
     bool stay = !backOut;
+    float footerTop = ImGui::GetCursorPosY();
     ImGui::Separator();
     if (m_ui.widgets.button(m_ui.tr("checkin.walkIn"), Emphasis::Normal, ImVec2(0, 0), !m_snapshot.info.signedOffAt)) {
         m_returnFocus.clear();  // a walk-in goes on to check-in, then back to the search
@@ -266,6 +277,7 @@ bool CheckInScreen::draw(float width, float height) {
     m_ui.widgets.sameLineIfFits(m_ui.tr("checkin.papers"));
     if (m_ui.widgets.button(m_ui.tr("checkin.papers"), Emphasis::Normal, ImVec2(0, 0), !m_papers.running())) startPapers();
     showPapersOutcome();
+    m_footerHeight = ImGui::GetCursorPosY() - footerTop + ImGui::GetStyle().ItemSpacing.y + ImGui::GetStyle().WindowPadding.y;
 
     DialogOutcome outcome = m_dialogs.draw(m_sessionId);
     if (outcome.saved) {
@@ -317,12 +329,8 @@ void CheckInScreen::drawHeader() {
                                                  {"late", m_ui.clock(lateAt)},
                                                  {"noShow", m_ui.clock(noShowAt)},
                                                  {"proctor", m_ui.proctor}}));
+    // The counts are on the board's filter chips.
     const auto& c = m_snapshot.counts;
-    m_ui.widgets.text(m_ui.fmt("checkin.counts", {{"expected", std::to_string(c.expected)},
-                                                  {"present", std::to_string(c.present)},
-                                                  {"onBreak", std::to_string(c.onBreak)},
-                                                  {"out", std::to_string(c.checkedOut)},
-                                                  {"noShow", std::to_string(c.noShow)}}));
     if (info.signedOffAt) {
         m_ui.widgets.textColoured(m_ui.fmt("checkin.signedOff", {{"who", info.signedOffBy}, {"time", m_ui.clock(*info.signedOffAt)}}),
                                   m_ui.palette.success);
@@ -343,9 +351,13 @@ void CheckInScreen::drawHeader() {
 }
 
 void CheckInScreen::drawSearchPane(float width, float height) {
-    float em = m_ui.em();
     m_ui.widgets.beginRegion("search-pane", ImVec2(width, height), RegionBorder::Line);
-    m_ui.widgets.text(m_ui.tr("checkin.searchLabel"));
+    // The label beside its field when there is room: a line more for the board.
+    const std::string& label = m_ui.tr("checkin.searchLabel");
+    bool besideField = ImGui::CalcTextSize(label.c_str()).x + 16.0f * m_ui.em() < ImGui::GetContentRegionAvail().x;
+    if (besideField) ImGui::AlignTextToFramePadding();
+    m_ui.widgets.text(label);
+    if (besideField) ImGui::SameLine();
     if (m_focusSearch && !m_dialogs.isOpen()) {
         m_ui.widgets.focus(m_ui.tr("checkin.searchLabel"));
         m_focusSearch = false;
@@ -376,24 +388,105 @@ void CheckInScreen::drawSearchPane(float width, float height) {
     if (!m_query.empty())
         m_ui.widgets.text(m_results.empty() ? m_ui.tr("checkin.noMatch") : m_ui.fmt("checkin.matches", {{"count", std::to_string(m_results.size())}}),
                           accessibility::Role::Status);
-    m_ui.widgets.beginRegion("results", ImVec2(0, 0), RegionBorder::None);
-    // Two lines a row (name · ID, then status); three when the pane is narrow
-    // (large text), so long names wrap instead of being cut.
-    int rowLines = ImGui::GetContentRegionAvail().x >= 22.0f * em ? 2 : 3;
-    float rowHeight = ImGui::GetTextLineHeight() * static_cast<float>(rowLines) + ImGui::GetStyle().FramePadding.y;
+    else if (m_results.empty())
+        m_ui.widgets.text(m_ui.fmt("board.noneWithFilter", {{"filter", boardFilterName(m_ui, m_filter)}}), accessibility::Role::Status);
+    else
+        m_ui.widgets.text(m_ui.tr("board.hint"));
+    drawBoard(std::max(0.0f, ImGui::GetContentRegionAvail().y));
+    m_ui.widgets.endRegion();
+}
+
+// One radio group: only the chosen chip is a Tab stop; Ctrl+1 … Ctrl+6 pick one from anywhere on the screen.
+void CheckInScreen::drawFilterChips() {
+    constexpr int kDigitOne = 49;  // GLFW_KEY_1
+    BoardFilter chosen = m_filter;
+    if (ImGui::GetIO().KeyCtrl && !m_dialogs.isOpen())
+        for (int i = 0; i < kBoardFilterCount; ++i)
+            if (ImGui::IsKeyPressed(kDigitOne + i, false)) chosen = static_cast<BoardFilter>(i);
+    for (int i = 0; i < kBoardFilterCount; ++i) {
+        auto f = static_cast<BoardFilter>(i);
+        std::string label = boardFilterName(m_ui, f) + " " + std::to_string(boardFilterCount(f, m_snapshot.counts)) + "##filter" + std::to_string(i);
+        if (i > 0) m_ui.widgets.sameLineIfFitsRadio(label);
+        if (m_ui.widgets.radio(label, f == m_filter, f == m_filter)) chosen = f;
+    }
+    if (chosen != m_filter) {
+        m_filter = chosen;
+        rerunKeepingCursor();
+    }
+}
+
+std::string CheckInScreen::boardRowValue(const store::RosterRow& row, service::StateCopy copy) const {
+    std::string v = rowStatus(row);
+    if (row.checkedInAt) v += " · " + m_ui.fmt("status.inAt", {{"time", m_ui.clock(*row.checkedInAt)}});
+    if (row.breakStartedAt) v += " · " + m_ui.fmt("board.breakSince", {{"time", m_ui.clock(*row.breakStartedAt)}});
+    if (!row.scheduledAccommodations.empty() || row.accommodationsDelivered > 0)
+        v += " · " + m_ui.fmt("board.accommodationsValue", {{"delivered", std::to_string(row.accommodationsDelivered)},
+                                                          {"scheduled", std::to_string(row.scheduledAccommodations.size())}});
+    return v + " · " + boardStateText(m_ui, copy);
+}
+
+// The room at a glance: one row a student, one line a row. Wide panes show
+// every column; narrower ones (large text) keep the few that matter most, so
+// the page never scrolls sideways.
+void CheckInScreen::drawBoard(float height) {
+    float em = m_ui.em();
+    float width = ImGui::GetContentRegionAvail().x;
+    struct Column {
+        const char* key;
+        BoardSort sort;
+        float widthEm;  // 0: stretches
+        bool sortable;
+    };
+    std::vector<Column> columns{{"board.colStudent", BoardSort::Name, 0.0f, true}, {"board.colStatus", BoardSort::Status, 7.0f, true}};
+    if (width >= 27.0f * em) columns.push_back({"board.colSeat", BoardSort::Seat, 3.0f, true});
+    if (width >= 37.0f * em) {
+        columns.push_back({"board.colIn", BoardSort::TimeIn, 3.0f, true});
+        columns.push_back({"board.colBreak", BoardSort::Name, 3.0f, false});
+        columns.push_back({"board.colAccommodations", BoardSort::Name, 2.6f, false});
+    }
+    if (width >= 27.0f * em) columns.push_back({"board.colState", BoardSort::State, 4.6f, true});
+
+    ImGuiTableFlags flags = ImGuiTableFlags_ScrollY | ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_Sortable |
+                            ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_NoSavedSettings;
+    if (!ImGui::BeginTable("board", static_cast<int>(columns.size()), flags, ImVec2(0.0f, height))) return;
+    for (const auto& c : columns) {
+        ImGuiTableColumnFlags cf = c.widthEm == 0.0f ? ImGuiTableColumnFlags_WidthStretch : ImGuiTableColumnFlags_WidthFixed;
+        if (!c.sortable) cf |= ImGuiTableColumnFlags_NoSort;
+        if (c.sort == BoardSort::Name && c.sortable) cf |= ImGuiTableColumnFlags_DefaultSort;
+        ImGui::TableSetupColumn(m_ui.tr(c.key).c_str(), cf, c.widthEm * em, static_cast<ImGuiID>(c.sort));
+    }
+    ImGui::TableSetupScrollFreeze(0, 1);
+    ImGui::TableHeadersRow();
+    if (ImGuiTableSortSpecs* specs = ImGui::TableGetSortSpecs(); specs && specs->SpecsDirty) {
+        if (specs->SpecsCount > 0) {
+            m_sort = static_cast<BoardSort>(specs->Specs[0].ColumnUserID);
+            m_sortDescending = specs->Specs[0].SortDirection == ImGuiSortDirection_Descending;
+        }
+        specs->SpecsDirty = false;
+        rerunKeepingCursor();
+    }
+
+    float line = ImGui::GetTextLineHeight();
+    // One line and a little air; never under 24 px (WCAG 2.5.8), so thirty rows fit at 100 %.
+    float rowHeight = std::max(24.0f, line + 0.3f * em);
+    float inset = (rowHeight - line) * 0.5f;
     if (m_cursor >= m_results.size()) moveCursor(0);
     ImGuiListClipper clipper;
-    clipper.Begin(static_cast<int>(m_results.size()), rowHeight + ImGui::GetStyle().ItemSpacing.y);
-    // The current row is always drawn: it is the list's Tab stop, even when scrolled away.
+    clipper.Begin(static_cast<int>(m_results.size()), rowHeight);
+    // The current row is always drawn: it is the board's Tab stop, even when scrolled away.
     if (!m_results.empty()) clipper.ForceDisplayRangeByIndices(static_cast<int>(m_cursor), static_cast<int>(m_cursor) + 1);
+    ImGui::PushStyleVar(ImGuiStyleVar_SelectableTextAlign, ImVec2(0.0f, 0.5f));
     while (clipper.Step()) {
         for (int i = clipper.DisplayStart; i < clipper.DisplayEnd; ++i) {
-            std::size_t pos = m_results[static_cast<std::size_t>(i)];
+            std::uint32_t pos = m_results[static_cast<std::size_t>(i)];
             const auto& row = m_snapshot.roster[pos];
+            service::StateCopy copy = pos < m_stateCopies.size() ? m_stateCopies[pos] : service::StateCopy::NoRecord;
             bool isCursor = static_cast<std::size_t>(i) == m_cursor;
             bool isSelected = m_selectedId && *m_selectedId == row.student.studentUniqueId;
-            std::string label = row.student.displayName() + "  ·  " + row.student.studentUniqueId;
-            if (m_ui.widgets.listItem(row.student.studentUniqueId, label, rowStatus(row), (isCursor && !m_query.empty()) || isSelected,
+            ImGui::TableNextRow(ImGuiTableRowFlags_None, rowHeight);
+            ImGui::TableSetColumnIndex(0);
+            std::string label = row.student.displayName() + " · " + row.student.studentUniqueId;
+            if (m_ui.widgets.tableRow(row.student.studentUniqueId, label, boardRowValue(row, copy), (isCursor && !m_query.empty()) || isSelected,
                                       rowHeight, isCursor)) {
                 moveCursor(static_cast<std::size_t>(i));
                 select(row.student.studentUniqueId);
@@ -404,11 +497,26 @@ void CheckInScreen::drawSearchPane(float width, float height) {
                 ImGui::SetScrollHereY(0.5f);
                 m_scrollToCursor = false;
             }
+            for (std::size_t c = 1; c < columns.size(); ++c) {
+                ImGui::TableSetColumnIndex(static_cast<int>(c));
+                ImGui::SetCursorPosY(ImGui::GetCursorPosY() + inset);
+                std::string key = columns[c].key;
+                if (key == "board.colStatus") drawBoardStatus(m_ui, row);
+                else if (key == "board.colSeat") ImGui::TextUnformatted(row.presence == domain::Presence::CheckedOut ? "" : row.seat.c_str());
+                else if (key == "board.colIn") ImGui::TextUnformatted(row.checkedInAt ? m_ui.clock(*row.checkedInAt).c_str() : "");
+                else if (key == "board.colBreak") {
+                    if (row.breakStartedAt) ImGui::TextColored(m_ui.palette.warning, "%s", m_ui.clock(*row.breakStartedAt).c_str());
+                } else if (key == "board.colAccommodations") {
+                    if (!row.scheduledAccommodations.empty() || row.accommodationsDelivered > 0)
+                        ImGui::Text("%d / %zu", row.accommodationsDelivered, row.scheduledAccommodations.size());
+                } else if (key == "board.colState") {
+                    ImGui::TextColored(boardStateColour(m_ui, copy), "%s", boardStateText(m_ui, copy).c_str());
+                }
+            }
         }
     }
-    (void)em;
-    m_ui.widgets.endRegion();
-    m_ui.widgets.endRegion();
+    ImGui::PopStyleVar();
+    ImGui::EndTable();
 }
 
 void CheckInScreen::drawDetailPane(float width, float height) {

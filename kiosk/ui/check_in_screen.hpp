@@ -4,6 +4,7 @@
 #include "kiosk/domain/roster_index.hpp"
 #include "kiosk/papers/papers_job.hpp"
 #include "kiosk/ui/dialogs.hpp"
+#include "kiosk/ui/room_board.hpp"
 #include "kiosk/ui/ui_context.hpp"
 
 #include <functional>
@@ -29,6 +30,7 @@ public:
     const std::string& sessionTitle() const { return m_snapshot.info.title; }
     const std::string& query() const { return m_query; }
     const std::vector<std::uint32_t>& results() const { return m_results; }
+    BoardFilter filter() const { return m_filter; }
 
 private:
     void drawHeader();
@@ -38,6 +40,10 @@ private:
     void drawAccommodations(const service::StudentDetail& d);
     void drawHistory(const service::StudentDetail& d);
     void runSearch();
+    void rerunKeepingCursor();
+    void drawFilterChips();
+    void drawBoard(float height);
+    std::string boardRowValue(const store::RosterRow& row, service::StateCopy copy) const;
     void rebuildIndexIfStale();
     void moveCursor(std::size_t resultIndex);
     const store::RosterRow* rowById(const std::string& studentId) const;
@@ -61,7 +67,10 @@ private:
     std::optional<std::uint64_t> m_indexedRevision;  // the roster revision m_index was built from
     std::string m_query;
     std::string m_lastQuery;
-    std::vector<std::uint32_t> m_results;  // positions in m_snapshot.roster (valid for m_indexedRevision only)
+    std::vector<std::uint32_t> m_results;  // positions in m_snapshot.roster (valid for m_indexedRevision only), filtered and sorted
+    BoardFilter m_filter = BoardFilter::All;
+    BoardSort m_sort = BoardSort::Name;  // Name: the index's order (by name, or by match with a query)
+    bool m_sortDescending = false;
     std::size_t m_cursor = 0;              // highlighted result
     std::string m_cursorId;                // the highlighted student: Enter acts on this ID, never on a position
     std::optional<std::string> m_selectedId;
@@ -73,6 +82,7 @@ private:
     bool m_searchFocused = false;
     std::uint32_t m_searchFieldId = 0;
     bool m_scrollToCursor = false;
+    float m_footerHeight = 0.0f;  // measured last frame
     bool m_showAllAccommodations = false;
     papers::PapersJob m_papers;  // "Print papers…": drawn and printed off the render thread
 };

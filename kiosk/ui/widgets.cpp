@@ -493,6 +493,38 @@ bool Widgets::listItem(const std::string& id, const std::string& label, const st
     return pressed;
 }
 
+bool Widgets::tableRow(const std::string& id, const std::string& label, const std::string& value, bool selected, float height,
+                       bool tabStop) {
+    float room = ImGui::GetContentRegionAvail().x;  // the first column
+    bool truncated = ImGui::CalcTextSize(label.c_str()).x > room + 0.5f;
+    ImGui::PushID(id.c_str());
+    if (selected) {
+        ImGui::PushStyleColor(ImGuiCol_Text, m_palette->selectionText);
+        ImGui::PushStyleColor(ImGuiCol_HeaderHovered, m_palette->selection);
+    }
+    bool pressed = ImGui::Selectable((label + "###row").c_str(), selected, ImGuiSelectableFlags_SpanAllColumns, ImVec2(0, height));
+    if (selected) ImGui::PopStyleColor(2);
+    applyPendingFocus(label);
+    if (enterOnFocused()) pressed = true;
+    // The ring and the tree's rectangle are the whole row: drawn and clipped
+    // by the table's background channel, not by the first column.
+    ImGui::TablePushBackgroundChannel();
+    drawFocusRing();
+    record(accessibility::Role::ListItem, label, value, true, false, selected, false, truncated);
+    ImGui::TablePopBackgroundChannel();
+    auto& node = m_tree->lastNode();
+    node.tabStop = tabStop;
+    // Dear ImGui grows a selectable's box by the item spacing, half up and
+    // half down, so rows touch; the row itself is the box without it.
+    float spacing = ImGui::GetStyle().ItemSpacing.y, up = std::floor(spacing * 0.5f);
+    node.rect = {node.rect.x, node.rect.y + up, node.rect.w, node.rect.h - spacing};
+    node.fullTextOnFocus = node.truncated;
+    showFullText(value.empty() ? label : label + "\n" + value, node.truncated);
+    if (pressed) noteActivation(label);
+    ImGui::PopID();
+    return pressed;
+}
+
 void Widgets::heading(const std::string& text) {
     ImGui::PushStyleColor(ImGuiCol_Text, m_palette->text);
     ImGui::TextWrapped("%s", text.c_str());

@@ -49,6 +49,13 @@ public:
     // Only a list's current row is a Tab stop; Up/Down move between rows.
     bool listItem(const std::string& id, const std::string& label, const std::string& value, bool selected, float height = 0.0f,
                   bool tabStop = true);
+    // A row of a table (the room board): call in the row's first column; the
+    // row is one target across every column, `label` shows in the first
+    // column and `value` (the row's other cells, in words) is what the
+    // accessibility tree and read-aloud give for the rest. Like listItem, only
+    // the current row is a Tab stop.
+    bool tableRow(const std::string& id, const std::string& label, const std::string& value, bool selected, float height,
+                  bool tabStop = true);
     void heading(const std::string& text);
     void dialogTitle(const std::string& text);
     void text(const std::string& text, accessibility::Role role = accessibility::Role::StaticText);

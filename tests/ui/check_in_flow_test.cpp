@@ -153,7 +153,7 @@ TEST_CASE("the irregularity form records an Ed-Fi circumstance, a description an
     CHECK(h.focused()->label == "Description");
     // Nothing is chosen for the proctor: Enter refuses and says why; nothing is written.
     for (const auto& n : h.tree().nodes())
-        if (n.role == accessibility::Role::RadioButton) CHECK_MESSAGE(!n.checked, n.label << " is pre-selected");
+        if (n.role == accessibility::Role::RadioButton && n.scope != "main") CHECK_MESSAGE(!n.checked, n.label << " is pre-selected");
     h.press(keys::Enter);
     h.frames(1);
     CHECK(h.findContaining("Choose what happened") != nullptr);

@@ -91,14 +91,16 @@ void UiHarness::type(std::string_view utf8) {
     frame();
 }
 
-void UiHarness::press(int key, bool shift) {
+void UiHarness::press(int key, bool shift, bool ctrl) {
     ImGui::SetCurrentContext(m_context);
     ImGuiIO& io = ImGui::GetIO();
     io.KeyShift = shift;
+    io.KeyCtrl = ctrl;
     io.KeysDown[key] = true;
     frame();
     io.KeysDown[key] = false;
     io.KeyShift = false;
+    io.KeyCtrl = false;
     frame();
 }
 

@@ -27,7 +27,7 @@ public:
 
     void frames(int n = 1);
     void type(std::string_view utf8);      // characters, one frame
-    void press(int key, bool shift = false);  // down for a frame, then up for a frame
+    void press(int key, bool shift = false, bool ctrl = false);  // down for a frame, then up for a frame
     void resize(float width, float height);
     // The demo proctor (P001, PIN 2468) signs in on the proctor's start screen.
     void signInAsProctor();

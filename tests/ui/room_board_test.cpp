@@ -1,0 +1,166 @@
+// Headless UI tests of the room board: the open session's students as a
+// table with a status a row, filtered by one chord, sorted by a column.
+#include "kiosk/store/roster_repo.hpp"
+#include "kiosk/ui/keys.hpp"
+#include "kiosk/ui/room_board.hpp"
+#include "ui/demo_fixture.hpp"
+#include "ui/ui_harness.hpp"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+
+using namespace kiosk;
+namespace keys = kiosk::ui::keys;
+
+namespace {
+
+constexpr int kDigitOne = 49;  // GLFW_KEY_1: Ctrl+1 … Ctrl+6 pick a filter
+
+void openMath(test::UiHarness& h) {
+    h.signInAsProctor();
+    REQUIRE(h.tabTo("WorkKeys Applied Math"));
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(h.ui().onCheckInScreen());
+}
+
+// The board's rows as the accessibility tree has them this frame.
+std::vector<const accessibility::Node*> rows(const test::UiHarness& h) {
+    std::vector<const accessibility::Node*> out;
+    for (const auto& n : h.tree().nodes())
+        if (n.role == accessibility::Role::ListItem && n.scope == "main") out.push_back(&n);
+    return out;
+}
+
+// Rows wholly inside the board's visible part: what a proctor sees at once.
+int rowsInView(const test::UiHarness& h) {
+    int n = 0;
+    for (const auto* r : rows(h))
+        if (r->rect.y >= r->clip.y - 0.5f && r->rect.y + r->rect.h <= r->clip.y + r->clip.h + 0.5f) ++n;
+    return n;
+}
+
+const accessibility::Node* rowFor(const test::UiHarness& h, const std::string& studentId) {
+    for (const auto* r : rows(h))
+        if (r->label.find(studentId) != std::string::npos) return r;
+    return nullptr;
+}
+
+} // namespace
+
+TEST_CASE("the room board: a status a row, filtered with Ctrl+digit, the search filtering the same rows") {
+    test::DemoFixture f(30);
+    test::UiHarness h(f.store, f.clock());
+    openMath(h);
+    auto roster = store::rosterForSession(f.store.db(), test::kMathSession).value();
+    REQUIRE(roster.size() >= 6);
+    const std::string a = roster[0].student.studentUniqueId, b = roster[1].student.studentUniqueId, c = roster[2].student.studentUniqueId;
+    service::AttendanceService attendance(f.store, f.clock());
+    service::CheckInDetails seat;
+    seat.idVerifiedBy = "Ms. Rivera";
+    seat.seat = "B10";
+    REQUIRE(attendance.checkIn(test::kMathSession, a, "Ms. Rivera", seat).saved);
+    seat.seat = "B9";
+    REQUIRE(attendance.checkIn(test::kMathSession, b, "Ms. Rivera", seat).saved);
+    f.now += domain::Minutes{3};
+    REQUIRE(attendance.breakOut(test::kMathSession, b, "Ms. Rivera").saved);
+    f.now += domain::Minutes{30};  // past the no-show cut-off
+    REQUIRE(attendance.markNoShow(test::kMathSession, c, "Ms. Rivera").saved);
+    h.ui().refresh();
+    h.frames(2);
+
+    // Every student of the session, each once; the counts on the chips.
+    CHECK(h.ui().checkInScreen().results().size() == roster.size());
+    REQUIRE(h.findContaining("Present 1") != nullptr);
+    REQUIRE(h.findContaining("On break 1") != nullptr);
+    REQUIRE(h.findContaining("No-show 1") != nullptr);
+    // A row says in words what its cells show: status, seat, time in, break, the state's copy.
+    const auto* onBreak = rowFor(h, b);
+    REQUIRE(onBreak != nullptr);
+    CHECK(onBreak->value.find("On break") != std::string::npos);
+    CHECK(onBreak->value.find("seat B9") != std::string::npos);
+    CHECK(onBreak->value.find("on break since") != std::string::npos);
+    CHECK(onBreak->value.find("waiting") != std::string::npos);  // not sent yet: no uplink in this test
+    const auto* expected = rowFor(h, roster[3].student.studentUniqueId);
+    REQUIRE(expected != nullptr);
+    CHECK(expected->value.find("Expected") == 0);
+    CHECK(expected->value.find("nothing yet") != std::string::npos);
+
+    // Ctrl+3: present only; Ctrl+4: on break only; Ctrl+6: no-shows; Ctrl+1: everyone again.
+    h.press(kDigitOne + 2, false, true);
+    h.frames(1);
+    CHECK(h.ui().checkInScreen().filter() == ui::BoardFilter::Present);
+    REQUIRE(rows(h).size() == 1);
+    CHECK(rows(h)[0]->label.find(a) != std::string::npos);
+    h.press(kDigitOne + 3, false, true);
+    h.frames(1);
+    REQUIRE(rows(h).size() == 1);
+    CHECK(rows(h)[0]->label.find(b) != std::string::npos);
+    h.press(kDigitOne + 5, false, true);
+    h.frames(1);
+    REQUIRE(rows(h).size() == 1);
+    CHECK(rows(h)[0]->label.find(c) != std::string::npos);
+    // The focus stayed in the search field all along, and typing filters the same table.
+    REQUIRE(h.focused() != nullptr);
+    CHECK(h.focused()->label == "Find a student (name or ID)");
+    h.type(roster[0].student.lastSurname);
+    h.frames(1);
+    CHECK(h.ui().checkInScreen().results().empty());  // student a is present, not a no-show
+    CHECK(h.findContaining("Ctrl+1 shows everyone") == nullptr);  // a query's own "no match" line speaks instead
+    h.press(kDigitOne + 0, false, true);
+    h.frames(1);
+    CHECK(h.ui().checkInScreen().filter() == ui::BoardFilter::All);
+    CHECK_FALSE(h.ui().checkInScreen().results().empty());
+    CHECK(std::all_of(h.ui().checkInScreen().results().begin(), h.ui().checkInScreen().results().end(), [&](std::uint32_t pos) {
+        return pos < roster.size();
+    }));
+
+    // A filter that keeps nobody says so, and how to see everyone.
+    h.press(keys::Escape);
+    h.frames(1);
+    h.press(kDigitOne + 4, false, true);  // checked out: nobody yet
+    h.frames(1);
+    CHECK(rows(h).empty());
+    CHECK(h.findContaining("Ctrl+1 shows everyone") != nullptr);
+}
+
+TEST_CASE("the room board: one line a student at 100 % on 1280×800, rows at least 24 px, rows that never overlap") {
+    test::DemoFixture f(30);
+    test::UiHarness h(f.store, f.clock());
+    openMath(h);
+    h.frames(2);
+    int shown = rowsInView(h);
+    MESSAGE("rows in view at 100 %: " << shown);
+    CHECK(shown >= 8);  // the two-line list it replaced showed 6
+    // Every row in view is a whole line of the table, at least 24 px tall (WCAG 2.5.8), and rows touch without overlapping.
+    auto all = rows(h);
+    for (const auto* r : all) CHECK(r->rect.h >= 24.0f - 0.01f);
+    for (std::size_t i = 1; i < all.size(); ++i) CHECK(all[i]->rect.y >= all[i - 1]->rect.y + all[i - 1]->rect.h - 0.5f);
+}
+
+TEST_CASE("sorting the board: by seat as people read seats, by status with the still-expected first, ties in the order given") {
+    std::vector<store::RosterRow> roster(4);
+    roster[0].seat = "B10";
+    roster[0].presence = domain::Presence::Present;
+    roster[1].seat = "B9";
+    roster[1].presence = domain::Presence::OnBreak;
+    roster[2].seat = "";
+    roster[2].presence = domain::Presence::Expected;
+    roster[3].seat = "A12";
+    roster[3].presence = domain::Presence::Present;
+    std::vector<service::StateCopy> copies{service::StateCopy::Synced, service::StateCopy::NeedsAttention, service::StateCopy::NoRecord,
+                                           service::StateCopy::Pending};
+    std::vector<std::uint32_t> order{0, 1, 2, 3};
+    ui::sortBoard(order, roster, copies, ui::BoardSort::Seat, false);
+    CHECK(order == std::vector<std::uint32_t>{3, 1, 0, 2});  // A12, B9, B10, then no seat
+    order = {0, 1, 2, 3};
+    ui::sortBoard(order, roster, copies, ui::BoardSort::Status, false);
+    CHECK(order == std::vector<std::uint32_t>{2, 1, 0, 3});  // expected, on break, then present in the order given
+    order = {0, 1, 2, 3};
+    ui::sortBoard(order, roster, copies, ui::BoardSort::State, false);
+    CHECK(order == std::vector<std::uint32_t>{1, 3, 0, 2});  // refused first
+    order = {0, 1, 2, 3};
+    ui::sortBoard(order, roster, copies, ui::BoardSort::Seat, true);
+    CHECK(order == std::vector<std::uint32_t>{2, 0, 1, 3});
+}
