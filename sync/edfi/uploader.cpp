@@ -175,6 +175,8 @@ struct Uploader::Run {
         bool after412 = false;   // a 412 answered: look at what the state holds before asking a person
         bool replacedAfter412 = false;  // this POST replaces our own unanswered write: a second 412 is final
         Disposition refusal;     // ... and that 412, kept for when it holds something else
+        std::string scopeKey;    // a first write's FirstWriteScope, when it has one
+        bool scopeProbe = false; // this request asks the scope's question for every record in it
     };
 
     Uploader& up;
@@ -205,6 +207,12 @@ struct Uploader::Run {
     std::size_t handedOut = 0;                        // requests given to the current stream
     std::vector<Entry> authRetry;                     // answered 401 with the first token
     std::deque<Entry> followUps;                      // deletions whose lookup found the record: DELETE next
+    // First-write scopes asked this drain: an empty answer lets every record
+    // of the scope skip its own lookup. The answer lasts one drain only.
+    enum class Scope { Asked, Empty, Occupied };
+    std::unordered_map<std::string, Scope> scopes;
+    std::unordered_map<std::string, std::deque<Entry>> parked;  // first writes waiting for their scope's answer
+    std::size_t parkedCount = 0;
     std::string lastDate;  // the last Date header read for the clock offset
     int noAnswerRun = 0;
     int refreshes = 0;
@@ -286,7 +294,7 @@ struct Uploader::Run {
             if (want > 0) {
                 if (claimed.empty()) dry = true;
                 taken += static_cast<int>(claimed.size());
-                for (auto& c : claimed) queue.push_back(Entry{std::move(c), false, false, {}, false, false, {}, false, false, {}});
+                for (auto& c : claimed) queue.push_back(Entry{std::move(c), false, false, {}, false, false, {}, false, false, {}, {}, false});
                 toSender.notify_all();
             }
             if (!batch.empty() && options.onSaved) {
@@ -347,6 +355,9 @@ struct Uploader::Run {
                 followUps.pop_front();
             } else {
                 std::unique_lock lock(m);
+                // Records wait for their scope's answer: end this stream rather than the
+                // answer's; the next stream sends them (the drain's loop).
+                if (queue.empty() && parkedCount > 0) return std::nullopt;
                 // Waits only when the saver has not claimed ahead fast enough (or at the start).
                 toSender.wait(lock, [&] { return !queue.empty() || dry || dbError; });
                 if (queue.empty() || dbError) return std::nullopt;
@@ -364,7 +375,7 @@ struct Uploader::Run {
                 continue;
             }
             std::optional<transport::Request> request;
-            e.lookup = false;
+            e.lookup = e.scopeProbe = false;
             if (e.claim.op == outbox::Op::Upsert && e.after412) {
                 // By its natural key when the row keeps one, else by the id the state gave it.
                 if (!e.claim.identity.empty()) request = lookupRequest(up.m_session, e.claim.resource, e.claim.identity, token);
@@ -376,8 +387,27 @@ struct Uploader::Run {
                 e.lookup = true;
             } else if (e.claim.op == outbox::Op::Upsert) {
                 const std::string ifMatch = !e.ifMatch.empty() ? e.ifMatch : ifMatchValue(e.claim.etag);
-                if (ifMatch.empty() && !e.probed && !e.claim.acknowledgedBefore && !e.claim.identity.empty())
-                    if ((request = lookupRequest(up.m_session, e.claim.resource, e.claim.identity, token))) e.lookup = true;
+                if (ifMatch.empty() && !e.probed && !e.claim.acknowledgedBefore && !e.claim.identity.empty()) {
+                    if (auto scope = firstWriteScope(e.claim.resource, e.claim.json)) {
+                        auto known = scopes.find(scope->key);
+                        if (known == scopes.end()) {
+                            if ((request = lookupRequest(up.m_session, e.claim.resource, scope->queryJson, token))) {
+                                e.lookup = e.scopeProbe = true;
+                                e.scopeKey = scope->key;
+                                scopes[scope->key] = Scope::Asked;
+                            }
+                        } else if (known->second == Scope::Asked) {
+                            e.scopeKey = scope->key;
+                            parked[scope->key].push_back(std::move(e));
+                            ++parkedCount;
+                            continue;
+                        } else if (known->second == Scope::Empty) {
+                            e.probed = true;  // none of the scope is at the state: POST
+                        }
+                    }
+                    if (!request && !e.probed)
+                        if ((request = lookupRequest(up.m_session, e.claim.resource, e.claim.identity, token))) e.lookup = true;
+                }
                 if (!request) {
                     request = up.m_session.upsertRequest(e.claim.resource, e.claim.json, token);
                     if (!ifMatch.empty()) request->headers.push_back({"If-Match", ifMatch});
@@ -440,6 +470,44 @@ struct Uploader::Run {
         return d;
     }
 
+    // The scope's answer (docs/edfi.md, "Writers"). An empty page: this
+    // record and every one parked behind it are POSTed without their own
+    // lookups. A record there, or an answer that is not a readable page: each
+    // is looked up by its own key, as if the question had not been asked. No
+    // answer: the asking record settles as a lookup would; the parked go back
+    // to the queue, looked up one by one.
+    Disposition scopeAnswered(Entry& e, const transport::Outcome& outcome, std::int64_t now) {
+        std::deque<Entry> waiting = std::move(parked[e.scopeKey]);
+        parked.erase(e.scopeKey);
+        parkedCount -= waiting.size();
+        if (!outcome || outcome->status == 401) {
+            // Not answered (the link, or the token): the record settles as its own lookup would.
+            scopes[e.scopeKey] = Scope::Occupied;
+            std::lock_guard lock(m);
+            for (auto it = waiting.rbegin(); it != waiting.rend(); ++it) {
+                it->followUp = true;  // claimed once already: not counted again
+                queue.push_front(std::move(*it));
+            }
+            return classifyUpsert(outcome, now, up.m_options.backoff.cap.count());
+        }
+        // Any other answer but a readable page (a server that will not take the
+        // question, a busy one): each record is looked up by its own key.
+        FoundRecord found;
+        if (outcome->status == 200) found = foundInLookupPage(outcome->body);
+        bool empty = found.readable && !found.item;
+        scopes[e.scopeKey] = empty ? Scope::Empty : Scope::Occupied;
+        waiting.push_front(e);
+        for (Entry& next : waiting) {
+            next.followUp = true;
+            next.lookup = next.scopeProbe = false;
+            next.probed = empty;
+            followUps.push_back(std::move(next));
+        }
+        Disposition d;
+        d.verdict = Verdict::Synced;  // not saved: the POST's (or the lookup's) outcome is
+        return d;
+    }
+
     // After a 412: the state may hold exactly this record already (another
     // machine of the site, or a USB import, wrote the same picture); then it
     // is done, with the state's ETag. When a request of ours may have reached
@@ -472,7 +540,15 @@ struct Uploader::Run {
     // A deletion's lookup answered: the record's id (DELETE it next), nothing
     // there (done), or a page we cannot read.
     Disposition lookedUp(Entry& e, const transport::Outcome& outcome, std::int64_t now) {
-        if (e.after412 && (!outcome || outcome->status != 200)) return e.refusal;
+        if (e.scopeProbe) return scopeAnswered(e, outcome, now);
+        if (e.after412 && (!outcome || outcome->status != 200)) {
+            // The look after a 412 went unanswered (the link, a busy or
+            // restarting server, the token): nothing is known yet, so the row
+            // waits and its 412 comes back to be looked at again. A clear
+            // answer (the record is gone, the question refused) stands.
+            bool unanswered = !outcome || outcome->status == 401 || outcome->status == 408 || outcome->status == 429 || outcome->status >= 500;
+            return unanswered ? classifyUpsert(outcome, now, up.m_options.backoff.cap.count()) : e.refusal;
+        }
         if (!outcome || outcome->status != 200) return classifyUpsert(outcome, now, up.m_options.backoff.cap.count());
         if (e.after412) return verifiedAfter412(e, *outcome);
         if (e.claim.op == outbox::Op::Upsert) return firstWriteLookedUp(e, *outcome);
@@ -480,7 +556,7 @@ struct Uploader::Run {
         d.httpStatus = 200;
         LookupResult found = idFromLookupPage(outcome->body);
         if (found.readable && found.id) {
-            Entry next{e.claim, e.resentAfter401, true, *found.id, false, false, {}, false, false, {}};
+            Entry next{e.claim, e.resentAfter401, true, *found.id, false, false, {}, false, false, {}, {}, false};
             followUps.push_back(std::move(next));
             d.verdict = Verdict::Synced;  // not saved: the DELETE's outcome is
             return d;
@@ -638,6 +714,10 @@ ApiResult<RoundStats> Uploader::drain(Database& db, const DrainOptions& options)
         run.authRetry.clear();
         for (auto& e : run.followUps) run.queue.push_front(std::move(e));  // looked up again next time
         run.followUps.clear();
+        for (auto& [key, waiting] : run.parked)
+            for (auto& e : waiting) run.queue.push_front(std::move(e));
+        run.parked.clear();
+        run.parkedCount = 0;
         run.finishing = true;
     }
     run.toSaver.notify_all();

@@ -90,4 +90,22 @@ bool sameRecord(std::string_view ourJson, const nlohmann::json& serverItem) {
     return normalised(ours) == normalised(serverItem);
 }
 
+std::optional<FirstWriteScope> firstWriteScope(std::string_view resource, std::string_view json) {
+    if (resource != "studentAssessments") return std::nullopt;
+    nlohmann::json record = nlohmann::json::parse(json, nullptr, false);
+    if (!record.is_object()) return std::nullopt;
+    auto assessment = record.find("assessmentReference");
+    if (assessment == record.end() || !assessment->is_object()) return std::nullopt;
+    auto identifier = assessment->find("assessmentIdentifier");
+    auto ns = assessment->find("namespace");
+    if (identifier == assessment->end() || !identifier->is_string() || ns == assessment->end() || !ns->is_string()) return std::nullopt;
+    nlohmann::json query{{"assessmentIdentifier", *identifier}, {"namespace", *ns}};
+    // Ed-Fi names a role-named reference's key after its role: reportedSchoolReference.schoolId is ?reportedSchoolId=.
+    if (auto school = record.find("reportedSchoolReference"); school != record.end() && school->is_object())
+        if (auto id = school->find("schoolId"); id != school->end() && (id->is_number_integer() || id->is_string())) query["reportedSchoolId"] = *id;
+    std::string key = std::string(resource) + "|" + query.dump();
+    query["limit"] = 1;
+    return FirstWriteScope{std::move(key), query.dump()};
+}
+
 } // namespace edsync::edfi

@@ -33,4 +33,15 @@ FoundRecord foundInAnswer(std::string_view body);
 // counted as absent, arrays compared in any order.
 bool sameRecord(std::string_view ourJson, const nlohmann::json& serverItem);
 
+// One question that answers the first-write lookup for many records at once
+// (docs/edfi.md, "Writers"): a StudentAssessment's assessment and reporting
+// school. An empty page for it means none of those records is at the state
+// yet, so each of them may be POSTed without its own lookup; anything else
+// and each is looked up as usual. nullopt: the record has no such scope.
+struct FirstWriteScope {
+    std::string key;        // the same for every record the question covers
+    std::string queryJson;  // flat query members for lookupRequest (limit=1)
+};
+std::optional<FirstWriteScope> firstWriteScope(std::string_view resource, std::string_view json);
+
 } // namespace edsync::edfi

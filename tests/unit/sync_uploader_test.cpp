@@ -1113,3 +1113,50 @@ TEST_CASE("a row kept without its identity (from before it was kept) verifies a 
     CHECK(rig.round().synced == 1);  // guarded by the ETag just read
     CHECK(rig.server.stored("studentAssessments", "k")->at("v") == 3);
 }
+
+TEST_CASE("one question covers a StudentAssessment's first-write lookups: its assessment at its reporting school, asked for one record") {
+    const std::string record = R"({"studentAssessmentIdentifier":"SA-1","assessmentReference":{"assessmentIdentifier":"WK-MATH","namespace":"uri://act.org"},)"
+                               R"("studentReference":{"studentUniqueId":"S1"},"reportedSchoolReference":{"schoolId":255901001}})";
+    auto scope = firstWriteScope("studentAssessments", record);
+    REQUIRE(scope.has_value());
+    auto query = nlohmann::json::parse(scope->queryJson);
+    CHECK(query["assessmentIdentifier"] == "WK-MATH");
+    CHECK(query["namespace"] == "uri://act.org");
+    CHECK(query["reportedSchoolId"] == 255901001);  // a role-named reference is queried under its role
+    CHECK(query["limit"] == 1);
+    CHECK_FALSE(query.contains("studentUniqueId"));
+    // Another student's record of the same sitting shares the question; another assessment does not.
+    const std::string other = R"({"studentAssessmentIdentifier":"SA-2","assessmentReference":{"assessmentIdentifier":"WK-MATH","namespace":"uri://act.org"},)"
+                              R"("studentReference":{"studentUniqueId":"S2"},"reportedSchoolReference":{"schoolId":255901001}})";
+    CHECK(firstWriteScope("studentAssessments", other)->key == scope->key);
+    const std::string reading = R"({"assessmentReference":{"assessmentIdentifier":"WK-READ","namespace":"uri://act.org"}})";
+    CHECK(firstWriteScope("studentAssessments", reading)->key != scope->key);
+    // Other resources, and records without an assessment, are looked up one by one.
+    CHECK_FALSE(firstWriteScope("studentProgramEvaluations", record).has_value());
+    CHECK_FALSE(firstWriteScope("studentAssessments", R"({"studentReference":{"studentUniqueId":"S1"}})").has_value());
+    CHECK_FALSE(firstWriteScope("studentAssessments", "not json").has_value());
+}
+
+TEST_CASE("a 412 whose look at the state goes unanswered waits and looks again; only a clear answer asks a person") {
+    Rig rig;
+    rig.putGuarded("k", 1);
+    CHECK(rig.round().synced == 1);
+    rig.putGuarded("k", 2);
+    rig.server.writeAsOther("studentAssessments", "k", {{"v", 2}});  // the same version, delivered by another writer
+    // The POST meets the 412; the GET after it meets a busy server.
+    rig.server.before = [&rig](const transport::Request& r) -> std::optional<transport::Outcome> {
+        if (r.method != transport::Method::Get || r.url.find("/data/") == std::string::npos) return std::nullopt;
+        rig.server.before = nullptr;
+        return transport::Outcome(respond(503, R"({"detail":"restarting"})"));
+    };
+    auto busy = rig.round();
+    CHECK(busy.attention == 0);
+    CHECK(busy.retried == 1);
+    CHECK(rig.status("k").state == outbox::State::Pending);
+    // Next time the look is answered: the state holds exactly ours, so done.
+    rig.clock.advance(3'600'000);
+    auto later = rig.round();
+    CHECK(later.synced == 1);
+    CHECK(later.attention == 0);
+    CHECK(rig.status("k").state == outbox::State::Synced);
+}

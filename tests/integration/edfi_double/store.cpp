@@ -2,6 +2,8 @@
 
 #include "edfi_double/text_codec.hpp"
 
+#include <cctype>
+
 namespace edfi_double {
 
 namespace {
@@ -12,6 +14,24 @@ std::optional<std::string> scalarText(const nlohmann::json& value) {
     return std::nullopt;
 }
 
+// A role-named reference's key is queried under its role, as the ODS/API
+// does: reportedSchoolReference.schoolId answers ?reportedSchoolId=.
+bool roleNamedKey(std::string_view member, std::string_view key, std::string_view name) {
+    if (key.empty() || !member.ends_with("Reference")) return false;
+    std::string capitalised(key);
+    capitalised[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(capitalised[0])));
+    if (!name.ends_with(capitalised) || name.size() == capitalised.size()) return false;
+    std::string_view role = name.substr(0, name.size() - capitalised.size());
+    // The reference is the role, the entity (the key less its Id/Identifier) and "Reference".
+    std::string entity = capitalised;
+    for (std::string_view suffix : {"Identifier", "UniqueId", "Id"})
+        if (entity.size() > suffix.size() && std::string_view(entity).ends_with(suffix)) {
+            entity.resize(entity.size() - suffix.size());
+            break;
+        }
+    return member == std::string(role) + entity + "Reference";
+}
+
 bool matchesFilter(const nlohmann::json& body, const std::string& name, const std::string& wanted) {
     auto direct = body.find(name);
     if (direct != body.end()) return scalarText(*direct) == wanted;
@@ -19,6 +39,8 @@ bool matchesFilter(const nlohmann::json& body, const std::string& name, const st
         if (!value.is_object() || !std::string_view(member).ends_with("Reference")) continue;
         auto nested = value.find(name);
         if (nested != value.end()) return scalarText(*nested) == wanted;
+        for (const auto& [key, inner] : value.items())
+            if (roleNamedKey(member, key, name)) return scalarText(inner) == wanted;
     }
     return false;
 }
