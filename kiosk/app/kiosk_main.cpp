@@ -2,6 +2,7 @@
 // the libraries; this file only wires them to GLFW and OpenGL.
 #include "accessibility/assets.hpp"
 #include "kiosk/app/config.hpp"
+#include "kiosk/app/credential_key.hpp"
 #include "kiosk/app/data_dir.hpp"
 #include "kiosk/app/sync_lock.hpp"
 #include "kiosk/app/sync_wiring.hpp"
@@ -81,6 +82,10 @@ int main(int argc, char** argv) {
             std::cerr << "testsite-kiosk: " << store.error().describe() << "\n";
         return DataError;
     }
+    // PIN and birth-date hashes sealed with a key kept outside the data
+    // directory (docs/architecture.md, "Personal data at rest"); without it they stay bare hashes, as before.
+    if (std::string keyError; !kiosk::app::attachCredentialKey(*store, keyError))
+        std::cerr << "testsite-kiosk: " << keyError << "\n";
     // A proctor's commit pays one fsync, never a WAL checkpoint's two or three:
     // the frame loop checkpoints while nobody is typing.
     if (auto s = store->db().deferCheckpoints(); !s) std::cerr << "testsite-kiosk: " << s.error().describe() << "\n";

@@ -12,8 +12,7 @@ namespace kiosk::app {
 
 namespace {
 
-constexpr std::string_view kPrefix = "testsite-site-key-v1 ";
-
+constexpr std::string_view kLabel = "testsite-site-key-v1";
 
 } // namespace
 
@@ -33,30 +32,34 @@ SiteKey deriveSiteKey(std::string_view siteId, std::string_view clientKey, std::
     return key;
 }
 
-std::string formatSiteKey(const SiteKey& key) {
+std::string formatKeyLine(std::string_view label, const SiteKey& key) {
     std::string b64(sodium_base64_ENCODED_LEN(key.bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
     sodium_bin2base64(b64.data(), b64.size(), key.bytes.data(), key.bytes.size(), sodium_base64_VARIANT_ORIGINAL);
     b64.resize(std::char_traits<char>::length(b64.c_str()));
-    return std::string(kPrefix) + b64 + "\n";
+    return std::string(label) + " " + b64 + "\n";
 }
 
-std::optional<SiteKey> parseSiteKey(std::string_view text, std::string& error) {
+std::optional<SiteKey> parseKeyLine(std::string_view label, std::string_view what, std::string_view text, std::string& error) {
     while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.remove_suffix(1);
-    if (!text.starts_with(kPrefix)) {
-        error = "not a site key file (it should start with \"testsite-site-key-v1\")";
+    if (!text.starts_with(label) || text.size() <= label.size() || text[label.size()] != ' ') {
+        error = "not a " + std::string(what) + " file (it should start with \"" + std::string(label) + "\")";
         return std::nullopt;
     }
-    text.remove_prefix(kPrefix.size());
+    text.remove_prefix(label.size() + 1);
     SiteKey key;
     std::size_t len = 0;
     if (sodium_base642bin(key.bytes.data(), key.bytes.size(), text.data(), text.size(), nullptr, &len, nullptr,
                           sodium_base64_VARIANT_ORIGINAL) != 0 ||
         len != key.bytes.size()) {
-        error = "the site key file is damaged (expected 32 bytes in base64)";
+        error = "the " + std::string(what) + " file is damaged (expected 32 bytes in base64)";
         return std::nullopt;
     }
     return key;
 }
+
+std::string formatSiteKey(const SiteKey& key) { return formatKeyLine(kLabel, key); }
+
+std::optional<SiteKey> parseSiteKey(std::string_view text, std::string& error) { return parseKeyLine(kLabel, "site key", text, error); }
 
 std::optional<SiteKey> readSiteKey(const std::filesystem::path& file, std::string& error) {
     auto read = edsync::files::readSecretFile(file, "the site key", 4096);

@@ -29,6 +29,11 @@ SiteKey deriveSiteKey(std::string_view siteId, std::string_view clientKey, std::
 // File format: one line "testsite-site-key-v1 <base64>".
 std::string formatSiteKey(const SiteKey& key);
 std::optional<SiteKey> parseSiteKey(std::string_view text, std::string& error);
+
+// Any of the kiosk's key files: one line "<label> <base64 of 32 bytes>"
+// (the site key's label is "testsite-site-key-v1"). `what` names the key in errors.
+std::string formatKeyLine(std::string_view label, const SiteKey& key);
+std::optional<SiteKey> parseKeyLine(std::string_view label, std::string_view what, std::string_view text, std::string& error);
 // Refuses a file that other users can read.
 std::optional<SiteKey> readSiteKey(const std::filesystem::path& file, std::string& error);
 

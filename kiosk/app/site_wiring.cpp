@@ -1,5 +1,7 @@
 #include "kiosk/app/site_wiring.hpp"
 
+#include "kiosk/app/credential_key.hpp"
+
 #include "kiosk/service/site_apply.hpp"
 #include "kiosk/store/site_facts.hpp"
 #include "kiosk/store/work_repo.hpp"
@@ -100,6 +102,10 @@ SiteSetup makeSiteLink(const KioskConfig& config, const std::filesystem::path& d
         setup.error = "cannot open the store for the site link: " + store.error().describe();
         return setup;
     }
+    // Credentials written here are sealed as the kiosk's own are; a key that
+    // cannot be had is reported by the kiosk's own start, not again here.
+    std::string keyError;
+    attachCredentialKey(*store, keyError, false);
     // What this connection writes (facts from the hub, their projections and
     // the cursor, together) can be redone: a power cut can lose only a tail
     // of applied facts, and the hub delivers them again. NORMAL spares an

@@ -3,6 +3,9 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <cstring>
+#include <tuple>
+#include <vector>
 
 namespace kiosk::store {
 
@@ -32,6 +35,128 @@ bool verifySecret(const std::string& hash, std::string_view secret) {
     return crypto_pwhash_str_verify(hash.c_str(), secret.data(), secret.size()) == 0;
 }
 
+namespace {
+
+constexpr std::string_view kSealedPrefix = "$tsk-sealed-v1$";
+constexpr std::string_view kKeyIdMeta = "credential_key_id";
+
+// The key's public name: which key sealed this store, never the key.
+std::string keyId(const Database::SealingKey& key) {
+    unsigned char out[8];
+    static constexpr unsigned char kLabel[] = "testsite-kiosk credential key id";
+    crypto_generichash(out, sizeof out, kLabel, sizeof kLabel - 1, key.data(), key.size());
+    char hex[sizeof out * 2 + 1];
+    sodium_bin2hex(hex, sizeof hex, out, sizeof out);
+    return hex;
+}
+
+std::string associated(CredentialKind kind, std::string_view subject) {
+    return std::string(credentialKindCode(kind)) + '\x1f' + std::string(subject);
+}
+
+std::optional<std::string> seal(const Database::SealingKey& key, CredentialKind kind, std::string_view subject, const std::string& hash) {
+    std::string ad = associated(kind, subject);
+    std::vector<unsigned char> box(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + hash.size() + crypto_aead_xchacha20poly1305_ietf_ABYTES);
+    unsigned char* nonce = box.data();
+    randombytes_buf(nonce, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
+    unsigned long long written = 0;
+    if (crypto_aead_xchacha20poly1305_ietf_encrypt(nonce + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, &written,
+                                                   reinterpret_cast<const unsigned char*>(hash.data()), hash.size(),
+                                                   reinterpret_cast<const unsigned char*>(ad.data()), ad.size(), nullptr, nonce, key.data()) != 0)
+        return std::nullopt;
+    std::string text(sodium_base64_encoded_len(box.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+    sodium_bin2base64(text.data(), text.size(), box.data(), box.size(), sodium_base64_VARIANT_ORIGINAL);
+    text.resize(std::strlen(text.c_str()));
+    return std::string(kSealedPrefix) + text;
+}
+
+std::optional<std::string> unseal(const Database::SealingKey& key, CredentialKind kind, std::string_view subject, std::string_view stored) {
+    stored.remove_prefix(kSealedPrefix.size());
+    std::vector<unsigned char> box(stored.size());
+    std::size_t length = 0;
+    if (sodium_base642bin(box.data(), box.size(), stored.data(), stored.size(), nullptr, &length, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0)
+        return std::nullopt;
+    const std::size_t overhead = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + crypto_aead_xchacha20poly1305_ietf_ABYTES;
+    if (length <= overhead) return std::nullopt;
+    std::string ad = associated(kind, subject);
+    std::string hash(length - overhead, '\0');
+    unsigned long long opened = 0;
+    const unsigned char* nonce = box.data();
+    if (crypto_aead_xchacha20poly1305_ietf_decrypt(reinterpret_cast<unsigned char*>(hash.data()), &opened, nullptr,
+                                                   nonce + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES,
+                                                   length - crypto_aead_xchacha20poly1305_ietf_NPUBBYTES,
+                                                   reinterpret_cast<const unsigned char*>(ad.data()), ad.size(), nonce, key.data()) != 0)
+        return std::nullopt;
+    hash.resize(opened);
+    return hash;
+}
+
+Error keyError(const std::string& why) {
+    Error e;
+    e.code = 1;
+    e.message = "the PINs and birth dates in this kiosk's database are sealed with a credential key this kiosk " + why +
+                " (credential.key, docs/architecture.md): proctors reset their PINs with `testsite-kioskctl set-proctor-pin` and the roster is "
+                "imported again";
+    return e;
+}
+
+std::optional<CredentialKind> kindFromCode(std::string_view code) {
+    for (auto k : {CredentialKind::ProctorPin, CredentialKind::StudentPin, CredentialKind::StudentBirthDate})
+        if (credentialKindCode(k) == code) return k;
+    return std::nullopt;
+}
+
+} // namespace
+
+bool isSealed(std::string_view stored) { return stored.starts_with(kSealedPrefix); }
+
+Result<int> sealCredentials(Database& db) {
+    if (sodium_init() < 0 || !db.sealingKey()) return 0;
+    const auto& key = *db.sealingKey();
+    // The bare hashes replaced here must not stay readable in freed space.
+    if (auto s = db.exec("PRAGMA secure_delete = ON;"); !s) return fail(s.error());
+    auto tx = edsync::sqlite::Transaction::begin(db);
+    if (!tx) return fail(tx.error());
+    auto known = getMeta(db, kKeyIdMeta);
+    if (!known) return fail(known.error());
+    if (*known && **known != keyId(key)) return fail(keyError("does not have (its credential.key is another one)"));
+    if (!*known)
+        if (auto s = setMeta(db, kKeyIdMeta, keyId(key)); !s) return fail(s.error());
+    auto rows = db.prepare("SELECT kind, subject_id, hash FROM credential;");
+    if (!rows) return fail(rows.error());
+    std::vector<std::tuple<std::string, std::string, std::string>> bare;
+    bool triedOne = false;
+    for (;;) {
+        auto row = rows->step();
+        if (!row) return fail(row.error());
+        if (!*row) break;
+        std::string hash = rows->getText(2);
+        if (!isSealed(hash)) {
+            bare.emplace_back(rows->getText(0), rows->getText(1), std::move(hash));
+        } else if (!triedOne) {
+            // One sealed row must open with this key, whatever the meta says.
+            triedOne = true;
+            auto kind = kindFromCode(rows->getText(0));
+            if (kind && !unseal(key, *kind, rows->getText(1), hash)) return fail(keyError("cannot open with its credential.key (another kiosk's, or a new one)"));
+        }
+    }
+    auto update = db.prepare("UPDATE credential SET hash = ?3 WHERE kind = ?1 AND subject_id = ?2;");
+    if (!update) return fail(update.error());
+    int sealed = 0;
+    for (const auto& [code, subject, hash] : bare) {
+        auto kind = kindFromCode(code);
+        if (!kind) continue;  // a kind this release does not know: left as it is
+        auto box = seal(key, *kind, subject, hash);
+        if (!box) return fail(keyError("could not use"));
+        update->reset();
+        update->bind(1, code).bind(2, subject).bind(3, *box);
+        if (auto s = update->run(); !s) return fail(s.error());
+        ++sealed;
+    }
+    if (auto c = tx->commit(); !c) return fail(c.error());
+    return sealed;
+}
+
 bool validPin(std::string_view pin) {
     return pin.size() >= 4 && pin.size() <= 8 && std::all_of(pin.begin(), pin.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
@@ -45,6 +170,7 @@ std::chrono::seconds lockoutFor(int failures) {
 Status setCredential(Database& db, CredentialKind kind, std::string_view subject, std::string_view secret, HashCost cost,
                      domain::Timestamp now) {
     auto hash = hashSecret(secret, cost);
+    if (hash && db.sealingKey()) hash = seal(*db.sealingKey(), kind, subject, *hash);
     if (!hash) {
         Error e;
         e.code = 1;
@@ -89,6 +215,12 @@ Result<CheckResult> checkCredential(Database& db, CredentialKind kind, std::stri
     if (result.lockedUntil && *result.lockedUntil > now) {
         result.outcome = CheckOutcome::LockedOut;  // not even checked while locked
         return result;
+    }
+    if (isSealed(hash)) {
+        if (!db.sealingKey()) return fail(keyError("does not have"));
+        auto opened = unseal(*db.sealingKey(), kind, subject, hash);
+        if (!opened) return fail(keyError("cannot open with its credential.key (another kiosk's, or a new one)"));
+        hash = std::move(*opened);
     }
     bool ok = verifySecret(hash, secret);
     auto update = db.prepare("UPDATE credential SET failures = ?3, locked_until = ?4 WHERE kind = ?1 AND subject_id = ?2;");

@@ -2,6 +2,12 @@
 // PINs and second factors: stored only as Argon2id hashes (libsodium),
 // compared in constant time, locked out after five failures with a growing
 // back-off that survives a restart.
+//
+// When the connection carries a sealing key (Database::setSealingKey; the
+// app's credential.key, kept outside the data directory), each hash is
+// sealed with it (XChaCha20-Poly1305, bound to the credential's kind and
+// subject): a copied kiosk.db alone holds no salt and no hash to test a
+// birth date or PIN against (docs/architecture.md, "Personal data at rest").
 #include "kiosk/domain/time.hpp"
 #include "kiosk/store/store.hpp"
 
@@ -19,6 +25,13 @@ std::string_view credentialKindCode(CredentialKind k);
 enum class HashCost { Interactive, Bulk };
 std::optional<std::string> hashSecret(std::string_view secret, HashCost cost);
 bool verifySecret(const std::string& hash, std::string_view secret);
+
+// A stored value sealed with a key ("$tsk-sealed-v1$..."), or a bare hash.
+bool isSealed(std::string_view stored);
+// Seals every bare hash with the connection's key, in one transaction; the
+// number sealed. A store already sealed with another key is refused: its
+// credentials could no longer be checked.
+Result<int> sealCredentials(Database& db);
 
 // A PIN is 4 to 8 digits.
 bool validPin(std::string_view pin);

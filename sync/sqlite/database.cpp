@@ -8,6 +8,7 @@
 #include <cassert>
 #include <cerrno>
 #include <cstdlib>
+#include <utility>
 #include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -285,7 +286,7 @@ Result<Database> Database::openInMemory() {
 
 Database::Database(Database&& other) noexcept
     : m_db(other.m_db), m_path(std::move(other.m_path)), m_readOnly(other.m_readOnly), m_readOnlyNote(std::move(other.m_readOnlyNote)),
-      m_scratch(std::move(other.m_scratch)) {
+      m_scratch(std::move(other.m_scratch)), m_sealingKey(std::exchange(other.m_sealingKey, std::nullopt)) {
     other.m_db = nullptr;
     other.m_scratch.clear();
 }
@@ -298,6 +299,7 @@ Database& Database::operator=(Database&& other) noexcept {
         m_readOnly = other.m_readOnly;
         m_readOnlyNote = std::move(other.m_readOnlyNote);
         m_scratch = std::move(other.m_scratch);
+        m_sealingKey = std::exchange(other.m_sealingKey, std::nullopt);
         other.m_db = nullptr;
         other.m_scratch.clear();
     }

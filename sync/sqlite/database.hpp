@@ -3,7 +3,9 @@
 #include "sync/sqlite/error.hpp"
 #include "sync/sqlite/statement.hpp"
 
+#include <array>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -68,6 +70,13 @@ public:
     sqlite3* handle() const { return m_db; }
     Error lastError(int code) const;
 
+    // A key the application keeps outside this file and attaches to the
+    // connection, for values it seals in its tables (kiosk/store/credentials.hpp:
+    // PIN and birth-date hashes). Empty: nothing is sealed or opened.
+    using SealingKey = std::array<unsigned char, 32>;
+    void setSealingKey(const SealingKey& key) { m_sealingKey = key; }
+    const std::optional<SealingKey>& sealingKey() const { return m_sealingKey; }
+
 private:
     explicit Database(sqlite3* db, std::filesystem::path path) : m_db(db), m_path(std::move(path)) {}
     static Result<Database> openReadOnlyUri(const std::filesystem::path& file, const std::string& query);
@@ -77,6 +86,7 @@ private:
     bool m_readOnly = false;
     std::string m_readOnlyNote;
     std::filesystem::path m_scratch;  // a private copy's folder, removed on close
+    std::optional<SealingKey> m_sealingKey;
 };
 
 // RAII write transaction (BEGIN IMMEDIATE): rolls back unless committed.

@@ -1,5 +1,6 @@
 #include "kiosk/service/security_service.hpp"
 #include "kiosk/store/audit_log.hpp"
+#include "kiosk/store/credentials.hpp"
 #include "kiosk/store/demo_data.hpp"
 #include "support/temp_dir.hpp"
 
@@ -235,4 +236,73 @@ TEST_CASE("an action whose audit entry cannot be written is not done") {
     CHECK(security.signIn("S1", "2009-04-02").ok);
     CHECK(security.checkProctorPin("P7", "2468", "kiosk_exit", "end of day").ok);
     CHECK(store::verifyAudit(site.store->db()).value().intact);
+}
+
+namespace {
+
+edsync::sqlite::Database::SealingKey keyOf(unsigned char fill) {
+    edsync::sqlite::Database::SealingKey key{};
+    key.fill(fill);
+    return key;
+}
+
+} // namespace
+
+TEST_CASE("with a credential key, a copied database alone holds no hash to test a birth date against, and with the key sign-in works") {
+    Site site;
+    site.store->db().setSealingKey(keyOf(7));
+    site.loadRoster();
+    service::SecurityService security(*site.store, site.clock());
+    CHECK(security.signIn("S1", "2009-04-02").ok);
+    auto stmt = site.store->db().prepare("SELECT hash FROM credential WHERE kind = 'student_birth_date' AND subject_id = 'S1';").value();
+    REQUIRE(*stmt.step());
+    const std::string stored = stmt.getText(0);
+    CHECK(store::isSealed(stored));
+    CHECK(stored.find("argon2") == std::string::npos);  // no algorithm, salt or hash in the clear
+    // The attack that recovered birth dates from a copy: every date of a
+    // century tried against the stored value. Nothing to test them against.
+    int found = 0, tried = 0;
+    for (int year = 1930; year <= 2025 && found == 0; ++year)
+        for (int day = 0; day < 366; ++day, ++tried) {
+            auto date = domain::formatUtc(domain::parseIso8601(std::to_string(year) + "-01-01T00:00:00Z").value() + std::chrono::hours{24 * day})
+                            .substr(0, 10);
+            if (store::verifySecret(stored, date)) ++found;
+        }
+    CHECK(tried > 30000);
+    CHECK(found == 0);
+    // Reopened without its key (a copy on another machine): refused, with the reason; with another key: the same.
+    site.reopen();
+    auto noKey = store::checkCredential(site.store->db(), store::CredentialKind::StudentBirthDate, "S1", "2009-04-02", site.now);
+    REQUIRE_FALSE(noKey.ok());
+    CHECK(noKey.error().message.find("credential key") != std::string::npos);
+    site.store->db().setSealingKey(keyOf(8));
+    CHECK_FALSE(store::checkCredential(site.store->db(), store::CredentialKind::StudentBirthDate, "S1", "2009-04-02", site.now).ok());
+    CHECK_FALSE(store::sealCredentials(site.store->db()).ok());  // a store sealed with one key is not resealed with another
+    site.store->db().setSealingKey(keyOf(7));
+    auto back = store::checkCredential(site.store->db(), store::CredentialKind::StudentBirthDate, "S1", "2009-04-02", site.now);
+    REQUIRE(back.ok());
+    CHECK(back->outcome == store::CheckOutcome::Accepted);
+    // A sealed hash moved to another student's row does not open there (bound to kind and subject).
+    REQUIRE(site.store->db().exec("UPDATE credential SET hash = (SELECT hash FROM credential WHERE subject_id = 'S1' AND kind = 'student_birth_date')"
+                                  " WHERE subject_id = 'S2' AND kind = 'student_birth_date';").ok());
+    CHECK_FALSE(store::checkCredential(site.store->db(), store::CredentialKind::StudentBirthDate, "S2", "2009-04-02", site.now).ok());
+}
+
+TEST_CASE("an existing store's bare hashes are sealed once a key is attached, and still sign in") {
+    Site site;
+    site.loadRoster();  // no key yet: bare Argon2id hashes, as earlier releases wrote
+    REQUIRE(store::setCredential(site.store->db(), store::CredentialKind::ProctorPin, "P001", "2468", store::HashCost::Bulk, site.now).ok());
+    site.reopen();
+    site.store->db().setSealingKey(keyOf(3));
+    auto sealed = store::sealCredentials(site.store->db());
+    REQUIRE(sealed.ok());
+    CHECK(*sealed == 3);  // two birth dates and the proctor's PIN
+    CHECK(*store::sealCredentials(site.store->db()) == 0);  // once only
+    service::SecurityService security(*site.store, site.clock());
+    CHECK(security.signIn("S2", "2008-12-31").ok);
+    CHECK_FALSE(security.signIn("S2", "2008-12-30").ok);
+    // Not left behind in freed space either (secure_delete), once the WAL is checkpointed.
+    REQUIRE(site.store->db().exec("PRAGMA wal_checkpoint(TRUNCATE);").ok());
+    std::string bytes = fileBytes(site.dir / "kiosk.db") + fileBytes(site.dir / "kiosk.db-wal");
+    CHECK(bytes.find("$argon2id$") == std::string::npos);
 }

@@ -1137,7 +1137,7 @@ TEST_CASE("one question covers a StudentAssessment's first-write lookups: its as
     CHECK_FALSE(firstWriteScope("studentAssessments", "not json").has_value());
 }
 
-TEST_CASE("a 412 whose look at the state goes unanswered waits and looks again; only a clear answer asks a person") {
+TEST_CASE("a 412 whose look at the state goes unanswered waits and looks again, and only a clear answer asks a person") {
     Rig rig;
     rig.putGuarded("k", 1);
     CHECK(rig.round().synced == 1);

@@ -1,5 +1,6 @@
 #include "kiosk/app/commands/ctl.hpp"
 
+#include "kiosk/app/credential_key.hpp"
 #include "kiosk/app/install_paths.hpp"
 #include "kiosk/app/privileges.hpp"
 
@@ -92,6 +93,12 @@ std::optional<std::filesystem::path> userDataDir() {
     return std::nullopt;
 }
 
+// The credential key (credential_key.hpp): a kiosk whose key cannot be had
+// still works with bare hashes, and says why.
+void attachKey(store::Store& store) {
+    if (std::string error; !attachCredentialKey(store, error)) std::cerr << "testsite-kioskctl: " << error << "\n";
+}
+
 bool folderWritable(const std::filesystem::path& dir) {
     struct statvfs vfs {};
     if (::statvfs(dir.c_str(), &vfs) == 0 && (vfs.f_flag & ST_RDONLY)) return false;
@@ -114,6 +121,7 @@ std::optional<store::Store> Context::openStore(int& exitCode) {
         }
         return std::nullopt;
     }
+    attachKey(*store);
     return std::move(*store);
 }
 
@@ -133,7 +141,10 @@ std::optional<store::Store> Context::openStoreForReading(int& exitCode) {
     std::string why = "its folder cannot be written";
     if (folderWritable(*root)) {
         auto store = store::Store::open(file);
-        if (store) return std::move(*store);
+        if (store) {
+            attachKey(*store);
+            return std::move(*store);
+        }
         if (store.error().damaged()) {
             reportDamagedStore(store.error().message);
             exitCode = StoreDamaged;

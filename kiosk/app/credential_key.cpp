@@ -1,0 +1,90 @@
+#include "kiosk/app/credential_key.hpp"
+
+#include "kiosk/app/site_key.hpp"
+#include "kiosk/store/credentials.hpp"
+#include "sync/core/files.hpp"
+
+#include <pwd.h>
+#include <sodium.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+namespace kiosk::app {
+
+namespace {
+
+constexpr std::string_view kLabel = "testsite-credential-key-v1";
+const std::filesystem::path kPackagedKey = "/etc/testsite-kiosk/credential.key";
+
+// $HOME when it is this (effective) user's own; else the password entry's:
+// a tool run as root that became the kiosk user keeps root's $HOME.
+std::filesystem::path homeFolder() {
+    if (const char* home = std::getenv("HOME"); home && *home == '/') {
+        struct stat st {};
+        if (::stat(home, &st) == 0 && st.st_uid == ::geteuid()) return home;
+    }
+    if (const passwd* pw = ::getpwuid(::geteuid()); pw && pw->pw_dir) return pw->pw_dir;
+    return "/nonexistent";
+}
+
+} // namespace
+
+std::filesystem::path credentialKeyFile() {
+    if (const char* file = std::getenv("TESTSITE_KIOSK_KEY_FILE"); file && *file) return file;
+    std::error_code ec;
+    if (std::filesystem::exists(kPackagedKey, ec)) return kPackagedKey;
+    // $XDG_CONFIG_HOME belongs to whoever set $HOME: honoured only for that user.
+    const std::filesystem::path home = homeFolder();
+    const char* envHome = std::getenv("HOME");
+    const char* xdg = std::getenv("XDG_CONFIG_HOME");
+    const bool ownHome = envHome && home == std::filesystem::path(envHome);
+    const std::filesystem::path config = xdg && *xdg == '/' && ownHome ? std::filesystem::path(xdg) : home / ".config";
+    return config / "testsite-kiosk" / "credential.key";
+}
+
+bool attachCredentialKey(store::Store& store, std::string& error, bool mayCreate) {
+    if (sodium_init() < 0) {
+        error = "libsodium could not start (no usable randomness)";
+        return false;
+    }
+    const auto file = credentialKeyFile();
+    std::error_code ec;
+    if (!std::filesystem::exists(file, ec) && mayCreate) {
+        SiteKey fresh;
+        randombytes_buf(fresh.bytes.data(), fresh.bytes.size());
+        const bool folderExisted = std::filesystem::exists(file.parent_path(), ec);
+        std::filesystem::create_directories(file.parent_path(), ec);
+        if (!folderExisted) ::chmod(file.parent_path().c_str(), 0700);  // made here: the owner's alone (an existing one is left as it is)
+        std::string text = formatKeyLine(kLabel, fresh);
+        auto written = edsync::files::writeAtomically(file, text, 0600);
+        sodium_memzero(text.data(), text.size());
+        if (!written) {
+            error = "cannot make the credential key: " + written.error();
+            return false;
+        }
+    }
+    auto read = edsync::files::readSecretFile(file, "the credential key", 4096);
+    if (!read) {
+        error = read.error();
+        return false;
+    }
+    std::string text = std::move(read.value());
+    auto key = parseKeyLine(kLabel, "credential key", text, error);
+    sodium_memzero(text.data(), text.size());
+    if (!key) {
+        error = file.string() + ": " + error;
+        return false;
+    }
+    store.db().setSealingKey(key->bytes);
+    if (store.db().readOnly()) return true;  // nothing is written to a store opened only to read
+    auto sealed = store::sealCredentials(store.db());
+    if (!sealed) {
+        error = sealed.error().message;
+        return false;
+    }
+    return true;
+}
+
+} // namespace kiosk::app
