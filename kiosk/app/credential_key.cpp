@@ -1,6 +1,7 @@
 #include "kiosk/app/credential_key.hpp"
 
 #include "kiosk/app/site_key.hpp"
+#include "kiosk/store/audit_log.hpp"
 #include "kiosk/store/credentials.hpp"
 #include "sync/core/files.hpp"
 
@@ -82,6 +83,10 @@ bool attachCredentialKey(store::Store& store, std::string& error, bool mayCreate
     auto sealed = store::sealCredentials(store.db());
     if (!sealed) {
         error = sealed.error().message;
+        return false;
+    }
+    if (auto marked = store::markAuditKeyed(store.db()); !marked) {
+        error = "cannot mark the audit chain as MACed: " + marked.error().describe();
         return false;
     }
     return true;

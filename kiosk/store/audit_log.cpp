@@ -1,5 +1,7 @@
 #include "kiosk/store/audit_log.hpp"
 
+#include "kiosk/store/credentials.hpp"
+
 #include <sodium.h>
 
 #include <array>
@@ -24,10 +26,27 @@ std::string toHex(const unsigned char* p, std::size_t n) {
 
 } // namespace
 
-std::string auditHash(const AuditEntry& e) {
+namespace {
+
+constexpr std::string_view kKeyedPrefix = "k1:";
+// Where MACs begin: a value sealed with the credential key, so it cannot be
+// moved back (or forged) without it.
+constexpr std::string_view kKeyedFromMeta = "audit_keyed_from";
+constexpr std::string_view kKeyedFromContext = "audit_keyed_from";
+
+// The audit's own key, derived from the credential key: a MAC the database's
+// owner cannot recompute from the database alone.
+std::array<unsigned char, 32> auditKey(const Database::SealingKey& credentialKey) {
+    std::array<unsigned char, 32> out{};
+    static constexpr unsigned char kLabel[] = "testsite-kiosk audit chain key v1";
+    crypto_generichash(out.data(), out.size(), kLabel, sizeof kLabel - 1, credentialKey.data(), credentialKey.size());
+    return out;
+}
+
+std::string chainHash(const AuditEntry& e, const std::array<unsigned char, 32>* key) {
     if (sodium_init() < 0) return {};
     crypto_generichash_state st;
-    crypto_generichash_init(&st, nullptr, 0, 32);
+    crypto_generichash_init(&st, key ? key->data() : nullptr, key ? key->size() : 0, 32);
     const std::string seq = std::to_string(e.seq);
     for (const std::string* part : {&e.prevHash, &seq, &e.at, &e.kioskId, &e.actor, &e.action, &e.detail}) {
         auto len = static_cast<std::uint32_t>(part->size());
@@ -36,7 +55,20 @@ std::string auditHash(const AuditEntry& e) {
     }
     std::array<unsigned char, 32> out{};
     crypto_generichash_final(&st, out.data(), out.size());
-    return toHex(out.data(), out.size());
+    return (key ? std::string(kKeyedPrefix) : std::string()) + toHex(out.data(), out.size());
+}
+
+bool isKeyed(std::string_view hash) { return hash.starts_with(kKeyedPrefix); }
+
+} // namespace
+
+std::string auditHash(const AuditEntry& e) { return chainHash(e, nullptr); }
+
+std::string auditHash(const AuditEntry& e, const Database::SealingKey& credentialKey) {
+    auto key = auditKey(credentialKey);
+    std::string out = chainHash(e, &key);
+    sodium_memzero(key.data(), key.size());
+    return out;
 }
 
 Status appendAudit(Database& db, const std::string& kioskId, domain::Timestamp at, std::string_view actor, std::string_view action,
@@ -53,7 +85,9 @@ Status appendAudit(Database& db, const std::string& kioskId, domain::Timestamp a
     e.actor = std::string(actor);
     e.action = std::string(action);
     e.detail = detailJson.empty() ? "{}" : std::string(detailJson);
-    e.hash = auditHash(e);
+    // MACed with the key kept outside the database when the kiosk has it
+    // (docs/architecture.md, "Personal data at rest"); a bare hash otherwise.
+    e.hash = db.sealingKey() ? auditHash(e, *db.sealingKey()) : auditHash(e);
     auto insert = db.prepare(
         "INSERT INTO audit_log (seq, at, kiosk_id, actor, action, detail, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8);");
     if (!insert) return fail(insert.error());
@@ -64,6 +98,23 @@ Status appendAudit(Database& db, const std::string& kioskId, domain::Timestamp a
     return {};
 }
 
+Status markAuditKeyed(Database& db) {
+    if (!db.sealingKey()) return {};
+    auto tx = edsync::sqlite::Transaction::begin(db);
+    if (!tx) return fail(tx.error());
+    auto known = getMeta(db, kKeyedFromMeta);
+    if (!known) return fail(known.error());
+    if (*known) return {};
+    auto last = db.prepare("SELECT coalesce(max(seq), 0) FROM audit_log;");
+    if (!last) return fail(last.error());
+    auto row = last->step();
+    if (!row) return fail(row.error());
+    auto sealed = sealValue(*db.sealingKey(), kKeyedFromContext, std::to_string(last->getInt(0) + 1));
+    if (!sealed) return fail(Error{1, 0, "could not seal the audit mark"});
+    if (auto s = setMeta(db, kKeyedFromMeta, *sealed); !s) return s;
+    return tx->commit();
+}
+
 Result<AuditVerdict> verifyAudit(Database& db) {
     auto stmt = db.prepare("SELECT seq, at, kiosk_id, actor, action, detail, prev_hash, hash FROM audit_log ORDER BY seq;");
     if (!stmt) return fail(stmt.error());
@@ -71,11 +122,27 @@ Result<AuditVerdict> verifyAudit(Database& db) {
     std::string expectedPrev = kGenesis;
     std::int64_t expectedSeq = 1;
     std::string lastHead;
+    bool keyedSeen = false;  // once entries carry a MAC, every later one must
     auto broken = [&](std::int64_t seq, std::string problem) {
         v.intact = false;
         v.brokenAtSeq = seq;
         v.problem = std::move(problem);
     };
+    // From which entry on MACs are due (markAuditKeyed): a chain rewritten
+    // bare from the database alone must also move this mark, and cannot.
+    std::optional<std::int64_t> keyedFrom;
+    auto mark = getMeta(db, kKeyedFromMeta);
+    if (!mark) return fail(mark.error());
+    auto keyId = getMeta(db, "credential_key_id");
+    if (!keyId) return fail(keyId.error());
+    if (*mark && db.sealingKey()) {
+        auto opened = openValue(*db.sealingKey(), kKeyedFromContext, **mark);
+        if (!opened || opened->empty() || opened->find_first_not_of("0123456789") != std::string::npos)
+            broken(1, "the mark of where the chain's MACs begin was not made with this kiosk's credential key (forged or moved)");
+        else keyedFrom = std::stoll(*opened);
+    } else if (!*mark && *keyId && db.sealingKey()) {
+        broken(1, "the mark of where the chain's MACs begin is missing from a store that has a credential key (removed)");
+    }
     for (;;) {
         auto row = stmt->step();
         if (!row) return fail(row.error());
@@ -84,10 +151,17 @@ Result<AuditVerdict> verifyAudit(Database& db) {
                      stmt->getText(4), stmt->getText(5), stmt->getText(6), stmt->getText(7)};
         ++v.entries;
         if (v.intact) {
+            const std::string n = std::to_string(e.seq);
             if (e.seq != expectedSeq) broken(expectedSeq, "entry " + std::to_string(expectedSeq) + " is missing (deleted)");
-            else if (e.prevHash != expectedPrev) broken(e.seq, "entry " + std::to_string(e.seq) + " does not follow the one before (reordered or a row before it was replaced)");
-            else if (auditHash(e) != e.hash) broken(e.seq, "entry " + std::to_string(e.seq) + " was changed after it was written");
+            else if (e.prevHash != expectedPrev) broken(e.seq, "entry " + n + " does not follow the one before (reordered or a row before it was replaced)");
+            else if ((keyedSeen || (keyedFrom && e.seq >= *keyedFrom)) && !isKeyed(e.hash))
+                broken(e.seq, "entry " + n + " has no MAC after entries that had one (the chain was rewritten without the key)");
+            else if (isKeyed(e.hash) && !db.sealingKey())
+                broken(e.seq, "entry " + n + " is MACed with the credential key, which this kiosk does not have: the chain cannot be checked");
+            else if ((isKeyed(e.hash) ? auditHash(e, *db.sealingKey()) : auditHash(e)) != e.hash)
+                broken(e.seq, "entry " + n + " was changed after it was written");
         }
+        keyedSeen = keyedSeen || isKeyed(e.hash);
         expectedPrev = e.hash;
         expectedSeq = e.seq + 1;
         lastHead = std::to_string(e.seq) + ":" + e.hash;

@@ -3,6 +3,10 @@
 // machine. Each entry's hash covers the previous entry's hash, so an edited,
 // deleted or reordered row breaks the chain where it happened; the chain's
 // head is kept in kiosk_meta too, so a deleted last row is caught as well.
+// With the credential key on the connection (Database::setSealingKey) the
+// hash is a keyed MAC ("k1:…"): rewriting the chain and its head needs the
+// key, which is not in the database. Once an entry has a MAC, a later one
+// without is a break.
 #include "kiosk/domain/time.hpp"
 #include "kiosk/store/store.hpp"
 
@@ -27,6 +31,10 @@ struct AuditEntry {
 Status appendAudit(Database& db, const std::string& kioskId, domain::Timestamp at, std::string_view actor, std::string_view action,
                    std::string_view detailJson);
 
+// Records, sealed with the credential key, the entry from which every one
+// must carry a MAC (once; a no-op without a key or when already marked).
+Status markAuditKeyed(Database& db);
+
 struct AuditVerdict {
     bool intact = true;
     std::int64_t entries = 0;
@@ -37,7 +45,9 @@ Result<AuditVerdict> verifyAudit(Database& db);
 
 Result<std::vector<AuditEntry>> recentAudit(Database& db, int limit);
 
-// The hash an entry must have (hex BLAKE2b-256); exposed for tests.
+// The hash an entry must have (hex BLAKE2b-256), bare or keyed with the
+// audit key derived from the credential key; exposed for tests.
 std::string auditHash(const AuditEntry& e);
+std::string auditHash(const AuditEntry& e, const Database::SealingKey& credentialKey);
 
 } // namespace kiosk::store

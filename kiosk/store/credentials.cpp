@@ -40,6 +40,12 @@ namespace {
 constexpr std::string_view kSealedPrefix = "$tsk-sealed-v1$";
 constexpr std::string_view kKeyIdMeta = "credential_key_id";
 
+} // namespace
+
+bool isSealed(std::string_view stored) { return stored.starts_with(kSealedPrefix); }
+
+namespace {
+
 // The key's public name: which key sealed this store, never the key.
 std::string keyId(const Database::SealingKey& key) {
     unsigned char out[8];
@@ -54,8 +60,11 @@ std::string associated(CredentialKind kind, std::string_view subject) {
     return std::string(credentialKindCode(kind)) + '\x1f' + std::string(subject);
 }
 
-std::optional<std::string> seal(const Database::SealingKey& key, CredentialKind kind, std::string_view subject, const std::string& hash) {
-    std::string ad = associated(kind, subject);
+} // namespace
+
+std::optional<std::string> sealValue(const Database::SealingKey& key, std::string_view context, std::string_view hash) {
+    std::string ad(context);
+    if (sodium_init() < 0) return std::nullopt;
     std::vector<unsigned char> box(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + hash.size() + crypto_aead_xchacha20poly1305_ietf_ABYTES);
     unsigned char* nonce = box.data();
     randombytes_buf(nonce, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
@@ -70,7 +79,8 @@ std::optional<std::string> seal(const Database::SealingKey& key, CredentialKind 
     return std::string(kSealedPrefix) + text;
 }
 
-std::optional<std::string> unseal(const Database::SealingKey& key, CredentialKind kind, std::string_view subject, std::string_view stored) {
+std::optional<std::string> openValue(const Database::SealingKey& key, std::string_view context, std::string_view stored) {
+    if (!isSealed(stored)) return std::nullopt;
     stored.remove_prefix(kSealedPrefix.size());
     std::vector<unsigned char> box(stored.size());
     std::size_t length = 0;
@@ -78,7 +88,7 @@ std::optional<std::string> unseal(const Database::SealingKey& key, CredentialKin
         return std::nullopt;
     const std::size_t overhead = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + crypto_aead_xchacha20poly1305_ietf_ABYTES;
     if (length <= overhead) return std::nullopt;
-    std::string ad = associated(kind, subject);
+    std::string ad(context);
     std::string hash(length - overhead, '\0');
     unsigned long long opened = 0;
     const unsigned char* nonce = box.data();
@@ -89,6 +99,16 @@ std::optional<std::string> unseal(const Database::SealingKey& key, CredentialKin
         return std::nullopt;
     hash.resize(opened);
     return hash;
+}
+
+namespace {
+
+std::optional<std::string> seal(const Database::SealingKey& key, CredentialKind kind, std::string_view subject, const std::string& hash) {
+    return sealValue(key, associated(kind, subject), hash);
+}
+
+std::optional<std::string> unseal(const Database::SealingKey& key, CredentialKind kind, std::string_view subject, std::string_view stored) {
+    return openValue(key, associated(kind, subject), stored);
 }
 
 Error keyError(const std::string& why) {
@@ -107,8 +127,6 @@ std::optional<CredentialKind> kindFromCode(std::string_view code) {
 }
 
 } // namespace
-
-bool isSealed(std::string_view stored) { return stored.starts_with(kSealedPrefix); }
 
 Result<int> sealCredentials(Database& db) {
     if (sodium_init() < 0 || !db.sealingKey()) return 0;

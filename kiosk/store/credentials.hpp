@@ -28,6 +28,10 @@ bool verifySecret(const std::string& hash, std::string_view secret);
 
 // A stored value sealed with a key ("$tsk-sealed-v1$..."), or a bare hash.
 bool isSealed(std::string_view stored);
+// Seals (opens) any value with the key; `context` is bound to it, so a
+// sealed value copied to another place does not open there.
+std::optional<std::string> sealValue(const Database::SealingKey& key, std::string_view context, std::string_view value);
+std::optional<std::string> openValue(const Database::SealingKey& key, std::string_view context, std::string_view sealed);
 // Seals every bare hash with the connection's key, in one transaction; the
 // number sealed. A store already sealed with another key is refused: its
 // credentials could no longer be checked.

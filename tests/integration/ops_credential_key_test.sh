@@ -34,11 +34,16 @@ printf '97531\n' | run_expect 0 "$work/pin.log" ctl set-proctor-pin P7 --name "M
 [ "$(sha256sum "$key")" = "$before" ] || fail "the key file changed"
 [ "$(bare_count)" = 0 ] || fail "the new PIN was stored bare"
 
+step "the audit chain carries the key's MAC and verifies with it"
+run_expect 0 "$work/verify.log" ctl verify-audit
+[ "$(sqlite3 "$work/data/kiosk.db" "SELECT count(*) FROM audit_log WHERE hash NOT LIKE 'k1:%';")" = 0 ] || fail "audit entries without a MAC"
+
 step "another key (a copied database on another machine): refused with what to do, nothing resealed"
 export TESTSITE_KIOSK_KEY_FILE="$work/other.key"
 printf '84263\n' | run_expect 0 "$work/other.log" ctl set-proctor-pin P8 --name "Ms. Lund"
 must_contain "$work/other.log" "credential key"
 must_contain "$work/other.log" "set-proctor-pin"
 [ -f "$work/other.key" ] || fail "no second key was made"
+run_expect 5 "$work/verify-other.log" ctl verify-audit
 unset TESTSITE_KIOSK_KEY_FILE
 echo "PASS"

@@ -6,7 +6,9 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <fstream>
+#include <functional>
 #include <iterator>
 
 using namespace kiosk;
@@ -305,4 +307,73 @@ TEST_CASE("an existing store's bare hashes are sealed once a key is attached, an
     REQUIRE(site.store->db().exec("PRAGMA wal_checkpoint(TRUNCATE);").ok());
     std::string bytes = fileBytes(site.dir / "kiosk.db") + fileBytes(site.dir / "kiosk.db-wal");
     CHECK(bytes.find("$argon2id$") == std::string::npos);
+}
+
+namespace {
+
+// What an attacker with the file does: drop the triggers, delete an entry,
+// then renumber and rehash everything after it and the recorded head, with
+// `hash` (the bare chain hash, or a MAC under a key of their own).
+void rewriteWithout(store::Store& s, std::int64_t deleted, const std::function<std::string(const store::AuditEntry&)>& hash) {
+    tamper(s, ("DELETE FROM audit_log WHERE seq = " + std::to_string(deleted) + ";").c_str());
+    auto all = store::recentAudit(s.db(), 1000).value();
+    std::reverse(all.begin(), all.end());
+    REQUIRE(s.db().exec("DELETE FROM audit_log;").ok());
+    std::string prev(64, '0');
+    std::int64_t seq = 0;
+    for (auto e : all) {
+        e.seq = ++seq;
+        e.prevHash = prev;
+        e.hash = hash(e);
+        prev = e.hash;
+        auto insert = s.db().prepare("INSERT INTO audit_log (seq, at, kiosk_id, actor, action, detail, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8);").value();
+        insert.bind(1, e.seq).bind(2, e.at).bind(3, e.kioskId).bind(4, e.actor).bind(5, e.action).bind(6, e.detail).bind(7, e.prevHash).bind(8, e.hash);
+        REQUIRE(insert.run().ok());
+    }
+    REQUIRE(store::setMeta(s.db(), "audit_head", std::to_string(seq) + ":" + prev).ok());
+}
+
+} // namespace
+
+TEST_CASE("an audit chain rewritten from the database alone is caught when the entries carry the credential key's MAC") {
+    // Without a key (earlier releases): the rewrite passes, which is why the MAC exists.
+    Site bare;
+    fiveEntries(bare);
+    rewriteWithout(*bare.store, 2, [](const store::AuditEntry& e) { return store::auditHash(e); });
+    CHECK(store::verifyAudit(bare.store->db()).value().intact);
+
+    // With the key: entries are MACed ("k1:"); a bare rewrite is a downgrade, caught at the first rewritten entry.
+    Site keyed;
+    keyed.store->db().setSealingKey(keyOf(5));
+    REQUIRE(store::sealCredentials(keyed.store->db()).ok());  // as the app does on every open
+    REQUIRE(store::markAuditKeyed(keyed.store->db()).ok());
+    fiveEntries(keyed);
+    CHECK(store::recentAudit(keyed.store->db(), 1).value().at(0).hash.starts_with("k1:"));
+    rewriteWithout(*keyed.store, 2, [](const store::AuditEntry& e) { return store::auditHash(e); });
+    auto downgraded = store::verifyAudit(keyed.store->db()).value();
+    CHECK_FALSE(downgraded.intact);
+    CHECK(downgraded.brokenAtSeq == 1);  // every entry was due a MAC from the first
+    CHECK(downgraded.problem.find("no MAC") != std::string::npos);
+    // Removing the mark as well does not help: a store with a credential key must have it.
+    tamper(*keyed.store, "DELETE FROM kiosk_meta WHERE key = 'audit_keyed_from';");
+    auto unmarked = store::verifyAudit(keyed.store->db()).value();
+    CHECK_FALSE(unmarked.intact);
+    CHECK(unmarked.problem.find("missing") != std::string::npos);
+
+    // A MAC under a key of the attacker's own: every entry "was changed".
+    Site forged;
+    forged.store->db().setSealingKey(keyOf(5));
+    REQUIRE(store::markAuditKeyed(forged.store->db()).ok());
+    fiveEntries(forged);
+    rewriteWithout(*forged.store, 2, [](const store::AuditEntry& e) { return store::auditHash(e, keyOf(6)); });
+    auto v = store::verifyAudit(forged.store->db()).value();
+    CHECK_FALSE(v.intact);
+    CHECK(v.brokenAtSeq == 1);
+    CHECK(v.problem.find("changed") != std::string::npos);
+
+    // Read without the key (a copy elsewhere): the chain cannot be vouched for, and says why.
+    forged.reopen();
+    auto unknown = store::verifyAudit(forged.store->db()).value();
+    CHECK_FALSE(unknown.intact);
+    CHECK(unknown.problem.find("credential key") != std::string::npos);
 }

@@ -169,6 +169,8 @@ std::optional<store::Store> Context::openStoreForReading(int& exitCode) {
         return std::nullopt;
     }
     m_readOnly = true;
+    // The key only to read with (audit MACs): none is made on a disk that takes no writes.
+    if (std::string keyError; !attachCredentialKey(*store, keyError, false)) std::cerr << "testsite-kioskctl: " << keyError << "\n";
     std::cerr << "testsite-kioskctl: reading " << file.string() << " read-only (" << why << ")"
               << (store->db().readOnlyNote().empty() ? std::string() : "; " + store->db().readOnlyNote()) << "; nothing is written to it\n";
     return std::move(*store);
