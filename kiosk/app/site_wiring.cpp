@@ -21,7 +21,8 @@ namespace {
 constexpr char kHubKdfContext[crypto_kdf_CONTEXTBYTES + 1] = "TSKHUB01";
 
 // Everything the consumer thread needs, owned by its callback: its own
-// connection to the kiosk's database and the applier on it.
+// connection to the kiosk's database (the site link's consumer runs its
+// batch transactions on it too) and the applier on it.
 struct ApplyContext {
     store::Store store;
     std::optional<store::CatalogueDocument> catalogue;
@@ -118,24 +119,22 @@ SiteSetup makeSiteLink(const KioskConfig& config, const std::filesystem::path& d
     setup.applied = std::make_shared<std::atomic<std::uint64_t>>(0);
     ctx->applied = setup.applied;
     // Runs on the link's consumer thread only: the context is that thread's.
+    // A whole fetched batch is applied in one transaction on the applier's
+    // own connection (a savepoint a fact, the cursor marked with it): a fresh
+    // kiosk catching up with a site's day pays one commit a batch, not one a fact.
     auto apply = [ctx](edsync::site::Database&, const edsync::site::SiteMessage& m) -> edsync::site::ApplyResult {
-        auto out = ctx->applier->apply(m.payload, [&](store::Database& db) -> store::Status {
-            auto recorded = edsync::site::recordApplied(db, m.streamSeq);
-            if (!recorded) return edsync::fail(recorded.error());
-            return {};
-        });
+        auto out = ctx->applier->applyWithin(m.payload);
         if (!out.ok()) return edsync::fail("site fact not applied: " + out.detail);
-        if (out.what == service::ApplyOutcome::What::Applied) {
-            ctx->applier->retryParked();
-            ctx->applied->fetch_add(1);
-        }
+        if (out.what == service::ApplyOutcome::What::Applied) ctx->applied->fetch_add(1);
         return {};
     };
-    auto link = edsync::site::SiteLink::create(*cfg, databaseFile, apply);
+    auto link = edsync::site::SiteLink::create(*cfg, databaseFile, ctx->store.db(), apply, edsync::site::ApplyMode::BatchTransaction);
     if (!link) {
         setup.error = "cannot set up the site link: " + link.error();
         return setup;
     }
+    // Facts parked for want of one just applied follow, outside the batch.
+    (*link)->setAfterApplied([ctx] { ctx->applier->retryParked(); });
     setup.link = std::move(*link);
     // What the other machines and `testsite-kioskctl site` see of this one.
     setup.link->setAnnouncement(nlohmann::json{{"name", config.kioskName}}.dump());

@@ -31,6 +31,11 @@ public:
     // Refused means the fact is malformed and is dropped with a count.
     ApplyOutcome apply(std::string_view payload, const InTransaction& inTx = {});
 
+    // The same inside the caller's transaction on this applier's store
+    // connection (the site link's batch, one savepoint a fact): nothing is
+    // committed here, and a Failed outcome leaves the caller to roll back.
+    ApplyOutcome applyWithin(std::string_view payload) { return applyInTransaction(payload, false); }
+
     // Parked facts whose wait is over are applied; returns how many.
     int retryParked();
 

@@ -22,7 +22,9 @@ struct SiteLink::Impl {
     ApplyFn apply;
     ApplyMode mode = ApplyMode::CallbackTransaction;
     std::optional<Database> pubDb;
-    std::optional<Database> conDb;
+    std::optional<Database> ownConDb;
+    Database* conDb = nullptr;  // ownConDb's, or the caller's (create with a consumer connection)
+    std::function<void()> afterApplied;
 
     mutable std::mutex mutex;
     std::condition_variable wake;      // the publisher thread
@@ -102,9 +104,31 @@ edsync::Result<std::unique_ptr<SiteLink>, std::string> SiteLink::create(const Si
     auto b = Database::open(dbFile);
     if (!b) return fail(b.error().describe());
     link->m->pubDb.emplace(std::move(*a));
-    link->m->conDb.emplace(std::move(*b));
+    link->m->ownConDb.emplace(std::move(*b));
+    link->m->conDb = &*link->m->ownConDb;
     link->m->refreshOutbox();
     return link;
+}
+
+edsync::Result<std::unique_ptr<SiteLink>, std::string> SiteLink::create(const SiteLogConfig& config,
+                                                                        const std::filesystem::path& dbFile,
+                                                                        Database& consumerDb, ApplyFn apply, ApplyMode mode) {
+    std::unique_ptr<SiteLink> link(new SiteLink());
+    link->m->config = config;
+    link->m->apply = std::move(apply);
+    link->m->mode = mode;
+    auto a = Database::open(dbFile);
+    if (!a) return fail(a.error().describe());
+    if (auto v = migrate(*a); !v) return fail(v.error().describe());
+    link->m->pubDb.emplace(std::move(*a));
+    link->m->conDb = &consumerDb;
+    link->m->refreshOutbox();
+    return link;
+}
+
+void SiteLink::setAfterApplied(std::function<void()> fn) {
+    std::lock_guard lock(m->mutex);
+    m->afterApplied = std::move(fn);
 }
 
 void SiteLink::start() {
@@ -323,12 +347,15 @@ void SiteLink::Impl::consumerLoop() {
             continue;
         }
         backoff = milliseconds(0);
+        std::function<void()> after;
         {
             std::lock_guard lock(mutex);
             st.applied += r->applied;
             st.applyFailures += r->failed;
             if (r->failed > 0) st.lastApplyFailure = r->lastFailure;
+            if (r->applied > 0) after = afterApplied;
         }
+        if (after) after();
         const auto now = Clock::now();
         if (r->received == 0 || now - lastLag >= std::chrono::seconds(2)) {
             if (now - lastLag >= milliseconds(500)) {

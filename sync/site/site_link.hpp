@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -43,6 +44,17 @@ public:
                                                                           const std::filesystem::path& dbFile,
                                                                           ApplyFn apply,
                                                                           ApplyMode mode = ApplyMode::CallbackTransaction);
+    // The same, with the consumer on the caller's connection to `dbFile`
+    // (borrowed: it must outlive the link and be used by nothing else while
+    // the link runs): an apply that writes through its own objects on that
+    // connection can then run inside the consumer's batch transaction.
+    static edsync::Result<std::unique_ptr<SiteLink>, std::string> create(const SiteLogConfig& config,
+                                                                          const std::filesystem::path& dbFile,
+                                                                          Database& consumerDb, ApplyFn apply,
+                                                                          ApplyMode mode);
+    // Runs on the consumer thread after each fetch that applied something,
+    // outside any transaction (e.g. facts parked until now can follow).
+    void setAfterApplied(std::function<void()> fn);
     ~SiteLink();  // stops
     SiteLink(const SiteLink&) = delete;
     SiteLink& operator=(const SiteLink&) = delete;
