@@ -99,7 +99,11 @@ PickerAction SessionPickerScreen::draw() {
             m_focusFirstSession = false;
             m_focusSessionId.clear();
         }
-        if (m_ui.widgets.button(label, Emphasis::Normal, ImVec2(-FLT_MIN, height))) {
+        // A card, read from the left like the rest of the page (not a centred button label).
+        ImGui::PushStyleVar(ImGuiStyleVar_ButtonTextAlign, ImVec2(0.0f, 0.5f));
+        bool opened = m_ui.widgets.button(label, Emphasis::Normal, ImVec2(-FLT_MIN, height));
+        ImGui::PopStyleVar();
+        if (opened) {
             if (m_ui.proctorId.empty()) {
                 m_ui.feedback = Feedback{false, m_ui.tr("picker.needProctor")};
                 m_focusFirst = true;

@@ -94,6 +94,11 @@ Palette applyTheme(const accessibility::Theme& t, const accessibility::TextSetti
     return p;
 }
 
+ImFont* titleFont() {
+    ImFontAtlas* atlas = ImGui::GetIO().Fonts;
+    return atlas && atlas->Fonts.Size > 1 ? atlas->Fonts[1] : nullptr;
+}
+
 bool buildFontAtlas(ImFontAtlas& atlas, const std::filesystem::path& assetsDir, const accessibility::TextSettings& text) {
     atlas.Clear();
     atlas.FontBuilderIO = ImGuiFreeType::GetBuilderForFreeType();
@@ -101,22 +106,37 @@ bool buildFontAtlas(ImFontAtlas& atlas, const std::filesystem::path& assetsDir, 
     float px = accessibility::pixelSize(text);
     float lineHeight = std::clamp(text.lineSpacing, 1.0f, 2.0f);
     bool complete = true;
-    for (const auto& f : accessibility::fontStack(assetsDir, text.face)) {
-        std::error_code ec;
-        if (!std::filesystem::exists(f.path, ec)) {
-            complete = false;
-            continue;
+    // One face at one size, with its fallback merged in. `bold`: the face's
+    // Bold sibling ("…-Regular.ttf" → "…-Bold.ttf") when there is one.
+    auto addStack = [&](float size, bool bold) {
+        bool first = true;
+        for (auto f : accessibility::fontStack(assetsDir, text.face)) {
+            std::error_code ec;
+            if (bold && first) {
+                std::string name = f.path.filename().string();
+                if (auto at = name.find("-Regular."); at != std::string::npos) {
+                    auto boldPath = f.path.parent_path() / (name.substr(0, at) + "-Bold." + name.substr(at + 9));
+                    if (std::filesystem::exists(boldPath, ec)) f.path = boldPath;
+                }
+            }
+            first = false;
+            if (!std::filesystem::exists(f.path, ec)) {
+                complete = false;
+                continue;
+            }
+            ImFontConfig cfg;
+            cfg.MergeMode = f.mergeIntoPrevious && !atlas.Fonts.empty();
+            cfg.GlyphExtraSpacing = ImVec2(text.letterSpacing * size, 0);
+            // Taller lines: glyphs sit in the middle of the added space (see below).
+            cfg.GlyphOffset = ImVec2(0, std::round(size * (lineHeight - 1.0f) * 0.5f));
+            cfg.OversampleH = 1;
+            cfg.OversampleV = 1;
+            cfg.PixelSnapH = true;
+            atlas.AddFontFromFileTTF(f.path.c_str(), size, &cfg, reinterpret_cast<const ImWchar*>(f.glyphRanges));
         }
-        ImFontConfig cfg;
-        cfg.MergeMode = f.mergeIntoPrevious && !atlas.Fonts.empty();
-        cfg.GlyphExtraSpacing = ImVec2(text.letterSpacing * px, 0);
-        // Taller lines: glyphs sit in the middle of the added space (see below).
-        cfg.GlyphOffset = ImVec2(0, std::round(px * (lineHeight - 1.0f) * 0.5f));
-        cfg.OversampleH = 1;
-        cfg.OversampleV = 1;
-        cfg.PixelSnapH = true;
-        atlas.AddFontFromFileTTF(f.path.c_str(), px, &cfg, reinterpret_cast<const ImWchar*>(f.glyphRanges));
-    }
+    };
+    addStack(px, false);  // Fonts[0]: body text, the default
+    if (!atlas.Fonts.empty()) addStack(std::round(px * kTitleScale), true);  // Fonts[1]: titles (titleFont())
     if (atlas.Fonts.empty()) {
         ImFontConfig cfg;
         cfg.SizePixels = px;
@@ -129,9 +149,10 @@ bool buildFontAtlas(ImFontAtlas& atlas, const std::filesystem::path& assetsDir, 
             // WCAG 1.4.12 line height: Dear ImGui lays text out in lines of
             // FontSize, so a larger FontSize (same glyphs) spaces every line,
             // wrapped text included, with no blur.
-            font->FontSize = std::round(px * lineHeight);
+            const float size = font->ConfigDataCount > 0 ? font->ConfigData[0].SizePixels : px;
+            font->FontSize = std::round(size * lineHeight);
             // Word spacing follows letter spacing (0.16 em for 0.12 em).
-            float extraWord = std::round(text.letterSpacing * px * 4.0f / 3.0f);
+            float extraWord = std::round(text.letterSpacing * size * 4.0f / 3.0f);
             for (ImFontGlyph& g : font->Glyphs)
                 if (g.Codepoint == ' ') g.AdvanceX += extraWord;
             if (font->IndexAdvanceX.Size > ' ') font->IndexAdvanceX[' '] += extraWord;

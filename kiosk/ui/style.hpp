@@ -15,9 +15,15 @@ namespace kiosk::ui {
 
 Palette applyTheme(const accessibility::Theme& theme, const accessibility::TextSettings& text);
 
+// Titles (a page's, a dialog's) are this much larger than body text, in the
+// face's bold: one type scale from one family.
+inline constexpr float kTitleScale = 1.3f;
+
 // Rebuilds the atlas at the settings' pixel size: the main face with the
-// fallback merged in. Returns false (and keeps ImGui's default font) when a
+// fallback merged in, then the same at kTitleScale in bold for titles. Returns false (and keeps ImGui's default font) when a
 // font file is missing, so the kiosk still starts.
 bool buildFontAtlas(ImFontAtlas& atlas, const std::filesystem::path& assetsDir, const accessibility::TextSettings& text);
+// The title font of the current atlas, or null (then titles use body text).
+ImFont* titleFont();
 
 } // namespace kiosk::ui

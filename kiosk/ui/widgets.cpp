@@ -1,5 +1,7 @@
 #include "kiosk/ui/widgets.hpp"
 
+#include "kiosk/ui/style.hpp"
+
 #include "kiosk/ui/keys.hpp"
 #include "kiosk/ui/palette.hpp"
 
@@ -353,7 +355,9 @@ bool Widgets::button(const std::string& label, Emphasis emphasis, ImVec2 size, b
     if (size.y > 0) size.y = std::max(size.y, textSize.y + 2.0f * st.FramePadding.y);
 
     int colours = 0;
-    if (emphasis != Emphasis::Normal) {
+    // A disabled button never wears the primary (or danger) fill: faded, a
+    // filled button still reads as the one to press.
+    if (emphasis != Emphasis::Normal && enabled) {
         ImVec4 base = emphasis == Emphasis::Primary ? m_palette->accent : m_palette->danger;
         ImVec4 text = emphasis == Emphasis::Primary ? m_palette->accentText : m_palette->background;
         ImGui::PushStyleColor(ImGuiCol_Button, base);
@@ -525,17 +529,23 @@ bool Widgets::tableRow(const std::string& id, const std::string& label, const st
     return pressed;
 }
 
-void Widgets::heading(const std::string& text) {
+// Titles in the title face (style.hpp, kTitleScale): they read as titles, not as body text.
+void Widgets::titleText(const std::string& text) {
+    ImFont* font = titleFont();
+    if (font) ImGui::PushFont(font);
     ImGui::PushStyleColor(ImGuiCol_Text, m_palette->text);
     ImGui::TextWrapped("%s", text.c_str());
     ImGui::PopStyleColor();
+    if (font) ImGui::PopFont();
+}
+
+void Widgets::heading(const std::string& text) {
+    titleText(text);
     record(Role::Heading, text, {}, false);
 }
 
 void Widgets::dialogTitle(const std::string& text) {
-    ImGui::PushStyleColor(ImGuiCol_Text, m_palette->text);
-    ImGui::TextWrapped("%s", text.c_str());
-    ImGui::PopStyleColor();
+    titleText(text);
     record(Role::Dialog, text, {}, false);
 }
 

@@ -121,6 +121,7 @@ public:
 private:
     void record(accessibility::Role role, const std::string& label, const std::string& value, bool focusable, bool checked = false,
                 bool selected = false, bool disabled = false, bool truncated = false);
+    void titleText(const std::string& text);
     void drawFocusRing();
     void ringAround(ImVec2 min, ImVec2 max);
     void showFullText(const std::string& text, bool truncated);
