@@ -16,7 +16,7 @@ namespace kiosk::app {
 
 namespace {
 
-constexpr std::string_view kLabel = "testsite-credential-key-v1";
+constexpr std::string_view kCredentialKeyLabel = "testsite-credential-key-v1";
 const std::filesystem::path kPackagedKey = "/etc/testsite-kiosk/credential.key";
 
 // $HOME when it is this (effective) user's own; else the password entry's:
@@ -58,7 +58,7 @@ bool attachCredentialKey(store::Store& store, std::string& error, bool mayCreate
         const bool folderExisted = std::filesystem::exists(file.parent_path(), ec);
         std::filesystem::create_directories(file.parent_path(), ec);
         if (!folderExisted) ::chmod(file.parent_path().c_str(), 0700);  // made here: the owner's alone (an existing one is left as it is)
-        std::string text = formatKeyLine(kLabel, fresh);
+        std::string text = formatKeyLine(kCredentialKeyLabel, fresh);
         auto written = edsync::files::writeAtomically(file, text, 0600);
         sodium_memzero(text.data(), text.size());
         if (!written) {
@@ -72,7 +72,7 @@ bool attachCredentialKey(store::Store& store, std::string& error, bool mayCreate
         return false;
     }
     std::string text = std::move(read.value());
-    auto key = parseKeyLine(kLabel, "credential key", text, error);
+    auto key = parseKeyLine(kCredentialKeyLabel, "credential key", text, error);
     sodium_memzero(text.data(), text.size());
     if (!key) {
         error = file.string() + ": " + error;

@@ -12,7 +12,7 @@ namespace kiosk::app {
 
 namespace {
 
-constexpr std::string_view kLabel = "testsite-site-key-v1";
+constexpr std::string_view kSiteKeyLabel = "testsite-site-key-v1";
 
 } // namespace
 
@@ -57,9 +57,9 @@ std::optional<SiteKey> parseKeyLine(std::string_view label, std::string_view wha
     return key;
 }
 
-std::string formatSiteKey(const SiteKey& key) { return formatKeyLine(kLabel, key); }
+std::string formatSiteKey(const SiteKey& key) { return formatKeyLine(kSiteKeyLabel, key); }
 
-std::optional<SiteKey> parseSiteKey(std::string_view text, std::string& error) { return parseKeyLine(kLabel, "site key", text, error); }
+std::optional<SiteKey> parseSiteKey(std::string_view text, std::string& error) { return parseKeyLine(kSiteKeyLabel, "site key", text, error); }
 
 std::optional<SiteKey> readSiteKey(const std::filesystem::path& file, std::string& error) {
     auto read = edsync::files::readSecretFile(file, "the site key", 4096);

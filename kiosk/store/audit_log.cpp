@@ -133,14 +133,14 @@ Result<AuditVerdict> verifyAudit(Database& db) {
     std::optional<std::int64_t> keyedFrom;
     auto mark = getMeta(db, kKeyedFromMeta);
     if (!mark) return fail(mark.error());
-    auto keyId = getMeta(db, "credential_key_id");
-    if (!keyId) return fail(keyId.error());
+    auto keyIdMeta = getMeta(db, "credential_key_id");
+    if (!keyIdMeta) return fail(keyIdMeta.error());
     if (*mark && db.sealingKey()) {
         auto opened = openValue(*db.sealingKey(), kKeyedFromContext, **mark);
         if (!opened || opened->empty() || opened->find_first_not_of("0123456789") != std::string::npos)
             broken(1, "the mark of where the chain's MACs begin was not made with this kiosk's credential key (forged or moved)");
         else keyedFrom = std::stoll(*opened);
-    } else if (!*mark && *keyId && db.sealingKey()) {
+    } else if (!*mark && *keyIdMeta && db.sealingKey()) {
         broken(1, "the mark of where the chain's MACs begin is missing from a store that has a credential key (removed)");
     }
     for (;;) {
