@@ -42,7 +42,7 @@ std::vector<NamedStudent> CheckInScreen::studentsWhere(const std::function<bool(
 
 bool CheckInScreen::open(const std::string& sessionId) {
     m_sessionId = sessionId;
-    m_query.clear();
+    clearQuery();
     m_lastQuery = "\x01";  // force a search on the first frame
     m_selectedId.reset();
     m_detail.reset();
@@ -84,13 +84,23 @@ void CheckInScreen::rebuildIndexIfStale() {
     rerunKeepingCursor();
 }
 
+void CheckInScreen::clearQuery() {
+    m_query.clear();
+    m_cursorChosen = false;
+}
+
 void CheckInScreen::rerunKeepingCursor() {
     // The same query again over the roster as it is now; the highlight stays on the same student.
     std::string keep = m_cursorId;
+    bool chosen = m_cursorChosen;
     m_lastQuery = "\x01";
     runSearch();
+    m_cursorChosen = false;  // a highlight chosen by the arrows holds only while its student is still listed
     for (std::size_t i = 0; i < m_results.size(); ++i)
-        if (m_snapshot.roster[m_results[i]].student.studentUniqueId == keep) moveCursor(i);
+        if (m_snapshot.roster[m_results[i]].student.studentUniqueId == keep) {
+            moveCursor(i);
+            m_cursorChosen = chosen;
+        }
 }
 
 void CheckInScreen::runSearch() {
@@ -152,7 +162,7 @@ void CheckInScreen::primaryAction() {
 void CheckInScreen::afterDialog(bool saved) {
     if (m_returnFocus.empty()) {
         // From a search: ready for the next student.
-        if (saved) m_query.clear();
+        if (saved) clearQuery();
         m_focusSearch = true;
     } else {
         // Back to the control it was opened from; when the save means that
@@ -175,7 +185,7 @@ void CheckInScreen::afterDialog(bool saved) {
 void CheckInScreen::afterAction(bool saved, bool backToSearch) {
     if (saved) refresh();
     if (backToSearch) {
-        m_query.clear();
+        clearQuery();
         m_focusSearch = true;
     }
 }
@@ -202,7 +212,7 @@ bool CheckInScreen::draw(float width, float height) {
         // from when it was last activated (the failed search): the field lets
         // go first, so the search stays cleared.
         if (GImGui->ActiveId != 0 && GImGui->ActiveId == m_searchFieldId) ImGui::ClearActiveID();
-        m_query.clear();
+        clearQuery();
         m_focusSearch = true;
     }
     drawHeader();
@@ -372,17 +382,24 @@ void CheckInScreen::drawSearchPane(float width, float height) {
     }
     runSearch();
     if (searchActive && !m_results.empty()) {
-        if (ImGui::IsKeyPressed(keys::Down) && m_cursor + 1 < m_results.size()) {
+        // The first arrow press shows the highlight where it is (the first row);
+        // later ones move it. Either way Enter now acts on it.
+        bool down = ImGui::IsKeyPressed(keys::Down), up = ImGui::IsKeyPressed(keys::Up);
+        bool shown = highlightShown();
+        if ((down || up) && !shown) {
+            m_cursorChosen = true;
+            m_scrollToCursor = true;
+        } else if (down && m_cursor + 1 < m_results.size()) {
             moveCursor(m_cursor + 1);
             m_scrollToCursor = true;
-        }
-        if (ImGui::IsKeyPressed(keys::Up) && m_cursor > 0) {
+        } else if (up && m_cursor > 0) {
             moveCursor(m_cursor - 1);
             m_scrollToCursor = true;
         }
     }
-    // Enter acts on the highlighted match; with nothing typed there is none.
-    if (enter && !m_query.empty() && !m_results.empty()) primaryAction();
+    // Enter acts on the highlighted row: a match of what was typed, or a row
+    // the arrows chose. With nothing typed and nothing chosen there is none.
+    if (enter && highlightShown() && !m_results.empty()) primaryAction();
     else if (enter) m_focusSearch = true;
 
     if (!m_query.empty())
@@ -412,6 +429,7 @@ void CheckInScreen::drawFilterChips() {
     if (chosen != m_filter) {
         m_filter = chosen;
         rerunKeepingCursor();
+        if (m_query.empty()) m_cursorChosen = false;  // another list: nothing chosen in it yet
     }
 }
 
@@ -486,7 +504,7 @@ void CheckInScreen::drawBoard(float height) {
             ImGui::TableNextRow(ImGuiTableRowFlags_None, rowHeight);
             ImGui::TableSetColumnIndex(0);
             std::string label = row.student.displayName() + " · " + row.student.studentUniqueId;
-            if (m_ui.widgets.tableRow(row.student.studentUniqueId, label, boardRowValue(row, copy), (isCursor && !m_query.empty()) || isSelected,
+            if (m_ui.widgets.tableRow(row.student.studentUniqueId, label, boardRowValue(row, copy), (isCursor && highlightShown()) || isSelected,
                                       rowHeight, isCursor)) {
                 moveCursor(static_cast<std::size_t>(i));
                 select(row.student.studentUniqueId);

@@ -41,6 +41,10 @@ private:
     void drawHistory(const service::StudentDetail& d);
     void runSearch();
     void rerunKeepingCursor();
+    void clearQuery();
+    // The highlight is shown (and Enter acts on it) for a typed query's
+    // match or a row the arrow keys chose.
+    bool highlightShown() const { return !m_query.empty() || m_cursorChosen; }
     void drawFilterChips();
     void drawBoard(float height);
     std::string boardRowValue(const store::RosterRow& row, service::StateCopy copy) const;
@@ -73,6 +77,7 @@ private:
     bool m_sortDescending = false;
     std::size_t m_cursor = 0;              // highlighted result
     std::string m_cursorId;                // the highlighted student: Enter acts on this ID, never on a position
+    bool m_cursorChosen = false;           // the arrow keys put the highlight there (nothing typed)
     std::optional<std::string> m_selectedId;
     std::optional<service::StudentDetail> m_detail;
     bool m_focusSearch = true;

@@ -164,3 +164,31 @@ TEST_CASE("sorting the board: by seat as people read seats, by status with the s
     ui::sortBoard(order, roster, copies, ui::BoardSort::Seat, true);
     CHECK(order == std::vector<std::uint32_t>{2, 0, 1, 3});
 }
+
+TEST_CASE("with a filter and nothing typed, Enter acts only on a row the arrow keys chose") {
+    test::DemoFixture f(30);
+    test::UiHarness h(f.store, f.clock());
+    openMath(h);
+    auto roster = store::rosterForSession(f.store.db(), test::kMathSession).value();
+    h.press(kDigitOne + 1, false, true);  // Ctrl+2: expected only (everyone, at the start)
+    h.frames(1);
+    REQUIRE(h.ui().checkInScreen().filter() == ui::BoardFilter::Expected);
+    // Nothing chosen: Enter in the empty field opens nobody.
+    h.press(keys::Enter);
+    h.frames(2);
+    CHECK_FALSE(h.ui().checkInScreen().dialogOpen());
+    // The first Down shows the highlight on the first row; the second moves it on.
+    h.press(keys::Down);
+    h.frames(1);
+    h.press(keys::Down);
+    h.frames(1);
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(h.ui().checkInScreen().dialogOpen());
+    const std::string second = roster[1].student.displayName();
+    CHECK(h.findContaining(second + " · " + roster[1].student.studentUniqueId) != nullptr);
+    // Escape closes the dialog; nothing was written.
+    h.press(keys::Escape);
+    h.frames(2);
+    CHECK(f.events(roster[1].student.studentUniqueId).empty());
+}
