@@ -1,5 +1,7 @@
 #include "kiosk/papers/paper_model.hpp"
 
+#include "kiosk/store/audit_log.hpp"
+
 #include "kiosk/domain/descriptors.hpp"
 #include "kiosk/service/session_queries.hpp"
 #include "kiosk/store/event_log.hpp"
@@ -21,7 +23,7 @@ std::string presenceLabel(domain::Presence p) {
     return {};
 }
 
-PaperHeader headerFor(const store::Store& store, const store::SessionInfo& info, const LocalClock& clock) {
+PaperHeader headerFor(store::Store& store, const store::SessionInfo& info, const LocalClock& clock) {
     PaperHeader h;
     h.siteName = store.siteName().empty() ? store.siteId() : store.siteName();
     h.sessionName = info.title;
@@ -31,6 +33,8 @@ PaperHeader headerFor(const store::Store& store, const store::SessionInfo& info,
     h.date = localLongDate(info.scheduledStart, clock);
     h.scheduledStart = localClock(info.scheduledStart, clock);
     h.printedAt = localDateTime(clock.now, clock);
+    // On paper, out of reach of whoever holds the machine: a later rewrite of the chain shows.
+    if (auto head = store::printableAuditHead(store.db())) h.auditHead = *head;
     return h;
 }
 

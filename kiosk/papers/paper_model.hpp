@@ -21,6 +21,7 @@ struct PaperHeader {
     std::string date;          // "Monday, November 23, 2026"
     std::string scheduledStart;  // "08:00"
     std::string printedAt;     // "2026-11-23 14:05"
+    std::string auditHead;     // "412:1a2b3c4d5e6f7a8b": the audit chain when printed (verify-audit --printed-head)
 };
 
 struct RosterLine {

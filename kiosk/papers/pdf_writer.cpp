@@ -132,7 +132,8 @@ private:
     void endPage() {
         double y = kLetterHeightPt - kMargin - kFooterHeight + 8;
         line(kMargin, y, kMargin + kContentWidth, y, 0.5, 0.4);
-        text(m_doc.title + "  ·  " + m_doc.header.sessionId, kFooterFont, kMargin, y + 4, kContentWidth * 0.7);
+        std::string audit = m_doc.header.auditHead.empty() ? std::string() : "  ·  audit " + m_doc.header.auditHead;
+        text(m_doc.title + "  ·  " + m_doc.header.sessionId + audit, kFooterFont, kMargin, y + 4, kContentWidth * 0.7);
         text(pageLabel(m_page, m_total), kFooterFont, kMargin + kContentWidth * 0.7, y + 4, kContentWidth * 0.3, PANGO_ALIGN_RIGHT);
         if (drawing()) cairo_show_page(m_cr);
     }

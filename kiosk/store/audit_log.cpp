@@ -190,4 +190,39 @@ Result<std::vector<AuditEntry>> recentAudit(Database& db, int limit) {
     return out;
 }
 
+namespace {
+constexpr std::size_t kPrintedHashDigits = 16;
+
+// The hash's hex digits, without the "k1:" of a MACed entry.
+std::string hashDigits(std::string_view hash) {
+    if (isKeyed(hash)) hash.remove_prefix(kKeyedPrefix.size());
+    return std::string(hash.substr(0, kPrintedHashDigits));
+}
+} // namespace
+
+Result<std::string> printableAuditHead(Database& db) {
+    auto last = recentAudit(db, 1);
+    if (!last) return fail(last.error());
+    if (last->empty()) return std::string();
+    return std::to_string(last->front().seq) + ":" + hashDigits(last->front().hash);
+}
+
+Result<std::optional<std::string>> checkPrintedHead(Database& db, std::string_view printed) {
+    auto colon = printed.find(':');
+    std::string_view seqText = printed.substr(0, colon);
+    std::string_view digits = colon == std::string_view::npos ? std::string_view() : printed.substr(colon + 1);
+    if (seqText.empty() || seqText.size() > 18 || seqText.find_first_not_of("0123456789") != std::string_view::npos || digits.size() < 8 ||
+        digits.find_first_not_of("0123456789abcdef") != std::string_view::npos)
+        return std::optional<std::string>("\"" + std::string(printed.substr(0, 60)) + "\" is not a printed audit head (SEQ:HEX, as on the papers)");
+    auto stmt = db.prepare("SELECT hash FROM audit_log WHERE seq = ?1;");
+    if (!stmt) return fail(stmt.error());
+    stmt->bind(1, static_cast<std::int64_t>(std::stoll(std::string(seqText))));
+    auto row = stmt->step();
+    if (!row) return fail(row.error());
+    if (!*row) return std::optional<std::string>("entry " + std::string(seqText) + ", printed as the head, is no longer in the chain");
+    if (!hashDigits(stmt->getText(0)).starts_with(digits))
+        return std::optional<std::string>("entry " + std::string(seqText) + " differs from the head printed on paper: the chain was rewritten");
+    return std::optional<std::string>();
+}
+
 } // namespace kiosk::store

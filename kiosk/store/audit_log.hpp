@@ -45,6 +45,14 @@ Result<AuditVerdict> verifyAudit(Database& db);
 
 Result<std::vector<AuditEntry>> recentAudit(Database& db, int limit);
 
+// The chain's head as printed on paper ("SEQ:HASH-PREFIX", 16 hex digits of
+// the hash): a copy the database's owner cannot rewrite (docs/architecture.md,
+// "Personal data at rest"). Empty for an empty chain.
+Result<std::string> printableAuditHead(Database& db);
+// Whether the chain still holds the entry a printed head names, unchanged.
+// Returns the problem, or nothing when it matches.
+Result<std::optional<std::string>> checkPrintedHead(Database& db, std::string_view printed);
+
 // The hash an entry must have (hex BLAKE2b-256), bare or keyed with the
 // audit key derived from the credential key; exposed for tests.
 std::string auditHash(const AuditEntry& e);

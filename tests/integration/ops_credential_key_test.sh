@@ -37,6 +37,10 @@ printf '97531\n' | run_expect 0 "$work/pin.log" ctl set-proctor-pin P7 --name "M
 step "the audit chain carries the key's MAC and verifies with it"
 run_expect 0 "$work/verify.log" ctl verify-audit
 [ "$(sqlite3 "$work/data/kiosk.db" "SELECT count(*) FROM audit_log WHERE hash NOT LIKE 'k1:%';")" = 0 ] || fail "audit entries without a MAC"
+head=$(sqlite3 "$work/data/kiosk.db" "SELECT seq || ':' || substr(replace(hash, 'k1:', ''), 1, 16) FROM audit_log ORDER BY seq DESC LIMIT 1;")
+run_expect 0 "$work/verify-head.log" ctl verify-audit --printed-head "$head"
+run_expect 5 "$work/verify-wrong-head.log" ctl verify-audit --printed-head "1:0000000000000000"
+must_contain "$work/verify-wrong-head.log" "printed on paper"
 
 step "another key (a copied database on another machine): refused with what to do, nothing resealed"
 export TESTSITE_KIOSK_KEY_FILE="$work/other.key"

@@ -8,6 +8,7 @@
 #include "kiosk/papers/pdf_writer.hpp"
 #include "kiosk/papers/printer.hpp"
 #include "kiosk/service/attendance_service.hpp"
+#include "kiosk/store/audit_log.hpp"
 #include "kiosk/store/demo_data.hpp"
 #include "kiosk/store/roster_repo.hpp"
 #include "support/kiosk_fixture.hpp"
@@ -157,6 +158,10 @@ TEST_CASE("papers: the sign-in roster PDF shows names, IDs, seats and times on a
     Morning m;
     TempDir dir;
     int pages = 0;
+    // The audit chain's head goes on every page's footer (verify-audit --printed-head).
+    REQUIRE(store::appendAudit(m.store.db(), m.store.kioskId(), m.clock.clock()(), "proctor:P001", "session.opened", "{}").ok());
+    const std::string head = store::printableAuditHead(m.store.db()).value();
+    REQUIRE_FALSE(head.empty());
     auto file = written(papers::rosterPaper(m.build()), dir / "roster.pdf", &pages);
     CHECK(pages == 1);
     struct stat st{};
@@ -168,6 +173,7 @@ TEST_CASE("papers: the sign-in roster PDF shows names, IDs, seats and times on a
                              "O'Brien, Siobhán", "Dvořák, Łukasz", "S100001", "S100004", "A10", "08:02", "08:50", "Signature",
                              "Time in", "Time out", "Page 1 of 1"})
         CHECK_MESSAGE(has(text, want), std::string(want));
+    CHECK_MESSAGE(has(text, "audit " + head), text);
     std::string info = pdfInfo(file);
     CHECK_MESSAGE(has(info, "612 x 792 pts (letter)"), info);
 }

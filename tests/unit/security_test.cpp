@@ -377,3 +377,24 @@ TEST_CASE("an audit chain rewritten from the database alone is caught when the e
     CHECK_FALSE(unknown.intact);
     CHECK(unknown.problem.find("credential key") != std::string::npos);
 }
+
+TEST_CASE("the audit head printed on paper catches a rewrite made with the database and the key together") {
+    Site site;
+    site.store->db().setSealingKey(keyOf(5));
+    REQUIRE(store::markAuditKeyed(site.store->db()).ok());
+    fiveEntries(site);
+    auto head = store::printableAuditHead(site.store->db());
+    REQUIRE(head.ok());
+    REQUIRE(head->starts_with("5:"));
+    CHECK(head->size() == 2 + 16);
+    CHECK_FALSE(store::checkPrintedHead(site.store->db(), *head).value().has_value());
+    // Someone with the key as well rewrites the chain from entry 2: it verifies, but not against the paper.
+    rewriteWithout(*site.store, 2, [](const store::AuditEntry& e) { return store::auditHash(e, keyOf(5)); });
+    CHECK(store::verifyAudit(site.store->db()).value().intact);
+    auto problem = store::checkPrintedHead(site.store->db(), *head).value();
+    REQUIRE(problem.has_value());
+    CHECK(problem->find("no longer in the chain") != std::string::npos);  // five entries became four
+    // A head that is not one is said to be so, not taken as a match.
+    CHECK(store::checkPrintedHead(site.store->db(), "banana").value().has_value());
+    CHECK(store::checkPrintedHead(site.store->db(), "1:zz").value().has_value());
+}

@@ -6,13 +6,17 @@
 
 #include <iostream>
 #include <memory>
+#include <vector>
 
 namespace kiosk::app::ctl {
 
 void addAuditCommands(CLI::App& app, Context& ctx) {
     auto* verify = app.add_subcommand("verify-audit", "Check the audit log's hash chain; says where it breaks (exit 5)");
-    verify->callback([&ctx] {
-        ctx.action = [&ctx] {
+    auto printedHeads = std::make_shared<std::vector<std::string>>();
+    verify->add_option("--printed-head", *printedHeads,
+                       "An audit head from the footer of printed papers (SEQ:HEX): the chain must still hold that entry unchanged");
+    verify->callback([&ctx, printedHeads] {
+        ctx.action = [&ctx, printedHeads] {
             int code = Ok;
             auto store = ctx.openStoreForReading(code);
             if (!store) return code;
@@ -20,6 +24,17 @@ void addAuditCommands(CLI::App& app, Context& ctx) {
             if (!verdict) {
                 std::cerr << "verify-audit: " << verdict.error().describe() << "\n";
                 return static_cast<int>(DataError);
+            }
+            for (const auto& head : *printedHeads) {
+                auto problem = store::checkPrintedHead(store->db(), head);
+                if (!problem) {
+                    std::cerr << "verify-audit: " << problem.error().describe() << "\n";
+                    return static_cast<int>(DataError);
+                }
+                if (*problem) {
+                    std::cout << "audit chain BROKEN: " << printable(**problem) << "\n";
+                    return static_cast<int>(AuditBroken);
+                }
             }
             if (verdict->intact) {
                 std::cout << "audit chain intact: " << verdict->entries << " entries\n";
