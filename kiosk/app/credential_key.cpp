@@ -5,12 +5,16 @@
 #include "kiosk/store/credentials.hpp"
 #include "sync/core/files.hpp"
 
+#include <fcntl.h>
 #include <pwd.h>
 #include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <optional>
 
 namespace kiosk::app {
 
@@ -28,6 +32,30 @@ std::filesystem::path homeFolder() {
     }
     if (const passwd* pw = ::getpwuid(::geteuid()); pw && pw->pw_dir) return pw->pw_dir;
     return "/nonexistent";
+}
+
+// Makes the key file only if there is none: written whole under a temporary
+// name, then hard-linked into place, which fails when another process (the
+// sync service starting beside the window) made it first; then theirs is
+// the key. A rename would replace a key whose hashes are already sealed.
+std::optional<std::string> createKeyFile(const std::filesystem::path& file) {
+    SiteKey fresh;
+    randombytes_buf(fresh.bytes.data(), fresh.bytes.size());
+    std::string text = formatKeyLine(kCredentialKeyLabel, fresh);
+    std::string temp = file.string() + ".XXXXXX";
+    int fd = ::mkostemp(temp.data(), O_CLOEXEC);
+    if (fd < 0) return "cannot make the credential key " + file.string() + ": " + std::strerror(errno);
+    bool ok = ::fchmod(fd, 0600) == 0 && ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+    int err = errno;
+    sodium_memzero(text.data(), text.size());
+    ok = ::close(fd) == 0 && ok;
+    if (ok && ::link(temp.c_str(), file.c_str()) != 0 && errno != EEXIST) {
+        ok = false;
+        err = errno;
+    }
+    ::unlink(temp.c_str());
+    if (!ok) return "cannot make the credential key " + file.string() + ": " + std::strerror(err);
+    return std::nullopt;
 }
 
 } // namespace
@@ -53,16 +81,11 @@ bool attachCredentialKey(store::Store& store, std::string& error, bool mayCreate
     const auto file = credentialKeyFile();
     std::error_code ec;
     if (!std::filesystem::exists(file, ec) && mayCreate) {
-        SiteKey fresh;
-        randombytes_buf(fresh.bytes.data(), fresh.bytes.size());
         const bool folderExisted = std::filesystem::exists(file.parent_path(), ec);
         std::filesystem::create_directories(file.parent_path(), ec);
         if (!folderExisted) ::chmod(file.parent_path().c_str(), 0700);  // made here: the owner's alone (an existing one is left as it is)
-        std::string text = formatKeyLine(kCredentialKeyLabel, fresh);
-        auto written = edsync::files::writeAtomically(file, text, 0600);
-        sodium_memzero(text.data(), text.size());
-        if (!written) {
-            error = "cannot make the credential key: " + written.error();
+        if (auto failed = createKeyFile(file)) {
+            error = *failed;
             return false;
         }
     }
