@@ -10,7 +10,11 @@ namespace edfi_double {
 
 namespace {
 
-constexpr std::size_t kWorkerThreads = 16;
+// httplib keeps a worker per open connection until its keep-alive ends:
+// two kiosks at 8 HTTP/1.1 connections each already fill 16, and a test's
+// own question to the double then waits out its timeout. A state's API takes
+// far more; 64 keeps the double from being the bottleneck.
+constexpr std::size_t kWorkerThreads = 64;
 
 bool isServerPseudoHeader(const std::string& name) {
     // httplib adds these to every request; they are not from the client.
