@@ -94,19 +94,14 @@ SiteLink::~SiteLink() { stop(); }
 edsync::Result<std::unique_ptr<SiteLink>, std::string> SiteLink::create(const SiteLogConfig& config,
                                                                         const std::filesystem::path& dbFile,
                                                                         ApplyFn apply, ApplyMode mode) {
-    std::unique_ptr<SiteLink> link(new SiteLink());
-    link->m->config = config;
-    link->m->apply = std::move(apply);
-    link->m->mode = mode;
-    auto a = Database::open(dbFile);
-    if (!a) return fail(a.error().describe());
-    if (auto v = migrate(*a); !v) return fail(v.error().describe());
-    auto b = Database::open(dbFile);
-    if (!b) return fail(b.error().describe());
-    link->m->pubDb.emplace(std::move(*a));
-    link->m->ownConDb.emplace(std::move(*b));
-    link->m->conDb = &*link->m->ownConDb;
-    link->m->refreshOutbox();
+    auto own = Database::open(dbFile);
+    if (!own) return fail(own.error().describe());
+    auto link = create(config, dbFile, *own, std::move(apply), mode);
+    if (!link) return link;
+    // The consumer's connection is the link's own: kept with it, in place.
+    Impl& m = *(*link)->m;
+    m.ownConDb.emplace(std::move(*own));
+    m.conDb = &*m.ownConDb;
     return link;
 }
 

@@ -40,13 +40,6 @@ accessibility::Strings strings(const std::string& lang) {
     return s;
 }
 
-void openFirstSession(test::UiHarness& h) {
-    h.signInAsProctor();
-    REQUIRE(h.tabTo("WorkKeys Applied Math"));
-    h.press(keys::Enter);
-    h.frames(2);
-    REQUIRE(h.ui().onCheckInScreen());
-}
 
 std::vector<std::string> demoDescriptors(std::initializer_list<const char*> codes) {
     std::vector<std::string> out;
@@ -119,7 +112,7 @@ TEST_CASE("read-aloud: a dialog is introduced by its title, and a saved action i
     test::DemoFixture f;
     RecordingSpeech speech;
     test::UiHarness h(f.store, f.clock(), 1280, 800, &speech);
-    openFirstSession(h);
+    h.openFirstSession();
     h.press(keys::F5);
     h.type("zoe nun");
     h.press(keys::Enter);
@@ -139,7 +132,7 @@ TEST_CASE("read-aloud: F6 reads the whole screen in reading order, even with rea
     test::DemoFixture f;
     RecordingSpeech speech;
     test::UiHarness h(f.store, f.clock(), 1280, 800, &speech);
-    openFirstSession(h);
+    h.openFirstSession();
     h.press(keys::F6);
     REQUIRE(speech.said.size() == 1);
     const std::string& all = speech.said.back().u.text;
@@ -241,7 +234,7 @@ TEST_CASE("the theme chooser lists every theme, is reached with Tab, and applies
     CHECK(h.focused()->label == "Display, speech and language… (F1)");
     // The choice holds on the next screen; F2 cycles from it.
     REQUIRE(h.tabTo("Proctor ID"));
-    openFirstSession(h);
+    h.openFirstSession();
     CHECK(h.ui().preferences().themeId == "yellow-on-blue");
     h.press(keys::F2);
     CHECK(h.ui().preferences().themeId != "yellow-on-blue");
@@ -444,7 +437,7 @@ TEST_CASE("a label too long to fit is marked truncated and shown whole while it 
     test::UiHarness h(f.store, f.clock());
     h.ui().setTextScale(300);
     h.frames(2);
-    openFirstSession(h);
+    h.openFirstSession();
     // A walk-in whose surname is one unbreakable 70-letter word.
     const std::string surname = "Wolfeschlegelsteinhausenbergerdorffvoralternwarengewissenhaftschaferswe";
     REQUIRE(h.tabTo("Walk-in (not on roster)…"));
@@ -487,7 +480,7 @@ TEST_CASE("a label too long to fit is marked truncated and shown whole while it 
 TEST_CASE("the proctor sees which scheduled accommodations the kiosk applies by itself") {
     test::DemoFixture f;
     test::UiHarness h(f.store, f.clock());
-    openFirstSession(h);
+    h.openFirstSession();
     h.type("zoe nun");
     h.press(keys::Enter);
     h.frames(2);

@@ -36,21 +36,13 @@ struct Fixture {
     }
 };
 
-// Proctor name, then the first session, by keyboard alone.
-void openFirstSession(test::UiHarness& h) {
-    h.signInAsProctor();
-    REQUIRE(h.tabTo("WorkKeys Applied Math"));
-    h.press(keys::Enter);
-    h.frames(2);
-    REQUIRE(h.ui().onCheckInScreen());
-}
 
 } // namespace
 
 TEST_CASE("typing a name and pressing Enter checks the right student in") {
     Fixture f;
     test::UiHarness h(f.store, f.clock());
-    openFirstSession(h);
+    h.openFirstSession();
     REQUIRE(h.focused() != nullptr);
     CHECK(h.focused()->label == "Find a student (name or ID)");
     h.type("zoe nun");
@@ -82,7 +74,7 @@ TEST_CASE("the top bar shows the real outbox count as soon as a check-in is save
     Fixture f;
     test::UiHarness h(f.store, f.clock());
     CHECK(h.findContaining("Waiting to go to the state: 0") != nullptr);
-    openFirstSession(h);
+    h.openFirstSession();
     h.type("S100002");
     h.press(keys::Enter);
     h.frames(2);
@@ -95,7 +87,7 @@ TEST_CASE("the top bar shows the real outbox count as soon as a check-in is save
 TEST_CASE("no-shows: refused before the cut-off, then every absentee marked at it") {
     Fixture f;
     test::UiHarness h(f.store, f.clock());
-    openFirstSession(h);
+    h.openFirstSession();
     // 14:00 is 10 minutes after the start; the no-show cut-off is 30 minutes.
     REQUIRE(h.tabTo("Mark no-shows"));
     h.press(keys::Enter);
@@ -136,7 +128,7 @@ TEST_CASE("no-shows: refused before the cut-off, then every absentee marked at i
 TEST_CASE("the irregularity form records an Ed-Fi circumstance, a description and the proctor") {
     Fixture f;
     test::UiHarness h(f.store, f.clock());
-    openFirstSession(h);
+    h.openFirstSession();
     h.type("zoe nun");
     h.press(keys::Enter);
     h.frames(2);
@@ -190,7 +182,7 @@ TEST_CASE("the irregularity form records an Ed-Fi circumstance, a description an
 TEST_CASE("a roster changed under an open session with a query typed: Enter opens the student shown, by ID") {
     Fixture f;
     test::UiHarness h(f.store, f.clock());
-    openFirstSession(h);
+    h.openFirstSession();
     h.type("zoe nun");
     h.frames(1);
     REQUIRE(h.ui().checkInScreen().results().size() == 1);
@@ -243,7 +235,7 @@ TEST_CASE("a roster changed under an open session with a query typed: Enter open
 TEST_CASE("after saving a dialog focus returns to the control it came from, and after Break out to Back from break") {
     Fixture f;
     test::UiHarness h(f.store, f.clock());
-    openFirstSession(h);
+    h.openFirstSession();
     h.type("zoe nun");
     h.press(keys::Enter);
     h.frames(2);
@@ -293,7 +285,7 @@ TEST_CASE("after saving a dialog focus returns to the control it came from, and 
 TEST_CASE("Escape clears a failed search for good, and a second Escape lands on the session just left") {
     Fixture f;
     test::UiHarness h(f.store, f.clock());
-    openFirstSession(h);
+    h.openFirstSession();
     const float searchTop = h.find("Find a student (name or ID)")->rect.y;
     h.type("qqqzzz");
     h.frames(1);
@@ -335,7 +327,7 @@ TEST_CASE("Escape clears a failed search for good, and a second Escape lands on 
 TEST_CASE("bulk actions name every student they touch, and the checklist shows what is missing before sign-off") {
     test::DemoFixture f(9);  // six students in the morning session
     test::UiHarness h(f.store, f.clock());
-    openFirstSession(h);
+    h.openFirstSession();
     CHECK(h.findContaining("Before sign-off, still to account for: 6 not arrived · 0 in the room · 0 on a break") != nullptr);
     for (const char* who : {"zoe nun", "lukasz dvo"}) {
         h.type(who);
@@ -387,7 +379,7 @@ TEST_CASE("the check-in dialog warns when two students on the roster share a nam
     other->lastSurname = "Nuñez";
     REQUIRE(store::upsertStudent(f.store.db(), *other).ok());
     test::UiHarness h(f.store, f.clock());
-    openFirstSession(h);
+    h.openFirstSession();
     h.type("S100001");
     h.press(keys::Enter);
     h.frames(2);
@@ -414,7 +406,7 @@ TEST_CASE("Print papers… writes the three papers off the render thread and, wi
     ::setenv("CUPS_SERVER", "127.0.0.1:9", 1);      // nothing listens: no print server
     test::UiHarness h(f.store, f.clock());
     ::unsetenv("TMPDIR");
-    openFirstSession(h);
+    h.openFirstSession();
     REQUIRE(h.tabTo("Print papers…"));
     h.press(keys::Enter);
     h.frames(1);

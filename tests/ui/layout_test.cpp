@@ -22,13 +22,6 @@ constexpr float kWidth = 1280, kHeight = 800;
 constexpr int kScales[] = {100, 150, 200, 300};
 
 
-void openFirstSession(test::UiHarness& h) {
-    h.signInAsProctor();
-    REQUIRE(h.tabTo("WorkKeys Applied Math"));
-    h.press(keys::Enter);
-    h.frames(2);
-    REQUIRE(h.ui().onCheckInScreen());
-}
 
 void clearSearch(test::UiHarness& h) {
     if (!h.ui().checkInScreen().query().empty()) h.press(keys::Escape);
@@ -37,7 +30,7 @@ void clearSearch(test::UiHarness& h) {
 
 // Zoë checked in, then found again: her record is open with every action.
 void zoeSelected(test::UiHarness& h, test::DemoFixture& f) {
-    openFirstSession(h);
+    h.openFirstSession();
     h.type("zoe nun");
     h.press(keys::Enter);
     h.frames(2);
@@ -123,7 +116,7 @@ TEST_CASE("layout: check-in dialog (late arrival, scheduled accommodations)") {
     checkEverywhere(
         [](test::UiHarness& h, test::DemoFixture& f) {
             f.now += 10min;  // past the late cut-off: the late reason field shows too
-            openFirstSession(h);
+            h.openFirstSession();
             h.type("zoe nun");
             h.press(keys::Enter);
             h.frames(2);
@@ -135,7 +128,7 @@ TEST_CASE("layout: check-in dialog (late arrival, scheduled accommodations)") {
 TEST_CASE("layout: no-show dialog") {
     checkEverywhere(
         [](test::UiHarness& h, test::DemoFixture&) {
-            openFirstSession(h);
+            h.openFirstSession();
             h.type("lukasz dvo");
             h.press(keys::Enter);  // opens check-in for him
             h.frames(2);
@@ -167,14 +160,14 @@ TEST_CASE("layout: seat, ID check, irregularity and correction dialogs") {
 TEST_CASE("layout: walk-in, bulk no-show and sign-off dialogs") {
     checkEverywhere(
         [](test::UiHarness& h, test::DemoFixture&) {
-            openFirstSession(h);
+            h.openFirstSession();
             pressButton(h, "Walk-in (not on roster)…");
             requireDialog(h, "Walk-in not on the roster");
         },
         "walk-in dialog");
     checkEverywhere(
         [](test::UiHarness& h, test::DemoFixture& f) {
-            openFirstSession(h);
+            h.openFirstSession();
             f.now += 25min;  // past the no-show cut-off
             pressButton(h, "Mark no-shows…");
             requireDialog(h, "Mark no-shows at the cut-off");
@@ -182,7 +175,7 @@ TEST_CASE("layout: walk-in, bulk no-show and sign-off dialogs") {
         "bulk no-show dialog");
     checkEverywhere(
         [](test::UiHarness& h, test::DemoFixture&) {
-            openFirstSession(h);
+            h.openFirstSession();
             pressButton(h, "Sign off session…");
             requireDialog(h, "Sign off the session");
         },
@@ -192,7 +185,7 @@ TEST_CASE("layout: walk-in, bulk no-show and sign-off dialogs") {
 TEST_CASE("layout: idle warning") {
     checkEverywhere(
         [](test::UiHarness& h, test::DemoFixture& f) {
-            openFirstSession(h);
+            h.openFirstSession();
             h.ui().watchIdle({.timeout = 2min, .warning = 30s});
             h.frames(1);
             f.now += 100s;

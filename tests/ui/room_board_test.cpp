@@ -17,13 +17,6 @@ namespace {
 
 constexpr int kDigitOne = 49;  // GLFW_KEY_1: Ctrl+1 … Ctrl+6 pick a filter
 
-void openMath(test::UiHarness& h) {
-    h.signInAsProctor();
-    REQUIRE(h.tabTo("WorkKeys Applied Math"));
-    h.press(keys::Enter);
-    h.frames(2);
-    REQUIRE(h.ui().onCheckInScreen());
-}
 
 // The board's rows as the accessibility tree has them this frame.
 std::vector<const accessibility::Node*> rows(const test::UiHarness& h) {
@@ -52,7 +45,7 @@ const accessibility::Node* rowFor(const test::UiHarness& h, const std::string& s
 TEST_CASE("the room board: a status a row, filtered with Ctrl+digit, the search filtering the same rows") {
     test::DemoFixture f(30);
     test::UiHarness h(f.store, f.clock());
-    openMath(h);
+    h.openFirstSession();
     auto roster = store::rosterForSession(f.store.db(), test::kMathSession).value();
     REQUIRE(roster.size() >= 6);
     const std::string a = roster[0].student.studentUniqueId, b = roster[1].student.studentUniqueId, c = roster[2].student.studentUniqueId;
@@ -128,7 +121,7 @@ TEST_CASE("the room board: a status a row, filtered with Ctrl+digit, the search 
 TEST_CASE("the room board: one line a student at 100 % on 1280×800, rows at least 24 px, rows that never overlap") {
     test::DemoFixture f(30);
     test::UiHarness h(f.store, f.clock());
-    openMath(h);
+    h.openFirstSession();
     h.frames(2);
     int shown = rowsInView(h);
     MESSAGE("rows in view at 100 %: " << shown);
@@ -168,7 +161,7 @@ TEST_CASE("sorting the board: by seat as people read seats, by status with the s
 TEST_CASE("with a filter and nothing typed, Enter acts only on a row the arrow keys chose") {
     test::DemoFixture f(30);
     test::UiHarness h(f.store, f.clock());
-    openMath(h);
+    h.openFirstSession();
     auto roster = store::rosterForSession(f.store.db(), test::kMathSession).value();
     h.press(kDigitOne + 1, false, true);  // Ctrl+2: expected only (everyone, at the start)
     h.frames(1);

@@ -118,6 +118,14 @@ void UiHarness::signInAsProctor() {
     frames(1);
 }
 
+void UiHarness::openFirstSession() {
+    signInAsProctor();
+    REQUIRE_TAB_TO("WorkKeys Applied Math");
+    press(ui::keys::Enter);
+    frames(2);
+    REQUIRE(m_ui->onCheckInScreen());
+}
+
 const accessibility::Node* UiHarness::findContaining(std::string_view text) const {
     for (const auto& n : tree().nodes())
         if (n.label.find(text) != std::string::npos) return &n;

@@ -31,6 +31,8 @@ public:
     void resize(float width, float height);
     // The demo proctor (P001, PIN 2468) signs in on the proctor's start screen.
     void signInAsProctor();
+    // Then the first demo session (WorkKeys Applied Math), by keyboard: the check-in screen.
+    void openFirstSession();
     service::WorkService& work() { return m_work; }
     service::SecurityService& security() { return m_security; }
 
