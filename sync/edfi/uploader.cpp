@@ -152,7 +152,11 @@ sqlite::Status Uploader::record(Database& db, outbox::Uploads& out, const outbox
         if (!d.immediate) stats.lastCause = d.cause;
         const std::int64_t now = m_clock.unixMs();
         const std::int64_t at = d.immediate ? now : retryAtUnixMs(m_options.backoff, claim.attempts, d.retryAfterMs, now, m_rng);
-        return out.retryLater(claim.resource, claim.naturalKey, claim.version, at, failureOf(d, now));
+        outbox::Failure f = failureOf(d, now);
+        // A refused or unanswered lookup leaves the row as it was: an earlier
+        // unanswered write may still be at the server, as ours.
+        f.maybeSent = claim.maybeDelivered || d.writeUnanswered;
+        return out.retryLater(claim.resource, claim.naturalKey, claim.version, at, f);
     }
     }
     return {};
@@ -588,6 +592,7 @@ struct Uploader::Run {
         Disposition d = e.lookup                          ? lookedUp(e, outcome, now)
                         : e.claim.op == outbox::Op::Delete ? classifyDelete(outcome, now, up.m_options.backoff.cap.count())
                                                            : classifyUpsert(outcome, now, up.m_options.backoff.cap.count());
+        d.writeUnanswered = !e.lookup && !outcome;
         if (d.verdict == Verdict::NeedsAttention && d.httpStatus == 412 && !e.lookup && !e.replacedAfter412 &&
             (!e.claim.identity.empty() || !e.claim.resourceId.empty())) {
             Entry next = e;
@@ -636,6 +641,7 @@ struct Uploader::Run {
             d.verdict = Verdict::RetryLater;
             d.immediate = true;
             d.cause = "no outcome was reported for the request";
+            d.writeUnanswered = !e.lookup;
             settle(e.claim, std::move(d));
         }
         inFlight.clear();

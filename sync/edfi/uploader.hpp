@@ -40,6 +40,7 @@ struct Disposition {
     std::optional<std::int64_t> retryAfterMs;  // the server's Retry-After
     bool noResponse = false;                   // failed without any HTTP answer
     bool immediate = false;                    // retry at once (we stopped, not the server)
+    bool writeUnanswered = false;              // the request was a write, and may have reached the server
 };
 
 // How one upsert outcome should change its outbox row.

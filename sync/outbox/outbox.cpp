@@ -241,8 +241,9 @@ constexpr const char* kAcknowledge =
 constexpr const char* kRetryLater =
     "UPDATE outbox SET in_flight_version = NULL, next_attempt_at = ?4, last_status = ?5, last_error = ?6,"
     " last_problem_type = ?7, last_words = ?8, last_correlation_id = ?9, last_reply_at = ?10,"
-    // An HTTP answer that is not a success says the server did not take it.
-    " maybe_sent = CASE WHEN ?5 IS NULL THEN maybe_sent ELSE 0 END"
+    // Only the uploader knows whether the request answered was the write
+    // itself: a refused lookup says nothing about an earlier unanswered POST.
+    " maybe_sent = coalesce(?11, maybe_sent)"
     " WHERE resource = ?1 AND natural_key = ?2 AND in_flight_version = ?3;";
 constexpr const char* kNeedsAttention =
     "UPDATE outbox SET in_flight_version = NULL, attention_version = ?3, last_status = ?4, last_error = ?5,"
@@ -310,7 +311,8 @@ Status acknowledgeWith(sqlite::Statement& stmt, std::string_view resource, std::
 Status retryLaterWith(sqlite::Statement& stmt, std::string_view resource, std::string_view naturalKey, std::int64_t version,
                       std::int64_t retryAtUnixMs, const Failure& f) {
     return runOnce(stmt, resource, naturalKey, version, retryAtUnixMs, f.httpStatus, std::string_view(f.cause), nullIfEmpty(f.problemType),
-                   nullIfEmpty(f.words), nullIfEmpty(f.correlationId), f.atUnixMs);
+                   nullIfEmpty(f.words), nullIfEmpty(f.correlationId), f.atUnixMs,
+                   f.maybeSent ? std::optional<std::int64_t>(*f.maybeSent ? 1 : 0) : std::nullopt);
 }
 
 Status needsAttentionWith(sqlite::Statement& stmt, std::string_view resource, std::string_view naturalKey, std::int64_t version,

@@ -83,6 +83,10 @@ struct Failure {
     std::string words;
     std::string correlationId;
     std::int64_t atUnixMs = 0;
+    // Whether a write of the row may have reached the server unanswered, on
+    // this attempt or an earlier one (so the next lookup knows that what it
+    // finds may be our own). None: keep what the row says.
+    std::optional<bool> maybeSent;
 };
 
 struct RecordStatus {

@@ -1078,6 +1078,33 @@ TEST_CASE("an update that reached the state unanswered (the kiosk died) is our o
     CHECK(rig.server.stored("studentAssessments", "k")->at("v") == 40);
 }
 
+TEST_CASE("a refused lookup does not forget that an earlier unanswered POST may be at the state") {
+    // Seen under random faults: POST v1 stored, its answer lost; the lookup
+    // before the resend answered 429; v2 written meanwhile. The 429 answered
+    // the lookup, not the POST: v1 at the state is still most likely ours.
+    Rig rig;
+    rig.putGuarded("k", 1);
+    rig.loseNextPostAnswer();
+    CHECK(rig.round().retried == 1);
+    int lookups = 0;
+    rig.server.before = [&](const transport::Request& r) -> std::optional<transport::Outcome> {
+        if (r.method != transport::Method::Get || r.url.find("/data/") == std::string::npos) return std::nullopt;
+        ++lookups;
+        rig.server.before = nullptr;
+        return respond(429);
+    };
+    rig.clock.advance(3'600'000);
+    CHECK(rig.round().retried == 1);
+    REQUIRE(lookups == 1);
+    rig.putGuarded("k", 2);
+    rig.clock.advance(3'600'000);
+    auto r = rig.round();
+    CHECK(r.attention == 0);
+    CHECK(r.synced == 1);
+    CHECK(rig.server.stored("studentAssessments", "k")->at("v") == 2);
+    CHECK(rig.status("k").state == outbox::State::Synced);
+}
+
 TEST_CASE("a claim handed back unsent keeps what it knew about earlier unanswered requests") {
     Rig rig;
     rig.putGuarded("k", 1);

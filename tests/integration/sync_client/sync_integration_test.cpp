@@ -303,16 +303,17 @@ TEST_CASE("1,000 records drain through random faults: each arrives once, at its 
         (*engine)->wake();
         if (n % 20 == 0) std::this_thread::sleep_for(10ms);
     }
-    bool drained = eventually([&] {
-        auto c = kiosk.counts();
-        return c.pending == 0 && c.needsAttention == 0;
-    }, 600s);
+    // Settled: nothing left to send (a record refused for good settles too,
+    // and is reported below with its reason rather than waited on).
+    bool drained = eventually([&] { return kiosk.counts().pending == 0; }, 600s);
     auto status = (*engine)->status();
     INFO("last error: " << status.lastError);
     CHECK(drained);
     (*engine)->stop();
 
     auto c = kiosk.counts();
+    for (const auto& a : outbox::attentionList(kiosk.db, 10).value())
+        MESSAGE("needs attention: " << a.naturalKey << " v" << a.version << " HTTP " << a.httpStatus << ": " << a.message);
     CHECK(c.synced == 1000);
     CHECK(c.pending == 0);
     CHECK(c.needsAttention == 0);
