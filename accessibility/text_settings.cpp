@@ -14,6 +14,29 @@ constexpr std::uint16_t kLatinRanges[] = {
     0x0020, 0x024F, 0x0250, 0x02FF, 0x0300, 0x036F, 0x1E00, 0x1EFF, 0x2000, 0x206F, 0x20AC, 0x20AC, 0x2190, 0x2193,
     0x2713, 0x2717, 0xFFFD, 0xFFFD, 0,
 };
+// The same without the digits: Atkinson Hyperlegible slashes its zero, so
+// "S100001" reads "S1ØØØØ1" to a proctor checking an ID; the fallback's
+// plain digits fill the gap (all ten, so they match each other).
+constexpr std::uint16_t kLatinWithoutDigits[] = {
+    0x0020, 0x002F, 0x003A, 0x024F, 0x0250, 0x02FF, 0x0300, 0x036F, 0x1E00, 0x1EFF, 0x2000, 0x206F, 0x20AC, 0x20AC,
+    0x2190, 0x2193, 0x2713, 0x2717, 0xFFFD, 0xFFFD, 0,
+};
+// The fallback face as Debian installs it (fonts-dejavu-core, a dependency
+// of the package), with its bold; the copy in assets when it is absent.
+constexpr const char* kSystemDejaVu = "/usr/share/fonts/truetype/dejavu";
+
+std::filesystem::path existingOr(const std::filesystem::path& wanted, const std::filesystem::path& otherwise) {
+    std::error_code ec;
+    return std::filesystem::exists(wanted, ec) ? wanted : otherwise;
+}
+
+// "Face-Regular.ttf" -> "Face-Bold.ttf", "Face.ttf" -> "Face-Bold.ttf".
+std::filesystem::path boldSibling(const std::filesystem::path& regular) {
+    std::string name = regular.filename().string();
+    if (auto at = name.find("-Regular."); at != std::string::npos) name.replace(at, 8, "-Bold");
+    else name = regular.stem().string() + "-Bold" + regular.extension().string();
+    return regular.parent_path() / name;
+}
 } // namespace
 
 float pixelSize(const TextSettings& t) { return kBasePixelSize * static_cast<float>(std::clamp(t.scalePercent, 100, 300)) / 100.0f; }
@@ -31,12 +54,16 @@ int nextScale(int current, int direction) {
 
 const std::uint16_t* latinGlyphRanges() { return kLatinRanges; }
 
-std::vector<FontFile> fontStack(const std::filesystem::path& assetsDir, FontFace face) {
+std::vector<FontFile> fontStack(const std::filesystem::path& assetsDir, FontFace face, bool bold) {
     auto fonts = assetsDir / "fonts";
+    auto weight = [bold](const std::filesystem::path& regular) { return bold ? existingOr(boldSibling(regular), regular) : regular; };
     std::vector<FontFile> stack;
-    if (face == FontFace::OpenDyslexic) stack.push_back({fonts / "OpenDyslexic-Regular.otf", false, kLatinRanges});
-    else stack.push_back({fonts / "AtkinsonHyperlegible-Regular.ttf", false, kLatinRanges});
-    stack.push_back({fonts / "DejaVuSans.ttf", true, kLatinRanges});
+    if (face == FontFace::OpenDyslexic) stack.push_back({weight(fonts / "OpenDyslexic-Regular.otf"), false, kLatinRanges});
+    else stack.push_back({weight(fonts / "AtkinsonHyperlegible-Regular.ttf"), false, kLatinWithoutDigits});
+    const auto dejaVu = existingOr(std::filesystem::path(kSystemDejaVu) / "DejaVuSans.ttf", fonts / "DejaVuSans.ttf");
+    // Capitals (and digits) 668/1000 em tall in Atkinson Hyperlegible, 1493/2048 in DejaVu Sans.
+    const float scale = face == FontFace::OpenDyslexic ? 1.0f : (668.0f / 1000.0f) / (1493.0f / 2048.0f);
+    stack.push_back({weight(dejaVu), true, kLatinRanges, scale});
     return stack;
 }
 

@@ -28,9 +28,11 @@ struct FontFile {
     std::filesystem::path path;
     bool mergeIntoPrevious = false;
     const std::uint16_t* glyphRanges = nullptr;  // zero-terminated pairs, as ImGui takes them
+    float sizeScale = 1.0f;  // of the stack's size: a fallback's capitals as tall as the main face's
 };
-// The main face, then a fallback merged in for any Latin-script glyph it lacks.
-std::vector<FontFile> fontStack(const std::filesystem::path& assetsDir, FontFace face);
+// The main face, then a fallback merged in for any Latin-script glyph it
+// lacks; `bold`: each face's bold where there is one (titles).
+std::vector<FontFile> fontStack(const std::filesystem::path& assetsDir, FontFace face, bool bold = false);
 const std::uint16_t* latinGlyphRanges();
 
 } // namespace kiosk::accessibility

@@ -106,20 +106,10 @@ bool buildFontAtlas(ImFontAtlas& atlas, const std::filesystem::path& assetsDir, 
     float px = accessibility::pixelSize(text);
     float lineHeight = std::clamp(text.lineSpacing, 1.0f, 2.0f);
     bool complete = true;
-    // One face at one size, with its fallback merged in. `bold`: the face's
-    // Bold sibling ("…-Regular.ttf" → "…-Bold.ttf") when there is one.
+    // One face at one size, with its fallback merged in (bold for titles).
     auto addStack = [&](float size, bool bold) {
-        bool first = true;
-        for (auto f : accessibility::fontStack(assetsDir, text.face)) {
+        for (const auto& f : accessibility::fontStack(assetsDir, text.face, bold)) {
             std::error_code ec;
-            if (bold && first) {
-                std::string name = f.path.filename().string();
-                if (auto at = name.find("-Regular."); at != std::string::npos) {
-                    auto boldPath = f.path.parent_path() / (name.substr(0, at) + "-Bold." + name.substr(at + 9));
-                    if (std::filesystem::exists(boldPath, ec)) f.path = boldPath;
-                }
-            }
-            first = false;
             if (!std::filesystem::exists(f.path, ec)) {
                 complete = false;
                 continue;
@@ -132,7 +122,7 @@ bool buildFontAtlas(ImFontAtlas& atlas, const std::filesystem::path& assetsDir, 
             cfg.OversampleH = 1;
             cfg.OversampleV = 1;
             cfg.PixelSnapH = true;
-            atlas.AddFontFromFileTTF(f.path.c_str(), size, &cfg, reinterpret_cast<const ImWchar*>(f.glyphRanges));
+            atlas.AddFontFromFileTTF(f.path.c_str(), std::round(size * f.sizeScale), &cfg, reinterpret_cast<const ImWchar*>(f.glyphRanges));
         }
     };
     addStack(px, false);  // Fonts[0]: body text, the default

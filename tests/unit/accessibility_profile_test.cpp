@@ -1,6 +1,7 @@
 // Scheduled accommodations → what the kiosk applies by itself, named with the
 // Access for All PNP vocabulary; and the site default with a profile on top.
 #include "accessibility/accommodation_profile.hpp"
+#include "accessibility/text_settings.hpp"
 
 #include <doctest/doctest.h>
 
@@ -159,4 +160,36 @@ TEST_CASE("a profile is laid over the site default and never shrinks text") {
     site.text.scalePercent = 250;
     CHECK(applyProfile(site, profileOf({"Large print"})).text.scalePercent == 250);
     CHECK(applyProfile(site, profileOf({"Color contrast"})).themeId == "high-contrast-dark");
+}
+
+namespace {
+bool covers(const std::uint16_t* ranges, std::uint16_t codepoint) {
+    for (; ranges && ranges[0]; ranges += 2)
+        if (codepoint >= ranges[0] && codepoint <= ranges[1]) return true;
+    return false;
+}
+} // namespace
+
+TEST_CASE("IDs are drawn with a plain zero: the default face's slashed digits give way to the fallback's") {
+    auto stack = fontStack("/assets", FontFace::AtkinsonHyperlegible);
+    REQUIRE(stack.size() == 2);
+    CHECK(stack[0].path.filename() == "AtkinsonHyperlegible-Regular.ttf");
+    CHECK_FALSE(stack[0].mergeIntoPrevious);
+    CHECK(stack[1].mergeIntoPrevious);
+    for (std::uint16_t digit = '0'; digit <= '9'; ++digit) {
+        CHECK_FALSE(covers(stack[0].glyphRanges, digit));
+        CHECK(covers(stack[1].glyphRanges, digit));
+    }
+    // Everything else a name needs stays in the main face.
+    for (std::uint16_t c : {std::uint16_t{'S'}, std::uint16_t{0x00EB}, std::uint16_t{0x00D1}, std::uint16_t{'/'}, std::uint16_t{':'}})
+        CHECK(covers(stack[0].glyphRanges, c));
+}
+
+TEST_CASE("titles take each face's bold where the file is there") {
+    auto bold = fontStack(KIOSK_TEST_ASSETS_DIR, FontFace::AtkinsonHyperlegible, true);
+    REQUIRE(bold.size() == 2);
+    CHECK(bold[0].path.filename() == "AtkinsonHyperlegible-Bold.ttf");
+    // No bold OpenDyslexic is shipped: its regular is used rather than nothing.
+    auto dyslexic = fontStack(KIOSK_TEST_ASSETS_DIR, FontFace::OpenDyslexic, true);
+    CHECK(dyslexic[0].path.filename() == "OpenDyslexic-Regular.otf");
 }
