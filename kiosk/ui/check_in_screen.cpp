@@ -408,7 +408,8 @@ void CheckInScreen::drawSearchPane(float width, float height) {
     else if (m_results.empty())
         m_ui.widgets.text(m_ui.fmt("board.noneWithFilter", {{"filter", boardFilterName(m_ui, m_filter)}}), accessibility::Role::Status);
     else
-        m_ui.widgets.text(m_ui.tr("board.hint"));
+        m_ui.widgets.text(m_ui.fmt("board.hint", {{"column", m_ui.tr(boardSortColumnKey(m_sort))},
+                                                  {"order", m_ui.tr(m_sortDescending ? "board.sortDescending" : "board.sortAscending")}}));
     drawBoard(std::max(0.0f, ImGui::GetContentRegionAvail().y));
     m_ui.widgets.endRegion();
 }
@@ -455,14 +456,15 @@ void CheckInScreen::drawBoard(float height) {
         float widthEm;  // 0: stretches
         bool sortable;
     };
-    std::vector<Column> columns{{"board.colStudent", BoardSort::Name, 0.0f, true}, {"board.colStatus", BoardSort::Status, 7.0f, true}};
-    if (width >= 27.0f * em) columns.push_back({"board.colSeat", BoardSort::Seat, 3.0f, true});
+    std::vector<Column> columns{{boardSortColumnKey(BoardSort::Name), BoardSort::Name, 0.0f, true},
+                                {boardSortColumnKey(BoardSort::Status), BoardSort::Status, 7.0f, true}};
+    if (width >= 27.0f * em) columns.push_back({boardSortColumnKey(BoardSort::Seat), BoardSort::Seat, 3.0f, true});
     if (width >= 37.0f * em) {
-        columns.push_back({"board.colIn", BoardSort::TimeIn, 3.0f, true});
+        columns.push_back({boardSortColumnKey(BoardSort::TimeIn), BoardSort::TimeIn, 3.0f, true});
         columns.push_back({"board.colBreak", BoardSort::Name, 3.0f, false});
         columns.push_back({"board.colAccommodations", BoardSort::Name, 2.6f, false});
     }
-    if (width >= 27.0f * em) columns.push_back({"board.colState", BoardSort::State, 4.6f, true});
+    if (width >= 27.0f * em) columns.push_back({boardSortColumnKey(BoardSort::State), BoardSort::State, 4.6f, true});
 
     ImGuiTableFlags flags = ImGuiTableFlags_ScrollY | ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_Sortable |
                             ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_NoSavedSettings;
@@ -472,6 +474,20 @@ void CheckInScreen::drawBoard(float height) {
         if (!c.sortable) cf |= ImGuiTableColumnFlags_NoSort;
         if (c.sort == BoardSort::Name && c.sortable) cf |= ImGuiTableColumnFlags_DefaultSort;
         ImGui::TableSetupColumn(m_ui.tr(c.key).c_str(), cf, c.widthEm * em, static_cast<ImGuiID>(c.sort));
+    }
+    // F9 sorts by the next column shown, Shift+F9 turns the order round: what
+    // a click on a header does, from the keyboard.
+    if (ImGui::IsKeyPressed(keys::F9, false) && !m_dialogs.isOpen()) {
+        std::vector<int> sortable;
+        for (std::size_t i = 0; i < columns.size(); ++i)
+            if (columns[i].sortable) sortable.push_back(static_cast<int>(i));
+        auto current = std::find_if(sortable.begin(), sortable.end(), [&](int i) { return columns[i].sort == m_sort; });
+        int column = current == sortable.end() ? sortable.front() : *current;
+        bool descending = false;
+        if (ImGui::GetIO().KeyShift) descending = !m_sortDescending;
+        else if (current != sortable.end() && std::next(current) != sortable.end()) column = *std::next(current);
+        else column = sortable.front();
+        ImGui::TableSetColumnSortDirection(column, descending ? ImGuiSortDirection_Descending : ImGuiSortDirection_Ascending, false);
     }
     ImGui::TableSetupScrollFreeze(0, 1);
     ImGui::TableHeadersRow();

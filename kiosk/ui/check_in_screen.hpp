@@ -31,6 +31,7 @@ public:
     const std::string& query() const { return m_query; }
     const std::vector<std::uint32_t>& results() const { return m_results; }
     BoardFilter filter() const { return m_filter; }
+    BoardSort sort() const { return m_sort; }
 
 private:
     void drawHeader();

@@ -21,4 +21,5 @@ inline constexpr int F5 = 294;
 inline constexpr int F6 = 295;
 inline constexpr int F7 = 296;
 inline constexpr int F8 = 297;
+inline constexpr int F9 = 298;
 } // namespace kiosk::ui::keys

@@ -80,6 +80,17 @@ std::pair<std::string, int> seatKey(const std::string& seat) {
 }
 } // namespace
 
+const char* boardSortColumnKey(BoardSort sort) {
+    switch (sort) {
+    case BoardSort::Name: return "board.colStudent";
+    case BoardSort::Status: return "board.colStatus";
+    case BoardSort::Seat: return "board.colSeat";
+    case BoardSort::TimeIn: return "board.colIn";
+    case BoardSort::State: return "board.colState";
+    }
+    return "board.colStudent";
+}
+
 void sortBoard(std::vector<std::uint32_t>& positions, const std::vector<store::RosterRow>& roster,
                const std::vector<service::StateCopy>& stateCopies, BoardSort sort, bool descending) {
     auto state = [&](std::uint32_t i) { return i < stateCopies.size() ? stateCopies[i] : service::StateCopy::NoRecord; };

@@ -22,6 +22,8 @@ int boardFilterCount(BoardFilter filter, const store::SessionCounts& counts);
 
 // Columns that sort; anything else keeps the roster's (name) order.
 enum class BoardSort { Name, Status, Seat, TimeIn, State };
+// The string key of the column a sort is named by.
+const char* boardSortColumnKey(BoardSort sort);
 
 // Reorders positions into `roster` by `sort`; ties keep the order they came
 // in (stable), so a search's ranking survives under a sort by status.

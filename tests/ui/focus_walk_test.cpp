@@ -53,10 +53,10 @@ public:
         m_log.push_back(std::move(what));
         if (m_log.size() > 24) m_log.pop_front();
     }
-    void key(int code, bool shift, const char* name) {
-        note(std::string(shift ? "shift+" : "") + name + " [focus: " + m_focus.label + "]");
+    void key(int code, bool shift, const char* name, bool ctrl = false) {
+        note(std::string(ctrl ? "ctrl+" : "") + (shift ? "shift+" : "") + name + " [focus: " + m_focus.label + "]");
         m_keyFrame = true;
-        m_h.press(code, shift);
+        m_h.press(code, shift, ctrl);
         m_h.frames(2);  // the real kiosk draws settle frames after input
     }
     void type(const std::string& text) {
@@ -155,6 +155,11 @@ void walk(Walk& w, std::uint32_t seed, int count) {
         else if (r < 70) w.key(keys::Escape, false, "Escape");
         else if (r < 76) w.key(keys::Down, false, "Down");
         else if (r < 81) w.key(keys::Up, false, "Up");
+        else if (r < 84) {
+            // The board's filter chords, Ctrl+1 ... Ctrl+6 (GLFW_KEY_1 is 49).
+            int digit = static_cast<int>(rng() % 6);
+            w.key(49 + digit, false, (std::string(1, static_cast<char>('1' + digit))).c_str(), true);
+        } else if (r < 86) w.key(keys::F9, rng() % 2 == 0, "F9");  // the board's sort
         else w.type(snippets[rng() % std::size(snippets)]);
     }
 }

@@ -185,3 +185,44 @@ TEST_CASE("with a filter and nothing typed, Enter acts only on a row the arrow k
     h.frames(2);
     CHECK(f.events(roster[1].student.studentUniqueId).empty());
 }
+
+TEST_CASE("sorting the board from the keyboard: F9 takes the next column, Shift+F9 turns the order round, the hint says which") {
+    test::DemoFixture f(30);
+    test::UiHarness h(f.store, f.clock());
+    h.openFirstSession();
+    auto roster = store::rosterForSession(f.store.db(), test::kMathSession).value();
+    REQUIRE(roster.size() >= 3);
+    service::AttendanceService attendance(f.store, f.clock());
+    service::CheckInDetails seat;
+    seat.idVerifiedBy = "Ms. Rivera";
+    seat.seat = "C1";
+    REQUIRE(attendance.checkIn(test::kMathSession, roster[2].student.studentUniqueId, "Ms. Rivera", seat).saved);
+    h.ui().refresh();
+    h.frames(2);
+    REQUIRE(h.findContaining("now by Student, ascending") != nullptr);
+
+    // Student -> Status: the one present is not first (the still-expected are).
+    h.press(keys::F9);
+    h.frames(1);
+    CHECK(h.ui().checkInScreen().sort() == ui::BoardSort::Status);
+    CHECK(h.findContaining("now by Status, ascending") != nullptr);
+    auto status = rows(h);
+    REQUIRE_FALSE(status.empty());
+    CHECK(status.front()->value.find("Expected") == 0);
+
+    // Shift+F9: the same column the other way round: the one present comes first.
+    h.press(keys::F9, true);
+    h.frames(1);
+    CHECK(h.ui().checkInScreen().sort() == ui::BoardSort::Status);
+    CHECK(h.findContaining("now by Status, descending") != nullptr);
+    REQUIRE_FALSE(rows(h).empty());
+    CHECK(rows(h).front()->label.find(roster[2].student.studentUniqueId) != std::string::npos);
+
+    // On past the last column shown, back to the first; the focus never left the search.
+    for (int i = 0; i < 4; ++i) h.press(keys::F9);
+    h.frames(1);
+    CHECK(h.ui().checkInScreen().sort() == ui::BoardSort::Name);
+    CHECK(h.findContaining("now by Student, ascending") != nullptr);
+    REQUIRE(h.focused() != nullptr);
+    CHECK(h.focused()->label == "Find a student (name or ID)");
+}
