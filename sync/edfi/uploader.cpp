@@ -538,7 +538,17 @@ struct Uploader::Run {
             d.verdict = Verdict::Synced;  // not saved: the POST's outcome is
             return d;
         }
-        return e.refusal;
+        if (!found.readable) {
+            // Nothing learnt: the 412 comes back to be looked at again.
+            d.verdict = Verdict::RetryLater;
+            d.cause = "HTTP 200: the answer to the look after a 412 could not be read";
+            return d;
+        }
+        Disposition refusal = e.refusal;
+        if (!found.item)
+            refusal.cause = "HTTP 412: the state no longer holds the record this kiosk last wrote (another writer removed it); "
+                            "it was not written again";
+        return refusal;
     }
 
     // A deletion's lookup answered: the record's id (DELETE it next), nothing

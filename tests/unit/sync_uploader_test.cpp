@@ -1105,6 +1105,27 @@ TEST_CASE("a refused lookup does not forget that an earlier unanswered POST may 
     CHECK(rig.status("k").state == outbox::State::Synced);
 }
 
+TEST_CASE("an unreadable answer to the look after a 412 decides nothing: the row waits, then the real answer decides") {
+    Rig rig;
+    rig.putGuarded("k", 1);
+    CHECK(rig.round().synced == 1);
+    rig.server.writeAsOther("studentAssessments", "k", {{"v", 40}});
+    rig.putGuarded("k", 2);
+    rig.server.before = [&](const transport::Request& r) -> std::optional<transport::Outcome> {
+        if (r.method != transport::Method::Get || r.url.find("/data/") == std::string::npos) return std::nullopt;
+        rig.server.before = nullptr;
+        return respond(200, "[{\"naturalKey\": \"k\", \"v\"");  // cut off mid-page
+    };
+    auto first = rig.round();
+    CHECK(first.attention == 0);
+    CHECK(first.retried == 1);
+    CHECK(rig.status("k").state == outbox::State::Pending);
+    rig.clock.advance(3'600'000);
+    auto second = rig.round();
+    CHECK(second.attention == 1);  // another writer's record: a person decides
+    CHECK(rig.server.stored("studentAssessments", "k")->at("v") == 40);
+}
+
 TEST_CASE("a claim handed back unsent keeps what it knew about earlier unanswered requests") {
     Rig rig;
     rig.putGuarded("k", 1);

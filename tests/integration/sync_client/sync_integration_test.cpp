@@ -312,8 +312,11 @@ TEST_CASE("1,000 records drain through random faults: each arrives once, at its 
     (*engine)->stop();
 
     auto c = kiosk.counts();
-    for (const auto& a : outbox::attentionList(kiosk.db, 10).value())
-        MESSAGE("needs attention: " << a.naturalKey << " v" << a.version << " HTTP " << a.httpStatus << ": " << a.message);
+    auto refused = outbox::failedRecords(kiosk.db, 10);
+    REQUIRE(refused.ok());
+    for (const auto& r : *refused)
+        if (r.state == outbox::State::NeedsAttention)
+            MESSAGE("needs attention: " << r.naturalKey << " after " << r.attempts << " attempt(s): " << r.cause << " [" << r.reply.words << "]");
     CHECK(c.synced == 1000);
     CHECK(c.pending == 0);
     CHECK(c.needsAttention == 0);
