@@ -1,5 +1,8 @@
 #include "kiosk/app/enrolment.hpp"
 
+#include "kiosk/store/edfi_mapping.hpp"
+#include "kiosk/store/edfi_roster_sink.hpp"
+#include "kiosk/store/work_repo.hpp"
 #include "sync/core/files.hpp"
 #include "sync/edfi/clock.hpp"
 #include "sync/edfi/session.hpp"
@@ -200,6 +203,7 @@ ServerCheck checkServer(const StateConfig& state, const Credentials& credentials
 
     // 2. The same discovery through the Ed-Fi session (endpoints), then a token.
     edsync::edfi::Session session(state.baseUrl, edsync::edfi::Credentials{credentials.key, credentials.secret}, http, clock);
+    if (!state.route.empty()) session.setRoute(state.route);
     auto discovery = session.discover();
     if (!discovery) {
         out.outcome = CheckOutcome::NotEdFi;
@@ -228,6 +232,49 @@ ServerCheck checkServer(const StateConfig& state, const Credentials& credentials
     }
     out.outcome = CheckOutcome::Ok;
     out.message = "the server answered and granted a token";
+
+    // 3. The pre-flight: one item of each resource, so a missing resource or
+    // claim shows now and not as refusals on the test day.
+    for (const auto& r : kioskResources()) {
+        ResourceCheck c{r.name, r.writes, ResourceCheck::Finding::Unknown, {}};
+        auto reply = http.performOne(session.getRequest(session.resourceUrl(r.name) + "?limit=1", *token));
+        if (!reply) c.detail = reply.error().describe();
+        else if (reply->status == 200) c.finding = ResourceCheck::Finding::Usable;
+        else if (reply->status == 404) c.finding = ResourceCheck::Finding::Absent;
+        else if (reply->status == 403) c.finding = ResourceCheck::Finding::NotAllowed;
+        if (reply) c.detail = "HTTP " + std::to_string(reply->status);
+        out.resources.push_back(std::move(c));
+    }
+    return out;
+}
+
+std::vector<KioskResource> kioskResources() {
+    std::vector<KioskResource> all;
+    for (const auto& r : store::rosterPullResources()) all.push_back({r.name, false});
+    all.push_back({std::string(store::kStudentAssessments), true});
+    all.push_back({std::string(store::kStudentProgramEvaluations), true});
+    return all;
+}
+
+std::vector<std::string> preflightFindings(const ServerCheck& check) {
+    std::vector<std::string> out;
+    using F = ResourceCheck::Finding;
+    for (const auto& c : check.resources) {
+        if (c.finding == F::Usable) continue;
+        std::string what = c.finding == F::Absent       ? "this server has no " + c.resource
+                           : c.finding == F::NotAllowed ? "this client may not use " + c.resource + " (its claim set does not cover it)"
+                                                        : "could not check " + c.resource + " (" + c.detail + ")";
+        std::string then = !c.writes ? "the roster cannot come from the state this way; import it from a file (testsite-kioskctl import-roster)"
+                           : c.resource == store::kStudentProgramEvaluations
+                               ? "work-readiness records will wait at the site until the state offers it"
+                               : "check-in records will wait at the site until the state offers it";
+        if (c.finding == F::Unknown) then = "run enrol again once the server answers";
+        out.push_back(what + ": " + then);
+    }
+    // The kiosk's records follow Ed-Fi Data Standard 5 (docs/edfi.md).
+    if (check.outcome == CheckOutcome::Ok && !check.dataModelVersion.empty() && check.dataModelVersion.rfind("5.", 0) != 0)
+        out.push_back("this server runs Ed-Fi data model " + check.dataModelVersion +
+                      "; the kiosk writes Data Standard 5 records, which it may refuse: ask the state which data standard it serves");
     return out;
 }
 

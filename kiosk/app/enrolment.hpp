@@ -55,12 +55,37 @@ enum class CheckOutcome {
     ServerError,       // the server answered with an error (5xx, 429)
 };
 
+// The pre-flight (docs/edfi.md, "Before the test day"): each resource the
+// kiosk reads or writes, asked for one item with the kiosk's own token.
+struct ResourceCheck {
+    enum class Finding {
+        Usable,      // answered 200: it exists and the client may read it
+        Absent,      // 404: this server does not offer it
+        NotAllowed,  // 403: the client's claims do not cover it
+        Unknown,     // no answer, or another one: not known before the test day
+    };
+    std::string resource;
+    bool writes = false;  // the kiosk writes it (else only reads it)
+    Finding finding = Finding::Unknown;
+    std::string detail;  // the status or the failure, for the report
+};
+struct KioskResource {
+    std::string name;
+    bool writes = false;
+};
+// Every resource the kiosk uses: the roster it reads, the records it writes.
+std::vector<KioskResource> kioskResources();
+
 struct ServerCheck {
     CheckOutcome outcome = CheckOutcome::Unreachable;
     std::string message;
     std::string dataModelVersion;
     std::optional<std::int64_t> clockOffsetMs;
+    std::vector<ResourceCheck> resources;  // when a token was granted
 };
+// What the pre-flight means for the test day, one sentence per finding that
+// is not "usable" (empty: nothing to fix).
+std::vector<std::string> preflightFindings(const ServerCheck& check);
 
 ServerCheck checkServer(const StateConfig& state, const Credentials& credentials,
                         std::chrono::milliseconds connectTimeout = std::chrono::seconds(10));

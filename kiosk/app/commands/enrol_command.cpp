@@ -145,6 +145,15 @@ int enrol(Context& ctx, const EnrolOptions& o) {
                   << printable(request.baseUrl);
         if (!check.dataModelVersion.empty()) std::cout << " (Ed-Fi data model " << printable(check.dataModelVersion) << ")";
         std::cout << "; discovery answered and a token was granted.\n";
+        std::cout << "pre-flight:\n";
+        for (const auto& r : check.resources)
+            std::cout << "  " << printable(r.resource) << (r.writes ? " (writes)" : " (reads)") << ": "
+                      << (r.finding == ResourceCheck::Finding::Usable ? "ok" : printable(r.detail)) << "\n";
+        if (auto findings = preflightFindings(check); findings.empty()) {
+            std::cout << "pre-flight: every resource the kiosk uses is there and allowed\n";
+        } else {
+            for (const auto& f : findings) std::cout << "warning: " << printable(f) << "\n";
+        }
         if (check.clockOffsetMs && std::llabs(*check.clockOffsetMs) > 5 * 60 * 1000)
             std::cout << "warning: this machine's clock is " << std::llabs(*check.clockOffsetMs) / 1000
                       << " s off the server's; fix it (timedatectl) so records carry the right times\n";

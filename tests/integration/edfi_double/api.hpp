@@ -47,6 +47,8 @@ struct Behaviour {
     std::string routePrefix;              // "district-a/2026": data and change queries live under /{prefix}/
     bool v8 = false;                      // ODS/API 8: data under /data (no /v3), token at /connect/token
     std::string expiresAs;                // "": seconds; "epoch" / "iso": expires_in as an absolute time
+    std::vector<std::string> absentResources;   // this server does not offer them: 404
+    std::vector<std::string> refusedResources;  // the client's claims do not cover them: 403
 };
 
 // The whole behaviour of the double: routes one request to a response.

@@ -78,6 +78,14 @@ HttpResponse Api::setBehaviour(const nlohmann::json& body) {
         } else if (name == "expiresAs") {
             if (!value.is_string() || (value != "" && value != "epoch" && value != "iso")) return bad("expiresAs: \"\", \"epoch\" or \"iso\"");
             next.expiresAs = value.get<std::string>();
+        } else if (name == "absentResources" || name == "refusedResources") {
+            std::vector<std::string> names;
+            if (!value.is_array()) return bad(name + ": a list of resource names");
+            for (const auto& v : value) {
+                if (!v.is_string()) return bad(name + ": a list of resource names");
+                names.push_back(v.get<std::string>());
+            }
+            (name == "absentResources" ? next.absentResources : next.refusedResources) = std::move(names);
         } else if (name == "maxLiveTokens") {
             if (!value.is_number_unsigned() || value.get<std::uint64_t>() < 1) return bad("maxLiveTokens: 1 or more");
             m_tokens.setMaxLivePerClient(value.get<std::size_t>());
@@ -96,7 +104,9 @@ HttpResponse Api::setBehaviour(const nlohmann::json& body) {
                               {"pageTokens", next.pageTokens},
                               {"routePrefix", next.routePrefix},
                               {"v8", next.v8},
-                              {"expiresAs", next.expiresAs}});
+                              {"expiresAs", next.expiresAs},
+                              {"absentResources", next.absentResources},
+                              {"refusedResources", next.refusedResources}});
 }
 
 HttpResponse Api::tokenStats() {

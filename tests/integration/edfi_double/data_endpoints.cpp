@@ -1,4 +1,5 @@
 // /data/v3/ed-fi/{resource}... of the double's Api: upsert, lists, deletes.
+#include <algorithm>
 #include <charconv>
 #include <variant>
 
@@ -111,8 +112,16 @@ bool isJsonContentType(const std::optional<std::string>& header) {
 HttpResponse Api::dataRequest(const HttpRequest& request, const std::vector<std::string>& segments) {
     if (auto refused = requireBearer(request)) return *refused;
     const ResourceSpec* spec = findResource(segments[3]);
-    if (spec == nullptr || !isAvailable(*spec) || segments.size() > 5) {
+    const Behaviour play = behaviour();
+    auto listed = [&](const std::vector<std::string>& names) { return std::find(names.begin(), names.end(), segments[3]) != names.end(); };
+    if (spec == nullptr || !isAvailable(*spec) || segments.size() > 5 || listed(play.absentResources)) {
         return notFound("The resource '" + segments[3] + "' does not exist on this API.");
+    }
+    if (listed(play.refusedResources)) {
+        return problemResponse({403, problem_type::kNoClaims, "Authorization Denied",
+                                "Access to the requested data could not be authorized. The API client has not been granted permission "
+                                "to access the '" + segments[3] + "' resource.",
+                                {}, {}});
     }
     const std::string& method = request.method;
     if (segments.size() == 4) {

@@ -15,6 +15,8 @@ inline constexpr const char* kBadRequest = "urn:ed-fi:api:bad-request";
 inline constexpr const char* kDataValidationFailed = "urn:ed-fi:api:bad-request:data-validation-failed";
 inline constexpr const char* kAuthentication = "urn:ed-fi:api:security:authentication";
 inline constexpr const char* kTooManyTokens = "urn:ed-fi:api:security:authentication:too-many-tokens";
+// The client's claim set grants nothing on the resource.
+inline constexpr const char* kNoClaims = "urn:ed-fi:api:security:authorization:access-denied:resource";
 inline constexpr const char* kNamespaceMismatch =
     "urn:ed-fi:api:security:authorization:namespace:access-denied:namespace-mismatch";
 inline constexpr const char* kUnresolvedReference = "urn:ed-fi:api:data-conflict:unresolved-reference";
