@@ -105,6 +105,7 @@ store::Result<std::optional<SiteHubSummary>> SyncQueries::siteHub(std::int64_t n
     s.thisKioskUploads = s.linked && r.holdsLease;
     s.uploader = r.leaseHolder.value_or("");
     s.behind = r.consumerPending;
+    s.secondsBehind = r.secondsBehind;
     if (auto out = edsync::site::outboxStatus(db)) s.unshared = out->unpublished;
     return std::optional<SiteHubSummary>{s};
 }

@@ -73,6 +73,7 @@ struct SiteHubSummary {
     bool thisKioskUploads = false;
     std::string uploader;        // the lease holder's kiosk id ("" none known)
     std::uint64_t behind = 0;    // site events not applied here yet
+    std::optional<std::int64_t> secondsBehind;  // ... the newest in the log that much newer than the newest applied
     std::int64_t unshared = 0;   // this kiosk's events not yet in the site log
 };
 

@@ -92,8 +92,9 @@ std::vector<std::string> siteHubLines(const UiContext& ui, const service::SiteHu
     if (h.thisKioskUploads) lines.push_back(ui.tr("site.uploaderThis"));
     else if (!h.uploader.empty()) lines.push_back(ui.fmt("site.uploaderOther", {{"kiosk", h.uploader}}));
     else lines.push_back(ui.tr("site.uploaderNone"));
-    lines.push_back(ui.fmt("site.behind", {{"count", std::to_string(h.behind)}}) + " · " +
-                    ui.fmt("site.unshared", {{"count", std::to_string(h.unshared)}}));
+    std::string behind = ui.fmt("site.behind", {{"count", std::to_string(h.behind)}});
+    if (h.behind > 0 && h.secondsBehind) behind += " " + ui.fmt("site.secondsBehind", {{"seconds", std::to_string(*h.secondsBehind)}});
+    lines.push_back(behind + " · " + ui.fmt("site.unshared", {{"count", std::to_string(h.unshared)}}));
     return lines;
 }
 

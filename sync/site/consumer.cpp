@@ -93,6 +93,7 @@ Result<std::unique_ptr<Consumer::Fetched>> Consumer::fetchRaw(FetchReport& repor
         jsMsgMetaData* meta = nullptr;
         if (natsMsg_GetMetaData(&meta, msg) == NATS_OK) {
             m.streamSeq = meta->Sequence.Stream;
+            m.hubTimeNs = meta->Timestamp;
             jsMsgMetaData_Destroy(meta);
         }
         m.eventId = header(msg, "Nats-Msg-Id");
@@ -142,6 +143,7 @@ Result<FetchReport> Consumer::fetch(const ApplyFn& apply) {
         if (!seen) return fail(local(seen.error()));
         if (*seen) {
             ++report.alreadyApplied;
+            noteApplied(m);
             natsMsg_Ack(msg, nullptr);
             continue;
         }
@@ -156,6 +158,7 @@ Result<FetchReport> Consumer::fetch(const ApplyFn& apply) {
                 }
             }
             ++report.applied;
+            noteApplied(m);
             natsMsg_Ack(msg, nullptr);
         } else {
             noteFailure(report, m, r.error());
@@ -238,6 +241,7 @@ Result<FetchReport> Consumer::fetchInTransaction(const ApplyFn& applyWithin) {
         if (auto s = tx->commit(); !s) return fail(local(s.error()));
     }
     for (std::size_t i = 0; i < fate.size(); ++i) {
+        if (fate[i] == Fate::Ack) noteApplied(batch.messages[i]);
         if (fate[i] == Fate::Ack) natsMsg_Ack(batch.list.Msgs[i], nullptr);
         else if (fate[i] == Fate::Nak) natsMsg_NakWithDelay(batch.list.Msgs[i], kRetryDelayMs, nullptr);
     }
@@ -255,6 +259,17 @@ Result<ConsumerLag> Consumer::lag() {
     l.ackFloor = ci->AckFloor.Stream;
     jsConsumerInfo_Destroy(ci);
     m_conn.noteContact();
+    if (l.behind() == 0) {
+        l.secondsBehind = 0;
+    } else if (m_lastAppliedNs > 0) {
+        jsStreamInfo* si = nullptr;
+        jerr = static_cast<jsErrCode>(0);
+        const std::string stream = streamName(m_conn.config());
+        if (js_GetStreamInfo(&si, m_conn.nats().js, stream.c_str(), nullptr, &jerr) == NATS_OK) {
+            l.secondsBehind = std::max<std::int64_t>(0, (si->State.LastTime - m_lastAppliedNs + 999'999'999) / 1'000'000'000);
+            jsStreamInfo_Destroy(si);
+        }
+    }
     if (auto p = pruneApplied(m_db, l.ackFloor); !p) return fail(local(p.error()));
     return l;
 }

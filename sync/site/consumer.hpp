@@ -9,9 +9,11 @@
 #include "sync/site/connection.hpp"
 #include "sync/site/site_store.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace edsync::site {
@@ -23,6 +25,7 @@ struct SiteMessage {
     std::string subjectSuffix;  // after site.<site>.ev.
     std::string payload;
     bool fromThisKiosk = false;  // our own event coming back: skip it, but record it
+    std::int64_t hubTimeNs = 0;  // when the hub stored it (the hub's clock)
 };
 
 using ApplyResult = edsync::Result<void, std::string>;
@@ -46,6 +49,10 @@ struct ConsumerLag {
     std::uint64_t pending = 0;     // in the stream, not yet delivered to this kiosk
     std::int64_t ackPending = 0;   // delivered, not yet acknowledged
     std::uint64_t ackFloor = 0;    // every stream sequence up to here is acknowledged
+    // The newest event in the site log was stored this long after the newest
+    // one applied here (both by the hub's clock): 0 when caught up; none
+    // when behind before anything was applied in this process.
+    std::optional<std::int64_t> secondsBehind;
     std::uint64_t behind() const { return pending + static_cast<std::uint64_t>(ackPending); }
 };
 
@@ -76,8 +83,10 @@ private:
     Consumer(SiteConnection& connection, Database& db);
     struct Fetched;
     Result<std::unique_ptr<Fetched>> fetchRaw(FetchReport& report);
+    void noteApplied(const SiteMessage& m) { m_lastAppliedNs = std::max(m_lastAppliedNs, m.hubTimeNs); }
     SiteConnection& m_conn;
     Database& m_db;
+    std::int64_t m_lastAppliedNs = 0;  // hub time of the newest event applied (or found applied) here
     struct Sub;
     std::unique_ptr<Sub> m_sub;
 };

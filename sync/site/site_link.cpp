@@ -75,6 +75,7 @@ struct SiteLink::Impl {
             r.lastContactUnixMs = lastContactMs;
             r.leaseHolder = st.leaseHolder;
             r.consumerPending = st.consumerPending;
+            r.secondsBehind = st.secondsBehind;
         }
         r.holdsLease = linked && holdsLease.load();
         // Stopping: a report from no time at all, so readers see the link gone at once.
@@ -358,6 +359,7 @@ void SiteLink::Impl::consumerLoop() {
                 if (auto l = consumer->lag()) {
                     std::lock_guard lock(mutex);
                     st.consumerPending = l->behind();
+                    st.secondsBehind = l->secondsBehind;
                 }
             }
         }

@@ -26,6 +26,7 @@ struct SiteLinkStatus {
     std::int64_t unpublished = 0;                           // local events not yet in the site log
     std::optional<std::int64_t> oldestUnpublishedUnixMs;    // when the oldest of them was queued
     std::uint64_t consumerPending = 0;                      // site events not yet applied here
+    std::optional<std::int64_t> secondsBehind;              // see ConsumerLag::secondsBehind
     std::optional<std::string> leaseHolder;                 // per the hub, when last asked
     bool holdsLease = false;                                // this kiosk, by its own safe reckoning
     std::int64_t published = 0;                             // since start

@@ -51,9 +51,15 @@ CREATE TABLE site_link_report (
 );
 )sql";
 
+// Version 3: how far behind in time, beside how many events.
+constexpr std::string_view kSchemaV3 = R"sql(
+ALTER TABLE site_link_report ADD COLUMN seconds_behind INTEGER;
+)sql";
+
 constexpr std::array kMigrations{
     sqlite::Migration{1, kSchemaV1},
     sqlite::Migration{2, kSchemaV2},
+    sqlite::Migration{3, kSchemaV3},
 };
 
 std::int64_t nowMs() {
@@ -209,19 +215,20 @@ sqlite::Status pruneApplied(Database& db, std::uint64_t ackFloor) {
 
 sqlite::Status saveLinkReport(Database& db, const LinkReport& r) {
     auto stmt = db.prepare(
-        "INSERT INTO site_link_report (id, connected, last_contact_ms, lease_holder, holds_lease, consumer_pending, updated_ms)"
-        " VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (id) DO UPDATE SET connected = excluded.connected,"
+        "INSERT INTO site_link_report (id, connected, last_contact_ms, lease_holder, holds_lease, consumer_pending, updated_ms,"
+        " seconds_behind) VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (id) DO UPDATE SET connected = excluded.connected,"
         " last_contact_ms = excluded.last_contact_ms, lease_holder = excluded.lease_holder, holds_lease = excluded.holds_lease,"
-        " consumer_pending = excluded.consumer_pending, updated_ms = excluded.updated_ms;");
+        " consumer_pending = excluded.consumer_pending, updated_ms = excluded.updated_ms, seconds_behind = excluded.seconds_behind;");
     if (!stmt) return fail(stmt.error());
     stmt->bind(1, r.connected ? 1 : 0).bind(2, r.lastContactUnixMs).bind(3, r.leaseHolder).bind(4, r.holdsLease ? 1 : 0);
-    stmt->bind(5, static_cast<std::int64_t>(r.consumerPending)).bind(6, r.updatedUnixMs);
+    stmt->bind(5, static_cast<std::int64_t>(r.consumerPending)).bind(6, r.updatedUnixMs).bind(7, r.secondsBehind);
     return stmt->run();
 }
 
 sqlite::Result<std::optional<LinkReport>> linkReport(Database& db) {
     auto stmt = db.prepare(
-        "SELECT connected, last_contact_ms, lease_holder, holds_lease, consumer_pending, updated_ms FROM site_link_report WHERE id = 1;");
+        "SELECT connected, last_contact_ms, lease_holder, holds_lease, consumer_pending, updated_ms, seconds_behind"
+        " FROM site_link_report WHERE id = 1;");
     if (!stmt) return fail(stmt.error());
     auto row = stmt->step();
     if (!row) return fail(row.error());
@@ -233,6 +240,7 @@ sqlite::Result<std::optional<LinkReport>> linkReport(Database& db) {
     r.holdsLease = stmt->getInt(3) != 0;
     r.consumerPending = static_cast<std::uint64_t>(std::max<std::int64_t>(0, stmt->getInt(4)));
     r.updatedUnixMs = stmt->getInt(5);
+    if (!stmt->isNull(6)) r.secondsBehind = stmt->getInt(6);
     return std::optional<LinkReport>{r};
 }
 

@@ -88,6 +88,7 @@ struct LinkReport {
     std::optional<std::string> leaseHolder;  // the uploader, per the hub
     bool holdsLease = false;             // this kiosk
     std::uint64_t consumerPending = 0;   // site events not yet applied here
+    std::optional<std::int64_t> secondsBehind;  // the log's newest event vs the newest applied here
     std::int64_t updatedUnixMs = 0;
 };
 inline constexpr std::int64_t kLinkReportStaleMs = 30'000;

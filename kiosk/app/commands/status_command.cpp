@@ -137,6 +137,7 @@ int status(Context& ctx, bool asJson) {
             hubJson["uploader"] = hub->uploader.empty() ? nlohmann::json() : nlohmann::json(hub->uploader);
             hubJson["thisKioskUploads"] = hub->thisKioskUploads;
             hubJson["eventsBehind"] = hub->behind;
+            hubJson["secondsBehind"] = hub->secondsBehind ? nlohmann::json(*hub->secondsBehind) : nlohmann::json();
             hubJson["eventsNotShared"] = hub->unshared;
         } else {
             hubJson["linked"] = false;
@@ -251,7 +252,9 @@ int status(Context& ctx, bool asJson) {
             if (hub->lastContact) out << " · last contact " << formatAgo(hub->lastContact->time_since_epoch().count(), now);
             out << "\n  uploader: "
                 << (hub->thisKioskUploads ? std::string("this kiosk") : hub->uploader.empty() ? std::string("none at the moment") : printable(hub->uploader))
-                << " · site events not applied here: " << hub->behind << " · this kiosk's events not yet shared: " << hub->unshared
+                << " · site events not applied here: " << hub->behind
+                << (hub->behind > 0 && hub->secondsBehind ? " (" + std::to_string(*hub->secondsBehind) + " s behind the newest)" : std::string())
+                << " · this kiosk's events not yet shared: " << hub->unshared
                 << "\n  (testsite-kioskctl site lists every machine of the site)\n";
         }
     }

@@ -153,6 +153,46 @@ TEST_CASE("round trip: kiosk A publishes, kiosk B applies each event once, A see
     CHECK(edsync::site::cursor(a)->value().lastSeq == static_cast<std::uint64_t>(n));
 }
 
+TEST_CASE("how far behind in time: unknown before anything is applied, 0 once caught up, the log's lead after that") {
+    TempDir dir;
+    NatsHub hub(dir / "hub");
+    REQUIRE_MESSAGE(hub.start(), hub.error());
+    Database a = openKiosk(dir / "a.db");
+    Database b = openKiosk(dir / "b.db");
+    auto ca = connectOrFail(configFor(hub, "kiosk-A"));
+    auto cb = connectOrFail(configFor(hub, "kiosk-B"));
+    Publisher pa(*ca, a);
+    REQUIRE(commitEvent(a, eventId("A", 0), "attendance.checkin", "{}"));
+    REQUIRE(pa.publishPending().ok());
+
+    auto consumerB = Consumer::open(*cb, b);
+    REQUIRE(consumerB.ok());
+    auto before = (*consumerB)->lag();
+    REQUIRE(before.ok());
+    CHECK(before->behind() == 1);
+    CHECK_FALSE(before->secondsBehind.has_value());  // no event of the log seen here yet: no time to compare
+
+    ApplyCounters counters;
+    auto apply = applier(counters);
+    CHECK(consumeUntil(**consumerB, apply, [&] { return counters.applied == 1; }));
+    std::optional<edsync::site::ConsumerLag> caughtUp;
+    CHECK(waitUntil([&] {
+        auto lag = (*consumerB)->lag();
+        if (lag.ok() && lag->behind() == 0) caughtUp = *lag;
+        return caughtUp.has_value();
+    }));
+    REQUIRE(caughtUp.has_value());
+    CHECK(caughtUp->secondsBehind == std::optional<std::int64_t>(0));
+
+    for (int i = 1; i <= 3; ++i) REQUIRE(commitEvent(a, eventId("A", i), "attendance.checkin", "{}"));
+    REQUIRE(pa.publishPending().ok());
+    auto behind = (*consumerB)->lag();
+    REQUIRE(behind.ok());
+    CHECK(behind->behind() == 3);
+    REQUIRE(behind->secondsBehind.has_value());
+    CHECK(*behind->secondsBehind >= 0);
+}
+
 TEST_CASE("the same event published twice (two kiosks, or a resend) is consumed once") {
     TempDir dir;
     NatsHub hub(dir / "hub");
