@@ -238,8 +238,11 @@ bool CheckInScreen::draw(float width, float height) {
         ImGui::SameLine();
         drawDetailPane(width - left - st.ItemSpacing.x, bodyHeight);
     } else {
-        drawSearchPane(width, std::max(minSearch, remaining * 0.45f));
-        drawDetailPane(width, std::max(minDetail, remaining * 0.55f));
+        // Stacked (large text): the panes flow in the page at their own
+        // height, the page the only scroller, never a pane inside a pane.
+        drawSearchPane(width, 0.0f);
+        ImGui::Separator();
+        drawDetailPane(width, 0.0f);
     }
     bool stay = !backOut;
     float footerTop = ImGui::GetCursorPosY();
@@ -361,7 +364,9 @@ void CheckInScreen::drawHeader() {
 }
 
 void CheckInScreen::drawSearchPane(float width, float height) {
-    m_ui.widgets.beginRegion("search-pane", ImVec2(width, height), RegionBorder::Line);
+    // No height: the pane flows in the page (see draw()).
+    if (height > 0.0f) m_ui.widgets.beginRegion("search-pane", ImVec2(width, height), RegionBorder::Line);
+    else m_ui.widgets.beginFlowRegion("search-pane");
     // The label beside its field when there is room: a line more for the board.
     const std::string& label = m_ui.tr("checkin.searchLabel");
     bool besideField = ImGui::CalcTextSize(label.c_str()).x + 16.0f * m_ui.em() < ImGui::GetContentRegionAvail().x;
@@ -410,7 +415,7 @@ void CheckInScreen::drawSearchPane(float width, float height) {
     else
         m_ui.widgets.text(m_ui.fmt("board.hint", {{"column", m_ui.tr(boardSortColumnKey(m_sort))},
                                                   {"order", m_ui.tr(m_sortDescending ? "board.sortDescending" : "board.sortAscending")}}));
-    drawBoard(std::max(0.0f, ImGui::GetContentRegionAvail().y));
+    drawBoard(height > 0.0f ? std::max(1.0f, ImGui::GetContentRegionAvail().y) : 0.0f);
     m_ui.widgets.endRegion();
 }
 
@@ -466,8 +471,10 @@ void CheckInScreen::drawBoard(float height) {
     }
     if (width >= 27.0f * em) columns.push_back({boardSortColumnKey(BoardSort::State), BoardSort::State, 4.6f, true});
 
-    ImGuiTableFlags flags = ImGuiTableFlags_ScrollY | ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_Sortable |
-                            ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_NoSavedSettings;
+    // No height: every row in the page, which scrolls (stacked panes); else the board scrolls in its pane.
+    ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_Sortable | ImGuiTableFlags_SizingFixedFit |
+                            ImGuiTableFlags_NoSavedSettings;
+    if (height > 0.0f) flags |= ImGuiTableFlags_ScrollY;
     if (!ImGui::BeginTable("board", static_cast<int>(columns.size()), flags, ImVec2(0.0f, height))) return;
     for (const auto& c : columns) {
         ImGuiTableColumnFlags cf = c.widthEm == 0.0f ? ImGuiTableColumnFlags_WidthStretch : ImGuiTableColumnFlags_WidthFixed;
@@ -554,7 +561,8 @@ void CheckInScreen::drawBoard(float height) {
 }
 
 void CheckInScreen::drawDetailPane(float width, float height) {
-    m_ui.widgets.beginRegion("detail-pane", ImVec2(width, height), RegionBorder::Line);
+    if (height > 0.0f) m_ui.widgets.beginRegion("detail-pane", ImVec2(width, height), RegionBorder::Line);
+    else m_ui.widgets.beginFlowRegion("detail-pane");
     if (!m_detail) {
         m_ui.widgets.wrappedText(m_ui.tr("checkin.pickStudent"));
         m_ui.widgets.endRegion();

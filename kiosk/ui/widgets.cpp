@@ -319,6 +319,7 @@ float Widgets::buttonWidth(const std::string& label) const {
 }
 
 void Widgets::beginRegion(const char* id, ImVec2 size, RegionBorder border) {
+    m_regionFlows.push_back(false);
     ImGui::BeginChild(id, size, border == RegionBorder::Line);
     // Dear ImGui skips the items of a child window that is wholly clipped;
     // laid out anyway, they keep their ids and places (for Tab and the tree)
@@ -327,7 +328,22 @@ void Widgets::beginRegion(const char* id, ImVec2 size, RegionBorder border) {
     if (w->SkipItems && w->Active && !w->Collapsed) w->SkipItems = false;
 }
 
-void Widgets::endRegion() { ImGui::EndChild(); }
+void Widgets::beginFlowRegion(const char* id) {
+    m_regionFlows.push_back(true);
+    ImGui::PushID(id);
+    ImGui::BeginGroup();
+}
+
+void Widgets::endRegion() {
+    const bool flows = !m_regionFlows.empty() && m_regionFlows.back();
+    if (!m_regionFlows.empty()) m_regionFlows.pop_back();
+    if (!flows) {
+        ImGui::EndChild();
+        return;
+    }
+    ImGui::EndGroup();
+    ImGui::PopID();
+}
 
 float Widgets::radioWidth(const std::string& label) const {
     return ImGui::GetFrameHeight() + ImGui::GetStyle().ItemInnerSpacing.x + ImGui::CalcTextSize(visibleLabel(label).c_str()).x;

@@ -66,7 +66,10 @@ public:
     // lays its widgets out even while scrolled out of sight, so the tree, Tab
     // and read-aloud still know them (they are not drawn).
     void beginRegion(const char* id, ImVec2 size, RegionBorder border);
-    void endRegion();
+    // A region that does not scroll: its widgets flow in the page, which is
+    // then the only scroller (large text, panes stacked: never nested panes).
+    void beginFlowRegion(const char* id);
+    void endRegion();  // of either kind
 
     // Puts the next button on this line when it fits, else starts a new one.
     void sameLineIfFits(const std::string& nextButtonLabel);
@@ -144,6 +147,7 @@ private:
     accessibility::Tree* m_tree = nullptr;
     const Palette* m_palette = nullptr;
     float m_em = 20.0f;
+    std::vector<bool> m_regionFlows;  // open regions, innermost last: true for a flow region
     ImGuiID m_pendingFocus = 0;
     std::string m_pendingFocusLabel;
     std::string m_modalScope;

@@ -9,6 +9,7 @@
 #include "ui/layout_checks.hpp"
 
 #include <doctest/doctest.h>
+#include <imgui_internal.h>
 
 #include <functional>
 
@@ -100,6 +101,34 @@ TEST_CASE("layout: display settings panel over the session picker") {
 
 TEST_CASE("layout: check-in screen with a student selected") {
     checkEverywhere(zoeSelected, "check-in screen");
+}
+
+TEST_CASE("layout: with the panes stacked (large text) the page is the only scroller, never a pane inside a pane") {
+    for (int scale : {200, 300}) {
+        test::DemoFixture f(60);
+        test::UiHarness h(f.store, f.clock(), kWidth, kHeight);
+        h.ui().setTextScale(scale);
+        h.frames(2);
+        zoeSelected(h, f);
+        h.frames(2);
+        // No pane of its own inside the page (a child window: it would scroll
+        // inside the scrolling page); the page itself does scroll.
+        std::vector<std::string> panes;
+        bool pageScrolls = false;
+        for (ImGuiWindow* w : ImGui::GetCurrentContext()->Windows) {
+            if (!w->Active) continue;
+            if (w->Flags & ImGuiWindowFlags_ChildWindow) panes.push_back(w->Name);
+            else if (std::string_view(w->Name) == "kiosk") pageScrolls = w->ScrollMax.y > 0.0f;
+        }
+        INFO("at " << scale << "%: panes inside the page: " << test::joined(panes));
+        CHECK(panes.empty());
+        CHECK(pageScrolls);  // sixty students do not fit: the page is what scrolls
+        // The board is drawn in the page too (the search found Zoë: her row).
+        int rows = 0;
+        for (const auto& n : h.tree().nodes())
+            if (n.role == accessibility::Role::ListItem && n.scope == "main") ++rows;
+        CHECK(rows >= 1);
+    }
 }
 
 TEST_CASE("layout: check-in screen with the settings panel open") {
