@@ -1,7 +1,7 @@
 #include "kiosk/app/enrolment.hpp"
 
 #include "kiosk/store/edfi_mapping.hpp"
-#include "kiosk/store/edfi_roster_sink.hpp"
+#include "kiosk/app/edfi_roster_sink.hpp"
 #include "kiosk/store/work_repo.hpp"
 #include "sync/core/files.hpp"
 #include "sync/edfi/clock.hpp"
@@ -250,7 +250,7 @@ ServerCheck checkServer(const StateConfig& state, const Credentials& credentials
 
 std::vector<KioskResource> kioskResources() {
     std::vector<KioskResource> all;
-    for (const auto& r : store::rosterPullResources()) all.push_back({r.name, false});
+    for (const auto& r : rosterPullResources()) all.push_back({r.name, false});
     all.push_back({std::string(store::kStudentAssessments), true});
     all.push_back({std::string(store::kStudentProgramEvaluations), true});
     return all;

@@ -45,7 +45,7 @@ SyncSetup makeSyncEngine(const KioskConfig& config, const std::filesystem::path&
     cfg.tokenStore = makeTokenStore(databaseFile);
     cfg.pull.fullResyncIntervalMs = static_cast<std::int64_t>(config.state->fullResyncHours) * 3600 * 1000;
     if (config.state->maxInFlight) cfg.concurrency = *config.state->maxInFlight;
-    cfg.pullResources = store::rosterPullResources();
+    cfg.pullResources = rosterPullResources();
     if (config.hub) {
         setup.site = makeSiteLink(config, databaseFile, kioskId);
         if (!setup.site.link) {
@@ -68,7 +68,7 @@ SyncSetup makeSyncEngine(const KioskConfig& config, const std::filesystem::path&
             return {};
         };
     }
-    setup.sink = std::make_unique<store::EdfiRosterSink>();
+    setup.sink = std::make_unique<EdfiRosterSink>();
     auto engine = edsync::edfi::SyncEngine::create(cfg, databaseFile, setup.sink.get());
     if (!engine) {
         setup.error = "cannot set up sync: " + engine.error().message;

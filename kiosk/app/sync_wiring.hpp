@@ -4,7 +4,7 @@
 // the kiosk's roster sink.
 #include "kiosk/app/config.hpp"
 #include "kiosk/app/site_wiring.hpp"
-#include "kiosk/store/edfi_roster_sink.hpp"
+#include "kiosk/app/edfi_roster_sink.hpp"
 #include "sync/edfi/engine.hpp"
 
 #include <memory>
@@ -13,7 +13,7 @@
 namespace kiosk::app {
 
 struct SyncSetup {
-    std::unique_ptr<store::EdfiRosterSink> sink;  // outlives the engine (declared first)
+    std::unique_ptr<EdfiRosterSink> sink;  // outlives the engine (declared first)
     SiteSetup site;                               // a site with a hub: the link the engine's gate asks (outlives it)
     std::unique_ptr<edsync::edfi::SyncEngine> engine;
     std::string error;  // why there is no engine (not configured, bad credentials ...)

@@ -142,6 +142,15 @@ Result<std::optional<Student>> findStudent(Database& db, std::string_view studen
     return std::optional<Student>{Student{stmt->getText(0), stmt->getText(1), stmt->getText(2), stmt->getText(3), stmt->getText(4)}};
 }
 
+Status withdrawRegistration(Database& db, std::string_view sessionId, std::string_view studentUniqueId) {
+    auto stmt = db.prepare(
+        "DELETE FROM registration WHERE session_id = ?1 AND student_unique_id = ?2 AND NOT EXISTS"
+        " (SELECT 1 FROM event e WHERE e.session_id = ?1 AND e.student_unique_id = ?2);");
+    if (!stmt) return edsync::fail(stmt.error());
+    stmt->bind(1, sessionId).bind(2, studentUniqueId);
+    return stmt->run();
+}
+
 Status upsertRegistration(Database& db, const Registration& r) {
     nlohmann::json acc = r.scheduledAccommodations;
     auto stmt = db.prepare(

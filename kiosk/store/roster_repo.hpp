@@ -18,6 +18,9 @@ Result<std::optional<Student>> findStudent(Database& db, std::string_view studen
 
 // Keeps the walk-in flag once set: a later roster import does not hide it.
 Status upsertRegistration(Database& db, const Registration& r);
+// A registration the state withdrew leaves the roster unless the student
+// already has entries here: the kiosk's history is never dropped.
+Status withdrawRegistration(Database& db, std::string_view sessionId, std::string_view studentUniqueId);
 Result<std::optional<Registration>> findRegistration(Database& db, std::string_view sessionId, std::string_view studentUniqueId);
 
 // The whole roster of a session with each student's current state, sorted

@@ -6,7 +6,7 @@
 // Input: the first byte picks the resource and apply/applyDeletes; the rest
 // is a JSON array of items (anything else is skipped, as the puller would
 // never hand the sink a non-array page).
-#include "kiosk/store/edfi_roster_sink.hpp"
+#include "kiosk/app/edfi_roster_sink.hpp"
 #include "kiosk/store/store.hpp"
 
 #include <nlohmann/json.hpp>
@@ -26,7 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     static auto store = kiosk::store::Store::openInMemory();
     if (!store) __builtin_trap();
     auto& db = store->db();
-    kiosk::store::EdfiRosterSink sink;
+    kiosk::app::EdfiRosterSink sink;
     auto tx = edsync::sqlite::Transaction::begin(db);
     if (!tx) __builtin_trap();
     auto s = deletes ? sink.applyDeletes(db, resource, items) : sink.apply(db, resource, items);

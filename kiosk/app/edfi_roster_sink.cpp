@@ -1,8 +1,13 @@
-#include "kiosk/store/edfi_roster_sink.hpp"
+#include "kiosk/app/edfi_roster_sink.hpp"
+
+#include "kiosk/store/roster_repo.hpp"
 
 #include <nlohmann/json.hpp>
 
-namespace kiosk::store {
+namespace kiosk::app {
+
+using store::Database;
+using store::Status;
 
 std::vector<edsync::edfi::PullResource> rosterPullResources() {
     return {{"assessmentAdministrations", true, false}, {"students", true, false}, {"studentAssessmentRegistrations", true, false}};
@@ -12,20 +17,14 @@ Status EdfiRosterSink::apply(Database& db, std::string_view resource, const std:
     if (resource != "assessmentAdministrations" && resource != "students" && resource != "studentAssessmentRegistrations") return {};
     nlohmann::json root;
     root[std::string(resource)] = items;
-    RosterData data;
-    ImportReport report = parseRosterDocument(root, data, &db);
+    store::RosterData data;
+    store::ImportReport report = store::parseRosterDocument(root, data, &db);
     m_skipped += static_cast<std::int64_t>(report.problems.size());
-    return writeRosterRows(db, data);
+    return store::writeRosterRows(db, data);
 }
 
 Status EdfiRosterSink::applyDeletes(Database& db, std::string_view resource, const std::vector<nlohmann::json>& items) {
-    // A registration withdrawn by the state leaves the roster unless the
-    // student already has entries here: the kiosk's history is never dropped.
     if (resource != "studentAssessmentRegistrations") return {};
-    auto stmt = db.prepare(
-        "DELETE FROM registration WHERE session_id = ?1 AND student_unique_id = ?2 AND NOT EXISTS"
-        " (SELECT 1 FROM event e WHERE e.session_id = ?1 AND e.student_unique_id = ?2);");
-    if (!stmt) return edsync::fail(stmt.error());
     for (const auto& item : items) {
         if (!item.is_object()) continue;
         // The server's data: a member of the wrong type is skipped, never thrown.
@@ -39,11 +38,9 @@ Status EdfiRosterSink::applyDeletes(Database& db, std::string_view resource, con
                 student = (*ref)["studentUniqueId"].get<std::string>();
         }
         if (session.empty() || student.empty()) continue;
-        stmt->reset();
-        stmt->bind(1, session).bind(2, student);
-        if (auto s = stmt->run(); !s) return s;
+        if (auto s = store::withdrawRegistration(db, session, student); !s) return s;
     }
     return {};
 }
 
-} // namespace kiosk::store
+} // namespace kiosk::app

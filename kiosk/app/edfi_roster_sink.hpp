@@ -2,17 +2,18 @@
 // Applies what the sync pull downloads (assessmentAdministrations, students,
 // studentAssessmentRegistrations) to the kiosk's roster tables, through the
 // same validation as a roster file. Runs inside the puller's transaction.
+// The app's wiring: the store knows rosters, not the HTTP puller.
 #include "kiosk/store/roster_import.hpp"
 #include "sync/edfi/puller.hpp"
 
 #include <atomic>
 
-namespace kiosk::store {
+namespace kiosk::app {
 
 class EdfiRosterSink final : public edsync::edfi::PullSink {
 public:
-    Status apply(Database& db, std::string_view resource, const std::vector<nlohmann::json>& items) override;
-    Status applyDeletes(Database& db, std::string_view resource, const std::vector<nlohmann::json>& items) override;
+    store::Status apply(store::Database& db, std::string_view resource, const std::vector<nlohmann::json>& items) override;
+    store::Status applyDeletes(store::Database& db, std::string_view resource, const std::vector<nlohmann::json>& items) override;
 
     // Items refused by validation so far (counted, not logged: they hold names).
     std::int64_t skipped() const { return m_skipped.load(); }
@@ -24,4 +25,4 @@ private:
 // The resources to pull, in an order that lets references resolve.
 std::vector<edsync::edfi::PullResource> rosterPullResources();
 
-} // namespace kiosk::store
+} // namespace kiosk::app
