@@ -455,21 +455,23 @@ std::string CheckInScreen::boardRowValue(const store::RosterRow& row, service::S
 void CheckInScreen::drawBoard(float height) {
     float em = m_ui.em();
     float width = ImGui::GetContentRegionAvail().x;
+    enum class Cell { Student, Status, Seat, TimeIn, Break, Accommodations, State };
     struct Column {
+        Cell cell;
         const char* key;
         BoardSort sort;
         float widthEm;  // 0: stretches
         bool sortable;
     };
-    std::vector<Column> columns{{boardSortColumnKey(BoardSort::Name), BoardSort::Name, 0.0f, true},
-                                {boardSortColumnKey(BoardSort::Status), BoardSort::Status, 7.0f, true}};
-    if (width >= 27.0f * em) columns.push_back({boardSortColumnKey(BoardSort::Seat), BoardSort::Seat, 3.0f, true});
+    auto sorted = [](Cell cell, BoardSort sort, float widthEm) { return Column{cell, boardSortColumnKey(sort), sort, widthEm, true}; };
+    std::vector<Column> columns{sorted(Cell::Student, BoardSort::Name, 0.0f), sorted(Cell::Status, BoardSort::Status, 7.0f)};
+    if (width >= 27.0f * em) columns.push_back(sorted(Cell::Seat, BoardSort::Seat, 3.0f));
     if (width >= 37.0f * em) {
-        columns.push_back({boardSortColumnKey(BoardSort::TimeIn), BoardSort::TimeIn, 3.0f, true});
-        columns.push_back({"board.colBreak", BoardSort::Name, 3.0f, false});
-        columns.push_back({"board.colAccommodations", BoardSort::Name, 2.6f, false});
+        columns.push_back(sorted(Cell::TimeIn, BoardSort::TimeIn, 3.0f));
+        columns.push_back({Cell::Break, "board.colBreak", BoardSort::Name, 3.0f, false});
+        columns.push_back({Cell::Accommodations, "board.colAccommodations", BoardSort::Name, 2.6f, false});
     }
-    if (width >= 27.0f * em) columns.push_back({boardSortColumnKey(BoardSort::State), BoardSort::State, 4.6f, true});
+    if (width >= 27.0f * em) columns.push_back(sorted(Cell::State, BoardSort::State, 4.6f));
 
     // No height: every row in the page, which scrolls (stacked panes); else the board scrolls in its pane.
     ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_Sortable | ImGuiTableFlags_SizingFixedFit |
@@ -541,17 +543,19 @@ void CheckInScreen::drawBoard(float height) {
             for (std::size_t c = 1; c < columns.size(); ++c) {
                 ImGui::TableSetColumnIndex(static_cast<int>(c));
                 ImGui::SetCursorPosY(ImGui::GetCursorPosY() + inset);
-                std::string key = columns[c].key;
-                if (key == "board.colStatus") drawBoardStatus(m_ui, row);
-                else if (key == "board.colSeat") ImGui::TextUnformatted(row.presence == domain::Presence::CheckedOut ? "" : row.seat.c_str());
-                else if (key == "board.colIn") ImGui::TextUnformatted(row.checkedInAt ? m_ui.clock(*row.checkedInAt).c_str() : "");
-                else if (key == "board.colBreak") {
+                switch (columns[c].cell) {
+                case Cell::Student: break;  // the row itself, drawn above
+                case Cell::Status: drawBoardStatus(m_ui, row); break;
+                case Cell::Seat: ImGui::TextUnformatted(row.presence == domain::Presence::CheckedOut ? "" : row.seat.c_str()); break;
+                case Cell::TimeIn: ImGui::TextUnformatted(row.checkedInAt ? m_ui.clock(*row.checkedInAt).c_str() : ""); break;
+                case Cell::Break:
                     if (row.breakStartedAt) ImGui::TextColored(m_ui.palette.warning, "%s", m_ui.clock(*row.breakStartedAt).c_str());
-                } else if (key == "board.colAccommodations") {
+                    break;
+                case Cell::Accommodations:
                     if (!row.scheduledAccommodations.empty() || row.accommodationsDelivered > 0)
                         ImGui::Text("%d / %zu", row.accommodationsDelivered, row.scheduledAccommodations.size());
-                } else if (key == "board.colState") {
-                    ImGui::TextColored(boardStateColour(m_ui, copy), "%s", boardStateText(m_ui, copy).c_str());
+                    break;
+                case Cell::State: ImGui::TextColored(boardStateColour(m_ui, copy), "%s", boardStateText(m_ui, copy).c_str()); break;
                 }
             }
         }
