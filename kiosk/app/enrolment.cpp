@@ -1,5 +1,6 @@
 #include "kiosk/app/enrolment.hpp"
 
+#include "kiosk/domain/descriptors.hpp"
 #include "kiosk/store/edfi_mapping.hpp"
 #include "kiosk/app/edfi_roster_sink.hpp"
 #include "kiosk/store/work_repo.hpp"
@@ -8,11 +9,14 @@
 #include "sync/edfi/session.hpp"
 #include "sync/transport/curl_transport.hpp"
 
+#include <nlohmann/json.hpp>
 #include <sodium.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <set>
+#include <span>
 #include <fcntl.h>
 #include <vector>
 #include <sys/stat.h>
@@ -145,6 +149,44 @@ std::optional<EnrolFiles> writeEnrolment(const EnrolRequest& r, std::optional<st
     return files;
 }
 
+namespace {
+
+// GET every value of one descriptor type (pages of 500) and name the offered
+// codes it lacks. A value counts only in the Ed-Fi namespace the kiosk writes.
+DescriptorCheck listedDescriptors(edsync::transport::CurlTransport& http, const edsync::edfi::Session& session, const std::string& token,
+                                  const std::string& resource, std::string_view ns, std::span<const std::string_view> offered) {
+    constexpr int kPage = 500, kMaxPages = 20;
+    DescriptorCheck c;
+    c.resource = resource;
+    std::set<std::string, std::less<>> present;
+    for (int page = 0; page < kMaxPages; ++page) {
+        auto reply = http.performOne(session.getRequest(
+            session.resourceUrl(resource) + "?limit=" + std::to_string(kPage) + "&offset=" + std::to_string(page * kPage), token));
+        if (!reply || reply->status != 200) {
+            c.detail = reply ? "HTTP " + std::to_string(reply->status) : reply.error().describe();
+            return c;
+        }
+        nlohmann::json items = nlohmann::json::parse(reply->body, nullptr, false);
+        if (!items.is_array()) {
+            c.detail = "an answer that is not a list of descriptors";
+            return c;
+        }
+        for (const auto& item : items) {
+            if (!item.is_object()) continue;
+            auto n = item.find("namespace");
+            auto code = item.find("codeValue");
+            if (n != item.end() && n->is_string() && code != item.end() && code->is_string() && *n == ns) present.insert(code->get<std::string>());
+        }
+        if (items.size() < static_cast<std::size_t>(kPage)) break;
+    }
+    c.listed = true;
+    for (auto code : offered)
+        if (!present.contains(code)) c.missing.emplace_back(code);
+    return c;
+}
+
+} // namespace
+
 ServerCheck checkServer(const StateConfig& state, const Credentials& credentials, std::chrono::milliseconds connectTimeout) {
     using edsync::transport::FailureKind;
     ServerCheck out;
@@ -245,6 +287,19 @@ ServerCheck checkServer(const StateConfig& state, const Credentials& credentials
         if (reply) c.detail = "HTTP " + std::to_string(reply->status);
         out.resources.push_back(std::move(c));
     }
+
+    // 4. The descriptor values the kiosk offers a proctor (why a student did
+    // not test, what kind of irregularity): one the state lacks would be a
+    // 400 on the test day, so it is named now.
+    struct Offered {
+        const char* resource;
+        std::string_view ns;  // "uri://ed-fi.org/ReasonNotTestedDescriptor#"
+        std::span<const std::string_view> codes;
+    };
+    for (const Offered& o : {Offered{"reasonNotTestedDescriptors", domain::kReasonNotTestedNs, domain::reasonsNotTested()},
+                             Offered{"eventCircumstanceDescriptors", domain::kEventCircumstanceNs, domain::eventCircumstances()}}) {
+        out.descriptors.push_back(listedDescriptors(http, session, *token, o.resource, o.ns.substr(0, o.ns.size() - 1), o.codes));
+    }
     return out;
 }
 
@@ -270,6 +325,17 @@ std::vector<std::string> preflightFindings(const ServerCheck& check) {
                                : "check-in records will wait at the site until the state offers it";
         if (c.finding == F::Unknown) then = "run enrol again once the server answers";
         out.push_back(what + ": " + then);
+    }
+    for (const auto& d : check.descriptors) {
+        if (!d.listed) {
+            out.push_back("could not read the state's " + d.resource + " (" + d.detail + "): run enrol again to check them");
+            continue;
+        }
+        if (d.missing.empty()) continue;
+        std::string codes;
+        for (const auto& m : d.missing) codes += (codes.empty() ? "\"" : ", \"") + m + "\"";
+        out.push_back("the state's " + d.resource + " lack " + codes + ": a record that uses one of them will be refused; " +
+                      "ask the state to add them, or do not choose them on the test day");
     }
     // The kiosk's records follow Ed-Fi Data Standard 5 (docs/edfi.md).
     if (check.outcome == CheckOutcome::Ok && !check.dataModelVersion.empty() && check.dataModelVersion.rfind("5.", 0) != 0)

@@ -76,12 +76,21 @@ struct KioskResource {
 // Every resource the kiosk uses: the roster it reads, the records it writes.
 std::vector<KioskResource> kioskResources();
 
+// The descriptor values of one type the kiosk may write, as the state lists them.
+struct DescriptorCheck {
+    std::string resource;              // "reasonNotTestedDescriptors"
+    bool listed = false;               // the state answered with its values
+    std::string detail;                // when not listed: the status or the failure
+    std::vector<std::string> missing;  // code values the kiosk offers that the state lacks
+};
+
 struct ServerCheck {
     CheckOutcome outcome = CheckOutcome::Unreachable;
     std::string message;
     std::string dataModelVersion;
     std::optional<std::int64_t> clockOffsetMs;
     std::vector<ResourceCheck> resources;  // when a token was granted
+    std::vector<DescriptorCheck> descriptors;
 };
 // What the pre-flight means for the test day, one sentence per finding that
 // is not "usable" (empty: nothing to fix).

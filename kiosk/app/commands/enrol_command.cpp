@@ -149,8 +149,13 @@ int enrol(Context& ctx, const EnrolOptions& o) {
         for (const auto& r : check.resources)
             std::cout << "  " << printable(r.resource) << (r.writes ? " (writes)" : " (reads)") << ": "
                       << (r.finding == ResourceCheck::Finding::Usable ? "ok" : printable(r.detail)) << "\n";
+        for (const auto& d : check.descriptors)
+            std::cout << "  " << printable(d.resource) << ": "
+                      << (!d.listed ? printable(d.detail) : d.missing.empty() ? std::string("every value the kiosk offers is there")
+                                                                              : std::to_string(d.missing.size()) + " value(s) missing")
+                      << "\n";
         if (auto findings = preflightFindings(check); findings.empty()) {
-            std::cout << "pre-flight: every resource the kiosk uses is there and allowed\n";
+            std::cout << "pre-flight: every resource and descriptor value the kiosk uses is there and allowed\n";
         } else {
             for (const auto& f : findings) std::cout << "warning: " << printable(f) << "\n";
         }

@@ -49,6 +49,7 @@ struct Behaviour {
     std::string expiresAs;                // "": seconds; "epoch" / "iso": expires_in as an absolute time
     std::vector<std::string> absentResources;   // this server does not offer them: 404
     std::vector<std::string> refusedResources;  // the client's claims do not cover them: 403
+    std::vector<std::string> withheldDescriptors;  // full URIs this deployment lacks: not listed, refused in records
 };
 
 // The whole behaviour of the double: routes one request to a response.
@@ -76,6 +77,8 @@ private:
     HttpResponse dataRequest(const HttpRequest& request, const std::vector<std::string>& segments);
     HttpResponse postResource(const HttpRequest& request, const ResourceSpec& spec);
     HttpResponse listResource(const HttpRequest& request, const ResourceSpec& spec);
+    // GET /ed-fi/{type}Descriptors for a type the catalog knows; none otherwise.
+    std::optional<HttpResponse> listDescriptors(const HttpRequest& request, const std::string& resource);
     HttpResponse listDeletes(const HttpRequest& request, const ResourceSpec& spec);
     HttpResponse listKeyChanges(const HttpRequest& request);
     HttpResponse availableChangeVersions(const HttpRequest& request);

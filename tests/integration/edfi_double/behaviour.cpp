@@ -86,6 +86,14 @@ HttpResponse Api::setBehaviour(const nlohmann::json& body) {
                 names.push_back(v.get<std::string>());
             }
             (name == "absentResources" ? next.absentResources : next.refusedResources) = std::move(names);
+        } else if (name == "withheldDescriptors") {
+            if (!value.is_array()) return bad("withheldDescriptors: a list of descriptor URIs");
+            std::vector<std::string> uris;
+            for (const auto& v : value) {
+                if (!v.is_string()) return bad("withheldDescriptors: a list of descriptor URIs");
+                uris.push_back(v.get<std::string>());
+            }
+            next.withheldDescriptors = std::move(uris);
         } else if (name == "maxLiveTokens") {
             if (!value.is_number_unsigned() || value.get<std::uint64_t>() < 1) return bad("maxLiveTokens: 1 or more");
             m_tokens.setMaxLivePerClient(value.get<std::size_t>());
@@ -95,6 +103,7 @@ HttpResponse Api::setBehaviour(const nlohmann::json& body) {
     }
     if (body.value("defaults", false)) m_tokens.setMaxLivePerClient(m_config.maxLiveTokens);
     m_behaviour = next;
+    m_descriptors.setWithheld({next.withheldDescriptors.begin(), next.withheldDescriptors.end()});
     // Switching snapshots on takes one of the data as it is now.
     if (takeSnapshot) m_snapshot.copyRecordsFrom(m_store);
     return jsonResponse(200, {{"changeQueries", next.changeQueriesStatus},
@@ -106,7 +115,8 @@ HttpResponse Api::setBehaviour(const nlohmann::json& body) {
                               {"v8", next.v8},
                               {"expiresAs", next.expiresAs},
                               {"absentResources", next.absentResources},
-                              {"refusedResources", next.refusedResources}});
+                              {"refusedResources", next.refusedResources},
+                              {"withheldDescriptors", next.withheldDescriptors}});
 }
 
 HttpResponse Api::tokenStats() {

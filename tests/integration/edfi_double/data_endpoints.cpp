@@ -1,5 +1,6 @@
 // /data/v3/ed-fi/{resource}... of the double's Api: upsert, lists, deletes.
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <variant>
 
@@ -113,6 +114,8 @@ HttpResponse Api::dataRequest(const HttpRequest& request, const std::vector<std:
     if (auto refused = requireBearer(request)) return *refused;
     const ResourceSpec* spec = findResource(segments[3]);
     const Behaviour play = behaviour();
+    if (segments.size() == 4 && request.method == "GET")
+        if (auto descriptors = listDescriptors(request, segments[3])) return *descriptors;
     auto listed = [&](const std::vector<std::string>& names) { return std::find(names.begin(), names.end(), segments[3]) != names.end(); };
     if (spec == nullptr || !isAvailable(*spec) || segments.size() > 5 || listed(play.absentResources)) {
         return notFound("The resource '" + segments[3] + "' does not exist on this API.");
@@ -148,6 +151,27 @@ HttpResponse Api::dataRequest(const HttpRequest& request, const std::vector<std:
         return response;
     }
     return methodNotAllowed("GET, DELETE");
+}
+
+std::optional<HttpResponse> Api::listDescriptors(const HttpRequest& request, const std::string& resource) {
+    if (!resource.ends_with("Descriptors") || resource.empty()) return std::nullopt;
+    std::string type = resource.substr(0, resource.size() - 1);
+    type[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(type[0])));
+    if (!m_descriptors.knowsType(type)) return std::nullopt;
+    auto query = readListQuery(request, behaviour().maxLimit);
+    if (auto* refused = std::get_if<HttpResponse>(&query)) return *refused;
+    const ListQuery& q = std::get<ListQuery>(query);
+    const auto values = m_descriptors.valuesOfType(type);
+    nlohmann::json page = nlohmann::json::array();
+    for (std::uint64_t i = q.offset; i < values.size() && i < q.offset + q.limit; ++i) {
+        const auto& v = values[i];
+        page.push_back({{"id", type + "-" + std::to_string(i)},
+                        {"namespace", v.namespaceUri + "/" + v.type},
+                        {"codeValue", v.codeValue},
+                        {"shortDescription", v.codeValue},
+                        {"description", v.codeValue}});
+    }
+    return jsonResponse(200, page);
 }
 
 HttpResponse Api::postResource(const HttpRequest& request, const ResourceSpec& spec) {

@@ -51,7 +51,24 @@ bool DescriptorCatalog::knowsType(std::string_view type) const {
 
 bool DescriptorCatalog::contains(std::string_view uri) const {
     std::shared_lock lock(m_mutex);
-    return m_builtIn.contains(uri) || m_extras.contains(uri);
+    return (m_builtIn.contains(uri) || m_extras.contains(uri)) && !m_withheld.contains(uri);
+}
+
+std::vector<DescriptorUri> DescriptorCatalog::valuesOfType(std::string_view type) const {
+    std::shared_lock lock(m_mutex);
+    std::vector<DescriptorUri> out;
+    for (const auto* set : {&m_builtIn, &m_extras})
+        for (const auto& uri : *set) {
+            if (m_withheld.contains(uri)) continue;
+            auto parsed = parseDescriptorUri(uri);
+            if (parsed && parsed->type == type) out.push_back(std::move(*parsed));
+        }
+    return out;
+}
+
+void DescriptorCatalog::setWithheld(std::set<std::string, std::less<>> uris) {
+    std::unique_lock lock(m_mutex);
+    m_withheld = std::move(uris);
 }
 
 } // namespace edfi_double

@@ -4,6 +4,7 @@
 #include <shared_mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -34,6 +35,12 @@ public:
 
     bool knowsType(std::string_view type) const;
     bool contains(std::string_view uri) const;
+    // Every value of one type ("ReasonNotTestedDescriptor"), as GET
+    // /ed-fi/reasonNotTestedDescriptors lists them.
+    std::vector<DescriptorUri> valuesOfType(std::string_view type) const;
+    // Values this server plays without (a deployment that lacks them): not
+    // listed, and refused in a record as unknown.
+    void setWithheld(std::set<std::string, std::less<>> uris);
 
 private:
     mutable std::shared_mutex m_mutex;
@@ -41,6 +48,7 @@ private:
     std::set<std::string, std::less<>> m_extras;
     std::set<std::string, std::less<>> m_builtInTypes;
     std::set<std::string, std::less<>> m_extraTypes;
+    std::set<std::string, std::less<>> m_withheld;
 };
 
 // The subset committed in data/descriptor_values.json, embedded at build time.
