@@ -38,7 +38,27 @@ std::pair<Strings, std::string> Strings::load(const std::filesystem::path& dir, 
         s.m_language = lang;
         return {std::move(s), text.error()};
     }
-    return parse(text.value(), lang);
+    auto loaded = parse(text.value(), lang);
+    // The message catalogue is optional (English needs none); a damaged one
+    // is reported and the sentences stay in English.
+    const auto catalogue = dir / "messages" / (lang + ".json");
+    std::error_code ec;
+    if (std::filesystem::exists(catalogue, ec)) {
+        auto messages = edsync::files::readBounded(catalogue, {.maxBytes = kMaxAssetFileBytes, .magic = {}, .jsonObject = true});
+        auto doc = messages ? nlohmann::json::parse(messages.value(), nullptr, false) : nlohmann::json();
+        if (!doc.is_object()) {
+            loaded.second += std::string(loaded.second.empty() ? "" : "; ") + "messages/" + lang + ".json is not a JSON object";
+        } else {
+            for (const auto& [english, translated] : doc.items())
+                if (translated.is_string()) loaded.first.m_messages.emplace(english, translated.get<std::string>());
+        }
+    }
+    return loaded;
+}
+
+std::string Strings::message(std::string_view english) const {
+    auto it = m_messages.find(std::string(english));
+    return it != m_messages.end() ? it->second : std::string(english);
 }
 
 const std::string& Strings::get(std::string_view key) const {

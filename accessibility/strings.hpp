@@ -24,9 +24,17 @@ public:
     std::string format(std::string_view key, std::initializer_list<std::pair<std::string_view, std::string>> args) const;
     std::vector<std::string> keys() const;
 
+    // The sentences the domain and the services compose (refusals, sign-in
+    // answers) are written in English, as gettext's msgids are; a language's
+    // strings/messages/<lang>.json maps each to its translation. One not in the
+    // catalogue is shown as written, never dropped.
+    std::string message(std::string_view english) const;
+    std::size_t messageCount() const { return m_messages.size(); }
+
 private:
     std::string m_language;
     std::unordered_map<std::string, std::string> m_text;
+    std::unordered_map<std::string, std::string> m_messages;
     mutable std::string m_missing;
 };
 

@@ -57,7 +57,7 @@ void Dialogs::finish(const service::ActionResult& r, const std::string& savedTex
         close();
         out.closed = true;
     } else {
-        m_error = r.message;
+        m_error = m_ui.said(r.message);
     }
 }
 
@@ -263,7 +263,7 @@ DialogOutcome Dialogs::drawCheckIn(const std::string& sessionId) {
         if (refused) {
             auto r = m_ui.services.attendance.recordIdCheck(sessionId, id, m_ui.proctor, m_idMethod, m_verifiedBy);
             out.saved = m_ui.report(r, m_ui.fmt("feedback.idRefused", {{"name", who}}));
-            if (!out.saved) m_error = r.message;
+            if (!out.saved) m_error = m_ui.said(r.message);
         } else {
             service::CheckInDetails d{m_idMethod, m_verifiedBy, m_seat, m_lateReason};
             auto r = m_ui.services.attendance.checkIn(sessionId, id, m_ui.proctor, d);
@@ -271,7 +271,7 @@ DialogOutcome Dialogs::drawCheckIn(const std::string& sessionId) {
             if (!m_seat.empty()) what += " · " + m_ui.fmt("feedback.seat", {{"seat", m_seat}});
             if (late) what += " · " + m_ui.tr("status.late");
             out.saved = m_ui.report(r, what);
-            if (!out.saved) m_error = r.message;
+            if (!out.saved) m_error = m_ui.said(r.message);
         }
         if (out.saved) {
             close();
@@ -369,8 +369,8 @@ DialogOutcome Dialogs::drawBulk(const std::string& sessionId) {
         auto r = noShow ? m_ui.services.attendance.markNoShowsAtCutoff(sessionId, m_ui.proctor, ids)
                         : m_ui.services.attendance.checkOutEveryone(sessionId, m_ui.proctor, ids);
         if (!r.message.empty()) {
-            m_error = r.message;
-            m_ui.feedback = Feedback{false, r.message};
+            m_error = m_ui.said(r.message);
+            m_ui.feedback = Feedback{false, m_ui.said(r.message)};
         } else {
             out.saved = true;
             m_ui.dataChanged = true;
@@ -401,7 +401,7 @@ DialogOutcome Dialogs::drawWalkIn(const std::string& sessionId) {
             close();
             out.closed = true;
         } else {
-            m_error = r.message;
+            m_error = m_ui.said(r.message);
         }
     }
     return out;

@@ -56,7 +56,7 @@ bool ReviewScreen::draw() {
             m_comment.clear();
             refresh();
         } else {
-            m_ui.feedback = Feedback{false, r.message};
+            m_ui.feedback = Feedback{false, m_ui.said(r.message)};
         }
     }
     return true;

@@ -76,6 +76,8 @@ struct UiContext {
     bool escapeConsumed = false;  // Escape already backed out of something this frame (reset every frame)
 
     const std::string& tr(std::string_view key) const { return strings->get(key); }
+    // A sentence from the domain or a service, in the kiosk's language.
+    std::string said(std::string_view english) const { return strings->message(english); }
     std::string fmt(std::string_view key, std::initializer_list<std::pair<std::string_view, std::string>> args) const {
         return strings->format(key, args);
     }
@@ -95,7 +97,7 @@ struct UiContext {
 
     // Shows the outcome: "saved" only when the service says it committed.
     bool report(const service::ActionResult& r, const std::string& savedText) {
-        feedback = r.saved ? Feedback{true, fmt("feedback.saved", {{"what", savedText}})} : Feedback{false, r.message};
+        feedback = r.saved ? Feedback{true, fmt("feedback.saved", {{"what", savedText}})} : Feedback{false, said(r.message)};
         dataChanged = dataChanged || r.saved;
         return r.saved;
     }

@@ -74,6 +74,22 @@ TEST_CASE("a student signs in with ID and PIN, sees the banner and progress, and
     CHECK(std::find(actions.begin(), actions.end(), "student.sign_in_failed") != actions.end());
 }
 
+TEST_CASE("in Spanish, a refused sign-in says why in Spanish (the service's sentence, translated)") {
+    Lab lab;
+    lab.h.press(keys::F8);
+    lab.h.frames(2);
+    REQUIRE(lab.h.ui().language() == "es");
+    REQUIRE(lab.h.focused() != nullptr);
+    lab.h.type("S100001");
+    lab.h.press(keys::Tab);
+    lab.h.type("9999");
+    lab.h.press(keys::Enter);
+    lab.h.frames(1);
+    CHECK_FALSE(lab.h.ui().studentScreen().signedIn());
+    CHECK(lab.h.findContaining("Ese ID de estudiante y ese PIN no coinciden") != nullptr);
+    CHECK(lab.h.findContaining("do not match") == nullptr);
+}
+
 TEST_CASE("a student logs a task by keyboard and submits it, and it waits for review") {
     Lab lab;
     lab.signIn();

@@ -2,10 +2,14 @@
 #include "accessibility/a11y_tree.hpp"
 #include "accessibility/strings.hpp"
 #include "accessibility/theme.hpp"
+#include "support/temp_dir.hpp"
 
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <fstream>
+#include <iterator>
+#include <regex>
 
 #include <set>
 
@@ -106,4 +110,47 @@ TEST_CASE("a missing key shows itself, and placeholders are filled by name") {
     CHECK(bad.get("b") == "ok");
     auto [notJson, error2] = Strings::parse("[1,2", "xx");
     CHECK(error2.find("not a JSON object") != std::string::npos);
+}
+
+namespace {
+// The English sentences the domain and the services refuse with, as written
+// in their sources: refuse("…"), ActionResult::refused("…"), Refusal{"…"}.
+std::set<std::string> refusalsInSources() {
+    const std::filesystem::path root = kAssets.parent_path();
+    const std::regex literal(R"re((?:refuse|refused|Refusal\{)\("((?:[^"\\]|\\.)*)"\))re");
+    std::set<std::string> found;
+    for (const char* dir : {"kiosk/domain", "kiosk/service"})
+        for (const auto& e : std::filesystem::directory_iterator(root / dir)) {
+            if (e.path().extension() != ".cpp") continue;
+            std::ifstream in(e.path());
+            std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+            for (auto it = std::sregex_iterator(text.begin(), text.end(), literal); it != std::sregex_iterator(); ++it) found.insert((*it)[1].str());
+        }
+    return found;
+}
+} // namespace
+
+TEST_CASE("every refusal the domain and the services write has its Spanish sentence, and others stay as written") {
+    Strings es = load("es");
+    auto refusals = refusalsInSources();
+    REQUIRE(refusals.size() > 40);  // the scan found the sources
+    for (const auto& english : refusals) {
+        INFO("not translated: " << english);
+        CHECK(es.message(english) != english);
+    }
+    CHECK(es.message("This student is already on a break.") == "Este estudiante ya está en un descanso.");
+    CHECK(es.message("A sentence nobody translated.") == "A sentence nobody translated.");
+    Strings en = load("en");
+    CHECK(en.message("This student is already on a break.") == "This student is already on a break.");
+}
+
+TEST_CASE("a damaged message catalogue is reported and the sentences stay in English") {
+    kiosk::test::TempDir dir;
+    std::filesystem::create_directories(dir.path() / "messages");
+    std::ofstream(dir.path() / "es.json") << R"({"app.title": "Quiosco"})";
+    std::ofstream(dir.path() / "messages" / "es.json") << "[not an object";
+    auto loaded = Strings::load(dir.path(), "es");
+    CHECK(loaded.second.find("messages/es.json") != std::string::npos);
+    CHECK(loaded.first.get("app.title") == "Quiosco");
+    CHECK(loaded.first.message("Enter a seat.") == "Enter a seat.");
 }
