@@ -665,7 +665,7 @@ void CheckInScreen::drawAccommodations(const service::StudentDetail& d) {
             std::string& list = term == "environment" || term == "keyword-translation" ? manual : automatic;
             list += (list.empty() ? "" : ", ") + m_ui.tr("pnp." + term);
         }
-        for (const auto& u : profile.unrecognised) manual += (manual.empty() ? "" : ", ") + std::string(domain::descriptorCodeValue(u));
+        for (const auto& u : profile.unrecognised) manual += (manual.empty() ? "" : ", ") + m_ui.accommodationName(u);
         if (!automatic.empty()) m_ui.widgets.wrappedText(m_ui.fmt("profile.applied", {{"list", automatic}}));
         if (!manual.empty()) m_ui.widgets.wrappedText(m_ui.fmt("profile.notAutomatic", {{"list", manual}}));
     }
@@ -676,14 +676,14 @@ void CheckInScreen::drawAccommodations(const service::StudentDetail& d) {
         bool isScheduled = i < d.row.scheduledAccommodations.size();
         if (!isScheduled && delivered == d.attendance.accommodations.end() && !m_showAllAccommodations) continue;
         bool checked = delivered != d.attendance.accommodations.end();
-        std::string label = std::string(domain::descriptorCodeValue(acc));
+        std::string label = m_ui.accommodationName(acc);
         if (isScheduled) label += " " + m_ui.tr("accommodations.scheduledMark");
         if (checked) label += " · " + m_ui.fmt("accommodations.deliveredAt", {{"time", m_ui.clock(delivered->at)}});
         label += "##acc" + std::to_string(i);
         bool value = checked;
         if (m_ui.widgets.checkbox(label, value, canRecord && !checked) && value) {
             auto r = m_ui.services.attendance.deliverAccommodation(m_sessionId, d.row.student.studentUniqueId, m_ui.proctor, acc);
-            afterAction(m_ui.report(r, m_ui.fmt("feedback.accommodation", {{"what", std::string(domain::descriptorCodeValue(acc))}})), false);
+            afterAction(m_ui.report(r, m_ui.fmt("feedback.accommodation", {{"what", m_ui.accommodationName(acc)}})), false);
             return;  // the detail was reloaded; draw it next frame
         }
     }
@@ -701,7 +701,7 @@ void CheckInScreen::drawHistory(const service::StudentDetail& d) {
         const auto& e = h.event;
         std::string line = m_ui.clock(e.at) + "  " + m_ui.tr("event." + std::string(domain::eventKindCode(e.kind)));
         if (!e.seat.empty()) line += " · " + e.seat;
-        if (!e.accommodation.empty()) line += " · " + std::string(domain::descriptorCodeValue(e.accommodation));
+        if (!e.accommodation.empty()) line += " · " + m_ui.accommodationName(e.accommodation);
         if (!e.circumstance.empty()) line += " · " + std::string(domain::descriptorCodeValue(e.circumstance)) + ": " + e.description;
         if (!e.reason.empty()) line += " · " + e.reason;
         line += " · " + e.proctor;

@@ -245,7 +245,7 @@ DialogOutcome Dialogs::drawCheckIn(const std::string& sessionId) {
     }
     if (!m_row.scheduledAccommodations.empty()) {
         std::string list;
-        for (const auto& a : m_row.scheduledAccommodations) list += (list.empty() ? "" : ", ") + std::string(domain::descriptorCodeValue(a));
+        for (const auto& a : m_row.scheduledAccommodations) list += (list.empty() ? "" : ", ") + m_ui.accommodationName(a);
         m_ui.widgets.wrappedText(m_ui.fmt("checkin.scheduled", {{"list", list}}));
     }
     idMethodChoice();

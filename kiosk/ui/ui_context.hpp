@@ -5,6 +5,7 @@
 #include "accessibility/strings.hpp"
 #include "accessibility/text_settings.hpp"
 #include "accessibility/theme.hpp"
+#include "kiosk/domain/descriptors.hpp"
 #include "kiosk/service/action_result.hpp"
 #include "kiosk/service/attendance_service.hpp"
 #include "kiosk/service/security_service.hpp"
@@ -76,6 +77,14 @@ struct UiContext {
     bool escapeConsumed = false;  // Escape already backed out of something this frame (reset every frame)
 
     const std::string& tr(std::string_view key) const { return strings->get(key); }
+    // An accommodation descriptor by its words in the kiosk's language: the
+    // Ed-Fi categories and the usual ones have them; a state's own value is
+    // shown as the state names it.
+    std::string accommodationName(std::string_view uri) const {
+        std::string code(domain::descriptorCodeValue(uri));
+        std::string key = "accommodation." + code;
+        return strings->has(key) ? strings->get(key) : code;
+    }
     // A sentence from the domain or a service, in the kiosk's language.
     std::string said(std::string_view english) const { return strings->message(english); }
     std::string fmt(std::string_view key, std::initializer_list<std::pair<std::string_view, std::string>> args) const {

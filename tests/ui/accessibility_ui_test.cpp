@@ -4,6 +4,7 @@
 // and truncated labels shown whole.
 #include "accessibility/assets.hpp"
 #include "accessibility/spoken_text.hpp"
+#include "kiosk/domain/descriptors.hpp"
 #include "kiosk/store/roster_repo.hpp"
 #include "kiosk/ui/keys.hpp"
 #include "support/temp_dir.hpp"
@@ -560,4 +561,26 @@ TEST_CASE("read-aloud without a sound device says so on the student's screen and
     h.ui().setLanguage("es");
     h.frames(2);
     CHECK(h.findContaining("La lectura en voz alta no funciona en este equipo: el equipo no tiene dispositivo de sonido") != nullptr);
+}
+
+TEST_CASE("in Spanish, a student's scheduled accommodations are named in Spanish at check-in") {
+    test::DemoFixture f;
+    test::UiHarness h(f.store, f.clock(), 1280, 800);
+    h.openFirstSession();
+    auto roster = store::rosterForSession(f.store.db(), test::kMathSession).value();
+    auto withAccommodation = std::find_if(roster.begin(), roster.end(), [](const store::RosterRow& r) { return !r.scheduledAccommodations.empty(); });
+    REQUIRE(withAccommodation != roster.end());
+    const std::string code(domain::descriptorCodeValue(withAccommodation->scheduledAccommodations.front()));
+    auto es = accessibility::Strings::load(accessibility::findAssetsDir() / "strings", "es").first;
+    REQUIRE(es.has("accommodation." + code));
+    const std::string spanish = es.get("accommodation." + code);
+    REQUIRE(spanish != code);
+    h.press(keys::F8);
+    h.frames(2);
+    REQUIRE(h.ui().language() == "es");
+    // The check-in dialog lists what is scheduled for the student.
+    h.type(withAccommodation->student.studentUniqueId);
+    h.press(keys::Enter);
+    h.frames(2);
+    CHECK(h.findContaining(spanish) != nullptr);
 }
