@@ -17,7 +17,8 @@ step "success: discovery answers and a token is granted (exit 0)"
 run_expect 0 "$work/ok.log" enrol --base-url "https://127.0.0.1:$port" --credentials-file "$work/good.creds" --ca-bundle "$ca"
 must_contain "$work/ok.log" "enrolled: Lab 114 #3 at site 255901001"
 must_contain "$work/ok.log" "a token was granted"
-must_contain "$work/ok.log" "pre-flight: every resource the kiosk uses is there and allowed"
+must_contain "$work/ok.log" "pre-flight: every resource and descriptor value the kiosk uses is there and allowed"
+must_contain "$work/ok.log" "reasonNotTestedDescriptors: every value the kiosk offers is there"
 must_contain "$work/ok.log" "studentAssessments (writes): ok"
 must_not_contain "$work/ok.log" "kiosk-secret"
 [ "$(stat -c %a "$work/etc/credentials")" = 600 ] || fail "credentials are not 0600"
@@ -35,13 +36,15 @@ must_not_contain "$work/audit.log" "kiosk-secret"
 
 step "pre-flight: a resource the server lacks and one the claims refuse are named, with what they mean on the test day (exit 0)"
 behave() { curl -sf --cacert "$ca" -X POST -H 'Content-Type: application/json' -d "$1" "https://127.0.0.1:$port/_test/behaviour" >/dev/null || fail "behaviour $1"; }
-behave '{"absentResources": ["studentProgramEvaluations"], "refusedResources": ["students"]}'
+behave '{"absentResources": ["studentProgramEvaluations"], "refusedResources": ["students"], "withheldDescriptors": ["uri://ed-fi.org/EventCircumstanceDescriptor#Fire alarm"]}'
 run_expect 0 "$work/preflight.log" enrol --base-url "https://127.0.0.1:$port" --credentials-file "$work/good.creds" --ca-bundle "$ca"
 must_contain "$work/preflight.log" "studentProgramEvaluations (writes): HTTP 404"
 must_contain "$work/preflight.log" "warning: this server has no studentProgramEvaluations: work-readiness records will wait"
 must_contain "$work/preflight.log" "warning: this client may not use students"
 must_contain "$work/preflight.log" "studentAssessments (writes): ok"
-must_not_contain "$work/preflight.log" "every resource the kiosk uses is there"
+must_contain "$work/preflight.log" "warning: the state's eventCircumstanceDescriptors lack \"Fire alarm\": a record that uses one of them will be refused"
+must_contain "$work/preflight.log" "reasonNotTestedDescriptors: every value the kiosk offers is there"
+must_not_contain "$work/preflight.log" "every resource and descriptor value the kiosk uses is there"
 behave '{"defaults": true}'
 
 step "the secret from a pipe when no file is given (exit 0)"
