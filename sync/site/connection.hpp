@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 
 namespace edsync::site {
 
@@ -35,6 +36,9 @@ public:
     // later means the hub's store was replaced.
     Status ensureStream();
     std::int64_t streamCreatedNs() const;
+    // After a reconnection (once each): when the hub was last heard before
+    // it was lost. For the publisher's thread.
+    std::optional<std::int64_t> takeReconnection();
 
     NatsHandles& nats();
 

@@ -196,9 +196,15 @@ void SiteLink::Impl::publisherLoop() {
     auto lastAnnounce = Clock::time_point{};
     auto lastReport = Clock::time_point{};
     const auto leaseEvery = std::chrono::duration_cast<milliseconds>(config.leaseTtl) / 4;
+    // A hub killed at once can lose what it acknowledged in its last moments
+    // (its store writes behind its acks); what was acknowledged this long
+    // before it was lost goes again, and the duplicate window drops the rest.
+    constexpr std::int64_t kRepublishMarginMs = 30'000;
+    std::optional<std::int64_t> republishSince;
 
     while (!stopRequested()) {
         if (c && c->closed()) {  // the library gave up (e.g. the password changed): start again
+            republishSince = c->lastContactUnixMs();
             lease.reset();
             machines.reset();
             publisherOwner.reset();
@@ -233,6 +239,8 @@ void SiteLink::Impl::publisherLoop() {
 
         bool ok = true;
         if (c->connected()) {
+            if (auto lost = c->takeReconnection()) republishSince = std::min(republishSince.value_or(*lost), *lost);
+            if (republishSince && markPublishedSinceUnpublished(*pubDb, *republishSince - kRepublishMarginMs)) republishSince.reset();
             auto r = publisher->publishPending(config.publishBatch * 8);
             if (!r) {
                 ok = false;

@@ -144,6 +144,14 @@ sqlite::Result<int> markAllUnpublished(Database& db) {
     return db.changes();
 }
 
+sqlite::Result<int> markPublishedSinceUnpublished(Database& db, std::int64_t sinceUnixMs) {
+    auto stmt = db.prepare("UPDATE site_outbox SET published_at = NULL, stream_seq = NULL WHERE published_at >= ?1;");
+    if (!stmt) return fail(stmt.error());
+    stmt->bind(1, sinceUnixMs);
+    if (auto s = stmt->run(); !s) return fail(s.error());
+    return db.changes();
+}
+
 sqlite::Result<bool> recordApplied(Database& db, std::uint64_t streamSeq) {
     assert(db.inTransaction() && "site::recordApplied belongs in the apply transaction");
     auto ins = db.prepare("INSERT INTO site_applied (stream_seq) VALUES (?1) ON CONFLICT DO NOTHING;");

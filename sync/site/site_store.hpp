@@ -52,6 +52,10 @@ sqlite::Result<OutboxStatus> outboxStatus(Database& db);
 
 // The hub's store was replaced (a new stream): every row goes again.
 sqlite::Result<int> markAllUnpublished(Database& db);
+// The hub went away: the rows it acknowledged since `sinceUnixMs` go again.
+// A hub killed at once can lose what it acknowledged but had not yet
+// written; the stream's duplicate window drops those it did keep.
+sqlite::Result<int> markPublishedSinceUnpublished(Database& db, std::int64_t sinceUnixMs);
 
 // --- consumer side --------------------------------------------------------
 

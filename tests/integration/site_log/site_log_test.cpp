@@ -81,6 +81,22 @@ TEST_CASE("site ids become NATS tokens and subject suffixes are checked") {
     CHECK_FALSE(edsync::site::validSubjectSuffix("a b"));
 }
 
+TEST_CASE("after the hub is lost, what it acknowledged in its last moments is sent again; older rows stay published") {
+    TempDir dir;
+    Database db = openKiosk(dir / "k.db");
+    for (int i = 0; i < 4; ++i) REQUIRE(commitEvent(db, eventId("K", i), "attendance.checkin", "{}"));
+    std::vector<edsync::site::Published> early{{eventId("K", 0), 1}, {eventId("K", 1), 2}};
+    std::vector<edsync::site::Published> late{{eventId("K", 2), 3}, {eventId("K", 3), 4}};
+    REQUIRE(edsync::site::markPublished(db, early, 1'000'000).ok());
+    REQUIRE(edsync::site::markPublished(db, late, 2'000'000).ok());
+    CHECK(edsync::site::outboxStatus(db)->unpublished == 0);
+    auto again = edsync::site::markPublishedSinceUnpublished(db, 1'500'000);
+    REQUIRE(again.ok());
+    CHECK(*again == 2);
+    CHECK(edsync::site::outboxStatus(db)->unpublished == 2);
+    CHECK(count(db, "SELECT count(*) FROM site_outbox WHERE published_at IS NULL AND event_id IN ('K-ev-2', 'K-ev-3')") == 2);
+}
+
 TEST_CASE("enqueue rides in the caller's transaction and is idempotent by event id") {
     TempDir dir;
     Database db = openKiosk(dir / "k.db");
