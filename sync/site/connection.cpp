@@ -75,19 +75,6 @@ Result<std::unique_ptr<SiteConnection>> SiteConnection::connect(const SiteLogCon
     if (s == NATS_OK) s = natsOptions_SetReconnectWait(h.opts, config.reconnectWait.count());
     if (s == NATS_OK) s = natsOptions_SetPingInterval(h.opts, 5000);
     if (s == NATS_OK) s = natsOptions_SetMaxPingsOut(h.opts, 2);
-    // A disconnection and a reconnection are noted for the publisher (see takeReconnection).
-    if (s == NATS_OK)
-        s = natsOptions_SetDisconnectedCB(
-            h.opts,
-            [](natsConnection*, void* closure) {
-                auto* handles = static_cast<NatsHandles*>(closure);
-                std::int64_t none = 0;
-                handles->lostAtMs.compare_exchange_strong(none, handles->lastContactMs.load());
-            },
-            &h);
-    if (s == NATS_OK)
-        s = natsOptions_SetReconnectedCB(
-            h.opts, [](natsConnection*, void* closure) { ++static_cast<NatsHandles*>(closure)->reconnects; }, &h);
     // Requests made while disconnected fail at once instead of waiting out their timeout.
     if (s == NATS_OK) s = natsOptions_SetFailRequestsOnDisconnect(h.opts, true);
     if (s == NATS_OK && !config.user.empty())
@@ -133,12 +120,16 @@ std::int64_t SiteConnection::lastContactUnixMs() const { return m_h->lastContact
 void SiteConnection::noteContact() { m_h->lastContactMs = unixMsNow(); }
 std::int64_t SiteConnection::streamCreatedNs() const { return m_h->streamCreatedNs.load(); }
 
-std::optional<std::int64_t> SiteConnection::takeReconnection() {
-    const std::uint64_t now = m_h->reconnects.load();
-    if (now == m_h->reconnectsSeen) return std::nullopt;
-    m_h->reconnectsSeen = now;
-    const std::int64_t lost = m_h->lostAtMs.exchange(0);
-    return lost > 0 ? lost : unixMsNow();
+std::uint64_t SiteConnection::reconnects() const {
+    // Polled, not a callback: the library's callback thread may still run
+    // after this object is gone.
+    if (m_h->nc == nullptr) return 0;
+    natsStatistics* stats = nullptr;
+    if (natsStatistics_Create(&stats) != NATS_OK) return 0;
+    std::uint64_t in = 0, inBytes = 0, out = 0, outBytes = 0, reconnected = 0;
+    if (natsConnection_GetStats(m_h->nc, stats) == NATS_OK) natsStatistics_GetCounts(stats, &in, &inBytes, &out, &outBytes, &reconnected);
+    natsStatistics_Destroy(stats);
+    return reconnected;
 }
 NatsHandles& SiteConnection::nats() { return *m_h; }
 

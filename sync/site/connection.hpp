@@ -36,9 +36,8 @@ public:
     // later means the hub's store was replaced.
     Status ensureStream();
     std::int64_t streamCreatedNs() const;
-    // After a reconnection (once each): when the hub was last heard before
-    // it was lost. For the publisher's thread.
-    std::optional<std::int64_t> takeReconnection();
+    // How many times the library reconnected this connection.
+    std::uint64_t reconnects() const;
 
     NatsHandles& nats();
 

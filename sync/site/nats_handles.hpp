@@ -30,11 +30,6 @@ struct NatsHandles {
     jsCtx* js = nullptr;
     std::atomic<std::int64_t> lastContactMs{0};
     std::atomic<std::int64_t> streamCreatedNs{0};
-    // Set by the library's callbacks (its own thread): when the hub was last
-    // heard before a disconnection, and how many reconnections so far.
-    std::atomic<std::int64_t> lostAtMs{0};
-    std::atomic<std::uint64_t> reconnects{0};
-    std::uint64_t reconnectsSeen = 0;  // the publisher's thread only
 
     std::mutex ackMutex;
     std::vector<PubOutcome> acks;  // drained by the publisher

@@ -201,10 +201,12 @@ void SiteLink::Impl::publisherLoop() {
     // before it was lost goes again, and the duplicate window drops the rest.
     constexpr std::int64_t kRepublishMarginMs = 30'000;
     std::optional<std::int64_t> republishSince;
+    std::uint64_t reconnectsSeen = 0;
+    std::int64_t lastSeenConnectedMs = 0;  // the last round that found the hub reachable
 
     while (!stopRequested()) {
         if (c && c->closed()) {  // the library gave up (e.g. the password changed): start again
-            republishSince = c->lastContactUnixMs();
+            if (lastSeenConnectedMs > 0) republishSince = lastSeenConnectedMs;
             lease.reset();
             machines.reset();
             publisherOwner.reset();
@@ -228,6 +230,7 @@ void SiteLink::Impl::publisherLoop() {
                 continue;
             }
             c = std::shared_ptr<SiteConnection>(std::move(*made));
+            reconnectsSeen = 0;
             if (auto s = c->ensureStream(); !s) setError(s.error().message);
             publisherOwner = std::make_unique<Publisher>(*c, *pubDb);
             publisher = publisherOwner.get();
@@ -239,7 +242,10 @@ void SiteLink::Impl::publisherLoop() {
 
         bool ok = true;
         if (c->connected()) {
-            if (auto lost = c->takeReconnection()) republishSince = std::min(republishSince.value_or(*lost), *lost);
+            if (const std::uint64_t r = c->reconnects(); r != reconnectsSeen) {
+                reconnectsSeen = r;
+                if (lastSeenConnectedMs > 0) republishSince = std::min(republishSince.value_or(lastSeenConnectedMs), lastSeenConnectedMs);
+            }
             if (republishSince && markPublishedSinceUnpublished(*pubDb, *republishSince - kRepublishMarginMs)) republishSince.reset();
             auto r = publisher->publishPending(config.publishBatch * 8);
             if (!r) {
@@ -255,6 +261,8 @@ void SiteLink::Impl::publisherLoop() {
                     st.lastError.clear();
                 }
             }
+            lastSeenConnectedMs =
+                std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
             refreshOutbox();
 
             const auto now = Clock::now();

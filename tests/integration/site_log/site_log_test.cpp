@@ -81,7 +81,7 @@ TEST_CASE("site ids become NATS tokens and subject suffixes are checked") {
     CHECK_FALSE(edsync::site::validSubjectSuffix("a b"));
 }
 
-TEST_CASE("after the hub is lost, what it acknowledged in its last moments is sent again; older rows stay published") {
+TEST_CASE("after the hub is lost, what it acknowledged in its last moments is sent again, and older rows stay published") {
     TempDir dir;
     Database db = openKiosk(dir / "k.db");
     for (int i = 0; i < 4; ++i) REQUIRE(commitEvent(db, eventId("K", i), "attendance.checkin", "{}"));
