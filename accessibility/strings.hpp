@@ -29,7 +29,6 @@ public:
     // strings/messages/<lang>.json maps each to its translation. One not in the
     // catalogue is shown as written, never dropped.
     std::string message(std::string_view english) const;
-    std::size_t messageCount() const { return m_messages.size(); }
 
 private:
     std::string m_language;

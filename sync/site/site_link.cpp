@@ -80,7 +80,7 @@ struct SiteLink::Impl {
         r.holdsLease = linked && holdsLease.load();
         // Stopping: a report from no time at all, so readers see the link gone at once.
         r.updatedUnixMs =
-            linked ? std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count() : 0;
+            linked ? unixMsNow() : 0;
         (void)saveLinkReport(*pubDb, r);  // best effort: a busy or full disk only delays the report
     }
     std::int64_t lastContactMs = 0;  // guarded by mutex
@@ -261,8 +261,7 @@ void SiteLink::Impl::publisherLoop() {
                     st.lastError.clear();
                 }
             }
-            lastSeenConnectedMs =
-                std::chrono::duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+            lastSeenConnectedMs = unixMsNow();
             refreshOutbox();
 
             const auto now = Clock::now();
