@@ -37,6 +37,14 @@ std::optional<std::int64_t> retryAfter(const transport::Response& r, std::int64_
     return parseRetryAfterMs(*value, now, maxMs);
 }
 
+// What the state holds may be this kiosk's own write: a request of ours
+// went unanswered just before (it may have been stored), or the state holds
+// exactly the body of our last unanswered write (stored late, after a later
+// write of ours had been acknowledged).
+bool mayBeOurOwn(const outbox::Claim& claim, const nlohmann::json& found) {
+    return claim.maybeDelivered || (!claim.unansweredJson.empty() && sameRecord(claim.unansweredJson, found));
+}
+
 } // namespace
 
 Disposition classifyUpsert(const transport::Outcome& outcome, std::int64_t nowUnixMs, std::int64_t maxRetryAfterMs) {
@@ -156,6 +164,7 @@ sqlite::Status Uploader::record(Database& db, outbox::Uploads& out, const outbox
         // A refused or unanswered lookup leaves the row as it was: an earlier
         // unanswered write may still be at the server, as ours.
         f.maybeSent = claim.maybeDelivered || d.writeUnanswered;
+        if (d.writeUnanswered && claim.op == outbox::Op::Upsert) f.unansweredBody = claim.json;
         return out.retryLater(claim.resource, claim.naturalKey, claim.version, at, f);
     }
     }
@@ -451,7 +460,7 @@ struct Uploader::Run {
             d.cause = "HTTP 200: the answer to the lookup before the first write could not be read";
             return d;
         }
-        if (!found.item || (e.claim.maybeDelivered && !sameRecord(e.claim.json, *found.item))) {
+        if (!found.item || (mayBeOurOwn(e.claim, *found.item) && !sameRecord(e.claim.json, *found.item))) {
             Entry next = e;
             next.followUp = true;
             next.probed = true;
@@ -528,7 +537,7 @@ struct Uploader::Run {
             if (!found.etag.empty()) d.etag = found.etag;
             return d;
         }
-        if (found.readable && found.item && e.claim.maybeDelivered && !found.etag.empty() && !e.replacedAfter412) {
+        if (found.readable && found.item && mayBeOurOwn(e.claim, *found.item) && !found.etag.empty() && !e.replacedAfter412) {
             Entry next = e;
             next.after412 = false;
             next.replacedAfter412 = true;

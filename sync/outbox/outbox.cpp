@@ -55,10 +55,19 @@ ALTER TABLE outbox ADD COLUMN identity TEXT;
 ALTER TABLE outbox ADD COLUMN maybe_sent INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// Version 4: the body of the last write that got no answer. A server may
+// still store it after a later write of ours was acknowledged (it was held in
+// a queue past our timeout); a 412 that finds exactly that body at the state
+// found our own write landing late, not another writer's.
+constexpr std::string_view kSchemaV4 = R"sql(
+ALTER TABLE outbox ADD COLUMN unanswered_body TEXT;
+)sql";
+
 constexpr std::array kMigrations{
     sqlite::Migration{1, kSchemaV1},
     sqlite::Migration{2, kSchemaV2},
     sqlite::Migration{3, kSchemaV3},
+    sqlite::Migration{4, kSchemaV4},
 };
 
 constexpr std::string_view kNow = "strftime('%Y-%m-%dT%H:%M:%fZ','now')";
@@ -219,7 +228,7 @@ namespace {
 
 constexpr const char* kClaimSelect =
     "SELECT resource, natural_key, body, local_version, attempts, seq, op, resource_id, etag, identity, synced_version > 0,"
-    " maybe_sent"
+    " maybe_sent, unanswered_body"
     " FROM outbox"
     " WHERE " OUTBOX_WAITING " AND seq > ?3 AND in_flight_version IS NULL AND NOT " OUTBOX_ATTENTION
     "   AND next_attempt_at <= ?1"
@@ -236,14 +245,15 @@ constexpr const char* kAcknowledge =
     " last_status = NULL, last_error = NULL, next_attempt_at = 0,"
     " last_problem_type = NULL, last_words = NULL, last_correlation_id = NULL, last_reply_at = NULL,"
     " resource_id = CASE WHEN ?4 = 'delete' THEN NULL ELSE coalesce(?5, resource_id) END,"
-    " etag = CASE WHEN ?4 = 'delete' THEN NULL ELSE ?6 END, maybe_sent = 0"
+    " etag = CASE WHEN ?4 = 'delete' THEN NULL ELSE ?6 END, maybe_sent = 0,"
+    " unanswered_body = CASE WHEN ?4 = 'delete' THEN NULL ELSE unanswered_body END"
     " WHERE resource = ?1 AND natural_key = ?2;";
 constexpr const char* kRetryLater =
     "UPDATE outbox SET in_flight_version = NULL, next_attempt_at = ?4, last_status = ?5, last_error = ?6,"
     " last_problem_type = ?7, last_words = ?8, last_correlation_id = ?9, last_reply_at = ?10,"
     // Only the uploader knows whether the request answered was the write
     // itself: a refused lookup says nothing about an earlier unanswered POST.
-    " maybe_sent = coalesce(?11, maybe_sent)"
+    " maybe_sent = coalesce(?11, maybe_sent), unanswered_body = coalesce(?12, unanswered_body)"
     " WHERE resource = ?1 AND natural_key = ?2 AND in_flight_version = ?3;";
 constexpr const char* kNeedsAttention =
     "UPDATE outbox SET in_flight_version = NULL, attention_version = ?3, last_status = ?4, last_error = ?5,"
@@ -290,6 +300,7 @@ Result<std::vector<Claim>> claimWith(sqlite::Statement& select, sqlite::Statemen
         c.identity = select.getOptionalText(9).value_or("");
         c.acknowledgedBefore = select.getInt(10) != 0;
         c.maybeDelivered = select.getInt(11) != 0;
+        c.unansweredJson = select.getOptionalText(12).value_or("");
         claims.push_back(std::move(c));
     }
     select.reset();
@@ -312,7 +323,8 @@ Status retryLaterWith(sqlite::Statement& stmt, std::string_view resource, std::s
                       std::int64_t retryAtUnixMs, const Failure& f) {
     return runOnce(stmt, resource, naturalKey, version, retryAtUnixMs, f.httpStatus, std::string_view(f.cause), nullIfEmpty(f.problemType),
                    nullIfEmpty(f.words), nullIfEmpty(f.correlationId), f.atUnixMs,
-                   f.maybeSent ? std::optional<std::int64_t>(*f.maybeSent ? 1 : 0) : std::nullopt);
+                   f.maybeSent ? std::optional<std::int64_t>(*f.maybeSent ? 1 : 0) : std::nullopt,
+                   f.unansweredBody ? std::optional<std::string_view>(*f.unansweredBody) : std::nullopt);
 }
 
 Status needsAttentionWith(sqlite::Statement& stmt, std::string_view resource, std::string_view naturalKey, std::int64_t version,
@@ -482,7 +494,12 @@ Status Uploads::unclaim(std::string_view resource, std::string_view naturalKey, 
     return unclaimWith(m_s->unclaim, resource, naturalKey, version, maybeSentBefore);
 }
 
-Status releaseInFlight(Database& db) { return db.exec("UPDATE outbox SET in_flight_version = NULL WHERE in_flight_version IS NOT NULL;"); }
+Status releaseInFlight(Database& db) {
+    // What was on the wire may still reach the server: its body is remembered as unanswered.
+    return db.exec("UPDATE outbox SET in_flight_version = NULL,"
+                   " unanswered_body = CASE WHEN op = 'upsert' AND in_flight_version = local_version THEN body ELSE unanswered_body END"
+                   " WHERE in_flight_version IS NOT NULL;");
+}
 
 Result<std::optional<std::int64_t>> nextDueAt(Database& db) {
     auto stmt = db.prepare("SELECT min(next_attempt_at) FROM outbox"

@@ -87,6 +87,9 @@ struct Failure {
     // this attempt or an earlier one (so the next lookup knows that what it
     // finds may be our own). None: keep what the row says.
     std::optional<bool> maybeSent;
+    // The body of this attempt's write when it got no answer (it may still
+    // land at the server later). None: keep the one the row remembers.
+    std::optional<std::string> unansweredBody;
 };
 
 struct RecordStatus {
@@ -117,6 +120,7 @@ struct Claim {
     std::string identity;    // the natural key members as JSON (empty: none kept)
     bool acknowledgedBefore = false;  // the server took some version of this record from here
     bool maybeDelivered = false;      // an earlier request may have reached the server unanswered (or we died)
+    std::string unansweredJson;       // the body of the last write that got no answer ("" when none)
 };
 
 // Marks up to `limit` due rows in flight at their current version, oldest
