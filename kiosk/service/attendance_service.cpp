@@ -76,7 +76,7 @@ ActionResult AttendanceService::record(const std::string& sessionId, const std::
     if (draft.kind == EventKind::Corrected) {
         // A withdrawn entry is exactly what an auditor looks for: it joins the hash chain too.
         nlohmann::json detail{{"session", sessionId}, {"student", studentId}, {"withdrawn", draft.correctsEventId}, {"reason", draft.reason}};
-        if (auto s = store::appendAudit(db, m_store.kioskId(), now, "proctor:" + draft.proctor, "attendance.corrected", detail.dump()); !s)
+        if (auto s = store::appendAudit(m_store, now, "proctor:" + draft.proctor, "attendance.corrected", detail.dump()); !s)
             return ActionResult::refused(s.error().describe());
     }
     if (auto s = tx->commit(); !s) return ActionResult::refused(s.error().describe());
@@ -131,7 +131,7 @@ ActionResult AttendanceService::signOff(const std::string& sessionId, const std:
                             if (auto s = store::markSessionSignedOff(db, sessionId, now, proctor); !s) return s.error().describe();
                             nlohmann::json detail{{"session", sessionId}, {"checkedOut", counts->checkedOut}, {"noShow", counts->noShow},
                                                   {"walkIns", counts->walkIns}};
-                            if (auto s = store::appendAudit(db, m_store.kioskId(), now, "proctor:" + proctor, "session.signed_off", detail.dump()); !s)
+                            if (auto s = store::appendAudit(m_store, now, "proctor:" + proctor, "session.signed_off", detail.dump()); !s)
                                 return s.error().describe();
                             return std::nullopt;
                         });

@@ -38,7 +38,7 @@ store::Status SecurityService::setSecondFactor(SecondFactor f) {
 store::Status SecurityService::audit(const std::string& actor, const std::string& action, const std::string& detailJson) {
     auto tx = Transaction::begin(m_store.db());
     if (!tx) return edsync::fail(tx.error());
-    if (auto a = store::appendAudit(m_store.db(), m_store.kioskId(), m_clock(), actor, action, detailJson); !a) return a;
+    if (auto a = store::appendAudit(m_store, m_clock(), actor, action, detailJson); !a) return a;
     return tx->commit();
 }
 
@@ -93,22 +93,22 @@ SignIn SecurityService::signIn(const std::string& studentId, const std::string& 
         r.ok = true;
         r.student = **student;
         r.scheduledAccommodations.assign(acc.begin(), acc.end());
-        audited = store::appendAudit(db, m_store.kioskId(), now, actor, "student.sign_in", "{}");
+        audited = store::appendAudit(m_store, now, actor, "student.sign_in", "{}");
         break;
     }
     case store::CheckOutcome::Wrong:
         r.message = generic;
-        audited = store::appendAudit(db, m_store.kioskId(), now, actor, "student.sign_in_failed", json{{"failures", check->failures}}.dump());
+        audited = store::appendAudit(m_store, now, actor, "student.sign_in_failed", json{{"failures", check->failures}}.dump());
         break;
     case store::CheckOutcome::LockedOut:
         r.message = "Too many tries. Sign-in for this ID is paused until " + domain::formatClock(*check->lockedUntil, store::localUtcOffsetMinutes(*check->lockedUntil)) +
                     "; ask the proctor.";
-        audited = store::appendAudit(db, m_store.kioskId(), now, actor, "student.locked_out",
+        audited = store::appendAudit(m_store, now, actor, "student.locked_out",
                                      json{{"failures", check->failures}, {"until", domain::formatUtc(*check->lockedUntil)}}.dump());
         break;
     case store::CheckOutcome::Unknown:
         r.message = generic;
-        audited = store::appendAudit(db, m_store.kioskId(), now, "unknown", "student.sign_in_failed", json{{"reason", "unknown id"}}.dump());
+        audited = store::appendAudit(m_store, now, "unknown", "student.sign_in_failed", json{{"reason", "unknown id"}}.dump());
         break;
     }
     if (!audited) {
@@ -162,20 +162,20 @@ PinCheck SecurityService::checkProctorPin(const std::string& proctorId, const st
             stmt->bind(1, proctorId);
             if (stmt->step().value_or(false)) r.proctorName = stmt->getText(0);
         }
-        audited = store::appendAudit(db, m_store.kioskId(), now, actor, "proctor." + purpose, detail.dump());
+        audited = store::appendAudit(m_store, now, actor, "proctor." + purpose, detail.dump());
         break;
     }
     case store::CheckOutcome::LockedOut:
         r.message = "This proctor's PIN is locked until " + domain::formatClock(*check->lockedUntil, store::localUtcOffsetMinutes(*check->lockedUntil)) +
                     " after too many wrong tries.";
         detail["failures"] = check->failures;
-        audited = store::appendAudit(db, m_store.kioskId(), now, actor, "pin.locked_out", detail.dump());
+        audited = store::appendAudit(m_store, now, actor, "pin.locked_out", detail.dump());
         break;
     case store::CheckOutcome::Wrong:
     case store::CheckOutcome::Unknown:
         r.message = "Proctor ID or PIN not recognised.";
         detail["failures"] = check->failures;
-        audited = store::appendAudit(db, m_store.kioskId(), now, check->outcome == store::CheckOutcome::Unknown ? "unknown" : actor,
+        audited = store::appendAudit(m_store, now, check->outcome == store::CheckOutcome::Unknown ? "unknown" : actor,
                                      "pin.failure", detail.dump());
         break;
     }
@@ -211,7 +211,7 @@ ActionResult SecurityService::setProctor(const std::string& proctorId, const std
     if (auto s = stmt->run(); !s) return ActionResult::refused(s.error().describe());
     if (auto s = store::setCredential(db, store::CredentialKind::ProctorPin, proctorId, pin, store::HashCost::Interactive, m_clock()); !s)
         return ActionResult::refused(s.error().describe());
-    if (auto s = store::appendAudit(db, m_store.kioskId(), m_clock(), "technician", "proctor.pin_set", json{{"proctor", proctorId}}.dump()); !s)
+    if (auto s = store::appendAudit(m_store, m_clock(), "technician", "proctor.pin_set", json{{"proctor", proctorId}}.dump()); !s)
         return ActionResult::refused(s.error().describe());
     if (auto s = tx->commit(); !s) return ActionResult::refused(s.error().describe());
     return ActionResult::ok({}, "PIN set for " + proctorId);
@@ -226,7 +226,7 @@ ActionResult SecurityService::setStudentPin(const std::string& studentId, const 
     if (!student || !*student) return ActionResult::refused("No student with that ID is on this kiosk.");
     if (auto s = store::setCredential(db, store::CredentialKind::StudentPin, studentId, pin, store::HashCost::Bulk, m_clock()); !s)
         return ActionResult::refused(s.error().describe());
-    if (auto s = store::appendAudit(db, m_store.kioskId(), m_clock(), "technician", "student.pin_set", "{}"); !s)
+    if (auto s = store::appendAudit(m_store, m_clock(), "technician", "student.pin_set", "{}"); !s)
         return ActionResult::refused(s.error().describe());
     if (auto s = tx->commit(); !s) return ActionResult::refused(s.error().describe());
     return ActionResult::ok({});

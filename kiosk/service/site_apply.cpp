@@ -77,6 +77,16 @@ ApplyOutcome SiteApplier::applyInTransaction(std::string_view payload, bool from
             return {ApplyOutcome::What::Failed, adopted.error().describe()};
         return {};
     }
+    if (auto head = store::decodeAuditHead(payload); head.isAuditHead) {
+        // The hub's copy is the one that counts (verify-audit asks it): nothing to store here.
+        if (!head.head) {
+            std::string id = "malformed-" + std::to_string(std::hash<std::string_view>{}(payload));
+            if (auto s = park(db, id, payload.substr(0, store::kMaxFactBytes), std::string(kRefusedPrefix) + head.error); !s)
+                return {ApplyOutcome::What::Failed, s.error().describe()};
+            return {ApplyOutcome::What::Refused, head.error};
+        }
+        return {ApplyOutcome::What::Kept, {}};
+    }
     auto decoded = store::decodeFact(payload);
     if (!decoded.fact) {
         // Kept where a technician can see it, never silently dropped; an id is

@@ -13,7 +13,8 @@
 namespace kiosk::service {
 
 struct ApplyOutcome {
-    enum class What { Applied, Duplicate, Parked, Refused, Failed } what = What::Applied;
+    // Kept: nothing to keep here (another machine's audit head, which the hub keeps).
+    enum class What { Applied, Duplicate, Parked, Refused, Kept, Failed } what = What::Applied;
     std::string detail;  // why, for Parked / Refused / Failed (never personal data)
     bool ok() const { return what != What::Failed; }
 };

@@ -74,7 +74,7 @@ ActionResult WorkService::apply(const std::string& entryId, const std::string& e
     // The entry and the day's record are folded from every machine's events for it.
     if (auto problem = rebuildWorkEntry(m_store, *m_catalogue, entry.entryId, *seq)) return ActionResult::refused(*problem);
     if (kind == "approved" || kind == "sent_back" || kind == "rejected" || kind == "submitted")
-        if (auto s = store::appendAudit(db, m_store.kioskId(), now, actor, "work." + kind, json{{"entry", entry.entryId}}.dump()); !s)
+        if (auto s = store::appendAudit(m_store, now, actor, "work." + kind, json{{"entry", entry.entryId}}.dump()); !s)
             return ActionResult::refused(s.error().describe());
     if (auto s = tx->commit(); !s) return ActionResult::refused(s.error().describe());
     if (m_onCommitted) m_onCommitted();

@@ -71,8 +71,10 @@ std::string auditHash(const AuditEntry& e, const Database::SealingKey& credentia
     return out;
 }
 
-Status appendAudit(Database& db, const std::string& kioskId, domain::Timestamp at, std::string_view actor, std::string_view action,
-                   std::string_view detailJson) {
+namespace {
+
+Result<AuditEntry> appendEntry(Database& db, const std::string& kioskId, domain::Timestamp at, std::string_view actor,
+                               std::string_view action, std::string_view detailJson) {
     auto last = db.prepare("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1;");
     if (!last) return fail(last.error());
     auto row = last->step();
@@ -93,9 +95,25 @@ Status appendAudit(Database& db, const std::string& kioskId, domain::Timestamp a
     if (!insert) return fail(insert.error());
     insert->bind(1, e.seq).bind(2, e.at).bind(3, e.kioskId).bind(4, e.actor).bind(5, e.action).bind(6, e.detail);
     insert->bind(7, e.prevHash).bind(8, e.hash);
-    if (auto s = insert->run(); !s) return s;
-    if (auto s = setMeta(db, "audit_head", std::to_string(e.seq) + ":" + e.hash); !s) return s;
+    if (auto s = insert->run(); !s) return fail(s.error());
+    if (auto s = setMeta(db, "audit_head", std::to_string(e.seq) + ":" + e.hash); !s) return fail(s.error());
+    return e;
+}
+
+} // namespace
+
+Status appendAudit(Database& db, const std::string& kioskId, domain::Timestamp at, std::string_view actor, std::string_view action,
+                   std::string_view detailJson) {
+    auto e = appendEntry(db, kioskId, at, actor, action, detailJson);
+    if (!e) return fail(e.error());
     return {};
+}
+
+Status appendAudit(Store& store, domain::Timestamp at, std::string_view actor, std::string_view action, std::string_view detailJson) {
+    auto e = appendEntry(store.db(), store.kioskId(), at, actor, action, detailJson);
+    if (!e) return fail(e.error());
+    // In the same transaction: the head reaches the hub with the entry, or neither is kept.
+    return store.shareAuditHead(e->seq, e->hash, e->at);
 }
 
 Status markAuditKeyed(Database& db) {
@@ -205,6 +223,20 @@ Result<std::string> printableAuditHead(Database& db) {
     if (!last) return fail(last.error());
     if (last->empty()) return std::string();
     return std::to_string(last->front().seq) + ":" + hashDigits(last->front().hash);
+}
+
+Result<std::optional<std::string>> checkSiteHead(Database& db, std::int64_t seq, std::string_view hash) {
+    auto stmt = db.prepare("SELECT hash FROM audit_log WHERE seq = ?1;");
+    if (!stmt) return fail(stmt.error());
+    stmt->bind(1, seq);
+    auto row = stmt->step();
+    if (!row) return fail(row.error());
+    const std::string n = std::to_string(seq);
+    if (!*row)
+        return std::optional<std::string>("entry " + n + ", the last head the site hub holds, is no longer in the chain (entries were removed)");
+    if (stmt->getText(0) != hash)
+        return std::optional<std::string>("entry " + n + " differs from the copy of the head the site hub holds: the chain was rewritten");
+    return std::optional<std::string>();
 }
 
 Result<std::optional<std::string>> checkPrintedHead(Database& db, std::string_view printed) {

@@ -31,6 +31,10 @@ struct AuditEntry {
 Status appendAudit(Database& db, const std::string& kioskId, domain::Timestamp at, std::string_view actor, std::string_view action,
                    std::string_view detailJson);
 
+// The same, and the new head is shared with the site (Store::shareAuditHead)
+// in the caller's transaction: what every service uses.
+Status appendAudit(Store& store, domain::Timestamp at, std::string_view actor, std::string_view action, std::string_view detailJson);
+
 // Records, sealed with the credential key, the entry from which every one
 // must carry a MAC (once; a no-op without a key or when already marked).
 Status markAuditKeyed(Database& db);
@@ -52,6 +56,10 @@ Result<std::string> printableAuditHead(Database& db);
 // Whether the chain still holds the entry a printed head names, unchanged.
 // Returns the problem, or nothing when it matches.
 Result<std::optional<std::string>> checkPrintedHead(Database& db, std::string_view printed);
+
+// Whether the chain still holds entry `seq` with exactly `hash`, as the last
+// head the site hub keeps for this kiosk says. The problem, or nothing.
+Result<std::optional<std::string>> checkSiteHead(Database& db, std::int64_t seq, std::string_view hash);
 
 // The hash an entry must have (hex BLAKE2b-256), bare or keyed with the
 // audit key derived from the credential key; exposed for tests.

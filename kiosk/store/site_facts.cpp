@@ -1,6 +1,7 @@
 #include "kiosk/store/site_facts.hpp"
 
 #include "kiosk/domain/attendance.hpp"
+#include "sync/site/site_config.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -301,6 +302,36 @@ DecodedAck decodeAck(std::string_view text_) {
         return r;
     }
     r.ack = std::move(a);
+    return r;
+}
+
+std::string auditHeadSubject(std::string_view kioskId) { return "audit." + edsync::site::natsToken(kioskId); }
+
+SiteFact auditHeadFact(const AuditHeadFact& head) {
+    json j{{"v", kFactVersion}, {"fact", "auditHead"}, {"kiosk", head.kioskId}, {"seq", head.seq}, {"hash", head.hash}, {"at", head.at}};
+    // One id per entry: a head published twice (a retry) is dropped by the hub's duplicate window.
+    std::string eventId = "audit-" + head.kioskId + "-" + std::to_string(head.seq);
+    return SiteFact{FactType::AuditHead, std::move(eventId), auditHeadSubject(head.kioskId), j.dump()};
+}
+
+DecodedAuditHead decodeAuditHead(std::string_view text_) {
+    DecodedAuditHead r;
+    if (text_.size() > kMaxFactBytes) return r;
+    json j = json::parse(text_, nullptr, false);
+    if (!j.is_object()) return r;
+    auto type = j.find("fact");
+    if (type == j.end() || !type->is_string() || *type != "auditHead") return r;
+    r.isAuditHead = true;
+    AuditHeadFact h;
+    auto seq = j.find("seq");
+    bool ok = text(j, "kiosk", h.kioskId, 64) && plainId(h.kioskId) && text(j, "hash", h.hash, 80) && plainId(h.hash, 80) &&
+              text(j, "at", h.at, 40) && seq != j.end() && seq->is_number_integer() && seq->get<std::int64_t>() > 0;
+    if (!ok) {
+        r.error = "audit head with a missing or malformed field";
+        return r;
+    }
+    h.seq = seq->get<std::int64_t>();
+    r.head = std::move(h);
     return r;
 }
 

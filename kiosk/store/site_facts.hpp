@@ -12,12 +12,12 @@
 
 namespace kiosk::store {
 
-enum class FactType { Attendance, Work, Ack };
+enum class FactType { Attendance, Work, Ack, AuditHead };
 
 struct SiteFact {
     FactType type = FactType::Attendance;
     std::string eventId;
-    std::string subject;  // "att", "work" or "ack": never a student's name or ID
+    std::string subject;  // "att", "work", "ack" or "audit.<kiosk>": never a student's name or ID
     std::string json;
 };
 
@@ -87,5 +87,26 @@ struct DecodedAck {
     std::string error;  // an acknowledgement that cannot be used
 };
 DecodedAck decodeAck(std::string_view json);
+
+// The head of a kiosk's audit chain after each entry (docs/architecture.md,
+// "Personal data at rest"). On the hub's stream, which denies deleting and
+// purging, it is a copy the owner of the kiosk's database cannot rewrite
+// alone; `verify-audit` compares the chain with the last one there.
+struct AuditHeadFact {
+    std::string kioskId;
+    std::int64_t seq = 0;
+    std::string hash;  // the entry's whole hash ("k1:" and 64 hex digits when MACed)
+    std::string at;
+};
+SiteFact auditHeadFact(const AuditHeadFact& head);
+// The subject suffix a kiosk's heads go under: one per kiosk, so the hub
+// can answer "the last head of kiosk K" directly.
+std::string auditHeadSubject(std::string_view kioskId);
+struct DecodedAuditHead {
+    bool isAuditHead = false;  // false: some other fact
+    std::optional<AuditHeadFact> head;
+    std::string error;
+};
+DecodedAuditHead decodeAuditHead(std::string_view json);
 
 } // namespace kiosk::store

@@ -153,4 +153,9 @@ Status Store::shareWorkFact(std::string_view eventId) {
     return m_factSink(m_db, *fact);
 }
 
+Status Store::shareAuditHead(std::int64_t seq, std::string_view hash, std::string_view at) {
+    if (!m_factSink) return {};
+    return m_factSink(m_db, auditHeadFact(AuditHeadFact{m_kioskId, seq, std::string(hash), std::string(at)}));
+}
+
 } // namespace kiosk::store

@@ -55,6 +55,8 @@ public:
     // Within the writer's transaction, after the event row was written.
     Status shareAttendanceFact(std::string_view eventId);
     Status shareWorkFact(std::string_view eventId);
+    // The audit chain's new head, for the hub to keep (site_facts.hpp).
+    Status shareAuditHead(std::int64_t seq, std::string_view hash, std::string_view at);
 
 private:
     explicit Store(Database db) : m_db(std::move(db)) {}

@@ -5,6 +5,7 @@
 #include "kiosk/service/attendance_service.hpp"
 #include "kiosk/service/site_apply.hpp"
 #include "kiosk/service/work_service.hpp"
+#include "kiosk/store/audit_log.hpp"
 #include "kiosk/store/site_facts.hpp"
 #include "sync/outbox/outbox.hpp"
 #include "support/kiosk_fixture.hpp"
@@ -280,4 +281,34 @@ TEST_CASE("an approval the site's merge leaves out takes the day's record for th
     CHECK(upserts == 0);
     CHECK(deletions == 1);
     CHECK(test::queryInt(b.store.db(), "SELECT count(*) FROM outbox WHERE resource = 'studentProgramEvaluations' AND op = 'upsert';") == 0);
+}
+
+TEST_CASE("each audit entry shares the chain's new head, and another kiosk keeps nothing of it") {
+    Machine x, y;
+    x.published.clear();
+    REQUIRE(x.security.setProctor("P2", "Ms. Rivera", "1357").saved);  // audited: "proctor.pin_set"
+    std::vector<store::AuditHeadFact> heads;
+    for (const auto& f : x.published)
+        if (auto d = store::decodeAuditHead(f); d.isAuditHead) {
+            REQUIRE(d.head.has_value());
+            heads.push_back(*d.head);
+        }
+    REQUIRE(heads.size() == 1);
+    CHECK(heads[0].kioskId == x.store.kioskId());
+    auto last = store::recentAudit(x.store.db(), 1);
+    REQUIRE(last.ok());
+    CHECK(heads[0].seq == last->front().seq);
+    CHECK(heads[0].hash == last->front().hash);
+    auto fact = store::auditHeadFact(heads[0]);
+    CHECK(fact.subject == store::auditHeadSubject(x.store.kioskId()));
+    CHECK(fact.eventId == "audit-" + x.store.kioskId() + "-" + std::to_string(heads[0].seq));
+
+    const auto eventsBefore = test::queryInt(y.store.db(), "SELECT count(*) FROM event;");
+    CHECK(y.applier.apply(fact.json).what == service::ApplyOutcome::What::Kept);
+    CHECK(test::queryInt(y.store.db(), "SELECT count(*) FROM event;") == eventsBefore);
+    CHECK(test::queryInt(y.store.db(), "SELECT count(*) FROM site_parked;") == 0);
+    // A broken one is refused and kept where a technician sees it.
+    auto bad = y.applier.apply(R"({"v":1,"fact":"auditHead","kiosk":"k","seq":"three","hash":"x","at":"t"})");
+    CHECK(bad.what == service::ApplyOutcome::What::Refused);
+    CHECK(test::queryInt(y.store.db(), "SELECT count(*) FROM site_parked WHERE waiting_for LIKE 'refused: %';") == 1);
 }

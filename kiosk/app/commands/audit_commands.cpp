@@ -2,13 +2,57 @@
 #include "kiosk/app/commands/ctl.hpp"
 #include "kiosk/app/printable.hpp"
 
+#include "kiosk/app/site_wiring.hpp"
 #include "kiosk/store/audit_log.hpp"
+#include "kiosk/store/site_facts.hpp"
+#include "sync/site/stream_reader.hpp"
 
 #include <iostream>
 #include <memory>
 #include <vector>
 
 namespace kiosk::app::ctl {
+
+namespace {
+
+// The last head the site hub keeps for this kiosk (docs/architecture.md,
+// "Personal data at rest"): the chain must still hold it unchanged. Prints
+// what it found; returns the problem when the chain was rewritten.
+std::optional<std::string> checkAgainstHub(Context& ctx, store::Store& store) {
+    std::string why;
+    auto config = ctx.config(why);
+    if (!config || !config->hub) return std::nullopt;  // a site of one machine: no copy elsewhere but paper
+    auto cfg = siteLogConfig(*config, store.kioskId(), why);
+    if (!cfg) {
+        std::cout << "not checked against the site hub: " << printable(why) << "\n";
+        return std::nullopt;
+    }
+    auto connection = edsync::site::SiteConnection::connect(*cfg);
+    if (!connection) {
+        std::cout << "not checked against the site hub (not reachable: " << printable(connection.error().message) << ")\n";
+        return std::nullopt;
+    }
+    auto last = edsync::site::lastMessage(**connection, store::auditHeadSubject(store.kioskId()));
+    if (!last) {
+        std::cout << "not checked against the site hub: " << printable(last.error().message) << "\n";
+        return std::nullopt;
+    }
+    if (!*last) {
+        std::cout << "the site hub holds no audit head of this kiosk yet\n";
+        return std::nullopt;
+    }
+    auto decoded = store::decodeAuditHead(**last);
+    if (!decoded.head || decoded.head->kioskId != store.kioskId()) {
+        std::cout << "not checked against the site hub: its last audit head of this kiosk cannot be read\n";
+        return std::nullopt;
+    }
+    auto problem = store::checkSiteHead(store.db(), decoded.head->seq, decoded.head->hash);
+    if (!problem) return "the chain cannot be read: " + problem.error().describe();
+    if (!*problem) std::cout << "matches the site hub's copy of its head (entry " << decoded.head->seq << ")\n";
+    return *problem;
+}
+
+} // namespace
 
 void addAuditCommands(CLI::App& app, Context& ctx) {
     auto* verify = app.add_subcommand("verify-audit", "Check the audit log's hash chain; says where it breaks (exit 5)");
@@ -37,6 +81,10 @@ void addAuditCommands(CLI::App& app, Context& ctx) {
                 }
             }
             if (verdict->intact) {
+                if (auto problem = checkAgainstHub(ctx, *store)) {
+                    std::cout << "audit chain BROKEN: " << printable(*problem) << "\n";
+                    return static_cast<int>(AuditBroken);
+                }
                 std::cout << "audit chain intact: " << verdict->entries << " entries\n";
                 return static_cast<int>(Ok);
             }

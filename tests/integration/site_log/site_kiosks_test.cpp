@@ -5,6 +5,9 @@
 // for the state; once with the hub up, once with the hub down all session.
 #include "kiosk/app/site_wiring.hpp"
 #include "kiosk/service/attendance_service.hpp"
+#include "kiosk/store/audit_log.hpp"
+#include "kiosk/store/site_facts.hpp"
+#include "sync/site/stream_reader.hpp"
 #include "support/kiosk_fixture.hpp"
 #include "support/nats_hub.hpp"
 #include "support/temp_dir.hpp"
@@ -147,4 +150,70 @@ TEST_CASE("two door stations with the hub down all session: the logs meet afterw
     REQUIRE(site_test::waitUntil([&] { return converged(x, y); }));
     checkRoom(x);
     checkRoom(y);
+}
+
+TEST_CASE("the audit chain's head reaches the hub with each entry, and a chain rewritten on the kiosk no longer matches it") {
+    if (test::natsServerPath().empty()) FAIL("nats-server is not installed (packaging/install-deps.sh installs it)");
+    Site site;
+    REQUIRE_MESSAGE(site.hub.start(), site.hub.error());
+    site.configureHub();
+    std::filesystem::create_directories(site.dir.path() / "x");
+    Station x(site.dir.path() / "x", site.config);
+    for (int i = 1; i <= 3; ++i) {
+        auto tx = edsync::sqlite::Transaction::begin(x.store.db());
+        REQUIRE(tx.ok());
+        REQUIRE(store::appendAudit(x.store, x.clock.now(), "technician", "test.action", "{\"n\":" + std::to_string(i) + "}").ok());
+        REQUIRE(tx->commit().ok());
+    }
+    x.site.link->notify();
+
+    std::string why;
+    auto cfg = app::siteLogConfig(site.config, "auditor", why);
+    REQUIRE_MESSAGE(cfg, why);
+    auto connection = edsync::site::SiteConnection::connect(*cfg);
+    REQUIRE(connection.ok());
+    std::optional<store::AuditHeadFact> onHub;
+    INFO("the link: published " << x.site.link->status().published << ", unpublished " << x.site.link->status().unpublished
+                                << ", last error: " << x.site.link->status().lastError);
+    REQUIRE(site_test::waitUntil([&] {
+        auto last = edsync::site::lastMessage(**connection, store::auditHeadSubject(x.store.kioskId()));
+        if (!last.ok() || !*last) return false;
+        onHub = store::decodeAuditHead(**last).head;
+        return onHub && onHub->seq == 3;
+    }));
+    CHECK(onHub->kioskId == x.store.kioskId());
+    auto matches = store::checkSiteHead(x.store.db(), onHub->seq, onHub->hash);
+    REQUIRE(matches.ok());
+    CHECK_FALSE(matches->has_value());
+
+    // The owner of the database rewrites entry 3 and its hash, triggers
+    // dropped: the chain checks out on its own, but not against the hub.
+    auto& db = x.store.db();
+    REQUIRE(db.exec("DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;").ok());
+    auto entries = store::recentAudit(db, 1);
+    REQUIRE(entries.ok());
+    REQUIRE(entries->size() == 1);
+    store::AuditEntry e = entries->front();
+    REQUIRE(e.seq == 3);
+    e.detail = "{\"n\":30}";
+    e.hash = store::auditHash(e);
+    auto update = db.prepare("UPDATE audit_log SET detail = ?1, hash = ?2 WHERE seq = 3;");
+    REQUIRE(update.ok());
+    update->bind(1, e.detail).bind(2, e.hash);
+    REQUIRE(update->run().ok());
+    REQUIRE(store::setMeta(db, "audit_head", "3:" + e.hash).ok());
+    auto local = store::verifyAudit(db);
+    REQUIRE(local.ok());
+    CHECK(local->intact);  // the rewrite fools the chain alone
+    auto rewritten = store::checkSiteHead(db, onHub->seq, onHub->hash);
+    REQUIRE(rewritten.ok());
+    REQUIRE(rewritten->has_value());
+    CHECK(rewritten->value().find("differs from the copy of the head the site hub holds") != std::string::npos);
+
+    // Entries removed after the head the hub holds are caught too.
+    REQUIRE(db.exec("DELETE FROM audit_log WHERE seq = 3;").ok());
+    auto removed = store::checkSiteHead(db, onHub->seq, onHub->hash);
+    REQUIRE(removed.ok());
+    REQUIRE(removed->has_value());
+    CHECK(removed->value().find("no longer in the chain") != std::string::npos);
 }
