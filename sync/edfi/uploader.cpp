@@ -145,7 +145,10 @@ sqlite::Status Uploader::record(Database& db, outbox::Uploads& out, const outbox
         std::optional<std::string_view> id, etag;
         if (d.resourceId) id = *d.resourceId;
         if (d.etag) etag = *d.etag;
-        if (auto s = out.acknowledge(claim.resource, claim.naturalKey, claim.version, claim.op, id, etag); !s) return s;
+        // A copy sent twice may land after this answer: remembered as our own (docs/edfi.md, "Writers").
+        std::optional<std::string_view> late;
+        if (d.writeMayLandLate && claim.op == outbox::Op::Upsert) late = claim.json;
+        if (auto s = out.acknowledge(claim.resource, claim.naturalKey, claim.version, claim.op, id, etag, late); !s) return s;
         if (claim.op == outbox::Op::Upsert && m_options.onAcknowledged)
             return m_options.onAcknowledged(db, claim, d.resourceId.value_or(claim.resourceId), d.etag.value_or(""));
         return {};
@@ -164,7 +167,7 @@ sqlite::Status Uploader::record(Database& db, outbox::Uploads& out, const outbox
         // A refused or unanswered lookup leaves the row as it was: an earlier
         // unanswered write may still be at the server, as ours.
         f.maybeSent = claim.maybeDelivered || d.writeUnanswered;
-        if (d.writeUnanswered && claim.op == outbox::Op::Upsert) f.unansweredBody = claim.json;
+        if (d.writeMayLandLate && claim.op == outbox::Op::Upsert) f.unansweredBody = claim.json;
         return out.retryLater(claim.resource, claim.naturalKey, claim.version, at, f);
     }
     }
@@ -612,6 +615,7 @@ struct Uploader::Run {
                         : e.claim.op == outbox::Op::Delete ? classifyDelete(outcome, now, up.m_options.backoff.cap.count())
                                                            : classifyUpsert(outcome, now, up.m_options.backoff.cap.count());
         d.writeUnanswered = !e.lookup && !outcome;
+        d.writeMayLandLate = !e.lookup && (!outcome || outcome->sentTwice);
         if (d.verdict == Verdict::NeedsAttention && d.httpStatus == 412 && !e.lookup && !e.replacedAfter412 &&
             (!e.claim.identity.empty() || !e.claim.resourceId.empty())) {
             Entry next = e;
@@ -660,7 +664,7 @@ struct Uploader::Run {
             d.verdict = Verdict::RetryLater;
             d.immediate = true;
             d.cause = "no outcome was reported for the request";
-            d.writeUnanswered = !e.lookup;
+            d.writeUnanswered = d.writeMayLandLate = !e.lookup;
             settle(e.claim, std::move(d));
         }
         inFlight.clear();

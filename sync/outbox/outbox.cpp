@@ -246,7 +246,7 @@ constexpr const char* kAcknowledge =
     " last_problem_type = NULL, last_words = NULL, last_correlation_id = NULL, last_reply_at = NULL,"
     " resource_id = CASE WHEN ?4 = 'delete' THEN NULL ELSE coalesce(?5, resource_id) END,"
     " etag = CASE WHEN ?4 = 'delete' THEN NULL ELSE ?6 END, maybe_sent = 0,"
-    " unanswered_body = CASE WHEN ?4 = 'delete' THEN NULL ELSE unanswered_body END"
+    " unanswered_body = CASE WHEN ?4 = 'delete' THEN NULL ELSE coalesce(?7, unanswered_body) END"
     " WHERE resource = ?1 AND natural_key = ?2;";
 constexpr const char* kRetryLater =
     "UPDATE outbox SET in_flight_version = NULL, next_attempt_at = ?4, last_status = ?5, last_error = ?6,"
@@ -315,8 +315,9 @@ std::optional<std::string_view> nullIfEmpty(std::string_view text) {
 }
 
 Status acknowledgeWith(sqlite::Statement& stmt, std::string_view resource, std::string_view naturalKey, std::int64_t version, Op op,
-                       std::optional<std::string_view> resourceId, std::optional<std::string_view> etag) {
-    return runOnce(stmt, resource, naturalKey, version, opName(op), resourceId, etag);
+                       std::optional<std::string_view> resourceId, std::optional<std::string_view> etag,
+                       std::optional<std::string_view> mayLandLate = std::nullopt) {
+    return runOnce(stmt, resource, naturalKey, version, opName(op), resourceId, etag, mayLandLate);
 }
 
 Status retryLaterWith(sqlite::Statement& stmt, std::string_view resource, std::string_view naturalKey, std::int64_t version,
@@ -477,8 +478,9 @@ Result<std::vector<Claim>> Uploads::claimDue(std::int64_t nowUnixMs, int limit, 
 }
 
 Status Uploads::acknowledge(std::string_view resource, std::string_view naturalKey, std::int64_t version, Op op,
-                            std::optional<std::string_view> resourceId, std::optional<std::string_view> etag) {
-    return acknowledgeWith(m_s->acknowledge, resource, naturalKey, version, op, resourceId, etag);
+                            std::optional<std::string_view> resourceId, std::optional<std::string_view> etag,
+                            std::optional<std::string_view> mayLandLate) {
+    return acknowledgeWith(m_s->acknowledge, resource, naturalKey, version, op, resourceId, etag, mayLandLate);
 }
 
 Status Uploads::retryLater(std::string_view resource, std::string_view naturalKey, std::int64_t version, std::int64_t retryAtUnixMs,

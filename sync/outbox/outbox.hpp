@@ -186,7 +186,8 @@ public:
     Result<std::vector<Claim>> claimDue(std::int64_t nowUnixMs, int limit, std::int64_t afterSeq);
     Status acknowledge(std::string_view resource, std::string_view naturalKey, std::int64_t version, Op op = Op::Upsert,
                        std::optional<std::string_view> resourceId = std::nullopt,
-                       std::optional<std::string_view> etag = std::nullopt);
+                       std::optional<std::string_view> etag = std::nullopt,
+                       std::optional<std::string_view> mayLandLate = std::nullopt);
     Status retryLater(std::string_view resource, std::string_view naturalKey, std::int64_t version, std::int64_t retryAtUnixMs,
                       const Failure& failure);
     Status needsAttention(std::string_view resource, std::string_view naturalKey, std::int64_t version, const Failure& failure);

@@ -431,6 +431,7 @@ struct CurlTransport::Impl {
             long status = 0;
             curl_easy_getinfo(slot.easy, CURLINFO_RESPONSE_CODE, &status);
             slot.response.status = static_cast<int>(status);
+            slot.response.sentTwice = slot.resent;
             adapt(slot, slot.response.status);
             const int w = windowNow();
             count([&](TransportStats& s) {

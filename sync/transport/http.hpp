@@ -34,6 +34,9 @@ struct Response {
     int status = 0;
     std::vector<Header> headers;  // names lower-cased; only the final response's headers
     std::string body;
+    // The transport sent the request a second time after the first stalled:
+    // the first copy may still reach the server, later than this answer.
+    bool sentTwice = false;
 
     // Case-insensitive lookup of the first header with that name.
     std::optional<std::string_view> header(std::string_view name) const;

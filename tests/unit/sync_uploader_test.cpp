@@ -1140,6 +1140,33 @@ TEST_CASE("a write of ours the server stores late, after a later one was acknowl
     CHECK(rig.server.stored("studentAssessments", "k")->at("v") == 40);
 }
 
+TEST_CASE("a write the transport sent twice (the first stalled) is our own when its first copy lands after the answer") {
+    // Seen under random faults: the transport re-sends a stalled POST once;
+    // the second copy is answered, then the first one is stored too.
+    Rig rig;
+    rig.putGuarded("k", 1);
+    std::optional<transport::Request> firstCopy;
+    rig.server.before = [&](const transport::Request& r) -> std::optional<transport::Outcome> {
+        if (r.method != transport::Method::Post || r.url.find("/data/") == std::string::npos) return std::nullopt;
+        firstCopy = r;
+        FakeEdfi& edfi = rig.server;
+        edfi.before = nullptr;
+        auto answer = edfi.handle(r);
+        REQUIRE(answer.ok());
+        answer->sentTwice = true;
+        return answer;
+    };
+    CHECK(rig.round().synced == 1);
+    REQUIRE(firstCopy.has_value());
+    (void)rig.server.handle(*firstCopy);  // the first copy, stored late
+
+    rig.putGuarded("k", 2);
+    auto r = rig.round();
+    CHECK(r.attention == 0);
+    CHECK(r.synced == 1);
+    CHECK(rig.server.stored("studentAssessments", "k")->at("v") == 2);
+}
+
 TEST_CASE("an unreadable answer to the look after a 412 decides nothing: the row waits, then the real answer decides") {
     Rig rig;
     rig.putGuarded("k", 1);
