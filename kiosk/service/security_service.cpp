@@ -35,6 +35,25 @@ store::Status SecurityService::setSecondFactor(SecondFactor f) {
     return store::setMeta(m_store.db(), "second_factor", f == SecondFactor::Pin ? "pin" : "birth_date");
 }
 
+SecurityService::BirthDateCheck SecurityService::checkBirthDate(const std::string& proctor, const std::string& studentId,
+                                                                const std::string& isoDate) {
+    auto date = normaliseBirthDate(isoDate);
+    if (!date) return BirthDateCheck::NotADate;
+    auto tx = Transaction::begin(m_store.db());
+    if (!tx) return BirthDateCheck::NotRecorded;
+    auto matches = store::credentialMatches(m_store.db(), store::CredentialKind::StudentBirthDate, studentId, *date);
+    if (!matches) return BirthDateCheck::NotRecorded;
+    BirthDateCheck out = !*matches ? BirthDateCheck::NotOnFile : **matches ? BirthDateCheck::Matches : BirthDateCheck::DoesNotMatch;
+    const char* said = out == BirthDateCheck::Matches ? "matches" : out == BirthDateCheck::DoesNotMatch ? "does_not_match" : "not_on_file";
+    // The student's id and the outcome only: never the date.
+    if (auto a = store::appendAudit(m_store, m_clock(), "proctor:" + proctor, "student.birth_date_checked",
+                                    json{{"student", studentId}, {"outcome", said}}.dump());
+        !a)
+        return BirthDateCheck::NotRecorded;
+    if (auto c = tx->commit(); !c) return BirthDateCheck::NotRecorded;
+    return out;
+}
+
 store::Status SecurityService::audit(const std::string& actor, const std::string& action, const std::string& detailJson) {
     auto tx = Transaction::begin(m_store.db());
     if (!tx) return edsync::fail(tx.error());

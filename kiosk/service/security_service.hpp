@@ -43,6 +43,13 @@ public:
     PinCheck checkProctorPin(const std::string& proctorId, const std::string& pin, const std::string& purpose,
                              const std::string& reason = {});
 
+    // An ID aid at the door: does the date of birth a student gives match the
+    // roster's? The store keeps it only as a hash, so it is asked, never
+    // shown. A miss does not count toward the student's sign-in lock-out;
+    // every check is audited (proctor, student, outcome).
+    enum class BirthDateCheck { Matches, DoesNotMatch, NotOnFile, NotADate, NotRecorded };
+    BirthDateCheck checkBirthDate(const std::string& proctor, const std::string& studentId, const std::string& isoDate);
+
     // Set-up (technician): proctors and their PINs, student PINs.
     ActionResult setProctor(const std::string& proctorId, const std::string& name, const std::string& pin);
     ActionResult setStudentPin(const std::string& studentId, const std::string& pin);

@@ -60,4 +60,9 @@ std::chrono::seconds lockoutFor(int failures);
 Result<CheckResult> checkCredential(Database& db, CredentialKind kind, std::string_view subject, std::string_view secret,
                                     domain::Timestamp now);
 
+// Whether `secret` matches the credential on file, without counting a miss
+// toward a lock-out (a proctor checking what a student says at the door).
+// nullopt: no such credential on file.
+Result<std::optional<bool>> credentialMatches(Database& db, CredentialKind kind, std::string_view subject, std::string_view secret);
+
 } // namespace kiosk::store

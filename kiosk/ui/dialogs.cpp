@@ -1,12 +1,14 @@
 #include "kiosk/ui/dialogs.hpp"
 
 #include "kiosk/ui/keys.hpp"
+#include "kiosk/ui/local_date.hpp"
 
 #include <imgui.h>
 #include <imgui_internal.h>
 
 #include <algorithm>
 #include <charconv>
+#include <utility>
 
 namespace kiosk::ui {
 
@@ -43,6 +45,8 @@ void Dialogs::open(DialogKind kind, std::string titleKey, std::string firstFocus
     m_time.clear();
     m_reason.clear();
     m_lateReason.clear();
+    m_birthDate.clear();
+    m_birthDateCheck.reset();
 }
 
 void Dialogs::close() {
@@ -197,7 +201,8 @@ bool Dialogs::footer(const std::string& primary, bool enabled, DialogOutcome& ou
     m_ui.widgets.sameLineIfFits(m_ui.tr("common.cancel"));
     bool cancel = m_ui.widgets.button(m_ui.tr("common.cancel"));
     bool cancelFocused = Widgets::focusedId() == ImGui::GetItemID();
-    if (!submit && enabled && !cancelFocused && enterPressed()) {
+    const bool enterTaken = std::exchange(m_enterTaken, false);
+    if (!submit && enabled && !cancelFocused && !enterTaken && enterPressed()) {
         submit = true;
         m_ui.widgets.noteDefaultAction(primary);
     }
@@ -223,11 +228,43 @@ bool Dialogs::idMethodChoice() {
     return changed;
 }
 
+// An ID aid: the date of birth the student says, checked against the
+// roster's hash (it is never shown: it is the student's sign-in factor).
+// Enter in its field checks it, and does not check the student in.
+void Dialogs::birthDateAid() {
+    const std::string& format = m_ui.tr("date.format");
+    const std::string label = m_ui.tr("checkin.dobCheck");
+    const std::string field = m_ui.fmt("checkin.dobLabel", {{"format", format}});
+    m_ui.widgets.text(field);
+    bool enter = m_ui.widgets.textField(field, m_birthDate, {}, true, 9.0f, 12);
+    if (enter) {
+        m_enterTaken = true;
+        m_ui.widgets.focus(field);  // stays in the field: a wrong date is retyped at once
+    }
+    m_ui.widgets.sameLineIfFits(label);
+    bool check = m_ui.widgets.button(label, Emphasis::Normal, ImVec2(0, 0), !m_birthDate.empty());
+    if ((enter || check) && !m_birthDate.empty()) {
+        auto iso = parseLocalDate(m_birthDate, m_ui.tr("date.order"));
+        m_birthDateCheck = iso ? m_ui.services.security.checkBirthDate(m_ui.proctor, m_row.student.studentUniqueId, *iso)
+                               : service::SecurityService::BirthDateCheck::NotADate;
+    }
+    if (!m_birthDateCheck) return;
+    using Check = service::SecurityService::BirthDateCheck;
+    switch (*m_birthDateCheck) {
+    case Check::Matches: m_ui.widgets.textColoured(m_ui.tr("checkin.dobMatches"), m_ui.palette.success, accessibility::Role::Status); break;
+    case Check::DoesNotMatch: m_ui.widgets.textColoured(m_ui.tr("checkin.dobDiffers"), m_ui.palette.danger, accessibility::Role::Alert); break;
+    case Check::NotOnFile: m_ui.widgets.text(m_ui.tr("checkin.dobNotOnFile"), accessibility::Role::Status); break;
+    case Check::NotADate:
+        m_ui.widgets.textColoured(m_ui.fmt("checkin.dobNotADate", {{"format", format}}), m_ui.palette.danger, accessibility::Role::Alert);
+        break;
+    case Check::NotRecorded: m_ui.widgets.textColoured(m_ui.tr("checkin.dobNotRecorded"), m_ui.palette.danger, accessibility::Role::Alert); break;
+    }
+}
+
 DialogOutcome Dialogs::drawCheckIn(const std::string& sessionId) {
     DialogOutcome out;
     m_ui.widgets.heading(m_row.student.displayName() + " · " + m_row.student.studentUniqueId);
-    // A warning when the name alone is not enough. (No date of birth here:
-    // the store keeps it only as a hash, it being a student's sign-in factor.)
+    // A warning when the name alone is not enough; the date of birth is asked below, never shown.
     if (!m_namesakes.empty()) {
         std::string ids;
         for (const auto& id : m_namesakes) ids += (ids.empty() ? "" : ", ") + id;
@@ -249,6 +286,7 @@ DialogOutcome Dialogs::drawCheckIn(const std::string& sessionId) {
         m_ui.widgets.wrappedText(m_ui.fmt("checkin.scheduled", {{"list", list}}));
     }
     idMethodChoice();
+    birthDateAid();
     bool refused = !domain::idAccepted(m_idMethod);
     if (!refused) {
         m_ui.widgets.text(m_ui.tr("checkin.seat"));
@@ -285,6 +323,7 @@ DialogOutcome Dialogs::drawIdCheck(const std::string& sessionId) {
     DialogOutcome out;
     m_ui.widgets.heading(m_row.student.displayName() + " · " + m_row.student.studentUniqueId);
     idMethodChoice();
+    birthDateAid();
     if (footer(m_ui.tr("idcheck.confirm"), true, out)) {
         auto r = m_ui.services.attendance.recordIdCheck(sessionId, m_row.student.studentUniqueId, m_ui.proctor, m_idMethod, m_verifiedBy);
         finish(r, m_ui.fmt("feedback.idChecked", {{"name", m_row.student.firstName + " " + m_row.student.lastSurname}}), out);

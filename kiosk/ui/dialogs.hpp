@@ -3,6 +3,7 @@
 // Enter does its main action, Tab stays inside it.
 #include "kiosk/ui/ui_context.hpp"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,7 @@ private:
     DialogOutcome drawCorrect(const std::string& sessionId);
     DialogOutcome drawSignOff(const std::string& sessionId);
     bool idMethodChoice();
+    void birthDateAid();
     bool footer(const std::string& primary, bool enabled, DialogOutcome& out);
 
     UiContext& m_ui;
@@ -80,6 +82,9 @@ private:
     domain::IdMethod m_idMethod = domain::IdMethod::PhotoId;
     std::string m_verifiedBy, m_seat, m_lateReason, m_description, m_time, m_reason;
     std::string m_timeShownAsNow;  // the irregularity time as first shown
+    std::string m_birthDate;       // what the student says, checked and then forgotten
+    std::optional<service::SecurityService::BirthDateCheck> m_birthDateCheck;
+    bool m_enterTaken = false;     // a field's own Enter this frame: not the dialog's default action
     std::string m_walkInId, m_walkInFirst, m_walkInLast;
     static constexpr std::size_t kNoChoice = static_cast<std::size_t>(-1);
     std::size_t m_choice = 0;  // kNoChoice: the proctor has not chosen yet

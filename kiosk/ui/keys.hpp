@@ -7,6 +7,7 @@ inline constexpr int Enter = 257;
 inline constexpr int KeypadEnter = 335;
 inline constexpr int Escape = 256;
 inline constexpr int Space = 32;
+inline constexpr int Backspace = 259;
 inline constexpr int Up = 265;
 inline constexpr int Down = 264;
 inline constexpr int PageUp = 266;

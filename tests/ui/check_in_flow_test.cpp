@@ -34,6 +34,12 @@ struct Fixture {
     std::vector<domain::AttendanceEvent> events(const std::string& student) {
         return store::eventsFor(store.db(), "RHS-2026-WK-AM-114", student).value();
     }
+    std::int64_t count(const std::string& sql) {
+        auto stmt = store.db().prepare(sql);
+        REQUIRE(stmt.ok());
+        REQUIRE(stmt->step().value_or(false));
+        return stmt->getInt(0);
+    }
 };
 
 
@@ -397,6 +403,46 @@ TEST_CASE("the check-in dialog warns when two students on the roster share a nam
     h.press(keys::Enter);
     h.frames(2);
     CHECK(h.findContaining("Another student on this roster has the same name") == nullptr);
+}
+
+TEST_CASE("the check-in dialog checks the date of birth a student gives against the roster, without showing it or checking in") {
+    Fixture f;
+    test::UiHarness h(f.store, f.clock());
+    h.openFirstSession();
+    h.type("S100001");
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(h.focused() != nullptr);
+    REQUIRE(h.focused()->label == "Check in");
+    // The roster's date is nowhere on screen: it is the student's sign-in factor.
+    CHECK(h.findContaining("04/02/2009") == nullptr);
+    REQUIRE(h.tabTo("Date of birth the student gives (MM/DD/YYYY)"));
+    h.type("04/03/2009");
+    h.press(keys::Enter);  // checks the date; the dialog stays open
+    h.frames(2);
+    const auto* differs = h.findContaining("Does NOT match the date of birth on the roster");
+    REQUIRE(differs != nullptr);
+    CHECK(differs->role == accessibility::Role::Alert);
+    CHECK(f.events("S100001").empty());
+    REQUIRE(h.findContaining("Check in") != nullptr);
+
+    for (int i = 0; i < 10; ++i) h.press(keys::Backspace);
+    h.type("04/02/2009");
+    h.press(keys::Enter);
+    h.frames(2);
+    CHECK(h.findContaining("Matches the date of birth on the roster") != nullptr);
+    CHECK(f.events("S100001").empty());
+    // A proctor's misses do not lock the student out of signing in.
+    CHECK(f.count("SELECT failures FROM credential WHERE kind = 'student_birth_date' AND subject_id = 'S100001';") == 0);
+    // Both checks are audited, without the date.
+    CHECK(f.count("SELECT count(*) FROM audit_log WHERE action = 'student.birth_date_checked';") == 2);
+    CHECK(f.count("SELECT count(*) FROM audit_log WHERE detail LIKE '%2009%';") == 0);
+
+    // Then the check-in itself, as before.
+    REQUIRE(h.tabToExactly("Check in"));
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(f.events("S100001").size() == 1);
 }
 
 TEST_CASE("Print papers… writes the three papers off the render thread and, with no printer, says so and keeps them") {

@@ -34,7 +34,7 @@ UiHarness::UiHarness(store::Store& store, store::Clock clock, float width, float
     io.KeyMap[ImGuiKey_DownArrow] = ui::keys::Down;
     io.KeyMap[ImGuiKey_PageUp] = ui::keys::PageUp;
     io.KeyMap[ImGuiKey_PageDown] = ui::keys::PageDown;
-    io.KeyMap[ImGuiKey_Backspace] = 259;
+    io.KeyMap[ImGuiKey_Backspace] = ui::keys::Backspace;
     io.KeyMap[ImGuiKey_Delete] = 261;
     io.KeyMap[ImGuiKey_LeftArrow] = 263;
     io.KeyMap[ImGuiKey_RightArrow] = 262;
