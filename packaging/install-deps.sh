@@ -16,6 +16,7 @@ packages=(
   fonts-dejavu-core
   clang-14 libclang-rt-14-dev
   dpkg-dev fakeroot
+  debootstrap systemd-container
 )
 
 missing=()
