@@ -67,6 +67,13 @@ std::string enrolmentToml(const EnrolRequest& r, const EnrolFiles& files) {
     if (!r.siteName.empty()) out += "name = " + tomlString(r.siteName) + "\n";
     out += "key_file = " + tomlString(files.siteKey.string()) + "\n";
     out += "\n[kiosk]\nname = " + tomlString(r.kioskName) + "\n";
+    if (r.hub && !r.hub->servers.empty()) {
+        out += "\n[hub]\nservers = [";
+        for (std::size_t i = 0; i < r.hub->servers.size(); ++i) out += (i ? ", " : "") + tomlString(r.hub->servers[i]);
+        out += "]\n";
+        if (files.hubCa) out += "ca_file = " + tomlString(files.hubCa->string()) + "\n";
+        else if (r.hub->caFile) out += "ca_file = " + tomlString(r.hub->caFile->string()) + "\n";
+    }
     return out;
 }
 
@@ -79,6 +86,18 @@ bool validateEnrolment(const EnrolRequest& r, std::string& error) {
         !validText(r.baseUrl)) {
         error = "--site-id and --kiosk-name are needed, on one line each";
         return false;
+    }
+    if (r.hub) {
+        for (const auto& s : r.hub->servers) {
+            if (!validText(s) || !(s.starts_with("tls://") || s.starts_with("nats://")) || s.size() <= 7) {
+                error = "--hub-server must be tls://HOST:PORT (or nats://HOST:PORT on a test bench), on one line";
+                return false;
+            }
+            if (s.starts_with("tls://") && !r.hub->caFile) {
+                error = "--hub-server tls://... needs --hub-ca, the hub's certificate (hub-ca.pem from `testsite-kioskctl hub-setup`)";
+                return false;
+            }
+        }
     }
     if (r.credentials.key.empty() || r.credentials.secret.empty() || !validText(r.credentials.key) || !validText(r.credentials.secret)) {
         error = "both a client key and a client secret are needed, each on one line without control characters";
@@ -138,6 +157,15 @@ std::optional<EnrolFiles> writeEnrolment(const EnrolRequest& r, std::optional<st
     if (!ok) return std::nullopt;
 
     if (files.caBundle && !stage(*files.caBundle, caText, 0644, std::nullopt)) return std::nullopt;
+    if (r.hub && r.copyHubCa && r.hub->caFile) {
+        auto hubCa = edsync::files::readBounded(*r.hub->caFile, {.maxBytes = 1u << 20, .magic = {}, .jsonObject = false});
+        if (!hubCa || hubCa.value().find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
+            error = "--hub-ca " + r.hub->caFile->string() + " is not a readable PEM certificate file";
+            return std::nullopt;
+        }
+        files.hubCa = r.configDir / "hub-ca.pem";
+        if (!stage(*files.hubCa, hubCa.value(), 0644, std::nullopt)) return std::nullopt;
+    }
     if (!stage(files.config, enrolmentToml(r, files), 0644, std::nullopt)) return std::nullopt;
     // kiosk.toml goes last: it names the other files.
     for (auto& f : staged) {

@@ -23,6 +23,11 @@ struct EnrolRequest {
     std::optional<std::filesystem::path> caBundle;  // copied into the config directory
     std::optional<SiteKey> siteKey;                 // from --site-key-file; else derived
     std::filesystem::path configDir;
+    // [hub]: the site hub's address(es) and certificate (--hub-server,
+    // --hub-ca), or the section of the kiosk.toml being replaced, kept: a
+    // re-enrolment must not take a kiosk off its site's hub.
+    std::optional<HubConfig> hub;
+    bool copyHubCa = false;  // hub->caFile is the technician's file: copied beside kiosk.toml
 };
 
 struct EnrolFiles {
@@ -30,6 +35,7 @@ struct EnrolFiles {
     std::filesystem::path credentials;
     std::filesystem::path siteKey;
     std::optional<std::filesystem::path> caBundle;
+    std::optional<std::filesystem::path> hubCa;
 };
 
 // Whether the request can be written: https, names on one line, a key and a

@@ -67,6 +67,18 @@ done
 "$kioskctl" --data-dir "$work/data" --config "$work/etc/kiosk.toml" status --json >"$work/status2.json"
 json_check "$work/status2.json" 'd["enrolment"]["kioskName"] == "Lab 114 #3"'
 
+step "the site hub's address goes into kiosk.toml, and a re-enrolment without it keeps it"
+run_expect 0 "$work/hub.log" enrol --base-url "https://127.0.0.1:$port" --credentials-file "$work/good.creds" --ca-bundle "$ca" \
+  --hub-server tls://hub.riverbend.lan:4222 --hub-ca "$ca"
+grep -q '^servers = \["tls://hub.riverbend.lan:4222"\]$' "$work/etc/kiosk.toml" || fail "[hub] servers not written"
+cmp -s "$ca" "$work/etc/hub-ca.pem" || fail "the hub's certificate was not copied"
+run_expect 0 "$work/rehub.log" enrol --base-url "https://127.0.0.1:$port" --credentials-file "$work/good.creds" --ca-bundle "$ca"
+grep -q '^servers = \["tls://hub.riverbend.lan:4222"\]$' "$work/etc/kiosk.toml" || fail "a re-enrolment dropped the [hub] section"
+grep -q "^ca_file = \"$work/etc/hub-ca.pem\"$" "$work/etc/kiosk.toml" || fail "a re-enrolment dropped the hub's certificate"
+run_expect 3 "$work/nohubca.log" enrol --base-url "https://127.0.0.1:$port" --credentials-file "$work/good.creds" --ca-bundle "$ca" \
+  --hub-server tls://hub.riverbend.lan:4222
+must_contain "$work/nohubca.log" "--hub-ca"
+
 step "sync refuses a NUL byte in the secret the way enrol does (exit 3)"
 printf 'key=kiosk\nsecret=kiosk\0secret\n' >"$work/nul.creds" && chmod 600 "$work/nul.creds"
 run_expect 3 "$work/nul-enrol.log" enrol --base-url "https://127.0.0.1:$port" --credentials-file "$work/nul.creds" --ca-bundle "$ca"

@@ -218,6 +218,49 @@ TEST_CASE("enrolment: refuses plain http, a missing secret and a CA file that is
     CHECK_FALSE(std::filesystem::exists(dir.path() / "kiosk.toml"));
 }
 
+TEST_CASE("enrolment: the site hub's address and certificate go into kiosk.toml, the certificate copied beside it") {
+    kiosk::test::TempDir dir;
+    auto hubCa = dir.path() / "hub-cert.pem";
+    std::ofstream(hubCa) << "-----BEGIN CERTIFICATE-----\nMIIC\n-----END CERTIFICATE-----\n";
+    EnrolRequest r;
+    r.baseUrl = "https://edfi.state.example/api";
+    r.siteId = "255901001";
+    r.kioskName = "Lab 114 #3";
+    r.credentials = {"kiosk", "secret"};
+    r.configDir = dir.path() / "etc";
+    r.hub = HubConfig{{"tls://hub.riverbend.lan:4222"}, hubCa};
+    r.copyHubCa = true;
+    std::string error;
+    auto files = writeEnrolment(r, std::nullopt, error);
+    REQUIRE_MESSAGE(files, error);
+    REQUIRE(files->hubCa);
+    CHECK(*files->hubCa == r.configDir / "hub-ca.pem");
+    CHECK(std::filesystem::exists(*files->hubCa));
+    auto loaded = loadConfig(files->config);
+    REQUIRE_MESSAGE(loaded.config, loaded.error);
+    REQUIRE(loaded.config->hub);
+    CHECK(loaded.config->hub->servers == std::vector<std::string>{"tls://hub.riverbend.lan:4222"});
+    CHECK(loaded.config->hub->caFile == files->hubCa);
+
+    // Kept as it is (a re-enrolment keeps the section it found): no copy.
+    r.hub = loaded.config->hub;
+    r.copyHubCa = false;
+    files = writeEnrolment(r, std::nullopt, error);
+    REQUIRE_MESSAGE(files, error);
+    auto again = loadConfig(files->config);
+    REQUIRE_MESSAGE(again.config, again.error);
+    REQUIRE(again.config->hub);
+    CHECK(again.config->hub->caFile == r.configDir / "hub-ca.pem");
+
+    // A TLS hub without its certificate, or something that is not a hub address, is refused.
+    r.hub = HubConfig{{"tls://hub.riverbend.lan:4222"}, std::nullopt};
+    CHECK_FALSE(writeEnrolment(r, std::nullopt, error));
+    CHECK(error.find("--hub-ca") != std::string::npos);
+    r.hub = HubConfig{{"https://hub.riverbend.lan"}, hubCa};
+    CHECK_FALSE(writeEnrolment(r, std::nullopt, error));
+    CHECK(error.find("--hub-server") != std::string::npos);
+}
+
 TEST_CASE("config: a [site] section needs an id") {
     auto r = parseConfig("[site]\nname = \"x\"\n");
     CHECK_FALSE(r.config);

@@ -30,6 +30,8 @@ struct EnrolOptions {
     std::optional<std::filesystem::path> caBundle;
     std::optional<std::filesystem::path> siteKeyFile;
     std::optional<std::filesystem::path> configDir;
+    std::vector<std::string> hubServers;
+    std::optional<std::filesystem::path> hubCa;
 };
 
 int enrol(Context& ctx, const EnrolOptions& o) {
@@ -41,6 +43,12 @@ int enrol(Context& ctx, const EnrolOptions& o) {
     request.kioskName = o.kioskName;
     request.caBundle = o.caBundle;
     request.configDir = o.configDir.value_or(kSystemConfigDir);
+    if (!o.hubServers.empty()) {
+        request.hub = HubConfig{o.hubServers, o.hubCa};
+        request.copyHubCa = o.hubCa.has_value();
+    } else if (auto current = loadConfig(request.configDir / "kiosk.toml"); current.config && current.config->hub) {
+        request.hub = current.config->hub;  // kept: re-enrolling does not leave the site's hub
+    }
 
     std::string error;
     if (o.credentialsFile) {
@@ -195,6 +203,8 @@ void addEnrolCommand(CLI::App& app, Context& ctx) {
     cmd->add_option("--ca-bundle", o->caBundle, "The state's CA certificate(s), PEM (default: the system's CAs)");
     cmd->add_option("--site-key-file", o->siteKeyFile, "Another kiosk's site.key (only when kiosks of the site have their own credentials)");
     cmd->add_option("--config-dir", o->configDir, "Where to write (default /etc/testsite-kiosk)");
+    cmd->add_option("--hub-server", o->hubServers, "The site hub, tls://HOST:PORT (from `hub-setup`); kept from kiosk.toml when not given");
+    cmd->add_option("--hub-ca", o->hubCa, "The hub's certificate, hub-ca.pem from `hub-setup` (copied beside kiosk.toml)");
     cmd->callback([&ctx, o] { ctx.action = [&ctx, o] { return enrol(ctx, *o); }; });
 }
 

@@ -129,8 +129,10 @@ int setUpHub(Context& ctx, const HubOptions& o) {
               << "Start it with: sudo systemctl enable --now testsite-kiosk-hub   (runs nats-server -c " << (dir / "nats.conf").string()
               << ")\n"
               << "On every kiosk of the site (this one too), copy " << hub.certFile.string()
-              << " to /etc/testsite-kiosk/hub-ca.pem and add to kiosk.toml:\n\n"
-              << "[hub]\nservers = [\"tls://" << o.name << ":" << o.port << "\"]\nca_file = \"/etc/testsite-kiosk/hub-ca.pem\"\n";
+              << " to it and enrol with the hub's address added:\n\n"
+              << "  sudo testsite-kioskctl enrol ... --hub-server tls://" << o.name << ":" << o.port << " --hub-ca hub-ca.pem\n\n"
+              << "(or add to kiosk.toml: [hub] servers = [\"tls://" << o.name << ":" << o.port
+              << "\"], ca_file = the copied certificate)\n";
     return Ok;
 }
 
