@@ -54,7 +54,8 @@ struct WorkEntry {
     std::string place;  // site or employer
     std::string reflection;
     EntryStatus status = EntryStatus::Draft;
-    std::string reviewer;         // who approved, sent back or rejected
+    std::string reviewer;         // who approved, sent back or rejected (the kiosk's proctor ID)
+    std::string reviewerStaffId;  // the state's staffUniqueId of that reviewer ("" when unknown)
     std::string reviewerComment;  // send-back comment or rejection reason
     std::optional<Timestamp> reviewedAt;
 };

@@ -13,13 +13,22 @@ namespace {
 
 constexpr std::array<std::string_view, 5> kWorkKindCodes{"draft_saved", "submitted", "approved", "sent_back", "rejected"};
 
+std::optional<Refusal> review(WorkEntry& entry, const WorkEvent& e) {
+    std::optional<Refusal> r;
+    if (e.kind == WorkEventKind::Approved) r = approve(entry, e.reviewer, e.at);
+    else if (e.kind == WorkEventKind::SentBack) r = sendBack(entry, e.reviewer, e.comment, e.at);
+    else r = reject(entry, e.reviewer, e.comment, e.at);
+    if (!r) entry.reviewerStaffId = e.reviewerStaffId;
+    return r;
+}
+
 std::optional<Refusal> step(WorkEntry& entry, const WorkEvent& e, const TaskCatalogue& catalogue) {
     switch (e.kind) {
     case WorkEventKind::DraftSaved: return saveDraft(entry, e.fields, catalogue);
     case WorkEventKind::Submitted: return submit(entry, catalogue, e.at);
-    case WorkEventKind::Approved: return approve(entry, e.reviewer, e.at);
-    case WorkEventKind::SentBack: return sendBack(entry, e.reviewer, e.comment, e.at);
-    case WorkEventKind::Rejected: return reject(entry, e.reviewer, e.comment, e.at);
+    case WorkEventKind::Approved:
+    case WorkEventKind::SentBack:
+    case WorkEventKind::Rejected: return review(entry, e);
     }
     return Refusal{"Unknown step."};
 }
@@ -102,7 +111,8 @@ DayEvaluation dayEvaluation(const std::vector<WorkEntry>& entries, std::string_v
         // Entries come by id, so on equal times the greater id wins.
         if (!latest || e.reviewedAt >= latest->reviewedAt) latest = &e;
     }
-    if (latest) d.evaluator = latest->reviewer;
+    // The state's id only: a kiosk's local proctor ID is never sent as one.
+    if (latest) d.evaluator = latest->reviewerStaffId;
     return d;
 }
 
@@ -117,14 +127,14 @@ std::string canonicalText(const WorkEvent& e) {
     CanonicalWriter w;
     w.open('V').text(e.id).text(e.kioskId).hlc(e.hlc).text(e.entryId).text(e.studentId).text(workEventKindCode(e.kind));
     w.text(e.reviewer).time(e.at).text(e.fields.taskId).text(e.fields.date).number(e.fields.minutes).text(e.fields.place);
-    w.text(e.fields.reflection).text(e.comment);
+    w.text(e.fields.reflection).text(e.comment).text(e.reviewerStaffId);
     return std::move(w.close()).str();
 }
 
 std::string canonicalText(const WorkEntry& e) {
     CanonicalWriter w;
     w.open('N').text(e.entryId).text(e.studentId).text(e.taskId).text(e.date).number(e.minutes).text(e.place).text(e.reflection);
-    w.text(entryStatusCode(e.status)).text(e.reviewer).text(e.reviewerComment).time(e.reviewedAt);
+    w.text(entryStatusCode(e.status)).text(e.reviewer).text(e.reviewerComment).time(e.reviewedAt).text(e.reviewerStaffId);
     return std::move(w.close()).str();
 }
 

@@ -45,6 +45,7 @@ struct WorkEvent {
     std::string studentId;
     WorkEventKind kind = WorkEventKind::DraftSaved;
     std::string reviewer;  // reviews: the proctor's id (the store's actor without "proctor:")
+    std::string reviewerStaffId;  // reviews: the state's staffUniqueId of the proctor, when the kiosk knew it
     Timestamp at{};        // when it was recorded: submit checks the work date against it
     EntryFields fields;    // DraftSaved: what the student typed
     std::string comment;   // SentBack: what to change; Rejected: the reason
@@ -78,7 +79,7 @@ struct DayEvaluation {
     std::vector<WorkEntry> approved;           // by entry id
     std::map<std::string, int> minutesByTask;  // task id -> approved minutes: the evaluation elements
     int totalMinutes = 0;
-    std::string evaluator;                     // reviewer of the latest approval (reviewedAt, then entry id)
+    std::string evaluator;                     // staffUniqueId of the latest approval's reviewer (reviewedAt, then entry id); "" when unknown
 };
 // `entries` may hold any students and days, and the same entry more than once
 // (the copy whose text sorts first is used).

@@ -33,6 +33,7 @@ domain::WorkEvent toDomain(const store::WorkEventRecord& r) {
         e.fields = {text("taskId"), text("date"), p.contains("minutes") && p["minutes"].is_number_integer() ? p["minutes"].get<int>() : 0,
                     text("place"), text("reflection")};
         e.comment = text("comment");
+        e.reviewerStaffId = text("staffUniqueId");
     }
     return e;
 }

@@ -216,17 +216,28 @@ PinCheck SecurityService::checkProctorPin(const std::string& proctorId, const st
     return r;
 }
 
-ActionResult SecurityService::setProctor(const std::string& proctorId, const std::string& name, const std::string& pin) {
+std::string SecurityService::proctorStaffId(const std::string& proctorId) {
+    auto stmt = m_store.db().prepare("SELECT staff_unique_id FROM proctor WHERE proctor_id = ?1;");
+    if (!stmt) return {};
+    stmt->bind(1, proctorId);
+    return stmt->step().value_or(false) ? stmt->getText(0) : std::string();
+}
+
+ActionResult SecurityService::setProctor(const std::string& proctorId, const std::string& name, const std::string& pin,
+                                         const std::string& staffUniqueId) {
     if (proctorId.empty() || proctorId.size() > 32 || name.empty() || name.size() > 120)
         return ActionResult::refused("Give a proctor ID (up to 32 characters) and a name.");
+    if (staffUniqueId.size() > 32 || std::any_of(staffUniqueId.begin(), staffUniqueId.end(), [](char c) { return static_cast<unsigned char>(c) < 0x21; }))
+        return ActionResult::refused("A staff ID is up to 32 characters, without spaces.");
     if (!store::validPin(pin)) return ActionResult::refused("A PIN is 4 to 8 digits.");
     auto& db = m_store.db();
     auto tx = Transaction::begin(db);
     if (!tx) return ActionResult::refused(tx.error().describe());
-    auto stmt = db.prepare("INSERT INTO proctor (proctor_id, name, active) VALUES (?1, ?2, 1)"
-                           " ON CONFLICT (proctor_id) DO UPDATE SET name = excluded.name, active = 1;");
+    auto stmt = db.prepare("INSERT INTO proctor (proctor_id, name, active, staff_unique_id) VALUES (?1, ?2, 1, ?3)"
+                           " ON CONFLICT (proctor_id) DO UPDATE SET name = excluded.name, active = 1,"
+                           " staff_unique_id = CASE WHEN excluded.staff_unique_id = '' THEN staff_unique_id ELSE excluded.staff_unique_id END;");
     if (!stmt) return ActionResult::refused(stmt.error().describe());
-    stmt->bind(1, proctorId).bind(2, name);
+    stmt->bind(1, proctorId).bind(2, name).bind(3, staffUniqueId);
     if (auto s = stmt->run(); !s) return ActionResult::refused(s.error().describe());
     if (auto s = store::setCredential(db, store::CredentialKind::ProctorPin, proctorId, pin, store::HashCost::Interactive, m_clock()); !s)
         return ActionResult::refused(s.error().describe());

@@ -51,7 +51,13 @@ public:
     BirthDateCheck checkBirthDate(const std::string& proctor, const std::string& studentId, const std::string& isoDate);
 
     // Set-up (technician): proctors and their PINs, student PINs.
-    ActionResult setProctor(const std::string& proctorId, const std::string& name, const std::string& pin);
+    // `staffUniqueId`: the state's identifier of the proctor (the kiosk's own
+    // proctor IDs are local): what a work-readiness record names as its
+    // evaluator. Empty keeps the one on file.
+    ActionResult setProctor(const std::string& proctorId, const std::string& name, const std::string& pin,
+                            const std::string& staffUniqueId = {});
+    // The state's staffUniqueId of a proctor ("" when none is on file).
+    std::string proctorStaffId(const std::string& proctorId);
     ActionResult setStudentPin(const std::string& studentId, const std::string& pin);
     // Hashes every roster birth date that has no credential yet, then blanks
     // the plain copy (second factors are stored only as hashes).

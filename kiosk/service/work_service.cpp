@@ -102,6 +102,8 @@ ActionResult WorkService::review(const std::string& entryId, Review decision, co
     domain::Timestamp now = m_clock();
     std::string kind = decision == Review::Approve ? "approved" : decision == Review::SendBack ? "sent_back" : "rejected";
     json payload{{"comment", comment}};
+    // The state's id of the reviewer travels with the review (every machine of the site folds the same record).
+    if (auto staff = m_security.proctorStaffId(proctorId); !staff.empty()) payload["staffUniqueId"] = staff;
     return apply(entryId, {}, "proctor:" + proctorId, kind, payload.dump(),
                  [&](domain::WorkEntry& e) {
                      switch (decision) {

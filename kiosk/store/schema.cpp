@@ -173,10 +173,20 @@ CREATE TABLE site_parked (
 ) WITHOUT ROWID;
 )sql";
 
+// Version 4: the state's own staff identifier of a proctor (the kiosk's
+// proctor IDs are local), and of the reviewer of each work entry, as the
+// review event carried it: what a StudentProgramEvaluation names as its
+// evaluator; empty when unknown, and then the record names none.
+constexpr std::string_view kV4 = R"sql(
+ALTER TABLE proctor ADD COLUMN staff_unique_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE work_entry ADD COLUMN reviewer_staff_id TEXT NOT NULL DEFAULT '';
+)sql";
+
 constexpr std::array kMigrations{
     edsync::sqlite::Migration{1, kV1},
     edsync::sqlite::Migration{2, kV2},
     edsync::sqlite::Migration{3, kV3},
+    edsync::sqlite::Migration{4, kV4},
 };
 
 #ifdef KIOSK_SCHEMA_NEXT_FOR_UPGRADE_TESTS

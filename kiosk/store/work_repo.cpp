@@ -143,24 +143,25 @@ Status appendWorkEvent(Database& db, const std::string& kioskId, const WorkEvent
 Status writeWorkEntry(Database& db, const domain::WorkEntry& w, std::int64_t lastSeq) {
     auto stmt = db.prepare(
         "INSERT INTO work_entry (entry_id, student_id, task_id, work_date, minutes, place, reflection, status, reviewer,"
-        " reviewer_comment, reviewed_at, last_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+        " reviewer_comment, reviewed_at, last_seq, reviewer_staff_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
         " ON CONFLICT (entry_id) DO UPDATE SET task_id = excluded.task_id, work_date = excluded.work_date,"
         " minutes = excluded.minutes, place = excluded.place, reflection = excluded.reflection, status = excluded.status,"
         " reviewer = excluded.reviewer, reviewer_comment = excluded.reviewer_comment, reviewed_at = excluded.reviewed_at,"
-        " last_seq = excluded.last_seq;");
+        " last_seq = excluded.last_seq, reviewer_staff_id = excluded.reviewer_staff_id;");
     if (!stmt) return fail(stmt.error());
     stmt->bind(1, w.entryId).bind(2, w.studentId).bind(3, w.taskId).bind(4, w.date).bind(5, w.minutes).bind(6, w.place);
     stmt->bind(7, w.reflection).bind(8, domain::entryStatusCode(w.status)).bind(9, w.reviewer).bind(10, w.reviewerComment);
     if (w.reviewedAt) stmt->bind(11, domain::formatUtc(*w.reviewedAt));
     else stmt->bind(11, nullptr);
-    stmt->bind(12, lastSeq);
+    stmt->bind(12, lastSeq).bind(13, w.reviewerStaffId);
     return stmt->run();
 }
 
 namespace {
 
 constexpr std::string_view kEntryColumns =
-    "entry_id, student_id, task_id, work_date, minutes, place, reflection, status, reviewer, reviewer_comment, reviewed_at";
+    "entry_id, student_id, task_id, work_date, minutes, place, reflection, status, reviewer, reviewer_comment, reviewed_at,"
+    " reviewer_staff_id";
 
 domain::WorkEntry readEntry(const edsync::sqlite::Statement& s) {
     domain::WorkEntry w;
@@ -175,6 +176,7 @@ domain::WorkEntry readEntry(const edsync::sqlite::Statement& s) {
     w.reviewer = s.getText(8);
     w.reviewerComment = s.getText(9);
     if (auto t = s.getOptionalText(10)) w.reviewedAt = domain::parseIso8601(*t);
+    w.reviewerStaffId = s.getText(11);
     return w;
 }
 

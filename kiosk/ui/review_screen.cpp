@@ -7,6 +7,7 @@ namespace kiosk::ui {
 void ReviewScreen::refresh() {
     auto list = m_ui.services.work.awaitingReview();
     m_entries = list ? std::move(*list) : std::vector<domain::WorkEntry>{};
+    m_evaluatorUnknown = m_ui.services.security.proctorStaffId(m_ui.proctorId).empty();
     m_names.clear();
     for (const auto& e : m_entries) {
         std::string name = m_ui.services.work.studentName(e.studentId);
@@ -37,6 +38,8 @@ bool ReviewScreen::draw() {
     m_ui.widgets.wrappedText(m_ui.fmt("review.reflection", {{"text", e.reflection}}));
     m_ui.widgets.text(m_ui.tr("review.comment"));
     m_ui.widgets.textField(m_ui.tr("review.comment"), m_comment, m_ui.tr("review.commentHint"), false, 0.0f, 1000);
+    // Said before the approval, not found out at the state.
+    if (m_evaluatorUnknown) m_ui.widgets.wrappedText(m_ui.fmt("review.noStaffId", {{"id", m_ui.proctorId}}));
     m_ui.widgets.text(m_ui.fmt("review.pin", {{"name", m_ui.proctor}}));
     m_ui.widgets.secretField(m_ui.fmt("review.pin", {{"name", m_ui.proctor}}), m_pin, false);
     std::optional<service::Review> decision;

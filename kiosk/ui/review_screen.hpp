@@ -22,6 +22,7 @@ private:
     std::vector<std::string> m_names;
     std::size_t m_selected = 0;
     std::string m_comment, m_pin;
+    bool m_evaluatorUnknown = false;  // the reviewing proctor has no state staff ID on file
 };
 
 class SyncScreen {

@@ -197,6 +197,8 @@ TEST_CASE("a proctor verifies a submitted entry with their PIN, and only then do
     REQUIRE(lab.h.tabTo("Review work entries (1 waiting)"));
     lab.h.press(keys::Enter);
     lab.h.frames(2);
+    // Said before approving: the demo proctor has no state staff ID, so the record will name no evaluator.
+    CHECK(lab.h.findContaining("P001 has no state staff ID on this kiosk") != nullptr);
     REQUIRE(lab.h.tabTo("PIN of Ms. Rivera"));
     lab.h.type("0000");
     REQUIRE(lab.h.tabTo("Approve"));
@@ -315,4 +317,21 @@ TEST_CASE("dates are shown and read in the language's order, and only real dates
     CHECK_FALSE(parseLocalDate("1/2/09", "mdy").has_value());
     CHECK_FALSE(parseLocalDate("2009-02-30", "mdy").has_value());
     CHECK_FALSE(parseLocalDate("", "mdy").has_value());
+}
+
+TEST_CASE("a proctor with the state's staff ID on file reviews without the warning") {
+    Lab lab;
+    REQUIRE(lab.h.security().setProctor("P001", "Ms. Rivera", "2468", "20001").saved);
+    auto draft = lab.h.work().saveDraft("S100001", "", {"comm-customer", "2026-11-22", 60, "Library", "Helped at the desk"});
+    REQUIRE(draft.saved);
+    REQUIRE(lab.h.work().submit("S100001", draft.eventId).saved);
+    REQUIRE(lab.h.tabTo("Proctor screens"));
+    lab.h.press(keys::Enter);
+    lab.h.frames(2);
+    lab.h.signInAsProctor();
+    REQUIRE(lab.h.tabTo("Review work entries (1 waiting)"));
+    lab.h.press(keys::Enter);
+    lab.h.frames(2);
+    REQUIRE(lab.h.tabTo("PIN of Ms. Rivera"));
+    CHECK(lab.h.findContaining("has no state staff ID") == nullptr);
 }

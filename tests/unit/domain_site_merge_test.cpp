@@ -262,6 +262,7 @@ WorkEvent work(const std::string& id, const std::string& kiosk, WorkEventKind ki
     if (kind == WorkEventKind::DraftSaved) e.fields = {"filing", "2026-11-23", 45, "Library", "Sorted the returns."};
     if (kind == WorkEventKind::Approved || kind == WorkEventKind::SentBack || kind == WorkEventKind::Rejected) {
         e.reviewer = "P-" + kiosk;
+        e.reviewerStaffId = "ST-" + kiosk;  // the state's id of that proctor
         e.comment = kind == WorkEventKind::Approved ? "" : "Say more.";
     }
     return e;
@@ -366,7 +367,7 @@ TEST_CASE("work merge: the day's evaluation holds every approved task from every
     CHECK(d.approved[1].entryId == "e2");
     CHECK(d.minutesByTask == std::map<std::string, int>{{"filing", 45}, {"phones", 30}});
     CHECK(d.totalMinutes == 75);
-    CHECK(d.evaluator == "P-lab7");  // the afternoon approval is the latest
+    CHECK(d.evaluator == "ST-lab7");  // the afternoon approval is the latest, named by the state's id
 
     std::vector<WorkEntry> reversed(all.rbegin(), all.rend());
     CHECK(canonicalText(dayEvaluation(reversed, "S1", "2026-11-23")) == canonicalText(d));

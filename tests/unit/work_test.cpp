@@ -116,8 +116,31 @@ TEST_CASE("approved work goes to the outbox as one StudentProgramEvaluation per 
     CHECK(j["evaluationDate"] == "2026-11-20");
     CHECK(j["studentReference"]["studentUniqueId"] == "S1");
     CHECK(j["programEvaluationReference"]["programName"] == "Career Readiness");
-    CHECK(j["staffEvaluatorStaffReference"]["staffUniqueId"] == "P1");
+    // P1 has no state staff ID on file: the record names no evaluator rather than the kiosk's own ID.
+    CHECK_FALSE(j.contains("staffEvaluatorStaffReference"));
+    CHECK(claims[0].json.find("\"P1\"") == std::string::npos);
     CHECK(j["studentEvaluationElements"].size() == 2);
+}
+
+TEST_CASE("the evaluator of approved work is named by the state's staffUniqueId, carried by the review itself") {
+    Lab lab;
+    REQUIRE(lab.security.setProctor("P1", "Mr. Okafor", "2468", "10071").saved);
+    CHECK(lab.security.proctorStaffId("P1") == "10071");
+    // Setting the PIN again without a staff ID keeps the one on file.
+    REQUIRE(lab.security.setProctor("P1", "Mr. Okafor", "2468").saved);
+    CHECK(lab.security.proctorStaffId("P1") == "10071");
+    CHECK_FALSE(lab.security.setProctor("P1", "Mr. Okafor", "2468", "has space").saved);
+    auto a = lab.logged("comm-customer", 50);
+    REQUIRE(lab.work.review(a, service::Review::Approve, "P1", "2468", "").saved);
+    auto claims = edsync::outbox::claimDue(lab.store.db(), 0, 10).value();
+    REQUIRE(claims.size() == 1);
+    auto j = nlohmann::json::parse(claims[0].json);
+    CHECK(j["staffEvaluatorStaffReference"]["staffUniqueId"] == "10071");
+    // The review event carries it, so every machine of the site folds the same record.
+    auto events = lab.store.db().prepare("SELECT payload FROM work_event WHERE kind = 'approved';");
+    REQUIRE(events.ok());
+    REQUIRE(events->step().value_or(false));
+    CHECK(nlohmann::json::parse(events->getText(0))["staffUniqueId"] == "10071");
 }
 
 TEST_CASE("a malformed task catalogue is refused with a clear error and the old one stays") {

@@ -14,17 +14,20 @@ namespace kiosk::app::ctl {
 void addSecurityCommands(CLI::App& app, Context& ctx) {
     auto proctorId = std::make_shared<std::string>();
     auto proctorName = std::make_shared<std::string>();
+    auto staffId = std::make_shared<std::string>();
     auto* proctorPin = app.add_subcommand("set-proctor-pin", "Add a proctor or change their PIN (read without echo, or from a pipe)");
-    proctorPin->add_option("PROCTOR_ID", *proctorId, "The proctor's staff ID")->required();
+    proctorPin->add_option("PROCTOR_ID", *proctorId, "The proctor's ID on this kiosk (e.g. P001)")->required();
     proctorPin->add_option("--name", *proctorName, "The proctor's name as shown on the kiosk")->required();
-    proctorPin->callback([&ctx, proctorId, proctorName] {
-        ctx.action = [&ctx, proctorId, proctorName] {
+    proctorPin->add_option("--staff-id", *staffId,
+                           "The state's staffUniqueId of this proctor: named as the evaluator of approved work (none: not named)");
+    proctorPin->callback([&ctx, proctorId, proctorName, staffId] {
+        ctx.action = [&ctx, proctorId, proctorName, staffId] {
             int code = Ok;
             auto store = ctx.openStore(code);
             if (!store) return code;
             service::SecurityService security(*store, store::systemNow);
             std::string pin = readSecret("PIN for " + *proctorId + " (4-8 digits): ");
-            auto r = security.setProctor(*proctorId, *proctorName, pin);
+            auto r = security.setProctor(*proctorId, *proctorName, pin, *staffId);
             std::cerr << (r.saved ? r.message : "set-proctor-pin: " + r.message) << "\n";
             return static_cast<int>(r.saved ? Ok : InputError);
         };
