@@ -615,7 +615,11 @@ struct Uploader::Run {
                         : e.claim.op == outbox::Op::Delete ? classifyDelete(outcome, now, up.m_options.backoff.cap.count())
                                                            : classifyUpsert(outcome, now, up.m_options.backoff.cap.count());
         d.writeUnanswered = !e.lookup && !outcome;
-        d.writeMayLandLate = !e.lookup && (!outcome || outcome->sentTwice);
+        // libcurl itself sends a request again when the reused connection it
+        // went out on died before any answer (the server may have stored it
+        // and closed): any answer but a 2xx may follow a stored copy.
+        const bool answered2xx = outcome && outcome->status >= 200 && outcome->status < 300;
+        d.writeMayLandLate = !e.lookup && (!answered2xx || outcome->sentTwice);
         if (d.verdict == Verdict::NeedsAttention && d.httpStatus == 412 && !e.lookup && !e.replacedAfter412 &&
             (!e.claim.identity.empty() || !e.claim.resourceId.empty())) {
             Entry next = e;

@@ -41,7 +41,7 @@ struct Disposition {
     bool noResponse = false;                   // failed without any HTTP answer
     bool immediate = false;                    // retry at once (we stopped, not the server)
     bool writeUnanswered = false;              // the request was a write, and may have reached the server
-    bool writeMayLandLate = false;             // a copy of the write may still reach the server later (unanswered, or sent twice)
+    bool writeMayLandLate = false;             // a copy of the write may be at the server, or reach it later (unanswered, sent twice, or not a 2xx)
 };
 
 // How one upsert outcome should change its outbox row.

@@ -1167,6 +1167,31 @@ TEST_CASE("a write the transport sent twice (the first stalled) is our own when 
     CHECK(rig.server.stored("studentAssessments", "k")->at("v") == 2);
 }
 
+TEST_CASE("a write answered 429 after its first copy was stored (libcurl's own resend on a dead connection) is our own at the next 412") {
+    // Seen under random faults: a POST stored by the server, whose connection
+    // was then closed unanswered; libcurl sent it again by itself on a fresh
+    // connection, and that copy was answered 429.
+    Rig rig;
+    rig.putGuarded("k", 1);
+    CHECK(rig.round().synced == 1);
+    rig.putGuarded("k", 2);
+    rig.server.before = [&](const transport::Request& r) -> std::optional<transport::Outcome> {
+        if (r.method != transport::Method::Post || r.url.find("/data/") == std::string::npos) return std::nullopt;
+        FakeEdfi& edfi = rig.server;
+        edfi.before = nullptr;
+        (void)edfi.handle(r);  // the first copy, stored
+        return respond(429);   // the second copy's answer
+    };
+    CHECK(rig.round().retried == 1);
+    CHECK(rig.server.stored("studentAssessments", "k")->at("v") == 2);
+    rig.putGuarded("k", 3);
+    rig.clock.advance(3'600'000);
+    auto r = rig.round();
+    CHECK(r.attention == 0);
+    CHECK(r.synced == 1);
+    CHECK(rig.server.stored("studentAssessments", "k")->at("v") == 3);
+}
+
 TEST_CASE("an unreadable answer to the look after a 412 decides nothing: the row waits, then the real answer decides") {
     Rig rig;
     rig.putGuarded("k", 1);
