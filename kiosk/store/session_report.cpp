@@ -1,5 +1,6 @@
 #include "kiosk/store/session_report.hpp"
 
+#include "kiosk/store/audit_log.hpp"
 #include "kiosk/store/edfi_mapping.hpp"
 #include "kiosk/store/event_log.hpp"
 #include "kiosk/store/roster_repo.hpp"
@@ -68,7 +69,11 @@ Result<std::string> sessionReportCsv(Database& db, std::string_view sessionId) {
         "session_id,assessment,room,scheduled_start,signed_off_at,signed_off_by,student_unique_id,last_surname,first_name,"
         "status,walk_in,late,checked_in_at,checked_out_at,assessed_minutes,seat,id_method,id_verified_by,id_refused,"
         "breaks,minutes_on_break,accommodations_scheduled,accommodations_delivered,irregularities,no_show_reason,"
-        "state_has_latest\r\n";
+        "state_has_latest,audit_head\r\n";
+    // The audit chain's head at export, on every row (as on the papers'
+    // footer): a copy outside the database that `verify-audit --printed-head` checks.
+    auto auditHead = printableAuditHead(db);
+    if (!auditHead) return edsync::fail(auditHead.error());
     for (const RosterRow& row : *roster) {
         auto events = eventsFor(db, sessionId, row.student.studentUniqueId);
         if (!events) return edsync::fail(events.error());
@@ -95,7 +100,7 @@ Result<std::string> sessionReportCsv(Database& db, std::string_view sessionId) {
             a.assessedMinutes() ? std::to_string(*a.assessedMinutes()) : std::string(), a.seat,
             a.idMethod ? std::string(domain::idMethodCode(*a.idMethod)) : std::string(), a.idVerifiedBy,
             a.idRefused ? "yes" : "no", std::to_string(a.breaks), std::to_string(a.minutesOnBreak.count()),
-            joinList(row.scheduledAccommodations), joinList(delivered), irregularities, a.noShowReason, synced,
+            joinList(row.scheduledAccommodations), joinList(delivered), irregularities, a.noShowReason, synced, *auditHead,
         };
         for (std::size_t i = 0; i < cells.size(); ++i) {
             if (i) csv += ',';

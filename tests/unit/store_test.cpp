@@ -3,6 +3,7 @@
 #include "kiosk/domain/text_fold.hpp"
 #include "kiosk/service/attendance_service.hpp"
 #include "kiosk/service/session_queries.hpp"
+#include "kiosk/store/audit_log.hpp"
 #include "kiosk/store/edfi_mapping.hpp"
 #include "kiosk/store/event_log.hpp"
 #include "kiosk/store/ids.hpp"
@@ -568,14 +569,16 @@ TEST_CASE("the session report has a header and one row per student, quoted and d
     clock.setMinute(80);
     REQUIRE(svc.checkOut(kMathSession, "S100001", kProctor).saved);
 
+    REQUIRE(store::appendAudit(s.db(), s.kioskId(), store::systemNow(), "technician", "test.export", "{}").ok());
     auto csv = store::sessionReportCsv(s.db(), kMathSession);
     REQUIRE(csv.ok());
     auto rows = parseCsv(*csv);
     REQUIRE(rows.size() == 1 + 6);
     const auto& header = rows[0];
-    CHECK(header.size() == 26);
+    CHECK(header.size() == 27);
     CHECK(header.front() == "session_id");
-    CHECK(header.back() == "state_has_latest");
+    CHECK(header[header.size() - 2] == "state_has_latest");
+    CHECK(header.back() == "audit_head");
     CHECK(csv->rfind("session_id,assessment,room,scheduled_start,", 0) == 0);
     auto col = [&](const std::string& name) {
         auto it = std::find(header.begin(), header.end(), name);
@@ -607,6 +610,11 @@ TEST_CASE("the session report has a header and one row per student, quoted and d
     CHECK(zoe[col("accommodations_scheduled")] == "Scheduling");
     CHECK(zoe[col("accommodations_delivered")] == "Scheduling");
     CHECK(zoe[col("state_has_latest")] == "no");  // queued, not yet at the state
+    // The audit chain's head at export, on every row, as `verify-audit --printed-head` takes it.
+    const std::string head = store::printableAuditHead(s.db()).value();
+    CHECK(zoe[col("audit_head")] == head);
+    REQUIRE_FALSE(head.empty());
+    CHECK_FALSE(store::checkPrintedHead(s.db(), head).value().has_value());
 
     auto hostile = row("S100008");
     CHECK(hostile[col("first_name")] == "'=cmd|' /C calc'!A0");  // defused
