@@ -24,6 +24,15 @@ store::Status park(store::Database& db, std::string_view eventId, std::string_vi
     return stmt->run();
 }
 
+// A fact that cannot be used is kept where a technician can see it, never
+// silently dropped, under an id made from its bytes (it may have none).
+ApplyOutcome refuse(store::Database& db, std::string_view payload, const std::string& why) {
+    std::string id = "malformed-" + std::to_string(std::hash<std::string_view>{}(payload));
+    if (auto s = park(db, id, payload.substr(0, store::kMaxFactBytes), std::string(kRefusedPrefix) + why); !s)
+        return {ApplyOutcome::What::Failed, s.error().describe()};
+    return {ApplyOutcome::What::Refused, why};
+}
+
 store::Status unpark(store::Database& db, std::string_view eventId) {
     auto stmt = db.prepare("DELETE FROM site_parked WHERE event_id = ?1;");
     if (!stmt) return edsync::fail(stmt.error());
@@ -66,12 +75,7 @@ ApplyOutcome SiteApplier::applyInTransaction(std::string_view payload, bool from
     auto& db = m_store.db();
     if (auto ack = store::decodeAck(payload); ack.isAck) {
         // What reached the state: guards this kiosk's next write of the record.
-        if (!ack.ack) {
-            std::string id = "malformed-" + std::to_string(std::hash<std::string_view>{}(payload));
-            if (auto s = park(db, id, payload.substr(0, store::kMaxFactBytes), std::string(kRefusedPrefix) + ack.error); !s)
-                return {ApplyOutcome::What::Failed, s.error().describe()};
-            return {ApplyOutcome::What::Refused, ack.error};
-        }
+        if (!ack.ack) return refuse(db, payload, ack.error);
         const store::AckFact& a = *ack.ack;
         if (auto adopted = edsync::outbox::adoptWrite(db, a.resource, a.naturalKey, a.body, a.resourceId, a.etag); !adopted)
             return {ApplyOutcome::What::Failed, adopted.error().describe()};
@@ -79,22 +83,12 @@ ApplyOutcome SiteApplier::applyInTransaction(std::string_view payload, bool from
     }
     if (auto head = store::decodeAuditHead(payload); head.isAuditHead) {
         // The hub's copy is the one that counts (verify-audit asks it): nothing to store here.
-        if (!head.head) {
-            std::string id = "malformed-" + std::to_string(std::hash<std::string_view>{}(payload));
-            if (auto s = park(db, id, payload.substr(0, store::kMaxFactBytes), std::string(kRefusedPrefix) + head.error); !s)
-                return {ApplyOutcome::What::Failed, s.error().describe()};
-            return {ApplyOutcome::What::Refused, head.error};
-        }
+        if (!head.head) return refuse(db, payload, head.error);
         return {ApplyOutcome::What::Kept, {}};
     }
     auto decoded = store::decodeFact(payload);
     if (!decoded.fact) {
-        // Kept where a technician can see it, never silently dropped; an id is
-        // needed to keep it, so a fact too broken to have one is only counted.
-        std::string id = "malformed-" + std::to_string(std::hash<std::string_view>{}(payload));
-        if (auto s = park(db, id, payload.substr(0, store::kMaxFactBytes), std::string(kRefusedPrefix) + decoded.error); !s)
-            return {ApplyOutcome::What::Failed, s.error().describe()};
-        return {ApplyOutcome::What::Refused, decoded.error};
+        return refuse(db, payload, decoded.error);
     }
     const store::DecodedFact& f = *decoded.fact;
     m_store.observeHlc(f.hlc);  // what this kiosk records next sorts after what it has seen
