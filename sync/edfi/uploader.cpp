@@ -39,8 +39,8 @@ std::optional<std::int64_t> retryAfter(const transport::Response& r, std::int64_
 
 // What the state holds may be this kiosk's own write: a request of ours
 // went unanswered just before (it may have been stored), or the state holds
-// exactly the body of our last unanswered write (stored late, after a later
-// write of ours had been acknowledged).
+// exactly the body of our last write that may be there without our knowing
+// (unanswered, sent twice, or answered other than 2xx; docs/edfi.md, "Writers").
 bool mayBeOurOwn(const outbox::Claim& claim, const nlohmann::json& found) {
     return claim.maybeDelivered || (!claim.unansweredJson.empty() && sameRecord(claim.unansweredJson, found));
 }

@@ -55,10 +55,10 @@ ALTER TABLE outbox ADD COLUMN identity TEXT;
 ALTER TABLE outbox ADD COLUMN maybe_sent INTEGER NOT NULL DEFAULT 0;
 )sql";
 
-// Version 4: the body of the last write that got no answer. A server may
-// still store it after a later write of ours was acknowledged (it was held in
-// a queue past our timeout); a 412 that finds exactly that body at the state
-// found our own write landing late, not another writer's.
+// Version 4: the body of the last write that may be at the server without
+// our knowing (no answer, sent twice, or answered other than 2xx after a
+// resend). A 412 that finds exactly that body at the state found our own
+// write, not another writer's (docs/edfi.md, "Writers").
 constexpr std::string_view kSchemaV4 = R"sql(
 ALTER TABLE outbox ADD COLUMN unanswered_body TEXT;
 )sql";
