@@ -100,6 +100,16 @@ std::string NatsHub::url() const {
     return std::string(m_options.tls ? "tls" : "nats") + "://127.0.0.1:" + std::to_string(m_port);
 }
 
+std::string NatsHub::logTail() const {
+    // A Go panic's first lines say what went wrong; its stack follows at length.
+    std::ifstream in(m_dir / "hub.log");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    const std::string s = ss.str();
+    if (auto at = s.find("panic:"); at != std::string::npos) return s.substr(at, 2000);
+    return tail(m_dir / "hub.log");
+}
+
 std::filesystem::path NatsHub::caFile() const { return m_dir / "hub-cert.pem"; }
 
 bool NatsHub::start() {

@@ -35,6 +35,7 @@ public:
     std::filesystem::path caFile() const;           // the server's own certificate (TLS only)
     const std::filesystem::path& configFile() const { return m_config; }
     const std::string& error() const { return m_error; }
+    std::string logTail() const;  // a panic and what follows, or the last 2,000 bytes of the log, for a failing test to show
 
 private:
     std::filesystem::path m_dir;
