@@ -3,6 +3,7 @@
 #include "accessibility/assets.hpp"
 
 #include "sync/core/files.hpp"
+#include "sync/core/fill_in.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -82,29 +83,7 @@ std::vector<std::string> Strings::keys() const {
 }
 
 std::string substitute(std::string_view pattern, std::initializer_list<std::pair<std::string_view, std::string>> args) {
-    std::string out;
-    out.reserve(pattern.size() + 16);
-    for (std::size_t i = 0; i < pattern.size();) {
-        if (pattern[i] == '{') {
-            auto close = pattern.find('}', i);
-            if (close != std::string_view::npos) {
-                std::string_view name = pattern.substr(i + 1, close - i - 1);
-                bool replaced = false;
-                for (const auto& [k, v] : args)
-                    if (k == name) {
-                        out += v;
-                        replaced = true;
-                        break;
-                    }
-                if (replaced) {
-                    i = close + 1;
-                    continue;
-                }
-            }
-        }
-        out.push_back(pattern[i++]);
-    }
-    return out;
+    return edsync::fillIn(pattern, args);
 }
 
 } // namespace kiosk::accessibility

@@ -150,7 +150,7 @@ Replay replay(std::vector<AttendanceEvent> events, const SessionRules& rules) {
     for (const auto& e : events) {
         if (e.kind == EventKind::Corrected || withdrawn.count(e.id)) continue;
         if (auto refusal = apply(r.state, e, open)) {
-            r.refusal = Refusal{"That would leave the record inconsistent: " + refusal->message};
+            r.refusal = refuse("That would leave the record inconsistent: {reason}", {{"reason", refusal->message}});
             return r;
         }
     }

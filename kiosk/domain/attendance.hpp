@@ -4,6 +4,7 @@
 // proctor can act on, and changes nothing.
 #include "kiosk/domain/descriptors.hpp"
 #include "kiosk/domain/hlc.hpp"
+#include "kiosk/domain/sentence.hpp"
 #include "kiosk/domain/time.hpp"
 
 #include <cstdint>
@@ -100,10 +101,19 @@ struct Attendance {
 
 inline constexpr std::size_t kMaxDescriptionBytes = 1000;
 
+// Why a step cannot be taken: `message` in English (logs, the command line),
+// `sentence` the same words for the UI to translate.
 struct Refusal {
     std::string message;
+    Sentence sentence;
 };
-inline Refusal refuse(std::string message) { return Refusal{std::move(message)}; }
+inline Refusal refuse(std::string message) { return Refusal{message, Sentence{std::move(message), {}}}; }
+// A refusal with values in it: refuse("Minutes must be between 1 and {max}.", {{"max", "600"}}).
+inline Refusal refuse(std::string pattern, SentenceArgs args) {
+    Sentence s{std::move(pattern), std::move(args)};
+    std::string english = s.english();
+    return Refusal{std::move(english), std::move(s)};
+}
 
 // Applies one event; on refusal `state` is untouched.
 std::optional<Refusal> apply(Attendance& state, const AttendanceEvent& event, const SessionRules& rules);

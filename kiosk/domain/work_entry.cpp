@@ -14,9 +14,17 @@ constexpr std::array<std::string_view, 5> kStatusCodes{"draft", "submitted", "ap
 
 bool editable(EntryStatus s) { return s == EntryStatus::Draft || s == EntryStatus::SentBack; }
 
-std::optional<Refusal> checkText(const std::string& text, std::size_t max, const char* what) {
-    if (text.size() > max) return refuse(std::string(what) + " is too long.");
-    if (!isValidUtf8(text)) return refuse(std::string(what) + " contains characters that cannot be saved.");
+// Whole sentences per field, not "{what} is too long.": a language agrees
+// its adjective with the noun.
+struct TextRule {
+    std::size_t maxBytes;
+    const char* tooLong;
+    const char* unsavable;
+};
+
+std::optional<Refusal> checkText(const std::string& text, const TextRule& rule) {
+    if (text.size() > rule.maxBytes) return refuse(rule.tooLong);
+    if (!isValidUtf8(text)) return refuse(rule.unsavable);
     return std::nullopt;
 }
 } // namespace
@@ -45,10 +53,10 @@ std::optional<Refusal> saveDraft(WorkEntry& entry, const EntryFields& f, const T
     if (!editable(entry.status)) return refuse("This entry has been submitted and can no longer be changed.");
     if (!f.taskId.empty() && !catalogue.task(f.taskId)) return refuse("Choose a task from the list.");
     if (f.minutes < 0 || f.minutes > catalogue.maxMinutesPerEntry)
-        return refuse("Minutes must be between 1 and " + std::to_string(catalogue.maxMinutesPerEntry) + ".");
+        return refuse("Minutes must be between 1 and {max}.", {{"max", std::to_string(catalogue.maxMinutesPerEntry)}});
     if (!f.date.empty() && !(f.date.size() == 10 && parseIso8601(f.date))) return refuse("Write the date as YYYY-MM-DD.");
-    if (auto r = checkText(f.place, kMaxPlaceBytes, "The place")) return r;
-    if (auto r = checkText(f.reflection, kMaxReflectionBytes, "The reflection")) return r;
+    if (auto r = checkText(f.place, {kMaxPlaceBytes, "The place is too long.", "The place contains characters that cannot be saved."})) return r;
+    if (auto r = checkText(f.reflection, {kMaxReflectionBytes, "The reflection is too long.", "The reflection contains characters that cannot be saved."})) return r;
     entry.taskId = f.taskId;
     entry.date = f.date;
     entry.minutes = f.minutes;
@@ -68,7 +76,7 @@ std::optional<Refusal> submit(WorkEntry& entry, const TaskCatalogue& catalogue, 
     auto today = floor<days>(now);
     if (floor<days>(*day) > today) return refuse("The date cannot be in the future.");
     if (floor<days>(*day) < today - days{catalogue.maxDaysBack})
-        return refuse("Entries older than " + std::to_string(catalogue.maxDaysBack) + " days cannot be logged here; see your coordinator.");
+        return refuse("Entries older than {days} days cannot be logged here; see your coordinator.", {{"days", std::to_string(catalogue.maxDaysBack)}});
     if (entry.place.empty()) return refuse("Enter where you did the task (site or employer).");
     if (entry.reflection.empty()) return refuse("Write a short reflection on what you did.");
     entry.status = EntryStatus::Submitted;
@@ -95,7 +103,7 @@ std::optional<Refusal> approve(WorkEntry& entry, const std::string& reviewer, Ti
 
 std::optional<Refusal> sendBack(WorkEntry& entry, const std::string& reviewer, const std::string& comment, Timestamp now) {
     if (comment.empty()) return refuse("Say what the student should change.");
-    if (auto r = checkText(comment, kMaxReflectionBytes, "The comment")) return r;
+    if (auto r = checkText(comment, {kMaxReflectionBytes, "The comment is too long.", "The comment contains characters that cannot be saved."})) return r;
     if (auto r = review(entry, reviewer, now)) return r;
     entry.status = EntryStatus::SentBack;
     entry.reviewerComment = comment;
@@ -104,7 +112,7 @@ std::optional<Refusal> sendBack(WorkEntry& entry, const std::string& reviewer, c
 
 std::optional<Refusal> reject(WorkEntry& entry, const std::string& reviewer, const std::string& reason, Timestamp now) {
     if (reason.empty()) return refuse("Give the reason for rejecting the entry.");
-    if (auto r = checkText(reason, kMaxReflectionBytes, "The reason")) return r;
+    if (auto r = checkText(reason, {kMaxReflectionBytes, "The reason is too long.", "The reason contains characters that cannot be saved."})) return r;
     if (auto r = review(entry, reviewer, now)) return r;
     entry.status = EntryStatus::Rejected;
     entry.reviewerComment = reason;

@@ -30,7 +30,7 @@ std::optional<Refusal> step(WorkEntry& entry, const WorkEvent& e, const TaskCata
     case WorkEventKind::SentBack:
     case WorkEventKind::Rejected: return review(entry, e);
     }
-    return Refusal{"Unknown step."};
+    return refuse("Unknown step.");
 }
 
 void sortByKey(std::vector<WorkEvent>& events) {

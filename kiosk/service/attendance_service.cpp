@@ -40,9 +40,9 @@ ActionResult AttendanceService::record(const std::string& sessionId, const std::
                                        const Prepare& before) {
     auto& db = m_store.db();
     auto tx = Transaction::begin(db);
-    if (!tx) return ActionResult::refused(tx.error().describe());
+    if (!tx) return ActionResult::failed(tx.error().describe());
     auto session = store::findSession(db, sessionId);
-    if (!session) return ActionResult::refused(session.error().describe());
+    if (!session) return ActionResult::failed(session.error().describe());
     if (!*session) return ActionResult::refused("That session is not on this kiosk.");
     const store::SessionInfo& info = **session;
     if (info.signedOffAt) return ActionResult::refused("This session has been signed off; nothing more can be recorded in it.");
@@ -51,12 +51,12 @@ ActionResult AttendanceService::record(const std::string& sessionId, const std::
         if (auto problem = before()) return ActionResult::refused(*problem);
 
     auto reg = store::findRegistration(db, sessionId, studentId);
-    if (!reg) return ActionResult::refused(reg.error().describe());
+    if (!reg) return ActionResult::failed(reg.error().describe());
     if (!*reg) return ActionResult::refused("This student is not on this session's roster. Add them as a walk-in instead.");
     auto events = store::eventsFor(db, sessionId, studentId);
-    if (!events) return ActionResult::refused(events.error().describe());
+    if (!events) return ActionResult::failed(events.error().describe());
     auto seq = m_store.nextSeq();
-    if (!seq) return ActionResult::refused(seq.error().describe());
+    if (!seq) return ActionResult::failed(seq.error().describe());
 
     domain::Timestamp now = m_clock();
     draft.id = store::uuidV7(now);
@@ -66,20 +66,20 @@ ActionResult AttendanceService::record(const std::string& sessionId, const std::
     if (draft.kind != EventKind::Corrected) {
         // Check the step against the current state for a plain message.
         domain::Attendance current = currentAttendance(*events, info.rules());
-        if (auto refusal = domain::apply(current, draft, info.rules())) return ActionResult::refused(refusal->message);
+        if (auto refusal = domain::apply(current, draft, info.rules())) return ActionResult::refused(*refusal);
     }
 
     store::EventContext ctx{m_store.kioskId(), m_store.siteId(), sessionId, studentId, store::localUtcOffsetMinutes()};
     if (auto s = store::appendEvent(db, ctx, draft, m_store.nextHlc(now.time_since_epoch().count())); !s)
-        return ActionResult::refused(s.error().describe());
+        return ActionResult::failed(s.error().describe());
     if (auto problem = writeStudentState(info, studentId, draft)) return ActionResult::refused(*problem);
     if (draft.kind == EventKind::Corrected) {
         // A withdrawn entry is exactly what an auditor looks for: it joins the hash chain too.
         nlohmann::json detail{{"session", sessionId}, {"student", studentId}, {"withdrawn", draft.correctsEventId}, {"reason", draft.reason}};
         if (auto s = store::appendAudit(m_store, now, "proctor:" + draft.proctor, "attendance.corrected", detail.dump()); !s)
-            return ActionResult::refused(s.error().describe());
+            return ActionResult::failed(s.error().describe());
     }
-    if (auto s = tx->commit(); !s) return ActionResult::refused(s.error().describe());
+    if (auto s = tx->commit(); !s) return ActionResult::failed(s.error().describe());
     committed();
     return ActionResult::ok(draft.id);
 }
@@ -88,21 +88,21 @@ ActionResult AttendanceService::sessionEvent(const std::string& sessionId, const
                                              const SessionStep& step) {
     auto& db = m_store.db();
     auto tx = Transaction::begin(db);
-    if (!tx) return ActionResult::refused(tx.error().describe());
+    if (!tx) return ActionResult::failed(tx.error().describe());
     auto session = store::findSession(db, sessionId);
-    if (!session) return ActionResult::refused(session.error().describe());
+    if (!session) return ActionResult::failed(session.error().describe());
     if (!*session) return ActionResult::refused("That session is not on this kiosk.");
     auto seq = m_store.nextSeq();
-    if (!seq) return ActionResult::refused(seq.error().describe());
+    if (!seq) return ActionResult::failed(seq.error().describe());
     domain::Timestamp now = m_clock();
     std::string id = store::uuidV7(now);
     store::EventContext ctx{m_store.kioskId(), m_store.siteId(), sessionId, std::nullopt, store::localUtcOffsetMinutes()};
     // The step checks what it must and writes its own rows, all in this transaction.
     if (auto problem = step(**session, now)) return ActionResult::refused(*problem);
     if (auto s = store::appendSessionEvent(db, ctx, kind, *seq, id, now, proctor, m_store.nextHlc(now.time_since_epoch().count())); !s)
-        return ActionResult::refused(s.error().describe());
-    if (auto s = m_store.shareAttendanceFact(id); !s) return ActionResult::refused(s.error().describe());
-    if (auto s = tx->commit(); !s) return ActionResult::refused(s.error().describe());
+        return ActionResult::failed(s.error().describe());
+    if (auto s = m_store.shareAttendanceFact(id); !s) return ActionResult::failed(s.error().describe());
+    if (auto s = tx->commit(); !s) return ActionResult::failed(s.error().describe());
     return ActionResult::ok(id);
 }
 
@@ -313,7 +313,7 @@ ActionResult AttendanceService::correct(const std::string& sessionId, const std:
                                         const std::string& eventId, const std::string& reason) {
     if (reason.empty()) return ActionResult::refused("Give a reason for the correction.");
     auto events = store::eventsFor(m_store.db(), sessionId, studentId);
-    if (!events) return ActionResult::refused(events.error().describe());
+    if (!events) return ActionResult::failed(events.error().describe());
     const AttendanceEvent* target = nullptr;
     for (const auto& e : *events)
         if (e.id == eventId) target = &e;

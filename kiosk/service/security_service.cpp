@@ -120,8 +120,9 @@ SignIn SecurityService::signIn(const std::string& studentId, const std::string& 
         audited = store::appendAudit(m_store, now, actor, "student.sign_in_failed", json{{"failures", check->failures}}.dump());
         break;
     case store::CheckOutcome::LockedOut:
-        r.message = "Too many tries. Sign-in for this ID is paused until " + domain::formatClock(*check->lockedUntil, store::localUtcOffsetMinutes(*check->lockedUntil)) +
-                    "; ask the proctor.";
+        r.sentence = {"Too many tries. Sign-in for this ID is paused until {time}; ask the proctor.",
+                      {{"time", domain::formatClock(*check->lockedUntil, store::localUtcOffsetMinutes(*check->lockedUntil))}}};
+        r.message = r.sentence.english();
         audited = store::appendAudit(m_store, now, actor, "student.locked_out",
                                      json{{"failures", check->failures}, {"until", domain::formatUtc(*check->lockedUntil)}}.dump());
         break;
@@ -185,8 +186,9 @@ PinCheck SecurityService::checkProctorPin(const std::string& proctorId, const st
         break;
     }
     case store::CheckOutcome::LockedOut:
-        r.message = "This proctor's PIN is locked until " + domain::formatClock(*check->lockedUntil, store::localUtcOffsetMinutes(*check->lockedUntil)) +
-                    " after too many wrong tries.";
+        r.sentence = {"This proctor's PIN is locked until {time} after too many wrong tries.",
+                      {{"time", domain::formatClock(*check->lockedUntil, store::localUtcOffsetMinutes(*check->lockedUntil))}}};
+        r.message = r.sentence.english();
         detail["failures"] = check->failures;
         audited = store::appendAudit(m_store, now, actor, "pin.locked_out", detail.dump());
         break;
@@ -232,18 +234,18 @@ ActionResult SecurityService::setProctor(const std::string& proctorId, const std
     if (!store::validPin(pin)) return ActionResult::refused("A PIN is 4 to 8 digits.");
     auto& db = m_store.db();
     auto tx = Transaction::begin(db);
-    if (!tx) return ActionResult::refused(tx.error().describe());
+    if (!tx) return ActionResult::failed(tx.error().describe());
     auto stmt = db.prepare("INSERT INTO proctor (proctor_id, name, active, staff_unique_id) VALUES (?1, ?2, 1, ?3)"
                            " ON CONFLICT (proctor_id) DO UPDATE SET name = excluded.name, active = 1,"
                            " staff_unique_id = CASE WHEN excluded.staff_unique_id = '' THEN staff_unique_id ELSE excluded.staff_unique_id END;");
-    if (!stmt) return ActionResult::refused(stmt.error().describe());
+    if (!stmt) return ActionResult::failed(stmt.error().describe());
     stmt->bind(1, proctorId).bind(2, name).bind(3, staffUniqueId);
-    if (auto s = stmt->run(); !s) return ActionResult::refused(s.error().describe());
+    if (auto s = stmt->run(); !s) return ActionResult::failed(s.error().describe());
     if (auto s = store::setCredential(db, store::CredentialKind::ProctorPin, proctorId, pin, store::HashCost::Interactive, m_clock()); !s)
-        return ActionResult::refused(s.error().describe());
+        return ActionResult::failed(s.error().describe());
     if (auto s = store::appendAudit(m_store, m_clock(), "technician", "proctor.pin_set", json{{"proctor", proctorId}}.dump()); !s)
-        return ActionResult::refused(s.error().describe());
-    if (auto s = tx->commit(); !s) return ActionResult::refused(s.error().describe());
+        return ActionResult::failed(s.error().describe());
+    if (auto s = tx->commit(); !s) return ActionResult::failed(s.error().describe());
     return ActionResult::ok({}, "PIN set for " + proctorId);
 }
 
@@ -251,14 +253,14 @@ ActionResult SecurityService::setStudentPin(const std::string& studentId, const 
     if (!store::validPin(pin)) return ActionResult::refused("A PIN is 4 to 8 digits.");
     auto& db = m_store.db();
     auto tx = Transaction::begin(db);
-    if (!tx) return ActionResult::refused(tx.error().describe());
+    if (!tx) return ActionResult::failed(tx.error().describe());
     auto student = store::findStudent(db, studentId);
     if (!student || !*student) return ActionResult::refused("No student with that ID is on this kiosk.");
     if (auto s = store::setCredential(db, store::CredentialKind::StudentPin, studentId, pin, store::HashCost::Bulk, m_clock()); !s)
-        return ActionResult::refused(s.error().describe());
+        return ActionResult::failed(s.error().describe());
     if (auto s = store::appendAudit(m_store, m_clock(), "technician", "student.pin_set", "{}"); !s)
-        return ActionResult::refused(s.error().describe());
-    if (auto s = tx->commit(); !s) return ActionResult::refused(s.error().describe());
+        return ActionResult::failed(s.error().describe());
+    if (auto s = tx->commit(); !s) return ActionResult::failed(s.error().describe());
     return ActionResult::ok({});
 }
 

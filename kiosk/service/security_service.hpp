@@ -18,6 +18,7 @@ enum class SecondFactor { BirthDate, Pin };
 struct SignIn {
     bool ok = false;
     std::string message;  // the same words for an unknown ID and a wrong factor
+    domain::Sentence sentence;  // set when the words carry a value (a lock-out's end): the UI translates it
     std::optional<store::Student> student;
     std::vector<std::string> scheduledAccommodations;  // across the student's registrations
 };
@@ -25,6 +26,7 @@ struct SignIn {
 struct PinCheck {
     bool ok = false;
     std::string message;
+    domain::Sentence sentence;  // as SignIn's
     std::string proctorName;
 };
 

@@ -46,12 +46,12 @@ ActionResult WorkService::apply(const std::string& entryId, const std::string& e
     if (!m_catalogue) return ActionResult::refused("No task catalogue is loaded on this kiosk.");
     auto& db = m_store.db();
     auto tx = Transaction::begin(db);
-    if (!tx) return ActionResult::refused(tx.error().describe());
+    if (!tx) return ActionResult::failed(tx.error().describe());
     domain::Timestamp now = m_clock();
     domain::WorkEntry entry;
     auto found = entryId.empty() ? store::Result<std::optional<domain::WorkEntry>>(std::optional<domain::WorkEntry>{})
                                  : store::findWorkEntry(db, entryId);
-    if (!found) return ActionResult::refused(found.error().describe());
+    if (!found) return ActionResult::failed(found.error().describe());
     if (*found) {
         entry = **found;
         if (!expectedStudent.empty() && entry.studentId != expectedStudent) return ActionResult::refused("That entry belongs to another student.");
@@ -63,20 +63,20 @@ ActionResult WorkService::apply(const std::string& entryId, const std::string& e
     } else {
         return ActionResult::refused("That entry is not on this kiosk.");
     }
-    if (auto refusal = step(entry)) return ActionResult::refused(refusal->message);
+    if (auto refusal = step(entry)) return ActionResult::refused(*refusal);
 
     auto seq = m_store.nextSeq();
-    if (!seq) return ActionResult::refused(seq.error().describe());
+    if (!seq) return ActionResult::failed(seq.error().describe());
     store::WorkEventRecord ev{store::uuidV7(now), *seq, entry.entryId, entry.studentId, kind, actor, now, payload, m_store.kioskId(),
                               m_store.nextHlc(now.time_since_epoch().count())};
-    if (auto s = store::appendWorkEvent(db, m_store.kioskId(), ev); !s) return ActionResult::refused(s.error().describe());
-    if (auto s = m_store.shareWorkFact(ev.eventId); !s) return ActionResult::refused(s.error().describe());
+    if (auto s = store::appendWorkEvent(db, m_store.kioskId(), ev); !s) return ActionResult::failed(s.error().describe());
+    if (auto s = m_store.shareWorkFact(ev.eventId); !s) return ActionResult::failed(s.error().describe());
     // The entry and the day's record are folded from every machine's events for it.
     if (auto problem = rebuildWorkEntry(m_store, *m_catalogue, entry.entryId, *seq)) return ActionResult::refused(*problem);
     if (kind == "approved" || kind == "sent_back" || kind == "rejected" || kind == "submitted")
         if (auto s = store::appendAudit(m_store, now, actor, "work." + kind, json{{"entry", entry.entryId}}.dump()); !s)
-            return ActionResult::refused(s.error().describe());
-    if (auto s = tx->commit(); !s) return ActionResult::refused(s.error().describe());
+            return ActionResult::failed(s.error().describe());
+    if (auto s = tx->commit(); !s) return ActionResult::failed(s.error().describe());
     if (m_onCommitted) m_onCommitted();
     return ActionResult::ok(entry.entryId);
 }
@@ -98,7 +98,8 @@ ActionResult WorkService::review(const std::string& entryId, Review decision, co
                                  const std::string& comment) {
     // The PIN check commits on its own, so a failure counts even when the review does not happen.
     auto pinCheck = m_security.checkProctorPin(proctorId, pin, "verify");
-    if (!pinCheck.ok) return ActionResult::refused(pinCheck.message);
+    if (!pinCheck.ok)
+        return ActionResult::refused(pinCheck.sentence.pattern.empty() ? domain::refuse(pinCheck.message) : domain::Refusal{pinCheck.message, pinCheck.sentence});
     domain::Timestamp now = m_clock();
     std::string kind = decision == Review::Approve ? "approved" : decision == Review::SendBack ? "sent_back" : "rejected";
     json payload{{"comment", comment}};

@@ -61,7 +61,7 @@ void Dialogs::finish(const service::ActionResult& r, const std::string& savedTex
         close();
         out.closed = true;
     } else {
-        m_error = m_ui.said(r.message);
+        m_error = m_ui.said(r);
     }
 }
 
@@ -301,7 +301,7 @@ DialogOutcome Dialogs::drawCheckIn(const std::string& sessionId) {
         if (refused) {
             auto r = m_ui.services.attendance.recordIdCheck(sessionId, id, m_ui.proctor, m_idMethod, m_verifiedBy);
             out.saved = m_ui.report(r, m_ui.fmt("feedback.idRefused", {{"name", who}}));
-            if (!out.saved) m_error = m_ui.said(r.message);
+            if (!out.saved) m_error = m_ui.said(r);
         } else {
             service::CheckInDetails d{m_idMethod, m_verifiedBy, m_seat, m_lateReason};
             auto r = m_ui.services.attendance.checkIn(sessionId, id, m_ui.proctor, d);
@@ -309,7 +309,7 @@ DialogOutcome Dialogs::drawCheckIn(const std::string& sessionId) {
             if (!m_seat.empty()) what += " · " + m_ui.fmt("feedback.seat", {{"seat", m_seat}});
             if (late) what += " · " + m_ui.tr("status.late");
             out.saved = m_ui.report(r, what);
-            if (!out.saved) m_error = m_ui.said(r.message);
+            if (!out.saved) m_error = m_ui.said(r);
         }
         if (out.saved) {
             close();
@@ -440,7 +440,7 @@ DialogOutcome Dialogs::drawWalkIn(const std::string& sessionId) {
             close();
             out.closed = true;
         } else {
-            m_error = m_ui.said(r.message);
+            m_error = m_ui.said(r);
         }
     }
     return out;

@@ -130,7 +130,7 @@ void KioskUi::drawExitDialog() {
             auto check = m_ui.services.security.checkProctorPin(m_exitId, m_exitPin, "kiosk_exit", m_exitReason);
             m_exitPin.clear();
             if (check.ok) m_exitApproved = true;
-            else m_ui.feedback = Feedback{false, m_ui.said(check.message)};
+            else m_ui.feedback = Feedback{false, m_ui.said(check.message, check.sentence)};
         }
     }
     if (cancel || m_exitApproved) {

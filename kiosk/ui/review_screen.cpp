@@ -59,7 +59,7 @@ bool ReviewScreen::draw() {
             m_comment.clear();
             refresh();
         } else {
-            m_ui.feedback = Feedback{false, m_ui.said(r.message)};
+            m_ui.feedback = Feedback{false, m_ui.said(r)};
         }
     }
     return true;

@@ -18,7 +18,7 @@ bool SessionPickerScreen::signInProctor() {
     auto check = m_ui.services.security.checkProctorPin(m_proctorIdField, m_pin, "proctor_mode");
     m_pin.clear();
     if (!check.ok) {
-        m_ui.feedback = Feedback{false, m_ui.said(check.message)};
+        m_ui.feedback = Feedback{false, m_ui.said(check.message, check.sentence)};
         m_focusFirst = true;
         return false;
     }
@@ -112,7 +112,7 @@ PickerAction SessionPickerScreen::draw() {
             } else {
                 auto r = m_ui.services.attendance.openSession(s.info.sessionId, m_ui.proctor);
                 if (r.saved) action = {PickerAction::Kind::OpenSession, s.info.sessionId};
-                else m_ui.feedback = Feedback{false, m_ui.said(r.message)};
+                else m_ui.feedback = Feedback{false, m_ui.said(r)};
             }
         }
     }

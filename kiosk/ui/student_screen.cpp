@@ -83,7 +83,7 @@ void StudentScreen::drawSignIn() {
     auto r = m_ui.services.security.signIn(m_idField, secret);
     m_secret.clear();
     if (!r.ok) {
-        m_ui.feedback = Feedback{false, m_ui.said(r.message)};
+        m_ui.feedback = Feedback{false, m_ui.said(r.message, r.sentence)};
         m_focus = factor;
         return;
     }
@@ -231,14 +231,14 @@ void StudentScreen::drawEntryForm() {
     }
     auto saved = m_ui.services.work.saveDraft(m_student->id, m_entryId, f);
     if (!saved.saved) {
-        m_ui.feedback = Feedback{false, m_ui.said(saved.message)};
+        m_ui.feedback = Feedback{false, m_ui.said(saved)};
         return;
     }
     m_entryId = saved.eventId;
     if (submit) {
         auto r = m_ui.services.work.submit(m_student->id, m_entryId);
         if (!r.saved) {
-            m_ui.feedback = Feedback{false, m_ui.said(r.message)};  // kept as a draft; the student can fix it
+            m_ui.feedback = Feedback{false, m_ui.said(r)};  // kept as a draft; the student can fix it
             reload();
             return;
         }

@@ -85,8 +85,21 @@ struct UiContext {
         std::string key = "accommodation." + code;
         return strings->has(key) ? strings->get(key) : code;
     }
-    // A sentence from the domain or a service, in the kiosk's language.
+    // A sentence from the domain or a service, in the kiosk's language: its
+    // pattern translated, then filled in.
     std::string said(std::string_view english) const { return strings->message(english); }
+    std::string said(const domain::Sentence& s) const {
+        domain::SentenceArgs args;
+        for (const auto& [name, value] : s.args) args.emplace_back(name, strings->message(value));
+        return edsync::fillIn(strings->message(s.pattern), args);
+    }
+    // Words that may carry a sentence (sign-in, PIN checks): the sentence when there is one.
+    std::string said(std::string_view english, const domain::Sentence& s) const { return s.pattern.empty() ? said(english) : said(s); }
+    // Why an action saved nothing: the rules' words, or storage that failed (the technician's matter, with its detail).
+    std::string said(const service::ActionResult& r) const {
+        if (r.storageFailed) return fmt("feedback.storageFailed", {{"detail", r.message}});
+        return said(r.message, r.sentence);
+    }
     std::string fmt(std::string_view key, std::initializer_list<std::pair<std::string_view, std::string>> args) const {
         return strings->format(key, args);
     }
@@ -106,7 +119,7 @@ struct UiContext {
 
     // Shows the outcome: "saved" only when the service says it committed.
     bool report(const service::ActionResult& r, const std::string& savedText) {
-        feedback = r.saved ? Feedback{true, fmt("feedback.saved", {{"what", savedText}})} : Feedback{false, said(r.message)};
+        feedback = r.saved ? Feedback{true, fmt("feedback.saved", {{"what", savedText}})} : Feedback{false, said(r)};
         dataChanged = dataChanged || r.saved;
         return r.saved;
     }

@@ -1,6 +1,7 @@
 // Headless UI tests of a student on a shared machine: sign-in, task logging,
 // and that nothing of one student is left for the next.
 #include "kiosk/store/audit_log.hpp"
+#include "kiosk/store/credentials.hpp"
 #include "kiosk/ui/keys.hpp"
 #include "kiosk/ui/local_date.hpp"
 #include "ui/demo_fixture.hpp"
@@ -88,6 +89,28 @@ TEST_CASE("in Spanish, a refused sign-in says why in Spanish (the service's sent
     CHECK_FALSE(lab.h.ui().studentScreen().signedIn());
     CHECK(lab.h.findContaining("Ese ID de estudiante y ese PIN no coinciden") != nullptr);
     CHECK(lab.h.findContaining("do not match") == nullptr);
+}
+
+TEST_CASE("in Spanish, a lock-out names its end in Spanish: the sentence is translated, then the time filled in") {
+    Lab lab;
+    lab.h.press(keys::F8);
+    lab.h.frames(2);
+    REQUIRE(lab.h.ui().language() == "es");
+    for (int i = 0; i < store::kFailuresBeforeLockout; ++i) {
+        REQUIRE(lab.h.tabTo("ID de estudiante"));
+        lab.h.type("S100001");
+        lab.h.press(keys::Tab);
+        lab.h.type("9999");
+        lab.h.press(keys::Enter);
+        lab.h.frames(1);
+    }
+    CHECK_FALSE(lab.h.ui().studentScreen().signedIn());
+    const auto* said = lab.h.findContaining("Demasiados intentos");
+    REQUIRE(said != nullptr);
+    std::string words = said->label + said->value;
+    CHECK(words.find("hasta las ") != std::string::npos);
+    CHECK(words.find("{time}") == std::string::npos);  // filled in, not shown as a placeholder
+    CHECK(lab.h.findContaining("Too many tries") == nullptr);
 }
 
 TEST_CASE("a student logs a task by keyboard and submits it, and it waits for review") {

@@ -114,10 +114,14 @@ TEST_CASE("a missing key shows itself, and placeholders are filled by name") {
 
 namespace {
 // The English sentences the domain and the services refuse with, as written
-// in their sources: refuse("…"), ActionResult::refused("…"), Refusal{"…"}.
+// in their sources: refuse("…"), refuse("… {value} …", {…}),
+// ActionResult::refused("…"), Refusal{"…"}, and each field's sentences in
+// work_entry.cpp's checkText(…, {max, "…", "…"}).
 std::set<std::string> refusalsInSources() {
     const std::filesystem::path root = kAssets.parent_path();
-    const std::regex literal(R"re((?:refuse|refused|Refusal\{)\("((?:[^"\\]|\\.)*)"\))re");
+    const std::regex literal(R"re((?:refuse|refused|Refusal\{)\("((?:[^"\\]|\\.)*)"[),])re");
+    const std::regex fieldRule(R"re(checkText\([^{]*\{[^,]*, "((?:[^"\\]|\\.)*)", "((?:[^"\\]|\\.)*)"\})re");
+    const std::regex sentence(R"re(sentence = \{"((?:[^"\\]|\\.)*)")re");
     std::set<std::string> found;
     for (const char* dir : {"kiosk/domain", "kiosk/service"})
         for (const auto& e : std::filesystem::directory_iterator(root / dir)) {
@@ -125,6 +129,11 @@ std::set<std::string> refusalsInSources() {
             std::ifstream in(e.path());
             std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
             for (auto it = std::sregex_iterator(text.begin(), text.end(), literal); it != std::sregex_iterator(); ++it) found.insert((*it)[1].str());
+            for (auto it = std::sregex_iterator(text.begin(), text.end(), sentence); it != std::sregex_iterator(); ++it) found.insert((*it)[1].str());
+            for (auto it = std::sregex_iterator(text.begin(), text.end(), fieldRule); it != std::sregex_iterator(); ++it) {
+                found.insert((*it)[1].str());
+                found.insert((*it)[2].str());
+            }
         }
     return found;
 }

@@ -51,6 +51,31 @@ TEST_CASE("a draft may be incomplete, but submitting needs every field") {
     CHECK_FALSE(lab.work.saveDraft("S1", "", {"no-such-task", "", 0, "", ""}).saved);
 }
 
+TEST_CASE("a refusal with a value keeps its sentence translatable: the pattern and the value apart, the English filled in") {
+    Lab lab;
+    auto r = lab.work.saveDraft("S1", "", {"comm-customer", "2026-11-22", 100000, "Library", "Helped"});
+    REQUIRE_FALSE(r.saved);
+    CHECK_FALSE(r.storageFailed);  // the rules said no; the disk is fine
+    CHECK(r.sentence.pattern == "Minutes must be between 1 and {max}.");
+    REQUIRE(r.sentence.args.size() == 1);
+    CHECK(r.sentence.args[0].first == "max");
+    CHECK(r.message == "Minutes must be between 1 and " + r.sentence.args[0].second + ".");
+    CHECK(r.message == r.sentence.english());
+    // A sentence without values is its own pattern.
+    auto plain = lab.work.saveDraft("S1", "", {"no-such-task", "", 0, "", ""});
+    CHECK(plain.sentence.pattern == plain.message);
+    CHECK(plain.sentence.args.empty());
+}
+
+TEST_CASE("a storage failure is told apart from a refusal") {
+    Lab lab;
+    REQUIRE(lab.store.db().exec("PRAGMA query_only = ON;").ok());  // every write now fails, as on a read-only disk
+    auto r = lab.work.saveDraft("S1", "", {"comm-customer", "2026-11-22", 45, "Library", "Helped"});
+    CHECK_FALSE(r.saved);
+    CHECK(r.storageFailed);
+    CHECK_FALSE(r.message.empty());  // the technical detail, for the technician
+}
+
 TEST_CASE("review needs a proctor PIN, and approve, send back and reject each do what they say") {
     Lab lab;
     auto a = lab.logged("comm-customer", 50);
