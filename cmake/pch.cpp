@@ -1,0 +1,1 @@
+// Holds the project's shared precompiled header (cmake/KioskTargets.cmake); no code of its own.
