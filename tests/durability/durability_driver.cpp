@@ -35,6 +35,7 @@
 // that were never written: the harness must then fail.
 #include "durability_common.hpp"
 
+#include "kiosk/app/credential_key.hpp"
 #include "kiosk/app/sync_wiring.hpp"
 #include "kiosk/service/attendance_service.hpp"
 #include "kiosk/service/security_service.hpp"
@@ -529,6 +530,10 @@ int main(int argc, char** argv) {
         if (!loaded.config) die("site config: " + loaded.error);
         site = *loaded.config;
         if (!site->site || !site->hub || !site->state) die("site config: [site], [hub] and [state] are required");
+        // As the kiosk does: the site link seals the PINs with the credential
+        // key ($TESTSITE_KIOSK_KEY_FILE, the harness's), so this connection
+        // needs it too to check a reviewer's PIN.
+        if (std::string error; !app::attachCredentialKey(*s, error)) die("credential key: " + error);
         // Every fact this process commits goes on the site log with it.
         app::publishToSite(*s);
         if (o.finalSync) return finalSiteSync(o, *s, *site);
