@@ -47,6 +47,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <random>
 #include <stdlib.h>
@@ -181,8 +182,11 @@ public:
         for (auto& k : kiosks) {
             if (!k.process || !k.process->exited()) continue;
             ++figures.exitedByItself;
-            m_v.fail("kiosk " + std::to_string(k.index) + " workload ended by itself (status " + std::to_string(k.process->wait()) +
-                     "): " + durability::tail(k.err, 600));
+            const int status = k.process->wait();
+            const std::string how = WIFSIGNALED(status) ? "killed by signal " + std::to_string(WTERMSIG(status)) + " (" +
+                                                              strsignal(WTERMSIG(status)) + ")"
+                                                        : "exit status " + std::to_string(WEXITSTATUS(status));
+            m_v.fail("kiosk " + std::to_string(k.index) + " workload ended by itself, " + how + ": " + durability::tail(k.err, 600));
             startWorkload(k);
         }
         if (m_hubDownUntil == Clock::time_point{} && m_hub.exitedByItself()) {
@@ -493,11 +497,11 @@ int main(int argc, char** argv) {
             ++divergent;
             v.fail("kiosk " + std::to_string(i) + " differs from kiosk 0: " + d);
         }
-    if (divergent == 0 && !finals.empty()) {
-        // Every kiosk holds the same outbox bodies, so one is the site's
-        // picture: the one with the fewest waiting (the last uploader's).
-        // Checked even when the site did not settle: what the state holds
-        // then is the figure that matters.
+    if (!finals.empty()) {
+        // Every kiosk holds the same outbox bodies (or the difference is
+        // reported above), so one is the site's picture: the one with the
+        // fewest waiting (the last uploader's). Checked even when the site
+        // did not settle: what the state holds then is the figure that matters.
         std::size_t uploader = 0;
         for (std::size_t i = 1; i < finals.size(); ++i)
             if (finals[i].pending < finals[uploader].pending) uploader = i;

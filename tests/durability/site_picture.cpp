@@ -96,7 +96,12 @@ KioskPicture readPicture(const std::filesystem::path& dbFile) {
                   " reviewed_at, reviewer_staff_id FROM work_entry;",
                   1, 12, p.workEntries, p.error))
         return p;
-    if (!readRows(*db, "SELECT resource, natural_key, op, body FROM outbox;", 2, 4, p.outbox, p.error)) return p;
+    // A deletion the state has taken (or that had nothing to delete) is the
+    // same as no row: a kiosk that queued a record its merge later left out
+    // keeps that row, a kiosk whose merge never had it has none.
+    if (!readRows(*db, "SELECT resource, natural_key, op, body FROM outbox WHERE NOT (op = 'delete' AND synced_version = local_version);", 2,
+                  4, p.outbox, p.error))
+        return p;
     auto counts = edsync::outbox::counts(*db);
     if (!counts) {
         p.error = counts.error().describe();

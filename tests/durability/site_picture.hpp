@@ -17,7 +17,7 @@ struct KioskPicture {
     std::set<std::string> workEvents;                 // work event ids
     std::map<std::string, std::string> attendance;    // session|student -> the projection's columns
     std::map<std::string, std::string> workEntries;   // entry id -> the projection's columns
-    std::map<std::string, std::string> outbox;        // resource|key -> op|body
+    std::map<std::string, std::string> outbox;        // resource|key -> op|body (settled deletions left out)
     std::int64_t pending = 0;                         // outbox rows not at the state (or not known to be)
     std::int64_t attention = 0;                       // outbox rows refused by the state
     std::int64_t unpublished = 0;                     // facts not yet on the hub
