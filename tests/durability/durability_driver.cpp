@@ -16,13 +16,27 @@
 // --final-sync: no workload; drain the outbox to the double and exit 0 when
 // nothing waits (exit 3 when the server refused records, 4 on a time-out).
 //
+// --site-config FILE: one kiosk of a site (site-durability-harness). The
+// store shares every fact on the site log and sync is the kiosk's own
+// wiring (app::makeSyncEngine: the hub link, the uploader lease, the
+// acknowledgements on the site log), with the state and the hub named in the
+// file. Every kiosk of the run loads the same demo roster (--demo-now-ms
+// places its sessions identically), so check-ins for the same session and
+// students happen on several kiosks. With --final-sync it keeps the link and
+// the engine running, printing "site-status ..." every second, until SIGTERM
+// (exit 0) or --max-seconds (exit 4): only the harness, which sees every
+// kiosk, can tell the site has converged.
+//
 // usage: durability-driver --data-dir DIR --seed N --catalogue FILE
 //          [--base-url URL --ca PEM] [--students N] [--mode auto|thread|pass|none]
 //          [--max-actions N] [--max-seconds S] [--final-sync] [--lie]
+//          [--site-config FILE --demo-now-ms MS]
 // --lie (for the checker's own test) also prints committed lines for events
 // that were never written: the harness must then fail.
 #include "durability_common.hpp"
 
+#include "kiosk/app/credential_key.hpp"
+#include "kiosk/app/sync_wiring.hpp"
 #include "kiosk/service/attendance_service.hpp"
 #include "kiosk/service/security_service.hpp"
 #include "kiosk/service/session_queries.hpp"
@@ -60,6 +74,8 @@ struct Options {
     int maxSeconds = 120;    // a safety net if no one kills it
     bool finalSync = false;
     bool lie = false;  // the checker's own test: claims a commit that never happened
+    std::filesystem::path siteConfig;  // set: a kiosk of a site (hub, lease, site log)
+    std::int64_t demoNowMs = 0;        // where the demo sessions are placed; 0: now
 };
 
 [[noreturn]] void usage(const char* why) {
@@ -86,6 +102,8 @@ Options parse(int argc, char** argv) {
         else if (a == "--max-seconds") o.maxSeconds = std::stoi(value());
         else if (a == "--final-sync") o.finalSync = true;
         else if (a == "--lie") o.lie = true;
+        else if (a == "--site-config") o.siteConfig = value();
+        else if (a == "--demo-now-ms") o.demoNowMs = std::stoll(value());
         else usage(("unknown argument " + a).c_str());
     }
     if (o.dataDir.empty()) usage("--data-dir is required");
@@ -133,8 +151,8 @@ std::optional<edsync::edfi::SyncConfig> syncConfig(const Options& o) {
 
 class Driver {
 public:
-    Driver(const Options& o, store::Store& s)
-        : m_options(o), m_store(s), m_rng(o.seed), m_attendance(s, store::systemNow), m_security(s, store::systemNow),
+    Driver(const Options& o, store::Store& s, const app::KioskConfig* site)
+        : m_options(o), m_store(s), m_site(site), m_rng(o.seed), m_attendance(s, store::systemNow), m_security(s, store::systemNow),
           m_work(s, store::systemNow, m_security), m_queries(s) {}
 
     void setUp();
@@ -142,6 +160,8 @@ public:
     void run();
     void stopSync() {
         if (m_engine && m_engine->running()) m_engine->stop();
+        if (m_siteSync.engine && m_siteSync.engine->running()) m_siteSync.engine->stop();
+        if (m_siteSync.site.link) m_siteSync.site.link->stop();
     }
 
 private:
@@ -161,6 +181,7 @@ private:
 
     const Options& m_options;
     store::Store& m_store;
+    const app::KioskConfig* m_site;  // null: a kiosk on its own
     std::mt19937_64 m_rng;
     service::AttendanceService m_attendance;
     service::SecurityService m_security;
@@ -170,6 +191,7 @@ private:
     std::vector<std::vector<std::string>> m_rosters;  // per session
     std::vector<std::string> m_students;
     std::unique_ptr<edsync::edfi::SyncEngine> m_engine;
+    app::SyncSetup m_siteSync;  // a kiosk of a site: its own wiring
     bool m_passMode = false;
     int m_passes = 0;
     long m_actions = 0;
@@ -216,7 +238,8 @@ void Driver::setUp() {
         store::DemoOptions demo;
         demo.students = m_options.students;
         demo.seed = durability::kRosterSeed;
-        demo.now = store::systemNow() - std::chrono::minutes{40};
+        demo.now = m_options.demoNowMs != 0 ? domain::Timestamp{std::chrono::milliseconds{m_options.demoNowMs}}
+                                            : store::systemNow() - std::chrono::minutes{40};
         if (auto s = store::loadDemo(m_store, demo); !s) die("demo roster: " + s.error().describe());
         auto p = m_security.setProctor(std::string(durability::kProctorId), std::string(durability::kProctorName),
                                        std::string(durability::kProctorPin));
@@ -249,6 +272,16 @@ void Driver::setUp() {
 }
 
 void Driver::startSync() {
+    if (m_site) {
+        // The kiosk's own wiring, woken after each commit as the kiosk is.
+        m_siteSync = app::makeSyncEngine(*m_site, m_store.db().path(), m_store.kioskId());
+        if (!m_siteSync.engine) die("site sync: " + m_siteSync.error);
+        if (!m_siteSync.start()) die("site sync start: " + m_siteSync.error);
+        m_attendance.setOnCommitted([this] { m_siteSync.wake(); });
+        m_work.setOnCommitted([this] { m_siteSync.wake(); });
+        say("sync site");
+        return;
+    }
     auto config = syncConfig(m_options);
     if (!config) return;
     std::string mode = m_options.mode;
@@ -450,6 +483,46 @@ int finalSync(const Options& o, store::Store& s) {
     return code;
 }
 
+volatile std::sig_atomic_t g_stop = 0;
+void onStop(int) { g_stop = 1; }
+
+// A kiosk of a site after the kills: link and engine run until the harness,
+// which sees every kiosk, says the site has converged (SIGTERM).
+int finalSiteSync(const Options& o, store::Store& s, const app::KioskConfig& site) {
+    std::signal(SIGTERM, onStop);
+    auto setup = app::makeSyncEngine(site, s.db().path(), s.kioskId());
+    if (!setup.engine) die("site sync: " + setup.error);
+    if (!setup.start()) die("site sync start: " + setup.error);
+    setup.wake();
+    setup.engine->syncNow();
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{o.maxSeconds};
+    auto nextReport = std::chrono::steady_clock::now();
+    std::uint64_t applied = 0;
+    while (!g_stop && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(50ms);
+        // Facts from other kiosks rebuild records here; nothing in the
+        // wiring wakes the engine for them (it finds them at its idle
+        // recheck, 60 s: README, "What the site run found"), so this does.
+        if (const auto now = setup.site.applied->load(); now != applied) {
+            applied = now;
+            setup.engine->wake();
+        }
+        if (std::chrono::steady_clock::now() < nextReport) continue;
+        nextReport += 1s;
+        auto link = setup.site.link->status();
+        auto c = edsync::outbox::counts(s.db());
+        if (!c) die(c.error().describe());
+        say("site-status connected " + std::to_string(link.connected) + " lease " + std::to_string(link.holdsLease) + " unpublished " +
+            std::to_string(link.unpublished) + " behind " + std::to_string(link.consumerPending) + " pending " +
+            std::to_string(c->pending) + " attention " + std::to_string(c->needsAttention) + " apply-failures " +
+            std::to_string(link.applyFailures) + (link.lastError.empty() ? "" : " error " + link.lastError));
+    }
+    setup.engine->stop();
+    setup.site.link->stop();
+    say(g_stop ? "final stopped" : "final timed-out");
+    return g_stop ? 0 : 4;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -459,9 +532,23 @@ int main(int argc, char** argv) {
     std::filesystem::create_directories(o.dataDir, ec);
     auto s = store::Store::open(o.dataDir / "kiosk.db");
     if (!s) die("open store: " + s.error().describe());
+    std::optional<app::KioskConfig> site;
+    if (!o.siteConfig.empty()) {
+        auto loaded = app::loadConfig(o.siteConfig);
+        if (!loaded.config) die("site config: " + loaded.error);
+        site = *loaded.config;
+        if (!site->site || !site->hub || !site->state) die("site config: [site], [hub] and [state] are required");
+        // As the kiosk does: the site link seals the PINs with the credential
+        // key ($TESTSITE_KIOSK_KEY_FILE, the harness's), so this connection
+        // needs it too to check a reviewer's PIN.
+        if (std::string error; !app::attachCredentialKey(*s, error)) die("credential key: " + error);
+        // Every fact this process commits goes on the site log with it.
+        app::publishToSite(*s);
+        if (o.finalSync) return finalSiteSync(o, *s, *site);
+    }
     if (o.finalSync) return finalSync(o, *s);
     say("start seed " + std::to_string(o.seed));
-    Driver driver(o, *s);
+    Driver driver(o, *s, site ? &*site : nullptr);
     driver.setUp();
     driver.startSync();
     driver.run();

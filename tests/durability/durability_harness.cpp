@@ -17,7 +17,9 @@
 //          --certs-script SH --catalogue FILE [--work DIR] [--keep]
 //          [--min-ms 30] [--max-ms 1200] [--students 90] [--driver-arg ARG]...
 // Exit status 0 when every check passed. Prints a summary; never asserts time.
+#include "durability_checks.hpp"
 #include "durability_common.hpp"
+#include "harness_child.hpp"
 
 #include "kiosk/domain/attendance.hpp"
 #include "kiosk/store/demo_data.hpp"
@@ -25,20 +27,11 @@
 #include "kiosk/store/event_log.hpp"
 #include "kiosk/store/roster_repo.hpp"
 #include "kiosk/store/work_repo.hpp"
-#include "sync/transport/curl_transport.hpp"
 
 #include <nlohmann/json.hpp>
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <csignal>
-#include <cstring>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -47,12 +40,18 @@
 #include <sstream>
 #include <thread>
 
-extern char** environ;
-
 using namespace kiosk;
 using nlohmann::json;
 using namespace std::chrono_literals;
 namespace durability = kiosk::durability;
+using durability::Child;
+using durability::CheckReport;
+using durability::Control;
+using durability::Verdict;
+using durability::checkServer;
+using durability::checkStoreAgainstLog;
+using durability::readCommitted;
+using durability::tail;
 
 namespace {
 
@@ -100,243 +99,7 @@ Options parse(int argc, char** argv) {
     return o;
 }
 
-// A child process with stdout/stderr sent to files (or to a pipe for stdout).
-class Child {
-public:
-    Child(const std::vector<std::string>& args, const std::filesystem::path& out, const std::filesystem::path& err, bool pipeOut) {
-        posix_spawn_file_actions_t actions;
-        posix_spawn_file_actions_init(&actions);
-        int fds[2] = {-1, -1};
-        if (pipeOut) {
-            if (pipe2(fds, O_CLOEXEC) != 0) std::abort();
-            posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-        } else {
-            posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-        }
-        posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-        std::vector<char*> argv;
-        for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-        argv.push_back(nullptr);
-        int rc = posix_spawn(&m_pid, argv[0], &actions, nullptr, argv.data(), environ);
-        posix_spawn_file_actions_destroy(&actions);
-        if (pipeOut) {
-            close(fds[1]);
-            m_out = fds[0];
-        }
-        if (rc != 0) {
-            std::fprintf(stderr, "durability-harness: cannot start %s: %s\n", args[0].c_str(), std::strerror(rc));
-            std::exit(2);
-        }
-    }
-    ~Child() { stop(SIGTERM); }
-    Child(const Child&) = delete;
-    Child& operator=(const Child&) = delete;
-
-    // "listening on https://127.0.0.1:PORT" on the piped stdout; -1 if it never comes.
-    int port() {
-        std::string text;
-        auto end = std::chrono::steady_clock::now() + 20s;
-        while (std::chrono::steady_clock::now() < end) {
-            pollfd p{m_out, POLLIN, 0};
-            if (poll(&p, 1, 100) <= 0) continue;
-            char buf[256];
-            ssize_t n = read(m_out, buf, sizeof buf);
-            if (n <= 0) return -1;
-            text.append(buf, static_cast<std::size_t>(n));
-            auto at = text.find("https://127.0.0.1:");
-            if (at != std::string::npos && text.find('\n', at) != std::string::npos) return std::stoi(text.substr(at + 18));
-        }
-        return -1;
-    }
-    // Whether it has already exited (and how), without waiting.
-    std::optional<int> exited() {
-        if (m_pid <= 0) return m_status;
-        int status = 0;
-        if (waitpid(m_pid, &status, WNOHANG) == m_pid) {
-            m_pid = -1;
-            m_status = status;
-        }
-        return m_status;
-    }
-    int stop(int sig) {
-        if (m_pid > 0) {
-            kill(m_pid, sig);
-            int status = 0;
-            waitpid(m_pid, &status, 0);
-            m_pid = -1;
-            m_status = status;
-        }
-        if (m_out >= 0) {
-            close(m_out);
-            m_out = -1;
-        }
-        return m_status.value_or(0);
-    }
-    // SIGTERM, then SIGKILL if it has not gone within `limit`.
-    int stopWithin(std::chrono::milliseconds limit) {
-        if (m_pid > 0) {
-            kill(m_pid, SIGTERM);
-            auto end = std::chrono::steady_clock::now() + limit;
-            while (!exited() && std::chrono::steady_clock::now() < end) std::this_thread::sleep_for(10ms);
-        }
-        return stop(SIGKILL);
-    }
-    int wait() {
-        if (m_pid > 0) {
-            int status = 0;
-            waitpid(m_pid, &status, 0);
-            m_pid = -1;
-            m_status = status;
-        }
-        return m_status.value_or(0);
-    }
-
-private:
-    pid_t m_pid = -1;
-    int m_out = -1;
-    std::optional<int> m_status;
-};
-
-struct Committed {
-    std::string kind;      // event, work_event, outbox, proctor
-    std::string resource;  // outbox only
-    std::string id;
-    std::int64_t value = 0;
-};
-
-std::vector<Committed> readCommitted(const std::filesystem::path& log, int& malformed) {
-    std::vector<Committed> out;
-    std::ifstream in(log);
-    std::string line;
-    while (std::getline(in, line)) {
-        std::istringstream words(line);
-        std::string first;
-        words >> first;
-        if (first != durability::kCommitted) continue;
-        Committed c;
-        words >> c.kind;
-        if (c.kind == "outbox") words >> c.resource;
-        words >> c.id >> c.value;
-        if (!words || c.id.empty()) {
-            ++malformed;
-            continue;
-        }
-        out.push_back(std::move(c));
-    }
-    return out;
-}
-
-class Control {
-public:
-    Control(const std::filesystem::path& ca, std::string base) : m_base(std::move(base)) {
-        edsync::transport::TransportOptions options;
-        options.caBundle = ca;
-        auto t = edsync::transport::CurlTransport::create(options);
-        if (!t) usage("cannot set up libcurl");
-        m_http = std::make_unique<edsync::transport::CurlTransport>(std::move(*t));
-    }
-    std::optional<json> call(edsync::transport::Method method, const std::string& path, const std::string& body = {}) {
-        edsync::transport::Request r{method, m_base + path, {}, body};
-        if (method == edsync::transport::Method::Post) r.headers = {{"Content-Type", "application/json"}};
-        auto out = m_http->performOne(r);
-        if (!out || out->status != 200) return std::nullopt;
-        auto j = json::parse(out->body, nullptr, false);
-        if (j.is_discarded()) return std::nullopt;
-        return j;
-    }
-
-private:
-    std::string m_base;
-    std::unique_ptr<edsync::transport::CurlTransport> m_http;
-};
-
-std::string tail(const std::filesystem::path& file, std::size_t bytes = 2000) {
-    std::ifstream in(file);
-    std::stringstream buf;
-    buf << in.rdbuf();
-    std::string s = buf.str();
-    return s.size() > bytes ? s.substr(s.size() - bytes) : s;
-}
-
 // --- the checker ------------------------------------------------------------
-
-struct Verdict {
-    int failures = 0;
-    std::vector<std::string> notes;
-    void fail(const std::string& what) {
-        ++failures;
-        if (notes.size() < 40) notes.push_back(what);
-    }
-};
-
-// studentAssessments: the identifier; studentProgramEvaluations: date + student
-// (the program evaluation is the same for every record of a kiosk).
-std::string identity(std::string_view resource, const json& body) {
-    if (resource == store::kStudentAssessments) return body.value("studentAssessmentIdentifier", "");
-    return body.value("evaluationDate", "") + "|" + body["studentReference"].value("studentUniqueId", "") + "|" +
-           body["programEvaluationReference"].dump();
-}
-
-struct CheckReport {
-    std::size_t committedLines = 0, events = 0, workEvents = 0, outboxVersions = 0, other = 0;
-    std::size_t lost = 0, duplicated = 0, stale = 0, projectionsChecked = 0, evaluationsChecked = 0;
-    std::size_t deletions = 0;  // outbox rows that are deletions, checked gone from the server
-    std::map<std::string, std::pair<std::size_t, std::int64_t>> onServer;  // resource -> (records, posts)
-    std::string integrity;
-};
-
-void checkStoreAgainstLog(store::Database& db, const std::vector<Committed>& committed, CheckReport& rep, Verdict& v) {
-    auto integrity = db.prepare("PRAGMA integrity_check;");
-    if (!integrity) return v.fail(integrity.error().describe());
-    while (integrity->step().value_or(false)) rep.integrity += (rep.integrity.empty() ? "" : "; ") + integrity->getText(0);
-    if (rep.integrity != "ok") v.fail("integrity_check: " + rep.integrity);
-    auto fk = db.prepare("PRAGMA foreign_key_check;");
-    if (fk && fk->step().value_or(false)) v.fail("foreign_key_check found rows violating a reference (table " + fk->getText(0) + ")");
-
-    std::map<std::int64_t, std::string> seqOwner;
-    for (const auto& c : committed) {
-        ++rep.committedLines;
-        if (c.kind == "event" || c.kind == "work_event") {
-            (c.kind == "event" ? rep.events : rep.workEvents)++;
-            auto stmt = db.prepare("SELECT seq FROM " + c.kind + " WHERE event_id = ?1;");
-            if (!stmt) return v.fail(stmt.error().describe());
-            stmt->bind(1, c.id);
-            if (!stmt->step().value_or(false)) {
-                ++rep.lost;
-                v.fail("lost: committed " + c.kind + " " + c.id + " (seq " + std::to_string(c.value) + ") is not in the store");
-            } else if (stmt->getInt(0) != c.value) {
-                ++rep.lost;
-                v.fail(c.kind + " " + c.id + " has seq " + std::to_string(stmt->getInt(0)) + ", was told " + std::to_string(c.value));
-            }
-            auto [it, fresh] = seqOwner.emplace(c.value, c.id);
-            if (!fresh && it->second != c.id) {
-                ++rep.duplicated;
-                v.fail("seq " + std::to_string(c.value) + " was reported for two events: " + it->second + " and " + c.id);
-            }
-        } else if (c.kind == "outbox") {
-            ++rep.outboxVersions;
-            auto stmt = db.prepare("SELECT local_version FROM outbox WHERE resource = ?1 AND natural_key = ?2;");
-            if (!stmt) return v.fail(stmt.error().describe());
-            stmt->bind(1, c.resource).bind(2, c.id);
-            if (!stmt->step().value_or(false) || stmt->getInt(0) < c.value) {
-                ++rep.lost;
-                v.fail("lost: outbox " + c.resource + " " + c.id + " version " + std::to_string(c.value));
-            }
-        } else if (c.kind == "proctor") {
-            ++rep.other;
-            auto stmt = db.prepare("SELECT count(*) FROM proctor p JOIN credential c ON c.kind = 'proctor_pin' AND c.subject_id = p.proctor_id"
-                                   " WHERE p.proctor_id = ?1;");
-            if (!stmt) return v.fail(stmt.error().describe());
-            stmt->bind(1, c.id);
-            if (!stmt->step().value_or(false) || stmt->getInt(0) != 1) {
-                ++rep.lost;
-                v.fail("lost: proctor " + c.id + " or its PIN");
-            }
-        } else {
-            v.fail("unknown committed kind " + c.kind);
-        }
-    }
-}
 
 // Every projection and outbox body is what replaying the log gives: the event,
 // the projection and the outbox row were committed as one.
@@ -401,65 +164,6 @@ void checkProjections(store::Database& db, CheckReport& rep, Verdict& v) {
         if (body != store::studentProgramEvaluationJson(*doc.document, day))
             v.fail("program evaluation body differs from the approved entries for " + evals->getText(0));
         ++rep.evaluationsChecked;
-    }
-}
-
-void checkServer(store::Database& db, Control& control, CheckReport& rep, Verdict& v) {
-    auto waiting = db.prepare("SELECT count(*) FROM outbox WHERE synced_version <> local_version;");
-    if (waiting && waiting->step().value_or(false) && waiting->getInt(0) != 0)
-        v.fail(std::to_string(waiting->getInt(0)) + " outbox row(s) not synced after the final sync");
-    for (std::string_view resource : {store::kStudentAssessments, store::kStudentProgramEvaluations}) {
-        auto received = control.call(edsync::transport::Method::Get, "/_test/received?resource=" + std::string(resource));
-        if (!received) return v.fail("cannot read /_test/received for " + std::string(resource));
-        std::map<std::string, std::vector<json>> byIdentity;
-        for (const auto& r : (*received)["records"]) byIdentity[identity(resource, r["body"])].push_back(r);
-        rep.onServer[std::string(resource)] = {(*received)["records"].size(), (*received).value("totalPosts", std::int64_t{0})};
-        if ((*received).value("rejectedPosts", 0) != 0)
-            v.fail(std::to_string((*received).value("rejectedPosts", 0)) + " " + std::string(resource) + " post(s) were rejected by the double");
-
-        auto rows = db.prepare("SELECT natural_key, body, op FROM outbox WHERE resource = ?1;");
-        if (!rows) return v.fail(rows.error().describe());
-        rows->bind(1, resource);
-        std::set<std::string> seen;
-        while (rows->step().value_or(false)) {
-            json body = json::parse(rows->getText(1), nullptr, false);
-            std::string id = identity(resource, body);
-            seen.insert(id);
-            auto it = byIdentity.find(id);
-            if (rows->getText(2) == "delete") {
-                // Deleted: never sent, or no longer held (an orphan is a stale record).
-                ++rep.deletions;
-                if (it != byIdentity.end() && it->second.front().value("present", false)) {
-                    ++rep.stale;
-                    v.fail("orphan: the server still holds " + std::string(resource) + " " + rows->getText(0) + ", deleted by the store");
-                }
-                continue;
-            }
-            if (it != byIdentity.end() && !it->second.front().value("present", true)) {
-                ++rep.lost;
-                v.fail("lost: the server deleted " + std::string(resource) + " " + rows->getText(0) + ", which the store still holds");
-                continue;
-            }
-            if (it == byIdentity.end()) {
-                ++rep.lost;
-                v.fail("lost on the way: " + std::string(resource) + " " + rows->getText(0) + " is not on the server");
-                continue;
-            }
-            if (it->second.size() != 1) {
-                ++rep.duplicated;
-                v.fail("duplicated: " + std::string(resource) + " " + rows->getText(0) + " is on the server " +
-                       std::to_string(it->second.size()) + " times");
-            }
-            if (it->second.front()["body"] != body) {
-                ++rep.stale;
-                v.fail("stale: the server's " + std::string(resource) + " " + rows->getText(0) + " is not the store's latest version");
-            }
-        }
-        for (const auto& [id, records] : byIdentity)
-            if (!seen.count(id)) {
-                ++rep.duplicated;
-                v.fail("the server holds a " + std::string(resource) + " the store never wrote");
-            }
     }
 }
 

@@ -169,6 +169,14 @@ void NatsHub::reap(int signal) {
     m_pid = -1;
 }
 
+bool NatsHub::exitedByItself() {
+    if (m_pid <= 0) return false;
+    int status = 0;
+    if (::waitpid(m_pid, &status, WNOHANG) != m_pid) return false;
+    m_pid = -1;
+    return true;
+}
+
 void NatsHub::kill() { reap(SIGKILL); }
 void NatsHub::stop() { reap(SIGTERM); }
 

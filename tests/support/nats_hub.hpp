@@ -28,6 +28,9 @@ public:
     void kill();  // SIGKILL, reaped
     void stop();  // SIGTERM, reaped
     bool running() const { return m_pid > 0; }
+    // True (and reaped) when the server ended by itself, e.g. a crash: a
+    // harness restarts it as systemd's Restart=on-failure would.
+    bool exitedByItself();
 
     int port() const { return m_port; }
     pid_t pid() const { return m_pid; }

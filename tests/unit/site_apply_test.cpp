@@ -312,3 +312,40 @@ TEST_CASE("each audit entry shares the chain's new head, and another kiosk keeps
     CHECK(bad.what == service::ApplyOutcome::What::Refused);
     CHECK(test::queryInt(y.store.db(), "SELECT count(*) FROM site_parked WHERE waiting_for LIKE 'refused: %';") == 1);
 }
+
+// Found by the site durability run (tests/durability/README.md, "What the
+// site run found"): a kiosk killed mid-batch gets the messages its dead
+// process fetched again only after the consumer's ack wait, so it applies
+// later facts first. Marked should_fail while the bug is open: when this
+// case passes, the row settles and the mark must go.
+TEST_CASE("known bug: an acknowledgement applied before the event that makes its body leaves the row waiting for ever" *
+          doctest::should_fail()) {
+    Machine x, y;
+    x.clock.setMinute(-10);
+    y.clock.setMinute(-10);
+    REQUIRE(x.attendance.openSession(kMathSession, "Ms. Rivera").saved);
+    REQUIRE(x.attendance.checkIn(kMathSession, "S100001", "Ms. Rivera", {}).saved);
+    y.receive(x.published);
+    const std::size_t seen = x.published.size();
+    x.clock.setMinute(20);
+    REQUIRE(x.attendance.checkOut(kMathSession, "S100001", "Ms. Rivera").saved);
+    const std::vector<std::string> checkOut(x.published.begin() + static_cast<std::ptrdiff_t>(seen), x.published.end());
+
+    // X, the uploader, sent its picture (with the check-out); its
+    // acknowledgement reaches Y before the check-out does.
+    auto bodies = x.outboxBodies();
+    REQUIRE(bodies.size() == 1);
+    const std::string resource = "studentAssessments";
+    const std::string key = bodies.begin()->first.substr(resource.size() + 1);
+    auto ack = store::ackFact({{}, x.store.kioskId(), resource, key, bodies.begin()->second, "id-1", "\"e1\""});
+    REQUIRE(ack.has_value());
+    REQUIRE(y.applier.apply(ack->json).ok());
+    y.receive(checkOut);
+
+    // Y now holds exactly what the state holds, and X has nothing more to send.
+    REQUIRE(y.outboxBodies() == x.outboxBodies());
+    auto st = edsync::outbox::status(y.store.db(), resource, key);
+    REQUIRE(st.ok());
+    REQUIRE(st->has_value());
+    CHECK((*st)->state == edsync::outbox::State::Synced);  // today: pending, until Y takes the lease and sends it again
+}
