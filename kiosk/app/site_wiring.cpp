@@ -134,7 +134,10 @@ SiteSetup makeSiteLink(const KioskConfig& config, const std::filesystem::path& d
         return setup;
     }
     // Facts parked for want of one just applied follow, outside the batch.
-    (*link)->setAfterApplied([ctx] { ctx->applier->retryParked(); });
+    (*link)->setAfterApplied([ctx, then = setup.afterApplied] {
+        ctx->applier->retryParked();
+        if (*then) (*then)();
+    });
     setup.link = std::move(*link);
     // What the other machines and `testsite-kioskctl site` see of this one.
     setup.link->setAnnouncement(nlohmann::json{{"name", config.kioskName}}.dump());

@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -32,6 +33,9 @@ std::optional<edsync::site::SiteLogConfig> siteLogConfig(const KioskConfig& conf
 struct SiteSetup {
     std::unique_ptr<edsync::site::SiteLink> link;
     std::shared_ptr<std::atomic<std::uint64_t>> applied;  // bumps when another machine's fact changed the store
+    // Called on the link's consumer thread after a fetch applied facts (set
+    // before start()): the uploader looks at what they changed at once.
+    std::shared_ptr<std::function<void()>> afterApplied = std::make_shared<std::function<void()>>();
     std::string error;                                    // why there is no link
 };
 

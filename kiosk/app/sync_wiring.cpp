@@ -19,6 +19,10 @@ bool SyncSetup::start() {
     return true;
 }
 
+SyncSetup::~SyncSetup() {
+    if (site.link) site.link->stop();
+}
+
 void SyncSetup::wake() {
     if (site.link) site.link->notify();
     if (engine) engine->wake();
@@ -75,6 +79,9 @@ SyncSetup makeSyncEngine(const KioskConfig& config, const std::filesystem::path&
         return setup;
     }
     setup.engine = std::move(*engine);
+    // Facts from other machines change this outbox too (a no-show, a correction):
+    // the uploader sends them now, not at its next idle look.
+    if (setup.site.link) *setup.site.afterApplied = [e = setup.engine.get()] { e->wake(); };
     return setup;
 }
 

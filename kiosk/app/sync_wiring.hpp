@@ -18,6 +18,11 @@ struct SyncSetup {
     std::unique_ptr<edsync::edfi::SyncEngine> engine;
     std::string error;  // why there is no engine (not configured, bad credentials ...)
 
+    SyncSetup() = default;
+    SyncSetup(SyncSetup&&) = default;
+    SyncSetup& operator=(SyncSetup&&) = default;
+    ~SyncSetup();  // stops the link before the engine goes: its thread wakes the engine
+
     // Starts the site link (if any) and the engine; false with `error` set on failure.
     bool start();
     // After a local commit: publish to the site and upload now.
