@@ -38,32 +38,78 @@ std::string header(natsMsg* msg, const char* key) {
 
 Result<std::unique_ptr<Consumer>> Consumer::open(SiteConnection& connection, Database& db) {
     if (auto s = connection.ensureStream(); !s) return fail(s.error());
-    const SiteLogConfig& cfg = connection.config();
-    const std::string stream = streamName(cfg);
+    const std::string stream = streamName(connection.config());
     if (auto b = bindStream(db, stream, connection.streamCreatedNs()); !b) return fail(local(b.error()));
-
     std::unique_ptr<Consumer> c(new Consumer(connection, db));
-    c->m_sub = std::make_unique<Sub>();
+    if (auto s = c->subscribe(false); !s) return fail(s.error());
+    return c;
+}
+
+// Facts are applied in the log's order. A message delivered and never
+// acknowledged (this kiosk was killed mid-batch, or a partition swallowed a
+// fetch's answer) would come back only after the ack wait, after later ones:
+// an acknowledgement could then arrive before the event it covers. So when
+// the hub holds such messages for us, or `restart` says a fetch skipped
+// ahead, the consumer starts again from its ack floor; what was applied
+// since is acked without applying (site_applied).
+Status Consumer::subscribe(bool restart) {
+    const SiteLogConfig& cfg = m_conn.config();
+    jsCtx* js = m_conn.nats().js;
+    const std::string stream = streamName(cfg);
     const std::string durable = consumerName(cfg);
     const std::string filter = subjectPrefix(cfg) + ">";
+    m_sub = std::make_unique<Sub>();  // the old subscription (if any) goes first
+    m_maxSeen = 0;
+
+    jsConsumerInfo* ci = nullptr;
+    jsErrCode jerr = static_cast<jsErrCode>(0);
+    natsStatus s = js_GetConsumerInfo(&ci, js, stream.c_str(), durable.c_str(), nullptr, &jerr);
+    bool exists = s == NATS_OK;
+    if (!exists && s != NATS_NOT_FOUND && jerr != JSConsumerNotFoundErr)
+        return fail(natsError(s, jerr, "asking the hub for this kiosk's consumer"));
+    std::uint64_t floor = 0;
+    bool unacknowledged = false;
+    if (exists) {
+        floor = ci->AckFloor.Stream;
+        unacknowledged = ci->NumAckPending > 0 || ci->NumRedelivered > 0;
+        jsConsumerInfo_Destroy(ci);
+    }
+    if (exists && (restart || unacknowledged)) {
+        jerr = static_cast<jsErrCode>(0);
+        s = js_DeleteConsumer(js, stream.c_str(), durable.c_str(), nullptr, &jerr);
+        if (s != NATS_OK && s != NATS_NOT_FOUND && jerr != JSConsumerNotFoundErr)
+            return fail(natsError(s, jerr, "starting this kiosk's consumer again from its ack floor"));
+        exists = false;
+    }
+    if (!exists) {
+        jsConsumerConfig cc;
+        jsConsumerConfig_Init(&cc);
+        cc.Durable = durable.c_str();
+        cc.Description = "TestSite Kiosk: this kiosk's view of the site log";
+        cc.DeliverPolicy = floor > 0 ? js_DeliverByStartSequence : js_DeliverAll;
+        cc.OptStartSeq = floor > 0 ? floor + 1 : 0;
+        cc.AckPolicy = js_AckExplicit;
+        cc.AckWait = std::chrono::duration_cast<std::chrono::nanoseconds>(cfg.ackWait).count();
+        cc.MaxAckPending = 20000;
+        cc.FilterSubject = filter.c_str();
+        jsConsumerInfo* made = nullptr;
+        jerr = static_cast<jsErrCode>(0);
+        s = js_AddConsumer(&made, js, stream.c_str(), &cc, nullptr, &jerr);
+        if (s != NATS_OK) return fail(natsError(s, jerr, "opening this kiosk's consumer"));
+        jsConsumerInfo_Destroy(made);
+    }
     jsSubOptions so;
     jsSubOptions_Init(&so);
     so.Stream = stream.c_str();
-    so.Config.Durable = durable.c_str();
-    so.Config.Description = "TestSite Kiosk: this kiosk's view of the site log";
-    so.Config.DeliverPolicy = js_DeliverAll;
-    so.Config.AckPolicy = js_AckExplicit;
-    so.Config.AckWait = std::chrono::duration_cast<std::chrono::nanoseconds>(cfg.ackWait).count();
-    so.Config.MaxAckPending = 20000;
-    jsErrCode jerr = static_cast<jsErrCode>(0);
-    natsStatus s = js_PullSubscribe(&c->m_sub->sub, connection.nats().js, filter.c_str(), durable.c_str(), nullptr,
-                                    &so, &jerr);
+    so.Consumer = durable.c_str();  // bind to it as it is: no second idea of its configuration
+    jerr = static_cast<jsErrCode>(0);
+    s = js_PullSubscribe(&m_sub->sub, js, filter.c_str(), durable.c_str(), nullptr, &so, &jerr);
     if (s != NATS_OK) {
-        c->m_sub->sub = nullptr;
+        m_sub->sub = nullptr;
         return fail(natsError(s, jerr, "opening this kiosk's consumer"));
     }
-    connection.noteContact();
-    return c;
+    m_conn.noteContact();
+    return {};
 }
 
 // A fetched batch: the library's messages (acked or not by the caller) and their decoding.
@@ -132,6 +178,7 @@ Result<FetchReport> Consumer::fetch(const ApplyFn& apply) {
     auto f = fetchRaw(report);
     if (!f) return fail(f.error());
     Fetched& batch = **f;
+    if (skipsAhead(batch)) return startAgain(report);
     for (std::size_t i = 0; i < batch.messages.size(); ++i) {
         natsMsg* msg = batch.list.Msgs[i];
         const SiteMessage& m = batch.messages[i];
@@ -174,6 +221,7 @@ Result<FetchReport> Consumer::fetchInTransaction(const ApplyFn& applyWithin) {
     if (!f) return fail(f.error());
     Fetched& batch = **f;
     if (batch.messages.empty()) return report;
+    if (skipsAhead(batch)) return startAgain(report);
     enum class Fate { Leave, Ack, Nak };
     std::vector<Fate> fate(batch.messages.size(), Fate::Leave);
     {
@@ -248,10 +296,34 @@ Result<FetchReport> Consumer::fetchInTransaction(const ApplyFn& applyWithin) {
     return report;
 }
 
+// Every message of the stream comes to this consumer, in order: a batch
+// that jumps past the next sequence means messages were delivered that never
+// reached us (a reply lost to a partition). The first fetch after a
+// (re)subscription sets where we are.
+bool Consumer::skipsAhead(const Fetched& batch) {
+    bool skipped = false;
+    for (const SiteMessage& m : batch.messages) {
+        if (m.streamSeq == 0) continue;
+        if (m_maxSeen > 0 && m.streamSeq > m_maxSeen + 1) skipped = true;
+        m_maxSeen = std::max(m_maxSeen, m.streamSeq);
+    }
+    return skipped;
+}
+
+// Nothing of the batch is applied, acked or refused: the consumer is made
+// again from its ack floor and delivers those messages again, in order.
+Result<FetchReport> Consumer::startAgain(FetchReport report) {
+    ++report.restarts;
+    report.received = 0;
+    if (auto s = subscribe(true); !s) return fail(s.error());
+    return report;
+}
+
 Result<ConsumerLag> Consumer::lag() {
     jsConsumerInfo* ci = nullptr;
     jsErrCode jerr = static_cast<jsErrCode>(0);
-    natsStatus s = natsSubscription_GetConsumerInfo(&ci, m_sub->sub, nullptr, &jerr);
+    const SiteLogConfig& cfg = m_conn.config();
+    natsStatus s = js_GetConsumerInfo(&ci, m_conn.nats().js, streamName(cfg).c_str(), consumerName(cfg).c_str(), nullptr, &jerr);
     if (s != NATS_OK) return fail(natsError(s, jerr, "asking the hub how far behind this kiosk is"));
     ConsumerLag l;
     l.pending = ci->NumPending;

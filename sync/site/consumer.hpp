@@ -1,6 +1,6 @@
 #pragma once
 // This kiosk's durable pull consumer on the site stream (kiosk-<kiosk>,
-// deliver all, explicit ack). Each fetched message goes to an injected
+// deliver all, explicit ack), delivering in the log's order (see subscribe()). Each fetched message goes to an injected
 // apply callback; it is acked only after the callback succeeded, which
 // includes recordApplied() in the callback's own transaction, so "applied"
 // and "cursor moved" commit together. A failed apply is not acked: it comes
@@ -42,6 +42,7 @@ struct FetchReport {
     int applied = 0;
     int alreadyApplied = 0;  // redeliveries, acked without a call
     int failed = 0;          // apply refused: not acked, retried later
+    int restarts = 0;        // the batch skipped ahead: nothing applied, the consumer starts again from its ack floor
     std::string lastFailure;
 };
 
@@ -83,10 +84,14 @@ private:
     Consumer(SiteConnection& connection, Database& db);
     struct Fetched;
     Result<std::unique_ptr<Fetched>> fetchRaw(FetchReport& report);
+    Status subscribe(bool restart);
+    bool skipsAhead(const Fetched& batch);
+    Result<FetchReport> startAgain(FetchReport report);
     void noteApplied(const SiteMessage& m) { m_lastAppliedNs = std::max(m_lastAppliedNs, m.hubTimeNs); }
     SiteConnection& m_conn;
     Database& m_db;
     std::int64_t m_lastAppliedNs = 0;  // hub time of the newest event applied (or found applied) here
+    std::uint64_t m_maxSeen = 0;       // the highest stream sequence fetched since the last subscription
     struct Sub;
     std::unique_ptr<Sub> m_sub;
 };

@@ -314,11 +314,15 @@ TEST_CASE("each audit entry shares the chain's new head, and another kiosk keeps
 }
 
 // Found by the site durability run (tests/durability/README.md, "What the
-// site run found"): a kiosk killed mid-batch gets the messages its dead
-// process fetched again only after the consumer's ack wait, so it applies
-// later facts first. Marked should_fail while the bug is open: when this
-// case passes, the row settles and the mark must go.
-TEST_CASE("known bug: an acknowledgement applied before the event that makes its body leaves the row waiting for ever" *
+// site run found"): a kiosk killed mid-batch got the messages its dead
+// process fetched again only after the consumer's ack wait, so it applied
+// later facts first. The consumer now delivers in the log's order (it starts
+// again from its ack floor: tests/integration/site_log, "never acknowledged"
+// and "lost to a partition"), so an acknowledgement no longer comes before
+// its event. The applier alone still cannot settle a row whose
+// acknowledgement came first: this case says so (should_fail) and must lose
+// the mark if the applier learns to.
+TEST_CASE("the applier alone: an acknowledgement applied before the event that makes its body leaves the row waiting" *
           doctest::should_fail()) {
     Machine x, y;
     x.clock.setMinute(-10);
