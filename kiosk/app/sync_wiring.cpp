@@ -65,7 +65,8 @@ SyncSetup makeSyncEngine(const KioskConfig& config, const std::filesystem::path&
         // so the next lease holder neither sends it again nor writes unguarded.
         cfg.onAcknowledged = [kioskId](edsync::sqlite::Database& db, const edsync::outbox::Claim& claim, std::string_view resourceId,
                                        std::string_view etag) -> edsync::sqlite::Status {
-            auto fact = store::ackFact({{}, kioskId, claim.resource, claim.naturalKey, claim.json, std::string(resourceId), std::string(etag)});
+            auto fact = store::ackFact({{}, kioskId, claim.resource, claim.naturalKey, claim.json, std::string(resourceId), std::string(etag),
+                                        claim.op == edsync::outbox::Op::Delete});
             if (!fact) return {};  // too large to share: the next uploader looks the record up first
             if (auto queued = edsync::site::enqueue(db, fact->eventId, fact->subject, fact->json); !queued)
                 return edsync::fail(queued.error());

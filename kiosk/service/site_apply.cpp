@@ -77,6 +77,11 @@ ApplyOutcome SiteApplier::applyInTransaction(std::string_view payload, bool from
         // What reached the state: guards this kiosk's next write of the record.
         if (!ack.ack) return refuse(db, payload, ack.error);
         const store::AckFact& a = *ack.ack;
+        if (a.deletion) {
+            if (auto settled = edsync::outbox::adoptDeletion(db, a.resource, a.naturalKey); !settled)
+                return {ApplyOutcome::What::Failed, settled.error().describe()};
+            return {};
+        }
         if (auto adopted = edsync::outbox::adoptWrite(db, a.resource, a.naturalKey, a.body, a.resourceId, a.etag); !adopted)
             return {ApplyOutcome::What::Failed, adopted.error().describe()};
         return {};

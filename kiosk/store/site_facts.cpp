@@ -253,7 +253,7 @@ namespace {
 std::string ackId(const AckFact& a) {
     std::uint64_t h = 1469598103934665603ull;
     for (std::string_view part : {std::string_view(a.resource), std::string_view(a.naturalKey), std::string_view(a.body),
-                                  std::string_view(a.etag)}) {
+                                  std::string_view(a.etag), std::string_view(a.deletion ? "delete" : "")}) {
         for (unsigned char c : part) {
             h ^= c;
             h *= 1099511628211ull;
@@ -272,7 +272,9 @@ std::string ackId(const AckFact& a) {
 std::optional<SiteFact> ackFact(const AckFact& ack) {
     AckFact a = ack;
     a.eventId = ackId(a);
-    json j{{"v", kFactVersion}, {"fact", "ack"},        {"eventId", a.eventId}, {"kiosk", a.kioskId}, {"resource", a.resource},
+    // A deletion is a fact type of its own: a kiosk of an older release parks
+    // it (unknown fact) rather than read it as a write of the same body.
+    json j{{"v", kFactVersion}, {"fact", a.deletion ? "ackDelete" : "ack"}, {"eventId", a.eventId}, {"kiosk", a.kioskId}, {"resource", a.resource},
            {"key", a.naturalKey}, {"body", a.body},     {"id", a.resourceId},   {"etag", a.etag}};
     std::string text = j.dump(-1, ' ', false, json::error_handler_t::replace);
     if (text.size() > kMaxFactBytes) return std::nullopt;
@@ -285,7 +287,7 @@ DecodedAck decodeAck(std::string_view text_) {
     json j = json::parse(text_, nullptr, false);
     if (!j.is_object()) return r;
     auto type = j.find("fact");
-    if (type == j.end() || !type->is_string() || *type != "ack") return r;
+    if (type == j.end() || !type->is_string() || (*type != "ack" && *type != "ackDelete")) return r;
     r.isAck = true;
     auto v = j.find("v");
     if (v == j.end() || !v->is_number_integer() || v->get<int>() != kFactVersion) {
@@ -297,6 +299,7 @@ DecodedAck decodeAck(std::string_view text_) {
               text(j, "resource", a.resource, 100) && plainId(a.resource) && text(j, "key", a.naturalKey, 400) &&
               plainId(a.naturalKey, 400) && text(j, "body", a.body, kMaxFactBytes) && text(j, "id", a.resourceId, 128, false) &&
               text(j, "etag", a.etag, 200, false);
+    a.deletion = *type == "ackDelete";
     if (!ok) {
         r.error = "acknowledgement with a missing or malformed field";
         return r;

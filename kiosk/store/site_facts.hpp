@@ -77,6 +77,7 @@ struct AckFact {
     std::string body;
     std::string resourceId;
     std::string etag;
+    bool deletion = false;  // the state took the record's deletion (fact "ackDelete"; "ack": a write)
 };
 // nullopt when the fact would be larger than kMaxFactBytes: the next
 // uploader then looks the record up before writing it.

@@ -149,7 +149,7 @@ sqlite::Status Uploader::record(Database& db, outbox::Uploads& out, const outbox
         std::optional<std::string_view> late;
         if (d.writeMayLandLate && claim.op == outbox::Op::Upsert) late = claim.json;
         if (auto s = out.acknowledge(claim.resource, claim.naturalKey, claim.version, claim.op, id, etag, late); !s) return s;
-        if (claim.op == outbox::Op::Upsert && m_options.onAcknowledged)
+        if (m_options.onAcknowledged)
             return m_options.onAcknowledged(db, claim, d.resourceId.value_or(claim.resourceId), d.etag.value_or(""));
         return {};
     }

@@ -398,6 +398,16 @@ Result<bool> adoptWrite(Database& db, std::string_view resource, std::string_vie
     return synced;
 }
 
+Result<bool> adoptDeletion(Database& db, std::string_view resource, std::string_view naturalKey) {
+    auto stmt = db.prepare(
+        "UPDATE outbox SET synced_version = local_version, attempts = 0, attention_version = NULL, resource_id = NULL, etag = NULL"
+        " WHERE resource = ?1 AND natural_key = ?2 AND op = 'delete' AND in_flight_version IS NULL AND synced_version < local_version;");
+    if (!stmt) return fail(stmt.error());
+    stmt->bind(1, resource).bind(2, naturalKey);
+    if (auto s = stmt->run(); !s) return fail(s.error());
+    return db.changes() > 0;
+}
+
 Status retryLater(Database& db, std::string_view resource, std::string_view naturalKey, std::int64_t version,
                   std::int64_t retryAtUnixMs, std::optional<int> httpStatus, std::string_view cause) {
     return retryLater(db, resource, naturalKey, version, retryAtUnixMs, plainFailure(httpStatus, cause));

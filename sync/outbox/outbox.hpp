@@ -140,6 +140,11 @@ Status acknowledge(Database& db, std::string_view resource, std::string_view nat
 // them (unless this kiosk's own newer version was acknowledged since), and
 // its row is synced when it holds exactly that JSON. Returns true
 // when the row is now synced. Nothing happens to a row this kiosk never had.
+// Another machine of the site had the state delete this record: a deletion
+// waiting here is settled (deleting twice leaves the same state), unless it
+// is in flight (its own answer settles it). Returns true when a row settled.
+Result<bool> adoptDeletion(Database& db, std::string_view resource, std::string_view naturalKey);
+
 Result<bool> adoptWrite(Database& db, std::string_view resource, std::string_view naturalKey, std::string_view json,
                         std::string_view resourceId, std::string_view etag);
 

@@ -242,6 +242,15 @@ TEST_CASE("what reached the state travels as an acknowledgement: the other stati
     REQUIRE(y.applier.apply(ack->json).ok());
     CHECK(store::ackFact({{}, y.store.kioskId(), resource, key, body, "id-1", "\"e1\""})->eventId.substr(0, 4) == "ack-");
     CHECK(store::ackFact({{}, x.store.kioskId(), resource, key, body, "id-1", "\"e1\""})->eventId == ack->eventId);
+    // A deletion of the same body is another fact, with its own id, that an older release parks.
+    auto deletion = store::ackFact({{}, x.store.kioskId(), resource, key, body, "", "", true});
+    REQUIRE(deletion);
+    CHECK(deletion->eventId != ack->eventId);
+    CHECK(deletion->json.find("\"ackDelete\"") != std::string::npos);
+    auto decoded = store::decodeAck(deletion->json);
+    REQUIRE(decoded.ack);
+    CHECK(decoded.ack->deletion);
+    CHECK_FALSE(store::decodeAck(ack->json).ack->deletion);
 
     // A late acknowledgement of an older picture marks nothing synced.
     REQUIRE(y.attendance.checkOut(kMathSession, "S100001", "Mr. Okafor").saved);

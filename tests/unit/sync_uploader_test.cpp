@@ -1020,6 +1020,22 @@ TEST_CASE("another machine's write is adopted: synced when the JSON is the same,
     CHECK(headerOf(sent.back(), "If-Match") == std::optional<std::string>("\"8\""));
 }
 
+TEST_CASE("another machine's deletion is adopted: a deletion waiting here settles, a write waiting here does not") {
+    Rig rig;
+    rig.putGuarded("gone", 1);
+    rig.putGuarded("kept", 1);
+    rig.round();  // both written once
+    REQUIRE(rig.status("gone").state == outbox::State::Synced);
+    auto deleted = outbox::putDeletion(rig.db, "studentAssessments", "gone", R"({"naturalKey":"gone"})", ++rig.seq);
+    REQUIRE(deleted.ok());
+    REQUIRE(deleted->has_value());  // a deletion waits here
+    CHECK(rig.status("gone").state == outbox::State::Pending);
+    CHECK(*outbox::adoptDeletion(rig.db, "studentAssessments", "gone"));
+    CHECK(rig.status("gone").state == outbox::State::Synced);
+    CHECK_FALSE(*outbox::adoptDeletion(rig.db, "studentAssessments", "kept"));  // a write is not a deletion
+    CHECK_FALSE(*outbox::adoptDeletion(rig.db, "studentAssessments", "never-here"));
+}
+
 TEST_CASE("ETags from a server reach a request header only as visible ASCII") {
     CHECK(ifMatchValue("abc") == "\"abc\"");
     CHECK(ifMatchValue("\"abc\"") == "\"abc\"");
