@@ -528,6 +528,9 @@ int finalSiteSync(const Options& o, store::Store& s, const app::KioskConfig& sit
 int main(int argc, char** argv) {
     std::signal(SIGPIPE, SIG_IGN);
     Options o = parse(argc, argv);
+    // The checker's own test: one false claim before anything else, so even a
+    // run killed while it sets up (a loaded machine) has told a lie to catch.
+    if (o.lie && o.finalSync == false) say("committed event 00000000-0000-7000-8000-099999999999 1");
     std::error_code ec;
     std::filesystem::create_directories(o.dataDir, ec);
     auto s = store::Store::open(o.dataDir / "kiosk.db");
