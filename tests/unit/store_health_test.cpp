@@ -12,6 +12,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -381,7 +382,10 @@ TEST_CASE("the checks at open keep this process's locks on kiosk.db (a plain ope
     auto first = store::Store::open(file);
     REQUIRE(first.ok());
     REQUIRE(edsync::outbox::counts(first->db()).ok());
-    const int before = locksHeld(file);
+    // The fewest locks seen: under load SQLite may hold one more for a moment
+    // (a CI run saw 2, then 1); the ones that last are what must survive.
+    int before = locksHeld(file);
+    for (int i = 0; i < 3; ++i) before = std::min(before, locksHeld(file));
     REQUIRE(before > 0);  // WAL mode: a shared lock for as long as the connection lives
     {
         auto second = store::Store::open(file);
@@ -389,5 +393,5 @@ TEST_CASE("the checks at open keep this process's locks on kiosk.db (a plain ope
         auto reader = store::Store::openReadOnly(file);
         REQUIRE(reader.ok());
     }
-    CHECK(locksHeld(file) == before);
+    CHECK(locksHeld(file) >= before);  // a plain close would leave none
 }
