@@ -354,19 +354,31 @@ edsync::site::ApplyFn inOrder(ApplyCounters& counters, std::vector<std::uint64_t
     };
 }
 
+// Kiosk A has published ten events; kiosk B (fetching `batch` at a time) has read none.
+struct TenFromA {
+    TempDir dir;
+    NatsHub hub{dir / "hub"};
+    Database a = openKiosk(dir / "a.db");
+    Database b = openKiosk(dir / "b.db");
+    std::unique_ptr<SiteConnection> ca, cb;
+    explicit TenFromA(int batch = 512) {
+        REQUIRE_MESSAGE(hub.start(), hub.error());
+        ca = connectOrFail(configFor(hub, "kiosk-A"));
+        SiteLogConfig cfgB = configFor(hub, "kiosk-B");
+        cfgB.fetchBatch = batch;
+        cb = connectOrFail(cfgB);
+        for (int i = 0; i < 10; ++i) REQUIRE(commitEvent(a, eventId("A", i), "work.entry", "{}"));
+        Publisher pa(*ca, a);
+        REQUIRE(pa.publishPending().ok());
+    }
+};
+
 } // namespace
 
 TEST_CASE("messages delivered and never acknowledged (a kill mid-batch) come again first: the log is applied in order") {
-    TempDir dir;
-    NatsHub hub(dir / "hub");
-    REQUIRE_MESSAGE(hub.start(), hub.error());
-    Database a = openKiosk(dir / "a.db");
-    Database b = openKiosk(dir / "b.db");
-    auto ca = connectOrFail(configFor(hub, "kiosk-A"));
-    auto cb = connectOrFail(configFor(hub, "kiosk-B"));
-    for (int i = 0; i < 10; ++i) REQUIRE(commitEvent(a, eventId("A", i), "work.entry", "{}"));
-    Publisher pa(*ca, a);
-    REQUIRE(pa.publishPending().ok());
+    TenFromA site;
+    auto& cb = site.cb;
+    auto& b = site.b;
     { REQUIRE(Consumer::open(*cb, b).ok()); }  // kiosk B's consumer exists on the hub
     takeWithoutAck(*cb, 3);                   // ... and B dies holding 1-3 (the ack wait is 30 s)
 
@@ -383,18 +395,9 @@ TEST_CASE("messages delivered and never acknowledged (a kill mid-batch) come aga
 }
 
 TEST_CASE("a fetch answer lost to a partition: the next batch skips ahead, and the consumer starts again from its ack floor") {
-    TempDir dir;
-    NatsHub hub(dir / "hub");
-    REQUIRE_MESSAGE(hub.start(), hub.error());
-    Database a = openKiosk(dir / "a.db");
-    Database b = openKiosk(dir / "b.db");
-    auto ca = connectOrFail(configFor(hub, "kiosk-A"));
-    SiteLogConfig cfgB = configFor(hub, "kiosk-B");
-    cfgB.fetchBatch = 2;
-    auto cb = connectOrFail(cfgB);
-    for (int i = 0; i < 10; ++i) REQUIRE(commitEvent(a, eventId("A", i), "work.entry", "{}"));
-    Publisher pa(*ca, a);
-    REQUIRE(pa.publishPending().ok());
+    TenFromA site(2);
+    auto& cb = site.cb;
+    auto& b = site.b;
     auto consumerB = Consumer::open(*cb, b);
     REQUIRE(consumerB.ok());
     ApplyCounters counters;
