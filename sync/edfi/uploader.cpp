@@ -37,6 +37,12 @@ std::optional<std::int64_t> retryAfter(const transport::Response& r, std::int64_
     return parseRetryAfterMs(*value, now, maxMs);
 }
 
+// More than one write of ours may have been stored unanswered (a request
+// timed out while the server was still working on it lands later): each
+// look after a 412 can find the next one. Bounded, so that another writer
+// who keeps changing the record ends up before a person.
+constexpr int kMaxReplacesAfter412 = 3;
+
 // What the state holds may be this kiosk's own write: a request of ours
 // went unanswered just before (it may have been stored), or the state holds
 // exactly the body of our last write that may be there without our knowing
@@ -189,7 +195,7 @@ struct Uploader::Run {
         bool probed = false;     // a first write's lookup found nothing, or a record to update: POST now
         std::string ifMatch;     // the ETag the lookup found, when the POST may replace that record
         bool after412 = false;   // a 412 answered: look at what the state holds before asking a person
-        bool replacedAfter412 = false;  // this POST replaces our own unanswered write: a second 412 is final
+        int replacesAfter412 = 0;  // POSTs that replaced our own unanswered writes; past the limit a 412 is final
         Disposition refusal;     // ... and that 412, kept for when it holds something else
         std::string scopeKey;    // a first write's FirstWriteScope, when it has one
         bool scopeProbe = false; // this request asks the scope's question for every record in it
@@ -528,7 +534,7 @@ struct Uploader::Run {
     // machine of the site, or a USB import, wrote the same picture); then it
     // is done, with the state's ETag. When a request of ours may have reached
     // the server unanswered (the kiosk was killed after a POST), what is
-    // there is most likely our own earlier version: replaced once, guarded
+    // there is most likely our own earlier version: replaced, guarded
     // by the ETag just read. Anything else stays the 412.
     Disposition verifiedAfter412(Entry& e, const transport::Response& response) {
         FoundRecord found = foundInAnswer(response.body);
@@ -540,10 +546,11 @@ struct Uploader::Run {
             if (!found.etag.empty()) d.etag = found.etag;
             return d;
         }
-        if (found.readable && found.item && mayBeOurOwn(e.claim, *found.item) && !found.etag.empty() && !e.replacedAfter412) {
+        if (found.readable && found.item && mayBeOurOwn(e.claim, *found.item) && !found.etag.empty() &&
+            e.replacesAfter412 < kMaxReplacesAfter412) {
             Entry next = e;
             next.after412 = false;
-            next.replacedAfter412 = true;
+            ++next.replacesAfter412;
             next.probed = true;
             next.ifMatch = found.etag;
             followUps.push_back(std::move(next));
@@ -582,7 +589,7 @@ struct Uploader::Run {
         d.httpStatus = 200;
         LookupResult found = idFromLookupPage(outcome->body);
         if (found.readable && found.id) {
-            Entry next{e.claim, e.resentAfter401, true, *found.id, false, false, {}, false, false, {}, {}, false};
+            Entry next{e.claim, e.resentAfter401, true, *found.id, false, false, {}, false, 0, {}, {}, false};
             followUps.push_back(std::move(next));
             d.verdict = Verdict::Synced;  // not saved: the DELETE's outcome is
             return d;
@@ -620,7 +627,7 @@ struct Uploader::Run {
         // and closed): any answer but a 2xx may follow a stored copy.
         const bool answered2xx = outcome && outcome->status >= 200 && outcome->status < 300;
         d.writeMayLandLate = !e.lookup && (!answered2xx || outcome->sentTwice);
-        if (d.verdict == Verdict::NeedsAttention && d.httpStatus == 412 && !e.lookup && !e.replacedAfter412 &&
+        if (d.verdict == Verdict::NeedsAttention && d.httpStatus == 412 && !e.lookup && e.replacesAfter412 < kMaxReplacesAfter412 &&
             (!e.claim.identity.empty() || !e.claim.resourceId.empty())) {
             Entry next = e;
             next.followUp = true;

@@ -63,11 +63,34 @@ constexpr std::string_view kSchemaV4 = R"sql(
 ALTER TABLE outbox ADD COLUMN unanswered_body TEXT;
 )sql";
 
+// Version 5: what another machine of the site learnt the state holds, kept
+// when this kiosk's row does not (yet) hold that body: the acknowledgement
+// can reach the site log before the events that make the body here (a hub
+// restarted between them). When put() later makes exactly that body, the
+// row is synced without sending it again. Forgotten once the row's synced
+// version moves on: from then on the row itself says what the state holds.
+constexpr std::string_view kSchemaV5 = R"sql(
+CREATE TABLE state_acks (
+  resource    TEXT NOT NULL,
+  natural_key TEXT NOT NULL,
+  body        TEXT NOT NULL,
+  resource_id TEXT,
+  etag        TEXT,
+  PRIMARY KEY (resource, natural_key)
+) WITHOUT ROWID;
+CREATE TRIGGER outbox_synced_forgets_state_ack AFTER UPDATE OF synced_version ON outbox
+  WHEN new.synced_version > old.synced_version
+BEGIN
+  DELETE FROM state_acks WHERE resource = new.resource AND natural_key = new.natural_key;
+END;
+)sql";
+
 constexpr std::array kMigrations{
     sqlite::Migration{1, kSchemaV1},
     sqlite::Migration{2, kSchemaV2},
     sqlite::Migration{3, kSchemaV3},
     sqlite::Migration{4, kSchemaV4},
+    sqlite::Migration{5, kSchemaV5},
 };
 
 constexpr std::string_view kNow = "strftime('%Y-%m-%dT%H:%M:%fZ','now')";
@@ -119,6 +142,16 @@ Result<std::int64_t> put(Database& db, std::string_view resource, std::string_vi
     if (!row) return fail(row.error());
     std::int64_t version = stmt->getInt(0);
     if (auto s = stmt->run(); !s) return fail(s.error());
+    // The site already learnt that the state holds exactly this body.
+    auto known = db.prepare(
+        "UPDATE outbox SET synced_version = local_version, attempts = 0, attention_version = NULL,"
+        " resource_id = coalesce((SELECT resource_id FROM state_acks a WHERE a.resource = ?1 AND a.natural_key = ?2), resource_id),"
+        " etag = coalesce((SELECT etag FROM state_acks a WHERE a.resource = ?1 AND a.natural_key = ?2), etag)"
+        " WHERE resource = ?1 AND natural_key = ?2 AND op = 'upsert' AND in_flight_version IS NULL"
+        " AND body = (SELECT body FROM state_acks a WHERE a.resource = ?1 AND a.natural_key = ?2);");
+    if (!known) return fail(known.error());
+    known->bind(1, resource).bind(2, naturalKey);
+    if (auto s = known->run(); !s) return fail(s.error());
     return version;
 }
 
@@ -392,10 +425,24 @@ Result<bool> adoptWrite(Database& db, std::string_view resource, std::string_vie
     else stmt->bind(5, etag);
     auto row = stmt->step();
     if (!row) return fail(row.error());
-    if (!*row) return false;
-    bool synced = stmt->getInt(0) != 0;
-    if (auto s = stmt->run(); !s) return fail(s.error());
-    return synced;
+    bool synced = *row && stmt->getInt(0) != 0;
+    if (*row)
+        if (auto s = stmt->run(); !s) return fail(s.error());
+    if (synced) return true;
+    // No row here yet, or one that waits with another body: remember what
+    // the state holds, for when this kiosk's own events catch up.
+    auto remember = db.prepare(
+        "INSERT INTO state_acks (resource, natural_key, body, resource_id, etag) VALUES (?1, ?2, ?3, ?4, ?5)"
+        " ON CONFLICT (resource, natural_key) DO UPDATE SET body = excluded.body,"
+        " resource_id = coalesce(excluded.resource_id, state_acks.resource_id), etag = excluded.etag;");
+    if (!remember) return fail(remember.error());
+    remember->bind(1, resource).bind(2, naturalKey).bind(3, json);
+    if (resourceId.empty()) remember->bind(4, nullptr);
+    else remember->bind(4, resourceId);
+    if (etag.empty()) remember->bind(5, nullptr);
+    else remember->bind(5, etag);
+    if (auto s = remember->run(); !s) return fail(s.error());
+    return false;
 }
 
 Result<bool> adoptDeletion(Database& db, std::string_view resource, std::string_view naturalKey) {

@@ -139,14 +139,16 @@ Status acknowledge(Database& db, std::string_view resource, std::string_view nat
 // answered with `resourceId` and `etag`: this kiosk guards its next write with
 // them (unless this kiosk's own newer version was acknowledged since), and
 // its row is synced when it holds exactly that JSON. Returns true
-// when the row is now synced. Nothing happens to a row this kiosk never had.
+// when the row is now synced. When the row waits with another body, or this
+// kiosk has no row yet (the events that make the body have not arrived), the
+// state's body is remembered: put() of exactly that body settles the row.
+Result<bool> adoptWrite(Database& db, std::string_view resource, std::string_view naturalKey, std::string_view json,
+                        std::string_view resourceId, std::string_view etag);
+
 // Another machine of the site had the state delete this record: a deletion
 // waiting here is settled (deleting twice leaves the same state), unless it
 // is in flight (its own answer settles it). Returns true when a row settled.
 Result<bool> adoptDeletion(Database& db, std::string_view resource, std::string_view naturalKey);
-
-Result<bool> adoptWrite(Database& db, std::string_view resource, std::string_view naturalKey, std::string_view json,
-                        std::string_view resourceId, std::string_view etag);
 
 // A transient failure: retry at `retryAtUnixMs`, keeping the cause.
 Status retryLater(Database& db, std::string_view resource, std::string_view naturalKey, std::int64_t version,

@@ -497,16 +497,10 @@ int finalSiteSync(const Options& o, store::Store& s, const app::KioskConfig& sit
     setup.engine->syncNow();
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{o.maxSeconds};
     auto nextReport = std::chrono::steady_clock::now();
-    std::uint64_t applied = 0;
+    // Facts from other kiosks that change the outbox wake the engine in the
+    // kiosk's own wiring (SiteSetup::afterApplied): nothing here does it.
     while (!g_stop && std::chrono::steady_clock::now() < deadline) {
         std::this_thread::sleep_for(50ms);
-        // Facts from other kiosks rebuild records here; nothing in the
-        // wiring wakes the engine for them (it finds them at its idle
-        // recheck, 60 s: README, "What the site run found"), so this does.
-        if (const auto now = setup.site.applied->load(); now != applied) {
-            applied = now;
-            setup.engine->wake();
-        }
         if (std::chrono::steady_clock::now() < nextReport) continue;
         nextReport += 1s;
         auto link = setup.site.link->status();

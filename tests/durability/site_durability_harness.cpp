@@ -341,10 +341,14 @@ int main(int argc, char** argv) {
                                     {"birthDate", s.birthDate}});
     std::ofstream(o.work / "seed.json") << seed.dump();
 
-    // The state: the double, and the fault proxy in front of it.
+    // The state: the double, and the fault proxy in front of it. A kill
+    // while a token was being fetched leaves a live token the kiosk never
+    // saw, and the state allows a client 15; a run that packs hundreds of
+    // kills into minutes packs their tokens' lifetimes too (a minute, not
+    // the state's half hour), so leaked ones lapse as they would over days.
     Child edfiDouble({o.edfiDouble, "--port", "0", "--cert", (certs / "server.pem").string(), "--key", (certs / "server.key").string(),
                       "--client-id", std::string(durability::kClientId), "--client-secret", std::string(durability::kClientSecret),
-                      "--seed", (o.work / "seed.json").string(), "--quiet"},
+                      "--seed", (o.work / "seed.json").string(), "--token-ttl", "60", "--quiet"},
                      {}, o.work / "double.stderr", true);
     const int doublePort = edfiDouble.port();
     if (doublePort <= 0) usage("the Ed-Fi double did not start: " + durability::tail(o.work / "double.stderr"));

@@ -325,14 +325,11 @@ TEST_CASE("each audit entry shares the chain's new head, and another kiosk keeps
 // Found by the site durability run (tests/durability/README.md, "What the
 // site run found"): a kiosk killed mid-batch got the messages its dead
 // process fetched again only after the consumer's ack wait, so it applied
-// later facts first. The consumer now delivers in the log's order (it starts
-// again from its ack floor: tests/integration/site_log, "never acknowledged"
-// and "lost to a partition"), so an acknowledgement no longer comes before
-// its event. The applier alone still cannot settle a row whose
-// acknowledgement came first: this case says so (should_fail) and must lose
-// the mark if the applier learns to.
-TEST_CASE("the applier alone: an acknowledgement applied before the event that makes its body leaves the row waiting" *
-          doctest::should_fail()) {
+// later facts first; and after a hub killed with -9 an acknowledgement can
+// reach the log before the event that makes its body. The consumer now
+// delivers in the log's order, and the applier remembers what the state
+// holds until its own events catch up.
+TEST_CASE("an acknowledgement applied before the event that makes its body settles the row once the event arrives") {
     Machine x, y;
     x.clock.setMinute(-10);
     y.clock.setMinute(-10);
@@ -360,5 +357,5 @@ TEST_CASE("the applier alone: an acknowledgement applied before the event that m
     auto st = edsync::outbox::status(y.store.db(), resource, key);
     REQUIRE(st.ok());
     REQUIRE(st->has_value());
-    CHECK((*st)->state == edsync::outbox::State::Synced);  // today: pending, until Y takes the lease and sends it again
+    CHECK((*st)->state == edsync::outbox::State::Synced);
 }

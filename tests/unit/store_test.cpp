@@ -141,7 +141,7 @@ TEST_CASE("a new store file gets the whole schema: kiosk and sync components at 
     CHECK(*kioskVersion == store::latestSchemaVersion());
     auto syncVersion = edsync::sqlite::schemaVersion(s.db(), "sync");
     REQUIRE(syncVersion.ok());
-    CHECK(*syncVersion == 4);
+    CHECK(*syncVersion == 5);  // 5: state_acks
     auto siteVersion = edsync::sqlite::schemaVersion(s.db(), "site");
     REQUIRE(siteVersion.ok());
     CHECK(*siteVersion == 3);  // v3: seconds_behind in the link report
