@@ -157,8 +157,34 @@ Result<std::int64_t> put(Database& db, std::string_view resource, std::string_vi
 
 Result<std::optional<std::int64_t>> putDeletion(Database& db, std::string_view resource, std::string_view naturalKey,
                                                 std::string_view identityJson, std::int64_t seq) {
-    // Only a record that was queued as an upsert can exist at the server;
+    // A row never sent from here, and no acknowledgement from the site that
+    // the state holds it: nothing to delete, so the deletion is settled at
+    // once (versions only grow). Every kiosk of a site then ends with nothing
+    // waiting for the record, whatever order it learnt the facts in (one
+    // that never saw the record has no row); a kiosk that did send it keeps
+    // a deletion to send.
+    auto settled = db.prepare(std::string(
+        "UPDATE outbox SET body = ?3, op = 'delete', local_version = local_version + 1, synced_version = local_version + 1,"
+        "  seq = ?4, attempts = 0, updated_at = ") + std::string(kNow) + ", next_attempt_at = 0, attention_version = NULL"
+        " WHERE resource = ?1 AND natural_key = ?2 AND op = 'upsert' AND synced_version = 0 AND maybe_sent = 0"
+        " AND in_flight_version IS NULL AND unanswered_body IS NULL AND resource_id IS NULL"
+        " AND NOT EXISTS (SELECT 1 FROM state_acks a WHERE a.resource = ?1 AND a.natural_key = ?2);");
+    if (!settled) return fail(settled.error());
+    settled->bind(1, resource).bind(2, naturalKey).bind(3, identityJson).bind(4, seq);
+    if (auto s = settled->run(); !s) return fail(s.error());
+    if (db.changes() > 0) return std::optional<std::int64_t>{};
+    // Only a record that was queued as an upsert can exist at the server
+    // (or one the site learnt the state holds: a row made for it here);
     // one already marked for deletion needs nothing more.
+    auto known = db.prepare(std::string(
+        "INSERT INTO outbox (resource, natural_key, body, local_version, synced_version, seq, first_queued_at, updated_at, identity,"
+        " op, resource_id, etag)"
+        " SELECT resource, natural_key, body, 1, 1, ?3, ") + std::string(kNow) + ", " + std::string(kNow) + ", ?4, 'upsert', resource_id, etag"
+        " FROM state_acks WHERE resource = ?1 AND natural_key = ?2"
+        " ON CONFLICT (resource, natural_key) DO NOTHING;");
+    if (!known) return fail(known.error());
+    known->bind(1, resource).bind(2, naturalKey).bind(3, seq).bind(4, identityJson);
+    if (auto s = known->run(); !s) return fail(s.error());
     auto stmt = db.prepare(std::string(
         "UPDATE outbox SET body = ?3, op = 'delete', local_version = local_version + 1, seq = ?4,"
         "  first_queued_at = CASE WHEN local_version > synced_version THEN first_queued_at ELSE ") + std::string(kNow) + " END,"
@@ -446,6 +472,11 @@ Result<bool> adoptWrite(Database& db, std::string_view resource, std::string_vie
 }
 
 Result<bool> adoptDeletion(Database& db, std::string_view resource, std::string_view naturalKey) {
+    // The state no longer holds what an earlier acknowledgement said it did.
+    auto forget = db.prepare("DELETE FROM state_acks WHERE resource = ?1 AND natural_key = ?2;");
+    if (!forget) return fail(forget.error());
+    forget->bind(1, resource).bind(2, naturalKey);
+    if (auto s = forget->run(); !s) return fail(s.error());
     auto stmt = db.prepare(
         "UPDATE outbox SET synced_version = local_version, attempts = 0, attention_version = NULL, resource_id = NULL, etag = NULL"
         " WHERE resource = ?1 AND natural_key = ?2 AND op = 'delete' AND in_flight_version IS NULL AND synced_version < local_version;");

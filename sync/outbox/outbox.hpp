@@ -45,8 +45,11 @@ std::string_view opName(Op op);
 // `identityJson` is the record's identity (its natural key members, with
 // references as objects, as in the upsert body): the uploader looks the
 // record up with it when it knows no id. Only a row queued as an upsert
-// becomes a deletion (nothing else can exist at the server); nullopt when
-// there was none, or it is already a deletion. A later put() re-creates it.
+// becomes a deletion (nothing else can exist at the server), or a record
+// the site learnt the state holds (adoptWrite) that has no row here. A row
+// never sent from here and not known at the state becomes a deletion that
+// is already settled (nothing to send). nullopt when no deletion is queued.
+// A later put() makes the row an upsert again.
 Result<std::optional<std::int64_t>> putDeletion(Database& db, std::string_view resource, std::string_view naturalKey,
                                                 std::string_view identityJson, std::int64_t seq);
 

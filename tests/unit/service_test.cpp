@@ -589,6 +589,8 @@ TEST_CASE("withdrawing a check-in that a check-out depends on is refused and wri
     k.must(k.svc.correct(kMathSession, "S100001", kProctor, in.eventId, "wrong student"));
     CHECK(k.presence("S100001") == "expected");
     CHECK(k.version("S100001") == 4);
+    // Never sent: nothing to delete at the state, so nothing waits.
+    CHECK(k.outbox().pending == 0);
     k.checkConsistent();
 }
 
@@ -599,6 +601,9 @@ TEST_CASE("a correction that leaves a sitting nothing to report deletes the stat
     auto in = k.checkIn("S100001");
     REQUIRE(in.saved);
     CHECK(k.version("S100001") == 1);
+    // The state took it (as the uploader's acknowledgement records it).
+    const std::string key = k.key("S100001", kMathSession);
+    REQUIRE(*edsync::outbox::adoptWrite(k.db(), store::kStudentAssessments, key, k.body("S100001").dump(), "id-1", "\"1\""));
     k.must(k.svc.correct(kMathSession, "S100001", kProctor, in.eventId, "wrong student"));
     auto st = edsync::outbox::status(k.db(), store::kStudentAssessments, k.key("S100001", kMathSession));
     REQUIRE(st.ok());
@@ -621,6 +626,16 @@ TEST_CASE("a correction that leaves a sitting nothing to report deletes the stat
     CHECK((*st)->op == edsync::outbox::Op::Upsert);
     CHECK((*st)->localVersion == 3);
     CHECK(k.body("S100001").contains("administrationDate"));
+
+    // A check-in withdrawn before it was ever sent leaves nothing to delete.
+    auto other = k.checkIn("S100002");
+    REQUIRE(other.saved);
+    k.must(k.svc.correct(kMathSession, "S100002", kProctor, other.eventId, "wrong student"));
+    auto gone = edsync::outbox::status(k.db(), store::kStudentAssessments, k.key("S100002", kMathSession));
+    REQUIRE(gone.ok());
+    REQUIRE(gone->has_value());
+    CHECK((*gone)->op == edsync::outbox::Op::Delete);
+    CHECK((*gone)->state == edsync::outbox::State::Synced);
 
     // A walk-in added but never checked in has nothing at the state: nothing queued.
     auto walkIn = k.svc.addWalkIn(kMathSession, {"S900003", "Dara", "", "Begay", ""}, kProctor);

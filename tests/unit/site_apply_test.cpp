@@ -279,6 +279,11 @@ TEST_CASE("an approval the site's merge leaves out takes the day's record for th
     for (const auto& [key, body] : a.outboxBodies()) queued = queued || key.rfind("studentProgramEvaluations", 0) == 0;
     REQUIRE(queued);  // A queued the day's record with the approved task
 
+    // Sent before the exchange: the state holds A's record.
+    const std::string key = test::queryText(a.store.db(), "SELECT natural_key FROM outbox WHERE resource = 'studentProgramEvaluations';");
+    const std::string sent = test::queryText(a.store.db(), "SELECT body FROM outbox WHERE resource = 'studentProgramEvaluations';");
+    REQUIRE(*edsync::outbox::adoptWrite(a.store.db(), "studentProgramEvaluations", key, sent, "id-1", "\"1\""));
+
     exchange(a, b);
     // The earlier rejection stands on both: nothing approved that day, so A's record becomes a deletion.
     CHECK(a.work.entries("S100001").value().front().status == domain::EntryStatus::Rejected);
@@ -290,6 +295,28 @@ TEST_CASE("an approval the site's merge leaves out takes the day's record for th
     CHECK(upserts == 0);
     CHECK(deletions == 1);
     CHECK(test::queryInt(b.store.db(), "SELECT count(*) FROM outbox WHERE resource = 'studentProgramEvaluations' AND op = 'upsert';") == 0);
+}
+
+// Found by the site durability run: the kiosk that approved had queued the
+// day's record, the others never had it; a deletion waiting on a kiosk that
+// is not the uploader was never settled (the uploader had nothing to delete).
+TEST_CASE("an approval the merge leaves out before it was ever sent leaves nothing waiting on any kiosk") {
+    Machine a, b;
+    b.clock.set(*domain::parseIso8601("2026-11-23T15:00:00Z"));
+    a.clock.set(*domain::parseIso8601("2026-11-23T15:05:00Z"));
+    auto entry = b.work.saveDraft("S100001", "", {"comm-customer", "2026-11-23", 50, "Riverbend Hardware", "Helped customers."});
+    REQUIRE(entry.saved);
+    REQUIRE(b.work.submit("S100001", entry.eventId).saved);
+    a.receive(b.published);
+    REQUIRE(b.work.review(entry.eventId, service::Review::Reject, "P1", "2468", "Not a work-readiness task.").saved);
+    REQUIRE(a.work.review(entry.eventId, service::Review::Approve, "P1", "2468", "").saved);
+    REQUIRE(test::queryInt(a.store.db(), "SELECT count(*) FROM outbox WHERE resource = 'studentProgramEvaluations';") == 1);
+
+    exchange(a, b);
+    const std::string waiting = "SELECT count(*) FROM outbox WHERE resource = 'studentProgramEvaluations' AND local_version > synced_version;";
+    CHECK(test::queryInt(a.store.db(), waiting) == 0);
+    CHECK(test::queryInt(b.store.db(), waiting) == 0);
+    CHECK(test::queryInt(b.store.db(), "SELECT count(*) FROM outbox WHERE resource = 'studentProgramEvaluations';") == 0);
 }
 
 TEST_CASE("each audit entry shares the chain's new head, and another kiosk keeps nothing of it") {

@@ -1044,6 +1044,28 @@ TEST_CASE("another machine's write acknowledged before this kiosk has made that 
     CHECK(rig.status("early").state == outbox::State::Pending);
 }
 
+TEST_CASE("a record the site learnt the state holds, withdrawn here before this kiosk had its row, is deleted (one never sent nor known is settled)") {
+    Rig rig;
+    rig.server.writeAsOther("studentAssessments", "known", {{"v", 1}});
+    const std::string atState = nlohmann::json{{"naturalKey", "known"}, {"v", 1}}.dump();
+    CHECK_FALSE(*outbox::adoptWrite(rig.db, "studentAssessments", "known", atState, "id-known", "\"1\""));
+    auto queued = outbox::putDeletion(rig.db, "studentAssessments", "known", R"({"naturalKey":"known"})", ++rig.seq);
+    REQUIRE(queued.ok());
+    CHECK(queued->has_value());
+    CHECK(rig.status("known").op == outbox::Op::Delete);
+
+    rig.putGuarded("local", 1);  // never sent, and nothing says the state has it
+    auto dropped = outbox::putDeletion(rig.db, "studentAssessments", "local", R"({"naturalKey":"local"})", ++rig.seq);
+    REQUIRE(dropped.ok());
+    CHECK_FALSE(dropped->has_value());
+    CHECK(rig.status("local").op == outbox::Op::Delete);
+    CHECK(rig.status("local").state == outbox::State::Synced);  // nothing to send
+
+    CHECK(rig.round().synced == 1);
+    CHECK_FALSE(rig.server.stored("studentAssessments", "known").has_value());
+    CHECK(rig.status("known").state == outbox::State::Synced);
+}
+
 TEST_CASE("another machine's deletion is adopted: a deletion waiting here settles, a write waiting here does not") {
     Rig rig;
     rig.putGuarded("gone", 1);
