@@ -66,9 +66,12 @@ ALTER TABLE outbox ADD COLUMN unanswered_body TEXT;
 // Version 5: what another machine of the site learnt the state holds, kept
 // when this kiosk's row does not (yet) hold that body: the acknowledgement
 // can reach the site log before the events that make the body here (a hub
-// restarted between them). When put() later makes exactly that body, the
-// row is synced without sending it again. Forgotten once the row's synced
-// version moves on: from then on the row itself says what the state holds.
+// restarted between them). A withdrawal of a record known this way is a
+// deletion to send even without a row here (putDeletion). It does not mark
+// a row synced when put() reaches that body: an acknowledgement from an
+// uploader that lost its lease can reach the log after newer ones, and
+// nothing in it says which is newer (docs/edfi.md, "A site with a hub").
+// Forgotten once the row's synced version moves on.
 constexpr std::string_view kSchemaV5 = R"sql(
 CREATE TABLE state_acks (
   resource    TEXT NOT NULL,
@@ -142,16 +145,6 @@ Result<std::int64_t> put(Database& db, std::string_view resource, std::string_vi
     if (!row) return fail(row.error());
     std::int64_t version = stmt->getInt(0);
     if (auto s = stmt->run(); !s) return fail(s.error());
-    // The site already learnt that the state holds exactly this body.
-    auto known = db.prepare(
-        "UPDATE outbox SET synced_version = local_version, attempts = 0, attention_version = NULL,"
-        " resource_id = coalesce((SELECT resource_id FROM state_acks a WHERE a.resource = ?1 AND a.natural_key = ?2), resource_id),"
-        " etag = coalesce((SELECT etag FROM state_acks a WHERE a.resource = ?1 AND a.natural_key = ?2), etag)"
-        " WHERE resource = ?1 AND natural_key = ?2 AND op = 'upsert' AND in_flight_version IS NULL"
-        " AND body = (SELECT body FROM state_acks a WHERE a.resource = ?1 AND a.natural_key = ?2);");
-    if (!known) return fail(known.error());
-    known->bind(1, resource).bind(2, naturalKey);
-    if (auto s = known->run(); !s) return fail(s.error());
     return version;
 }
 

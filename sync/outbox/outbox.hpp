@@ -144,7 +144,7 @@ Status acknowledge(Database& db, std::string_view resource, std::string_view nat
 // its row is synced when it holds exactly that JSON. Returns true
 // when the row is now synced. When the row waits with another body, or this
 // kiosk has no row yet (the events that make the body have not arrived), the
-// state's body is remembered: put() of exactly that body settles the row.
+// state's body is remembered (for putDeletion).
 Result<bool> adoptWrite(Database& db, std::string_view resource, std::string_view naturalKey, std::string_view json,
                         std::string_view resourceId, std::string_view etag);
 

@@ -129,7 +129,10 @@ void say(const std::string& text) {
 
 [[noreturn]] void die(const std::string& what) {
     std::fprintf(stderr, "durability-driver: %s\n", what.c_str());
-    std::exit(1);
+    // Not exit(): the sync engine's and the site link's threads still run,
+    // and static destructors under them crashed the process (SIGSEGV).
+    std::fflush(stderr);
+    std::_Exit(1);
 }
 
 std::optional<edsync::edfi::SyncConfig> syncConfig(const Options& o) {
