@@ -168,7 +168,8 @@ sqlite::Status Uploader::record(Database& db, outbox::Uploads& out, const outbox
         ++stats.retried;
         if (!d.immediate) stats.lastCause = d.cause;
         const std::int64_t now = m_clock.unixMs();
-        const std::int64_t at = d.immediate ? now : retryAtUnixMs(m_options.backoff, claim.attempts, d.retryAfterMs, now, m_rng);
+        const std::int64_t at =
+            d.immediate || d.authPause ? now : retryAtUnixMs(m_options.backoff, claim.attempts, d.retryAfterMs, now, m_rng);
         outbox::Failure f = failureOf(d, now);
         // A refused or unanswered lookup leaves the row as it was: an earlier
         // unanswered write may still be at the server, as ours.
@@ -651,8 +652,12 @@ struct Uploader::Run {
                 return;
             }
             // A fresh token was refused too: back off rather than burn tokens.
+            // The state's fault, not the record's: the session's auth back-off
+            // holds every request; the record is not pushed out on its own
+            // (the site run saw records wait an hour after two such faults).
             refusedAgain = true;
             d.verdict = Verdict::RetryLater;
+            d.authPause = true;
             d.cause = "HTTP 401 again with a new token; waiting before asking for another";
         }
         if (d.verdict == Verdict::Synced) up.m_session.tokenAccepted();

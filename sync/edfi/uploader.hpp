@@ -40,6 +40,7 @@ struct Disposition {
     std::optional<std::int64_t> retryAfterMs;  // the server's Retry-After
     bool noResponse = false;                   // failed without any HTTP answer
     bool immediate = false;                    // retry at once (we stopped, not the server)
+    bool authPause = false;                    // our credentials were refused: the session's auth back-off decides, not the record's attempts
     bool writeUnanswered = false;              // the request was a write, and may have reached the server
     bool writeMayLandLate = false;             // a copy of the write may be at the server, or reach it later (unanswered, sent twice, or not a 2xx)
 };

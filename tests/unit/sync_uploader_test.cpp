@@ -235,6 +235,14 @@ TEST_CASE("a 401 that a fresh token does not cure backs off instead of burning t
     }
     CHECK(rig.server.tokensIssued() == 2);
     CHECK(rig.http.count("/oauth/token") == 2);
+    // The record itself is not pushed out: it goes as soon as a token works.
+    auto next = rig.db.prepare("SELECT next_attempt_at FROM outbox WHERE natural_key = 'k';");
+    REQUIRE(next.ok());
+    REQUIRE(next->step().value_or(false));
+    CHECK(next->getInt(0) <= rig.clock.unixMs());
+    rig.server.before = nullptr;
+    rig.clock.advance(3'600'000);  // past the auth back-off
+    CHECK(rig.round().synced == 1);
 }
 
 TEST_CASE("429 with Retry-After waits at least that long") {
