@@ -15,7 +15,7 @@ jobs="${JOBS:-2}"
 bench_dir="${BENCH_DIR:-$root/build/release/bench-data}"
 
 cmake --preset release >/dev/null
-cmake --build --preset release -j"$jobs" --target bench_search bench_checkin bench_memory
+cmake --build --preset release -j"$jobs" --target bench_search bench_checkin bench_memory bench_site_catchup
 
 bin="$root/build/release/tests/bench"
 mkdir -p "$bench_dir"
@@ -23,4 +23,5 @@ echo "commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown), $(nproc)
 "$bin/bench_search" "$students"
 "$bin/bench_checkin" "$bench_dir" "$checkins"
 "$bin/bench_memory" "$bench_dir" "$students"
+"$bin/bench_site_catchup" "$bench_dir" 30 1000
 rmdir "$bench_dir" 2>/dev/null || true
