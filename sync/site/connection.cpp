@@ -52,9 +52,24 @@ void onPubAck(jsCtx*, natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae, void* closur
 SiteConnection::SiteConnection() : m_h(std::make_unique<NatsHandles>()) {}
 
 SiteConnection::~SiteConnection() {
+    // The library calls onPubAck on its own threads with a pointer to our
+    // handles, and those threads can outlive the destroy calls (nats.h,
+    // nats_CloseAndWait). Wait for every publish in flight to be answered
+    // first; if the hub never answers them, the handles are left allocated
+    // rather than freed under a late callback. A 200-kill site run saw
+    // kiosks crash on exit (double free, SIGSEGV) with publishes in flight.
+    bool drained = true;
+    if (m_h->js != nullptr) {
+        jsPubOptions po;
+        jsPubOptions_Init(&po);
+        po.MaxWait = 2000;
+        drained = js_PublishAsyncComplete(m_h->js, &po) == NATS_OK;
+    }
+    if (m_h->nc != nullptr) natsConnection_Close(m_h->nc);
     if (m_h->js != nullptr) jsCtx_Destroy(m_h->js);
     if (m_h->nc != nullptr) natsConnection_Destroy(m_h->nc);
     if (m_h->opts != nullptr) natsOptions_Destroy(m_h->opts);
+    if (!drained) (void)m_h.release();  // deliberately kept: see above
 }
 
 Result<std::unique_ptr<SiteConnection>> SiteConnection::connect(const SiteLogConfig& config) {
