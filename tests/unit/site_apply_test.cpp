@@ -264,17 +264,24 @@ TEST_CASE("what reached the state travels as an acknowledgement: the other stati
     CHECK(test::queryInt(y.store.db(), "SELECT count(*) FROM site_parked WHERE waiting_for LIKE 'refused: %';") == 1);
 }
 
-TEST_CASE("an approval the site's merge leaves out takes the day's record for the state with it") {
-    Machine a, b;
+namespace {
+// B's student submits a task; both reviewers see it submitted: B rejects
+// first, A approves later (A queues the day's record). Nothing exchanged yet.
+void rejectThenApprove(Machine& a, Machine& b) {
     b.clock.set(*domain::parseIso8601("2026-11-23T15:00:00Z"));
     a.clock.set(*domain::parseIso8601("2026-11-23T15:05:00Z"));
     auto entry = b.work.saveDraft("S100001", "", {"comm-customer", "2026-11-23", 50, "Riverbend Hardware", "Helped customers."});
     REQUIRE(entry.saved);
     REQUIRE(b.work.submit("S100001", entry.eventId).saved);
     a.receive(b.published);
-    // Both reviewers saw it submitted: B rejects first, A approves later.
     REQUIRE(b.work.review(entry.eventId, service::Review::Reject, "P1", "2468", "Not a work-readiness task.").saved);
     REQUIRE(a.work.review(entry.eventId, service::Review::Approve, "P1", "2468", "").saved);
+}
+} // namespace
+
+TEST_CASE("an approval the site's merge leaves out takes the day's record for the state with it") {
+    Machine a, b;
+    rejectThenApprove(a, b);
     bool queued = false;
     for (const auto& [key, body] : a.outboxBodies()) queued = queued || key.rfind("studentProgramEvaluations", 0) == 0;
     REQUIRE(queued);  // A queued the day's record with the approved task
@@ -302,14 +309,7 @@ TEST_CASE("an approval the site's merge leaves out takes the day's record for th
 // is not the uploader was never settled (the uploader had nothing to delete).
 TEST_CASE("an approval the merge leaves out before it was ever sent leaves nothing waiting on any kiosk") {
     Machine a, b;
-    b.clock.set(*domain::parseIso8601("2026-11-23T15:00:00Z"));
-    a.clock.set(*domain::parseIso8601("2026-11-23T15:05:00Z"));
-    auto entry = b.work.saveDraft("S100001", "", {"comm-customer", "2026-11-23", 50, "Riverbend Hardware", "Helped customers."});
-    REQUIRE(entry.saved);
-    REQUIRE(b.work.submit("S100001", entry.eventId).saved);
-    a.receive(b.published);
-    REQUIRE(b.work.review(entry.eventId, service::Review::Reject, "P1", "2468", "Not a work-readiness task.").saved);
-    REQUIRE(a.work.review(entry.eventId, service::Review::Approve, "P1", "2468", "").saved);
+    rejectThenApprove(a, b);
     REQUIRE(test::queryInt(a.store.db(), "SELECT count(*) FROM outbox WHERE resource = 'studentProgramEvaluations';") == 1);
 
     exchange(a, b);
