@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Screenshots of the real kiosk window under Xvfb (1280x800): the check-in
-# screen with a student selected, in every theme, at 100% and 200% text.
+# screen with a student selected and the whole-room view, in every theme,
+# at 100% and 200% text.
 # Usage: tools/take_screenshots.sh BUILD_DIR OUT_DIR [THEME...]
 set -euo pipefail
 build="$1"; out="$2"; shift 2
@@ -48,6 +49,10 @@ shoot() {  # theme size: one run of the kiosk, its screenshots; false if the kio
   xdotool key Escape; sleep 0.8
   kill -0 "$kiosk_pid" 2>/dev/null || { cat "$work/kiosk.log"; kiosk_pid=""; return 1; }
   xwd -root -silent | convert xwd:- "$out/check-in-$theme-$size.png"
+  # The whole room (F10): the board alone, edge to edge; then back (Escape).
+  xdotool key F10; sleep 0.8
+  xwd -root -silent | convert xwd:- "$out/room-$theme-$size.png"
+  xdotool key Escape; sleep 0.8
   if [ "$size" -ge 200 ]; then
     # Large text stacks the panes: Tab to the record (list row, then its first action) to show it.
     xdotool key Tab; sleep 0.3; xdotool key Tab; sleep 0.8

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <set>
+#include <utility>
 
 namespace kiosk::ui {
 
@@ -199,6 +200,8 @@ std::string CheckInScreen::rowStatus(const store::RosterRow& row) const {
 }
 
 bool CheckInScreen::draw(float width, float height) {
+    if (std::exchange(m_roomViewNextFrame, false)) setRoomView(true);
+    if (m_roomView) return drawRoomView(height);
     float em = m_ui.em();
     // Escape backs out one level: from anywhere to the search field, from a
     // search to an empty field, from the empty field to the session list.
@@ -373,11 +376,28 @@ void CheckInScreen::drawSearchPane(float width, float height) {
     if (besideField) ImGui::AlignTextToFramePadding();
     m_ui.widgets.text(label);
     if (besideField) ImGui::SameLine();
+    drawSearchField(0.0f);
+
+    if (!m_query.empty())
+        m_ui.widgets.text(m_results.empty() ? m_ui.tr("checkin.noMatch") : m_ui.fmt("checkin.matches", {{"count", std::to_string(m_results.size())}}),
+                          accessibility::Role::Status);
+    else if (m_results.empty())
+        m_ui.widgets.text(m_ui.fmt("board.noneWithFilter", {{"filter", boardFilterName(m_ui, m_filter)}}), accessibility::Role::Status);
+    else
+        m_ui.widgets.text(m_ui.fmt("board.hint", {{"column", m_ui.tr(boardSortColumnKey(m_sort))},
+                                                  {"order", m_ui.tr(m_sortDescending ? "board.sortDescending" : "board.sortAscending")}}));
+    drawBoard(height > 0.0f ? std::max(1.0f, ImGui::GetContentRegionAvail().y) : 0.0f);
+    m_ui.widgets.endRegion();
+}
+
+// The search field and what its keys do: typing filters the board, Up/Down
+// move the highlight, Enter opens the highlighted student.
+void CheckInScreen::drawSearchField(float widthEm) {
     if (m_focusSearch && !m_dialogs.isOpen()) {
         m_ui.widgets.focus(m_ui.tr("checkin.searchLabel"));
         m_focusSearch = false;
     }
-    bool enter = m_ui.widgets.textField(m_ui.tr("checkin.searchLabel"), m_query, m_ui.tr("checkin.searchHint"), true, 0.0f, 100);
+    bool enter = m_ui.widgets.textField(m_ui.tr("checkin.searchLabel"), m_query, m_ui.tr("checkin.searchHint"), true, widthEm, 100);
     bool searchActive = ImGui::IsItemActive();
     m_searchFieldId = ImGui::GetItemID();
     m_searchFocused = Widgets::focusedId() == m_searchFieldId;
@@ -404,39 +424,108 @@ void CheckInScreen::drawSearchPane(float width, float height) {
     }
     // Enter acts on the highlighted row: a match of what was typed, or a row
     // the arrows chose. With nothing typed and nothing chosen there is none.
-    if (enter && highlightShown() && !m_results.empty()) primaryAction();
+    if (enter && highlightShown() && !m_results.empty()) {
+        if (m_roomView) openFromRoomView();
+        else primaryAction();
+    }
     else if (enter) m_focusSearch = true;
-
-    if (!m_query.empty())
-        m_ui.widgets.text(m_results.empty() ? m_ui.tr("checkin.noMatch") : m_ui.fmt("checkin.matches", {{"count", std::to_string(m_results.size())}}),
-                          accessibility::Role::Status);
-    else if (m_results.empty())
-        m_ui.widgets.text(m_ui.fmt("board.noneWithFilter", {{"filter", boardFilterName(m_ui, m_filter)}}), accessibility::Role::Status);
-    else
-        m_ui.widgets.text(m_ui.fmt("board.hint", {{"column", m_ui.tr(boardSortColumnKey(m_sort))},
-                                                  {"order", m_ui.tr(m_sortDescending ? "board.sortDescending" : "board.sortAscending")}}));
-    drawBoard(height > 0.0f ? std::max(1.0f, ImGui::GetContentRegionAvail().y) : 0.0f);
-    m_ui.widgets.endRegion();
 }
 
-// One radio group: only the chosen chip is a Tab stop; Ctrl+1 … Ctrl+6 pick one from anywhere on the screen.
-void CheckInScreen::drawFilterChips() {
+void CheckInScreen::setFilter(BoardFilter filter) {
+    if (filter == m_filter) return;
+    m_filter = filter;
+    rerunKeepingCursor();
+    if (m_query.empty()) m_cursorChosen = false;  // another list: nothing chosen in it yet
+}
+
+// Ctrl+1 … Ctrl+6 pick a filter from anywhere on the screen, chips shown or not.
+void CheckInScreen::pickFilterFromKeys() {
     constexpr int kDigitOne = 49;  // GLFW_KEY_1
+    if (!ImGui::GetIO().KeyCtrl || m_dialogs.isOpen()) return;
+    for (int i = 0; i < kBoardFilterCount; ++i)
+        if (ImGui::IsKeyPressed(kDigitOne + i, false)) setFilter(static_cast<BoardFilter>(i));
+}
+
+// One radio group: only the chosen chip is a Tab stop.
+void CheckInScreen::drawFilterChips() {
+    pickFilterFromKeys();
     BoardFilter chosen = m_filter;
-    if (ImGui::GetIO().KeyCtrl && !m_dialogs.isOpen())
-        for (int i = 0; i < kBoardFilterCount; ++i)
-            if (ImGui::IsKeyPressed(kDigitOne + i, false)) chosen = static_cast<BoardFilter>(i);
     for (int i = 0; i < kBoardFilterCount; ++i) {
         auto f = static_cast<BoardFilter>(i);
         std::string label = boardFilterName(m_ui, f) + " " + std::to_string(boardFilterCount(f, m_snapshot.counts)) + "##filter" + std::to_string(i);
         if (i > 0) m_ui.widgets.sameLineIfFitsRadio(label);
         if (m_ui.widgets.radio(label, f == m_filter, f == m_filter)) chosen = f;
     }
-    if (chosen != m_filter) {
-        m_filter = chosen;
-        rerunKeepingCursor();
-        if (m_query.empty()) m_cursorChosen = false;  // another list: nothing chosen in it yet
+    setFilter(chosen);
+    // The whole room, at the end of the chips' line (it costs the board no line).
+    const std::string& room = m_ui.tr("checkin.roomView");
+    m_ui.widgets.sameLineIfFits(room);
+    if (ImGui::GetCursorPosX() > ImGui::GetStyle().WindowPadding.x + 1.0f)
+        ImGui::SetCursorPosX(std::max(ImGui::GetCursorPosX(), ImGui::GetWindowContentRegionMax().x - m_ui.widgets.buttonWidth(room)));
+    // Switched at the next frame's start, as F10 does: never half a frame of each view.
+    if (m_ui.widgets.button(room)) m_roomViewNextFrame = true;
+}
+
+void CheckInScreen::setRoomView(bool on) {
+    if (on == m_roomView) return;
+    m_roomView = on;
+    // An old "Saved: …" would cost the board a row; a refusal stays until read.
+    if (on && m_ui.feedback.ok) m_ui.feedback = {};
+    m_focusSearch = true;  // the search is where typing goes in either view
+    m_scrollToCursor = true;
+}
+
+// A row chosen in the room view opens in the usual view, the record beside
+// the board, as Enter there would.
+void CheckInScreen::openFromRoomView() {
+    setRoomView(false);
+    primaryAction();
+}
+
+// The session's name, the search and the filter on one line, then the board
+// to the bottom of the window: no record, no buttons.
+bool CheckInScreen::drawRoomView(float height) {
+    // Escape clears a search, then goes back to the usual view (never further).
+    if (ImGui::IsKeyPressed(keys::Escape, false) && !m_ui.escapeConsumed) {
+        m_ui.escapeConsumed = true;
+        bool wasEmpty = m_query.empty();
+        if (GImGui->ActiveId != 0 && GImGui->ActiveId == m_searchFieldId) ImGui::ClearActiveID();
+        clearQuery();
+        m_focusSearch = true;
+        if (wasEmpty) {
+            setRoomView(false);
+            return true;
+        }
     }
+    pickFilterFromKeys();
+    const auto& info = m_snapshot.info;
+    // A slimmer field than elsewhere (still a 24 px target): every pixel
+    // of this line is a row of the board less.
+    const ImGuiStyle& st = ImGui::GetStyle();
+    ImGui::PushStyleVar(ImGuiStyleVar_FramePadding, ImVec2(st.FramePadding.x, std::max(2.0f, (24.0f - ImGui::GetTextLineHeight()) * 0.5f + 2.0f)));
+    ImGui::AlignTextToFramePadding();
+    m_ui.widgets.text(info.title + " · " + info.room);
+    ImGui::SameLine();
+    drawSearchField(12.0f);
+    std::string line = m_query.empty() ? m_ui.fmt("board.roomLine", {{"filter", boardFilterName(m_ui, m_filter)},
+                                                                     {"count", std::to_string(boardFilterCount(m_filter, m_snapshot.counts))}})
+                                       : (m_results.empty() ? m_ui.tr("checkin.noMatch")
+                                                            : m_ui.fmt("checkin.matches", {{"count", std::to_string(m_results.size())}}));
+    m_ui.widgets.sameLineIfFitsWidth(ImGui::CalcTextSize(line.c_str()).x);
+    ImGui::AlignTextToFramePadding();
+    m_ui.widgets.text(line, accessibility::Role::Status);
+    // The banner's status at the right end of the line (or on its own line).
+    float statusWidth = ImGui::CalcTextSize(m_ui.bannerStatus.c_str()).x;
+    m_ui.widgets.sameLineIfFitsWidth(statusWidth + 2.0f * st.ItemSpacing.x);
+    if (ImGui::GetCursorPosX() > st.WindowPadding.x + 1.0f)
+        ImGui::SetCursorPosX(std::max(ImGui::GetCursorPosX(), ImGui::GetWindowContentRegionMax().x - statusWidth));
+    ImGui::AlignTextToFramePadding();
+    m_ui.widgets.text(m_ui.bannerStatus, accessibility::Role::Status);
+    ImGui::PopStyleVar();
+    ImGui::SetCursorPosY(ImGui::GetCursorPosY() - st.ItemSpacing.y + 0.25f * m_ui.em());
+    float remaining = height - ImGui::GetCursorPosY() - ImGui::GetStyle().WindowPadding.y;
+    drawBoard(std::max(4.0f * ImGui::GetFrameHeight(), remaining));
+    return true;
 }
 
 std::string CheckInScreen::boardRowValue(const store::RosterRow& row, service::StateCopy copy) const {
@@ -477,7 +566,11 @@ void CheckInScreen::drawBoard(float height) {
     ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_Sortable | ImGuiTableFlags_SizingFixedFit |
                             ImGuiTableFlags_NoSavedSettings;
     if (height > 0.0f) flags |= ImGuiTableFlags_ScrollY;
-    if (!ImGui::BeginTable("board", static_cast<int>(columns.size()), flags, ImVec2(0.0f, height))) return;
+    // The room view's rows are the 24 px target alone, no padding around it.
+    ImGui::PushStyleVar(ImGuiStyleVar_CellPadding, ImVec2(ImGui::GetStyle().CellPadding.x, m_roomView ? 0.0f : ImGui::GetStyle().CellPadding.y));
+    bool shown = ImGui::BeginTable("board", static_cast<int>(columns.size()), flags, ImVec2(0.0f, height));
+    ImGui::PopStyleVar();
+    if (!shown) return;
     for (const auto& c : columns) {
         ImGuiTableColumnFlags cf = c.widthEm == 0.0f ? ImGuiTableColumnFlags_WidthStretch : ImGuiTableColumnFlags_WidthFixed;
         if (!c.sortable) cf |= ImGuiTableColumnFlags_NoSort;
@@ -510,8 +603,9 @@ void CheckInScreen::drawBoard(float height) {
     }
 
     float line = ImGui::GetTextLineHeight();
-    // One line and a little air; never under 24 px (WCAG 2.5.8), so thirty rows fit at 100 %.
-    float rowHeight = std::max(24.0f, line + 0.3f * em);
+    // One line and a little air; never under 24 px (WCAG 2.5.8). The room
+    // view drops the air so thirty rows fit at 100 % on 1280×800.
+    float rowHeight = std::max(24.0f, m_roomView ? line : line + 0.3f * em);
     float inset = (rowHeight - line) * 0.5f;
     if (m_cursor >= m_results.size()) moveCursor(0);
     ImGuiListClipper clipper;
@@ -532,6 +626,7 @@ void CheckInScreen::drawBoard(float height) {
             if (m_ui.widgets.tableRow(row.student.studentUniqueId, label, boardRowValue(row, copy), (isCursor && highlightShown()) || isSelected,
                                       rowHeight, isCursor)) {
                 moveCursor(static_cast<std::size_t>(i));
+                setRoomView(false);  // a row opens beside the board
                 select(row.student.studentUniqueId);
             }
             // Up/Down move focus between rows (Dear ImGui's navigation): the Tab stop follows.

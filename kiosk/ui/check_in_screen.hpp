@@ -32,10 +32,17 @@ public:
     const std::vector<std::uint32_t>& results() const { return m_results; }
     BoardFilter filter() const { return m_filter; }
     BoardSort sort() const { return m_sort; }
+    // The whole room: the board alone, edge to edge (F10), so a proctor sees
+    // thirty students at once at 100 %; a row opens in the usual view.
+    bool roomView() const { return m_roomView; }
+    void setRoomView(bool on);
 
 private:
     void drawHeader();
     void drawSearchPane(float width, float height);
+    void drawSearchField(float widthEm);
+    bool drawRoomView(float height);
+    void openFromRoomView();
     void drawDetailPane(float width, float height);
     void drawActions(const service::StudentDetail& d);
     void drawAccommodations(const service::StudentDetail& d);
@@ -46,6 +53,8 @@ private:
     // The highlight is shown (and Enter acts on it) for a typed query's
     // match or a row the arrow keys chose.
     bool highlightShown() const { return !m_query.empty() || m_cursorChosen; }
+    void setFilter(BoardFilter filter);
+    void pickFilterFromKeys();
     void drawFilterChips();
     void drawBoard(float height);
     std::string boardRowValue(const store::RosterRow& row, service::StateCopy copy) const;
@@ -90,6 +99,8 @@ private:
     bool m_scrollToCursor = false;
     float m_footerHeight = 0.0f;  // measured last frame
     bool m_showAllAccommodations = false;
+    bool m_roomView = false;
+    bool m_roomViewNextFrame = false;
     papers::PapersJob m_papers;  // "Print papers…": drawn and printed off the render thread
 };
 

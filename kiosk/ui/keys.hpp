@@ -23,4 +23,5 @@ inline constexpr int F6 = 295;
 inline constexpr int F7 = 296;
 inline constexpr int F8 = 297;
 inline constexpr int F9 = 298;
+inline constexpr int F10 = 299;
 } // namespace kiosk::ui::keys

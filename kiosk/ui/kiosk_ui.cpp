@@ -166,6 +166,7 @@ std::string KioskUi::windowTitle() const {
     case Screen::Picker: parts.push_back(m_ui.tr(m_ui.proctorId.empty() ? "window.proctorSignIn" : "picker.title")); break;
     case Screen::CheckIn:
         if (!m_checkIn.dialogTitleKey().empty()) parts.push_back(m_ui.tr(m_checkIn.dialogTitleKey()));
+        if (m_checkIn.roomView()) parts.push_back(m_ui.tr("window.roomView"));
         parts.push_back(m_ui.fmt("window.checkIn", {{"session", m_checkIn.sessionTitle()}}));
         break;
     case Screen::Student:
@@ -261,6 +262,7 @@ void KioskUi::setSpeechRate(int wordsPerMinute) {
 void KioskUi::setSettingsOpen(bool open) {
     if (m_settingsOpen == open) return;
     m_settingsOpen = open;
+    if (open) m_checkIn.setRoomView(false);  // the settings sit under the settings row, which the room view hides
     if (open) m_ui.widgets.focus(m_ui.tr(m_resources.themes[m_themeIndex].nameKey));
     else m_focusSettingsButton = true;
 }
@@ -302,6 +304,22 @@ void KioskUi::refresh() {
     m_lastRefresh = m_ui.options.clock();
 }
 
+// What waits for the state, the site hub, a clock that is off, and the time.
+std::string KioskUi::bannerStatus() const {
+    std::string outbox;
+    if (m_ui.options.syncStatus) {
+        outbox = syncLine(m_ui, m_syncSummary);
+    } else {
+        outbox = m_outbox.waiting() == 0 && m_outbox.synced > 0 ? m_ui.tr("outbox.allSent")
+                                                                : m_ui.fmt("outbox.waiting", {{"count", std::to_string(m_outbox.waiting())}});
+        if (m_outbox.needsAttention > 0) outbox += " · " + m_ui.fmt("outbox.attention", {{"count", std::to_string(m_outbox.needsAttention)}});
+    }
+    if (m_siteHub) outbox += " · " + m_ui.tr(m_siteHub->connected ? "site.hubShort" : "site.hubOfflineShort");
+    if (m_syncSummary.clockWarning && m_syncSummary.clockOffsetSeconds)
+        outbox += " · " + m_ui.fmt("sync.clockShort", {{"minutes", std::to_string(std::abs(*m_syncSummary.clockOffsetSeconds) / 60)}});
+    return outbox + "  ·  " + m_ui.clock(m_ui.options.clock());
+}
+
 void KioskUi::drawTopBar() {
     // The banner's height follows its text: at large sizes the status wraps
     // onto a second line instead of being cut off. The background is drawn
@@ -318,18 +336,7 @@ void KioskUi::drawTopBar() {
     ImGui::BeginGroup();
     std::string left = m_ui.options.siteName.empty() ? m_ui.tr("app.name") : m_ui.tr("app.name") + " · " + m_ui.options.siteName;
     m_ui.widgets.text(left);
-    std::string outbox;
-    if (m_ui.options.syncStatus) {
-        outbox = syncLine(m_ui, m_syncSummary);
-    } else {
-        outbox = m_outbox.waiting() == 0 && m_outbox.synced > 0 ? m_ui.tr("outbox.allSent")
-                                                                : m_ui.fmt("outbox.waiting", {{"count", std::to_string(m_outbox.waiting())}});
-        if (m_outbox.needsAttention > 0) outbox += " · " + m_ui.fmt("outbox.attention", {{"count", std::to_string(m_outbox.needsAttention)}});
-    }
-    if (m_siteHub) outbox += " · " + m_ui.tr(m_siteHub->connected ? "site.hubShort" : "site.hubOfflineShort");
-    if (m_syncSummary.clockWarning && m_syncSummary.clockOffsetSeconds)
-        outbox += " · " + m_ui.fmt("sync.clockShort", {{"minutes", std::to_string(std::abs(*m_syncSummary.clockOffsetSeconds) / 60)}});
-    std::string right = outbox + "  ·  " + m_ui.clock(m_ui.options.clock());
+    std::string right = m_ui.bannerStatus;
     float w = ImGui::CalcTextSize(right.c_str()).x;
     float lineRight = ImGui::GetItemRectMax().x + 2.0f * st.ItemSpacing.x;
     float x = ImGui::GetWindowContentRegionMax().x - w;
@@ -379,7 +386,8 @@ void KioskUi::drawSettingsBar() {
 
 void KioskUi::handleShortcuts() {
     // The same keys on every screen: F1 settings, F2 colours, F3/F4 text size,
-    // F5 read-aloud, F6 read the screen, F7 stop reading, F8 language.
+    // F5 read-aloud, F6 read the screen, F7 stop reading, F8 language;
+    // F9 and F10 belong to the check-in screen's board.
     if (ImGui::IsKeyPressed(keys::F1, false)) setSettingsOpen(!m_settingsOpen);
     if (ImGui::IsKeyPressed(keys::F2, false)) setTheme(m_themeIndex + 1);
     if (ImGui::IsKeyPressed(keys::F3, false)) setTextScale(accessibility::nextScale(m_prefs.text.scalePercent, -1));
@@ -387,6 +395,9 @@ void KioskUi::handleShortcuts() {
     if (ImGui::IsKeyPressed(keys::F5, false)) setReadAloud(!m_prefs.readAloud);
     if (ImGui::IsKeyPressed(keys::F6, false)) m_readScreen = true;
     if (ImGui::IsKeyPressed(keys::F7, false) && m_ui.options.speech) m_ui.options.speech->stop();
+    // F10: the whole room on the check-in screen, and back.
+    if (ImGui::IsKeyPressed(keys::F10, false) && m_screen == Screen::CheckIn && !m_settingsOpen && !m_checkIn.dialogOpen())
+        m_checkIn.setRoomView(!m_checkIn.roomView());
     if (ImGui::IsKeyPressed(keys::F8, false) && m_resources.languages.size() > 1)
         setLanguage(m_resources.languages[(m_languageIndex + 1) % m_resources.languages.size()].language());
     // The idle warning is above everything: its Escape is its own.
@@ -515,7 +526,12 @@ void KioskUi::frame() {
     // screen; it never scrolls sideways (WCAG 1.4.10).
     ImGuiWindowFlags flags = ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoMove |
                              ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBringToFrontOnFocus;
+    // The room view runs the board to the window's edges (see below).
+    bool roomView = m_screen == Screen::CheckIn && m_checkIn.roomView();
+    const ImVec2 padding = ImGui::GetStyle().WindowPadding;
+    if (roomView) ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(padding.x, std::min(padding.y, 0.3f * m_ui.em())));
     ImGui::Begin("kiosk", nullptr, flags);
+    if (roomView) ImGui::PopStyleVar();
     // A new screen starts at its top, not where the last one was scrolled; so
     // does a resized window (a kiosk's first frames can come before the
     // window has its full size), keeping what has focus in view.
@@ -528,13 +544,18 @@ void KioskUi::frame() {
     }
     m_ui.widgets.begin(m_ui.tree, m_ui.palette, accessibility::pixelSize(m_prefs.text));
     handleShortcuts();
-    drawTopBar();
-    drawSettingsBar();
+    roomView = m_screen == Screen::CheckIn && m_checkIn.roomView();  // F10 may have just changed it
+    // The room view gives the board every line it can: its own top line
+    // carries the banner's status; no settings row (the F keys still work)
+    // and no empty message line.
+    m_ui.bannerStatus = bannerStatus();
+    if (!roomView) drawTopBar();
+    if (!roomView) drawSettingsBar();
     if (m_settingsOpen) drawSettingsPanel();
     drawSyncProgress();
-    drawFeedback();
+    if (!roomView || !m_ui.feedback.text.empty()) drawFeedback();
     drawSpeechProblem();
-    ImGui::Separator();
+    if (!roomView) ImGui::Separator();
     float width = ImGui::GetContentRegionAvail().x;
     float height = io.DisplaySize.y;
     switch (m_screen) {

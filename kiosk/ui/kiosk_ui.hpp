@@ -107,6 +107,7 @@ private:
     const accessibility::Strings& strings() const { return m_resources.languages[m_languageIndex]; }
     void applyStyle();
     void drawTopBar();
+    std::string bannerStatus() const;
     void drawSettingsBar();
     void drawSettingsPanel();
     void drawFeedback();

@@ -73,6 +73,9 @@ struct UiContext {
     std::string proctor;    // name of the proctor signed in with their PIN
     std::string proctorId;  // empty until a PIN was accepted
     Feedback feedback;
+    // The banner's status (what waits for the state, the site hub, the
+    // clock), set each frame: the room view shows it on its one top line.
+    std::string bannerStatus;
     bool dataChanged = false;  // something was committed this frame: refresh counts
     bool escapeConsumed = false;  // Escape already backed out of something this frame (reset every frame)
 

@@ -160,6 +160,7 @@ void walk(Walk& w, std::uint32_t seed, int count) {
             int digit = static_cast<int>(rng() % 6);
             w.key(49 + digit, false, (std::string(1, static_cast<char>('1' + digit))).c_str(), true);
         } else if (r < 86) w.key(keys::F9, rng() % 2 == 0, "F9");  // the board's sort
+        else if (r < 88) w.key(keys::F10, false, "F10");  // the whole room and back
         else w.type(snippets[rng() % std::size(snippets)]);
     }
 }

@@ -132,6 +132,78 @@ TEST_CASE("the room board: one line a student at 100 % on 1280×800, rows at lea
     for (std::size_t i = 1; i < all.size(); ++i) CHECK(all[i]->rect.y >= all[i - 1]->rect.y + all[i - 1]->rect.h - 0.5f);
 }
 
+TEST_CASE("the whole room (F10): thirty rows at once at 100 % on 1280×800; Enter opens the student typed beside the board; Escape goes back") {
+    test::DemoFixture f(60);
+    test::UiHarness h(f.store, f.clock());
+    h.openFirstSession();
+    auto roster = store::rosterForSession(f.store.db(), test::kMathSession).value();
+    REQUIRE(roster.size() >= 30);
+    h.press(keys::F10);
+    h.frames(2);
+    REQUIRE(h.ui().checkInScreen().roomView());
+    int shown = rowsInView(h);
+    MESSAGE("rows in view in the room view at 100 %: " << shown);
+    CHECK(shown >= 30);
+    for (const auto* r : rows(h)) {
+        CHECK(r->rect.h >= 24.0f - 0.01f);
+        CHECK(r->rect.x + r->rect.w <= 1280.0f + 0.5f);
+    }
+    // No record and no footer: the board is the page.
+    CHECK(h.find("Sessions") == nullptr);
+    // Typing still goes to the search, which filters the same board.
+    REQUIRE(h.focused() != nullptr);
+    CHECK(h.focused()->label == "Find a student (name or ID)");
+    const auto& target = roster[17].student;
+    h.type(target.studentUniqueId);
+    h.frames(1);
+    REQUIRE(rows(h).size() == 1);
+    CHECK(rows(h)[0]->label.find(target.studentUniqueId) != std::string::npos);
+    // Enter: the usual view again, the check-in of that student open over it.
+    h.press(keys::Enter);
+    h.frames(2);
+    CHECK_FALSE(h.ui().checkInScreen().roomView());
+    REQUIRE(h.ui().checkInScreen().dialogOpen());
+    CHECK(h.findContaining(target.displayName() + " · " + target.studentUniqueId) != nullptr);
+    h.press(keys::Escape);
+    h.frames(2);
+    CHECK_FALSE(h.ui().checkInScreen().dialogOpen());
+    CHECK(f.events(target.studentUniqueId).empty());
+
+    // Escape with a query clears it; with none it leaves the room view, not the session.
+    h.press(keys::F10);
+    h.frames(1);
+    REQUIRE(h.ui().checkInScreen().roomView());
+    h.type("zz");
+    h.frames(1);
+    h.press(keys::Escape);
+    h.frames(1);
+    CHECK(h.ui().checkInScreen().roomView());
+    CHECK(h.ui().checkInScreen().query().empty());
+    h.press(keys::Escape);
+    h.frames(2);
+    CHECK_FALSE(h.ui().checkInScreen().roomView());
+    CHECK(h.find("Sessions") != nullptr);
+    REQUIRE(h.focused() != nullptr);
+    CHECK(h.focused()->label == "Find a student (name or ID)");
+}
+
+TEST_CASE("the whole room at the largest text (300 %): fewer columns, never wider than the window, rows still in view") {
+    test::DemoFixture f(60);
+    test::UiHarness h(f.store, f.clock());
+    h.openFirstSession();
+    h.press(keys::F10);
+    for (int i = 0; i < 8; ++i) h.press(keys::F4);  // as large as text goes
+    h.frames(3);
+    REQUIRE(h.ui().checkInScreen().roomView());
+    auto all = rows(h);
+    REQUIRE_FALSE(all.empty());
+    MESSAGE("rows in view in the room view at the largest text: " << rowsInView(h));
+    CHECK(rowsInView(h) >= 5);
+    for (const auto* r : all) CHECK(r->rect.x + r->rect.w <= 1280.0f + 0.5f);
+    // The status still reads in words for each row.
+    CHECK(all.front()->value.find("Expected") == 0);
+}
+
 TEST_CASE("sorting the board: by seat as people read seats, by status with the still-expected first, ties in the order given") {
     std::vector<store::RosterRow> roster(4);
     roster[0].seat = "B10";
