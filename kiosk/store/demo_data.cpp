@@ -77,6 +77,9 @@ RosterData makeDemoRoster(const DemoOptions& options) {
         char birth[16];
         std::snprintf(birth, sizeof birth, "%04d-%02d-%02d", year, 1 + static_cast<int>(rng() % 12), 1 + static_cast<int>(rng() % 28));
         s.birthDate = i == 0 ? std::string(kDemoStudentBirthDate) : std::string(birth);
+        // Born 2008-2010: grades 12 to 10 in the 2026-27 school year (no draw
+        // from rng: the demo's names stay what the docs and tests name).
+        s.gradeLevel = std::to_string(2020 - std::stoi(s.birthDate.substr(0, 4)));
         data.students.push_back(s);
 
         Registration r;

@@ -34,6 +34,7 @@ struct Student {
     std::string middleName;
     std::string lastSurname;
     std::string birthDate;  // YYYY-MM-DD or empty
+    std::string gradeLevel{};  // "11", as the roster gives it; empty if it gives none ({}: older initialisers may leave it out)
     std::string displayName() const;  // "Ñúñez, Zoë"
 };
 

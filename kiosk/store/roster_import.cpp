@@ -187,6 +187,35 @@ void parseAdministrations(const json& root, RosterData& out, ImportReport& repor
     }
 }
 
+// A grade as people say it at the door: "11" for 11, "11", "Eleventh grade"
+// or its Ed-Fi descriptor URI; other levels ("Ungraded", "Postsecondary")
+// as their words. Empty when the roster gives none.
+std::optional<std::string> gradeOf(const json& item, ItemReader& r) {
+    auto it = item.find("gradeLevel");
+    if (it == item.end() || it->is_null()) return std::string();
+    if (it->is_number_integer()) {
+        auto n = it->get<long long>();
+        if (n < 1 || n > 12) {
+            r.problem("\"gradeLevel\" is not a grade from 1 to 12");
+            return std::nullopt;
+        }
+        return std::to_string(n);
+    }
+    auto text = r.text("gradeLevel", 200, false);
+    if (!text) return std::nullopt;
+    std::string v = *text;
+    if (auto hash = v.rfind('#'); hash != std::string::npos) v = v.substr(hash + 1);
+    static const char* const kOrdinals[] = {"First", "Second", "Third", "Fourth", "Fifth", "Sixth",
+                                            "Seventh", "Eighth", "Ninth", "Tenth", "Eleventh", "Twelfth"};
+    for (int i = 0; i < 12; ++i)
+        if (v == std::string(kOrdinals[i]) + " grade") return std::to_string(i + 1);
+    if (v.size() > 40) {
+        r.problem("\"gradeLevel\" is longer than 40 bytes");
+        return std::nullopt;
+    }
+    return v;
+}
+
 void parseStudents(const json& root, RosterData& out, ImportReport& report, std::set<std::string>& ids) {
     const json* list = arrayOf(root, "students", report);
     if (!list) return;
@@ -204,6 +233,7 @@ void parseStudents(const json& root, RosterData& out, ImportReport& report, std:
         auto last = r.text("lastSurname", kMaxName);
         auto birth = r.text("birthDate", 10, false);
         if (birth && !isDate(*birth)) r.problem("\"birthDate\" is not a date (YYYY-MM-DD)");
+        auto grade = gradeOf(item, r);
         if (r.failed()) {
             report.problems.push_back(r.report());
             continue;
@@ -213,7 +243,7 @@ void parseStudents(const json& root, RosterData& out, ImportReport& report, std:
             report.problems.push_back({where, "duplicate studentUniqueId (an earlier row has the same one); the first one was kept"});
             continue;
         }
-        out.students.push_back(Student{*id, *first, middle.value_or(""), *last, birth.value_or("")});
+        out.students.push_back(Student{*id, *first, middle.value_or(""), *last, birth.value_or(""), grade.value_or("")});
     }
 }
 

@@ -123,23 +123,24 @@ Status markSessionSignedOff(Database& db, std::string_view sessionId, domain::Ti
 
 Status upsertStudent(Database& db, const Student& s) {
     auto stmt = db.prepare(
-        "INSERT INTO student (student_unique_id, first_name, middle_name, last_surname, birth_date) VALUES (?1, ?2, ?3, ?4, ?5)"
+        "INSERT INTO student (student_unique_id, first_name, middle_name, last_surname, birth_date, grade_level)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
         " ON CONFLICT (student_unique_id) DO UPDATE SET first_name = excluded.first_name, middle_name = excluded.middle_name,"
-        " last_surname = excluded.last_surname, birth_date = excluded.birth_date;");
+        " last_surname = excluded.last_surname, birth_date = excluded.birth_date, grade_level = excluded.grade_level;");
     if (!stmt) return fail(stmt.error());
-    stmt->bind(1, s.studentUniqueId).bind(2, s.firstName).bind(3, s.middleName).bind(4, s.lastSurname).bind(5, s.birthDate);
+    stmt->bind(1, s.studentUniqueId).bind(2, s.firstName).bind(3, s.middleName).bind(4, s.lastSurname).bind(5, s.birthDate).bind(6, s.gradeLevel);
     return stmt->run();
 }
 
 Result<std::optional<Student>> findStudent(Database& db, std::string_view studentUniqueId) {
     auto stmt = db.prepare(
-        "SELECT student_unique_id, first_name, middle_name, last_surname, birth_date FROM student WHERE student_unique_id = ?1;");
+        "SELECT student_unique_id, first_name, middle_name, last_surname, birth_date, grade_level FROM student WHERE student_unique_id = ?1;");
     if (!stmt) return fail(stmt.error());
     stmt->bind(1, studentUniqueId);
     auto row = stmt->step();
     if (!row) return fail(row.error());
     if (!*row) return std::optional<Student>{};
-    return std::optional<Student>{Student{stmt->getText(0), stmt->getText(1), stmt->getText(2), stmt->getText(3), stmt->getText(4)}};
+    return std::optional<Student>{Student{stmt->getText(0), stmt->getText(1), stmt->getText(2), stmt->getText(3), stmt->getText(4), stmt->getText(5)}};
 }
 
 Status withdrawRegistration(Database& db, std::string_view sessionId, std::string_view studentUniqueId) {
@@ -180,7 +181,8 @@ Result<std::vector<RosterRow>> rosterForSession(Database& db, std::string_view s
         " r.scheduled_accommodations, r.walk_in, a.presence, a.late, a.seat, a.checked_in_at, a.checked_out_at,"
         // A damaged detail must not take the roster down with it: json_valid first.
         " CASE WHEN json_valid(a.detail) THEN json_extract(a.detail, '$.breakStartedAt') END,"
-        " CASE WHEN json_valid(a.detail) THEN json_array_length(a.detail, '$.accommodations') END"
+        " CASE WHEN json_valid(a.detail) THEN json_array_length(a.detail, '$.accommodations') END,"
+        " s.grade_level"
         " FROM registration r JOIN student s ON s.student_unique_id = r.student_unique_id"
         " LEFT JOIN attendance a ON a.session_id = r.session_id AND a.student_unique_id = r.student_unique_id"
         " WHERE r.session_id = ?1 ORDER BY s.last_surname, s.first_name, s.student_unique_id;");
@@ -192,7 +194,7 @@ Result<std::vector<RosterRow>> rosterForSession(Database& db, std::string_view s
         if (!row) return fail(row.error());
         if (!*row) break;
         RosterRow r;
-        r.student = Student{stmt->getText(0), stmt->getText(1), stmt->getText(2), stmt->getText(3), stmt->getText(4)};
+        r.student = Student{stmt->getText(0), stmt->getText(1), stmt->getText(2), stmt->getText(3), stmt->getText(4), stmt->getText(14)};
         r.scheduledAccommodations = parseStringArray(stmt->getText(5));
         r.walkIn = stmt->getInt(6) != 0;
         if (!stmt->isNull(7)) {

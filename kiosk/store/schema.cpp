@@ -182,11 +182,18 @@ ALTER TABLE proctor ADD COLUMN staff_unique_id TEXT NOT NULL DEFAULT '';
 ALTER TABLE work_entry ADD COLUMN reviewer_staff_id TEXT NOT NULL DEFAULT '';
 )sql";
 
+// Version 5: the student's grade as the roster gives it ("11"), an aid for
+// checking a student's ID at the door; empty when the roster has none.
+constexpr std::string_view kV5 = R"sql(
+ALTER TABLE student ADD COLUMN grade_level TEXT NOT NULL DEFAULT '';
+)sql";
+
 constexpr std::array kMigrations{
     edsync::sqlite::Migration{1, kV1},
     edsync::sqlite::Migration{2, kV2},
     edsync::sqlite::Migration{3, kV3},
     edsync::sqlite::Migration{4, kV4},
+    edsync::sqlite::Migration{5, kV5},
 };
 
 #ifdef KIOSK_SCHEMA_NEXT_FOR_UPGRADE_TESTS

@@ -669,7 +669,7 @@ void CheckInScreen::drawDetailPane(float width, float height) {
     }
     const auto& d = *m_detail;
     const auto& s = d.row.student;
-    m_ui.widgets.heading(s.displayName() + " · " + s.studentUniqueId);
+    m_ui.widgets.heading(m_ui.studentHeading(s.displayName(), s.studentUniqueId, s.gradeLevel));
     std::string status = rowStatus(d.row);
     if (d.attendance.checkedInAt) status += " · " + m_ui.fmt("status.inAt", {{"time", m_ui.clock(*d.attendance.checkedInAt)}});
     if (d.attendance.checkedOutAt) status += " · " + m_ui.fmt("status.outAt", {{"time", m_ui.clock(*d.attendance.checkedOutAt)}});

@@ -263,7 +263,7 @@ void Dialogs::birthDateAid() {
 
 DialogOutcome Dialogs::drawCheckIn(const std::string& sessionId) {
     DialogOutcome out;
-    m_ui.widgets.heading(m_row.student.displayName() + " · " + m_row.student.studentUniqueId);
+    m_ui.widgets.heading(m_ui.studentHeading(m_row.student.displayName(), m_row.student.studentUniqueId, m_row.student.gradeLevel));
     // A warning when the name alone is not enough; the date of birth is asked below, never shown.
     if (!m_namesakes.empty()) {
         std::string ids;
@@ -432,7 +432,7 @@ DialogOutcome Dialogs::drawWalkIn(const std::string& sessionId) {
     m_ui.widgets.text(m_ui.tr("walkin.lastName"));
     m_ui.widgets.textField(m_ui.tr("walkin.lastName"), m_walkInLast, {}, false, 0.0f, 75);
     if (footer(m_ui.tr("walkin.confirm"), true, out)) {
-        store::Student s{m_walkInId, m_walkInFirst, "", m_walkInLast, ""};
+        store::Student s{m_walkInId, m_walkInFirst, "", m_walkInLast, "", ""};
         auto r = m_ui.services.attendance.addWalkIn(sessionId, s, m_ui.proctor);
         out.saved = m_ui.report(r, m_ui.fmt("feedback.walkIn", {{"name", m_walkInFirst + " " + m_walkInLast}}));
         if (out.saved) {

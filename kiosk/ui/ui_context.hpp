@@ -90,6 +90,14 @@ struct UiContext {
     }
     // A sentence from the domain or a service, in the kiosk's language: its
     // pattern translated, then filled in.
+    // "Ñúñez, Zoë · S100001 · Grade 11": the name, the ID and, when the
+    // roster gives one, the grade (an ID aid at the door).
+    std::string studentHeading(const std::string& name, const std::string& id, const std::string& gradeLevel) const {
+        std::string out = name + " · " + id;
+        if (gradeLevel.empty()) return out;
+        bool number = gradeLevel.find_first_not_of("0123456789") == std::string::npos;
+        return out + " · " + (number ? fmt("student.grade", {{"grade", gradeLevel}}) : gradeLevel);
+    }
     std::string said(std::string_view english) const { return strings->message(english); }
     std::string said(const domain::Sentence& s) const {
         domain::SentenceArgs args;

@@ -416,6 +416,8 @@ TEST_CASE("the check-in dialog checks the date of birth a student gives against 
     REQUIRE(h.focused()->label == "Check in");
     // The roster's date is nowhere on screen: it is the student's sign-in factor.
     CHECK(h.findContaining("04/02/2009") == nullptr);
+    // The grade is: beside the name, an ID aid (the demo's Zoë is in grade 11).
+    CHECK(h.find("Ñúñez, Zoë · S100001 · Grade 11") != nullptr);
     REQUIRE(h.tabTo("Date of birth the student gives (MM/DD/YYYY)"));
     h.type("04/03/2009");
     h.press(keys::Enter);  // checks the date; the dialog stays open

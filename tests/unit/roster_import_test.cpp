@@ -497,6 +497,49 @@ TEST_CASE("control characters and bad lengths in names are refused") {
     CHECK(count(s, "student") == 1);
 }
 
+TEST_CASE("a student's grade: a number, its Ed-Fi words or descriptor, kept short; nonsense refused with its row") {
+    auto s = memoryStore();
+    json j = fileA();
+    auto graded = [](const std::string& id, json grade) {
+        json st = student(id, "Ana", "Ruiz");
+        st["gradeLevel"] = std::move(grade);
+        return st;
+    };
+    j["students"] = json::array({
+        graded("S1", "11"),                                                // 0 as text
+        graded("S2", 12),                                                  // 1 as a number
+        graded("S3", "Tenth grade"),                                       // 2 Ed-Fi's words
+        graded("S4", "uri://ed-fi.org/GradeLevelDescriptor#Ninth grade"),  // 3 the descriptor
+        graded("S5", "Ungraded"),                                          // 4 other levels as their words
+        graded("S6", 13),                                                  // 5 no such grade
+        graded("S7", std::string(41, 'x')),                                // 6 too long
+        graded("S8", json::array({11})),                                   // 7 wrong type
+        student("S9", "Emma", "Smith"),                                    // 8 none given
+    });
+    j["studentAssessmentRegistrations"] = json::array();
+    auto report = importJson(s, j);
+    INFO(describeProblems(report));
+    REQUIRE(report.ok());
+    CHECK(report.students == 6);
+    CHECK(hasProblem(report, "$.students[5]", "1 to 12"));
+    CHECK(hasProblem(report, "$.students[6]", "longer than 40"));
+    CHECK(hasProblem(report, "$.students[7]", "must be text"));
+    auto grade = [&](const std::string& id) { return store::findStudent(s.db(), id).value().value().gradeLevel; };
+    CHECK(grade("S1") == "11");
+    CHECK(grade("S2") == "12");
+    CHECK(grade("S3") == "10");
+    CHECK(grade("S4") == "9");
+    CHECK(grade("S5") == "Ungraded");
+    CHECK(grade("S9").empty());
+    CHECK_FALSE(store::findStudent(s.db(), "S6").value().has_value());
+    // A later roster that gives none clears it (the roster is the source of truth).
+    json again = fileA();
+    again["students"] = json::array({student("S1", "Ana", "Ruiz")});
+    again["studentAssessmentRegistrations"] = json::array();
+    REQUIRE(importJson(s, again).ok());
+    CHECK(grade("S1").empty());
+}
+
 TEST_CASE("parseRoster never touches a database and refers only to the file") {
     store::RosterData data;
     json j = fileA();

@@ -39,7 +39,7 @@ struct Site {
         s.title = "WK";
         s.scheduledStart = now;
         data.sessions = {s};
-        data.students = {store::Student{"S1", "Zoë", "", "Ñúñez", "2009-04-02"}, store::Student{"S2", "Łukasz", "", "Dvořák", "2008-12-31"}};
+        data.students = {store::Student{"S1", "Zoë", "", "Ñúñez", "2009-04-02", "11"}, store::Student{"S2", "Łukasz", "", "Dvořák", "2008-12-31", "12"}};
         data.registrations = {store::Registration{"ADM-1", "S1", {"uri://x/AccommodationDescriptor#Large print"}, false},
                               store::Registration{"ADM-1", "S2", {}, false}};
         REQUIRE(store::writeRoster(store->db(), data).ok());

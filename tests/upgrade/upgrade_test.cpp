@@ -149,7 +149,15 @@ Database makeV1(const std::filesystem::path& file, std::vector<std::string>& che
         auto tx = edsync::sqlite::Transaction::begin(db);
         REQUIRE(tx.ok());
         for (const auto& session : roster.sessions) REQUIRE(store::upsertSession(db, session).ok());
-        for (const auto& student : roster.students) REQUIRE(store::upsertStudent(db, student).ok());
+        // v1's own columns: today's upsertStudent also writes v5's grade.
+        for (const auto& student : roster.students) {
+            auto stmt = db.prepare("INSERT INTO student (student_unique_id, first_name, middle_name, last_surname, birth_date)"
+                                   " VALUES (?1, ?2, ?3, ?4, ?5);");
+            REQUIRE(stmt.ok());
+            stmt->bind(1, student.studentUniqueId).bind(2, student.firstName).bind(3, student.middleName).bind(4, student.lastSurname);
+            stmt->bind(5, student.birthDate);
+            REQUIRE(stmt->run().ok());
+        }
         for (const auto& reg : roster.registrations) REQUIRE(store::upsertRegistration(db, reg).ok());
         REQUIRE(tx->commit().ok());
     }
@@ -168,12 +176,13 @@ Database makeV1(const std::filesystem::path& file, std::vector<std::string>& che
     auto session = store::findSession(db, first.sessionId);
     REQUIRE(session.ok());
     REQUIRE(session->has_value());
-    auto roster = store::rosterForSession(db, first.sessionId);
-    REQUIRE(roster.ok());
-    REQUIRE(roster->size() >= 12);
+    // The session's students as v1 listed them (today's rosterForSession reads v5's columns).
+    auto roster = rows(db, "SELECT r.student_unique_id FROM registration r JOIN student s USING (student_unique_id)"
+                           " WHERE r.session_id = '" + first.sessionId + "' ORDER BY s.last_surname, s.first_name, s.student_unique_id;", 1);
+    REQUIRE(roster.size() >= 12);
     std::map<std::string, std::vector<domain::AttendanceEvent>> histories;
     for (std::size_t i = 0; i < 10; ++i) {
-        const std::string& id = (*roster)[i].student.studentUniqueId;
+        const std::string& id = roster[i].at(0);
         domain::AttendanceEvent in;
         in.kind = domain::EventKind::CheckedIn;
         in.proctor = "Ms. Rivera";
@@ -285,6 +294,8 @@ void upgradeAndUse(const std::filesystem::path& file, const V1Contents& before, 
     CHECK(*hashed == kStudents);
     CHECK(scalar(db, "SELECT count(*) FROM student WHERE birth_date <> '';") == 0);
     CHECK(security.signIn(newcomer, birthDate).ok);
+    // v5 gave every student a grade, empty until a roster says.
+    CHECK(scalar(db, "SELECT count(*) FROM student WHERE grade_level = '';") == kStudents);
     auto proctor = security.setProctor("P001", "Ms. Rivera", "2468");
     CHECK_MESSAGE(proctor.saved, proctor.message);
     service::WorkService work(s, store::systemNow, security);
