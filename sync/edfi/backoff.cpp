@@ -44,9 +44,16 @@ std::optional<std::int64_t> parseRetryAfterMs(std::string_view value, std::int64
 
 std::int64_t retryAtUnixMs(const BackoffPolicy& policy, std::int64_t attempt, std::optional<std::int64_t> retryAfterMs,
                            std::int64_t nowUnixMs, std::mt19937_64& rng) {
-    std::int64_t delay = fullJitterDelayMs(policy, attempt, rng);
-    if (retryAfterMs) delay = std::max(delay, std::min(*retryAfterMs, policy.cap.count()));
-    return nowUnixMs + delay;
+    if (!retryAfterMs) return nowUnixMs + fullJitterDelayMs(policy, attempt, rng);
+    // The server said when: that wins over the record's own schedule both
+    // ways. Never sooner; and not an hour later either because the record
+    // met many 429s, which say the server was busy, not that the record is
+    // bad. A spread of up to a tenth (at least the floor) keeps kiosks that
+    // were told the same second from coming back in lock-step.
+    const std::int64_t cap = std::max<std::int64_t>(1, policy.cap.count());
+    const std::int64_t wait = std::clamp<std::int64_t>(*retryAfterMs, policy.floor.count(), cap);
+    std::uniform_int_distribution<std::int64_t> spread(0, std::max<std::int64_t>(policy.floor.count(), wait / 10));
+    return nowUnixMs + std::min(cap, wait + spread(rng));
 }
 
 } // namespace edsync::edfi

@@ -26,7 +26,8 @@ std::int64_t fullJitterDelayMs(const BackoffPolicy& policy, std::int64_t attempt
 // clamped to `maxMs` so a confused server cannot park us for days.
 std::optional<std::int64_t> parseRetryAfterMs(std::string_view value, std::int64_t nowUnixMs, std::int64_t maxMs);
 
-// When to try again: now + the larger of the jittered delay and Retry-After.
+// When to try again: now + the jittered delay for this attempt; with a
+// Retry-After, now + what the server asked (a little spread, never past the cap).
 std::int64_t retryAtUnixMs(const BackoffPolicy& policy, std::int64_t attempt, std::optional<std::int64_t> retryAfterMs,
                            std::int64_t nowUnixMs, std::mt19937_64& rng);
 

@@ -132,7 +132,7 @@ TEST_CASE("the room board: one line a student at 100 % on 1280×800, rows at lea
     for (std::size_t i = 1; i < all.size(); ++i) CHECK(all[i]->rect.y >= all[i - 1]->rect.y + all[i - 1]->rect.h - 0.5f);
 }
 
-TEST_CASE("the whole room (F10): thirty rows at once at 100 % on 1280×800; Enter opens the student typed beside the board; Escape goes back") {
+TEST_CASE("the whole room (F10): thirty rows at once at 100 % on 1280×800, Enter opens the student typed beside the board, Escape goes back") {
     test::DemoFixture f(60);
     test::UiHarness h(f.store, f.clock());
     h.openFirstSession();

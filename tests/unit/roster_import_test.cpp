@@ -497,7 +497,7 @@ TEST_CASE("control characters and bad lengths in names are refused") {
     CHECK(count(s, "student") == 1);
 }
 
-TEST_CASE("a student's grade: a number, its Ed-Fi words or descriptor, kept short; nonsense refused with its row") {
+TEST_CASE("a student's grade: a number, its Ed-Fi words or descriptor, kept short, nonsense refused with its row") {
     auto s = memoryStore();
     json j = fileA();
     auto graded = [](const std::string& id, json grade) {

@@ -79,16 +79,31 @@ TEST_CASE("unusable Retry-After values are ignored") {
     CHECK_FALSE(parseRetryAfterMs(std::string(5000, '9') + "x", now, 1000).has_value());
 }
 
-TEST_CASE("retry time honours Retry-After as a minimum and the cap as a maximum") {
+TEST_CASE("retry time: Retry-After wins over the record's own back-off both ways, within the floor and the cap") {
     BackoffPolicy p{1000ms, 60'000ms, 250ms};
     std::mt19937_64 rng(3);
     const std::int64_t now = 1'000'000;
-    CHECK(retryAtUnixMs(p, 0, 30'000, now, rng) == now + 30'000);     // server's wish beats a 1 s jitter
-    CHECK(retryAtUnixMs(p, 0, 999'999'999, now, rng) == now + 60'000);  // but not beyond the cap
+    for (int i = 0; i < 200; ++i) {
+        // The server's 30 s beats a 1 s jitter: never sooner, at most a tenth later.
+        std::int64_t at = retryAtUnixMs(p, 0, 30'000, now, rng);
+        CHECK(at >= now + 30'000);
+        CHECK(at <= now + 33'000);
+        // A record that met twenty failures still comes back when the server
+        // said (Retry-After: 1), not at its own 60 s ceiling.
+        std::int64_t soon = retryAtUnixMs(p, 20, 1000, now, rng);
+        CHECK(soon >= now + 1000);
+        CHECK(soon <= now + 1250);
+        // A Retry-After of 0 or 10 ms: the floor, so nothing spins.
+        std::int64_t tiny = retryAtUnixMs(p, 20, 10, now, rng);
+        CHECK(tiny >= now + 250);
+        CHECK(tiny <= now + 500);
+    }
+    CHECK(retryAtUnixMs(p, 0, 999'999'999, now, rng) == now + 60'000);  // never beyond the cap
+    // No Retry-After: the record's own full-jitter back-off.
     std::int64_t at = retryAtUnixMs(p, 0, std::nullopt, now, rng);
     CHECK(at >= now + 250);
     CHECK(at <= now + 1000);
-    std::int64_t late = retryAtUnixMs(p, 20, 10, now, rng);  // jitter beats a tiny Retry-After
+    std::int64_t late = retryAtUnixMs(p, 20, std::nullopt, now, rng);
     CHECK(late >= now + 250);
     CHECK(late <= now + 60'000);
 }
