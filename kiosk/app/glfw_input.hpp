@@ -13,5 +13,7 @@ void installInputQueue(GLFWwindow* window);
 // Feeds queued events for this frame; call before ImGui_ImplGlfw_NewFrame().
 void drainInputQueue(GLFWwindow* window);
 bool inputPending();
+// Keyboard events handed to Dear ImGui so far (tests wait on it: --idle-file).
+unsigned long long inputEventsTaken();
 
 } // namespace kiosk::app

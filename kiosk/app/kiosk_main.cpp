@@ -7,6 +7,7 @@
 #include "kiosk/app/sync_lock.hpp"
 #include "kiosk/app/sync_wiring.hpp"
 #include "kiosk/app/glfw_input.hpp"
+#include "kiosk/app/idle_file.hpp"
 #include "kiosk/service/attendance_service.hpp"
 #include "kiosk/service/session_queries.hpp"
 #include "kiosk/store/demo_data.hpp"
@@ -48,6 +49,7 @@ int main(int argc, char** argv) {
     bool studentStation = false;
     int exitAfterFrames = 0;
     bool benchReport = false;
+    std::optional<std::filesystem::path> idleFile;
     std::string theme, language = "en";
     int textSize = 100;
     cli.add_option("--data-dir", dataDirArg, "Data directory (default $XDG_DATA_HOME/testsite-kiosk)");
@@ -58,6 +60,7 @@ int main(int argc, char** argv) {
     cli.add_flag("--student-station", studentStation, "A shared student machine: start at the student sign-in");
     cli.add_option("--exit-after-frames", exitAfterFrames, "Quit after N frames (tests and benchmarks)");
     cli.add_flag("--bench-report", benchReport, "Print the first frame's time and per-frame CPU times on exit (benchmarks)");
+    cli.add_option("--idle-file", idleFile, "Tests: after taking every key sent and settling, write the keys taken and the title here");
     cli.add_option("--theme", theme, "Site default colours: a theme id from assets/themes (default: the first)");
     cli.add_option("--text-size", textSize, "Site default text size in percent")->check(CLI::Range(100, 300));
     cli.add_option("--language", language, "Site default interface language (en, es)");
@@ -219,6 +222,8 @@ int main(int argc, char** argv) {
     int frames = 0;
     std::string title = "TestSite Kiosk";
     std::vector<double> frameMs;  // CPU time from NewFrame to swap, for --bench-report
+    unsigned long long idleTaken = ~0ull;  // what --idle-file last said
+    std::string idleTitle;
     for (;;) {
         if (g_stop || ui.exitApproved()) break;  // SIGTERM (systemd stop) or a proctor's PIN
         if (glfwWindowShouldClose(window)) {
@@ -280,6 +285,15 @@ int main(int argc, char** argv) {
         }
         if (settleFrames > 0) --settleFrames;
         ++frames;
+        if (idleFile && settleFrames == 0 && !kiosk::app::inputPending()) {
+            // Settled: every key taken and drawn. Written when something changed.
+            auto taken = kiosk::app::inputEventsTaken();
+            if (taken != idleTaken || title != idleTitle) {
+                kiosk::app::writeIdleFile(*idleFile, taken, title);
+                idleTaken = taken;
+                idleTitle = title;
+            }
+        }
         if (exitAfterFrames > 0 && frames >= exitAfterFrames) break;
     }
 

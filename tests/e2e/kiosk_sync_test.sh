@@ -37,14 +37,14 @@ start_kiosk "$kiosk" --data-dir "$work/data" --config "$work/kiosk.toml" --proct
 
 step "check José Núñez in by keyboard"
 wait_title "Proctor sign-in"
-xdotool type --delay 40 "2468"; xdotool key Return   # PIN of the prefilled proctor: focus moves to the first session
+send type --delay 40 "2468"; send key Return   # PIN of the prefilled proctor: focus moves to the first session
 wait_title "Choose a testing session"
-xdotool key Return
+send key Return
 wait_title "Check-in:"
-xdotool type --delay 40 "jose nu"; sleep 0.5
-xdotool key Return
+send type --delay 40 "jose nu"
+send key Return
 wait_title "Check in — "
-xdotool key Return
+send key Return
 wait_title "Check-in:"
 screenshot sync-01-checked-in
 
@@ -67,7 +67,6 @@ assert b["assessmentReference"]["assessmentIdentifier"] == "WORKKEYS-AM", b
 assert "administrationDate" in b, b
 assert b["studentAssessmentIdentifier"].startswith("tsk-"), b
 PY
-sleep 1
 screenshot sync-02-synced
 
 step "quit, and the outbox says synced"

@@ -24,24 +24,42 @@ start_xvfb() {
 }
 
 # start_kiosk BINARY ARGS...: runs the kiosk, sets kiosk_pid, waits for its window.
+# The kiosk reports in $KIOSK_IDLE_FILE each time it has taken every key sent
+# and settled (--idle-file): the scripts wait on that, never a fixed pause.
 start_kiosk() {
-  "$@" >"$work/kiosk.log" 2>&1 &
+  export KIOSK_IDLE_FILE="$work/idle"
+  "$@" --idle-file "$KIOSK_IDLE_FILE" >"$work/kiosk.log" 2>&1 &
   kiosk_pid=$!
   pids+=($kiosk_pid)
   for _ in $(seq 1 150); do xdotool search --name "TestSite Kiosk" >/dev/null 2>&1 && break; sleep 0.1; done
   xdotool search --name "TestSite Kiosk" >/dev/null 2>&1 || { cat "$work/kiosk.log"; fail "no window appeared"; }
 }
 
-# wait_title PREFIX: waits (15 s at most) for the kiosk's window title, which
-# names the screen and any open dialog.
+# idle_field NAME: "taken" (keys the kiosk has taken) or "title", as of its last settled frame.
+idle_field() { sed -n "s/^$1 //p" "$KIOSK_IDLE_FILE" 2>/dev/null || true; }
+
+# wait_title PREFIX: waits (30 s at most) until the settled window's title,
+# which names the screen and any open dialog, starts with PREFIX.
 wait_title() {
   local title=""
-  for _ in $(seq 1 150); do
-    title=$(xdotool getwindowname "$(xdotool search --name 'TestSite Kiosk' | head -n1)" 2>/dev/null || true)
-    case "$title" in "$1"*) sleep 0.6; return 0 ;; esac  # then focus settles
+  for _ in $(seq 1 300); do
+    title=$(idle_field title)
+    case "$title" in "$1"*) return 0 ;; esac
     sleep 0.1
   done
   fail "the window title is \"$title\", expected \"$1…\""
+}
+
+# send XDOTOOL-ARGS...: types or presses (xdotool type/key ...), then waits
+# (30 s at most) until the kiosk has taken the keys and settled.
+send() {
+  local before; before=$(idle_field taken); before=${before:-0}
+  xdotool "$@"
+  for _ in $(seq 1 300); do
+    [ "$(idle_field taken)" -gt "$before" ] 2>/dev/null && return 0
+    sleep 0.1
+  done
+  fail "the kiosk did not take \"$*\" within 30 s"
 }
 
 # stop_kiosk: SIGTERM must end it cleanly within 5 s.

@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Types a key script (tests/e2e/day/*.keys) into the real kiosk window with
-xdotool, waits for the window title at each `title` line, and saves the
-screenshots the script asks for. `focus` lines are checked by the headless
+xdotool; after each key it waits until the kiosk says (in $KIOSK_IDLE_FILE,
+its --idle-file) that it took it and settled, never a fixed pause; waits for
+the settled window title at each `title` line, and saves the screenshots the
+script asks for. `focus` lines are checked by the headless
 replay (tests/ui/day_script_test.cpp), not here: X has no view of the
 kiosk's focus.
 
-usage: type_keys.py SCRIPT ARTEFACT_DIR     (DISPLAY set, kiosk window open)
+usage: type_keys.py SCRIPT ARTEFACT_DIR     (DISPLAY and KIOSK_IDLE_FILE set, kiosk window open)
 Exit 0 when every line ran; 1 with "FAILED at step: ..." otherwise.
 """
 import os
@@ -13,33 +15,45 @@ import subprocess
 import sys
 import time
 
-KEY_PAUSE = 0.35   # the kiosk takes one key change per frame, then settles
-SCREEN_SETTLE = 0.6  # after a new screen or dialog: its first focus lands a few frames later
-TITLE_WAIT = 15.0  # seconds a screen may take to appear on a loaded machine
+WAIT = 30.0  # seconds the kiosk may take to take a key and settle on a loaded machine
 
 
 def run(*args):
     return subprocess.run(args, check=True, capture_output=True, text=True).stdout
 
 
-def window_id():
-    ids = run("xdotool", "search", "--name", "TestSite Kiosk").split()
-    if not ids:
-        raise RuntimeError("no kiosk window")
-    return ids[0]
+def idle_state():
+    """What the kiosk wrote after its last settled frame (--idle-file):
+    the keys it has taken and its window title."""
+    fields = {}
+    try:
+        with open(os.environ["KIOSK_IDLE_FILE"], encoding="utf-8") as f:
+            for line in f.read().splitlines():
+                name, _, value = line.partition(" ")
+                fields[name] = value
+    except FileNotFoundError:
+        pass
+    return int(fields.get("taken", "0") or 0), fields.get("title", "")
 
 
-def title(wid):
-    return run("xdotool", "getwindowname", wid).strip()
+def send(*xdotool_args):
+    """Types or presses, then waits until the kiosk has taken it and settled."""
+    before, _ = idle_state()
+    run("xdotool", *xdotool_args)
+    deadline = time.monotonic() + WAIT
+    while idle_state()[0] <= before:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the kiosk did not take \"{' '.join(xdotool_args)}\" within {WAIT:.0f} s")
+        time.sleep(0.05)
 
 
 def main():
     script, artefacts = sys.argv[1], sys.argv[2]
     os.makedirs(artefacts, exist_ok=True)
-    wid = window_id()
     step = "(before the first step)"
     with open(script, encoding="utf-8") as f:
         lines = f.read().splitlines()
+    keys = 0
     for number, raw in enumerate(lines, 1):
         if not raw or raw.startswith("#"):
             continue
@@ -50,36 +64,36 @@ def main():
                 step = text
                 print(f"step: {step}", flush=True)
             elif word == "type":
-                run("xdotool", "type", "--delay", "40", text)
-                time.sleep(KEY_PAUSE)
+                send("type", "--delay", "40", text)
+                keys += len(text)
             elif word == "key":
                 name, _, times = text.partition(" x")
                 for _ in range(int(times or "1")):
-                    run("xdotool", "key", name)
-                    time.sleep(KEY_PAUSE)
+                    send("key", name)
+                    keys += 1
             elif word == "title":
-                deadline = time.monotonic() + TITLE_WAIT
-                seen = title(wid)
+                deadline = time.monotonic() + WAIT
+                seen = idle_state()[1]
                 while not seen.startswith(text) and time.monotonic() < deadline:
-                    time.sleep(0.1)
-                    seen = title(wid)
+                    time.sleep(0.05)
+                    seen = idle_state()[1]
                 if not seen.startswith(text):
                     shot(artefacts, f"failed-{os.path.basename(script)}-{number}")
                     print(f"FAILED at step: {step} ({where}): the window title is \"{seen}\", expected \"{text}…\"",
                           file=sys.stderr)
                     return 1
-                time.sleep(SCREEN_SETTLE)
             elif word == "shot":
-                time.sleep(0.3)  # let the last frame reach the screen
-                shot(artefacts, text)
+                shot(artefacts, text)  # the window has settled: its last frame is on the screen
             elif word == "focus":
                 pass
             else:
                 print(f"FAILED at step: {step} ({where}): unknown instruction \"{word}\"", file=sys.stderr)
                 return 1
         except (subprocess.CalledProcessError, RuntimeError) as e:
+            shot(artefacts, f"failed-{os.path.basename(script)}-{number}")
             print(f"FAILED at step: {step} ({where}): {e}", file=sys.stderr)
             return 1
+    print(f"keys typed: {keys} ({os.path.basename(script)})", flush=True)
     return 0
 
 
