@@ -12,7 +12,7 @@ namespace kiosk::app {
 namespace {
 
 std::deque<InputEvent> g_queue;  // touched only on the main thread (GLFW callbacks run there)
-unsigned long long g_taken = 0;
+unsigned long long g_taken = 0, g_chars = 0;
 
 void onKey(GLFWwindow*, int key, int scancode, int action, int mods) { g_queue.push_back({false, key, scancode, action, mods, 0}); }
 void onChar(GLFWwindow*, unsigned int c) { g_queue.push_back({true, 0, 0, 0, 0, c}); }
@@ -37,11 +37,13 @@ void drainInputQueue(GLFWwindow* window) {
         else ImGui_ImplGlfw_KeyCallback(window, e.key, e.scancode, e.action, e.mods);
         g_queue.pop_front();
         ++g_taken;
+        if (e.isChar) ++g_chars;
     }
 }
 
 bool inputPending() { return !g_queue.empty(); }
 
 unsigned long long inputEventsTaken() { return g_taken; }
+unsigned long long charactersTaken() { return g_chars; }
 
 } // namespace kiosk::app

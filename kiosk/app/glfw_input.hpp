@@ -13,7 +13,9 @@ void installInputQueue(GLFWwindow* window);
 // Feeds queued events for this frame; call before ImGui_ImplGlfw_NewFrame().
 void drainInputQueue(GLFWwindow* window);
 bool inputPending();
-// Keyboard events handed to Dear ImGui so far (tests wait on it: --idle-file).
+// Keyboard events (key changes and characters) and characters alone handed
+// to Dear ImGui so far (tests wait on them: --idle-file).
 unsigned long long inputEventsTaken();
+unsigned long long charactersTaken();
 
 } // namespace kiosk::app

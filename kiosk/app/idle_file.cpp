@@ -5,12 +5,12 @@
 
 namespace kiosk::app {
 
-void writeIdleFile(const std::filesystem::path& file, unsigned long long eventsTaken, const std::string& windowTitle) {
+void writeIdleFile(const std::filesystem::path& file, const IdleState& state) {
     auto temp = file;
     temp += ".partial";
     {
         std::ofstream out(temp, std::ios::trunc);
-        out << "taken " << eventsTaken << "\ntitle " << windowTitle << "\n";
+        out << "taken " << state.eventsTaken << "\nchars " << state.charactersTaken << "\ntitle " << state.windowTitle << "\n";
         out.flush();
         if (!out) return;
     }

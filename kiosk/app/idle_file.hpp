@@ -7,8 +7,15 @@
 
 namespace kiosk::app {
 
-// Writes "taken N\ntitle T\n" to `file` atomically (a temporary, then rename),
-// mode 0600. Failures are ignored: the file only ever helps a test wait.
-void writeIdleFile(const std::filesystem::path& file, unsigned long long eventsTaken, const std::string& windowTitle);
+struct IdleState {
+    unsigned long long eventsTaken = 0;  // key changes and characters
+    unsigned long long charactersTaken = 0;
+    std::string windowTitle;
+    bool operator==(const IdleState&) const = default;
+};
+
+// Writes "taken N\nchars C\ntitle T\n" to `file` atomically (a temporary,
+// then rename), mode 0600. Failures are ignored: it only ever helps a test wait.
+void writeIdleFile(const std::filesystem::path& file, const IdleState& state);
 
 } // namespace kiosk::app

@@ -222,8 +222,8 @@ int main(int argc, char** argv) {
     int frames = 0;
     std::string title = "TestSite Kiosk";
     std::vector<double> frameMs;  // CPU time from NewFrame to swap, for --bench-report
-    unsigned long long idleTaken = ~0ull;  // what --idle-file last said
-    std::string idleTitle;
+    kiosk::app::IdleState idleState;  // what --idle-file last said
+    bool idleWritten = false;
     for (;;) {
         if (g_stop || ui.exitApproved()) break;  // SIGTERM (systemd stop) or a proctor's PIN
         if (glfwWindowShouldClose(window)) {
@@ -287,11 +287,11 @@ int main(int argc, char** argv) {
         ++frames;
         if (idleFile && settleFrames == 0 && !kiosk::app::inputPending()) {
             // Settled: every key taken and drawn. Written when something changed.
-            auto taken = kiosk::app::inputEventsTaken();
-            if (taken != idleTaken || title != idleTitle) {
-                kiosk::app::writeIdleFile(*idleFile, taken, title);
-                idleTaken = taken;
-                idleTitle = title;
+            kiosk::app::IdleState now{kiosk::app::inputEventsTaken(), kiosk::app::charactersTaken(), title};
+            if (!idleWritten || now != idleState) {
+                kiosk::app::writeIdleFile(*idleFile, now);
+                idleState = now;
+                idleWritten = true;
             }
         }
         if (exitAfterFrames > 0 && frames >= exitAfterFrames) break;

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # End to end in the real window under Xvfb, driven by xdotool as people
-# would: a technician sets the site up with testsite-kioskctl; a proctor signs
-# in, opens the session, finds Zoë, checks her in (late), records an
-# irregularity, checks her out, marks the others no-show at the cut-off,
-# signs off and signs out; then Zoë signs in at the same machine, logs a task,
+# would: a technician sets the site up with testsite-kioskctl (a 30-student
+# roster); a proctor signs in, opens the session, finds Zoë, checks her in
+# (late), checks 27 more in by typing their surnames (accents as written),
+# looks at the whole room, records an irregularity, checks Zoë out, marks the
+# two absent no-show at the cut-off, checks everyone else out at once, signs
+# off and signs out; then Zoë signs in at the same machine, logs a task,
 # submits it and signs out. The keys are in day/*.keys (replayed headless by
 # tests/ui/day_script_test.cpp); the store is checked after each person.
 # Screenshots of each stage are kept in ARTEFACT_DIR. Failures name the step.
@@ -34,10 +36,10 @@ python3 "$here/type_keys.py" "$day/proctor.keys" "$artefacts" || exit 1
 
 step "the store after the proctor: Zoë late, irregularity, checked out; two no-shows; signed off"
 ctl status --json >"$work/status.json"
-[ "$(json "$work/status.json" 'd["sessions"][0]["checkedOut"]')" = 1 ] || fail "Zoë is not checked out in the store"
+[ "$(json "$work/status.json" 'd["sessions"][0]["checkedOut"]')" = 28 ] || fail "Zoë and the 27 others who came are not all checked out in the store"
 [ "$(json "$work/status.json" 'd["sessions"][0]["noShow"]')" = 2 ] || fail "the two absent students are not no-shows"
 [ "$(json "$work/status.json" 'd["sessions"][0]["signedOff"]')" = True ] || fail "the session is not signed off"
-[ "$(json "$work/status.json" 'd["outbox"]["studentAssessments"]["pending"]')" = 3 ] || fail "expected 3 records waiting for the state"
+[ "$(json "$work/status.json" 'd["outbox"]["studentAssessments"]["pending"]')" = 30 ] || fail "expected 30 records waiting for the state"
 ctl export-session E2E-WK-AM-114 -o "$work/report.csv" >/dev/null 2>&1 || fail "export-session"
 python3 - "$work/report.csv" <<'PY' || { cat "$work/report.csv"; fail "the session report does not show Zoë's morning"; }
 import csv, sys

@@ -37,14 +37,14 @@ start_kiosk "$kiosk" --data-dir "$work/data" --config "$work/kiosk.toml" --proct
 
 step "check José Núñez in by keyboard"
 wait_title "Proctor sign-in"
-send type --delay 40 "2468"; send key Return   # PIN of the prefilled proctor: focus moves to the first session
+send_type "2468"; send_key Return   # PIN of the prefilled proctor: focus moves to the first session
 wait_title "Choose a testing session"
-send key Return
+send_key Return
 wait_title "Check-in:"
-send type --delay 40 "jose nu"
-send key Return
+send_type "jose nu"
+send_key Return
 wait_title "Check in — "
-send key Return
+send_key Return
 wait_title "Check-in:"
 screenshot sync-01-checked-in
 

@@ -35,7 +35,8 @@ start_kiosk() {
   xdotool search --name "TestSite Kiosk" >/dev/null 2>&1 || { cat "$work/kiosk.log"; fail "no window appeared"; }
 }
 
-# idle_field NAME: "taken" (keys the kiosk has taken) or "title", as of its last settled frame.
+# idle_field NAME: "taken" (keyboard events the kiosk has taken), "chars"
+# (characters among them) or "title", as of its last settled frame.
 idle_field() { sed -n "s/^$1 //p" "$KIOSK_IDLE_FILE" 2>/dev/null || true; }
 
 # wait_title PREFIX: waits (30 s at most) until the settled window's title,
@@ -50,16 +51,30 @@ wait_title() {
   fail "the window title is \"$title\", expected \"$1…\""
 }
 
-# send XDOTOOL-ARGS...: types or presses (xdotool type/key ...), then waits
-# (30 s at most) until the kiosk has taken the keys and settled.
-send() {
-  local before; before=$(idle_field taken); before=${before:-0}
-  xdotool "$@"
+# wait_taken FIELD AT-LEAST WHAT: waits (30 s at most) for the kiosk's count.
+wait_taken() {
   for _ in $(seq 1 300); do
-    [ "$(idle_field taken)" -gt "$before" ] 2>/dev/null && return 0
+    [ "$(idle_field "$1")" -ge "$2" ] 2>/dev/null && return 0
     sleep 0.1
   done
-  fail "the kiosk did not take \"$*\" within 30 s"
+  fail "the kiosk did not take $3 within 30 s"
+}
+
+# send_type TEXT: types it, then waits until the kiosk took every character and settled.
+send_type() {
+  local before count; before=$(idle_field chars); before=${before:-0}
+  count=$(printf %s "$1" | python3 -c 'import sys; print(len(sys.stdin.buffer.read().decode("utf-8")))')
+  # 150 ms a character when one is outside the layout (see type_keys.py).
+  local delay=40; printf %s "$1" | LC_ALL=C grep -q '[^ -~]' && delay=150
+  xdotool type --delay "$delay" "$1"
+  wait_taken chars $((before + count)) "\"$1\""
+}
+
+# send_key NAME: presses it, then waits until the kiosk took the press and release and settled.
+send_key() {
+  local before; before=$(idle_field taken); before=${before:-0}
+  xdotool key "$1"
+  wait_taken taken $((before + 2)) "the key $1"
 }
 
 # stop_kiosk: SIGTERM must end it cleanly within 5 s.
