@@ -8,6 +8,14 @@
 
 namespace kiosk::service {
 
+namespace {
+std::optional<domain::Timestamp> waitingSince(const edsync::outbox::Counts& c) {
+    if (c.oldestWaitingSince.empty()) return std::nullopt;
+    auto t = domain::parseIso8601(c.oldestWaitingSince);
+    return t ? std::optional<domain::Timestamp>(*t) : std::nullopt;
+}
+} // namespace
+
 SyncSummary summarise(const edsync::edfi::SyncStatus& s) {
     using C = edsync::edfi::SyncStatus::Connection;
     SyncSummary out;
@@ -22,6 +30,7 @@ SyncSummary summarise(const edsync::edfi::SyncStatus& s) {
     out.clockWarning = s.clockWarning;
     out.ratePerSecond = s.drainRatePerSecond;
     out.waiting = s.counts.pending;
+    out.waitingSince = waitingSince(s.counts);
     out.inFlight = s.counts.inFlight;
     out.needsAttention = s.counts.needsAttention;
     out.synced = s.counts.synced;
@@ -34,6 +43,7 @@ SyncSummary offlineSummary(store::Store& store) {
     SyncSummary out;
     if (auto c = edsync::outbox::counts(store.db())) {
         out.waiting = c->pending;
+        out.waitingSince = waitingSince(*c);
         out.inFlight = c->inFlight;
         out.needsAttention = c->needsAttention;
         out.synced = c->synced;

@@ -22,6 +22,7 @@ struct SyncSummary {
     bool clockWarning = false;                       // more than five minutes apart
     double ratePerSecond = 0;
     std::int64_t waiting = 0;
+    std::optional<domain::Timestamp> waitingSince;  // when the oldest record still to go was saved
     std::int64_t inFlight = 0;
     std::int64_t needsAttention = 0;
     std::int64_t synced = 0;
@@ -87,6 +88,8 @@ public:
     store::Status retry(const std::string& resource, const std::string& naturalKey);
     // `nowUnixMs` decides whether the link's report is fresh.
     store::Result<std::optional<SiteHubSummary>> siteHub(std::int64_t nowUnixMs);
+    // What waits for the state on a kiosk with no sync engine (not enrolled).
+    SyncSummary offline() { return offlineSummary(m_store); }
 
 private:
     store::Store& m_store;

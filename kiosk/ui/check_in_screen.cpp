@@ -376,7 +376,7 @@ void CheckInScreen::drawSearchPane(float width, float height) {
     if (besideField) ImGui::AlignTextToFramePadding();
     m_ui.widgets.text(label);
     if (besideField) ImGui::SameLine();
-    drawSearchField(0.0f);
+    drawSearchField(0.0f, m_ui.tr("checkin.searchHint"));
 
     if (!m_query.empty())
         m_ui.widgets.text(m_results.empty() ? m_ui.tr("checkin.noMatch") : m_ui.fmt("checkin.matches", {{"count", std::to_string(m_results.size())}}),
@@ -392,12 +392,12 @@ void CheckInScreen::drawSearchPane(float width, float height) {
 
 // The search field and what its keys do: typing filters the board, Up/Down
 // move the highlight, Enter opens the highlighted student.
-void CheckInScreen::drawSearchField(float widthEm) {
+void CheckInScreen::drawSearchField(float widthEm, const std::string& hint) {
     if (m_focusSearch && !m_dialogs.isOpen()) {
         m_ui.widgets.focus(m_ui.tr("checkin.searchLabel"));
         m_focusSearch = false;
     }
-    bool enter = m_ui.widgets.textField(m_ui.tr("checkin.searchLabel"), m_query, m_ui.tr("checkin.searchHint"), true, widthEm, 100);
+    bool enter = m_ui.widgets.textField(m_ui.tr("checkin.searchLabel"), m_query, hint, true, widthEm, 100);
     bool searchActive = ImGui::IsItemActive();
     m_searchFieldId = ImGui::GetItemID();
     m_searchFocused = Widgets::focusedId() == m_searchFieldId;
@@ -506,7 +506,7 @@ bool CheckInScreen::drawRoomView(float height) {
     ImGui::AlignTextToFramePadding();
     m_ui.widgets.text(info.title + " · " + info.room);
     ImGui::SameLine();
-    drawSearchField(12.0f);
+    drawSearchField(12.0f, m_ui.tr("board.roomHint"));
     std::string line = m_query.empty() ? m_ui.fmt("board.roomLine", {{"filter", boardFilterName(m_ui, m_filter)},
                                                                      {"count", std::to_string(boardFilterCount(m_filter, m_snapshot.counts))}})
                                        : (m_results.empty() ? m_ui.tr("checkin.noMatch")

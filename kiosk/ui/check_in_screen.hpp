@@ -40,7 +40,7 @@ public:
 private:
     void drawHeader();
     void drawSearchPane(float width, float height);
-    void drawSearchField(float widthEm);
+    void drawSearchField(float widthEm, const std::string& hint);
     bool drawRoomView(float height);
     void openFromRoomView();
     void drawDetailPane(float width, float height);

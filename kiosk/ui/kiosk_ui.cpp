@@ -144,7 +144,7 @@ void KioskUi::drawExitDialog() {
 
 void KioskUi::drawSyncProgress() {
     // A draining backlog shows how far it has got, how fast, and how long is left.
-    const auto& s = m_syncSummary;
+    const auto& s = m_ui.sync;
     if (!s.secondsLeft || s.waiting <= 0) return;
     float total = static_cast<float>(s.waiting + std::max<std::int64_t>(1, static_cast<std::int64_t>(s.ratePerSecond * 10)));
     float fraction = 1.0f - static_cast<float>(s.waiting) / total;
@@ -294,9 +294,25 @@ void KioskUi::stopWatchingIdle() {
     m_onIdleExpired = {};
 }
 
+// The engine's picture of the link, with the counts read from the store now:
+// never older than the last save, and the same for a kiosk with no engine.
+void KioskUi::readSync() {
+    service::SyncSummary local = m_ui.services.sync.offline();
+    if (!m_ui.options.syncStatus) {
+        m_ui.sync = local;
+        return;
+    }
+    service::SyncSummary s = m_ui.options.syncStatus();
+    s.waiting = local.waiting;
+    s.waitingSince = local.waitingSince;
+    s.inFlight = local.inFlight;
+    s.needsAttention = local.needsAttention;
+    s.synced = local.synced;
+    m_ui.sync = s;
+}
+
 void KioskUi::refresh() {
-    auto counts = m_ui.services.queries.outbox();
-    if (counts) m_outbox = *counts;
+    readSync();
     if (m_screen == Screen::CheckIn) m_checkIn.refresh();
     else if (m_screen == Screen::Review) m_review.refresh();
     else if (m_screen == Screen::Sync) m_sync.refresh();
@@ -306,17 +322,10 @@ void KioskUi::refresh() {
 
 // What waits for the state, the site hub, a clock that is off, and the time.
 std::string KioskUi::bannerStatus() const {
-    std::string outbox;
-    if (m_ui.options.syncStatus) {
-        outbox = syncLine(m_ui, m_syncSummary);
-    } else {
-        outbox = m_outbox.waiting() == 0 && m_outbox.synced > 0 ? m_ui.tr("outbox.allSent")
-                                                                : m_ui.fmt("outbox.waiting", {{"count", std::to_string(m_outbox.waiting())}});
-        if (m_outbox.needsAttention > 0) outbox += " · " + m_ui.fmt("outbox.attention", {{"count", std::to_string(m_outbox.needsAttention)}});
-    }
+    std::string outbox = syncLine(m_ui, m_ui.sync);
     if (m_siteHub) outbox += " · " + m_ui.tr(m_siteHub->connected ? "site.hubShort" : "site.hubOfflineShort");
-    if (m_syncSummary.clockWarning && m_syncSummary.clockOffsetSeconds)
-        outbox += " · " + m_ui.fmt("sync.clockShort", {{"minutes", std::to_string(std::abs(*m_syncSummary.clockOffsetSeconds) / 60)}});
+    if (m_ui.sync.clockWarning && m_ui.sync.clockOffsetSeconds)
+        outbox += " · " + m_ui.fmt("sync.clockShort", {{"minutes", std::to_string(std::abs(*m_ui.sync.clockOffsetSeconds) / 60)}});
     return outbox + "  ·  " + m_ui.clock(m_ui.options.clock());
 }
 
@@ -510,9 +519,7 @@ void KioskUi::keepFocusAcrossLanguages() {
 void KioskUi::frame() {
     // Sync and the clock change what is shown: refresh once a second.
     if (m_ui.options.clock() - m_lastRefresh >= std::chrono::seconds(1)) {
-        auto counts = m_ui.services.queries.outbox();
-        if (counts) m_outbox = *counts;
-        if (m_ui.options.syncStatus) m_syncSummary = m_ui.options.syncStatus();
+        readSync();
         const auto nowMs = m_ui.options.clock().time_since_epoch().count();
         if (auto hub = m_ui.services.sync.siteHub(nowMs)) m_siteHub = *hub;
         m_lastRefresh = m_ui.options.clock();
@@ -603,7 +610,7 @@ void KioskUi::frame() {
     speakAfterFrame();
     if (m_ui.dataChanged) {
         // The outbox count on screen is never older than the last save.
-        if (auto counts = m_ui.services.queries.outbox()) m_outbox = *counts;
+        readSync();
         m_ui.dataChanged = false;
     }
 }

@@ -108,6 +108,7 @@ private:
     void applyStyle();
     void drawTopBar();
     std::string bannerStatus() const;
+    void readSync();
     void drawSettingsBar();
     void drawSettingsPanel();
     void drawFeedback();
@@ -135,14 +136,12 @@ private:
     StudentScreen m_student;
     ReviewScreen m_review;
     SyncScreen m_sync;
-    service::SyncSummary m_syncSummary;
     std::optional<service::SiteHubSummary> m_siteHub;  // refreshed with the outbox counts
     bool m_exitRequested = false;
     bool m_exitApproved = false;
     std::string m_exitId, m_exitPin, m_exitReason;
     IdleWarning m_idle;
     std::function<void()> m_onIdleExpired;
-    edsync::outbox::Counts m_outbox;
     domain::Timestamp m_lastRefresh{};
 
     // Read-aloud: what had focus last frame, and a whole-screen reading asked for this frame.

@@ -74,7 +74,10 @@ std::string syncLine(const UiContext& ui, const service::SyncSummary& s) {
                                                                 : ui.tr("sync.connecting");
     std::string line = state;
     if (s.lastContact) line += " · " + ui.fmt("sync.lastContact", {{"time", ui.clock(*s.lastContact)}});
-    line += " · " + ui.fmt("outbox.waiting", {{"count", std::to_string(s.waiting)}});
+    if (s.waiting == 0 && s.needsAttention == 0 && s.synced > 0) line += " · " + ui.tr("outbox.allSent");
+    else if (s.waiting > 0 && s.waitingSince)
+        line += " · " + ui.fmt("outbox.waitingSince", {{"count", std::to_string(s.waiting)}, {"time", ui.clock(*s.waitingSince)}});
+    else line += " · " + ui.fmt("outbox.waiting", {{"count", std::to_string(s.waiting)}});
     if (s.needsAttention > 0) line += " · " + ui.fmt("outbox.attention", {{"count", std::to_string(s.needsAttention)}});
     return line;
 }
@@ -104,7 +107,7 @@ std::vector<std::string> siteHubLines(const UiContext& ui, const service::SiteHu
 bool SyncScreen::draw() {
     m_ui.widgets.heading(m_ui.tr("sync.title"));
     if (m_ui.widgets.button(m_ui.tr("review.back"))) return false;
-    service::SyncSummary s = m_ui.options.syncStatus ? m_ui.options.syncStatus() : service::SyncSummary{};
+    const service::SyncSummary& s = m_ui.sync;  // what the banner says too
     m_ui.widgets.text(syncLine(m_ui, s), accessibility::Role::Status);
     if (s.clockOffsetSeconds)
         m_ui.widgets.textColoured(m_ui.fmt("sync.clock", {{"seconds", std::to_string(*s.clockOffsetSeconds)}}),

@@ -73,6 +73,9 @@ struct UiContext {
     std::string proctor;    // name of the proctor signed in with their PIN
     std::string proctorId;  // empty until a PIN was accepted
     Feedback feedback;
+    // The one view of what reached the state: the banner and the State-sync
+    // screen both read it (KioskUi::readSync, once a second and after a save).
+    service::SyncSummary sync;
     // The banner's status (what waits for the state, the site hub, the
     // clock), set each frame: the room view shows it on its one top line.
     std::string bannerStatus;

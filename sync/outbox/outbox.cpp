@@ -201,7 +201,8 @@ constexpr std::string_view kCountColumns =
     " coalesce(sum(" OUTBOX_WAITING " AND NOT " OUTBOX_ATTENTION "), 0),"
     " coalesce(sum(" OUTBOX_WAITING " AND in_flight_version IS NOT NULL AND NOT " OUTBOX_ATTENTION "), 0),"
     " coalesce(sum(NOT " OUTBOX_WAITING "), 0),"
-    " coalesce(sum(" OUTBOX_WAITING " AND " OUTBOX_ATTENTION "), 0)";
+    " coalesce(sum(" OUTBOX_WAITING " AND " OUTBOX_ATTENTION "), 0),"
+    " coalesce(min(CASE WHEN " OUTBOX_WAITING " THEN first_queued_at END), '')";
 
 Counts readCounts(const sqlite::Statement& s, int first) {
     Counts c;
@@ -209,6 +210,7 @@ Counts readCounts(const sqlite::Statement& s, int first) {
     c.inFlight = s.getInt(first + 1);
     c.synced = s.getInt(first + 2);
     c.needsAttention = s.getInt(first + 3);
+    c.oldestWaitingSince = s.getText(first + 4);
     return c;
 }
 

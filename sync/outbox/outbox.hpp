@@ -61,6 +61,7 @@ struct Counts {
     std::int64_t inFlight = 0;
     std::int64_t synced = 0;
     std::int64_t needsAttention = 0;
+    std::string oldestWaitingSince;  // first_queued_at of the oldest record still to go (ISO 8601 UTC); empty: none
     std::int64_t waiting() const { return pending + needsAttention; }
 };
 

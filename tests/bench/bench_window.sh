@@ -40,7 +40,7 @@ idle=$(awk -v a="$t0" -v b="$t1" -v hz="$tck" 'BEGIN { printf "%.2f", (b - a) / 
 kill "$kiosk_pid"; wait "$kiosk_pid" || true; kiosk_pid=""
 
 # Frame times on the check-in screen: open the first session (a 2,000-student
-# session when STUDENTS is 3,000), then scroll and type.
+# session when STUDENTS is 3,000), then scroll and type, and the whole room.
 "$kioskctl" --data-dir "$work/mid" demo --students 3000 >/dev/null
 "$kiosk" --data-dir "$work/mid" --proctor P001 --bench-report >"$work/frames.log" 2>&1 &
 kiosk_pid=$!
@@ -49,6 +49,10 @@ xdotool type --delay 40 "2468"; xdotool key Return; sleep 1.5
 xdotool key Return; sleep 1
 for q in a an and ande s su sm smi; do xdotool key ctrl+a; xdotool type --delay 30 "$q"; sleep 0.2; done
 for _ in $(seq 1 20); do xdotool key Down; done
+# The whole room (F10): thirty rows drawn a frame; move down it, then back.
+xdotool key F10; sleep 0.5
+for _ in $(seq 1 20); do xdotool key Down; done
+xdotool key Escape
 sleep 1
 kill -TERM "$kiosk_pid"; wait "$kiosk_pid" || true; kiosk_pid=""
 frames=$(grep -E '^frames' "$work/frames.log" || echo "frames 0 frame-ms-p50 - frame-ms-p95 -")

@@ -21,6 +21,10 @@ start_xvfb() {
   export DISPLAY=":$(head -n1 "$work/display")"
   for _ in $(seq 1 50); do xdpyinfo >/dev/null 2>&1 && break; sleep 0.1; done
   xdpyinfo >/dev/null 2>&1 || fail "Xvfb on $DISPLAY does not answer"
+  # A layout with the roster's letters on keys of their own (extend_keymap.py).
+  xkbcomp -w0 -xkb "$DISPLAY" "$work/keymap.xkb" >/dev/null 2>&1 || fail "cannot read the keymap of $DISPLAY"
+  python3 "$(dirname "${BASH_SOURCE[0]}")/extend_keymap.py" <"$work/keymap.xkb" >"$work/keymap-names.xkb"
+  xkbcomp -w0 "$work/keymap-names.xkb" "$DISPLAY" >/dev/null 2>&1 || fail "cannot load the names keymap into $DISPLAY"
 }
 
 # start_kiosk BINARY ARGS...: runs the kiosk, sets kiosk_pid, waits for its window.
@@ -64,9 +68,7 @@ wait_taken() {
 send_type() {
   local before count; before=$(idle_field chars); before=${before:-0}
   count=$(printf %s "$1" | python3 -c 'import sys; print(len(sys.stdin.buffer.read().decode("utf-8")))')
-  # 150 ms a character when one is outside the layout (see type_keys.py).
-  local delay=40; printf %s "$1" | LC_ALL=C grep -q '[^ -~]' && delay=150
-  xdotool type --delay "$delay" "$1"
+  xdotool type --delay 40 "$1"
   wait_taken chars $((before + count)) "\"$1\""
 }
 

@@ -36,14 +36,6 @@ def idle_state():
     return int(fields.get("taken", "0") or 0), int(fields.get("chars", "0") or 0), fields.get("title", "")
 
 
-def typing_delay(text):
-    """Milliseconds between characters: a quick typist's 40, or 150 when the
-    text needs a key the layout lacks (ë, ñ, ł): xdotool then binds a spare
-    key to it for that character, and the window must see the new mapping
-    before the key comes (at 40 ms one was lost in three tries)."""
-    return "150" if any(ord(c) > 127 for c in text) else "40"
-
-
 def send(*xdotool_args, chars=0):
     """Types `chars` characters or presses a key, then waits until the kiosk
     has taken all of it (every character; a key's press and release) and settled."""
@@ -76,7 +68,7 @@ def main():
                 step = text
                 print(f"step: {step}", flush=True)
             elif word == "type":
-                send("type", "--delay", typing_delay(text), text, chars=len(text))
+                send("type", "--delay", "40", text, chars=len(text))
                 keys += len(text)
             elif word == "key":
                 name, _, times = text.partition(" x")

@@ -88,6 +88,21 @@ TEST_CASE("the top bar shows the real outbox count as soon as a check-in is save
     h.frames(1);
     REQUIRE(f.events("S100002").size() == 1);
     CHECK(h.findContaining("Waiting to go to the state: 1") != nullptr);
+    // One answer to "what reached the state": the banner says this kiosk is
+    // not enrolled and since when a record waits, and the State-sync screen
+    // says the same words.
+    const auto* banner = h.findContaining("Offline only (not enrolled) · Waiting to go to the state: 1 since ");
+    REQUIRE(banner != nullptr);
+    const std::string said = banner->label.substr(0, banner->label.find("  ·  "));  // without the clock
+    h.press(keys::Escape);
+    h.frames(1);
+    h.press(keys::Escape);  // the empty search: back to the sessions
+    h.frames(2);
+    REQUIRE(h.tabToExactly("State sync"));
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(h.ui().windowTitle().rfind("State sync", 0) == 0);
+    CHECK(h.find(said) != nullptr);
 }
 
 TEST_CASE("no-shows: refused before the cut-off, then every absentee marked at it") {

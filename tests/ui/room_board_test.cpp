@@ -138,9 +138,17 @@ TEST_CASE("the whole room (F10): thirty rows at once at 100 % on 1280×800, Ente
     h.openFirstSession();
     auto roster = store::rosterForSession(f.store.db(), test::kMathSession).value();
     REQUIRE(roster.size() >= 30);
+    // A record waits for the state: the one top line carries the banner's longest words.
+    service::AttendanceService attendance(f.store, f.clock());
+    service::CheckInDetails seat;
+    seat.idVerifiedBy = "Ms. Rivera";
+    seat.seat = "A1";
+    REQUIRE(attendance.checkIn(test::kMathSession, roster[0].student.studentUniqueId, "Ms. Rivera", seat).saved);
+    h.ui().refresh();
     h.press(keys::F10);
     h.frames(2);
     REQUIRE(h.ui().checkInScreen().roomView());
+    REQUIRE(h.findContaining("Offline only (not enrolled) · Waiting to go to the state: 1 since ") != nullptr);
     int shown = rowsInView(h);
     MESSAGE("rows in view in the room view at 100 %: " << shown);
     CHECK(shown >= 30);
