@@ -102,6 +102,23 @@ store::Result<std::vector<FailedRecord>> SyncQueries::failedRecords(int limit) {
     return describeFailures(m_store.db(), *rows);
 }
 
+store::Result<std::vector<WaitingRecord>> SyncQueries::waiting(int limit) {
+    auto rows = edsync::outbox::oldestWaiting(m_store.db(), limit);
+    if (!rows) return edsync::fail(rows.error());
+    store::RecordSubjects subjects(m_store.db());
+    std::vector<WaitingRecord> out;
+    out.reserve(rows->size());
+    for (const auto& row : *rows) {
+        WaitingRecord w;
+        w.who = subjects.of(row.resource, row.naturalKey).describe();
+        if (w.who.empty()) w.who = fallbackWho(row.resource);
+        if (auto t = domain::parseIso8601(row.firstQueuedAt)) w.since = *t;
+        w.attempts = row.attempts;
+        out.push_back(std::move(w));
+    }
+    return out;
+}
+
 store::Result<std::optional<SiteHubSummary>> SyncQueries::siteHub(std::int64_t nowUnixMs) {
     auto& db = m_store.db();
     auto report = edsync::site::linkReport(db);

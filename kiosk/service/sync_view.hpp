@@ -65,6 +65,13 @@ struct FailedRecord {
     std::int64_t attempts = 0;
 };
 
+// A record still to go to the state, named for a person, oldest first.
+struct WaitingRecord {
+    std::string who;  // as FailedRecord::who
+    std::optional<domain::Timestamp> since;  // when it was saved (its first version still to go)
+    std::int64_t attempts = 0;
+};
+
 // The site hub as this kiosk's site link last reported it (docs/architecture.md,
 // "One site, many machines"). Nothing when this kiosk never joined a hub.
 struct SiteHubSummary {
@@ -84,6 +91,8 @@ public:
     store::Result<std::vector<AttentionRecord>> needsAttention(int limit = 200);
     // Refused records first, then those waiting on a retry.
     store::Result<std::vector<FailedRecord>> failedRecords(int limit = 200);
+    // Everything still to go (refused ones included), oldest first.
+    store::Result<std::vector<WaitingRecord>> waiting(int limit = 100);
     // The cause was fixed (a descriptor added, an enrolment synced): send it again.
     store::Status retry(const std::string& resource, const std::string& naturalKey);
     // `nowUnixMs` decides whether the link's report is fresh.

@@ -85,6 +85,8 @@ std::string syncLine(const UiContext& ui, const service::SyncSummary& s) {
 void SyncScreen::refresh() {
     auto list = m_ui.services.sync.failedRecords();
     m_items = list ? std::move(*list) : std::vector<service::FailedRecord>{};
+    auto waiting = m_ui.services.sync.waiting();
+    m_waiting = waiting ? std::move(*waiting) : std::vector<service::WaitingRecord>{};
     auto hub = m_ui.services.sync.siteHub(m_ui.options.clock().time_since_epoch().count());
     m_hub = hub ? *hub : std::nullopt;
 }
@@ -136,6 +138,12 @@ bool SyncScreen::draw() {
             refresh();
             break;
         }
+    }
+    // Everything still to go, by student, oldest first: what "waiting" in the banner counts.
+    if (!m_waiting.empty()) {
+        m_ui.widgets.heading(m_ui.fmt("sync.waitingTitle", {{"shown", std::to_string(m_waiting.size())}, {"count", std::to_string(s.waiting + s.needsAttention)}}));
+        for (const auto& w : m_waiting)
+            m_ui.widgets.wrappedText(w.since ? m_ui.fmt("sync.waitingSince", {{"who", w.who}, {"time", m_ui.clock(*w.since)}}) : w.who);
     }
     return true;
 }

@@ -34,6 +34,7 @@ public:
 private:
     UiContext& m_ui;
     std::vector<service::FailedRecord> m_items;
+    std::vector<service::WaitingRecord> m_waiting;
     std::optional<service::SiteHubSummary> m_hub;
 };
 

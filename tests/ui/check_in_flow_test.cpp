@@ -103,6 +103,11 @@ TEST_CASE("the top bar shows the real outbox count as soon as a check-in is save
     h.frames(2);
     REQUIRE(h.ui().windowTitle().rfind("State sync", 0) == 0);
     CHECK(h.find(said) != nullptr);
+    // ... and lists what waits, by student, with when it was saved.
+    CHECK(h.findContaining("Still to go, oldest first: 1 of 1") != nullptr);
+    const auto* waiting = h.findContaining("(S100002)");
+    REQUIRE(waiting != nullptr);
+    CHECK(waiting->label.find(" · saved ") != std::string::npos);
 }
 
 TEST_CASE("no-shows: refused before the cut-off, then every absentee marked at it") {
