@@ -34,6 +34,15 @@ int rowsInView(const test::UiHarness& h) {
     return n;
 }
 
+// Ms. Rivera checks a student of the math session in at `seat`, outside the window.
+bool checkIn(test::DemoFixture& f, const std::string& studentId, const std::string& seat) {
+    service::AttendanceService attendance(f.store, f.clock());
+    service::CheckInDetails details;
+    details.idVerifiedBy = "Ms. Rivera";
+    details.seat = seat;
+    return attendance.checkIn(test::kMathSession, studentId, "Ms. Rivera", details).saved;
+}
+
 const accessibility::Node* rowFor(const test::UiHarness& h, const std::string& studentId) {
     for (const auto* r : rows(h))
         if (r->label.find(studentId) != std::string::npos) return r;
@@ -49,13 +58,9 @@ TEST_CASE("the room board: a status a row, filtered with Ctrl+digit, the search 
     auto roster = store::rosterForSession(f.store.db(), test::kMathSession).value();
     REQUIRE(roster.size() >= 6);
     const std::string a = roster[0].student.studentUniqueId, b = roster[1].student.studentUniqueId, c = roster[2].student.studentUniqueId;
+    REQUIRE(checkIn(f, a, "B10"));
+    REQUIRE(checkIn(f, b, "B9"));
     service::AttendanceService attendance(f.store, f.clock());
-    service::CheckInDetails seat;
-    seat.idVerifiedBy = "Ms. Rivera";
-    seat.seat = "B10";
-    REQUIRE(attendance.checkIn(test::kMathSession, a, "Ms. Rivera", seat).saved);
-    seat.seat = "B9";
-    REQUIRE(attendance.checkIn(test::kMathSession, b, "Ms. Rivera", seat).saved);
     f.now += domain::Minutes{3};
     REQUIRE(attendance.breakOut(test::kMathSession, b, "Ms. Rivera").saved);
     f.now += domain::Minutes{30};  // past the no-show cut-off
@@ -139,11 +144,7 @@ TEST_CASE("the whole room (F10): thirty rows at once at 100 % on 1280×800, Ente
     auto roster = store::rosterForSession(f.store.db(), test::kMathSession).value();
     REQUIRE(roster.size() >= 30);
     // A record waits for the state: the one top line carries the banner's longest words.
-    service::AttendanceService attendance(f.store, f.clock());
-    service::CheckInDetails seat;
-    seat.idVerifiedBy = "Ms. Rivera";
-    seat.seat = "A1";
-    REQUIRE(attendance.checkIn(test::kMathSession, roster[0].student.studentUniqueId, "Ms. Rivera", seat).saved);
+    REQUIRE(checkIn(f, roster[0].student.studentUniqueId, "A1"));
     h.ui().refresh();
     h.press(keys::F10);
     h.frames(2);
@@ -272,11 +273,7 @@ TEST_CASE("sorting the board from the keyboard: F9 takes the next column, Shift+
     h.openFirstSession();
     auto roster = store::rosterForSession(f.store.db(), test::kMathSession).value();
     REQUIRE(roster.size() >= 3);
-    service::AttendanceService attendance(f.store, f.clock());
-    service::CheckInDetails seat;
-    seat.idVerifiedBy = "Ms. Rivera";
-    seat.seat = "C1";
-    REQUIRE(attendance.checkIn(test::kMathSession, roster[2].student.studentUniqueId, "Ms. Rivera", seat).saved);
+    REQUIRE(checkIn(f, roster[2].student.studentUniqueId, "C1"));
     h.ui().refresh();
     h.frames(2);
     REQUIRE(h.findContaining("now by Student, ascending") != nullptr);
