@@ -222,8 +222,7 @@ int main(int argc, char** argv) {
     int frames = 0;
     std::string title = "TestSite Kiosk";
     std::vector<double> frameMs;  // CPU time from NewFrame to swap, for --bench-report
-    kiosk::app::IdleState idleState;  // what --idle-file last said
-    bool idleWritten = false;
+    std::optional<kiosk::app::IdleState> idleSaid;  // what --idle-file last said
     for (;;) {
         if (g_stop || ui.exitApproved()) break;  // SIGTERM (systemd stop) or a proctor's PIN
         if (glfwWindowShouldClose(window)) {
@@ -288,10 +287,9 @@ int main(int argc, char** argv) {
         if (idleFile && settleFrames == 0 && !kiosk::app::inputPending()) {
             // Settled: every key taken and drawn. Written when something changed.
             kiosk::app::IdleState now{kiosk::app::inputEventsTaken(), kiosk::app::charactersTaken(), title};
-            if (!idleWritten || now != idleState) {
+            if (idleSaid != now) {
                 kiosk::app::writeIdleFile(*idleFile, now);
-                idleState = now;
-                idleWritten = true;
+                idleSaid = now;
             }
         }
         if (exitAfterFrames > 0 && frames >= exitAfterFrames) break;

@@ -8,13 +8,15 @@
 
 namespace kiosk::service {
 
-namespace {
-std::optional<domain::Timestamp> waitingSince(const edsync::outbox::Counts& c) {
-    if (c.oldestWaitingSince.empty()) return std::nullopt;
-    auto t = domain::parseIso8601(c.oldestWaitingSince);
-    return t ? std::optional<domain::Timestamp>(*t) : std::nullopt;
+void countInto(SyncSummary& s, const edsync::outbox::Counts& c) {
+    s.waiting = c.pending;
+    s.waitingSince.reset();
+    if (!c.oldestWaitingSince.empty())
+        if (auto t = domain::parseIso8601(c.oldestWaitingSince)) s.waitingSince = *t;
+    s.inFlight = c.inFlight;
+    s.needsAttention = c.needsAttention;
+    s.synced = c.synced;
 }
-} // namespace
 
 SyncSummary summarise(const edsync::edfi::SyncStatus& s) {
     using C = edsync::edfi::SyncStatus::Connection;
@@ -29,11 +31,7 @@ SyncSummary summarise(const edsync::edfi::SyncStatus& s) {
     if (s.clockOffsetMs) out.clockOffsetSeconds = *s.clockOffsetMs / 1000;
     out.clockWarning = s.clockWarning;
     out.ratePerSecond = s.drainRatePerSecond;
-    out.waiting = s.counts.pending;
-    out.waitingSince = waitingSince(s.counts);
-    out.inFlight = s.counts.inFlight;
-    out.needsAttention = s.counts.needsAttention;
-    out.synced = s.counts.synced;
+    countInto(out, s.counts);
     if (out.ratePerSecond > 0.1 && out.waiting > 0) out.secondsLeft = static_cast<std::int64_t>(static_cast<double>(out.waiting) / out.ratePerSecond) + 1;
     out.lastError = s.lastError;
     return out;
@@ -41,13 +39,7 @@ SyncSummary summarise(const edsync::edfi::SyncStatus& s) {
 
 SyncSummary offlineSummary(store::Store& store) {
     SyncSummary out;
-    if (auto c = edsync::outbox::counts(store.db())) {
-        out.waiting = c->pending;
-        out.waitingSince = waitingSince(*c);
-        out.inFlight = c->inFlight;
-        out.needsAttention = c->needsAttention;
-        out.synced = c->synced;
-    }
+    if (auto c = edsync::outbox::counts(store.db())) countInto(out, *c);
     return out;
 }
 

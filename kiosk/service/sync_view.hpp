@@ -31,6 +31,8 @@ struct SyncSummary {
 };
 
 SyncSummary summarise(const edsync::edfi::SyncStatus& status);
+// The outbox's counts into a summary (what waits, since when, what is refused).
+void countInto(SyncSummary& summary, const edsync::outbox::Counts& counts);
 // A kiosk that is not enrolled still shows what waits to go.
 SyncSummary offlineSummary(store::Store& store);
 
@@ -97,8 +99,10 @@ public:
     store::Status retry(const std::string& resource, const std::string& naturalKey);
     // `nowUnixMs` decides whether the link's report is fresh.
     store::Result<std::optional<SiteHubSummary>> siteHub(std::int64_t nowUnixMs);
-    // What waits for the state on a kiosk with no sync engine (not enrolled).
-    SyncSummary offline() { return offlineSummary(m_store); }
+    // The counts as the store has them now, over whatever `summary` said.
+    void countNow(SyncSummary& summary) {
+        if (auto c = edsync::outbox::counts(m_store.db())) countInto(summary, *c);
+    }
 
 private:
     store::Store& m_store;

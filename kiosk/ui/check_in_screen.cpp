@@ -201,7 +201,10 @@ std::string CheckInScreen::rowStatus(const store::RosterRow& row) const {
 
 bool CheckInScreen::draw(float width, float height) {
     if (std::exchange(m_roomViewNextFrame, false)) setRoomView(true);
-    if (m_roomView) return drawRoomView(height);
+    if (m_roomView) {
+        drawRoomView(height);
+        return true;
+    }
     float em = m_ui.em();
     // Escape backs out one level: from anywhere to the search field, from a
     // search to an empty field, from the empty field to the session list.
@@ -484,7 +487,7 @@ void CheckInScreen::openFromRoomView() {
 
 // The session's name, the search and the filter on one line, then the board
 // to the bottom of the window: no record, no buttons.
-bool CheckInScreen::drawRoomView(float height) {
+void CheckInScreen::drawRoomView(float height) {
     // Escape clears a search, then goes back to the usual view (never further).
     if (ImGui::IsKeyPressed(keys::Escape, false) && !m_ui.escapeConsumed) {
         m_ui.escapeConsumed = true;
@@ -494,7 +497,7 @@ bool CheckInScreen::drawRoomView(float height) {
         m_focusSearch = true;
         if (wasEmpty) {
             setRoomView(false);
-            return true;
+            return;
         }
     }
     pickFilterFromKeys();
@@ -525,7 +528,6 @@ bool CheckInScreen::drawRoomView(float height) {
     ImGui::SetCursorPosY(ImGui::GetCursorPosY() - st.ItemSpacing.y + 0.25f * m_ui.em());
     float remaining = height - ImGui::GetCursorPosY() - ImGui::GetStyle().WindowPadding.y;
     drawBoard(std::max(4.0f * ImGui::GetFrameHeight(), remaining));
-    return true;
 }
 
 std::string CheckInScreen::boardRowValue(const store::RosterRow& row, service::StateCopy copy) const {

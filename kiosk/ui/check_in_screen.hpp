@@ -41,7 +41,7 @@ private:
     void drawHeader();
     void drawSearchPane(float width, float height);
     void drawSearchField(float widthEm, const std::string& hint);
-    bool drawRoomView(float height);
+    void drawRoomView(float height);
     void openFromRoomView();
     void drawDetailPane(float width, float height);
     void drawActions(const service::StudentDetail& d);

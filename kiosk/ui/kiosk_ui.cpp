@@ -297,18 +297,9 @@ void KioskUi::stopWatchingIdle() {
 // The engine's picture of the link, with the counts read from the store now:
 // never older than the last save, and the same for a kiosk with no engine.
 void KioskUi::readSync() {
-    service::SyncSummary local = m_ui.services.sync.offline();
-    if (!m_ui.options.syncStatus) {
-        m_ui.sync = local;
-        return;
-    }
-    service::SyncSummary s = m_ui.options.syncStatus();
-    s.waiting = local.waiting;
-    s.waitingSince = local.waitingSince;
-    s.inFlight = local.inFlight;
-    s.needsAttention = local.needsAttention;
-    s.synced = local.synced;
-    m_ui.sync = s;
+    service::SyncSummary s = m_ui.options.syncStatus ? m_ui.options.syncStatus() : service::SyncSummary{};
+    m_ui.services.sync.countNow(s);
+    m_ui.sync = std::move(s);
 }
 
 void KioskUi::refresh() {
