@@ -69,12 +69,27 @@ Status Consumer::subscribe(bool restart) {
         return fail(natsError(s, jerr, "asking the hub for this kiosk's consumer"));
     std::uint64_t floor = 0;
     bool unacknowledged = false;
+    bool aheadOfStream = false;
     if (exists) {
         floor = ci->AckFloor.Stream;
+        const std::uint64_t delivered = ci->Delivered.Stream;
         unacknowledged = ci->NumAckPending > 0 || ci->NumRedelivered > 0;
         jsConsumerInfo_Destroy(ci);
+        // A hub killed at once can come back with a shorter stream than its
+        // consumers remember: the sequences past its end will be new events,
+        // and a consumer left as it is would never deliver them.
+        jsStreamInfo* si = nullptr;
+        jerr = static_cast<jsErrCode>(0);
+        s = js_GetStreamInfo(&si, js, stream.c_str(), nullptr, &jerr);
+        if (s != NATS_OK) return fail(natsError(s, jerr, "asking the hub how long the site log is"));
+        const std::uint64_t last = si->State.LastSeq;
+        jsStreamInfo_Destroy(si);
+        if (delivered > last || floor > last) {
+            aheadOfStream = true;
+            floor = std::min(floor, last);
+        }
     }
-    if (exists && (restart || unacknowledged)) {
+    if (exists && (restart || unacknowledged || aheadOfStream)) {
         jerr = static_cast<jsErrCode>(0);
         s = js_DeleteConsumer(js, stream.c_str(), durable.c_str(), nullptr, &jerr);
         if (s != NATS_OK && s != NATS_NOT_FOUND && jerr != JSConsumerNotFoundErr)
@@ -186,7 +201,7 @@ Result<FetchReport> Consumer::fetch(const ApplyFn& apply) {
             noteFailure(report, m, "no JetStream metadata");
             continue;
         }
-        auto seen = wasApplied(m_db, m.streamSeq);
+        auto seen = wasApplied(m_db, m.streamSeq, m.eventId);
         if (!seen) return fail(local(seen.error()));
         if (*seen) {
             ++report.alreadyApplied;
@@ -198,10 +213,10 @@ Result<FetchReport> Consumer::fetch(const ApplyFn& apply) {
         if (r) {
             // A callback that forgot recordApplied still moves the cursor,
             // though not atomically with its own change.
-            auto recorded = wasApplied(m_db, m.streamSeq);
+            auto recorded = wasApplied(m_db, m.streamSeq, m.eventId);
             if (recorded && !*recorded) {
                 if (auto tx = sqlite::Transaction::begin(m_db)) {
-                    if (recordApplied(m_db, m.streamSeq)) (void)tx->commit();
+                    if (recordApplied(m_db, m.streamSeq, m.eventId)) (void)tx->commit();
                 }
             }
             ++report.applied;
@@ -229,12 +244,11 @@ Result<FetchReport> Consumer::fetchInTransaction(const ApplyFn& applyWithin) {
         if (!tx) return fail(local(tx.error()));
         // Statements prepared once per batch: a catching-up kiosk runs
         // thousands of these, and preparing each anew cost more than running it.
-        auto seen = m_db.prepare("SELECT 1 FROM site_applied WHERE stream_seq = ?1;");
-        auto mark = m_db.prepare("INSERT INTO site_applied (stream_seq) VALUES (?1) ON CONFLICT DO NOTHING;");
+        auto marks = AppliedMarks::prepare(m_db);
         auto savepoint = m_db.prepare("SAVEPOINT site_apply;");
         auto release = m_db.prepare("RELEASE site_apply;");
         auto rollback = m_db.prepare("ROLLBACK TO site_apply;");
-        if (!seen || !mark || !savepoint || !release || !rollback) return fail(SiteError{-1, 0, "preparing the apply batch"});
+        if (!marks || !savepoint || !release || !rollback) return fail(SiteError{-1, 0, "preparing the apply batch"});
         std::uint64_t maxSeq = 0;
         std::int64_t applied = 0;
         for (std::size_t i = 0; i < batch.messages.size(); ++i) {
@@ -243,9 +257,7 @@ Result<FetchReport> Consumer::fetchInTransaction(const ApplyFn& applyWithin) {
                 noteFailure(report, m, "no JetStream metadata");
                 continue;
             }
-            seen->reset();
-            seen->bind(1, static_cast<std::int64_t>(m.streamSeq));
-            auto row = seen->step();
+            auto row = marks->seen(m.streamSeq, m.eventId);
             if (!row) return fail(local(row.error()));
             if (*row) {
                 ++report.alreadyApplied;
@@ -256,9 +268,7 @@ Result<FetchReport> Consumer::fetchInTransaction(const ApplyFn& applyWithin) {
             if (auto s = savepoint->run(); !s) return fail(local(s.error()));
             ApplyResult r = callApply(applyWithin, m_db, m);
             if (r) {
-                mark->reset();
-                mark->bind(1, static_cast<std::int64_t>(m.streamSeq));
-                if (auto s = mark->run(); !s) r = fail(s.error().describe());
+                if (auto s = marks->mark(m.streamSeq, m.eventId); !s) r = fail(s.error().describe());
             }
             if (r) {
                 release->reset();
@@ -342,7 +352,7 @@ Result<ConsumerLag> Consumer::lag() {
             jsStreamInfo_Destroy(si);
         }
     }
-    if (auto p = pruneApplied(m_db, l.ackFloor); !p) return fail(local(p.error()));
+    if (auto p = pruneApplied(m_db, l.ackFloor, unixMsNow()); !p) return fail(local(p.error()));
     return l;
 }
 

@@ -56,10 +56,21 @@ constexpr std::string_view kSchemaV3 = R"sql(
 ALTER TABLE site_link_report ADD COLUMN seconds_behind INTEGER;
 )sql";
 
+// Version 4: which event each applied sequence carried, and when. A hub
+// killed at once can lose the tail of its stream and hand the same
+// sequences to other events after its restart, or roll its consumer's ack
+// floor back: a sequence alone no longer proves an event was applied here.
+constexpr std::string_view kSchemaV4 = R"sql(
+ALTER TABLE site_applied ADD COLUMN event_id TEXT;
+ALTER TABLE site_applied ADD COLUMN applied_ms INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX site_applied_event ON site_applied (event_id);
+)sql";
+
 constexpr std::array kMigrations{
     sqlite::Migration{1, kSchemaV1},
     sqlite::Migration{2, kSchemaV2},
     sqlite::Migration{3, kSchemaV3},
+    sqlite::Migration{4, kSchemaV4},
 };
 
 std::int64_t nowMs() {
@@ -152,13 +163,48 @@ sqlite::Result<int> markPublishedSinceUnpublished(Database& db, std::int64_t sin
     return db.changes();
 }
 
-sqlite::Result<bool> recordApplied(Database& db, std::uint64_t streamSeq) {
+// The same sequence with the same event (or a row from before version 4,
+// which named none), or the same event under another sequence (sent again
+// after the hub lost it).
+constexpr std::string_view kSeenSql =
+    "SELECT 1 FROM site_applied WHERE (stream_seq = ?1 AND (event_id IS NULL OR event_id = ?2))"
+    " OR (event_id = ?2 AND ?2 <> '') LIMIT 1;";
+// A row for this sequence that names another event is the hub's old
+// numbering (it lost its tail): the sequence now carries this event.
+constexpr std::string_view kMarkSql =
+    "INSERT INTO site_applied (stream_seq, event_id, applied_ms) VALUES (?1, ?2, ?3)"
+    " ON CONFLICT (stream_seq) DO UPDATE SET event_id = excluded.event_id, applied_ms = excluded.applied_ms;";
+
+sqlite::Result<AppliedMarks> AppliedMarks::prepare(Database& db) {
+    auto seen = db.prepare(kSeenSql);
+    if (!seen) return fail(seen.error());
+    auto mark = db.prepare(kMarkSql);
+    if (!mark) return fail(mark.error());
+    return AppliedMarks(std::move(*seen), std::move(*mark));
+}
+
+sqlite::Result<bool> AppliedMarks::seen(std::uint64_t streamSeq, std::string_view eventId) {
+    m_seen.reset();
+    m_seen.bind(1, static_cast<std::int64_t>(streamSeq)).bind(2, eventId);
+    auto row = m_seen.step();
+    if (!row) return fail(row.error());
+    return *row;
+}
+
+sqlite::Status AppliedMarks::mark(std::uint64_t streamSeq, std::string_view eventId) {
+    m_mark.reset();
+    m_mark.bind(1, static_cast<std::int64_t>(streamSeq)).bind(2, eventId).bind(3, nowMs());
+    return m_mark.run();
+}
+
+sqlite::Result<bool> recordApplied(Database& db, std::uint64_t streamSeq, std::string_view eventId) {
     assert(db.inTransaction() && "site::recordApplied belongs in the apply transaction");
-    auto ins = db.prepare("INSERT INTO site_applied (stream_seq) VALUES (?1) ON CONFLICT DO NOTHING;");
-    if (!ins) return fail(ins.error());
-    ins->bind(1, static_cast<std::int64_t>(streamSeq));
-    if (auto s = ins->run(); !s) return fail(s.error());
-    if (db.changes() == 0) return false;
+    auto marks = AppliedMarks::prepare(db);
+    if (!marks) return fail(marks.error());
+    auto already = marks->seen(streamSeq, eventId);
+    if (!already) return fail(already.error());
+    if (*already) return false;
+    if (auto s = marks->mark(streamSeq, eventId); !s) return fail(s.error());
     auto upd = db.prepare(
         "UPDATE site_cursor SET last_seq = max(last_seq, ?1), applied = applied + 1, updated_at = ?2 WHERE id = 1;");
     if (!upd) return fail(upd.error());
@@ -167,13 +213,10 @@ sqlite::Result<bool> recordApplied(Database& db, std::uint64_t streamSeq) {
     return true;
 }
 
-sqlite::Result<bool> wasApplied(Database& db, std::uint64_t streamSeq) {
-    auto stmt = db.prepare("SELECT 1 FROM site_applied WHERE stream_seq = ?1;");
-    if (!stmt) return fail(stmt.error());
-    stmt->bind(1, static_cast<std::int64_t>(streamSeq));
-    auto row = stmt->step();
-    if (!row) return fail(row.error());
-    return *row;
+sqlite::Result<bool> wasApplied(Database& db, std::uint64_t streamSeq, std::string_view eventId) {
+    auto marks = AppliedMarks::prepare(db);
+    if (!marks) return fail(marks.error());
+    return marks->seen(streamSeq, eventId);
 }
 
 sqlite::Result<std::optional<Cursor>> cursor(Database& db) {
@@ -214,10 +257,10 @@ sqlite::Result<bool> bindStream(Database& db, std::string_view stream, std::int6
     return replaced;
 }
 
-sqlite::Status pruneApplied(Database& db, std::uint64_t ackFloor) {
-    auto stmt = db.prepare("DELETE FROM site_applied WHERE stream_seq <= ?1;");
+sqlite::Status pruneApplied(Database& db, std::uint64_t ackFloor, std::int64_t nowUnixMs) {
+    auto stmt = db.prepare("DELETE FROM site_applied WHERE stream_seq <= ?1 AND applied_ms < ?2;");
     if (!stmt) return fail(stmt.error());
-    stmt->bind(1, static_cast<std::int64_t>(ackFloor));
+    stmt->bind(1, static_cast<std::int64_t>(ackFloor)).bind(2, nowUnixMs - kAppliedMemoryMs);
     return stmt->run();
 }
 

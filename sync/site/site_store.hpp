@@ -59,10 +59,26 @@ sqlite::Result<int> markPublishedSinceUnpublished(Database& db, std::int64_t sin
 
 // --- consumer side --------------------------------------------------------
 
-// Inside the apply callback's transaction: this stream sequence is applied.
-// Returns false if it already was (the caller should roll back).
-sqlite::Result<bool> recordApplied(Database& db, std::uint64_t streamSeq);
-sqlite::Result<bool> wasApplied(Database& db, std::uint64_t streamSeq);
+// Inside the apply callback's transaction: the event at this stream
+// sequence is applied. Returns false if it already was (the caller should
+// roll back). A sequence counts as applied only with the event it carried:
+// after a hub crash the stream may number other events the same.
+sqlite::Result<bool> recordApplied(Database& db, std::uint64_t streamSeq, std::string_view eventId);
+
+// The two statements behind recordApplied/wasApplied, prepared once: a
+// catching-up kiosk runs thousands of them in one batch.
+class AppliedMarks {
+public:
+    static sqlite::Result<AppliedMarks> prepare(Database& db);
+    sqlite::Result<bool> seen(std::uint64_t streamSeq, std::string_view eventId);
+    sqlite::Status mark(std::uint64_t streamSeq, std::string_view eventId);  // does not move the cursor
+
+private:
+    AppliedMarks(sqlite::Statement seen, sqlite::Statement mark) : m_seen(std::move(seen)), m_mark(std::move(mark)) {}
+    sqlite::Statement m_seen;
+    sqlite::Statement m_mark;
+};
+sqlite::Result<bool> wasApplied(Database& db, std::uint64_t streamSeq, std::string_view eventId);
 
 struct Cursor {
     std::string stream;
@@ -78,9 +94,13 @@ sqlite::Result<std::optional<Cursor>> cursor(Database& db);
 // again (the new hub lacks it) and returns true.
 sqlite::Result<bool> bindStream(Database& db, std::string_view stream, std::int64_t createdNs);
 
-// Forgets applied sequences at or below the consumer's ack floor: the hub
-// never redelivers those.
-sqlite::Status pruneApplied(Database& db, std::uint64_t ackFloor);
+// Forgets applied sequences at or below the consumer's ack floor that were
+// applied more than kAppliedMemoryMs ago. The hub never redelivers those,
+// unless it was killed before writing its newest acks, or the events were
+// sent again after it lost them: both settle within seconds of a restart,
+// the memory covers them by far.
+inline constexpr std::int64_t kAppliedMemoryMs = 15 * 60 * 1000;
+sqlite::Status pruneApplied(Database& db, std::uint64_t ackFloor, std::int64_t nowUnixMs);
 
 // --- what the link knew, for other processes ------------------------------
 

@@ -126,6 +126,39 @@ TEST_CASE("enqueue rides in the caller's transaction and is idempotent by event 
     CHECK(st->oldestQueuedUnixMs.has_value());
 }
 
+TEST_CASE("a stream sequence counts as applied only with the event it carried (a crashed hub numbers its lost tail anew)") {
+    TempDir dir;
+    Database db = openKiosk(dir / "k.db");
+    REQUIRE(edsync::site::bindStream(db, "SITE_T", 1).ok());
+    auto record = [&](std::uint64_t seq, const std::string& id) {
+        auto tx = Transaction::begin(db);
+        REQUIRE(tx.ok());
+        auto r = edsync::site::recordApplied(db, seq, id);
+        REQUIRE(r.ok());
+        REQUIRE(tx->commit().ok());
+        return *r;
+    };
+    CHECK(record(5, "A-ev-1"));
+    CHECK(*edsync::site::wasApplied(db, 5, "A-ev-1"));
+    // After the crash, sequence 5 carries another event: it is new here.
+    CHECK_FALSE(*edsync::site::wasApplied(db, 5, "B-ev-9"));
+    // ... and the lost event, sent again, arrives under another sequence: already applied.
+    CHECK(*edsync::site::wasApplied(db, 7, "A-ev-1"));
+    CHECK_FALSE(record(7, "A-ev-1"));
+    CHECK(record(5, "B-ev-9"));
+    CHECK(*edsync::site::wasApplied(db, 5, "B-ev-9"));
+    CHECK(edsync::site::cursor(db)->value().applied == 2);
+
+    // Pruning below the ack floor keeps what was applied lately: the hub may
+    // still redeliver it if it was killed before writing its acks.
+    const std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::system_clock::now().time_since_epoch()).count();
+    REQUIRE(edsync::site::pruneApplied(db, 10, now).ok());
+    CHECK(count(db, "SELECT count(*) FROM site_applied") == 1);
+    REQUIRE(edsync::site::pruneApplied(db, 10, now + edsync::site::kAppliedMemoryMs + 1).ok());
+    CHECK(count(db, "SELECT count(*) FROM site_applied") == 0);
+}
+
 TEST_CASE("round trip: kiosk A publishes, kiosk B applies each event once, A sees its own flagged") {
     TempDir dir;
     NatsHub hub(dir / "hub");
@@ -476,7 +509,10 @@ TEST_CASE("SIGKILL of the hub mid-stream: nothing lost, nothing applied twice") 
         if (i == 500) hub.kill();
         if (i == 1000) REQUIRE_MESSAGE(hub.start(), hub.error());
     }
-    CHECK(waitUntil([&] { return countersB.applied == n; }, std::chrono::seconds(120)));
+    CHECK(waitUntil([&] { return countersB.applied >= n; }, std::chrono::seconds(120)));
+    INFO("applied on B: " << countersB.applied.load() << " of " << n << ", twice: " << countersB.duplicates.load()
+                          << ", last apply failure: " << (*linkB)->status().lastApplyFailure);
+    CHECK(countersB.applied == n);
     CHECK(count(b, "SELECT count(*) FROM applied") == n);
     CHECK(countersB.duplicates == 0);
     CHECK(waitUntil([&] { return (*linkA)->status().unpublished == 0; }));

@@ -68,7 +68,7 @@ inline edsync::site::ApplyFn applier(ApplyCounters& counters) {
             if (auto s = ins->run(); !s) return edsync::fail(s.error().describe());
             if (db.changes() == 0) ++counters.duplicates;
         }
-        auto rec = edsync::site::recordApplied(db, m.streamSeq);
+        auto rec = edsync::site::recordApplied(db, m.streamSeq, m.eventId);
         if (!rec) return edsync::fail(rec.error().describe());
         if (auto s = tx->commit(); !s) return edsync::fail(s.error().describe());
         if (m.fromThisKiosk) ++counters.own;
