@@ -1,8 +1,13 @@
 #include "kiosk/app/sync_wiring.hpp"
 
+#include "kiosk/domain/hlc.hpp"
 #include "kiosk/store/site_facts.hpp"
 #include "sync/edfi/token_file.hpp"
 #include "sync/site/site_store.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <mutex>
 
 namespace kiosk::app {
 
@@ -63,10 +68,28 @@ SyncSetup makeSyncEngine(const KioskConfig& config, const std::filesystem::path&
         };
         // What reached the state goes on the site log with the acknowledgement,
         // so the next lease holder neither sends it again nor writes unguarded.
-        cfg.onAcknowledged = [kioskId](edsync::sqlite::Database& db, const edsync::outbox::Claim& claim, std::string_view resourceId,
-                                       std::string_view etag) -> edsync::sqlite::Status {
+        // Each is stamped above every acknowledgement of the record seen here,
+        // and by a clock that follows the wall time: one from an uploader that
+        // lost the lease, reaching the log late, sorts below its successor's.
+        struct AckClock {
+            std::mutex mutex;
+            domain::HlcClock hlc;
+        };
+        auto clock = std::make_shared<AckClock>();
+        cfg.onAcknowledged = [kioskId, clock](edsync::sqlite::Database& db, const edsync::outbox::Claim& claim, std::string_view resourceId,
+                                              std::string_view etag) -> edsync::sqlite::Status {
+            auto known = edsync::outbox::ackOrder(db, claim.resource, claim.naturalKey);
+            if (!known) return edsync::fail(known.error());
+            const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+            const domain::Hlc floor = domain::parseHlc(*known).value_or(domain::Hlc{});
+            std::string order;
+            {
+                std::lock_guard lock(clock->mutex);
+                order = domain::encodeHlc(clock->hlc.tickAbove(std::clamp<std::int64_t>(now, 0, domain::kHlcMaxWallMs), floor));
+            }
+            if (auto s = edsync::outbox::setAckOrder(db, claim.resource, claim.naturalKey, order); !s) return s;
             auto fact = store::ackFact({{}, kioskId, claim.resource, claim.naturalKey, claim.json, std::string(resourceId), std::string(etag),
-                                        claim.op == edsync::outbox::Op::Delete});
+                                        claim.op == edsync::outbox::Op::Delete, order});
             if (!fact) return {};  // too large to share: the next uploader looks the record up first
             if (auto queued = edsync::site::enqueue(db, fact->eventId, fact->subject, fact->json); !queued)
                 return edsync::fail(queued.error());

@@ -65,6 +65,11 @@ Hlc HlcClock::tick(std::int64_t physicalMs) {
     return m_last;
 }
 
+Hlc HlcClock::tickAbove(std::int64_t physicalMs, const Hlc& floor) {
+    if (hlcValid(floor) && floor > m_last) m_last = floor;
+    return tick(physicalMs);
+}
+
 Observation HlcClock::observe(const Hlc& remote, std::int64_t physicalMs) {
     assert(physicalValid(physicalMs));
     if (!hlcValid(remote)) return {Observed::RefusedInvalid, m_last};

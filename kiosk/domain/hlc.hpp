@@ -65,6 +65,9 @@ public:
     // Stamp for a local event: greater than every stamp seen so far.
     // Precondition: 0 <= physicalMs <= kHlcMaxWallMs.
     Hlc tick(std::int64_t physicalMs);
+    // The same, and greater than `floor` too however far ahead it is (no
+    // drift cap: an order that must stay above what it follows).
+    Hlc tickAbove(std::int64_t physicalMs, const Hlc& floor);
 
     // Takes in a stamp received from another machine. The event it came with
     // is still a fact and is merged under its own stamp whatever this returns:

@@ -78,11 +78,11 @@ ApplyOutcome SiteApplier::applyInTransaction(std::string_view payload, bool from
         if (!ack.ack) return refuse(db, payload, ack.error);
         const store::AckFact& a = *ack.ack;
         if (a.deletion) {
-            if (auto settled = edsync::outbox::adoptDeletion(db, a.resource, a.naturalKey); !settled)
+            if (auto settled = edsync::outbox::adoptDeletion(db, a.resource, a.naturalKey, a.order); !settled)
                 return {ApplyOutcome::What::Failed, settled.error().describe()};
             return {};
         }
-        if (auto adopted = edsync::outbox::adoptWrite(db, a.resource, a.naturalKey, a.body, a.resourceId, a.etag); !adopted)
+        if (auto adopted = edsync::outbox::adoptWrite(db, a.resource, a.naturalKey, a.body, a.resourceId, a.etag, a.order); !adopted)
             return {ApplyOutcome::What::Failed, adopted.error().describe()};
         return {};
     }

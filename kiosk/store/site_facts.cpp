@@ -276,6 +276,7 @@ std::optional<SiteFact> ackFact(const AckFact& ack) {
     // it (unknown fact) rather than read it as a write of the same body.
     json j{{"v", kFactVersion}, {"fact", a.deletion ? "ackDelete" : "ack"}, {"eventId", a.eventId}, {"kiosk", a.kioskId}, {"resource", a.resource},
            {"key", a.naturalKey}, {"body", a.body},     {"id", a.resourceId},   {"etag", a.etag}};
+    if (!a.order.empty()) j["order"] = a.order;
     std::string text = j.dump(-1, ' ', false, json::error_handler_t::replace);
     if (text.size() > kMaxFactBytes) return std::nullopt;
     return SiteFact{FactType::Ack, a.eventId, "ack", std::move(text)};
@@ -298,7 +299,8 @@ DecodedAck decodeAck(std::string_view text_) {
     bool ok = text(j, "eventId", a.eventId, 64) && plainId(a.eventId) && text(j, "kiosk", a.kioskId, 64) && plainId(a.kioskId) &&
               text(j, "resource", a.resource, 100) && plainId(a.resource) && text(j, "key", a.naturalKey, 400) &&
               plainId(a.naturalKey, 400) && text(j, "body", a.body, kMaxFactBytes) && text(j, "id", a.resourceId, 128, false) &&
-              text(j, "etag", a.etag, 200, false);
+              text(j, "etag", a.etag, 200, false) && text(j, "order", a.order, domain::kHlcTextSize, false) &&
+              (a.order.empty() || domain::parseHlc(a.order).has_value());
     a.deletion = *type == "ackDelete";
     if (!ok) {
         r.error = "acknowledgement with a missing or malformed field";

@@ -78,6 +78,9 @@ struct AckFact {
     std::string resourceId;
     std::string etag;
     bool deletion = false;  // the state took the record's deletion (fact "ackDelete"; "ack": a write)
+    // The uploader's order stamp (an HLC's text form): above every
+    // acknowledgement of the record it had seen. Empty from older releases.
+    std::string order;
 };
 // nullopt when the fact would be larger than kMaxFactBytes: the next
 // uploader then looks the record up before writing it.

@@ -88,12 +88,26 @@ BEGIN
 END;
 )sql";
 
+// Version 6: acknowledgements in order. Each carries the uploader's order
+// stamp (byte-comparable text; '' from releases before it, older than any),
+// greater than every acknowledgement of the record that uploader had seen.
+// The newest one known says what the state holds now, so an older one that
+// arrives late is dropped, and a row whose body reaches the newest one's is
+// synced without sending it (put()). A deletion at the state is remembered
+// as a row with an empty body, so an older write's news cannot bring the
+// record back (docs/edfi.md, "A site with a hub").
+constexpr std::string_view kSchemaV6 = R"sql(
+ALTER TABLE outbox ADD COLUMN ack_order TEXT NOT NULL DEFAULT '';
+ALTER TABLE state_acks ADD COLUMN ack_order TEXT NOT NULL DEFAULT '';
+)sql";
+
 constexpr std::array kMigrations{
     sqlite::Migration{1, kSchemaV1},
     sqlite::Migration{2, kSchemaV2},
     sqlite::Migration{3, kSchemaV3},
     sqlite::Migration{4, kSchemaV4},
     sqlite::Migration{5, kSchemaV5},
+    sqlite::Migration{6, kSchemaV6},
 };
 
 constexpr std::string_view kNow = "strftime('%Y-%m-%dT%H:%M:%fZ','now')";
@@ -145,6 +159,17 @@ Result<std::int64_t> put(Database& db, std::string_view resource, std::string_vi
     if (!row) return fail(row.error());
     std::int64_t version = stmt->getInt(0);
     if (auto s = stmt->run(); !s) return fail(s.error());
+    // The site already learnt the state holds exactly this body, and nothing
+    // newer: nothing to send (only ordered acknowledgements are trusted so).
+    auto settle = db.prepare(
+        "UPDATE outbox SET synced_version = local_version, attempts = 0, attention_version = NULL,"
+        " resource_id = coalesce(a.resource_id, outbox.resource_id), etag = coalesce(a.etag, outbox.etag), ack_order = a.ack_order"
+        " FROM state_acks a WHERE outbox.resource = ?1 AND outbox.natural_key = ?2 AND a.resource = ?1 AND a.natural_key = ?2"
+        " AND a.ack_order <> '' AND a.ack_order >= outbox.ack_order AND a.body = outbox.body AND outbox.op = 'upsert'"
+        " AND outbox.in_flight_version IS NULL;");
+    if (!settle) return fail(settle.error());
+    settle->bind(1, resource).bind(2, naturalKey);
+    if (auto s = settle->run(); !s) return fail(s.error());
     return version;
 }
 
@@ -161,7 +186,7 @@ Result<std::optional<std::int64_t>> putDeletion(Database& db, std::string_view r
         "  seq = ?4, attempts = 0, updated_at = ") + std::string(kNow) + ", next_attempt_at = 0, attention_version = NULL"
         " WHERE resource = ?1 AND natural_key = ?2 AND op = 'upsert' AND synced_version = 0 AND maybe_sent = 0"
         " AND in_flight_version IS NULL AND unanswered_body IS NULL AND resource_id IS NULL"
-        " AND NOT EXISTS (SELECT 1 FROM state_acks a WHERE a.resource = ?1 AND a.natural_key = ?2);");
+        " AND NOT EXISTS (SELECT 1 FROM state_acks a WHERE a.resource = ?1 AND a.natural_key = ?2 AND a.body <> '');");
     if (!settled) return fail(settled.error());
     settled->bind(1, resource).bind(2, naturalKey).bind(3, identityJson).bind(4, seq);
     if (auto s = settled->run(); !s) return fail(s.error());
@@ -173,7 +198,7 @@ Result<std::optional<std::int64_t>> putDeletion(Database& db, std::string_view r
         "INSERT INTO outbox (resource, natural_key, body, local_version, synced_version, seq, first_queued_at, updated_at, identity,"
         " op, resource_id, etag)"
         " SELECT resource, natural_key, body, 1, 1, ?3, ") + std::string(kNow) + ", " + std::string(kNow) + ", ?4, 'upsert', resource_id, etag"
-        " FROM state_acks WHERE resource = ?1 AND natural_key = ?2"
+        " FROM state_acks WHERE resource = ?1 AND natural_key = ?2 AND body <> ''"
         " ON CONFLICT (resource, natural_key) DO NOTHING;");
     if (!known) return fail(known.error());
     known->bind(1, resource).bind(2, naturalKey).bind(3, seq).bind(4, identityJson);
@@ -421,8 +446,61 @@ Status acknowledge(Database& db, std::string_view resource, std::string_view nat
     return acknowledgeWith(*stmt, resource, naturalKey, version, op, resourceId, etag);
 }
 
+namespace {
+
+// An order never binds as NULL (a default string_view has no data).
+std::string_view orderText(std::string_view order) { return order.data() != nullptr ? order : std::string_view(""); }
+
+// The newest acknowledgement of this record this kiosk knows of, by order:
+// on its row (its own, or one that settled or guarded it) or remembered.
+Result<std::string> newestAckOrder(Database& db, std::string_view resource, std::string_view naturalKey) {
+    auto stmt = db.prepare(
+        "SELECT max(coalesce((SELECT ack_order FROM outbox WHERE resource = ?1 AND natural_key = ?2), ''),"
+        " coalesce((SELECT ack_order FROM state_acks WHERE resource = ?1 AND natural_key = ?2), ''));");
+    if (!stmt) return fail(stmt.error());
+    stmt->bind(1, resource).bind(2, naturalKey);
+    auto row = stmt->step();
+    if (!row) return fail(row.error());
+    return *row ? stmt->getText(0) : std::string();
+}
+
+Status remember(Database& db, std::string_view resource, std::string_view naturalKey, std::string_view body,
+                std::string_view resourceId, std::string_view etag, std::string_view order) {
+    auto stmt = db.prepare(
+        "INSERT INTO state_acks (resource, natural_key, body, resource_id, etag, ack_order) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+        " ON CONFLICT (resource, natural_key) DO UPDATE SET body = excluded.body,"
+        " resource_id = CASE WHEN excluded.body = '' THEN NULL ELSE coalesce(excluded.resource_id, state_acks.resource_id) END,"
+        " etag = excluded.etag, ack_order = excluded.ack_order;");
+    if (!stmt) return fail(stmt.error());
+    stmt->bind(1, resource).bind(2, naturalKey).bind(3, body);
+    if (resourceId.empty()) stmt->bind(4, nullptr);
+    else stmt->bind(4, resourceId);
+    if (etag.empty()) stmt->bind(5, nullptr);
+    else stmt->bind(5, etag);
+    stmt->bind(6, orderText(order));
+    return stmt->run();
+}
+
+} // namespace
+
+Result<std::string> ackOrder(Database& db, std::string_view resource, std::string_view naturalKey) {
+    return newestAckOrder(db, resource, naturalKey);
+}
+
+Status setAckOrder(Database& db, std::string_view resource, std::string_view naturalKey, std::string_view order) {
+    auto stmt = db.prepare("UPDATE outbox SET ack_order = ?3 WHERE resource = ?1 AND natural_key = ?2 AND ack_order < ?3;");
+    if (!stmt) return fail(stmt.error());
+    stmt->bind(1, resource).bind(2, naturalKey).bind(3, orderText(order));
+    return stmt->run();
+}
+
 Result<bool> adoptWrite(Database& db, std::string_view resource, std::string_view naturalKey, std::string_view json,
-                        std::string_view resourceId, std::string_view etag) {
+                        std::string_view resourceId, std::string_view etag, std::string_view order) {
+    // Older news than what this kiosk knows (an uploader's acknowledgement
+    // that reached the log late, after a newer one): the state has moved on.
+    auto newest = newestAckOrder(db, resource, naturalKey);
+    if (!newest) return fail(newest.error());
+    if (order < *newest) return false;
     // The row is synced only when it holds exactly what was written and is
     // not in flight here (a request on its way settles itself). The id and
     // ETag guard the next write from here, unless this kiosk has since had a
@@ -431,52 +509,59 @@ Result<bool> adoptWrite(Database& db, std::string_view resource, std::string_vie
         "UPDATE outbox SET"
         " resource_id = CASE WHEN body = ?3 OR synced_version < local_version THEN coalesce(?4, resource_id) ELSE resource_id END,"
         " etag = CASE WHEN body = ?3 OR synced_version < local_version THEN ?5 ELSE etag END,"
+        " ack_order = CASE WHEN body = ?3 OR synced_version < local_version THEN ?6 ELSE ack_order END,"
         " synced_version = CASE WHEN body = ?3 AND op = 'upsert' AND in_flight_version IS NULL THEN local_version"
         "                  ELSE synced_version END,"
         " attempts = CASE WHEN body = ?3 AND op = 'upsert' AND in_flight_version IS NULL THEN 0 ELSE attempts END,"
         " attention_version = CASE WHEN body = ?3 AND op = 'upsert' AND in_flight_version IS NULL THEN NULL"
         "                     ELSE attention_version END"
         " WHERE resource = ?1 AND natural_key = ?2 AND op = 'upsert'"
-        " RETURNING synced_version >= local_version;");
+        " RETURNING synced_version >= local_version AND body = ?3;");
     if (!stmt) return fail(stmt.error());
     stmt->bind(1, resource).bind(2, naturalKey).bind(3, json);
     if (resourceId.empty()) stmt->bind(4, nullptr);
     else stmt->bind(4, resourceId);
     if (etag.empty()) stmt->bind(5, nullptr);
     else stmt->bind(5, etag);
+    stmt->bind(6, orderText(order));
     auto row = stmt->step();
     if (!row) return fail(row.error());
     bool synced = *row && stmt->getInt(0) != 0;
     if (*row)
         if (auto s = stmt->run(); !s) return fail(s.error());
-    if (synced) return true;
+    if (synced) {
+        // Settling forgot what was remembered (the trigger); a row already
+        // synced with this body keeps the newest order on its row.
+        if (auto s = setAckOrder(db, resource, naturalKey, order); !s) return fail(s.error());
+        return true;
+    }
     // No row here yet, or one that waits with another body: remember what
     // the state holds, for when this kiosk's own events catch up.
-    auto remember = db.prepare(
-        "INSERT INTO state_acks (resource, natural_key, body, resource_id, etag) VALUES (?1, ?2, ?3, ?4, ?5)"
-        " ON CONFLICT (resource, natural_key) DO UPDATE SET body = excluded.body,"
-        " resource_id = coalesce(excluded.resource_id, state_acks.resource_id), etag = excluded.etag;");
-    if (!remember) return fail(remember.error());
-    remember->bind(1, resource).bind(2, naturalKey).bind(3, json);
-    if (resourceId.empty()) remember->bind(4, nullptr);
-    else remember->bind(4, resourceId);
-    if (etag.empty()) remember->bind(5, nullptr);
-    else remember->bind(5, etag);
-    if (auto s = remember->run(); !s) return fail(s.error());
+    if (auto s = remember(db, resource, naturalKey, json, resourceId, etag, order); !s) return fail(s.error());
     return false;
 }
 
-Result<bool> adoptDeletion(Database& db, std::string_view resource, std::string_view naturalKey) {
-    // The state no longer holds what an earlier acknowledgement said it did.
-    auto forget = db.prepare("DELETE FROM state_acks WHERE resource = ?1 AND natural_key = ?2;");
-    if (!forget) return fail(forget.error());
-    forget->bind(1, resource).bind(2, naturalKey);
-    if (auto s = forget->run(); !s) return fail(s.error());
+Result<bool> adoptDeletion(Database& db, std::string_view resource, std::string_view naturalKey, std::string_view order) {
+    auto newest = newestAckOrder(db, resource, naturalKey);
+    if (!newest) return fail(newest.error());
+    if (order < *newest) return false;  // the record was written again since
+    // The state no longer holds what an earlier acknowledgement said it did;
+    // an ordered deletion is remembered (an empty body) so that older news
+    // of a write cannot bring it back.
+    if (order.empty()) {
+        auto forget = db.prepare("DELETE FROM state_acks WHERE resource = ?1 AND natural_key = ?2;");
+        if (!forget) return fail(forget.error());
+        forget->bind(1, resource).bind(2, naturalKey);
+        if (auto s = forget->run(); !s) return fail(s.error());
+    } else if (auto s = remember(db, resource, naturalKey, "", "", "", order); !s) {
+        return fail(s.error());
+    }
     auto stmt = db.prepare(
-        "UPDATE outbox SET synced_version = local_version, attempts = 0, attention_version = NULL, resource_id = NULL, etag = NULL"
+        "UPDATE outbox SET synced_version = local_version, attempts = 0, attention_version = NULL, resource_id = NULL, etag = NULL,"
+        " ack_order = ?3"
         " WHERE resource = ?1 AND natural_key = ?2 AND op = 'delete' AND in_flight_version IS NULL AND synced_version < local_version;");
     if (!stmt) return fail(stmt.error());
-    stmt->bind(1, resource).bind(2, naturalKey);
+    stmt->bind(1, resource).bind(2, naturalKey).bind(3, orderText(order));
     if (auto s = stmt->run(); !s) return fail(s.error());
     return db.changes() > 0;
 }

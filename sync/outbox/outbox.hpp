@@ -140,19 +140,29 @@ Status acknowledge(Database& db, std::string_view resource, std::string_view nat
                    std::optional<std::string_view> resourceId, std::optional<std::string_view> etag = std::nullopt);
 
 // Another machine of the site wrote `json` for this record and the server
-// answered with `resourceId` and `etag`: this kiosk guards its next write with
-// them (unless this kiosk's own newer version was acknowledged since), and
-// its row is synced when it holds exactly that JSON. Returns true
-// when the row is now synced. When the row waits with another body, or this
-// kiosk has no row yet (the events that make the body have not arrived), the
-// state's body is remembered (for putDeletion).
+// answered with `resourceId` and `etag`; `order` is the uploader's order
+// stamp for that acknowledgement (byte-comparable; '' from an older release).
+// News older than the newest acknowledgement known here is dropped (false).
+// Otherwise this kiosk guards its next write with them (unless this kiosk's
+// own newer version was acknowledged since), and its row is synced when it
+// holds exactly that JSON: returns true then. When the row holds another
+// body, or this kiosk has no row yet (the events that make the body have not
+// arrived), the state's body is remembered: putDeletion() knows the record
+// exists, and put() settles the row once it reaches that body.
 Result<bool> adoptWrite(Database& db, std::string_view resource, std::string_view naturalKey, std::string_view json,
-                        std::string_view resourceId, std::string_view etag);
+                        std::string_view resourceId, std::string_view etag, std::string_view order = {});
 
 // Another machine of the site had the state delete this record: a deletion
 // waiting here is settled (deleting twice leaves the same state), unless it
 // is in flight (its own answer settles it). Returns true when a row settled.
-Result<bool> adoptDeletion(Database& db, std::string_view resource, std::string_view naturalKey);
+// Older than the newest acknowledgement known here: dropped.
+Result<bool> adoptDeletion(Database& db, std::string_view resource, std::string_view naturalKey, std::string_view order = {});
+
+// The order stamp of the newest acknowledgement of this record known here
+// ('' when none carried one): an uploader stamps its next one above it.
+Result<std::string> ackOrder(Database& db, std::string_view resource, std::string_view naturalKey);
+// The uploader's own acknowledgement, stamped: kept on its row (never lowered).
+Status setAckOrder(Database& db, std::string_view resource, std::string_view naturalKey, std::string_view order);
 
 // A transient failure: retry at `retryAtUnixMs`, keeping the cause.
 Status retryLater(Database& db, std::string_view resource, std::string_view naturalKey, std::int64_t version,

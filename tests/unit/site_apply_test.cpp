@@ -228,7 +228,7 @@ TEST_CASE("what reached the state travels as an acknowledgement: the other stati
     const std::string body = bodies.begin()->second;
 
     // X uploaded that record; the state answered with an id and an ETag.
-    auto ack = store::ackFact({{}, x.store.kioskId(), resource, key, body, "id-1", "\"e1\""});
+    auto ack = store::ackFact({{}, x.store.kioskId(), resource, key, body, "id-1", "\"e1\"", false, {}});
     REQUIRE(ack.has_value());
     CHECK(ack->subject == "ack");
     CHECK(ack->json.find("S100001") != std::string::npos);  // the body is the record; the subject names no one
@@ -240,10 +240,10 @@ TEST_CASE("what reached the state travels as an acknowledgement: the other stati
     CHECK((*st)->resourceId == "id-1");
     // Applying it again changes nothing; the same acknowledgement has the same id everywhere.
     REQUIRE(y.applier.apply(ack->json).ok());
-    CHECK(store::ackFact({{}, y.store.kioskId(), resource, key, body, "id-1", "\"e1\""})->eventId.substr(0, 4) == "ack-");
-    CHECK(store::ackFact({{}, x.store.kioskId(), resource, key, body, "id-1", "\"e1\""})->eventId == ack->eventId);
+    CHECK(store::ackFact({{}, y.store.kioskId(), resource, key, body, "id-1", "\"e1\"", false, {}})->eventId.substr(0, 4) == "ack-");
+    CHECK(store::ackFact({{}, x.store.kioskId(), resource, key, body, "id-1", "\"e1\"", false, {}})->eventId == ack->eventId);
     // A deletion of the same body is another fact, with its own id, that an older release parks.
-    auto deletion = store::ackFact({{}, x.store.kioskId(), resource, key, body, "", "", true});
+    auto deletion = store::ackFact({{}, x.store.kioskId(), resource, key, body, "", "", true, {}});
     REQUIRE(deletion);
     CHECK(deletion->eventId != ack->eventId);
     CHECK(deletion->json.find("\"ackDelete\"") != std::string::npos);
@@ -251,6 +251,14 @@ TEST_CASE("what reached the state travels as an acknowledgement: the other stati
     REQUIRE(decoded.ack);
     CHECK(decoded.ack->deletion);
     CHECK_FALSE(store::decodeAck(ack->json).ack->deletion);
+    // The uploader's order stamp travels with it; one that is no HLC is refused.
+    auto ordered = store::ackFact({{}, x.store.kioskId(), resource, key, body, "id-1", "\"e1\"", false, "001764680000000.0000000007"});
+    REQUIRE(ordered);
+    CHECK(store::decodeAck(ordered->json).ack->order == "001764680000000.0000000007");
+    CHECK(store::decodeAck(ack->json).ack->order.empty());  // from an older release
+    auto forged = nlohmann::json::parse(ordered->json);
+    forged["order"] = "tomorrow";
+    CHECK_FALSE(store::decodeAck(forged.dump()).ack.has_value());
 
     // A late acknowledgement of an older picture marks nothing synced.
     REQUIRE(y.attendance.checkOut(kMathSession, "S100001", "Mr. Okafor").saved);
@@ -376,7 +384,7 @@ TEST_CASE("the applier alone: an acknowledgement applied before the event that m
     REQUIRE(bodies.size() == 1);
     const std::string resource = "studentAssessments";
     const std::string key = bodies.begin()->first.substr(resource.size() + 1);
-    auto ack = store::ackFact({{}, x.store.kioskId(), resource, key, bodies.begin()->second, "id-1", "\"e1\""});
+    auto ack = store::ackFact({{}, x.store.kioskId(), resource, key, bodies.begin()->second, "id-1", "\"e1\"", false, {}});
     REQUIRE(ack.has_value());
     REQUIRE(y.applier.apply(ack->json).ok());
     y.receive(checkOut);

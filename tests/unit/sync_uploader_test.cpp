@@ -1067,6 +1067,51 @@ TEST_CASE("another machine's deletion is adopted: a deletion waiting here settle
     CHECK_FALSE(*outbox::adoptDeletion(rig.db, "studentAssessments", "never-here"));
 }
 
+TEST_CASE("acknowledgements in order: news that came before its events settles the row when they arrive, older news changes nothing") {
+    Rig rig;
+    const std::string older = "001764680000000.0000000001";
+    const std::string newer = "001764680005000.0000000000";
+    const std::string v1 = nlohmann::json{{"naturalKey", "late"}, {"v", 1}}.dump();
+    const std::string v2 = nlohmann::json{{"naturalKey", "late"}, {"v", 2}}.dump();
+    // The newest acknowledgement comes first: no row here yet.
+    CHECK_FALSE(*outbox::adoptWrite(rig.db, "studentAssessments", "late", v2, "id-late", "\"2\"", newer));
+    CHECK(*outbox::ackOrder(rig.db, "studentAssessments", "late") == newer);
+    // ... then the older one, late: dropped, even once a row holds its body.
+    rig.putGuarded("late", 1);
+    CHECK_FALSE(*outbox::adoptWrite(rig.db, "studentAssessments", "late", v1, "id-late", "\"1\"", older));
+    CHECK(rig.status("late").state == outbox::State::Pending);
+    // The events that make the newest body arrive: synced without a request.
+    rig.putGuarded("late", 2);
+    CHECK(rig.status("late").state == outbox::State::Synced);
+    CHECK(*outbox::ackOrder(rig.db, "studentAssessments", "late") == newer);
+    const std::size_t sentBefore = dataRequests(rig.http.log()).size();
+    rig.round();
+    CHECK(dataRequests(rig.http.log()).size() == sentBefore);
+
+    // The record moves on here: the remembered news no longer matches, it waits.
+    rig.putGuarded("late", 3);
+    CHECK(rig.status("late").state == outbox::State::Pending);
+    // An uploader's own acknowledgement is never stamped lower than what is known.
+    REQUIRE(outbox::setAckOrder(rig.db, "studentAssessments", "late", older).ok());
+    CHECK(*outbox::ackOrder(rig.db, "studentAssessments", "late") == newer);
+}
+
+TEST_CASE("a deletion at the state, known in order, is not brought back by an older write's news") {
+    Rig rig;
+    const std::string written = "001764680000000.0000000001";
+    const std::string deleted = "001764680009000.0000000000";
+    const std::string v1 = nlohmann::json{{"naturalKey", "d"}, {"v", 1}}.dump();
+    CHECK_FALSE(*outbox::adoptDeletion(rig.db, "studentAssessments", "d", deleted));
+    CHECK_FALSE(*outbox::adoptWrite(rig.db, "studentAssessments", "d", v1, "id-d", "\"1\"", written));
+    rig.putGuarded("d", 1);
+    CHECK(rig.status("d").state == outbox::State::Pending);  // not settled by the older write's news
+    // Withdrawn here too: never sent, and the state holds nothing: settled at once.
+    auto dropped = outbox::putDeletion(rig.db, "studentAssessments", "d", R"({"naturalKey":"d"})", ++rig.seq);
+    REQUIRE(dropped.ok());
+    CHECK_FALSE(dropped->has_value());
+    CHECK(rig.status("d").state == outbox::State::Synced);
+}
+
 TEST_CASE("ETags from a server reach a request header only as visible ASCII") {
     CHECK(ifMatchValue("abc") == "\"abc\"");
     CHECK(ifMatchValue("\"abc\"") == "\"abc\"");
