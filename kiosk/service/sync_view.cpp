@@ -51,7 +51,8 @@ std::string fallbackWho(const std::string& resource) {
 
 } // namespace
 
-std::vector<FailedRecord> describeFailures(store::Database& db, const std::vector<edsync::outbox::FailedRecord>& rows) {
+std::vector<FailedRecord> describeFailures(store::Database& db, const std::vector<edsync::outbox::FailedRecord>& rows,
+                                           const store::RecordSubject::DateFormat& formatDate) {
     store::RecordSubjects subjects(db);
     std::vector<FailedRecord> out;
     out.reserve(rows.size());
@@ -61,7 +62,7 @@ std::vector<FailedRecord> describeFailures(store::Database& db, const std::vecto
         r.naturalKey = row.naturalKey;
         r.refused = row.state == edsync::outbox::State::NeedsAttention;
         r.deletion = row.op == edsync::outbox::Op::Delete;
-        r.who = subjects.of(row.resource, row.naturalKey).describe();
+        r.who = subjects.of(row.resource, row.naturalKey).describe(formatDate);
         if (r.who.empty()) r.who = fallbackWho(row.resource);
         r.httpStatus = row.reply.httpStatus;
         r.problemType = row.reply.problemType;
@@ -81,7 +82,7 @@ store::Result<std::vector<AttentionRecord>> SyncQueries::needsAttention(int limi
     store::RecordSubjects subjects(m_store.db());
     std::vector<AttentionRecord> out;
     for (const auto& i : *items) {
-        AttentionRecord r{i.resource, i.naturalKey, subjects.of(i.resource, i.naturalKey).describe(), i.httpStatus, i.message};
+        AttentionRecord r{i.resource, i.naturalKey, subjects.of(i.resource, i.naturalKey).describe(m_dateFormat), i.httpStatus, i.message};
         if (r.who.empty()) r.who = fallbackWho(i.resource);
         out.push_back(std::move(r));
     }
@@ -91,7 +92,7 @@ store::Result<std::vector<AttentionRecord>> SyncQueries::needsAttention(int limi
 store::Result<std::vector<FailedRecord>> SyncQueries::failedRecords(int limit) {
     auto rows = edsync::outbox::failedRecords(m_store.db(), limit);
     if (!rows) return edsync::fail(rows.error());
-    return describeFailures(m_store.db(), *rows);
+    return describeFailures(m_store.db(), *rows, m_dateFormat);
 }
 
 store::Result<std::vector<WaitingRecord>> SyncQueries::waiting(int limit) {
@@ -102,7 +103,7 @@ store::Result<std::vector<WaitingRecord>> SyncQueries::waiting(int limit) {
     out.reserve(rows->size());
     for (const auto& row : *rows) {
         WaitingRecord w;
-        w.who = subjects.of(row.resource, row.naturalKey).describe();
+        w.who = subjects.of(row.resource, row.naturalKey).describe(m_dateFormat);
         if (w.who.empty()) w.who = fallbackWho(row.resource);
         if (auto t = domain::parseIso8601(row.firstQueuedAt)) w.since = *t;
         w.attempts = row.attempts;

@@ -3,6 +3,7 @@
 // waits, what is stuck and why, how fast a backlog drains. Screens read these
 // plain values; the sync engine stays behind the service layer.
 #include "kiosk/domain/time.hpp"
+#include "kiosk/store/record_subject.hpp"
 #include "kiosk/store/store.hpp"
 #include "sync/edfi/engine.hpp"
 #include "sync/outbox/outbox.hpp"
@@ -90,6 +91,9 @@ struct SiteHubSummary {
 class SyncQueries {
 public:
     explicit SyncQueries(store::Store& store) : m_store(store) {}
+    // How the records' dates are written for the person reading them (the
+    // window's locale); unset: ISO dates.
+    void setDateFormat(store::RecordSubject::DateFormat format) { m_dateFormat = std::move(format); }
     store::Result<std::vector<AttentionRecord>> needsAttention(int limit = 200);
     // Refused records first, then those waiting on a retry.
     store::Result<std::vector<FailedRecord>> failedRecords(int limit = 200);
@@ -106,9 +110,11 @@ public:
 
 private:
     store::Store& m_store;
+    store::RecordSubject::DateFormat m_dateFormat;
 };
 
 // The outbox's failed rows named for a person, with the kiosk's own tables.
-std::vector<FailedRecord> describeFailures(store::Database& db, const std::vector<edsync::outbox::FailedRecord>& rows);
+std::vector<FailedRecord> describeFailures(store::Database& db, const std::vector<edsync::outbox::FailedRecord>& rows,
+                                           const store::RecordSubject::DateFormat& formatDate = {});
 
 } // namespace kiosk::service

@@ -7,10 +7,10 @@
 
 namespace kiosk::store {
 
-std::string RecordSubject::describe() const {
+std::string RecordSubject::describe(const DateFormat& formatDate) const {
     if (!known()) return {};
     std::string out = studentName.empty() ? studentUniqueId : studentName + " (" + studentUniqueId + ")";
-    if (!date.empty()) out += " · " + date;
+    if (!date.empty()) out += " · " + (formatDate ? formatDate(date) : date);
     if (!sessionTitle.empty()) out += " · " + sessionTitle;
     else if (!sessionId.empty()) out += " · " + sessionId;
     return out;

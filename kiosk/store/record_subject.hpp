@@ -6,6 +6,7 @@
 // Personal data: for screens and terminals, never for a log.
 #include "kiosk/store/store.hpp"
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -20,8 +21,11 @@ struct RecordSubject {
     std::string sessionId;
     std::string sessionTitle;
     bool known() const { return !studentUniqueId.empty(); }
-    // "Ñúñez, Zoë (S100001) · 2026-03-14 · WorkKeys Applied Math"; empty when unknown.
-    std::string describe() const;
+    // "Ñúñez, Zoë (S100001) · 2026-03-14 · WorkKeys Applied Math"; empty when
+    // unknown. A screen passes its own date format (the locale's); a
+    // terminal keeps ISO dates.
+    using DateFormat = std::function<std::string(std::string_view iso)>;
+    std::string describe(const DateFormat& formatDate = {}) const;
 };
 
 class RecordSubjects {

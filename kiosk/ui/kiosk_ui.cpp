@@ -64,6 +64,8 @@ KioskUi::KioskUi(UiServices services, UiResources resources, UiOptions options)
         m_ui.options.steadyClock = [] {
             return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch());
         };
+    // The State-sync screen names each record's date as the kiosk's language writes dates.
+    m_ui.services.sync.setDateFormat([this](std::string_view iso) { return m_ui.date(iso); });
     m_prefs.themeId = m_resources.themes.front().id;
     m_prefs.language = strings().language();
     m_siteDefault = m_prefs;

@@ -150,6 +150,9 @@ Result<std::int64_t> put(Database& db, std::string_view resource, std::string_vi
         "  next_attempt_at = 0,"
         "  attention_version = NULL,"
         "  op = 'upsert'"
+        // The same body again (a rebuild that changed nothing) is no new
+        // version: nothing to send, and a row the site's news settled stays so.
+        " WHERE NOT (outbox.op = 'upsert' AND outbox.body = excluded.body)"
         " RETURNING local_version;");
     if (!stmt) return fail(stmt.error());
     stmt->bind(1, resource).bind(2, naturalKey).bind(3, json).bind(4, seq);
@@ -157,6 +160,14 @@ Result<std::int64_t> put(Database& db, std::string_view resource, std::string_vi
     else stmt->bind(5, identityJson);
     auto row = stmt->step();
     if (!row) return fail(row.error());
+    if (!*row) {
+        auto same = db.prepare("SELECT local_version FROM outbox WHERE resource = ?1 AND natural_key = ?2;");
+        if (!same) return fail(same.error());
+        same->bind(1, resource).bind(2, naturalKey);
+        auto found = same->step();
+        if (!found) return fail(found.error());
+        return *found ? same->getInt(0) : std::int64_t{0};
+    }
     std::int64_t version = stmt->getInt(0);
     if (auto s = stmt->run(); !s) return fail(s.error());
     // The site already learnt the state holds exactly this body, and nothing

@@ -31,7 +31,8 @@ Result<int> migrate(Database& db);
 // wall clocks on lab machines lie). `identityJson`, when given, is the
 // record's identity (as for putDeletion): before the first write of the
 // record the uploader looks it up with it, so that a record another writer
-// put at the server is never overwritten. Returns the new local version.
+// put at the server is never overwritten. Returns the new local version;
+// the same body as the row's upsert changes nothing (its version returned).
 Result<std::int64_t> put(Database& db, std::string_view resource, std::string_view naturalKey,
                          std::string_view json, std::int64_t seq, std::string_view identityJson = {});
 

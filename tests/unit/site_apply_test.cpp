@@ -362,11 +362,12 @@ TEST_CASE("each audit entry shares the chain's new head, and another kiosk keeps
 // process fetched again only after the consumer's ack wait, so it applied
 // later facts first; and after a hub killed with -9 an acknowledgement can
 // reach the log before the event that makes its body. The consumer now
-// delivers in the log's order. The applier alone still cannot settle a row
-// whose acknowledgement came first (outbox.cpp, schema version 5, says why):
-// this case says so (should_fail) and must lose the mark if it learns to.
-TEST_CASE("the applier alone: an acknowledgement applied before the event that makes its body leaves the row waiting" *
-          doctest::should_fail()) {
+// delivers in the log's order, and an acknowledgement carries the uploader's
+// order stamp, so the applier settles a row whose acknowledgement came first
+// once its events make that body (outbox.cpp, schema version 6). One from an
+// older release (no stamp) still leaves the row waiting: nothing says it is
+// the newest.
+TEST_CASE("the applier alone: an acknowledgement applied before the event that makes its body settles the row when it arrives") {
     Machine x, y;
     x.clock.setMinute(-10);
     y.clock.setMinute(-10);
@@ -384,15 +385,19 @@ TEST_CASE("the applier alone: an acknowledgement applied before the event that m
     REQUIRE(bodies.size() == 1);
     const std::string resource = "studentAssessments";
     const std::string key = bodies.begin()->first.substr(resource.size() + 1);
-    auto ack = store::ackFact({{}, x.store.kioskId(), resource, key, bodies.begin()->second, "id-1", "\"e1\"", false, {}});
+    auto ack = store::ackFact({{}, x.store.kioskId(), resource, key, bodies.begin()->second, "id-1", "\"e1\"", false,
+                               "001764680000000.0000000001"});
     REQUIRE(ack.has_value());
     REQUIRE(y.applier.apply(ack->json).ok());
+    auto before = edsync::outbox::status(y.store.db(), resource, key);
+    CHECK((*before)->state != edsync::outbox::State::Synced);  // Y's picture lacks the check-out yet
     y.receive(checkOut);
 
-    // Y now holds exactly what the state holds, and X has nothing more to send.
+    // Y now holds exactly what the state holds, and has nothing to send.
     REQUIRE(y.outboxBodies() == x.outboxBodies());
     auto st = edsync::outbox::status(y.store.db(), resource, key);
     REQUIRE(st.ok());
     REQUIRE(st->has_value());
-    CHECK((*st)->state == edsync::outbox::State::Synced);  // today: pending, until Y takes the lease and sends it again
+    CHECK((*st)->state == edsync::outbox::State::Synced);
+    CHECK((*st)->resourceId == "id-1");
 }

@@ -141,10 +141,10 @@ TEST_CASE("a new store file gets the whole schema: kiosk and sync components at 
     CHECK(*kioskVersion == store::latestSchemaVersion());
     auto syncVersion = edsync::sqlite::schemaVersion(s.db(), "sync");
     REQUIRE(syncVersion.ok());
-    CHECK(*syncVersion == 5);  // 5: state_acks
+    CHECK(*syncVersion == 6);  // 6: acknowledgements in order
     auto siteVersion = edsync::sqlite::schemaVersion(s.db(), "site");
     REQUIRE(siteVersion.ok());
-    CHECK(*siteVersion == 3);  // v3: seconds_behind in the link report
+    CHECK(*siteVersion == 4);  // v4: applied sequences name their event
     for (const char* table : {"kiosk_meta", "assessment_session", "student", "registration", "event", "attendance", "outbox",
                               "schema_migrations", "site_outbox", "site_cursor", "site_parked"}) {
         CAPTURE(table);

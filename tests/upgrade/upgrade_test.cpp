@@ -273,6 +273,10 @@ void upgradeAndUse(const std::filesystem::path& file, const V1Contents& before, 
     CHECK_MESSAGE(out.saved, out.message);
     auto back = attendance.breakIn(sessionId, checkedIn[0], "Ms. Rivera");  // on a break since v1
     CHECK_MESSAGE(back.saved, back.message);
+    // (A break changes nothing the state receives; an irregularity does.)
+    auto noted = attendance.recordIrregularity(sessionId, checkedIn[0], "Ms. Rivera",
+                                               {"uri://ed-fi.org/EventCircumstanceDescriptor#Fire alarm", "Alarm test", std::nullopt});
+    CHECK_MESSAGE(noted.saved, noted.message);
     // Each of the three is queued for the state again, at a new version.
     auto session = store::findSession(db, sessionId);
     REQUIRE(session.ok());

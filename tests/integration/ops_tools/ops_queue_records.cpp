@@ -2,7 +2,9 @@
 // window — opens every session in the store and checks in every student on
 // its roster who has not arrived, through AttendanceService (event,
 // projection and outbox row in one transaction each). With --break-out each
-// checked-in student also goes on a break, so their record reaches version 2.
+// checked-in student also goes on a break, and the proctor notes a fire
+// alarm for them (the break alone does not change what the state receives),
+// so their record reaches version 2.
 // Prints "queued N". With --withdraw it does only this: a correction
 // withdraws that student's check-in in every session (the sitting has nothing
 // left to report, so its record is queued for deletion) and prints
@@ -88,6 +90,12 @@ int main(int argc, char** argv) {
                 r = service.breakOut(s.sessionId, row.student.studentUniqueId, proctor);
                 if (!r.saved) {
                     std::cerr << "ops-queue-records: break refused: " << r.message << "\n";
+                    return 3;
+                }
+                r = service.recordIrregularity(s.sessionId, row.student.studentUniqueId, proctor,
+                                               {"uri://ed-fi.org/EventCircumstanceDescriptor#Fire alarm", "Alarm test", std::nullopt});
+                if (!r.saved) {
+                    std::cerr << "ops-queue-records: irregularity refused: " << r.message << "\n";
                     return 3;
                 }
             }
