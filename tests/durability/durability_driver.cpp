@@ -493,6 +493,9 @@ void onStop(int) { g_stop = 1; }
 // which sees every kiosk, says the site has converged (SIGTERM).
 int finalSiteSync(const Options& o, store::Store& s, const app::KioskConfig& site) {
     std::signal(SIGTERM, onStop);
+    // The outage is over, as a technician's `sync --now` says.
+    const auto nowUnixMs = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch());
+    if (auto due = edsync::outbox::expediteAllRetries(s.db(), nowUnixMs.count()); !due) die(due.error().describe());
     auto setup = app::makeSyncEngine(site, s.db().path(), s.kioskId());
     if (!setup.engine) die("site sync: " + setup.error);
     if (!setup.start()) die("site sync start: " + setup.error);

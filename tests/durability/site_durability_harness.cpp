@@ -17,9 +17,11 @@
 //     after a random outage), or cut a kiosk's relay for a random time (or
 //     reset its connections). A hub that ends by itself is counted and
 //     restarted, as its unit's Restart=on-failure does.
-//  3. Everything restored (relays healed, hub up, proxy still faulty), the
-//     workloads stopped with SIGKILL, three durability-driver --final-sync
-//     runs until every kiosk holds the same and nothing waits anywhere.
+//  3. Everything restored (relays healed, hub up, the uplink clean: the
+//     proxy passes everything), the workloads stopped with SIGKILL, three
+//     durability-driver --final-sync runs (what `sync --now` does: records
+//     a fault had put into a long back-off are due at once) until every
+//     kiosk holds the same and nothing waits anywhere.
 //  4. The checker: each kiosk's store holds every line that kiosk printed as
 //     committed (integrity_check ok); every kiosk holds the same events,
 //     projections and outbox bodies; the double holds each record of that
@@ -440,7 +442,11 @@ int main(int argc, char** argv) {
     site.figures.killSeconds = seconds(started);
 
     // Restore everything; stop the workloads (kill -9 like the rest); converge.
+    // The uplink is back too: a record that met ten faults in a row waits out
+    // minutes of back-off otherwise, which says nothing about the site.
     site.restoreAll();
+    if (!proxyControl->call(edsync::transport::Method::Post, "/_proxy/mode", json{{"mode", "pass"}}.dump()))
+        v.fail("the fault proxy refused pass mode for the final sync");
     for (auto& k : site.kiosks) k.process->stop(SIGKILL);
     std::printf("  kill phase took %.1f s; final sync of every kiosk...\n", site.figures.killSeconds);
     std::fflush(stdout);
