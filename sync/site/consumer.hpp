@@ -30,7 +30,7 @@ struct SiteMessage {
 
 using ApplyResult = edsync::Result<void, std::string>;
 // Applies one message in its own transaction and calls recordApplied(db,
-// message.streamSeq) inside it. `db` is the consumer's connection.
+// message.streamSeq, message.eventId) inside it. `db` is the consumer's connection.
 using ApplyFn = std::function<ApplyResult(Database& db, const SiteMessage& message)>;
 
 // Who owns the transaction an event is applied in: the callback
