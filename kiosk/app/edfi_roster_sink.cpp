@@ -1,5 +1,6 @@
 #include "kiosk/app/edfi_roster_sink.hpp"
 
+#include "kiosk/store/roster_import.hpp"
 #include "kiosk/store/roster_repo.hpp"
 
 #include <nlohmann/json.hpp>
@@ -10,10 +11,39 @@ using store::Database;
 using store::Status;
 
 std::vector<edsync::edfi::PullResource> rosterPullResources() {
-    return {{"assessmentAdministrations", true, false}, {"students", true, false}, {"studentAssessmentRegistrations", true, false}};
+    // Enrolments only for the grade shown beside a name at the door: after
+    // the students, optional (a client whose claims lack them still gets
+    // its roster), and no /deletes (an old enrolment leaves the grade be).
+    return {{"assessmentAdministrations", true, false},
+            {"students", true, false},
+            {"studentAssessmentRegistrations", true, false},
+            {"studentSchoolAssociations", false, false, true}};
 }
 
+namespace {
+
+// A current enrolment's entry grade (none once the student withdrew from
+// that school). The server's data: a member of the wrong type is skipped.
+Status applyGrades(Database& db, const std::vector<nlohmann::json>& items) {
+    for (const auto& item : items) {
+        if (!item.is_object()) continue;
+        if (auto exit = item.find("exitWithdrawDate"); exit != item.end() && !exit->is_null()) continue;
+        auto ref = item.find("studentReference");
+        auto grade = item.find("entryGradeLevelDescriptor");
+        if (ref == item.end() || !ref->is_object() || grade == item.end() || !grade->is_string()) continue;
+        auto id = ref->find("studentUniqueId");
+        if (id == ref->end() || !id->is_string() || id->get_ref<const std::string&>().size() > 32) continue;
+        auto words = store::gradeFromWords(grade->get_ref<const std::string&>());
+        if (!words) continue;
+        if (auto s = store::setStudentGrade(db, id->get_ref<const std::string&>(), *words); !s) return s;
+    }
+    return {};
+}
+
+} // namespace
+
 Status EdfiRosterSink::apply(Database& db, std::string_view resource, const std::vector<nlohmann::json>& items) {
+    if (resource == "studentSchoolAssociations") return applyGrades(db, items);
     if (resource != "assessmentAdministrations" && resource != "students" && resource != "studentAssessmentRegistrations") return {};
     nlohmann::json root;
     root[std::string(resource)] = items;

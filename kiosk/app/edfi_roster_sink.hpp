@@ -1,7 +1,8 @@
 #pragma once
 // Applies what the sync pull downloads (assessmentAdministrations, students,
 // studentAssessmentRegistrations) to the kiosk's roster tables, through the
-// same validation as a roster file. Runs inside the puller's transaction.
+// same validation as a roster file, and the grade of each current
+// studentSchoolAssociation to its student. Runs inside the puller's transaction.
 // The app's wiring: the store knows rosters, not the HTTP puller.
 #include "kiosk/store/roster_import.hpp"
 #include "sync/edfi/puller.hpp"

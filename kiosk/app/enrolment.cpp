@@ -351,6 +351,8 @@ std::vector<std::string> preflightFindings(const ServerCheck& check) {
                            : c.resource == store::kStudentProgramEvaluations
                                ? "work-readiness records will wait at the site until the state offers it"
                                : "check-in records will wait at the site until the state offers it";
+        if (c.resource == "studentSchoolAssociations" && c.finding != F::Unknown)
+            then = "grades will not show beside names at the door; the roster itself still comes from the state";
         if (c.finding == F::Unknown) then = "run enrol again once the server answers";
         out.push_back(what + ": " + then);
     }

@@ -187,6 +187,21 @@ void parseAdministrations(const json& root, RosterData& out, ImportReport& repor
     }
 }
 
+} // namespace
+
+std::optional<std::string> gradeFromWords(std::string_view words) {
+    std::string v(words);
+    if (auto hash = v.rfind('#'); hash != std::string::npos) v = v.substr(hash + 1);
+    static const char* const kOrdinals[] = {"First", "Second", "Third", "Fourth", "Fifth", "Sixth",
+                                            "Seventh", "Eighth", "Ninth", "Tenth", "Eleventh", "Twelfth"};
+    for (int i = 0; i < 12; ++i)
+        if (v == std::string(kOrdinals[i]) + " grade") return std::to_string(i + 1);
+    if (v.size() > 40) return std::nullopt;
+    return v;
+}
+
+namespace {
+
 // A grade as people say it at the door: "11" for 11, "11", "Eleventh grade"
 // or its Ed-Fi descriptor URI; other levels ("Ungraded", "Postsecondary")
 // as their words. Empty when the roster gives none.
@@ -203,17 +218,9 @@ std::optional<std::string> gradeOf(const json& item, ItemReader& r) {
     }
     auto text = r.text("gradeLevel", 200, false);
     if (!text) return std::nullopt;
-    std::string v = *text;
-    if (auto hash = v.rfind('#'); hash != std::string::npos) v = v.substr(hash + 1);
-    static const char* const kOrdinals[] = {"First", "Second", "Third", "Fourth", "Fifth", "Sixth",
-                                            "Seventh", "Eighth", "Ninth", "Tenth", "Eleventh", "Twelfth"};
-    for (int i = 0; i < 12; ++i)
-        if (v == std::string(kOrdinals[i]) + " grade") return std::to_string(i + 1);
-    if (v.size() > 40) {
-        r.problem("\"gradeLevel\" is longer than 40 bytes");
-        return std::nullopt;
-    }
-    return v;
+    auto grade = gradeFromWords(*text);
+    if (!grade) r.problem("\"gradeLevel\" is longer than 40 bytes");
+    return grade;
 }
 
 void parseStudents(const json& root, RosterData& out, ImportReport& report, std::set<std::string>& ids) {

@@ -10,6 +10,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,10 @@ struct ImportReport {
     std::string fileError;  // set when nothing could be read at all
     bool ok() const { return fileError.empty(); }
 };
+
+// A grade from its words: "11", "Eleventh grade" or a GradeLevelDescriptor
+// URI give "11"; other levels ("Ungraded") their words; nullopt past 40 bytes.
+std::optional<std::string> gradeFromWords(std::string_view words);
 
 // Parses and validates; never touches the database. Pure, so it is fuzzed.
 ImportReport parseRoster(std::string_view jsonText, RosterData& out);

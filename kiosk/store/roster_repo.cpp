@@ -152,6 +152,13 @@ Status withdrawRegistration(Database& db, std::string_view sessionId, std::strin
     return stmt->run();
 }
 
+Status setStudentGrade(Database& db, std::string_view studentUniqueId, std::string_view gradeLevel) {
+    auto stmt = db.prepare("UPDATE student SET grade_level = ?2 WHERE student_unique_id = ?1 AND grade_level IS NOT ?2;");
+    if (!stmt) return edsync::fail(stmt.error());
+    stmt->bind(1, studentUniqueId).bind(2, gradeLevel);
+    return stmt->run();
+}
+
 Status upsertRegistration(Database& db, const Registration& r) {
     nlohmann::json acc = r.scheduledAccommodations;
     auto stmt = db.prepare(

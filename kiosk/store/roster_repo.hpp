@@ -21,6 +21,9 @@ Status upsertRegistration(Database& db, const Registration& r);
 // A registration the state withdrew leaves the roster unless the student
 // already has entries here: the kiosk's history is never dropped.
 Status withdrawRegistration(Database& db, std::string_view sessionId, std::string_view studentUniqueId);
+// The state's enrolment names the student's grade (an ID aid at the door);
+// a student not on this kiosk's roster is left alone.
+Status setStudentGrade(Database& db, std::string_view studentUniqueId, std::string_view gradeLevel);
 Result<std::optional<Registration>> findRegistration(Database& db, std::string_view sessionId, std::string_view studentUniqueId);
 
 // The whole roster of a session with each student's current state, sorted

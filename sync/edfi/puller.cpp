@@ -103,7 +103,7 @@ std::string_view toString(PullPart part) {
 }
 
 bool PullReport::complete() const {
-    return !stoppedBy && std::all_of(resources.begin(), resources.end(), [](const ResourcePull& r) { return r.complete; });
+    return !stoppedBy && std::all_of(resources.begin(), resources.end(), [](const ResourcePull& r) { return r.complete || r.optional; });
 }
 
 std::string PullReport::mode() const {
@@ -367,6 +367,7 @@ ApiResult<PullReport> Puller::pass(Database& db, std::span<const PullResource> r
     for (const PullResource& resource : resources) {
         ResourcePull r;
         r.resource = resource.name;
+        r.optional = resource.optional;
         r.toVersion = newest;
         if (!isValidResourceName(resource.name)) {
             r.error = ApiError{ApiError::Kind::Refused, std::nullopt, 0, "not an Ed-Fi resource name", std::nullopt};

@@ -53,6 +53,9 @@ struct PullResource {
     std::string name;         // "studentAssessmentRegistrations", or "namespace/resource"
     bool deletes = true;      // also read /deletes
     bool keyChanges = false;  // also read /keyChanges (only resources with updatable keys)
+    // Nice to have (a student's grade): a failure here is reported with the
+    // resource but leaves the download complete.
+    bool optional = false;
 };
 
 enum class PullPart { KeyChanges, Changes, Deletes, Full, Removed };
@@ -70,6 +73,7 @@ struct ResourcePull {
     bool complete = false;              // cursor saved at toVersion (or a full read finished)
     bool upToDate = false;              // nothing new since the saved cursor
     bool full = false;                  // read whole (no change queries, first pass, periodic resync)
+    bool optional = false;              // PullResource::optional
     std::int64_t removed = 0;           // not seen by a complete full read: handed over as deleted
     std::optional<std::int64_t> fromVersion;  // saved cursor before the pass
     std::int64_t toVersion = 0;
