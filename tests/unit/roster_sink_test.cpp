@@ -28,7 +28,7 @@ std::string gradeOf(store::Store& s, const std::string& student) {
 
 } // namespace
 
-TEST_CASE("the state's enrolments give each student's grade; a past enrolment, a hostile member or a stranger change nothing") {
+TEST_CASE("the state's enrolments give each student's grade, and a past enrolment, a hostile member or a stranger change nothing") {
     auto opened = store::Store::openInMemory();
     REQUIRE(opened.ok());
     store::Store& s = *opened;
