@@ -16,6 +16,7 @@
 #include "edfi_double/resource_catalog.hpp"
 #include "edfi_double/store.hpp"
 #include "edfi_double/token_table.hpp"
+#include "edfi_double/writer_tally.hpp"
 
 namespace edfi_double {
 
@@ -97,6 +98,7 @@ private:
     ApiConfig m_config;
     Clock m_clock;
     TokenTable m_tokens;
+    WriterTally m_writers;
     Store m_store;
     DescriptorCatalog m_descriptors;
     mutable std::mutex m_behaviourMutex;

@@ -120,7 +120,10 @@ HttpResponse Api::setBehaviour(const nlohmann::json& body) {
 }
 
 HttpResponse Api::tokenStats() {
-    return jsonResponse(200, {{"issued", m_tokens.issuedTotal()}, {"live", m_tokens.liveCount(m_config.clientId)}});
+    return jsonResponse(200, {{"issued", m_tokens.issuedTotal()},
+                              {"live", m_tokens.liveCount(m_config.clientId)},
+                              {"writers", m_writers.writers()},
+                              {"maxConcurrentWriters", m_writers.maxConcurrent()}});
 }
 
 std::variant<Store*, HttpResponse> Api::readStore(const HttpRequest& request) {

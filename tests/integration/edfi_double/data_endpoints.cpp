@@ -127,6 +127,13 @@ HttpResponse Api::dataRequest(const HttpRequest& request, const std::vector<std:
                                 {}, {}});
     }
     const std::string& method = request.method;
+    // A write is tallied by its token while it is served (requireBearer checked the header).
+    std::optional<WriterTally::Writing> writing;
+    if (method == "POST" || method == "PUT" || method == "DELETE") {
+        const std::string authorization = request.header("Authorization").value_or("");
+        const std::string_view value = trim(authorization);
+        writing.emplace(m_writers, std::string(trim(value.substr(std::min<std::size_t>(7, value.size())))));
+    }
     if (segments.size() == 4) {
         if (method == "GET") return listResource(request, *spec);
         if (method == "POST") return postResource(request, *spec);

@@ -42,6 +42,7 @@ HttpResponse Api::testControl(const HttpRequest& request, const std::string& act
         // Back to the state just after start-up: the startup seed and nothing else.
         m_store.clear();
         m_tokens.clear();
+        m_writers.clear();
         m_descriptors.clearExtras();
         setBehaviour(nlohmann::json{{"defaults", true}});
         m_errorStyle = ErrorStyle::Problem;

@@ -17,9 +17,12 @@
 #include <nlohmann/json.hpp>
 #include <sodium.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <memory>
+#include <vector>
 
 using namespace kiosk;
 using kiosk::test::kMathSession;
@@ -63,6 +66,12 @@ struct State {
         control = std::make_unique<edsync::transport::CurlTransport>(std::move(*t));
     }
     std::string url() const { return "https://127.0.0.1:" + std::to_string(port); }
+    nlohmann::json tokens() {
+        auto r = control->performOne({edsync::transport::Method::Get, url() + "/_test/tokens", {}, {}});
+        REQUIRE(r.ok());
+        REQUIRE(r->status == 200);
+        return nlohmann::json::parse(r->body);
+    }
     nlohmann::json received() {
         auto r = control->performOne({edsync::transport::Method::Get, url() + "/_test/received?resource=studentAssessments", {}, {}});
         REQUIRE(r.ok());
@@ -193,4 +202,60 @@ TEST_CASE("two stations and the state: one uploads, the other learns what reache
     CHECK(after.at("records").size() == 5);
     CHECK(postsOf(after, "S100001") == postsBefore["S100001"] + 1);
     for (const char* s : {"S100002", "S100003", "S100004", "S100005"}) CHECK(postsOf(after, s) == postsBefore[s]);
+    // Two kiosks wrote, one after the other, never both at once.
+    auto tokens = state.tokens();
+    INFO(tokens.dump());
+    CHECK(tokens.at("writers") == 2);
+    CHECK(tokens.at("maxConcurrentWriters") == 1);
+}
+
+TEST_CASE("three stations online at once: exactly one uploads, the others' records reach the state through it") {
+    if (test::natsServerPath().empty()) FAIL("nats-server is not installed (packaging/install-deps.sh installs it)");
+    REQUIRE(sodium_init() >= 0);
+    kiosk::test::TempDir dir;
+    State state(dir.path());
+    test::NatsHub hub(dir.path() / "hub", {true, app::kHubUser, app::hubPassword(siteKey())});
+    REQUIRE_MESSAGE(hub.start(), hub.error());
+
+    app::KioskConfig config;
+    writePrivate(dir.path() / "site.key", app::formatSiteKey(siteKey()) + "\n");
+    writePrivate(dir.path() / "credentials", "key=kiosk\nsecret=kiosk-secret\n");
+    config.site = app::SiteConfig{kSite, "Riverbend High School", dir.path() / "site.key"};
+    config.source = dir.path() / "kiosk.toml";
+    config.hub = app::HubConfig{{hub.url()}, hub.caFile()};
+    config.state = app::StateConfig{state.url(), dir.path() / "credentials", state.certs / "ca.pem", "", 24, std::nullopt};
+    std::vector<std::unique_ptr<Station>> stations;
+    for (const char* name : {"a", "b", "c"}) {
+        std::filesystem::create_directories(dir.path() / name);
+        stations.push_back(std::make_unique<Station>(dir.path() / name, config));
+    }
+    for (auto& s : stations) s->start();  // all at once: the lease decides
+    REQUIRE(site_test::waitUntil([&] {
+        return std::count_if(stations.begin(), stations.end(), [](const auto& s) { return s->sync.site.link->holdsLease(); }) == 1;
+    }));
+    Station& a = *stations[0];
+    Station& b = *stations[1];
+    Station& c = *stations[2];
+    REQUIRE(a.attendance.openSession(kMathSession, "Ms. Rivera").saved);
+    REQUIRE(b.attendance.openSession(kMathSession, "Mr. Okafor").saved);
+    REQUIRE(c.attendance.openSession(kMathSession, "Ms. Ito").saved);
+    REQUIRE(a.attendance.checkIn(kMathSession, "S100001", "Ms. Rivera", {}).saved);
+    REQUIRE(b.attendance.checkIn(kMathSession, "S100002", "Mr. Okafor", {}).saved);
+    REQUIRE(c.attendance.checkIn(kMathSession, "S100003", "Ms. Ito", {}).saved);
+    REQUIRE(b.attendance.checkIn(kMathSession, "S100004", "Mr. Okafor", {}).saved);
+    REQUIRE(site_test::waitUntil([&] {
+        auto bodies = a.outboxBodies();
+        for (auto& s : stations)
+            if (s->outboxBodies() != bodies || s->counts().waiting() != 0) return false;
+        return bodies.size() == 4;
+    }));
+    auto received = state.received();
+    INFO(received.dump());
+    CHECK(received.at("records").size() == 4);
+    auto tokens = state.tokens();
+    INFO(tokens.dump());
+    CHECK(tokens.at("writers") == 1);  // one kiosk wrote everything
+    CHECK(tokens.at("maxConcurrentWriters") == 1);
+    CHECK(std::count_if(stations.begin(), stations.end(), [](const auto& s) { return s->sync.site.link->holdsLease(); }) == 1);
+    for (auto& s : stations) s->stop();
 }

@@ -2,6 +2,7 @@
 
 #include "api_test_support.hpp"
 #include "edfi_double/token_table.hpp"
+#include "edfi_double/writer_tally.hpp"
 
 using namespace edfi_double;
 using edfi_double::testing::FakeClock;
@@ -42,4 +43,23 @@ TEST_CASE("expireAll ends every live token at once") {
     CHECK_FALSE(tokens.clientFor(first->accessToken).has_value());
     CHECK_FALSE(tokens.clientFor(second->accessToken).has_value());
     CHECK(tokens.issue("kiosk").has_value());
+}
+
+TEST_CASE("writers are counted by token, and two tokens writing at once are seen") {
+    WriterTally tally;
+    {
+        WriterTally::Writing first(tally, "token-a");
+        WriterTally::Writing again(tally, "token-a");  // the same kiosk, two requests in flight
+    }
+    { WriterTally::Writing later(tally, "token-b"); }  // another kiosk, after the first finished
+    CHECK(tally.writers() == 2);
+    CHECK(tally.maxConcurrent() == 1);
+    {
+        WriterTally::Writing a(tally, "token-a");
+        WriterTally::Writing b(tally, "token-b");  // both at once: two uploaders
+    }
+    CHECK(tally.maxConcurrent() == 2);
+    tally.clear();
+    CHECK(tally.writers() == 0);
+    CHECK(tally.maxConcurrent() == 0);
 }
