@@ -514,13 +514,16 @@ Result<bool> adoptWrite(Database& db, std::string_view resource, std::string_vie
     if (order < *newest) return false;
     // The row is synced only when it holds exactly what was written and is
     // not in flight here (a request on its way settles itself). The id and
-    // ETag guard the next write from here, unless this kiosk has since had a
-    // newer version of its own acknowledged (an older write's news, late).
+    // ETag guard the next write from here: an ordered acknowledgement is the
+    // newest known (older news returned above), so its ETag is the state's
+    // now; an unordered one only when this kiosk has not since had a newer
+    // version of its own acknowledged (an older write's news, late).
     auto stmt = db.prepare(
         "UPDATE outbox SET"
-        " resource_id = CASE WHEN body = ?3 OR synced_version < local_version THEN coalesce(?4, resource_id) ELSE resource_id END,"
-        " etag = CASE WHEN body = ?3 OR synced_version < local_version THEN ?5 ELSE etag END,"
-        " ack_order = CASE WHEN body = ?3 OR synced_version < local_version THEN ?6 ELSE ack_order END,"
+        " resource_id = CASE WHEN ?6 <> '' OR body = ?3 OR synced_version < local_version THEN coalesce(?4, resource_id)"
+        "               ELSE resource_id END,"
+        " etag = CASE WHEN ?6 <> '' OR body = ?3 OR synced_version < local_version THEN ?5 ELSE etag END,"
+        " ack_order = CASE WHEN ?6 <> '' OR body = ?3 OR synced_version < local_version THEN ?6 ELSE ack_order END,"
         " synced_version = CASE WHEN body = ?3 AND op = 'upsert' AND in_flight_version IS NULL THEN local_version"
         "                  ELSE synced_version END,"
         " attempts = CASE WHEN body = ?3 AND op = 'upsert' AND in_flight_version IS NULL THEN 0 ELSE attempts END,"

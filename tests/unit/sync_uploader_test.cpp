@@ -1096,6 +1096,24 @@ TEST_CASE("acknowledgements in order: news that came before its events settles t
     CHECK(*outbox::ackOrder(rig.db, "studentAssessments", "late") == newer);
 }
 
+TEST_CASE("a newer acknowledgement of another body guards this kiosk's next write with the state's ETag, even on a row synced here") {
+    Rig rig;
+    rig.putGuarded("g", 1);
+    rig.round();  // written from here: synced at v1
+    REQUIRE(rig.status("g").state == outbox::State::Synced);
+    // Another uploader wrote a newer picture (events this kiosk lacks yet).
+    const std::string v2 = nlohmann::json{{"naturalKey", "g"}, {"v", 2}}.dump();
+    CHECK_FALSE(*outbox::adoptWrite(rig.db, "studentAssessments", "g", v2, "id-g", "\"9\"", "001764680005000.0000000000"));
+    CHECK(rig.status("g").state == outbox::State::Synced);  // its own body is still what it sent
+    // A change here goes out guarded by the state's ETag, not by its own older one.
+    rig.putGuarded("g", 3);
+    const std::size_t sentBefore = dataRequests(rig.http.log()).size();
+    rig.round();
+    auto sent = dataRequests(rig.http.log());
+    REQUIRE(sent.size() > sentBefore);
+    CHECK(headerOf(sent[sentBefore], "If-Match") == std::optional<std::string>("\"9\""));
+}
+
 TEST_CASE("a deletion at the state, known in order, is not brought back by an older write's news") {
     Rig rig;
     const std::string written = "001764680000000.0000000001";
