@@ -553,7 +553,18 @@ int main(int argc, char** argv) {
     const bool ok = v.failures == 0 && total.committedLines > 0 && converged;
     if (total.committedLines == 0) std::printf("  FAIL: no record was reported committed; the workload did nothing\n");
     std::printf("site durability: %d passed, %d failed\n", ok ? 1 : 0, ok ? 0 : 1);
-    if (madeWork && ok && !o.keep) std::filesystem::remove_all(o.work);
-    else std::printf("work directory kept: %s\n", o.work.c_str());
+    if (madeWork && ok && !o.keep) {
+        std::filesystem::remove_all(o.work);
+    } else {
+        // The verdict stays beside the evidence: a run inside CTest keeps
+        // its output only while nothing else runs.
+        if (std::FILE* f = std::fopen((o.work / "verdict.txt").c_str(), "w")) {
+            std::fprintf(f, "lost %zu, duplicated %zu, stale %zu, divergent %zu, converged %d\n", total.lost, total.duplicated,
+                         total.stale, divergent, converged ? 1 : 0);
+            for (const auto& n : v.notes) std::fprintf(f, "FAIL: %s\n", n.c_str());
+            std::fclose(f);
+        }
+        std::printf("work directory kept: %s\n", o.work.c_str());
+    }
     return ok ? 0 : 1;
 }
