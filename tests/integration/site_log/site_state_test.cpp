@@ -120,6 +120,28 @@ struct Station {
     }
 };
 
+// One site: a hub, the state, and the configuration every station shares.
+struct Site {
+    kiosk::test::TempDir dir;
+    State state{dir.path()};
+    test::NatsHub hub{dir.path() / "hub", {true, app::kHubUser, app::hubPassword(siteKey())}};
+    app::KioskConfig config;
+
+    Site() {
+        REQUIRE_MESSAGE(hub.start(), hub.error());
+        writePrivate(dir.path() / "site.key", app::formatSiteKey(siteKey()) + "\n");
+        writePrivate(dir.path() / "credentials", "key=kiosk\nsecret=kiosk-secret\n");
+        config.site = app::SiteConfig{kSite, "Riverbend High School", dir.path() / "site.key"};
+        config.source = dir.path() / "kiosk.toml";
+        config.hub = app::HubConfig{{hub.url()}, hub.caFile()};
+        config.state = app::StateConfig{state.url(), dir.path() / "credentials", state.certs / "ca.pem", "", 24, std::nullopt};
+    }
+    std::unique_ptr<Station> station(const std::string& name) {
+        std::filesystem::create_directories(dir.path() / name);
+        return std::make_unique<Station>(dir.path() / name, config);
+    }
+};
+
 int postsOf(const nlohmann::json& received, const std::string& student) {
     for (const auto& r : received.at("records"))
         if (r.at("body").at("studentReference").at("studentUniqueId") == student) return r.at("posts").get<int>();
@@ -131,22 +153,12 @@ int postsOf(const nlohmann::json& received, const std::string& student) {
 TEST_CASE("two stations and the state: one uploads, the other learns what reached the state, a handover sends only what changed") {
     if (test::natsServerPath().empty()) FAIL("nats-server is not installed (packaging/install-deps.sh installs it)");
     REQUIRE(sodium_init() >= 0);
-    kiosk::test::TempDir dir;
-    State state(dir.path());
-    test::NatsHub hub(dir.path() / "hub", {true, app::kHubUser, app::hubPassword(siteKey())});
-    REQUIRE_MESSAGE(hub.start(), hub.error());
-
-    app::KioskConfig config;
-    writePrivate(dir.path() / "site.key", app::formatSiteKey(siteKey()) + "\n");
-    writePrivate(dir.path() / "credentials", "key=kiosk\nsecret=kiosk-secret\n");
-    config.site = app::SiteConfig{kSite, "Riverbend High School", dir.path() / "site.key"};
-    config.source = dir.path() / "kiosk.toml";
-    config.hub = app::HubConfig{{hub.url()}, hub.caFile()};
-    config.state = app::StateConfig{state.url(), dir.path() / "credentials", state.certs / "ca.pem", "", 24, std::nullopt};
-    std::filesystem::create_directories(dir.path() / "x");
-    std::filesystem::create_directories(dir.path() / "y");
-    Station x(dir.path() / "x", config);
-    Station y(dir.path() / "y", config);
+    Site site;
+    State& state = site.state;
+    auto stationX = site.station("x");
+    auto stationY = site.station("y");
+    Station& x = *stationX;
+    Station& y = *stationY;
     x.start();
     REQUIRE(site_test::waitUntil([&] { return x.sync.site.link->holdsLease(); }));
     y.start();
@@ -212,23 +224,10 @@ TEST_CASE("two stations and the state: one uploads, the other learns what reache
 TEST_CASE("three stations online at once: exactly one uploads, the others' records reach the state through it") {
     if (test::natsServerPath().empty()) FAIL("nats-server is not installed (packaging/install-deps.sh installs it)");
     REQUIRE(sodium_init() >= 0);
-    kiosk::test::TempDir dir;
-    State state(dir.path());
-    test::NatsHub hub(dir.path() / "hub", {true, app::kHubUser, app::hubPassword(siteKey())});
-    REQUIRE_MESSAGE(hub.start(), hub.error());
-
-    app::KioskConfig config;
-    writePrivate(dir.path() / "site.key", app::formatSiteKey(siteKey()) + "\n");
-    writePrivate(dir.path() / "credentials", "key=kiosk\nsecret=kiosk-secret\n");
-    config.site = app::SiteConfig{kSite, "Riverbend High School", dir.path() / "site.key"};
-    config.source = dir.path() / "kiosk.toml";
-    config.hub = app::HubConfig{{hub.url()}, hub.caFile()};
-    config.state = app::StateConfig{state.url(), dir.path() / "credentials", state.certs / "ca.pem", "", 24, std::nullopt};
+    Site site;
+    State& state = site.state;
     std::vector<std::unique_ptr<Station>> stations;
-    for (const char* name : {"a", "b", "c"}) {
-        std::filesystem::create_directories(dir.path() / name);
-        stations.push_back(std::make_unique<Station>(dir.path() / name, config));
-    }
+    for (const char* name : {"a", "b", "c"}) stations.push_back(site.station(name));
     for (auto& s : stations) s->start();  // all at once: the lease decides
     REQUIRE(site_test::waitUntil([&] {
         return std::count_if(stations.begin(), stations.end(), [](const auto& s) { return s->sync.site.link->holdsLease(); }) == 1;
