@@ -306,7 +306,7 @@ ServerCheck checkServer(const StateConfig& state, const Credentials& credentials
     // 3. The pre-flight: one item of each resource, so a missing resource or
     // claim shows now and not as refusals on the test day.
     for (const auto& r : kioskResources()) {
-        ResourceCheck c{r.name, r.writes, ResourceCheck::Finding::Unknown, {}};
+        ResourceCheck c{r.name, r.writes, ResourceCheck::Finding::Unknown, {}, r.optional};
         auto reply = http.performOne(session.getRequest(session.resourceUrl(r.name) + "?limit=1", *token));
         if (!reply) c.detail = reply.error().describe();
         else if (reply->status == 200) c.finding = ResourceCheck::Finding::Usable;
@@ -333,7 +333,7 @@ ServerCheck checkServer(const StateConfig& state, const Credentials& credentials
 
 std::vector<KioskResource> kioskResources() {
     std::vector<KioskResource> all;
-    for (const auto& r : rosterPullResources()) all.push_back({r.name, false});
+    for (const auto& r : rosterPullResources()) all.push_back({r.name, false, r.optional});
     all.push_back({std::string(store::kStudentAssessments), true});
     all.push_back({std::string(store::kStudentProgramEvaluations), true});
     return all;
@@ -351,7 +351,7 @@ std::vector<std::string> preflightFindings(const ServerCheck& check) {
                            : c.resource == store::kStudentProgramEvaluations
                                ? "work-readiness records will wait at the site until the state offers it"
                                : "check-in records will wait at the site until the state offers it";
-        if (c.resource == "studentSchoolAssociations" && c.finding != F::Unknown)
+        if (c.optional && c.finding != F::Unknown)
             then = "grades will not show beside names at the door; the roster itself still comes from the state";
         if (c.finding == F::Unknown) then = "run enrol again once the server answers";
         out.push_back(what + ": " + then);

@@ -74,10 +74,12 @@ struct ResourceCheck {
     bool writes = false;  // the kiosk writes it (else only reads it)
     Finding finding = Finding::Unknown;
     std::string detail;  // the status or the failure, for the report
+    bool optional = false;  // read for a nicety (grades): the roster comes without it
 };
 struct KioskResource {
     std::string name;
     bool writes = false;
+    bool optional = false;  // PullResource::optional
 };
 // Every resource the kiosk uses: the roster it reads, the records it writes.
 std::vector<KioskResource> kioskResources();
