@@ -200,6 +200,10 @@ struct Uploader::Run {
         Disposition refusal;     // ... and that 412, kept for when it holds something else
         std::string scopeKey;    // a first write's FirstWriteScope, when it has one
         bool scopeProbe = false; // this request asks the scope's question for every record in it
+        // A write of this entry may be at the state (not a 2xx, or sent
+        // twice): kept through the look that follows, so an unanswered look
+        // does not forget it (docs/edfi.md, "Writers").
+        bool wroteMaybeLanded = false;
     };
 
     Uploader& up;
@@ -627,13 +631,14 @@ struct Uploader::Run {
         // went out on died before any answer (the server may have stored it
         // and closed): any answer but a 2xx may follow a stored copy.
         const bool answered2xx = outcome && outcome->status >= 200 && outcome->status < 300;
-        d.writeMayLandLate = !e.lookup && (!answered2xx || outcome->sentTwice);
+        d.writeMayLandLate = (!e.lookup && (!answered2xx || outcome->sentTwice)) || e.wroteMaybeLanded;
         if (d.verdict == Verdict::NeedsAttention && d.httpStatus == 412 && !e.lookup && e.replacesAfter412 < kMaxReplacesAfter412 &&
             (!e.claim.identity.empty() || !e.claim.resourceId.empty())) {
             Entry next = e;
             next.followUp = true;
             next.after412 = true;
             next.refusal = d;
+            next.wroteMaybeLanded = d.writeMayLandLate;
             followUps.push_back(std::move(next));
         }
         if (followUps.size() > followUpsBefore) {
@@ -680,7 +685,8 @@ struct Uploader::Run {
             d.verdict = Verdict::RetryLater;
             d.immediate = true;
             d.cause = "no outcome was reported for the request";
-            d.writeUnanswered = d.writeMayLandLate = !e.lookup;
+            d.writeUnanswered = !e.lookup;
+            d.writeMayLandLate = !e.lookup || e.wroteMaybeLanded;
             settle(e.claim, std::move(d));
         }
         inFlight.clear();

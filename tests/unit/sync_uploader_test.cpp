@@ -1343,6 +1343,42 @@ TEST_CASE("a write answered 429 after its first copy was stored (libcurl's own r
     CHECK(rig.server.stored("studentAssessments", "k")->at("v") == 3);
 }
 
+TEST_CASE("a write stored and resent into a 412 whose look goes unanswered stays our own for the next version") {
+    // Seen under random faults (1,000-record drain): the POST was stored, its
+    // connection closed unanswered, libcurl's own resend met the 412 our
+    // first copy caused, and the look after the 412 was answered 429. The
+    // next version's 412 must still find our own write at the state.
+    Rig rig;
+    rig.putGuarded("k", 1);
+    CHECK(rig.round().synced == 1);
+    rig.putGuarded("k", 2);
+    bool inside = false;  // the copies below go to the server itself
+    rig.server.before = [&](const transport::Request& r) -> std::optional<transport::Outcome> {
+        if (inside) return std::nullopt;
+        if (r.method == transport::Method::Post && r.url.find("/data/") != std::string::npos) {
+            inside = true;
+            (void)rig.server.handle(r);        // the first copy, stored
+            auto resend = rig.server.handle(r);  // the resend: 412, its If-Match is now stale
+            inside = false;
+            return resend;
+        }
+        if (r.method == transport::Method::Get && r.url.find("/data/") != std::string::npos) {
+            rig.server.before = nullptr;
+            return respond(429);   // the look after the 412, unanswered
+        }
+        return std::nullopt;
+    };
+    auto first = rig.round();
+    CHECK(first.attention == 0);
+    CHECK(rig.server.stored("studentAssessments", "k")->at("v") == 2);
+    rig.putGuarded("k", 3);
+    rig.clock.advance(3'600'000);
+    auto r = rig.round();
+    CHECK(r.attention == 0);
+    CHECK(r.synced == 1);
+    CHECK(rig.server.stored("studentAssessments", "k")->at("v") == 3);
+}
+
 TEST_CASE("an unreadable answer to the look after a 412 decides nothing: the row waits, then the real answer decides") {
     Rig rig;
     rig.putGuarded("k", 1);
