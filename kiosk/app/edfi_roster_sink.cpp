@@ -24,7 +24,7 @@ namespace {
 
 // A current enrolment's entry grade (none once the student withdrew from
 // that school). The server's data: a member of the wrong type is skipped.
-Status applyGrades(Database& db, const std::vector<nlohmann::json>& items) {
+Status applyGrades(Database& db, const std::vector<nlohmann::json>& items, store::RosterChange& change) {
     for (const auto& item : items) {
         if (!item.is_object()) continue;
         if (auto exit = item.find("exitWithdrawDate"); exit != item.end() && !exit->is_null()) continue;
@@ -36,25 +36,37 @@ Status applyGrades(Database& db, const std::vector<nlohmann::json>& items) {
         auto words = store::gradeFromWords(grade->get_ref<const std::string&>());
         if (!words) continue;
         if (auto s = store::setStudentGrade(db, id->get_ref<const std::string&>(), *words); !s) return s;
+        change.grades.push_back({id->get<std::string>(), *words});
     }
     return {};
 }
 
 } // namespace
 
+Status EdfiRosterSink::share(Database& db, const store::RosterChange& change) {
+    if (!m_share || change.empty()) return {};
+    return m_share(db, change);
+}
+
 Status EdfiRosterSink::apply(Database& db, std::string_view resource, const std::vector<nlohmann::json>& items) {
-    if (resource == "studentSchoolAssociations") return applyGrades(db, items);
+    if (resource == "studentSchoolAssociations") {
+        store::RosterChange change;
+        if (auto s = applyGrades(db, items, change); !s) return s;
+        return share(db, change);
+    }
     if (resource != "assessmentAdministrations" && resource != "students" && resource != "studentAssessmentRegistrations") return {};
     nlohmann::json root;
     root[std::string(resource)] = items;
     store::RosterData data;
     store::ImportReport report = store::parseRosterDocument(root, data, &db);
     m_skipped += static_cast<std::int64_t>(report.problems.size());
-    return store::writeRosterRows(db, data);
+    if (auto s = store::writeRosterRows(db, data); !s) return s;
+    return share(db, store::rosterChangeOf(data));
 }
 
 Status EdfiRosterSink::applyDeletes(Database& db, std::string_view resource, const std::vector<nlohmann::json>& items) {
     if (resource != "studentAssessmentRegistrations") return {};
+    store::RosterChange change;
     for (const auto& item : items) {
         if (!item.is_object()) continue;
         // The server's data: a member of the wrong type is skipped, never thrown.
@@ -69,8 +81,9 @@ Status EdfiRosterSink::applyDeletes(Database& db, std::string_view resource, con
         }
         if (session.empty() || student.empty()) continue;
         if (auto s = store::withdrawRegistration(db, session, student); !s) return s;
+        change.withdrawn.push_back({session, student});
     }
-    return {};
+    return share(db, change);
 }
 
 } // namespace kiosk::app

@@ -4,6 +4,7 @@
 // same validation as a roster file, and the grade of each current
 // studentSchoolAssociation to its student. Runs inside the puller's transaction.
 // The app's wiring: the store knows rosters, not the HTTP puller.
+#include "kiosk/store/roster_facts.hpp"
 #include "kiosk/store/roster_import.hpp"
 #include "sync/edfi/puller.hpp"
 
@@ -19,8 +20,15 @@ public:
     // Items refused by validation so far (counted, not logged: they hold names).
     std::int64_t skipped() const { return m_skipped.load(); }
 
+    // On a site with a hub: what the download changed goes to the other
+    // machines (the state is read once per site, by the uploader).
+    void setShare(store::RosterShare share) { m_share = std::move(share); }
+
 private:
+    store::Status share(store::Database& db, const store::RosterChange& change);
+
     std::atomic<std::int64_t> m_skipped{0};
+    store::RosterShare m_share;
 };
 
 // The resources to pull, in an order that lets references resolve.

@@ -167,7 +167,7 @@ int main(int argc, char** argv) {
             std::cerr << "testsite-kiosk: " << loaded.error << "\n";
         } else {
             // Every fact this window commits is shared with the site, whichever process runs the link.
-            if (loaded.config->hub) kiosk::app::publishToSite(*store);
+            if (loaded.config->hub) kiosk::app::publishToSite(*store, *loaded.config);
             if (syncLock) {
                 sync = kiosk::app::makeSyncEngine(*loaded.config, dataDir->database(), store->kioskId());
                 if (!sync.engine) std::cerr << "testsite-kiosk: sync is off: " << sync.error << "\n";

@@ -19,6 +19,17 @@ namespace kiosk::app {
 namespace {
 
 constexpr char kHubKdfContext[crypto_kdf_CONTEXTBYTES + 1] = "TSKHUB01";
+constexpr char kCredentialKdfContext[crypto_kdf_CONTEXTBYTES + 1] = "TSKCRED1";
+
+std::filesystem::path siteKeyFile(const KioskConfig& config) {
+    return config.site && config.site->keyFile ? *config.site->keyFile : config.source.parent_path() / "site.key";
+}
+
+store::Status enqueueFact(store::Database& db, const store::SiteFact& fact) {
+    auto queued = edsync::site::enqueue(db, fact.eventId, fact.subject, fact.json);
+    if (!queued) return edsync::fail(queued.error());
+    return {};
+}
 
 // Everything the consumer thread needs, owned by its callback: its own
 // connection to the kiosk's database (the site link's consumer runs its
@@ -30,8 +41,9 @@ struct ApplyContext {
     std::shared_ptr<std::atomic<std::uint64_t>> applied;
     std::unique_ptr<service::SiteApplier> applier;
 
-    explicit ApplyContext(store::Store s) : store(std::move(s)) {
-        applier = std::make_unique<service::SiteApplier>(store, [this]() -> const store::CatalogueDocument* { return currentCatalogue(); });
+    ApplyContext(store::Store s, std::optional<store::Database::SealingKey> siteSeal) : store(std::move(s)) {
+        applier = std::make_unique<service::SiteApplier>(
+            store, [this]() -> const store::CatalogueDocument* { return currentCatalogue(); }, siteSeal);
     }
     // The catalogue may arrive or change while the link runs.
     const store::CatalogueDocument* currentCatalogue() {
@@ -59,12 +71,27 @@ std::string hubPassword(const SiteKey& key) {
     return std::string(hex.data());
 }
 
-void publishToSite(store::Store& store) {
-    store.setFactSink([](store::Database& db, const store::SiteFact& fact) -> store::Status {
-        auto queued = edsync::site::enqueue(db, fact.eventId, fact.subject, fact.json);
-        if (!queued) return edsync::fail(queued.error());
-        return {};
-    });
+std::optional<store::Database::SealingKey> siteCredentialSeal(const KioskConfig& config) {
+    std::string why;
+    auto key = readSiteKey(siteKeyFile(config), why);
+    if (!key) return std::nullopt;
+    store::Database::SealingKey seal{};
+    crypto_kdf_derive_from_key(seal.data(), seal.size(), 1, kCredentialKdfContext, key->bytes.data());
+    return seal;
+}
+
+store::RosterShare rosterShareFor(const KioskConfig& config, const std::string& kioskId) {
+    store::RosterShareSetup setup;
+    setup.kioskId = kioskId;
+    setup.siteId = config.site ? config.site->id : std::string();
+    setup.siteSeal = siteCredentialSeal(config);
+    setup.sink = enqueueFact;
+    return store::makeRosterShare(std::move(setup));
+}
+
+void publishToSite(store::Store& store, const KioskConfig& config) {
+    store.setFactSink(enqueueFact);
+    store.setRosterShare(rosterShareFor(config, store.kioskId()));
 }
 
 std::optional<edsync::site::SiteLogConfig> siteLogConfig(const KioskConfig& config, const std::string& kioskId, std::string& error) {
@@ -76,9 +103,8 @@ std::optional<edsync::site::SiteLogConfig> siteLogConfig(const KioskConfig& conf
         error = "[hub] needs a [site] section";
         return std::nullopt;
     }
-    std::filesystem::path keyFile = config.site->keyFile ? *config.site->keyFile : config.source.parent_path() / "site.key";
     std::string why;
-    auto key = readSiteKey(keyFile, why);
+    auto key = readSiteKey(siteKeyFile(config), why);
     if (!key) {
         error = "cannot join the site hub: " + why;
         return std::nullopt;
@@ -115,7 +141,7 @@ SiteSetup makeSiteLink(const KioskConfig& config, const std::filesystem::path& d
         setup.error = "cannot set up the site link's connection: " + s.error().describe();
         return setup;
     }
-    auto ctx = std::make_shared<ApplyContext>(std::move(*store));
+    auto ctx = std::make_shared<ApplyContext>(std::move(*store), siteCredentialSeal(config));
     setup.applied = std::make_shared<std::atomic<std::uint64_t>>(0);
     ctx->applied = setup.applied;
     // Runs on the link's consumer thread only: the context is that thread's.

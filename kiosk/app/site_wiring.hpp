@@ -5,6 +5,7 @@
 // of the site's facts to this kiosk's store.
 #include "kiosk/app/config.hpp"
 #include "kiosk/app/site_key.hpp"
+#include "kiosk/store/roster_facts.hpp"
 #include "kiosk/store/store.hpp"
 #include "sync/site/site_link.hpp"
 
@@ -23,9 +24,17 @@ inline constexpr const char* kHubUser = "site";
 std::string hubPassword(const SiteKey& key);
 
 // Makes `store` hand every committed fact to the site log's publish outbox
-// (a table in the same database, written in the action's own transaction).
-// Called on every process that writes to a kiosk of a site with a hub.
-void publishToSite(store::Store& store);
+// (a table in the same database, written in the action's own transaction),
+// and every roster it imports. Called on every process that writes to a
+// kiosk of a site with a hub.
+void publishToSite(store::Store& store, const KioskConfig& config);
+
+// How a roster change (an import, the state's download) reaches the other
+// machines; sign-in factors sealed with a key derived from the site key
+// (none when the key cannot be read: they stay on this machine).
+store::RosterShare rosterShareFor(const KioskConfig& config, const std::string& kioskId);
+// The key that opens the factors another machine shared (the same derivation).
+std::optional<store::Database::SealingKey> siteCredentialSeal(const KioskConfig& config);
 
 // How this kiosk reaches its site's hub, from the config and the site key.
 std::optional<edsync::site::SiteLogConfig> siteLogConfig(const KioskConfig& config, const std::string& kioskId, std::string& error);

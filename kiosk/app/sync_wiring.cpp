@@ -97,6 +97,8 @@ SyncSetup makeSyncEngine(const KioskConfig& config, const std::filesystem::path&
         };
     }
     setup.sink = std::make_unique<EdfiRosterSink>();
+    // The uploader reads the state for the whole site: what it downloads goes to the other machines.
+    if (config.hub) setup.sink->setShare(rosterShareFor(config, kioskId));
     auto engine = edsync::edfi::SyncEngine::create(cfg, databaseFile, setup.sink.get());
     if (!engine) {
         setup.error = "cannot set up sync: " + engine.error().message;

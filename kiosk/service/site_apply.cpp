@@ -1,6 +1,7 @@
 #include "kiosk/service/site_apply.hpp"
 
 #include "kiosk/service/projections.hpp"
+#include "kiosk/store/roster_facts.hpp"
 #include "kiosk/store/roster_repo.hpp"
 #include "kiosk/store/site_facts.hpp"
 #include "sync/outbox/outbox.hpp"
@@ -90,6 +91,23 @@ ApplyOutcome SiteApplier::applyInTransaction(std::string_view payload, bool from
         // The hub's copy is the one that counts (verify-audit asks it): nothing to store here.
         if (!head.head) return refuse(db, payload, head.error);
         return {ApplyOutcome::What::Kept, {}};
+    }
+    if (auto roster = store::decodeRosterFact(payload); roster.isRoster) {
+        // A roster imported or downloaded elsewhere: rows newer than ours.
+        if (!roster.error.empty()) return refuse(db, payload, roster.error);
+        m_store.observeHlc(roster.hlc);
+        auto applied = store::applyRosterFact(db, roster, m_siteSeal ? &*m_siteSeal : nullptr);
+        if (!applied) return {ApplyOutcome::What::Failed, applied.error().describe()};
+        switch (applied->what) {
+        case store::RosterApplied::What::Refused: return refuse(db, payload, applied->detail);
+        case store::RosterApplied::What::Waiting:
+            if (auto s = park(db, roster.eventId, payload, applied->detail); !s) return {ApplyOutcome::What::Failed, s.error().describe()};
+            return {ApplyOutcome::What::Parked, applied->detail};
+        case store::RosterApplied::What::Applied: break;
+        }
+        if (fromParking)
+            if (auto s = unpark(db, roster.eventId); !s) return {ApplyOutcome::What::Failed, s.error().describe()};
+        return {};
     }
     auto decoded = store::decodeFact(payload);
     if (!decoded.fact) {

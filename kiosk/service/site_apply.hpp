@@ -8,6 +8,7 @@
 #include "kiosk/store/work_repo.hpp"
 
 #include <functional>
+#include <optional>
 #include <string>
 
 namespace kiosk::service {
@@ -22,7 +23,9 @@ struct ApplyOutcome {
 class SiteApplier {
 public:
     using Catalogue = std::function<const store::CatalogueDocument*()>;
-    SiteApplier(store::Store& store, Catalogue catalogue) : m_store(store), m_catalogue(std::move(catalogue)) {}
+    // `siteSeal` opens the sign-in factors a roster fact carries (none: they stay where they were set).
+    SiteApplier(store::Store& store, Catalogue catalogue, std::optional<store::Database::SealingKey> siteSeal = std::nullopt)
+        : m_store(store), m_catalogue(std::move(catalogue)), m_siteSeal(siteSeal) {}
 
     // Extra writes that must commit with the fact, e.g. the site log's cursor.
     using InTransaction = std::function<store::Status(store::Database&)>;
@@ -45,6 +48,7 @@ private:
 
     store::Store& m_store;
     Catalogue m_catalogue;
+    std::optional<store::Database::SealingKey> m_siteSeal;
 };
 
 } // namespace kiosk::service

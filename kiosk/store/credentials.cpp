@@ -188,11 +188,22 @@ std::chrono::seconds lockoutFor(int failures) {
 Status setCredential(Database& db, CredentialKind kind, std::string_view subject, std::string_view secret, HashCost cost,
                      domain::Timestamp now) {
     auto hash = hashSecret(secret, cost);
-    if (hash && db.sealingKey()) hash = seal(*db.sealingKey(), kind, subject, *hash);
     if (!hash) {
         Error e;
         e.code = 1;
         e.message = "could not hash the secret (out of memory?)";
+        return fail(e);
+    }
+    return putCredentialHash(db, kind, subject, *hash, now);
+}
+
+Status putCredentialHash(Database& db, CredentialKind kind, std::string_view subject, std::string_view bareHash, domain::Timestamp now) {
+    std::optional<std::string> hash{std::string(bareHash)};
+    if (db.sealingKey()) hash = seal(*db.sealingKey(), kind, subject, *hash);
+    if (!hash) {
+        Error e;
+        e.code = 1;
+        e.message = "could not seal the credential (out of memory?)";
         return fail(e);
     }
     auto stmt = db.prepare(
@@ -203,6 +214,25 @@ Status setCredential(Database& db, CredentialKind kind, std::string_view subject
     stmt->bind(1, credentialKindCode(kind)).bind(2, subject).bind(3, *hash).bind(4, domain::formatUtc(now));
     return stmt->run();
 }
+
+Result<std::optional<std::string>> credentialHash(Database& db, CredentialKind kind, std::string_view subject) {
+    auto stmt = db.prepare("SELECT hash FROM credential WHERE kind = ?1 AND subject_id = ?2;");
+    if (!stmt) return fail(stmt.error());
+    stmt->bind(1, credentialKindCode(kind)).bind(2, subject);
+    auto row = stmt->step();
+    if (!row) return fail(row.error());
+    if (!*row) return std::optional<std::string>();
+    std::string hash = stmt->getText(0);
+    if (isSealed(hash)) {
+        if (!db.sealingKey()) return fail(keyError("does not have"));
+        auto opened = unseal(*db.sealingKey(), kind, subject, hash);
+        if (!opened) return fail(keyError("cannot open with its credential.key (another kiosk's, or a new one)"));
+        hash = std::move(*opened);
+    }
+    return std::optional<std::string>(std::move(hash));
+}
+
+std::optional<CredentialKind> credentialKindFromCode(std::string_view code) { return kindFromCode(code); }
 
 Result<bool> hasCredential(Database& db, CredentialKind kind, std::string_view subject) {
     auto stmt = db.prepare("SELECT 1 FROM credential WHERE kind = ?1 AND subject_id = ?2;");

@@ -42,6 +42,13 @@ bool validPin(std::string_view pin);
 
 Status setCredential(Database& db, CredentialKind kind, std::string_view subject, std::string_view secret, HashCost cost,
                      domain::Timestamp now);
+// A hash made elsewhere (another machine of the site: kiosk/store/roster_facts.hpp),
+// stored sealed with this connection's key as setCredential would.
+Status putCredentialHash(Database& db, CredentialKind kind, std::string_view subject, std::string_view bareHash, domain::Timestamp now);
+// The bare hash on file (opened with the connection's key), for sharing it
+// sealed with the site's key; nullopt when there is none.
+Result<std::optional<std::string>> credentialHash(Database& db, CredentialKind kind, std::string_view subject);
+std::optional<CredentialKind> credentialKindFromCode(std::string_view code);
 Result<bool> hasCredential(Database& db, CredentialKind kind, std::string_view subject);
 
 enum class CheckOutcome { Accepted, Wrong, LockedOut, Unknown };

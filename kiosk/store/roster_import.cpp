@@ -1,5 +1,7 @@
 #include "kiosk/store/roster_import.hpp"
 
+#include "kiosk/store/roster_facts.hpp"
+
 #include "kiosk/domain/text_fold.hpp"
 #include "kiosk/store/credentials.hpp"
 #include "kiosk/store/ids.hpp"
@@ -388,8 +390,17 @@ ImportReport importRosterText(Store& store, std::string_view jsonText) {
     RosterData data;
     ImportReport report = parseWith(jsonText, data, &store.db());
     if (!report.ok()) return report;
-    if (auto s = writeRoster(store.db(), data); !s) {
-        report.fileError = "nothing was imported: " + s.error().describe();
+    // The rows and their place on the site log commit together.
+    auto written = [&]() -> Status {
+        auto tx = edsync::sqlite::Transaction::begin(store.db());
+        if (!tx) return edsync::fail(tx.error());
+        if (auto s = writeRosterRows(store.db(), data); !s) return s;
+        if (store.rosterShare())
+            if (auto s = store.rosterShare()(store.db(), rosterChangeOf(data)); !s) return s;
+        return tx->commit();
+    }();
+    if (!written) {
+        report.fileError = "nothing was imported: " + written.error().describe();
         report.sessions = report.students = report.registrations = 0;
     }
     return report;

@@ -188,12 +188,25 @@ constexpr std::string_view kV5 = R"sql(
 ALTER TABLE student ADD COLUMN grade_level TEXT NOT NULL DEFAULT '';
 )sql";
 
+// Version 6: roster rows shared on the site log carry the hybrid logical
+// clock of the change that last wrote them here: an older import reaching
+// this kiosk late does not undo a newer one (kiosk/store/roster_facts.hpp).
+constexpr std::string_view kV6 = R"sql(
+CREATE TABLE roster_stamp (
+  kind TEXT NOT NULL,
+  key  TEXT NOT NULL,
+  hlc  TEXT NOT NULL,
+  PRIMARY KEY (kind, key)
+) WITHOUT ROWID;
+)sql";
+
 constexpr std::array kMigrations{
     edsync::sqlite::Migration{1, kV1},
     edsync::sqlite::Migration{2, kV2},
     edsync::sqlite::Migration{3, kV3},
     edsync::sqlite::Migration{4, kV4},
     edsync::sqlite::Migration{5, kV5},
+    edsync::sqlite::Migration{6, kV6},
 };
 
 #ifdef KIOSK_SCHEMA_NEXT_FOR_UPGRADE_TESTS

@@ -12,7 +12,7 @@
 
 namespace kiosk::store {
 
-enum class FactType { Attendance, Work, Ack, AuditHead };
+enum class FactType { Attendance, Work, Ack, AuditHead, Roster };
 
 struct SiteFact {
     FactType type = FactType::Attendance;

@@ -15,7 +15,8 @@ using edsync::sqlite::Error;
 using edsync::sqlite::Result;
 using edsync::sqlite::Status;
 
-struct SiteFact;  // site_facts.hpp
+struct SiteFact;      // site_facts.hpp
+struct RosterChange;  // roster_facts.hpp
 
 class Store {
 public:
@@ -57,6 +58,10 @@ public:
     Status shareWorkFact(std::string_view eventId);
     // The audit chain's new head, for the hub to keep (site_facts.hpp).
     Status shareAuditHead(std::int64_t seq, std::string_view hash, std::string_view at);
+    // Where an imported roster goes for the rest of the site (roster_facts.hpp).
+    using RosterShare = std::function<Status(Database&, const RosterChange&)>;
+    void setRosterShare(RosterShare share) { m_rosterShare = std::move(share); }
+    const RosterShare& rosterShare() const { return m_rosterShare; }
 
 private:
     explicit Store(Database db) : m_db(std::move(db)) {}
@@ -69,6 +74,7 @@ private:
     std::string m_siteName;
     int m_schemaVersion = 0;
     FactSink m_factSink;
+    RosterShare m_rosterShare;
     domain::HlcClock m_hlc;
 };
 

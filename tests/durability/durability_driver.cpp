@@ -546,7 +546,7 @@ int main(int argc, char** argv) {
         // needs it too to check a reviewer's PIN.
         if (std::string error; !app::attachCredentialKey(*s, error)) die("credential key: " + error);
         // Every fact this process commits goes on the site log with it.
-        app::publishToSite(*s);
+        app::publishToSite(*s, *site);
         if (o.finalSync) return finalSiteSync(o, *s, *site);
     }
     if (o.finalSync) return finalSync(o, *s);

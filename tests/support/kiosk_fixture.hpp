@@ -1,6 +1,7 @@
 #pragma once
 // Shared set-up for store, service and crash tests: a small roster, a clock
 // the test moves by hand, and one-line SQL queries for assertions.
+#include "kiosk/store/ids.hpp"
 #include "kiosk/store/roster_import.hpp"
 #include "kiosk/store/store.hpp"
 

@@ -3,6 +3,7 @@
 #include "kiosk/app/credential_key.hpp"
 #include "kiosk/app/install_paths.hpp"
 #include "kiosk/app/privileges.hpp"
+#include "kiosk/app/site_wiring.hpp"
 
 #include <chrono>
 #include <cstdlib>
@@ -122,6 +123,9 @@ std::optional<store::Store> Context::openStore(int& exitCode) {
         return std::nullopt;
     }
     attachKey(*store);
+    // On a site with a hub, what a command writes (a roster import) reaches the other machines.
+    std::string why;
+    if (auto cfg = config(why); cfg && cfg->hub) publishToSite(*store, *cfg);
     return std::move(*store);
 }
 

@@ -39,7 +39,7 @@ struct Station {
         : file(dir / "kiosk.db"), store(std::move(store::Store::open(dir / "kiosk.db").value())) {
         REQUIRE(store.setSite(kSite, "Riverbend High School").ok());
         REQUIRE(store::writeRoster(store.db(), test::smallRoster()).ok());
-        app::publishToSite(store);
+        app::publishToSite(store, config);
         site = app::makeSiteLink(config, file, store.kioskId());
         REQUIRE_MESSAGE(site.link, site.error);
         attendance.setOnCommitted([this] { site.link->notify(); });

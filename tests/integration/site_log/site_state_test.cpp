@@ -91,7 +91,7 @@ struct Station {
         : file(dir / "kiosk.db"), store(std::move(store::Store::open(dir / "kiosk.db").value())) {
         REQUIRE(store.setSite(kSite, "Riverbend High School").ok());
         REQUIRE(store::writeRoster(store.db(), test::smallRoster()).ok());
-        app::publishToSite(store);
+        app::publishToSite(store, config);
         sync = app::makeSyncEngine(config, file, store.kioskId());
         REQUIRE_MESSAGE(sync.engine, sync.error);
         attendance.setOnCommitted([this] { sync.wake(); });

@@ -1,0 +1,357 @@
+#include "kiosk/store/roster_facts.hpp"
+
+#include "kiosk/store/credentials.hpp"
+#include "kiosk/store/ids.hpp"
+#include "kiosk/store/roster_repo.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+#include <mutex>
+
+namespace kiosk::store {
+
+using edsync::fail;
+using nlohmann::json;
+
+namespace {
+
+constexpr int kRosterFactVersion = 1;
+constexpr std::size_t kMaxId = 200;
+
+// The kinds of row a stamp is kept for.
+constexpr std::string_view kSessionRow = "session";
+constexpr std::string_view kStudentRow = "student";
+constexpr std::string_view kRegistrationRow = "registration";
+constexpr std::string_view kGradeRow = "grade";
+
+std::string pairKey(std::string_view session, std::string_view student) {
+    std::string key(session);
+    key += '\x1f';  // a separator no identifier carries (the parser refuses control characters)
+    key += student;
+    return key;
+}
+
+std::string credentialContext(std::string_view kind, std::string_view subject) {
+    return "tsk-site-credential:" + std::string(kind) + ":" + std::string(subject);
+}
+
+// Ed-Fi shapes, as a roster file has them, so a received change passes the
+// same validation as an import (roster_import.hpp).
+json sessionJson(const SessionInfo& s) {
+    json ext{{"title", s.title},
+             {"room", s.room},
+             {"startTime", domain::formatUtc(s.scheduledStart)},
+             {"lateAfterMinutes", s.lateAfterMinutes},
+             {"noShowAfterMinutes", s.noShowAfterMinutes}};
+    if (s.schoolId) ext["schoolId"] = *s.schoolId;
+    return json{{"administrationIdentifier", s.sessionId},
+                {"assessmentReference", {{"assessmentIdentifier", s.assessmentIdentifier}, {"namespace", s.assessmentNamespace}}},
+                {"assigningEducationOrganizationReference", {{"educationOrganizationId", s.assigningEdOrgId}}},
+                {"_ext", {{"testsite", ext}}}};
+}
+
+json studentJson(const Student& s) {
+    json j{{"studentUniqueId", s.studentUniqueId}, {"firstName", s.firstName}, {"lastSurname", s.lastSurname}};
+    if (!s.middleName.empty()) j["middleName"] = s.middleName;
+    if (!s.gradeLevel.empty()) j["gradeLevel"] = s.gradeLevel;
+    return j;
+}
+
+json registrationJson(const Registration& r) {
+    json acc = json::array();
+    for (const auto& a : r.scheduledAccommodations) acc.push_back({{"accommodationDescriptor", a}});
+    return json{{"assessmentAdministrationReference", {{"administrationIdentifier", r.sessionId}}},
+                {"studentSchoolAssociationReference", {{"studentUniqueId", r.studentUniqueId}}},
+                {"assessmentAccommodations", acc}};
+}
+
+bool plainText(const json& j, const char* key, std::string& out, std::size_t max) {
+    auto it = j.find(key);
+    if (it == j.end() || !it->is_string()) return false;
+    out = it->get<std::string>();
+    if (out.empty() || out.size() > max) return false;
+    for (unsigned char c : out)
+        if (c < 0x20 || c == 0x7f) return false;
+    return true;
+}
+
+// The stamp of the change that last wrote a row here ("" when none did).
+Result<std::string> stampOf(Database& db, std::string_view kind, std::string_view key) {
+    auto stmt = db.prepare("SELECT hlc FROM roster_stamp WHERE kind = ?1 AND key = ?2;");
+    if (!stmt) return fail(stmt.error());
+    stmt->bind(1, kind).bind(2, key);
+    auto row = stmt->step();
+    if (!row) return fail(row.error());
+    return *row ? stmt->getText(0) : std::string();
+}
+
+Status stamp(Database& db, std::string_view kind, std::string_view key, std::string_view hlc) {
+    auto stmt = db.prepare(
+        "INSERT INTO roster_stamp (kind, key, hlc) VALUES (?1, ?2, ?3)"
+        " ON CONFLICT (kind, key) DO UPDATE SET hlc = max(hlc, excluded.hlc);");
+    if (!stmt) return fail(stmt.error());
+    stmt->bind(1, kind).bind(2, key).bind(3, hlc);
+    return stmt->run();
+}
+
+// Whether a change stamped `hlc` is newer than what wrote the row here; if
+// so the row is stamped with it (the caller then writes the row).
+Result<bool> claimRow(Database& db, std::string_view kind, std::string_view key, std::string_view hlc) {
+    auto known = stampOf(db, kind, key);
+    if (!known) return fail(known.error());
+    // HLC text is fixed-width: text order is clock order.
+    if (!known->empty() && *known >= hlc) return false;
+    if (auto s = stamp(db, kind, key, hlc); !s) return fail(s.error());
+    return true;
+}
+
+std::string credentialRow(std::string_view kind) { return "credential:" + std::string(kind); }
+
+} // namespace
+
+bool RosterChange::empty() const {
+    return rows.sessions.empty() && rows.students.empty() && rows.registrations.empty() && withdrawn.empty() && grades.empty() &&
+           credentialSubjects.empty() && credentials.empty();
+}
+
+RosterChange rosterChangeOf(const RosterData& data) {
+    RosterChange c;
+    c.rows = data;
+    for (auto& s : c.rows.students) {
+        if (!s.birthDate.empty()) c.credentialSubjects.emplace_back(std::string(credentialKindCode(CredentialKind::StudentBirthDate)), s.studentUniqueId);
+        s.birthDate.clear();
+    }
+    return c;
+}
+
+std::vector<SiteFact> rosterFacts(const RosterChange& change, const RosterShareContext& ctx, const std::string& eventIdPrefix) {
+    std::vector<SiteFact> facts;
+    json current;
+    std::size_t size = 0;
+    auto start = [&] {
+        current = json{{"v", kRosterFactVersion}, {"fact", "roster"}, {"kiosk", ctx.kioskId}, {"site", ctx.siteId}, {"hlc", ctx.hlc}};
+        size = current.dump().size() + 160;  // the event id and the lists' own syntax
+    };
+    auto flush = [&] {
+        if (size == 0) return;
+        const std::string id = eventIdPrefix + "-" + std::to_string(facts.size());
+        current["eventId"] = id;
+        facts.push_back(SiteFact{FactType::Roster, id, "roster", current.dump()});
+        size = 0;
+    };
+    // Adds one item to the list at `path`, starting a new fact when this one is full.
+    auto add = [&](const char* group, const char* list, json item) {
+        const std::size_t bytes = item.dump().size() + 1;
+        if (size == 0 || size + bytes > kMaxRosterFactBytes) {
+            flush();
+            start();
+        }
+        json& target = group ? current[group][list] : current[list];
+        target.push_back(std::move(item));
+        size += bytes;
+    };
+    // References first: a registration's session and student travel before it.
+    for (const auto& s : change.rows.sessions) add("roster", "assessmentAdministrations", sessionJson(s));
+    for (const auto& s : change.rows.students) add("roster", "students", studentJson(s));
+    for (const auto& r : change.rows.registrations) add("roster", "studentAssessmentRegistrations", registrationJson(r));
+    for (const auto& w : change.withdrawn) add(nullptr, "withdrawn", json{{"session", w.sessionId}, {"student", w.studentUniqueId}});
+    for (const auto& g : change.grades) add(nullptr, "grades", json{{"student", g.studentUniqueId}, {"grade", g.gradeLevel}});
+    for (const auto& c : change.credentials) add(nullptr, "credentials", json{{"kind", c.kind}, {"subject", c.subject}, {"sealed", c.sealed}});
+    flush();
+    return facts;
+}
+
+Status shareRosterChange(Database& db, const RosterChange& change, const RosterShareContext& ctx) {
+    if (change.empty()) return {};
+    for (const auto& s : change.rows.sessions)
+        if (auto st = stamp(db, kSessionRow, s.sessionId, ctx.hlc); !st) return st;
+    for (const auto& s : change.rows.students)
+        if (auto st = stamp(db, kStudentRow, s.studentUniqueId, ctx.hlc); !st) return st;
+    for (const auto& r : change.rows.registrations)
+        if (auto st = stamp(db, kRegistrationRow, pairKey(r.sessionId, r.studentUniqueId), ctx.hlc); !st) return st;
+    for (const auto& w : change.withdrawn)
+        if (auto st = stamp(db, kRegistrationRow, pairKey(w.sessionId, w.studentUniqueId), ctx.hlc); !st) return st;
+    for (const auto& g : change.grades)
+        if (auto st = stamp(db, kGradeRow, g.studentUniqueId, ctx.hlc); !st) return st;
+    RosterChange out = change;
+    for (const auto& [kind, subject] : change.credentialSubjects) {
+        if (auto st = stamp(db, credentialRow(kind), subject, ctx.hlc); !st) return st;
+        auto parsedKind = credentialKindFromCode(kind);
+        if (!ctx.siteSeal || !parsedKind) continue;  // without the site's key a factor stays on this machine
+        auto hash = credentialHash(db, *parsedKind, subject);
+        if (!hash) return fail(hash.error());
+        if (!*hash) continue;
+        auto sealed = sealValue(*ctx.siteSeal, credentialContext(kind, subject), **hash);
+        if (!sealed) continue;
+        out.credentials.push_back({kind, subject, std::move(*sealed)});
+    }
+    if (!ctx.sink || !*ctx.sink) return {};
+    for (const auto& fact : rosterFacts(out, ctx, uuidV7(systemNow())))
+        if (auto s = (*ctx.sink)(db, fact); !s) return s;
+    return {};
+}
+
+RosterShare makeRosterShare(RosterShareSetup setup) {
+    struct ShareClock {
+        std::mutex mutex;
+        domain::HlcClock hlc;
+    };
+    auto shared = std::make_shared<RosterShareSetup>(std::move(setup));
+    auto clock = std::make_shared<ShareClock>();
+    return [shared, clock](Database& db, const RosterChange& change) -> Status {
+        if (change.empty()) return {};
+        auto top = db.prepare("SELECT max(hlc) FROM roster_stamp;");
+        if (!top) return fail(top.error());
+        auto row = top->step();
+        if (!row) return fail(row.error());
+        const domain::Hlc floor = domain::parseHlc(top->getOptionalText(0).value_or("")).value_or(domain::Hlc{});
+        const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(systemNow().time_since_epoch()).count();
+        RosterShareContext ctx;
+        {
+            std::lock_guard lock(clock->mutex);
+            ctx.hlc = domain::encodeHlc(clock->hlc.tickAbove(std::clamp<std::int64_t>(now, 0, domain::kHlcMaxWallMs), floor));
+        }
+        ctx.kioskId = shared->kioskId;
+        ctx.siteId = shared->siteId;
+        ctx.siteSeal = shared->siteSeal ? &*shared->siteSeal : nullptr;
+        ctx.sink = &shared->sink;
+        return shareRosterChange(db, change, ctx);
+    };
+}
+
+DecodedRoster decodeRosterFact(std::string_view payload) {
+    DecodedRoster d;
+    if (payload.size() > kMaxFactBytes) return d;
+    json j = json::parse(payload, nullptr, false);
+    if (!j.is_object()) return d;
+    auto type = j.find("fact");
+    if (type == j.end() || !type->is_string() || *type != "roster") return d;
+    d.isRoster = true;
+    auto v = j.find("v");
+    if (v == j.end() || !v->is_number_integer() || v->get<int>() != kRosterFactVersion) {
+        d.error = "roster fact of an unknown version";
+        return d;
+    }
+    if (!plainText(j, "eventId", d.eventId, 64) || !plainText(j, "kiosk", d.kioskId, 64) || !plainText(j, "hlc", d.hlc, 40) ||
+        !domain::parseHlc(d.hlc)) {
+        d.error = "roster fact with a missing or malformed id or clock";
+        return d;
+    }
+    if (auto roster = j.find("roster"); roster != j.end()) {
+        if (!roster->is_object()) {
+            d.error = "roster fact whose rows are not an object";
+            return d;
+        }
+        d.rosterJson = roster->dump();
+    }
+    auto list = [&](const char* key) -> const json* {
+        auto it = j.find(key);
+        if (it == j.end()) return nullptr;
+        return it->is_array() ? &*it : nullptr;
+    };
+    for (const char* key : {"withdrawn", "grades", "credentials"})
+        if (j.contains(key) && !list(key)) {
+            d.error = std::string("roster fact whose ") + key + " is not a list";
+            return d;
+        }
+    if (const json* w = list("withdrawn"))
+        for (const auto& item : *w) {
+            RosterPair p;
+            if (!item.is_object() || !plainText(item, "session", p.sessionId, kMaxId) || !plainText(item, "student", p.studentUniqueId, kMaxId)) {
+                d.error = "roster fact with a malformed withdrawal";
+                return d;
+            }
+            d.withdrawn.push_back(std::move(p));
+        }
+    if (const json* g = list("grades"))
+        for (const auto& item : *g) {
+            RosterGrade grade;
+            if (!item.is_object() || !plainText(item, "student", grade.studentUniqueId, kMaxId) ||
+                !plainText(item, "grade", grade.gradeLevel, 40)) {
+                d.error = "roster fact with a malformed grade";
+                return d;
+            }
+            d.grades.push_back(std::move(grade));
+        }
+    if (const json* c = list("credentials"))
+        for (const auto& item : *c) {
+            SharedCredential cred;
+            if (!item.is_object() || !plainText(item, "kind", cred.kind, 40) || !credentialKindFromCode(cred.kind) ||
+                !plainText(item, "subject", cred.subject, kMaxId) || !plainText(item, "sealed", cred.sealed, 1024)) {
+                d.error = "roster fact with a malformed sign-in factor";
+                return d;
+            }
+            d.credentials.push_back(std::move(cred));
+        }
+    return d;
+}
+
+Result<RosterApplied> applyRosterFact(Database& db, const DecodedRoster& fact, const Database::SealingKey* siteSeal) {
+    RosterData rows;
+    if (!fact.rosterJson.empty()) {
+        json root = json::parse(fact.rosterJson, nullptr, false);
+        ImportReport report = parseRosterDocument(root, rows, &db);
+        if (!report.ok()) return RosterApplied{RosterApplied::What::Refused, report.fileError};
+        for (const auto& p : report.problems) {
+            // A registration whose student or session is still on its way waits
+            // for it; anything else in the rows is malformed.
+            if (p.where.rfind("$.studentAssessmentRegistrations", 0) == 0 && p.message.find("not in the file or the kiosk") != std::string::npos)
+                return RosterApplied{RosterApplied::What::Waiting, "roster"};
+            return RosterApplied{RosterApplied::What::Refused, "roster rows refused at " + p.where};
+        }
+    }
+    // Every factor opens, or nothing is written.
+    std::vector<std::string> hashes;
+    for (const auto& c : fact.credentials) {
+        if (!siteSeal) break;  // without the site's key none can be opened: the factors stay where they were set
+        auto hash = openValue(*siteSeal, credentialContext(c.kind, c.subject), c.sealed);
+        if (!hash) return RosterApplied{RosterApplied::What::Refused, "a sign-in factor sealed with another site's key"};
+        hashes.push_back(std::move(*hash));
+    }
+    const std::string& hlc = fact.hlc;
+    for (const auto& s : rows.sessions) {
+        auto mine = claimRow(db, kSessionRow, s.sessionId, hlc);
+        if (!mine) return fail(mine.error());
+        if (*mine)
+            if (auto st = upsertSession(db, s); !st) return fail(st.error());
+    }
+    for (const auto& s : rows.students) {
+        auto mine = claimRow(db, kStudentRow, s.studentUniqueId, hlc);
+        if (!mine) return fail(mine.error());
+        if (!*mine) continue;
+        Student stored = s;
+        stored.birthDate.clear();
+        if (auto st = upsertStudent(db, stored); !st) return fail(st.error());
+    }
+    for (const auto& r : rows.registrations) {
+        auto mine = claimRow(db, kRegistrationRow, pairKey(r.sessionId, r.studentUniqueId), hlc);
+        if (!mine) return fail(mine.error());
+        if (*mine)
+            if (auto st = upsertRegistration(db, r); !st) return fail(st.error());
+    }
+    for (const auto& w : fact.withdrawn) {
+        auto mine = claimRow(db, kRegistrationRow, pairKey(w.sessionId, w.studentUniqueId), hlc);
+        if (!mine) return fail(mine.error());
+        if (*mine)
+            if (auto st = withdrawRegistration(db, w.sessionId, w.studentUniqueId); !st) return fail(st.error());
+    }
+    for (const auto& g : fact.grades) {
+        auto mine = claimRow(db, kGradeRow, g.studentUniqueId, hlc);
+        if (!mine) return fail(mine.error());
+        if (*mine)
+            if (auto st = setStudentGrade(db, g.studentUniqueId, g.gradeLevel); !st) return fail(st.error());
+    }
+    for (std::size_t i = 0; i < hashes.size(); ++i) {
+        const SharedCredential& c = fact.credentials[i];
+        auto mine = claimRow(db, credentialRow(c.kind), c.subject, hlc);
+        if (!mine) return fail(mine.error());
+        if (*mine)
+            if (auto st = putCredentialHash(db, *credentialKindFromCode(c.kind), c.subject, hashes[i], systemNow()); !st) return fail(st.error());
+    }
+    return RosterApplied{};
+}
+
+} // namespace kiosk::store
