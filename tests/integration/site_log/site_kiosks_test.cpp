@@ -3,9 +3,12 @@
 // facts committed on one station reach the other, "Mark no-shows" never
 // marks a student checked in elsewhere, and both end with the same records
 // for the state; once with the hub up, once with the hub down all session.
+#include "kiosk/app/credential_key.hpp"
 #include "kiosk/app/site_wiring.hpp"
 #include "kiosk/service/attendance_service.hpp"
 #include "kiosk/store/audit_log.hpp"
+#include "kiosk/store/credentials.hpp"
+#include "kiosk/store/roster_repo.hpp"
 #include "kiosk/store/site_facts.hpp"
 #include "sync/site/stream_reader.hpp"
 #include "support/kiosk_fixture.hpp"
@@ -35,10 +38,12 @@ struct Station {
     service::AttendanceService attendance{store, clock.clock()};
     app::SiteSetup site;
 
-    Station(const std::filesystem::path& dir, const app::KioskConfig& config)
+    // `withRoster`: the roster written here beforehand (as each station had it before the
+    // site log carried rosters); without, the station gets it from the site.
+    Station(const std::filesystem::path& dir, const app::KioskConfig& config, bool withRoster = true)
         : file(dir / "kiosk.db"), store(std::move(store::Store::open(dir / "kiosk.db").value())) {
         REQUIRE(store.setSite(kSite, "Riverbend High School").ok());
-        REQUIRE(store::writeRoster(store.db(), test::smallRoster()).ok());
+        if (withRoster) REQUIRE(store::writeRoster(store.db(), test::smallRoster()).ok());
         app::publishToSite(store, config);
         site = app::makeSiteLink(config, file, store.kioskId());
         REQUIRE_MESSAGE(site.link, site.error);
@@ -221,4 +226,56 @@ TEST_CASE("the audit chain's head reaches the hub with each entry, and a chain r
     REQUIRE(removed.ok());
     REQUIRE(removed->has_value());
     CHECK(removed->value().find("no longer in the chain") != std::string::npos);
+}
+
+TEST_CASE("a roster imported at the door reaches a lab machine that never had one: a student signs in there") {
+    if (test::natsServerPath().empty()) FAIL("nats-server is not installed (packaging/install-deps.sh installs it)");
+    Site site;
+    REQUIRE_MESSAGE(site.hub.start(), site.hub.error());
+    site.configureHub();
+    std::filesystem::create_directories(site.dir.path() / "door");
+    std::filesystem::create_directories(site.dir.path() / "lab");
+    Station door(site.dir.path() / "door", site.config, false);
+    Station lab(site.dir.path() / "lab", site.config, false);
+
+    const std::string roster = R"({"assessmentAdministrations": [{"administrationIdentifier": "ADM-1",
+        "assessmentReference": {"assessmentIdentifier": "WK-APPLIED-MATH", "namespace": "uri://testsite.example.org/assessment"},
+        "assigningEducationOrganizationReference": {"educationOrganizationId": 255901},
+        "_ext": {"testsite": {"title": "WorkKeys Applied Math", "room": "Lab 2", "startTime": "2026-11-23T13:00:00Z"}}}],
+      "students": [{"studentUniqueId": "S900001", "firstName": "Zoë", "lastSurname": "Ñúñez", "birthDate": "2009-04-12"},
+                   {"studentUniqueId": "S900002", "firstName": "Renée", "lastSurname": "Kowalski", "birthDate": "2008-02-29"}],
+      "studentAssessmentRegistrations": [
+        {"assessmentAdministrationReference": {"administrationIdentifier": "ADM-1"}, "studentSchoolAssociationReference": {"studentUniqueId": "S900001"}},
+        {"assessmentAdministrationReference": {"administrationIdentifier": "ADM-1"}, "studentSchoolAssociationReference": {"studentUniqueId": "S900002"}}]})";
+    auto report = store::importRosterText(door.store, roster);
+    REQUIRE(report.ok());
+    REQUIRE(report.problems.empty());
+    door.site.link->notify();
+
+    REQUIRE(site_test::waitUntil([&] {
+        auto rows = store::rosterForSession(lab.store.db(), "ADM-1");
+        return rows.ok() && rows->size() == 2;
+    }));
+    auto zoe = store::findStudent(lab.store.db(), "S900001");
+    REQUIRE(zoe.ok());
+    REQUIRE(zoe->has_value());
+    CHECK((*zoe)->displayName() == "Ñúñez, Zoë");
+    // The lab's link sealed it with the machine's credential key, as the window's connection has it.
+    std::string keyError;
+    REQUIRE_MESSAGE(app::attachCredentialKey(lab.store, keyError), keyError);
+    auto matches = store::credentialMatches(lab.store.db(), store::CredentialKind::StudentBirthDate, "S900001", "2009-04-12");
+    REQUIRE(matches.ok());
+    CHECK(*matches == std::optional<bool>(true));
+    // What the hub keeps holds no birth date in the clear, only its sealed hash.
+    REQUIRE(site_test::waitUntil([&] { return door.site.link->status().unpublished == 0; }));
+    std::string why;
+    auto cfg = app::siteLogConfig(site.config, "auditor", why);
+    REQUIRE_MESSAGE(cfg, why);
+    auto connection = edsync::site::SiteConnection::connect(*cfg);
+    REQUIRE(connection.ok());
+    auto onHub = edsync::site::lastMessage(**connection, "roster");
+    REQUIRE(onHub.ok());
+    REQUIRE(onHub->has_value());
+    CHECK((*onHub)->find("S900001") != std::string::npos);
+    CHECK((*onHub)->find("2009-04-12") == std::string::npos);
 }
