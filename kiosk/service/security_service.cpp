@@ -1,6 +1,7 @@
 #include "kiosk/service/security_service.hpp"
 
 #include "kiosk/store/audit_log.hpp"
+#include "kiosk/store/roster_facts.hpp"
 #include "kiosk/store/roster_repo.hpp"
 
 #include <nlohmann/json.hpp>
@@ -235,14 +236,16 @@ ActionResult SecurityService::setProctor(const std::string& proctorId, const std
     auto& db = m_store.db();
     auto tx = Transaction::begin(db);
     if (!tx) return ActionResult::failed(tx.error().describe());
-    auto stmt = db.prepare("INSERT INTO proctor (proctor_id, name, active, staff_unique_id) VALUES (?1, ?2, 1, ?3)"
-                           " ON CONFLICT (proctor_id) DO UPDATE SET name = excluded.name, active = 1,"
-                           " staff_unique_id = CASE WHEN excluded.staff_unique_id = '' THEN staff_unique_id ELSE excluded.staff_unique_id END;");
-    if (!stmt) return ActionResult::failed(stmt.error().describe());
-    stmt->bind(1, proctorId).bind(2, name).bind(3, staffUniqueId);
-    if (auto s = stmt->run(); !s) return ActionResult::failed(s.error().describe());
+    if (auto s = store::upsertProctor(db, proctorId, name, staffUniqueId); !s) return ActionResult::failed(s.error().describe());
     if (auto s = store::setCredential(db, store::CredentialKind::ProctorPin, proctorId, pin, store::HashCost::Interactive, m_clock()); !s)
         return ActionResult::failed(s.error().describe());
+    // The proctor signs in at any station of the site.
+    if (m_store.rosterShare()) {
+        store::RosterChange change;
+        change.proctors.push_back({proctorId, name, staffUniqueId});
+        change.credentialSubjects.emplace_back(std::string(store::credentialKindCode(store::CredentialKind::ProctorPin)), proctorId);
+        if (auto s = m_store.rosterShare()(db, change); !s) return ActionResult::failed(s.error().describe());
+    }
     if (auto s = store::appendAudit(m_store, m_clock(), "technician", "proctor.pin_set", json{{"proctor", proctorId}}.dump()); !s)
         return ActionResult::failed(s.error().describe());
     if (auto s = tx->commit(); !s) return ActionResult::failed(s.error().describe());
@@ -258,6 +261,11 @@ ActionResult SecurityService::setStudentPin(const std::string& studentId, const 
     if (!student || !*student) return ActionResult::refused("No student with that ID is on this kiosk.");
     if (auto s = store::setCredential(db, store::CredentialKind::StudentPin, studentId, pin, store::HashCost::Bulk, m_clock()); !s)
         return ActionResult::failed(s.error().describe());
+    if (m_store.rosterShare()) {
+        store::RosterChange change;
+        change.credentialSubjects.emplace_back(std::string(store::credentialKindCode(store::CredentialKind::StudentPin)), studentId);
+        if (auto s = m_store.rosterShare()(db, change); !s) return ActionResult::failed(s.error().describe());
+    }
     if (auto s = store::appendAudit(m_store, m_clock(), "technician", "student.pin_set", "{}"); !s)
         return ActionResult::failed(s.error().describe());
     if (auto s = tx->commit(); !s) return ActionResult::failed(s.error().describe());

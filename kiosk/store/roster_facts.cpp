@@ -26,6 +26,7 @@ constexpr std::string_view kSessionRow = "session";
 constexpr std::string_view kStudentRow = "student";
 constexpr std::string_view kRegistrationRow = "registration";
 constexpr std::string_view kGradeRow = "grade";
+constexpr std::string_view kProctorRow = "proctor";
 
 std::string pairKey(std::string_view session, std::string_view student) {
     std::string key(session);
@@ -113,7 +114,7 @@ std::string credentialRow(std::string_view kind) { return "credential:" + std::s
 } // namespace
 
 bool RosterChange::empty() const {
-    return rows.sessions.empty() && rows.students.empty() && rows.registrations.empty() && withdrawn.empty() && grades.empty() &&
+    return rows.sessions.empty() && rows.students.empty() && rows.registrations.empty() && proctors.empty() && withdrawn.empty() && grades.empty() &&
            credentialSubjects.empty() && credentials.empty();
 }
 
@@ -159,6 +160,7 @@ std::vector<SiteFact> rosterFacts(const RosterChange& change, const RosterShareC
     for (const auto& r : change.rows.registrations) add("roster", "studentAssessmentRegistrations", registrationJson(r));
     for (const auto& w : change.withdrawn) add(nullptr, "withdrawn", json{{"session", w.sessionId}, {"student", w.studentUniqueId}});
     for (const auto& g : change.grades) add(nullptr, "grades", json{{"student", g.studentUniqueId}, {"grade", g.gradeLevel}});
+    for (const auto& p : change.proctors) add(nullptr, "proctors", json{{"id", p.proctorId}, {"name", p.name}, {"staffId", p.staffUniqueId}});
     for (const auto& c : change.credentials) add(nullptr, "credentials", json{{"kind", c.kind}, {"subject", c.subject}, {"sealed", c.sealed}});
     flush();
     return facts;
@@ -176,6 +178,8 @@ Status shareRosterChange(Database& db, const RosterChange& change, const RosterS
         if (auto st = stamp(db, kRegistrationRow, pairKey(w.sessionId, w.studentUniqueId), ctx.hlc); !st) return st;
     for (const auto& g : change.grades)
         if (auto st = stamp(db, kGradeRow, g.studentUniqueId, ctx.hlc); !st) return st;
+    for (const auto& p : change.proctors)
+        if (auto st = stamp(db, kProctorRow, p.proctorId, ctx.hlc); !st) return st;
     RosterChange out = change;
     for (const auto& [kind, subject] : change.credentialSubjects) {
         if (auto st = stamp(db, credentialRow(kind), subject, ctx.hlc); !st) return st;
@@ -252,7 +256,7 @@ DecodedRoster decodeRosterFact(std::string_view payload) {
         if (it == j.end()) return nullptr;
         return it->is_array() ? &*it : nullptr;
     };
-    for (const char* key : {"withdrawn", "grades", "credentials"})
+    for (const char* key : {"withdrawn", "grades", "proctors", "credentials"})
         if (j.contains(key) && !list(key)) {
             d.error = std::string("roster fact whose ") + key + " is not a list";
             return d;
@@ -275,6 +279,22 @@ DecodedRoster decodeRosterFact(std::string_view payload) {
                 return d;
             }
             d.grades.push_back(std::move(grade));
+        }
+    if (const json* p = list("proctors"))
+        for (const auto& item : *p) {
+            ProctorRow row;
+            if (!item.is_object() || !plainText(item, "id", row.proctorId, 32) || !plainText(item, "name", row.name, 120)) {
+                d.error = "roster fact with a malformed proctor";
+                return d;
+            }
+            if (auto staff = item.find("staffId"); staff != item.end()) {
+                if (!staff->is_string() || staff->get_ref<const std::string&>().size() > 32) {
+                    d.error = "roster fact with a malformed proctor";
+                    return d;
+                }
+                row.staffUniqueId = staff->get<std::string>();
+            }
+            d.proctors.push_back(std::move(row));
         }
     if (const json* c = list("credentials"))
         for (const auto& item : *c) {
@@ -343,6 +363,12 @@ Result<RosterApplied> applyRosterFact(Database& db, const DecodedRoster& fact, c
         if (!mine) return fail(mine.error());
         if (*mine)
             if (auto st = setStudentGrade(db, g.studentUniqueId, g.gradeLevel); !st) return fail(st.error());
+    }
+    for (const auto& p : fact.proctors) {
+        auto mine = claimRow(db, kProctorRow, p.proctorId, hlc);
+        if (!mine) return fail(mine.error());
+        if (*mine)
+            if (auto st = upsertProctor(db, p.proctorId, p.name, p.staffUniqueId); !st) return fail(st.error());
     }
     for (std::size_t i = 0; i < hashes.size(); ++i) {
         const SharedCredential& c = fact.credentials[i];

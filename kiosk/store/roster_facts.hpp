@@ -40,8 +40,15 @@ struct SharedCredential {
     std::string sealed;   // the hash, sealed with the site's key
 };
 
+struct ProctorRow {
+    std::string proctorId;
+    std::string name;
+    std::string staffUniqueId;  // "" keeps the one on file
+};
+
 struct RosterChange {
-    RosterData rows;  // students carry no birth date: their factors are `credentials`
+    RosterData rows;
+    std::vector<ProctorRow> proctors;  // students carry no birth date: their factors are `credentials`
     std::vector<RosterPair> withdrawn;
     std::vector<RosterGrade> grades;
     // Whose sign-in factor changed (kind code, subject): read from the store
@@ -94,6 +101,7 @@ struct DecodedRoster {
     std::string rosterJson;  // the Ed-Fi shaped rows, validated when applied
     std::vector<RosterPair> withdrawn;
     std::vector<RosterGrade> grades;
+    std::vector<ProctorRow> proctors;
     std::vector<SharedCredential> credentials;
     std::string error;  // isRoster and malformed
 };

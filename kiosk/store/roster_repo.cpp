@@ -121,6 +121,15 @@ Status markSessionSignedOff(Database& db, std::string_view sessionId, domain::Ti
     return stmt->run();
 }
 
+Status upsertProctor(Database& db, std::string_view proctorId, std::string_view name, std::string_view staffUniqueId) {
+    auto stmt = db.prepare("INSERT INTO proctor (proctor_id, name, active, staff_unique_id) VALUES (?1, ?2, 1, ?3)"
+                           " ON CONFLICT (proctor_id) DO UPDATE SET name = excluded.name, active = 1,"
+                           " staff_unique_id = CASE WHEN excluded.staff_unique_id = '' THEN staff_unique_id ELSE excluded.staff_unique_id END;");
+    if (!stmt) return fail(stmt.error());
+    stmt->bind(1, proctorId).bind(2, name).bind(3, staffUniqueId);
+    return stmt->run();
+}
+
 Status upsertStudent(Database& db, const Student& s) {
     auto stmt = db.prepare(
         "INSERT INTO student (student_unique_id, first_name, middle_name, last_surname, birth_date, grade_level)"

@@ -13,6 +13,9 @@ Result<std::optional<SessionInfo>> findSession(Database& db, std::string_view se
 Status markSessionOpened(Database& db, std::string_view sessionId, domain::Timestamp at, std::string_view proctor);
 Status markSessionSignedOff(Database& db, std::string_view sessionId, domain::Timestamp at, std::string_view proctor);
 
+// A proctor's name and the state's staff ID (kept when none is given); active again.
+Status upsertProctor(Database& db, std::string_view proctorId, std::string_view name, std::string_view staffUniqueId);
+
 Status upsertStudent(Database& db, const Student& s);
 Result<std::optional<Student>> findStudent(Database& db, std::string_view studentUniqueId);
 

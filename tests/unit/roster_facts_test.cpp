@@ -1,6 +1,7 @@
 // A roster imported on one machine of a site reaches the others through the
 // site log (kiosk/store/roster_facts.hpp), without the network: the facts one
 // store publishes are applied to another through the site applier.
+#include "kiosk/service/security_service.hpp"
 #include "kiosk/service/site_apply.hpp"
 #include "kiosk/store/credentials.hpp"
 #include "kiosk/store/roster_facts.hpp"
@@ -186,4 +187,22 @@ TEST_CASE("a malformed roster fact is refused with a reason, never half applied"
     CHECK(test::queryInt(lab.store.db(), "SELECT count(*) FROM student;") == 0);
     auto noClock = lab.applier.apply(R"({"v":1,"fact":"roster","eventId":"e2","kiosk":"k","hlc":"soon"})");
     CHECK(noClock.what == service::ApplyOutcome::What::Refused);
+}
+
+TEST_CASE("a proctor's PIN set at one station signs that proctor in at another; a student's PIN too") {
+    Machine door("door"), second("door-2");
+    REQUIRE(door.import(rosterFile(test::smallRoster())).ok());
+    service::SecurityService security{door.store, [] { return test::sessionStart(); }};
+    REQUIRE(security.setProctor("P7", "Ms. Rivera", "482913", "STAFF-7").saved);
+    REQUIRE(security.setStudentPin("S100002", "5150").saved);
+    second.receive(door.published);
+    auto pin = store::credentialMatches(second.store.db(), store::CredentialKind::ProctorPin, "P7", "482913");
+    REQUIRE(pin.ok());
+    CHECK(*pin == std::optional<bool>(true));
+    CHECK(test::queryText(second.store.db(), "SELECT name || '/' || staff_unique_id FROM proctor WHERE proctor_id = 'P7';") ==
+          "Ms. Rivera/STAFF-7");
+    auto studentPin = store::credentialMatches(second.store.db(), store::CredentialKind::StudentPin, "S100002", "5150");
+    REQUIRE(studentPin.ok());
+    CHECK(*studentPin == std::optional<bool>(true));
+    for (const auto& f : door.published) CHECK(f.find("482913") == std::string::npos);
 }
