@@ -150,6 +150,14 @@ ApplyOutcome SiteApplier::applyInTransaction(std::string_view payload, bool from
 }
 
 int SiteApplier::retryParked() {
+    // A fact applied can end the wait of one parked before it (a roster cut
+    // into several facts that arrived out of order): again until none moves.
+    int total = 0;
+    for (int applied = retryParkedOnce(); applied > 0; applied = retryParkedOnce()) total += applied;
+    return total;
+}
+
+int SiteApplier::retryParkedOnce() {
     auto& db = m_store.db();
     std::vector<std::string> payloads;
     {

@@ -45,6 +45,7 @@ public:
 
 private:
     ApplyOutcome applyInTransaction(std::string_view payload, bool fromParking);
+    int retryParkedOnce();
 
     store::Store& m_store;
     Catalogue m_catalogue;

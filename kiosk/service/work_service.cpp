@@ -1,5 +1,7 @@
 #include "kiosk/service/work_service.hpp"
 
+#include "kiosk/store/roster_facts.hpp"
+
 #include "kiosk/service/projections.hpp"
 #include "kiosk/store/audit_log.hpp"
 #include "kiosk/store/roster_repo.hpp"
@@ -17,12 +19,33 @@ using nlohmann::json;
 WorkService::WorkService(store::Store& store, store::Clock clock, SecurityService& security)
     : m_store(store), m_clock(std::move(clock)), m_security(security) {}
 
-std::optional<std::string> WorkService::importCatalogue(std::string_view text) {
+std::optional<std::string> WorkService::importCatalogue(std::string_view text) { return saveCatalogue(text, true); }
+
+std::optional<std::string> WorkService::saveCatalogue(std::string_view text, bool share) {
     auto loaded = store::parseCatalogue(text);
     if (!loaded.document) return "task catalogue: " + loaded.error;
-    if (auto s = store::saveCatalogue(m_store.db(), text); !s) return s.error().describe();
+    auto& db = m_store.db();
+    auto tx = Transaction::begin(db);
+    if (!tx) return tx.error().describe();
+    if (auto s = store::saveCatalogue(db, text); !s) return s.error().describe();
+    if (share && m_store.rosterShare()) {
+        store::RosterChange change;
+        change.catalogue = std::string(text);
+        if (auto s = m_store.rosterShare()(db, change); !s) return s.error().describe();
+    }
+    if (auto s = tx->commit(); !s) return s.error().describe();
     m_catalogue = std::move(loaded.document);
+    m_catalogueText = std::string(text);
     return std::nullopt;
+}
+
+void WorkService::refreshCatalogue() {
+    auto saved = store::savedCatalogue(m_store.db());
+    if (!saved || !*saved || **saved == m_catalogueText) return;
+    auto loaded = store::parseCatalogue(**saved);
+    if (!loaded.document) return;  // what was there stays in use
+    m_catalogue = std::move(loaded.document);
+    m_catalogueText = std::move(**saved);
 }
 
 std::optional<std::string> WorkService::loadCatalogue(const std::filesystem::path& defaultFile) {
@@ -32,12 +55,14 @@ std::optional<std::string> WorkService::loadCatalogue(const std::filesystem::pat
         auto loaded = store::parseCatalogue(**saved);
         if (loaded.document) {
             m_catalogue = std::move(loaded.document);
+            m_catalogueText = std::move(**saved);
             return std::nullopt;
         }
     }
     auto text = edsync::files::readBounded(defaultFile, {.maxBytes = 4u << 20, .magic = {}, .jsonObject = true});
     if (!text) return "no task catalogue: " + text.error();
-    return importCatalogue(text.value());
+    // The shipped default: not shared (it must not override a catalogue the site imported elsewhere).
+    return saveCatalogue(text.value(), false);
 }
 
 ActionResult WorkService::apply(const std::string& entryId, const std::string& expectedStudent, const std::string& actor,

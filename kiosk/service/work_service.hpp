@@ -24,8 +24,11 @@ public:
 
     // The catalogue saved in the store, else the file given (first run).
     std::optional<std::string> loadCatalogue(const std::filesystem::path& defaultFile);
-    std::optional<std::string> importCatalogue(std::string_view jsonText);  // error message, or nothing
+    // Saves it and, on a site with a hub, shares it with every machine. The error message, or nothing.
+    std::optional<std::string> importCatalogue(std::string_view jsonText);
     const store::CatalogueDocument* catalogue() const { return m_catalogue ? &*m_catalogue : nullptr; }
+    // Takes up a catalogue another machine of the site saved here since (at a sign-in, not every frame).
+    void refreshCatalogue();
 
     void setOnCommitted(std::function<void()> callback) { m_onCommitted = std::move(callback); }
 
@@ -42,6 +45,7 @@ public:
     store::Result<domain::Progress> progress(const std::string& studentId);
 
 private:
+    std::optional<std::string> saveCatalogue(std::string_view jsonText, bool share);
     using Step = std::function<std::optional<domain::Refusal>(domain::WorkEntry&)>;
     ActionResult apply(const std::string& entryId, const std::string& expectedStudent, const std::string& actor, const std::string& kind,
                        const std::string& payload, const Step& step, bool createIfMissing, const std::string& studentForNew);
@@ -50,6 +54,7 @@ private:
     store::Clock m_clock;
     SecurityService& m_security;
     std::optional<store::CatalogueDocument> m_catalogue;
+    std::string m_catalogueText;  // what m_catalogue was read from
     std::function<void()> m_onCommitted;
 };
 

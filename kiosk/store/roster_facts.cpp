@@ -3,11 +3,13 @@
 #include "kiosk/store/credentials.hpp"
 #include "kiosk/store/ids.hpp"
 #include "kiosk/store/roster_repo.hpp"
+#include "kiosk/store/work_repo.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <memory>
 #include <mutex>
 
@@ -27,6 +29,7 @@ constexpr std::string_view kStudentRow = "student";
 constexpr std::string_view kRegistrationRow = "registration";
 constexpr std::string_view kGradeRow = "grade";
 constexpr std::string_view kProctorRow = "proctor";
+constexpr std::string_view kCatalogueRow = "catalogue";
 
 std::string pairKey(std::string_view session, std::string_view student) {
     std::string key(session);
@@ -115,7 +118,7 @@ std::string credentialRow(std::string_view kind) { return "credential:" + std::s
 
 bool RosterChange::empty() const {
     return rows.sessions.empty() && rows.students.empty() && rows.registrations.empty() && proctors.empty() && withdrawn.empty() && grades.empty() &&
-           credentialSubjects.empty() && credentials.empty();
+           credentialSubjects.empty() && credentials.empty() && !catalogue;
 }
 
 RosterChange rosterChangeOf(const RosterData& data) {
@@ -138,7 +141,9 @@ std::vector<SiteFact> rosterFacts(const RosterChange& change, const RosterShareC
     };
     auto flush = [&] {
         if (size == 0) return;
-        const std::string id = eventIdPrefix + "-" + std::to_string(facts.size());
+        char index[16];
+        std::snprintf(index, sizeof index, "-%05zu", facts.size());  // text order is the order of the cut
+        const std::string id = eventIdPrefix + index;
         current["eventId"] = id;
         facts.push_back(SiteFact{FactType::Roster, id, "roster", current.dump()});
         size = 0;
@@ -163,6 +168,12 @@ std::vector<SiteFact> rosterFacts(const RosterChange& change, const RosterShareC
     for (const auto& p : change.proctors) add(nullptr, "proctors", json{{"id", p.proctorId}, {"name", p.name}, {"staffId", p.staffUniqueId}});
     for (const auto& c : change.credentials) add(nullptr, "credentials", json{{"kind", c.kind}, {"subject", c.subject}, {"sealed", c.sealed}});
     flush();
+    if (change.catalogue) {
+        // Whole, in a fact of its own (shareRosterChange checked its size).
+        start();
+        current["catalogue"] = *change.catalogue;
+        flush();
+    }
     return facts;
 }
 
@@ -180,6 +191,8 @@ Status shareRosterChange(Database& db, const RosterChange& change, const RosterS
         if (auto st = stamp(db, kGradeRow, g.studentUniqueId, ctx.hlc); !st) return st;
     for (const auto& p : change.proctors)
         if (auto st = stamp(db, kProctorRow, p.proctorId, ctx.hlc); !st) return st;
+    if (change.catalogue)
+        if (auto st = stamp(db, kCatalogueRow, "site", ctx.hlc); !st) return st;
     RosterChange out = change;
     for (const auto& [kind, subject] : change.credentialSubjects) {
         if (auto st = stamp(db, credentialRow(kind), subject, ctx.hlc); !st) return st;
@@ -193,7 +206,17 @@ Status shareRosterChange(Database& db, const RosterChange& change, const RosterS
         out.credentials.push_back({kind, subject, std::move(*sealed)});
     }
     if (!ctx.sink || !*ctx.sink) return {};
-    for (const auto& fact : rosterFacts(out, ctx, uuidV7(systemNow())))
+    auto facts = rosterFacts(out, ctx, uuidV7(systemNow()));
+    for (const auto& fact : facts)
+        if (fact.json.size() > kMaxFactBytes) {
+            // Only a catalogue can be this large (rows are cut to fit): the caller's import fails whole.
+            Error e;
+            e.code = 1;
+            e.message = "the task catalogue is too large to go to the site's other machines (over " +
+                        std::to_string(kMaxFactBytes / 1024) + " KiB as a site fact); it was not imported";
+            return fail(e);
+        }
+    for (const auto& fact : facts)
         if (auto s = (*ctx.sink)(db, fact); !s) return s;
     return {};
 }
@@ -280,6 +303,13 @@ DecodedRoster decodeRosterFact(std::string_view payload) {
             }
             d.grades.push_back(std::move(grade));
         }
+    if (auto cat = j.find("catalogue"); cat != j.end()) {
+        if (!cat->is_string()) {
+            d.error = "roster fact whose catalogue is not text";
+            return d;
+        }
+        d.catalogue = cat->get<std::string>();  // parsed as a catalogue when applied
+    }
     if (const json* p = list("proctors"))
         for (const auto& item : *p) {
             ProctorRow row;
@@ -323,6 +353,10 @@ Result<RosterApplied> applyRosterFact(Database& db, const DecodedRoster& fact, c
             return RosterApplied{RosterApplied::What::Refused, "roster rows refused at " + p.where};
         }
     }
+    if (fact.catalogue) {
+        auto loaded = parseCatalogue(*fact.catalogue);
+        if (!loaded.document) return RosterApplied{RosterApplied::What::Refused, "task catalogue: " + loaded.error};
+    }
     // Every factor opens, or nothing is written.
     std::vector<std::string> hashes;
     for (const auto& c : fact.credentials) {
@@ -363,6 +397,12 @@ Result<RosterApplied> applyRosterFact(Database& db, const DecodedRoster& fact, c
         if (!mine) return fail(mine.error());
         if (*mine)
             if (auto st = setStudentGrade(db, g.studentUniqueId, g.gradeLevel); !st) return fail(st.error());
+    }
+    if (fact.catalogue) {
+        auto mine = claimRow(db, kCatalogueRow, "site", hlc);
+        if (!mine) return fail(mine.error());
+        if (*mine)
+            if (auto st = saveCatalogue(db, *fact.catalogue); !st) return fail(st.error());
     }
     for (const auto& p : fact.proctors) {
         auto mine = claimRow(db, kProctorRow, p.proctorId, hlc);

@@ -55,6 +55,7 @@ struct RosterChange {
     // and sealed for the site when shared.
     std::vector<std::pair<std::string, std::string>> credentialSubjects;
     std::vector<SharedCredential> credentials;  // filled when shared, read when received
+    std::optional<std::string> catalogue;       // the task catalogue's text, imported here: whole, in one fact (the default is ~2 KiB)
     bool empty() const;
 };
 
@@ -103,6 +104,7 @@ struct DecodedRoster {
     std::vector<RosterGrade> grades;
     std::vector<ProctorRow> proctors;
     std::vector<SharedCredential> credentials;
+    std::optional<std::string> catalogue;
     std::string error;  // isRoster and malformed
 };
 DecodedRoster decodeRosterFact(std::string_view payload);

@@ -5,6 +5,7 @@
 namespace kiosk::ui {
 
 void ReviewScreen::refresh() {
+    m_ui.services.work.refreshCatalogue();
     auto list = m_ui.services.work.awaitingReview();
     m_entries = list ? std::move(*list) : std::vector<domain::WorkEntry>{};
     m_evaluatorUnknown = m_ui.services.security.proctorStaffId(m_ui.proctorId).empty();

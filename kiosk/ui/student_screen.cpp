@@ -89,6 +89,7 @@ void StudentScreen::drawSignIn() {
     }
     m_idField.clear();
     m_student = Student{r.student->studentUniqueId, r.student->firstName + " " + r.student->lastSurname, {}, {}};
+    m_ui.services.work.refreshCatalogue();  // another machine of the site may have imported a new one
     reload();
     m_ui.feedback = {};
     if (m_hooks.signedIn) m_hooks.signedIn(r.scheduledAccommodations);

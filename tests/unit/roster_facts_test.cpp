@@ -3,6 +3,7 @@
 // store publishes are applied to another through the site applier.
 #include "kiosk/service/security_service.hpp"
 #include "kiosk/service/site_apply.hpp"
+#include "kiosk/service/work_service.hpp"
 #include "kiosk/store/credentials.hpp"
 #include "kiosk/store/roster_facts.hpp"
 #include "kiosk/store/roster_repo.hpp"
@@ -11,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <fstream>
 #include <random>
 
 using namespace kiosk;
@@ -205,4 +207,31 @@ TEST_CASE("a proctor's PIN set at one station signs that proctor in at another; 
     REQUIRE(studentPin.ok());
     CHECK(*studentPin == std::optional<bool>(true));
     for (const auto& f : door.published) CHECK(f.find("482913") == std::string::npos);
+}
+
+TEST_CASE("a task catalogue imported on one machine reaches the others; the shipped default never overrides it") {
+    Machine door("door"), lab("lab");
+    service::SecurityService doorSecurity{door.store, [] { return test::sessionStart(); }};
+    service::WorkService doorWork{door.store, [] { return test::sessionStart(); }, doorSecurity};
+    service::SecurityService labSecurity{lab.store, [] { return test::sessionStart(); }};
+    service::WorkService labWork{lab.store, [] { return test::sessionStart(); }, labSecurity};
+    const auto shipped = std::filesystem::path(KIOSK_ASSETS_DIR) / "tasks" / "work-readiness.json";
+    // The lab starts on the shipped default: nothing goes to the site for it.
+    REQUIRE_FALSE(labWork.loadCatalogue(shipped).has_value());
+    CHECK(lab.published.empty());
+
+    auto text = nlohmann::json::parse(std::ifstream(shipped));
+    text["areas"][0]["tasks"][0]["title"] = "Résumé and cover letter (district version)";
+    REQUIRE_FALSE(doorWork.importCatalogue(text.dump()).has_value());
+    REQUIRE(door.published.size() == 1);
+    lab.receive(door.published);
+    labWork.refreshCatalogue();
+    REQUIRE(labWork.catalogue() != nullptr);
+    const auto firstId = text["areas"][0]["tasks"][0]["id"].get<std::string>();
+    REQUIRE(labWork.catalogue()->catalogue.task(firstId) != nullptr);
+    CHECK(labWork.catalogue()->catalogue.task(firstId)->title == "Résumé and cover letter (district version)");
+
+    // A catalogue that is not one is refused whole.
+    CHECK(doorWork.importCatalogue(R"({"tasks": 7})").has_value());
+    CHECK(door.published.size() == 1);
 }
