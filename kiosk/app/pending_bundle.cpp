@@ -103,7 +103,12 @@ std::string sealBundle(const PendingBundle& bundle, const SiteKey& key) {
         if (!r.identity.empty()) item["identity"] = r.identity;
         records.push_back(std::move(item));
     }
-    std::string payload = nlohmann::json{{"manifest", manifest}, {"records", records}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    nlohmann::json doc{{"manifest", manifest}, {"records", records}};
+    if (!bundle.facts.empty()) {
+        doc["manifest"]["factCount"] = bundle.facts.size();
+        doc["facts"] = bundle.facts;
+    }
+    std::string payload = doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 
     std::string header = nlohmann::json{{"format", kFormat}, {"version", kVersion}, {"siteId", m.siteId}, {"kioskId", m.kioskId},
                                         {"createdAt", m.createdAt}, {"keyId", keyIdOf(keys)}}
@@ -213,6 +218,14 @@ edsync::Result<PendingBundle, BundleError> openBundle(std::string_view file, con
                 entry.at("version").get<std::int64_t>() != r.version || entry.at("hash").get<std::string>() != recordHash(r))
                 return edsync::fail(tampered("record " + std::to_string(i + 1) + " does not match its manifest hash"));
             out.records.push_back(std::move(r));
+        }
+        const auto factCount = m.value("factCount", std::size_t{0});
+        if (auto facts = doc.find("facts"); facts != doc.end()) {
+            if (!facts->is_array() || facts->size() != factCount)
+                return edsync::fail(tampered("the manifest's count of facts does not match the file"));
+            for (const auto& f : *facts) out.facts.push_back(f.get<std::string>());
+        } else if (factCount != 0) {
+            return edsync::fail(tampered("the manifest lists facts the file does not hold"));
         }
         return out;
     } catch (const nlohmann::json::exception&) {

@@ -17,8 +17,8 @@
 //
 // The payload holds a manifest (kiosk, site, count, created at, and a BLAKE2b
 // hash per record over resource, natural key, version, JSON and its write
-// guard) and the
-// records themselves; every hash and the count are checked on opening.
+// guard), the records themselves and the kiosk's facts (their count in the
+// manifest); every hash and count is checked on opening.
 #include "kiosk/app/site_key.hpp"
 #include "sync/core/result.hpp"
 
@@ -55,6 +55,11 @@ struct BundleManifest {
 struct PendingBundle {
     BundleManifest manifest;
     std::vector<BundleRecord> records;
+    // The exporting kiosk's slice of the site log: every fact it held
+    // (site_facts.hpp), in its order. An importing kiosk adds the ones it
+    // lacks (by event id) and builds the records itself, so a file can never
+    // carry an older picture than the events say. Empty in older files.
+    std::vector<std::string> facts;
 };
 
 // Hex BLAKE2b-256 over the record's resource, natural key, version and JSON

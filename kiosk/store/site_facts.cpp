@@ -101,6 +101,27 @@ Result<SiteFact> workFact(Database& db, std::string_view eventId) {
     return SiteFact{FactType::Work, std::string(eventId), "work", j.dump()};
 }
 
+Result<std::vector<SiteFact>> allFacts(Database& db) {
+    // One per-kiosk sequence spans both tables: merged in that order.
+    auto ordered = db.prepare("SELECT event_id, 0, seq FROM event UNION ALL SELECT event_id, 1, seq FROM work_event ORDER BY 3;");
+    if (!ordered) return fail(ordered.error());
+    std::vector<std::pair<std::string, bool>> ids;
+    for (;;) {
+        auto row = ordered->step();
+        if (!row) return fail(row.error());
+        if (!*row) break;
+        ids.emplace_back(ordered->getText(0), ordered->getInt(1) != 0);
+    }
+    std::vector<SiteFact> out;
+    out.reserve(ids.size());
+    for (const auto& [id, work] : ids) {
+        auto fact = work ? workFact(db, id) : attendanceFact(db, id);
+        if (!fact) return fail(fact.error());
+        out.push_back(std::move(*fact));
+    }
+    return out;
+}
+
 DecodeResult decodeFact(std::string_view text_) {
     DecodeResult r;
     if (text_.size() > kMaxFactBytes) {

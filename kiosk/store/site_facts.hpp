@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace kiosk::store {
 
@@ -29,6 +30,10 @@ using FactSink = std::function<Status(Database&, const SiteFact&)>;
 // Reads back the row just written (inside the same transaction) and encodes it.
 Result<SiteFact> attendanceFact(Database& db, std::string_view eventId);
 Result<SiteFact> workFact(Database& db, std::string_view eventId);
+
+// Every attendance and work fact this store holds, whoever recorded it, in
+// its order here (for a USB file: a slice of the site log).
+Result<std::vector<SiteFact>> allFacts(Database& db);
 
 // A fact as received, checked field by field; nothing unchecked reaches SQL.
 struct DecodedFact {

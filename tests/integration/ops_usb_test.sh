@@ -4,7 +4,9 @@
 # uploads them; every record arrives exactly once. A flipped byte and a file
 # from another site are refused with their own message and exit code. A's own
 # later sync finds its records as sent (no duplicates), and an old file
-# imported after newer versions reached the state changes nothing there.
+# imported after newer versions reached the state changes nothing there. A
+# kiosk with the roster adds the file's events (a slice of the site log) and
+# sends the records it builds from them as its own.
 kioskctl="$1"; queue="$2"; double="$3"; certs_script="$4"; seed="$5"
 source "$(dirname "$0")/ops_common.sh"
 
@@ -122,6 +124,22 @@ cmp -s "$work/state-v2.txt" "$work/state-after.txt" || fail "an old file changed
 run_expect 0 "$work/export2.log" ctl A export-pending "$work/usb/empty.tsk"
 must_contain "$work/export2.log" "nothing is waiting"
 [ ! -e "$work/usb/empty.tsk" ] || fail "an empty export was written"
+
+step "a kiosk of the site with the roster takes the file's events and sends the records as its own: nothing duplicated, nothing older"
+enrol_kiosk E 255901001
+run_expect 0 "$work/syncE.log" ctl E sync
+run_expect 0 "$work/importE.log" ctl E import-pending "$work/usb/v2.tsk"
+must_contain "$work/importE.log" "added here, 0 already here, 0 waiting"
+must_contain "$work/importE.log" "sending them as this kiosk's own"
+ctl E status --json >"$work/E-status.json"
+json_check "$work/E-status.json" 'd["waiting"] == 0 and d["outbox"]["studentAssessments"]["synced"] == 4'
+# The old file's events are all known here: nothing changes, here or at the state.
+run_expect 0 "$work/importE-old.log" ctl E import-pending "$work/usb/pending.tsk"
+must_contain "$work/importE-old.log" "events: 0 added here"
+received studentAssessments >"$work/r7.json"
+json_check "$work/r7.json" 'len(d["records"]) == 4 and all(r["posts"] == 2 for r in d["records"])'
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(json.dumps(sorted((r["body"]["studentAssessmentIdentifier"], r["body"].get("administrationEndDate")) for r in d["records"])))' "$work/r7.json" >"$work/state-e.txt"
+cmp -s "$work/state-v2.txt" "$work/state-e.txt" || fail "the imported events changed the state"
 
 step "run by root on a kiosk whose data belongs to the kiosk user: files stay that user's, the stick gets the export"
 if [ "$(id -u)" -ne 0 ] || ! id nobody >/dev/null 2>&1; then

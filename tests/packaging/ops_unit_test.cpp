@@ -64,6 +64,20 @@ TEST_CASE("usb bundle: sealed records open again unchanged on a kiosk with the s
     }
 }
 
+TEST_CASE("usb bundle: the kiosk's events travel with the records, sealed, and open again in order") {
+    auto bundle = sampleBundle();
+    bundle.facts = {R"({"fact":"attendance","eventId":"e-1","student":"S100001"})", R"({"fact":"work","eventId":"e-2"})"};
+    std::string file = sealBundle(bundle, siteKey());
+    CHECK(file.find("S100001") == std::string::npos);
+    auto opened = openBundle(file, siteKey());
+    REQUIRE(opened.ok());
+    CHECK(opened->facts == bundle.facts);
+    // A file without events (an older kiosk's) opens with none.
+    auto plain = openBundle(sealBundle(sampleBundle(), siteKey()), siteKey());
+    REQUIRE(plain.ok());
+    CHECK(plain->facts.empty());
+}
+
 TEST_CASE("usb bundle: every single flipped byte after the magic is refused") {
     std::string file = sealBundle(sampleBundle(), siteKey());
     int refused = 0;

@@ -191,7 +191,7 @@ TEST_CASE("a malformed roster fact is refused with a reason, never half applied"
     CHECK(noClock.what == service::ApplyOutcome::What::Refused);
 }
 
-TEST_CASE("a proctor's PIN set at one station signs that proctor in at another; a student's PIN too") {
+TEST_CASE("a proctor's PIN set at one station signs that proctor in at another, and a student's PIN too") {
     Machine door("door"), second("door-2");
     REQUIRE(door.import(rosterFile(test::smallRoster())).ok());
     service::SecurityService security{door.store, [] { return test::sessionStart(); }};
@@ -209,7 +209,7 @@ TEST_CASE("a proctor's PIN set at one station signs that proctor in at another; 
     for (const auto& f : door.published) CHECK(f.find("482913") == std::string::npos);
 }
 
-TEST_CASE("a task catalogue imported on one machine reaches the others; the shipped default never overrides it") {
+TEST_CASE("a task catalogue imported on one machine reaches the others, and the shipped default never overrides it") {
     Machine door("door"), lab("lab");
     service::SecurityService doorSecurity{door.store, [] { return test::sessionStart(); }};
     service::WorkService doorWork{door.store, [] { return test::sessionStart(); }, doorSecurity};

@@ -58,6 +58,8 @@ std::int64_t nowUnixMs();
 void addDataCommands(CLI::App& app, Context& ctx);      // import-roster, demo, export-session, import-tasks, migrate
 void addStatusCommand(CLI::App& app, Context& ctx);     // status
 void addSyncCommands(CLI::App& app, Context& ctx);      // sync, serve
+// What `sync` does (one pass, or the service asked to run one): its exit code.
+int runSyncPass(Context& ctx);
 void addAuditCommands(CLI::App& app, Context& ctx);     // verify-audit, audit-log
 void addSecurityCommands(CLI::App& app, Context& ctx);  // set-proctor-pin, set-student-pin, second-factor
 void addEnrolCommand(CLI::App& app, Context& ctx);      // enrol

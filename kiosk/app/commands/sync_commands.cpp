@@ -324,6 +324,8 @@ int serve(Context& ctx, int standbySeconds) {
 
 } // namespace
 
+int runSyncPass(Context& ctx) { return syncOnce(ctx, false); }
+
 void addSyncCommands(CLI::App& app, Context& ctx) {
     auto* syncCmd = app.add_subcommand("sync", "Run one sync pass with the state's Ed-Fi API (upload, then roster download). "
                                             "With the background service running, asks it to sync now (exit 10)");

@@ -5,11 +5,16 @@
 #include "kiosk/store/record_subject.hpp"
 
 #include "kiosk/app/bundle_upload.hpp"
+#include "kiosk/app/site_wiring.hpp"
 #include "kiosk/app/sync_wiring.hpp"
 #include "kiosk/app/pending_bundle.hpp"
 #include "kiosk/app/printable.hpp"
 #include "kiosk/app/privileges.hpp"
 #include "kiosk/service/security_service.hpp"
+#include "kiosk/service/site_apply.hpp"
+#include "kiosk/store/site_facts.hpp"
+#include "kiosk/store/work_repo.hpp"
+#include "sync/site/site_store.hpp"
 #include "kiosk/store/ids.hpp"
 #include "sync/core/files.hpp"
 #include "sync/outbox/outbox.hpp"
@@ -65,6 +70,12 @@ int exportPending(Context& ctx, const std::filesystem::path& file) {
     bundle.manifest.createdAt = domain::formatUtc(store::systemNow());
     for (auto& r : *pending)
         bundle.records.push_back({r.resource, r.naturalKey, r.version, std::move(r.json), std::move(r.etag), std::move(r.identity)});
+    auto facts = store::allFacts(store->db());
+    if (!facts) {
+        std::cerr << "export-pending: cannot read the events: " << facts.error().describe() << "\n";
+        return DataError;
+    }
+    for (auto& f : *facts) bundle.facts.push_back(std::move(f.json));
     std::string sealed = sealBundle(bundle, *key);
     std::string error;
     bool written = false;
@@ -96,12 +107,66 @@ int exportPending(Context& ctx, const std::filesystem::path& file) {
             return DataError;
         }
     }
-    std::cout << "wrote " << bundle.records.size() << " waiting record(s) to " << file.string() << " (signed and encrypted for site "
+    std::cout << "wrote " << bundle.records.size() << " waiting record(s) and " << bundle.facts.size() << " event(s) to " << file.string()
+              << " (signed and encrypted for site "
               << bundle.manifest.siteId << ")\n"
               << "Take it to another enrolled kiosk of this site with a network and run: testsite-kioskctl import-pending "
               << file.filename().string() << "\n"
               << "This kiosk keeps the records and sends them itself when it is online again; the state keeps one copy of each.\n";
     return Ok;
+}
+
+struct FactTally {
+    int added = 0;
+    int known = 0;
+    int waiting = 0;  // refer to what this kiosk has not got (a session from a roster it lacks), or could not be applied
+    int refused = 0;  // malformed
+};
+
+// The file's slice of the site log joins this kiosk's: each event once (by
+// its id), its projections and records for the state rebuilt here from the
+// union; on a site with a hub each new one goes on to the site log too.
+FactTally addFacts(store::Store& store, const KioskConfig& config, const std::vector<std::string>& facts) {
+    FactTally tally;
+    std::optional<store::CatalogueDocument> catalogue;
+    if (auto saved = store::savedCatalogue(store.db()); saved && *saved) catalogue = store::parseCatalogue(**saved).document;
+    service::SiteApplier applier(store, [&catalogue]() -> const store::CatalogueDocument* { return catalogue ? &*catalogue : nullptr; },
+                                 siteCredentialSeal(config));
+    for (const auto& payload : facts) {
+        auto tx = edsync::sqlite::Transaction::begin(store.db());
+        if (!tx) {
+            ++tally.waiting;
+            continue;
+        }
+        auto out = applier.applyWithin(payload);
+        if (!out.ok()) {
+            ++tally.waiting;  // rolled back with the transaction
+            continue;
+        }
+        if (out.what == service::ApplyOutcome::What::Applied && config.hub) {
+            auto decoded = store::decodeFact(payload);
+            if (decoded.fact) {
+                const char* subject = decoded.fact->type == store::FactType::Work ? "work" : "att";
+                if (auto queued = edsync::site::enqueue(store.db(), decoded.fact->eventId, subject, payload); !queued) {
+                    ++tally.waiting;
+                    continue;
+                }
+            }
+        }
+        if (auto s = tx->commit(); !s) {
+            ++tally.waiting;
+            continue;
+        }
+        switch (out.what) {
+        case service::ApplyOutcome::What::Applied: ++tally.added; break;
+        case service::ApplyOutcome::What::Duplicate: ++tally.known; break;
+        case service::ApplyOutcome::What::Parked: ++tally.waiting; break;
+        case service::ApplyOutcome::What::Refused: ++tally.refused; break;
+        default: break;
+        }
+    }
+    applier.retryParked();
+    return tally;
 }
 
 int importPending(Context& ctx, const std::filesystem::path& file) {
@@ -149,6 +214,28 @@ int importPending(Context& ctx, const std::filesystem::path& file) {
     std::cout << "verified: " << opened->records.size() << " record(s) from kiosk " << printable(m.kioskName.empty() ? m.kioskId : m.kioskName)
               << " (" << printable(m.kioskId) << ") of site " << printable(m.siteId) << ", exported " << printable(m.createdAt)
               << "; every record matches its hash\n";
+
+    if (!opened->facts.empty()) {
+        auto facts = addFacts(*store, *config, opened->facts);
+        std::cout << "events: " << facts.added << " added here, " << facts.known << " already here, " << facts.waiting
+                  << " waiting for what this kiosk lacks, " << facts.refused << " refused\n";
+        if (auto a = security.audit("technician", "usb.import_events",
+                                    nlohmann::json{{"fromKiosk", m.kioskId}, {"added", facts.added}, {"known", facts.known},
+                                                   {"waiting", facts.waiting}, {"refused", facts.refused}}
+                                        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+            !a) {
+            std::cerr << "import-pending: the events were added but not recorded in the audit log: " << a.error().describe() << "\n";
+            return DataError;
+        }
+        if (facts.waiting == 0 && facts.refused == 0) {
+            // The records are this kiosk's own now, built from every event it
+            // holds: they go through its one upload loop, guarded as its own
+            // writes are (on a site, by the uploader).
+            std::cout << "the file's records are built here from the events; sending them as this kiosk's own:\n";
+            return runSyncPass(ctx);
+        }
+        std::cout << "some events wait for what this kiosk lacks (its roster?); the file's records are sent as they are\n";
+    }
 
     auto creds = readCredentials(config->state->credentialsFile, why);
     if (!creds) {
