@@ -6,6 +6,7 @@
 #include "kiosk/store/edfi_mapping.hpp"
 #include "kiosk/store/event_log.hpp"
 #include "kiosk/store/roster_repo.hpp"
+#include "support/fixed_zone.hpp"
 #include "support/kiosk_fixture.hpp"
 #include "support/temp_dir.hpp"
 #include "sync/outbox/outbox.hpp"
@@ -197,6 +198,21 @@ TEST_CASE("opening a session writes one session event and no outbox record") {
     CHECK(info.openedBy == kProctor);
     // The other session stays closed.
     CHECK_FALSE(k.session(kDocsSession).openedAt.has_value());
+}
+
+TEST_CASE("each event records the zone's offset at its own time, across a DST change") {
+    // America/Chicago: CDT (-5 h) until 2026-11-01 07:00 UTC, then CST (-6 h).
+    // Whatever this machine's date, each event gets the offset of its time.
+    FixedZone zone("America/Chicago");
+    Kiosk k;
+    k.clock.set(*domain::parseIso8601("2026-10-31T13:00:00Z"));
+    k.open();
+    k.must(k.checkIn("S100001"));
+    CHECK(k.svc.checkOutEveryone(kMathSession, kProctor, {"S100001"}).saved == 1);  // the bulk path
+    k.clock.set(*domain::parseIso8601("2026-11-23T13:05:00Z"));
+    k.must(k.checkIn("S100002"));
+    CHECK(queryText(k.db(), "SELECT group_concat(kind || ':' || local_utc_offset_min, ' ') FROM (SELECT * FROM event ORDER BY seq);") ==
+          "session_opened:-300 checked_in:-300 checked_out:-300 checked_in:-360");
 }
 
 // --- one action, one transaction -------------------------------------------
