@@ -9,6 +9,7 @@
 #include "kiosk/app/sync_wiring.hpp"
 #include "kiosk/app/glfw_input.hpp"
 #include "kiosk/app/idle_file.hpp"
+#include "kiosk/app/printable.hpp"
 #include "kiosk/service/attendance_service.hpp"
 #include "kiosk/service/session_queries.hpp"
 #include "kiosk/store/demo_data.hpp"
@@ -168,7 +169,7 @@ int main(int argc, char** argv) {
         syncLock = kiosk::app::SyncLock::tryAcquire(dataDir->root, "kiosk", holder, lockError);
         if (!syncLock)
             std::cerr << "testsite-kiosk: sync runs in another process ("
-                      << (holder ? holder->role + " pid " + std::to_string(holder->pid) : lockError) << ")\n";
+                      << kiosk::app::printable(holder ? holder->role + " pid " + std::to_string(holder->pid) : lockError) << ")\n";
     }
     if (configFile) {
         auto loaded = kiosk::app::loadConfig(*configFile);

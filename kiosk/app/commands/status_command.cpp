@@ -259,7 +259,7 @@ int status(Context& ctx, bool asJson) {
         }
     }
     if (syncJson.value("running", false))
-        out << "background sync: running" << (holder ? " (" + holder->role + ", pid " + std::to_string(holder->pid) + ")" : std::string()) << "\n";
+        out << "background sync: running" << (holder ? " (" + printable(holder->role) + ", pid " + std::to_string(holder->pid) + ")" : std::string()) << "\n";
     else
         out << "background sync: not running\n";
     out << "database " << db.path().string() << " · schema " << store->schemaVersion() << " · " << *events << " event(s) · "
