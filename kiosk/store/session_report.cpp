@@ -9,11 +9,13 @@
 namespace kiosk::store {
 
 std::string csvField(std::string_view text) {
-    // A spreadsheet runs a cell starting with = + - @ (or a tab or CR before
-    // one) as a formula. A spreadsheet set to split on ';' (or ',') makes a
-    // new cell after each separator, so every such start is defused with a
-    // leading apostrophe, not just the first: "a;=cmd" becomes "a;'=cmd".
-    auto risky = [](char c) { return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r'; };
+    // A spreadsheet runs a cell starting with = + - @ (after leading spaces)
+    // as a formula. One set to split on ';', ',', '|' or tab, or that breaks
+    // at CR or LF, makes a new cell after each, so every such start is
+    // defused with an apostrophe, not just the first: "a;=cmd" becomes
+    // "a;'=cmd", "a\t =cmd" becomes "a\t '=cmd", and the field is quoted.
+    auto risky = [](char c) { return c == '=' || c == '+' || c == '-' || c == '@'; };
+    auto separator = [](char c) { return c == ';' || c == ',' || c == '|' || c == '\t' || c == '\n' || c == '\r'; };
     std::string v;
     v.reserve(text.size() + 2);
     bool cellStart = true;
@@ -24,9 +26,10 @@ std::string csvField(std::string_view text) {
         }
         if (cellStart && risky(c)) v.push_back('\'');
         v.push_back(c);
-        cellStart = c == ';' || c == ',' || c == '\n';
+        cellStart = separator(c);
     }
-    bool quote = v.find_first_of(",;\"\r\n") != std::string::npos;
+    // Quoted whenever a separator is inside, so a reader that honours quotes keeps one cell.
+    bool quote = v.find_first_of(",;|\t\"\r\n") != std::string::npos;
     if (!quote) return v;
     std::string out = "\"";
     for (char c : v) {
