@@ -1,11 +1,12 @@
 // What testsite-kioskctl prints, run in this process: text from outside (the
 // server, the sync lock file) reaches the terminal escaped by the one
-// `printable`.
+// `printable`; status shows the audit chain's head.
 #include "kiosk/app/commands/ctl.hpp"
 #include "kiosk/app/commands/failed_records.hpp"
 #include "support/temp_dir.hpp"
 
 #include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -36,6 +37,8 @@ Ran kioskctl(std::vector<std::string> args) {
     cli.add_option("--config", ctx.configArg);
     addStatusCommand(cli, ctx);
     addSyncCommands(cli, ctx);
+    addSecurityCommands(cli, ctx);
+    addAuditCommands(cli, ctx);
     args.insert(args.begin(), "testsite-kioskctl");
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
@@ -120,4 +123,31 @@ TEST_CASE("sync names another process's role escaped") {
     CHECK(r.code == ServiceAsked);
     CHECK(r.out.find("another process (ro\\x1b]2;pwned\\x07le\\u202e pid 4242)") != std::string::npos);
     CHECK(r.out.find('\x1b') == std::string::npos);
+}
+
+TEST_CASE("status shows the audit chain's head, in text and JSON, as verify-audit --printed-head takes it") {
+    kiosk::test::TempDir dir;
+    ::setenv("TESTSITE_KIOSK_KEY_FILE", (dir / "credential.key").c_str(), 1);
+    const std::string data = (dir / "data").string();
+    Ran empty = kioskctl({"--data-dir", data, "status", "--json"});
+    REQUIRE(empty.code == Ok);
+    CHECK_FALSE(nlohmann::json::parse(empty.out)["audit"].contains("head"));  // no entry, no head
+
+    REQUIRE(kioskctl({"--data-dir", data, "second-factor", "pin"}).code == Ok);  // each change is an audit entry
+    REQUIRE(kioskctl({"--data-dir", data, "second-factor", "birth_date"}).code == Ok);
+    Ran json = kioskctl({"--data-dir", data, "status", "--json"});
+    INFO(json.out, json.err);
+    REQUIRE(json.code == Ok);
+    auto audit = nlohmann::json::parse(json.out)["audit"];
+    REQUIRE(audit.contains("head"));
+    const std::string head = audit["head"];
+    CHECK(audit["headSeq"] == audit["entries"]);
+    CHECK(head.rfind(std::to_string(audit["headSeq"].get<std::int64_t>()) + ":", 0) == 0);
+    CHECK(head.size() == head.find(':') + 1 + 16);  // 16 hex digits of the hash
+
+    Ran text = kioskctl({"--data-dir", data, "status"});
+    CHECK(text.out.find("audit head: " + head) != std::string::npos);
+    Ran verified = kioskctl({"--data-dir", data, "verify-audit", "--printed-head", head});
+    INFO(verified.out, verified.err);
+    CHECK(verified.code == Ok);
 }

@@ -207,6 +207,13 @@ int status(Context& ctx, bool asJson) {
     } else {
         auditJson = {{"intact", false}, {"problem", audit.error().describe()}};
     }
+    // The head ("SEQ:first 16 hex of its hash"), to be copied somewhere the
+    // database's owner cannot rewrite; verify-audit --printed-head checks it later.
+    auto auditHead = store::printableAuditHead(db);
+    if (auditHead && !auditHead->empty()) {
+        auditJson["head"] = *auditHead;
+        auditJson["headSeq"] = std::stoll(auditHead->substr(0, auditHead->find(':')));
+    }
     j["audit"] = auditJson;
 
     if (asJson) {
@@ -271,6 +278,8 @@ int status(Context& ctx, bool asJson) {
         << (db.readOnly() ? " · READ-ONLY here: nothing can be saved on this disk" : "") << "\n";
     if (audit && audit->intact) out << "audit chain: intact, " << audit->entries << " entries\n";
     else out << "audit chain: BROKEN " << printable(auditJson.value("problem", "")) << " (run verify-audit)\n";
+    if (auditJson.contains("head"))
+        out << "audit head: " << auditJson["head"].get<std::string>() << " (a copy kept elsewhere is checked by `verify-audit --printed-head`)\n";
 
     out << "\nrecords waiting for the state: " << totals->pending << " · needs attention: " << totals->needsAttention << "\n";
     for (std::size_t i = 0; i < byAge->size(); ++i)
