@@ -1,5 +1,6 @@
 #include "kiosk/service/attendance_service.hpp"
 
+#include "kiosk/service/clock_watch.hpp"
 #include "kiosk/service/projections.hpp"
 #include "kiosk/store/attendance_repo.hpp"
 #include "kiosk/store/audit_log.hpp"
@@ -71,6 +72,7 @@ ActionResult AttendanceService::record(const std::string& sessionId, const std::
 
     // The offset the zone's rules give at the event's own time, not at this process's start or the system's "now".
     store::EventContext ctx{m_store.kioskId(), m_store.siteId(), sessionId, studentId, store::localUtcOffsetMinutes(now)};
+    if (auto s = noteClockStep(m_store, now); !s) return ActionResult::failed(s.error().describe());
     if (auto s = store::appendEvent(db, ctx, draft, m_store.nextHlc(now.time_since_epoch().count())); !s)
         return ActionResult::failed(s.error().describe());
     if (auto problem = writeStudentState(info, studentId, draft)) return ActionResult::refused(*problem);
@@ -100,6 +102,7 @@ ActionResult AttendanceService::sessionEvent(const std::string& sessionId, const
     store::EventContext ctx{m_store.kioskId(), m_store.siteId(), sessionId, std::nullopt, store::localUtcOffsetMinutes(now)};
     // The step checks what it must and writes its own rows, all in this transaction.
     if (auto problem = step(**session, now)) return ActionResult::refused(*problem);
+    if (auto s = noteClockStep(m_store, now); !s) return ActionResult::failed(s.error().describe());
     if (auto s = store::appendSessionEvent(db, ctx, kind, *seq, id, now, proctor, m_store.nextHlc(now.time_since_epoch().count())); !s)
         return ActionResult::failed(s.error().describe());
     if (auto s = m_store.shareAttendanceFact(id); !s) return ActionResult::failed(s.error().describe());
@@ -279,6 +282,7 @@ BulkResult AttendanceService::bulk(const std::string& sessionId, const std::stri
         domain::Attendance current = currentAttendance(*events, info.rules());
         if (domain::apply(current, e, info.rules())) continue;  // e.g. a withdrawn history; leave it to the proctor
         ctx.studentUniqueId = studentId;
+        if (auto s = noteClockStep(m_store, now); !s) return {0, s.error().describe()};
         if (auto s = store::appendEvent(db, ctx, e, m_store.nextHlc(now.time_since_epoch().count())); !s) return {0, s.error().describe()};
         if (auto problem = writeStudentState(info, studentId, e)) return {0, *problem};
         ++marked;

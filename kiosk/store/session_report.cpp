@@ -70,7 +70,7 @@ Result<std::string> sessionReportCsv(Database& db, std::string_view sessionId) {
 
     std::string csv =
         "session_id,assessment,room,scheduled_start,signed_off_at,signed_off_by,student_unique_id,last_surname,first_name,"
-        "status,walk_in,late,checked_in_at,checked_out_at,assessed_minutes,seat,id_method,id_verified_by,id_refused,"
+        "status,walk_in,late,checked_in_at,checked_out_at,clock_moved_back,assessed_minutes,seat,id_method,id_verified_by,id_refused,"
         "breaks,minutes_on_break,accommodations_scheduled,accommodations_delivered,irregularities,no_show_reason,"
         "state_has_latest,audit_head\r\n";
     // The audit chain's head at export, on every row (as on the papers'
@@ -100,6 +100,8 @@ Result<std::string> sessionReportCsv(Database& db, std::string_view sessionId) {
             info.signedOffBy, row.student.studentUniqueId, row.student.lastSurname, row.student.firstName,
             std::string(domain::presenceCode(a.presence)), a.walkIn || row.walkIn ? "yes" : "no", a.late ? "yes" : "no",
             timeOrEmpty(a.checkedInAt), timeOrEmpty(a.checkedOutAt),
+            // Both times as recorded; "yes": the state got the check-in time as the end (Attendance::endForState).
+            a.checkOutBeforeCheckIn() ? "yes" : "",
             a.assessedMinutes() ? std::to_string(*a.assessedMinutes()) : std::string(), a.seat,
             a.idMethod ? std::string(domain::idMethodCode(*a.idMethod)) : std::string(), a.idVerifiedBy,
             a.idRefused ? "yes" : "no", std::to_string(a.breaks), std::to_string(a.minutesOnBreak.count()),

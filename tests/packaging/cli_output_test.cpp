@@ -1,8 +1,12 @@
 // What testsite-kioskctl prints, run in this process: text from outside (the
 // server, the sync lock file) reaches the terminal escaped by the one
-// `printable`; status shows the audit chain's head.
+// `printable`; status shows the audit chain's head and a clock that moved back.
 #include "kiosk/app/commands/ctl.hpp"
 #include "kiosk/app/commands/failed_records.hpp"
+#include "kiosk/app/credential_key.hpp"
+#include "kiosk/service/attendance_service.hpp"
+#include "kiosk/store/roster_repo.hpp"
+#include "support/kiosk_fixture.hpp"
 #include "support/temp_dir.hpp"
 
 #include <doctest/doctest.h>
@@ -150,4 +154,36 @@ TEST_CASE("status shows the audit chain's head, in text and JSON, as verify-audi
     Ran verified = kioskctl({"--data-dir", data, "verify-audit", "--printed-head", head});
     INFO(verified.out, verified.err);
     CHECK(verified.code == Ok);
+}
+
+TEST_CASE("status warns of a clock that moved back, in text and JSON") {
+    kiosk::test::TempDir dir;
+    ::setenv("TESTSITE_KIOSK_KEY_FILE", (dir / "credential.key").c_str(), 1);
+    const std::string data = (dir / "data").string();
+    REQUIRE(kioskctl({"--data-dir", data, "status"}).code == Ok);  // makes the store
+    {
+        auto store = kiosk::store::Store::open(dir / "data" / "kiosk.db");
+        REQUIRE(store.ok());
+        std::string keyError;
+        REQUIRE_MESSAGE(kiosk::app::attachCredentialKey(*store, keyError), keyError);  // as the binaries do
+        REQUIRE(kiosk::store::writeRoster(store->db(), kiosk::test::smallRoster()).ok());
+        kiosk::test::ManualClock clock(kiosk::test::atMinute(-10));
+        kiosk::service::AttendanceService svc(*store, clock.clock());
+        REQUIRE(svc.openSession(kiosk::test::kMathSession, kiosk::test::kProctor).saved);
+        clock.setMinute(5);
+        REQUIRE(svc.checkIn(kiosk::test::kMathSession, "S100001", kiosk::test::kProctor, {}).saved);
+        Ran calm = kioskctl({"--data-dir", data, "status"});
+        CHECK(calm.out.find("clock moved back") == std::string::npos);
+        clock.setMinute(5 - 60);  // an hour back
+        REQUIRE(svc.checkOut(kiosk::test::kMathSession, "S100001", kiosk::test::kProctor).saved);
+    }
+    Ran text = kioskctl({"--data-dir", data, "status"});
+    INFO(text.out, text.err);
+    CHECK(text.out.find("WARNING: this kiosk's clock moved back 1 time(s), the last by 3600 s") != std::string::npos);
+    CHECK(text.out.find("audit chain: intact") != std::string::npos);
+    Ran json = kioskctl({"--data-dir", data, "status", "--json"});
+    auto clockJson = nlohmann::json::parse(json.out)["clock"];
+    CHECK(clockJson["movedBack"] == 1);
+    CHECK(clockJson["lastMovedBackSeconds"] == 3600);
+    CHECK(clockJson["lastMovedBackAt"] == kiosk::domain::formatUtc(kiosk::test::atMinute(-55)));
 }

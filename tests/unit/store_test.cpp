@@ -592,7 +592,7 @@ TEST_CASE("the session report has a header and one row per student, quoted and d
     auto rows = parseCsv(*csv);
     REQUIRE(rows.size() == 1 + 6);
     const auto& header = rows[0];
-    CHECK(header.size() == 27);
+    CHECK(header.size() == 28);
     CHECK(header.front() == "session_id");
     CHECK(header[header.size() - 2] == "state_has_latest");
     CHECK(header.back() == "audit_head");

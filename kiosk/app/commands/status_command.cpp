@@ -1,6 +1,7 @@
 // status: the whole picture for a technician, or for a script (--json).
 #include "kiosk/app/commands/ctl.hpp"
 #include "kiosk/app/printable.hpp"
+#include "kiosk/service/clock_watch.hpp"
 #include "kiosk/service/sync_view.hpp"
 #include "kiosk/app/commands/failed_records.hpp"
 
@@ -81,6 +82,7 @@ int status(Context& ctx, bool asJson) {
         if (auto d = edsync::edfi::loadDownload(db)) download = *d;
     }
     auto audit = store::verifyAudit(db);
+    auto clock = service::clockHealth(db);
     const std::int64_t now = nowUnixMs();
 
     nlohmann::json j;
@@ -216,6 +218,17 @@ int status(Context& ctx, bool asJson) {
     }
     j["audit"] = auditJson;
 
+    // This machine's clock moving back, as its own events saw it
+    nlohmann::json clockJson = nlohmann::json::object();
+    if (clock) {
+        clockJson["movedBack"] = clock->movedBack;
+        clockJson["lastMovedBackAt"] = clock->lastAt ? nlohmann::json(domain::formatUtc(*clock->lastAt)) : nlohmann::json();
+        clockJson["lastMovedBackSeconds"] = clock->lastSeconds;
+    } else {
+        clockJson["problem"] = clock.error().describe();
+    }
+    j["clock"] = clockJson;
+
     if (asJson) {
         std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
         return Ok;
@@ -241,6 +254,11 @@ int status(Context& ctx, bool asJson) {
     } else {
         out << "last contact with the state: never\n";
     }
+    if (clock && clock->movedBack > 0)
+        out << "WARNING: this kiosk's clock moved back " << clock->movedBack << " time(s), the last by " << clock->lastSeconds << " s"
+            << (clock->lastAt ? " (noticed at " + domain::formatUtc(*clock->lastAt) + ")" : std::string())
+            << ": check the clock. Events keep the times recorded; a check-out recorded before its check-in reaches the state ending at"
+               " the check-in (audit-log shows each jump)\n";
     if (download) {
         // Kept from a server's answer: control characters never reach the terminal.
         out << "last download: " << formatAgo(download->atUnixMs, now) << " · " << edsync::edfi::sanitizeText(download->mode, 100) << " · "
