@@ -90,6 +90,8 @@ UploadTally uploadBundle(const StateConfig& state, const Credentials& credential
                                                   : 500 * (round + 1);
         if (round + 1 < kRounds) {
             std::this_thread::sleep_for(std::chrono::milliseconds(waitMs));
+            // On failure the rows keep their own retry time: the next round may skip
+            // them, and the tally below reports each one not sent.
             (void)outbox::expediteAllRetries(*db, clock.unixMs());
         }
     }

@@ -1,6 +1,7 @@
 // testsite-kiosk: the window and the frame loop. Everything else lives in
 // the libraries; this file only wires them to GLFW and OpenGL.
 #include "accessibility/assets.hpp"
+#include "kiosk/app/commands/exit_codes.hpp"
 #include "kiosk/app/config.hpp"
 #include "kiosk/app/credential_key.hpp"
 #include "kiosk/app/data_dir.hpp"
@@ -8,6 +9,7 @@
 #include "kiosk/app/sync_wiring.hpp"
 #include "kiosk/app/glfw_input.hpp"
 #include "kiosk/app/idle_file.hpp"
+#include "kiosk/app/printable.hpp"
 #include "kiosk/service/attendance_service.hpp"
 #include "kiosk/service/session_queries.hpp"
 #include "kiosk/store/demo_data.hpp"
@@ -34,7 +36,13 @@ namespace {
 std::atomic<bool> g_stop{false};
 void onSignal(int) { g_stop = true; }
 
-enum Exit { Ok = 0, Usage = 1, DataError = 3, DisplayError = 4 };
+// The window exits with kioskctl's codes (README, "Exit codes"): a script that
+// starts either reads one table.
+using kiosk::app::ctl::DataError;
+using kiosk::app::ctl::NoDisplay;
+using kiosk::app::ctl::Ok;
+using kiosk::app::ctl::StoreDamaged;
+using kiosk::app::ctl::Usage;
 
 } // namespace
 
@@ -67,7 +75,8 @@ int main(int argc, char** argv) {
     try {
         cli.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        return cli.exit(e);
+        // CLI11's own codes (105, 106...) are not in the table: a refused command line is 1, as in kioskctl.
+        return cli.exit(e) == 0 ? Ok : Usage;
     }
 
     std::string error;
@@ -78,11 +87,12 @@ int main(int argc, char** argv) {
     }
     auto store = kiosk::store::Store::open(dataDir->database());
     if (!store) {
-        if (store.error().damaged())
+        if (store.error().damaged()) {
             std::cerr << "testsite-kiosk: the kiosk's database is damaged: " << store.error().message
                       << ". Nothing was written to it; a technician runs `testsite-kioskctl rescue --to DIR` (README, \"A damaged database\")\n";
-        else
-            std::cerr << "testsite-kiosk: " << store.error().describe() << "\n";
+            return StoreDamaged;
+        }
+        std::cerr << "testsite-kiosk: " << store.error().describe() << "\n";
         return DataError;
     }
     // PIN and birth-date hashes sealed with a key kept outside the data
@@ -114,7 +124,7 @@ int main(int argc, char** argv) {
     glfwSetErrorCallback([](int code, const char* description) { std::fprintf(stderr, "testsite-kiosk: GLFW error %d: %s\n", code, description); });
     if (!glfwInit()) {
         std::cerr << "testsite-kiosk: cannot open a window (is a display available?)\n";
-        return DisplayError;
+        return NoDisplay;
     }
     glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
     glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
@@ -127,7 +137,7 @@ int main(int argc, char** argv) {
     if (!window) {
         std::cerr << "testsite-kiosk: cannot create an OpenGL 3 window\n";
         glfwTerminate();
-        return DisplayError;
+        return NoDisplay;
     }
     glfwMakeContextCurrent(window);
     glfwSwapInterval(1);
@@ -159,7 +169,7 @@ int main(int argc, char** argv) {
         syncLock = kiosk::app::SyncLock::tryAcquire(dataDir->root, "kiosk", holder, lockError);
         if (!syncLock)
             std::cerr << "testsite-kiosk: sync runs in another process ("
-                      << (holder ? holder->role + " pid " + std::to_string(holder->pid) : lockError) << ")\n";
+                      << kiosk::app::printable(holder ? holder->role + " pid " + std::to_string(holder->pid) : lockError) << ")\n";
     }
     if (configFile) {
         auto loaded = kiosk::app::loadConfig(*configFile);

@@ -36,6 +36,13 @@ std::optional<int> Attendance::assessedMinutes() const {
     return static_cast<int>(std::max<Minutes::rep>(0, total.count()));
 }
 
+bool Attendance::checkOutBeforeCheckIn() const { return checkedInAt && checkedOutAt && *checkedOutAt < *checkedInAt; }
+
+std::optional<Timestamp> Attendance::endForState() const {
+    if (!checkedOutAt) return std::nullopt;
+    return checkOutBeforeCheckIn() ? *checkedInAt : *checkedOutAt;
+}
+
 std::optional<Refusal> apply(Attendance& s, const AttendanceEvent& e, const SessionRules& rules) {
     if (rules.signedOff) return refuse("This session has been signed off; nothing more can be recorded in it.");
 

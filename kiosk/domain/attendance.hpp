@@ -95,8 +95,16 @@ struct Attendance {
     std::string noShowReason;
     int eventCount = 0;  // live (not withdrawn) events
 
-    // Minutes in the room, for Ed-Fi assessedMinutes (breaks excluded).
+    // Minutes in the room, for Ed-Fi assessedMinutes (breaks excluded; 0
+    // when the check-out was recorded before the check-in).
     std::optional<int> assessedMinutes() const;
+    // The check-out was recorded at a time before the check-in: the clock
+    // moved back between them. The events keep the times recorded.
+    bool checkOutBeforeCheckIn() const;
+    // The sitting's end as the state gets it: the check-out, raised to the
+    // check-in when it was recorded before it (the state never receives an end
+    // before the start). The one rule; the mapping and the report use it.
+    std::optional<Timestamp> endForState() const;
 };
 
 inline constexpr std::size_t kMaxDescriptionBytes = 1000;

@@ -82,4 +82,9 @@ std::string formatClock(Timestamp t, int utcOffsetMinutes) {
     return buf;
 }
 
+std::optional<std::chrono::seconds> clockMovedBack(Timestamp last, Timestamp now) {
+    if (last - now <= kClockBackTolerance) return std::nullopt;
+    return std::chrono::duration_cast<std::chrono::seconds>(last - now);
+}
+
 } // namespace kiosk::domain

@@ -18,4 +18,12 @@ std::optional<Timestamp> parseIso8601(std::string_view text);
 // "14:05" in the given offset from UTC (minutes), for people.
 std::string formatClock(Timestamp t, int utcOffsetMinutes);
 
+// A wall clock stepped back (NTP after a bad start, a technician, a flat
+// CMOS battery) further than this between two events of one kiosk moved
+// back; within it, it is a clock being corrected by a hair.
+inline constexpr std::chrono::seconds kClockBackTolerance{2};
+// How far the clock moved back when a kiosk records at `now` after its last
+// event at `last`; nothing when `now` is not earlier by more than the tolerance.
+std::optional<std::chrono::seconds> clockMovedBack(Timestamp last, Timestamp now);
+
 } // namespace kiosk::domain

@@ -1,5 +1,6 @@
 #include "kiosk/service/attendance_service.hpp"
 
+#include "kiosk/service/clock_watch.hpp"
 #include "kiosk/service/projections.hpp"
 #include "kiosk/store/attendance_repo.hpp"
 #include "kiosk/store/audit_log.hpp"
@@ -69,7 +70,9 @@ ActionResult AttendanceService::record(const std::string& sessionId, const std::
         if (auto refusal = domain::apply(current, draft, info.rules())) return ActionResult::refused(*refusal);
     }
 
-    store::EventContext ctx{m_store.kioskId(), m_store.siteId(), sessionId, studentId, store::localUtcOffsetMinutes()};
+    // The offset the zone's rules give at the event's own time, not at this process's start or the system's "now".
+    store::EventContext ctx{m_store.kioskId(), m_store.siteId(), sessionId, studentId, store::localUtcOffsetMinutes(now)};
+    if (auto s = noteClockStep(m_store, now); !s) return ActionResult::failed(s.error().describe());
     if (auto s = store::appendEvent(db, ctx, draft, m_store.nextHlc(now.time_since_epoch().count())); !s)
         return ActionResult::failed(s.error().describe());
     if (auto problem = writeStudentState(info, studentId, draft)) return ActionResult::refused(*problem);
@@ -96,9 +99,10 @@ ActionResult AttendanceService::sessionEvent(const std::string& sessionId, const
     if (!seq) return ActionResult::failed(seq.error().describe());
     domain::Timestamp now = m_clock();
     std::string id = store::uuidV7(now);
-    store::EventContext ctx{m_store.kioskId(), m_store.siteId(), sessionId, std::nullopt, store::localUtcOffsetMinutes()};
+    store::EventContext ctx{m_store.kioskId(), m_store.siteId(), sessionId, std::nullopt, store::localUtcOffsetMinutes(now)};
     // The step checks what it must and writes its own rows, all in this transaction.
     if (auto problem = step(**session, now)) return ActionResult::refused(*problem);
+    if (auto s = noteClockStep(m_store, now); !s) return ActionResult::failed(s.error().describe());
     if (auto s = store::appendSessionEvent(db, ctx, kind, *seq, id, now, proctor, m_store.nextHlc(now.time_since_epoch().count())); !s)
         return ActionResult::failed(s.error().describe());
     if (auto s = m_store.shareAttendanceFact(id); !s) return ActionResult::failed(s.error().describe());
@@ -258,7 +262,7 @@ BulkResult AttendanceService::bulk(const std::string& sessionId, const std::stri
     }
     auto roster = store::rosterForSession(db, sessionId);
     if (!roster) return {0, roster.error().describe()};
-    store::EventContext ctx{m_store.kioskId(), m_store.siteId(), sessionId, std::nullopt, store::localUtcOffsetMinutes()};
+    store::EventContext ctx{m_store.kioskId(), m_store.siteId(), sessionId, std::nullopt, store::localUtcOffsetMinutes(now)};
     int marked = 0;
     for (const auto& row : *roster) {
         if (row.presence != presence) continue;
@@ -278,6 +282,7 @@ BulkResult AttendanceService::bulk(const std::string& sessionId, const std::stri
         domain::Attendance current = currentAttendance(*events, info.rules());
         if (domain::apply(current, e, info.rules())) continue;  // e.g. a withdrawn history; leave it to the proctor
         ctx.studentUniqueId = studentId;
+        if (auto s = noteClockStep(m_store, now); !s) return {0, s.error().describe()};
         if (auto s = store::appendEvent(db, ctx, e, m_store.nextHlc(now.time_since_epoch().count())); !s) return {0, s.error().describe()};
         if (auto problem = writeStudentState(info, studentId, e)) return {0, *problem};
         ++marked;

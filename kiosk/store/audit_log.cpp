@@ -208,6 +208,22 @@ Result<std::vector<AuditEntry>> recentAudit(Database& db, int limit) {
     return out;
 }
 
+Result<AuditActionSummary> auditActionSummary(Database& db, std::string_view action) {
+    auto stmt = db.prepare(
+        "SELECT seq, at, kiosk_id, actor, action, detail, prev_hash, hash, (SELECT count(*) FROM audit_log WHERE action = ?1)"
+        " FROM audit_log WHERE action = ?1 ORDER BY seq DESC LIMIT 1;");
+    if (!stmt) return fail(stmt.error());
+    stmt->bind(1, action);
+    auto row = stmt->step();
+    if (!row) return fail(row.error());
+    AuditActionSummary s;
+    if (!*row) return s;
+    s.last = AuditEntry{stmt->getInt(0), stmt->getText(1), stmt->getText(2), stmt->getText(3), stmt->getText(4), stmt->getText(5),
+                        stmt->getText(6), stmt->getText(7)};
+    s.count = stmt->getInt(8);
+    return s;
+}
+
 namespace {
 constexpr std::size_t kPrintedHashDigits = 16;
 

@@ -49,6 +49,13 @@ Result<AuditVerdict> verifyAudit(Database& db);
 
 Result<std::vector<AuditEntry>> recentAudit(Database& db, int limit);
 
+// How many entries record `action`, and the newest of them.
+struct AuditActionSummary {
+    std::int64_t count = 0;
+    std::optional<AuditEntry> last;
+};
+Result<AuditActionSummary> auditActionSummary(Database& db, std::string_view action);
+
 // The chain's head as printed on paper ("SEQ:HASH-PREFIX", 16 hex digits of
 // the hash): a copy the database's owner cannot rewrite (docs/architecture.md,
 // "Personal data at rest"). Empty for an empty chain.

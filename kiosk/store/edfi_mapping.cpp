@@ -32,7 +32,7 @@ json studentAssessmentJson(const SessionInfo& session, std::string_view studentU
     if (session.schoolId) j["reportedSchoolReference"] = {{"schoolId", *session.schoolId}};
 
     if (a.checkedInAt) j["administrationDate"] = domain::formatUtc(*a.checkedInAt);
-    if (a.checkedOutAt) j["administrationEndDate"] = domain::formatUtc(*a.checkedOutAt);
+    if (auto end = a.endForState()) j["administrationEndDate"] = domain::formatUtc(*end);
     if (auto minutes = a.assessedMinutes()) j["assessedMinutes"] = *minutes;
 
     json acc = json::array();

@@ -119,4 +119,15 @@ Result<std::int64_t> eventCount(Database& db) {
     return stmt->getInt(0);
 }
 
+Result<std::optional<domain::Timestamp>> lastRecordedAt(Database& db, std::string_view kioskId) {
+    // Newest first by rowid: stops at this kiosk's last row, whatever other machines' rows came after it.
+    auto stmt = db.prepare("SELECT recorded_at FROM event WHERE kiosk_id = ?1 ORDER BY seq DESC LIMIT 1;");
+    if (!stmt) return fail(stmt.error());
+    stmt->bind(1, kioskId);
+    auto row = stmt->step();
+    if (!row) return fail(row.error());
+    if (!*row) return std::optional<domain::Timestamp>();
+    return domain::parseIso8601(stmt->getText(0));
+}
+
 } // namespace kiosk::store

@@ -39,4 +39,8 @@ std::vector<HistoryItem> history(const std::vector<domain::AttendanceEvent>& eve
 
 Result<std::int64_t> eventCount(Database& db);
 
+// When this kiosk's last event (by its own sequence, not by time) was
+// recorded; nothing before its first. What a clock that moved back is told by.
+Result<std::optional<domain::Timestamp>> lastRecordedAt(Database& db, std::string_view kioskId);
+
 } // namespace kiosk::store

@@ -52,6 +52,13 @@ int localUtcOffsetMinutes(domain::Timestamp at) {
     return static_cast<int>(local.tm_gmtoff / 60);
 }
 
+domain::Timestamp localTimeOn(domain::Timestamp day, std::chrono::minutes timeOfDay) {
+    const domain::Timestamp wall = day + timeOfDay;  // the wall time read as UTC
+    // The offset near the answer, then at it: right on both sides of a change.
+    const domain::Timestamp guess = wall - std::chrono::minutes{localUtcOffsetMinutes(wall)};
+    return wall - std::chrono::minutes{localUtcOffsetMinutes(guess)};
+}
+
 std::string deterministicKey(std::string_view prefix, std::initializer_list<std::string_view> parts) {
     ensureSodium();
     crypto_generichash_state st;

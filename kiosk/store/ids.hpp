@@ -18,6 +18,10 @@ int localUtcOffsetMinutes();
 // through localtime_r): a time after a DST change is shown in the new offset
 // even by a process started before it.
 int localUtcOffsetMinutes(domain::Timestamp at);
+// The instant a time of day on a date is here: `day` is the date's midnight
+// as parseIso8601 reads a bare date, the offset the one the zone's rules give
+// then (a date after a DST change gets its own offset, not today's).
+domain::Timestamp localTimeOn(domain::Timestamp day, std::chrono::minutes timeOfDay);
 
 // Deterministic Ed-Fi natural key: the same inputs always give the same
 // 36-character identifier (BLAKE2b), so a replay upserts, never duplicates.

@@ -152,8 +152,8 @@ void parseAdministrations(const json& root, RosterData& out, ImportReport& repor
             if (auto b = r.text((*periods)[0], "beginDate", 40, false)) {
                 start = domain::parseIso8601(*b);
                 if (!start) r.problem("periods[0].beginDate is not a date");
-                else if (b->size() == 10)  // a date only: the school day's usual start, 08:00 here
-                    *start += std::chrono::hours{8} - std::chrono::minutes{localUtcOffsetMinutes()};
+                else if (b->size() == 10)  // a date only: the school day's usual start, 08:00 here on that date
+                    *start = localTimeOn(*start, std::chrono::hours{8});
             }
         }
         const json* ext = nullptr;

@@ -9,11 +9,13 @@
 namespace kiosk::store {
 
 std::string csvField(std::string_view text) {
-    // A spreadsheet runs a cell starting with = + - @ (or a tab or CR before
-    // one) as a formula. A spreadsheet set to split on ';' (or ',') makes a
-    // new cell after each separator, so every such start is defused with a
-    // leading apostrophe, not just the first: "a;=cmd" becomes "a;'=cmd".
-    auto risky = [](char c) { return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r'; };
+    // A spreadsheet runs a cell starting with = + - @ (after leading spaces)
+    // as a formula. One set to split on ';', ',', '|' or tab, or that breaks
+    // at CR or LF, makes a new cell after each, so every such start is
+    // defused with an apostrophe, not just the first: "a;=cmd" becomes
+    // "a;'=cmd", "a\t =cmd" becomes "a\t '=cmd", and the field is quoted.
+    auto risky = [](char c) { return c == '=' || c == '+' || c == '-' || c == '@'; };
+    auto separator = [](char c) { return c == ';' || c == ',' || c == '|' || c == '\t' || c == '\n' || c == '\r'; };
     std::string v;
     v.reserve(text.size() + 2);
     bool cellStart = true;
@@ -24,9 +26,10 @@ std::string csvField(std::string_view text) {
         }
         if (cellStart && risky(c)) v.push_back('\'');
         v.push_back(c);
-        cellStart = c == ';' || c == ',' || c == '\n';
+        cellStart = separator(c);
     }
-    bool quote = v.find_first_of(",;\"\r\n") != std::string::npos;
+    // Quoted whenever a separator is inside, so a reader that honours quotes keeps one cell.
+    bool quote = v.find_first_of(",;|\t\"\r\n") != std::string::npos;
     if (!quote) return v;
     std::string out = "\"";
     for (char c : v) {
@@ -67,7 +70,7 @@ Result<std::string> sessionReportCsv(Database& db, std::string_view sessionId) {
 
     std::string csv =
         "session_id,assessment,room,scheduled_start,signed_off_at,signed_off_by,student_unique_id,last_surname,first_name,"
-        "status,walk_in,late,checked_in_at,checked_out_at,assessed_minutes,seat,id_method,id_verified_by,id_refused,"
+        "status,walk_in,late,checked_in_at,checked_out_at,clock_moved_back,assessed_minutes,seat,id_method,id_verified_by,id_refused,"
         "breaks,minutes_on_break,accommodations_scheduled,accommodations_delivered,irregularities,no_show_reason,"
         "state_has_latest,audit_head\r\n";
     // The audit chain's head at export, on every row (as on the papers'
@@ -97,6 +100,8 @@ Result<std::string> sessionReportCsv(Database& db, std::string_view sessionId) {
             info.signedOffBy, row.student.studentUniqueId, row.student.lastSurname, row.student.firstName,
             std::string(domain::presenceCode(a.presence)), a.walkIn || row.walkIn ? "yes" : "no", a.late ? "yes" : "no",
             timeOrEmpty(a.checkedInAt), timeOrEmpty(a.checkedOutAt),
+            // Both times as recorded; "yes": the state got the check-in time as the end (Attendance::endForState).
+            a.checkOutBeforeCheckIn() ? "yes" : "",
             a.assessedMinutes() ? std::to_string(*a.assessedMinutes()) : std::string(), a.seat,
             a.idMethod ? std::string(domain::idMethodCode(*a.idMethod)) : std::string(), a.idVerifiedBy,
             a.idRefused ? "yes" : "no", std::to_string(a.breaks), std::to_string(a.minutesOnBreak.count()),

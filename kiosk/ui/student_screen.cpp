@@ -156,8 +156,9 @@ void StudentScreen::openEntry(const domain::WorkEntry* e) {
         for (std::size_t i = 0; catalogue && i < catalogue->catalogue.tasks.size(); ++i)
             if (catalogue->catalogue.tasks[i].id == e->taskId) m_task = i;
     } else {
-        // Today, in the kiosk's own zone and the screen's date format.
-        m_date = m_ui.date(domain::formatUtc(m_ui.options.clock() + std::chrono::minutes{m_ui.options.utcOffsetMinutes}).substr(0, 10));
+        // Today, in the kiosk's own zone (its offset at this instant) and the screen's date format.
+        const domain::Timestamp now = m_ui.options.clock();
+        m_date = m_ui.date(domain::formatUtc(now + std::chrono::minutes{m_ui.options.offsetAt(now)}).substr(0, 10));
     }
     m_focus = m_ui.tr("student.task");
 }

@@ -468,6 +468,8 @@ ApiResult<PullReport> Puller::pull(Database& db, std::span<const PullResource> r
         record.mode = "none";
         record.error = outcome.error().describe();
     }
+    // Only what `status` shows of the last download: failing to save it must
+    // not turn a pull whose rows are already committed into a failure.
     (void)saveDownload(db, record);
     return outcome;
 }

@@ -212,12 +212,19 @@ Result<FetchReport> Consumer::fetch(const ApplyFn& apply) {
         ApplyResult r = callApply(apply, m_db, m);
         if (r) {
             // A callback that forgot recordApplied still moves the cursor,
-            // though not atomically with its own change.
+            // though not atomically with its own change. If even that cannot be
+            // saved the message is not acked: it comes back, and an apply is
+            // idempotent by event id, while an acked one would never be recorded.
             auto recorded = wasApplied(m_db, m.streamSeq, m.eventId);
+            bool cursorSaved = recorded && *recorded;
             if (recorded && !*recorded) {
-                if (auto tx = sqlite::Transaction::begin(m_db)) {
-                    if (recordApplied(m_db, m.streamSeq, m.eventId)) (void)tx->commit();
-                }
+                auto tx = sqlite::Transaction::begin(m_db);
+                cursorSaved = tx && recordApplied(m_db, m.streamSeq, m.eventId) && tx->commit();
+            }
+            if (!cursorSaved) {
+                noteFailure(report, m, "applied, but its place in the log could not be saved");
+                natsMsg_NakWithDelay(msg, kRetryDelayMs, nullptr);
+                continue;
             }
             ++report.applied;
             noteApplied(m);

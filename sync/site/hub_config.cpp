@@ -33,7 +33,11 @@ Status writeFile(const std::filesystem::path& file, std::string_view text, mode_
     const std::string tmp = file.string() + ".tmp";
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
     if (fd < 0) return fail(ioError("cannot write " + file.string()));
-    (void)::fchmod(fd, mode);
+    // O_CREAT's mode does not apply to a leftover .tmp: a password file must not keep wider bits.
+    if (::fchmod(fd, mode) != 0) {
+        ::close(fd);
+        return fail(ioError("cannot set the mode of " + tmp));
+    }
     std::size_t off = 0;
     while (off < text.size()) {
         ssize_t n = ::write(fd, text.data() + off, text.size() - off);

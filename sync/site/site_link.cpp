@@ -282,6 +282,8 @@ void SiteLink::Impl::publisherLoop() {
                     auto got = lease->tryAcquire(config.kioskId);
                     if (!got) setError(got.error().message);
                 } else if (lease->heldLocally()) {
+                    // release() stops trusting the lease first; if the hub missed it, it
+                    // expires there after its TTL, as a crashed holder's would.
                     (void)lease->release(config.kioskId);
                 }
                 auto h = lease->holder();
@@ -296,7 +298,9 @@ void SiteLink::Impl::publisherLoop() {
                 if (!machines) {
                     if (auto mm = Machines::open(*c)) machines = std::move(*mm);
                 }
-                if (machines) (void)machines->announce(config.kioskId, json);
+                if (machines) {
+                    if (auto a = machines->announce(config.kioskId, json); !a) setError(a.error().message);
+                }
             }
         } else {
             // Offline: the kiosk still commits, and its status must say how much waits.
@@ -313,7 +317,8 @@ void SiteLink::Impl::publisherLoop() {
         bool* flag = &notified;
         waitFor(wake, ok ? std::min(leaseEvery, milliseconds(1000)) : backoff, flag);
     }
-    // Leave the lease to others at once rather than after its TTL.
+    // Leave the lease to others at once rather than after its TTL (if this
+    // fails, the TTL still ends it: nothing else to do on the way out).
     if (lease && lease->heldLocally() && c && c->connected()) (void)lease->release(config.kioskId);
     holdsLease = false;
     writeReport(false);

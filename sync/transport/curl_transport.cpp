@@ -219,8 +219,9 @@ struct CurlTransport::Impl {
         if (purpose != CURLSOCKTYPE_IPCXN) return CURL_SOCKOPT_OK;
         const auto userTimeout = 2 * (impl->options.stallTimeout + impl->options.probeTimeout);
         unsigned int ms = static_cast<unsigned int>(std::min<long long>(userTimeout.count(), 600'000));
-        (void)setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &ms, sizeof ms);
         int probes = 3;
+        // A socket that refuses either only loses this safety net; the stall detector still acts.
+        (void)setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &ms, sizeof ms);
         (void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &probes, sizeof probes);
         impl->count([](TransportStats& s) { ++s.connections; });
         return CURL_SOCKOPT_OK;

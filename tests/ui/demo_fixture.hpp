@@ -8,6 +8,8 @@
 
 #include <doctest/doctest.h>
 
+#include <optional>
+
 namespace kiosk::test {
 
 inline constexpr const char* kMathSession = "RHS-2026-WK-AM-114";
@@ -15,7 +17,8 @@ inline constexpr const char* kMathSession = "RHS-2026-WK-AM-114";
 struct DemoFixture {
     domain::Timestamp now = domain::parseIso8601("2026-11-23T14:00:00Z").value();
     store::Store store = std::move(store::Store::openInMemory().value());
-    explicit DemoFixture(int students = 300) {
+    explicit DemoFixture(int students = 300, std::optional<domain::Timestamp> at = std::nullopt) {
+        if (at) now = *at;
         store::DemoOptions demo;
         demo.students = students;
         demo.now = now;

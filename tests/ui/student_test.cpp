@@ -2,8 +2,10 @@
 // and that nothing of one student is left for the next.
 #include "kiosk/store/audit_log.hpp"
 #include "kiosk/store/credentials.hpp"
+#include "kiosk/store/ids.hpp"
 #include "kiosk/ui/keys.hpp"
 #include "kiosk/ui/local_date.hpp"
+#include "support/fixed_zone.hpp"
 #include "ui/demo_fixture.hpp"
 #include "ui/ui_harness.hpp"
 
@@ -18,9 +20,11 @@ namespace keys = kiosk::ui::keys;
 namespace {
 
 struct Lab {
-    test::DemoFixture f{40};
-    test::UiHarness h{f.store, f.clock()};
-    Lab() {
+    test::DemoFixture f;
+    test::UiHarness h;
+    // `at`: the clock's time from the start; `offsetAt`: the zone's offset, as the kiosk sets it.
+    explicit Lab(std::optional<domain::Timestamp> at = std::nullopt, std::function<int(domain::Timestamp)> offsetAt = {})
+        : f(40, at), h(f.store, f.clock(), 1280, 800, nullptr, "en", std::move(offsetAt)) {
         REQUIRE(h.security().setSecondFactor(service::SecondFactor::Pin).ok());
         REQUIRE(h.security().setStudentPin("S100001", "4321").saved);
         REQUIRE(h.tabTo("Student sign-in"));
@@ -150,6 +154,19 @@ TEST_CASE("a student logs a task by keyboard and submits it, and it waits for re
     CHECK(waiting[0].minutes == 45);
     CHECK(waiting[0].date == "2026-11-23");
     CHECK(treeMentions(lab.h.tree(), {"Waiting for review"}));  // the entry's state, read with it
+}
+
+TEST_CASE("a new entry is dated today in the kiosk's zone at that instant, not the UTC date") {
+    // 03:30 UTC on the 24th is 21:30 on the 23rd in Chicago (CST since the
+    // change of 1 November); the kiosk gives the offset of each instant.
+    test::FixedZone zone("America/Chicago");
+    Lab lab(*domain::parseIso8601("2026-11-24T03:30:00Z"), [](domain::Timestamp t) { return store::localUtcOffsetMinutes(t); });
+    lab.signIn();
+    REQUIRE(lab.h.tabTo("Log a task"));
+    lab.h.press(keys::Enter);
+    lab.h.frames(2);
+    REQUIRE(lab.h.tabTo("Date (MM/DD/YYYY)"));
+    CHECK(lab.h.focused()->value == "11/23/2026");
 }
 
 TEST_CASE("session isolation: after a time-out no field, buffer or tree node keeps student A's input") {

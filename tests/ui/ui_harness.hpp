@@ -19,8 +19,10 @@ namespace kiosk::test {
 
 class UiHarness {
 public:
+    // `utcOffsetAt`: the zone's offset at each instant, as the kiosk sets it; none means UTC.
     UiHarness(store::Store& store, store::Clock clock, float width = 1280, float height = 800,
-              accessibility::SpeechSink* speech = nullptr, const std::string& language = "en");
+              accessibility::SpeechSink* speech = nullptr, const std::string& language = "en",
+              std::function<int(domain::Timestamp)> utcOffsetAt = {});
     ~UiHarness();
     UiHarness(const UiHarness&) = delete;
     UiHarness& operator=(const UiHarness&) = delete;

@@ -380,6 +380,33 @@ TEST_CASE("assessedMinutes without breaks, and never negative") {
     CHECK(skewed.assessedMinutes() == 0);
 }
 
+TEST_CASE("a check-out recorded before the check-in (the clock moved back) keeps its time; the state's end is the check-in") {
+    Attendance skewed = present(minute(10));
+    accept(skewed, event(EventKind::CheckedOut, minute(10) - 1h));  // the clock jumped back an hour
+    CHECK(skewed.checkedOutAt == minute(10) - 1h);                   // as recorded
+    CHECK(skewed.checkOutBeforeCheckIn());
+    CHECK(skewed.endForState() == minute(10));  // never before the start
+
+    Attendance fine = present(minute(10));
+    accept(fine, event(EventKind::CheckedOut, minute(70)));
+    CHECK_FALSE(fine.checkOutBeforeCheckIn());
+    CHECK(fine.endForState() == minute(70));
+    Attendance same = present(minute(10));
+    accept(same, event(EventKind::CheckedOut, minute(10)));
+    CHECK_FALSE(same.checkOutBeforeCheckIn());
+    CHECK(same.endForState() == minute(10));
+    CHECK_FALSE(present(minute(10)).endForState().has_value());  // still in the room
+}
+
+TEST_CASE("clockMovedBack: only a step back beyond the tolerance, in whole seconds") {
+    const Timestamp last = minute(30);
+    CHECK_FALSE(clockMovedBack(last, last + 5s).has_value());  // forward
+    CHECK_FALSE(clockMovedBack(last, last).has_value());
+    CHECK_FALSE(clockMovedBack(last, last - kClockBackTolerance).has_value());  // a clock being slewed
+    CHECK(clockMovedBack(last, last - kClockBackTolerance - 1ms) == 2s);
+    CHECK(clockMovedBack(last, last - 1h) == 3600s);
+}
+
 // --- accommodations ---------------------------------------------------------
 
 TEST_CASE("accommodations are recorded only after arrival") {

@@ -7,6 +7,7 @@
 #include "kiosk/store/ids.hpp"
 #include "kiosk/store/roster_import.hpp"
 #include "kiosk/store/roster_repo.hpp"
+#include "support/fixed_zone.hpp"
 #include "support/kiosk_fixture.hpp"
 #include "support/temp_dir.hpp"
 
@@ -208,9 +209,9 @@ TEST_CASE("a session may give its start in periods.beginDate - defaults apply wi
     CHECK(report.problems.empty());
     auto session = store::findSession(s.db(), "ADM-2");
     REQUIRE(session->has_value());
-    // A date alone means the school day's usual start: 08:00 on this machine's clock.
-    CHECK((*session)->scheduledStart ==
-          *domain::parseIso8601("2026-11-24") + std::chrono::hours{8} - std::chrono::minutes{store::localUtcOffsetMinutes()});
+    // A date alone means the school day's usual start: 08:00 on this machine's clock, that day.
+    CHECK((*session)->scheduledStart == *domain::parseIso8601("2026-11-24") + std::chrono::hours{8} -
+                                            std::chrono::minutes{store::localUtcOffsetMinutes(*domain::parseIso8601("2026-11-24T12:00:00Z"))});
     CHECK((*session)->title == "WK-APPLIED-MATH");
     CHECK((*session)->lateAfterMinutes == 15);
     CHECK((*session)->noShowAfterMinutes == 30);
@@ -220,6 +221,29 @@ TEST_CASE("a session may give its start in periods.beginDate - defaults apply wi
     noStart.erase("_ext");
     auto bad = importJson(s, {{"assessmentAdministrations", json::array({noStart})}});
     CHECK(hasProblem(bad, "$.assessmentAdministrations[0]", "start time"));
+}
+
+TEST_CASE("a date-only session starts at 08:00 in the offset of its own date, across a DST change") {
+    // America/Chicago: CST (-6 h) until 2026-03-08 08:00 UTC, then CDT (-5 h).
+    // The import runs at one instant; each date gets its own offset.
+    FixedZone zone("America/Chicago");
+    auto s = memoryStore();
+    json list = json::array();
+    for (const auto& [id, date] : {std::pair{"ADM-WINTER", "2026-01-12"}, {"ADM-CHANGE", "2026-03-08"}, {"ADM-AFTER", "2026-03-09"},
+                                   {"ADM-SUMMER", "2026-07-13"}}) {
+        json admin = administration(id);
+        admin.erase("_ext");
+        admin["periods"] = json::array({{{"beginDate", date}}});
+        list.push_back(admin);
+    }
+    auto report = importJson(s, {{"assessmentAdministrations", list}});
+    INFO(describeProblems(report));
+    REQUIRE(report.ok());
+    auto start = [&](const char* id) { return domain::formatUtc(store::findSession(s.db(), id)->value().scheduledStart); };
+    CHECK(start("ADM-WINTER") == "2026-01-12T14:00:00.000+00:00");  // 08:00 CST
+    CHECK(start("ADM-CHANGE") == "2026-03-08T13:00:00.000+00:00");  // 08:00 CDT, the morning of the change
+    CHECK(start("ADM-AFTER") == "2026-03-09T13:00:00.000+00:00");
+    CHECK(start("ADM-SUMMER") == "2026-07-13T13:00:00.000+00:00");
 }
 
 TEST_CASE("a roster file is read from disk - a missing file is reported") {

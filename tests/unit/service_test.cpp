@@ -2,10 +2,13 @@
 // outbox bump in one transaction; refusals write nothing; session rules
 // (open, cut-off, sign-off); walk-ins; corrections; a full disk.
 #include "kiosk/service/attendance_service.hpp"
+#include "kiosk/service/clock_watch.hpp"
 #include "kiosk/service/session_queries.hpp"
 #include "kiosk/store/edfi_mapping.hpp"
 #include "kiosk/store/event_log.hpp"
 #include "kiosk/store/roster_repo.hpp"
+#include "kiosk/store/session_report.hpp"
+#include "support/fixed_zone.hpp"
 #include "support/kiosk_fixture.hpp"
 #include "support/temp_dir.hpp"
 #include "sync/outbox/outbox.hpp"
@@ -13,7 +16,10 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <functional>
+#include <map>
+#include <sstream>
 
 using namespace kiosk;
 using namespace kiosk::test;
@@ -197,6 +203,90 @@ TEST_CASE("opening a session writes one session event and no outbox record") {
     CHECK(info.openedBy == kProctor);
     // The other session stays closed.
     CHECK_FALSE(k.session(kDocsSession).openedAt.has_value());
+}
+
+TEST_CASE("each event records the zone's offset at its own time, across a DST change") {
+    // America/Chicago: CDT (-5 h) until 2026-11-01 07:00 UTC, then CST (-6 h).
+    // Whatever this machine's date, each event gets the offset of its time.
+    FixedZone zone("America/Chicago");
+    Kiosk k;
+    k.clock.set(*domain::parseIso8601("2026-10-31T13:00:00Z"));
+    k.open();
+    k.must(k.checkIn("S100001"));
+    CHECK(k.svc.checkOutEveryone(kMathSession, kProctor, {"S100001"}).saved == 1);  // the bulk path
+    k.clock.set(*domain::parseIso8601("2026-11-23T13:05:00Z"));
+    k.must(k.checkIn("S100002"));
+    CHECK(queryText(k.db(), "SELECT group_concat(kind || ':' || local_utc_offset_min, ' ') FROM (SELECT * FROM event ORDER BY seq);") ==
+          "session_opened:-300 checked_in:-300 checked_out:-300 checked_in:-360");
+}
+
+TEST_CASE("a clock that jumps back an hour between check-in and check-out: audited once per jump, and the state never gets an end before the start") {
+    Kiosk k;
+    k.open();  // minute -10
+    k.clock.setMinute(5);
+    k.must(k.checkIn("S100001"));
+    k.clock.setMinute(5 - 60);  // the clock moved back an hour
+    k.must(k.svc.checkOut(kMathSession, "S100001", kProctor));
+
+    // The event keeps the time recorded...
+    CHECK(queryText(k.db(), "SELECT recorded_at FROM event WHERE kind = 'checked_out';") == domain::formatUtc(atMinute(-55)));
+    // ...and the state's record ends at the check-in, never before it.
+    json body = k.body("S100001");
+    CHECK(body["administrationDate"] == domain::formatUtc(atMinute(5)));
+    CHECK(body["administrationEndDate"] == body["administrationDate"]);
+    CHECK(body["assessedMinutes"] == 0);
+
+    // One audit entry for the jump, times only; events after it at the moved
+    // clock, or a second back within the tolerance, add none.
+    k.clock.setMinute(-54);
+    k.must(k.checkIn("S100002"));
+    k.clock.set(atMinute(-54) - std::chrono::seconds{1});
+    k.must(k.checkIn("S100003"));
+    CHECK(queryInt(k.db(), "SELECT count(*) FROM audit_log WHERE action = 'clock.moved_back';") == 1);
+    json detail = json::parse(queryText(k.db(), "SELECT detail FROM audit_log WHERE action = 'clock.moved_back';"));
+    CHECK(detail["seconds"] == 3600);
+    CHECK(detail["note"] == "clock moved back by 3600 s");
+    CHECK(detail["lastEventAt"] == domain::formatUtc(atMinute(5)));
+    CHECK(detail.dump().find("S1000") == std::string::npos);  // no student in the chain
+    CHECK(queryText(k.db(), "SELECT actor FROM audit_log WHERE action = 'clock.moved_back';") == "system");
+
+    // The health view reports it; a second jump is a second entry.
+    auto health = service::clockHealth(k.db());
+    REQUIRE(health.ok());
+    CHECK(health->movedBack == 1);
+    CHECK(health->lastSeconds == 3600);
+    CHECK(health->lastAt == atMinute(-55));
+    k.clock.setMinute(-120);
+    k.must(k.svc.checkOut(kMathSession, "S100002", kProctor));
+    health = service::clockHealth(k.db());
+    REQUIRE(health.ok());
+    CHECK(health->movedBack == 2);
+    CHECK(health->lastSeconds == 65 * 60 + 59);  // from -54 min -1 s to -120 min
+    CHECK(k.body("S100002")["administrationEndDate"] == k.body("S100002")["administrationDate"]);
+
+    // The session report marks each such sitting and keeps both times as recorded.
+    auto csv = store::sessionReportCsv(k.db(), kMathSession);
+    REQUIRE(csv.ok());
+    std::istringstream lines(*csv);
+    std::string line;
+    std::getline(lines, line);
+    auto cells = [](const std::string& l) {
+        std::vector<std::string> out;
+        std::stringstream in(l.substr(0, l.find('\r')));
+        for (std::string c; std::getline(in, c, ',');) out.push_back(c);
+        return out;
+    };
+    auto header = cells(line);
+    auto column = std::find(header.begin(), header.end(), "clock_moved_back") - header.begin();
+    REQUIRE(column < static_cast<std::ptrdiff_t>(header.size()));
+    std::map<std::string, std::string> marked;
+    while (std::getline(lines, line)) {
+        auto row = cells(line);
+        if (row.size() > static_cast<std::size_t>(column)) marked[row[6]] = row[static_cast<std::size_t>(column)];
+    }
+    CHECK(marked["S100001"] == "yes");
+    CHECK(marked["S100002"] == "yes");
+    CHECK(marked["S100003"] == "");
 }
 
 // --- one action, one transaction -------------------------------------------

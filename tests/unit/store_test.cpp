@@ -535,15 +535,32 @@ TEST_CASE("csvField defuses a formula after every separator a spreadsheet may sp
     CHECK(store::csvField("a,@x") == "\"a,'@x\"");
     CHECK(store::csvField("a; -1") == "\"a; '-1\"");
     CHECK(store::csvField(" =1") == " '=1");
-    CHECK(store::csvField("\t=1") == "'\t=1");
     CHECK(store::csvField("a;b") == "\"a;b\"");  // quoted, nothing to defuse
-    // No cell of the output starts with a formula sign, whichever separator splits it.
-    for (std::string_view in : {";=A1", "x,+1", "y;;@z", "=a;=b,=c"}) {
+}
+
+TEST_CASE("csvField: a tab, '|', CR or LF starts a cell too, leading spaces included, and is quoted") {
+    CHECK(store::csvField("\t=1") == "\"\t'=1\"");
+    CHECK(store::csvField("a\t=cmd") == "\"a\t'=cmd\"");
+    CHECK(store::csvField("a\t  +1") == "\"a\t  '+1\"");
+    CHECK(store::csvField("a|=cmd") == "\"a|'=cmd\"");
+    CHECK(store::csvField("a| @x") == "\"a| '@x\"");
+    CHECK(store::csvField("a\r-1") == "\"a\r'-1\"");
+    CHECK(store::csvField("a\n=1") == "\"a\n'=1\"");
+    CHECK(store::csvField("  =1") == "  '=1");
+    CHECK(store::csvField("tab\there") == "\"tab\there\"");  // quoted, nothing to defuse
+    CHECK(store::csvField("a|b") == "\"a|b\"");
+    CHECK(store::csvField("Left - fire alarm") == "Left - fire alarm");  // a space alone splits nothing
+    // No cell of the output starts with a formula sign, whichever separator
+    // splits it and whatever spaces it is trimmed of.
+    for (std::string_view in : {";=A1", "x,+1", "y;;@z", "=a;=b,=c", "p|=1", "q\t-1", "r\t \t @s", "t\r\n=u", " |\t, ;=v"}) {
         std::string out = store::csvField(in);
+        CAPTURE(out);
         if (out.front() == '"') out = out.substr(1, out.size() - 2);
-        for (std::size_t i = 0; i < out.size(); ++i) {
-            bool start = i == 0 || out[i - 1] == ';' || out[i - 1] == ',';
-            CHECK_FALSE((start && (out[i] == '=' || out[i] == '+' || out[i] == '-' || out[i] == '@')));
+        bool start = true;
+        for (char c : out) {
+            CHECK_FALSE((start && (c == '=' || c == '+' || c == '-' || c == '@')));
+            if (start && c == ' ') continue;
+            start = c == ';' || c == ',' || c == '|' || c == '\t' || c == '\r' || c == '\n';
         }
     }
 }
@@ -575,7 +592,7 @@ TEST_CASE("the session report has a header and one row per student, quoted and d
     auto rows = parseCsv(*csv);
     REQUIRE(rows.size() == 1 + 6);
     const auto& header = rows[0];
-    CHECK(header.size() == 27);
+    CHECK(header.size() == 28);
     CHECK(header.front() == "session_id");
     CHECK(header[header.size() - 2] == "state_has_latest");
     CHECK(header.back() == "audit_head");

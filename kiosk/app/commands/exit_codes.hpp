@@ -1,9 +1,10 @@
 #pragma once
-// testsite-kioskctl's exit codes: one table for every command, each code one
-// meaning. README.md ("Exit codes") lists exactly this table, and
-// tests/unit/exit_codes_test.cpp checks both, and that command code returns
-// only these names. Codes 0-5 are shared by all commands; the rest come from
-// talking to the state or reading an export file.
+// The exit codes of testsite-kioskctl and the window (testsite-kiosk): one
+// table, each code one meaning. README.md ("Exit codes") lists exactly this
+// table, and tests/packaging/cli_contract_test.cpp checks both, and that
+// command code returns only these names. Codes 0-5 are shared by all
+// commands; the rest come from talking to the state, reading an export file,
+// a damaged store or (the window only) a display.
 #include "kiosk/app/enrolment.hpp"
 #include "kiosk/app/pending_bundle.hpp"
 #include "sync/edfi/engine.hpp"
@@ -35,6 +36,7 @@ enum Exit : int {
     StoreDamaged = 17,       // the kiosk's database is damaged: nothing was written; `rescue` salvages it
     TokensRefused = 18,      // the state's server refuses more tokens for this client (429)
     DownloadFailed = 19,     // the roster download failed (each failure names its request)
+    NoDisplay = 20,          // the window cannot open (no display, no OpenGL 3)
 };
 
 struct ExitCodeInfo {
@@ -64,6 +66,7 @@ inline constexpr std::array kExitCodes{
     ExitCodeInfo{StoreDamaged, "StoreDamaged", "the kiosk's database is damaged: nothing was written (see `rescue`)"},
     ExitCodeInfo{TokensRefused, "TokensRefused", "the state's server refuses more tokens for this client (429)"},
     ExitCodeInfo{DownloadFailed, "DownloadFailed", "the roster download failed (the request is named)"},
+    ExitCodeInfo{NoDisplay, "NoDisplay", "the window (`testsite-kiosk`) cannot open: no display or no OpenGL 3"},
 };
 
 // "0 done, 1 bad command line...": the table for --help.

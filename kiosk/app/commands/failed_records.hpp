@@ -1,7 +1,8 @@
 #pragma once
 // How status, sync and import-pending print the records the state has not
 // taken: the student and date (or session) beside the server's own words.
-// Server text and names go to the terminal escaped, never to the journal.
+// Server text and names go to the terminal escaped (printable.hpp), never to
+// the journal.
 #include "kiosk/service/sync_view.hpp"
 
 #include <nlohmann/json.hpp>
@@ -12,10 +13,6 @@
 #include <vector>
 
 namespace kiosk::app::ctl {
-
-// Control characters (C0, DEL, C1) as \xNN, so a server's text cannot move
-// the cursor or change the terminal.
-std::string terminalSafe(std::string_view text);
 
 // "  refused: Ñúñez, Zoë (S100001) · 2026-03-14 · WorkKeys Applied Math\n
 //      HTTP 409 urn:ed-fi:... (correlationId c-1): the server's words"

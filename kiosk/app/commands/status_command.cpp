@@ -1,6 +1,7 @@
 // status: the whole picture for a technician, or for a script (--json).
 #include "kiosk/app/commands/ctl.hpp"
 #include "kiosk/app/printable.hpp"
+#include "kiosk/service/clock_watch.hpp"
 #include "kiosk/service/sync_view.hpp"
 #include "kiosk/app/commands/failed_records.hpp"
 
@@ -81,6 +82,7 @@ int status(Context& ctx, bool asJson) {
         if (auto d = edsync::edfi::loadDownload(db)) download = *d;
     }
     auto audit = store::verifyAudit(db);
+    auto clock = service::clockHealth(db);
     const std::int64_t now = nowUnixMs();
 
     nlohmann::json j;
@@ -207,7 +209,25 @@ int status(Context& ctx, bool asJson) {
     } else {
         auditJson = {{"intact", false}, {"problem", audit.error().describe()}};
     }
+    // The head ("SEQ:first 16 hex of its hash"), to be copied somewhere the
+    // database's owner cannot rewrite; verify-audit --printed-head checks it later.
+    auto auditHead = store::printableAuditHead(db);
+    if (auditHead && !auditHead->empty()) {
+        auditJson["head"] = *auditHead;
+        auditJson["headSeq"] = std::stoll(auditHead->substr(0, auditHead->find(':')));
+    }
     j["audit"] = auditJson;
+
+    // This machine's clock moving back, as its own events saw it
+    nlohmann::json clockJson = nlohmann::json::object();
+    if (clock) {
+        clockJson["movedBack"] = clock->movedBack;
+        clockJson["lastMovedBackAt"] = clock->lastAt ? nlohmann::json(domain::formatUtc(*clock->lastAt)) : nlohmann::json();
+        clockJson["lastMovedBackSeconds"] = clock->lastSeconds;
+    } else {
+        clockJson["problem"] = clock.error().describe();
+    }
+    j["clock"] = clockJson;
 
     if (asJson) {
         std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
@@ -234,6 +254,11 @@ int status(Context& ctx, bool asJson) {
     } else {
         out << "last contact with the state: never\n";
     }
+    if (clock && clock->movedBack > 0)
+        out << "WARNING: this kiosk's clock moved back " << clock->movedBack << " time(s), the last by " << clock->lastSeconds << " s"
+            << (clock->lastAt ? " (noticed at " + domain::formatUtc(*clock->lastAt) + ")" : std::string())
+            << ": check the clock. Events keep the times recorded; a check-out recorded before its check-in reaches the state ending at"
+               " the check-in (audit-log shows each jump)\n";
     if (download) {
         // Kept from a server's answer: control characters never reach the terminal.
         out << "last download: " << formatAgo(download->atUnixMs, now) << " · " << edsync::edfi::sanitizeText(download->mode, 100) << " · "
@@ -259,7 +284,7 @@ int status(Context& ctx, bool asJson) {
         }
     }
     if (syncJson.value("running", false))
-        out << "background sync: running" << (holder ? " (" + holder->role + ", pid " + std::to_string(holder->pid) + ")" : std::string()) << "\n";
+        out << "background sync: running" << (holder ? " (" + printable(holder->role) + ", pid " + std::to_string(holder->pid) + ")" : std::string()) << "\n";
     else
         out << "background sync: not running\n";
     out << "database " << db.path().string() << " · schema " << store->schemaVersion() << " · " << *events << " event(s) · "
@@ -271,6 +296,8 @@ int status(Context& ctx, bool asJson) {
         << (db.readOnly() ? " · READ-ONLY here: nothing can be saved on this disk" : "") << "\n";
     if (audit && audit->intact) out << "audit chain: intact, " << audit->entries << " entries\n";
     else out << "audit chain: BROKEN " << printable(auditJson.value("problem", "")) << " (run verify-audit)\n";
+    if (auditJson.contains("head"))
+        out << "audit head: " << auditJson["head"].get<std::string>() << " (a copy kept elsewhere is checked by `verify-audit --printed-head`)\n";
 
     out << "\nrecords waiting for the state: " << totals->pending << " · needs attention: " << totals->needsAttention << "\n";
     for (std::size_t i = 0; i < byAge->size(); ++i)

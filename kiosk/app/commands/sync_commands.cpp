@@ -83,7 +83,7 @@ int syncOnce(Context& ctx, bool now) {
             std::cout << "sync: the background sync service (pid " << holder->pid
                       << ") is running and was asked to sync now; `testsite-kioskctl status` shows the result\n";
         } else {
-                std::cout << "sync: another process (" << (holder ? holder->role + " pid " + std::to_string(holder->pid) : std::string("unknown"))
+            std::cout << "sync: another process (" << (holder ? printable(holder->role) + " pid " + std::to_string(holder->pid) : std::string("unknown"))
                       << ") is syncing this kiosk's data; `testsite-kioskctl status` shows the result\n";
         }
         return ServiceAsked;

@@ -354,6 +354,50 @@ TEST_CASE("a failed apply is not acknowledged, is reported and comes back") {
     CHECK(counters.duplicates == 0);
 }
 
+TEST_CASE("an apply that forgot recordApplied: if its place cannot be saved either, it is not acknowledged and comes back") {
+    TempDir dir;
+    NatsHub hub(dir / "hub");
+    REQUIRE_MESSAGE(hub.start(), hub.error());
+    Database a = openKiosk(dir / "a.db");
+    Database b = openKiosk(dir / "b.db");
+    auto ca = connectOrFail(configFor(hub, "kiosk-A"));
+    auto cb = connectOrFail(configFor(hub, "kiosk-B"));
+    REQUIRE(commitEvent(a, eventId("A", 0), "work.entry", "{}"));
+    Publisher pa(*ca, a);
+    REQUIRE(pa.publishPending().ok());
+    auto consumerB = Consumer::open(*cb, b);
+    REQUIRE(consumerB.ok());
+    int applies = 0;
+    edsync::site::ApplyFn forgetful = [&](Database& db, const edsync::site::SiteMessage& m) -> edsync::site::ApplyResult {
+        ++applies;
+        auto s = db.prepare("INSERT OR IGNORE INTO applied (event_id, origin, suffix, payload, stream_seq) VALUES (?1, '', '', '', 0);");
+        if (!s) return edsync::fail(s.error().describe());
+        s->bind(1, m.eventId);
+        if (auto r = s->run(); !r) return edsync::fail(r.error().describe());
+        return {};
+    };
+    // The cursor's table refuses writes (a full disk, say) for the first delivery.
+    REQUIRE(b.exec("CREATE TEMP TRIGGER no_cursor BEFORE INSERT ON main.site_applied BEGIN SELECT RAISE(ABORT, 'disk full'); END;"));
+    edsync::site::FetchReport first;
+    CHECK(waitUntil([&] {
+        auto r = (*consumerB)->fetch(forgetful);
+        if (r && r->received > 0) first = *r;
+        return first.received > 0;
+    }));
+    CHECK(first.failed == 1);
+    CHECK(first.applied == 0);
+    CHECK(first.lastFailure.find("could not be saved") != std::string::npos);
+    CHECK_FALSE(*edsync::site::wasApplied(b, 1, eventId("A", 0)));
+
+    REQUIRE(b.exec("DROP TRIGGER no_cursor;"));
+    CHECK(waitUntil([&] {
+        (void)(*consumerB)->fetch(forgetful);  // the wait looks at the store
+        return *edsync::site::wasApplied(b, 1, eventId("A", 0));
+    }));
+    CHECK(applies == 2);  // applied again on redelivery (idempotent), then recorded
+    CHECK(count(b, "SELECT count(*) FROM applied") == 1);
+}
+
 namespace {
 
 // Takes up to `n` messages of kiosk `config`'s durable consumer and never
