@@ -380,7 +380,7 @@ TEST_CASE("assessedMinutes without breaks, and never negative") {
     CHECK(skewed.assessedMinutes() == 0);
 }
 
-TEST_CASE("a check-out recorded before the check-in (the clock moved back) keeps its time; the state's end is the check-in") {
+TEST_CASE("a check-out recorded before the check-in (the clock moved back) keeps its time, and the state's end is the check-in") {
     Attendance skewed = present(minute(10));
     accept(skewed, event(EventKind::CheckedOut, minute(10) - 1h));  // the clock jumped back an hour
     CHECK(skewed.checkedOutAt == minute(10) - 1h);                   // as recorded
