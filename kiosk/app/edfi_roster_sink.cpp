@@ -1,5 +1,7 @@
 #include "kiosk/app/edfi_roster_sink.hpp"
 
+#include "kiosk/domain/descriptors.hpp"
+#include "kiosk/store/descriptor_map.hpp"
 #include "kiosk/store/roster_import.hpp"
 #include "kiosk/store/roster_repo.hpp"
 
@@ -14,10 +16,15 @@ std::vector<edsync::edfi::PullResource> rosterPullResources() {
     // Enrolments only for the grade shown beside a name at the door: after
     // the students, optional (a client whose claims lack them still gets
     // its roster), and no /deletes (an old enrolment leaves the grade be).
+    // The descriptor lists last and optional too: the state's own URIs for the
+    // values a proctor chooses (descriptor_map.hpp); a client that may not read
+    // them keeps the Ed-Fi ones (the pre-flight says which the state lacks).
     return {{"assessmentAdministrations", true, false},
             {"students", true, false},
             {"studentAssessmentRegistrations", true, false},
-            {"studentSchoolAssociations", false, false, true}};
+            {"studentSchoolAssociations", false, false, true},
+            {"reasonNotTestedDescriptors", false, false, true},
+            {"eventCircumstanceDescriptors", false, false, true}};
 }
 
 namespace {
@@ -41,6 +48,35 @@ Status applyGrades(Database& db, const std::vector<nlohmann::json>& items, store
     return {};
 }
 
+// A page of the state's descriptor list: for each value the kiosk offers
+// that it names (under its own namespace or code), the state's URI. A value
+// this page does not name keeps what was learnt before.
+Status applyDescriptors(Database& db, std::string_view resource, const std::vector<nlohmann::json>& items, store::RosterChange& change) {
+    const bool reasons = resource == "reasonNotTestedDescriptors";
+    const std::string_view ns = reasons ? domain::kReasonNotTestedNs : domain::kEventCircumstanceNs;
+    std::vector<domain::ListedDescriptor> listed;
+    for (const auto& item : items) {
+        if (!item.is_object()) continue;
+        auto n = item.find("namespace");
+        auto code = item.find("codeValue");
+        if (n == item.end() || !n->is_string() || code == item.end() || !code->is_string()) continue;
+        if (n->get_ref<const std::string&>().size() > 255 || code->get_ref<const std::string&>().size() > 50) continue;
+        domain::ListedDescriptor d{n->get<std::string>(), code->get<std::string>(), {}};
+        if (auto sd = item.find("shortDescription"); sd != item.end() && sd->is_string() && sd->get_ref<const std::string&>().size() <= 75)
+            d.shortDescription = sd->get<std::string>();
+        listed.push_back(std::move(d));
+    }
+    for (auto code : reasons ? domain::reasonsNotTested() : domain::eventCircumstances()) {
+        const std::string kioskUri = std::string(ns) + std::string(code);
+        auto stateUri = domain::matchDescriptor(kioskUri, listed);
+        if (!stateUri) continue;
+        auto changed = store::setDescriptorMapping(db, kioskUri, *stateUri);
+        if (!changed) return edsync::fail(changed.error());
+        if (*changed) change.descriptors.emplace_back(kioskUri, *stateUri);
+    }
+    return {};
+}
+
 } // namespace
 
 Status EdfiRosterSink::share(Database& db, const store::RosterChange& change) {
@@ -52,6 +88,11 @@ Status EdfiRosterSink::apply(Database& db, std::string_view resource, const std:
     if (resource == "studentSchoolAssociations") {
         store::RosterChange change;
         if (auto s = applyGrades(db, items, change); !s) return s;
+        return share(db, change);
+    }
+    if (resource == "reasonNotTestedDescriptors" || resource == "eventCircumstanceDescriptors") {
+        store::RosterChange change;
+        if (auto s = applyDescriptors(db, resource, items, change); !s) return s;
         return share(db, change);
     }
     if (resource != "assessmentAdministrations" && resource != "students" && resource != "studentAssessmentRegistrations") return {};

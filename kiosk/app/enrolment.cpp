@@ -180,13 +180,14 @@ std::optional<EnrolFiles> writeEnrolment(const EnrolRequest& r, std::optional<st
 namespace {
 
 // GET every value of one descriptor type (pages of 500) and name the offered
-// codes it lacks. A value counts only in the Ed-Fi namespace the kiosk writes.
+// codes it lacks: a value counts in the Ed-Fi namespace, or under the state's
+// own namespace or code (domain::matchDescriptor), which the kiosk then writes.
 DescriptorCheck listedDescriptors(edsync::transport::CurlTransport& http, const edsync::edfi::Session& session, const std::string& token,
                                   const std::string& resource, std::string_view ns, std::span<const std::string_view> offered) {
     constexpr int kPage = 500, kMaxPages = 20;
     DescriptorCheck c;
     c.resource = resource;
-    std::set<std::string, std::less<>> present;
+    std::vector<domain::ListedDescriptor> present;
     for (int page = 0; page < kMaxPages; ++page) {
         auto reply = http.performOne(session.getRequest(
             session.resourceUrl(resource) + "?limit=" + std::to_string(kPage) + "&offset=" + std::to_string(page * kPage), token));
@@ -203,13 +204,20 @@ DescriptorCheck listedDescriptors(edsync::transport::CurlTransport& http, const 
             if (!item.is_object()) continue;
             auto n = item.find("namespace");
             auto code = item.find("codeValue");
-            if (n != item.end() && n->is_string() && code != item.end() && code->is_string() && *n == ns) present.insert(code->get<std::string>());
+            if (n == item.end() || !n->is_string() || code == item.end() || !code->is_string()) continue;
+            domain::ListedDescriptor d{n->get<std::string>(), code->get<std::string>(), {}};
+            if (auto sd = item.find("shortDescription"); sd != item.end() && sd->is_string()) d.shortDescription = sd->get<std::string>();
+            present.push_back(std::move(d));
         }
         if (items.size() < static_cast<std::size_t>(kPage)) break;
     }
     c.listed = true;
-    for (auto code : offered)
-        if (!present.contains(code)) c.missing.emplace_back(code);
+    for (auto code : offered) {
+        const std::string kioskUri = std::string(ns) + "#" + std::string(code);
+        auto stateUri = domain::matchDescriptor(kioskUri, present);
+        if (!stateUri) c.missing.emplace_back(code);
+        else if (*stateUri != kioskUri) c.mapped.emplace_back(std::string(code), *stateUri);
+    }
     return c;
 }
 

@@ -90,6 +90,9 @@ struct DescriptorCheck {
     bool listed = false;               // the state answered with its values
     std::string detail;                // when not listed: the status or the failure
     std::vector<std::string> missing;  // code values the kiosk offers that the state lacks
+    // Values the state lists under its own namespace or code: the kiosk writes
+    // the state's (the site's uploader learns them at each download).
+    std::vector<std::pair<std::string, std::string>> mapped;  // code value -> the state's URI
 };
 
 struct ServerCheck {

@@ -1,5 +1,8 @@
 #include "kiosk/domain/descriptors.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 #include <array>
 
 namespace kiosk::domain {
@@ -46,6 +49,47 @@ std::span<const std::string_view> accommodationCategories() { return kAccommodat
 std::string_view descriptorCodeValue(std::string_view descriptor) {
     auto hash = descriptor.rfind('#');
     return hash == std::string_view::npos ? descriptor : descriptor.substr(hash + 1);
+}
+
+namespace {
+
+bool sameIgnoringCase(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
+std::string uriOf(const ListedDescriptor& d) { return d.ns + "#" + d.codeValue; }
+
+} // namespace
+
+std::optional<std::string> matchDescriptor(std::string_view kioskUri, const std::vector<ListedDescriptor>& listed) {
+    const auto hash = kioskUri.rfind('#');
+    if (hash == std::string_view::npos) return std::nullopt;
+    const std::string_view ns = kioskUri.substr(0, hash);
+    const std::string_view code = kioskUri.substr(hash + 1);
+    for (const auto& d : listed)
+        if (d.ns == ns && d.codeValue == code) return std::string(kioskUri);
+    for (const auto& d : listed)
+        if (sameIgnoringCase(d.codeValue, code)) return uriOf(d);
+    const ListedDescriptor* only = nullptr;
+    int found = 0;
+    for (const auto& d : listed) {
+        const bool prefixed = d.codeValue.size() > code.size() + 1 && sameIgnoringCase(std::string_view(d.codeValue).substr(0, code.size()), code) &&
+                              d.codeValue[code.size()] == ' ';
+        if (sameIgnoringCase(d.shortDescription, code) || prefixed) {
+            only = &d;
+            ++found;
+        }
+    }
+    // Two candidates are a guess: the pre-flight names the value instead.
+    if (found == 1) return uriOf(*only);
+    return std::nullopt;
+}
+
+std::string stateDescriptor(const DescriptorMap& map, std::string_view kioskUri) {
+    auto it = map.find(kioskUri);
+    return it == map.end() ? std::string(kioskUri) : it->second;
 }
 
 } // namespace kiosk::domain

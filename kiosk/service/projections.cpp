@@ -3,6 +3,7 @@
 #include "kiosk/domain/site_merge.hpp"
 #include "kiosk/domain/work_merge.hpp"
 #include "kiosk/store/attendance_repo.hpp"
+#include "kiosk/store/descriptor_map.hpp"
 #include "kiosk/store/edfi_mapping.hpp"
 #include "kiosk/store/event_log.hpp"
 #include "sync/outbox/outbox.hpp"
@@ -60,7 +61,9 @@ std::optional<std::string> rebuildAttendance(store::Store& store, const store::S
         if (auto v = edsync::outbox::putDeletion(db, store::kStudentAssessments, key, identity, seq); !v) return v.error().describe();
         return std::nullopt;
     }
-    auto body = store::studentAssessmentJson(session, studentId, merged.state).dump();
+    auto descriptors = store::loadDescriptorMap(db);
+    if (!descriptors) return descriptors.error().describe();
+    auto body = store::studentAssessmentJson(session, studentId, merged.state, *descriptors).dump();
     auto identity = store::studentAssessmentIdentity(session, studentId).dump();
     if (auto v = edsync::outbox::put(db, store::kStudentAssessments, key, body, seq, identity); !v) return v.error().describe();
     return std::nullopt;

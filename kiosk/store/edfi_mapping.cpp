@@ -24,7 +24,8 @@ json studentAssessmentIdentity(const SessionInfo& session, std::string_view stud
     return j;
 }
 
-json studentAssessmentJson(const SessionInfo& session, std::string_view studentUniqueId, const domain::Attendance& a) {
+json studentAssessmentJson(const SessionInfo& session, std::string_view studentUniqueId, const domain::Attendance& a,
+                           const domain::DescriptorMap& descriptors) {
     json j;
     j["studentAssessmentIdentifier"] = studentAssessmentKey(session, studentUniqueId);
     j["assessmentReference"] = {{"assessmentIdentifier", session.assessmentIdentifier}, {"namespace", session.assessmentNamespace}};
@@ -41,12 +42,12 @@ json studentAssessmentJson(const SessionInfo& session, std::string_view studentU
 
     if (a.presence == domain::Presence::NoShow) {
         j["administrationDate"] = domain::formatUtc(session.scheduledStart);
-        j["reasonNotTestedDescriptor"] = std::string(domain::kReasonNotTestedNs) + a.noShowReason;
+        j["reasonNotTestedDescriptor"] = domain::stateDescriptor(descriptors, std::string(domain::kReasonNotTestedNs) + a.noShowReason);
     }
     // Ed-Fi holds one circumstance per record: the first one, with every
     // irregularity kept in the description (all of them stay in the event log).
     if (!a.irregularities.empty()) {
-        j["eventCircumstanceDescriptor"] = a.irregularities.front().circumstance;
+        j["eventCircumstanceDescriptor"] = domain::stateDescriptor(descriptors, a.irregularities.front().circumstance);
         std::string text;
         for (const auto& i : a.irregularities) {
             if (!text.empty()) text += " | ";

@@ -1,5 +1,6 @@
 #pragma once
 // What the kiosk's records mean in Ed-Fi (reference/edfi.md).
+#include "kiosk/domain/descriptors.hpp"
 #include "kiosk/store/records.hpp"
 
 #include <nlohmann/json_fwd.hpp>
@@ -24,7 +25,8 @@ bool hasSomethingToReport(const domain::Attendance& a);
 nlohmann::json studentAssessmentIdentity(const SessionInfo& session, std::string_view studentUniqueId);
 
 // The whole StudentAssessment (POST is a full replacement).
+// `descriptors`: the state's URIs for the values the kiosk offers (descriptor_map.hpp).
 nlohmann::json studentAssessmentJson(const SessionInfo& session, std::string_view studentUniqueId,
-                                     const domain::Attendance& a);
+                                     const domain::Attendance& a, const domain::DescriptorMap& descriptors = domain::DescriptorMap{});
 
 } // namespace kiosk::store

@@ -1,6 +1,7 @@
 #include "kiosk/store/roster_facts.hpp"
 
 #include "kiosk/store/credentials.hpp"
+#include "kiosk/store/descriptor_map.hpp"
 #include "kiosk/store/ids.hpp"
 #include "kiosk/store/roster_repo.hpp"
 #include "kiosk/store/work_repo.hpp"
@@ -30,6 +31,7 @@ constexpr std::string_view kRegistrationRow = "registration";
 constexpr std::string_view kGradeRow = "grade";
 constexpr std::string_view kProctorRow = "proctor";
 constexpr std::string_view kCatalogueRow = "catalogue";
+constexpr std::string_view kDescriptorRow = "descriptor";
 
 std::string pairKey(std::string_view session, std::string_view student) {
     std::string key(session);
@@ -118,7 +120,7 @@ std::string credentialRow(std::string_view kind) { return "credential:" + std::s
 
 bool RosterChange::empty() const {
     return rows.sessions.empty() && rows.students.empty() && rows.registrations.empty() && proctors.empty() && withdrawn.empty() && grades.empty() &&
-           credentialSubjects.empty() && credentials.empty() && !catalogue;
+           credentialSubjects.empty() && credentials.empty() && !catalogue && descriptors.empty();
 }
 
 RosterChange rosterChangeOf(const RosterData& data) {
@@ -166,6 +168,7 @@ std::vector<SiteFact> rosterFacts(const RosterChange& change, const RosterShareC
     for (const auto& w : change.withdrawn) add(nullptr, "withdrawn", json{{"session", w.sessionId}, {"student", w.studentUniqueId}});
     for (const auto& g : change.grades) add(nullptr, "grades", json{{"student", g.studentUniqueId}, {"grade", g.gradeLevel}});
     for (const auto& p : change.proctors) add(nullptr, "proctors", json{{"id", p.proctorId}, {"name", p.name}, {"staffId", p.staffUniqueId}});
+    for (const auto& [kiosk, state] : change.descriptors) add(nullptr, "descriptors", json{{"kiosk", kiosk}, {"state", state}});
     for (const auto& c : change.credentials) add(nullptr, "credentials", json{{"kind", c.kind}, {"subject", c.subject}, {"sealed", c.sealed}});
     flush();
     if (change.catalogue) {
@@ -193,6 +196,8 @@ Status shareRosterChange(Database& db, const RosterChange& change, const RosterS
         if (auto st = stamp(db, kProctorRow, p.proctorId, ctx.hlc); !st) return st;
     if (change.catalogue)
         if (auto st = stamp(db, kCatalogueRow, "site", ctx.hlc); !st) return st;
+    for (const auto& d : change.descriptors)
+        if (auto st = stamp(db, kDescriptorRow, d.first, ctx.hlc); !st) return st;
     RosterChange out = change;
     for (const auto& [kind, subject] : change.credentialSubjects) {
         if (auto st = stamp(db, credentialRow(kind), subject, ctx.hlc); !st) return st;
@@ -279,7 +284,7 @@ DecodedRoster decodeRosterFact(std::string_view payload) {
         if (it == j.end()) return nullptr;
         return it->is_array() ? &*it : nullptr;
     };
-    for (const char* key : {"withdrawn", "grades", "proctors", "credentials"})
+    for (const char* key : {"withdrawn", "grades", "proctors", "credentials", "descriptors"})
         if (j.contains(key) && !list(key)) {
             d.error = std::string("roster fact whose ") + key + " is not a list";
             return d;
@@ -310,6 +315,15 @@ DecodedRoster decodeRosterFact(std::string_view payload) {
         }
         d.catalogue = cat->get<std::string>();  // parsed as a catalogue when applied
     }
+    if (const json* list_ = list("descriptors"))
+        for (const auto& item : *list_) {
+            std::string kiosk, state;
+            if (!item.is_object() || !plainText(item, "kiosk", kiosk, 300) || !plainText(item, "state", state, 300)) {
+                d.error = "roster fact with a malformed descriptor";
+                return d;
+            }
+            d.descriptors.emplace_back(std::move(kiosk), std::move(state));
+        }
     if (const json* p = list("proctors"))
         for (const auto& item : *p) {
             ProctorRow row;
@@ -403,6 +417,12 @@ Result<RosterApplied> applyRosterFact(Database& db, const DecodedRoster& fact, c
         if (!mine) return fail(mine.error());
         if (*mine)
             if (auto st = saveCatalogue(db, *fact.catalogue); !st) return fail(st.error());
+    }
+    for (const auto& [kiosk, state] : fact.descriptors) {
+        auto mine = claimRow(db, kDescriptorRow, kiosk, hlc);
+        if (!mine) return fail(mine.error());
+        if (*mine)
+            if (auto st = setDescriptorMapping(db, kiosk, state); !st) return fail(st.error());
     }
     for (const auto& p : fact.proctors) {
         auto mine = claimRow(db, kProctorRow, p.proctorId, hlc);

@@ -56,6 +56,7 @@ struct RosterChange {
     std::vector<std::pair<std::string, std::string>> credentialSubjects;
     std::vector<SharedCredential> credentials;  // filled when shared, read when received
     std::optional<std::string> catalogue;       // the task catalogue's text, imported here: whole, in one fact (the default is ~2 KiB)
+    std::vector<std::pair<std::string, std::string>> descriptors;  // kiosk URI -> the state's (descriptor_map.hpp)
     bool empty() const;
 };
 
@@ -105,6 +106,7 @@ struct DecodedRoster {
     std::vector<ProctorRow> proctors;
     std::vector<SharedCredential> credentials;
     std::optional<std::string> catalogue;
+    std::vector<std::pair<std::string, std::string>> descriptors;
     std::string error;  // isRoster and malformed
 };
 DecodedRoster decodeRosterFact(std::string_view payload);

@@ -200,6 +200,15 @@ CREATE TABLE roster_stamp (
 ) WITHOUT ROWID;
 )sql";
 
+// Version 7: the state's URI for a descriptor value the kiosk offers, where
+// its server lists it under another namespace or code (descriptor_map.hpp).
+constexpr std::string_view kV7 = R"sql(
+CREATE TABLE descriptor_map (
+  kiosk_uri TEXT PRIMARY KEY,
+  state_uri TEXT NOT NULL
+) WITHOUT ROWID;
+)sql";
+
 constexpr std::array kMigrations{
     edsync::sqlite::Migration{1, kV1},
     edsync::sqlite::Migration{2, kV2},
@@ -207,6 +216,7 @@ constexpr std::array kMigrations{
     edsync::sqlite::Migration{4, kV4},
     edsync::sqlite::Migration{5, kV5},
     edsync::sqlite::Migration{6, kV6},
+    edsync::sqlite::Migration{7, kV7},
 };
 
 #ifdef KIOSK_SCHEMA_NEXT_FOR_UPGRADE_TESTS

@@ -5,6 +5,7 @@
 #include "kiosk/service/site_apply.hpp"
 #include "kiosk/service/work_service.hpp"
 #include "kiosk/store/credentials.hpp"
+#include "kiosk/store/descriptor_map.hpp"
 #include "kiosk/store/roster_facts.hpp"
 #include "kiosk/store/roster_repo.hpp"
 #include "support/kiosk_fixture.hpp"
@@ -234,4 +235,15 @@ TEST_CASE("a task catalogue imported on one machine reaches the others, and the 
     // A catalogue that is not one is refused whole.
     CHECK(doorWork.importCatalogue(R"({"tasks": 7})").has_value());
     CHECK(door.published.size() == 1);
+}
+
+TEST_CASE("the state's descriptor names learnt by the uploader reach every machine, so all build the same record") {
+    Machine uploader("uploader"), lab("lab");
+    store::RosterChange change;
+    change.descriptors.emplace_back("uri://ed-fi.org/ReasonNotTestedDescriptor#Absent", "uri://dese.mo.gov/ReasonNotTestedDescriptor#ABS");
+    REQUIRE(uploader.store.rosterShare()(uploader.store.db(), change).ok());
+    lab.receive(uploader.published);
+    auto map = store::loadDescriptorMap(lab.store.db());
+    REQUIRE(map.ok());
+    CHECK(domain::stateDescriptor(*map, "uri://ed-fi.org/ReasonNotTestedDescriptor#Absent") == "uri://dese.mo.gov/ReasonNotTestedDescriptor#ABS");
 }

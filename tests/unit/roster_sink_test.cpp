@@ -2,6 +2,8 @@
 // students' current school enrolments (studentSchoolAssociations).
 #include "kiosk/app/edfi_roster_sink.hpp"
 #include "kiosk/store/demo_data.hpp"
+#include "kiosk/store/descriptor_map.hpp"
+#include "kiosk/store/edfi_mapping.hpp"
 #include "kiosk/store/roster_repo.hpp"
 
 #include <doctest/doctest.h>
@@ -58,8 +60,70 @@ TEST_CASE("the state's enrolments give each student's grade, and a past enrolmen
     // Pulled after the students, and optional: a client whose claims lack
     // enrolments still gets its roster.
     auto resources = app::rosterPullResources();
-    REQUIRE(resources.back().name == "studentSchoolAssociations");
-    CHECK(resources.back().optional);
-    CHECK_FALSE(resources.back().deletes);
-    CHECK(std::find_if(resources.begin(), resources.end(), [](const auto& r) { return r.name == "students"; }) < resources.end() - 1);
+    auto enrolments = std::find_if(resources.begin(), resources.end(), [](const auto& r) { return r.name == "studentSchoolAssociations"; });
+    REQUIRE(enrolments != resources.end());
+    CHECK(enrolments->optional);
+    CHECK_FALSE(enrolments->deletes);
+    CHECK(std::find_if(resources.begin(), resources.end(), [](const auto& r) { return r.name == "students"; }) < enrolments);
+}
+
+TEST_CASE("descriptor values the state lists under its own names are written as the state spells them, and shared with the site") {
+    auto opened = store::Store::openInMemory();
+    REQUIRE(opened.ok());
+    store::Store& s = *opened;
+    app::EdfiRosterSink sink;
+    std::vector<store::RosterChange> shared;
+    sink.setShare([&shared](store::Database&, const store::RosterChange& c) -> store::Status {
+        shared.push_back(c);
+        return {};
+    });
+    const std::string stateNs = "uri://dese.mo.gov/ReasonNotTestedDescriptor";
+    std::vector<json> reasons{
+        json{{"namespace", stateNs}, {"codeValue", "absent"}, {"shortDescription", "Absent"}},              // the code, lower case
+        json{{"namespace", "uri://ed-fi.org/ReasonNotTestedDescriptor"}, {"codeValue", "Other"}, {"shortDescription", "Other"}},
+        json{{"namespace", stateNs}, {"codeValue", "MED"}, {"shortDescription", "Medical waiver"}},         // by its short description
+        json{{"namespace", 7}, {"codeValue", "Refusal by student"}},                                        // hostile: skipped
+    };
+    REQUIRE(sink.apply(s.db(), "reasonNotTestedDescriptors", reasons).ok());
+    auto map = store::loadDescriptorMap(s.db());
+    REQUIRE(map.ok());
+    CHECK(domain::stateDescriptor(*map, "uri://ed-fi.org/ReasonNotTestedDescriptor#Absent") == stateNs + "#absent");
+    CHECK(domain::stateDescriptor(*map, "uri://ed-fi.org/ReasonNotTestedDescriptor#Medical waiver") == stateNs + "#MED");
+    CHECK(domain::stateDescriptor(*map, "uri://ed-fi.org/ReasonNotTestedDescriptor#Other") == "uri://ed-fi.org/ReasonNotTestedDescriptor#Other");
+    CHECK(map->size() == 2);
+    REQUIRE(shared.size() == 1);
+    CHECK(shared[0].descriptors.size() == 2);
+    // The same list again changes nothing and shares nothing.
+    REQUIRE(sink.apply(s.db(), "reasonNotTestedDescriptors", reasons).ok());
+    CHECK(shared.size() == 1);
+
+    // A no-show's record names the state's value.
+    store::SessionInfo session;
+    session.sessionId = "ADM-1";
+    session.assessmentIdentifier = "WK";
+    session.assessmentNamespace = "uri://testsite.example.org/assessment";
+    domain::Attendance a;
+    a.presence = domain::Presence::NoShow;
+    a.noShowReason = "Absent";
+    CHECK(store::studentAssessmentJson(session, "S1", a, *map)["reasonNotTestedDescriptor"] == stateNs + "#absent");
+    CHECK(store::studentAssessmentJson(session, "S1", a)["reasonNotTestedDescriptor"] == "uri://ed-fi.org/ReasonNotTestedDescriptor#Absent");
+
+    // Read after the roster, optional: a client that may not read them keeps the Ed-Fi values.
+    auto resources = app::rosterPullResources();
+    REQUIRE(resources.size() >= 6);
+    CHECK(resources[4].name == "reasonNotTestedDescriptors");
+    CHECK(resources[4].optional);
+    CHECK(resources[5].name == "eventCircumstanceDescriptors");
+}
+
+TEST_CASE("a descriptor match is the Ed-Fi value, the state's same code, or one unambiguous short description or longer name") {
+    using domain::ListedDescriptor;
+    const std::string uri = "uri://ed-fi.org/AccommodationDescriptor#Test administration";
+    CHECK(domain::matchDescriptor(uri, {{"uri://ed-fi.org/AccommodationDescriptor", "Test administration", ""}}) == uri);
+    CHECK(domain::matchDescriptor(uri, {{"uri://state.gov/AccommodationDescriptor", "Test administration accommodation", ""}}) ==
+          "uri://state.gov/AccommodationDescriptor#Test administration accommodation");
+    // Two candidates are a guess: none.
+    CHECK_FALSE(domain::matchDescriptor(uri, {{"uri://s/A", "Test administration accommodation", ""}, {"uri://s/A", "TA", "Test administration"}}));
+    CHECK_FALSE(domain::matchDescriptor(uri, {{"uri://s/A", "Test", ""}, {"uri://s/A", "administration", ""}}));
+    CHECK_FALSE(domain::matchDescriptor("no hash here", {{"uri://s/A", "no hash here", ""}}));
 }

@@ -161,6 +161,7 @@ int enrol(Context& ctx, const EnrolOptions& o) {
             std::cout << "  " << printable(d.resource) << ": "
                       << (!d.listed ? printable(d.detail) : d.missing.empty() ? std::string("every value the kiosk offers is there")
                                                                               : std::to_string(d.missing.size()) + " value(s) missing")
+                      << (d.listed && !d.mapped.empty() ? " (" + std::to_string(d.mapped.size()) + " under the state's own names, written as the state spells them)" : std::string())
                       << "\n";
         if (auto findings = preflightFindings(check); findings.empty()) {
             std::cout << "pre-flight: every resource and descriptor value the kiosk uses is there and allowed\n";
