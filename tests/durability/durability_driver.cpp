@@ -5,7 +5,9 @@
 // sets a proctor PIN, opens both demo sessions, then loops: check-ins, ID
 // checks, seats, breaks out/in, accommodations, irregularities, corrections,
 // no-shows, check-outs, and work-readiness entries (draft, submit, approve or
-// send back with the proctor's PIN). Records go to the Ed-Fi double through
+// send back with the proctor's PIN). A share of the sittings end with nothing
+// to report: every entry withdrawn by a correction, at once or only once the
+// state holds the record, so the state's record must be deleted. Records go to the Ed-Fi double through
 // the SyncEngine: its worker thread woken after each commit (as the kiosk
 // does), or synchronous runOnePass() calls, chosen per run from the seed.
 //
@@ -152,6 +154,25 @@ std::optional<edsync::edfi::SyncConfig> syncConfig(const Options& o) {
     return c;
 }
 
+// A sitting that ends with nothing to report: the wrong student checked in
+// (or marked a no-show), then every entry withdrawn, newest first. Chosen by
+// the sitting's key, so every run (and every kiosk of a site) agrees.
+// AtOnce: withdrawn in the same step, before sync can have sent it, mostly.
+// AfterSync: withdrawn once the state holds its latest version, so the
+// uploader must DELETE it (by id, or by natural key after a lost answer).
+enum class Withdrawal { None, AtOnce, AfterSync };
+constexpr std::string_view kWithdrawReason = "recorded for the wrong student";
+
+Withdrawal withdrawalFor(const std::string& sessionId, const std::string& student) {
+    std::uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a: the same in every build, unlike std::hash
+    for (unsigned char c : sessionId + "|" + student) {
+        h ^= c;
+        h *= 0x100000001b3ULL;
+    }
+    const auto bucket = h % 100;
+    return bucket < 6 ? Withdrawal::AtOnce : bucket < 14 ? Withdrawal::AfterSync : Withdrawal::None;
+}
+
 class Driver {
 public:
     Driver(const Options& o, store::Store& s, const app::KioskConfig* site)
@@ -177,6 +198,8 @@ private:
     void reportWork(const std::string& entryId);
 
     void attendanceStep();
+    bool withdrawalStep(const store::SessionInfo& info, const std::string& student, const service::StudentDetail& detail,
+                        const std::string& lastLive);
     void workDraft();
     void workSubmit();
     void workReview();
@@ -333,6 +356,8 @@ void Driver::attendanceStep() {
         if (!h.withdrawn && h.event.kind != domain::EventKind::Corrected && h.event.kind != domain::EventKind::WalkInAdded)
             lastLive = h.event.id;
 
+    if (withdrawalStep(info, student, *detail, lastLive)) return;
+
     auto circumstances = domain::eventCircumstances();
     auto categories = domain::accommodationCategories();
     service::ActionResult r;
@@ -381,7 +406,32 @@ void Driver::attendanceStep() {
         if (!lastLive.empty() && chance(60)) r = m_attendance.correct(info.sessionId, student, proctor, lastLive, "wrong student");
         break;
     }
+    if (!r.saved) return;
+    reportAttendance(info, student, r);
+    if (withdrawalFor(info.sessionId, student) == Withdrawal::AtOnce && detail->history.empty()) {
+        // Noticed at once: withdrawn before sync has (mostly) had a chance to send it.
+        auto w = m_attendance.correct(info.sessionId, student, proctor, r.eventId, std::string(kWithdrawReason));
+        if (w.saved) reportAttendance(info, student, w);
+    }
+}
+
+// A sitting chosen to end with nothing to report: once started, its entries
+// are withdrawn newest first (each correction leaves a valid prefix), and
+// once nothing is left it is left alone. False: take the ordinary step.
+bool Driver::withdrawalStep(const store::SessionInfo& info, const std::string& student, const service::StudentDetail& detail,
+                            const std::string& lastLive) {
+    const Withdrawal w = withdrawalFor(info.sessionId, student);
+    if (w == Withdrawal::None || detail.history.empty()) return false;
+    if (detail.attendance.presence == domain::Presence::Expected) return true;  // nothing left to report: done
+    bool begun = false;
+    for (const auto& h : detail.history)
+        if (h.event.kind == domain::EventKind::Corrected && h.event.reason == kWithdrawReason) begun = true;
+    // AfterSync: ordinary steps until the state holds the latest version.
+    if (w == Withdrawal::AfterSync && !begun && detail.stateCopy != service::StateCopy::Synced) return false;
+    if (lastLive.empty()) return true;
+    auto r = m_attendance.correct(info.sessionId, student, "Ms. Rivera", lastLive, std::string(kWithdrawReason));
     if (r.saved) reportAttendance(info, student, r);
+    return true;
 }
 
 void Driver::workDraft() {
