@@ -151,9 +151,14 @@ void checkServer(store::Database& db, Control& control, CheckReport& rep, Verdic
             if (rows->getText(2) == "delete") {
                 // Deleted: never sent, or no longer held (an orphan is a stale record).
                 ++rep.deletions;
-                if (it != byIdentity.end() && it->second.front().value("present", false)) {
+                if (it == byIdentity.end()) continue;
+                bool held = false;
+                for (const auto& r : it->second) held = held || r.value("present", true);
+                if (held) {
                     ++rep.stale;
                     v.fail("orphan: the server still holds " + std::string(resource) + " " + rows->getText(0) + ", deleted by the store");
+                } else {
+                    ++rep.deletedAtState;
                 }
                 continue;
             }
