@@ -16,7 +16,11 @@
 // usage: durability-harness --kills N --seed S --driver EXE --double EXE
 //          --certs-script SH --catalogue FILE [--work DIR] [--keep]
 //          [--min-ms 30] [--max-ms 1200] [--students 90] [--driver-arg ARG]...
+//          [--tamper]
 // Exit status 0 when every check passed. Prints a summary; never asserts time.
+// --tamper (for the checker's own test): after the final sync the double
+// brings back one record the kiosk deleted there and loses one it holds; the
+// checker must report both.
 #include "durability_checks.hpp"
 #include "durability_common.hpp"
 #include "harness_child.hpp"
@@ -35,6 +39,7 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <random>
 #include <set>
 #include <sstream>
@@ -65,6 +70,7 @@ struct Options {
     int maxMs = 1200;
     int students = durability::kDefaultStudents;
     std::vector<std::string> driverExtra;  // --driver-arg, passed to every killed run
+    bool tamper = false;
 };
 
 [[noreturn]] void usage(const std::string& why) {
@@ -92,6 +98,7 @@ Options parse(int argc, char** argv) {
         else if (a == "--max-ms") o.maxMs = std::stoi(value());
         else if (a == "--students") o.students = std::stoi(value());
         else if (a == "--driver-arg") o.driverExtra.push_back(value());
+        else if (a == "--tamper") o.tamper = true;
         else usage("unknown argument " + a);
     }
     if (o.driver.empty() || o.edfiDouble.empty() || o.certsScript.empty() || o.catalogue.empty())
@@ -169,6 +176,25 @@ void checkProjections(store::Database& db, CheckReport& rep, Verdict& v) {
             v.fail("program evaluation body differs from the approved entries for " + evals->getText(0));
         ++rep.evaluationsChecked;
     }
+}
+
+// --tamper: the state undoes one of the kiosk's deletions (the record seeded
+// again, as another writer might) and loses one record the kiosk holds.
+void tamperWithState(Control& control, Verdict& v) {
+    using edsync::transport::Method;
+    auto received = control.call(Method::Get, "/_test/received?resource=" + std::string(store::kStudentAssessments));
+    if (!received) return v.fail("--tamper: cannot read /_test/received");
+    std::optional<json> gone, held;
+    for (const auto& r : (*received)["records"]) {
+        if (!r.value("present", true) && !gone) gone = r;
+        if (r.value("present", false) && !held) held = r;
+    }
+    if (!gone || !held) return v.fail("--tamper: the state holds no deleted and no present record to tamper with");
+    json seed{{std::string(store::kStudentAssessments), json::array({(*gone)["body"]})}};
+    if (!control.call(Method::Post, "/_test/seed", seed.dump())) v.fail("--tamper: the double refused to bring back a deleted record");
+    json drop{{"resource", std::string(store::kStudentAssessments)}, {"key", (*held)["key"]}};
+    if (!control.call(Method::Post, "/_test/delete", drop.dump())) v.fail("--tamper: the double refused to delete a record");
+    std::printf("  tampered: one deleted record brought back, one held record deleted\n");
 }
 
 } // namespace
@@ -270,6 +296,7 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
 
     Verdict v;
+    if (o.tamper && finalOk) tamperWithState(*control, v);
     if (exitedEarly) v.fail("a driver run ended by itself instead of being killed");
     if (!finalOk) v.fail("the final sync did not drain the outbox (status " + std::to_string(finalStatus) + "): " + tail(errLog, 800));
     int malformed = 0;
