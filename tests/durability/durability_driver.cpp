@@ -155,17 +155,22 @@ std::optional<edsync::edfi::SyncConfig> syncConfig(const Options& o) {
 }
 
 // A sitting that ends with nothing to report: the wrong student checked in
-// (or marked a no-show), then every entry withdrawn, newest first. Chosen by
-// the sitting's key, so every run (and every kiosk of a site) agrees.
-// AtOnce: withdrawn in the same step, before sync can have sent it, mostly.
+// (or marked a no-show), then every live entry withdrawn, newest first.
+// Chosen by the sitting's key and the round (every kStartsPerRound starts of
+// the driver), so the runs of a round agree, and each round withdraws other
+// sittings (the last round's stay withdrawn): deletions all through a long
+// run, not only in its first minutes. In the next round a sitting no longer
+// chosen is checked in again, and its record made again at the state.
+// AtOnce: withdrawn in the same step, before sync has (mostly) sent it.
 // AfterSync: withdrawn once the state holds its latest version, so the
 // uploader must DELETE it (by id, or by natural key after a lost answer).
 enum class Withdrawal { None, AtOnce, AfterSync };
 constexpr std::string_view kWithdrawReason = "recorded for the wrong student";
+constexpr long kStartsPerRound = 50;
 
-Withdrawal withdrawalFor(const std::string& sessionId, const std::string& student) {
+Withdrawal withdrawalFor(const std::string& sessionId, const std::string& student, long round) {
     std::uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a: the same in every build, unlike std::hash
-    for (unsigned char c : sessionId + "|" + student) {
+    for (unsigned char c : sessionId + "|" + student + "|" + std::to_string(round)) {
         h ^= c;
         h *= 0x100000001b3ULL;
     }
@@ -198,8 +203,7 @@ private:
     void reportWork(const std::string& entryId);
 
     void attendanceStep();
-    bool withdrawalStep(const store::SessionInfo& info, const std::string& student, const service::StudentDetail& detail,
-                        const std::string& lastLive);
+    bool withdrawalStep(const store::SessionInfo& info, const std::string& student, const service::StudentDetail& detail);
     void workDraft();
     void workSubmit();
     void workReview();
@@ -222,6 +226,7 @@ private:
     int m_passes = 0;
     long m_actions = 0;
     long m_nextPassAt = 0;
+    long m_round = 0;  // see withdrawalFor
 };
 
 std::int64_t Driver::eventSeq(const std::string& table, const std::string& eventId) {
@@ -274,6 +279,12 @@ void Driver::setUp() {
         if (auto s = store::setMeta(m_store.db(), "durability_setup", "1"); !s) die(s.error().describe());
     }
     if (auto problem = m_work.loadCatalogue(m_options.catalogue)) die(*problem);
+    auto starts = store::getMeta(m_store.db(), "durability_starts");
+    if (!starts) die(starts.error().describe());
+    const long started = *starts ? std::stol(**starts) : 0;
+    if (auto s = store::setMeta(m_store.db(), "durability_starts", std::to_string(started + 1)); !s) die(s.error().describe());
+    // A kiosk of a site keeps the old mix: its kiosks count their own starts.
+    m_round = m_site ? -1 : started / kStartsPerRound;
 
     auto sessions = store::listSessions(m_store.db());
     if (!sessions || sessions->size() < 2) die("the demo sessions are missing");
@@ -356,7 +367,7 @@ void Driver::attendanceStep() {
         if (!h.withdrawn && h.event.kind != domain::EventKind::Corrected && h.event.kind != domain::EventKind::WalkInAdded)
             lastLive = h.event.id;
 
-    if (withdrawalStep(info, student, *detail, lastLive)) return;
+    if (withdrawalStep(info, student, *detail)) return;
 
     auto circumstances = domain::eventCircumstances();
     auto categories = domain::accommodationCategories();
@@ -408,29 +419,34 @@ void Driver::attendanceStep() {
     }
     if (!r.saved) return;
     reportAttendance(info, student, r);
-    if (withdrawalFor(info.sessionId, student) == Withdrawal::AtOnce && detail->history.empty()) {
+    if (detail->attendance.presence == domain::Presence::Expected && m_round >= 0 &&
+        withdrawalFor(info.sessionId, student, m_round) == Withdrawal::AtOnce) {
         // Noticed at once: withdrawn before sync has (mostly) had a chance to send it.
         auto w = m_attendance.correct(info.sessionId, student, proctor, r.eventId, std::string(kWithdrawReason));
         if (w.saved) reportAttendance(info, student, w);
     }
 }
 
-// A sitting chosen to end with nothing to report: once started, its entries
-// are withdrawn newest first (each correction leaves a valid prefix), and
-// once nothing is left it is left alone. False: take the ordinary step.
-bool Driver::withdrawalStep(const store::SessionInfo& info, const std::string& student, const service::StudentDetail& detail,
-                            const std::string& lastLive) {
-    const Withdrawal w = withdrawalFor(info.sessionId, student);
+// A sitting chosen to end with nothing to report (withdrawalFor). False:
+// take the ordinary step (an Expected sitting is checked in or marked a
+// no-show first; AfterSync waits for the state to hold the record).
+bool Driver::withdrawalStep(const store::SessionInfo& info, const std::string& student, const service::StudentDetail& detail) {
+    const Withdrawal w = m_round < 0 ? Withdrawal::None : withdrawalFor(info.sessionId, student, m_round);
     if (w == Withdrawal::None || detail.history.empty()) return false;
-    if (detail.attendance.presence == domain::Presence::Expected) return true;  // nothing left to report: done
-    bool begun = false;
-    for (const auto& h : detail.history)
-        if (h.event.kind == domain::EventKind::Corrected && h.event.reason == kWithdrawReason) begun = true;
-    // AfterSync: ordinary steps until the state holds the latest version.
+    const auto& newest = detail.history.back().event;
+    const bool begun = newest.kind == domain::EventKind::Corrected && newest.reason == kWithdrawReason;
+    if (detail.attendance.presence == domain::Presence::Expected) return begun;  // withdrawn: left alone
     if (w == Withdrawal::AfterSync && !begun && detail.stateCopy != service::StateCopy::Synced) return false;
-    if (lastLive.empty()) return true;
-    auto r = m_attendance.correct(info.sessionId, student, "Ms. Rivera", lastLive, std::string(kWithdrawReason));
-    if (r.saved) reportAttendance(info, student, r);
+    // Every live entry, newest first: each correction leaves a valid prefix.
+    std::vector<std::string> live;
+    for (const auto& h : detail.history)
+        if (!h.withdrawn && h.event.kind != domain::EventKind::Corrected && h.event.kind != domain::EventKind::WalkInAdded)
+            live.push_back(h.event.id);
+    for (auto it = live.rbegin(); it != live.rend(); ++it) {
+        auto r = m_attendance.correct(info.sessionId, student, "Ms. Rivera", *it, std::string(kWithdrawReason));
+        if (!r.saved) break;
+        reportAttendance(info, student, r);
+    }
     return true;
 }
 
