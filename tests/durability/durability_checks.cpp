@@ -136,6 +136,8 @@ void checkServer(store::Database& db, Control& control, CheckReport& rep, Verdic
         std::map<std::string, std::vector<json>> byIdentity;
         for (const auto& r : (*received)["records"]) byIdentity[identity(resource, r["body"])].push_back(r);
         rep.onServer[std::string(resource)] = {(*received)["records"].size(), (*received).value("totalPosts", std::int64_t{0})};
+        rep.serverDeletes += (*received).value("totalDeletes", std::int64_t{0}) + (*received).value("missedDeletes", std::int64_t{0});
+        rep.serverMissedDeletes += (*received).value("missedDeletes", std::int64_t{0});
         if ((*received).value("rejectedPosts", 0) != 0)
             v.fail(std::to_string((*received).value("rejectedPosts", 0)) + " " + std::string(resource) + " post(s) were rejected by the double");
 

@@ -327,6 +327,8 @@ int main(int argc, char** argv) {
         std::printf("  on the double: %-26s %zu records, %lld posts\n", resource.c_str(), counts.first,
                     static_cast<long long>(counts.second));
     std::printf("  sittings with nothing to report   %zu\n", rep.nothingToReport);
+    std::printf("  DELETEs the double served         %lld (%lld found nothing)\n", static_cast<long long>(rep.serverDeletes),
+                static_cast<long long>(rep.serverMissedDeletes));
     std::printf("  lost %zu, duplicated %zu, stale %zu (deletions checked gone: %zu, %zu of them deleted at the state)\n", rep.lost,
                 rep.duplicated, rep.stale, rep.deletions, rep.deletedAtState);
     // The workload withdraws every entry of some sittings, some after the
