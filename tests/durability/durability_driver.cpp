@@ -5,11 +5,11 @@
 // sets a proctor PIN, opens both demo sessions, then loops: check-ins, ID
 // checks, seats, breaks out/in, accommodations, irregularities, corrections,
 // no-shows, check-outs, and work-readiness entries (draft, submit, approve or
-// send back with the proctor's PIN). A share of the sittings end with nothing
-// to report: every entry withdrawn by a correction, at once or only once the
-// state holds the record, so the state's record must be deleted. Records go to the Ed-Fi double through
-// the SyncEngine: its worker thread woken after each commit (as the kiosk
-// does), or synchronous runOnePass() calls, chosen per run from the seed.
+// send back with the proctor's PIN). A wrong student's sittings are
+// withdrawn entry by entry every round, so the state's record must be
+// deleted (withdrawalFor). Records go to the Ed-Fi double through the
+// SyncEngine: its worker thread woken after each commit (as the kiosk does),
+// or synchronous runOnePass() calls, chosen per run from the seed.
 //
 // After every COMMIT that returned, it prints what it was told is committed
 // (see durability_common.hpp), one write(2) per line, so a line on stdout is a
