@@ -136,6 +136,8 @@ void checkServer(store::Database& db, Control& control, CheckReport& rep, Verdic
         std::map<std::string, std::vector<json>> byIdentity;
         for (const auto& r : (*received)["records"]) byIdentity[identity(resource, r["body"])].push_back(r);
         rep.onServer[std::string(resource)] = {(*received)["records"].size(), (*received).value("totalPosts", std::int64_t{0})};
+        rep.serverDeletes += (*received).value("totalDeletes", std::int64_t{0}) + (*received).value("missedDeletes", std::int64_t{0});
+        rep.serverMissedDeletes += (*received).value("missedDeletes", std::int64_t{0});
         if ((*received).value("rejectedPosts", 0) != 0)
             v.fail(std::to_string((*received).value("rejectedPosts", 0)) + " " + std::string(resource) + " post(s) were rejected by the double");
 
@@ -151,9 +153,14 @@ void checkServer(store::Database& db, Control& control, CheckReport& rep, Verdic
             if (rows->getText(2) == "delete") {
                 // Deleted: never sent, or no longer held (an orphan is a stale record).
                 ++rep.deletions;
-                if (it != byIdentity.end() && it->second.front().value("present", false)) {
+                if (it == byIdentity.end()) continue;
+                bool held = false;
+                for (const auto& r : it->second) held = held || r.value("present", true);
+                if (held) {
                     ++rep.stale;
                     v.fail("orphan: the server still holds " + std::string(resource) + " " + rows->getText(0) + ", deleted by the store");
+                } else {
+                    ++rep.deletedAtState;
                 }
                 continue;
             }

@@ -55,6 +55,9 @@ struct CheckReport {
     std::size_t committedLines = 0, events = 0, workEvents = 0, outboxVersions = 0, other = 0;
     std::size_t lost = 0, duplicated = 0, stale = 0, projectionsChecked = 0, evaluationsChecked = 0;
     std::size_t deletions = 0;  // outbox rows that are deletions, checked gone from the server
+    std::size_t deletedAtState = 0;  // of those, records the server took and no longer holds (a DELETE reached it)
+    std::size_t nothingToReport = 0;  // sittings whose every entry was withdrawn (durability-harness)
+    std::int64_t serverDeletes = 0, serverMissedDeletes = 0;  // DELETEs the double served; of those, ones that found nothing (404)
     std::map<std::string, std::pair<std::size_t, std::int64_t>> onServer;  // resource -> (records, posts)
     std::string integrity;
 };

@@ -5,9 +5,11 @@
 // sets a proctor PIN, opens both demo sessions, then loops: check-ins, ID
 // checks, seats, breaks out/in, accommodations, irregularities, corrections,
 // no-shows, check-outs, and work-readiness entries (draft, submit, approve or
-// send back with the proctor's PIN). Records go to the Ed-Fi double through
-// the SyncEngine: its worker thread woken after each commit (as the kiosk
-// does), or synchronous runOnePass() calls, chosen per run from the seed.
+// send back with the proctor's PIN). A wrong student's sittings are
+// withdrawn entry by entry every round, so the state's record must be
+// deleted (withdrawalFor). Records go to the Ed-Fi double through the
+// SyncEngine: its worker thread woken after each commit (as the kiosk does),
+// or synchronous runOnePass() calls, chosen per run from the seed.
 //
 // After every COMMIT that returned, it prints what it was told is committed
 // (see durability_common.hpp), one write(2) per line, so a line on stdout is a
@@ -152,6 +154,34 @@ std::optional<edsync::edfi::SyncConfig> syncConfig(const Options& o) {
     return c;
 }
 
+// About one sitting in seven (chosen by its key, so every run agrees) is a
+// wrong student's: every round (kStartsPerRound starts of the driver) it is
+// checked in (or marked a no-show) and then every live entry is withdrawn,
+// newest first, and left so until the next round checks it in again. So
+// deletions happen all through a long run, and the last round's sittings
+// end with nothing to report. The other sittings keep the ordinary mix.
+// Per sitting and round, withdrawn either
+//  AtOnce: in the same step, before sync has (mostly) sent the record, or
+//  AfterSync: once the state holds its latest version, so the uploader must
+//  DELETE it (by id, or by natural key after a kill lost the POST's answer).
+enum class Withdrawal { None, AtOnce, AfterSync };
+constexpr std::string_view kWithdrawReason = "recorded for the wrong student";
+constexpr long kStartsPerRound = 50;
+
+std::uint64_t fnv1a(const std::string& text) {  // the same in every build, unlike std::hash
+    std::uint64_t h = 0xcbf29ce484222325ULL;
+    for (unsigned char c : text) {
+        h ^= c;
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+Withdrawal withdrawalFor(const std::string& sessionId, const std::string& student, long round) {
+    if (round < 0 || fnv1a(sessionId + "|" + student) % 100 >= 14) return Withdrawal::None;
+    return fnv1a(sessionId + "|" + student + "|" + std::to_string(round)) % 2 ? Withdrawal::AtOnce : Withdrawal::AfterSync;
+}
+
 class Driver {
 public:
     Driver(const Options& o, store::Store& s, const app::KioskConfig* site)
@@ -177,6 +207,7 @@ private:
     void reportWork(const std::string& entryId);
 
     void attendanceStep();
+    bool withdrawalStep(const store::SessionInfo& info, const std::string& student, const service::StudentDetail& detail);
     void workDraft();
     void workSubmit();
     void workReview();
@@ -199,6 +230,8 @@ private:
     int m_passes = 0;
     long m_actions = 0;
     long m_nextPassAt = 0;
+    long m_round = 0;            // see withdrawalFor; -1: none withdrawn
+    std::int64_t m_roundSeq = 0;  // the newest event seq when this round began
 };
 
 std::int64_t Driver::eventSeq(const std::string& table, const std::string& eventId) {
@@ -251,6 +284,28 @@ void Driver::setUp() {
         if (auto s = store::setMeta(m_store.db(), "durability_setup", "1"); !s) die(s.error().describe());
     }
     if (auto problem = m_work.loadCatalogue(m_options.catalogue)) die(*problem);
+    if (m_site) {
+        m_round = -1;  // no withdrawn sittings: the kiosks of a site count their own starts and would not agree
+    } else {
+        // Starts counted in the store; a round's first start notes where the round begins.
+        auto& db = m_store.db();
+        auto tx = edsync::sqlite::Transaction::begin(db);
+        if (!tx) die(tx.error().describe());
+        auto starts = store::getMeta(db, "durability_starts");
+        auto from = store::getMeta(db, "durability_round_seq");
+        if (!starts || !from) die("durability meta is not readable");
+        const long started = *starts ? std::stol(**starts) : 0;
+        m_round = started / kStartsPerRound;
+        m_roundSeq = *from ? std::stoll(**from) : 0;
+        if (started % kStartsPerRound == 0) {
+            auto newest = db.prepare("SELECT coalesce(max(seq), 0) FROM event;");
+            if (!newest || !newest->step().value_or(false)) die("the newest event is not readable");
+            m_roundSeq = newest->getInt(0);
+            if (auto s = store::setMeta(db, "durability_round_seq", std::to_string(m_roundSeq)); !s) die(s.error().describe());
+        }
+        if (auto s = store::setMeta(db, "durability_starts", std::to_string(started + 1)); !s) die(s.error().describe());
+        if (auto s = tx->commit(); !s) die(s.error().describe());
+    }
 
     auto sessions = store::listSessions(m_store.db());
     if (!sessions || sessions->size() < 2) die("the demo sessions are missing");
@@ -333,6 +388,8 @@ void Driver::attendanceStep() {
         if (!h.withdrawn && h.event.kind != domain::EventKind::Corrected && h.event.kind != domain::EventKind::WalkInAdded)
             lastLive = h.event.id;
 
+    if (withdrawalStep(info, student, *detail)) return;
+
     auto circumstances = domain::eventCircumstances();
     auto categories = domain::accommodationCategories();
     service::ActionResult r;
@@ -381,7 +438,37 @@ void Driver::attendanceStep() {
         if (!lastLive.empty() && chance(60)) r = m_attendance.correct(info.sessionId, student, proctor, lastLive, "wrong student");
         break;
     }
-    if (r.saved) reportAttendance(info, student, r);
+    if (!r.saved) return;
+    reportAttendance(info, student, r);
+    if (detail->attendance.presence == domain::Presence::Expected && withdrawalFor(info.sessionId, student, m_round) == Withdrawal::AtOnce) {
+        // Noticed at once: withdrawn before sync has (mostly) had a chance to send it.
+        auto w = m_attendance.correct(info.sessionId, student, proctor, r.eventId, std::string(kWithdrawReason));
+        if (w.saved) reportAttendance(info, student, w);
+    }
+}
+
+// A wrong student's sitting (withdrawalFor). False: take the ordinary step
+// (an Expected sitting is checked in or marked a no-show first; AfterSync
+// waits for the state to hold the record).
+bool Driver::withdrawalStep(const store::SessionInfo& info, const std::string& student, const service::StudentDetail& detail) {
+    const Withdrawal w = withdrawalFor(info.sessionId, student, m_round);
+    if (w == Withdrawal::None || detail.history.empty()) return false;
+    const auto& newest = detail.history.back().event;
+    const bool begun = newest.kind == domain::EventKind::Corrected && newest.reason == kWithdrawReason;
+    // Withdrawn in this round: left alone. Withdrawn before: checked in again.
+    if (detail.attendance.presence == domain::Presence::Expected) return begun && newest.seq > m_roundSeq;
+    if (w == Withdrawal::AfterSync && !begun && detail.stateCopy != service::StateCopy::Synced) return false;
+    // Every live entry, newest first: each correction leaves a valid prefix.
+    std::vector<std::string> live;
+    for (const auto& h : detail.history)
+        if (!h.withdrawn && h.event.kind != domain::EventKind::Corrected && h.event.kind != domain::EventKind::WalkInAdded)
+            live.push_back(h.event.id);
+    for (auto it = live.rbegin(); it != live.rend(); ++it) {
+        auto r = m_attendance.correct(info.sessionId, student, "Ms. Rivera", *it, std::string(kWithdrawReason));
+        if (!r.saved) break;
+        reportAttendance(info, student, r);
+    }
+    return true;
 }
 
 void Driver::workDraft() {

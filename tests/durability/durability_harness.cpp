@@ -16,7 +16,11 @@
 // usage: durability-harness --kills N --seed S --driver EXE --double EXE
 //          --certs-script SH --catalogue FILE [--work DIR] [--keep]
 //          [--min-ms 30] [--max-ms 1200] [--students 90] [--driver-arg ARG]...
+//          [--tamper]
 // Exit status 0 when every check passed. Prints a summary; never asserts time.
+// --tamper (for the checker's own test): after the final sync the double
+// brings back one record the kiosk deleted there and loses one it holds; the
+// checker must report both.
 #include "durability_checks.hpp"
 #include "durability_common.hpp"
 #include "harness_child.hpp"
@@ -35,6 +39,7 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <random>
 #include <set>
 #include <sstream>
@@ -65,6 +70,7 @@ struct Options {
     int maxMs = 1200;
     int students = durability::kDefaultStudents;
     std::vector<std::string> driverExtra;  // --driver-arg, passed to every killed run
+    bool tamper = false;
 };
 
 [[noreturn]] void usage(const std::string& why) {
@@ -92,6 +98,7 @@ Options parse(int argc, char** argv) {
         else if (a == "--max-ms") o.maxMs = std::stoi(value());
         else if (a == "--students") o.students = std::stoi(value());
         else if (a == "--driver-arg") o.driverExtra.push_back(value());
+        else if (a == "--tamper") o.tamper = true;
         else usage("unknown argument " + a);
     }
     if (o.driver.empty() || o.edfiDouble.empty() || o.certsScript.empty() || o.catalogue.empty())
@@ -122,13 +129,16 @@ void checkProjections(store::Database& db, CheckReport& rep, Verdict& v) {
         if (replayed.refusal) v.fail("the event log of a student does not replay: " + replayed.refusal->message);
         if (maxSeq != lastSeq) v.fail("projection last_seq " + std::to_string(lastSeq) + " but the newest event is " + std::to_string(maxSeq));
         if (presence != domain::presenceCode(replayed.state.presence)) v.fail("projection presence differs from the replayed log");
-        auto body = db.prepare("SELECT body FROM outbox WHERE resource = ?1 AND natural_key = ?2;");
+        auto body = db.prepare("SELECT body, op FROM outbox WHERE resource = ?1 AND natural_key = ?2;");
         if (!body) return v.fail(body.error().describe());
         body->bind(1, store::kStudentAssessments).bind(2, key);
         const bool found = body->step().value_or(false);
         if (!store::hasSomethingToReport(replayed.state)) {
-            // Nothing to report: never queued, or queued for deletion with the record's identity.
-            if (found && json::parse(body->getText(0), nullptr, false) != store::studentAssessmentIdentity(**info, student))
+            // Nothing to report (every entry withdrawn): never queued, or
+            // queued for deletion with the record's identity.
+            ++rep.nothingToReport;
+            if (found && (body->getText(1) != "delete" ||
+                          json::parse(body->getText(0), nullptr, false) != store::studentAssessmentIdentity(**info, student)))
                 v.fail("a sitting with nothing to report is not queued for deletion: " + key);
             ++rep.projectionsChecked;
             continue;
@@ -137,7 +147,8 @@ void checkProjections(store::Database& db, CheckReport& rep, Verdict& v) {
             v.fail("no outbox row for a student with events");
             continue;
         }
-        if (json::parse(body->getText(0), nullptr, false) != store::studentAssessmentJson(**info, student, replayed.state))
+        if (body->getText(1) != "upsert") v.fail("a sitting with something to report is queued for deletion: " + key);
+        else if (json::parse(body->getText(0), nullptr, false) != store::studentAssessmentJson(**info, student, replayed.state))
             v.fail("outbox body differs from the replayed log for " + key);
         ++rep.projectionsChecked;
     }
@@ -165,6 +176,25 @@ void checkProjections(store::Database& db, CheckReport& rep, Verdict& v) {
             v.fail("program evaluation body differs from the approved entries for " + evals->getText(0));
         ++rep.evaluationsChecked;
     }
+}
+
+// --tamper: the state undoes one of the kiosk's deletions (the record seeded
+// again, as another writer might) and loses one record the kiosk holds.
+void tamperWithState(Control& control, Verdict& v) {
+    using edsync::transport::Method;
+    auto received = control.call(Method::Get, "/_test/received?resource=" + std::string(store::kStudentAssessments));
+    if (!received) return v.fail("--tamper: cannot read /_test/received");
+    std::optional<json> gone, held;
+    for (const auto& r : (*received)["records"]) {
+        if (!r.value("present", true) && !gone) gone = r;
+        if (r.value("present", false) && !held) held = r;
+    }
+    if (!gone || !held) return v.fail("--tamper: the state holds no deleted and no present record to tamper with");
+    json seed{{std::string(store::kStudentAssessments), json::array({(*gone)["body"]})}};
+    if (!control.call(Method::Post, "/_test/seed", seed.dump())) v.fail("--tamper: the double refused to bring back a deleted record");
+    json drop{{"resource", std::string(store::kStudentAssessments)}, {"key", (*held)["key"]}};
+    if (!control.call(Method::Post, "/_test/delete", drop.dump())) v.fail("--tamper: the double refused to delete a record");
+    std::printf("  tampered: one deleted record brought back, one held record deleted\n");
 }
 
 } // namespace
@@ -266,6 +296,7 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
 
     Verdict v;
+    if (o.tamper && finalOk) tamperWithState(*control, v);
     if (exitedEarly) v.fail("a driver run ended by itself instead of being killed");
     if (!finalOk) v.fail("the final sync did not drain the outbox (status " + std::to_string(finalStatus) + "): " + tail(errLog, 800));
     int malformed = 0;
@@ -295,7 +326,17 @@ int main(int argc, char** argv) {
     for (const auto& [resource, counts] : rep.onServer)
         std::printf("  on the double: %-26s %zu records, %lld posts\n", resource.c_str(), counts.first,
                     static_cast<long long>(counts.second));
-    std::printf("  lost %zu, duplicated %zu, stale %zu (deletions checked gone: %zu)\n", rep.lost, rep.duplicated, rep.stale, rep.deletions);
+    std::printf("  sittings with nothing to report   %zu\n", rep.nothingToReport);
+    std::printf("  DELETEs the double served         %lld (%lld found nothing)\n", static_cast<long long>(rep.serverDeletes),
+                static_cast<long long>(rep.serverMissedDeletes));
+    std::printf("  lost %zu, duplicated %zu, stale %zu (deletions checked gone: %zu, %zu of them deleted at the state)\n", rep.lost,
+                rep.duplicated, rep.stale, rep.deletions, rep.deletedAtState);
+    // The workload withdraws every entry of some sittings, some after the
+    // state took them: a run of 50 kills without a DELETE at the state has
+    // not exercised the deletion path (the 1,000-kill runs before that
+    // workload checked none, and passed).
+    if (o.kills >= 50 && (rep.nothingToReport == 0 || rep.deletedAtState == 0))
+        v.fail("no record was deleted at the state: the deletion path was not exercised");
     for (const auto& n : v.notes) std::printf("  FAIL: %s\n", n.c_str());
     const bool ok = v.failures == 0 && rep.committedLines > 0;
     if (rep.committedLines == 0) std::printf("  FAIL: no record was reported committed; the workload did nothing\n");
