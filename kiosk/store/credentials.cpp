@@ -244,20 +244,10 @@ Result<bool> hasCredential(Database& db, CredentialKind kind, std::string_view s
 }
 
 Result<std::optional<bool>> credentialMatches(Database& db, CredentialKind kind, std::string_view subject, std::string_view secret) {
-    auto stmt = db.prepare("SELECT hash FROM credential WHERE kind = ?1 AND subject_id = ?2;");
-    if (!stmt) return fail(stmt.error());
-    stmt->bind(1, credentialKindCode(kind)).bind(2, subject);
-    auto row = stmt->step();
-    if (!row) return fail(row.error());
-    if (!*row) return std::optional<bool>();
-    std::string hash = stmt->getText(0);
-    if (isSealed(hash)) {
-        if (!db.sealingKey()) return fail(keyError("does not have"));
-        auto opened = unseal(*db.sealingKey(), kind, subject, hash);
-        if (!opened) return fail(keyError("cannot open with its credential.key (another kiosk's, or a new one)"));
-        hash = std::move(*opened);
-    }
-    return std::optional<bool>(verifySecret(hash, secret));
+    auto hash = credentialHash(db, kind, subject);
+    if (!hash) return fail(hash.error());
+    if (!*hash) return std::optional<bool>();
+    return std::optional<bool>(verifySecret(**hash, secret));
 }
 
 Result<CheckResult> checkCredential(Database& db, CredentialKind kind, std::string_view subject, std::string_view secret,
