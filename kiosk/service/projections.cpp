@@ -52,6 +52,23 @@ std::optional<std::string> rebuildAttendance(store::Store& store, const store::S
     if (!events) return events.error().describe();
     auto merged = domain::mergeAttendance(std::move(*events), session.rules());
     std::string key = store::studentAssessmentKey(session, studentId);
+    // A roster correction re-pointed the session to another assessment: the
+    // sitting's record moves, it is not doubled. The state's old record goes
+    // (a deletion like any other, by its own identity); the new one follows.
+    auto previous = store::attendanceEdfiKey(db, session.sessionId, studentId);
+    if (!previous) return previous.error().describe();
+    if (!previous->empty() && *previous != key) {
+        auto kept = edsync::outbox::keptRecord(db, store::kStudentAssessments, *previous);
+        if (!kept) return kept.error().describe();
+        if (*kept && (*kept)->upsert) {
+            auto old = nlohmann::json::parse((*kept)->identityOrBody, nullptr, false);
+            nlohmann::json identity = nlohmann::json::object();
+            for (const char* member : {"studentAssessmentIdentifier", "assessmentReference", "studentReference"})
+                if (old.is_object() && old.contains(member)) identity[member] = old[member];
+            if (auto v = edsync::outbox::putDeletion(db, store::kStudentAssessments, *previous, identity.dump(), seq); !v)
+                return v.error().describe();
+        }
+    }
     if (auto s = store::writeAttendance(db, session.sessionId, studentId, merged.state, seq, key); !s) return s.error().describe();
     if (!store::hasSomethingToReport(merged.state)) {
         // Nothing left to report (a correction withdrew the only check-in): the

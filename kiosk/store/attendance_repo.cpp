@@ -47,4 +47,13 @@ Status writeAttendance(Database& db, std::string_view sessionId, std::string_vie
     return stmt->run();
 }
 
+Result<std::string> attendanceEdfiKey(Database& db, std::string_view sessionId, std::string_view studentUniqueId) {
+    auto stmt = db.prepare("SELECT edfi_key FROM attendance WHERE session_id = ?1 AND student_unique_id = ?2;");
+    if (!stmt) return edsync::fail(stmt.error());
+    stmt->bind(1, sessionId).bind(2, studentUniqueId);
+    auto row = stmt->step();
+    if (!row) return edsync::fail(row.error());
+    return *row ? stmt->getText(0) : std::string();
+}
+
 } // namespace kiosk::store

@@ -10,6 +10,9 @@ namespace kiosk::store {
 Status writeAttendance(Database& db, std::string_view sessionId, std::string_view studentUniqueId,
                        const domain::Attendance& a, std::int64_t lastSeq, std::string_view edfiKey);
 
+// The Ed-Fi key the sitting's record was last put under ("" when none).
+Result<std::string> attendanceEdfiKey(Database& db, std::string_view sessionId, std::string_view studentUniqueId);
+
 // The projection's detail (accommodations, irregularities, ID check ...) as
 // stored, for reports.
 nlohmann::json attendanceDetail(const domain::Attendance& a);

@@ -314,6 +314,16 @@ Result<std::optional<RecordStatus>> status(Database& db, std::string_view resour
     return std::optional<RecordStatus>{r};
 }
 
+Result<std::optional<KeptRecord>> keptRecord(Database& db, std::string_view resource, std::string_view naturalKey) {
+    auto stmt = db.prepare("SELECT coalesce(identity, body), op FROM outbox WHERE resource = ?1 AND natural_key = ?2;");
+    if (!stmt) return fail(stmt.error());
+    stmt->bind(1, resource).bind(2, naturalKey);
+    auto row = stmt->step();
+    if (!row) return fail(row.error());
+    if (!*row) return std::optional<KeptRecord>{};
+    return std::optional<KeptRecord>{KeptRecord{stmt->getText(0), stmt->getText(1) != "delete"}};
+}
+
 namespace {
 
 constexpr const char* kClaimSelect =

@@ -109,6 +109,13 @@ struct RecordStatus {
     LastReply reply;
 };
 Result<std::optional<RecordStatus>> status(Database& db, std::string_view resource, std::string_view naturalKey);
+// The row's identity as put() kept it (else its JSON: rows from before the
+// identity was kept) and whether it is an upsert; nullopt when there is no row.
+struct KeptRecord {
+    std::string identityOrBody;
+    bool upsert = true;
+};
+Result<std::optional<KeptRecord>> keptRecord(Database& db, std::string_view resource, std::string_view naturalKey);
 
 // --- uploader side -------------------------------------------------------
 

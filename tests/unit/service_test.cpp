@@ -820,3 +820,39 @@ TEST_CASE("a write that fails for lack of space says so, writes nothing, and wor
     REQUIRE(reopened.ok());
     CHECK(queryInt(reopened->db(), "SELECT count(*) FROM event;") == events);
 }
+
+TEST_CASE("a roster correction that re-points the session to another assessment moves the sitting's record: never a second one") {
+    Kiosk k;
+    k.open();
+    k.clock.setMinute(-3);
+    REQUIRE(k.checkIn("S100001").saved);
+    const std::string oldKey = k.key("S100001");
+    // The state took it.
+    REQUIRE(*edsync::outbox::adoptWrite(k.db(), store::kStudentAssessments, oldKey, k.body("S100001").dump(), "id-1", "\"1\""));
+    // The district corrects the administration's assessment after the upload.
+    auto corrected = k.session(kMathSession);
+    corrected.assessmentIdentifier = "WK-APPLIED-MATH-2026";
+    REQUIRE(store::upsertSession(k.db(), corrected).ok());
+    k.clock.setMinute(40);
+    k.must(k.svc.checkOut(kMathSession, "S100001", kProctor));
+    const std::string newKey = k.key("S100001");
+    REQUIRE(newKey != oldKey);
+    // The old record leaves the state (by its own identity); the new one is the only upsert.
+    auto old = edsync::outbox::status(k.db(), store::kStudentAssessments, oldKey);
+    REQUIRE(old.ok());
+    REQUIRE(old->has_value());
+    CHECK((*old)->op == edsync::outbox::Op::Delete);
+    CHECK((*old)->state == edsync::outbox::State::Pending);
+    auto now = edsync::outbox::status(k.db(), store::kStudentAssessments, newKey);
+    REQUIRE(now.ok());
+    REQUIRE(now->has_value());
+    CHECK((*now)->op == edsync::outbox::Op::Upsert);
+    CHECK(k.body("S100001")["assessmentReference"]["assessmentIdentifier"] == "WK-APPLIED-MATH-2026");
+    CHECK(test::queryInt(k.db(), "SELECT count(*) FROM outbox WHERE resource = 'studentAssessments' AND op = 'upsert' AND body LIKE '%S100001%'") == 1);
+    auto kept = edsync::outbox::keptRecord(k.db(), store::kStudentAssessments, oldKey);
+    REQUIRE(kept.ok());
+    REQUIRE(kept->has_value());
+    auto identity = nlohmann::json::parse((*kept)->identityOrBody);
+    CHECK(identity["assessmentReference"]["assessmentIdentifier"] == "WK-APPLIED-MATH");
+    CHECK(identity["studentReference"]["studentUniqueId"] == "S100001");
+}
