@@ -55,6 +55,17 @@ std::optional<std::string> createKeyFile(const std::filesystem::path& file) {
     }
     ::unlink(temp.c_str());
     if (!ok) return "cannot make the credential key " + file.string() + ": " + std::strerror(err);
+    // The link is durable only once its folder is synced (as writeAtomically
+    // does after its rename): a power cut must not lose a key the database
+    // already holds hashes sealed with. Some file systems cannot (EINVAL).
+    const std::filesystem::path dir = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
+    int dirFd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dirFd >= 0) {
+        const bool synced = ::fsync(dirFd) == 0 || errno == EINVAL;
+        err = errno;
+        ::close(dirFd);
+        if (!synced) return "cannot sync " + dir.string() + " after making the credential key: " + std::strerror(err);
+    }
     return std::nullopt;
 }
 

@@ -1,23 +1,14 @@
 #include "kiosk/app/idle_file.hpp"
 
-#include <fstream>
-#include <system_error>
+#include "sync/core/files.hpp"
 
 namespace kiosk::app {
 
 void writeIdleFile(const std::filesystem::path& file, const IdleState& state) {
-    auto temp = file;
-    temp += ".partial";
-    {
-        std::ofstream out(temp, std::ios::trunc);
-        out << "taken " << state.eventsTaken << "\nchars " << state.charactersTaken << "\ntitle " << state.windowTitle << "\n";
-        out.flush();
-        if (!out) return;
-    }
-    std::error_code ec;
-    std::filesystem::permissions(temp, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ec);
-    std::filesystem::rename(temp, file, ec);
-    if (ec) std::filesystem::remove(temp, ec);
+    const std::string text =
+        "taken " + std::to_string(state.eventsTaken) + "\nchars " + std::to_string(state.charactersTaken) + "\ntitle " + state.windowTitle + "\n";
+    auto written = edsync::files::writeAtomically(file, text, 0600);
+    (void)written;  // ignored: the file only ever helps a test wait, and the next change writes it again
 }
 
 } // namespace kiosk::app

@@ -14,8 +14,9 @@ struct IdleState {
     bool operator==(const IdleState&) const = default;
 };
 
-// Writes "taken N\nchars C\ntitle T\n" to `file` atomically (a temporary,
-// then rename), mode 0600. Failures are ignored: it only ever helps a test wait.
+// Writes "taken N\nchars C\ntitle T\n" to `file` with
+// edsync::files::writeAtomically, mode 0600, so a script never reads half of
+// it. Failures are ignored: it only ever helps a test wait.
 void writeIdleFile(const std::filesystem::path& file, const IdleState& state);
 
 } // namespace kiosk::app

@@ -1,5 +1,6 @@
 #include "kiosk/store/store_health.hpp"
 
+#include "sync/core/files.hpp"
 #include "sync/sqlite/file_check.hpp"
 
 #include <cstdio>
@@ -27,23 +28,10 @@ std::optional<std::string> readIdentity(const std::filesystem::path& database) {
 }
 
 void writeIdentity(const std::filesystem::path& database, const std::string& kioskId) {
-    auto target = identityFile(database);
-    auto temp = target;
-    temp += ".partial";
-    {
-        std::ofstream out(temp, std::ios::trunc);
-        out << kioskId << "\n";
-        out.flush();
-        if (!out) {
-            std::error_code ec;
-            std::filesystem::remove(temp, ec);
-            return;
-        }
-    }
-    std::error_code ec;
-    std::filesystem::permissions(temp, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ec);
-    std::filesystem::rename(temp, target, ec);
-    if (ec) std::filesystem::remove(temp, ec);
+    // A temporary file, fsync, rename, fsync of the directory: after a crash
+    // the marker holds the old id or the new one, never part of one.
+    auto written = edsync::files::writeAtomically(identityFile(database), kioskId + "\n", 0600);
+    (void)written;  // best effort: a full disk leaves it for the next open (header)
 }
 
 Error damagedStore(const std::filesystem::path& file, const std::string& problem) {

@@ -25,8 +25,9 @@ enum class StoreState { New, Existing };
 // kiosk.db -> kiosk.db.id
 std::filesystem::path identityFile(const std::filesystem::path& database);
 std::optional<std::string> readIdentity(const std::filesystem::path& database);
-// Best effort (a full disk leaves it for the next open): written to a
-// temporary file and renamed, so a reader sees all of it or none.
+// Best effort (a full disk leaves it for the next open): written 0600 with
+// edsync::files::writeAtomically (temporary file, fsync, rename, fsync of the
+// directory), so a reader, or a restart after a crash, sees all of it or none.
 void writeIdentity(const std::filesystem::path& database, const std::string& kioskId);
 
 // New when there is nothing to check; Existing when the store passed; a

@@ -1,14 +1,13 @@
 #include "sync/edfi/token_file.hpp"
 
+#include "sync/core/files.hpp"
+
 #include <nlohmann/json.hpp>
 #include <sodium.h>
 
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
-#include <cerrno>
 
 namespace edsync::edfi {
 
@@ -27,36 +26,15 @@ std::string ownerKey(std::string_view tokenUrl, std::string_view clientId) {
     return hex;
 }
 
-std::optional<std::string> readSmallFile(const std::filesystem::path& file) {
-    int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0) return std::nullopt;
-    struct stat st {};
-    // Someone else's file, or one others could read, is not ours to trust.
-    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != ::geteuid() || (st.st_mode & 077) != 0 ||
-        st.st_size <= 0 || static_cast<std::size_t>(st.st_size) > kMaxFileBytes) {
-        ::close(fd);
-        return std::nullopt;
-    }
-    std::string text(static_cast<std::size_t>(st.st_size), '\0');
-    std::size_t got = 0;
-    while (got < text.size()) {
-        ssize_t n = ::read(fd, text.data() + got, text.size() - got);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        got += static_cast<std::size_t>(n);
-    }
-    ::close(fd);
-    text.resize(got);
-    return text;
-}
-
 } // namespace
 
 std::optional<StoredToken> FileTokenStore::load(std::string_view tokenUrl, std::string_view clientId) {
-    auto text = readSmallFile(m_file);
+    // Opened once without following a link, then checked on the descriptor:
+    // someone else's file, or one others could read, is not ours to trust.
+    auto text = edsync::files::readSecretFile(m_file, "the state token file", kMaxFileBytes);
     if (!text) return std::nullopt;
-    auto doc = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
-    sodium_memzero(text->data(), text->size());
+    auto doc = nlohmann::json::parse(text.value(), nullptr, /*allow_exceptions=*/false);
+    sodium_memzero(text.value().data(), text.value().size());
     if (!doc.is_object()) return std::nullopt;
     auto owner = doc.find("owner");
     auto token = doc.find("accessToken");
@@ -84,26 +62,11 @@ void FileTokenStore::save(std::string_view tokenUrl, std::string_view clientId, 
     auto& kept = doc["accessToken"].get_ref<std::string&>();
     sodium_memzero(kept.data(), kept.size());
 
-    std::filesystem::path temp = m_file;
-    temp += ".tmp." + std::to_string(::getpid());
-    int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0) {
-        sodium_memzero(text.data(), text.size());
-        return;
-    }
-    bool ok = ::fchmod(fd, 0600) == 0;
-    std::size_t put = 0;
-    while (ok && put < text.size()) {
-        ssize_t n = ::write(fd, text.data() + put, text.size() - put);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) ok = false;
-        else put += static_cast<std::size_t>(n);
-    }
-    ok = ok && ::fsync(fd) == 0;
-    ok = ::close(fd) == 0 && ok;
+    // The rename is the commit: a reader sees the old token or the new one,
+    // never half. A token that cannot be written is asked for again next time.
+    auto written = edsync::files::writeAtomically(m_file, text, 0600);
     sodium_memzero(text.data(), text.size());
-    // The rename is the commit: a reader sees the old token or the new one, never half.
-    if (!ok || ::rename(temp.c_str(), m_file.c_str()) != 0) ::unlink(temp.c_str());
+    (void)written;  // best effort: the session keeps the token in memory either way
 }
 
 void FileTokenStore::forget(std::string_view tokenUrl, std::string_view clientId) {

@@ -1,15 +1,14 @@
 #include "sync/site/hub_config.hpp"
 
+#include "sync/core/files.hpp"
+
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
 #include <cstdio>
-#include <fcntl.h>
 #include <memory>
-#include <sys/stat.h>
-#include <unistd.h>
 
 namespace edsync::site {
 
@@ -28,27 +27,11 @@ std::string confQuoted(std::string_view s) {
 
 SiteError ioError(const std::string& what) { return SiteError{-1, 0, what}; }
 
-// Writes `text` to a fresh file of the given mode, replacing any old one.
+// Writes `text` whole with the given mode, replacing any old file: a
+// temporary file beside it (created with the mode, never a leftover with
+// wider bits), fsync, rename, fsync of the directory.
 Status writeFile(const std::filesystem::path& file, std::string_view text, mode_t mode) {
-    const std::string tmp = file.string() + ".tmp";
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-    if (fd < 0) return fail(ioError("cannot write " + file.string()));
-    // O_CREAT's mode does not apply to a leftover .tmp: a password file must not keep wider bits.
-    if (::fchmod(fd, mode) != 0) {
-        ::close(fd);
-        return fail(ioError("cannot set the mode of " + tmp));
-    }
-    std::size_t off = 0;
-    while (off < text.size()) {
-        ssize_t n = ::write(fd, text.data() + off, text.size() - off);
-        if (n <= 0) {
-            ::close(fd);
-            return fail(ioError("cannot write " + file.string()));
-        }
-        off += static_cast<std::size_t>(n);
-    }
-    if (::fsync(fd) != 0 || ::close(fd) != 0) return fail(ioError("cannot write " + file.string()));
-    if (::rename(tmp.c_str(), file.c_str()) != 0) return fail(ioError("cannot write " + file.string()));
+    if (auto s = edsync::files::writeAtomically(file, text, mode); !s) return fail(ioError(s.error()));
     return {};
 }
 

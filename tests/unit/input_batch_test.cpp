@@ -1,10 +1,16 @@
 // The window's keyboard queue: every key change gets a frame of its own, so
-// Dear ImGui 1.86 (which reads key state once a frame) sees every press.
+// Dear ImGui 1.86 (which reads key state once a frame) sees every press; and
+// the idle file end-to-end scripts wait on.
+#include "kiosk/app/idle_file.hpp"
 #include "kiosk/app/input_batch.hpp"
+#include "support/temp_dir.hpp"
 
 #include <doctest/doctest.h>
 
+#include <fstream>
+#include <iterator>
 #include <string>
+#include <sys/stat.h>
 #include <vector>
 
 using kiosk::app::eventsForThisFrame;
@@ -48,4 +54,20 @@ TEST_CASE("typed text keeps its order: characters ride with the key change after
     // Characters alone (an input method, a paste) all go in one frame.
     CHECK(frames({ch('x'), ch('y'), ch('z')}) == std::vector<std::string>{"xyz"});
     CHECK(eventsForThisFrame({}) == 0);
+}
+
+// The idle file an end-to-end script waits on (--idle-file): written whole
+// through edsync::files::writeAtomically, so a script polling it never reads
+// half a line.
+TEST_CASE("the idle file is replaced whole, 0600, with nothing left beside it") {
+    kiosk::test::TempDir dir;
+    const auto file = dir.path() / "idle";
+    kiosk::app::writeIdleFile(file, {3, 2, "TestSite Kiosk — sessions"});
+    kiosk::app::writeIdleFile(file, {12, 7, "Check-in"});
+    std::ifstream in(file);
+    CHECK(std::string(std::istreambuf_iterator<char>(in), {}) == "taken 12\nchars 7\ntitle Check-in\n");
+    struct stat st {};
+    REQUIRE(::stat(file.c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0600);
+    CHECK(std::distance(std::filesystem::directory_iterator(dir.path()), std::filesystem::directory_iterator()) == 1);
 }

@@ -5,11 +5,16 @@
 #include "support/temp_dir.hpp"
 
 #include <doctest/doctest.h>
+#include <sodium.h>
 
 #include <algorithm>
+#include <array>
+#include <cstdio>
 #include <fstream>
 #include <functional>
 #include <iterator>
+#include <map>
+#include <vector>
 
 using namespace kiosk;
 
@@ -288,6 +293,191 @@ TEST_CASE("with a credential key, a copied database alone holds no hash to test 
     REQUIRE(site.store->db().exec("UPDATE credential SET hash = (SELECT hash FROM credential WHERE subject_id = 'S1' AND kind = 'student_birth_date')"
                                   " WHERE subject_id = 'S2' AND kind = 'student_birth_date';").ok());
     CHECK_FALSE(store::checkCredential(site.store->db(), store::CredentialKind::StudentBirthDate, "S2", "2009-04-02", site.now).ok());
+}
+
+namespace {
+
+// One sealed value as the copied file holds it: nonce and ciphertext with its tag.
+struct SealedBox {
+    std::vector<unsigned char> bytes;
+    std::string associated;  // kind and subject, as credentials.cpp binds them
+};
+
+SealedBox sealedBox(const std::string& stored, const std::string& kind, const std::string& subject) {
+    const std::string prefix = "$tsk-sealed-v1$";
+    REQUIRE(stored.starts_with(prefix));
+    SealedBox box;
+    box.bytes.resize(stored.size());
+    std::size_t length = 0;
+    REQUIRE(sodium_base642bin(box.bytes.data(), box.bytes.size(), stored.data() + prefix.size(), stored.size() - prefix.size(), nullptr,
+                              &length, nullptr, sodium_base64_VARIANT_ORIGINAL) == 0);
+    box.bytes.resize(length);
+    REQUIRE(length > crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + crypto_aead_xchacha20poly1305_ietf_ABYTES);
+    box.associated = kind + '\x1f' + subject;
+    return box;
+}
+
+// Whether `key` opens the box: the attacker's test of a candidate key (the
+// Poly1305 tag is checked before anything is decrypted).
+bool opens(const SealedBox& box, const unsigned char* key) {
+    constexpr std::size_t nonce = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+    unsigned char plain[512];
+    unsigned long long got = 0;
+    const std::size_t body = box.bytes.size() - nonce;
+    if (body - crypto_aead_xchacha20poly1305_ietf_ABYTES > sizeof plain) return false;
+    return crypto_aead_xchacha20poly1305_ietf_decrypt(plain, &got, nullptr, box.bytes.data() + nonce, body,
+                                                      reinterpret_cast<const unsigned char*>(box.associated.data()), box.associated.size(),
+                                                      box.bytes.data(), key) == 0;
+}
+
+// The key's public id as the database records it (meta credential_key_id).
+std::string publicKeyId(const unsigned char* key) {
+    static constexpr unsigned char kLabel[] = "testsite-kiosk credential key id";
+    unsigned char out[8];
+    crypto_generichash(out, sizeof out, kLabel, sizeof kLabel - 1, key, 32);
+    char hex[sizeof out * 2 + 1];
+    sodium_bin2hex(hex, sizeof hex, out, sizeof out);
+    return hex;
+}
+
+} // namespace
+
+TEST_CASE("a copied database alone: 10^6 guesses at each of 5 students' birth date and PIN, and none verifies") {
+    // The attacker holds kiosk.db, not credential.key. What the file holds for
+    // each factor is XChaCha20-Poly1305 of its Argon2id string under the
+    // credential key: 32 random bytes that are not in the file and are not
+    // derived from anything that is. So no function of the file and a guess
+    // tells a right guess from a wrong one; the attacker's best is to search
+    // for the key, testing candidates against the cheapest values that depend
+    // on it: the key's public id (8 bytes of keyed BLAKE2b) and each seal's
+    // Poly1305 tag. A guessed date or PIN helps only if the key came from it,
+    // so each guess is made into a key (BLAKE2b-256 of it) and tried on the
+    // key id and on the student's sealed value, and is also checked as a bare
+    // Argon2id secret against the stored text. The control at the end runs the
+    // same steps with the real key: they open every seal and the guesses then
+    // contain each date and PIN — the key, not the hash's cost, protects them.
+    Site site;
+    const auto key = keyOf(7);
+    site.store->db().setSealingKey(key);
+    REQUIRE(store::sealCredentials(site.store->db()).ok());  // as the app does at every open: records the key's public id
+    struct Person {
+        std::string id, birthDate, pin;
+    };
+    const std::vector<Person> people = {{"S1", "2009-04-12", "135790"},
+                                        {"S2", "2008-11-02", "482913"},
+                                        {"S3", "2009-01-30", "000417"},
+                                        {"S4", "2008-07-19", "860042"},
+                                        {"S5", "1999-02-28", "7741"}};
+    store::RosterData data;
+    store::SessionInfo session;
+    session.sessionId = "ADM-1";
+    session.assessmentIdentifier = "WK";
+    session.assessmentNamespace = "uri://x";
+    session.assigningEdOrgId = 1;
+    session.title = "WK";
+    session.scheduledStart = site.now;
+    data.sessions = {session};
+    for (const auto& p : people) {
+        data.students.push_back(store::Student{p.id, "First", "", "Last", p.birthDate, "11"});
+        data.registrations.push_back(store::Registration{"ADM-1", p.id, {}, false});
+    }
+    REQUIRE(store::writeRoster(site.store->db(), data).ok());
+    for (const auto& p : people)
+        REQUIRE(store::setCredential(site.store->db(), store::CredentialKind::StudentPin, p.id, p.pin, store::HashCost::Bulk, site.now).ok());
+
+    // The copy: kiosk.db as it is on disk once the kiosk closed it, alone.
+    site.store.reset();
+    test::TempDir thief;
+    std::filesystem::copy_file(site.dir / "kiosk.db", thief / "kiosk.db");
+    REQUIRE_FALSE(std::filesystem::exists(site.dir / "kiosk.db-wal"));
+    const std::string fileText = fileBytes(thief / "kiosk.db");
+    CHECK(fileText.find("$argon2") == std::string::npos);  // no bare hash, salt or parameters anywhere in the file
+    for (const auto& p : people) CHECK(fileText.find(p.birthDate) == std::string::npos);
+    auto copy = edsync::sqlite::Database::open(thief / "kiosk.db");
+    REQUIRE(copy.ok());
+    std::string keyId;
+    {
+        auto stmt = copy->prepare("SELECT value FROM kiosk_meta WHERE key = 'credential_key_id';").value();
+        REQUIRE(*stmt.step());
+        keyId = stmt.getText(0);
+    }
+    struct Target {
+        std::string stored;
+        SealedBox box;
+    };
+    std::map<std::pair<std::string, std::string>, Target> targets;  // (subject, kind)
+    {
+        auto stmt = copy->prepare("SELECT subject_id, kind, hash FROM credential ORDER BY subject_id, kind;").value();
+        while (*stmt.step()) {
+            const std::string subject = stmt.getText(0), kind = stmt.getText(1), stored = stmt.getText(2);
+            CHECK(store::isSealed(stored));
+            targets[{subject, kind}] = Target{stored, sealedBox(stored, kind, subject)};
+        }
+    }
+    REQUIRE(targets.size() == 2 * people.size());
+
+    // 10^6 guesses for every student: each date from 1900-01-01 to 2029-12-31
+    // (birth date), then every 4-digit PIN, then 6-digit PINs from 000000 up.
+    constexpr std::size_t kGuesses = 1'000'000;
+    std::vector<std::string> guesses;
+    guesses.reserve(kGuesses);
+    for (auto day = domain::parseIso8601("1900-01-01T00:00:00Z").value(); day < domain::parseIso8601("2030-01-01T00:00:00Z").value();
+         day += std::chrono::hours{24})
+        guesses.push_back(domain::formatUtc(day).substr(0, 10));
+    const std::size_t dates = guesses.size();
+    char text[16];
+    for (int n = 0; n < 10000; ++n) {
+        std::snprintf(text, sizeof text, "%04d", n);
+        guesses.emplace_back(text);
+    }
+    for (int n = 0; guesses.size() < kGuesses; ++n) {
+        std::snprintf(text, sizeof text, "%06d", n);
+        guesses.emplace_back(text);
+    }
+    REQUIRE(guesses.size() == kGuesses);
+    for (const auto& p : people) {  // the truth is among the guesses
+        REQUIRE(std::find(guesses.begin(), guesses.begin() + static_cast<std::ptrdiff_t>(dates), p.birthDate) != guesses.begin() + static_cast<std::ptrdiff_t>(dates));
+        REQUIRE(std::find(guesses.begin() + static_cast<std::ptrdiff_t>(dates), guesses.end(), p.pin) != guesses.end());
+    }
+
+    // Each guess made into a key once (the same for every student), tested on the key id.
+    std::vector<std::array<unsigned char, 32>> candidates(kGuesses);
+    int keyIdMatches = 0;
+    for (std::size_t i = 0; i < kGuesses; ++i) {
+        crypto_generichash(candidates[i].data(), 32, reinterpret_cast<const unsigned char*>(guesses[i].data()), guesses[i].size(), nullptr, 0);
+        if (publicKeyId(candidates[i].data()) == keyId) ++keyIdMatches;
+    }
+    CHECK(keyIdMatches == 0);
+    // Then per student: each date guess on the sealed birth date, each PIN
+    // guess on the sealed PIN, as a key and as a bare secret.
+    std::size_t tried = 0;
+    int opened = 0, verified = 0;
+    for (const auto& p : people) {
+        const Target& birth = targets.at({p.id, "student_birth_date"});
+        const Target& pin = targets.at({p.id, "student_pin"});
+        for (std::size_t i = 0; i < kGuesses; ++i, ++tried) {
+            const Target& t = i < dates ? birth : pin;
+            if (opens(t.box, candidates[i].data())) ++opened;
+            if (store::verifySecret(t.stored, guesses[i])) ++verified;
+        }
+    }
+    CHECK(tried == people.size() * kGuesses);
+    CHECK(opened == 0);
+    CHECK(verified == 0);
+
+    // The control: with the real key the same steps succeed, so a miss above is
+    // the key's absence, not a broken harness.
+    CHECK(publicKeyId(key.data()) == keyId);
+    for (const auto& p : people) {
+        const std::vector<std::pair<std::string, std::string>> factors = {{"student_birth_date", p.birthDate}, {"student_pin", p.pin}};
+        for (const auto& [kind, secret] : factors) {
+            const Target& t = targets.at({p.id, kind});
+            CHECK(opens(t.box, key.data()));
+            auto hash = store::openValue(key, t.box.associated, t.stored);
+            REQUIRE(hash);
+            CHECK(store::verifySecret(*hash, secret));
+        }
+    }
 }
 
 TEST_CASE("an existing store's bare hashes are sealed once a key is attached, and still sign in") {

@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
@@ -22,6 +23,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 using namespace kiosk;
@@ -128,6 +130,53 @@ TEST_CASE("a new store gets kiosk.db.id, and a healthy store opens and passes in
     auto full = store->db().checkIntegrity(Database::Check::Full);
     REQUIRE(full.ok());
     CHECK(full->empty());
+}
+
+TEST_CASE("kiosk.db.id is replaced whole (0600, the id and a newline, no temporary left), and a writer killed at any moment leaves one whole id") {
+    TempDir dir;
+    const auto file = dir / "kiosk.db";
+    const auto marker = store::identityFile(file);
+    const std::string a = "0190f6a4-1111-7000-8000-00000000000a";
+    const std::string b = "0190f6a4-2222-7000-8000-00000000000b";
+    auto mode = [&] {
+        struct stat st {};
+        REQUIRE(::stat(marker.c_str(), &st) == 0);
+        return st.st_mode & 0777;
+    };
+    auto entries = [&] {
+        std::vector<std::string> names;
+        for (const auto& e : std::filesystem::directory_iterator(dir.path())) names.push_back(e.path().filename().string());
+        return names;
+    };
+    store::writeIdentity(file, a);
+    CHECK(readAll(marker) == a + "\n");
+    CHECK(mode() == 0600);
+    // Over a longer file with wider bits (a hand edit): nothing of it is left.
+    writeAll(marker, std::string(100, 'x'));
+    REQUIRE(::chmod(marker.c_str(), 0644) == 0);
+    store::writeIdentity(file, b);
+    CHECK(readAll(marker) == b + "\n");
+    CHECK(mode() == 0600);
+    CHECK(entries() == std::vector<std::string>{"kiosk.db.id"});
+    CHECK(store::readIdentity(file) == b);
+
+    // A writer rewriting it as fast as it can, killed at 20 moments: the
+    // marker always holds one of the two ids whole (a killed writer may leave
+    // its own temporary file, never a torn marker).
+    for (int round = 0; round < 20; ++round) {
+        pid_t child = ::fork();
+        REQUIRE(child >= 0);
+        if (child == 0) {
+            for (unsigned i = 0;; ++i) store::writeIdentity(file, i % 2 ? a : b);
+        }
+        ::usleep(static_cast<useconds_t>(2000 + 700 * round));
+        ::kill(child, SIGKILL);
+        int status = 0;
+        REQUIRE(::waitpid(child, &status, 0) == child);
+        const std::string text = readAll(marker);
+        CHECK_MESSAGE((text == a + "\n" || text == b + "\n"), "round " << round << ": \"" << text << "\"");
+        CHECK(mode() == 0600);
+    }
 }
 
 TEST_CASE("overwritten pages: refused by every open, file untouched") {

@@ -173,6 +173,20 @@ TEST_CASE("the token file: 0600, keyed by token URL and client, replaced whole, 
     ::chmod(file.c_str(), 0644);
     CHECK_FALSE(store.load("https://h/oauth/token", "kiosk"));
     ::chmod(file.c_str(), 0600);
+    // Saved over it: 0600 again, replaced whole, nothing else left beside it.
+    ::chmod(file.c_str(), 0644);
+    store.save("https://h/oauth/token", "kiosk", StoredToken{"tok-3", 5000, 6000});
+    REQUIRE(::stat(file.c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0600);
+    CHECK(store.load("https://h/oauth/token", "kiosk")->accessToken == "tok-3");
+    CHECK(std::distance(std::filesystem::directory_iterator(dir.path()), std::filesystem::directory_iterator()) == 1);
+    // A symbolic link in its place is not followed (readSecretFile opens with O_NOFOLLOW).
+    const auto real = dir.path() / "elsewhere.json";
+    std::filesystem::rename(file, real);
+    std::filesystem::create_symlink(real, file);
+    CHECK_FALSE(store.load("https://h/oauth/token", "kiosk"));
+    std::filesystem::remove(file);
+    std::filesystem::rename(real, file);
     store.forget("https://h/oauth/token", "kiosk");
     CHECK_FALSE(std::filesystem::exists(file));
 }

@@ -147,7 +147,7 @@ std::string statusLine(const edsync::edfi::SyncStatus& s) {
     return line;
 }
 
-int serve(Context& ctx, int standbySeconds) {
+int serve(Context& ctx, int standbySeconds, int integrityCheckSeconds) {
     // Signals are taken synchronously by this thread (sigtimedwait); every
     // thread started from here inherits the block.
     sigset_t signals;
@@ -253,7 +253,8 @@ int serve(Context& ctx, int standbySeconds) {
     int failedChecks = 0;
     // A full integrity_check once a day (the open ran the quick one): a store
     // that went bad under a running service stops it before more is written.
-    const auto checkEvery = std::chrono::hours(24);
+    // --integrity-check-every shortens the day for tests (ops_serve_integrity).
+    const auto checkEvery = std::chrono::seconds(integrityCheckSeconds);
     auto integrityDue = std::chrono::steady_clock::now() + checkEvery;
     for (;;) {
         int s = nextSignal(tick);
@@ -274,7 +275,7 @@ int serve(Context& ctx, int standbySeconds) {
                 engine->stop();
                 return StoreDamaged;
             }
-            journal(findings ? 6 : 4, findings ? "serve: daily database check: ok" : "serve: daily database check could not run: " + findings.error().describe());
+            journal(findings ? 6 : 4, findings ? "serve: full database check: ok" : "serve: full database check could not run: " + findings.error().describe());
         }
         // New work committed by the kiosk window (another process): wake the engine.
         auto due = edsync::outbox::nextDueAt(*maintenance);
@@ -338,7 +339,13 @@ void addSyncCommands(CLI::App& app, Context& ctx) {
                                               "(READY, WATCHDOG, STATUS), logs to the journal; SIGUSR1 syncs now");
     serveCmd->add_option("--standby-check", *standby, "Seconds between looks at the sync lock while another process syncs")
         ->check(CLI::Range(1, 3600));
-    serveCmd->callback([&ctx, standby] { ctx.action = [&ctx, standby] { return serve(ctx, *standby); }; });
+    auto integrityEvery = std::make_shared<int>(24 * 3600);
+    serveCmd->add_option("--integrity-check-every", *integrityEvery,
+                         "Seconds between full integrity checks of the database (default a day; tests shorten it)")
+        ->check(CLI::Range(1, 7 * 24 * 3600));
+    serveCmd->callback([&ctx, standby, integrityEvery] {
+        ctx.action = [&ctx, standby, integrityEvery] { return serve(ctx, *standby, *integrityEvery); };
+    });
 }
 
 } // namespace kiosk::app::ctl

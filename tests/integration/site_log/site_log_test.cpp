@@ -18,6 +18,8 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <set>
 #include <vector>
@@ -843,6 +845,26 @@ TEST_CASE("hub config: the file names the store, TLS, the user and the limits, a
     CHECK(text.find("password: \"p\\\"w\"") != std::string::npos);
     CHECK(text.find("cert_file:") != std::string::npos);
     CHECK(text.find("listen: \"0.0.0.0:4333\"") != std::string::npos);
+    // Written again over a copy others could read (an older release's
+    // leftover): 0600 again, the new text whole, no temporary file beside it.
+    std::filesystem::permissions(dir / "hub.conf", std::filesystem::perms::others_read, std::filesystem::perm_options::add);
+    c.password = "q";
+    REQUIRE(edsync::site::writeHubConfig(c, dir / "hub.conf").ok());
+    CHECK((std::filesystem::status(dir / "hub.conf").permissions() & std::filesystem::perms::all) ==
+          (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
+    std::ifstream in(dir / "hub.conf");
+    CHECK(std::string(std::istreambuf_iterator<char>(in), {}) == edsync::site::hubConfigText(c));
+    // The certificate is public (0644), its key private (0600).
+    REQUIRE(edsync::site::makeSelfSignedCert(c.certFile, c.keyFile, "hub", {"localhost"}, {"127.0.0.1"}).ok());
+    CHECK((std::filesystem::status(c.certFile).permissions() & std::filesystem::perms::all) ==
+          (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write | std::filesystem::perms::group_read |
+           std::filesystem::perms::others_read));
+    CHECK((std::filesystem::status(c.keyFile).permissions() & std::filesystem::perms::all) ==
+          (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
+    std::vector<std::string> names;
+    for (const auto& e : std::filesystem::directory_iterator(dir.path())) names.push_back(e.path().filename().string());
+    std::sort(names.begin(), names.end());
+    CHECK(names == std::vector<std::string>{"c.pem", "hub.conf", "k.pem"});
     c.password.clear();
     CHECK_FALSE(edsync::site::writeHubConfig(c, dir / "none.conf").ok());
 }

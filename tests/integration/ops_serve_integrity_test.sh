@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# serve's scheduled full integrity_check (once a day; `--integrity-check-every`
+# shortens it, here to 1 s): it passes on a sound store, and when the store is
+# damaged under the running service in a way only the full check sees (an
+# index that no longer matches its table: quick_check, run at every open,
+# does not compare them), the service says so in the journal (level 2, the
+# file, SQLite's finding and `rescue`), stops syncing and exits 17
+# (StoreDamaged); `status` then reports the store damaged too. Every wait is
+# on a condition, bounded.
+kioskctl="$1"; queue="$2"; double="$3"; certs_script="$4"; seed="$5"
+source "$(dirname "$0")/ops_common.sh"
+
+start_double
+printf 'key=kiosk\nsecret=kiosk-secret\n' >"$work/creds"
+run_expect 0 "$work/enrol.log" "$kioskctl" --data-dir "$work/data" enrol --base-url "https://127.0.0.1:$port" --site-id 255901001 \
+  --kiosk-name "Lab 114 #3" --credentials-file "$work/creds" --ca-bundle "$ca" --config-dir "$work/etc"
+ctl() { "$kioskctl" --data-dir "$work/data" --config "$work/etc/kiosk.toml" "$@"; }
+run_expect 0 "$work/sync1.log" ctl sync   # the roster
+"$queue" "$work/data" >"$work/queue.log"  # events for the index to hold
+must_contain "$work/queue.log" "queued 4"
+
+# wait_for FILE TEXT: until FILE says TEXT, at most 30 s (fails sooner if serve ended).
+wait_for() {
+  for _ in $(seq 1 300); do
+    grep -qF -- "$2" "$1" && return 0
+    kill -0 "$serve_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  grep -qF -- "$2" "$1" || { cat "$1" >&2; fail "$1 did not say: $2"; }
+}
+
+step "serve with a full database check every second: the check passes on a sound store"
+ctl serve --integrity-check-every 1 2>"$work/serve.err" &
+serve_pid=$!
+pids+=($serve_pid)
+wait_for "$work/serve.err" "<6>serve: full database check: ok"
+must_not_contain "$work/serve.err" "damaged"
+
+step "an index damaged under the running service: quick_check still passes, the full check does not"
+python3 - "$work/data/kiosk.db" <<'PY'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=10)
+(version,) = c.execute("PRAGMA schema_version").fetchone()
+c.execute("PRAGMA writable_schema = ON")
+c.execute("BEGIN IMMEDIATE")
+# The index keeps its entries (session, student, seq) but now claims to index (kind, seq).
+n = c.execute("UPDATE sqlite_master SET sql = 'CREATE INDEX event_by_student ON event (kind, seq)'"
+              " WHERE type = 'index' AND name = 'event_by_student'").rowcount
+assert n == 1, n
+c.execute(f"PRAGMA schema_version = {version + 1}")
+c.execute("COMMIT")
+c.execute("PRAGMA writable_schema = OFF")
+c2 = sqlite3.connect(sys.argv[1], timeout=10)
+assert c2.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+assert c2.execute("PRAGMA integrity_check").fetchone()[0] != "ok"
+PY
+
+step "serve reports it in the journal, stops syncing and exits 17"
+for _ in $(seq 1 300); do kill -0 "$serve_pid" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$serve_pid" 2>/dev/null && { cat "$work/serve.err" >&2; fail "serve still runs 30 s after the damage"; }
+set +e; wait "$serve_pid"; rc=$?; set -e
+[ "$rc" -eq 17 ] || { cat "$work/serve.err" >&2; fail "serve exited $rc, not 17 (StoreDamaged)"; }
+must_contain "$work/serve.err" "<2>serve: the database $work/data/kiosk.db is damaged (integrity_check: "
+must_contain "$work/serve.err" "event_by_student"
+must_contain "$work/serve.err" "sync stopped. Run \`testsite-kioskctl rescue --to DIR\`"
+must_not_contain "$work/serve.err" "<6>serve: stopped"
+
+step "status sees it too (its own full check), exit 17"
+run_expect 17 "$work/status.log" ctl status
+must_contain "$work/status.log" "integrity_check"
+must_contain "$work/status.log" "event_by_student"
+
+step "journal lines: every one has a level, none names a student"
+grep -v '^<[0-7]>' "$work/serve.err" && fail "a journal line without a level" || true
+for id in 604821 604822 604823 604824 604825 Núñez; do must_not_contain "$work/serve.err" "$id"; done
+
+echo "ops serve integrity: 1 passed, 0 failed"
