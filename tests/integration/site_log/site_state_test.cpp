@@ -5,7 +5,9 @@
 // the new uploader sends only what changed, guarded by the site's ETags.
 #include "kiosk/app/sync_wiring.hpp"
 #include "kiosk/service/attendance_service.hpp"
+#include "kiosk/service/security_service.hpp"
 #include "kiosk/service/sync_view.hpp"
+#include "kiosk/service/work_service.hpp"
 #include "support/child_process.hpp"
 #include "support/kiosk_fixture.hpp"
 #include "support/nats_hub.hpp"
@@ -72,8 +74,8 @@ struct State {
         REQUIRE(r->status == 200);
         return nlohmann::json::parse(r->body);
     }
-    nlohmann::json received() {
-        auto r = control->performOne({edsync::transport::Method::Get, url() + "/_test/received?resource=studentAssessments", {}, {}});
+    nlohmann::json received(const std::string& resource = "studentAssessments") {
+        auto r = control->performOne({edsync::transport::Method::Get, url() + "/_test/received?resource=" + resource, {}, {}});
         REQUIRE(r.ok());
         REQUIRE(r->status == 200);
         return nlohmann::json::parse(r->body);
@@ -85,16 +87,20 @@ struct Station {
     test::ManualClock clock;
     store::Store store;
     service::AttendanceService attendance{store, clock.clock()};
+    service::SecurityService security{store, clock.clock()};
+    service::WorkService work{store, clock.clock(), security};
     app::SyncSetup sync;
 
     Station(const std::filesystem::path& dir, const app::KioskConfig& config)
         : file(dir / "kiosk.db"), store(std::move(store::Store::open(dir / "kiosk.db").value())) {
         REQUIRE(store.setSite(kSite, "Riverbend High School").ok());
         REQUIRE(store::writeRoster(store.db(), test::smallRoster()).ok());
+        REQUIRE_FALSE(work.loadCatalogue(std::filesystem::path(KIOSK_ASSETS_DIR) / "tasks" / "work-readiness.json").has_value());
         app::publishToSite(store, config);
         sync = app::makeSyncEngine(config, file, store.kioskId());
         REQUIRE_MESSAGE(sync.engine, sync.error);
         attendance.setOnCommitted([this] { sync.wake(); });
+        work.setOnCommitted([this] { sync.wake(); });
         clock.setMinute(-10);
     }
     void start() { REQUIRE_MESSAGE(sync.start(), sync.error); }
@@ -257,4 +263,49 @@ TEST_CASE("three stations online at once: exactly one uploads, the others' recor
     CHECK(tokens.at("maxConcurrentWriters") == 1);
     CHECK(std::count_if(stations.begin(), stations.end(), [](const auto& s) { return s->sync.site.link->holdsLease(); }) == 1);
     for (auto& s : stations) s->stop();
+}
+
+TEST_CASE("a student on two lab machines with the hub down all day: at night the state holds one record of the day with every task") {
+    if (test::natsServerPath().empty()) FAIL("nats-server is not installed (packaging/install-deps.sh installs it)");
+    REQUIRE(sodium_init() >= 0);
+    Site site;
+    auto lab3 = site.station("lab-3");
+    auto lab7 = site.station("lab-7");
+    lab3->start();
+    lab7->start();
+    REQUIRE(site_test::waitUntil([&] { return lab3->sync.site.link->holdsLease() != lab7->sync.site.link->holdsLease(); }));
+    REQUIRE(lab3->security.setProctor("P1", "Mr. Okafor", "2468", "").saved);
+    REQUIRE(lab7->security.setProctor("P1", "Mr. Okafor", "2468", "").saved);
+
+    // The hub is down for the whole school day.
+    site.hub.kill();
+    lab3->clock.set(*domain::parseIso8601("2026-11-23T15:00:00Z"));
+    lab7->clock.set(*domain::parseIso8601("2026-11-23T19:00:00Z"));
+    auto morning = lab3->work.saveDraft("S100001", "", {"comm-customer", "2026-11-23", 50, "Riverbend Hardware", "Helped customers."});
+    REQUIRE(morning.saved);
+    REQUIRE(lab3->work.submit("S100001", morning.eventId).saved);
+    REQUIRE(lab3->work.review(morning.eventId, service::Review::Approve, "P1", "2468", "").saved);
+    auto afternoon = lab7->work.saveDraft("S100001", "", {"ps-measure", "2026-11-23", 40, "Riverbend Hardware", "Measured stock."});
+    REQUIRE(afternoon.saved);
+    REQUIRE(lab7->work.submit("S100001", afternoon.eventId).saved);
+    REQUIRE(lab7->work.review(afternoon.eventId, service::Review::Approve, "P1", "2468", "").saved);
+    // Each machine knows only its own task; neither may upload a partial day.
+    CHECK(lab3->work.entries("S100001").value().size() == 1);
+    CHECK(lab7->work.entries("S100001").value().size() == 1);
+
+    // Back at night: the logs meet, and the site's uploader sends the merged day once.
+    REQUIRE_MESSAGE(site.hub.start(), site.hub.error());
+    REQUIRE(site_test::waitUntil([&] {
+        return lab3->work.entries("S100001").value().size() == 2 && lab7->work.entries("S100001").value().size() == 2 &&
+               lab3->counts().waiting() == 0 && lab7->counts().waiting() == 0;
+    }, std::chrono::seconds(60)));
+    CHECK(lab3->outboxBodies() == lab7->outboxBodies());
+    CHECK(lab3->work.progress("S100001").value().totalHours == lab7->work.progress("S100001").value().totalHours);
+    auto evaluations = site.state.received("studentProgramEvaluations");
+    INFO(evaluations.dump());
+    REQUIRE(evaluations.at("records").size() == 1);
+    const auto& record = evaluations.at("records").at(0);
+    CHECK(record.at("body").at("studentEvaluationElements").size() == 2);
+    CHECK(lab3->counts().needsAttention == 0);
+    CHECK(lab7->counts().needsAttention == 0);
 }
