@@ -147,7 +147,7 @@ std::vector<SiteFact> rosterFacts(const RosterChange& change, const RosterShareC
         std::snprintf(index, sizeof index, "-%05zu", facts.size());  // text order is the order of the cut
         const std::string id = eventIdPrefix + index;
         current["eventId"] = id;
-        facts.push_back(SiteFact{FactType::Roster, id, "roster", current.dump()});
+        facts.push_back(SiteFact{FactType::Roster, id, std::string(factSubject(FactType::Roster)), current.dump()});
         size = 0;
     };
     // Adds one item to the list at `path`, starting a new fact when this one is full.

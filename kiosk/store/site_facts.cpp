@@ -60,6 +60,17 @@ Result<bool> exists(Database& db, const char* sql, std::string_view a, std::stri
 
 } // namespace
 
+std::string_view factSubject(FactType type) {
+    switch (type) {
+    case FactType::Attendance: return "att";
+    case FactType::Work: return "work";
+    case FactType::Ack: return "ack";
+    case FactType::Roster: return "roster";
+    case FactType::AuditHead: return "audit";
+    }
+    return "att";
+}
+
 Result<SiteFact> attendanceFact(Database& db, std::string_view eventId) {
     auto stmt = db.prepare(
         "SELECT event_id, kiosk_id, site_id, session_id, student_unique_id, kind, proctor, recorded_at, local_utc_offset_min,"
@@ -83,7 +94,7 @@ Result<SiteFact> attendanceFact(Database& db, std::string_view eventId) {
         if (!s) return fail(s.error());
         if (*s) j["walkIn"] = **s;
     }
-    return SiteFact{FactType::Attendance, std::string(eventId), "att", j.dump()};
+    return SiteFact{FactType::Attendance, std::string(eventId), std::string(factSubject(FactType::Attendance)), j.dump()};
 }
 
 Result<SiteFact> workFact(Database& db, std::string_view eventId) {
@@ -98,7 +109,7 @@ Result<SiteFact> workFact(Database& db, std::string_view eventId) {
            {"entry", stmt->getText(2)},  {"student", stmt->getText(3)}, {"kind", stmt->getText(4)},  {"actor", stmt->getText(5)},
            {"recordedAt", stmt->getText(6)}, {"hlc", stmt->getText(8)}};
     j["payload"] = json::parse(stmt->getText(7), nullptr, false);
-    return SiteFact{FactType::Work, std::string(eventId), "work", j.dump()};
+    return SiteFact{FactType::Work, std::string(eventId), std::string(factSubject(FactType::Work)), j.dump()};
 }
 
 Result<std::vector<SiteFact>> allFacts(Database& db) {
@@ -300,7 +311,7 @@ std::optional<SiteFact> ackFact(const AckFact& ack) {
     if (!a.order.empty()) j["order"] = a.order;
     std::string text = j.dump(-1, ' ', false, json::error_handler_t::replace);
     if (text.size() > kMaxFactBytes) return std::nullopt;
-    return SiteFact{FactType::Ack, a.eventId, "ack", std::move(text)};
+    return SiteFact{FactType::Ack, a.eventId, std::string(factSubject(FactType::Ack)), std::move(text)};
 }
 
 DecodedAck decodeAck(std::string_view text_) {

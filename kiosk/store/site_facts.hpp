@@ -27,6 +27,10 @@ struct SiteFact {
 // site log has none, and publishes nothing.
 using FactSink = std::function<Status(Database&, const SiteFact&)>;
 
+// The subject suffix a fact of this type goes under on the site log (an
+// audit head goes under auditHeadSubject: one per kiosk).
+std::string_view factSubject(FactType type);
+
 // Reads back the row just written (inside the same transaction) and encodes it.
 Result<SiteFact> attendanceFact(Database& db, std::string_view eventId);
 Result<SiteFact> workFact(Database& db, std::string_view eventId);

@@ -132,7 +132,10 @@ FactTally addFacts(store::Store& store, const KioskConfig& config, const std::ve
     if (auto saved = store::savedCatalogue(store.db()); saved && *saved) catalogue = store::parseCatalogue(**saved).document;
     service::SiteApplier applier(store, [&catalogue]() -> const store::CatalogueDocument* { return catalogue ? &*catalogue : nullptr; },
                                  siteCredentialSeal(config));
+    std::vector<std::string> parked;  // event ids waiting here
     for (const auto& payload : facts) {
+        // Decoded once here for its id and subject; the applier checks it whole.
+        auto decoded = store::decodeFact(payload);
         auto tx = edsync::sqlite::Transaction::begin(store.db());
         if (!tx) {
             ++tally.waiting;
@@ -143,14 +146,11 @@ FactTally addFacts(store::Store& store, const KioskConfig& config, const std::ve
             ++tally.waiting;  // rolled back with the transaction
             continue;
         }
-        if (out.what == service::ApplyOutcome::What::Applied && config.hub) {
-            auto decoded = store::decodeFact(payload);
-            if (decoded.fact) {
-                const char* subject = decoded.fact->type == store::FactType::Work ? "work" : "att";
-                if (auto queued = edsync::site::enqueue(store.db(), decoded.fact->eventId, subject, payload); !queued) {
-                    ++tally.waiting;
-                    continue;
-                }
+        if (out.what == service::ApplyOutcome::What::Applied && config.hub && decoded.fact) {
+            if (auto queued = edsync::site::enqueue(store.db(), decoded.fact->eventId, store::factSubject(decoded.fact->type), payload);
+                !queued) {
+                ++tally.waiting;
+                continue;
             }
         }
         if (auto s = tx->commit(); !s) {
@@ -160,12 +160,27 @@ FactTally addFacts(store::Store& store, const KioskConfig& config, const std::ve
         switch (out.what) {
         case service::ApplyOutcome::What::Applied: ++tally.added; break;
         case service::ApplyOutcome::What::Duplicate: ++tally.known; break;
-        case service::ApplyOutcome::What::Parked: ++tally.waiting; break;
+        case service::ApplyOutcome::What::Parked:
+            if (decoded.fact) parked.push_back(decoded.fact->eventId);
+            break;
         case service::ApplyOutcome::What::Refused: ++tally.refused; break;
         default: break;
         }
     }
+    // A fact can wait for one later in the file (a correction before the event
+    // it withdraws): what is still parked after the retry is what waits.
     applier.retryParked();
+    for (const auto& id : parked) {
+        auto still = store.db().prepare("SELECT 1 FROM site_parked WHERE event_id = ?1;");
+        if (!still) {
+            ++tally.waiting;
+            continue;
+        }
+        still->bind(1, id);
+        auto row = still->step();
+        if (!row || *row) ++tally.waiting;
+        else ++tally.added;
+    }
     return tally;
 }
 
