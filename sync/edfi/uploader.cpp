@@ -48,7 +48,10 @@ constexpr int kMaxReplacesAfter412 = 3;
 // exactly the body of our last write that may be there without our knowing
 // (unanswered, sent twice, or answered other than 2xx; docs/edfi.md, "Writers").
 bool mayBeOurOwn(const outbox::Claim& claim, const nlohmann::json& found) {
-    return claim.maybeDelivered || (!claim.unansweredJson.empty() && sameRecord(claim.unansweredJson, found));
+    if (claim.maybeDelivered) return true;
+    for (const std::string& body : claim.unansweredBodies)
+        if (sameRecord(body, found)) return true;
+    return false;
 }
 
 } // namespace
@@ -152,8 +155,8 @@ sqlite::Status Uploader::record(Database& db, outbox::Uploads& out, const outbox
         if (d.resourceId) id = *d.resourceId;
         if (d.etag) etag = *d.etag;
         // A copy sent twice may land after this answer: remembered as our own (docs/edfi.md, "Writers").
-        std::optional<std::string_view> late;
-        if (d.writeMayLandLate && claim.op == outbox::Op::Upsert) late = claim.json;
+        std::optional<std::string> late;
+        if (d.writeMayLandLate && claim.op == outbox::Op::Upsert) late = outbox::rememberUnanswered(claim.unansweredBodies, claim.json);
         if (auto s = out.acknowledge(claim.resource, claim.naturalKey, claim.version, claim.op, id, etag, late); !s) return s;
         if (m_options.onAcknowledged)
             return m_options.onAcknowledged(db, claim, d.resourceId.value_or(claim.resourceId), d.etag.value_or(""));
@@ -174,7 +177,8 @@ sqlite::Status Uploader::record(Database& db, outbox::Uploads& out, const outbox
         // A refused or unanswered lookup leaves the row as it was: an earlier
         // unanswered write may still be at the server, as ours.
         f.maybeSent = claim.maybeDelivered || d.writeUnanswered;
-        if (d.writeMayLandLate && claim.op == outbox::Op::Upsert) f.unansweredBody = claim.json;
+        if (d.writeMayLandLate && claim.op == outbox::Op::Upsert)
+            f.unansweredBodies = outbox::rememberUnanswered(claim.unansweredBodies, claim.json);
         return out.retryLater(claim.resource, claim.naturalKey, claim.version, at, f);
     }
     }

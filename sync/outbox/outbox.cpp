@@ -2,7 +2,10 @@
 
 #include "sync/sqlite/migrations.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <array>
+#include <cstddef>
 #include <limits>
 
 namespace edsync::outbox {
@@ -101,6 +104,15 @@ ALTER TABLE outbox ADD COLUMN ack_order TEXT NOT NULL DEFAULT '';
 ALTER TABLE state_acks ADD COLUMN ack_order TEXT NOT NULL DEFAULT '';
 )sql";
 
+// Version 7: every write that may land late, not only the last (a first
+// POST queued behind a slow server can land after a later version that was
+// sent twice): a JSON array of bodies, oldest first (rememberUnanswered()).
+constexpr std::string_view kSchemaV7 = R"sql(
+ALTER TABLE outbox RENAME COLUMN unanswered_body TO unanswered_bodies;
+UPDATE outbox SET unanswered_bodies = CASE WHEN json_valid(unanswered_bodies) THEN json_array(json(unanswered_bodies)) END
+ WHERE unanswered_bodies IS NOT NULL;
+)sql";
+
 constexpr std::array kMigrations{
     sqlite::Migration{1, kSchemaV1},
     sqlite::Migration{2, kSchemaV2},
@@ -108,6 +120,7 @@ constexpr std::array kMigrations{
     sqlite::Migration{4, kSchemaV4},
     sqlite::Migration{5, kSchemaV5},
     sqlite::Migration{6, kSchemaV6},
+    sqlite::Migration{7, kSchemaV7},
 };
 
 constexpr std::string_view kNow = "strftime('%Y-%m-%dT%H:%M:%fZ','now')";
@@ -132,6 +145,34 @@ std::string_view stateName(State s) {
 }
 
 Result<int> migrate(Database& db) { return sqlite::migrate(db, "sync", kMigrations); }
+
+namespace {
+
+// The stored array of bodies that may land late; an unreadable one is taken
+// as none (a 412 then waits for a person rather than guessing).
+std::vector<std::string> unansweredList(const std::optional<std::string>& stored) {
+    std::vector<std::string> bodies;
+    if (!stored) return bodies;
+    nlohmann::json list = nlohmann::json::parse(*stored, nullptr, false);
+    if (!list.is_array()) return bodies;
+    for (const auto& body : list) bodies.push_back(body.dump());
+    return bodies;
+}
+
+} // namespace
+
+std::string rememberUnanswered(const std::vector<std::string>& kept, std::string_view body) {
+    nlohmann::json newest = nlohmann::json::parse(body, nullptr, false);
+    if (newest.is_discarded()) newest = std::string(body);  // kept as text: it still names what was sent
+    nlohmann::json list = nlohmann::json::array();
+    for (const std::string& text : kept) {
+        nlohmann::json old = nlohmann::json::parse(text, nullptr, false);
+        if (!old.is_discarded() && old != newest) list.push_back(std::move(old));
+    }
+    list.push_back(std::move(newest));
+    if (list.size() > kUnansweredKept) list.erase(list.begin(), list.end() - static_cast<std::ptrdiff_t>(kUnansweredKept));
+    return list.dump();
+}
 
 Result<std::int64_t> put(Database& db, std::string_view resource, std::string_view naturalKey, std::string_view json,
                          std::int64_t seq, std::string_view identityJson) {
@@ -196,7 +237,7 @@ Result<std::optional<std::int64_t>> putDeletion(Database& db, std::string_view r
         "UPDATE outbox SET body = ?3, op = 'delete', local_version = local_version + 1, synced_version = local_version + 1,"
         "  seq = ?4, attempts = 0, updated_at = ") + std::string(kNow) + ", next_attempt_at = 0, attention_version = NULL"
         " WHERE resource = ?1 AND natural_key = ?2 AND op = 'upsert' AND synced_version = 0 AND maybe_sent = 0"
-        " AND in_flight_version IS NULL AND unanswered_body IS NULL AND resource_id IS NULL"
+        " AND in_flight_version IS NULL AND unanswered_bodies IS NULL AND resource_id IS NULL"
         " AND NOT EXISTS (SELECT 1 FROM state_acks a WHERE a.resource = ?1 AND a.natural_key = ?2 AND a.body <> '');");
     if (!settled) return fail(settled.error());
     settled->bind(1, resource).bind(2, naturalKey).bind(3, identityJson).bind(4, seq);
@@ -328,7 +369,7 @@ namespace {
 
 constexpr const char* kClaimSelect =
     "SELECT resource, natural_key, body, local_version, attempts, seq, op, resource_id, etag, identity, synced_version > 0,"
-    " maybe_sent, unanswered_body"
+    " maybe_sent, unanswered_bodies"
     " FROM outbox"
     " WHERE " OUTBOX_WAITING " AND seq > ?3 AND in_flight_version IS NULL AND NOT " OUTBOX_ATTENTION
     "   AND next_attempt_at <= ?1"
@@ -346,14 +387,14 @@ constexpr const char* kAcknowledge =
     " last_problem_type = NULL, last_words = NULL, last_correlation_id = NULL, last_reply_at = NULL,"
     " resource_id = CASE WHEN ?4 = 'delete' THEN NULL ELSE coalesce(?5, resource_id) END,"
     " etag = CASE WHEN ?4 = 'delete' THEN NULL ELSE ?6 END, maybe_sent = 0,"
-    " unanswered_body = CASE WHEN ?4 = 'delete' THEN NULL ELSE coalesce(?7, unanswered_body) END"
+    " unanswered_bodies = CASE WHEN ?4 = 'delete' THEN NULL ELSE coalesce(?7, unanswered_bodies) END"
     " WHERE resource = ?1 AND natural_key = ?2;";
 constexpr const char* kRetryLater =
     "UPDATE outbox SET in_flight_version = NULL, next_attempt_at = ?4, last_status = ?5, last_error = ?6,"
     " last_problem_type = ?7, last_words = ?8, last_correlation_id = ?9, last_reply_at = ?10,"
     // Only the uploader knows whether the request answered was the write
     // itself: a refused lookup says nothing about an earlier unanswered POST.
-    " maybe_sent = coalesce(?11, maybe_sent), unanswered_body = coalesce(?12, unanswered_body)"
+    " maybe_sent = coalesce(?11, maybe_sent), unanswered_bodies = coalesce(?12, unanswered_bodies)"
     " WHERE resource = ?1 AND natural_key = ?2 AND in_flight_version = ?3;";
 constexpr const char* kNeedsAttention =
     "UPDATE outbox SET in_flight_version = NULL, attention_version = ?3, last_status = ?4, last_error = ?5,"
@@ -400,7 +441,7 @@ Result<std::vector<Claim>> claimWith(sqlite::Statement& select, sqlite::Statemen
         c.identity = select.getOptionalText(9).value_or("");
         c.acknowledgedBefore = select.getInt(10) != 0;
         c.maybeDelivered = select.getInt(11) != 0;
-        c.unansweredJson = select.getOptionalText(12).value_or("");
+        c.unansweredBodies = unansweredList(select.getOptionalText(12));
         claims.push_back(std::move(c));
     }
     select.reset();
@@ -425,7 +466,7 @@ Status retryLaterWith(sqlite::Statement& stmt, std::string_view resource, std::s
     return runOnce(stmt, resource, naturalKey, version, retryAtUnixMs, f.httpStatus, std::string_view(f.cause), nullIfEmpty(f.problemType),
                    nullIfEmpty(f.words), nullIfEmpty(f.correlationId), f.atUnixMs,
                    f.maybeSent ? std::optional<std::int64_t>(*f.maybeSent ? 1 : 0) : std::nullopt,
-                   f.unansweredBody ? std::optional<std::string_view>(*f.unansweredBody) : std::nullopt);
+                   f.unansweredBodies ? std::optional<std::string_view>(*f.unansweredBodies) : std::nullopt);
 }
 
 Status needsAttentionWith(sqlite::Statement& stmt, std::string_view resource, std::string_view naturalKey, std::int64_t version,
@@ -690,9 +731,32 @@ Status Uploads::unclaim(std::string_view resource, std::string_view naturalKey, 
 
 Status releaseInFlight(Database& db) {
     // What was on the wire may still reach the server: its body is remembered as unanswered.
-    return db.exec("UPDATE outbox SET in_flight_version = NULL,"
-                   " unanswered_body = CASE WHEN op = 'upsert' AND in_flight_version = local_version THEN body ELSE unanswered_body END"
-                   " WHERE in_flight_version IS NOT NULL;");
+    std::optional<sqlite::Transaction> tx;
+    if (!db.inTransaction()) {
+        auto begun = sqlite::Transaction::begin(db);
+        if (!begun) return fail(begun.error());
+        tx.emplace(std::move(*begun));
+    }
+    auto onWire = db.prepare("SELECT resource, natural_key, body, unanswered_bodies FROM outbox"
+                             " WHERE in_flight_version IS NOT NULL AND op = 'upsert' AND in_flight_version = local_version;");
+    if (!onWire) return fail(onWire.error());
+    struct Remembered {
+        std::string resource, naturalKey, bodies;
+    };
+    std::vector<Remembered> remembered;
+    for (;;) {
+        auto row = onWire->step();
+        if (!row) return fail(row.error());
+        if (!*row) break;
+        remembered.push_back({onWire->getText(0), onWire->getText(1),
+                              rememberUnanswered(unansweredList(onWire->getOptionalText(3)), onWire->getText(2))});
+    }
+    auto keep = db.prepare("UPDATE outbox SET unanswered_bodies = ?3 WHERE resource = ?1 AND natural_key = ?2;");
+    if (!keep) return fail(keep.error());
+    for (const Remembered& r : remembered)
+        if (Status s = runOnce(*keep, r.resource, r.naturalKey, r.bodies); !s) return s;
+    if (Status s = db.exec("UPDATE outbox SET in_flight_version = NULL WHERE in_flight_version IS NOT NULL;"); !s) return s;
+    return tx ? tx->commit() : Status{};
 }
 
 Result<std::optional<std::int64_t>> nextDueAt(Database& db) {

@@ -92,9 +92,9 @@ struct Failure {
     // this attempt or an earlier one (so the next lookup knows that what it
     // finds may be our own). None: keep what the row says.
     std::optional<bool> maybeSent;
-    // The body of this attempt's write when it got no answer (it may still
-    // land at the server later). None: keep the one the row remembers.
-    std::optional<std::string> unansweredBody;
+    // The bodies that may still land at the server later, this attempt's
+    // write among them (rememberUnanswered()). None: keep what the row has.
+    std::optional<std::string> unansweredBodies;
 };
 
 struct RecordStatus {
@@ -132,8 +132,18 @@ struct Claim {
     std::string identity;    // the natural key members as JSON (empty: none kept)
     bool acknowledgedBefore = false;  // the server took some version of this record from here
     bool maybeDelivered = false;      // an earlier request may have reached the server unanswered (or we died)
-    std::string unansweredJson;       // the body of the last write that got no answer ("" when none)
+    // The bodies of the last writes that got no answer (or were sent twice):
+    // any may still land at the server, oldest first (docs/edfi.md, "Writers").
+    std::vector<std::string> unansweredBodies;
 };
+
+// How many bodies that may land late a row remembers: a copy older than the
+// eighth is taken for another writer's record (a person decides).
+inline constexpr std::size_t kUnansweredKept = 8;
+
+// `kept` with `body` as the newest (once), cut to the newest kUnansweredKept:
+// the text to store (Failure::unansweredBodies, Uploads::acknowledge).
+std::string rememberUnanswered(const std::vector<std::string>& kept, std::string_view body);
 
 // Marks up to `limit` due rows in flight at their current version, oldest
 // sequence first, skipping rows waiting on a retry time or needing attention.
@@ -216,7 +226,7 @@ public:
     Status acknowledge(std::string_view resource, std::string_view naturalKey, std::int64_t version, Op op = Op::Upsert,
                        std::optional<std::string_view> resourceId = std::nullopt,
                        std::optional<std::string_view> etag = std::nullopt,
-                       std::optional<std::string_view> mayLandLate = std::nullopt);
+                       std::optional<std::string_view> mayLandLate = std::nullopt);  // rememberUnanswered()
     Status retryLater(std::string_view resource, std::string_view naturalKey, std::int64_t version, std::int64_t retryAtUnixMs,
                       const Failure& failure);
     Status needsAttention(std::string_view resource, std::string_view naturalKey, std::int64_t version, const Failure& failure);

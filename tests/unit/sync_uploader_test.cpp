@@ -1379,6 +1379,67 @@ TEST_CASE("a write stored and resent into a 412 whose look goes unanswered stays
     CHECK(rig.server.stored("studentAssessments", "k")->at("v") == 3);
 }
 
+TEST_CASE("two writes that may land late are both remembered: an older one stored after a newer one is still our own") {
+    // A first POST queued behind a slow server past the kiosk's timeout, and
+    // a later version the transport sent twice: the outbox must remember both
+    // bodies, since the old copy can land after the newer one is answered.
+    Rig rig;
+    rig.putGuarded("k", 1);
+    std::optional<transport::Request> lateFirst;
+    rig.server.before = [&](const transport::Request& r) -> std::optional<transport::Outcome> {
+        if (r.method != transport::Method::Post || r.url.find("/data/") == std::string::npos) return std::nullopt;
+        lateFirst = r;  // held: it reaches the server only later
+        rig.server.before = nullptr;
+        return noAnswer(transport::FailureKind::Timeout, 28);
+    };
+    CHECK(rig.round().retried == 1);
+    REQUIRE(lateFirst.has_value());
+    rig.clock.advance(3'600'000);
+    CHECK(rig.round().synced == 1);  // v1 again, answered
+
+    rig.putGuarded("k", 2);
+    rig.server.before = [&](const transport::Request& r) -> std::optional<transport::Outcome> {
+        if (r.method != transport::Method::Post || r.url.find("/data/") == std::string::npos) return std::nullopt;
+        FakeEdfi& edfi = rig.server;
+        edfi.before = nullptr;
+        auto answer = edfi.handle(r);
+        REQUIRE(answer.ok());
+        answer->sentTwice = true;  // the transport re-sent it once
+        return answer;
+    };
+    CHECK(rig.round().synced == 1);
+    CHECK(rig.server.stored("studentAssessments", "k")->at("v") == 2);
+    (void)rig.server.handle(*lateFirst);  // v1's first copy lands now, over v2
+    CHECK(rig.server.stored("studentAssessments", "k")->at("v") == 1);
+
+    rig.putGuarded("k", 3);
+    auto r = rig.round();
+    CHECK(r.attention == 0);
+    CHECK(r.synced == 1);
+    CHECK(rig.server.stored("studentAssessments", "k")->at("v") == 3);
+}
+
+TEST_CASE("the outbox remembers the last eight bodies that may land late, each once") {
+    Rig rig;
+    rig.putGuarded("k", 1);
+    for (int i = 0; i < 12; ++i) {
+        auto claims = outbox::claimDue(rig.db, rig.clock.unixMs(), 10);
+        REQUIRE(claims.ok());
+        REQUIRE(claims->size() == 1);
+        REQUIRE(outbox::releaseInFlight(rig.db).ok());  // a restart while it was on the wire
+        rig.putGuarded("k", 2 + i % 10);  // v2..v11, then v2 again (and v3, still queued)
+    }
+    auto claims = outbox::claimDue(rig.db, rig.clock.unixMs(), 10);
+    REQUIRE(claims.ok());
+    REQUIRE(claims->size() == 1);
+    const auto& kept = (*claims)[0].unansweredBodies;
+    REQUIRE(kept.size() == outbox::kUnansweredKept);
+    std::vector<int> versions;
+    for (const auto& body : kept) versions.push_back(nlohmann::json::parse(body).at("v").get<int>());
+    // Oldest first; v2 went out again, so it counts as the newest.
+    CHECK(versions == std::vector<int>{5, 6, 7, 8, 9, 10, 11, 2});
+}
+
 TEST_CASE("an unreadable answer to the look after a 412 decides nothing: the row waits, then the real answer decides") {
     Rig rig;
     rig.putGuarded("k", 1);
