@@ -1,6 +1,7 @@
 #include "kiosk/app/edfi_roster_sink.hpp"
 
 #include "kiosk/domain/descriptors.hpp"
+#include "kiosk/service/projections.hpp"
 #include "kiosk/store/descriptor_map.hpp"
 #include "kiosk/store/roster_import.hpp"
 #include "kiosk/store/roster_repo.hpp"
@@ -77,6 +78,20 @@ Status applyDescriptors(Database& db, std::string_view resource, const std::vect
     return {};
 }
 
+// Records queued before the state's names were known go again with them.
+Status reproject(Database& db, const store::RosterChange& change) {
+    if (change.descriptors.empty()) return {};
+    std::vector<std::string> kioskUris;
+    for (const auto& [kiosk, state] : change.descriptors) kioskUris.push_back(kiosk);
+    if (auto problem = service::reprojectSittingsNaming(db, kioskUris)) {
+        store::Error e;
+        e.code = 1;  // SQLITE_ERROR: the rebuild's own words follow
+        e.message = "rebuilding records for the state's descriptor names: " + *problem;
+        return edsync::fail(std::move(e));
+    }
+    return {};
+}
+
 } // namespace
 
 Status EdfiRosterSink::share(Database& db, const store::RosterChange& change) {
@@ -93,6 +108,7 @@ Status EdfiRosterSink::apply(Database& db, std::string_view resource, const std:
     if (resource == "reasonNotTestedDescriptors" || resource == "eventCircumstanceDescriptors") {
         store::RosterChange change;
         if (auto s = applyDescriptors(db, resource, items, change); !s) return s;
+        if (auto s = reproject(db, change); !s) return s;
         return share(db, change);
     }
     if (resource != "assessmentAdministrations" && resource != "students" && resource != "studentAssessmentRegistrations") return {};

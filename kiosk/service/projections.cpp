@@ -1,10 +1,12 @@
 #include "kiosk/service/projections.hpp"
 
+#include "kiosk/domain/descriptors.hpp"
 #include "kiosk/domain/site_merge.hpp"
 #include "kiosk/domain/work_merge.hpp"
 #include "kiosk/store/attendance_repo.hpp"
 #include "kiosk/store/descriptor_map.hpp"
 #include "kiosk/store/edfi_mapping.hpp"
+#include "kiosk/store/roster_repo.hpp"
 #include "kiosk/store/event_log.hpp"
 #include "sync/outbox/outbox.hpp"
 
@@ -47,7 +49,11 @@ domain::Attendance currentAttendance(std::vector<domain::AttendanceEvent> events
 
 std::optional<std::string> rebuildAttendance(store::Store& store, const store::SessionInfo& session, const std::string& studentId,
                                              std::int64_t seq) {
-    auto& db = store.db();
+    return rebuildAttendance(store.db(), session, studentId, seq);
+}
+
+std::optional<std::string> rebuildAttendance(store::Database& db, const store::SessionInfo& session, const std::string& studentId,
+                                             std::int64_t seq) {
     auto events = store::eventsFor(db, session.sessionId, studentId);
     if (!events) return events.error().describe();
     auto merged = domain::mergeAttendance(std::move(*events), session.rules());
@@ -83,6 +89,25 @@ std::optional<std::string> rebuildAttendance(store::Store& store, const store::S
     auto body = store::studentAssessmentJson(session, studentId, merged.state, *descriptors).dump();
     auto identity = store::studentAssessmentIdentity(session, studentId).dump();
     if (auto v = edsync::outbox::put(db, store::kStudentAssessments, key, body, seq, identity); !v) return v.error().describe();
+    return std::nullopt;
+}
+
+std::optional<std::string> reprojectSittingsNaming(store::Database& db, const std::vector<std::string>& kioskUris) {
+    // A circumstance is kept as its URI, a no-show reason as its code.
+    std::vector<std::string> values;
+    for (const std::string& uri : kioskUris) {
+        values.push_back(uri);
+        values.emplace_back(domain::descriptorCodeValue(uri));
+    }
+    auto sittings = store::sittingsNaming(db, values);
+    if (!sittings) return sittings.error().describe();
+    for (const store::SittingRef& s : *sittings) {
+        auto session = store::findSession(db, s.sessionId);
+        if (!session) return session.error().describe();
+        if (!*session) continue;
+        // Its own sequence again: the record keeps its place in the queue.
+        if (auto p = rebuildAttendance(db, **session, s.studentId, s.lastSeq)) return p;
+    }
     return std::nullopt;
 }
 

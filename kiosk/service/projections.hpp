@@ -10,6 +10,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace kiosk::service {
 
@@ -21,6 +22,14 @@ domain::Attendance currentAttendance(std::vector<domain::AttendanceEvent> events
 // Returns a problem in words, or nothing.
 std::optional<std::string> rebuildAttendance(store::Store& store, const store::SessionInfo& session, const std::string& studentId,
                                              std::int64_t seq);
+std::optional<std::string> rebuildAttendance(store::Database& db, const store::SessionInfo& session, const std::string& studentId,
+                                             std::int64_t seq);
+
+// The state's name for a descriptor was learnt (or changed): every sitting
+// whose attendance names one of these kiosk URIs is rebuilt, so a record
+// queued before the map was known goes with the state's URI (a new version;
+// unchanged records queue nothing). In the caller's transaction.
+std::optional<std::string> reprojectSittingsNaming(store::Database& db, const std::vector<std::string>& kioskUris);
 
 // Folds every event of a work entry and writes the entry. When the entry is
 // (or was) approved, the day's StudentProgramEvaluation is rebuilt from every

@@ -105,6 +105,12 @@ ApplyOutcome SiteApplier::applyInTransaction(std::string_view payload, bool from
             return {ApplyOutcome::What::Parked, applied->detail};
         case store::RosterApplied::What::Applied: break;
         }
+        if (!roster.descriptors.empty()) {
+            // Records queued before the state's names reached this kiosk go again with them.
+            std::vector<std::string> kioskUris;
+            for (const auto& [kiosk, state] : roster.descriptors) kioskUris.push_back(kiosk);
+            if (auto p = reprojectSittingsNaming(db, kioskUris)) return {ApplyOutcome::What::Failed, *p};
+        }
         if (fromParking)
             if (auto s = unpark(db, roster.eventId); !s) return {ApplyOutcome::What::Failed, s.error().describe()};
         return {};

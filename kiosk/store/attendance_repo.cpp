@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <set>
+
 namespace kiosk::store {
 
 using nlohmann::json;
@@ -54,6 +56,29 @@ Result<std::string> attendanceEdfiKey(Database& db, std::string_view sessionId, 
     auto row = stmt->step();
     if (!row) return edsync::fail(row.error());
     return *row ? stmt->getText(0) : std::string();
+}
+
+Result<std::vector<SittingRef>> sittingsNaming(Database& db, const std::vector<std::string>& values) {
+    std::vector<SittingRef> found;
+    if (values.empty()) return found;
+    auto stmt = db.prepare("SELECT session_id, student_unique_id, last_seq FROM attendance WHERE instr(detail, ?1) > 0"
+                           " ORDER BY last_seq;");
+    if (!stmt) return edsync::fail(stmt.error());
+    std::set<std::pair<std::string, std::string>> seen;
+    for (const std::string& value : values) {
+        stmt->reset();
+        // As it is written inside the detail's JSON (a quote or a backslash escaped).
+        std::string quoted = nlohmann::json(value).dump();
+        stmt->bind(1, quoted);
+        for (;;) {
+            auto row = stmt->step();
+            if (!row) return edsync::fail(row.error());
+            if (!*row) break;
+            SittingRef ref{stmt->getText(0), stmt->getText(1), stmt->getInt(2)};
+            if (seen.emplace(ref.sessionId, ref.studentId).second) found.push_back(std::move(ref));
+        }
+    }
+    return found;
 }
 
 } // namespace kiosk::store

@@ -1,6 +1,7 @@
 // A roster imported on one machine of a site reaches the others through the
 // site log (kiosk/store/roster_facts.hpp), without the network: the facts one
 // store publishes are applied to another through the site applier.
+#include "kiosk/service/attendance_service.hpp"
 #include "kiosk/service/security_service.hpp"
 #include "kiosk/service/site_apply.hpp"
 #include "kiosk/service/work_service.hpp"
@@ -237,8 +238,18 @@ TEST_CASE("a task catalogue imported on one machine reaches the others, and the 
     CHECK(door.published.size() == 1);
 }
 
-TEST_CASE("the state's descriptor names learnt by the uploader reach every machine, so all build the same record") {
+TEST_CASE("the state's descriptor names learnt by the uploader reach every machine, so all build the same record, one queued before them too") {
     Machine uploader("uploader"), lab("lab");
+    // The lab machine recorded a no-show before the names reached it: queued under the Ed-Fi name.
+    REQUIRE(store::writeRoster(lab.store.db(), test::smallRoster()).ok());
+    test::ManualClock clock(test::atMinute(-10));
+    service::AttendanceService door(lab.store, clock.clock());
+    REQUIRE(door.openSession(kMathSession, test::kProctor).saved);
+    clock.setMinute(60);
+    REQUIRE(door.markNoShow(kMathSession, "S100001", test::kProctor, "Absent").saved);
+    const char* body = "SELECT body FROM outbox WHERE resource = 'studentAssessments';";
+    CHECK(test::queryText(lab.store.db(), body).find("ReasonNotTestedDescriptor#Absent") != std::string::npos);
+
     store::RosterChange change;
     change.descriptors.emplace_back("uri://ed-fi.org/ReasonNotTestedDescriptor#Absent", "uri://dese.mo.gov/ReasonNotTestedDescriptor#ABS");
     REQUIRE(uploader.store.rosterShare()(uploader.store.db(), change).ok());
@@ -246,4 +257,7 @@ TEST_CASE("the state's descriptor names learnt by the uploader reach every machi
     auto map = store::loadDescriptorMap(lab.store.db());
     REQUIRE(map.ok());
     CHECK(domain::stateDescriptor(*map, "uri://ed-fi.org/ReasonNotTestedDescriptor#Absent") == "uri://dese.mo.gov/ReasonNotTestedDescriptor#ABS");
+    // ... and the record waiting there goes under the state's name.
+    CHECK(nlohmann::json::parse(test::queryText(lab.store.db(), body))["reasonNotTestedDescriptor"] ==
+          "uri://dese.mo.gov/ReasonNotTestedDescriptor#ABS");
 }

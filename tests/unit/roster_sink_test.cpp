@@ -1,6 +1,9 @@
 // The roster as the state's download gives it: grades come from the
 // students' current school enrolments (studentSchoolAssociations).
 #include "kiosk/app/edfi_roster_sink.hpp"
+#include "kiosk/service/attendance_service.hpp"
+#include "kiosk/store/attendance_repo.hpp"
+#include "support/kiosk_fixture.hpp"
 #include "kiosk/store/demo_data.hpp"
 #include "kiosk/store/descriptor_map.hpp"
 #include "kiosk/store/edfi_mapping.hpp"
@@ -114,6 +117,54 @@ TEST_CASE("descriptor values the state lists under its own names are written as 
     CHECK(resources[4].name == "reasonNotTestedDescriptors");
     CHECK(resources[4].optional);
     CHECK(resources[5].name == "eventCircumstanceDescriptors");
+}
+
+TEST_CASE("a record queued before the state's descriptor names were known goes again under the state's names, and others queue nothing") {
+    using namespace kiosk::test;
+    auto opened = store::Store::openInMemory();
+    REQUIRE(opened.ok());
+    store::Store& s = *opened;
+    REQUIRE(store::writeRoster(s.db(), smallRoster()).ok());
+    ManualClock clock(atMinute(-10));
+    service::AttendanceService svc(s, clock.clock());
+    REQUIRE(svc.openSession(kMathSession, kProctor).saved);
+    clock.set(atMinute(5));
+    service::CheckInDetails details;
+    REQUIRE(svc.checkIn(kMathSession, "S100002", kProctor, details).saved);
+    const std::string circumstance = std::string(domain::kEventCircumstanceNs) + std::string(domain::eventCircumstances()[0]);
+    REQUIRE(svc.recordIrregularity(kMathSession, "S100002", kProctor, {circumstance, "the lab's power went out", std::nullopt}).saved);
+    REQUIRE(svc.checkIn(kMathSession, "S100003", kProctor, details).saved);
+    clock.set(atMinute(60));
+    REQUIRE(svc.markNoShow(kMathSession, "S100001", kProctor, "Absent").saved);
+
+    auto row = [&](const std::string& student) {
+        auto key = store::attendanceEdfiKey(s.db(), kMathSession, student);
+        REQUIRE(key.ok());
+        return std::pair{queryText(s.db(), "SELECT body FROM outbox WHERE natural_key = " + sqlQuote(*key)),
+                         queryInt(s.db(), "SELECT local_version FROM outbox WHERE natural_key = " + sqlQuote(*key))};
+    };
+    auto [absentBefore, absentVersion] = row("S100001");
+    auto [irregularBefore, irregularVersion] = row("S100002");
+    auto [presentBefore, presentVersion] = row("S100003");
+    CHECK(absentBefore.find("uri://ed-fi.org/ReasonNotTestedDescriptor#Absent") != std::string::npos);
+
+    app::EdfiRosterSink sink;
+    const std::string reasonNs = "uri://dese.mo.gov/ReasonNotTestedDescriptor";
+    const std::string circumstanceNs = "uri://dese.mo.gov/EventCircumstanceDescriptor";
+    REQUIRE(sink.apply(s.db(), "reasonNotTestedDescriptors", {json{{"namespace", reasonNs}, {"codeValue", "absent"}}}).ok());
+    REQUIRE(sink.apply(s.db(), "eventCircumstanceDescriptors",
+                       {json{{"namespace", circumstanceNs}, {"codeValue", std::string(domain::eventCircumstances()[0])}}})
+                .ok());
+
+    auto [absentAfter, absentVersionAfter] = row("S100001");
+    CHECK(json::parse(absentAfter)["reasonNotTestedDescriptor"] == reasonNs + "#absent");
+    CHECK(absentVersionAfter == absentVersion + 1);
+    auto [irregularAfter, irregularVersionAfter] = row("S100002");
+    CHECK(json::parse(irregularAfter)["eventCircumstanceDescriptor"] == circumstanceNs + "#" + std::string(domain::eventCircumstances()[0]));
+    CHECK(irregularVersionAfter == irregularVersion + 1);
+    auto [presentAfter, presentVersionAfter] = row("S100003");
+    CHECK(presentAfter == presentBefore);  // names neither: not rebuilt, nothing new to send
+    CHECK(presentVersionAfter == presentVersion);
 }
 
 TEST_CASE("a descriptor match is the Ed-Fi value, the state's same code, or one unambiguous short description or longer name") {
