@@ -11,7 +11,11 @@ kioskctl="$1"; queue="$2"; double="$3"; certs_script="$4"; seed="$5"
 source "$(dirname "$0")/ops_common.sh"
 
 mounts=()
-umount_all() { for m in "${mounts[@]}"; do umount -l "$m" 2>/dev/null || true; done; ops_cleanup; }
+umount_all() {
+  chattr -R -i "$work/imm" 2>/dev/null || true
+  for m in "${mounts[@]}"; do umount -l "$m" 2>/dev/null || true; done
+  ops_cleanup
+}
 trap umount_all EXIT
 mkdir -p "$work/probe"
 if ! mount -t tmpfs -o size=1m tmpfs "$work/probe" 2>/dev/null; then
@@ -55,6 +59,19 @@ mount -t tmpfs -o size=64m tmpfs "$work/ro"; mounts+=("$work/ro")
 cp -a "$work/A/data/." "$work/ro/"
 mount -o remount,ro "$work/ro"
 reads_all "$work/ro" ro
+
+step "an immutable data directory (chattr +i, which binds root too): the same four commands"
+mkdir -p "$work/imm"
+mount -t tmpfs -o size=64m tmpfs "$work/imm"; mounts+=("$work/imm")
+cp -a "$work/A/data/." "$work/imm/"
+if chattr +i "$work/imm"/* "$work/imm" 2>/dev/null; then
+  listed=$(ls -A "$work/imm"); sums=$(cat "$work/imm"/* | sha256sum)
+  reads_all "$work/imm" imm
+  [ "$(ls -A "$work/imm")" = "$listed" ] && [ "$(cat "$work/imm"/* | sha256sum)" = "$sums" ] || fail "imm: the immutable files changed"
+  chattr -i "$work/imm" "$work/imm"/*
+else
+  echo "this kernel's tmpfs takes no immutable flag: step not run"
+fi
 
 step "a full disk: the same four commands"
 mkdir -p "$work/full"
