@@ -9,6 +9,7 @@
 #include "kiosk/app/sync_wiring.hpp"
 #include "kiosk/app/glfw_input.hpp"
 #include "kiosk/app/idle_file.hpp"
+#include "kiosk/app/integrity_watch.hpp"
 #include "kiosk/app/printable.hpp"
 #include "kiosk/service/attendance_service.hpp"
 #include "kiosk/service/session_queries.hpp"
@@ -60,6 +61,7 @@ int main(int argc, char** argv) {
     std::optional<std::filesystem::path> idleFile;
     std::string theme, language = "en";
     int textSize = 100;
+    int integrityCheckSeconds = 24 * 60 * 60;
     cli.add_option("--data-dir", dataDirArg, "Data directory (default $XDG_DATA_HOME/testsite-kiosk)");
     cli.add_option("--config", configArg, "Site configuration (default /etc/testsite-kiosk/kiosk.toml, then <data dir>/kiosk.toml)");
     cli.add_option("--proctor", proctor, "Proctor ID to prefill on the sign-in");
@@ -72,6 +74,9 @@ int main(int argc, char** argv) {
     cli.add_option("--theme", theme, "Site default colours: a theme id from assets/themes (default: the first)");
     cli.add_option("--text-size", textSize, "Site default text size in percent")->check(CLI::Range(100, 300));
     cli.add_option("--language", language, "Site default interface language (en, es)");
+    cli.add_option("--integrity-check-every", integrityCheckSeconds,
+                   "Seconds between full database checks (default a day; the first runs at the tenth minute, or sooner)")
+        ->check(CLI::Range(1, 7 * 24 * 60 * 60));
     try {
         cli.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -222,6 +227,12 @@ int main(int argc, char** argv) {
         if (!theme.empty() && ui.preferences().themeId != theme) std::cerr << "testsite-kiosk: no theme \"" << theme << "\"\n";
     }
 
+    // The full integrity check, off the render thread (docs/architecture.md, "Database health").
+    const auto checkEvery = std::chrono::seconds(integrityCheckSeconds);
+    kiosk::app::IntegrityWatch integrity(dataDir->database(), std::min<std::chrono::milliseconds>(std::chrono::minutes(10), checkEvery),
+                                         checkEvery);
+    bool damageShown = false;
+
     // Render on demand: after input, a few frames let ImGui settle; idle, the
     // loop wakes four times a second to check for a stop and redraws once a
     // second for the clock and the outbox count.
@@ -241,6 +252,20 @@ int main(int argc, char** argv) {
             ui.requestExit();
             settleFrames = 3;
         }
+        if (!damageShown) {
+            if (auto finding = integrity.damage()) {
+                // Nothing more is written here: no sync, every screen put away behind the notice.
+                damageShown = true;
+                std::cerr << "testsite-kiosk: the database " << kiosk::app::printable(dataDir->database().string())
+                          << " is damaged (integrity_check: " << kiosk::app::printable(*finding)
+                          << "); nothing more is recorded here. Run `testsite-kioskctl rescue --to DIR` (README, \"A damaged database\")\n";
+                store->db().stopCheckpoints();
+                if (sync.site.link) sync.site.link->stop();  // facts from the hub would be written here
+                if (sync.engine) sync.engine->stop();         // its connection closes, not last: no checkpoint
+                ui.showStoreDamaged(dataDir->database().string());
+                settleFrames = 3;
+            }
+        }
         auto before = Clock::now();
         if (settleFrames > 0) glfwPollEvents();
         else glfwWaitEventsTimeout(0.25);
@@ -249,7 +274,8 @@ int main(int argc, char** argv) {
         if (woke) lastInput = Clock::now();
         // Idle for 2 s: copy the WAL into the database (passive: it never
         // blocks the sync thread), at most every 10 s.
-        if (settleFrames == 0 && Clock::now() - lastInput > std::chrono::seconds(2) && Clock::now() - lastCheckpoint > std::chrono::seconds(10)) {
+        if (!damageShown && settleFrames == 0 && Clock::now() - lastInput > std::chrono::seconds(2) &&
+            Clock::now() - lastCheckpoint > std::chrono::seconds(10)) {
             if (auto left = store->db().checkpoint(); !left) std::cerr << "testsite-kiosk: checkpoint: " << left.error().describe() << "\n";
             lastCheckpoint = Clock::now();
         }
@@ -316,5 +342,5 @@ int main(int argc, char** argv) {
     ImGui::DestroyContext();
     glfwDestroyWindow(window);
     glfwTerminate();
-    return Ok;
+    return damageShown ? StoreDamaged : Ok;
 }

@@ -164,7 +164,8 @@ std::string KioskUi::windowTitle() const {
     std::vector<std::string> parts;
     if (m_exitRequested && !m_exitApproved) parts.push_back(m_ui.tr("exit.title"));
     if (m_idle.warningShowing()) parts.push_back(m_ui.tr("idle.title"));
-    switch (m_screen) {
+    if (m_storeDamaged) parts.push_back(m_ui.tr("damaged.title"));
+    else switch (m_screen) {
     case Screen::Picker: parts.push_back(m_ui.tr(m_ui.proctorId.empty() ? "window.proctorSignIn" : "picker.title")); break;
     case Screen::CheckIn:
         if (!m_checkIn.dialogTitleKey().empty()) parts.push_back(m_ui.tr(m_checkIn.dialogTitleKey()));
@@ -422,6 +423,19 @@ void KioskUi::drawFeedback() {
                               m_ui.feedback.ok ? accessibility::Role::Status : accessibility::Role::Alert);
 }
 
+void KioskUi::showStoreDamaged(std::string file) {
+    m_storeDamaged = std::move(file);
+    m_ui.feedback = {};
+    m_settingsOpen = false;
+}
+
+void KioskUi::drawStoreDamaged() {
+    m_ui.widgets.heading(m_ui.tr("damaged.title"));
+    m_ui.widgets.textColoured(m_ui.fmt("damaged.body", {{"file", *m_storeDamaged}}), m_ui.palette.danger, accessibility::Role::Alert);
+    m_ui.widgets.text(m_ui.tr("damaged.students"));
+    m_ui.widgets.text(m_ui.tr("damaged.technician"));
+}
+
 void KioskUi::drawSpeechProblem() {
     using accessibility::SpeechProblem;
     accessibility::SpeechStatus now;
@@ -558,7 +572,9 @@ void KioskUi::frame() {
     if (!roomView) ImGui::Separator();
     float width = ImGui::GetContentRegionAvail().x;
     float height = io.DisplaySize.y;
-    switch (m_screen) {
+    if (m_storeDamaged) {
+        drawStoreDamaged();
+    } else switch (m_screen) {
     case Screen::Picker: {
         PickerAction action = m_picker.draw();
         if (action.kind == PickerAction::Kind::OpenSession && m_checkIn.open(action.sessionId)) {

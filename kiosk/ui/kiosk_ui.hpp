@@ -95,6 +95,11 @@ public:
 
     // Kiosk mode: the window was asked to close. Leaving needs a proctor PIN
     // and a reason; exitApproved() turns true once both were given (audited).
+    // The database was found damaged while running: every screen is put away
+    // behind a notice naming `file` and what a technician does; nothing more
+    // can be recorded here (leaving stays possible).
+    void showStoreDamaged(std::string file);
+    bool storeDamagedShown() const { return m_storeDamaged.has_value(); }
     void requestExit();
     bool exitApproved() const { return m_exitApproved; }
     const CheckInScreen& checkInScreen() const { return m_checkIn; }
@@ -113,6 +118,7 @@ private:
     void drawSettingsPanel();
     void drawFeedback();
     void drawSpeechProblem();
+    void drawStoreDamaged();
     void handleShortcuts();
     void speakAfterFrame();
     void keepFocusAcrossLanguages();
@@ -137,6 +143,7 @@ private:
     ReviewScreen m_review;
     SyncScreen m_sync;
     std::optional<service::SiteHubSummary> m_siteHub;  // refreshed with the outbox counts
+    std::optional<std::string> m_storeDamaged;  // the damaged file, once found
     bool m_exitRequested = false;
     bool m_exitApproved = false;
     std::string m_exitId, m_exitPin, m_exitReason;

@@ -285,7 +285,8 @@ Result<Database> Database::openInMemory() {
 }
 
 Database::Database(Database&& other) noexcept
-    : m_db(other.m_db), m_path(std::move(other.m_path)), m_readOnly(other.m_readOnly), m_readOnlyNote(std::move(other.m_readOnlyNote)),
+    : m_db(other.m_db), m_path(std::move(other.m_path)), m_readOnly(other.m_readOnly), m_checkpointsStopped(other.m_checkpointsStopped),
+      m_readOnlyNote(std::move(other.m_readOnlyNote)),
       m_scratch(std::move(other.m_scratch)), m_sealingKey(std::exchange(other.m_sealingKey, std::nullopt)) {
     other.m_db = nullptr;
     other.m_scratch.clear();
@@ -297,6 +298,7 @@ Database& Database::operator=(Database&& other) noexcept {
         m_db = other.m_db;
         m_path = std::move(other.m_path);
         m_readOnly = other.m_readOnly;
+        m_checkpointsStopped = other.m_checkpointsStopped;
         m_readOnlyNote = std::move(other.m_readOnlyNote);
         m_scratch = std::move(other.m_scratch);
         m_sealingKey = std::exchange(other.m_sealingKey, std::nullopt);
@@ -323,7 +325,13 @@ Status Database::deferCheckpoints(int safetyPages) {
     return {};
 }
 
+void Database::stopCheckpoints() {
+    sqlite3_db_config(m_db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+    m_checkpointsStopped = true;
+}
+
 Result<int> Database::checkpoint() {
+    if (m_checkpointsStopped) return 0;
     int walFrames = 0, copied = 0;
     int rc = sqlite3_wal_checkpoint_v2(m_db, nullptr, SQLITE_CHECKPOINT_PASSIVE, &walFrames, &copied);
     if (rc != SQLITE_OK && rc != SQLITE_BUSY) return fail(errorFrom(m_db, rc));

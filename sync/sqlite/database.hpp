@@ -66,6 +66,10 @@ public:
     // A passive checkpoint: copies what it can without waiting for readers
     // or writers. Returns the WAL frames still not copied.
     Result<int> checkpoint();
+    // Found damaged while open: the -wal is never folded into the file again
+    // (no checkpoint, not even when this connection closes last), so rescue
+    // finds the files as they were.
+    void stopCheckpoints();
 
     sqlite3* handle() const { return m_db; }
     Error lastError(int code) const;
@@ -84,6 +88,7 @@ private:
     sqlite3* m_db = nullptr;
     std::filesystem::path m_path;
     bool m_readOnly = false;
+    bool m_checkpointsStopped = false;
     std::string m_readOnlyNote;
     std::filesystem::path m_scratch;  // a private copy's folder, removed on close
     std::optional<SealingKey> m_sealingKey;
