@@ -314,13 +314,25 @@ TEST_CASE("1,000 records drain through random faults: each arrives once, at its 
     auto c = kiosk.counts();
     auto refused = outbox::failedRecords(kiosk.db, 10);
     REQUIRE(refused.ok());
-    for (const auto& r : *refused)
-        if (r.state == outbox::State::NeedsAttention)
-            MESSAGE("needs attention: " << r.naturalKey << " after " << r.attempts << " attempt(s): " << r.cause << " [" << r.reply.words << "]");
+    const auto received = site.received("studentAssessments");
+    for (const auto& r : *refused) {
+        if (r.state != outbox::State::NeedsAttention) continue;
+        MESSAGE("needs attention: " << r.naturalKey << " after " << r.attempts << " attempt(s): " << r.cause << " [" << r.reply.words << "]");
+        // What a failure here needs to be traced: the state's copy and what the row remembers.
+        for (const auto& rec : received.at("records"))
+            if (rec.at("body").at("studentAssessmentIdentifier") == r.naturalKey) MESSAGE("  at the double: " << rec.dump());
+        auto row = kiosk.db.prepare("SELECT local_version, synced_version, coalesce(unanswered_bodies, ''), maybe_sent, coalesce(etag, '')"
+                                    " FROM outbox WHERE natural_key = ?1;");
+        REQUIRE(row.ok());
+        row->bind(1, r.naturalKey);
+        if (auto found = row->step(); found.ok() && *found)
+            MESSAGE("  outbox: local " << row->getInt(0) << " synced " << row->getInt(1) << " maybe_sent " << row->getInt(3) << " etag "
+                                       << row->getText(4) << " may land late " << row->getText(2));
+    }
     CHECK(c.synced == 1000);
     CHECK(c.pending == 0);
     CHECK(c.needsAttention == 0);
-    checkReceived(site.received("studentAssessments"), latest);
+    checkReceived(received, latest);
     auto stats = site.proxyStats();
     MESSAGE("proxy: " << stats.dump());
     CHECK(stats.at("injectedTotal").get<int>() > 50);  // faults really were injected
