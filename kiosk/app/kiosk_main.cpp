@@ -195,6 +195,9 @@ int main(int argc, char** argv) {
     }
     if (sync.engine) attendance.setOnCommitted([s = &sync] { s->wake(); });
     kiosk::service::SessionQueries queries(*store);
+    // The check-in screen's read model, built on its own thread and connection;
+    // a new view wakes the frame loop (glfwPostEmptyEvent may be called from any thread).
+    kiosk::service::SessionViews views(dataDir->database(), store->db().sealingKey(), [] { glfwPostEmptyEvent(); });
     std::vector<std::string> problems;
     auto assets = kiosk::accessibility::findAssetsDir();
     auto resources = kiosk::ui::loadResources(assets, language, problems);
@@ -217,7 +220,7 @@ int main(int argc, char** argv) {
         options.syncStatus = [engine = sync.engine.get()] { return kiosk::service::summarise(engine->status()); };
     options.studentStation = studentStation;
     options.kioskMode = fullscreen;
-    kiosk::ui::KioskUi ui({attendance, queries, security, work, syncQueries}, std::move(resources), options);
+    kiosk::ui::KioskUi ui({attendance, queries, views, security, work, syncQueries}, std::move(resources), options);
     {
         auto site = ui.siteDefault();
         if (!theme.empty()) site.themeId = theme;
@@ -320,6 +323,7 @@ int main(int argc, char** argv) {
         }
         if (settleFrames > 0) --settleFrames;
         ++frames;
+        if (ui.viewPending()) settleFrames = std::max(settleFrames, 1);  // until the new view is drawn
         if (idleFile && settleFrames == 0 && !kiosk::app::inputPending()) {
             // Settled: every key taken and drawn. Written when something changed.
             kiosk::app::IdleState now{kiosk::app::inputEventsTaken(), kiosk::app::charactersTaken(), title};

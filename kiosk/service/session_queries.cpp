@@ -60,8 +60,8 @@ store::Result<std::vector<SessionSummary>> SessionQueries::sessions() {
     return out;
 }
 
-store::Result<SessionSnapshot> SessionQueries::session(const std::string& sessionId) {
-    auto info = store::findSession(m_store.db(), sessionId);
+store::Result<SessionSnapshot> sessionSnapshot(store::Database& db, const std::string& sessionId) {
+    auto info = store::findSession(db, sessionId);
     if (!info) return fail(info.error());
     if (!*info) {
         store::Error e;
@@ -69,13 +69,30 @@ store::Result<SessionSnapshot> SessionQueries::session(const std::string& sessio
         e.message = "no such session";
         return fail(e);
     }
-    auto roster = store::rosterForSession(m_store.db(), sessionId);
+    auto roster = store::rosterForSession(db, sessionId);
     if (!roster) return fail(roster.error());
-    auto counts = store::countsForSession(m_store.db(), sessionId);
+    auto counts = store::countsForSession(db, sessionId);
     if (!counts) return fail(counts.error());
     std::uint64_t revision = rosterRevision(*roster);
     return SessionSnapshot{std::move(**info), std::move(*roster), *counts, revision};
 }
+
+store::Result<std::vector<StateCopy>> stateCopies(store::Database& db, const SessionSnapshot& snapshot) {
+    std::vector<StateCopy> out;
+    out.reserve(snapshot.roster.size());
+    for (const auto& row : snapshot.roster) {
+        if (!row.hasRecord) {
+            out.push_back(StateCopy::NoRecord);
+            continue;
+        }
+        auto st = edsync::outbox::status(db, store::kStudentAssessments, store::studentAssessmentKey(snapshot.info, row.student.studentUniqueId));
+        if (!st) return fail(st.error());
+        out.push_back(toStateCopy(*st));
+    }
+    return out;
+}
+
+store::Result<SessionSnapshot> SessionQueries::session(const std::string& sessionId) { return sessionSnapshot(m_store.db(), sessionId); }
 
 store::Result<StudentDetail> SessionQueries::student(const std::string& sessionId, const std::string& studentId) {
     auto snapshotInfo = store::findSession(m_store.db(), sessionId);
@@ -106,19 +123,7 @@ store::Result<StudentDetail> SessionQueries::student(const std::string& sessionI
 store::Result<edsync::outbox::Counts> SessionQueries::outbox() { return edsync::outbox::counts(m_store.db()); }
 
 store::Result<std::vector<StateCopy>> SessionQueries::stateCopies(const SessionSnapshot& snapshot) {
-    std::vector<StateCopy> out;
-    out.reserve(snapshot.roster.size());
-    for (const auto& row : snapshot.roster) {
-        if (!row.hasRecord) {
-            out.push_back(StateCopy::NoRecord);
-            continue;
-        }
-        auto st = edsync::outbox::status(m_store.db(), store::kStudentAssessments,
-                                         store::studentAssessmentKey(snapshot.info, row.student.studentUniqueId));
-        if (!st) return fail(st.error());
-        out.push_back(toStateCopy(*st));
-    }
-    return out;
+    return service::stateCopies(m_store.db(), snapshot);
 }
 
 std::optional<std::string> SessionQueries::exportReport(const std::string& sessionId, const std::filesystem::path& file) {

@@ -44,6 +44,10 @@ struct StudentDetail {
     std::string stateMessage;  // the server's words when it needs attention
 };
 
+// The same reads on any connection (a read model's worker has its own).
+store::Result<SessionSnapshot> sessionSnapshot(store::Database& db, const std::string& sessionId);
+store::Result<std::vector<StateCopy>> stateCopies(store::Database& db, const SessionSnapshot& snapshot);
+
 class SessionQueries {
 public:
     explicit SessionQueries(store::Store& store) : m_store(store) {}

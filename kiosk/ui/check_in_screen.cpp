@@ -51,25 +51,48 @@ bool CheckInScreen::open(const std::string& sessionId) {
     m_cursorId.clear();
     m_indexedRevision.reset();
     m_focusSearch = true;
-    refresh();
-    return !m_snapshot.info.sessionId.empty();
+    m_snapshot = {};
+    m_stateCopies.clear();
+    m_viewVersion = 0;
+    m_ui.services.views.watch(m_sessionId);
+    adoptView();
+    // Built off the render thread: the screen opens at once and shows the
+    // roster when its first view arrives (a store in memory builds it here).
+    return m_viewVersion == 0 || !m_snapshot.info.sessionId.empty();
+}
+
+void CheckInScreen::close() { m_ui.services.views.watch(std::nullopt); }
+
+bool CheckInScreen::viewPending() const {
+    if (m_ui.services.views.pending()) return true;
+    auto view = m_ui.services.views.latest();
+    return view && view->sessionId == m_sessionId && view->version != m_viewVersion;
 }
 
 void CheckInScreen::refresh() {
-    auto snap = m_ui.services.queries.session(m_sessionId);
-    if (!snap) {
-        m_ui.feedback = Feedback{false, snap.error().describe()};
-        return;
+    // After this window's own commit the next frame shows it: the worker
+    // reads, this thread waits (a few milliseconds; at most a second).
+    m_ui.services.views.invalidate(std::chrono::seconds(1));
+    adoptView();
+}
+
+bool CheckInScreen::adoptView() {
+    auto view = m_ui.services.views.latest();
+    if (!view || view->version == m_viewVersion || view->sessionId != m_sessionId) return true;
+    m_viewVersion = view->version;
+    if (view->error) {
+        m_ui.feedback = Feedback{false, *view->error};
+        return !m_snapshot.info.sessionId.empty();  // a session that was never shown is gone: back to the list
     }
-    m_snapshot = std::move(*snap);
-    auto copies = m_ui.services.queries.stateCopies(m_snapshot);
-    m_stateCopies = copies ? std::move(*copies) : std::vector<service::StateCopy>(m_snapshot.roster.size(), service::StateCopy::NoRecord);
+    m_snapshot = view->snapshot;
+    m_stateCopies = view->stateCopies;
     rebuildIndexIfStale();
     rerunKeepingCursor();  // statuses moved rows in or out of the filter
     if (m_selectedId) {
         auto d = m_ui.services.queries.student(m_sessionId, *m_selectedId);
         if (d) m_detail = std::move(*d);
     }
+    return true;
 }
 
 void CheckInScreen::rebuildIndexIfStale() {
@@ -200,6 +223,7 @@ std::string CheckInScreen::rowStatus(const store::RosterRow& row) const {
 }
 
 bool CheckInScreen::draw(float width, float height) {
+    if (!adoptView()) return false;
     if (std::exchange(m_roomViewNextFrame, false)) setRoomView(true);
     if (m_roomView) {
         drawRoomView(height);

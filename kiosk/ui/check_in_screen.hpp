@@ -22,7 +22,10 @@ public:
     bool open(const std::string& sessionId);
     // Draws the screen; returns false when the proctor goes back to sessions.
     bool draw(float width, float height);
-    void refresh();  // reload after outside changes (sync, another action)
+    void refresh();  // a commit here: ask for a new view now (other changes bring one by themselves)
+    void close();    // left for another screen: no more views of this session
+    // A view is being built or waits to be adopted: what is shown may be older than the store.
+    bool viewPending() const;
 
     const std::string& sessionId() const { return m_sessionId; }
     bool dialogOpen() const { return m_dialogs.isOpen(); }
@@ -58,6 +61,9 @@ private:
     void drawFilterChips();
     void drawBoard(float height);
     std::string boardRowValue(const store::RosterRow& row, service::StateCopy copy) const;
+    // Takes the newest view of the session, if newer than the one shown;
+    // false when the session turned out not to exist.
+    bool adoptView();
     void rebuildIndexIfStale();
     void moveCursor(std::size_t resultIndex);
     const store::RosterRow* rowById(const std::string& studentId) const;
@@ -79,6 +85,7 @@ private:
     std::vector<service::StateCopy> m_stateCopies;
     domain::RosterIndex m_index;
     std::optional<std::uint64_t> m_indexedRevision;  // the roster revision m_index was built from
+    std::uint64_t m_viewVersion = 0;                  // the SessionView shown (0: none yet)
     std::string m_query;
     std::string m_lastQuery;
     std::vector<std::uint32_t> m_results;  // positions in m_snapshot.roster (valid for m_indexedRevision only), filtered and sorted

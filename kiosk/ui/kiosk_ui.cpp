@@ -81,6 +81,7 @@ void KioskUi::goTo(Screen screen) {
     m_screenChanged = true;
     // "Saved" and refusals belong to the screen they were said on.
     m_ui.feedback = {};
+    if (from == Screen::CheckIn && screen != Screen::CheckIn) m_checkIn.close();
     switch (screen) {
     case Screen::Picker:
         m_picker.refresh();

@@ -90,6 +90,8 @@ public:
     const std::vector<Widgets::Activation>& activations() const { return m_ui.widgets.activations(); }
     const Feedback& feedback() const { return m_ui.feedback; }
     bool onCheckInScreen() const { return m_screen == Screen::CheckIn; }
+    // What a screen shows is still being read off the render thread.
+    bool viewPending() const { return m_screen == Screen::CheckIn && m_checkIn.viewPending(); }
     bool onStudentScreen() const { return m_screen == Screen::Student; }
     const StudentScreen& studentScreen() const { return m_student; }
 

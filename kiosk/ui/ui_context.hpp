@@ -10,6 +10,7 @@
 #include "kiosk/service/attendance_service.hpp"
 #include "kiosk/service/security_service.hpp"
 #include "kiosk/service/session_queries.hpp"
+#include "kiosk/service/session_views.hpp"
 #include "kiosk/service/sync_view.hpp"
 #include "kiosk/service/work_service.hpp"
 #include "kiosk/ui/local_date.hpp"
@@ -35,6 +36,7 @@ struct Feedback {
 struct UiServices {
     service::AttendanceService& attendance;
     service::SessionQueries& queries;
+    service::SessionViews& views;  // the check-in screen's read model
     service::SecurityService& security;
     service::WorkService& work;
     service::SyncQueries& sync;

@@ -16,7 +16,7 @@ namespace kiosk::test {
 
 UiHarness::UiHarness(store::Store& store, store::Clock clock, float width, float height, accessibility::SpeechSink* speech,
                      const std::string& language, std::function<int(domain::Timestamp)> utcOffsetAt)
-    : m_attendance(store, clock), m_queries(store), m_security(store, clock), m_work(store, clock, m_security), m_sync(store) {
+    : m_attendance(store, clock), m_queries(store), m_views(m_queries), m_security(store, clock), m_work(store, clock, m_security), m_sync(store) {
     (void)m_work.loadCatalogue(accessibility::findAssetsDir() / "tasks" / "work-readiness.json");
     m_context = ImGui::CreateContext();
     ImGuiIO& io = ImGui::GetIO();
@@ -55,7 +55,7 @@ UiHarness::UiHarness(store::Store& store, store::Clock clock, float width, float
     options.steadyClock = [clock] { return std::chrono::duration_cast<std::chrono::milliseconds>(clock().time_since_epoch()); };
     options.speech = speech;
     options.utcOffsetAt = std::move(utcOffsetAt);
-    m_ui = std::make_unique<ui::KioskUi>(ui::UiServices{m_attendance, m_queries, m_security, m_work, m_sync}, std::move(resources), options);
+    m_ui = std::make_unique<ui::KioskUi>(ui::UiServices{m_attendance, m_queries, m_views, m_security, m_work, m_sync}, std::move(resources), options);
     // The window appears, the first field takes focus on its second frame and
     // is ready for typing on the third (the real kiosk draws settle frames too).
     frames(3);

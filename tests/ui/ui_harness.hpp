@@ -5,6 +5,7 @@
 #include "kiosk/service/attendance_service.hpp"
 #include "kiosk/service/security_service.hpp"
 #include "kiosk/service/session_queries.hpp"
+#include "kiosk/service/session_views.hpp"
 #include "kiosk/service/sync_view.hpp"
 #include "kiosk/service/work_service.hpp"
 #include "kiosk/ui/kiosk_ui.hpp"
@@ -58,6 +59,7 @@ private:
     ImGuiContext* m_context = nullptr;
     service::AttendanceService m_attendance;
     service::SessionQueries m_queries;
+    service::SessionViews m_views;  // built at once, on the test's thread
     service::SecurityService m_security;
     service::WorkService m_work;
     service::SyncQueries m_sync;

@@ -1,0 +1,134 @@
+#include "kiosk/service/session_views.hpp"
+
+#include <chrono>
+
+namespace kiosk::service {
+
+SessionViews::SessionViews(SessionQueries& queries) : m_inline(&queries) {}
+
+SessionViews::SessionViews(std::filesystem::path database, std::optional<store::Database::SealingKey> sealingKey,
+                           std::function<void()> onNewView)
+    : m_database(std::move(database)), m_sealingKey(sealingKey), m_onNewView(std::move(onNewView)), m_thread([this] { run(); }) {}
+
+SessionViews::~SessionViews() {
+    if (!m_thread.joinable()) return;
+    {
+        std::lock_guard lock(m_mutex);
+        m_stopping = true;
+    }
+    m_wake.notify_all();
+    m_thread.join();
+}
+
+void SessionViews::watch(std::optional<std::string> sessionId) {
+    {
+        std::lock_guard lock(m_mutex);
+        if (m_sessionId == sessionId) return;
+        m_sessionId = std::move(sessionId);
+        m_requested = true;
+    }
+    if (m_inline) invalidate();
+    else m_wake.notify_all();
+}
+
+void SessionViews::invalidate(std::chrono::milliseconds wait) {
+    if (m_inline) {
+        std::optional<std::string> id;
+        {
+            std::lock_guard lock(m_mutex);
+            id = m_sessionId;
+            m_requested = false;
+        }
+        if (!id) return;
+        auto view = build(m_inline->store().db(), *id);
+        std::lock_guard lock(m_mutex);
+        m_latest = std::move(view);
+        return;
+    }
+    std::unique_lock lock(m_mutex);
+    m_requested = true;
+    const std::uint64_t asked = m_nextVersion;  // the next view built starts after this request
+    m_wake.notify_all();
+    if (wait.count() > 0)
+        m_built.wait_for(lock, wait, [&] { return m_stopping || (m_latest && m_latest->version >= asked); });
+}
+
+std::shared_ptr<const SessionView> SessionViews::latest() const {
+    std::lock_guard lock(m_mutex);
+    return m_latest;
+}
+
+bool SessionViews::pending() const {
+    std::lock_guard lock(m_mutex);
+    if (!m_sessionId) return false;
+    return m_requested || m_building || !m_latest || m_latest->sessionId != *m_sessionId;
+}
+
+std::shared_ptr<const SessionView> SessionViews::build(store::Database& db, const std::string& sessionId) {
+    auto view = std::make_shared<SessionView>();
+    view->sessionId = sessionId;
+    {
+        std::lock_guard lock(m_mutex);
+        view->version = m_nextVersion++;
+    }
+    // One read transaction: the roster, the counts and the copies agree.
+    if (auto s = db.exec("BEGIN;"); !s) {
+        view->error = s.error().describe();
+        return view;
+    }
+    auto snapshot = sessionSnapshot(db, sessionId);
+    if (!snapshot) {
+        view->error = snapshot.error().describe();
+    } else {
+        auto copies = stateCopies(db, *snapshot);
+        view->stateCopies = copies ? std::move(*copies) : std::vector<StateCopy>(snapshot->roster.size(), StateCopy::NoRecord);
+        view->snapshot = std::move(*snapshot);
+    }
+    (void)db.exec("COMMIT;");  // a read transaction: ending it cannot lose anything
+    return view;
+}
+
+void SessionViews::run() {
+    std::optional<store::Database> db;
+    std::int64_t seenDataVersion = -1;
+    for (;;) {
+        std::optional<std::string> id;
+        {
+            std::unique_lock lock(m_mutex);
+            m_wake.wait_for(lock, std::chrono::milliseconds(250), [this] { return m_stopping || m_requested; });
+            if (m_stopping) return;
+            id = m_sessionId;
+        }
+        if (!id) continue;
+        if (!db) {
+            auto opened = store::Database::openReadOnly(m_database);
+            if (!opened) continue;  // the next turn tries again; the screen keeps its last view
+            db.emplace(std::move(*opened));
+            if (m_sealingKey) db->setSealingKey(*m_sealingKey);
+        }
+        // Another connection's commit changes data_version; ours never commits.
+        std::int64_t dataVersion = -1;
+        if (auto stmt = db->prepare("PRAGMA data_version;"); stmt)
+            if (auto row = stmt->step(); row && *row) dataVersion = stmt->getInt(0);
+        bool requested = false;
+        {
+            std::lock_guard lock(m_mutex);
+            requested = m_requested;
+            m_requested = false;
+            m_building = requested || dataVersion != seenDataVersion;
+        }
+        if (!requested && dataVersion == seenDataVersion) continue;
+        seenDataVersion = dataVersion;
+        auto view = build(*db, *id);
+        {
+            std::lock_guard lock(m_mutex);
+            m_building = false;
+            if (m_sessionId != id) continue;  // the screen moved on meanwhile: build again next turn
+            m_latest = std::move(view);
+        }
+        m_built.notify_all();
+        if (m_onNewView) m_onNewView();
+    }
+}
+
+} // namespace kiosk::service

@@ -1,0 +1,79 @@
+#pragma once
+// The check-in screen's read model (docs/architecture.md, "Read models"): an
+// immutable, versioned view of one session (the roster in its stable order,
+// the counts, whether the state holds each student's record), built off the
+// render thread. The screen adopts the newest view each frame and never
+// waits for SQLite; a commit by any connection or process (this window, the
+// site link applying another station's check-in, `serve`) brings a new view.
+#include "kiosk/service/session_queries.hpp"
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+namespace kiosk::service {
+
+struct SessionView {
+    std::string sessionId;          // the session asked for
+    std::uint64_t version = 0;      // grows with every view built
+    std::optional<std::string> error;  // why there is no snapshot (the session is gone, the store failed)
+    SessionSnapshot snapshot;
+    std::vector<StateCopy> stateCopies;  // one per roster row, in its order
+};
+
+class SessionViews {
+public:
+    // Built on the caller's thread, at once, from `queries` (tests; a store in memory).
+    explicit SessionViews(SessionQueries& queries);
+    // Built on a worker with its own read-only connection to `database`: at
+    // each request, and whenever another connection committed (checked four
+    // times a second with PRAGMA data_version, which costs no read of the
+    // file). `onNewView` runs on the worker after each new view (the window
+    // wakes its frame loop with it).
+    SessionViews(std::filesystem::path database, std::optional<store::Database::SealingKey> sealingKey,
+                 std::function<void()> onNewView);
+    ~SessionViews();
+    SessionViews(const SessionViews&) = delete;
+    SessionViews& operator=(const SessionViews&) = delete;
+
+    // The session to keep a view of (none: stop building).
+    void watch(std::optional<std::string> sessionId);
+    // Something was committed here: build again now, and wait (at most
+    // `wait`) for that view, so the frame after a proctor's action already
+    // shows it. The worker reads; this thread only waits for its answer.
+    void invalidate(std::chrono::milliseconds wait = std::chrono::milliseconds(0));
+    // The newest view built (of the watched session or an earlier one; null before the first).
+    std::shared_ptr<const SessionView> latest() const;
+    // A view was asked for and is not built yet (the window is not settled:
+    // its tests wait for what it shows, never for a pause).
+    bool pending() const;
+
+private:
+    std::shared_ptr<const SessionView> build(store::Database& db, const std::string& sessionId);
+    void run();
+
+    SessionQueries* m_inline = nullptr;
+    std::filesystem::path m_database;
+    std::optional<store::Database::SealingKey> m_sealingKey;
+    std::function<void()> m_onNewView;
+
+    mutable std::mutex m_mutex;
+    std::condition_variable m_wake;
+    std::condition_variable m_built;  // a view was published
+    std::optional<std::string> m_sessionId;
+    bool m_requested = false;
+    bool m_building = false;
+    bool m_stopping = false;
+    std::uint64_t m_nextVersion = 1;
+    std::shared_ptr<const SessionView> m_latest;
+    std::thread m_thread;  // last: starts once the members above exist
+};
+
+} // namespace kiosk::service
