@@ -40,7 +40,7 @@ void SessionViews::invalidate(std::chrono::milliseconds wait) {
             m_requested = false;
         }
         if (!id) return;
-        auto view = build(m_inline->store().db(), *id);
+        auto view = build(m_inline->store().db(), id);
         std::lock_guard lock(m_mutex);
         m_latest = std::move(view);
         return;
@@ -58,15 +58,21 @@ std::shared_ptr<const SessionView> SessionViews::latest() const {
     return m_latest;
 }
 
+std::optional<edsync::outbox::Counts> SessionViews::outboxCounts() const {
+    std::lock_guard lock(m_mutex);
+    if (m_inline || !m_latest) return std::nullopt;
+    return m_latest->outbox;
+}
+
 bool SessionViews::pending() const {
     std::lock_guard lock(m_mutex);
     if (!m_sessionId) return false;
     return m_requested || m_building || !m_latest || m_latest->sessionId != *m_sessionId;
 }
 
-std::shared_ptr<const SessionView> SessionViews::build(store::Database& db, const std::string& sessionId) {
+std::shared_ptr<const SessionView> SessionViews::build(store::Database& db, const std::optional<std::string>& sessionId) {
     auto view = std::make_shared<SessionView>();
-    view->sessionId = sessionId;
+    view->sessionId = sessionId.value_or("");
     {
         std::lock_guard lock(m_mutex);
         view->version = m_nextVersion++;
@@ -76,13 +82,16 @@ std::shared_ptr<const SessionView> SessionViews::build(store::Database& db, cons
         view->error = s.error().describe();
         return view;
     }
-    auto snapshot = sessionSnapshot(db, sessionId);
-    if (!snapshot) {
-        view->error = snapshot.error().describe();
-    } else {
-        auto copies = stateCopies(db, *snapshot);
-        view->stateCopies = copies ? std::move(*copies) : std::vector<StateCopy>(snapshot->roster.size(), StateCopy::NoRecord);
-        view->snapshot = std::move(*snapshot);
+    if (auto counts = edsync::outbox::counts(db)) view->outbox = *counts;
+    if (sessionId) {
+        auto snapshot = sessionSnapshot(db, *sessionId);
+        if (!snapshot) {
+            view->error = snapshot.error().describe();
+        } else {
+            auto copies = stateCopies(db, *snapshot);
+            view->stateCopies = copies ? std::move(*copies) : std::vector<StateCopy>(snapshot->roster.size(), StateCopy::NoRecord);
+            view->snapshot = std::move(*snapshot);
+        }
     }
     (void)db.exec("COMMIT;");  // a read transaction: ending it cannot lose anything
     return view;
@@ -99,7 +108,6 @@ void SessionViews::run() {
             if (m_stopping) return;
             id = m_sessionId;
         }
-        if (!id) continue;
         if (!db) {
             auto opened = store::Database::openReadOnly(m_database);
             if (!opened) continue;  // the next turn tries again; the screen keeps its last view
@@ -119,7 +127,7 @@ void SessionViews::run() {
         }
         if (!requested && dataVersion == seenDataVersion) continue;
         seenDataVersion = dataVersion;
-        auto view = build(*db, *id);
+        auto view = build(*db, id);
         {
             std::lock_guard lock(m_mutex);
             m_building = false;

@@ -21,11 +21,12 @@
 namespace kiosk::service {
 
 struct SessionView {
-    std::string sessionId;          // the session asked for
+    std::string sessionId;          // the session asked for ("" when none: the counts alone)
     std::uint64_t version = 0;      // grows with every view built
     std::optional<std::string> error;  // why there is no snapshot (the session is gone, the store failed)
     SessionSnapshot snapshot;
     std::vector<StateCopy> stateCopies;  // one per roster row, in its order
+    std::optional<edsync::outbox::Counts> outbox;  // what waits for the state, read in the same transaction
 };
 
 class SessionViews {
@@ -54,9 +55,12 @@ public:
     // A view was asked for and is not built yet (the window is not settled:
     // its tests wait for what it shows, never for a pause).
     bool pending() const;
+    // The outbox counts of the newest view (the banner's "waiting"): none when
+    // built inline or before the first view, and the caller counts itself.
+    std::optional<edsync::outbox::Counts> outboxCounts() const;
 
 private:
-    std::shared_ptr<const SessionView> build(store::Database& db, const std::string& sessionId);
+    std::shared_ptr<const SessionView> build(store::Database& db, const std::optional<std::string>& sessionId);
     void run();
 
     SessionQueries* m_inline = nullptr;

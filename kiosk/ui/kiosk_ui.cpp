@@ -302,7 +302,10 @@ void KioskUi::stopWatchingIdle() {
 // never older than the last save, and the same for a kiosk with no engine.
 void KioskUi::readSync() {
     service::SyncSummary s = m_ui.options.syncStatus ? m_ui.options.syncStatus() : service::SyncSummary{};
-    m_ui.services.sync.countNow(s);
+    // Counted off the render thread when the read model runs on its own (a
+    // backlog of 100,000 rows would cost this frame a scan every second).
+    if (auto counts = m_ui.services.views.outboxCounts()) service::countInto(s, *counts);
+    else m_ui.services.sync.countNow(s);
     m_ui.sync = std::move(s);
 }
 
@@ -620,6 +623,7 @@ void KioskUi::frame() {
     speakAfterFrame();
     if (m_ui.dataChanged) {
         // The outbox count on screen is never older than the last save.
+        m_ui.services.views.invalidate(std::chrono::seconds(1));
         readSync();
         m_ui.dataChanged = false;
     }

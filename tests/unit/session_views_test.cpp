@@ -73,6 +73,11 @@ TEST_CASE("a session view is built on its own thread, and another connection's c
     auto second = views.latest();
     CHECK(second->version > first->version);
     CHECK(second->snapshot.counts.present == 1);
+    // The banner's count comes with it, read off the caller's thread too.
+    REQUIRE(views.outboxCounts());
+    CHECK(views.outboxCounts()->pending == 1);
+    REQUIRE(first->outbox);
+    CHECK(first->outbox->pending == 0);
     // Immutable: the first view still says what it said.
     CHECK(presenceOf(*first, "S100001") == domain::Presence::Expected);
     // The roster's order and revision did not move with a status.
@@ -113,4 +118,5 @@ TEST_CASE("built inline (a store in memory, the headless tests): the view is the
     REQUIRE(views.latest());
     CHECK(views.latest()->snapshot.roster.size() == 5);
     CHECK_FALSE(views.pending());
+    CHECK_FALSE(views.outboxCounts());  // counted by the caller, as before
 }
