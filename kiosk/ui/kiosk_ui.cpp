@@ -529,6 +529,11 @@ void KioskUi::keepFocusAcrossLanguages() {
 
 void KioskUi::frame() {
     // Sync and the clock change what is shown: refresh once a second.
+    // A new view from the read model (another station's check-in, an upload) carries new counts: at once.
+    if (auto view = m_ui.services.views.latest(); view && view->version != m_syncViewVersion) {
+        m_syncViewVersion = view->version;
+        readSync();
+    }
     if (m_ui.options.clock() - m_lastRefresh >= std::chrono::seconds(1)) {
         readSync();
         const auto nowMs = m_ui.options.clock().time_since_epoch().count();
