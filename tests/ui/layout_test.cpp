@@ -224,6 +224,21 @@ TEST_CASE("layout: idle warning") {
         "idle warning");
 }
 
+TEST_CASE("layout: the damaged-database notice over an open session") {
+    checkEverywhere(
+        [](test::UiHarness& h, test::DemoFixture&) {
+            h.openFirstSession();
+            h.ui().showStoreDamaged("/var/lib/testsite-kiosk/kiosk.db");
+            h.frames(2);
+            REQUIRE(h.find("This machine cannot record anything more") != nullptr);
+            // Every screen is put away: nothing left to record with.
+            CHECK(h.find("Find a student (name or ID)") == nullptr);
+            CHECK(h.find("Mark no-shows…") == nullptr);
+            CHECK(h.ui().windowTitle().starts_with("This machine cannot record anything more"));
+        },
+        "damaged-database notice");
+}
+
 TEST_CASE("layout holds in Spanish, and with the widest text spacing at 200% (WCAG 1.4.12)") {
     struct Case {
         int scale;
