@@ -31,6 +31,11 @@ struct SessionView {
 
 class SessionViews {
 public:
+    // How long the render thread waits for the view after its own commit (a
+    // few milliseconds as a rule; bounded for a machine under load, after
+    // which the view arrives by itself).
+    static constexpr std::chrono::milliseconds kWaitAfterCommit{3000};
+
     // Built on the caller's thread, at once, from `queries` (tests; a store in memory).
     explicit SessionViews(SessionQueries& queries);
     // Built on a worker with its own read-only connection to `database`: at

@@ -71,8 +71,8 @@ bool CheckInScreen::viewPending() const {
 
 void CheckInScreen::refresh() {
     // After this window's own commit the next frame shows it: the worker
-    // reads, this thread waits (a few milliseconds; at most a second).
-    m_ui.services.views.invalidate(std::chrono::seconds(1));
+    // reads, this thread waits (a few milliseconds as a rule).
+    m_ui.services.views.invalidate(service::SessionViews::kWaitAfterCommit);
     adoptView();
 }
 

@@ -628,7 +628,7 @@ void KioskUi::frame() {
     speakAfterFrame();
     if (m_ui.dataChanged) {
         // The outbox count on screen is never older than the last save.
-        m_ui.services.views.invalidate(std::chrono::seconds(1));
+        m_ui.services.views.invalidate(service::SessionViews::kWaitAfterCommit);
         readSync();
         m_ui.dataChanged = false;
     }
