@@ -341,6 +341,7 @@ int main(int argc, char** argv) {
         std::printf("frames %zu frame-ms-p50 %.2f frame-ms-p95 %.2f\n", frameMs.size(), pct(0.50), pct(0.95));
     }
     if (sync.engine) sync.engine->stop();  // unfinished claims go back to the queue
+    views.stop();                          // it wakes the window: before GLFW goes
     ImGui_ImplOpenGL3_Shutdown();
     ImGui_ImplGlfw_Shutdown();
     ImGui::DestroyContext();

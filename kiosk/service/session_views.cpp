@@ -10,7 +10,9 @@ SessionViews::SessionViews(std::filesystem::path database, std::optional<store::
                            std::function<void()> onNewView)
     : m_database(std::move(database)), m_sealingKey(sealingKey), m_onNewView(std::move(onNewView)), m_thread([this] { run(); }) {}
 
-SessionViews::~SessionViews() {
+SessionViews::~SessionViews() { stop(); }
+
+void SessionViews::stop() {
     if (!m_thread.joinable()) return;
     {
         std::lock_guard lock(m_mutex);
@@ -66,7 +68,7 @@ std::optional<edsync::outbox::Counts> SessionViews::outboxCounts() const {
 
 bool SessionViews::pending() const {
     std::lock_guard lock(m_mutex);
-    if (!m_sessionId) return false;
+    if (!m_sessionId || m_cannotOpen) return false;
     return m_requested || m_building || !m_latest || m_latest->sessionId != *m_sessionId;
 }
 
@@ -110,6 +112,10 @@ void SessionViews::run() {
         }
         if (!db) {
             auto opened = store::Database::openReadOnly(m_database);
+            {
+                std::lock_guard lock(m_mutex);
+                m_cannotOpen = !opened;
+            }
             if (!opened) continue;  // the next turn tries again; the screen keeps its last view
             db.emplace(std::move(*opened));
             if (m_sealingKey) db->setSealingKey(*m_sealingKey);

@@ -45,7 +45,9 @@ public:
     // wakes its frame loop with it).
     SessionViews(std::filesystem::path database, std::optional<store::Database::SealingKey> sealingKey,
                  std::function<void()> onNewView);
-    ~SessionViews();
+    ~SessionViews();  // stop()
+    // Ends the worker (before the window it wakes goes away); idempotent.
+    void stop();
     SessionViews(const SessionViews&) = delete;
     SessionViews& operator=(const SessionViews&) = delete;
 
@@ -79,6 +81,7 @@ private:
     std::optional<std::string> m_sessionId;
     bool m_requested = false;
     bool m_building = false;
+    bool m_cannotOpen = false;  // the worker cannot read the file: nothing is pending, the screen keeps what it has
     bool m_stopping = false;
     std::uint64_t m_nextVersion = 1;
     std::shared_ptr<const SessionView> m_latest;
