@@ -24,8 +24,6 @@ public:
     // SQLite's first finding once a check found damage (it names pages and
     // tables, never a row's content); nullopt while the file is sound.
     std::optional<std::string> damage() const;
-    // Checks that ran to an answer, sound or not.
-    int checksRun() const;
 
 private:
     void run(std::chrono::milliseconds firstAfter, std::chrono::milliseconds every);
@@ -35,7 +33,6 @@ private:
     std::condition_variable m_wake;
     bool m_stopping = false;
     std::optional<std::string> m_damage;
-    int m_checks = 0;
     std::thread m_thread;  // last: starts once the members above exist
 };
 
