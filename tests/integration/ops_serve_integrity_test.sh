@@ -37,23 +37,7 @@ wait_for "$work/serve.err" "<6>serve: full database check: ok"
 must_not_contain "$work/serve.err" "damaged"
 
 step "an index damaged under the running service: quick_check still passes, the full check does not"
-python3 - "$work/data/kiosk.db" <<'PY'
-import sqlite3, sys
-c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=10)
-(version,) = c.execute("PRAGMA schema_version").fetchone()
-c.execute("PRAGMA writable_schema = ON")
-c.execute("BEGIN IMMEDIATE")
-# The index keeps its entries (session, student, seq) but now claims to index (kind, seq).
-n = c.execute("UPDATE sqlite_master SET sql = 'CREATE INDEX event_by_student ON event (kind, seq)'"
-              " WHERE type = 'index' AND name = 'event_by_student'").rowcount
-assert n == 1, n
-c.execute(f"PRAGMA schema_version = {version + 1}")
-c.execute("COMMIT")
-c.execute("PRAGMA writable_schema = OFF")
-c2 = sqlite3.connect(sys.argv[1], timeout=10)
-assert c2.execute("PRAGMA quick_check").fetchone()[0] == "ok"
-assert c2.execute("PRAGMA integrity_check").fetchone()[0] != "ok"
-PY
+python3 "$(dirname "$0")/ops_tools/damage_index.py" "$work/data/kiosk.db"
 
 step "serve reports it in the journal, stops syncing and exits 17"
 for _ in $(seq 1 300); do kill -0 "$serve_pid" 2>/dev/null || break; sleep 0.1; done
