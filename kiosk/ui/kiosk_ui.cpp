@@ -533,6 +533,14 @@ void KioskUi::frame() {
     if (auto view = m_ui.services.views.latest(); view && view->version != m_syncViewVersion) {
         m_syncViewVersion = view->version;
         readSync();
+        m_listsStale = true;  // the session list and the review list may have changed too
+    }
+    // Those two are still read here: at most once a second, however often the store changes.
+    if (m_listsStale && m_ui.options.clock() - m_lastListRefresh >= std::chrono::seconds(1)) {
+        m_listsStale = false;
+        m_lastListRefresh = m_ui.options.clock();
+        if (m_screen == Screen::Picker && !m_ui.proctorId.empty()) m_picker.refresh();
+        else if (m_screen == Screen::Review) m_review.refresh();
     }
     if (m_ui.options.clock() - m_lastRefresh >= std::chrono::seconds(1)) {
         readSync();

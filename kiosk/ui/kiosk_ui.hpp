@@ -147,6 +147,8 @@ private:
     std::optional<service::SiteHubSummary> m_siteHub;  // refreshed with the outbox counts
     std::optional<std::string> m_storeDamaged;  // the damaged file, once found
     std::uint64_t m_syncViewVersion = 0;        // the read model's view the banner's counts came from
+    bool m_listsStale = false;                  // a new view came: the session or review list may be out of date
+    domain::Timestamp m_lastListRefresh{};
     bool m_exitRequested = false;
     bool m_exitApproved = false;
     std::string m_exitId, m_exitPin, m_exitReason;

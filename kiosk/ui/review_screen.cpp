@@ -5,9 +5,15 @@
 namespace kiosk::ui {
 
 void ReviewScreen::refresh() {
+    // The entry being reviewed stays selected by its id, whatever arrived
+    // before it in the list (another machine's submission): a decision never
+    // lands on the entry that moved into its place.
+    std::string keep = m_selected < m_entries.size() ? m_entries[m_selected].entryId : std::string();
     m_ui.services.work.refreshCatalogue();
     auto list = m_ui.services.work.awaitingReview();
     m_entries = list ? std::move(*list) : std::vector<domain::WorkEntry>{};
+    for (std::size_t i = 0; i < m_entries.size(); ++i)
+        if (m_entries[i].entryId == keep) m_selected = i;
     m_evaluatorUnknown = m_ui.services.security.proctorStaffId(m_ui.proctorId).empty();
     m_names.clear();
     for (const auto& e : m_entries) {

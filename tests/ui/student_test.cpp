@@ -341,6 +341,45 @@ TEST_CASE("the review list names the student, with the ID beside the minutes") {
     CHECK(row->value.find("S100001") != std::string::npos);
 }
 
+TEST_CASE("the entry under review stays selected when another station reviews one ahead of it in the list") {
+    Lab lab;
+    std::vector<std::string> ids;
+    for (const char* place : {"Library", "Cafeteria", "Front office"}) {
+        auto draft = lab.h.work().saveDraft("S100001", "", {"comm-customer", "2026-11-22", 60, place, "Helped"});
+        REQUIRE(draft.saved);
+        REQUIRE(lab.h.work().submit("S100001", draft.eventId).saved);
+        ids.push_back(draft.eventId);
+    }
+    REQUIRE(lab.h.tabTo("Proctor screens"));
+    lab.h.press(keys::Enter);
+    lab.h.frames(2);
+    lab.h.signInAsProctor();
+    REQUIRE(lab.h.tabTo("Review work entries"));
+    lab.h.press(keys::Enter);
+    lab.h.frames(2);
+    // The second entry (Cafeteria) chosen with the arrows.
+    REQUIRE(lab.h.findContaining("at Library") != nullptr);
+    const auto* first = lab.h.findContaining("Zoë Ñúñez · 11/22/2026");
+    REQUIRE(first != nullptr);
+    REQUIRE(lab.h.tabTo(first->label));
+    lab.h.press(keys::Down);
+    lab.h.frames(1);
+    lab.h.press(keys::Enter);
+    lab.h.frames(2);
+    REQUIRE(lab.h.findContaining("at Cafeteria") != nullptr);
+
+    // Another station approves the first one (Library): the list moves up by one.
+    auto entries = lab.h.work().awaitingReview();
+    REQUIRE(entries.ok());
+    REQUIRE(entries->size() == 3);
+    REQUIRE(lab.h.work().review((*entries)[0].entryId, service::Review::Approve, "P001", "2468", "").saved);
+    lab.h.ui().refresh();
+    lab.h.frames(2);
+    // Still Cafeteria, not the Front office entry that moved into its place.
+    CHECK(lab.h.findContaining("at Cafeteria") != nullptr);
+    CHECK(lab.h.findContaining("at Front office") == nullptr);
+}
+
 TEST_CASE("dates are shown and read in the language's order, and only real dates are accepted") {
     using ui::formatLocalDate;
     using ui::parseLocalDate;
