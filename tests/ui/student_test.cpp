@@ -32,6 +32,23 @@ struct Lab {
         h.frames(2);
         REQUIRE(h.ui().onStudentScreen());
     }
+    // Zoë's entry at `place`, submitted for review (as a lab machine would).
+    std::string submitted(const std::string& place, const std::string& reflection = "Helped at the desk") {
+        auto draft = h.work().saveDraft("S100001", "", {"comm-customer", "2026-11-22", 60, place, reflection});
+        REQUIRE(draft.saved);
+        REQUIRE(h.work().submit("S100001", draft.eventId).saved);
+        return draft.eventId;
+    }
+    // From the student station to the review screen, as the proctor walks there.
+    void toReview(std::string_view button = "Review work entries") {
+        REQUIRE(h.tabTo("Proctor screens"));
+        h.press(keys::Enter);
+        h.frames(2);
+        h.signInAsProctor();
+        REQUIRE(h.tabTo(button));
+        h.press(keys::Enter);
+        h.frames(2);
+    }
     void signIn() {
         REQUIRE(h.focused() != nullptr);
         REQUIRE(h.focused()->label == "Student ID");
@@ -227,16 +244,8 @@ TEST_CASE("a time-out with nothing being written says so, and no draft appears")
 
 TEST_CASE("a proctor verifies a submitted entry with their PIN, and only then does it count") {
     Lab lab;
-    auto draft = lab.h.work().saveDraft("S100001", "", {"comm-customer", "2026-11-22", 60, "Library", "Helped at the desk"});
-    REQUIRE(draft.saved);
-    REQUIRE(lab.h.work().submit("S100001", draft.eventId).saved);
-    REQUIRE(lab.h.tabTo("Proctor screens"));
-    lab.h.press(keys::Enter);
-    lab.h.frames(2);
-    lab.h.signInAsProctor();
-    REQUIRE(lab.h.tabTo("Review work entries (1 waiting)"));
-    lab.h.press(keys::Enter);
-    lab.h.frames(2);
+    lab.submitted("Library");
+    lab.toReview("Review work entries (1 waiting)");
     // Said before approving: the demo proctor has no state staff ID, so the record will name no evaluator.
     CHECK(lab.h.findContaining("P001 has no state staff ID on this kiosk") != nullptr);
     REQUIRE(lab.h.tabTo("PIN of Ms. Rivera"));
@@ -325,16 +334,8 @@ TEST_CASE("the README's demo pair signs in on the demo data, typed in the screen
 
 TEST_CASE("the review list names the student, with the ID beside the minutes") {
     Lab lab;
-    auto draft = lab.h.work().saveDraft("S100001", "", {"comm-customer", "2026-11-22", 60, "Library", "Helped at the desk"});
-    REQUIRE(draft.saved);
-    REQUIRE(lab.h.work().submit("S100001", draft.eventId).saved);
-    REQUIRE(lab.h.tabTo("Proctor screens"));
-    lab.h.press(keys::Enter);
-    lab.h.frames(2);
-    lab.h.signInAsProctor();
-    REQUIRE(lab.h.tabTo("Review work entries"));
-    lab.h.press(keys::Enter);
-    lab.h.frames(2);
+    lab.submitted("Library");
+    lab.toReview();
     const auto* row = lab.h.findContaining("Zoë Ñúñez · 11/22/2026");
     REQUIRE(row != nullptr);
     CHECK(row->role == accessibility::Role::ListItem);
@@ -343,20 +344,8 @@ TEST_CASE("the review list names the student, with the ID beside the minutes") {
 
 TEST_CASE("the entry under review stays selected when another station reviews one ahead of it in the list") {
     Lab lab;
-    std::vector<std::string> ids;
-    for (const char* place : {"Library", "Cafeteria", "Front office"}) {
-        auto draft = lab.h.work().saveDraft("S100001", "", {"comm-customer", "2026-11-22", 60, place, "Helped"});
-        REQUIRE(draft.saved);
-        REQUIRE(lab.h.work().submit("S100001", draft.eventId).saved);
-        ids.push_back(draft.eventId);
-    }
-    REQUIRE(lab.h.tabTo("Proctor screens"));
-    lab.h.press(keys::Enter);
-    lab.h.frames(2);
-    lab.h.signInAsProctor();
-    REQUIRE(lab.h.tabTo("Review work entries"));
-    lab.h.press(keys::Enter);
-    lab.h.frames(2);
+    for (const char* place : {"Library", "Cafeteria", "Front office"}) lab.submitted(place);
+    lab.toReview();
     // The second entry (Cafeteria) chosen with the arrows.
     REQUIRE(lab.h.findContaining("at Library") != nullptr);
     const auto* first = lab.h.findContaining("Zoë Ñúñez · 11/22/2026");
@@ -401,16 +390,8 @@ TEST_CASE("dates are shown and read in the language's order, and only real dates
 TEST_CASE("a proctor with the state's staff ID on file reviews without the warning") {
     Lab lab;
     REQUIRE(lab.h.security().setProctor("P001", "Ms. Rivera", "2468", "20001").saved);
-    auto draft = lab.h.work().saveDraft("S100001", "", {"comm-customer", "2026-11-22", 60, "Library", "Helped at the desk"});
-    REQUIRE(draft.saved);
-    REQUIRE(lab.h.work().submit("S100001", draft.eventId).saved);
-    REQUIRE(lab.h.tabTo("Proctor screens"));
-    lab.h.press(keys::Enter);
-    lab.h.frames(2);
-    lab.h.signInAsProctor();
-    REQUIRE(lab.h.tabTo("Review work entries (1 waiting)"));
-    lab.h.press(keys::Enter);
-    lab.h.frames(2);
+    lab.submitted("Library");
+    lab.toReview("Review work entries (1 waiting)");
     REQUIRE(lab.h.tabTo("PIN of Ms. Rivera"));
     CHECK(lab.h.findContaining("has no state staff ID") == nullptr);
 }
