@@ -4,6 +4,7 @@
 #include "kiosk/service/attendance_service.hpp"
 #include "kiosk/service/session_views.hpp"
 #include "kiosk/store/roster_import.hpp"
+#include "support/eventually.hpp"
 #include "support/kiosk_fixture.hpp"
 #include "support/temp_dir.hpp"
 
@@ -11,23 +12,11 @@
 
 #include <atomic>
 #include <chrono>
-#include <thread>
 
 using namespace kiosk;
 using namespace kiosk::test;
 
 namespace {
-
-// Polls `ready` until it holds, at most `limit` (a condition, not a pause).
-template <class F>
-bool eventually(F ready, std::chrono::seconds limit = std::chrono::seconds(20)) {
-    auto until = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < until) {
-        if (ready()) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    return ready();
-}
 
 domain::Presence presenceOf(const service::SessionView& view, const std::string& studentId) {
     for (const auto& row : view.snapshot.roster)

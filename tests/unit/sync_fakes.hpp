@@ -5,6 +5,7 @@
 // hooks for injecting faults. No sockets, no threads of its own.
 #include "sync/edfi/clock.hpp"
 #include "sync/transport/http.hpp"
+#include "support/eventually.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -182,16 +183,7 @@ private:
     bool m_interrupted = false;
 };
 
-// Polls; the deadline only stops a broken test from hanging (no timing assertions).
-template <class Pred>
-bool eventually(Pred pred, std::chrono::seconds limit = std::chrono::seconds(30)) {
-    auto end = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < end) {
-        if (pred()) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-    return pred();
-}
+using kiosk::test::eventually;
 
 // The Ed-Fi behaviour the client relies on, in memory. Thread-safe.
 class FakeEdfi {

@@ -9,6 +9,7 @@
 #include "sync/edfi/token_file.hpp"
 #include "sync/transport/curl_transport.hpp"
 #include "support/child_process.hpp"
+#include "support/eventually.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -42,14 +43,10 @@ struct TempDir {
 
 using Child = kiosk::test::ChildProcess;
 
+// Polled every 20 ms: each look reads the kiosk's database beside a drain.
 template <class Pred>
 bool eventually(Pred pred, std::chrono::seconds limit) {
-    auto end = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < end) {
-        if (pred()) return true;
-        std::this_thread::sleep_for(20ms);
-    }
-    return pred();
+    return kiosk::test::eventually(pred, limit, 20ms);
 }
 
 std::string studentId(int i) { return "S" + std::to_string(100000 + i); }
