@@ -350,7 +350,8 @@ TEST_CASE("the entry under review stays selected when another station reviews on
     REQUIRE(lab.h.findContaining("at Library") != nullptr);
     const auto* first = lab.h.findContaining("Zoë Ñúñez · 11/22/2026");
     REQUIRE(first != nullptr);
-    REQUIRE(lab.h.tabTo(first->label));
+    const std::string firstLabel = first->label;  // a copy: the tree is rebuilt by every frame tabTo draws
+    REQUIRE(lab.h.tabTo(firstLabel));
     lab.h.press(keys::Down);
     lab.h.frames(1);
     lab.h.press(keys::Enter);
