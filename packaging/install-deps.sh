@@ -12,7 +12,7 @@ packages=(
   nats-server libnats-dev libhowardhinnant-date-dev
   libcairo2-dev libpango1.0-dev libcups2-dev poppler-utils
   xvfb xauth x11-apps x11-utils xdotool imagemagick sox wrk python3 curl
-  nginx-light iproute2
+  nginx-light iproute2 gdb
   fonts-dejavu-core
   clang-14 libclang-rt-14-dev
   dpkg-dev fakeroot

@@ -53,6 +53,8 @@
 #include <fstream>
 #include <random>
 #include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <thread>
 
 using namespace kiosk;
@@ -67,6 +69,38 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 constexpr int kKiosks = 3;
+
+// A driver that crashed by itself leaves a core (main() lifts the limit) in
+// this directory; with gdb installed, every thread's stack goes into the
+// verdict and the core into the work directory, so a rare crash names its
+// own cause (the CI log is all there is of a run on another machine).
+std::string crashStacks(const std::string& exe, const std::filesystem::path& keepIn) {
+    std::error_code ec;
+    std::filesystem::path newest;
+    std::filesystem::file_time_type newestAt{};
+    for (const auto& entry : std::filesystem::directory_iterator(".", ec)) {
+        const std::string name = entry.path().filename().string();
+        if (name != "core" && name.rfind("core.", 0) != 0) continue;
+        if (newest.empty() || entry.last_write_time(ec) > newestAt) {
+            newest = entry.path();
+            newestAt = entry.last_write_time(ec);
+        }
+    }
+    if (newest.empty()) return "no core file (core_pattern: " + durability::tail("/proc/sys/kernel/core_pattern", 200) + ")";
+    const std::filesystem::path kept = keepIn / ("driver-" + newest.filename().string());
+    std::filesystem::rename(newest, kept, ec);
+    if (ec) return "the core could not be moved: " + ec.message();
+    // Our own paths only, quoted: nothing from outside reaches the shell.
+    const std::string command = "gdb -batch -nx -ex 'thread apply all bt 25' '" + exe + "' '" + kept.string() + "' 2>&1";
+    FILE* gdb = popen(command.c_str(), "r");
+    if (!gdb) return "core kept in " + kept.string() + " (gdb did not start)";
+    std::string out;
+    char buffer[4096];
+    for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, gdb)) > 0;) out.append(buffer, n);
+    const int status = pclose(gdb);
+    if (status != 0 && out.find("#0") == std::string::npos) return "core kept in " + kept.string() + " (no gdb to read it)";
+    return "core kept in " + kept.string() + "; stacks:\n" + (out.size() > 12000 ? out.substr(out.size() - 12000) : out);
+}
 constexpr const char* kSiteId = "255901001";  // the demo site's (store::loadDemo)
 
 struct Options {
@@ -188,7 +222,9 @@ public:
             const std::string how = WIFSIGNALED(status) ? "killed by signal " + std::to_string(WTERMSIG(status)) + " (" +
                                                               strsignal(WTERMSIG(status)) + ")"
                                                         : "exit status " + std::to_string(WEXITSTATUS(status));
-            m_v.fail("kiosk " + std::to_string(k.index) + " workload ended by itself, " + how + ": " + durability::tail(k.err, 600));
+            std::string stacks;
+            if (WIFSIGNALED(status) && WCOREDUMP(status)) stacks = "\n" + crashStacks(m_o.driver, m_o.work);
+            m_v.fail("kiosk " + std::to_string(k.index) + " workload ended by itself, " + how + ": " + durability::tail(k.err, 600) + stacks);
             startWorkload(k);
         }
         if (m_hubDownUntil == Clock::time_point{} && m_hub.exitedByItself()) {
@@ -313,6 +349,11 @@ Convergence converge(Site& site, int limitSeconds, std::vector<durability::Kiosk
 
 int main(int argc, char** argv) {
     std::signal(SIGPIPE, SIG_IGN);
+    // Drivers inherit it: a crash leaves a core for crashStacks().
+    if (struct rlimit core; getrlimit(RLIMIT_CORE, &core) == 0) {
+        core.rlim_cur = core.rlim_max;
+        (void)setrlimit(RLIMIT_CORE, &core);  // a limit we cannot lift only costs the stacks of a crash
+    }
     Options o = parse(argc, argv);
     if (test::natsServerPath().empty()) {
         std::printf("site-durability-harness: nats-server is not installed (packaging/install-deps.sh installs it); skipped\n");
