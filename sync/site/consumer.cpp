@@ -147,6 +147,13 @@ Result<std::unique_ptr<Consumer::Fetched>> Consumer::fetchRaw(FetchReport& repor
     }
     if (s != NATS_OK) return fail(natsError(s, jerr, "fetching from the site log"));
     m_conn.noteContact();
+    if (f->list.Count > cfg.fetchBatch) {
+        // libnats 3.4.1 once answered a fetch of 512 with a count of 576, the
+        // entries past the array it had filled being garbage (a site run's
+        // core: SIGSEGV reading entry 514). Only what was asked for is read,
+        // acknowledged and freed; anything past it the hub delivers again.
+        f->list.Count = cfg.fetchBatch;
+    }
     for (int i = 0; i < f->list.Count; ++i) {
         natsMsg* msg = f->list.Msgs[i];
         ++report.received;
