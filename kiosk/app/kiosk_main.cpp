@@ -110,13 +110,13 @@ int main(int argc, char** argv) {
     auto configFile = kiosk::app::findConfig(configArg, dataDir->root);
     // Birth dates left in clear by a schema-1 release become hashes (no-op
     // otherwise); a failure leaves them for `testsite-kioskctl migrate`, which reports it.
-    (void)kiosk::service::SecurityService(*store, kiosk::store::systemNow).hashBirthDates();
+    (void)kiosk::service::SecurityService(*store, kiosk::domain::systemNow).hashBirthDates();
     auto sessions = kiosk::store::listSessions(store->db());
     if (sessions && sessions->empty() && !configFile) {
         // The embedded default: demo data, so the kiosk runs with no server.
         kiosk::store::DemoOptions demo;
         demo.students = demoStudents;
-        demo.now = kiosk::store::systemNow();
+        demo.now = kiosk::domain::systemNow();
         if (auto s = kiosk::store::loadDemo(*store, demo); !s) {
             std::cerr << "testsite-kiosk: cannot load demo data: " << s.error().describe() << "\n";
             return DataError;
@@ -158,7 +158,7 @@ int main(int argc, char** argv) {
     ImGui_ImplOpenGL3_Init("#version 130");
     io.KeyMap[ImGuiKey_Tab] = -1;  // the widget layer owns Tab order
 
-    auto clock = kiosk::store::Clock(kiosk::store::systemNow);
+    auto clock = kiosk::domain::Clock(kiosk::domain::systemNow);
     kiosk::service::AttendanceService attendance(*store, clock);
 
     // Sync with the state runs on its own thread when the kiosk is enrolled;
@@ -217,7 +217,7 @@ int main(int argc, char** argv) {
     if (sync.engine) work.setOnCommitted([s = &sync] { s->wake(); });
     kiosk::service::SyncQueries syncQueries(*store);
     if (sync.engine)
-        options.syncStatus = [engine = sync.engine.get()] { return kiosk::service::summarise(engine->status()); };
+        options.syncStatus = [engine = sync.engine.get()] { return kiosk::app::summarise(engine->status()); };
     options.studentStation = studentStation;
     options.kioskMode = fullscreen;
     kiosk::ui::KioskUi ui({attendance, queries, views, security, work, syncQueries}, std::move(resources), options);

@@ -111,6 +111,26 @@ SyncSetup makeSyncEngine(const KioskConfig& config, const std::filesystem::path&
     return setup;
 }
 
+service::SyncSummary summarise(const edsync::edfi::SyncStatus& s) {
+    using C = edsync::edfi::SyncStatus::Connection;
+    service::SyncSummary out;
+    switch (s.connection) {
+    case C::Unknown: out.connection = service::SyncSummary::Connection::Connecting; break;
+    case C::Online: out.connection = service::SyncSummary::Connection::Online; break;
+    case C::Offline: out.connection = service::SyncSummary::Connection::Offline; break;
+    case C::AuthFailed: out.connection = service::SyncSummary::Connection::CredentialsRefused; break;
+    }
+    if (s.lastContactUnixMs) out.lastContact = domain::Timestamp{std::chrono::milliseconds{*s.lastContactUnixMs}};
+    if (s.clockOffsetMs) out.clockOffsetSeconds = *s.clockOffsetMs / 1000;
+    out.clockWarning = s.clockWarning;
+    out.ratePerSecond = s.drainRatePerSecond;
+    service::countInto(out, service::tally(s.counts));
+    if (out.ratePerSecond > 0.1 && out.waiting > 0) out.secondsLeft = static_cast<std::int64_t>(static_cast<double>(out.waiting) / out.ratePerSecond) + 1;
+    out.lastError = s.lastError;
+    return out;
+}
+
+
 std::filesystem::path tokenFile(const std::filesystem::path& databaseFile) { return databaseFile.parent_path() / "state-token.json"; }
 
 std::shared_ptr<edsync::edfi::TokenStore> makeTokenStore(const std::filesystem::path& databaseFile) {

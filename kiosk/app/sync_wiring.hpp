@@ -5,6 +5,7 @@
 #include "kiosk/app/config.hpp"
 #include "kiosk/app/site_wiring.hpp"
 #include "kiosk/app/edfi_roster_sink.hpp"
+#include "kiosk/service/sync_view.hpp"
 #include "sync/edfi/engine.hpp"
 
 #include <memory>
@@ -32,6 +33,9 @@ struct SyncSetup {
 // On a site with a hub the engine uploads only while this machine holds the
 // site's uploader lease and has caught up with the site log.
 SyncSetup makeSyncEngine(const KioskConfig& config, const std::filesystem::path& databaseFile, const std::string& kioskId = {});
+
+// The engine's status as the proctor reads it (the services know no engine).
+service::SyncSummary summarise(const edsync::edfi::SyncStatus& status);
 
 // The file every process of this kiosk keeps the state's token in (beside
 // the database, 0600): one token per kiosk, not one per process.

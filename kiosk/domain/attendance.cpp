@@ -164,4 +164,14 @@ Replay replay(std::vector<AttendanceEvent> events, const SessionRules& rules) {
     return r;
 }
 
+std::vector<HistoryItem> history(const std::vector<AttendanceEvent>& events) {
+    std::set<std::string> withdrawn;
+    for (const auto& e : events)
+        if (e.kind == EventKind::Corrected) withdrawn.insert(e.correctsEventId);
+    std::vector<HistoryItem> out;
+    out.reserve(events.size());
+    for (const auto& e : events) out.push_back({e, withdrawn.count(e.id) > 0});
+    return out;
+}
+
 } // namespace kiosk::domain

@@ -141,4 +141,12 @@ Replay replay(std::vector<AttendanceEvent> events, const SessionRules& rules);
 bool isLate(Timestamp arrival, const SessionRules& rules);
 bool noShowAllowed(Timestamp now, const SessionRules& rules);
 
+// A student's events as the record shows them: each with whether a later
+// correction withdrew it.
+struct HistoryItem {
+    AttendanceEvent event;
+    bool withdrawn = false;
+};
+std::vector<HistoryItem> history(const std::vector<AttendanceEvent>& events);
+
 } // namespace kiosk::domain

@@ -87,4 +87,8 @@ std::optional<std::chrono::seconds> clockMovedBack(Timestamp last, Timestamp now
     return std::chrono::duration_cast<std::chrono::seconds>(last - now);
 }
 
+Timestamp systemNow() {
+    return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
+
 } // namespace kiosk::domain

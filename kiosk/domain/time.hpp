@@ -1,5 +1,6 @@
 #pragma once
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,5 +26,9 @@ inline constexpr std::chrono::seconds kClockBackTolerance{2};
 // How far the clock moved back when a kiosk records at `now` after its last
 // event at `last`; nothing when `now` is not earlier by more than the tolerance.
 std::optional<std::chrono::seconds> clockMovedBack(Timestamp last, Timestamp now);
+
+// The kiosk's clock, injectable so tests control time.
+using Clock = std::function<Timestamp()>;
+Timestamp systemNow();
 
 } // namespace kiosk::domain

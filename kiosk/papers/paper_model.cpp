@@ -23,7 +23,7 @@ std::string presenceLabel(domain::Presence p) {
     return {};
 }
 
-PaperHeader headerFor(store::Store& store, const store::SessionInfo& info, const LocalClock& clock) {
+PaperHeader headerFor(store::Store& store, const domain::SessionInfo& info, const LocalClock& clock) {
     PaperHeader h;
     h.siteName = store.siteName().empty() ? store.siteId() : store.siteName();
     h.sessionName = info.title;
@@ -38,7 +38,7 @@ PaperHeader headerFor(store::Store& store, const store::SessionInfo& info, const
     return h;
 }
 
-RosterLine lineFor(const store::RosterRow& row, const LocalClock& clock) {
+RosterLine lineFor(const domain::RosterRow& row, const LocalClock& clock) {
     return {row.student.displayName(), row.student.studentUniqueId, row.seat, localClock(row.checkedInAt, clock),
             localClock(row.checkedOutAt, clock), presenceLabel(row.presence)};
 }

@@ -19,13 +19,13 @@ using domain::AttendanceEvent;
 using domain::EventKind;
 using edsync::sqlite::Transaction;
 
-AttendanceService::AttendanceService(store::Store& store, store::Clock clock) : m_store(store), m_clock(std::move(clock)) {}
+AttendanceService::AttendanceService(store::Store& store, domain::Clock clock) : m_store(store), m_clock(std::move(clock)) {}
 
 void AttendanceService::committed() {
     if (m_onCommitted) m_onCommitted();
 }
 
-std::optional<std::string> AttendanceService::writeStudentState(const store::SessionInfo& session, const std::string& studentId,
+std::optional<std::string> AttendanceService::writeStudentState(const domain::SessionInfo& session, const std::string& studentId,
                                                                 const AttendanceEvent& written) {
     if (written.kind == EventKind::Corrected) {
         // A correction must leave a history that still makes sense here.
@@ -45,7 +45,7 @@ ActionResult AttendanceService::record(const std::string& sessionId, const std::
     auto session = store::findSession(db, sessionId);
     if (!session) return ActionResult::failed(session.error().describe());
     if (!*session) return ActionResult::refused("That session is not on this kiosk.");
-    const store::SessionInfo& info = **session;
+    const domain::SessionInfo& info = **session;
     if (info.signedOffAt) return ActionResult::refused("This session has been signed off; nothing more can be recorded in it.");
     if (!info.openedAt) return ActionResult::refused("Open the session before recording anything in it.");
     if (before)
@@ -113,7 +113,7 @@ ActionResult AttendanceService::sessionEvent(const std::string& sessionId, const
 ActionResult AttendanceService::openSession(const std::string& sessionId, const std::string& proctor) {
     if (proctor.empty()) return ActionResult::refused("Enter the proctor's name to open the session.");
     return sessionEvent(sessionId, proctor, store::kSessionOpened,
-                        [&](const store::SessionInfo& info, domain::Timestamp now) -> std::optional<std::string> {
+                        [&](const domain::SessionInfo& info, domain::Timestamp now) -> std::optional<std::string> {
                             if (info.signedOffAt) return "This session has been signed off; it can be viewed, not changed.";
                             if (auto s = store::markSessionOpened(m_store.db(), sessionId, now, proctor); !s) return s.error().describe();
                             return std::nullopt;
@@ -123,7 +123,7 @@ ActionResult AttendanceService::openSession(const std::string& sessionId, const 
 ActionResult AttendanceService::signOff(const std::string& sessionId, const std::string& proctor) {
     if (proctor.empty()) return ActionResult::refused("Enter the proctor's name to sign the session off.");
     return sessionEvent(sessionId, proctor, store::kSessionSignedOff,
-                        [&](const store::SessionInfo& info, domain::Timestamp now) -> std::optional<std::string> {
+                        [&](const domain::SessionInfo& info, domain::Timestamp now) -> std::optional<std::string> {
                             auto& db = m_store.db();
                             if (info.signedOffAt) return "This session is already signed off.";
                             auto counts = store::countsForSession(db, sessionId);
@@ -252,7 +252,7 @@ BulkResult AttendanceService::bulk(const std::string& sessionId, const std::stri
     auto session = store::findSession(db, sessionId);
     if (!session) return {0, session.error().describe()};
     if (!*session) return {0, "That session is not on this kiosk."};
-    const store::SessionInfo& info = **session;
+    const domain::SessionInfo& info = **session;
     if (info.signedOffAt) return {0, "This session has been signed off; nothing more can be recorded in it."};
     if (!info.openedAt) return {0, "Open the session before recording anything in it."};
     domain::Timestamp now = m_clock();
@@ -292,7 +292,7 @@ BulkResult AttendanceService::bulk(const std::string& sessionId, const std::stri
     return {marked, {}};
 }
 
-ActionResult AttendanceService::addWalkIn(const std::string& sessionId, const store::Student& student, const std::string& proctor) {
+ActionResult AttendanceService::addWalkIn(const std::string& sessionId, const domain::Student& student, const std::string& proctor) {
     if (student.studentUniqueId.empty()) return ActionResult::refused("Enter the walk-in's student ID.");
     if (student.firstName.empty() || student.lastSurname.empty()) return ActionResult::refused("Enter the walk-in's first and last name.");
     auto& db = m_store.db();
@@ -304,7 +304,7 @@ ActionResult AttendanceService::addWalkIn(const std::string& sessionId, const st
         if (!existing) return existing.error().describe();
         if (!*existing)
             if (auto s = store::upsertStudent(db, student); !s) return s.error().describe();
-        store::Registration r{sessionId, student.studentUniqueId, {}, true};
+        domain::Registration r{sessionId, student.studentUniqueId, {}, true};
         if (auto s = store::upsertRegistration(db, r); !s) return s.error().describe();
         return std::nullopt;
     };

@@ -35,7 +35,7 @@ struct BulkResult {
 
 class AttendanceService {
 public:
-    AttendanceService(store::Store& store, store::Clock clock);
+    AttendanceService(store::Store& store, domain::Clock clock);
 
     // Called after every successful commit (the sync worker's wake-up).
     void setOnCommitted(std::function<void()> callback) { m_onCommitted = std::move(callback); }
@@ -66,20 +66,20 @@ public:
     // Checks out the students shown who are present, in one transaction.
     BulkResult checkOutEveryone(const std::string& sessionId, const std::string& proctor, const std::vector<std::string>& shown);
     // A student not on the roster: flagged as a walk-in, never silently added.
-    ActionResult addWalkIn(const std::string& sessionId, const store::Student& student, const std::string& proctor);
+    ActionResult addWalkIn(const std::string& sessionId, const domain::Student& student, const std::string& proctor);
     // Withdraws a mistaken entry with a reason; the entry itself stays in the log.
     ActionResult correct(const std::string& sessionId, const std::string& studentId, const std::string& proctor,
                          const std::string& eventId, const std::string& reason);
 
 private:
     using Prepare = std::function<std::optional<std::string>()>;  // extra writes inside the transaction
-    using SessionStep = std::function<std::optional<std::string>(const store::SessionInfo&, domain::Timestamp)>;
+    using SessionStep = std::function<std::optional<std::string>(const domain::SessionInfo&, domain::Timestamp)>;
     // A session-level event (opened, signed off): one transaction, `step` checks and writes its rows.
     ActionResult sessionEvent(const std::string& sessionId, const std::string& proctor, std::string_view kind, const SessionStep& step);
     ActionResult record(const std::string& sessionId, const std::string& studentId, domain::AttendanceEvent draft,
                         const Prepare& before = {});
     // After the event row is written: shares it with the site and rebuilds the projections.
-    std::optional<std::string> writeStudentState(const store::SessionInfo& session, const std::string& studentId,
+    std::optional<std::string> writeStudentState(const domain::SessionInfo& session, const std::string& studentId,
                                                  const domain::AttendanceEvent& written);
     void committed();
     // One transaction: `kind` for each roster student in `presence` (and in
@@ -88,7 +88,7 @@ private:
                     const std::vector<std::string>* shown);
 
     store::Store& m_store;
-    store::Clock m_clock;
+    domain::Clock m_clock;
     std::function<void()> m_onCommitted;
 };
 

@@ -47,12 +47,12 @@ domain::Attendance currentAttendance(std::vector<domain::AttendanceEvent> events
     return domain::mergeAttendance(std::move(events), rules).state;
 }
 
-std::optional<std::string> rebuildAttendance(store::Store& store, const store::SessionInfo& session, const std::string& studentId,
+std::optional<std::string> rebuildAttendance(store::Store& store, const domain::SessionInfo& session, const std::string& studentId,
                                              std::int64_t seq) {
     return rebuildAttendance(store.db(), session, studentId, seq);
 }
 
-std::optional<std::string> rebuildAttendance(store::Database& db, const store::SessionInfo& session, const std::string& studentId,
+std::optional<std::string> rebuildAttendance(store::Database& db, const domain::SessionInfo& session, const std::string& studentId,
                                              std::int64_t seq) {
     auto events = store::eventsFor(db, session.sessionId, studentId);
     if (!events) return events.error().describe();

@@ -20,9 +20,9 @@ domain::Attendance currentAttendance(std::vector<domain::AttendanceEvent> events
 // Folds every event of (session, student), whatever machine recorded it,
 // writes the attendance row and puts the StudentAssessment in the outbox.
 // Returns a problem in words, or nothing.
-std::optional<std::string> rebuildAttendance(store::Store& store, const store::SessionInfo& session, const std::string& studentId,
+std::optional<std::string> rebuildAttendance(store::Store& store, const domain::SessionInfo& session, const std::string& studentId,
                                              std::int64_t seq);
-std::optional<std::string> rebuildAttendance(store::Database& db, const store::SessionInfo& session, const std::string& studentId,
+std::optional<std::string> rebuildAttendance(store::Database& db, const domain::SessionInfo& session, const std::string& studentId,
                                              std::int64_t seq);
 
 // The state's name for a descriptor was learnt (or changed): every sitting

@@ -19,7 +19,7 @@ struct SignIn {
     bool ok = false;
     std::string message;  // the same words for an unknown ID and a wrong factor
     domain::Sentence sentence;  // set when the words carry a value (a lock-out's end): the UI translates it
-    std::optional<store::Student> student;
+    std::optional<domain::Student> student;
     std::vector<std::string> scheduledAccommodations;  // across the student's registrations
 };
 
@@ -32,7 +32,7 @@ struct PinCheck {
 
 class SecurityService {
 public:
-    SecurityService(store::Store& store, store::Clock clock) : m_store(store), m_clock(std::move(clock)) {}
+    SecurityService(store::Store& store, domain::Clock clock) : m_store(store), m_clock(std::move(clock)) {}
 
     SecondFactor secondFactor();
     store::Status setSecondFactor(SecondFactor f);
@@ -71,7 +71,7 @@ public:
 
 private:
     store::Store& m_store;
-    store::Clock m_clock;
+    domain::Clock m_clock;
 };
 
 // "2009-04-02", "04/02/2009" or "04022009" -> "2009-04-02"; nullopt otherwise.

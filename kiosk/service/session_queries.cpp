@@ -35,7 +35,7 @@ void mix(std::uint64_t& h, std::string_view text) {
 
 } // namespace
 
-std::uint64_t rosterRevision(const std::vector<store::RosterRow>& roster) {
+std::uint64_t rosterRevision(const std::vector<domain::RosterRow>& roster) {
     std::uint64_t h = 0xcbf29ce484222325ULL;
     for (const auto& r : roster) {
         mix(h, r.student.studentUniqueId);
@@ -48,17 +48,19 @@ std::uint64_t rosterRevision(const std::vector<store::RosterRow>& roster) {
     return h;
 }
 
-store::Result<std::vector<SessionSummary>> SessionQueries::sessions() {
-    auto list = store::listSessions(m_store.db());
+store::Result<std::vector<SessionSummary>> sessionList(store::Database& db) {
+    auto list = store::listSessions(db);
     if (!list) return fail(list.error());
     std::vector<SessionSummary> out;
     for (auto& s : *list) {
-        auto counts = store::countsForSession(m_store.db(), s.sessionId);
+        auto counts = store::countsForSession(db, s.sessionId);
         if (!counts) return fail(counts.error());
         out.push_back({std::move(s), *counts});
     }
     return out;
 }
+
+store::Result<std::vector<SessionSummary>> SessionQueries::sessions() { return sessionList(m_store.db()); }
 
 store::Result<SessionSnapshot> sessionSnapshot(store::Database& db, const std::string& sessionId) {
     auto info = store::findSession(db, sessionId);
@@ -94,6 +96,21 @@ store::Result<std::vector<StateCopy>> stateCopies(store::Database& db, const Ses
 
 store::Result<SessionSnapshot> SessionQueries::session(const std::string& sessionId) { return sessionSnapshot(m_store.db(), sessionId); }
 
+store::Result<StudentDetail> studentDetail(store::Database& db, const domain::SessionInfo& info, const domain::RosterRow& row) {
+    StudentDetail d;
+    d.row = row;
+    const std::string& studentId = row.student.studentUniqueId;
+    auto events = store::eventsFor(db, info.sessionId, studentId);
+    if (!events) return fail(events.error());
+    d.attendance = domain::replay(*events, info.rules()).state;
+    d.history = domain::history(*events);
+    auto st = edsync::outbox::status(db, store::kStudentAssessments, store::studentAssessmentKey(info, studentId));
+    if (!st) return fail(st.error());
+    d.stateCopy = toStateCopy(*st);
+    if (*st && (*st)->lastError) d.stateMessage = *(*st)->lastError;
+    return d;
+}
+
 store::Result<StudentDetail> SessionQueries::student(const std::string& sessionId, const std::string& studentId) {
     auto snapshotInfo = store::findSession(m_store.db(), sessionId);
     if (!snapshotInfo) return fail(snapshotInfo.error());
@@ -103,21 +120,13 @@ store::Result<StudentDetail> SessionQueries::student(const std::string& sessionI
         e.message = "no such session";
         return fail(e);
     }
-    const store::SessionInfo& info = **snapshotInfo;
-    StudentDetail d;
     auto roster = store::rosterForSession(m_store.db(), sessionId);  // small; keeps one source of row data
     if (!roster) return fail(roster.error());
+    domain::RosterRow row;
+    row.student.studentUniqueId = studentId;  // not on the roster: the events alone
     for (auto& r : *roster)
-        if (r.student.studentUniqueId == studentId) d.row = r;
-    auto events = store::eventsFor(m_store.db(), sessionId, studentId);
-    if (!events) return fail(events.error());
-    d.attendance = domain::replay(*events, info.rules()).state;
-    d.history = store::history(*events);
-    auto st = edsync::outbox::status(m_store.db(), store::kStudentAssessments, store::studentAssessmentKey(info, studentId));
-    if (!st) return fail(st.error());
-    d.stateCopy = toStateCopy(*st);
-    if (*st && (*st)->lastError) d.stateMessage = *(*st)->lastError;
-    return d;
+        if (r.student.studentUniqueId == studentId) row = r;
+    return studentDetail(m_store.db(), **snapshotInfo, row);
 }
 
 store::Result<edsync::outbox::Counts> SessionQueries::outbox() { return edsync::outbox::counts(m_store.db()); }

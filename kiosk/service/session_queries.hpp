@@ -15,14 +15,14 @@
 namespace kiosk::service {
 
 struct SessionSummary {
-    store::SessionInfo info;
-    store::SessionCounts counts;
+    domain::SessionInfo info;
+    domain::SessionCounts counts;
 };
 
 struct SessionSnapshot {
-    store::SessionInfo info;
-    std::vector<store::RosterRow> roster;
-    store::SessionCounts counts;
+    domain::SessionInfo info;
+    std::vector<domain::RosterRow> roster;
+    domain::SessionCounts counts;
     // Changes whenever who is on the roster or how they are named changes (a
     // rename, a registration added or withdrawn, a walk-in): whatever is built
     // from the roster's names or order (the search index) is keyed to it.
@@ -31,20 +31,24 @@ struct SessionSnapshot {
 
 // The revision of a roster as listed (FNV-1a over each row's ID, names, birth
 // date and walk-in flag, in order).
-std::uint64_t rosterRevision(const std::vector<store::RosterRow>& roster);
+std::uint64_t rosterRevision(const std::vector<domain::RosterRow>& roster);
 
 // Whether the state holds the latest version of a student's record.
 enum class StateCopy { NoRecord, Pending, Synced, NeedsAttention };
 
 struct StudentDetail {
-    store::RosterRow row;
+    domain::RosterRow row;
     domain::Attendance attendance;
-    std::vector<store::HistoryItem> history;
+    std::vector<domain::HistoryItem> history;
     StateCopy stateCopy = StateCopy::NoRecord;
     std::string stateMessage;  // the server's words when it needs attention
 };
 
 // The same reads on any connection (a read model's worker has its own).
+store::Result<std::vector<SessionSummary>> sessionList(store::Database& db);
+// One student of a session as the check-in dialog shows them: the roster
+// line given, with their events replayed and the state's copy.
+store::Result<StudentDetail> studentDetail(store::Database& db, const domain::SessionInfo& info, const domain::RosterRow& row);
 store::Result<SessionSnapshot> sessionSnapshot(store::Database& db, const std::string& sessionId);
 store::Result<std::vector<StateCopy>> stateCopies(store::Database& db, const SessionSnapshot& snapshot);
 

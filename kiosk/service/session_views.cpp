@@ -1,14 +1,18 @@
 #include "kiosk/service/session_views.hpp"
 
+#include "kiosk/store/roster_repo.hpp"
+#include "kiosk/store/work_repo.hpp"
+
 #include <chrono>
 
 namespace kiosk::service {
 
-SessionViews::SessionViews(SessionQueries& queries) : m_inline(&queries) {}
+SessionViews::SessionViews(SessionQueries& queries, domain::Clock clock) : m_inline(&queries), m_clock(std::move(clock)) {}
 
 SessionViews::SessionViews(std::filesystem::path database, std::optional<store::Database::SealingKey> sealingKey,
                            std::function<void()> onNewView)
-    : m_database(std::move(database)), m_sealingKey(sealingKey), m_onNewView(std::move(onNewView)), m_thread([this] { run(); }) {}
+    : m_database(std::move(database)), m_sealingKey(sealingKey), m_onNewView(std::move(onNewView)), m_requested(true),
+      m_thread([this] { run(); }) {}
 
 SessionViews::~SessionViews() { stop(); }
 
@@ -33,16 +37,26 @@ void SessionViews::watch(std::optional<std::string> sessionId) {
     else m_wake.notify_all();
 }
 
+void SessionViews::select(std::optional<std::string> studentId) {
+    {
+        std::lock_guard lock(m_mutex);
+        if (m_studentId == studentId) return;
+        m_studentId = std::move(studentId);
+        m_requested = true;
+    }
+    if (!m_inline) m_wake.notify_all();
+}
+
 void SessionViews::invalidate(std::chrono::milliseconds wait) {
     if (m_inline) {
-        std::optional<std::string> id;
+        std::optional<std::string> id, student;
         {
             std::lock_guard lock(m_mutex);
             id = m_sessionId;
+            student = m_studentId;
             m_requested = false;
         }
-        if (!id) return;
-        auto view = build(m_inline->store().db(), id);
+        auto view = build(m_inline->store().db(), id, student);
         std::lock_guard lock(m_mutex);
         m_latest = std::move(view);
         return;
@@ -55,12 +69,16 @@ void SessionViews::invalidate(std::chrono::milliseconds wait) {
         m_built.wait_for(lock, wait, [&] { return m_stopping || (m_latest && m_latest->version >= asked); });
 }
 
+void SessionViews::tick() {
+    if (m_inline) invalidate();
+}
+
 std::shared_ptr<const SessionView> SessionViews::latest() const {
     std::lock_guard lock(m_mutex);
     return m_latest;
 }
 
-std::optional<edsync::outbox::Counts> SessionViews::outboxCounts() const {
+std::optional<OutboxTally> SessionViews::outboxTally() const {
     std::lock_guard lock(m_mutex);
     if (m_inline || !m_latest) return std::nullopt;
     return m_latest->outbox;
@@ -68,13 +86,18 @@ std::optional<edsync::outbox::Counts> SessionViews::outboxCounts() const {
 
 bool SessionViews::pending() const {
     std::lock_guard lock(m_mutex);
-    if (!m_sessionId || m_cannotOpen) return false;
-    return m_requested || m_building || !m_latest || m_latest->sessionId != *m_sessionId;
+    if (m_inline || m_cannotOpen) return false;
+    // The lists (sessions, review, the hub) come from every view: the first
+    // one, and any asked for or under way, is still to come.
+    if (m_requested || m_building || !m_latest) return true;
+    return m_latest->sessionId != m_sessionId.value_or("") || m_latest->studentId != m_studentId.value_or("");
 }
 
-std::shared_ptr<const SessionView> SessionViews::build(store::Database& db, const std::optional<std::string>& sessionId) {
+std::shared_ptr<const SessionView> SessionViews::build(store::Database& db, const std::optional<std::string>& sessionId,
+                                                       const std::optional<std::string>& studentId) {
     auto view = std::make_shared<SessionView>();
     view->sessionId = sessionId.value_or("");
+    view->studentId = studentId.value_or("");
     {
         std::lock_guard lock(m_mutex);
         view->version = m_nextVersion++;
@@ -84,7 +107,23 @@ std::shared_ptr<const SessionView> SessionViews::build(store::Database& db, cons
         view->error = s.error().describe();
         return view;
     }
-    if (auto counts = edsync::outbox::counts(db)) view->outbox = *counts;
+    if (auto t = tallyOutbox(db)) view->outbox = *t;
+    auto listFailed = [&](const store::Error& e) {
+        if (view->listError.empty()) view->listError = e.describe();
+    };
+    if (auto list = sessionList(db)) view->sessions = std::move(*list);
+    else listFailed(list.error());
+    if (auto hub = siteHubSummary(db, m_clock().time_since_epoch().count())) view->siteHub = *hub;
+    else listFailed(hub.error());
+    if (auto entries = store::workEntriesWithStatus(db, domain::EntryStatus::Submitted)) {
+        for (auto& e : *entries) {
+            auto student = store::findStudent(db, e.studentId);
+            std::string name = student && *student ? (*student)->firstName + " " + (*student)->lastSurname : std::string();
+            view->awaitingReview.push_back({std::move(e), std::move(name)});
+        }
+    } else {
+        listFailed(entries.error());
+    }
     if (sessionId) {
         auto snapshot = sessionSnapshot(db, *sessionId);
         if (!snapshot) {
@@ -93,6 +132,11 @@ std::shared_ptr<const SessionView> SessionViews::build(store::Database& db, cons
             auto copies = stateCopies(db, *snapshot);
             view->stateCopies = copies ? std::move(*copies) : std::vector<StateCopy>(snapshot->roster.size(), StateCopy::NoRecord);
             view->snapshot = std::move(*snapshot);
+            for (const auto& row : view->snapshot.roster) {
+                if (!studentId || row.student.studentUniqueId != *studentId) continue;
+                if (auto d = studentDetail(db, view->snapshot.info, row)) view->detail = std::move(*d);
+                else view->error = d.error().describe();
+            }
         }
     }
     (void)db.exec("COMMIT;");  // a read transaction: ending it cannot lose anything
@@ -102,13 +146,15 @@ std::shared_ptr<const SessionView> SessionViews::build(store::Database& db, cons
 void SessionViews::run() {
     std::optional<store::Database> db;
     std::int64_t seenDataVersion = -1;
+    auto lastBuilt = std::chrono::steady_clock::now();
     for (;;) {
-        std::optional<std::string> id;
+        std::optional<std::string> id, student;
         {
             std::unique_lock lock(m_mutex);
             m_wake.wait_for(lock, std::chrono::milliseconds(250), [this] { return m_stopping || m_requested; });
             if (m_stopping) return;
             id = m_sessionId;
+            student = m_studentId;
         }
         if (!db) {
             auto opened = store::Database::openReadOnly(m_database);
@@ -131,13 +177,15 @@ void SessionViews::run() {
             m_requested = false;
             m_building = requested || dataVersion != seenDataVersion;
         }
-        if (!requested && dataVersion == seenDataVersion) continue;
+        const auto now = std::chrono::steady_clock::now();
+        if (!requested && dataVersion == seenDataVersion && now - lastBuilt < kRebuildEvery) continue;
         seenDataVersion = dataVersion;
-        auto view = build(*db, id);
+        lastBuilt = now;
+        auto view = build(*db, id, student);
         {
             std::lock_guard lock(m_mutex);
             m_building = false;
-            if (m_sessionId != id) continue;  // the screen moved on meanwhile: build again next turn
+            if (m_sessionId != id || m_studentId != student) continue;  // the screen moved on meanwhile: build again next turn
             m_latest = std::move(view);
         }
         m_built.notify_all();

@@ -6,6 +6,8 @@
 // waits for SQLite; a commit by any connection or process (this window, the
 // site link applying another station's check-in, `serve`) brings a new view.
 #include "kiosk/service/session_queries.hpp"
+#include "kiosk/service/sync_view.hpp"
+#include "kiosk/domain/work_entry.hpp"
 
 #include <chrono>
 #include <condition_variable>
@@ -20,13 +22,26 @@
 
 namespace kiosk::service {
 
+// A submitted task waiting for a proctor, with whom it belongs to.
+struct ReviewItem {
+    domain::WorkEntry entry;
+    std::string name;  // "Zoë Ñúñez"; empty when the roster does not know the student
+};
+
 struct SessionView {
     std::string sessionId;          // the session asked for ("" when none: the counts alone)
     std::uint64_t version = 0;      // grows with every view built
     std::optional<std::string> error;  // why there is no snapshot (the session is gone, the store failed)
     SessionSnapshot snapshot;
     std::vector<StateCopy> stateCopies;  // one per roster row, in its order
-    std::optional<edsync::outbox::Counts> outbox;  // what waits for the state, read in the same transaction
+    std::string studentId;                 // the student asked for ("" none)
+    std::optional<StudentDetail> detail;   // ... with their events and the state's copy, when on the roster
+    std::optional<OutboxTally> outbox;  // what waits for the state, read in the same transaction
+    // What the other proctor screens list, read in the same transaction:
+    std::vector<SessionSummary> sessions;  // every session, for the session list
+    std::vector<ReviewItem> awaitingReview;  // submitted tasks, oldest first, with the student's name
+    std::optional<SiteHubSummary> siteHub;   // the hub's line (none: this kiosk never joined one)
+    std::string listError;                   // why a list above could not be read (it is then empty)
 };
 
 class SessionViews {
@@ -36,8 +51,13 @@ public:
     // which the view arrives by itself).
     static constexpr std::chrono::milliseconds kWaitAfterCommit{3000};
 
-    // Built on the caller's thread, at once, from `queries` (tests; a store in memory).
-    explicit SessionViews(SessionQueries& queries);
+    // With nothing committed, a view is built again this often all the same:
+    // the hub's line says whether the link's report is still fresh.
+    static constexpr std::chrono::seconds kRebuildEvery{5};
+
+    // Built on the caller's thread, at once, from `queries` (tests; a store
+    // in memory): at each request and at each tick(); `clock` dates the hub's report.
+    explicit SessionViews(SessionQueries& queries, domain::Clock clock = domain::systemNow);
     // Built on a worker with its own read-only connection to `database`: at
     // each request, and whenever another connection committed (checked four
     // times a second with PRAGMA data_version, which costs no read of the
@@ -53,10 +73,17 @@ public:
 
     // The session to keep a view of (none: stop building).
     void watch(std::optional<std::string> sessionId);
+    // The student of the watched session whose detail a dialog shows (none:
+    // no detail). Built with the next view; a dialog that needs it at once
+    // follows with invalidate(kWaitAfterCommit).
+    void select(std::optional<std::string> studentId);
     // Something was committed here: build again now, and wait (at most
     // `wait`) for that view, so the frame after a proctor's action already
     // shows it. The worker reads; this thread only waits for its answer.
     void invalidate(std::chrono::milliseconds wait = std::chrono::milliseconds(0));
+    // Once a second from the frame loop: a view built on the caller's thread
+    // is built again (a worker keeps its own time).
+    void tick();
     // The newest view built (of the watched session or an earlier one; null before the first).
     std::shared_ptr<const SessionView> latest() const;
     // A view was asked for and is not built yet (the window is not settled:
@@ -64,13 +91,15 @@ public:
     bool pending() const;
     // The outbox counts of the newest view (the banner's "waiting"): none when
     // built inline or before the first view, and the caller counts itself.
-    std::optional<edsync::outbox::Counts> outboxCounts() const;
+    std::optional<OutboxTally> outboxTally() const;
 
 private:
-    std::shared_ptr<const SessionView> build(store::Database& db, const std::optional<std::string>& sessionId);
+    std::shared_ptr<const SessionView> build(store::Database& db, const std::optional<std::string>& sessionId,
+                                             const std::optional<std::string>& studentId);
     void run();
 
     SessionQueries* m_inline = nullptr;
+    domain::Clock m_clock = domain::systemNow;
     std::filesystem::path m_database;
     std::optional<store::Database::SealingKey> m_sealingKey;
     std::function<void()> m_onNewView;
@@ -79,6 +108,7 @@ private:
     std::condition_variable m_wake;
     std::condition_variable m_built;  // a view was published
     std::optional<std::string> m_sessionId;
+    std::optional<std::string> m_studentId;
     bool m_requested = false;
     bool m_building = false;
     bool m_cannotOpen = false;  // the worker cannot read the file: nothing is pending, the screen keeps what it has

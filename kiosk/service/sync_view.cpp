@@ -8,39 +8,39 @@
 
 namespace kiosk::service {
 
-void countInto(SyncSummary& s, const edsync::outbox::Counts& c) {
-    s.waiting = c.pending;
-    s.waitingSince.reset();
+OutboxTally tally(const edsync::outbox::Counts& c) {
+    OutboxTally t;
+    t.waiting = c.pending;
     if (!c.oldestWaitingSince.empty())
-        if (auto t = domain::parseIso8601(c.oldestWaitingSince)) s.waitingSince = *t;
-    s.inFlight = c.inFlight;
-    s.needsAttention = c.needsAttention;
-    s.synced = c.synced;
+        if (auto since = domain::parseIso8601(c.oldestWaitingSince)) t.waitingSince = *since;
+    t.inFlight = c.inFlight;
+    t.needsAttention = c.needsAttention;
+    t.synced = c.synced;
+    return t;
 }
 
-SyncSummary summarise(const edsync::edfi::SyncStatus& s) {
-    using C = edsync::edfi::SyncStatus::Connection;
-    SyncSummary out;
-    switch (s.connection) {
-    case C::Unknown: out.connection = SyncSummary::Connection::Connecting; break;
-    case C::Online: out.connection = SyncSummary::Connection::Online; break;
-    case C::Offline: out.connection = SyncSummary::Connection::Offline; break;
-    case C::AuthFailed: out.connection = SyncSummary::Connection::CredentialsRefused; break;
-    }
-    if (s.lastContactUnixMs) out.lastContact = domain::Timestamp{std::chrono::milliseconds{*s.lastContactUnixMs}};
-    if (s.clockOffsetMs) out.clockOffsetSeconds = *s.clockOffsetMs / 1000;
-    out.clockWarning = s.clockWarning;
-    out.ratePerSecond = s.drainRatePerSecond;
-    countInto(out, s.counts);
-    if (out.ratePerSecond > 0.1 && out.waiting > 0) out.secondsLeft = static_cast<std::int64_t>(static_cast<double>(out.waiting) / out.ratePerSecond) + 1;
-    out.lastError = s.lastError;
-    return out;
+store::Result<OutboxTally> tallyOutbox(store::Database& db) {
+    auto c = edsync::outbox::counts(db);
+    if (!c) return edsync::fail(c.error());
+    return tally(*c);
+}
+
+void countInto(SyncSummary& s, const OutboxTally& t) {
+    s.waiting = t.waiting;
+    s.waitingSince = t.waitingSince;
+    s.inFlight = t.inFlight;
+    s.needsAttention = t.needsAttention;
+    s.synced = t.synced;
 }
 
 SyncSummary offlineSummary(store::Store& store) {
     SyncSummary out;
-    if (auto c = edsync::outbox::counts(store.db())) countInto(out, *c);
+    if (auto t = tallyOutbox(store.db())) countInto(out, *t);
     return out;
+}
+
+void SyncQueries::countNow(SyncSummary& summary) {
+    if (auto t = tallyOutbox(m_store.db())) countInto(summary, *t);
 }
 
 namespace {
@@ -49,8 +49,7 @@ std::string fallbackWho(const std::string& resource) {
     return resource == store::kStudentProgramEvaluations ? "Work-readiness record" : resource;
 }
 
-} // namespace
-
+// The outbox's failed rows named for a person, with the kiosk's own tables.
 std::vector<FailedRecord> describeFailures(store::Database& db, const std::vector<edsync::outbox::FailedRecord>& rows,
                                            const store::RecordSubject::DateFormat& formatDate) {
     store::RecordSubjects subjects(db);
@@ -75,6 +74,8 @@ std::vector<FailedRecord> describeFailures(store::Database& db, const std::vecto
     }
     return out;
 }
+
+} // namespace
 
 store::Result<std::vector<AttentionRecord>> SyncQueries::needsAttention(int limit) {
     auto items = edsync::outbox::attentionList(m_store.db(), limit);
@@ -112,8 +113,9 @@ store::Result<std::vector<WaitingRecord>> SyncQueries::waiting(int limit) {
     return out;
 }
 
-store::Result<std::optional<SiteHubSummary>> SyncQueries::siteHub(std::int64_t nowUnixMs) {
-    auto& db = m_store.db();
+store::Result<std::optional<SiteHubSummary>> SyncQueries::siteHub(std::int64_t nowUnixMs) { return siteHubSummary(m_store.db(), nowUnixMs); }
+
+store::Result<std::optional<SiteHubSummary>> siteHubSummary(store::Database& db, std::int64_t nowUnixMs) {
     auto report = edsync::site::linkReport(db);
     if (!report) return edsync::fail(report.error());
     if (!*report) return std::optional<SiteHubSummary>{};

@@ -1,11 +1,11 @@
 #pragma once
 // What the proctor sees of the state sync: online or not, last contact, what
 // waits, what is stuck and why, how fast a backlog drains. Screens read these
-// plain values; the sync engine stays behind the service layer.
+// plain values; the app turns the sync engine's status into them
+// (kiosk/app/sync_wiring.hpp), so services know no engine.
 #include "kiosk/domain/time.hpp"
 #include "kiosk/store/record_subject.hpp"
 #include "kiosk/store/store.hpp"
-#include "sync/edfi/engine.hpp"
 #include "sync/outbox/outbox.hpp"
 
 #include <functional>
@@ -31,9 +31,18 @@ struct SyncSummary {
     std::string lastError;                    // may quote the server: show it, never log it
 };
 
-SyncSummary summarise(const edsync::edfi::SyncStatus& status);
-// The outbox's counts into a summary (what waits, since when, what is refused).
-void countInto(SyncSummary& summary, const edsync::outbox::Counts& counts);
+// What the outbox holds, as the banner and the State-sync screen count it.
+struct OutboxTally {
+    std::int64_t waiting = 0;
+    std::optional<domain::Timestamp> waitingSince;  // the oldest record still to go was saved
+    std::int64_t inFlight = 0;
+    std::int64_t needsAttention = 0;
+    std::int64_t synced = 0;
+};
+OutboxTally tally(const edsync::outbox::Counts& counts);
+store::Result<OutboxTally> tallyOutbox(store::Database& db);
+// The tally into a summary (what waits, since when, what is refused).
+void countInto(SyncSummary& summary, const OutboxTally& tally);
 // A kiosk that is not enrolled still shows what waits to go.
 SyncSummary offlineSummary(store::Store& store);
 
@@ -88,6 +97,10 @@ struct SiteHubSummary {
     std::int64_t unshared = 0;   // this kiosk's events not yet in the site log
 };
 
+// The hub's line on any connection (a read model's worker has its own);
+// `nowUnixMs` decides whether the link's report is fresh.
+store::Result<std::optional<SiteHubSummary>> siteHubSummary(store::Database& db, std::int64_t nowUnixMs);
+
 class SyncQueries {
 public:
     explicit SyncQueries(store::Store& store) : m_store(store) {}
@@ -104,17 +117,11 @@ public:
     // `nowUnixMs` decides whether the link's report is fresh.
     store::Result<std::optional<SiteHubSummary>> siteHub(std::int64_t nowUnixMs);
     // The counts as the store has them now, over whatever `summary` said.
-    void countNow(SyncSummary& summary) {
-        if (auto c = edsync::outbox::counts(m_store.db())) countInto(summary, *c);
-    }
+    void countNow(SyncSummary& summary);
 
 private:
     store::Store& m_store;
     store::RecordSubject::DateFormat m_dateFormat;
 };
-
-// The outbox's failed rows named for a person, with the kiosk's own tables.
-std::vector<FailedRecord> describeFailures(store::Database& db, const std::vector<edsync::outbox::FailedRecord>& rows,
-                                           const store::RecordSubject::DateFormat& formatDate = {});
 
 } // namespace kiosk::service

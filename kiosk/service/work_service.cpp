@@ -16,7 +16,7 @@ namespace kiosk::service {
 using edsync::sqlite::Transaction;
 using nlohmann::json;
 
-WorkService::WorkService(store::Store& store, store::Clock clock, SecurityService& security)
+WorkService::WorkService(store::Store& store, domain::Clock clock, SecurityService& security)
     : m_store(store), m_clock(std::move(clock)), m_security(security) {}
 
 std::optional<std::string> WorkService::importCatalogue(std::string_view text) { return saveCatalogue(text, true); }

@@ -20,7 +20,7 @@ enum class Review { Approve, SendBack, Reject };
 
 class WorkService {
 public:
-    WorkService(store::Store& store, store::Clock clock, SecurityService& security);
+    WorkService(store::Store& store, domain::Clock clock, SecurityService& security);
 
     // The catalogue saved in the store, else the file given (first run).
     std::optional<std::string> loadCatalogue(const std::filesystem::path& defaultFile);
@@ -51,7 +51,7 @@ private:
                        const std::string& payload, const Step& step, bool createIfMissing, const std::string& studentForNew);
 
     store::Store& m_store;
-    store::Clock m_clock;
+    domain::Clock m_clock;
     SecurityService& m_security;
     std::optional<store::CatalogueDocument> m_catalogue;
     std::string m_catalogueText;  // what m_catalogue was read from

@@ -101,16 +101,6 @@ Result<std::vector<domain::AttendanceEvent>> eventsFor(Database& db, std::string
     return out;
 }
 
-std::vector<HistoryItem> history(const std::vector<domain::AttendanceEvent>& events) {
-    std::set<std::string> withdrawn;
-    for (const auto& e : events)
-        if (e.kind == domain::EventKind::Corrected) withdrawn.insert(e.correctsEventId);
-    std::vector<HistoryItem> out;
-    out.reserve(events.size());
-    for (const auto& e : events) out.push_back({e, withdrawn.count(e.id) > 0});
-    return out;
-}
-
 Result<std::int64_t> eventCount(Database& db) {
     auto stmt = db.prepare("SELECT count(*) FROM event;");
     if (!stmt) return fail(stmt.error());

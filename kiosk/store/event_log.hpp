@@ -31,11 +31,8 @@ Status appendSessionEvent(Database& db, const EventContext& ctx, std::string_vie
 Result<std::vector<domain::AttendanceEvent>> eventsFor(Database& db, std::string_view sessionId, std::string_view studentUniqueId);
 
 // For the history list: each event, and whether a correction withdrew it.
-struct HistoryItem {
-    domain::AttendanceEvent event;
-    bool withdrawn = false;
-};
-std::vector<HistoryItem> history(const std::vector<domain::AttendanceEvent>& events);
+using domain::history;  // kiosk/domain/attendance.hpp
+using domain::HistoryItem;
 
 Result<std::int64_t> eventCount(Database& db);
 

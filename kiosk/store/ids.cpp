@@ -38,9 +38,6 @@ std::string uuidV7(domain::Timestamp now) {
     return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) + "-" + h.substr(20);
 }
 
-domain::Timestamp systemNow() {
-    return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
-}
 
 int localUtcOffsetMinutes() { return localUtcOffsetMinutes(systemNow()); }
 

@@ -9,9 +9,8 @@ namespace kiosk::store {
 // RFC 9562 UUIDv7: 48-bit Unix milliseconds, then random bits (libsodium).
 std::string uuidV7(domain::Timestamp now);
 
-// The kiosk's clock, injectable so tests control time.
-using Clock = std::function<domain::Timestamp()>;
-domain::Timestamp systemNow();
+using domain::Clock;  // kiosk/domain/time.hpp
+using domain::systemNow;
 // This machine's offset from UTC right now, in minutes (for people, not order).
 int localUtcOffsetMinutes();
 // The offset the zone's rules give at that instant (the system's tz database,

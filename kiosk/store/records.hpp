@@ -1,6 +1,6 @@
 #pragma once
-// Rows of the kiosk's own tables, as plain values.
-#include "kiosk/domain/attendance.hpp"
+// Rows of the kiosk's own tables: the domain's records.
+#include "kiosk/domain/roster.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -9,61 +9,11 @@
 
 namespace kiosk::store {
 
-struct SessionInfo {
-    std::string sessionId;  // Ed-Fi administrationIdentifier
-    std::string assessmentIdentifier;
-    std::string assessmentNamespace;
-    std::int64_t assigningEdOrgId = 0;
-    std::optional<std::int64_t> schoolId;
-    std::string title;
-    std::string room;
-    domain::Timestamp scheduledStart{};
-    int lateAfterMinutes = 15;
-    int noShowAfterMinutes = 30;
-    std::optional<domain::Timestamp> openedAt;
-    std::string openedBy;
-    std::optional<domain::Timestamp> signedOffAt;
-    std::string signedOffBy;
-
-    domain::SessionRules rules() const;
-};
-
-struct Student {
-    std::string studentUniqueId;
-    std::string firstName;
-    std::string middleName;
-    std::string lastSurname;
-    std::string birthDate;  // YYYY-MM-DD or empty
-    std::string gradeLevel{};  // "11", as the roster gives it; empty if it gives none ({}: older initialisers may leave it out)
-    std::string displayName() const;  // "Ñúñez, Zoë"
-};
-
-struct Registration {
-    std::string sessionId;
-    std::string studentUniqueId;
-    std::vector<std::string> scheduledAccommodations;  // descriptor URIs
-    bool walkIn = false;
-};
-
-// One line of a session's roster, joined for display.
-struct RosterRow {
-    Student student;
-    std::vector<std::string> scheduledAccommodations;
-    bool walkIn = false;
-    domain::Presence presence = domain::Presence::Expected;
-    bool late = false;
-    std::string seat;
-    std::optional<domain::Timestamp> checkedInAt;
-    std::optional<domain::Timestamp> checkedOutAt;
-    std::optional<domain::Timestamp> breakStartedAt;  // while on a break
-    int accommodationsDelivered = 0;
-    bool hasRecord = false;  // an Ed-Fi record exists for it in the outbox
-};
-
-struct SessionCounts {
-    int expected = 0, present = 0, onBreak = 0, checkedOut = 0, noShow = 0, walkIns = 0, late = 0;
-    int irregularities = 0;  // irregularity events recorded in the session (for the sign-off checklist)
-    int total() const { return expected + present + onBreak + checkedOut + noShow; }
-};
+// The store reads and writes the domain's records (kiosk/domain/roster.hpp).
+using domain::Registration;
+using domain::RosterRow;
+using domain::SessionCounts;
+using domain::SessionInfo;
+using domain::Student;
 
 } // namespace kiosk::store

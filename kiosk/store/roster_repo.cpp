@@ -10,21 +10,6 @@ namespace kiosk::store {
 
 using edsync::fail;
 
-domain::SessionRules SessionInfo::rules() const {
-    domain::SessionRules r;
-    r.scheduledStart = scheduledStart;
-    r.lateAfter = domain::Minutes{lateAfterMinutes};
-    r.noShowAfter = domain::Minutes{noShowAfterMinutes};
-    r.signedOff = signedOffAt.has_value();
-    return r;
-}
-
-std::string Student::displayName() const {
-    std::string name = lastSurname + ", " + firstName;
-    if (!middleName.empty()) name += " " + middleName;
-    return name;
-}
-
 namespace {
 
 std::optional<domain::Timestamp> optTime(const edsync::sqlite::Statement& s, int col) {

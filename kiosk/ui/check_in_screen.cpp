@@ -19,12 +19,12 @@ constexpr std::size_t kMaxResults = 50;
 constexpr int kSeatsPerRow = 6;
 
 // Not yet settled for sign-off: not arrived, still in the room, or out on a break.
-bool notAccountedFor(const store::RosterRow& r) {
+bool notAccountedFor(const domain::RosterRow& r) {
     return r.presence == domain::Presence::Expected || r.presence == domain::Presence::Present || r.presence == domain::Presence::OnBreak;
 }
 } // namespace
 
-std::vector<std::string> CheckInScreen::namesakes(const store::RosterRow& row) const {
+std::vector<std::string> CheckInScreen::namesakes(const domain::RosterRow& row) const {
     // Same name once accents and case are set aside: "Renée Kowalski" and "Renee Kowalski" are easily confused.
     std::string name = domain::foldForSearch(row.student.displayName());
     std::vector<std::string> out;
@@ -34,7 +34,7 @@ std::vector<std::string> CheckInScreen::namesakes(const store::RosterRow& row) c
     return out;
 }
 
-std::vector<NamedStudent> CheckInScreen::studentsWhere(const std::function<bool(const store::RosterRow&)>& keep) const {
+std::vector<NamedStudent> CheckInScreen::studentsWhere(const std::function<bool(const domain::RosterRow&)>& keep) const {
     std::vector<NamedStudent> out;
     for (const auto& r : m_snapshot.roster)
         if (keep(r)) out.push_back({r.student.studentUniqueId, r.student.displayName()});
@@ -47,6 +47,7 @@ bool CheckInScreen::open(const std::string& sessionId) {
     m_lastQuery = "\x01";  // force a search on the first frame
     m_selectedId.reset();
     m_detail.reset();
+    m_ui.services.views.select(std::nullopt);
     m_cursor = 0;
     m_cursorId.clear();
     m_indexedRevision.reset();
@@ -61,7 +62,10 @@ bool CheckInScreen::open(const std::string& sessionId) {
     return m_viewVersion == 0 || !m_snapshot.info.sessionId.empty();
 }
 
-void CheckInScreen::close() { m_ui.services.views.watch(std::nullopt); }
+void CheckInScreen::close() {
+    m_ui.services.views.select(std::nullopt);
+    m_ui.services.views.watch(std::nullopt);
+}
 
 bool CheckInScreen::viewPending() const {
     if (m_ui.services.views.pending()) return true;
@@ -88,10 +92,8 @@ bool CheckInScreen::adoptView() {
     m_stateCopies = view->stateCopies;
     rebuildIndexIfStale();
     rerunKeepingCursor();  // statuses moved rows in or out of the filter
-    if (m_selectedId) {
-        auto d = m_ui.services.queries.student(m_sessionId, *m_selectedId);
-        if (d) m_detail = std::move(*d);
-    }
+    // The detail pane shows only the student selected, never one before.
+    if (m_selectedId && view->detail && view->detail->row.student.studentUniqueId == *m_selectedId) m_detail = view->detail;
     return true;
 }
 
@@ -147,7 +149,7 @@ void CheckInScreen::moveCursor(std::size_t resultIndex) {
     m_cursorId = resultIndex < m_results.size() ? m_snapshot.roster[m_results[resultIndex]].student.studentUniqueId : std::string();
 }
 
-const store::RosterRow* CheckInScreen::rowById(const std::string& studentId) const {
+const domain::RosterRow* CheckInScreen::rowById(const std::string& studentId) const {
     for (const auto& r : m_snapshot.roster)
         if (r.student.studentUniqueId == studentId) return &r;
     return nullptr;
@@ -155,10 +157,12 @@ const store::RosterRow* CheckInScreen::rowById(const std::string& studentId) con
 
 void CheckInScreen::select(const std::string& studentId) {
     if (!rowById(studentId)) return;
+    if (m_selectedId != studentId) m_detail.reset();  // until the view with this student's detail arrives
     m_selectedId = studentId;
-    auto d = m_ui.services.queries.student(m_sessionId, *m_selectedId);
-    if (d) m_detail = std::move(*d);
-    else m_ui.feedback = Feedback{false, d.error().describe()};
+    // Read by the views' worker with the student's events; this thread waits (milliseconds as a rule).
+    m_ui.services.views.select(studentId);
+    m_ui.services.views.invalidate(service::SessionViews::kWaitAfterCommit);
+    adoptView();
 }
 
 std::string CheckInScreen::nextFreeSeat() const {
@@ -176,7 +180,7 @@ void CheckInScreen::primaryAction() {
     if (m_results.empty() || m_snapshot.info.signedOffAt) return;
     // By the highlighted student's ID: a position would name someone else
     // once the roster changed under the query.
-    const store::RosterRow* row = rowById(m_cursorId);
+    const domain::RosterRow* row = rowById(m_cursorId);
     if (!row) return;
     select(m_cursorId);
     m_returnFocus.clear();
@@ -214,7 +218,7 @@ void CheckInScreen::afterAction(bool saved, bool backToSearch) {
     }
 }
 
-std::string CheckInScreen::rowStatus(const store::RosterRow& row) const {
+std::string CheckInScreen::rowStatus(const domain::RosterRow& row) const {
     std::string s = m_ui.tr("presence." + std::string(domain::presenceCode(row.presence)));
     if (row.late) s += " · " + m_ui.tr("status.late");
     if (!row.seat.empty() && row.presence != domain::Presence::CheckedOut) s += " · " + m_ui.fmt("status.seat", {{"seat", row.seat}});
@@ -287,7 +291,7 @@ bool CheckInScreen::draw(float width, float height) {
                             !m_snapshot.info.signedOffAt && m_snapshot.counts.expected > 0)) {
         if (cutoffPassed) {
             m_returnFocus = m_ui.tr("checkin.markNoShows");
-            m_dialogs.openBulkNoShow(studentsWhere([](const store::RosterRow& r) { return r.presence == domain::Presence::Expected; }));
+            m_dialogs.openBulkNoShow(studentsWhere([](const domain::RosterRow& r) { return r.presence == domain::Presence::Expected; }));
         }
         else {
             auto cutoff = m_snapshot.info.scheduledStart + domain::Minutes{m_snapshot.info.noShowAfterMinutes};
@@ -298,7 +302,7 @@ bool CheckInScreen::draw(float width, float height) {
     if (m_ui.widgets.button(m_ui.tr("checkin.checkOutAll"), Emphasis::Normal, ImVec2(0, 0),
                             !m_snapshot.info.signedOffAt && m_snapshot.counts.present > 0)) {
         m_returnFocus = m_ui.tr("checkin.checkOutAll");
-        m_dialogs.openBulkCheckOut(studentsWhere([](const store::RosterRow& r) { return r.presence == domain::Presence::Present; }));
+        m_dialogs.openBulkCheckOut(studentsWhere([](const domain::RosterRow& r) { return r.presence == domain::Presence::Present; }));
     }
     m_ui.widgets.sameLineIfFits(m_ui.tr("checkin.export"));
     if (m_ui.widgets.button(m_ui.tr("checkin.export"))) {
@@ -554,7 +558,7 @@ void CheckInScreen::drawRoomView(float height) {
     drawBoard(std::max(4.0f * ImGui::GetFrameHeight(), remaining));
 }
 
-std::string CheckInScreen::boardRowValue(const store::RosterRow& row, service::StateCopy copy) const {
+std::string CheckInScreen::boardRowValue(const domain::RosterRow& row, service::StateCopy copy) const {
     std::string v = rowStatus(row);
     if (row.checkedInAt) v += " · " + m_ui.fmt("status.inAt", {{"time", m_ui.clock(*row.checkedInAt)}});
     if (row.breakStartedAt) v += " · " + m_ui.fmt("board.breakSince", {{"time", m_ui.clock(*row.breakStartedAt)}});

@@ -60,21 +60,21 @@ private:
     void pickFilterFromKeys();
     void drawFilterChips();
     void drawBoard(float height);
-    std::string boardRowValue(const store::RosterRow& row, service::StateCopy copy) const;
+    std::string boardRowValue(const domain::RosterRow& row, service::StateCopy copy) const;
     // Takes the newest view of the session, if newer than the one shown;
     // false when the session turned out not to exist.
     bool adoptView();
     void rebuildIndexIfStale();
     void moveCursor(std::size_t resultIndex);
-    const store::RosterRow* rowById(const std::string& studentId) const;
+    const domain::RosterRow* rowById(const std::string& studentId) const;
     void select(const std::string& studentId);
     void primaryAction();
     void afterAction(bool saved, bool backToSearch);
     void afterDialog(bool saved);
-    std::string rowStatus(const store::RosterRow& row) const;
+    std::string rowStatus(const domain::RosterRow& row) const;
     std::string nextFreeSeat() const;
-    std::vector<std::string> namesakes(const store::RosterRow& row) const;
-    std::vector<NamedStudent> studentsWhere(const std::function<bool(const store::RosterRow&)>& keep) const;
+    std::vector<std::string> namesakes(const domain::RosterRow& row) const;
+    std::vector<NamedStudent> studentsWhere(const std::function<bool(const domain::RosterRow&)>& keep) const;
     void startPapers();
     void showPapersOutcome();
 

@@ -70,7 +70,7 @@ bool Dialogs::enterPressed() const {
     return ImGui::IsKeyPressed(keys::Enter, false) || ImGui::IsKeyPressed(keys::KeypadEnter, false);
 }
 
-void Dialogs::openCheckIn(const store::RosterRow& row, const store::SessionInfo& session, std::string suggestedSeat,
+void Dialogs::openCheckIn(const domain::RosterRow& row, const domain::SessionInfo& session, std::string suggestedSeat,
                           std::vector<std::string> namesakes) {
     m_row = row;
     m_namesakes = std::move(namesakes);
@@ -81,20 +81,20 @@ void Dialogs::openCheckIn(const store::RosterRow& row, const store::SessionInfo&
     open(DialogKind::CheckIn, "checkin.title", "checkin.confirm");
 }
 
-void Dialogs::openIdCheck(const store::RosterRow& row) {
+void Dialogs::openIdCheck(const domain::RosterRow& row) {
     m_row = row;
     m_idMethod = domain::IdMethod::PhotoId;
     m_verifiedBy = m_ui.proctor;
     open(DialogKind::IdCheck, "idcheck.title", "idcheck.confirm");
 }
 
-void Dialogs::openSeat(const store::RosterRow& row, std::string current) {
+void Dialogs::openSeat(const domain::RosterRow& row, std::string current) {
     m_row = row;
     m_seat = std::move(current);
     open(DialogKind::Seat, "seat.title", "seat.field");
 }
 
-void Dialogs::openIrregularity(const store::RosterRow& row) {
+void Dialogs::openIrregularity(const domain::RosterRow& row) {
     m_row = row;
     open(DialogKind::Irregularity, "irregularity.title", "irregularity.description");
     // Nothing chosen for the proctor: Enter must not record a category nobody picked.
@@ -104,7 +104,7 @@ void Dialogs::openIrregularity(const store::RosterRow& row) {
     m_timeShownAsNow = m_time;
 }
 
-void Dialogs::openNoShow(const store::RosterRow& row) {
+void Dialogs::openNoShow(const domain::RosterRow& row) {
     m_row = row;
     open(DialogKind::NoShow, "noshow.title", "noshow.confirm");
 }
@@ -132,7 +132,7 @@ void Dialogs::openWalkIn() {
     open(DialogKind::WalkIn, "walkin.title", "walkin.studentId");
 }
 
-void Dialogs::openCorrect(const store::RosterRow& row, std::vector<store::HistoryItem> history) {
+void Dialogs::openCorrect(const domain::RosterRow& row, std::vector<domain::HistoryItem> history) {
     m_row = row;
     m_history.clear();
     for (auto& h : history)
@@ -141,7 +141,7 @@ void Dialogs::openCorrect(const store::RosterRow& row, std::vector<store::Histor
     open(DialogKind::Correct, "correct.title", "correct.reason");
 }
 
-void Dialogs::openSignOff(const store::SessionCounts& counts, std::vector<NamedStudent> missing) {
+void Dialogs::openSignOff(const domain::SessionCounts& counts, std::vector<NamedStudent> missing) {
     m_counts = counts;
     m_students = std::move(missing);
     m_verifiedBy = m_ui.proctor;
@@ -432,7 +432,7 @@ DialogOutcome Dialogs::drawWalkIn(const std::string& sessionId) {
     m_ui.widgets.text(m_ui.tr("walkin.lastName"));
     m_ui.widgets.textField(m_ui.tr("walkin.lastName"), m_walkInLast, {}, false, 0.0f, 75);
     if (footer(m_ui.tr("walkin.confirm"), true, out)) {
-        store::Student s{m_walkInId, m_walkInFirst, "", m_walkInLast, "", ""};
+        domain::Student s{m_walkInId, m_walkInFirst, "", m_walkInLast, "", ""};
         auto r = m_ui.services.attendance.addWalkIn(sessionId, s, m_ui.proctor);
         out.saved = m_ui.report(r, m_ui.fmt("feedback.walkIn", {{"name", m_walkInFirst + " " + m_walkInLast}}));
         if (out.saved) {

@@ -28,19 +28,19 @@ public:
     explicit Dialogs(UiContext& ui) : m_ui(ui) {}
 
     // `namesakes`: IDs of other students on the roster with the same name (the ID tells them apart).
-    void openCheckIn(const store::RosterRow& row, const store::SessionInfo& session, std::string suggestedSeat,
+    void openCheckIn(const domain::RosterRow& row, const domain::SessionInfo& session, std::string suggestedSeat,
                      std::vector<std::string> namesakes = {});
-    void openIdCheck(const store::RosterRow& row);
-    void openSeat(const store::RosterRow& row, std::string current);
-    void openIrregularity(const store::RosterRow& row);
-    void openNoShow(const store::RosterRow& row);
+    void openIdCheck(const domain::RosterRow& row);
+    void openSeat(const domain::RosterRow& row, std::string current);
+    void openIrregularity(const domain::RosterRow& row);
+    void openNoShow(const domain::RosterRow& row);
     // Bulk actions name every student they will touch; one confirmation.
     void openBulkNoShow(std::vector<NamedStudent> students);
     void openBulkCheckOut(std::vector<NamedStudent> students);
     void openWalkIn();
-    void openCorrect(const store::RosterRow& row, std::vector<store::HistoryItem> history);
+    void openCorrect(const domain::RosterRow& row, std::vector<domain::HistoryItem> history);
     // `missing`: who is not yet accounted for (expected, present, on a break).
-    void openSignOff(const store::SessionCounts& counts, std::vector<NamedStudent> missing);
+    void openSignOff(const domain::SessionCounts& counts, std::vector<NamedStudent> missing);
 
     bool isOpen() const { return m_kind != DialogKind::None; }
     DialogKind kind() const { return m_kind; }
@@ -77,8 +77,8 @@ private:
     std::string m_error;
 
     // Fields of whichever dialog is open; cleared on every open.
-    store::RosterRow m_row;
-    store::SessionInfo m_session;
+    domain::RosterRow m_row;
+    domain::SessionInfo m_session;
     domain::IdMethod m_idMethod = domain::IdMethod::PhotoId;
     std::string m_verifiedBy, m_seat, m_lateReason, m_description, m_time, m_reason;
     std::string m_timeShownAsNow;  // the irregularity time as first shown
@@ -90,8 +90,8 @@ private:
     std::size_t m_choice = 0;  // kNoChoice: the proctor has not chosen yet
     std::vector<NamedStudent> m_students;
     std::vector<std::string> m_namesakes;  // a bulk action's students, or the sign-off's missing ones
-    store::SessionCounts m_counts;
-    std::vector<store::HistoryItem> m_history;
+    domain::SessionCounts m_counts;
+    std::vector<domain::HistoryItem> m_history;
 };
 
 } // namespace kiosk::ui

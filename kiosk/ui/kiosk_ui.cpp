@@ -70,6 +70,7 @@ KioskUi::KioskUi(UiServices services, UiResources resources, UiOptions options)
     m_prefs.language = strings().language();
     m_siteDefault = m_prefs;
     applyStyle();
+    m_ui.services.views.tick();  // a view built on this thread is there from the first frame
     m_picker.refresh();
     refresh();
     if (m_ui.options.studentStation) goTo(Screen::Student);
@@ -84,6 +85,7 @@ void KioskUi::goTo(Screen screen) {
     if (from == Screen::CheckIn && screen != Screen::CheckIn) m_checkIn.close();
     switch (screen) {
     case Screen::Picker:
+        m_ui.services.views.invalidate(service::SessionViews::kWaitAfterCommit);  // a fresh list, read by the worker
         m_picker.refresh();
         m_picker.focusFirst(from == Screen::CheckIn ? m_checkIn.sessionId() : std::string());
         break;
@@ -304,9 +306,17 @@ void KioskUi::readSync() {
     service::SyncSummary s = m_ui.options.syncStatus ? m_ui.options.syncStatus() : service::SyncSummary{};
     // Counted off the render thread when the read model runs on its own (a
     // backlog of 100,000 rows would cost this frame a scan every second).
-    if (auto counts = m_ui.services.views.outboxCounts()) service::countInto(s, *counts);
+    if (auto tally = m_ui.services.views.outboxTally()) service::countInto(s, *tally);
     else m_ui.services.sync.countNow(s);
     m_ui.sync = std::move(s);
+}
+
+// A view is on its way, or one has come that no frame has drawn yet: the
+// window is not settled (its tests wait for what it shows).
+bool KioskUi::viewPending() const {
+    if (m_ui.services.views.pending()) return true;
+    if (auto view = m_ui.services.views.latest(); view && view->version != m_syncViewVersion) return true;
+    return m_screen == Screen::CheckIn && m_checkIn.viewPending();
 }
 
 void KioskUi::refresh() {
@@ -530,23 +540,20 @@ void KioskUi::keepFocusAcrossLanguages() {
 void KioskUi::frame() {
     // Sync and the clock change what is shown: refresh once a second.
     // A new view from the read model (another station's check-in, an upload) carries new counts: at once.
+    if (m_ui.options.clock() - m_lastRefresh >= std::chrono::seconds(1)) {
+        m_ui.services.views.tick();
+        readSync();
+        m_lastRefresh = m_ui.options.clock();
+    }
+    // A new view (another station's check-in, an upload, a lab machine's
+    // submission, the hub's report) carries new counts and lists: at once.
     if (auto view = m_ui.services.views.latest(); view && view->version != m_syncViewVersion) {
         m_syncViewVersion = view->version;
         readSync();
-        m_listsStale = true;  // the session list and the review list may have changed too
-    }
-    // Those two are still read here: at most once a second, however often the store changes.
-    if (m_listsStale && m_ui.options.clock() - m_lastListRefresh >= std::chrono::seconds(1)) {
-        m_listsStale = false;
-        m_lastListRefresh = m_ui.options.clock();
-        if (m_screen == Screen::Picker && !m_ui.proctorId.empty()) m_picker.refresh();
-        else if (m_screen == Screen::Review) m_review.refresh();
-    }
-    if (m_ui.options.clock() - m_lastRefresh >= std::chrono::seconds(1)) {
-        readSync();
-        const auto nowMs = m_ui.options.clock().time_since_epoch().count();
-        if (auto hub = m_ui.services.sync.siteHub(nowMs)) m_siteHub = *hub;
-        m_lastRefresh = m_ui.options.clock();
+        m_siteHub = view->siteHub;
+        if (m_screen == Screen::Picker) m_picker.refresh();
+        else if (m_screen == Screen::Review) m_review.adopt(*view);
+        else if (m_screen == Screen::Sync) m_sync.adopt(*view);
     }
     m_ui.escapeConsumed = false;
     bool input = inputThisFrame();  // before any text field consumes the characters

@@ -91,7 +91,7 @@ public:
     const Feedback& feedback() const { return m_ui.feedback; }
     bool onCheckInScreen() const { return m_screen == Screen::CheckIn; }
     // What a screen shows is still being read off the render thread.
-    bool viewPending() const { return m_screen == Screen::CheckIn && m_checkIn.viewPending(); }
+    bool viewPending() const;
     bool onStudentScreen() const { return m_screen == Screen::Student; }
     const StudentScreen& studentScreen() const { return m_student; }
 
@@ -144,11 +144,9 @@ private:
     StudentScreen m_student;
     ReviewScreen m_review;
     SyncScreen m_sync;
-    std::optional<service::SiteHubSummary> m_siteHub;  // refreshed with the outbox counts
+    std::optional<service::SiteHubSummary> m_siteHub;  // from the newest view, with the outbox counts
     std::optional<std::string> m_storeDamaged;  // the damaged file, once found
     std::uint64_t m_syncViewVersion = 0;        // the read model's view the banner's counts came from
-    bool m_listsStale = false;                  // a new view came: the session or review list may be out of date
-    domain::Timestamp m_lastListRefresh{};
     bool m_exitRequested = false;
     bool m_exitApproved = false;
     std::string m_exitId, m_exitPin, m_exitReason;

@@ -5,21 +5,26 @@
 namespace kiosk::ui {
 
 void ReviewScreen::refresh() {
+    m_ui.services.work.refreshCatalogue();
+    m_evaluatorUnknown = m_ui.services.security.proctorStaffId(m_ui.proctorId).empty();
+    // A screen opens on a fresh list: the worker reads, this thread waits (milliseconds as a rule).
+    m_ui.services.views.invalidate(service::SessionViews::kWaitAfterCommit);
+    if (auto view = m_ui.services.views.latest()) adopt(*view);
+}
+
+void ReviewScreen::adopt(const service::SessionView& view) {
     // The entry being reviewed stays selected by its id, whatever arrived
     // before it in the list (another machine's submission): a decision never
     // lands on the entry that moved into its place.
     std::string keep = m_selected < m_entries.size() ? m_entries[m_selected].entryId : std::string();
-    m_ui.services.work.refreshCatalogue();
-    auto list = m_ui.services.work.awaitingReview();
-    m_entries = list ? std::move(*list) : std::vector<domain::WorkEntry>{};
+    m_entries.clear();
+    m_names.clear();
+    for (const auto& item : view.awaitingReview) {
+        m_entries.push_back(item.entry);
+        m_names.push_back(item.name.empty() ? item.entry.studentId : item.name);
+    }
     for (std::size_t i = 0; i < m_entries.size(); ++i)
         if (m_entries[i].entryId == keep) m_selected = i;
-    m_evaluatorUnknown = m_ui.services.security.proctorStaffId(m_ui.proctorId).empty();
-    m_names.clear();
-    for (const auto& e : m_entries) {
-        std::string name = m_ui.services.work.studentName(e.studentId);
-        m_names.push_back(name.empty() ? e.studentId : name);
-    }
     if (m_selected >= m_entries.size()) m_selected = 0;
 }
 
@@ -64,7 +69,9 @@ bool ReviewScreen::draw() {
                                                                                             : "review.rejected")};
             m_ui.dataChanged = true;
             m_comment.clear();
-            refresh();
+            // The list without the entry just decided, in the next frame: the worker reads, this thread waits.
+            m_ui.services.views.invalidate(service::SessionViews::kWaitAfterCommit);
+            if (auto view = m_ui.services.views.latest()) adopt(*view);
         } else {
             m_ui.feedback = Feedback{false, m_ui.said(r)};
         }
@@ -94,9 +101,10 @@ void SyncScreen::refresh() {
     m_items = list ? std::move(*list) : std::vector<service::FailedRecord>{};
     auto waiting = m_ui.services.sync.waiting();
     m_waiting = waiting ? std::move(*waiting) : std::vector<service::WaitingRecord>{};
-    auto hub = m_ui.services.sync.siteHub(m_ui.options.clock().time_since_epoch().count());
-    m_hub = hub ? *hub : std::nullopt;
+    if (auto view = m_ui.services.views.latest()) adopt(*view);
 }
+
+void SyncScreen::adopt(const service::SessionView& view) { m_hub = view.siteHub; }
 
 std::vector<std::string> siteHubLines(const UiContext& ui, const service::SiteHubSummary& h) {
     std::vector<std::string> lines;

@@ -13,7 +13,8 @@ namespace kiosk::ui {
 class ReviewScreen {
 public:
     explicit ReviewScreen(UiContext& ui) : m_ui(ui) {}
-    void refresh();
+    void refresh();  // on entering: the catalogue, the reviewer, and the newest view's list
+    void adopt(const service::SessionView& view);
     bool draw();  // false: back to the proctor's start
 
 private:
@@ -29,6 +30,7 @@ class SyncScreen {
 public:
     explicit SyncScreen(UiContext& ui) : m_ui(ui) {}
     void refresh();
+    void adopt(const service::SessionView& view);  // the hub's line
     bool draw();  // false: back
 
 private:

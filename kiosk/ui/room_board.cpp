@@ -9,7 +9,7 @@ namespace kiosk::ui {
 
 using domain::Presence;
 
-bool boardKeeps(BoardFilter filter, const store::RosterRow& row) {
+bool boardKeeps(BoardFilter filter, const domain::RosterRow& row) {
     switch (filter) {
     case BoardFilter::All: return true;
     case BoardFilter::Expected: return row.presence == Presence::Expected;
@@ -33,7 +33,7 @@ std::string boardFilterName(const UiContext& ui, BoardFilter filter) {
     return {};
 }
 
-int boardFilterCount(BoardFilter filter, const store::SessionCounts& c) {
+int boardFilterCount(BoardFilter filter, const domain::SessionCounts& c) {
     switch (filter) {
     case BoardFilter::All: return c.total();
     case BoardFilter::Expected: return c.expected;
@@ -91,7 +91,7 @@ const char* boardSortColumnKey(BoardSort sort) {
     return "board.colStudent";
 }
 
-void sortBoard(std::vector<std::uint32_t>& positions, const std::vector<store::RosterRow>& roster,
+void sortBoard(std::vector<std::uint32_t>& positions, const std::vector<domain::RosterRow>& roster,
                const std::vector<service::StateCopy>& stateCopies, BoardSort sort, bool descending) {
     auto state = [&](std::uint32_t i) { return i < stateCopies.size() ? stateCopies[i] : service::StateCopy::NoRecord; };
     auto less = [&](std::uint32_t a, std::uint32_t b) {
@@ -145,7 +145,7 @@ void drawStatusShape(ImDrawList* list, ImVec2 centre, float r, ImU32 colour, Pre
 }
 } // namespace
 
-void drawBoardStatus(UiContext& ui, const store::RosterRow& row) {
+void drawBoardStatus(UiContext& ui, const domain::RosterRow& row) {
     ImVec4 colour = statusColour(ui, row.presence);
     float size = ImGui::GetTextLineHeight();
     ImVec2 at = ImGui::GetCursorScreenPos();

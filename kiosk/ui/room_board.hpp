@@ -15,10 +15,10 @@ namespace kiosk::ui {
 enum class BoardFilter { All, Expected, Present, OnBreak, CheckedOut, NoShow };
 inline constexpr int kBoardFilterCount = 6;
 
-bool boardKeeps(BoardFilter filter, const store::RosterRow& row);
+bool boardKeeps(BoardFilter filter, const domain::RosterRow& row);
 // The chip's name: "All", else the presence's own name from the string table.
 std::string boardFilterName(const UiContext& ui, BoardFilter filter);
-int boardFilterCount(BoardFilter filter, const store::SessionCounts& counts);
+int boardFilterCount(BoardFilter filter, const domain::SessionCounts& counts);
 
 // Columns that sort; anything else keeps the roster's (name) order.
 enum class BoardSort { Name, Status, Seat, TimeIn, State };
@@ -27,11 +27,11 @@ const char* boardSortColumnKey(BoardSort sort);
 
 // Reorders positions into `roster` by `sort`; ties keep the order they came
 // in (stable), so a search's ranking survives under a sort by status.
-void sortBoard(std::vector<std::uint32_t>& positions, const std::vector<store::RosterRow>& roster,
+void sortBoard(std::vector<std::uint32_t>& positions, const std::vector<domain::RosterRow>& roster,
                const std::vector<service::StateCopy>& stateCopies, BoardSort sort, bool descending);
 
 // Draws the status cell: a shape in the status colour, then the words.
-void drawBoardStatus(UiContext& ui, const store::RosterRow& row);
+void drawBoardStatus(UiContext& ui, const domain::RosterRow& row);
 // The words for the "State" column (short: a table cell).
 std::string boardStateText(const UiContext& ui, service::StateCopy copy);
 ImVec4 boardStateColour(const UiContext& ui, service::StateCopy copy);

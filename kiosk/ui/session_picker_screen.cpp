@@ -6,12 +6,13 @@
 
 namespace kiosk::ui {
 
+// From the newest view: no read of the store here.
 void SessionPickerScreen::refresh() {
-    auto list = m_ui.services.queries.sessions();
-    if (list) m_sessions = std::move(*list);
-    else m_ui.feedback = Feedback{false, list.error().describe()};
-    auto waiting = m_ui.services.work.awaitingReview();
-    m_awaitingReview = waiting ? static_cast<int>(waiting->size()) : 0;
+    auto view = m_ui.services.views.latest();
+    if (!view) return;
+    if (!view->listError.empty()) m_ui.feedback = Feedback{false, view->listError};
+    m_sessions = view->sessions;
+    m_awaitingReview = static_cast<int>(view->awaitingReview.size());
 }
 
 bool SessionPickerScreen::signInProctor() {

@@ -46,7 +46,7 @@ struct UiOptions {
     std::string defaultProctor;
     std::string siteName;
     std::filesystem::path exportDir;
-    store::Clock clock = store::systemNow;
+    domain::Clock clock = domain::systemNow;
     int utcOffsetMinutes = 0;  // a fixed offset (tests), used when utcOffsetAt is not set
     // The offset at each instant shown (the zone's rules, DST included): set by the kiosk.
     std::function<int(domain::Timestamp)> utcOffsetAt;

@@ -18,6 +18,7 @@
 #include "sync/edfi/puller.hpp"
 #include "sync/edfi/session.hpp"
 #include "sync/edfi/uploader.hpp"
+#include "sync/transport/curl_transport.hpp"
 #include "sync/outbox/outbox.hpp"
 
 #include <atomic>
@@ -47,7 +48,11 @@ struct SyncConfig {
     std::optional<std::filesystem::path> caBundle;  // a site's own CA (PEM); absent: system store
     std::chrono::milliseconds connectTimeout{10'000};
     std::chrono::milliseconds requestTimeout{60'000};
-    int concurrency = 32;       // the cap of requests in flight (the transport's window adapts below it)
+    // The cap of requests in flight; the transport's window adapts below it
+    // (and below the server's own SETTINGS_MAX_CONCURRENT_STREAMS). A far
+    // link needs its bandwidth x delay in flight: at 1 Mbit/s and 300 ms about
+    // 50 records of ~750 B; a state may set a lower cap.
+    int concurrency = 128;
     // A dead link is noticed this fast: no byte for stallTimeout with requests
     // in flight, then a probe on a fresh connection with probeTimeout.
     std::chrono::milliseconds stallTimeout{3'000};
@@ -141,6 +146,8 @@ struct PassReport {
 class SyncEngine {
 public:
     // With the real libcurl transport built from the config.
+    // The transport a kiosk runs for `config` (create() uses it; so does the rural-link benchmark).
+    static transport::TransportOptions transportOptions(const SyncConfig& config);
     static edsync::Result<std::unique_ptr<SyncEngine>, ApiError> create(SyncConfig config, std::filesystem::path databaseFile,
                                                                          PullSink* sink);
     // With any transport and clock (tests). `sink` may be null (no pull).

@@ -60,7 +60,7 @@ int prepare(const std::filesystem::path& dir, int records, int students) {
     const int sessions = (records + students - 1) / students;
     std::int64_t seq = 0;
     for (int k = 0; k < sessions && seq < records; ++k) {
-        store::SessionInfo session;
+        domain::SessionInfo session;
         session.sessionId = "BENCH-2026-WK-" + std::to_string(k + 1);
         session.assessmentIdentifier = k % 2 ? "WK-APPLIED-MATH" : "WK-WORKPLACE-DOCS";
         session.assessmentNamespace = "uri://testsite.example.org/assessment";

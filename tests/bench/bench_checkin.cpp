@@ -83,7 +83,7 @@ int main(int argc, char** argv) {
         if (auto s = store->db().deferCheckpoints(); !s) return fail(s.error().describe());
         store::DemoOptions options;
         options.students = wanted * 3 / 2 + 3;  // the demo puts two thirds in the first session
-        options.now = store::systemNow();
+        options.now = domain::systemNow();
         if (auto s = store::loadDemo(*store, options); !s) return fail(s.error().describe());
         auto sessions = store::listSessions(store->db());
         if (!sessions || sessions->empty()) return fail("no demo session");
@@ -91,7 +91,7 @@ int main(int argc, char** argv) {
         auto roster = store::rosterForSession(store->db(), sessionId);
         if (!roster) return fail(roster.error().describe());
 
-        service::AttendanceService svc(*store, store::systemNow);
+        service::AttendanceService svc(*store, domain::systemNow);
         auto opened = svc.openSession(sessionId, "Ms. Rivera");
         if (!opened.saved) return fail(opened.message);
 

@@ -78,7 +78,7 @@ int main(int argc, char** argv) {
         if (!store) return fail(store.error().describe());
         store::DemoOptions options;
         options.students = students;
-        options.now = store::systemNow();
+        options.now = domain::systemNow();
         if (auto s = store::loadDemo(*store, options); !s) return fail(s.error().describe());
         afterLoadPeak = procStatusKb("VmHWM");
         std::vector<domain::RosterEntry> entries;

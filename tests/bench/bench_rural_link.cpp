@@ -50,16 +50,7 @@ Kit makeEngine(const fs::path& dir, const std::string& base, const fs::path& ca)
     config.clientSecret = "kiosk-secret";
     config.caBundle = ca;
     if (const char* c = std::getenv("RURAL_CAP")) config.concurrency = std::atoi(c);
-    edsync::transport::TransportOptions options;
-    options.caBundle = ca;
-    options.connectTimeout = config.connectTimeout;
-    options.totalTimeout = config.requestTimeout;
-    options.maxInFlight = config.concurrency;
-    options.initialInFlight = std::min(8, config.concurrency);
-    options.maxConnections = std::min(8, config.concurrency);
-    options.stallTimeout = config.stallTimeout;
-    options.probeTimeout = config.probeTimeout;
-    options.probeUrl = edsync::edfi::Endpoints::defaults(base).discovery;
+    auto options = edsync::edfi::SyncEngine::transportOptions(config);
     auto made = edsync::transport::CurlTransport::create(options);
     if (!made) {
         std::fprintf(stderr, "bench_rural_link: %s\n", made.error().describe().c_str());

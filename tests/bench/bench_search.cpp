@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
 
     store::DemoOptions options;
     options.students = students;
-    options.now = store::systemNow();
+    options.now = domain::systemNow();
     store::RosterData roster = store::makeDemoRoster(options);
     std::vector<domain::RosterEntry> entries;
     entries.reserve(roster.students.size());

@@ -54,8 +54,8 @@ struct Station {
     std::vector<std::string> published;
 
     Station(const std::filesystem::path& file, const store::DemoOptions& demo, const std::filesystem::path& catalogue)
-        : store(open(file)), security(store, [] { return store::systemNow(); }),
-          work(store, [] { return store::systemNow(); }, security) {
+        : store(open(file)), security(store, [] { return domain::systemNow(); }),
+          work(store, [] { return domain::systemNow(); }, security) {
         if (auto s = store::loadDemo(store, demo); !s) die("demo: " + s.error().describe());
         if (auto problem = work.loadCatalogue(catalogue)) die("catalogue: " + *problem);
     }
@@ -76,7 +76,7 @@ int main(int argc, char** argv) {
     std::filesystem::create_directories(work);
     const std::filesystem::path catalogue = std::filesystem::path(KIOSK_ASSETS_DIR) / "tasks" / "work-readiness.json";
     store::DemoOptions demo;
-    demo.now = store::systemNow();
+    demo.now = domain::systemNow();
     const auto roster = store::makeDemoRoster(demo).students;
     std::printf("site catch-up benchmark (%s build), work dir %s\n", buildType(), work.c_str());
 

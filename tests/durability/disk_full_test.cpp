@@ -118,7 +118,7 @@ struct Site {
         open();
         store::DemoOptions demo;
         demo.students = 600;
-        demo.now = store::systemNow();
+        demo.now = domain::systemNow();
         REQUIRE(store::loadDemo(*store, demo).ok());
         auto sessions = store::listSessions(store->db());
         REQUIRE(sessions.ok());
@@ -126,7 +126,7 @@ struct Site {
         auto roster = store::rosterForSession(store->db(), sessionId);
         REQUIRE(roster.ok());
         for (const auto& r : *roster) students.push_back(r.student.studentUniqueId);
-        service::AttendanceService svc(*store, store::systemNow);
+        service::AttendanceService svc(*store, domain::systemNow);
         auto opened = svc.openSession(sessionId, "Ms. Rivera");
         REQUIRE(opened.saved);
         saved.push_back(opened.eventId);
@@ -134,7 +134,7 @@ struct Site {
     // One check-in of the next student; the result as the proctor sees it.
     service::ActionResult checkInNext() {
         REQUIRE(next < students.size());
-        service::AttendanceService svc(*store, store::systemNow);
+        service::AttendanceService svc(*store, domain::systemNow);
         auto r = svc.checkIn(sessionId, students[next], "Ms. Rivera", {domain::IdMethod::PhotoId, "", "", ""});
         if (r.saved) {
             saved.push_back(r.eventId);
@@ -180,7 +180,7 @@ TEST_CASE("disk full: actions fail with a message about the disk, nothing saved 
     const std::size_t savedWhenFull = site.saved.size();
 
     // Further actions of every kind are refused the same way, and change nothing.
-    service::AttendanceService svc(*site.store, store::systemNow);
+    service::AttendanceService svc(*site.store, domain::systemNow);
     for (int i = 0; i < 5; ++i) {
         auto r = site.checkInNext();
         if (!r.saved) CHECK_MESSAGE(mentionsDisk(r.message), r.message);
@@ -188,8 +188,8 @@ TEST_CASE("disk full: actions fail with a message about the disk, nothing saved 
     auto brk = svc.breakOut(site.sessionId, site.students[0], "Ms. Rivera");
     if (!brk.saved) CHECK_MESSAGE(mentionsDisk(brk.message), brk.message);
     else site.saved.push_back(brk.eventId);
-    service::SecurityService security(*site.store, store::systemNow);
-    service::WorkService work(*site.store, store::systemNow, security);
+    service::SecurityService security(*site.store, domain::systemNow);
+    service::WorkService work(*site.store, domain::systemNow, security);
     auto catalogue = work.loadCatalogue(KIOSK_TASK_CATALOGUE);
     if (catalogue) CHECK_MESSAGE(mentionsDisk(*catalogue), *catalogue);
 

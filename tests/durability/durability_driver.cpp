@@ -185,8 +185,8 @@ Withdrawal withdrawalFor(const std::string& sessionId, const std::string& studen
 class Driver {
 public:
     Driver(const Options& o, store::Store& s, const app::KioskConfig* site)
-        : m_options(o), m_store(s), m_site(site), m_rng(o.seed), m_attendance(s, store::systemNow), m_security(s, store::systemNow),
-          m_work(s, store::systemNow, m_security), m_queries(s) {}
+        : m_options(o), m_store(s), m_site(site), m_rng(o.seed), m_attendance(s, domain::systemNow), m_security(s, domain::systemNow),
+          m_work(s, domain::systemNow, m_security), m_queries(s) {}
 
     void setUp();
     void startSync();
@@ -203,11 +203,11 @@ private:
 
     std::int64_t eventSeq(const std::string& table, const std::string& eventId);
     std::int64_t outboxVersion(std::string_view resource, const std::string& key);
-    void reportAttendance(const store::SessionInfo& session, const std::string& studentId, const service::ActionResult& r);
+    void reportAttendance(const domain::SessionInfo& session, const std::string& studentId, const service::ActionResult& r);
     void reportWork(const std::string& entryId);
 
     void attendanceStep();
-    bool withdrawalStep(const store::SessionInfo& info, const std::string& student, const service::StudentDetail& detail);
+    bool withdrawalStep(const domain::SessionInfo& info, const std::string& student, const service::StudentDetail& detail);
     void workDraft();
     void workSubmit();
     void workReview();
@@ -221,7 +221,7 @@ private:
     service::SecurityService m_security;
     service::WorkService m_work;
     service::SessionQueries m_queries;
-    std::vector<store::SessionInfo> m_sessions;
+    std::vector<domain::SessionInfo> m_sessions;
     std::vector<std::vector<std::string>> m_rosters;  // per session
     std::vector<std::string> m_students;
     std::unique_ptr<edsync::edfi::SyncEngine> m_engine;
@@ -249,7 +249,7 @@ std::int64_t Driver::outboxVersion(std::string_view resource, const std::string&
     return (*s)->localVersion;
 }
 
-void Driver::reportAttendance(const store::SessionInfo& session, const std::string& studentId, const service::ActionResult& r) {
+void Driver::reportAttendance(const domain::SessionInfo& session, const std::string& studentId, const service::ActionResult& r) {
     say("committed event " + r.eventId + " " + std::to_string(eventSeq("event", r.eventId)));
     std::string key = store::studentAssessmentKey(session, studentId);
     say("committed outbox " + std::string(store::kStudentAssessments) + " " + key + " " +
@@ -275,7 +275,7 @@ void Driver::setUp() {
         demo.students = m_options.students;
         demo.seed = durability::kRosterSeed;
         demo.now = m_options.demoNowMs != 0 ? domain::Timestamp{std::chrono::milliseconds{m_options.demoNowMs}}
-                                            : store::systemNow() - std::chrono::minutes{40};
+                                            : domain::systemNow() - std::chrono::minutes{40};
         if (auto s = store::loadDemo(m_store, demo); !s) die("demo roster: " + s.error().describe());
         auto p = m_security.setProctor(std::string(durability::kProctorId), std::string(durability::kProctorName),
                                        std::string(durability::kProctorPin));
@@ -450,7 +450,7 @@ void Driver::attendanceStep() {
 // A wrong student's sitting (withdrawalFor). False: take the ordinary step
 // (an Expected sitting is checked in or marked a no-show first; AfterSync
 // waits for the state to hold the record).
-bool Driver::withdrawalStep(const store::SessionInfo& info, const std::string& student, const service::StudentDetail& detail) {
+bool Driver::withdrawalStep(const domain::SessionInfo& info, const std::string& student, const service::StudentDetail& detail) {
     const Withdrawal w = withdrawalFor(info.sessionId, student, m_round);
     if (w == Withdrawal::None || detail.history.empty()) return false;
     const auto& newest = detail.history.back().event;

@@ -69,7 +69,7 @@ int main(int argc, char** argv) {
     origin.setRosterShare(store::makeRosterShare(std::move(share)));
 
     const auto now = *domain::parseIso8601("2026-11-23T12:55:00Z");
-    store::Clock clock = [now] { return now; };
+    domain::Clock clock = [now] { return now; };
     service::SecurityService security(origin, clock);
     service::AttendanceService attendance(origin, clock);
     service::WorkService work(origin, clock, security);

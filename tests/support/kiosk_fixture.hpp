@@ -23,7 +23,7 @@ public:
     void set(domain::Timestamp t) { *m_now = t; }
     void setMinute(int m) { *m_now = atMinute(m); }
     domain::Timestamp now() const { return *m_now; }
-    store::Clock clock() const {
+    domain::Clock clock() const {
         auto p = m_now;
         return [p] { return *p; };
     }
@@ -39,7 +39,7 @@ inline constexpr const char* kProctor = "Ms. Rivera";
 // Two sessions; five students in the math one, two in the documents one.
 inline store::RosterData smallRoster() {
     store::RosterData d;
-    store::SessionInfo math;
+    domain::SessionInfo math;
     math.sessionId = kMathSession;
     math.assessmentIdentifier = "WK-APPLIED-MATH";
     math.assessmentNamespace = "uri://testsite.example.org/assessment";
@@ -48,7 +48,7 @@ inline store::RosterData smallRoster() {
     math.title = "WorkKeys Applied Math";
     math.room = "Room 114";
     math.scheduledStart = sessionStart();
-    store::SessionInfo docs = math;
+    domain::SessionInfo docs = math;
     docs.sessionId = kDocsSession;
     docs.assessmentIdentifier = "WK-WORKPLACE-DOCS";
     docs.title = "WorkKeys Workplace Documents";

@@ -568,7 +568,7 @@ TEST_CASE("in Spanish, a student's scheduled accommodations are named in Spanish
     test::UiHarness h(f.store, f.clock(), 1280, 800);
     h.openFirstSession();
     auto roster = store::rosterForSession(f.store.db(), test::kMathSession).value();
-    auto withAccommodation = std::find_if(roster.begin(), roster.end(), [](const store::RosterRow& r) { return !r.scheduledAccommodations.empty(); });
+    auto withAccommodation = std::find_if(roster.begin(), roster.end(), [](const domain::RosterRow& r) { return !r.scheduledAccommodations.empty(); });
     REQUIRE(withAccommodation != roster.end());
     const std::string code(domain::descriptorCodeValue(withAccommodation->scheduledAccommodations.front()));
     auto es = accessibility::Strings::load(accessibility::findAssetsDir() / "strings", "es").first;

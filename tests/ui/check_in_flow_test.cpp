@@ -28,7 +28,7 @@ struct Fixture {
         demo.now = now;  // session 1 started 10 minutes before "now"
         REQUIRE(store::loadDemo(store, demo).ok());
     }
-    store::Clock clock() {
+    domain::Clock clock() {
         return [this] { return now; };
     }
     std::vector<domain::AttendanceEvent> events(const std::string& student) {
@@ -219,7 +219,7 @@ TEST_CASE("a roster changed under an open session with a query typed: Enter open
     auto roster = store::rosterForSession(f.store.db(), "RHS-2026-WK-AM-114").value();
     REQUIRE(roster.size() > 3);
     REQUIRE(roster.front().student.lastSurname != "Aaronson");
-    store::Student renamed = roster.back().student;
+    domain::Student renamed = roster.back().student;
     const std::string withdrawnId = roster[roster.size() - 2].student.studentUniqueId;
     REQUIRE(withdrawnId != "S100001");
     renamed.firstName = "Abe";
@@ -228,7 +228,7 @@ TEST_CASE("a roster changed under an open session with a query typed: Enter open
     auto withdraw = f.store.db().prepare("DELETE FROM registration WHERE session_id = ?1 AND student_unique_id = ?2;").value();
     withdraw.bind(1, "RHS-2026-WK-AM-114").bind(2, withdrawnId);
     REQUIRE(withdraw.run().ok());
-    REQUIRE(store::upsertRegistration(f.store.db(), store::Registration{"RHS-2026-WK-AM-114", "S100003", {}, false}).ok());
+    REQUIRE(store::upsertRegistration(f.store.db(), domain::Registration{"RHS-2026-WK-AM-114", "S100003", {}, false}).ok());
     auto after = store::rosterForSession(f.store.db(), "RHS-2026-WK-AM-114").value();
     REQUIRE(after.size() == roster.size());
     REQUIRE(after.front().student.studentUniqueId == renamed.studentUniqueId);

@@ -51,7 +51,7 @@ struct Site {
         REQUIRE(security.setSecondFactor(service::SecondFactor::Pin).ok());
         REQUIRE(security.setStudentPin("S100001", "4321").saved);
     }
-    store::Clock clock() {
+    domain::Clock clock() {
         return [this] { return now; };
     }
 };

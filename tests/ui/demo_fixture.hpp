@@ -24,7 +24,7 @@ struct DemoFixture {
         demo.now = now;
         REQUIRE(store::loadDemo(store, demo).ok());
     }
-    store::Clock clock() {
+    domain::Clock clock() {
         return [this] { return now; };
     }
     std::vector<domain::AttendanceEvent> events(const std::string& student) {

@@ -214,7 +214,7 @@ TEST_CASE("the whole room at the largest text (300 %): fewer columns, never wide
 }
 
 TEST_CASE("sorting the board: by seat as people read seats, by status with the still-expected first, ties in the order given") {
-    std::vector<store::RosterRow> roster(4);
+    std::vector<domain::RosterRow> roster(4);
     roster[0].seat = "B10";
     roster[0].presence = domain::Presence::Present;
     roster[1].seat = "B9";

@@ -14,7 +14,7 @@
 
 namespace kiosk::test {
 
-UiHarness::UiHarness(store::Store& store, store::Clock clock, float width, float height, accessibility::SpeechSink* speech,
+UiHarness::UiHarness(store::Store& store, domain::Clock clock, float width, float height, accessibility::SpeechSink* speech,
                      const std::string& language, std::function<int(domain::Timestamp)> utcOffsetAt)
     : m_attendance(store, clock), m_queries(store), m_views(m_queries), m_security(store, clock), m_work(store, clock, m_security), m_sync(store) {
     (void)m_work.loadCatalogue(accessibility::findAssetsDir() / "tasks" / "work-readiness.json");

@@ -21,7 +21,7 @@ namespace kiosk::test {
 class UiHarness {
 public:
     // `utcOffsetAt`: the zone's offset at each instant, as the kiosk sets it; none means UTC.
-    UiHarness(store::Store& store, store::Clock clock, float width = 1280, float height = 800,
+    UiHarness(store::Store& store, domain::Clock clock, float width = 1280, float height = 800,
               accessibility::SpeechSink* speech = nullptr, const std::string& language = "en",
               std::function<int(domain::Timestamp)> utcOffsetAt = {});
     ~UiHarness();

@@ -57,7 +57,7 @@ struct Machine {
         applier.retryParked();
         return out;
     }
-    std::vector<store::RosterRow> roster(const std::string& session) {
+    std::vector<domain::RosterRow> roster(const std::string& session) {
         auto r = store::rosterForSession(store.db(), session);
         REQUIRE(r.ok());
         return *r;
@@ -95,7 +95,7 @@ std::string rosterFile(const store::RosterData& d) {
     return root.dump();
 }
 
-std::vector<std::string> names(const std::vector<store::RosterRow>& rows) {
+std::vector<std::string> names(const std::vector<domain::RosterRow>& rows) {
     std::vector<std::string> out;
     for (const auto& r : rows) out.push_back(r.student.studentUniqueId + " " + r.student.displayName());
     return out;

@@ -101,7 +101,7 @@ TEST_CASE("descriptor values the state lists under its own names are written as 
     CHECK(shared.size() == 1);
 
     // A no-show's record names the state's value.
-    store::SessionInfo session;
+    domain::SessionInfo session;
     session.sessionId = "ADM-1";
     session.assessmentIdentifier = "WK";
     session.assessmentNamespace = "uri://testsite.example.org/assessment";

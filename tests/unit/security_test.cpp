@@ -31,12 +31,12 @@ struct Site {
         store.reset();
         store.emplace(std::move(store::Store::open(dir / "kiosk.db").value()));
     }
-    store::Clock clock() {
+    domain::Clock clock() {
         return [this] { return now; };
     }
     void loadRoster() {
         store::RosterData data;
-        store::SessionInfo s;
+        domain::SessionInfo s;
         s.sessionId = "ADM-1";
         s.assessmentIdentifier = "WK";
         s.assessmentNamespace = "uri://x";
@@ -44,9 +44,9 @@ struct Site {
         s.title = "WK";
         s.scheduledStart = now;
         data.sessions = {s};
-        data.students = {store::Student{"S1", "Zoë", "", "Ñúñez", "2009-04-02", "11"}, store::Student{"S2", "Łukasz", "", "Dvořák", "2008-12-31", "12"}};
-        data.registrations = {store::Registration{"ADM-1", "S1", {"uri://x/AccommodationDescriptor#Large print"}, false},
-                              store::Registration{"ADM-1", "S2", {}, false}};
+        data.students = {domain::Student{"S1", "Zoë", "", "Ñúñez", "2009-04-02", "11"}, domain::Student{"S2", "Łukasz", "", "Dvořák", "2008-12-31", "12"}};
+        data.registrations = {domain::Registration{"ADM-1", "S1", {"uri://x/AccommodationDescriptor#Large print"}, false},
+                              domain::Registration{"ADM-1", "S2", {}, false}};
         REQUIRE(store::writeRoster(store->db(), data).ok());
     }
     std::vector<std::string> actions() {
@@ -369,7 +369,7 @@ TEST_CASE("a copied database alone: 10^6 guesses at each of 5 students' birth da
                                         {"S4", "2008-07-19", "860042"},
                                         {"S5", "1999-02-28", "7741"}};
     store::RosterData data;
-    store::SessionInfo session;
+    domain::SessionInfo session;
     session.sessionId = "ADM-1";
     session.assessmentIdentifier = "WK";
     session.assessmentNamespace = "uri://x";
@@ -378,8 +378,8 @@ TEST_CASE("a copied database alone: 10^6 guesses at each of 5 students' birth da
     session.scheduledStart = site.now;
     data.sessions = {session};
     for (const auto& p : people) {
-        data.students.push_back(store::Student{p.id, "First", "", "Last", p.birthDate, "11"});
-        data.registrations.push_back(store::Registration{"ADM-1", p.id, {}, false});
+        data.students.push_back(domain::Student{p.id, "First", "", "Last", p.birthDate, "11"});
+        data.registrations.push_back(domain::Registration{"ADM-1", p.id, {}, false});
     }
     REQUIRE(store::writeRoster(site.store->db(), data).ok());
     for (const auto& p : people)

@@ -55,7 +55,7 @@ struct Kiosk {
     std::int64_t studentEvents(const std::string& id) {
         return queryInt(db(), "SELECT count(*) FROM event WHERE student_unique_id = " + sqlQuote(id) + ";");
     }
-    store::SessionInfo session(const std::string& id = kMathSession) {
+    domain::SessionInfo session(const std::string& id = kMathSession) {
         auto s = store::findSession(db(), id);
         REQUIRE(s.ok());
         REQUIRE(s->has_value());
@@ -88,7 +88,7 @@ struct Kiosk {
     json detail(const std::string& student) {
         return json::parse(queryText(db(), "SELECT detail FROM attendance WHERE student_unique_id = " + sqlQuote(student) + ";"));
     }
-    store::SessionCounts counts(const std::string& sessionId = kMathSession) {
+    domain::SessionCounts counts(const std::string& sessionId = kMathSession) {
         auto c = store::countsForSession(db(), sessionId);
         REQUIRE(c.ok());
         return *c;
@@ -561,7 +561,7 @@ TEST_CASE("a single no-show with a reason") {
 TEST_CASE("a walk-in is flagged, added to the roster, and can then check in") {
     Kiosk k;
     k.open();
-    store::Student walkIn{"S900001", "Kwame", "", "Okafor", "2009-05-05"};
+    domain::Student walkIn{"S900001", "Kwame", "", "Okafor", "2009-05-05"};
     refused(k, [&] { return k.svc.addWalkIn(kMathSession, {"", "Kwame", "", "Okafor", ""}, kProctor); }, "student ID");
     refused(k, [&] { return k.svc.addWalkIn(kMathSession, {"S900001", "", "", "Okafor", ""}, kProctor); }, "name");
     refused(k, [&] { return k.svc.addWalkIn(kMathSession, {"S900001", "Kwame", "", "", ""}, kProctor); }, "name");

@@ -1,15 +1,18 @@
-// The check-in screen's read model: built off the caller's thread, brought up
+// The proctor screens' read model: built off the caller's thread, brought up
 // to date by any connection's commit without being asked, and waited for
 // after this window's own commit (docs/architecture.md, "Read models").
 #include "kiosk/service/attendance_service.hpp"
 #include "kiosk/service/session_views.hpp"
+#include "kiosk/service/work_service.hpp"
 #include "kiosk/store/roster_import.hpp"
 #include "support/eventually.hpp"
 #include "support/kiosk_fixture.hpp"
 #include "support/temp_dir.hpp"
+#include "sync/site/site_store.hpp"
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 
@@ -63,10 +66,10 @@ TEST_CASE("a session view is built on its own thread, and another connection's c
     CHECK(second->version > first->version);
     CHECK(second->snapshot.counts.present == 1);
     // The banner's count comes with it, read off the caller's thread too.
-    REQUIRE(views.outboxCounts());
-    CHECK(views.outboxCounts()->pending == 1);
+    REQUIRE(views.outboxTally());
+    CHECK(views.outboxTally()->waiting == 1);
     REQUIRE(first->outbox);
-    CHECK(first->outbox->pending == 0);
+    CHECK(first->outbox->waiting == 0);
     // Immutable: the first view still says what it said.
     CHECK(presenceOf(*first, "S100001") == domain::Presence::Expected);
     // The roster's order and revision did not move with a status.
@@ -86,7 +89,7 @@ TEST_CASE("after this window's own commit, invalidate waits for the view that sh
     CHECK(presenceOf(*views.latest(), "S100002") == domain::Presence::Present);
 }
 
-TEST_CASE("a session that does not exist gives a view with the reason, and watching nothing stops the views") {
+TEST_CASE("a session that does not exist gives a view with the reason, and watching nothing leaves the lists alone") {
     Site site;
     service::SessionViews views(site.dir.path() / "kiosk.db", site.store.db().sealingKey(), [] {});
     views.watch(std::string("NO-SUCH-SESSION"));
@@ -94,7 +97,11 @@ TEST_CASE("a session that does not exist gives a view with the reason, and watch
     REQUIRE(views.latest()->error);
     CHECK(views.latest()->error->find("no such session") != std::string::npos);
     views.watch(std::nullopt);
-    CHECK_FALSE(views.pending());
+    REQUIRE(eventually([&] { return !views.pending(); }));
+    CHECK(views.latest()->sessionId.empty());
+    CHECK_FALSE(views.latest()->error);
+    CHECK(views.latest()->snapshot.roster.empty());
+    CHECK_FALSE(views.latest()->sessions.empty());
 }
 
 TEST_CASE("built inline (a store in memory, the headless tests): the view is there as soon as it is asked for") {
@@ -107,5 +114,41 @@ TEST_CASE("built inline (a store in memory, the headless tests): the view is the
     REQUIRE(views.latest());
     CHECK(views.latest()->snapshot.roster.size() == 5);
     CHECK_FALSE(views.pending());
-    CHECK_FALSE(views.outboxCounts());  // counted by the caller, as before
+    CHECK_FALSE(views.outboxTally());  // counted by the caller, as before
+}
+
+TEST_CASE("every view carries what the other proctor screens list: the sessions, submitted tasks by name, the hub's line") {
+    Site site;
+    service::SessionViews views(site.dir.path() / "kiosk.db", site.store.db().sealingKey(), [] {});
+    REQUIRE(eventually([&] { return views.latest() != nullptr && !views.pending(); }));  // no session watched: the lists alone
+    auto first = views.latest();
+    CHECK(first->listError.empty());
+    auto math = std::find_if(first->sessions.begin(), first->sessions.end(),
+                             [](const service::SessionSummary& s) { return s.info.sessionId == kMathSession; });
+    REQUIRE(math != first->sessions.end());
+    CHECK(math->info.openedAt.has_value());
+    CHECK(first->awaitingReview.empty());
+    CHECK_FALSE(first->siteHub);
+
+    // A lab machine's submission and the site link's report, each committed on another connection.
+    auto other = store::Store::open(site.dir.path() / "kiosk.db");
+    REQUIRE(other.ok());
+    service::SecurityService security(*other, site.clock.clock());
+    service::WorkService work(*other, site.clock.clock(), security);
+    REQUIRE_FALSE(work.loadCatalogue(std::filesystem::path(KIOSK_ASSETS_DIR) / "tasks" / "work-readiness.json").has_value());
+    auto draft = work.saveDraft("S100001", "", {"comm-customer", "2026-11-20", 45, "Riverbend Hardware", "Helped customers at the counter."});
+    REQUIRE(draft.saved);
+    REQUIRE(work.submit("S100001", draft.eventId).saved);
+    edsync::site::LinkReport report;
+    report.connected = true;
+    report.updatedUnixMs = domain::systemNow().time_since_epoch().count();  // the worker dates it by the real clock
+    REQUIRE(edsync::site::saveLinkReport(other->db(), report).ok());
+
+    REQUIRE(eventually([&] { return views.latest()->awaitingReview.size() == 1 && views.latest()->siteHub.has_value(); }));
+    auto second = views.latest();
+    CHECK(second->awaitingReview[0].name == "Zoë Ñúñez");
+    CHECK(second->awaitingReview[0].entry.studentId == "S100001");
+    CHECK(second->siteHub->linked);
+    CHECK(second->siteHub->connected);
+    CHECK(first->awaitingReview.empty());  // the first view is unchanged
 }

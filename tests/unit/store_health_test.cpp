@@ -58,7 +58,7 @@ std::string makeStore(const std::filesystem::path& file, int students, int pendi
     REQUIRE(store.ok());
     store::DemoOptions demo;
     demo.students = students;
-    demo.now = store::systemNow();
+    demo.now = domain::systemNow();
     REQUIRE(store::loadDemo(*store, demo).ok());
     {
         auto tx = edsync::sqlite::Transaction::begin(store->db());

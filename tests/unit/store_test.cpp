@@ -103,7 +103,7 @@ std::vector<std::vector<std::string>> parseCsv(const std::string& text) {
     return rows;
 }
 
-store::SessionInfo mathSession() { return smallRoster().sessions[0]; }
+domain::SessionInfo mathSession() { return smallRoster().sessions[0]; }
 
 domain::AttendanceEvent ev(domain::EventKind kind, int minute, std::int64_t seq) {
     domain::AttendanceEvent e;
@@ -322,7 +322,7 @@ TEST_CASE("events read back with every field, in seq order") {
         CHECK(b.hlc.counter == static_cast<std::uint32_t>(b.seq));
     }
 
-    auto h = store::history(*back);
+    auto h = domain::history(*back);
     REQUIRE(h.size() == 3);
     CHECK_FALSE(h[0].withdrawn);
     CHECK(h[1].withdrawn);
@@ -586,7 +586,7 @@ TEST_CASE("the session report has a header and one row per student, quoted and d
     clock.setMinute(80);
     REQUIRE(svc.checkOut(kMathSession, "S100001", kProctor).saved);
 
-    REQUIRE(store::appendAudit(s.db(), s.kioskId(), store::systemNow(), "technician", "test.export", "{}").ok());
+    REQUIRE(store::appendAudit(s.db(), s.kioskId(), domain::systemNow(), "technician", "test.export", "{}").ok());
     auto csv = store::sessionReportCsv(s.db(), kMathSession);
     REQUIRE(csv.ok());
     auto rows = parseCsv(*csv);

@@ -1,4 +1,5 @@
 #include "kiosk/service/attendance_service.hpp"
+#include "kiosk/app/sync_wiring.hpp"
 #include "kiosk/service/sync_view.hpp"
 #include "kiosk/store/demo_data.hpp"
 #include "kiosk/store/edfi_mapping.hpp"
@@ -105,11 +106,11 @@ TEST_CASE("the summary turns the engine's status into what the proctor reads") {
     st.clockWarning = true;
     st.drainRatePerSecond = 50;
     st.counts.pending = 1000;
-    auto sum = service::summarise(st);
+    auto sum = app::summarise(st);
     CHECK(sum.connection == service::SyncSummary::Connection::Online);
     CHECK(sum.clockOffsetSeconds == -400);
     CHECK(sum.clockWarning);
     CHECK(sum.secondsLeft == 21);
     st.drainRatePerSecond = 0;
-    CHECK_FALSE(service::summarise(st).secondsLeft.has_value());
+    CHECK_FALSE(app::summarise(st).secondsLeft.has_value());
 }

@@ -18,7 +18,7 @@ struct Lab {
     service::WorkService work{store, [this] { return now; }, security};
     Lab() {
         store::RosterData data;
-        data.students = {store::Student{"S1", "Zoë", "", "Ñúñez", "", ""}};
+        data.students = {domain::Student{"S1", "Zoë", "", "Ñúñez", "", ""}};
         REQUIRE(store::writeRoster(store.db(), data).ok());
         REQUIRE_FALSE(work.loadCatalogue(std::filesystem::path(KIOSK_ASSETS_DIR) / "tasks" / "work-readiness.json").has_value());
         REQUIRE(security.setProctor("P1", "Mr. Okafor", "2468").saved);

@@ -36,7 +36,7 @@ namespace {
 
 constexpr int kStudents = 30;
 
-domain::Timestamp now() { return store::systemNow(); }
+domain::Timestamp now() { return domain::systemNow(); }
 
 std::vector<std::vector<std::string>> rows(Database& db, const std::string& sql, int columns) {
     std::vector<std::vector<std::string>> out;
@@ -75,7 +75,7 @@ void v1AppendEvent(Database& db, const std::string& session, const std::optional
 
 // What a v1 kiosk did for one proctor action. `history` holds the student's
 // earlier events (release 1 replayed them from its own table).
-void v1Record(Database& db, const store::SessionInfo& session, const std::string& student, domain::AttendanceEvent e,
+void v1Record(Database& db, const domain::SessionInfo& session, const std::string& student, domain::AttendanceEvent e,
               std::vector<domain::AttendanceEvent>& history) {
     auto tx = edsync::sqlite::Transaction::begin(db);
     REQUIRE(tx.ok());
@@ -165,7 +165,7 @@ Database makeV1(const std::filesystem::path& file, std::vector<std::string>& che
     auto sessions = store::listSessions(db);
     REQUIRE(sessions.ok());
     REQUIRE(sessions->size() == 2);
-    const store::SessionInfo first = sessions->front();
+    const domain::SessionInfo first = sessions->front();
     {
         auto tx = edsync::sqlite::Transaction::begin(db);
         REQUIRE(tx.ok());
@@ -255,7 +255,7 @@ void upgradeAndUse(const std::filesystem::path& file, const V1Contents& before, 
 
     // The kiosk works on it: a new check-in, a check-out of a student checked
     // in under v1 (the old history replays), and v2 features.
-    service::AttendanceService attendance(s, store::systemNow);
+    service::AttendanceService attendance(s, domain::systemNow);
     auto sessions = store::listSessions(db);
     REQUIRE(sessions.ok());
     const std::string sessionId = sessions->front().sessionId;
@@ -289,7 +289,7 @@ void upgradeAndUse(const std::filesystem::path& file, const V1Contents& before, 
 
     // v1's plain birth dates become hashes (the second factor of sign-in):
     // until then a v1 student cannot sign in with a birth date.
-    service::SecurityService security(s, store::systemNow);
+    service::SecurityService security(s, domain::systemNow);
     const std::string birthDate = rows(db, "SELECT birth_date FROM student WHERE student_unique_id = '" + newcomer + "';", 1).at(0).at(0);
     REQUIRE_FALSE(birthDate.empty());
     CHECK_FALSE(security.signIn(newcomer, birthDate).ok);
@@ -302,7 +302,7 @@ void upgradeAndUse(const std::filesystem::path& file, const V1Contents& before, 
     CHECK(scalar(db, "SELECT count(*) FROM student WHERE grade_level = '';") == kStudents);
     auto proctor = security.setProctor("P001", "Ms. Rivera", "2468");
     CHECK_MESSAGE(proctor.saved, proctor.message);
-    service::WorkService work(s, store::systemNow, security);
+    service::WorkService work(s, domain::systemNow, security);
     REQUIRE_FALSE(work.loadCatalogue(KIOSK_TASK_CATALOGUE).has_value());
     domain::EntryFields f{"comm-written", "", 30, "Riverbend Hardware", "Wrote the weekly stock report."};
     auto draft = work.saveDraft(newcomer, "", f);

@@ -64,8 +64,8 @@ int importTasks(store::Store& store, const std::filesystem::path& file) {
         std::cerr << "import-tasks: " << printable(text.error()) << "\n";
         return InputError;
     }
-    service::SecurityService security(store, store::systemNow);
-    service::WorkService work(store, store::systemNow, security);
+    service::SecurityService security(store, domain::systemNow);
+    service::WorkService work(store, domain::systemNow, security);
     // Recorded first: a change the audit log cannot hold is not made.
     if (auto a = security.audit("technician", "settings.task_catalogue", nlohmann::json{{"file", file.filename().string()}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)); !a) {
         std::cerr << "import-tasks: not installed, the audit log cannot be written: " << a.error().describe() << "\n";
@@ -114,7 +114,7 @@ void addDataCommands(CLI::App& app, Context& ctx) {
             if (!store) return code;
             store::DemoOptions options;
             options.students = *demoStudents;
-            options.now = store::systemNow();
+            options.now = domain::systemNow();
             if (auto s = store::loadDemo(*store, options); !s) {
                 std::cerr << "demo: " << s.error().describe() << "\n";
                 return static_cast<int>(DataError);
@@ -156,7 +156,7 @@ void addDataCommands(CLI::App& app, Context& ctx) {
             auto store = ctx.openStore(code);
             if (!store) return code;
             // Birth dates stored in clear by a schema-1 release become hashes now.
-            if (auto hashed = service::SecurityService(*store, store::systemNow).hashBirthDates(); hashed && *hashed > 0)
+            if (auto hashed = service::SecurityService(*store, domain::systemNow).hashBirthDates(); hashed && *hashed > 0)
                 std::cout << *hashed << " birth date(s) now kept only as hashes\n";
             std::cout << "database " << store->db().path().string() << " at schema version " << store->schemaVersion() << " (this build: "
                       << store::latestSchemaVersion() << ")\n";

@@ -137,7 +137,7 @@ int enrol(Context& ctx, const EnrolOptions& o) {
             return DataError;
         }
     }
-    service::SecurityService security(*store, store::systemNow);
+    service::SecurityService security(*store, domain::systemNow);
     if (!security.audit("technician", "kiosk.enrol",
                         nlohmann::json{{"site", request.siteId}, {"kioskName", request.kioskName}, {"baseUrl", request.baseUrl},
                                        {"check", static_cast<int>(check.outcome)}, {"written", files.has_value()}}

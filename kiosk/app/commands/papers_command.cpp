@@ -82,7 +82,7 @@ int runPapers(Context& ctx, PapersOptions o) {
     int code = Ok;
     auto store = ctx.openStoreForReading(code);
     if (!store) return code;
-    papers::LocalClock clock{store::systemNow(), [](domain::Timestamp t) { return store::localUtcOffsetMinutes(t); }};
+    papers::LocalClock clock{domain::systemNow(), [](domain::Timestamp t) { return store::localUtcOffsetMinutes(t); }};
     auto model = papers::buildSessionPapers(*store, o.sessionId, clock);
     if (!model) {
         bool unknown = model.error().code == 12;

@@ -168,7 +168,7 @@ int rescue(Context& ctx, const std::filesystem::path& to, bool withoutWal) {
         detail[t.table] = {{"recovered", t.copied}, {"lost", lost}};
     }
     if (pending) std::cout << "records waiting for the state kept: " << pending->pending << " (needs attention: " << pending->needsAttention << ")\n";
-    if (auto a = service::SecurityService(*rescued, store::systemNow).audit("technician", "store.rescued", nlohmann::json{{"tables", detail}}.dump()); !a)
+    if (auto a = service::SecurityService(*rescued, domain::systemNow).audit("technician", "store.rescued", nlohmann::json{{"tables", detail}}.dump()); !a)
         std::cerr << "rescue: note: the rescue could not be added to the new store's audit log: " << a.error().describe() << "\n";
     std::cout << "The damaged files are unchanged. Next: stop the kiosk and its sync service, move " << source.string()
               << " (and its -wal, -shm, .id) aside, copy kiosk.db and kiosk.db.id from " << to.string() << " into "

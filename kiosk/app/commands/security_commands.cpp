@@ -25,7 +25,7 @@ void addSecurityCommands(CLI::App& app, Context& ctx) {
             int code = Ok;
             auto store = ctx.openStore(code);
             if (!store) return code;
-            service::SecurityService security(*store, store::systemNow);
+            service::SecurityService security(*store, domain::systemNow);
             std::string pin = readSecret("PIN for " + *proctorId + " (4-8 digits): ");
             auto r = security.setProctor(*proctorId, *proctorName, pin, *staffId);
             std::cerr << (r.saved ? r.message : "set-proctor-pin: " + r.message) << "\n";
@@ -41,7 +41,7 @@ void addSecurityCommands(CLI::App& app, Context& ctx) {
             int code = Ok;
             auto store = ctx.openStore(code);
             if (!store) return code;
-            service::SecurityService security(*store, store::systemNow);
+            service::SecurityService security(*store, domain::systemNow);
             std::string pin = readSecret("PIN for the student (4-8 digits): ");
             auto r = security.setStudentPin(*studentId, pin);
             if (!r.saved) std::cerr << "set-student-pin: " << r.message << "\n";
@@ -57,7 +57,7 @@ void addSecurityCommands(CLI::App& app, Context& ctx) {
             int code = Ok;
             auto store = ctx.openStore(code);
             if (!store) return code;
-            service::SecurityService security(*store, store::systemNow);
+            service::SecurityService security(*store, domain::systemNow);
             // Recorded first: a change the audit log cannot hold is not made.
             if (auto a = security.audit("technician", "settings.second_factor", nlohmann::json{{"factor", *factor}}.dump()); !a) {
                 std::cerr << "second-factor: not changed, the audit log cannot be written: " << a.error().describe() << "\n";

@@ -67,7 +67,7 @@ int exportPending(Context& ctx, const std::filesystem::path& file) {
     bundle.manifest.kioskName = config->kioskName;
     bundle.manifest.siteId = config->site ? config->site->id : store->siteId();
     bundle.manifest.siteName = store->siteName();
-    bundle.manifest.createdAt = domain::formatUtc(store::systemNow());
+    bundle.manifest.createdAt = domain::formatUtc(domain::systemNow());
     for (auto& r : *pending)
         bundle.records.push_back({r.resource, r.naturalKey, r.version, std::move(r.json), std::move(r.etag), std::move(r.identity)});
     auto facts = store::allFacts(store->db());
@@ -95,7 +95,7 @@ int exportPending(Context& ctx, const std::filesystem::path& file) {
         // file's signed manifest is the record of this export.
         std::cerr << "export-pending: note: this export is not in the audit log (the store is read-only here)\n";
     } else {
-        service::SecurityService security(*store, store::systemNow);
+        service::SecurityService security(*store, domain::systemNow);
         if (auto a = security.audit("technician", "usb.export",
                                     nlohmann::json{{"records", bundle.records.size()}, {"file", file.filename().string()}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
             !a) {
@@ -213,7 +213,7 @@ int importPending(Context& ctx, const std::filesystem::path& file) {
         return InputError;
     }
     auto opened = openBundle(bytes, *key);
-    service::SecurityService security(*store, store::systemNow);
+    service::SecurityService security(*store, domain::systemNow);
     if (!opened) {
         const auto& e = opened.error();
         std::cerr << "import-pending: " << printable(file.filename().string()) << ": " << printable(e.message) << "\n";

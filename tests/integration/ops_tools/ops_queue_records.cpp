@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
         std::cerr << "ops-queue-records: " << store.error().describe() << "\n";
         return 4;
     }
-    kiosk::service::AttendanceService service(*store, kiosk::store::systemNow);
+    kiosk::service::AttendanceService service(*store, kiosk::domain::systemNow);
     const std::string proctor = "Ms. Rivera";
     auto sessions = kiosk::store::listSessions(store->db());
     if (!sessions) return 4;
