@@ -66,7 +66,7 @@ void SessionViews::invalidate(std::chrono::milliseconds wait) {
     const std::uint64_t asked = m_nextVersion;  // the next view built starts after this request
     m_wake.notify_all();
     if (wait.count() > 0)
-        m_built.wait_for(lock, wait, [&] { return m_stopping || (m_latest && m_latest->version >= asked); });
+        m_built.wait_for(lock, wait, [&] { return m_stopping || m_cannotOpen || (m_latest && m_latest->version >= asked); });
 }
 
 void SessionViews::tick() {
@@ -162,7 +162,10 @@ void SessionViews::run() {
                 std::lock_guard lock(m_mutex);
                 m_cannotOpen = !opened;
             }
-            if (!opened) continue;  // the next turn tries again; the screen keeps its last view
+            if (!opened) {
+                m_built.notify_all();  // nobody waits for a view that cannot come
+                continue;              // the next turn tries again; the screen keeps its last view
+            }
             db.emplace(std::move(*opened));
             if (m_sealingKey) db->setSealingKey(*m_sealingKey);
         }

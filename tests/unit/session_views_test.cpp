@@ -152,3 +152,14 @@ TEST_CASE("every view carries what the other proctor screens list: the sessions,
     CHECK(second->siteHub->connected);
     CHECK(first->awaitingReview.empty());  // the first view is unchanged
 }
+
+TEST_CASE("a store the worker cannot open: nobody waits for a view that cannot come, and nothing is pending") {
+    TempDir dir;
+    service::SessionViews views(dir.path() / "missing" / "kiosk.db", std::nullopt, [] {});
+    views.watch(std::string(kMathSession));
+    REQUIRE(eventually([&] { return !views.pending(); }));
+    // Were the wait not cut short, this would outlast the test's own time-out (300 s) and fail it.
+    views.invalidate(std::chrono::minutes(10));
+    CHECK(views.latest() == nullptr);
+    CHECK_FALSE(views.pending());
+}
