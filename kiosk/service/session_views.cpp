@@ -1,5 +1,6 @@
 #include "kiosk/service/session_views.hpp"
 
+#include "kiosk/domain/local_date.hpp"
 #include "kiosk/store/roster_repo.hpp"
 #include "kiosk/store/work_repo.hpp"
 
@@ -47,16 +48,27 @@ void SessionViews::select(std::optional<std::string> studentId) {
     if (!m_inline) m_wake.notify_all();
 }
 
+void SessionViews::watchSync(std::optional<std::string> dateOrder) {
+    {
+        std::lock_guard lock(m_mutex);
+        if (m_syncDateOrder == dateOrder) return;
+        m_syncDateOrder = std::move(dateOrder);
+        m_requested = true;
+    }
+    if (!m_inline) m_wake.notify_all();
+}
+
+SessionViews::Asked SessionViews::asked() const { return {m_sessionId, m_studentId, m_syncDateOrder}; }
+
 void SessionViews::invalidate(std::chrono::milliseconds wait) {
     if (m_inline) {
-        std::optional<std::string> id, student;
+        Asked want;
         {
             std::lock_guard lock(m_mutex);
-            id = m_sessionId;
-            student = m_studentId;
+            want = asked();
             m_requested = false;
         }
-        auto view = build(m_inline->store().db(), id, student);
+        auto view = build(m_inline->store().db(), want);
         std::lock_guard lock(m_mutex);
         m_latest = std::move(view);
         return;
@@ -90,14 +102,17 @@ bool SessionViews::pending() const {
     // The lists (sessions, review, the hub) come from every view: the first
     // one, and any asked for or under way, is still to come.
     if (m_requested || m_building || !m_latest) return true;
-    return m_latest->sessionId != m_sessionId.value_or("") || m_latest->studentId != m_studentId.value_or("");
+    return m_latest->sessionId != m_sessionId.value_or("") || m_latest->studentId != m_studentId.value_or("") ||
+           m_latest->syncDateOrder != m_syncDateOrder;
 }
 
-std::shared_ptr<const SessionView> SessionViews::build(store::Database& db, const std::optional<std::string>& sessionId,
-                                                       const std::optional<std::string>& studentId) {
+std::shared_ptr<const SessionView> SessionViews::build(store::Database& db, const Asked& want) {
+    const auto& sessionId = want.sessionId;
+    const auto& studentId = want.studentId;
     auto view = std::make_shared<SessionView>();
     view->sessionId = sessionId.value_or("");
     view->studentId = studentId.value_or("");
+    view->syncDateOrder = want.syncDateOrder;
     {
         std::lock_guard lock(m_mutex);
         view->version = m_nextVersion++;
@@ -124,6 +139,14 @@ std::shared_ptr<const SessionView> SessionViews::build(store::Database& db, cons
     } else {
         listFailed(entries.error());
     }
+    if (want.syncDateOrder) {
+        const std::string order = *want.syncDateOrder;
+        store::RecordSubject::DateFormat format = [order](std::string_view iso) { return domain::formatLocalDate(iso, order); };
+        if (auto failed = failedRecords(db, kFailedListed, format)) view->failed = std::move(*failed);
+        else listFailed(failed.error());
+        if (auto waiting = waitingRecords(db, kWaitingListed, format)) view->waiting = std::move(*waiting);
+        else listFailed(waiting.error());
+    }
     if (sessionId) {
         auto snapshot = sessionSnapshot(db, *sessionId);
         if (!snapshot) {
@@ -148,13 +171,12 @@ void SessionViews::run() {
     std::int64_t seenDataVersion = -1;
     auto lastBuilt = std::chrono::steady_clock::now();
     for (;;) {
-        std::optional<std::string> id, student;
+        Asked want;
         {
             std::unique_lock lock(m_mutex);
             m_wake.wait_for(lock, std::chrono::milliseconds(250), [this] { return m_stopping || m_requested; });
             if (m_stopping) return;
-            id = m_sessionId;
-            student = m_studentId;
+            want = asked();
         }
         if (!db) {
             auto opened = store::Database::openReadOnly(m_database);
@@ -184,11 +206,11 @@ void SessionViews::run() {
         if (!requested && dataVersion == seenDataVersion && now - lastBuilt < kRebuildEvery) continue;
         seenDataVersion = dataVersion;
         lastBuilt = now;
-        auto view = build(*db, id, student);
+        auto view = build(*db, want);
         {
             std::lock_guard lock(m_mutex);
             m_building = false;
-            if (m_sessionId != id || m_studentId != student) continue;  // the screen moved on meanwhile: build again next turn
+            if (asked() != want) continue;  // the screen moved on meanwhile: build again next turn
             m_latest = std::move(view);
         }
         m_built.notify_all();

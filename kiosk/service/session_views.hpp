@@ -41,6 +41,11 @@ struct SessionView {
     std::vector<SessionSummary> sessions;  // every session, for the session list
     std::vector<ReviewItem> awaitingReview;  // submitted tasks, oldest first, with the student's name
     std::optional<SiteHubSummary> siteHub;   // the hub's line (none: this kiosk never joined one)
+    // The State-sync screen's lists, while it is open (watchSync): refused and
+    // retrying records first, then everything still to go, oldest first.
+    std::optional<std::string> syncDateOrder;  // the order their dates are written in; none: not built
+    std::vector<FailedRecord> failed;
+    std::vector<WaitingRecord> waiting;
     std::string listError;                   // why a list above could not be read (it is then empty)
 };
 
@@ -77,6 +82,9 @@ public:
     // no detail). Built with the next view; a dialog that needs it at once
     // follows with invalidate(kWaitAfterCommit).
     void select(std::optional<std::string> studentId);
+    // The State-sync screen is open: its lists come with every view, their
+    // dates written in `dateOrder` (the language's "date.order"); none: closed.
+    void watchSync(std::optional<std::string> dateOrder);
     // Something was committed here: build again now, and wait (at most
     // `wait`) for that view, so the frame after a proctor's action already
     // shows it. The worker reads; this thread only waits for its answer.
@@ -94,8 +102,12 @@ public:
     std::optional<OutboxTally> outboxTally() const;
 
 private:
-    std::shared_ptr<const SessionView> build(store::Database& db, const std::optional<std::string>& sessionId,
-                                             const std::optional<std::string>& studentId);
+    struct Asked {  // what the screens want in a view, read under the lock
+        std::optional<std::string> sessionId, studentId, syncDateOrder;
+        bool operator==(const Asked&) const = default;
+    };
+    Asked asked() const;  // with m_mutex held
+    std::shared_ptr<const SessionView> build(store::Database& db, const Asked& asked);
     void run();
 
     SessionQueries* m_inline = nullptr;
@@ -109,6 +121,7 @@ private:
     std::condition_variable m_built;  // a view was published
     std::optional<std::string> m_sessionId;
     std::optional<std::string> m_studentId;
+    std::optional<std::string> m_syncDateOrder;
     bool m_requested = false;
     bool m_building = false;
     bool m_cannotOpen = false;  // the worker cannot read the file: nothing is pending, the screen keeps what it has

@@ -90,21 +90,25 @@ store::Result<std::vector<AttentionRecord>> SyncQueries::needsAttention(int limi
     return out;
 }
 
-store::Result<std::vector<FailedRecord>> SyncQueries::failedRecords(int limit) {
-    auto rows = edsync::outbox::failedRecords(m_store.db(), limit);
+store::Result<std::vector<FailedRecord>> SyncQueries::failedRecords(int limit) { return service::failedRecords(m_store.db(), limit, m_dateFormat); }
+
+store::Result<std::vector<WaitingRecord>> SyncQueries::waiting(int limit) { return waitingRecords(m_store.db(), limit, m_dateFormat); }
+
+store::Result<std::vector<FailedRecord>> failedRecords(store::Database& db, int limit, const store::RecordSubject::DateFormat& formatDate) {
+    auto rows = edsync::outbox::failedRecords(db, limit);
     if (!rows) return edsync::fail(rows.error());
-    return describeFailures(m_store.db(), *rows, m_dateFormat);
+    return describeFailures(db, *rows, formatDate);
 }
 
-store::Result<std::vector<WaitingRecord>> SyncQueries::waiting(int limit) {
-    auto rows = edsync::outbox::oldestWaiting(m_store.db(), limit);
+store::Result<std::vector<WaitingRecord>> waitingRecords(store::Database& db, int limit, const store::RecordSubject::DateFormat& formatDate) {
+    auto rows = edsync::outbox::oldestWaiting(db, limit);
     if (!rows) return edsync::fail(rows.error());
-    store::RecordSubjects subjects(m_store.db());
+    store::RecordSubjects subjects(db);
     std::vector<WaitingRecord> out;
     out.reserve(rows->size());
     for (const auto& row : *rows) {
         WaitingRecord w;
-        w.who = subjects.of(row.resource, row.naturalKey).describe(m_dateFormat);
+        w.who = subjects.of(row.resource, row.naturalKey).describe(formatDate);
         if (w.who.empty()) w.who = fallbackWho(row.resource);
         if (auto t = domain::parseIso8601(row.firstQueuedAt)) w.since = *t;
         w.attempts = row.attempts;

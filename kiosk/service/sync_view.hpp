@@ -101,6 +101,15 @@ struct SiteHubSummary {
 // `nowUnixMs` decides whether the link's report is fresh.
 store::Result<std::optional<SiteHubSummary>> siteHubSummary(store::Database& db, std::int64_t nowUnixMs);
 
+// How many of each the State-sync screen lists.
+inline constexpr int kFailedListed = 200;
+inline constexpr int kWaitingListed = 100;
+
+// The State-sync screen's lists on any connection (a read model's worker
+// has its own), the records' dates written by `formatDate` (unset: ISO).
+store::Result<std::vector<FailedRecord>> failedRecords(store::Database& db, int limit, const store::RecordSubject::DateFormat& formatDate);
+store::Result<std::vector<WaitingRecord>> waitingRecords(store::Database& db, int limit, const store::RecordSubject::DateFormat& formatDate);
+
 class SyncQueries {
 public:
     explicit SyncQueries(store::Store& store) : m_store(store) {}
@@ -109,9 +118,9 @@ public:
     void setDateFormat(store::RecordSubject::DateFormat format) { m_dateFormat = std::move(format); }
     store::Result<std::vector<AttentionRecord>> needsAttention(int limit = 200);
     // Refused records first, then those waiting on a retry.
-    store::Result<std::vector<FailedRecord>> failedRecords(int limit = 200);
+    store::Result<std::vector<FailedRecord>> failedRecords(int limit = kFailedListed);
     // Everything still to go (refused ones included), oldest first.
-    store::Result<std::vector<WaitingRecord>> waiting(int limit = 100);
+    store::Result<std::vector<WaitingRecord>> waiting(int limit = kWaitingListed);
     // The cause was fixed (a descriptor added, an enrolment synced): send it again.
     store::Status retry(const std::string& resource, const std::string& naturalKey);
     // `nowUnixMs` decides whether the link's report is fresh.

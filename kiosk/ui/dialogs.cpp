@@ -1,7 +1,7 @@
 #include "kiosk/ui/dialogs.hpp"
 
 #include "kiosk/ui/keys.hpp"
-#include "kiosk/ui/local_date.hpp"
+#include "kiosk/domain/local_date.hpp"
 
 #include <imgui.h>
 #include <imgui_internal.h>
@@ -244,7 +244,7 @@ void Dialogs::birthDateAid() {
     m_ui.widgets.sameLineIfFits(label);
     bool check = m_ui.widgets.button(label, Emphasis::Normal, ImVec2(0, 0), !m_birthDate.empty());
     if ((enter || check) && !m_birthDate.empty()) {
-        auto iso = parseLocalDate(m_birthDate, m_ui.tr("date.order"));
+        auto iso = domain::parseLocalDate(m_birthDate, m_ui.tr("date.order"));
         m_birthDateCheck = iso ? m_ui.services.security.checkBirthDate(m_ui.proctor, m_row.student.studentUniqueId, *iso)
                                : service::SecurityService::BirthDateCheck::NotADate;
     }

@@ -64,8 +64,6 @@ KioskUi::KioskUi(UiServices services, UiResources resources, UiOptions options)
         m_ui.options.steadyClock = [] {
             return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch());
         };
-    // The State-sync screen names each record's date as the kiosk's language writes dates.
-    m_ui.services.sync.setDateFormat([this](std::string_view iso) { return m_ui.date(iso); });
     m_prefs.themeId = m_resources.themes.front().id;
     m_prefs.language = strings().language();
     m_siteDefault = m_prefs;
@@ -83,6 +81,7 @@ void KioskUi::goTo(Screen screen) {
     // "Saved" and refusals belong to the screen they were said on.
     m_ui.feedback = {};
     if (from == Screen::CheckIn && screen != Screen::CheckIn) m_checkIn.close();
+    if (from == Screen::Sync && screen != Screen::Sync) m_ui.services.views.watchSync(std::nullopt);
     switch (screen) {
     case Screen::Picker:
         m_ui.services.views.invalidate(service::SessionViews::kWaitAfterCommit);  // a fresh list, read by the worker

@@ -96,15 +96,20 @@ std::string syncLine(const UiContext& ui, const service::SyncSummary& s) {
     return line;
 }
 
+// The lists come with the views while this screen is open (read by the
+// worker); on opening and after "send again" this thread waits for them.
 void SyncScreen::refresh() {
-    auto list = m_ui.services.sync.failedRecords();
-    m_items = list ? std::move(*list) : std::vector<service::FailedRecord>{};
-    auto waiting = m_ui.services.sync.waiting();
-    m_waiting = waiting ? std::move(*waiting) : std::vector<service::WaitingRecord>{};
+    m_ui.services.views.watchSync(m_ui.tr("date.order"));
+    m_ui.services.views.invalidate(service::SessionViews::kWaitAfterCommit);
     if (auto view = m_ui.services.views.latest()) adopt(*view);
 }
 
-void SyncScreen::adopt(const service::SessionView& view) { m_hub = view.siteHub; }
+void SyncScreen::adopt(const service::SessionView& view) {
+    m_hub = view.siteHub;
+    if (!view.syncDateOrder) return;  // built before the screen opened
+    m_items = view.failed;
+    m_waiting = view.waiting;
+}
 
 std::vector<std::string> siteHubLines(const UiContext& ui, const service::SiteHubSummary& h) {
     std::vector<std::string> lines;
@@ -122,6 +127,7 @@ std::vector<std::string> siteHubLines(const UiContext& ui, const service::SiteHu
 }
 
 bool SyncScreen::draw() {
+    m_ui.services.views.watchSync(m_ui.tr("date.order"));  // a new language writes the dates its way
     m_ui.widgets.heading(m_ui.tr("sync.title"));
     if (m_ui.widgets.button(m_ui.tr("review.back"))) return false;
     const service::SyncSummary& s = m_ui.sync;  // what the banner says too

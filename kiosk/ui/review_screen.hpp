@@ -30,7 +30,7 @@ class SyncScreen {
 public:
     explicit SyncScreen(UiContext& ui) : m_ui(ui) {}
     void refresh();
-    void adopt(const service::SessionView& view);  // the hub's line
+    void adopt(const service::SessionView& view);  // the hub's line and the lists
     bool draw();  // false: back
 
 private:

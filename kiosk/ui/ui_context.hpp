@@ -13,7 +13,7 @@
 #include "kiosk/service/session_views.hpp"
 #include "kiosk/service/sync_view.hpp"
 #include "kiosk/service/work_service.hpp"
-#include "kiosk/ui/local_date.hpp"
+#include "kiosk/domain/local_date.hpp"
 #include "kiosk/ui/palette.hpp"
 #include "kiosk/ui/widgets.hpp"
 
@@ -123,8 +123,8 @@ struct UiContext {
     ImVec2 ems(float w, float h) const { return ImVec2(w * em(), h * em()); }
     std::string clock(domain::Timestamp t) const { return domain::formatClock(t, options.offsetAt(t)); }
     // A calendar date (YYYY-MM-DD) as this language writes it; one format on every screen.
-    std::string date(std::string_view iso) const { return formatLocalDate(iso, tr("date.order")); }
-    std::optional<std::string> parseDate(std::string_view typed) const { return parseLocalDate(typed, tr("date.order")); }
+    std::string date(std::string_view iso) const { return domain::formatLocalDate(iso, tr("date.order")); }
+    std::optional<std::string> parseDate(std::string_view typed) const { return domain::parseLocalDate(typed, tr("date.order")); }
     // "2.5", "10" (Spanish "2,5"): hours as people say them, at most one decimal.
     std::string hours(double h) const {
         long tenths = std::lround(h * 10.0);

@@ -4,7 +4,7 @@
 #include "kiosk/store/credentials.hpp"
 #include "kiosk/store/ids.hpp"
 #include "kiosk/ui/keys.hpp"
-#include "kiosk/ui/local_date.hpp"
+#include "kiosk/domain/local_date.hpp"
 #include "support/fixed_zone.hpp"
 #include "ui/demo_fixture.hpp"
 #include "ui/ui_harness.hpp"
@@ -371,8 +371,8 @@ TEST_CASE("the entry under review stays selected when another station reviews on
 }
 
 TEST_CASE("dates are shown and read in the language's order, and only real dates are accepted") {
-    using ui::formatLocalDate;
-    using ui::parseLocalDate;
+    using domain::formatLocalDate;
+    using domain::parseLocalDate;
     CHECK(formatLocalDate("2009-04-02", "mdy") == "04/02/2009");
     CHECK(formatLocalDate("2009-04-02", "dmy") == "02/04/2009");
     CHECK(formatLocalDate("not a date", "mdy") == "not a date");

@@ -1,6 +1,7 @@
 // The proctor screens' read model: built off the caller's thread, brought up
 // to date by any connection's commit without being asked, and waited for
 // after this window's own commit (docs/architecture.md, "Read models").
+#include "kiosk/domain/local_date.hpp"
 #include "kiosk/service/attendance_service.hpp"
 #include "kiosk/service/session_views.hpp"
 #include "kiosk/service/work_service.hpp"
@@ -162,4 +163,28 @@ TEST_CASE("a store the worker cannot open: nobody waits for a view that cannot c
     views.invalidate(std::chrono::minutes(10));
     CHECK(views.latest() == nullptr);
     CHECK_FALSE(views.pending());
+}
+
+TEST_CASE("while the State-sync screen is open its lists come with every view, dated the language's way; closed, they are not read") {
+    Site site;
+    REQUIRE(site.door.checkIn(kMathSession, "S100001", kProctor, {}).saved);  // one record to go to the state
+    service::SessionViews views(site.dir.path() / "kiosk.db", site.store.db().sealingKey(), [] {});
+    REQUIRE(eventually([&] { return views.latest() != nullptr && !views.pending(); }));
+    CHECK_FALSE(views.latest()->syncDateOrder);
+    CHECK(views.latest()->waiting.empty());  // not read while the screen is closed
+
+    views.watchSync(std::string("dmy"));
+    REQUIRE(eventually([&] { return !views.pending() && views.latest()->syncDateOrder == std::optional<std::string>("dmy"); }));
+    auto open = views.latest();
+    REQUIRE(open->waiting.size() == 1);
+    const std::string& who = open->waiting[0].who;
+    CHECK(who.find("Ñúñez, Zoë (S100001)") != std::string::npos);
+    const std::string isoDay = domain::formatUtc(site.clock.clock()()).substr(0, 10);
+    CHECK(who.find(domain::formatLocalDate(isoDay, "dmy")) != std::string::npos);
+    CHECK(who.find(isoDay) == std::string::npos);
+    CHECK(open->failed.empty());
+
+    views.watchSync(std::nullopt);
+    REQUIRE(eventually([&] { return !views.pending() && !views.latest()->syncDateOrder; }));
+    CHECK(views.latest()->waiting.empty());
 }

@@ -1,8 +1,8 @@
-#include "kiosk/ui/local_date.hpp"
+#include "kiosk/domain/local_date.hpp"
 
 #include "kiosk/domain/time.hpp"
 
-namespace kiosk::ui {
+namespace kiosk::domain {
 
 namespace {
 
@@ -70,4 +70,4 @@ std::optional<std::string> parseLocalDate(std::string_view typed, std::string_vi
     return iso;
 }
 
-} // namespace kiosk::ui
+} // namespace kiosk::domain

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace kiosk::ui {
+namespace kiosk::domain {
 
 // `order` is the language's "date.order": "mdy" (04/02/2009) or "dmy" (02/04/2009).
 // A date that is not YYYY-MM-DD is shown as it is.
@@ -15,4 +15,4 @@ std::string formatLocalDate(std::string_view iso, std::string_view order);
 // or YYYY-MM-DD; nullopt when it is no real date.
 std::optional<std::string> parseLocalDate(std::string_view typed, std::string_view order);
 
-} // namespace kiosk::ui
+} // namespace kiosk::domain
