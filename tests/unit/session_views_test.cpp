@@ -165,7 +165,7 @@ TEST_CASE("a store the worker cannot open: nobody waits for a view that cannot c
     CHECK_FALSE(views.pending());
 }
 
-TEST_CASE("while the State-sync screen is open its lists come with every view, dated the language's way; closed, they are not read") {
+TEST_CASE("while the State-sync screen is open its lists come with every view, dated the language's way, and once it is closed they are not read") {
     Site site;
     REQUIRE(site.door.checkIn(kMathSession, "S100001", kProctor, {}).saved);  // one record to go to the state
     service::SessionViews views(site.dir.path() / "kiosk.db", site.store.db().sealingKey(), [] {});
