@@ -39,8 +39,9 @@ std::optional<std::int64_t> retryAfter(const transport::Response& r, std::int64_
 
 // More than one write of ours may have been stored unanswered (a request
 // timed out while the server was still working on it lands later): each
-// look after a 412 can find the next one. Bounded, so that another writer
-// who keeps changing the record ends up before a person.
+// look after a 412 can find the next one. The replacing is bounded, so that
+// another writer who keeps changing the record ends up before a person; the
+// looking is not (a look that finds this very version settles the row).
 constexpr int kMaxReplacesAfter412 = 3;
 
 // What the state holds may be this kiosk's own write: a request of ours
@@ -636,7 +637,10 @@ struct Uploader::Run {
         // and closed): any answer but a 2xx may follow a stored copy.
         const bool answered2xx = outcome && outcome->status >= 200 && outcome->status < 300;
         d.writeMayLandLate = (!e.lookup && (!answered2xx || outcome->sentTwice)) || e.wroteMaybeLanded;
-        if (d.verdict == Verdict::NeedsAttention && d.httpStatus == 412 && !e.lookup && e.replacesAfter412 < kMaxReplacesAfter412 &&
+        // Every 412 is looked at, however many replacements came before: the
+        // state may hold exactly this version (a copy of it landed first).
+        // The limit bounds the replacing, in verifiedAfter412.
+        if (d.verdict == Verdict::NeedsAttention && d.httpStatus == 412 && !e.lookup &&
             (!e.claim.identity.empty() || !e.claim.resourceId.empty())) {
             Entry next = e;
             next.followUp = true;

@@ -1291,6 +1291,46 @@ TEST_CASE("two writes of ours stored late, one landing between the look after a 
     CHECK(rig.status("k").state == outbox::State::Synced);
 }
 
+TEST_CASE("past the replacements allowed after 412s, a 412 is still looked at: the state holding exactly this version is done") {
+    // Seen under random faults with many requests in flight: three copies of
+    // v1 stored late, each replaced; then a copy of v2 itself landed before
+    // the last replacing POST, whose 412 was taken for another writer's.
+    Rig rig;
+    rig.putGuarded("k", 1);
+    std::vector<transport::Request> queued;
+    rig.server.before = [&](const transport::Request& r) -> std::optional<transport::Outcome> {
+        if (r.method != transport::Method::Post || r.url.find("/data/") == std::string::npos) return std::nullopt;
+        queued.push_back(r);
+        if (queued.size() == 3) rig.server.before = nullptr;
+        return noAnswer(transport::FailureKind::Timeout, 28);
+    };
+    for (int i = 0; i < 3; ++i) {
+        CHECK(rig.round().retried == 1);
+        rig.clock.advance(3'600'000);
+    }
+    REQUIRE(queued.size() == 3);
+    CHECK(rig.round().synced == 1);  // v1 acknowledged; its three earlier copies still on their way
+
+    int posts = 0;
+    bool landing = false;
+    rig.server.before = [&](const transport::Request& r) -> std::optional<transport::Outcome> {
+        if (landing || r.method != transport::Method::Post || r.url.find("/data/") == std::string::npos) return std::nullopt;
+        landing = true;
+        ++posts;
+        if (posts <= 3) (void)rig.server.handle(queued[static_cast<std::size_t>(posts - 1)]);  // a late v1 lands first: a 412
+        else if (posts == 4) (void)rig.server.handle(r);  // a copy of this very v2 lands first: a 412 again
+        landing = false;
+        return std::nullopt;
+    };
+    rig.putGuarded("k", 2);
+    auto r = rig.round();
+    CHECK(posts == 4);
+    CHECK(r.attention == 0);
+    CHECK(r.synced == 1);
+    CHECK(rig.server.stored("studentAssessments", "k")->at("v") == 2);
+    CHECK(rig.status("k").state == outbox::State::Synced);
+}
+
 TEST_CASE("a write the transport sent twice (the first stalled) is our own when its first copy lands after the answer") {
     // Seen under random faults: the transport re-sends a stalled POST once;
     // the second copy is answered, then the first one is stored too.
