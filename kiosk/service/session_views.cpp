@@ -38,25 +38,21 @@ void SessionViews::watch(std::optional<std::string> sessionId) {
     else m_wake.notify_all();
 }
 
-void SessionViews::select(std::optional<std::string> studentId) {
+// A change in what the screens want asks the worker for a view (built inline
+// by the caller's next invalidate()).
+void SessionViews::ask(std::optional<std::string> SessionViews::*field, std::optional<std::string> value) {
     {
         std::lock_guard lock(m_mutex);
-        if (m_studentId == studentId) return;
-        m_studentId = std::move(studentId);
+        if (this->*field == value) return;
+        this->*field = std::move(value);
         m_requested = true;
     }
     if (!m_inline) m_wake.notify_all();
 }
 
-void SessionViews::watchSync(std::optional<std::string> dateOrder) {
-    {
-        std::lock_guard lock(m_mutex);
-        if (m_syncDateOrder == dateOrder) return;
-        m_syncDateOrder = std::move(dateOrder);
-        m_requested = true;
-    }
-    if (!m_inline) m_wake.notify_all();
-}
+void SessionViews::select(std::optional<std::string> studentId) { ask(&SessionViews::m_studentId, std::move(studentId)); }
+
+void SessionViews::watchSync(std::optional<std::string> dateOrder) { ask(&SessionViews::m_syncDateOrder, std::move(dateOrder)); }
 
 SessionViews::Asked SessionViews::asked() const { return {m_sessionId, m_studentId, m_syncDateOrder}; }
 

@@ -1250,25 +1250,38 @@ TEST_CASE("a write of ours the server stores late, after a later one was acknowl
     CHECK(rig.server.stored("studentAssessments", "k")->at("v") == 40);
 }
 
+namespace {
+
+// The record's next `copies` POSTs go unanswered while the server is still
+// at work on them (each stored later, when the test hands it to the server),
+// a round an hour apart each; then one more round acknowledges it. Returns
+// the unanswered requests, oldest first.
+std::vector<transport::Request> unansweredThenAcknowledged(Rig& rig, std::size_t copies) {
+    std::vector<transport::Request> queued;
+    rig.server.before = [&](const transport::Request& r) -> std::optional<transport::Outcome> {
+        if (r.method != transport::Method::Post || r.url.find("/data/") == std::string::npos) return std::nullopt;
+        queued.push_back(r);
+        if (queued.size() == copies) rig.server.before = nullptr;
+        return noAnswer(transport::FailureKind::Timeout, 28);
+    };
+    for (std::size_t i = 0; i < copies; ++i) {
+        CHECK(rig.round().retried == 1);
+        rig.clock.advance(3'600'000);
+    }
+    REQUIRE(queued.size() == copies);
+    CHECK(rig.round().synced == 1);
+    return queued;
+}
+
+} // namespace
+
 TEST_CASE("two writes of ours stored late, one landing between the look after a 412 and the replacing POST: looked at again, not a question") {
     // Seen under random faults on a loaded CI machine: two POSTs of v1 timed
     // out while the server was still at work; both were stored later, the
     // second just after the look that followed the first 412.
     Rig rig;
     rig.putGuarded("k", 1);
-    std::vector<transport::Request> queued;
-    rig.server.before = [&](const transport::Request& r) -> std::optional<transport::Outcome> {
-        if (r.method != transport::Method::Post || r.url.find("/data/") == std::string::npos) return std::nullopt;
-        queued.push_back(r);
-        if (queued.size() == 2) rig.server.before = nullptr;
-        return noAnswer(transport::FailureKind::Timeout, 28);
-    };
-    CHECK(rig.round().retried == 1);
-    rig.clock.advance(3'600'000);
-    CHECK(rig.round().retried == 1);
-    REQUIRE(queued.size() == 2);
-    rig.clock.advance(3'600'000);
-    CHECK(rig.round().synced == 1);
+    std::vector<transport::Request> queued = unansweredThenAcknowledged(rig, 2);
     (void)rig.server.handle(queued[0]);  // the first, stored late
 
     int posts = 0;
@@ -1297,19 +1310,8 @@ TEST_CASE("past the replacements allowed after 412s, a 412 is still looked at: t
     // the last replacing POST, whose 412 was taken for another writer's.
     Rig rig;
     rig.putGuarded("k", 1);
-    std::vector<transport::Request> queued;
-    rig.server.before = [&](const transport::Request& r) -> std::optional<transport::Outcome> {
-        if (r.method != transport::Method::Post || r.url.find("/data/") == std::string::npos) return std::nullopt;
-        queued.push_back(r);
-        if (queued.size() == 3) rig.server.before = nullptr;
-        return noAnswer(transport::FailureKind::Timeout, 28);
-    };
-    for (int i = 0; i < 3; ++i) {
-        CHECK(rig.round().retried == 1);
-        rig.clock.advance(3'600'000);
-    }
-    REQUIRE(queued.size() == 3);
-    CHECK(rig.round().synced == 1);  // v1 acknowledged; its three earlier copies still on their way
+    // v1 acknowledged; its three earlier copies still on their way.
+    std::vector<transport::Request> queued = unansweredThenAcknowledged(rig, 3);
 
     int posts = 0;
     bool landing = false;
