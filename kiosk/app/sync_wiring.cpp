@@ -130,7 +130,6 @@ service::SyncSummary summarise(const edsync::edfi::SyncStatus& s) {
     return out;
 }
 
-
 std::filesystem::path tokenFile(const std::filesystem::path& databaseFile) { return databaseFile.parent_path() / "state-token.json"; }
 
 std::shared_ptr<edsync::edfi::TokenStore> makeTokenStore(const std::filesystem::path& databaseFile) {

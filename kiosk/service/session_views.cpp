@@ -28,26 +28,20 @@ void SessionViews::stop() {
 }
 
 void SessionViews::watch(std::optional<std::string> sessionId) {
-    {
-        std::lock_guard lock(m_mutex);
-        if (m_sessionId == sessionId) return;
-        m_sessionId = std::move(sessionId);
-        m_requested = true;
-    }
-    if (m_inline) invalidate();
-    else m_wake.notify_all();
+    if (ask(&SessionViews::m_sessionId, std::move(sessionId)) && m_inline) invalidate();
 }
 
 // A change in what the screens want asks the worker for a view (built inline
-// by the caller's next invalidate()).
-void SessionViews::ask(std::optional<std::string> SessionViews::*field, std::optional<std::string> value) {
+// by the caller's next invalidate()); false when nothing changed.
+bool SessionViews::ask(std::optional<std::string> SessionViews::*field, std::optional<std::string> value) {
     {
         std::lock_guard lock(m_mutex);
-        if (this->*field == value) return;
+        if (this->*field == value) return false;
         this->*field = std::move(value);
         m_requested = true;
     }
     if (!m_inline) m_wake.notify_all();
+    return true;
 }
 
 void SessionViews::select(std::optional<std::string> studentId) { ask(&SessionViews::m_studentId, std::move(studentId)); }

@@ -107,7 +107,7 @@ private:
         bool operator==(const Asked&) const = default;
     };
     Asked asked() const;  // with m_mutex held
-    void ask(std::optional<std::string> SessionViews::*field, std::optional<std::string> value);
+    bool ask(std::optional<std::string> SessionViews::*field, std::optional<std::string> value);
     std::shared_ptr<const SessionView> build(store::Database& db, const Asked& asked);
     void run();
 

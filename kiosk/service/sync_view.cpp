@@ -83,16 +83,16 @@ store::Result<std::vector<AttentionRecord>> SyncQueries::needsAttention(int limi
     store::RecordSubjects subjects(m_store.db());
     std::vector<AttentionRecord> out;
     for (const auto& i : *items) {
-        AttentionRecord r{i.resource, i.naturalKey, subjects.of(i.resource, i.naturalKey).describe(m_dateFormat), i.httpStatus, i.message};
+        AttentionRecord r{i.resource, i.naturalKey, subjects.of(i.resource, i.naturalKey).describe({}), i.httpStatus, i.message};
         if (r.who.empty()) r.who = fallbackWho(i.resource);
         out.push_back(std::move(r));
     }
     return out;
 }
 
-store::Result<std::vector<FailedRecord>> SyncQueries::failedRecords(int limit) { return service::failedRecords(m_store.db(), limit, m_dateFormat); }
+store::Result<std::vector<FailedRecord>> SyncQueries::failedRecords(int limit) { return service::failedRecords(m_store.db(), limit, {}); }
 
-store::Result<std::vector<WaitingRecord>> SyncQueries::waiting(int limit) { return waitingRecords(m_store.db(), limit, m_dateFormat); }
+store::Result<std::vector<WaitingRecord>> SyncQueries::waiting(int limit) { return waitingRecords(m_store.db(), limit, {}); }
 
 store::Result<std::vector<FailedRecord>> failedRecords(store::Database& db, int limit, const store::RecordSubject::DateFormat& formatDate) {
     auto rows = edsync::outbox::failedRecords(db, limit);

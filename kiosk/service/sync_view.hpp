@@ -113,9 +113,7 @@ store::Result<std::vector<WaitingRecord>> waitingRecords(store::Database& db, in
 class SyncQueries {
 public:
     explicit SyncQueries(store::Store& store) : m_store(store) {}
-    // How the records' dates are written for the person reading them (the
-    // window's locale); unset: ISO dates.
-    void setDateFormat(store::RecordSubject::DateFormat format) { m_dateFormat = std::move(format); }
+    // For the terminal: dates in ISO (the window's lists come from its views, dated its way).
     store::Result<std::vector<AttentionRecord>> needsAttention(int limit = 200);
     // Refused records first, then those waiting on a retry.
     store::Result<std::vector<FailedRecord>> failedRecords(int limit = kFailedListed);
@@ -130,7 +128,6 @@ public:
 
 private:
     store::Store& m_store;
-    store::RecordSubject::DateFormat m_dateFormat;
 };
 
 } // namespace kiosk::service
