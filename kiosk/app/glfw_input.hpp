@@ -11,7 +11,8 @@ namespace kiosk::app {
 // Installs the callbacks; call after ImGui_ImplGlfw_InitForOpenGL(window, false).
 void installInputQueue(GLFWwindow* window);
 // Feeds queued events for this frame; call before ImGui_ImplGlfw_NewFrame().
-void drainInputQueue(GLFWwindow* window);
+// `holdPresses`: an action's answer is on its way: releases only (input_batch.hpp).
+void drainInputQueue(GLFWwindow* window, bool holdPresses = false);
 bool inputPending();
 // Keyboard events (key changes and characters) and characters alone handed
 // to Dear ImGui so far (tests wait on them: --idle-file).

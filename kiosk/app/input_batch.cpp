@@ -10,4 +10,14 @@ std::size_t eventsForThisFrame(const std::deque<InputEvent>& queue) {
     return n;
 }
 
+std::optional<std::size_t> releaseWhileHolding(const std::deque<InputEvent>& queue) {
+    constexpr int kRelease = 0;  // GLFW_RELEASE
+    for (std::size_t i = 0; i < queue.size(); ++i) {
+        if (queue[i].isChar) continue;
+        if (queue[i].action == kRelease) return i;
+        return std::nullopt;
+    }
+    return std::nullopt;
+}
+
 } // namespace kiosk::app

@@ -6,6 +6,7 @@
 // become one). Characters typed after a key wait for that key's frame.
 #include <cstddef>
 #include <deque>
+#include <optional>
 
 namespace kiosk::app {
 
@@ -13,10 +14,17 @@ struct InputEvent {
     bool isChar = false;
     int key = 0, scancode = 0, action = 0, mods = 0;  // GLFW's key callback arguments
     unsigned int codepoint = 0;
+    bool isMouseButton = false;  // then `key` is the button (GLFW's mouse button callback)
 };
 
 // How many events from the front of `queue` belong to this frame: any
-// characters, then at most one key change.
+// characters, then at most one key or mouse button change.
 std::size_t eventsForThisFrame(const std::deque<InputEvent>& queue);
+
+// While an action's answer is on its way every press, click and character
+// waits for it; only the release of what is down may go (a key left down
+// would repeat), ahead of the characters its press typed. The index of that
+// release in `queue`, if the next key or button change is one.
+std::optional<std::size_t> releaseWhileHolding(const std::deque<InputEvent>& queue);
 
 } // namespace kiosk::app

@@ -220,7 +220,12 @@ int main(int argc, char** argv) {
         options.syncStatus = [engine = sync.engine.get()] { return kiosk::app::summarise(engine->status()); };
     options.studentStation = studentStation;
     options.kioskMode = fullscreen;
-    kiosk::ui::KioskUi ui({attendance, queries, views, security, work, syncQueries}, std::move(resources), options);
+    // Every read and write of the store a screen asks for runs on this one
+    // worker, which owns the window's connection from here on; its answer
+    // wakes the frame loop (docs/architecture.md, "Read models").
+    kiosk::service::ActionQueue actions([&views] { views.invalidate(kiosk::service::SessionViews::kWaitAfterCommit); },
+                                        [] { glfwPostEmptyEvent(); });
+    kiosk::ui::KioskUi ui({attendance, queries, views, security, work, syncQueries, actions}, std::move(resources), options);
     {
         auto site = ui.siteDefault();
         if (!theme.empty()) site.themeId = theme;
@@ -262,7 +267,7 @@ int main(int argc, char** argv) {
                 std::cerr << "testsite-kiosk: the database " << kiosk::app::printable(dataDir->database().string())
                           << " is damaged (integrity_check: " << kiosk::app::printable(*finding)
                           << "); nothing more is recorded here. Run `testsite-kioskctl rescue --to DIR` (README, \"A damaged database\")\n";
-                store->db().stopCheckpoints();
+                actions.post([&store] { store->db().stopCheckpoints(); });
                 if (sync.site.link) sync.site.link->stop();  // facts from the hub would be written here
                 if (sync.engine) sync.engine->stop();         // its connection closes, not last: no checkpoint
                 ui.showStoreDamaged(dataDir->database().string());
@@ -277,9 +282,11 @@ int main(int argc, char** argv) {
         if (woke) lastInput = Clock::now();
         // Idle for 2 s: copy the WAL into the database (passive: it never
         // blocks the sync thread), at most every 10 s.
-        if (!damageShown && settleFrames == 0 && Clock::now() - lastInput > std::chrono::seconds(2) &&
+        if (!damageShown && settleFrames == 0 && !actions.busy() && Clock::now() - lastInput > std::chrono::seconds(2) &&
             Clock::now() - lastCheckpoint > std::chrono::seconds(10)) {
-            if (auto left = store->db().checkpoint(); !left) std::cerr << "testsite-kiosk: checkpoint: " << left.error().describe() << "\n";
+            actions.post([&store] {
+                if (auto left = store->db().checkpoint(); !left) std::cerr << "testsite-kiosk: checkpoint: " << left.error().describe() << "\n";
+            });
             lastCheckpoint = Clock::now();
         }
         // Idle, one frame every 5 s keeps the clock (minutes) and the outbox count
@@ -294,7 +301,10 @@ int main(int argc, char** argv) {
             ImGui_ImplOpenGL3_CreateFontsTexture();
             ui.fontsRebuilt();
         }
-        kiosk::app::drainInputQueue(window);
+        // While an action's answer is on its way, no key press or click reaches
+        // the screens: what is typed next acts on what the action left on screen.
+        const bool acting = actions.busy();
+        kiosk::app::drainInputQueue(window, acting);
         if (kiosk::app::inputPending()) settleFrames = std::max(settleFrames, 2);
         auto frameStart = Clock::now();
         ImGui_ImplOpenGL3_NewFrame();
@@ -323,7 +333,7 @@ int main(int argc, char** argv) {
         }
         if (settleFrames > 0) --settleFrames;
         ++frames;
-        if (ui.viewPending()) settleFrames = std::max(settleFrames, 1);  // until the new view is drawn
+        if (ui.viewPending() || actions.busy()) settleFrames = std::max(settleFrames, 1);  // until the new view or answer is drawn
         if (idleFile && settleFrames == 0 && !kiosk::app::inputPending()) {
             // Settled: every key taken and drawn. Written when something changed.
             kiosk::app::IdleState now{kiosk::app::inputEventsTaken(), kiosk::app::charactersTaken(), title};
@@ -340,6 +350,7 @@ int main(int argc, char** argv) {
         auto pct = [&](double p) { return frameMs[std::min(frameMs.size() - 1, static_cast<std::size_t>(p * static_cast<double>(frameMs.size())))]; };
         std::printf("frames %zu frame-ms-p50 %.2f frame-ms-p95 %.2f\n", frameMs.size(), pct(0.50), pct(0.95));
     }
+    actions.stop();                        // the last action asked for is committed before the window goes
     if (sync.engine) sync.engine->stop();  // unfinished claims go back to the queue
     views.stop();                          // it wakes the window: before GLFW goes
     ImGui_ImplOpenGL3_Shutdown();

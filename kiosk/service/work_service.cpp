@@ -34,18 +34,32 @@ std::optional<std::string> WorkService::saveCatalogue(std::string_view text, boo
         if (auto s = m_store.rosterShare()(db, change); !s) return s.error().describe();
     }
     if (auto s = tx->commit(); !s) return s.error().describe();
-    m_catalogue = std::move(loaded.document);
-    m_catalogueText = std::string(text);
+    useCatalogue(std::move(*loaded.document), std::string(text));
     return std::nullopt;
+}
+
+void WorkService::useCatalogue(store::CatalogueDocument document, std::string text) {
+    auto next = std::make_shared<const store::CatalogueDocument>(std::move(document));
+    std::lock_guard lock(m_catalogueMutex);
+    m_catalogue = std::move(next);
+    m_catalogueText = std::move(text);
+}
+
+std::shared_ptr<const store::CatalogueDocument> WorkService::catalogue() const {
+    std::lock_guard lock(m_catalogueMutex);
+    return m_catalogue;
 }
 
 void WorkService::refreshCatalogue() {
     auto saved = store::savedCatalogue(m_store.db());
-    if (!saved || !*saved || **saved == m_catalogueText) return;
+    if (!saved || !*saved) return;
+    {
+        std::lock_guard lock(m_catalogueMutex);
+        if (**saved == m_catalogueText) return;
+    }
     auto loaded = store::parseCatalogue(**saved);
     if (!loaded.document) return;  // what was there stays in use
-    m_catalogue = std::move(loaded.document);
-    m_catalogueText = std::move(**saved);
+    useCatalogue(std::move(*loaded.document), std::move(**saved));
 }
 
 std::optional<std::string> WorkService::loadCatalogue(const std::filesystem::path& defaultFile) {
@@ -54,8 +68,7 @@ std::optional<std::string> WorkService::loadCatalogue(const std::filesystem::pat
     if (*saved) {
         auto loaded = store::parseCatalogue(**saved);
         if (loaded.document) {
-            m_catalogue = std::move(loaded.document);
-            m_catalogueText = std::move(**saved);
+            useCatalogue(std::move(*loaded.document), std::move(**saved));
             return std::nullopt;
         }
     }
@@ -68,7 +81,8 @@ std::optional<std::string> WorkService::loadCatalogue(const std::filesystem::pat
 ActionResult WorkService::apply(const std::string& entryId, const std::string& expectedStudent, const std::string& actor,
                                 const std::string& kind, const std::string& payload, const Step& step, bool createIfMissing,
                                 const std::string& studentForNew) {
-    if (!m_catalogue) return ActionResult::refused("No task catalogue is loaded on this kiosk.");
+    auto catalogue = this->catalogue();
+    if (!catalogue) return ActionResult::refused("No task catalogue is loaded on this kiosk.");
     auto& db = m_store.db();
     auto tx = Transaction::begin(db);
     if (!tx) return ActionResult::failed(tx.error().describe());
@@ -97,7 +111,7 @@ ActionResult WorkService::apply(const std::string& entryId, const std::string& e
     if (auto s = store::appendWorkEvent(db, m_store.kioskId(), ev); !s) return ActionResult::failed(s.error().describe());
     if (auto s = m_store.shareWorkFact(ev.eventId); !s) return ActionResult::failed(s.error().describe());
     // The entry and the day's record are folded from every machine's events for it.
-    if (auto problem = rebuildWorkEntry(m_store, *m_catalogue, entry.entryId, *seq)) return ActionResult::refused(*problem);
+    if (auto problem = rebuildWorkEntry(m_store, *catalogue, entry.entryId, *seq)) return ActionResult::refused(*problem);
     if (kind == "approved" || kind == "sent_back" || kind == "rejected" || kind == "submitted")
         if (auto s = store::appendAudit(m_store, now, actor, "work." + kind, json{{"entry", entry.entryId}}.dump()); !s)
             return ActionResult::failed(s.error().describe());
@@ -110,13 +124,13 @@ ActionResult WorkService::saveDraft(const std::string& studentId, const std::str
     json payload{{"taskId", fields.taskId}, {"date", fields.date}, {"minutes", fields.minutes}, {"place", fields.place},
                  {"reflection", fields.reflection}};
     return apply(entryId, studentId, "student:" + studentId, "draft_saved", payload.dump(),
-                 [&](domain::WorkEntry& e) { return domain::saveDraft(e, fields, m_catalogue->catalogue); }, true, studentId);
+                 [&](domain::WorkEntry& e) { return domain::saveDraft(e, fields, catalogue()->catalogue); }, true, studentId);
 }
 
 ActionResult WorkService::submit(const std::string& studentId, const std::string& entryId) {
     domain::Timestamp now = m_clock();
     return apply(entryId, studentId, "student:" + studentId, "submitted", "{}",
-                 [&](domain::WorkEntry& e) { return domain::submit(e, m_catalogue->catalogue, now); }, false, {});
+                 [&](domain::WorkEntry& e) { return domain::submit(e, catalogue()->catalogue, now); }, false, {});
 }
 
 ActionResult WorkService::review(const std::string& entryId, Review decision, const std::string& proctorId, const std::string& pin,
@@ -159,8 +173,9 @@ std::string WorkService::studentName(const std::string& studentId) {
 store::Result<domain::Progress> WorkService::progress(const std::string& studentId) {
     auto list = store::workEntriesForStudent(m_store.db(), studentId);
     if (!list) return edsync::fail(list.error());
-    if (!m_catalogue) return domain::Progress{};
-    return domain::progressOf(*list, m_catalogue->catalogue);
+    auto catalogue = this->catalogue();
+    if (!catalogue) return domain::Progress{};
+    return domain::progressOf(*list, catalogue->catalogue);
 }
 
 } // namespace kiosk::service

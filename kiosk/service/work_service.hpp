@@ -10,6 +10,8 @@
 #include "kiosk/store/work_repo.hpp"
 
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,7 +28,9 @@ public:
     std::optional<std::string> loadCatalogue(const std::filesystem::path& defaultFile);
     // Saves it and, on a site with a hub, shares it with every machine. The error message, or nothing.
     std::optional<std::string> importCatalogue(std::string_view jsonText);
-    const store::CatalogueDocument* catalogue() const { return m_catalogue ? &*m_catalogue : nullptr; }
+    // The catalogue in use, as it was when asked: a screen keeps it while the
+    // action queue's thread takes up a newer one (any thread may ask).
+    std::shared_ptr<const store::CatalogueDocument> catalogue() const;
     // Takes up a catalogue another machine of the site saved here since (at a sign-in, not every frame).
     void refreshCatalogue();
 
@@ -53,7 +57,9 @@ private:
     store::Store& m_store;
     domain::Clock m_clock;
     SecurityService& m_security;
-    std::optional<store::CatalogueDocument> m_catalogue;
+    void useCatalogue(store::CatalogueDocument document, std::string text);
+    mutable std::mutex m_catalogueMutex;  // m_catalogue is read by the render thread
+    std::shared_ptr<const store::CatalogueDocument> m_catalogue;
     std::string m_catalogueText;  // what m_catalogue was read from
     std::function<void()> m_onCommitted;
 };

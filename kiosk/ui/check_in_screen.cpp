@@ -74,8 +74,8 @@ bool CheckInScreen::viewPending() const {
 }
 
 void CheckInScreen::refresh() {
-    // After this window's own commit the next frame shows it: the worker
-    // reads, this thread waits (a few milliseconds as a rule).
+    // Asked for from outside (a sync pass, tests): the worker reads, this
+    // thread waits (a few milliseconds as a rule).
     m_ui.services.views.invalidate(service::SessionViews::kWaitAfterCommit);
     adoptView();
 }
@@ -210,8 +210,16 @@ void CheckInScreen::afterDialog(bool saved) {
     if (!saved && !m_ui.feedback.ok) m_ui.feedback = {};
 }
 
+void CheckInScreen::record(std::function<service::ActionResult(service::AttendanceService&)> work, std::string savedText,
+                           std::function<void(bool saved)> then) {
+    m_ui.act([work = std::move(work), &attendance = m_ui.services.attendance] { return work(attendance); },
+             [this, savedText = std::move(savedText), then = std::move(then)](const service::ActionResult& r) { then(m_ui.report(r, savedText)); });
+}
+
 void CheckInScreen::afterAction(bool saved, bool backToSearch) {
-    if (saved) refresh();
+    // After this window's own commit the action queue had the view of it
+    // built before its answer came: the frame that shows the answer shows it.
+    if (saved) adoptView();
     if (backToSearch) {
         clearQuery();
         m_focusSearch = true;
@@ -308,11 +316,17 @@ bool CheckInScreen::draw(float width, float height) {
     if (m_ui.widgets.button(m_ui.tr("checkin.export"))) {
         auto stamp = domain::formatUtc(m_ui.options.clock()).substr(0, 19);
         std::replace(stamp.begin(), stamp.end(), ':', '-');
-        std::error_code ec;
-        std::filesystem::create_directories(m_ui.options.exportDir, ec);
         auto file = m_ui.options.exportDir / (m_sessionId + "-report-" + stamp + ".csv");
-        if (auto err = m_ui.services.queries.exportReport(m_sessionId, file)) m_ui.feedback = Feedback{false, *err};
-        else m_ui.feedback = Feedback{true, m_ui.fmt("feedback.exported", {{"file", file.string()}})};
+        // The store's read and the file's write, both off the render thread.
+        m_ui.act([&queries = m_ui.services.queries, session = m_sessionId, file] {
+            std::error_code ec;
+            std::filesystem::create_directories(file.parent_path(), ec);
+            return queries.exportReport(session, file);
+        },
+                 [this, file](const std::optional<std::string>& err) {
+                     if (err) m_ui.feedback = Feedback{false, *err};
+                     else m_ui.feedback = Feedback{true, m_ui.fmt("feedback.exported", {{"file", file.string()}})};
+                 });
     }
     m_ui.widgets.sameLineIfFits(m_ui.tr("checkin.signOff"));
     if (m_ui.widgets.button(m_ui.tr("checkin.signOff"), Emphasis::Normal, ImVec2(0, 0), !m_snapshot.info.signedOffAt)) {
@@ -328,7 +342,7 @@ bool CheckInScreen::draw(float width, float height) {
 
     DialogOutcome outcome = m_dialogs.draw(m_sessionId);
     if (outcome.saved) {
-        refresh();
+        adoptView();  // built by the action queue before the answer came
         if (!outcome.walkInStudentId.empty()) {
             // A walk-in goes straight on to check-in, flagged.
             if (const auto* row = rowById(outcome.walkInStudentId)) {
@@ -344,18 +358,21 @@ bool CheckInScreen::draw(float width, float height) {
     return stay;
 }
 
-// The model is read here, like a refresh; drawing the PDFs and talking to
-// CUPS happen on the job's thread (docs/architecture.md, "Papers").
+// The model is read by the action queue, like any read of the store;
+// drawing the PDFs and talking to CUPS happen on the papers job's thread
+// (docs/architecture.md, "Papers").
 void CheckInScreen::startPapers() {
     const UiOptions& options = m_ui.options;
     papers::LocalClock clock{options.clock(), [&options](domain::Timestamp t) { return options.offsetAt(t); }};
-    auto model = papers::buildSessionPapers(m_ui.services.queries.store(), m_sessionId, clock);
-    if (!model) {
-        m_ui.feedback = Feedback{false, model.error().describe()};
-        return;
-    }
-    if (m_papers.start(std::move(model).value(), options.exportDir, papers::paperFileStem(m_sessionId), true))
-        m_ui.feedback = Feedback{true, m_ui.tr("feedback.papersWorking")};
+    m_ui.act([&queries = m_ui.services.queries, session = m_sessionId, clock] { return papers::buildSessionPapers(queries.store(), session, clock); },
+             [this, session = m_sessionId](auto model) {
+                 if (!model) {
+                     m_ui.feedback = Feedback{false, model.error().describe()};
+                     return;
+                 }
+                 if (m_papers.start(std::move(model).value(), m_ui.options.exportDir, papers::paperFileStem(session), true))
+                     m_ui.feedback = Feedback{true, m_ui.tr("feedback.papersWorking")};
+             });
 }
 
 void CheckInScreen::showPapersOutcome() {
@@ -751,18 +768,25 @@ void CheckInScreen::drawActions(const service::StudentDetail& d) {
         case 0: m_dialogs.openCheckIn(row, m_snapshot.info, nextFreeSeat(), namesakes(row)); break;
         case 1:
             // The next thing this student will need: focus never stays on the button just disabled.
-            if (m_ui.report(m_ui.services.attendance.breakOut(m_sessionId, id, m_ui.proctor), m_ui.fmt("feedback.breakOut", {{"name", who}}))) {
-                afterAction(true, false);
-                m_ui.widgets.focus(m_ui.tr("action.breakIn"));
-            }
+            record([session = m_sessionId, id, proctor = m_ui.proctor](service::AttendanceService& a) { return a.breakOut(session, id, proctor); },
+                   m_ui.fmt("feedback.breakOut", {{"name", who}}), [this](bool saved) {
+                       if (!saved) return;
+                       afterAction(true, false);
+                       m_ui.widgets.focus(m_ui.tr("action.breakIn"));
+                   });
             break;
         case 2:
-            if (m_ui.report(m_ui.services.attendance.breakIn(m_sessionId, id, m_ui.proctor), m_ui.fmt("feedback.breakIn", {{"name", who}}))) {
-                afterAction(true, false);
-                m_ui.widgets.focus(m_ui.tr("action.breakOut"));
-            }
+            record([session = m_sessionId, id, proctor = m_ui.proctor](service::AttendanceService& a) { return a.breakIn(session, id, proctor); },
+                   m_ui.fmt("feedback.breakIn", {{"name", who}}), [this](bool saved) {
+                       if (!saved) return;
+                       afterAction(true, false);
+                       m_ui.widgets.focus(m_ui.tr("action.breakOut"));
+                   });
             break;
-        case 3: afterAction(m_ui.report(m_ui.services.attendance.checkOut(m_sessionId, id, m_ui.proctor), m_ui.fmt("feedback.checkedOut", {{"name", who}})), true); break;
+        case 3:
+            record([session = m_sessionId, id, proctor = m_ui.proctor](service::AttendanceService& a) { return a.checkOut(session, id, proctor); },
+                   m_ui.fmt("feedback.checkedOut", {{"name", who}}), [this](bool saved) { afterAction(saved, true); });
+            break;
         case 4: m_dialogs.openSeat(row, d.attendance.seat); break;
         case 5: m_dialogs.openIdCheck(row); break;
         case 6: m_dialogs.openIrregularity(row); break;
@@ -807,9 +831,11 @@ void CheckInScreen::drawAccommodations(const service::StudentDetail& d) {
         label += "##acc" + std::to_string(i);
         bool value = checked;
         if (m_ui.widgets.checkbox(label, value, canRecord && !checked) && value) {
-            auto r = m_ui.services.attendance.deliverAccommodation(m_sessionId, d.row.student.studentUniqueId, m_ui.proctor, acc);
-            afterAction(m_ui.report(r, m_ui.fmt("feedback.accommodation", {{"what", m_ui.accommodationName(acc)}})), false);
-            return;  // the detail was reloaded; draw it next frame
+            record([session = m_sessionId, id = d.row.student.studentUniqueId, proctor = m_ui.proctor, acc](service::AttendanceService& a) {
+                return a.deliverAccommodation(session, id, proctor, acc);
+            },
+                   m_ui.fmt("feedback.accommodation", {{"what", m_ui.accommodationName(acc)}}), [this](bool saved) { afterAction(saved, false); });
+            return;  // the detail changes with the answer; draw it then
         }
     }
     if (m_ui.widgets.button(m_showAllAccommodations ? m_ui.tr("accommodations.fewer") : m_ui.tr("accommodations.more")))

@@ -69,6 +69,10 @@ private:
     const domain::RosterRow* rowById(const std::string& studentId) const;
     void select(const std::string& studentId);
     void primaryAction();
+    // One of the detail pane's actions, off the render thread; `then` gets
+    // whether it was saved (the outcome is already reported) when the answer comes.
+    void record(std::function<service::ActionResult(service::AttendanceService&)> work, std::string savedText,
+                std::function<void(bool saved)> then);
     void afterAction(bool saved, bool backToSearch);
     void afterDialog(bool saved);
     std::string rowStatus(const domain::RosterRow& row) const;

@@ -54,6 +54,11 @@ void Dialogs::close() {
     m_titleKey.clear();
 }
 
+void Dialogs::record(std::function<service::ActionResult(service::AttendanceService&)> work, std::string savedText) {
+    save([work = std::move(work), &attendance = m_ui.services.attendance] { return work(attendance); },
+         [this, savedText = std::move(savedText)](const service::ActionResult& r, DialogOutcome& out) { finish(r, savedText, out); });
+}
+
 void Dialogs::finish(const service::ActionResult& r, const std::string& savedText, DialogOutcome& out) {
     // "Saved" only after the commit; otherwise the dialog stays open with the reason.
     out.saved = m_ui.report(r, savedText);
@@ -149,7 +154,11 @@ void Dialogs::openSignOff(const domain::SessionCounts& counts, std::vector<Named
 }
 
 DialogOutcome Dialogs::draw(const std::string& sessionId) {
-    if (m_kind == DialogKind::None) return {};
+    if (m_kind == DialogKind::None) {
+        DialogOutcome out;
+        if (auto answer = std::exchange(m_answer, {})) answer(out);  // none is expected: keys wait for answers
+        return out;
+    }
     if (m_justOpened) ImGui::OpenPopup(m_title.c_str());
     const ImGuiIO& io = ImGui::GetIO();
     float em = m_ui.em();
@@ -183,6 +192,8 @@ DialogOutcome Dialogs::draw(const std::string& sessionId) {
     case DialogKind::SignOff: out = drawSignOff(sessionId); break;
     case DialogKind::None: break;
     }
+    // A save asked for in an earlier frame has its answer: close, or say why not.
+    if (auto answer = std::exchange(m_answer, {})) answer(out);
     if (ImGui::IsKeyPressed(keys::Escape, false) && m_kind != DialogKind::None && !m_ui.escapeConsumed) {
         m_ui.escapeConsumed = true;
         close();
@@ -245,8 +256,12 @@ void Dialogs::birthDateAid() {
     bool check = m_ui.widgets.button(label, Emphasis::Normal, ImVec2(0, 0), !m_birthDate.empty());
     if ((enter || check) && !m_birthDate.empty()) {
         auto iso = domain::parseLocalDate(m_birthDate, m_ui.tr("date.order"));
-        m_birthDateCheck = iso ? m_ui.services.security.checkBirthDate(m_ui.proctor, m_row.student.studentUniqueId, *iso)
-                               : service::SecurityService::BirthDateCheck::NotADate;
+        if (!iso) m_birthDateCheck = service::SecurityService::BirthDateCheck::NotADate;
+        else
+            m_ui.act([&security = m_ui.services.security, proctor = m_ui.proctor, id = m_row.student.studentUniqueId, date = *iso] {
+                return security.checkBirthDate(proctor, id, date);
+            },
+                     [this](service::SecurityService::BirthDateCheck said) { m_birthDateCheck = said; });
     }
     if (!m_birthDateCheck) return;
     using Check = service::SecurityService::BirthDateCheck;
@@ -299,21 +314,16 @@ DialogOutcome Dialogs::drawCheckIn(const std::string& sessionId) {
         const std::string& id = m_row.student.studentUniqueId;
         std::string who = m_row.student.firstName + " " + m_row.student.lastSurname;
         if (refused) {
-            auto r = m_ui.services.attendance.recordIdCheck(sessionId, id, m_ui.proctor, m_idMethod, m_verifiedBy);
-            out.saved = m_ui.report(r, m_ui.fmt("feedback.idRefused", {{"name", who}}));
-            if (!out.saved) m_error = m_ui.said(r);
+            record([sessionId, id, proctor = m_ui.proctor, method = m_idMethod, by = m_verifiedBy](service::AttendanceService& a) {
+                return a.recordIdCheck(sessionId, id, proctor, method, by);
+            },
+                   m_ui.fmt("feedback.idRefused", {{"name", who}}));
         } else {
             service::CheckInDetails d{m_idMethod, m_verifiedBy, m_seat, m_lateReason};
-            auto r = m_ui.services.attendance.checkIn(sessionId, id, m_ui.proctor, d);
             std::string what = m_ui.fmt("feedback.checkedIn", {{"name", who}, {"time", m_ui.clock(now)}});
             if (!m_seat.empty()) what += " · " + m_ui.fmt("feedback.seat", {{"seat", m_seat}});
             if (late) what += " · " + m_ui.tr("status.late");
-            out.saved = m_ui.report(r, what);
-            if (!out.saved) m_error = m_ui.said(r);
-        }
-        if (out.saved) {
-            close();
-            out.closed = true;
+            record([sessionId, id, proctor = m_ui.proctor, d](service::AttendanceService& a) { return a.checkIn(sessionId, id, proctor, d); }, what);
         }
     }
     return out;
@@ -325,8 +335,10 @@ DialogOutcome Dialogs::drawIdCheck(const std::string& sessionId) {
     idMethodChoice();
     birthDateAid();
     if (footer(m_ui.tr("idcheck.confirm"), true, out)) {
-        auto r = m_ui.services.attendance.recordIdCheck(sessionId, m_row.student.studentUniqueId, m_ui.proctor, m_idMethod, m_verifiedBy);
-        finish(r, m_ui.fmt("feedback.idChecked", {{"name", m_row.student.firstName + " " + m_row.student.lastSurname}}), out);
+        record([sessionId, id = m_row.student.studentUniqueId, proctor = m_ui.proctor, method = m_idMethod, by = m_verifiedBy](service::AttendanceService& a) {
+            return a.recordIdCheck(sessionId, id, proctor, method, by);
+        },
+               m_ui.fmt("feedback.idChecked", {{"name", m_row.student.firstName + " " + m_row.student.lastSurname}}));
     }
     return out;
 }
@@ -337,8 +349,10 @@ DialogOutcome Dialogs::drawSeat(const std::string& sessionId) {
     m_ui.widgets.text(m_ui.tr("seat.field"));
     m_ui.widgets.textField(m_ui.tr("seat.field"), m_seat, {}, false, 8.0f, 16);
     if (footer(m_ui.tr("seat.confirm"), !m_seat.empty(), out)) {
-        auto r = m_ui.services.attendance.assignSeat(sessionId, m_row.student.studentUniqueId, m_ui.proctor, m_seat);
-        finish(r, m_ui.fmt("feedback.seatAssigned", {{"name", m_row.student.firstName}, {"seat", m_seat}}), out);
+        record([sessionId, id = m_row.student.studentUniqueId, proctor = m_ui.proctor, seat = m_seat](service::AttendanceService& a) {
+            return a.assignSeat(sessionId, id, proctor, seat);
+        },
+               m_ui.fmt("feedback.seatAssigned", {{"name", m_row.student.firstName}, {"seat", m_seat}}));
     }
     return out;
 }
@@ -371,8 +385,10 @@ DialogOutcome Dialogs::drawIrregularity(const std::string& sessionId) {
                 return out;
             }
         }
-        auto r = m_ui.services.attendance.recordIrregularity(sessionId, m_row.student.studentUniqueId, m_ui.proctor, d);
-        finish(r, m_ui.fmt("feedback.irregularity", {{"name", m_row.student.firstName + " " + m_row.student.lastSurname}}), out);
+        record([sessionId, id = m_row.student.studentUniqueId, proctor = m_ui.proctor, d](service::AttendanceService& a) {
+            return a.recordIrregularity(sessionId, id, proctor, d);
+        },
+               m_ui.fmt("feedback.irregularity", {{"name", m_row.student.firstName + " " + m_row.student.lastSurname}}));
     }
     return out;
 }
@@ -388,8 +404,10 @@ DialogOutcome Dialogs::drawNoShow(const std::string& sessionId) {
         if (m_ui.widgets.radio(m_ui.tr("reasonNotTested." + std::string(reasons[i])), m_choice == i)) m_choice = i;
     if (footer(m_ui.tr("noshow.confirm"), true, out)) {
         std::size_t pick = std::find(std::begin(kShown), std::end(kShown), m_choice) != std::end(kShown) ? m_choice : 0;
-        auto r = m_ui.services.attendance.markNoShow(sessionId, m_row.student.studentUniqueId, m_ui.proctor, std::string(reasons[pick]));
-        finish(r, m_ui.fmt("feedback.noShow", {{"name", m_row.student.firstName + " " + m_row.student.lastSurname}}), out);
+        record([sessionId, id = m_row.student.studentUniqueId, proctor = m_ui.proctor, reason = std::string(reasons[pick])](service::AttendanceService& a) {
+            return a.markNoShow(sessionId, id, proctor, reason);
+        },
+               m_ui.fmt("feedback.noShow", {{"name", m_row.student.firstName + " " + m_row.student.lastSurname}}));
     }
     return out;
 }
@@ -405,19 +423,22 @@ DialogOutcome Dialogs::drawBulk(const std::string& sessionId) {
     if (footer(confirm, !m_students.empty(), out)) {
         std::vector<std::string> ids;
         for (const auto& s : m_students) ids.push_back(s.id);
-        auto r = noShow ? m_ui.services.attendance.markNoShowsAtCutoff(sessionId, m_ui.proctor, ids)
-                        : m_ui.services.attendance.checkOutEveryone(sessionId, m_ui.proctor, ids);
-        if (!r.message.empty()) {
-            m_error = m_ui.said(r.message);
-            m_ui.feedback = Feedback{false, m_ui.said(r.message)};
-        } else {
-            out.saved = true;
-            m_ui.dataChanged = true;
-            std::string what = m_ui.fmt(noShow ? "feedback.bulkNoShow" : "feedback.bulkCheckOut", {{"count", std::to_string(r.saved)}});
-            m_ui.feedback = Feedback{true, m_ui.fmt("feedback.saved", {{"what", what}})};
-            close();
-            out.closed = true;
-        }
+        save([&attendance = m_ui.services.attendance, noShow, sessionId, proctor = m_ui.proctor, ids] {
+            return noShow ? attendance.markNoShowsAtCutoff(sessionId, proctor, ids) : attendance.checkOutEveryone(sessionId, proctor, ids);
+        },
+             [this, noShow](const service::BulkResult& r, DialogOutcome& answer) {
+                 if (!r.message.empty()) {
+                     m_error = m_ui.said(r.message);
+                     m_ui.feedback = Feedback{false, m_ui.said(r.message)};
+                     return;
+                 }
+                 answer.saved = true;
+                 m_ui.dataChanged = true;
+                 std::string what = m_ui.fmt(noShow ? "feedback.bulkNoShow" : "feedback.bulkCheckOut", {{"count", std::to_string(r.saved)}});
+                 m_ui.feedback = Feedback{true, m_ui.fmt("feedback.saved", {{"what", what}})};
+                 close();
+                 answer.closed = true;
+             });
     }
     return out;
 }
@@ -433,15 +454,12 @@ DialogOutcome Dialogs::drawWalkIn(const std::string& sessionId) {
     m_ui.widgets.textField(m_ui.tr("walkin.lastName"), m_walkInLast, {}, false, 0.0f, 75);
     if (footer(m_ui.tr("walkin.confirm"), true, out)) {
         domain::Student s{m_walkInId, m_walkInFirst, "", m_walkInLast, "", ""};
-        auto r = m_ui.services.attendance.addWalkIn(sessionId, s, m_ui.proctor);
-        out.saved = m_ui.report(r, m_ui.fmt("feedback.walkIn", {{"name", m_walkInFirst + " " + m_walkInLast}}));
-        if (out.saved) {
-            out.walkInStudentId = m_walkInId;
-            close();
-            out.closed = true;
-        } else {
-            m_error = m_ui.said(r);
-        }
+        save([&attendance = m_ui.services.attendance, sessionId, s, proctor = m_ui.proctor] { return attendance.addWalkIn(sessionId, s, proctor); },
+             [this, id = m_walkInId, text = m_ui.fmt("feedback.walkIn", {{"name", m_walkInFirst + " " + m_walkInLast}})](
+                 const service::ActionResult& r, DialogOutcome& answer) {
+                 finish(r, text, answer);
+                 if (answer.saved) answer.walkInStudentId = id;  // checked in next
+             });
     }
     return out;
 }
@@ -464,8 +482,10 @@ DialogOutcome Dialogs::drawCorrect(const std::string& sessionId) {
     m_ui.widgets.textField(m_ui.tr("correct.reason"), m_reason, m_ui.tr("correct.reasonHint"), false, 0.0f, 300);
     if (footer(m_ui.tr("correct.confirm"), !m_history.empty(), out)) {
         const auto& target = m_history[std::min(m_choice, m_history.size() - 1)].event;
-        auto r = m_ui.services.attendance.correct(sessionId, m_row.student.studentUniqueId, m_ui.proctor, target.id, m_reason);
-        finish(r, m_ui.fmt("feedback.corrected", {{"name", m_row.student.firstName + " " + m_row.student.lastSurname}}), out);
+        record([sessionId, id = m_row.student.studentUniqueId, proctor = m_ui.proctor, eventId = target.id, reason = m_reason](service::AttendanceService& a) {
+            return a.correct(sessionId, id, proctor, eventId, reason);
+        },
+               m_ui.fmt("feedback.corrected", {{"name", m_row.student.firstName + " " + m_row.student.lastSurname}}));
     }
     return out;
 }
@@ -485,8 +505,7 @@ DialogOutcome Dialogs::drawSignOff(const std::string& sessionId) {
     m_ui.widgets.text(m_ui.tr("signoff.name"));
     m_ui.widgets.textField(m_ui.tr("signoff.name"), m_verifiedBy, {}, false, 0.0f, 120);
     if (footer(m_ui.tr("signoff.confirm"), !m_verifiedBy.empty(), out)) {
-        auto r = m_ui.services.attendance.signOff(sessionId, m_verifiedBy);
-        finish(r, m_ui.tr("feedback.signedOff"), out);
+        record([sessionId, by = m_verifiedBy](service::AttendanceService& a) { return a.signOff(sessionId, by); }, m_ui.tr("feedback.signedOff"));
     }
     return out;
 }

@@ -3,6 +3,7 @@
 // Enter does its main action, Tab stays inside it.
 #include "kiosk/ui/ui_context.hpp"
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -51,6 +52,16 @@ public:
 private:
     void open(DialogKind kind, std::string titleKey, std::string firstFocusKey);
     void close();
+    // Saves off the render thread (UiContext::act); `onAnswer(result, out)`
+    // runs inside the dialog, in the frame that draws the answer.
+    template <class Work, class OnAnswer>
+    void save(Work work, OnAnswer onAnswer) {
+        m_ui.act(std::move(work), [this, onAnswer = std::move(onAnswer)](auto result) {
+            m_answer = [onAnswer, result = std::move(result)](DialogOutcome& out) { onAnswer(result, out); };
+        });
+    }
+    // The usual save: one attendance action, then finish().
+    void record(std::function<service::ActionResult(service::AttendanceService&)> work, std::string savedText);
     void finish(const service::ActionResult& r, const std::string& savedText, DialogOutcome& out);
     bool enterPressed() const;
     DialogOutcome drawCheckIn(const std::string& sessionId);
@@ -92,6 +103,7 @@ private:
     std::vector<std::string> m_namesakes;  // a bulk action's students, or the sign-off's missing ones
     domain::SessionCounts m_counts;
     std::vector<domain::HistoryItem> m_history;
+    std::function<void(DialogOutcome&)> m_answer;  // a save's answer, for the next draw
 };
 
 } // namespace kiosk::ui

@@ -131,10 +131,13 @@ void KioskUi::drawExitDialog() {
         if (m_exitReason.empty()) {
             m_ui.feedback = Feedback{false, m_ui.tr("exit.needReason")};
         } else {
-            auto check = m_ui.services.security.checkProctorPin(m_exitId, m_exitPin, "kiosk_exit", m_exitReason);
-            m_exitPin.clear();
-            if (check.ok) m_exitApproved = true;
-            else m_ui.feedback = Feedback{false, m_ui.said(check.message, check.sentence)};
+            m_ui.act([&security = m_ui.services.security, id = m_exitId, pin = std::exchange(m_exitPin, {}), reason = m_exitReason] {
+                return security.checkProctorPin(id, pin, "kiosk_exit", reason);
+            },
+                     [this](const service::PinCheck& check) {
+                         if (check.ok) m_exitApproved = true;
+                         else m_ui.feedback = Feedback{false, m_ui.said(check.message, check.sentence)};
+                     });
         }
     }
     if (cancel || m_exitApproved) {
@@ -306,7 +309,7 @@ void KioskUi::readSync() {
     // Counted off the render thread when the read model runs on its own (a
     // backlog of 100,000 rows would cost this frame a scan every second).
     if (auto tally = m_ui.services.views.outboxTally()) service::countInto(s, *tally);
-    else m_ui.services.sync.countNow(s);
+    else if (m_ui.services.views.builtHere()) m_ui.services.sync.countNow(s);  // tests: this thread reads the store
     m_ui.sync = std::move(s);
 }
 
@@ -537,6 +540,9 @@ void KioskUi::keepFocusAcrossLanguages() {
 }
 
 void KioskUi::frame() {
+    // Answers of actions asked for in earlier frames: before anything is
+    // drawn, so this frame shows them and moves focus where they say.
+    m_ui.services.actions.deliver();
     // Sync and the clock change what is shown: refresh once a second.
     // A new view from the read model (another station's check-in, an upload) carries new counts: at once.
     if (m_ui.options.clock() - m_lastRefresh >= std::chrono::seconds(1)) {
@@ -641,8 +647,8 @@ void KioskUi::frame() {
     keepFocusAcrossLanguages();
     speakAfterFrame();
     if (m_ui.dataChanged) {
-        // The outbox count on screen is never older than the last save.
-        m_ui.services.views.invalidate(service::SessionViews::kWaitAfterCommit);
+        // The outbox count on screen is never older than the last save (the
+        // action queue had the view of it built before its answer came).
         readSync();
         m_ui.dataChanged = false;
     }

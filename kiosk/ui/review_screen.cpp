@@ -2,11 +2,18 @@
 
 #include <imgui.h>
 
+#include <utility>
+
 namespace kiosk::ui {
 
 void ReviewScreen::refresh() {
-    m_ui.services.work.refreshCatalogue();
-    m_evaluatorUnknown = m_ui.services.security.proctorStaffId(m_ui.proctorId).empty();
+    // The catalogue another machine may have saved, and whether the state
+    // knows this proctor: read by the action queue, shown when they come.
+    m_ui.act([&work = m_ui.services.work, &security = m_ui.services.security, proctorId = m_ui.proctorId] {
+        work.refreshCatalogue();
+        return security.proctorStaffId(proctorId).empty();
+    },
+             [this](bool unknown) { m_evaluatorUnknown = unknown; });
     // A screen opens on a fresh list: the worker reads, this thread waits (milliseconds as a rule).
     m_ui.services.views.invalidate(service::SessionViews::kWaitAfterCommit);
     if (auto view = m_ui.services.views.latest()) adopt(*view);
@@ -31,7 +38,7 @@ void ReviewScreen::adopt(const service::SessionView& view) {
 bool ReviewScreen::draw() {
     m_ui.widgets.heading(m_ui.fmt("review.title", {{"count", std::to_string(m_entries.size())}}));
     if (m_ui.widgets.button(m_ui.tr("review.back"))) return false;
-    const auto* catalogue = m_ui.services.work.catalogue();
+    auto catalogue = m_ui.services.work.catalogue();
     if (m_entries.empty()) {
         m_ui.widgets.wrappedText(m_ui.tr("review.none"));
         return true;
@@ -61,20 +68,21 @@ bool ReviewScreen::draw() {
     m_ui.widgets.sameLineIfFits(m_ui.tr("review.reject"));
     if (m_ui.widgets.button(m_ui.tr("review.reject"), Emphasis::Danger)) decision = service::Review::Reject;
     if (decision) {
-        auto r = m_ui.services.work.review(e.entryId, *decision, m_ui.proctorId, m_pin, m_comment);
-        m_pin.clear();
-        if (r.saved) {
-            m_ui.feedback = Feedback{true, m_ui.tr(*decision == service::Review::Approve    ? "review.approved"
-                                                   : *decision == service::Review::SendBack ? "review.sentBack"
-                                                                                            : "review.rejected")};
-            m_ui.dataChanged = true;
-            m_comment.clear();
-            // The list without the entry just decided, in the next frame: the worker reads, this thread waits.
-            m_ui.services.views.invalidate(service::SessionViews::kWaitAfterCommit);
-            if (auto view = m_ui.services.views.latest()) adopt(*view);
-        } else {
-            m_ui.feedback = Feedback{false, m_ui.said(r)};
-        }
+        m_ui.act([&work = m_ui.services.work, entryId = e.entryId, d = *decision, proctorId = m_ui.proctorId, pin = std::exchange(m_pin, {}),
+                  comment = m_comment] { return work.review(entryId, d, proctorId, pin, comment); },
+                 [this, d = *decision](const service::ActionResult& r) {
+                     if (!r.saved) {
+                         m_ui.feedback = Feedback{false, m_ui.said(r)};
+                         return;
+                     }
+                     m_ui.feedback = Feedback{true, m_ui.tr(d == service::Review::Approve    ? "review.approved"
+                                                            : d == service::Review::SendBack ? "review.sentBack"
+                                                                                             : "review.rejected")};
+                     m_ui.dataChanged = true;
+                     m_comment.clear();
+                     // The list without the entry just decided: the queue had its view built before answering.
+                     if (auto view = m_ui.services.views.latest()) adopt(*view);
+                 });
     }
     return true;
 }
@@ -154,9 +162,12 @@ bool SyncScreen::draw() {
                                                                  {"id", item.correlationId.empty() ? "-" : item.correlationId}}));
         if (!item.refused) continue;
         if (m_ui.widgets.button(m_ui.tr("sync.retry") + "##r" + std::to_string(i))) {
-            if (m_ui.services.sync.retry(item.resource, item.naturalKey)) m_ui.feedback = Feedback{true, m_ui.tr("sync.retried")};
-            m_ui.dataChanged = true;
-            refresh();
+            m_ui.act([&sync = m_ui.services.sync, resource = item.resource, key = item.naturalKey] { return static_cast<bool>(sync.retry(resource, key)); },
+                     [this](bool retried) {
+                         if (retried) m_ui.feedback = Feedback{true, m_ui.tr("sync.retried")};
+                         m_ui.dataChanged = true;
+                         if (auto view = m_ui.services.views.latest()) adopt(*view);
+                     });
             break;
         }
     }

@@ -3,6 +3,7 @@
 #include <imgui.h>
 
 #include <algorithm>
+#include <utility>
 
 namespace kiosk::ui {
 
@@ -15,19 +16,21 @@ void SessionPickerScreen::refresh() {
     m_awaitingReview = static_cast<int>(view->awaitingReview.size());
 }
 
-bool SessionPickerScreen::signInProctor() {
-    auto check = m_ui.services.security.checkProctorPin(m_proctorIdField, m_pin, "proctor_mode");
-    m_pin.clear();
-    if (!check.ok) {
-        m_ui.feedback = Feedback{false, m_ui.said(check.message, check.sentence)};
-        m_focusFirst = true;
-        return false;
-    }
-    m_ui.proctorId = m_proctorIdField;
-    m_ui.proctor = check.proctorName.empty() ? m_proctorIdField : check.proctorName;
-    m_ui.feedback = {};
-    m_focusFirstSession = true;  // the proctor's next step
-    return true;
+void SessionPickerScreen::signInProctor() {
+    m_ui.act([&security = m_ui.services.security, id = m_proctorIdField, pin = std::exchange(m_pin, {})] {
+        return security.checkProctorPin(id, pin, "proctor_mode");
+    },
+             [this, id = m_proctorIdField](const service::PinCheck& check) {
+                 if (!check.ok) {
+                     m_ui.feedback = Feedback{false, m_ui.said(check.message, check.sentence)};
+                     m_focusFirst = true;
+                     return;
+                 }
+                 m_ui.proctorId = id;
+                 m_ui.proctor = check.proctorName.empty() ? id : check.proctorName;
+                 m_ui.feedback = {};
+                 m_focusFirstSession = true;  // the proctor's next step
+             });
 }
 
 void SessionPickerScreen::signOutProctor(const std::string& auditDetail, ForgetId forget) {
@@ -35,7 +38,9 @@ void SessionPickerScreen::signOutProctor(const std::string& auditDetail, ForgetI
     if (m_ui.proctorId.empty()) return;
     // Signing out always happens (it only ends access); an entry that cannot
     // be written shows in verify-audit's count, not here.
-    (void)m_ui.services.security.audit("proctor:" + m_ui.proctorId, "proctor.sign_out", auditDetail);
+    m_ui.services.actions.post([&security = m_ui.services.security, actor = "proctor:" + m_ui.proctorId, auditDetail] {
+        (void)security.audit(actor, "proctor.sign_out", auditDetail);  // see above: shown by verify-audit, not here
+    });
     m_ui.proctor.clear();
     m_ui.proctorId.clear();
     m_pin.clear();
@@ -62,7 +67,7 @@ void SessionPickerScreen::drawProctorSignIn() {
 }
 
 PickerAction SessionPickerScreen::draw() {
-    PickerAction action;
+    PickerAction action = std::exchange(m_opened, {});  // a session whose opening was saved
     if (m_focusFirst && !m_ui.proctorId.empty()) {
         // Signed in: back to the session just left, never to nowhere.
         m_focusFirstSession = true;
@@ -111,9 +116,13 @@ PickerAction SessionPickerScreen::draw() {
             } else if (s.info.signedOffAt) {
                 action = {PickerAction::Kind::OpenSession, s.info.sessionId};  // viewing is allowed; changes are refused
             } else {
-                auto r = m_ui.services.attendance.openSession(s.info.sessionId, m_ui.proctor);
-                if (r.saved) action = {PickerAction::Kind::OpenSession, s.info.sessionId};
-                else m_ui.feedback = Feedback{false, m_ui.said(r)};
+                m_ui.act([&attendance = m_ui.services.attendance, id = s.info.sessionId, proctor = m_ui.proctor] {
+                    return attendance.openSession(id, proctor);
+                },
+                         [this, id = s.info.sessionId](const service::ActionResult& r) {
+                             if (r.saved) m_opened = {PickerAction::Kind::OpenSession, id};
+                             else m_ui.feedback = Feedback{false, m_ui.said(r)};
+                         });
             }
         }
     }

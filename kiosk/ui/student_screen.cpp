@@ -7,6 +7,26 @@
 
 namespace kiosk::ui {
 
+StudentScreen::Loaded StudentScreen::load(service::WorkService& work, const std::string& studentId) {
+    Loaded l;
+    if (auto e = work.entries(studentId)) l.entries = std::move(*e);
+    if (auto p = work.progress(studentId)) l.progress = std::move(*p);
+    return l;
+}
+
+void StudentScreen::start() {
+    m_focus = m_ui.tr("student.id");
+    // Which second factor the site asks for (a technician may change it): read once per visit, not per frame.
+    m_ui.act([&security = m_ui.services.security] { return security.secondFactor() == service::SecondFactor::Pin; },
+             [this](bool pin) { m_pinFactor = pin; });
+}
+
+void StudentScreen::adopt(const std::string& studentId, Loaded loaded) {
+    if (!m_student || m_student->id != studentId) return;  // signed out meanwhile: nothing of theirs comes back
+    if (loaded.entries) m_student->entries = std::move(*loaded.entries);
+    if (loaded.progress) m_student->progress = std::move(*loaded.progress);
+}
+
 std::vector<const std::string*> StudentScreen::buffers() const {
     return {&m_idField, &m_secret, &m_entryId, &m_date, &m_minutes, &m_place, &m_reflection};
 }
@@ -22,16 +42,24 @@ void StudentScreen::clearForm() {
 }
 
 void StudentScreen::endSession(bool timedOut) {
-    bool draftKept = false;
     if (m_student) {
         // An unfinished entry is kept as a draft, never lost to a time-out.
+        std::optional<domain::EntryFields> draft;
         if (m_editing && (!m_place.empty() || !m_reflection.empty() || !m_minutes.empty())) {
             std::string ignored;
-            draftKept = m_ui.services.work.saveDraft(m_student->id, m_entryId, fields(ignored)).saved;
+            draft = fields(ignored);
         }
-        // The student's screen is cleared whatever the audit log says:
-        // refusing a sign-out would leave their data showing.
-        (void)m_ui.services.security.signOut(m_student->id, timedOut);
+        m_ui.act([&work = m_ui.services.work, &security = m_ui.services.security, id = m_student->id, entryId = m_entryId, draft, timedOut] {
+            bool kept = draft && work.saveDraft(id, entryId, *draft).saved;
+            // The student's screen is cleared whatever the audit log says:
+            // refusing a sign-out would leave their data showing.
+            (void)security.signOut(id, timedOut);  // see above: the sign-out stands either way
+            return kept;
+        },
+                 [this, timedOut](bool kept) {
+                     // Says a draft was kept only when one was.
+                     if (timedOut && kept && !m_student) m_ui.feedback = Feedback{true, m_ui.tr("student.timedOutDraft")};
+                 });
     }
     m_student.reset();
     clearForm();
@@ -41,16 +69,9 @@ void StudentScreen::endSession(bool timedOut) {
     ImGui::ClearActiveID();
     GImGui->InputTextState.ClearText();
     GImGui->InputTextState.ClearFreeMemory();
-    // Says a draft was kept only when one was.
-    m_ui.feedback = Feedback{true, m_ui.tr(!timedOut ? "student.signedOut" : draftKept ? "student.timedOutDraft" : "student.timedOut")};
+    m_ui.feedback = Feedback{true, m_ui.tr(!timedOut ? "student.signedOut" : "student.timedOut")};
     if (m_hooks.signedOut) m_hooks.signedOut();
     m_focus = m_ui.tr("student.id");
-}
-
-void StudentScreen::reload() {
-    if (!m_student) return;
-    if (auto e = m_ui.services.work.entries(m_student->id)) m_student->entries = std::move(*e);
-    if (auto p = m_ui.services.work.progress(m_student->id)) m_student->progress = std::move(*p);
 }
 
 StudentScreen::Result StudentScreen::draw() {
@@ -66,7 +87,7 @@ StudentScreen::Result StudentScreen::draw() {
 
 void StudentScreen::drawSignIn() {
     m_ui.widgets.heading(m_ui.tr("student.signInTitle"));
-    bool pin = m_ui.services.security.secondFactor() == service::SecondFactor::Pin;
+    const bool pin = m_pinFactor;
     m_ui.widgets.text(m_ui.tr("student.id"));
     if (!m_focus.empty()) {
         m_ui.widgets.focus(m_focus);
@@ -80,24 +101,36 @@ void StudentScreen::drawSignIn() {
     if (!enter && !pressed) return;
     // A date of birth is read in the screen's own date order (the label says which).
     std::string secret = pin ? m_secret : m_ui.parseDate(m_secret).value_or(m_secret);
-    auto r = m_ui.services.security.signIn(m_idField, secret);
     m_secret.clear();
-    if (!r.ok) {
-        m_ui.feedback = Feedback{false, m_ui.said(r.message, r.sentence)};
-        m_focus = factor;
-        return;
-    }
-    m_idField.clear();
-    m_student = Student{r.student->studentUniqueId, r.student->firstName + " " + r.student->lastSurname, {}, {}};
-    m_ui.services.work.refreshCatalogue();  // another machine of the site may have imported a new one
-    reload();
-    m_ui.feedback = {};
-    if (m_hooks.signedIn) m_hooks.signedIn(r.scheduledAccommodations);
-    m_focus = m_ui.tr("student.logTask");
+    struct Answer {
+        service::SignIn signIn;
+        Loaded loaded;
+    };
+    m_ui.act([&security = m_ui.services.security, &work = m_ui.services.work, id = m_idField, secret] {
+        Answer a{security.signIn(id, secret), {}};
+        if (!a.signIn.ok) return a;
+        work.refreshCatalogue();  // another machine of the site may have imported a new one
+        a.loaded = load(work, a.signIn.student->studentUniqueId);
+        return a;
+    },
+             [this, factor](Answer a) {
+                 const auto& r = a.signIn;
+                 if (!r.ok) {
+                     m_ui.feedback = Feedback{false, m_ui.said(r.message, r.sentence)};
+                     m_focus = factor;
+                     return;
+                 }
+                 m_idField.clear();
+                 m_student = Student{r.student->studentUniqueId, r.student->firstName + " " + r.student->lastSurname, {}, {}};
+                 adopt(m_student->id, std::move(a.loaded));
+                 m_ui.feedback = {};
+                 if (m_hooks.signedIn) m_hooks.signedIn(r.scheduledAccommodations);
+                 m_focus = m_ui.tr("student.logTask");
+             });
 }
 
 void StudentScreen::drawHome() {
-    const auto* catalogue = m_ui.services.work.catalogue();
+    auto catalogue = m_ui.services.work.catalogue();
     // Always visible while a student is signed in.
     m_ui.widgets.textColoured(m_ui.fmt("student.banner", {{"name", m_student->name}, {"id", m_student->id}}), m_ui.palette.accent,
                               accessibility::Role::Status);
@@ -146,7 +179,7 @@ void StudentScreen::drawHome() {
 void StudentScreen::openEntry(const domain::WorkEntry* e) {
     clearForm();
     m_editing = true;
-    const auto* catalogue = m_ui.services.work.catalogue();
+    auto catalogue = m_ui.services.work.catalogue();
     if (e) {
         m_entryId = e->entryId;
         m_date = m_ui.date(e->date);
@@ -165,7 +198,7 @@ void StudentScreen::openEntry(const domain::WorkEntry* e) {
 
 domain::EntryFields StudentScreen::fields(std::string& error) const {
     domain::EntryFields f;
-    const auto* catalogue = m_ui.services.work.catalogue();
+    auto catalogue = m_ui.services.work.catalogue();
     if (catalogue && m_task < catalogue->catalogue.tasks.size()) f.taskId = catalogue->catalogue.tasks[m_task].id;
     if (m_date.empty()) {
         f.date.clear();
@@ -185,7 +218,7 @@ domain::EntryFields StudentScreen::fields(std::string& error) const {
 }
 
 void StudentScreen::drawEntryForm() {
-    const auto* catalogue = m_ui.services.work.catalogue();
+    auto catalogue = m_ui.services.work.catalogue();
     m_ui.widgets.heading(m_ui.tr("student.entryTitle"));
     m_ui.widgets.text(m_ui.tr("student.task"));
     std::string lastArea;
@@ -231,27 +264,37 @@ void StudentScreen::drawEntryForm() {
         m_ui.feedback = Feedback{false, error};
         return;
     }
-    auto saved = m_ui.services.work.saveDraft(m_student->id, m_entryId, f);
-    if (!saved.saved) {
-        m_ui.feedback = Feedback{false, m_ui.said(saved)};
-        return;
-    }
-    m_entryId = saved.eventId;
-    if (submit) {
-        auto r = m_ui.services.work.submit(m_student->id, m_entryId);
-        if (!r.saved) {
-            m_ui.feedback = Feedback{false, m_ui.said(r)};  // kept as a draft; the student can fix it
-            reload();
-            return;
-        }
-        m_ui.feedback = Feedback{true, m_ui.tr("student.submitted")};
-    } else {
-        m_ui.feedback = Feedback{true, m_ui.tr("student.draftSaved")};
-    }
-    m_ui.dataChanged = true;
-    clearForm();
-    reload();
-    m_focus = m_ui.tr("student.logTask");
+    // Saved as a draft first, then submitted when asked: one job, then the
+    // student's list and progress as they now are.
+    struct Answer {
+        service::ActionResult draft, submitted;
+        Loaded loaded;
+    };
+    m_ui.act([&work = m_ui.services.work, id = m_student->id, entryId = m_entryId, f, submit] {
+        Answer a;
+        a.draft = work.saveDraft(id, entryId, f);
+        if (!a.draft.saved) return a;
+        if (submit) a.submitted = work.submit(id, a.draft.eventId);
+        a.loaded = load(work, id);
+        return a;
+    },
+             [this, id = m_student->id, submit](Answer a) {
+                 if (!a.draft.saved) {
+                     m_ui.feedback = Feedback{false, m_ui.said(a.draft)};
+                     return;
+                 }
+                 m_ui.dataChanged = true;
+                 adopt(id, std::move(a.loaded));
+                 if (!m_student || m_student->id != id) return;
+                 m_entryId = a.draft.eventId;
+                 if (submit && !a.submitted.saved) {
+                     m_ui.feedback = Feedback{false, m_ui.said(a.submitted)};  // kept as a draft; the student can fix it
+                     return;
+                 }
+                 m_ui.feedback = Feedback{true, m_ui.tr(submit ? "student.submitted" : "student.draftSaved")};
+                 clearForm();
+                 m_focus = m_ui.tr("student.logTask");
+             });
 }
 
 } // namespace kiosk::ui

@@ -24,7 +24,7 @@ public:
 
     enum class Result { Stay, ToProctor };
     Result draw();
-    void start() { m_focus = m_ui.tr("student.id"); }
+    void start();
     // Ends the student's session (sign-out or time-out); a draft being typed is kept.
     void endSession(bool timedOut);
     bool signedIn() const { return m_student.has_value(); }
@@ -42,7 +42,13 @@ private:
     void drawSignIn();
     void drawHome();
     void drawEntryForm();
-    void reload();
+    // A student's tasks and progress, read by the action queue.
+    struct Loaded {
+        std::optional<std::vector<domain::WorkEntry>> entries;
+        std::optional<domain::Progress> progress;
+    };
+    static Loaded load(service::WorkService& work, const std::string& studentId);
+    void adopt(const std::string& studentId, Loaded loaded);  // if that student is still signed in
     void openEntry(const domain::WorkEntry* existing);
     domain::EntryFields fields(std::string& error) const;
     void clearForm();
@@ -51,6 +57,7 @@ private:
     StudentHooks m_hooks;
     std::optional<Student> m_student;
     std::string m_focus;
+    bool m_pinFactor = false;  // the site's second factor is a PIN (else the date of birth)
     // Sign-in fields.
     std::string m_idField, m_secret;
     // The entry being written.

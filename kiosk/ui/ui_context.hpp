@@ -6,6 +6,7 @@
 #include "accessibility/text_settings.hpp"
 #include "accessibility/theme.hpp"
 #include "kiosk/domain/descriptors.hpp"
+#include "kiosk/service/action_queue.hpp"
 #include "kiosk/service/action_result.hpp"
 #include "kiosk/service/attendance_service.hpp"
 #include "kiosk/service/security_service.hpp"
@@ -40,6 +41,7 @@ struct UiServices {
     service::SecurityService& security;
     service::WorkService& work;
     service::SyncQueries& sync;
+    service::ActionQueue& actions;  // where every call above that reads or writes the store runs
 };
 
 struct UiOptions {
@@ -131,6 +133,14 @@ struct UiContext {
         std::string out = std::to_string(tenths / 10);
         if (tenths % 10 != 0) out += tr("number.decimal") + std::to_string(std::labs(tenths % 10));
         return out;
+    }
+
+    // Runs `work` (a service's read or write) off the render thread; `then`
+    // gets its result on the render thread at the start of a later frame,
+    // before any key typed after this action reaches a screen.
+    template <class Work, class Then>
+    void act(Work work, Then then) {
+        services.actions.submit(std::move(work), std::move(then));
     }
 
     // Shows the outcome: "saved" only when the service says it committed.

@@ -110,7 +110,7 @@ int main(int argc, char** argv) {
 
     // The fresh kiosk: the same roster and catalogue, an empty log.
     Station fresh(work / "fresh.db", demo, catalogue);
-    service::SiteApplier applier{fresh.store, [&] { return fresh.work.catalogue(); }};
+    service::SiteApplier applier{fresh.store, [&] { return fresh.work.catalogue().get(); }};
     const long rssBefore = procStatusKb("VmRSS");
     const auto start = SteadyClock::now();
     std::size_t applied = 0, refused = 0;

@@ -472,7 +472,7 @@ bool Driver::withdrawalStep(const domain::SessionInfo& info, const std::string& 
 }
 
 void Driver::workDraft() {
-    const auto* doc = m_work.catalogue();
+    auto doc = m_work.catalogue();
     if (!doc || m_students.empty()) return;
     const std::string& student = m_students[static_cast<std::size_t>(pick(static_cast<int>(m_students.size())))];
     const auto& tasks = doc->catalogue.tasks;

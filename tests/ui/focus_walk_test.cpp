@@ -12,6 +12,7 @@
 
 #include <deque>
 #include <iterator>
+#include <optional>
 #include <random>
 #include <sstream>
 
@@ -55,12 +56,14 @@ public:
     }
     void key(int code, bool shift, const char* name, bool ctrl = false) {
         note(std::string(ctrl ? "ctrl+" : "") + (shift ? "shift+" : "") + name + " [focus: " + m_focus.label + "]");
+        m_h.settleActions();  // as the window does: no key goes while an answer is on its way
         m_keyFrame = true;
         m_h.press(code, shift, ctrl);
         m_h.frames(2);  // the real kiosk draws settle frames after input
     }
     void type(const std::string& text) {
         note("type \"" + text + "\" [focus: " + m_focus.label + "]");
+        m_h.settleActions();
         m_keyFrame = true;
         m_h.type(text);
         m_h.frames(2);
@@ -108,15 +111,19 @@ private:
                 FAIL_CHECK("\"" << a.label << "\" acted without showing the ring; last keys:" << trail());
             }
         }
+        // A control that acts on this key: its save is committed by the
+        // action queue and lands a frame or two later, before the next key.
+        if (m_keyFrame) m_actedBy.reset();
+        if (!acts.empty()) m_actedBy = Acted{acts.front().label, m_focus.label, m_announced};
         std::int64_t n = records(m_f.store);
         if (n != m_records) {
             ++m_writes;
-            if (acts.empty()) FAIL_CHECK("a record was written with no control acting; last keys:" << trail());
+            if (!m_actedBy) FAIL_CHECK("a record was written with no control acting on the last key; last keys:" << trail());
             // Read-aloud announced the control that wrote (for a dialog's
             // default, the control in that dialog the proctor was on).
-            if (m_announced.find(accessibility::speakable(m_focus.label)) == std::string::npos)
-                FAIL_CHECK("a record was written by \"" << (acts.empty() ? std::string("?") : acts.front().label)
-                                                       << "\" but read-aloud last announced \"" << m_announced << "\"; last keys:" << trail());
+            else if (m_actedBy->announced.find(accessibility::speakable(m_actedBy->focus)) == std::string::npos)
+                FAIL_CHECK("a record was written by \"" << m_actedBy->control << "\" but read-aloud last announced \"" << m_actedBy->announced
+                                                       << "\"; last keys:" << trail());
             m_records = n;
         }
         m_keyFrame = false;  // only the frame the key went down in may act on it
@@ -138,6 +145,10 @@ private:
     std::string m_announced;
     std::int64_t m_records = 0;
     bool m_keyFrame = false;
+    struct Acted {
+        std::string control, focus, announced;  // what acted, where focus was, what read-aloud had said: at the key
+    };
+    std::optional<Acted> m_actedBy;  // the last key's acting control, until the next key
     int m_frames = 0;
     int m_writes = 0;
 };

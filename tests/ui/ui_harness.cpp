@@ -55,7 +55,7 @@ UiHarness::UiHarness(store::Store& store, domain::Clock clock, float width, floa
     options.steadyClock = [clock] { return std::chrono::duration_cast<std::chrono::milliseconds>(clock().time_since_epoch()); };
     options.speech = speech;
     options.utcOffsetAt = std::move(utcOffsetAt);
-    m_ui = std::make_unique<ui::KioskUi>(ui::UiServices{m_attendance, m_queries, m_views, m_security, m_work, m_sync}, std::move(resources), options);
+    m_ui = std::make_unique<ui::KioskUi>(ui::UiServices{m_attendance, m_queries, m_views, m_security, m_work, m_sync, m_actions}, std::move(resources), options);
     // The window appears, the first field takes focus on its second frame and
     // is ready for typing on the third (the real kiosk draws settle frames too).
     frames(3);
@@ -86,23 +86,34 @@ void UiHarness::frames(int n) {
     for (int i = 0; i < n; ++i) frame();
 }
 
+void UiHarness::settleActions() {
+    for (int i = 0; i < 100 && m_actions.busy(); ++i) frame();
+    REQUIRE_FALSE(m_actions.busy());
+}
+
 void UiHarness::type(std::string_view utf8) {
+    settleActions();
     ImGui::SetCurrentContext(m_context);
     ImGui::GetIO().AddInputCharactersUTF8(std::string(utf8).c_str());
     frame();
 }
 
 void UiHarness::press(int key, bool shift, bool ctrl) {
+    settleActions();
     ImGui::SetCurrentContext(m_context);
     ImGuiIO& io = ImGui::GetIO();
     io.KeyShift = shift;
     io.KeyCtrl = ctrl;
     io.KeysDown[key] = true;
     frame();
+    const bool acted = m_actions.busy();
     io.KeysDown[key] = false;
     io.KeyShift = false;
     io.KeyCtrl = false;
     frame();
+    // The answer came at the start of the frame after the key's: one more
+    // frame gives the screens what a save done at once had (a focus moved).
+    if (acted) frame();
 }
 
 void UiHarness::resize(float width, float height) {

@@ -2,6 +2,7 @@
 // Headless Dear ImGui for UI tests: a real context with a fixed display size
 // and a built font atlas, no window and no renderer. Input is injected the way
 // the GLFW backend would (1.86 API: io.KeysDown[], io.AddInputCharacter).
+#include "kiosk/service/action_queue.hpp"
 #include "kiosk/service/attendance_service.hpp"
 #include "kiosk/service/security_service.hpp"
 #include "kiosk/service/session_queries.hpp"
@@ -50,6 +51,9 @@ public:
     bool tabTo(std::string_view label, int limit = 60);
     // The same, for a control whose label is exactly `label`.
     bool tabToExactly(std::string_view label, int limit = 60);
+    // Frames until no action's answer is on its way (the window holds keys
+    // meanwhile); press() and type() do it before their key.
+    void settleActions();
     // Runs after every frame (tests that check an invariant each frame).
     std::function<void()> afterFrame;
 
@@ -63,6 +67,9 @@ private:
     service::SecurityService m_security;
     service::WorkService m_work;
     service::SyncQueries m_sync;
+    // No thread: an action's answer comes at the start of the next frame, as
+    // in the window, and no key is sent while one is on its way.
+    service::ActionQueue m_actions{[this] { m_views.invalidate(); }};
     std::unique_ptr<ui::KioskUi> m_ui;
 };
 

@@ -56,6 +56,22 @@ TEST_CASE("typed text keeps its order: characters ride with the key change after
     CHECK(eventsForThisFrame({}) == 0);
 }
 
+TEST_CASE("while an action's answer is on its way, only the release of what is down goes: presses, clicks and characters wait") {
+    using kiosk::app::releaseWhileHolding;
+    // Enter pressed (it saved); its release may go, so it never repeats; Tab typed after it waits.
+    CHECK(releaseWhileHolding({key(kRelease, 257), key(kPress), key(kRelease)}) == std::size_t{0});
+    // Space pressed on a button: its character waits, its release goes ahead of it.
+    CHECK(releaseWhileHolding({ch(' '), key(kRelease, 32), key(kPress)}) == std::size_t{1});
+    // A press at the front: nothing goes, not even the release queued after it.
+    CHECK_FALSE(releaseWhileHolding({key(kPress), key(kRelease)}).has_value());
+    InputEvent click{false, 0, 0, kPress, 0, 0, true};
+    CHECK_FALSE(releaseWhileHolding({click}).has_value());
+    click.action = kRelease;
+    CHECK(releaseWhileHolding({click, key(kPress)}) == std::size_t{0});
+    CHECK_FALSE(releaseWhileHolding({ch('a'), ch('b')}).has_value());
+    CHECK_FALSE(releaseWhileHolding({}).has_value());
+}
+
 // The idle file an end-to-end script waits on (--idle-file): written whole
 // through edsync::files::writeAtomically, so a script polling it never reads
 // half a line.

@@ -28,7 +28,7 @@ struct Machine {
     service::AttendanceService attendance{store, clock.clock()};
     service::SecurityService security{store, clock.clock()};
     service::WorkService work{store, clock.clock(), security};
-    service::SiteApplier applier{store, [this] { return work.catalogue(); }};
+    service::SiteApplier applier{store, [this] { return work.catalogue().get(); }};
     std::vector<std::string> published;  // what this machine gave the site log, in order
 
     Machine() {
