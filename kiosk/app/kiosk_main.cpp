@@ -235,6 +235,8 @@ int main(int argc, char** argv) {
         if (!theme.empty() && ui.preferences().themeId != theme) std::cerr << "testsite-kiosk: no theme \"" << theme << "\"\n";
     }
 
+    kiosk::ui::FontFiles fonts(ui.assetsDir());  // read once here: a text-size change never reads the disk
+
     // The full integrity check, off the render thread (docs/architecture.md, "Database health").
     const auto checkEvery = std::chrono::seconds(integrityCheckSeconds);
     kiosk::app::IntegrityWatch integrity(dataDir->database(), std::min<std::chrono::milliseconds>(std::chrono::minutes(10), checkEvery),
@@ -296,7 +298,7 @@ int main(int argc, char** argv) {
         if (settleFrames == 0 && Clock::now() - lastFrame < idleFrame) continue;
 
         if (ui.fontsDirty()) {
-            kiosk::ui::buildFontAtlas(*io.Fonts, ui.assetsDir(), ui.textSettings());
+            kiosk::ui::buildFontAtlas(*io.Fonts, fonts, ui.textSettings());
             ImGui_ImplOpenGL3_DestroyFontsTexture();
             ImGui_ImplOpenGL3_CreateFontsTexture();
             ui.fontsRebuilt();

@@ -1,10 +1,13 @@
 #include "kiosk/ui/style.hpp"
 
+#include "sync/core/files.hpp"
+
 #include <imgui.h>
 #include <imgui_freetype.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 namespace kiosk::ui {
 
@@ -99,7 +102,22 @@ ImFont* titleFont() {
     return atlas && atlas->Fonts.Size > 1 ? atlas->Fonts[1] : nullptr;
 }
 
-bool buildFontAtlas(ImFontAtlas& atlas, const std::filesystem::path& assetsDir, const accessibility::TextSettings& text) {
+FontFiles::FontFiles(const std::filesystem::path& assetsDir) : m_assetsDir(assetsDir) {
+    for (auto face : {accessibility::FontFace::AtkinsonHyperlegible, accessibility::FontFace::OpenDyslexic})
+        for (bool bold : {false, true})
+            for (const auto& f : accessibility::fontStack(assetsDir, face, bold)) {
+                if (m_bytes.count(f.path)) continue;
+                auto bytes = edsync::files::readBounded(f.path, {.maxBytes = 32u << 20, .magic = {}, .jsonObject = false});
+                if (bytes) m_bytes.emplace(f.path, std::move(bytes).value());  // a missing face is said at build time
+            }
+}
+
+std::string* FontFiles::find(const std::filesystem::path& file) {
+    auto it = m_bytes.find(file);
+    return it == m_bytes.end() || it->second.empty() ? nullptr : &it->second;
+}
+
+bool buildFontAtlas(ImFontAtlas& atlas, FontFiles& fonts, const accessibility::TextSettings& text) {
     atlas.Clear();
     atlas.FontBuilderIO = ImGuiFreeType::GetBuilderForFreeType();
     atlas.FontBuilderFlags = ImGuiFreeTypeBuilderFlags_LightHinting;
@@ -108,13 +126,15 @@ bool buildFontAtlas(ImFontAtlas& atlas, const std::filesystem::path& assetsDir, 
     bool complete = true;
     // One face at one size, with its fallback merged in (bold for titles).
     auto addStack = [&](float size, bool bold) {
-        for (const auto& f : accessibility::fontStack(assetsDir, text.face, bold)) {
-            std::error_code ec;
-            if (!std::filesystem::exists(f.path, ec)) {
+        for (const auto& f : accessibility::fontStack(fonts.assetsDir(), text.face, bold)) {
+            std::string* bytes = fonts.find(f.path);
+            if (!bytes) {
                 complete = false;
                 continue;
             }
             ImFontConfig cfg;
+            cfg.FontDataOwnedByAtlas = false;  // FontFiles keeps the bytes; the atlas only reads them
+            std::snprintf(cfg.Name, sizeof cfg.Name, "%s, %.0fpx", f.path.filename().c_str(), static_cast<double>(size));  // as a file's would be
             cfg.MergeMode = f.mergeIntoPrevious && !atlas.Fonts.empty();
             cfg.GlyphExtraSpacing = ImVec2(text.letterSpacing * size, 0);
             // Taller lines: glyphs sit in the middle of the added space (see below).
@@ -122,7 +142,8 @@ bool buildFontAtlas(ImFontAtlas& atlas, const std::filesystem::path& assetsDir, 
             cfg.OversampleH = 1;
             cfg.OversampleV = 1;
             cfg.PixelSnapH = true;
-            atlas.AddFontFromFileTTF(f.path.c_str(), std::round(size * f.sizeScale), &cfg, reinterpret_cast<const ImWchar*>(f.glyphRanges));
+            atlas.AddFontFromMemoryTTF(bytes->data(), static_cast<int>(bytes->size()), std::round(size * f.sizeScale), &cfg,
+                                       reinterpret_cast<const ImWchar*>(f.glyphRanges));
         }
     };
     addStack(px, false);  // Fonts[0]: body text, the default

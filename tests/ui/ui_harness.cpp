@@ -63,14 +63,16 @@ UiHarness::UiHarness(store::Store& store, domain::Clock clock, float width, floa
 
 UiHarness::~UiHarness() {
     m_ui.reset();
-    ImGui::DestroyContext(m_context);
+    ImGui::DestroyContext(m_context);  // before the font bytes it reads go
+    m_fonts.reset();
 }
 
 void UiHarness::frame() {
     ImGui::SetCurrentContext(m_context);
     ImGuiIO& io = ImGui::GetIO();
     if (m_ui->fontsDirty()) {
-        ui::buildFontAtlas(*io.Fonts, m_ui->assetsDir(), m_ui->textSettings());
+        if (!m_fonts) m_fonts = std::make_unique<ui::FontFiles>(m_ui->assetsDir());
+        ui::buildFontAtlas(*io.Fonts, *m_fonts, m_ui->textSettings());
         unsigned char* pixels = nullptr;
         int w = 0, h = 0;
         io.Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);  // built, never uploaded

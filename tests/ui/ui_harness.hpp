@@ -10,6 +10,7 @@
 #include "kiosk/service/sync_view.hpp"
 #include "kiosk/service/work_service.hpp"
 #include "kiosk/ui/kiosk_ui.hpp"
+#include "kiosk/ui/style.hpp"
 
 #include <functional>
 #include <memory>
@@ -71,6 +72,7 @@ private:
     // in the window, and no key is sent while one is on its way.
     service::ActionQueue m_actions{[this] { m_views.invalidate(); }};
     std::unique_ptr<ui::KioskUi> m_ui;
+    std::unique_ptr<ui::FontFiles> m_fonts;
 };
 
 } // namespace kiosk::test
