@@ -1,5 +1,7 @@
 #include "accessibility/text_settings.hpp"
 
+#include "sync/core/files.hpp"
+
 #include <algorithm>
 #include <array>
 
@@ -65,6 +67,21 @@ std::vector<FontFile> fontStack(const std::filesystem::path& assetsDir, FontFace
     const float scale = face == FontFace::OpenDyslexic ? 1.0f : (668.0f / 1000.0f) / (1493.0f / 2048.0f);
     stack.push_back({weight(dejaVu), true, kLatinRanges, scale});
     return stack;
+}
+
+FontFiles::FontFiles(const std::filesystem::path& assetsDir) : m_assetsDir(assetsDir) {
+    for (auto face : {FontFace::AtkinsonHyperlegible, FontFace::OpenDyslexic})
+        for (bool bold : {false, true})
+            for (const auto& f : fontStack(assetsDir, face, bold)) {
+                if (m_bytes.count(f.path)) continue;
+                auto bytes = edsync::files::readBounded(f.path, {.maxBytes = 32u << 20, .magic = {}, .jsonObject = false});
+                if (bytes) m_bytes.emplace(f.path, std::move(bytes).value());  // a missing face is said when the fonts are built
+            }
+}
+
+std::string* FontFiles::find(const std::filesystem::path& file) {
+    auto it = m_bytes.find(file);
+    return it == m_bytes.end() || it->second.empty() ? nullptr : &it->second;
 }
 
 } // namespace kiosk::accessibility

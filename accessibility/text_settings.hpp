@@ -3,6 +3,8 @@
 // atlas at pixelSize() whenever these change, so text is re-rasterised crisp.
 #include <cstdint>
 #include <filesystem>
+#include <map>
+#include <string>
 #include <span>
 #include <vector>
 
@@ -34,5 +36,21 @@ struct FontFile {
 // lacks; `bold`: each face's bold where there is one (titles).
 std::vector<FontFile> fontStack(const std::filesystem::path& assetsDir, FontFace face, bool bold = false);
 const std::uint16_t* latinGlyphRanges();
+
+// Every font file a text setting may ask for (each face, both weights, the
+// fallback), read once at start: a later change of size or face rebuilds
+// the window's fonts from memory, never from the disk on the render thread.
+class FontFiles {
+public:
+    explicit FontFiles(const std::filesystem::path& assetsDir);
+    const std::filesystem::path& assetsDir() const { return m_assetsDir; }
+    // The file's bytes, or null when it could not be read at start (mutable:
+    // ImGui takes them as a plain pointer, and only reads them).
+    std::string* find(const std::filesystem::path& file);
+
+private:
+    std::filesystem::path m_assetsDir;
+    std::map<std::filesystem::path, std::string> m_bytes;
+};
 
 } // namespace kiosk::accessibility

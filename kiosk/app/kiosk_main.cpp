@@ -235,7 +235,7 @@ int main(int argc, char** argv) {
         if (!theme.empty() && ui.preferences().themeId != theme) std::cerr << "testsite-kiosk: no theme \"" << theme << "\"\n";
     }
 
-    kiosk::ui::FontFiles fonts(ui.assetsDir());  // read once here: a text-size change never reads the disk
+    kiosk::accessibility::FontFiles fonts(ui.assetsDir());  // read once here: a text-size change never reads the disk
 
     // The full integrity check, off the render thread (docs/architecture.md, "Database health").
     const auto checkEvery = std::chrono::seconds(integrityCheckSeconds);

@@ -82,7 +82,7 @@ std::shared_ptr<const SessionView> SessionViews::latest() const {
 
 std::optional<OutboxTally> SessionViews::outboxTally() const {
     std::lock_guard lock(m_mutex);
-    if (m_inline || !m_latest) return std::nullopt;
+    if (!m_latest) return std::nullopt;
     return m_latest->outbox;
 }
 

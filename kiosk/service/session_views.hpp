@@ -97,10 +97,8 @@ public:
     // A view was asked for and is not built yet (the window is not settled:
     // its tests wait for what it shows, never for a pause).
     bool pending() const;
-    // Built on the caller's thread (tests): the caller may read the store itself.
-    bool builtHere() const { return m_inline != nullptr; }
-    // The outbox counts of the newest view (the banner's "waiting"): none when
-    // built inline or before the first view, and the caller counts itself.
+    // The outbox counts of the newest view (the banner's "waiting"): none
+    // before the first view (the banner shows none for those milliseconds).
     std::optional<OutboxTally> outboxTally() const;
 
 private:

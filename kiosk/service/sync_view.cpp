@@ -39,10 +39,6 @@ SyncSummary offlineSummary(store::Store& store) {
     return out;
 }
 
-void SyncQueries::countNow(SyncSummary& summary) {
-    if (auto t = tallyOutbox(m_store.db())) countInto(summary, *t);
-}
-
 namespace {
 
 std::string fallbackWho(const std::string& resource) {

@@ -123,8 +123,6 @@ public:
     store::Status retry(const std::string& resource, const std::string& naturalKey);
     // `nowUnixMs` decides whether the link's report is fresh.
     store::Result<std::optional<SiteHubSummary>> siteHub(std::int64_t nowUnixMs);
-    // The counts as the store has them now, over whatever `summary` said.
-    void countNow(SyncSummary& summary);
 
 private:
     store::Store& m_store;

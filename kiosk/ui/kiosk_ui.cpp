@@ -309,7 +309,6 @@ void KioskUi::readSync() {
     // Counted off the render thread when the read model runs on its own (a
     // backlog of 100,000 rows would cost this frame a scan every second).
     if (auto tally = m_ui.services.views.outboxTally()) service::countInto(s, *tally);
-    else if (m_ui.services.views.builtHere()) m_ui.services.sync.countNow(s);  // tests: this thread reads the store
     m_ui.sync = std::move(s);
 }
 
@@ -322,6 +321,8 @@ bool KioskUi::viewPending() const {
 }
 
 void KioskUi::refresh() {
+    // A fresh view first (the worker reads; this thread waits): the banner's counts come with it.
+    m_ui.services.views.invalidate(service::SessionViews::kWaitAfterCommit);
     readSync();
     if (m_screen == Screen::CheckIn) m_checkIn.refresh();
     else if (m_screen == Screen::Review) m_review.refresh();

@@ -1,7 +1,5 @@
 #include "kiosk/ui/style.hpp"
 
-#include "sync/core/files.hpp"
-
 #include <imgui.h>
 #include <imgui_freetype.h>
 
@@ -102,22 +100,7 @@ ImFont* titleFont() {
     return atlas && atlas->Fonts.Size > 1 ? atlas->Fonts[1] : nullptr;
 }
 
-FontFiles::FontFiles(const std::filesystem::path& assetsDir) : m_assetsDir(assetsDir) {
-    for (auto face : {accessibility::FontFace::AtkinsonHyperlegible, accessibility::FontFace::OpenDyslexic})
-        for (bool bold : {false, true})
-            for (const auto& f : accessibility::fontStack(assetsDir, face, bold)) {
-                if (m_bytes.count(f.path)) continue;
-                auto bytes = edsync::files::readBounded(f.path, {.maxBytes = 32u << 20, .magic = {}, .jsonObject = false});
-                if (bytes) m_bytes.emplace(f.path, std::move(bytes).value());  // a missing face is said at build time
-            }
-}
-
-std::string* FontFiles::find(const std::filesystem::path& file) {
-    auto it = m_bytes.find(file);
-    return it == m_bytes.end() || it->second.empty() ? nullptr : &it->second;
-}
-
-bool buildFontAtlas(ImFontAtlas& atlas, FontFiles& fonts, const accessibility::TextSettings& text) {
+bool buildFontAtlas(ImFontAtlas& atlas, accessibility::FontFiles& fonts, const accessibility::TextSettings& text) {
     atlas.Clear();
     atlas.FontBuilderIO = ImGuiFreeType::GetBuilderForFreeType();
     atlas.FontBuilderFlags = ImGuiFreeTypeBuilderFlags_LightHinting;

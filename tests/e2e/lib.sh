@@ -6,7 +6,13 @@ work=$(mktemp -d); pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 step() { echo "step: $*"; }
-fail() { echo "FAILED at step: $*" >&2; exit 1; }
+# A failure keeps what the window showed and the kiosk's last words (artefacts).
+fail() {
+  echo "FAILED at step: $*" >&2
+  if [ -n "${DISPLAY:-}" ]; then xwd -root -silent 2>/dev/null | convert xwd:- "$artefacts/failed-$$.png" 2>/dev/null && echo "screen: $artefacts/failed-$$.png" >&2; fi
+  [ -s "$work/kiosk.log" ] && { echo "kiosk log (last lines):" >&2; tail -n 20 "$work/kiosk.log" >&2; }
+  exit 1
+}
 
 # Xvfb picks a free display itself and writes its number: no races with
 # other X servers on the machine. -noreset: an X server resets when its last

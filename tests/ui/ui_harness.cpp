@@ -71,7 +71,7 @@ void UiHarness::frame() {
     ImGui::SetCurrentContext(m_context);
     ImGuiIO& io = ImGui::GetIO();
     if (m_ui->fontsDirty()) {
-        if (!m_fonts) m_fonts = std::make_unique<ui::FontFiles>(m_ui->assetsDir());
+        if (!m_fonts) m_fonts = std::make_unique<accessibility::FontFiles>(m_ui->assetsDir());
         ui::buildFontAtlas(*io.Fonts, *m_fonts, m_ui->textSettings());
         unsigned char* pixels = nullptr;
         int w = 0, h = 0;

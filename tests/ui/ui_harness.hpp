@@ -72,7 +72,7 @@ private:
     // in the window, and no key is sent while one is on its way.
     service::ActionQueue m_actions{[this] { m_views.invalidate(); }};
     std::unique_ptr<ui::KioskUi> m_ui;
-    std::unique_ptr<ui::FontFiles> m_fonts;
+    std::unique_ptr<accessibility::FontFiles> m_fonts;
 };
 
 } // namespace kiosk::test

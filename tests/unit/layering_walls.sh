@@ -36,5 +36,15 @@ if [ -n "$names" ]; then
   status=1
 fi
 
+# A screen reaches a service only through UiContext::act (docs/architecture.md,
+# "Actions"): a call written straight on a service would run its SQL on the
+# render thread. The catalogue is a snapshot in memory: asking for it is not a read.
+calls=$(grep -rnE 'services\.(attendance|security|work|queries|sync)\.[A-Za-z_]+\(' kiosk/ui --include='*.hpp' --include='*.cpp' |
+  grep -vE 'services\.work\.catalogue\(\)' || true)
+if [ -n "$calls" ]; then
+  printf 'wall broken: kiosk/ui calls a service on the render thread (use UiContext::act)\n%s\n' "$calls"
+  status=1
+fi
+
 [ "$status" = 0 ] && echo "layering walls: all hold"
 exit "$status"
