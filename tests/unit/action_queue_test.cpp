@@ -38,7 +38,7 @@ struct Doorbell {
 
 } // namespace
 
-TEST_CASE("on a worker: jobs run in the order asked, off the caller's thread; answers come only when delivered, in that order") {
+TEST_CASE("on a worker: jobs run in the order asked, off the caller's thread, and answers come only when delivered, in that order") {
     Doorbell bell;
     std::vector<std::string> trail;  // written by the worker, then read here after the rings
     std::atomic<int> viewsAsked{0};
@@ -86,7 +86,7 @@ TEST_CASE("on a worker: stop runs every job already asked for (a last check-in i
     CHECK_FALSE(queue.busy());
 }
 
-TEST_CASE("on a worker: a job that throws has its exception thrown by deliver(), as if it had run there; the next job still runs") {
+TEST_CASE("on a worker: a job that throws has its exception thrown by deliver(), as if it had run there, and the next job still runs") {
     Doorbell bell;
     ActionQueue queue({}, [&] { bell.ring(); });
     bool secondAnswered = false;

@@ -104,7 +104,7 @@ TEST_CASE("merge: a check-in seen anywhere beats a no-show, whichever is first i
         CHECK(m.state.presence == Presence::CheckedOut);
         CHECK(reasons(m.conflicts, "y1") == std::vector<std::string>{std::string(kConflictNoShowOverruled)});
     }
-    SUBCASE("a withdrawn check-in does not; the no-show stands") {
+    SUBCASE("a withdrawn check-in does not, and the no-show stands") {
         auto checkIn = event("x1", "X", EventKind::CheckedIn, 5);
         auto undo = correction("x2", "X", 6, "x1");
         auto noShow = event("y1", "Y", EventKind::NoShow, 30);

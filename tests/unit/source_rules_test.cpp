@@ -48,3 +48,21 @@ TEST_CASE("a result dropped with (void) says why, on its line or in the comment 
     }
     CHECK(seen > 10);  // the pattern still finds them
 }
+
+TEST_CASE("a test case's name has no semicolon (CTest splits test names at it, and runs two halves that match nothing)") {
+    const std::regex named(R"(\b(TEST_CASE|SUBCASE|SCENARIO)\s*\(\s*"([^"]*)\")");
+    const std::filesystem::path root(KIOSK_SOURCE_DIR);
+    int seen = 0;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(root / "tests")) {
+        if (entry.path().extension() != ".cpp") continue;
+        const auto lines = linesOf(entry.path());
+        for (std::size_t i = 0; i < lines.size(); ++i) {
+            std::smatch m;
+            if (!std::regex_search(lines[i], m, named)) continue;
+            ++seen;
+            CHECK_MESSAGE(m[2].str().find(';') == std::string::npos, std::filesystem::relative(entry.path(), root).string(), ":", i + 1, ": ",
+                          m[2].str());
+        }
+    }
+    CHECK(seen > 100);  // the pattern still finds them
+}

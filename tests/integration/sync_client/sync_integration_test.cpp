@@ -537,7 +537,7 @@ TEST_CASE("a lower limit (400 above it) and Next-Page-Token paging over TLS, thr
     }
 }
 
-TEST_CASE("tenant/year and ODS/API 8 routes come from discovery; uploads and the roster go through them") {
+TEST_CASE("tenant/year and ODS/API 8 routes come from discovery, and uploads and the roster go through them") {
     for (const nlohmann::json& play : {nlohmann::json{{"routePrefix", "district-a/2026"}}, nlohmann::json{{"routePrefix", "2026"}, {"v8", true}}}) {
         CAPTURE(play.dump());
         Site site;
@@ -577,7 +577,7 @@ TEST_CASE("tenant/year and ODS/API 8 routes come from discovery; uploads and the
     CHECK(report.message.find("GET /elsewhere/district-a/2026/data/v3/ed-fi/students?") != std::string::npos);
 }
 
-TEST_CASE("one token per kiosk across passes over TLS; absolute expires_in; the 16th live token is refused with 429") {
+TEST_CASE("one token per kiosk across passes over TLS, an absolute expires_in, and the 16th live token is refused with 429") {
     Site site;
     auto tokens = std::make_shared<FileTokenStore>(site.dir.path / "state-token.json");
     behave(site, {{"expiresAs", "iso"}});
