@@ -222,7 +222,7 @@ int main(int argc, char** argv) {
     options.kioskMode = fullscreen;
     // Every read and write of the store a screen asks for runs on this one
     // worker, which owns the window's connection from here on; its answer
-    // wakes the frame loop (docs/architecture.md, "Read models").
+    // wakes the frame loop (docs/architecture.md, "Actions").
     kiosk::service::ActionQueue actions([&views] { views.invalidate(kiosk::service::SessionViews::kWaitAfterCommit); },
                                         [] { glfwPostEmptyEvent(); });
     kiosk::ui::KioskUi ui({attendance, queries, views, security, work, syncQueries, actions}, std::move(resources), options);

@@ -74,9 +74,7 @@ bool CheckInScreen::viewPending() const {
 }
 
 void CheckInScreen::refresh() {
-    // Asked for from outside (a sync pass, tests): the worker reads, this
-    // thread waits (a few milliseconds as a rule).
-    m_ui.services.views.invalidate(service::SessionViews::kWaitAfterCommit);
+    // KioskUi::refresh asked the worker for a fresh view and waited for it.
     adoptView();
 }
 

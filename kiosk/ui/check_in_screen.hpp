@@ -22,7 +22,7 @@ public:
     bool open(const std::string& sessionId);
     // Draws the screen; returns false when the proctor goes back to sessions.
     bool draw(float width, float height);
-    void refresh();  // a commit here: ask for a new view now (other changes bring one by themselves)
+    void refresh();  // takes up the newest view (KioskUi::refresh asks for one first)
     void close();    // left for another screen: no more views of this session
     // A view is being built or waits to be adopted: what is shown may be older than the store.
     bool viewPending() const;
