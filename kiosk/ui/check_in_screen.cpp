@@ -765,22 +765,21 @@ void CheckInScreen::drawActions(const service::StudentDetail& d) {
         switch (i) {
         case 0: m_dialogs.openCheckIn(row, m_snapshot.info, nextFreeSeat(), namesakes(row)); break;
         case 1:
-            // The next thing this student will need: focus never stays on the button just disabled.
-            record([session = m_sessionId, id, proctor = m_ui.proctor](service::AttendanceService& a) { return a.breakOut(session, id, proctor); },
-                   m_ui.fmt("feedback.breakOut", {{"name", who}}), [this](bool saved) {
+        case 2: {
+            // Break out and Back from break: then focus on the one that undoes
+            // it, never on the button just disabled.
+            const bool out = i == 1;
+            record([session = m_sessionId, id, proctor = m_ui.proctor, out](service::AttendanceService& a) {
+                return out ? a.breakOut(session, id, proctor) : a.breakIn(session, id, proctor);
+            },
+                   m_ui.fmt(out ? "feedback.breakOut" : "feedback.breakIn", {{"name", who}}),
+                   [this, next = m_ui.tr(out ? "action.breakIn" : "action.breakOut")](bool saved) {
                        if (!saved) return;
                        afterAction(true, false);
-                       m_ui.widgets.focus(m_ui.tr("action.breakIn"));
+                       m_ui.widgets.focus(next);
                    });
             break;
-        case 2:
-            record([session = m_sessionId, id, proctor = m_ui.proctor](service::AttendanceService& a) { return a.breakIn(session, id, proctor); },
-                   m_ui.fmt("feedback.breakIn", {{"name", who}}), [this](bool saved) {
-                       if (!saved) return;
-                       afterAction(true, false);
-                       m_ui.widgets.focus(m_ui.tr("action.breakOut"));
-                   });
-            break;
+        }
         case 3:
             record([session = m_sessionId, id, proctor = m_ui.proctor](service::AttendanceService& a) { return a.checkOut(session, id, proctor); },
                    m_ui.fmt("feedback.checkedOut", {{"name", who}}), [this](bool saved) { afterAction(saved, true); });
