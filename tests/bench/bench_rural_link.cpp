@@ -96,6 +96,9 @@ int outage(const fs::path& dir, const std::string& base, const fs::path& ca, con
         auto st = engine.status();
         return st.counts.pending + st.counts.synced + st.counts.needsAttention;
     };
+    // The worker counts the outbox on its first turn: until then the total
+    // reads 0 and "a third" would be reached before the first record.
+    if (!waitFor([&] { return records() > 0; }, 60s)) return 1;
     const std::int64_t total = records();
     if (!waitFor([&] { return engine.status().counts.synced * 3 >= total; }, 300s)) return 1;
     std::ofstream(control / "cut") << unixMs() << "\n";
