@@ -21,6 +21,21 @@ namespace {
 
 constexpr std::size_t kMaxHeaders = 200;
 constexpr std::size_t kMaxHeaderValue = 8192;
+// A link probe's SYN budget: never shorter (a fast LAN would probe in a spin) ...
+constexpr std::chrono::milliseconds kMinLinkProbeBudget{200};
+// ... and the whole probeTimeout for the 8th, 16th, 32nd, 64th unanswered in
+// a row, then every 64th: a link that came back slower than the handshakes
+// seen is still found, while most looks send a fresh SYN.
+constexpr int kPatientProbeFirst = 8;
+constexpr int kPatientProbeEvery = 64;
+
+// The connection request is still unanswered: the kernel waits for a SYN-ACK.
+bool synUnanswered(curl_socket_t fd) {
+    tcp_info info{};
+    socklen_t size = sizeof info;
+    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &size) != 0) return false;
+    return info.tcpi_state == TCP_SYN_SENT;
+}
 
 void globalInitOnce() {
     // curl_global_init is not guaranteed thread-safe on every build: once per process.
@@ -110,6 +125,9 @@ struct CurlTransport::Impl {
         State state = State::Idle;
         bool tooLarge = false;
         bool resent = false;  // already sent again after a stall
+        bool linkProbe = false;  // ConnectWait::Probe: an unanswered SYN is given up at synDeadline
+        curl_socket_t socket = CURL_SOCKET_BAD;  // a connection this transfer opened (not one reused)
+        Steady::time_point synDeadline;
         Steady::time_point started;
         curl_off_t seenUp = 0;
         curl_off_t seenDown = 0;
@@ -139,6 +157,9 @@ struct CurlTransport::Impl {
     // quick answers, so a slow server is not asked everything twice.
     Steady::duration stallAfter{};
     int quickAnswers = 0;
+    // The last TCP handshake seen (SYN to SYN-ACK); link probes' SYN budget follows it.
+    std::optional<Steady::duration> tcpHandshake;
+    int silentInARow = 0;  // link probes given up since a connection last opened
 
     mutable std::mutex statsMutex;
     TransportStats counters;
@@ -215,8 +236,10 @@ struct CurlTransport::Impl {
     // (TCP_USER_TIMEOUT) and keepalive probes find a dead idle connection,
     // both well after the stall detector has had its say.
     static int onSocket(void* user, curl_socket_t fd, curlsocktype purpose) {
-        auto* impl = static_cast<Impl*>(user);
+        auto* slot = static_cast<Slot*>(user);
+        Impl* impl = slot->owner;
         if (purpose != CURLSOCKTYPE_IPCXN) return CURL_SOCKOPT_OK;
+        slot->socket = fd;
         const auto userTimeout = 2 * (impl->options.stallTimeout + impl->options.probeTimeout);
         unsigned int ms = static_cast<unsigned int>(std::min<long long>(userTimeout.count(), 600'000));
         int probes = 3;
@@ -285,7 +308,7 @@ struct CurlTransport::Impl {
         set(CURLOPT_TCP_KEEPIDLE, 10L);
         set(CURLOPT_TCP_KEEPINTVL, 5L);
         set(CURLOPT_SOCKOPTFUNCTION, &Impl::onSocket);
-        set(CURLOPT_SOCKOPTDATA, static_cast<void*>(this));
+        set(CURLOPT_SOCKOPTDATA, static_cast<void*>(&slot));
         set(CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options.connectTimeout.count()));
         set(CURLOPT_TIMEOUT_MS, static_cast<long>(options.totalTimeout.count()));
         set(CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(options.maxResponseBytes));
@@ -347,6 +370,7 @@ struct CurlTransport::Impl {
         slot.maxBytes = options.maxResponseBytes;
         slot.tooLarge = false;
         slot.resent = false;
+        slot.linkProbe = request.connectWait == ConnectWait::Probe;
         slot.response = Response{};
         slot.errorBuffer[0] = '\0';
 
@@ -379,12 +403,14 @@ struct CurlTransport::Impl {
         }
         if (rc != CURLE_OK) return TransportError{kindOf(rc), static_cast<int>(rc), curl_easy_strerror(rc)};
         if (auto err = add(slot)) return err;
+        if (slot.linkProbe) slot.synDeadline = slot.started + linkProbeBudget();
         // The stall clock starts when the first request goes out after a quiet spell.
         if (active == 0) lastProgress = Steady::now();
         return std::nullopt;
     }
 
     std::optional<TransportError> add(Slot& slot) {
+        slot.socket = CURL_SOCKET_BAD;
         slot.seenUp = 0;
         slot.seenDown = 0;
         slot.started = Steady::now();
@@ -419,6 +445,51 @@ struct CurlTransport::Impl {
         if (latency <= minLatency + minLatency / 2 + std::chrono::milliseconds(5)) window = std::min<double>(cap(), window + 1);
     }
 
+    // How long a link probe's SYN may go unanswered (see the header).
+    Steady::duration linkProbeBudget() const {
+        const int n = silentInARow + 1;
+        const bool patient = n >= kPatientProbeFirst && ((n & (n - 1)) == 0 || n % kPatientProbeEvery == 0);
+        if (!tcpHandshake || patient) return options.probeTimeout;
+        return std::clamp<Steady::duration>(2 * *tcpHandshake, kMinLinkProbeBudget, options.probeTimeout);
+    }
+
+    // A transfer that opened a connection: remember how long the server took to answer its SYN.
+    void noteHandshake(Slot& slot) {
+        if (slot.socket == CURL_SOCKET_BAD) return;
+        curl_off_t lookup = 0;
+        curl_off_t connect = 0;
+        curl_easy_getinfo(slot.easy, CURLINFO_NAMELOOKUP_TIME_T, &lookup);
+        curl_easy_getinfo(slot.easy, CURLINFO_CONNECT_TIME_T, &connect);
+        if (connect <= 0) return;
+        tcpHandshake = std::chrono::microseconds(std::max<curl_off_t>(0, connect - lookup));
+        silentInARow = 0;
+    }
+
+    // Link probes still waiting for a SYN-ACK past their budget are given
+    // up; `wake` becomes the earliest deadline still ahead.
+    template <class Done>
+    void abandonSilentConnects(Steady::time_point now, int& active, Steady::time_point& wake, Done&& complete) {
+        for (auto& slot : slots) {
+            if (slot->state != State::Running || !slot->linkProbe || slot->socket == CURL_SOCKET_BAD) continue;
+            if (now < slot->synDeadline) {
+                wake = std::min(wake, slot->synDeadline);
+                continue;
+            }
+            if (!synUnanswered(slot->socket)) {
+                slot->linkProbe = false;  // answered: the handshake and the request take their time
+                continue;
+            }
+            curl_multi_remove_handle(multi, slot->easy);
+            slot->state = State::Idle;
+            --active;
+            ++silentInARow;
+            count([](TransportStats& s) { ++s.silentConnects; });
+            const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(now - slot->started).count();
+            complete(*slot, TransportError{FailureKind::Timeout, kCurlTimedOut,
+                                           "the server did not answer the connection request within " + std::to_string(waited) + " ms"});
+        }
+    }
+
     template <class Next>
     void run(Next&& next, const Completion& done);
 
@@ -429,6 +500,7 @@ struct CurlTransport::Impl {
         curl_easy_getinfo(slot.easy, CURLINFO_HTTP_VERSION, &version);
         const int httpVersion = version == CURL_HTTP_VERSION_2_0 ? 2 : (version == 0 ? 0 : 1);
         if (result == CURLE_OK) {
+            noteHandshake(slot);
             long status = 0;
             curl_easy_getinfo(slot.easy, CURLINFO_RESPONSE_CODE, &status);
             slot.response.status = static_cast<int>(status);
@@ -487,6 +559,7 @@ struct CurlTransport::Impl {
         if (options.probeUrl) url = *options.probeUrl;
 
         probe.response = Response{};
+        probe.linkProbe = false;
         probe.tooLarge = false;
         probe.maxBytes = 64 * 1024;
         probe.errorBuffer[0] = '\0';
@@ -515,6 +588,7 @@ struct CurlTransport::Impl {
         probing = false;
         lastProgress = Steady::now();
         const bool answered = result == CURLE_OK;
+        if (answered) noteHandshake(probe);
         if (answered) stallAfter = std::min<Steady::duration>(2 * stallAfter, options.totalTimeout);
         else stallAfter = options.stallTimeout;
         quickAnswers = 0;
@@ -526,6 +600,7 @@ struct CurlTransport::Impl {
             if (slot->state != State::Parked) continue;
             if (answered && !slot->resent) {
                 slot->resent = true;
+                slot->linkProbe = false;  // the link answered: no SYN budget this time
                 slot->response = Response{};
                 slot->tooLarge = false;
                 slot->errorBuffer[0] = '\0';
@@ -695,6 +770,10 @@ void CurlTransport::Impl::run(Next&& next, const Completion& done) {
             continue;
         }
         const auto now = Steady::now();
+        auto synWake = Steady::time_point::max();
+        const int before = active;
+        abandonSilentConnects(now, active, synWake, complete);
+        if (active < before) continue;  // a slot freed: refill it (or return) at once
         if (!probing && active > 0 && now - lastProgress >= stallAfter) {
             if (auto err = stall()) {
                 // No new multi handle or no probe: the parked requests cannot go on.
@@ -723,6 +802,9 @@ void CurlTransport::Impl::run(Next&& next, const Completion& done) {
         if (now < pausedUntil)
             wait = std::min(wait, std::max(std::chrono::milliseconds(1),
                                            std::chrono::duration_cast<std::chrono::milliseconds>(pausedUntil - now)));
+        if (synWake != Steady::time_point::max())
+            wait = std::min(wait, std::max(std::chrono::milliseconds(1),
+                                           std::chrono::duration_cast<std::chrono::milliseconds>(synWake - now) + std::chrono::milliseconds(1)));
         curl_multi_poll(multi, nullptr, 0, static_cast<int>(wait.count()), nullptr);
     }
 }

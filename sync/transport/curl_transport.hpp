@@ -12,6 +12,15 @@
 // connections were dead: the stalled requests are sent again (once each). No
 // answer within probeTimeout: they complete as FailureKind::LinkDown.
 //
+// A request marked ConnectWait::Probe (the engine's look for a silent link)
+// that opens a connection gives up its SYN after linkProbeBudget: twice the
+// TCP handshakes seen, at least 200 ms, at most probeTimeout (and the whole
+// probeTimeout before any handshake was seen, and for the 8th, 16th, 32nd,
+// 64th unanswered in a row and every 64th after, so a link that came back
+// slower than before is still found). It completes as a Timeout with
+// kCurlTimedOut, as silence. Only an unanswered SYN is given up: once the
+// server answered it, the TLS handshake and the request take their time.
+//
 // TLS verification is always on; there is deliberately no option to turn it
 // off. A site may name its own CA bundle. Only https:// URLs are accepted.
 // Nothing here logs request or response bodies.
@@ -52,6 +61,7 @@ struct TransportStats {
     int resent = 0;           // stalled requests sent again after an answered probe
     int linkDowns = 0;        // probes with no answer (requests completed as LinkDown)
     int throttled = 0;        // 429 answers (the window halved)
+    int silentConnects = 0;   // link probes whose SYN had no answer within the probe budget (given up)
     long long connections = 0;  // connections opened
 };
 

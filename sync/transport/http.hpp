@@ -23,11 +23,20 @@ struct Header {
     bool operator==(const Header&) const = default;
 };
 
+// How long a request that needs a new connection waits for the server to
+// answer its connection request (the TCP SYN).
+enum class ConnectWait {
+    Full,   // the transport's connect timeout: the kernel resends the SYN after 1 s, 3 s, 7 s ...
+    Probe,  // a look for a link that went silent: an unanswered SYN is given up soon (about twice
+            // the handshakes seen), so the next look sends a fresh one instead of waiting on that back-off
+};
+
 struct Request {
     Method method = Method::Get;
     std::string url;
     std::vector<Header> headers;  // e.g. Authorization, Content-Type
     std::string body;             // sent as-is for Post
+    ConnectWait connectWait = ConnectWait::Full;
 };
 
 struct Response {

@@ -3,7 +3,13 @@
 
 #include "sync_doctest.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <fstream>
+#include <string>
 
 using namespace edsync::transport;
 
@@ -107,4 +113,43 @@ TEST_CASE("the transport is move-only and usable after a move") {
     CurlTransport moved(std::move(*t));
     auto o = moved.performOne(Request{Method::Get, "https://127.0.0.1:9/", {}, {}});
     CHECK_FALSE(o.ok());
+}
+
+TEST_CASE("a link probe gives up a connection request nobody answers, as silence, and only a probe does") {
+    // A listener whose accept queue is full drops every new SYN: to a client, a dead link.
+    const int listener = socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(listener >= 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    REQUIRE(listen(listener, 0) == 0);
+    socklen_t size = sizeof addr;
+    REQUIRE(getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &size) == 0);
+    const int filler = socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(connect(filler, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);  // fills the queue
+    const std::string url = "https://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/";
+
+    TransportOptions o;
+    o.connectTimeout = std::chrono::milliseconds(1'500);
+    o.stallTimeout = std::chrono::seconds(60);  // only the connection waits decide here
+    o.probeTimeout = std::chrono::milliseconds(200);
+    auto t = CurlTransport::create(o);
+    REQUIRE(t.ok());
+    Request look{Method::Get, url, {}, {}};
+    look.connectWait = ConnectWait::Probe;
+    auto silent = t->performOne(look);
+    REQUIRE_FALSE(silent.ok());
+    CHECK(silent.error().kind == FailureKind::Timeout);
+    CHECK(silent.error().curlCode == kCurlTimedOut);
+    CHECK(silent.error().message.find("connection request") != std::string::npos);
+    CHECK(t->stats().silentConnects == 1);
+
+    // An ordinary request waits the whole connect timeout: libcurl's own timeout, not the probe's.
+    auto patient = t->performOne(Request{Method::Get, url, {}, {}});
+    REQUIRE_FALSE(patient.ok());
+    CHECK(patient.error().kind == FailureKind::Timeout);
+    CHECK(t->stats().silentConnects == 1);
+    close(filler);
+    close(listener);
 }
