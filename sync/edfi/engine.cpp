@@ -290,13 +290,18 @@ void SyncEngine::run(sqlite::Database db) {
             s.drainRatePerSecond = perSecond;
         });
     };
-    auto unreachable = [&](Connection c, const ApiError& e) {
-        std::int64_t delay = fullJitterDelayMs(c == Connection::Offline ? m_config.probeBackoff : m_config.backoff, probeFailures++, rng);
-        // Silence (a timeout, a dead link): look again soon; a refusal backs off as before.
+    // `lookStartedAt`: when the look that went unanswered began (steady ms).
+    auto unreachable = [&](Connection c, const ApiError& e, std::optional<std::int64_t> lookStartedAt = std::nullopt) {
+        const std::int64_t now = clock.steadyMs();
+        std::int64_t at = now + fullJitterDelayMs(c == Connection::Offline ? m_config.probeBackoff : m_config.backoff, probeFailures++, rng);
+        // Silence (a timeout, a dead link) costs the server nothing: look again
+        // soon, counted from when the last look began, so a look that waited
+        // longer than that is followed at once. A refusal backs off as before.
         const BackoffPolicy link{m_config.linkProbeInterval, m_config.linkProbeInterval, m_config.linkProbeInterval / 4};
-        if (c == Connection::Offline && e.curlCode == transport::kCurlTimedOut) delay = std::min(delay, fullJitterDelayMs(link, 0, rng));
-        if (e.retryAfterMs) delay = std::max(delay, *e.retryAfterMs);
-        probeAt = clock.steadyMs() + delay;
+        if (c == Connection::Offline && e.curlCode == transport::kCurlTimedOut)
+            at = std::min(at, lookStartedAt.value_or(now) + fullJitterDelayMs(link, 0, rng));
+        if (e.retryAfterMs) at = std::max(at, now + *e.retryAfterMs);
+        probeAt = at;
         setConnection(c, e.describe());
     };
 
@@ -330,10 +335,13 @@ void SyncEngine::run(sqlite::Database db) {
                 if (!waitFor(std::chrono::milliseconds(probeAt - now), false)) break;
                 continue;
             }
-            auto found = session.discover();
+            // The look's connection request is given up soon if unanswered, so
+            // while the link is dead each look sends a fresh SYN.
+            const std::int64_t lookStartedAt = now;
+            auto found = session.discover(transport::ConnectWait::Probe);
             if (!found && found.error().kind == ApiError::Kind::Cancelled) break;
             if (!found && found.error().kind == ApiError::Kind::Offline) {
-                unreachable(Connection::Offline, found.error());
+                unreachable(Connection::Offline, found.error(), lookStartedAt);
                 continue;
             }
             // Any HTTP answer means the network is there; a token says we may talk.

@@ -60,9 +60,12 @@ struct SyncConfig {
     std::chrono::milliseconds stallTimeout{3'000};
     std::chrono::milliseconds probeTimeout{3'000};
     // While the link is silent (nothing answers, not even a refusal) look for
-    // it again this often: probes into a dead link cost the server nothing,
-    // and the drain resumes within a beat of the link's return.
-    std::chrono::milliseconds linkProbeInterval{1'000};
+    // it again this often, counted from the start of the last look (jittered
+    // down to a quarter): probes into a dead link cost the server nothing. A
+    // look gives up its unanswered SYN soon (transport::ConnectWait::Probe),
+    // so each look sends a fresh one and the drain resumes within a beat of
+    // the link's return, not after the kernel's SYN back-off (1 s, 2 s, 4 s).
+    std::chrono::milliseconds linkProbeInterval{500};
     int batchSize = 0;          // rows claimed ahead per claim transaction; 0: 16 x concurrency
     BackoffPolicy backoff;      // per record: ~1 s doubling to ~1 h, full jitter, never giving up
     // While the server cannot be reached: how often to look for it again.

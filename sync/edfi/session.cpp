@@ -208,10 +208,11 @@ void Session::setRoute(std::string route) {
     m_endpoints = Endpoints::defaults(m_baseUrl, m_route);
 }
 
-ApiResult<Discovery> Session::discover() {
+ApiResult<Discovery> Session::discover(transport::ConnectWait connectWait) {
     transport::Request request;
     request.method = transport::Method::Get;
     request.url = m_endpoints.discovery;
+    request.connectWait = connectWait;
     request.headers.push_back({"Accept", "application/json"});
     auto outcome = m_http.performOne(request);
     if (!outcome) return fail(fromTransport(outcome.error()));

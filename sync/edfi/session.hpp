@@ -128,7 +128,8 @@ public:
 
     // GET {base}/. Any HTTP answer proves the server is reachable; a usable
     // document also updates the endpoints and the data model version.
-    ApiResult<Discovery> discover();
+    // ConnectWait::Probe when it is a look for a link that went silent.
+    ApiResult<Discovery> discover(transport::ConnectWait connectWait = transport::ConnectWait::Full);
     bool discovered() const { return m_discovered; }
     const std::string& dataModelVersion() const { return m_dataModelVersion; }
 

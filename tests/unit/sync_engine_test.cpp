@@ -382,3 +382,65 @@ TEST_CASE("the worker pulls on start and when asked") {
     CHECK(eventually([&] { return sink.items.load() == 11; }));
     engine.stop();
 }
+
+TEST_CASE("a silent link: every look gives up its connection request soon, and the first answered look is followed at once by the drain") {
+    TempDir dir;
+    auto file = dir.path / "kiosk.db";
+    Kiosk kiosk(file);
+    FakeEdfi server;
+    const std::string discovery = std::string(FakeEdfi::kBase) + "/";
+    std::atomic<bool> silent{false};
+    int unanswered = 0;  // the engine's thread only
+    server.before = [&](const transport::Request& r) -> std::optional<transport::Outcome> {
+        if (!silent) return std::nullopt;
+        // The link returns with the fourth look.
+        if (r.url == discovery && ++unanswered == 4) {
+            silent = false;
+            return std::nullopt;
+        }
+        return noAnswer(transport::FailureKind::Timeout, transport::kCurlTimedOut);
+    };
+    SyncConfig config = testConfig();
+    config.linkProbeInterval = 10ms;
+    // Records back off for at least five minutes: only the return can send them sooner.
+    config.backoff = BackoffPolicy{600'000ms, 3'600'000ms, 300'000ms};
+    auto http = std::make_unique<FakeHttp>(server.handler());
+    FakeHttp& wire = *http;
+    SyncEngine engine(config, file, nullptr, std::move(http));
+    REQUIRE(engine.start().ok());
+    kiosk.write("first", 1);
+    engine.wake();
+    REQUIRE(eventually([&] { return kiosk.counts().synced == 1; }));
+
+    const std::size_t cut = wire.log().size();
+    silent = true;
+    for (int i = 0; i < 5; ++i) kiosk.write("k" + std::to_string(i), 1);
+    engine.wake();
+    REQUIRE(eventually([&] { return kiosk.counts().synced == 6; }));
+    CHECK(engine.status().connection == SyncStatus::Connection::Online);
+    engine.stop();
+
+    auto log = wire.log();
+    auto isLook = [&](const transport::Request& r) { return r.url == discovery; };
+    auto isToken = [](const transport::Request& r) { return r.url.find("/oauth/token") != std::string::npos; };
+    auto isRecord = [](const transport::Request& r) { return r.method == transport::Method::Post && r.url.find("studentAssessments") != std::string::npos; };
+    std::vector<std::size_t> looks;
+    for (std::size_t i = cut; i < log.size(); ++i)
+        if (isLook(log[i])) looks.push_back(i);
+    // Four looks, each with the short connection wait; the fourth was answered.
+    REQUIRE(looks.size() == 4);
+    for (std::size_t i : looks) CHECK(log[i].connectWait == transport::ConnectWait::Probe);
+    // While the link was silent no record was sent between the looks.
+    for (std::size_t i = looks.front(); i < looks.back(); ++i) CHECK_FALSE(isRecord(log[i]));
+    // After the answered look: the drain at once (no token asked again, no
+    // other look), with the ordinary connection wait.
+    REQUIRE(looks.back() + 1 < log.size());
+    for (std::size_t i = looks.back() + 1; i < log.size(); ++i) {
+        CHECK_FALSE(isLook(log[i]));
+        CHECK_FALSE(isToken(log[i]));
+        CHECK(log[i].connectWait == transport::ConnectWait::Full);
+    }
+    CHECK(log[looks.back() + 1].url.find("studentAssessments") != std::string::npos);  // a write or its lookup
+    CHECK(server.tokensIssued() == 1);
+    for (int i = 0; i < 5; ++i) CHECK(server.posts("studentAssessments", "k" + std::to_string(i)) >= 1);
+}
