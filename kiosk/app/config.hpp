@@ -9,7 +9,7 @@
 //   ca_bundle = "/etc/testsite-kiosk/state-ca.pem"          # optional
 //   route = "district-a/2026"      # optional: tenant/year segments before data/v3
 //   full_resync_hours = 24         # optional: read the whole roster this often (0: never)
-//   max_in_flight = 16                                      # optional cap of requests at once (1-256, default 32)
+//   max_in_flight = 16                                      # optional cap of requests at once (1-256, default 128)
 //   [kiosk]
 //   name = "RHS lab 114 #3"
 //   [site]                                                  # written by `testsite-kioskctl enrol`

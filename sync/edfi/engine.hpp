@@ -51,10 +51,8 @@ struct SyncConfig {
     // The cap of requests in flight; the transport's window adapts below it
     // (and below the server's own SETTINGS_MAX_CONCURRENT_STREAMS). A far
     // link needs its bandwidth x delay in flight (at 1 Mbit/s and 300 ms about
-    // 50 records): a state may raise it (`max_in_flight`, up to 256). The
-    // default stays 32: at 128, under random faults, a late-landing write can
-    // still end a record before a person (docs/benchmarks.md, "Rural link").
-    int concurrency = 32;
+    // 50 records); a state may set another cap (`max_in_flight`, 1 to 256).
+    int concurrency = 128;
     // A dead link is noticed this fast: no byte for stallTimeout with requests
     // in flight, then a probe on a fresh connection with probeTimeout.
     std::chrono::milliseconds stallTimeout{3'000};

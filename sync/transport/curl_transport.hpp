@@ -39,7 +39,7 @@ struct TransportOptions {
     std::optional<std::filesystem::path> caBundle;  // PEM file; absent: the system store
     std::chrono::milliseconds connectTimeout{10'000};
     std::chrono::milliseconds totalTimeout{60'000};  // per request, connect included
-    int maxInFlight = 32;                             // the cap of transfers running at once (a state may lower it)
+    int maxInFlight = 128;                            // the cap of transfers running at once (a state may lower it)
     int initialInFlight = 8;                          // where the adaptive window starts
     int maxConnections = 8;                           // per host, for HTTP/1.1 (HTTP/2 multiplexes on one)
     std::size_t maxResponseBytes = 64u << 20;         // larger bodies fail as TooLarge
