@@ -89,7 +89,20 @@ UpsertResult Store::upsert(const std::string& resource, const nlohmann::json& ke
     Collection& collection = m_collections[resource];
     const std::string text = keyText(key);
     auto existing = collection.byKey.find(text);
+    // A client's write, as the record's history keeps it (the last kHistory).
+    auto remember = [&](ReceivedRecord& record, const char* result, const std::string& etag, const nlohmann::json& sent) {
+        constexpr std::size_t kHistory = 12;
+        if (record.history.size() >= kHistory) record.history.erase(record.history.begin());
+        record.history.push_back({{"n", ++m_clientWrites}, {"result", result}, {"ifMatch", ifMatch ? nlohmann::json(*ifMatch) : nlohmann::json()},
+                                  {"etag", etag}, {"body", sent}});
+    };
     if (ifMatch && existing != collection.byKey.end() && unquote(*ifMatch) != etagFor(existing->second)) {
+        if (source == WriteSource::Client) {
+            auto log = m_received.find(resource);
+            if (log != m_received.end())
+                if (auto record = log->second.byKey.find(text); record != log->second.byKey.end())
+                    remember(record->second, "412", etagFor(existing->second), body);
+        }
         return UpsertResult{UpsertOutcome::PreconditionFailed, existing->second.id, etagFor(existing->second),
                             existing->second.changeVersion};
     }
@@ -120,6 +133,8 @@ UpsertResult Store::upsert(const std::string& resource, const nlohmann::json& ke
     item.body = std::move(body);
     item.changeVersion = ++m_changeVersion;
     item.lastModified = isoUtc(m_clock());
+    if (source == WriteSource::Client)
+        remember(m_received[resource].byKey.at(text), outcome == UpsertOutcome::Created ? "created" : "updated", etagFor(item), item.body);
     return UpsertResult{outcome, item.id, etagFor(item), item.changeVersion};
 }
 
@@ -236,7 +251,8 @@ nlohmann::json Store::received(const std::string& resource) const {
         auto collection = m_collections.find(resource);
         const bool present = collection != m_collections.end() && collection->second.byKey.count(text) > 0;
         out["records"].push_back(
-            {{"key", record.key}, {"body", record.body}, {"posts", record.posts}, {"deletes", record.deletes}, {"present", present}});
+            {{"key", record.key}, {"body", record.body}, {"posts", record.posts}, {"deletes", record.deletes}, {"present", present},
+             {"history", record.history}});
     }
     out["totalPosts"] = log->second.totalPosts;
     out["rejectedPosts"] = log->second.rejectedPosts;

@@ -63,7 +63,8 @@ public:
     // and in total) whether or not the record was there.
     bool removeByIdForClient(const std::string& resource, const std::string& id);
 
-    // {"records": [{"key", "body", "posts", "deletes", "present" (held now)}], "totalPosts", "rejectedPosts", "totalDeletes", "missedDeletes"}
+    // {"records": [{"key", "body", "posts", "deletes", "present" (held now), "history" (the last client writes)}],
+    //  "totalPosts", "rejectedPosts", "totalDeletes", "missedDeletes"}
     nlohmann::json received(const std::string& resource) const;
     std::uint64_t newestChangeVersion() const;
     void clear();
@@ -95,6 +96,10 @@ private:
         nlohmann::json body;
         std::uint64_t posts = 0;
         std::uint64_t deletes = 0;
+        // The client's last writes of this record, in the order the double
+        // decided them (stored or refused with 412, the If-Match they carried,
+        // the ETag after): what a test prints when a record ends wrong.
+        nlohmann::json history = nlohmann::json::array();
     };
     struct ReceivedLog {
         std::vector<std::string> order;
@@ -115,6 +120,7 @@ private:
     std::map<std::string, ReceivedLog, std::less<>> m_received;
     std::uint64_t m_changeVersion = 0;
     std::uint64_t m_sequence = 0;
+    std::uint64_t m_clientWrites = 0;  // orders the entries of ReceivedRecord::history across records
 };
 
 // Canonical text of a key object (nlohmann::json objects are sorted maps).

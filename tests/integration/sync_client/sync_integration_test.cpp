@@ -315,7 +315,9 @@ TEST_CASE("1,000 records drain through random faults: each arrives once, at its 
     for (const auto& r : *refused) {
         if (r.state != outbox::State::NeedsAttention) continue;
         MESSAGE("needs attention: " << r.naturalKey << " after " << r.attempts << " attempt(s): " << r.cause << " [" << r.reply.words << "]");
-        // What a failure here needs to be traced: the state's copy and what the row remembers.
+        // What a failure here needs to be traced: the state's copy with its
+        // last client writes in the order the double decided them (stored or
+        // 412, the If-Match each carried), and what the row remembers.
         for (const auto& rec : received.at("records"))
             if (rec.at("body").at("studentAssessmentIdentifier") == r.naturalKey) MESSAGE("  at the double: " << rec.dump());
         auto row = kiosk.db.prepare("SELECT local_version, synced_version, coalesce(unanswered_bodies, ''), maybe_sent, coalesce(etag, '')"

@@ -62,6 +62,21 @@ TEST_CASE("If-Match must name the current etag of an existing record") {
     auto fresh = store.upsert("students", studentKey("S1"), student("S1", "Bo"), WriteSource::Client,
                               "\"" + created.etag + "\"");
     CHECK(fresh.outcome == UpsertOutcome::Updated);
+
+    // The record's history says it all, in order: what a test prints when a record ends wrong.
+    auto history = store.received("students")["records"][0]["history"];
+    REQUIRE(history.size() == 3);
+    CHECK(history[0]["result"] == "created");
+    CHECK(history[0]["ifMatch"].is_null());
+    CHECK(history[0]["etag"] == created.etag);
+    CHECK(history[1]["result"] == "412");
+    CHECK(history[1]["ifMatch"] == "\"999\"");
+    CHECK(history[1]["etag"] == created.etag);  // what the double held when it refused
+    CHECK(history[1]["body"]["firstName"] == "Bo");
+    CHECK(history[2]["result"] == "updated");
+    CHECK(history[2]["etag"] == fresh.etag);
+    CHECK(history[0]["n"].get<int>() < history[1]["n"].get<int>());
+    CHECK(history[1]["n"].get<int>() < history[2]["n"].get<int>());
 }
 
 TEST_CASE("lists page by offset and limit in creation order and count the total") {
