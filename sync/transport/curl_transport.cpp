@@ -13,6 +13,7 @@
 #include <charconv>
 #include <cstring>
 #include <mutex>
+#include <set>
 #include <thread>
 
 namespace edsync::transport {
@@ -111,7 +112,9 @@ std::string_view trim(std::string_view s) {
 } // namespace
 
 struct CurlTransport::Impl {
-    enum class State { Idle, Running, Parked };
+    // Answered: still in the multi handle, but its caller already has its
+    // outcome (a DoneWhen::Reached look); its answer is read and dropped.
+    enum class State { Idle, Running, Parked, Answered };
 
     // One transfer. Its address is handed to curl, so slots never move.
     struct Slot {
@@ -126,6 +129,7 @@ struct CurlTransport::Impl {
         bool tooLarge = false;
         bool resent = false;  // already sent again after a stall
         bool linkProbe = false;  // ConnectWait::Probe: an unanswered SYN is given up at synDeadline
+        bool doneOnHandshake = false;  // DoneWhen::Reached over HTTP/2: complete when its own connection's TLS is up
         curl_socket_t socket = CURL_SOCKET_BAD;  // a connection this transfer opened (not one reused)
         Steady::time_point synDeadline;
         Steady::time_point started;
@@ -160,13 +164,17 @@ struct CurlTransport::Impl {
     // The last TCP handshake seen (SYN to SYN-ACK); link probes' SYN budget follows it.
     std::optional<Steady::duration> tcpHandshake;
     int silentInARow = 0;  // link probes given up since a connection last opened
+    // Origins ("https://host:port/") whose last answer came over HTTP/2: a
+    // transfer removed mid-request costs only its stream there, so
+    // DoneWhen::Reached may complete early.
+    std::set<std::string, std::less<>> h2Origins;
 
     mutable std::mutex statsMutex;
     TransportStats counters;
 
     ~Impl() {
         for (auto& slot : slots) {
-            if (slot->state == State::Running) curl_multi_remove_handle(multi, slot->easy);
+            if (slot->state == State::Running || slot->state == State::Answered) curl_multi_remove_handle(multi, slot->easy);
             if (slot->headers) curl_slist_free_all(slot->headers);
             if (slot->easy) curl_easy_cleanup(slot->easy);
         }
@@ -371,6 +379,7 @@ struct CurlTransport::Impl {
         slot.tooLarge = false;
         slot.resent = false;
         slot.linkProbe = request.connectWait == ConnectWait::Probe;
+        slot.doneOnHandshake = request.doneWhen == DoneWhen::Reached && h2Origins.contains(originRoot(request.url));
         slot.response = Response{};
         slot.errorBuffer[0] = '\0';
 
@@ -490,6 +499,40 @@ struct CurlTransport::Impl {
         }
     }
 
+    // DoneWhen::Reached transfers whose own connection finished its TLS
+    // handshake (certificate verified, or libcurl would have failed it) are
+    // answered as reachedOnly at once. The transfer itself stays (Answered)
+    // until its answer comes and is dropped: removing it would reset its
+    // stream, and libcurl 7.88 then finds the idle connection "dead" if only
+    // the server's TLS session tickets are waiting on it, opening a new one
+    // for the next request; a connection in use is never checked, so the
+    // next requests go on it as further HTTP/2 streams.
+    template <class Done>
+    void completeReached(int& active, Done&& done) {
+        for (auto& slot : slots) {
+            if (slot->state != State::Running || !slot->doneOnHandshake || slot->socket == CURL_SOCKET_BAD) continue;
+            curl_off_t tls = 0;
+            if (curl_easy_getinfo(slot->easy, CURLINFO_APPCONNECT_TIME_T, &tls) != CURLE_OK || tls <= 0) continue;
+            noteHandshake(*slot);
+            slot->state = State::Answered;
+            slot->linkProbe = false;
+            --active;
+            lastProgress = Steady::now();
+            count([](TransportStats& s) { ++s.reached; });
+            Response reached;
+            reached.reachedOnly = true;
+            done(slot->index, Outcome(std::move(reached)));
+        }
+    }
+
+    // An Answered transfer's end (its answer, or its failure): nobody waits for it.
+    void dropAnswered(Slot& slot) {
+        curl_multi_remove_handle(multi, slot.easy);
+        slot.state = State::Idle;
+        slot.owned = Request{};
+        slot.response = Response{};
+    }
+
     template <class Next>
     void run(Next&& next, const Completion& done);
 
@@ -499,6 +542,12 @@ struct CurlTransport::Impl {
         long version = 0;
         curl_easy_getinfo(slot.easy, CURLINFO_HTTP_VERSION, &version);
         const int httpVersion = version == CURL_HTTP_VERSION_2_0 ? 2 : (version == 0 ? 0 : 1);
+        if (httpVersion != 0) {
+            char* effective = nullptr;
+            curl_easy_getinfo(slot.easy, CURLINFO_EFFECTIVE_URL, &effective);
+            if (effective && httpVersion == 2) h2Origins.insert(originRoot(effective));
+            else if (effective) h2Origins.erase(originRoot(effective));
+        }
         if (result == CURLE_OK) {
             noteHandshake(slot);
             long status = 0;
@@ -537,6 +586,7 @@ struct CurlTransport::Impl {
     std::optional<TransportError> stall() {
         std::string url;
         for (auto& slot : slots) {
+            if (slot->state == State::Answered) dropAnswered(*slot);
             if (slot->state != State::Running) continue;
             curl_multi_remove_handle(multi, slot->easy);
             slot->state = State::Parked;
@@ -560,6 +610,7 @@ struct CurlTransport::Impl {
 
         probe.response = Response{};
         probe.linkProbe = false;
+        probe.doneOnHandshake = false;
         probe.tooLarge = false;
         probe.maxBytes = 64 * 1024;
         probe.errorBuffer[0] = '\0';
@@ -601,6 +652,7 @@ struct CurlTransport::Impl {
             if (answered && !slot->resent) {
                 slot->resent = true;
                 slot->linkProbe = false;  // the link answered: no SYN budget this time
+                slot->doneOnHandshake = false;  // resent on a connection that may be reused: wait for the answer
                 slot->response = Response{};
                 slot->tooLarge = false;
                 slot->errorBuffer[0] = '\0';
@@ -698,6 +750,7 @@ void CurlTransport::Impl::run(Next&& next, const Completion& done) {
                 probing = false;
             }
             for (auto& slot : slots) {
+                if (slot->state == State::Answered) dropAnswered(*slot);
                 if (slot->state == State::Idle) continue;
                 if (slot->state == State::Running) curl_multi_remove_handle(multi, slot->easy);
                 slot->state = State::Idle;
@@ -746,6 +799,10 @@ void CurlTransport::Impl::run(Next&& next, const Completion& done) {
             void* priv = nullptr;
             curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
             auto* slot = static_cast<Slot*>(priv);
+            if (slot->state == State::Answered) {
+                dropAnswered(*slot);
+                continue;
+            }
             std::size_t index = slot->index;
             Outcome outcome = finish(*slot, result);
             slot->owned = Request{};
@@ -757,6 +814,7 @@ void CurlTransport::Impl::run(Next&& next, const Completion& done) {
         if (mc != CURLM_OK) {
             // The multi handle itself broke: fail what is running rather than spin.
             for (auto& slot : slots) {
+                if (slot->state == State::Answered) dropAnswered(*slot);
                 if (slot->state == State::Idle) continue;
                 if (slot->state == State::Running) curl_multi_remove_handle(multi, slot->easy);
                 slot->state = State::Idle;
@@ -772,12 +830,14 @@ void CurlTransport::Impl::run(Next&& next, const Completion& done) {
         const auto now = Steady::now();
         auto synWake = Steady::time_point::max();
         const int before = active;
+        completeReached(active, done);
         abandonSilentConnects(now, active, synWake, complete);
         if (active < before) continue;  // a slot freed: refill it (or return) at once
         if (!probing && active > 0 && now - lastProgress >= stallAfter) {
             if (auto err = stall()) {
                 // No new multi handle or no probe: the parked requests cannot go on.
                 for (auto& slot : slots) {
+                    if (slot->state == State::Answered && multi) dropAnswered(*slot);
                     if (slot->state == State::Idle) continue;
                     if (slot->state == State::Running && multi) curl_multi_remove_handle(multi, slot->easy);
                     slot->state = State::Idle;

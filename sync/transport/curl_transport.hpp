@@ -21,6 +21,19 @@
 // kCurlTimedOut, as silence. Only an unanswered SYN is given up: once the
 // server answered it, the TLS handshake and the request take their time.
 //
+// A request marked DoneWhen::Reached completes as Response::reachedOnly once
+// the connection it opened has finished its TLS handshake (verification is
+// always on, so a captive portal or another server fails instead): the link
+// is proven and its answer is not needed. The transfer goes on unseen until
+// its answer comes and is dropped, so over HTTP/2 the next requests run as
+// streams of that same connection. Over HTTP/1.1 it would hold the
+// connection until then, and the next request would open another; ALPN's
+// choice is not readable from libcurl 7.88 before an answer, so the early
+// completion applies only once this transport has seen that origin answer
+// over HTTP/2 (and stops if it answers over 1.1). Before that, and on a
+// reused connection (which proves nothing about the link), the request waits
+// for its answer.
+//
 // TLS verification is always on; there is deliberately no option to turn it
 // off. A site may name its own CA bundle. Only https:// URLs are accepted.
 // Nothing here logs request or response bodies.
@@ -63,6 +76,7 @@ struct TransportStats {
     int throttled = 0;        // 429 answers (the window halved)
     int silentConnects = 0;   // link probes whose SYN had no answer within the probe budget (given up)
     long long connections = 0;  // connections opened
+    int reached = 0;          // DoneWhen::Reached requests completed at their TLS handshake, with no HTTP answer
 };
 
 class CurlTransport final : public HttpClient {

@@ -31,12 +31,22 @@ enum class ConnectWait {
             // the handshakes seen), so the next look sends a fresh one instead of waiting on that back-off
 };
 
+// When a request is done.
+enum class DoneWhen {
+    Answered,  // its HTTP answer arrived (or it failed)
+    Reached,   // a look whose answer is not needed: done as soon as a connection it opened itself finished
+               // its TLS handshake (certificate verified), as Response::reachedOnly; its answer, when it
+               // comes, is dropped. Only where that costs the next requests nothing (HTTP/2, see
+               // CurlTransport); otherwise, and on a connection reused, it waits for its answer.
+};
+
 struct Request {
     Method method = Method::Get;
     std::string url;
     std::vector<Header> headers;  // e.g. Authorization, Content-Type
     std::string body;             // sent as-is for Post
     ConnectWait connectWait = ConnectWait::Full;
+    DoneWhen doneWhen = DoneWhen::Answered;
 };
 
 struct Response {
@@ -46,6 +56,9 @@ struct Response {
     // The transport sent the request a second time after the first stalled:
     // the first copy may still reach the server, later than this answer.
     bool sentTwice = false;
+    // DoneWhen::Reached: the server was reached (a verified TLS handshake on a
+    // new connection); no status, headers or body.
+    bool reachedOnly = false;
 
     // Case-insensitive lookup of the first header with that name.
     std::optional<std::string_view> header(std::string_view name) const;

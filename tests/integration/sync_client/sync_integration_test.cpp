@@ -848,6 +848,94 @@ TEST_CASE("through an HTTP/2 front (nginx) the kiosk negotiates h2 and stores ea
     CHECK(site.control->stats().httpVersion == 1);
 }
 
+TEST_CASE("a look that needs only to reach the server completes at its TLS handshake over h2, and the next request reuses that connection") {
+    if (std::system("command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx") != 0) {
+        MESSAGE("nginx is not installed (packaging/install-deps.sh): skipped");
+        return;
+    }
+    Site site;
+    const std::string certs = (site.dir.path / "certs").string();
+    auto startFront = [&](const std::string& work, const std::string& certDir, int port) {
+        return std::make_unique<Child>(std::vector<std::string>{"/bin/bash", H2_FRONT, (site.dir.path / work).string(), certDir,
+                                                                std::to_string(site.doublePort), "127.0.0.1", std::to_string(port)});
+    };
+    auto front = startFront("nginx", certs, 0);
+    const int frontPort = front->port();
+    REQUIRE(frontPort > 0);
+    const std::string frontUrl = "https://127.0.0.1:" + std::to_string(frontPort) + "/";
+
+    transport::TransportOptions options;
+    options.caBundle = site.ca;
+    auto made = transport::CurlTransport::create(options);
+    REQUIRE(made.ok());
+    transport::CurlTransport& wire = *made;
+    transport::Request look{transport::Method::Get, frontUrl, {{"Accept", "application/json"}}, {}};
+    look.connectWait = transport::ConnectWait::Probe;
+    look.doneWhen = transport::DoneWhen::Reached;
+
+    // Before the transport has seen h2 from the server, a look waits for its answer.
+    auto first = wire.performOne(look);
+    REQUIRE(first.ok());
+    CHECK_FALSE(first->reachedOnly);
+    CHECK(first->status == 200);
+    CHECK(wire.stats().httpVersion == 2);
+    // On a connection reused (which proves nothing about the link), too.
+    auto reused = wire.performOne(look);
+    REQUIRE(reused.ok());
+    CHECK_FALSE(reused->reachedOnly);
+    CHECK(reused->status == 200);
+    CHECK(wire.stats().connections == 1);
+
+    // The server end goes away (as across an outage) and comes back on the same port.
+    front.reset();
+    front = startFront("nginx-again", certs, frontPort);
+    REQUIRE(front->port() == frontPort);
+    const auto before = wire.stats();
+    auto reached = wire.performOne(look);
+    REQUIRE(reached.ok());
+    CHECK(reached->reachedOnly);
+    CHECK(reached->status == 0);  // no HTTP answer: done at the handshake
+    CHECK(reached->body.empty());
+    auto after = wire.stats();
+    CHECK(after.reached == before.reached + 1);
+    CHECK(after.completed == before.completed);
+    CHECK(after.connections == before.connections + 1);  // its own new connection
+    // The next request goes on that same connection, beside the look's own stream.
+    auto next = wire.performOne({transport::Method::Get, frontUrl, {{"Accept", "application/json"}}, {}});
+    REQUIRE(next.ok());
+    CHECK(next->status == 200);
+    CHECK(wire.stats().connections == after.connections);
+    CHECK(wire.stats().httpVersion == 2);
+
+    // A server this transport cannot verify is not reached: the handshake fails.
+    TempDir otherDir;
+    const std::string otherCerts = (otherDir.path / "certs").string();
+    REQUIRE(std::system((std::string("sh '") + MAKE_TEST_CERTS + "' '" + otherCerts + "'").c_str()) == 0);
+    auto stranger = startFront("nginx-stranger", otherCerts, 0);
+    const int strangerPort = stranger->port();
+    REQUIRE(strangerPort > 0);
+    transport::Request strangeLook = look;
+    strangeLook.url = "https://127.0.0.1:" + std::to_string(strangerPort) + "/";
+    auto refused = wire.performOne(strangeLook);
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().kind == transport::FailureKind::Tls);
+    CHECK(wire.stats().reached == after.reached);
+
+    // Over HTTP/1.1 (the double itself, never seen answering over h2) a look
+    // waits for its answer on a new connection too: dropping a request there
+    // would close the connection the next one needs.
+    transport::Request plainLook = look;
+    plainLook.url = site.doubleUrl() + "/";
+    const auto beforePlain = wire.stats();
+    auto answered = wire.performOne(plainLook);
+    REQUIRE(answered.ok());
+    CHECK_FALSE(answered->reachedOnly);
+    CHECK(answered->status == 200);
+    CHECK(wire.stats().httpVersion == 1);
+    CHECK(wire.stats().connections == beforePlain.connections + 1);
+    CHECK(wire.stats().reached == beforePlain.reached);
+}
+
 TEST_CASE("a 429 goes back to the caller and is counted - the requests after its Retry-After are stored") {
     Site site;
     auto http = quickTransport(site);
