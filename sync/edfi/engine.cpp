@@ -338,9 +338,10 @@ void SyncEngine::run(sqlite::Database db) {
                 continue;
             }
             // The look's connection request is given up soon if unanswered, so
-            // while the link is dead each look sends a fresh SYN.
+            // while the link is dead each look sends a fresh SYN; with the
+            // discovery and a token held, reaching the server is enough.
             const std::int64_t lookStartedAt = now;
-            auto found = session.discover(transport::ConnectWait::Probe);
+            auto found = session.lookForServer();
             if (!found && found.error().kind == ApiError::Kind::Cancelled) break;
             if (!found && found.error().kind == ApiError::Kind::Offline) {
                 unreachable(Connection::Offline, found.error(), lookStartedAt);

@@ -208,13 +208,17 @@ void Session::setRoute(std::string route) {
     m_endpoints = Endpoints::defaults(m_baseUrl, m_route);
 }
 
-ApiResult<Discovery> Session::discover(transport::ConnectWait connectWait) {
+transport::Request Session::discoveryRequest(transport::ConnectWait connectWait, transport::DoneWhen doneWhen) const {
     transport::Request request;
     request.method = transport::Method::Get;
     request.url = m_endpoints.discovery;
     request.connectWait = connectWait;
+    request.doneWhen = doneWhen;
     request.headers.push_back({"Accept", "application/json"});
-    auto outcome = m_http.performOne(request);
+    return request;
+}
+
+ApiResult<Discovery> Session::takeDiscovery(const transport::Outcome& outcome) {
     if (!outcome) return fail(fromTransport(outcome.error()));
     if (outcome->status != 200) {
         ApiError e;
@@ -229,6 +233,23 @@ ApiResult<Discovery> Session::discover(transport::ConnectWait connectWait) {
     m_dataModelVersion = doc->edfiDataModelVersion().value_or("");
     m_discovered = true;
     return std::move(*doc);
+}
+
+ApiResult<Discovery> Session::discover(transport::ConnectWait connectWait) {
+    return takeDiscovery(m_http.performOne(discoveryRequest(connectWait, transport::DoneWhen::Answered)));
+}
+
+ApiResult<void> Session::lookForServer() {
+    // Without a discovery or a live token the look's answer (or the token
+    // request after it) is needed anyway: the whole GET.
+    const bool reachEnough = m_discovered && !m_token.empty() && m_clock.steadyMs() < m_tokenValidUntilSteadyMs;
+    auto outcome = m_http.performOne(discoveryRequest(transport::ConnectWait::Probe,
+                                                      reachEnough ? transport::DoneWhen::Reached : transport::DoneWhen::Answered));
+    if (outcome && outcome->reachedOnly) return {};
+    // Answered (HTTP/1.1, a reused connection, or a full look): as discover().
+    auto found = takeDiscovery(outcome);
+    if (!found) return fail(found.error());
+    return {};
 }
 
 ApiError Session::tokenFailure(ApiError error) {

@@ -131,6 +131,13 @@ public:
     // ConnectWait::Probe when it is a look for a link that went silent.
     ApiResult<Discovery> discover(transport::ConnectWait connectWait = transport::ConnectWait::Full);
     bool discovered() const { return m_discovered; }
+    // The engine's look for the server while not online: the discovery GET
+    // with ConnectWait::Probe. When the session already holds the discovery
+    // and a token with life left, the answer would change nothing, so the
+    // look asks only to reach the server (DoneWhen::Reached: a verified TLS
+    // handshake), a round trip sooner after a link's return. Success: the
+    // server was reached or answered (non-200 answers fail as discover's do).
+    ApiResult<void> lookForServer();
     const std::string& dataModelVersion() const { return m_dataModelVersion; }
 
     // A valid access token, from the cache when it has time left.
@@ -159,6 +166,8 @@ public:
 
 private:
     ApiError tokenFailure(ApiError error);
+    transport::Request discoveryRequest(transport::ConnectWait connectWait, transport::DoneWhen doneWhen) const;
+    ApiResult<Discovery> takeDiscovery(const transport::Outcome& outcome);
 
     std::string m_baseUrl;
     std::string m_route;

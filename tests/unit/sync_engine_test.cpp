@@ -444,3 +444,115 @@ TEST_CASE("a silent link: every look gives up its connection request soon, and t
     CHECK(server.tokensIssued() == 1);
     for (int i = 0; i < 5; ++i) CHECK(server.posts("studentAssessments", "k" + std::to_string(i)) >= 1);
 }
+
+TEST_CASE("back from silence with the discovery and a live token held: a look that reached the server is followed at once by the drain, with no discovery GET") {
+    TempDir dir;
+    auto file = dir.path / "kiosk.db";
+    Kiosk kiosk(file);
+    FakeEdfi server;
+    const std::string discovery = std::string(FakeEdfi::kBase) + "/";
+    std::atomic<bool> silent{false};
+    int unanswered = 0;  // the engine's thread only
+    server.before = [&](const transport::Request& r) -> std::optional<transport::Outcome> {
+        if (!silent) return std::nullopt;
+        // The link returns with the fourth look: its TLS handshake completes and
+        // the transport drops the request, as CurlTransport does over HTTP/2.
+        if (r.url == discovery && ++unanswered == 4) {
+            silent = false;
+            transport::Response reached;
+            reached.reachedOnly = true;
+            return transport::Outcome(std::move(reached));
+        }
+        return noAnswer(transport::FailureKind::Timeout, transport::kCurlTimedOut);
+    };
+    SyncConfig config = testConfig();
+    config.linkProbeInterval = 10ms;
+    config.backoff = BackoffPolicy{600'000ms, 3'600'000ms, 300'000ms};
+    auto http = std::make_unique<FakeHttp>(server.handler());
+    FakeHttp& wire = *http;
+    SyncEngine engine(config, file, nullptr, std::move(http));
+    REQUIRE(engine.start().ok());
+    kiosk.write("first", 1);
+    engine.wake();
+    REQUIRE(eventually([&] { return kiosk.counts().synced == 1; }));
+
+    const std::size_t cut = wire.log().size();
+    silent = true;
+    for (int i = 0; i < 5; ++i) kiosk.write("k" + std::to_string(i), 1);
+    engine.wake();
+    REQUIRE(eventually([&] { return kiosk.counts().synced == 6; }));
+    CHECK(engine.status().connection == SyncStatus::Connection::Online);
+    engine.stop();
+
+    auto log = wire.log();
+    auto isLook = [&](const transport::Request& r) { return r.url == discovery; };
+    auto isToken = [](const transport::Request& r) { return r.url.find("/oauth/token") != std::string::npos; };
+    // The cold start's look had neither a discovery nor a token: it asked for the whole answer.
+    REQUIRE_FALSE(log.empty());
+    REQUIRE(isLook(log.front()));
+    CHECK(log.front().doneWhen == transport::DoneWhen::Answered);
+    std::vector<std::size_t> looks;
+    for (std::size_t i = cut; i < log.size(); ++i)
+        if (isLook(log[i])) looks.push_back(i);
+    // Four looks into the outage, each a probe that needs only to reach the server.
+    REQUIRE(looks.size() == 4);
+    for (std::size_t i : looks) {
+        CHECK(log[i].connectWait == transport::ConnectWait::Probe);
+        CHECK(log[i].doneWhen == transport::DoneWhen::Reached);
+    }
+    // After the look that reached the server: the drain at once, no discovery GET, no token.
+    REQUIRE(looks.back() + 1 < log.size());
+    CHECK(log[looks.back() + 1].url.find("studentAssessments") != std::string::npos);
+    for (std::size_t i = looks.back() + 1; i < log.size(); ++i) {
+        CHECK_FALSE(isLook(log[i]));
+        CHECK_FALSE(isToken(log[i]));
+        CHECK(log[i].doneWhen == transport::DoneWhen::Answered);
+    }
+    CHECK(server.tokensIssued() == 1);
+    for (int i = 0; i < 5; ++i) CHECK(server.posts("studentAssessments", "k" + std::to_string(i)) == 1);
+}
+
+TEST_CASE("a look asks only to reach the server when the session holds the discovery and a live token, else for the whole answer") {
+    FakeEdfi server;
+    FakeHttp http(server.handler());
+    FakeClock clock;
+    Session session(FakeEdfi::kBase, Credentials{"kiosk", "kiosk-secret"}, http, clock);
+    const std::string discovery = std::string(FakeEdfi::kBase) + "/";
+    auto lastLook = [&] {
+        auto log = http.log();
+        REQUIRE_FALSE(log.empty());
+        REQUIRE(log.back().url == discovery);
+        return log.back();
+    };
+    // Cold: no discovery yet.
+    REQUIRE(session.lookForServer().ok());
+    CHECK(lastLook().doneWhen == transport::DoneWhen::Answered);
+    CHECK(lastLook().connectWait == transport::ConnectWait::Probe);
+    CHECK(session.discovered());
+    // The discovery, but no token yet.
+    REQUIRE(session.lookForServer().ok());
+    CHECK(lastLook().doneWhen == transport::DoneWhen::Answered);
+    REQUIRE(session.token().ok());
+    REQUIRE(session.lookForServer().ok());
+    CHECK(lastLook().doneWhen == transport::DoneWhen::Reached);
+    // The token's reuse time is over: the whole look again.
+    clock.advance(2 * 3600 * 1000);
+    REQUIRE(session.lookForServer().ok());
+    CHECK(lastLook().doneWhen == transport::DoneWhen::Answered);
+    // A look that reached the server, with no answer at all, succeeds.
+    REQUIRE(session.token().ok());
+    server.before = [&](const transport::Request& r) -> std::optional<transport::Outcome> {
+        if (r.doneWhen != transport::DoneWhen::Reached) return std::nullopt;
+        transport::Response reached;
+        reached.reachedOnly = true;
+        return transport::Outcome(std::move(reached));
+    };
+    CHECK(session.lookForServer().ok());
+    // Silence is still silence.
+    server.before = [](const transport::Request&) -> std::optional<transport::Outcome> {
+        return noAnswer(transport::FailureKind::Timeout, transport::kCurlTimedOut);
+    };
+    auto silent = session.lookForServer();
+    REQUIRE_FALSE(silent.ok());
+    CHECK(silent.error().kind == ApiError::Kind::Offline);
+}
