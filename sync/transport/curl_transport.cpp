@@ -165,8 +165,9 @@ struct CurlTransport::Impl {
     std::optional<Steady::duration> tcpHandshake;
     int silentInARow = 0;  // link probes given up since a connection last opened
     // Origins ("https://host:port/") whose last answer came over HTTP/2: a
-    // transfer removed mid-request costs only its stream there, so
-    // DoneWhen::Reached may complete early.
+    // look left running there is one stream beside the next requests, so
+    // DoneWhen::Reached may complete early (over HTTP/1.1 it would hold the
+    // connection they need).
     std::set<std::string, std::less<>> h2Origins;
 
     mutable std::mutex statsMutex;
@@ -379,7 +380,10 @@ struct CurlTransport::Impl {
         slot.tooLarge = false;
         slot.resent = false;
         slot.linkProbe = request.connectWait == ConnectWait::Probe;
-        slot.doneOnHandshake = request.doneWhen == DoneWhen::Reached && h2Origins.contains(originRoot(request.url));
+        // Not a POST: a batch's body stays the caller's, and libcurl would
+        // still be reading it after the caller was answered.
+        slot.doneOnHandshake = request.doneWhen == DoneWhen::Reached && request.method != Method::Post &&
+                               h2Origins.contains(originRoot(request.url));
         slot.response = Response{};
         slot.errorBuffer[0] = '\0';
 

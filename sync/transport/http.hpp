@@ -37,7 +37,7 @@ enum class DoneWhen {
     Reached,   // a look whose answer is not needed: done as soon as a connection it opened itself finished
                // its TLS handshake (certificate verified), as Response::reachedOnly; its answer, when it
                // comes, is dropped. Only where that costs the next requests nothing (HTTP/2, see
-               // CurlTransport); otherwise, and on a connection reused, it waits for its answer.
+               // CurlTransport); otherwise, on a connection reused, and for a POST, it waits for its answer.
 };
 
 struct Request {
