@@ -383,20 +383,38 @@ TEST_CASE("the worker pulls on start and when asked") {
     engine.stop();
 }
 
-TEST_CASE("a silent link: every look gives up its connection request soon, and the first answered look is followed at once by the drain") {
+namespace {
+
+// An engine syncs one record; then the link goes silent while five more are
+// written, and comes back with the fourth look, which gets `returned` (none:
+// the server's own answer). What went on the wire, and what the server saw.
+struct Outage {
+    std::vector<transport::Request> log;
+    std::size_t cut = 0;  // the first request after the link went silent
+    std::vector<std::size_t> looks;  // the looks for the server from `cut` on
+    int tokensIssued = 0;
+    std::vector<int> posts;  // of k0 ... k4
+    SyncStatus::Connection connection = SyncStatus::Connection::Unknown;
+    std::string discovery;
+
+    bool isLook(const transport::Request& r) const { return r.url == discovery; }
+    static bool isToken(const transport::Request& r) { return r.url.find("/oauth/token") != std::string::npos; }
+};
+
+Outage silentThenBack(std::function<std::optional<transport::Outcome>()> returned) {
     TempDir dir;
     auto file = dir.path / "kiosk.db";
     Kiosk kiosk(file);
     FakeEdfi server;
-    const std::string discovery = std::string(FakeEdfi::kBase) + "/";
+    Outage out;
+    out.discovery = std::string(FakeEdfi::kBase) + "/";
     std::atomic<bool> silent{false};
     int unanswered = 0;  // the engine's thread only
     server.before = [&](const transport::Request& r) -> std::optional<transport::Outcome> {
         if (!silent) return std::nullopt;
-        // The link returns with the fourth look.
-        if (r.url == discovery && ++unanswered == 4) {
+        if (r.url == out.discovery && ++unanswered == 4) {
             silent = false;
-            return std::nullopt;
+            return returned ? returned() : std::nullopt;
         }
         return noAnswer(transport::FailureKind::Timeout, transport::kCurlTimedOut);
     };
@@ -412,104 +430,77 @@ TEST_CASE("a silent link: every look gives up its connection request soon, and t
     engine.wake();
     REQUIRE(eventually([&] { return kiosk.counts().synced == 1; }));
 
-    const std::size_t cut = wire.log().size();
+    out.cut = wire.log().size();
     silent = true;
     for (int i = 0; i < 5; ++i) kiosk.write("k" + std::to_string(i), 1);
     engine.wake();
     REQUIRE(eventually([&] { return kiosk.counts().synced == 6; }));
-    CHECK(engine.status().connection == SyncStatus::Connection::Online);
+    out.connection = engine.status().connection;
     engine.stop();
 
-    auto log = wire.log();
-    auto isLook = [&](const transport::Request& r) { return r.url == discovery; };
-    auto isToken = [](const transport::Request& r) { return r.url.find("/oauth/token") != std::string::npos; };
+    out.log = wire.log();
+    for (std::size_t i = out.cut; i < out.log.size(); ++i)
+        if (out.isLook(out.log[i])) out.looks.push_back(i);
+    out.tokensIssued = server.tokensIssued();
+    for (int i = 0; i < 5; ++i) out.posts.push_back(server.posts("studentAssessments", "k" + std::to_string(i)));
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("a silent link: every look gives up its connection request soon, and the first answered look is followed at once by the drain") {
+    const Outage o = silentThenBack({});
+    const auto& log = o.log;
     auto isRecord = [](const transport::Request& r) { return r.method == transport::Method::Post && r.url.find("studentAssessments") != std::string::npos; };
-    std::vector<std::size_t> looks;
-    for (std::size_t i = cut; i < log.size(); ++i)
-        if (isLook(log[i])) looks.push_back(i);
+    CHECK(o.connection == SyncStatus::Connection::Online);
     // Four looks, each with the short connection wait; the fourth was answered.
-    REQUIRE(looks.size() == 4);
-    for (std::size_t i : looks) CHECK(log[i].connectWait == transport::ConnectWait::Probe);
+    REQUIRE(o.looks.size() == 4);
+    for (std::size_t i : o.looks) CHECK(log[i].connectWait == transport::ConnectWait::Probe);
     // While the link was silent no record was sent between the looks.
-    for (std::size_t i = looks.front(); i < looks.back(); ++i) CHECK_FALSE(isRecord(log[i]));
+    for (std::size_t i = o.looks.front(); i < o.looks.back(); ++i) CHECK_FALSE(isRecord(log[i]));
     // After the answered look: the drain at once (no token asked again, no
     // other look), with the ordinary connection wait.
-    REQUIRE(looks.back() + 1 < log.size());
-    for (std::size_t i = looks.back() + 1; i < log.size(); ++i) {
-        CHECK_FALSE(isLook(log[i]));
-        CHECK_FALSE(isToken(log[i]));
+    REQUIRE(o.looks.back() + 1 < log.size());
+    for (std::size_t i = o.looks.back() + 1; i < log.size(); ++i) {
+        CHECK_FALSE(o.isLook(log[i]));
+        CHECK_FALSE(Outage::isToken(log[i]));
         CHECK(log[i].connectWait == transport::ConnectWait::Full);
     }
-    CHECK(log[looks.back() + 1].url.find("studentAssessments") != std::string::npos);  // a write or its lookup
-    CHECK(server.tokensIssued() == 1);
-    for (int i = 0; i < 5; ++i) CHECK(server.posts("studentAssessments", "k" + std::to_string(i)) >= 1);
+    CHECK(log[o.looks.back() + 1].url.find("studentAssessments") != std::string::npos);  // a write or its lookup
+    CHECK(o.tokensIssued == 1);
+    for (int p : o.posts) CHECK(p >= 1);
 }
 
 TEST_CASE("back from silence with the discovery and a live token held: a look that reached the server is followed at once by the drain, with no discovery GET") {
-    TempDir dir;
-    auto file = dir.path / "kiosk.db";
-    Kiosk kiosk(file);
-    FakeEdfi server;
-    const std::string discovery = std::string(FakeEdfi::kBase) + "/";
-    std::atomic<bool> silent{false};
-    int unanswered = 0;  // the engine's thread only
-    server.before = [&](const transport::Request& r) -> std::optional<transport::Outcome> {
-        if (!silent) return std::nullopt;
-        // The link returns with the fourth look: its TLS handshake completes and
-        // the transport drops the request, as CurlTransport does over HTTP/2.
-        if (r.url == discovery && ++unanswered == 4) {
-            silent = false;
-            transport::Response reached;
-            reached.reachedOnly = true;
-            return transport::Outcome(std::move(reached));
-        }
-        return noAnswer(transport::FailureKind::Timeout, transport::kCurlTimedOut);
-    };
-    SyncConfig config = testConfig();
-    config.linkProbeInterval = 10ms;
-    config.backoff = BackoffPolicy{600'000ms, 3'600'000ms, 300'000ms};
-    auto http = std::make_unique<FakeHttp>(server.handler());
-    FakeHttp& wire = *http;
-    SyncEngine engine(config, file, nullptr, std::move(http));
-    REQUIRE(engine.start().ok());
-    kiosk.write("first", 1);
-    engine.wake();
-    REQUIRE(eventually([&] { return kiosk.counts().synced == 1; }));
-
-    const std::size_t cut = wire.log().size();
-    silent = true;
-    for (int i = 0; i < 5; ++i) kiosk.write("k" + std::to_string(i), 1);
-    engine.wake();
-    REQUIRE(eventually([&] { return kiosk.counts().synced == 6; }));
-    CHECK(engine.status().connection == SyncStatus::Connection::Online);
-    engine.stop();
-
-    auto log = wire.log();
-    auto isLook = [&](const transport::Request& r) { return r.url == discovery; };
-    auto isToken = [](const transport::Request& r) { return r.url.find("/oauth/token") != std::string::npos; };
+    // The link returns with the fourth look: its TLS handshake completes and
+    // the transport drops the request, as CurlTransport does over HTTP/2.
+    const Outage o = silentThenBack([] {
+        transport::Response reached;
+        reached.reachedOnly = true;
+        return std::optional<transport::Outcome>(transport::Outcome(std::move(reached)));
+    });
+    const auto& log = o.log;
+    CHECK(o.connection == SyncStatus::Connection::Online);
     // The cold start's look had neither a discovery nor a token: it asked for the whole answer.
     REQUIRE_FALSE(log.empty());
-    REQUIRE(isLook(log.front()));
+    REQUIRE(o.isLook(log.front()));
     CHECK(log.front().doneWhen == transport::DoneWhen::Answered);
-    std::vector<std::size_t> looks;
-    for (std::size_t i = cut; i < log.size(); ++i)
-        if (isLook(log[i])) looks.push_back(i);
     // Four looks into the outage, each a probe that needs only to reach the server.
-    REQUIRE(looks.size() == 4);
-    for (std::size_t i : looks) {
+    REQUIRE(o.looks.size() == 4);
+    for (std::size_t i : o.looks) {
         CHECK(log[i].connectWait == transport::ConnectWait::Probe);
         CHECK(log[i].doneWhen == transport::DoneWhen::Reached);
     }
     // After the look that reached the server: the drain at once, no discovery GET, no token.
-    REQUIRE(looks.back() + 1 < log.size());
-    CHECK(log[looks.back() + 1].url.find("studentAssessments") != std::string::npos);
-    for (std::size_t i = looks.back() + 1; i < log.size(); ++i) {
-        CHECK_FALSE(isLook(log[i]));
-        CHECK_FALSE(isToken(log[i]));
+    REQUIRE(o.looks.back() + 1 < log.size());
+    CHECK(log[o.looks.back() + 1].url.find("studentAssessments") != std::string::npos);
+    for (std::size_t i = o.looks.back() + 1; i < log.size(); ++i) {
+        CHECK_FALSE(o.isLook(log[i]));
+        CHECK_FALSE(Outage::isToken(log[i]));
         CHECK(log[i].doneWhen == transport::DoneWhen::Answered);
     }
-    CHECK(server.tokensIssued() == 1);
-    for (int i = 0; i < 5; ++i) CHECK(server.posts("studentAssessments", "k" + std::to_string(i)) == 1);
+    CHECK(o.tokensIssued == 1);
+    for (int p : o.posts) CHECK(p == 1);
 }
 
 TEST_CASE("a look asks only to reach the server when the session holds the discovery and a live token, else for the whole answer") {
