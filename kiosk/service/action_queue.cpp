@@ -10,29 +10,22 @@ ActionQueue::ActionQueue(std::function<void()> afterEach, std::function<void()> 
 ActionQueue::~ActionQueue() { stop(); }
 
 void ActionQueue::stop() {
-    if (!m_worker) {
-        // Without a worker the jobs asked for still run (nothing a screen
-        // saved is dropped); their answers do not: the screens may be gone.
-        runHere(false);
-        std::lock_guard lock(m_mutex);
-        m_stopped = true;
-        return;
-    }
-    if (!m_thread.joinable()) return;
     {
         std::lock_guard lock(m_mutex);
-        m_stopping = true;
+        if (m_stopping) return;
+        m_stopping = true;  // nothing new is taken from here on
     }
+    // Every job already asked for still runs (nothing a screen saved is
+    // dropped). Without a worker their answers do not: the screens may be gone.
+    if (!m_worker) return runHere(false);
     m_wake.notify_all();
     m_thread.join();
-    std::lock_guard lock(m_mutex);
-    m_stopped = true;
 }
 
 void ActionQueue::enqueue(Job job) {
     {
         std::lock_guard lock(m_mutex);
-        if (m_stopping || m_stopped) return;  // the window is closing: nothing new is started
+        if (m_stopping) return;  // the window is closing: nothing new is started
         m_jobs.push_back(std::move(job));
     }
     m_wake.notify_all();

@@ -77,7 +77,6 @@ private:
     std::deque<std::pair<Answer, std::exception_ptr>> m_answers;
     bool m_running = false;  // the worker holds a job taken off m_jobs
     bool m_stopping = false;
-    bool m_stopped = false;
     bool m_worker = false;
     std::thread m_thread;  // last: starts once the members above exist
 };
