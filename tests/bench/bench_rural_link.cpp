@@ -1,17 +1,21 @@
 // bench_rural_link: the kiosk's side of tests/bench/bench_rural_link.sh, run
 // inside a network namespace whose only way out is a slow, far link.
 //
-//   bench_rural_link drain DIR BASE_URL CA_PEM
+//   bench_rural_link drain DIR BASE_URL CA_PEM [TOKEN_FILE]
 //     One pass (what `testsite-kioskctl sync` does) over DIR/backlog.db
-//     (made by `bench_backlog prepare`): prints key=value figures.
+//     (made by `bench_backlog prepare`): prints key=value figures. With
+//     TOKEN_FILE the token is kept there between passes, as the kiosk keeps
+//     it (sync/edfi/token_file.hpp): a pass after an earlier one within the
+//     token's life does not ask for one.
 //   bench_rural_link outage DIR BASE_URL CA_PEM CONTROL_DIR
 //     The engine drains in the background; after a third of the rows it
 //     creates CONTROL_DIR/cut and waits for the script to cut the link
 //     (CONTROL_DIR/cut-at: Unix ms) and bring it back (restored-at). Prints
-//     when "offline" showed after the cut and when the first record was
-//     stored after the return.
+//     when "offline" showed after the cut, when the first record was stored
+//     after the return, and when the last.
 // A program that prints figures: it never passes or fails on time.
 #include "sync/edfi/engine.hpp"
+#include "sync/edfi/token_file.hpp"
 #include "sync/outbox/outbox.hpp"
 #include "sync/transport/curl_transport.hpp"
 
@@ -43,13 +47,14 @@ struct Kit {
     std::unique_ptr<edsync::edfi::SyncEngine> engine;
 };
 
-Kit makeEngine(const fs::path& dir, const std::string& base, const fs::path& ca) {
+Kit makeEngine(const fs::path& dir, const std::string& base, const fs::path& ca, const fs::path& tokenFile = {}) {
     edsync::edfi::SyncConfig config;  // what a kiosk runs; only the address and secrets differ
     config.baseUrl = base;
     config.clientKey = "kiosk";
     config.clientSecret = "kiosk-secret";
     config.caBundle = ca;
     if (const char* c = std::getenv("RURAL_CAP")) config.concurrency = std::atoi(c);
+    if (!tokenFile.empty()) config.tokenStore = std::make_shared<edsync::edfi::FileTokenStore>(tokenFile);
     auto options = edsync::edfi::SyncEngine::transportOptions(config);
     auto made = edsync::transport::CurlTransport::create(options);
     if (!made) {
@@ -68,8 +73,8 @@ void printStats(const edsync::transport::TransportStats& s) {
                 s.httpVersion, s.window, s.connections, s.stalls, s.probes, s.probesAnswered, s.resent, s.linkDowns);
 }
 
-int drain(const fs::path& dir, const std::string& base, const fs::path& ca) {
-    Kit kit = makeEngine(dir, base, ca);
+int drain(const fs::path& dir, const std::string& base, const fs::path& ca, const fs::path& tokenFile) {
+    Kit kit = makeEngine(dir, base, ca, tokenFile);
     const auto started = std::chrono::steady_clock::now();
     auto report = kit.engine->runOnePass();
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -111,12 +116,18 @@ int outage(const fs::path& dir, const std::string& base, const fs::path& ca, con
     const std::int64_t syncedAtReturn = engine.status().counts.synced;
     waitFor([&] { return engine.status().counts.synced > syncedAtReturn; }, 120s);
     const std::int64_t firstStoredAt = unixMs();
-    waitFor([&] { return engine.status().counts.pending == 0; }, 300s);
+    const bool drained = waitFor([&] { return engine.status().counts.pending == 0; }, 300s);
+    const std::int64_t drainedAt = unixMs();
     auto st = engine.status();
     engine.stop();
     std::printf("offline_shown=%s\noffline_after_cut_ms=%lld\nfirst_stored_after_return_ms=%lld\nsynced=%lld\npending=%lld\n",
                 offline ? "yes" : "no", static_cast<long long>(offlineAt - cutAt), static_cast<long long>(firstStoredAt - restoredAt),
                 static_cast<long long>(st.counts.synced), static_cast<long long>(st.counts.pending));
+    // The running kiosk's drain: what waited at the return, with the
+    // discovery and the token it already held.
+    if (drained)
+        std::printf("left_at_return=%lld\ndrained_after_return_ms=%lld\n", static_cast<long long>(total - syncedAtReturn),
+                    static_cast<long long>(drainedAt - restoredAt));
     printStats(kit.wire->stats());
     return 0;
 }
@@ -125,8 +136,8 @@ int outage(const fs::path& dir, const std::string& base, const fs::path& ca, con
 
 int main(int argc, char** argv) {
     const std::string mode = argc > 1 ? argv[1] : "";
-    if (mode == "drain" && argc == 5) return drain(argv[2], argv[3], argv[4]);
+    if (mode == "drain" && (argc == 5 || argc == 6)) return drain(argv[2], argv[3], argv[4], argc == 6 ? fs::path(argv[5]) : fs::path());
     if (mode == "outage" && argc == 6) return outage(argv[2], argv[3], argv[4], argv[5]);
-    std::fprintf(stderr, "usage: bench_rural_link drain DIR BASE_URL CA_PEM | outage DIR BASE_URL CA_PEM CONTROL_DIR\n");
+    std::fprintf(stderr, "usage: bench_rural_link drain DIR BASE_URL CA_PEM [TOKEN_FILE] | outage DIR BASE_URL CA_PEM CONTROL_DIR\n");
     return 2;
 }
