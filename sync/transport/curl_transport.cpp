@@ -127,6 +127,7 @@ struct CurlTransport::Impl {
         std::size_t maxBytes = 0;
         State state = State::Idle;
         bool tooLarge = false;
+        bool headersEnded = false;  // the blank line after the final response's headers came
         bool resent = false;  // already sent again after a stall
         bool linkProbe = false;  // ConnectWait::Probe: an unanswered SYN is given up at synDeadline
         bool doneOnHandshake = false;  // DoneWhen::Reached over HTTP/2: complete when its own connection's TLS is up
@@ -216,6 +217,11 @@ struct CurlTransport::Impl {
         if (line.starts_with("HTTP/")) {
             // A new status line (after 1xx or a proxy's answer): keep only the final response's headers.
             slot->response.headers.clear();
+            slot->headersEnded = false;
+            return n;
+        }
+        if (trim(line).empty()) {
+            slot->headersEnded = true;
             return n;
         }
         auto colon = line.find(':');
@@ -424,6 +430,7 @@ struct CurlTransport::Impl {
 
     std::optional<TransportError> add(Slot& slot) {
         slot.socket = CURL_SOCKET_BAD;
+        slot.headersEnded = false;
         slot.seenUp = 0;
         slot.seenDown = 0;
         slot.started = Steady::now();
@@ -551,6 +558,15 @@ struct CurlTransport::Impl {
             curl_easy_getinfo(slot.easy, CURLINFO_EFFECTIVE_URL, &effective);
             if (effective && httpVersion == 2) h2Origins.insert(originRoot(effective));
             else if (effective) h2Origins.erase(originRoot(effective));
+        }
+        if (result == CURLE_OK && !slot.headersEnded) {
+            // libcurl 7.88 takes a connection closed inside an HTTP/1.1
+            // header block as the end of the answer: a 201 whose Location
+            // never came would be a write acknowledged without its id. It is
+            // no answer (a write then counts as "may be stored").
+            slot.response = Response{};
+            return fail(TransportError{FailureKind::Truncated, static_cast<int>(CURLE_PARTIAL_FILE),
+                                       "the connection closed inside the answer's headers"});
         }
         if (result == CURLE_OK) {
             noteHandshake(slot);

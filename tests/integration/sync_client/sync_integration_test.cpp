@@ -157,6 +157,14 @@ struct Kiosk {
     outbox::Counts counts() { return outbox::counts(db).value(); }
 };
 
+// The double's entry for SA-i (its body, posts, deletes and write history).
+const nlohmann::json& receivedRecord(const nlohmann::json& received, int i) {
+    for (const auto& r : received.at("records"))
+        if (r.at("body").at("studentAssessmentIdentifier") == "SA-" + std::to_string(i)) return r;
+    FAIL("no record SA-" << i);
+    throw std::logic_error("unreachable");
+}
+
 // Every key exactly once on the double, each at the version the kiosk wrote last.
 void checkReceived(const nlohmann::json& received, const std::map<int, int>& latest) {
     const auto& records = received.at("records");
@@ -246,6 +254,53 @@ TEST_CASE("one handle reused request after request carries each request's own me
     auto again = t->performOne({transport::Method::Post, tokenUrl, {basic, form}, "grant_type=client_credentials"});
     REQUIRE(again.ok());
     CHECK(again->status == 200);
+}
+
+TEST_CASE("an answer cut off inside its headers is no answer - the write goes again and its id is kept") {
+    // The proxy forwards the POST (the double stores it), then sends half of
+    // the 201's header block and closes: the ETag came, the Location did not.
+    // libcurl itself reports that as a complete answer.
+    Site site;
+    transport::TransportOptions options;
+    options.caBundle = site.ca;
+    auto t = transport::CurlTransport::create(options);
+    REQUIRE(t.ok());
+    auto granted = t->performOne({transport::Method::Post, site.doubleUrl() + "/oauth/token",
+                                  {{"Authorization", "Basic a2lvc2s6a2lvc2stc2VjcmV0"}, {"Content-Type", "application/x-www-form-urlencoded"}},
+                                  "grant_type=client_credentials"});
+    REQUIRE(granted.ok());
+    const transport::Header bearer{"Authorization", "Bearer " + nlohmann::json::parse(granted->body).at("access_token").get<std::string>()};
+    const transport::Header json{"Content-Type", "application/json"};
+    const std::string url = site.proxyUrl() + "/data/v3/ed-fi/studentAssessments";
+
+    site.proxyMode({{"mode", "fault"}, {"fault", "truncate"}, {"count", 1}});
+    auto cut = t->performOne({transport::Method::Post, url, {bearer, json}, Kiosk::body(1, 1)});
+    REQUIRE_FALSE(cut.ok());
+    CHECK(cut.error().kind == transport::FailureKind::Truncated);
+    CHECK(site.proxyStats().at("injectedTotal") == 1);
+    CHECK(receivedRecord(site.received("studentAssessments"), 1).at("posts") == 1);  // stored all the same
+
+    // Through the engine: the record is sent again, and the row keeps the
+    // state's id and ETag, so a later 412 can be looked into.
+    auto file = site.dir.path / "kiosk.db";
+    Kiosk kiosk(file);
+    auto engine = SyncEngine::create(site.config(site.proxyUrl()), file, nullptr);
+    REQUIRE(engine.ok());
+    // Discovery and the token go through; then the POST's answer is cut.
+    site.proxyMode({{"mode", "pass"}});
+    REQUIRE((*engine)->start().ok());
+    REQUIRE(eventually([&] { return (*engine)->status().connection == SyncStatus::Connection::Online; }, 60s));
+    site.proxyMode({{"mode", "fault"}, {"fault", "truncate"}, {"count", 1}});
+    kiosk.write(2, 1);
+    (*engine)->wake();
+    REQUIRE(eventually([&] { return kiosk.counts().synced == 1; }, 120s));
+    (*engine)->stop();
+    auto st = outbox::status(kiosk.db, "studentAssessments", "SA-2");
+    REQUIRE(st.ok());
+    REQUIRE(st->has_value());
+    CHECK((*st)->resourceId.has_value());
+    const auto received = site.received("studentAssessments");
+    CHECK(receivedRecord(received, 2).at("posts") == 2);
 }
 
 TEST_CASE("one pass uploads and pulls the roster over TLS, through a clean proxy") {
@@ -980,13 +1035,6 @@ void queueDeletions(Kiosk& kiosk, const std::vector<int>& which) {
         REQUIRE(v->has_value());
     }
     REQUIRE(tx->commit().ok());
-}
-
-const nlohmann::json& receivedRecord(const nlohmann::json& received, int i) {
-    for (const auto& r : received.at("records"))
-        if (r.at("body").at("studentAssessmentIdentifier") == "SA-" + std::to_string(i)) return r;
-    FAIL("no record SA-" << i);
-    throw std::logic_error("unreachable");
 }
 
 } // namespace
