@@ -248,6 +248,8 @@ int main(int argc, char** argv) {
     // second for the clock and the outbox count.
     using Clock = std::chrono::steady_clock;
     int settleFrames = 3;
+    constexpr int kMaxFocusHoldFrames = 4;
+    int focusHeldFrames = 0;
     auto lastFrame = Clock::now() - std::chrono::seconds(2);
     auto lastInput = Clock::now(), lastCheckpoint = Clock::now();
     int frames = 0;
@@ -305,8 +307,14 @@ int main(int argc, char** argv) {
         }
         // While an action's answer is on its way, no key press or click reaches
         // the screens: what is typed next acts on what the action left on screen.
+        // Nor while focus is on its way to a control: a proctor who types a
+        // name as the session opens types into its search field, not into the
+        // frames before the field takes the keys. A few frames at most, so a
+        // request that never lands cannot hold the keyboard.
         const bool acting = actions.busy();
-        kiosk::app::drainInputQueue(window, acting);
+        const bool landing = ui.focusLanding() && focusHeldFrames < kMaxFocusHoldFrames;
+        focusHeldFrames = landing ? focusHeldFrames + 1 : 0;
+        kiosk::app::drainInputQueue(window, acting || landing);
         if (kiosk::app::inputPending()) settleFrames = std::max(settleFrames, 2);
         auto frameStart = Clock::now();
         ImGui_ImplOpenGL3_NewFrame();
@@ -335,7 +343,8 @@ int main(int argc, char** argv) {
         }
         if (settleFrames > 0) --settleFrames;
         ++frames;
-        if (ui.viewPending() || actions.busy()) settleFrames = std::max(settleFrames, 1);  // until the new view or answer is drawn
+        // Until the new view or answer is drawn, and focus has landed.
+        if (ui.viewPending() || actions.busy() || ui.focusLanding()) settleFrames = std::max(settleFrames, 1);
         if (idleFile && settleFrames == 0 && !kiosk::app::inputPending()) {
             // Settled: every key taken and drawn. Written when something changed.
             kiosk::app::IdleState now{kiosk::app::inputEventsTaken(), kiosk::app::charactersTaken(), title};

@@ -92,6 +92,9 @@ public:
     bool onCheckInScreen() const { return m_screen == Screen::CheckIn; }
     // What a screen shows is still being read off the render thread.
     bool viewPending() const;
+    // Focus is on its way to a control (Widgets::focusLanding): a screen that
+    // just opened puts it in its search field a frame or two later.
+    bool focusLanding() const { return m_ui.widgets.focusLanding(); }
     bool onStudentScreen() const { return m_screen == Screen::Student; }
     const StudentScreen& studentScreen() const { return m_student; }
 

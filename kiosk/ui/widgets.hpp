@@ -92,6 +92,10 @@ public:
     // Scrolls the focused control into view when it is next drawn (after a resize).
     void keepFocusInView();
     bool hasPendingFocus() const { return m_pendingFocus != 0 || !m_pendingFocusLabel.empty(); }
+    // Between frames: focus is still on its way to a control (a request not
+    // yet taken, or a text field's taken last frame, which Dear ImGui makes
+    // active in the next). Keys typed now belong to where it lands.
+    bool focusLanding() const { return hasPendingFocus() || m_keyboardFocusRequested; }
     // True on the frame Tab moved focus (screens leave it alone then).
     bool tabbed() const { return m_tabbed; }
 
