@@ -249,7 +249,7 @@ int main(int argc, char** argv) {
     using Clock = std::chrono::steady_clock;
     int settleFrames = 3;
     constexpr int kMaxFocusHoldFrames = 4;
-    int focusHeldFrames = 0;
+    int focusLandingFrames = 0;  // frames in a row begun with focus on its way
     auto lastFrame = Clock::now() - std::chrono::seconds(2);
     auto lastInput = Clock::now(), lastCheckpoint = Clock::now();
     int frames = 0;
@@ -312,8 +312,8 @@ int main(int argc, char** argv) {
         // frames before the field takes the keys. A few frames at most, so a
         // request that never lands cannot hold the keyboard.
         const bool acting = actions.busy();
-        const bool landing = ui.focusLanding() && focusHeldFrames < kMaxFocusHoldFrames;
-        focusHeldFrames = landing ? focusHeldFrames + 1 : 0;
+        focusLandingFrames = ui.focusLanding() ? focusLandingFrames + 1 : 0;
+        const bool landing = focusLandingFrames > 0 && focusLandingFrames <= kMaxFocusHoldFrames;
         kiosk::app::drainInputQueue(window, acting || landing);
         if (kiosk::app::inputPending()) settleFrames = std::max(settleFrames, 2);
         auto frameStart = Clock::now();
@@ -343,8 +343,10 @@ int main(int argc, char** argv) {
         }
         if (settleFrames > 0) --settleFrames;
         ++frames;
-        // Until the new view or answer is drawn, and focus has landed.
-        if (ui.viewPending() || actions.busy() || ui.focusLanding()) settleFrames = std::max(settleFrames, 1);
+        // Until the new view or answer is drawn, and focus has landed (a
+        // screen asking for focus every frame does not keep the loop awake).
+        const bool stillLanding = ui.focusLanding() && focusLandingFrames < kMaxFocusHoldFrames;
+        if (ui.viewPending() || actions.busy() || stillLanding) settleFrames = std::max(settleFrames, 1);
         if (idleFile && settleFrames == 0 && !kiosk::app::inputPending()) {
             // Settled: every key taken and drawn. Written when something changed.
             kiosk::app::IdleState now{kiosk::app::inputEventsTaken(), kiosk::app::charactersTaken(), title};
