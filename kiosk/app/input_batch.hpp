@@ -21,6 +21,12 @@ struct InputEvent {
 // characters, then at most one key or mouse button change.
 std::size_t eventsForThisFrame(const std::deque<InputEvent>& queue);
 
+// Keys may also wait for focus on its way to a control (a screen that just
+// opened puts it in its search field a frame or two later), for this many
+// frames in a row at most: past that they go wherever focus is, so a request
+// that never lands cannot hold the keyboard.
+inline constexpr int kFocusHoldFrames = 4;
+
 // While an action's answer is on its way every press, click and character
 // waits for it; only the release of what is down may go (a key left down
 // would repeat), ahead of the characters its press typed. The index of that

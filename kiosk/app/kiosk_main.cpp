@@ -9,6 +9,7 @@
 #include "kiosk/app/sync_wiring.hpp"
 #include "kiosk/app/glfw_input.hpp"
 #include "kiosk/app/idle_file.hpp"
+#include "kiosk/app/input_batch.hpp"
 #include "kiosk/app/integrity_watch.hpp"
 #include "kiosk/app/printable.hpp"
 #include "kiosk/service/attendance_service.hpp"
@@ -248,7 +249,6 @@ int main(int argc, char** argv) {
     // second for the clock and the outbox count.
     using Clock = std::chrono::steady_clock;
     int settleFrames = 3;
-    constexpr int kMaxFocusHoldFrames = 4;
     int focusLandingFrames = 0;  // frames in a row begun with focus on its way
     auto lastFrame = Clock::now() - std::chrono::seconds(2);
     auto lastInput = Clock::now(), lastCheckpoint = Clock::now();
@@ -309,11 +309,10 @@ int main(int argc, char** argv) {
         // the screens: what is typed next acts on what the action left on screen.
         // Nor while focus is on its way to a control: a proctor who types a
         // name as the session opens types into its search field, not into the
-        // frames before the field takes the keys. A few frames at most, so a
-        // request that never lands cannot hold the keyboard.
+        // frames before the field takes the keys (kFocusHoldFrames at most).
         const bool acting = actions.busy();
         focusLandingFrames = ui.focusLanding() ? focusLandingFrames + 1 : 0;
-        const bool landing = focusLandingFrames > 0 && focusLandingFrames <= kMaxFocusHoldFrames;
+        const bool landing = focusLandingFrames > 0 && focusLandingFrames <= kiosk::app::kFocusHoldFrames;
         kiosk::app::drainInputQueue(window, acting || landing);
         if (kiosk::app::inputPending()) settleFrames = std::max(settleFrames, 2);
         auto frameStart = Clock::now();
@@ -345,7 +344,7 @@ int main(int argc, char** argv) {
         ++frames;
         // Until the new view or answer is drawn, and focus has landed (a
         // screen asking for focus every frame does not keep the loop awake).
-        const bool stillLanding = ui.focusLanding() && focusLandingFrames < kMaxFocusHoldFrames;
+        const bool stillLanding = ui.focusLanding() && focusLandingFrames < kiosk::app::kFocusHoldFrames;
         if (ui.viewPending() || actions.busy() || stillLanding) settleFrames = std::max(settleFrames, 1);
         if (idleFile && settleFrames == 0 && !kiosk::app::inputPending()) {
             // Settled: every key taken and drawn. Written when something changed.
