@@ -612,7 +612,8 @@ void CheckInScreen::drawBoard(float height) {
                             ImGuiTableFlags_NoSavedSettings;
     if (height > 0.0f) flags |= ImGuiTableFlags_ScrollY;
     // The room view's rows are the 24 px target alone, no padding around it.
-    ImGui::PushStyleVar(ImGuiStyleVar_CellPadding, ImVec2(ImGui::GetStyle().CellPadding.x, m_roomView ? 0.0f : ImGui::GetStyle().CellPadding.y));
+    const float cellPaddingY = m_roomView ? 0.0f : ImGui::GetStyle().CellPadding.y;
+    ImGui::PushStyleVar(ImGuiStyleVar_CellPadding, ImVec2(ImGui::GetStyle().CellPadding.x, cellPaddingY));
     bool shown = ImGui::BeginTable("board", static_cast<int>(columns.size()), flags, ImVec2(0.0f, height));
     ImGui::PopStyleVar();
     if (!shown) return;
@@ -654,7 +655,10 @@ void CheckInScreen::drawBoard(float height) {
     float inset = (rowHeight - line) * 0.5f;
     if (m_cursor >= m_results.size()) moveCursor(0);
     ImGuiListClipper clipper;
-    clipper.Begin(static_cast<int>(m_results.size()), rowHeight);
+    // The clipper steps by the rows' real pitch, padding included: with the
+    // row height alone it ended the table short of its last row and drew a
+    // border through that row's text.
+    clipper.Begin(static_cast<int>(m_results.size()), rowHeight + 2.0f * cellPaddingY);
     // The current row is always drawn: it is the board's Tab stop, even when scrolled away.
     if (!m_results.empty()) clipper.ForceDisplayRangeByIndices(static_cast<int>(m_cursor), static_cast<int>(m_cursor) + 1);
     ImGui::PushStyleVar(ImGuiStyleVar_SelectableTextAlign, ImVec2(0.0f, 0.5f));
