@@ -581,12 +581,16 @@ void KioskUi::frame() {
     // window has its full size), keeping what has focus in view.
     bool resized = io.DisplaySize.x != m_displaySize.x || io.DisplaySize.y != m_displaySize.y;
     m_displaySize = io.DisplaySize;
-    if (m_screenChanged || resized) {
+    const bool scrollReset = m_screenChanged || resized;
+    if (scrollReset) {
         ImGui::SetScrollY(0.0f);
         if (resized) m_ui.widgets.keepFocusInView();
         m_screenChanged = false;
     }
     m_ui.widgets.begin(m_ui.tree, m_ui.palette, accessibility::pixelSize(m_prefs.text));
+    // The new screen's focus (its search field, at large text below the
+    // fold) is brought into view next frame, against the reset scroll.
+    if (scrollReset) m_ui.widgets.holdFocusThisFrame();
     handleShortcuts();
     roomView = m_screen == Screen::CheckIn && m_checkIn.roomView();  // F10 may have just changed it
     // The room view gives the board every line it can: its own top line

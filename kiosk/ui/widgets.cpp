@@ -120,6 +120,7 @@ void Widgets::begin(accessibility::Tree& tree, const Palette& palette, float em)
     if (!hasPendingFocus()) m_pendingAge = 0;
     m_activations.clear();
     m_keyboardFocusRequested = false;
+    m_focusHeld = false;
     m_tree = &tree;
     m_palette = &palette;
     m_em = em;
@@ -265,6 +266,7 @@ void Widgets::showFullText(const std::string& text, bool truncated) {
 }
 
 bool Widgets::takeFocusRequest(ImGuiID id, const std::string& label) {
+    if (m_focusHeld) return false;
     bool byId = m_pendingFocus != 0 && m_pendingFocus == id;
     bool byLabel = !m_pendingFocusLabel.empty() && m_pendingFocusLabel == visibleLabel(label);
     if (!byId && !byLabel) return false;
@@ -278,7 +280,7 @@ bool Widgets::takeFocusRequest(ImGuiID id, const std::string& label) {
 
 
 void Widgets::bringIntoView() {
-    if (!windowSettled()) {
+    if (!windowSettled() || m_focusHeld) {
         m_scrollTarget = ImGui::GetItemID();  // done when the item is next drawn in a settled window
         return;
     }

@@ -91,6 +91,10 @@ public:
     }
     // Scrolls the focused control into view when it is next drawn (after a resize).
     void keepFocusInView();
+    // The page's scroll was just reset (a new screen, a resize): what is laid
+    // out this frame still stands at the old scroll, so focus requests and
+    // scrolling into view wait for the next frame, which is laid out at the new one.
+    void holdFocusThisFrame() { m_focusHeld = true; }
     bool hasPendingFocus() const { return m_pendingFocus != 0 || !m_pendingFocusLabel.empty(); }
     // Between frames: focus is still on its way to a control (a request not
     // yet taken, or a text field's taken last frame, which Dear ImGui makes
@@ -143,6 +147,7 @@ private:
     void keepFocusSomewhere();
     ImGuiID m_lastFocused = 0;
     bool m_keyboardFocusRequested = false;
+    bool m_focusHeld = false;
     int m_pendingAge = 0;  // frames a focus request has waited  // a text field asked for keyboard focus this frame
     bool itemHasFocus() const;
     void noteActivation(const std::string& label);

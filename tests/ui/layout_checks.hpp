@@ -71,6 +71,16 @@ inline std::vector<std::string> layoutProblems(const accessibility::Tree& tree, 
     return problems;
 }
 
+// Whether the focused control is wholly visible, in its window and on the
+// display (a control taller than its window: its top part).
+inline bool whollyVisible(const accessibility::Node& f, float displayW, float displayH) {
+    auto r = f.rect;
+    if (r.h > f.clip.h) r.h = std::max(1.0f, f.clip.h - 2.0f);
+    bool inClip = r.x >= f.clip.x - 1 && r.y >= f.clip.y - 1 && r.x + r.w <= f.clip.x + f.clip.w + 1 && r.y + r.h <= f.clip.y + f.clip.h + 1;
+    bool onScreen = r.x >= -1 && r.y >= -1 && r.x + r.w <= displayW + 1 && r.y + r.h <= displayH + 1;
+    return inClip && onScreen;
+}
+
 // Presses Tab through every stop of the active scope (the open dialog, or the
 // screen) and checks each focused control is wholly visible, in its window and
 // on the display, and that every stop was reached.
@@ -92,12 +102,7 @@ inline std::vector<std::string> tabWalkProblems(UiHarness& h, float displayW, fl
             continue;
         }
         reached.insert(f->label);
-        auto r = f->rect;
-        // A control taller than its window can only show its top part.
-        if (r.h > f->clip.h) r.h = std::max(1.0f, f->clip.h - 2.0f);
-        bool inClip = r.x >= f->clip.x - 1 && r.y >= f->clip.y - 1 && r.x + r.w <= f->clip.x + f->clip.w + 1 && r.y + r.h <= f->clip.y + f->clip.h + 1;
-        bool onScreen = r.x >= -1 && r.y >= -1 && r.x + r.w <= displayW + 1 && r.y + r.h <= displayH + 1;
-        if (!inClip || !onScreen) problems.push_back("focused but not fully visible: " + describe(*f));
+        if (!whollyVisible(*f, displayW, displayH)) problems.push_back("focused but not fully visible: " + describe(*f));
     }
     for (const auto& s : stops)
         if (!reached.count(s)) problems.push_back("Tab never reached \"" + s + "\"");

@@ -131,6 +131,25 @@ TEST_CASE("layout: with the panes stacked (large text) the page is the only scro
     }
 }
 
+TEST_CASE("layout: a session opened at any text size shows the search field that has focus") {
+    // Typing goes to the search field as the session opens: at large text the
+    // page scrolls to it, so the proctor sees what they type and its matches.
+    for (int scale : kScales) {
+        test::DemoFixture f;
+        test::UiHarness h(f.store, f.clock(), kWidth, kHeight);
+        h.ui().setTextScale(scale);
+        h.frames(2);
+        h.openFirstSession();
+        h.frames(2);
+        const auto* focused = h.focused();
+        CAPTURE(scale);
+        REQUIRE(focused != nullptr);
+        CHECK(focused->role == accessibility::Role::TextField);
+        INFO("focused: " << focused->label << " at y " << focused->rect.y << " h " << focused->rect.h);
+        CHECK(test::whollyVisible(*focused, kWidth, kHeight));
+    }
+}
+
 TEST_CASE("layout: check-in screen with the settings panel open") {
     checkEverywhere(
         [](test::UiHarness& h, test::DemoFixture& f) {
