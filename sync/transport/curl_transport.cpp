@@ -538,10 +538,25 @@ struct CurlTransport::Impl {
 
     // An Answered transfer's end (its answer, or its failure): nobody waits for it.
     void dropAnswered(Slot& slot) {
-        curl_multi_remove_handle(multi, slot.easy);
+        if (multi) curl_multi_remove_handle(multi, slot.easy);
         slot.state = State::Idle;
         slot.owned = Request{};
         slot.response = Response{};
+    }
+
+    // Every transfer still owed an answer ends with `err` (interrupted, the
+    // multi handle broken, a stall that could not be probed); looks already
+    // answered are dropped.
+    template <class Complete>
+    void failAll(const TransportError& err, int& active, Complete&& complete) {
+        for (auto& slot : slots) {
+            if (slot->state == State::Answered) dropAnswered(*slot);
+            if (slot->state == State::Idle) continue;
+            if (slot->state == State::Running && multi) curl_multi_remove_handle(multi, slot->easy);
+            slot->state = State::Idle;
+            --active;
+            complete(*slot, err);
+        }
     }
 
     template <class Next>
@@ -769,13 +784,7 @@ void CurlTransport::Impl::run(Next&& next, const Completion& done) {
                 probe.state = State::Idle;
                 probing = false;
             }
-            for (auto& slot : slots) {
-                if (slot->state == State::Answered) dropAnswered(*slot);
-                if (slot->state == State::Idle) continue;
-                if (slot->state == State::Running) curl_multi_remove_handle(multi, slot->easy);
-                slot->state = State::Idle;
-                complete(*slot, cancelled());
-            }
+            failAll(cancelled(), active, complete);
             // What was never started is cancelled too (batch mode; a stream is simply not asked again).
             while (!exhausted) {
                 std::size_t index = 0;
@@ -833,14 +842,7 @@ void CurlTransport::Impl::run(Next&& next, const Completion& done) {
         }
         if (mc != CURLM_OK) {
             // The multi handle itself broke: fail what is running rather than spin.
-            for (auto& slot : slots) {
-                if (slot->state == State::Answered) dropAnswered(*slot);
-                if (slot->state == State::Idle) continue;
-                if (slot->state == State::Running) curl_multi_remove_handle(multi, slot->easy);
-                slot->state = State::Idle;
-                --active;
-                complete(*slot, TransportError{FailureKind::Other, 0, curl_multi_strerror(mc)});
-            }
+            failAll(TransportError{FailureKind::Other, 0, curl_multi_strerror(mc)}, active, complete);
             if (probing) {
                 curl_multi_remove_handle(multi, probe.easy);
                 probing = false;
@@ -856,14 +858,7 @@ void CurlTransport::Impl::run(Next&& next, const Completion& done) {
         if (!probing && active > 0 && now - lastProgress >= stallAfter) {
             if (auto err = stall()) {
                 // No new multi handle or no probe: the parked requests cannot go on.
-                for (auto& slot : slots) {
-                    if (slot->state == State::Answered && multi) dropAnswered(*slot);
-                    if (slot->state == State::Idle) continue;
-                    if (slot->state == State::Running && multi) curl_multi_remove_handle(multi, slot->easy);
-                    slot->state = State::Idle;
-                    --active;
-                    complete(*slot, *err);
-                }
+                failAll(*err, active, complete);
                 if (!multi) return;
             }
             continue;
