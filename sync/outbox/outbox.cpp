@@ -113,6 +113,60 @@ UPDATE outbox SET unanswered_bodies = CASE WHEN json_valid(unanswered_bodies) TH
  WHERE unanswered_bodies IS NOT NULL;
 )sql";
 
+// Version 8: rows stored in the order they were queued. Keyed by
+// (resource, natural key) alone, a WITHOUT ROWID table scattered neighbours
+// in the queue over the whole file, so each claim and acknowledgement read
+// and rewrote its own 4 KB page: a long backlog drained at the disk's pace
+// (docs/benchmarks.md, "Backlog drain"). A rowid table keeps a queue's rows
+// side by side; the key stays unique through its own index.
+constexpr std::string_view kSchemaV8 = R"sql(
+CREATE TABLE outbox_in_order (
+  resource            TEXT NOT NULL,
+  natural_key         TEXT NOT NULL,
+  body                TEXT NOT NULL,
+  local_version       INTEGER NOT NULL CHECK (local_version >= 1),
+  synced_version      INTEGER NOT NULL DEFAULT 0,
+  in_flight_version   INTEGER,
+  seq                 INTEGER NOT NULL,
+  first_queued_at     TEXT NOT NULL,
+  updated_at          TEXT NOT NULL,
+  attempts            INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at     INTEGER NOT NULL DEFAULT 0,
+  last_status         INTEGER,
+  last_error          TEXT,
+  attention_version   INTEGER,
+  op                  TEXT NOT NULL DEFAULT 'upsert' CHECK (op IN ('upsert', 'delete')),
+  resource_id         TEXT,
+  last_problem_type   TEXT,
+  last_words          TEXT,
+  last_correlation_id TEXT,
+  last_reply_at       INTEGER,
+  etag                TEXT,
+  identity            TEXT,
+  maybe_sent          INTEGER NOT NULL DEFAULT 0,
+  unanswered_bodies   TEXT,
+  ack_order           TEXT NOT NULL DEFAULT ''
+);
+INSERT INTO outbox_in_order (resource, natural_key, body, local_version, synced_version, in_flight_version, seq,
+  first_queued_at, updated_at, attempts, next_attempt_at, last_status, last_error, attention_version, op, resource_id,
+  last_problem_type, last_words, last_correlation_id, last_reply_at, etag, identity, maybe_sent, unanswered_bodies,
+  ack_order)
+SELECT resource, natural_key, body, local_version, synced_version, in_flight_version, seq,
+  first_queued_at, updated_at, attempts, next_attempt_at, last_status, last_error, attention_version, op, resource_id,
+  last_problem_type, last_words, last_correlation_id, last_reply_at, etag, identity, maybe_sent, unanswered_bodies,
+  ack_order
+FROM outbox ORDER BY seq;
+DROP TABLE outbox;
+ALTER TABLE outbox_in_order RENAME TO outbox;
+CREATE UNIQUE INDEX outbox_key ON outbox (resource, natural_key);
+CREATE INDEX outbox_queue ON outbox (seq) WHERE local_version > synced_version;
+CREATE TRIGGER outbox_synced_forgets_state_ack AFTER UPDATE OF synced_version ON outbox
+  WHEN new.synced_version > old.synced_version
+BEGIN
+  DELETE FROM state_acks WHERE resource = new.resource AND natural_key = new.natural_key;
+END;
+)sql";
+
 constexpr std::array kMigrations{
     sqlite::Migration{1, kSchemaV1},
     sqlite::Migration{2, kSchemaV2},
@@ -121,6 +175,7 @@ constexpr std::array kMigrations{
     sqlite::Migration{5, kSchemaV5},
     sqlite::Migration{6, kSchemaV6},
     sqlite::Migration{7, kSchemaV7},
+    sqlite::Migration{8, kSchemaV8},
 };
 
 constexpr std::string_view kNow = "strftime('%Y-%m-%dT%H:%M:%fZ','now')";
@@ -145,6 +200,8 @@ std::string_view stateName(State s) {
 }
 
 Result<int> migrate(Database& db) { return sqlite::migrate(db, "sync", kMigrations); }
+
+std::span<const sqlite::Migration> migrations() { return kMigrations; }
 
 namespace {
 

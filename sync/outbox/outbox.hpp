@@ -7,6 +7,7 @@
 // due rows, sends the version it claimed, and acknowledges exactly that
 // version: a change written while a request is in flight stays pending.
 #include "sync/sqlite/database.hpp"
+#include "sync/sqlite/migrations.hpp"
 
 #include <cstdint>
 #include <map>
@@ -25,6 +26,10 @@ using sqlite::Status;
 
 // Creates or upgrades the outbox tables (component "sync").
 Result<int> migrate(Database& db);
+
+// Every version of the outbox schema, oldest first: an upgrade test builds a
+// database as an earlier release left it from the first few.
+std::span<const sqlite::Migration> migrations();
 
 // Within the caller's transaction: replace the record's JSON and bump its
 // local version. `seq` is the writer's monotonic sequence (orders uploads;

@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <fstream>
 #include <random>
+#include <set>
 #include <sstream>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -86,15 +87,29 @@ void requireDamaged(const std::filesystem::path& file, const std::string& mentio
 }
 
 // Overwrites `count` random pages after the first with random bytes.
+// Random bytes over `count` pages of the file that hold rows and indexes. The
+// schema's own pages are spared: where it lies depends on the migrations'
+// history, and damage there leaves nothing to salvage (docs/architecture.md).
 void overwritePages(const std::filesystem::path& file, int count, unsigned seed) {
+    std::set<std::size_t> schemaPages;
+    {
+        auto db = Database::openReadOnly(file);
+        REQUIRE(db.ok());
+        auto stmt = db->prepare("SELECT pageno FROM dbstat WHERE name = 'sqlite_schema';");
+        REQUIRE(stmt.ok());
+        while (stmt->step().value_or(false)) schemaPages.insert(static_cast<std::size_t>(stmt->getInt(0)));
+        REQUIRE(schemaPages.count(1) == 1);
+    }
     std::string bytes = readAll(file);
     const std::size_t page = 4096;
     const std::size_t pages = bytes.size() / page;
-    REQUIRE(pages > static_cast<std::size_t>(count) + 2);
+    REQUIRE(pages > static_cast<std::size_t>(count) + schemaPages.size() + 2);
     std::mt19937 rng(seed);
-    for (int i = 0; i < count; ++i) {
-        std::size_t p = 1 + rng() % (pages - 1);
+    for (int i = 0; i < count;) {
+        const std::size_t p = rng() % pages;  // 0-based; SQLite numbers pages from 1
+        if (schemaPages.count(p + 1) != 0) continue;
         for (std::size_t b = 0; b < page; ++b) bytes[p * page + b] = static_cast<char>(rng());
+        ++i;
     }
     writeAll(file, bytes);
 }

@@ -102,6 +102,64 @@ TEST_CASE("a failing migration rolls back and keeps the old version") {
     CHECK(c->getInt(0) == 0);
 }
 
+TEST_CASE("outbox v8: an outbox an older release left keeps every row and column, stored in queue order") {
+    auto db = sqlite::Database::openInMemory();
+    REQUIRE(db.ok());
+    REQUIRE(outbox::migrations().size() >= 8);
+    REQUIRE(sqlite::migrate(*db, "sync", outbox::migrations().first(7)).ok());
+    // Keys whose order is not the queue's: "c" was queued first.
+    REQUIRE(db->exec(R"sql(
+INSERT INTO outbox (resource, natural_key, body, local_version, synced_version, in_flight_version, seq, first_queued_at,
+  updated_at, attempts, next_attempt_at, last_status, last_error, attention_version, op, resource_id, last_problem_type,
+  last_words, last_correlation_id, last_reply_at, etag, identity, maybe_sent, unanswered_bodies, ack_order) VALUES
+ ('studentAssessments', 'c', '{"v":3}', 3, 2, 3, 10, '2026-12-01T08:00:00.000Z', '2026-12-01T08:05:00.000Z', 2, 0,
+  503, 'busy', NULL, 'upsert', 'abc', NULL, NULL, 'corr-1', 1764576300, '"e2"', '{"k":"c"}', 1, '["{\"v\":3}"]', '0001'),
+ ('studentAssessments', 'a', '{"v":1}', 1, 0, NULL, 30, '2026-12-01T08:01:00.000Z', '2026-12-01T08:01:00.000Z', 0, 0,
+  NULL, NULL, NULL, 'upsert', NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, ''),
+ ('studentAssessments', 'b', '', 2, 1, NULL, 20, '2026-12-01T08:02:00.000Z', '2026-12-01T08:03:00.000Z', 1, 0,
+  412, 'changed at the state', 2, 'delete', 'def', 'urn:x', 'words', NULL, NULL, '"e1"', '{"k":"b"}', 0, NULL, '0002');
+INSERT INTO state_acks (resource, natural_key, body, resource_id, etag, ack_order)
+  VALUES ('studentAssessments', 'c', '{"v":3}', 'abc', '"e3"', '0003');
+)sql").ok());
+    const std::string dump =
+        "SELECT group_concat(r, char(10)) FROM (SELECT json_array(resource, natural_key, body, local_version, synced_version,"
+        " in_flight_version, seq, first_queued_at, updated_at, attempts, next_attempt_at, last_status, last_error,"
+        " attention_version, op, resource_id, last_problem_type, last_words, last_correlation_id, last_reply_at, etag,"
+        " identity, maybe_sent, unanswered_bodies, ack_order) AS r FROM outbox ORDER BY resource, natural_key);";
+    auto text = [&](const std::string& sql) {
+        auto stmt = db->prepare(sql);
+        REQUIRE(stmt.ok());
+        REQUIRE(stmt->step().value_or(false));
+        return stmt->getText(0);
+    };
+    const std::string before = text(dump);
+
+    auto v = outbox::migrate(*db);
+    REQUIRE(v.ok());
+    CHECK(*v == 8);
+    CHECK(text(dump) == before);
+    CHECK(text("SELECT sql FROM sqlite_master WHERE name = 'outbox';").find("WITHOUT ROWID") == std::string::npos);
+    CHECK(text("SELECT group_concat(natural_key, '') FROM (SELECT natural_key FROM outbox ORDER BY rowid);") == "cba");
+
+    // The key is still unique, and put() still finds the row by it.
+    CHECK_FALSE(db->exec("INSERT INTO outbox (resource, natural_key, body, local_version, seq, first_queued_at, updated_at)"
+                         " VALUES ('studentAssessments', 'a', '{}', 1, 40, 'x', 'x');")
+                    .ok());
+    auto put = outbox::put(*db, "studentAssessments", "a", R"({"v":2})", 40);
+    REQUIRE(put.ok());
+    CHECK(*put == 2);
+    CHECK(text("SELECT count(*) FROM outbox;") == "3");
+    // The trigger came along: a row synced past a kept acknowledgement forgets it.
+    CHECK(text("SELECT count(*) FROM state_acks;") == "1");
+    REQUIRE(outbox::acknowledge(*db, "studentAssessments", "c", 3).ok());
+    CHECK(text("SELECT count(*) FROM state_acks;") == "0");
+    // And the queue index: only waiting rows, in queue order.
+    auto due = outbox::claimDue(*db, 0, 10);
+    REQUIRE(due.ok());
+    REQUIRE(due->size() == 1);
+    CHECK((*due)[0].naturalKey == "a");
+}
+
 TEST_CASE("outbox: an acknowledgement marks only the version that was sent") {
     auto db = sqlite::Database::openInMemory();
     REQUIRE(db.ok());

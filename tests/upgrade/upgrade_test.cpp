@@ -224,7 +224,9 @@ void upgradeAndUse(const std::filesystem::path& file, const V1Contents& before, 
     CHECK(s.schemaVersion() == store::latestSchemaVersion());
     CHECK(s.schemaVersion() >= 2);
     CHECK(edsync::sqlite::schemaVersion(db, "kiosk").value() == store::latestSchemaVersion());
-    CHECK(edsync::sqlite::schemaVersion(db, "sync").value() == 7);
+    CHECK(edsync::sqlite::schemaVersion(db, "sync").value() == 8);
+    // The outbox is stored in queue order (sync v8): no row sits before one queued earlier.
+    CHECK(scalar(db, "SELECT count(*) FROM outbox a JOIN outbox b ON a.seq < b.seq AND a.rowid > b.rowid;") == 0);
     CHECK(edsync::sqlite::schemaVersion(db, "site").value() == 4);
     CHECK(scalar(db, "SELECT count(*) FROM schema_migrations WHERE component = 'kiosk';") == store::latestSchemaVersion());
     for (const char* table : {"credential", "audit_log", "proctor", "work_event", "work_entry", "site_parked", "site_outbox"}) CHECK(hasTable(db, table));
