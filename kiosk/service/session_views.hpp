@@ -56,8 +56,9 @@ public:
     // which the view arrives by itself).
     static constexpr std::chrono::milliseconds kWaitAfterCommit{3000};
 
-    // With nothing committed, a view is built again this often all the same:
-    // the hub's line says whether the link's report is still fresh.
+    // With nothing committed, the hub's line is read again this often all the
+    // same (it says whether the link's report is still fresh); the rest of
+    // the view is kept.
     static constexpr std::chrono::seconds kRebuildEvery{5};
 
     // Built on the caller's thread, at once, from `queries` (tests; a store
@@ -109,6 +110,8 @@ private:
     Asked asked() const;  // with m_mutex held
     bool ask(std::optional<std::string> SessionViews::*field, std::optional<std::string> value);
     std::shared_ptr<const SessionView> build(store::Database& db, const Asked& asked);
+    // The latest view with its clock-dependent part read again (null: it has none).
+    std::shared_ptr<const SessionView> withClockMoved(store::Database& db, const Asked& asked);
     void run();
 
     SessionQueries* m_inline = nullptr;

@@ -155,6 +155,31 @@ TEST_CASE("every view carries what the other proctor screens list: the sessions,
     CHECK(first->awaitingReview.empty());  // the first view is unchanged
 }
 
+TEST_CASE("with nothing committed the hub's line still goes stale, and the rest of the view is kept, not read again") {
+    Site site;
+    edsync::site::LinkReport report;
+    report.connected = true;
+    // Fresh for one more second by the real clock (the worker's).
+    report.updatedUnixMs = domain::systemNow().time_since_epoch().count() - edsync::site::kLinkReportStaleMs + 1000;
+    REQUIRE(edsync::site::saveLinkReport(site.store.db(), report).ok());
+    service::SessionViews views(site.dir.path() / "kiosk.db", site.store.db().sealingKey(), [] {});
+    views.watch(std::string(kMathSession));
+    REQUIRE(eventually([&] { return views.latest() != nullptr && !views.pending(); }));
+    auto first = views.latest();
+    REQUIRE(first->siteHub);
+    REQUIRE(first->snapshot.roster.size() == 5);
+
+    // No commit anywhere: the report ages out by the clock alone.
+    REQUIRE(eventually([&] { return views.latest()->siteHub && !views.latest()->siteHub->linked; }));
+    auto later = views.latest();
+    CHECK(later->version > first->version);
+    CHECK_FALSE(later->siteHub->connected);
+    CHECK(later->sessionId == first->sessionId);
+    CHECK(later->snapshot.roster.size() == first->snapshot.roster.size());
+    CHECK(later->sessions.size() == first->sessions.size());
+    CHECK(first->siteHub->linked);  // the first view is unchanged
+}
+
 TEST_CASE("a store the worker cannot open: nobody waits for a view that cannot come, and nothing is pending") {
     TempDir dir;
     service::SessionViews views(dir.path() / "missing" / "kiosk.db", std::nullopt, [] {});
