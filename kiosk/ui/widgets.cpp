@@ -4,6 +4,7 @@
 
 #include "kiosk/ui/keys.hpp"
 #include "kiosk/ui/palette.hpp"
+#include "kiosk/ui/text_fit.hpp"
 
 #include <imgui_internal.h>
 #include <imgui_stdlib.h>
@@ -517,14 +518,17 @@ bool Widgets::listItem(const std::string& id, const std::string& label, const st
 
 bool Widgets::tableRow(const std::string& id, const std::string& label, const std::string& value, bool selected, float height,
                        bool tabStop) {
-    float room = ImGui::GetContentRegionAvail().x;  // the first column
-    bool truncated = ImGui::CalcTextSize(label.c_str()).x > room + 0.5f;
+    const float room = ImGui::GetContentRegionAvail().x + 0.5f;  // the first column
+    auto measure = [](std::string_view t) { return ImGui::CalcTextSize(t.data(), t.data() + t.size()).x; };
+    const bool truncated = measure(label) > room;
+    // Cut visibly, the ID kept whole (text_fit.hpp); read whole on focus.
+    const std::string shown = truncated ? fitToWidth(label, room, measure) : label;
     ImGui::PushID(id.c_str());
     if (selected) {
         ImGui::PushStyleColor(ImGuiCol_Text, m_palette->selectionText);
         ImGui::PushStyleColor(ImGuiCol_HeaderHovered, m_palette->selection);
     }
-    bool pressed = ImGui::Selectable((label + "###row").c_str(), selected, ImGuiSelectableFlags_SpanAllColumns, ImVec2(0, height));
+    bool pressed = ImGui::Selectable((shown + "###row").c_str(), selected, ImGuiSelectableFlags_SpanAllColumns, ImVec2(0, height));
     if (selected) ImGui::PopStyleColor(2);
     applyPendingFocus(label);
     if (enterOnFocused()) pressed = true;

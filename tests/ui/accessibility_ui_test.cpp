@@ -7,6 +7,7 @@
 #include "kiosk/domain/descriptors.hpp"
 #include "kiosk/store/roster_repo.hpp"
 #include "kiosk/ui/keys.hpp"
+#include "kiosk/ui/text_fit.hpp"
 #include "support/temp_dir.hpp"
 #include "ui/demo_fixture.hpp"
 #include "ui/layout_checks.hpp"
@@ -431,6 +432,27 @@ TEST_CASE("idle warning: shown at least 20 s ahead, extended by keyboard, stretc
     CHECK(h.ui().idleTimer() == nullptr);
     CHECK(h.find("Are you still there?") == nullptr);
     CHECK(h.ui().preferences() == h.ui().siteDefault());
+}
+
+TEST_CASE("a row cut to its column keeps the ID whole and shows where the name was cut") {
+    // One unit per code point: what a monospaced font would measure.
+    ui::MeasureText perCodePoint = [](std::string_view t) {
+        float n = 0;
+        for (unsigned char c : t) n += (c & 0xC0) != 0x80 ? 1.0f : 0.0f;
+        return n;
+    };
+    const std::string row = "Ashworth-P\u00e9rez, Chlo\u00e9 \u00b7 S100245";  // 31 code points
+    CHECK(ui::fitToWidth(row, 31, perCodePoint) == row);
+    CHECK(ui::fitToWidth(row, 30, perCodePoint) == "Ashworth-P\u00e9rez, Chl\u2026 \u00b7 S100245");
+    CHECK(ui::fitToWidth(row, 20, perCodePoint) == "Ashworth-\u2026 \u00b7 S100245");
+    // Never a space before the mark: "Ashworth-Pérez, " is cut to the comma.
+    CHECK(ui::fitToWidth(row, 27, perCodePoint) == "Ashworth-P\u00e9rez,\u2026 \u00b7 S100245");
+    CHECK(ui::fitToWidth(row, 11, perCodePoint) == "\u2026 \u00b7 S100245");
+    // Too narrow even for the ID: left as it is (clipped, read whole on focus).
+    CHECK(ui::fitToWidth(row, 5, perCodePoint) == row);
+    // Without " · " the end is cut; never inside a code point.
+    CHECK(ui::fitToWidth("\u00d1\u00fa\u00f1ez Zo\u00eb", 5, perCodePoint) == "\u00d1\u00fa\u00f1e\u2026");
+    CHECK(ui::fitToWidth("", 0, perCodePoint).empty());
 }
 
 TEST_CASE("a label too long to fit is marked truncated and shown whole while it has focus") {
