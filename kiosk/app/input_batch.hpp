@@ -27,6 +27,24 @@ std::size_t eventsForThisFrame(const std::deque<InputEvent>& queue);
 // that never lands cannot hold the keyboard.
 inline constexpr int kFocusHoldFrames = 4;
 
+// Counts the frames in a row begun with focus on its way, and says what the
+// frame loop does with them: hold the keys, and draw one more frame so the
+// focus can land.
+class FocusHold {
+public:
+    // At the start of a frame: whether this frame holds the keys.
+    bool beginFrame(bool focusLanding) {
+        m_frames = focusLanding ? m_frames + 1 : 0;
+        return m_frames > 0 && m_frames <= kFocusHoldFrames;
+    }
+    // After it: whether focus still on its way is worth another frame now
+    // (a screen asking for focus every frame does not keep the loop awake).
+    bool wantsAnotherFrame(bool focusLanding) const { return focusLanding && m_frames < kFocusHoldFrames; }
+
+private:
+    int m_frames = 0;
+};
+
 // While an action's answer is on its way every press, click and character
 // waits for it; only the release of what is down may go (a key left down
 // would repeat), ahead of the characters its press typed. The index of that

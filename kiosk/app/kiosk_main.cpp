@@ -249,7 +249,7 @@ int main(int argc, char** argv) {
     // second for the clock and the outbox count.
     using Clock = std::chrono::steady_clock;
     int settleFrames = 3;
-    int focusLandingFrames = 0;  // frames in a row begun with focus on its way
+    kiosk::app::FocusHold focusHold;
     auto lastFrame = Clock::now() - std::chrono::seconds(2);
     auto lastInput = Clock::now(), lastCheckpoint = Clock::now();
     int frames = 0;
@@ -311,8 +311,7 @@ int main(int argc, char** argv) {
         // name as the session opens types into its search field, not into the
         // frames before the field takes the keys (kFocusHoldFrames at most).
         const bool acting = actions.busy();
-        focusLandingFrames = ui.focusLanding() ? focusLandingFrames + 1 : 0;
-        const bool landing = focusLandingFrames > 0 && focusLandingFrames <= kiosk::app::kFocusHoldFrames;
+        const bool landing = focusHold.beginFrame(ui.focusLanding());
         kiosk::app::drainInputQueue(window, acting || landing);
         if (kiosk::app::inputPending()) settleFrames = std::max(settleFrames, 2);
         auto frameStart = Clock::now();
@@ -342,10 +341,8 @@ int main(int argc, char** argv) {
         }
         if (settleFrames > 0) --settleFrames;
         ++frames;
-        // Until the new view or answer is drawn, and focus has landed (a
-        // screen asking for focus every frame does not keep the loop awake).
-        const bool stillLanding = ui.focusLanding() && focusLandingFrames < kiosk::app::kFocusHoldFrames;
-        if (ui.viewPending() || actions.busy() || stillLanding) settleFrames = std::max(settleFrames, 1);
+        // Until the new view or answer is drawn, and focus has landed.
+        if (ui.viewPending() || actions.busy() || focusHold.wantsAnotherFrame(ui.focusLanding())) settleFrames = std::max(settleFrames, 1);
         if (idleFile && settleFrames == 0 && !kiosk::app::inputPending()) {
             // Settled: every key taken and drawn. Written when something changed.
             kiosk::app::IdleState now{kiosk::app::inputEventsTaken(), kiosk::app::charactersTaken(), title};

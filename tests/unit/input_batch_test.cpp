@@ -75,6 +75,25 @@ TEST_CASE("while an action's answer is on its way, only the release of what is d
 // The idle file an end-to-end script waits on (--idle-file): written whole
 // through edsync::files::writeAtomically, so a script polling it never reads
 // half a line.
+TEST_CASE("focus on its way holds the keys for kFocusHoldFrames frames in a row at most, and asks for frames until then") {
+    kiosk::app::FocusHold hold;
+    CHECK_FALSE(hold.beginFrame(false));
+    CHECK_FALSE(hold.wantsAnotherFrame(false));
+    for (int frame = 1; frame <= kiosk::app::kFocusHoldFrames; ++frame) {
+        CAPTURE(frame);
+        CHECK(hold.beginFrame(true));
+        CHECK(hold.wantsAnotherFrame(true) == (frame < kiosk::app::kFocusHoldFrames));
+    }
+    // A request that never lands no longer holds the keyboard, nor keeps the loop awake.
+    CHECK_FALSE(hold.beginFrame(true));
+    CHECK_FALSE(hold.wantsAnotherFrame(true));
+    // Landed: the count starts again for the next request.
+    CHECK_FALSE(hold.beginFrame(false));
+    CHECK(hold.beginFrame(true));
+    CHECK(hold.wantsAnotherFrame(true));
+    CHECK_FALSE(hold.wantsAnotherFrame(false));
+}
+
 TEST_CASE("the idle file is replaced whole, 0600, with nothing left beside it") {
     kiosk::test::TempDir dir;
     const auto file = dir.path() / "idle";
