@@ -3,7 +3,7 @@
 // with a message that names the disk, nothing stored before is damaged
 // (integrity_check, every earlier event present, also after a reopen), and
 // work resumes when space returns (filler deleted, or the tmpfs remounted
-// larger).
+// larger). A schema upgrade that cannot fit changes nothing and runs later.
 //
 // Mounting needs root (CAP_SYS_ADMIN). Where the test cannot mount, it says
 // so and exits 77, which CTest reports as skipped.
@@ -14,6 +14,7 @@
 #include "kiosk/service/work_service.hpp"
 #include "kiosk/store/demo_data.hpp"
 #include "kiosk/store/roster_repo.hpp"
+#include "sync/outbox/outbox.hpp"
 
 #include <doctest/doctest.h>
 
@@ -21,6 +22,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
+#include <fstream>
 #include <set>
 #include <sys/mount.h>
 #include <sys/statvfs.h>
@@ -244,6 +246,91 @@ TEST_CASE("disk full: a kiosk restarted on a full disk still opens, refuses writ
     CHECK_MESSAGE(r.saved, r.message);
     site.checkEverythingSavedIsThere();
     std::filesystem::remove(filler);
+}
+
+namespace {
+
+std::string text(store::Database& db, const std::string& sql) {
+    auto stmt = db.prepare(sql);
+    REQUIRE(stmt.ok());
+    std::string out;
+    while (stmt->step().value_or(false)) out += stmt->getText(0) + "\n";
+    return out;
+}
+
+// The outbox as a release before sync v8 left it: the same columns in a
+// WITHOUT ROWID table keyed by (resource, natural key), its index and trigger
+// as they are now, and the sync schema at 7.
+void asBeforeV8(store::Database& db) {
+    std::string table = text(db, "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'outbox';");
+    REQUIRE(table.size() > 2);
+    table.resize(table.rfind(')'));
+    table = "CREATE TABLE outbox_old" + table.substr(table.find('(')) + ", PRIMARY KEY (resource, natural_key)) WITHOUT ROWID;";
+    const std::string others = text(db, "SELECT sql || ';' FROM sqlite_master WHERE tbl_name = 'outbox' AND type IN ('index', 'trigger')"
+                                         " AND name <> 'outbox_key';");
+    auto done = db.exec("BEGIN; " + table + " INSERT INTO outbox_old SELECT * FROM outbox; DROP TABLE outbox;"
+                        " ALTER TABLE outbox_old RENAME TO outbox; " + others +
+                        " DELETE FROM schema_migrations WHERE component = 'sync' AND version = 8; COMMIT;");
+    REQUIRE_MESSAGE(done.ok(), (done.ok() ? "" : done.error().describe()));
+}
+
+const std::string kOutboxDump = "SELECT json_array(resource, natural_key, body, local_version, synced_version, seq, first_queued_at)"
+                                " FROM outbox ORDER BY resource, natural_key;";
+
+} // namespace
+
+TEST_CASE("disk full: an upgrade with no room for its copy leaves the older database as it was, and runs once there is room") {
+    REQUIRE(mountTmpfs(g_mount, "64m", MS_REMOUNT));  // room for the queue and its copy, whatever ran before
+    Site site("site-upgrade");
+    site.setUp();
+    for (int i = 0; i < 40; ++i) REQUIRE(site.checkInNext().saved);
+    {
+        // A long queue (~2 MB) besides: its copy cannot fit in what is left below.
+        auto tx = edsync::sqlite::Transaction::begin(site.store->db());
+        REQUIRE(tx.ok());
+        for (int i = 0; i < 3000; ++i)
+            REQUIRE(edsync::outbox::put(site.store->db(), "studentAssessments", "queued-" + std::to_string(i),
+                                        "{\"n\":" + std::to_string(i) + ",\"pad\":\"" + std::string(600, 'x') + "\"}", 100000 + i)
+                        .ok());
+        REQUIRE(tx->commit().ok());
+    }
+    asBeforeV8(site.store->db());
+    const std::string before = text(site.store->db(), kOutboxDump);
+    REQUIRE(text(site.store->db(), "SELECT count(*) FROM outbox;") == "3040\n");
+    site.store.reset();
+
+    // 256 KB left: room to open the file, not to copy the queue.
+    const auto reserve = site.data / "reserve";
+    {
+        std::ofstream out(reserve, std::ios::binary);
+        out << std::string(256 * 1024, 'r');
+    }
+    auto filler = fillDisk(g_mount);
+    std::filesystem::remove(reserve);
+    {
+        auto opened = store::Store::open(site.data / "kiosk.db");
+        CHECK_FALSE(opened.ok());
+        if (!opened) {
+            MESSAGE("refused with: " << opened.error().describe());
+            CHECK_MESSAGE(mentionsDisk(opened.error().describe()), opened.error().describe());
+        }
+    }
+    {
+        auto db = store::Database::openReadOnly(site.data / "kiosk.db");
+        REQUIRE(db.ok());
+        CHECK(integrity(*db) == "ok");
+        CHECK(text(*db, "SELECT max(version) FROM schema_migrations WHERE component = 'sync';") == "7\n");
+        CHECK(text(*db, "SELECT sql LIKE '%WITHOUT ROWID%' FROM sqlite_master WHERE name = 'outbox';") == "1\n");
+        CHECK(text(*db, kOutboxDump) == before);
+    }
+
+    std::filesystem::remove(filler);
+    site.open();
+    CHECK(text(site.store->db(), "SELECT max(version) FROM schema_migrations WHERE component = 'sync';") == "8\n");
+    CHECK(text(site.store->db(), kOutboxDump) == before);
+    CHECK(scalar(site.store->db(), "SELECT count(*) FROM outbox a JOIN outbox b ON a.seq < b.seq AND a.rowid > b.rowid;") == 0);
+    CHECK(site.checkInNext().saved);
+    CHECK(integrity(site.store->db()) == "ok");
 }
 
 int main(int argc, char** argv) {
