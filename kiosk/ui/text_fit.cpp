@@ -27,10 +27,10 @@ std::string fitToWidth(const std::string& label, float room, const MeasureText& 
     };
     // Where the head may be cut: before any code point (never inside one;
     // UTF-8 continuation bytes are 10xxxxxx).
-    std::vector<std::size_t> cuts;
-    for (std::size_t i = 0; i < head.size(); ++i)
+    std::vector<std::size_t> cuts{0};  // keeping nothing of the head is always a cut
+    for (std::size_t i = 1; i < head.size(); ++i)
         if ((static_cast<unsigned char>(head[i]) & 0xC0) != 0x80) cuts.push_back(i);
-    if (cuts.empty() || measure(candidate(0)) > room) return label;
+    if (head.empty() || measure(candidate(0)) > room) return label;
     // The longest that fits: widths only grow with more kept, so halve.
     std::size_t lo = 0, hi = cuts.size() - 1;  // cuts[lo] fits
     while (lo < hi) {

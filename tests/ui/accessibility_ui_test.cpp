@@ -453,6 +453,8 @@ TEST_CASE("a row cut to its column keeps the ID whole and shows where the name w
     // Without " · " the end is cut; never inside a code point.
     CHECK(ui::fitToWidth("\u00d1\u00fa\u00f1ez Zo\u00eb", 5, perCodePoint) == "\u00d1\u00fa\u00f1e\u2026");
     CHECK(ui::fitToWidth("", 0, perCodePoint).empty());
+    // Bytes that are not UTF-8 (never from an import, which refuses them) still end up within the room.
+    CHECK(perCodePoint(ui::fitToWidth("\x80\x80\x80" "abcdef \u00b7 S1", 8, perCodePoint)) <= 8);
 }
 
 TEST_CASE("a label too long to fit is marked truncated and shown whole while it has focus") {
