@@ -146,9 +146,9 @@ private:
     void moveFocusOffDisabled();
     void keepFocusSomewhere();
     ImGuiID m_lastFocused = 0;
-    bool m_keyboardFocusRequested = false;
-    bool m_focusHeld = false;
-    int m_pendingAge = 0;  // frames a focus request has waited  // a text field asked for keyboard focus this frame
+    bool m_keyboardFocusRequested = false;  // a text field asked for keyboard focus this frame
+    bool m_focusHeld = false;               // the scroll was reset this frame: focus waits for the next (holdFocusThisFrame)
+    int m_pendingAge = 0;                   // frames a focus request has waited
     bool itemHasFocus() const;
     void noteActivation(const std::string& label);
     std::vector<Activation> m_activations;
