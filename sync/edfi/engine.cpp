@@ -15,6 +15,43 @@ namespace {
 // next pass saves again. So its result is dropped here, in one place.
 void keepContact(Database& db, const ContactRecord& contact) { (void)saveContact(db, contact); }
 
+// A week: a server that moved its endpoints since is found by the discovery
+// GET of the first flight anyway (docs/edfi.md, "Discovery"); the limit only
+// bounds how long a stale document can cost a wasted flight.
+constexpr std::int64_t kKeptDiscoveryMs = 7LL * 24 * 3600 * 1000;
+constexpr std::int64_t kDiscoveryResaveMs = 24LL * 3600 * 1000;
+
+// The endpoints an earlier process discovered, when they were for this base
+// URL and route and are recent.
+std::optional<StoredDiscovery> keptDiscovery(Database& db, const SyncConfig& config, std::int64_t nowUnixMs) {
+    auto kept = loadDiscovery(db);
+    if (!kept || !*kept) return std::nullopt;
+    const StoredDiscovery& d = **kept;
+    if (d.baseUrl != config.baseUrl || d.route != config.route) return std::nullopt;
+    if (nowUnixMs - d.savedUnixMs > kKeptDiscoveryMs || d.savedUnixMs > nowUnixMs + kDiscoveryResaveMs) return std::nullopt;
+    return d;
+}
+
+void assumeKept(Session& session, const StoredDiscovery& d) {
+    session.assumeEndpoints(Endpoints{.discovery = session.endpoints().discovery, .oauthToken = d.oauthUrl,
+                                      .dataApi = d.dataUrl, .changeQueries = d.changeQueriesUrl},
+                            d.dataModelVersion);
+}
+
+// Keeps what this process's session discovered for the next process, when
+// it differs from what is kept or was kept a day ago. Best effort: a
+// document not kept costs the next process one round trip, nothing more.
+void keepDiscovery(Database& db, const SyncConfig& config, const Session& session, std::optional<StoredDiscovery>& kept,
+                   std::int64_t nowUnixMs) {
+    if (!session.discovered()) return;
+    const Endpoints& e = session.endpoints();
+    StoredDiscovery d{config.baseUrl, config.route, e.oauthToken, e.dataApi, e.changeQueries, session.dataModelVersion(), nowUnixMs};
+    if (kept && kept->oauthUrl == d.oauthUrl && kept->dataUrl == d.dataUrl && kept->changeQueriesUrl == d.changeQueriesUrl &&
+        kept->dataModelVersion == d.dataModelVersion && nowUnixMs - kept->savedUnixMs < kDiscoveryResaveMs)
+        return;
+    if (saveDiscovery(db, d)) kept = std::move(d);
+}
+
 constexpr std::int64_t kRateWindowMs = 10'000;
 constexpr std::int64_t kCountsRefreshMs = 500;
 constexpr std::int64_t kDrainCountsRefreshMs = 2'000;
@@ -243,6 +280,7 @@ void SyncEngine::run(sqlite::Database db) {
 
     ContactRecord contact;
     if (auto c = loadContact(db)) contact = *c;
+    std::optional<StoredDiscovery> keptEndpoints = keptDiscovery(db, m_config, clock.unixMs());
     updateStatus([&](SyncStatus& s) {
         s.lastContactUnixMs = contact.lastSuccessUnixMs;
         s.clockOffsetMs = contact.clockOffsetMs;
@@ -361,6 +399,7 @@ void SyncEngine::run(sqlite::Database db) {
             }
             probeFailures = 0;
             noteContact(std::nullopt);
+            keepDiscovery(db, m_config, session, keptEndpoints, clock.unixMs());
             setConnection(Connection::Online, std::string());  // the outage's cause is history now
             // The network is back: what waited on a connectivity backoff goes now
             // (if this write fails they go at their own retry time: later, not lost).
@@ -496,7 +535,9 @@ PassReport SyncEngine::runOnePass(const PassProgressFn& progress) {
     auto tell = [&] {
         if (progress) progress(p);
     };
+    std::optional<StoredDiscovery> keptEndpoints = keptDiscovery(*db, m_config, clock.unixMs());
     auto finish = [&](std::optional<PassResult> forced, std::string message) {
+        keepDiscovery(*db, m_config, session, keptEndpoints, clock.unixMs());
         if (auto counts = outbox::counts(*db)) report.counts = *counts;
         if (forced) report.result = *forced;
         else if (report.counts.needsAttention > 0) report.result = PassResult::NeedsAttention;
@@ -528,8 +569,13 @@ PassReport SyncEngine::runOnePass(const PassProgressFn& progress) {
 
     p.phase = PassProgress::Phase::Connecting;
     tell();
-    auto found = session.discover();
-    if (!found && found.error().kind == ApiError::Kind::Offline) return finish(PassResult::Offline, found.error().describe());
+    // With the endpoints an earlier process discovered and a token it kept,
+    // nothing need wait for a round trip: the first flight confirms them.
+    if (keptEndpoints) assumeKept(session, *keptEndpoints);
+    if (!keptEndpoints || !session.holdsLiveToken()) {
+        auto found = session.discover();
+        if (!found && found.error().kind == ApiError::Kind::Offline) return finish(PassResult::Offline, found.error().describe());
+    }
     auto token = session.token();
     if (!token) return finish(failureResult(token.error()), token.error().describe());
     // Best effort: on failure those rows go at their own retry time, later, not lost.

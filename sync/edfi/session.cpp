@@ -232,7 +232,31 @@ ApiResult<Discovery> Session::takeDiscovery(const transport::Outcome& outcome) {
     m_endpoints = Endpoints::fromDiscovery(m_baseUrl, *doc, m_route);
     m_dataModelVersion = doc->edfiDataModelVersion().value_or("");
     m_discovered = true;
+    m_provisional = false;
     return std::move(*doc);
+}
+
+void Session::assumeEndpoints(Endpoints endpoints, std::string dataModelVersion) {
+    if (m_discovered) return;  // the server's own answer of this process wins
+    m_endpoints = std::move(endpoints);
+    m_dataModelVersion = std::move(dataModelVersion);
+    m_provisional = true;
+}
+
+transport::Request Session::confirmationRequest() const {
+    return discoveryRequest(transport::ConnectWait::Full, transport::DoneWhen::Answered);
+}
+
+Session::Confirmation Session::confirm(const transport::Outcome& outcome) {
+    if (!outcome) return Confirmation::NoAnswer;
+    const Endpoints assumed = m_endpoints;
+    if (!takeDiscovery(outcome)) {
+        // An answer, but no usable document: the assumed endpoints came from
+        // this server's own earlier one, which is better than the defaults.
+        m_provisional = false;
+        return Confirmation::Unchanged;
+    }
+    return m_endpoints == assumed ? Confirmation::Unchanged : Confirmation::Changed;
 }
 
 ApiResult<Discovery> Session::discover(transport::ConnectWait connectWait) {
@@ -269,21 +293,7 @@ ApiResult<std::string> Session::token() {
     if (!m_token.empty() && now < m_tokenValidUntilSteadyMs) return m_token;
     if (m_lastTokenError && now < m_tokenRetryAtSteadyMs) return fail(*m_lastTokenError);
 
-    // Another process (the window, `serve`, an earlier `sync`) may hold one
-    // with life left: every live token counts against the client's 15.
-    if (m_tokenStore) {
-        auto stored = m_tokenStore->load(m_endpoints.oauthToken, m_clientId);
-        const std::int64_t nowUnix = m_clock.unixMs();
-        // Issued "in the future" means our clock went back: its times mean nothing.
-        if (stored && !stored->accessToken.empty() && std::find(m_rejectedTokens.begin(), m_rejectedTokens.end(), stored->accessToken) == m_rejectedTokens.end() && nowUnix < stored->reuseUntilUnixMs &&
-            stored->issuedAtUnixMs <= nowUnix + 5 * 60 * 1000) {
-            sodium_memzero(m_token.data(), m_token.size());
-            m_token = std::move(stored->accessToken);
-            m_tokenValidUntilSteadyMs = now + std::min(stored->reuseUntilUnixMs - nowUnix, kMaxTokenSeconds * 1000);
-            return m_token;
-        }
-        if (stored) sodium_memzero(stored->accessToken.data(), stored->accessToken.size());
-    }
+    if (takeStoredToken()) return m_token;
 
     transport::Request request;
     request.method = transport::Method::Post;
@@ -346,6 +356,33 @@ ApiResult<std::string> Session::token() {
             e.retryAfterMs = parseRetryAfterMs(*ra, m_clock.unixMs(), m_authBackoff.cap.count());
     }
     return fail(tokenFailure(std::move(e)));
+}
+
+// Another process (the window, `serve`, an earlier `sync`) may hold one
+// with life left: every live token counts against the client's 15.
+bool Session::takeStoredToken() {
+    if (!m_tokenStore) return false;
+    auto stored = m_tokenStore->load(m_endpoints.oauthToken, m_clientId);
+    const std::int64_t now = m_clock.steadyMs();
+    const std::int64_t nowUnix = m_clock.unixMs();
+    // Issued "in the future" means our clock went back: its times mean nothing.
+    if (stored && !stored->accessToken.empty() &&
+        std::find(m_rejectedTokens.begin(), m_rejectedTokens.end(), stored->accessToken) == m_rejectedTokens.end() &&
+        nowUnix < stored->reuseUntilUnixMs && stored->issuedAtUnixMs <= nowUnix + 5 * 60 * 1000) {
+        sodium_memzero(m_token.data(), m_token.size());
+        m_token = std::move(stored->accessToken);
+        m_tokenValidUntilSteadyMs = now + std::min(stored->reuseUntilUnixMs - nowUnix, kMaxTokenSeconds * 1000);
+        return true;
+    }
+    if (stored) sodium_memzero(stored->accessToken.data(), stored->accessToken.size());
+    return false;
+}
+
+bool Session::holdsLiveToken() {
+    const std::int64_t now = m_clock.steadyMs();
+    if (!m_token.empty() && now < m_tokenValidUntilSteadyMs) return true;
+    if (m_lastTokenError && now < m_tokenRetryAtSteadyMs) return false;
+    return takeStoredToken();
 }
 
 bool Session::tokenStillValid(std::string_view token) const {

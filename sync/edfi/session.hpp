@@ -62,6 +62,7 @@ struct Endpoints {
     std::string oauthToken;     // {base}/oauth/token   (ODS/API 8: discovery's urls.oauth, /connect/token)
     std::string dataApi;        // {base}/{route}/data/v3/            (ends with '/'; ODS/API 8: .../data/)
     std::string changeQueries;  // {base}/{route}/changeQueries/v1/   (ends with '/')
+    bool operator==(const Endpoints&) const = default;
 
     // `route` is the tenant and/or school-year segments a state's deployment
     // puts before data/v3 and changeQueries/v1 ("2026", "district-a/2026"); empty for none.
@@ -140,8 +141,25 @@ public:
     ApiResult<void> lookForServer();
     const std::string& dataModelVersion() const { return m_dataModelVersion; }
 
+    // Endpoints an earlier process discovered (kept in the database): used at
+    // once, but provisional until confirm() reads the server's own document.
+    // The uploader sends no write while they are (docs/edfi.md, "Discovery").
+    void assumeEndpoints(Endpoints endpoints, std::string dataModelVersion);
+    bool endpointsProvisional() const { return m_provisional; }
+    // The discovery GET that confirms assumed endpoints.
+    transport::Request confirmationRequest() const;
+    enum class Confirmation { Unchanged, Changed, NoAnswer };
+    // Reads the answer to confirmationRequest(). A usable document becomes the
+    // endpoints (Changed when they differ from the assumed ones); any other
+    // HTTP answer keeps the assumed ones, as a failed discover() keeps the
+    // defaults; no answer leaves them provisional.
+    Confirmation confirm(const transport::Outcome& outcome);
+
     // A valid access token, from the cache when it has time left.
     ApiResult<std::string> token();
+    // Whether token() would answer without the network: a token with life
+    // left in memory or in the token store (taken from it if so).
+    bool holdsLiveToken();
     // Whether `token` is the cached token and still has time left (no network).
     bool tokenStillValid(std::string_view token) const;
     // A data call using `tokenUsed` was answered 401: forget that token so
@@ -168,6 +186,7 @@ private:
     ApiError tokenFailure(ApiError error);
     transport::Request discoveryRequest(transport::ConnectWait connectWait, transport::DoneWhen doneWhen) const;
     ApiResult<Discovery> takeDiscovery(const transport::Outcome& outcome);
+    bool takeStoredToken();
 
     std::string m_baseUrl;
     std::string m_route;
@@ -181,6 +200,7 @@ private:
     std::mt19937_64 m_rng;
     Endpoints m_endpoints;
     bool m_discovered = false;
+    bool m_provisional = false;  // assumeEndpoints() and not yet confirmed
     std::string m_dataModelVersion;
 
     std::string m_token;

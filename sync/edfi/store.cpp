@@ -49,9 +49,25 @@ CREATE TABLE edfi_download (
 );
 )sql";
 
+// v3: the server's endpoints from its last discovery document, so a process's
+// first pass need not wait a round trip for them (docs/edfi.md, "Discovery").
+constexpr std::string_view kSchemaV3 = R"sql(
+CREATE TABLE edfi_discovery (
+  id                 INTEGER PRIMARY KEY CHECK (id = 1),
+  base_url           TEXT NOT NULL,
+  route              TEXT NOT NULL,
+  oauth_url          TEXT NOT NULL,
+  data_url           TEXT NOT NULL,
+  change_queries_url TEXT NOT NULL,
+  data_model_version TEXT NOT NULL,
+  saved_unix_ms      INTEGER NOT NULL
+);
+)sql";
+
 constexpr std::array kMigrations{
     sqlite::Migration{1, kSchemaV1},
     sqlite::Migration{2, kSchemaV2},
+    sqlite::Migration{3, kSchemaV3},
 };
 
 } // namespace
@@ -104,6 +120,38 @@ Status saveContact(Database& db, const ContactRecord& contact) {
         "  data_model_version = excluded.data_model_version;");
     if (!stmt) return fail(stmt.error());
     stmt->bind(1, contact.lastSuccessUnixMs).bind(2, contact.clockOffsetMs).bind(3, contact.lastPullUnixMs).bind(4, contact.dataModelVersion);
+    return stmt->run();
+}
+
+Result<std::optional<StoredDiscovery>> loadDiscovery(Database& db) {
+    auto stmt = db.prepare(
+        "SELECT base_url, route, oauth_url, data_url, change_queries_url, data_model_version, saved_unix_ms"
+        " FROM edfi_discovery WHERE id = 1;");
+    if (!stmt) return fail(stmt.error());
+    auto row = stmt->step();
+    if (!row) return fail(row.error());
+    if (!*row) return std::optional<StoredDiscovery>{};
+    StoredDiscovery d;
+    d.baseUrl = stmt->getText(0);
+    d.route = stmt->getText(1);
+    d.oauthUrl = stmt->getText(2);
+    d.dataUrl = stmt->getText(3);
+    d.changeQueriesUrl = stmt->getText(4);
+    d.dataModelVersion = stmt->getText(5);
+    d.savedUnixMs = stmt->getInt(6);
+    return std::optional<StoredDiscovery>(std::move(d));
+}
+
+Status saveDiscovery(Database& db, const StoredDiscovery& d) {
+    auto stmt = db.prepare(
+        "INSERT INTO edfi_discovery (id, base_url, route, oauth_url, data_url, change_queries_url, data_model_version, saved_unix_ms)"
+        " VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+        " ON CONFLICT (id) DO UPDATE SET base_url = excluded.base_url, route = excluded.route, oauth_url = excluded.oauth_url,"
+        "  data_url = excluded.data_url, change_queries_url = excluded.change_queries_url,"
+        "  data_model_version = excluded.data_model_version, saved_unix_ms = excluded.saved_unix_ms;");
+    if (!stmt) return fail(stmt.error());
+    stmt->bind(1, d.baseUrl).bind(2, d.route).bind(3, d.oauthUrl).bind(4, d.dataUrl).bind(5, d.changeQueriesUrl);
+    stmt->bind(6, d.dataModelVersion).bind(7, d.savedUnixMs);
     return stmt->run();
 }
 

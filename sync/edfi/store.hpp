@@ -34,6 +34,22 @@ struct ContactRecord {
 Result<ContactRecord> loadContact(Database& db);
 Status saveContact(Database& db, const ContactRecord& contact);
 
+// The server's endpoints from its last discovery document, for the configured
+// base URL and route (v3). A process's first pass uses them at once and
+// confirms them with the discovery GET in its first flight (docs/edfi.md,
+// "Discovery"); a changed base URL or route ignores them.
+struct StoredDiscovery {
+    std::string baseUrl;
+    std::string route;
+    std::string oauthUrl;
+    std::string dataUrl;
+    std::string changeQueriesUrl;
+    std::string dataModelVersion;
+    std::int64_t savedUnixMs = 0;
+};
+Result<std::optional<StoredDiscovery>> loadDiscovery(Database& db);
+Status saveDiscovery(Database& db, const StoredDiscovery& discovery);
+
 // --- Full pulls: what was downloaded, so a complete pass can tell what the
 // server no longer has (v2).
 struct PullState {

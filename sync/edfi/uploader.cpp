@@ -245,6 +245,15 @@ struct Uploader::Run {
     std::unordered_map<std::string, Scope> scopes;
     std::unordered_map<std::string, std::deque<Entry>> parked;  // first writes waiting for their scope's answer
     std::size_t parkedCount = 0;
+    // Endpoints assumed from an earlier process's discovery (docs/edfi.md,
+    // "Discovery"): the discovery GET goes first in the first flight, and
+    // until it confirms them no write leaves and no answer is read.
+    enum class Confirm { Done, ToAsk, Asked, Failed };
+    Confirm confirm = Confirm::Done;
+    std::size_t confirmIndex = 0;
+    std::vector<std::pair<std::size_t, transport::Outcome>> early;  // answers that came before the confirmation's
+    std::deque<Entry> held;                  // writes waiting for the confirmation
+    std::optional<std::size_t> staleBelow;   // this stream's requests sent to endpoints that changed
     std::string lastDate;  // the last Date header read for the clock offset
     int noAnswerRun = 0;
     int refreshes = 0;
@@ -362,7 +371,9 @@ struct Uploader::Run {
 
     // --- the sender ----------------------------------------------------
 
-    bool halted() const { return pausedFor401 || renewToken || refusedAgain || sent.noAnswerStreak || sent.cancelled; }
+    bool halted() const {
+        return pausedFor401 || renewToken || refusedAgain || sent.noAnswerStreak || sent.cancelled || confirm == Confirm::Failed;
+    }
 
     void settle(const outbox::Claim& claim, Disposition d) {
         std::lock_guard lock(m);
@@ -381,6 +392,13 @@ struct Uploader::Run {
                 renewToken = true;  // renewed between streams: token() may need the network
                 return std::nullopt;
             }
+            if (confirm == Confirm::ToAsk) {
+                confirm = Confirm::Asked;
+                confirmIndex = handedOut++;
+                return up.m_session.confirmationRequest();
+            }
+            // Writes wait for the confirmation; past a chunk of them, so does the claiming.
+            if (confirm == Confirm::Asked && held.size() >= lowWater()) return std::nullopt;
             Entry e;
             if (!followUps.empty()) {
                 e = std::move(followUps.front());
@@ -459,6 +477,10 @@ struct Uploader::Run {
                     settle(e.claim, std::move(d));
                     continue;
                 }
+            }
+            if (confirm != Confirm::Done && !e.lookup) {
+                held.push_back(std::move(e));  // built again once the endpoints are confirmed
+                continue;
             }
             inFlight.emplace(handedOut++, std::move(e));
             return request;
@@ -613,7 +635,67 @@ struct Uploader::Run {
         return d;
     }
 
+    // An answer from endpoints that turned out stale, or that came before a
+    // confirmation that never came, means nothing: the entry is asked again
+    // (a scope's question with the records parked behind it).
+    void askAgain(std::size_t index) {
+        auto it = inFlight.find(index);
+        if (it == inFlight.end()) return;
+        Entry e = std::move(it->second);
+        inFlight.erase(it);
+        if (e.scopeProbe) {
+            scopes.erase(e.scopeKey);
+            if (auto waiting = parked.find(e.scopeKey); waiting != parked.end()) {
+                parkedCount -= waiting->second.size();
+                for (Entry& p : waiting->second) followUps.push_back(std::move(p));
+                parked.erase(waiting);
+            }
+        }
+        e.lookup = e.scopeProbe = false;
+        followUps.push_back(std::move(e));
+    }
+
+    // The discovery GET answered (or failed): the answers that waited for it
+    // are read now, or asked again when the endpoints changed; the held
+    // writes go next. No answer: the link is gone, as a failed look says.
+    void confirmed(transport::Outcome&& outcome) {
+        const auto result = up.m_session.confirm(outcome);
+        auto answers = std::move(early);
+        early.clear();
+        if (result == Session::Confirmation::NoAnswer) {
+            confirm = Confirm::Failed;
+            for (auto& [index, ignored] : answers) askAgain(index);
+            std::lock_guard lock(m);
+            if (outcome.error().kind == transport::FailureKind::Cancelled) sent.cancelled = true;
+            else sent.noAnswerStreak = true;
+            if (outcome.error().kind == transport::FailureKind::LinkDown) sent.linkDown = true;
+            return;
+        }
+        confirm = Confirm::Done;
+        for (Entry& e : held) followUps.push_back(std::move(e));
+        held.clear();
+        if (result == Session::Confirmation::Changed) {
+            staleBelow = handedOut;
+            for (auto& [index, ignored] : answers) askAgain(index);
+            return;
+        }
+        for (auto& [index, answer] : answers) answered(index, std::move(answer));
+    }
+
     void done(std::size_t index, transport::Outcome&& outcome) {
+        if (confirm == Confirm::Asked) {
+            if (index == confirmIndex) confirmed(std::move(outcome));
+            else early.emplace_back(index, std::move(outcome));
+            return;
+        }
+        if (confirm == Confirm::Failed || (staleBelow && index < *staleBelow)) {
+            askAgain(index);
+            return;
+        }
+        answered(index, std::move(outcome));
+    }
+
+    void answered(std::size_t index, transport::Outcome&& outcome) {
         auto it = inFlight.find(index);
         if (it == inFlight.end()) return;  // a transport reporting twice, or an index it was never given
         Entry e = std::move(it->second);
@@ -702,6 +784,7 @@ struct Uploader::Run {
 
     void stream() {
         handedOut = 0;
+        staleBelow.reset();
         up.m_http.performStream([this] { return next(); },
                                 [this](std::size_t index, transport::Outcome&& outcome) { done(index, std::move(outcome)); });
         settleUnreported();
@@ -722,6 +805,7 @@ ApiResult<RoundStats> Uploader::drain(Database& db, const DrainOptions& options)
 
     Run run(*this, db, std::move(*statements), options);
     run.token = *first;
+    if (m_session.endpointsProvisional()) run.confirm = Run::Confirm::ToAsk;
     std::thread saver([&run] { run.saver(); });
     for (;;) {
         run.stream();
@@ -773,6 +857,8 @@ ApiResult<RoundStats> Uploader::drain(Database& db, const DrainOptions& options)
         run.authRetry.clear();
         for (auto& e : run.followUps) run.queue.push_front(std::move(e));  // looked up again next time
         run.followUps.clear();
+        for (auto& e : run.held) run.queue.push_front(std::move(e));  // the endpoints were never confirmed
+        run.held.clear();
         for (auto& [key, waiting] : run.parked)
             for (auto& e : waiting) run.queue.push_front(std::move(e));
         run.parked.clear();

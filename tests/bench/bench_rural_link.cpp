@@ -7,6 +7,11 @@
 //     TOKEN_FILE the token is kept there between passes, as the kiosk keeps
 //     it (sync/edfi/token_file.hpp): a pass after an earlier one within the
 //     token's life does not ask for one.
+//   bench_rural_link keep-endpoints FROM_DIR TO_DIR
+//     Copies the endpoints a pass over FROM_DIR discovered into TO_DIR's
+//     database, as an earlier pass of the same kiosk would have left them
+//     (docs/edfi.md, "Discovery"); the script's warm-up runs over an empty
+//     outbox so that the records to drain stay queued.
 //   bench_rural_link outage DIR BASE_URL CA_PEM CONTROL_DIR
 //     The engine drains in the background; after a third of the rows it
 //     creates CONTROL_DIR/cut and waits for the script to cut the link
@@ -15,6 +20,7 @@
 //     after the return, and when the last.
 // A program that prints figures: it never passes or fails on time.
 #include "sync/edfi/engine.hpp"
+#include "sync/edfi/store.hpp"
 #include "sync/edfi/token_file.hpp"
 #include "sync/outbox/outbox.hpp"
 #include "sync/transport/curl_transport.hpp"
@@ -84,6 +90,19 @@ int drain(const fs::path& dir, const std::string& base, const fs::path& ca, cons
     return report.result == edsync::edfi::PassResult::AllSynced ? 0 : 1;
 }
 
+int keepEndpoints(const fs::path& from, const fs::path& to) {
+    auto source = edsync::sqlite::Database::open(from / "backlog.db");
+    auto target = edsync::sqlite::Database::open(to / "backlog.db");
+    if (!source || !target) return 1;
+    auto kept = edsync::edfi::loadDiscovery(*source);
+    if (!kept || !*kept) {
+        std::fprintf(stderr, "bench_rural_link: no endpoints kept in %s\n", from.c_str());
+        return 1;
+    }
+    if (!edsync::edfi::migrate(*target) || !edsync::edfi::saveDiscovery(*target, **kept)) return 1;
+    return 0;
+}
+
 int outage(const fs::path& dir, const std::string& base, const fs::path& ca, const fs::path& control) {
     Kit kit = makeEngine(dir, base, ca);
     auto& engine = *kit.engine;
@@ -138,6 +157,8 @@ int main(int argc, char** argv) {
     const std::string mode = argc > 1 ? argv[1] : "";
     if (mode == "drain" && (argc == 5 || argc == 6)) return drain(argv[2], argv[3], argv[4], argc == 6 ? fs::path(argv[5]) : fs::path());
     if (mode == "outage" && argc == 6) return outage(argv[2], argv[3], argv[4], argv[5]);
-    std::fprintf(stderr, "usage: bench_rural_link drain DIR BASE_URL CA_PEM [TOKEN_FILE] | outage DIR BASE_URL CA_PEM CONTROL_DIR\n");
+    if (mode == "keep-endpoints" && argc == 4) return keepEndpoints(argv[2], argv[3]);
+    std::fprintf(stderr, "usage: bench_rural_link drain DIR BASE_URL CA_PEM [TOKEN_FILE] | outage DIR BASE_URL CA_PEM CONTROL_DIR"
+                         " | keep-endpoints FROM_DIR TO_DIR\n");
     return 2;
 }

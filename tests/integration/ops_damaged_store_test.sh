@@ -104,13 +104,20 @@ damaged_refused() { # DIR LABEL TEXT: every command refuses with the one message
 step "overwritten pages: refused everywhere; rescue salvages into a new store"
 copy_data pages
 python3 - "$work/pages/kiosk.db" <<'PY'
-import random, sys
-p = sys.argv[1]; b = bytearray(open(p, "rb").read()); n = len(b) // 4096
+import random, sqlite3, sys
+p = sys.argv[1]
+# Pages in the last third: the roster and records written after the schema,
+# but never one of the schema's own (a damaged schema page leaves nothing for
+# any rescue to read; a migration run at the first sync puts some there).
+con = sqlite3.connect(f"file:{p}?mode=ro", uri=True)  # read-only: no checkpoint moves pages
+schema = {row[0] for row in con.execute("SELECT pageno FROM dbstat WHERE name = 'sqlite_schema'")}
+con.close()
+b = bytearray(open(p, "rb").read()); n = len(b) // 4096
 r = random.Random(5)
-# Pages in the last third: the roster and records written after the schema
-# (a damaged schema page leaves nothing for any rescue to read).
 for _ in range(3):
     pg = r.randrange(2 * n // 3, n)
+    while pg + 1 in schema:  # dbstat counts pages from 1
+        pg = r.randrange(2 * n // 3, n)
     b[pg * 4096:(pg + 1) * 4096] = bytes(r.randrange(256) for _ in range(4096))
 open(p, "wb").write(b)
 PY

@@ -2,6 +2,7 @@
 // Ed-Fi model over a real database file (WAL, two connections).
 #include "sync/edfi/engine.hpp"
 #include "sync/edfi/store.hpp"
+#include "sync/edfi/token_file.hpp"
 #include "sync_fakes.hpp"
 
 #include "sync_doctest.hpp"
@@ -546,4 +547,78 @@ TEST_CASE("a look asks only to reach the server when the session holds the disco
     auto silent = session.lookForServer();
     REQUIRE_FALSE(silent.ok());
     CHECK(silent.error().kind == ApiError::Kind::Offline);
+}
+
+namespace {
+
+std::size_t discoveryGets(const std::vector<transport::Request>& log) {
+    return static_cast<std::size_t>(std::count_if(log.begin(), log.end(), [](const transport::Request& r) {
+        return r.method == transport::Method::Get && r.url == std::string(FakeEdfi::kBase) + "/";
+    }));
+}
+
+std::size_t tokenPosts(const std::vector<transport::Request>& log) {
+    return static_cast<std::size_t>(
+        std::count_if(log.begin(), log.end(), [](const transport::Request& r) { return r.url.find("/oauth/token") != std::string::npos; }));
+}
+
+} // namespace
+
+TEST_CASE("a pass keeps the server's endpoints for the next process, whose first flight carries the discovery GET") {
+    TempDir dir;
+    auto file = dir.path / "kiosk.db";
+    Kiosk kiosk(file);
+    FakeEdfi server;
+    SyncConfig config = testConfig();
+    config.tokenStore = std::make_shared<FileTokenStore>(dir.path / "token.json");
+    // One process: runs a pass, and is gone.
+    auto pass = [&](int first, int count) {
+        for (int i = first; i < first + count; ++i) kiosk.write("k" + std::to_string(i), 1);
+        auto http = std::make_unique<FakeHttp>(server.handler());
+        FakeHttp& seen = *http;
+        SyncEngine engine(config, file, nullptr, std::move(http));
+        auto report = engine.runOnePass();
+        CHECK(report.result == PassResult::AllSynced);
+        CHECK(report.synced == count);
+        return std::pair{seen.log(), seen.streamLog()};
+    };
+
+    // The day's first pass: the discovery GET on its own, then a token.
+    auto [log1, streamed1] = pass(0, 5);
+    CHECK(discoveryGets(log1) == 1);
+    CHECK(discoveryGets(streamed1) == 0);
+    CHECK(tokenPosts(log1) == 1);
+    auto kept = loadDiscovery(kiosk.db);
+    REQUIRE(kept.ok());
+    REQUIRE(kept->has_value());
+    CHECK((*kept)->baseUrl == FakeEdfi::kBase);
+    CHECK((*kept)->dataUrl == std::string(FakeEdfi::kBase) + "/data/v3/");
+    CHECK((*kept)->dataModelVersion == "5.1.0");
+
+    SUBCASE("the next process asks once, in the drain's first flight, and for no token") {
+        auto [log2, streamed2] = pass(5, 5);
+        CHECK(discoveryGets(log2) == 1);
+        REQUIRE_FALSE(streamed2.empty());
+        CHECK(discoveryGets({streamed2.front()}) == 1);
+        CHECK(tokenPosts(log2) == 0);
+    }
+    SUBCASE("endpoints the server has moved since are replaced, and nothing is written to the old ones") {
+        StoredDiscovery stale = **kept;
+        stale.dataUrl = std::string(FakeEdfi::kBase) + "/2025/data/v3/";
+        REQUIRE(saveDiscovery(kiosk.db, stale).ok());
+        auto [log2, streamed2] = pass(5, 5);
+        for (const auto& r : log2) CHECK(r.url.find("/2025/") == std::string::npos);
+        CHECK(loadDiscovery(kiosk.db).value()->dataUrl == std::string(FakeEdfi::kBase) + "/data/v3/");
+        CHECK(kiosk.counts().synced == 10);
+    }
+    SUBCASE("endpoints kept for another base URL, or kept too long ago, are not used") {
+        StoredDiscovery other = **kept;
+        SUBCASE("another base URL") { other.baseUrl = "https://elsewhere.test/api"; }
+        SUBCASE("eight days ago") { other.savedUnixMs -= 8LL * 24 * 3600 * 1000; }
+        REQUIRE(saveDiscovery(kiosk.db, other).ok());
+        auto [log2, streamed2] = pass(5, 5);
+        CHECK(discoveryGets(log2) == 1);
+        CHECK(discoveryGets(streamed2) == 0);  // asked first, on its own
+        CHECK(loadDiscovery(kiosk.db).value()->baseUrl == FakeEdfi::kBase);
+    }
 }

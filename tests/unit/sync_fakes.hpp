@@ -84,6 +84,7 @@ public:
             {
                 std::lock_guard lock(m_mutex);
                 m_log.push_back(*request);
+                m_streamLog.push_back(*request);
             }
             done(i, m_handler(*request));
         }
@@ -94,6 +95,11 @@ public:
     std::vector<Request> log() const {
         std::lock_guard lock(m_mutex);
         return m_log;
+    }
+    // The requests that went through performStream() (a drain's flights), in order.
+    std::vector<Request> streamLog() const {
+        std::lock_guard lock(m_mutex);
+        return m_streamLog;
     }
     std::size_t count(std::string_view urlPart) const {
         std::lock_guard lock(m_mutex);
@@ -107,6 +113,7 @@ private:
     Handler m_handler;
     mutable std::mutex m_mutex;
     std::vector<Request> m_log;
+    std::vector<Request> m_streamLog;
     std::atomic<bool> m_interrupted{false};
 };
 

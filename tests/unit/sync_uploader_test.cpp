@@ -1585,3 +1585,114 @@ TEST_CASE("a 412 whose look at the state goes unanswered waits and looks again, 
     CHECK(later.attention == 0);
     CHECK(rig.status("k").state == outbox::State::Synced);
 }
+
+namespace {
+
+// k0..k(n-1) as the kiosk writes them: with their identity, so each first write is looked up.
+sqlite::Database guardedOutbox(int n) {
+    auto db = sqlite::Database::openInMemory().value();
+    REQUIRE(outbox::migrate(db).ok());
+    for (int i = 0; i < n; ++i) {
+        const std::string key = "k" + std::to_string(i);
+        REQUIRE(outbox::put(db, "studentAssessments", key, nlohmann::json{{"naturalKey", key}, {"v", 1}}.dump(), i + 1,
+                            nlohmann::json{{"naturalKey", key}}.dump())
+                    .ok());
+    }
+    return db;
+}
+
+bool isDiscovery(const transport::Request& r) { return r.url == std::string(FakeEdfi::kBase) + "/"; }
+
+} // namespace
+
+TEST_CASE("endpoints kept from an earlier process: the discovery GET leads the first flight, no write leaves before its answer, and answers that came first are read after it") {
+    FakeClock clock;
+    FakeEdfi server;
+    auto db = guardedOutbox(12);
+    // The newest answers first: every lookup is answered before the discovery GET.
+    ReorderingHttp http(server.handler(), 4);
+    Session session(FakeEdfi::kBase, {"kiosk", "kiosk-secret"}, http, clock);
+    session.assumeEndpoints(Endpoints::defaults(FakeEdfi::kBase), "5.1.0");
+    REQUIRE(session.endpointsProvisional());
+    Uploader uploader(session, http, clock, UploadOptions{8, BackoffPolicy{}});
+    auto r = uploader.drain(db);
+    REQUIRE(r.ok());
+    CHECK(r->synced == 12);
+    CHECK_FALSE(session.endpointsProvisional());
+    CHECK(session.discovered());
+
+    REQUIRE(isDiscovery(http.requests.front()));
+    std::optional<std::size_t> confirmedAt;  // position in the event list of the discovery's answer
+    std::size_t lookupsAnsweredBefore = 0;
+    for (std::size_t i = 0; i < http.events.size(); ++i) {
+        const auto& e = http.events[i];
+        const auto& request = http.requests[e.index];
+        if (!e.started && e.index == 0) confirmedAt = i;
+        if (!confirmedAt && !e.started && request.method == transport::Method::Get) ++lookupsAnsweredBefore;
+        if (request.method == transport::Method::Post && e.started) CHECK(confirmedAt.has_value());
+    }
+    REQUIRE(confirmedAt.has_value());
+    CHECK(lookupsAnsweredBefore > 0);  // the case this guards: answers read only after the confirmation
+    for (int i = 0; i < 12; ++i) {
+        const std::string key = "k" + std::to_string(i);
+        CHECK(server.lookups("studentAssessments", key) == 1);
+        CHECK(server.posts("studentAssessments", key) == 1);
+    }
+    CHECK(outbox::counts(db).value().synced == 12);
+}
+
+TEST_CASE("endpoints kept from an earlier process that the server has since moved: nothing is read from the old ones, and every record lands on the new") {
+    FakeClock clock;
+    FakeEdfi server;
+    auto db = guardedOutbox(12);
+    server.writeAsOther("studentAssessments", "k3", {{"v", 99}});
+    ReorderingHttp http(server.handler(), 4);
+    Session session(FakeEdfi::kBase, {"kiosk", "kiosk-secret"}, http, clock);
+    Endpoints old = Endpoints::defaults(FakeEdfi::kBase);
+    old.dataApi = std::string(FakeEdfi::kBase) + "/2025/data/v3/";  // the fake answers 404 there
+    session.assumeEndpoints(old, "5.0.0");
+    Uploader uploader(session, http, clock, UploadOptions{8, BackoffPolicy{}});
+    auto r = uploader.drain(db);
+    REQUIRE(r.ok());
+    CHECK(session.endpoints().dataApi == std::string(FakeEdfi::kBase) + "/data/v3/");
+    CHECK(session.dataModelVersion() == "5.1.0");
+    // The 404s from the old place were never taken for answers: no record waits for a person
+    // but the one another writer holds, and it was not overwritten.
+    CHECK(r->synced == 11);
+    CHECK(r->attention == 1);
+    CHECK(server.stored("studentAssessments", "k3")->at("v") == 99);
+    CHECK(outbox::status(db, "studentAssessments", "k3").value()->reply.problemType == outbox::kAlreadyAtServer);
+    std::size_t oldLookups = 0;
+    for (const auto& request : http.requests) {
+        if (request.url.find("/2025/") == std::string::npos) continue;
+        CHECK(request.method == transport::Method::Get);
+        ++oldLookups;
+    }
+    CHECK(oldLookups > 0);  // asked before the answer came: the case this guards
+    for (int i = 0; i < 12; ++i) CHECK(server.lookups("studentAssessments", "k" + std::to_string(i)) == 1);
+}
+
+TEST_CASE("no answer to the discovery GET that confirms kept endpoints: nothing is written, the drain says offline, every row waits") {
+    FakeClock clock;
+    FakeEdfi server;
+    server.before = [](const transport::Request& r) -> std::optional<transport::Outcome> {
+        if (isDiscovery(r)) return noAnswer();
+        return std::nullopt;
+    };
+    auto db = guardedOutbox(6);
+    ReorderingHttp http(server.handler(), 4);
+    Session session(FakeEdfi::kBase, {"kiosk", "kiosk-secret"}, http, clock);
+    session.assumeEndpoints(Endpoints::defaults(FakeEdfi::kBase), "5.1.0");
+    Uploader uploader(session, http, clock, UploadOptions{8, BackoffPolicy{}});
+    auto r = uploader.drain(db);
+    REQUIRE(r.ok());
+    CHECK(r->offline());
+    CHECK(r->synced == 0);
+    CHECK(r->attention == 0);
+    CHECK(session.endpointsProvisional());
+    for (const auto& request : http.requests) CHECK(request.method != transport::Method::Post);
+    auto counts = outbox::counts(db).value();
+    CHECK(counts.pending == 6);
+    CHECK(counts.inFlight == 0);
+    CHECK(counts.needsAttention == 0);
+}
