@@ -569,14 +569,26 @@ PassReport SyncEngine::runOnePass(const PassProgressFn& progress) {
 
     p.phase = PassProgress::Phase::Connecting;
     tell();
-    // With the endpoints an earlier process discovered and a token it kept,
-    // nothing need wait for a round trip: the first flight confirms them.
-    if (keptEndpoints) assumeKept(session, *keptEndpoints);
-    if (!keptEndpoints || !session.holdsLiveToken()) {
+    // With the endpoints an earlier process discovered, nothing waits for the
+    // discovery GET: the drain's first flight confirms them (docs/edfi.md, "Discovery").
+    if (keptEndpoints) {
+        assumeKept(session, *keptEndpoints);
+    } else {
         auto found = session.discover();
         if (!found && found.error().kind == ApiError::Kind::Offline) return finish(PassResult::Offline, found.error().describe());
     }
     auto token = session.token();
+    if (!token && session.endpointsProvisional() && token.error().kind != ApiError::Kind::Offline &&
+        token.error().kind != ApiError::Kind::Cancelled) {
+        // The kept token endpoint may have moved: ask where it is now, and once more there.
+        const std::string keptTokenUrl = session.endpoints().oauthToken;
+        auto found = session.discover();
+        if (!found && found.error().kind == ApiError::Kind::Offline) return finish(PassResult::Offline, found.error().describe());
+        if (session.endpoints().oauthToken != keptTokenUrl) {
+            session.clearBackoff();
+            token = session.token();
+        }
+    }
     if (!token) return finish(failureResult(token.error()), token.error().describe());
     // Best effort: on failure those rows go at their own retry time, later, not lost.
     (void)outbox::expediteNoResponseRetries(*db, clock.unixMs());

@@ -602,6 +602,27 @@ TEST_CASE("a pass keeps the server's endpoints for the next process, whose first
         CHECK(discoveryGets({streamed2.front()}) == 1);
         CHECK(tokenPosts(log2) == 0);
     }
+    SUBCASE("with the token gone, the next process asks for one at the kept token URL, and for the endpoints in the first flight") {
+        std::filesystem::remove(dir.path / "token.json");
+        auto [log2, streamed2] = pass(5, 5);
+        CHECK(tokenPosts(log2) == 1);
+        CHECK(discoveryGets(log2) == 1);
+        REQUIRE_FALSE(streamed2.empty());
+        CHECK(discoveryGets({streamed2.front()}) == 1);
+    }
+    SUBCASE("a kept token URL the server has moved since: refused there, found by discovery, asked again at the new one") {
+        std::filesystem::remove(dir.path / "token.json");
+        StoredDiscovery stale = **kept;
+        stale.oauthUrl = std::string(FakeEdfi::kBase) + "/old/oauth/token";
+        REQUIRE(saveDiscovery(kiosk.db, stale).ok());
+        auto [log2, streamed2] = pass(5, 5);
+        std::vector<std::string> tokenUrls;
+        for (const auto& r : log2)
+            if (r.url.find("/oauth/token") != std::string::npos) tokenUrls.push_back(r.url);
+        CHECK(tokenUrls == std::vector<std::string>{stale.oauthUrl, std::string(FakeEdfi::kBase) + "/oauth/token"});
+        CHECK(loadDiscovery(kiosk.db).value()->oauthUrl == std::string(FakeEdfi::kBase) + "/oauth/token");
+        CHECK(kiosk.counts().synced == 10);
+    }
     SUBCASE("endpoints the server has moved since are replaced, and nothing is written to the old ones") {
         StoredDiscovery stale = **kept;
         stale.dataUrl = std::string(FakeEdfi::kBase) + "/2025/data/v3/";
