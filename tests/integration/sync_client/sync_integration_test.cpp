@@ -1174,3 +1174,53 @@ TEST_CASE("two kiosks never joined by a hub write the same sittings over TLS: no
     CHECK(receivedRecord(after, 1).at("body").at("serialNumber") == "y1");
     CHECK(after.at("records").size() == 10);
 }
+
+TEST_CASE("a second process uses the endpoints the first discovered: one discovery GET, no token request, nothing at moved endpoints") {
+    Site site;
+    auto tokens = std::make_shared<FileTokenStore>(site.dir.path / "state-token.json");
+    Kiosk kiosk(site.dir.path / "kiosk.db");
+    std::map<int, int> latest;
+    auto pass = [&](int first, int count) {
+        for (int i = first; i < first + count; ++i) {
+            kiosk.write(i, 1);
+            latest[i] = 1;
+        }
+        SyncConfig config = site.config(site.proxyUrl());
+        config.tokenStore = tokens;
+        auto engine = SyncEngine::create(config, site.dir.path / "kiosk.db", nullptr);
+        REQUIRE(engine.ok());
+        const std::size_t seenBefore = proxyLog(site).size();
+        auto report = (*engine)->runOnePass();
+        INFO(report.message);
+        CHECK(report.result == PassResult::AllSynced);
+        CHECK(report.synced == count);
+        auto log = proxyLog(site);
+        return std::vector<std::string>(log.begin() + static_cast<std::ptrdiff_t>(seenBefore), log.end());
+    };
+    auto first = pass(0, 5);
+    INFO("first pass: " << nlohmann::json(first).dump());
+    CHECK(countEntries(first, "GET / ", "") == 1);
+    CHECK(countEntries(first, "POST /oauth/token", "") == 1);
+
+    // The server moved its data API since (a kept URL that answers 404 here).
+    auto kept = loadDiscovery(kiosk.db);
+    REQUIRE(kept.ok());
+    REQUIRE(kept->has_value());
+    StoredDiscovery moved = **kept;
+    moved.dataUrl = site.proxyUrl() + "/2025/data/v3/";
+    REQUIRE(saveDiscovery(kiosk.db, moved).ok());
+    auto second = pass(5, 5);
+    INFO("second pass: " << nlohmann::json(second).dump());
+    CHECK(countEntries(second, "GET / ", "") == 1);
+    CHECK(countEntries(second, "POST /oauth/token", "") == 0);
+    CHECK(countEntries(second, "POST /2025/", "") == 0);
+    CHECK(countEntries(second, "DELETE /2025/", "") == 0);
+    CHECK(loadDiscovery(kiosk.db).value()->dataUrl == (*kept)->dataUrl);
+
+    auto third = pass(10, 5);
+    INFO("third pass: " << nlohmann::json(third).dump());
+    CHECK(countEntries(third, "GET / ", "") == 1);
+    CHECK(countEntries(third, "POST /oauth/token", "") == 0);
+    CHECK(kiosk.counts().synced == 15);
+    checkReceived(site.received("studentAssessments"), latest);
+}
