@@ -65,7 +65,8 @@ struct SiteLink::Impl {
         }
     }
 
-    // What `status` and a window beside the sync service show of the hub.
+    // What `status` and a window beside the sync service show of the hub
+    // (written when worth it: linkReportWorthWriting).
     void writeReport(bool linked) {
         LinkReport r;
         {
@@ -81,9 +82,17 @@ struct SiteLink::Impl {
         // Stopping: a report from no time at all, so readers see the link gone at once.
         r.updatedUnixMs =
             linked ? unixMsNow() : 0;
-        (void)saveLinkReport(*pubDb, r);  // best effort: a busy or full disk only delays the report
+        const auto now = Clock::now();
+        const auto sinceLast = std::chrono::duration_cast<milliseconds>(now - lastWrittenAt).count();
+        if (!linkReportWorthWriting(lastWritten, r, sinceLast)) return;
+        // Best effort: a busy or full disk only delays the report (written again next time).
+        if (!saveLinkReport(*pubDb, r)) return;
+        lastWritten = r;
+        lastWrittenAt = now;
     }
     std::int64_t lastContactMs = 0;  // guarded by mutex
+    std::optional<LinkReport> lastWritten;  // the publisher thread's own
+    Clock::time_point lastWrittenAt;
 
     void publisherLoop();
     void consumerLoop();

@@ -264,6 +264,13 @@ sqlite::Status pruneApplied(Database& db, std::uint64_t ackFloor, std::int64_t n
     return stmt->run();
 }
 
+bool linkReportWorthWriting(const std::optional<LinkReport>& last, const LinkReport& next, std::int64_t sinceLastMs) {
+    if (!last || sinceLastMs >= kLinkReportHeartbeatMs || sinceLastMs < 0) return true;
+    return last->connected != next.connected || last->leaseHolder != next.leaseHolder || last->holdsLease != next.holdsLease ||
+           last->consumerPending != next.consumerPending || last->secondsBehind != next.secondsBehind ||
+           (last->updatedUnixMs == 0) != (next.updatedUnixMs == 0);
+}
+
 sqlite::Status saveLinkReport(Database& db, const LinkReport& r) {
     auto stmt = db.prepare(
         "INSERT INTO site_link_report (id, connected, last_contact_ms, lease_holder, holds_lease, consumer_pending, updated_ms,"

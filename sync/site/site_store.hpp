@@ -104,8 +104,9 @@ sqlite::Status pruneApplied(Database& db, std::uint64_t ackFloor, std::int64_t n
 
 // --- what the link knew, for other processes ------------------------------
 
-// The process that runs the site link writes this every few seconds; a
-// report older than kLinkReportStaleMs means no process is linked now.
+// The process that runs the site link writes this when it changes and at
+// least every kLinkReportHeartbeatMs; a report older than kLinkReportStaleMs
+// means no process is linked now.
 struct LinkReport {
     bool connected = false;
     std::int64_t lastContactUnixMs = 0;  // 0: never
@@ -116,6 +117,14 @@ struct LinkReport {
     std::int64_t updatedUnixMs = 0;
 };
 inline constexpr std::int64_t kLinkReportStaleMs = 30'000;
+// A third of kLinkReportStaleMs: two heartbeats may be lost to a busy disk
+// before a reader calls the link gone.
+inline constexpr std::int64_t kLinkReportHeartbeatMs = kLinkReportStaleMs / 3;
+// Whether `next` is worth a commit, `sinceLastMs` after `last` was written:
+// when what a reader shows changed, or at the heartbeat. Every commit makes
+// each window on the database read its whole view again, so not each turn.
+// The last contact time alone is not a change (a clock on the screen).
+bool linkReportWorthWriting(const std::optional<LinkReport>& last, const LinkReport& next, std::int64_t sinceLastMs);
 sqlite::Status saveLinkReport(Database& db, const LinkReport& report);
 sqlite::Result<std::optional<LinkReport>> linkReport(Database& db);
 

@@ -180,6 +180,46 @@ TEST_CASE("with nothing committed the hub's line still goes stale, and the rest 
     CHECK(first->siteHub->linked);  // the first view is unchanged
 }
 
+TEST_CASE("the link's report is a commit only when what it says changes, or at the heartbeat that keeps it fresh") {
+    using edsync::site::kLinkReportHeartbeatMs;
+    using edsync::site::linkReportWorthWriting;
+    edsync::site::LinkReport last;
+    last.connected = true;
+    last.lastContactUnixMs = 1'795'000'000'000;
+    last.leaseHolder = "kiosk-a";
+    last.consumerPending = 3;
+    last.updatedUnixMs = 1'795'000'000'000;
+    CHECK(linkReportWorthWriting(std::nullopt, last, 0));  // the first
+
+    auto next = last;
+    next.lastContactUnixMs += 2'000;  // only the contact moved: every window would read its whole view for nothing
+    next.updatedUnixMs += 2'000;
+    CHECK_FALSE(linkReportWorthWriting(last, next, 2'000));
+    CHECK(linkReportWorthWriting(last, next, kLinkReportHeartbeatMs));  // before a reader could call it stale
+    CHECK(kLinkReportHeartbeatMs * 2 < edsync::site::kLinkReportStaleMs);
+    CHECK(linkReportWorthWriting(last, next, -5));  // the clock went back: write
+
+    auto changed = next;
+    changed.connected = false;
+    CHECK(linkReportWorthWriting(last, changed, 2'000));
+    changed = next;
+    changed.leaseHolder = "kiosk-b";
+    CHECK(linkReportWorthWriting(last, changed, 2'000));
+    changed = next;
+    changed.holdsLease = true;
+    CHECK(linkReportWorthWriting(last, changed, 2'000));
+    changed = next;
+    changed.consumerPending = 0;
+    CHECK(linkReportWorthWriting(last, changed, 2'000));
+    changed = next;
+    changed.secondsBehind = 40;
+    CHECK(linkReportWorthWriting(last, changed, 2'000));
+    changed = next;
+    changed.updatedUnixMs = 0;  // the link stopping: readers see it gone at once
+    changed.connected = true;
+    CHECK(linkReportWorthWriting(last, changed, 10));
+}
+
 TEST_CASE("a store the worker cannot open: nobody waits for a view that cannot come, and nothing is pending") {
     TempDir dir;
     service::SessionViews views(dir.path() / "missing" / "kiosk.db", std::nullopt, [] {});
