@@ -1,6 +1,7 @@
 #include "kiosk/ui/dialogs.hpp"
 
 #include "kiosk/ui/keys.hpp"
+#include "kiosk/ui/text_fit.hpp"
 #include "kiosk/domain/local_date.hpp"
 
 #include <imgui.h>
@@ -207,6 +208,20 @@ DialogOutcome Dialogs::draw(const std::string& sessionId) {
 
 bool Dialogs::footer(const std::string& primary, bool enabled, DialogOutcome& out) {
     if (!m_error.empty()) m_ui.widgets.textColoured(m_error, m_ui.palette.danger, accessibility::Role::Alert);
+    // A dialog taller than the screen (large text, a small monitor) scrolls
+    // to its focused button, and the heading saying whom it is about scrolls
+    // away: the line above the buttons names the student then. Its line is
+    // kept either way, so the buttons never move under the focus.
+    if (aboutOneStudent()) {
+        if (ImGui::GetScrollY() > 0.0f) {
+            const std::string about =
+                m_ui.fmt("dialog.about", {{"who", m_row.student.displayName() + " · " + m_row.student.studentUniqueId}});
+            m_ui.widgets.text(fitToWidth(about, ImGui::GetContentRegionAvail().x,
+                                         [](std::string_view t) { return ImGui::CalcTextSize(t.data(), t.data() + t.size()).x; }));
+        } else {
+            ImGui::Dummy(ImVec2(0.0f, ImGui::GetTextLineHeight()));
+        }
+    }
     ImGui::Spacing();
     bool submit = m_ui.widgets.button(primary, Emphasis::Primary, ImVec2(0, 0), enabled);
     m_ui.widgets.sameLineIfFits(m_ui.tr("common.cancel"));

@@ -77,6 +77,11 @@ private:
     bool idMethodChoice();
     void birthDateAid();
     bool footer(const std::string& primary, bool enabled, DialogOutcome& out);
+    // Dialogs about the student in m_row (not the bulk, walk-in and sign-off ones).
+    bool aboutOneStudent() const {
+        return m_kind == DialogKind::CheckIn || m_kind == DialogKind::IdCheck || m_kind == DialogKind::Seat ||
+               m_kind == DialogKind::Irregularity || m_kind == DialogKind::NoShow || m_kind == DialogKind::Correct;
+    }
 
     UiContext& m_ui;
     DialogKind m_kind = DialogKind::None;

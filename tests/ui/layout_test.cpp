@@ -11,6 +11,7 @@
 #include <doctest/doctest.h>
 #include <imgui_internal.h>
 
+#include <algorithm>
 #include <functional>
 
 using namespace kiosk;
@@ -303,5 +304,42 @@ TEST_CASE("layout holds in Spanish, and with the widest text spacing at 200% (WC
             h.frames(2);
             check("check-in screen");
         }
+    }
+}
+
+TEST_CASE("a dialog taller than the screen scrolls to its focused button, and the student it is about is named beside it") {
+    struct Case {
+        int scale;
+        bool late;  // the dialog's longest form: with the late reason
+        bool scrolls;
+    };
+    for (Case c : {Case{100, false, false}, Case{300, true, true}}) {
+        INFO("at " << c.scale << "%" << (c.late ? ", late" : ""));
+        test::DemoFixture f;
+        test::UiHarness h(f.store, f.clock(), kWidth, kHeight);
+        h.ui().setTextScale(c.scale);
+        h.frames(2);
+        if (c.late) f.now += 10min;
+        h.openFirstSession();
+        h.type("zoe nun");
+        h.press(keys::Enter);
+        h.frames(3);
+        requireDialog(h, "Check in");
+        const auto* focused = h.focused();
+        REQUIRE(focused != nullptr);
+        CHECK(focused->label == "Check in");
+        CHECK(test::whollyVisible(*focused, kWidth, kHeight));
+        // Where the name can be read: a line of the dialog, wholly on the screen.
+        int named = 0;
+        for (const auto& n : h.tree().nodes()) {
+            if (n.scope != focused->scope || n.label.find("S100001") == std::string::npos) continue;
+            auto seen = test::visiblePart(n.rect, n.clip);
+            if (seen.h >= n.rect.h - 1 && seen.w > 0 && seen.y >= 0 && seen.y + seen.h <= kHeight) ++named;
+        }
+        CHECK(named >= 1);
+        // Said again beside the buttons only when the heading scrolled away.
+        const bool reminder = std::any_of(h.tree().nodes().begin(), h.tree().nodes().end(),
+                                          [](const accessibility::Node& n) { return n.label.starts_with("Student: "); });
+        CHECK(reminder == c.scrolls);
     }
 }
