@@ -29,6 +29,14 @@ std::optional<StoredDiscovery> keptDiscovery(Database& db, const SyncConfig& con
     const StoredDiscovery& d = **kept;
     if (d.baseUrl != config.baseUrl || d.route != config.route) return std::nullopt;
     if (nowUnixMs - d.savedUnixMs > kKeptDiscoveryMs || d.savedUnixMs > nowUnixMs + kDiscoveryResaveMs) return std::nullopt;
+    // Only what discovery itself would have produced: URLs on the configured
+    // origin (a bearer token goes to them before the document is read again).
+    const std::string discovery = Endpoints::defaults(config.baseUrl).discovery;
+    for (const std::string* url : {&d.oauthUrl, &d.dataUrl, &d.changeQueriesUrl}) {
+        auto onOrigin = transport::onConfiguredOrigin(discovery, *url);
+        if (!onOrigin || *onOrigin != *url) return std::nullopt;
+    }
+    if (!d.dataUrl.ends_with('/') || !d.changeQueriesUrl.ends_with('/')) return std::nullopt;
     return d;
 }
 

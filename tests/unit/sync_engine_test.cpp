@@ -636,10 +636,16 @@ TEST_CASE("a pass keeps the server's endpoints for the next process, whose first
         StoredDiscovery other = **kept;
         SUBCASE("another base URL") { other.baseUrl = "https://elsewhere.test/api"; }
         SUBCASE("eight days ago") { other.savedUnixMs -= 8LL * 24 * 3600 * 1000; }
+        SUBCASE("a URL on another host (a damaged or altered file): no token goes there") {
+            other.dataUrl = "https://elsewhere.test/api/data/v3/";
+        }
+        SUBCASE("a URL on another port") { other.oauthUrl = "https://edfi.test:8443/api/oauth/token"; }
         REQUIRE(saveDiscovery(kiosk.db, other).ok());
         auto [log2, streamed2] = pass(5, 5);
         CHECK(discoveryGets(log2) == 1);
         CHECK(discoveryGets(streamed2) == 0);  // asked first, on its own
+        for (const auto& r : log2) CHECK(r.url.starts_with(FakeEdfi::kBase));
         CHECK(loadDiscovery(kiosk.db).value()->baseUrl == FakeEdfi::kBase);
+        CHECK(loadDiscovery(kiosk.db).value()->dataUrl == std::string(FakeEdfi::kBase) + "/data/v3/");
     }
 }
