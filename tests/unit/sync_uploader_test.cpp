@@ -1603,6 +1603,21 @@ sqlite::Database guardedOutbox(int n) {
 
 bool isDiscovery(const transport::Request& r) { return r.url == std::string(FakeEdfi::kBase) + "/"; }
 
+// Each event's request: a drain may run several streams, and each numbers
+// its requests from 0 (streams never overlap).
+std::vector<const transport::Request*> eventRequests(const ReorderingHttp& http) {
+    std::vector<const transport::Request*> out;
+    std::size_t started = 0, base = 0;
+    for (const auto& e : http.events) {
+        if (e.started) {
+            if (e.index == 0) base = started;
+            ++started;
+        }
+        out.push_back(&http.requests.at(base + e.index));
+    }
+    return out;
+}
+
 } // namespace
 
 TEST_CASE("endpoints kept from an earlier process: the discovery GET leads the first flight, no write leaves before its answer, and answers that came first are read after it") {
@@ -1624,13 +1639,19 @@ TEST_CASE("endpoints kept from an earlier process: the discovery GET leads the f
     REQUIRE(isDiscovery(http.requests.front()));
     std::optional<std::size_t> confirmedAt;  // position in the event list of the discovery's answer
     std::size_t lookupsAnsweredBefore = 0;
+    int posts = 0;
+    const auto requests = eventRequests(http);
     for (std::size_t i = 0; i < http.events.size(); ++i) {
         const auto& e = http.events[i];
-        const auto& request = http.requests[e.index];
-        if (!e.started && e.index == 0) confirmedAt = i;
+        const auto& request = *requests[i];
+        if (!e.started && isDiscovery(request)) confirmedAt = i;
         if (!confirmedAt && !e.started && request.method == transport::Method::Get) ++lookupsAnsweredBefore;
-        if (request.method == transport::Method::Post && e.started) CHECK(confirmedAt.has_value());
+        if (request.method == transport::Method::Post && e.started) {
+            CHECK(confirmedAt.has_value());
+            ++posts;
+        }
     }
+    CHECK(posts == 12);
     REQUIRE(confirmedAt.has_value());
     CHECK(lookupsAnsweredBefore > 0);  // the case this guards: answers read only after the confirmation
     for (int i = 0; i < 12; ++i) {
@@ -1695,4 +1716,45 @@ TEST_CASE("no answer to the discovery GET that confirms kept endpoints: nothing 
     CHECK(counts.pending == 6);
     CHECK(counts.inFlight == 0);
     CHECK(counts.needsAttention == 0);
+}
+
+TEST_CASE("endpoints kept from an earlier process: updates, which need no lookup, are held until the discovery GET answers") {
+    FakeClock clock;
+    FakeEdfi server;
+    auto db = guardedOutbox(10);
+    {
+        FakeHttp first(server.handler());
+        Session session(FakeEdfi::kBase, {"kiosk", "kiosk-secret"}, first, clock);
+        Uploader uploader(session, first, clock, UploadOptions{8, BackoffPolicy{}});
+        REQUIRE(uploader.drain(db).value().synced == 10);
+    }
+    for (int i = 0; i < 10; ++i) {
+        const std::string key = "k" + std::to_string(i);
+        REQUIRE(outbox::put(db, "studentAssessments", key, nlohmann::json{{"naturalKey", key}, {"v", 2}}.dump(), 100 + i,
+                            nlohmann::json{{"naturalKey", key}}.dump())
+                    .ok());
+    }
+    ReorderingHttp http(server.handler(), 4);
+    Session session(FakeEdfi::kBase, {"kiosk", "kiosk-secret"}, http, clock);
+    session.assumeEndpoints(Endpoints::defaults(FakeEdfi::kBase), "5.1.0");
+    Uploader uploader(session, http, clock, UploadOptions{4, BackoffPolicy{}});
+    auto r = uploader.drain(db);
+    REQUIRE(r.ok());
+    CHECK(r->synced == 10);
+    REQUIRE(isDiscovery(http.requests.front()));
+    bool confirmed = false;
+    int posts = 0;
+    const auto requests = eventRequests(http);
+    for (std::size_t i = 0; i < http.events.size(); ++i) {
+        const auto& e = http.events[i];
+        const auto& request = *requests[i];
+        if (!e.started && isDiscovery(request)) confirmed = true;
+        if (e.started && request.method == transport::Method::Post) {
+            CHECK(confirmed);
+            CHECK(headerOf(request, "If-Match").has_value());  // an update: no lookup before it
+            ++posts;
+        }
+    }
+    CHECK(posts == 10);
+    for (int i = 0; i < 10; ++i) CHECK(server.stored("studentAssessments", "k" + std::to_string(i))->at("v") == 2);
 }
