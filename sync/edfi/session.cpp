@@ -378,13 +378,6 @@ bool Session::takeStoredToken() {
     return false;
 }
 
-bool Session::holdsLiveToken() {
-    const std::int64_t now = m_clock.steadyMs();
-    if (!m_token.empty() && now < m_tokenValidUntilSteadyMs) return true;
-    if (m_lastTokenError && now < m_tokenRetryAtSteadyMs) return false;
-    return takeStoredToken();
-}
-
 bool Session::tokenStillValid(std::string_view token) const {
     return !m_token.empty() && token == m_token && m_clock.steadyMs() < m_tokenValidUntilSteadyMs;
 }

@@ -157,9 +157,6 @@ public:
 
     // A valid access token, from the cache when it has time left.
     ApiResult<std::string> token();
-    // Whether token() would answer without the network: a token with life
-    // left in memory or in the token store (taken from it if so).
-    bool holdsLiveToken();
     // Whether `token` is the cached token and still has time left (no network).
     bool tokenStillValid(std::string_view token) const;
     // A data call using `tokenUsed` was answered 401: forget that token so
@@ -186,7 +183,7 @@ private:
     ApiError tokenFailure(ApiError error);
     transport::Request discoveryRequest(transport::ConnectWait connectWait, transport::DoneWhen doneWhen) const;
     ApiResult<Discovery> takeDiscovery(const transport::Outcome& outcome);
-    bool takeStoredToken();
+    bool takeStoredToken();  // a live token another process kept (token store), into m_token
 
     std::string m_baseUrl;
     std::string m_route;
