@@ -31,19 +31,13 @@ std::optional<StoredDiscovery> keptDiscovery(Database& db, const SyncConfig& con
     if (nowUnixMs - d.savedUnixMs > kKeptDiscoveryMs || d.savedUnixMs > nowUnixMs + kDiscoveryResaveMs) return std::nullopt;
     // Only what discovery itself would have produced: URLs on the configured
     // origin (a bearer token goes to them before the document is read again).
-    const std::string discovery = Endpoints::defaults(config.baseUrl).discovery;
-    for (const std::string* url : {&d.oauthUrl, &d.dataUrl, &d.changeQueriesUrl}) {
-        auto onOrigin = transport::onConfiguredOrigin(discovery, *url);
+    const Endpoints& e = d.endpoints;
+    for (const std::string* url : {&e.oauthToken, &e.dataApi, &e.changeQueries}) {
+        auto onOrigin = transport::onConfiguredOrigin(e.discovery, *url);
         if (!onOrigin || *onOrigin != *url) return std::nullopt;
     }
-    if (!d.dataUrl.ends_with('/') || !d.changeQueriesUrl.ends_with('/')) return std::nullopt;
+    if (!e.dataApi.ends_with('/') || !e.changeQueries.ends_with('/')) return std::nullopt;
     return d;
-}
-
-void assumeKept(Session& session, const StoredDiscovery& d) {
-    session.assumeEndpoints(Endpoints{.discovery = session.endpoints().discovery, .oauthToken = d.oauthUrl,
-                                      .dataApi = d.dataUrl, .changeQueries = d.changeQueriesUrl},
-                            d.dataModelVersion);
 }
 
 // Keeps what this process's session discovered for the next process, when
@@ -52,10 +46,9 @@ void assumeKept(Session& session, const StoredDiscovery& d) {
 void keepDiscovery(Database& db, const SyncConfig& config, const Session& session, std::optional<StoredDiscovery>& kept,
                    std::int64_t nowUnixMs) {
     if (!session.discovered()) return;
-    const Endpoints& e = session.endpoints();
-    StoredDiscovery d{config.baseUrl, config.route, e.oauthToken, e.dataApi, e.changeQueries, session.dataModelVersion(), nowUnixMs};
-    if (kept && kept->oauthUrl == d.oauthUrl && kept->dataUrl == d.dataUrl && kept->changeQueriesUrl == d.changeQueriesUrl &&
-        kept->dataModelVersion == d.dataModelVersion && nowUnixMs - kept->savedUnixMs < kDiscoveryResaveMs)
+    StoredDiscovery d{config.baseUrl, config.route, session.endpoints(), session.dataModelVersion(), nowUnixMs};
+    if (kept && kept->endpoints == d.endpoints && kept->dataModelVersion == d.dataModelVersion &&
+        nowUnixMs - kept->savedUnixMs < kDiscoveryResaveMs)
         return;
     if (saveDiscovery(db, d)) kept = std::move(d);
 }
@@ -580,7 +573,7 @@ PassReport SyncEngine::runOnePass(const PassProgressFn& progress) {
     // With the endpoints an earlier process discovered, nothing waits for the
     // discovery GET: the drain's first flight confirms them (docs/edfi.md, "Discovery").
     if (keptEndpoints) {
-        assumeKept(session, *keptEndpoints);
+        session.assumeEndpoints(keptEndpoints->endpoints, keptEndpoints->dataModelVersion);
     } else {
         auto found = session.discover();
         if (!found && found.error().kind == ApiError::Kind::Offline) return finish(PassResult::Offline, found.error().describe());

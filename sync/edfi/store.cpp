@@ -134,9 +134,10 @@ Result<std::optional<StoredDiscovery>> loadDiscovery(Database& db) {
     StoredDiscovery d;
     d.baseUrl = stmt->getText(0);
     d.route = stmt->getText(1);
-    d.oauthUrl = stmt->getText(2);
-    d.dataUrl = stmt->getText(3);
-    d.changeQueriesUrl = stmt->getText(4);
+    d.endpoints.discovery = Endpoints::defaults(d.baseUrl).discovery;
+    d.endpoints.oauthToken = stmt->getText(2);
+    d.endpoints.dataApi = stmt->getText(3);
+    d.endpoints.changeQueries = stmt->getText(4);
     d.dataModelVersion = stmt->getText(5);
     d.savedUnixMs = stmt->getInt(6);
     return std::optional<StoredDiscovery>(std::move(d));
@@ -150,7 +151,7 @@ Status saveDiscovery(Database& db, const StoredDiscovery& d) {
         "  data_url = excluded.data_url, change_queries_url = excluded.change_queries_url,"
         "  data_model_version = excluded.data_model_version, saved_unix_ms = excluded.saved_unix_ms;");
     if (!stmt) return fail(stmt.error());
-    stmt->bind(1, d.baseUrl).bind(2, d.route).bind(3, d.oauthUrl).bind(4, d.dataUrl).bind(5, d.changeQueriesUrl);
+    stmt->bind(1, d.baseUrl).bind(2, d.route).bind(3, d.endpoints.oauthToken).bind(4, d.endpoints.dataApi).bind(5, d.endpoints.changeQueries);
     stmt->bind(6, d.dataModelVersion).bind(7, d.savedUnixMs);
     return stmt->run();
 }

@@ -2,6 +2,7 @@
 // The Ed-Fi client's own tables (migration component "edfi"): change-query
 // cursors per resource and the last contact with the server. Kept apart from
 // the outbox's migrations so either can grow without touching the other.
+#include "sync/edfi/session.hpp"
 #include "sync/sqlite/database.hpp"
 
 #include <cstdint>
@@ -41,9 +42,7 @@ Status saveContact(Database& db, const ContactRecord& contact);
 struct StoredDiscovery {
     std::string baseUrl;
     std::string route;
-    std::string oauthUrl;
-    std::string dataUrl;
-    std::string changeQueriesUrl;
+    Endpoints endpoints;  // the discovery URL itself is the base URL's, not stored
     std::string dataModelVersion;
     std::int64_t savedUnixMs = 0;
 };

@@ -592,7 +592,7 @@ TEST_CASE("a pass keeps the server's endpoints for the next process, whose first
     REQUIRE(kept.ok());
     REQUIRE(kept->has_value());
     CHECK((*kept)->baseUrl == FakeEdfi::kBase);
-    CHECK((*kept)->dataUrl == std::string(FakeEdfi::kBase) + "/data/v3/");
+    CHECK((*kept)->endpoints.dataApi == std::string(FakeEdfi::kBase) + "/data/v3/");
     CHECK((*kept)->dataModelVersion == "5.1.0");
 
     SUBCASE("the next process asks once, in the drain's first flight, and for no token") {
@@ -613,23 +613,23 @@ TEST_CASE("a pass keeps the server's endpoints for the next process, whose first
     SUBCASE("a kept token URL the server has moved since: refused there, found by discovery, asked again at the new one") {
         std::filesystem::remove(dir.path / "token.json");
         StoredDiscovery stale = **kept;
-        stale.oauthUrl = std::string(FakeEdfi::kBase) + "/old/oauth/token";
+        stale.endpoints.oauthToken = std::string(FakeEdfi::kBase) + "/old/oauth/token";
         REQUIRE(saveDiscovery(kiosk.db, stale).ok());
         auto [log2, streamed2] = pass(5, 5);
         std::vector<std::string> tokenUrls;
         for (const auto& r : log2)
             if (r.url.find("/oauth/token") != std::string::npos) tokenUrls.push_back(r.url);
-        CHECK(tokenUrls == std::vector<std::string>{stale.oauthUrl, std::string(FakeEdfi::kBase) + "/oauth/token"});
-        CHECK(loadDiscovery(kiosk.db).value()->oauthUrl == std::string(FakeEdfi::kBase) + "/oauth/token");
+        CHECK(tokenUrls == std::vector<std::string>{stale.endpoints.oauthToken, std::string(FakeEdfi::kBase) + "/oauth/token"});
+        CHECK(loadDiscovery(kiosk.db).value()->endpoints.oauthToken == std::string(FakeEdfi::kBase) + "/oauth/token");
         CHECK(kiosk.counts().synced == 10);
     }
     SUBCASE("endpoints the server has moved since are replaced, and nothing is written to the old ones") {
         StoredDiscovery stale = **kept;
-        stale.dataUrl = std::string(FakeEdfi::kBase) + "/2025/data/v3/";
+        stale.endpoints.dataApi = std::string(FakeEdfi::kBase) + "/2025/data/v3/";
         REQUIRE(saveDiscovery(kiosk.db, stale).ok());
         auto [log2, streamed2] = pass(5, 5);
         for (const auto& r : log2) CHECK(r.url.find("/2025/") == std::string::npos);
-        CHECK(loadDiscovery(kiosk.db).value()->dataUrl == std::string(FakeEdfi::kBase) + "/data/v3/");
+        CHECK(loadDiscovery(kiosk.db).value()->endpoints.dataApi == std::string(FakeEdfi::kBase) + "/data/v3/");
         CHECK(kiosk.counts().synced == 10);
     }
     SUBCASE("endpoints kept for another base URL, or kept too long ago, are not used") {
@@ -637,15 +637,15 @@ TEST_CASE("a pass keeps the server's endpoints for the next process, whose first
         SUBCASE("another base URL") { other.baseUrl = "https://elsewhere.test/api"; }
         SUBCASE("eight days ago") { other.savedUnixMs -= 8LL * 24 * 3600 * 1000; }
         SUBCASE("a URL on another host (a damaged or altered file): no token goes there") {
-            other.dataUrl = "https://elsewhere.test/api/data/v3/";
+            other.endpoints.dataApi = "https://elsewhere.test/api/data/v3/";
         }
-        SUBCASE("a URL on another port") { other.oauthUrl = "https://edfi.test:8443/api/oauth/token"; }
+        SUBCASE("a URL on another port") { other.endpoints.oauthToken = "https://edfi.test:8443/api/oauth/token"; }
         REQUIRE(saveDiscovery(kiosk.db, other).ok());
         auto [log2, streamed2] = pass(5, 5);
         CHECK(discoveryGets(log2) == 1);
         CHECK(discoveryGets(streamed2) == 0);  // asked first, on its own
         for (const auto& r : log2) CHECK(r.url.starts_with(FakeEdfi::kBase));
         CHECK(loadDiscovery(kiosk.db).value()->baseUrl == FakeEdfi::kBase);
-        CHECK(loadDiscovery(kiosk.db).value()->dataUrl == std::string(FakeEdfi::kBase) + "/data/v3/");
+        CHECK(loadDiscovery(kiosk.db).value()->endpoints.dataApi == std::string(FakeEdfi::kBase) + "/data/v3/");
     }
 }

@@ -1207,7 +1207,7 @@ TEST_CASE("a second process uses the endpoints the first discovered: one discove
     REQUIRE(kept.ok());
     REQUIRE(kept->has_value());
     StoredDiscovery moved = **kept;
-    moved.dataUrl = site.proxyUrl() + "/2025/data/v3/";
+    moved.endpoints.dataApi = site.proxyUrl() + "/2025/data/v3/";
     REQUIRE(saveDiscovery(kiosk.db, moved).ok());
     auto second = pass(5, 5);
     INFO("second pass: " << nlohmann::json(second).dump());
@@ -1215,7 +1215,7 @@ TEST_CASE("a second process uses the endpoints the first discovered: one discove
     CHECK(countEntries(second, "POST /oauth/token", "") == 0);
     CHECK(countEntries(second, "POST /2025/", "") == 0);
     CHECK(countEntries(second, "DELETE /2025/", "") == 0);
-    CHECK(loadDiscovery(kiosk.db).value()->dataUrl == (*kept)->dataUrl);
+    CHECK(loadDiscovery(kiosk.db).value()->endpoints.dataApi == (*kept)->endpoints.dataApi);
 
     auto third = pass(10, 5);
     INFO("third pass: " << nlohmann::json(third).dump());
