@@ -53,6 +53,15 @@ void keepDiscovery(Database& db, const SyncConfig& config, const Session& sessio
     if (saveDiscovery(db, d)) kept = std::move(d);
 }
 
+// Until the server's own document is read, the session works with the
+// endpoints kept by an earlier process, or else the defaults (the token URL
+// the ODS/API has always had): a cold start's token request need not wait
+// for the discovery GET, which the drain's first flight asks.
+void assumeEndpoints(Session& session, const std::optional<StoredDiscovery>& kept) {
+    if (kept) session.assumeEndpoints(kept->endpoints, kept->dataModelVersion);
+    else session.assumeEndpoints(session.endpoints(), {});
+}
+
 constexpr std::int64_t kRateWindowMs = 10'000;
 constexpr std::int64_t kCountsRefreshMs = 500;
 constexpr std::int64_t kDrainCountsRefreshMs = 2'000;
@@ -282,6 +291,8 @@ void SyncEngine::run(sqlite::Database db) {
     ContactRecord contact;
     if (auto c = loadContact(db)) contact = *c;
     std::optional<StoredDiscovery> keptEndpoints = keptDiscovery(db, m_config, clock.unixMs());
+    assumeEndpoints(session, keptEndpoints);
+    bool firstLook = true;
     updateStatus([&](SyncStatus& s) {
         s.lastContactUnixMs = contact.lastSuccessUnixMs;
         s.clockOffsetMs = contact.clockOffsetMs;
@@ -380,7 +391,20 @@ void SyncEngine::run(sqlite::Database db) {
             // while the link is dead each look sends a fresh SYN; with the
             // discovery and a token held, reaching the server is enough.
             const std::int64_t lookStartedAt = now;
-            auto found = session.lookForServer();
+            ApiResult<void> found;
+            if (firstLook && session.endpointsProvisional() && !session.tokenAtHand()) {
+                // The process's first look, when a token must be asked for
+                // anyway, is that token request: a round trip sooner than the
+                // discovery GET and then the token (the drain's first flight
+                // confirms the endpoints). Only the first: a link that drops
+                // answers must not cost a token per look (15 live per client).
+                auto token = session.tokenAtAssumedEndpoints(transport::ConnectWait::Probe);
+                if (!token && (token.error().kind == ApiError::Kind::Offline || token.error().kind == ApiError::Kind::Cancelled))
+                    found = fail(token.error());
+            } else {
+                found = session.lookForServer();
+            }
+            firstLook = false;
             if (!found && found.error().kind == ApiError::Kind::Cancelled) break;
             if (!found && found.error().kind == ApiError::Kind::Offline) {
                 unreachable(Connection::Offline, found.error(), lookStartedAt);
@@ -446,6 +470,7 @@ void SyncEngine::run(sqlite::Database db) {
             continue;
         }
         account(*round);
+        keepDiscovery(db, m_config, session, keptEndpoints, clock.unixMs());  // the drain may have confirmed assumed endpoints
         if (round->offline()) {
             unreachable(Connection::Offline, ApiError{ApiError::Kind::Offline, std::nullopt,
                                                       round->linkDown ? transport::kCurlTimedOut : 0, round->lastCause.value_or(""), std::nullopt});
@@ -570,33 +595,22 @@ PassReport SyncEngine::runOnePass(const PassProgressFn& progress) {
 
     p.phase = PassProgress::Phase::Connecting;
     tell();
-    // With the endpoints an earlier process discovered, nothing waits for the
-    // discovery GET: the drain's first flight confirms them (docs/edfi.md, "Discovery").
-    if (keptEndpoints) {
-        session.assumeEndpoints(keptEndpoints->endpoints, keptEndpoints->dataModelVersion);
-    } else {
-        auto found = session.discover();
-        if (!found && found.error().kind == ApiError::Kind::Offline) return finish(PassResult::Offline, found.error().describe());
-    }
-    auto token = session.token();
-    if (!token && session.endpointsProvisional() && token.error().kind != ApiError::Kind::Offline &&
-        token.error().kind != ApiError::Kind::Cancelled) {
-        // The kept token endpoint may have moved: ask where it is now, and once more there.
-        const std::string keptTokenUrl = session.endpoints().oauthToken;
-        auto found = session.discover();
-        if (!found && found.error().kind == ApiError::Kind::Offline) return finish(PassResult::Offline, found.error().describe());
-        if (session.endpoints().oauthToken != keptTokenUrl) {
-            session.clearBackoff();
-            token = session.token();
-        }
-    }
+    // Nothing waits for the discovery GET: the endpoints an earlier process
+    // discovered, or else the defaults, are assumed, and the drain's first
+    // flight confirms them (docs/edfi.md, "Discovery").
+    assumeEndpoints(session, keptEndpoints);
+    auto token = session.tokenAtAssumedEndpoints();
     if (!token) return finish(failureResult(token.error()), token.error().describe());
     // Best effort: on failure those rows go at their own retry time, later, not lost.
     (void)outbox::expediteNoResponseRetries(*db, clock.unixMs());
     ContactRecord contact;
     if (auto c = loadContact(*db)) contact = *c;
     contact.lastSuccessUnixMs = clock.unixMs();
-    contact.dataModelVersion = session.dataModelVersion();
+    // The version is the confirmed document's (assumed endpoints may have none yet).
+    auto keepPassContact = [&] {
+        if (!session.dataModelVersion().empty()) contact.dataModelVersion = session.dataModelVersion();
+        keepContact(*db, contact);
+    };
 
     // Everything due when the pass began; rows retried during the pass wait for the worker.
     const std::int64_t passStart = clock.unixMs();
@@ -622,7 +636,7 @@ PassReport SyncEngine::runOnePass(const PassProgressFn& progress) {
     for (;;) {
         auto round = uploader.drain(*db, drainOptions);
         if (!round) {
-            keepContact(*db, contact);
+            keepPassContact();
             return finish(failureResult(round.error()), round.error().describe());
         }
         account(*round);
@@ -631,7 +645,7 @@ PassReport SyncEngine::runOnePass(const PassProgressFn& progress) {
         before.retried += round->retried;
         before.attention += round->attention;
         if (round->offline()) {
-            keepContact(*db, contact);
+            keepPassContact();
             return finish(PassResult::Offline, round->lastCause.value_or("the server stopped answering"));
         }
         // A drain ends when nothing more is due; another one only says why
@@ -649,14 +663,14 @@ PassReport SyncEngine::runOnePass(const PassProgressFn& progress) {
         });
         p.resource = {};
         if (!pulled) {
-            keepContact(*db, contact);
+            keepPassContact();
             return finish(downloadResult(pulled.error()), "download: " + pulled.error().describe());
         }
         report.pull = *pulled;
         if (pulled->complete()) {
             contact.lastPullUnixMs = clock.unixMs();
         } else {
-            keepContact(*db, contact);
+            keepPassContact();
             std::optional<ApiError> problem = pulled->stoppedBy;
             for (const ResourcePull& r : pulled->resources)
                 if (!problem && r.error) problem = r.error;
@@ -664,7 +678,7 @@ PassReport SyncEngine::runOnePass(const PassProgressFn& progress) {
             return finish(forced, problem ? "download: " + problem->describe() : std::string("download incomplete"));
         }
     }
-    keepContact(*db, contact);
+    keepPassContact();
     return finish(std::nullopt, lastCause.value_or(""));
 }
 

@@ -288,7 +288,27 @@ ApiError Session::tokenFailure(ApiError error) {
     return error;
 }
 
-ApiResult<std::string> Session::token() {
+bool Session::tokenAtHand() {
+    if (!m_token.empty() && m_clock.steadyMs() < m_tokenValidUntilSteadyMs) return true;
+    return takeStoredToken();
+}
+
+ApiResult<std::string> Session::tokenAtAssumedEndpoints(transport::ConnectWait connectWait) {
+    auto token = this->token(connectWait);
+    if (token || !m_provisional || token.error().kind == ApiError::Kind::Offline || token.error().kind == ApiError::Kind::Cancelled)
+        return token;
+    // The assumed token endpoint may not be the server's (moved since it was
+    // kept, or never the default): ask where it is, and once more there.
+    const std::string tried = m_endpoints.oauthToken;
+    auto found = discover(connectWait);
+    if (!found && (found.error().kind == ApiError::Kind::Offline || found.error().kind == ApiError::Kind::Cancelled))
+        return fail(found.error());
+    if (m_endpoints.oauthToken == tried) return token;
+    clearBackoff();
+    return this->token(connectWait);
+}
+
+ApiResult<std::string> Session::token(transport::ConnectWait connectWait) {
     const std::int64_t now = m_clock.steadyMs();
     if (!m_token.empty() && now < m_tokenValidUntilSteadyMs) return m_token;
     if (m_lastTokenError && now < m_tokenRetryAtSteadyMs) return fail(*m_lastTokenError);
@@ -298,6 +318,7 @@ ApiResult<std::string> Session::token() {
     transport::Request request;
     request.method = transport::Method::Post;
     request.url = m_endpoints.oauthToken;
+    request.connectWait = connectWait;
     request.headers.push_back({"Authorization", m_basicAuth});
     request.headers.push_back({"Content-Type", "application/x-www-form-urlencoded"});
     request.headers.push_back({"Accept", "application/json"});

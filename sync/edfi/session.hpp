@@ -156,7 +156,15 @@ public:
     Confirmation confirm(const transport::Outcome& outcome);
 
     // A valid access token, from the cache when it has time left.
-    ApiResult<std::string> token();
+    ApiResult<std::string> token(transport::ConnectWait connectWait = transport::ConnectWait::Full);
+    // A token while the endpoints are assumed (kept, or the defaults): asked
+    // at the assumed token URL; one that refuses it (or answers anything but a
+    // token) asks the discovery GET, and the token once more if the document
+    // names another token URL (docs/edfi.md, "Discovery"). Else as token().
+    ApiResult<std::string> tokenAtAssumedEndpoints(transport::ConnectWait connectWait = transport::ConnectWait::Full);
+    // A token with time left is at hand (cached, or kept by another process):
+    // token() would ask the network for nothing.
+    bool tokenAtHand();
     // Whether `token` is the cached token and still has time left (no network).
     bool tokenStillValid(std::string_view token) const;
     // A data call using `tokenUsed` was answered 401: forget that token so

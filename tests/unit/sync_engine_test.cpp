@@ -482,10 +482,14 @@ TEST_CASE("back from silence with the discovery and a live token held: a look th
     });
     const auto& log = o.log;
     CHECK(o.connection == SyncStatus::Connection::Online);
-    // The cold start's look had neither a discovery nor a token: it asked for the whole answer.
-    REQUIRE_FALSE(log.empty());
-    REQUIRE(o.isLook(log.front()));
-    CHECK(log.front().doneWhen == transport::DoneWhen::Answered);
+    // The cold start had neither a discovery nor a token: its look was the
+    // token request (with the short connection wait), and the discovery GET
+    // came first in the drain's first flight, a whole answer.
+    REQUIRE(log.size() >= 2);
+    CHECK(Outage::isToken(log[0]));
+    CHECK(log[0].connectWait == transport::ConnectWait::Probe);
+    REQUIRE(o.isLook(log[1]));
+    CHECK(log[1].doneWhen == transport::DoneWhen::Answered);
     // Four looks into the outage, each a probe that needs only to reach the server.
     REQUIRE(o.looks.size() == 4);
     for (std::size_t i : o.looks) {
@@ -583,10 +587,14 @@ TEST_CASE("a pass keeps the server's endpoints for the next process, whose first
         return std::pair{seen.log(), seen.streamLog()};
     };
 
-    // The day's first pass: the discovery GET on its own, then a token.
+    // The day's first pass: a token at the default token URL first, then the
+    // discovery GET leading the drain's first flight.
     auto [log1, streamed1] = pass(0, 5);
+    REQUIRE_FALSE(log1.empty());
+    CHECK(log1.front().url == std::string(FakeEdfi::kBase) + "/oauth/token");
     CHECK(discoveryGets(log1) == 1);
-    CHECK(discoveryGets(streamed1) == 0);
+    REQUIRE_FALSE(streamed1.empty());
+    CHECK(discoveryGets({streamed1.front()}) == 1);
     CHECK(tokenPosts(log1) == 1);
     auto kept = loadDiscovery(kiosk.db);
     REQUIRE(kept.ok());
@@ -642,10 +650,105 @@ TEST_CASE("a pass keeps the server's endpoints for the next process, whose first
         SUBCASE("a URL on another port") { other.endpoints.oauthToken = "https://edfi.test:8443/api/oauth/token"; }
         REQUIRE(saveDiscovery(kiosk.db, other).ok());
         auto [log2, streamed2] = pass(5, 5);
+        // The defaults are assumed instead, as on a first pass.
         CHECK(discoveryGets(log2) == 1);
-        CHECK(discoveryGets(streamed2) == 0);  // asked first, on its own
+        REQUIRE_FALSE(streamed2.empty());
+        CHECK(discoveryGets({streamed2.front()}) == 1);
         for (const auto& r : log2) CHECK(r.url.starts_with(FakeEdfi::kBase));
         CHECK(loadDiscovery(kiosk.db).value()->baseUrl == FakeEdfi::kBase);
         CHECK(loadDiscovery(kiosk.db).value()->endpoints.dataApi == std::string(FakeEdfi::kBase) + "/data/v3/");
     }
 }
+
+TEST_CASE("a server whose token endpoint is not the default: the first pass's token request finds it by discovery, and the next pass asks there") {
+    TempDir dir;
+    auto file = dir.path / "kiosk.db";
+    Kiosk kiosk(file);
+    FakeEdfi server;
+    server.tokenPath = "/connect/token";
+    const std::string defaultUrl = std::string(FakeEdfi::kBase) + "/oauth/token";
+    const std::string serverUrl = std::string(FakeEdfi::kBase) + "/connect/token";
+    SyncConfig config = testConfig();
+    auto pass = [&](int first) {
+        for (int i = first; i < first + 3; ++i) kiosk.write("k" + std::to_string(i), 1);
+        auto http = std::make_unique<FakeHttp>(server.handler());
+        FakeHttp& seen = *http;
+        SyncEngine engine(config, file, nullptr, std::move(http));
+        CHECK(engine.runOnePass().result == PassResult::AllSynced);
+        std::vector<std::string> urls;
+        for (const auto& r : seen.log())
+            if (r.method != transport::Method::Get || r.url == std::string(FakeEdfi::kBase) + "/") urls.push_back(r.url);
+        return urls;
+    };
+    // The default token URL answers 404: the discovery GET, then the token where it says.
+    auto first = pass(0);
+    REQUIRE(first.size() >= 3);
+    CHECK(first[0] == defaultUrl);
+    CHECK(first[1] == std::string(FakeEdfi::kBase) + "/");
+    CHECK(first[2] == serverUrl);
+    CHECK(std::count(first.begin(), first.end(), defaultUrl) == 1);
+    CHECK(kiosk.counts().synced == 3);
+    // The next process (no token kept) asks at the kept token URL straight away.
+    auto second = pass(3);
+    REQUIRE_FALSE(second.empty());
+    CHECK(second.front() == serverUrl);
+    CHECK(std::count(second.begin(), second.end(), defaultUrl) == 0);
+    CHECK(kiosk.counts().synced == 6);
+}
+
+TEST_CASE("the worker's first look is the token request when it needs one, and after it goes unanswered the looks are discovery GETs") {
+    TempDir dir;
+    auto file = dir.path / "kiosk.db";
+    Kiosk kiosk(file);
+    FakeEdfi server;
+    const std::string discovery = std::string(FakeEdfi::kBase) + "/";
+    auto isToken = [](const transport::Request& r) { return r.url.find("/oauth/token") != std::string::npos; };
+    SyncConfig config = testConfig();
+    config.linkProbeInterval = 10ms;
+
+    SUBCASE("the link is there: token, then the drain led by the discovery GET") {
+        kiosk.write("k0", 1);
+        auto http = std::make_unique<FakeHttp>(server.handler());
+        FakeHttp& wire = *http;
+        SyncEngine engine(config, file, nullptr, std::move(http));
+        REQUIRE(engine.start().ok());
+        REQUIRE(eventually([&] { return kiosk.counts().synced == 1; }));
+        engine.stop();
+        auto log = wire.log();
+        REQUIRE(log.size() >= 3);
+        CHECK(isToken(log[0]));
+        CHECK(log[0].connectWait == transport::ConnectWait::Probe);
+        CHECK(log[1].url == discovery);
+        CHECK(std::count_if(log.begin(), log.end(), [&](const auto& r) { return r.url == discovery; }) == 1);
+        // What the drain confirmed is kept for the next process.
+        auto kept = loadDiscovery(kiosk.db);
+        REQUIRE(kept.ok());
+        REQUIRE(kept->has_value());
+        CHECK((*kept)->endpoints.oauthToken == std::string(FakeEdfi::kBase) + "/oauth/token");
+    }
+    SUBCASE("silent at first: one token request, then looks by discovery GET until the link answers") {
+        std::atomic<int> unanswered{0};
+        server.before = [&](const transport::Request&) -> std::optional<transport::Outcome> {
+            if (unanswered.load() >= 3) return std::nullopt;
+            ++unanswered;
+            return noAnswer(transport::FailureKind::Timeout, transport::kCurlTimedOut);
+        };
+        kiosk.write("k0", 1);
+        auto http = std::make_unique<FakeHttp>(server.handler());
+        FakeHttp& wire = *http;
+        SyncEngine engine(config, file, nullptr, std::move(http));
+        REQUIRE(engine.start().ok());
+        REQUIRE(eventually([&] { return kiosk.counts().synced == 1; }));
+        engine.stop();
+        auto log = wire.log();
+        REQUIRE(log.size() >= 4);
+        CHECK(isToken(log[0]));
+        // The next looks are discovery GETs; the token is asked only after one was answered.
+        CHECK(log[1].url == discovery);
+        CHECK(log[2].url == discovery);
+        CHECK(log[3].url == discovery);
+        CHECK(std::count_if(log.begin(), log.end(), isToken) == 2);
+        CHECK(server.tokensIssued() == 1);
+    }
+}
+

@@ -209,6 +209,7 @@ public:
     std::int64_t dateSkewMs = 0;
 
     bool rejectCredentials = false;
+    std::string tokenPath = "/oauth/token";  // ODS/API 8 names /connect/token in its discovery document
     std::int64_t tokenLifetimeSeconds = 1800;
     int maxLiveTokens = 15;
 
@@ -333,12 +334,12 @@ private:
             nlohmann::json d{{"version", "7.2"},
                              {"dataModels", {{{"name", "Ed-Fi"}, {"version", "5.1.0"}}}},
                              {"urls",
-                              {{"oauth", std::string(kBase) + "/oauth/token"},
+                              {{"oauth", std::string(kBase) + tokenPath},
                                {"dataManagementApi", std::string(kBase) + "/data/v3/"},
                                {"changeQueries", std::string(kBase) + "/changeQueries/v1/"}}}};
             return respond(200, d.dump());
         }
-        if (path == "/oauth/token") {
+        if (path == tokenPath) {
             if (rejectCredentials) return respond(401, R"({"error":"invalid_client"})");
             if (static_cast<int>(m_tokens.size()) >= maxLiveTokens)
                 return problem(429, "urn:ed-fi:api:security:authentication:too-many-tokens", "too many tokens");
