@@ -7,7 +7,8 @@
 # 256 kbit/s with 600 ms) it prints:
 #   - the drain of 300 StudentAssessments against (bytes ÷ bandwidth + 1 RTT):
 #     a pass with the token kept from an earlier pass, and the day's first
-#     pass (cold: discovery and a token first)
+#     pass (cold: nothing kept; a token at the default token URL, then the
+#     discovery GET beside the write guard's questions)
 #   - bytes on the wire per record, up and down (the veth's own counters)
 #   - "offline" after a 30 s cut mid-drain, the first record stored after the
 #     link returns, and the running kiosk's drain of what was left then
@@ -178,7 +179,7 @@ print(f'{int(ms)/1000:.2f}s/{ideal:.2f}s={int(ms)/1000/ideal:.2f}x({left})')" "$
     "$(python3 -c "print(f'{int(\"${off_ms:-0}\")/1000:.1f}')")" "$(python3 -c "print(f'{int(\"${first_ms:-0}\")/1000:.2f} s')")" "$goal" "$after" "$dls" "h$http/$conns/$window"
   cat "$work/outage.out" > "$work/last-outage.txt"
 done
-printf '\ndrain: a pass after an earlier one (the kiosk keeps its token in a file and the endpoints it discovered in its database); cold: the first pass (discovery and a token asked first).\n'
+printf '\ndrain: a pass after an earlier one (the kiosk keeps its token in a file and the endpoints it discovered in its database); cold: the first pass (nothing kept: a token at the default token URL, then the discovery GET in the first flight).\n'
 printf 'goals: ratio <= 1.5x; up+down <= 700 B/record; offline shown <= 10 s after the cut; first record after the return <= 2 RTT + the TLS handshake (2 RTT); 0/0/0 (cold drain + drain + outage run)\n'
 printf 'after_return: the running kiosk (discovery and token held) draining what was left when the link came back: time from the return / (those bytes / bandwidth + 1 RTT) = ratio (records left).\n'
 printf 'offline_s: from the cut to "offline" on the status; first_after: from the link coming back to the first record acknowledged.\n'
