@@ -1,6 +1,8 @@
 // bench_backlog: a kiosk that was offline for a long time drains its outbox.
 //
-//   bench_backlog prepare DIR [records=100000] [students=1000]
+//   bench_backlog prepare DIR [records=100000] [students=1000] [first_session=1]
+//     (a later first session: other records of the same assessments and school,
+//     as a later day's sittings would be)
 //     A kiosk store DIR/backlog.db whose outbox holds `records`
 //     studentAssessments (real mapping: checked in, out, accommodations), the
 //     same bodies one per line in DIR/bodies.jsonl (for wrk), and
@@ -22,6 +24,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <thread>
@@ -37,7 +40,7 @@ int fail(const std::string& what) {
     return 1;
 }
 
-int prepare(const std::filesystem::path& dir, int records, int students) {
+int prepare(const std::filesystem::path& dir, int records, int students, int firstSession) {
     std::filesystem::create_directories(dir);
     const auto file = dir / "backlog.db";
     for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(file.string() + suffix);
@@ -61,12 +64,12 @@ int prepare(const std::filesystem::path& dir, int records, int students) {
     std::int64_t seq = 0;
     for (int k = 0; k < sessions && seq < records; ++k) {
         domain::SessionInfo session;
-        session.sessionId = "BENCH-2026-WK-" + std::to_string(k + 1);
+        session.sessionId = "BENCH-2026-WK-" + std::to_string(k + firstSession);
         session.assessmentIdentifier = k % 2 ? "WK-APPLIED-MATH" : "WK-WORKPLACE-DOCS";
         session.assessmentNamespace = "uri://testsite.example.org/assessment";
         session.assigningEdOrgId = 255901;
         session.schoolId = 255901001;
-        session.scheduledStart = start + std::chrono::hours{24 * k};
+        session.scheduledStart = start + std::chrono::hours{24 * (k + firstSession - 1)};
         for (int i = 0; i < students && seq < records; ++i) {
             char id[16];
             std::snprintf(id, sizeof id, "B%06d", i + 1);
@@ -158,8 +161,9 @@ int drain(const std::filesystem::path& dir, const std::string& baseUrl, const st
 int main(int argc, char** argv) {
     const std::string mode = argc > 1 ? argv[1] : "";
     if (mode == "prepare" && argc >= 3)
-        return prepare(argv[2], argc > 3 ? std::atoi(argv[3]) : 100000, argc > 4 ? std::atoi(argv[4]) : 1000);
+        return prepare(argv[2], argc > 3 ? std::atoi(argv[3]) : 100000, argc > 4 ? std::atoi(argv[4]) : 1000,
+                       argc > 5 ? std::max(1, std::atoi(argv[5])) : 1);
     if (mode == "drain" && argc == 5) return drain(argv[2], argv[3], argv[4]);
-    std::fprintf(stderr, "usage: bench_backlog prepare DIR [records] [students] | drain DIR BASE_URL CA_PEM\n");
+    std::fprintf(stderr, "usage: bench_backlog prepare DIR [records] [students] [first_session] | drain DIR BASE_URL CA_PEM\n");
     return 2;
 }
