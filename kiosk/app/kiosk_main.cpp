@@ -245,10 +245,14 @@ int main(int argc, char** argv) {
     bool damageShown = false;
 
     // Render on demand: after input, a few frames let ImGui settle; idle, the
-    // loop wakes four times a second to check for a stop and redraws once a
-    // second for the clock and the outbox count.
+    // loop wakes four times a second to check for a stop and redraws every
+    // few seconds for the clock and the outbox count. While only an action or
+    // a view is on its way, the loop sleeps until its answer wakes it (each
+    // posts an empty event): a redraw per turn would take a core from the
+    // very threads it waits for on a software renderer.
     using Clock = std::chrono::steady_clock;
     int settleFrames = 3;
+    bool awaitingWorkers = false;
     kiosk::app::FocusHold focusHold;
     auto lastFrame = Clock::now() - std::chrono::seconds(2);
     auto lastInput = Clock::now(), lastCheckpoint = Clock::now();
@@ -279,11 +283,15 @@ int main(int argc, char** argv) {
             }
         }
         auto before = Clock::now();
+        // Awaiting workers, a short wait all the same: a wake-up lost between
+        // the check and the wait costs 50 ms, not an idle turn.
+        const auto wait = awaitingWorkers ? std::chrono::milliseconds(50) : std::chrono::milliseconds(250);
         if (settleFrames > 0) glfwPollEvents();
-        else glfwWaitEventsTimeout(0.25);
-        bool woke = Clock::now() - before < std::chrono::milliseconds(240);
+        else glfwWaitEventsTimeout(std::chrono::duration<double>(wait).count());
+        bool woke = Clock::now() - before < wait - std::chrono::milliseconds(10);
         if ((woke || kiosk::app::inputPending()) && settleFrames == 0) settleFrames = 3;
         if (woke) lastInput = Clock::now();
+        if (awaitingWorkers && !ui.viewPending() && !actions.busy()) settleFrames = std::max(settleFrames, 1);
         // Idle for 2 s: copy the WAL into the database (passive: it never
         // blocks the sync thread), at most every 10 s.
         if (!damageShown && settleFrames == 0 && !actions.busy() && Clock::now() - lastInput > std::chrono::seconds(2) &&
@@ -341,9 +349,11 @@ int main(int argc, char** argv) {
         }
         if (settleFrames > 0) --settleFrames;
         ++frames;
-        // Until the new view or answer is drawn, and focus has landed.
-        if (ui.viewPending() || actions.busy() || focusHold.wantsAnotherFrame(ui.focusLanding())) settleFrames = std::max(settleFrames, 1);
-        if (idleFile && settleFrames == 0 && !kiosk::app::inputPending()) {
+        // Until focus has landed; and (woken by their answer) until the new
+        // view or answer is drawn.
+        if (focusHold.wantsAnotherFrame(ui.focusLanding())) settleFrames = std::max(settleFrames, 1);
+        awaitingWorkers = ui.viewPending() || actions.busy();
+        if (idleFile && settleFrames == 0 && !awaitingWorkers && !kiosk::app::inputPending()) {
             // Settled: every key taken and drawn. Written when something changed.
             kiosk::app::IdleState now{kiosk::app::inputEventsTaken(), kiosk::app::charactersTaken(), title};
             if (idleSaid != now) {
