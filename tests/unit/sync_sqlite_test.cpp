@@ -188,6 +188,52 @@ TEST_CASE("outbox: an acknowledgement marks only the version that was sent") {
     CHECK(counts->synced == 1);
 }
 
+TEST_CASE("outbox: the counts read only the waiting rows, and agree with a count of every row") {
+    auto db = sqlite::Database::openInMemory();
+    REQUIRE(db.ok());
+    REQUIRE(outbox::migrate(*db).ok());
+    // Rows in every state: synced, pending, in flight, needing attention, and
+    // synced once but changed since.
+    for (int i = 0; i < 40; ++i)
+        REQUIRE(outbox::put(*db, i % 3 ? "studentAssessments" : "studentProgramEvaluations", "k" + std::to_string(i), "{}", i + 1).ok());
+    auto claims = outbox::claimDue(*db, 0, 25);
+    REQUIRE(claims.ok());
+    REQUIRE(claims->size() == 25);
+    for (int i = 0; i < 15; ++i) REQUIRE(outbox::acknowledge(*db, (*claims)[i].resource, (*claims)[i].naturalKey, 1).ok());
+    for (int i = 15; i < 19; ++i)
+        REQUIRE(outbox::needsAttention(*db, (*claims)[i].resource, (*claims)[i].naturalKey, 1, 400, "refused").ok());
+    REQUIRE(outbox::put(*db, (*claims)[0].resource, (*claims)[0].naturalKey, R"({"v":2})", 41).ok());
+
+    auto counts = outbox::counts(*db);
+    REQUIRE(counts.ok());
+    CHECK(counts->synced == 14);
+    CHECK(counts->needsAttention == 4);
+    CHECK(counts->inFlight == 6);
+    CHECK(counts->pending == 40 - 14 - 4);
+    CHECK_FALSE(counts->oldestWaitingSince.empty());
+    // The same as the count per resource, which reads every row.
+    auto byResource = outbox::countsByResource(*db);
+    REQUIRE(byResource.ok());
+    outbox::Counts sum;
+    for (const auto& [resource, c] : *byResource) {
+        sum.synced += c.synced;
+        sum.pending += c.pending;
+        sum.inFlight += c.inFlight;
+        sum.needsAttention += c.needsAttention;
+    }
+    CHECK(sum.synced == counts->synced);
+    CHECK(sum.pending == counts->pending);
+    CHECK(sum.inFlight == counts->inFlight);
+    CHECK(sum.needsAttention == counts->needsAttention);
+
+    // What the read model asks on every view: the queue's partial index, never every row's page.
+    auto plan = db->prepare("EXPLAIN QUERY PLAN SELECT count(*) FROM outbox WHERE (local_version > synced_version);");
+    REQUIRE(plan.ok());
+    std::string steps;
+    while (plan->step().value_or(false)) steps += plan->getText(3) + "\n";
+    CHECK(steps.find("outbox_queue") != std::string::npos);
+}
+
 TEST_CASE("outbox: a permanent refusal needs attention and does not block others") {
     auto db = sqlite::Database::openInMemory();
     REQUIRE(outbox::migrate(*db).ok());
