@@ -1,6 +1,7 @@
 #include "sync/site/connection.hpp"
 
 #include "sync/site/nats_handles.hpp"
+#include "sync/site/tls_serialise.hpp"
 
 #include <nats/nats.h>
 
@@ -102,6 +103,7 @@ Result<std::unique_ptr<SiteConnection>> SiteConnection::connect(const SiteLogCon
     }
     if (s != NATS_OK) return fail(natsError(s, 0, "setting connection options"));
 
+    keepTlsSerialised();  // libnats's TLS calls go through its lock (tls_serialise.cpp)
     s = natsConnection_Connect(&h.nc, h.opts);
     if (s != NATS_OK) {
         h.nc = nullptr;

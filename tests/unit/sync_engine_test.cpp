@@ -705,8 +705,8 @@ TEST_CASE("the worker's first look is the token request when it needs one, and a
     auto isToken = [](const transport::Request& r) { return r.url.find("/oauth/token") != std::string::npos; };
     SyncConfig config = testConfig();
     config.linkProbeInterval = 10ms;
-
-    SUBCASE("the link is there: token, then the drain led by the discovery GET") {
+    // A worker starts, syncs one record and stops: what went on the wire.
+    auto runWorker = [&] {
         kiosk.write("k0", 1);
         auto http = std::make_unique<FakeHttp>(server.handler());
         FakeHttp& wire = *http;
@@ -714,7 +714,11 @@ TEST_CASE("the worker's first look is the token request when it needs one, and a
         REQUIRE(engine.start().ok());
         REQUIRE(eventually([&] { return kiosk.counts().synced == 1; }));
         engine.stop();
-        auto log = wire.log();
+        return wire.log();
+    };
+
+    SUBCASE("the link is there: token, then the drain led by the discovery GET") {
+        auto log = runWorker();
         REQUIRE(log.size() >= 3);
         CHECK(isToken(log[0]));
         CHECK(log[0].connectWait == transport::ConnectWait::Probe);
@@ -733,14 +737,7 @@ TEST_CASE("the worker's first look is the token request when it needs one, and a
             ++unanswered;
             return noAnswer(transport::FailureKind::Timeout, transport::kCurlTimedOut);
         };
-        kiosk.write("k0", 1);
-        auto http = std::make_unique<FakeHttp>(server.handler());
-        FakeHttp& wire = *http;
-        SyncEngine engine(config, file, nullptr, std::move(http));
-        REQUIRE(engine.start().ok());
-        REQUIRE(eventually([&] { return kiosk.counts().synced == 1; }));
-        engine.stop();
-        auto log = wire.log();
+        auto log = runWorker();
         REQUIRE(log.size() >= 4);
         CHECK(isToken(log[0]));
         // The next looks are discovery GETs; the token is asked only after one was answered.
