@@ -233,6 +233,21 @@ std::string rememberUnanswered(const std::vector<std::string>& kept, std::string
 
 Result<std::int64_t> put(Database& db, std::string_view resource, std::string_view naturalKey, std::string_view json,
                          std::int64_t seq, std::string_view identityJson) {
+    // A body the row held that was never acknowledged from here may reach the
+    // state all the same: another machine of the site held the uploader lease
+    // and sent it, and was gone before its acknowledgement reached the site
+    // log. So it is kept with the bodies that may land unseen, and the write
+    // guard knows it for the site's own (docs/edfi.md, "Writers").
+    std::optional<std::string> held;
+    {
+        auto old = db.prepare("SELECT body, unanswered_bodies FROM outbox WHERE resource = ?1 AND natural_key = ?2"
+                              " AND op = 'upsert' AND local_version > synced_version;");
+        if (!old) return fail(old.error());
+        old->bind(1, resource).bind(2, naturalKey);
+        auto row = old->step();
+        if (!row) return fail(row.error());
+        if (*row && old->getText(0) != json) held = rememberUnanswered(unansweredList(old->getOptionalText(1)), old->getText(0));
+    }
     // first_queued_at restarts only when the row goes from synced to waiting.
     auto stmt = db.prepare(std::string(
         "INSERT INTO outbox (resource, natural_key, body, local_version, seq, first_queued_at, updated_at, identity)"
@@ -247,7 +262,8 @@ Result<std::int64_t> put(Database& db, std::string_view resource, std::string_vi
         "  updated_at = excluded.updated_at,"
         "  next_attempt_at = 0,"
         "  attention_version = NULL,"
-        "  op = 'upsert'"
+        "  op = 'upsert',"
+        "  unanswered_bodies = coalesce(?6, outbox.unanswered_bodies)"
         // The same body again (a rebuild that changed nothing) is no new
         // version: nothing to send, and a row the site's news settled stays so.
         " WHERE NOT (outbox.op = 'upsert' AND outbox.body = excluded.body)"
@@ -256,6 +272,8 @@ Result<std::int64_t> put(Database& db, std::string_view resource, std::string_vi
     stmt->bind(1, resource).bind(2, naturalKey).bind(3, json).bind(4, seq);
     if (identityJson.empty()) stmt->bind(5, nullptr);
     else stmt->bind(5, identityJson);
+    if (held) stmt->bind(6, *held);
+    else stmt->bind(6, nullptr);
     auto row = stmt->step();
     if (!row) return fail(row.error());
     if (!*row) {

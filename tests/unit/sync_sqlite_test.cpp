@@ -234,6 +234,28 @@ TEST_CASE("outbox: the counts read only the waiting rows, and agree with a count
     CHECK(steps.find("outbox_queue") != std::string::npos);
 }
 
+TEST_CASE("outbox: a body replaced before any acknowledgement is kept among those that may reach the state unseen") {
+    auto db = sqlite::Database::openInMemory();
+    REQUIRE(db.ok());
+    REQUIRE(outbox::migrate(*db).ok());
+    REQUIRE(outbox::put(*db, "r", "k", R"({"v":1})", 1).ok());
+    REQUIRE(outbox::put(*db, "r", "k", R"({"v":1})", 2).ok());  // the same body: nothing held
+    auto claims = outbox::claimDue(*db, 0, 10);
+    REQUIRE(claims->size() == 1);
+    CHECK((*claims)[0].unansweredBodies.empty());
+    REQUIRE(outbox::releaseInFlight(*db).ok());
+    REQUIRE(outbox::put(*db, "r", "k", R"({"v":2})", 3).ok());
+    claims = outbox::claimDue(*db, 0, 10);
+    REQUIRE(claims->size() == 1);
+    CHECK((*claims)[0].unansweredBodies == std::vector<std::string>{R"({"v":1})"});
+    // An acknowledged body is the state's, known here: not held as unseen.
+    REQUIRE(outbox::acknowledge(*db, "r", "k", (*claims)[0].version).ok());
+    REQUIRE(outbox::put(*db, "r", "k", R"({"v":3})", 4).ok());
+    claims = outbox::claimDue(*db, 0, 10);
+    REQUIRE(claims->size() == 1);
+    CHECK((*claims)[0].unansweredBodies == std::vector<std::string>{R"({"v":1})"});
+}
+
 TEST_CASE("outbox: a permanent refusal needs attention and does not block others") {
     auto db = sqlite::Database::openInMemory();
     REQUIRE(outbox::migrate(*db).ok());

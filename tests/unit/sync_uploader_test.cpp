@@ -994,6 +994,26 @@ TEST_CASE("a resend after a lost answer replaces this kiosk's own earlier versio
     CHECK(rig.status("k").state == outbox::State::Synced);
 }
 
+TEST_CASE("a version this kiosk held, which another machine of the site sent before it was gone, is the site's own: replaced, guarded by the ETag read") {
+    Rig rig;
+    rig.putGuarded("k", 1);
+    rig.putGuarded("k", 2);  // changed here before any acknowledgement
+    // The site's earlier uploader POSTed v1 and was killed before its
+    // acknowledgement reached the site log: the state holds v1, nobody here knows.
+    rig.server.writeAsOther("studentAssessments", "k", {{"naturalKey", "k"}, {"v", 1}});
+    auto r = rig.round();
+    CHECK(r.attention == 0);
+    CHECK(r.synced == 1);
+    CHECK(rig.server.stored("studentAssessments", "k")->at("v") == 2);
+    CHECK(rig.status("k").state == outbox::State::Synced);
+    // A version this kiosk never held is still another writer's.
+    rig.server.writeAsOther("studentAssessments", "other", {{"naturalKey", "other"}, {"v", 7}});
+    rig.putGuarded("other", 1);
+    rig.putGuarded("other", 2);
+    CHECK(rig.round().attention == 1);
+    CHECK(rig.server.stored("studentAssessments", "other")->at("v") == 7);
+}
+
 TEST_CASE("an acknowledgement is offered to the site inside the saving transaction, with the id and the ETag") {
     Rig rig;
     std::vector<std::tuple<std::string, std::string, std::string>> shared;
