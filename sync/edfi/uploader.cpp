@@ -47,10 +47,13 @@ constexpr int kMaxReplacesAfter412 = 3;
 // What the state holds may be this kiosk's own write: a request of ours
 // went unanswered just before (it may have been stored), or the state holds
 // exactly the body of our last write that may be there without our knowing
-// (unanswered, sent twice, or answered other than 2xx; docs/edfi.md, "Writers").
+// (unanswered, sent twice, or answered other than 2xx), or a body it held
+// before that another machine of the site may have sent (docs/edfi.md, "Writers").
 bool mayBeOurOwn(const outbox::Claim& claim, const nlohmann::json& found) {
     if (claim.maybeDelivered) return true;
     for (const std::string& body : claim.unansweredBodies)
+        if (sameRecord(body, found)) return true;
+    for (const std::string& body : claim.heldBodies)  // sent by another machine of the site
         if (sameRecord(body, found)) return true;
     return false;
 }

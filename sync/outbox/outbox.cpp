@@ -167,6 +167,12 @@ BEGIN
 END;
 )sql";
 
+// Version 9: the bodies a row held and replaced before any acknowledgement
+// from here (put()): another machine of the site may have sent one.
+constexpr std::string_view kSchemaV9 = R"sql(
+ALTER TABLE outbox ADD COLUMN held_bodies TEXT;
+)sql";
+
 constexpr std::array kMigrations{
     sqlite::Migration{1, kSchemaV1},
     sqlite::Migration{2, kSchemaV2},
@@ -176,6 +182,7 @@ constexpr std::array kMigrations{
     sqlite::Migration{6, kSchemaV6},
     sqlite::Migration{7, kSchemaV7},
     sqlite::Migration{8, kSchemaV8},
+    sqlite::Migration{9, kSchemaV9},
 };
 
 constexpr std::string_view kNow = "strftime('%Y-%m-%dT%H:%M:%fZ','now')";
@@ -236,11 +243,11 @@ Result<std::int64_t> put(Database& db, std::string_view resource, std::string_vi
     // A body the row held that was never acknowledged from here may reach the
     // state all the same: another machine of the site held the uploader lease
     // and sent it, and was gone before its acknowledgement reached the site
-    // log. So it is kept with the bodies that may land unseen, and the write
-    // guard knows it for the site's own (docs/edfi.md, "Writers").
+    // log. So it is kept (held_bodies), and the write guard knows it for the
+    // site's own (docs/edfi.md, "Writers").
     std::optional<std::string> held;
     {
-        auto old = db.prepare("SELECT body, unanswered_bodies FROM outbox WHERE resource = ?1 AND natural_key = ?2"
+        auto old = db.prepare("SELECT body, held_bodies FROM outbox WHERE resource = ?1 AND natural_key = ?2"
                               " AND op = 'upsert' AND local_version > synced_version;");
         if (!old) return fail(old.error());
         old->bind(1, resource).bind(2, naturalKey);
@@ -263,7 +270,7 @@ Result<std::int64_t> put(Database& db, std::string_view resource, std::string_vi
         "  next_attempt_at = 0,"
         "  attention_version = NULL,"
         "  op = 'upsert',"
-        "  unanswered_bodies = coalesce(?6, outbox.unanswered_bodies)"
+        "  held_bodies = coalesce(?6, outbox.held_bodies)"
         // The same body again (a rebuild that changed nothing) is no new
         // version: nothing to send, and a row the site's news settled stays so.
         " WHERE NOT (outbox.op = 'upsert' AND outbox.body = excluded.body)"
@@ -459,7 +466,7 @@ namespace {
 
 constexpr const char* kClaimSelect =
     "SELECT resource, natural_key, body, local_version, attempts, seq, op, resource_id, etag, identity, synced_version > 0,"
-    " maybe_sent, unanswered_bodies"
+    " maybe_sent, unanswered_bodies, held_bodies"
     " FROM outbox"
     " WHERE " OUTBOX_WAITING " AND seq > ?3 AND in_flight_version IS NULL AND NOT " OUTBOX_ATTENTION
     "   AND next_attempt_at <= ?1"
@@ -532,6 +539,7 @@ Result<std::vector<Claim>> claimWith(sqlite::Statement& select, sqlite::Statemen
         c.acknowledgedBefore = select.getInt(10) != 0;
         c.maybeDelivered = select.getInt(11) != 0;
         c.unansweredBodies = unansweredList(select.getOptionalText(12));
+        c.heldBodies = unansweredList(select.getOptionalText(13));
         claims.push_back(std::move(c));
     }
     select.reset();

@@ -140,6 +140,9 @@ struct Claim {
     // The bodies of the last writes that got no answer (or were sent twice):
     // any may still land at the server, oldest first (docs/edfi.md, "Writers").
     std::vector<std::string> unansweredBodies;
+    // Bodies the row held and replaced before any acknowledgement from here:
+    // on a site another machine may have sent one (docs/edfi.md, "Writers").
+    std::vector<std::string> heldBodies;
 };
 
 // How many bodies that may land late a row remembers: a copy older than the
