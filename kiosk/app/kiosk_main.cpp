@@ -283,15 +283,16 @@ int main(int argc, char** argv) {
             }
         }
         auto before = Clock::now();
-        // Awaiting workers, a short wait all the same: a wake-up lost between
-        // the check and the wait costs 50 ms, not an idle turn.
+        // Awaiting workers, a short wait all the same, and a frame at least
+        // every 250 ms: a wake-up lost on the way would cost that, not an idle turn.
         const auto wait = awaitingWorkers ? std::chrono::milliseconds(50) : std::chrono::milliseconds(250);
         if (settleFrames > 0) glfwPollEvents();
         else glfwWaitEventsTimeout(std::chrono::duration<double>(wait).count());
         bool woke = Clock::now() - before < wait - std::chrono::milliseconds(10);
         if ((woke || kiosk::app::inputPending()) && settleFrames == 0) settleFrames = 3;
         if (woke) lastInput = Clock::now();
-        if (awaitingWorkers && !ui.viewPending() && !actions.busy()) settleFrames = std::max(settleFrames, 1);
+        if (awaitingWorkers && ((!ui.viewPending() && !actions.busy()) || Clock::now() - lastFrame >= std::chrono::milliseconds(250)))
+            settleFrames = std::max(settleFrames, 1);
         // Idle for 2 s: copy the WAL into the database (passive: it never
         // blocks the sync thread), at most every 10 s.
         if (!damageShown && settleFrames == 0 && !actions.busy() && Clock::now() - lastInput > std::chrono::seconds(2) &&
