@@ -33,32 +33,22 @@ namespace edsync::site {
 namespace {
 
 template <class Fn>
-Fn openssl(const char* name) {
+Fn next(const char* name) {
     void* fn = dlsym(RTLD_NEXT, name);
     if (fn == nullptr) std::abort();  // libssl is loaded with whatever calls us
     return reinterpret_cast<Fn>(fn);
 }
 
-using ReadFn = int (*)(SSL*, void*, int);
-using WriteFn = int (*)(SSL*, const void*, int);
-using ErrorFn = int (*)(const SSL*, int);
-using ShutdownFn = int (*)(SSL*);
-
-ReadFn realRead() {
-    static const ReadFn fn = openssl<ReadFn>("SSL_read");
-    return fn;
-}
-WriteFn realWrite() {
-    static const WriteFn fn = openssl<WriteFn>("SSL_write");
-    return fn;
-}
-ErrorFn realError() {
-    static const ErrorFn fn = openssl<ErrorFn>("SSL_get_error");
-    return fn;
-}
-ShutdownFn realShutdown() {
-    static const ShutdownFn fn = openssl<ShutdownFn>("SSL_shutdown");
-    return fn;
+// OpenSSL's own functions, found once.
+struct OpenSsl {
+    int (*read)(SSL*, void*, int) = next<decltype(read)>("SSL_read");
+    int (*write)(SSL*, const void*, int) = next<decltype(write)>("SSL_write");
+    int (*error)(const SSL*, int) = next<decltype(error)>("SSL_get_error");
+    int (*shutdown)(SSL*) = next<decltype(shutdown)>("SSL_shutdown");
+};
+const OpenSsl& openssl() {
+    static const OpenSsl fns;
+    return fns;
 }
 
 // Striped: an SSL object always maps to the same lock, and no table of
@@ -79,7 +69,7 @@ struct LastFailure {
 thread_local LastFailure t_last;
 
 int finish(SSL* ssl, int ret) {
-    if (ret <= 0) t_last = LastFailure{ssl, ret, realError()(ssl, ret)};
+    if (ret <= 0) t_last = LastFailure{ssl, ret, openssl().error(ssl, ret)};
     return ret;
 }
 
@@ -110,12 +100,12 @@ extern "C" int SSL_read(SSL* ssl, void* buf, int num) {
         edsync::site::waitReadable(fd);
         lock.lock();
     }
-    return edsync::site::finish(ssl, edsync::site::realRead()(ssl, buf, num));
+    return edsync::site::finish(ssl, edsync::site::openssl().read(ssl, buf, num));
 }
 
 extern "C" int SSL_write(SSL* ssl, const void* buf, int num) {
     std::lock_guard lock(lockFor(ssl));
-    return edsync::site::finish(ssl, edsync::site::realWrite()(ssl, buf, num));
+    return edsync::site::finish(ssl, edsync::site::openssl().write(ssl, buf, num));
 }
 
 extern "C" int SSL_get_error(const SSL* ssl, int ret) {
@@ -125,10 +115,10 @@ extern "C" int SSL_get_error(const SSL* ssl, int ret) {
         return last.error;
     }
     std::lock_guard lock(lockFor(ssl));
-    return edsync::site::realError()(ssl, ret);
+    return edsync::site::openssl().error(ssl, ret);
 }
 
 extern "C" int SSL_shutdown(SSL* ssl) {
     std::lock_guard lock(lockFor(ssl));
-    return edsync::site::realShutdown()(ssl);
+    return edsync::site::openssl().shutdown(ssl);
 }
