@@ -71,7 +71,13 @@ std::optional<std::string> FaultPlan::applyMode(const nlohmann::json& mode) {
         }
         int count = 1;
         if (!readInt(mode, "count", 1, 1000000, count, error)) return error;
+        std::string method;
+        if (auto only = mode.find("method"); only != mode.end()) {
+            if (!only->is_string() || only->get<std::string>().empty()) return "'method' must be an HTTP method, such as \"POST\"";
+            method = only->get<std::string>();
+        }
         std::lock_guard lock(m_mutex);
+        m_method = std::move(method);
         m_mode = Mode::Fault;
         m_fault = *parseFaultName(fault->get<std::string>());
         m_remaining = static_cast<std::uint64_t>(count);
@@ -104,13 +110,15 @@ std::optional<std::string> FaultPlan::applyMode(const nlohmann::json& mode) {
     return "unknown mode '" + name + "'";
 }
 
-FaultDecision FaultPlan::next() {
+FaultDecision FaultPlan::next(std::string_view method) {
     std::lock_guard lock(m_mutex);
     m_requests += 1;
     FaultDecision decision;
     decision.stallSeconds = m_stallSeconds;
     decision.retryAfterSeconds = m_retryAfterSeconds;
-    if (m_mode == Mode::Fault) {
+    // A client's other requests (a discovery GET, a lookup) may come first;
+    // a fault meant for a write waits for one.
+    if (m_mode == Mode::Fault && (m_method.empty() || m_method == method)) {
         decision.fault = m_fault;
         if (--m_remaining == 0) m_mode = Mode::Pass;
     } else if (m_mode == Mode::Random) {
@@ -142,7 +150,10 @@ nlohmann::json FaultPlan::modeLocked() const {
     nlohmann::json out;
     switch (m_mode) {
     case Mode::Pass: out = {{"mode", "pass"}}; break;
-    case Mode::Fault: out = {{"mode", "fault"}, {"fault", faultName(m_fault)}, {"remaining", m_remaining}}; break;
+    case Mode::Fault:
+        out = {{"mode", "fault"}, {"fault", faultName(m_fault)}, {"remaining", m_remaining}};
+        if (!m_method.empty()) out["method"] = m_method;
+        break;
     case Mode::Random: out = {{"mode", "random"}, {"rate", m_rate}, {"seed", m_seed}}; break;
     case Mode::Blackhole: out = {{"mode", "blackhole"}}; break;
     }

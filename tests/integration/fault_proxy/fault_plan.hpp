@@ -42,6 +42,7 @@ struct FaultDecision {
 // Which fault, if any, the next proxied request gets. Modes (POST /_proxy/mode):
 //   {"mode":"pass"}
 //   {"mode":"fault","fault":"reset","count":N}       the next N requests
+//   {"mode":"fault",...,"method":"POST"}             the next N requests of that method; the rest pass
 //   {"mode":"random","rate":0.3,"seed":7}            each request independently
 //   {"mode":"blackhole"}                             every request, until the mode changes: a dead link
 // with optional "stallSeconds" and "retryAfter" in the last two. Thread-safe.
@@ -55,7 +56,7 @@ public:
     // An error message when the mode document is not valid (nothing changes then).
     std::optional<std::string> applyMode(const nlohmann::json& mode);
     // Called once per proxied request; counts what it decides.
-    FaultDecision next();
+    FaultDecision next(std::string_view method);
     void recordForwarded();
     bool blackholed() const;
 
@@ -74,6 +75,7 @@ private:
     Mode m_mode = Mode::Pass;
     FaultKind m_fault = FaultKind::Reset;
     std::uint64_t m_remaining = 0;
+    std::string m_method; // empty: every method takes a fault
     double m_rate = 0.0;
     std::uint64_t m_seed = 0;
     int m_stallSeconds = kDefaultStallSeconds;

@@ -163,7 +163,7 @@ ProxyServer::Next ProxyServer::handleRequest(TlsConnection& connection, const Pr
     if (path.starts_with("/_proxy/")) return reply(connection, control(request), keepAlive);
     if (path.starts_with("/_test/")) return reply(connection, forward(request), keepAlive);
 
-    const FaultDecision decision = m_plan.next();
+    const FaultDecision decision = m_plan.next(request.method);
     if (decision.hold) {
         // A dead link: nothing comes back, and the connection does not outlive the outage.
         log(request, "held");

@@ -11,7 +11,7 @@ namespace {
 std::vector<std::string> decide(FaultPlan& plan, int requests) {
     std::vector<std::string> seen;
     for (int i = 0; i < requests; ++i) {
-        auto decision = plan.next();
+        auto decision = plan.next("GET");
         seen.emplace_back(decision.fault ? faultName(*decision.fault) : "pass");
     }
     return seen;
@@ -46,16 +46,30 @@ TEST_CASE("fault mode hits the next N requests, then passes") {
     CHECK(stats["injectedTotal"] == 2);
 }
 
+TEST_CASE("a fault kept for one method lets the others pass and waits for that method") {
+    FaultPlan plan(1);
+    REQUIRE_FALSE(plan.applyMode({{"mode", "fault"}, {"fault", "truncate"}, {"count", 1}, {"method", "POST"}}).has_value());
+    CHECK(plan.mode()["method"] == "POST");
+    CHECK_FALSE(plan.next("GET").fault.has_value());
+    CHECK_FALSE(plan.next("GET").fault.has_value());
+    CHECK(plan.next("POST").fault == FaultKind::Truncate);
+    CHECK_FALSE(plan.next("POST").fault.has_value());
+    CHECK(plan.stats()["injectedTotal"] == 1);
+    CHECK(plan.stats()["requests"] == 4);
+    CHECK(plan.applyMode({{"mode", "fault"}, {"fault", "500"}, {"method", ""}}).has_value());
+    CHECK(plan.applyMode({{"mode", "fault"}, {"fault", "500"}, {"method", 7}}).has_value());
+}
+
 TEST_CASE("count defaults to one, stallSeconds and retryAfter travel with the decision") {
     FaultPlan plan(1);
     REQUIRE_FALSE(plan.applyMode({{"mode", "fault"}, {"fault", "stall"}, {"stallSeconds", 4}}).has_value());
-    auto decision = plan.next();
+    auto decision = plan.next("GET");
     CHECK(decision.fault == FaultKind::Stall);
     CHECK(decision.stallSeconds == 4);
-    CHECK_FALSE(plan.next().fault.has_value());
+    CHECK_FALSE(plan.next("GET").fault.has_value());
 
     REQUIRE_FALSE(plan.applyMode({{"mode", "fault"}, {"fault", "429"}, {"retryAfter", 7}}).has_value());
-    CHECK(plan.next().retryAfterSeconds == 7);
+    CHECK(plan.next("GET").retryAfterSeconds == 7);
 }
 
 TEST_CASE("random mode: rate 0 never, rate 1 always, the same seed the same faults") {
@@ -112,7 +126,7 @@ TEST_CASE("bad mode documents are refused and change nothing") {
 
 TEST_CASE("stats count forwarded requests and can be reset") {
     FaultPlan plan(1);
-    plan.next();
+    plan.next("GET");
     plan.recordForwarded();
     CHECK(plan.stats()["forwarded"] == 1);
     plan.resetStats();
