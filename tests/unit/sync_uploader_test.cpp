@@ -1638,6 +1638,19 @@ std::vector<const transport::Request*> eventRequests(const ReorderingHttp& http)
     return out;
 }
 
+// A process that starts on endpoints an earlier one kept, over a link that
+// answers the newest requests of each flight of four first.
+struct KeptEndpoints {
+    ReorderingHttp http;
+    Session session;
+    Uploader uploader;
+    KeptEndpoints(FakeEdfi& server, FakeClock& clock, const Endpoints& kept, const std::string& dataModel, int batchSize = 8)
+        : http(server.handler(), 4), session(FakeEdfi::kBase, {"kiosk", "kiosk-secret"}, http, clock),
+          uploader(session, http, clock, UploadOptions{batchSize, BackoffPolicy{}}) {
+        session.assumeEndpoints(kept, dataModel);
+    }
+};
+
 } // namespace
 
 TEST_CASE("endpoints kept from an earlier process: the discovery GET leads the first flight, no write leaves before its answer, and answers that came first are read after it") {
@@ -1645,11 +1658,9 @@ TEST_CASE("endpoints kept from an earlier process: the discovery GET leads the f
     FakeEdfi server;
     auto db = guardedOutbox(12);
     // The newest answers first: every lookup is answered before the discovery GET.
-    ReorderingHttp http(server.handler(), 4);
-    Session session(FakeEdfi::kBase, {"kiosk", "kiosk-secret"}, http, clock);
-    session.assumeEndpoints(Endpoints::defaults(FakeEdfi::kBase), "5.1.0");
+    KeptEndpoints kiosk(server, clock, Endpoints::defaults(FakeEdfi::kBase), "5.1.0");
+    auto& [http, session, uploader] = kiosk;
     REQUIRE(session.endpointsProvisional());
-    Uploader uploader(session, http, clock, UploadOptions{8, BackoffPolicy{}});
     auto r = uploader.drain(db);
     REQUIRE(r.ok());
     CHECK(r->synced == 12);
@@ -1687,12 +1698,10 @@ TEST_CASE("endpoints kept from an earlier process that the server has since move
     FakeEdfi server;
     auto db = guardedOutbox(12);
     server.writeAsOther("studentAssessments", "k3", {{"v", 99}});
-    ReorderingHttp http(server.handler(), 4);
-    Session session(FakeEdfi::kBase, {"kiosk", "kiosk-secret"}, http, clock);
     Endpoints old = Endpoints::defaults(FakeEdfi::kBase);
     old.dataApi = std::string(FakeEdfi::kBase) + "/2025/data/v3/";  // the fake answers 404 there
-    session.assumeEndpoints(old, "5.0.0");
-    Uploader uploader(session, http, clock, UploadOptions{8, BackoffPolicy{}});
+    KeptEndpoints kiosk(server, clock, old, "5.0.0");
+    auto& [http, session, uploader] = kiosk;
     auto r = uploader.drain(db);
     REQUIRE(r.ok());
     CHECK(session.endpoints().dataApi == std::string(FakeEdfi::kBase) + "/data/v3/");
@@ -1721,10 +1730,8 @@ TEST_CASE("no answer to the discovery GET that confirms kept endpoints: nothing 
         return std::nullopt;
     };
     auto db = guardedOutbox(6);
-    ReorderingHttp http(server.handler(), 4);
-    Session session(FakeEdfi::kBase, {"kiosk", "kiosk-secret"}, http, clock);
-    session.assumeEndpoints(Endpoints::defaults(FakeEdfi::kBase), "5.1.0");
-    Uploader uploader(session, http, clock, UploadOptions{8, BackoffPolicy{}});
+    KeptEndpoints kiosk(server, clock, Endpoints::defaults(FakeEdfi::kBase), "5.1.0");
+    auto& [http, session, uploader] = kiosk;
     auto r = uploader.drain(db);
     REQUIRE(r.ok());
     CHECK(r->offline());
@@ -1754,10 +1761,8 @@ TEST_CASE("endpoints kept from an earlier process: updates, which need no lookup
                             nlohmann::json{{"naturalKey", key}}.dump())
                     .ok());
     }
-    ReorderingHttp http(server.handler(), 4);
-    Session session(FakeEdfi::kBase, {"kiosk", "kiosk-secret"}, http, clock);
-    session.assumeEndpoints(Endpoints::defaults(FakeEdfi::kBase), "5.1.0");
-    Uploader uploader(session, http, clock, UploadOptions{4, BackoffPolicy{}});
+    KeptEndpoints kiosk(server, clock, Endpoints::defaults(FakeEdfi::kBase), "5.1.0", 4);
+    auto& [http, session, uploader] = kiosk;
     auto r = uploader.drain(db);
     REQUIRE(r.ok());
     CHECK(r->synced == 10);
