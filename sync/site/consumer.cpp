@@ -7,12 +7,22 @@
 #include <algorithm>
 #include <chrono>
 #include <exception>
+#include <optional>
+#include <string>
 #include <vector>
 
 namespace edsync::site {
 
+// This kiosk's inbox for the consumer's deliveries, and where pull requests
+// go. Pulled by hand rather than with natsSubscription_Fetch: libnats 3.4.1's
+// Fetch writes past its array of `batch` entries when more than half a batch
+// was already waiting in the subscription (its loop ends on count equal to
+// the batch it then requests, which the count has passed), corrupting the
+// heap (docs/architecture.md, "Site event log").
 struct Consumer::Sub {
     natsSubscription* sub = nullptr;
+    std::string inbox;
+    std::string nextSubject;  // $JS.API.CONSUMER.MSG.NEXT.<stream>.<consumer>
     ~Sub() {
         // Unsubscribe only: the durable consumer stays on the hub.
         if (sub != nullptr) natsSubscription_Destroy(sub);
@@ -113,15 +123,16 @@ Status Consumer::subscribe(bool restart) {
         if (s != NATS_OK) return fail(natsError(s, jerr, "opening this kiosk's consumer"));
         jsConsumerInfo_Destroy(made);
     }
-    jsSubOptions so;
-    jsSubOptions_Init(&so);
-    so.Stream = stream.c_str();
-    so.Consumer = durable.c_str();  // bind to it as it is: no second idea of its configuration
-    jerr = static_cast<jsErrCode>(0);
-    s = js_PullSubscribe(&m_sub->sub, js, filter.c_str(), durable.c_str(), nullptr, &so, &jerr);
+    natsInbox* inbox = nullptr;
+    s = natsInbox_Create(&inbox);
+    if (s != NATS_OK) return fail(natsError(s, 0, "opening this kiosk's consumer"));
+    m_sub->inbox = inbox;
+    natsInbox_Destroy(inbox);
+    m_sub->nextSubject = "$JS.API.CONSUMER.MSG.NEXT." + stream + "." + durable;
+    s = natsConnection_SubscribeSync(&m_sub->sub, m_conn.nats().nc, m_sub->inbox.c_str());
     if (s != NATS_OK) {
         m_sub->sub = nullptr;
-        return fail(natsError(s, jerr, "opening this kiosk's consumer"));
+        return fail(natsError(s, 0, "opening this kiosk's consumer"));
     }
     m_conn.noteContact();
     return {};
@@ -129,33 +140,109 @@ Status Consumer::subscribe(bool restart) {
 
 // A fetched batch: the library's messages (acked or not by the caller) and their decoding.
 struct Consumer::Fetched {
-    natsMsgList list{};
-    std::vector<SiteMessage> messages;  // parallel to list.Msgs; streamSeq 0 = undecodable
-    ~Fetched() { natsMsgList_Destroy(&list); }
+    std::vector<natsMsg*> msgs;
+    std::vector<SiteMessage> messages;  // parallel to msgs; streamSeq 0 = undecodable
+    Fetched() = default;
+    Fetched(const Fetched&) = delete;
+    Fetched& operator=(const Fetched&) = delete;
+    ~Fetched() {
+        for (natsMsg* m : msgs) natsMsg_Destroy(m);
+    }
 };
+
+namespace {
+
+// A pull request's end or a note from the hub, not an event: "Status" 404
+// (nothing more), 408 (the request expired), 409 (the consumer is gone, or
+// refused the request), 100 (a heartbeat).
+std::optional<std::string> statusOf(natsMsg* msg) {
+    const char* v = nullptr;
+    if (natsMsgHeader_Get(msg, "Status", &v) != NATS_OK || v == nullptr) return std::nullopt;
+    return std::string(v);
+}
+
+// Acknowledgements go to the delivery's reply subject, as JetStream defines
+// them; a lost one only means the message comes back after the ack wait.
+void answer(natsConnection* nc, natsMsg* msg, const std::string& body) {
+    const char* reply = natsMsg_GetReply(msg);
+    if (reply != nullptr) natsConnection_PublishString(nc, reply, body.c_str());
+}
+
+void ack(natsConnection* nc, natsMsg* msg) { answer(nc, msg, "+ACK"); }
+
+void nakWithRetryDelay(natsConnection* nc, natsMsg* msg) {
+    answer(nc, msg, "-NAK {\"delay\":" + std::to_string(kRetryDelayMs * 1'000'000) + "}");
+}
+
+} // namespace
+
+// Takes up to `batch` deliveries from the inbox, waiting until `deadline`:
+// for each one until the request ends (`untilRequestEnds`: a no-wait request,
+// which the hub closes with 404 or 408), or else only for the first; after
+// it, only what has already arrived (the rest of a waiting request's
+// deliveries wait in the inbox for the next fetch).
+Status Consumer::receive(Fetched& f, int batch, std::chrono::steady_clock::time_point deadline, bool untilRequestEnds) {
+    while (static_cast<int>(f.msgs.size()) < batch) {
+        std::int64_t wait = 0;  // 0: only what has already arrived
+        if (untilRequestEnds || f.msgs.empty())
+            wait = std::max<std::int64_t>(0, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count());
+        natsMsg* msg = nullptr;
+        natsStatus s = natsSubscription_NextMsg(&msg, m_sub->sub, wait);
+        if (s == NATS_TIMEOUT) break;
+        if (s != NATS_OK) return fail(natsError(s, 0, "fetching from the site log"));
+        if (auto status = statusOf(msg)) {
+            const char* text = nullptr;
+            natsMsgHeader_Get(msg, "Description", &text);
+            std::string why = "the site hub answered a fetch with " + *status + (text != nullptr ? std::string(" ") + text : "");
+            natsMsg_Destroy(msg);
+            if (*status == "100") continue;  // a heartbeat
+            if (*status == "404" || *status == "408") {
+                if (untilRequestEnds) break;
+                continue;  // an earlier request's end
+            }
+            return fail(SiteError{-1, 0, why});
+        }
+        f.msgs.push_back(msg);
+    }
+    return {};
+}
+
+Status Consumer::requestNext(int batch, bool noWait, std::chrono::milliseconds wait) {
+    // A waiting request ends at the hub a little before we stop waiting for it.
+    const std::int64_t expiresNs =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(wait >= std::chrono::milliseconds(20) ? wait - std::chrono::milliseconds(10) : wait).count();
+    const std::string request = "{\"batch\":" + std::to_string(batch) + ",\"expires\":" + std::to_string(expiresNs) +
+                                (noWait ? ",\"no_wait\":true}" : "}");
+    natsStatus s = natsConnection_PublishRequestString(m_conn.nats().nc, m_sub->nextSubject.c_str(), m_sub->inbox.c_str(), request.c_str());
+    if (s != NATS_OK) return fail(natsError(s, 0, "asking the site hub for the next events"));
+    return {};
+}
 
 Result<std::unique_ptr<Consumer::Fetched>> Consumer::fetchRaw(FetchReport& report) {
     const SiteLogConfig& cfg = m_conn.config();
     const std::string prefix = subjectPrefix(cfg);
     auto f = std::make_unique<Fetched>();
-    jsErrCode jerr = static_cast<jsErrCode>(0);
-    natsStatus s = natsSubscription_Fetch(&f->list, m_sub->sub, cfg.fetchBatch, cfg.fetchWait.count(), &jerr);
-    if (s == NATS_TIMEOUT) {
+    // First what an earlier request delivered after its fetch returned: those
+    // come before anything a new request would bring. Then what the hub holds
+    // now (a no-wait request); only if it holds nothing, a request that waits.
+    const auto now = std::chrono::steady_clock::now();
+    const auto deadline = now + cfg.fetchWait;
+    if (auto r = receive(*f, cfg.fetchBatch, now, false); !r) return fail(r.error());
+    if (f->msgs.empty()) {
+        if (auto r = requestNext(cfg.fetchBatch, true, cfg.fetchWait); !r) return fail(r.error());
+        if (auto r = receive(*f, cfg.fetchBatch, deadline, true); !r) return fail(r.error());
+    }
+    if (f->msgs.empty()) {
+        if (auto r = requestNext(cfg.fetchBatch, false, cfg.fetchWait); !r) return fail(r.error());
+        if (auto r = receive(*f, cfg.fetchBatch, deadline, false); !r) return fail(r.error());
+    }
+    if (f->msgs.empty()) {
         // Nothing new; the hub answered only if we are still connected.
         if (m_conn.connected()) m_conn.noteContact();
         return f;
     }
-    if (s != NATS_OK) return fail(natsError(s, jerr, "fetching from the site log"));
     m_conn.noteContact();
-    if (f->list.Count > cfg.fetchBatch) {
-        // libnats 3.4.1 once answered a fetch of 512 with a count of 576, the
-        // entries past the array it had filled being garbage (a site run's
-        // core: SIGSEGV reading entry 514). Only what was asked for is read,
-        // acknowledged and freed; anything past it the hub delivers again.
-        f->list.Count = cfg.fetchBatch;
-    }
-    for (int i = 0; i < f->list.Count; ++i) {
-        natsMsg* msg = f->list.Msgs[i];
+    for (natsMsg* msg : f->msgs) {
         ++report.received;
         SiteMessage m;
         jsMsgMetaData* meta = nullptr;
@@ -201,8 +288,9 @@ Result<FetchReport> Consumer::fetch(const ApplyFn& apply) {
     if (!f) return fail(f.error());
     Fetched& batch = **f;
     if (skipsAhead(batch)) return startAgain(report);
+    natsConnection* nc = m_conn.nats().nc;
     for (std::size_t i = 0; i < batch.messages.size(); ++i) {
-        natsMsg* msg = batch.list.Msgs[i];
+        natsMsg* msg = batch.msgs[i];
         const SiteMessage& m = batch.messages[i];
         if (m.streamSeq == 0) {  // not a JetStream delivery (cannot happen on a pull consumer): leave it
             noteFailure(report, m, "no JetStream metadata");
@@ -213,7 +301,7 @@ Result<FetchReport> Consumer::fetch(const ApplyFn& apply) {
         if (*seen) {
             ++report.alreadyApplied;
             noteApplied(m);
-            natsMsg_Ack(msg, nullptr);
+            ack(nc, msg);
             continue;
         }
         ApplyResult r = callApply(apply, m_db, m);
@@ -230,15 +318,15 @@ Result<FetchReport> Consumer::fetch(const ApplyFn& apply) {
             }
             if (!cursorSaved) {
                 noteFailure(report, m, "applied, but its place in the log could not be saved");
-                natsMsg_NakWithDelay(msg, kRetryDelayMs, nullptr);
+                nakWithRetryDelay(nc, msg);
                 continue;
             }
             ++report.applied;
             noteApplied(m);
-            natsMsg_Ack(msg, nullptr);
+            ack(nc, msg);
         } else {
             noteFailure(report, m, r.error());
-            natsMsg_NakWithDelay(msg, kRetryDelayMs, nullptr);
+            nakWithRetryDelay(nc, msg);
         }
     }
     return report;
@@ -312,10 +400,11 @@ Result<FetchReport> Consumer::fetchInTransaction(const ApplyFn& applyWithin) {
         // every message comes back after the ack wait.
         if (auto s = tx->commit(); !s) return fail(local(s.error()));
     }
+    natsConnection* nc = m_conn.nats().nc;
     for (std::size_t i = 0; i < fate.size(); ++i) {
         if (fate[i] == Fate::Ack) noteApplied(batch.messages[i]);
-        if (fate[i] == Fate::Ack) natsMsg_Ack(batch.list.Msgs[i], nullptr);
-        else if (fate[i] == Fate::Nak) natsMsg_NakWithDelay(batch.list.Msgs[i], kRetryDelayMs, nullptr);
+        if (fate[i] == Fate::Ack) ack(nc, batch.msgs[i]);
+        else if (fate[i] == Fate::Nak) nakWithRetryDelay(nc, batch.msgs[i]);
     }
     return report;
 }

@@ -10,6 +10,7 @@
 #include "sync/site/site_store.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -84,6 +85,8 @@ private:
     Consumer(SiteConnection& connection, Database& db);
     struct Fetched;
     Result<std::unique_ptr<Fetched>> fetchRaw(FetchReport& report);
+    Status receive(Fetched& f, int batch, std::chrono::steady_clock::time_point deadline, bool untilRequestEnds);
+    Status requestNext(int batch, bool noWait, std::chrono::milliseconds wait);
     Status subscribe(bool restart);
     bool skipsAhead(const Fetched& batch);
     Result<FetchReport> startAgain(FetchReport report);
