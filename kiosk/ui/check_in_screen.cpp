@@ -9,6 +9,7 @@
 #include <imgui_internal.h>
 
 #include <algorithm>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -155,7 +156,10 @@ const domain::RosterRow* CheckInScreen::rowById(const std::string& studentId) co
 
 void CheckInScreen::select(const std::string& studentId) {
     if (!rowById(studentId)) return;
-    if (m_selectedId != studentId) m_detail.reset();  // until the view with this student's detail arrives
+    if (m_selectedId != studentId) {
+        m_detail.reset();      // until the view with this student's detail arrives
+        m_detailToTop = true;  // the new student's name first, not the last one's scroll
+    }
     m_selectedId = studentId;
     // Read by the views' worker with the student's events; this thread waits (milliseconds as a rule).
     m_ui.services.views.select(studentId);
@@ -672,8 +676,8 @@ void CheckInScreen::drawBoard(float height) {
             ImGui::TableNextRow(ImGuiTableRowFlags_None, rowHeight);
             ImGui::TableSetColumnIndex(0);
             std::string label = row.student.displayName() + " · " + row.student.studentUniqueId;
-            if (m_ui.widgets.tableRow(row.student.studentUniqueId, label, boardRowValue(row, copy), (isCursor && highlightShown()) || isSelected,
-                                      rowHeight, isCursor)) {
+            const bool highlighted = (isCursor && highlightShown()) || isSelected;
+            if (m_ui.widgets.tableRow(row.student.studentUniqueId, label, boardRowValue(row, copy), highlighted, rowHeight, isCursor)) {
                 moveCursor(static_cast<std::size_t>(i));
                 setRoomView(false);  // a row opens beside the board
                 select(row.student.studentUniqueId);
@@ -684,24 +688,33 @@ void CheckInScreen::drawBoard(float height) {
                 ImGui::SetScrollHereY(0.5f);
                 m_scrollToCursor = false;
             }
+            // On the selection's background every cell takes the selection's
+            // text colour: the status colours are chosen against the page, and
+            // the shape and the words still tell the statuses apart.
+            const std::optional<ImVec4> onSelection = highlighted ? std::optional<ImVec4>(m_ui.palette.selectionText) : std::nullopt;
+            if (onSelection) ImGui::PushStyleColor(ImGuiCol_Text, *onSelection);
             for (std::size_t c = 1; c < columns.size(); ++c) {
                 ImGui::TableSetColumnIndex(static_cast<int>(c));
                 ImGui::SetCursorPosY(ImGui::GetCursorPosY() + inset);
                 switch (columns[c].cell) {
                 case Cell::Student: break;  // the row itself, drawn above
-                case Cell::Status: drawBoardStatus(m_ui, row); break;
+                case Cell::Status: drawBoardStatus(m_ui, row, onSelection); break;
                 case Cell::Seat: ImGui::TextUnformatted(row.presence == domain::Presence::CheckedOut ? "" : row.seat.c_str()); break;
                 case Cell::TimeIn: ImGui::TextUnformatted(row.checkedInAt ? m_ui.clock(*row.checkedInAt).c_str() : ""); break;
                 case Cell::Break:
-                    if (row.breakStartedAt) ImGui::TextColored(m_ui.palette.warning, "%s", m_ui.clock(*row.breakStartedAt).c_str());
+                    if (row.breakStartedAt)
+                        ImGui::TextColored(onSelection.value_or(m_ui.palette.warning), "%s", m_ui.clock(*row.breakStartedAt).c_str());
                     break;
                 case Cell::Accommodations:
                     if (!row.scheduledAccommodations.empty() || row.accommodationsDelivered > 0)
                         ImGui::Text("%d / %zu", row.accommodationsDelivered, row.scheduledAccommodations.size());
                     break;
-                case Cell::State: ImGui::TextColored(boardStateColour(m_ui, copy), "%s", boardStateText(m_ui, copy).c_str()); break;
+                case Cell::State:
+                    ImGui::TextColored(onSelection.value_or(boardStateColour(m_ui, copy)), "%s", boardStateText(m_ui, copy).c_str());
+                    break;
                 }
             }
+            if (onSelection) ImGui::PopStyleColor();
         }
     }
     ImGui::PopStyleVar();
@@ -711,6 +724,8 @@ void CheckInScreen::drawBoard(float height) {
 void CheckInScreen::drawDetailPane(float width, float height) {
     if (height > 0.0f) m_ui.widgets.beginRegion("detail-pane", ImVec2(width, height), RegionBorder::Line);
     else m_ui.widgets.beginFlowRegion("detail-pane");
+    if (m_detailToTop && height > 0.0f) ImGui::SetScrollY(0.0f);  // its own scroll region, not the page's
+    m_detailToTop = false;
     if (!m_detail) {
         m_ui.widgets.wrappedText(m_ui.tr("checkin.pickStudent"));
         m_ui.widgets.endRegion();

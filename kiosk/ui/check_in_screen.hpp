@@ -100,6 +100,7 @@ private:
     std::string m_cursorId;                // the highlighted student: Enter acts on this ID, never on a position
     bool m_cursorChosen = false;           // the arrow keys put the highlight there (nothing typed)
     std::optional<std::string> m_selectedId;
+    bool m_detailToTop = false;  // a newly opened student: the detail pane scrolls back to its top
     std::optional<service::StudentDetail> m_detail;
     bool m_focusSearch = true;
     // The control a dialog was opened from, where focus returns when it closes;
