@@ -435,19 +435,25 @@ edsync::site::ApplyFn inOrder(ApplyCounters& counters, std::vector<std::uint64_t
     };
 }
 
-// Kiosk A has published ten events; kiosk B (fetching `batch` at a time) has read none.
-struct TenFromA {
+// Kiosks A and B on one hub; B fetches `batch` at a time.
+struct TwoKiosks {
     TempDir dir;
     NatsHub hub{dir / "hub"};
     Database a = openKiosk(dir / "a.db");
     Database b = openKiosk(dir / "b.db");
     std::unique_ptr<SiteConnection> ca, cb;
-    explicit TenFromA(int batch = 512) {
+    explicit TwoKiosks(int batch) {
         REQUIRE_MESSAGE(hub.start(), hub.error());
         ca = connectOrFail(configFor(hub, "kiosk-A"));
         SiteLogConfig cfgB = configFor(hub, "kiosk-B");
         cfgB.fetchBatch = batch;
         cb = connectOrFail(cfgB);
+    }
+};
+
+// Kiosk A has published ten events; kiosk B has read none.
+struct TenFromA : TwoKiosks {
+    explicit TenFromA(int batch = 512) : TwoKiosks(batch) {
         for (int i = 0; i < 10; ++i) REQUIRE(commitEvent(a, eventId("A", i), "work.entry", "{}"));
         Publisher pa(*ca, a);
         REQUIRE(pa.publishPending().ok());
@@ -479,22 +485,17 @@ TEST_CASE("fetches of a small batch while events arrive: none takes more than it
     // B fetches while A publishes: a waiting request returns with its first
     // deliveries and the rest land in the inbox, to open the next fetch.
     // libnats 3.4.1's own Fetch wrote past its array in just that case.
-    TempDir dir;
-    NatsHub hub(dir / "hub");
-    REQUIRE_MESSAGE(hub.start(), hub.error());
-    Database a = openKiosk(dir / "a.db");
-    Database b = openKiosk(dir / "b.db");
-    auto ca = connectOrFail(configFor(hub, "kiosk-A"));
-    SiteLogConfig small = configFor(hub, "kiosk-B");
-    small.fetchBatch = 8;
-    auto cb = connectOrFail(small);
-    auto consumerB = Consumer::open(*cb, b);
+    TwoKiosks site(8);
+    Database& a = site.a;
+    Database& b = site.b;
+    SiteConnection& ca = *site.ca;
+    auto consumerB = Consumer::open(*site.cb, b);
     REQUIRE_MESSAGE(consumerB.ok(), consumerB.error().message);
 
     const int n = 300;
     std::atomic<bool> published{false};
     std::thread publishing([&] {
-        Publisher pa(*ca, a);
+        Publisher pa(ca, a);
         for (int i = 0; i < n; ++i) {
             if (!commitEvent(a, eventId("A", i), "attendance.checkin", "{\"i\":" + std::to_string(i) + "}")) return;
             if (i % 5 == 4 && !pa.publishPending()) return;
