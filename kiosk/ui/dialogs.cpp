@@ -40,6 +40,7 @@ void Dialogs::open(DialogKind kind, std::string titleKey, std::string firstFocus
     m_firstFocus = std::move(firstFocusKey);
     m_justOpened = true;
     m_openedFrame = ImGui::GetFrameCount();
+    m_ui.widgets.forgetTyping();  // a refusal sends typing back to this dialog's fields only
     m_error.clear();
     m_choice = 0;
     m_description.clear();
@@ -68,6 +69,7 @@ void Dialogs::finish(const service::ActionResult& r, const std::string& savedTex
         out.closed = true;
     } else {
         m_error = m_ui.said(r);
+        m_ui.widgets.resumeTyping();
     }
 }
 

@@ -436,6 +436,7 @@ bool Widgets::textField(const std::string& label, std::string& value, const std:
     // The field being typed into is navigation's current item too: nothing
     // else keeps a ring (or takes Enter) while the keys come here.
     if (ImGui::IsItemActive() && GImGui->NavId != id) ImGui::SetFocusID(id, ImGui::GetCurrentWindow());
+    if (ImGui::IsItemActive()) m_lastTyped = id;
     m_ringDrawn = itemHasFocus();
     if (m_ringDrawn) ringAround(ImGui::GetItemRectMin(), ImGui::GetItemRectMax());
     record(Role::TextField, label, secret ? std::string(value.size(), '*') : value, true);

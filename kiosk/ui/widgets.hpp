@@ -89,6 +89,13 @@ public:
         m_pendingFocus = id;
         m_pendingFocusLabel.clear();
     }
+    // Typing goes back into the text field last typed into: Enter ends a
+    // field's editing, and a form refused for what it holds stays open with
+    // that field focused but no longer taking keys.
+    void resumeTyping() {
+        if (m_lastTyped != 0) focusId(m_lastTyped);
+    }
+    void forgetTyping() { m_lastTyped = 0; }
     // Scrolls the focused control into view when it is next drawn (after a resize).
     void keepFocusInView();
     // The page's scroll was just reset (a new screen, a resize): what is laid
@@ -146,6 +153,7 @@ private:
     void moveFocusOffDisabled();
     void keepFocusSomewhere();
     ImGuiID m_lastFocused = 0;
+    ImGuiID m_lastTyped = 0;  // the text field last being typed into
     bool m_keyboardFocusRequested = false;  // a text field asked for keyboard focus this frame
     bool m_focusHeld = false;               // the scroll was reset this frame: focus waits for the next (holdFocusThisFrame)
     int m_pendingAge = 0;                   // frames a focus request has waited

@@ -489,3 +489,25 @@ TEST_CASE("Print papers… writes the three papers off the render thread and, wi
     for (const char* kind : {"roster", "seating", "irregularities"})
         CHECK(std::filesystem::exists(exports.path() / (std::string("RHS-2026-WK-AM-114-") + kind + ".pdf")));
 }
+
+TEST_CASE("a form refused for an empty field keeps taking keys: Enter, the reason, then the ID typed goes into the field") {
+    Fixture f;
+    test::UiHarness h(f.store, f.clock());
+    h.openFirstSession();
+    REQUIRE(h.tabTo("Walk-in (not on roster)…"));
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(h.focused() != nullptr);
+    REQUIRE(h.focused()->label == "Student ID");
+    h.press(keys::Enter);  // nothing typed: refused, the dialog stays open with the reason
+    h.settleActions();
+    h.frames(2);
+    REQUIRE(h.findContaining("Enter the walk-in's student ID.") != nullptr);
+    h.type("X12345");
+    h.frames(1);
+    const accessibility::Node* field = nullptr;
+    for (const auto& n : h.tree().nodes())
+        if (n.role == accessibility::Role::TextField && n.label == "Student ID") field = &n;
+    REQUIRE(field != nullptr);
+    CHECK(field->value == "X12345");
+}
