@@ -153,7 +153,9 @@ void Dialogs::openSignOff(const domain::SessionCounts& counts, std::vector<Named
     m_counts = counts;
     m_students = std::move(missing);
     m_verifiedBy = m_ui.proctor;
-    open(DialogKind::SignOff, "signoff.title", "signoff.confirm");
+    // With students not accounted for the session cannot be signed off (the
+    // service refuses): Sign off is not offered and focus starts on Cancel.
+    open(DialogKind::SignOff, "signoff.title", m_students.empty() ? "signoff.confirm" : "common.cancel");
 }
 
 DialogOutcome Dialogs::draw(const std::string& sessionId) {
@@ -515,13 +517,21 @@ DialogOutcome Dialogs::drawSignOff(const std::string& sessionId) {
                                                           {"walkIns", std::to_string(c.walkIns)},
                                                           {"late", std::to_string(c.late)}}));
     m_ui.widgets.text(m_ui.fmt("checkin.irregularities", {{"count", std::to_string(c.irregularities)}}));
-    if (!m_students.empty())
-        m_ui.widgets.textColoured(m_ui.fmt("signoff.missing", {{"count", std::to_string(m_students.size())}, {"names", namesList(m_students)}}),
+    if (!m_students.empty()) {
+        // The count is what matters; a room's worth of names would bury it.
+        constexpr std::size_t kNamesShown = 10;
+        std::vector<NamedStudent> shown(m_students.begin(), m_students.begin() + static_cast<std::ptrdiff_t>(std::min(kNamesShown, m_students.size())));
+        std::string names = namesList(shown);
+        if (m_students.size() > shown.size())
+            names += " " + m_ui.fmt("signoff.andMore", {{"count", std::to_string(m_students.size() - shown.size())}});
+        m_ui.widgets.textColoured(m_ui.fmt("signoff.missing", {{"count", std::to_string(m_students.size())}, {"names", names}}),
                                   m_ui.palette.warning, accessibility::Role::Alert);
+        m_ui.widgets.wrappedText(m_ui.tr("signoff.accountFirst"));
+    }
     m_ui.widgets.wrappedText(m_ui.tr("signoff.body"));
     m_ui.widgets.text(m_ui.tr("signoff.name"));
     m_ui.widgets.textField(m_ui.tr("signoff.name"), m_verifiedBy, {}, false, 0.0f, 120);
-    if (footer(m_ui.tr("signoff.confirm"), !m_verifiedBy.empty(), out)) {
+    if (footer(m_ui.tr("signoff.confirm"), !m_verifiedBy.empty() && m_students.empty(), out)) {
         record([sessionId, by = m_verifiedBy](service::AttendanceService& a) { return a.signOff(sessionId, by); }, m_ui.tr("feedback.signedOff"));
     }
     return out;

@@ -263,3 +263,26 @@ TEST_CASE("the State-sync screen shows a record waiting on a retry with the stud
     CHECK(h.findContaining("HTTP 409 · urn:ed-fi:api:conflict:unresolved-reference · reference corr-7") != nullptr);
     CHECK(h.find("Send again") == nullptr);  // it goes again by itself; only refused records are sent again by hand
 }
+
+TEST_CASE("sign-off with students not accounted for: not offered, focus on Cancel, the names counted and what to do said") {
+    test::DemoFixture f;
+    test::UiHarness h(f.store, f.clock());
+    h.openFirstSession();
+    REQUIRE(h.tabTo("Sign off session…"));
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(h.find("Sign off the session") != nullptr);
+    CHECK(focusedLabel(h) == "Cancel");
+    CHECK(h.findContaining("Not yet accounted for (200)") != nullptr);
+    CHECK(h.findContaining("and 190 more") != nullptr);  // ten names, then the rest counted
+    CHECK(h.findContaining("Mark the students who have not arrived as no-shows") != nullptr);
+    const auto* signOff = h.find("Sign off");
+    REQUIRE(signOff != nullptr);
+    CHECK(signOff->disabled);
+    h.press(keys::Enter);  // Cancel
+    h.frames(2);
+    CHECK(h.find("Sign off the session") == nullptr);
+    auto session = store::findSession(f.store.db(), test::kMathSession).value();
+    REQUIRE(session.has_value());
+    CHECK_FALSE(session->signedOffAt.has_value());
+}
