@@ -291,8 +291,10 @@ int main(int argc, char** argv) {
         bool woke = Clock::now() - before < wait - std::chrono::milliseconds(10);
         if ((woke || kiosk::app::inputPending()) && settleFrames == 0) settleFrames = 3;
         if (woke) lastInput = Clock::now();
-        if (awaitingWorkers && ((!ui.viewPending() && !actions.busy()) || Clock::now() - lastFrame >= std::chrono::milliseconds(250)))
-            settleFrames = std::max(settleFrames, 1);
+        // The answer in: the frames an input gets, since what it opens (a dialog
+        // after a walk-in, say) appears only on the frame after it is asked for.
+        if (awaitingWorkers && !ui.viewPending() && !actions.busy()) settleFrames = std::max(settleFrames, 3);
+        else if (awaitingWorkers && Clock::now() - lastFrame >= std::chrono::milliseconds(250)) settleFrames = std::max(settleFrames, 1);
         // Idle for 2 s: copy the WAL into the database (passive: it never
         // blocks the sync thread), at most every 10 s.
         if (!damageShown && settleFrames == 0 && !actions.busy() && Clock::now() - lastInput > std::chrono::seconds(2) &&

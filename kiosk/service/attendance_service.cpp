@@ -1,5 +1,6 @@
 #include "kiosk/service/attendance_service.hpp"
 
+#include "kiosk/domain/text_fold.hpp"
 #include "kiosk/service/clock_watch.hpp"
 #include "kiosk/service/projections.hpp"
 #include "kiosk/store/attendance_repo.hpp"
@@ -302,8 +303,15 @@ ActionResult AttendanceService::addWalkIn(const std::string& sessionId, const do
         if (*reg) return "This student is already on this session's roster.";
         auto existing = store::findStudent(db, student.studentUniqueId);
         if (!existing) return existing.error().describe();
-        if (!*existing)
-            if (auto s = store::upsertStudent(db, student); !s) return s.error().describe();
+        if (*existing) {
+            // A known ID under another name is a mistyped ID or a mistyped
+            // name: the proctor says which, the kiosk does not pick one.
+            auto same = [](const std::string& a, const std::string& b) { return domain::foldForSearch(a) == domain::foldForSearch(b); };
+            if (!same((*existing)->firstName, student.firstName) || !same((*existing)->lastSurname, student.lastSurname))
+                return std::string("This student ID belongs to a student of another name. Check the ID, or type the name as the roster has it.");
+        } else if (auto s = store::upsertStudent(db, student); !s) {
+            return s.error().describe();
+        }
         domain::Registration r{sessionId, student.studentUniqueId, {}, true};
         if (auto s = store::upsertRegistration(db, r); !s) return s.error().describe();
         return std::nullopt;

@@ -602,6 +602,16 @@ TEST_CASE("a walk-in who is known from another session keeps the stored name") {
     CHECK((*store::findRegistration(k.db(), kMathSession, "S100006"))->walkIn);
 }
 
+TEST_CASE("a walk-in whose ID is known under another name is refused: a mistyped ID or name is the proctor's to say") {
+    Kiosk k;
+    k.open();
+    const auto events = k.events();
+    refused(k, [&] { return k.svc.addWalkIn(kMathSession, {"S100006", "Test", "", "Walker", ""}, kProctor); }, "another name");
+    CHECK(k.events() == events);
+    CHECK_FALSE(store::findRegistration(k.db(), kMathSession, "S100006")->has_value());
+    CHECK((*store::findStudent(k.db(), "S100006"))->firstName == "Søren");
+}
+
 TEST_CASE("a walk-in who never arrives is marked a no-show at the cut-off") {
     Kiosk k;
     k.open();
