@@ -69,8 +69,10 @@ void StudentScreen::endSession(bool timedOut) {
     ImGui::ClearActiveID();
     GImGui->InputTextState.ClearText();
     GImGui->InputTextState.ClearFreeMemory();
-    m_ui.feedback = Feedback{true, m_ui.tr(!timedOut ? "student.signedOut" : "student.timedOut")};
+    // The site's own language first: the goodbye and the field to focus are
+    // the next person's, not in the last student's language.
     if (m_hooks.signedOut) m_hooks.signedOut();
+    m_ui.feedback = Feedback{true, m_ui.tr(!timedOut ? "student.signedOut" : "student.timedOut")};
     m_focus = m_ui.tr("student.id");
 }
 

@@ -329,7 +329,20 @@ TEST_CASE("the README's demo pair signs in on the demo data, typed in the screen
     h.press(keys::Enter);
     h.frames(2);
     INFO(h.ui().feedback().text);
-    CHECK(h.ui().studentScreen().signedIn());
+    REQUIRE(h.ui().studentScreen().signedIn());
+
+    // The student reads in Spanish; signed out, the next person meets the
+    // site's language, the goodbye in it, and focus in the Student ID field.
+    if (h.ui().language() != "es") REQUIRE(h.ui().setLanguage("es"));
+    h.frames(2);
+    REQUIRE(h.tabTo("Cerrar sesión"));
+    h.press(keys::Enter);
+    h.frames(3);
+    REQUIRE_FALSE(h.ui().studentScreen().signedIn());
+    CHECK(h.ui().language() == "en");
+    CHECK(h.ui().feedback().text.rfind("Signed out.", 0) == 0);
+    REQUIRE(h.focused() != nullptr);
+    CHECK(h.focused()->label == "Student ID");
 }
 
 TEST_CASE("the review list names the student, with the ID beside the minutes") {
