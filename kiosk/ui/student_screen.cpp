@@ -39,6 +39,25 @@ void StudentScreen::clearForm() {
     m_minutes.clear();
     m_place.clear();
     m_reflection.clear();
+    m_formError.clear();
+}
+
+// Said at the top and again above the buttons the student just pressed, and
+// focus goes to the first field still empty: on a long form the top is out of view.
+void StudentScreen::refuseForm(const std::string& why) {
+    m_ui.feedback = Feedback{false, why};
+    m_formError = why;
+    const std::string date = m_ui.fmt("student.date", {{"format", m_ui.tr("date.format")}});
+    const std::pair<const std::string*, std::string> order[] = {{&m_date, date},
+                                                                {&m_minutes, m_ui.tr("student.minutesField")},
+                                                                {&m_place, m_ui.tr("student.place")},
+                                                                {&m_reflection, m_ui.tr("student.reflection")}};
+    for (const auto& [value, label] : order) {
+        if (value->empty()) {
+            m_ui.widgets.focus(label);
+            return;
+        }
+    }
 }
 
 void StudentScreen::endSession(bool timedOut) {
@@ -250,6 +269,7 @@ void StudentScreen::drawEntryForm() {
     m_ui.widgets.text(m_ui.tr("student.reflection"));
     m_ui.widgets.textField(m_ui.tr("student.reflection"), m_reflection, m_ui.tr("student.reflectionHint"), false, 0.0f,
                            domain::kMaxReflectionBytes);
+    if (!m_formError.empty()) m_ui.widgets.textColoured(m_formError, m_ui.palette.danger, accessibility::Role::Alert);
     bool draft = m_ui.widgets.button(m_ui.tr("student.saveDraft"));
     m_ui.widgets.sameLineIfFits(m_ui.tr("student.submit"));
     bool submit = m_ui.widgets.button(m_ui.tr("student.submit"), Emphasis::Primary);
@@ -263,7 +283,7 @@ void StudentScreen::drawEntryForm() {
     std::string error;
     auto f = fields(error);
     if (!error.empty()) {
-        m_ui.feedback = Feedback{false, error};
+        refuseForm(error);
         return;
     }
     // Saved as a draft first, then submitted when asked: one job, then the
@@ -282,7 +302,7 @@ void StudentScreen::drawEntryForm() {
     },
              [this, id = m_student->id, submit](Answer a) {
                  if (!a.draft.saved) {
-                     m_ui.feedback = Feedback{false, m_ui.said(a.draft)};
+                     if (m_student && m_student->id == id) refuseForm(m_ui.said(a.draft));  // not for the next person
                      return;
                  }
                  m_ui.dataChanged = true;
@@ -290,7 +310,7 @@ void StudentScreen::drawEntryForm() {
                  if (!m_student || m_student->id != id) return;
                  m_entryId = a.draft.eventId;
                  if (submit && !a.submitted.saved) {
-                     m_ui.feedback = Feedback{false, m_ui.said(a.submitted)};  // kept as a draft; the student can fix it
+                     refuseForm(m_ui.said(a.submitted));  // kept as a draft; the student can fix it
                      return;
                  }
                  m_ui.feedback = Feedback{true, m_ui.tr(submit ? "student.submitted" : "student.draftSaved")};

@@ -51,6 +51,7 @@ private:
     void adopt(const std::string& studentId, Loaded loaded);  // if that student is still signed in
     void openEntry(const domain::WorkEntry* existing);
     domain::EntryFields fields(std::string& error) const;
+    void refuseForm(const std::string& why);
     void clearForm();
 
     UiContext& m_ui;
@@ -65,6 +66,7 @@ private:
     std::string m_entryId;
     std::size_t m_task = 0;
     std::string m_date, m_minutes, m_place, m_reflection;
+    std::string m_formError;  // why the form was refused, said again beside its buttons
 };
 
 } // namespace kiosk::ui

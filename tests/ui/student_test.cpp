@@ -173,6 +173,31 @@ TEST_CASE("a student logs a task by keyboard and submits it, and it waits for re
     CHECK(treeMentions(lab.h.tree(), {"Waiting for review"}));  // the entry's state, read with it
 }
 
+TEST_CASE("a task submitted without its minutes: the reason beside the buttons, focus in Minutes, and the minutes typed go in") {
+    Lab lab;
+    lab.signIn();
+    REQUIRE(lab.h.tabTo("Log a task"));
+    lab.h.press(keys::Enter);
+    lab.h.frames(2);
+    REQUIRE(lab.h.tabTo("Submit for review"));
+    lab.h.press(keys::Enter);
+    lab.h.settleActions();
+    lab.h.frames(3);
+    CHECK_FALSE(lab.h.ui().feedback().ok);
+    const std::string why = lab.h.ui().feedback().text;
+    REQUIRE_FALSE(why.empty());
+    int alerts = 0;  // at the top and above the buttons
+    for (const auto& n : lab.h.tree().nodes())
+        if (n.role == accessibility::Role::Alert && n.label == why) ++alerts;
+    CHECK(alerts == 2);
+    CHECK(lab.h.findContaining("Submit for review") != nullptr);
+    REQUIRE(lab.h.focused() != nullptr);
+    CHECK(lab.h.focused()->label == "Minutes");
+    lab.h.type("30");
+    lab.h.frames(1);
+    CHECK(lab.h.focused()->value == "30");
+}
+
 TEST_CASE("a new entry is dated today in the kiosk's zone at that instant, not the UTC date") {
     // 03:30 UTC on the 24th is 21:30 on the 23rd in Chicago (CST since the
     // change of 1 November); the kiosk gives the offset of each instant.
