@@ -5,9 +5,11 @@
 #include "kiosk/domain/attendance.hpp"
 #include "kiosk/domain/time.hpp"
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace kiosk::domain {
@@ -16,10 +18,20 @@ enum class EntryStatus { Draft, Submitted, Approved, SentBack, Rejected };
 std::string_view entryStatusCode(EntryStatus s);
 std::optional<EntryStatus> entryStatusFromCode(std::string_view code);
 
+// A title in the catalogue's own language, or in another ("es": …) where the
+// catalogue gives one: a student with Spanish directions reads Spanish.
+using OtherTitles = std::map<std::string, std::string, std::less<>>;
+inline const std::string& titleIn(const std::string& title, const OtherTitles& titles, std::string_view language) {
+    auto it = titles.find(language);
+    return it == titles.end() ? title : it->second;
+}
+
 struct CatalogueTask {
     std::string id;
     std::string areaId;
     std::string title;
+    OtherTitles titles{};  // last: a task written {id, area, title} has none
+    const std::string& titleIn(std::string_view language) const { return domain::titleIn(title, titles, language); }
 };
 
 struct CatalogueArea {
@@ -27,6 +39,8 @@ struct CatalogueArea {
     std::string title;
     int requiredMinutes = 0;  // toward the certificate
     int requiredTasks = 0;    // distinct tasks approved
+    OtherTitles titles{};     // last, as in CatalogueTask
+    const std::string& titleIn(std::string_view language) const { return domain::titleIn(title, titles, language); }
 };
 
 enum class Rounding { Down, Nearest, Up };
@@ -34,6 +48,8 @@ enum class Rounding { Down, Nearest, Up };
 // The site's task catalogue (assets/tasks/*.json; see store::loadCatalogue).
 struct TaskCatalogue {
     std::string title;
+    OtherTitles titles;
+    const std::string& titleIn(std::string_view language) const { return domain::titleIn(title, titles, language); }
     std::vector<CatalogueArea> areas;
     std::vector<CatalogueTask> tasks;
     int roundingMinutes = 15;  // hours are reported in steps of this many minutes

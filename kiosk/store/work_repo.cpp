@@ -25,6 +25,20 @@ bool shortText(const json& j, const char* key, std::size_t max, std::string& out
     return !out.empty() && out.size() <= max && domain::isValidUtf8(out);
 }
 
+// Optional "titles": {"es": "…"}: the same title in other languages.
+bool otherTitles(const json& obj, domain::OtherTitles& out) {
+    auto it = obj.find("titles");
+    if (it == obj.end()) return true;
+    if (!it->is_object() || it->size() > 20) return false;
+    for (const auto& [language, text] : it->items()) {
+        if (language.empty() || language.size() > 16 || !text.is_string()) return false;
+        std::string value = text.get<std::string>();
+        if (value.empty() || value.size() > 200 || !domain::isValidUtf8(value)) return false;
+        out.emplace(language, std::move(value));
+    }
+    return true;
+}
+
 } // namespace
 
 CatalogueLoad parseCatalogue(std::string_view text) {
@@ -36,8 +50,8 @@ CatalogueLoad parseCatalogue(std::string_view text) {
     }
     CatalogueDocument d;
     auto& c = d.catalogue;
-    if (!shortText(doc, "title", 200, c.title)) {
-        r.error = "the catalogue needs a \"title\"";
+    if (!shortText(doc, "title", 200, c.title) || !otherTitles(doc, c.titles)) {
+        r.error = "the catalogue needs a \"title\" (and \"titles\", if given, maps languages to text)";
         return r;
     }
     auto intField = [&](const char* key, int lo, int hi, int& out) {
@@ -86,8 +100,8 @@ CatalogueLoad parseCatalogue(std::string_view text) {
         const json& a = (*areas)[i];
         std::string where = "areas[" + std::to_string(i) + "]";
         domain::CatalogueArea area;
-        if (!a.is_object() || !shortText(a, "id", 60, area.id) || !shortText(a, "title", 200, area.title)) {
-            r.error = where + " needs an \"id\" and a \"title\"";
+        if (!a.is_object() || !shortText(a, "id", 60, area.id) || !shortText(a, "title", 200, area.title) || !otherTitles(a, area.titles)) {
+            r.error = where + " needs an \"id\" and a \"title\" (and \"titles\", if given, maps languages to text)";
             return r;
         }
         if (!areaIds.insert(area.id).second) {
@@ -111,8 +125,9 @@ CatalogueLoad parseCatalogue(std::string_view text) {
         for (std::size_t k = 0; k < tasks->size(); ++k) {
             domain::CatalogueTask t;
             t.areaId = area.id;
-            if (!(*tasks)[k].is_object() || !shortText((*tasks)[k], "id", 60, t.id) || !shortText((*tasks)[k], "title", 200, t.title)) {
-                r.error = where + ".tasks[" + std::to_string(k) + "] needs an \"id\" and a \"title\"";
+            if (!(*tasks)[k].is_object() || !shortText((*tasks)[k], "id", 60, t.id) || !shortText((*tasks)[k], "title", 200, t.title) ||
+                !otherTitles((*tasks)[k], t.titles)) {
+                r.error = where + ".tasks[" + std::to_string(k) + "] needs an \"id\" and a \"title\" (and \"titles\", if given, maps languages to text)";
                 return r;
             }
             if (!taskIds.insert(t.id).second) {

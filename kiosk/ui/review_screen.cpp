@@ -47,7 +47,7 @@ bool ReviewScreen::draw() {
         const auto& e = m_entries[i];
         const auto* task = catalogue ? catalogue->catalogue.task(e.taskId) : nullptr;
         // The student's name first (what a proctor recognises); the ID stays beside the minutes to tell two namesakes apart.
-        std::string label = m_names[i] + " · " + m_ui.date(e.date) + " · " + (task ? task->title : e.taskId);
+        std::string label = m_names[i] + " · " + m_ui.date(e.date) + " · " + (task ? task->titleIn(m_ui.strings->language()) : e.taskId);
         std::string value = m_ui.fmt("student.minutes", {{"minutes", std::to_string(e.minutes)}}) + " · " + e.studentId;
         if (m_ui.widgets.listItem(e.entryId, label, value, i == m_selected)) m_selected = i;
     }

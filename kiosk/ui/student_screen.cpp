@@ -172,9 +172,11 @@ void StudentScreen::drawHome() {
         m_ui.widgets.wrappedText(m_ui.tr("student.noCatalogue"));
         return;
     }
-    m_ui.widgets.heading(m_ui.fmt("student.progressTitle", {{"title", catalogue->catalogue.title}}));
+    const std::string& language = m_ui.strings->language();
+    m_ui.widgets.heading(m_ui.fmt("student.progressTitle", {{"title", catalogue->catalogue.titleIn(language)}}));
     for (const auto& a : m_student->progress.areas) {
-        std::string line = m_ui.fmt("student.area", {{"area", a.title}, {"hours", m_ui.hours(a.hours)}, {"required", m_ui.hours(a.requiredHours)},
+        const auto* area = catalogue->catalogue.area(a.areaId);
+        std::string line = m_ui.fmt("student.area", {{"area", area ? area->titleIn(language) : a.title}, {"hours", m_ui.hours(a.hours)}, {"required", m_ui.hours(a.requiredHours)},
                                                      {"tasks", std::to_string(a.tasksDone)}, {"requiredTasks", std::to_string(a.requiredTasks)}});
         if (a.complete()) line += " · " + m_ui.tr("student.areaDone");
         m_ui.widgets.text(line, accessibility::Role::Status);
@@ -188,7 +190,7 @@ void StudentScreen::drawHome() {
     if (m_student->entries.empty()) m_ui.widgets.text(m_ui.tr("student.noEntries"));
     for (const auto& e : m_student->entries) {
         const auto* task = catalogue->catalogue.task(e.taskId);
-        std::string label = (e.date.empty() ? m_ui.tr("student.noDate") : m_ui.date(e.date)) + " · " + (task ? task->title : m_ui.tr("student.noTask")) + " · " +
+        std::string label = (e.date.empty() ? m_ui.tr("student.noDate") : m_ui.date(e.date)) + " · " + (task ? task->titleIn(language) : m_ui.tr("student.noTask")) + " · " +
                             m_ui.fmt("student.minutes", {{"minutes", std::to_string(e.minutes)}});
         std::string status = m_ui.tr("entryStatus." + std::string(domain::entryStatusCode(e.status)));
         if (!e.reviewerComment.empty()) status += " · " + e.reviewerComment;
@@ -247,10 +249,10 @@ void StudentScreen::drawEntryForm() {
         const auto& t = catalogue->catalogue.tasks[i];
         if (t.areaId != lastArea) {
             const auto* area = catalogue->catalogue.area(t.areaId);
-            m_ui.widgets.text(area ? area->title : t.areaId);
+            m_ui.widgets.text(area ? area->titleIn(m_ui.strings->language()) : t.areaId);
             lastArea = t.areaId;
         }
-        std::string label = t.title + "##task" + std::to_string(i);
+        std::string label = t.titleIn(m_ui.strings->language()) + "##task" + std::to_string(i);
         if (!m_focus.empty() && i == m_task) {
             m_ui.widgets.focus(Widgets::visibleLabel(label));
             m_focus.clear();

@@ -356,6 +356,13 @@ TEST_CASE("the README's demo pair signs in on the demo data, typed in the screen
     INFO(h.ui().feedback().text);
     REQUIRE(h.ui().studentScreen().signedIn());
 
+    // The catalogue's own words in Spanish too: the certificate and its areas.
+    if (h.ui().language() != "es") REQUIRE(h.ui().setLanguage("es"));
+    h.frames(2);
+    CHECK(h.findContaining("Certificado de preparación para el trabajo") != nullptr);
+    CHECK(h.findContaining("Comunicación") != nullptr);
+    CHECK(h.findContaining("Work Readiness Certificate") == nullptr);
+
     // The student reads in Spanish; signed out, the next person meets the
     // site's language, the goodbye in it, and focus in the Student ID field.
     if (h.ui().language() != "es") REQUIRE(h.ui().setLanguage("es"));

@@ -1,9 +1,12 @@
 #include "kiosk/service/work_service.hpp"
 #include "kiosk/store/roster_import.hpp"
 #include "kiosk/store/store.hpp"
+#include "kiosk/store/work_repo.hpp"
 #include "sync/outbox/outbox.hpp"
 
 #include <doctest/doctest.h>
+
+#include <fstream>
 
 #include <nlohmann/json.hpp>
 
@@ -178,4 +181,35 @@ TEST_CASE("a malformed task catalogue is refused with a clear error and the old 
               .value()
               .find("duplicate task id") != std::string::npos);
     CHECK(lab.work.catalogue()->catalogue.tasks.size() == 15);
+}
+
+TEST_CASE("the shipped catalogue names every area and task in Spanish too and a malformed titles object is refused") {
+    Lab lab;
+    auto catalogue = lab.work.catalogue();
+    REQUIRE(catalogue != nullptr);
+    const auto& c = catalogue->catalogue;
+    CHECK(c.titleIn("es") == "Certificado de preparación para el trabajo");
+    CHECK(c.titleIn("en") == c.title);
+    for (const auto& a : c.areas) CHECK_MESSAGE(a.titleIn("es") != a.title, a.id);
+    for (const auto& t : c.tasks) CHECK_MESSAGE(t.titleIn("es") != t.title, t.id);
+    REQUIRE(c.task("comm-customer") != nullptr);
+    CHECK(c.task("comm-customer")->titleIn("fr") == "Helped a customer or client in person or by phone");  // none given: the catalogue's own
+
+    std::ifstream in(std::filesystem::path(KIOSK_ASSETS_DIR) / "tasks" / "work-readiness.json");
+    const nlohmann::json shipped = nlohmann::json::parse(in);
+    auto with = [&](const std::string& titles) {
+        nlohmann::json doc = shipped;
+        doc["areas"][0]["tasks"][0]["titles"] = nlohmann::json::parse(titles);
+        return store::parseCatalogue(doc.dump());
+    };
+    auto good = with(R"({"es": "Tarea"})");
+    REQUIRE_MESSAGE(good.document.has_value(), good.error);
+    CHECK(good.document->catalogue.tasks.at(0).titleIn("es") == "Tarea");
+    CHECK(good.document->catalogue.tasks.at(1).titleIn("es") == shipped["areas"][0]["tasks"][1]["titles"]["es"]);
+    for (const char* bad : {R"(["es", "Tarea"])", R"({"es": 7})", R"({"es": ""})", R"({"": "Tarea"})"}) {
+        CAPTURE(bad);
+        auto r = with(bad);
+        CHECK_FALSE(r.document.has_value());
+        CHECK(r.error.find("titles") != std::string::npos);
+    }
 }
