@@ -145,8 +145,8 @@ void drawStatusShape(ImDrawList* list, ImVec2 centre, float r, ImU32 colour, Pre
 }
 } // namespace
 
-void drawBoardStatus(UiContext& ui, const domain::RosterRow& row, std::optional<ImVec4> override) {
-    ImVec4 colour = override.value_or(statusColour(ui, row.presence));
+void drawBoardStatus(UiContext& ui, const domain::RosterRow& row, std::optional<ImVec4> on) {
+    ImVec4 colour = on.value_or(statusColour(ui, row.presence));
     float size = ImGui::GetTextLineHeight();
     ImVec2 at = ImGui::GetCursorScreenPos();
     drawStatusShape(ImGui::GetWindowDrawList(), ImVec2(at.x + size * 0.5f, at.y + size * 0.5f), size * 0.32f, ImGui::GetColorU32(colour),

@@ -32,8 +32,8 @@ void sortBoard(std::vector<std::uint32_t>& positions, const std::vector<domain::
                const std::vector<service::StateCopy>& stateCopies, BoardSort sort, bool descending);
 
 // Draws the status cell: a shape in the status colour, then the words.
-// `colour`: the selection's text colour on a selected row; else the status's own.
-void drawBoardStatus(UiContext& ui, const domain::RosterRow& row, std::optional<ImVec4> colour = std::nullopt);
+// `on`: the selection's text colour on a selected row; else the status's own colour.
+void drawBoardStatus(UiContext& ui, const domain::RosterRow& row, std::optional<ImVec4> on = std::nullopt);
 // The words for the "State" column (short: a table cell).
 std::string boardStateText(const UiContext& ui, service::StateCopy copy);
 ImVec4 boardStateColour(const UiContext& ui, service::StateCopy copy);

@@ -42,13 +42,15 @@ void StudentScreen::clearForm() {
     m_formError.clear();
 }
 
+// The date field's label names the date format of the screen's language.
+std::string StudentScreen::dateLabel() const { return m_ui.fmt("student.date", {{"format", m_ui.tr("date.format")}}); }
+
 // Said at the top and again above the buttons the student just pressed, and
 // focus goes to the first field still empty: on a long form the top is out of view.
 void StudentScreen::refuseForm(const std::string& why) {
     m_ui.feedback = Feedback{false, why};
     m_formError = why;
-    const std::string date = m_ui.fmt("student.date", {{"format", m_ui.tr("date.format")}});
-    const std::pair<const std::string*, std::string> order[] = {{&m_date, date},
+    const std::pair<const std::string*, std::string> order[] = {{&m_date, dateLabel()},
                                                                 {&m_minutes, m_ui.tr("student.minutesField")},
                                                                 {&m_place, m_ui.tr("student.place")},
                                                                 {&m_reflection, m_ui.tr("student.reflection")}};
@@ -261,9 +263,9 @@ void StudentScreen::drawEntryForm() {
         if (m_ui.widgets.radio(label, m_task == i, m_task == i)) m_task = i;
         if (ImGui::IsItemFocused() && m_task != i) m_task = i;
     }
-    std::string dateLabel = m_ui.fmt("student.date", {{"format", m_ui.tr("date.format")}});
-    m_ui.widgets.text(dateLabel);
-    m_ui.widgets.textField(dateLabel, m_date, {}, false, 10.0f, 10);
+    const std::string date = dateLabel();
+    m_ui.widgets.text(date);
+    m_ui.widgets.textField(date, m_date, {}, false, 10.0f, 10);
     m_ui.widgets.text(m_ui.tr("student.minutesField"));
     m_ui.widgets.textField(m_ui.tr("student.minutesField"), m_minutes, {}, false, 6.0f, 4);
     m_ui.widgets.text(m_ui.tr("student.place"));

@@ -52,6 +52,7 @@ private:
     void openEntry(const domain::WorkEntry* existing);
     domain::EntryFields fields(std::string& error) const;
     void refuseForm(const std::string& why);
+    std::string dateLabel() const;
     void clearForm();
 
     UiContext& m_ui;
