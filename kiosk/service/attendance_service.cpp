@@ -3,6 +3,7 @@
 #include "kiosk/domain/text_fold.hpp"
 #include "kiosk/service/clock_watch.hpp"
 #include "kiosk/service/projections.hpp"
+#include "kiosk/service/security_service.hpp"
 #include "kiosk/store/attendance_repo.hpp"
 #include "kiosk/store/audit_log.hpp"
 #include "kiosk/store/edfi_mapping.hpp"
@@ -121,22 +122,47 @@ ActionResult AttendanceService::openSession(const std::string& sessionId, const 
                         });
 }
 
-ActionResult AttendanceService::signOff(const std::string& sessionId, const std::string& proctor) {
-    if (proctor.empty()) return ActionResult::refused("Enter the proctor's name to sign the session off.");
+namespace {
+
+// Why the session cannot be signed off yet, or nothing: everyone is accounted for.
+std::optional<std::string> notYetAccountedFor(const domain::SessionCounts& counts) {
+    if (int inRoom = counts.present + counts.onBreak; inRoom > 0)
+        return std::to_string(inRoom) + " student(s) are still checked in or on a break. Check them out first.";
+    if (counts.expected > 0) return std::to_string(counts.expected) + " student(s) have not arrived. Mark them as no-shows first.";
+    return std::nullopt;
+}
+
+} // namespace
+
+ActionResult AttendanceService::signOff(const std::string& sessionId, SecurityService& security, const std::string& proctorId,
+                                        const std::string& pin) {
+    if (proctorId.empty()) return ActionResult::refused("Sign in as a proctor to sign the session off.");
+    // Refusals that need no PIN come first: a PIN typed for nothing is not a try.
+    {
+        auto session = store::findSession(m_store.db(), sessionId);
+        if (!session) return ActionResult::failed(session.error().describe());
+        if (!*session) return ActionResult::refused("That session is not on this kiosk.");
+        if ((*session)->signedOffAt) return ActionResult::refused("This session is already signed off.");
+        auto counts = store::countsForSession(m_store.db(), sessionId);
+        if (!counts) return ActionResult::failed(counts.error().describe());
+        if (auto missing = notYetAccountedFor(*counts)) return ActionResult::refused(*missing);
+    }
+    auto signer = security.checkProctorPin(proctorId, pin, "sign_off", sessionId);
+    if (!signer.ok)
+        return ActionResult::refused(signer.sentence.pattern.empty() ? domain::refuse(signer.message) : domain::Refusal{signer.message, signer.sentence});
+    const std::string proctor = signer.proctorName.empty() ? proctorId : signer.proctorName;
     return sessionEvent(sessionId, proctor, store::kSessionSignedOff,
                         [&](const domain::SessionInfo& info, domain::Timestamp now) -> std::optional<std::string> {
                             auto& db = m_store.db();
+                            // Checked again inside the write: another station may have acted meanwhile.
                             if (info.signedOffAt) return "This session is already signed off.";
                             auto counts = store::countsForSession(db, sessionId);
                             if (!counts) return counts.error().describe();
-                            if (int inRoom = counts->present + counts->onBreak; inRoom > 0)
-                                return std::to_string(inRoom) + " student(s) are still checked in or on a break. Check them out first.";
-                            if (counts->expected > 0)
-                                return std::to_string(counts->expected) + " student(s) have not arrived. Mark them as no-shows first.";
+                            if (auto missing = notYetAccountedFor(*counts)) return missing;
                             if (auto s = store::markSessionSignedOff(db, sessionId, now, proctor); !s) return s.error().describe();
                             nlohmann::json detail{{"session", sessionId}, {"checkedOut", counts->checkedOut}, {"noShow", counts->noShow},
                                                   {"walkIns", counts->walkIns}};
-                            if (auto s = store::appendAudit(m_store, now, "proctor:" + proctor, "session.signed_off", detail.dump()); !s)
+                            if (auto s = store::appendAudit(m_store, now, "proctor:" + proctorId, "session.signed_off", detail.dump()); !s)
                                 return s.error().describe();
                             return std::nullopt;
                         });

@@ -15,6 +15,8 @@
 
 namespace kiosk::service {
 
+class SecurityService;
+
 struct CheckInDetails {
     domain::IdMethod idMethod = domain::IdMethod::PhotoId;
     std::string idVerifiedBy;
@@ -41,7 +43,9 @@ public:
     void setOnCommitted(std::function<void()> callback) { m_onCommitted = std::move(callback); }
 
     ActionResult openSession(const std::string& sessionId, const std::string& proctor);
-    ActionResult signOff(const std::string& sessionId, const std::string& proctor);
+    // A sign-off is the proctor's signature: the signed-in proctor's PIN is
+    // checked (and audited) by `security`, and the record names the PIN's owner.
+    ActionResult signOff(const std::string& sessionId, SecurityService& security, const std::string& proctorId, const std::string& pin);
 
     ActionResult checkIn(const std::string& sessionId, const std::string& studentId, const std::string& proctor,
                          const CheckInDetails& details);

@@ -49,6 +49,7 @@ void Dialogs::open(DialogKind kind, std::string titleKey, std::string firstFocus
     m_lateReason.clear();
     m_birthDate.clear();
     m_birthDateCheck.reset();
+    m_pin.clear();
 }
 
 void Dialogs::close() {
@@ -152,10 +153,9 @@ void Dialogs::openCorrect(const domain::RosterRow& row, std::vector<domain::Hist
 void Dialogs::openSignOff(const domain::SessionCounts& counts, std::vector<NamedStudent> missing) {
     m_counts = counts;
     m_students = std::move(missing);
-    m_verifiedBy = m_ui.proctor;
     // With students not accounted for the session cannot be signed off (the
     // service refuses): Sign off is not offered and focus starts on Cancel.
-    open(DialogKind::SignOff, "signoff.title", m_students.empty() ? "signoff.confirm" : "common.cancel");
+    open(DialogKind::SignOff, "signoff.title", m_students.empty() ? "signoff.pin" : "common.cancel");
 }
 
 DialogOutcome Dialogs::draw(const std::string& sessionId) {
@@ -529,10 +529,17 @@ DialogOutcome Dialogs::drawSignOff(const std::string& sessionId) {
         m_ui.widgets.wrappedText(m_ui.tr("signoff.accountFirst"));
     }
     m_ui.widgets.wrappedText(m_ui.tr("signoff.body"));
-    m_ui.widgets.text(m_ui.tr("signoff.name"));
-    m_ui.widgets.textField(m_ui.tr("signoff.name"), m_verifiedBy, {}, false, 0.0f, 120);
-    if (footer(m_ui.tr("signoff.confirm"), !m_verifiedBy.empty() && m_students.empty(), out)) {
-        record([sessionId, by = m_verifiedBy](service::AttendanceService& a) { return a.signOff(sessionId, by); }, m_ui.tr("feedback.signedOff"));
+    // Signed by the proctor signed in here, with their PIN: nobody signs in another's name.
+    const bool ready = m_students.empty();
+    if (ready) {
+        m_ui.widgets.wrappedText(m_ui.fmt("signoff.signer", {{"name", m_ui.proctor}, {"id", m_ui.proctorId}}));
+        m_ui.widgets.text(m_ui.tr("signoff.pin"));
+        m_ui.widgets.secretField(m_ui.tr("signoff.pin"), m_pin, false);
+    }
+    if (footer(m_ui.tr("signoff.confirm"), ready && !m_pin.empty(), out)) {
+        save([&attendance = m_ui.services.attendance, &security = m_ui.services.security, sessionId, proctorId = m_ui.proctorId,
+              pin = std::exchange(m_pin, {})] { return attendance.signOff(sessionId, security, proctorId, pin); },
+             [this](const service::ActionResult& r, DialogOutcome& answer) { finish(r, m_ui.tr("feedback.signedOff"), answer); });
     }
     return out;
 }

@@ -99,6 +99,7 @@ private:
     std::string m_verifiedBy, m_seat, m_lateReason, m_description, m_time, m_reason;
     std::string m_timeShownAsNow;  // the irregularity time as first shown
     std::string m_birthDate;       // what the student says, checked and then forgotten
+    std::string m_pin;             // the sign-off's signature, sent once and forgotten
     std::optional<service::SecurityService::BirthDateCheck> m_birthDateCheck;
     bool m_enterTaken = false;     // a field's own Enter this frame: not the dialog's default action
     std::string m_walkInId, m_walkInFirst, m_walkInLast;

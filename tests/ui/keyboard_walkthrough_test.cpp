@@ -160,15 +160,26 @@ TEST_CASE("keyboard only: a proctor runs a whole session from opening to sign-of
     CHECK(countWhere(f.store, "SELECT count(*) FROM attendance WHERE session_id = 'RHS-2026-WK-AM-114' AND presence = 'no_show';") == 199);
     CHECK(f.events(zoe).back().kind == EventKind::CheckedOut);  // not touched
 
-    // 9. Sign off: the dialog opens on its button with the proctor's name filled in.
+    // 9. Sign off: signed by the proctor signed in here, with their PIN.
     REQUIRE(h.tabTo("Sign off session…"));
     h.press(keys::Enter);
     h.frames(2);
     REQUIRE(h.find("Sign off the session") != nullptr);
-    CHECK(focusedLabel(h) == "Sign off");
-    REQUIRE(h.find("Proctor signing off") != nullptr);
+    CHECK(focusedLabel(h) == "Your PIN");
+    CHECK(h.findContaining("Signing as Ms. Rivera (P001)") != nullptr);
+    CHECK(h.find("Proctor signing off") == nullptr);  // no name to type: nobody signs in another's
+    const auto* signButton = h.find("Sign off");
+    REQUIRE(signButton != nullptr);
+    CHECK(signButton->disabled);  // not before the PIN
+    // A wrong PIN signs nothing; the dialog says so and typing goes on in the PIN field.
+    h.type("1111");
     h.press(keys::Enter);
-    h.frames(2);
+    h.frames(3);
+    CHECK(h.findContaining("Proctor ID or PIN not recognised") != nullptr);
+    CHECK_FALSE(store::findSession(f.store.db(), test::kMathSession).value()->signedOffAt.has_value());
+    h.type("2468");
+    h.press(keys::Enter);
+    h.frames(3);
     session = store::findSession(f.store.db(), test::kMathSession).value();
     REQUIRE(session.has_value());
     CHECK(session->signedOffAt.has_value());

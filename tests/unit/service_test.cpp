@@ -3,6 +3,7 @@
 // (open, cut-off, sign-off); walk-ins; corrections; a full disk.
 #include "kiosk/service/attendance_service.hpp"
 #include "kiosk/service/clock_watch.hpp"
+#include "kiosk/service/security_service.hpp"
 #include "kiosk/service/session_queries.hpp"
 #include "kiosk/store/edfi_mapping.hpp"
 #include "kiosk/store/event_log.hpp"
@@ -31,6 +32,9 @@ namespace {
 const std::string kScheduling = "uri://ed-fi.org/AccommodationDescriptor#Scheduling";
 const std::string kTestMaterial = "uri://ed-fi.org/AccommodationDescriptor#Test material";
 const std::string kFireAlarm = "uri://ed-fi.org/EventCircumstanceDescriptor#Fire alarm";
+// The proctor kProctor names, as the technician set them up.
+const std::string kProctorId = "P007";
+const std::string kProctorPin = "2468";
 
 store::Store openOrFail(const std::filesystem::path* file) {
     auto s = file ? store::Store::open(*file) : store::Store::openInMemory();
@@ -39,15 +43,17 @@ store::Store openOrFail(const std::filesystem::path* file) {
 }
 
 struct Kiosk {
-    explicit Kiosk(const std::filesystem::path* file = nullptr) : store(openOrFail(file)), svc(store, clock.clock()) {
+    explicit Kiosk(const std::filesystem::path* file = nullptr) : store(openOrFail(file)), svc(store, clock.clock()), security(store, clock.clock()) {
         REQUIRE(store.setSite("255901001", "Riverbend High School").ok());
         REQUIRE(store::writeRoster(store.db(), smallRoster()).ok());
+        REQUIRE(security.setProctor(kProctorId, kProctor, kProctorPin).saved);
         svc.setOnCommitted([this] { ++commits; });
     }
 
     ManualClock clock{atMinute(-10)};
     store::Store store;
     service::AttendanceService svc;
+    service::SecurityService security;
     int commits = 0;
 
     store::Database& db() { return store.db(); }
@@ -151,6 +157,10 @@ struct Kiosk {
         REQUIRE_MESSAGE(r.saved, r.message);
     }
     void must(const ActionResult& r) { REQUIRE_MESSAGE(r.saved, r.message); }
+    ActionResult signOff(const std::string& pin = kProctorPin) { return svc.signOff(kMathSession, security, kProctorId, pin); }
+    std::int64_t audited(const std::string& action) {
+        return queryInt(db(), "SELECT count(*) FROM audit_log WHERE action = " + sqlQuote(action) + ";");
+    }
     ActionResult checkIn(const std::string& student, domain::IdMethod method = domain::IdMethod::PhotoId) {
         return svc.checkIn(kMathSession, student, kProctor, {method, "", "", ""});
     }
@@ -439,21 +449,29 @@ TEST_CASE("sign-off is refused while students are in the room or not yet arrived
     k.must(k.checkIn("S100002"));
     k.clock.setMinute(40);
     k.must(k.svc.breakOut(kMathSession, "S100002", kProctor));
-    refused(k, [&] { return k.svc.signOff(kMathSession, kProctor); }, "still checked in or on a break");
+    refused(k, [&] { return k.signOff(); }, "still checked in or on a break");
     k.must(k.svc.checkOut(kMathSession, "S100001", kProctor));
-    refused(k, [&] { return k.svc.signOff(kMathSession, kProctor); }, "1 student(s) are still checked in");
+    refused(k, [&] { return k.signOff(); }, "1 student(s) are still checked in");
     k.must(k.svc.breakIn(kMathSession, "S100002", kProctor));
     k.must(k.svc.checkOut(kMathSession, "S100002", kProctor));
-    refused(k, [&] { return k.svc.signOff(kMathSession, kProctor); }, "3 student(s) have not arrived");
+    refused(k, [&] { return k.signOff("1111"); }, "3 student(s) have not arrived");
+    // Those refusals needed no PIN: none was tried, right or wrong.
+    CHECK(k.audited("proctor.sign_off") == 0);
+    CHECK(k.audited("pin.failure") == 0);
     auto bulk = k.svc.markNoShowsAtCutoff(kMathSession, kProctor);
     CHECK(bulk.saved == 3);
-    refused(k, [&] { return k.svc.signOff(kMathSession, ""); }, "proctor");
+    refused(k, [&] { return k.svc.signOff(kMathSession, k.security, "", kProctorPin); }, "proctor");
+    // The PIN is the signature: a wrong one signs nothing.
+    refused(k, [&] { return k.signOff("1111"); }, "PIN not recognised");
+    refused(k, [&] { return k.signOff(""); }, "PIN not recognised");
 
     const auto events = k.events();
     const auto outboxBefore = k.everything();
     k.clock.setMinute(120);
-    auto r = k.svc.signOff(kMathSession, kProctor);
+    auto r = k.signOff();
     REQUIRE_MESSAGE(r.saved, r.message);
+    CHECK(k.audited("proctor.sign_off") == 1);
+    CHECK(queryText(k.db(), "SELECT actor FROM audit_log WHERE action = 'session.signed_off';") == "proctor:" + kProctorId);
     CHECK(k.events() == events + 1);
     CHECK(queryText(k.db(), "SELECT kind FROM event ORDER BY seq DESC LIMIT 1;") == "session_signed_off");
     auto info = k.session();
@@ -473,7 +491,7 @@ TEST_CASE("after sign-off nothing more can be recorded in the session") {
     k.clock.setMinute(31);
     k.must(k.svc.checkOut(kMathSession, "S100001", kProctor));
     REQUIRE(k.svc.markNoShowsAtCutoff(kMathSession, kProctor).saved == 4);
-    k.must(k.svc.signOff(kMathSession, kProctor));
+    k.must(k.signOff());
 
     refused(k, [&] { return k.checkIn("S100002"); }, "signed off");
     refused(k, [&] { return k.svc.deliverAccommodation(kMathSession, "S100001", kProctor, kScheduling); }, "signed off");
@@ -482,7 +500,7 @@ TEST_CASE("after sign-off nothing more can be recorded in the session") {
     refused(k, [&] { return k.svc.correct(kMathSession, "S100001", kProctor, checkInId, "mistake"); }, "signed off");
     refused(k, [&] { return k.svc.addWalkIn(kMathSession, {"S900", "Kwame", "", "Okafor", ""}, kProctor); }, "signed off");
     refused(k, [&] { return k.svc.openSession(kMathSession, kProctor); }, "signed off");
-    refused(k, [&] { return k.svc.signOff(kMathSession, kProctor); }, "already signed off");
+    refused(k, [&] { return k.signOff(); }, "already signed off");
     const auto before = k.everything();
     auto bulk = k.svc.markNoShowsAtCutoff(kMathSession, kProctor);
     CHECK(bulk.saved == 0);
