@@ -26,6 +26,8 @@ public:
     void close();    // left for another screen: no more views of this session
     // A view is being built or waits to be adopted: what is shown may be older than the store.
     bool viewPending() const;
+    // Typing goes to the search field next frame (the screen was unlocked).
+    void focusSearch() { m_focusSearch = true; }
 
     const std::string& sessionId() const { return m_sessionId; }
     bool dialogOpen() const { return m_dialogs.isOpen(); }

@@ -22,8 +22,9 @@ bool inputThisFrame() {
     return false;
 }
 
-void IdleWarning::start(accessibility::IdlePolicy policy, accessibility::Millis now) {
+void IdleWarning::start(accessibility::IdlePolicy policy, accessibility::Millis now, IdleWording wording) {
     m_timer.emplace(policy, now);
+    m_wording = wording;
     m_warningOpen = false;
 }
 
@@ -52,7 +53,7 @@ IdleEvent IdleWarning::draw(accessibility::Millis now, bool input) {
         ImGui::OpenPopup(kPopupId);
         m_warningOpen = true;
         event = IdleEvent::WarningShown;
-        m_ui.widgets.focus(m_ui.tr("idle.extend"));
+        m_ui.widgets.focus(m_ui.tr(m_wording.extend));
     }
     const ImGuiIO& io = ImGui::GetIO();
     float em = m_ui.em();
@@ -62,13 +63,13 @@ IdleEvent IdleWarning::draw(accessibility::Millis now, bool input) {
     if (ImGui::BeginPopupModal(kPopupId, nullptr, ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoTitleBar)) {
         std::string previousScope = m_ui.widgets.modalScope();
         m_ui.widgets.setModalScope(kPopupId);
-        m_ui.widgets.dialogTitle(m_ui.tr("idle.title"));
+        m_ui.widgets.dialogTitle(m_ui.tr(m_wording.title));
         auto seconds = static_cast<long long>(std::ceil(static_cast<double>(m_timer->remaining(now).count()) / 1000.0));
-        m_ui.widgets.textColoured(m_ui.fmt("idle.body", {{"seconds", std::to_string(seconds)}}), m_ui.palette.warning,
+        m_ui.widgets.textColoured(m_ui.fmt(m_wording.body, {{"seconds", std::to_string(seconds)}}), m_ui.palette.warning,
                                   accessibility::Role::Alert);
         if (int left = m_timer->extensionsLeft(); left >= 0)
             m_ui.widgets.text(m_ui.fmt("idle.extensionsLeft", {{"count", std::to_string(left)}}));
-        bool extend = m_ui.widgets.button(m_ui.tr("idle.extend"), Emphasis::Primary, ImVec2(0, 0), m_timer->extensionsLeft() != 0);
+        bool extend = m_ui.widgets.button(m_ui.tr(m_wording.extend), Emphasis::Primary, ImVec2(0, 0), m_timer->extensionsLeft() != 0);
         // Escape is a "not now" a student may press by reflex: it extends too, never ends the session.
         if (!extend && ImGui::IsKeyPressed(keys::Escape, false)) extend = m_timer->extensionsLeft() != 0;
         if (extend && m_timer->extend(now)) {

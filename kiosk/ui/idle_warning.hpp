@@ -1,5 +1,6 @@
 #pragma once
-// The idle time-out's warning (WCAG 2.2.1) for the student screens: a modal
+// The idle time-out's warning (WCAG 2.2.1) for the student screens (and the
+// proctor's, which lock): a modal
 // that counts down, says so aloud when read-aloud is on, and gives one
 // focused button to extend. The arithmetic is accessibility::IdleTimer; this
 // draws it and feeds it input.
@@ -12,11 +13,20 @@ namespace kiosk::ui {
 
 enum class IdleEvent { None, WarningShown, Extended, Expired };
 
+// What the warning says (string keys): a student's session ends, a proctor's screens lock.
+struct IdleWording {
+    const char* title;
+    const char* body;    // {seconds}
+    const char* extend;
+};
+inline constexpr IdleWording kStudentIdle{"idle.title", "idle.body", "idle.extend"};
+inline constexpr IdleWording kProctorIdle{"idle.title", "idle.lockBody", "idle.keepWorking"};
+
 class IdleWarning {
 public:
     explicit IdleWarning(UiContext& ui) : m_ui(ui) {}
 
-    void start(accessibility::IdlePolicy policy, accessibility::Millis now);
+    void start(accessibility::IdlePolicy policy, accessibility::Millis now, IdleWording wording = kStudentIdle);
     void stop();
     bool running() const { return m_timer.has_value(); }
     bool warningShowing() const { return m_warningOpen; }
@@ -32,6 +42,7 @@ public:
 private:
     UiContext& m_ui;
     std::optional<accessibility::IdleTimer> m_timer;
+    IdleWording m_wording = kStudentIdle;
     bool m_warningOpen = false;
 };
 

@@ -170,6 +170,7 @@ std::string KioskUi::windowTitle() const {
     if (m_exitRequested && !m_exitApproved) parts.push_back(m_ui.tr("exit.title"));
     if (m_idle.warningShowing()) parts.push_back(m_ui.tr("idle.title"));
     if (m_storeDamaged) parts.push_back(m_ui.tr("damaged.title"));
+    else if (m_locked) parts.push_back(m_ui.tr("lock.title"));
     else switch (m_screen) {
     case Screen::Picker: parts.push_back(m_ui.tr(m_ui.proctorId.empty() ? "window.proctorSignIn" : "picker.title")); break;
     case Screen::CheckIn:
@@ -295,11 +296,74 @@ void KioskUi::watchIdle(accessibility::IdlePolicy sitePolicy, std::function<void
     sitePolicy.stretch = std::max(sitePolicy.stretch, 1.0) * m_timeStretch;
     m_idle.start(sitePolicy, steadyNow());
     m_onIdleExpired = std::move(onExpired);
+    m_idleIsProctors = false;
 }
 
 void KioskUi::stopWatchingIdle() {
     m_idle.stop();
     m_onIdleExpired = {};
+    m_idleIsProctors = false;
+}
+
+// Watched while a proctor is signed in on a proctor's screen; a student's
+// sign-in signs the proctor out, and their screen watches its own time.
+void KioskUi::watchProctorIdle() {
+    const bool proctorScreens = !m_ui.proctorId.empty() && m_screen != Screen::Student && !m_storeDamaged;
+    if (proctorScreens && !m_locked && !m_idle.running()) {
+        m_idle.start(m_ui.options.proctorIdle, steadyNow(), kProctorIdle);
+        m_onIdleExpired = [this] { lock(); };
+        m_idleIsProctors = true;
+    } else if (!proctorScreens && m_idleIsProctors) {
+        stopWatchingIdle();
+    }
+}
+
+void KioskUi::lock() {
+    m_locked = true;
+    m_idleIsProctors = false;
+    m_lockPin.clear();
+    // Whatever was open is put away (a dialog's typed words are not worth a
+    // screen left open); PINs typed and not yet used are forgotten.
+    if (!GImGui->OpenPopupStack.empty()) ImGui::ClosePopupToLevel(0, false);
+    m_review.forgetPin();
+    m_exitRequested = false;
+    m_exitPin.clear();
+    m_settingsOpen = false;
+    m_ui.feedback = {};
+    m_ui.widgets.focus(m_ui.fmt("lock.pin", {{"name", m_ui.proctor}}));
+}
+
+void KioskUi::drawLock() {
+    const std::string pinLabel = m_ui.fmt("lock.pin", {{"name", m_ui.proctor}});
+    m_ui.widgets.heading(m_ui.tr("lock.title"));
+    m_ui.widgets.wrappedText(m_ui.fmt("lock.body", {{"name", m_ui.proctor}, {"id", m_ui.proctorId}}));
+    m_ui.widgets.text(pinLabel);
+    bool unlock = m_ui.widgets.secretField(pinLabel, m_lockPin, true);
+    unlock = m_ui.widgets.button(m_ui.tr("lock.unlock"), Emphasis::Primary, ImVec2(0, 0), !m_lockPin.empty()) || unlock;
+    if (unlock && !m_lockPin.empty()) {
+        m_ui.act([&security = m_ui.services.security, id = m_ui.proctorId, pin = std::exchange(m_lockPin, {})] {
+            return security.checkProctorPin(id, pin, "unlock");
+        },
+                 [this, pinLabel](const service::PinCheck& check) {
+                     if (!m_locked) return;
+                     if (!check.ok) {
+                         m_ui.feedback = Feedback{false, m_ui.said(check.message, check.sentence)};
+                         m_ui.widgets.focus(pinLabel);
+                         return;
+                     }
+                     m_locked = false;
+                     m_ui.feedback = {};
+                     if (m_screen == Screen::CheckIn) m_checkIn.focusSearch();
+                     else if (m_screen == Screen::Picker) m_picker.focusFirst();
+                 });
+    }
+    ImGui::Spacing();
+    m_ui.widgets.wrappedText(m_ui.tr("lock.otherProctor"));
+    if (m_ui.widgets.button(m_ui.fmt("lock.signOut", {{"name", m_ui.proctor}}))) {
+        m_locked = false;
+        m_picker.signOutProctor(R"({"reason":"locked"})", SessionPickerScreen::ForgetId::Yes);
+        goTo(Screen::Picker);
+    }
 }
 
 // The engine's picture of the link, with the counts read from the store now:
@@ -416,7 +480,7 @@ void KioskUi::handleShortcuts() {
     if (ImGui::IsKeyPressed(keys::F6, false)) m_readScreen = true;
     if (ImGui::IsKeyPressed(keys::F7, false) && m_ui.options.speech) m_ui.options.speech->stop();
     // F10: the whole room on the check-in screen, and back.
-    if (ImGui::IsKeyPressed(keys::F10, false) && m_screen == Screen::CheckIn && !m_settingsOpen && !m_checkIn.dialogOpen())
+    if (ImGui::IsKeyPressed(keys::F10, false) && m_screen == Screen::CheckIn && !m_locked && !m_settingsOpen && !m_checkIn.dialogOpen())
         m_checkIn.setRoomView(!m_checkIn.roomView());
     if (ImGui::IsKeyPressed(keys::F8, false) && m_resources.languages.size() > 1)
         setLanguage(m_resources.languages[(m_languageIndex + 1) % m_resources.languages.size()].language());
@@ -608,6 +672,8 @@ void KioskUi::frame() {
     float height = io.DisplaySize.y;
     if (m_storeDamaged) {
         drawStoreDamaged();
+    } else if (m_locked) {
+        drawLock();
     } else switch (m_screen) {
     case Screen::Picker: {
         PickerAction action = m_picker.draw();
@@ -640,9 +706,12 @@ void KioskUi::frame() {
         break;
     }
     drawExitDialog();
+    watchProctorIdle();
+    const bool proctorsWatch = m_idleIsProctors;
     if (m_idle.draw(steadyNow(), input) == IdleEvent::Expired) {
-        // The student's session is over: nothing of theirs stays on screen.
-        resetToSiteDefault();
+        // A student's session is over: nothing of theirs stays on screen. A
+        // proctor's screens lock as they are, the proctor's settings kept.
+        if (!proctorsWatch) resetToSiteDefault();
         auto done = std::move(m_onIdleExpired);
         m_onIdleExpired = {};
         if (done) done();

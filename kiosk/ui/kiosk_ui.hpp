@@ -80,6 +80,9 @@ public:
     void watchIdle(accessibility::IdlePolicy sitePolicy, std::function<void()> onExpired = {});
     void stopWatchingIdle();
     const accessibility::IdleTimer* idleTimer() const { return m_idle.timer(); }
+    // A proctor's screens left alone lock (UiOptions::proctorIdle): the
+    // roster, the records and the sign-off wait behind the proctor's PIN.
+    bool locked() const { return m_locked; }
 
     // What the window's title bar says (WCAG 2.4.2): the open dialog, the
     // screen, the app. Names no student: the title shows in task switchers.
@@ -124,6 +127,9 @@ private:
     void drawFeedback();
     void drawSpeechProblem();
     void drawStoreDamaged();
+    void watchProctorIdle();
+    void lock();
+    void drawLock();
     void handleShortcuts();
     void speakAfterFrame();
     void keepFocusAcrossLanguages();
@@ -155,6 +161,9 @@ private:
     std::string m_exitId, m_exitPin, m_exitReason;
     IdleWarning m_idle;
     std::function<void()> m_onIdleExpired;
+    bool m_idleIsProctors = false;  // the watch running is the proctor's (a student's is started by their screen)
+    bool m_locked = false;
+    std::string m_lockPin;
     domain::Timestamp m_lastRefresh{};
 
     // Read-aloud: what had focus last frame, and a whole-screen reading asked for this frame.

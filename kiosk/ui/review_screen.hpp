@@ -16,6 +16,7 @@ public:
     void refresh();  // on entering: the catalogue, the reviewer, and the newest view's list
     void adopt(const service::SessionView& view);
     bool draw();  // false: back to the proctor's start
+    void forgetPin() { m_pin.clear(); }  // the screen locked with a PIN typed and not used
 
 private:
     UiContext& m_ui;

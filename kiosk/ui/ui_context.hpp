@@ -1,6 +1,7 @@
 #pragma once
 // What every screen shares for one frame: words, colours, the widget layer,
 // the services it may call, and the proctor's feedback line.
+#include "accessibility/idle_timer.hpp"
 #include "accessibility/speech.hpp"
 #include "accessibility/strings.hpp"
 #include "accessibility/text_settings.hpp"
@@ -63,6 +64,8 @@ struct UiOptions {
     bool studentStation = false;
     // Kiosk mode: leaving the app needs a proctor PIN and a reason.
     bool kioskMode = false;
+    // A proctor's screens lock when left this long (warned first); the PIN opens them.
+    accessibility::IdlePolicy proctorIdle{std::chrono::minutes(10), std::chrono::seconds(30)};
 };
 
 struct UiContext {

@@ -244,6 +244,26 @@ TEST_CASE("layout: idle warning") {
         "idle warning");
 }
 
+TEST_CASE("layout: the proctor's lock warning and the locked screen") {
+    checkEverywhere(
+        [](test::UiHarness& h, test::DemoFixture& f) {
+            h.openFirstSession();
+            f.now += test::UiHarness::kProctorIdle - 10s;
+            h.frames(2);
+            requireDialog(h, "Are you still there?");
+        },
+        "proctor's lock warning");
+    checkEverywhere(
+        [](test::UiHarness& h, test::DemoFixture& f) {
+            h.openFirstSession();
+            f.now += test::UiHarness::kProctorIdle + 1s;
+            h.frames(3);
+            REQUIRE(h.ui().locked());
+            REQUIRE(h.find("Unlock") != nullptr);
+        },
+        "locked screen");
+}
+
 TEST_CASE("layout: the damaged-database notice over an open session") {
     checkEverywhere(
         [](test::UiHarness& h, test::DemoFixture&) {

@@ -53,6 +53,9 @@ UiHarness::UiHarness(store::Store& store, domain::Clock clock, float width, floa
     options.exportDir = std::filesystem::temp_directory_path();
     // Time-outs read the same injected clock, so a test moves both at once.
     options.steadyClock = [clock] { return std::chrono::duration_cast<std::chrono::milliseconds>(clock().time_since_epoch()); };
+    // Longer than any test's jump of the clock (cut-offs are minutes away),
+    // so only the lock's own tests see the proctor's screens lock.
+    options.proctorIdle.timeout = kProctorIdle;
     options.speech = speech;
     options.utcOffsetAt = std::move(utcOffsetAt);
     m_ui = std::make_unique<ui::KioskUi>(ui::UiServices{m_attendance, m_queries, m_views, m_security, m_work, m_sync, m_actions}, std::move(resources), options);

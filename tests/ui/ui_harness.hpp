@@ -12,6 +12,7 @@
 #include "kiosk/ui/kiosk_ui.hpp"
 #include "kiosk/ui/style.hpp"
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string_view>
@@ -22,6 +23,9 @@ namespace kiosk::test {
 
 class UiHarness {
 public:
+    // A proctor's screens lock after this long without input (UiOptions::proctorIdle).
+    static constexpr std::chrono::milliseconds kProctorIdle = std::chrono::hours(2);
+
     // `utcOffsetAt`: the zone's offset at each instant, as the kiosk sets it; none means UTC.
     UiHarness(store::Store& store, domain::Clock clock, float width = 1280, float height = 800,
               accessibility::SpeechSink* speech = nullptr, const std::string& language = "en",

@@ -1,0 +1,133 @@
+// A proctor's screens left alone lock (the roster, the records and the
+// sign-off are behind them): warned first, opened again with the same
+// proctor's PIN where they were, or signed out for another proctor.
+#include "kiosk/ui/keys.hpp"
+#include "ui/demo_fixture.hpp"
+#include "ui/ui_harness.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace kiosk;
+using namespace std::chrono_literals;
+namespace keys = kiosk::ui::keys;
+
+namespace {
+
+std::string focusedLabel(const test::UiHarness& h) { return h.focused() ? h.focused()->label : std::string("(nothing)"); }
+
+// Up to the warning: no input for the whole time-out but its last 10 s.
+void leaveUntilWarned(test::UiHarness& h, test::DemoFixture& f) {
+    f.now += test::UiHarness::kProctorIdle - 10s;
+    h.frames(2);
+}
+
+} // namespace
+
+TEST_CASE("a proctor's screen left alone locks after a warning, hides the room, and opens again with the PIN where it was") {
+    test::DemoFixture f;
+    test::UiHarness h(f.store, f.clock());
+    h.openFirstSession();
+    h.type("zoe");
+    h.frames(2);
+    REQUIRE(h.findContaining("Ñúñez") != nullptr);
+    REQUIRE(h.tabTo("Walk-in (not on roster)…"));
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(h.find("Walk-in not on the roster") != nullptr);
+
+    leaveUntilWarned(h, f);
+    CHECK_FALSE(h.ui().locked());
+    CHECK(h.findContaining("locks in 10 seconds") != nullptr);
+    CHECK(focusedLabel(h) == "Keep working");
+
+    f.now += 20s;
+    h.frames(3);
+    REQUIRE(h.ui().locked());
+    CHECK(h.ui().windowTitle().rfind("This screen is locked", 0) == 0);
+    CHECK(h.findContaining("Ms. Rivera (P001) left the proctor's screens") != nullptr);
+    // Nothing of the room stays readable: no student, no dialog, no board.
+    CHECK(h.findContaining("Ñúñez") == nullptr);
+    CHECK(h.find("Walk-in not on the roster") == nullptr);
+    CHECK(h.find("Sign off session…") == nullptr);
+    CHECK(focusedLabel(h) == "PIN of Ms. Rivera");
+
+    // Room-view and other screen keys do nothing behind the lock.
+    h.press(keys::F10);
+    h.frames(2);
+    CHECK_FALSE(h.ui().checkInScreen().roomView());
+
+    h.type("1111");
+    h.press(keys::Enter);
+    h.frames(3);
+    CHECK(h.ui().locked());
+    CHECK(h.findContaining("Proctor ID or PIN not recognised") != nullptr);
+    CHECK(focusedLabel(h) == "PIN of Ms. Rivera");
+
+    h.type("2468");
+    h.press(keys::Enter);
+    h.frames(3);
+    REQUIRE_FALSE(h.ui().locked());
+    CHECK(h.ui().onCheckInScreen());
+    CHECK(h.ui().checkInScreen().query() == "zoe");  // where it was
+    CHECK(h.findContaining("Ñúñez") != nullptr);
+    CHECK(h.find("Walk-in not on the roster") == nullptr);  // the half-typed dialog was put away
+    CHECK(focusedLabel(h).rfind("Find a student", 0) == 0);
+
+    // The watch starts again: left alone again, it locks again.
+    leaveUntilWarned(h, f);
+    f.now += 20s;
+    h.frames(3);
+    CHECK(h.ui().locked());
+}
+
+TEST_CASE("the lock warning's Keep working, by keyboard, keeps the proctor's screen open for a whole new time-out") {
+    test::DemoFixture f;
+    test::UiHarness h(f.store, f.clock());
+    h.openFirstSession();
+    leaveUntilWarned(h, f);
+    REQUIRE(focusedLabel(h) == "Keep working");
+    h.press(keys::Enter);
+    h.frames(2);
+    CHECK(h.find("Keep working") == nullptr);
+    f.now += 20s;  // past where the old time-out ran out
+    h.frames(3);
+    CHECK_FALSE(h.ui().locked());
+    CHECK(h.ui().onCheckInScreen());
+}
+
+TEST_CASE("locked: another proctor signs the first one out and signs in with their own ID") {
+    test::DemoFixture f;
+    test::UiHarness h(f.store, f.clock());
+    h.openFirstSession();
+    leaveUntilWarned(h, f);
+    f.now += 20s;
+    h.frames(3);
+    REQUIRE(h.ui().locked());
+    REQUIRE(h.tabTo("Sign out Ms. Rivera"));
+    h.press(keys::Enter);
+    h.frames(3);
+    CHECK_FALSE(h.ui().locked());
+    CHECK_FALSE(h.ui().onCheckInScreen());
+    CHECK(h.ui().windowTitle().rfind("Proctor sign-in", 0) == 0);
+    CHECK(focusedLabel(h) == "Proctor ID");  // the first proctor's ID is not left in the field
+    // No one signed in: nothing is watched, nothing locks.
+    f.now += test::UiHarness::kProctorIdle + 1min;
+    h.frames(3);
+    CHECK_FALSE(h.ui().locked());
+    h.signInAsProctor();
+    CHECK(h.ui().windowTitle().rfind("Choose a testing session", 0) == 0);
+}
+
+TEST_CASE("a student's sign-in at a proctor's station ends the proctor's watch: the student's own time-out runs, no lock") {
+    test::DemoFixture f;
+    test::UiHarness h(f.store, f.clock());
+    h.signInAsProctor();
+    REQUIRE(h.tabTo("Student sign-in"));
+    h.press(keys::Enter);
+    h.frames(3);
+    REQUIRE(h.ui().onStudentScreen());
+    f.now += test::UiHarness::kProctorIdle + 1min;
+    h.frames(3);
+    CHECK_FALSE(h.ui().locked());
+    CHECK(h.ui().onStudentScreen());
+}
