@@ -485,7 +485,10 @@ TEST_CASE("Print papers… writes the three papers off the render thread and, wi
     }
     ::unsetenv("CUPS_SERVER");
     CHECK_FALSE(h.ui().feedback().ok);
-    CHECK_MESSAGE(h.ui().feedback().text.find("not printed: no printer") != std::string::npos, h.ui().feedback().text);
+    // Plain words for the proctor first; the technician's detail after them.
+    CHECK_MESSAGE(h.ui().feedback().text.starts_with("The papers were not printed"), h.ui().feedback().text);
+    CHECK(h.ui().feedback().text.find("ask the test coordinator to print them") != std::string::npos);
+    CHECK(h.ui().feedback().text.find("For the technician: no printer") != std::string::npos);
     for (const char* kind : {"roster", "seating", "irregularities"})
         CHECK(std::filesystem::exists(exports.path() / (std::string("RHS-2026-WK-AM-114-") + kind + ".pdf")));
 }
