@@ -109,7 +109,8 @@ void Dialogs::openIrregularity(const domain::RosterRow& row) {
     // Nothing chosen for the proctor: Enter must not record a category nobody picked.
     m_choice = kNoChoice;
     // The time is a real value (now), not a placeholder that looks like one.
-    m_time = m_ui.clock(m_ui.options.clock());
+    m_openedAt = m_ui.options.clock();
+    m_time = m_ui.clock(m_openedAt);
     m_timeShownAsNow = m_time;
 }
 
@@ -396,9 +397,14 @@ DialogOutcome Dialogs::drawIrregularity(const std::string& sessionId) {
         service::IrregularityDetails d;
         d.circumstance = std::string(domain::kEventCircumstanceNs) + std::string(kinds[m_choice]);
         d.description = m_description;
-        // Left at "now": the event's own time (to the second) is when it happened.
-        if (!m_time.empty() && m_time != m_timeShownAsNow) {
-            d.occurredAt = parseClock(m_time, m_ui.options.clock(), m_ui.options.offsetAt(m_ui.options.clock()));
+        // Left as shown: the event's own time (to the second) is when it
+        // happened, unless the clock has passed the minute the proctor
+        // confirmed; then the moment the form opened, in that minute.
+        const domain::Timestamp now = m_ui.options.clock();
+        if (m_time == m_timeShownAsNow) {
+            if (m_ui.clock(now) != m_timeShownAsNow) d.occurredAt = m_openedAt;
+        } else if (!m_time.empty()) {
+            d.occurredAt = parseClock(m_time, now, m_ui.options.offsetAt(now));
             if (!d.occurredAt) {
                 m_error = m_ui.tr("irregularity.badTime");
                 return out;

@@ -205,6 +205,35 @@ TEST_CASE("the irregularity form records an Ed-Fi circumstance, a description an
     CHECK(h.findContaining("Irregularity · Fire alarm: Alarm rang") != nullptr);
 }
 
+TEST_CASE("an irregularity time left as shown is the time recorded, even when the clock has passed that minute before Save") {
+    Fixture f;
+    test::UiHarness h(f.store, f.clock());
+    h.openFirstSession();
+    h.type("zoe nun");
+    h.press(keys::Enter);
+    h.frames(2);
+    h.press(keys::Enter);  // checked in
+    h.frames(1);
+    h.type("zoe nun");
+    h.press(keys::Enter);
+    h.frames(1);
+    f.now += std::chrono::seconds(40);  // 14:00:40: the form shows 14:00
+    REQUIRE(h.tabTo("Irregularity"));
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(h.tabTo("Fire alarm"));
+    h.press(keys::Space);
+    REQUIRE(h.tabTo("Description"));
+    h.type("Alarm rang");
+    f.now += std::chrono::seconds(50);  // 14:01:30 when Enter saves
+    h.press(keys::Enter);
+    h.frames(1);
+    auto events = f.events("S100001");
+    REQUIRE(events.size() == 2);
+    REQUIRE(events[1].occurredAt.has_value());
+    CHECK(*events[1].occurredAt == domain::parseIso8601("2026-11-23T14:00:40Z").value());  // in the minute confirmed
+}
+
 TEST_CASE("a roster changed under an open session with a query typed: Enter opens the student shown, by ID") {
     Fixture f;
     test::UiHarness h(f.store, f.clock());
