@@ -34,12 +34,18 @@ std::vector<const std::string*> StudentScreen::buffers() const {
 void StudentScreen::clearForm() {
     m_editing = false;
     m_entryId.clear();
-    m_task = 0;
+    m_task = kNoTask;
+    m_taskFocused = kNoTask;
     m_date.clear();
     m_minutes.clear();
     m_place.clear();
     m_reflection.clear();
     m_formError.clear();
+}
+
+// A task's radio: its title in the screen's language, told apart by its place.
+std::string StudentScreen::taskLabel(const domain::TaskCatalogue& catalogue, std::size_t i) const {
+    return catalogue.tasks[i].titleIn(m_ui.strings->language()) + "##task" + std::to_string(i);
 }
 
 // The date field's label names the date format of the screen's language.
@@ -50,6 +56,11 @@ std::string StudentScreen::dateLabel() const { return m_ui.fmt("student.date", {
 void StudentScreen::refuseForm(const std::string& why) {
     m_ui.feedback = Feedback{false, why};
     m_formError = why;
+    auto catalogue = m_ui.services.work.catalogue();
+    if (m_task == kNoTask && catalogue && !catalogue->catalogue.tasks.empty()) {
+        m_ui.widgets.focus(Widgets::visibleLabel(taskLabel(catalogue->catalogue, 0)));
+        return;
+    }
     const std::pair<const std::string*, std::string> order[] = {{&m_date, dateLabel()},
                                                                 {&m_minutes, m_ui.tr("student.minutesField")},
                                                                 {&m_place, m_ui.tr("student.place")},
@@ -247,6 +258,9 @@ void StudentScreen::drawEntryForm() {
     m_ui.widgets.heading(m_ui.tr("student.entryTitle"));
     m_ui.widgets.text(m_ui.tr("student.task"));
     std::string lastArea;
+    // With none chosen, the first task is the list's Tab stop (unchosen).
+    const std::size_t stop = m_task == kNoTask ? 0 : m_task;
+    std::size_t focused = kNoTask;
     for (std::size_t i = 0; i < catalogue->catalogue.tasks.size(); ++i) {
         const auto& t = catalogue->catalogue.tasks[i];
         if (t.areaId != lastArea) {
@@ -254,15 +268,20 @@ void StudentScreen::drawEntryForm() {
             m_ui.widgets.text(area ? area->titleIn(m_ui.strings->language()) : t.areaId);
             lastArea = t.areaId;
         }
-        std::string label = t.titleIn(m_ui.strings->language()) + "##task" + std::to_string(i);
-        if (!m_focus.empty() && i == m_task) {
+        std::string label = taskLabel(catalogue->catalogue, i);
+        if (!m_focus.empty() && i == stop) {
             m_ui.widgets.focus(Widgets::visibleLabel(label));
             m_focus.clear();
         }
-        // One Tab stop for the whole list; Up and Down choose another task.
-        if (m_ui.widgets.radio(label, m_task == i, m_task == i)) m_task = i;
-        if (ImGui::IsItemFocused() && m_task != i) m_task = i;
+        // One Tab stop for the whole list; Up and Down choose another task
+        // (arriving by Tab chooses nothing), Space or a click this one.
+        if (m_ui.widgets.radio(label, m_task == i, i == stop)) m_task = i;
+        if (ImGui::IsItemFocused()) {
+            focused = i;
+            if (m_taskFocused != kNoTask && m_taskFocused != i) m_task = i;
+        }
     }
+    m_taskFocused = focused;
     const std::string date = dateLabel();
     m_ui.widgets.text(date);
     m_ui.widgets.textField(date, m_date, {}, false, 10.0f, 10);

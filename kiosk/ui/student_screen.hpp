@@ -53,6 +53,7 @@ private:
     domain::EntryFields fields(std::string& error) const;
     void refuseForm(const std::string& why);
     std::string dateLabel() const;
+    std::string taskLabel(const domain::TaskCatalogue& catalogue, std::size_t i) const;
     void clearForm();
 
     UiContext& m_ui;
@@ -65,7 +66,11 @@ private:
     // The entry being written.
     bool m_editing = false;
     std::string m_entryId;
-    std::size_t m_task = 0;
+    // No task is chosen for the student: one picked by default would be
+    // submitted by whoever scrolls past the list.
+    static constexpr std::size_t kNoTask = static_cast<std::size_t>(-1);
+    std::size_t m_task = kNoTask;
+    std::size_t m_taskFocused = kNoTask;  // the task focused last frame: moving within the list chooses
     std::string m_date, m_minutes, m_place, m_reflection;
     std::string m_formError;  // why the form was refused, said again beside its buttons
 };

@@ -140,10 +140,13 @@ TEST_CASE("a student logs a task by keyboard and submits it, and it waits for re
     REQUIRE(lab.h.tabTo("Log a task"));
     lab.h.press(keys::Enter);
     lab.h.frames(2);
-    // The task list is one Tab stop: focus starts on the chosen task, Down
-    // chooses the next, and one Tab leaves the list.
+    // The task list is one Tab stop: focus starts on the first task, none
+    // chosen for the student; Down chooses the next, and one Tab leaves the list.
     REQUIRE(lab.h.focused() != nullptr);
     CHECK(lab.h.focused()->label.rfind("Helped a customer", 0) == 0);
+    CHECK_FALSE(lab.h.focused()->checked);
+    for (const auto& n : lab.h.tree().nodes())
+        if (n.role == accessibility::Role::RadioButton) CHECK_MESSAGE(!n.checked, n.label << " is chosen for the student");
     lab.h.press(keys::Down);
     lab.h.frames(1);
     REQUIRE(lab.h.focused() != nullptr);
@@ -179,6 +182,8 @@ TEST_CASE("a task submitted without its minutes: the reason beside the buttons, 
     REQUIRE(lab.h.tabTo("Log a task"));
     lab.h.press(keys::Enter);
     lab.h.frames(2);
+    lab.h.press(keys::Space);  // the task focused is chosen
+    lab.h.frames(1);
     REQUIRE(lab.h.tabTo("Submit for review"));
     lab.h.press(keys::Enter);
     lab.h.settleActions();
@@ -196,6 +201,38 @@ TEST_CASE("a task submitted without its minutes: the reason beside the buttons, 
     lab.h.type("30");
     lab.h.frames(1);
     CHECK(lab.h.focused()->value == "30");
+}
+
+TEST_CASE("a task submitted with no task chosen is refused, focus goes to the list, and Space chooses the task focused") {
+    Lab lab;
+    lab.signIn();
+    REQUIRE(lab.h.tabTo("Log a task"));
+    lab.h.press(keys::Enter);
+    lab.h.frames(2);
+    REQUIRE(lab.h.tabTo("Minutes"));
+    lab.h.type("30");
+    REQUIRE(lab.h.tabTo("Where (site or employer)"));
+    lab.h.type("Riverbend Hardware");
+    REQUIRE(lab.h.tabTo("Short reflection"));
+    lab.h.type("Stocked shelves.");
+    REQUIRE(lab.h.tabTo("Submit for review"));
+    lab.h.press(keys::Enter);
+    lab.h.settleActions();
+    lab.h.frames(3);
+    CHECK(lab.h.ui().feedback().text == "Choose which task you did.");
+    CHECK(lab.h.work().awaitingReview().value().empty());
+    REQUIRE(lab.h.focused() != nullptr);
+    CHECK(lab.h.focused()->label.rfind("Helped a customer", 0) == 0);
+    lab.h.press(keys::Space);
+    lab.h.frames(1);
+    CHECK(lab.h.focused()->checked);
+    REQUIRE(lab.h.tabTo("Submit for review"));
+    lab.h.press(keys::Enter);
+    lab.h.settleActions();
+    lab.h.frames(2);
+    auto waiting = lab.h.work().awaitingReview().value();
+    REQUIRE(waiting.size() == 1);
+    CHECK(waiting[0].taskId == "comm-customer");
 }
 
 TEST_CASE("a new entry is dated today in the kiosk's zone at that instant, not the UTC date") {
