@@ -716,6 +716,9 @@ void KioskUi::frame() {
         m_onIdleExpired = {};
         if (done) done();
     }
+    // Behind an idle warning the screen is covered, not dimmed: whoever
+    // reads it may not be the one who left it. (Drawn at the frame's end.)
+    ImGui::GetStyle().Colors[ImGuiCol_ModalWindowDimBg].w = m_idle.warningShowing() ? 1.0f : kModalDimAlpha;
     m_ui.widgets.end();
     ImGui::End();
     keepFocusAcrossLanguages();

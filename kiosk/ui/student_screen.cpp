@@ -88,10 +88,9 @@ void StudentScreen::endSession(bool timedOut) {
             (void)security.signOut(id, timedOut);  // see above: the sign-out stands either way
             return kept;
         },
-                 [this, timedOut](bool kept) {
-                     // Says a draft was kept only when one was.
-                     if (timedOut && kept && !m_student) m_ui.feedback = Feedback{true, m_ui.tr("student.timedOutDraft")};
-                 });
+                 // Nothing is said of the draft: whoever reads the screen now is
+                 // the next person; the student finds it in their list.
+                 [](bool) {});
     }
     m_student.reset();
     clearForm();

@@ -90,7 +90,7 @@ Palette applyTheme(const accessibility::Theme& t, const accessibility::TextSetti
     col[ImGuiCol_NavHighlight] = ImVec4(0, 0, 0, 0);  // the widget layer draws a thicker ring
     col[ImGuiCol_NavWindowingHighlight] = c("focusRing");
     col[ImGuiCol_NavWindowingDimBg] = c("background", 0.6f);
-    col[ImGuiCol_ModalWindowDimBg] = c("background", 0.75f);
+    col[ImGuiCol_ModalWindowDimBg] = c("background", kModalDimAlpha);
     ImGui::GetStyle() = style;
     return p;
 }

@@ -14,6 +14,8 @@ struct ImFont;
 namespace kiosk::ui {
 
 Palette applyTheme(const accessibility::Theme& theme, const accessibility::TextSettings& text);
+// How much of the screen behind a dialog shows through (1: none of it).
+inline constexpr float kModalDimAlpha = 0.75f;
 
 // Titles (a page's, a dialog's) are this much larger than body text, in the
 // face's bold: one type scale from one family.

@@ -6,6 +6,7 @@
 #include "ui/ui_harness.hpp"
 
 #include <doctest/doctest.h>
+#include <imgui.h>
 
 using namespace kiosk;
 using namespace std::chrono_literals;
@@ -39,6 +40,7 @@ TEST_CASE("a proctor's screen left alone locks after a warning, hides the room, 
     CHECK_FALSE(h.ui().locked());
     CHECK(h.findContaining("locks in 10 seconds") != nullptr);
     CHECK(focusedLabel(h) == "Keep working");
+    CHECK(ImGui::GetStyle().Colors[ImGuiCol_ModalWindowDimBg].w == 1.0f);  // the room behind is covered
 
     f.now += 20s;
     h.frames(3);

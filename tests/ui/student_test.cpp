@@ -263,11 +263,18 @@ TEST_CASE("session isolation: after a time-out no field, buffer or tree node kee
     lab.h.type("ZZREFLECTION-OF-A");  // still being edited when the time-out comes
     CHECK(treeMentions(lab.h.tree(), {"ZZREFLECTION-OF-A"}));
 
-    // Nobody touches the kiosk: past the warning and the time-out.
+    // Nobody touches the kiosk: past the warning and the time-out. Behind
+    // the warning the screen is covered, not dimmed (the next person may read it).
+    bool warned = false;
     for (int i = 0; i < 12; ++i) {
         lab.f.now += std::chrono::seconds(30);
         lab.h.frames(2);
+        if (lab.h.find("Are you still there?") != nullptr) {
+            warned = true;
+            CHECK(ImGui::GetStyle().Colors[ImGuiCol_ModalWindowDimBg].w == 1.0f);
+        }
     }
+    CHECK(warned);
     CHECK_FALSE(lab.h.ui().studentScreen().signedIn());
     for (const std::string* buffer : lab.h.ui().studentScreen().buffers()) CHECK(buffer->empty());
     CHECK_FALSE(treeMentions(lab.h.tree(), secrets));
@@ -289,7 +296,8 @@ TEST_CASE("session isolation: after a time-out no field, buffer or tree node kee
     CHECK(entries[0].reflection == "ZZREFLECTION-OF-A");
     auto actions = lab.auditActions();
     CHECK(std::find(actions.begin(), actions.end(), "student.timed_out") != actions.end());
-    CHECK(lab.h.ui().feedback().text == "The session ended after a time with no activity. Your unfinished entry was kept as a draft.");
+    // The next person is told nothing of it (nor that there was one).
+    CHECK(lab.h.ui().feedback().text == "The session ended after a time with no activity. Nothing of it is left on this screen.");
 }
 
 TEST_CASE("a time-out with nothing being written says so, and no draft appears") {
@@ -301,7 +309,7 @@ TEST_CASE("a time-out with nothing being written says so, and no draft appears")
     }
     REQUIRE_FALSE(lab.h.ui().studentScreen().signedIn());
     CHECK(lab.h.work().entries("S100001").value().empty());
-    CHECK(lab.h.ui().feedback().text == "The session ended after a time with no activity. Nothing you typed was kept.");
+    CHECK(lab.h.ui().feedback().text == "The session ended after a time with no activity. Nothing of it is left on this screen.");
 }
 
 TEST_CASE("a proctor verifies a submitted entry with their PIN, and only then does it count") {
