@@ -382,8 +382,12 @@ DialogOutcome Dialogs::drawIrregularity(const std::string& sessionId) {
     m_ui.widgets.heading(m_row.student.displayName() + " · " + m_row.student.studentUniqueId);
     m_ui.widgets.text(m_ui.tr("irregularity.kind"));
     auto kinds = domain::eventCircumstances();
-    for (std::size_t i = 0; i < kinds.size(); ++i)
-        if (m_ui.widgets.radio(m_ui.tr("circumstance." + std::string(kinds[i])), m_choice == i)) m_choice = i;
+    // Side by side where they fit: on a small screen the buttons stay in view.
+    for (std::size_t i = 0; i < kinds.size(); ++i) {
+        const std::string label = m_ui.tr("circumstance." + std::string(kinds[i]));
+        if (i > 0) m_ui.widgets.sameLineIfFitsRadio(label);
+        if (m_ui.widgets.radio(label, m_choice == i)) m_choice = i;
+    }
     m_ui.widgets.text(m_ui.tr("irregularity.description"));
     m_ui.widgets.textField(m_ui.tr("irregularity.description"), m_description, m_ui.tr("irregularity.descriptionHint"), false, 0.0f, 1000);
     m_ui.widgets.text(m_ui.tr("irregularity.time"));
@@ -425,8 +429,11 @@ DialogOutcome Dialogs::drawNoShow(const std::string& sessionId) {
     auto reasons = domain::reasonsNotTested();
     // The reasons a proctor can know at the door; the rest come from the state.
     constexpr std::size_t kShown[] = {0, 13, 12, 6, 9};
-    for (std::size_t i : kShown)
-        if (m_ui.widgets.radio(m_ui.tr("reasonNotTested." + std::string(reasons[i])), m_choice == i)) m_choice = i;
+    for (std::size_t i : kShown) {
+        const std::string label = m_ui.tr("reasonNotTested." + std::string(reasons[i]));
+        if (i != kShown[0]) m_ui.widgets.sameLineIfFitsRadio(label);
+        if (m_ui.widgets.radio(label, m_choice == i)) m_choice = i;
+    }
     if (footer(m_ui.tr("noshow.confirm"), true, out)) {
         std::size_t pick = std::find(std::begin(kShown), std::end(kShown), m_choice) != std::end(kShown) ? m_choice : 0;
         record([sessionId, id = m_row.student.studentUniqueId, proctor = m_ui.proctor, reason = std::string(reasons[pick])](service::AttendanceService& a) {

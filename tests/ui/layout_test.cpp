@@ -244,6 +244,43 @@ TEST_CASE("layout: idle warning") {
         "idle warning");
 }
 
+TEST_CASE("a 1024x768 screen at 100 %: the irregularity and no-show dialogs open with their buttons in view, no scrolling") {
+    test::DemoFixture f;
+    test::UiHarness h(f.store, f.clock(), 1024, 768);
+    h.openFirstSession();
+    h.type("zoe nun");
+    h.press(keys::Enter);
+    h.frames(2);
+    h.press(keys::Enter);  // checked in
+    h.frames(2);
+    h.type("zoe nun");
+    h.press(keys::Enter);
+    h.frames(2);
+    auto buttonInView = [&](const char* opener, const char* button) {
+        INFO(std::string(opener));
+        REQUIRE(h.tabTo(opener));
+        h.press(keys::Enter);
+        h.frames(3);
+        const auto* save = h.find(button);
+        REQUIRE(save != nullptr);
+        auto shown = test::visiblePart(save->rect, save->clip);
+        CHECK(shown.h == doctest::Approx(save->rect.h));  // whole, where the dialog opened
+        CHECK(save->rect.y + save->rect.h <= 768.0f);
+        h.press(keys::Escape);
+        h.frames(2);
+    };
+    buttonInView("Irregularity…", "Record irregularity");
+    h.press(keys::Escape);  // back to the search, emptied
+    h.frames(2);
+    REQUIRE(h.ui().checkInScreen().query().empty());
+    h.type("dvo");
+    h.press(keys::Enter);  // the check-in dialog: not now
+    h.frames(2);
+    h.press(keys::Escape);
+    h.frames(2);
+    buttonInView("No-show…", "Mark no-show");
+}
+
 TEST_CASE("layout: the proctor's lock warning and the locked screen") {
     checkEverywhere(
         [](test::UiHarness& h, test::DemoFixture& f) {
