@@ -59,11 +59,24 @@ void SessionPickerScreen::drawProctorSignIn() {
         m_ui.widgets.focus(m_proctorIdField.empty() ? m_ui.tr("picker.proctorId") : m_ui.tr("picker.pin"));
         m_focusFirst = false;
     }
-    m_ui.widgets.textField(m_ui.tr("picker.proctorId"), m_proctorIdField, m_ui.tr("picker.proctorIdHint"), false, 16.0f, 32);
+    // Enter in the ID goes on to the PIN; an empty field is named, and no
+    // try is spent on it. Typing goes on in the field named.
+    const bool idEnter = m_ui.widgets.textField(m_ui.tr("picker.proctorId"), m_proctorIdField, m_ui.tr("picker.proctorIdHint"), true, 16.0f, 32);
     m_ui.widgets.text(m_ui.tr("picker.pin"));
     bool enter = m_ui.widgets.secretField(m_ui.tr("picker.pin"), m_pin);
     bool pressed = m_ui.widgets.button(m_ui.tr("picker.signIn"), Emphasis::Primary);
-    if (enter || pressed) signInProctor();
+    if (idEnter && !m_proctorIdField.empty() && m_pin.empty()) {
+        m_ui.widgets.focus(m_ui.tr("picker.pin"));
+        return;
+    }
+    if (!idEnter && !enter && !pressed) return;
+    if (m_proctorIdField.empty() || m_pin.empty()) {
+        const bool noId = m_proctorIdField.empty();
+        m_ui.feedback = Feedback{false, m_ui.tr(noId ? "picker.needId" : "picker.needPin")};
+        m_ui.widgets.focus(m_ui.tr(noId ? "picker.proctorId" : "picker.pin"));
+        return;
+    }
+    signInProctor();
 }
 
 PickerAction SessionPickerScreen::draw() {
@@ -77,10 +90,13 @@ PickerAction SessionPickerScreen::draw() {
     if (m_focusFirstSession && !m_focusSessionId.empty() &&
         std::none_of(m_sessions.begin(), m_sessions.end(), [&](const auto& s) { return s.info.sessionId == m_focusSessionId; }))
         m_focusSessionId.clear();
-    m_ui.widgets.heading(m_ui.tr("picker.title"));
+    // Signing in comes first; then the sessions are what to choose.
+    m_ui.widgets.heading(m_ui.tr(m_ui.proctorId.empty() ? "window.proctorSignIn" : "picker.title"));
     drawProctorSignIn();
     ImGui::Spacing();
-    if (m_ui.widgets.button(m_ui.tr("picker.studentSignIn"))) action.kind = PickerAction::Kind::StudentSignIn;
+    // Said on the button: going to the student screens signs the proctor out.
+    if (m_ui.widgets.button(m_ui.tr(m_ui.proctorId.empty() ? "picker.studentSignIn" : "picker.studentSignInSignsOut")))
+        action.kind = PickerAction::Kind::StudentSignIn;
     m_ui.widgets.sameLineIfFits(m_ui.fmt("picker.review", {{"count", std::to_string(m_awaitingReview)}}));
     if (m_ui.widgets.button(m_ui.fmt("picker.review", {{"count", std::to_string(m_awaitingReview)}}), Emphasis::Normal, ImVec2(0, 0),
                             !m_ui.proctorId.empty()))

@@ -357,7 +357,7 @@ TEST_CASE("a student's accommodations apply at sign-in and are removed at sign-o
     CHECK(p.language == "es");
     CHECK(h.ui().timeStretch() == 1.5);
     CHECK(ImGui::GetFontSize() == doctest::Approx(40.0f));
-    CHECK(h.find("Elija una sesión de examen") != nullptr);
+    CHECK(h.find("Inicio de sesión del supervisor") != nullptr);
     CHECK(h.ui().themes()[h.ui().themeIndex()].id == "high-contrast-dark");
 
     h.ui().resetToSiteDefault();
@@ -365,7 +365,7 @@ TEST_CASE("a student's accommodations apply at sign-in and are removed at sign-o
     CHECK(h.ui().preferences() == site);
     CHECK(h.ui().timeStretch() == 1.0);
     CHECK(ImGui::GetFontSize() == doctest::Approx(20.0f));
-    CHECK(h.find("Choose a testing session") != nullptr);
+    CHECK(h.find("Proctor sign-in") != nullptr);
 
     // A site whose default is already large keeps it: a profile never shrinks text.
     auto bigSite = site;

@@ -1,6 +1,7 @@
-// A proctor's screens left alone lock (the roster, the records and the
-// sign-off are behind them): warned first, opened again with the same
-// proctor's PIN where they were, or signed out for another proctor.
+// The proctor's station: signing in by keyboard, and screens left alone
+// that lock (the roster, the records and the sign-off are behind them):
+// warned first, opened again with the same proctor's PIN where they were,
+// or signed out for another proctor.
 #include "kiosk/ui/keys.hpp"
 #include "ui/demo_fixture.hpp"
 #include "ui/ui_harness.hpp"
@@ -132,4 +133,32 @@ TEST_CASE("a student's sign-in at a proctor's station ends the proctor's watch: 
     h.frames(3);
     CHECK_FALSE(h.ui().locked());
     CHECK(h.ui().onStudentScreen());
+}
+
+TEST_CASE("proctor sign-in by keyboard: Enter in the ID goes on to the PIN, an empty field is named and keeps the typing") {
+    test::DemoFixture f;
+    test::UiHarness h(f.store, f.clock());
+    REQUIRE(h.find("Proctor sign-in") != nullptr);  // the heading says what comes first
+    CHECK(h.find("Choose a testing session") == nullptr);
+    REQUIRE(focusedLabel(h) == "Proctor ID");
+    h.press(keys::Enter);
+    h.frames(2);
+    CHECK(h.ui().feedback().text == "Type your proctor ID.");
+    CHECK(focusedLabel(h) == "Proctor ID");
+    h.type("P001");
+    h.frames(1);
+    CHECK(h.focused()->value == "P001");  // the keys after the refusal went in
+    h.press(keys::Enter);
+    h.frames(2);
+    CHECK(focusedLabel(h) == "PIN");
+    h.press(keys::Enter);
+    h.frames(2);
+    CHECK(h.ui().feedback().text == "Type your PIN.");
+    CHECK(focusedLabel(h) == "PIN");
+    h.type("2468");
+    h.press(keys::Enter);
+    h.frames(3);
+    CHECK(h.ui().windowTitle().rfind("Choose a testing session", 0) == 0);
+    // Signed in, the way to the student screens says it signs the proctor out.
+    CHECK(h.findContaining("Student sign-in (signs you out)") != nullptr);
 }
