@@ -58,7 +58,7 @@ bool ReviewScreen::draw() {
     m_ui.widgets.text(m_ui.tr("review.comment"));
     m_ui.widgets.textField(m_ui.tr("review.comment"), m_comment, m_ui.tr("review.commentHint"), false, 0.0f, 1000);
     // Said before the approval, not found out at the state.
-    if (m_evaluatorUnknown) m_ui.widgets.wrappedText(m_ui.fmt("review.noStaffId", {{"id", m_ui.proctorId}}));
+    if (m_evaluatorUnknown) m_ui.widgets.wrappedText(m_ui.tr("review.noStaffId"));
     m_ui.widgets.text(m_ui.fmt("review.pin", {{"name", m_ui.proctor}}));
     m_ui.widgets.secretField(m_ui.fmt("review.pin", {{"name", m_ui.proctor}}), m_pin, false);
     std::optional<service::Review> decision;

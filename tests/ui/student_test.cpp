@@ -317,7 +317,7 @@ TEST_CASE("a proctor verifies a submitted entry with their PIN, and only then do
     lab.submitted("Library");
     lab.toReview("Review work entries (1 waiting)");
     // Said before approving: the demo proctor has no state staff ID, so the record will name no evaluator.
-    CHECK(lab.h.findContaining("P001 has no state staff ID on this kiosk") != nullptr);
+    CHECK(lab.h.findContaining("The state does not yet know you as a staff member") != nullptr);
     REQUIRE(lab.h.tabTo("PIN of Ms. Rivera"));
     lab.h.type("0000");
     REQUIRE(lab.h.tabTo("Approve"));
@@ -484,5 +484,5 @@ TEST_CASE("a proctor with the state's staff ID on file reviews without the warni
     lab.submitted("Library");
     lab.toReview("Review work entries (1 waiting)");
     REQUIRE(lab.h.tabTo("PIN of Ms. Rivera"));
-    CHECK(lab.h.findContaining("has no state staff ID") == nullptr);
+    CHECK(lab.h.findContaining("does not yet know you as a staff member") == nullptr);
 }
