@@ -397,6 +397,9 @@ void KioskUi::refresh() {
 
 // What waits for the state, the site hub, a clock that is off, and the time.
 std::string KioskUi::bannerStatus() const {
+    // A student reads the time, not the site's backlog to the state (the
+    // proctor's business, and nothing a student can act on).
+    if (m_screen == Screen::Student) return m_ui.clock(m_ui.options.clock());
     std::string outbox = syncLine(m_ui, m_ui.sync);
     if (m_siteHub) outbox += " · " + m_ui.tr(m_siteHub->connected ? "site.hubShort" : "site.hubOfflineShort");
     if (m_ui.sync.clockWarning && m_ui.sync.clockOffsetSeconds)

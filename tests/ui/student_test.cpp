@@ -137,6 +137,9 @@ TEST_CASE("in Spanish, a lock-out names its end in Spanish: the sentence is tran
 TEST_CASE("a student logs a task by keyboard and submits it, and it waits for review") {
     Lab lab;
     lab.signIn();
+    // The banner tells a student the time, not the site's backlog to the state.
+    CHECK(lab.h.findContaining("Waiting to go to the state") == nullptr);
+    CHECK(lab.h.findContaining("not enrolled") == nullptr);
     REQUIRE(lab.h.tabTo("Log a task"));
     lab.h.press(keys::Enter);
     lab.h.frames(2);
