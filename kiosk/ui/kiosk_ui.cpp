@@ -655,6 +655,11 @@ void KioskUi::frame() {
         m_screenChanged = false;
     }
     m_ui.widgets.begin(m_ui.tree, m_ui.palette, accessibility::pixelSize(m_prefs.text));
+    // New text sizes move everything: what has focus is brought back into view.
+    if (!(m_prefs.text == m_drawnText)) {
+        m_drawnText = m_prefs.text;
+        m_ui.widgets.keepFocusInView();
+    }
     // The new screen's focus (its search field, at large text below the
     // fold) is brought into view next frame, against the reset scroll.
     if (scrollReset) m_ui.widgets.holdFocusThisFrame();

@@ -148,6 +148,7 @@ private:
     Screen m_screen = Screen::Picker;
     bool m_screenChanged = false;
     ImVec2 m_displaySize{0, 0};
+    accessibility::TextSettings m_drawnText;  // the text settings of the last frame drawn
     SessionPickerScreen m_picker;
     CheckInScreen m_checkIn;
     StudentScreen m_student;

@@ -420,6 +420,7 @@ bool Widgets::textField(const std::string& label, std::string& value, const std:
         ImGui::SetKeyboardFocusHere();
         GImGui->NavDisableHighlight = false;
     }
+    const bool keysQueued = !ImGui::GetIO().InputQueueCharacters.empty();  // the field takes them while drawn
     float avail = ImGui::GetContentRegionAvail().x;
     ImGui::SetNextItemWidth(widthEm > 0 ? std::min(widthEm * m_em, avail) : -FLT_MIN);
     ImGuiInputTextFlags flags = enterReturnsTrue ? ImGuiInputTextFlags_EnterReturnsTrue : 0;
@@ -432,7 +433,9 @@ bool Widgets::textField(const std::string& label, std::string& value, const std:
         while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80) --cut;
         value.resize(cut);
     }
-    if (requested) bringIntoView();
+    // Typing into a field out of view (a larger text size moved it) brings it back.
+    const bool typing = ImGui::IsItemActive() && keysQueued;
+    if (requested || (typing && !ImGui::GetCurrentWindow()->ClipRect.Contains(ImGui::GetCurrentContext()->LastItemData.Rect))) bringIntoView();
     // The field being typed into is navigation's current item too: nothing
     // else keeps a ring (or takes Enter) while the keys come here.
     if (ImGui::IsItemActive() && GImGui->NavId != id) ImGui::SetFocusID(id, ImGui::GetCurrentWindow());

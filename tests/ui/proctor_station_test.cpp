@@ -162,3 +162,19 @@ TEST_CASE("proctor sign-in by keyboard: Enter in the ID goes on to the PIN, an e
     // Signed in, the way to the student screens says it signs the proctor out.
     CHECK(h.findContaining("Student sign-in (signs you out)") != nullptr);
 }
+
+TEST_CASE("at 300 % on a 1024x768 screen the focused Proctor ID field is in view, and typing goes into it") {
+    test::DemoFixture f;
+    test::UiHarness h(f.store, f.clock(), 1024, 768);
+    h.ui().setTextScale(300);
+    h.frames(4);
+    REQUIRE(focusedLabel(h) == "Proctor ID");
+    const auto* field = h.focused();
+    CHECK(field->rect.y >= 0.0f);
+    CHECK(field->rect.y + field->rect.h <= 768.0f);
+    h.type("P001");
+    h.frames(2);
+    REQUIRE(h.focused() != nullptr);
+    CHECK(h.focused()->value == "P001");
+    CHECK(h.focused()->rect.y + h.focused()->rect.h <= 768.0f);
+}
