@@ -1,7 +1,6 @@
 #include "kiosk/ui/dialogs.hpp"
 
 #include "kiosk/ui/keys.hpp"
-#include "kiosk/ui/text_fit.hpp"
 #include "kiosk/domain/local_date.hpp"
 
 #include <imgui.h>
@@ -217,14 +216,14 @@ bool Dialogs::footer(const std::string& primary, bool enabled, DialogOutcome& ou
     // to its focused button, and the heading saying whom it is about scrolls
     // away: the line above the buttons names the student then. Its line is
     // kept either way, so the buttons never move under the focus.
+    // The name is whole (wrapped, never cut): it is compared with an ID card.
     if (aboutOneStudent()) {
+        const std::string about = m_ui.fmt("dialog.about", {{"who", m_row.student.displayName() + " · " + m_row.student.studentUniqueId}});
         if (ImGui::GetScrollY() > 0.0f) {
-            const std::string about =
-                m_ui.fmt("dialog.about", {{"who", m_row.student.displayName() + " · " + m_row.student.studentUniqueId}});
-            m_ui.widgets.text(fitToWidth(about, ImGui::GetContentRegionAvail().x,
-                                         [](std::string_view t) { return ImGui::CalcTextSize(t.data(), t.data() + t.size()).x; }));
+            m_ui.widgets.wrappedText(about);
         } else {
-            ImGui::Dummy(ImVec2(0.0f, ImGui::GetTextLineHeight()));
+            const float wrap = ImGui::GetContentRegionAvail().x;
+            ImGui::Dummy(ImVec2(0.0f, ImGui::CalcTextSize(about.c_str(), nullptr, false, wrap).y));
         }
     }
     ImGui::Spacing();
