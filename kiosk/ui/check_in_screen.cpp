@@ -141,6 +141,21 @@ void CheckInScreen::runSearch() {
     std::erase_if(m_results, [&](std::uint32_t pos) { return !boardKeeps(m_filter, m_snapshot.roster[pos]); });
     if (m_sort != BoardSort::Name || m_sortDescending) sortBoard(m_results, m_snapshot.roster, m_stateCopies, m_sort, m_sortDescending);
     moveCursor(0);
+    // Typing on: a record whose student is no longer among the matches
+    // closes, so Tab from the field never reaches an unseen student's actions.
+    if (m_query != m_checkedQuery) {
+        m_checkedQuery = m_query;
+        if (!m_query.empty() && m_selectedId && std::none_of(m_results.begin(), m_results.end(), [&](std::uint32_t pos) {
+                return m_snapshot.roster[pos].student.studentUniqueId == *m_selectedId;
+            }))
+            deselect();
+    }
+}
+
+void CheckInScreen::deselect() {
+    m_selectedId.reset();
+    m_detail.reset();
+    m_ui.services.views.select(std::nullopt);
 }
 
 void CheckInScreen::moveCursor(std::size_t resultIndex) {

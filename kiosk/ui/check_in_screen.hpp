@@ -68,6 +68,7 @@ private:
     void moveCursor(std::size_t resultIndex);
     const domain::RosterRow* rowById(const std::string& studentId) const;
     void select(const std::string& studentId);
+    void deselect();  // the record pane closes
     void primaryAction();
     // One of the detail pane's actions, off the render thread; `then` gets
     // whether it was saved (the outcome is already reported) when the answer comes.
@@ -92,6 +93,7 @@ private:
     std::uint64_t m_viewVersion = 0;                  // the SessionView shown (0: none yet)
     std::string m_query;
     std::string m_lastQuery;
+    std::string m_checkedQuery;  // the query the open record was last checked against
     std::vector<std::uint32_t> m_results;  // positions in m_snapshot.roster (valid for m_indexedRevision only), filtered and sorted
     BoardFilter m_filter = BoardFilter::All;
     BoardSort m_sort = BoardSort::Name;  // Name: the index's order (by name, or by match with a query)
