@@ -205,23 +205,17 @@ void CheckInScreen::primaryAction() {
 }
 
 void CheckInScreen::afterDialog(bool saved) {
-    if (m_returnFocus.empty()) {
-        // From a search: ready for the next student.
+    if (m_snapshot.info.signedOffAt) {
+        // Signed off: nothing more to record; going back is what is left.
+        m_ui.widgets.focus(m_ui.tr("checkin.back"));
+    } else if (saved || m_returnFocus.empty()) {
+        // Saved (or a search's dialog closed): ready for the next student,
+        // whatever the dialog was opened from.
         if (saved) clearQuery();
         m_focusSearch = true;
     } else {
-        // Back to the control it was opened from; when the save means that
-        // control can no longer act, straight on to the one that can (the
-        // footer's order), rather than resting a frame on a disabled button.
-        // Detail-pane buttons fall back on Widgets::moveFocusOffDisabled.
-        const auto& c = m_snapshot.counts;
-        std::string target = m_returnFocus;
-        if (m_snapshot.info.signedOffAt) target = m_ui.tr("checkin.back");
-        else if (target == m_ui.tr("checkin.markNoShows") && c.expected == 0)
-            target = c.present > 0 ? m_ui.tr("checkin.checkOutAll") : m_ui.tr("checkin.export");
-        else if (target == m_ui.tr("checkin.checkOutAll") && c.present == 0)
-            target = m_ui.tr("checkin.export");
-        m_ui.widgets.focus(target);
+        // Cancelled: back to the control it was opened from.
+        m_ui.widgets.focus(m_returnFocus);
     }
     // A refusal shown while the dialog was open is over with it.
     if (!saved && !m_ui.feedback.ok) m_ui.feedback = {};
@@ -387,8 +381,12 @@ void CheckInScreen::startPapers() {
                      m_ui.feedback = Feedback{false, model.error().describe()};
                      return;
                  }
-                 if (m_papers.start(std::move(model).value(), m_ui.options.exportDir, papers::paperFileStem(session), true))
+                 if (m_papers.start(std::move(model).value(), m_ui.options.exportDir, papers::paperFileStem(session), true)) {
                      m_ui.feedback = Feedback{true, m_ui.tr("feedback.papersWorking")};
+                     // The button waits for the job, disabled: typing goes on in the search
+                     // (focus would otherwise move on past the last button, to F1).
+                     m_focusSearch = true;
+                 }
              });
 }
 
@@ -800,18 +798,12 @@ void CheckInScreen::drawActions(const service::StudentDetail& d) {
         case 0: m_dialogs.openCheckIn(row, m_snapshot.info, nextFreeSeat(), namesakes(row)); break;
         case 1:
         case 2: {
-            // Break out and Back from break: then focus on the one that undoes
-            // it, never on the button just disabled.
             const bool out = i == 1;
             record([session = m_sessionId, id, proctor = m_ui.proctor, out](service::AttendanceService& a) {
                 return out ? a.breakOut(session, id, proctor) : a.breakIn(session, id, proctor);
             },
                    m_ui.fmt(out ? "feedback.breakOut" : "feedback.breakIn", {{"name", who}}),
-                   [this, next = m_ui.tr(out ? "action.breakIn" : "action.breakOut")](bool saved) {
-                       if (!saved) return;
-                       afterAction(true, false);
-                       m_ui.widgets.focus(next);
-                   });
+                   [this](bool saved) { afterAction(saved, saved); });
             break;
         }
         case 3:
@@ -865,7 +857,7 @@ void CheckInScreen::drawAccommodations(const service::StudentDetail& d) {
             record([session = m_sessionId, id = d.row.student.studentUniqueId, proctor = m_ui.proctor, acc](service::AttendanceService& a) {
                 return a.deliverAccommodation(session, id, proctor, acc);
             },
-                   m_ui.fmt("feedback.accommodation", {{"what", m_ui.accommodationName(acc)}}), [this](bool saved) { afterAction(saved, false); });
+                   m_ui.fmt("feedback.accommodation", {{"what", m_ui.accommodationName(acc)}}), [this](bool saved) { afterAction(saved, saved); });
             return;  // the detail changes with the answer; draw it then
         }
     }

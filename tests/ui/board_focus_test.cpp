@@ -5,10 +5,13 @@
 // board shows.
 #include "kiosk/service/attendance_service.hpp"
 #include "kiosk/ui/keys.hpp"
+#include "support/temp_dir.hpp"
 #include "ui/demo_fixture.hpp"
 #include "ui/ui_harness.hpp"
 
 #include <doctest/doctest.h>
+
+#include <cstdlib>
 
 using namespace kiosk;
 namespace keys = kiosk::ui::keys;
@@ -84,4 +87,187 @@ TEST_CASE("typing more of the open student's own name keeps the record open") {
     h.frames(1);
     CHECK(h.find("Break out") != nullptr);
     CHECK(h.findContaining("Ñúñez, Zoë · S100001") != nullptr);
+}
+
+namespace {
+
+// Focus is in the search field, empty, and letters typed now go into it.
+void readyForTheNextName(test::UiHarness& h, const char* step) {
+    const std::string what = step;
+    INFO(what);
+    CHECK(focusedLabel(h) == kSearch);
+    CHECK(h.ui().checkInScreen().query().empty());
+    h.type("zoe");
+    h.frames(1);
+    CHECK(h.ui().checkInScreen().query() == "zoe");
+    h.press(keys::Escape);  // the search cleared again for the next step
+    h.frames(2);
+}
+
+// Opens Zoë's record again from the search.
+void reopenZoe(test::UiHarness& h) {
+    h.type("zoe nun");
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(h.findContaining("Ñúñez, Zoë · S100001") != nullptr);
+}
+
+} // namespace
+
+TEST_CASE("after a one-click action on a student is saved focus is back in the search field ready for the next name") {
+    test::DemoFixture f;
+    test::UiHarness h(f.store, f.clock());
+    openZoesRecord(f, h);
+
+    REQUIRE(h.tabTo("Break out"));
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(f.events(kZoe).back().kind == EventKind::BreakOut);
+    readyForTheNextName(h, "Break out");
+
+    reopenZoe(h);
+    REQUIRE(h.tabTo("Back from break"));
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(f.events(kZoe).back().kind == EventKind::BreakIn);
+    readyForTheNextName(h, "Back from break");
+
+    reopenZoe(h);
+    REQUIRE(h.tabTo("(scheduled)"));
+    h.press(keys::Space);
+    h.frames(2);
+    REQUIRE(f.events(kZoe).back().kind == EventKind::AccommodationDelivered);
+    readyForTheNextName(h, "an accommodation delivered");
+}
+
+TEST_CASE("after a dialog about a student saves focus is back in the search field and after Cancel on the button that opened it") {
+    test::DemoFixture f;
+    test::UiHarness h(f.store, f.clock());
+    openZoesRecord(f, h);
+
+    // Cancel: back where the proctor was.
+    REQUIRE(h.tabTo("Seat…"));
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(h.find("Assign a seat") != nullptr);
+    h.press(keys::Escape);
+    h.frames(2);
+    CHECK(h.find("Assign a seat") == nullptr);
+    CHECK(focusedLabel(h) == "Seat…");
+
+    // Seat, saved.
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(focusedLabel(h) == "Seat");
+    h.type("C3");
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(f.events(kZoe).back().kind == EventKind::SeatAssigned);
+    readyForTheNextName(h, "Seat…");
+
+    // ID check, saved.
+    reopenZoe(h);
+    REQUIRE(h.tabTo("ID check…"));
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(focusedLabel(h) == "Record ID check");
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(f.events(kZoe).back().kind == EventKind::IdChecked);
+    readyForTheNextName(h, "ID check…");
+
+    // An irregularity, saved.
+    reopenZoe(h);
+    REQUIRE(h.tabTo("Irregularity…"));
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(h.tabTo("Fire alarm"));
+    h.press(keys::Space);
+    REQUIRE(h.tabTo("Description"));
+    h.type("Alarm at 14:05");
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(f.events(kZoe).back().kind == EventKind::Irregularity);
+    readyForTheNextName(h, "Irregularity…");
+
+    // A correction, saved.
+    reopenZoe(h);
+    REQUIRE(h.tabTo("Correct an entry…"));
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(focusedLabel(h) == "Reason for the correction");
+    h.type("not this student");
+    // The irregularity (the check-in cannot go while later entries rest on it).
+    REQUIRE(h.tabTo("Irregularity · "));
+    h.press(keys::Space);
+    REQUIRE(h.tabTo("Withdraw entry"));
+    h.press(keys::Enter);
+    h.frames(2);
+    INFO(h.ui().feedback().text);
+    REQUIRE(f.events(kZoe).back().kind == EventKind::Corrected);
+    readyForTheNextName(h, "Correct an entry…");
+}
+
+TEST_CASE("after a no-show and the footer's bulk actions are saved focus is back in the search field") {
+    test::DemoFixture f;
+    test::UiHarness h(f.store, f.clock());
+    h.openFirstSession();
+    checkIn(f, kZoe);
+    h.ui().refresh();
+    h.frames(1);
+    f.now += std::chrono::minutes(25);  // past the no-show cut-off
+
+    // One student marked a no-show from their record.
+    h.type("lukasz dvo");
+    h.press(keys::Enter);  // expected: the check-in dialog; cancelled, the record stays open
+    h.frames(2);
+    h.press(keys::Escape);
+    h.frames(2);
+    REQUIRE(h.tabTo("No-show…"));
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(focusedLabel(h) == "Mark no-show");
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(f.events("S100002").back().kind == EventKind::NoShow);
+    readyForTheNextName(h, "No-show…");
+
+    REQUIRE(h.tabTo("Check out everyone present…"));
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(focusedLabel(h) == "Check out everyone");
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(f.events(kZoe).back().kind == EventKind::CheckedOut);
+    readyForTheNextName(h, "Check out everyone present…");
+
+    REQUIRE(h.tabTo("Mark no-shows…"));
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(focusedLabel(h) == "Mark no-shows");
+    h.press(keys::Enter);
+    h.frames(2);
+    readyForTheNextName(h, "Mark no-shows…");
+}
+
+TEST_CASE("Print papers… leaves focus where typing goes on while the papers are prepared: never on the F1 button") {
+    test::DemoFixture f(30);
+    test::TempDir exports;
+    ::setenv("TMPDIR", exports.path().c_str(), 1);  // the harness exports to the temp directory
+    ::setenv("CUPS_SERVER", "127.0.0.1:9", 1);      // nothing listens: no print server
+    {
+        test::UiHarness h(f.store, f.clock());
+        ::unsetenv("TMPDIR");
+        h.openFirstSession();
+        REQUIRE(h.tabTo("Print papers…"));
+        h.press(keys::Enter);
+        h.settleActions();  // the papers' model is read; the job starts and its button waits for it
+        h.frames(1);
+        REQUIRE(h.ui().feedback().text.find("Preparing the papers") == 0);
+        CHECK(focusedLabel(h) == kSearch);
+        h.type("zoe");
+        h.frames(1);
+        CHECK(h.ui().checkInScreen().query() == "zoe");
+    }  // the window waits for the job as it goes
+    ::unsetenv("CUPS_SERVER");  // only now: the job's thread reads it
 }
