@@ -640,6 +640,17 @@ void CheckInScreen::drawBoard(float height) {
         if (c.sort == BoardSort::Name && c.sortable) cf |= ImGuiTableColumnFlags_DefaultSort;
         ImGui::TableSetupColumn(m_ui.tr(c.key).c_str(), cf, c.widthEm * em, static_cast<ImGuiID>(c.sort));
     }
+    // Each board (the pane's, the room view's, a stacked layout's) is a table
+    // of its own with its own sort state: its header's arrow is put on the
+    // order the board is in, whichever board set it.
+    if (ImGuiTable* table = ImGui::GetCurrentTable()) {
+        for (std::size_t i = 0; i < columns.size(); ++i) {
+            if (!columns[i].sortable || columns[i].sort != m_sort) continue;
+            const ImGuiSortDirection direction = m_sortDescending ? ImGuiSortDirection_Descending : ImGuiSortDirection_Ascending;
+            const ImGuiTableColumn& current = table->Columns[static_cast<int>(i)];
+            if (current.SortOrder != 0 || current.SortDirection != direction) ImGui::TableSetColumnSortDirection(static_cast<int>(i), direction, false);
+        }
+    }
     // F9 sorts by the next column shown, Shift+F9 turns the order round: what
     // a click on a header does, from the keyboard.
     if (ImGui::IsKeyPressed(keys::F9, false) && !m_dialogs.isOpen()) {

@@ -10,6 +10,8 @@
 #include "ui/ui_harness.hpp"
 
 #include <doctest/doctest.h>
+#include <imgui.h>
+#include <imgui_internal.h>
 
 #include <cstdlib>
 
@@ -270,4 +272,85 @@ TEST_CASE("Print papers… leaves focus where typing goes on while the papers ar
         CHECK(h.ui().checkInScreen().query() == "zoe");
     }  // the window waits for the job as it goes
     ::unsetenv("CUPS_SERVER");  // only now: the job's thread reads it
+}
+
+namespace {
+
+// The column the board's header shows its arrow on, and which way: what Dear
+// ImGui draws from (the header row is not a control, so not in the tree).
+struct HeaderArrow {
+    std::string column;
+    bool descending = false;
+    int arrows = 0;  // columns with an arrow
+};
+
+HeaderArrow boardHeaderArrow() {
+    HeaderArrow out;
+    ImGuiContext& g = *ImGui::GetCurrentContext();
+    for (int n = 0; n < g.Tables.GetMapSize(); ++n) {
+        ImGuiTable* table = g.Tables.TryGetMapData(n);
+        if (!table || table->ColumnsCount < 2 || std::string(ImGui::TableGetColumnName(table, 0)) != "Student") continue;
+        if (table->LastFrameActive != g.FrameCount - 1 && table->LastFrameActive != g.FrameCount) continue;  // drawn now
+        for (int c = 0; c < table->ColumnsCount; ++c) {
+            const ImGuiTableColumn& col = table->Columns[c];
+            if (col.SortOrder == -1) continue;
+            ++out.arrows;
+            out.column = ImGui::TableGetColumnName(table, c);
+            out.descending = col.SortDirection == ImGuiSortDirection_Descending;
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("the board header's arrow follows F9 and Shift+F9: the column and the order the hint names") {
+    test::DemoFixture f(30);
+    test::UiHarness h(f.store, f.clock());
+    h.openFirstSession();
+    h.frames(1);
+    REQUIRE(h.findContaining("now by Student, ascending") != nullptr);
+    HeaderArrow arrow = boardHeaderArrow();
+    CHECK(arrow.arrows == 1);
+    CHECK(arrow.column == "Student");
+    CHECK_FALSE(arrow.descending);
+
+    h.press(keys::F9);
+    h.frames(1);
+    REQUIRE(h.findContaining("now by Status, ascending") != nullptr);
+    arrow = boardHeaderArrow();
+    CHECK(arrow.arrows == 1);
+    CHECK(arrow.column == "Status");
+    CHECK_FALSE(arrow.descending);
+
+    h.press(keys::F9, true);
+    h.frames(1);
+    REQUIRE(h.findContaining("now by Status, descending") != nullptr);
+    arrow = boardHeaderArrow();
+    CHECK(arrow.arrows == 1);
+    CHECK(arrow.column == "Status");
+    CHECK(arrow.descending);
+
+    // The whole room (F10) draws its own board: the same order, the same arrow.
+    h.press(keys::F10);
+    h.frames(2);
+    REQUIRE(h.ui().checkInScreen().roomView());
+    arrow = boardHeaderArrow();
+    CHECK(arrow.arrows == 1);
+    CHECK(arrow.column == "Status");
+    CHECK(arrow.descending);
+    h.press(keys::Escape);
+    h.frames(2);
+    REQUIRE_FALSE(h.ui().checkInScreen().roomView());
+    arrow = boardHeaderArrow();
+    CHECK(arrow.column == "Status");
+    CHECK(arrow.descending);
+
+    // A narrow window stacks the panes: another board, the same arrow.
+    h.resize(800, 800);
+    h.frames(3);
+    arrow = boardHeaderArrow();
+    CHECK(arrow.arrows == 1);
+    CHECK(arrow.column == "Status");
+    CHECK(arrow.descending);
 }
