@@ -138,6 +138,9 @@ void CheckInScreen::runSearch() {
     } else {
         m_results = m_index.search(m_query, m_filter == BoardFilter::All ? kMaxResults : m_snapshot.roster.size());
     }
+    // Cut at kMaxResults: the count says so (the index counts them all, in memory).
+    m_matchTotal = m_results.size() == kMaxResults && m_filter == BoardFilter::All ? std::max(m_results.size(), m_index.countMatches(m_query))
+                                                                                    : m_results.size();
     std::erase_if(m_results, [&](std::uint32_t pos) { return !boardKeeps(m_filter, m_snapshot.roster[pos]); });
     if (m_sort != BoardSort::Name || m_sortDescending) sortBoard(m_results, m_snapshot.roster, m_stateCopies, m_sort, m_sortDescending);
     moveCursor(0);
@@ -442,8 +445,7 @@ void CheckInScreen::drawSearchPane(float width, float height) {
     drawSearchField(0.0f, m_ui.tr("checkin.searchHint"));
 
     if (!m_query.empty())
-        m_ui.widgets.text(m_results.empty() ? m_ui.tr("checkin.noMatch") : m_ui.fmt("checkin.matches", {{"count", std::to_string(m_results.size())}}),
-                          accessibility::Role::Status);
+        m_ui.widgets.text(matchLine(), accessibility::Role::Status);
     else if (m_results.empty())
         m_ui.widgets.text(m_ui.fmt("board.noneWithFilter", {{"filter", boardFilterName(m_ui, m_filter)}}), accessibility::Role::Status);
     else
@@ -492,6 +494,14 @@ void CheckInScreen::drawSearchField(float widthEm, const std::string& hint) {
         else primaryAction();
     }
     else if (enter) m_focusSearch = true;
+}
+
+std::string CheckInScreen::matchLine() const {
+    if (m_results.empty()) return m_ui.tr("checkin.noMatch");
+    if (m_matchTotal > m_results.size())
+        return m_ui.fmt("checkin.matchesCapped", {{"shown", std::to_string(m_results.size())}, {"count", std::to_string(m_matchTotal)}});
+    if (m_results.size() == 1) return m_ui.tr("checkin.matchesOne");
+    return m_ui.fmt("checkin.matchesMany", {{"count", std::to_string(m_results.size())}});
 }
 
 void CheckInScreen::setFilter(BoardFilter filter) {
@@ -572,8 +582,7 @@ void CheckInScreen::drawRoomView(float height) {
     drawSearchField(12.0f, m_ui.tr("board.roomHint"));
     std::string line = m_query.empty() ? m_ui.fmt("board.roomLine", {{"filter", boardFilterName(m_ui, m_filter)},
                                                                      {"count", std::to_string(boardFilterCount(m_filter, m_snapshot.counts))}})
-                                       : (m_results.empty() ? m_ui.tr("checkin.noMatch")
-                                                            : m_ui.fmt("checkin.matches", {{"count", std::to_string(m_results.size())}}));
+                                       : matchLine();
     m_ui.widgets.sameLineIfFitsWidth(ImGui::CalcTextSize(line.c_str()).x);
     ImGui::AlignTextToFramePadding();
     m_ui.widgets.text(line, accessibility::Role::Status);

@@ -53,6 +53,8 @@ private:
     void runSearch();
     void rerunKeepingCursor();
     void clearQuery();
+    // "12 matches", "1 match", or that the list was cut and by how much.
+    std::string matchLine() const;
     // The highlight is shown (and Enter acts on it) for a typed query's
     // match or a row the arrow keys chose.
     bool highlightShown() const { return !m_query.empty() || m_cursorChosen; }
@@ -94,6 +96,7 @@ private:
     std::string m_query;
     std::string m_lastQuery;
     std::string m_checkedQuery;  // the query the open record was last checked against
+    std::size_t m_matchTotal = 0;  // students the query matches, shown or not
     std::vector<std::uint32_t> m_results;  // positions in m_snapshot.roster (valid for m_indexedRevision only), filtered and sorted
     BoardFilter m_filter = BoardFilter::All;
     BoardSort m_sort = BoardSort::Name;  // Name: the index's order (by name, or by match with a query)

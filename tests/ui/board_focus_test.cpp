@@ -354,3 +354,44 @@ TEST_CASE("the board header's arrow follows F9 and Shift+F9: the column and the 
     CHECK(arrow.column == "Status");
     CHECK(arrow.descending);
 }
+
+TEST_CASE("the match count says when the list is cut and counts in words: 1 match and 12 matches") {
+    test::DemoFixture f;  // 300 students: 200 in the math session
+    test::UiHarness h(f.store, f.clock());
+    h.openFirstSession();
+    h.type("S1000");  // S100001 … S100099: the math session's 66 of them
+    h.frames(1);
+    CHECK(h.ui().checkInScreen().results().size() == 50);
+    CHECK(h.find("Showing the first 50 of 66 matches — type more to narrow") != nullptr);
+    CHECK(h.findContaining("match(es)") == nullptr);
+
+    h.press(keys::Escape);
+    h.frames(2);
+    h.type("zoe nun");
+    h.frames(1);
+    REQUIRE(h.ui().checkInScreen().results().size() == 1);
+    CHECK(h.find("1 match: Up/Down to choose, Enter to check in") != nullptr);
+
+    h.press(keys::Escape);
+    h.frames(2);
+    h.type("S10001");  // S100010 … S100019, less the docs session's
+    h.frames(1);
+    const auto n = h.ui().checkInScreen().results().size();
+    REQUIRE(n > 1);
+    REQUIRE(n < 50);
+    CHECK(h.find(std::to_string(n) + " matches: Up/Down to choose, Enter to check in") != nullptr);
+}
+
+TEST_CASE("the match count in Spanish: singular and plural and a list cut short") {
+    test::DemoFixture f;
+    test::UiHarness h(f.store, f.clock(), 1280, 800, nullptr, "es");
+    h.openFirstSession();
+    h.type("S1000");
+    h.frames(1);
+    CHECK(h.find("Se muestran las primeras 50 de 66 coincidencias; escriba más para acotar") != nullptr);
+    h.press(keys::Escape);
+    h.frames(2);
+    h.type("zoe nun");
+    h.frames(1);
+    CHECK(h.find("1 coincidencia: Arriba/Abajo para elegir, Intro para registrar la entrada") != nullptr);
+}
