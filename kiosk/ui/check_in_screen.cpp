@@ -152,7 +152,35 @@ void CheckInScreen::runSearch() {
                 return m_snapshot.roster[pos].student.studentUniqueId == *m_selectedId;
             }))
             deselect();
+        m_elsewhere.reset();
+        if (m_results.empty()) lookElsewhere();
     }
+}
+
+// An ID typed that is on no line of this roster: if it is a student of
+// another session, say which, rather than invite a duplicate walk-in.
+void CheckInScreen::lookElsewhere() {
+    const std::string id = m_query;
+    bool idLike = id.size() >= 3 && id.find(' ') == std::string::npos &&
+                  std::any_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (!idLike) return;
+    const std::string folded = domain::foldForSearch(id);
+    for (const auto& r : m_snapshot.roster)
+        if (domain::foldForSearch(r.student.studentUniqueId) == folded) return;  // here, hidden by the filter
+    m_ui.act([&queries = m_ui.services.queries, session = m_sessionId, id, now = m_ui.options.clock()] {
+        auto found = queries.studentElsewhere(session, id, now);
+        // A failed read says nothing more than "no match": the search itself worked.
+        return found ? *found : std::optional<service::StudentElsewhere>{};
+    },
+             [this, id](const std::optional<service::StudentElsewhere>& found) {
+                 if (!found || m_query != id) return;  // typed on since
+                 const auto& s = found->session;
+                 m_elsewhere = m_ui.fmt("checkin.elsewhere", {{"name", found->student.firstName + " " + found->student.lastSurname},
+                                                              {"id", found->student.studentUniqueId},
+                                                              {"session", s.title},
+                                                              {"room", s.room},
+                                                              {"time", m_ui.clock(s.scheduledStart)}});
+             });
 }
 
 void CheckInScreen::deselect() {
@@ -497,7 +525,7 @@ void CheckInScreen::drawSearchField(float widthEm, const std::string& hint) {
 }
 
 std::string CheckInScreen::matchLine() const {
-    if (m_results.empty()) return m_ui.tr("checkin.noMatch");
+    if (m_results.empty()) return m_elsewhere ? *m_elsewhere : m_ui.tr("checkin.noMatch");
     if (m_matchTotal > m_results.size())
         return m_ui.fmt("checkin.matchesCapped", {{"shown", std::to_string(m_results.size())}, {"count", std::to_string(m_matchTotal)}});
     if (m_results.size() == 1) return m_ui.tr("checkin.matchesOne");

@@ -55,6 +55,7 @@ private:
     void clearQuery();
     // "12 matches", "1 match", or that the list was cut and by how much.
     std::string matchLine() const;
+    void lookElsewhere();
     // The highlight is shown (and Enter acts on it) for a typed query's
     // match or a row the arrow keys chose.
     bool highlightShown() const { return !m_query.empty() || m_cursorChosen; }
@@ -96,6 +97,7 @@ private:
     std::string m_query;
     std::string m_lastQuery;
     std::string m_checkedQuery;  // the query the open record was last checked against
+    std::optional<std::string> m_elsewhere;  // "… is registered for …": the ID typed is another session's student
     std::size_t m_matchTotal = 0;  // students the query matches, shown or not
     std::vector<std::uint32_t> m_results;  // positions in m_snapshot.roster (valid for m_indexedRevision only), filtered and sorted
     BoardFilter m_filter = BoardFilter::All;

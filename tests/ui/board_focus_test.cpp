@@ -395,3 +395,40 @@ TEST_CASE("the match count in Spanish: singular and plural and a list cut short"
     h.frames(1);
     CHECK(h.find("1 coincidencia: Arriba/Abajo para elegir, Intro para registrar la entrada") != nullptr);
 }
+
+TEST_CASE("an ID typed of a student registered for another session says which session instead of no match") {
+    test::DemoFixture f;  // S100003, Luna Taylor, is on the afternoon documents session
+    test::UiHarness h(f.store, f.clock());
+    h.openFirstSession();
+    h.type("S100003");
+    h.settleActions();  // looked up off the render thread
+    h.frames(1);
+    CHECK(h.ui().checkInScreen().results().empty());
+    CHECK(h.find("Luna Taylor (S100003) is registered for WorkKeys Workplace Documents, Room 116, 17:00.") != nullptr);
+    CHECK(h.findContaining("No student matches") == nullptr);
+
+    // Typed on: the sentence goes with the ID it was about.
+    h.type("9");
+    h.settleActions();
+    h.frames(1);
+    CHECK(h.findContaining("is registered for") == nullptr);
+    CHECK(h.findContaining("No student matches") != nullptr);
+
+    // Nobody's ID: the usual words.
+    h.press(keys::Escape);
+    h.frames(2);
+    h.type("S999999");
+    h.settleActions();
+    h.frames(1);
+    CHECK(h.findContaining("No student matches") != nullptr);
+}
+
+TEST_CASE("in Spanish an ID of another session's student says so in Spanish") {
+    test::DemoFixture f;
+    test::UiHarness h(f.store, f.clock(), 1280, 800, nullptr, "es");
+    h.openFirstSession();
+    h.type("s100003");
+    h.settleActions();
+    h.frames(1);
+    CHECK(h.find("Luna Taylor (S100003) tiene inscripción en WorkKeys Workplace Documents, Room 116, 17:00.") != nullptr);
+}
