@@ -110,4 +110,28 @@ std::vector<std::uint32_t> RosterIndex::search(std::string_view query, std::size
     return out;
 }
 
+std::size_t RosterIndex::countMatches(std::string_view query) const {
+    std::string folded = foldForSearch(query);
+    std::vector<std::string_view> words = splitWords(folded);
+    if (words.empty()) return 0;
+    // The same rule as search(): every word the prefix of a word of the
+    // entry (its name and ID, the words of m_folded), each entry counted once.
+    auto prefixRange = [&](std::string_view prefix) {
+        auto lo = std::lower_bound(m_tokens.begin(), m_tokens.end(), prefix, [](const Token& t, std::string_view k) { return t.text < k; });
+        auto hi = std::partition_point(lo, m_tokens.end(), [&](const Token& t) { return t.text.compare(0, prefix.size(), prefix) == 0; });
+        return std::pair{lo, hi};
+    };
+    auto [lo, hi] = prefixRange(words[0]);
+    std::vector<bool> seen(m_folded.size(), false);
+    std::size_t count = 0;
+    for (auto it = lo; it != hi; ++it) {
+        if (seen[it->entry]) continue;
+        seen[it->entry] = true;
+        bool all = true;
+        for (std::size_t i = 1; i < words.size() && all; ++i) all = hasWordWithPrefix(m_folded[it->entry], words[i]);
+        if (all) ++count;
+    }
+    return count;
+}
+
 } // namespace kiosk::domain

@@ -21,6 +21,8 @@ public:
     // Positions into the entries given to build(), best match first
     // (exact ID, then surname/first-name prefix), at most `limit`.
     std::vector<std::uint32_t> search(std::string_view query, std::size_t limit) const;
+    // How many entries match `query` in all, when search() was cut at its limit.
+    std::size_t countMatches(std::string_view query) const;
     std::size_t size() const { return m_folded.size(); }
 
 private:

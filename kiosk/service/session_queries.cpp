@@ -6,6 +6,8 @@
 #include "kiosk/store/roster_repo.hpp"
 #include "kiosk/store/session_report.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <fstream>
 
@@ -109,6 +111,29 @@ store::Result<StudentDetail> studentDetail(store::Database& db, const domain::Se
     d.stateCopy = toStateCopy(*st);
     if (*st && (*st)->lastError) d.stateMessage = *(*st)->lastError;
     return d;
+}
+
+store::Result<std::optional<StudentElsewhere>> SessionQueries::studentElsewhere(const std::string& sessionId, const std::string& studentId,
+                                                                                 domain::Timestamp now) {
+    // As typed, else in capitals: "s100003" is how a hurried proctor types S100003.
+    std::string id = studentId;
+    auto sessions = store::sessionsOfStudent(m_store.db(), id, sessionId);
+    if (!sessions) return fail(sessions.error());
+    if (sessions->empty()) {
+        std::transform(id.begin(), id.end(), id.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+        if (id == studentId) return std::optional<StudentElsewhere>{};
+        sessions = store::sessionsOfStudent(m_store.db(), id, sessionId);
+        if (!sessions) return fail(sessions.error());
+        if (sessions->empty()) return std::optional<StudentElsewhere>{};
+    }
+    // Of a student's several sessions, the one the student most likely came for.
+    auto distance = [now](const domain::SessionInfo& s) { return s.scheduledStart > now ? s.scheduledStart - now : now - s.scheduledStart; };
+    auto nearest = std::min_element(sessions->begin(), sessions->end(),
+                                    [&](const auto& a, const auto& b) { return distance(a) < distance(b); });
+    auto student = store::findStudent(m_store.db(), id);
+    if (!student) return fail(student.error());
+    if (!*student) return std::optional<StudentElsewhere>{};
+    return std::optional<StudentElsewhere>{StudentElsewhere{std::move(**student), *nearest}};
 }
 
 store::Result<StudentDetail> SessionQueries::student(const std::string& sessionId, const std::string& studentId) {

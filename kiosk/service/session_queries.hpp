@@ -36,6 +36,12 @@ std::uint64_t rosterRevision(const std::vector<domain::RosterRow>& roster);
 // Whether the state holds the latest version of a student's record.
 enum class StateCopy { NoRecord, Pending, Synced, NeedsAttention };
 
+// A student typed by their ID who is not on the session open but on another's.
+struct StudentElsewhere {
+    domain::Student student;
+    domain::SessionInfo session;  // the one starting nearest `now`
+};
+
 struct StudentDetail {
     domain::RosterRow row;
     domain::Attendance attendance;
@@ -64,6 +70,11 @@ public:
     store::Result<edsync::outbox::Counts> outbox();
     // Per student in a session: does the state have the latest version?
     store::Result<std::vector<StateCopy>> stateCopies(const SessionSnapshot& snapshot);
+
+    // Where a student not on `sessionId`'s roster is registered instead
+    // (none: no such ID, or no other session of theirs).
+    store::Result<std::optional<StudentElsewhere>> studentElsewhere(const std::string& sessionId, const std::string& studentId,
+                                                                    domain::Timestamp now);
 
     // Writes the session report CSV atomically (temp file + rename).
     // Returns an error message, or nothing on success.

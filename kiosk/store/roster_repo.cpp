@@ -91,6 +91,23 @@ Result<std::optional<SessionInfo>> findSession(Database& db, std::string_view se
     return std::optional<SessionInfo>{readSession(*stmt)};
 }
 
+Result<std::vector<SessionInfo>> sessionsOfStudent(Database& db, std::string_view studentUniqueId, std::string_view exceptSession) {
+    auto stmt = db.prepare("SELECT " + std::string(kSessionColumns) +
+                           " FROM assessment_session WHERE session_id <> ?2 AND session_id IN"
+                           " (SELECT session_id FROM registration WHERE student_unique_id = ?1)"
+                           " ORDER BY scheduled_start, session_id;");
+    if (!stmt) return fail(stmt.error());
+    stmt->bind(1, studentUniqueId).bind(2, exceptSession);
+    std::vector<SessionInfo> out;
+    for (;;) {
+        auto row = stmt->step();
+        if (!row) return fail(row.error());
+        if (!*row) break;
+        out.push_back(readSession(*stmt));
+    }
+    return out;
+}
+
 Status markSessionOpened(Database& db, std::string_view sessionId, domain::Timestamp at, std::string_view proctor) {
     auto stmt = db.prepare(
         "UPDATE assessment_session SET opened_at = coalesce(opened_at, ?2), opened_by = coalesce(opened_by, ?3) WHERE session_id = ?1;");

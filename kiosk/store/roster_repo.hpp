@@ -27,6 +27,9 @@ Status withdrawRegistration(Database& db, std::string_view sessionId, std::strin
 // The state's enrolment names the student's grade (an ID aid at the door);
 // a student not on this kiosk's roster is left alone.
 Status setStudentGrade(Database& db, std::string_view studentUniqueId, std::string_view gradeLevel);
+// The sessions a student (by their exact ID) is registered for, other than
+// `exceptSession`, earliest first.
+Result<std::vector<SessionInfo>> sessionsOfStudent(Database& db, std::string_view studentUniqueId, std::string_view exceptSession);
 Result<std::optional<Registration>> findRegistration(Database& db, std::string_view sessionId, std::string_view studentUniqueId);
 
 // The whole roster of a session with each student's current state, sorted

@@ -138,9 +138,55 @@ void CheckInScreen::runSearch() {
     } else {
         m_results = m_index.search(m_query, m_filter == BoardFilter::All ? kMaxResults : m_snapshot.roster.size());
     }
+    // Cut at kMaxResults: the count says so (the index counts them all, in memory).
+    m_matchTotal = m_results.size() == kMaxResults && m_filter == BoardFilter::All ? std::max(m_results.size(), m_index.countMatches(m_query))
+                                                                                    : m_results.size();
     std::erase_if(m_results, [&](std::uint32_t pos) { return !boardKeeps(m_filter, m_snapshot.roster[pos]); });
     if (m_sort != BoardSort::Name || m_sortDescending) sortBoard(m_results, m_snapshot.roster, m_stateCopies, m_sort, m_sortDescending);
     moveCursor(0);
+    // Typing on: a record whose student is no longer among the matches
+    // closes, so Tab from the field never reaches an unseen student's actions.
+    if (m_query != m_checkedQuery) {
+        m_checkedQuery = m_query;
+        if (!m_query.empty() && m_selectedId && std::none_of(m_results.begin(), m_results.end(), [&](std::uint32_t pos) {
+                return m_snapshot.roster[pos].student.studentUniqueId == *m_selectedId;
+            }))
+            deselect();
+        m_elsewhere.reset();
+        if (m_results.empty()) lookElsewhere();
+    }
+}
+
+// An ID typed that is on no line of this roster: if it is a student of
+// another session, say which, rather than invite a duplicate walk-in.
+void CheckInScreen::lookElsewhere() {
+    const std::string id = m_query;
+    bool idLike = id.size() >= 3 && id.find(' ') == std::string::npos &&
+                  std::any_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (!idLike) return;
+    const std::string folded = domain::foldForSearch(id);
+    for (const auto& r : m_snapshot.roster)
+        if (domain::foldForSearch(r.student.studentUniqueId) == folded) return;  // here, hidden by the filter
+    m_ui.act([&queries = m_ui.services.queries, session = m_sessionId, id, now = m_ui.options.clock()] {
+        auto found = queries.studentElsewhere(session, id, now);
+        // A failed read says nothing more than "no match": the search itself worked.
+        return found ? *found : std::optional<service::StudentElsewhere>{};
+    },
+             [this, id](const std::optional<service::StudentElsewhere>& found) {
+                 if (!found || m_query != id) return;  // typed on since
+                 const auto& s = found->session;
+                 m_elsewhere = m_ui.fmt("checkin.elsewhere", {{"name", found->student.firstName + " " + found->student.lastSurname},
+                                                              {"id", found->student.studentUniqueId},
+                                                              {"session", s.title},
+                                                              {"room", s.room},
+                                                              {"time", m_ui.clock(s.scheduledStart)}});
+             });
+}
+
+void CheckInScreen::deselect() {
+    m_selectedId.reset();
+    m_detail.reset();
+    m_ui.services.views.select(std::nullopt);
 }
 
 void CheckInScreen::moveCursor(std::size_t resultIndex) {
@@ -190,23 +236,17 @@ void CheckInScreen::primaryAction() {
 }
 
 void CheckInScreen::afterDialog(bool saved) {
-    if (m_returnFocus.empty()) {
-        // From a search: ready for the next student.
+    if (m_snapshot.info.signedOffAt) {
+        // Signed off: nothing more to record; going back is what is left.
+        m_ui.widgets.focus(m_ui.tr("checkin.back"));
+    } else if (saved || m_returnFocus.empty()) {
+        // Saved (or a search's dialog closed): ready for the next student,
+        // whatever the dialog was opened from.
         if (saved) clearQuery();
         m_focusSearch = true;
     } else {
-        // Back to the control it was opened from; when the save means that
-        // control can no longer act, straight on to the one that can (the
-        // footer's order), rather than resting a frame on a disabled button.
-        // Detail-pane buttons fall back on Widgets::moveFocusOffDisabled.
-        const auto& c = m_snapshot.counts;
-        std::string target = m_returnFocus;
-        if (m_snapshot.info.signedOffAt) target = m_ui.tr("checkin.back");
-        else if (target == m_ui.tr("checkin.markNoShows") && c.expected == 0)
-            target = c.present > 0 ? m_ui.tr("checkin.checkOutAll") : m_ui.tr("checkin.export");
-        else if (target == m_ui.tr("checkin.checkOutAll") && c.present == 0)
-            target = m_ui.tr("checkin.export");
-        m_ui.widgets.focus(target);
+        // Cancelled: back to the control it was opened from.
+        m_ui.widgets.focus(m_returnFocus);
     }
     // A refusal shown while the dialog was open is over with it.
     if (!saved && !m_ui.feedback.ok) m_ui.feedback = {};
@@ -372,8 +412,12 @@ void CheckInScreen::startPapers() {
                      m_ui.feedback = Feedback{false, model.error().describe()};
                      return;
                  }
-                 if (m_papers.start(std::move(model).value(), m_ui.options.exportDir, papers::paperFileStem(session), true))
+                 if (m_papers.start(std::move(model).value(), m_ui.options.exportDir, papers::paperFileStem(session), true)) {
                      m_ui.feedback = Feedback{true, m_ui.tr("feedback.papersWorking")};
+                     // The button waits for the job, disabled: typing goes on in the search
+                     // (focus would otherwise move on past the last button, to F1).
+                     m_focusSearch = true;
+                 }
              });
 }
 
@@ -429,8 +473,7 @@ void CheckInScreen::drawSearchPane(float width, float height) {
     drawSearchField(0.0f, m_ui.tr("checkin.searchHint"));
 
     if (!m_query.empty())
-        m_ui.widgets.text(m_results.empty() ? m_ui.tr("checkin.noMatch") : m_ui.fmt("checkin.matches", {{"count", std::to_string(m_results.size())}}),
-                          accessibility::Role::Status);
+        m_ui.widgets.text(matchLine(), accessibility::Role::Status);
     else if (m_results.empty())
         m_ui.widgets.text(m_ui.fmt("board.noneWithFilter", {{"filter", boardFilterName(m_ui, m_filter)}}), accessibility::Role::Status);
     else
@@ -479,6 +522,14 @@ void CheckInScreen::drawSearchField(float widthEm, const std::string& hint) {
         else primaryAction();
     }
     else if (enter) m_focusSearch = true;
+}
+
+std::string CheckInScreen::matchLine() const {
+    if (m_results.empty()) return m_elsewhere ? *m_elsewhere : m_ui.tr("checkin.noMatch");
+    if (m_matchTotal > m_results.size())
+        return m_ui.fmt("checkin.matchesCapped", {{"shown", std::to_string(m_results.size())}, {"count", std::to_string(m_matchTotal)}});
+    if (m_results.size() == 1) return m_ui.tr("checkin.matchesOne");
+    return m_ui.fmt("checkin.matchesMany", {{"count", std::to_string(m_results.size())}});
 }
 
 void CheckInScreen::setFilter(BoardFilter filter) {
@@ -559,8 +610,7 @@ void CheckInScreen::drawRoomView(float height) {
     drawSearchField(12.0f, m_ui.tr("board.roomHint"));
     std::string line = m_query.empty() ? m_ui.fmt("board.roomLine", {{"filter", boardFilterName(m_ui, m_filter)},
                                                                      {"count", std::to_string(boardFilterCount(m_filter, m_snapshot.counts))}})
-                                       : (m_results.empty() ? m_ui.tr("checkin.noMatch")
-                                                            : m_ui.fmt("checkin.matches", {{"count", std::to_string(m_results.size())}}));
+                                       : matchLine();
     m_ui.widgets.sameLineIfFitsWidth(ImGui::CalcTextSize(line.c_str()).x);
     ImGui::AlignTextToFramePadding();
     m_ui.widgets.text(line, accessibility::Role::Status);
@@ -626,6 +676,17 @@ void CheckInScreen::drawBoard(float height) {
         if (!c.sortable) cf |= ImGuiTableColumnFlags_NoSort;
         if (c.sort == BoardSort::Name && c.sortable) cf |= ImGuiTableColumnFlags_DefaultSort;
         ImGui::TableSetupColumn(m_ui.tr(c.key).c_str(), cf, c.widthEm * em, static_cast<ImGuiID>(c.sort));
+    }
+    // Each board (the pane's, the room view's, a stacked layout's) is a table
+    // of its own with its own sort state: its header's arrow is put on the
+    // order the board is in, whichever board set it.
+    if (ImGuiTable* table = ImGui::GetCurrentTable()) {
+        for (std::size_t i = 0; i < columns.size(); ++i) {
+            if (!columns[i].sortable || columns[i].sort != m_sort) continue;
+            const ImGuiSortDirection direction = m_sortDescending ? ImGuiSortDirection_Descending : ImGuiSortDirection_Ascending;
+            const ImGuiTableColumn& current = table->Columns[static_cast<int>(i)];
+            if (current.SortOrder != 0 || current.SortDirection != direction) ImGui::TableSetColumnSortDirection(static_cast<int>(i), direction, false);
+        }
     }
     // F9 sorts by the next column shown, Shift+F9 turns the order round: what
     // a click on a header does, from the keyboard.
@@ -785,18 +846,12 @@ void CheckInScreen::drawActions(const service::StudentDetail& d) {
         case 0: m_dialogs.openCheckIn(row, m_snapshot.info, nextFreeSeat(), namesakes(row)); break;
         case 1:
         case 2: {
-            // Break out and Back from break: then focus on the one that undoes
-            // it, never on the button just disabled.
             const bool out = i == 1;
             record([session = m_sessionId, id, proctor = m_ui.proctor, out](service::AttendanceService& a) {
                 return out ? a.breakOut(session, id, proctor) : a.breakIn(session, id, proctor);
             },
                    m_ui.fmt(out ? "feedback.breakOut" : "feedback.breakIn", {{"name", who}}),
-                   [this, next = m_ui.tr(out ? "action.breakIn" : "action.breakOut")](bool saved) {
-                       if (!saved) return;
-                       afterAction(true, false);
-                       m_ui.widgets.focus(next);
-                   });
+                   [this](bool saved) { afterAction(saved, saved); });
             break;
         }
         case 3:
@@ -850,7 +905,7 @@ void CheckInScreen::drawAccommodations(const service::StudentDetail& d) {
             record([session = m_sessionId, id = d.row.student.studentUniqueId, proctor = m_ui.proctor, acc](service::AttendanceService& a) {
                 return a.deliverAccommodation(session, id, proctor, acc);
             },
-                   m_ui.fmt("feedback.accommodation", {{"what", m_ui.accommodationName(acc)}}), [this](bool saved) { afterAction(saved, false); });
+                   m_ui.fmt("feedback.accommodation", {{"what", m_ui.accommodationName(acc)}}), [this](bool saved) { afterAction(saved, saved); });
             return;  // the detail changes with the answer; draw it then
         }
     }

@@ -55,6 +55,9 @@ private:
     void runSearch();
     void rerunKeepingCursor();
     void clearQuery();
+    // "12 matches", "1 match", or that the list was cut and by how much.
+    std::string matchLine() const;
+    void lookElsewhere();
     // The highlight is shown (and Enter acts on it) for a typed query's
     // match or a row the arrow keys chose.
     bool highlightShown() const { return !m_query.empty() || m_cursorChosen; }
@@ -70,6 +73,7 @@ private:
     void moveCursor(std::size_t resultIndex);
     const domain::RosterRow* rowById(const std::string& studentId) const;
     void select(const std::string& studentId);
+    void deselect();  // the record pane closes
     void primaryAction();
     // One of the detail pane's actions, off the render thread; `then` gets
     // whether it was saved (the outcome is already reported) when the answer comes.
@@ -94,6 +98,9 @@ private:
     std::uint64_t m_viewVersion = 0;                  // the SessionView shown (0: none yet)
     std::string m_query;
     std::string m_lastQuery;
+    std::string m_checkedQuery;  // the query the open record was last checked against
+    std::optional<std::string> m_elsewhere;  // "… is registered for …": the ID typed is another session's student
+    std::size_t m_matchTotal = 0;  // students the query matches, shown or not
     std::vector<std::uint32_t> m_results;  // positions in m_snapshot.roster (valid for m_indexedRevision only), filtered and sorted
     BoardFilter m_filter = BoardFilter::All;
     BoardSort m_sort = BoardSort::Name;  // Name: the index's order (by name, or by match with a query)

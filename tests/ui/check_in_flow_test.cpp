@@ -287,7 +287,7 @@ TEST_CASE("a roster changed under an open session with a query typed: Enter open
     CHECK(h.ui().checkInScreen().results().empty());
 }
 
-TEST_CASE("after saving a dialog focus returns to the control it came from, and after Break out to Back from break") {
+TEST_CASE("after saving a dialog or Break out focus returns to the search field with one focus ring and the record stays open") {
     Fixture f;
     test::UiHarness h(f.store, f.clock());
     h.openFirstSession();
@@ -308,33 +308,26 @@ TEST_CASE("after saving a dialog focus returns to the control it came from, and 
     h.press(keys::Enter);
     h.frames(3);
     REQUIRE(h.focused() != nullptr);
-    CHECK(h.focused()->label == "Seat…");
+    CHECK(h.focused()->label == "Find a student (name or ID)");
     CHECK(h.focused()->ring);
     int ringed = 0;
     for (const auto& n : h.tree().nodes()) ringed += n.ring ? 1 : 0;
     CHECK(ringed == 1);
 
+    // Her record is still open: its actions are a few Tabs away.
     REQUIRE(h.tabTo("Break out"));
     h.press(keys::Enter);
     h.frames(3);
     REQUIRE(f.events("S100001").back().kind == domain::EventKind::BreakOut);
     REQUIRE(h.focused() != nullptr);
-    CHECK(h.focused()->label == "Back from break");
+    CHECK(h.focused()->label == "Find a student (name or ID)");
+    REQUIRE(h.tabTo("Back from break"));
     CHECK_FALSE(h.focused()->disabled);
-    // Tab goes on from there, never back to the top of the page.
-    h.press(keys::Tab);
-    h.frames(2);
-    REQUIRE(h.focused() != nullptr);
-    CHECK(h.focused()->label == "Seat…");
-    h.press(keys::Tab, true);
-    h.frames(2);
-    REQUIRE(h.focused() != nullptr);
-    CHECK(h.focused()->label == "Back from break");
     h.press(keys::Enter);
     h.frames(3);
     CHECK(f.events("S100001").back().kind == domain::EventKind::BreakIn);
     REQUIRE(h.focused() != nullptr);
-    CHECK(h.focused()->label == "Break out");
+    CHECK(h.focused()->label == "Find a student (name or ID)");
 }
 
 TEST_CASE("Escape clears a failed search for good, and a second Escape lands on the session just left") {

@@ -307,6 +307,23 @@ TEST_CASE("RosterIndex: the limit is respected and results are unique") {
     CHECK(std::is_sorted(all.begin(), all.end()));  // ties keep roster order
 }
 
+TEST_CASE("RosterIndex: countMatches counts every match past search's limit and each student once") {
+    Roster r;
+    for (int i = 0; i < 120; ++i) r.add("S" + std::to_string(200000 + i), "Smith, Smitty Emma");
+    r.add("S300000", "Jones, Emma");
+    r.build();
+    CHECK(r.index.countMatches("smi") == 120);  // two matching words, counted once
+    CHECK(r.index.countMatches("s2") == 120);
+    CHECK(r.index.countMatches("emma") == 121);
+    CHECK(r.index.countMatches("emma jo") == 1);
+    CHECK(r.index.countMatches("jo emma") == 1);
+    CHECK(r.index.countMatches("S300000") == 1);
+    CHECK(r.index.countMatches("zed") == 0);
+    CHECK(r.index.countMatches("") == 0);
+    for (const char* q : {"smi", "emma", "s20001", "smith emma", "e s3"})
+        CHECK_MESSAGE(r.index.countMatches(q) == r.index.search(q, 1000).size(), q);
+}
+
 TEST_CASE("RosterIndex: an empty or punctuation-only query finds nothing") {
     Roster r = sampleRoster();
     CHECK(r.ids("").empty());

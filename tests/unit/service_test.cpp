@@ -884,3 +884,54 @@ TEST_CASE("a roster correction that re-points the session to another assessment 
     CHECK(identity["assessmentReference"]["assessmentIdentifier"] == "WK-APPLIED-MATH");
     CHECK(identity["studentReference"]["studentUniqueId"] == "S100001");
 }
+
+TEST_CASE("studentElsewhere: a student typed by ID who is registered for another session is found there") {
+    Kiosk k;
+    service::SessionQueries queries(k.store);
+    const auto now = sessionStart();
+    // S100006 is on the documents session only.
+    auto found = queries.studentElsewhere(kMathSession, "S100006", now);
+    REQUIRE(found.ok());
+    REQUIRE(found->has_value());
+    CHECK((*found)->student.studentUniqueId == "S100006");
+    CHECK((*found)->student.lastSurname == "Øvergård");
+    CHECK((*found)->session.sessionId == kDocsSession);
+    CHECK((*found)->session.title == "WorkKeys Workplace Documents");
+    CHECK((*found)->session.room == "Room 116");
+    // Typed in small letters.
+    found = queries.studentElsewhere(kMathSession, "s100006", now);
+    REQUIRE(found.ok());
+    REQUIRE(found->has_value());
+    CHECK((*found)->session.sessionId == kDocsSession);
+    // On this session's roster and no other: nothing elsewhere.
+    found = queries.studentElsewhere(kMathSession, "S100001", now);
+    REQUIRE(found.ok());
+    CHECK_FALSE(found->has_value());
+    // An unknown ID, and one that would match every row if it were built into the SQL.
+    for (const char* id : {"S999999", "' OR '1'='1"}) {
+        found = queries.studentElsewhere(kMathSession, id, now);
+        REQUIRE(found.ok());
+        CHECK_FALSE(found->has_value());
+    }
+    // Registered for both: the session starting nearest now is named.
+    REQUIRE(store::upsertRegistration(k.db(), domain::Registration{kDocsSession, "S100001", {}, false}).ok());
+    auto third = store::findSession(k.db(), kDocsSession).value().value();
+    third.sessionId = "RHS-2026-WK-EVE-200";
+    third.title = "WorkKeys Evening";
+    third.scheduledStart = sessionStart() + std::chrono::hours(8);
+    REQUIRE(store::upsertSession(k.db(), third).ok());
+    REQUIRE(store::upsertRegistration(k.db(), domain::Registration{third.sessionId, "S100006", {}, false}).ok());
+    found = queries.studentElsewhere(kMathSession, "S100006", now);
+    REQUIRE(found.ok());
+    REQUIRE(found->has_value());
+    CHECK((*found)->session.sessionId == kDocsSession);
+    found = queries.studentElsewhere(kMathSession, "S100006", sessionStart() + std::chrono::hours(7));
+    REQUIRE(found.ok());
+    REQUIRE(found->has_value());
+    CHECK((*found)->session.sessionId == "RHS-2026-WK-EVE-200");
+    // Seen from the documents session, S100001 is on the math one.
+    found = queries.studentElsewhere(kDocsSession, "S100001", now);
+    REQUIRE(found.ok());
+    REQUIRE(found->has_value());
+    CHECK((*found)->session.sessionId == kMathSession);
+}

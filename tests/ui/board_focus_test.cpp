@@ -1,0 +1,434 @@
+// Headless UI tests of where focus and the record pane go on the proctor's
+// session screen as a first-time proctor meets them: the actions in the
+// record are always about the student named there, focus comes back to the
+// search after a save, the board's header and the match count say what the
+// board shows.
+#include "kiosk/service/attendance_service.hpp"
+#include "kiosk/ui/keys.hpp"
+#include "support/temp_dir.hpp"
+#include "ui/demo_fixture.hpp"
+#include "ui/ui_harness.hpp"
+
+#include <doctest/doctest.h>
+#include <imgui.h>
+#include <imgui_internal.h>
+
+#include <cstdlib>
+
+using namespace kiosk;
+namespace keys = kiosk::ui::keys;
+using domain::EventKind;
+
+namespace {
+
+constexpr const char* kSearch = "Find a student (name or ID)";
+constexpr const char* kZoe = "S100001";  // Zoë Ñúñez, on the math session's roster
+
+std::string focusedLabel(const test::UiHarness& h) { return h.focused() ? h.focused()->label : std::string("(nothing)"); }
+
+// Ms. Rivera checks a student of the math session in, outside the window.
+void checkIn(test::DemoFixture& f, const std::string& studentId) {
+    service::AttendanceService attendance(f.store, f.clock());
+    service::CheckInDetails details;
+    details.idVerifiedBy = "Ms. Rivera";
+    REQUIRE(attendance.checkIn(test::kMathSession, studentId, "Ms. Rivera", details).saved);
+}
+
+// The session open with Zoë present and her record open beside the board.
+void openZoesRecord(test::DemoFixture& f, test::UiHarness& h) {
+    h.openFirstSession();  // opens the session: check-ins are taken from then on
+    checkIn(f, kZoe);
+    h.ui().refresh();
+    h.frames(1);
+    h.type("zoe nun");
+    h.press(keys::Enter);  // present already: Enter opens her record
+    h.frames(2);
+    REQUIRE(h.findContaining("Ñúñez, Zoë · S100001") != nullptr);
+    REQUIRE(h.find("Break out") != nullptr);
+}
+
+} // namespace
+
+TEST_CASE("a search that no longer matches the open student closes the record: Tab and Enter from the field act on nobody unseen") {
+    test::DemoFixture f;
+    test::UiHarness h(f.store, f.clock());
+    openZoesRecord(f, h);
+    h.press(keys::Escape);  // the search cleared: her record stays (nothing typed hides her)
+    h.frames(2);
+    REQUIRE(focusedLabel(h) == kSearch);
+    CHECK(h.find("Break out") != nullptr);
+
+    // An ID of a student who is not in this session: nothing matches.
+    h.type("S100003");
+    h.frames(1);
+    CHECK(h.ui().checkInScreen().results().empty());
+    CHECK(h.findContaining("Ñúñez, Zoë") == nullptr);
+    CHECK(h.find("Break out") == nullptr);
+    h.press(keys::Tab);
+    h.frames(1);
+    h.press(keys::Enter);
+    h.frames(2);
+    CHECK(f.events(kZoe).size() == 1);  // still only her check-in
+
+    // Another student typed: her record is gone, his not yet opened.
+    h.press(keys::Escape);
+    h.frames(2);
+    h.type("lukasz dvo");
+    h.frames(1);
+    REQUIRE(h.ui().checkInScreen().results().size() == 1);
+    CHECK(h.findContaining("Ñúñez, Zoë") == nullptr);
+}
+
+TEST_CASE("typing more of the open student's own name keeps the record open") {
+    test::DemoFixture f;
+    test::UiHarness h(f.store, f.clock());
+    openZoesRecord(f, h);
+    h.press(keys::Escape);
+    h.frames(2);
+    h.type("ñú");
+    h.frames(1);
+    CHECK(h.find("Break out") != nullptr);
+    CHECK(h.findContaining("Ñúñez, Zoë · S100001") != nullptr);
+}
+
+namespace {
+
+// Focus is in the search field, empty, and letters typed now go into it.
+void readyForTheNextName(test::UiHarness& h, const char* step) {
+    const std::string what = step;
+    INFO(what);
+    CHECK(focusedLabel(h) == kSearch);
+    CHECK(h.ui().checkInScreen().query().empty());
+    h.type("zoe");
+    h.frames(1);
+    CHECK(h.ui().checkInScreen().query() == "zoe");
+    h.press(keys::Escape);  // the search cleared again for the next step
+    h.frames(2);
+}
+
+// Opens Zoë's record again from the search.
+void reopenZoe(test::UiHarness& h) {
+    h.type("zoe nun");
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(h.findContaining("Ñúñez, Zoë · S100001") != nullptr);
+}
+
+} // namespace
+
+TEST_CASE("after a one-click action on a student is saved focus is back in the search field ready for the next name") {
+    test::DemoFixture f;
+    test::UiHarness h(f.store, f.clock());
+    openZoesRecord(f, h);
+
+    REQUIRE(h.tabTo("Break out"));
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(f.events(kZoe).back().kind == EventKind::BreakOut);
+    readyForTheNextName(h, "Break out");
+
+    reopenZoe(h);
+    REQUIRE(h.tabTo("Back from break"));
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(f.events(kZoe).back().kind == EventKind::BreakIn);
+    readyForTheNextName(h, "Back from break");
+
+    reopenZoe(h);
+    REQUIRE(h.tabTo("(scheduled)"));
+    h.press(keys::Space);
+    h.frames(2);
+    REQUIRE(f.events(kZoe).back().kind == EventKind::AccommodationDelivered);
+    readyForTheNextName(h, "an accommodation delivered");
+}
+
+TEST_CASE("after a dialog about a student saves focus is back in the search field and after Cancel on the button that opened it") {
+    test::DemoFixture f;
+    test::UiHarness h(f.store, f.clock());
+    openZoesRecord(f, h);
+
+    // Cancel: back where the proctor was.
+    REQUIRE(h.tabTo("Seat…"));
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(h.find("Assign a seat") != nullptr);
+    h.press(keys::Escape);
+    h.frames(2);
+    CHECK(h.find("Assign a seat") == nullptr);
+    CHECK(focusedLabel(h) == "Seat…");
+
+    // Seat, saved.
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(focusedLabel(h) == "Seat");
+    h.type("C3");
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(f.events(kZoe).back().kind == EventKind::SeatAssigned);
+    readyForTheNextName(h, "Seat…");
+
+    // ID check, saved.
+    reopenZoe(h);
+    REQUIRE(h.tabTo("ID check…"));
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(focusedLabel(h) == "Record ID check");
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(f.events(kZoe).back().kind == EventKind::IdChecked);
+    readyForTheNextName(h, "ID check…");
+
+    // An irregularity, saved.
+    reopenZoe(h);
+    REQUIRE(h.tabTo("Irregularity…"));
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(h.tabTo("Fire alarm"));
+    h.press(keys::Space);
+    REQUIRE(h.tabTo("Description"));
+    h.type("Alarm at 14:05");
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(f.events(kZoe).back().kind == EventKind::Irregularity);
+    readyForTheNextName(h, "Irregularity…");
+
+    // A correction, saved.
+    reopenZoe(h);
+    REQUIRE(h.tabTo("Correct an entry…"));
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(focusedLabel(h) == "Reason for the correction");
+    h.type("not this student");
+    // The irregularity (the check-in cannot go while later entries rest on it).
+    REQUIRE(h.tabTo("Irregularity · "));
+    h.press(keys::Space);
+    REQUIRE(h.tabTo("Withdraw entry"));
+    h.press(keys::Enter);
+    h.frames(2);
+    INFO(h.ui().feedback().text);
+    REQUIRE(f.events(kZoe).back().kind == EventKind::Corrected);
+    readyForTheNextName(h, "Correct an entry…");
+}
+
+TEST_CASE("after a no-show and the footer's bulk actions are saved focus is back in the search field") {
+    test::DemoFixture f;
+    test::UiHarness h(f.store, f.clock());
+    h.openFirstSession();
+    checkIn(f, kZoe);
+    h.ui().refresh();
+    h.frames(1);
+    f.now += std::chrono::minutes(25);  // past the no-show cut-off
+
+    // One student marked a no-show from their record.
+    h.type("lukasz dvo");
+    h.press(keys::Enter);  // expected: the check-in dialog; cancelled, the record stays open
+    h.frames(2);
+    h.press(keys::Escape);
+    h.frames(2);
+    REQUIRE(h.tabTo("No-show…"));
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(focusedLabel(h) == "Mark no-show");
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(f.events("S100002").back().kind == EventKind::NoShow);
+    readyForTheNextName(h, "No-show…");
+
+    REQUIRE(h.tabTo("Check out everyone present…"));
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(focusedLabel(h) == "Check out everyone");
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(f.events(kZoe).back().kind == EventKind::CheckedOut);
+    readyForTheNextName(h, "Check out everyone present…");
+
+    REQUIRE(h.tabTo("Mark no-shows…"));
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(focusedLabel(h) == "Mark no-shows");
+    h.press(keys::Enter);
+    h.frames(2);
+    readyForTheNextName(h, "Mark no-shows…");
+}
+
+TEST_CASE("Print papers… leaves focus where typing goes on while the papers are prepared: never on the F1 button") {
+    test::DemoFixture f(30);
+    test::TempDir exports;
+    ::setenv("TMPDIR", exports.path().c_str(), 1);  // the harness exports to the temp directory
+    ::setenv("CUPS_SERVER", "127.0.0.1:9", 1);      // nothing listens: no print server
+    {
+        test::UiHarness h(f.store, f.clock());
+        ::unsetenv("TMPDIR");
+        h.openFirstSession();
+        REQUIRE(h.tabTo("Print papers…"));
+        h.press(keys::Enter);
+        h.settleActions();  // the papers' model is read; the job starts and its button waits for it
+        h.frames(1);
+        REQUIRE(h.ui().feedback().text.find("Preparing the papers") == 0);
+        CHECK(focusedLabel(h) == kSearch);
+        h.type("zoe");
+        h.frames(1);
+        CHECK(h.ui().checkInScreen().query() == "zoe");
+    }  // the window waits for the job as it goes
+    ::unsetenv("CUPS_SERVER");  // only now: the job's thread reads it
+}
+
+namespace {
+
+// The column the board's header shows its arrow on, and which way: what Dear
+// ImGui draws from (the header row is not a control, so not in the tree).
+struct HeaderArrow {
+    std::string column;
+    bool descending = false;
+    int arrows = 0;  // columns with an arrow
+};
+
+HeaderArrow boardHeaderArrow() {
+    HeaderArrow out;
+    ImGuiContext& g = *ImGui::GetCurrentContext();
+    for (int n = 0; n < g.Tables.GetMapSize(); ++n) {
+        ImGuiTable* table = g.Tables.TryGetMapData(n);
+        if (!table || table->ColumnsCount < 2 || std::string(ImGui::TableGetColumnName(table, 0)) != "Student") continue;
+        if (table->LastFrameActive != g.FrameCount - 1 && table->LastFrameActive != g.FrameCount) continue;  // drawn now
+        for (int c = 0; c < table->ColumnsCount; ++c) {
+            const ImGuiTableColumn& col = table->Columns[c];
+            if (col.SortOrder == -1) continue;
+            ++out.arrows;
+            out.column = ImGui::TableGetColumnName(table, c);
+            out.descending = col.SortDirection == ImGuiSortDirection_Descending;
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("the board header's arrow follows F9 and Shift+F9: the column and the order the hint names") {
+    test::DemoFixture f(30);
+    test::UiHarness h(f.store, f.clock());
+    h.openFirstSession();
+    h.frames(1);
+    REQUIRE(h.findContaining("now by Student, ascending") != nullptr);
+    HeaderArrow arrow = boardHeaderArrow();
+    CHECK(arrow.arrows == 1);
+    CHECK(arrow.column == "Student");
+    CHECK_FALSE(arrow.descending);
+
+    h.press(keys::F9);
+    h.frames(1);
+    REQUIRE(h.findContaining("now by Status, ascending") != nullptr);
+    arrow = boardHeaderArrow();
+    CHECK(arrow.arrows == 1);
+    CHECK(arrow.column == "Status");
+    CHECK_FALSE(arrow.descending);
+
+    h.press(keys::F9, true);
+    h.frames(1);
+    REQUIRE(h.findContaining("now by Status, descending") != nullptr);
+    arrow = boardHeaderArrow();
+    CHECK(arrow.arrows == 1);
+    CHECK(arrow.column == "Status");
+    CHECK(arrow.descending);
+
+    // The whole room (F10) draws its own board: the same order, the same arrow.
+    h.press(keys::F10);
+    h.frames(2);
+    REQUIRE(h.ui().checkInScreen().roomView());
+    arrow = boardHeaderArrow();
+    CHECK(arrow.arrows == 1);
+    CHECK(arrow.column == "Status");
+    CHECK(arrow.descending);
+    h.press(keys::Escape);
+    h.frames(2);
+    REQUIRE_FALSE(h.ui().checkInScreen().roomView());
+    arrow = boardHeaderArrow();
+    CHECK(arrow.column == "Status");
+    CHECK(arrow.descending);
+
+    // A narrow window stacks the panes: another board, the same arrow.
+    h.resize(800, 800);
+    h.frames(3);
+    arrow = boardHeaderArrow();
+    CHECK(arrow.arrows == 1);
+    CHECK(arrow.column == "Status");
+    CHECK(arrow.descending);
+}
+
+TEST_CASE("the match count says when the list is cut and counts in words: 1 match and 12 matches") {
+    test::DemoFixture f;  // 300 students: 200 in the math session
+    test::UiHarness h(f.store, f.clock());
+    h.openFirstSession();
+    h.type("S1000");  // S100001 … S100099: the math session's 66 of them
+    h.frames(1);
+    CHECK(h.ui().checkInScreen().results().size() == 50);
+    CHECK(h.find("Showing the first 50 of 66 matches — type more to narrow") != nullptr);
+    CHECK(h.findContaining("match(es)") == nullptr);
+
+    h.press(keys::Escape);
+    h.frames(2);
+    h.type("zoe nun");
+    h.frames(1);
+    REQUIRE(h.ui().checkInScreen().results().size() == 1);
+    CHECK(h.find("1 match: Up/Down to choose, Enter to check in") != nullptr);
+
+    h.press(keys::Escape);
+    h.frames(2);
+    h.type("S10001");  // S100010 … S100019, less the docs session's
+    h.frames(1);
+    const auto n = h.ui().checkInScreen().results().size();
+    REQUIRE(n > 1);
+    REQUIRE(n < 50);
+    CHECK(h.find(std::to_string(n) + " matches: Up/Down to choose, Enter to check in") != nullptr);
+}
+
+TEST_CASE("the match count in Spanish: singular and plural and a list cut short") {
+    test::DemoFixture f;
+    test::UiHarness h(f.store, f.clock(), 1280, 800, nullptr, "es");
+    h.openFirstSession();
+    h.type("S1000");
+    h.frames(1);
+    CHECK(h.find("Se muestran las primeras 50 de 66 coincidencias; escriba más para acotar") != nullptr);
+    h.press(keys::Escape);
+    h.frames(2);
+    h.type("zoe nun");
+    h.frames(1);
+    CHECK(h.find("1 coincidencia: Arriba/Abajo para elegir, Intro para registrar la entrada") != nullptr);
+}
+
+TEST_CASE("an ID typed of a student registered for another session says which session instead of no match") {
+    test::DemoFixture f;  // S100003, Luna Taylor, is on the afternoon documents session
+    test::UiHarness h(f.store, f.clock());
+    h.openFirstSession();
+    h.type("S100003");
+    h.settleActions();  // looked up off the render thread
+    h.frames(1);
+    CHECK(h.ui().checkInScreen().results().empty());
+    CHECK(h.find("Luna Taylor (S100003) is registered for WorkKeys Workplace Documents, Room 116, 17:00.") != nullptr);
+    CHECK(h.findContaining("No student matches") == nullptr);
+
+    // Typed on: the sentence goes with the ID it was about.
+    h.type("9");
+    h.settleActions();
+    h.frames(1);
+    CHECK(h.findContaining("is registered for") == nullptr);
+    CHECK(h.findContaining("No student matches") != nullptr);
+
+    // Nobody's ID: the usual words.
+    h.press(keys::Escape);
+    h.frames(2);
+    h.type("S999999");
+    h.settleActions();
+    h.frames(1);
+    CHECK(h.findContaining("No student matches") != nullptr);
+}
+
+TEST_CASE("in Spanish an ID of another session's student says so in Spanish") {
+    test::DemoFixture f;
+    test::UiHarness h(f.store, f.clock(), 1280, 800, nullptr, "es");
+    h.openFirstSession();
+    h.type("s100003");
+    h.settleActions();
+    h.frames(1);
+    CHECK(h.find("Luna Taylor (S100003) tiene inscripción en WorkKeys Workplace Documents, Room 116, 17:00.") != nullptr);
+}
