@@ -379,6 +379,10 @@ bool CheckInScreen::draw(float width, float height) {
     if (m_ui.widgets.button(m_ui.tr("checkin.back"))) stay = false;
     m_ui.widgets.sameLineIfFits(m_ui.tr("checkin.papers"));
     if (m_ui.widgets.button(m_ui.tr("checkin.papers"), Emphasis::Normal, ImVec2(0, 0), !m_papers.running())) startPapers();
+    if (m_roomButtonInFooter) {
+        m_ui.widgets.sameLineIfFits(m_ui.tr("checkin.roomView"));
+        roomViewButton();
+    }
     showPapersOutcome();
     m_footerHeight = ImGui::GetCursorPosY() - footerTop + ImGui::GetStyle().ItemSpacing.y + ImGui::GetStyle().WindowPadding.y;
 
@@ -558,13 +562,19 @@ void CheckInScreen::drawFilterChips() {
         if (m_ui.widgets.radio(label, f == m_filter, f == m_filter)) chosen = f;
     }
     setFilter(chosen);
-    // The whole room, at the end of the chips' line (it costs the board no line).
+    // The whole room, at the end of the chips' line (it costs the board no
+    // line); where that line is full, at the end of the footer instead.
     const std::string& room = m_ui.tr("checkin.roomView");
     m_ui.widgets.sameLineIfFits(room);
-    if (ImGui::GetCursorPosX() > ImGui::GetStyle().WindowPadding.x + 1.0f)
-        ImGui::SetCursorPosX(std::max(ImGui::GetCursorPosX(), ImGui::GetWindowContentRegionMax().x - m_ui.widgets.buttonWidth(room)));
-    // Switched at the next frame's start, as F10 does: never half a frame of each view.
-    if (m_ui.widgets.button(room)) m_roomViewNextFrame = true;
+    m_roomButtonInFooter = ImGui::GetCursorPosX() <= ImGui::GetStyle().WindowPadding.x + 1.0f;
+    if (m_roomButtonInFooter) return;
+    ImGui::SetCursorPosX(std::max(ImGui::GetCursorPosX(), ImGui::GetWindowContentRegionMax().x - m_ui.widgets.buttonWidth(room)));
+    roomViewButton();
+}
+
+// Switched at the next frame's start, as F10 does: never half a frame of each view.
+void CheckInScreen::roomViewButton() {
+    if (m_ui.widgets.button(m_ui.tr("checkin.roomView"))) m_roomViewNextFrame = true;
 }
 
 void CheckInScreen::setRoomView(bool on) {

@@ -64,6 +64,7 @@ private:
     void setFilter(BoardFilter filter);
     void pickFilterFromKeys();
     void drawFilterChips();
+    void roomViewButton();
     void drawBoard(float height);
     std::string boardRowValue(const domain::RosterRow& row, service::StateCopy copy) const;
     // Takes the newest view of the session, if newer than the one shown;
@@ -122,6 +123,7 @@ private:
     bool m_showAllAccommodations = false;
     bool m_roomView = false;
     bool m_roomViewNextFrame = false;
+    bool m_roomButtonInFooter = false;  // the chips' line had no room for it
     papers::PapersJob m_papers;  // "Print papers…": drawn and printed off the render thread
 };
 

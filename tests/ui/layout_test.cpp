@@ -244,6 +244,19 @@ TEST_CASE("layout: idle warning") {
         "idle warning");
 }
 
+TEST_CASE("a 1024x768 screen at 100 %: the whole session screen fits, every footer button in view without scrolling the page") {
+    test::DemoFixture f;
+    test::UiHarness h(f.store, f.clock(), 1024, 768);
+    h.openFirstSession();
+    h.frames(2);
+    for (const char* label : {"Sessions", "Print papers…", "Sign off session…", "Whole room (F10)", "Walk-in (not on roster)…"}) {
+        CAPTURE(std::string(label));
+        const auto* node = h.find(label);
+        REQUIRE(node != nullptr);
+        CHECK(test::whollyVisible(*node, 1024, 768));
+    }
+}
+
 TEST_CASE("a 1024x768 screen at 100 %: the irregularity and no-show dialogs open with their buttons in view, no scrolling") {
     test::DemoFixture f;
     test::UiHarness h(f.store, f.clock(), 1024, 768);
