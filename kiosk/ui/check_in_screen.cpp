@@ -194,6 +194,13 @@ void CheckInScreen::moveCursor(std::size_t resultIndex) {
     m_cursorId = resultIndex < m_results.size() ? m_snapshot.roster[m_results[resultIndex]].student.studentUniqueId : std::string();
 }
 
+// Up and Down open each student they reach beside the board: one row
+// highlighted, and the record beside it always that row's. (In the room view
+// the board is alone; a row opens the usual view only when chosen.)
+void CheckInScreen::followCursor() {
+    if (!m_roomView && !m_cursorId.empty() && m_cursorId != m_selectedId) select(m_cursorId);
+}
+
 const domain::RosterRow* CheckInScreen::rowById(const std::string& studentId) const {
     for (const auto& r : m_snapshot.roster)
         if (r.student.studentUniqueId == studentId) return &r;
@@ -511,12 +518,15 @@ void CheckInScreen::drawSearchField(float widthEm, const std::string& hint) {
         if ((down || up) && !shown) {
             m_cursorChosen = true;
             m_scrollToCursor = true;
+            followCursor();
         } else if (down && m_cursor + 1 < m_results.size()) {
             moveCursor(m_cursor + 1);
             m_scrollToCursor = true;
+            followCursor();
         } else if (up && m_cursor > 0) {
             moveCursor(m_cursor - 1);
             m_scrollToCursor = true;
+            followCursor();
         }
     }
     // Enter acts on the highlighted row: a match of what was typed, or a row
@@ -753,8 +763,12 @@ void CheckInScreen::drawBoard(float height) {
                 setRoomView(false);  // a row opens beside the board
                 select(row.student.studentUniqueId);
             }
-            // Up/Down move focus between rows (Dear ImGui's navigation): the Tab stop follows.
-            if (ImGui::IsItemFocused() && !isCursor) moveCursor(static_cast<std::size_t>(i));
+            // Up/Down move focus between rows (Dear ImGui's navigation): the Tab stop follows,
+            // and so does the record.
+            if (ImGui::IsItemFocused() && !isCursor) {
+                moveCursor(static_cast<std::size_t>(i));
+                followCursor();
+            }
             if (isCursor && m_scrollToCursor) {
                 ImGui::SetScrollHereY(0.5f);
                 m_scrollToCursor = false;

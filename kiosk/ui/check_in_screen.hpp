@@ -72,6 +72,7 @@ private:
     bool adoptView();
     void rebuildIndexIfStale();
     void moveCursor(std::size_t resultIndex);
+    void followCursor();
     const domain::RosterRow* rowById(const std::string& studentId) const;
     void select(const std::string& studentId);
     void deselect();  // the record pane closes

@@ -432,3 +432,38 @@ TEST_CASE("in Spanish an ID of another session's student says so in Spanish") {
     h.frames(1);
     CHECK(h.find("Luna Taylor (S100003) tiene inscripción en WorkKeys Workplace Documents, Room 116, 17:00.") != nullptr);
 }
+
+TEST_CASE("Up and Down through the matches open each highlighted student's record beside the board, one row highlighted") {
+    test::DemoFixture f;
+    test::UiHarness h(f.store, f.clock());
+    h.openFirstSession();
+    h.type("anderson");
+    h.frames(2);
+    const auto& results = h.ui().checkInScreen().results();
+    REQUIRE(results.size() >= 3);
+    auto recordHeading = [&]() -> std::string {
+        for (const auto& n : h.tree().nodes())
+            if (n.role == accessibility::Role::Heading && n.label.starts_with("Anderson")) return n.label;
+        return "(no record)";
+    };
+    auto highlighted = [&] {
+        std::vector<std::string> rows;
+        for (const auto& n : h.tree().nodes())
+            if (n.role == accessibility::Role::ListItem && n.selected) rows.push_back(n.label);
+        return rows;
+    };
+    CHECK(recordHeading() == "(no record)");
+    // The first match is highlighted as typed; Down goes on to the next and opens its record.
+    h.press(keys::Down);
+    h.frames(2);
+    CHECK(recordHeading().starts_with("Anderson, Emma · S100244"));
+    CHECK(highlighted() == std::vector<std::string>{"Anderson, Emma · S100244"});
+    h.press(keys::Down);
+    h.frames(2);
+    CHECK(recordHeading().starts_with("Anderson, Kwame · S100280"));
+    CHECK(highlighted() == std::vector<std::string>{"Anderson, Kwame · S100280"});
+    CHECK(focusedLabel(h) == kSearch);  // typing goes on in the field
+    h.press(keys::Up);
+    h.frames(2);
+    CHECK(recordHeading().starts_with("Anderson, Emma · S100244"));
+}
