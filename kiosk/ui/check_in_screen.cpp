@@ -849,6 +849,8 @@ void CheckInScreen::drawActions(const service::StudentDetail& d) {
     Presence p = d.attendance.presence;
     bool open = !m_snapshot.info.signedOffAt;
     const auto& row = d.row;
+    // The way back from a no-show is not Check in: said where Check in is greyed.
+    if (open && p == Presence::NoShow) m_ui.widgets.wrappedText(m_ui.tr("status.noShowArrived"));
     std::vector<std::pair<std::string, bool>> actions{
         {m_ui.tr("action.checkIn"), open && p == Presence::Expected},
         {m_ui.tr("action.breakOut"), open && p == Presence::Present},
@@ -933,7 +935,10 @@ void CheckInScreen::drawAccommodations(const service::StudentDetail& d) {
             return;  // the detail changes with the answer; draw it then
         }
     }
-    if (m_ui.widgets.button(m_showAllAccommodations ? m_ui.tr("accommodations.fewer") : m_ui.tr("accommodations.more")))
+    if (canRecord && !d.attendance.accommodations.empty()) m_ui.widgets.wrappedText(m_ui.tr("accommodations.undoHint"));
+    // More to tick only where ticking is possible.
+    if (m_ui.widgets.button(m_showAllAccommodations ? m_ui.tr("accommodations.fewer") : m_ui.tr("accommodations.more"), Emphasis::Normal,
+                            ImVec2(0, 0), canRecord || m_showAllAccommodations))
         m_showAllAccommodations = !m_showAllAccommodations;
 }
 

@@ -467,3 +467,29 @@ TEST_CASE("Up and Down through the matches open each highlighted student's recor
     h.frames(2);
     CHECK(recordHeading().starts_with("Anderson, Emma · S100244"));
 }
+
+TEST_CASE("a no-show's record says how to take the no-show back, where Check in is greyed") {
+    test::DemoFixture f;
+    test::UiHarness h(f.store, f.clock());
+    h.openFirstSession();
+    f.now += std::chrono::minutes(25);  // past the no-show cut-off
+    service::AttendanceService attendance(f.store, f.clock());
+    REQUIRE(attendance.markNoShow(test::kMathSession, kZoe, "Ms. Rivera").saved);
+    h.ui().refresh();
+    h.frames(1);
+    h.type("zoe nun");
+    h.press(keys::Enter);  // not expected: Enter opens her record
+    h.frames(2);
+    REQUIRE(h.findContaining("Ñúñez, Zoë · S100001") != nullptr);
+    const auto* checkInButton = h.find("Check in…");
+    REQUIRE(checkInButton != nullptr);
+    CHECK(checkInButton->disabled);
+    CHECK(h.findContaining("\"Correct an entry…\" takes the no-show back") != nullptr);
+    const auto* correct = h.find("Correct an entry…");
+    REQUIRE(correct != nullptr);
+    CHECK_FALSE(correct->disabled);
+    // Nothing to tick for a no-show: no more accommodations offered either.
+    const auto* more = h.find("Other accommodations…");
+    REQUIRE(more != nullptr);
+    CHECK(more->disabled);
+}
