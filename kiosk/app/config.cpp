@@ -24,6 +24,14 @@ ConfigLoad parseConfig(std::string_view text) {
     }
     KioskConfig c;
     if (auto name = t["kiosk"]["name"].value<std::string>()) c.kioskName = *name;
+    if (auto lock = t["kiosk"]["proctor_lock_minutes"]) {
+        auto n = lock.value_exact<std::int64_t>();
+        if (!n || *n < 1 || *n > 120) {
+            out.error = "[kiosk] proctor_lock_minutes must be a whole number from 1 to 120";
+            return out;
+        }
+        c.proctorLockMinutes = static_cast<int>(*n);
+    }
     if (const toml::table* site = t["site"].as_table()) {
         SiteConfig s;
         s.id = (*site)["id"].value<std::string>().value_or("");

@@ -12,6 +12,7 @@
 //   max_in_flight = 16                                      # optional cap of requests at once (1-256, default 128)
 //   [kiosk]
 //   name = "RHS lab 114 #3"
+//   proctor_lock_minutes = 10      # optional: a proctor's screens left this long lock (1-120)
 //   [site]                                                  # written by `testsite-kioskctl enrol`
 //   id = "255901001"
 //   name = "Riverbend High School"                          # optional
@@ -53,6 +54,7 @@ struct KioskConfig {
     std::optional<SiteConfig> site;
     std::optional<HubConfig> hub;
     std::string kioskName;
+    int proctorLockMinutes = 10;
     std::filesystem::path source;  // the file it came from
 };
 

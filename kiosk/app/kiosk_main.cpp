@@ -177,11 +177,13 @@ int main(int argc, char** argv) {
             std::cerr << "testsite-kiosk: sync runs in another process ("
                       << kiosk::app::printable(holder ? holder->role + " pid " + std::to_string(holder->pid) : lockError) << ")\n";
     }
+    std::chrono::minutes proctorLock{10};
     if (configFile) {
         auto loaded = kiosk::app::loadConfig(*configFile);
         if (!loaded.config) {
             std::cerr << "testsite-kiosk: " << loaded.error << "\n";
         } else {
+            proctorLock = std::chrono::minutes(loaded.config->proctorLockMinutes);
             // Every fact this window commits is shared with the site, whichever process runs the link.
             if (loaded.config->hub) kiosk::app::publishToSite(*store, *loaded.config);
             if (syncLock) {
@@ -221,6 +223,7 @@ int main(int argc, char** argv) {
         options.syncStatus = [engine = sync.engine.get()] { return kiosk::app::summarise(engine->status()); };
     options.studentStation = studentStation;
     options.kioskMode = fullscreen;
+    options.proctorIdle.timeout = proctorLock;
     // Every read and write of the store a screen asks for runs on this one
     // worker, which owns the window's connection from here on; its answer
     // wakes the frame loop (docs/architecture.md, "Actions").

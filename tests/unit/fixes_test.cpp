@@ -102,6 +102,16 @@ TEST_CASE("a base URL with no host is refused with a clear message (found by fuz
           "https://edfi.example/api");
 }
 
+TEST_CASE("a site sets when a proctor's screens lock with [kiosk] proctor_lock_minutes, 10 unless said") {
+    CHECK(kiosk::app::parseConfig("[kiosk]\nname = \"lab\"\n").config->proctorLockMinutes == 10);
+    CHECK(kiosk::app::parseConfig("[kiosk]\nproctor_lock_minutes = 3\n").config->proctorLockMinutes == 3);
+    for (const char* bad : {"proctor_lock_minutes = 0\n", "proctor_lock_minutes = 121\n", "proctor_lock_minutes = \"5\"\n", "proctor_lock_minutes = 2.5\n"}) {
+        auto r = kiosk::app::parseConfig(std::string("[kiosk]\n") + bad);
+        CHECK_FALSE(r.config.has_value());
+        CHECK(r.error.find("proctor_lock_minutes") != std::string::npos);
+    }
+}
+
 TEST_CASE("a state may cap the requests in flight with [state] max_in_flight") {
     const std::string head = "[state]\nbase_url = \"https://edfi.example/api\"\ncredentials_file = \"/etc/x\"\n";
     auto capped = kiosk::app::parseConfig(head + "max_in_flight = 16\n");
