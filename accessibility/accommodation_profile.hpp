@@ -11,6 +11,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace kiosk::accessibility {
@@ -51,6 +52,10 @@ struct AccommodationProfile {
     std::vector<std::string> pnpTerms;     // AfA PNP names that apply, in order, without repeats
     std::vector<std::string> unrecognised; // descriptors with no automatic effect, shown to the proctor
 };
+
+// Whether the kiosk applies an AfA PNP term by itself at sign-in; the
+// others (a separate setting, a glossary) are the proctor's to arrange.
+inline bool appliedByKiosk(std::string_view pnpTerm) { return pnpTerm != "environment" && pnpTerm != "keyword-translation"; }
 
 // One descriptor URI or bare code value ("Extended time 1.5x").
 void addDescriptor(AccommodationProfile& profile, const std::string& descriptor);

@@ -908,7 +908,7 @@ void CheckInScreen::drawAccommodations(const service::StudentDetail& d) {
         auto profile = accessibility::profileFromDescriptors(d.row.scheduledAccommodations);
         std::string automatic, manual;
         for (const auto& term : profile.pnpTerms) {
-            std::string& list = term == "environment" || term == "keyword-translation" ? manual : automatic;
+            std::string& list = accessibility::appliedByKiosk(term) ? automatic : manual;
             list += (list.empty() ? "" : ", ") + m_ui.tr("pnp." + term);
         }
         for (const auto& u : profile.unrecognised) manual += (manual.empty() ? "" : ", ") + m_ui.accommodationName(u);

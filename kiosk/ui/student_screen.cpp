@@ -1,5 +1,7 @@
 #include "kiosk/ui/student_screen.hpp"
 
+#include "accessibility/accommodation_profile.hpp"
+
 #include <imgui.h>
 #include <imgui_internal.h>
 
@@ -154,7 +156,9 @@ void StudentScreen::drawSignIn() {
                      return;
                  }
                  m_idField.clear();
-                 m_student = Student{r.student->studentUniqueId, r.student->firstName + " " + r.student->lastSurname, {}, {}};
+                 m_student = Student{r.student->studentUniqueId, r.student->firstName + " " + r.student->lastSurname, {}, {}, {}};
+                 for (const auto& term : accessibility::profileFromDescriptors(r.scheduledAccommodations).pnpTerms)
+                     if (accessibility::appliedByKiosk(term)) m_student->applied.push_back(term);
                  adopt(m_student->id, std::move(a.loaded));
                  m_ui.feedback = {};
                  if (m_hooks.signedIn) m_hooks.signedIn(r.scheduledAccommodations);
@@ -167,6 +171,12 @@ void StudentScreen::drawHome() {
     // Always visible while a student is signed in.
     m_ui.widgets.textColoured(m_ui.fmt("student.banner", {{"name", m_student->name}, {"id", m_student->id}}), m_ui.palette.accent,
                               accessibility::Role::Status);
+    // Why the screen looks and sounds as it does now: said, not left to guess.
+    if (!m_student->applied.empty() && !m_editing) {
+        std::string list;
+        for (const auto& term : m_student->applied) list += (list.empty() ? "" : ", ") + m_ui.tr("pnp." + term);
+        m_ui.widgets.wrappedText(m_ui.fmt("student.accommodationsOn", {{"list", list}}));
+    }
     if (m_ui.widgets.button(m_ui.tr("student.signOut"))) {
         endSession(false);
         return;

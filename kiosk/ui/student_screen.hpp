@@ -38,6 +38,7 @@ private:
         std::string name;
         std::vector<domain::WorkEntry> entries;
         domain::Progress progress;
+        std::vector<std::string> applied;  // AfA PNP terms the kiosk switched on for them
     };
     void drawSignIn();
     void drawHome();

@@ -137,6 +137,8 @@ TEST_CASE("in Spanish, a lock-out names its end in Spanish: the sentence is tran
 TEST_CASE("a student logs a task by keyboard and submits it, and it waits for review") {
     Lab lab;
     lab.signIn();
+    // What the kiosk switched on for her is said (Zoë's roster has colour contrast).
+    CHECK(lab.h.find("Your accommodations are on: high contrast.") != nullptr);
     // The banner tells a student the time, not the site's backlog to the state.
     CHECK(lab.h.findContaining("Waiting to go to the state") == nullptr);
     CHECK(lab.h.findContaining("not enrolled") == nullptr);
