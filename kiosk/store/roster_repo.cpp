@@ -49,6 +49,18 @@ SessionInfo readSession(const edsync::sqlite::Statement& s) {
     return i;
 }
 
+// Every row a session query gives, in its order.
+Result<std::vector<SessionInfo>> readSessions(edsync::sqlite::Statement& stmt) {
+    std::vector<SessionInfo> out;
+    for (;;) {
+        auto row = stmt.step();
+        if (!row) return fail(row.error());
+        if (!*row) break;
+        out.push_back(readSession(stmt));
+    }
+    return out;
+}
+
 } // namespace
 
 Status upsertSession(Database& db, const SessionInfo& s) {
@@ -71,14 +83,7 @@ Status upsertSession(Database& db, const SessionInfo& s) {
 Result<std::vector<SessionInfo>> listSessions(Database& db) {
     auto stmt = db.prepare("SELECT " + std::string(kSessionColumns) + " FROM assessment_session ORDER BY scheduled_start, title;");
     if (!stmt) return fail(stmt.error());
-    std::vector<SessionInfo> out;
-    for (;;) {
-        auto row = stmt->step();
-        if (!row) return fail(row.error());
-        if (!*row) break;
-        out.push_back(readSession(*stmt));
-    }
-    return out;
+    return readSessions(*stmt);
 }
 
 Result<std::optional<SessionInfo>> findSession(Database& db, std::string_view sessionId) {
@@ -98,14 +103,7 @@ Result<std::vector<SessionInfo>> sessionsOfStudent(Database& db, std::string_vie
                            " ORDER BY scheduled_start, session_id;");
     if (!stmt) return fail(stmt.error());
     stmt->bind(1, studentUniqueId).bind(2, exceptSession);
-    std::vector<SessionInfo> out;
-    for (;;) {
-        auto row = stmt->step();
-        if (!row) return fail(row.error());
-        if (!*row) break;
-        out.push_back(readSession(*stmt));
-    }
-    return out;
+    return readSessions(*stmt);
 }
 
 Status markSessionOpened(Database& db, std::string_view sessionId, domain::Timestamp at, std::string_view proctor) {

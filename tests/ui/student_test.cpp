@@ -59,6 +59,17 @@ struct Lab {
         h.frames(2);
         REQUIRE(h.ui().studentScreen().signedIn());
     }
+    // The task form's fields after the task and date, by Tab and typing; then Submit for review.
+    void fillAndSubmit(std::string_view minutes, std::string_view place, std::string_view reflection) {
+        REQUIRE(h.tabTo("Minutes"));
+        h.type(minutes);
+        REQUIRE(h.tabTo("Where (site or employer)"));
+        h.type(place);
+        REQUIRE(h.tabTo("Short reflection"));
+        h.type(reflection);
+        REQUIRE(h.tabTo("Submit for review"));
+        h.press(keys::Enter);
+    }
     std::vector<std::string> auditActions() {
         auto all = store::recentAudit(f.store.db(), 1000).value();
         std::vector<std::string> out;
@@ -162,14 +173,7 @@ TEST_CASE("a student logs a task by keyboard and submits it, and it waits for re
     REQUIRE(lab.h.focused() != nullptr);
     CHECK(lab.h.focused()->label == "Date (MM/DD/YYYY)");
     CHECK(lab.h.focused()->value == "11/23/2026");  // one date format everywhere: the language's
-    REQUIRE(lab.h.tabTo("Minutes"));
-    lab.h.type("45");
-    REQUIRE(lab.h.tabTo("Where (site or employer)"));
-    lab.h.type("Riverbend Hardware");
-    REQUIRE(lab.h.tabTo("Short reflection"));
-    lab.h.type("Wrote the weekly stock report for the manager.");
-    REQUIRE(lab.h.tabTo("Submit for review"));
-    lab.h.press(keys::Enter);
+    lab.fillAndSubmit("45", "Riverbend Hardware", "Wrote the weekly stock report for the manager.");
     lab.h.frames(2);
     INFO(lab.h.ui().feedback().text);
     auto waiting = lab.h.work().awaitingReview().value();
@@ -214,14 +218,7 @@ TEST_CASE("a task submitted with no task chosen is refused, focus goes to the li
     REQUIRE(lab.h.tabTo("Log a task"));
     lab.h.press(keys::Enter);
     lab.h.frames(2);
-    REQUIRE(lab.h.tabTo("Minutes"));
-    lab.h.type("30");
-    REQUIRE(lab.h.tabTo("Where (site or employer)"));
-    lab.h.type("Riverbend Hardware");
-    REQUIRE(lab.h.tabTo("Short reflection"));
-    lab.h.type("Stocked shelves.");
-    REQUIRE(lab.h.tabTo("Submit for review"));
-    lab.h.press(keys::Enter);
+    lab.fillAndSubmit("30", "Riverbend Hardware", "Stocked shelves.");
     lab.h.settleActions();
     lab.h.frames(3);
     CHECK(lab.h.ui().feedback().text == "Choose which task you did.");
