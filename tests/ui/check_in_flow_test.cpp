@@ -155,15 +155,8 @@ TEST_CASE("the irregularity form records an Ed-Fi circumstance, a description an
     Fixture f;
     test::UiHarness h(f.store, f.clock());
     h.openFirstSession();
-    h.type("zoe nun");
-    h.press(keys::Enter);
-    h.frames(2);
-    h.press(keys::Enter);  // checked in
-    h.frames(1);
+    h.checkInAndOpen("zoe nun");
     REQUIRE(f.events("S100001").size() == 1);
-    h.type("zoe nun");
-    h.press(keys::Enter);  // already present: Enter selects her record
-    h.frames(1);
     REQUIRE(h.tabTo("Irregularity"));
     h.press(keys::Enter);
     h.frames(2);
@@ -209,14 +202,7 @@ TEST_CASE("an irregularity time left as shown is the time recorded, even when th
     Fixture f;
     test::UiHarness h(f.store, f.clock());
     h.openFirstSession();
-    h.type("zoe nun");
-    h.press(keys::Enter);
-    h.frames(2);
-    h.press(keys::Enter);  // checked in
-    h.frames(1);
-    h.type("zoe nun");
-    h.press(keys::Enter);
-    h.frames(1);
+    h.checkInAndOpen("zoe nun");
     f.now += std::chrono::seconds(40);  // 14:00:40: the form shows 14:00
     REQUIRE(h.tabTo("Irregularity"));
     h.press(keys::Enter);

@@ -143,6 +143,17 @@ void UiHarness::openFirstSession() {
     REQUIRE(m_ui->onCheckInScreen());
 }
 
+void UiHarness::checkInAndOpen(std::string_view query) {
+    type(query);
+    press(ui::keys::Enter);
+    frames(2);
+    press(ui::keys::Enter);  // checked in
+    frames(1);
+    type(query);
+    press(ui::keys::Enter);  // present already: Enter opens the record
+    frames(1);
+}
+
 const accessibility::Node* UiHarness::findContaining(std::string_view text) const {
     for (const auto& n : tree().nodes())
         if (n.label.find(text) != std::string::npos) return &n;

@@ -42,6 +42,9 @@ public:
     void signInAsProctor();
     // Then the first demo session (WorkKeys Applied Math), by keyboard: the check-in screen.
     void openFirstSession();
+    // On the check-in screen: the one student `query` finds is checked in
+    // with the dialog's defaults (Enter, Enter), then their record opened.
+    void checkInAndOpen(std::string_view query);
     service::WorkService& work() { return m_work; }
     service::SecurityService& security() { return m_security; }
 
