@@ -252,28 +252,6 @@ TEST_CASE("after a no-show and the footer's bulk actions are saved focus is back
     readyForTheNextName(h, "Mark no-shows…");
 }
 
-TEST_CASE("Print papers… leaves focus where typing goes on while the papers are prepared: never on the F1 button") {
-    test::DemoFixture f(30);
-    test::TempDir exports;
-    ::setenv("TMPDIR", exports.path().c_str(), 1);  // the harness exports to the temp directory
-    ::setenv("CUPS_SERVER", "127.0.0.1:9", 1);      // nothing listens: no print server
-    {
-        test::UiHarness h(f.store, f.clock());
-        ::unsetenv("TMPDIR");
-        h.openFirstSession();
-        REQUIRE(h.tabTo("Print papers…"));
-        h.press(keys::Enter);
-        h.settleActions();  // the papers' model is read; the job starts and its button waits for it
-        h.frames(1);
-        REQUIRE(h.ui().feedback().text.find("Preparing the papers") == 0);
-        CHECK(focusedLabel(h) == kSearch);
-        h.type("zoe");
-        h.frames(1);
-        CHECK(h.ui().checkInScreen().query() == "zoe");
-    }  // the window waits for the job as it goes
-    ::unsetenv("CUPS_SERVER");  // only now: the job's thread reads it
-}
-
 namespace {
 
 // The column the board's header shows its arrow on, and which way: what Dear

@@ -487,6 +487,12 @@ TEST_CASE("Print papers… writes the three papers off the render thread and, wi
     h.press(keys::Enter);
     h.frames(1);
     CHECK(h.ui().feedback().text.find("Preparing the papers") == 0);
+    // While its button waits for the job, typing goes on in the search (never to F1).
+    REQUIRE(h.focused() != nullptr);
+    CHECK(h.focused()->label == "Find a student (name or ID)");
+    h.type("zoe");
+    h.frames(1);
+    CHECK(h.ui().checkInScreen().query() == "zoe");
     for (int i = 0; i < 200 && h.ui().feedback().text.find("Preparing") == 0; ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(25));  // the job's thread, not the test's clock
         h.frames(1);
