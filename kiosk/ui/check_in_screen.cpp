@@ -695,7 +695,11 @@ void CheckInScreen::drawBoard(float height) {
         ImGuiTableColumnFlags cf = c.widthEm == 0.0f ? ImGuiTableColumnFlags_WidthStretch : ImGuiTableColumnFlags_WidthFixed;
         if (!c.sortable) cf |= ImGuiTableColumnFlags_NoSort;
         if (c.sort == BoardSort::Name && c.sortable) cf |= ImGuiTableColumnFlags_DefaultSort;
-        ImGui::TableSetupColumn(m_ui.tr(c.key).c_str(), cf, c.widthEm * em, static_cast<ImGuiID>(c.sort));
+        // Never narrower than its header and the sort arrow ("Asiento" is longer than "Seat").
+        const std::string& header = m_ui.tr(c.key);
+        float fixed = c.widthEm * em;
+        if (fixed > 0.0f) fixed = std::max(fixed, ImGui::CalcTextSize(header.c_str()).x + (c.sortable ? ImGui::GetFontSize() : 0.0f));
+        ImGui::TableSetupColumn(header.c_str(), cf, fixed, static_cast<ImGuiID>(c.sort));
     }
     // Each board (the pane's, the room view's, a stacked layout's) is a table
     // of its own with its own sort state: its header's arrow is put on the

@@ -471,3 +471,23 @@ TEST_CASE("a no-show's record says how to take the no-show back, where Check in 
     REQUIRE(more != nullptr);
     CHECK(more->disabled);
 }
+
+TEST_CASE("in Spanish every board header is whole: a column is never narrower than its header and the sort arrow") {
+    test::DemoFixture f(30);
+    test::UiHarness h(f.store, f.clock(), 1280, 800, nullptr, "es");
+    h.openFirstSession();
+    h.frames(2);
+    ImGuiContext& g = *ImGui::GetCurrentContext();
+    int checked = 0;
+    for (int n = 0; n < g.Tables.GetMapSize(); ++n) {
+        ImGuiTable* table = g.Tables.TryGetMapData(n);
+        if (!table || table->LastFrameActive < g.FrameCount - 1) continue;
+        for (int c = 0; c < table->ColumnsCount; ++c) {
+            const std::string name = ImGui::TableGetColumnName(table, c);
+            CAPTURE(name);
+            CHECK(table->Columns[c].WidthGiven >= ImGui::CalcTextSize(name.c_str()).x);
+            ++checked;
+        }
+    }
+    CHECK(checked >= 4);
+}
