@@ -695,10 +695,12 @@ void CheckInScreen::drawBoard(float height) {
         ImGuiTableColumnFlags cf = c.widthEm == 0.0f ? ImGuiTableColumnFlags_WidthStretch : ImGuiTableColumnFlags_WidthFixed;
         if (!c.sortable) cf |= ImGuiTableColumnFlags_NoSort;
         if (c.sort == BoardSort::Name && c.sortable) cf |= ImGuiTableColumnFlags_DefaultSort;
-        // Never narrower than its header and the sort arrow ("Asiento" is longer than "Seat").
+        // Never narrower than its header and the room Dear ImGui keeps for a
+        // sortable header's arrow ("Asiento" is longer than "Seat").
         const std::string& header = m_ui.tr(c.key);
+        const float arrow = c.sortable ? ImGui::GetFontSize() + ImGui::GetStyle().FramePadding.x : 0.0f;
         float fixed = c.widthEm * em;
-        if (fixed > 0.0f) fixed = std::max(fixed, ImGui::CalcTextSize(header.c_str()).x + (c.sortable ? ImGui::GetFontSize() : 0.0f));
+        if (fixed > 0.0f) fixed = std::max(fixed, ImGui::CalcTextSize(header.c_str()).x + arrow);
         ImGui::TableSetupColumn(header.c_str(), cf, fixed, static_cast<ImGuiID>(c.sort));
     }
     // Each board (the pane's, the room view's, a stacked layout's) is a table

@@ -13,6 +13,7 @@
 #include <imgui.h>
 #include <imgui_internal.h>
 
+#include <cmath>
 #include <cstdlib>
 
 using namespace kiosk;
@@ -472,11 +473,14 @@ TEST_CASE("a no-show's record says how to take the no-show back, where Check in 
     CHECK(more->disabled);
 }
 
-TEST_CASE("in Spanish every board header is whole: a column is never narrower than its header and the sort arrow") {
+TEST_CASE("switched to Spanish every board header is whole: a column is never narrower than its header and the sort arrow") {
     test::DemoFixture f(30);
-    test::UiHarness h(f.store, f.clock(), 1280, 800, nullptr, "es");
+    test::UiHarness h(f.store, f.clock(), 1024, 768);
     h.openFirstSession();
     h.frames(2);
+    h.press(keys::F8);
+    h.frames(3);
+    REQUIRE(h.ui().language() == "es");
     ImGuiContext& g = *ImGui::GetCurrentContext();
     int checked = 0;
     for (int n = 0; n < g.Tables.GetMapSize(); ++n) {
@@ -485,7 +489,11 @@ TEST_CASE("in Spanish every board header is whole: a column is never narrower th
         for (int c = 0; c < table->ColumnsCount; ++c) {
             const std::string name = ImGui::TableGetColumnName(table, c);
             CAPTURE(name);
-            CHECK(table->Columns[c].WidthGiven >= ImGui::CalcTextSize(name.c_str()).x);
+            const ImGuiTableColumn& column = table->Columns[c];
+            // What Dear ImGui 1.86's TableHeader keeps for a sortable column's arrow.
+            const bool sortable = !(column.Flags & ImGuiTableColumnFlags_NoSort);
+            const float arrow = sortable ? std::floor(ImGui::GetFontSize() * 0.65f + ImGui::GetStyle().FramePadding.x) : 0.0f;
+            CHECK(column.WorkMaxX - column.WorkMinX >= ImGui::CalcTextSize(name.c_str()).x + arrow);
             ++checked;
         }
     }
