@@ -41,7 +41,7 @@ public:
     // Sign-out always happens (the screen is cleared); the result says whether it was recorded.
     [[nodiscard]] store::Status signOut(const std::string& studentId, bool timedOut);
 
-    // purpose: "verify", "admin", "proctor_mode", "kiosk_exit"; reason is free text kept in the audit log.
+    // purpose: "verify", "admin", "proctor_mode", "kiosk_exit", "sign_off", "unlock"; reason is free text kept in the audit log.
     PinCheck checkProctorPin(const std::string& proctorId, const std::string& pin, const std::string& purpose,
                              const std::string& reason = {});
 
