@@ -110,7 +110,6 @@ void Dialogs::openIrregularity(const domain::RosterRow& row) {
     // The time is a real value (now), not a placeholder that looks like one.
     m_openedAt = m_ui.options.clock();
     m_time = m_ui.clock(m_openedAt);
-    m_timeShownAsNow = m_time;
 }
 
 void Dialogs::openNoShow(const domain::RosterRow& row) {
@@ -404,8 +403,9 @@ DialogOutcome Dialogs::drawIrregularity(const std::string& sessionId) {
         // happened, unless the clock has passed the minute the proctor
         // confirmed; then the moment the form opened, in that minute.
         const domain::Timestamp now = m_ui.options.clock();
-        if (m_time == m_timeShownAsNow) {
-            if (m_ui.clock(now) != m_timeShownAsNow) d.occurredAt = m_openedAt;
+        const std::string shown = m_ui.clock(m_openedAt);
+        if (m_time == shown) {
+            if (m_ui.clock(now) != shown) d.occurredAt = m_openedAt;
         } else if (!m_time.empty()) {
             d.occurredAt = parseClock(m_time, now, m_ui.options.offsetAt(now));
             if (!d.occurredAt) {

@@ -97,8 +97,7 @@ private:
     domain::SessionInfo m_session;
     domain::IdMethod m_idMethod = domain::IdMethod::PhotoId;
     std::string m_verifiedBy, m_seat, m_lateReason, m_description, m_time, m_reason;
-    std::string m_timeShownAsNow;  // the irregularity time as first shown
-    domain::Timestamp m_openedAt{};  // when the irregularity form opened (the time shown)
+    domain::Timestamp m_openedAt{};  // when the irregularity form opened: the time first shown
     std::string m_birthDate;       // what the student says, checked and then forgotten
     std::string m_pin;             // the sign-off's signature, sent once and forgotten
     std::optional<service::SecurityService::BirthDateCheck> m_birthDateCheck;

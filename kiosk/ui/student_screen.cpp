@@ -83,16 +83,16 @@ void StudentScreen::endSession(bool timedOut) {
             std::string ignored;
             draft = fields(ignored);
         }
-        m_ui.act([&work = m_ui.services.work, &security = m_ui.services.security, id = m_student->id, entryId = m_entryId, draft, timedOut] {
-            bool kept = draft && work.saveDraft(id, entryId, *draft).saved;
+        // No answer is shown: whoever reads the screen now is the next person;
+        // the student finds the draft in their list.
+        m_ui.services.actions.post([&work = m_ui.services.work, &security = m_ui.services.security, id = m_student->id, entryId = m_entryId, draft,
+                                    timedOut] {
+            // A draft the store refuses (a full disk) goes with the screen, which is cleared regardless.
+            if (draft) (void)work.saveDraft(id, entryId, *draft);  // see above: nobody is left to tell
             // The student's screen is cleared whatever the audit log says:
             // refusing a sign-out would leave their data showing.
             (void)security.signOut(id, timedOut);  // see above: the sign-out stands either way
-            return kept;
-        },
-                 // Nothing is said of the draft: whoever reads the screen now is
-                 // the next person; the student finds it in their list.
-                 [](bool) {});
+        });
     }
     m_student.reset();
     clearForm();

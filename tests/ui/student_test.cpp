@@ -59,6 +59,12 @@ struct Lab {
         h.frames(2);
         REQUIRE(h.ui().studentScreen().signedIn());
     }
+    // From the student's home to a new task entry, by keyboard.
+    void openTaskForm() {
+        REQUIRE(h.tabTo("Log a task"));
+        h.press(keys::Enter);
+        h.frames(2);
+    }
     // The task form's fields after the task and date, by Tab and typing; then Submit for review.
     void fillAndSubmit(std::string_view minutes, std::string_view place, std::string_view reflection) {
         REQUIRE(h.tabTo("Minutes"));
@@ -153,9 +159,7 @@ TEST_CASE("a student logs a task by keyboard and submits it, and it waits for re
     // The banner tells a student the time, not the site's backlog to the state.
     CHECK(lab.h.findContaining("Waiting to go to the state") == nullptr);
     CHECK(lab.h.findContaining("not enrolled") == nullptr);
-    REQUIRE(lab.h.tabTo("Log a task"));
-    lab.h.press(keys::Enter);
-    lab.h.frames(2);
+    lab.openTaskForm();
     // The task list is one Tab stop: focus starts on the first task, none
     // chosen for the student; Down chooses the next, and one Tab leaves the list.
     REQUIRE(lab.h.focused() != nullptr);
@@ -188,9 +192,7 @@ TEST_CASE("a student logs a task by keyboard and submits it, and it waits for re
 TEST_CASE("a task submitted without its minutes: the reason beside the buttons, focus in Minutes, and the minutes typed go in") {
     Lab lab;
     lab.signIn();
-    REQUIRE(lab.h.tabTo("Log a task"));
-    lab.h.press(keys::Enter);
-    lab.h.frames(2);
+    lab.openTaskForm();
     lab.h.press(keys::Space);  // the task focused is chosen
     lab.h.frames(1);
     REQUIRE(lab.h.tabTo("Submit for review"));
@@ -215,9 +217,7 @@ TEST_CASE("a task submitted without its minutes: the reason beside the buttons, 
 TEST_CASE("a task submitted with no task chosen is refused, focus goes to the list, and Space chooses the task focused") {
     Lab lab;
     lab.signIn();
-    REQUIRE(lab.h.tabTo("Log a task"));
-    lab.h.press(keys::Enter);
-    lab.h.frames(2);
+    lab.openTaskForm();
     lab.fillAndSubmit("30", "Riverbend Hardware", "Stocked shelves.");
     lab.h.settleActions();
     lab.h.frames(3);
@@ -243,9 +243,7 @@ TEST_CASE("a new entry is dated today in the kiosk's zone at that instant, not t
     test::FixedZone zone("America/Chicago");
     Lab lab(*domain::parseIso8601("2026-11-24T03:30:00Z"), [](domain::Timestamp t) { return store::localUtcOffsetMinutes(t); });
     lab.signIn();
-    REQUIRE(lab.h.tabTo("Log a task"));
-    lab.h.press(keys::Enter);
-    lab.h.frames(2);
+    lab.openTaskForm();
     REQUIRE(lab.h.tabTo("Date (MM/DD/YYYY)"));
     CHECK(lab.h.focused()->value == "11/23/2026");
 }
@@ -253,9 +251,7 @@ TEST_CASE("a new entry is dated today in the kiosk's zone at that instant, not t
 TEST_CASE("session isolation: after a time-out no field, buffer or tree node keeps student A's input") {
     Lab lab;
     lab.signIn();
-    REQUIRE(lab.h.tabTo("Log a task"));
-    lab.h.press(keys::Enter);
-    lab.h.frames(2);
+    lab.openTaskForm();
     const std::vector<std::string> secrets{"ZZPLACE-OF-A", "ZZREFLECTION-OF-A", "S100001", "Ñúñez"};
     REQUIRE(lab.h.tabTo("Minutes"));
     lab.h.type("30");
