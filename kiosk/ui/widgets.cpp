@@ -235,10 +235,16 @@ void Widgets::ringAround(ImVec2 a, ImVec2 b) {
     float gap = thickness;  // a clear band of the background between ring and control, whatever the control's colour
     // Outside the control where there is room; pulled inside where the
     // window's edge would cut it (a list row spans its list's full width).
+    // A control scrolled partly out of view keeps its ring where the control
+    // is, cut by the edge like the control: pulled in, it would draw a bar
+    // along the pane's edge over whatever is shown there.
     const ImRect& clip = ImGui::GetCurrentWindow()->ClipRect;
+    if (b.y <= clip.Min.y || a.y >= clip.Max.y || b.x <= clip.Min.x || a.x >= clip.Max.x) return;  // out of view
     float half = thickness * 0.5f;
-    ImVec2 ra(std::max(a.x - gap, clip.Min.x + half), std::max(a.y - gap, clip.Min.y + half));
-    ImVec2 rb(std::min(b.x + gap, clip.Max.x - half), std::min(b.y + gap, clip.Max.y - half));
+    float top = a.y < clip.Min.y - half ? a.y - gap : std::max(a.y - gap, clip.Min.y + half);
+    float bottom = b.y > clip.Max.y + half ? b.y + gap : std::min(b.y + gap, clip.Max.y - half);
+    ImVec2 ra(std::max(a.x - gap, clip.Min.x + half), top);
+    ImVec2 rb(std::min(b.x + gap, clip.Max.x - half), bottom);
     ImGui::GetWindowDrawList()->AddRect(ra, rb, ImGui::GetColorU32(m_palette->focusRing), 0.2f * m_em, 0, thickness);
 }
 

@@ -499,3 +499,50 @@ TEST_CASE("switched to Spanish every board header is whole: a column is never na
     }
     CHECK(checked >= 4);
 }
+
+namespace {
+
+// Where this frame drew the focus ring inside `area`: vertices of the
+// ring's colour (no other role of the standard theme has it).
+int ringVerticesIn(test::UiHarness& h, const accessibility::Rect& area) {
+    const auto& theme = h.ui().themes()[h.ui().themeIndex()];
+    accessibility::Rgb8 c = theme.colour("focusRing");
+    ImU32 ring = IM_COL32(c.r, c.g, c.b, 255);
+    int found = 0;
+    ImDrawData* data = ImGui::GetDrawData();
+    for (int l = 0; data && l < data->CmdListsCount; ++l)
+        for (const ImDrawVert& v : data->CmdLists[l]->VtxBuffer)
+            if (v.col == ring && v.pos.x > area.x && v.pos.x < area.x + area.w && v.pos.y > area.y &&
+                v.pos.y < area.y + area.h)
+                ++found;
+    return found;
+}
+
+} // namespace
+
+TEST_CASE("a focused action scrolled out of its pane draws no ring: no bar along the pane's edge over what is shown there") {
+    test::DemoFixture f;
+    test::UiHarness h(f.store, f.clock());
+    h.resize(1024, 768);
+    openZoesRecord(f, h);
+    REQUIRE(h.tabTo("Correct an entry"));
+    h.frames(2);
+    const accessibility::Node* action = h.focused();
+    REQUIRE(action->ring);
+    accessibility::Rect pane = action->clip;
+    CHECK(ringVerticesIn(h, pane) > 0);  // in view, ringed
+
+    // The wheel scrolls the record back to its top: the action is below the pane
+    // (the harness's context is the current one).
+    ImGui::GetIO().MousePos = ImVec2(pane.x + pane.w / 2, pane.y + pane.h / 2);
+    for (int i = 0; i < 10; ++i) {
+        ImGui::GetIO().MouseWheel = 5.0f;
+        h.frames(1);
+    }
+    h.frames(2);
+    action = h.focused();
+    REQUIRE(action != nullptr);
+    REQUIRE(action->label.find("Correct an entry") != std::string::npos);
+    REQUIRE(action->rect.y >= action->clip.y + action->clip.h);  // out of view
+    CHECK(ringVerticesIn(h, action->clip) == 0);
+}
