@@ -262,6 +262,19 @@ domain::EntryFields StudentScreen::fields(std::string& error) const {
     return f;
 }
 
+// Progress counts hours and the form asks for minutes: what the minutes
+// typed come to, beside them.
+void StudentScreen::drawMinutesInHours() {
+    int minutes = 0;
+    auto r = std::from_chars(m_minutes.data(), m_minutes.data() + m_minutes.size(), minutes);
+    if (r.ec != std::errc{} || r.ptr != m_minutes.data() + m_minutes.size() || minutes <= 0) return;
+    std::string hours = m_ui.hours(minutes / 60.0);
+    std::string line = m_ui.fmt(hours == "1" ? "student.minutesInHour" : "student.minutesInHours", {{"hours", hours}});
+    m_ui.widgets.sameLineIfFitsWidth(ImGui::CalcTextSize(line.c_str()).x);
+    ImGui::AlignTextToFramePadding();
+    m_ui.widgets.text(line);
+}
+
 void StudentScreen::drawEntryForm() {
     auto catalogue = m_ui.services.work.catalogue();
     m_ui.widgets.heading(m_ui.tr("student.entryTitle"));
@@ -296,6 +309,7 @@ void StudentScreen::drawEntryForm() {
     m_ui.widgets.textField(date, m_date, {}, false, 10.0f, 10);
     m_ui.widgets.text(m_ui.tr("student.minutesField"));
     m_ui.widgets.textField(m_ui.tr("student.minutesField"), m_minutes, {}, false, 6.0f, 4);
+    drawMinutesInHours();
     m_ui.widgets.text(m_ui.tr("student.place"));
     m_ui.widgets.textField(m_ui.tr("student.place"), m_place, m_ui.tr("student.placeHint"), false, 0.0f, domain::kMaxPlaceBytes);
     m_ui.widgets.text(m_ui.tr("student.reflection"));

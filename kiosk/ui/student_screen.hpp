@@ -43,6 +43,7 @@ private:
     void drawSignIn();
     void drawHome();
     void drawEntryForm();
+    void drawMinutesInHours();
     // A student's tasks and progress, read by the action queue.
     struct Loaded {
         std::optional<std::vector<domain::WorkEntry>> entries;

@@ -214,6 +214,26 @@ TEST_CASE("a task submitted without its minutes: the reason beside the buttons, 
     CHECK(lab.h.focused()->value == "30");
 }
 
+TEST_CASE("the minutes typed are shown in hours beside the field, as progress counts them") {
+    Lab lab;
+    lab.signIn();
+    lab.openTaskForm();
+    CHECK(lab.h.findContaining("hour") == nullptr);  // nothing typed, nothing said
+    REQUIRE(lab.h.tabTo("Minutes"));
+    lab.h.type("90");
+    lab.h.frames(1);
+    CHECK(lab.h.find("= 1.5 hours") != nullptr);
+    lab.h.press(keys::Backspace);
+    lab.h.press(keys::Backspace);
+    lab.h.type("60");
+    lab.h.frames(1);
+    CHECK(lab.h.find("= 1 hour") != nullptr);
+    lab.h.press(keys::Backspace);
+    lab.h.type("x");
+    lab.h.frames(1);
+    CHECK(lab.h.findContaining("hour") == nullptr);  // not a number: no sum
+}
+
 TEST_CASE("a task submitted with no task chosen is refused, focus goes to the list, and Space chooses the task focused") {
     Lab lab;
     lab.signIn();
