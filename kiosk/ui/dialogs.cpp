@@ -143,9 +143,13 @@ void Dialogs::openWalkIn() {
 void Dialogs::openCorrect(const domain::RosterRow& row, std::vector<domain::HistoryItem> history) {
     m_row = row;
     m_history.clear();
-    for (auto& h : history)
-        if (!h.withdrawn && h.event.kind != domain::EventKind::Corrected && h.event.kind != domain::EventKind::WalkInAdded)
+    m_walkInNote.clear();
+    for (auto& h : history) {
+        if (h.event.kind == domain::EventKind::WalkInAdded)
+            m_walkInNote = m_ui.fmt("correct.walkIn", {{"time", m_ui.clock(h.event.at)}, {"proctor", h.event.proctor}});
+        else if (!h.withdrawn && h.event.kind != domain::EventKind::Corrected)
             m_history.push_back(std::move(h));
+    }
     open(DialogKind::Correct, "correct.title", "correct.reason");
 }
 
@@ -509,6 +513,7 @@ DialogOutcome Dialogs::drawCorrect(const std::string& sessionId) {
             if (m_ui.widgets.radio(label, m_choice == i)) m_choice = i;
         }
     }
+    if (!m_walkInNote.empty()) m_ui.widgets.wrappedText(m_walkInNote);
     m_ui.widgets.text(m_ui.tr("correct.reason"));
     m_ui.widgets.textField(m_ui.tr("correct.reason"), m_reason, m_ui.tr("correct.reasonHint"), false, 0.0f, 300);
     if (footer(m_ui.tr("correct.confirm"), !m_history.empty(), out)) {

@@ -109,6 +109,7 @@ private:
     std::vector<std::string> m_namesakes;  // a bulk action's students, or the sign-off's missing ones
     domain::SessionCounts m_counts;
     std::vector<domain::HistoryItem> m_history;
+    std::string m_walkInNote;  // a walk-in's addition cannot be withdrawn: the dialog says so, and what to do
     std::function<void(DialogOutcome&)> m_answer;  // a save's answer, for the next draw
 };
 

@@ -528,3 +528,36 @@ TEST_CASE("a form refused for an empty field keeps taking keys: Enter, the reaso
     REQUIRE(field != nullptr);
     CHECK(field->value == "X12345");
 }
+
+TEST_CASE("Correct an entry… on a walk-in lists the check-in and says the walk-in stays on the record and what to do instead") {
+    Fixture f;
+    test::UiHarness h(f.store, f.clock());
+    h.openFirstSession();
+    REQUIRE(h.tabTo("Walk-in (not on roster)…"));
+    h.press(keys::Enter);
+    h.frames(2);
+    h.type("X900001");
+    REQUIRE(h.tabTo("First name"));
+    h.type("Test");
+    REQUIRE(h.tabTo("Last name"));
+    h.type("Walker");
+    h.press(keys::Enter);  // added; the check-in dialog follows
+    h.settleActions();
+    h.frames(3);
+    REQUIRE(h.find("Check in") != nullptr);
+    h.press(keys::Enter);  // checked in
+    h.settleActions();
+    h.frames(2);
+    h.type("X900001");
+    h.press(keys::Enter);  // present already: Enter opens the record
+    h.frames(2);
+    REQUIRE(h.tabTo("Correct an entry…"));
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(h.find("Correct an entry") != nullptr);
+    CHECK(h.findContaining("Checked in") != nullptr);
+    const accessibility::Node* note = h.findContaining("Added as a walk-in at ");
+    REQUIRE(note != nullptr);
+    CHECK(note->label.find("by Ms. Rivera: that stays on the record") != std::string::npos);
+    CHECK(note->label.find("mark them as a no-show") != std::string::npos);
+}
