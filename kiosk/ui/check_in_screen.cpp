@@ -691,6 +691,9 @@ void CheckInScreen::drawBoard(float height) {
     bool shown = ImGui::BeginTable("board", static_cast<int>(columns.size()), flags, ImVec2(0.0f, height));
     ImGui::PopStyleVar();
     if (!shown) return;
+    float statusRoom = width - 10.0f * em;  // what the other columns leave, with 10 em for the names
+    for (const auto& c : columns)
+        if (c.cell != Cell::Status) statusRoom -= c.widthEm * em + 2.0f * ImGui::GetStyle().CellPadding.x;
     for (const auto& c : columns) {
         ImGuiTableColumnFlags cf = c.widthEm == 0.0f ? ImGuiTableColumnFlags_WidthStretch : ImGuiTableColumnFlags_WidthFixed;
         if (!c.sortable) cf |= ImGuiTableColumnFlags_NoSort;
@@ -701,6 +704,10 @@ void CheckInScreen::drawBoard(float height) {
         const float arrow = c.sortable ? ImGui::GetFontSize() + ImGui::GetStyle().FramePadding.x : 0.0f;
         float fixed = c.widthEm * em;
         if (fixed > 0.0f) fixed = std::max(fixed, ImGui::CalcTextSize(header.c_str()).x + arrow);
+        // The status is as wide as the widest shown ("Present · late ·
+        // walk-in") as long as the names keep room enough; past that it is
+        // cut with an ellipsis.
+        if (c.cell == Cell::Status) fixed = std::max(fixed, std::min(boardStatusWidth(m_ui, m_snapshot.roster, m_results), statusRoom));
         ImGui::TableSetupColumn(header.c_str(), cf, fixed, static_cast<ImGuiID>(c.sort));
     }
     // Each board (the pane's, the room view's, a stacked layout's) is a table

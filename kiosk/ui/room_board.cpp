@@ -1,8 +1,10 @@
 #include "kiosk/ui/room_board.hpp"
 
 #include <imgui.h>
+#include <imgui_internal.h>
 
 #include <algorithm>
+#include <utility>
 #include <cmath>
 
 namespace kiosk::ui {
@@ -145,6 +147,17 @@ void drawStatusShape(ImDrawList* list, ImVec2 centre, float r, ImU32 colour, Pre
 }
 } // namespace
 
+namespace {
+
+std::string statusWords(const UiContext& ui, domain::Presence presence, bool late, bool walkIn) {
+    std::string words = ui.tr("presence." + std::string(domain::presenceCode(presence)));
+    if (late) words += " · " + ui.tr("status.late");
+    if (walkIn) words += " · " + ui.tr("status.walkIn");
+    return words;
+}
+
+} // namespace
+
 void drawBoardStatus(UiContext& ui, const domain::RosterRow& row, std::optional<ImVec4> on) {
     ImVec4 colour = on.value_or(statusColour(ui, row.presence));
     float size = ImGui::GetTextLineHeight();
@@ -153,10 +166,32 @@ void drawBoardStatus(UiContext& ui, const domain::RosterRow& row, std::optional<
                     row.presence);
     ImGui::Dummy(ImVec2(size, size));
     ImGui::SameLine(0.0f, ImGui::GetStyle().ItemInnerSpacing.x);
-    std::string words = ui.tr("presence." + std::string(domain::presenceCode(row.presence)));
-    if (row.late) words += " · " + ui.tr("status.late");
-    if (row.walkIn) words += " · " + ui.tr("status.walkIn");
-    ImGui::TextColored(colour, "%s", words.c_str());
+    // Cut where the column ends, with an ellipsis that says there is more
+    // (the record beside the board has it all).
+    const std::string words = statusWords(ui, row.presence, row.late, row.walkIn);
+    ImVec2 from = ImGui::GetCursorScreenPos();
+    float end = ImGui::GetContentRegionMaxAbs().x;
+    ImVec2 textSize = ImGui::CalcTextSize(words.c_str());
+    ImGui::PushStyleColor(ImGuiCol_Text, colour);
+    ImGui::RenderTextEllipsis(ImGui::GetWindowDrawList(), from, ImVec2(end, from.y + textSize.y), end, end, words.c_str(), nullptr, &textSize);
+    ImGui::PopStyleColor();
+    ImGui::Dummy(ImVec2(std::max(0.0f, std::min(textSize.x, end - from.x)), textSize.y));
+}
+
+float boardStatusWidth(const UiContext& ui, const std::vector<domain::RosterRow>& roster, const std::vector<std::uint32_t>& positions) {
+    // Measured once for each kind of cell the rows have (a status, late or
+    // not, walk-in or not), not once a row.
+    constexpr int kKinds = 2 * 2 * 8;
+    bool seen[kKinds] = {};
+    float widest = 0.0f;
+    for (std::uint32_t pos : positions) {
+        if (pos >= roster.size()) continue;
+        const auto& row = roster[pos];
+        int kind = (static_cast<int>(row.presence) & 7) * 4 + (row.late ? 2 : 0) + (row.walkIn ? 1 : 0);
+        if (std::exchange(seen[kind], true)) continue;
+        widest = std::max(widest, ImGui::CalcTextSize(statusWords(ui, row.presence, row.late, row.walkIn).c_str()).x);
+    }
+    return ImGui::GetTextLineHeight() + ImGui::GetStyle().ItemInnerSpacing.x + widest;
 }
 
 std::string boardStateText(const UiContext& ui, service::StateCopy copy) {

@@ -34,6 +34,8 @@ void sortBoard(std::vector<std::uint32_t>& positions, const std::vector<domain::
 // Draws the status cell: a shape in the status colour, then the words.
 // `on`: the selection's text colour on a selected row; else the status's own colour.
 void drawBoardStatus(UiContext& ui, const domain::RosterRow& row, std::optional<ImVec4> on = std::nullopt);
+// The width the widest status cell of these rows takes ("Present · late · walk-in").
+float boardStatusWidth(const UiContext& ui, const std::vector<domain::RosterRow>& roster, const std::vector<std::uint32_t>& positions);
 // The words for the "State" column (short: a table cell).
 std::string boardStateText(const UiContext& ui, service::StateCopy copy);
 ImVec4 boardStateColour(const UiContext& ui, service::StateCopy copy);

@@ -546,3 +546,36 @@ TEST_CASE("a focused action scrolled out of its pane draws no ring: no bar along
     REQUIRE(action->rect.y >= action->clip.y + action->clip.h);  // out of view
     CHECK(ringVerticesIn(h, action->clip) == 0);
 }
+
+TEST_CASE("a late walk-in's status is whole on the board at 1024x768 and at 1280x800, where every column is shown") {
+    test::DemoFixture f(30);
+    test::UiHarness h(f.store, f.clock(), 1024, 768);
+    h.openFirstSession();
+    f.now += std::chrono::minutes(40);  // past the late cut-off
+    service::AttendanceService attendance(f.store, f.clock());
+    REQUIRE(attendance.addWalkIn(test::kMathSession, {"X900001", "Kwame", "", "Okafor", ""}, "Ms. Rivera").saved);
+    service::CheckInDetails details;
+    details.idVerifiedBy = "Ms. Rivera";
+    REQUIRE(attendance.checkIn(test::kMathSession, "X900001", "Ms. Rivera", details).saved);
+    h.ui().refresh();
+    h.frames(3);
+    const float needed = ImGui::GetTextLineHeight() + ImGui::CalcTextSize("Present · late · walk-in").x;
+    for (int columns : {4, 7}) {
+        CAPTURE(columns);
+        if (columns == 7) {
+            h.resize(1280, 800);
+            h.frames(3);
+        }
+        ImGuiContext& g = *ImGui::GetCurrentContext();
+        int boards = 0;
+        for (int n = 0; n < g.Tables.GetMapSize(); ++n) {
+            ImGuiTable* table = g.Tables.TryGetMapData(n);
+            if (!table || table->LastFrameActive < g.FrameCount - 1 || table->ColumnsCount < 2) continue;
+            CHECK(table->ColumnsCount == columns);
+            const ImGuiTableColumn& status = table->Columns[1];
+            CHECK(status.WorkMaxX - status.WorkMinX >= needed);
+            ++boards;
+        }
+        CHECK(boards == 1);
+    }
+}
