@@ -110,6 +110,17 @@ TEST_CASE("failed records print the server's words through printable: C0, bidi o
     CHECK(text.find("\xe2\x80\xae") == std::string::npos);
 }
 
+TEST_CASE("a failed record's status is printed once, whether the words are the server's or the kiosk's") {
+    kiosk::service::FailedRecord r;
+    r.who = "Zoë";
+    r.httpStatus = 302;
+    r.cause = "HTTP 302: the server could not take the record now";  // as classifyUpsert words it
+    std::ostringstream out;
+    printFailedRecords(out, {r});
+    CHECK(out.str().find("    HTTP 302: the server could not take the record now\n") != std::string::npos);
+    CHECK(out.str().find("HTTP 302: HTTP 302") == std::string::npos);
+}
+
 TEST_CASE("export-session escapes stored names on a terminal and writes the report's own bytes to a pipe") {
     kiosk::test::TempDir dir;
     ::setenv("TESTSITE_KIOSK_KEY_FILE", (dir / "credential.key").c_str(), 1);
