@@ -407,6 +407,7 @@ ImportReport importRosterText(Store& store, std::string_view jsonText) {
     }();
     if (!written) {
         report.fileError = "nothing was imported: " + written.error().describe();
+        report.storageFailed = true;
         report.sessions = report.students = report.registrations = 0;
     }
     return report;

@@ -162,6 +162,36 @@ TEST_CASE("import-tasks refuses a file that is no catalogue before the audit log
     CHECK(log.out.find("settings.task_catalogue") == std::string::npos);
 }
 
+TEST_CASE("a good file the store cannot take is exit 4 (the database), not 3 (the file)") {
+    kiosk::test::TempDir dir;
+    ::setenv("TESTSITE_KIOSK_KEY_FILE", (dir / "credential.key").c_str(), 1);
+    const std::string data = (dir / "data").string();
+    REQUIRE(kioskctl({"--data-dir", data, "demo", "--students", "3"}).code == Ok);
+    {
+        // Writes that fail inside SQLite, as a read-only or failing disk's would.
+        auto db = edsync::sqlite::Database::open(dir / "data" / "kiosk.db").value();
+        REQUIRE(db.exec("CREATE TRIGGER test_no_student BEFORE INSERT ON student BEGIN SELECT RAISE(ABORT, 'cannot write'); END;"
+                        "CREATE TRIGGER test_no_catalogue BEFORE INSERT ON kiosk_meta WHEN NEW.key = 'task_catalogue'"
+                        " BEGIN SELECT RAISE(ABORT, 'cannot write'); END;").ok());
+    }
+    std::ofstream(dir / "roster.json") << R"({"students": [{"studentUniqueId": "S9", "firstName": "Ana", "lastSurname": "Ruiz"}]})";
+    Ran roster = kioskctl({"--data-dir", data, "import-roster", (dir / "roster.json").string()});
+    INFO(roster.err);
+    CHECK(roster.code == DataError);
+    CHECK(roster.err.find("nothing was imported") != std::string::npos);
+
+    std::ofstream(dir / "tasks.json") << R"({"title": "x", "programEvaluation": {"programEducationOrganizationId": 1,
+        "programEvaluationPeriodDescriptor": "a", "programEvaluationTitle": "b", "programEvaluationTypeDescriptor": "c",
+        "programName": "d", "programTypeDescriptor": "e"},
+        "areas": [{"id": "a", "title": "A", "requiredHours": 1, "requiredTasks": 1, "tasks": [{"id": "t", "title": "T"}]}]})";
+    Ran tasks = kioskctl({"--data-dir", data, "import-tasks", (dir / "tasks.json").string()});
+    INFO(tasks.err);
+    CHECK(tasks.code == DataError);
+
+    std::ofstream(dir / "broken.json") << R"({"students": [)";
+    CHECK(kioskctl({"--data-dir", data, "import-roster", (dir / "broken.json").string()}).code == InputError);  // the file's fault still 3
+}
+
 TEST_CASE("status names the sync lock's holder escaped") {
     LockedDataDir d(kHostile);
     Ran r = kioskctl({"--data-dir", d.data(), "status"});

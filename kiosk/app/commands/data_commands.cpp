@@ -28,7 +28,7 @@ int importRoster(store::Store& store, const std::filesystem::path& file) {
     auto report = store::importRosterFile(store, file);
     if (!report.ok()) {
         std::cerr << "import-roster: " << printable(report.fileError) << "\n";
-        return InputError;
+        return report.storageFailed ? DataError : InputError;
     }
     std::cout << "imported " << report.sessions << " session(s), " << report.students << " student(s), " << report.registrations
               << " registration(s)\n";
@@ -90,7 +90,7 @@ int importTasks(store::Store& store, const std::filesystem::path& file) {
     }
     if (auto err = work.importCatalogue(text.value())) {
         std::cerr << "import-tasks: " << printable(*err) << "\n";
-        return InputError;
+        return DataError;  // the file was checked above: what failed is the store
     }
     std::cout << "task catalogue installed: " << printable(work.catalogue()->catalogue.title) << ", " << work.catalogue()->catalogue.tasks.size()
               << " tasks in " << work.catalogue()->catalogue.areas.size() << " areas\n";
