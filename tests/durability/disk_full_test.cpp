@@ -217,7 +217,7 @@ TEST_CASE("disk full: actions fail with a message about the disk, nothing saved 
     CHECK(site.checkInNext().saved);
 }
 
-TEST_CASE("disk full: a store closed before the disk filled is refused at open as a full disk, not as a disk I/O error") {
+TEST_CASE("disk full: a store closed before the disk filled is refused at open as a full disk and not as a disk I/O error") {
     Site site("site-closed");
     site.setUp();
     for (int i = 0; i < 5; ++i) REQUIRE(site.checkInNext().saved);

@@ -110,7 +110,7 @@ TEST_CASE("failed records print the server's words through printable: C0, bidi o
     CHECK(text.find("\xe2\x80\xae") == std::string::npos);
 }
 
-TEST_CASE("a failed record's status is printed once, whether the words are the server's or the kiosk's") {
+TEST_CASE("a failed record's status is printed once whether the words are the server's or the kiosk's") {
     kiosk::service::FailedRecord r;
     r.who = "Zoë";
     r.httpStatus = 302;
@@ -162,7 +162,7 @@ TEST_CASE("import-tasks refuses a file that is no catalogue before the audit log
     CHECK(log.out.find("settings.task_catalogue") == std::string::npos);
 }
 
-TEST_CASE("a good file the store cannot take is exit 4 (the database), not 3 (the file)") {
+TEST_CASE("a good file the store cannot take is exit 4 (the database) and not 3 (the file)") {
     kiosk::test::TempDir dir;
     ::setenv("TESTSITE_KIOSK_KEY_FILE", (dir / "credential.key").c_str(), 1);
     const std::string data = (dir / "data").string();

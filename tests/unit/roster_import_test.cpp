@@ -282,7 +282,7 @@ TEST_CASE("an empty object imports nothing and is not an error") {
     CHECK(unknown.problems.empty());
 }
 
-TEST_CASE("a file with none of the roster's lists is reported, not taken for an empty roster") {
+TEST_CASE("a file with none of the roster's lists is reported and not taken for an empty roster") {
     auto s = memoryStore();
     json j = fileA();
     json wrong = {{"Students", j["students"]}, {"registrations", j["studentAssessmentRegistrations"]}};

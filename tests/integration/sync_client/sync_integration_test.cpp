@@ -256,7 +256,7 @@ TEST_CASE("one handle reused request after request carries each request's own me
     CHECK(again->status == 200);
 }
 
-TEST_CASE("a write's answer is kept to maxWriteAnswerBytes with its status, a GET's body whole") {
+TEST_CASE("a write's answer is kept to maxWriteAnswerBytes with its status and a GET's body whole") {
     // A server that answers every POST of a drain with megabytes would
     // otherwise hold that much per request in flight (64 MiB each before).
     Site site;
