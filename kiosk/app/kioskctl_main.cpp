@@ -5,6 +5,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include <unistd.h>
+
 int main(int argc, char** argv) {
     using namespace kiosk::app::ctl;
     CLI::App cli{"testsite-kioskctl: set up, check and look after a TestSite Kiosk from the command line.\n"
@@ -12,6 +14,7 @@ int main(int argc, char** argv) {
     cli.require_subcommand(1);
     cli.set_version_flag("--version", kiosk::app::version());
     Context ctx;
+    ctx.stdoutIs = ::isatty(STDOUT_FILENO) ? Terminal::Yes : Terminal::No;
     cli.add_option("--data-dir", ctx.dataDirArg,
                    "Data directory (default: $TESTSITE_KIOSK_DATA_DIR, else /var/lib/testsite-kiosk when installed, else "
                    "$XDG_DATA_HOME/testsite-kiosk)");

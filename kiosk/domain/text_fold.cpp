@@ -47,6 +47,15 @@ bool isValidUtf8(std::string_view s) {
     return true;
 }
 
+bool hasControlCharacter(std::string_view utf8) {
+    std::size_t pos = 0;
+    while (pos < utf8.size()) {
+        char32_t cp = decodeUtf8(utf8, pos);
+        if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) return true;
+    }
+    return false;
+}
+
 std::string foldForSearch(std::string_view utf8) {
     std::string out;
     out.reserve(utf8.size());

@@ -16,4 +16,9 @@ char32_t decodeUtf8(std::string_view s, std::size_t& pos);
 // True when the bytes are well-formed UTF-8 (roster import checks this).
 bool isValidUtf8(std::string_view s);
 
+// True when the text holds a control character: C0 (tab and line breaks
+// too), DEL or C1 (U+0080-U+009F; U+009B is a terminal's CSI like ESC [).
+// No name, title or identifier from outside carries one.
+bool hasControlCharacter(std::string_view utf8);
+
 } // namespace kiosk::domain

@@ -69,11 +69,10 @@ public:
             problem(std::string("\"") + key + "\" is not valid UTF-8");
             return std::nullopt;
         }
-        for (char c : v)
-            if (static_cast<unsigned char>(c) < 0x20) {
-                problem(std::string("\"") + key + "\" contains control characters");
-                return std::nullopt;
-            }
+        if (domain::hasControlCharacter(v)) {
+            problem(std::string("\"") + key + "\" contains control characters");
+            return std::nullopt;
+        }
         return v;
     }
     std::optional<std::string> text(const char* key, std::size_t maxLen, bool required = true) {
@@ -342,7 +341,14 @@ ImportReport parseWith(std::string_view jsonText, RosterData& out, Database* db)
         report.fileError = "the roster must be a JSON object with assessmentAdministrations, students and studentAssessmentRegistrations";
         return report;
     }
-    return parseRosterDocument(root, out, db);
+    report = parseRosterDocument(root, out, db);
+    // A file whose keys are all someone else's ("Students", "roster") would
+    // otherwise "import 0" and look done. An empty object is no mistake.
+    if (!root.empty() && !root.contains("assessmentAdministrations") && !root.contains("students") &&
+        !root.contains("studentAssessmentRegistrations"))
+        report.problems.push_back({"$", "none of assessmentAdministrations, students or studentAssessmentRegistrations is in the file "
+                                        "(the names are case-sensitive); nothing was imported"});
+    return report;
 }
 
 } // namespace
@@ -401,6 +407,7 @@ ImportReport importRosterText(Store& store, std::string_view jsonText) {
     }();
     if (!written) {
         report.fileError = "nothing was imported: " + written.error().describe();
+        report.storageFailed = true;
         report.sessions = report.students = report.registrations = 0;
     }
     return report;

@@ -33,6 +33,7 @@ struct ImportReport {
     int registrations = 0;
     std::vector<ImportProblem> problems;
     std::string fileError;  // set when nothing could be read at all
+    bool storageFailed = false;  // the file was good; its rows could not be written (fileError says why)
     bool ok() const { return fileError.empty(); }
 };
 

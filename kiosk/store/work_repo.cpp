@@ -18,11 +18,24 @@ constexpr std::array<const char*, 6> kProgramKeyFields{
     "programEvaluationTypeDescriptor", "programName", "programTypeDescriptor",
 };
 
+// Ed-Fi's limits on the programEvaluationReference's text: a name, a title
+// and descriptor URIs (a 255-byte namespace, '#', a 50-byte code value).
+std::size_t programTextMax(const std::string& key) {
+    if (key == "programName") return 60;
+    if (key == "programEvaluationTitle") return 50;
+    return 306;
+}
+
+// Text a catalogue file gives: shown on screens and papers, sent to the state.
+bool cleanText(const std::string& text, std::size_t max) {
+    return !text.empty() && text.size() <= max && domain::isValidUtf8(text) && !domain::hasControlCharacter(text);
+}
+
 bool shortText(const json& j, const char* key, std::size_t max, std::string& out) {
     auto it = j.find(key);
     if (it == j.end() || !it->is_string()) return false;
     out = it->get<std::string>();
-    return !out.empty() && out.size() <= max && domain::isValidUtf8(out);
+    return cleanText(out, max);
 }
 
 // Optional "titles": {"es": "…"}: the same title in other languages.
@@ -31,9 +44,9 @@ bool otherTitles(const json& obj, domain::OtherTitles& out) {
     if (it == obj.end()) return true;
     if (!it->is_object() || it->size() > 20) return false;
     for (const auto& [language, text] : it->items()) {
-        if (language.empty() || language.size() > 16 || !text.is_string()) return false;
+        if (!cleanText(language, 16) || !text.is_string()) return false;
         std::string value = text.get<std::string>();
-        if (value.empty() || value.size() > 200 || !domain::isValidUtf8(value)) return false;
+        if (!cleanText(value, 200)) return false;
         out.emplace(language, std::move(value));
     }
     return true;
@@ -83,9 +96,21 @@ CatalogueLoad parseCatalogue(std::string_view text) {
     }
     for (const char* key : kProgramKeyFields) {
         auto it = pe->find(key);
-        bool ok = it != pe->end() && (std::string(key) == "programEducationOrganizationId" ? it->is_number_integer() : it->is_string());
+        const std::string name = key;
+        bool ok = it != pe->end() && (name == "programEducationOrganizationId" ? it->is_number_integer() : it->is_string());
         if (!ok) {
-            r.error = std::string("programEvaluation.") + key + " is missing or of the wrong type";
+            r.error = "programEvaluation." + name + " is missing or of the wrong type";
+            return r;
+        }
+        // Every work-readiness record the state gets names this: a value the
+        // state cannot take is refused here, not at each upload for weeks.
+        if (name == "programEducationOrganizationId") {
+            if (it->get<std::int64_t>() < 1) {
+                r.error = "programEvaluation.programEducationOrganizationId must be a positive whole number";
+                return r;
+            }
+        } else if (std::size_t max = programTextMax(name); !cleanText(it->get<std::string>(), max)) {
+            r.error = "programEvaluation." + name + " must be 1 to " + std::to_string(max) + " bytes of text without control characters";
             return r;
         }
         d.programEvaluation[key] = *it;

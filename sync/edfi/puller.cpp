@@ -41,6 +41,46 @@ std::optional<std::int64_t> totalCount(const transport::Response& r) {
     return n;
 }
 
+// The first and last id of a page: the same pair twice in a row is the same page.
+std::string pageBounds(const std::vector<nlohmann::json>& items) {
+    auto idOf = [](const nlohmann::json& item) {
+        auto id = item.is_object() ? item.find("id") : item.end();
+        return id != item.end() && id->is_string() ? id->get<std::string>() : std::string();
+    };
+    if (items.empty()) return {};
+    return idOf(items.front()) + '\n' + idOf(items.back());
+}
+
+// Where a part's paging stands, for endlessPages.
+struct PagingSoFar {
+    std::size_t limit = 0;
+    const std::optional<std::string>& pageToken;  // the token this page was asked with
+    const std::optional<std::int64_t>& firstTotal;
+    std::int64_t offset = 0;
+    std::int64_t applied = 0;  // items of this part stored before this page
+    std::int64_t maxItems = 0;
+    std::string& lastFullPage;  // pageBounds of the last full page
+};
+
+// Why a page shows that the server's pages would never end; nothing when it does not.
+std::optional<std::string> endlessPages(const transport::Response& response, const std::vector<nlohmann::json>& items, PagingSoFar so) {
+    const auto count = static_cast<std::int64_t>(items.size());
+    const auto& pageToken = so.pageToken;
+    if (so.applied + count > so.maxItems)
+        return "the server sent more than " + std::to_string(so.maxItems) + " items; its pages do not end";
+    if (pageToken) {
+        if (auto next = response.header("next-page-token"); next && *next == *pageToken)
+            return std::string("the server sent back the page token it was given; its pages do not end");
+    } else if (auto total = totalCount(response); total && so.firstTotal && *total == *so.firstTotal && so.offset + count > *total) {
+        return "the server sent more items than its Total-Count (" + std::to_string(*total) + "): it does not page by offset";
+    }
+    if (items.size() < so.limit) return std::nullopt;
+    std::string bounds = pageBounds(items);
+    if (bounds != "\n" && bounds == so.lastFullPage) return std::string("the server sent the same page twice: it does not page by offset");
+    so.lastFullPage = std::move(bounds);
+    return std::nullopt;
+}
+
 bool stopsThePass(const ApiError& e) {
     return e.kind == ApiError::Kind::Offline || e.kind == ApiError::Kind::Cancelled || e.kind == ApiError::Kind::AuthRejected ||
            e.kind == ApiError::Kind::Database || e.tokenLimit;
@@ -211,6 +251,7 @@ ApiResult<std::int64_t> Puller::readPages(Database& db, const PullResource& reso
         std::optional<std::string> pageToken;
         std::int64_t applied = 0;
         bool shifted = false;
+        std::string lastFullPage;  // the ids that bound the last full page
         for (std::int64_t offset = 0;;) {
             const auto limit = static_cast<std::size_t>(m_limit);
             std::string url = base + "?";
@@ -228,12 +269,18 @@ ApiResult<std::int64_t> Puller::readPages(Database& db, const PullResource& reso
                 }
                 return fail(response.error());
             }
-            auto items = parseListPage(response->body, limit);
-            if (!items) {
-                ApiError e{ApiError::Kind::BadResponse, 200, 0, what + ": " + items.error().message, std::nullopt};
+            auto badPage = [&](const std::string& why) {
+                ApiError e{ApiError::Kind::BadResponse, 200, 0, what + ": " + why, std::nullopt};
                 e.request = requestLine("GET", url);
-                return fail(std::move(e));
-            }
+                return e;
+            };
+            auto items = parseListPage(response->body, limit);
+            if (!items) return fail(badPage(items.error().message));
+            // A server whose pages never end (it ignores offset, hands back the
+            // token it was given, or counts past its own Total-Count) would keep
+            // this pass, and the uploads waiting behind it, going for ever.
+            if (auto why = endlessPages(*response, *items, {limit, pageToken, firstTotal, offset, applied, m_options.maxItemsPerPart, lastFullPage}))
+                return fail(badPage(*why));
 
             // Offset paging over a moving list shifts if a record comes or goes
             // mid-pass; a changed Total-Count tells us, and the part is read

@@ -102,6 +102,9 @@ struct PullOptions {
     int maxRestartsPerPart = 3;  // when Total-Count shows the window shifted mid-pass
     bool useSnapshots = true;    // send Use-Snapshot: true (dropped for the session on a 404)
     int maxPassRestarts = 3;     // 410 Gone: the snapshot went away mid-pass; start over
+    // More items than this in one part of one resource is a server whose
+    // pages never end (it ignores offset, or counts wrong): the part fails.
+    std::int64_t maxItemsPerPart = 2'000'000;
     // Read every resource whole this often even with change queries (0: never).
     std::int64_t fullResyncIntervalMs = 24LL * 3600 * 1000;
 };

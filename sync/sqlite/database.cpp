@@ -16,7 +16,11 @@
 
 namespace edsync::sqlite {
 
-bool Error::diskFull() const { return code == SQLITE_FULL || extendedCode == SQLITE_IOERR_WRITE; }
+// SQLITE_IOERR_SHMSIZE: the WAL index (-shm) could not be grown, which on a
+// full disk is how a store closed before the disk filled fails to open.
+bool Error::diskFull() const {
+    return code == SQLITE_FULL || extendedCode == SQLITE_IOERR_WRITE || extendedCode == SQLITE_IOERR_SHMSIZE;
+}
 bool Error::busy() const { return code == SQLITE_BUSY || code == SQLITE_LOCKED; }
 bool Error::constraint() const { return code == SQLITE_CONSTRAINT; }
 bool Error::damaged() const { return code == SQLITE_CORRUPT || code == SQLITE_NOTADB; }

@@ -91,14 +91,18 @@ std::string originRoot(std::string_view url) {
     return std::string(url.substr(0, path)) + "/";
 }
 
-// Retry-After as a delay: delta-seconds or an HTTP date.
+// Retry-After as a delay: delta-seconds or an HTTP date. Held to a year:
+// the caller caps it far lower, but only after a conversion to the steady
+// clock's nanoseconds, which a server's "99999999999" would overflow.
 std::optional<std::chrono::milliseconds> retryAfterDelay(std::string_view value) {
+    constexpr long long kYear = 366LL * 24 * 3600;
     long long seconds = 0;
     auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
-    if (ec == std::errc() && end == value.data() + value.size() && seconds >= 0) return std::chrono::seconds(seconds);
+    if (ec == std::errc() && end == value.data() + value.size() && seconds >= 0) return std::chrono::seconds(std::min(seconds, kYear));
+    if (ec == std::errc::result_out_of_range && end == value.data() + value.size() && value.front() != '-') return std::chrono::seconds(kYear);
     if (auto at = parseHttpDate(value)) {
         const auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-        return std::chrono::seconds(std::max<long long>(0, *at - now));
+        return std::chrono::seconds(std::clamp<long long>(*at - now, 0, kYear));
     }
     return std::nullopt;
 }
@@ -127,6 +131,7 @@ struct CurlTransport::Impl {
         std::size_t maxBytes = 0;
         State state = State::Idle;
         bool tooLarge = false;
+        bool dropPastMax = false;  // a write's answer: bytes past maxBytes are dropped, not an error
         bool headersEnded = false;  // the blank line after the final response's headers came
         bool resent = false;  // already sent again after a stall
         bool linkProbe = false;  // ConnectWait::Probe: an unanswered SYN is given up at synDeadline
@@ -202,6 +207,10 @@ struct CurlTransport::Impl {
         size_t n = size * count;
         slot->owner->lastProgress = Steady::now();
         if (slot->response.body.size() + n > slot->maxBytes) {
+            if (slot->dropPastMax) {
+                slot->response.body.append(data, std::min(n, slot->maxBytes - slot->response.body.size()));
+                return n;
+            }
             slot->tooLarge = true;
             return 0;  // aborts the transfer with CURLE_WRITE_ERROR
         }
@@ -382,7 +391,8 @@ struct CurlTransport::Impl {
 
         CURL* e = slot.easy;
         slot.index = index;
-        slot.maxBytes = options.maxResponseBytes;
+        slot.dropPastMax = request.method != Method::Get;
+        slot.maxBytes = slot.dropPastMax ? options.maxWriteAnswerBytes : options.maxResponseBytes;
         slot.tooLarge = false;
         slot.resent = false;
         slot.linkProbe = request.connectWait == ConnectWait::Probe;
@@ -647,6 +657,7 @@ struct CurlTransport::Impl {
         probe.linkProbe = false;
         probe.doneOnHandshake = false;
         probe.tooLarge = false;
+        probe.dropPastMax = false;
         probe.maxBytes = 64 * 1024;
         probe.errorBuffer[0] = '\0';
         CURLcode rc = CURLE_OK;

@@ -56,6 +56,11 @@ struct TransportOptions {
     int initialInFlight = 8;                          // where the adaptive window starts
     int maxConnections = 8;                           // per host, for HTTP/1.1 (HTTP/2 multiplexes on one)
     std::size_t maxResponseBytes = 64u << 20;         // larger bodies fail as TooLarge
+    // A POST's or DELETE's answer counts by its status; its body (a problem
+    // detail of a few KiB) is kept to this and the rest read and dropped, so
+    // a server answering every write of a drain with megabytes holds no
+    // more than this per request in flight.
+    std::size_t maxWriteAnswerBytes = 256u << 10;
     std::string userAgent = "testsite-kiosk/1";       // short: it goes out with every request
     std::chrono::milliseconds stallTimeout{3'000};    // no byte this long with requests in flight: probe
     std::chrono::milliseconds probeTimeout{3'000};    // the fresh-connection probe's whole budget

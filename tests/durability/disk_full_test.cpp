@@ -217,6 +217,21 @@ TEST_CASE("disk full: actions fail with a message about the disk, nothing saved 
     CHECK(site.checkInNext().saved);
 }
 
+TEST_CASE("disk full: a store closed before the disk filled is refused at open as a full disk and not as a disk I/O error") {
+    Site site("site-closed");
+    site.setUp();
+    for (int i = 0; i < 5; ++i) REQUIRE(site.checkInNext().saved);
+    site.store.reset();  // closed cleanly: no -wal, no -shm left
+    auto filler = fillDisk(g_mount);
+    auto reopened = store::Store::open(site.data / "kiosk.db");
+    REQUIRE_FALSE(reopened.ok());  // its WAL index cannot be made
+    CHECK(reopened.error().diskFull());
+    CHECK_MESSAGE(reopened.error().describe().starts_with("The disk is full"), reopened.error().describe());
+    std::filesystem::remove(filler);
+    site.open();
+    site.checkEverythingSavedIsThere();
+}
+
 TEST_CASE("disk full: a kiosk restarted on a full disk still opens, refuses writes clearly, and resumes after the volume grows") {
     Site site("site-remount");
     site.setUp();

@@ -32,17 +32,20 @@ struct Ran {
     std::string err;
 };
 
-// Runs one kioskctl command line as kioskctl_main does, with stdout and stderr captured.
-Ran kioskctl(std::vector<std::string> args) {
+// Runs one kioskctl command line as kioskctl_main does, with stdout and
+// stderr captured; `stdoutIs` stands for what kioskctl_main's isatty says.
+Ran kioskctl(std::vector<std::string> args, Terminal stdoutIs = Terminal::No) {
     CLI::App cli;
     cli.require_subcommand(1);
     Context ctx;
+    ctx.stdoutIs = stdoutIs;
     cli.add_option("--data-dir", ctx.dataDirArg);
     cli.add_option("--config", ctx.configArg);
     addStatusCommand(cli, ctx);
     addSyncCommands(cli, ctx);
     addSecurityCommands(cli, ctx);
     addAuditCommands(cli, ctx);
+    addDataCommands(cli, ctx);
     args.insert(args.begin(), "testsite-kioskctl");
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
@@ -105,6 +108,88 @@ TEST_CASE("failed records print the server's words through printable: C0, bidi o
     CHECK(text.find("bad\\x9b31m") != std::string::npos);
     CHECK(text.find('\x1b') == std::string::npos);
     CHECK(text.find("\xe2\x80\xae") == std::string::npos);
+}
+
+TEST_CASE("a failed record's status is printed once whether the words are the server's or the kiosk's") {
+    kiosk::service::FailedRecord r;
+    r.who = "Zoë";
+    r.httpStatus = 302;
+    r.cause = "HTTP 302: the server could not take the record now";  // as classifyUpsert words it
+    std::ostringstream out;
+    printFailedRecords(out, {r});
+    CHECK(out.str().find("    HTTP 302: the server could not take the record now\n") != std::string::npos);
+    CHECK(out.str().find("HTTP 302: HTTP 302") == std::string::npos);
+}
+
+TEST_CASE("export-session escapes stored names on a terminal and writes the report's own bytes to a pipe") {
+    kiosk::test::TempDir dir;
+    ::setenv("TESTSITE_KIOSK_KEY_FILE", (dir / "credential.key").c_str(), 1);
+    const std::string data = (dir / "data").string();
+    REQUIRE(kioskctl({"--data-dir", data, "demo", "--students", "3"}).code == Ok);
+    {
+        // A name stored before imports refused control characters (or by an older release).
+        auto db = edsync::sqlite::Database::open(dir / "data" / "kiosk.db").value();
+        auto stmt = db.prepare("UPDATE student SET first_name = ?1;").value();
+        stmt.bind(1, std::string_view("Zo\xc3\xab\xc2\x9b" "2J\x1b]52;c;aGk=\x07"));  // C1 CSI, then OSC 52 (the clipboard)
+        REQUIRE(stmt.run().ok());
+    }
+    Ran piped = kioskctl({"--data-dir", data, "export-session", "RHS-2026-WK-AM-114"});
+    REQUIRE(piped.code == Ok);
+    CHECK(piped.out.find("Zo\xc3\xab\xc2\x9b" "2J\x1b]52;c;aGk=\x07") != std::string::npos);  // a file gets the stored bytes
+    CHECK(piped.out.find("\r\n") != std::string::npos);
+
+    Ran shown = kioskctl({"--data-dir", data, "export-session", "RHS-2026-WK-AM-114"}, Terminal::Yes);
+    INFO(shown.out);
+    REQUIRE(shown.code == Ok);
+    CHECK(shown.out.find("Zo\xc3\xab\\u009b2J\\x1b]52;c;aGk=\\x07") != std::string::npos);
+    CHECK(shown.out.find('\x1b') == std::string::npos);
+    CHECK(shown.out.find("\xc2\x9b") == std::string::npos);
+    CHECK(shown.out.find('\r') == std::string::npos);
+    CHECK(shown.out.find("session_id,assessment,") == 0);
+}
+
+TEST_CASE("import-tasks refuses a file that is no catalogue before the audit log records an install") {
+    kiosk::test::TempDir dir;
+    ::setenv("TESTSITE_KIOSK_KEY_FILE", (dir / "credential.key").c_str(), 1);
+    const std::string data = (dir / "data").string();
+    std::ofstream(dir / "bad.json") << R"({"title": "Work\u001b[2J", "areas": []})";
+    Ran refused = kioskctl({"--data-dir", data, "import-tasks", (dir / "bad.json").string()});
+    INFO(refused.out, refused.err);
+    CHECK(refused.code == InputError);
+    CHECK(refused.err.find("import-tasks: task catalogue:") != std::string::npos);
+    Ran log = kioskctl({"--data-dir", data, "audit-log"});
+    REQUIRE(log.code == Ok);
+    CHECK(log.out.find("settings.task_catalogue") == std::string::npos);
+}
+
+TEST_CASE("a good file the store cannot take is exit 4 (the database) and not 3 (the file)") {
+    kiosk::test::TempDir dir;
+    ::setenv("TESTSITE_KIOSK_KEY_FILE", (dir / "credential.key").c_str(), 1);
+    const std::string data = (dir / "data").string();
+    REQUIRE(kioskctl({"--data-dir", data, "demo", "--students", "3"}).code == Ok);
+    {
+        // Writes that fail inside SQLite, as a read-only or failing disk's would.
+        auto db = edsync::sqlite::Database::open(dir / "data" / "kiosk.db").value();
+        REQUIRE(db.exec("CREATE TRIGGER test_no_student BEFORE INSERT ON student BEGIN SELECT RAISE(ABORT, 'cannot write'); END;"
+                        "CREATE TRIGGER test_no_catalogue BEFORE INSERT ON kiosk_meta WHEN NEW.key = 'task_catalogue'"
+                        " BEGIN SELECT RAISE(ABORT, 'cannot write'); END;").ok());
+    }
+    std::ofstream(dir / "roster.json") << R"({"students": [{"studentUniqueId": "S9", "firstName": "Ana", "lastSurname": "Ruiz"}]})";
+    Ran roster = kioskctl({"--data-dir", data, "import-roster", (dir / "roster.json").string()});
+    INFO(roster.err);
+    CHECK(roster.code == DataError);
+    CHECK(roster.err.find("nothing was imported") != std::string::npos);
+
+    std::ofstream(dir / "tasks.json") << R"({"title": "x", "programEvaluation": {"programEducationOrganizationId": 1,
+        "programEvaluationPeriodDescriptor": "a", "programEvaluationTitle": "b", "programEvaluationTypeDescriptor": "c",
+        "programName": "d", "programTypeDescriptor": "e"},
+        "areas": [{"id": "a", "title": "A", "requiredHours": 1, "requiredTasks": 1, "tasks": [{"id": "t", "title": "T"}]}]})";
+    Ran tasks = kioskctl({"--data-dir", data, "import-tasks", (dir / "tasks.json").string()});
+    INFO(tasks.err);
+    CHECK(tasks.code == DataError);
+
+    std::ofstream(dir / "broken.json") << R"({"students": [)";
+    CHECK(kioskctl({"--data-dir", data, "import-roster", (dir / "broken.json").string()}).code == InputError);  // the file's fault still 3
 }
 
 TEST_CASE("status names the sync lock's holder escaped") {

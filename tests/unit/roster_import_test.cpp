@@ -282,6 +282,17 @@ TEST_CASE("an empty object imports nothing and is not an error") {
     CHECK(unknown.problems.empty());
 }
 
+TEST_CASE("a file with none of the roster's lists is reported and not taken for an empty roster") {
+    auto s = memoryStore();
+    json j = fileA();
+    json wrong = {{"Students", j["students"]}, {"registrations", j["studentAssessmentRegistrations"]}};
+    auto report = store::importRosterText(s, wrong.dump());
+    REQUIRE(report.ok());
+    CHECK(hasProblem(report, "$", "none of assessmentAdministrations"));
+    CHECK(report.students == 0);
+    CHECK(count(s, "student") == 0);
+}
+
 // --- partly bad files -------------------------------------------------------
 
 TEST_CASE("each bad row is reported with its position and skipped - the rest is imported") {
@@ -508,12 +519,15 @@ TEST_CASE("control characters and bad lengths in names are refused") {
         student("S6", std::string(76, 'a'), "Long"),      // 6 name longer than 75
         student("S7", "Ana", "Ruiz", "2009-04-12T00:00"), // 7 birth date with a time
         student("S8", "Emma", "Smith"),                   // 8 good
+        student("S9", "Zo\xc3\xab\xc2\x9b" "2J", "Ruiz"),     // 9 C1 CSI, U+009B (valid UTF-8; ESC [ to xterm)
+        student("S1\xc2\x85", "Ana", "Ruiz"),              // 10 C1 NEL, U+0085, in the ID
+        student("S10", "Ana", "Ruiz\x7f"),                // 11 DEL
     });
     j["studentAssessmentRegistrations"] = json::array();
     auto report = importJson(s, j);
     INFO(describeProblems(report));
     REQUIRE(report.ok());
-    for (int i = 0; i <= 4; ++i) CHECK(hasProblem(report, "$.students[" + std::to_string(i) + "]", "control characters"));
+    for (int i : {0, 1, 2, 3, 4, 9, 10, 11}) CHECK(hasProblem(report, "$.students[" + std::to_string(i) + "]", "control characters"));
     CHECK(hasProblem(report, "$.students[5]", "longer than 32"));
     CHECK(hasProblem(report, "$.students[6]", "longer than 75"));
     CHECK(hasProblem(report, "$.students[7]"));

@@ -266,6 +266,45 @@ TEST_CASE("hostile pages fail the resource without saving its cursor") {
     CHECK(bad.error().kind == ApiError::Kind::BadResponse);
 }
 
+TEST_CASE("a server whose pages never end fails the resource instead of holding the pass for ever") {
+    // Each way fills every page it is asked for. The safety stop (a 503
+    // after 200 pages) only keeps a failing test from hanging.
+    struct Way {
+        const char* name;
+        bool distinctIds;   // new ids on every page
+        bool totalCount;    // a Total-Count header (500)
+        bool sameToken;     // a Next-Page-Token that repeats the one asked with
+    };
+    for (Way way : {Way{"ignores offset, counts 500", false, true, false}, Way{"ignores offset, no count", false, false, false},
+                    Way{"hands back the same page token", true, false, true}, Way{"new ids for ever, no count", true, false, false}}) {
+        CAPTURE(way.name);
+        PullRig rig;
+        TableSink sink(rig.db);
+        Session session(FakeEdfi::kBase, {"kiosk", "kiosk-secret"}, rig.http, rig.clock);
+        PullOptions options;
+        options.maxItemsPerPart = 5000;  // the last way can only be stopped by the cap
+        Puller puller(session, rig.http, options);
+        int pages = 0;
+        rig.server.before = [&](const transport::Request& r) -> std::optional<transport::Outcome> {
+            if (r.url.find("/students?") == std::string::npos) return std::nullopt;
+            if (++pages > 200) return respond(503);
+            nlohmann::json page = nlohmann::json::array();
+            for (int i = 0; i < puller.pageSize(); ++i) page.push_back({{"id", id(way.distinctIds ? pages * 1000 + i : i)}});
+            std::vector<transport::Header> headers;
+            if (way.totalCount) headers.push_back({"total-count", std::to_string(puller.pageSize())});
+            if (way.sameToken) headers.push_back({"next-page-token", "again"});
+            return respond(200, page.dump(), headers);
+        };
+        auto report = puller.pull(rig.db, std::vector<PullResource>{{"students"}}, sink);
+        REQUIRE(report.ok());
+        CHECK_FALSE(report->complete());
+        REQUIRE(report->resources[0].error.has_value());
+        CHECK(report->resources[0].error->kind == ApiError::Kind::BadResponse);
+        CHECK(pages <= 11);
+        CHECK_FALSE(loadCursor(rig.db, "students").value().has_value());
+    }
+}
+
 TEST_CASE("a missing resource (older data standard) fails alone, the rest completes") {
     PullRig rig;
     rig.server.upsertItem("students", id(1), {{"v", 1}});

@@ -183,6 +183,36 @@ TEST_CASE("a malformed task catalogue is refused with a clear error and the old 
     CHECK(lab.work.catalogue()->catalogue.tasks.size() == 15);
 }
 
+TEST_CASE("a catalogue with control characters or a programEvaluation the state cannot take is refused and the old one stays") {
+    Lab lab;
+    std::ifstream in(std::filesystem::path(KIOSK_ASSETS_DIR) / "tasks" / "work-readiness.json");
+    const nlohmann::json shipped = nlohmann::json::parse(in);
+    using Edit = void (*)(nlohmann::json&);
+    const std::pair<const char*, Edit> edits[] = {
+        {"an escape sequence in the title", [](nlohmann::json& d) { d["title"] = "Work\x1b]52;c;aGk=\x07"; }},
+        {"a C1 CSI in a task title", [](nlohmann::json& d) { d["areas"][0]["tasks"][0]["title"] = "Help\xc2\x9b" "2J"; }},
+        {"an escape in a task id", [](nlohmann::json& d) { d["areas"][0]["tasks"][0]["id"] = "comm\x1b[5m"; }},
+        {"an escape in an area id", [](nlohmann::json& d) { d["areas"][0]["id"] = "comm\x1b[5m"; }},
+        {"an escape in a language", [](nlohmann::json& d) { d["titles"] = {{"e\x1bs", "x"}}; }},
+        {"a programName past Ed-Fi's 60", [](nlohmann::json& d) { d["programEvaluation"]["programName"] = std::string(61, 'x'); }},
+        {"a programEvaluationTitle past Ed-Fi's 50", [](nlohmann::json& d) { d["programEvaluation"]["programEvaluationTitle"] = std::string(100000, 'x'); }},
+        {"an empty descriptor", [](nlohmann::json& d) { d["programEvaluation"]["programTypeDescriptor"] = ""; }},
+        {"an organisation of 0", [](nlohmann::json& d) { d["programEvaluation"]["programEducationOrganizationId"] = 0; }},
+    };
+    for (const auto& e : edits) {
+        nlohmann::json doc = shipped;
+        e.second(doc);
+        INFO(e.first);
+        auto refused = lab.work.importCatalogue(doc.dump());
+        CHECK(refused.has_value());
+    }
+    CHECK(lab.work.catalogue()->catalogue.title == "Work Readiness Certificate");  // the old one stays
+    nlohmann::json longest = shipped;
+    longest["programEvaluation"]["programName"] = std::string(60, 'x');
+    CHECK_FALSE(lab.work.importCatalogue(longest.dump()).has_value());  // Ed-Fi's own limit is fine
+    CHECK(lab.work.catalogue()->programEvaluation["programName"] == std::string(60, 'x'));
+}
+
 TEST_CASE("the shipped catalogue names every area and task in Spanish too and a malformed titles object is refused") {
     Lab lab;
     auto catalogue = lab.work.catalogue();

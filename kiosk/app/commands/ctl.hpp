@@ -17,11 +17,16 @@
 
 namespace kiosk::app::ctl {
 
+enum class Terminal { No, Yes };
+
 class Context {
 public:
     std::optional<std::filesystem::path> dataDirArg;
     std::optional<std::filesystem::path> configArg;
     std::function<int()> action;  // set by the chosen subcommand
+    // Whether standard output is a terminal (kioskctl_main asks isatty):
+    // a command that writes outside text there as data escapes it then.
+    Terminal stdoutIs = Terminal::No;
 
     // Where the data directory is, before anything is created or switched.
     std::optional<std::filesystem::path> wantedDataDir() const;

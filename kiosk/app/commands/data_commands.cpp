@@ -11,6 +11,7 @@
 #include "kiosk/store/roster_import.hpp"
 #include "kiosk/store/schema.hpp"
 #include "kiosk/store/session_report.hpp"
+#include "kiosk/store/work_repo.hpp"
 
 #include <fstream>
 #include <iostream>
@@ -27,7 +28,7 @@ int importRoster(store::Store& store, const std::filesystem::path& file) {
     auto report = store::importRosterFile(store, file);
     if (!report.ok()) {
         std::cerr << "import-roster: " << printable(report.fileError) << "\n";
-        return InputError;
+        return report.storageFailed ? DataError : InputError;
     }
     std::cout << "imported " << report.sessions << " session(s), " << report.students << " student(s), " << report.registrations
               << " registration(s)\n";
@@ -39,14 +40,25 @@ int importRoster(store::Store& store, const std::filesystem::path& file) {
     return Ok;
 }
 
-int exportSession(store::Store& store, const std::string& sessionId, const std::string& output) {
+int exportSession(store::Store& store, const std::string& sessionId, const std::string& output, Terminal stdoutIs) {
     if (output.empty() || output == "-") {
         auto csv = store::sessionReportCsv(store.db(), sessionId);
         if (!csv) {
             std::cerr << "export-session: " << printable(csv.error().message) << "\n";
             return InputError;
         }
-        std::cout << *csv;
+        if (stdoutIs == Terminal::No) {
+            std::cout << *csv;  // the report's own bytes, for a pipe or a file
+            return Ok;
+        }
+        // On a terminal the names, notes and IDs are outside text: each line
+        // escaped, so no stored sequence acts on the terminal.
+        for (std::size_t at = 0; at < csv->size();) {
+            auto end = csv->find("\r\n", at);
+            if (end == std::string::npos) end = csv->size();
+            std::cout << printable(std::string_view(*csv).substr(at, end - at)) << "\n";
+            at = end + 2;
+        }
         return Ok;
     }
     service::SessionQueries queries(store);
@@ -64,6 +76,11 @@ int importTasks(store::Store& store, const std::filesystem::path& file) {
         std::cerr << "import-tasks: " << printable(text.error()) << "\n";
         return InputError;
     }
+    // A file that is no catalogue is refused before the audit log records an install.
+    if (auto loaded = store::parseCatalogue(text.value()); !loaded.document) {
+        std::cerr << "import-tasks: task catalogue: " << printable(loaded.error) << "\n";
+        return InputError;
+    }
     service::SecurityService security(store, domain::systemNow);
     service::WorkService work(store, domain::systemNow, security);
     // Recorded first: a change the audit log cannot hold is not made.
@@ -73,7 +90,7 @@ int importTasks(store::Store& store, const std::filesystem::path& file) {
     }
     if (auto err = work.importCatalogue(text.value())) {
         std::cerr << "import-tasks: " << printable(*err) << "\n";
-        return InputError;
+        return DataError;  // the file was checked above: what failed is the store
     }
     std::cout << "task catalogue installed: " << printable(work.catalogue()->catalogue.title) << ", " << work.catalogue()->catalogue.tasks.size()
               << " tasks in " << work.catalogue()->catalogue.areas.size() << " areas\n";
@@ -133,7 +150,7 @@ void addDataCommands(CLI::App& app, Context& ctx) {
         ctx.action = [&ctx, sessionId, output] {
             int code = Ok;
             auto store = ctx.openStoreForReading(code);
-            return store ? exportSession(*store, *sessionId, *output) : code;
+            return store ? exportSession(*store, *sessionId, *output, ctx.stdoutIs) : code;
         };
     });
 

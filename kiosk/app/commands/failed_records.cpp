@@ -15,7 +15,13 @@ void printFailedRecords(std::ostream& out, const std::vector<service::FailedReco
             if (!r.correlationId.empty()) out << " (correlationId " << printable(r.correlationId) << ")";
             out << ": ";
         }
-        out << printable(!r.words.empty() ? r.words : r.cause) << "\n";
+        std::string_view text = !r.words.empty() ? r.words : r.cause;
+        // The kiosk's own cause already starts with the status printed just before.
+        if (r.httpStatus) {
+            const std::string status = "HTTP " + std::to_string(*r.httpStatus) + ": ";
+            if (text.starts_with(status)) text.remove_prefix(status.size());
+        }
+        out << printable(text) << "\n";
     }
 }
 

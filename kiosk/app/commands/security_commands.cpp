@@ -29,7 +29,7 @@ void addSecurityCommands(CLI::App& app, Context& ctx) {
             std::string pin = readSecret("PIN for " + *proctorId + " (4-8 digits): ");
             auto r = security.setProctor(*proctorId, *proctorName, pin, *staffId);
             std::cerr << (r.saved ? r.message : "set-proctor-pin: " + r.message) << "\n";
-            return static_cast<int>(r.saved ? Ok : InputError);
+            return static_cast<int>(r.saved ? Ok : r.storageFailed ? DataError : InputError);
         };
     });
 
@@ -45,7 +45,7 @@ void addSecurityCommands(CLI::App& app, Context& ctx) {
             std::string pin = readSecret("PIN for the student (4-8 digits): ");
             auto r = security.setStudentPin(*studentId, pin);
             if (!r.saved) std::cerr << "set-student-pin: " << r.message << "\n";
-            return static_cast<int>(r.saved ? Ok : InputError);
+            return static_cast<int>(r.saved ? Ok : r.storageFailed ? DataError : InputError);
         };
     });
 

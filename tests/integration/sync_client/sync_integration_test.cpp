@@ -256,6 +256,31 @@ TEST_CASE("one handle reused request after request carries each request's own me
     CHECK(again->status == 200);
 }
 
+TEST_CASE("a write's answer is kept to maxWriteAnswerBytes with its status and a GET's body whole") {
+    // A server that answers every POST of a drain with megabytes would
+    // otherwise hold that much per request in flight (64 MiB each before).
+    Site site;
+    transport::TransportOptions options;
+    options.caBundle = site.ca;
+    options.maxWriteAnswerBytes = 16;
+    auto t = transport::CurlTransport::create(options);
+    REQUIRE(t.ok());
+    const std::string tokenUrl = site.doubleUrl() + "/oauth/token";
+    const transport::Header basic{"Authorization", "Basic a2lvc2s6a2lvc2stc2VjcmV0"};  // kiosk:kiosk-secret
+    const transport::Header form{"Content-Type", "application/x-www-form-urlencoded"};
+
+    auto refused = t->performOne({transport::Method::Post, tokenUrl, {basic, form}, "grant_type=password"});
+    REQUIRE(refused.ok());  // an answer, not a failure: its status is what counts
+    CHECK(refused->status == 400);
+    CHECK(refused->body.size() == 16);
+    CHECK(refused->body == std::string(R"({"error":"unsupported_grant_type")").substr(0, 16));
+
+    auto discovery = t->performOne({transport::Method::Get, site.doubleUrl() + "/", {}, {}});
+    REQUIRE(discovery.ok());
+    CHECK(discovery->body.size() > 16);
+    CHECK(nlohmann::json::parse(discovery->body).is_object());
+}
+
 TEST_CASE("an answer cut off inside its headers is no answer - the write goes again and its id is kept") {
     // The proxy forwards the POST (the double stores it), then sends half of
     // the 201's header block and closes: the ETag came, the Location did not.
