@@ -31,6 +31,9 @@ public:
 
     const std::string& sessionId() const { return m_sessionId; }
     bool dialogOpen() const { return m_dialogs.isOpen(); }
+    // An idle warning or the lock is above the screen: the dialog waits out of sight (Dialogs::hold).
+    void holdDialog(bool held) { m_dialogs.hold(held); }
+    void dismissDialog() { m_dialogs.dismiss(); }
     const std::string& dialogTitleKey() const { return m_dialogs.titleKey(); }
     const std::string& sessionTitle() const { return m_snapshot.info.title; }
     const std::string& query() const { return m_query; }

@@ -38,6 +38,7 @@ void Dialogs::open(DialogKind kind, std::string titleKey, std::string firstFocus
     m_title = m_titleKey + "##modal";
     m_firstFocus = std::move(firstFocusKey);
     m_justOpened = true;
+    m_focusOnReturn.clear();
     m_openedFrame = ImGui::GetFrameCount();
     m_ui.widgets.forgetTyping();  // a refusal sends typing back to this dialog's fields only
     m_error.clear();
@@ -54,6 +55,15 @@ void Dialogs::open(DialogKind kind, std::string titleKey, std::string firstFocus
 void Dialogs::close() {
     m_kind = DialogKind::None;
     m_titleKey.clear();
+    m_held = false;
+}
+
+void Dialogs::hold(bool held) {
+    if (held == m_held || (held && m_kind == DialogKind::None)) return;
+    m_held = held;
+    if (held) return;
+    if (m_kind == DialogKind::None) return;
+    m_justOpened = true;  // opened again, over the screen as it is now, focus where it was
 }
 
 void Dialogs::record(std::function<service::ActionResult(service::AttendanceService&)> work, std::string savedText) {
@@ -162,6 +172,7 @@ void Dialogs::openSignOff(const domain::SessionCounts& counts, std::vector<Named
 }
 
 DialogOutcome Dialogs::draw(const std::string& sessionId) {
+    if (m_held) return {};  // an answer that came meanwhile waits for it
     if (m_kind == DialogKind::None) {
         DialogOutcome out;
         if (auto answer = std::exchange(m_answer, {})) answer(out);  // none is expected: keys wait for answers
@@ -184,7 +195,7 @@ DialogOutcome Dialogs::draw(const std::string& sessionId) {
     m_ui.widgets.dialogTitle(m_ui.tr(m_titleKey));
     ImGui::Separator();
     if (m_justOpened) {
-        m_ui.widgets.focus(m_ui.tr(m_firstFocus));
+        m_ui.widgets.focus(m_focusOnReturn.empty() ? m_ui.tr(m_firstFocus) : m_focusOnReturn);
         m_justOpened = false;
     }
     switch (m_kind) {
@@ -207,6 +218,7 @@ DialogOutcome Dialogs::draw(const std::string& sessionId) {
         close();
         out.closed = true;
     }
+    if (const accessibility::Node* focused = m_ui.tree.focused(); focused && focused->scope == m_title) m_focusOnReturn = focused->label;
     m_ui.widgets.setModalScope("");
     if (m_kind == DialogKind::None) ImGui::CloseCurrentPopup();
     ImGui::EndPopup();

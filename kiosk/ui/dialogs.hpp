@@ -48,6 +48,12 @@ public:
     // String key of the open dialog's title (the window title names it).
     const std::string& titleKey() const { return m_titleKey; }
     DialogOutcome draw(const std::string& sessionId);
+    // Held out of sight (an idle warning or the proctor's lock is above it):
+    // not drawn, nothing typed in it lost; when let go it comes back with
+    // focus where it was. Dear ImGui keeps one modal a level, so the warning
+    // would otherwise close it.
+    void hold(bool held);
+    void dismiss() { close(); }
 
 private:
     void open(DialogKind kind, std::string titleKey, std::string firstFocusKey);
@@ -109,6 +115,8 @@ private:
     std::vector<std::string> m_namesakes;  // a bulk action's students, or the sign-off's missing ones
     domain::SessionCounts m_counts;
     std::vector<domain::HistoryItem> m_history;
+    bool m_held = false;
+    std::string m_focusOnReturn;  // the label last focused in it: where focus goes when it comes back
     std::string m_walkInNote;  // a walk-in's addition cannot be withdrawn: the dialog says so, and what to do
     std::function<void(DialogOutcome&)> m_answer;  // a save's answer, for the next draw
 };

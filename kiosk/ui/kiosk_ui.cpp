@@ -322,8 +322,9 @@ void KioskUi::lock() {
     m_locked = true;
     m_idleIsProctors = false;
     m_lockPin.clear();
-    // Whatever was open is put away (a dialog's typed words are not worth a
-    // screen left open); PINs typed and not yet used are forgotten.
+    // Nothing is shown. A dialog waits out of sight, with what was typed in
+    // it, for the same proctor's PIN (Dialogs::hold); PINs typed and not
+    // yet used are forgotten.
     if (!GImGui->OpenPopupStack.empty()) ImGui::ClosePopupToLevel(0, false);
     m_review.forgetPin();
     m_exitRequested = false;
@@ -353,7 +354,7 @@ void KioskUi::drawLock() {
                      }
                      m_locked = false;
                      m_ui.feedback = {};
-                     if (m_screen == Screen::CheckIn) m_checkIn.focusSearch();
+                     if (m_screen == Screen::CheckIn && !m_checkIn.dialogOpen()) m_checkIn.focusSearch();
                      else if (m_screen == Screen::Picker) m_picker.focusFirst();
                  });
     }
@@ -361,6 +362,7 @@ void KioskUi::drawLock() {
     m_ui.widgets.wrappedText(m_ui.tr("lock.otherProctor"));
     if (m_ui.widgets.button(m_ui.fmt("lock.signOut", {{"name", m_ui.proctor}}))) {
         m_locked = false;
+        m_checkIn.dismissDialog();  // the next proctor never sees what this one typed
         m_picker.signOutProctor(R"({"reason":"locked"})", SessionPickerScreen::ForgetId::Yes);
         goTo(Screen::Picker);
     }
@@ -678,6 +680,7 @@ void KioskUi::frame() {
     if (!roomView) ImGui::Separator();
     float width = ImGui::GetContentRegionAvail().x;
     float height = io.DisplaySize.y;
+    m_checkIn.holdDialog(m_locked || m_idle.warningShowing());
     if (m_storeDamaged) {
         drawStoreDamaged();
     } else if (m_locked) {
@@ -713,7 +716,7 @@ void KioskUi::frame() {
         if (!m_sync.draw()) goTo(Screen::Picker);
         break;
     }
-    drawExitDialog();
+    if (!m_locked && !m_idle.warningShowing()) drawExitDialog();  // one modal a level: the warning's, then
     watchProctorIdle();
     const bool proctorsWatch = m_idleIsProctors;
     if (m_idle.draw(steadyNow(), input) == IdleEvent::Expired) {

@@ -36,10 +36,14 @@ TEST_CASE("a proctor's screen left alone locks after a warning, hides the room, 
     h.press(keys::Enter);
     h.frames(2);
     REQUIRE(h.find("Walk-in not on the roster") != nullptr);
+    REQUIRE(focusedLabel(h) == "Student ID");
+    h.type("X9");
 
     leaveUntilWarned(h, f);
     CHECK_FALSE(h.ui().locked());
+    h.frames(2);  // drawn over the dialog, which waits out of sight
     CHECK(h.findContaining("locks in 10 seconds") != nullptr);
+    CHECK(h.find("Walk-in not on the roster") == nullptr);
     CHECK(focusedLabel(h) == "Keep working");
     CHECK(ImGui::GetStyle().Colors[ImGuiCol_ModalWindowDimBg].w == 1.0f);  // the room behind is covered
 
@@ -71,10 +75,16 @@ TEST_CASE("a proctor's screen left alone locks after a warning, hides the room, 
     h.frames(3);
     REQUIRE_FALSE(h.ui().locked());
     CHECK(h.ui().onCheckInScreen());
+    h.frames(2);
     CHECK(h.ui().checkInScreen().query() == "zoe");  // where it was
+    // The half-typed dialog is back as it was, focus in the field typed in.
+    CHECK(h.find("Walk-in not on the roster") != nullptr);
+    REQUIRE(focusedLabel(h) == "Student ID");
+    CHECK(h.focused()->value == "X9");
+    h.press(keys::Escape);
+    h.frames(2);
+    CHECK(h.find("Walk-in not on the roster") == nullptr);
     CHECK(h.findContaining("Ñúñez") != nullptr);
-    CHECK(h.find("Walk-in not on the roster") == nullptr);  // the half-typed dialog was put away
-    CHECK(focusedLabel(h).rfind("Find a student", 0) == 0);
 
     // The watch starts again: left alone again, it locks again.
     leaveUntilWarned(h, f);
@@ -98,10 +108,43 @@ TEST_CASE("the lock warning's Keep working, by keyboard, keeps the proctor's scr
     CHECK(h.ui().onCheckInScreen());
 }
 
+TEST_CASE("the lock warning over an open dialog: the warning is drawn and takes the keys, and Keep working brings the dialog back as it was") {
+    test::DemoFixture f;
+    test::UiHarness h(f.store, f.clock());
+    h.openFirstSession();
+    REQUIRE(h.tabTo("Walk-in (not on roster)…"));
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(focusedLabel(h) == "Student ID");
+    h.type("X9");
+    REQUIRE(h.tabTo("First name"));
+    h.type("Ana");
+    leaveUntilWarned(h, f);
+    for (int i = 0; i < 5; ++i) {  // frame after frame: the warning stays, the dialog stays away
+        h.frames(1);
+        CHECK(h.findContaining("locks in") != nullptr);
+        CHECK(h.find("Walk-in not on the roster") == nullptr);
+    }
+    REQUIRE(focusedLabel(h) == "Keep working");
+    h.press(keys::Enter);
+    h.frames(3);
+    CHECK(h.find("Keep working") == nullptr);
+    CHECK(h.find("Walk-in not on the roster") != nullptr);
+    REQUIRE(focusedLabel(h) == "First name");
+    CHECK(h.focused()->value == "Ana");
+    h.type("X");
+    h.frames(1);
+    CHECK(h.focused()->value == "AnaX");  // typing goes on where it was
+}
+
 TEST_CASE("locked: another proctor signs the first one out and signs in with their own ID") {
     test::DemoFixture f;
     test::UiHarness h(f.store, f.clock());
     h.openFirstSession();
+    REQUIRE(h.tabTo("Walk-in (not on roster)…"));
+    h.press(keys::Enter);
+    h.frames(2);
+    h.type("X9");  // never shown to the next proctor
     leaveUntilWarned(h, f);
     f.now += 20s;
     h.frames(3);
@@ -119,6 +162,11 @@ TEST_CASE("locked: another proctor signs the first one out and signs in with the
     CHECK_FALSE(h.ui().locked());
     h.signInAsProctor();
     CHECK(h.ui().windowTitle().rfind("Choose a testing session", 0) == 0);
+    h.press(keys::Enter);  // the same session again: no dialog waits in it
+    h.frames(3);
+    REQUIRE(h.ui().onCheckInScreen());
+    CHECK_FALSE(h.ui().checkInScreen().dialogOpen());
+    CHECK(h.find("Walk-in not on the roster") == nullptr);
 }
 
 TEST_CASE("a student's sign-in at a proctor's station ends the proctor's watch: the student's own time-out runs, no lock") {
