@@ -78,9 +78,15 @@ void Dialogs::finish(const service::ActionResult& r, const std::string& savedTex
         close();
         out.closed = true;
     } else {
-        m_error = m_ui.said(r);
-        m_ui.widgets.resumeTyping();
+        refuse(m_ui.said(r));
     }
+}
+
+// The dialog stays open with the reason, and typing goes on in the field it
+// was in (after Enter that field no longer takes keys).
+void Dialogs::refuse(std::string why) {
+    m_error = std::move(why);
+    m_ui.widgets.resumeTyping();
 }
 
 bool Dialogs::enterPressed() const {
@@ -408,7 +414,7 @@ DialogOutcome Dialogs::drawIrregularity(const std::string& sessionId) {
     m_ui.widgets.textField(m_ui.tr("irregularity.time"), m_time, {}, false, 8.0f, 5);
     if (footer(m_ui.tr("irregularity.confirm"), true, out)) {
         if (m_choice >= kinds.size()) {
-            m_error = m_ui.tr("irregularity.needKind");
+            refuse(m_ui.tr("irregularity.needKind"));
             m_ui.feedback = Feedback{false, m_error};
             return out;
         }
@@ -425,7 +431,7 @@ DialogOutcome Dialogs::drawIrregularity(const std::string& sessionId) {
         } else if (!m_time.empty()) {
             d.occurredAt = parseClock(m_time, now, m_ui.options.offsetAt(now));
             if (!d.occurredAt) {
-                m_error = m_ui.tr("irregularity.badTime");
+                refuse(m_ui.tr("irregularity.badTime"));
                 return out;
             }
         }

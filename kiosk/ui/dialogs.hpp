@@ -58,6 +58,7 @@ public:
 private:
     void open(DialogKind kind, std::string titleKey, std::string firstFocusKey);
     void close();
+    void refuse(std::string why);
     // Saves off the render thread (UiContext::act); `onAnswer(result, out)`
     // runs inside the dialog, in the frame that draws the answer.
     template <class Work, class OnAnswer>

@@ -561,3 +561,27 @@ TEST_CASE("Correct an entry… on a walk-in lists the check-in and says the walk
     CHECK(note->label.find("by Ms. Rivera: that stays on the record") != std::string::npos);
     CHECK(note->label.find("mark them as a no-show") != std::string::npos);
 }
+
+TEST_CASE("a description typed before a refusal is kept: the next keys go on after it and do not replace it") {
+    Fixture f;
+    test::UiHarness h(f.store, f.clock());
+    h.openFirstSession();
+    h.checkInAndOpen("zoe nun");
+    REQUIRE(h.tabTo("Irregularity"));
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(h.focused() != nullptr);
+    REQUIRE(h.focused()->label == "Description");
+    h.type("Phone rang");
+    h.press(keys::Enter);  // no category chosen: refused
+    h.settleActions();
+    h.frames(2);
+    REQUIRE(h.findContaining("Choose what happened") != nullptr);
+    h.type(" in bag");
+    h.frames(1);
+    const accessibility::Node* description = nullptr;
+    for (const auto& n : h.tree().nodes())
+        if (n.role == accessibility::Role::TextField && n.label == "Description") description = &n;
+    REQUIRE(description != nullptr);
+    CHECK(description->value == "Phone rang in bag");
+}
