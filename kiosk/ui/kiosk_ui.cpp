@@ -656,11 +656,17 @@ void KioskUi::frame() {
         if (resized) m_ui.widgets.keepFocusInView();
         m_screenChanged = false;
     }
+    // New text sizes move everything: what has focus is brought back into
+    // view, and a field being typed in takes the keys still (the panes may
+    // have reflowed, and the field with them, out of Dear ImGui's reach).
+    const bool textChanged = !(m_prefs.text == m_drawnText);
+    const accessibility::Node* typedIn = textChanged ? m_ui.tree.focused() : nullptr;
+    const std::string typingLabel = typedIn && typedIn->role == accessibility::Role::TextField ? typedIn->label : std::string();
     m_ui.widgets.begin(m_ui.tree, m_ui.palette, accessibility::pixelSize(m_prefs.text));
-    // New text sizes move everything: what has focus is brought back into view.
-    if (!(m_prefs.text == m_drawnText)) {
+    if (textChanged) {
         m_drawnText = m_prefs.text;
         m_ui.widgets.keepFocusInView();
+        if (!typingLabel.empty()) m_ui.widgets.resumeTyping(typingLabel);
     }
     // The new screen's focus (its search field, at large text below the
     // fold) is brought into view next frame, against the reset scroll.

@@ -279,6 +279,7 @@ bool Widgets::takeFocusRequest(ImGuiID id, const std::string& label) {
     if (!byId && !byLabel) return false;
     m_pendingFocus = 0;
     m_pendingFocusLabel.clear();
+    m_keepText = false;
     m_focusedThisFrame = id;
     // Focus moves this frame: what was recorded as focused earlier no longer is.
     m_tree->clearFocus();
@@ -418,8 +419,10 @@ bool Widgets::textField(const std::string& label, std::string& value, const std:
     ImGuiID id = ImGui::GetID(visible.c_str());
     // Dear ImGui scrolls a window that appears with a field focused by code to
     // a provisional place: the request waits for the window's second frame.
+    const bool keepText = m_keepText;
     bool requested = windowSettled() && takeFocusRequest(id, label);
     if (requested) {
+        m_keepTextOf = keepText ? id : 0;
         m_keyboardFocusRequested = true;
         // Focus requested before drawing so typing goes straight in.
         if (GImGui->ActiveId != 0 && GImGui->ActiveId != id) ImGui::ClearActiveID();
@@ -446,6 +449,14 @@ bool Widgets::textField(const std::string& label, std::string& value, const std:
     // else keeps a ring (or takes Enter) while the keys come here.
     if (ImGui::IsItemActive() && GImGui->NavId != id) ImGui::SetFocusID(id, ImGui::GetCurrentWindow());
     if (ImGui::IsItemActive()) m_lastTyped = id;
+    if (m_keepTextOf == id && ImGui::IsItemActive()) {
+        // Taken by code: Dear ImGui selected all of it; the keys go on after it.
+        if (ImGuiInputTextState* state = ImGui::GetInputTextState(id)) {
+            state->Stb.cursor = state->CurLenW;
+            state->ClearSelection();
+        }
+        m_keepTextOf = 0;
+    }
     m_ringDrawn = itemHasFocus();
     if (m_ringDrawn) ringAround(ImGui::GetItemRectMin(), ImGui::GetItemRectMax());
     record(Role::TextField, label, secret ? std::string(value.size(), '*') : value, true);

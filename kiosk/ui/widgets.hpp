@@ -84,16 +84,27 @@ public:
     void focus(const std::string& label) {
         m_pendingFocusLabel = label;
         m_pendingFocus = 0;
+        m_keepText = false;
     }
     void focusId(std::uint32_t id) {
         m_pendingFocus = id;
         m_pendingFocusLabel.clear();
+        m_keepText = false;
     }
-    // Typing goes back into the text field last typed into: Enter ends a
-    // field's editing, and a form refused for what it holds stays open with
-    // that field focused but no longer taking keys.
+    // Typing goes back into the text field last typed into, after what it
+    // holds (a field focused by code otherwise starts with all its text
+    // selected, and the next key would replace it): Enter ends a field's
+    // editing, and a form refused for what it holds stays open with that
+    // field focused but no longer taking keys.
     void resumeTyping() {
-        if (m_lastTyped != 0) focusId(m_lastTyped);
+        if (m_lastTyped == 0) return;
+        focusId(m_lastTyped);
+        m_keepText = true;
+    }
+    // The same for a field named by its label (its id may have changed: a new text size reflowed the panes).
+    void resumeTyping(const std::string& label) {
+        focus(label);
+        m_keepText = true;
     }
     void forgetTyping() { m_lastTyped = 0; }
     // Scrolls the focused control into view when it is next drawn (after a resize).
@@ -154,6 +165,8 @@ private:
     void keepFocusSomewhere();
     ImGuiID m_lastFocused = 0;
     ImGuiID m_lastTyped = 0;  // the text field last being typed into
+    bool m_keepText = false;  // the pending focus request goes on after the field's text
+    ImGuiID m_keepTextOf = 0; // that field, until it takes the keys
     bool m_keyboardFocusRequested = false;  // a text field asked for keyboard focus this frame
     bool m_focusHeld = false;               // the scroll was reset this frame: focus waits for the next (holdFocusThisFrame)
     int m_pendingAge = 0;                   // frames a focus request has waited

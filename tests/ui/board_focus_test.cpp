@@ -579,3 +579,23 @@ TEST_CASE("a late walk-in's status is whole on the board at 1024x768 and at 1280
         CHECK(boards == 1);
     }
 }
+
+TEST_CASE("F4 and F3 keep the keys going to the field being typed in: the search goes on after a text size change") {
+    test::DemoFixture f;
+    test::UiHarness h(f.store, f.clock(), 1024, 768);
+    h.openFirstSession();
+    h.type("zo");
+    h.frames(1);
+    h.press(keys::F4);
+    h.frames(3);
+    h.type("e");
+    h.frames(1);
+    CHECK(h.ui().checkInScreen().query() == "zoe");
+    REQUIRE(h.focused() != nullptr);
+    CHECK(h.focused()->label == kSearch);
+    h.press(keys::F3);
+    h.frames(3);
+    h.type(" n");
+    h.frames(1);
+    CHECK(h.ui().checkInScreen().query() == "zoe n");
+}
