@@ -201,7 +201,9 @@ DialogOutcome Dialogs::draw(const std::string& sessionId) {
     m_ui.widgets.dialogTitle(m_ui.tr(m_titleKey));
     ImGui::Separator();
     if (m_justOpened) {
-        m_ui.widgets.focus(m_focusOnReturn.empty() ? m_ui.tr(m_firstFocus) : m_focusOnReturn);
+        if (m_focusOnReturn.empty()) m_ui.widgets.focus(m_ui.tr(m_firstFocus));
+        else if (m_typingOnReturn) m_ui.widgets.resumeTyping(m_focusOnReturn);  // after its text, not selecting it
+        else m_ui.widgets.focus(m_focusOnReturn);
         m_justOpened = false;
     }
     switch (m_kind) {
@@ -224,7 +226,10 @@ DialogOutcome Dialogs::draw(const std::string& sessionId) {
         close();
         out.closed = true;
     }
-    if (const accessibility::Node* focused = m_ui.tree.focused(); focused && focused->scope == m_title) m_focusOnReturn = focused->label;
+    if (const accessibility::Node* focused = m_ui.tree.focused(); focused && focused->scope == m_title) {
+        m_focusOnReturn = focused->label;
+        m_typingOnReturn = focused->role == accessibility::Role::TextField;
+    }
     m_ui.widgets.setModalScope("");
     if (m_kind == DialogKind::None) ImGui::CloseCurrentPopup();
     ImGui::EndPopup();

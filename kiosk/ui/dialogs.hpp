@@ -118,6 +118,7 @@ private:
     std::vector<domain::HistoryItem> m_history;
     bool m_held = false;
     std::string m_focusOnReturn;  // the label last focused in it: where focus goes when it comes back
+    bool m_typingOnReturn = false;  // that was a text field
     std::string m_walkInNote;  // a walk-in's addition cannot be withdrawn: the dialog says so, and what to do
     std::function<void(DialogOutcome&)> m_answer;  // a save's answer, for the next draw
 };

@@ -134,7 +134,7 @@ TEST_CASE("the lock warning over an open dialog: the warning is drawn and takes 
     CHECK(h.focused()->value == "Ana");
     h.type("X");
     h.frames(1);
-    CHECK(h.focused()->value == "AnaX");  // typing goes on where it was
+    CHECK(h.focused()->value == "AnaX");  // typing goes on where it was, after the text
 }
 
 TEST_CASE("locked: another proctor signs the first one out and signs in with their own ID") {
