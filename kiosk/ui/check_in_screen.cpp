@@ -375,6 +375,7 @@ bool CheckInScreen::draw(float width, float height) {
                  [this, file](const std::optional<std::string>& err) {
                      if (err) m_ui.feedback = Feedback{false, *err};
                      else m_ui.feedback = Feedback{true, m_ui.fmt("feedback.exported", {{"file", file.string()}})};
+                     m_focusSearch = true;  // as after a save: typing goes on in the search
                  });
     }
     m_ui.widgets.sameLineIfFits(m_ui.tr("checkin.signOff"));

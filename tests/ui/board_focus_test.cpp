@@ -599,3 +599,18 @@ TEST_CASE("F4 and F3 keep the keys going to the field being typed in: the search
     h.frames(1);
     CHECK(h.ui().checkInScreen().query() == "zoe n");
 }
+
+TEST_CASE("after Export report the search field has focus again, as after a save") {
+    test::DemoFixture f(30);
+    test::UiHarness h(f.store, f.clock(), 1024, 768);
+    h.openFirstSession();
+    REQUIRE(h.tabTo("Export report (CSV)"));
+    h.press(keys::Enter);
+    h.settleActions();
+    h.frames(3);
+    REQUIRE(h.ui().feedback().ok);
+    CHECK(h.ui().feedback().text.find("Report written to") != std::string::npos);
+    CHECK(focusedLabel(h) == kSearch);
+    std::filesystem::path written = h.ui().feedback().text.substr(h.ui().feedback().text.find('/'));
+    std::filesystem::remove(written);
+}
