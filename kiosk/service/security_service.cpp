@@ -1,5 +1,6 @@
 #include "kiosk/service/security_service.hpp"
 
+#include "kiosk/domain/text_fold.hpp"
 #include "kiosk/store/audit_log.hpp"
 #include "kiosk/store/roster_facts.hpp"
 #include "kiosk/store/roster_repo.hpp"
@@ -230,6 +231,11 @@ ActionResult SecurityService::setProctor(const std::string& proctorId, const std
                                          const std::string& staffUniqueId) {
     if (proctorId.empty() || proctorId.size() > 32 || name.empty() || name.size() > 120)
         return ActionResult::refused("Give a proctor ID (up to 32 characters) and a name.");
+    // Shown on every proctor screen and paper, and sent to other stations:
+    // text as a roster's names are (no control characters, valid UTF-8).
+    if (!domain::isValidUtf8(proctorId) || !domain::isValidUtf8(name) || domain::hasControlCharacter(proctorId) ||
+        domain::hasControlCharacter(name) || proctorId.find(' ') != std::string::npos)
+        return ActionResult::refused("A proctor ID has no spaces, and neither it nor the name may hold control characters or invalid UTF-8.");
     if (staffUniqueId.size() > 32 || std::any_of(staffUniqueId.begin(), staffUniqueId.end(), [](char c) { return static_cast<unsigned char>(c) < 0x21; }))
         return ActionResult::refused("A staff ID is up to 32 characters, without spaces.");
     if (!store::validPin(pin)) return ActionResult::refused("A PIN is 4 to 8 digits.");

@@ -93,6 +93,23 @@ TEST_CASE("with PINs as the second factor, the PIN signs in and the birth date d
     CHECK_FALSE(security.signIn("S1", "2009-04-02").ok);
 }
 
+TEST_CASE("a proctor's name or ID with a control character or invalid UTF-8 is refused and nothing is stored") {
+    Site site;
+    site.loadRoster();
+    service::SecurityService security(*site.store, site.clock());
+    for (auto [id, name] : std::vector<std::pair<std::string, std::string>>{
+             {"P7", "Bad\x1b[31mName"}, {"P7", "Bad\xc2\x9b" "31mName"}, {"P7", "Tab\tName"}, {"P7", "Bad\xffName"}, {"P\x1b" "7", "Ms. Rivera"},
+             {"P 7", "Ms. Rivera"}}) {
+        CAPTURE(name);
+        auto r = security.setProctor(id, name, "2468");
+        CHECK_FALSE(r.saved);
+        CHECK(r.message.find("control characters") != std::string::npos);
+    }
+    CHECK_FALSE(security.checkProctorPin("P7", "2468", "verify").ok);
+    REQUIRE(security.setProctor("P7", "Zoë Ñúñez-Dvořák", "2468").saved);  // letters of any language are fine
+    CHECK(security.checkProctorPin("P7", "2468", "verify").ok);
+}
+
 TEST_CASE("five wrong PINs lock a proctor out, the lock-out grows, and it survives a restart") {
     Site site;
     site.loadRoster();
