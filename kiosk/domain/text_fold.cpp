@@ -56,6 +56,13 @@ bool hasControlCharacter(std::string_view utf8) {
     return false;
 }
 
+std::string trimSpaces(std::string_view text) {
+    const auto space = [](char c) { return c == ' ' || c == '\t'; };
+    while (!text.empty() && space(text.front())) text.remove_prefix(1);
+    while (!text.empty() && space(text.back())) text.remove_suffix(1);
+    return std::string(text);
+}
+
 std::string foldForSearch(std::string_view utf8) {
     std::string out;
     out.reserve(utf8.size());

@@ -21,4 +21,7 @@ bool isValidUtf8(std::string_view s);
 // No name, title or identifier from outside carries one.
 bool hasControlCharacter(std::string_view utf8);
 
+// Without the spaces and tabs around it: an ID as typed ("S100001 ").
+std::string trimSpaces(std::string_view text);
+
 } // namespace kiosk::domain

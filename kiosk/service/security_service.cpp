@@ -71,8 +71,9 @@ std::string notRecorded(const edsync::sqlite::Error& e) {
 }
 } // namespace
 
-SignIn SecurityService::signIn(const std::string& studentId, const std::string& secret) {
+SignIn SecurityService::signIn(const std::string& typedId, const std::string& secret) {
     SignIn r;
+    const std::string studentId = domain::trimSpaces(typedId);  // a space typed before or after is no other student
     const std::string generic = "That student ID and " + std::string(secondFactor() == SecondFactor::Pin ? "PIN" : "date of birth") +
                                 " do not match. Check them, or ask the proctor.";
     auto& db = m_store.db();
@@ -157,9 +158,10 @@ store::Status SecurityService::signOut(const std::string& studentId, bool timedO
     return audit("student:" + studentId, timedOut ? "student.timed_out" : "student.sign_out", "{}");
 }
 
-PinCheck SecurityService::checkProctorPin(const std::string& proctorId, const std::string& pin, const std::string& purpose,
+PinCheck SecurityService::checkProctorPin(const std::string& typedId, const std::string& pin, const std::string& purpose,
                                           const std::string& reason) {
     PinCheck r;
+    const std::string proctorId = domain::trimSpaces(typedId);
     auto& db = m_store.db();
     auto tx = Transaction::begin(db);
     if (!tx) {
@@ -179,6 +181,7 @@ PinCheck SecurityService::checkProctorPin(const std::string& proctorId, const st
     switch (check->outcome) {
     case store::CheckOutcome::Accepted: {
         r.ok = true;
+        r.proctorId = proctorId;
         auto stmt = db.prepare("SELECT name FROM proctor WHERE proctor_id = ?1 AND active = 1;");
         if (stmt) {
             stmt->bind(1, proctorId);

@@ -28,6 +28,7 @@ struct PinCheck {
     std::string message;
     domain::Sentence sentence;  // as SignIn's
     std::string proctorName;
+    std::string proctorId;  // as stored (the typed ID without spaces around it)
 };
 
 class SecurityService {

@@ -20,14 +20,14 @@ void SessionPickerScreen::signInProctor() {
     m_ui.act([&security = m_ui.services.security, id = m_proctorIdField, pin = std::exchange(m_pin, {})] {
         return security.checkProctorPin(id, pin, "proctor_mode");
     },
-             [this, id = m_proctorIdField](const service::PinCheck& check) {
+             [this](const service::PinCheck& check) {
                  if (!check.ok) {
                      m_ui.feedback = Feedback{false, m_ui.said(check.message, check.sentence)};
                      m_focusFirst = true;
                      return;
                  }
-                 m_ui.proctorId = id;
-                 m_ui.proctor = check.proctorName.empty() ? id : check.proctorName;
+                 m_ui.proctorId = check.proctorId;
+                 m_ui.proctor = check.proctorName.empty() ? check.proctorId : check.proctorName;
                  m_ui.feedback = {};
                  m_focusFirstSession = true;  // the proctor's next step
              });

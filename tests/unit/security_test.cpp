@@ -82,6 +82,21 @@ TEST_CASE("a student signs in with the right date of birth in any common format,
     CHECK(wrong.message == unknown.message);
 }
 
+TEST_CASE("an ID typed with spaces around it is the same student or proctor: the stored ID is the one signed in") {
+    Site site;
+    site.loadRoster();
+    service::SecurityService security(*site.store, site.clock());
+    auto student = security.signIn(" S1\t", "04/02/2009");
+    REQUIRE(student.ok);
+    CHECK(student.student->studentUniqueId == "S1");
+    CHECK_FALSE(security.signIn("S 1", "04/02/2009").ok);  // inside an ID a space is a character
+    REQUIRE(security.setProctor("P7", "Ms. Rivera", "2468").saved);
+    auto proctor = security.checkProctorPin("  P7 ", "2468", "verify");
+    REQUIRE(proctor.ok);
+    CHECK(proctor.proctorId == "P7");
+    CHECK(proctor.proctorName == "Ms. Rivera");
+}
+
 TEST_CASE("with PINs as the second factor, the PIN signs in and the birth date does not") {
     Site site;
     site.loadRoster();
