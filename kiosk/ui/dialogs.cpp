@@ -49,6 +49,7 @@ void Dialogs::open(DialogKind kind, std::string titleKey, std::string firstFocus
     m_lateReason.clear();
     m_birthDate.clear();
     m_birthDateCheck.reset();
+    m_methodBeforeMismatch.reset();
     m_pin.clear();
 }
 
@@ -306,7 +307,21 @@ void Dialogs::birthDateAid() {
             m_ui.act([&security = m_ui.services.security, proctor = m_ui.proctor, id = m_row.student.studentUniqueId, date = *iso] {
                 return security.checkBirthDate(proctor, id, date);
             },
-                     [this](service::SecurityService::BirthDateCheck said) { m_birthDateCheck = said; });
+                     [this](service::SecurityService::BirthDateCheck said) {
+                         m_birthDateCheck = said;
+                         // A reflexive Enter must not record a verified ID for
+                         // someone whose date of birth did not match: the
+                         // proctor chooses another way only on purpose.
+                         // A date that matches after all (a typo) puts back what was chosen.
+                         using Check = service::SecurityService::BirthDateCheck;
+                         if (said == Check::DoesNotMatch && m_idMethod != domain::IdMethod::RefusedOrMismatch) {
+                             m_methodBeforeMismatch = m_idMethod;
+                             m_idMethod = domain::IdMethod::RefusedOrMismatch;
+                         } else if (said == Check::Matches && m_methodBeforeMismatch) {
+                             if (m_idMethod == domain::IdMethod::RefusedOrMismatch) m_idMethod = *m_methodBeforeMismatch;
+                             m_methodBeforeMismatch.reset();
+                         }
+                     });
     }
     if (!m_birthDateCheck) return;
     using Check = service::SecurityService::BirthDateCheck;

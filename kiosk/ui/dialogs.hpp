@@ -108,6 +108,7 @@ private:
     std::string m_birthDate;       // what the student says, checked and then forgotten
     std::string m_pin;             // the sign-off's signature, sent once and forgotten
     std::optional<service::SecurityService::BirthDateCheck> m_birthDateCheck;
+    std::optional<domain::IdMethod> m_methodBeforeMismatch;  // chosen before a date of birth that did not match
     bool m_enterTaken = false;     // a field's own Enter this frame: not the dialog's default action
     std::string m_walkInId, m_walkInFirst, m_walkInLast;
     static constexpr std::size_t kNoChoice = static_cast<std::size_t>(-1);

@@ -454,7 +454,12 @@ TEST_CASE("the check-in dialog checks the date of birth a student gives against 
     REQUIRE(differs != nullptr);
     CHECK(differs->role == accessibility::Role::Alert);
     CHECK(f.events("S100001").empty());
-    REQUIRE(h.findContaining("Check in") != nullptr);
+    // The ID check is no longer "verified": a reflexive Enter records a refusal, not a check-in.
+    const auto* refusedChoice = h.find("Refused or mismatch");
+    REQUIRE(refusedChoice != nullptr);
+    CHECK(refusedChoice->checked);
+    CHECK(h.find("Record refused ID") != nullptr);
+    for (const auto& n : h.tree().nodes()) CHECK_FALSE((n.role == accessibility::Role::Button && n.label == "Check in"));
 
     for (int i = 0; i < 10; ++i) h.press(keys::Backspace);
     h.type("04/02/2009");
@@ -462,6 +467,7 @@ TEST_CASE("the check-in dialog checks the date of birth a student gives against 
     h.frames(2);
     CHECK(h.findContaining("Matches the date of birth on the roster") != nullptr);
     CHECK(f.events("S100001").empty());
+    CHECK(h.find("Photo ID")->checked);  // a typo put right: the way chosen before is back
     // A proctor's misses do not lock the student out of signing in.
     CHECK(f.count("SELECT failures FROM credential WHERE kind = 'student_birth_date' AND subject_id = 'S100001';") == 0);
     // Both checks are audited, without the date.
