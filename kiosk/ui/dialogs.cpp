@@ -50,6 +50,7 @@ void Dialogs::open(DialogKind kind, std::string titleKey, std::string firstFocus
     m_birthDate.clear();
     m_birthDateCheck.reset();
     m_methodBeforeMismatch.reset();
+    m_leftOut.clear();
     m_pin.clear();
 }
 
@@ -488,14 +489,29 @@ DialogOutcome Dialogs::drawNoShow(const std::string& sessionId) {
 DialogOutcome Dialogs::drawBulk(const std::string& sessionId) {
     DialogOutcome out;
     bool noShow = m_kind == DialogKind::BulkNoShow;
-    std::string count = std::to_string(m_students.size());
-    // Every student it will touch, by name, before the one confirmation.
-    m_ui.widgets.wrappedText(m_ui.fmt(noShow ? "bulkNoshow.body" : "bulkCheckout.body", {{"count", count}}));
-    m_ui.widgets.wrappedText(namesList(m_students));
+    std::vector<std::string> ids;
+    for (const auto& s : m_students)
+        if (!m_leftOut.count(s.id)) ids.push_back(s.id);
+    // Every student it will touch, by name, each ticked: one left out is
+    // unticked (someone seen in the corridor). The count first, in view.
+    m_ui.widgets.wrappedText(m_ui.fmt(noShow ? "bulkNoshow.body" : "bulkCheckout.body",
+                                      {{"count", std::to_string(ids.size())}, {"all", std::to_string(m_students.size())}}));
+    // A list of its own, a few lines tall: a dialog of two hundred names put
+    // its count and its buttons out of view.
+    const float line = ImGui::GetFrameHeightWithSpacing();
+    const float rows = static_cast<float>(std::min<std::size_t>(m_students.size(), 8));
+    m_ui.widgets.beginRegion("bulk-names", ImVec2(0.0f, rows * line + ImGui::GetStyle().WindowPadding.y * 2.0f), RegionBorder::Line,
+                               true);
+    for (const auto& s : m_students) {
+        bool ticked = !m_leftOut.count(s.id);
+        if (m_ui.widgets.checkbox(s.name + " · " + s.id + "##bulk" + s.id, ticked)) {
+            if (ticked) m_leftOut.erase(s.id);
+            else m_leftOut.insert(s.id);
+        }
+    }
+    m_ui.widgets.endRegion();
     std::string confirm = m_ui.tr(noShow ? "bulkNoshow.confirm" : "bulkCheckout.confirm");
-    if (footer(confirm, !m_students.empty(), out)) {
-        std::vector<std::string> ids;
-        for (const auto& s : m_students) ids.push_back(s.id);
+    if (footer(confirm, !ids.empty(), out)) {
         save([&attendance = m_ui.services.attendance, noShow, sessionId, proctor = m_ui.proctor, ids] {
             return noShow ? attendance.markNoShowsAtCutoff(sessionId, proctor, ids) : attendance.checkOutEveryone(sessionId, proctor, ids);
         },

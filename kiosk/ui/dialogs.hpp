@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -120,6 +121,7 @@ private:
     bool m_held = false;
     std::string m_focusOnReturn;  // the label last focused in it: where focus goes when it comes back
     bool m_typingOnReturn = false;  // that was a text field
+    std::set<std::string> m_leftOut;  // a bulk action's students unticked
     std::string m_walkInNote;  // a walk-in's addition cannot be withdrawn: the dialog says so, and what to do
     std::function<void(DialogOutcome&)> m_answer;  // a save's answer, for the next draw
 };

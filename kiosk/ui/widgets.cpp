@@ -328,9 +328,9 @@ float Widgets::buttonWidth(const std::string& label) const {
     return ImGui::CalcTextSize(visibleLabel(label).c_str()).x + 2.0f * ImGui::GetStyle().FramePadding.x;
 }
 
-void Widgets::beginRegion(const char* id, ImVec2 size, RegionBorder border) {
+void Widgets::beginRegion(const char* id, ImVec2 size, RegionBorder border, bool flattened) {
     m_regionFlows.push_back(false);
-    ImGui::BeginChild(id, size, border == RegionBorder::Line);
+    ImGui::BeginChild(id, size, border == RegionBorder::Line, flattened ? ImGuiWindowFlags_NavFlattened : 0);
     // Dear ImGui skips the items of a child window that is wholly clipped;
     // laid out anyway, they keep their ids and places (for Tab and the tree)
     // and are simply not rendered.

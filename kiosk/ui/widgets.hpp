@@ -65,7 +65,10 @@ public:
     // A scrolling region (BeginChild/EndChild). Unlike a bare child window it
     // lays its widgets out even while scrolled out of sight, so the tree, Tab
     // and read-aloud still know them (they are not drawn).
-    void beginRegion(const char* id, ImVec2 size, RegionBorder border);
+    // `flattened`: arrow keys cross into and out of it as if its controls
+    // were the parent's (a list inside a dialog), instead of stopping on the
+    // region itself with no control focused.
+    void beginRegion(const char* id, ImVec2 size, RegionBorder border, bool flattened = false);
     // A region that does not scroll: its widgets flow in the page, which is
     // then the only scroller (large text, panes stacked: never nested panes).
     void beginFlowRegion(const char* id);
