@@ -823,8 +823,6 @@ void CheckInScreen::drawBoard(float height) {
 void CheckInScreen::drawDetailPane(float width, float height) {
     if (height > 0.0f) m_ui.widgets.beginRegion("detail-pane", ImVec2(width, height), RegionBorder::Line);
     else m_ui.widgets.beginFlowRegion("detail-pane");
-    if (m_detailToTop && height > 0.0f) ImGui::SetScrollY(0.0f);  // its own scroll region, not the page's
-    m_detailToTop = false;
     if (!m_detail) {
         m_ui.widgets.wrappedText(m_ui.tr("checkin.pickStudent"));
         m_ui.widgets.endRegion();
@@ -833,6 +831,12 @@ void CheckInScreen::drawDetailPane(float width, float height) {
     const auto& d = *m_detail;
     const auto& s = d.row.student;
     m_ui.widgets.heading(m_ui.studentHeading(s.displayName(), s.studentUniqueId, s.gradeLevel));
+    // The name stays at the top while the record under it scrolls: every
+    // action below is about the student named here.
+    const bool scrolls = height > 0.0f;
+    if (scrolls) m_ui.widgets.beginRegion("detail-body", ImVec2(0.0f, ImGui::GetContentRegionAvail().y), RegionBorder::None, true);
+    if (m_detailToTop && scrolls) ImGui::SetScrollY(0.0f);  // its own scroll region, not the page's
+    m_detailToTop = false;
     std::string status = rowStatus(d.row);
     if (d.attendance.checkedInAt) status += " · " + m_ui.fmt("status.inAt", {{"time", m_ui.clock(*d.attendance.checkedInAt)}});
     if (d.attendance.checkedOutAt) status += " · " + m_ui.fmt("status.outAt", {{"time", m_ui.clock(*d.attendance.checkedOutAt)}});
@@ -855,6 +859,7 @@ void CheckInScreen::drawDetailPane(float width, float height) {
     drawAccommodations(d);
     ImGui::Separator();
     drawHistory(d);
+    if (scrolls) m_ui.widgets.endRegion();
     m_ui.widgets.endRegion();
 }
 

@@ -614,3 +614,20 @@ TEST_CASE("after Export report the search field has focus again, as after a save
     std::filesystem::path written = h.ui().feedback().text.substr(h.ui().feedback().text.find('/'));
     std::filesystem::remove(written);
 }
+
+TEST_CASE("the record's heading stays in view while Tab goes down its actions: every action is seen beside the name it is about") {
+    test::DemoFixture f;
+    test::UiHarness h(f.store, f.clock(), 1024, 768);
+    openZoesRecord(f, h);
+    for (const char* action : {"Break out", "Irregularity", "Correct an entry", "Other accommodations"}) {
+        CAPTURE(action);
+        REQUIRE(h.tabTo(action));
+        h.frames(2);
+        const accessibility::Node* focused = h.focused();
+        REQUIRE(focused != nullptr);
+        CHECK(focused->rect.inside(focused->clip));  // the action itself is in view
+        const accessibility::Node* name = h.findContaining("Ñúñez, Zoë · S100001 · Grade");
+        REQUIRE(name != nullptr);
+        CHECK(name->rect.inside(name->clip));
+    }
+}
