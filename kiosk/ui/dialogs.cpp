@@ -511,6 +511,7 @@ DialogOutcome Dialogs::drawBulk(const std::string& sessionId) {
     }
     m_ui.widgets.endRegion();
     std::string confirm = m_ui.tr(noShow ? "bulkNoshow.confirm" : "bulkCheckout.confirm");
+    if (!noShow && ids.size() != m_students.size()) confirm = m_ui.fmt("bulkCheckout.confirmSome", {{"count", std::to_string(ids.size())}});
     if (footer(confirm, !ids.empty(), out)) {
         save([&attendance = m_ui.services.attendance, noShow, sessionId, proctor = m_ui.proctor, ids] {
             return noShow ? attendance.markNoShowsAtCutoff(sessionId, proctor, ids) : attendance.checkOutEveryone(sessionId, proctor, ids);

@@ -389,6 +389,14 @@ TEST_CASE("bulk actions tick every student they touch, one can be left out, and 
         CHECK(tick->checked);
     }
     CHECK(h.findContaining("2 of these 2 students will be checked out now") != nullptr);
+    // Unticked and ticked again: the button says how many when not everyone.
+    REQUIRE(h.tabToExactly("Dvořák, Łukasz · S100002"));
+    h.press(keys::Space);
+    h.frames(1);
+    CHECK(h.find("Check out the 1 ticked") != nullptr);
+    h.press(keys::Space);
+    h.frames(1);
+    REQUIRE(h.tabToExactly("Check out everyone"));
     h.press(keys::Enter);
     h.frames(2);
     CHECK(f.events("S100001").back().kind == domain::EventKind::CheckedOut);
