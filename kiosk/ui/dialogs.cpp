@@ -275,7 +275,11 @@ bool Dialogs::footer(const std::string& primary, bool enabled, DialogOutcome& ou
 bool Dialogs::idMethodChoice() {
     m_ui.widgets.text(m_ui.tr("checkin.idHow"));
     bool changed = false;
+    bool first = true;
     for (domain::IdMethod m : domain::allIdMethods()) {
+        // Side by side where they fit: a late check-in's dialog (its reason
+        // field too) then fits a 1024x768 screen, its heading in view.
+        if (!std::exchange(first, false)) m_ui.widgets.sameLineIfFitsRadio(m_ui.tr(idMethodKey(m)));
         if (m_ui.widgets.radio(m_ui.tr(idMethodKey(m)), m_idMethod == m)) {
             m_idMethod = m;
             changed = true;

@@ -618,3 +618,23 @@ TEST_CASE("a description typed before a refusal is kept: the next keys go on aft
     REQUIRE(description != nullptr);
     CHECK(description->value == "Phone rang in bag");
 }
+
+TEST_CASE("a late check-in's dialog fits a 1024x768 screen: the name, the late warning and the buttons in view at once") {
+    Fixture f;
+    test::UiHarness h(f.store, f.clock(), 1024, 768);
+    h.openFirstSession();
+    f.now += std::chrono::minutes(20);  // past the late cut-off
+    h.type("zoe nun");
+    h.press(keys::Enter);
+    h.frames(3);
+    REQUIRE(h.focused() != nullptr);
+    REQUIRE(h.focused()->label == "Check in");
+    for (const char* shown : {"Ñúñez, Zoë · S100001 · Grade 11", "Arriving after the late cut-off", "Check in", "Cancel"}) {
+        CAPTURE(shown);
+        const accessibility::Node* node = nullptr;
+        for (const auto& n : h.tree().nodes())
+            if (n.scope != "main" && n.label.rfind(shown, 0) == 0) node = &n;
+        REQUIRE(node != nullptr);
+        CHECK(node->rect.inside(node->clip));
+    }
+}
