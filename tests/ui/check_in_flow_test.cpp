@@ -170,9 +170,7 @@ TEST_CASE("the irregularity form records an Ed-Fi circumstance, a description an
     CHECK(h.findContaining("Choose what happened") != nullptr);
     CHECK(f.events("S100001").size() == 1);
     // The time is a real value, now (14:00 at UTC+0), not a hint.
-    const accessibility::Node* time = nullptr;
-    for (const auto& n : h.tree().nodes())
-        if (n.role == accessibility::Role::TextField && n.label == "Time it happened (HH:MM)") time = &n;
+    const accessibility::Node* time = h.findRole(accessibility::Role::TextField, "Time it happened (HH:MM)");
     REQUIRE(time != nullptr);
     CHECK(time->value == "14:00");
 
@@ -382,9 +380,7 @@ TEST_CASE("bulk actions tick every student they touch, one can be left out, and 
     CHECK(h.focused()->label == "Check out everyone");
     for (const char* who : {"Ñúñez, Zoë · S100001", "Dvořák, Łukasz · S100002"}) {
         CAPTURE(who);
-        const accessibility::Node* tick = nullptr;
-        for (const auto& n : h.tree().nodes())
-            if (n.role == accessibility::Role::Checkbox && n.label == who) tick = &n;
+        const accessibility::Node* tick = h.findRole(accessibility::Role::Checkbox, who);
         REQUIRE(tick != nullptr);
         CHECK(tick->checked);
     }
@@ -555,9 +551,7 @@ TEST_CASE("a form refused for an empty field keeps taking keys: Enter, the reaso
     REQUIRE(h.findContaining("Enter the walk-in's student ID.") != nullptr);
     h.type("X12345");
     h.frames(1);
-    const accessibility::Node* field = nullptr;
-    for (const auto& n : h.tree().nodes())
-        if (n.role == accessibility::Role::TextField && n.label == "Student ID") field = &n;
+    const accessibility::Node* field = h.findRole(accessibility::Role::TextField, "Student ID");
     REQUIRE(field != nullptr);
     CHECK(field->value == "X12345");
 }
@@ -612,9 +606,7 @@ TEST_CASE("a description typed before a refusal is kept: the next keys go on aft
     REQUIRE(h.findContaining("Choose what happened") != nullptr);
     h.type(" in bag");
     h.frames(1);
-    const accessibility::Node* description = nullptr;
-    for (const auto& n : h.tree().nodes())
-        if (n.role == accessibility::Role::TextField && n.label == "Description") description = &n;
+    const accessibility::Node* description = h.findRole(accessibility::Role::TextField, "Description");
     REQUIRE(description != nullptr);
     CHECK(description->value == "Phone rang in bag");
 }

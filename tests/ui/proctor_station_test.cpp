@@ -23,6 +23,16 @@ void leaveUntilWarned(test::UiHarness& h, test::DemoFixture& f) {
     h.frames(2);
 }
 
+// The walk-in dialog open from the session screen, "X9" typed as its student ID.
+void walkInHalfTyped(test::UiHarness& h) {
+    REQUIRE(h.tabTo("Walk-in (not on roster)…"));
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(h.find("Walk-in not on the roster") != nullptr);
+    REQUIRE(focusedLabel(h) == "Student ID");
+    h.type("X9");
+}
+
 } // namespace
 
 TEST_CASE("a proctor's screen left alone locks after a warning, hides the room, and opens again with the PIN where it was") {
@@ -32,12 +42,7 @@ TEST_CASE("a proctor's screen left alone locks after a warning, hides the room, 
     h.type("zoe");
     h.frames(2);
     REQUIRE(h.findContaining("Ñúñez") != nullptr);
-    REQUIRE(h.tabTo("Walk-in (not on roster)…"));
-    h.press(keys::Enter);
-    h.frames(2);
-    REQUIRE(h.find("Walk-in not on the roster") != nullptr);
-    REQUIRE(focusedLabel(h) == "Student ID");
-    h.type("X9");
+    walkInHalfTyped(h);
 
     leaveUntilWarned(h, f);
     CHECK_FALSE(h.ui().locked());
@@ -112,11 +117,7 @@ TEST_CASE("the lock warning over an open dialog: the warning is drawn and takes 
     test::DemoFixture f;
     test::UiHarness h(f.store, f.clock());
     h.openFirstSession();
-    REQUIRE(h.tabTo("Walk-in (not on roster)…"));
-    h.press(keys::Enter);
-    h.frames(2);
-    REQUIRE(focusedLabel(h) == "Student ID");
-    h.type("X9");
+    walkInHalfTyped(h);
     REQUIRE(h.tabTo("First name"));
     h.type("Ana");
     leaveUntilWarned(h, f);
@@ -141,10 +142,7 @@ TEST_CASE("locked: another proctor signs the first one out and signs in with the
     test::DemoFixture f;
     test::UiHarness h(f.store, f.clock());
     h.openFirstSession();
-    REQUIRE(h.tabTo("Walk-in (not on roster)…"));
-    h.press(keys::Enter);
-    h.frames(2);
-    h.type("X9");  // never shown to the next proctor
+    walkInHalfTyped(h);  // never shown to the next proctor
     leaveUntilWarned(h, f);
     f.now += 20s;
     h.frames(3);

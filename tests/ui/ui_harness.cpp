@@ -160,6 +160,13 @@ const accessibility::Node* UiHarness::findContaining(std::string_view text) cons
     return nullptr;
 }
 
+const accessibility::Node* UiHarness::findRole(accessibility::Role role, std::string_view label) const {
+    const accessibility::Node* found = nullptr;
+    for (const auto& n : tree().nodes())
+        if (n.role == role && n.label == label) found = &n;
+    return found;
+}
+
 bool UiHarness::tabTo(std::string_view label, int limit) {
     for (int i = 0; i < limit; ++i) {
         if (const auto* f = focused(); f && f->label.find(label) != std::string::npos) return true;

@@ -55,6 +55,9 @@ public:
     const accessibility::Node* find(std::string_view label) const { return tree().find(label); }
     // The first node whose label contains `text`, or null.
     const accessibility::Node* findContaining(std::string_view text) const;
+    // The last node of this role with exactly this label (a dialog's field
+    // or tick, not the board's row of the same name), or null.
+    const accessibility::Node* findRole(accessibility::Role role, std::string_view label) const;
     // Tabs until `label` is focused (at most `limit` presses); true when reached.
     bool tabTo(std::string_view label, int limit = 60);
     // The same, for a control whose label is exactly `label`.
