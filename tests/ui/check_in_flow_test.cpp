@@ -43,6 +43,20 @@ struct Fixture {
 };
 
 
+// Enter in a form with something missing: refused with `reason` and the
+// dialog left open; then `more` typed. What the field `label` holds then.
+std::string typedAfterRefusal(test::UiHarness& h, std::string_view reason, std::string_view more, std::string_view label) {
+    h.press(keys::Enter);
+    h.settleActions();
+    h.frames(2);
+    REQUIRE(h.findContaining(reason) != nullptr);
+    h.type(more);
+    h.frames(1);
+    const accessibility::Node* field = h.findRole(accessibility::Role::TextField, label);
+    REQUIRE(field != nullptr);
+    return field->value;
+}
+
 } // namespace
 
 TEST_CASE("typing a name and pressing Enter checks the right student in") {
@@ -545,15 +559,8 @@ TEST_CASE("a form refused for an empty field keeps taking keys: Enter, the reaso
     h.frames(2);
     REQUIRE(h.focused() != nullptr);
     REQUIRE(h.focused()->label == "Student ID");
-    h.press(keys::Enter);  // nothing typed: refused, the dialog stays open with the reason
-    h.settleActions();
-    h.frames(2);
-    REQUIRE(h.findContaining("Enter the walk-in's student ID.") != nullptr);
-    h.type("X12345");
-    h.frames(1);
-    const accessibility::Node* field = h.findRole(accessibility::Role::TextField, "Student ID");
-    REQUIRE(field != nullptr);
-    CHECK(field->value == "X12345");
+    // Nothing typed: refused, the dialog stays open with the reason.
+    CHECK(typedAfterRefusal(h, "Enter the walk-in's student ID.", "X12345", "Student ID") == "X12345");
 }
 
 TEST_CASE("Correct an entry… on a walk-in lists the check-in and says the walk-in stays on the record and what to do instead") {
@@ -600,15 +607,8 @@ TEST_CASE("a description typed before a refusal is kept: the next keys go on aft
     REQUIRE(h.focused() != nullptr);
     REQUIRE(h.focused()->label == "Description");
     h.type("Phone rang");
-    h.press(keys::Enter);  // no category chosen: refused
-    h.settleActions();
-    h.frames(2);
-    REQUIRE(h.findContaining("Choose what happened") != nullptr);
-    h.type(" in bag");
-    h.frames(1);
-    const accessibility::Node* description = h.findRole(accessibility::Role::TextField, "Description");
-    REQUIRE(description != nullptr);
-    CHECK(description->value == "Phone rang in bag");
+    // No category chosen: refused.
+    CHECK(typedAfterRefusal(h, "Choose what happened", " in bag", "Description") == "Phone rang in bag");
 }
 
 TEST_CASE("a late check-in's dialog fits a 1024x768 screen: the name, the late warning and the buttons in view at once") {
