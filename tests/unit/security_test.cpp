@@ -112,11 +112,12 @@ TEST_CASE("a proctor's name or ID with a control character or invalid UTF-8 is r
     Site site;
     site.loadRoster();
     service::SecurityService security(*site.store, site.clock());
-    for (auto [id, name] : std::vector<std::pair<std::string, std::string>>{
+    for (const auto& proctor : std::vector<std::pair<std::string, std::string>>{
              {"P7", "Bad\x1b[31mName"}, {"P7", "Bad\xc2\x9b" "31mName"}, {"P7", "Tab\tName"}, {"P7", "Bad\xffName"}, {"P\x1b" "7", "Ms. Rivera"},
              {"P 7", "Ms. Rivera"}}) {
+        const std::string& name = proctor.second;
         CAPTURE(name);
-        auto r = security.setProctor(id, name, "2468");
+        auto r = security.setProctor(proctor.first, name, "2468");
         CHECK_FALSE(r.saved);
         CHECK(r.message.find("control characters") != std::string::npos);
     }
