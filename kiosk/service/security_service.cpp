@@ -161,12 +161,20 @@ store::Status SecurityService::signOut(const std::string& studentId, bool timedO
 PinCheck SecurityService::checkProctorPin(const std::string& typedId, const std::string& pin, const std::string& purpose,
                                           const std::string& reason) {
     PinCheck r;
-    const std::string proctorId = domain::trimSpaces(typedId);
+    std::string proctorId = domain::trimSpaces(typedId);
     auto& db = m_store.db();
     auto tx = Transaction::begin(db);
     if (!tx) {
         r.message = tx.error().describe();
         return r;
+    }
+    // "p001" is P001: the ID as stored when exactly one proctor has it in
+    // any case (two that differ only in case keep their own spelling).
+    if (auto same = db.prepare("SELECT proctor_id FROM proctor WHERE proctor_id = ?1 COLLATE NOCASE LIMIT 2;")) {
+        same->bind(1, proctorId);
+        std::vector<std::string> ids;
+        while (same->step().value_or(false)) ids.push_back(same->getText(0));
+        if (ids.size() == 1) proctorId = ids.front();
     }
     domain::Timestamp now = m_clock();
     auto check = store::checkCredential(db, store::CredentialKind::ProctorPin, proctorId, pin, now);

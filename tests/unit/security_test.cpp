@@ -82,7 +82,7 @@ TEST_CASE("a student signs in with the right date of birth in any common format,
     CHECK(wrong.message == unknown.message);
 }
 
-TEST_CASE("an ID typed with spaces around it is the same student or proctor: the stored ID is the one signed in") {
+TEST_CASE("an ID typed with spaces around it is the same student or proctor and a proctor ID in another case too: the stored ID is the one signed in") {
     Site site;
     site.loadRoster();
     service::SecurityService security(*site.store, site.clock());
@@ -95,6 +95,15 @@ TEST_CASE("an ID typed with spaces around it is the same student or proctor: the
     REQUIRE(proctor.ok);
     CHECK(proctor.proctorId == "P7");
     CHECK(proctor.proctorName == "Ms. Rivera");
+    // In another case it is the same proctor; two that differ only in case keep their own.
+    auto lower = security.checkProctorPin("p7", "2468", "verify");
+    REQUIRE(lower.ok);
+    CHECK(lower.proctorId == "P7");
+    REQUIRE(security.setProctor("p8", "Mr. Lee", "1357").saved);
+    REQUIRE(security.setProctor("P8", "Ms. Cho", "8642").saved);
+    CHECK(security.checkProctorPin("p8", "1357", "verify").proctorName == "Mr. Lee");
+    CHECK(security.checkProctorPin("P8", "8642", "verify").proctorName == "Ms. Cho");
+    CHECK_FALSE(security.checkProctorPin("p8", "8642", "verify").ok);
 }
 
 TEST_CASE("with PINs as the second factor, the PIN signs in and the birth date does not") {
