@@ -4,8 +4,8 @@
 #include <imgui_internal.h>
 
 #include <algorithm>
-#include <utility>
 #include <cmath>
+#include <utility>
 
 namespace kiosk::ui {
 
@@ -145,9 +145,6 @@ void drawStatusShape(ImDrawList* list, ImVec2 centre, float r, ImU32 colour, Pre
         break;
     }
 }
-} // namespace
-
-namespace {
 
 std::string statusWords(const UiContext& ui, domain::Presence presence, bool late, bool walkIn) {
     std::string words = ui.tr("presence." + std::string(domain::presenceCode(presence)));
