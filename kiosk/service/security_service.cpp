@@ -69,14 +69,30 @@ namespace {
 std::string notRecorded(const edsync::sqlite::Error& e) {
     return "This could not be recorded in the audit log, so it was not done (" + e.describe() + ").";
 }
+
+// "s100001" is S100001 and "p001" is P001: an ID typed in another case is the
+// one stored when exactly one row has it in any case (two that differ only in
+// case keep their own spelling). `sql` selects the stored IDs equal to ?1
+// COLLATE NOCASE.
+std::string storedSpelling(edsync::sqlite::Database& db, const char* sql, std::string typed) {
+    if (auto same = db.prepare(sql)) {
+        same->bind(1, typed);
+        std::vector<std::string> ids;
+        while (ids.size() < 2 && same->step().value_or(false)) ids.push_back(same->getText(0));
+        if (ids.size() == 1) return ids.front();
+    }
+    return typed;
+}
 } // namespace
 
 SignIn SecurityService::signIn(const std::string& typedId, const std::string& secret) {
     SignIn r;
-    const std::string studentId = domain::trimSpaces(typedId);  // a space typed before or after is no other student
+    auto& db = m_store.db();
+    // A space typed before or after, or another case, is no other student.
+    const std::string studentId = storedSpelling(
+        db, "SELECT student_unique_id FROM student WHERE student_unique_id = ?1 COLLATE NOCASE LIMIT 2;", domain::trimSpaces(typedId));
     const std::string generic = "That student ID and " + std::string(secondFactor() == SecondFactor::Pin ? "PIN" : "date of birth") +
                                 " do not match. Check them, or ask the proctor.";
-    auto& db = m_store.db();
     auto tx = Transaction::begin(db);
     if (!tx) {
         r.message = tx.error().describe();
@@ -161,21 +177,14 @@ store::Status SecurityService::signOut(const std::string& studentId, bool timedO
 PinCheck SecurityService::checkProctorPin(const std::string& typedId, const std::string& pin, const std::string& purpose,
                                           const std::string& reason) {
     PinCheck r;
-    std::string proctorId = domain::trimSpaces(typedId);
     auto& db = m_store.db();
     auto tx = Transaction::begin(db);
     if (!tx) {
         r.message = tx.error().describe();
         return r;
     }
-    // "p001" is P001: the ID as stored when exactly one proctor has it in
-    // any case (two that differ only in case keep their own spelling).
-    if (auto same = db.prepare("SELECT proctor_id FROM proctor WHERE proctor_id = ?1 COLLATE NOCASE LIMIT 2;")) {
-        same->bind(1, proctorId);
-        std::vector<std::string> ids;
-        while (same->step().value_or(false)) ids.push_back(same->getText(0));
-        if (ids.size() == 1) proctorId = ids.front();
-    }
+    const std::string proctorId =
+        storedSpelling(db, "SELECT proctor_id FROM proctor WHERE proctor_id = ?1 COLLATE NOCASE LIMIT 2;", domain::trimSpaces(typedId));
     domain::Timestamp now = m_clock();
     auto check = store::checkCredential(db, store::CredentialKind::ProctorPin, proctorId, pin, now);
     if (!check) {

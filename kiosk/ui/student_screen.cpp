@@ -134,8 +134,17 @@ void StudentScreen::drawSignIn() {
     bool enter = m_ui.widgets.secretField(factor, m_secret, true, 16.0f, 16);
     bool pressed = m_ui.widgets.button(m_ui.tr("student.signIn"), Emphasis::Primary);
     if (!enter && !pressed) return;
-    // A date of birth is read in the screen's own date order (the label says which).
-    std::string secret = pin ? m_secret : m_ui.parseDate(m_secret).value_or(m_secret);
+    // A date of birth is read in the screen's own date order (the label says
+    // which); what is no date at all is said so, and is no failed try.
+    std::optional<std::string> date = pin ? std::nullopt : m_ui.parseDate(m_secret);
+    if (!pin && !date && !m_secret.empty()) {
+        m_ui.feedback = Feedback{false, m_ui.fmt("student.notADate", {{"format", m_ui.tr("date.format")},
+                                                                      {"example", m_ui.date("2010-07-31")}})};
+        m_secret.clear();
+        m_focus = factor;
+        return;
+    }
+    std::string secret = pin ? m_secret : date.value_or(m_secret);
     m_secret.clear();
     struct Answer {
         service::SignIn signIn;

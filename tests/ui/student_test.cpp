@@ -386,6 +386,31 @@ TEST_CASE("switching to the student station signs the proctor out: proctor scree
     CHECK(h.ui().feedback().text.find("proctor") != std::string::npos);
 }
 
+TEST_CASE("a student who types no date is told the format and loses no try; a lower-case ID and a one-digit day still sign in") {
+    test::DemoFixture f{40};
+    test::UiHarness h{f.store, f.clock()};
+    REQUIRE(h.tabTo("Student sign-in"));
+    h.press(keys::Enter);
+    h.frames(2);
+    h.type("s100001");
+    REQUIRE(h.tabTo("Date of birth (MM/DD/YYYY)"));
+    h.type("April 2");
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE_FALSE(h.ui().studentScreen().signedIn());
+    CHECK(h.ui().feedback().text == "That is not a date: type your date of birth as MM/DD/YYYY, for example 07/31/2010.");
+    REQUIRE(h.focused() != nullptr);
+    CHECK(h.focused()->label == "Date of birth (MM/DD/YYYY)");  // retyped at once, the ID kept
+    auto audit = store::recentAudit(f.store.db(), 1000).value();
+    CHECK(std::none_of(audit.begin(), audit.end(), [](const auto& e) { return e.action == "student.sign_in_failed"; }));
+    h.type("4/2/2009");
+    h.press(keys::Enter);
+    h.frames(2);
+    INFO(h.ui().feedback().text);
+    REQUIRE(h.ui().studentScreen().signedIn());
+    CHECK(h.findContaining("(S100001)") != nullptr);  // the ID as the roster spells it
+}
+
 TEST_CASE("the README's demo pair signs in on the demo data, typed in the screen's date format") {
     test::DemoFixture f{40};
     test::UiHarness h{f.store, f.clock()};

@@ -82,7 +82,7 @@ TEST_CASE("a student signs in with the right date of birth in any common format,
     CHECK(wrong.message == unknown.message);
 }
 
-TEST_CASE("an ID typed with spaces around it is the same student or proctor and a proctor ID in another case too: the stored ID is the one signed in") {
+TEST_CASE("an ID typed with spaces around it or in another case is the same student or proctor: the stored ID is the one signed in") {
     Site site;
     site.loadRoster();
     service::SecurityService security(*site.store, site.clock());
@@ -90,6 +90,9 @@ TEST_CASE("an ID typed with spaces around it is the same student or proctor and 
     REQUIRE(student.ok);
     CHECK(student.student->studentUniqueId == "S1");
     CHECK_FALSE(security.signIn("S 1", "04/02/2009").ok);  // inside an ID a space is a character
+    auto lowerStudent = security.signIn("s1", "04/02/2009");  // a student's ID typed in lower case
+    REQUIRE(lowerStudent.ok);
+    CHECK(lowerStudent.student->studentUniqueId == "S1");
     REQUIRE(security.setProctor("P7", "Ms. Rivera", "2468").saved);
     auto proctor = security.checkProctorPin("  P7 ", "2468", "verify");
     REQUIRE(proctor.ok);
