@@ -10,7 +10,7 @@
 namespace kiosk::domain {
 
 namespace {
-constexpr std::array<std::string_view, 5> kStatusCodes{"draft", "submitted", "approved", "sent_back", "rejected"};
+constexpr std::array<std::string_view, 6> kStatusCodes{"draft", "submitted", "approved", "sent_back", "rejected", "discarded"};
 
 bool editable(EntryStatus s) { return s == EntryStatus::Draft || s == EntryStatus::SentBack; }
 
@@ -80,6 +80,12 @@ std::optional<Refusal> submit(WorkEntry& entry, const TaskCatalogue& catalogue, 
     if (entry.place.empty()) return refuse("Enter where you did the task (site or employer).");
     if (entry.reflection.empty()) return refuse("Write a short reflection on what you did.");
     entry.status = EntryStatus::Submitted;
+    return std::nullopt;
+}
+
+std::optional<Refusal> discard(WorkEntry& entry) {
+    if (!editable(entry.status)) return refuse("This entry has been submitted and can no longer be deleted.");
+    entry.status = EntryStatus::Discarded;
     return std::nullopt;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // Work-readiness task logging: a student's entry goes draft -> submitted ->
-// approved / sent back / rejected. Only approved entries count toward the
+// approved / sent back / rejected; a draft or a sent-back entry may be deleted
+// (discarded) instead. Only approved entries count toward the
 // certificate. Rules only; storage lives in kiosk::store.
 #include "kiosk/domain/attendance.hpp"
 #include "kiosk/domain/time.hpp"
@@ -14,7 +15,7 @@
 
 namespace kiosk::domain {
 
-enum class EntryStatus { Draft, Submitted, Approved, SentBack, Rejected };
+enum class EntryStatus { Draft, Submitted, Approved, SentBack, Rejected, Discarded };
 std::string_view entryStatusCode(EntryStatus s);
 std::optional<EntryStatus> entryStatusFromCode(std::string_view code);
 
@@ -93,6 +94,9 @@ inline constexpr std::size_t kMaxPlaceBytes = 120;
 // Each returns a refusal, or nothing with `entry` updated.
 std::optional<Refusal> saveDraft(WorkEntry& entry, const EntryFields& fields, const TaskCatalogue& catalogue);
 std::optional<Refusal> submit(WorkEntry& entry, const TaskCatalogue& catalogue, Timestamp now);
+// The student deletes a draft (or a sent-back entry) they will not finish: it
+// leaves their list and nothing of it counts; it was never for the state.
+std::optional<Refusal> discard(WorkEntry& entry);
 std::optional<Refusal> approve(WorkEntry& entry, const std::string& reviewer, Timestamp now);
 std::optional<Refusal> sendBack(WorkEntry& entry, const std::string& reviewer, const std::string& comment, Timestamp now);
 std::optional<Refusal> reject(WorkEntry& entry, const std::string& reviewer, const std::string& reason, Timestamp now);

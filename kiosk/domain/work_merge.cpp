@@ -11,7 +11,7 @@ namespace kiosk::domain {
 
 namespace {
 
-constexpr std::array<std::string_view, 5> kWorkKindCodes{"draft_saved", "submitted", "approved", "sent_back", "rejected"};
+constexpr std::array<std::string_view, 6> kWorkKindCodes{"draft_saved", "submitted", "approved", "sent_back", "rejected", "discarded"};
 
 std::optional<Refusal> review(WorkEntry& entry, const WorkEvent& e) {
     std::optional<Refusal> r;
@@ -26,6 +26,7 @@ std::optional<Refusal> step(WorkEntry& entry, const WorkEvent& e, const TaskCata
     switch (e.kind) {
     case WorkEventKind::DraftSaved: return saveDraft(entry, e.fields, catalogue);
     case WorkEventKind::Submitted: return submit(entry, catalogue, e.at);
+    case WorkEventKind::Discarded: return discard(entry);
     case WorkEventKind::Approved:
     case WorkEventKind::SentBack:
     case WorkEventKind::Rejected: return review(entry, e);

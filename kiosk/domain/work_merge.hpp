@@ -32,8 +32,8 @@
 
 namespace kiosk::domain {
 
-enum class WorkEventKind { DraftSaved, Submitted, Approved, SentBack, Rejected };
-// The store's work_event.kind codes: "draft_saved", "submitted", "approved", "sent_back", "rejected".
+enum class WorkEventKind { DraftSaved, Submitted, Approved, SentBack, Rejected, Discarded };
+// The store's work_event.kind codes: "draft_saved", "submitted", "approved", "sent_back", "rejected", "discarded".
 std::string_view workEventKindCode(WorkEventKind k);
 std::optional<WorkEventKind> workEventKindFromCode(std::string_view code);
 

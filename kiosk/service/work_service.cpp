@@ -112,7 +112,7 @@ ActionResult WorkService::apply(const std::string& entryId, const std::string& e
     if (auto s = m_store.shareWorkFact(ev.eventId); !s) return ActionResult::failed(s.error().describe());
     // The entry and the day's record are folded from every machine's events for it.
     if (auto problem = rebuildWorkEntry(m_store, *catalogue, entry.entryId, *seq)) return ActionResult::refused(*problem);
-    if (kind == "approved" || kind == "sent_back" || kind == "rejected" || kind == "submitted")
+    if (kind == "approved" || kind == "sent_back" || kind == "rejected" || kind == "submitted" || kind == "discarded")
         if (auto s = store::appendAudit(m_store, now, actor, "work." + kind, json{{"entry", entry.entryId}}.dump()); !s)
             return ActionResult::failed(s.error().describe());
     if (auto s = tx->commit(); !s) return ActionResult::failed(s.error().describe());
@@ -131,6 +131,10 @@ ActionResult WorkService::submit(const std::string& studentId, const std::string
     domain::Timestamp now = m_clock();
     return apply(entryId, studentId, "student:" + studentId, "submitted", "{}",
                  [&](domain::WorkEntry& e) { return domain::submit(e, catalogue()->catalogue, now); }, false, {});
+}
+
+ActionResult WorkService::discard(const std::string& studentId, const std::string& entryId) {
+    return apply(entryId, studentId, "student:" + studentId, "discarded", "{}", [](domain::WorkEntry& e) { return domain::discard(e); }, false, {});
 }
 
 ActionResult WorkService::review(const std::string& entryId, Review decision, const std::string& proctorId, const std::string& pin,

@@ -39,6 +39,7 @@ public:
     // Creates the entry when entryId is empty; returns its id in eventId.
     ActionResult saveDraft(const std::string& studentId, const std::string& entryId, const domain::EntryFields& fields);
     ActionResult submit(const std::string& studentId, const std::string& entryId);
+    ActionResult discard(const std::string& studentId, const std::string& entryId);
     ActionResult review(const std::string& entryId, Review decision, const std::string& proctorId, const std::string& pin,
                         const std::string& comment);
 

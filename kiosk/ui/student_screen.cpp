@@ -5,6 +5,7 @@
 #include <imgui.h>
 #include <imgui_internal.h>
 
+#include <algorithm>
 #include <charconv>
 
 namespace kiosk::ui {
@@ -35,6 +36,7 @@ std::vector<const std::string*> StudentScreen::buffers() const {
 
 void StudentScreen::clearForm() {
     m_editing = false;
+    m_confirmDelete = false;
     m_entryId.clear();
     m_task = kNoTask;
     m_taskFocused = kNoTask;
@@ -218,8 +220,10 @@ void StudentScreen::drawHome() {
     }
     if (m_student->progress.certificateReady()) m_ui.widgets.textColoured(m_ui.tr("student.certificateReady"), m_ui.palette.success);
     m_ui.widgets.heading(m_ui.tr("student.entries"));
-    if (m_student->entries.empty()) m_ui.widgets.text(m_ui.tr("student.noEntries"));
+    if (std::all_of(m_student->entries.begin(), m_student->entries.end(), [](const auto& e) { return e.status == domain::EntryStatus::Discarded; }))
+        m_ui.widgets.text(m_ui.tr("student.noEntries"));
     for (const auto& e : m_student->entries) {
+        if (e.status == domain::EntryStatus::Discarded) continue;  // deleted by the student
         const auto* task = catalogue->catalogue.task(e.taskId);
         std::string label = (e.date.empty() ? m_ui.tr("student.noDate") : m_ui.date(e.date)) + " · " + (task ? task->titleIn(language) : m_ui.tr("student.noTask")) + " · " +
                             m_ui.fmt("student.minutes", {{"minutes", std::to_string(e.minutes)}});
@@ -228,6 +232,47 @@ void StudentScreen::drawHome() {
         bool editable = e.status == domain::EntryStatus::Draft || e.status == domain::EntryStatus::SentBack;
         if (m_ui.widgets.listItem(e.entryId, label, status, false) && editable) openEntry(&e);
     }
+}
+
+bool StudentScreen::drawDelete() {
+    if (m_entryId.empty()) return false;  // a new entry is left with Cancel
+    const std::string ask = m_ui.tr("student.deleteEntry");
+    if (!m_confirmDelete) {
+        m_ui.widgets.sameLineIfFits(ask);
+        if (m_ui.widgets.button(ask)) {
+            m_confirmDelete = true;
+            m_ui.widgets.focus(m_ui.tr("student.keepEntry"));  // a second Enter keeps it
+        }
+        return false;
+    }
+    m_ui.widgets.textColoured(m_ui.tr("student.deleteQuestion"), m_ui.palette.danger, accessibility::Role::Alert);
+    bool keep = m_ui.widgets.button(m_ui.tr("student.keepEntry"));
+    m_ui.widgets.sameLineIfFits(m_ui.tr("student.deleteConfirm"));
+    bool remove = m_ui.widgets.button(m_ui.tr("student.deleteConfirm"), Emphasis::Danger);
+    if (keep) {
+        m_confirmDelete = false;
+        m_ui.widgets.focus(ask);
+    }
+    if (!remove) return keep;
+    m_ui.act([&work = m_ui.services.work, id = m_student->id, entryId = m_entryId] {
+        std::pair<service::ActionResult, Loaded> a{work.discard(id, entryId), {}};
+        if (a.first.saved) a.second = load(work, id);
+        return a;
+    },
+             [this, id = m_student->id](std::pair<service::ActionResult, Loaded> a) {
+                 if (!m_student || m_student->id != id) return;  // not for the next person
+                 if (!a.first.saved) {
+                     m_confirmDelete = false;
+                     refuseForm(m_ui.said(a.first));
+                     return;
+                 }
+                 m_ui.dataChanged = true;
+                 adopt(id, std::move(a.second));
+                 m_ui.feedback = Feedback{true, m_ui.tr("student.entryDeleted")};
+                 clearForm();
+                 m_focus = m_ui.tr("student.logTask");
+             });
+    return true;
 }
 
 void StudentScreen::openEntry(const domain::WorkEntry* e) {
@@ -334,6 +379,7 @@ void StudentScreen::drawEntryForm() {
         clearForm();
         return;
     }
+    if (drawDelete()) return;
     if (!draft && !submit) return;
     std::string error;
     auto f = fields(error);

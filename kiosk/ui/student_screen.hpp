@@ -57,6 +57,8 @@ private:
     std::string dateLabel() const;
     std::string taskLabel(const domain::TaskCatalogue& catalogue, std::size_t i) const;
     void clearForm();
+    // The open entry's "Delete entry…" and its question; true once the form is done with.
+    bool drawDelete();
 
     UiContext& m_ui;
     StudentHooks m_hooks;
@@ -67,6 +69,7 @@ private:
     std::string m_idField, m_secret;
     // The entry being written.
     bool m_editing = false;
+    bool m_confirmDelete = false;  // "Delete this entry?" is asked beside the form's buttons
     std::string m_entryId;
     // No task is chosen for the student: one picked by default would be
     // submitted by whoever scrolls past the list.

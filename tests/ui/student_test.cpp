@@ -189,6 +189,51 @@ TEST_CASE("a student logs a task by keyboard and submits it, and it waits for re
     CHECK(treeMentions(lab.h.tree(), {"Waiting for review"}));  // the entry's state, read with it
 }
 
+TEST_CASE("a student deletes a draft from its form: asked first, Keep it focused, then gone from the list") {
+    Lab lab;
+    lab.signIn();
+    lab.openTaskForm();
+    // A new entry has nothing to delete: Cancel leaves it.
+    CHECK(lab.h.find("Delete entry…") == nullptr);
+    REQUIRE(lab.h.tabTo("Where (site or employer)"));
+    lab.h.type("Library");
+    REQUIRE(lab.h.tabTo("Save draft"));
+    lab.h.press(keys::Enter);
+    lab.h.settleActions();
+    lab.h.frames(2);
+    CHECK(lab.h.ui().feedback().text == "Saved as a draft: open it under Your entries to finish it.");
+    REQUIRE(lab.h.tabTo("11/23/2026 · "));  // the entry in the list
+    CHECK(lab.h.focused()->value == "Draft");
+    lab.h.press(keys::Enter);
+    lab.h.frames(2);
+    REQUIRE(lab.h.tabTo("Delete entry…"));
+    lab.h.press(keys::Enter);
+    lab.h.frames(2);
+    CHECK(lab.h.find("Delete this entry? It cannot be brought back.") != nullptr);
+    REQUIRE(lab.h.focused() != nullptr);
+    CHECK(lab.h.focused()->label == "Keep it");  // a reflexive second Enter deletes nothing
+    lab.h.press(keys::Enter);
+    lab.h.frames(2);
+    CHECK(lab.h.find("Delete this entry? It cannot be brought back.") == nullptr);
+    REQUIRE(lab.h.focused() != nullptr);
+    CHECK(lab.h.focused()->label == "Delete entry…");
+    lab.h.press(keys::Enter);
+    lab.h.frames(2);
+    REQUIRE(lab.h.tabTo("Delete it"));
+    lab.h.press(keys::Enter);
+    lab.h.settleActions();
+    lab.h.frames(2);
+    INFO(lab.h.ui().feedback().text);
+    CHECK(lab.h.ui().feedback().text == "Entry deleted.");
+    CHECK_FALSE(lab.h.ui().studentScreen().editing());
+    CHECK(lab.h.find("No entries yet.") != nullptr);
+    CHECK_FALSE(treeMentions(lab.h.tree(), {"Draft"}));
+    REQUIRE(lab.h.focused() != nullptr);
+    CHECK(lab.h.focused()->label == "Log a task");
+    auto actions = lab.auditActions();
+    CHECK(std::find(actions.begin(), actions.end(), "work.discarded") != actions.end());
+}
+
 TEST_CASE("a task submitted without its minutes: the reason beside the buttons, focus in Minutes, and the minutes typed go in") {
     Lab lab;
     lab.signIn();

@@ -156,6 +156,25 @@ TEST_CASE("a student on two lab machines: the day's record for the state holds e
     CHECK(m7.work.entries("S100001").value().size() == 2);
 }
 
+TEST_CASE("a draft deleted on one lab machine is deleted on the other, and an edit made there meanwhile does not bring it back") {
+    Machine m3, m7;
+    m3.clock.set(*domain::parseIso8601("2026-11-23T15:00:00Z"));
+    m7.clock.set(*domain::parseIso8601("2026-11-23T15:05:00Z"));
+    auto draft = m3.work.saveDraft("S100001", "", {"comm-customer", "2026-11-23", 50, "Riverbend Hardware", ""});
+    REQUIRE(draft.saved);
+    exchange(m3, m7);
+    REQUIRE(m7.work.entries("S100001").value().size() == 1);
+    REQUIRE(m7.work.discard("S100001", draft.eventId).saved);
+    m3.clock.set(*domain::parseIso8601("2026-11-23T15:10:00Z"));
+    REQUIRE(m3.work.saveDraft("S100001", draft.eventId, {"comm-customer", "2026-11-23", 55, "Riverbend Hardware", ""}).saved);
+    exchange(m3, m7);
+    for (Machine* m : {&m3, &m7}) {
+        auto entries = m->work.entries("S100001").value();
+        REQUIRE(entries.size() == 1);
+        CHECK(entries.front().status == domain::EntryStatus::Discarded);
+    }
+}
+
 TEST_CASE("facts applied twice or in any order give the same projections") {
     Machine x, y;
     x.clock.setMinute(-10);

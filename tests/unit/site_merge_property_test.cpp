@@ -326,9 +326,10 @@ WorkCase simulateWork(std::uint64_t seed) {
             e.entryId = target->entryId;
             e.studentId = target->studentId;
             if (roll < 45) e.kind = WorkEventKind::DraftSaved;
-            else if (roll < 65) e.kind = WorkEventKind::Submitted;
-            else if (roll < 85) e.kind = WorkEventKind::Approved;
-            else e.kind = rng.chance(50) ? WorkEventKind::SentBack : WorkEventKind::Rejected;
+            else if (roll < 62) e.kind = WorkEventKind::Submitted;
+            else if (roll < 80) e.kind = WorkEventKind::Approved;
+            else if (roll < 93) e.kind = rng.chance(50) ? WorkEventKind::SentBack : WorkEventKind::Rejected;
+            else e.kind = WorkEventKind::Discarded;  // the student deletes a draft while a proctor may be reviewing it
         }
         if (e.kind == WorkEventKind::DraftSaved) {
             e.fields.taskId = rng.chance(90) ? rng.pick(catalogue.tasks).id : "";
@@ -336,7 +337,7 @@ WorkCase simulateWork(std::uint64_t seed) {
             e.fields.minutes = rng.chance(90) ? 15 + rng.below(120) : 0;
             e.fields.place = rng.chance(90) ? "Library" : "";
             e.fields.reflection = rng.chance(90) ? "Did it, step " + std::to_string(step) : "";
-        } else if (e.kind != WorkEventKind::Submitted) {
+        } else if (e.kind != WorkEventKind::Submitted && e.kind != WorkEventKind::Discarded) {
             e.reviewer = rng.chance(95) ? (rng.chance(50) ? "P1" : "P2") : e.studentId;  // a student may not review their own
             if (e.kind != WorkEventKind::Approved) e.comment = "Add what you learnt.";
         }
@@ -354,6 +355,7 @@ WorkCase simulateWork(std::uint64_t seed) {
             case WorkEventKind::Approved: refusal = approve(probe, e.reviewer, e.at); break;
             case WorkEventKind::SentBack: refusal = sendBack(probe, e.reviewer, e.comment, e.at); break;
             case WorkEventKind::Rejected: refusal = reject(probe, e.reviewer, e.comment, e.at); break;
+            case WorkEventKind::Discarded: refusal = discard(probe); break;
             }
             if (refusal) continue;
         }

@@ -1,4 +1,5 @@
 #include "kiosk/service/work_service.hpp"
+#include "kiosk/store/audit_log.hpp"
 #include "kiosk/store/roster_import.hpp"
 #include "kiosk/store/store.hpp"
 #include "kiosk/store/work_repo.hpp"
@@ -6,6 +7,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include <nlohmann/json.hpp>
@@ -52,6 +54,31 @@ TEST_CASE("a draft may be incomplete, but submitting needs every field") {
     // Submitted entries cannot be edited any more.
     CHECK_FALSE(lab.work.saveDraft("S1", draft.eventId, {"comm-customer", "2026-11-22", 600, "x", "y"}).saved);
     CHECK_FALSE(lab.work.saveDraft("S1", "", {"no-such-task", "", 0, "", ""}).saved);
+}
+
+TEST_CASE("a student deletes a draft or a sent-back entry, never one submitted or approved, and a deleted one stays deleted") {
+    Lab lab;
+    auto draft = lab.work.saveDraft("S1", "", {"", "", 0, "Lib", ""});  // what a time-out kept: no task chosen
+    REQUIRE(draft.saved);
+    auto deleted = lab.work.discard("S1", draft.eventId);
+    INFO(deleted.message);
+    REQUIRE(deleted.saved);
+    auto entries = lab.work.entries("S1").value();
+    REQUIRE(entries.size() == 1);
+    CHECK(entries.front().status == domain::EntryStatus::Discarded);
+    CHECK_FALSE(lab.work.saveDraft("S1", draft.eventId, {"comm-customer", "2026-11-20", 30, "Lib", "x"}).saved);
+    CHECK_FALSE(lab.work.discard("S1", draft.eventId).saved);
+    CHECK_FALSE(lab.work.discard("S2", draft.eventId).saved);  // nobody else's to delete
+
+    auto submitted = lab.logged("comm-customer", 60);
+    auto refused = lab.work.discard("S1", submitted);
+    CHECK_FALSE(refused.saved);
+    CHECK(refused.message == "This entry has been submitted and can no longer be deleted.");
+    REQUIRE(lab.work.review(submitted, service::Review::SendBack, "P1", "2468", "Say which customer.").saved);
+    CHECK(lab.work.discard("S1", submitted).saved);  // sent back: the student may withdraw it instead
+    CHECK(lab.work.progress("S1").value().totalHours == 0.0);
+    auto audit = store::recentAudit(lab.store.db(), 100).value();
+    CHECK(std::count_if(audit.begin(), audit.end(), [](const auto& e) { return e.action == "work.discarded"; }) == 2);
 }
 
 TEST_CASE("a refusal with a value keeps its sentence translatable: the pattern and the value apart, the English filled in") {
