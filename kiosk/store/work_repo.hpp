@@ -34,7 +34,7 @@ struct WorkEventRecord {
     std::int64_t seq = 0;
     std::string entryId;
     std::string studentId;
-    std::string kind;  // draft_saved, submitted, approved, sent_back, rejected
+    std::string kind;  // draft_saved, submitted, approved, sent_back, rejected, discarded
     std::string actor;
     domain::Timestamp at{};
     std::string payloadJson;
