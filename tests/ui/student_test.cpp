@@ -431,7 +431,7 @@ TEST_CASE("switching to the student station signs the proctor out: proctor scree
     CHECK(h.ui().feedback().text.find("proctor") != std::string::npos);
 }
 
-TEST_CASE("a student who types no date is told the format and loses no try; a lower-case ID and a one-digit day still sign in") {
+TEST_CASE("a student who types no date is told the format and loses no try and a lower-case ID with a one-digit day still signs in") {
     test::DemoFixture f{40};
     test::UiHarness h{f.store, f.clock()};
     REQUIRE(h.tabTo("Student sign-in"));
