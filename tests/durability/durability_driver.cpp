@@ -4,7 +4,7 @@
 // It opens (or creates) the store in --data-dir, loads the demo roster once,
 // sets a proctor PIN, opens both demo sessions, then loops: check-ins, ID
 // checks, seats, breaks out/in, accommodations, irregularities, corrections,
-// no-shows, check-outs, and work-readiness entries (draft, submit, approve or
+// no-shows, check-outs, and work-readiness entries (draft, submit or delete, approve or
 // send back with the proctor's PIN). A wrong student's sittings are
 // withdrawn entry by entry every round, so the state's record must be
 // deleted (withdrawalFor). Records go to the Ed-Fi double through the
@@ -499,7 +499,8 @@ void Driver::workSubmit() {
     if (!list) die(list.error().describe());
     for (const auto& e : *list) {
         if (e.status != domain::EntryStatus::Draft && e.status != domain::EntryStatus::SentBack) continue;
-        auto r = m_work.submit(student, e.entryId);
+        // Now and then the student deletes it instead: a discard event to keep too.
+        auto r = chance(10) ? m_work.discard(student, e.entryId) : m_work.submit(student, e.entryId);
         if (r.saved) reportWork(e.entryId);
         return;
     }
