@@ -14,6 +14,10 @@ constexpr std::array<std::string_view, 6> kStatusCodes{"draft", "submitted", "ap
 
 bool editable(EntryStatus s) { return s == EntryStatus::Draft || s == EntryStatus::SentBack; }
 
+// A student who deleted an entry on one machine and saves it on another (its
+// form still open there) is told so, not that it was submitted.
+constexpr const char* kDeleted = "This entry was deleted, on this machine or another one of the site.";
+
 // Whole sentences per field, not "{what} is too long.": a language agrees
 // its adjective with the noun.
 struct TextRule {
@@ -50,6 +54,7 @@ const CatalogueArea* TaskCatalogue::area(std::string_view id) const {
 }
 
 std::optional<Refusal> saveDraft(WorkEntry& entry, const EntryFields& f, const TaskCatalogue& catalogue) {
+    if (entry.status == EntryStatus::Discarded) return refuse(kDeleted);
     if (!editable(entry.status)) return refuse("This entry has been submitted and can no longer be changed.");
     if (!f.taskId.empty() && !catalogue.task(f.taskId)) return refuse("Choose a task from the list.");
     if (f.minutes < 0 || f.minutes > catalogue.maxMinutesPerEntry)
@@ -67,6 +72,7 @@ std::optional<Refusal> saveDraft(WorkEntry& entry, const EntryFields& f, const T
 }
 
 std::optional<Refusal> submit(WorkEntry& entry, const TaskCatalogue& catalogue, Timestamp now) {
+    if (entry.status == EntryStatus::Discarded) return refuse(kDeleted);
     if (!editable(entry.status)) return refuse("This entry has already been submitted.");
     if (!catalogue.task(entry.taskId)) return refuse("Choose which task you did.");
     if (entry.minutes <= 0) return refuse("Enter how many minutes you worked.");
@@ -84,6 +90,7 @@ std::optional<Refusal> submit(WorkEntry& entry, const TaskCatalogue& catalogue, 
 }
 
 std::optional<Refusal> discard(WorkEntry& entry) {
+    if (entry.status == EntryStatus::Discarded) return refuse(kDeleted);
     if (!editable(entry.status)) return refuse("This entry has been submitted and can no longer be deleted.");
     entry.status = EntryStatus::Discarded;
     return std::nullopt;

@@ -66,7 +66,10 @@ TEST_CASE("a student deletes a draft or a sent-back entry, never one submitted o
     auto entries = lab.work.entries("S1").value();
     REQUIRE(entries.size() == 1);
     CHECK(entries.front().status == domain::EntryStatus::Discarded);
-    CHECK_FALSE(lab.work.saveDraft("S1", draft.eventId, {"comm-customer", "2026-11-20", 30, "Lib", "x"}).saved);
+    auto edited = lab.work.saveDraft("S1", draft.eventId, {"comm-customer", "2026-11-20", 30, "Lib", "x"});
+    CHECK_FALSE(edited.saved);
+    CHECK(edited.message == "This entry was deleted, on this machine or another one of the site.");
+    CHECK_FALSE(lab.work.submit("S1", draft.eventId).saved);
     CHECK_FALSE(lab.work.discard("S1", draft.eventId).saved);
     CHECK_FALSE(lab.work.discard("S2", draft.eventId).saved);  // nobody else's to delete
 
