@@ -91,6 +91,15 @@ bool treeMentions(const accessibility::Tree& tree, const std::vector<std::string
     return false;
 }
 
+// From the proctor sign-in page (the demo kiosk's first screen) to the student's, focus in Student ID.
+void toStudentSignIn(test::UiHarness& h) {
+    REQUIRE(h.tabTo("Student sign-in"));
+    h.press(keys::Enter);
+    h.frames(2);
+    REQUIRE(h.focused() != nullptr);
+    REQUIRE(h.focused()->label == "Student ID");
+}
+
 } // namespace
 
 TEST_CASE("a student signs in with ID and PIN, sees the banner and progress, and a wrong PIN is refused") {
@@ -434,9 +443,7 @@ TEST_CASE("switching to the student station signs the proctor out: proctor scree
 TEST_CASE("a student who types no date is told the format and loses no try and a lower-case ID with a one-digit day still signs in") {
     test::DemoFixture f{40};
     test::UiHarness h{f.store, f.clock()};
-    REQUIRE(h.tabTo("Student sign-in"));
-    h.press(keys::Enter);
-    h.frames(2);
+    toStudentSignIn(h);
     h.type("s100001");
     REQUIRE(h.tabTo("Date of birth (MM/DD/YYYY)"));
     h.type("April 2");
@@ -459,11 +466,7 @@ TEST_CASE("a student who types no date is told the format and loses no try and a
 TEST_CASE("the README's demo pair signs in on the demo data, typed in the screen's date format") {
     test::DemoFixture f{40};
     test::UiHarness h{f.store, f.clock()};
-    REQUIRE(h.tabTo("Student sign-in"));
-    h.press(keys::Enter);
-    h.frames(2);
-    REQUIRE(h.focused() != nullptr);
-    REQUIRE(h.focused()->label == "Student ID");
+    toStudentSignIn(h);
     h.type(std::string(store::kDemoStudentId));
     REQUIRE(h.tabTo("Date of birth (MM/DD/YYYY)"));
     h.type("04/02/2009");
