@@ -324,6 +324,12 @@ void StudentScreen::drawMinutesInHours() {
     if (r.ec != std::errc{} || r.ptr != m_minutes.data() + m_minutes.size() || minutes <= 0) return;
     std::string hours = m_ui.hours(minutes / 60.0);
     std::string line = m_ui.fmt(hours == "1" ? "student.minutesInHour" : "student.minutesInHours", {{"hours", hours}});
+    // What progress will count, when the catalogue's steps make it another figure (50 minutes: 0.75 hours).
+    if (auto catalogue = m_ui.services.work.catalogue()) {
+        const auto& c = catalogue->catalogue;
+        if (std::string counted = m_ui.hours(domain::roundedHours(minutes, c)); counted != hours)
+            line += m_ui.fmt("student.minutesCounted", {{"counted", counted}, {"step", std::to_string(c.roundingMinutes)}});
+    }
     m_ui.widgets.sameLineIfFitsWidth(ImGui::CalcTextSize(line.c_str()).x);
     ImGui::AlignTextToFramePadding();
     m_ui.widgets.text(line);

@@ -130,11 +130,18 @@ struct UiContext {
     // A calendar date (YYYY-MM-DD) as this language writes it; one format on every screen.
     std::string date(std::string_view iso) const { return domain::formatLocalDate(iso, tr("date.order")); }
     std::optional<std::string> parseDate(std::string_view typed) const { return domain::parseLocalDate(typed, tr("date.order")); }
-    // "2.5", "10" (Spanish "2,5"): hours as people say them, at most one decimal.
+    // "2.5", "0.75", "10" (Spanish "2,5"): hours as people say them, at most
+    // two decimals (a quarter hour is 0.75, not 0.8), no trailing zero.
     std::string hours(double h) const {
-        long tenths = std::lround(h * 10.0);
-        std::string out = std::to_string(tenths / 10);
-        if (tenths % 10 != 0) out += tr("number.decimal") + std::to_string(std::labs(tenths % 10));
+        long hundredths = std::lround(h * 100.0);
+        std::string out = std::to_string(hundredths / 100);
+        long part = std::labs(hundredths % 100);
+        if (part != 0) {
+            std::string digits = std::to_string(part);
+            if (digits.size() == 1) digits = "0" + digits;
+            if (digits.back() == '0') digits.pop_back();
+            out += tr("number.decimal") + digits;
+        }
         return out;
     }
 

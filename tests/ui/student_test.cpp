@@ -283,6 +283,16 @@ TEST_CASE("the minutes typed are shown in hours beside the field, as progress co
     lab.h.frames(1);
     CHECK(lab.h.find("= 1 hour") != nullptr);
     lab.h.press(keys::Backspace);
+    lab.h.press(keys::Backspace);
+    lab.h.type("45");
+    lab.h.frames(1);
+    CHECK(lab.h.find("= 0.75 hours") != nullptr);  // a quarter hour said as it is, not 0.8
+    lab.h.press(keys::Backspace);
+    lab.h.type("0");
+    lab.h.frames(1);
+    // The catalogue counts whole 15 minutes (rounded down): 40 minutes count 0.5 hours.
+    CHECK(lab.h.find("= 0.67 hours; 0.5 count (in steps of 15 minutes)") != nullptr);
+    lab.h.press(keys::Backspace);
     lab.h.type("x");
     lab.h.frames(1);
     CHECK(lab.h.findContaining("hour") == nullptr);  // not a number: no sum
