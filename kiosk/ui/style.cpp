@@ -85,7 +85,9 @@ Palette applyTheme(const accessibility::Theme& t, const accessibility::TextSetti
     col[ImGuiCol_TableBorderLight] = c("border");
     col[ImGuiCol_TableRowBg] = ImVec4(0, 0, 0, 0);
     col[ImGuiCol_TableRowBgAlt] = c("surfaceAlt", 0.5f);
-    col[ImGuiCol_TextSelectedBg] = c("selection");
+    // Selected text in a field is drawn in the text colour over this, so it is
+    // its own role where a theme has it (a list's selection has its own text colour).
+    col[ImGuiCol_TextSelectedBg] = t.colours.count("textSelection") ? c("textSelection") : c("selection");
     col[ImGuiCol_DragDropTarget] = c("focusRing");
     col[ImGuiCol_NavHighlight] = ImVec4(0, 0, 0, 0);  // the widget layer draws a thicker ring
     col[ImGuiCol_NavWindowingHighlight] = c("focusRing");

@@ -86,6 +86,10 @@ TEST_CASE("every theme file meets its contrast bar: text 4.5:1 (7:1 high contras
         for (const auto& p : requiredTextPairs()) CHECK(std::find(t.textPairs.begin(), t.textPairs.end(), p) != t.textPairs.end());
         for (const auto& p : requiredNonTextPairs())
             CHECK(std::find(t.nonTextPairs.begin(), t.nonTextPairs.end(), p) != t.nonTextPairs.end());
+        // A field's selected text keeps the text colour: its background is checked
+        // against it (tabbing into a filled field selects all of it).
+        CHECK(t.colours.count("textSelection") == 1);
+        CHECK(std::find(t.textPairs.begin(), t.textPairs.end(), RolePair{"text", "textSelection"}) != t.textPairs.end());
         for (const auto& pair : t.textPairs) {
             const auto& fg = pair.first;  // not a structured binding: INFO captures it in a lambda
             const auto& bg = pair.second;
