@@ -282,6 +282,7 @@ void StudentScreen::openEntry(const domain::WorkEntry* e) {
     if (e) {
         m_entryId = e->entryId;
         m_date = m_ui.date(e->date);
+        m_dateOrder = m_ui.tr("date.order");
         m_minutes = e->minutes > 0 ? std::to_string(e->minutes) : "";
         m_place = e->place;
         m_reflection = e->reflection;
@@ -291,6 +292,7 @@ void StudentScreen::openEntry(const domain::WorkEntry* e) {
         // Today, in the kiosk's own zone (its offset at this instant) and the screen's date format.
         const domain::Timestamp now = m_ui.options.clock();
         m_date = m_ui.date(domain::formatUtc(now + std::chrono::minutes{m_ui.options.offsetAt(now)}).substr(0, 10));
+        m_dateOrder = m_ui.tr("date.order");
     }
     m_focus = m_ui.tr("student.task");
 }
@@ -364,6 +366,12 @@ void StudentScreen::drawEntryForm() {
         }
     }
     m_taskFocused = focused;
+    // The language changed under the form (F8): the date is written again in
+    // the new order, so 12/05 stays the fifth of December and not the twelfth of May.
+    if (const std::string order = m_ui.tr("date.order"); order != m_dateOrder) {
+        if (auto iso = domain::parseLocalDate(m_date, m_dateOrder)) m_date = domain::formatLocalDate(*iso, order);
+        m_dateOrder = order;
+    }
     const std::string date = dateLabel();
     m_ui.widgets.text(date);
     m_ui.widgets.textField(date, m_date, {}, false, 10.0f, 10);

@@ -243,6 +243,26 @@ TEST_CASE("a student deletes a draft from its form: asked first, Keep it focused
     CHECK(std::find(actions.begin(), actions.end(), "work.discarded") != actions.end());
 }
 
+TEST_CASE("switching to Spanish with the task form open writes its date day first: the same day is saved") {
+    Lab lab;
+    lab.signIn();
+    lab.openTaskForm();
+    REQUIRE(lab.h.tabTo("Date (MM/DD/YYYY)"));
+    CHECK(lab.h.focused()->value == "11/23/2026");
+    lab.h.press(keys::F8);
+    lab.h.frames(3);
+    REQUIRE(lab.h.ui().language() == "es");
+    REQUIRE(lab.h.tabTo("Fecha (DD/MM/AAAA)"));
+    CHECK(lab.h.focused()->value == "23/11/2026");
+    REQUIRE(lab.h.tabTo("Guardar borrador"));
+    lab.h.press(keys::Enter);
+    lab.h.settleActions();
+    lab.h.frames(2);
+    auto entries = lab.h.work().entries("S100001").value();
+    REQUIRE(entries.size() == 1);
+    CHECK(entries.front().date == "2026-11-23");
+}
+
 TEST_CASE("a task submitted without its minutes: the reason beside the buttons, focus in Minutes, and the minutes typed go in") {
     Lab lab;
     lab.signIn();
