@@ -31,6 +31,13 @@ std::string formatLocalDate(std::string_view iso, std::string_view order) {
     return out;
 }
 
+void reorderLocalDate(std::string& text, std::string& writtenIn, std::string_view order) {
+    if (writtenIn == order) return;
+    if (!writtenIn.empty())
+        if (auto iso = parseLocalDate(text, writtenIn)) text = formatLocalDate(*iso, order);
+    writtenIn = std::string(order);
+}
+
 std::optional<std::string> parseLocalDate(std::string_view typed, std::string_view order) {
     while (!typed.empty() && typed.front() == ' ') typed.remove_prefix(1);
     while (!typed.empty() && typed.back() == ' ') typed.remove_suffix(1);

@@ -14,5 +14,10 @@ std::string formatLocalDate(std::string_view iso, std::string_view order);
 // What a person typed, in that order (separators / - . or none, 8 digits),
 // or YYYY-MM-DD; nullopt when it is no real date.
 std::optional<std::string> parseLocalDate(std::string_view typed, std::string_view order);
+// A date field whose language changed under it (F8): `text`, written in
+// `writtenIn`, is written again in `order` when it is a whole date (12/05
+// stays the fifth of December), and `writtenIn` becomes `order`. An empty
+// `writtenIn` (nothing known yet) only takes `order`.
+void reorderLocalDate(std::string& text, std::string& writtenIn, std::string_view order);
 
 } // namespace kiosk::domain

@@ -48,6 +48,7 @@ void Dialogs::open(DialogKind kind, std::string titleKey, std::string firstFocus
     m_reason.clear();
     m_lateReason.clear();
     m_birthDate.clear();
+    m_birthDateOrder.clear();
     m_birthDateCheck.reset();
     m_methodBeforeMismatch.reset();
     m_leftOut.clear();
@@ -298,6 +299,7 @@ void Dialogs::birthDateAid() {
     const std::string label = m_ui.tr("checkin.dobCheck");
     const std::string field = m_ui.fmt("checkin.dobLabel", {{"format", format}});
     m_ui.widgets.text(field);
+    domain::reorderLocalDate(m_birthDate, m_birthDateOrder, m_ui.tr("date.order"));  // the language may have changed (F8)
     bool enter = m_ui.widgets.textField(field, m_birthDate, {}, true, 9.0f, 12);
     if (enter) {
         m_enterTaken = true;

@@ -107,6 +107,7 @@ private:
     std::string m_verifiedBy, m_seat, m_lateReason, m_description, m_time, m_reason;
     domain::Timestamp m_openedAt{};  // when the irregularity form opened: the time first shown
     std::string m_birthDate;       // what the student says, checked and then forgotten
+    std::string m_birthDateOrder;  // the date order it is typed in (the language's, "mdy" or "dmy")
     std::string m_pin;             // the sign-off's signature, sent once and forgotten
     std::optional<service::SecurityService::BirthDateCheck> m_birthDateCheck;
     std::optional<domain::IdMethod> m_methodBeforeMismatch;  // chosen before a date of birth that did not match

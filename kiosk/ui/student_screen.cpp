@@ -366,12 +366,7 @@ void StudentScreen::drawEntryForm() {
         }
     }
     m_taskFocused = focused;
-    // The language changed under the form (F8): the date is written again in
-    // the new order, so 12/05 stays the fifth of December and not the twelfth of May.
-    if (const std::string order = m_ui.tr("date.order"); order != m_dateOrder) {
-        if (auto iso = domain::parseLocalDate(m_date, m_dateOrder)) m_date = domain::formatLocalDate(*iso, order);
-        m_dateOrder = order;
-    }
+    domain::reorderLocalDate(m_date, m_dateOrder, m_ui.tr("date.order"));  // the language may have changed (F8)
     const std::string date = dateLabel();
     m_ui.widgets.text(date);
     m_ui.widgets.textField(date, m_date, {}, false, 10.0f, 10);

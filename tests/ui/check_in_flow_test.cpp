@@ -500,6 +500,15 @@ TEST_CASE("the check-in dialog checks the date of birth a student gives against 
 
     for (int i = 0; i < 10; ++i) h.press(keys::Backspace);
     h.type("04/02/2009");
+    // The language changed before the check (F8 and back): the date typed stays April 2.
+    h.press(keys::F8);
+    h.frames(2);
+    REQUIRE(h.focused() != nullptr);
+    CHECK(h.focused()->value == "02/04/2009");
+    h.press(keys::F8);
+    h.frames(2);
+    REQUIRE(h.focused() != nullptr);
+    CHECK(h.focused()->value == "04/02/2009");
     h.press(keys::Enter);
     h.frames(2);
     CHECK(h.findContaining("Matches the date of birth on the roster") != nullptr);

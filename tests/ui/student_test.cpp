@@ -597,6 +597,23 @@ TEST_CASE("dates are shown and read in the language's order, and only real dates
     CHECK_FALSE(parseLocalDate("1/2/09", "mdy").has_value());
     CHECK_FALSE(parseLocalDate("2009-02-30", "mdy").has_value());
     CHECK_FALSE(parseLocalDate("", "mdy").has_value());
+
+    // A field's date when the language changes under it: a whole date is
+    // written again in the new order; what is half typed is left as it is.
+    std::string text = "12/05/2026", order = "mdy";
+    domain::reorderLocalDate(text, order, "dmy");
+    CHECK(text == "05/12/2026");
+    CHECK(order == "dmy");
+    domain::reorderLocalDate(text, order, "dmy");
+    CHECK(text == "05/12/2026");  // the same order: nothing moves
+    std::string half = "12/05", halfOrder = "mdy";
+    domain::reorderLocalDate(half, halfOrder, "dmy");
+    CHECK(half == "12/05");
+    CHECK(halfOrder == "dmy");
+    std::string fresh = "04/02/2009", unknown;
+    domain::reorderLocalDate(fresh, unknown, "mdy");  // nothing known of how it was typed: taken as it is
+    CHECK(fresh == "04/02/2009");
+    CHECK(unknown == "mdy");
 }
 
 TEST_CASE("a proctor with the state's staff ID on file reviews without the warning") {
