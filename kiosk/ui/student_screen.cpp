@@ -253,7 +253,7 @@ bool StudentScreen::drawDelete() {
         m_confirmDelete = false;
         m_ui.widgets.focus(ask);
     }
-    if (!remove) return keep;
+    if (!remove) return false;
     m_ui.act([&work = m_ui.services.work, id = m_student->id, entryId = m_entryId] {
         std::pair<service::ActionResult, Loaded> a{work.discard(id, entryId), {}};
         if (a.first.saved) a.second = load(work, id);
