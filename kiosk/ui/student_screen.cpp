@@ -37,6 +37,7 @@ std::vector<const std::string*> StudentScreen::buffers() const {
 void StudentScreen::clearForm() {
     m_editing = false;
     m_confirmDelete = false;
+    m_dateOrder.clear();  // the next form is written in the language of the day it opens
     m_entryId.clear();
     m_task = kNoTask;
     m_taskFocused = kNoTask;
@@ -282,7 +283,6 @@ void StudentScreen::openEntry(const domain::WorkEntry* e) {
     if (e) {
         m_entryId = e->entryId;
         m_date = m_ui.date(e->date);
-        m_dateOrder = m_ui.tr("date.order");
         m_minutes = e->minutes > 0 ? std::to_string(e->minutes) : "";
         m_place = e->place;
         m_reflection = e->reflection;
@@ -292,7 +292,6 @@ void StudentScreen::openEntry(const domain::WorkEntry* e) {
         // Today, in the kiosk's own zone (its offset at this instant) and the screen's date format.
         const domain::Timestamp now = m_ui.options.clock();
         m_date = m_ui.date(domain::formatUtc(now + std::chrono::minutes{m_ui.options.offsetAt(now)}).substr(0, 10));
-        m_dateOrder = m_ui.tr("date.order");
     }
     m_focus = m_ui.tr("student.task");
 }

@@ -77,7 +77,7 @@ private:
     std::size_t m_task = kNoTask;
     std::size_t m_taskFocused = kNoTask;  // the task focused last frame: moving within the list chooses
     std::string m_date, m_minutes, m_place, m_reflection;
-    std::string m_dateOrder;  // the order m_date is written in ("mdy", "dmy"): the language's when it was filled
+    std::string m_dateOrder;  // the order m_date is written in ("mdy", "dmy"); empty until the form is first drawn
     std::string m_formError;  // why the form was refused, said again beside its buttons
 };
 
