@@ -446,11 +446,11 @@ void CheckInScreen::drawHeader() {
     const auto& info = m_snapshot.info;
     auto lateAt = info.scheduledStart + domain::Minutes{info.lateAfterMinutes};
     auto noShowAt = info.scheduledStart + domain::Minutes{info.noShowAfterMinutes};
-    m_ui.widgets.heading(info.title + " · " + info.room);
-    m_ui.widgets.text(m_ui.fmt("checkin.times", {{"start", m_ui.clock(info.scheduledStart)},
-                                                 {"late", m_ui.clock(lateAt)},
-                                                 {"noShow", m_ui.clock(noShowAt)},
-                                                 {"proctor", m_ui.proctor}}));
+    // The times beside the title where they fit: a line more for the board.
+    m_ui.widgets.headingWithAside(info.title + " · " + info.room, m_ui.fmt("checkin.times", {{"start", m_ui.clock(info.scheduledStart)},
+                                                                                             {"late", m_ui.clock(lateAt)},
+                                                                                             {"noShow", m_ui.clock(noShowAt)},
+                                                                                             {"proctor", m_ui.proctor}}));
     // The counts are on the board's filter chips.
     const auto& c = m_snapshot.counts;
     if (info.signedOffAt) {
@@ -686,8 +686,9 @@ void CheckInScreen::drawBoard(float height) {
     ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_Sortable | ImGuiTableFlags_SizingFixedFit |
                             ImGuiTableFlags_NoSavedSettings;
     if (height > 0.0f) flags |= ImGuiTableFlags_ScrollY;
-    // The room view's rows are the 24 px target alone, no padding around it.
-    const float cellPaddingY = m_roomView ? 0.0f : ImGui::GetStyle().CellPadding.y;
+    // A row's air is its own height (below), not cell padding: padding would
+    // add to every row's pitch and cost the board a row at 1024×768.
+    const float cellPaddingY = 0.0f;
     ImGui::PushStyleVar(ImGuiStyleVar_CellPadding, ImVec2(ImGui::GetStyle().CellPadding.x, cellPaddingY));
     bool shown = ImGui::BeginTable("board", static_cast<int>(columns.size()), flags, ImVec2(0.0f, height));
     ImGui::PopStyleVar();

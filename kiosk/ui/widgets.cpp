@@ -587,6 +587,17 @@ void Widgets::heading(const std::string& text) {
     record(Role::Heading, text, {}, false);
 }
 
+void Widgets::headingWithAside(const std::string& headingText, const std::string& aside) {
+    heading(headingText);
+    const float gap = 1.5f * m_em;
+    const float limit = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
+    if (ImGui::GetItemRectMax().x + gap + ImGui::CalcTextSize(aside.c_str()).x <= limit) {
+        ImGui::SameLine(0.0f, gap);
+        if (const ImFont* title = titleFont()) ImGui::SetCursorPosY(ImGui::GetCursorPosY() + title->Ascent - ImGui::GetFont()->Ascent);
+    }
+    text(aside);
+}
+
 void Widgets::dialogTitle(const std::string& text) {
     titleText(text);
     record(Role::Dialog, text, {}, false);

@@ -57,6 +57,9 @@ public:
     bool tableRow(const std::string& id, const std::string& label, const std::string& value, bool selected, float height,
                   bool tabStop = true);
     void heading(const std::string& text);
+    // A heading with a line of text beside it, on its baseline, when both fit
+    // on one line; under it otherwise.
+    void headingWithAside(const std::string& heading, const std::string& aside);
     void dialogTitle(const std::string& text);
     void text(const std::string& text, accessibility::Role role = accessibility::Role::StaticText);
     void textColoured(const std::string& text, ImVec4 colour, accessibility::Role role = accessibility::Role::Status);

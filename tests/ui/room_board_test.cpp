@@ -130,11 +130,32 @@ TEST_CASE("the room board: one line a student at 100 % on 1280×800, rows at lea
     h.frames(2);
     int shown = rowsInView(h);
     MESSAGE("rows in view at 100 %: " << shown);
-    CHECK(shown >= 8);  // the two-line list it replaced showed 6
+    CHECK(shown >= 10);  // the two-line list it replaced showed 6; 8 with padded rows and the times on a line of their own
     // Every row in view is a whole line of the table, at least 24 px tall (WCAG 2.5.8), and rows touch without overlapping.
     auto all = rows(h);
     for (const auto* r : all) CHECK(r->rect.h >= 24.0f - 0.01f);
     for (std::size_t i = 1; i < all.size(); ++i) CHECK(all[i]->rect.y >= all[i - 1]->rect.y + all[i - 1]->rect.h - 0.5f);
+}
+
+TEST_CASE("the room board on 1024×768 at 100 %: six whole rows beside the record, the session's times beside its title") {
+    test::DemoFixture f(30);
+    test::UiHarness h(f.store, f.clock(), 1024, 768);
+    h.openFirstSession();
+    h.frames(2);
+    int shown = rowsInView(h);
+    MESSAGE("rows in view at 100 % on 1024×768: " << shown);
+    CHECK(shown >= 6);  // five before the rows lost their cell padding and the times joined the title's line
+    const accessibility::Node* title = nullptr;
+    for (const auto& n : h.tree().nodes())
+        if (n.role == accessibility::Role::Heading && n.label.find("Room") != std::string::npos) title = &n;
+    const auto* times = h.findContaining("late after");
+    REQUIRE(title != nullptr);
+    REQUIRE(times != nullptr);
+    // On the title's line, after it, and (drawn on its baseline) within its height.
+    CHECK(times->rect.x >= title->rect.x + title->rect.w);
+    CHECK(times->rect.y >= title->rect.y);
+    CHECK(times->rect.y + times->rect.h <= title->rect.y + title->rect.h + 0.5f);
+    for (const auto* r : rows(h)) CHECK(r->rect.h >= 24.0f - 0.01f);
 }
 
 TEST_CASE("the whole room (F10): thirty rows at once at 100 % on 1280×800, Enter opens the student typed beside the board, Escape goes back") {
