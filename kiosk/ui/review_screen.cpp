@@ -140,6 +140,9 @@ bool SyncScreen::draw() {
     if (m_ui.widgets.button(m_ui.tr("review.back"))) return false;
     const service::SyncSummary& s = m_ui.sync;  // what the banner says too
     m_ui.widgets.text(syncLine(m_ui, s), accessibility::Role::Status);
+    // What it takes to reach the state, where the kiosk cannot on its own.
+    if (s.connection == service::SyncSummary::Connection::NotEnrolled) m_ui.widgets.wrappedText(m_ui.tr("sync.notEnrolledHelp"));
+    else if (s.connection == service::SyncSummary::Connection::CredentialsRefused) m_ui.widgets.wrappedText(m_ui.tr("sync.credentialsHelp"));
     if (s.clockOffsetSeconds)
         m_ui.widgets.textColoured(m_ui.fmt("sync.clock", {{"seconds", std::to_string(*s.clockOffsetSeconds)}}),
                                   s.clockWarning ? m_ui.palette.warning : m_ui.palette.text, s.clockWarning ? accessibility::Role::Alert : accessibility::Role::Status);

@@ -117,6 +117,8 @@ TEST_CASE("the top bar shows the real outbox count as soon as a check-in is save
     h.frames(2);
     REQUIRE(h.ui().windowTitle().rfind("State sync", 0) == 0);
     CHECK(h.find(said) != nullptr);
+    // ... says how a kiosk that is not enrolled comes to reach the state ...
+    CHECK(h.findContaining("until a site technician enrols it with the state: testsite-kioskctl enrol") != nullptr);
     // ... and lists what waits, by student, with when it was saved.
     CHECK(h.findContaining("Still to go, oldest first: 1 of 1") != nullptr);
     const auto* waiting = h.findContaining("(S100002)");
