@@ -488,9 +488,14 @@ void CheckInScreen::drawSearchPane(float width, float height) {
         m_ui.widgets.text(matchLine(), accessibility::Role::Status);
     else if (m_results.empty())
         m_ui.widgets.text(m_ui.fmt("board.noneWithFilter", {{"filter", boardFilterName(m_ui, m_filter)}}), accessibility::Role::Status);
-    else
-        m_ui.widgets.text(m_ui.fmt("board.hint", {{"column", m_ui.tr(boardSortColumnKey(m_sort))},
-                                                  {"order", m_ui.tr(m_sortDescending ? "board.sortDescending" : "board.sortAscending")}}));
+    else {
+        // Where the whole hint would take two lines, the keys alone: the
+        // header's arrow shows the order, and the board keeps a row.
+        std::string hint = m_ui.fmt("board.hint", {{"column", m_ui.tr(boardSortColumnKey(m_sort))},
+                                                   {"order", m_ui.tr(m_sortDescending ? "board.sortDescending" : "board.sortAscending")}});
+        if (ImGui::CalcTextSize(hint.c_str()).x > ImGui::GetContentRegionAvail().x) hint = m_ui.tr("board.hintKeys");
+        m_ui.widgets.text(hint);
+    }
     drawBoard(height > 0.0f ? std::max(1.0f, ImGui::GetContentRegionAvail().y) : 0.0f);
     m_ui.widgets.endRegion();
 }
