@@ -47,9 +47,9 @@ ActionResult AttendanceService::record(const std::string& sessionId, const std::
     auto session = store::findSession(db, sessionId);
     if (!session) return ActionResult::failed(session.error().describe());
     if (!*session) return ActionResult::refused("That session is not on this kiosk.");
-    const domain::SessionInfo& info = **session;
+    domain::SessionInfo& info = **session;
     if (info.signedOffAt) return ActionResult::refused("This session has been signed off; nothing more can be recorded in it.");
-    if (!info.openedAt) return ActionResult::refused("Open the session before recording anything in it.");
+    if (auto problem = openWithFirstRecord(info, draft.proctor, m_clock())) return ActionResult::refused(*problem);
     if (before)
         if (auto problem = before()) return ActionResult::refused(*problem);
 
@@ -97,19 +97,35 @@ ActionResult AttendanceService::sessionEvent(const std::string& sessionId, const
     auto session = store::findSession(db, sessionId);
     if (!session) return ActionResult::failed(session.error().describe());
     if (!*session) return ActionResult::refused("That session is not on this kiosk.");
-    auto seq = m_store.nextSeq();
-    if (!seq) return ActionResult::failed(seq.error().describe());
     domain::Timestamp now = m_clock();
-    std::string id = store::uuidV7(now);
-    store::EventContext ctx{m_store.kioskId(), m_store.siteId(), sessionId, std::nullopt, store::localUtcOffsetMinutes(now)};
     // The step checks what it must and writes its own rows, all in this transaction.
     if (auto problem = step(**session, now)) return ActionResult::refused(*problem);
-    if (auto s = noteClockStep(m_store, now); !s) return ActionResult::failed(s.error().describe());
-    if (auto s = store::appendSessionEvent(db, ctx, kind, *seq, id, now, proctor, m_store.nextHlc(now.time_since_epoch().count())); !s)
-        return ActionResult::failed(s.error().describe());
-    if (auto s = m_store.shareAttendanceFact(id); !s) return ActionResult::failed(s.error().describe());
+    auto id = appendSessionEvent(sessionId, proctor, kind, now);
+    if (!id) return ActionResult::failed(id.error());
     if (auto s = tx->commit(); !s) return ActionResult::failed(s.error().describe());
-    return ActionResult::ok(id);
+    return ActionResult::ok(*id);
+}
+
+edsync::Result<std::string, std::string> AttendanceService::appendSessionEvent(const std::string& sessionId, const std::string& proctor,
+                                                                              std::string_view kind, domain::Timestamp now) {
+    auto seq = m_store.nextSeq();
+    if (!seq) return edsync::fail(seq.error().describe());
+    std::string id = store::uuidV7(now);
+    store::EventContext ctx{m_store.kioskId(), m_store.siteId(), sessionId, std::nullopt, store::localUtcOffsetMinutes(now)};
+    if (auto s = noteClockStep(m_store, now); !s) return edsync::fail(s.error().describe());
+    if (auto s = store::appendSessionEvent(m_store.db(), ctx, kind, *seq, id, now, proctor, m_store.nextHlc(now.time_since_epoch().count())); !s)
+        return edsync::fail(s.error().describe());
+    if (auto s = m_store.shareAttendanceFact(id); !s) return edsync::fail(s.error().describe());
+    return id;
+}
+
+std::optional<std::string> AttendanceService::openWithFirstRecord(domain::SessionInfo& info, const std::string& proctor, domain::Timestamp now) {
+    if (info.openedAt) return std::nullopt;
+    if (proctor.empty()) return "Enter the proctor's name to open the session.";
+    if (auto s = store::markSessionOpened(m_store.db(), info.sessionId, now, proctor); !s) return s.error().describe();
+    if (auto id = appendSessionEvent(info.sessionId, proctor, store::kSessionOpened, now); !id) return id.error();
+    info.openedAt = now;
+    return std::nullopt;
 }
 
 ActionResult AttendanceService::openSession(const std::string& sessionId, const std::string& proctor) {
@@ -279,10 +295,10 @@ BulkResult AttendanceService::bulk(const std::string& sessionId, const std::stri
     auto session = store::findSession(db, sessionId);
     if (!session) return {0, session.error().describe()};
     if (!*session) return {0, "That session is not on this kiosk."};
-    const domain::SessionInfo& info = **session;
+    domain::SessionInfo& info = **session;
     if (info.signedOffAt) return {0, "This session has been signed off; nothing more can be recorded in it."};
-    if (!info.openedAt) return {0, "Open the session before recording anything in it."};
     domain::Timestamp now = m_clock();
+    if (auto problem = openWithFirstRecord(info, proctor, now)) return {0, *problem};
     if (kind == EventKind::NoShow && !domain::noShowAllowed(now, info.rules())) {
         auto cutoff = info.scheduledStart + domain::Minutes{info.noShowAfterMinutes};
         return {0, "No-shows can be marked from " + domain::formatClock(cutoff, store::localUtcOffsetMinutes(cutoff)) + ", the cut-off."};

@@ -80,6 +80,12 @@ private:
     using SessionStep = std::function<std::optional<std::string>(const domain::SessionInfo&, domain::Timestamp)>;
     // A session-level event (opened, signed off): one transaction, `step` checks and writes its rows.
     ActionResult sessionEvent(const std::string& sessionId, const std::string& proctor, std::string_view kind, const SessionStep& step);
+    // The session-level event's rows (seq, log, site share) inside the caller's transaction: its id.
+    edsync::Result<std::string, std::string> appendSessionEvent(const std::string& sessionId, const std::string& proctor, std::string_view kind,
+                                                               domain::Timestamp now);
+    // A session opens with its first record, in that record's transaction and
+    // by its proctor: a proctor who only looks at a session opens nothing.
+    std::optional<std::string> openWithFirstRecord(domain::SessionInfo& info, const std::string& proctor, domain::Timestamp now);
     ActionResult record(const std::string& sessionId, const std::string& studentId, domain::AttendanceEvent draft,
                         const Prepare& before = {});
     // After the event row is written: shares it with the site and rebuilds the projections.

@@ -80,7 +80,7 @@ void SessionPickerScreen::drawProctorSignIn() {
 }
 
 PickerAction SessionPickerScreen::draw() {
-    PickerAction action = std::exchange(m_opened, {});  // a session whose opening was saved
+    PickerAction action;
     if (m_focusFirst && !m_ui.proctorId.empty()) {
         // Signed in: back to the session just left, never to nowhere.
         m_focusFirstSession = true;
@@ -129,16 +129,10 @@ PickerAction SessionPickerScreen::draw() {
             if (m_ui.proctorId.empty()) {
                 m_ui.feedback = Feedback{false, m_ui.tr("picker.needProctor")};
                 m_focusFirst = true;
-            } else if (s.info.signedOffAt) {
-                action = {PickerAction::Kind::OpenSession, s.info.sessionId};  // viewing is allowed; changes are refused
             } else {
-                m_ui.act([&attendance = m_ui.services.attendance, id = s.info.sessionId, proctor = m_ui.proctor] {
-                    return attendance.openSession(id, proctor);
-                },
-                         [this, id = s.info.sessionId](const service::ActionResult& r) {
-                             if (r.saved) m_opened = {PickerAction::Kind::OpenSession, id};
-                             else m_ui.feedback = Feedback{false, m_ui.said(r)};
-                         });
+                // Looking opens nothing: the session opens with its first record
+                // (a signed-off one can be viewed, never changed).
+                action = {PickerAction::Kind::OpenSession, s.info.sessionId};
             }
         }
     }

@@ -40,7 +40,6 @@ private:
     std::string m_proctorIdField;
     std::string m_pin;  // cleared as soon as it has been checked
     bool m_focusFirst = true;
-    PickerAction m_opened;  // the session the action queue opened, handed over at the next draw
     bool m_focusFirstSession = false;
     std::string m_focusSessionId;
     int m_awaitingReview = 0;

@@ -184,16 +184,37 @@ void refused(Kiosk& k, const std::function<ActionResult()>& action, const std::s
 
 // --- opening ----------------------------------------------------------------
 
-TEST_CASE("nothing is recorded in a session that has not been opened") {
+TEST_CASE("a session opens with its first record, in that record's transaction, by its proctor; a refused first record opens nothing") {
     Kiosk k;
-    refused(k, [&] { return k.checkIn("S100001"); }, "Open the session");
-    refused(k, [&] { return k.svc.addWalkIn(kMathSession, {"S900", "Kwame", "", "Okafor", ""}, kProctor); }, "Open the session");
-    k.clock.setMinute(45);
+    refused(k, [&] { return k.checkIn("S999999"); }, "not on this session's roster");
+    refused(k, [&] { return k.svc.addWalkIn(kMathSession, {"S100001", "Zoë", "", "Ñúñez", ""}, kProctor); }, "already on this session's roster");
+    // Before the cut-off: refused, and the session is not opened either.
     const auto before = k.everything();
-    auto bulk = k.svc.markNoShowsAtCutoff(kMathSession, kProctor);
-    CHECK(bulk.saved == 0);
-    CHECK(bulk.message.find("Open the session") != std::string::npos);
+    auto early = k.svc.markNoShowsAtCutoff(kMathSession, kProctor);
+    CHECK(early.saved == 0);
+    CHECK_FALSE(early.message.empty());
     CHECK(k.everything() == before);
+    CHECK_FALSE(k.session().openedAt.has_value());
+
+    const int commits = k.commits;
+    auto r = k.checkIn("S100001");
+    REQUIRE_MESSAGE(r.saved, r.message);
+    CHECK(k.commits == commits + 1);
+    auto info = k.session();
+    REQUIRE(info.openedAt.has_value());
+    CHECK(*info.openedAt == atMinute(-10));
+    CHECK(info.openedBy == kProctor);
+    // The opening comes first in the log, then the check-in; the second record opens nothing again.
+    CHECK(queryText(k.db(), "SELECT group_concat(kind, ',') FROM (SELECT kind FROM event ORDER BY seq);") == "session_opened,checked_in");
+    k.must(k.checkIn("S100002"));
+    CHECK(queryInt(k.db(), "SELECT count(*) FROM event WHERE kind = 'session_opened';") == 1);
+    CHECK_FALSE(k.session(kDocsSession).openedAt.has_value());
+
+    // A bulk action opens a session too (the documents session's cut-off: 180 + 30 minutes).
+    k.clock.setMinute(225);
+    auto docs = k.svc.markNoShowsAtCutoff(kDocsSession, kProctor);
+    CHECK(docs.message.empty());
+    CHECK(k.session(kDocsSession).openedBy == kProctor);
 }
 
 TEST_CASE("opening a session writes one session event and no outbox record") {
@@ -402,7 +423,9 @@ TEST_CASE("a refused action writes nothing: no event, no projection change, no o
     refused(k, [&] { return k.checkIn("S999999"); }, "not on this session's roster");
     refused(k, [&] { return k.checkIn("S100006"); }, "not on this session's roster");  // in the other session
     refused(k, [&] { return k.svc.checkIn("NO-SUCH-SESSION", "S100001", kProctor, {}); }, "not on this kiosk");
-    refused(k, [&] { return k.svc.checkIn(kDocsSession, "S100006", kProctor, {}); }, "Open the session");
+    // A refused first record of a session does not open it either (its opening rolls back with it).
+    refused(k, [&] { return k.svc.checkIn(kDocsSession, "S100006", kProctor, {domain::IdMethod::RefusedOrMismatch, "", "", ""}); }, "refused");
+    CHECK_FALSE(k.session(kDocsSession).openedAt.has_value());
 
     auto outboxAfter = k.outbox();
     CHECK(outboxAfter.pending == outboxBefore.pending);
