@@ -187,6 +187,7 @@ std::chrono::seconds lockoutFor(int failures) {
 
 Status setCredential(Database& db, CredentialKind kind, std::string_view subject, std::string_view secret, HashCost cost,
                      domain::Timestamp now) {
+    if (auto st = deleteMeta(db, kDemoCredentialsMeta); !st) return st;
     auto hash = hashSecret(secret, cost);
     if (!hash) {
         Error e;

@@ -97,6 +97,12 @@ RosterData makeDemoRoster(const DemoOptions& options) {
     return data;
 }
 
+std::optional<DemoSignIns> demoSignIns(Database& db) {
+    auto flag = getMeta(db, kDemoCredentialsMeta);
+    if (!flag || !*flag || **flag != "1") return std::nullopt;
+    return DemoSignIns{std::string(kDemoProctorId), std::string(kDemoProctorPin), std::string(kDemoStudentId), std::string(kDemoStudentBirthDate)};
+}
+
 Status loadDemo(Store& store, const DemoOptions& options) {
     if (auto s = store.setSite("255901001", "Riverbend High School"); !s) return s;
     if (auto s = writeRoster(store.db(), makeDemoRoster(options)); !s) return s;
@@ -107,8 +113,10 @@ Status loadDemo(Store& store, const DemoOptions& options) {
     if (auto s = stmt->run(); !s) return s;
     auto has = hasCredential(store.db(), CredentialKind::ProctorPin, kDemoProctorId);
     if (!has) return edsync::fail(has.error());
-    if (*has) return {};
-    return setCredential(store.db(), CredentialKind::ProctorPin, kDemoProctorId, kDemoProctorPin, HashCost::Interactive, options.now);
+    if (*has) return {};  // a PIN set before (by the demo or a technician) says nothing of the README's
+    if (auto s = setCredential(store.db(), CredentialKind::ProctorPin, kDemoProctorId, kDemoProctorPin, HashCost::Interactive, options.now); !s)
+        return s;
+    return setMeta(store.db(), kDemoCredentialsMeta, "1");
 }
 
 } // namespace kiosk::store

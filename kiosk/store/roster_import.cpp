@@ -375,6 +375,7 @@ Status writeRoster(Database& db, const RosterData& data) {
 }
 
 Status writeRosterRows(Database& db, const RosterData& data) {
+    if (auto st = deleteMeta(db, kDemoCredentialsMeta); !st) return st;
     for (const auto& s : data.sessions)
         if (auto st = upsertSession(db, s); !st) return st;
     domain::Timestamp now = systemNow();

@@ -28,6 +28,13 @@ Status setMeta(Database& db, std::string_view key, std::string_view value) {
     return stmt->run();
 }
 
+Status deleteMeta(Database& db, std::string_view key) {
+    auto stmt = db.prepare("DELETE FROM kiosk_meta WHERE key = ?1;");
+    if (!stmt) return edsync::fail(stmt.error());
+    stmt->bind(1, key);
+    return stmt->run();
+}
+
 Result<Store> Store::open(const std::filesystem::path& file) {
     if (auto health = checkStoreFiles(file); !health) return edsync::fail(health.error());
     auto db = Database::open(file);

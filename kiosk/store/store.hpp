@@ -80,5 +80,11 @@ private:
 
 Result<std::optional<std::string>> getMeta(Database& db, std::string_view key);
 Status setMeta(Database& db, std::string_view key, std::string_view value);
+Status deleteMeta(Database& db, std::string_view key);
+
+// Set by loadDemo once it gave the demo proctor the documented PIN; any
+// roster written or credential set afterwards removes it, so the sign-in
+// screens name the README's demo sign-ins only while they still hold.
+inline constexpr std::string_view kDemoCredentialsMeta = "demo_credentials";
 
 } // namespace kiosk::store

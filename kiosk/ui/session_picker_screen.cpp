@@ -65,6 +65,8 @@ void SessionPickerScreen::drawProctorSignIn() {
     m_ui.widgets.text(m_ui.tr("picker.pin"));
     bool enter = m_ui.widgets.secretField(m_ui.tr("picker.pin"), m_pin);
     bool pressed = m_ui.widgets.button(m_ui.tr("picker.signIn"), Emphasis::Primary);
+    if (const auto& demo = m_ui.options.demoSignIns)
+        m_ui.widgets.wrappedText(m_ui.fmt("demo.proctor", {{"id", demo->proctorId}, {"pin", demo->proctorPin}}));
     if (idEnter && !m_proctorIdField.empty() && m_pin.empty()) {
         m_ui.widgets.focus(m_ui.tr("picker.pin"));
         return;

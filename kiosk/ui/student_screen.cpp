@@ -136,6 +136,8 @@ void StudentScreen::drawSignIn() {
     m_ui.widgets.text(factor);
     bool enter = m_ui.widgets.secretField(factor, m_secret, true, 16.0f, 16);
     bool pressed = m_ui.widgets.button(m_ui.tr("student.signIn"), Emphasis::Primary);
+    if (const auto& demo = m_ui.options.demoSignIns; demo && !pin)
+        m_ui.widgets.wrappedText(m_ui.fmt("demo.student", {{"id", demo->studentId}, {"date", m_ui.date(demo->studentBirthDate)}}));
     if (!enter && !pressed) return;
     // A date of birth is read in the screen's own date order (the label says
     // which); what is no date at all is said so, and is no failed try.

@@ -624,3 +624,36 @@ TEST_CASE("a proctor with the state's staff ID on file reviews without the warni
     REQUIRE(lab.h.tabTo("PIN of Ms. Rivera"));
     CHECK(lab.h.findContaining("does not yet know you as a staff member") == nullptr);
 }
+
+TEST_CASE("the demo kiosk names its documented sign-ins on both sign-in pages, dates in the page's order, until a technician sets one") {
+    test::DemoFixture f(40);
+    {
+        test::UiHarness h(f.store, f.clock());
+        CHECK(h.find("Demo data (see the README): proctor ID P001, PIN 2468") != nullptr);
+        toStudentSignIn(h);
+        CHECK(h.find("Demo data (see the README): student ID S100001, date of birth 04/02/2009") != nullptr);
+        // What it names signs in.
+        h.type("S100001");
+        REQUIRE(h.tabTo("Date of birth (MM/DD/YYYY)"));
+        h.type("04/02/2009");
+        h.press(keys::Enter);
+        h.frames(2);
+        CHECK(h.ui().studentScreen().signedIn());
+    }
+    {
+        test::UiHarness h(f.store, f.clock(), 1280, 800, nullptr, "es");
+        CHECK(h.find("Datos de demostración (vea el README): supervisor P001, PIN 2468") != nullptr);
+        REQUIRE(h.tabTo("Inicio de sesión de estudiantes"));
+        h.press(keys::Enter);
+        h.frames(2);
+        CHECK(h.find("Datos de demostración (vea el README): estudiante S100001, fecha de nacimiento 02/04/2009") != nullptr);
+    }
+    // A technician gives the demo proctor a PIN of the site's own: the README's no longer holds, and no page names it.
+    REQUIRE(service::SecurityService(f.store, f.clock()).setProctor("P001", "Ms. Rivera", "9753").saved);
+    {
+        test::UiHarness h(f.store, f.clock());
+        CHECK(h.findContaining("Demo data") == nullptr);
+        toStudentSignIn(h);
+        CHECK(h.findContaining("Demo data") == nullptr);
+    }
+}

@@ -728,6 +728,35 @@ TEST_CASE("loadDemo writes N students in two sessions with diacritics and some a
     CHECK(snapshot(s.db()) == before);
 }
 
+TEST_CASE("the demo's documented sign-ins are named while they hold: a roster written or a credential set afterwards ends that") {
+    store::DemoOptions options;
+    options.students = 10;
+    options.now = sessionStart();
+    {
+        auto s = store::Store::openInMemory().value();
+        CHECK_FALSE(store::demoSignIns(s.db()).has_value());  // an empty store has none
+        REQUIRE(store::loadDemo(s, options).ok());
+        auto demo = store::demoSignIns(s.db());
+        REQUIRE(demo.has_value());
+        CHECK(demo->proctorId == "P001");
+        CHECK(demo->proctorPin == "2468");
+        CHECK(demo->studentId == "S100001");
+        CHECK(demo->studentBirthDate == "2009-04-02");
+        // A real roster imported over the demo: the demo's sign-ins are no longer the kiosk's to name.
+        REQUIRE(store::writeRoster(s.db(), smallRoster()).ok());
+        CHECK_FALSE(store::demoSignIns(s.db()).has_value());
+        // Loading the demo again over a proctor PIN that exists names nothing: that PIN may be anyone's.
+        REQUIRE(store::loadDemo(s, options).ok());
+        CHECK_FALSE(store::demoSignIns(s.db()).has_value());
+    }
+    {
+        auto s = store::Store::openInMemory().value();
+        REQUIRE(store::loadDemo(s, options).ok());
+        REQUIRE(store::setCredential(s.db(), store::CredentialKind::StudentPin, "S100001", "4321", store::HashCost::Bulk, options.now).ok());
+        CHECK_FALSE(store::demoSignIns(s.db()).has_value());
+    }
+}
+
 TEST_CASE("the demo roster is deterministic per seed and passes the import rules") {
     store::DemoOptions options;
     options.students = 400;

@@ -184,7 +184,7 @@ void refused(Kiosk& k, const std::function<ActionResult()>& action, const std::s
 
 // --- opening ----------------------------------------------------------------
 
-TEST_CASE("a session opens with its first record, in that record's transaction, by its proctor; a refused first record opens nothing") {
+TEST_CASE("a session opens with its first record, in that record's transaction, by its proctor, and a refused first record opens nothing") {
     Kiosk k;
     refused(k, [&] { return k.checkIn("S999999"); }, "not on this session's roster");
     refused(k, [&] { return k.svc.addWalkIn(kMathSession, {"S100001", "Zoë", "", "Ñúñez", ""}, kProctor); }, "already on this session's roster");
