@@ -222,7 +222,7 @@ int main(int argc, char** argv) {
     if (sync.engine)
         options.syncStatus = [engine = sync.engine.get()] { return kiosk::app::summarise(engine->status()); };
     options.studentStation = studentStation;
-    if (!configFile) options.demoSignIns = kiosk::store::demoSignIns(store->db());
+    if (!configFile) options.demoSignIns = kiosk::service::SecurityService(*store, kiosk::domain::systemNow).demoSignIns();
     options.kioskMode = fullscreen;
     options.proctorIdle.timeout = proctorLock;
     // Every read and write of the store a screen asks for runs on this one

@@ -2,6 +2,7 @@
 
 #include "kiosk/domain/text_fold.hpp"
 #include "kiosk/store/audit_log.hpp"
+#include "kiosk/store/demo_data.hpp"
 #include "kiosk/store/roster_facts.hpp"
 #include "kiosk/store/roster_repo.hpp"
 
@@ -26,6 +27,12 @@ std::optional<std::string> normaliseBirthDate(std::string_view t) {
     else return std::nullopt;
     if (!domain::parseIso8601(iso)) return std::nullopt;
     return iso;
+}
+
+std::optional<DemoSignIns> SecurityService::demoSignIns() {
+    if (!store::demoCredentialsHold(m_store.db())) return std::nullopt;
+    return DemoSignIns{std::string(store::kDemoProctorId), std::string(store::kDemoProctorPin), std::string(store::kDemoStudentId),
+                       std::string(store::kDemoStudentBirthDate)};
 }
 
 SecondFactor SecurityService::secondFactor() {

@@ -31,11 +31,19 @@ struct PinCheck {
     std::string proctorId;  // as stored (the typed ID without spaces around it)
 };
 
+// The demo's documented sign-ins (README), for the sign-in screens to name.
+struct DemoSignIns {
+    std::string proctorId, proctorPin, studentId, studentBirthDate;  // the date as ISO 8601
+};
+
 class SecurityService {
 public:
     SecurityService(store::Store& store, domain::Clock clock) : m_store(store), m_clock(std::move(clock)) {}
 
     SecondFactor secondFactor();
+    // The demo's sign-ins while they hold (nothing has written a roster or
+    // set a credential since the demo was loaded); nullopt otherwise.
+    std::optional<DemoSignIns> demoSignIns();
     store::Status setSecondFactor(SecondFactor f);
 
     SignIn signIn(const std::string& studentId, const std::string& secret);

@@ -97,10 +97,9 @@ RosterData makeDemoRoster(const DemoOptions& options) {
     return data;
 }
 
-std::optional<DemoSignIns> demoSignIns(Database& db) {
+bool demoCredentialsHold(Database& db) {
     auto flag = getMeta(db, kDemoCredentialsMeta);
-    if (!flag || !*flag || **flag != "1") return std::nullopt;
-    return DemoSignIns{std::string(kDemoProctorId), std::string(kDemoProctorPin), std::string(kDemoStudentId), std::string(kDemoStudentBirthDate)};
+    return flag && *flag && **flag == "1";
 }
 
 Status loadDemo(Store& store, const DemoOptions& options) {

@@ -3,9 +3,6 @@
 // server. Deterministic for a given seed.
 #include "kiosk/store/roster_import.hpp"
 
-#include <optional>
-#include <string>
-
 namespace kiosk::store {
 
 struct DemoOptions {
@@ -26,12 +23,9 @@ inline constexpr std::string_view kDemoProctorPin = "2468";  // demo data only; 
 // birth on the demo data, out of the box (writeRoster keeps it as a hash).
 inline constexpr std::string_view kDemoStudentId = "S100001";
 inline constexpr std::string_view kDemoStudentBirthDate = "2009-04-02";
-// The documented sign-ins, while they hold: nothing has written a roster or
-// set a credential since loadDemo (kDemoCredentialsMeta); nullopt otherwise.
-struct DemoSignIns {
-    std::string proctorId, proctorPin, studentId, studentBirthDate;  // the date as ISO 8601
-};
-std::optional<DemoSignIns> demoSignIns(Database& db);
+// True while the documented sign-ins above hold: nothing has written a
+// roster or set a credential since loadDemo (kDemoCredentialsMeta).
+bool demoCredentialsHold(Database& db);
 
 inline constexpr std::string_view kDemoAccommodationNs = "uri://testsite.example.org/AccommodationDescriptor#";
 

@@ -11,7 +11,6 @@
 #include "kiosk/service/action_result.hpp"
 #include "kiosk/service/attendance_service.hpp"
 #include "kiosk/service/security_service.hpp"
-#include "kiosk/store/demo_data.hpp"
 #include "kiosk/service/session_queries.hpp"
 #include "kiosk/service/session_views.hpp"
 #include "kiosk/service/sync_view.hpp"
@@ -63,7 +62,7 @@ struct UiOptions {
     service::SyncSummaryProvider syncStatus;
     // The demo's documented sign-ins (README), while they hold on an
     // unenrolled kiosk: the sign-in screens name them for whoever tries it first.
-    std::optional<store::DemoSignIns> demoSignIns;
+    std::optional<service::DemoSignIns> demoSignIns;
     // A shared student machine starts at the student sign-in.
     bool studentStation = false;
     // Kiosk mode: leaving the app needs a proctor PIN and a reason.

@@ -49,7 +49,7 @@ UiHarness::UiHarness(store::Store& store, domain::Clock clock, float width, floa
     ui::UiOptions options;
     options.defaultProctor = "";
     options.siteName = store.siteName();
-    options.demoSignIns = store::demoSignIns(store.db());  // as the kiosk does when it is not enrolled
+    options.demoSignIns = service::SecurityService(store, clock).demoSignIns();  // as the kiosk does when it is not enrolled
     options.clock = clock;
     options.exportDir = std::filesystem::temp_directory_path();
     // Time-outs read the same injected clock, so a test moves both at once.

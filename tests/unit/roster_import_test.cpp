@@ -2,6 +2,7 @@
 // lost by an import; the demo roster generator.
 #include "kiosk/domain/text_fold.hpp"
 #include "kiosk/service/attendance_service.hpp"
+#include "kiosk/service/security_service.hpp"
 #include "kiosk/store/credentials.hpp"
 #include "kiosk/store/demo_data.hpp"
 #include "kiosk/store/ids.hpp"
@@ -734,26 +735,28 @@ TEST_CASE("the demo's documented sign-ins are named while they hold: a roster wr
     options.now = sessionStart();
     {
         auto s = store::Store::openInMemory().value();
-        CHECK_FALSE(store::demoSignIns(s.db()).has_value());  // an empty store has none
+        CHECK_FALSE(store::demoCredentialsHold(s.db()));  // an empty store has none
         REQUIRE(store::loadDemo(s, options).ok());
-        auto demo = store::demoSignIns(s.db());
+        auto demo = service::SecurityService(s, [&] { return options.now; }).demoSignIns();
         REQUIRE(demo.has_value());
         CHECK(demo->proctorId == "P001");
         CHECK(demo->proctorPin == "2468");
         CHECK(demo->studentId == "S100001");
         CHECK(demo->studentBirthDate == "2009-04-02");
+        // ... and they sign in.
+        CHECK(service::SecurityService(s, [&] { return options.now; }).checkProctorPin("P001", "2468", "sign_in").ok);
         // A real roster imported over the demo: the demo's sign-ins are no longer the kiosk's to name.
         REQUIRE(store::writeRoster(s.db(), smallRoster()).ok());
-        CHECK_FALSE(store::demoSignIns(s.db()).has_value());
+        CHECK_FALSE(store::demoCredentialsHold(s.db()));
         // Loading the demo again over a proctor PIN that exists names nothing: that PIN may be anyone's.
         REQUIRE(store::loadDemo(s, options).ok());
-        CHECK_FALSE(store::demoSignIns(s.db()).has_value());
+        CHECK_FALSE(store::demoCredentialsHold(s.db()));
     }
     {
         auto s = store::Store::openInMemory().value();
         REQUIRE(store::loadDemo(s, options).ok());
         REQUIRE(store::setCredential(s.db(), store::CredentialKind::StudentPin, "S100001", "4321", store::HashCost::Bulk, options.now).ok());
-        CHECK_FALSE(store::demoSignIns(s.db()).has_value());
+        CHECK_FALSE(store::demoCredentialsHold(s.db()));
     }
 }
 
