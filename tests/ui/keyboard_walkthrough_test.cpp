@@ -50,6 +50,7 @@ TEST_CASE("keyboard only: a proctor runs a whole session from opening to sign-of
     h.frames(1);
     CHECK(focusedLabel(h) == "State sync");
     REQUIRE(h.tabTo("WorkKeys Applied Math"));
+    CHECK(focusedLabel(h).find("nothing recorded yet") != std::string::npos);
     h.press(keys::Enter);
     h.frames(2);
     REQUIRE(h.ui().onCheckInScreen());
