@@ -309,7 +309,7 @@ TEST_CASE("the language switch changes every word at once and keeps focus in its
     CHECK(h.find("Choose a testing session") == nullptr);
     CHECK(h.find("Elija una sesión de examen") != nullptr);
     CHECK(h.find("Cerrar sesión de supervisor") != nullptr);
-    CHECK(h.findContaining("Pendientes de enviar al estado") != nullptr);
+    CHECK(h.findContaining("Por enviar al estado") != nullptr);
     CHECK(h.find("English (F8)") != nullptr);  // the way back, in its own language
     REQUIRE(h.focused() != nullptr);
     CHECK(h.focused()->label.rfind("WorkKeys Applied Math", 0) == 0);
