@@ -359,11 +359,15 @@ float Widgets::radioWidth(const std::string& label) const {
     return ImGui::GetFrameHeight() + ImGui::GetStyle().ItemInnerSpacing.x + ImGui::CalcTextSize(visibleLabel(label).c_str()).x;
 }
 
+bool Widgets::sameLineIfFitsWidth(float nextWidth, float gap) {
+    if (ImGui::GetItemRectMax().x + gap + nextWidth > ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x) return false;
+    ImGui::SameLine(0.0f, gap);
+    return true;
+}
+
 void Widgets::sameLineIfFitsWidth(float nextWidth) {
     // Room for the focus ring between neighbours, so rings never overlap the next control.
-    float right = ImGui::GetItemRectMax().x + std::max(ImGui::GetStyle().ItemSpacing.x, 2.0f * ringThickness(m_em)) + nextWidth;
-    float limit = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
-    if (right <= limit) ImGui::SameLine(0.0f, std::max(ImGui::GetStyle().ItemSpacing.x, 2.0f * ringThickness(m_em)));
+    sameLineIfFitsWidth(nextWidth, std::max(ImGui::GetStyle().ItemSpacing.x, 2.0f * ringThickness(m_em)));
 }
 
 void Widgets::sameLineIfFits(const std::string& nextButtonLabel) { sameLineIfFitsWidth(buttonWidth(nextButtonLabel)); }
@@ -589,12 +593,9 @@ void Widgets::heading(const std::string& text) {
 
 void Widgets::headingWithAside(const std::string& headingText, const std::string& aside) {
     heading(headingText);
-    const float gap = 1.5f * m_em;
-    const float limit = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
-    if (ImGui::GetItemRectMax().x + gap + ImGui::CalcTextSize(aside.c_str()).x <= limit) {
-        ImGui::SameLine(0.0f, gap);
+    // Spaced as words apart, not as controls (no focus ring between them), on the heading's baseline.
+    if (sameLineIfFitsWidth(ImGui::CalcTextSize(aside.c_str()).x, 1.5f * m_em))
         if (const ImFont* title = titleFont()) ImGui::SetCursorPosY(ImGui::GetCursorPosY() + title->Ascent - ImGui::GetFont()->Ascent);
-    }
     text(aside);
 }
 

@@ -81,6 +81,7 @@ public:
     void sameLineIfFits(const std::string& nextButtonLabel);
     void sameLineIfFitsRadio(const std::string& nextRadioLabel);
     void sameLineIfFitsWidth(float nextWidth);
+    bool sameLineIfFitsWidth(float nextWidth, float gap);  // with this gap; true when it went on this line
     // Width a button (radio button) with this label takes, before any wrapping.
     float buttonWidth(const std::string& label) const;
     float radioWidth(const std::string& label) const;
