@@ -173,6 +173,19 @@ constexpr std::string_view kSchemaV9 = R"sql(
 ALTER TABLE outbox ADD COLUMN held_bodies TEXT;
 )sql";
 
+// Version 10: whether the state holds a version of the record, as this
+// kiosk last learnt (an upsert acknowledged here or by the site: 1; a
+// deletion acknowledged, adopted or settled at once: 0). A deletion of a
+// row whose last word at the state was a deletion, and that was not sent
+// since, has nothing to delete: synced_version > 0 alone cannot say so (a
+// deletion settled at once moves it too). Rows from before it: 1 unless the
+// last version synced was the deletion itself (at worst a lookup that finds
+// nothing).
+constexpr std::string_view kSchemaV10 = R"sql(
+ALTER TABLE outbox ADD COLUMN at_state INTEGER NOT NULL DEFAULT 0;
+UPDATE outbox SET at_state = 1 WHERE synced_version > 0 AND NOT (op = 'delete' AND synced_version >= local_version);
+)sql";
+
 constexpr std::array kMigrations{
     sqlite::Migration{1, kSchemaV1},
     sqlite::Migration{2, kSchemaV2},
@@ -183,6 +196,7 @@ constexpr std::array kMigrations{
     sqlite::Migration{7, kSchemaV7},
     sqlite::Migration{8, kSchemaV8},
     sqlite::Migration{9, kSchemaV9},
+    sqlite::Migration{10, kSchemaV10},
 };
 
 constexpr std::string_view kNow = "strftime('%Y-%m-%dT%H:%M:%fZ','now')";
@@ -296,7 +310,7 @@ Result<std::int64_t> put(Database& db, std::string_view resource, std::string_vi
     // The site already learnt the state holds exactly this body, and nothing
     // newer: nothing to send (only ordered acknowledgements are trusted so).
     auto settle = db.prepare(
-        "UPDATE outbox SET synced_version = local_version, attempts = 0, attention_version = NULL,"
+        "UPDATE outbox SET synced_version = local_version, attempts = 0, attention_version = NULL, at_state = 1,"
         " resource_id = coalesce(a.resource_id, outbox.resource_id), etag = coalesce(a.etag, outbox.etag), ack_order = a.ack_order"
         " FROM state_acks a WHERE outbox.resource = ?1 AND outbox.natural_key = ?2 AND a.resource = ?1 AND a.natural_key = ?2"
         " AND a.ack_order <> '' AND a.ack_order >= outbox.ack_order AND a.body = outbox.body AND outbox.op = 'upsert'"
@@ -309,16 +323,17 @@ Result<std::int64_t> put(Database& db, std::string_view resource, std::string_vi
 
 Result<std::optional<std::int64_t>> putDeletion(Database& db, std::string_view resource, std::string_view naturalKey,
                                                 std::string_view identityJson, std::int64_t seq) {
-    // A row never sent from here, and no acknowledgement from the site that
-    // the state holds it: nothing to delete, so the deletion is settled at
-    // once (versions only grow). Every kiosk of a site then ends with nothing
-    // waiting for the record, whatever order it learnt the facts in (one
-    // that never saw the record has no row); a kiosk that did send it keeps
-    // a deletion to send.
+    // A row the state holds no version of (never written, or its last word
+    // there a deletion), not sent since, and no acknowledgement from the
+    // site that the state holds it: nothing to delete, so the deletion is
+    // settled at once (versions only grow). Every kiosk of a site then ends
+    // with nothing waiting for the record, whatever order it learnt the
+    // facts in (one that never saw the record has no row); a kiosk that did
+    // send it keeps a deletion to send.
     auto settled = db.prepare(std::string(
         "UPDATE outbox SET body = ?3, op = 'delete', local_version = local_version + 1, synced_version = local_version + 1,"
         "  seq = ?4, attempts = 0, updated_at = ") + std::string(kNow) + ", next_attempt_at = 0, attention_version = NULL"
-        " WHERE resource = ?1 AND natural_key = ?2 AND op = 'upsert' AND synced_version = 0 AND maybe_sent = 0"
+        " WHERE resource = ?1 AND natural_key = ?2 AND op = 'upsert' AND at_state = 0 AND maybe_sent = 0"
         " AND in_flight_version IS NULL AND unanswered_bodies IS NULL AND resource_id IS NULL"
         " AND NOT EXISTS (SELECT 1 FROM state_acks a WHERE a.resource = ?1 AND a.natural_key = ?2 AND a.body <> '');");
     if (!settled) return fail(settled.error());
@@ -330,8 +345,8 @@ Result<std::optional<std::int64_t>> putDeletion(Database& db, std::string_view r
     // one already marked for deletion needs nothing more.
     auto known = db.prepare(std::string(
         "INSERT INTO outbox (resource, natural_key, body, local_version, synced_version, seq, first_queued_at, updated_at, identity,"
-        " op, resource_id, etag)"
-        " SELECT resource, natural_key, body, 1, 1, ?3, ") + std::string(kNow) + ", " + std::string(kNow) + ", ?4, 'upsert', resource_id, etag"
+        " op, resource_id, etag, at_state)"
+        " SELECT resource, natural_key, body, 1, 1, ?3, ") + std::string(kNow) + ", " + std::string(kNow) + ", ?4, 'upsert', resource_id, etag, 1"
         " FROM state_acks WHERE resource = ?1 AND natural_key = ?2 AND body <> ''"
         " ON CONFLICT (resource, natural_key) DO NOTHING;");
     if (!known) return fail(known.error());
@@ -484,6 +499,7 @@ constexpr const char* kAcknowledge =
     " last_problem_type = NULL, last_words = NULL, last_correlation_id = NULL, last_reply_at = NULL,"
     " resource_id = CASE WHEN ?4 = 'delete' THEN NULL ELSE coalesce(?5, resource_id) END,"
     " etag = CASE WHEN ?4 = 'delete' THEN NULL ELSE ?6 END, maybe_sent = 0,"
+    " at_state = CASE WHEN ?4 = 'delete' THEN 0 ELSE 1 END,"
     " unanswered_bodies = CASE WHEN ?4 = 'delete' THEN NULL ELSE coalesce(?7, unanswered_bodies) END"
     " WHERE resource = ?1 AND natural_key = ?2;";
 constexpr const char* kRetryLater =
@@ -654,6 +670,29 @@ Status setAckOrder(Database& db, std::string_view resource, std::string_view nat
     return stmt->run();
 }
 
+namespace {
+
+Status reopenDeletion(Database& db, std::string_view resource, std::string_view naturalKey, std::string_view resourceId,
+                      std::string_view etag, std::string_view order) {
+    auto stmt = db.prepare(std::string(
+        "UPDATE outbox SET resource_id = coalesce(?3, resource_id), etag = ?4, ack_order = ?5, at_state = 1,"
+        " local_version = CASE WHEN synced_version >= local_version THEN local_version + 1 ELSE local_version END,"
+        " first_queued_at = CASE WHEN synced_version >= local_version THEN ") + std::string(kNow) + " ELSE first_queued_at END,"
+        " next_attempt_at = CASE WHEN synced_version >= local_version THEN 0 ELSE next_attempt_at END,"
+        " attention_version = CASE WHEN synced_version >= local_version THEN NULL ELSE attention_version END"
+        " WHERE resource = ?1 AND natural_key = ?2 AND op = 'delete' AND ?5 > ack_order;");
+    if (!stmt) return fail(stmt.error());
+    stmt->bind(1, resource).bind(2, naturalKey);
+    if (resourceId.empty()) stmt->bind(3, nullptr);
+    else stmt->bind(3, resourceId);
+    if (etag.empty()) stmt->bind(4, nullptr);
+    else stmt->bind(4, etag);
+    stmt->bind(5, orderText(order));
+    return stmt->run();
+}
+
+} // namespace
+
 Result<bool> adoptWrite(Database& db, std::string_view resource, std::string_view naturalKey, std::string_view json,
                         std::string_view resourceId, std::string_view etag, std::string_view order) {
     // Older news than what this kiosk knows (an uploader's acknowledgement
@@ -677,7 +716,8 @@ Result<bool> adoptWrite(Database& db, std::string_view resource, std::string_vie
         "                  ELSE synced_version END,"
         " attempts = CASE WHEN body = ?3 AND op = 'upsert' AND in_flight_version IS NULL THEN 0 ELSE attempts END,"
         " attention_version = CASE WHEN body = ?3 AND op = 'upsert' AND in_flight_version IS NULL THEN NULL"
-        "                     ELSE attention_version END"
+        "                     ELSE attention_version END,"
+        " at_state = 1"
         " WHERE resource = ?1 AND natural_key = ?2 AND op = 'upsert'"
         " RETURNING synced_version >= local_version AND body = ?3;");
     if (!stmt) return fail(stmt.error());
@@ -698,6 +738,12 @@ Result<bool> adoptWrite(Database& db, std::string_view resource, std::string_vie
         if (auto s = setAckOrder(db, resource, naturalKey, order); !s) return fail(s.error());
         return true;
     }
+    // This kiosk's last word on the record was its withdrawal, and the state
+    // holds it after all (an uploader sent a write before the withdrawal
+    // reached it, then lost its lease): the deletion waits again, by the id
+    // the state gave, so whoever uploads from here removes it. Only news
+    // newer than any this row has seen (the same news twice reopens nothing).
+    if (auto s = reopenDeletion(db, resource, naturalKey, resourceId, etag, order); !s) return fail(s.error());
     // No row here yet, or one that waits with another body: remember what
     // the state holds, for when this kiosk's own events catch up.
     if (auto s = remember(db, resource, naturalKey, json, resourceId, etag, order); !s) return fail(s.error());
@@ -719,6 +765,12 @@ Result<bool> adoptDeletion(Database& db, std::string_view resource, std::string_
     } else if (auto s = remember(db, resource, naturalKey, "", "", "", order); !s) {
         return fail(s.error());
     }
+    // Whatever this kiosk holds, the state holds no version now: a later
+    // withdrawal of a write not sent since has nothing to delete.
+    auto gone = db.prepare("UPDATE outbox SET at_state = 0 WHERE resource = ?1 AND natural_key = ?2;");
+    if (!gone) return fail(gone.error());
+    gone->bind(1, resource).bind(2, naturalKey);
+    if (auto s = gone->run(); !s) return fail(s.error());
     auto stmt = db.prepare(
         "UPDATE outbox SET synced_version = local_version, attempts = 0, attention_version = NULL, resource_id = NULL, etag = NULL,"
         " ack_order = ?3"

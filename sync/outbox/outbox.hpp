@@ -53,8 +53,10 @@ std::string_view opName(Op op);
 // record up with it when it knows no id. Only a row queued as an upsert
 // becomes a deletion (nothing else can exist at the server), or a record
 // the site learnt the state holds (adoptWrite) that has no row here. A row
-// never sent from here and not known at the state becomes a deletion that
-// is already settled (nothing to send). nullopt when no deletion is queued.
+// the state holds no version of (never written there, or its last word a
+// deletion), not sent since and not known at the state by the site, becomes
+// a deletion that is already settled (nothing to send). nullopt when no
+// deletion is queued.
 // A later put() makes the row an upsert again.
 Result<std::optional<std::int64_t>> putDeletion(Database& db, std::string_view resource, std::string_view naturalKey,
                                                 std::string_view identityJson, std::int64_t seq);
@@ -174,7 +176,9 @@ Status acknowledge(Database& db, std::string_view resource, std::string_view nat
 // holds exactly that JSON: returns true then. When the row holds another
 // body, or this kiosk has no row yet (the events that make the body have not
 // arrived), the state's body is remembered: putDeletion() knows the record
-// exists, and put() settles the row once it reaches that body.
+// exists, and put() settles the row once it reaches that body. A row whose
+// last word is a settled deletion waits to delete again when the news is
+// newer than any it has seen (the write reached the state after all).
 Result<bool> adoptWrite(Database& db, std::string_view resource, std::string_view naturalKey, std::string_view json,
                         std::string_view resourceId, std::string_view etag, std::string_view order = {});
 

@@ -346,6 +346,21 @@ TEST_CASE("an approval the merge leaves out before it was ever sent leaves nothi
     CHECK(test::queryInt(b.store.db(), "SELECT count(*) FROM outbox WHERE resource = 'studentProgramEvaluations';") == 0);
 }
 
+// Found by the site durability run: the second time the same day's record
+// was approved and left out, never sent either time, the kiosk that approved
+// kept a deletion waiting (its first settled deletion looked like a send).
+TEST_CASE("the same day's approval left out twice, never sent: nothing waits on any kiosk") {
+    Machine a, b;
+    rejectThenApprove(a, b);
+    exchange(a, b);
+    rejectThenApprove(a, b);  // a second task that day, the same merge
+    REQUIRE(test::queryInt(a.store.db(), "SELECT local_version FROM outbox WHERE resource = 'studentProgramEvaluations';") == 3);
+    exchange(a, b);
+    const std::string waiting = "SELECT count(*) FROM outbox WHERE resource = 'studentProgramEvaluations' AND local_version > synced_version;";
+    CHECK(test::queryInt(a.store.db(), waiting) == 0);
+    CHECK(test::queryInt(b.store.db(), waiting) == 0);
+}
+
 TEST_CASE("each audit entry shares the chain's new head, and another kiosk keeps nothing of it") {
     Machine x, y;
     x.published.clear();

@@ -136,7 +136,7 @@ INSERT INTO state_acks (resource, natural_key, body, resource_id, etag, ack_orde
 
     auto v = outbox::migrate(*db);
     REQUIRE(v.ok());
-    CHECK(*v == 9);
+    CHECK(*v == static_cast<int>(outbox::migrations().size()));
     CHECK(text(dump) == before);
     CHECK(text("SELECT sql FROM sqlite_master WHERE name = 'outbox';").find("WITHOUT ROWID") == std::string::npos);
     CHECK(text("SELECT group_concat(natural_key, '') FROM (SELECT natural_key FROM outbox ORDER BY rowid);") == "cba");
@@ -158,6 +158,25 @@ INSERT INTO state_acks (resource, natural_key, body, resource_id, etag, ack_orde
     REQUIRE(due.ok());
     REQUIRE(due->size() == 1);
     CHECK((*due)[0].naturalKey == "a");
+}
+
+TEST_CASE("outbox v10: rows an older release left say whether the state holds the record, a settled deletion not") {
+    auto db = sqlite::Database::openInMemory();
+    REQUIRE(db.ok());
+    REQUIRE(outbox::migrations().size() >= 10);
+    REQUIRE(sqlite::migrate(*db, "sync", outbox::migrations().first(9)).ok());
+    REQUIRE(db->exec(R"sql(
+INSERT INTO outbox (resource, natural_key, body, local_version, synced_version, seq, first_queued_at, updated_at, op) VALUES
+ ('studentAssessments', 'never', '{}', 1, 0, 1, 'x', 'x', 'upsert'),
+ ('studentAssessments', 'written', '{}', 2, 1, 2, 'x', 'x', 'upsert'),
+ ('studentAssessments', 'deleting', '{}', 3, 2, 3, 'x', 'x', 'delete'),
+ ('studentAssessments', 'deleted', '{}', 2, 2, 4, 'x', 'x', 'delete');
+)sql").ok());
+    REQUIRE(outbox::migrate(*db).ok());
+    auto stmt = db->prepare("SELECT group_concat(natural_key || '=' || at_state, ' ') FROM (SELECT * FROM outbox ORDER BY seq);");
+    REQUIRE(stmt.ok());
+    REQUIRE(stmt->step().value_or(false));
+    CHECK(stmt->getText(0) == "never=0 written=1 deleting=1 deleted=0");
 }
 
 TEST_CASE("outbox: an acknowledgement marks only the version that was sent") {

@@ -1150,6 +1150,64 @@ TEST_CASE("a deletion at the state, known in order, is not brought back by an ol
     CHECK(rig.status("d").state == outbox::State::Synced);
 }
 
+TEST_CASE("a record withdrawn, written again and withdrawn again, never sent in between: nothing waits, nothing is sent") {
+    Rig rig;
+    const std::string id = R"({"naturalKey":"w"})";
+    // Never sent: the first withdrawal settles at once (its synced version moves).
+    rig.putGuarded("w", 1);
+    REQUIRE_FALSE(outbox::putDeletion(rig.db, "studentAssessments", "w", id, ++rig.seq)->has_value());
+    rig.putGuarded("w", 2);
+    REQUIRE(rig.status("w").state == outbox::State::Pending);
+    // Still nothing at the state: the second settles at once too.
+    auto again = outbox::putDeletion(rig.db, "studentAssessments", "w", id, ++rig.seq);
+    REQUIRE(again.ok());
+    CHECK_FALSE(again->has_value());
+    CHECK(rig.status("w").state == outbox::State::Synced);
+    CHECK(rig.round().claimed == 0);
+
+    // Written and deleted at the state, then written again here and withdrawn
+    // before it was sent: the state's last word is the deletion.
+    rig.putGuarded("x", 1);
+    CHECK(rig.round().synced == 1);
+    REQUIRE(outbox::putDeletion(rig.db, "studentAssessments", "x", R"({"naturalKey":"x"})", ++rig.seq)->has_value());
+    CHECK(rig.round().synced == 1);
+    REQUIRE(rig.server.deleteRequests("studentAssessments", "x") == 1);
+    const int lookupsBefore = rig.server.lookups("studentAssessments", "x");
+    rig.putGuarded("x", 2);
+    auto late = outbox::putDeletion(rig.db, "studentAssessments", "x", R"({"naturalKey":"x"})", ++rig.seq);
+    REQUIRE(late.ok());
+    CHECK_FALSE(late->has_value());
+    CHECK(rig.round().claimed == 0);
+    CHECK(rig.server.deleteRequests("studentAssessments", "x") == 1);
+    CHECK(rig.server.lookups("studentAssessments", "x") == lookupsBefore);
+}
+
+TEST_CASE("a write the site learns reached the state after this kiosk settled its withdrawal: the deletion waits again, by the state's id") {
+    Rig rig;
+    const std::string written = "001764680005000.0000000000";
+    rig.putGuarded("r", 1);  // an approval here, never sent from here
+    REQUIRE_FALSE(outbox::putDeletion(rig.db, "studentAssessments", "r", R"({"naturalKey":"r"})", ++rig.seq)->has_value());
+    REQUIRE(rig.status("r").state == outbox::State::Synced);
+    // Meanwhile an uploader that had the approval and not yet the withdrawal
+    // wrote the record, then lost its lease: its news arrives now.
+    rig.server.writeAsOther("studentAssessments", "r", {{"v", 1}});
+    const std::string atState = nlohmann::json{{"naturalKey", "r"}, {"v", 1}}.dump();
+    CHECK_FALSE(*outbox::adoptWrite(rig.db, "studentAssessments", "r", atState, "id-r", "\"1\"", written));
+    auto waiting = rig.status("r");
+    CHECK(waiting.op == outbox::Op::Delete);
+    CHECK(waiting.state == outbox::State::Pending);
+    CHECK(waiting.resourceId == std::optional<std::string>("id-r"));
+    CHECK(rig.round().synced == 1);
+    CHECK(rig.server.deleteRequests("studentAssessments", "r") == 1);
+    CHECK(rig.server.lookups("studentAssessments", "r") == 0);
+    CHECK_FALSE(rig.server.stored("studentAssessments", "r").has_value());
+    CHECK(rig.status("r").state == outbox::State::Synced);
+    // The same news once more, now older than the deletion this kiosk made: nothing reopens.
+    CHECK_FALSE(*outbox::adoptWrite(rig.db, "studentAssessments", "r", atState, "id-r", "\"1\"", written));
+    CHECK(rig.status("r").state == outbox::State::Synced);
+    CHECK(rig.round().claimed == 0);
+}
+
 TEST_CASE("ETags from a server reach a request header only as visible ASCII") {
     CHECK(ifMatchValue("abc") == "\"abc\"");
     CHECK(ifMatchValue("\"abc\"") == "\"abc\"");
