@@ -158,4 +158,34 @@ std::optional<std::string> rebuildDayEvaluation(store::Store& store, const store
     return std::nullopt;
 }
 
+std::optional<std::string> rebuildFromStateNews(store::Store& store, const store::CatalogueDocument* catalogue, std::string_view resource,
+                                                std::string_view naturalKey, std::string_view body) {
+    if (resource != store::kStudentProgramEvaluations || !catalogue) return std::nullopt;
+    auto& db = store.db();
+    auto kept = edsync::outbox::keptRecord(db, resource, naturalKey);
+    if (!kept) return kept.error().describe();
+    if (*kept) return std::nullopt;  // a row here: put() and putDeletion() settle it against the news
+    auto doc = nlohmann::json::parse(body, nullptr, false);
+    if (!doc.is_object() || !doc.contains("evaluationDate") || !doc["evaluationDate"].is_string()) return std::nullopt;
+    const auto ref = doc.find("studentReference");
+    if (ref == doc.end() || !ref->is_object() || !ref->contains("studentUniqueId") || !(*ref)["studentUniqueId"].is_string())
+        return std::nullopt;
+    const std::string studentId = (*ref)["studentUniqueId"].get<std::string>();
+    const std::string date = doc["evaluationDate"].get<std::string>();
+    if (store::programEvaluationKey(*catalogue, studentId, date) != naturalKey) return std::nullopt;
+    // Only an entry of that day the merge closed without approval says the
+    // state's record should go; one still awaiting review says this kiosk
+    // has not yet heard of its approval.
+    auto entries = store::workEntriesForStudent(db, studentId);
+    if (!entries) return entries.error().describe();
+    using S = domain::EntryStatus;
+    const bool closed = std::any_of(entries->begin(), entries->end(), [&](const domain::WorkEntry& e) {
+        return e.date == date && (e.status == S::Rejected || e.status == S::Discarded || e.status == S::SentBack);
+    });
+    if (!closed) return std::nullopt;
+    auto seq = store.nextSeq();
+    if (!seq) return seq.error().describe();
+    return rebuildDayEvaluation(store, *catalogue, studentId, date, *seq);
+}
+
 } // namespace kiosk::service

@@ -40,4 +40,16 @@ std::optional<std::string> rebuildWorkEntry(store::Store& store, const store::Ca
 std::optional<std::string> rebuildDayEvaluation(store::Store& store, const store::CatalogueDocument& catalogue,
                                                 const std::string& studentId, const std::string& date, std::int64_t seq);
 
+// The site learnt the state holds `body` for a day's StudentProgramEvaluation
+// this kiosk has no row for (an uploader wrote it before the merge's
+// rejection or discard of an approval reached it, then lost its lease).
+// When this kiosk holds an entry of that student and day the merge closed
+// without approval, the day's record is rebuilt: the same body settles,
+// another waits to be sent, nothing approved queues the deletion. Otherwise
+// nothing is done: the facts have not arrived, and the remembered news
+// settles the row when they do. Other resources: nothing (a sitting's
+// record always has a row on a kiosk whose facts ever reported it).
+std::optional<std::string> rebuildFromStateNews(store::Store& store, const store::CatalogueDocument* catalogue, std::string_view resource,
+                                                std::string_view naturalKey, std::string_view body);
+
 } // namespace kiosk::service

@@ -83,8 +83,13 @@ ApplyOutcome SiteApplier::applyInTransaction(std::string_view payload, bool from
                 return {ApplyOutcome::What::Failed, settled.error().describe()};
             return {};
         }
-        if (auto adopted = edsync::outbox::adoptWrite(db, a.resource, a.naturalKey, a.body, a.resourceId, a.etag, a.order); !adopted)
-            return {ApplyOutcome::What::Failed, adopted.error().describe()};
+        auto adopted = edsync::outbox::adoptWrite(db, a.resource, a.naturalKey, a.body, a.resourceId, a.etag, a.order);
+        if (!adopted) return {ApplyOutcome::What::Failed, adopted.error().describe()};
+        if (!*adopted) {
+            const store::CatalogueDocument* catalogue = m_catalogue ? m_catalogue() : nullptr;
+            if (auto p = rebuildFromStateNews(m_store, catalogue, a.resource, a.naturalKey, a.body))
+                return {ApplyOutcome::What::Failed, *p};
+        }
         return {};
     }
     if (auto head = store::decodeAuditHead(payload); head.isAuditHead) {

@@ -10,7 +10,6 @@ namespace kiosk::store {
 Status writeAttendance(Database& db, std::string_view sessionId, std::string_view studentUniqueId,
                        const domain::Attendance& a, std::int64_t lastSeq, std::string_view edfiKey);
 
-// The Ed-Fi key the sitting's record was last put under ("" when none).
 // The sittings whose attendance detail holds any of these values as a whole
 // JSON string (an irregularity's circumstance URI, a no-show reason's code),
 // with the sequence of their last write.
@@ -21,6 +20,7 @@ struct SittingRef {
 };
 Result<std::vector<SittingRef>> sittingsNaming(Database& db, const std::vector<std::string>& values);
 
+// The Ed-Fi key the sitting's record was last put under ("" when none).
 Result<std::string> attendanceEdfiKey(Database& db, std::string_view sessionId, std::string_view studentUniqueId);
 
 // The projection's detail (accommodations, irregularities, ID check ...) as

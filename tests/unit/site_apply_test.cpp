@@ -361,6 +361,37 @@ TEST_CASE("the same day's approval left out twice, never sent: nothing waits on 
     CHECK(test::queryInt(b.store.db(), waiting) == 0);
 }
 
+// The uploader sent the day's record before the rejection reached it, then
+// lost its lease: the kiosk that uploads next never had the record, and
+// still has the state delete it (the state keeps nothing the merge left out).
+TEST_CASE("news of a record a kiosk's own facts leave out, on a kiosk that never had its row, queues its deletion there") {
+    Machine a, b;
+    rejectThenApprove(a, b);
+    const std::string key = test::queryText(a.store.db(), "SELECT natural_key FROM outbox WHERE resource = 'studentProgramEvaluations';");
+    const std::string sent = test::queryText(a.store.db(), "SELECT body FROM outbox WHERE resource = 'studentProgramEvaluations';");
+    b.receive(a.published);  // the rejection came first: no record on b
+    REQUIRE(test::queryInt(b.store.db(), "SELECT count(*) FROM outbox WHERE resource = 'studentProgramEvaluations';") == 0);
+
+    auto ack = store::ackFact({{}, "kiosk-a", "studentProgramEvaluations", key, sent, "id-1", "\"1\"", false, "001764680005000.0000000000"});
+    REQUIRE(ack.has_value());
+    b.receive({ack->json});
+    CHECK(test::queryText(b.store.db(), "SELECT op || ' ' || (local_version > synced_version) || ' ' || resource_id FROM outbox"
+                                        " WHERE resource = 'studentProgramEvaluations';") == "delete 1 id-1");
+
+    // News of a day whose approval has not reached this kiosk yet (its entry
+    // still awaits review here) changes nothing until the facts arrive.
+    auto pending = b.work.saveDraft("S100001", "", {"comm-customer", "2026-11-22", 30, "Riverbend Hardware", "Stocked shelves."});
+    REQUIRE(pending.saved);
+    REQUIRE(b.work.submit("S100001", pending.eventId).saved);
+    const std::string otherDayKey = store::programEvaluationKey(*b.work.catalogue(), "S100001", "2026-11-22");
+    auto early = store::ackFact({{}, "kiosk-a", "studentProgramEvaluations", otherDayKey,
+                                 R"({"evaluationDate":"2026-11-22","studentReference":{"studentUniqueId":"S100001"}})", "id-2", "\"2\"",
+                                 false, "001764680005000.0000000000"});
+    REQUIRE(early.has_value());
+    b.receive({early->json});
+    CHECK(test::queryInt(b.store.db(), "SELECT count(*) FROM outbox WHERE natural_key = " + test::sqlQuote(otherDayKey) + ";") == 0);
+}
+
 TEST_CASE("each audit entry shares the chain's new head, and another kiosk keeps nothing of it") {
     Machine x, y;
     x.published.clear();
