@@ -627,6 +627,12 @@ namespace {
 // An order never binds as NULL (a default string_view has no data).
 std::string_view orderText(std::string_view order) { return order.data() != nullptr ? order : std::string_view(""); }
 
+// An id or ETag the server did not give is stored as NULL, not as ''.
+void bindOrNull(sqlite::Statement& stmt, int index, std::string_view text) {
+    if (text.empty()) stmt.bind(index, nullptr);
+    else stmt.bind(index, text);
+}
+
 // The newest acknowledgement of this record this kiosk knows of, by order:
 // on its row (its own, or one that settled or guarded it) or remembered.
 Result<std::string> newestAckOrder(Database& db, std::string_view resource, std::string_view naturalKey) {
@@ -649,10 +655,8 @@ Status remember(Database& db, std::string_view resource, std::string_view natura
         " etag = excluded.etag, ack_order = excluded.ack_order;");
     if (!stmt) return fail(stmt.error());
     stmt->bind(1, resource).bind(2, naturalKey).bind(3, body);
-    if (resourceId.empty()) stmt->bind(4, nullptr);
-    else stmt->bind(4, resourceId);
-    if (etag.empty()) stmt->bind(5, nullptr);
-    else stmt->bind(5, etag);
+    bindOrNull(*stmt, 4, resourceId);
+    bindOrNull(*stmt, 5, etag);
     stmt->bind(6, orderText(order));
     return stmt->run();
 }
@@ -683,10 +687,8 @@ Status reopenDeletion(Database& db, std::string_view resource, std::string_view 
         " WHERE resource = ?1 AND natural_key = ?2 AND op = 'delete' AND ?5 > ack_order;");
     if (!stmt) return fail(stmt.error());
     stmt->bind(1, resource).bind(2, naturalKey);
-    if (resourceId.empty()) stmt->bind(3, nullptr);
-    else stmt->bind(3, resourceId);
-    if (etag.empty()) stmt->bind(4, nullptr);
-    else stmt->bind(4, etag);
+    bindOrNull(*stmt, 3, resourceId);
+    bindOrNull(*stmt, 4, etag);
     stmt->bind(5, orderText(order));
     return stmt->run();
 }
@@ -722,10 +724,8 @@ Result<bool> adoptWrite(Database& db, std::string_view resource, std::string_vie
         " RETURNING synced_version >= local_version AND body = ?3;");
     if (!stmt) return fail(stmt.error());
     stmt->bind(1, resource).bind(2, naturalKey).bind(3, json);
-    if (resourceId.empty()) stmt->bind(4, nullptr);
-    else stmt->bind(4, resourceId);
-    if (etag.empty()) stmt->bind(5, nullptr);
-    else stmt->bind(5, etag);
+    bindOrNull(*stmt, 4, resourceId);
+    bindOrNull(*stmt, 5, etag);
     stmt->bind(6, orderText(order));
     auto row = stmt->step();
     if (!row) return fail(row.error());
