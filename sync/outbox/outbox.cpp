@@ -237,6 +237,25 @@ std::vector<std::string> unansweredList(const std::optional<std::string>& stored
     return bodies;
 }
 
+// A row synced here holds what the state holds (by ordered news): remembered
+// before put() or putDeletion() replaces its body, so that coming back to
+// it before anything was sent settles the row rather than sending it again
+// (on a site only the lease holder sends: another kiosk would wait for ever).
+Status rememberSynced(Database& db, std::string_view resource, std::string_view naturalKey, std::optional<std::string_view> next) {
+    auto held = db.prepare(
+        "INSERT INTO state_acks (resource, natural_key, body, resource_id, etag, ack_order)"
+        " SELECT resource, natural_key, body, resource_id, etag, ack_order FROM outbox"
+        " WHERE resource = ?1 AND natural_key = ?2 AND op = 'upsert' AND at_state = 1 AND synced_version >= local_version"
+        " AND in_flight_version IS NULL AND ack_order <> '' AND (?3 IS NULL OR body <> ?3)"
+        " ON CONFLICT (resource, natural_key) DO UPDATE SET body = excluded.body, resource_id = excluded.resource_id,"
+        " etag = excluded.etag, ack_order = excluded.ack_order WHERE excluded.ack_order >= state_acks.ack_order;");
+    if (!held) return fail(held.error());
+    held->bind(1, resource).bind(2, naturalKey);
+    if (next) held->bind(3, *next);
+    else held->bind(3, nullptr);
+    return held->run();
+}
+
 } // namespace
 
 std::string rememberUnanswered(const std::vector<std::string>& kept, std::string_view body) {
@@ -269,6 +288,7 @@ Result<std::int64_t> put(Database& db, std::string_view resource, std::string_vi
         if (!row) return fail(row.error());
         if (*row && old->getText(0) != json) held = rememberUnanswered(unansweredList(old->getOptionalText(1)), old->getText(0));
     }
+    if (auto s = rememberSynced(db, resource, naturalKey, json); !s) return fail(s.error());
     // first_queued_at restarts only when the row goes from synced to waiting.
     auto stmt = db.prepare(std::string(
         "INSERT INTO outbox (resource, natural_key, body, local_version, seq, first_queued_at, updated_at, identity)"
@@ -307,6 +327,16 @@ Result<std::int64_t> put(Database& db, std::string_view resource, std::string_vi
     }
     std::int64_t version = stmt->getInt(0);
     if (auto s = stmt->run(); !s) return fail(s.error());
+    // News the site had of the record before this row knew it (it came
+    // with no row here): the state's id and ETag guard this row's write, so
+    // it is not taken for a stranger's record at the state.
+    auto guard = db.prepare(
+        "UPDATE outbox SET resource_id = coalesce(a.resource_id, outbox.resource_id), etag = a.etag, ack_order = a.ack_order, at_state = 1"
+        " FROM state_acks a WHERE outbox.resource = ?1 AND outbox.natural_key = ?2 AND a.resource = ?1 AND a.natural_key = ?2"
+        " AND a.body <> '' AND a.ack_order > outbox.ack_order;");
+    if (!guard) return fail(guard.error());
+    guard->bind(1, resource).bind(2, naturalKey);
+    if (auto s = guard->run(); !s) return fail(s.error());
     // The site already learnt the state holds exactly this body, and nothing
     // newer: nothing to send (only ordered acknowledgements are trusted so).
     auto settle = db.prepare(
@@ -340,6 +370,7 @@ Result<std::optional<std::int64_t>> putDeletion(Database& db, std::string_view r
     settled->bind(1, resource).bind(2, naturalKey).bind(3, identityJson).bind(4, seq);
     if (auto s = settled->run(); !s) return fail(s.error());
     if (db.changes() > 0) return std::optional<std::int64_t>{};
+    if (auto s = rememberSynced(db, resource, naturalKey, std::nullopt); !s) return fail(s.error());
     // Only a record that was queued as an upsert can exist at the server
     // (or one the site learnt the state holds: a row made for it here);
     // one already marked for deletion needs nothing more.
@@ -707,9 +738,18 @@ Result<bool> adoptWrite(Database& db, std::string_view resource, std::string_vie
     // ETag guard the next write from here: an ordered acknowledgement is the
     // newest known (older news returned above), so its ETag is the state's
     // now; an unordered one only when this kiosk has not since had a newer
-    // version of its own acknowledged (an older write's news, late).
-    auto stmt = db.prepare(
+    // version of its own acknowledged (an older write's news, late). A row
+    // synced with another body waits again: the state no longer holds what
+    // this kiosk's events make (when they catch up with the news, put()
+    // settles it against the remembered body; otherwise whoever uploads
+    // sends this kiosk's picture, guarded by the state's ETag).
+    constexpr std::string_view kRequeue =
+        "(?6 > ack_order AND body <> ?3 AND synced_version >= local_version AND in_flight_version IS NULL)";
+    auto stmt = db.prepare(std::string(
         "UPDATE outbox SET"
+        " local_version = CASE WHEN ") + std::string(kRequeue) + " THEN local_version + 1 ELSE local_version END,"
+        " first_queued_at = CASE WHEN " + std::string(kRequeue) + " THEN " + std::string(kNow) + " ELSE first_queued_at END,"
+        " next_attempt_at = CASE WHEN " + std::string(kRequeue) + " THEN 0 ELSE next_attempt_at END,"
         " resource_id = CASE WHEN ?6 <> '' OR body = ?3 OR synced_version < local_version THEN coalesce(?4, resource_id)"
         "               ELSE resource_id END,"
         " etag = CASE WHEN ?6 <> '' OR body = ?3 OR synced_version < local_version THEN ?5 ELSE etag END,"
@@ -717,7 +757,11 @@ Result<bool> adoptWrite(Database& db, std::string_view resource, std::string_vie
         " synced_version = CASE WHEN body = ?3 AND op = 'upsert' AND in_flight_version IS NULL THEN local_version"
         "                  ELSE synced_version END,"
         " attempts = CASE WHEN body = ?3 AND op = 'upsert' AND in_flight_version IS NULL THEN 0 ELSE attempts END,"
+        // Stopped by the write guard (a record at the state not known to be
+        // the site's): the news says whose it is, so the write goes again,
+        // guarded by its ETag.
         " attention_version = CASE WHEN body = ?3 AND op = 'upsert' AND in_flight_version IS NULL THEN NULL"
+        "                     WHEN ?6 > ack_order AND " OUTBOX_WRITE_GUARD " THEN NULL"
         "                     ELSE attention_version END,"
         " at_state = 1"
         " WHERE resource = ?1 AND natural_key = ?2 AND op = 'upsert'"
@@ -766,10 +810,21 @@ Result<bool> adoptDeletion(Database& db, std::string_view resource, std::string_
         return fail(s.error());
     }
     // Whatever this kiosk holds, the state holds no version now: a later
-    // withdrawal of a write not sent since has nothing to delete.
-    auto gone = db.prepare("UPDATE outbox SET at_state = 0 WHERE resource = ?1 AND natural_key = ?2;");
+    // withdrawal of a write not sent since has nothing to delete, and a
+    // write this kiosk's events still make waits to be created again (news
+    // newer than any this row has seen).
+    auto gone = db.prepare(std::string(
+        "UPDATE outbox SET at_state = 0,"
+        " local_version = CASE WHEN op = 'upsert' AND ?3 > ack_order AND synced_version >= local_version AND in_flight_version IS NULL"
+        "                 THEN local_version + 1 ELSE local_version END,"
+        " first_queued_at = CASE WHEN op = 'upsert' AND ?3 > ack_order AND synced_version >= local_version AND in_flight_version IS NULL"
+        "                   THEN ") + std::string(kNow) + " ELSE first_queued_at END,"
+        " resource_id = CASE WHEN op = 'upsert' AND ?3 > ack_order THEN NULL ELSE resource_id END,"
+        " etag = CASE WHEN op = 'upsert' AND ?3 > ack_order THEN NULL ELSE etag END,"
+        " ack_order = CASE WHEN op = 'upsert' AND ?3 > ack_order THEN ?3 ELSE ack_order END"
+        " WHERE resource = ?1 AND natural_key = ?2;");
     if (!gone) return fail(gone.error());
-    gone->bind(1, resource).bind(2, naturalKey);
+    gone->bind(1, resource).bind(2, naturalKey).bind(3, orderText(order));
     if (auto s = gone->run(); !s) return fail(s.error());
     auto stmt = db.prepare(
         "UPDATE outbox SET synced_version = local_version, attempts = 0, attention_version = NULL, resource_id = NULL, etag = NULL,"

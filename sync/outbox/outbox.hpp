@@ -38,6 +38,10 @@ std::span<const sqlite::Migration> migrations();
 // record the uploader looks it up with it, so that a record another writer
 // put at the server is never overwritten. Returns the new local version;
 // the same body as the row's upsert changes nothing (its version returned).
+// On a site, news of the record that came before the row (state_acks)
+// guards it, and a body the state holds by that news (or held when this
+// row was last synced) settles it at once (docs/edfi.md, "Every kiosk
+// waits for exactly what the state lacks").
 Result<std::int64_t> put(Database& db, std::string_view resource, std::string_view naturalKey,
                          std::string_view json, std::int64_t seq, std::string_view identityJson = {});
 
@@ -176,16 +180,18 @@ Status acknowledge(Database& db, std::string_view resource, std::string_view nat
 // holds exactly that JSON: returns true then. When the row holds another
 // body, or this kiosk has no row yet (the events that make the body have not
 // arrived), the state's body is remembered: putDeletion() knows the record
-// exists, and put() settles the row once it reaches that body. A row whose
-// last word is a settled deletion waits to delete again when the news is
-// newer than any it has seen (the write reached the state after all).
+// exists, and put() settles the row once it reaches that body. News newer
+// than any the row has seen makes a synced row of another body wait again,
+// reopens a settled deletion (the write reached the state after all), and
+// releases a write the guard stopped as a stranger's.
 Result<bool> adoptWrite(Database& db, std::string_view resource, std::string_view naturalKey, std::string_view json,
                         std::string_view resourceId, std::string_view etag, std::string_view order = {});
 
 // Another machine of the site had the state delete this record: a deletion
 // waiting here is settled (deleting twice leaves the same state), unless it
 // is in flight (its own answer settles it). Returns true when a row settled.
-// Older than the newest acknowledgement known here: dropped.
+// Older than the newest acknowledgement known here: dropped. A synced write
+// this kiosk still holds waits again, to be created anew.
 Result<bool> adoptDeletion(Database& db, std::string_view resource, std::string_view naturalKey, std::string_view order = {});
 
 // The order stamp of the newest acknowledgement of this record known here
