@@ -339,12 +339,14 @@ Result<std::int64_t> put(Database& db, std::string_view resource, std::string_vi
     if (auto s = guard->run(); !s) return fail(s.error());
     // The site already learnt the state holds exactly this body, and nothing
     // newer: nothing to send (only ordered acknowledgements are trusted so).
+    // Not when a write from here may have reached the state since without
+    // an answer (maybe_sent): the state may hold that one instead.
     auto settle = db.prepare(
         "UPDATE outbox SET synced_version = local_version, attempts = 0, attention_version = NULL, at_state = 1,"
         " resource_id = coalesce(a.resource_id, outbox.resource_id), etag = coalesce(a.etag, outbox.etag), ack_order = a.ack_order"
         " FROM state_acks a WHERE outbox.resource = ?1 AND outbox.natural_key = ?2 AND a.resource = ?1 AND a.natural_key = ?2"
         " AND a.ack_order <> '' AND a.ack_order >= outbox.ack_order AND a.body = outbox.body AND outbox.op = 'upsert'"
-        " AND outbox.in_flight_version IS NULL;");
+        " AND outbox.in_flight_version IS NULL AND outbox.maybe_sent = 0;");
     if (!settle) return fail(settle.error());
     settle->bind(1, resource).bind(2, naturalKey);
     if (auto s = settle->run(); !s) return fail(s.error());
