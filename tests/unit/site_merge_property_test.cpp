@@ -8,6 +8,8 @@
 #include "kiosk/domain/site_merge.hpp"
 #include "kiosk/domain/work_merge.hpp"
 
+#include "support/property_seeds.hpp"
+
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -40,29 +42,7 @@ private:
     std::mt19937_64 m_g;
 };
 
-// Under ASan a quarter of the cases: that suite looks for memory errors, which
-// the first few hundred cases already walk through.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr int kCaseDivisor = 4;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr int kCaseDivisor = 4;
-#else
-constexpr int kCaseDivisor = 1;
-#endif
-#else
-constexpr int kCaseDivisor = 1;
-#endif
-
-// The cases to run: KIOSK_PROPERTY_SEED runs one, KIOSK_PROPERTY_CASES sets how many.
-std::vector<std::uint64_t> seeds(std::uint64_t base, int defaultCases) {
-    if (const char* one = std::getenv("KIOSK_PROPERTY_SEED")) return {std::strtoull(one, nullptr, 10)};
-    int cases = defaultCases / kCaseDivisor;
-    if (const char* n = std::getenv("KIOSK_PROPERTY_CASES")) cases = std::max(1, std::atoi(n));
-    std::vector<std::uint64_t> out;
-    for (int i = 0; i < cases; ++i) out.push_back(base + static_cast<std::uint64_t>(i));
-    return out;
-}
+using kiosk::test::propertySeeds;
 
 constexpr int kOrdersPerCase = 12;
 
@@ -404,7 +384,7 @@ std::string describe(const std::vector<WorkEvent>& events) {
 TEST_CASE("property: any order and any copies of a site's attendance events fold to the same state") {
     const SessionRules rules = sessionRules();
     int withConflicts = 0, overruled = 0, corrected = 0, cases = 0;
-    for (std::uint64_t seed : seeds(1000, 2000)) {
+    for (std::uint64_t seed : propertySeeds(1000, 2000)) {
         AttendanceCase c = simulateAttendance(seed);
         const SiteAttendance reference = mergeAttendance(c.events, rules);
         const std::string expected = canonicalText(reference);
@@ -436,7 +416,7 @@ TEST_CASE("property: any order and any copies of a site's attendance events fold
 
 TEST_CASE("property: a kiosk receiving the events in batches ends where one given them all at once") {
     const SessionRules rules = sessionRules();
-    for (std::uint64_t seed : seeds(50000, 400)) {
+    for (std::uint64_t seed : propertySeeds(50000, 400)) {
         AttendanceCase c = simulateAttendance(seed);
         INFO("seed " << seed << " (rerun: KIOSK_PROPERTY_SEED=" << seed << ")\n" << describe(c.events));
         Rng rng(seed);
@@ -455,7 +435,7 @@ TEST_CASE("property: a kiosk receiving the events in batches ends where one give
 TEST_CASE("property: any order and any copies of a site's work events give the same entries, day evaluations and progress") {
     const TaskCatalogue catalogue = workCatalogue();
     int withConflicts = 0, approvedDays = 0, cases = 0;
-    for (std::uint64_t seed : seeds(200000, 1000)) {
+    for (std::uint64_t seed : propertySeeds(200000, 1000)) {
         WorkCase c = simulateWork(seed);
         const std::string expected = workProjection(c.events, catalogue);
         INFO("seed " << seed << " (rerun: KIOSK_PROPERTY_SEED=" << seed << "), " << c.machines << " machines, events:\n" << describe(c.events));

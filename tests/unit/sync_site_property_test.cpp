@@ -13,6 +13,7 @@
 #include "sync/edfi/store.hpp"
 #include "sync/edfi/uploader.hpp"
 #include "sync_fakes.hpp"
+#include "support/property_seeds.hpp"
 
 #include "sync_doctest.hpp"
 
@@ -201,27 +202,7 @@ std::string describe(Site& site) {
     return out.str();
 }
 
-// Under ASan a quarter of the cases: that suite looks for memory errors.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr int kCaseDivisor = 4;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr int kCaseDivisor = 4;
-#else
-constexpr int kCaseDivisor = 1;
-#endif
-#else
-constexpr int kCaseDivisor = 1;
-#endif
-
-std::vector<std::uint64_t> seeds(std::uint64_t base, int defaultCases) {
-    if (const char* one = std::getenv("KIOSK_PROPERTY_SEED")) return {std::strtoull(one, nullptr, 10)};
-    int cases = defaultCases / kCaseDivisor;
-    if (const char* n = std::getenv("KIOSK_PROPERTY_CASES")) cases = std::max(1, std::atoi(n));
-    std::vector<std::uint64_t> out;
-    for (int i = 0; i < cases; ++i) out.push_back(base + static_cast<std::uint64_t>(i));
-    return out;
-}
+using kiosk::test::propertySeeds;
 
 } // namespace
 
@@ -230,7 +211,7 @@ std::vector<std::uint64_t> seeds(std::uint64_t base, int defaultCases) {
 // picture, some kiosk still has the record waiting or needing attention
 // (never a site that believes a wrong state). Without: the whole property.
 void run(bool lostAnswers) {
-    for (std::uint64_t seed : seeds(lostAnswers ? 9100 : 7100, 300)) {
+    for (std::uint64_t seed : propertySeeds(lostAnswers ? 9100 : 7100, 300)) {
         CAPTURE(seed);
         std::mt19937_64 rng(seed);
         auto below = [&](int n) { return static_cast<int>(rng() % static_cast<std::uint64_t>(n)); };
