@@ -237,6 +237,15 @@ std::vector<std::string> unansweredList(const std::optional<std::string>& stored
     return bodies;
 }
 
+// Runs a statement about one record whose only parameters are ?1 (its
+// resource) and ?2 (its key).
+Status runForRecord(Database& db, std::string_view sql, std::string_view resource, std::string_view naturalKey) {
+    auto stmt = db.prepare(sql);
+    if (!stmt) return fail(stmt.error());
+    stmt->bind(1, resource).bind(2, naturalKey);
+    return stmt->run();
+}
+
 // A row synced here holds what the state holds (by ordered news): remembered
 // before put() or putDeletion() replaces its body, so that coming back to
 // it before anything was sent settles the row rather than sending it again
@@ -330,26 +339,26 @@ Result<std::int64_t> put(Database& db, std::string_view resource, std::string_vi
     // News the site had of the record before this row knew it (it came
     // with no row here): the state's id and ETag guard this row's write, so
     // it is not taken for a stranger's record at the state.
-    auto guard = db.prepare(
-        "UPDATE outbox SET resource_id = coalesce(a.resource_id, outbox.resource_id), etag = a.etag, ack_order = a.ack_order, at_state = 1"
-        " FROM state_acks a WHERE outbox.resource = ?1 AND outbox.natural_key = ?2 AND a.resource = ?1 AND a.natural_key = ?2"
-        " AND a.body <> '' AND a.ack_order > outbox.ack_order;");
-    if (!guard) return fail(guard.error());
-    guard->bind(1, resource).bind(2, naturalKey);
-    if (auto s = guard->run(); !s) return fail(s.error());
+    if (auto s = runForRecord(db,
+            "UPDATE outbox SET resource_id = coalesce(a.resource_id, outbox.resource_id), etag = a.etag, ack_order = a.ack_order,"
+            " at_state = 1 FROM state_acks a WHERE outbox.resource = ?1 AND outbox.natural_key = ?2 AND a.resource = ?1"
+            " AND a.natural_key = ?2 AND a.body <> '' AND a.ack_order > outbox.ack_order;",
+            resource, naturalKey);
+        !s)
+        return fail(s.error());
     // The site already learnt the state holds exactly this body, and nothing
     // newer: nothing to send (only ordered acknowledgements are trusted so).
     // Not when a write from here may have reached the state since without
     // an answer (maybe_sent): the state may hold that one instead.
-    auto settle = db.prepare(
-        "UPDATE outbox SET synced_version = local_version, attempts = 0, attention_version = NULL, at_state = 1,"
-        " resource_id = coalesce(a.resource_id, outbox.resource_id), etag = coalesce(a.etag, outbox.etag), ack_order = a.ack_order"
-        " FROM state_acks a WHERE outbox.resource = ?1 AND outbox.natural_key = ?2 AND a.resource = ?1 AND a.natural_key = ?2"
-        " AND a.ack_order <> '' AND a.ack_order >= outbox.ack_order AND a.body = outbox.body AND outbox.op = 'upsert'"
-        " AND outbox.in_flight_version IS NULL AND outbox.maybe_sent = 0;");
-    if (!settle) return fail(settle.error());
-    settle->bind(1, resource).bind(2, naturalKey);
-    if (auto s = settle->run(); !s) return fail(s.error());
+    if (auto s = runForRecord(db,
+            "UPDATE outbox SET synced_version = local_version, attempts = 0, attention_version = NULL, at_state = 1,"
+            " resource_id = coalesce(a.resource_id, outbox.resource_id), etag = coalesce(a.etag, outbox.etag), ack_order = a.ack_order"
+            " FROM state_acks a WHERE outbox.resource = ?1 AND outbox.natural_key = ?2 AND a.resource = ?1 AND a.natural_key = ?2"
+            " AND a.ack_order <> '' AND a.ack_order >= outbox.ack_order AND a.body = outbox.body AND outbox.op = 'upsert'"
+            " AND outbox.in_flight_version IS NULL AND outbox.maybe_sent = 0;",
+            resource, naturalKey);
+        !s)
+        return fail(s.error());
     return version;
 }
 
@@ -804,10 +813,8 @@ Result<bool> adoptDeletion(Database& db, std::string_view resource, std::string_
     // an ordered deletion is remembered (an empty body) so that older news
     // of a write cannot bring it back.
     if (order.empty()) {
-        auto forget = db.prepare("DELETE FROM state_acks WHERE resource = ?1 AND natural_key = ?2;");
-        if (!forget) return fail(forget.error());
-        forget->bind(1, resource).bind(2, naturalKey);
-        if (auto s = forget->run(); !s) return fail(s.error());
+        if (auto s = runForRecord(db, "DELETE FROM state_acks WHERE resource = ?1 AND natural_key = ?2;", resource, naturalKey); !s)
+            return fail(s.error());
     } else if (auto s = remember(db, resource, naturalKey, "", "", "", order); !s) {
         return fail(s.error());
     }
@@ -815,12 +822,11 @@ Result<bool> adoptDeletion(Database& db, std::string_view resource, std::string_
     // withdrawal of a write not sent since has nothing to delete, and a
     // write this kiosk's events still make waits to be created again (news
     // newer than any this row has seen).
-    auto gone = db.prepare(std::string(
+    const std::string reopen = "(op = 'upsert' AND ?3 > ack_order AND synced_version >= local_version AND in_flight_version IS NULL)";
+    auto gone = db.prepare(
         "UPDATE outbox SET at_state = 0,"
-        " local_version = CASE WHEN op = 'upsert' AND ?3 > ack_order AND synced_version >= local_version AND in_flight_version IS NULL"
-        "                 THEN local_version + 1 ELSE local_version END,"
-        " first_queued_at = CASE WHEN op = 'upsert' AND ?3 > ack_order AND synced_version >= local_version AND in_flight_version IS NULL"
-        "                   THEN ") + std::string(kNow) + " ELSE first_queued_at END,"
+        " local_version = CASE WHEN " + reopen + " THEN local_version + 1 ELSE local_version END,"
+        " first_queued_at = CASE WHEN " + reopen + " THEN " + std::string(kNow) + " ELSE first_queued_at END,"
         " resource_id = CASE WHEN op = 'upsert' AND ?3 > ack_order THEN NULL ELSE resource_id END,"
         " etag = CASE WHEN op = 'upsert' AND ?3 > ack_order THEN NULL ELSE etag END,"
         " ack_order = CASE WHEN op = 'upsert' AND ?3 > ack_order THEN ?3 ELSE ack_order END"
