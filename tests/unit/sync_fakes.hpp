@@ -280,6 +280,11 @@ public:
         m_items[resource].erase(id);
         m_deletes[resource][id] = ++m_changeVersion;
     }
+    bool isLive(const std::string& resource, const std::string& id) const {
+        std::lock_guard lock(m_mutex);
+        auto it = m_items.find(resource);
+        return it != m_items.end() && it->second.count(id) > 0;
+    }
     std::map<std::string, nlohmann::json> liveItems(const std::string& resource) const {
         std::lock_guard lock(m_mutex);
         std::map<std::string, nlohmann::json> out;

@@ -159,7 +159,7 @@ TEST_CASE("passes cut off at random points resume from the saved cursor and lose
             std::string target = id(static_cast<int>(rng() % static_cast<unsigned>(nextId)));
             const char* resource = rng() % 2 ? "students" : "studentAssessmentRegistrations";
             if (rng() % 3 == 0) rig.server.deleteItem(resource, target);
-            else if (rig.server.liveItems(resource).count(target)) rig.server.upsertItem(resource, target, {{"v", static_cast<int>(rng() % 1000)}});
+            else if (rig.server.isLive(resource, target)) rig.server.upsertItem(resource, target, {{"v", static_cast<int>(rng() % 1000)}});
         }
     };
 
