@@ -441,14 +441,14 @@ std::string Session::resourceUrl(std::string_view resource) const {
     return m_endpoints.dataApi + std::string(resource);
 }
 
-transport::Request Session::upsertRequest(std::string_view resource, std::string_view json, std::string_view token) const {
+transport::Request Session::upsertRequest(std::string_view resource, std::string_view body, std::string_view token) const {
     transport::Request r;
     r.method = transport::Method::Post;
     r.url = resourceUrl(resource);
     r.headers.push_back({"Authorization", "Bearer " + std::string(token)});
     r.headers.push_back({"Content-Type", "application/json"});
     r.headers.push_back({"Accept", "application/json"});
-    r.body = std::string(json);
+    r.body = std::string(body);
     return r;
 }
 

@@ -181,7 +181,7 @@ public:
 
     const Endpoints& endpoints() const { return m_endpoints; }
     std::string resourceUrl(std::string_view resource) const;
-    transport::Request upsertRequest(std::string_view resource, std::string_view json, std::string_view token) const;
+    transport::Request upsertRequest(std::string_view resource, std::string_view body, std::string_view token) const;
     transport::Request getRequest(std::string url, std::string_view token) const;
 
     // Tokens this session obtained from the server (not from the store).

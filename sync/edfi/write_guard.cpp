@@ -90,9 +90,9 @@ bool sameRecord(std::string_view ourJson, const nlohmann::json& serverItem) {
     return normalised(ours) == normalised(serverItem);
 }
 
-std::optional<FirstWriteScope> firstWriteScope(std::string_view resource, std::string_view json) {
+std::optional<FirstWriteScope> firstWriteScope(std::string_view resource, std::string_view body) {
     if (resource != "studentAssessments") return std::nullopt;
-    nlohmann::json record = nlohmann::json::parse(json, nullptr, false);
+    nlohmann::json record = nlohmann::json::parse(body, nullptr, false);
     if (!record.is_object()) return std::nullopt;
     auto assessment = record.find("assessmentReference");
     if (assessment == record.end() || !assessment->is_object()) return std::nullopt;

@@ -42,6 +42,6 @@ struct FirstWriteScope {
     std::string key;        // the same for every record the question covers
     std::string queryJson;  // flat query members for lookupRequest (limit=1)
 };
-std::optional<FirstWriteScope> firstWriteScope(std::string_view resource, std::string_view json);
+std::optional<FirstWriteScope> firstWriteScope(std::string_view resource, std::string_view body);
 
 } // namespace edsync::edfi
