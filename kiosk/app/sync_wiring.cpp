@@ -76,8 +76,8 @@ SyncSetup makeSyncEngine(const KioskConfig& config, const std::filesystem::path&
             domain::HlcClock hlc;
         };
         auto clock = std::make_shared<AckClock>();
-        cfg.onAcknowledged = [kioskId, clock](edsync::sqlite::Database& db, const edsync::outbox::Claim& claim, std::string_view resourceId,
-                                              std::string_view etag) -> edsync::sqlite::Status {
+        auto share = [kioskId, clock](edsync::sqlite::Database& db, const edsync::outbox::Claim& claim, std::string_view resourceId,
+                                      std::string_view etag, bool unanswered) -> edsync::sqlite::Status {
             auto known = edsync::outbox::ackOrder(db, claim.resource, claim.naturalKey);
             if (!known) return edsync::fail(known.error());
             const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -88,12 +88,23 @@ SyncSetup makeSyncEngine(const KioskConfig& config, const std::filesystem::path&
                 order = domain::encodeHlc(clock->hlc.tickAbove(std::clamp<std::int64_t>(now, 0, domain::kHlcMaxWallMs), floor));
             }
             if (auto s = edsync::outbox::setAckOrder(db, claim.resource, claim.naturalKey, order); !s) return s;
-            auto fact = store::ackFact({{}, kioskId, claim.resource, claim.naturalKey, claim.json, std::string(resourceId), std::string(etag),
-                                        claim.op == edsync::outbox::Op::Delete, order});
+            store::AckFact ack{{}, kioskId, claim.resource, claim.naturalKey, claim.json, std::string(resourceId), std::string(etag),
+                               claim.op == edsync::outbox::Op::Delete, order};
+            ack.unanswered = unanswered;
+            auto fact = store::ackFact(ack);
             if (!fact) return {};  // too large to share: the next uploader looks the record up first
             if (auto queued = edsync::site::enqueue(db, fact->eventId, fact->subject, fact->json); !queued)
                 return edsync::fail(queued.error());
+            if (unanswered) return edsync::outbox::setUnansweredOrder(db, claim.resource, claim.naturalKey, order);
             return {};
+        };
+        cfg.onAcknowledged = [share](edsync::sqlite::Database& db, const edsync::outbox::Claim& claim, std::string_view resourceId,
+                                     std::string_view etag) { return share(db, claim, resourceId, etag, false); };
+        // A write whose answer was lost may be at the state: shared too, so
+        // that the next holder of the lease, should it move, takes it for the
+        // site's own and makes the state hold the site's picture.
+        cfg.onUnanswered = [share](edsync::sqlite::Database& db, const edsync::outbox::Claim& claim) {
+            return share(db, claim, {}, {}, true);
         };
     }
     setup.sink = std::make_unique<EdfiRosterSink>();

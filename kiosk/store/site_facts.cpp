@@ -285,7 +285,8 @@ namespace {
 std::string ackId(const AckFact& a) {
     std::uint64_t h = 1469598103934665603ull;
     for (std::string_view part : {std::string_view(a.resource), std::string_view(a.naturalKey), std::string_view(a.body),
-                                  std::string_view(a.etag), std::string_view(a.deletion ? "delete" : "")}) {
+                                  std::string_view(a.etag), std::string_view(a.deletion ? "delete" : ""),
+                                  std::string_view(a.unanswered ? "unanswered" : ""), std::string_view(a.unanswered ? a.order : "")}) {
         for (unsigned char c : part) {
             h ^= c;
             h *= 1099511628211ull;
@@ -304,9 +305,11 @@ std::string ackId(const AckFact& a) {
 std::optional<SiteFact> ackFact(const AckFact& ack) {
     AckFact a = ack;
     a.eventId = ackId(a);
-    // A deletion is a fact type of its own: a kiosk of an older release parks
-    // it (unknown fact) rather than read it as a write of the same body.
-    json j{{"v", kFactVersion}, {"fact", a.deletion ? "ackDelete" : "ack"}, {"eventId", a.eventId}, {"kiosk", a.kioskId}, {"resource", a.resource},
+    // A deletion, or a write whose answer was lost, is a fact type of its
+    // own: a kiosk of an older release parks it (unknown fact) rather than
+    // read it as a write the state took.
+    const char* fact = a.unanswered ? "ackUnanswered" : a.deletion ? "ackDelete" : "ack";
+    json j{{"v", kFactVersion}, {"fact", fact}, {"eventId", a.eventId}, {"kiosk", a.kioskId}, {"resource", a.resource},
            {"key", a.naturalKey}, {"body", a.body},     {"id", a.resourceId},   {"etag", a.etag}};
     if (!a.order.empty()) j["order"] = a.order;
     std::string text = j.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -320,7 +323,7 @@ DecodedAck decodeAck(std::string_view text_) {
     json j = json::parse(text_, nullptr, false);
     if (!j.is_object()) return r;
     auto type = j.find("fact");
-    if (type == j.end() || !type->is_string() || (*type != "ack" && *type != "ackDelete")) return r;
+    if (type == j.end() || !type->is_string() || (*type != "ack" && *type != "ackDelete" && *type != "ackUnanswered")) return r;
     r.isAck = true;
     auto v = j.find("v");
     if (v == j.end() || !v->is_number_integer() || v->get<int>() != kFactVersion) {
@@ -334,6 +337,7 @@ DecodedAck decodeAck(std::string_view text_) {
               text(j, "etag", a.etag, 200, false) && text(j, "order", a.order, domain::kHlcTextSize, false) &&
               (a.order.empty() || domain::parseHlc(a.order).has_value());
     a.deletion = *type == "ackDelete";
+    a.unanswered = *type == "ackUnanswered";
     if (!ok) {
         r.error = "acknowledgement with a missing or malformed field";
         return r;

@@ -90,6 +90,9 @@ struct AckFact {
     // The uploader's order stamp (an HLC's text form): above every
     // acknowledgement of the record it had seen. Empty from older releases.
     std::string order;
+    // Fact "ackUnanswered": `body` was sent and its answer lost, so the state
+    // may hold it (no id or ETag); the next uploader takes it for the site's.
+    bool unanswered = false;
 };
 // nullopt when the fact would be larger than kMaxFactBytes: the next
 // uploader then looks the record up before writing it.

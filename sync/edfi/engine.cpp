@@ -162,6 +162,7 @@ UploadOptions SyncEngine::uploadOptions() const {
     o.saveEvery = 4 * std::min(m_config.concurrency, 32);
     o.offlineAfter = std::min(8, m_config.concurrency);  // a run of requests failed with no answer, one after another
     o.onAcknowledged = m_config.onAcknowledged;
+    o.onUnanswered = m_config.onUnanswered;
     return o;
 }
 

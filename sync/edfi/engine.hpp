@@ -85,6 +85,9 @@ struct SyncConfig {
     // log shares what reached the state (UploadOptions::onAcknowledged).
     std::function<sqlite::Status(sqlite::Database&, const outbox::Claim&, std::string_view resourceId, std::string_view etag)>
         onAcknowledged;
+    // ... and the one that saves a write sent whose answer was lost
+    // (UploadOptions::onUnanswered).
+    std::function<sqlite::Status(sqlite::Database&, const outbox::Claim&)> onUnanswered;
 };
 
 // What the status screen shows. A copy; safe to keep.

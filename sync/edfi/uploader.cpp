@@ -183,7 +183,9 @@ sqlite::Status Uploader::record(Database& db, outbox::Uploads& out, const outbox
         f.maybeSent = claim.maybeDelivered || d.writeUnanswered;
         if (d.writeMayLandLate && claim.op == outbox::Op::Upsert)
             f.unansweredBodies = outbox::rememberUnanswered(claim.unansweredBodies, claim.json);
-        return out.retryLater(claim.resource, claim.naturalKey, claim.version, at, f);
+        if (auto s = out.retryLater(claim.resource, claim.naturalKey, claim.version, at, f); !s) return s;
+        if (d.writeMayLandLate && claim.op == outbox::Op::Upsert && m_options.onUnanswered) return m_options.onUnanswered(db, claim);
+        return {};
     }
     }
     return {};

@@ -67,6 +67,11 @@ struct UploadOptions {
     // writes with them. An error rolls the save back.
     std::function<sqlite::Status(Database&, const outbox::Claim&, std::string_view resourceId, std::string_view etag)>
         onAcknowledged = nullptr;
+    // Called inside the transaction that saves an upsert sent whose answer
+    // was lost (it may be at the state): the site log shares that too, so the
+    // next uploader neither takes it for a stranger's record nor leaves the
+    // state holding it when the site's picture has moved on.
+    std::function<sqlite::Status(Database&, const outbox::Claim&)> onUnanswered = nullptr;
 };
 
 struct RoundStats {

@@ -186,6 +186,24 @@ ALTER TABLE outbox ADD COLUMN at_state INTEGER NOT NULL DEFAULT 0;
 UPDATE outbox SET at_state = 1 WHERE synced_version > 0 AND NOT (op = 'delete' AND synced_version >= local_version);
 )sql";
 
+// Version 11: the order stamp of the news this kiosk shared on the site log
+// that its last write went unanswered (UploadOptions::onUnanswered), or ''.
+// While a write from here may be at the state (maybe_sent), the site's news
+// settles the row only when it is newer than that: it then tells what the
+// state holds after that write. A new send clears it. site_unanswered: such
+// news of another machine for a record with no row here yet; the row put()
+// makes for it takes those bodies as the site's own.
+constexpr std::string_view kSchemaV11 = R"sql(
+ALTER TABLE outbox ADD COLUMN unanswered_order TEXT NOT NULL DEFAULT '';
+CREATE TABLE site_unanswered (
+  resource    TEXT NOT NULL,
+  natural_key TEXT NOT NULL,
+  bodies      TEXT NOT NULL,
+  ack_order   TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (resource, natural_key)
+) WITHOUT ROWID;
+)sql";
+
 constexpr std::array kMigrations{
     sqlite::Migration{1, kSchemaV1},
     sqlite::Migration{2, kSchemaV2},
@@ -197,6 +215,7 @@ constexpr std::array kMigrations{
     sqlite::Migration{8, kSchemaV8},
     sqlite::Migration{9, kSchemaV9},
     sqlite::Migration{10, kSchemaV10},
+    sqlite::Migration{11, kSchemaV11},
 };
 
 constexpr std::string_view kNow = "strftime('%Y-%m-%dT%H:%M:%fZ','now')";
@@ -263,6 +282,24 @@ Status rememberSynced(Database& db, std::string_view resource, std::string_view 
     if (next) held->bind(3, *next);
     else held->bind(3, nullptr);
     return held->run();
+}
+
+} // namespace
+
+namespace {
+
+// Another machine's writes that may be at the state, learnt before this
+// kiosk had a row for the record (adoptUnanswered): the row takes them as
+// the site's own, so its first write's lookup does not stop at them.
+Status takeSiteUnanswered(Database& db, std::string_view resource, std::string_view naturalKey) {
+    if (auto s = runForRecord(db,
+            "UPDATE outbox SET unanswered_bodies = u.bodies, at_state = 1, ack_order = max(outbox.ack_order, u.ack_order)"
+            " FROM site_unanswered u WHERE outbox.resource = ?1 AND outbox.natural_key = ?2 AND u.resource = ?1"
+            " AND u.natural_key = ?2 AND outbox.unanswered_bodies IS NULL;",
+            resource, naturalKey);
+        !s)
+        return s;
+    return runForRecord(db, "DELETE FROM site_unanswered WHERE resource = ?1 AND natural_key = ?2;", resource, naturalKey);
 }
 
 } // namespace
@@ -336,6 +373,7 @@ Result<std::int64_t> put(Database& db, std::string_view resource, std::string_vi
     }
     std::int64_t version = stmt->getInt(0);
     if (auto s = stmt->run(); !s) return fail(s.error());
+    if (auto s = takeSiteUnanswered(db, resource, naturalKey); !s) return fail(s.error());
     // News the site had of the record before this row knew it (it came
     // with no row here): the state's id and ETag guard this row's write, so
     // it is not taken for a stranger's record at the state.
@@ -349,13 +387,15 @@ Result<std::int64_t> put(Database& db, std::string_view resource, std::string_vi
     // The site already learnt the state holds exactly this body, and nothing
     // newer: nothing to send (only ordered acknowledgements are trusted so).
     // Not when a write from here may have reached the state since without
-    // an answer (maybe_sent): the state may hold that one instead.
+    // an answer (maybe_sent): the state may hold that one instead, unless
+    // the news is newer than this kiosk's word on the site log that it may.
     if (auto s = runForRecord(db,
             "UPDATE outbox SET synced_version = local_version, attempts = 0, attention_version = NULL, at_state = 1,"
             " resource_id = coalesce(a.resource_id, outbox.resource_id), etag = coalesce(a.etag, outbox.etag), ack_order = a.ack_order"
             " FROM state_acks a WHERE outbox.resource = ?1 AND outbox.natural_key = ?2 AND a.resource = ?1 AND a.natural_key = ?2"
             " AND a.ack_order <> '' AND a.ack_order >= outbox.ack_order AND a.body = outbox.body AND outbox.op = 'upsert'"
-            " AND outbox.in_flight_version IS NULL AND outbox.maybe_sent = 0;",
+            " AND outbox.in_flight_version IS NULL"
+            " AND (outbox.maybe_sent = 0 OR (outbox.unanswered_order <> '' AND a.ack_order > outbox.unanswered_order));",
             resource, naturalKey);
         !s)
         return fail(s.error());
@@ -365,7 +405,9 @@ Result<std::int64_t> put(Database& db, std::string_view resource, std::string_vi
 Result<std::optional<std::int64_t>> putDeletion(Database& db, std::string_view resource, std::string_view naturalKey,
                                                 std::string_view identityJson, std::int64_t seq) {
     // A row the state holds no version of (never written, or its last word
-    // there a deletion), not sent since, and no acknowledgement from the
+    // there a deletion), not sent since (or the site's news of a deletion
+    // is newer than this kiosk's word that its write went unanswered:
+    // setUnansweredOrder), and no acknowledgement from the
     // site that the state holds it: nothing to delete, so the deletion is
     // settled at once (versions only grow). Every kiosk of a site then ends
     // with nothing waiting for the record, whatever order it learnt the
@@ -374,7 +416,8 @@ Result<std::optional<std::int64_t>> putDeletion(Database& db, std::string_view r
     auto settled = db.prepare(std::string(
         "UPDATE outbox SET body = ?3, op = 'delete', local_version = local_version + 1, synced_version = local_version + 1,"
         "  seq = ?4, attempts = 0, updated_at = ") + std::string(kNow) + ", next_attempt_at = 0, attention_version = NULL"
-        " WHERE resource = ?1 AND natural_key = ?2 AND op = 'upsert' AND at_state = 0 AND maybe_sent = 0"
+        " WHERE resource = ?1 AND natural_key = ?2 AND op = 'upsert' AND at_state = 0"
+        " AND (maybe_sent = 0 OR (unanswered_order <> '' AND ack_order > unanswered_order))"
         " AND in_flight_version IS NULL AND unanswered_bodies IS NULL AND resource_id IS NULL"
         " AND NOT EXISTS (SELECT 1 FROM state_acks a WHERE a.resource = ?1 AND a.natural_key = ?2 AND a.body <> '');");
     if (!settled) return fail(settled.error());
@@ -529,7 +572,8 @@ constexpr const char* kClaimSelect =
     "   AND next_attempt_at <= ?1"
     " ORDER BY seq LIMIT ?2;";
 constexpr const char* kClaimMark =
-    "UPDATE outbox SET in_flight_version = ?3, attempts = attempts + 1, maybe_sent = 1 WHERE resource = ?1 AND natural_key = ?2;";
+    "UPDATE outbox SET in_flight_version = ?3, attempts = attempts + 1, maybe_sent = 1, unanswered_order = ''"
+    " WHERE resource = ?1 AND natural_key = ?2;";
 // ?4: the op that was acknowledged; ?5: the id a POST's Location named (or
 // NULL); ?6: the ETag the server returned (or NULL: it gave none, so the next
 // write cannot be guarded). A deletion forgets both; an upsert keeps the
@@ -716,6 +760,13 @@ Status setAckOrder(Database& db, std::string_view resource, std::string_view nat
     return stmt->run();
 }
 
+Status setUnansweredOrder(Database& db, std::string_view resource, std::string_view naturalKey, std::string_view order) {
+    auto stmt = db.prepare("UPDATE outbox SET unanswered_order = ?3 WHERE resource = ?1 AND natural_key = ?2 AND maybe_sent = 1;");
+    if (!stmt) return fail(stmt.error());
+    stmt->bind(1, resource).bind(2, naturalKey).bind(3, orderText(order));
+    return stmt->run();
+}
+
 namespace {
 
 Status reopenDeletion(Database& db, std::string_view resource, std::string_view naturalKey, std::string_view resourceId,
@@ -842,6 +893,52 @@ Result<bool> adoptDeletion(Database& db, std::string_view resource, std::string_
     stmt->bind(1, resource).bind(2, naturalKey).bind(3, orderText(order));
     if (auto s = stmt->run(); !s) return fail(s.error());
     return db.changes() > 0;
+}
+
+Status adoptUnanswered(Database& db, std::string_view resource, std::string_view naturalKey, std::string_view json,
+                       std::string_view order) {
+    auto newest = newestAckOrder(db, resource, naturalKey);
+    if (!newest) return fail(newest.error());
+    if (order < *newest) return {};  // the state has moved on since: newer news says what it holds
+    auto kept = db.prepare("SELECT unanswered_bodies FROM outbox WHERE resource = ?1 AND natural_key = ?2;");
+    if (!kept) return fail(kept.error());
+    kept->bind(1, resource).bind(2, naturalKey);
+    auto row = kept->step();
+    if (!row) return fail(row.error());
+    if (!*row) {
+        auto site = db.prepare(
+            "INSERT INTO site_unanswered (resource, natural_key, bodies, ack_order) VALUES (?1, ?2, ?3, ?4)"
+            " ON CONFLICT (resource, natural_key) DO UPDATE SET bodies = ?3, ack_order = max(ack_order, ?4);");
+        if (!site) return fail(site.error());
+        auto had = db.prepare("SELECT bodies FROM site_unanswered WHERE resource = ?1 AND natural_key = ?2;");
+        if (!had) return fail(had.error());
+        had->bind(1, resource).bind(2, naturalKey);
+        auto found = had->step();
+        if (!found) return fail(found.error());
+        std::optional<std::string> stored;
+        if (*found) stored = had->getText(0);
+        if (auto s = had->run(); !s) return fail(s.error());
+        site->bind(1, resource).bind(2, naturalKey).bind(3, rememberUnanswered(unansweredList(stored), json)).bind(4, orderText(order));
+        return site->run();
+    }
+    const std::string bodies = rememberUnanswered(unansweredList(kept->getOptionalText(0)), json);
+    if (auto s = kept->run(); !s) return fail(s.error());
+    // A settled row waits again, even one whose picture is that very body:
+    // the uploader's write of it (a 412 then finds the body among this row's
+    // own) is the news that settles the kiosk that lost the answer; a
+    // deletion settled here goes out again (the write may have landed after).
+    const std::string reopen = "(synced_version >= local_version AND in_flight_version IS NULL)";
+    auto stmt = db.prepare(
+        "UPDATE outbox SET unanswered_bodies = CASE WHEN op = 'upsert' THEN ?3 ELSE unanswered_bodies END, at_state = 1,"
+        " local_version = CASE WHEN " + reopen + " THEN local_version + 1 ELSE local_version END,"
+        " first_queued_at = CASE WHEN " + reopen + " THEN " + std::string(kNow) + " ELSE first_queued_at END,"
+        " next_attempt_at = CASE WHEN " + reopen + " THEN 0 ELSE next_attempt_at END,"
+        " attention_version = CASE WHEN " OUTBOX_WRITE_GUARD " THEN NULL ELSE attention_version END,"
+        " ack_order = max(ack_order, ?4)"
+        " WHERE resource = ?1 AND natural_key = ?2;");
+    if (!stmt) return fail(stmt.error());
+    stmt->bind(1, resource).bind(2, naturalKey).bind(3, bodies).bind(4, orderText(order));
+    return stmt->run();
 }
 
 Status retryLater(Database& db, std::string_view resource, std::string_view naturalKey, std::int64_t version,

@@ -194,6 +194,23 @@ Result<bool> adoptWrite(Database& db, std::string_view resource, std::string_vie
 // this kiosk still holds waits again, to be created anew.
 Result<bool> adoptDeletion(Database& db, std::string_view resource, std::string_view naturalKey, std::string_view order = {});
 
+// Another machine of the site sent `json` for this record and its answer was
+// lost, so the state may hold it (docs/edfi.md, "Every kiosk waits for
+// exactly what the state lacks"). Older than the newest acknowledgement known
+// here: dropped. Otherwise the body is kept among this row's own unanswered
+// ones (a 412 or a first-write lookup that finds it takes it for the site's
+// write, not a stranger's), a write the guard stopped is released, and a
+// settled row whose picture is not that body waits again, so that whoever
+// uploads makes the state hold this kiosk's picture. No row here: the body is
+// kept for the row put() makes, which takes it as the site's own.
+// The order stamp of this kiosk's own news that the row's last write went
+// unanswered, as it was queued for the site log: the site's news newer than
+// it settles the row again (put()).
+Status setUnansweredOrder(Database& db, std::string_view resource, std::string_view naturalKey, std::string_view order);
+
+Status adoptUnanswered(Database& db, std::string_view resource, std::string_view naturalKey, std::string_view json,
+                       std::string_view order);
+
 // The order stamp of the newest acknowledgement of this record known here
 // ('' when none carried one): an uploader stamps its next one above it.
 Result<std::string> ackOrder(Database& db, std::string_view resource, std::string_view naturalKey);

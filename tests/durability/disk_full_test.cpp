@@ -275,9 +275,10 @@ std::string text(store::Database& db, const std::string& sql) {
 
 // The outbox as a release before sync v8 left it: the same columns in a
 // WITHOUT ROWID table keyed by (resource, natural key), its index and trigger
-// as they are now, and the sync schema at 7 (the columns of v9 and v10 gone too).
+// as they are now, and the sync schema at 7 (what v9 to v11 added gone too).
 void asBeforeV8(store::Database& db) {
-    auto dropped = db.exec("ALTER TABLE outbox DROP COLUMN held_bodies; ALTER TABLE outbox DROP COLUMN at_state;");
+    auto dropped = db.exec("ALTER TABLE outbox DROP COLUMN held_bodies; ALTER TABLE outbox DROP COLUMN at_state;"
+                           " ALTER TABLE outbox DROP COLUMN unanswered_order; DROP TABLE site_unanswered;");
     REQUIRE_MESSAGE(dropped.ok(), (dropped.ok() ? "" : dropped.error().describe()));
     std::string table = text(db, "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'outbox';");
     REQUIRE(table.size() > 2);

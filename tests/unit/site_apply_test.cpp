@@ -270,6 +270,26 @@ TEST_CASE("what reached the state travels as an acknowledgement: the other stati
     REQUIRE(decoded.ack);
     CHECK(decoded.ack->deletion);
     CHECK_FALSE(store::decodeAck(ack->json).ack->deletion);
+    // So is a write sent whose answer was lost: its id names its order (each
+    // loss is news), and applying it makes the synced row wait again.
+    store::AckFact lost{{}, x.store.kioskId(), resource, key, body, "", "", false, "001764680000000.0000000009"};
+    lost.unanswered = true;
+    auto unanswered = store::ackFact(lost);
+    REQUIRE(unanswered);
+    CHECK(unanswered->json.find("\"ackUnanswered\"") != std::string::npos);
+    CHECK(unanswered->eventId != ack->eventId);
+    lost.order = "001764680000000.0000000010";
+    CHECK(store::ackFact(lost)->eventId != unanswered->eventId);
+    auto decodedLost = store::decodeAck(unanswered->json);
+    REQUIRE(decodedLost.ack);
+    CHECK(decodedLost.ack->unanswered);
+    CHECK_FALSE(decodedLost.ack->deletion);
+    CHECK_FALSE(store::decodeAck(ack->json).ack->unanswered);
+    REQUIRE(y.applier.apply(unanswered->json).ok());
+    CHECK((*edsync::outbox::status(y.store.db(), resource, key))->state == edsync::outbox::State::Pending);
+    auto older = store::ackFact({{}, x.store.kioskId(), resource, key, body, "id-1", "\"e1\"", false, "001764680000000.0000000008"});
+    REQUIRE(y.applier.apply(older->json).ok());  // older news than that: dropped, the row still waits
+    CHECK((*edsync::outbox::status(y.store.db(), resource, key))->state == edsync::outbox::State::Pending);
     // The uploader's order stamp travels with it; one that is no HLC is refused.
     auto ordered = store::ackFact({{}, x.store.kioskId(), resource, key, body, "id-1", "\"e1\"", false, "001764680000000.0000000007"});
     REQUIRE(ordered);

@@ -141,7 +141,7 @@ TEST_CASE("a new store file gets the whole schema: kiosk and sync components at 
     CHECK(*kioskVersion == store::latestSchemaVersion());
     auto syncVersion = edsync::sqlite::schemaVersion(s.db(), "sync");
     REQUIRE(syncVersion.ok());
-    CHECK(*syncVersion == 10);  // 10: whether the state holds a version of the record
+    CHECK(*syncVersion == 11);  // 11: the order of this kiosk's news that a write went unanswered
     auto siteVersion = edsync::sqlite::schemaVersion(s.db(), "site");
     REQUIRE(siteVersion.ok());
     CHECK(*siteVersion == 4);  // v4: applied sequences name their event

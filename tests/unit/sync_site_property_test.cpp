@@ -46,6 +46,7 @@ struct Ack {
     int from = 0;
     std::string key, body, resourceId, etag, order;
     bool deletion = false;
+    bool unanswered = false;  // a write sent whose answer was lost (may be at the state)
 };
 
 struct Kiosk {
@@ -72,7 +73,8 @@ struct Kiosk {
         UploadOptions o{16, BackoffPolicy{1000ms, 3'600'000ms, 250ms}};
         // As the kiosk stamps what it shares: above every acknowledgement of
         // the record known here, and above the site's wall clock.
-        o.onAcknowledged = [this, &wall](Database& d, const outbox::Claim& claim, std::string_view id, std::string_view etag) -> sqlite::Status {
+        auto share = [this, &wall](Database& d, const outbox::Claim& claim, std::string_view id, std::string_view etag,
+                                   bool unanswered) -> sqlite::Status {
             auto known = outbox::ackOrder(d, claim.resource, claim.naturalKey);
             if (!known) return fail(known.error());
             const std::int64_t above = known->empty() ? 0 : std::stoll(*known) + 1;
@@ -80,9 +82,14 @@ struct Kiosk {
             std::snprintf(text, sizeof text, "%015lld", static_cast<long long>(std::max(++wall, above)));
             if (auto s = outbox::setAckOrder(d, claim.resource, claim.naturalKey, text); !s) return s;
             unpublished.push_back(Ack{index, claim.naturalKey, claim.json, std::string(id), std::string(etag), text,
-                                      claim.op == outbox::Op::Delete});
+                                      claim.op == outbox::Op::Delete, unanswered});
+            if (unanswered) return outbox::setUnansweredOrder(d, claim.resource, claim.naturalKey, text);
             return {};
         };
+        o.onAcknowledged = [share](Database& d, const outbox::Claim& claim, std::string_view id, std::string_view etag) {
+            return share(d, claim, id, etag, false);
+        };
+        o.onUnanswered = [share](Database& d, const outbox::Claim& claim) { return share(d, claim, {}, {}, true); };
         return o;
     }
 
@@ -111,7 +118,9 @@ struct Kiosk {
     void adopt(const Ack& a) {
         auto tx = sqlite::Transaction::begin(db);
         REQUIRE(tx.ok());
-        if (a.deletion) {
+        if (a.unanswered) {
+            REQUIRE(outbox::adoptUnanswered(db, kResource, a.key, a.body, a.order).ok());
+        } else if (a.deletion) {
             REQUIRE(outbox::adoptDeletion(db, kResource, a.key, a.order).ok());
         } else {
             auto synced = outbox::adoptWrite(db, kResource, a.key, a.body, a.resourceId, a.etag, a.order);
@@ -207,9 +216,12 @@ using kiosk::test::propertySeeds;
 } // namespace
 
 // `lostAnswers`: now and then a write reaches the state and its answer is
-// lost. Then only safety is asked: where the state differs from the final
+// lost (the kiosk shares that on the site log: UploadOptions::onUnanswered).
+// Then only safety is asked: where the state differs from the final
 // picture, some kiosk still has the record waiting or needing attention
 // (never a site that believes a wrong state). Without: the whole property.
+// KIOSK_PROPERTY_FULL=1 asks the whole property with lost answers too: about
+// 13 cases in 2,000 still end with a kiosk waiting (docs/edfi.md).
 void run(bool lostAnswers) {
     for (std::uint64_t seed : propertySeeds(lostAnswers ? 9100 : 7100, 300)) {
         CAPTURE(seed);
@@ -269,7 +281,7 @@ void run(bool lostAnswers) {
             auto at = site.server.stored(kResource, keyName(key));
             const Decision& final = site.finals[static_cast<std::size_t>(key)];
             const bool right = final ? at.has_value() && at->value("v", 0) == *final : !at.has_value();
-            if (lostAnswers) {
+            if (lostAnswers && !std::getenv("KIOSK_PROPERTY_FULL")) {
                 if (right) continue;
                 bool someoneWaits = false;
                 for (auto& k : site.kiosks) {
@@ -282,7 +294,7 @@ void run(bool lostAnswers) {
             }
             CHECK(right);
         }
-        if (lostAnswers) continue;
+        if (lostAnswers && !std::getenv("KIOSK_PROPERTY_FULL")) continue;
         for (auto& k : site.kiosks) {
             CAPTURE(k->index);
             auto c = k->counts();

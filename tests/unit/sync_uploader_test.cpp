@@ -1243,6 +1243,68 @@ TEST_CASE("on a site, news that the state deleted a record makes a row synced he
     CHECK(rig.status("d").localVersion == s.localVersion);
 }
 
+TEST_CASE("on a site, news that another kiosk's write went unanswered makes a settled row wait, and the uploader replaces that write as the site's own") {
+    Rig rig;
+    rig.putGuarded("u", 1);
+    REQUIRE(rig.round().synced == 1);
+    REQUIRE(outbox::setAckOrder(rig.db, "studentAssessments", "u", "001764680005000.0000000000").ok());
+    // Another kiosk, uploader for a while, sent an older picture; its answer
+    // was lost and then so was its lease. Its word of that reaches the log.
+    rig.server.writeAsOther("studentAssessments", "u", {{"v", 2}});
+    const std::string lost = nlohmann::json{{"naturalKey", "u"}, {"v", 2}}.dump();
+    REQUIRE(outbox::adoptUnanswered(rig.db, "studentAssessments", "u", lost, "001764680009000.0000000000").ok());
+    CHECK(rig.status("u").state == outbox::State::Pending);
+    auto r = rig.round();
+    CHECK(r.synced == 1);
+    CHECK(r.attention == 0);
+    CHECK(rig.server.stored("studentAssessments", "u")->at("v") == 1);
+    // Older news than that word is dropped: nothing waits again.
+    REQUIRE(outbox::adoptUnanswered(rig.db, "studentAssessments", "u", lost, "001764680001000.0000000000").ok());
+    CHECK(rig.status("u").state == outbox::State::Synced);
+}
+
+TEST_CASE("on a site, a write the guard stopped as a stranger's goes again when news says another kiosk sent it unanswered, even news that came before the row") {
+    Rig rig;
+    const std::string order = "001764680005000.0000000000";
+    rig.server.writeAsOther("studentAssessments", "s", {{"v", 7}});
+    rig.putGuarded("s", 8);
+    CHECK(rig.round().attention == 1);
+    REQUIRE(outbox::adoptUnanswered(rig.db, "studentAssessments", "s", nlohmann::json{{"naturalKey", "s"}, {"v", 7}}.dump(), order).ok());
+    CHECK(rig.status("s").state == outbox::State::Pending);
+    CHECK(rig.round().synced == 1);
+    CHECK(rig.server.stored("studentAssessments", "s")->at("v") == 8);
+
+    // No row here when the word came: the row made later takes it.
+    rig.server.writeAsOther("studentAssessments", "t", {{"v", 7}});
+    REQUIRE(outbox::adoptUnanswered(rig.db, "studentAssessments", "t", nlohmann::json{{"naturalKey", "t"}, {"v", 7}}.dump(), order).ok());
+    rig.putGuarded("t", 8);
+    auto r = rig.round();
+    CHECK(r.synced == 1);
+    CHECK(r.attention == 0);
+    CHECK(rig.server.stored("studentAssessments", "t")->at("v") == 8);
+}
+
+TEST_CASE("on a site, a kiosk whose write went unanswered settles against the site's news only when it is newer than its own word of the loss") {
+    Rig rig;
+    rig.putGuarded("w", 1);
+    rig.loseNextPostAnswer();
+    CHECK(rig.round().synced == 0);
+    REQUIRE(rig.status("w").state == outbox::State::Pending);
+    const std::string word = "001764680005000.0000000000";
+    REQUIRE(outbox::setAckOrder(rig.db, "studentAssessments", "w", word).ok());
+    REQUIRE(outbox::setUnansweredOrder(rig.db, "studentAssessments", "w", word).ok());
+    // The fold moves on; the site's news of the first picture arrives, then the fold comes back to it.
+    const std::string first = nlohmann::json{{"naturalKey", "w"}, {"v", 1}}.dump();
+    rig.putGuarded("w", 2);
+    CHECK_FALSE(*outbox::adoptWrite(rig.db, "studentAssessments", "w", first, "id-w", "\"9\"", "001764680001000.0000000000"));
+    rig.putGuarded("w", 1);
+    CHECK(rig.status("w").state == outbox::State::Pending);  // older than the word: the state may hold what went unanswered
+    rig.putGuarded("w", 2);
+    CHECK_FALSE(*outbox::adoptWrite(rig.db, "studentAssessments", "w", first, "id-w", "\"9\"", "001764680009000.0000000000"));
+    rig.putGuarded("w", 1);
+    CHECK(rig.status("w").state == outbox::State::Synced);  // newer: it says what the state holds after that write
+}
+
 TEST_CASE("on a site, news that came before this kiosk's row guards its first write with the state's ETag, and releases one the guard stopped") {
     Rig rig;
     const std::string news = "001764680005000.0000000000";

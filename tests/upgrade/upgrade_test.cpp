@@ -224,7 +224,7 @@ void upgradeAndUse(const std::filesystem::path& file, const V1Contents& before, 
     CHECK(s.schemaVersion() == store::latestSchemaVersion());
     CHECK(s.schemaVersion() >= 2);
     CHECK(edsync::sqlite::schemaVersion(db, "kiosk").value() == store::latestSchemaVersion());
-    CHECK(edsync::sqlite::schemaVersion(db, "sync").value() == 10);
+    CHECK(edsync::sqlite::schemaVersion(db, "sync").value() == 11);
     // The outbox is stored in queue order (sync v8): no row sits before one queued earlier.
     CHECK(scalar(db, "SELECT count(*) FROM outbox a JOIN outbox b ON a.seq < b.seq AND a.rowid > b.rowid;") == 0);
     CHECK(edsync::sqlite::schemaVersion(db, "site").value() == 4);
