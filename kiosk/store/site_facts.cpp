@@ -284,9 +284,11 @@ namespace {
 // run): FNV-1a over what was acknowledged.
 std::string ackId(const AckFact& a) {
     std::uint64_t h = 1469598103934665603ull;
+    // Each unanswered write is news of its own: its order is part of its id.
+    const std::string_view lost = a.unanswered ? std::string_view("unanswered") : std::string_view();
+    const std::string_view lostOrder = a.unanswered ? std::string_view(a.order) : std::string_view();
     for (std::string_view part : {std::string_view(a.resource), std::string_view(a.naturalKey), std::string_view(a.body),
-                                  std::string_view(a.etag), std::string_view(a.deletion ? "delete" : ""),
-                                  std::string_view(a.unanswered ? "unanswered" : ""), std::string_view(a.unanswered ? a.order : "")}) {
+                                  std::string_view(a.etag), std::string_view(a.deletion ? "delete" : ""), lost, lostOrder}) {
         for (unsigned char c : part) {
             h ^= c;
             h *= 1099511628211ull;

@@ -154,7 +154,8 @@ void checkDecoders(std::string_view payload) {
             const auto& a = *ack.ack;
             const auto& b = *back.ack;
             if (a.kioskId != b.kioskId || a.resource != b.resource || a.naturalKey != b.naturalKey || a.body != b.body ||
-                a.resourceId != b.resourceId || a.etag != b.etag || a.deletion != b.deletion || a.order != b.order)
+                a.resourceId != b.resourceId || a.etag != b.etag || a.deletion != b.deletion || a.order != b.order ||
+                a.unanswered != b.unanswered)
                 __builtin_trap();
         }
     }

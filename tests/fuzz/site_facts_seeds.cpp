@@ -3,8 +3,9 @@
 // (its roster facts, the birth dates sealed with the site's key), sets a
 // proctor and a student PIN, opens the session, checks a student in, logs and
 // submits a work entry (attendance and work facts through its FactSink);
-// then an acknowledgement (write and deletion, ackFact) of the record the
-// check-in made, an audit head (auditHeadFact), and a few malformed facts.
+// then acknowledgements (a write, a deletion, a write unanswered: ackFact) of
+// the record the check-in made, an audit head (auditHeadFact), and a few
+// malformed facts.
 //
 // usage: site_facts_seeds OUT_DIR    (built with the fuzz targets)
 #include "site_facts_setup.hpp"
@@ -118,6 +119,14 @@ int main(int argc, char** argv) {
     auto deleted = store::ackFact(ack);
     require(deleted.has_value(), "ackFact (deletion)");
     if (deleted) write(out / "ack-delete.json", deleted->json);
+    ack.deletion = false;  // a write sent whose answer was lost
+    ack.unanswered = true;
+    ack.resourceId.clear();
+    ack.etag.clear();
+    ack.order = origin.nextHlc(1795439000000);
+    auto unanswered = store::ackFact(ack);
+    require(unanswered.has_value(), "ackFact (unanswered)");
+    if (unanswered) write(out / "ack-unanswered.json", unanswered->json);
 
     write(out / "audit-head.json",
           store::auditHeadFact({origin.kioskId(), 7, "k1:" + std::string(64, 'a'), "2026-11-23T13:05:00+00:00"}).json);
