@@ -200,16 +200,16 @@ Result<bool> adoptDeletion(Database& db, std::string_view resource, std::string_
 // here: dropped. Otherwise the body is kept among this row's own unanswered
 // ones (a 412 or a first-write lookup that finds it takes it for the site's
 // write, not a stranger's), a write the guard stopped is released, and a
-// settled row whose picture is not that body waits again, so that whoever
-// uploads makes the state hold this kiosk's picture. No row here: the body is
-// kept for the row put() makes, which takes it as the site's own.
-// The order stamp of this kiosk's own news that the row's last write went
-// unanswered, as it was queued for the site log: the site's news newer than
-// it settles the row again (put()).
-Status setUnansweredOrder(Database& db, std::string_view resource, std::string_view naturalKey, std::string_view order);
-
+// settled row waits again (even with that very body: the uploader's rewrite
+// is the news that settles the machine that lost the answer). No row here:
+// the body is kept for the row put() makes, which takes it as the site's own.
 Status adoptUnanswered(Database& db, std::string_view resource, std::string_view naturalKey, std::string_view json,
                        std::string_view order);
+
+// The order stamp of this kiosk's own news that the row's last write went
+// unanswered, as it was queued for the site log: the site's news newer than
+// it settles the row again (put(), putDeletion()).
+Status setUnansweredOrder(Database& db, std::string_view resource, std::string_view naturalKey, std::string_view order);
 
 // The order stamp of the newest acknowledgement of this record known here
 // ('' when none carried one): an uploader stamps its next one above it.
