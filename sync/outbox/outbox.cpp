@@ -900,29 +900,26 @@ Status adoptUnanswered(Database& db, std::string_view resource, std::string_view
     auto newest = newestAckOrder(db, resource, naturalKey);
     if (!newest) return fail(newest.error());
     if (order < *newest) return {};  // the state has moved on since: newer news says what it holds
-    auto kept = db.prepare("SELECT unanswered_bodies FROM outbox WHERE resource = ?1 AND natural_key = ?2;");
+    // The bodies kept so far: on the row, or (no row here yet) for the row put() makes.
+    auto kept = db.prepare(
+        "SELECT EXISTS (SELECT 1 FROM outbox WHERE resource = ?1 AND natural_key = ?2),"
+        " coalesce((SELECT unanswered_bodies FROM outbox WHERE resource = ?1 AND natural_key = ?2),"
+        "          (SELECT bodies FROM site_unanswered WHERE resource = ?1 AND natural_key = ?2));");
     if (!kept) return fail(kept.error());
     kept->bind(1, resource).bind(2, naturalKey);
     auto row = kept->step();
     if (!row) return fail(row.error());
-    if (!*row) {
+    const bool hasRow = *row && kept->getInt(0) != 0;
+    const std::string bodies = rememberUnanswered(unansweredList(*row ? kept->getOptionalText(1) : std::nullopt), json);
+    if (auto s = kept->run(); !s) return fail(s.error());
+    if (!hasRow) {
         auto site = db.prepare(
             "INSERT INTO site_unanswered (resource, natural_key, bodies, ack_order) VALUES (?1, ?2, ?3, ?4)"
             " ON CONFLICT (resource, natural_key) DO UPDATE SET bodies = ?3, ack_order = max(ack_order, ?4);");
         if (!site) return fail(site.error());
-        auto had = db.prepare("SELECT bodies FROM site_unanswered WHERE resource = ?1 AND natural_key = ?2;");
-        if (!had) return fail(had.error());
-        had->bind(1, resource).bind(2, naturalKey);
-        auto found = had->step();
-        if (!found) return fail(found.error());
-        std::optional<std::string> stored;
-        if (*found) stored = had->getText(0);
-        if (auto s = had->run(); !s) return fail(s.error());
-        site->bind(1, resource).bind(2, naturalKey).bind(3, rememberUnanswered(unansweredList(stored), json)).bind(4, orderText(order));
+        site->bind(1, resource).bind(2, naturalKey).bind(3, bodies).bind(4, orderText(order));
         return site->run();
     }
-    const std::string bodies = rememberUnanswered(unansweredList(kept->getOptionalText(0)), json);
-    if (auto s = kept->run(); !s) return fail(s.error());
     // A settled row waits again, even one whose picture is that very body:
     // the uploader's write of it (a 412 then finds the body among this row's
     // own) is the news that settles the kiosk that lost the answer; a
