@@ -79,7 +79,8 @@ std::optional<std::string> rebuildAttendance(store::Database& db, const domain::
     if (!store::hasSomethingToReport(merged.state)) {
         // Nothing left to report (a correction withdrew the only check-in): the
         // state's record goes too, as an outbox entry like any other. A sitting
-        // never queued has nothing at the state and queues nothing.
+        // never queued has nothing at the state and sends nothing (its
+        // withdrawal is kept settled: outbox::putDeletion).
         auto identity = store::studentAssessmentIdentity(session, studentId).dump();
         if (auto v = edsync::outbox::putDeletion(db, store::kStudentAssessments, key, identity, seq); !v) return v.error().describe();
         return std::nullopt;
@@ -148,7 +149,7 @@ std::optional<std::string> rebuildDayEvaluation(store::Store& store, const store
     if (day.approved.empty()) {
         // Nothing approved that day any more (the site's merge left an
         // approval out, or the entry moved to another day): the state's
-        // record goes too. A day never queued queues nothing.
+        // record goes too. A day never queued sends nothing.
         if (auto v = edsync::outbox::putDeletion(db, store::kStudentProgramEvaluations, key, identity, seq); !v)
             return v.error().describe();
         return std::nullopt;

@@ -78,6 +78,12 @@ ApplyOutcome SiteApplier::applyInTransaction(std::string_view payload, bool from
         // What reached the state: guards this kiosk's next write of the record.
         if (!ack.ack) return refuse(db, payload, ack.error);
         const store::AckFact& a = *ack.ack;
+        if (a.unanswered && a.deletion) {
+            // A deletion another machine sent whose answer was lost: the state may hold nothing now.
+            if (auto s = edsync::outbox::adoptUnansweredDeletion(db, a.resource, a.naturalKey, a.order); !s)
+                return {ApplyOutcome::What::Failed, s.error().describe()};
+            return {};
+        }
         if (a.unanswered) {
             // A write another machine sent whose answer was lost: the state may hold it.
             if (auto s = edsync::outbox::adoptUnanswered(db, a.resource, a.naturalKey, a.body, a.order); !s)

@@ -310,7 +310,7 @@ std::optional<SiteFact> ackFact(const AckFact& ack) {
     // A deletion, or a write whose answer was lost, is a fact type of its
     // own: a kiosk of an older release parks it (unknown fact) rather than
     // read it as a write the state took.
-    const char* fact = a.unanswered ? "ackUnanswered" : a.deletion ? "ackDelete" : "ack";
+    const char* fact = a.unanswered ? (a.deletion ? "ackUnansweredDelete" : "ackUnanswered") : a.deletion ? "ackDelete" : "ack";
     json j{{"v", kFactVersion}, {"fact", fact}, {"eventId", a.eventId}, {"kiosk", a.kioskId}, {"resource", a.resource},
            {"key", a.naturalKey}, {"body", a.body},     {"id", a.resourceId},   {"etag", a.etag}};
     if (!a.order.empty()) j["order"] = a.order;
@@ -325,7 +325,9 @@ DecodedAck decodeAck(std::string_view text_) {
     json j = json::parse(text_, nullptr, false);
     if (!j.is_object()) return r;
     auto type = j.find("fact");
-    if (type == j.end() || !type->is_string() || (*type != "ack" && *type != "ackDelete" && *type != "ackUnanswered")) return r;
+    if (type == j.end() || !type->is_string() ||
+        (*type != "ack" && *type != "ackDelete" && *type != "ackUnanswered" && *type != "ackUnansweredDelete"))
+        return r;
     r.isAck = true;
     auto v = j.find("v");
     if (v == j.end() || !v->is_number_integer() || v->get<int>() != kFactVersion) {
@@ -338,8 +340,8 @@ DecodedAck decodeAck(std::string_view text_) {
               plainId(a.naturalKey, 400) && text(j, "body", a.body, kMaxFactBytes) && text(j, "id", a.resourceId, 128, false) &&
               text(j, "etag", a.etag, 200, false) && text(j, "order", a.order, domain::kHlcTextSize, false) &&
               (a.order.empty() || domain::parseHlc(a.order).has_value());
-    a.deletion = *type == "ackDelete";
-    a.unanswered = *type == "ackUnanswered";
+    a.deletion = *type == "ackDelete" || *type == "ackUnansweredDelete";
+    a.unanswered = *type == "ackUnanswered" || *type == "ackUnansweredDelete";
     if (!ok) {
         r.error = "acknowledgement with a missing or malformed field";
         return r;

@@ -92,6 +92,8 @@ struct AckFact {
     std::string order;
     // Fact "ackUnanswered": `body` was sent and its answer lost, so the state
     // may hold it (no id or ETag); the next uploader takes it for the site's.
+    // With `deletion` ("ackUnansweredDelete"): the deletion was sent and its
+    // answer lost, so the state may hold nothing of the record now.
     bool unanswered = false;
 };
 // nullopt when the fact would be larger than kMaxFactBytes: the next

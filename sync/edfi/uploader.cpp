@@ -184,7 +184,9 @@ sqlite::Status Uploader::record(Database& db, outbox::Uploads& out, const outbox
         if (d.writeMayLandLate && claim.op == outbox::Op::Upsert)
             f.unansweredBodies = outbox::rememberUnanswered(claim.unansweredBodies, claim.json);
         if (auto s = out.retryLater(claim.resource, claim.naturalKey, claim.version, at, f); !s) return s;
-        if (d.writeMayLandLate && claim.op == outbox::Op::Upsert && m_options.onUnanswered) return m_options.onUnanswered(db, claim);
+        // Shared on a site, deletions too: the next lease holder must not
+        // take the record for still there, nor for gone.
+        if (d.writeMayLandLate && m_options.onUnanswered) return m_options.onUnanswered(db, claim);
         return {};
     }
     }

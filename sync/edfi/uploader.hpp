@@ -67,10 +67,12 @@ struct UploadOptions {
     // writes with them. An error rolls the save back.
     std::function<sqlite::Status(Database&, const outbox::Claim&, std::string_view resourceId, std::string_view etag)>
         onAcknowledged = nullptr;
-    // Called inside the transaction that saves an upsert sent whose answer
-    // was lost (it may be at the state): the site log shares that too, so the
-    // next uploader neither takes it for a stranger's record nor leaves the
-    // state holding it when the site's picture has moved on.
+    // Called inside the transaction that saves a write (an upsert or a
+    // deletion) sent whose answer was lost (it may have reached the state):
+    // the site log shares that too, so the next uploader neither takes the
+    // record for a stranger's, nor leaves the state holding it when the
+    // site's picture has moved on, nor takes a record the deletion may have
+    // removed for still there.
     std::function<sqlite::Status(Database&, const outbox::Claim&)> onUnanswered = nullptr;
 };
 

@@ -437,6 +437,32 @@ Result<std::optional<std::int64_t>> putDeletion(Database& db, std::string_view r
     if (!known) return fail(known.error());
     known->bind(1, resource).bind(2, naturalKey).bind(3, seq).bind(4, identityJson);
     if (auto s = known->run(); !s) return fail(s.error());
+    // Another machine sent a write of it whose answer was lost
+    // (adoptUnanswered): the state may hold it, so the deletion goes, by a
+    // lookup of its id (docs/edfi.md, "Every kiosk waits for exactly what
+    // the state lacks").
+    auto maybe = db.prepare(std::string(
+        "INSERT INTO outbox (resource, natural_key, body, local_version, synced_version, seq, first_queued_at, updated_at, identity,"
+        " op, at_state, unanswered_bodies, ack_order)"
+        " SELECT resource, natural_key, ?4, 1, 1, ?3, ") + std::string(kNow) + ", " + std::string(kNow) + ", ?4, 'upsert', 1, bodies, ack_order"
+        " FROM site_unanswered WHERE resource = ?1 AND natural_key = ?2"
+        " ON CONFLICT (resource, natural_key) DO NOTHING;");
+    if (!maybe) return fail(maybe.error());
+    maybe->bind(1, resource).bind(2, naturalKey).bind(3, seq).bind(4, identityJson);
+    if (auto s = maybe->run(); !s) return fail(s.error());
+    // A row made above from the site's news takes those bodies too.
+    if (auto s = takeSiteUnanswered(db, resource, naturalKey); !s) return fail(s.error());
+    // Still no row: the state holds nothing of it. The withdrawal is kept,
+    // settled, so that news learnt later that a write of it may be there
+    // after all (adoptWrite, adoptUnanswered) reopens it: without a row, that
+    // news could not tell a withdrawn record from one not yet made here.
+    auto withdrawn = db.prepare(std::string(
+        "INSERT INTO outbox (resource, natural_key, body, local_version, synced_version, seq, first_queued_at, updated_at, identity, op)"
+        " VALUES (?1, ?2, ?4, 1, 1, ?3, ") + std::string(kNow) + ", " + std::string(kNow) + ", ?4, 'delete')"
+        " ON CONFLICT (resource, natural_key) DO NOTHING;");
+    if (!withdrawn) return fail(withdrawn.error());
+    withdrawn->bind(1, resource).bind(2, naturalKey).bind(3, seq).bind(4, identityJson);
+    if (auto s = withdrawn->run(); !s) return fail(s.error());
     auto stmt = db.prepare(std::string(
         "UPDATE outbox SET body = ?3, op = 'delete', local_version = local_version + 1, seq = ?4,"
         "  first_queued_at = CASE WHEN local_version > synced_version THEN first_queued_at ELSE ") + std::string(kNow) + " END,"
@@ -869,6 +895,12 @@ Result<bool> adoptDeletion(Database& db, std::string_view resource, std::string_
     } else if (auto s = remember(db, resource, naturalKey, "", "", "", order); !s) {
         return fail(s.error());
     }
+    // Writes the site learnt went unanswered before this news, kept for a
+    // row not made here yet: gone from the state with it.
+    auto stale = db.prepare("DELETE FROM site_unanswered WHERE resource = ?1 AND natural_key = ?2 AND ?3 > ack_order;");
+    if (!stale) return fail(stale.error());
+    stale->bind(1, resource).bind(2, naturalKey).bind(3, orderText(order));
+    if (auto s = stale->run(); !s) return fail(s.error());
     // Whatever this kiosk holds, the state holds no version now: a later
     // withdrawal of a write not sent since has nothing to delete, and a
     // write this kiosk's events still make waits to be created again (news
@@ -880,7 +912,12 @@ Result<bool> adoptDeletion(Database& db, std::string_view resource, std::string_
         " first_queued_at = CASE WHEN " + reopen + " THEN " + std::string(kNow) + " ELSE first_queued_at END,"
         " resource_id = CASE WHEN op = 'upsert' AND ?3 > ack_order THEN NULL ELSE resource_id END,"
         " etag = CASE WHEN op = 'upsert' AND ?3 > ack_order THEN NULL ELSE etag END,"
-        " ack_order = CASE WHEN op = 'upsert' AND ?3 > ack_order THEN ?3 ELSE ack_order END"
+        " ack_order = CASE WHEN op = 'upsert' AND ?3 > ack_order THEN ?3 ELSE ack_order END,"
+        // Writes the site learnt went unanswered before this news are gone
+        // from the state with it: a later withdrawal here has nothing to
+        // delete. Not this kiosk's own unanswered write newer than the news.
+        " unanswered_bodies = CASE WHEN ?3 > ack_order AND (maybe_sent = 0 OR (unanswered_order <> '' AND ?3 > unanswered_order))"
+        "                     THEN NULL ELSE unanswered_bodies END"
         " WHERE resource = ?1 AND natural_key = ?2;");
     if (!gone) return fail(gone.error());
     gone->bind(1, resource).bind(2, naturalKey).bind(3, orderText(order));
@@ -935,6 +972,66 @@ Status adoptUnanswered(Database& db, std::string_view resource, std::string_view
         " WHERE resource = ?1 AND natural_key = ?2;");
     if (!stmt) return fail(stmt.error());
     stmt->bind(1, resource).bind(2, naturalKey).bind(3, bodies).bind(4, orderText(order));
+    return stmt->run();
+}
+
+Status adoptUnansweredDeletion(Database& db, std::string_view resource, std::string_view naturalKey, std::string_view order) {
+    auto newest = newestAckOrder(db, resource, naturalKey);
+    if (!newest) return fail(newest.error());
+    if (order < *newest) return {};  // the state has moved on since: newer news says what it holds
+    // What the site last knew the state held (this row's synced body, or the
+    // news remembered without a row), kept with the bodies known so far: if
+    // the deletion never landed, the next write's lookup finds the site's own.
+    auto kept = db.prepare(
+        "SELECT EXISTS (SELECT 1 FROM outbox WHERE resource = ?1 AND natural_key = ?2),"
+        " coalesce((SELECT unanswered_bodies FROM outbox WHERE resource = ?1 AND natural_key = ?2),"
+        "          (SELECT bodies FROM site_unanswered WHERE resource = ?1 AND natural_key = ?2)),"
+        " coalesce((SELECT body FROM outbox WHERE resource = ?1 AND natural_key = ?2 AND op = 'upsert' AND at_state = 1"
+        "           AND synced_version >= local_version AND in_flight_version IS NULL),"
+        "          (SELECT body FROM state_acks WHERE resource = ?1 AND natural_key = ?2 AND body <> ''));");
+    if (!kept) return fail(kept.error());
+    kept->bind(1, resource).bind(2, naturalKey);
+    auto row = kept->step();
+    if (!row) return fail(row.error());
+    const bool hasRow = *row && kept->getInt(0) != 0;
+    const std::optional<std::string> held = *row ? kept->getOptionalText(2) : std::nullopt;
+    std::optional<std::string> bodies;  // none new: those kept stay as they are
+    if (held) bodies = rememberUnanswered(unansweredList(kept->getOptionalText(1)), *held);
+    if (auto s = kept->run(); !s) return fail(s.error());
+    // The state may hold nothing now: news of a write older than this cannot
+    // settle a row here, and a write of the same body is not taken as there.
+    if (auto s = remember(db, resource, naturalKey, "", "", "", order); !s) return fail(s.error());
+    if (!hasRow) {
+        if (!bodies) return {};
+        auto site = db.prepare(
+            "INSERT INTO site_unanswered (resource, natural_key, bodies, ack_order) VALUES (?1, ?2, ?3, ?4)"
+            " ON CONFLICT (resource, natural_key) DO UPDATE SET bodies = ?3, ack_order = max(ack_order, ?4);");
+        if (!site) return fail(site.error());
+        site->bind(1, resource).bind(2, naturalKey).bind(3, *bodies).bind(4, orderText(order));
+        return site->run();
+    }
+    // A write settled here waits again, to be made anew: without its id and
+    // ETag (the record may be gone), a POST by natural key either creates it
+    // or rewrites the site's own. A deletion waiting here goes on (an answer
+    // of 404 counts as done); one settled stays so, and so does a write in
+    // flight (its own answer tells).
+    const std::string reopen = "(op = 'upsert' AND synced_version >= local_version AND in_flight_version IS NULL)";
+    auto stmt = db.prepare(
+        "UPDATE outbox SET at_state = CASE WHEN op = 'upsert' THEN 1 ELSE at_state END,"
+        " unanswered_bodies = CASE WHEN op = 'upsert' THEN coalesce(?3, unanswered_bodies) ELSE unanswered_bodies END,"
+        " local_version = CASE WHEN " + reopen + " THEN local_version + 1 ELSE local_version END,"
+        " first_queued_at = CASE WHEN " + reopen + " THEN " + std::string(kNow) + " ELSE first_queued_at END,"
+        " next_attempt_at = CASE WHEN " + reopen + " THEN 0 ELSE next_attempt_at END,"
+        " resource_id = CASE WHEN op = 'upsert' AND in_flight_version IS NULL THEN NULL ELSE resource_id END,"
+        " etag = CASE WHEN op = 'upsert' AND in_flight_version IS NULL THEN NULL ELSE etag END,"
+        " attention_version = CASE WHEN " OUTBOX_WRITE_GUARD " THEN NULL ELSE attention_version END,"
+        " ack_order = max(ack_order, ?4)"
+        " WHERE resource = ?1 AND natural_key = ?2;");
+    if (!stmt) return fail(stmt.error());
+    stmt->bind(1, resource).bind(2, naturalKey);
+    if (bodies) stmt->bind(3, *bodies);
+    else stmt->bind(3, nullptr);
+    stmt->bind(4, orderText(order));
     return stmt->run();
 }
 

@@ -56,11 +56,13 @@ std::string_view opName(Op op);
 // references as objects, as in the upsert body): the uploader looks the
 // record up with it when it knows no id. Only a row queued as an upsert
 // becomes a deletion (nothing else can exist at the server), or a record
-// the site learnt the state holds (adoptWrite) that has no row here. A row
-// the state holds no version of (never written there, or its last word a
-// deletion), not sent since and not known at the state by the site, becomes
-// a deletion that is already settled (nothing to send). nullopt when no
-// deletion is queued.
+// the site learnt the state holds (adoptWrite) or may hold (adoptUnanswered)
+// that has no row here. A row the state holds no version of (never written
+// there, or its last word a deletion), not sent since and not known at the
+// state by the site, becomes a deletion that is already settled (nothing to
+// send); with no row at all, such a settled deletion row is made, so that
+// the site's news arriving later can reopen it. nullopt when no deletion is
+// queued.
 // A later put() makes the row an upsert again.
 Result<std::optional<std::int64_t>> putDeletion(Database& db, std::string_view resource, std::string_view naturalKey,
                                                 std::string_view identityJson, std::int64_t seq);
@@ -205,6 +207,16 @@ Result<bool> adoptDeletion(Database& db, std::string_view resource, std::string_
 // the body is kept for the row put() makes, which takes it as the site's own.
 Status adoptUnanswered(Database& db, std::string_view resource, std::string_view naturalKey, std::string_view json,
                        std::string_view order);
+
+// Another machine of the site sent a deletion of this record and its answer
+// was lost, so the state may hold nothing of it now. Older than the newest
+// acknowledgement known here: dropped. Otherwise a write settled here waits
+// again, sent without the state's id and ETag (a POST by natural key makes
+// or rewrites the site's own), and what the site last knew the state held is
+// kept among the unanswered bodies (no row: for the row put() or
+// putDeletion() makes): if the deletion never landed, a lookup finds it as
+// the site's own, and a withdrawal here still sends its deletion.
+Status adoptUnansweredDeletion(Database& db, std::string_view resource, std::string_view naturalKey, std::string_view order);
 
 // The order stamp of this kiosk's own news that the row's last write went
 // unanswered, as it was queued for the site log: the site's news newer than

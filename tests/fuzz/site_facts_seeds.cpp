@@ -127,6 +127,11 @@ int main(int argc, char** argv) {
     auto unanswered = store::ackFact(ack);
     require(unanswered.has_value(), "ackFact (unanswered)");
     if (unanswered) write(out / "ack-unanswered.json", unanswered->json);
+    ack.deletion = true;  // a deletion sent whose answer was lost
+    ack.order = origin.nextHlc(1795439100000);
+    auto unansweredDeletion = store::ackFact(ack);
+    require(unansweredDeletion.has_value(), "ackFact (unanswered deletion)");
+    if (unansweredDeletion) write(out / "ack-unanswered-delete.json", unansweredDeletion->json);
 
     write(out / "audit-head.json",
           store::auditHeadFact({origin.kioskId(), 7, "k1:" + std::string(64, 'a'), "2026-11-23T13:05:00+00:00"}).json);

@@ -290,6 +290,23 @@ TEST_CASE("what reached the state travels as an acknowledgement: the other stati
     auto older = store::ackFact({{}, x.store.kioskId(), resource, key, body, "id-1", "\"e1\"", false, "001764680000000.0000000008"});
     REQUIRE(y.applier.apply(older->json).ok());  // older news than that: dropped, the row still waits
     CHECK((*edsync::outbox::status(y.store.db(), resource, key))->state == edsync::outbox::State::Pending);
+    // A deletion sent whose answer was lost: a fact of its own, and the row
+    // waits to be written anew without the state's id (it may be gone).
+    store::AckFact lostDeletion{{}, x.store.kioskId(), resource, key, body, "", "", true, "001764680000000.0000000011"};
+    lostDeletion.unanswered = true;
+    auto unansweredDeletion = store::ackFact(lostDeletion);
+    REQUIRE(unansweredDeletion);
+    CHECK(unansweredDeletion->json.find("\"ackUnansweredDelete\"") != std::string::npos);
+    CHECK(unansweredDeletion->eventId != unanswered->eventId);
+    auto decodedLostDeletion = store::decodeAck(unansweredDeletion->json);
+    REQUIRE(decodedLostDeletion.ack);
+    CHECK(decodedLostDeletion.ack->unanswered);
+    CHECK(decodedLostDeletion.ack->deletion);
+    REQUIRE(y.applier.apply(unansweredDeletion->json).ok());
+    auto afterDeletion = *edsync::outbox::status(y.store.db(), resource, key);
+    CHECK(afterDeletion->state == edsync::outbox::State::Pending);
+    CHECK(afterDeletion->op == edsync::outbox::Op::Upsert);
+    CHECK_FALSE(afterDeletion->resourceId.has_value());
     // The uploader's order stamp travels with it; one that is no HLC is refused.
     auto ordered = store::ackFact({{}, x.store.kioskId(), resource, key, body, "id-1", "\"e1\"", false, "001764680000000.0000000007"});
     REQUIRE(ordered);

@@ -264,6 +264,13 @@ public:
         m_upserts[resource][key] = std::move(doc);
         m_etags[resource + "|" + key] = ++m_etagCounter;
     }
+    // Another writer deleted the record stored under `key` (or a deletion
+    // whose answer was lost landed).
+    void removeAsOther(const std::string& resource, const std::string& key) {
+        std::lock_guard lock(m_mutex);
+        m_upserts[resource].erase(key);
+        m_etags.erase(resource + "|" + key);
+    }
     int lookups(const std::string& resource, const std::string& key) const {
         std::lock_guard lock(m_mutex);
         auto it = m_lookups.find(resource + "|" + key);

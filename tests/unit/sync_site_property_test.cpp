@@ -118,7 +118,9 @@ struct Kiosk {
     void adopt(const Ack& a) {
         auto tx = sqlite::Transaction::begin(db);
         REQUIRE(tx.ok());
-        if (a.unanswered) {
+        if (a.unanswered && a.deletion) {
+            REQUIRE(outbox::adoptUnansweredDeletion(db, kResource, a.key, a.order).ok());
+        } else if (a.unanswered) {
             REQUIRE(outbox::adoptUnanswered(db, kResource, a.key, a.body, a.order).ok());
         } else if (a.deletion) {
             REQUIRE(outbox::adoptDeletion(db, kResource, a.key, a.order).ok());
@@ -215,13 +217,12 @@ using kiosk::test::propertySeeds;
 
 } // namespace
 
-// `lostAnswers`: now and then a write reaches the state and its answer is
-// lost (the kiosk shares that on the site log: UploadOptions::onUnanswered).
-// Then only safety is asked: where the state differs from the final
-// picture, some kiosk still has the record waiting or needing attention
-// (never a site that believes a wrong state). Without: the whole property.
-// KIOSK_PROPERTY_FULL=1 asks the whole property with lost answers too: about
-// 13 cases in 2,000 still end with a kiosk waiting (docs/edfi.md).
+// `lostAnswers`: now and then a write (or a deletion) reaches the state and
+// its answer is lost (the kiosk shares that on the site log:
+// UploadOptions::onUnanswered). The whole property is asked then too, but
+// for one case left open (docs/edfi.md): a kiosk whose own deletion went
+// unanswered may keep it waiting, where the state holds nothing of the
+// record; about 1 case in 2,000. KIOSK_PROPERTY_FULL=1 allows not even that.
 void run(bool lostAnswers) {
     for (std::uint64_t seed : propertySeeds(lostAnswers ? 9100 : 7100, 300)) {
         CAPTURE(seed);
@@ -280,26 +281,16 @@ void run(bool lostAnswers) {
         for (int key = 0; key < kKeys; ++key) {
             auto at = site.server.stored(kResource, keyName(key));
             const Decision& final = site.finals[static_cast<std::size_t>(key)];
-            const bool right = final ? at.has_value() && at->value("v", 0) == *final : !at.has_value();
-            if (lostAnswers && !std::getenv("KIOSK_PROPERTY_FULL")) {
-                if (right) continue;
-                bool someoneWaits = false;
-                for (auto& k : site.kiosks) {
-                    auto st = outbox::status(k->db, kResource, keyName(key));
-                    REQUIRE(st.ok());
-                    someoneWaits = someoneWaits || (st->has_value() && (*st)->state != outbox::State::Synced);
-                }
-                CHECK_MESSAGE(someoneWaits, "the state differs from the final picture and every kiosk believes it synced");
-                continue;
+            CHECK((final ? at.has_value() && at->value("v", 0) == *final : !at.has_value()));
+            for (auto& k : site.kiosks) {
+                CAPTURE(k->index);
+                auto st = outbox::status(k->db, kResource, keyName(key));
+                REQUIRE(st.ok());
+                if (!st->has_value() || (*st)->state == outbox::State::Synced) continue;
+                const bool leftOpen = lostAnswers && !std::getenv("KIOSK_PROPERTY_FULL") && (*st)->op == outbox::Op::Delete &&
+                                      (*st)->state == outbox::State::Pending && !final && !at.has_value();
+                CHECK_MESSAGE(leftOpen, "a kiosk still has the record waiting or needing attention");
             }
-            CHECK(right);
-        }
-        if (lostAnswers && !std::getenv("KIOSK_PROPERTY_FULL")) continue;
-        for (auto& k : site.kiosks) {
-            CAPTURE(k->index);
-            auto c = k->counts();
-            CHECK(c.pending == 0);
-            CHECK(c.needsAttention == 0);
         }
     }
 }
@@ -310,6 +301,6 @@ TEST_CASE("property: a site's kiosks folding the same facts in their own orders,
     site_outbox_property::run(false);
 }
 
-TEST_CASE("property: with writes whose answers are lost, a site never believes a wrong state: a record the state has wrong still waits or needs attention somewhere") {
+TEST_CASE("property: with writes and deletions whose answers are lost, the site still ends with the state holding each record's final version and nothing waiting") {
     site_outbox_property::run(true);
 }

@@ -1263,6 +1263,62 @@ TEST_CASE("on a site, news that another kiosk's write went unanswered makes a se
     CHECK(rig.status("u").state == outbox::State::Synced);
 }
 
+TEST_CASE("on a site, news that another kiosk's deletion went unanswered makes a row synced here write it again, whether the deletion landed or not") {
+    Rig rig;
+    const std::string written = "001764680005000.0000000000", lost = "001764680009000.0000000000";
+    for (const char* key : {"gone", "kept"}) {
+        rig.putGuarded(key, 1);
+        REQUIRE(rig.round().synced == 1);
+        REQUIRE(outbox::setAckOrder(rig.db, "studentAssessments", key, written).ok());
+    }
+    // An uploader whose picture was a withdrawal for a while sent both
+    // deletions; one landed. Both answers were lost, and then its lease.
+    rig.server.removeAsOther("studentAssessments", "gone");
+    for (const char* key : {"gone", "kept"}) {
+        REQUIRE(outbox::adoptUnansweredDeletion(rig.db, "studentAssessments", key, lost).ok());
+        auto s = rig.status(key);
+        CHECK(s.state == outbox::State::Pending);
+        CHECK(s.op == outbox::Op::Upsert);
+        CHECK_FALSE(s.resourceId.has_value());  // it may be gone: no id to name, no ETag to match
+    }
+    auto r = rig.round();
+    CHECK(r.synced == 2);
+    CHECK(r.attention == 0);
+    CHECK(rig.server.stored("studentAssessments", "gone")->at("v") == 1);
+    CHECK(rig.server.stored("studentAssessments", "kept")->at("v") == 1);
+    // Older news than that word is dropped: nothing waits again.
+    REQUIRE(outbox::adoptUnansweredDeletion(rig.db, "studentAssessments", "gone", written).ok());
+    CHECK(rig.status("gone").state == outbox::State::Synced);
+}
+
+TEST_CASE("on a site, a withdrawal here sends its deletion when another kiosk's write of the record may be at the state, whichever came first") {
+    Rig rig;
+    const std::string order = "001764680005000.0000000000";
+    const std::string identity = R"({"naturalKey":"x"})";
+    // The news first, with no row here; then this kiosk's withdrawal.
+    rig.server.writeAsOther("studentAssessments", "x", {{"v", 7}});
+    REQUIRE(outbox::adoptUnanswered(rig.db, "studentAssessments", "x", nlohmann::json{{"naturalKey", "x"}, {"v", 7}}.dump(), order).ok());
+    CHECK(outbox::putDeletion(rig.db, "studentAssessments", "x", identity, ++rig.seq)->has_value());
+    CHECK(rig.status("x").state == outbox::State::Pending);
+    // The withdrawal first (nothing known at the state: settled at once), then the news.
+    rig.server.writeAsOther("studentAssessments", "y", {{"v", 7}});
+    CHECK_FALSE(outbox::putDeletion(rig.db, "studentAssessments", "y", R"({"naturalKey":"y"})", ++rig.seq)->has_value());
+    CHECK(rig.status("y").state == outbox::State::Synced);
+    REQUIRE(outbox::adoptUnanswered(rig.db, "studentAssessments", "y", nlohmann::json{{"naturalKey", "y"}, {"v", 7}}.dump(), order).ok());
+    CHECK(rig.status("y").state == outbox::State::Pending);
+    auto r = rig.round();
+    CHECK(r.synced == 2);
+    CHECK(rig.server.deleteRequests("studentAssessments", "x") == 1);
+    CHECK(rig.server.deleteRequests("studentAssessments", "y") == 1);
+    CHECK_FALSE(rig.server.stored("studentAssessments", "x").has_value());
+    CHECK_FALSE(rig.server.stored("studentAssessments", "y").has_value());
+    // News that the state deleted it since makes such a word old: a withdrawal settles at once.
+    REQUIRE(outbox::adoptUnanswered(rig.db, "studentAssessments", "z", nlohmann::json{{"naturalKey", "z"}, {"v", 7}}.dump(), order).ok());
+    CHECK_FALSE(*outbox::adoptDeletion(rig.db, "studentAssessments", "z", "001764680009000.0000000000"));
+    CHECK_FALSE(outbox::putDeletion(rig.db, "studentAssessments", "z", R"({"naturalKey":"z"})", ++rig.seq)->has_value());
+    CHECK(rig.round().claimed == 0);
+}
+
 TEST_CASE("on a site, a write the guard stopped as a stranger's goes again when news says another kiosk sent it unanswered, even news that came before the row") {
     Rig rig;
     const std::string order = "001764680005000.0000000000";
