@@ -256,6 +256,21 @@ std::vector<std::string> unansweredList(const std::optional<std::string>& stored
     return bodies;
 }
 
+// The SET clauses that make a row settled here wait again where `when`
+// holds (the site's news says the state lacks this kiosk's picture): a new
+// local version, queued from now, due at once.
+std::string waitAgainWhen(std::string_view when) {
+    const std::string w(when);
+    return " local_version = CASE WHEN " + w + " THEN local_version + 1 ELSE local_version END,"
+           " first_queued_at = CASE WHEN " + w + " THEN " + std::string(kNow) + " ELSE first_queued_at END,"
+           " next_attempt_at = CASE WHEN " + w + " THEN 0 ELSE next_attempt_at END,";
+}
+
+// Keeps the site's word that bodies of a record with no row here may be at
+// the state, for the row put() or putDeletion() makes (takeSiteUnanswered).
+Status keepSiteUnanswered(Database& db, std::string_view resource, std::string_view naturalKey, std::string_view bodies,
+                          std::string_view order);
+
 // Runs a statement about one record whose only parameters are ?1 (its
 // resource) and ?2 (its key).
 Status runForRecord(Database& db, std::string_view sql, std::string_view resource, std::string_view naturalKey) {
@@ -425,44 +440,30 @@ Result<std::optional<std::int64_t>> putDeletion(Database& db, std::string_view r
     if (auto s = settled->run(); !s) return fail(s.error());
     if (db.changes() > 0) return std::optional<std::int64_t>{};
     if (auto s = rememberSynced(db, resource, naturalKey, std::nullopt); !s) return fail(s.error());
-    // Only a record that was queued as an upsert can exist at the server
-    // (or one the site learnt the state holds: a row made for it here);
-    // one already marked for deletion needs nothing more.
-    auto known = db.prepare(std::string(
+    // Only a record that was queued as an upsert can exist at the server, or
+    // one the site learnt the state holds (adoptWrite) or may hold (another
+    // machine's write went unanswered: adoptUnanswered): a row is made for
+    // it here, to be deleted (by a lookup of its id when none is known).
+    // Otherwise, with no row here, the state holds nothing of it: the
+    // withdrawal is kept as a settled deletion, so that such news learnt
+    // later reopens it; without a row, that news could not tell a withdrawn
+    // record from one whose events have not reached this kiosk yet.
+    constexpr std::string_view kAtState =
+        "(EXISTS (SELECT 1 FROM state_acks WHERE resource = ?1 AND natural_key = ?2 AND body <> '')"
+        " OR EXISTS (SELECT 1 FROM site_unanswered WHERE resource = ?1 AND natural_key = ?2))";
+    auto made = db.prepare(std::string(
         "INSERT INTO outbox (resource, natural_key, body, local_version, synced_version, seq, first_queued_at, updated_at, identity,"
         " op, resource_id, etag, at_state)"
-        " SELECT resource, natural_key, body, 1, 1, ?3, ") + std::string(kNow) + ", " + std::string(kNow) + ", ?4, 'upsert', resource_id, etag, 1"
-        " FROM state_acks WHERE resource = ?1 AND natural_key = ?2 AND body <> ''"
-        " ON CONFLICT (resource, natural_key) DO NOTHING;");
-    if (!known) return fail(known.error());
-    known->bind(1, resource).bind(2, naturalKey).bind(3, seq).bind(4, identityJson);
-    if (auto s = known->run(); !s) return fail(s.error());
-    // Another machine sent a write of it whose answer was lost
-    // (adoptUnanswered): the state may hold it, so the deletion goes, by a
-    // lookup of its id (docs/edfi.md, "Every kiosk waits for exactly what
-    // the state lacks").
-    auto maybe = db.prepare(std::string(
-        "INSERT INTO outbox (resource, natural_key, body, local_version, synced_version, seq, first_queued_at, updated_at, identity,"
-        " op, at_state, unanswered_bodies, ack_order)"
-        " SELECT resource, natural_key, ?4, 1, 1, ?3, ") + std::string(kNow) + ", " + std::string(kNow) + ", ?4, 'upsert', 1, bodies, ack_order"
-        " FROM site_unanswered WHERE resource = ?1 AND natural_key = ?2"
-        " ON CONFLICT (resource, natural_key) DO NOTHING;");
-    if (!maybe) return fail(maybe.error());
-    maybe->bind(1, resource).bind(2, naturalKey).bind(3, seq).bind(4, identityJson);
-    if (auto s = maybe->run(); !s) return fail(s.error());
-    // A row made above from the site's news takes those bodies too.
+        " VALUES (?1, ?2, ?4, 1, 1, ?3, ") + std::string(kNow) + ", " + std::string(kNow) + ", ?4,"
+        " CASE WHEN " + std::string(kAtState) + " THEN 'upsert' ELSE 'delete' END,"
+        " (SELECT resource_id FROM state_acks WHERE resource = ?1 AND natural_key = ?2 AND body <> ''),"
+        " (SELECT etag FROM state_acks WHERE resource = ?1 AND natural_key = ?2 AND body <> ''),"
+        " " + std::string(kAtState) +
+        ") ON CONFLICT (resource, natural_key) DO NOTHING;");
+    if (!made) return fail(made.error());
+    made->bind(1, resource).bind(2, naturalKey).bind(3, seq).bind(4, identityJson);
+    if (auto s = made->run(); !s) return fail(s.error());
     if (auto s = takeSiteUnanswered(db, resource, naturalKey); !s) return fail(s.error());
-    // Still no row: the state holds nothing of it. The withdrawal is kept,
-    // settled, so that news learnt later that a write of it may be there
-    // after all (adoptWrite, adoptUnanswered) reopens it: without a row, that
-    // news could not tell a withdrawn record from one not yet made here.
-    auto withdrawn = db.prepare(std::string(
-        "INSERT INTO outbox (resource, natural_key, body, local_version, synced_version, seq, first_queued_at, updated_at, identity, op)"
-        " VALUES (?1, ?2, ?4, 1, 1, ?3, ") + std::string(kNow) + ", " + std::string(kNow) + ", ?4, 'delete')"
-        " ON CONFLICT (resource, natural_key) DO NOTHING;");
-    if (!withdrawn) return fail(withdrawn.error());
-    withdrawn->bind(1, resource).bind(2, naturalKey).bind(3, seq).bind(4, identityJson);
-    if (auto s = withdrawn->run(); !s) return fail(s.error());
     auto stmt = db.prepare(std::string(
         "UPDATE outbox SET body = ?3, op = 'delete', local_version = local_version + 1, seq = ?4,"
         "  first_queued_at = CASE WHEN local_version > synced_version THEN first_queued_at ELSE ") + std::string(kNow) + " END,"
@@ -739,6 +740,16 @@ namespace {
 // An order never binds as NULL (a default string_view has no data).
 std::string_view orderText(std::string_view order) { return order.data() != nullptr ? order : std::string_view(""); }
 
+Status keepSiteUnanswered(Database& db, std::string_view resource, std::string_view naturalKey, std::string_view bodies,
+                          std::string_view order) {
+    auto site = db.prepare(
+        "INSERT INTO site_unanswered (resource, natural_key, bodies, ack_order) VALUES (?1, ?2, ?3, ?4)"
+        " ON CONFLICT (resource, natural_key) DO UPDATE SET bodies = ?3, ack_order = max(ack_order, ?4);");
+    if (!site) return fail(site.error());
+    site->bind(1, resource).bind(2, naturalKey).bind(3, bodies).bind(4, orderText(order));
+    return site->run();
+}
+
 // An id or ETag the server did not give is stored as NULL, not as ''.
 void bindOrNull(sqlite::Statement& stmt, int index, std::string_view text) {
     if (text.empty()) stmt.bind(index, nullptr);
@@ -798,10 +809,8 @@ namespace {
 Status reopenDeletion(Database& db, std::string_view resource, std::string_view naturalKey, std::string_view resourceId,
                       std::string_view etag, std::string_view order) {
     auto stmt = db.prepare(std::string(
-        "UPDATE outbox SET resource_id = coalesce(?3, resource_id), etag = ?4, ack_order = ?5, at_state = 1,"
-        " local_version = CASE WHEN synced_version >= local_version THEN local_version + 1 ELSE local_version END,"
-        " first_queued_at = CASE WHEN synced_version >= local_version THEN ") + std::string(kNow) + " ELSE first_queued_at END,"
-        " next_attempt_at = CASE WHEN synced_version >= local_version THEN 0 ELSE next_attempt_at END,"
+        "UPDATE outbox SET resource_id = coalesce(?3, resource_id), etag = ?4, ack_order = ?5, at_state = 1,") +
+        waitAgainWhen("(synced_version >= local_version)") +
         " attention_version = CASE WHEN synced_version >= local_version THEN NULL ELSE attention_version END"
         " WHERE resource = ?1 AND natural_key = ?2 AND op = 'delete' AND ?5 > ack_order;");
     if (!stmt) return fail(stmt.error());
@@ -834,10 +843,7 @@ Result<bool> adoptWrite(Database& db, std::string_view resource, std::string_vie
     constexpr std::string_view kRequeue =
         "(?6 > ack_order AND body <> ?3 AND synced_version >= local_version AND in_flight_version IS NULL)";
     auto stmt = db.prepare(std::string(
-        "UPDATE outbox SET"
-        " local_version = CASE WHEN ") + std::string(kRequeue) + " THEN local_version + 1 ELSE local_version END,"
-        " first_queued_at = CASE WHEN " + std::string(kRequeue) + " THEN " + std::string(kNow) + " ELSE first_queued_at END,"
-        " next_attempt_at = CASE WHEN " + std::string(kRequeue) + " THEN 0 ELSE next_attempt_at END,"
+        "UPDATE outbox SET") + waitAgainWhen(kRequeue) +
         " resource_id = CASE WHEN ?6 <> '' OR body = ?3 OR synced_version < local_version THEN coalesce(?4, resource_id)"
         "               ELSE resource_id END,"
         " etag = CASE WHEN ?6 <> '' OR body = ?3 OR synced_version < local_version THEN ?5 ELSE etag END,"
@@ -907,9 +913,7 @@ Result<bool> adoptDeletion(Database& db, std::string_view resource, std::string_
     // newer than any this row has seen).
     const std::string reopen = "(op = 'upsert' AND ?3 > ack_order AND synced_version >= local_version AND in_flight_version IS NULL)";
     auto gone = db.prepare(
-        "UPDATE outbox SET at_state = 0,"
-        " local_version = CASE WHEN " + reopen + " THEN local_version + 1 ELSE local_version END,"
-        " first_queued_at = CASE WHEN " + reopen + " THEN " + std::string(kNow) + " ELSE first_queued_at END,"
+        "UPDATE outbox SET at_state = 0," + waitAgainWhen(reopen) +
         " resource_id = CASE WHEN op = 'upsert' AND ?3 > ack_order THEN NULL ELSE resource_id END,"
         " etag = CASE WHEN op = 'upsert' AND ?3 > ack_order THEN NULL ELSE etag END,"
         " ack_order = CASE WHEN op = 'upsert' AND ?3 > ack_order THEN ?3 ELSE ack_order END,"
@@ -932,41 +936,60 @@ Result<bool> adoptDeletion(Database& db, std::string_view resource, std::string_
     return db.changes() > 0;
 }
 
+namespace {
+
+// What this kiosk keeps of a record's unanswered writes, for the site's news
+// of another: whether a row holds them (or site_unanswered, with no row
+// yet), the bodies kept so far, and the body the site last knew the state
+// held (this row's synced one, or the news remembered without a row).
+struct KeptUnanswered {
+    bool hasRow = false;
+    std::vector<std::string> bodies;
+    std::optional<std::string> atState;
+};
+
+Result<KeptUnanswered> keptUnanswered(Database& db, std::string_view resource, std::string_view naturalKey) {
+    auto kept = db.prepare(
+        "SELECT EXISTS (SELECT 1 FROM outbox WHERE resource = ?1 AND natural_key = ?2),"
+        " coalesce((SELECT unanswered_bodies FROM outbox WHERE resource = ?1 AND natural_key = ?2),"
+        "          (SELECT bodies FROM site_unanswered WHERE resource = ?1 AND natural_key = ?2)),"
+        " coalesce((SELECT body FROM outbox WHERE resource = ?1 AND natural_key = ?2 AND op = 'upsert' AND at_state = 1"
+        "           AND synced_version >= local_version AND in_flight_version IS NULL),"
+        "          (SELECT body FROM state_acks WHERE resource = ?1 AND natural_key = ?2 AND body <> ''));");
+    if (!kept) return fail(kept.error());
+    kept->bind(1, resource).bind(2, naturalKey);
+    auto row = kept->step();
+    if (!row) return fail(row.error());
+    KeptUnanswered out;
+    if (*row) {
+        out.hasRow = kept->getInt(0) != 0;
+        out.bodies = unansweredList(kept->getOptionalText(1));
+        out.atState = kept->getOptionalText(2);
+    }
+    if (auto s = kept->run(); !s) return fail(s.error());
+    return out;
+}
+
+} // namespace
+
 Status adoptUnanswered(Database& db, std::string_view resource, std::string_view naturalKey, std::string_view json,
                        std::string_view order) {
     auto newest = newestAckOrder(db, resource, naturalKey);
     if (!newest) return fail(newest.error());
     if (order < *newest) return {};  // the state has moved on since: newer news says what it holds
     // The bodies kept so far: on the row, or (no row here yet) for the row put() makes.
-    auto kept = db.prepare(
-        "SELECT EXISTS (SELECT 1 FROM outbox WHERE resource = ?1 AND natural_key = ?2),"
-        " coalesce((SELECT unanswered_bodies FROM outbox WHERE resource = ?1 AND natural_key = ?2),"
-        "          (SELECT bodies FROM site_unanswered WHERE resource = ?1 AND natural_key = ?2));");
+    auto kept = keptUnanswered(db, resource, naturalKey);
     if (!kept) return fail(kept.error());
-    kept->bind(1, resource).bind(2, naturalKey);
-    auto row = kept->step();
-    if (!row) return fail(row.error());
-    const bool hasRow = *row && kept->getInt(0) != 0;
-    const std::string bodies = rememberUnanswered(unansweredList(*row ? kept->getOptionalText(1) : std::nullopt), json);
-    if (auto s = kept->run(); !s) return fail(s.error());
-    if (!hasRow) {
-        auto site = db.prepare(
-            "INSERT INTO site_unanswered (resource, natural_key, bodies, ack_order) VALUES (?1, ?2, ?3, ?4)"
-            " ON CONFLICT (resource, natural_key) DO UPDATE SET bodies = ?3, ack_order = max(ack_order, ?4);");
-        if (!site) return fail(site.error());
-        site->bind(1, resource).bind(2, naturalKey).bind(3, bodies).bind(4, orderText(order));
-        return site->run();
-    }
+    const std::string bodies = rememberUnanswered(kept->bodies, json);
+    if (!kept->hasRow) return keepSiteUnanswered(db, resource, naturalKey, bodies, order);
     // A settled row waits again, even one whose picture is that very body:
     // the uploader's write of it (a 412 then finds the body among this row's
     // own) is the news that settles the kiosk that lost the answer; a
     // deletion settled here goes out again (the write may have landed after).
     const std::string reopen = "(synced_version >= local_version AND in_flight_version IS NULL)";
     auto stmt = db.prepare(
-        "UPDATE outbox SET unanswered_bodies = CASE WHEN op = 'upsert' THEN ?3 ELSE unanswered_bodies END, at_state = 1,"
-        " local_version = CASE WHEN " + reopen + " THEN local_version + 1 ELSE local_version END,"
-        " first_queued_at = CASE WHEN " + reopen + " THEN " + std::string(kNow) + " ELSE first_queued_at END,"
-        " next_attempt_at = CASE WHEN " + reopen + " THEN 0 ELSE next_attempt_at END,"
+        "UPDATE outbox SET unanswered_bodies = CASE WHEN op = 'upsert' THEN ?3 ELSE unanswered_bodies END, at_state = 1," +
+        waitAgainWhen(reopen) +
         " attention_version = CASE WHEN " OUTBOX_WRITE_GUARD " THEN NULL ELSE attention_version END,"
         " ack_order = max(ack_order, ?4)"
         " WHERE resource = ?1 AND natural_key = ?2;");
@@ -979,37 +1002,16 @@ Status adoptUnansweredDeletion(Database& db, std::string_view resource, std::str
     auto newest = newestAckOrder(db, resource, naturalKey);
     if (!newest) return fail(newest.error());
     if (order < *newest) return {};  // the state has moved on since: newer news says what it holds
-    // What the site last knew the state held (this row's synced body, or the
-    // news remembered without a row), kept with the bodies known so far: if
-    // the deletion never landed, the next write's lookup finds the site's own.
-    auto kept = db.prepare(
-        "SELECT EXISTS (SELECT 1 FROM outbox WHERE resource = ?1 AND natural_key = ?2),"
-        " coalesce((SELECT unanswered_bodies FROM outbox WHERE resource = ?1 AND natural_key = ?2),"
-        "          (SELECT bodies FROM site_unanswered WHERE resource = ?1 AND natural_key = ?2)),"
-        " coalesce((SELECT body FROM outbox WHERE resource = ?1 AND natural_key = ?2 AND op = 'upsert' AND at_state = 1"
-        "           AND synced_version >= local_version AND in_flight_version IS NULL),"
-        "          (SELECT body FROM state_acks WHERE resource = ?1 AND natural_key = ?2 AND body <> ''));");
+    // What the site last knew the state held joins the bodies kept so far:
+    // if the deletion never landed, the next write's lookup finds the site's own.
+    auto kept = keptUnanswered(db, resource, naturalKey);
     if (!kept) return fail(kept.error());
-    kept->bind(1, resource).bind(2, naturalKey);
-    auto row = kept->step();
-    if (!row) return fail(row.error());
-    const bool hasRow = *row && kept->getInt(0) != 0;
-    const std::optional<std::string> held = *row ? kept->getOptionalText(2) : std::nullopt;
     std::optional<std::string> bodies;  // none new: those kept stay as they are
-    if (held) bodies = rememberUnanswered(unansweredList(kept->getOptionalText(1)), *held);
-    if (auto s = kept->run(); !s) return fail(s.error());
+    if (kept->atState) bodies = rememberUnanswered(kept->bodies, *kept->atState);
     // The state may hold nothing now: news of a write older than this cannot
     // settle a row here, and a write of the same body is not taken as there.
     if (auto s = remember(db, resource, naturalKey, "", "", "", order); !s) return fail(s.error());
-    if (!hasRow) {
-        if (!bodies) return {};
-        auto site = db.prepare(
-            "INSERT INTO site_unanswered (resource, natural_key, bodies, ack_order) VALUES (?1, ?2, ?3, ?4)"
-            " ON CONFLICT (resource, natural_key) DO UPDATE SET bodies = ?3, ack_order = max(ack_order, ?4);");
-        if (!site) return fail(site.error());
-        site->bind(1, resource).bind(2, naturalKey).bind(3, *bodies).bind(4, orderText(order));
-        return site->run();
-    }
+    if (!kept->hasRow) return bodies ? keepSiteUnanswered(db, resource, naturalKey, *bodies, order) : Status{};
     // A write settled here waits again, to be made anew: without its id and
     // ETag (the record may be gone), a POST by natural key either creates it
     // or rewrites the site's own. A deletion waiting here goes on (an answer
@@ -1018,10 +1020,8 @@ Status adoptUnansweredDeletion(Database& db, std::string_view resource, std::str
     const std::string reopen = "(op = 'upsert' AND synced_version >= local_version AND in_flight_version IS NULL)";
     auto stmt = db.prepare(
         "UPDATE outbox SET at_state = CASE WHEN op = 'upsert' THEN 1 ELSE at_state END,"
-        " unanswered_bodies = CASE WHEN op = 'upsert' THEN coalesce(?3, unanswered_bodies) ELSE unanswered_bodies END,"
-        " local_version = CASE WHEN " + reopen + " THEN local_version + 1 ELSE local_version END,"
-        " first_queued_at = CASE WHEN " + reopen + " THEN " + std::string(kNow) + " ELSE first_queued_at END,"
-        " next_attempt_at = CASE WHEN " + reopen + " THEN 0 ELSE next_attempt_at END,"
+        " unanswered_bodies = CASE WHEN op = 'upsert' THEN coalesce(?3, unanswered_bodies) ELSE unanswered_bodies END," +
+        waitAgainWhen(reopen) +
         " resource_id = CASE WHEN op = 'upsert' AND in_flight_version IS NULL THEN NULL ELSE resource_id END,"
         " etag = CASE WHEN op = 'upsert' AND in_flight_version IS NULL THEN NULL ELSE etag END,"
         " attention_version = CASE WHEN " OUTBOX_WRITE_GUARD " THEN NULL ELSE attention_version END,"
