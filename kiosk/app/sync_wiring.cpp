@@ -100,9 +100,10 @@ SyncSetup makeSyncEngine(const KioskConfig& config, const std::filesystem::path&
         };
         cfg.onAcknowledged = [share](edsync::sqlite::Database& db, const edsync::outbox::Claim& claim, std::string_view resourceId,
                                      std::string_view etag) { return share(db, claim, resourceId, etag, false); };
-        // A write whose answer was lost may be at the state: shared too, so
-        // that the next holder of the lease, should it move, takes it for the
-        // site's own and makes the state hold the site's picture.
+        // A write (or a deletion) whose answer was lost may have reached the
+        // state: shared too, so that the next holder of the lease, should it
+        // move, takes it for the site's own and makes the state hold the
+        // site's picture.
         cfg.onUnanswered = [share](edsync::sqlite::Database& db, const edsync::outbox::Claim& claim) {
             return share(db, claim, {}, {}, true);
         };

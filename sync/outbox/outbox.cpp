@@ -256,6 +256,9 @@ std::vector<std::string> unansweredList(const std::optional<std::string>& stored
     return bodies;
 }
 
+// An order never binds as NULL (a default string_view has no data).
+std::string_view orderText(std::string_view order) { return order.data() != nullptr ? order : std::string_view(""); }
+
 // The SET clauses that make a row settled here wait again where `when`
 // holds (the site's news says the state lacks this kiosk's picture): a new
 // local version, queued from now, due at once.
@@ -265,11 +268,6 @@ std::string waitAgainWhen(std::string_view when) {
            " first_queued_at = CASE WHEN " + w + " THEN " + std::string(kNow) + " ELSE first_queued_at END,"
            " next_attempt_at = CASE WHEN " + w + " THEN 0 ELSE next_attempt_at END,";
 }
-
-// Keeps the site's word that bodies of a record with no row here may be at
-// the state, for the row put() or putDeletion() makes (takeSiteUnanswered).
-Status keepSiteUnanswered(Database& db, std::string_view resource, std::string_view naturalKey, std::string_view bodies,
-                          std::string_view order);
 
 // Runs a statement about one record whose only parameters are ?1 (its
 // resource) and ?2 (its key).
@@ -299,10 +297,6 @@ Status rememberSynced(Database& db, std::string_view resource, std::string_view 
     return held->run();
 }
 
-} // namespace
-
-namespace {
-
 // Another machine's writes that may be at the state, learnt before this
 // kiosk had a row for the record (adoptUnanswered): the row takes them as
 // the site's own, so its first write's lookup does not stop at them.
@@ -315,6 +309,18 @@ Status takeSiteUnanswered(Database& db, std::string_view resource, std::string_v
         !s)
         return s;
     return runForRecord(db, "DELETE FROM site_unanswered WHERE resource = ?1 AND natural_key = ?2;", resource, naturalKey);
+}
+
+// Keeps the site's word that bodies of a record with no row here may be at
+// the state, for the row put() or putDeletion() makes (takeSiteUnanswered).
+Status keepSiteUnanswered(Database& db, std::string_view resource, std::string_view naturalKey, std::string_view bodies,
+                          std::string_view order) {
+    auto site = db.prepare(
+        "INSERT INTO site_unanswered (resource, natural_key, bodies, ack_order) VALUES (?1, ?2, ?3, ?4)"
+        " ON CONFLICT (resource, natural_key) DO UPDATE SET bodies = ?3, ack_order = max(ack_order, ?4);");
+    if (!site) return fail(site.error());
+    site->bind(1, resource).bind(2, naturalKey).bind(3, bodies).bind(4, orderText(order));
+    return site->run();
 }
 
 } // namespace
@@ -736,19 +742,6 @@ Status acknowledge(Database& db, std::string_view resource, std::string_view nat
 }
 
 namespace {
-
-// An order never binds as NULL (a default string_view has no data).
-std::string_view orderText(std::string_view order) { return order.data() != nullptr ? order : std::string_view(""); }
-
-Status keepSiteUnanswered(Database& db, std::string_view resource, std::string_view naturalKey, std::string_view bodies,
-                          std::string_view order) {
-    auto site = db.prepare(
-        "INSERT INTO site_unanswered (resource, natural_key, bodies, ack_order) VALUES (?1, ?2, ?3, ?4)"
-        " ON CONFLICT (resource, natural_key) DO UPDATE SET bodies = ?3, ack_order = max(ack_order, ?4);");
-    if (!site) return fail(site.error());
-    site->bind(1, resource).bind(2, naturalKey).bind(3, bodies).bind(4, orderText(order));
-    return site->run();
-}
 
 // An id or ETag the server did not give is stored as NULL, not as ''.
 void bindOrNull(sqlite::Statement& stmt, int index, std::string_view text) {
