@@ -11,11 +11,14 @@
 #include "kiosk/app/idle_file.hpp"
 #include "kiosk/app/input_batch.hpp"
 #include "kiosk/app/integrity_watch.hpp"
+#include "kiosk/app/store_files_watch.hpp"
 #include "kiosk/app/printable.hpp"
+#include "kiosk/domain/time.hpp"
 #include "kiosk/service/attendance_service.hpp"
 #include "kiosk/service/session_queries.hpp"
 #include "kiosk/store/demo_data.hpp"
 #include "kiosk/store/roster_repo.hpp"
+#include "kiosk/store/store_files.hpp"
 #include "kiosk/ui/kiosk_ui.hpp"
 #include "kiosk/ui/style.hpp"
 
@@ -247,6 +250,10 @@ int main(int argc, char** argv) {
     kiosk::app::IntegrityWatch integrity(dataDir->database(), std::min<std::chrono::milliseconds>(std::chrono::minutes(10), checkEvery),
                                          checkEvery);
     bool damageShown = false;
+    // kiosk.db, its -wal and -shm removed or replaced under the window: what
+    // it holds is saved, nothing more is written (kiosk/store/store_files.hpp).
+    kiosk::app::StoreFilesWatch storeFiles(dataDir->database(), std::chrono::seconds(1));
+    bool filesChanged = false;
 
     // Render on demand: after input, a few frames let ImGui settle; idle, the
     // loop wakes four times a second to check for a stop and redraws every
@@ -286,6 +293,35 @@ int main(int argc, char** argv) {
                 settleFrames = 3;
             }
         }
+        if (!damageShown && !filesChanged) {
+            if (auto file = storeFiles.changed()) {
+                filesChanged = true;
+                std::cerr << "testsite-kiosk: " << kiosk::app::printable(file->string())
+                          << " was removed or replaced while the kiosk ran; saving what this kiosk holds, then nothing more is recorded here"
+                             " until it starts again\n";
+                if (sync.site.link) sync.site.link->stop();  // the writers on their own connections first
+                if (sync.engine) sync.engine->stop();
+                auto stamp = kiosk::domain::formatUtc(kiosk::domain::systemNow()).substr(0, 19);
+                std::replace(stamp.begin(), stamp.end(), ':', '-');
+                // On the worker, after any action already asked for: it owns the connection.
+                actions.submit([&store, database = dataDir->database(), taken = storeFiles.taken(), stamp] {
+                    return kiosk::store::saveAfterChange(store->db(), database, taken, stamp);
+                },
+                               [&ui](const edsync::sqlite::Result<kiosk::store::SavedStore>& saved) {
+                                   if (saved) {
+                                       std::cerr << "testsite-kiosk: saved everything recorded here in "
+                                                 << kiosk::app::printable(saved->file.string()) << "\n";
+                                       ui.storeSaved(saved->file.string(), saved->inPlace);
+                                   } else {
+                                       std::cerr << "testsite-kiosk: could not save what this kiosk holds: "
+                                                 << kiosk::app::printable(saved.error().describe()) << "\n";
+                                       ui.storeNotSaved(saved.error().describe());
+                                   }
+                               });
+                ui.showStoreFileChanged(file->string());
+                settleFrames = 3;
+            }
+        }
         auto before = Clock::now();
         // Awaiting workers, a short wait all the same, and a frame at least
         // every 250 ms: a wake-up lost on the way would cost that, not an idle turn.
@@ -301,7 +337,7 @@ int main(int argc, char** argv) {
         else if (awaitingWorkers && Clock::now() - lastFrame >= std::chrono::milliseconds(250)) settleFrames = std::max(settleFrames, 1);
         // Idle for 2 s: copy the WAL into the database (passive: it never
         // blocks the sync thread), at most every 10 s.
-        if (!damageShown && settleFrames == 0 && !actions.busy() && Clock::now() - lastInput > std::chrono::seconds(2) &&
+        if (!damageShown && !filesChanged && settleFrames == 0 && !actions.busy() && Clock::now() - lastInput > std::chrono::seconds(2) &&
             Clock::now() - lastCheckpoint > std::chrono::seconds(10)) {
             actions.post([&store] {
                 if (auto left = store->db().checkpoint(); !left) std::cerr << "testsite-kiosk: checkpoint: " << left.error().describe() << "\n";
@@ -384,5 +420,5 @@ int main(int argc, char** argv) {
     ImGui::DestroyContext();
     glfwDestroyWindow(window);
     glfwTerminate();
-    return damageShown ? StoreDamaged : Ok;
+    return damageShown ? StoreDamaged : filesChanged ? DataError : Ok;
 }

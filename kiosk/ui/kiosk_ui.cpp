@@ -169,7 +169,7 @@ std::string KioskUi::windowTitle() const {
     std::vector<std::string> parts;
     if (m_exitRequested && !m_exitApproved) parts.push_back(m_ui.tr("exit.title"));
     if (m_idle.warningShowing()) parts.push_back(m_ui.tr("idle.title"));
-    if (m_storeDamaged) parts.push_back(m_ui.tr("damaged.title"));
+    if (m_storeStopped) parts.push_back(m_ui.tr(m_storeStopped->fileChanged ? "moved.title" : "damaged.title"));
     else if (m_locked) parts.push_back(m_ui.tr("lock.title"));
     else switch (m_screen) {
     case Screen::Picker: parts.push_back(m_ui.tr(m_ui.proctorId.empty() ? "window.proctorSignIn" : "picker.title")); break;
@@ -308,7 +308,7 @@ void KioskUi::stopWatchingIdle() {
 // Watched while a proctor is signed in on a proctor's screen; a student's
 // sign-in signs the proctor out, and their screen watches its own time.
 void KioskUi::watchProctorIdle() {
-    const bool proctorScreens = !m_ui.proctorId.empty() && m_screen != Screen::Student && !m_storeDamaged;
+    const bool proctorScreens = !m_ui.proctorId.empty() && m_screen != Screen::Student && !m_storeStopped;
     if (proctorScreens && !m_locked && !m_idle.running()) {
         m_idle.start(m_ui.options.proctorIdle, steadyNow(), kProctorIdle);
         m_onIdleExpired = [this] { lock(); };
@@ -510,16 +510,44 @@ void KioskUi::drawFeedback() {
 }
 
 void KioskUi::showStoreDamaged(std::string file) {
-    m_storeDamaged = std::move(file);
+    m_storeStopped.emplace();
+    m_storeStopped->file = std::move(file);
     m_ui.feedback = {};
     m_settingsOpen = false;
 }
 
+void KioskUi::showStoreFileChanged(std::string file) {
+    showStoreDamaged(std::move(file));
+    m_storeStopped->fileChanged = true;
+}
+
+void KioskUi::storeSaved(std::string where, bool inPlace) {
+    if (!m_storeStopped) return;
+    m_storeStopped->savedTo = std::move(where);
+    m_storeStopped->savedInPlace = inPlace;
+}
+
+void KioskUi::storeNotSaved(std::string why) {
+    if (m_storeStopped) m_storeStopped->notSaved = std::move(why);
+}
+
 void KioskUi::drawStoreDamaged() {
-    m_ui.widgets.heading(m_ui.tr("damaged.title"));
-    m_ui.widgets.textColoured(m_ui.fmt("damaged.body", {{"file", *m_storeDamaged}}), m_ui.palette.danger, accessibility::Role::Alert);
+    const StoreStopped& s = *m_storeStopped;
+    if (!s.fileChanged) {
+        m_ui.widgets.heading(m_ui.tr("damaged.title"));
+        m_ui.widgets.textColoured(m_ui.fmt("damaged.body", {{"file", s.file}}), m_ui.palette.danger, accessibility::Role::Alert);
+        m_ui.widgets.text(m_ui.tr("damaged.students"));
+        m_ui.widgets.text(m_ui.tr("damaged.technician"));
+        return;
+    }
+    m_ui.widgets.heading(m_ui.tr("moved.title"));
+    m_ui.widgets.textColoured(m_ui.fmt("moved.body", {{"file", s.file}}), m_ui.palette.danger, accessibility::Role::Alert);
+    if (s.savedTo && s.savedInPlace) m_ui.widgets.textColoured(m_ui.tr("moved.savedInPlace"), m_ui.palette.success, accessibility::Role::Status);
+    else if (s.savedTo) m_ui.widgets.textColoured(m_ui.fmt("moved.savedCopy", {{"file", *s.savedTo}}), m_ui.palette.success, accessibility::Role::Status);
+    else if (!s.notSaved.empty()) m_ui.widgets.textColoured(m_ui.fmt("moved.notSaved", {{"why", s.notSaved}}), m_ui.palette.danger, accessibility::Role::Alert);
+    else m_ui.widgets.text(m_ui.tr("moved.saving"), accessibility::Role::Status);
     m_ui.widgets.text(m_ui.tr("damaged.students"));
-    m_ui.widgets.text(m_ui.tr("damaged.technician"));
+    m_ui.widgets.text(m_ui.tr(s.savedTo && !s.savedInPlace ? "moved.technicianCopy" : "moved.technician"));
 }
 
 void KioskUi::drawSpeechProblem() {
@@ -687,7 +715,7 @@ void KioskUi::frame() {
     float width = ImGui::GetContentRegionAvail().x;
     float height = io.DisplaySize.y;
     m_checkIn.holdDialog(m_locked || m_idle.warningShowing());
-    if (m_storeDamaged) {
+    if (m_storeStopped) {
         drawStoreDamaged();
     } else if (m_locked) {
         drawLock();

@@ -107,7 +107,13 @@ public:
     // behind a notice naming `file` and what a technician does; nothing more
     // can be recorded here (leaving stays possible).
     void showStoreDamaged(std::string file);
-    bool storeDamagedShown() const { return m_storeDamaged.has_value(); }
+    // The same stop when one of the database's files was removed or replaced
+    // under the window; then what the window saved: everything it holds now
+    // in `where` (kiosk.db itself when `inPlace`), or why it could not.
+    void showStoreFileChanged(std::string file);
+    void storeSaved(std::string where, bool inPlace);
+    void storeNotSaved(std::string why);
+    bool storeDamagedShown() const { return m_storeStopped.has_value(); }
     void requestExit();
     bool exitApproved() const { return m_exitApproved; }
     const CheckInScreen& checkInScreen() const { return m_checkIn; }
@@ -155,7 +161,15 @@ private:
     ReviewScreen m_review;
     SyncScreen m_sync;
     std::optional<service::SiteHubSummary> m_siteHub;  // from the newest view, with the outbox counts
-    std::optional<std::string> m_storeDamaged;  // the damaged file, once found
+    // Why nothing more is recorded here, once found.
+    struct StoreStopped {
+        std::string file;          // the damaged file, or the one removed or replaced
+        bool fileChanged = false;  // removed or replaced, not damaged
+        std::optional<std::string> savedTo;
+        bool savedInPlace = false;
+        std::string notSaved;  // why saving failed
+    };
+    std::optional<StoreStopped> m_storeStopped;
     std::uint64_t m_syncViewVersion = 0;        // the read model's view the banner's counts came from
     bool m_exitRequested = false;
     bool m_exitApproved = false;

@@ -342,6 +342,20 @@ Result<int> Database::checkpoint() {
     return walFrames < 0 ? 0 : walFrames - copied;
 }
 
+Status Database::checkpointAll() {
+    int walFrames = 0, copied = 0;
+    int rc = sqlite3_wal_checkpoint_v2(m_db, nullptr, SQLITE_CHECKPOINT_TRUNCATE, &walFrames, &copied);
+    if (rc != SQLITE_OK) return fail(errorFrom(m_db, rc));
+    if (walFrames > 0 && copied < walFrames) {
+        Error e;
+        e.code = SQLITE_BUSY;
+        e.extendedCode = SQLITE_BUSY;
+        e.message = std::to_string(walFrames - copied) + " frames of the -wal not copied";
+        return fail(e);
+    }
+    return {};
+}
+
 Status Database::exec(std::string_view sql) {
     std::string text(sql);
     char* msg = nullptr;

@@ -66,6 +66,10 @@ public:
     // A passive checkpoint: copies what it can without waiting for readers
     // or writers. Returns the WAL frames still not copied.
     Result<int> checkpoint();
+    // Everything in the -wal copied into the file and the -wal emptied
+    // (TRUNCATE), waiting for readers and writers up to the busy timeout; an
+    // error when a frame was left behind.
+    Status checkpointAll();
     // Found damaged while open: the -wal is never folded into the file again
     // (no checkpoint, not even when this connection closes last), so rescue
     // finds the files as they were.

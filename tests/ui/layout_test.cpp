@@ -323,6 +323,28 @@ TEST_CASE("layout: the damaged-database notice over an open session") {
         "damaged-database notice");
 }
 
+TEST_CASE("layout: the notice after a database file was removed, while saving and once saved") {
+    for (bool inPlace : {true, false}) {
+        checkEverywhere(
+            [inPlace](test::UiHarness& h, test::DemoFixture&) {
+                h.openFirstSession();
+                h.ui().showStoreFileChanged("/var/lib/testsite-kiosk/kiosk.db-wal");
+                h.frames(2);
+                REQUIRE(h.find("This machine must start again before it records anything more") != nullptr);
+                REQUIRE(h.find("Saving everything recorded on this machine…") != nullptr);
+                CHECK(h.find("Find a student (name or ID)") == nullptr);
+                CHECK(h.ui().windowTitle().starts_with("This machine must start again"));
+                h.ui().storeSaved(inPlace ? "/var/lib/testsite-kiosk/kiosk.db" : "/var/lib/testsite-kiosk/kiosk-saved-2026-12-06T13-30-00.db",
+                                  inPlace);
+                h.frames(2);
+                CHECK(h.find("Saving everything recorded on this machine…") == nullptr);
+                if (inPlace) CHECK(h.find("Everything recorded on this machine is saved in the kiosk's database.") != nullptr);
+                else CHECK(h.find("Everything recorded on this machine is saved in /var/lib/testsite-kiosk/kiosk-saved-2026-12-06T13-30-00.db.") != nullptr);
+            },
+            inPlace ? "file-removed notice, saved in place" : "file-removed notice, saved beside");
+    }
+}
+
 TEST_CASE("layout holds in Spanish, and with the widest text spacing at 200% (WCAG 1.4.12)") {
     struct Case {
         int scale;

@@ -7,6 +7,8 @@
 #include "kiosk/app/sync_lock.hpp"
 #include "kiosk/app/sync_wiring.hpp"
 #include "kiosk/app/version.hpp"
+#include "kiosk/domain/time.hpp"
+#include "kiosk/store/store_files.hpp"
 #include "sync/edfi/uploader.hpp"
 #include "sync/outbox/outbox.hpp"
 
@@ -256,9 +258,23 @@ int serve(Context& ctx, int standbySeconds, int integrityCheckSeconds) {
     // --integrity-check-every shortens the day for tests (ops_serve_integrity).
     const auto checkEvery = std::chrono::seconds(integrityCheckSeconds);
     auto integrityDue = std::chrono::steady_clock::now() + checkEvery;
+    // kiosk.db, its -wal and -shm removed or replaced under the service: what
+    // it reaches is saved and it stops (kiosk/store/store_files.hpp).
+    const auto storeFiles = store::identifyStoreFiles(dir->database());
     for (;;) {
         int s = nextSignal(tick);
         if (s == SIGTERM || s == SIGINT) break;
+        if (auto changed = store::changedStoreFile(dir->database(), storeFiles)) {
+            journal(2, "serve: " + changed->string() + " was removed or replaced while the service ran; sync stopped");
+            notifyStopping();
+            engine->stop();
+            auto stamp = domain::formatUtc(domain::systemNow()).substr(0, 19);
+            std::replace(stamp.begin(), stamp.end(), ':', '-');
+            auto saved = store::saveAfterChange(*maintenance, dir->database(), storeFiles, stamp);
+            if (saved) journal(saved->inPlace ? 4 : 2, "serve: everything this service reached is saved in " + saved->file.string());
+            else journal(2, "serve: could not save what this service reached: " + saved.error().describe());
+            return DataError;
+        }
         if (s == SIGUSR1 || s == SIGHUP) {
             journal(6, "serve: sync requested");
             engine->syncNow();
