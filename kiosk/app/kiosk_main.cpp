@@ -254,6 +254,7 @@ int main(int argc, char** argv) {
     // it holds is saved, nothing more is written (kiosk/store/store_files.hpp).
     kiosk::app::StoreFilesWatch storeFiles(dataDir->database(), std::chrono::seconds(1));
     bool filesChanged = false;
+    bool checkpointOnExit = false;  // the -wal or -shm went, kiosk.db stayed: later writes (an exit, audited) follow the save
 
     // Render on demand: after input, a few frames let ImGui settle; idle, the
     // loop wakes four times a second to check for a stop and redraws every
@@ -307,8 +308,10 @@ int main(int argc, char** argv) {
                 actions.submit([&store, database = dataDir->database(), taken = storeFiles.taken(), stamp] {
                     return kiosk::store::saveAfterChange(store->db(), database, taken, stamp);
                 },
-                               [&ui](const edsync::sqlite::Result<kiosk::store::SavedStore>& saved) {
+                               [&ui, &checkpointOnExit, walOrShm = *file != dataDir->database()](
+                                   const edsync::sqlite::Result<kiosk::store::SavedStore>& saved) {
                                    if (saved) {
+                                       checkpointOnExit = saved->inPlace && walOrShm;
                                        std::cerr << "testsite-kiosk: saved everything recorded here in "
                                                  << kiosk::app::printable(saved->file.string()) << "\n";
                                        ui.storeSaved(saved->file.string(), saved->inPlace);
@@ -413,6 +416,8 @@ int main(int argc, char** argv) {
         std::printf("frames %zu frame-ms-p50 %.2f frame-ms-p95 %.2f\n", frameMs.size(), pct(0.50), pct(0.95));
     }
     actions.stop();                        // the last action asked for is committed before the window goes
+    if (checkpointOnExit)
+        if (auto s = store->db().checkpointAll(); !s) std::cerr << "testsite-kiosk: checkpoint: " << s.error().describe() << "\n";
     if (sync.engine) sync.engine->stop();  // unfinished claims go back to the queue
     views.stop();                          // it wakes the window: before GLFW goes
     ImGui_ImplOpenGL3_Shutdown();

@@ -55,7 +55,7 @@ std::filesystem::path withSuffix(std::filesystem::path p, const char* suffix) {
 
 } // namespace
 
-TEST_CASE("store files: nothing is found while the three files stay; each one removed is named") {
+TEST_CASE("store files: nothing is found while the three files stay, and each one removed is named") {
     TempDir dir;
     auto file = dir / "kiosk.db";
     auto db = openStore(file);
@@ -81,7 +81,7 @@ TEST_CASE("store files: nothing is found while the three files stay; each one re
     }
 }
 
-TEST_CASE("store files: a -wal removed under the open store; saving copies every commit into kiosk.db itself") {
+TEST_CASE("store files: a -wal removed under the open store: saving copies every commit into kiosk.db itself") {
     TempDir dir;
     auto file = dir / "kiosk.db";
     auto db = openStore(file);
@@ -100,7 +100,7 @@ TEST_CASE("store files: a -wal removed under the open store; saving copies every
     CHECK_FALSE(std::filesystem::exists(withSuffix(file, "-wal")));  // nothing made at the path
 }
 
-TEST_CASE("store files: kiosk.db removed under the open store; saving writes it all out again at its path") {
+TEST_CASE("store files: kiosk.db removed under the open store: saving writes it all out again at its path") {
     TempDir dir;
     auto file = dir / "kiosk.db";
     auto db = openStore(file);
@@ -117,7 +117,7 @@ TEST_CASE("store files: kiosk.db removed under the open store; saving writes it 
     CHECK(rowsInFileAlone(dir, file) == 35);
 }
 
-TEST_CASE("store files: kiosk.db replaced by another file; saving leaves that file alone and writes a copy beside it") {
+TEST_CASE("store files: kiosk.db replaced by another file: saving leaves that file alone and writes a copy beside it") {
     TempDir dir;
     auto file = dir / "kiosk.db";
     auto db = openStore(file);
