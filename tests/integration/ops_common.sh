@@ -24,6 +24,18 @@ start_double() {
   [ -n "$port" ] || fail "the double did not start"
 }
 
+# enrol_and_pull: the double started, $work/data enrolled with it (site
+# 255901001, config in $work/etc) and its roster pulled; `ctl` runs kioskctl
+# with that data directory and config.
+enrol_and_pull() {
+  start_double
+  printf 'key=kiosk\nsecret=kiosk-secret\n' >"$work/creds"
+  run_expect 0 "$work/enrol.log" "$kioskctl" --data-dir "$work/data" enrol --base-url "https://127.0.0.1:$port" --site-id 255901001 \
+    --kiosk-name "Lab 114 #3" --credentials-file "$work/creds" --ca-bundle "$ca" --config-dir "$work/etc"
+  ctl() { "$kioskctl" --data-dir "$work/data" --config "$work/etc/kiosk.toml" "$@"; }
+  run_expect 0 "$work/sync1.log" ctl sync   # the roster
+}
+
 # received RESOURCE: what the double holds, as JSON.
 received() { curl -s --cacert "$ca" "https://127.0.0.1:$port/_test/received?resource=$1"; }
 

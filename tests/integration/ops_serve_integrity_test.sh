@@ -10,12 +10,7 @@
 kioskctl="$1"; queue="$2"; double="$3"; certs_script="$4"; seed="$5"
 source "$(dirname "$0")/ops_common.sh"
 
-start_double
-printf 'key=kiosk\nsecret=kiosk-secret\n' >"$work/creds"
-run_expect 0 "$work/enrol.log" "$kioskctl" --data-dir "$work/data" enrol --base-url "https://127.0.0.1:$port" --site-id 255901001 \
-  --kiosk-name "Lab 114 #3" --credentials-file "$work/creds" --ca-bundle "$ca" --config-dir "$work/etc"
-ctl() { "$kioskctl" --data-dir "$work/data" --config "$work/etc/kiosk.toml" "$@"; }
-run_expect 0 "$work/sync1.log" ctl sync   # the roster
+enrol_and_pull
 "$queue" "$work/data" >"$work/queue.log"  # events for the index to hold
 must_contain "$work/queue.log" "queued 4"
 

@@ -267,6 +267,7 @@ int serve(Context& ctx, int standbySeconds, int integrityCheckSeconds) {
         if (auto changed = store::changedStoreFile(dir->database(), storeFiles)) {
             journal(2, "serve: " + changed->string() + " was removed or replaced while the service ran; sync stopped");
             notifyStopping();
+            if (setup.site.link) setup.site.link->stop();  // the writers on their own connections first
             engine->stop();
             auto stamp = domain::formatUtc(domain::systemNow()).substr(0, 19);
             std::replace(stamp.begin(), stamp.end(), ':', '-');
