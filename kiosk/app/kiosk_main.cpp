@@ -302,8 +302,7 @@ int main(int argc, char** argv) {
                              " until it starts again\n";
                 if (sync.site.link) sync.site.link->stop();  // the writers on their own connections first
                 if (sync.engine) sync.engine->stop();
-                auto stamp = kiosk::domain::formatUtc(kiosk::domain::systemNow()).substr(0, 19);
-                std::replace(stamp.begin(), stamp.end(), ':', '-');
+                auto stamp = kiosk::domain::fileStamp(kiosk::domain::systemNow());
                 // On the worker, after any action already asked for: it owns the connection.
                 actions.submit([&store, database = dataDir->database(), taken = storeFiles.taken(), stamp] {
                     return kiosk::store::saveAfterChange(store->db(), database, taken, stamp);

@@ -1,5 +1,6 @@
 #include "kiosk/domain/time.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 
@@ -16,6 +17,12 @@ std::string formatUtc(Timestamp t) {
                   static_cast<int>(hms.minutes().count()), static_cast<int>(hms.seconds().count()),
                   static_cast<int>(hms.subseconds().count()));
     return buf;
+}
+
+std::string fileStamp(Timestamp t) {
+    auto stamp = formatUtc(t).substr(0, 19);
+    std::replace(stamp.begin(), stamp.end(), ':', '-');
+    return stamp;
 }
 
 namespace {

@@ -13,6 +13,8 @@ using Minutes = std::chrono::minutes;
 // "2026-11-23T14:05:09.120+00:00": UTC, with the offset written out (Ed-Fi
 // wants ISO-8601 with an offset; UTC keeps lab clocks comparable).
 std::string formatUtc(Timestamp t);
+// "2026-11-23T14-05-09": UTC to the second, safe in a file name (exports, saved copies).
+std::string fileStamp(Timestamp t);
 // Accepts "...Z", "...+hh:mm"/"-hh:mm", with or without fraction; a bare date
 // "2026-11-23" is midnight UTC. nullopt on anything else.
 std::optional<Timestamp> parseIso8601(std::string_view text);

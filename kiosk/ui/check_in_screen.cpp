@@ -363,9 +363,7 @@ bool CheckInScreen::draw(float width, float height) {
     }
     m_ui.widgets.sameLineIfFits(m_ui.tr("checkin.export"));
     if (m_ui.widgets.button(m_ui.tr("checkin.export"))) {
-        auto stamp = domain::formatUtc(m_ui.options.clock()).substr(0, 19);
-        std::replace(stamp.begin(), stamp.end(), ':', '-');
-        auto file = m_ui.options.exportDir / (m_sessionId + "-report-" + stamp + ".csv");
+        auto file = m_ui.options.exportDir / (m_sessionId + "-report-" + domain::fileStamp(m_ui.options.clock()) + ".csv");
         // The store's read and the file's write, both off the render thread.
         m_ui.act([&queries = m_ui.services.queries, session = m_sessionId, file] {
             std::error_code ec;

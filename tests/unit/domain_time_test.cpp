@@ -24,6 +24,10 @@ TEST_CASE("formatUtc writes UTC with milliseconds and an explicit offset") {
     CHECK(formatUtc(utc(2099, 12, 31)) == "2099-12-31T00:00:00.000+00:00");
 }
 
+TEST_CASE("fileStamp is UTC to the second with no colon (a file name on any file system)") {
+    CHECK(fileStamp(utc(2026, 11, 23, 14, 5, 9, 120)) == "2026-11-23T14-05-09");
+}
+
 TEST_CASE("formatUtc and parseIso8601 round-trip") {
     std::mt19937_64 rng(2026);
     // 1970 .. 2100, at millisecond resolution.

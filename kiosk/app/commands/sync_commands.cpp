@@ -269,9 +269,7 @@ int serve(Context& ctx, int standbySeconds, int integrityCheckSeconds) {
             notifyStopping();
             if (setup.site.link) setup.site.link->stop();  // the writers on their own connections first
             engine->stop();
-            auto stamp = domain::formatUtc(domain::systemNow()).substr(0, 19);
-            std::replace(stamp.begin(), stamp.end(), ':', '-');
-            auto saved = store::saveAfterChange(*maintenance, dir->database(), storeFiles, stamp);
+            auto saved = store::saveAfterChange(*maintenance, dir->database(), storeFiles, domain::fileStamp(domain::systemNow()));
             if (saved) journal(saved->inPlace ? 4 : 2, "serve: everything this service reached is saved in " + saved->file.string());
             else journal(2, "serve: could not save what this service reached: " + saved.error().describe());
             return DataError;
