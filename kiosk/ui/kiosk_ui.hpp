@@ -32,6 +32,15 @@ struct UiResources {
 // assets folder; `problems` says what was missing or refused.
 UiResources loadResources(const std::filesystem::path& assetsDir, const std::string& language, std::vector<std::string>& problems);
 
+// Why the window records nothing more (KioskUi::showStoreDamaged, showStoreFileChanged).
+struct StoreStopped {
+    std::string file;          // the damaged file, or the one removed or replaced
+    bool fileChanged = false;  // removed or replaced, not damaged
+    std::optional<std::string> savedTo;
+    bool savedInPlace = false;
+    std::string notSaved;  // why saving failed
+};
+
 class KioskUi {
 public:
     KioskUi(UiServices services, UiResources resources, UiOptions options);
@@ -161,15 +170,7 @@ private:
     ReviewScreen m_review;
     SyncScreen m_sync;
     std::optional<service::SiteHubSummary> m_siteHub;  // from the newest view, with the outbox counts
-    // Why nothing more is recorded here, once found.
-    struct StoreStopped {
-        std::string file;          // the damaged file, or the one removed or replaced
-        bool fileChanged = false;  // removed or replaced, not damaged
-        std::optional<std::string> savedTo;
-        bool savedInPlace = false;
-        std::string notSaved;  // why saving failed
-    };
-    std::optional<StoreStopped> m_storeStopped;
+    std::optional<StoreStopped> m_storeStopped;  // why nothing more is recorded here, once found
     std::uint64_t m_syncViewVersion = 0;        // the read model's view the banner's counts came from
     bool m_exitRequested = false;
     bool m_exitApproved = false;
