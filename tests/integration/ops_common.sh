@@ -36,6 +36,16 @@ enrol_and_pull() {
   run_expect 0 "$work/sync1.log" ctl sync   # the roster
 }
 
+# expect_serve_exit CODE NAME AFTER: serve ($serve_pid, journal in
+# $work/serve.err) ends by itself within 30 s of AFTER, with CODE.
+expect_serve_exit() {
+  for _ in $(seq 1 300); do kill -0 "$serve_pid" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$serve_pid" 2>/dev/null && { cat "$work/serve.err" >&2; fail "serve still runs 30 s after $3"; }
+  local rc
+  set +e; wait "$serve_pid"; rc=$?; set -e
+  [ "$rc" -eq "$1" ] || { cat "$work/serve.err" >&2; fail "serve exited $rc, not $1 ($2)"; }
+}
+
 # received RESOURCE: what the double holds, as JSON.
 received() { curl -s --cacert "$ca" "https://127.0.0.1:$port/_test/received?resource=$1"; }
 

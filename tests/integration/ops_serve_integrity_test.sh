@@ -35,10 +35,7 @@ step "an index damaged under the running service: quick_check still passes, the 
 python3 "$(dirname "$0")/ops_tools/damage_index.py" "$work/data/kiosk.db"
 
 step "serve reports it in the journal, stops syncing and exits 17"
-for _ in $(seq 1 300); do kill -0 "$serve_pid" 2>/dev/null || break; sleep 0.1; done
-kill -0 "$serve_pid" 2>/dev/null && { cat "$work/serve.err" >&2; fail "serve still runs 30 s after the damage"; }
-set +e; wait "$serve_pid"; rc=$?; set -e
-[ "$rc" -eq 17 ] || { cat "$work/serve.err" >&2; fail "serve exited $rc, not 17 (StoreDamaged)"; }
+expect_serve_exit 17 StoreDamaged "the damage"
 must_contain "$work/serve.err" "<2>serve: the database $work/data/kiosk.db is damaged (integrity_check: "
 must_contain "$work/serve.err" "event_by_student"
 must_contain "$work/serve.err" "sync stopped. Run \`testsite-kioskctl rescue --to DIR\`"

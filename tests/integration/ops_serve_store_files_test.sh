@@ -21,10 +21,7 @@ must_contain "$work/queue.log" "queued 4"
 
 step "the -wal removed: serve says so, saves, stops and exits 4"
 rm "$work/data/kiosk.db-wal"
-for _ in $(seq 1 300); do kill -0 "$serve_pid" 2>/dev/null || break; sleep 0.1; done
-kill -0 "$serve_pid" 2>/dev/null && { cat "$work/serve.err" >&2; fail "serve still runs 30 s after its -wal was removed"; }
-set +e; wait "$serve_pid"; rc=$?; set -e
-[ "$rc" -eq 4 ] || { cat "$work/serve.err" >&2; fail "serve exited $rc, not 4 (DataError)"; }
+expect_serve_exit 4 DataError "its -wal was removed"
 must_contain "$work/serve.err" "<2>serve: $work/data/kiosk.db-wal was removed or replaced while the service ran; sync stopped"
 must_contain "$work/serve.err" "<4>serve: everything this service reached is saved in $work/data/kiosk.db"
 
