@@ -104,6 +104,8 @@ int main(int argc, char** argv) {
         std::cerr << "testsite-kiosk: " << store.error().describe() << "\n";
         return DataError;
     }
+    // Taken at once: a file removed from here on is found (kiosk/store/store_files.hpp).
+    const auto storeFileIds = kiosk::store::identifyStoreFiles(dataDir->database());
     // PIN and birth-date hashes sealed with a key kept outside the data
     // directory (docs/architecture.md, "Personal data at rest"); without it they stay bare hashes, as before.
     if (std::string keyError; !kiosk::app::attachCredentialKey(*store, keyError))
@@ -252,7 +254,7 @@ int main(int argc, char** argv) {
     bool damageShown = false;
     // kiosk.db, its -wal and -shm removed or replaced under the window: what
     // it holds is saved, nothing more is written (kiosk/store/store_files.hpp).
-    kiosk::app::StoreFilesWatch storeFiles(dataDir->database(), std::chrono::seconds(1));
+    kiosk::app::StoreFilesWatch storeFiles(dataDir->database(), storeFileIds, std::chrono::seconds(1));
     bool filesChanged = false;
     bool checkpointOnExit = false;  // the -wal or -shm went, kiosk.db stayed: later writes (an exit, audited) follow the save
 

@@ -2,8 +2,8 @@
 
 namespace kiosk::app {
 
-StoreFilesWatch::StoreFilesWatch(std::filesystem::path database, std::chrono::milliseconds every)
-    : m_database(std::move(database)), m_taken(store::identifyStoreFiles(m_database)), m_thread([this, every] { run(every); }) {}
+StoreFilesWatch::StoreFilesWatch(std::filesystem::path database, store::StoreFileIds taken, std::chrono::milliseconds every)
+    : m_database(std::move(database)), m_taken(taken), m_thread([this, every] { run(every); }) {}
 
 StoreFilesWatch::~StoreFilesWatch() {
     {

@@ -1,7 +1,7 @@
 #pragma once
 // The window's watch on kiosk.db, its -wal and its -shm (kiosk/store/store_files.hpp):
-// their identities taken when it starts, compared every `every` on its own
-// thread (a stat each: nothing on the render thread).
+// their identities, taken as soon as the store is open, compared every
+// `every` on its own thread (a stat each: nothing on the render thread).
 #include "kiosk/store/store_files.hpp"
 
 #include <chrono>
@@ -15,7 +15,7 @@ namespace kiosk::app {
 
 class StoreFilesWatch {
 public:
-    StoreFilesWatch(std::filesystem::path database, std::chrono::milliseconds every);
+    StoreFilesWatch(std::filesystem::path database, store::StoreFileIds taken, std::chrono::milliseconds every);
     ~StoreFilesWatch();  // joins
     StoreFilesWatch(const StoreFilesWatch&) = delete;
     StoreFilesWatch& operator=(const StoreFilesWatch&) = delete;

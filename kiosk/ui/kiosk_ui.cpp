@@ -709,6 +709,7 @@ void KioskUi::frame() {
     if (!roomView) drawSettingsBar();
     if (m_settingsOpen) drawSettingsPanel();
     drawSyncProgress();
+    if (m_storeStopped) m_ui.feedback = {};  // an answer that failed on the way is not news behind the notice
     if (!roomView || !m_ui.feedback.text.empty()) drawFeedback();
     drawSpeechProblem();
     if (!roomView) ImGui::Separator();
