@@ -6,7 +6,8 @@
 # may live only there): saved into kiosk.db itself, kept through a kill -9.
 # Then kiosk.db itself: written out again at its path; stopped, the window
 # exits 4 (DataError). Each time the next start opens the store with every
-# sign-in in it and the audit chain whole. Every wait is on a condition.
+# sign-in in it and the audit chain whole. Last, a -wal removed while a new
+# window starts: the demo store it wrote is saved. Every wait is on a condition.
 set -euo pipefail
 kiosk="$1"; kioskctl="$2"; artefacts="$3"
 source "$(dirname "$0")/lib.sh"
@@ -67,4 +68,16 @@ start_kiosk "$kiosk" --data-dir "$work/data"
 wait_title "Proctor sign-in"
 grep -q "damaged\|removed or replaced" "$work/kiosk.log" && { cat "$work/kiosk.log"; fail "the saved store was not opened as usual"; }
 stop_kiosk
+
+step "a -wal removed while a new window starts (its demo store written, the watch not yet looking): found all the same"
+start_kiosk "$kiosk" --data-dir "$work/data2"
+for _ in $(seq 1 300); do [ -e "$work/data2/kiosk.db-wal" ] && break; sleep 0.1; done
+rm "$work/data2/kiosk.db-wal"
+wait_title "This machine must start again"
+wait_log "saved everything recorded here in $work/data2/kiosk.db"
+kill -KILL "$kiosk_pid"
+wait "$kiosk_pid" 2>/dev/null || true
+"$kioskctl" --data-dir "$work/data2" status --json >"$work/status2.json" 2>"$work/status2.err" || true
+python3 -c 'import json,sys; assert len(json.load(open(sys.argv[1]))["sessions"]) == 2' "$work/status2.json" ||
+  { cat "$work/status2.err"; fail "the demo store written at start-up was lost with the -wal"; }
 echo "PASS"
