@@ -282,7 +282,7 @@ int main(int argc, char** argv) {
             ui.requestExit();
             settleFrames = 3;
         }
-        if (!damageShown) {
+        if (!damageShown && !filesChanged) {  // after a file changed, what the check opens is not this store
             if (auto finding = integrity.damage()) {
                 // Nothing more is written here: no sync, every screen put away behind the notice.
                 damageShown = true;
