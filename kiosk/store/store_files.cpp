@@ -1,7 +1,5 @@
 #include "kiosk/store/store_files.hpp"
 
-#include "sync/core/files.hpp"
-
 #include <sqlite3.h>
 
 #include <cerrno>
