@@ -1,18 +1,12 @@
 #include "kiosk/store/store_files.hpp"
 
-#include <sqlite3.h>
-
 #include <cerrno>
-#include <cstring>
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 namespace kiosk::store {
 
 using edsync::fail;
 using edsync::sqlite::Database;
-using edsync::sqlite::Error;
 
 namespace {
 
@@ -33,19 +27,6 @@ Look look(const std::filesystem::path& file) {
     struct stat st {};
     if (::stat(file.c_str(), &st) == 0) return {FileId{st.st_dev, st.st_ino}, false};
     return {std::nullopt, errno != ENOENT};
-}
-
-// VACUUM INTO does not fsync what it writes.
-bool syncFile(const std::filesystem::path& file) {
-    int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return false;
-    bool ok = ::fsync(fd) == 0;
-    ::close(fd);
-    int dir = ::open(file.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dir < 0) return false;
-    ok = (::fsync(dir) == 0 || errno == EINVAL) && ok;
-    ::close(dir);
-    return ok;
 }
 
 } // namespace
@@ -81,18 +62,8 @@ edsync::sqlite::Result<SavedStore> saveAfterChange(Database& db, const std::file
     if (now.id || now.unknown) target = database.parent_path() / ("kiosk-saved-" + stamp + ".db");
     std::error_code ec;
     std::filesystem::create_directories(target.parent_path(), ec);  // the whole folder may have gone
-    auto stmt = db.prepare("VACUUM INTO ?1;");
-    if (!stmt) return fail(stmt.error());
-    stmt->bind(1, target.string());
-    if (auto done = stmt->step(); !done) return fail(done.error());
+    if (auto copied = db.writeCopy(target); !copied) return fail(copied.error());
     db.stopCheckpoints();
-    if (!syncFile(target)) {
-        Error e;
-        e.code = SQLITE_IOERR;
-        e.extendedCode = SQLITE_IOERR_FSYNC;
-        e.message = "cannot flush " + target.string() + " to the disk: " + std::strerror(errno);
-        return fail(e);
-    }
     return SavedStore{target, target == database};
 }
 

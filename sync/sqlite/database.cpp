@@ -356,6 +356,29 @@ Status Database::checkpointAll() {
     return {};
 }
 
+Status Database::writeCopy(const std::filesystem::path& target) {
+    auto stmt = prepare("VACUUM INTO ?1;");
+    if (!stmt) return fail(stmt.error());
+    stmt->bind(1, target.string());
+    if (auto done = stmt->step(); !done) return fail(done.error());
+    auto flush = [](const std::filesystem::path& p, int flags) {
+        int fd = ::open(p.c_str(), flags | O_CLOEXEC);
+        if (fd < 0) return false;
+        bool ok = ::fsync(fd) == 0 || ((flags & O_DIRECTORY) && errno == EINVAL);  // some USB file systems cannot sync a folder
+        ::close(fd);
+        return ok;
+    };
+    std::filesystem::path dir = target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
+    if (!flush(target, O_RDONLY) || !flush(dir, O_RDONLY | O_DIRECTORY)) {
+        Error e;
+        e.code = SQLITE_IOERR;
+        e.extendedCode = SQLITE_IOERR_FSYNC;
+        e.message = "cannot flush " + target.string() + " to the disk: " + std::strerror(errno);
+        return fail(e);
+    }
+    return {};
+}
+
 Status Database::exec(std::string_view sql) {
     std::string text(sql);
     char* msg = nullptr;

@@ -70,6 +70,10 @@ public:
     // (TRUNCATE), waiting for readers and writers up to the busy timeout; an
     // error when a frame was left behind.
     Status checkpointAll();
+    // Everything this connection reaches written to `target` (VACUUM INTO: a
+    // new file, refused if one is there), then the file and its folder
+    // flushed to the disk (VACUUM INTO does not).
+    Status writeCopy(const std::filesystem::path& target);
     // Found damaged while open: the -wal is never folded into the file again
     // (no checkpoint, not even when this connection closes last), so rescue
     // finds the files as they were.
